@@ -1,0 +1,4 @@
+#ifndef SELINON_MIGRATE_CLIBYAML_SHIM_H
+#define SELINON_MIGRATE_CLIBYAML_SHIM_H
+#include <yaml.h>
+#endif

@@ -1,0 +1,240 @@
+import Testing
+@testable import YAMLTree
+
+private func parse(_ text: String, limits: YAMLParser.Limits = .init()) throws -> YAMLDocument {
+    try YAMLParser(limits: limits).parse(Array(text.utf8))
+}
+
+private func parseError(_ text: String, limits: YAMLParser.Limits = .init()) -> YAMLError? {
+    do {
+        _ = try parse(text, limits: limits)
+        return nil
+    } catch let error as YAMLError {
+        return error
+    } catch {
+        return nil
+    }
+}
+
+/// Counts the nodes a full walk visits, spending `budget` on each.
+private func walk(_ node: YAMLNode, _ budget: inout YAMLWalkBudget) throws -> Int {
+    try budget.spend(at: node.mark)
+    switch node.content {
+    case .scalar: return 1
+    case .sequence(let items): return try items.reduce(1) { $0 + (try walk($1, &budget)) }
+    case .mapping(let pairs): return try pairs.reduce(1) { $0 + (try walk($1.value, &budget)) }
+    }
+}
+
+struct YAMLParserTests {
+    @Test func recordsLineAndColumnOfEveryNode() throws {
+        let document = try parse("""
+            tasks:
+              - name: Fetch
+                import: app.tasks
+            """)
+        let task = try #require(document.root?["tasks"]?.sequence?.first)
+        #expect(task.mark == YAMLMark(line: 2, column: 5))
+        #expect(task["import"]?.mark == YAMLMark(line: 3, column: 13))
+        #expect(task["import"]?.string == "app.tasks")
+    }
+
+    @Test func keepsMappingOrderAndScalarStyle() throws {
+        let document = try parse("b: 'x'\na: \"y\"\nc: |\n  z\n")
+        let pairs = try #require(document.root?.mapping)
+        #expect(pairs.map { $0.key.string } == ["b", "a", "c"])
+        #expect(pairs.map { $0.value.scalar?.style } == [.singleQuoted, .doubleQuoted, .literal])
+        #expect(pairs[2].value.string == "z\n")
+    }
+
+    @Test func emptyStreamHasNoRootAndEmptyDocumentIsNull() throws {
+        #expect(try parse("").root == nil)
+        #expect(try parse("# only a comment\n").root == nil)
+        #expect(try parse("---\n").root?.isNull == true)
+    }
+
+    @Test func aliasIsTheAnchoredNode() throws {
+        let document = try parse("""
+            base: &cond {name: fieldEqual, args: {key: ok, value: yes}}
+            edges:
+              - condition: *cond
+            """)
+        let condition = try #require(document.root?["edges"]?.sequence?.first?["condition"])
+        #expect(condition.mark == YAMLMark(line: 1, column: 7))  // the anchor `&cond`
+        #expect(condition["args"]?["value"]?.value == .bool(true))
+    }
+
+    @Test func mergeKeysFollowPyYAML() throws {
+        let document = try parse("""
+            defaults: &defaults {queue: slow, max_retry: 2, import: a.b}
+            other: &other {queue: other, storage: S}
+            task:
+              <<: [*defaults, *other]
+              name: Fetch
+              max_retry: 5
+            """)
+        let task = try #require(document.root?["task"])
+        // Explicit keys win; among merged mappings the earlier one wins.
+        #expect(task["max_retry"]?.value == .int(.small(5)))
+        #expect(task["queue"]?.string == "slow")
+        #expect(task["storage"]?.string == "S")
+        #expect(task["<<"] == nil)
+        #expect(document.warnings.isEmpty)
+        // Keys from merges come first, as PyYAML's dict insertion order gives.
+        #expect(task.mapping?.map { $0.key.string ?? "" } == ["queue", "storage", "max_retry", "import", "name"])
+    }
+
+    @Test func quotedMergeKeyIsAnOrdinaryKey() throws {
+        let document = try parse("'<<': {a: 1}\n")
+        #expect(document.root?["<<"]?["a"]?.value == .int(.small(1)))
+    }
+
+    @Test func duplicateKeysWarnAndLastWins() throws {
+        let document = try parse("""
+            edge:
+              condition: {name: alwaysTrue}
+              condition: {name: alwaysFalse}
+            """)
+        #expect(document.root?["edge"]?["condition"]?["name"]?.string == "alwaysFalse")
+        let warning = try #require(document.warnings.first)
+        #expect(warning.key == "condition")
+        #expect(warning.firstMark == YAMLMark(line: 2, column: 3))
+        #expect(warning.mark == YAMLMark(line: 3, column: 3))
+        #expect(warning.description == "3:3: duplicate key 'condition' (first defined at line 2); the last value wins")
+    }
+
+    @Test func pythonKeyEqualityMergesOneTrueAndYes() throws {
+        let document = try parse("1: a\nyes: b\n1.0: c\n'1': d\n")
+        let pairs = try #require(document.root?.mapping)
+        #expect(pairs.count == 2)
+        #expect(pairs[0].value.string == "c")
+        #expect(document.warnings.count == 2)
+    }
+
+    @Test func largeMappingsDetectDuplicatesToo() throws {
+        let keys = (0..<20).map { "k\($0): \($0)" }.joined(separator: "\n")
+        let document = try parse(keys + "\nk3: again\n")
+        #expect(document.root?.mapping?.count == 20)
+        #expect(document.root?["k3"]?.string == "again")
+        #expect(document.warnings.map(\.key) == ["k3"])
+    }
+
+    @Test func aliasBombIsCheapToLoadAndBoundedToWalk() throws {
+        // Nine levels of nine-fold aliases: 9⁹ ≈ 387 million leaves when expanded.
+        var lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        for (previous, name) in zip(names, names.dropFirst()) {
+            let aliases = Array(repeating: "*\(previous)", count: 9).joined(separator: ", ")
+            lines.append("\(name): &\(name) [\(aliases)]")
+        }
+        let document = try parse(lines.joined(separator: "\n"))
+        var budget = YAMLWalkBudget(limit: 100_000)
+        let root = try #require(document.root)
+        let error = #expect(throws: YAMLError.self) { try walk(root, &budget) }
+        #expect(error?.kind == .expansionLimit)
+        #expect(error?.message.contains("alias bomb") == true)
+    }
+
+    @Test func walkWithinBudgetCountsEveryVisit() throws {
+        let document = try parse("a: &a [1, 2]\nb: [*a, *a]\n")
+        var budget = YAMLWalkBudget(limit: 100)
+        let visited = try walk(try #require(document.root), &budget)
+        #expect(visited == 1 + 3 + 1 + 3 + 3)
+        #expect(budget.remaining == 100 - visited)
+    }
+
+    @Test func mergeBombIsBounded() throws {
+        let keys = (0..<100).map { "k\($0): 1" }.joined(separator: ", ")
+        let aliases = Array(repeating: "*m", count: 100).joined(separator: ", ")
+        let error = parseError("m: &m {\(keys)}\nx: {<<: [\(aliases)]}\n", limits: .init(maxNodes: 5_000))
+        #expect(error?.kind == .expansionLimit)
+    }
+
+    @Test func syntaxErrorHasLibyamlLocation() throws {
+        let error = try #require(parseError("tasks:\n  - name: A\n   import: b\n"))
+        #expect(error.kind == .syntax)
+        #expect(error.mark == YAMLMark(line: 3, column: 4))
+        #expect(error.description == "3:4: did not find expected '-' indicator (while parsing a block collection started at line 2, column 3)")
+    }
+
+    @Test func unterminatedQuoteNamesWhereItStarted() throws {
+        let error = try #require(parseError("a: 'open\nb: 1\n"))
+        #expect(error.kind == .syntax)
+        #expect(error.message.contains("started at line 1"))
+    }
+
+    @Test func invalidUTF8IsAnEncodingErrorWithItsLine() throws {
+        var bytes = Array("a: 1\nb: ".utf8)
+        bytes += [0xC3, 0x28]
+        let error = #expect(throws: YAMLError.self) { try YAMLParser().parse(bytes) }
+        #expect(error?.kind == .encoding)
+        #expect(error?.mark?.line == 2)
+    }
+
+    @Test func secondDocumentIsRejected() throws {
+        let error = try #require(parseError("a: 1\n---\nb: 2\n"))
+        #expect(error.kind == .multipleDocuments)
+        #expect(error.mark?.line == 2)
+    }
+
+    @Test func inputLargerThanTheLimitIsRejectedBeforeParsing() throws {
+        let error = try #require(parseError(String(repeating: "a", count: 2_000), limits: .init(maxInputBytes: 1_000)))
+        #expect(error.kind == .inputTooLarge)
+        #expect(error.mark == nil)
+        #expect(error.message == "the file is 2000 bytes, larger than the limit of 1000 bytes")
+    }
+
+    @Test func deepNestingIsRejected() throws {
+        let text = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        let error = try #require(parseError(text))
+        #expect(error.kind == .nestingTooDeep)
+        #expect(error.mark == YAMLMark(line: 1, column: 257))
+    }
+
+    @Test(arguments: [
+        ("a: *missing\n", "alias '*missing' refers to an anchor that is not defined before it"),
+        ("a: &x 1\nb: &x 2\n", "anchor '&x' is defined a second time (first at line 1); PyYAML rejects duplicate anchors"),
+        ("a: &x [1, *x]\n", "alias '*x' refers to the collection that contains it"),
+    ])
+    func anchorProblems(_ text: String, _ message: String) throws {
+        let error = try #require(parseError(text))
+        #expect(error.kind == .anchor)
+        #expect(error.message == message)
+    }
+
+    @Test(arguments: [
+        ("a: {<<: 1}\n", YAMLError.Kind.invalidMerge),
+        ("a: {<<: [1]}\n", .invalidMerge),
+        ("a: <<\n", .invalidMerge),
+        ("- =\n", .invalidMerge),
+        ("? [a]\n: 1\n", .unhashableKey),
+        ("a: !custom 1\n", .unsupportedValue),
+        ("a: !!set {x}\n", .unsupportedValue),
+        ("a: !!binary aGk=\n", .unsupportedValue),
+        ("a:\tb\n", .syntax),
+        ("a: [1,\t2]\n", .syntax),
+    ])
+    func rejectsWhatPyYAMLRejects(_ text: String, _ kind: YAMLError.Kind) throws {
+        let error = try #require(parseError(text))
+        #expect(error.kind == kind)
+    }
+
+    @Test func tabsInQuotedTextBlockScalarsAndCommentsAreFine() throws {
+        let document = try parse("a: \"x\ty\"\nb: |\n  x\ty\nc: 1 # tab\there\n")
+        #expect(document.root?["a"]?.string == "x\ty")
+        #expect(document.root?["b"]?.string == "x\ty\n")
+        #expect(document.root?["c"]?.value == .int(.small(1)))
+    }
+
+    @Test func tabErrorPointsAtTheTab() throws {
+        let error = try #require(parseError("a: 1\nb: 2\t\n"))
+        #expect(error.mark == YAMLMark(line: 2, column: 5))
+        #expect(error.message.contains("replace the tab with spaces"))
+    }
+
+    @Test func bigIntegersStayExact() throws {
+        let document = try parse("a: 123456789012345678901234567890\nb: -0x10000000000000000\n")
+        #expect(document.root?["a"]?.value == .int(.big("123456789012345678901234567890")))
+        #expect(document.root?["b"]?.value == .int(.big("-18446744073709551616")))
+    }
+}
