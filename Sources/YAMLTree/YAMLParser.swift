@@ -107,25 +107,31 @@ public struct YAMLParser: Sendable {
     }
 }
 
-/// Builds the tree from libyaml events; one instance per parse.
+/// Builds the document's flat storage from libyaml events; one instance per parse.
 private struct TreeBuilder {
     private struct Frame {
         var isMapping: Bool
         var mark: YAMLMark
         var anchor: String?
-        /// Sequence items, or mapping keys and values alternating.
-        var items: [YAMLNode] = []
-        /// Indices (into `items`, always even) of keys that are merge keys.
-        var mergeKeyIndices: [Int] = []
+        /// Where this collection's children start in `pending`.
+        var pendingStart: Int
+        /// Positions (pair numbers) of pairs whose key is a merge key.
+        var mergePairs: [Int] = []
     }
 
     let limits: YAMLParser.Limits
     let source: [UInt8]
+    private var records: [YAMLStorage.Record] = []
+    private var children: [Int32] = []
+    private var scalars: [YAMLScalar] = []
+    /// Child node indices of the collections still open, innermost last.
+    private var pending: [Int32] = []
     private var frames: [Frame] = []
-    private var anchors: [String: YAMLNode] = [:]
+    private var anchors: [String: Int32] = [:]
+    private var root: Int32?
     private var nodeCount = 0
     private var documentCount = 0
-    private(set) var document = YAMLDocument(root: nil, warnings: [])
+    private var warnings: [YAMLWarning] = []
     /// Whether the source holds a tab, which PyYAML rejects in places libyaml accepts.
     private let hasTabs: Bool
     /// Start and end of every quoted or block scalar, where tabs are legal (only kept when the
@@ -136,6 +142,16 @@ private struct TreeBuilder {
         self.limits = limits
         self.source = source
         self.hasTabs = source.contains(UInt8(ascii: "\t"))
+        let estimate = source.count / 8
+        records.reserveCapacity(estimate)
+        children.reserveCapacity(estimate)
+        scalars.reserveCapacity(estimate)
+    }
+
+    /// The finished document.
+    var document: YAMLDocument {
+        let storage = YAMLStorage(records: records, children: children, scalars: scalars)
+        return YAMLDocument(root: root.map { YAMLNode(storage: storage, index: $0) }, warnings: warnings)
     }
 
     /// Handles one event; returns true at the end of the stream.
@@ -161,7 +177,7 @@ private struct TreeBuilder {
                 }
                 throw YAMLError(.anchor, "alias '*\(name)' refers to an anchor that is not defined before it", at: mark)
             }
-            try append(node)
+            attach(node)
         case YAML_SCALAR_EVENT:
             try scalar(event, mark: mark)
         case YAML_SEQUENCE_START_EVENT:
@@ -172,10 +188,17 @@ private struct TreeBuilder {
             try open(isMapping: true, anchor: event.data.mapping_start.anchor, mark: mark)
         case YAML_SEQUENCE_END_EVENT:
             let frame = frames.removeLast()
-            try finish(YAMLNode(.sequence(frame.items), mark: frame.mark), anchor: frame.anchor)
+            let start = children.count
+            children.append(contentsOf: pending[frame.pendingStart...])
+            let count = pending.count - frame.pendingStart
+            pending.removeSubrange(frame.pendingStart...)
+            try finish(.sequence, mark: frame.mark, start: start, count: count, anchor: frame.anchor)
         case YAML_MAPPING_END_EVENT:
             let frame = frames.removeLast()
-            try finish(try mapping(from: frame), anchor: frame.anchor)
+            let start = children.count
+            let pairCount = try closeMapping(frame)
+            pending.removeSubrange(frame.pendingStart...)
+            try finish(.mapping, mark: frame.mark, start: start, count: pairCount, anchor: frame.anchor)
         default:
             break
         }
@@ -184,7 +207,8 @@ private struct TreeBuilder {
 
     private mutating func scalar(_ event: yaml_event_t, mark: YAMLMark) throws(YAMLError) {
         let data = event.data.scalar
-        let text = String(decoding: UnsafeBufferPointer(start: data.value, count: Int(data.length)), as: UTF8.self)
+        let bytes = UnsafeBufferPointer(start: data.value, count: Int(data.length))
+        let text = String(decoding: bytes, as: UTF8.self)
         let tag = data.tag.map { String(cString: $0) }
         let style: YAMLScalar.Style
         switch data.style {
@@ -203,7 +227,7 @@ private struct TreeBuilder {
         if hasTabs && style != .plain {
             tabFriendlyRanges.append((mark, YAMLParser.mark(event.end_mark)))
         }
-        let isKey = frames.last.map { $0.isMapping && $0.items.count % 2 == 0 } ?? false
+        let isKey = expectsKey
         let value: YAMLScalarValue
         switch resolution {
         case .value(let resolved):
@@ -218,13 +242,20 @@ private struct TreeBuilder {
             guard isKey else {
                 throw YAMLError(.invalidMerge, "'<<' is a merge key and can only be used as a mapping key; quote it for the text '<<'", at: mark)
             }
-            frames[frames.count - 1].mergeKeyIndices.append(frames[frames.count - 1].items.count)
+            let top = frames.count - 1
+            frames[top].mergePairs.append((pending.count - frames[top].pendingStart) / 2)
             value = .string("<<")
         }
-        let node = YAMLNode(.scalar(YAMLScalar(value: value, text: text, style: style, tag: tag)), mark: mark)
+        scalars.append(YAMLScalar(value: value, text: text, style: style, tag: tag))
         let anchorName = data.anchor.map { String(cString: $0) }
         if let anchorName { try checkNewAnchor(anchorName, mark: mark) }
-        try finish(node, anchor: anchorName)
+        try finish(.scalar, mark: mark, start: scalars.count - 1, count: 0, anchor: anchorName)
+    }
+
+    /// Whether the next node completes a key (in the innermost open mapping).
+    private var expectsKey: Bool {
+        guard let top = frames.indices.last else { return false }
+        return frames[top].isMapping && (pending.count - frames[top].pendingStart) % 2 == 0
     }
 
     /// PyYAML's scanner only skips spaces between tokens, so a tab outside quoted text, block
@@ -272,105 +303,156 @@ private struct TreeBuilder {
         }
         let name = anchor.map { String(cString: $0) }
         if let name { try checkNewAnchor(name, mark: mark) }
-        frames.append(Frame(isMapping: isMapping, mark: mark, anchor: name))
+        frames.append(Frame(isMapping: isMapping, mark: mark, anchor: name, pendingStart: pending.count))
     }
 
     private func checkNewAnchor(_ name: String, mark: YAMLMark) throws(YAMLError) {
-        if let first = anchors[name]?.mark ?? frames.first(where: { $0.anchor == name })?.mark {
+        if let first = anchors[name].map({ records[Int($0)].mark }) ?? frames.first(where: { $0.anchor == name })?.mark {
             throw YAMLError(.anchor, "anchor '&\(name)' is defined a second time (first at line \(first.line)); PyYAML rejects duplicate anchors", at: mark)
         }
     }
 
-    /// Registers a finished node under its anchor and appends it to its parent.
-    private mutating func finish(_ node: YAMLNode, anchor name: String?) throws(YAMLError) {
-        if let name { anchors[name] = node }
-        try append(node)
+    /// Records a finished node, registers its anchor and attaches it to its parent.
+    private mutating func finish(_ kind: YAMLStorage.Kind, mark: YAMLMark, start: Int, count: Int, anchor: String?) throws(YAMLError) {
+        try countNodes(1, at: mark)
+        let index = Int32(records.count)
+        records.append(YAMLStorage.Record(kind: kind, mark: mark, start: Int32(start), count: Int32(count)))
+        if let anchor { anchors[anchor] = index }
+        attach(index)
     }
 
-    private mutating func append(_ node: YAMLNode) throws(YAMLError) {
-        try count(1, at: node.mark)
-        if frames.isEmpty {
-            document.root = node
-        } else {
-            frames[frames.count - 1].items.append(node)
-        }
+    private mutating func attach(_ node: Int32) {
+        if frames.isEmpty { root = node } else { pending.append(node) }
     }
 
-    private mutating func count(_ nodes: Int, at mark: YAMLMark) throws(YAMLError) {
+    private mutating func countNodes(_ nodes: Int, at mark: YAMLMark) throws(YAMLError) {
         nodeCount += nodes
-        guard nodeCount <= limits.maxNodes else {
-            throw YAMLError(.expansionLimit, "the document builds more than \(limits.maxNodes) nodes (a merge-key bomb?)", at: mark)
+        guard nodeCount <= limits.maxNodes, nodeCount < Int(Int32.max) else {
+            throw YAMLError(.expansionLimit, "the document builds more than \(min(limits.maxNodes, Int(Int32.max))) nodes (a merge-key bomb?)", at: mark)
         }
     }
 
-    /// Applies merge keys and collapses duplicate keys the way PyYAML's `flatten_mapping` and
-    /// `construct_mapping` do: merged pairs first (earlier sources win among them), then the
-    /// explicit pairs; a later key replaces the value of an earlier one at its first position.
-    private mutating func mapping(from frame: Frame) throws(YAMLError) -> YAMLNode {
-        var merged: [YAMLPair] = []
-        var explicit: [YAMLPair] = []
-        explicit.reserveCapacity(frame.items.count / 2)
-        var mergeIndices = frame.mergeKeyIndices[...]
-        for index in stride(from: 0, to: frame.items.count, by: 2) {
-            let pair = YAMLPair(key: frame.items[index], value: frame.items[index + 1])
-            if mergeIndices.first == index {
-                mergeIndices.removeFirst()
-                merged.append(contentsOf: try mergeSources(pair.value))
+    // MARK: - Mappings
+
+    /// Writes the mapping's final pairs to `children` and returns how many there are. Merge keys
+    /// and duplicate keys are handled the way PyYAML's `flatten_mapping` and `construct_mapping`
+    /// do: merged pairs first (earlier sources win among them), then the explicit pairs; a later
+    /// key replaces the value of an earlier one at its first position.
+    private mutating func closeMapping(_ frame: Frame) throws(YAMLError) -> Int {
+        let written = pending[frame.pendingStart...]
+        let pairCount = written.count / 2
+        if frame.mergePairs.isEmpty && haveDistinctStringKeys(written) {
+            children.append(contentsOf: written)
+            return pairCount
+        }
+        var merged: [(key: Int32, value: Int32)] = []
+        var explicit: [(key: Int32, value: Int32)] = []
+        var mergePairs = frame.mergePairs[...]
+        for pair in 0..<pairCount {
+            let key = written[frame.pendingStart + 2 * pair], value = written[frame.pendingStart + 2 * pair + 1]
+            if mergePairs.first == pair {
+                mergePairs.removeFirst()
+                merged += try mergeSources(value)
             } else {
-                explicit.append(pair)
+                explicit.append((key, value))
             }
         }
-        if !merged.isEmpty { try count(merged.count, at: frame.mark) }
+        if !merged.isEmpty { try countNodes(merged.count, at: frame.mark) }
         let pairs = try collapseDuplicates(merged: merged, explicit: explicit)
-        return YAMLNode(.mapping(pairs), mark: frame.mark)
+        for pair in pairs {
+            children.append(pair.key)
+            children.append(pair.value)
+        }
+        return pairs.count
     }
 
-    private func mergeSources(_ value: YAMLNode) throws(YAMLError) -> [YAMLPair] {
-        switch value.content {
-        case .mapping(let pairs):
-            return pairs
-        case .sequence(let items):
-            var pairs: [YAMLPair] = []
-            // PyYAML reverses the list so that earlier mappings win.
-            for item in items.reversed() {
-                guard let itemPairs = item.mapping else {
-                    throw YAMLError(.invalidMerge, "a merge key ('<<') list may only hold mappings, found \(item.kindDescription)", at: item.mark)
-                }
-                pairs.append(contentsOf: itemPairs)
+    /// Whether every key is a string scalar and no two are equal. Keys are compared by a hash of
+    /// their bytes; a collision only sends the mapping down the exact path.
+    private func haveDistinctStringKeys(_ written: ArraySlice<Int32>) -> Bool {
+        guard written.count <= 32 else { return false }
+        var hashes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                     UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &hashes) { buffer in
+            let seen = buffer.bindMemory(to: UInt64.self)
+            var count = 0
+            for position in stride(from: written.startIndex, to: written.endIndex, by: 2) {
+                let record = records[Int(written[position])]
+                guard record.kind == .scalar else { return false }
+                let scalar = scalars[Int(record.start)]
+                guard scalar.isString else { return false }
+                // FNV-1a over the bytes.
+                var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+                for byte in scalar.text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+                for earlier in 0..<count where seen[earlier] == hash { return false }
+                seen[count] = hash
+                count += 1
             }
-            return pairs
-        case .scalar:
-            throw YAMLError(.invalidMerge, "a merge key ('<<') needs a mapping or a list of mappings, found \(value.kindDescription)", at: value.mark)
+            return true
         }
     }
 
-    private mutating func collapseDuplicates(merged: [YAMLPair], explicit: [YAMLPair]) throws(YAMLError) -> [YAMLPair] {
-        var result: [YAMLPair] = []
+    /// The pairs a merge key's value contributes: one mapping's, or the pairs of a list of
+    /// mappings where earlier mappings win.
+    private func mergeSources(_ value: Int32) throws(YAMLError) -> [(key: Int32, value: Int32)] {
+        let record = records[Int(value)]
+        switch record.kind {
+        case .mapping:
+            return pairs(of: record)
+        case .sequence:
+            var result: [(key: Int32, value: Int32)] = []
+            // PyYAML reverses the list so that earlier mappings win.
+            for position in (0..<Int(record.count)).reversed() {
+                let item = records[Int(children[Int(record.start) + position])]
+                guard item.kind == .mapping else {
+                    throw YAMLError(.invalidMerge, "a merge key ('<<') list may only hold mappings, found \(describe(item))", at: item.mark)
+                }
+                result += pairs(of: item)
+            }
+            return result
+        case .scalar:
+            throw YAMLError(.invalidMerge, "a merge key ('<<') needs a mapping or a list of mappings, found \(describe(record))", at: record.mark)
+        }
+    }
+
+    private func pairs(of mapping: YAMLStorage.Record) -> [(key: Int32, value: Int32)] {
+        (0..<Int(mapping.count)).map { pair in
+            (children[Int(mapping.start) + 2 * pair], children[Int(mapping.start) + 2 * pair + 1])
+        }
+    }
+
+    private func describe(_ record: YAMLStorage.Record) -> String {
+        switch record.kind {
+        case .scalar: return scalars[Int(record.start)].value.kindDescription
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        }
+    }
+
+    private mutating func collapseDuplicates(merged: [(key: Int32, value: Int32)],
+                                             explicit: [(key: Int32, value: Int32)]) throws(YAMLError) -> [(key: Int32, value: Int32)] {
+        var result: [(key: Int32, value: Int32)] = []
         result.reserveCapacity(merged.count + explicit.count)
         var positions: [YAMLKeyIdentity: Int] = [:]
-        let useIndex = merged.count + explicit.count > 8
         // Where each explicit key first appeared, to name both places in a warning.
         var explicitMarks: [Int: YAMLMark] = [:]
-
-        func position(of identity: YAMLKeyIdentity) -> Int? {
-            if useIndex { return positions[identity] }
-            return result.firstIndex { YAMLKeyIdentity($0.key) == identity }
-        }
-
         for (offset, pair) in (merged + explicit).enumerated() {
-            guard let identity = YAMLKeyIdentity(pair.key) else {
-                throw YAMLError(.unhashableKey, "a mapping key must be a scalar, found \(pair.key.kindDescription)", at: pair.key.mark)
+            let keyRecord = records[Int(pair.key)]
+            guard keyRecord.kind == .scalar else {
+                throw YAMLError(.unhashableKey, "a mapping key must be a scalar, found \(describe(keyRecord))", at: keyRecord.mark)
             }
+            let keyScalar = scalars[Int(keyRecord.start)]
+            let identity = YAMLKeyIdentity(keyScalar, mark: keyRecord.mark)
             let isExplicit = offset >= merged.count
-            if let existing = position(of: identity) {
+            if let existing = positions[identity] {
                 if isExplicit, let firstMark = explicitMarks[existing] {
-                    document.warnings.append(YAMLWarning(key: pair.key.scalar?.text ?? "", firstMark: firstMark, mark: pair.key.mark))
+                    warnings.append(YAMLWarning(key: keyScalar.text, firstMark: firstMark, mark: keyRecord.mark))
                 }
                 result[existing].value = pair.value
-                if isExplicit { explicitMarks[existing] = pair.key.mark }
+                if isExplicit { explicitMarks[existing] = keyRecord.mark }
             } else {
-                if useIndex { positions[identity] = result.count }
-                if isExplicit { explicitMarks[result.count] = pair.key.mark }
+                positions[identity] = result.count
+                if isExplicit { explicitMarks[result.count] = keyRecord.mark }
                 result.append(pair)
             }
         }
@@ -392,15 +474,14 @@ struct YAMLKeyIdentity: Hashable {
 
     private let storage: Storage
 
-    init?(_ node: YAMLNode) {
-        guard let value = node.scalar?.value else { return nil }
-        switch value {
+    init(_ scalar: YAMLScalar, mark: YAMLMark) {
+        switch scalar.value {
         case .null: storage = .null
         case .bool(let bool): storage = .integer(.small(bool ? 1 : 0))
         case .int(let integer): storage = .integer(integer)
         case .float(let double):
             if double.isNaN {
-                storage = .unique(node.mark)
+                storage = .unique(mark)
             } else if let integer = Int(exactly: double) {
                 storage = .integer(.small(integer))
             } else {

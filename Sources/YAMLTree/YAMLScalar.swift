@@ -1,24 +1,85 @@
 /// A scalar as written (text, quoting style, tag) together with the value it resolves to.
+///
+/// Stored compactly — a document holds hundreds of thousands of scalars: a string value shares
+/// the text's storage, and the rare tag lives in a box.
 public struct YAMLScalar: Sendable, Hashable {
     /// How the scalar was written.
     public enum Style: Sendable, Hashable {
         case plain, singleQuoted, doubleQuoted, literal, folded
     }
 
-    /// The value under YAML 1.1 resolution, as PyYAML's safe loader constructs it.
-    public var value: YAMLScalarValue
     /// The scalar's text after unescaping, before resolution.
     public var text: String
+    private var storage: Storage
     /// The quoting style.
     public var style: Style
-    /// The explicit tag in full form (`tag:yaml.org,2002:str` for `!!str`), if any.
-    public var tag: String?
+    private var tagBox: TagBox?
 
     public init(value: YAMLScalarValue, text: String, style: Style, tag: String? = nil) {
-        self.value = value
         self.text = text
+        self.storage = Storage(value)
+        if case .string(let string) = value, string != text { self.text = string }
         self.style = style
-        self.tag = tag
+        self.tagBox = tag.map(TagBox.init)
+    }
+
+    /// The value under YAML 1.1 resolution, as PyYAML's safe loader constructs it.
+    public var value: YAMLScalarValue {
+        get {
+            switch storage {
+            case .null: return .null
+            case .bool(let bool): return .bool(bool)
+            case .int(let int): return .int(.small(int))
+            case .bigInt(let digits): return .int(.big(digits))
+            case .float(let double): return .float(double)
+            case .string: return .string(text)
+            case .timestamp(let timestamp): return .timestamp(timestamp)
+            }
+        }
+        set {
+            storage = Storage(newValue)
+            if case .string(let string) = newValue { text = string }
+        }
+    }
+
+    /// The explicit tag in full form (`tag:yaml.org,2002:str` for `!!str`), if any.
+    public var tag: String? { tagBox?.tag }
+
+    /// Whether the scalar resolved to a string (cheaper than matching ``value``).
+    public var isString: Bool {
+        if case .string = storage { return true }
+        return false
+    }
+
+    /// The value without payloads larger than a pointer.
+    private enum Storage: Sendable, Hashable {
+        case null
+        case bool(Bool)
+        case int(Int)
+        indirect case bigInt(String)
+        case float(Double)
+        /// The string is ``YAMLScalar/text``.
+        case string
+        indirect case timestamp(YAMLTimestamp)
+
+        init(_ value: YAMLScalarValue) {
+            switch value {
+            case .null: self = .null
+            case .bool(let bool): self = .bool(bool)
+            case .int(.small(let int)): self = .int(int)
+            case .int(.big(let digits)): self = .bigInt(digits)
+            case .float(let double): self = .float(double)
+            case .string: self = .string
+            case .timestamp(let timestamp): self = .timestamp(timestamp)
+            }
+        }
+    }
+
+    private final class TagBox: Sendable, Hashable {
+        let tag: String
+        init(_ tag: String) { self.tag = tag }
+        static func == (lhs: TagBox, rhs: TagBox) -> Bool { lhs.tag == rhs.tag }
+        func hash(into hasher: inout Hasher) { hasher.combine(tag) }
     }
 }
 
@@ -31,8 +92,9 @@ public enum YAMLScalarValue: Sendable, Hashable {
     case int(YAMLInteger)
     case float(Double)
     case string(String)
-    /// A `YYYY-MM-DD` date or a full timestamp (Python `datetime.date` / `datetime.datetime`).
-    case timestamp(YAMLTimestamp)
+    /// A `YYYY-MM-DD` date or a full timestamp (Python `datetime.date` / `datetime.datetime`);
+    /// boxed, since it is rare and larger than the other payloads.
+    indirect case timestamp(YAMLTimestamp)
 
     /// A short name for the kind of value, for messages: "a string", "a boolean", ….
     public var kindDescription: String {

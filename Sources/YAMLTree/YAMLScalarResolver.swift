@@ -68,11 +68,21 @@ enum YAMLScalarResolver {
         case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"),
              UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"),
              UInt8(ascii: "o"), UInt8(ascii: "O"):
-            switch text {
-            case "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON": return .value(.bool(true))
-            case "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF": return .value(.bool(false))
-            case "null", "Null", "NULL": return .value(.null)
-            default: return .value(.string(text))
+            // Most keys ("to", "from", "name") start with these letters: compare bytes, not
+            // Strings (an unequal String comparison takes Unicode's slow path).
+            switch packedSpelling(text) {
+            case 0x0300_0000_0073_6579, 0x0300_0000_0073_6559, 0x0300_0000_0053_4559,  // yes Yes YES
+                 0x0400_0000_6575_7274, 0x0400_0000_6575_7254, 0x0400_0000_4555_5254,  // true True TRUE
+                 0x0200_0000_0000_6E6F, 0x0200_0000_0000_6E4F, 0x0200_0000_0000_4E4F:  // on On ON
+                return .value(.bool(true))
+            case 0x0200_0000_0000_6F6E, 0x0200_0000_0000_6F4E, 0x0200_0000_0000_4F4E,  // no No NO
+                 0x0500_0065_736C_6166, 0x0500_0065_736C_6146, 0x0500_0045_534C_4146,  // false False FALSE
+                 0x0300_0000_0066_666F, 0x0300_0000_0066_664F, 0x0300_0000_0046_464F:  // off Off OFF
+                return .value(.bool(false))
+            case 0x0400_0000_6C6C_756E, 0x0400_0000_6C6C_754E, 0x0400_0000_4C4C_554E:  // null Null NULL
+                return .value(.null)
+            default:
+                return .value(.string(text))
             }
         case UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
             var copy = text
@@ -94,6 +104,21 @@ enum YAMLScalarResolver {
     }
 
     private enum NumberShape { case float, integer, timestamp, string }
+
+    /// A text of 2 to 5 bytes packed into an integer — its bytes little-endian, its length in
+    /// the top byte — so the YAML 1.1 boolean and null spellings are found by one `switch`
+    /// (`0x03000000_00736579` is "yes"); 0 for any other length.
+    private static func packedSpelling(_ text: String) -> UInt64 {
+        let bytes = text.utf8
+        guard bytes.count >= 2 && bytes.count <= 5 else { return 0 }
+        var packed = UInt64(bytes.count) << 56
+        var shift: UInt64 = 0
+        for byte in bytes {
+            packed |= UInt64(byte) << shift
+            shift += 8
+        }
+        return packed
+    }
 
     // MARK: - Constructors (PyYAML `SafeConstructor`)
 

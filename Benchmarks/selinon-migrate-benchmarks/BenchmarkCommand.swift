@@ -1,0 +1,32 @@
+/// `selinon-migrate-benchmarks <name> [options]`: runs one benchmark and prints its figures
+/// next to the reference measured in the same run. Build with `-c release`.
+@main
+enum BenchmarkCommand {
+    static let usage = """
+        usage: selinon-migrate-benchmarks yaml [--flows N] [--edges N] [--repetitions N]
+
+          yaml   parse a synthetic configuration (default 200 flows × 200 edges): libyaml's bare
+                 event loop, the YAMLTree node tree and the full configuration loader
+        """
+
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        guard let name = arguments.first else {
+            print(usage)
+            return
+        }
+        arguments.removeFirst()
+        func option(_ flag: String, default value: Int) -> Int {
+            guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count,
+                  let number = Int(arguments[index + 1]) else { return value }
+            return number
+        }
+        switch name {
+        case "yaml":
+            YAMLBenchmark.run(flows: option("--flows", default: 200), edges: option("--edges", default: 200),
+                              repetitions: option("--repetitions", default: 5))
+        default:
+            print(usage)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+//
+// selinon-migrate: change Selinon task-flow definitions while flows are running.
+// Module map and dependency rules: README.md, section "Architecture".
+
+import PackageDescription
+
+let package = Package(
+    name: "selinon-migrate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "selinon-migrate", targets: ["selinon-migrate"]),
+        // Libraries a Swift service embeds.
+        .library(name: "FlowConfig", targets: ["FlowConfig"]),
+        .library(name: "YAMLTree", targets: ["YAMLTree"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // libyaml through pkg-config; `apt-get install libyaml-dev`.
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        // A small YAML 1.1 node tree on libyaml events, resolving scalars like PyYAML's SafeLoader.
+        .target(
+            name: "YAMLTree",
+            dependencies: ["CLibYAML"],
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
+        ),
+        // The Selinon configuration model, its loader and validation with diagnostics.
+        .target(name: "FlowConfig", dependencies: ["YAMLTree"]),
+        // The command line.
+        .executableTarget(
+            name: "selinon-migrate",
+            dependencies: [
+                "FlowConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Benchmarks: `swift run -c release selinon-migrate-benchmarks --help`.
+        .executableTarget(
+            name: "selinon-migrate-benchmarks",
+            dependencies: ["YAMLTree", "FlowConfig", "CLibYAML"],
+            path: "Benchmarks/selinon-migrate-benchmarks"
+        ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "YAMLTreeTests",
+            dependencies: ["YAMLTree", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        // Fixtures and golden files of these targets are read from the source tree, so that
+        // RECORD_SNAPSHOTS=1 can rewrite them.
+        .testTarget(
+            name: "FlowConfigTests",
+            dependencies: ["FlowConfig", "TestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "SelinonMigrateCLITests",
+            dependencies: ["TestSupport"],
+            exclude: ["Snapshots"]
+        ),
+    ]
+)

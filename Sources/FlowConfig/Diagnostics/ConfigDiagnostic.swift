@@ -1,0 +1,87 @@
+/// One finding about a Selinon configuration, reported like a compiler does:
+/// `path:line:column: error: message` followed by a hint saying what to do.
+///
+/// Loading collects every diagnostic of a configuration in one pass instead of stopping at the
+/// first; ``ConfigurationLoader`` returns them sorted by file and line.
+public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertible, Codable {
+    /// Whether the finding makes the configuration unusable.
+    public enum Severity: String, Sendable, Hashable, Codable, Comparable {
+        case warning, error
+
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs == .warning && rhs == .error }
+    }
+
+    /// A stable identifier of the kind of finding, for tools and tests (`--format json`).
+    public enum Code: String, Sendable, Hashable, Codable, CaseIterable {
+        // Files and YAML.
+        case fileNotFound = "file-not-found"
+        case fileUnreadable = "file-unreadable"
+        case fileTooLarge = "file-too-large"
+        case yamlSyntax = "yaml-syntax"
+        case yamlDuplicateKey = "yaml-duplicate-key"
+        case yamlLimit = "yaml-limit"
+        case emptyFile = "empty-file"
+        // Shapes and keys.
+        case wrongType = "wrong-type"
+        case missingKey = "missing-key"
+        case unknownKey = "unknown-key"
+        case invalidValue = "invalid-value"
+        case invalidName = "invalid-name"
+        case yamlBoolean = "yaml-1.1-boolean"
+        // Names and references.
+        case duplicateName = "duplicate-name"
+        case unknownNode = "unknown-node"
+        case unknownStorage = "unknown-storage"
+        case flowNotDefined = "flow-not-defined"
+        case flowNotListed = "flow-not-listed"
+        case flowDefinedTwice = "flow-defined-twice"
+        case environmentVariable = "environment-variable"
+        // Conditions.
+        case unknownPredicate = "unknown-predicate"
+        case predicateArguments = "predicate-arguments"
+        case predicateNode = "predicate-node"
+        case invalidCondition = "invalid-condition"
+        // Flow structure (Selinon's consistency check).
+        case flowStructure = "flow-structure"
+        case failureDefinition = "failure-definition"
+        case propagation = "propagation"
+        case selectiveRun = "selective-run"
+        case foreachDefinition = "foreach"
+        case unusedDefinition = "unused-definition"
+        case subflowCycle = "subflow-cycle"
+        case workerStartup = "breaks-worker-start-up"
+        case selinonQuirk = "selinon-quirk"
+    }
+
+    public var severity: Severity
+    public var code: Code
+    /// What is wrong, in one sentence.
+    public var message: String
+    /// Where.
+    public var location: FileLocation
+    /// The next thing the user should do; may be empty when the message says it all.
+    public var hint: String
+
+    public init(_ severity: Severity, _ code: Code, _ message: String, at location: FileLocation, hint: String = "") {
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.location = location
+        self.hint = hint
+    }
+
+    /// `path:line:column: error: message`, then `  hint: …` on a second line when there is one.
+    public var description: String {
+        let head = "\(location): \(severity.rawValue): \(message)"
+        return hint.isEmpty ? head : head + "\n  hint: " + hint
+    }
+
+    /// Diagnostics in reading order: by file, line, column, then errors before warnings.
+    public static func sorted(_ diagnostics: [ConfigDiagnostic]) -> [ConfigDiagnostic] {
+        diagnostics.enumerated().sorted { lhs, rhs in
+            if lhs.element.location != rhs.element.location { return lhs.element.location < rhs.element.location }
+            if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+}

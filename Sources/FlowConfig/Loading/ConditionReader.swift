@@ -1,0 +1,231 @@
+import YAMLTree
+
+/// What a condition may refer to: the nodes of the edge (or failure) it guards and the names
+/// the configuration defines.
+struct ConditionContext {
+    /// Nodes a leaf may bind to: an edge's `from`, or a failure's `nodes`.
+    var sources: [String]
+    /// Failure conditions see only the flow arguments and skip the `args` check (as Selinon).
+    var isFailureCondition: Bool
+    /// "the condition of edge 3 in flow 'ingest'", for messages.
+    var what: String
+}
+
+/// The names and task properties conditions are checked against.
+struct NodeCatalog {
+    /// Valid task definitions by name.
+    var tasks: [String: TaskDefinition]
+    /// Every task name the nodes file declares, including tasks whose definition has errors.
+    var taskNames: Set<String>
+    var flows: Set<String>
+    /// Whether the nodes file's `tasks` and `flows` were read without errors, so that a name
+    /// missing from them is really unknown.
+    var isComplete: Bool
+    var usesBuiltinPredicates: Bool
+    var checksConsistency: Bool
+
+    func contains(_ name: String) -> Bool { taskNames.contains(name) || flows.contains(name) }
+    var allNames: [String] { Array(taskNames) + Array(flows) }
+}
+
+/// Reads condition trees (Selinon's `predicate.py` grammar): a leaf `{name, node, args}` or one
+/// of `or`, `not`, `and` (checked in that order, as Selinon does).
+extension FileReader {
+    /// The parsed condition and its raw value, or `nil` after reporting why it is invalid.
+    mutating func readCondition(_ node: YAMLNode, context: ConditionContext, catalog: NodeCatalog) -> (Condition, ConfigValue)? {
+        guard let raw = configValue(node) else { return nil }
+        var leafBindings: [(call: PredicateCall, readsResult: Bool)] = []
+        guard let condition = readConditionNode(node, context: context, catalog: catalog, bindings: &leafBindings) else {
+            return nil
+        }
+        if catalog.checksConsistency && !context.isFailureCondition {
+            checkReadOnlyStorage(leafBindings, catalog: catalog, context: context, at: node)
+        }
+        return (condition, raw)
+    }
+
+    private mutating func readConditionNode(_ node: YAMLNode, context: ConditionContext, catalog: NodeCatalog,
+                                            bindings: inout [(call: PredicateCall, readsResult: Bool)]) -> Condition? {
+        guard spend(node) else { return nil }
+        let grammarHint = "a condition is {name: predicate, args: {…}} or {and: [...]}, {or: [...]}, {not: {...}}"
+        guard node.isPythonTruthy else {
+            error(.invalidCondition, "\(context.what) is empty (\(describe(node)))", at: node, hint: grammarHint)
+            return nil
+        }
+        guard let pairs = node.mapping else {
+            error(.invalidCondition, "\(context.what) must be a mapping, found \(describe(node))", at: node, hint: grammarHint)
+            return nil
+        }
+        if node["name"] != nil {
+            return readLeaf(node, pairs: pairs, context: context, catalog: catalog, bindings: &bindings).map(Condition.predicate)
+        }
+        let operators = ["or", "not", "and"].filter { node[$0] != nil }
+        guard let operatorName = operators.first else {
+            let keys = pairs.map { keyText($0.key) }.joined(separator: ", ")
+            error(.invalidCondition, "\(context.what) has none of 'name', 'and', 'or', 'not' (keys: \(keys))", at: node,
+                  hint: grammarHint)
+            return nil
+        }
+        if pairs.count > 1 {
+            let ignored = pairs.map { keyText($0.key) }.filter { $0 != operatorName }
+            error(.invalidCondition,
+                  "\(context.what) has '\(operatorName)' next to \(ignored.map { "'\($0)'" }.joined(separator: ", ")), which Selinon silently ignores",
+                  at: node, hint: "nest them explicitly, e.g. {and: [{or: [...]}, {...}]}")
+            return nil
+        }
+        let operand = node[operatorName]!
+        if operatorName == "not" {
+            guard operand.mapping != nil || operand.sequence == nil else {
+                error(.invalidCondition, "'not' takes a single condition, found a list", at: operand,
+                      hint: "write not: {name: …}, or not: {or: [...]} for several")
+                return nil
+            }
+            return readConditionNode(operand, context: context, catalog: catalog, bindings: &bindings).map(Condition.not)
+        }
+        guard let items = operand.sequence else {
+            error(.invalidCondition, "'\(operatorName)' takes a list of conditions, found \(describe(operand))", at: operand)
+            return nil
+        }
+        if items.count < 2 {
+            error(.workerStartup,
+                  "'\(operatorName)' with \(items.count == 0 ? "no conditions" : "a single condition") passes Selinon's validation but breaks its worker start-up",
+                  at: operand, hint: items.isEmpty ? "remove the empty '\(operatorName)'" : "use the condition directly, without '\(operatorName)'")
+            return nil
+        }
+        var children: [Condition] = []
+        for item in items {
+            if let child = readConditionNode(item, context: context, catalog: catalog, bindings: &bindings) {
+                children.append(child)
+            }
+        }
+        guard children.count == items.count else { return nil }
+        return operatorName == "and" ? .and(children) : .or(children)
+    }
+
+    private mutating func readLeaf(_ node: YAMLNode, pairs: YAMLMapping, context: ConditionContext, catalog: NodeCatalog,
+                                   bindings: inout [(call: PredicateCall, readsResult: Bool)]) -> PredicateCall? {
+        checkKeys(pairs, known: ["name", "node", "args"], in: "a predicate of \(context.what)",
+                  extraHint: ["and": "a predicate cannot also hold 'and'; wrap both in an 'and' list",
+                              "or": "a predicate cannot also hold 'or'; wrap both in an 'or' list",
+                              "not": "a predicate cannot also hold 'not'; wrap it: {not: {name: …}}"])
+        guard let nameNode = node["name"], let name = string(nameNode, "the predicate name") else { return nil }
+        var call = PredicateCall(name: name, location: location(node))
+
+        // Node binding, for every leaf: explicit `node`, else the only source.
+        if let nodeNode = node["node"] {
+            guard let bound = string(nodeNode, "'node' of predicate '\(name)'") else { return nil }
+            guard context.sources.contains(bound) else {
+                let sources = context.sources.isEmpty ? "none (a starting edge)" : context.sources.joined(separator: ", ")
+                error(.predicateNode, "predicate '\(name)' names node '\(bound)', which is not a source of \(context.what)",
+                      at: nodeNode, hint: "sources: \(sources)")
+                return nil
+            }
+            call.node = bound
+            call.isNodeExplicit = true
+        } else if context.sources.count == 1 {
+            call.node = context.sources[0]
+        }
+
+        if let argsNode = node["args"], !argsNode.isNull {
+            guard let argPairs = mapping(argsNode, "'args' of predicate '\(name)'") else { return nil }
+            for pair in argPairs {
+                guard let key = pair.key.string else {
+                    error(.predicateArguments, "argument names of predicate '\(name)' must be strings, found \(describe(pair.key))",
+                          at: pair.key, hint: quoteHint(pair.key))
+                    continue
+                }
+                if let value = configValue(pair.value) { call.arguments.append(.init(key, value)) }
+            }
+        }
+
+        guard catalog.usesBuiltinPredicates else {
+            bindings.append((call, false))
+            return call
+        }
+        if PredicateCatalog.unusable.contains(name) {
+            error(.unknownPredicate,
+                  "predicate '\(name)' cannot be used: in Selinon 1.4 the name resolves to a module, not a function",
+                  at: nameNode, hint: "negate the opposite test, e.g. not: {name: \(name.replacingOccurrences(of: "LessEqual", with: "Greater")), …}")
+            return nil
+        }
+        guard let signature = PredicateCatalog.builtins[name] else {
+            error(.unknownPredicate, "unknown predicate '\(name)' (not in selinon.predicates)", at: nameNode,
+                  hint: NameSuggestion.hint(for: name, in: PredicateCatalog.builtins.keys.sorted()).isEmpty
+                      ? "set global.predicates_module to use your own predicates"
+                      : NameSuggestion.hint(for: name, in: PredicateCatalog.builtins.keys.sorted()))
+            return nil
+        }
+        if let warningText = PredicateCatalog.misleading[name] {
+            warning(.selinonQuirk, "predicate '\(name)': \(warningText)", at: nameNode)
+        }
+        if signature.readsResult {
+            if context.isFailureCondition {
+                error(.predicateNode, "predicate '\(name)' reads a task result, which a failure condition cannot do",
+                      at: nameNode, hint: "failure conditions may only test flow arguments (argsField…) or the environment")
+                return nil
+            }
+            guard let bound = call.node else {
+                let reason = context.sources.isEmpty ? "the edge has no source" : "the edge has several sources"
+                error(.predicateNode, "predicate '\(name)' reads a task result but names no node, and \(reason)",
+                      at: nameNode, hint: context.sources.isEmpty ? "test flow arguments instead (argsField…)"
+                          : "add node: <one of \(context.sources.joined(separator: ", "))>")
+                return nil
+            }
+            if catalog.checksConsistency {
+                if catalog.flows.contains(bound) {
+                    error(.predicateNode, "predicate '\(name)' reads the result of '\(bound)', which is a sub-flow; sub-flows have no results",
+                          at: nameNode)
+                } else if let task = catalog.tasks[bound], task.storage == nil {
+                    error(.predicateNode, "predicate '\(name)' reads the result of task '\(bound)', which has no storage",
+                          at: nameNode, hint: "give task '\(bound)' a storage so its result can be read")
+                }
+            }
+        }
+        if catalog.checksConsistency && !context.isFailureCondition {
+            checkArguments(call, signature: signature, at: node["args"] ?? node)
+        }
+        bindings.append((call, signature.readsResult))
+        return call
+    }
+
+    /// `args` must hold exactly the predicate's parameters (Selinon's consistency check).
+    private mutating func checkArguments(_ call: PredicateCall, signature: PredicateSignature, at node: YAMLNode) {
+        let given = call.arguments.map(\.key)
+        for reserved in ["message", "node_args"] where given.contains(reserved) {
+            error(.predicateArguments, "predicate '\(call.name)' gets '\(reserved)' from Selinon; it cannot be given in 'args'",
+                  at: node, hint: "remove '\(reserved)' from args")
+        }
+        let missing = signature.parameters.filter { !given.contains($0) }
+        let extra = given.filter { !signature.parameters.contains($0) && $0 != "message" && $0 != "node_args" }
+        guard !missing.isEmpty || !extra.isEmpty else { return }
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("missing \(missing.map { "'\($0)'" }.joined(separator: ", "))") }
+        if !extra.isEmpty { parts.append("unexpected \(extra.map { "'\($0)'" }.joined(separator: ", "))") }
+        let expected = signature.parameters.isEmpty ? "no args" : "args " + signature.parameters.joined(separator: ", ")
+        error(.predicateArguments, "predicate '\(call.name)' has wrong arguments: \(parts.joined(separator: "; "))", at: node,
+              hint: "'\(call.name)' takes \(expected)")
+    }
+
+    /// Selinon rejects an edge whose condition reads any result while any leaf is bound to a
+    /// task with `storage_readonly: true`.
+    private mutating func checkReadOnlyStorage(_ bindings: [(call: PredicateCall, readsResult: Bool)],
+                                               catalog: NodeCatalog, context: ConditionContext, at node: YAMLNode) {
+        guard bindings.contains(where: \.readsResult),
+              let readOnly = bindings.compactMap(\.call.node).first(where: { catalog.tasks[$0]?.storageReadOnly == true })
+        else { return }
+        error(.predicateNode,
+              "\(context.what) reads task results while a predicate is bound to '\(readOnly)', whose storage is read-only; Selinon rejects this",
+              at: node, hint: "split the condition, or drop storage_readonly from '\(readOnly)'")
+    }
+}
+
+extension YAMLNode {
+    /// Python truthiness of the constructed value: null, false, 0, "", [] and {} are false.
+    var isPythonTruthy: Bool {
+        switch content {
+        case .scalar(let scalar): return ConfigValue(scalar.value).isTruthy
+        case .sequence(let items): return !items.isEmpty
+        case .mapping(let pairs): return !pairs.isEmpty
+        }
+    }
+}

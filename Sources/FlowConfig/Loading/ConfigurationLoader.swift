@@ -1,0 +1,178 @@
+import YAMLTree
+
+/// Loads and validates a Selinon configuration, collecting every diagnostic in one pass.
+///
+/// Reading follows Selinon 1.4 (`System.from_files`): the nodes file first (storages, global,
+/// tasks, flows), then every flow-definition file, then — unless
+/// ``Options/checksConsistency`` is off, as with Selinon's `--no-check` — the consistency check.
+/// Everything Selinon rejects is rejected, as are values that pass Selinon's validation but break
+/// its worker start-up, unknown keys and unknown node names.
+///
+/// ```swift
+/// let source = FileSystemConfigurationSource(nodesFile: "nodes.yml", flowPaths: ["flows/"])
+/// let result = ConfigurationLoader().load(try source.read())
+/// for diagnostic in result.diagnostics { print(diagnostic) }
+/// if let configuration = result.configuration { print(configuration.flowNames) }
+/// ```
+public struct ConfigurationLoader: Sendable {
+    /// How strictly and with which environment to load.
+    public struct Options: Sendable {
+        /// Environment variables for `{VAR}` placeholders in queue names and `migration_dir`.
+        public var environment: [String: String]
+        /// Run Selinon's consistency check (off = Selinon's `--no-check`).
+        public var checksConsistency: Bool
+        /// Limits on each YAML file.
+        public var yamlLimits: YAMLParser.Limits
+        /// Node visits allowed while expanding conditions and values of one file: a million plus
+        /// ten per byte of the file, at most this many. Legitimate files stay far below; a small
+        /// file whose aliases expand enormously (an alias bomb) is stopped quickly.
+        public var maxWalkBudget: Int
+
+        public init(environment: [String: String] = [:], checksConsistency: Bool = true,
+                    yamlLimits: YAMLParser.Limits = .init(), maxWalkBudget: Int = YAMLWalkBudget.defaultLimit) {
+            self.environment = environment
+            self.checksConsistency = checksConsistency
+            self.yamlLimits = yamlLimits
+            self.maxWalkBudget = maxWalkBudget
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Loads `files`. The result holds a configuration only when there are no errors.
+    public func load(_ files: ConfigurationFiles) -> ConfigurationLoadResult {
+        var diagnostics: [ConfigDiagnostic] = []
+
+        // The nodes file.
+        guard let nodesRoot = parse(files.nodes, role: "nodes file", into: &diagnostics) else {
+            return ConfigurationLoadResult(configuration: nil, diagnostics: diagnostics)
+        }
+        var nodesReader = FileReader(file: files.nodes.path, budget: walkBudget(for: files.nodes),
+                                     environment: options.environment)
+        let contents = nodesReader.readNodesFile(nodesRoot)
+        diagnostics += nodesReader.diagnostics
+
+        // The flow files.
+        let catalog = NodeCatalog(
+            tasks: Dictionary(contents.tasks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+            taskNames: contents.declaredTaskNames,
+            flows: Set(contents.flows.map(\.name)),
+            isComplete: contents.namesAreComplete,
+            usesBuiltinPredicates: contents.global.usesBuiltinPredicates,
+            checksConsistency: options.checksConsistency)
+        var flows: [String: FlowDefinition] = [:]
+        for file in files.flows {
+            // A combined file may be both the nodes file and a flow file; parse it once.
+            let root = file == files.nodes ? nodesRoot : parse(file, role: "flow definitions", into: &diagnostics)
+            guard let root else { continue }
+            var reader = FileReader(file: file.path, budget: walkBudget(for: file), environment: options.environment)
+            reader.readFlowFile(root, catalog: catalog, global: contents.global, flows: &flows,
+                                isNodesFile: file == files.nodes)
+            diagnostics += reader.diagnostics
+        }
+        let readingFailed = diagnostics.contains { $0.severity == .error }
+        for listed in contents.flows where flows[listed.name] == nil && !readingFailed {
+            diagnostics.append(ConfigDiagnostic(
+                .error, .flowNotDefined, "flow '\(listed.name)' is listed in 'flows' but never defined",
+                at: listed.location,
+                hint: files.flows.isEmpty ? "no flow-definition files were given (--flow-definitions)"
+                    : "add it to a flow-definitions file, or remove it from 'flows'"))
+        }
+
+        let configuration = Configuration(
+            nodesFile: files.nodes.path, flowFiles: files.flows.map(\.path), tasks: contents.tasks,
+            storages: contents.storages, global: contents.global, flowNames: contents.flows.map(\.name), flows: flows)
+        if options.checksConsistency && !diagnostics.contains(where: { $0.severity == .error }) {
+            var checker = ConsistencyChecker(configuration: configuration)
+            checker.check()
+            diagnostics += checker.diagnostics
+        }
+        let valid = !diagnostics.contains { $0.severity == .error }
+        return ConfigurationLoadResult(configuration: valid ? configuration : nil, diagnostics: diagnostics)
+    }
+
+    private func walkBudget(for file: ConfigurationFiles.File) -> YAMLWalkBudget {
+        YAMLWalkBudget(limit: min(options.maxWalkBudget, 1_000_000 + 10 * file.contents.count))
+    }
+
+    /// Reads and loads `source`; a file that cannot be read becomes a diagnostic.
+    public func load(from source: some ConfigurationSource) -> ConfigurationLoadResult {
+        do {
+            return load(try source.read())
+        } catch {
+            return ConfigurationLoadResult(configuration: nil, diagnostics: error.diagnostics)
+        }
+    }
+
+    /// The root node of a file, or `nil` after recording why there is none.
+    private func parse(_ file: ConfigurationFiles.File, role: String, into diagnostics: inout [ConfigDiagnostic]) -> YAMLNode? {
+        let document: YAMLDocument
+        do {
+            document = try YAMLParser(limits: options.yamlLimits).parse(file.contents)
+        } catch {
+            let code: ConfigDiagnostic.Code = switch error.kind {
+            case .inputTooLarge: .fileTooLarge
+            case .expansionLimit, .nestingTooDeep: .yamlLimit
+            default: .yamlSyntax
+            }
+            let location = error.mark.map { FileLocation(file: file.path, line: $0.line, column: $0.column) }
+                ?? .wholeFile(file.path)
+            diagnostics.append(ConfigDiagnostic(.error, code, error.message, at: location, hint: Self.hint(for: error.kind)))
+            return nil
+        }
+        for warning in document.warnings {
+            diagnostics.append(ConfigDiagnostic(
+                .warning, .yamlDuplicateKey, "duplicate key '\(warning.key)'; this later value replaces the one at line \(warning.firstMark.line)",
+                at: FileLocation(file: file.path, line: warning.mark.line, column: warning.mark.column),
+                hint: "remove one of the two; Selinon uses the last"))
+        }
+        guard let root = document.root, !root.isNull else {
+            diagnostics.append(ConfigDiagnostic(.error, .emptyFile, "the \(role) is empty", at: .wholeFile(file.path),
+                                                hint: role == "nodes file" ? "a nodes file needs at least 'tasks' and 'flows'"
+                                                    : "a flow file needs 'flow-definitions'"))
+            return nil
+        }
+        return root
+    }
+
+    private static func hint(for kind: YAMLError.Kind) -> String {
+        switch kind {
+        case .syntax: return "fix the YAML syntax at this position"
+        case .encoding: return "save the file as UTF-8"
+        case .inputTooLarge: return "raise the limit with --max-file-size if the file is really meant to be this large"
+        case .nestingTooDeep: return "flatten the structure; real configurations nest a few levels"
+        case .multipleDocuments: return "remove the '---' separator and the second document, or move it to its own file"
+        case .anchor: return "define each anchor once, before the aliases that use it"
+        case .unsupportedValue: return "remove the tag or quote the value"
+        case .invalidMerge: return "'<<' merges a mapping or a list of mappings into the mapping it appears in"
+        case .unhashableKey: return "use a plain string as the key"
+        case .expansionLimit: return "reduce the use of aliases"
+        }
+    }
+}
+
+/// The outcome of loading: the configuration when it is valid, and every diagnostic (errors and
+/// warnings) sorted by file and line.
+public struct ConfigurationLoadResult: Sendable {
+    /// The configuration; `nil` when any diagnostic is an error.
+    public var configuration: Configuration?
+    public var diagnostics: [ConfigDiagnostic]
+
+    public init(configuration: Configuration?, diagnostics: [ConfigDiagnostic]) {
+        self.configuration = configuration
+        self.diagnostics = ConfigDiagnostic.sorted(diagnostics)
+    }
+
+    /// Whether any diagnostic is an error.
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    /// The configuration, or the error listing every diagnostic.
+    public func get() throws(ConfigurationError) -> Configuration {
+        guard let configuration else { throw ConfigurationError(diagnostics: diagnostics) }
+        return configuration
+    }
+}

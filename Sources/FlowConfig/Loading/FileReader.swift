@@ -1,0 +1,237 @@
+import YAMLTree
+
+/// Reads values out of one YAML file's node tree, turning every problem into a
+/// ``ConfigDiagnostic`` that points at the offending node. Readers of the nodes file and of
+/// flow files are extensions of this type.
+struct FileReader {
+    let file: String
+    var diagnostics: [ConfigDiagnostic] = []
+    var budget: YAMLWalkBudget
+    let environment: [String: String]
+
+    init(file: String, budget: YAMLWalkBudget, environment: [String: String]) {
+        self.file = file
+        self.budget = budget
+        self.environment = environment
+    }
+
+    func location(_ node: YAMLNode) -> FileLocation {
+        FileLocation(file: file, line: node.mark.line, column: node.mark.column)
+    }
+
+    mutating func report(_ severity: ConfigDiagnostic.Severity, _ code: ConfigDiagnostic.Code, _ message: String,
+                         at node: YAMLNode, hint: String = "") {
+        diagnostics.append(ConfigDiagnostic(severity, code, message, at: location(node), hint: hint))
+    }
+
+    mutating func error(_ code: ConfigDiagnostic.Code, _ message: String, at node: YAMLNode, hint: String = "") {
+        report(.error, code, message, at: node, hint: hint)
+    }
+
+    mutating func warning(_ code: ConfigDiagnostic.Code, _ message: String, at node: YAMLNode, hint: String = "") {
+        report(.warning, code, message, at: node, hint: hint)
+    }
+
+    // MARK: - Shapes
+
+    /// The pairs of a mapping node; reports `what must be a mapping` otherwise.
+    mutating func mapping(_ node: YAMLNode, _ what: String, hint: String = "") -> YAMLMapping? {
+        if let pairs = node.mapping { return pairs }
+        error(.wrongType, "\(what) must be a mapping, found \(describe(node))", at: node, hint: hint)
+        return nil
+    }
+
+    /// The items of a sequence node; reports `what must be a list` otherwise.
+    mutating func sequence(_ node: YAMLNode, _ what: String, hint: String = "") -> YAMLSequence? {
+        if let items = node.sequence { return items }
+        error(.wrongType, "\(what) must be a list, found \(describe(node))", at: node, hint: hint)
+        return nil
+    }
+
+    /// Reports every key of `pairs` that is not in `known`, with a suggestion.
+    mutating func checkKeys(_ pairs: YAMLMapping, known: [String], in what: String,
+                            severity: ConfigDiagnostic.Severity = .error, extraHint: [String: String] = [:]) {
+        for pair in pairs {
+            let key = keyText(pair.key)
+            guard pair.key.string == nil || !known.contains(key) else { continue }
+            var hint = extraHint[key] ?? NameSuggestion.hint(for: key, in: known)
+            if hint.isEmpty { hint = "known keys: " + known.joined(separator: ", ") }
+            if case .bool? = pair.key.value {
+                hint = "YAML 1.1 reads the key '\(key)' as a boolean; " + hint
+            }
+            report(severity, .unknownKey, "unknown key '\(key)' in \(what)", at: pair.key, hint: hint)
+        }
+    }
+
+    /// The text of a mapping key as the user wrote it.
+    func keyText(_ key: YAMLNode) -> String {
+        key.scalar?.text ?? key.kindDescription
+    }
+
+    /// How a node reads in a message: "a list", "the boolean true (from 'yes')", "the string 'x'".
+    func describe(_ node: YAMLNode) -> String {
+        guard let scalar = node.scalar else { return node.kindDescription }
+        switch scalar.value {
+        case .null: return "null"
+        case .bool(let value):
+            return scalar.text == String(value) ? "the boolean \(value)" : "the boolean \(value) (YAML 1.1 reads '\(scalar.text)' as one)"
+        case .string(let text): return "the string '\(text)'"
+        default: return "\(scalar.value.kindDescription) '\(scalar.text)'"
+        }
+    }
+
+    /// A hint for a scalar that YAML 1.1 resolved to something other than the string the user
+    /// probably meant.
+    func quoteHint(_ node: YAMLNode) -> String {
+        guard let scalar = node.scalar, scalar.style == .plain, !scalar.text.isEmpty else { return "" }
+        switch scalar.value {
+        case .string: return ""
+        case .null: return ""
+        default: return "quote it to make it a string: '\(scalar.text)'"
+        }
+    }
+
+    // MARK: - Scalars
+
+    mutating func string(_ node: YAMLNode, _ what: String) -> String? {
+        if let text = node.string { return text }
+        let code: ConfigDiagnostic.Code = if case .bool? = node.value { .yamlBoolean } else { .wrongType }
+        error(code, "\(what) must be a string, found \(describe(node))", at: node, hint: quoteHint(node))
+        return nil
+    }
+
+    /// A string that must not be empty.
+    mutating func nonEmptyString(_ node: YAMLNode, _ what: String) -> String? {
+        guard let text = string(node, what) else { return nil }
+        if text.isEmpty {
+            error(.invalidValue, "\(what) must not be empty", at: node)
+            return nil
+        }
+        return text
+    }
+
+    mutating func bool(_ node: YAMLNode, _ what: String) -> Bool? {
+        if case .bool(let value)? = node.value { return value }
+        error(.wrongType, "\(what) must be a boolean (true or false), found \(describe(node))", at: node)
+        return nil
+    }
+
+    /// A non-negative integer. A boolean is accepted with a warning, as Python treats it as 0 or 1.
+    mutating func count(_ node: YAMLNode, _ what: String) -> Int? {
+        switch node.value {
+        case .int(let integer)?:
+            guard let value = integer.intValue, value >= 0 else {
+                error(.invalidValue, "\(what) must be a non-negative integer, found \(integer)", at: node)
+                return nil
+            }
+            return value
+        case .bool(let value)?:
+            warning(.wrongType, "\(what) is the boolean \(value); Selinon reads it as \(value ? 1 : 0)", at: node,
+                    hint: "write \(value ? 1 : 0)")
+            return value ? 1 : 0
+        default:
+            error(.wrongType, "\(what) must be a non-negative integer, found \(describe(node))", at: node)
+            return nil
+        }
+    }
+
+    /// A number (for `throttling` components).
+    mutating func number(_ node: YAMLNode, _ what: String) -> Double? {
+        switch node.value {
+        case .int(let integer)?: return Double(integer.description)
+        case .float(let value)?: return value
+        case .bool(let value)?: return value ? 1 : 0
+        default:
+            error(.wrongType, "\(what) must be a number, found \(describe(node))", at: node)
+            return nil
+        }
+    }
+
+    /// A node name or a list of node names (`to`, `nowait`, failure `nodes`, …), each with the
+    /// node it came from.
+    mutating func names(_ node: YAMLNode, _ what: String) -> [(name: String, node: YAMLNode)] {
+        let items = node.sequence.map(Array.init) ?? [node]
+        var result: [(String, YAMLNode)] = []
+        for item in items {
+            if let name = string(item, "each name in \(what)") { result.append((name, item)) }
+        }
+        return result
+    }
+
+    /// A value passed through uninterpreted.
+    mutating func configValue(_ node: YAMLNode) -> ConfigValue? {
+        do {
+            return try ConfigValue.make(from: node, budget: &budget)
+        } catch {
+            diagnostics.append(ConfigDiagnostic(
+                .error, .yamlLimit, error.message,
+                at: FileLocation(file: file, line: error.mark?.line ?? 0, column: error.mark?.column ?? 0)))
+            return nil
+        }
+    }
+
+    /// Spends the walk budget on one node; false (with a diagnostic) when it is exhausted.
+    mutating func spend(_ node: YAMLNode) -> Bool {
+        do {
+            try budget.spend(at: node.mark)
+            return true
+        } catch {
+            if !diagnostics.contains(where: { $0.code == .yamlLimit }) {
+                self.error(.yamlLimit, error.message, at: node)
+            }
+            return false
+        }
+    }
+
+    /// Expands `{VAR}` placeholders; reports a failure at `node`.
+    mutating func expandEnvironment(_ template: String, at node: YAMLNode, _ what: String) -> String? {
+        switch EnvironmentExpansion.expand(template, environment: environment) {
+        case .success(let value):
+            return value
+        case .failure(let failure):
+            let code: ConfigDiagnostic.Code = if case .missingVariable = failure { .environmentVariable } else { .invalidValue }
+            error(code, "cannot expand \(what) '\(template)': \(failure.message)", at: node,
+                  hint: "set the variable in the environment of every worker, or write the value literally")
+            return nil
+        }
+    }
+
+    /// A `throttling` mapping (`timedelta` keyword arguments); null or `{}` means none.
+    mutating func throttling(_ node: YAMLNode, _ what: String) -> Throttling? {
+        if node.isNull { return nil }
+        guard let pairs = mapping(node, "\(what) 'throttling'") else { return nil }
+        if pairs.isEmpty { return nil }
+        let factors: [String: Double] = [
+            "weeks": 604_800, "days": 86_400, "hours": 3_600, "minutes": 60, "seconds": 1,
+            "milliseconds": 0.001, "microseconds": 0.000_001,
+        ]
+        let known = ["days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"]
+        checkKeys(pairs, known: known, in: "\(what) 'throttling'")
+        var seconds = 0.0
+        for pair in pairs {
+            guard let key = pair.key.string, let factor = factors[key],
+                  let value = number(pair.value, "throttling '\(key)' of \(what)")
+            else { continue }
+            seconds += value * factor
+        }
+        return Throttling(seconds: seconds)
+    }
+
+    /// A `cache` mapping (`name`, `import`, `configuration`, each defaulted separately).
+    mutating func cache(_ node: YAMLNode, _ what: String) -> CacheSettings? {
+        guard let pairs = mapping(node, "\(what) 'cache'") else { return nil }
+        checkKeys(pairs, known: ["name", "import", "configuration"], in: "\(what) 'cache'")
+        var cache = CacheSettings()
+        if let name = node["name"], let text = string(name, "cache 'name' of \(what)") { cache.name = text }
+        if let module = node["import"], let text = string(module, "cache 'import' of \(what)") { cache.importPath = text }
+        if let configuration = node["configuration"] {
+            if configuration.mapping == nil {
+                error(.wrongType, "cache 'configuration' of \(what) must be a mapping, found \(describe(configuration))",
+                      at: configuration)
+            } else if let value = configValue(configuration) {
+                cache.configuration = value
+            }
+        }
+        return cache
+    }
+}

@@ -1,0 +1,363 @@
+import YAMLTree
+
+/// What a nodes file declares, before flow definitions are read.
+struct NodesFileContents {
+    var tasks: [TaskDefinition] = []
+    var storages: [StorageDefinition] = []
+    var global = GlobalSettings()
+    /// Listed flows with the node of each entry, in file order.
+    var flows: [(name: String, location: FileLocation)] = []
+    /// Names of every storage entry, including ones whose definition has errors.
+    var declaredStorageNames: [String] = []
+    /// Names of every task entry that has a string name, including invalid definitions.
+    var declaredTaskNames: Set<String> = []
+    /// Whether every task and flow name could be read, so that a name missing from them is
+    /// really unknown (and not an echo of an earlier error).
+    var namesAreComplete = true
+}
+
+/// Reads the nodes file: `storages`, then `global`, then `tasks`, then `flows` — Selinon's
+/// order, so that `default_task_queue` applies to tasks.
+extension FileReader {
+    static let nodesFileKeys = ["tasks", "flows", "storages", "global", "flow-definitions"]
+
+    mutating func readNodesFile(_ root: YAMLNode) -> NodesFileContents {
+        var contents = NodesFileContents()
+        guard let pairs = mapping(root, "the nodes file", hint: "a nodes file is a mapping with 'tasks' and 'flows'") else {
+            return contents
+        }
+        // Selinon only warns here, and teams keep anchor definitions under extra top-level keys.
+        checkKeys(pairs, known: Self.nodesFileKeys, in: "the nodes file", severity: .warning,
+                  extraHint: [:])
+
+        if let storages = root["storages"], let items = sequence(storages, "'storages'") {
+            for item in items {
+                if let name = item["name"]?.string { contents.declaredStorageNames.append(name) }
+                if let storage = readStorage(item, existing: contents.storages) { contents.storages.append(storage) }
+            }
+        }
+        if let global = root["global"] {
+            contents.global = readGlobal(global, storages: contents.storages)
+        }
+        if let tasks = root["tasks"], !tasks.isNull {
+            if let items = sequence(tasks, "'tasks'") {
+                for item in items {
+                    if let name = item["name"]?.string {
+                        contents.declaredTaskNames.insert(name)
+                    } else {
+                        contents.namesAreComplete = false
+                    }
+                    if let task = readTask(item, global: contents.global, storages: contents.declaredStorageNames,
+                                           existing: contents.tasks) {
+                        contents.tasks.append(task)
+                    }
+                }
+            } else {
+                contents.namesAreComplete = false
+            }
+        } else {
+            contents.namesAreComplete = false
+            error(.missingKey, "the nodes file defines no 'tasks'", at: root["tasks"] ?? root,
+                  hint: "add a 'tasks' list (it may be empty: tasks: [])")
+        }
+        if let flows = root["flows"], !flows.isNull {
+            if let items = sequence(flows, "'flows'", hint: "list flow names: flows: [my_flow]") {
+                for item in items {
+                    if item.string == nil { contents.namesAreComplete = false }
+                    readFlowListing(item, into: &contents)
+                }
+            } else {
+                contents.namesAreComplete = false
+            }
+        } else {
+            contents.namesAreComplete = false
+            error(.missingKey, "the nodes file lists no 'flows'", at: root["flows"] ?? root,
+                  hint: "add a 'flows' list naming every flow (it may be empty: flows: [])")
+        }
+        checkStorageClassNames(contents)
+        return contents
+    }
+
+    // MARK: - Storages
+
+    private mutating func readStorage(_ node: YAMLNode, existing: [StorageDefinition]) -> StorageDefinition? {
+        guard let pairs = mapping(node, "each storage") else { return nil }
+        guard let nameNode = node["name"], nameNode.isPythonTruthy,
+              let name = string(nameNode, "the storage name")
+        else {
+            error(.missingKey, "storage has no 'name'", at: node["name"] ?? node)
+            return nil
+        }
+        let what = "storage '\(name)'"
+        checkKeys(pairs, known: ["name", "import", "configuration", "classname", "cache"], in: what)
+        if let first = existing.first(where: { $0.name == name }) {
+            error(.duplicateName, "storage '\(name)' is defined twice", at: nameNode,
+                  hint: "the first definition is at \(first.location); rename or remove one")
+        }
+        var importPath: String?
+        if let importNode = node["import"], !importNode.isNull {
+            importPath = nonEmptyString(importNode, "'import' of \(what)")
+        } else {
+            error(.missingKey, "\(what) has no 'import'", at: node["import"] ?? node,
+                  hint: "name the Python module of the storage adapter, e.g. import: selinon.storages.redis")
+        }
+        var configuration: ConfigValue?
+        if let configurationNode = node["configuration"], let value = configValue(configurationNode), value.isTruthy {
+            configuration = value
+        } else {
+            error(.missingKey, "\(what) needs a non-empty 'configuration'", at: node["configuration"] ?? node,
+                  hint: "Selinon requires the adapter's settings here, e.g. configuration: {host: localhost}")
+        }
+        var className: String?
+        if let classNode = node["classname"] { className = string(classNode, "'classname' of \(what)") }
+        var cache: CacheSettings?
+        if let cacheNode = node["cache"] { cache = self.cache(cacheNode, what) }
+        guard let importPath, let configuration else { return nil }
+        return StorageDefinition(name: name, importPath: importPath, className: className, configuration: configuration,
+                                 cache: cache, location: location(node))
+    }
+
+    // MARK: - Global
+
+    private mutating func readGlobal(_ node: YAMLNode, storages: [StorageDefinition]) -> GlobalSettings {
+        var global = GlobalSettings()
+        guard let pairs = mapping(node, "'global'") else { return global }
+        let known = ["predicates_module", "default_task_queue", "default_dispatcher_queue", "migration_dir", "trace"]
+        checkKeys(pairs, known: known, in: "'global'")
+        if let module = node["predicates_module"], let text = nonEmptyString(module, "'predicates_module'") {
+            global.predicatesModule = text
+        }
+        if let queue = node["default_task_queue"], let text = string(queue, "'default_task_queue'"),
+           let expanded = expandEnvironment(text, at: queue, "'default_task_queue'") {
+            global.defaultTaskQueue = expanded
+        }
+        if let queue = node["default_dispatcher_queue"], let text = string(queue, "'default_dispatcher_queue'"),
+           let expanded = expandEnvironment(text, at: queue, "'default_dispatcher_queue'") {
+            global.defaultDispatcherQueue = expanded
+        }
+        if let directory = node["migration_dir"], !directory.isNull,
+           let text = string(directory, "'migration_dir'"), !text.isEmpty {
+            global.migrationDirectory = text
+            global.expandedMigrationDirectory = expandEnvironment(text, at: directory, "'migration_dir'")
+        }
+        if let trace = node["trace"] { global.trace = readTrace(trace, storages: storages) }
+        return global
+    }
+
+    private mutating func readTrace(_ node: YAMLNode, storages: [StorageDefinition]) -> [TraceEntry] {
+        if case .bool(false)? = node.value { return [] }
+        let entries: [YAMLNode]
+        switch node.content {
+        case .mapping: entries = [node]
+        case .sequence(let items): entries = Array(items)
+        case .scalar:
+            error(.wrongType, "'trace' must be a mapping, a list of mappings or false, found \(describe(node))", at: node,
+                  hint: "for example: trace: {logging: true}")
+            return []
+        }
+        var result: [TraceEntry] = []
+        for entryNode in entries {
+            guard let pairs = mapping(entryNode, "each 'trace' entry") else { continue }
+            checkKeys(pairs, known: ["logging", "json", "function", "storage", "sentry"], in: "'trace'")
+            var entry = TraceEntry()
+            if let logging = entryNode["logging"] {
+                if case .bool(true)? = logging.value {
+                    entry.logging = true
+                } else {
+                    warning(.invalidValue, "trace 'logging' is \(describe(logging)); Selinon only acts on true and ignores anything else",
+                            at: logging, hint: "write logging: true, or remove the key")
+                }
+            }
+            if let json = entryNode["json"] { entry.json = bool(json, "trace 'json'") }
+            if let function = entryNode["function"] {
+                entry.function = functionReference(function, "trace 'function'", required: ["name", "import"])
+            }
+            if let storage = entryNode["storage"], let storagePairs = mapping(storage, "trace 'storage'") {
+                checkKeys(storagePairs, known: ["name", "method"], in: "trace 'storage'")
+                if let nameNode = storage["name"], let name = string(nameNode, "trace storage 'name'") {
+                    if !storages.contains(where: { $0.name == name }) {
+                        error(.unknownStorage, "trace storage '\(name)' is not defined in 'storages'", at: nameNode,
+                              hint: NameSuggestion.hint(for: name, in: storages.map(\.name)))
+                    }
+                    var method = "trace"
+                    if let methodNode = storage["method"], let text = string(methodNode, "trace storage 'method'") {
+                        method = text
+                    }
+                    entry.storage = TraceStorage(name: name, method: method)
+                } else if storage["name"] == nil {
+                    error(.missingKey, "trace 'storage' needs a 'name'", at: storage)
+                }
+            }
+            if let sentry = entryNode["sentry"], let sentryPairs = mapping(sentry, "trace 'sentry'") {
+                checkKeys(sentryPairs, known: ["dsn"], in: "trace 'sentry'")
+                if let dsn = sentry["dsn"], let text = string(dsn, "trace sentry 'dsn'") {
+                    entry.sentryDSN = expandEnvironment(text, at: dsn, "trace sentry 'dsn'")
+                } else if sentry["dsn"] == nil {
+                    error(.missingKey, "trace 'sentry' needs a 'dsn'", at: sentry)
+                }
+            }
+            result.append(entry)
+        }
+        return result
+    }
+
+    /// `{name, import}` with both keys required.
+    mutating func functionReference(_ node: YAMLNode, _ what: String, required: [String]) -> FunctionReference? {
+        guard let pairs = mapping(node, what) else { return nil }
+        checkKeys(pairs, known: ["name", "import"], in: what)
+        var parts: [String: String] = [:]
+        for key in ["name", "import"] {
+            if let value = node[key] {
+                parts[key] = string(value, "'\(key)' of \(what)")
+            } else if required.contains(key) {
+                error(.missingKey, "\(what) needs '\(key)'", at: node)
+            }
+        }
+        guard let name = parts["name"], let module = parts["import"] else { return nil }
+        return FunctionReference(name: name, importPath: module)
+    }
+
+    // MARK: - Tasks
+
+    private mutating func readTask(_ node: YAMLNode, global: GlobalSettings, storages: [String],
+                                   existing: [TaskDefinition]) -> TaskDefinition? {
+        guard let pairs = mapping(node, "each task") else { return nil }
+        guard let nameNode = node["name"], nameNode.isPythonTruthy else {
+            error(.missingKey, "task has no 'name'", at: node["name"] ?? node,
+                  hint: node["name"].map(quoteHint) ?? "every task needs a name")
+            return nil
+        }
+        guard let name = validNodeName(nameNode, kind: "task") else { return nil }
+        if PythonNames.keywords.contains(name) {
+            error(.workerStartup, "task name '\(name)' is a Python keyword; Selinon's workers cannot import a task class under it",
+                  at: nameNode, hint: "rename the task")
+        }
+        if let first = existing.first(where: { $0.name == name }) {
+            error(.duplicateName, "task '\(name)' is defined twice", at: nameNode,
+                  hint: "the first definition is at \(first.location); rename or remove one")
+        }
+        let what = "task '\(name)'"
+        let known = ["name", "import", "classname", "storage", "storage_readonly", "storage_task_name", "output_schema",
+                     "max_retry", "retry_countdown", "queue", "throttling", "selective_run_function"]
+        checkKeys(pairs, known: known, in: what)
+
+        var task = TaskDefinition(name: name, importPath: "", location: location(node))
+        if let importNode = node["import"], !importNode.isNull, let text = nonEmptyString(importNode, "'import' of \(what)") {
+            task.importPath = text
+        } else if node["import"].map({ $0.isNull }) ?? true {
+            error(.missingKey, "\(what) has no 'import'", at: node["import"] ?? node,
+                  hint: "name the Python module that defines the task class, e.g. import: myapp.tasks")
+        }
+        if let classNode = node["classname"], let text = string(classNode, "'classname' of \(what)") {
+            task.className = text
+        }
+        if let storageNode = node["storage"] {
+            if let storage = string(storageNode, "'storage' of \(what)") {
+                if storages.contains(storage) {
+                    task.storage = storage
+                } else {
+                    error(.unknownStorage, "\(what) uses storage '\(storage)', which is not defined in 'storages'",
+                          at: storageNode, hint: NameSuggestion.hint(for: storage, in: storages))
+                }
+            }
+        }
+        if let readOnly = node["storage_readonly"], let value = bool(readOnly, "'storage_readonly' of \(what)") {
+            task.storageReadOnly = value
+        }
+        if let storageTaskName = node["storage_task_name"] {
+            if node["storage"] == nil {
+                error(.invalidValue, "\(what) sets 'storage_task_name' but has no 'storage'", at: storageTaskName,
+                      hint: "add a storage or remove storage_task_name")
+            } else if let text = string(storageTaskName, "'storage_task_name' of \(what)") {
+                task.storageTaskName = text
+            }
+        }
+        if let schema = node["output_schema"], let text = string(schema, "'output_schema' of \(what)") {
+            task.outputSchema = text
+        }
+        if let maxRetry = node["max_retry"], let value = count(maxRetry, "'max_retry' of \(what)") {
+            task.maxRetry = value
+        }
+        if let countdown = node["retry_countdown"], let value = count(countdown, "'retry_countdown' of \(what)") {
+            task.retryCountdown = value
+            if task.maxRetry == 0 && value != 0 {
+                warning(.invalidValue, "\(what) sets 'retry_countdown' but 'max_retry' is 0, so it never retries",
+                        at: countdown, hint: "set max_retry, or remove retry_countdown")
+            }
+        }
+        task.queue = queueName(node["queue"], owner: node, default: global.defaultTaskQueue, what: what) ?? task.queue
+        if let throttling = node["throttling"] { task.throttling = self.throttling(throttling, what) }
+        if let function = node["selective_run_function"], !function.isNull, function.mapping?.isEmpty != true {
+            if let pairs = mapping(function, "'selective_run_function' of \(what)") {
+                checkKeys(pairs, known: ["name", "import"], in: "'selective_run_function' of \(what)",
+                          extraHint: ["function": "Selinon's documentation says 'function', but it only accepts 'name'"])
+                if let nameNode = function["name"], let text = string(nameNode, "selective run function 'name'") {
+                    task.selectiveRunFunction.name = text
+                }
+                if let module = function["import"], let text = string(module, "selective run function 'import'") {
+                    task.selectiveRunFunction.importPath = text
+                }
+            }
+        }
+        return task
+    }
+
+    /// A `queue` value: null or empty means the default; `{VAR}` placeholders are expanded. As in
+    /// Selinon, a default coming from `global` is expanded a second time.
+    mutating func queueName(_ node: YAMLNode?, owner: YAMLNode, default defaultQueue: String, what: String) -> String? {
+        if let node, !node.isNull {
+            guard let text = string(node, "'queue' of \(what)") else { return nil }
+            if !text.isEmpty { return expandEnvironment(text, at: node, "'queue' of \(what)") }
+        }
+        switch EnvironmentExpansion.expand(defaultQueue, environment: environment) {
+        case .success(let value):
+            return value
+        case .failure(let failure):
+            error(.environmentVariable,
+                  "Selinon expands the default queue '\(defaultQueue)' again for \(what), which fails: \(failure.message)",
+                  at: node ?? owner, hint: "avoid '{{' and '}}' in the global default queue, or give \(what) its own 'queue'")
+            return nil
+        }
+    }
+
+    /// A task or flow name: a string matching Selinon's pattern.
+    mutating func validNodeName(_ node: YAMLNode, kind: String) -> String? {
+        guard let name = string(node, "the \(kind) name") else { return nil }
+        guard PythonNames.isValidNodeName(name) else {
+            error(.invalidName, "invalid \(kind) name '\(name)'", at: node,
+                  hint: "names start with a letter or '_' and contain only letters, digits and '_'")
+            return nil
+        }
+        return name
+    }
+
+    // MARK: - Flows
+
+    private mutating func readFlowListing(_ node: YAMLNode, into contents: inout NodesFileContents) {
+        guard let name = validNodeName(node, kind: "flow") else { return }
+        if let first = contents.flows.first(where: { $0.name == name }) {
+            error(.duplicateName, "flow '\(name)' is listed twice in 'flows'", at: node,
+                  hint: "the first entry is at \(first.location); remove one")
+            return
+        }
+        if contents.tasks.contains(where: { $0.name == name }) {
+            error(.duplicateName, "'\(name)' is both a task and a flow", at: node,
+                  hint: "tasks and flows share one name space; rename one of them")
+            return
+        }
+        contents.flows.append((name, location(node)))
+    }
+
+    /// A storage adapter class imported under a task's class name shadows the task in Selinon's
+    /// generated start-up code.
+    private mutating func checkStorageClassNames(_ contents: NodesFileContents) {
+        for storage in contents.storages {
+            guard let task = contents.tasks.first(where: { $0.className == storage.className }) else { continue }
+            diagnostics.append(ConfigDiagnostic(
+                .error, .workerStartup,
+                "storage '\(storage.name)' has the class name '\(storage.className)' of task '\(task.name)'; "
+                    + "in Selinon's generated start-up code the storage class would replace the task class",
+                at: storage.location, hint: "set a different 'classname' for the storage or the task"))
+        }
+    }
+}

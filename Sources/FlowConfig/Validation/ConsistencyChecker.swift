@@ -1,0 +1,232 @@
+/// Selinon's consistency check (`System._check`, skipped with `--no-check`) on a loaded
+/// configuration, plus the checks Selinon misses that would break a worker or a flow.
+struct ConsistencyChecker {
+    let configuration: Configuration
+    private(set) var diagnostics: [ConfigDiagnostic] = []
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    mutating func check() {
+        for flow in configuration.flowsSortedByName { check(flow) }
+        checkUnusedDefinitions()
+        checkTaskClasses()
+        checkSubflowCycles()
+    }
+
+    private mutating func error(_ code: ConfigDiagnostic.Code, _ message: String, at location: FileLocation, hint: String = "") {
+        diagnostics.append(ConfigDiagnostic(.error, code, message, at: location, hint: hint))
+    }
+
+    private mutating func warning(_ code: ConfigDiagnostic.Code, _ message: String, at location: FileLocation, hint: String = "") {
+        diagnostics.append(ConfigDiagnostic(.warning, code, message, at: location, hint: hint))
+    }
+
+    private func isFlow(_ name: String) -> Bool { configuration.flows[name] != nil }
+    private func isTask(_ name: String) -> Bool { !isFlow(name) && configuration.isTask(name) }
+
+    // MARK: - One flow
+
+    private mutating func check(_ flow: FlowDefinition) {
+        let what = "flow '\(flow.name)'"
+        let sources = flow.sourceNodes
+        let destinations = flow.destinationNodes
+        let startingEdges = flow.edges.filter(\.isStartingEdge)
+
+        if startingEdges.isEmpty {
+            error(.flowStructure, "\(what) has no starting edge", at: flow.location,
+                  hint: "add an edge with an empty 'from', e.g. {from: , to: FirstTask}")
+        }
+        if flow.nodeArgsFromFirst {
+            if startingEdges.count > 1 || startingEdges.first.map({ $0.to.count > 1 }) == true {
+                error(.flowStructure, "\(what) sets node_args_from_first but starts several nodes", at: flow.location,
+                      hint: "node arguments can only come from a single starting task")
+            } else if let first = startingEdges.first?.to.first, isFlow(first) {
+                error(.flowStructure, "\(what) sets node_args_from_first but its starting node '\(first)' is a sub-flow",
+                      at: flow.location, hint: "node arguments can only come from a task's result")
+            }
+        }
+        for edge in flow.edges { check(edge, in: flow) }
+
+        for name in flow.nowait {
+            if sources.contains(name) {
+                error(.flowStructure, "'\(name)' is marked nowait in \(what), but an edge or failure depends on it",
+                      at: flow.location, hint: "nowait nodes are never waited for; remove it from nowait or from the edge")
+            }
+            if !destinations.contains(name) {
+                error(.flowStructure, "'\(name)' is marked nowait in \(what), but no edge or fallback starts it",
+                      at: flow.location)
+            }
+        }
+        let failureNodes = Set(flow.failures.flatMap(\.nodes))
+        for name in flow.eagerFailures {
+            if !sources.contains(name) && !destinations.contains(name) {
+                error(.flowStructure, "'\(name)' is an eager-failure node of \(what), but the flow does not use it",
+                      at: flow.location)
+            } else if flow.nowait.contains(name) {
+                error(.flowStructure, "'\(name)' is an eager-failure node of \(what) and also nowait, so its failure is never seen",
+                      at: flow.location)
+            } else if failureNodes.contains(name) {
+                error(.flowStructure, "'\(name)' is an eager-failure node of \(what) but also has a fallback",
+                      at: flow.location, hint: "a node with a fallback cannot stop the flow eagerly; choose one")
+            }
+        }
+        for failure in flow.failures {
+            for name in failure.nodes where !destinations.contains(name) {
+                error(.failureDefinition, "a failure of \(what) handles '\(name)', which the flow never starts",
+                      at: failure.location, hint: "failures name nodes that an edge or another fallback starts")
+            }
+        }
+        checkPropagation(flow, sources: sources, destinations: destinations, failureNodes: failureNodes)
+
+        // Every task an edge waits for must be started by the flow (sub-flows are exempt);
+        // failure nodes were checked above.
+        let edgeSources = Set(flow.edges.flatMap(\.from))
+        for name in edgeSources.subtracting(destinations).sorted() where isTask(name) {
+            let location = flow.edges.first { $0.from.contains(name) }?.location ?? flow.location
+            error(.flowStructure, "\(what) depends on task '\(name)', which no edge or fallback of the flow starts",
+                  at: location, hint: "start '\(name)' with an edge, or remove the dependency")
+        }
+    }
+
+    private mutating func check(_ edge: Edge, in flow: FlowDefinition) {
+        let what = "edge \(edge.index) of flow '\(flow.name)'"
+        if let foreach = edge.foreach, foreach.propagateResult {
+            for name in edge.to where !isFlow(name) {
+                error(.foreachDefinition, "\(what) propagates foreach results to '\(name)', which is not a flow",
+                      at: edge.location, hint: "propagate_result passes each item as a sub-flow's arguments")
+            }
+            for name in edge.to where isFlow(name) && flow.propagation.nodeArgs.covers(name) {
+                error(.foreachDefinition,
+                      "\(what) propagates foreach results to '\(name)', but flow '\(flow.name)' also propagates its node arguments to it",
+                      at: edge.location, hint: "remove '\(name)' from propagate_node_args or drop propagate_result")
+            }
+        }
+        if edge.selective != nil {
+            if edge.to.count != 1 || !isFlow(edge.to[0]) {
+                error(.selectiveRun, "\(what) has a selective run, so it must have exactly one destination, a flow",
+                      at: edge.location)
+            }
+        }
+    }
+
+    private mutating func checkPropagation(_ flow: FlowDefinition, sources: Set<String>, destinations: Set<String>,
+                                           failureNodes: Set<String>) {
+        let settings = flow.propagation
+        let what = "flow '\(flow.name)'"
+        for (key, option) in [("propagate_finished", settings.finished), ("propagate_compound_finished", settings.compoundFinished)] {
+            for name in option.listedFlows {
+                guard sources.contains(name) else {
+                    error(.propagation, "\(key) of \(what) names '\(name)', but no edge of the flow depends on it",
+                          at: flow.location, hint: "finished nodes are propagated to what follows '\(name)'; add an edge from it")
+                    continue
+                }
+                for edge in flow.edges where edge.from.contains(name) {
+                    let subflows = edge.to.filter(isFlow)
+                    if subflows.count == 1, !settings.parent.covers(subflows[0]) {
+                        warning(.propagation,
+                                "\(key) of \(what) names '\(name)', but its finished nodes never reach sub-flow '\(subflows[0])' because propagate_parent does not cover it",
+                                at: edge.location, hint: "add '\(subflows[0])' to propagate_parent")
+                    }
+                }
+            }
+        }
+        for (key, option) in [("propagate_failures", settings.failures), ("propagate_compound_failures", settings.compoundFailures)] {
+            for name in option.listedFlows {
+                if !sources.contains(name) {
+                    error(.propagation, "\(key) of \(what) names '\(name)', which the flow does not depend on", at: flow.location)
+                } else if !failureNodes.contains(name) {
+                    error(.propagation, "\(key) of \(what) names '\(name)', but no failure of the flow handles it", at: flow.location)
+                }
+            }
+        }
+        for name in settings.parent.listedFlows where !destinations.contains(name) {
+            error(.propagation, "propagate_parent of \(what) names '\(name)', which the flow never starts", at: flow.location)
+        }
+        for (plainKey, plain, compoundKey, compound) in [
+            ("propagate_finished", settings.finished, "propagate_compound_finished", settings.compoundFinished),
+            ("propagate_failures", settings.failures, "propagate_compound_failures", settings.compoundFailures),
+        ] {
+            let overlap: [String]
+            switch (plain, compound) {
+            case (.allSubflows, .allSubflows), (.allSubflows, .subflows), (.subflows, .allSubflows):
+                overlap = ["every sub-flow"]
+            case (.subflows(let left), .subflows(let right)):
+                overlap = left.filter(right.contains)
+            default:
+                overlap = []
+            }
+            if !overlap.isEmpty {
+                error(.propagation, "\(plainKey) and \(compoundKey) of \(what) both cover \(overlap.joined(separator: ", "))",
+                      at: flow.location, hint: "a sub-flow's results are propagated either flat or compound, not both")
+            }
+        }
+    }
+
+    // MARK: - Whole configuration
+
+    private mutating func checkUnusedDefinitions() {
+        let used = configuration.flows.values.reduce(into: Set<String>()) { result, flow in
+            result.formUnion(flow.sourceNodes)
+            result.formUnion(flow.destinationNodes)
+        }
+        for task in configuration.tasks where !used.contains(task.name) {
+            warning(.unusedDefinition, "task '\(task.name)' is never run in any flow", at: task.location,
+                    hint: "start it from a flow, or remove it")
+        }
+        let storagesInUse = Set(configuration.tasks.compactMap(\.storage))
+        for storage in configuration.storages where !storagesInUse.contains(storage.name) {
+            warning(.unusedDefinition, "storage '\(storage.name)' is not used by any task", at: storage.location)
+        }
+    }
+
+    /// Tasks sharing one Python class should agree on what the class is configured with.
+    private mutating func checkTaskClasses() {
+        var first: [String: TaskDefinition] = [:]
+        for task in configuration.tasks {
+            let key = task.importPath + "." + task.className
+            guard let reference = first[key] else {
+                first[key] = task
+                continue
+            }
+            if reference.outputSchema != task.outputSchema {
+                warning(.invalidValue, "tasks '\(reference.name)' and '\(task.name)' share class '\(task.className)' but have different output_schema",
+                        at: task.location)
+            }
+            if reference.maxRetry != task.maxRetry {
+                warning(.invalidValue, "tasks '\(reference.name)' and '\(task.name)' share class '\(task.className)' but have different max_retry",
+                        at: task.location)
+            }
+        }
+    }
+
+    /// Selinon allows a flow to start itself (directly or through other flows); that is rarely
+    /// intended, so it is a warning.
+    private mutating func checkSubflowCycles() {
+        let flows = configuration.flowsSortedByName
+        var children: [String: [String]] = [:]
+        for flow in flows {
+            children[flow.name] = Array(flow.destinationNodes.filter(isFlow)).sorted()
+        }
+        var reported = Set<String>()
+        for flow in flows where !reported.contains(flow.name) {
+            // Depth-first search for a path back to `flow`.
+            var stack: [(name: String, path: [String])] = [(flow.name, [flow.name])]
+            var visited = Set<String>()
+            while let (name, path) = stack.popLast() {
+                for child in children[name] ?? [] {
+                    if child == flow.name {
+                        let cycle = (path + [child]).joined(separator: " → ")
+                        warning(.subflowCycle, "flow '\(flow.name)' starts itself through sub-flows: \(cycle)",
+                                at: flow.location, hint: "Selinon allows recursive flows; make sure the recursion ends")
+                        reported.formUnion(path)
+                        stack.removeAll()
+                        break
+                    }
+                    if visited.insert(child).inserted { stack.append((child, path + [child])) }
+                }
+            }
+        }
+    }
+}

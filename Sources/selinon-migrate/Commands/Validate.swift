@@ -1,0 +1,127 @@
+import ArgumentParser
+import FlowConfig
+import Foundation
+
+extension SelinonMigrate {
+    /// `validate`: load a configuration as Selinon's workers would and report every problem.
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a Selinon configuration and report every problem with its file and line.",
+            discussion: """
+                Loads the nodes file and the flow definitions with Selinon 1.4's rules (YAML 1.1, \
+                merge keys, environment expansion of queue names), runs Selinon's consistency check \
+                and the checks Selinon misses (values that break worker start-up, unknown keys and \
+                nodes). Diagnostics go to standard error as `path:line:column: error: message` with a \
+                hint; the summary goes to standard output.
+
+                Example:
+                  selinon-migrate validate -n examples/package-analysis/v1/nodes.yml \\
+                      -f examples/package-analysis/v1/flows
+
+                Exit codes: 0 valid (warnings may be printed); 1 the configuration has errors \
+                (or warnings, with --warnings-as-errors); 2 a file exists but could not be read; \
+                64 usage error.
+                """)
+
+        @OptionGroup var location: ConfigLocationOptions
+
+        @Option(help: "Output format: text for people, json for tools (printed to standard output).")
+        var format: OutputFormat = .text
+
+        @Flag(name: .customLong("no-check"), help: "Skip Selinon's consistency check, as selinon-cli --no-check does.")
+        var noCheck = false
+
+        @Flag(name: .customLong("warnings-as-errors"), help: "Exit 1 when there are warnings.")
+        var warningsAsErrors = false
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let source = try location.source(environment: environment)
+            let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: !noCheck))
+            let terminal = Terminal(environment: environment)
+
+            let diagnostics: [ConfigDiagnostic]
+            var configuration: Configuration?
+            var readFailure = false
+            do {
+                let result = loader.load(try source.read())
+                diagnostics = result.diagnostics
+                configuration = result.configuration
+            } catch {
+                diagnostics = error.diagnostics
+                readFailure = error.isReadFailure
+            }
+            let report = ValidationReport(source: source, configuration: configuration, diagnostics: diagnostics)
+            switch format {
+            case .text:
+                diagnostics.forEach(terminal.report)
+                terminal.output(report.summaryLine)
+            case .json:
+                terminal.output(try report.json())
+            }
+            if readFailure { throw ExitStatus.toolFailed }
+            if report.errorCount > 0 || (warningsAsErrors && report.warningCount > 0) { throw ExitStatus.inputFailed }
+        }
+    }
+}
+
+/// The result of `validate` in the shapes it is printed in.
+struct ValidationReport: Encodable {
+    struct Summary: Encodable {
+        var tasks: Int
+        var flows: Int
+        var edges: Int
+        var errors: Int
+        var warnings: Int
+    }
+
+    struct Diagnostic: Encodable {
+        var severity: String
+        var code: String
+        var message: String
+        var file: String
+        var line: Int
+        var column: Int
+        var hint: String
+    }
+
+    var valid: Bool
+    var nodesFile: String
+    var flowFiles: [String]
+    var summary: Summary
+    var diagnostics: [Diagnostic]
+
+    init(source: FileSystemConfigurationSource, configuration: Configuration?, diagnostics: [ConfigDiagnostic]) {
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        valid = errors == 0 && configuration != nil
+        nodesFile = source.nodesFile
+        flowFiles = configuration?.flowFiles ?? source.flowPaths
+        summary = Summary(
+            tasks: configuration?.tasks.count ?? 0, flows: configuration?.flows.count ?? 0,
+            edges: configuration?.flows.values.reduce(0) { $0 + $1.edges.count } ?? 0,
+            errors: errors, warnings: diagnostics.count - errors)
+        self.diagnostics = diagnostics.map {
+            Diagnostic(severity: $0.severity.rawValue, code: $0.code.rawValue, message: $0.message, file: $0.location.file,
+                       line: $0.location.line, column: $0.location.column, hint: $0.hint)
+        }
+    }
+
+    var errorCount: Int { summary.errors }
+    var warningCount: Int { summary.warnings }
+
+    var summaryLine: String {
+        let warnings = summary.warnings == 1 ? "1 warning" : "\(summary.warnings) warnings"
+        guard valid else {
+            let errors = summary.errors == 1 ? "1 error" : "\(summary.errors) errors"
+            return "\(nodesFile): invalid (\(errors), \(warnings))"
+        }
+        return "\(nodesFile): valid — \(summary.tasks) tasks, \(summary.flows) flows, \(summary.edges) edges, \(warnings)"
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import FlowConfig
+import Foundation
+
+/// Where the (new) configuration is: `-n` nodes file and `-f` flow files or directories, named
+/// as `selinon-cli` names them.
+struct ConfigLocationOptions: ParsableArguments {
+    @Option(name: [.customShort("n"), .customLong("nodes-definition")],
+            help: ArgumentHelp("The nodes file (tasks, flows, storages, global).",
+                               discussion: "Default: $SELINON_NODES_DEFINITION.", valueName: "file"))
+    var nodesDefinition: String?
+
+    @Option(name: [.customShort("f"), .customLong("flow-definitions")],
+            help: ArgumentHelp("A flow-definitions file, or a directory whose *.yml/*.yaml files are read (repeatable).",
+                               discussion: "Default: $SELINON_FLOW_DEFINITIONS (several paths separated by ':').",
+                               valueName: "path"))
+    var flowDefinitions: [String] = []
+
+    @Option(name: .customLong("max-file-size"),
+            help: ArgumentHelp("Reject YAML files larger than this (bytes; suffixes K, M, G).", valueName: "size"))
+    var maxFileSize: ByteCount = ByteCount(bytes: 64 << 20)
+
+    /// The source, with environment defaults applied.
+    /// - Throws: `ValidationError` when no nodes file or no flow definitions are given.
+    func source(environment: [String: String]) throws -> FileSystemConfigurationSource {
+        guard let nodes = nodesDefinition ?? environment["SELINON_NODES_DEFINITION"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw ValidationError("Missing the nodes file: pass -n/--nodes-definition or set SELINON_NODES_DEFINITION.")
+        }
+        var flows = flowDefinitions
+        if flows.isEmpty, let fromEnvironment = environment["SELINON_FLOW_DEFINITIONS"] {
+            flows = fromEnvironment.split(separator: ":").map(String.init)
+        }
+        guard !flows.isEmpty else {
+            throw ValidationError("Missing the flow definitions: pass -f/--flow-definitions or set SELINON_FLOW_DEFINITIONS.")
+        }
+        return FileSystemConfigurationSource(nodesFile: nodes, flowPaths: flows, maxFileBytes: maxFileSize.bytes)
+    }
+}
+
+/// A size given on the command line: `1048576`, `512K`, `64M`, `1G`.
+struct ByteCount: ExpressibleByArgument {
+    var bytes: Int
+
+    init(bytes: Int) {
+        self.bytes = bytes
+    }
+
+    init?(argument: String) {
+        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var text = argument.uppercased()
+        if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
+        var multiplier = 1
+        if let last = text.last, let factor = multipliers[last] {
+            multiplier = factor
+            text.removeLast()
+        }
+        guard let value = Int(text), value > 0 else { return nil }
+        bytes = value * multiplier
+    }
+
+    var defaultValueDescription: String { bytes % (1 << 20) == 0 ? "\(bytes >> 20)M" : String(bytes) }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import FlowConfig
+
+/// Writes to standard output and standard error; colours diagnostics only on a terminal and
+/// only when `NO_COLOR` is unset.
+struct Terminal {
+    let usesColor: Bool
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        usesColor = environment["NO_COLOR"] == nil && isatty(FileHandle.standardError.fileDescriptor) == 1
+    }
+
+    /// Writes a result line to standard output.
+    func output(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Writes a message for people to standard error.
+    func message(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Writes a diagnostic, `path:line:column: error: message` and its hint, to standard error.
+    func report(_ diagnostic: ConfigDiagnostic) {
+        var text = diagnostic.description
+        if usesColor {
+            let label = "\(diagnostic.severity.rawValue):"
+            let colored = diagnostic.severity == .error ? "\u{1B}[1;31m\(label)\u{1B}[0m" : "\u{1B}[1;33m\(label)\u{1B}[0m"
+            if let range = text.range(of: label) { text.replaceSubrange(range, with: colored) }
+        }
+        message(text)
+    }
+}

@@ -1,0 +1,147 @@
+import FlowConfig
+import Foundation
+import Testing
+import TestSupport
+
+/// Loading behaviour beyond single diagnostics: files on disk, file forms, options and limits.
+struct ConfigurationLoaderTests {
+    static let nodes = """
+        tasks:
+          - {name: Fetch, import: app.tasks}
+          - {name: Parse, import: app.tasks}
+        flows: [main_flow, side_flow]
+        """
+    static let mainFlow = """
+        flow-definitions:
+          - name: main_flow
+            edges:
+              - {from: , to: Fetch}
+              - {from: Fetch, to: Parse}
+        """
+    static let sideFlow = """
+        flow-definitions:
+          - name: side_flow
+            edges:
+              - {from: , to: Parse}
+        """
+
+    @Test func readsADirectoryOfFlowFilesSkippingHiddenAndOtherFiles() throws {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
+        try directory.write(Self.sideFlow, to: "flows/b/side.yaml")
+        try directory.write(Self.mainFlow, to: "flows/a.yml")
+        try directory.write("not: [yaml", to: "flows/.hidden.yml")
+        try directory.write("not yaml at all: [", to: "flows/notes.txt")
+        let source = FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")])
+        #expect(try source.flowFiles() == [directory.path("flows/a.yml"), directory.path("flows/b/side.yaml")])
+        let configuration = try ConfigurationLoader().load(try source.read()).get()
+        #expect(configuration.flows.keys.sorted() == ["main_flow", "side_flow"])
+    }
+
+    @Test func missingFilesAreReportedByPath() throws {
+        let directory = try TemporaryDirectory()
+        let source = FileSystemConfigurationSource(nodesFile: directory.path("nodes.yml"), flowPaths: [directory.path("flows")])
+        let error = #expect(throws: ConfigurationError.self) { try source.read() }
+        #expect(error?.diagnostics.map(\.description) == [
+            "\(directory.path("flows")): error: flow definitions not found: no such file or directory\n  hint: check the path given with --flow-definitions",
+            "\(directory.path("nodes.yml")): error: nodes file not found: no such file\n  hint: check the path given with --nodes-definition",
+        ])
+        #expect(error?.isReadFailure == false)
+    }
+
+    @Test func aHundredMegabyteFileIsRejectedBeforeReading() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("huge.yml")
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 100 << 20)  // sparse: no 100 MB actually written
+        try handle.close()
+        let source = FileSystemConfigurationSource(nodesFile: path, flowPaths: [path])
+        let error = #expect(throws: ConfigurationError.self) { try source.read() }
+        #expect(error?.diagnostics.first?.code == .fileTooLarge)
+        #expect(error?.diagnostics.first?.message == "the file is 104857600 bytes, more than the limit of 67108864 bytes")
+    }
+
+    @Test func aFlowFileMayBeAListOfFlowDefinitionSections() throws {
+        let flows = """
+            - flow-definitions:
+                - name: main_flow
+                  edges: [{from: , to: Fetch}, {from: Fetch, to: Parse}]
+            - flow-definitions:
+                - name: side_flow
+                  edges: [{from: , to: Parse}]
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(Self.nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flows.utf8))])
+        let configuration = try ConfigurationLoader().load(files).get()
+        #expect(configuration.flows.count == 2)
+    }
+
+    @Test func globalDefaultQueueIsExpandedTwiceLikeSelinon() throws {
+        let nodes = """
+            global: {default_task_queue: "q{{ENV}}"}
+            tasks: [{name: Fetch, import: app.tasks}]
+            flows: [main_flow]
+            """
+        let flow = "flow-definitions: [{name: main_flow, edges: [{from: , to: Fetch}]}]"
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let failed = ConfigurationLoader().load(files)
+        #expect(failed.diagnostics.map(\.message) == [
+            "Selinon expands the default queue 'q{ENV}' again for task 'Fetch', which fails: environment variable 'ENV' is not set",
+        ])
+        let expanded = try ConfigurationLoader(options: .init(environment: ["ENV": "prod"])).load(files).get()
+        #expect(expanded.tasks[0].queue == "qprod")
+    }
+
+    @Test func noCheckSkipsOnlyTheConsistencyCheck() throws {
+        let nodes = "tasks: [{name: Fetch, import: app.tasks}]\nflows: [main_flow]\n"
+        let flow = "flow-definitions: [{name: main_flow, edges: [{from: Fetch, to: Fetch}]}]"
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        #expect(ConfigurationLoader().load(files).diagnostics.map(\.code) == [.flowStructure])
+        let unchecked = ConfigurationLoader(options: .init(checksConsistency: false)).load(files)
+        #expect(unchecked.diagnostics.isEmpty)
+        #expect(unchecked.configuration != nil)
+    }
+
+    @Test func customPredicateModulesAreNotCheckedAgainstTheBuiltins() throws {
+        let nodes = """
+            global: {predicates_module: app.predicates}
+            tasks: [{name: Fetch, import: app.tasks}, {name: Parse, import: app.tasks}]
+            flows: [main_flow]
+            """
+        let flow = """
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: Fetch}
+                  - {from: Fetch, to: Parse, condition: {name: isPremiumCustomer, args: {tier: gold}}}
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let configuration = try ConfigurationLoader().load(files).get()
+        #expect(configuration.flows["main_flow"]?.edges[1].condition?.predicateCalls.map(\.name) == ["isPremiumCustomer"])
+    }
+
+    @Test func deeplyNestedConditionsHitTheDepthLimit() throws {
+        let nested = String(repeating: "{not: ", count: 300) + "{name: alwaysTrue}" + String(repeating: "}", count: 300)
+        let nodes = "tasks: [{name: Fetch, import: app.tasks}]\nflows: [main_flow]\n"
+        let flow = "flow-definitions: [{name: main_flow, edges: [{from: , to: Fetch, condition: \(nested)}]}]"
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let diagnostics = ConfigurationLoader().load(files).diagnostics
+        #expect(diagnostics.map(\.code) == [.yamlLimit])
+        #expect(diagnostics.first?.message == "lists and mappings nest deeper than 256 levels")
+    }
+
+    @Test func diagnosticsFromSeveralFilesAreSortedByFileAndLine() throws {
+        let nodes = "tasks: [{name: Fetch, import: app.tasks, max_retry: -1}]\nflows: [main_flow]\n"
+        let flow = "flow-definitions: [{name: main_flow, edges: [{from: , to: Fecth}]}]"
+        let files = ConfigurationFiles(nodes: .init(path: "b-nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "a-flows.yml", contents: Array(flow.utf8))])
+        let diagnostics = ConfigurationLoader().load(files).diagnostics
+        #expect(diagnostics.map(\.location.file) == ["a-flows.yml", "b-nodes.yml"])
+        #expect(diagnostics.first?.hint == "did you mean 'Fetch'?")
+    }
+}

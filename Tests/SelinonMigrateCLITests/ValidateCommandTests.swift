@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `selinon-migrate validate`, run as a user runs it.
+struct ValidateCommandTests {
+    static let root = Fixtures.repositoryRoot
+    static let diagnosticsDirectory = root.appendingPathComponent("Tests/FlowConfigTests/Fixtures/diagnostics")
+    static let exampleVersions: [String] = {
+        let examples = root.appendingPathComponent("examples")
+        let deployments = (try? FileManager.default.contentsOfDirectory(atPath: examples.path)) ?? []
+        return deployments.sorted().flatMap { deployment in
+            let versions = (try? FileManager.default.contentsOfDirectory(atPath: examples.appendingPathComponent(deployment).path)) ?? []
+            return versions.filter { $0.hasPrefix("v") }.sorted().map { "examples/\(deployment)/\($0)" }
+        }
+    }()
+    static let fixtures: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: diagnosticsDirectory.path)) ?? []
+        return names.filter { $0.hasSuffix(".yml") }.sorted()
+    }()
+
+    @Test func everyExampleVersionIsValidWithoutWarnings() throws {
+        #expect(Self.exampleVersions.count >= 4)
+        let runner = try CommandRunner()
+        for version in Self.exampleVersions {
+            let result = try runner.run(["validate", "-n", "\(version)/nodes.yml", "-f", "\(version)/flows"], in: Self.root)
+            #expect(result.status == 0, "\(version): \(result.standardError)")
+            #expect(result.standardError.isEmpty, "\(version): \(result.standardError)")
+            #expect(result.standardOutput.hasPrefix("\(version)/nodes.yml: valid — "))
+            #expect(result.standardOutput.hasSuffix(", 0 warnings\n"))
+        }
+    }
+
+    @Test(arguments: fixtures)
+    func invalidFixturePrintsItsDiagnosticsAndExitsOne(_ fixture: String) throws {
+        let golden = try String(contentsOf: Self.diagnosticsDirectory.appendingPathComponent(
+            String(fixture.dropLast(4)) + ".expected"), encoding: .utf8)
+        let result = try CommandRunner().run(["validate", "-n", fixture, "-f", fixture], in: Self.diagnosticsDirectory)
+        #expect(result.standardError == golden)
+        let hasErrors = golden.contains(": error: ")
+        #expect(result.status == (hasErrors ? 1 : 0))
+        #expect(result.standardOutput.hasPrefix(fixture + (hasErrors ? ": invalid (" : ": valid — ")))
+    }
+
+    @Test func jsonFormatListsDiagnosticsForTools() throws {
+        let result = try CommandRunner().run(
+            ["validate", "-n", "edge-unknown-node.yml", "-f", "edge-unknown-node.yml", "--format", "json"],
+            in: Self.diagnosticsDirectory)
+        #expect(result.status == 1)
+        #expect(result.standardError.isEmpty)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        #expect(report["valid"] as? Bool == false)
+        let diagnostics = try #require(report["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.count == 1)
+        #expect(diagnostics.first?["code"] as? String == "unknown-node")
+        #expect(diagnostics.first?["line"] as? Int == 15)
+        #expect(diagnostics.first?["column"] as? Int == 13)
+        #expect(diagnostics.first?["hint"] as? String == "did you mean 'Parse'?")
+        #expect((report["summary"] as? [String: Any])?["errors"] as? Int == 1)
+    }
+
+    @Test func environmentVariablesNameTheConfiguration() throws {
+        let version = try #require(Self.exampleVersions.first)
+        let result = try CommandRunner().run(["validate"], in: Self.root, environment: [
+            "SELINON_NODES_DEFINITION": "\(version)/nodes.yml",
+            "SELINON_FLOW_DEFINITIONS": "\(version)/flows/ingest.yml:\(version)/flows/analysis.yml:\(version)/flows/reporting.yml",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+    }
+
+    @Test func missingNodesFileIsAUsageError() throws {
+        let result = try CommandRunner().run(["validate", "-f", "flows"], in: Self.root)
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("Missing the nodes file: pass -n/--nodes-definition or set SELINON_NODES_DEFINITION."))
+    }
+
+    @Test func nonexistentFilesAreInputErrors() throws {
+        let result = try CommandRunner().run(["validate", "-n", "missing/nodes.yml", "-f", "missing/flows"], in: Self.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("missing/nodes.yml: error: nodes file not found: no such file"))
+    }
+
+    @Test func warningsAsErrorsTurnsWarningsIntoFailure() throws {
+        let fixture = "unused-task-and-storage.yml"
+        let plain = try CommandRunner().run(["validate", "-n", fixture, "-f", fixture], in: Self.diagnosticsDirectory)
+        #expect(plain.status == 0)
+        let strict = try CommandRunner().run(["validate", "-n", fixture, "-f", fixture, "--warnings-as-errors"],
+                                             in: Self.diagnosticsDirectory)
+        #expect(strict.status == 1)
+    }
+
+    @Test(arguments: [["--help"], ["validate", "--help"]])
+    func helpTextMatchesItsGolden(_ arguments: [String]) throws {
+        let result = try CommandRunner().run(arguments, environment: ["COLUMNS": "100"])
+        #expect(result.status == 0)
+        let name = arguments.dropLast().joined(separator: "-")
+        Snapshot.assertMatches(result.standardOutput,
+                               golden: Snapshot.directory().appendingPathComponent("Snapshots/help\(name.isEmpty ? "" : "-" + name).txt").path)
+    }
+}
