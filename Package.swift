@@ -12,10 +12,13 @@ let package = Package(
         .executable(name: "selinon-migrate", targets: ["selinon-migrate"]),
         // Libraries a Swift service embeds.
         .library(name: "FlowConfig", targets: ["FlowConfig"]),
+        .library(name: "FlowMigration", targets: ["FlowMigration"]),
+        .library(name: "MigrationGenerator", targets: ["MigrationGenerator"]),
         .library(name: "YAMLTree", targets: ["YAMLTree"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // libyaml through pkg-config; `apt-get install libyaml-dev`.
@@ -32,11 +35,21 @@ let package = Package(
         ),
         // The Selinon configuration model, its loader and validation with diagnostics.
         .target(name: "FlowConfig", dependencies: ["YAMLTree"]),
+        // The runtime core: migration files and directories, dispatcher states, the migrator.
+        // Foundation only, so a service that applies migrations pulls in no YAML or libgit2.
+        .target(name: "FlowMigration"),
+        // The differ and the writer of numbered migration files.
+        .target(
+            name: "MigrationGenerator",
+            dependencies: ["FlowConfig", "FlowMigration", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The command line.
         .executableTarget(
             name: "selinon-migrate",
             dependencies: [
                 "FlowConfig",
+                "FlowMigration",
+                "MigrationGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +71,14 @@ let package = Package(
             name: "FlowConfigTests",
             dependencies: ["FlowConfig", "TestSupport"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "FlowMigrationTests",
+            dependencies: ["FlowMigration", "TestSupport"]
+        ),
+        .testTarget(
+            name: "MigrationGeneratorTests",
+            dependencies: ["MigrationGenerator", "FlowConfig", "FlowMigration", "TestSupport"]
         ),
         .testTarget(
             name: "SelinonMigrateCLITests",

@@ -62,7 +62,8 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
         self.maxFileBytes = maxFileBytes
     }
 
-    public var sourceDescription: String { "files" }
+    /// The nodes file and the flow paths as given: `nodes.yml + flows/`.
+    public var sourceDescription: String { ([nodesFile] + flowPaths).joined(separator: " + ") }
 
     /// The flow files the paths stand for: files as given; for a directory, every `*.yml` and
     /// `*.yaml` below it whose name does not start with `.`, sorted by path (Selinon uses the

@@ -1,0 +1,198 @@
+/// Reading and writing migration files in Selinon's JSON format.
+extension Migration {
+    static let topLevelKeys = ["migration", "tainted_flow_strategy", "_meta"]
+    static let flowKeys = ["translation", "tainted_edges", "tainting_nodes"]
+
+    /// Reads a migration file strictly: Selinon's legacy list forms, a missing or unknown
+    /// strategy, non-canonical edge indices and unknown keys are rejected.
+    /// - Parameter file: the path, for error messages.
+    /// - Throws: ``MigrationFileError`` naming the file, the line and what to fix.
+    public init(selinonJSON bytes: [UInt8], file: String) throws(MigrationFileError) {
+        let root: JSONValue
+        do {
+            root = try JSONParser().parse(bytes)
+        } catch {
+            throw MigrationFileError(file: file, line: error.line, message: "not valid JSON: \(error.message) (column \(error.column))",
+                                     hint: "restore the file from version control; migration files are generated, not written by hand")
+        }
+        var reader = MigrationFileReader(file: file, bytes: bytes)
+        self = try reader.migration(root)
+    }
+
+    /// The file's bytes: sorted keys, sorted name lists, two-space indentation and a trailing
+    /// newline, so the same migration always produces the same bytes.
+    public func selinonJSON() -> [UInt8] {
+        JSONWriter.pretty(jsonValue)
+    }
+
+    /// The migration as a JSON value in Selinon's shape.
+    public var jsonValue: JSONValue {
+        var flowsObject: [String: JSONValue] = [:]
+        for (name, entry) in flows {
+            var translation: [String: JSONValue] = [:]
+            for (old, new) in entry.translation {
+                translation[String(old)] = new.map { .number(JSONNumber($0)) } ?? .null
+            }
+            var tainted: [String: JSONValue] = [:]
+            for (old, edge) in entry.taintedEdges {
+                tainted[String(old)] = .object([
+                    "from": .array(edge.from.sorted().map(JSONValue.string)),
+                    "to": .array(edge.to.sorted().map(JSONValue.string)),
+                    "condition_str": edge.condition,
+                ])
+            }
+            var tainting: [String: JSONValue] = [:]
+            for (new, nodes) in entry.taintingNodes {
+                tainting[String(new)] = .array(nodes.sorted().map(JSONValue.string))
+            }
+            flowsObject[name] = .object([
+                "translation": .object(translation),
+                "tainted_edges": .object(tainted),
+                "tainting_nodes": .object(tainting),
+            ])
+        }
+        var root: [String: JSONValue] = [
+            "migration": .object(flowsObject),
+            "tainted_flow_strategy": .string(strategy.rawValue),
+        ]
+        if let metadata { root["_meta"] = metadata }
+        return .object(root)
+    }
+}
+
+/// Validates the JSON of one migration file, locating problems by line.
+private struct MigrationFileReader {
+    let file: String
+    let bytes: [UInt8]
+
+    func error(_ message: String, at path: [String], hint: String = "") -> MigrationFileError {
+        MigrationFileError(file: file, line: line(of: path), message: message,
+                           hint: hint.isEmpty ? "regenerate the migration with selinon-migrate generate instead of editing it" : hint)
+    }
+
+    mutating func migration(_ root: JSONValue) throws(MigrationFileError) -> Migration {
+        guard case .object(let members) = root else {
+            throw error("a migration file must hold a JSON object, found \(root.kindDescription)", at: [])
+        }
+        for key in members.keys.sorted() where !Migration.topLevelKeys.contains(key) {
+            throw error("unknown top-level key '\(key)'", at: [key], hint: "a migration file has only 'migration', 'tainted_flow_strategy' and '_meta'")
+        }
+        guard let strategyValue = members["tainted_flow_strategy"] else {
+            throw error("'tainted_flow_strategy' is missing (Selinon would fail with KeyError at runtime)", at: [],
+                        hint: "add \"tainted_flow_strategy\": \"IGNORE\", \"RETRY\" or \"FAIL\"")
+        }
+        guard let name = strategyValue.stringValue, let strategy = TaintedFlowStrategy(name: name) else {
+            throw error("unknown tainted_flow_strategy \(render(strategyValue))", at: ["tainted_flow_strategy"],
+                        hint: "use IGNORE, RETRY or FAIL")
+        }
+        guard case .object(let flowsObject)? = members["migration"] else {
+            throw error(members["migration"] == nil ? "'migration' is missing" : "'migration' must be an object",
+                        at: members["migration"] == nil ? [] : ["migration"])
+        }
+        var flows: [String: EdgeMigration] = [:]
+        for name in flowsObject.keys.sorted() {
+            flows[name] = try flow(flowsObject[name]!, path: ["migration", name])
+        }
+        return Migration(flows: flows, strategy: strategy, metadata: members["_meta"])
+    }
+
+    private func flow(_ value: JSONValue, path: [String]) throws(MigrationFileError) -> EdgeMigration {
+        let name = path[1]
+        guard case .object(let members) = value else {
+            throw error("the entry of flow '\(name)' must be an object, found \(value.kindDescription)", at: path)
+        }
+        for key in members.keys.sorted() where !Migration.flowKeys.contains(key) {
+            throw error("unknown key '\(key)' in the entry of flow '\(name)'", at: path + [key])
+        }
+        for key in Migration.flowKeys where members[key] == nil {
+            throw error("the entry of flow '\(name)' has no '\(key)'", at: path, hint: "every flow entry has translation, tainted_edges and tainting_nodes (they may be empty objects)")
+        }
+        var entry = EdgeMigration()
+        for (key, value) in try indexObject(members["translation"]!, path: path + ["translation"]) {
+            switch value {
+            case .null: entry.translation[key] = .some(nil)
+            case .number(let number) where number.intValue.map({ $0 >= 0 }) == true:
+                entry.translation[key] = number.intValue!
+            default:
+                throw error("translation of edge \(key) in flow '\(name)' must be a new edge index or null, found \(render(value))",
+                            at: path + ["translation", String(key)])
+            }
+        }
+        for (key, value) in try indexObject(members["tainted_edges"]!, path: path + ["tainted_edges"]) {
+            let edgePath = path + ["tainted_edges", String(key)]
+            guard case .object(let record) = value else {
+                throw error("tainted edge \(key) of flow '\(name)' must be an object with from, to and condition_str", at: edgePath)
+            }
+            for field in record.keys.sorted() where !["from", "to", "condition_str"].contains(field) {
+                throw error("unknown key '\(field)' in tainted edge \(key) of flow '\(name)'", at: edgePath + [field])
+            }
+            guard let from = names(record["from"]), let to = names(record["to"]), !to.isEmpty,
+                  case .object? = record["condition_str"]
+            else {
+                throw error("tainted edge \(key) of flow '\(name)' needs 'from' and 'to' (lists of node names) and 'condition_str' (an object)",
+                            at: edgePath)
+            }
+            // Selinon writes sets in hash order; keep them sorted.
+            entry.taintedEdges[key] = TaintedEdge(from: from.sorted(), to: to.sorted(), condition: record["condition_str"]!)
+        }
+        for (key, value) in try indexObject(members["tainting_nodes"]!, path: path + ["tainting_nodes"]) {
+            guard let nodes = names(value), !nodes.isEmpty else {
+                throw error("tainting nodes of edge \(key) in flow '\(name)' must be a non-empty list of node names",
+                            at: path + ["tainting_nodes", String(key)])
+            }
+            entry.taintingNodes[key] = nodes.sorted()
+        }
+        return entry
+    }
+
+    /// An object keyed by canonical edge indices (`0`, `12`; not `01` or `-1`).
+    private func indexObject(_ value: JSONValue, path: [String]) throws(MigrationFileError) -> [(Int, JSONValue)] {
+        guard case .object(let members) = value else {
+            let legacy = if case .array = value { " (Selinon's legacy list form, which its runtime cannot use)" } else { "" }
+            throw error("'\(path.last!)' of flow '\(path[1])' must be an object keyed by edge index, found \(value.kindDescription)\(legacy)",
+                        at: path)
+        }
+        var result: [(Int, JSONValue)] = []
+        for key in members.keys.sorted() {
+            guard let index = Int(key), index >= 0, String(index) == key else {
+                throw error("'\(key)' in '\(path.last!)' of flow '\(path[1])' is not an edge index", at: path + [key],
+                            hint: "edge indices are written as decimal numbers without leading zeros: \"0\", \"12\"")
+            }
+            result.append((index, members[key]!))
+        }
+        return result
+    }
+
+    private func names(_ value: JSONValue?) -> [String]? {
+        guard case .array(let items)? = value else { return nil }
+        let names = items.compactMap(\.stringValue)
+        return names.count == items.count ? names : nil
+    }
+
+    private func render(_ value: JSONValue) -> String {
+        String(decoding: JSONWriter.compact(value), as: UTF8.self)
+    }
+
+    /// The line where the object key at the end of `path` appears, found by looking for each
+    /// key of the path in turn (a key is found only after its parent).
+    func line(of path: [String]) -> Int? {
+        var position = 0
+        for key in path {
+            let needle = Array(("\"" + key + "\"").utf8)
+            guard let found = find(needle, from: position) else { return nil }
+            position = found + needle.count
+        }
+        guard !path.isEmpty else { return 1 }
+        return bytes[..<position].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+    }
+
+    private func find(_ needle: [UInt8], from start: Int) -> Int? {
+        guard needle.count <= bytes.count else { return nil }
+        var index = start
+        while index + needle.count <= bytes.count {
+            if bytes[index] == needle[0] && bytes[index..<index + needle.count].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+}

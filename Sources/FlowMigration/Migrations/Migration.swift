@@ -1,0 +1,85 @@
+/// One migration file (`N.json`): for every changed flow, how old edge indices map to new ones,
+/// which old edges taint a flow that already fired them, and which nodes taint a flow that
+/// already ran them — plus the strategy for tainted flows.
+///
+/// The same structure Selinon 1.4 reads (`migration` → flow → `translation`, `tainted_edges`,
+/// `tainting_nodes`; `tainted_flow_strategy`; `_meta`). Read and write it with
+/// ``init(selinonJSON:file:)`` and ``selinonJSON()``.
+public struct Migration: Sendable, Equatable {
+    /// Per-flow changes, by flow name. A flow without changes has no entry.
+    public var flows: [String: EdgeMigration]
+    /// What happens to a flow this migration taints.
+    public var strategy: TaintedFlowStrategy
+    /// `_meta`: provenance (tool, revisions, digests, warnings); ignored at runtime.
+    public var metadata: JSONValue?
+
+    public init(flows: [String: EdgeMigration], strategy: TaintedFlowStrategy, metadata: JSONValue? = nil) {
+        self.flows = flows
+        self.strategy = strategy
+        self.metadata = metadata
+    }
+
+    /// Whether two migrations change in-flight states the same way (metadata aside).
+    public func hasSameEffect(as other: Migration) -> Bool {
+        flows == other.flows
+    }
+}
+
+/// How one flow's edges changed between two configurations.
+public struct EdgeMigration: Sendable, Equatable {
+    /// Old edge index → new edge index, or `nil` when the old edge has no counterpart. Indices
+    /// that keep their number are absent.
+    public var translation: [Int: Int?]
+    /// Old edges without a counterpart, by old index: a flow that already fired one is tainted.
+    public var taintedEdges: [Int: TaintedEdge]
+    /// New edges without a counterpart, by new index, with their source nodes: a flow in which
+    /// all of them already finished is tainted (the new edge will not fire for it).
+    public var taintingNodes: [Int: [String]]
+
+    public init(translation: [Int: Int?] = [:], taintedEdges: [Int: TaintedEdge] = [:], taintingNodes: [Int: [String]] = [:]) {
+        self.translation = translation
+        self.taintedEdges = taintedEdges
+        self.taintingNodes = taintingNodes
+    }
+
+    /// Whether the entry changes nothing (Selinon writes such entries; see defect D-3).
+    public var isEmpty: Bool { translation.isEmpty && taintedEdges.isEmpty && taintingNodes.isEmpty }
+}
+
+/// An old edge recorded in `tainted_edges`: what it was, for reports and tracing.
+public struct TaintedEdge: Sendable, Equatable {
+    /// Source node names (sorted).
+    public var from: [String]
+    /// Destination node names (sorted).
+    public var to: [String]
+    /// The edge's condition as configured (`condition_str` in the file; a JSON object).
+    public var condition: JSONValue
+
+    public init(from: [String], to: [String], condition: JSONValue) {
+        self.from = from
+        self.to = to
+        self.condition = condition
+    }
+}
+
+/// What a dispatcher does with a flow that a migration taints.
+public enum TaintedFlowStrategy: String, Sendable, CaseIterable, Comparable {
+    /// Continue with the migrated state.
+    case ignore = "IGNORE"
+    /// Restart the flow from scratch.
+    case retry = "RETRY"
+    /// Fail the flow.
+    case fail = "FAIL"
+
+    /// Parses a strategy name case-insensitively, as Selinon does.
+    public init?(name: String) {
+        guard let strategy = Self.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else { return nil }
+        self = strategy
+    }
+
+    /// Severity order: ignore < retry < fail.
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        let order: [Self] = [.ignore, .retry, .fail]
+        return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// A migration directory read and validated as a whole: `1.json`, `2.json`, … `N.json` with no
+/// gaps. Hidden files and files not ending in `.json` are ignored (the integrity sum lives there).
+///
+/// Selinon's runtime turns a gap, `01.json` or `notes.json` into endless rescheduling (defect
+/// D-16); here any of them rejects the directory with a message naming each offending file.
+public struct MigrationDirectory: Sendable {
+    /// One migration file.
+    public struct File: Sendable {
+        /// The version the file brings a state to (N of `N.json`).
+        public var version: Int
+        public var path: String
+        /// The file's bytes as read.
+        public var bytes: [UInt8]
+        public var migration: Migration
+    }
+
+    /// The directory's path as given.
+    public let path: String
+    /// The migrations in version order: `files[k]` is version `k + 1`.
+    public let files: [File]
+
+    /// The newest version (0 when there are no migrations).
+    public var latestVersion: Int { files.count }
+
+    /// The migrations in version order.
+    public var migrations: [Migration] { files.map(\.migration) }
+
+    /// Where the next migration goes.
+    public var nextFilePath: String { Self.filePath(version: latestVersion + 1, in: path) }
+
+    /// The path of version `version` in `directory`.
+    public static func filePath(version: Int, in directory: String) -> String {
+        (directory as NSString).appendingPathComponent("\(version).json")
+    }
+
+    /// Reads every migration of `path`.
+    /// - Parameter allowMissing: treat a directory that does not exist as empty (generating the
+    ///   first migration creates it).
+    /// - Throws: ``MigrationDirectoryError`` listing every problem found.
+    public static func load(from path: String, allowMissing: Bool = false) throws(MigrationDirectoryError) -> MigrationDirectory {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            if allowMissing { return MigrationDirectory(path: path, files: []) }
+            throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
+                file: path, message: "the migration directory does not exist",
+                hint: "check --migration-dir (or global.migration_dir in the nodes file)")])
+        }
+        guard isDirectory.boolValue else {
+            throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
+                file: path, message: "the migration directory is a file", hint: "point --migration-dir at a directory")])
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
+                file: path, message: "cannot list the migration directory: \(error.localizedDescription)")], isReadFailure: true)
+        }
+        var problems: [MigrationFileError] = []
+        var byVersion: [Int: String] = [:]
+        for name in names.sorted() where !name.hasPrefix(".") && name.hasSuffix(".json") {
+            let filePath = (path as NSString).appendingPathComponent(name)
+            let stem = String(name.dropLast(5))
+            guard let version = Int(stem), version > 0, String(version) == stem else {
+                let numeric = stem.allSatisfy { $0.isNumber || $0 == "+" || $0 == "-" } && !stem.isEmpty
+                problems.append(MigrationFileError(
+                    file: filePath,
+                    message: numeric ? "'\(name)' is not a canonical migration file name" : "'\(name)' is not a migration file",
+                    hint: numeric ? "migration files are named 1.json, 2.json, … without leading zeros or signs; rename it"
+                        : "move it out of the migration directory: Selinon's workers reschedule flows forever over it"))
+                continue
+            }
+            byVersion[version] = filePath
+        }
+        let latest = byVersion.keys.max() ?? 0
+        let missing = (1..<(latest + 1)).filter { byVersion[$0] == nil }
+        if !missing.isEmpty {
+            problems.append(MigrationFileError(
+                file: path, message: "migration\(missing.count == 1 ? "" : "s") \(missing.map { "\($0).json" }.joined(separator: ", ")) missing before \(latest).json",
+                hint: "restore the missing files from version control; versions must run 1, 2, 3, … without gaps"))
+        }
+        var files: [File] = []
+        for version in (1..<(latest + 1)) {
+            guard let filePath = byVersion[version] else { continue }
+            guard let data = FileManager.default.contents(atPath: filePath) else {
+                problems.append(MigrationFileError(file: filePath, message: "cannot read the file"))
+                continue
+            }
+            let bytes = [UInt8](data)
+            do {
+                files.append(File(version: version, path: filePath, bytes: bytes,
+                                  migration: try Migration(selinonJSON: bytes, file: filePath)))
+            } catch {
+                problems.append(error)
+            }
+        }
+        guard problems.isEmpty else { throw MigrationDirectoryError(path: path, problems: problems) }
+        return MigrationDirectory(path: path, files: files)
+    }
+}
+
+/// A migration directory that cannot be used, with every problem in it.
+public struct MigrationDirectoryError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var problems: [MigrationFileError]
+    /// Whether the directory could not be read at all (an I/O failure rather than bad content).
+    public var isReadFailure: Bool
+
+    public init(path: String, problems: [MigrationFileError], isReadFailure: Bool = false) {
+        self.path = path
+        self.problems = problems
+        self.isReadFailure = isReadFailure
+    }
+
+    public var description: String {
+        problems.map(\.description).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,23 @@
+/// A migration file that cannot be used, with where and what to do.
+public struct MigrationFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file's path.
+    public var file: String
+    /// The line, when known (syntax errors and most content errors).
+    public var line: Int?
+    /// What is wrong.
+    public var message: String
+    /// What to do about it.
+    public var hint: String
+
+    public init(file: String, line: Int? = nil, message: String, hint: String = "") {
+        self.file = file
+        self.line = line
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        let location = line.map { "\(file):\($0)" } ?? file
+        return "\(location): error: \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
+    }
+}

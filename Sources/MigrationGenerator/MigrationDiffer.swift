@@ -1,0 +1,205 @@
+import FlowConfig
+import FlowMigration
+
+/// Computes the migration between two configurations: for every flow in both, how old edge
+/// indices map to new ones, which old edges taint a flow that fired them and which nodes taint
+/// a flow that already ran them — plus warnings for changes no migration can capture.
+///
+/// Pure: reads two ``Configuration`` values, writes nothing. Flows are processed by name, so
+/// the result does not depend on file order (Selinon's does, defect D-20).
+///
+/// ```swift
+/// let plan = MigrationDiffer().plan(from: old, to: new, strategy: .retry)
+/// if plan.isNeeded { print(String(decoding: plan.migration.selinonJSON(), as: UTF8.self)) }
+/// ```
+public struct MigrationDiffer: Sendable {
+    public init() {}
+
+    /// The migration from `old` to `new` (without metadata).
+    public func plan(from old: Configuration, to new: Configuration, strategy: TaintedFlowStrategy) -> MigrationPlan {
+        var flows: [String: EdgeMigration] = [:]
+        var changes: [FlowChange] = []
+        var warnings: [MigrationWarning] = []
+
+        let oldNames = Set(old.flows.keys), newNames = Set(new.flows.keys)
+        // Names that are a task on one side and a flow on the other.
+        let oldNodes = Set(old.tasks.map(\.name)).union(oldNames), newNodes = Set(new.tasks.map(\.name)).union(newNames)
+        let kindChanged = oldNodes.intersection(newNodes).filter { oldNames.contains($0) != newNames.contains($0) }
+        for name in oldNames.intersection(newNames).sorted() {
+            let (entry, change, flowWarnings) = diff(flow: name, old: old.flows[name]!, new: new.flows[name]!,
+                                                     kindChanged: kindChanged)
+            if !entry.isEmpty {
+                flows[name] = entry
+                changes.append(change)
+            }
+            warnings += flowWarnings
+        }
+
+        let removed = oldNames.subtracting(newNames).sorted()
+        let added = newNames.subtracting(oldNames).sorted()
+        for name in removed {
+            let edges = old.flows[name]!.edges.map(NormalizedEdge.init)
+            if let renamed = added.first(where: { new.flows[$0]!.edges.map(NormalizedEdge.init) == edges }) {
+                warnings.append(MigrationWarning(
+                    kind: .flowRenamed, flow: name,
+                    message: "flow '\(name)' seems renamed to '\(renamed)' (same edges); in-flight '\(name)' flows cannot be migrated to it",
+                    hint: "let running '\(name)' flows finish on the old deployment before removing it"))
+            } else {
+                warnings.append(MigrationWarning(
+                    kind: .flowRemoved, flow: name,
+                    message: "flow '\(name)' is removed; dispatchers of in-flight '\(name)' flows will fail on new workers",
+                    hint: "let running '\(name)' flows finish (or stop them) before deploying"))
+            }
+        }
+        return MigrationPlan(migration: Migration(flows: flows, strategy: strategy), flowChanges: changes,
+                             warnings: warnings, addedFlows: added, removedFlows: removed)
+    }
+
+    private func diff(flow name: String, old: FlowDefinition, new: FlowDefinition,
+                      kindChanged: Set<String>) -> (EdgeMigration, FlowChange, [MigrationWarning]) {
+        let oldEdges = old.edges.map(NormalizedEdge.init)
+        let newEdges = new.edges.map(NormalizedEdge.init)
+        let matching = EdgeMatching(old: oldEdges, new: newEdges)
+        var entry = EdgeMigration()
+        var change = FlowChange(flow: name)
+        var warnings: [MigrationWarning] = []
+
+        for (oldIndex, edge) in oldEdges.enumerated() {
+            if let newIndex = matching.newIndexForOld[oldIndex] {
+                if newIndex != oldIndex {
+                    entry.translation[oldIndex] = newIndex
+                    change.renumbered.append((oldIndex, newIndex))
+                }
+                warnings += pairWarnings(flow: name, old: old.edges[oldIndex], new: new.edges[newIndex], edge: edge,
+                                         conditionChanged: matching.pairedDespiteCondition.contains(oldIndex),
+                                         kindChanged: kindChanged)
+            } else {
+                entry.translation[oldIndex] = .some(nil)
+                entry.taintedEdges[oldIndex] = TaintedEdge(from: edge.from, to: edge.to, condition: edge.condition)
+                change.removed.append(oldIndex)
+            }
+        }
+        for (newIndex, edge) in newEdges.enumerated() where matching.oldIndexForNew[newIndex] == nil {
+            change.added.append(newIndex)
+            if edge.from.isEmpty {
+                warnings.append(MigrationWarning(
+                    kind: .newStartingEdge, flow: name, edge: newIndex,
+                    message: "new starting edge \(newIndex) (\(edge.display)) of flow '\(name)' never runs in flows that already started",
+                    hint: "Selinon fires starting edges only when a flow starts; in-flight flows are not marked tainted"))
+            } else {
+                entry.taintingNodes[newIndex] = edge.from
+            }
+        }
+        return (entry, change, warnings)
+    }
+
+    private func pairWarnings(flow: String, old: Edge, new: Edge, edge: NormalizedEdge, conditionChanged: Bool,
+                              kindChanged: Set<String>) -> [MigrationWarning] {
+        var warnings: [MigrationWarning] = []
+        let label = "edge \(old.index == new.index ? "\(new.index)" : "\(old.index) → \(new.index)") (\(edge.display)) of flow '\(flow)'"
+        if conditionChanged {
+            warnings.append(MigrationWarning(
+                kind: .conditionChanged, flow: flow, edge: new.index,
+                message: "the condition of \(label) changed; in-flight flows keep what the old condition decided",
+                hint: "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"))
+        }
+        if old.foreach != new.foreach {
+            warnings.append(MigrationWarning(
+                kind: .foreachChanged, flow: flow, edge: new.index,
+                message: "'foreach' of \(label) changed; nodes it already started in in-flight flows are not affected",
+                hint: "no migration can capture how many nodes a fired foreach edge started"))
+        }
+        if old.selective != new.selective {
+            warnings.append(MigrationWarning(
+                kind: .selectiveChanged, flow: flow, edge: new.index,
+                message: "'selective' of \(label) changed; selective runs already in flight keep the old selection",
+                hint: ""))
+        }
+        for name in edge.to where kindChanged.contains(name) {
+            warnings.append(MigrationWarning(
+                kind: .destinationKindChanged, flow: flow, edge: new.index,
+                message: "'\(name)' started by \(label) changed between task and sub-flow; nodes already started keep the old kind",
+                hint: "in-flight flows wait for what the old configuration started"))
+        }
+        return warnings
+    }
+}
+
+/// The result of ``MigrationDiffer``: the migration and what changed, for people.
+public struct MigrationPlan: Sendable {
+    /// The migration, without metadata.
+    public var migration: Migration
+    /// One entry per flow that appears in the migration, by name.
+    public var flowChanges: [FlowChange]
+    /// Changes that a migration cannot capture but a reviewer should know about.
+    public var warnings: [MigrationWarning]
+    /// Flows only in the new configuration (nothing to migrate: fresh flows start at the new version).
+    public var addedFlows: [String]
+    /// Flows only in the old configuration.
+    public var removedFlows: [String]
+
+    /// Whether any flow needs a migration.
+    public var isNeeded: Bool { !migration.flows.isEmpty }
+}
+
+/// How one flow's edges changed.
+public struct FlowChange: Sendable, Equatable {
+    public var flow: String
+    /// Paired edges whose index changed: (old, new).
+    public var renumbered: [(old: Int, new: Int)] = []
+    /// Old edges without a counterpart.
+    public var removed: [Int] = []
+    /// New edges without a counterpart.
+    public var added: [Int] = []
+
+    public init(flow: String) {
+        self.flow = flow
+    }
+
+    /// "ingest: 2 edges renumbered, 1 removed, 1 added".
+    public var summary: String {
+        var parts: [String] = []
+        if !renumbered.isEmpty { parts.append("\(renumbered.count) edge\(renumbered.count == 1 ? "" : "s") renumbered") }
+        if !removed.isEmpty { parts.append("\(removed.count) removed") }
+        if !added.isEmpty { parts.append("\(added.count) added") }
+        return "\(flow): " + (parts.isEmpty ? "no edge changes" : parts.joined(separator: ", "))
+    }
+
+    public static func == (lhs: FlowChange, rhs: FlowChange) -> Bool {
+        lhs.flow == rhs.flow && lhs.removed == rhs.removed && lhs.added == rhs.added
+            && lhs.renumbered.map(\.old) == rhs.renumbered.map(\.old) && lhs.renumbered.map(\.new) == rhs.renumbered.map(\.new)
+    }
+}
+
+/// A change between two configurations that migrations do not capture.
+public struct MigrationWarning: Sendable, Equatable, CustomStringConvertible {
+    /// The kinds of change, for tools and tests.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        case conditionChanged = "condition-changed"
+        case foreachChanged = "foreach-changed"
+        case selectiveChanged = "selective-changed"
+        case destinationKindChanged = "destination-kind-changed"
+        case newStartingEdge = "new-starting-edge"
+        case flowRemoved = "flow-removed"
+        case flowRenamed = "flow-renamed"
+    }
+
+    public var kind: Kind
+    public var flow: String
+    /// The (new) edge index concerned, if any.
+    public var edge: Int?
+    public var message: String
+    public var hint: String
+
+    public init(kind: Kind, flow: String, edge: Int? = nil, message: String, hint: String) {
+        self.kind = kind
+        self.flow = flow
+        self.edge = edge
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        "warning: \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
+    }
+}

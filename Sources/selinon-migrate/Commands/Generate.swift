@@ -1,0 +1,220 @@
+import ArgumentParser
+import FlowConfig
+import FlowMigration
+import Foundation
+import MigrationGenerator
+
+extension SelinonMigrate {
+    /// `generate`: write the next numbered migration file for a configuration change.
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the next numbered migration file for a change of the flow configuration.",
+            discussion: """
+                Compares the old configuration (-N/-F, the one in-flight flows started with) with \
+                the new one (-n/-f), and writes N.json — how each old edge index maps to the new \
+                edges, which edges taint a flow that already fired them and which nodes taint a flow \
+                that already ran them — into the migration directory (-m, else global.migration_dir \
+                of the new nodes file). Prints the file written and one line per changed flow; \
+                warnings (changed conditions, new starting edges, removed flows) go to standard error.
+
+                Example:
+                  selinon-migrate generate -N examples/package-analysis/v1/nodes.yml \\
+                      -F examples/package-analysis/v1/flows -n examples/package-analysis/v2/nodes.yml \\
+                      -f examples/package-analysis/v2/flows --tainted-flows RETRY
+
+                With --dry-run the file's exact bytes go to standard output and nothing is written \
+                (messages go to standard error). When nothing needs a migration, nothing is written.
+
+                Exit codes: 0 written, or no migration needed; 1 a configuration or the migration \
+                directory is invalid; 2 the file could not be written; 64 usage error.
+                """)
+
+        @OptionGroup(title: "New configuration") var location: ConfigLocationOptions
+        @OptionGroup(title: "Old configuration") var old: OldConfigOptions
+
+        @Option(name: [.customShort("m"), .customLong("migration-dir")],
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of the new nodes file).", valueName: "dir"))
+        var migrationDirectory: String?
+
+        @Option(name: [.customShort("t"), .customLong("tainted-flows")],
+                help: "What Selinon does with a flow this migration taints.")
+        var strategy: TaintedFlowStrategy = .ignore
+
+        @Flag(name: .customLong("no-meta"), help: "Leave out _meta (provenance, date, host): the file depends only on the configurations.")
+        var noMeta = false
+
+        @Flag(name: .customLong("dry-run"), help: "Print the file's bytes to standard output instead of writing it.")
+        var dryRun = false
+
+        @Flag(name: .customLong("no-check"), help: "Skip Selinon's consistency check of both configurations.")
+        var noCheck = false
+
+        @Option(help: "Output format: text, or json (a report; with --dry-run it includes the migration).")
+        var format: OutputFormat = .text
+
+        func validate() throws {
+            if old.oldNodesDefinition == nil {
+                throw ValidationError("Give the old configuration with -N/--old-nodes-definition and -F/--old-flow-definitions.")
+            }
+        }
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let newSource = try location.source(environment: environment)
+            guard let oldSource = old.source(maxFileBytes: location.maxFileSize.bytes) else {
+                throw ValidationError("Give the old configuration with -N/--old-nodes-definition and -F/--old-flow-definitions.")
+            }
+            let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: !noCheck))
+            let oldConfiguration = try terminal.loadConfiguration(oldSource, with: loader, role: "old")
+            let newConfiguration = try terminal.loadConfiguration(newSource, with: loader, role: "new")
+
+            let plan = MigrationDiffer().plan(from: oldConfiguration, to: newConfiguration, strategy: strategy)
+            for warning in plan.warnings { terminal.message(warning.description) }
+
+            guard plan.isNeeded else {
+                if format == .json {
+                    terminal.output(try GenerateReport(plan: plan, written: nil, migration: nil).json())
+                } else if dryRun {
+                    terminal.message("No flow changes need a migration")
+                } else {
+                    terminal.output("No flow changes need a migration")
+                }
+                return
+            }
+            var migration = plan.migration
+            if !noMeta {
+                migration.metadata = MigrationMetadata(
+                    toolVersion: ToolVersion.current, oldSource: oldSource.sourceDescription,
+                    newSource: newSource.sourceDescription,
+                    oldDigest: StructureDigest.digest(of: oldConfiguration), newDigest: StructureDigest.digest(of: newConfiguration),
+                    warnings: plan.warnings, date: Date(), host: ProcessInfo.processInfo.hostName,
+                    user: environment["USER"] ?? environment["LOGNAME"]
+                ).jsonValue
+            }
+            if dryRun {
+                if format == .json {
+                    terminal.output(try GenerateReport(plan: plan, written: nil, migration: migration).json())
+                } else {
+                    FileHandle.standardOutput.write(Data(migration.selinonJSON()))
+                }
+                return
+            }
+            let directory = try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment,
+                                                       terminal: terminal)
+            let written: WrittenMigration
+            do {
+                written = try MigrationWriter().write(migration, toDirectory: directory)
+            } catch {
+                terminal.message(error.description)
+                if case .io = error { throw ExitStatus.toolFailed }
+                throw ExitStatus.inputFailed
+            }
+            if written.repeatsPreviousMigration {
+                terminal.message("warning: \(written.path) changes flows exactly as migration \(written.version - 1) does; "
+                    + "make sure the same change is not migrated twice")
+            }
+            switch format {
+            case .text:
+                terminal.output("Wrote \(written.path)")
+                for change in plan.flowChanges { terminal.output("  " + change.summary) }
+            case .json:
+                terminal.output(try GenerateReport(plan: plan, written: written, migration: nil).json())
+            }
+        }
+
+        /// `-m`, else the new nodes file's `migration_dir` (environment placeholders expanded as
+        /// Selinon's workers expand them), relative to the current directory.
+        private func migrationDirectoryPath(old: Configuration, new: Configuration, environment: [String: String],
+                                            terminal: Terminal) throws -> String {
+            let configured = new.global.migrationDirectory
+            if let oldDirectory = old.global.migrationDirectory, let configured, oldDirectory != configured {
+                terminal.message("warning: the old configuration's migration_dir is '\(oldDirectory)', the new one's '\(configured)'; "
+                    + "make sure the earlier migrations are in '\(configured)'")
+            }
+            if let migrationDirectory {
+                if let configured, configured != migrationDirectory {
+                    terminal.message("warning: --migration-dir '\(migrationDirectory)' differs from global.migration_dir '\(configured)' "
+                        + "of \(new.nodesFile); workers read the latter")
+                }
+                return migrationDirectory
+            }
+            guard configured != nil else {
+                terminal.message("error: no migration directory: \(new.nodesFile) sets no global.migration_dir\n"
+                    + "  hint: pass -m/--migration-dir, or set global.migration_dir so workers find the migrations too")
+                throw ExitStatus.inputFailed
+            }
+            guard let expanded = new.global.expandedMigrationDirectory else {
+                terminal.message("error: global.migration_dir '\(configured!)' cannot be expanded from the environment")
+                throw ExitStatus.inputFailed
+            }
+            return expanded
+        }
+    }
+}
+
+/// `generate --format json`.
+struct GenerateReport: Encodable {
+    struct Flow: Encodable {
+        var name: String
+        var renumbered: [[Int]]
+        var removed: [Int]
+        var added: [Int]
+    }
+
+    struct Warning: Encodable {
+        var kind: String
+        var flow: String
+        var edge: Int?
+        var message: String
+    }
+
+    var needed: Bool
+    var written: String?
+    var version: Int?
+    var flows: [Flow]
+    var warnings: [Warning]
+    var addedFlows: [String]
+    var removedFlows: [String]
+    /// The migration file's content, for `--dry-run`.
+    var migration: JSONValueEncodable?
+
+    init(plan: MigrationPlan, written: WrittenMigration?, migration: Migration?) {
+        needed = plan.isNeeded
+        self.written = written?.path
+        version = written?.version
+        flows = plan.flowChanges.map {
+            Flow(name: $0.flow, renumbered: $0.renumbered.map { [$0.old, $0.new] }, removed: $0.removed, added: $0.added)
+        }
+        warnings = plan.warnings.map { Warning(kind: $0.kind.rawValue, flow: $0.flow, edge: $0.edge, message: $0.message) }
+        addedFlows = plan.addedFlows
+        removedFlows = plan.removedFlows
+        self.migration = migration.map { JSONValueEncodable($0.jsonValue) }
+    }
+
+    func json() throws -> String {
+        try JSONReport.render(self)
+    }
+}
+
+/// Embeds a ``JSONValue`` in an `Encodable` report.
+struct JSONValueEncodable: Encodable {
+    let value: JSONValue
+
+    init(_ value: JSONValue) {
+        self.value = value
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch value {
+        case .null: try container.encodeNil()
+        case .bool(let flag): try container.encode(flag)
+        case .number(let number):
+            if let integer = number.intValue { try container.encode(integer) } else { try container.encode(number.doubleValue ?? 0) }
+        case .string(let text): try container.encode(text)
+        case .array(let items): try container.encode(items.map(JSONValueEncodable.init))
+        case .object(let members): try container.encode(members.mapValues(JSONValueEncodable.init))
+        }
+    }
+}

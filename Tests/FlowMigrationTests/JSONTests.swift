@@ -1,0 +1,73 @@
+import FlowMigration
+import Testing
+
+struct JSONParserTests {
+    private func parse(_ text: String) throws -> JSONValue { try JSONParser().parse(Array(text.utf8)) }
+
+    @Test func keepsNumbersAsWritten() throws {
+        let value = try parse(#"{"a": 1.0, "b": 123456789012345678901234567890, "c": -2e-3, "d": 7}"#)
+        #expect(value["a"] == .number(JSONNumber(text: "1.0")))
+        #expect(value["b"] == .number(JSONNumber(text: "123456789012345678901234567890")))
+        #expect(value["c"] == .number(JSONNumber(text: "-2e-3")))
+        #expect(value["d"]?.intValue == 7)
+        #expect(String(decoding: JSONWriter.compact(value), as: UTF8.self)
+                == #"{"a":1.0,"b":123456789012345678901234567890,"c":-2e-3,"d":7}"#)
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try parse(#"["a\"b\\c\/d\n\t", "\u00e9\ud83d\ude00", "ünïcode"]"#)
+        #expect(value == .array([.string("a\"b\\c/d\n\t"), .string("é😀"), .string("ünïcode")]))
+    }
+
+    @Test func lastDuplicateKeyWinsAsInPython() throws {
+        #expect(try parse(#"{"a": 1, "a": 2}"#)["a"]?.intValue == 2)
+    }
+
+    @Test(arguments: [
+        ("{\"a\": 1,}", 1, 9, "expected a string key"),
+        ("[1 2]", 1, 4, "expected ',' or ']' in an array"),
+        ("{\n  \"a\": tru\n}", 2, 8, "invalid literal (expected true)"),
+        ("\"open", 1, 1, "unterminated string"),
+        ("01", 1, 2, "unexpected text after the JSON value"),
+        ("NaN", 1, 1, "unexpected character 'N'"),
+        ("[\"\\ud800\"]", 1, 9, "unpaired UTF-16 surrogate in a \\u escape"),
+        ("", 1, 1, "unexpected end of the JSON text"),
+    ])
+    func reportsLineAndColumn(_ text: String, _ line: Int, _ column: Int, _ message: String) throws {
+        let error = #expect(throws: JSONParser.Failure.self) { try parse(text) }
+        #expect(error?.message == message)
+        #expect(error?.line == line)
+        #expect(error?.column == column)
+    }
+
+    @Test func boundsNesting() throws {
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        let error = #expect(throws: JSONParser.Failure.self) { try parse(deep) }
+        #expect(error?.message == "JSON nests deeper than 512 levels")
+    }
+}
+
+struct JSONWriterTests {
+    @Test func prettyOutputIsSortedIndentedAndEndsWithANewline() {
+        let value: JSONValue = .object([
+            "b": .array([.number(JSONNumber(1)), .object([:]), .array([])]),
+            "a": .string("x\u{1}y\"z"),
+            "é": .null,
+            "Z": .bool(false),
+        ])
+        let expected = """
+            {
+              "Z": false,
+              "a": "x\\u0001y\\"z",
+              "b": [
+                1,
+                {},
+                []
+              ],
+              "é": null
+            }
+
+            """
+        #expect(String(decoding: JSONWriter.pretty(value), as: UTF8.self) == expected)
+    }
+}

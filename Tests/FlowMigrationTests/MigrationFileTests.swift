@@ -1,0 +1,143 @@
+import FlowMigration
+import Foundation
+import Testing
+import TestSupport
+
+struct MigrationFileTests {
+    static let valid = """
+        {
+          "migration": {
+            "ingest": {
+              "tainted_edges": {"2": {"condition_str": {"name": "alwaysTrue"}, "from": ["Parse"], "to": ["Store"]}},
+              "tainting_nodes": {"3": ["Parse", "Audit"]},
+              "translation": {"2": null, "3": 4}
+            }
+          },
+          "tainted_flow_strategy": "retry",
+          "_meta": {"host": "ci", "selinon_version": "1.4.0"}
+        }
+        """
+
+    @Test func readsSelinonsFormat() throws {
+        let migration = try Migration(selinonJSON: Array(Self.valid.utf8), file: "1.json")
+        #expect(migration.strategy == .retry)
+        let entry = try #require(migration.flows["ingest"])
+        #expect(entry.translation == [2: nil, 3: 4])
+        #expect(entry.taintedEdges[2] == TaintedEdge(from: ["Parse"], to: ["Store"], condition: .object(["name": .string("alwaysTrue")])))
+        #expect(entry.taintingNodes == [3: ["Audit", "Parse"]], "node sets are kept sorted")
+        #expect(migration.metadata?["host"] == .string("ci"))
+    }
+
+    @Test func writesCanonicalBytesThatReadBackTheSame() throws {
+        let migration = try Migration(selinonJSON: Array(Self.valid.utf8), file: "1.json")
+        let bytes = migration.selinonJSON()
+        let expected = """
+            {
+              "_meta": {
+                "host": "ci",
+                "selinon_version": "1.4.0"
+              },
+              "migration": {
+                "ingest": {
+                  "tainted_edges": {
+                    "2": {
+                      "condition_str": {
+                        "name": "alwaysTrue"
+                      },
+                      "from": [
+                        "Parse"
+                      ],
+                      "to": [
+                        "Store"
+                      ]
+                    }
+                  },
+                  "tainting_nodes": {
+                    "3": [
+                      "Audit",
+                      "Parse"
+                    ]
+                  },
+                  "translation": {
+                    "2": null,
+                    "3": 4
+                  }
+                }
+              },
+              "tainted_flow_strategy": "RETRY"
+            }
+
+            """
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        let reread = try Migration(selinonJSON: bytes, file: "1.json")
+        #expect(reread.selinonJSON() == bytes)
+        #expect(reread.hasSameEffect(as: migration))
+    }
+
+    @Test(arguments: [
+        ("{\"migration\": {}}", 1 as Int?, "'tainted_flow_strategy' is missing (Selinon would fail with KeyError at runtime)"),
+        ("{\"migration\": {}, \"tainted_flow_strategy\": \"PANIC\"}", 1, "unknown tainted_flow_strategy \"PANIC\""),
+        ("{\"tainted_flow_strategy\": \"FAIL\"}", 1, "'migration' is missing"),
+        ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\", \"comment\": 1}", 1, "unknown top-level key 'comment'"),
+        ("{\"migration\": {\"f\": {\"translation\": {}, \"tainted_edges\": [], \"tainting_nodes\": {}}},\n\"tainted_flow_strategy\": \"FAIL\"}", 1,
+         "'tainted_edges' of flow 'f' must be an object keyed by edge index, found an array (Selinon's legacy list form, which its runtime cannot use)"),
+        ("{\"migration\": {\"f\": {\"translation\": {\"01\": 2}, \"tainted_edges\": {}, \"tainting_nodes\": {}}},\n\"tainted_flow_strategy\": \"FAIL\"}", 1,
+         "'01' in 'translation' of flow 'f' is not an edge index"),
+        ("{\"migration\": {\"f\": {\n\"translation\": {\"1\": -2},\n\"tainted_edges\": {}, \"tainting_nodes\": {}}},\n\"tainted_flow_strategy\": \"FAIL\"}", 2,
+         "translation of edge 1 in flow 'f' must be a new edge index or null, found -2"),
+        ("{\"migration\": {\"f\": {\"translation\": {}, \"tainted_edges\": {}}}, \"tainted_flow_strategy\": \"FAIL\"}", 1,
+         "the entry of flow 'f' has no 'tainting_nodes'"),
+        ("{\"migration\": {\"f\": {\"translation\": {}, \"tainted_edges\": {}, \"tainting_nodes\": {\"1\": []}}}, \"tainted_flow_strategy\": \"FAIL\"}", 1,
+         "tainting nodes of edge 1 in flow 'f' must be a non-empty list of node names"),
+        ("{\"migration\": {\"f\": {\"translation\": {}, \"tainted_edges\": {\"1\": {\"from\": [], \"to\": [\"A\"]}}, \"tainting_nodes\": {}}}, \"tainted_flow_strategy\": \"FAIL\"}", 1,
+         "tainted edge 1 of flow 'f' needs 'from' and 'to' (lists of node names) and 'condition_str' (an object)"),
+        ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\"", 1, "not valid JSON: unexpected end of the JSON text inside an object (column 50)"),
+    ])
+    func rejectsMalformedFiles(_ text: String, _ line: Int?, _ message: String) throws {
+        let error = #expect(throws: MigrationFileError.self) { try Migration(selinonJSON: Array(text.utf8), file: "migrations/3.json") }
+        #expect(error?.message == message)
+        #expect(error?.line == line)
+        #expect(error?.file == "migrations/3.json")
+        #expect(error?.hint.isEmpty == false)
+    }
+}
+
+struct MigrationDirectoryTests {
+    static let empty = "{\"migration\": {}, \"tainted_flow_strategy\": \"IGNORE\"}"
+
+    @Test func readsContiguousVersionsAndIgnoresOtherFiles() throws {
+        let directory = try TemporaryDirectory()
+        for version in 1...3 { try directory.write(Self.empty, to: "m/\(version).json") }
+        try directory.write("h1:abc", to: "m/migrations.sum")
+        try directory.write("{broken", to: "m/.4.json.tmp")
+        let loaded = try MigrationDirectory.load(from: directory.path("m"))
+        #expect(loaded.latestVersion == 3)
+        #expect(loaded.files.map(\.version) == [1, 2, 3])
+        #expect(loaded.nextFilePath == directory.path("m/4.json"))
+    }
+
+    @Test func rejectsGapsOddNamesAndBrokenFilesAllAtOnce() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(Self.empty, to: "m/1.json")
+        try directory.write("{", to: "m/2.json")
+        try directory.write(Self.empty, to: "m/4.json")
+        try directory.write(Self.empty, to: "m/05.json")
+        try directory.write(Self.empty, to: "m/notes.json")
+        let error = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("m")) }
+        let messages = error?.problems.map(\.message) ?? []
+        #expect(messages == [
+            "'05.json' is not a canonical migration file name",
+            "'notes.json' is not a migration file",
+            "migration 3.json missing before 4.json",
+            "not valid JSON: expected a string key (column 2)",
+        ])
+        #expect(error?.problems.last?.file == directory.path("m/2.json"))
+    }
+
+    @Test func missingDirectoryIsEmptyOnlyWhenAllowed() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try MigrationDirectory.load(from: directory.path("none"), allowMissing: true).latestVersion == 0)
+        let error = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("none")) }
+        #expect(error?.problems.first?.message == "the migration directory does not exist")
+    }
+}

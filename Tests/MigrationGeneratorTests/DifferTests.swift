@@ -1,0 +1,101 @@
+import FlowConfig
+import FlowMigration
+import MigrationGenerator
+import Testing
+
+/// Where the differ is correct and Selinon is not (spec §5), and its warnings.
+struct DifferTests {
+    @Test func pureReorderIsAMigration() throws {
+        // D-3: Selinon reports "no migration needed" and leaves in-flight indices stale.
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > B", "A > C"]])
+        let new = try TestConfiguration.make(["flow1": ["> A", "A > C", "A > B"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(plan.migration.flows["flow1"] == EdgeMigration(translation: [1: 2, 2: 1]))
+        #expect(plan.flowChanges.map(\.summary) == ["flow1: 2 edges renumbered"])
+    }
+
+    @Test func unchangedFlowsAreNeverRecorded() throws {
+        // D-3 (ii): Selinon records empty entries for flows processed after a changed one.
+        let old = try TestConfiguration.make(["a_flow": ["> A", "A > B"], "b_flow": ["> A"]])
+        let new = try TestConfiguration.make(["a_flow": ["> A", "A > C"], "b_flow": ["> A"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(plan.migration.flows.keys.sorted() == ["a_flow"])
+    }
+
+    @Test func duplicateEdgesArePairedByConditionFirst() throws {
+        // D-5: Selinon pairs old "A > B if x" with new "A > B if y" and reports the surviving
+        // y-edge as tainted.
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:x", "A > B | argsFieldExist:y"]])
+        let new = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:y"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        let entry = try #require(plan.migration.flows["flow1"])
+        #expect(entry.taintedEdges.keys.sorted() == [1])
+        #expect(entry.translation == [1: nil, 2: 1])
+        #expect(entry.taintedEdges[1]?.condition["args"]?["key"] == .string("x"))
+        #expect(plan.warnings.isEmpty)
+    }
+
+    @Test func conditionOnlyChangeWarnsWithoutMigration() throws {
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:x"]])
+        let new = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:y"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(!plan.isNeeded)
+        #expect(plan.warnings.map(\.kind) == [.conditionChanged])
+        #expect(plan.warnings.first?.edge == 1)
+        #expect(plan.warnings.first?.message == "the condition of edge 1 (A → B) of flow 'flow1' changed; in-flight flows keep what the old condition decided")
+    }
+
+    @Test func newStartingEdgeWarnsWithoutMigration() throws {
+        // D-10.
+        let old = try TestConfiguration.make(["flow1": ["> A"]], extraTasks: ["B"])
+        let new = try TestConfiguration.make(["flow1": ["> A", "> B"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(!plan.isNeeded)
+        #expect(plan.warnings.map(\.kind) == [.newStartingEdge])
+    }
+
+    @Test func renamedFlowIsReportedAsSuch() throws {
+        let old = try TestConfiguration.make(["main": ["> A"], "ingest_flow": ["> A", "A > B"]])
+        let new = try TestConfiguration.make(["main": ["> A"], "ingestion_flow": ["> A", "A > B"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(!plan.isNeeded)
+        #expect(plan.warnings.map(\.kind) == [.flowRenamed])
+        #expect(plan.addedFlows == ["ingestion_flow"])
+        #expect(plan.removedFlows == ["ingest_flow"])
+    }
+
+    @Test func destinationTurningIntoASubflowWarns() throws {
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > scan"]])
+        let new = try TestConfiguration.make(["flow1": ["> A", "A > scan"], "scan": ["> B"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(plan.warnings.map(\.kind) == [.destinationKindChanged])
+    }
+
+    @Test func resultDoesNotDependOnFileOrder() throws {
+        // D-20.
+        let flows: KeyValuePairs<String, [String]> = ["a_flow": ["> A", "A > B"], "b_flow": ["> A", "A > C"]]
+        let changed: KeyValuePairs<String, [String]> = ["a_flow": ["> A", "A > C", "A > B"], "b_flow": ["> A", "A > B", "A > C"]]
+        let forward = MigrationDiffer().plan(from: try TestConfiguration.make(flows),
+                                             to: try TestConfiguration.make(changed), strategy: .ignore)
+        let backward = MigrationDiffer().plan(from: try TestConfiguration.make(flows, flowFileOrder: ["b_flow", "a_flow"]),
+                                              to: try TestConfiguration.make(changed, flowFileOrder: ["b_flow", "a_flow"]),
+                                              strategy: .ignore)
+        #expect(forward.migration.selinonJSON() == backward.migration.selinonJSON())
+        #expect(forward.flowChanges.map(\.flow) == ["a_flow", "b_flow"])
+    }
+
+    @Test func manyParallelEdgesArePairedByTheirConditions() throws {
+        // 2,000 edges between the same two nodes, told apart only by their conditions, reversed.
+        // (The matcher looks candidates up by key; the generate benchmark shows it stays linear.)
+        let edges = (0..<2_000).map { "A > B | argsFieldExist:k\($0)" }
+        let old = try TestConfiguration.make(["flow1": ["> A"] + edges])
+        let new = try TestConfiguration.make(["flow1": ["> A"] + edges.reversed()])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        let entry = try #require(plan.migration.flows["flow1"])
+        #expect(entry.translation.count == 2_000)
+        #expect(entry.translation[1] == 2_000)
+        #expect(entry.translation[2_000] == 1)
+        #expect(entry.taintedEdges.isEmpty && entry.taintingNodes.isEmpty)
+        #expect(plan.warnings.isEmpty)
+    }
+}

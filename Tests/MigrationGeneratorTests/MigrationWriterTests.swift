@@ -1,0 +1,51 @@
+import FlowMigration
+import Foundation
+import MigrationGenerator
+import Testing
+import TestSupport
+
+struct MigrationWriterTests {
+    static let migration = Migration(flows: ["ingest": EdgeMigration(translation: [1: 2, 2: 1])], strategy: .ignore)
+
+    private func contents(_ directory: TemporaryDirectory, _ name: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.path(name)).sorted()
+    }
+
+    @Test func writesTheNextVersionAndCreatesTheDirectory() throws {
+        let directory = try TemporaryDirectory()
+        let first = try MigrationWriter().write(Self.migration, toDirectory: directory.path("deep/migrations"))
+        #expect(first.version == 1)
+        #expect(first.path == directory.path("deep/migrations/1.json"))
+        #expect(!first.repeatsPreviousMigration)
+        var second = Self.migration
+        second.strategy = .fail
+        let written = try MigrationWriter().write(second, toDirectory: directory.path("deep/migrations"))
+        #expect(written.version == 2)
+        #expect(written.repeatsPreviousMigration, "same flow changes as 1.json")
+        #expect(try contents(directory, "deep/migrations") == ["1.json", "2.json"], "no temporary file left behind")
+        let reread = try MigrationDirectory.load(from: directory.path("deep/migrations"))
+        #expect(reread.migrations.map(\.strategy) == [.ignore, .fail])
+        #expect(reread.files[1].bytes == written.bytes)
+    }
+
+    @Test func writesNothingIntoAnInvalidDirectory() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("{\"migration\": {}, \"tainted_flow_strategy\": \"IGNORE\"}", to: "m/2.json")
+        let error = #expect(throws: MigrationWriteError.self) { try MigrationWriter().write(Self.migration, toDirectory: directory.path("m")) }
+        #expect(error?.description.contains("migration 1.json missing before 2.json") == true)
+        #expect(error?.description.hasSuffix("nothing was written: fix the migration directory first") == true)
+        #expect(try contents(directory, "m") == ["2.json"])
+    }
+
+    @Test func neverRewritesAnExistingVersion() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("m")
+        _ = try MigrationWriter().write(Self.migration, toDirectory: path)
+        let original = try Data(contentsOf: URL(fileURLWithPath: directory.path("m/1.json")))
+        var changed = Self.migration
+        changed.strategy = .retry
+        _ = try MigrationWriter().write(changed, toDirectory: path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path("m/1.json"))) == original, "1.json is never rewritten")
+        #expect(try MigrationDirectory.load(from: path).files.last?.migration.strategy == .retry)
+    }
+}

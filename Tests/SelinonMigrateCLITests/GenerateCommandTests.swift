@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `selinon-migrate generate`, run as a user runs it.
+struct GenerateCommandTests {
+    static let root = Fixtures.repositoryRoot
+
+    static func arguments(_ old: Int, _ new: Int, _ extra: [String] = []) -> [String] {
+        let base = root.appendingPathComponent("examples/package-analysis").path
+        return ["generate", "-N", "\(base)/v\(old)/nodes.yml", "-F", "\(base)/v\(old)/flows",
+                "-n", "\(base)/v\(new)/nodes.yml", "-f", "\(base)/v\(new)/flows"] + extra
+    }
+
+    @Test func dryRunPrintsTheSameBytesEveryTimeAndWritesNothing() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let first = try runner.run(Self.arguments(2, 3, ["--dry-run", "--no-meta", "-m", directory.path("m")]))
+        let second = try runner.run(Self.arguments(2, 3, ["--dry-run", "--no-meta", "-m", directory.path("m")]))
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput == second.standardOutput)
+        #expect(first.standardOutput.hasPrefix("{\n  \"migration\": {\n    \"licence_analysis_flow\""))
+        #expect(first.standardOutput.hasSuffix("\"tainted_flow_strategy\": \"IGNORE\"\n}\n"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("m")))
+    }
+
+    @Test func writesNumberedFilesAndSummarisesEachFlow() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let first = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "-t", "retry"]))
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput == "Wrote \(directory.path("m/1.json"))\n  package_analysis_flow: 4 edges renumbered, 1 added\n")
+        #expect(first.standardError.contains("warning: the condition of edge 5 (ScoreSeverity → notification_flow) of flow 'security_analysis_flow' changed"))
+        let second = try runner.run(Self.arguments(2, 3, ["-m", directory.path("m")]))
+        #expect(second.standardOutput.hasPrefix("Wrote \(directory.path("m/2.json"))\n"))
+        let written = try String(contentsOfFile: directory.path("m/1.json"), encoding: .utf8)
+        #expect(written.contains("\"tainted_flow_strategy\": \"RETRY\""))
+        #expect(written.contains("\"name\": \"selinon-migrate\""))
+    }
+
+    @Test func noChangeWritesNothingAndSucceeds() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(Self.arguments(2, 2, ["-m", directory.path("m")]))
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "No flow changes need a migration\n")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("m")))
+        let dryRun = try CommandRunner().run(Self.arguments(2, 2, ["--dry-run"]))
+        #expect(dryRun.standardOutput.isEmpty)
+        #expect(dryRun.standardError == "No flow changes need a migration\n")
+    }
+
+    @Test func anInvalidMigrationDirectoryStopsBeforeWriting() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("{}", to: "m/1.json")
+        let result = try CommandRunner().run(Self.arguments(1, 2, ["-m", directory.path("m")]))
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(directory.path("m/1.json")):1: error: 'tainted_flow_strategy' is missing"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")) == ["1.json"])
+    }
+
+    @Test func aConfigurationWithErrorsIsReportedAndExitsOne() throws {
+        let directory = try TemporaryDirectory()
+        let nodes = try directory.write("tasks: [{name: A, import: t}]\nflows: [f]\n", to: "nodes.yml")
+        let flows = try directory.write("flow-definitions: [{name: f, edges: [{from: , to: B}]}]\n", to: "flows.yml")
+        let base = Self.root.appendingPathComponent("examples/package-analysis/v1").path
+        let result = try CommandRunner().run(["generate", "-N", nodes, "-F", flows, "-n", "\(base)/nodes.yml", "-f", "\(base)/flows"])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(flows):1:51: error: 'B' in 'to' of edge 0 of flow 'f' is neither a task nor a flow"))
+        #expect(result.standardError.contains("error: the old configuration has 1 error"))
+    }
+
+    @Test func oldNodesWithoutOldFlowsIsAUsageError() throws {
+        let result = try CommandRunner().run(["generate", "-N", "nodes.yml", "-n", "a.yml", "-f", "b"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("Give both the old nodes file (-N/--old-nodes-definition) and the old flow definitions"))
+    }
+
+    @Test func helpTextMatchesItsGolden() throws {
+        let result = try CommandRunner().run(["generate", "--help"], environment: ["COLUMNS": "100"])
+        #expect(result.status == 0)
+        Snapshot.assertMatches(result.standardOutput, golden: Snapshot.directory().appendingPathComponent("Snapshots/help-generate.txt").path)
+    }
+}
