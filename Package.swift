@@ -56,8 +56,9 @@ let package = Package(
         // Benchmarks: `swift run -c release selinon-migrate-benchmarks --help`.
         .executableTarget(
             name: "selinon-migrate-benchmarks",
-            dependencies: ["YAMLTree", "FlowConfig", "CLibYAML"],
-            path: "Benchmarks/selinon-migrate-benchmarks"
+            dependencies: ["YAMLTree", "FlowConfig", "FlowMigration", "CLibYAML"],
+            path: "Benchmarks/selinon-migrate-benchmarks",
+            exclude: ["README.md"]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

@@ -4,9 +4,12 @@
 enum BenchmarkCommand {
     static let usage = """
         usage: selinon-migrate-benchmarks yaml [--flows N] [--edges N] [--repetitions N]
+               selinon-migrate-benchmarks apply [--states N] [--repetitions N]
 
           yaml   parse a synthetic configuration (default 200 flows × 200 edges): libyaml's bare
                  event loop, the YAMLTree node tree and the full configuration loader
+          apply  migrate 100,000 dispatcher messages through chains of 1, 10 and 50 migrations,
+                 next to copying the same lines
         """
 
     static func main() {
@@ -25,6 +28,9 @@ enum BenchmarkCommand {
         case "yaml":
             YAMLBenchmark.run(flows: option("--flows", default: 200), edges: option("--edges", default: 200),
                               repetitions: option("--repetitions", default: 5))
+        case "apply":
+            ApplyBenchmark.run(states: option("--states", default: 100_000), chains: [1, 10, 50],
+                               repetitions: option("--repetitions", default: 3))
         default:
             print(usage)
         }

@@ -13,18 +13,32 @@ public struct MigrationMetadata: Sendable {
     public var oldDigest: String
     public var newDigest: String
     public var warnings: [MigrationWarning]
+    /// Edges per flow in the old and new configuration; lets the runtime reject states whose
+    /// edge indices do not fit their flow.
+    public var edgeCounts: [String: (old: Int?, new: Int?)]
     public var date: Date
     public var host: String
     public var user: String?
 
+    /// Edge counts of every flow of two configurations, for ``edgeCounts``.
+    public static func edgeCounts(old: Configuration, new: Configuration) -> [String: (old: Int?, new: Int?)] {
+        var counts: [String: (old: Int?, new: Int?)] = [:]
+        for name in Set(old.flows.keys).union(new.flows.keys) {
+            counts[name] = (old.flows[name]?.edges.count, new.flows[name]?.edges.count)
+        }
+        return counts
+    }
+
     public init(toolVersion: String, oldSource: String, newSource: String, oldDigest: String, newDigest: String,
-                warnings: [MigrationWarning], date: Date, host: String, user: String?) {
+                warnings: [MigrationWarning], edgeCounts: [String: (old: Int?, new: Int?)], date: Date, host: String,
+                user: String?) {
         self.toolVersion = toolVersion
         self.oldSource = oldSource
         self.newSource = newSource
         self.oldDigest = oldDigest
         self.newDigest = newDigest
         self.warnings = warnings
+        self.edgeCounts = edgeCounts
         self.date = date
         self.host = host
         self.user = user
@@ -40,6 +54,12 @@ public struct MigrationMetadata: Sendable {
             "datetime": .string(Self.selinonDateFormat(date)),
             "host": .string(host),
             "user": user.map(JSONValue.string) ?? .null,
+            "edge_counts": .object(edgeCounts.mapValues { counts in
+                var sides: [String: JSONValue] = [:]
+                if let old = counts.old { sides["old"] = .number(JSONNumber(old)) }
+                if let new = counts.new { sides["new"] = .number(JSONNumber(new)) }
+                return .object(sides)
+            }),
         ]
         if !warnings.isEmpty {
             members["warnings"] = .array(warnings.map { .string($0.message) })

@@ -118,6 +118,15 @@ private struct MigrationFileReader {
                             at: path + ["translation", String(key)])
             }
         }
+        var targets: [Int: Int] = [:]
+        for (old, new) in entry.translation {
+            guard let new else { continue }
+            if let other = targets[new] {
+                throw error("edges \(min(old, other)) and \(max(old, other)) of flow '\(name)' both translate to edge \(new)",
+                            at: path + ["translation"])
+            }
+            targets[new] = old
+        }
         for (key, value) in try indexObject(members["tainted_edges"]!, path: path + ["tainted_edges"]) {
             let edgePath = path + ["tainted_edges", String(key)]
             guard case .object(let record) = value else {

@@ -88,7 +88,9 @@ extension SelinonMigrate {
                     toolVersion: ToolVersion.current, oldSource: oldSource.sourceDescription,
                     newSource: newSource.sourceDescription,
                     oldDigest: StructureDigest.digest(of: oldConfiguration), newDigest: StructureDigest.digest(of: newConfiguration),
-                    warnings: plan.warnings, date: Date(), host: ProcessInfo.processInfo.hostName,
+                    warnings: plan.warnings,
+                    edgeCounts: MigrationMetadata.edgeCounts(old: oldConfiguration, new: newConfiguration),
+                    date: Date(), host: ProcessInfo.processInfo.hostName,
                     user: environment["USER"] ?? environment["LOGNAME"]
                 ).jsonValue
             }

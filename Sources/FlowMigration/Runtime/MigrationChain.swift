@@ -1,0 +1,120 @@
+/// A migration directory loaded once, validated as a whole and compiled into per-flow lookup
+/// tables, so that migrating a state costs no file or JSON work beyond the state itself.
+///
+/// ```swift
+/// let chain = try MigrationChain(directory: MigrationDirectory.load(from: "migrations"))
+/// let outcome = try Migrator(chain: chain).migrate(message)
+/// ```
+public struct MigrationChain: Sendable {
+    /// The newest version: states are brought up to it.
+    public let latestVersion: Int
+    /// `steps[k - 1]` turns a version `k - 1` state into version `k`.
+    let steps: [CompiledMigration]
+    /// For each flow, the migrations that change it, in version order.
+    let stepsByFlow: [String: [FlowStep]]
+
+    /// One migration's entry for one flow.
+    struct FlowStep: Sendable {
+        let version: Int
+        let strategy: TaintedFlowStrategy
+        let entry: CompiledFlowMigration
+    }
+
+    public init(directory: MigrationDirectory) {
+        self.init(migrations: directory.migrations)
+    }
+
+    /// Compiles migrations given in version order (`migrations[0]` is version 1).
+    public init(migrations: [Migration]) {
+        steps = migrations.enumerated().map { CompiledMigration($0.element, version: $0.offset + 1) }
+        latestVersion = migrations.count
+        var byFlow: [String: [FlowStep]] = [:]
+        for step in steps {
+            for (flow, entry) in step.flows {
+                byFlow[flow, default: []].append(FlowStep(version: step.version, strategy: step.strategy, entry: entry))
+            }
+        }
+        stepsByFlow = byFlow
+        var removed: [String: Int] = [:]
+        for step in steps {
+            for flow in step.edgeCountsBefore.keys where step.edgeCountsAfter[flow] == nil && removed[flow] == nil {
+                removed[flow] = step.version
+            }
+        }
+        removalVersions = removed
+    }
+
+    /// Flows a migration removed (known from `_meta.edge_counts`), with that migration's version.
+    let removalVersions: [String: Int]
+
+    /// The migrations after `version` that change `flow`.
+    func steps(of flow: String, after version: Int) -> ArraySlice<FlowStep> {
+        guard let all = stepsByFlow[flow] else { return [] }
+        let first = all.firstIndex { $0.version > version } ?? all.endIndex
+        return all[first...]
+    }
+
+    /// The number of edges `flow` has at `version`, when the migration files record it
+    /// (`_meta.edge_counts`, written by selinon-migrate); `nil` when unknown.
+    public func edgeCount(of flow: String, atVersion version: Int) -> Int? {
+        if version < steps.count, let count = steps[version].edgeCountsBefore[flow] { return count }
+        if version >= 1, version <= steps.count { return steps[version - 1].edgeCountsAfter[flow] }
+        return nil
+    }
+}
+
+/// One migration file, compiled.
+struct CompiledMigration: Sendable {
+    let version: Int
+    let strategy: TaintedFlowStrategy
+    let flows: [String: CompiledFlowMigration]
+    let edgeCountsBefore: [String: Int]
+    let edgeCountsAfter: [String: Int]
+
+    init(_ migration: Migration, version: Int) {
+        self.version = version
+        strategy = migration.strategy
+        flows = migration.flows.mapValues(CompiledFlowMigration.init)
+        var before: [String: Int] = [:], after: [String: Int] = [:]
+        if case .object(let counts)? = migration.metadata?["edge_counts"] {
+            for (flow, value) in counts {
+                if let old = value["old"]?.intValue { before[flow] = old }
+                if let new = value["new"]?.intValue { after[flow] = new }
+            }
+        }
+        edgeCountsBefore = before
+        edgeCountsAfter = after
+    }
+}
+
+/// One flow's entry of a migration, as dense tables indexed by old edge index.
+struct CompiledFlowMigration: Sendable {
+    /// For each old index: the new index, `removed`, or `unchanged`.
+    private let translation: [Int]
+    /// Old indices listed in `tainted_edges`, with their records.
+    let taintedEdges: [Int: TaintedEdge]
+    /// Added edges (new index, sources), in ascending index order.
+    let taintingNodes: [(index: Int, sources: [String])]
+
+    static let removed = -1
+    static let unchanged = -2
+
+    init(_ entry: EdgeMigration) {
+        let size = (entry.translation.keys.max() ?? -1) + 1
+        var table = [Int](repeating: Self.unchanged, count: size)
+        for (old, new) in entry.translation { table[old] = new ?? Self.removed }
+        translation = table
+        taintedEdges = entry.taintedEdges
+        taintingNodes = entry.taintingNodes.keys.sorted().map { ($0, entry.taintingNodes[$0]!) }
+    }
+
+    /// The new index of old edge `index`, or `nil` when the edge was removed.
+    func translate(_ index: Int) -> Int? {
+        guard index < translation.count else { return index }
+        switch translation[index] {
+        case Self.unchanged: return index
+        case Self.removed: return nil
+        case let new: return new
+        }
+    }
+}

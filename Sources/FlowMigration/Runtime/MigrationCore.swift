@@ -1,0 +1,100 @@
+/// The migration algorithm on the parts of a state it needs — shared by the typed
+/// ``Migrator`` and the byte-level stream migrator, so both behave identically.
+struct MigrationCore {
+    /// What migration reads from a state.
+    struct Input {
+        var flowName: String
+        var version: Int
+        var waiting: [Int]
+        var triggered: [Int]
+        /// Names of running nodes (repeats allowed; a few names, so a list beats a set).
+        var activeNames: [String]
+        /// Names of finished nodes.
+        var finishedNames: [String]
+        /// Selective-run subsets by flow (`selective.waiting_edges_subset`).
+        var selectiveSubsets: [String: [SelectiveEdge]]
+    }
+
+    /// An edge of a selective-run subset: its index, and a tag by which the caller finds the
+    /// value stored for it (the node names), which migration does not touch.
+    struct SelectiveEdge: Equatable {
+        var index: Int
+        var tag: Int
+    }
+
+    /// What changes.
+    struct Result {
+        var waiting: [Int]
+        var triggered: [Int]
+        var selectiveSubsets: [String: [SelectiveEdge]]
+        var taints: [Taint]
+        /// Whether the selective subsets changed (only then they are rewritten).
+        var selectiveChanged: Bool
+    }
+
+    /// Applies versions `input.version + 1 … chain.latestVersion`.
+    ///
+    /// Per migration: a triggered edge listed in `tainted_edges` taints; waiting and triggered
+    /// edges are translated and removed edges dropped (Selinon crashes on triggered edges,
+    /// defect D-1); selective subsets are translated for every flow they name (D-8); an added
+    /// edge taints when all its sources finished and none of them runs again (a cycle would
+    /// fire it, D-9), and is armed when all its sources are running.
+    static func run(_ input: Input, chain: MigrationChain, policy: TaintPolicy) -> Result {
+        var result = Result(waiting: input.waiting, triggered: input.triggered, selectiveSubsets: input.selectiveSubsets,
+                            taints: [], selectiveChanged: false)
+        guard input.version < chain.latestVersion else { return result }
+        for (flow, subset) in input.selectiveSubsets {
+            var edges = subset
+            for step in chain.steps(of: flow, after: input.version) {
+                edges = edges.compactMap { item in step.entry.translate(item.index).map { SelectiveEdge(index: $0, tag: item.tag) } }
+            }
+            if edges != subset {
+                result.selectiveSubsets[flow] = edges
+                result.selectiveChanged = true
+            }
+        }
+        if let removal = chain.removalVersions[input.flowName], removal > input.version {
+            result.taints.append(Taint(version: removal, reason: .flowRemoved, strategy: .fail))
+        }
+        for step in chain.steps(of: input.flowName, after: input.version) {
+            // As Selinon: nothing armed or fired yet leaves the state alone.
+            if result.waiting.isEmpty && result.triggered.isEmpty { continue }
+            let entry = step.entry
+            let strategy = policy.strategy(for: input.flowName, file: step.strategy)
+            if !entry.taintedEdges.isEmpty {
+                for index in result.triggered {
+                    if let edge = entry.taintedEdges[index] {
+                        result.taints.append(Taint(version: step.version, reason: .firedRemovedEdge(index: index, edge: edge),
+                                                   strategy: strategy))
+                    }
+                }
+            }
+            translate(&result.triggered, entry)
+            translate(&result.waiting, entry)
+            for added in entry.taintingNodes {
+                if added.sources.allSatisfy(input.finishedNames.contains),
+                   !added.sources.contains(where: input.activeNames.contains) {
+                    result.taints.append(Taint(version: step.version,
+                                               reason: .sourcesAlreadyFinished(edgeIndex: added.index, nodes: added.sources),
+                                               strategy: strategy))
+                }
+                if added.sources.allSatisfy(input.activeNames.contains), !result.waiting.contains(added.index) {
+                    result.waiting.append(added.index)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Translates edge indices in place, dropping removed edges.
+    private static func translate(_ edges: inout [Int], _ entry: CompiledFlowMigration) {
+        var kept = 0
+        for position in edges.indices {
+            if let new = entry.translate(edges[position]) {
+                edges[kept] = new
+                kept += 1
+            }
+        }
+        edges.removeLast(edges.count - kept)
+    }
+}

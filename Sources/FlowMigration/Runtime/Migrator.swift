@@ -1,0 +1,93 @@
+/// Brings dispatcher messages up to the newest migration of a chain.
+///
+/// Pure: touches no files or stores; the caller persists the outcome. Works on a copy, so a
+/// message is never left half-migrated (Selinon mutates in place, defect D-14). Version rules
+/// (one rule where Selinon has two, D-18): a message without a state adopts the latest version;
+/// a state without a version is version 0; a state newer than the chain is ``MigrationOutcome/skew(version:latest:)``.
+/// Taints of every migration in the chain are collected, and the most severe strategy among
+/// them decides — FAIL over RETRY over IGNORE (Selinon acts on the first non-IGNORE taint, D-2).
+public struct Migrator: Sendable {
+    public let chain: MigrationChain
+    public var policy: TaintPolicy
+
+    public init(chain: MigrationChain, policy: TaintPolicy = TaintPolicy()) {
+        self.chain = chain
+        self.policy = policy
+    }
+
+    /// Migrates one message.
+    /// - Throws: ``StateError`` when the state does not fit its flow (an edge index beyond the
+    ///   flow's edges at the state's version, when the migration files record edge counts).
+    public func migrate(_ message: DispatcherMessage) throws(StateError) -> MigrationOutcome {
+        let latest = chain.latestVersion
+        let version = message.migrationVersion ?? 0
+        guard let state = message.state else {
+            guard version != latest else { return .upToDate }
+            var adopted = message
+            adopted.migrationVersion = latest
+            return .migrated(adopted, fromVersion: version, toVersion: latest, taints: [])
+        }
+        if version > latest { return .skew(version: version, latest: latest) }
+        try checkEdgeIndices(state, flow: message.flowName, version: version)
+        if version == latest { return .upToDate }
+
+        // Selective subsets: tag each edge with its position in `originals` to find its value again.
+        var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
+        var originals: [String: [JSONValue]] = [:]
+        for (flow, edges) in message.selectiveSubsets ?? [:] {
+            let indices = edges.keys.sorted()
+            subsets[flow] = indices.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element, tag: $0.offset) }
+            originals[flow] = indices.map { edges[$0]! }
+        }
+        let input = MigrationCore.Input(
+            flowName: message.flowName, version: version, waiting: state.waitingEdges, triggered: state.triggeredEdges,
+            activeNames: state.activeNodes.map(\.name), finishedNames: Array(state.finishedNodes.keys),
+            selectiveSubsets: subsets)
+        let result = MigrationCore.run(input, chain: chain, policy: policy)
+        let strongest = result.taints.map(\.strategy).max() ?? .ignore
+        switch strongest {
+        case .fail:
+            return .fail(fromVersion: version, toVersion: latest, taints: result.taints)
+        case .retry:
+            var restarted = message
+            restarted.state = nil
+            restarted.migrationVersion = latest
+            if restarted.otherKeys["retry"] != nil { restarted.otherKeys["retry"] = .null }
+            return .retry(restarted, fromVersion: version, toVersion: latest, taints: result.taints)
+        case .ignore:
+            var migrated = message
+            migrated.migrationVersion = latest
+            migrated.state?.waitingEdges = result.waiting
+            migrated.state?.triggeredEdges = result.triggered
+            if result.selectiveChanged {
+                var rewritten: [String: JSONValue] = [:]
+                for (flow, edges) in result.selectiveSubsets {
+                    let values = originals[flow] ?? []
+                    rewritten[flow] = .object(Dictionary(edges.map { (String($0.index), values[$0.tag]) },
+                                                         uniquingKeysWith: { first, _ in first }))
+                }
+                migrated.replaceSelectiveSubsets(rewritten)
+            }
+            return .migrated(migrated, fromVersion: version, toVersion: latest, taints: result.taints)
+        }
+    }
+
+    private func checkEdgeIndices(_ state: DispatcherState, flow: String, version: Int) throws(StateError) {
+        guard let count = chain.edgeCount(of: flow, atVersion: version) else { return }
+        for (key, edges) in [("waiting_edges", state.waitingEdges), ("triggered_edges", state.triggeredEdges)] {
+            if let index = edges.first(where: { $0 >= count }) {
+                throw StateError(.edgeIndexOutOfRange,
+                                 "state.\(key) holds edge \(index), but flow '\(flow)' has \(count) edge\(count == 1 ? "" : "s") at version \(version)")
+            }
+        }
+    }
+}
+
+extension DispatcherMessage {
+    /// Replaces `selective.waiting_edges_subset` (flow → edge index → node names).
+    mutating func replaceSelectiveSubsets(_ subsets: [String: JSONValue]) {
+        guard case .object(var selective)? = otherKeys["selective"] else { return }
+        selective["waiting_edges_subset"] = .object(subsets)
+        otherKeys["selective"] = .object(selective)
+    }
+}

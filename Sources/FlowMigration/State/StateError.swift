@@ -1,0 +1,28 @@
+/// Why one dispatcher message or state cannot be migrated. The message is reported and passed
+/// on unchanged; other messages are not affected.
+public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kinds of problem.
+    public enum Kind: String, Sendable, Equatable {
+        /// Not JSON, or not a JSON object.
+        case malformed = "malformed"
+        /// A key holds the wrong type of value.
+        case wrongType = "wrong-type"
+        /// A required key (`flow_name`) is missing.
+        case missingKey = "missing-key"
+        /// An edge index is negative, or beyond the flow's edges at the state's version.
+        case edgeIndexOutOfRange = "edge-index-out-of-range"
+        /// An edge index appears twice in a list that is a set.
+        case duplicateEntry = "duplicate-entry"
+    }
+
+    public var kind: Kind
+    /// What is wrong, naming the key: "state.waiting_edges[2] is 41, but flow 'ingest' has 12 edges at version 3".
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,473 @@
+/// Reads only what migration needs from one JSON dispatcher message — flow name, version, the
+/// edge lists, node names, selective subsets — and remembers where each value sits in the
+/// line, so the rewritten parts can be spliced into the original bytes. Everything else is
+/// skipped without being decoded and survives byte for byte.
+///
+/// It checks the same shape rules as ``DispatcherMessage`` and reports the same errors.
+struct DispatcherLineScanner {
+    /// Where a value sits in the line.
+    typealias Span = Range<Int>
+
+    /// What was found in a line.
+    struct Scan {
+        var flowName: String?
+        var version: Int?
+        var versionSpan: Span?
+        /// The span of the whole message object (to insert a missing `migration_version`).
+        var objectSpan: Span = 0..<0
+        var stateSpan: Span?
+        var hasState = false
+        var retrySpan: Span?
+        var waiting: [Int] = []
+        var waitingSpan: Span?
+        var triggered: [Int] = []
+        var triggeredSpan: Span?
+        var activeNames: [String] = []
+        var finishedNames: [String] = []
+        /// `selective.waiting_edges_subset`: its span, and per flow the edges with the spans of
+        /// their values.
+        var subsetsSpan: Span?
+        var subsets: [(flow: String, edges: [(index: Int, valueSpan: Span)])] = []
+    }
+
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(StateError) -> Scan {
+        var cursor = JSONParser.Scanner(bytes: bytes)
+        var scan = Scan()
+        cursor.skipWhitespace()
+        guard cursor.index < bytes.count else { throw StateError(.malformed, "empty line") }
+        guard bytes[cursor.index] == UInt8(ascii: "{") else {
+            // Not an object: let the full parser say what it is, or where the syntax breaks.
+            let value: JSONValue
+            do throws(JSONParser.Failure) {
+                value = try JSONParser().parse(Array(bytes))
+            } catch {
+                throw StateError(.malformed, "not valid JSON: \(error.message) (column \(error.column))")
+            }
+            throw StateError(.malformed, "a dispatcher message must be a JSON object, found \(value.kindDescription)")
+        }
+        do {
+            let start = cursor.index
+            try forEachMember(&cursor) { key, cursor throws(StateError) in
+                switch key {
+                case "flow_name":
+                    guard bytes[cursor.index] == UInt8(ascii: "\"") else {
+                        try skipValue(&cursor)
+                        throw StateError(.wrongType, "flow_name must be a string")
+                    }
+                    scan.flowName = try cursor.stringOrStateError()
+                case "migration_version":
+                    let valueStart = cursor.index
+                    switch bytes[cursor.index] {
+                    case UInt8(ascii: "n"):
+                        try skipValue(&cursor)
+                        scan.version = nil
+                    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        let integer = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.integerOrSkip() }
+                        guard let value = integer, value >= 0 else {
+                            throw StateError(.wrongType, "migration_version must be a non-negative integer or null, found a number")
+                        }
+                        scan.version = value
+                    default:
+                        let kind = try valueKind(&cursor)
+                        throw StateError(.wrongType, "migration_version must be a non-negative integer or null, found \(kind)")
+                    }
+                    scan.versionSpan = valueStart..<cursor.index
+                case "state":
+                    let valueStart = cursor.index
+                    if bytes[cursor.index] == UInt8(ascii: "n") {
+                        try skipValue(&cursor)
+                        scan.hasState = false
+                        scan.waiting = []
+                        scan.triggered = []
+                        scan.waitingSpan = nil
+                        scan.triggeredSpan = nil
+                    } else {
+                        guard bytes[cursor.index] == UInt8(ascii: "{") else {
+                            let kind = try valueKind(&cursor)
+                            throw StateError(.wrongType, "state must be an object or null, found \(kind)")
+                        }
+                        scan.hasState = true
+                        try scanState(&cursor, into: &scan)
+                    }
+                    scan.stateSpan = valueStart..<cursor.index
+                case "retry":
+                    let valueStart = cursor.index
+                    try skipValue(&cursor)
+                    scan.retrySpan = valueStart..<cursor.index
+                case "selective":
+                    try scanSelective(&cursor, into: &scan)
+                default:
+                    try skipValue(&cursor)
+                }
+            }
+            scan.objectSpan = start..<cursor.index
+            cursor.skipWhitespace()
+            guard cursor.index == bytes.count else { throw cursor.syntaxError("unexpected text after the JSON value") }
+        }
+        guard scan.flowName != nil else { throw StateError(.missingKey, "flow_name is missing") }
+        return scan
+    }
+
+    // MARK: - State
+
+    private static func scanState(_ cursor: inout JSONParser.Scanner, into scan: inout Scan) throws(StateError) {
+        let bytes = cursor.bytes
+        // A later `state` key replaces an earlier one entirely (last key wins, as in Python).
+        scan.activeNames = []
+        scan.finishedNames = []
+        scan.waiting = []
+        scan.triggered = []
+        scan.waitingSpan = nil
+        scan.triggeredSpan = nil
+        try forEachMember(&cursor) { key, cursor throws(StateError) in
+            switch key {
+            case "active_nodes":
+                if try isNull(&cursor) { return }
+                guard bytes[cursor.index] == UInt8(ascii: "[") else {
+                    try skipValue(&cursor)
+                    throw StateError(.wrongType, "state.active_nodes must be an array")
+                }
+                var position = 0
+                try forEachItem(&cursor) { cursor throws(StateError) in
+                    guard bytes[cursor.index] == UInt8(ascii: "{") else {
+                        throw StateError(.wrongType, "state.active_nodes[\(position)] must be an object with a string 'name'")
+                    }
+                    var name: String?
+                    try forEachMember(&cursor) { key, cursor throws(StateError) in
+                        if key == "name", bytes[cursor.index] == UInt8(ascii: "\"") {
+                            name = try cursor.stringOrStateError()
+                        } else if key == "name" {
+                            try skipValue(&cursor)
+                            name = nil
+                        } else if key == "id", bytes[cursor.index] != UInt8(ascii: "\"") {
+                            throw StateError(.wrongType, "state.active_nodes[\(position)].id must be a string")
+                        } else {
+                            try skipValue(&cursor)
+                        }
+                    }
+                    guard let name else {
+                        throw StateError(.wrongType, "state.active_nodes[\(position)] must be an object with a string 'name'")
+                    }
+                    scan.activeNames.append(name)
+                    position += 1
+                }
+            case "finished_nodes", "failed_nodes":
+                if try isNull(&cursor) { return }
+                guard bytes[cursor.index] == UInt8(ascii: "{") else {
+                    try skipValue(&cursor)
+                    throw StateError(.wrongType, "state.\(key) must be an object")
+                }
+                try forEachMember(&cursor) { name, cursor throws(StateError) in
+                    guard bytes[cursor.index] == UInt8(ascii: "[") else {
+                        throw StateError(.wrongType, "state.\(key).\(name) must be an array of ids")
+                    }
+                    try forEachItem(&cursor) { cursor throws(StateError) in
+                        guard bytes[cursor.index] == UInt8(ascii: "\"") else {
+                            throw StateError(.wrongType, "state.\(key).\(name) must be an array of ids")
+                        }
+                        try skipValue(&cursor)
+                    }
+                    if key == "finished_nodes" { scan.finishedNames.append(name) }
+                }
+            case "waiting_edges", "triggered_edges":
+                let valueStart = cursor.index
+                let edges = try edgeList(&cursor, key: key)
+                if key == "waiting_edges" {
+                    scan.waiting = edges
+                    scan.waitingSpan = valueStart..<cursor.index
+                } else {
+                    scan.triggered = edges
+                    scan.triggeredSpan = valueStart..<cursor.index
+                }
+            default:
+                try skipValue(&cursor)
+            }
+        }
+    }
+
+    private static func edgeList(_ cursor: inout JSONParser.Scanner, key: String) throws(StateError) -> [Int] {
+        let bytes = cursor.bytes
+        if try isNull(&cursor) { return [] }
+        guard bytes[cursor.index] == UInt8(ascii: "[") else {
+            try skipValue(&cursor)
+            throw StateError(.wrongType, "state.\(key) must be an array of edge indices")
+        }
+        var edges: [Int] = []
+        try forEachItem(&cursor) { cursor throws(StateError) in
+            let position = edges.count
+            let byte = bytes[cursor.index]
+            guard byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39) else {
+                let kind = try valueKind(&cursor)
+                throw StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found \(kind)")
+            }
+            let integer = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.integerOrSkip() }
+            guard let index = integer else {
+                throw StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found a number")
+            }
+            guard index >= 0 else { throw StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(index); edge indices are not negative") }
+            guard !edges.contains(index) else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
+            edges.append(index)
+        }
+        return edges
+    }
+
+    // MARK: - Selective runs
+
+    private static func scanSelective(_ cursor: inout JSONParser.Scanner, into scan: inout Scan) throws(StateError) {
+        let bytes = cursor.bytes
+        scan.subsets = []
+        scan.subsetsSpan = nil
+        switch bytes[cursor.index] {
+        case UInt8(ascii: "n"), UInt8(ascii: "f"):
+            let valueStart = cursor.index
+            try skipValue(&cursor)
+            guard bytes[valueStart] == UInt8(ascii: "n") || cursor.index - valueStart == 5 else {
+                throw StateError(.wrongType, "selective must be false or an object")
+            }
+            return
+        case UInt8(ascii: "{"): break
+        default:
+            try skipValue(&cursor)
+            throw StateError(.wrongType, "selective must be false or an object")
+        }
+        try forEachMember(&cursor) { key, cursor throws(StateError) in
+            guard key == "waiting_edges_subset" else {
+                try skipValue(&cursor)
+                return
+            }
+            let valueStart = cursor.index
+            if try isNull(&cursor) { return }
+            guard bytes[cursor.index] == UInt8(ascii: "{") else {
+                try skipValue(&cursor)
+                throw StateError(.wrongType, "selective.waiting_edges_subset must be an object")
+            }
+            var subsets: [(flow: String, edges: [(index: Int, valueSpan: Span)])] = []
+            try forEachMember(&cursor) { flow, cursor throws(StateError) in
+                guard bytes[cursor.index] == UInt8(ascii: "{") else {
+                    throw StateError(.wrongType, "selective.waiting_edges_subset.\(flow) must be an object keyed by edge index")
+                }
+                var edges: [(index: Int, valueSpan: Span)] = []
+                try forEachMember(&cursor) { key, cursor throws(StateError) in
+                    guard let index = Int(key), index >= 0, String(index) == key else {
+                        throw StateError(.wrongType, "selective.waiting_edges_subset.\(flow) has the key '\(key)', which is not an edge index")
+                    }
+                    let start = cursor.index
+                    try skipValue(&cursor)
+                    edges.removeAll { $0.index == index }
+                    edges.append((index, start..<cursor.index))
+                }
+                subsets.removeAll { $0.flow == flow }
+                subsets.append((flow, edges.sorted { $0.index < $1.index }))
+            }
+            scan.subsets = subsets
+            scan.subsetsSpan = valueStart..<cursor.index
+        }
+    }
+
+    // MARK: - Walking
+
+    /// Calls `body` for each member of the object at the cursor, with the cursor on the value;
+    /// `body` must consume the value.
+    private static func forEachMember(_ cursor: inout JSONParser.Scanner,
+                                      _ body: (String, inout JSONParser.Scanner) throws(StateError) -> Void) throws(StateError) {
+        let bytes = cursor.bytes
+        cursor.index += 1
+        cursor.skipWhitespace()
+        if cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "}") {
+            cursor.index += 1
+            return
+        }
+        while true {
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "\"") else { throw cursor.syntaxError("expected a string key") }
+            let key = try cursor.stringOrStateError()
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: ":") else { throw cursor.syntaxError("expected ':' after a key") }
+            cursor.index += 1
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count else { throw cursor.syntaxError("unexpected end of the JSON text") }
+            try body(key, &cursor)
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count else { throw cursor.syntaxError("unexpected end of the JSON text inside an object") }
+            if bytes[cursor.index] == UInt8(ascii: ",") {
+                cursor.index += 1
+            } else if bytes[cursor.index] == UInt8(ascii: "}") {
+                cursor.index += 1
+                return
+            } else {
+                throw cursor.syntaxError("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Calls `body` for each item of the array at the cursor, with the cursor on the item.
+    private static func forEachItem(_ cursor: inout JSONParser.Scanner,
+                                    _ body: (inout JSONParser.Scanner) throws(StateError) -> Void) throws(StateError) {
+        let bytes = cursor.bytes
+        cursor.index += 1
+        cursor.skipWhitespace()
+        if cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "]") {
+            cursor.index += 1
+            return
+        }
+        while true {
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count else { throw cursor.syntaxError("unexpected end of the JSON text inside an array") }
+            try body(&cursor)
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count else { throw cursor.syntaxError("unexpected end of the JSON text inside an array") }
+            if bytes[cursor.index] == UInt8(ascii: ",") {
+                cursor.index += 1
+            } else if bytes[cursor.index] == UInt8(ascii: "]") {
+                cursor.index += 1
+                return
+            } else {
+                throw cursor.syntaxError("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    /// Skips one value of any kind, checking its syntax.
+    private static func skipValue(_ cursor: inout JSONParser.Scanner) throws(StateError) {
+        _ = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.skipValue(depth: 0) }
+    }
+
+    /// Whether the value at the cursor is `null` (consumed if so).
+    private static func isNull(_ cursor: inout JSONParser.Scanner) throws(StateError) -> Bool {
+        guard cursor.bytes[cursor.index] == UInt8(ascii: "n") else { return false }
+        try skipValue(&cursor)
+        return true
+    }
+
+    /// Skips the value at the cursor and names its kind for a message.
+    private static func valueKind(_ cursor: inout JSONParser.Scanner) throws(StateError) -> String {
+        let first = cursor.bytes[cursor.index]
+        try skipValue(&cursor)
+        switch first {
+        case UInt8(ascii: "\""): return "a string"
+        case UInt8(ascii: "{"): return "an object"
+        case UInt8(ascii: "["): return "an array"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a boolean"
+        case UInt8(ascii: "n"): return "null"
+        default: return "a number"
+        }
+    }
+}
+
+extension JSONParser.Scanner {
+    /// Skips one value without building it, checking its syntax (strings are not checked for
+    /// valid UTF-8: their bytes are passed through unchanged).
+    mutating func skipValue(depth: Int) throws(JSONParser.Failure) -> Int {
+        guard depth <= JSONParser.maxDepth else { throw failure("JSON nests deeper than \(JSONParser.maxDepth) levels") }
+        guard index < bytes.count else { throw failure("unexpected end of the JSON text") }
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let closing = bytes[index] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            let isObject = closing == UInt8(ascii: "}")
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == closing {
+                index += 1
+                return index
+            }
+            while true {
+                skipWhitespace()
+                if isObject {
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+                    try skipString()
+                    skipWhitespace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':' after a key") }
+                    index += 1
+                    skipWhitespace()
+                }
+                _ = try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < bytes.count else { throw failure("unexpected end of the JSON text") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == closing {
+                    index += 1
+                    return index
+                } else {
+                    throw failure(isObject ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array")
+                }
+            }
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            _ = try integerOrSkip()
+        default:
+            _ = try value(depth: depth)
+        }
+        return index
+    }
+
+    private mutating func skipString() throws(JSONParser.Failure) {
+        let start = index
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") {
+                guard index + 1 < bytes.count else { break }
+                index += bytes[index + 1] == UInt8(ascii: "u") ? 6 : 2
+            } else {
+                guard byte >= 0x20 else { throw failure("control character in a string (escape it)") }
+                index += 1
+            }
+        }
+        throw failure("unterminated string", at: start)
+    }
+
+    /// Reads a number; returns it when it is an integer that fits in `Int`, `nil` for any other
+    /// number (which is still consumed and checked).
+    mutating func integerOrSkip() throws(JSONParser.Failure) -> Int? {
+        let start = index
+        var negative = false
+        if bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        var value = 0
+        var overflow = false
+        var digits = 0
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int(bytes[index] - 0x30))
+            overflow = overflow || o1 || o2
+            value = sum
+            digits += 1
+            index += 1
+        }
+        let integral = index == bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"))
+        let leadingZero = digits > 1 && bytes[start + (negative ? 1 : 0)] == UInt8(ascii: "0")
+        if digits == 0 || leadingZero || !integral {
+            index = start
+            _ = try number()
+            return nil
+        }
+        return overflow ? nil : (negative ? -value : value)
+    }
+
+    mutating func stringOrStateError() throws(StateError) -> String {
+        try converting { scanner throws(JSONParser.Failure) in try scanner.string() }
+    }
+
+    /// Runs a scanning step, turning a JSON syntax failure into a ``StateError``.
+    mutating func converting<T>(_ step: (inout Self) throws(JSONParser.Failure) -> T) throws(StateError) -> T {
+        do throws(JSONParser.Failure) {
+            return try step(&self)
+        } catch {
+            throw StateError(.malformed, "not valid JSON: \(error.message) (column \(error.column))")
+        }
+    }
+
+    /// Throws a syntax failure as a ``StateError``.
+    func syntaxError(_ message: String) -> StateError {
+        let failure = failure(message)
+        return StateError(.malformed, "not valid JSON: \(failure.message) (column \(failure.column))")
+    }
+}

@@ -1,0 +1,230 @@
+/// Migrates dispatcher messages given as JSON text — one per line of a JSON-lines stream — at
+/// byte level: only the edge lists, the version and (for a restart) the state are rewritten;
+/// every other byte of the line is kept as it was. Same rules and outcomes as ``Migrator``,
+/// through the same core.
+public struct StreamMigrator: Sendable {
+    public let migrator: Migrator
+
+    public init(migrator: Migrator) {
+        self.migrator = migrator
+    }
+
+    /// Migrates one message (a line without its newline), appending the resulting line to
+    /// `output`: the migrated or restarted message, or the line unchanged (up to date, fail,
+    /// skew, invalid).
+    public func migrate(line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> LineReport {
+        let scan: DispatcherLineScanner.Scan
+        do {
+            scan = try DispatcherLineScanner.scan(line)
+        } catch {
+            output.append(contentsOf: line)
+            return LineReport(flowName: nil, outcome: .invalid, fromVersion: nil, toVersion: nil, taints: [], error: error)
+        }
+        let chain = migrator.chain
+        let latest = chain.latestVersion
+        let version = scan.version ?? 0
+        let flowName = scan.flowName!
+        var report = LineReport(flowName: flowName, outcome: .upToDate, fromVersion: version, toVersion: version, taints: [], error: nil)
+        var edits = Splice(line: line)
+
+        guard scan.hasState else {
+            if version != latest {
+                edits.setVersion(latest, scan: scan)
+                report.outcome = .migrated
+                report.toVersion = latest
+            }
+            edits.write(into: &output)
+            return report
+        }
+        if version > latest {
+            output.append(contentsOf: line)
+            report.outcome = .skew
+            return report
+        }
+        if let count = chain.edgeCount(of: flowName, atVersion: version) {
+            for (key, edges) in [("waiting_edges", scan.waiting), ("triggered_edges", scan.triggered)] {
+                if let index = edges.first(where: { $0 >= count }) {
+                    output.append(contentsOf: line)
+                    report.outcome = .invalid
+                    report.error = StateError(.edgeIndexOutOfRange,
+                                              "state.\(key) holds edge \(index), but flow '\(flowName)' has \(count) edge\(count == 1 ? "" : "s") at version \(version)")
+                    return report
+                }
+            }
+        }
+        guard version < latest else {
+            output.append(contentsOf: line)
+            return report
+        }
+
+        var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
+        for (flow, edges) in scan.subsets {
+            subsets[flow] = edges.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element.index, tag: $0.offset) }
+        }
+        let input = MigrationCore.Input(flowName: flowName, version: version, waiting: scan.waiting, triggered: scan.triggered,
+                                        activeNames: scan.activeNames, finishedNames: scan.finishedNames, selectiveSubsets: subsets)
+        let result = MigrationCore.run(input, chain: chain, policy: migrator.policy)
+        report.taints = result.taints
+        report.toVersion = latest
+        switch result.taints.map(\.strategy).max() ?? .ignore {
+        case .fail:
+            report.outcome = .fail
+            output.append(contentsOf: line)
+            return report
+        case .retry:
+            report.outcome = .retry
+            edits.replace(scan.stateSpan!, with: Array("null".utf8))
+            if let retry = scan.retrySpan { edits.replace(retry, with: Array("null".utf8)) }
+            edits.setVersion(latest, scan: scan)
+        case .ignore:
+            report.outcome = .migrated
+            if let span = scan.waitingSpan {
+                edits.replace(span, with: Splice.list(result.waiting))
+            } else if !result.waiting.isEmpty, let state = scan.stateSpan {
+                edits.insertMember("waiting_edges", Splice.list(result.waiting), intoObject: state)
+            }
+            if let span = scan.triggeredSpan { edits.replace(span, with: Splice.list(result.triggered)) }
+            if result.selectiveChanged, let span = scan.subsetsSpan {
+                edits.replace(span, with: Splice.subsets(result.selectiveSubsets, original: scan.subsets, line: line))
+            }
+            edits.setVersion(latest, scan: scan)
+        }
+        edits.write(into: &output)
+        return report
+    }
+}
+
+/// What happened to one line of a stream.
+public struct LineReport: Sendable {
+    /// The line's outcome; `invalid` when it could not be read.
+    public enum Outcome: String, Sendable, CaseIterable {
+        case upToDate = "up_to_date"
+        case migrated
+        case retry
+        case fail
+        case skew
+        case invalid
+    }
+
+    public var flowName: String?
+    public var outcome: Outcome
+    public var fromVersion: Int?
+    public var toVersion: Int?
+    public var taints: [Taint]
+    public var error: StateError?
+
+    /// The report line for `line` (1-based) as JSON: `line`, `flow_name`, `outcome`,
+    /// `from_version`, `to_version`, `tainted`, `taints` and, for invalid lines, `error`.
+    public func jsonValue(line: Int) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "line": .number(JSONNumber(line)),
+            "flow_name": flowName.map(JSONValue.string) ?? .null,
+            "outcome": .string(outcome.rawValue),
+            "from_version": fromVersion.map { .number(JSONNumber($0)) } ?? .null,
+            "to_version": toVersion.map { .number(JSONNumber($0)) } ?? .null,
+            "tainted": .bool(!taints.isEmpty),
+            "taints": .array(taints.map(\.jsonValue)),
+        ]
+        if let error { members["error"] = .string(error.message) }
+        return .object(members)
+    }
+}
+
+extension Taint {
+    /// A taint in reports: `version`, `kind` (`edge`, `nodes` or `flow-removed`), the edge
+    /// index, the edge's `from`/`to` or the finished `nodes`, and the `strategy` that applied.
+    public var jsonValue: JSONValue {
+        var members: [String: JSONValue] = ["version": .number(JSONNumber(version)), "strategy": .string(strategy.rawValue)]
+        switch reason {
+        case .firedRemovedEdge(let index, let edge):
+            members["kind"] = .string("edge")
+            members["edge"] = .number(JSONNumber(index))
+            members["from"] = .array(edge.from.map(JSONValue.string))
+            members["to"] = .array(edge.to.map(JSONValue.string))
+        case .sourcesAlreadyFinished(let index, let nodes):
+            members["kind"] = .string("nodes")
+            members["edge"] = .number(JSONNumber(index))
+            members["nodes"] = .array(nodes.map(JSONValue.string))
+        case .flowRemoved:
+            members["kind"] = .string("flow-removed")
+        }
+        return .object(members)
+    }
+}
+
+/// Replacements of byte ranges of one line, applied in order.
+private struct Splice {
+    let line: UnsafeBufferPointer<UInt8>
+    private var edits: [(range: Range<Int>, bytes: [UInt8])] = []
+
+    init(line: UnsafeBufferPointer<UInt8>) {
+        self.line = line
+    }
+
+    mutating func replace(_ range: Range<Int>, with bytes: [UInt8]) {
+        edits.append((range, bytes))
+    }
+
+    /// Adds `"key": value` as the last member of the object spanning `object`.
+    mutating func insertMember(_ key: String, _ value: [UInt8], intoObject object: Range<Int>) {
+        var inner = object.lowerBound + 1
+        while inner < object.upperBound - 1, line[inner] == 0x20 || line[inner] == 0x0A || line[inner] == 0x0D || line[inner] == 0x09 {
+            inner += 1
+        }
+        let isEmpty = inner == object.upperBound - 1
+        let text = (isEmpty ? "" : ", ") + "\"\(key)\": "
+        edits.append((object.upperBound - 1..<object.upperBound - 1, Array(text.utf8) + value))
+    }
+
+    /// Sets `migration_version`, replacing its value or adding the key.
+    mutating func setVersion(_ version: Int, scan: DispatcherLineScanner.Scan) {
+        let value = Array(String(version).utf8)
+        if let span = scan.versionSpan {
+            replace(span, with: value)
+        } else {
+            insertMember("migration_version", value, intoObject: scan.objectSpan)
+        }
+    }
+
+    func write(into output: inout [UInt8]) {
+        var position = 0
+        for edit in edits.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: line[position..<edit.range.lowerBound]))
+            output.append(contentsOf: edit.bytes)
+            position = edit.range.upperBound
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: line[position...]))
+    }
+
+    /// `[1, 2, 3]`, spaced as Python's `json.dumps` spaces lists.
+    static func list(_ edges: [Int]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (position, edge) in edges.enumerated() {
+            if position > 0 { bytes += [UInt8(ascii: ","), UInt8(ascii: " ")] }
+            bytes += Array(String(edge).utf8)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
+    }
+
+    /// The rewritten `waiting_edges_subset` object: translated edge indices, each with the
+    /// bytes of its original value.
+    static func subsets(_ subsets: [String: [MigrationCore.SelectiveEdge]],
+                        original: [(flow: String, edges: [(index: Int, valueSpan: Range<Int>)])],
+                        line: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        for (position, entry) in original.enumerated() {
+            if position > 0 { bytes += Array(", ".utf8) }
+            JSONWriter.writeString(entry.flow, into: &bytes)
+            bytes += Array(": {".utf8)
+            for (edgePosition, edge) in (subsets[entry.flow] ?? []).enumerated() {
+                if edgePosition > 0 { bytes += Array(", ".utf8) }
+                bytes += Array("\"\(edge.index)\": ".utf8)
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: line[entry.edges[edge.tag].valueSpan]))
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+}

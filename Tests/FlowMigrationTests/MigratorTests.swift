@@ -1,0 +1,222 @@
+import FlowMigration
+import Testing
+
+/// Selinon's runtime test cases (spec §6.2) and the ones Selinon lacks (§6.3), on the typed API.
+struct MigratorTests {
+    static let alwaysTrue: JSONValue = .object(["name": .string("alwaysTrue")])
+    /// Selinon's fixture migrations: M2 adds edge 2 from T2 (old 2 → 3), M3 removes T2 → T3.
+    static func m2(_ strategy: TaintedFlowStrategy) -> Migration {
+        Migration(flows: ["flow1": EdgeMigration(translation: [2: 3], taintingNodes: [2: ["T2"]])], strategy: strategy)
+    }
+    static func m3(_ strategy: TaintedFlowStrategy) -> Migration {
+        Migration(flows: ["flow1": EdgeMigration(translation: [3: nil],
+                                                 taintedEdges: [3: TaintedEdge(from: ["T2"], to: ["T3"], condition: alwaysTrue)])],
+                  strategy: strategy)
+    }
+    static let empty = Migration(flows: [:], strategy: .ignore)
+
+    static func message(version: Int?, active: [String] = [], finished: [String] = [], waiting: [Int] = [],
+                        triggered: [Int] = [], flow: String = "flow1", selective: JSONValue? = nil) -> DispatcherMessage {
+        let state = DispatcherState(
+            activeNodes: active.enumerated().map { .init(name: $0.element, id: "id-\($0.offset)") },
+            finishedNodes: Dictionary(uniqueKeysWithValues: finished.map { ($0, ["f-\($0)"]) }),
+            waitingEdges: waiting, triggeredEdges: triggered)
+        var other: [String: JSONValue] = ["node_args": .object(["url": .string("https://example.org")]), "retry": .number(JSONNumber(2))]
+        if let selective { other["selective"] = selective }
+        return DispatcherMessage(flowName: flow, migrationVersion: version, state: state, otherKeys: other)
+    }
+
+    static func migrate(_ message: DispatcherMessage, _ migrations: [Migration], policy: TaintPolicy = TaintPolicy()) throws -> MigrationOutcome {
+        try Migrator(chain: MigrationChain(migrations: migrations), policy: policy).migrate(message)
+    }
+
+    @Test func noStateAdoptsTheLatestVersion() throws {
+        let fresh = DispatcherMessage(flowName: "flow1", migrationVersion: 0)
+        guard case .migrated(let adopted, 0, 2, let taints) = try Self.migrate(fresh, [Self.empty, Self.empty]) else {
+            Issue.record("expected adoption")
+            return
+        }
+        #expect(adopted.migrationVersion == 2 && adopted.state == nil && taints.isEmpty)
+        #expect(try Self.migrate(DispatcherMessage(flowName: "flow1"), []) == .upToDate)
+    }
+
+    @Test func oneMigration() throws {
+        let migration = Migration(flows: ["flow1": EdgeMigration(
+            translation: [1: 2], taintedEdges: [1: TaintedEdge(from: ["T1"], to: ["T2"], condition: Self.alwaysTrue)],
+            taintingNodes: [2: ["T1"]])], strategy: .ignore)
+        let outcome = try Self.migrate(Self.message(version: 0, active: ["T1"], waiting: [1], triggered: [0]), [migration])
+        guard case .migrated(let migrated, 0, 1, let taints) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(migrated.state?.waitingEdges == [2])
+        #expect(migrated.state?.triggeredEdges == [0])
+        #expect(taints.isEmpty)
+        #expect(migrated.otherKeys == Self.message(version: 0).otherKeys, "everything but the edges is kept")
+    }
+
+    @Test func chainingArmsAnAddedEdgeWhoseSourceRuns() throws {
+        let outcome = try Self.migrate(Self.message(version: 1, active: ["T2"], finished: ["T1"], waiting: [1]),
+                                       [Self.empty, Self.m2(.ignore), Self.m3(.ignore)])
+        guard case .migrated(let migrated, 1, 3, let taints) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(migrated.state?.waitingEdges == [1, 2])
+        #expect(taints.isEmpty)
+    }
+
+    @Test func chainingTaintedUnderIgnoreContinues() throws {
+        let outcome = try Self.migrate(Self.message(version: 0, active: ["T3"], finished: ["T1", "T2"], waiting: [1, 2]),
+                                       [Self.m2(.ignore), Self.m3(.ignore)])
+        guard case .migrated(let migrated, 0, 2, let taints) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(migrated.state?.waitingEdges == [1])
+        #expect(taints == [Taint(version: 1, reason: .sourcesAlreadyFinished(edgeIndex: 2, nodes: ["T2"]), strategy: .ignore)])
+    }
+
+    @Test func retryRestartsTheFlowWithTheLatestVersion() throws {
+        let message = Self.message(version: 1, active: ["T3"], finished: ["T1", "T2"], waiting: [1, 2])
+        let outcome = try Self.migrate(message, [Self.empty, Self.m2(.retry), Self.m3(.retry)])
+        guard case .retry(let restarted, 1, 3, let taints) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(restarted.state == nil)
+        #expect(restarted.migrationVersion == 3)
+        #expect(restarted.otherKeys["retry"] == .null)
+        #expect(restarted.otherKeys["node_args"] == message.otherKeys["node_args"])
+        #expect(taints.map(\.version) == [2])
+    }
+
+    @Test func failWinsOverRetryAcrossTheChain() throws {
+        // D-2: Selinon acts on the first tainting migration; the strongest strategy wins here.
+        let message = Self.message(version: 0, active: ["T3"], finished: ["T1", "T2"], waiting: [1, 2], triggered: [0, 1, 2])
+        let outcome = try Self.migrate(message, [Self.m2(.retry), Self.m3(.fail)])
+        // 1: T2 finished (RETRY); 2: edge 3 (old 2) was fired and is removed (FAIL).
+        guard case .fail(0, 2, let taints) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(taints.map(\.strategy) == [.retry, .fail])
+        #expect(taints.last?.reason == .firedRemovedEdge(index: 3, edge: TaintedEdge(from: ["T2"], to: ["T3"], condition: Self.alwaysTrue)))
+    }
+
+    @Test func aNonTaintingFailMigrationDoesNotFailTheFlow() throws {
+        let message = Self.message(version: 0, active: ["T3"], finished: ["T1", "T2"], waiting: [1, 2])
+        // M3 (FAIL) finds nothing fired; M2 (RETRY) taints.
+        let outcome = try Self.migrate(message, [Self.m2(.retry), Self.m3(.fail)])
+        guard case .retry = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+    }
+
+    @Test func triggeredEdgesAreTranslatedToo() throws {
+        // D-1: Selinon crashes with KeyError('triggered_edge') on any translated triggered edge.
+        let outcome = try Self.migrate(Self.message(version: 0, active: ["T4"], finished: ["T1", "T2"], waiting: [1, 2], triggered: [0, 1, 2]),
+                                       [Self.m2(.ignore)])
+        guard case .migrated(let migrated, _, _, _) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(migrated.state?.triggeredEdges == [0, 1, 3])
+        #expect(migrated.state?.waitingEdges == [1, 3])
+    }
+
+    @Test func aSourceRunningAgainInACycleDoesNotTaint() throws {
+        // D-9: T2 finished once and runs again; when it finishes the added edge fires.
+        let outcome = try Self.migrate(Self.message(version: 0, active: ["T2"], finished: ["T1", "T2"], waiting: [1]), [Self.m2(.fail)])
+        guard case .migrated(let migrated, _, _, let taints) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(taints.isEmpty)
+        #expect(migrated.state?.waitingEdges == [1, 2], "armed because its source runs")
+    }
+
+    @Test func selectiveSubsetsAreTranslated() throws {
+        // D-8.
+        let selective: JSONValue = .object([
+            "task_names": .array([.string("T2")]),
+            "waiting_edges_subset": .object(["flow1": .object(["1": .array([.string("T1")]), "2": .array([.string("T2")])])]),
+        ])
+        let outcome = try Self.migrate(Self.message(version: 0, active: ["T1"], waiting: [1], selective: selective),
+                                       [Self.m2(.ignore), Self.m3(.ignore)])
+        guard case .migrated(let migrated, _, _, _) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        // Edge 2 becomes 3 (M2), then edge 3 is removed (M3); edge 1 keeps its index.
+        #expect(migrated.otherKeys["selective"]?["waiting_edges_subset"]?["flow1"] == .object(["1": .array([.string("T1")])]))
+        #expect(migrated.otherKeys["selective"]?["task_names"] == .array([.string("T2")]))
+    }
+
+    @Test func aStateNewerThanTheChainIsSkewAndUntouched() throws {
+        #expect(try Self.migrate(Self.message(version: 3, waiting: [1]), [Self.empty, Self.empty]) == .skew(version: 3, latest: 2))
+    }
+
+    @Test func aStateAtTheLatestVersionIsUpToDate() throws {
+        #expect(try Self.migrate(Self.message(version: 2, waiting: [1]), [Self.m2(.fail), Self.m3(.fail)]) == .upToDate)
+    }
+
+    @Test func aStateWithoutAVersionIsVersionZero() throws {
+        // D-18: Selinon's migrator treats it as current; its dispatcher as 0.
+        let outcome = try Self.migrate(Self.message(version: nil, active: ["T3"], finished: ["T1", "T2"], waiting: [1, 2]), [Self.m2(.retry)])
+        guard case .retry(_, 0, 1, _) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+    }
+
+    @Test(arguments: [(nil as TaintedFlowStrategy?, TaintedFlowStrategy.retry), (.ignore, .ignore), (.fail, .fail)])
+    func policyOverridesTheFilesStrategy(_ override: TaintedFlowStrategy?, _ expected: TaintedFlowStrategy) throws {
+        let policy = TaintPolicy(overrides: override.map { ["flow1": $0, "*": .retry] } ?? ["*": .retry])
+        let outcome = try Self.migrate(Self.message(version: 0, active: ["T3"], finished: ["T1", "T2"], waiting: [1, 2]),
+                                       [Self.m2(.fail)], policy: policy)
+        #expect(outcome.taints.map(\.strategy) == [expected])
+        #expect(outcome.name == ["IGNORE": "migrated", "RETRY": "retry", "FAIL": "fail"][expected.rawValue])
+    }
+
+    @Test func edgeIndicesBeyondTheFlowAreRejectedWhenCountsAreKnown() throws {
+        var migration = Self.m2(.ignore)
+        migration.metadata = .object(["edge_counts": .object(["flow1": .object(["old": .number(JSONNumber(3)), "new": .number(JSONNumber(4))])])])
+        let error = #expect(throws: StateError.self) {
+            try Self.migrate(Self.message(version: 0, active: ["T1"], waiting: [1, 7]), [migration])
+        }
+        #expect(error == StateError(.edgeIndexOutOfRange, "state.waiting_edges holds edge 7, but flow 'flow1' has 3 edges at version 0"))
+    }
+}
+
+struct DispatcherMessageTests {
+    static let line = #"{"flow_name": "ingest", "node_args": {"url": "https://example.org/a", "n": 1.0}, "parent": null, "retried_count": 0, "retry": 2, "selective": false, "migration_version": 3, "dispatcher_id": "abc", "state": {"active_nodes": [{"name": "Store", "id": "4b1c", "extra": 1}], "finished_nodes": {"Fetch": ["9f2e"]}, "failed_nodes": {}, "waiting_edges": [2, 3], "triggered_edges": [0, 1, 2, 3], "custom": true}}"#
+
+    @Test func roundTripKeepsEveryKey() throws {
+        let message = try DispatcherMessage(jsonBytes: Array(Self.line.utf8))
+        #expect(message.flowName == "ingest")
+        #expect(message.migrationVersion == 3)
+        #expect(message.state?.waitingEdges == [2, 3])
+        #expect(message.state?.activeNodes.first?.otherKeys["extra"] == .number(JSONNumber(1)))
+        #expect(message.state?.otherKeys["custom"] == .bool(true))
+        #expect(message.jsonValue == (try JSONParser().parse(Array(Self.line.utf8))))
+    }
+
+    @Test(arguments: [
+        (#"{"state": null}"#, StateError.Kind.missingKey, "flow_name is missing"),
+        (#"{"flow_name": 1}"#, .wrongType, "flow_name must be a string"),
+        (#"{"flow_name": "f", "migration_version": -1}"#, .wrongType, "migration_version must be a non-negative integer or null, found a number"),
+        (#"{"flow_name": "f", "state": {"waiting_edges": [1, -2]}}"#, .edgeIndexOutOfRange, "state.waiting_edges[1] is -2; edge indices are not negative"),
+        (#"{"flow_name": "f", "state": {"triggered_edges": [1, 1]}}"#, .duplicateEntry, "state.triggered_edges lists edge 1 twice"),
+        (#"{"flow_name": "f", "state": {"waiting_edges": ["1"]}}"#, .wrongType, "state.waiting_edges[0] must be an integer edge index, found a string"),
+        (#"{"flow_name": "f", "state": {"active_nodes": [{"id": "x"}]}}"#, .wrongType, "state.active_nodes[0] must be an object with a string 'name'"),
+        (#"{"flow_name": "f", "selective": {"waiting_edges_subset": {"f": {"x": []}}}}"#, .wrongType, "selective.waiting_edges_subset.f has the key 'x', which is not an edge index"),
+        (#"[1]"#, .malformed, "a dispatcher message must be a JSON object, found an array"),
+        (#"{"flow_name": "f""#, .malformed, "not valid JSON: unexpected end of the JSON text inside an object (column 18)"),
+    ])
+    func rejectsStatesThatDoNotHaveSelinonsShape(_ text: String, _ kind: StateError.Kind, _ message: String) throws {
+        let error = #expect(throws: StateError.self) { try DispatcherMessage(jsonBytes: Array(text.utf8)) }
+        #expect(error == StateError(kind, message))
+    }
+}

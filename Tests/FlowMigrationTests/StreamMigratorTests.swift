@@ -1,0 +1,170 @@
+import FlowMigration
+import Testing
+
+/// The byte-level stream migrator must agree with the typed ``Migrator`` on every message:
+/// same outcome, same taints, same resulting JSON — checked on seeded random messages.
+struct StreamMigratorTests {
+    /// SplitMix64, so failures reproduce from the printed seed.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+        mutating func subset(of range: Range<Int>, percent: Int) -> [Int] { range.filter { _ in chance(percent) } }
+    }
+
+    static let nodes = ["T0", "T1", "T2", "T3", "T4"]
+    static let flows = ["flow1", "flow2"]
+
+    static func randomChain(_ random: inout Random) -> [Migration] {
+        (0..<(1 + random.below(3))).map { _ in
+            var flows: [String: EdgeMigration] = [:]
+            for flow in Self.flows where random.chance(70) {
+                // Like a real migration, old edges map injectively: a permutation of 0…6
+                // renumbers, some old edges are removed, and new edges take the free indices.
+                var entry = EdgeMigration()
+                let permutation = Array(0..<7).shuffledDeterministically(&random)
+                var used = Set<Int>()
+                for old in 0..<7 {
+                    if random.chance(20) {
+                        entry.translation[old] = .some(nil)
+                        if random.chance(70) {
+                            entry.taintedEdges[old] = TaintedEdge(from: [Self.nodes[random.below(5)]], to: [Self.nodes[random.below(5)]],
+                                                                  condition: .object(["name": .string("alwaysTrue")]))
+                        }
+                    } else {
+                        used.insert(permutation[old])
+                        if permutation[old] != old { entry.translation[old] = permutation[old] }
+                    }
+                }
+                for new in 0..<7 where !used.contains(new) && random.chance(30) {
+                    entry.taintingNodes[new] = Array(Set((0..<(1 + random.below(2))).map { _ in Self.nodes[random.below(5)] })).sorted()
+                }
+                flows[flow] = entry
+            }
+            return Migration(flows: flows, strategy: TaintedFlowStrategy.allCases[random.below(3)])
+        }
+    }
+
+    static func randomLine(_ random: inout Random, latest: Int) -> String {
+        var members: [String] = ["\"flow_name\": \"\(flows[random.below(2)])\""]
+        if random.chance(80) {
+            members.append(random.chance(10) ? "\"migration_version\": null" : "\"migration_version\": \(random.below(latest + 2))")
+        }
+        members.append("\"node_args\": {\"url\": \"https://example.org/é\\u00e9\", \"n\": [1.50, {\"deep\": null}]}")
+        if random.chance(50) { members.append("\"retry\": \(random.below(30))") }
+        if random.chance(25) {
+            let edges = random.subset(of: 0..<6, percent: 40).map { "\"\($0)\": [\"T\($0 % 5)\"]" }.joined(separator: ", ")
+            members.append("\"selective\": {\"task_names\": [\"T1\"], \"waiting_edges_subset\": {\"\(flows[random.below(2)])\": {\(edges)}}}")
+        } else if random.chance(30) {
+            members.append("\"selective\": false")
+        }
+        if random.chance(85) {
+            var state: [String] = []
+            let active = random.subset(of: 0..<5, percent: 35)
+            let finished = random.subset(of: 0..<5, percent: 40)
+            state.append("\"active_nodes\": [" + active.map { "{\"name\": \"T\($0)\", \"id\": \"a-\($0)\"}" }.joined(separator: ", ") + "]")
+            state.append("\"finished_nodes\": {" + finished.map { "\"T\($0)\": [\"f-\($0)\"]" }.joined(separator: ", ") + "}")
+            state.append("\"failed_nodes\": {}")
+            if random.chance(90) { state.append("\"waiting_edges\": [" + random.subset(of: 0..<6, percent: 40).map(String.init).joined(separator: ", ") + "]") }
+            if random.chance(90) { state.append("\"triggered_edges\": [" + random.subset(of: 0..<6, percent: 50).map(String.init).joined(separator: ", ") + "]") }
+            members.append("\"state\": {" + state.joined(separator: ", ") + "}")
+        } else if random.chance(50) {
+            members.append("\"state\": null")
+        }
+        return "{" + members.shuffledDeterministically(&random).joined(separator: ", ") + "}"
+    }
+
+    /// A message with what Selinon reads as absent removed: a null `state`, empty lists and
+    /// maps in the state (the typed API writes them out, the stream keeps them absent).
+    static func normalized(_ value: JSONValue) -> JSONValue {
+        guard case .object(var members) = value else { return value }
+        if members["state"] == .null { members["state"] = nil }
+        if case .object(var state)? = members["state"] {
+            for (key, item) in state where item == .array([]) || item == .object([:]) { state[key] = nil }
+            members["state"] = .object(state)
+        }
+        return .object(members)
+    }
+
+    @Test func agreesWithTheTypedMigratorOnRandomMessages() throws {
+        var random = Random(state: 20_261_130)
+        var outcomes: [String: Int] = [:]
+        for round in 0..<300 {
+            let migrations = Self.randomChain(&random)
+            let migrator = Migrator(chain: MigrationChain(migrations: migrations),
+                                    policy: random.chance(20) ? TaintPolicy(overrides: ["*": .ignore]) : TaintPolicy())
+            for _ in 0..<10 {
+                let line = Self.randomLine(&random, latest: migrations.count)
+                let bytes = Array(line.utf8)
+                var output: [UInt8] = []
+                let report = bytes.withUnsafeBufferPointer { StreamMigrator(migrator: migrator).migrate(line: $0, into: &output) }
+                outcomes[report.outcome.rawValue, default: 0] += 1
+                let original = try JSONParser().parse(bytes)
+                let produced = try JSONParser().parse(output)
+                let typed: MigrationOutcome
+                do {
+                    typed = try migrator.migrate(try DispatcherMessage(jsonBytes: bytes))
+                } catch {
+                    #expect(report.outcome == .invalid, "round \(round): \(line)")
+                    #expect(report.error == error)
+                    #expect(output == bytes)
+                    continue
+                }
+                #expect(report.outcome.rawValue == typed.name, "round \(round): \(line)")
+                #expect(report.taints == typed.taints, "round \(round): \(line)")
+                switch typed {
+                case .migrated(let message, _, _, _), .retry(let message, _, _, _):
+                    let expected = String(decoding: JSONWriter.compact(Self.normalized(message.jsonValue)), as: UTF8.self)
+                    let actual = String(decoding: JSONWriter.compact(Self.normalized(produced)), as: UTF8.self)
+                    #expect(actual == expected, "round \(round): \(line)")
+                case .upToDate, .fail, .skew:
+                    #expect(produced == original)
+                    #expect(output == bytes, "unchanged lines are copied byte for byte")
+                }
+            }
+        }
+        // Every outcome is exercised.
+        #expect(Set(outcomes.keys) == Set(LineReport.Outcome.allCases.map(\.rawValue).filter { $0 != "invalid" }))
+    }
+
+    @Test func untouchedBytesSurviveExactly() throws {
+        let migration = Migration(flows: ["ingest": EdgeMigration(translation: [2: 3])], strategy: .ignore)
+        let line = #"{"flow_name":"ingest","node_args":{"b": 2.50, "a":"\u00e9"}, "migration_version":0,"state":{"waiting_edges":[2],"triggered_edges":[0,1,2],"active_nodes":[],"finished_nodes":{}}}"#
+        var output: [UInt8] = []
+        let report = Array(line.utf8).withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration]))).migrate(line: $0, into: &output)
+        }
+        #expect(report.outcome == .migrated)
+        #expect(String(decoding: output, as: UTF8.self)
+                == #"{"flow_name":"ingest","node_args":{"b": 2.50, "a":"\u00e9"}, "migration_version":1,"state":{"waiting_edges":[3],"triggered_edges":[0, 1, 3],"active_nodes":[],"finished_nodes":{}}}"#)
+    }
+
+    @Test func aMissingVersionAndWaitingListAreAdded() throws {
+        let migration = Migration(flows: ["ingest": EdgeMigration(taintingNodes: [1: ["A"]])], strategy: .ignore)
+        let line = #"{"flow_name": "ingest", "state": {"active_nodes": [{"name": "A", "id": "1"}], "triggered_edges": [0]}}"#
+        var output: [UInt8] = []
+        _ = Array(line.utf8).withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration]))).migrate(line: $0, into: &output)
+        }
+        #expect(String(decoding: output, as: UTF8.self)
+                == #"{"flow_name": "ingest", "state": {"active_nodes": [{"name": "A", "id": "1"}], "triggered_edges": [0], "waiting_edges": [1]}, "migration_version": 1}"#)
+    }
+}
+
+extension Array {
+    /// A deterministic shuffle driven by the test's generator.
+    func shuffledDeterministically(_ random: inout StreamMigratorTests.Random) -> [Element] {
+        var result = self
+        for index in result.indices.reversed() where index > 0 {
+            result.swapAt(index, random.below(index + 1))
+        }
+        return result
+    }
+}

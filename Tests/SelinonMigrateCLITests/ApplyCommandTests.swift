@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `selinon-migrate apply`, run as a user runs it, on the example's in-flight messages.
+struct ApplyCommandTests {
+    static let root = Fixtures.repositoryRoot
+    static let states = root.appendingPathComponent("examples/package-analysis/inflight-v1.jsonl").path
+    static let migrations = root.appendingPathComponent("migrations").path
+
+    static func reportLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+
+    @Test func migratesEveryLineInOrderAndReportsEachOne() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states,
+                                              "--output", directory.path("out.jsonl"), "--report", directory.path("report.jsonl")])
+        #expect(result.status == 1, "the removed notification_flow fails")
+        #expect(result.standardOutput.isEmpty)
+        let input = try String(contentsOfFile: Self.states, encoding: .utf8).split(separator: "\n")
+        let output = try String(contentsOfFile: directory.path("out.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(output.count == input.count)
+        let report = try Self.reportLines(String(contentsOfFile: directory.path("report.jsonl"), encoding: .utf8))
+        #expect(report.map { $0["line"] as? Int } == Array(1...input.count))
+        #expect(report.map { $0["outcome"] as? String } == [
+            "migrated", "migrated", "migrated", "migrated", "retry", "migrated", "migrated", "retry", "migrated",
+            "migrated", "migrated", "migrated", "fail", "migrated",
+        ])
+        // Line 2: DownloadTarball runs, so the edge added after it (3) is armed; 1 stays.
+        let second = try #require(JSONSerialization.jsonObject(with: Data(output[1].utf8)) as? [String: Any])
+        let state = try #require(second["state"] as? [String: Any])
+        #expect(state["waiting_edges"] as? [Int] == [1, 3])
+        #expect(second["migration_version"] as? Int == 3)
+        // Line 5 restarts: state null, latest version, same dispatcher id and arguments.
+        let restarted = try #require(JSONSerialization.jsonObject(with: Data(output[4].utf8)) as? [String: Any])
+        #expect(restarted["state"] is NSNull)
+        #expect(restarted["migration_version"] as? Int == 3)
+        let original = try #require(JSONSerialization.jsonObject(with: Data(input[4].utf8)) as? [String: Any])
+        #expect(restarted["dispatcher_id"] as? String == original["dispatcher_id"] as? String)
+        // Line 13 (a removed flow) is passed on unchanged.
+        #expect(output[12] == input[12])
+        let summary = result.standardError.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(summary.contains(["package_analysis_flow", "0", "5", "1", "0", "0", "0"]))
+        #expect(summary.contains(["total", "0", "11", "2", "1", "0", "0"]))
+    }
+
+    @Test func readsStandardInputAndWritesStandardOutput() throws {
+        let line = #"{"flow_name": "reporting_flow", "migration_version": 0, "state": {"active_nodes": [{"name": "CollectResults", "id": "x"}], "finished_nodes": {}, "waiting_edges": [1], "triggered_edges": [0]}}"#
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", "-"], input: Data((line + "\n").utf8))
+        #expect(result.status == 0)
+        #expect(result.standardOutput == line.replacingOccurrences(of: #""migration_version": 0"#, with: #""migration_version": 3"#) + "\n")
+    }
+
+    @Test func dryRunWritesOnlyTheReport() throws {
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--dry-run"])
+        let report = try Self.reportLines(result.standardOutput)
+        #expect(report.count == 14)
+        #expect(report[4]["taints"] as? [[String: Any]] != nil)
+    }
+
+    @Test func policyOverridesAreStrongerThanTheFiles() throws {
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--dry-run",
+                                              "--policy", "*=fail", "--policy", "licence_analysis_flow=ignore"])
+        let outcomes = try Self.reportLines(result.standardOutput).map { $0["outcome"] as? String }
+        #expect(outcomes[2] == "fail", "IGNORE taint escalated by '*=fail'")
+        #expect(outcomes[7] == "migrated", "RETRY taint lowered by the per-flow override")
+    }
+
+    @Test func malformedLinesArePassedThroughAndReported() throws {
+        let input = "not json\n{\"flow_name\": \"reporting_flow\", \"state\": {\"waiting_edges\": [1, 1]}}\n\n"
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", "-", "--report", "/dev/stderr"],
+                                             input: Data(input.utf8))
+        #expect(result.status == 1)
+        #expect(result.standardOutput == input)
+        #expect(result.standardError.contains(#""error":"state.waiting_edges lists edge 1 twice","flow_name":null,"from_version":null,"line":2,"outcome":"invalid""#))
+        #expect(result.standardError.contains(#""error":"empty line""#))
+    }
+
+    @Test func anInvalidMigrationDirectoryStopsBeforeReading() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("{\"migration\": {}, \"tainted_flow_strategy\": \"IGNORE\"}", to: "m/2.json")
+        let result = try CommandRunner().run(["apply", "-m", directory.path("m"), "--input", Self.states, "--output", directory.path("out")])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("migration 1.json missing before 2.json"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("out")))
+    }
+
+    @Test func anUnreadableInputLeavesNoPartialOutput() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", directory.path("missing.jsonl"),
+                                              "--output", directory.path("out.jsonl")])
+        #expect(result.status == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
+    }
+
+    @Test(arguments: [["--policy", "ingest=maybe"], ["--output", "-", "--report", "-"], ["--policy", "a=fail", "--policy", "a=retry"]])
+    func badOptionsAreUsageErrors(_ options: [String]) throws {
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states] + options)
+        #expect(result.status == 64)
+    }
+
+    @Test func helpTextMatchesItsGolden() throws {
+        let result = try CommandRunner().run(["apply", "--help"], environment: ["COLUMNS": "100"])
+        #expect(result.status == 0)
+        Snapshot.assertMatches(result.standardOutput, golden: Snapshot.directory().appendingPathComponent("Snapshots/help-apply.txt").path)
+    }
+}
