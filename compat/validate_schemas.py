@@ -420,6 +420,54 @@ def self_checks(validators):
           % (rejected, len(MUST_REJECT), accepted, len(MUST_ACCEPT)))
 
 
+# --------------------------------------------------------------------------------------------
+# runtime documents: migration files and dispatcher messages
+# --------------------------------------------------------------------------------------------
+
+RUNTIME_MUST_REJECT = (
+    ("legacy list form of tainted_edges", "migration",
+     {"migration": {"f": {"translation": {}, "tainted_edges": [], "tainting_nodes": {}}}, "tainted_flow_strategy": "IGNORE"}),
+    ("missing strategy", "migration", {"migration": {}}),
+    ("unknown strategy", "migration", {"migration": {}, "tainted_flow_strategy": "PANIC"}),
+    ("non-canonical edge index", "migration",
+     {"migration": {"f": {"translation": {"01": 2}, "tainted_edges": {}, "tainting_nodes": {}}}, "tainted_flow_strategy": "FAIL"}),
+    ("negative edge index in a state", "message", {"flow_name": "f", "state": {"waiting_edges": [-1]}}),
+    ("duplicate edge in a state", "message", {"flow_name": "f", "state": {"triggered_edges": [1, 1]}}),
+    ("message without flow_name", "message", {"state": None}),
+)
+
+
+def check_runtime_documents(validators):
+    """Every committed migration file and every example dispatcher message match their schema."""
+    checked = 0
+    migration_dir = os.path.join(REPO_ROOT, "migrations")
+    for name in sorted(os.listdir(migration_dir)):
+        if not name.endswith(".json") or name.startswith("."):
+            continue
+        with open(os.path.join(migration_dir, name)) as stream:
+            errors = describe_errors(validators["migration"], json.load(stream))
+        if errors:
+            fail("migrations/%s: %s" % (name, "; ".join(errors)))
+        checked += 1
+    for root, _, files in os.walk(EXAMPLES_DIR):
+        for name in sorted(files):
+            if not name.endswith(".jsonl"):
+                continue
+            path = os.path.join(root, name)
+            with open(path) as stream:
+                for number, line in enumerate(stream, 1):
+                    errors = describe_errors(validators["message"], json.loads(line))
+                    if errors:
+                        fail("%s:%d: %s" % (os.path.relpath(path, REPO_ROOT), number, "; ".join(errors)))
+                    checked += 1
+    for description, kind, document in RUNTIME_MUST_REJECT:
+        if not describe_errors(validators[kind], document):
+            fail("self-check: %s schema accepts invalid document (%s)" % (kind, description))
+    print("ok   %d migration files and dispatcher messages match their schema; %d invalid runtime documents rejected"
+          % (checked, len(RUNTIME_MUST_REJECT)))
+    return checked
+
+
 def main():
     nodes_schema, nodes_ok = load_schema("nodes.schema.json")
     flows_schema, flows_ok = load_schema("flows.schema.json")
@@ -433,6 +481,12 @@ def main():
     print("ok   schemas/nodes.schema.json and schemas/flows.schema.json are valid draft 2020-12 schemas")
     checked = check_examples(validators)
     self_checks(validators)
+    migration_schema, migration_ok = load_schema("migration.schema.json")
+    message_schema, message_ok = load_schema("dispatcher-message.schema.json")
+    if migration_ok and message_ok:
+        validators["migration"] = Draft202012Validator(migration_schema)
+        validators["message"] = Draft202012Validator(message_schema)
+        check_runtime_documents(validators)
     if FAILURES:
         print("%d problem(s) found" % len(FAILURES))
         return 1
