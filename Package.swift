@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "FlowConfig", targets: ["FlowConfig"]),
         .library(name: "FlowMigration", targets: ["FlowMigration"]),
         .library(name: "MigrationGenerator", targets: ["MigrationGenerator"]),
+        .library(name: "GitHistory", targets: ["GitHistory"]),
         .library(name: "YAMLTree", targets: ["YAMLTree"]),
     ],
     dependencies: [
@@ -43,6 +44,14 @@ let package = Package(
             name: "MigrationGenerator",
             dependencies: ["FlowConfig", "FlowMigration", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // libgit2 through pkg-config; `apt-get install libgit2-dev`.
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
+        ),
+        // Configuration as it was at git revisions, and its history.
+        .target(name: "GitHistory", dependencies: ["CLibGit2", "FlowConfig"]),
         // The command line.
         .executableTarget(
             name: "selinon-migrate",
@@ -50,6 +59,7 @@ let package = Package(
                 "FlowConfig",
                 "FlowMigration",
                 "MigrationGenerator",
+                "GitHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +90,10 @@ let package = Package(
         .testTarget(
             name: "MigrationGeneratorTests",
             dependencies: ["MigrationGenerator", "FlowConfig", "FlowMigration", "TestSupport"]
+        ),
+        .testTarget(
+            name: "GitHistoryTests",
+            dependencies: ["GitHistory", "FlowConfig", "TestSupport"]
         ),
         .testTarget(
             name: "SelinonMigrateCLITests",

@@ -25,6 +25,7 @@ import logging
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -220,11 +221,17 @@ def fresh_dir(path):
     os.mkdir(path)
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_process(command):
-    """Run a command, return (seconds, completed process)."""
+    """Run a command, return (wall seconds, CPU seconds (user + sys), completed process)."""
+    cpu = children_cpu()
     start = time.perf_counter()
     completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return time.perf_counter() - start, completed
+    return time.perf_counter() - start, children_cpu() - cpu, completed
 
 
 def fail(message, completed=None):
@@ -236,36 +243,39 @@ def fail(message, completed=None):
 
 
 def time_command(make_command, repetitions, migration_dir=None, expect_file=False, warm_up=True):
-    """Median wall clock (seconds) of a subprocess; a fresh empty migration dir before each run."""
-    samples = []
+    """Medians (wall, CPU seconds) of a subprocess; a fresh empty migration dir before each run."""
+    samples, cpu_samples = [], []
     for repetition in range(repetitions + (1 if warm_up else 0)):
         if migration_dir is not None:
             fresh_dir(migration_dir)
-        seconds, completed = run_process(make_command())
+        seconds, cpu, completed = run_process(make_command())
         if completed.returncode != 0:
             fail("command failed (exit %d): %s" % (completed.returncode, " ".join(make_command())), completed)
         if expect_file and not os.path.isfile(os.path.join(migration_dir, "1.json")):
             fail("no migration file written by: " + " ".join(make_command()), completed)
         if repetition > 0 or not warm_up:
             samples.append(seconds)
-    return statistics.median(samples)
+            cpu_samples.append(cpu)
+    return statistics.median(samples), statistics.median(cpu_samples)
 
 
 def time_selinon(shape, repetitions):
-    """Median seconds of Selinon's Migrator.create_migration_file, timed around the call only."""
+    """Medians (wall, CPU seconds) of Selinon's Migrator.create_migration_file, around the call only."""
     from selinon.migrations.migrator import Migrator
     from selinon.migrations.tainted_flow_strategy import TaintedFlowStrategy
 
-    samples = []
+    samples, cpu_samples = [], []
     for _ in range(repetitions):
         fresh_dir(shape["migration_dir"])
         migrator = Migrator(shape["migration_dir"])
+        cpu = time.process_time()
         start = time.perf_counter()
         migrator.create_migration_file(shape["old_nodes"], shape["old_flow_files"],
                                        shape["new_nodes"], shape["new_flow_files"],
                                        TaintedFlowStrategy.IGNORE, add_meta=False)
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        cpu_samples.append(time.process_time() - cpu)
+    return statistics.median(samples), statistics.median(cpu_samples)
 
 
 def recorded_flows(migration_dir):
@@ -358,7 +368,7 @@ def main():
             shape = build_shape(shape_root, flow_count, edges, args.seed)
 
             for version in ("old", "new"):
-                _, completed = run_process([binary, "validate", "-n", shape[version + "_nodes"],
+                _, _, completed = run_process([binary, "validate", "-n", shape[version + "_nodes"],
                                             "-f", shape[version + "_flow_dir"]])
                 if completed.returncode != 0:
                     fail("the synthetic %s configuration of %s is not valid for %s (exit %d); not timing"
@@ -368,21 +378,21 @@ def main():
                         "-n", shape["new_nodes"], "-f", shape["new_flow_dir"],
                         "-m", shape["migration_dir"], "--no-meta"]
             print("[%s] timing ours ..." % label, file=sys.stderr, flush=True)
-            ours = time_command(lambda: generate, args.repetitions, shape["migration_dir"], expect_file=True)
+            ours, ours_cpu = time_command(lambda: generate, args.repetitions, shape["migration_dir"], expect_file=True)
             ours_migration, ours_flows = recorded_flows(shape["migration_dir"])
-            ours_no_check = time_command(lambda: generate + ["--no-check"], args.repetitions,
+            ours_no_check, _ = time_command(lambda: generate + ["--no-check"], args.repetitions,
                                          shape["migration_dir"], expect_file=True)
-            validate = time_command(lambda: [binary, "validate", "-n", shape["new_nodes"],
+            validate, _ = time_command(lambda: [binary, "validate", "-n", shape["new_nodes"],
                                              "-f", shape["new_flow_dir"]], args.repetitions)
 
             print("[%s] timing Selinon in-process ..." % label, file=sys.stderr, flush=True)
-            selinon = time_selinon(shape, args.repetitions)
+            selinon, selinon_cpu = time_selinon(shape, args.repetitions)
             selinon_migration, selinon_flows = recorded_flows(shape["migration_dir"])
 
             cli = None
             if args.selinon_cli:
                 print("[%s] timing selinon-cli migrate ..." % label, file=sys.stderr, flush=True)
-                cli = time_command(lambda: [selinon_cli, "migrate", "-N", shape["old_nodes"],
+                cli, _ = time_command(lambda: [selinon_cli, "migrate", "-N", shape["old_nodes"],
                                             "-F", shape["old_flow_dir"], "-n", shape["new_nodes"],
                                             "-f", shape["new_flow_dir"], "-m", shape["migration_dir"],
                                             "--no-meta"],
@@ -402,7 +412,7 @@ def main():
                 "label": label, "flows": flow_count, "edges": edges,
                 "mb": (shape["old_bytes"] + shape["new_bytes"]) / 1e6, "new_mb": shape["new_bytes"] / 1e6,
                 "old_edges": shape["old_edges"], "new_edges": shape["new_edges"],
-                "ours": ours, "selinon": selinon, "no_check": ours_no_check, "validate": validate, "cli": cli,
+                "ours": ours, "selinon": selinon, "ours_cpu": ours_cpu, "selinon_cpu": selinon_cpu, "no_check": ours_no_check, "validate": validate, "cli": cli,
                 "changed_flows": len(ours_flows), "same_flows": same_flows, "same_content": same_content,
             })
     finally:
@@ -435,13 +445,17 @@ def main():
             ms(row["ours"]), ms(row["selinon"]), format(round(ratio), ","),
             "yes" if ratio >= TARGET else "**no**"))
     print()
-    print("Context (same run, median ms):")
+    print("Context (same run, medians; CPU = user + sys, robust to a busy machine):")
     print()
-    print("| shape | our `validate` of the new configuration | our `generate --no-check` |"
+    print("| shape | CPU ms, ours / Selinon (ratio) | our `validate` of the new configuration "
+          "| our `generate --no-check` |"
           + (" `selinon-cli migrate` (subprocess, with check) | Selinon CLI / ours |" if args.selinon_cli else ""))
-    print("|---|---|---|" + ("---|---|" if args.selinon_cli else ""))
+    print("|---|---|---|---|" + ("---|---|" if args.selinon_cli else ""))
     for row in rows:
-        line = "| %s | %s (%.1f MB) | %s |" % (row["label"], ms(row["validate"]), row["new_mb"], ms(row["no_check"]))
+        line = "| %s | %s / %s (%s×) | %s (%.1f MB) | %s |" % (
+            row["label"], ms(row["ours_cpu"]), ms(row["selinon_cpu"]),
+            format(round(row["selinon_cpu"] / row["ours_cpu"]), ","),
+            ms(row["validate"]), row["new_mb"], ms(row["no_check"]))
         if args.selinon_cli:
             line += " %s | %s× |" % (ms(row["cli"]), format(round(row["cli"] / row["ours"]), ","))
         print(line)

@@ -12,12 +12,17 @@ reconstructed from spec section 6.1, and seeded random configuration pairs) this
 
 then checks
 
-A. loadability - every file we print is put as ``1.json`` into a fresh migration directory and, for
-   every flow in it, Selinon's runtime ``Migrator.perform_migration(flow, state, 0)`` is run on a
-   state waiting on every old edge (no triggered edges, which avoids Selinon's crash D-1); the
-   returned state must wait on exactly our translation of those edges, untainted, at version 1;
-F. format - our bytes are what Selinon's ``dict2json`` writes for the same content (sorted keys,
-   2-space indent, no trailing newline) with every set-valued list sorted;
+A. loadability - Selinon's runtime reads migration files with ``yaml.safe_load``: that must read
+   our bytes as the same content a JSON parser does (one shared, accepted exception: floats that
+   Python's json also writes as e.g. ``1e+20`` are strings to YAML 1.1); then every file we print is
+   put as ``1.json`` into a fresh migration directory and, for every flow in it, Selinon's runtime
+   ``Migrator.perform_migration(flow, state, 0)`` is run on a state waiting on every old edge (no
+   triggered edges, which avoids Selinon's crash D-1); the returned state must wait on exactly our
+   translation of those edges, untainted, at version 1;
+F. format - our bytes are Selinon's ``dict2json`` layout for the same content (sorted keys, 2-space
+   indent, ``,``/``: ``) except for two deliberate differences of ours: exactly one trailing newline
+   (Selinon writes none) and non-ASCII text as UTF-8 (Selinon escapes it); set-valued lists sorted;
+T. for Selinon's own test inputs, both outputs against the table of spec 6.1 (incl. translations);
 B. agreement - per flow, over the union of flow names in both outputs: ``translation`` (dict
    equality), ``tainted_edges`` (keys; ``from``/``to`` as sets; ``condition_str`` by value) and
    ``tainting_nodes`` (keys; values as sets). A difference is accepted only when a precise rule
@@ -47,10 +52,22 @@ A flow defined in only one configuration must have no entry in either output.
 Usage (from the repository root, with the Selinon venv's python):
     python compat/generate_compat.py --binary .build/debug/selinon-migrate [--cases N] [--seed S]
 ``--binary`` defaults to $SELINON_MIGRATE_BINARY, else .build/debug/selinon-migrate.
+Options: ``--keep DIR`` keeps every case's files, ``--verbose`` prints one line per case,
+``--selinon-validate`` also validates every generated configuration with Selinon itself (slow,
+about 3 minutes), ``--probe-values`` adds inputs our tool is known to mishandle (expected to fail
+until fixed: see PROBE_VALUES and PROBE_CASES).
+
+How the random configurations are kept valid: the generator only builds flows whose sources were
+started by an earlier edge; every edit is applied to a copy and kept only if ``config_problems``
+(at least one starting edge per flow, every source started by some edge of the flow, non-empty
+``to``, no repeated names, sub-flows only "downwards" so there are no cycles, every referenced flow
+defined and listed) finds nothing; the nodes file lists exactly the tasks the flows use. Our tool
+then validates both versions fully (no ``--no-check``) and a rejection fails the run.
 """
 
 import argparse
 import copy
+import datetime
 import io
 import json
 import logging
@@ -167,10 +184,16 @@ def normalize_entry(entry):
     if entry is None:
         return None
     translation = {str(k): v for k, v in entry["translation"].items()}
-    tainted = {str(k): (frozenset(v["from"]), frozenset(v["to"]), v.get("condition_str"))
+    tainted = {str(k): (frozenset(v["from"]), frozenset(v["to"]), as_written(v.get("condition_str")))
                for k, v in entry["tainted_edges"].items()}
     tainting = {str(k): frozenset(v) for k, v in entry["tainting_nodes"].items()}
     return {"translation": translation, "tainted_edges": tainted, "tainting_nodes": tainting}
+
+
+def as_written(value):
+    """A YAML value the way Selinon's dict2json writes and a JSON reader reads it back (dates become
+    str(date), so the models compare with what the files contain)."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def is_empty(entry):
@@ -210,8 +233,16 @@ def show_entry(entry):
 # ================================================================================================
 
 ARG_KEYS = ["mode", "env", "tier", "retry", ["opts", "mode"], ["items", 0]]
-# Python-equal values with different spellings (1, 1.0, true) are in the pool on purpose.
-ARG_VALUES = ["a", "b", "fast", "slow", "yes", "null", "1", 1, 2, 0, 1.0, 2.5, True, False, None, -3]
+# Python-equal values with different spellings (1, 1.0, true) are in the pool on purpose, as are
+# strings YAML 1.1 would resolve if unquoted, non-ASCII text and numbers whose JSON spelling is
+# Python's repr (1e+20, 1e-07, -0.0, a 70-bit integer). They end up in tainted edges' condition_str.
+ARG_VALUES = ["a", "b", "fast", "slow", "yes", "null", "1", 1, 2, 0, 1.0, 2.5, True, False, None, -3,
+              "na\u00efve \u2603", "tab\there", 1e20, 1e-07, -0.0, 2 ** 70 + 1]
+# --probe-values adds values that once broke our files or differed from Selinon: characters
+# PyYAML's reader rejects or folds (DEL, C1 controls incl. NEL, U+FFFE; we escape them since),
+# timestamps (written as Python's str(), with a space) and infinity (written as Infinity).
+PROBE_VALUES = ["del\x7fchar", "c1\x80control", "nel\x85line", "bom\ufffe", float("inf"),
+                datetime.date(2001, 12, 14), datetime.datetime(2001, 12, 14, 21, 59, 43, 100000)]
 ENV_NAMES = ["COMPAT_FLAG", "DEPLOY_ENV", "REGION"]
 
 
@@ -722,6 +753,24 @@ SELINON_CASES = [
 ]
 
 
+def _c(sources, destinations, value):
+    edge = _e(sources, destinations)
+    edge["condition"] = {"name": "argsFieldEqual", "args": {"key": "v", "value": value}}
+    return edge
+
+
+# --probe-values only: conditions that are equal for Python (1 == True, as Selinon and its predicates
+# compare) but spelled differently. Our pairing treats them as different, so it reports a
+# translation {1: 2, 2: 1} that neither Selinon nor the Python-equality reading of our documented
+# rule produces.
+PROBE_CASES = [
+    ("probe condition equality 1 vs true", "IGNORE",
+     {"flow1": [_e([], ["T1"]), _c(["T1"], ["T2"], 1), _c(["T1"], ["T2"], 2)]},
+     {"flow1": [_e([], ["T1"]), _c(["T1"], ["T2"], True), _c(["T1"], ["T2"], 1)]},
+     None),
+]
+
+
 def write_fixed_version(flows, root):
     os.makedirs(os.path.join(root, "flows"))
     tasks = sorted({n for edges in flows.values() for e in edges for n in (e["from"] or []) + e["to"]},
@@ -753,8 +802,11 @@ class Case:
         self.expected = "unset"
         self.problems = []
         self.defects = set()
+        self.notes = set()
+        self.rules = set()
         self.differs = False
         self.loads = None                # None: no file of ours to load; True/False: check A result
+        self.selinon_not_needed = False  # Selinon raised MigrationNotNeeded
 
 
 def run_ours(binary, case):
@@ -787,10 +839,38 @@ def run_selinon(case, workdir):
         return json.load(handle), list(migrator.old_flow_definitions)
 
 
+def same_as_runtime_reads(json_value, yaml_value, case):
+    """Whether YAML 1.1 reads our JSON as the same value. One loss is shared with Selinon and accepted:
+    a float that Python's json writes in exponent form without a '.' (1e+20, 1e-07) is a string to
+    YAML 1.1; Selinon writes the very same text (our spelling is checked against json.dumps by F)."""
+    if isinstance(json_value, dict):
+        return isinstance(yaml_value, dict) and json_value.keys() == yaml_value.keys() and \
+            all(same_as_runtime_reads(json_value[k], yaml_value[k], case) for k in json_value)
+    if isinstance(json_value, list):
+        return isinstance(yaml_value, list) and len(json_value) == len(yaml_value) and \
+            all(same_as_runtime_reads(a, b, case) for a, b in zip(json_value, yaml_value))
+    if isinstance(json_value, float) and isinstance(yaml_value, str) and yaml_value == json.dumps(json_value) \
+            and "." not in yaml_value:
+        case.notes.add("exponent float read as string by YAML 1.1 (same bytes as Selinon)")
+        return True
+    return type(json_value) is type(yaml_value) and json_value == yaml_value
+
+
 def check_loadability(case, our_bytes, ours, old_edges, workdir):
     """Check A: our file as 1.json in Selinon's runtime."""
     from selinon.migrations.migrator import Migrator
 
+    # Selinon's runtime reads migration files with yaml.safe_load, not a JSON parser.
+    try:
+        seen_by_runtime = yaml.safe_load(our_bytes.decode("utf-8"))
+    except Exception as exc:  # pylint: disable=broad-except
+        seen_by_runtime = "%s: %s" % (type(exc).__name__, str(exc).splitlines()[0])
+    if not isinstance(seen_by_runtime, str) and not same_as_runtime_reads(ours, seen_by_runtime, case):
+        seen_by_runtime = "content differs (e.g. a string changed)"
+    if isinstance(seen_by_runtime, str):
+        case.problems.append("A: Selinon's runtime (yaml.safe_load) does not read our file as the JSON it is: %s"
+                             % seen_by_runtime)
+        case.loads = False
     migration_dir = os.path.join(workdir, "our-migrations")
     os.mkdir(migration_dir)
     with open(os.path.join(migration_dir, "1.json"), "wb") as handle:
@@ -820,12 +900,16 @@ def check_loadability(case, our_bytes, ours, old_edges, workdir):
 
 def check_format(case, our_bytes, ours):
     """Check F: Selinon's dict2json layout, set-valued lists sorted."""
-    from selinon.helpers import dict2json
-    # Selinon writes no trailing newline; our writer deliberately ends the file with exactly one
-    # (JSONWriter.pretty). Both runtimes parse either. Everything else must be byte-identical.
-    if dict2json(ours).encode("utf-8") + b"\n" != our_bytes:
-        case.problems.append("F: our bytes are not Selinon's dict2json layout (sorted keys, indent 2) "
-                             "followed by exactly one newline")
+    # Selinon's dict2json: json.dumps(sort_keys=True, indent=2, separators=(',', ': ')), no trailing
+    # newline, non-ASCII escaped. Our writer deliberately ends the file with exactly one newline and
+    # writes non-ASCII text as UTF-8, except the characters a YAML 1.1 reader rejects or folds,
+    # which it escapes (whether Selinon's runtime reads it all back unchanged is part of check A).
+    # Everything else must be byte-identical.
+    layout = json.dumps(ours, sort_keys=True, indent=2, separators=(",", ": "), ensure_ascii=False)
+    layout = re.sub("[\x7f-\x9f\u2028\u2029\ufffe\uffff]", lambda m: "\\u%04x" % ord(m.group(0)), layout)
+    if layout.encode("utf-8") + b"\n" != our_bytes:
+        case.problems.append("F: our bytes are not Selinon's dict2json layout (sorted keys, indent 2; here with "
+                             "UTF-8 unescaped) followed by exactly one newline")
     for flow, entry in ours["migration"].items():
         lists = [v["from"] for v in entry["tainted_edges"].values()] + [v["to"] for v in entry["tainted_edges"].values()]
         lists += list(entry["tainting_nodes"].values())
@@ -847,12 +931,12 @@ def attribute_flow(case, flow, sel_entry, our_entry, ctx):
     expected_selinon = G if recorded else None
     if O != expected_ours:
         case.problems.append("B: flow %r: our entry deviates from our documented rules\n  ours:     %s\n  expected: %s"
-                             % (flow, json.dumps(show_entry(O)), json.dumps(show_entry(expected_ours))))
+                             % (flow, json.dumps(show_entry(O), default=str), json.dumps(show_entry(expected_ours), default=str)))
         return False
     if S != expected_selinon:
         case.problems.append("B: flow %r: Selinon's entry is not what the reference model of Selinon predicts\n"
                              "  Selinon: %s\n  model:   %s"
-                             % (flow, json.dumps(show_entry(S)), json.dumps(show_entry(expected_selinon))))
+                             % (flow, json.dumps(show_entry(S), default=str), json.dumps(show_entry(expected_selinon), default=str)))
         return False
     if S == O:
         return True
@@ -861,6 +945,7 @@ def attribute_flow(case, flow, sel_entry, our_entry, ctx):
     if G != D:
         if ctx["dup_conditions"](flow):
             tags.add("D-5")
+            case.rules.add("D-5 condition-blind greedy pairing")
         else:
             case.problems.append("B: flow %r: the pairings differ but neither version has two edges with equal "
                                  "from/to and different conditions" % flow)
@@ -868,16 +953,18 @@ def attribute_flow(case, flow, sel_entry, our_entry, ctx):
     if (S is None) != (O is None):
         if S is None and not has_taint(O) and not recorded:
             tags.add("D-3")      # (i) skipped: only translation changes, before the first recorded flow
+            case.rules.add("D-3 (i) translation-only flow skipped before Selinon's first recorded flow")
         elif O is None and S is not None and is_empty(S) and recorded:
             tags.add("D-3")      # (ii) recorded with three empty maps after the first recorded flow
+            case.rules.add("D-3 (ii) empty entry recorded after Selinon's first recorded flow")
         elif "D-5" not in tags:
             case.problems.append("B: flow %r: entry present in one output only, not the D-3 situation\n"
-                                 "  Selinon: %s\n  ours:    %s" % (flow, json.dumps(show_entry(S)),
-                                                                    json.dumps(show_entry(O))))
+                                 "  Selinon: %s\n  ours:    %s" % (flow, json.dumps(show_entry(S), default=str),
+                                                                    json.dumps(show_entry(O), default=str)))
             return False
     if not tags:
         case.problems.append("B: flow %r: unexplained difference\n  Selinon: %s\n  ours:    %s"
-                             % (flow, json.dumps(show_entry(S)), json.dumps(show_entry(O))))
+                             % (flow, json.dumps(show_entry(S), default=str), json.dumps(show_entry(O), default=str)))
         return False
     case.defects.update(tags)
     return False
@@ -885,7 +972,7 @@ def attribute_flow(case, flow, sel_entry, our_entry, ctx):
 
 def check_expected_table(case, selinon, ours):
     """For Selinon's own test cases: both outputs against the spec 6.1 table."""
-    for label, output, full in (("Selinon", selinon, False), ("ours", ours, True)):
+    for label, output in (("Selinon", selinon), ("ours", ours)):
         if case.expected is None:
             if output is not None and label == "ours":
                 case.problems.append("T: %s: spec 6.1 expects no migration, ours printed one" % case.name)
@@ -907,7 +994,7 @@ def check_expected_table(case, selinon, ours):
             if set(entry["tainted_edges"]) != exp["tainted"] or entry["tainting_nodes"] != exp["tainting"] \
                     or entry["translation"] != exp["translation"]:
                 case.problems.append("T: %s: %s flow %s differs from spec 6.1: %s"
-                                     % (case.name, label, flow, json.dumps(show_entry(entry))))
+                                     % (case.name, label, flow, json.dumps(show_entry(entry), default=str)))
 
 
 def run_case(binary, case, workdir, timings):
@@ -936,6 +1023,7 @@ def run_case(binary, case, workdir, timings):
         case.problems.append("Selinon's generator failed: %s: %s" % (type(exc).__name__, exc))
         return ours, None
     timings["selinon"] += time.perf_counter() - started
+    case.selinon_not_needed = selinon is None
 
     old_edges = load_flow_edges(case.old_files)
     new_edges = load_flow_edges(case.new_files)
@@ -987,10 +1075,13 @@ def build_cases(args, root):
             setattr(case, side + "_args", [os.path.join(directory, "flows")])
         cases.append(case)
     # (b) Selinon's own generation tests (spec 6.1)
-    for name, strategy, old_flows, new_flows, expected in SELINON_CASES:
-        case = Case("selinon %s" % name, "selinon")
-        case.strategy, case.expected = strategy, expected
-        base = os.path.join(root, "selinon-" + name)
+    fixed = [("selinon", c) for c in SELINON_CASES] + [("probe", c) for c in (PROBE_CASES if args.probe_values else [])]
+    for origin, (name, strategy, old_flows, new_flows, expected) in fixed:
+        case = Case("selinon %s" % name if origin == "selinon" else name, origin)
+        case.strategy = strategy
+        if origin == "selinon":
+            case.expected = expected
+        base = os.path.join(root, "%s-%s" % (origin, re.sub(r"\W+", "_", name)))
         case.old_nodes, case.old_files = write_fixed_version(old_flows, os.path.join(base, "old"))
         case.new_nodes, case.new_files = write_fixed_version(new_flows, os.path.join(base, "new"))
         case.old_args, case.new_args = case.old_files, case.new_files
@@ -1012,6 +1103,23 @@ def build_cases(args, root):
         case.old_args, case.new_args = case.old_files, case.new_files
         cases.append(case)
     return cases
+
+
+def selinon_validate(cases):
+    """Every configuration we wrote, validated by Selinon in a fresh interpreter each."""
+    from concurrent.futures import ThreadPoolExecutor
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.dont_write_bytecode = True
+    import validate_examples  # pylint: disable=import-outside-toplevel
+
+    dirs = sorted({os.path.dirname(getattr(c, side + "_nodes")) for c in cases if c.kind != "example"
+                   for side in ("old", "new")})
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
+        reports = list(pool.map(validate_examples.run_child, dirs))
+    failures = ["Selinon rejects generated configuration %s: %s" % (r["dir"], r["errors"] + r["warnings"])
+                for r in reports if r["errors"] or r["warnings"]]
+    print("Selinon validated %d generated configurations: %d with errors or warnings" % (len(dirs), len(failures)))
+    return failures
 
 
 def dump_case(case, ours, selinon):
@@ -1045,6 +1153,13 @@ def main(argv=None):
     parser.add_argument("--cases", type=int, default=DEFAULT_CASES, help="number of random cases (default %(default)s)")
     parser.add_argument("--seed", default=str(DEFAULT_SEED), help="seed of the random cases (default %(default)s)")
     parser.add_argument("--keep", metavar="DIR", help="write the cases into DIR and keep them")
+    parser.add_argument("--selinon-validate", action="store_true",
+                        help="also validate every generated configuration with Selinon itself "
+                             "(compat/validate_examples.py --one: System.from_files with the consistency check, "
+                             "worker code generation; any error or warning fails); slow")
+    parser.add_argument("--probe-values", action="store_true",
+                        help="also use condition values our tool is known to write differently from Selinon "
+                             "(control characters, timestamps, infinity); expected to fail until that is fixed")
     parser.add_argument("--verbose", action="store_true", help="print every case's result")
     args = parser.parse_args(argv)
 
@@ -1060,6 +1175,8 @@ def main(argv=None):
               % (sys.executable, exc))
         return 1
     logging.disable(logging.CRITICAL)   # Selinon logs every migration it computes
+    if args.probe_values:
+        ARG_VALUES.extend(PROBE_VALUES)
 
     began = time.perf_counter()
     root = os.path.abspath(args.keep) if args.keep else tempfile.mkdtemp(prefix="generate-compat-")
@@ -1071,6 +1188,8 @@ def main(argv=None):
         cases = build_cases(args, root)
         timings["build"] = time.perf_counter() - began
         failures = []
+        if args.selinon_validate:
+            failures += selinon_validate(cases)
         for index, case in enumerate(cases):
             workdir = os.path.join(root, "work-%d" % index)
             os.makedirs(workdir)
@@ -1107,12 +1226,27 @@ def main(argv=None):
           + "; spelling-only cases %d" % no_edit)
     print("edit details: " + ", ".join("%s %d" % (k, v) for k, v in sorted(tag_counts.items())))
     differ_by = Counter(case.kind for case in documented)
+    rule_counts = Counter(r for case in documented for r in case.rules)
+    if rule_counts:
+        print("attribution rules used (cases): " + "; ".join("%s: %d" % kv for kv in sorted(rule_counts.items())))
+    not_needed = [case for case in cases if case.selinon_not_needed]
+    printed = [case for case in not_needed if case.loads is not None]
+    print("Selinon's MigrationNotNeeded: %d cases; we printed nothing in %d, a migration in %d (%s)"
+          % (len(not_needed), len(not_needed) - len(printed), len(printed),
+             ", ".join("%s: %d" % kv for kv in sorted(Counter(d for c in printed for d in c.defects).items()))
+             + ("; %d unexplained" % sum(1 for c in printed if c.problems) if any(c.problems for c in printed) else "")
+             if printed else "-"))
+    note_counts = Counter(n for case in cases for n in case.notes)
+    if note_counts:
+        print("accepted shared behaviour: " + "; ".join("%s: %d cases" % kv for kv in sorted(note_counts.items())))
     print("cases differing only by documented defects, by origin: "
           + (", ".join("%s %d" % kv for kv in sorted(differ_by.items())) or "none"))
     elapsed = time.perf_counter() - began
     print("time: %.1f s total (building cases %.1f s, our binary %.1f s for %d runs, Selinon's generator %.1f s, "
           "checks incl. Selinon's runtime %.1f s)" % (elapsed, timings["build"], timings["ours"], len(cases),
                                                        timings["selinon"], timings["checks"]))
+    if kinds["probe"]:
+        print("probe cases: %d (--probe-values)" % kinds["probe"])
     print("generate compatibility: %d cases (%d examples, %d Selinon cases, %d random): %s load in Selinon's runtime; "
           "%d identical, %d differ only by documented defects (%s); %d unexplained"
           % (len(cases), kinds["example"], kinds["selinon"], kinds["random"],

@@ -3,8 +3,8 @@ import FlowConfig
 /// Pairs the edges of an old and a new version of one flow.
 ///
 /// Two passes, each edge paired at most once and ties broken by index: first edges equal in
-/// sources, destinations *and* condition, then the remaining ones equal in sources and
-/// destinations. Selinon pairs in one pass ignoring conditions, which pairs the wrong edges when
+/// sources, destinations *and* condition (compared as Python compares values: `1`, `1.0` and
+/// `true` are equal), then the remaining ones equal in sources and destinations. Selinon pairs in one pass ignoring conditions, which pairs the wrong edges when
 /// a flow has several edges between the same nodes with different conditions (defect D-5).
 /// Linear in the number of edges: candidates are looked up by key, not scanned.
 struct EdgeMatching {
@@ -16,7 +16,7 @@ struct EdgeMatching {
     private(set) var pairedDespiteCondition: Set<Int> = []
 
     init(old: [NormalizedEdge], new: [NormalizedEdge]) {
-        pass(old: old, new: new, key: { $0 }, secondPass: false)
+        pass(old: old, new: new, key: \.full, secondPass: false)
         pass(old: old, new: new, key: \.shape, secondPass: true)
     }
 

@@ -38,8 +38,8 @@ public struct MigrationDiffer: Sendable {
         let removed = oldNames.subtracting(newNames).sorted()
         let added = newNames.subtracting(oldNames).sorted()
         for name in removed {
-            let edges = old.flows[name]!.edges.map(NormalizedEdge.init)
-            if let renamed = added.first(where: { new.flows[$0]!.edges.map(NormalizedEdge.init) == edges }) {
+            let edges = old.flows[name]!.edges.map { NormalizedEdge($0).full }
+            if let renamed = added.first(where: { new.flows[$0]!.edges.map { NormalizedEdge($0).full } == edges }) {
                 warnings.append(MigrationWarning(
                     kind: .flowRenamed, flow: name,
                     message: "flow '\(name)' seems renamed to '\(renamed)' (same edges); in-flight '\(name)' flows cannot be migrated to it",

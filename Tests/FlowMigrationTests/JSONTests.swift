@@ -19,6 +19,12 @@ struct JSONParserTests {
         #expect(value == .array([.string("a\"b\\c/d\n\t"), .string("é😀"), .string("ünïcode")]))
     }
 
+    @Test func readsPythonsNonFiniteNumbers() throws {
+        #expect(try parse("[NaN, Infinity, -Infinity]") == .array([
+            .number(JSONNumber(text: "NaN")), .number(JSONNumber(text: "Infinity")), .number(JSONNumber(text: "-Infinity")),
+        ]))
+    }
+
     @Test func lastDuplicateKeyWinsAsInPython() throws {
         #expect(try parse(#"{"a": 1, "a": 2}"#)["a"]?.intValue == 2)
     }
@@ -29,7 +35,7 @@ struct JSONParserTests {
         ("{\n  \"a\": tru\n}", 2, 8, "invalid literal (expected true)"),
         ("\"open", 1, 1, "unterminated string"),
         ("01", 1, 2, "unexpected text after the JSON value"),
-        ("NaN", 1, 1, "unexpected character 'N'"),
+        ("nan", 1, 1, "invalid literal (expected null)"),
         ("[\"\\ud800\"]", 1, 9, "unpaired UTF-16 surrogate in a \\u escape"),
         ("", 1, 1, "unexpected end of the JSON text"),
     ])
@@ -48,6 +54,13 @@ struct JSONParserTests {
 }
 
 struct JSONWriterTests {
+    @Test func escapesWhatYAMLReadersRejectOrFoldAndKeepsOtherText() throws {
+        let text = "a\u{7F}b\u{80}c\u{85}d\u{2028}e\u{FFFE}fé😀"
+        #expect(String(decoding: JSONWriter.compact(.string(text)), as: UTF8.self)
+                == #""a\u007fb\u0080c\u0085d\u2028e\ufffefé😀""#)
+        #expect(try JSONParser().parse(JSONWriter.compact(.string(text))) == .string(text))
+    }
+
     @Test func prettyOutputIsSortedIndentedAndEndsWithANewline() {
         let value: JSONValue = .object([
             "b": .array([.number(JSONNumber(1)), .object([:]), .array([])]),

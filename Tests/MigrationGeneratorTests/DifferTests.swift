@@ -99,3 +99,31 @@ struct DifferTests {
         #expect(plan.warnings.isEmpty)
     }
 }
+
+/// Conditions are compared as Python compares them.
+struct ConditionEqualityTests {
+    @Test func numbersAndBooleansThatPythonEquatesPairEdges() throws {
+        func configuration(_ first: String, _ second: String) throws -> Configuration {
+            let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\n"
+            let flows = """
+                flow-definitions:
+                  - name: f
+                    edges:
+                      - {from: , to: A}
+                      - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: v, value: \(first)}}}
+                      - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: v, value: \(second)}}}
+                """
+            return try ConfigurationLoader().load(ConfigurationFiles(
+                nodes: .init(path: "n.yml", contents: Array(nodes.utf8)), flows: [.init(path: "f.yml", contents: Array(flows.utf8))])).get()
+        }
+        // Old [v == 1, v == 2], new [v == true, v == 1]: for Python `true == 1`, so old edge 1
+        // pairs with new edge 1 and nothing moves; a spelling-based match would pair old 1 with
+        // new 2 and swap the edges.
+        let plan = MigrationDiffer().plan(from: try configuration("1", "2"), to: try configuration("true", "1"), strategy: .ignore)
+        #expect(!plan.isNeeded)
+        #expect(plan.warnings.map(\.kind) == [.conditionChanged])
+        #expect(plan.warnings.first?.edge == 2)
+        let spelling = MigrationDiffer().plan(from: try configuration("1", "2"), to: try configuration("1.0", "2"), strategy: .ignore)
+        #expect(!spelling.isNeeded && spelling.warnings.isEmpty, "1.0 == 1: not even a changed condition")
+    }
+}

@@ -1,5 +1,7 @@
 /// Parses JSON text (RFC 8259) into ``JSONValue``, reporting the line and column of the first
-/// error. Strict: no comments, no trailing commas, no `NaN`; nesting limited to 512 levels.
+/// error. Strict — no comments, no trailing commas, nesting limited to 512 levels — except that
+/// Python's `NaN`, `Infinity` and `-Infinity` are read as numbers, since Selinon's files may
+/// hold them.
 public struct JSONParser: Sendable {
     /// Why a text is not JSON, and where.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -68,6 +70,12 @@ public struct JSONParser: Sendable {
             case UInt8(ascii: "t"): try literal("true"); return .bool(true)
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "N"): try literal("NaN"); return .number(JSONNumber(text: "NaN"))
+            case UInt8(ascii: "I"): try literal("Infinity"); return .number(JSONNumber(text: "Infinity"))
+            case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
+                index += 1
+                try literal("Infinity")
+                return .number(JSONNumber(text: "-Infinity"))
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
             default: throw failure("unexpected character '\(Unicode.Scalar(bytes[index]))'")
             }

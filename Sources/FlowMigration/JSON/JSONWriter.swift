@@ -1,8 +1,8 @@
 /// Writes ``JSONValue``s deterministically: object keys sorted by code point, the same value
 /// always the same bytes.
 public enum JSONWriter {
-    /// Indented output for files people review: two spaces per level, `": "` after keys, one
-    /// trailing newline — the layout of Python's `json.dumps(indent=2, sort_keys=True)`.
+    /// Indented output for files people review: two spaces per level, `": "` after keys (the
+    /// layout of Python's `json.dumps(indent=2, sort_keys=True)`), plus one trailing newline.
     public static func pretty(_ value: JSONValue) -> [UInt8] {
         var output: [UInt8] = []
         write(value, indent: 0, pretty: true, into: &output)
@@ -66,22 +66,28 @@ public enum JSONWriter {
         output += Array(repeating: UInt8(ascii: " "), count: indent * 2)
     }
 
-    /// A JSON string: quotes, backslashes and control characters escaped; other text as UTF-8.
+    /// A JSON string: quotes, backslashes and control characters escaped, and the characters a
+    /// YAML 1.1 reader rejects or reads as line breaks (DEL, C1 controls including NEL, U+2028,
+    /// U+2029, U+FFFE, U+FFFF) — Selinon reads migration files with PyYAML. Other text is UTF-8.
     static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output += [0x5C, 0x22]
-            case UInt8(ascii: "\\"): output += [0x5C, 0x5C]
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x22: output += [0x5C, 0x22]
+            case 0x5C: output += [0x5C, 0x5C]
             case 0x0A: output += [0x5C, UInt8(ascii: "n")]
             case 0x0D: output += [0x5C, UInt8(ascii: "r")]
             case 0x09: output += [0x5C, UInt8(ascii: "t")]
             case 0x08: output += [0x5C, UInt8(ascii: "b")]
             case 0x0C: output += [0x5C, UInt8(ascii: "f")]
-            case 0..<0x20:
+            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0xFFFE, 0xFFFF:
                 let hex = Array("0123456789abcdef".utf8)
-                output += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: output.append(byte)
+                let value = Int(scalar.value)
+                output += Array("\\u".utf8) + [hex[value >> 12 & 0xF], hex[value >> 8 & 0xF], hex[value >> 4 & 0xF], hex[value & 0xF]]
+            case 0x20..<0x7F:
+                output.append(UInt8(scalar.value))
+            default:
+                output += Array(String(Character(scalar)).utf8)
             }
         }
         output.append(UInt8(ascii: "\""))

@@ -1,0 +1,9 @@
+#ifndef SELINON_MIGRATE_CLIBGIT2_SHIM_H
+#define SELINON_MIGRATE_CLIBGIT2_SHIM_H
+#include <git2.h>
+
+/* git_libgit2_opts is variadic, which Swift cannot call: one non-variadic wrapper per option used. */
+static inline int selinon_git_set_owner_validation(int enabled) {
+    return git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, enabled);
+}
+#endif

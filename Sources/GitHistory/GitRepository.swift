@@ -1,0 +1,371 @@
+import CLibGit2
+import Foundation
+
+/// A git repository opened with libgit2: resolves revisions, reads files as they were at a
+/// revision (or in the index), and walks history. No libgit2 type leaves this module: results
+/// are Swift values, errors are ``GitError`` with libgit2's message.
+///
+/// Owner validation (git's `safe.directory`) stays on, as in git: a repository owned by another
+/// user is refused with the command that trusts it.
+///
+/// Not for concurrent use from several threads at once: every call takes `lock`.
+public final class GitRepository: @unchecked Sendable {
+    // `@unchecked Sendable`: every access to `handle` happens under `lock`.
+    private let handle: OpaquePointer
+    private let lock = NSLock()
+    /// The working tree's absolute path, without a trailing slash; `nil` for a bare repository.
+    public let workingDirectory: String?
+
+    private static let initialization: Void = {
+        git_libgit2_init()
+    }()
+
+    /// Opens the repository containing `path` (a file or directory), searching upward as git does.
+    /// - Throws: ``GitError`` `notARepository` when no repository contains it.
+    public init(containing path: String) throws(GitError) {
+        _ = Self.initialization
+        var absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            absolute = (absolute as NSString).deletingLastPathComponent
+        }
+        var repository: OpaquePointer?
+        let status = git_repository_open_ext(&repository, absolute, 0, nil)
+        guard status == 0, let repository else {
+            if status == GIT_ENOTFOUND.rawValue {
+                throw GitError(.notARepository, "'\(path)' is not inside a git repository")
+            }
+            throw GitError.last(status, operation: "open the repository containing '\(path)'")
+        }
+        handle = repository
+        workingDirectory = git_repository_workdir(repository).map { String(cString: $0) }.map { path in
+            path.hasSuffix("/") ? String(path.dropLast()) : path
+        }
+    }
+
+    deinit {
+        git_repository_free(handle)
+    }
+
+    private func locked<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// The path of `path` (relative to the current directory, or absolute) inside the working
+    /// tree, with `/` separators.
+    /// - Throws: ``GitError`` `outsideRepository` when it is not inside the working tree.
+    public func repositoryPath(of path: String) throws(GitError) -> String {
+        guard let root = workingDirectory else { throw GitError(.outsideRepository, "the repository has no working tree") }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        if absolute == resolvedRoot { return "" }
+        guard absolute.hasPrefix(resolvedRoot + "/") else {
+            throw GitError(.outsideRepository, "'\(path)' is outside the repository at \(root)")
+        }
+        return String(absolute.dropFirst(resolvedRoot.count + 1))
+    }
+
+    // MARK: - Revisions
+
+    /// Resolves any revision git understands (`HEAD~2`, a tag, `origin/main`, an id) to a commit.
+    public func commit(_ revision: String) throws(GitError) -> GitCommit {
+        try locked { () throws(GitError) -> GitCommit in
+            var object: OpaquePointer?
+            let status = git_revparse_single(&object, handle, revision)
+            guard status == 0, let object else {
+                if status == GIT_ENOTFOUND.rawValue || status == GIT_EAMBIGUOUS.rawValue {
+                    let empty = git_repository_head_unborn(handle) == 1
+                    throw GitError(.unknownRevision, empty ? "the repository has no commits yet"
+                                       : "unknown revision '\(revision)'")
+                }
+                throw GitError.last(status, operation: "resolve '\(revision)'")
+            }
+            defer { git_object_free(object) }
+            var peeled: OpaquePointer?
+            guard git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0, let peeled else {
+                throw GitError(.unknownRevision, "'\(revision)' does not name a commit")
+            }
+            defer { git_object_free(peeled) }
+            return makeCommit(peeled)
+        }
+    }
+
+    /// The commit with `id`.
+    public func commit(id: GitObjectID) throws(GitError) -> GitCommit {
+        try locked { () throws(GitError) -> GitCommit in
+            try withCommit(id) { makeCommit($0) }
+        }
+    }
+
+    /// The best common ancestor of two commits, if they have one.
+    public func mergeBase(_ first: GitObjectID, _ second: GitObjectID) throws(GitError) -> GitObjectID? {
+        try locked { () throws(GitError) -> GitObjectID? in
+            var base = git_oid()
+            var left = first.oid, right = second.oid
+            let status = git_merge_base(&base, handle, &left, &right)
+            if status == GIT_ENOTFOUND.rawValue { return nil }
+            guard status == 0 else { throw GitError.last(status, operation: "find the merge base") }
+            return GitObjectID(base)
+        }
+    }
+
+    /// The branch HEAD points at, and its upstream (`origin/main`), when both exist.
+    public func upstream() throws(GitError) -> (branch: String, upstream: String)? {
+        try locked { () throws(GitError) -> (branch: String, upstream: String)? in
+            var head: OpaquePointer?
+            guard git_repository_head(&head, handle) == 0, let head else { return nil }
+            defer { git_reference_free(head) }
+            guard git_reference_is_branch(head) == 1 else { return nil }
+            var upstream: OpaquePointer?
+            guard git_branch_upstream(&upstream, head) == 0, let upstream else { return nil }
+            defer { git_reference_free(upstream) }
+            return (String(cString: git_reference_shorthand(head)), String(cString: git_reference_shorthand(upstream)))
+        }
+    }
+
+    private func withCommit<T>(_ id: GitObjectID, _ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
+        var commit: OpaquePointer?
+        var oid = id.oid
+        let status = git_commit_lookup(&commit, handle, &oid)
+        guard status == 0, let commit else { throw GitError.last(status, operation: "read commit \(id.short)") }
+        defer { git_commit_free(commit) }
+        return try body(commit)
+    }
+
+    private func makeCommit(_ commit: OpaquePointer) -> GitCommit {
+        let parents = (0..<git_commit_parentcount(commit)).map { GitObjectID(git_commit_parent_id(commit, $0).pointee) }
+        let summary = git_commit_summary(commit).map { String(cString: $0) } ?? ""
+        let date = Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit)))
+        return GitCommit(id: GitObjectID(git_commit_id(commit).pointee), parents: parents, summary: summary, date: date)
+    }
+
+    // MARK: - Files at a revision
+
+    /// The object (blob or tree) at `path` in `commit`'s tree, or `nil` when there is none.
+    public func entry(at path: String, in commit: GitObjectID) throws(GitError) -> GitTreeEntry? {
+        try locked { () throws(GitError) -> GitTreeEntry? in
+            try withTree(commit) { tree throws(GitError) in try entry(at: path, in: tree) }
+        }
+    }
+
+    /// The bytes of the file at `path` in `commit`, or `nil` when there is no such file.
+    public func file(at path: String, in commit: GitObjectID) throws(GitError) -> [UInt8]? {
+        try locked { () throws(GitError) -> [UInt8]? in
+            try withTree(commit) { tree throws(GitError) -> [UInt8]? in
+                guard let entry = try entry(at: path, in: tree), entry.kind == .file else { return nil }
+                return try blob(entry.id)
+            }
+        }
+    }
+
+    /// Every file below `directory` in `commit` whose name passes `include`, as (path, bytes),
+    /// sorted by path. Empty when the directory does not exist.
+    public func files(under directory: String, in commit: GitObjectID, include: (String) -> Bool) throws(GitError) -> [(path: String, bytes: [UInt8])] {
+        try locked { () throws(GitError) -> [(path: String, bytes: [UInt8])] in
+            try withTree(commit) { tree throws(GitError) -> [(path: String, bytes: [UInt8])] in
+                guard let entry = try entry(at: directory, in: tree), entry.kind == .directory else { return [] }
+                var result: [(path: String, bytes: [UInt8])] = []
+                try collect(tree: entry.id, prefix: directory, include: include, into: &result)
+                return result.sorted { $0.path < $1.path }
+            }
+        }
+    }
+
+    /// The files below `directory` in `commit` whose names pass `include`, with their blob ids
+    /// (cheap: no contents read), sorted by path.
+    public func fileIDs(under directory: String, in commit: GitObjectID, include: (String) -> Bool) throws(GitError) -> [(path: String, id: GitObjectID)] {
+        try locked { () throws(GitError) -> [(path: String, id: GitObjectID)] in
+            try withTree(commit) { tree throws(GitError) -> [(path: String, id: GitObjectID)] in
+                guard let entry = try entry(at: directory, in: tree), entry.kind == .directory else { return [] }
+                var result: [(path: String, id: GitObjectID)] = []
+                try walk(tree: entry.id, prefix: directory, include: include) { result.append(($0, $1)) }
+                return result.sorted { $0.path < $1.path }
+            }
+        }
+    }
+
+    private func withTree<T>(_ commit: GitObjectID, _ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
+        try withCommit(commit) { commitHandle throws(GitError) -> T in
+            var tree: OpaquePointer?
+            let status = git_commit_tree(&tree, commitHandle)
+            guard status == 0, let tree else { throw GitError.last(status, operation: "read the tree of \(commit.short)") }
+            defer { git_tree_free(tree) }
+            return try body(tree)
+        }
+    }
+
+    private func entry(at path: String, in tree: OpaquePointer) throws(GitError) -> GitTreeEntry? {
+        if path.isEmpty { return GitTreeEntry(id: GitObjectID(git_tree_id(tree).pointee), kind: .directory) }
+        var entry: OpaquePointer?
+        let status = git_tree_entry_bypath(&entry, tree, path)
+        if status == GIT_ENOTFOUND.rawValue { return nil }
+        guard status == 0, let entry else { throw GitError.last(status, operation: "look up '\(path)'") }
+        defer { git_tree_entry_free(entry) }
+        return GitTreeEntry(entry)
+    }
+
+    private func blob(_ id: GitObjectID) throws(GitError) -> [UInt8] {
+        var blob: OpaquePointer?
+        var oid = id.oid
+        let status = git_blob_lookup(&blob, handle, &oid)
+        guard status == 0, let blob else { throw GitError.last(status, operation: "read blob \(id.short)") }
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let content = git_blob_rawcontent(blob) else { return [] }
+        // Copied before the blob is freed.
+        return Array(UnsafeBufferPointer(start: content.assumingMemoryBound(to: UInt8.self), count: size))
+    }
+
+    private func walk(tree id: GitObjectID, prefix: String, include: (String) -> Bool,
+                      _ visit: (String, GitObjectID) throws(GitError) -> Void) throws(GitError) {
+        var tree: OpaquePointer?
+        var oid = id.oid
+        let status = git_tree_lookup(&tree, handle, &oid)
+        guard status == 0, let tree else { throw GitError.last(status, operation: "read tree \(prefix)") }
+        defer { git_tree_free(tree) }
+        for index in 0..<git_tree_entrycount(tree) {
+            guard let raw = git_tree_entry_byindex(tree, index), let entry = GitTreeEntry(raw) else { continue }
+            let name = String(cString: git_tree_entry_name(raw))
+            let path = prefix.isEmpty ? name : prefix + "/" + name
+            switch entry.kind {
+            case .directory: try walk(tree: entry.id, prefix: path, include: include, visit)
+            case .file where include(name): try visit(path, entry.id)
+            default: break
+            }
+        }
+    }
+
+    private func collect(tree id: GitObjectID, prefix: String, include: (String) -> Bool,
+                         into result: inout [(path: String, bytes: [UInt8])]) throws(GitError) {
+        var found: [(String, GitObjectID)] = []
+        try walk(tree: id, prefix: prefix, include: include) { found.append(($0, $1)) }
+        for (path, blobID) in found { result.append((path, try blob(blobID))) }
+    }
+
+    // MARK: - The index
+
+    /// The staged bytes of `path`, or `nil` when it is not in the index.
+    public func indexFile(at path: String) throws(GitError) -> [UInt8]? {
+        try locked { () throws(GitError) -> [UInt8]? in
+            try withIndex { index throws(GitError) -> [UInt8]? in
+                guard let entry = git_index_get_bypath(index, path, 0) else { return nil }
+                return try blob(GitObjectID(entry.pointee.id))
+            }
+        }
+    }
+
+    /// Every staged file below `directory` whose name passes `include`, sorted by path.
+    public func indexFiles(under directory: String, include: (String) -> Bool) throws(GitError) -> [(path: String, bytes: [UInt8])] {
+        try locked { () throws(GitError) -> [(path: String, bytes: [UInt8])] in
+            try withIndex { index throws(GitError) -> [(path: String, bytes: [UInt8])] in
+                var result: [(path: String, bytes: [UInt8])] = []
+                let prefix = directory.isEmpty ? "" : directory + "/"
+                for position in 0..<git_index_entrycount(index) {
+                    guard let entry = git_index_get_byindex(index, position) else { continue }
+                    let path = String(cString: entry.pointee.path)
+                    guard path.hasPrefix(prefix), include((path as NSString).lastPathComponent) else { continue }
+                    result.append((path, try blob(GitObjectID(entry.pointee.id))))
+                }
+                return result.sorted { $0.path < $1.path }
+            }
+        }
+    }
+
+    private func withIndex<T>(_ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
+        var index: OpaquePointer?
+        let status = git_repository_index(&index, handle)
+        guard status == 0, let index else { throw GitError.last(status, operation: "read the index") }
+        defer { git_index_free(index) }
+        return try body(index)
+    }
+}
+
+/// A git object id (SHA-1).
+public struct GitObjectID: Sendable, Hashable, CustomStringConvertible {
+    /// The 40 hexadecimal digits.
+    public let hex: String
+
+    init(_ oid: git_oid) {
+        var copy = oid
+        var buffer = [CChar](repeating: 0, count: 41)
+        git_oid_tostr(&buffer, 41, &copy)
+        hex = String(decoding: buffer.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    var oid: git_oid {
+        var oid = git_oid()
+        git_oid_fromstr(&oid, hex)
+        return oid
+    }
+
+    /// The first 12 digits, for people.
+    public var short: String { String(hex.prefix(12)) }
+    public var description: String { hex }
+}
+
+/// A commit's identity and what people recognise it by.
+public struct GitCommit: Sendable, Hashable {
+    public var id: GitObjectID
+    /// Parents in order; the first is the first parent.
+    public var parents: [GitObjectID]
+    /// The first line of the message.
+    public var summary: String
+    /// The committer date.
+    public var date: Date
+}
+
+/// An entry of a tree: a file (blob) or a directory (tree).
+public struct GitTreeEntry: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case file, directory, other
+    }
+
+    public var id: GitObjectID
+    public var kind: Kind
+
+    init(id: GitObjectID, kind: Kind) {
+        self.id = id
+        self.kind = kind
+    }
+
+    init?(_ entry: OpaquePointer) {
+        id = GitObjectID(git_tree_entry_id(entry).pointee)
+        switch git_tree_entry_type(entry) {
+        case GIT_OBJECT_TREE: kind = .directory
+        case GIT_OBJECT_BLOB: kind = git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK ? .other : .file
+        default: kind = .other
+        }
+    }
+}
+
+/// A libgit2 failure, with libgit2's own message.
+public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case notARepository
+        case outsideRepository
+        case unknownRevision
+        /// The repository is owned by another user (git's `safe.directory`).
+        case untrustedOwner
+        case libgit2
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    static func last(_ status: Int32, operation: String) -> GitError {
+        let detail = git_error_last().map { String(cString: $0.pointee.message) } ?? "error \(status)"
+        if status == GIT_EOWNER.rawValue {
+            return GitError(.untrustedOwner, "cannot \(operation): \(detail); if you trust it, run: git config --global --add safe.directory '*' (or the repository's path)")
+        }
+        return GitError(.libgit2, "cannot \(operation): \(detail)")
+    }
+
+    public var description: String { message }
+}

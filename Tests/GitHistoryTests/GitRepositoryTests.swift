@@ -1,0 +1,122 @@
+import FlowConfig
+import Foundation
+import GitHistory
+import Testing
+import TestSupport
+
+struct GitRepositoryTests {
+    static let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [main]\n"
+    static func flow(_ edges: String) -> String { "flow-definitions: [{name: main, edges: [\(edges)]}]\n" }
+
+    @Test func readsFilesAsTheyWereAtEachRevision() throws {
+        let fixture = try GitFixture()
+        let first = try fixture.commit("config", ["conf/nodes.yml": Self.nodes, "conf/flows/main.yml": Self.flow("{from: , to: A}")])
+        let second = try fixture.commit("add an edge", ["conf/flows/main.yml": Self.flow("{from: , to: A}, {from: A, to: B}")])
+        try fixture.commit("docs", ["README.md": "hello"])
+        let repository = try GitRepository(containing: fixture.path("conf/nodes.yml"))
+        #expect(try repository.commit("HEAD~2").id.hex == first)
+        #expect(try repository.commit("HEAD~1").id.hex == second)
+        let old = try #require(try repository.file(at: "conf/flows/main.yml", in: repository.commit("HEAD~2").id))
+        #expect(String(decoding: old, as: UTF8.self) == Self.flow("{from: , to: A}"))
+        #expect(try repository.file(at: "conf/missing.yml", in: repository.commit("HEAD").id) == nil)
+        #expect(try repository.commit("HEAD").summary == "docs")
+        #expect(try repository.repositoryPath(of: fixture.path("conf/flows")) == "conf/flows")
+    }
+
+    @Test func findsTheNewestCommitThatChangedTheConfiguration() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("config", ["conf/nodes.yml": Self.nodes, "conf/flows/main.yml": Self.flow("{from: , to: A}")])
+        let change = try fixture.commit("change", ["conf/flows/main.yml": Self.flow("{from: , to: B}")])
+        try fixture.commit("docs", ["README.md": "hello"])
+        try fixture.commit("notes next to the flows", ["conf/flows/NOTES.txt": "not a flow file"])
+        let repository = try GitRepository(containing: fixture.root.path)
+        let paths = ConfigurationPaths(nodesFile: "conf/nodes.yml", flowPaths: ["conf/flows"])
+        #expect(try repository.newestCommitChanging(paths, from: repository.commit("HEAD").id)?.id.hex == change)
+        #expect(try repository.commitsChanging(paths, from: repository.commit("HEAD").id).map(\.summary) == ["change", "config"])
+    }
+
+    @Test func flowDirectoriesAreListedAsTheyWereAtEachRevision() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("one", ["nodes.yml": Self.nodes, "flows/a.yml": "a", "flows/sub/b.yaml": "b", "flows/.hidden.yml": "h"])
+        try fixture.commit("rename and add", ["flows/a.yml": nil, "flows/renamed.yml": "a", "flows/c.yml": "c"])
+        try fixture.commit("delete", ["flows/sub/b.yaml": nil])
+        let repository = try GitRepository(containing: fixture.root.path)
+        func listing(_ revision: String) throws -> [String] {
+            try repository.files(under: "flows", in: repository.commit(revision).id, include: ConfigurationPaths.isFlowFileName).map(\.path)
+        }
+        #expect(try listing("HEAD~2") == ["flows/a.yml", "flows/sub/b.yaml"])
+        #expect(try listing("HEAD~1") == ["flows/c.yml", "flows/renamed.yml", "flows/sub/b.yaml"])
+        #expect(try listing("HEAD") == ["flows/c.yml", "flows/renamed.yml"])
+    }
+
+    @Test func aMovedConfigurationDirectoryCountsAsAChange() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("config", ["old/nodes.yml": Self.nodes, "old/flows/main.yml": Self.flow("{from: , to: A}")])
+        let move = try fixture.commit("move", ["old/nodes.yml": nil, "old/flows/main.yml": nil,
+                                               "new/nodes.yml": Self.nodes, "new/flows/main.yml": Self.flow("{from: , to: A}")])
+        let repository = try GitRepository(containing: fixture.root.path)
+        let paths = ConfigurationPaths(nodesFile: "new/nodes.yml", flowPaths: ["new/flows"])
+        #expect(try repository.newestCommitChanging(paths, from: repository.commit("HEAD").id)?.id.hex == move)
+        #expect(try !repository.snapshot(of: paths, at: repository.commit("HEAD~1").id).hasNodesFile)
+    }
+
+    @Test func followsFirstParentsThroughMerges() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("config", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try fixture.commit("feature change", ["flows/main.yml": Self.flow("{from: , to: B}")])
+        try fixture.git("checkout", "-q", "main")
+        try fixture.commit("unrelated", ["README.md": "x"])
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+        let repository = try GitRepository(containing: fixture.root.path)
+        let paths = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows"])
+        let head = try repository.commit("HEAD")
+        #expect(head.parents.count == 2)
+        #expect(try repository.newestCommitChanging(paths, from: head.id)?.summary == "merge feature")
+        #expect(try repository.commitsChanging(paths, from: head.id).map(\.summary) == ["merge feature", "config"])
+        let base = try #require(try repository.mergeBase(repository.commit("main~1").id, repository.commit("feature").id))
+        #expect(try repository.commit(id: base).summary == "config")
+    }
+
+    @Test func readsADetachedHeadAndTheIndex() throws {
+        let fixture = try GitFixture()
+        let first = try fixture.commit("one", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])
+        try fixture.commit("two", ["flows/main.yml": Self.flow("{from: , to: B}")])
+        try fixture.git("checkout", "-q", first)
+        try fixture.directory.write(Self.flow("{from: , to: A}, {from: A, to: B}"), to: "flows/main.yml")
+        try fixture.git("add", "flows/main.yml")
+        try fixture.directory.write("unstaged", to: "flows/main.yml")
+        let repository = try GitRepository(containing: fixture.root.path)
+        #expect(try repository.commit("HEAD").id.hex == first)
+        #expect(try repository.upstream() == nil)
+        let staged = try #require(try repository.indexFile(at: "flows/main.yml"))
+        #expect(String(decoding: staged, as: UTF8.self) == Self.flow("{from: , to: A}, {from: A, to: B}"))
+        #expect(try repository.indexFiles(under: "flows", include: ConfigurationPaths.isFlowFileName).map(\.path) == ["flows/main.yml"])
+    }
+
+    @Test func loadsAConfigurationFromARevision() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("one", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}, {from: A, to: Bee}")])
+        let repository = try GitRepository(containing: fixture.root.path)
+        let source = GitConfigurationSource(repository: repository, paths: ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows"]),
+                                            location: .revision(try repository.commit("HEAD"), label: "HEAD"))
+        let result = ConfigurationLoader().load(from: source)
+        let commit = try repository.commit("HEAD").id.short
+        #expect(result.diagnostics.map(\.location.description) == ["\(commit):flows/main.yml:1:72"])
+        #expect(source.sourceDescription == "git:\(commit) (HEAD)")
+    }
+
+    @Test func aRepositoryWithoutCommitsAndAPathOutsideAnyRepositoryAreClearErrors() throws {
+        let fixture = try GitFixture()
+        let repository = try GitRepository(containing: fixture.root.path)
+        let empty = #expect(throws: GitError.self) { try repository.commit("HEAD") }
+        #expect(empty?.message == "the repository has no commits yet")
+        let unknown = #expect(throws: GitError.self) { try GitRepository(containing: fixture.root.path).commit("no-such-branch") }
+        #expect(unknown?.kind == .unknownRevision)
+        let outside = try TemporaryDirectory()
+        let error = #expect(throws: GitError.self) { try GitRepository(containing: outside.path("nodes.yml")) }
+        #expect(error?.kind == .notARepository)
+        #expect(error?.message == "'\(outside.path("nodes.yml"))' is not inside a git repository")
+        #expect(throws: GitError.self) { try repository.repositoryPath(of: outside.path("x")) }
+    }
+}
