@@ -5,11 +5,13 @@ enum BenchmarkCommand {
     static let usage = """
         usage: selinon-migrate-benchmarks yaml [--flows N] [--edges N] [--repetitions N]
                selinon-migrate-benchmarks apply [--states N] [--repetitions N]
+               selinon-migrate-benchmarks generate OLD_NODES OLD_FLOWS NEW_NODES NEW_FLOWS [--repetitions N]
 
           yaml   parse a synthetic configuration (default 200 flows × 200 edges): libyaml's bare
                  event loop, the YAMLTree node tree and the full configuration loader
           apply  migrate 100,000 dispatcher messages through chains of 1, 10 and 50 migrations,
                  next to copying the same lines
+          generate  time loading, diffing and encoding for two configurations (in process)
         """
 
     static func main() {
@@ -31,6 +33,9 @@ enum BenchmarkCommand {
         case "apply":
             ApplyBenchmark.run(states: option("--states", default: 100_000), chains: [1, 10, 50],
                                repetitions: option("--repetitions", default: 3))
+        case "generate" where arguments.count >= 4:
+            GenerateBenchmark.run(old: (arguments[0], arguments[1]), new: (arguments[2], arguments[3]),
+                                  repetitions: option("--repetitions", default: 5))
         default:
             print(usage)
         }

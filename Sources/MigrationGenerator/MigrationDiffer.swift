@@ -96,29 +96,31 @@ public struct MigrationDiffer: Sendable {
     private func pairWarnings(flow: String, old: Edge, new: Edge, edge: NormalizedEdge, conditionChanged: Bool,
                               kindChanged: Set<String>) -> [MigrationWarning] {
         var warnings: [MigrationWarning] = []
-        let label = "edge \(old.index == new.index ? "\(new.index)" : "\(old.index) → \(new.index)") (\(edge.display)) of flow '\(flow)'"
+        func label() -> String {
+            "edge \(old.index == new.index ? "\(new.index)" : "\(old.index) → \(new.index)") (\(edge.display)) of flow '\(flow)'"
+        }
         if conditionChanged {
             warnings.append(MigrationWarning(
                 kind: .conditionChanged, flow: flow, edge: new.index,
-                message: "the condition of \(label) changed; in-flight flows keep what the old condition decided",
+                message: "the condition of \(label()) changed; in-flight flows keep what the old condition decided",
                 hint: "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"))
         }
         if old.foreach != new.foreach {
             warnings.append(MigrationWarning(
                 kind: .foreachChanged, flow: flow, edge: new.index,
-                message: "'foreach' of \(label) changed; nodes it already started in in-flight flows are not affected",
+                message: "'foreach' of \(label()) changed; nodes it already started in in-flight flows are not affected",
                 hint: "no migration can capture how many nodes a fired foreach edge started"))
         }
         if old.selective != new.selective {
             warnings.append(MigrationWarning(
                 kind: .selectiveChanged, flow: flow, edge: new.index,
-                message: "'selective' of \(label) changed; selective runs already in flight keep the old selection",
+                message: "'selective' of \(label()) changed; selective runs already in flight keep the old selection",
                 hint: ""))
         }
         for name in edge.to where kindChanged.contains(name) {
             warnings.append(MigrationWarning(
                 kind: .destinationKindChanged, flow: flow, edge: new.index,
-                message: "'\(name)' started by \(label) changed between task and sub-flow; nodes already started keep the old kind",
+                message: "'\(name)' started by \(label()) changed between task and sub-flow; nodes already started keep the old kind",
                 hint: "in-flight flows wait for what the old configuration started"))
         }
         return warnings

@@ -7,8 +7,15 @@ struct ConditionContext {
     var sources: [String]
     /// Failure conditions see only the flow arguments and skip the `args` check (as Selinon).
     var isFailureCondition: Bool
-    /// "the condition of edge 3 in flow 'ingest'", for messages.
-    var what: String
+    /// The flow, and the edge index for an edge condition.
+    var flow: String
+    var edgeIndex: Int?
+
+    /// "the condition of edge 3 of flow 'ingest'", for messages (built only when one is needed).
+    var what: String {
+        if let edgeIndex { return "the condition of edge \(edgeIndex) of flow '\(flow)'" }
+        return "the condition of a failure of flow '\(flow)'"
+    }
 }
 
 /// The names and task properties conditions are checked against.
@@ -31,6 +38,8 @@ struct NodeCatalog {
 /// Reads condition trees (Selinon's `predicate.py` grammar): a leaf `{name, node, args}` or one
 /// of `or`, `not`, `and` (checked in that order, as Selinon does).
 extension FileReader {
+    static let leafKeys = ["name", "node", "args"]
+
     /// The parsed condition and its raw value, or `nil` after reporting why it is invalid.
     mutating func readCondition(_ node: YAMLNode, context: ConditionContext, catalog: NodeCatalog) -> (Condition, ConfigValue)? {
         guard let raw = configValue(node) else { return nil }
@@ -104,7 +113,7 @@ extension FileReader {
 
     private mutating func readLeaf(_ node: YAMLNode, pairs: YAMLMapping, context: ConditionContext, catalog: NodeCatalog,
                                    bindings: inout [(call: PredicateCall, readsResult: Bool)]) -> PredicateCall? {
-        checkKeys(pairs, known: ["name", "node", "args"], in: "a predicate of \(context.what)",
+        checkKeys(pairs, known: Self.leafKeys, in: "a predicate of \(context.what)",
                   extraHint: ["and": "a predicate cannot also hold 'and'; wrap both in an 'and' list",
                               "or": "a predicate cannot also hold 'or'; wrap both in an 'or' list",
                               "not": "a predicate cannot also hold 'not'; wrap it: {not: {name: …}}"])

@@ -35,21 +35,21 @@ struct FileReader {
     // MARK: - Shapes
 
     /// The pairs of a mapping node; reports `what must be a mapping` otherwise.
-    mutating func mapping(_ node: YAMLNode, _ what: String, hint: String = "") -> YAMLMapping? {
+    mutating func mapping(_ node: YAMLNode, _ what: @autoclosure () -> String, hint: String = "") -> YAMLMapping? {
         if let pairs = node.mapping { return pairs }
-        error(.wrongType, "\(what) must be a mapping, found \(describe(node))", at: node, hint: hint)
+        error(.wrongType, "\(what()) must be a mapping, found \(describe(node))", at: node, hint: hint)
         return nil
     }
 
     /// The items of a sequence node; reports `what must be a list` otherwise.
-    mutating func sequence(_ node: YAMLNode, _ what: String, hint: String = "") -> YAMLSequence? {
+    mutating func sequence(_ node: YAMLNode, _ what: @autoclosure () -> String, hint: String = "") -> YAMLSequence? {
         if let items = node.sequence { return items }
-        error(.wrongType, "\(what) must be a list, found \(describe(node))", at: node, hint: hint)
+        error(.wrongType, "\(what()) must be a list, found \(describe(node))", at: node, hint: hint)
         return nil
     }
 
     /// Reports every key of `pairs` that is not in `known`, with a suggestion.
-    mutating func checkKeys(_ pairs: YAMLMapping, known: [String], in what: String,
+    mutating func checkKeys(_ pairs: YAMLMapping, known: [String], in what: @autoclosure () -> String,
                             severity: ConfigDiagnostic.Severity = .error, extraHint: [String: String] = [:]) {
         for pair in pairs {
             let key = keyText(pair.key)
@@ -59,7 +59,7 @@ struct FileReader {
             if case .bool? = pair.key.value {
                 hint = "YAML 1.1 reads the key '\(key)' as a boolean; " + hint
             }
-            report(severity, .unknownKey, "unknown key '\(key)' in \(what)", at: pair.key, hint: hint)
+            report(severity, .unknownKey, "unknown key '\(key)' in \(what())", at: pair.key, hint: hint)
         }
     }
 
@@ -93,67 +93,67 @@ struct FileReader {
 
     // MARK: - Scalars
 
-    mutating func string(_ node: YAMLNode, _ what: String) -> String? {
+    mutating func string(_ node: YAMLNode, _ what: @autoclosure () -> String) -> String? {
         if let text = node.string { return text }
         let code: ConfigDiagnostic.Code = if case .bool? = node.value { .yamlBoolean } else { .wrongType }
-        error(code, "\(what) must be a string, found \(describe(node))", at: node, hint: quoteHint(node))
+        error(code, "\(what()) must be a string, found \(describe(node))", at: node, hint: quoteHint(node))
         return nil
     }
 
     /// A string that must not be empty.
-    mutating func nonEmptyString(_ node: YAMLNode, _ what: String) -> String? {
-        guard let text = string(node, what) else { return nil }
+    mutating func nonEmptyString(_ node: YAMLNode, _ what: @autoclosure () -> String) -> String? {
+        guard let text = string(node, what()) else { return nil }
         if text.isEmpty {
-            error(.invalidValue, "\(what) must not be empty", at: node)
+            error(.invalidValue, "\(what()) must not be empty", at: node)
             return nil
         }
         return text
     }
 
-    mutating func bool(_ node: YAMLNode, _ what: String) -> Bool? {
+    mutating func bool(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Bool? {
         if case .bool(let value)? = node.value { return value }
-        error(.wrongType, "\(what) must be a boolean (true or false), found \(describe(node))", at: node)
+        error(.wrongType, "\(what()) must be a boolean (true or false), found \(describe(node))", at: node)
         return nil
     }
 
     /// A non-negative integer. A boolean is accepted with a warning, as Python treats it as 0 or 1.
-    mutating func count(_ node: YAMLNode, _ what: String) -> Int? {
+    mutating func count(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Int? {
         switch node.value {
         case .int(let integer)?:
             guard let value = integer.intValue, value >= 0 else {
-                error(.invalidValue, "\(what) must be a non-negative integer, found \(integer)", at: node)
+                error(.invalidValue, "\(what()) must be a non-negative integer, found \(integer)", at: node)
                 return nil
             }
             return value
         case .bool(let value)?:
-            warning(.wrongType, "\(what) is the boolean \(value); Selinon reads it as \(value ? 1 : 0)", at: node,
+            warning(.wrongType, "\(what()) is the boolean \(value); Selinon reads it as \(value ? 1 : 0)", at: node,
                     hint: "write \(value ? 1 : 0)")
             return value ? 1 : 0
         default:
-            error(.wrongType, "\(what) must be a non-negative integer, found \(describe(node))", at: node)
+            error(.wrongType, "\(what()) must be a non-negative integer, found \(describe(node))", at: node)
             return nil
         }
     }
 
     /// A number (for `throttling` components).
-    mutating func number(_ node: YAMLNode, _ what: String) -> Double? {
+    mutating func number(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Double? {
         switch node.value {
         case .int(let integer)?: return Double(integer.description)
         case .float(let value)?: return value
         case .bool(let value)?: return value ? 1 : 0
         default:
-            error(.wrongType, "\(what) must be a number, found \(describe(node))", at: node)
+            error(.wrongType, "\(what()) must be a number, found \(describe(node))", at: node)
             return nil
         }
     }
 
     /// A node name or a list of node names (`to`, `nowait`, failure `nodes`, …), each with the
     /// node it came from.
-    mutating func names(_ node: YAMLNode, _ what: String) -> [(name: String, node: YAMLNode)] {
+    mutating func names(_ node: YAMLNode, _ what: @autoclosure () -> String) -> [(name: String, node: YAMLNode)] {
         let items = node.sequence.map(Array.init) ?? [node]
         var result: [(String, YAMLNode)] = []
         for item in items {
-            if let name = string(item, "each name in \(what)") { result.append((name, item)) }
+            if let name = string(item, "each name in \(what())") { result.append((name, item)) }
         }
         return result
     }
@@ -184,33 +184,33 @@ struct FileReader {
     }
 
     /// Expands `{VAR}` placeholders; reports a failure at `node`.
-    mutating func expandEnvironment(_ template: String, at node: YAMLNode, _ what: String) -> String? {
+    mutating func expandEnvironment(_ template: String, at node: YAMLNode, _ what: @autoclosure () -> String) -> String? {
         switch EnvironmentExpansion.expand(template, environment: environment) {
         case .success(let value):
             return value
         case .failure(let failure):
             let code: ConfigDiagnostic.Code = if case .missingVariable = failure { .environmentVariable } else { .invalidValue }
-            error(code, "cannot expand \(what) '\(template)': \(failure.message)", at: node,
+            error(code, "cannot expand \(what()) '\(template)': \(failure.message)", at: node,
                   hint: "set the variable in the environment of every worker, or write the value literally")
             return nil
         }
     }
 
     /// A `throttling` mapping (`timedelta` keyword arguments); null or `{}` means none.
-    mutating func throttling(_ node: YAMLNode, _ what: String) -> Throttling? {
+    mutating func throttling(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Throttling? {
         if node.isNull { return nil }
-        guard let pairs = mapping(node, "\(what) 'throttling'") else { return nil }
+        guard let pairs = mapping(node, "\(what()) 'throttling'") else { return nil }
         if pairs.isEmpty { return nil }
         let factors: [String: Double] = [
             "weeks": 604_800, "days": 86_400, "hours": 3_600, "minutes": 60, "seconds": 1,
             "milliseconds": 0.001, "microseconds": 0.000_001,
         ]
         let known = ["days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"]
-        checkKeys(pairs, known: known, in: "\(what) 'throttling'")
+        checkKeys(pairs, known: known, in: "\(what()) 'throttling'")
         var seconds = 0.0
         for pair in pairs {
             guard let key = pair.key.string, let factor = factors[key],
-                  let value = number(pair.value, "throttling '\(key)' of \(what)")
+                  let value = number(pair.value, "throttling '\(key)' of \(what())")
             else { continue }
             seconds += value * factor
         }
@@ -218,15 +218,15 @@ struct FileReader {
     }
 
     /// A `cache` mapping (`name`, `import`, `configuration`, each defaulted separately).
-    mutating func cache(_ node: YAMLNode, _ what: String) -> CacheSettings? {
-        guard let pairs = mapping(node, "\(what) 'cache'") else { return nil }
-        checkKeys(pairs, known: ["name", "import", "configuration"], in: "\(what) 'cache'")
+    mutating func cache(_ node: YAMLNode, _ what: @autoclosure () -> String) -> CacheSettings? {
+        guard let pairs = mapping(node, "\(what()) 'cache'") else { return nil }
+        checkKeys(pairs, known: ["name", "import", "configuration"], in: "\(what()) 'cache'")
         var cache = CacheSettings()
-        if let name = node["name"], let text = string(name, "cache 'name' of \(what)") { cache.name = text }
-        if let module = node["import"], let text = string(module, "cache 'import' of \(what)") { cache.importPath = text }
+        if let name = node["name"], let text = string(name, "cache 'name' of \(what())") { cache.name = text }
+        if let module = node["import"], let text = string(module, "cache 'import' of \(what())") { cache.importPath = text }
         if let configuration = node["configuration"] {
             if configuration.mapping == nil {
-                error(.wrongType, "cache 'configuration' of \(what) must be a mapping, found \(describe(configuration))",
+                error(.wrongType, "cache 'configuration' of \(what()) must be a mapping, found \(describe(configuration))",
                       at: configuration)
             } else if let value = configValue(configuration) {
                 cache.configuration = value

@@ -3,6 +3,7 @@ import YAMLTree
 /// Reads flow-definition files: a mapping with a `flow-definitions` list (or a list of such
 /// mappings), each entry one flow.
 extension FileReader {
+    static let edgeKeys = ["from", "to", "condition", "foreach", "selective"]
     static let flowKeys = [
         "name", "edges", "failures", "nowait", "eager_failures", "node_args_from_first", "propagate_node_args",
         "propagate_parent", "propagate_parent_failures", "propagate_finished", "propagate_compound_finished",
@@ -110,42 +111,55 @@ extension FileReader {
     // MARK: - Edges
 
     private mutating func readEdge(_ node: YAMLNode, index: Int, flow: String, catalog: NodeCatalog) -> Edge? {
-        let what = "edge \(index) of flow '\(flow)'"
-        guard let pairs = mapping(node, what, hint: "each edge is a mapping: {from: A, to: B}") else { return nil }
-        checkKeys(pairs, known: ["from", "to", "condition", "foreach", "selective"], in: what)
-        guard let fromNode = node["from"] else {
-            error(.missingKey, "\(what) has no 'from'", at: node,
+        func what() -> String { "edge \(index) of flow '\(flow)'" }
+        guard let pairs = mapping(node, what(), hint: "each edge is a mapping: {from: A, to: B}") else { return nil }
+        // One pass over the keys (edges are most of a configuration): later keys win, as in Python.
+        var fromNode: YAMLNode?, toNode: YAMLNode?, conditionNode: YAMLNode?, foreachNode: YAMLNode?, selectiveNode: YAMLNode?
+        var unknown = false
+        for pair in pairs {
+            switch pair.key.string {
+            case "from"?: fromNode = pair.value
+            case "to"?: toNode = pair.value
+            case "condition"?: conditionNode = pair.value
+            case "foreach"?: foreachNode = pair.value
+            case "selective"?: selectiveNode = pair.value
+            default: unknown = true
+            }
+        }
+        if unknown { checkKeys(pairs, known: Self.edgeKeys, in: what()) }
+        guard let fromNode else {
+            error(.missingKey, "\(what()) has no 'from'", at: node,
                   hint: "Selinon requires 'from' explicitly; write 'from:' (empty) for a starting edge")
             return nil
         }
         var edge = Edge(index: index, from: [], to: [], location: location(node))
         var valid = true
         if fromNode.isPythonTruthy {
-            let names = nodeNames(fromNode, "'from' of \(what)", catalog: catalog)
+            let names = nodeNames(fromNode, "'from' of \(what())", catalog: catalog)
             edge.from = names
             valid = valid && names.count == (fromNode.sequence?.count ?? 1)
             if catalog.checksConsistency {
                 for (offset, name) in names.enumerated() where names[..<offset].contains(name) {
-                    error(.flowStructure, "'\(name)' appears twice in 'from' of \(what)", at: fromNode,
+                    error(.flowStructure, "'\(name)' appears twice in 'from' of \(what())", at: fromNode,
                           hint: "an edge can depend on a node only once")
                     break
                 }
             }
         }
-        if let toNode = node["to"], toNode.isPythonTruthy {
-            let names = nodeNames(toNode, "'to' of \(what)", catalog: catalog)
+        if let toNode, toNode.isPythonTruthy {
+            let names = nodeNames(toNode, "'to' of \(what())", catalog: catalog)
             edge.to = names
             valid = valid && names.count == (toNode.sequence?.count ?? 1)
             for (offset, name) in names.enumerated() where names[..<offset].contains(name) {
-                warning(.flowStructure, "'\(name)' appears twice in 'to' of \(what); Selinon starts it twice", at: toNode)
+                warning(.flowStructure, "'\(name)' appears twice in 'to' of \(what()); Selinon starts it twice", at: toNode)
             }
         } else {
-            error(.missingKey, "\(what) has no destination ('to')", at: node["to"] ?? node,
+            error(.missingKey, "\(what()) has no destination ('to')", at: toNode ?? node,
                   hint: "name the node(s) to start: to: [B, C]")
             valid = false
         }
-        if let conditionNode = node["condition"] {
-            let context = ConditionContext(sources: edge.from, isFailureCondition: false, what: "the condition of \(what)")
+        if let conditionNode {
+            let context = ConditionContext(sources: edge.from, isFailureCondition: false, flow: flow, edgeIndex: index)
             if let (condition, raw) = readCondition(conditionNode, context: context, catalog: catalog) {
                 edge.condition = condition
                 edge.conditionValue = raw
@@ -153,11 +167,11 @@ extension FileReader {
                 valid = false
             }
         }
-        if let foreachNode = node["foreach"] {
-            if let foreach = readForeach(foreachNode, what: what) { edge.foreach = foreach } else { valid = false }
+        if let foreachNode {
+            if let foreach = readForeach(foreachNode, what: what()) { edge.foreach = foreach } else { valid = false }
         }
-        if let selectiveNode = node["selective"], selectiveNode.isPythonTruthy {
-            if let selective = readSelective(selectiveNode, what: what, catalog: catalog) {
+        if let selectiveNode, selectiveNode.isPythonTruthy {
+            if let selective = readSelective(selectiveNode, what: what(), catalog: catalog) {
                 edge.selective = selective
             } else {
                 valid = false
@@ -266,7 +280,7 @@ extension FileReader {
         }
         var failure = FailureDefinition(nodes: nodes, fallback: fallback, location: location(node))
         if let conditionNode = node["condition"] {
-            let context = ConditionContext(sources: nodes, isFailureCondition: true, what: "the condition of \(what)")
+            let context = ConditionContext(sources: nodes, isFailureCondition: true, flow: flow, edgeIndex: nil)
             guard let (condition, raw) = readCondition(conditionNode, context: context, catalog: catalog) else { return nil }
             failure.condition = condition
             failure.conditionValue = raw
@@ -285,14 +299,14 @@ extension FileReader {
     // MARK: - Options
 
     /// Names that must be tasks or flows; unknown ones are reported with a suggestion.
-    mutating func nodeNames(_ node: YAMLNode, _ what: String, catalog: NodeCatalog) -> [String] {
+    mutating func nodeNames(_ node: YAMLNode, _ what: @autoclosure () -> String, catalog: NodeCatalog) -> [String] {
         var result: [String] = []
-        for (name, item) in names(node, what) {
+        for (name, item) in names(node, what()) {
             guard catalog.contains(name) else {
                 // With a broken tasks or flows list, unknown names would only repeat that error.
                 guard catalog.isComplete else { continue }
                 let suggestion = NameSuggestion.hint(for: name, in: catalog.allNames)
-                error(.unknownNode, "'\(name)' in \(what) is neither a task nor a flow", at: item,
+                error(.unknownNode, "'\(name)' in \(what()) is neither a task nor a flow", at: item,
                       hint: suggestion.isEmpty ? "define it in the nodes file's 'tasks' or 'flows'" : suggestion)
                 continue
             }

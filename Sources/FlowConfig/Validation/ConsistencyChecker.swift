@@ -3,9 +3,12 @@
 struct ConsistencyChecker {
     let configuration: Configuration
     private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// Each flow's source and destination nodes, computed once.
+    private let nodeSets: [String: (sources: Set<String>, destinations: Set<String>)]
 
     init(configuration: Configuration) {
         self.configuration = configuration
+        nodeSets = configuration.flows.mapValues { ($0.sourceNodes, $0.destinationNodes) }
     }
 
     mutating func check() {
@@ -30,8 +33,7 @@ struct ConsistencyChecker {
 
     private mutating func check(_ flow: FlowDefinition) {
         let what = "flow '\(flow.name)'"
-        let sources = flow.sourceNodes
-        let destinations = flow.destinationNodes
+        let (sources, destinations) = nodeSets[flow.name]!
         let startingEdges = flow.edges.filter(\.isStartingEdge)
 
         if startingEdges.isEmpty {
@@ -167,9 +169,9 @@ struct ConsistencyChecker {
     // MARK: - Whole configuration
 
     private mutating func checkUnusedDefinitions() {
-        let used = configuration.flows.values.reduce(into: Set<String>()) { result, flow in
-            result.formUnion(flow.sourceNodes)
-            result.formUnion(flow.destinationNodes)
+        let used = nodeSets.values.reduce(into: Set<String>()) { result, sets in
+            result.formUnion(sets.sources)
+            result.formUnion(sets.destinations)
         }
         for task in configuration.tasks where !used.contains(task.name) {
             warning(.unusedDefinition, "task '\(task.name)' is never run in any flow", at: task.location,
@@ -207,7 +209,7 @@ struct ConsistencyChecker {
         let flows = configuration.flowsSortedByName
         var children: [String: [String]] = [:]
         for flow in flows {
-            children[flow.name] = Array(flow.destinationNodes.filter(isFlow)).sorted()
+            children[flow.name] = nodeSets[flow.name]!.destinations.filter(isFlow).sorted()
         }
         var reported = Set<String>()
         for flow in flows where !reported.contains(flow.name) {

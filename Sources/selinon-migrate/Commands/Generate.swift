@@ -66,8 +66,8 @@ extension SelinonMigrate {
                 throw ValidationError("Give the old configuration with -N/--old-nodes-definition and -F/--old-flow-definitions.")
             }
             let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: !noCheck))
-            let oldConfiguration = try terminal.loadConfiguration(oldSource, with: loader, role: "old")
-            let newConfiguration = try terminal.loadConfiguration(newSource, with: loader, role: "new")
+            let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(
+                old: oldSource, new: newSource, with: loader)
 
             let plan = MigrationDiffer().plan(from: oldConfiguration, to: newConfiguration, strategy: strategy)
             for warning in plan.warnings { terminal.message(warning.description) }

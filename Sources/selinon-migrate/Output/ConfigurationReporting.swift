@@ -1,14 +1,41 @@
 import FlowConfig
 
 extension Terminal {
+    /// Loads the old and the new configuration at the same time (two cores, half the wait),
+    /// then reports both as ``loadConfiguration(_:with:role:)`` does, old first.
+    func loadConfigurations(old: some ConfigurationSource, new: some ConfigurationSource,
+                            with loader: ConfigurationLoader) async throws -> (old: Configuration, new: Configuration) {
+        async let oldResult = Self.read(old, with: loader)
+        async let newResult = Self.read(new, with: loader)
+        let (oldLoaded, newLoaded) = await (oldResult, newResult)
+        let oldConfiguration = try check(oldLoaded, source: old, role: "old")
+        let newConfiguration = try check(newLoaded, source: new, role: "new")
+        return (oldConfiguration, newConfiguration)
+    }
+
     /// Loads a configuration for a command that needs a valid one: prints its diagnostics and
     /// throws the right exit status when it has errors (1) or cannot be read (2).
     func loadConfiguration(_ source: some ConfigurationSource, with loader: ConfigurationLoader,
                            role: String) throws -> Configuration {
-        let result: ConfigurationLoadResult
+        try check(Self.read(source, with: loader), source: source, role: role)
+    }
+
+    private static func read(_ source: some ConfigurationSource, with loader: ConfigurationLoader)
+        -> Result<ConfigurationLoadResult, ConfigurationError> {
         do {
-            result = loader.load(try source.read())
+            return .success(loader.load(try source.read()))
         } catch {
+            return .failure(error)
+        }
+    }
+
+    private func check(_ loaded: Result<ConfigurationLoadResult, ConfigurationError>, source: some ConfigurationSource,
+                       role: String) throws -> Configuration {
+        let result: ConfigurationLoadResult
+        switch loaded {
+        case .success(let value):
+            result = value
+        case .failure(let error):
             error.diagnostics.forEach(report)
             message("error: cannot read the \(role) configuration (\(source.sourceDescription))")
             throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
