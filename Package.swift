@@ -66,7 +66,7 @@ let package = Package(
         // Benchmarks: `swift run -c release selinon-migrate-benchmarks --help`.
         .executableTarget(
             name: "selinon-migrate-benchmarks",
-            dependencies: ["YAMLTree", "FlowConfig", "FlowMigration", "MigrationGenerator", "CLibYAML"],
+            dependencies: ["YAMLTree", "FlowConfig", "FlowMigration", "MigrationGenerator", "GitHistory", "CLibYAML"],
             path: "Benchmarks/selinon-migrate-benchmarks",
             exclude: ["README.md"]
         ),

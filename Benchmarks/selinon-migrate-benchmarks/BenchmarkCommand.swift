@@ -6,12 +6,14 @@ enum BenchmarkCommand {
         usage: selinon-migrate-benchmarks yaml [--flows N] [--edges N] [--repetitions N]
                selinon-migrate-benchmarks apply [--states N] [--repetitions N]
                selinon-migrate-benchmarks generate OLD_NODES OLD_FLOWS NEW_NODES NEW_FLOWS [--repetitions N]
+               selinon-migrate-benchmarks git [--commits N] [--repetitions N]
 
           yaml   parse a synthetic configuration (default 200 flows × 200 edges): libyaml's bare
                  event loop, the YAMLTree node tree and the full configuration loader
           apply  migrate 100,000 dispatcher messages through chains of 1, 10 and 50 migrations,
                  next to copying the same lines
           generate  time loading, diffing and encoding for two configurations (in process)
+          git    find and read the last configuration change in 10,000 commits, libgit2 vs git
         """
 
     static func main() {
@@ -36,6 +38,12 @@ enum BenchmarkCommand {
         case "generate" where arguments.count >= 4:
             GenerateBenchmark.run(old: (arguments[0], arguments[1]), new: (arguments[2], arguments[3]),
                                   repetitions: option("--repetitions", default: 5))
+        case "git":
+            do {
+                try GitBenchmark.run(commits: option("--commits", default: 10_000), repetitions: option("--repetitions", default: 5))
+            } catch {
+                print("git benchmark failed: \(error)")
+            }
         default:
             print(usage)
         }

@@ -12,6 +12,6 @@ struct SelinonMigrate: AsyncParsableCommand {
             64 usage error.
             """,
         version: ToolVersion.current,
-        subcommands: [Validate.self, Generate.self, Apply.self]
+        subcommands: [Validate.self, Generate.self, Apply.self, Check.self, History.self]
     )
 }

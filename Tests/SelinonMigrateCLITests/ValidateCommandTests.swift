@@ -89,7 +89,7 @@ struct ValidateCommandTests {
         #expect(strict.status == 1)
     }
 
-    @Test(arguments: [["--help"], ["validate", "--help"]])
+    @Test(arguments: [["--help"], ["validate", "--help"], ["check", "--help"], ["history", "--help"]])
     func helpTextMatchesItsGolden(_ arguments: [String]) throws {
         let result = try CommandRunner().run(arguments, environment: ["COLUMNS": "100"])
         #expect(result.status == 0)

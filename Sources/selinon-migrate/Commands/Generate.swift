@@ -2,6 +2,7 @@ import ArgumentParser
 import FlowConfig
 import FlowMigration
 import Foundation
+import GitHistory
 import MigrationGenerator
 
 extension SelinonMigrate {
@@ -22,6 +23,10 @@ extension SelinonMigrate {
                       -F examples/package-analysis/v1/flows -n examples/package-analysis/v2/nodes.yml \\
                       -f examples/package-analysis/v2/flows --tainted-flows RETRY
 
+                Without -N/-F, inside a git repository, the old configuration is the newest commit \
+                that changed it and the new one the working tree: edit, generate, then commit both. \
+                --from and --to choose any revisions ('--to index' for the staged files).
+
                 With --dry-run the file's exact bytes go to standard output and nothing is written \
                 (messages go to standard error). When nothing needs a migration, nothing is written.
 
@@ -31,6 +36,7 @@ extension SelinonMigrate {
 
         @OptionGroup(title: "New configuration") var location: ConfigLocationOptions
         @OptionGroup(title: "Old configuration") var old: OldConfigOptions
+        @OptionGroup(title: "Git (instead of -N/-F)") var git: GitOptions
 
         @Option(name: [.customShort("m"), .customLong("migration-dir")],
                 help: ArgumentHelp("The migration directory (default: global.migration_dir of the new nodes file).", valueName: "dir"))
@@ -53,18 +59,15 @@ extension SelinonMigrate {
         var format: OutputFormat = .text
 
         func validate() throws {
-            if old.oldNodesDefinition == nil {
-                throw ValidationError("Give the old configuration with -N/--old-nodes-definition and -F/--old-flow-definitions.")
+            if old.oldNodesDefinition != nil && git.isRequested {
+                throw ValidationError("--git, --from and --to take the old configuration from git; they cannot be combined with -N/-F.")
             }
         }
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
-            let newSource = try location.source(environment: environment)
-            guard let oldSource = old.source(maxFileBytes: location.maxFileSize.bytes) else {
-                throw ValidationError("Give the old configuration with -N/--old-nodes-definition and -F/--old-flow-definitions.")
-            }
+            let (oldSource, newSource) = try sources(environment: environment, terminal: terminal)
             let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: !noCheck))
             let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(
                 old: oldSource, new: newSource, with: loader)
@@ -122,6 +125,37 @@ extension SelinonMigrate {
                 for change in plan.flowChanges { terminal.output("  " + change.summary) }
             case .json:
                 terminal.output(try GenerateReport(plan: plan, written: written, migration: nil).json())
+            }
+        }
+
+        /// The old and new configuration: `-N`/`-F` and `-n`/`-f`, or from git — by default the
+        /// newest commit that changed the configuration against the working tree (generate before
+        /// committing, as with Selinon).
+        private func sources(environment: [String: String], terminal: Terminal) throws
+            -> (old: any ConfigurationSource, new: any ConfigurationSource) {
+            let workingTree = try location.source(environment: environment)
+            if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) { return (explicit, workingTree) }
+            let context: GitContext
+            do {
+                context = try GitContext(workingTree: workingTree)
+            } catch {
+                guard git.isRequested || error.kind != .notARepository else {
+                    throw ValidationError("Give the old configuration with -N/-F, or run inside the git repository that holds the configuration (\(error.message)).")
+                }
+                throw terminal.fail(error)
+            }
+            do {
+                let new = try context.source(git.to ?? "worktree")
+                if let from = git.from { return (try context.source(from), new) }
+                guard let commit = try context.newestChange() else {
+                    terminal.message("error: \(context.paths.nodesFile) was never committed: there is no old configuration in git\n"
+                        + "  hint: commit the current configuration first, or give the old one with -N/-F")
+                    throw ExitStatus.inputFailed
+                }
+                return (GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                               location: .revision(commit, label: "last change")), new)
+            } catch let error as GitError {
+                throw terminal.fail(error)
             }
         }
 

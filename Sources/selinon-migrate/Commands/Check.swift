@@ -1,0 +1,166 @@
+import ArgumentParser
+import FlowConfig
+import FlowMigration
+import Foundation
+import GitHistory
+import MigrationGenerator
+
+extension SelinonMigrate {
+    /// `check`: fail when the configuration changed without the migration it needs.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fail when the flow configuration changed without the migration it needs (for CI and pre-commit).",
+            discussion: """
+                Compares the configuration at the base revision (--base; default: the merge base of \
+                HEAD with its upstream branch, else HEAD) with the working tree, and the migration \
+                directory likewise. Passes when nothing needs a migration, or when the migrations \
+                added since the base, composed, have exactly the effect that generate would write \
+                for base → working tree. Fails, naming the flows and the command to run, when a \
+                migration is missing, stale or extra; when a migration that existed at the base was \
+                changed or removed; or when the upstream branch added a migration with the same \
+                number. Never writes anything.
+
+                Example (CI on a pull request):
+                  selinon-migrate check -n config/nodes.yml -f config/flows --base origin/main
+
+                Exit codes: 0 nothing missing; 1 a migration is missing, stale, extra, changed or \
+                conflicting, or a configuration is invalid; 2 git or the file system failed; 64 usage.
+                """)
+
+        @OptionGroup var location: ConfigLocationOptions
+
+        @Option(name: [.customShort("m"), .customLong("migration-dir")],
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file).", valueName: "dir"))
+        var migrationDirectory: String?
+
+        @Option(help: ArgumentHelp("The revision to compare with (default: merge base with the upstream branch, else HEAD).",
+                                   valueName: "revision"))
+        var base: String?
+
+        @Option(help: "Output format: text, or json (the findings).")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let workingTree = try location.source(environment: environment)
+            let context: GitContext
+            let baseCommit: (commit: GitCommit, label: String)
+            do {
+                context = try GitContext(workingTree: workingTree)
+                baseCommit = try context.base(base)
+            } catch {
+                throw terminal.fail(error)
+            }
+            let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                                    location: .revision(baseCommit.commit, label: baseCommit.label))
+            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader)
+            let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
+            let report = try findings(old: old, new: new, directoryPath: directoryPath, context: context,
+                                      base: baseCommit, terminal: terminal)
+            switch format {
+            case .text:
+                if report.problems.isEmpty {
+                    terminal.output("ok: \(report.summary)")
+                } else {
+                    for problem in report.problems { terminal.message("error: \(problem.message)\n  hint: \(problem.hint)") }
+                }
+            case .json:
+                terminal.output(try JSONReport.render(report))
+            }
+            if !report.problems.isEmpty { throw ExitStatus.inputFailed }
+        }
+
+        private func findings(old: Configuration, new: Configuration, directoryPath: String?, context: GitContext,
+                              base: (commit: GitCommit, label: String), terminal: Terminal) throws -> CheckReport {
+            let baseName = "\(base.commit.id.short) (\(base.label))"
+            let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+            var report = CheckReport(base: base.commit.id.hex, summary: "", problems: [], addedMigrations: [])
+            guard let directoryPath else {
+                if plan.isNeeded {
+                    report.problems.append(.init(
+                        kind: "missing-migration",
+                        message: "\(plan.flowChanges.map(\.flow).joined(separator: ", ")) changed since \(baseName), and no migration directory is configured",
+                        hint: "set global.migration_dir in the nodes file (or pass -m), then run selinon-migrate generate --from \(base.commit.id.short)"))
+                } else {
+                    report.summary = "no flow change since \(baseName) needs a migration"
+                }
+                return report
+            }
+            let directory: MigrationDirectory
+            do {
+                directory = try MigrationDirectory.load(from: directoryPath, allowMissing: true)
+            } catch {
+                terminal.message(error.description)
+                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+            }
+            let baseFiles: [Int: [UInt8]]
+            do {
+                baseFiles = try context.migrationFiles(in: directoryPath, at: base.commit)
+            } catch {
+                throw terminal.fail(error)
+            }
+            let baseLatest = baseFiles.keys.max() ?? 0
+            for (version, bytes) in baseFiles.sorted(by: { $0.key < $1.key }) {
+                let path = MigrationDirectory.filePath(version: version, in: directoryPath)
+                guard version <= directory.latestVersion else {
+                    report.problems.append(.init(kind: "removed-migration", message: "\(path) existed at \(baseName) but is gone",
+                                                 hint: "restore it: git checkout \(base.commit.id.short) -- \(path)"))
+                    continue
+                }
+                if directory.files[version - 1].bytes != bytes {
+                    report.problems.append(.init(
+                        kind: "changed-migration", message: "\(path) changed since \(baseName); a migration that may have been applied must not change",
+                        hint: "restore it (git checkout \(base.commit.id.short) -- \(path)) and put the change in a new migration"))
+                }
+            }
+            let added = directory.files.filter { $0.version > baseLatest }
+            report.addedMigrations = added.map(\.path)
+            if let (_, upstream) = try? context.repository.upstream(), let upstreamCommit = try? context.repository.commit(upstream),
+               upstreamCommit.id != base.commit.id,
+               let upstreamFiles = try? context.migrationFiles(in: directoryPath, at: upstreamCommit) {
+                for file in added where upstreamFiles[file.version].map({ $0 != file.bytes }) == true {
+                    report.problems.append(.init(
+                        kind: "conflicting-migration",
+                        message: "both this branch and \(upstream) add \(file.path)",
+                        hint: "merge or rebase onto \(upstream), delete this branch's migrations after \(upstreamFiles.keys.max() ?? 0).json and generate them again"))
+                }
+            }
+            let composed = Migration.composedEffect(of: added.map(\.migration),
+                                                    edgeCounts: old.flows.mapValues(\.edges.count))
+            let changedFlows = plan.flowChanges.map(\.summary).joined(separator: "; ")
+            if plan.isNeeded && added.isEmpty {
+                report.problems.append(.init(
+                    kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
+                    hint: "run: selinon-migrate generate -n \(location.nodesDefinition ?? "NODES") -f \(location.flowDefinitions.joined(separator: " -f ")) --from \(base.commit.id.short)"))
+            } else if composed != plan.migration.flows {
+                let versions = added.map { "\($0.version).json" }.joined(separator: ", ")
+                let expected = plan.isNeeded ? "the change since \(baseName) is: \(changedFlows)" : "nothing since \(baseName) needs a migration"
+                report.problems.append(.init(
+                    kind: plan.isNeeded ? "stale-migration" : "extra-migration",
+                    message: "\(versions) \(added.count == 1 ? "does" : "do") not match the configuration change; \(expected)",
+                    hint: "delete \(versions) and run: selinon-migrate generate --from \(base.commit.id.short)"))
+            }
+            if report.problems.isEmpty {
+                report.summary = added.isEmpty ? "no flow change since \(baseName) needs a migration"
+                    : "\(added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")) cover\(added.count == 1 ? "s" : "") the change since \(baseName)"
+            }
+            return report
+        }
+    }
+}
+
+/// What `check` found.
+struct CheckReport: Encodable {
+    struct Problem: Encodable {
+        var kind: String
+        var message: String
+        var hint: String
+    }
+
+    var base: String
+    var summary: String
+    var problems: [Problem]
+    var addedMigrations: [String]
+}

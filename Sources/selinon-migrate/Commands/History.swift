@@ -1,0 +1,139 @@
+import ArgumentParser
+import FlowConfig
+import Foundation
+import GitHistory
+import MigrationGenerator
+
+extension SelinonMigrate {
+    /// `history`: the revisions that changed the configuration and how each is migrated.
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the revisions that changed the flow configuration, and which migration covers each.",
+            discussion: """
+                Walks the first-parent history from HEAD. For every commit that changed the \
+                configuration files: its id, date and subject, the flows whose edges changed (and \
+                flows added or removed), and the migration files the commit added — or "needs \
+                migration" when its change needs one and none came with it.
+
+                Example:
+                  selinon-migrate history -n config/nodes.yml -f config/flows --max-count 20
+
+                Exit codes: 0 listed (even when a revision needs a migration: use check to gate); \
+                1 a revision or path is wrong; 2 git failed; 64 usage.
+                """)
+
+        @OptionGroup var location: ConfigLocationOptions
+
+        @Option(name: [.customShort("m"), .customLong("migration-dir")],
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file).", valueName: "dir"))
+        var migrationDirectory: String?
+
+        @Option(name: .customLong("max-count"), help: "List at most this many revisions.")
+        var maxCount: Int = 100
+
+        @Option(help: "Output format: text, or json.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let workingTree = try location.source(environment: environment)
+            let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: false))
+            var entries: [HistoryEntry] = []
+            do {
+                let context = try GitContext(workingTree: workingTree)
+                let current = loader.load(from: workingTree).configuration
+                let directory = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? current?.global.migrationDirectory
+                for commit in try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount) {
+                    entries.append(try entry(for: commit, context: context, loader: loader, directory: directory))
+                }
+            } catch let error as GitError {
+                throw terminal.fail(error)
+            }
+            switch format {
+            case .text:
+                if entries.isEmpty { terminal.output("no commit changed the configuration") }
+                for entry in entries { terminal.output(entry.line) }
+            case .json:
+                terminal.output(try JSONReport.render(entries))
+            }
+        }
+
+        private func entry(for commit: GitCommit, context: GitContext, loader: ConfigurationLoader, directory: String?) throws -> HistoryEntry {
+            func configuration(_ commit: GitCommit) -> Configuration? {
+                loader.load(from: GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                                         location: .revision(commit, label: commit.id.short))).configuration
+            }
+            var entry = HistoryEntry(revision: commit.id.hex, date: Self.day(commit.date), subject: commit.summary)
+            let parent = try commit.parents.first.map { parentID throws(GitError) in try context.repository.commit(id: parentID) }
+            let after = configuration(commit)
+            let before = parent.flatMap(configuration)
+            if let directory {
+                let added = try context.migrationFiles(in: directory, at: commit)
+                let previous = try parent.map { parentCommit throws(GitError) in try context.migrationFiles(in: directory, at: parentCommit) } ?? [:]
+                entry.migrations = added.keys.filter { previous[$0] == nil }.sorted().map { "\($0).json" }
+            }
+            guard let after else {
+                entry.status = "invalid-configuration"
+                return entry
+            }
+            guard let before else {
+                entry.status = parent == nil || context.repository.hasConfiguration(context.paths, at: parent!) == false
+                    ? "initial" : "previous-configuration-invalid"
+                entry.changedFlows = after.flowNames
+                return entry
+            }
+            let plan = MigrationDiffer().plan(from: before, to: after, strategy: .ignore)
+            entry.changedFlows = plan.flowChanges.map(\.flow)
+            entry.addedFlows = plan.addedFlows
+            entry.removedFlows = plan.removedFlows
+            entry.status = !entry.migrations.isEmpty ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
+            return entry
+        }
+
+        static func day(_ date: Date) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd"
+            return formatter.string(from: date)
+        }
+    }
+}
+
+extension GitRepository {
+    /// Whether `commit` has the configuration's nodes file.
+    func hasConfiguration(_ paths: ConfigurationPaths, at commit: GitCommit) -> Bool {
+        (try? snapshot(of: paths, at: commit.id).hasNodesFile) ?? false
+    }
+}
+
+/// One revision of `history`.
+struct HistoryEntry: Encodable {
+    var revision: String
+    var date: String
+    var subject: String
+    /// `covered`, `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
+    /// `previous-configuration-invalid`.
+    var status = ""
+    var changedFlows: [String] = []
+    var addedFlows: [String] = []
+    var removedFlows: [String] = []
+    var migrations: [String] = []
+
+    var line: String {
+        var flows: [String] = changedFlows
+        flows += addedFlows.map { "+\($0)" }
+        flows += removedFlows.map { "-\($0)" }
+        let what = flows.isEmpty ? "no edge changes" : flows.joined(separator: ", ")
+        let coverage: String
+        switch status {
+        case "covered": coverage = "covered by \(migrations.joined(separator: ", "))"
+        case "needs-migration": coverage = "needs migration"
+        case "not-needed": coverage = "no migration needed"
+        case "initial": coverage = "initial configuration"
+        default: coverage = status.replacingOccurrences(of: "-", with: " ")
+        }
+        return "\(revision.prefix(12))  \(date)  \(subject) — \(what) — \(coverage)"
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `generate` from git, `check` and `history` on real repositories built by the tests.
+struct GitCommandTests {
+    static let examples = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis")
+
+    /// A repository whose `config/` holds version `version` of the example, committed.
+    static func repository(at version: Int) throws -> GitFixture {
+        let fixture = try GitFixture()
+        try install(version, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v\(version)")
+        return fixture
+    }
+
+    /// Replaces `config/` with version `version` of the example (uncommitted).
+    static func install(_ version: Int, in fixture: GitFixture) throws {
+        let target = fixture.root.appendingPathComponent("config")
+        try? FileManager.default.removeItem(at: target)
+        try FileManager.default.copyItem(at: examples.appendingPathComponent("v\(version)"), to: target)
+    }
+
+    static let configuration = ["-n", "config/nodes.yml", "-f", "config/flows"]
+
+    @Test func generateComparesTheLastCommittedConfigurationWithTheWorkingTree() throws {
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        let runner = try CommandRunner()
+        let result = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "Wrote migrations/1.json\n  package_analysis_flow: 4 edges renumbered, 1 added\n")
+        let written = try String(contentsOf: fixture.root.appendingPathComponent("migrations/1.json"), encoding: .utf8)
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        #expect(written.contains("\"old\": \"git:\(head) (last change)\""))
+        #expect(written.contains("\"new\": \"config/nodes.yml + config/flows\""))
+        // The same migration as generating from the two directories.
+        let committed = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("migrations/1.json"), encoding: .utf8)
+        #expect(written.components(separatedBy: "\"migration\":")[1] == committed.components(separatedBy: "\"migration\":")[1])
+    }
+
+    @Test func generateBetweenTwoRevisionsAfterCommitting() throws {
+        let fixture = try Self.repository(at: 2)
+        try Self.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3")
+        let result = try CommandRunner().run(["generate", "--from", "HEAD~1", "--to", "HEAD", "--dry-run", "--no-meta"] + Self.configuration,
+                                             in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("\"licence_analysis_flow\""))
+        let unknown = try CommandRunner().run(["generate", "--from", "no-such-branch", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(unknown.status == 1)
+        #expect(unknown.standardError.contains("error: unknown revision 'no-such-branch'"))
+    }
+
+    @Test func gitOptionsAndExplicitFilesExcludeEachOther() throws {
+        let result = try CommandRunner().run(["generate", "--git", "-N", "a.yml", "-F", "b", "-n", "c.yml", "-f", "d"])
+        #expect(result.status == 64)
+    }
+
+    @Test func outsideARepositoryGenerateAsksForTheOldConfiguration() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.copyItem(at: Self.examples.appendingPathComponent("v1"), to: directory.url.appendingPathComponent("config"))
+        let result = try CommandRunner().run(["generate"] + Self.configuration, in: directory.url)
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("Give the old configuration with -N/-F, or run inside the git repository"))
+    }
+
+    @Test func checkPassesFailsAndNamesTheFix() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["check"] + Self.configuration, in: fixture.root).standardOutput
+                == "ok: no flow change since \(try fixture.git("rev-parse", "--short=12", "HEAD")) (HEAD) needs a migration\n")
+        try Self.install(2, in: fixture)
+        let missing = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("without a migration: package_analysis_flow: 4 edges renumbered, 1 added"))
+        #expect(missing.standardError.contains("hint: run: selinon-migrate generate -n config/nodes.yml -f config/flows --from"))
+        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        let covered = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(covered.status == 0, "\(covered.standardError)")
+        #expect(covered.standardOutput.hasPrefix("ok: 1.json covers the change since"))
+        // A migration that no longer matches the configuration is stale.
+        try Self.install(3, in: fixture)
+        let stale = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(stale.status == 1)
+        #expect(stale.standardOutput.contains("\"kind\": \"stale-migration\""))
+    }
+
+    @Test func checkRejectsAChangedAppliedMigration() throws {
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        let runner = try CommandRunner()
+        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        let path = fixture.root.appendingPathComponent("migrations/1.json")
+        let edited = try String(contentsOf: path, encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
+        try edited.write(to: path, atomically: true, encoding: .utf8)
+        let result = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("migrations/1.json changed since"))
+    }
+
+    @Test func checkReportsTwoBranchesAddingTheSameMigration() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        // "origin": main adds migration 1 for v1 → v2.
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try fixture.git("checkout", "-q", "main")
+        try Self.install(2, in: fixture)
+        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "main: v2")
+        // The feature branch, tracking main, makes the same change but migrates it its own way.
+        try fixture.git("checkout", "-q", "feature")
+        try fixture.git("branch", "-q", "--set-upstream-to=main")
+        try Self.install(2, in: fixture)
+        _ = try runner.run(["generate", "-t", "RETRY"] + Self.configuration, in: fixture.root)
+        let result = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("both this branch and main add migrations/1.json"))
+    }
+
+    @Test func historyListsEachChangeAndItsMigration() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.install(2, in: fixture)
+        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2 with its migration")
+        try fixture.commit("docs only", ["README.md": "x"])
+        try Self.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 forgot the migration")
+        let result = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0].hasSuffix("v3 forgot the migration — licence_analysis_flow, package_analysis_flow — needs migration"))
+        #expect(lines[1].hasSuffix("v2 with its migration — package_analysis_flow, +sbom_flow — covered by 1.json"))
+        #expect(lines[2].hasSuffix("— initial configuration"))
+        let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(json.standardOutput.contains("\"status\": \"needs-migration\""))
+    }
+}
