@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "selinon-migrate",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "selinon-migrate", targets: ["selinon-migrate"]),
         // Libraries a Swift service embeds.
@@ -15,11 +15,15 @@ let package = Package(
         .library(name: "FlowMigration", targets: ["FlowMigration"]),
         .library(name: "MigrationGenerator", targets: ["MigrationGenerator"]),
         .library(name: "GitHistory", targets: ["GitHistory"]),
+        .library(name: "FlowStore", targets: ["FlowStore"]),
         .library(name: "YAMLTree", targets: ["YAMLTree"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // libyaml through pkg-config; `apt-get install libyaml-dev`.
@@ -44,6 +48,16 @@ let package = Package(
             name: "MigrationGenerator",
             dependencies: ["FlowConfig", "FlowMigration", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Where in-flight flow states live: SQLite (embedded default) and PostgreSQL.
+        .target(
+            name: "FlowStore",
+            dependencies: [
+                "FlowMigration",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // libgit2 through pkg-config; `apt-get install libgit2-dev`.
         .systemLibrary(
             name: "CLibGit2",
@@ -60,7 +74,9 @@ let package = Package(
                 "FlowMigration",
                 "MigrationGenerator",
                 "GitHistory",
+                "FlowStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Benchmarks: `swift run -c release selinon-migrate-benchmarks --help`.
@@ -71,6 +87,17 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Fresh SQLite files and PostgreSQL databases for the store tests.
+        .target(
+            name: "StoreTestSupport",
+            dependencies: [
+                "FlowStore", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/StoreTestSupport"
+        ),
         .testTarget(
             name: "YAMLTreeTests",
             dependencies: ["YAMLTree", "TestSupport"],
@@ -96,8 +123,12 @@ let package = Package(
             dependencies: ["GitHistory", "FlowConfig", "TestSupport"]
         ),
         .testTarget(
+            name: "FlowStoreTests",
+            dependencies: ["FlowStore", "FlowMigration", "StoreTestSupport", "TestSupport"]
+        ),
+        .testTarget(
             name: "SelinonMigrateCLITests",
-            dependencies: ["TestSupport"],
+            dependencies: ["TestSupport", "StoreTestSupport", "FlowStore", "FlowMigration"],
             exclude: ["Snapshots"]
         ),
     ]

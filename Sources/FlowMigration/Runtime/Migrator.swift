@@ -2,8 +2,9 @@
 ///
 /// Pure: touches no files or stores; the caller persists the outcome. Works on a copy, so a
 /// message is never left half-migrated (Selinon mutates in place, defect D-14). Version rules
-/// (one rule where Selinon has two, D-18): a message without a state adopts the latest version;
-/// a state without a version is version 0; a state newer than the chain is ``MigrationOutcome/skew(version:latest:)``.
+/// (one rule where Selinon has two, D-18): a message newer than the chain is
+/// ``MigrationOutcome/skew(version:latest:)``, with or without a state; otherwise a message
+/// without a state adopts the latest version, and a state without a version is version 0.
 /// Taints of every migration in the chain are collected, and the most severe strategy among
 /// them decides — FAIL over RETRY over IGNORE (Selinon acts on the first non-IGNORE taint, D-2).
 public struct Migrator: Sendable {
@@ -21,13 +22,16 @@ public struct Migrator: Sendable {
     public func migrate(_ message: DispatcherMessage) throws(StateError) -> MigrationOutcome {
         let latest = chain.latestVersion
         let version = message.migrationVersion ?? 0
+        // Newer than these migrations, with or without a state: a newer deployment's message is
+        // left to it. (Selinon gives a state-less one this worker's older version, so old and new
+        // workers of a rolling deploy would flip it back and forth.)
+        if version > latest { return .skew(version: version, latest: latest) }
         guard let state = message.state else {
             guard version != latest else { return .upToDate }
             var adopted = message
             adopted.migrationVersion = latest
             return .migrated(adopted, fromVersion: version, toVersion: latest, taints: [])
         }
-        if version > latest { return .skew(version: version, latest: latest) }
         try checkEdgeIndices(state, flow: message.flowName, version: version)
         if version == latest { return .upToDate }
 

@@ -11,6 +11,12 @@ struct DispatcherLineScanner {
     /// What was found in a line.
     struct Scan {
         var flowName: String?
+        /// `dispatcher_id`, when it is a string.
+        var dispatcherID: String?
+        /// The value of the store's status member (``DispatcherMessageHeader/storeStatusKey``),
+        /// and the bytes to cut to remove the member with its comma.
+        var storeStatus: String?
+        var storeStatusMemberSpan: Span?
         var version: Int?
         var versionSpan: Span?
         /// The span of the whole message object (to insert a missing `migration_version`).
@@ -47,8 +53,36 @@ struct DispatcherLineScanner {
         }
         do {
             let start = cursor.index
+            // Where the previous member's value ended: a member is cut from there to its own end.
+            var previousValueEnd: Int?
             try forEachMember(&cursor) { key, cursor throws(StateError) in
+                defer { previousValueEnd = cursor.index }
                 switch key {
+                case "dispatcher_id":
+                    if bytes[cursor.index] == UInt8(ascii: "\"") {
+                        scan.dispatcherID = try cursor.stringOrStateError()
+                    } else {
+                        try skipValue(&cursor)
+                        scan.dispatcherID = nil
+                    }
+                case DispatcherMessageHeader.storeStatusKey:
+                    guard bytes[cursor.index] == UInt8(ascii: "\"") else {
+                        try skipValue(&cursor)
+                        throw StateError(.wrongType, "\(key) must be a string")
+                    }
+                    scan.storeStatus = try cursor.stringOrStateError()
+                    if let previousValueEnd {
+                        scan.storeStatusMemberSpan = previousValueEnd..<cursor.index
+                    } else {
+                        // The first member: cut through the comma after it.
+                        var after = cursor
+                        after.skipWhitespace()
+                        if after.index < bytes.count, bytes[after.index] == UInt8(ascii: ",") {
+                            after.index += 1
+                            after.skipWhitespace()
+                        }
+                        scan.storeStatusMemberSpan = start + 1..<after.index
+                    }
                 case "flow_name":
                     guard bytes[cursor.index] == UInt8(ascii: "\"") else {
                         try skipValue(&cursor)

@@ -27,6 +27,11 @@ public struct StreamMigrator: Sendable {
         var report = LineReport(flowName: flowName, outcome: .upToDate, fromVersion: version, toVersion: version, taints: [], error: nil)
         var edits = Splice(line: line)
 
+        if version > latest {
+            output.append(contentsOf: line)
+            report.outcome = .skew
+            return report
+        }
         guard scan.hasState else {
             if version != latest {
                 edits.setVersion(latest, scan: scan)
@@ -34,11 +39,6 @@ public struct StreamMigrator: Sendable {
                 report.toVersion = latest
             }
             edits.write(into: &output)
-            return report
-        }
-        if version > latest {
-            output.append(contentsOf: line)
-            report.outcome = .skew
             return report
         }
         if let count = chain.edgeCount(of: flowName, atVersion: version) {

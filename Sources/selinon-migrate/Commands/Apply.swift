@@ -1,50 +1,68 @@
 import ArgumentParser
 import FlowMigration
+import FlowStore
 import Foundation
 
 extension SelinonMigrate {
     /// `apply`: bring in-flight dispatcher messages up to the newest migration.
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Bring in-flight dispatcher messages (JSON lines) up to the newest migration.",
+            abstract: "Bring in-flight flows — in a store, or dispatcher messages as JSON lines — up to the newest migration.",
             discussion: """
-                Reads one dispatcher message per line — the keyword arguments Selinon's dispatcher \
-                task receives (flow_name, migration_version, state, node_args, selective, …) — and \
-                writes one line per input line, in order: the migrated message; for a RETRY taint \
-                the restarted message (state null, latest version); unchanged for up-to-date, FAIL, \
-                skew (a state newer than these migrations) and unreadable lines. Only the edge lists, \
-                the version and the state of a restart are rewritten; every other byte is kept.
+                Store (the default, without --input): migrates every flow of the store below the \
+                newest migration in batches of --batch-size, one transaction per batch; a row is \
+                written only if nobody changed it since it was read (a row changed meanwhile is \
+                read and migrated again). RETRY resets the message (state null, newest version, \
+                status retry_requested), FAIL marks the flow failed and keeps its last state, \
+                IGNORE migrates and records the taints; every outcome is appended to the store's \
+                migration_events. Rows newer than these migrations (skew: a newer deployment wrote \
+                them) and failed flows are left untouched. After a crash, run it again: it resumes; \
+                running it twice changes nothing. The impact report (counts per flow and outcome, up \
+                to 5 example flow ids with their taints per outcome) goes to standard output; \
+                --dry-run prints it without writing.
 
-                The report (--report) has one JSON line per input line: line, flow_name, outcome \
-                (up_to_date, migrated, retry, fail, skew, invalid), from_version, to_version, \
-                tainted, taints (version, kind edge|nodes, edge, from/to or nodes, strategy) and, \
-                for invalid lines, error. A summary per flow and outcome goes to standard error.
+                Stream (--input): reads one dispatcher message per line — the keyword arguments \
+                Selinon's dispatcher task receives (flow_name, migration_version, state, node_args, \
+                selective, …) — and writes one line per input line, in order: the migrated message; \
+                for a RETRY taint the restarted message (state null, latest version); unchanged for \
+                up-to-date, FAIL, skew and unreadable lines. Only the edge lists, the version and \
+                the state of a restart are rewritten; every other byte is kept. The report \
+                (--report) has one JSON line per input line: line, flow_name, outcome (up_to_date, \
+                migrated, retry, fail, skew, invalid), from_version, to_version, tainted, taints \
+                (version, kind edge|nodes|flow-removed, edge, from/to or nodes, strategy) and, for \
+                invalid lines, error. A summary per flow and outcome goes to standard error.
 
                 Each migration file says what happens to a flow it taints (IGNORE, RETRY, FAIL); the \
                 most severe strategy among the taints of the whole chain wins. --policy overrides \
                 the files for one flow (FLOW=fail) or all flows ('*=retry'); an override is stronger \
                 than the files, in both directions, and a per-flow override beats '*'.
 
-                Example:
+                Examples:
+                  selinon-migrate apply -m migrations --store sqlite:.selinon/flows.sqlite --dry-run
                   selinon-migrate apply -m migrations --input states.jsonl --output migrated.jsonl \\
                       --report report.jsonl --policy '*=retry'
 
-                Exit codes: 0 every line migrated or up to date (IGNORE and RETRY included); 1 a \
-                line was unreadable or came out fail or skew, or the migration directory is \
-                invalid; 2 a file could not be read or written; 64 usage error.
+                Exit codes: 0 done (the store: every pending flow migrated, retried, failed or left \
+                as skew; a stream: every line migrated or up to date); 1 a flow's state is \
+                unreadable or does not fit its flow (and, for a stream, a line came out fail or \
+                skew), or the migration directory is invalid; 2 a file or the store could not be \
+                read or written; 64 usage error.
                 """)
 
         @Option(name: [.customShort("m"), .customLong("migration-dir")],
                 help: ArgumentHelp("The migration directory (1.json, 2.json, …).", valueName: "dir"))
         var migrationDirectory: String
 
-        @Option(help: ArgumentHelp("The dispatcher messages, one JSON object per line ('-' for standard input).", valueName: "file"))
-        var input: String
+        @OptionGroup var storeOptions: StoreOptions
 
-        @Option(help: ArgumentHelp("Where the migrated messages go ('-' for standard output).", valueName: "file"))
+        @Option(help: ArgumentHelp("Migrate dispatcher messages, one JSON object per line ('-' for standard input), instead of a store.",
+                                   valueName: "file"))
+        var input: String?
+
+        @Option(help: ArgumentHelp("With --input: where the migrated messages go ('-' for standard output).", valueName: "file"))
         var output: String = "-"
 
-        @Option(help: ArgumentHelp("Where the per-line report goes ('-' for standard output).", valueName: "file"))
+        @Option(help: ArgumentHelp("With --input: where the per-line report goes ('-' for standard output).", valueName: "file"))
         var report: String?
 
         @Option(parsing: .singleValue,
@@ -52,14 +70,30 @@ extension SelinonMigrate {
                                    valueName: "flow=strategy"))
         var policy: [PolicyOverride] = []
 
-        @Flag(name: .customLong("dry-run"), help: "Write only the report (to --report, else standard output); no messages.")
+        @Flag(name: .customLong("dry-run"),
+              help: "Write nothing: print the store's impact report, or (with --input) only the per-line report.")
         var dryRun = false
+
+        @Option(name: .customLong("batch-size"), help: ArgumentHelp("Store: flows per transaction.", valueName: "n"))
+        var batchSize = 500
+
+        @Option(help: "Store: the report's format, text or json (to standard output).")
+        var format: OutputFormat = .text
+
+        @Flag(help: "Store: no progress display.")
+        var quiet = false
 
         func validate() throws {
             let names = policy.map(\.flow)
             if Set(names).count != names.count { throw ValidationError("--policy names a flow twice.") }
-            if !dryRun && output == "-" && report == "-" {
-                throw ValidationError("--output and --report cannot both be standard output.")
+            if input != nil {
+                if storeOptions.store != nil { throw ValidationError("--input and --store exclude each other: migrate a stream or a store.") }
+                if !dryRun && output == "-" && report == "-" {
+                    throw ValidationError("--output and --report cannot both be standard output.")
+                }
+            } else {
+                if output != "-" || report != nil { throw ValidationError("--output and --report go with --input.") }
+                guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1.") }
             }
         }
 
@@ -74,7 +108,36 @@ extension SelinonMigrate {
             }
             let migrator = StreamMigrator(migrator: Migrator(
                 chain: chain, policy: TaintPolicy(overrides: Dictionary(uniqueKeysWithValues: policy.map { ($0.flow, $0.strategy) }))))
+            if let input {
+                try migrateStream(input, migrator: migrator, terminal: terminal)
+            } else {
+                try await migrateStore(migrator: migrator, terminal: terminal)
+            }
+        }
 
+        private func migrateStore(migrator: StreamMigrator, terminal: Terminal) async throws {
+            let store = try await storeOptions.open(terminal: terminal)
+            let progress = ProgressDisplay(unit: "flows", quiet: quiet)
+            let sweep = MigrationSweep(store: store, migrator: migrator, batchSize: batchSize, dryRun: dryRun)
+            let result: SweepReport
+            do {
+                result = try await sweep.run { progress.update(done: $0.processed, total: $0.total) }
+                progress.finish()
+                await store.close()
+            } catch {
+                progress.finish()
+                await store.close()
+                terminal.message("error: \(error.message)\nEvery batch written before the error is complete; run apply again to resume.")
+                throw error.kind == .conflict ? ExitStatus.inputFailed : ExitStatus.toolFailed
+            }
+            switch format {
+            case .text: terminal.output(SweepReportText(result).text)
+            case .json: terminal.output(String(decoding: JSONWriter.pretty(result.jsonValue), as: UTF8.self))
+            }
+            if result.total(.invalid) > 0 { throw ExitStatus.inputFailed }
+        }
+
+        private func migrateStream(_ input: String, migrator: StreamMigrator, terminal: Terminal) throws {
             let reader: LineReader
             do {
                 reader = try LineReader(path: input)
@@ -118,7 +181,7 @@ extension SelinonMigrate {
                 terminal.message("error: \(error); nothing was written")
                 throw ExitStatus.toolFailed
             }
-            terminal.message(summary.table(latestVersion: chain.latestVersion))
+            terminal.message(summary.table(latestVersion: migrator.migrator.chain.latestVersion))
             if summary.hasFailures { throw ExitStatus.inputFailed }
         }
 
@@ -160,16 +223,9 @@ struct ApplySummary {
 
     func table(latestVersion: Int) -> String {
         let outcomes = LineReport.Outcome.allCases
-        let header = ["flow"] + outcomes.map(\.rawValue)
-        var rows = counts.keys.sorted().map { flow in [flow] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
-        rows.append(["total"] + outcomes.map { outcome in String(counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }) })
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        func format(_ row: [String]) -> String {
-            row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-        }
-        return (["migrated to version \(latestVersion)", format(header)] + rows.map(format)).joined(separator: "\n")
+        var table = TextTable(header: ["flow"] + outcomes.map(\.rawValue))
+        table.rows = counts.keys.sorted().map { flow in [flow] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
+        table.rows.append(["total"] + outcomes.map { outcome in String(counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }) })
+        return "migrated to version \(latestVersion)\n" + table.text
     }
 }

@@ -1,0 +1,62 @@
+/// What a store needs to know about a dispatcher message given as JSON text — its flow, id and
+/// version — read without decoding the rest. Reading checks the message's shape with the same
+/// rules (and errors) as ``StreamMigrator``.
+public struct DispatcherMessageHeader: Sendable, Equatable {
+    /// The member an exported store record carries when its flow is not simply running
+    /// (`"retry_requested"` or `"failed"`). It is not part of Selinon's dispatcher message:
+    /// stores take it out on import.
+    public static let storeStatusKey = "selinon_migrate_status"
+
+    /// `flow_name`.
+    public var flowName: String
+    /// `dispatcher_id`, when the message has one (a string).
+    public var dispatcherID: String?
+    /// `migration_version`; 0 when it is missing or null, as the migrator reads it.
+    public var migrationVersion: Int
+    /// Whether `state` is an object (not missing or null).
+    public var hasState: Bool
+    /// The value of ``storeStatusKey``, if the message carries it.
+    public var storeStatus: String?
+
+    /// Reads `message`, one JSON object.
+    /// - Throws: ``StateError`` when it is not a dispatcher message.
+    public init(reading message: [UInt8]) throws(StateError) {
+        let scan = try message.withUnsafeBufferPointer { bytes throws(StateError) in try DispatcherLineScanner.scan(bytes) }
+        self.init(scan)
+    }
+
+    init(_ scan: DispatcherLineScanner.Scan) {
+        flowName = scan.flowName!
+        dispatcherID = scan.dispatcherID
+        migrationVersion = scan.version ?? 0
+        hasState = scan.hasState
+        storeStatus = scan.storeStatus
+    }
+
+    /// `message` without its ``storeStatusKey`` member (byte for byte otherwise), and the
+    /// member's value; `message` itself when it has no such member.
+    /// - Throws: ``StateError`` when it is not a dispatcher message.
+    public static func removingStoreStatus(from message: [UInt8]) throws(StateError) -> (message: [UInt8], status: String?) {
+        let scan = try message.withUnsafeBufferPointer { bytes throws(StateError) in try DispatcherLineScanner.scan(bytes) }
+        guard let span = scan.storeStatusMemberSpan else { return (message, nil) }
+        var stripped = message
+        stripped.removeSubrange(span)
+        return (stripped, scan.storeStatus)
+    }
+
+    /// `message` (a JSON object, as read by ``init(reading:)``) with
+    /// `"selinon_migrate_status": status` added as its last member.
+    public static func addingStoreStatus(_ status: String, to message: [UInt8]) -> [UInt8] {
+        guard let close = message.lastIndex(of: UInt8(ascii: "}")), let open = message.firstIndex(of: UInt8(ascii: "{")) else {
+            return message
+        }
+        let isEmpty = message[(open + 1)..<close].allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        var result = Array(message[..<close])
+        if !isEmpty { result += Array(", ".utf8) }
+        JSONWriter.writeString(storeStatusKey, into: &result)
+        result += Array(": ".utf8)
+        JSONWriter.writeString(status, into: &result)
+        result += message[close...]
+        return result
+    }
+}

@@ -1,0 +1,100 @@
+import FlowMigration
+import Foundation
+
+/// What a Swift dispatcher uses to keep its flows in a store: `load` migrates on read, as
+/// Selinon's dispatcher does when it wakes up, and records the migration; `save` writes only if
+/// nobody changed the flow since it was loaded (compare-and-swap), so a concurrent change —
+/// another dispatcher, an `apply` sweep — is never overwritten.
+public struct DispatcherStore: Sendable {
+    /// A flow as `load` returns it, with what migrating it did.
+    public struct LoadedFlow: Sendable, Equatable {
+        /// The record as stored now (after the migration, if there was one).
+        public var flow: StoredFlow
+        /// `up_to_date` (also for a flow that failed earlier: see `flow.status`), `migrated`,
+        /// `retry` (the state was reset: restart the flow), `fail` (fail the flow) or `skew`
+        /// (the state is newer than this worker's migrations: leave it to a newer worker).
+        public var outcome: LineReport.Outcome
+        public var taints: [Taint]
+    }
+
+    public let store: any FlowStateStore
+    public let migrator: StreamMigrator
+    /// How often `load` reads a flow again when a concurrent write beats its migration.
+    public var conflictAttempts = 50
+
+    public init(store: any FlowStateStore, migrator: StreamMigrator) {
+        self.store = store
+        self.migrator = migrator
+    }
+
+    /// Stores a new flow; its id is the message's `dispatcher_id`.
+    /// - Throws: ``StoreError`` `invalidState` for a message without `dispatcher_id`,
+    ///   `duplicateFlow` when the id exists.
+    public func create(message: [UInt8]) async throws(StoreError) -> StoredFlow {
+        let flow = try NewFlow(message: message)
+        try await store.insert([flow])
+        guard let stored = try await store.flow(id: flow.id) else {
+            throw StoreError(.conflict, "flow '\(flow.id)' vanished right after it was stored")
+        }
+        return stored
+    }
+
+    /// The flow with `id`, brought up to the latest migration (the migration is written, with
+    /// its event, before `load` returns); `nil` when there is no such flow.
+    /// - Throws: ``StoreError`` `invalidState` when the stored state does not fit its flow.
+    public func load(flowID: String) async throws(StoreError) -> LoadedFlow? {
+        for _ in 0..<conflictAttempts {
+            guard let flow = try await store.flow(id: flowID) else { return nil }
+            guard flow.status != .failed else { return LoadedFlow(flow: flow, outcome: .upToDate, taints: []) }
+            let migration = RecordMigration(flow, migrator: migrator, now: Date())
+            if migration.report.outcome == .invalid {
+                throw StoreError(.invalidState, "flow '\(flowID)': \(migration.report.error?.message ?? "the state cannot be read")")
+            }
+            guard let update = migration.update else {
+                return LoadedFlow(flow: flow, outcome: migration.report.outcome, taints: [])
+            }
+            if try await store.commit([update], events: migration.event.map { [$0] } ?? []).isEmpty {
+                var migrated = flow
+                migrated.message = update.message
+                migrated.migrationVersion = update.migrationVersion
+                migrated.status = update.status
+                migrated.revision += 1
+                migrated.updatedAt = Date(timeIntervalSince1970: update.updatedAt.timeIntervalSince1970)  // as the store reads it
+                return LoadedFlow(flow: migrated, outcome: migration.report.outcome, taints: migration.report.taints)
+            }
+        }
+        throw StoreError(.conflict, "flow '\(flowID)' kept changing while it was loaded (\(conflictAttempts) attempts)")
+    }
+
+    /// Writes `message` as the new state of `flow` (as loaded), with `status`.
+    /// - Returns: the record as stored now.
+    /// - Throws: ``StoreError`` `conflict` when the flow changed since it was loaded — load it
+    ///   again and redo the change; `invalidState` when `message` is not a dispatcher message of
+    ///   this flow.
+    public func save(_ flow: StoredFlow, message: [UInt8], status: FlowStatus = .running) async throws(StoreError) -> StoredFlow {
+        let header: DispatcherMessageHeader
+        do {
+            header = try DispatcherMessageHeader(reading: message)
+        } catch {
+            throw StoreError(.invalidState, "flow '\(flow.id)': \(error.message)")
+        }
+        guard header.flowName == flow.flowName else {
+            throw StoreError(.invalidState, "flow '\(flow.id)' is a '\(flow.flowName)' flow; the message is for '\(header.flowName)'")
+        }
+        if let id = header.dispatcherID, id != flow.id {
+            throw StoreError(.invalidState, "flow '\(flow.id)': the message's dispatcher_id is '\(id)'")
+        }
+        let update = FlowUpdate(id: flow.id, expectedRevision: flow.revision, message: message,
+                                migrationVersion: header.migrationVersion, status: status, updatedAt: Date())
+        guard let revision = try await store.save(update) else {
+            throw StoreError(.conflict, "flow '\(flow.id)' changed since it was loaded (revision \(flow.revision)); load it again and redo the change")
+        }
+        var saved = flow
+        saved.message = message
+        saved.migrationVersion = header.migrationVersion
+        saved.status = status
+        saved.revision = revision
+        saved.updatedAt = Date(timeIntervalSince1970: update.updatedAt.timeIntervalSince1970)
+        return saved
+    }
+}

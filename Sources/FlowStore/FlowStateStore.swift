@@ -1,0 +1,62 @@
+import Foundation
+
+/// Where in-flight flow states live while old and new workers run side by side.
+///
+/// Implementations: ``SQLiteFlowStore`` (embedded, the default) and ``PostgresFlowStore`` (one
+/// store shared by many machines). Every write is a transaction; every change of a flow states
+/// the revision it read and fails when the flow changed since (compare-and-swap), so nothing is
+/// lost, half-written or overwritten. Schema versions are recorded; a store written by a newer
+/// tool is refused.
+public protocol FlowStateStore: Sendable {
+    /// Checks the schema, creating or upgrading it.
+    /// - Parameter createIfMissing: create the tables in a database that has none; when false,
+    ///   such a database is an error (a mistyped location must not look like an empty store).
+    /// - Throws: ``StoreError`` `newerSchema` when a newer tool created the store, `missingStore`
+    ///   when it has no tables and `createIfMissing` is false.
+    func prepare(createIfMissing: Bool) async throws(StoreError)
+
+    /// Adds flows, all or none: a flow id that exists (or appears twice) rejects the whole call.
+    func insert(_ flows: [NewFlow]) async throws(StoreError)
+
+    /// The flow with `id`, if there is one.
+    func flow(id: String) async throws(StoreError) -> StoredFlow?
+
+    /// Writes one flow if it still has `update.expectedRevision`.
+    /// - Returns: the new revision, or `nil` when the flow changed (or vanished) meanwhile.
+    func save(_ update: FlowUpdate) async throws(StoreError) -> Int?
+
+    /// Flows below `version` that are not failed, ordered by id, after `cursor`.
+    func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow]
+
+    /// Writes `updates` and `events` in one transaction. An update whose flow changed since it
+    /// was read is skipped (with its event) and returned; everything else is written.
+    func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String]
+
+    /// Flows above `version`, ordered by id (examples of skew in reports).
+    func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow]
+
+    /// All flows ordered by id, after `cursor` (for export).
+    func flows(after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow]
+
+    /// Flows per flow name, version and status.
+    func statusCounts() async throws(StoreError) -> [StatusCount]
+
+    /// The events of one flow, oldest first.
+    func events(flowID: String) async throws(StoreError) -> [MigrationEvent]
+
+    /// Releases connections.
+    func close() async
+}
+
+/// The schema version this tool writes and reads.
+public enum StoreSchema {
+    public static let version = 1
+
+    static func missingStoreError(_ location: String) -> StoreError {
+        StoreError(.missingStore, "there is no store at \(location): nothing was imported there yet (import creates a store); check the location")
+    }
+
+    static func newerSchemaError(_ found: Int) -> StoreError {
+        StoreError(.newerSchema, "the store was created by a newer selinon-migrate (schema version \(found); this tool knows up to \(version)); upgrade selinon-migrate before using this store")
+    }
+}

@@ -1,0 +1,41 @@
+import FlowMigration
+
+extension NewFlow {
+    /// A flow read from one line of JSON-lines dispatcher messages (what `export` writes and
+    /// `apply --input` reads): the id is `dispatcher_id`; a `selinon_migrate_status` member
+    /// (written by `export` for flows that are not running) becomes the status and is removed
+    /// from the stored message; everything else is kept byte for byte.
+    /// - Throws: ``StoreError`` `invalidState` when the line is not a dispatcher message with a
+    ///   string `dispatcher_id`, or names an unknown status.
+    public init(message line: [UInt8]) throws(StoreError) {
+        let header: DispatcherMessageHeader
+        let message: [UInt8]
+        let statusName: String?
+        do {
+            header = try DispatcherMessageHeader(reading: line)
+            (message, statusName) = header.storeStatus == nil ? (line, nil) : try DispatcherMessageHeader.removingStoreStatus(from: line)
+        } catch {
+            throw StoreError(.invalidState, error.message)
+        }
+        guard let id = header.dispatcherID, !id.isEmpty else {
+            throw StoreError(.invalidState, "the message has no dispatcher_id (a non-empty string); stores key flows by it")
+        }
+        var status = FlowStatus.running
+        if let statusName {
+            guard let known = FlowStatus(rawValue: statusName) else {
+                throw StoreError(.invalidState, "\(DispatcherMessageHeader.storeStatusKey) is '\(statusName)'; expected one of \(FlowStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = known
+        }
+        self.init(id: id, flowName: header.flowName, message: message, migrationVersion: header.migrationVersion, status: status)
+    }
+}
+
+extension StoredFlow {
+    /// The record as one line of JSON-lines dispatcher messages (without the newline): the
+    /// message as stored, plus `selinon_migrate_status` when the flow is not running — what
+    /// ``NewFlow/init(message:)`` reads back.
+    public var exportedLine: [UInt8] {
+        status == .running ? message : DispatcherMessageHeader.addingStoreStatus(status.rawValue, to: message)
+    }
+}

@@ -1,0 +1,206 @@
+import FlowMigration
+import Foundation
+
+/// `apply --store`: brings every flow of a store below the latest migration up to it, in
+/// batches — one transaction per batch, each row written only if nobody changed it since it was
+/// read (a row changed meanwhile is read again and migrated again). Re-running after a crash
+/// resumes where the last committed batch ended; running twice changes nothing.
+///
+/// Rows newer than the migrations known here (skew, written by a newer deployment) and failed
+/// flows are never touched.
+public struct MigrationSweep: Sendable {
+    /// How far a sweep is: flows read so far, of the flows below the latest version at the start.
+    public struct Progress: Sendable, Equatable {
+        public var processed: Int
+        public var total: Int
+    }
+
+    public let store: any FlowStateStore
+    public let migrator: StreamMigrator
+    /// Flows read and written per transaction.
+    public var batchSize: Int
+    /// Compute the report without writing anything.
+    public var dryRun: Bool
+    /// How often a flow that keeps changing under the sweep is read again before giving up.
+    public var conflictAttempts = 50
+
+    public init(store: any FlowStateStore, migrator: StreamMigrator, batchSize: Int = 500, dryRun: Bool = false) {
+        precondition(batchSize > 0, "batch size must be positive")
+        self.store = store
+        self.migrator = migrator
+        self.batchSize = batchSize
+        self.dryRun = dryRun
+    }
+
+    /// Runs the sweep, calling `progress` after each batch.
+    /// - Throws: ``StoreError``; every batch committed before the error stays committed.
+    public func run(progress: @Sendable (Progress) -> Void = { _ in }) async throws(StoreError) -> SweepReport {
+        let latest = migrator.migrator.chain.latestVersion
+        var report = SweepReport(latestVersion: latest, dryRun: dryRun)
+        var total = 0
+        for count in try await store.statusCounts() {
+            if count.migrationVersion == latest {
+                report.add(.upToDate, flowName: count.flowName, count: count.count)
+            } else if count.migrationVersion > latest {
+                report.add(.skew, flowName: count.flowName, count: count.count)
+            } else if count.status == .failed {
+                report.add(.alreadyFailed, flowName: count.flowName, count: count.count)
+            } else {
+                total += count.count
+            }
+        }
+        for flow in try await store.flows(aboveVersion: latest, limit: 1000) {
+            report.addExample(.skew, flow: flow, taints: [], error: nil)
+        }
+
+        var cursor: String?
+        var processed = 0
+        while true {
+            let batch = try await store.pending(belowVersion: latest, after: cursor, limit: batchSize)
+            guard let last = batch.last else { break }
+            cursor = last.id
+            let now = Date()
+            var migrations: [RecordMigration?] = batch.map { RecordMigration($0, migrator: migrator, now: now) }
+            if !dryRun {
+                let conflicts = Set(try await store.commit(migrations.compactMap { $0?.update }, events: migrations.compactMap { $0?.event }))
+                for (position, flow) in batch.enumerated() where conflicts.contains(flow.id) {
+                    migrations[position] = try await migrateAgain(flowID: flow.id)
+                }
+            }
+            for (flow, migration) in zip(batch, migrations) {
+                report.record(migration, flow: flow)
+            }
+            processed += batch.count
+            progress(Progress(processed: processed, total: max(total, processed)))
+        }
+        return report
+    }
+
+    /// Reads a flow that changed under the sweep again and migrates it, until a write sticks.
+    private func migrateAgain(flowID: String) async throws(StoreError) -> RecordMigration? {
+        for _ in 0..<conflictAttempts {
+            guard let flow = try await store.flow(id: flowID), flow.status != .failed else { return nil }
+            let migration = RecordMigration(flow, migrator: migrator, now: Date())
+            guard let update = migration.update else { return migration }
+            if try await store.commit([update], events: migration.event.map { [$0] } ?? []).isEmpty { return migration }
+        }
+        throw StoreError(.conflict, "flow '\(flowID)' kept changing while it was migrated (\(conflictAttempts) attempts); run apply again")
+    }
+}
+
+/// What a ``MigrationSweep`` found and did: flows per flow name and outcome, and up to five
+/// examples (ids with their taints or error) of each outcome that needs attention.
+public struct SweepReport: Sendable {
+    /// What happened to a flow.
+    public enum Outcome: String, Sendable, CaseIterable {
+        /// Already at the latest version.
+        case upToDate = "up_to_date"
+        /// Brought to the latest version (with IGNORE taints, if ``SweepReport/tainted`` counts it).
+        case migrated
+        /// A RETRY taint: the state was reset, the flow waits for a restart (`retry_requested`).
+        case retry
+        /// A FAIL taint: the flow is marked `failed`, its last state kept.
+        case fail
+        /// Newer than the migrations known here; left for a newer deployment.
+        case skew
+        /// The state does not fit its flow or is not a dispatcher message; left untouched.
+        case invalid
+        /// Failed by an earlier migration; not touched again.
+        case alreadyFailed = "already_failed"
+    }
+
+    /// One flow shown as an example of an outcome.
+    public struct Example: Sendable, Equatable {
+        public var flowID: String
+        public var fromVersion: Int
+        public var taints: [Taint]
+        public var error: String?
+    }
+
+    /// Examples kept per flow name and outcome.
+    public static let examplesPerOutcome = 5
+
+    public let latestVersion: Int
+    public let dryRun: Bool
+    /// Flows per flow name and outcome.
+    public private(set) var counts: [String: [Outcome: Int]] = [:]
+    /// Migrated flows that carry IGNORE taints, per flow name.
+    public private(set) var tainted: [String: Int] = [:]
+    /// Examples per flow name and outcome: retry, fail, skew, invalid and tainted migrations.
+    public private(set) var examples: [String: [Outcome: [Example]]] = [:]
+
+    init(latestVersion: Int, dryRun: Bool) {
+        self.latestVersion = latestVersion
+        self.dryRun = dryRun
+    }
+
+    /// Flows with `outcome`, all flow names together.
+    public func total(_ outcome: Outcome) -> Int {
+        counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }
+    }
+
+    mutating func add(_ outcome: Outcome, flowName: String, count: Int = 1) {
+        counts[flowName, default: [:]][outcome, default: 0] += count
+    }
+
+    mutating func addExample(_ outcome: Outcome, flow: StoredFlow, taints: [Taint], error: String?) {
+        var list = examples[flow.flowName, default: [:]][outcome, default: []]
+        guard list.count < Self.examplesPerOutcome else { return }
+        list.append(Example(flowID: flow.id, fromVersion: flow.migrationVersion, taints: taints, error: error))
+        examples[flow.flowName, default: [:]][outcome] = list
+    }
+
+    /// Counts `migration` of `flow` (nil: the flow vanished or failed meanwhile).
+    mutating func record(_ migration: RecordMigration?, flow: StoredFlow) {
+        guard let migration else { return }
+        let line = migration.report
+        let outcome: Outcome
+        switch line.outcome {
+        case .upToDate: outcome = .upToDate
+        case .migrated: outcome = .migrated
+        case .retry: outcome = .retry
+        case .fail: outcome = .fail
+        case .skew: outcome = .skew
+        case .invalid: outcome = .invalid
+        }
+        add(outcome, flowName: flow.flowName)
+        if outcome == .migrated && !line.taints.isEmpty {
+            tainted[flow.flowName, default: 0] += 1
+        }
+        if outcome != .upToDate && (outcome != .migrated || !line.taints.isEmpty) {
+            addExample(outcome, flow: flow, taints: line.taints, error: line.error?.message)
+        }
+    }
+
+    /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome), and `flows`
+    /// (per flow name: `counts`, `tainted`, `examples` per outcome with `flow_id`,
+    /// `from_version`, `taints` and `error`).
+    public var jsonValue: JSONValue {
+        func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
+        var flows: [String: JSONValue] = [:]
+        for (flowName, outcomes) in counts {
+            var exampleMembers: [String: JSONValue] = [:]
+            for (outcome, list) in examples[flowName] ?? [:] {
+                exampleMembers[outcome.rawValue] = .array(list.map { example in
+                    var members: [String: JSONValue] = [
+                        "flow_id": .string(example.flowID), "from_version": number(example.fromVersion),
+                        "taints": .array(example.taints.map(\.jsonValue)),
+                    ]
+                    if let error = example.error { members["error"] = .string(error) }
+                    return .object(members)
+                })
+            }
+            flows[flowName] = .object([
+                "counts": .object(Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, number(outcomes[$0] ?? 0)) })),
+                "tainted": number(tainted[flowName] ?? 0),
+                "examples": .object(exampleMembers),
+            ])
+        }
+        return .object([
+            "latest_version": number(latestVersion),
+            "dry_run": .bool(dryRun),
+            "totals": .object(Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, number(total($0))) })),
+            "flows": .object(flows),
+        ])
+    }
+}

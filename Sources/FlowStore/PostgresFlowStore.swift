@@ -1,0 +1,276 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A PostgreSQL store, for deployments where many machines share the in-flight flows. Batches
+/// are written with one statement each (`unnest` of arrays), compare-and-swap included.
+///
+/// Every query passes `logger:` — postgres-nio has an older overload without it that neither
+/// binds nor awaits.
+public final class PostgresFlowStore: FlowStateStore {
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    private let logger: Logger
+    /// One plain connection made first, so an unreachable server or a refused login is reported
+    /// at once, with its reason (the pool would retry for a minute).
+    private let probe: PostgresConnection.Configuration
+    /// The location without the password, for messages.
+    public let displayLocation: String
+
+    /// Connects to `configuration` (connections are opened lazily by the pool); `probe` is the
+    /// same server for the first, direct connection that ``prepare()`` makes.
+    public init(configuration: PostgresClient.Configuration, probe: PostgresConnection.Configuration, displayLocation: String,
+                logger: Logger) {
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        self.client = client
+        self.logger = logger
+        self.probe = probe
+        self.displayLocation = displayLocation
+        runTask = Task { await client.run() }
+    }
+
+    deinit {
+        runTask.cancel()
+    }
+
+    public func close() async {
+        runTask.cancel()
+        _ = await runTask.result
+    }
+
+    public func prepare(createIfMissing: Bool) async throws(StoreError) {
+        let location = displayLocation
+        try await perform { [probe] _, logger in
+            let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
+            try await connection.close()
+        }
+        try await perform { client, logger in
+            try await client.withTransaction(logger: logger) { connection in
+                // One tool at a time creates or upgrades the schema.
+                try await connection.query("SELECT pg_advisory_xact_lock(734823914)", logger: logger)
+                if !createIfMissing {
+                    var exists = false
+                    for try await found in try await connection.query("SELECT to_regclass('selinon_migrate_schema') IS NOT NULL",
+                                                                      logger: logger).decode(Bool.self) {
+                        exists = found
+                    }
+                    if !exists { throw StoreSchema.missingStoreError(location) }
+                }
+                try await connection.query("CREATE TABLE IF NOT EXISTS selinon_migrate_schema (version INTEGER NOT NULL)", logger: logger)
+                var found = 0
+                for try await version in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM selinon_migrate_schema",
+                                                                      logger: logger).decode(Int.self) {
+                    found = version
+                }
+                if found > StoreSchema.version { throw StoreSchema.newerSchemaError(found) }
+                if found < 1 {
+                    try await connection.query("""
+                        CREATE TABLE flows (
+                            flow_id TEXT COLLATE "C" PRIMARY KEY,
+                            flow_name TEXT NOT NULL,
+                            message TEXT NOT NULL,
+                            migration_version INTEGER NOT NULL,
+                            status TEXT NOT NULL,
+                            revision BIGINT NOT NULL,
+                            created_at DOUBLE PRECISION NOT NULL,
+                            updated_at DOUBLE PRECISION NOT NULL
+                        )
+                        """, logger: logger)
+                    try await connection.query("CREATE INDEX flows_pending ON flows (migration_version, flow_id)", logger: logger)
+                    try await connection.query("""
+                        CREATE TABLE migration_events (
+                            id BIGSERIAL PRIMARY KEY,
+                            flow_id TEXT NOT NULL,
+                            from_version INTEGER NOT NULL,
+                            to_version INTEGER NOT NULL,
+                            outcome TEXT NOT NULL,
+                            strategy TEXT,
+                            taints TEXT NOT NULL,
+                            recorded_at DOUBLE PRECISION NOT NULL
+                        )
+                        """, logger: logger)
+                    try await connection.query("CREATE INDEX migration_events_flow ON migration_events (flow_id, id)", logger: logger)
+                    try await connection.query("INSERT INTO selinon_migrate_schema (version) VALUES (1)", logger: logger)
+                }
+            }
+        }
+    }
+
+    public func insert(_ flows: [NewFlow]) async throws(StoreError) {
+        var seen = Set<String>()
+        for flow in flows where !seen.insert(flow.id).inserted {
+            throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
+        }
+        guard !flows.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
+        let ids = flows.map(\.id), names = flows.map(\.flowName)
+        let messages = flows.map { String(decoding: $0.message, as: UTF8.self) }
+        let versions = flows.map(\.migrationVersion), statuses = flows.map(\.status.rawValue)
+        try await perform { client, logger in
+            try await client.withTransaction(logger: logger) { connection in
+                for try await existing in try await connection.query(
+                    "SELECT flow_id FROM flows WHERE flow_id = ANY(\(ids)) ORDER BY flow_id LIMIT 1", logger: logger).decode(String.self) {
+                    throw StoreError(.duplicateFlow, "flow id '\(existing)' is already in the store", flowID: existing)
+                }
+                try await connection.query("""
+                    INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
+                    SELECT id, name, message, version, status, 1, \(now), \(now)
+                    FROM unnest(\(ids)::text[], \(names)::text[], \(messages)::text[], \(versions)::int[], \(statuses)::text[])
+                        AS input(id, name, message, version, status)
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func flow(id: String) async throws(StoreError) -> StoredFlow? {
+        try await perform { client, logger in
+            try await Self.flows(client.query("\(unescaped: Self.columns) FROM flows WHERE flow_id = \(id)", logger: logger)).first
+        }
+    }
+
+    public func save(_ update: FlowUpdate) async throws(StoreError) -> Int? {
+        let conflicts = try await commit([update], events: [])
+        return conflicts.isEmpty ? update.expectedRevision + 1 : nil
+    }
+
+    public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
+        let after = cursor ?? ""
+        return try await perform { client, logger in
+            try await Self.flows(client.query("""
+                \(unescaped: Self.columns) FROM flows WHERE migration_version < \(version) AND status <> 'failed' AND flow_id > \(after)
+                ORDER BY flow_id LIMIT \(limit)
+                """, logger: logger))
+        }
+    }
+
+    public func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
+        guard !updates.isEmpty || !events.isEmpty else { return [] }
+        let ids = updates.map(\.id), revisions = updates.map(\.expectedRevision), times = updates.map(\.updatedAt.timeIntervalSince1970)
+        let messages = updates.map { String(decoding: $0.message, as: UTF8.self) }
+        let versions = updates.map(\.migrationVersion), statuses = updates.map(\.status.rawValue)
+        return try await perform { client, logger in
+            try await client.withTransaction(logger: logger) { connection in
+                var written = Set<String>()
+                if !updates.isEmpty {
+                    let rows = try await connection.query("""
+                        UPDATE flows AS flow SET message = input.message, migration_version = input.version, status = input.status,
+                            revision = flow.revision + 1, updated_at = input.updated_at
+                        FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[], \(statuses)::text[],
+                                    \(times)::float8[])
+                            AS input(id, revision, message, version, status, updated_at)
+                        WHERE flow.flow_id = input.id AND flow.revision = input.revision
+                        RETURNING flow.flow_id
+                        """, logger: logger)
+                    for try await id in rows.decode(String.self) { written.insert(id) }
+                }
+                let conflicts = ids.filter { !written.contains($0) }
+                let recorded = events.filter { event in !conflicts.contains(event.flowID) }
+                if !recorded.isEmpty {
+                    let eventIDs = recorded.map(\.flowID), from = recorded.map(\.fromVersion), to = recorded.map(\.toVersion)
+                    let outcomes = recorded.map(\.outcome), strategies = recorded.map { $0.strategy ?? "" }
+                    let taints = recorded.map { String(decoding: $0.taints, as: UTF8.self) }
+                    let recordedTimes = recorded.map(\.recordedAt.timeIntervalSince1970)
+                    try await connection.query("""
+                        INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                        SELECT id, from_version, to_version, outcome, NULLIF(strategy, ''), taints, recorded_at
+                        FROM unnest(\(eventIDs)::text[], \(from)::int[], \(to)::int[], \(outcomes)::text[], \(strategies)::text[],
+                                    \(taints)::text[], \(recordedTimes)::float8[])
+                            AS input(id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                        """, logger: logger)
+                }
+                return conflicts
+            }
+        }
+    }
+
+    public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
+        try await perform { client, logger in
+            try await Self.flows(client.query("""
+                \(unescaped: Self.columns) FROM flows WHERE migration_version > \(version) ORDER BY flow_id LIMIT \(limit)
+                """, logger: logger))
+        }
+    }
+
+    public func flows(after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
+        let after = cursor ?? ""
+        return try await perform { client, logger in
+            try await Self.flows(client.query("""
+                \(unescaped: Self.columns) FROM flows WHERE flow_id > \(after) ORDER BY flow_id LIMIT \(limit)
+                """, logger: logger))
+        }
+    }
+
+    public func statusCounts() async throws(StoreError) -> [StatusCount] {
+        try await perform { client, logger in
+            var counts: [StatusCount] = []
+            let rows = try await client.query("""
+                SELECT flow_name, migration_version, status, COUNT(*) FROM flows
+                GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
+                """, logger: logger)
+            for try await (name, version, status, count) in rows.decode((String, Int, String, Int).self) {
+                counts.append(StatusCount(flowName: name, migrationVersion: version, status: FlowStatus(rawValue: status) ?? .running, count: count))
+            }
+            return counts
+        }
+    }
+
+    public func events(flowID: String) async throws(StoreError) -> [MigrationEvent] {
+        try await perform { client, logger in
+            var events: [MigrationEvent] = []
+            let rows = try await client.query("""
+                SELECT flow_id, from_version, to_version, outcome, strategy, taints, recorded_at FROM migration_events
+                WHERE flow_id = \(flowID) ORDER BY id
+                """, logger: logger)
+            for try await (id, from, to, outcome, strategy, taints, time) in rows.decode((String, Int, Int, String, String?, String, Double).self) {
+                events.append(MigrationEvent(flowID: id, fromVersion: from, toVersion: to, outcome: outcome, strategy: strategy,
+                                             taints: Array(taints.utf8), recordedAt: Date(timeIntervalSince1970: time)))
+            }
+            return events
+        }
+    }
+
+    // MARK: - Helpers
+
+    private static let columns = "SELECT flow_id, flow_name, message, migration_version, status, revision, updated_at"
+
+    private static func flows(_ rows: PostgresRowSequence) async throws -> [StoredFlow] {
+        var result: [StoredFlow] = []
+        for try await (id, name, message, version, status, revision, updated) in rows.decode((String, String, String, Int, String, Int, Double).self) {
+            result.append(StoredFlow(id: id, flowName: name, message: Array(message.utf8), migrationVersion: version,
+                                     status: FlowStatus(rawValue: status) ?? .running, revision: revision,
+                                     updatedAt: Date(timeIntervalSince1970: updated)))
+        }
+        return result
+    }
+
+    private func perform<T: Sendable>(_ body: (PostgresClient, Logger) async throws -> sending T) async throws(StoreError) -> T {
+        do {
+            return try await body(client, logger)
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// What a postgres-nio error means for the caller.
+    private func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError ?? error.beginError ?? error.commitError { return storeError(inner) }
+            return StoreError(.database, "PostgreSQL store \(displayLocation): \(String(reflecting: error))")
+        }
+        if let error = error as? PSQLError {
+            if error.serverInfo?[.sqlState] == "23505" {
+                return StoreError(.duplicateFlow, "a flow id is already in the store (\(error.serverInfo?[.detail] ?? "unique violation"))")
+            }
+            if let message = error.serverInfo?[.message] {
+                return StoreError(.database, "PostgreSQL store \(displayLocation): \(message)")
+            }
+            let unreachable = [PSQLError.Code.connectionError, .serverClosedConnection, .clientClosedConnection, .unexpectedBackendMessage]
+            let reason = error.underlying.map { "\($0)" } ?? "\(error.code)"
+            return StoreError(unreachable.contains(error.code) ? .unavailable : .database, "PostgreSQL store \(displayLocation): \(reason)")
+        }
+        return StoreError(.unavailable, "PostgreSQL store \(displayLocation): \(error)")
+    }
+}

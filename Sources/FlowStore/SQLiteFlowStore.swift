@@ -1,0 +1,204 @@
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode through GRDB — nothing to install. Several
+/// processes may use the file at once (SQLite serialises writers; each write is one transaction).
+public final class SQLiteFlowStore: FlowStateStore {
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens the database at `path`; creates it, and its directory, when `createIfMissing`.
+    public init(path: String, createIfMissing: Bool) throws(StoreError) {
+        self.path = path
+        if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
+            throw StoreSchema.missingStoreError("sqlite:\(path)")
+        }
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
+        }
+    }
+
+    public func prepare(createIfMissing: Bool) async throws(StoreError) {
+        let location = "sqlite:\(path)"
+        try await write { db in
+            if try !createIfMissing && !db.tableExists("selinon_migrate_schema") { throw StoreSchema.missingStoreError(location) }
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS selinon_migrate_schema (version INTEGER NOT NULL)")
+            let found = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM selinon_migrate_schema") ?? 0
+            if found > StoreSchema.version { throw StoreSchema.newerSchemaError(found) }
+            if found < 1 {
+                try db.execute(sql: """
+                    CREATE TABLE flows (
+                        flow_id TEXT PRIMARY KEY NOT NULL,
+                        flow_name TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        migration_version INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX flows_pending ON flows (migration_version, flow_id);
+                    CREATE TABLE migration_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        flow_id TEXT NOT NULL,
+                        from_version INTEGER NOT NULL,
+                        to_version INTEGER NOT NULL,
+                        outcome TEXT NOT NULL,
+                        strategy TEXT,
+                        taints TEXT NOT NULL,
+                        recorded_at REAL NOT NULL
+                    );
+                    CREATE INDEX migration_events_flow ON migration_events (flow_id, id);
+                    INSERT INTO selinon_migrate_schema (version) VALUES (1);
+                    """)
+            }
+        }
+    }
+
+    public func insert(_ flows: [NewFlow]) async throws(StoreError) {
+        var seen = Set<String>()
+        for flow in flows where !seen.insert(flow.id).inserted {
+            throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
+        }
+        let now = Date().timeIntervalSince1970
+        try await write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+                """)
+            for flow in flows {
+                do {
+                    try statement.execute(arguments: [flow.id, flow.flowName, String(decoding: flow.message, as: UTF8.self),
+                                                      flow.migrationVersion, flow.status.rawValue, now, now])
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                    throw StoreError(.duplicateFlow, "flow id '\(flow.id)' is already in the store", flowID: flow.id)
+                }
+            }
+        }
+    }
+
+    public func flow(id: String) async throws(StoreError) -> StoredFlow? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM flows WHERE flow_id = ?", arguments: [id]).map(Self.flow)
+        }
+    }
+
+    public func save(_ update: FlowUpdate) async throws(StoreError) -> Int? {
+        try await write { db in
+            try Self.apply(update, in: db) ? update.expectedRevision + 1 : nil
+        }
+    }
+
+    public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM flows WHERE migration_version < ? AND status <> 'failed' AND flow_id > ?
+                ORDER BY flow_id LIMIT ?
+                """, arguments: [version, cursor ?? "", limit]).map(Self.flow)
+        }
+    }
+
+    public func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
+        try await write { db in
+            var conflicts: [String] = []
+            for update in updates where try !Self.apply(update, in: db) {
+                conflicts.append(update.id)
+            }
+            let skipped = Set(conflicts)
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for event in events where !skipped.contains(event.flowID) {
+                try statement.execute(arguments: [event.flowID, event.fromVersion, event.toVersion, event.outcome, event.strategy,
+                                                  String(decoding: event.taints, as: UTF8.self), event.recordedAt.timeIntervalSince1970])
+            }
+            return conflicts
+        }
+    }
+
+    public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM flows WHERE migration_version > ? ORDER BY flow_id LIMIT ?",
+                             arguments: [version, limit]).map(Self.flow)
+        }
+    }
+
+    public func flows(after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM flows WHERE flow_id > ? ORDER BY flow_id LIMIT ?",
+                             arguments: [cursor ?? "", limit]).map(Self.flow)
+        }
+    }
+
+    public func statusCounts() async throws(StoreError) -> [StatusCount] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT flow_name, migration_version, status, COUNT(*) AS count FROM flows
+                GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
+                """).map { row in
+                StatusCount(flowName: row["flow_name"], migrationVersion: row["migration_version"],
+                            status: FlowStatus(rawValue: row["status"]) ?? .running, count: row["count"])
+            }
+        }
+    }
+
+    public func events(flowID: String) async throws(StoreError) -> [MigrationEvent] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM migration_events WHERE flow_id = ? ORDER BY id", arguments: [flowID]).map { row in
+                MigrationEvent(flowID: row["flow_id"], fromVersion: row["from_version"], toVersion: row["to_version"],
+                               outcome: row["outcome"], strategy: row["strategy"], taints: Array((row["taints"] as String).utf8),
+                               recordedAt: Date(timeIntervalSince1970: row["recorded_at"]))
+            }
+        }
+    }
+
+    public func close() async {
+        try? pool.close()
+    }
+
+    // MARK: - Helpers
+
+    /// The compare-and-swap write of one flow; false when its revision moved on.
+    private static func apply(_ update: FlowUpdate, in db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE flows SET message = ?, migration_version = ?, status = ?, revision = revision + 1, updated_at = ?
+            WHERE flow_id = ? AND revision = ?
+            """)
+        try statement.execute(arguments: [String(decoding: update.message, as: UTF8.self), update.migrationVersion,
+                                          update.status.rawValue, update.updatedAt.timeIntervalSince1970, update.id, update.expectedRevision])
+        return db.changesCount == 1
+    }
+
+    private static func flow(_ row: Row) -> StoredFlow {
+        StoredFlow(id: row["flow_id"], flowName: row["flow_name"], message: Array((row["message"] as String).utf8),
+                   migrationVersion: row["migration_version"], status: FlowStatus(rawValue: row["status"]) ?? .running,
+                   revision: row["revision"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+
+    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "SQLite store \(path): \(error)")
+        }
+    }
+
+    private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "SQLite store \(path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// Why a store operation failed. Nothing was written by a failed operation.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The store location (`sqlite:…`, `postgres://…`) cannot be parsed.
+        case invalidLocation
+        /// The database cannot be reached or opened.
+        case unavailable
+        /// The location holds no store (and the operation does not create one).
+        case missingStore
+        /// The store was created by a newer selinon-migrate.
+        case newerSchema
+        /// A flow id that must be new exists already (or twice in the input).
+        case duplicateFlow
+        /// A compare-and-swap write found the flow changed (or gone) since it was read.
+        case conflict
+        /// A message is not a dispatcher message, or does not fit its record or flow.
+        case invalidState
+        /// The database reported an error.
+        case database
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The flow the error is about, when it is about one (a duplicate, a conflict).
+    public var flowID: String?
+
+    public init(_ kind: Kind, _ message: String, flowID: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.flowID = flowID
+    }
+
+    public var description: String { message }
+
+    /// Whether the tool (not the input) failed: exit status 2 rather than 1.
+    public var isToolFailure: Bool { kind == .unavailable || kind == .database }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Where a store is, written as a URL: `sqlite:PATH` (the default is
+/// `sqlite:.selinon/flows.sqlite`) or `postgres://user:password@host:port/database`
+/// (`?sslmode=require` for TLS, `?host=/run/postgresql&port=5432` for a unix socket; without a password
+/// in the URL, `PGPASSWORD` is used).
+public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(host: String?, port: Int, user: String, password: String?, database: String?, socketDirectory: String?, requireTLS: Bool)
+
+    /// The embedded default.
+    public static let defaultLocation = "sqlite:.selinon/flows.sqlite"
+
+    public init(parsing text: String) throws(StoreError) {
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "", options: .anchored)
+            guard !path.isEmpty else { throw StoreError(.invalidLocation, "'\(text)' names no file; write sqlite:PATH") }
+            self = .sqlite(path: path)
+            return
+        }
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let components = URLComponents(string: text) else {
+            throw StoreError(.invalidLocation, "unknown store '\(text)'; use sqlite:PATH or postgres://user@host:port/database")
+        }
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        let database = components.path.drop { $0 == "/" }
+        let socket = query["host"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        guard let user = components.user ?? ProcessInfo.processInfo.environment["USER"], !user.isEmpty else {
+            throw StoreError(.invalidLocation, "'\(text)' names no user; write postgres://user@host/database")
+        }
+        let port = components.port ?? query["port"].flatMap { Int($0) } ?? 5432
+        self = .postgres(host: components.host.flatMap { $0.isEmpty ? nil : $0 }, port: port, user: user,
+                         password: components.password, database: database.isEmpty ? nil : String(database),
+                         socketDirectory: socket, requireTLS: query["sslmode"].map { $0 != "disable" && $0 != "prefer" && $0 != "allow" } ?? false)
+    }
+
+    /// The location without its password.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return "sqlite:\(path)"
+        case .postgres(let host, let port, let user, _, let database, let socket, _):
+            return "postgres://\(user)@\(socket.map { "[\($0)]" } ?? host ?? "localhost"):\(port)/\(database ?? "")"
+        }
+    }
+
+    /// Opens the store (PostgreSQL connects lazily, on first use); call
+    /// ``FlowStateStore/prepare(createIfMissing:)`` before anything else.
+    /// - Parameter createIfMissing: create a SQLite file that does not exist.
+    public func open(logger: Logger, createIfMissing: Bool) throws(StoreError) -> any FlowStateStore {
+        switch self {
+        case .sqlite(let path):
+            return try SQLiteFlowStore(path: path, createIfMissing: createIfMissing)
+        case .postgres(let host, let port, let user, let givenPassword, let database, let socket, let requireTLS):
+            let password = givenPassword ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
+            var client: PostgresClient.Configuration
+            var probe: PostgresConnection.Configuration
+            if let socket {
+                let path = (socket as NSString).appendingPathComponent(".s.PGSQL.\(port)")
+                client = .init(unixSocketPath: path, username: user, password: password, database: database)
+                probe = .init(unixSocketPath: path, username: user, password: password, database: database)
+            } else {
+                client = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database,
+                               tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
+                let tls: PostgresConnection.Configuration.TLS
+                do {
+                    tls = requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+                } catch {
+                    throw StoreError(.unavailable, "cannot set up TLS for \(self): \(error)")
+                }
+                probe = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: tls)
+            }
+            client.options.maximumConnections = 4
+            return PostgresFlowStore(configuration: client, probe: probe, displayLocation: description, logger: logger)
+        }
+    }
+}

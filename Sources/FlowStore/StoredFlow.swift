@@ -1,0 +1,107 @@
+import Foundation
+
+/// One in-flight flow in a store: its dispatcher message, kept as the exact JSON text it was
+/// given, with the columns migrations and reports select on.
+public struct StoredFlow: Sendable, Equatable {
+    /// The flow's id: the dispatcher task id (`dispatcher_id`).
+    public var id: String
+    /// `flow_name` of the message.
+    public var flowName: String
+    /// The dispatcher message, JSON text, byte for byte as imported or last migrated.
+    public var message: [UInt8]
+    /// The migration version the state conforms to.
+    public var migrationVersion: Int
+    public var status: FlowStatus
+    /// Incremented by every write; writes state the revision they read (compare-and-swap).
+    public var revision: Int
+    /// When the record was last written.
+    public var updatedAt: Date
+
+    public init(id: String, flowName: String, message: [UInt8], migrationVersion: Int, status: FlowStatus,
+                revision: Int, updatedAt: Date) {
+        self.id = id
+        self.flowName = flowName
+        self.message = message
+        self.migrationVersion = migrationVersion
+        self.status = status
+        self.revision = revision
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A new flow to add to a store (revision 1).
+public struct NewFlow: Sendable, Equatable {
+    public var id: String
+    public var flowName: String
+    public var message: [UInt8]
+    public var migrationVersion: Int
+    public var status: FlowStatus
+
+    public init(id: String, flowName: String, message: [UInt8], migrationVersion: Int, status: FlowStatus = .running) {
+        self.id = id
+        self.flowName = flowName
+        self.message = message
+        self.migrationVersion = migrationVersion
+        self.status = status
+    }
+}
+
+/// A write that succeeds only when the record still has `expectedRevision`.
+public struct FlowUpdate: Sendable, Equatable {
+    public var id: String
+    public var expectedRevision: Int
+    public var message: [UInt8]
+    public var migrationVersion: Int
+    public var status: FlowStatus
+    /// The record's new `updatedAt`.
+    public var updatedAt: Date
+
+    public init(id: String, expectedRevision: Int, message: [UInt8], migrationVersion: Int, status: FlowStatus,
+                updatedAt: Date = Date()) {
+        self.id = id
+        self.expectedRevision = expectedRevision
+        self.message = message
+        self.migrationVersion = migrationVersion
+        self.status = status
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One row of the append-only `migration_events` table: what a migration did to a flow.
+public struct MigrationEvent: Sendable, Equatable {
+    public var flowID: String
+    public var fromVersion: Int
+    public var toVersion: Int
+    /// `migrated`, `retry` or `fail`.
+    public var outcome: String
+    /// The strategy that decided (the most severe among the taints), if any taint.
+    public var strategy: String?
+    /// The taints, as the JSON array `apply` reports.
+    public var taints: [UInt8]
+    public var recordedAt: Date
+
+    public init(flowID: String, fromVersion: Int, toVersion: Int, outcome: String, strategy: String?, taints: [UInt8], recordedAt: Date) {
+        self.flowID = flowID
+        self.fromVersion = fromVersion
+        self.toVersion = toVersion
+        self.outcome = outcome
+        self.strategy = strategy
+        self.taints = taints
+        self.recordedAt = recordedAt
+    }
+}
+
+/// Flows per flow name, migration version and status.
+public struct StatusCount: Sendable, Equatable {
+    public var flowName: String
+    public var migrationVersion: Int
+    public var status: FlowStatus
+    public var count: Int
+
+    public init(flowName: String, migrationVersion: Int, status: FlowStatus, count: Int) {
+        self.flowName = flowName
+        self.migrationVersion = migrationVersion
+        self.status = status
+        self.count = count
+    }
+}

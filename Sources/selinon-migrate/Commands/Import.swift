@@ -1,0 +1,140 @@
+import ArgumentParser
+import FlowStore
+import Foundation
+
+extension SelinonMigrate {
+    /// `import`: load JSON-lines dispatcher messages into a store.
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add in-flight flows to a store from JSON-lines dispatcher messages.",
+            discussion: """
+                Reads one dispatcher message per line (the shape apply --input reads and export \
+                writes); the flow id is the message's dispatcher_id, the version its \
+                migration_version (0 when missing), the status running unless the line carries \
+                selinon_migrate_status (written by export). Each message is stored byte for byte. \
+                Empty lines are skipped.
+
+                Lines are added in batches of --batch-size, one transaction each. A line that is not \
+                a dispatcher message, has no dispatcher_id, or repeats an id (in the input or in the \
+                store) stops the import with its line number: the batches before it are stored, \
+                nothing of its batch or after it is.
+
+                Example:
+                  selinon-migrate import --store sqlite:.selinon/flows.sqlite --input inflight.jsonl
+
+                Exit codes: 0 every line imported; 1 a line was rejected; 2 the input or the store \
+                could not be read or written; 64 usage error.
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: ArgumentHelp("The dispatcher messages, one JSON object per line ('-' for standard input).", valueName: "file"))
+        var input: String
+
+        @Option(name: .customLong("batch-size"), help: ArgumentHelp("Flows per transaction.", valueName: "n"))
+        var batchSize = 500
+
+        func validate() throws {
+            guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1.") }
+        }
+
+        func run() async throws {
+            let terminal = Terminal()
+            let reader: LineReader
+            do {
+                reader = try LineReader(path: input)
+            } catch {
+                terminal.message("error: cannot read \(input): \(error)")
+                throw ExitStatus.toolFailed
+            }
+            let name = input == "-" ? "<stdin>" : input
+            let store = try await storeOptions.open(terminal: terminal, createIfMissing: true)
+            var importer = BatchImport(store: store, inputName: name)
+            do {
+                var batch: [(line: Int, flow: NewFlow)] = []
+                var lineNumber = 0
+                while let line = try reader.nextLine() {
+                    lineNumber += 1
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                    batch.append((lineNumber, try importer.flow(line, at: lineNumber)))
+                    if batch.count == batchSize {
+                        try await importer.insert(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                try await importer.insert(batch)
+            } catch let rejection as ImportRejection {
+                await store.close()
+                terminal.message("\(rejection.description)\n\(importer.progressNote())")
+                throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+            } catch {
+                await store.close()
+                terminal.message("error: cannot read \(name): \(error)\n\(importer.progressNote())")
+                throw ExitStatus.toolFailed
+            }
+            await store.close()
+            terminal.message("imported \(importer.imported) flow\(importer.imported == 1 ? "" : "s") into \(storeOptions.locationText)")
+        }
+    }
+}
+
+/// Why `import` stopped at a line.
+struct ImportRejection: Error, CustomStringConvertible {
+    var inputName: String
+    var line: Int
+    var message: String
+    var isToolFailure = false
+
+    var description: String { "\(inputName):\(line): error: \(message)" }
+}
+
+/// The state of one `import`: ids seen so far (with their lines), flows stored so far.
+struct BatchImport {
+    let store: any FlowStateStore
+    let inputName: String
+    private var lineOfID: [String: Int] = [:]
+    private(set) var imported = 0
+    private var lastImportedLine = 0
+
+    init(store: any FlowStateStore, inputName: String) {
+        self.store = store
+        self.inputName = inputName
+    }
+
+    /// Reads one line, rejecting it when it is no dispatcher message or repeats an earlier id.
+    mutating func flow(_ line: [UInt8], at number: Int) throws(ImportRejection) -> NewFlow {
+        let flow: NewFlow
+        do {
+            flow = try NewFlow(message: line)
+        } catch {
+            throw ImportRejection(inputName: inputName, line: number, message: error.message)
+        }
+        if let earlier = lineOfID.updateValue(number, forKey: flow.id) {
+            throw ImportRejection(inputName: inputName, line: number, message: "flow id '\(flow.id)' was already given on line \(earlier)")
+        }
+        return flow
+    }
+
+    /// Stores one batch, all or nothing.
+    mutating func insert(_ batch: [(line: Int, flow: NewFlow)]) async throws(ImportRejection) {
+        guard let first = batch.first else { return }
+        do {
+            try await store.insert(batch.map(\.flow))
+        } catch {
+            let line = error.flowID.flatMap { id in batch.first { $0.flow.id == id }?.line } ?? first.line
+            var message = error.message
+            if error.kind == .duplicateFlow { message += "; remove the line, or the stored flow, and import the rest" }
+            throw ImportRejection(inputName: inputName, line: line, message: message, isToolFailure: error.isToolFailure)
+        }
+        imported += batch.count
+        lastImportedLine = batch.last!.line
+    }
+
+    /// What was stored before an import stopped.
+    func progressNote() -> String {
+        guard imported > 0 else { return "nothing was imported" }
+        let file = inputName == "<stdin>" ? "FILE" : inputName
+        return "\(imported) flow\(imported == 1 ? "" : "s") up to line \(lastImportedLine) were imported, nothing after it; "
+            + "to import the rest: tail -n +\(lastImportedLine + 1) \(file) | selinon-migrate import --input - …"
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import FlowMigration
+import FlowStore
+import Foundation
+
+extension SelinonMigrate {
+    /// `status`: what a store holds, and which old migrations no flow needs any more.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the flows of a store per flow name, migration version and status.",
+            discussion: """
+                With -m, also the newest version of the migration directory, the flows newer than \
+                it (written by a newer deployment), and for every older version whether a flow that \
+                is not failed still needs the migrations after it ("version 1: no flows, safe to \
+                squash" — no running flow will ever be migrated from there). Never writes.
+
+                Example:
+                  selinon-migrate status --store sqlite:.selinon/flows.sqlite -m migrations
+
+                Exit codes: 0 shown; 1 the migration directory is invalid or the store was written \
+                by a newer selinon-migrate; 2 the store cannot be read; 64 usage error.
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(name: [.customShort("m"), .customLong("migration-dir")],
+                help: ArgumentHelp("The migration directory, to compare the flows' versions with.", valueName: "dir"))
+        var migrationDirectory: String?
+
+        @Option(help: "Output format: text for people, json for tools.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            let terminal = Terminal()
+            var latest: Int?
+            if let migrationDirectory {
+                do {
+                    latest = try MigrationDirectory.load(from: migrationDirectory).latestVersion
+                } catch {
+                    terminal.message(error.description)
+                    throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+                }
+            }
+            let store = try await storeOptions.open(terminal: terminal)
+            let counts: [StatusCount]
+            do {
+                counts = try await store.statusCounts()
+                await store.close()
+            } catch {
+                await store.close()
+                terminal.message("error: \(error.message)")
+                throw ExitStatus.toolFailed
+            }
+            let summary = StoreSummary(counts: counts, latestVersion: latest)
+            switch format {
+            case .text: terminal.output(summary.text(location: storeOptions.locationText))
+            case .json: terminal.output(String(decoding: JSONWriter.pretty(summary.jsonValue(location: storeOptions.locationText)), as: UTF8.self))
+            }
+        }
+    }
+}
+
+/// The counts `status` shows, and what they mean for the migration directory.
+struct StoreSummary {
+    /// One old version of the migration directory: the flows still at it.
+    struct VersionUse {
+        var version: Int
+        /// Flows at this version that are not failed (they need the migrations after it).
+        var live: Int
+        var failed: Int
+        /// No flow will be migrated from this version, so the migrations before and after it can
+        /// be squashed into one. (Version 0, before any migration, is never squashed away.)
+        var safeToSquash: Bool { live == 0 && version > 0 }
+    }
+
+    let counts: [StatusCount]
+    let latestVersion: Int?
+
+    var newerThanLatest: Int {
+        guard let latestVersion else { return 0 }
+        return counts.filter { $0.migrationVersion > latestVersion }.reduce(0) { $0 + $1.count }
+    }
+
+    var oldVersions: [VersionUse] {
+        guard let latestVersion else { return [] }
+        return (0..<latestVersion).map { version in
+            let here = counts.filter { $0.migrationVersion == version }
+            let failed = here.filter { $0.status == .failed }.reduce(0) { $0 + $1.count }
+            return VersionUse(version: version, live: here.reduce(0) { $0 + $1.count } - failed, failed: failed)
+        }
+    }
+
+    func text(location: String) -> String {
+        let shown = (try? StoreLocation(parsing: location).description) ?? location
+        var lines = ["store \(shown): \(counts.reduce(0) { $0 + $1.count }) flows"]
+        if !counts.isEmpty {
+            var table = TextTable(header: ["flow", "version", "status", "flows"])
+            table.rows = counts.map { [$0.flowName, String($0.migrationVersion), $0.status.rawValue, String($0.count)] }
+            lines.append(table.text)
+        }
+        if let latestVersion {
+            lines.append("")
+            lines.append("newest migration: version \(latestVersion)")
+            if newerThanLatest > 0 {
+                lines.append("\(newerThanLatest) flows are newer than version \(latestVersion): a newer deployment wrote them; this migration directory is behind")
+            }
+            for use in oldVersions {
+                var line = "version \(use.version): "
+                line += use.live == 0 ? "no flows" : "\(use.live) flow\(use.live == 1 ? "" : "s") still to migrate"
+                if use.failed > 0 { line += " (\(use.failed) failed)" }
+                if use.safeToSquash { line += ", safe to squash" }
+                lines.append(line)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func jsonValue(location: String) -> JSONValue {
+        func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
+        var members: [String: JSONValue] = [
+            "store": .string((try? StoreLocation(parsing: location).description) ?? location),
+            "flows": .array(counts.map { count in
+                .object(["flow_name": .string(count.flowName), "migration_version": number(count.migrationVersion),
+                         "status": .string(count.status.rawValue), "count": number(count.count)])
+            }),
+        ]
+        if let latestVersion {
+            members["latest_version"] = number(latestVersion)
+            members["newer_than_latest"] = number(newerThanLatest)
+            members["versions"] = .array(oldVersions.map { use in
+                .object(["version": number(use.version), "live": number(use.live), "failed": number(use.failed),
+                         "safe_to_squash": .bool(use.safeToSquash)])
+            })
+        }
+        return .object(members)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import FlowStore
+import Foundation
+import Logging
+
+/// `--store URL`: where in-flight flows live.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("store"),
+            help: ArgumentHelp("Where in-flight flows live: sqlite:PATH or postgres://user@host:port/database.",
+                               discussion: """
+                                   Default: $SELINON_MIGRATE_STORE, else \(StoreLocation.defaultLocation). A PostgreSQL \
+                                   password is best given in $PGPASSWORD (command lines are visible to other users); \
+                                   ?sslmode=require asks for TLS, ?host=/run/postgresql uses a unix socket.
+                                   """,
+                               valueName: "url"))
+    var store: String?
+
+    /// The location given, with the environment default applied.
+    var locationText: String {
+        store ?? ProcessInfo.processInfo.environment["SELINON_MIGRATE_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? StoreLocation.defaultLocation
+    }
+
+    func validate() throws {
+        do {
+            _ = try StoreLocation(parsing: locationText)
+        } catch {
+            throw ValidationError("--store: \(error.message)")
+        }
+    }
+
+    /// Opens the store and checks (or, with `createIfMissing`, creates) its schema; reports
+    /// failures on `terminal`.
+    func open(terminal: Terminal, createIfMissing: Bool = false) async throws -> any FlowStateStore {
+        var logger = Logger(label: "selinon-migrate.store")
+        logger.logLevel = .warning
+        let store: any FlowStateStore
+        do {
+            store = try StoreLocation(parsing: locationText).open(logger: logger, createIfMissing: createIfMissing)
+        } catch {
+            terminal.message("error: \(error.message)")
+            throw error.kind == .missingStore ? ExitStatus.inputFailed : ExitStatus.toolFailed
+        }
+        do {
+            try await store.prepare(createIfMissing: createIfMissing)
+        } catch {
+            await store.close()
+            terminal.message("error: \(error.message)")
+            throw error.kind == .newerSchema || error.kind == .missingStore ? ExitStatus.inputFailed : ExitStatus.toolFailed
+        }
+        return store
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Synchronization
+
+/// Shows how far a long job is on standard error: a redrawn bar with rate and ETA on a
+/// terminal, a plain line every few seconds otherwise (logs, CI), nothing when quiet.
+final class ProgressDisplay: Sendable {
+    private struct State {
+        var lastDraw: Double
+        var drewBar = false
+        var done = 0
+        var total = 0
+    }
+
+    private let unit: String
+    private let isTerminal: Bool
+    private let isQuiet: Bool
+    private let start = Date().timeIntervalSinceReferenceDate
+    /// Seconds between plain lines when standard error is not a terminal.
+    private let lineInterval: Double
+    private let state: Mutex<State>
+
+    init(unit: String, quiet: Bool, lineInterval: Double = 5) {
+        self.unit = unit
+        isQuiet = quiet
+        isTerminal = isatty(FileHandle.standardError.fileDescriptor) == 1
+        self.lineInterval = lineInterval
+        state = Mutex(State(lastDraw: start))
+    }
+
+    /// Reports `done` of `total`.
+    func update(done: Int, total: Int) {
+        guard !isQuiet else { return }
+        let now = Date().timeIntervalSinceReferenceDate
+        let text: String? = state.withLock { state in
+            (state.done, state.total) = (done, total)
+            let interval = isTerminal ? 0.1 : lineInterval
+            guard now - state.lastDraw >= interval || (done == total && isTerminal) else { return nil }
+            state.lastDraw = now
+            state.drewBar = isTerminal
+            return isTerminal ? "\r\u{1B}[K" + bar(done: done, total: total, now: now) : line(done: done, total: total, now: now) + "\n"
+        }
+        if let text { FileHandle.standardError.write(Data(text.utf8)) }
+    }
+
+    /// Clears the bar on a terminal; elsewhere writes a last line with the totals.
+    func finish() {
+        guard !isQuiet else { return }
+        let now = Date().timeIntervalSinceReferenceDate
+        let text = state.withLock { state in
+            isTerminal ? (state.drewBar ? "\r\u{1B}[K" : "") : line(done: state.done, total: state.total, now: now) + " — done\n"
+        }
+        if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
+    }
+
+    private func bar(done: Int, total: Int, now: Double) -> String {
+        let width = 30
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
+        return "[\(bar)] " + line(done: done, total: total, now: now)
+    }
+
+    private func line(done: Int, total: Int, now: Double) -> String {
+        let elapsed = max(now - start, 0.001)
+        let rate = Double(done) / elapsed
+        let percent = total > 0 ? min(100, done * 100 / total) : 100
+        var text = "\(percent)% \(done)/\(total) \(unit), \(Int(rate.rounded())) \(unit)/s"
+        if rate > 0, done < total {
+            text += ", ETA \(Self.duration(Double(total - done) / rate))"
+        }
+        return text
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded(.up))
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return "\(whole / 60)m\(String(format: "%02d", whole % 60))s" }
+        return "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
+    }
+}

@@ -1,0 +1,55 @@
+import FlowMigration
+import FlowStore
+
+/// `apply --store`'s impact report for people: flows per flow name and outcome, then examples
+/// of every outcome that needs attention.
+struct SweepReportText {
+    let report: SweepReport
+
+    init(_ report: SweepReport) {
+        self.report = report
+    }
+
+    var text: String {
+        let outcomes = SweepReport.Outcome.allCases
+        var table = TextTable(header: ["flow"] + outcomes.map(\.rawValue) + ["tainted"])
+        let flows = report.counts.keys.sorted()
+        for flow in flows {
+            table.rows.append([flow] + outcomes.map { String(report.counts[flow]?[$0] ?? 0) } + [String(report.tainted[flow] ?? 0)])
+        }
+        table.rows.append(["total"] + outcomes.map { String(report.total($0)) } + [String(report.tainted.values.reduce(0, +))])
+        var lines = [report.dryRun ? "dry run: nothing was written; migrating to version \(report.latestVersion) would give"
+                                   : "migrated to version \(report.latestVersion)",
+                     table.text]
+        for flow in flows {
+            for outcome in outcomes {
+                guard let examples = report.examples[flow]?[outcome], !examples.isEmpty else { continue }
+                let count = outcome == .migrated ? report.tainted[flow] ?? 0 : report.counts[flow]?[outcome] ?? 0
+                let label = outcome == .migrated ? "migrated with IGNORE taints" : outcome.rawValue
+                lines.append("")
+                lines.append("\(flow), \(label): \(count) flow\(count == 1 ? "" : "s")\(count > examples.count ? ", for example" : "")")
+                for example in examples {
+                    var line = "  \(example.flowID) (version \(example.fromVersion))"
+                    if let error = example.error { line += ": \(error)" }
+                    lines.append(line)
+                    lines += example.taints.map { "    " + Self.describe($0) }
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A taint in words.
+    static func describe(_ taint: Taint) -> String {
+        let what: String
+        switch taint.reason {
+        case .firedRemovedEdge(let index, let edge):
+            what = "fired edge \(index) (\(edge.from.joined(separator: ", ")) -> \(edge.to.joined(separator: ", "))), which version \(taint.version) removed"
+        case .sourcesAlreadyFinished(let index, let nodes):
+            what = "\(nodes.joined(separator: ", ")) already finished, so edge \(index) added by version \(taint.version) will not fire"
+        case .flowRemoved:
+            what = "version \(taint.version) removed the flow"
+        }
+        return "\(what) [\(taint.strategy.rawValue)]"
+    }
+}

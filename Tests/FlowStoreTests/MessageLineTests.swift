@@ -1,0 +1,59 @@
+import FlowMigration
+import FlowStore
+import StoreTestSupport
+import Testing
+
+/// Reading JSON-lines messages into records and writing them back (import / export).
+struct MessageLineTests {
+    @Test func aRunningFlowRoundTripsByteForByte() throws {
+        for message in try InflightFlows.templates() {
+            let flow = try NewFlow(message: message)
+            #expect(flow.message == message)
+            #expect(flow.status == .running)
+            let stored = StoredFlow(id: flow.id, flowName: flow.flowName, message: flow.message, migrationVersion: flow.migrationVersion,
+                                    status: flow.status, revision: 1, updatedAt: .now)
+            #expect(stored.exportedLine == message)
+        }
+    }
+
+    @Test(arguments: [FlowStatus.retryRequested, .failed])
+    func theStatusTravelsInItsOwnMember(_ status: FlowStatus) throws {
+        let message = try InflightFlows.templates()[3]
+        let stored = StoredFlow(id: "x", flowName: "package_analysis_flow", message: message, migrationVersion: 0, status: status,
+                                revision: 4, updatedAt: .now)
+        let line = stored.exportedLine
+        #expect(String(decoding: line, as: UTF8.self).hasSuffix(#", "selinon_migrate_status": "\#(status.rawValue)"}"#))
+        let imported = try NewFlow(message: line)
+        #expect(imported.status == status)
+        #expect(imported.message == message)
+    }
+
+    @Test func theStatusMemberIsRemovedWhereverItStands() throws {
+        let cases = [
+            (#"{"selinon_migrate_status": "failed", "flow_name": "f", "dispatcher_id": "a"}"#, #"{"flow_name": "f", "dispatcher_id": "a"}"#),
+            (#"{"flow_name": "f","selinon_migrate_status":"failed" ,"dispatcher_id": "a"}"#, #"{"flow_name": "f" ,"dispatcher_id": "a"}"#),
+            (#"{ "flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": "failed" }"#, #"{ "flow_name": "f", "dispatcher_id": "a" }"#),
+        ]
+        for (line, expected) in cases {
+            let flow = try NewFlow(message: Array(line.utf8))
+            #expect(String(decoding: flow.message, as: UTF8.self) == expected)
+            #expect(flow.status == .failed)
+        }
+    }
+
+    @Test func linesThatCannotBeStoredAreRejected() {
+        let cases = [
+            (#"{"flow_name": "f"}"#, "no dispatcher_id"),
+            (#"{"flow_name": "f", "dispatcher_id": 7}"#, "no dispatcher_id"),
+            (#"{"flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": "paused"}"#, "'paused'"),
+            (#"{"dispatcher_id": "a"}"#, "flow_name is missing"),
+            (#"[1, 2]"#, "must be a JSON object"),
+            (#"{"flow_name": "f", "dispatcher_id": "a""#, "not valid JSON"),
+        ]
+        for (line, message) in cases {
+            let error = #expect(throws: StoreError.self) { try NewFlow(message: Array(line.utf8)) }
+            #expect(error?.kind == .invalidState)
+            #expect(error?.message.contains(message) == true, "\(line): \(error?.message ?? "")")
+        }
+    }
+}

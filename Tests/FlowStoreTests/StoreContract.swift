@@ -1,0 +1,241 @@
+import FlowMigration
+import FlowStore
+import Foundation
+import StoreTestSupport
+import Testing
+import TestSupport
+
+/// The behaviour every store backend must show, run by ``SQLiteStoreTests`` and
+/// ``PostgresStoreTests`` alike.
+struct StoreContract {
+    let backend: StoreBackend
+
+    static func migrator(directory: String = InflightFlows.migrationDirectory) throws -> StreamMigrator {
+        StreamMigrator(migrator: Migrator(chain: MigrationChain(directory: try MigrationDirectory.load(from: directory))))
+    }
+
+    static func newFlows(_ messages: [[UInt8]]) throws -> [NewFlow] {
+        try messages.map { try NewFlow(message: $0) }
+    }
+
+    /// Every flow of `store`, by id.
+    static func snapshot(_ store: any FlowStateStore) async throws -> [String: StoredFlow] {
+        var flows: [String: StoredFlow] = [:]
+        var cursor: String?
+        while true {
+            let page = try await store.flows(after: cursor, limit: 997)
+            guard let last = page.last else { return flows }
+            cursor = last.id
+            for flow in page { flows[flow.id] = flow }
+        }
+    }
+
+    // MARK: - Schema and writes
+
+    func schemaIsVersionedAndANewerOneIsRefused() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            try await store.prepare(createIfMissing: false)  // a second prepare finds the schema
+            await store.close()
+            try await test.execute("INSERT INTO selinon_migrate_schema (version) VALUES (\(StoreSchema.version + 1))")
+            let reopened = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: false)
+            let error = await #expect(throws: StoreError.self) { try await reopened.prepare(createIfMissing: false) }
+            #expect(error?.kind == .newerSchema)
+            #expect(error?.message.contains("upgrade selinon-migrate") == true)
+            await reopened.close()
+        }
+    }
+
+    func aMissingStoreIsNotCreatedByReaders() async throws {
+        try await TestStore.with(backend) { test in
+            let error = await #expect(throws: StoreError.self) {
+                let store = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: false)
+                defer { Task { await store.close() } }
+                try await store.prepare(createIfMissing: false)
+            }
+            #expect(error?.kind == .missingStore)
+            #expect(error?.message.contains("import creates a store") == true)
+        }
+    }
+
+    func insertIsAllOrNothing() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let flows = try Self.newFlows(InflightFlows.messages(count: 4))
+            try await store.insert(Array(flows[0..<2]))
+
+            let duplicate = await #expect(throws: StoreError.self) { try await store.insert([flows[2], flows[1]]) }
+            #expect(duplicate?.kind == .duplicateFlow)
+            let twice = await #expect(throws: StoreError.self) { try await store.insert([flows[3], flows[3]]) }
+            #expect(twice?.kind == .duplicateFlow)
+            #expect(twice?.flowID == flows[3].id)
+
+            #expect(try await Self.snapshot(store).keys.sorted() == [flows[0].id, flows[1].id])
+            let stored = try #require(try await store.flow(id: flows[0].id))
+            #expect(stored.message == flows[0].message)
+            #expect(stored.revision == 1 && stored.migrationVersion == 0 && stored.status == .running)
+            await store.close()
+        }
+    }
+
+    func writesAreCompareAndSwap() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let dispatcher = DispatcherStore(store: store, migrator: try Self.migrator())
+            let created = try await dispatcher.create(message: InflightFlows.messages(count: 1)[0])
+            let loaded = try #require(try await dispatcher.load(flowID: created.id))
+            let changed = Array(String(decoding: loaded.flow.message, as: UTF8.self)
+                .replacingOccurrences(of: #""retried_count": 0"#, with: #""retried_count": 1"#).utf8)
+            let saved = try await dispatcher.save(loaded.flow, message: changed)
+            #expect(saved.revision == loaded.flow.revision + 1)
+
+            // A second writer that loaded before the save loses, and learns it.
+            let stale = await #expect(throws: StoreError.self) { try await dispatcher.save(loaded.flow, message: loaded.flow.message) }
+            #expect(stale?.kind == .conflict)
+            #expect(try await store.flow(id: created.id)?.message == changed)
+
+            // The batch write skips a stale row (and its event) and writes the rest.
+            let other = try await dispatcher.create(message: InflightFlows.withID("other", loaded.flow.message))
+            let conflicts = try await store.commit(
+                [FlowUpdate(id: created.id, expectedRevision: loaded.flow.revision, message: Array("{}".utf8), migrationVersion: 9, status: .failed),
+                 FlowUpdate(id: other.id, expectedRevision: other.revision, message: other.message, migrationVersion: 3, status: .running)],
+                events: [MigrationEvent(flowID: created.id, fromVersion: 3, toVersion: 9, outcome: "fail", strategy: "FAIL", taints: Array("[]".utf8), recordedAt: Date()),
+                         MigrationEvent(flowID: other.id, fromVersion: 3, toVersion: 3, outcome: "migrated", strategy: nil, taints: Array("[]".utf8), recordedAt: Date())])
+            #expect(conflicts == [created.id])
+            #expect(try await store.flow(id: created.id)?.message == changed)
+            #expect(try await store.events(flowID: created.id).map(\.outcome) == ["migrated"])  // from load
+            #expect(try await store.events(flowID: other.id).map(\.outcome) == ["migrated"])
+            await store.close()
+        }
+    }
+
+    // MARK: - apply --store
+
+    func sweepGivesWhatTheStreamMigratorGives() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let messages = try InflightFlows.messages(count: 300)
+            try await store.insert(try Self.newFlows(messages))
+            let migrator = try Self.migrator()
+            let report = try await MigrationSweep(store: store, migrator: migrator, batchSize: 7).run()
+
+            let flows = try await Self.snapshot(store)
+            #expect(flows.count == messages.count)
+            var expectedTotals: [String: Int] = [:]
+            for message in messages {
+                var expected: [UInt8] = []
+                let line = message.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &expected) }
+                let id = try NewFlow(message: message).id
+                let flow = try #require(flows[id])
+                let events = try await store.events(flowID: id)
+                expectedTotals[line.outcome.rawValue, default: 0] += 1
+                switch line.outcome {
+                case .migrated, .retry:
+                    #expect(flow.message == expected)
+                    #expect(flow.migrationVersion == 3)
+                    #expect(flow.status == (line.outcome == .retry ? .retryRequested : .running))
+                case .fail:
+                    #expect(flow.message == message)
+                    #expect(flow.migrationVersion == 0)
+                    #expect(flow.status == .failed)
+                default:
+                    Issue.record("unexpected outcome \(line.outcome) for \(id)")
+                }
+                #expect(events.map(\.outcome) == [line.outcome.rawValue])
+                #expect(events.first.map { ($0.fromVersion, $0.toVersion) } ?? (-1, -1) == (0, 3))
+                #expect(events.first?.taints == JSONWriter.compact(.array(line.taints.map(\.jsonValue))))
+            }
+            for outcome in [SweepReport.Outcome.migrated, .retry, .fail] {
+                #expect(report.total(outcome) == expectedTotals[outcome.rawValue, default: 0])
+            }
+            #expect(report.total(.retry) > 0 && report.total(.fail) > 0 && report.tainted.values.reduce(0, +) > 0)
+            // Examples: at most five per flow and outcome, with their taints.
+            let retryExamples = report.examples.values.compactMap { $0[.retry] }
+            #expect(!retryExamples.isEmpty && retryExamples.allSatisfy { $0.count <= 5 && $0.allSatisfy { !$0.taints.isEmpty } })
+
+            // Running it again changes nothing.
+            let again = try await MigrationSweep(store: store, migrator: migrator, batchSize: 7).run()
+            #expect(try await Self.snapshot(store) == flows)
+            #expect(again.total(.migrated) + again.total(.retry) + again.total(.fail) == 0)
+            #expect(again.total(.upToDate) + again.total(.alreadyFailed) == messages.count)
+            #expect(try await store.events(flowID: "flow-0000000").count == 1)
+            await store.close()
+        }
+    }
+
+    func dryRunReportsWithoutWriting() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            try await store.insert(try Self.newFlows(InflightFlows.messages(count: 60)))
+            let before = try await Self.snapshot(store)
+            let migrator = try Self.migrator()
+            let dry = try await MigrationSweep(store: store, migrator: migrator, batchSize: 16, dryRun: true).run()
+            #expect(try await Self.snapshot(store) == before)
+            #expect(try await store.events(flowID: "flow-0000000").isEmpty)
+            let real = try await MigrationSweep(store: store, migrator: migrator, batchSize: 16).run()
+            #expect(dry.counts == real.counts)
+            #expect(dry.dryRun && !real.dryRun)
+            await store.close()
+        }
+    }
+
+    func skewAndInvalidFlowsAreLeftAlone() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let template = try InflightFlows.templates()[0]
+            let text = String(decoding: template, as: UTF8.self)
+            let newer = Array(text.replacingOccurrences(of: #""migration_version": 0"#, with: #""migration_version": 7"#).utf8)
+            let invalid = Array(text.replacingOccurrences(of: #""waiting_edges": [1]"#, with: #""waiting_edges": [99]"#).utf8)
+            #expect(newer != template && invalid != template)
+            try await store.insert([try NewFlow(message: InflightFlows.withID("newer", newer)),
+                                    try NewFlow(message: InflightFlows.withID("invalid", invalid))])
+            let before = try await Self.snapshot(store)
+            let report = try await MigrationSweep(store: store, migrator: try Self.migrator()).run()
+            #expect(try await Self.snapshot(store) == before)
+            #expect(report.total(.skew) == 1 && report.total(.invalid) == 1)
+            let examples = report.examples["package_analysis_flow"] ?? [:]
+            #expect(examples[.skew]?.map(\.flowID) == ["newer"])
+            #expect(examples[.invalid]?.first?.error?.contains("edge 99") == true)
+
+            let dispatcher = DispatcherStore(store: store, migrator: try Self.migrator())
+            #expect(try await dispatcher.load(flowID: "newer")?.outcome == .skew)
+            let error = await #expect(throws: StoreError.self) { try await dispatcher.load(flowID: "invalid") }
+            #expect(error?.kind == .invalidState)
+            #expect(try await Self.snapshot(store) == before)
+            await store.close()
+        }
+    }
+
+    // MARK: - Dispatcher API
+
+    func loadMigratesOnReadOnce() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let dispatcher = DispatcherStore(store: store, migrator: try Self.migrator())
+            var outcomes: [LineReport.Outcome: Int] = [:]
+            for message in try InflightFlows.messages(count: 14) {
+                let created = try await dispatcher.create(message: message)
+                let loaded = try #require(try await dispatcher.load(flowID: created.id))
+                outcomes[loaded.outcome, default: 0] += 1
+                let events = try await store.events(flowID: created.id)
+                #expect(events.map(\.outcome) == [loaded.outcome.rawValue])
+                #expect(try await store.flow(id: created.id) == loaded.flow)
+                let again = try #require(try await dispatcher.load(flowID: created.id))
+                #expect(again.outcome == .upToDate)
+                #expect(again.flow == loaded.flow)
+                #expect(try await store.events(flowID: created.id).count == 1)
+            }
+            #expect(outcomes[.migrated, default: 0] > 0 && outcomes[.retry, default: 0] > 0 && outcomes[.fail, default: 0] > 0)
+            #expect(try await dispatcher.load(flowID: "no-such-flow") == nil)
+
+            let flow = try #require(try await dispatcher.load(flowID: "flow-0000000")).flow
+            let wrongFlow = Array(String(decoding: flow.message, as: UTF8.self)
+                .replacingOccurrences(of: flow.flowName, with: "another_flow").utf8)
+            let error = await #expect(throws: StoreError.self) { try await dispatcher.save(flow, message: wrongFlow) }
+            #expect(error?.kind == .invalidState)
+            let noID = await #expect(throws: StoreError.self) { try await dispatcher.create(message: Array(#"{"flow_name": "x"}"#.utf8)) }
+            #expect(noID?.kind == .invalidState)
+            await store.close()
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import StoreTestSupport
+import Testing
+
+/// The store contract on the embedded default.
+struct SQLiteStoreTests {
+    let contract = StoreContract(backend: .sqlite)
+
+    @Test func schemaIsVersionedAndANewerOneIsRefused() async throws { try await contract.schemaIsVersionedAndANewerOneIsRefused() }
+    @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
+    @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
+    @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
+    @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
+    @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
+    @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
+    @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
+    @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
+    @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
+}
+
+/// The same contract on PostgreSQL (the server of `SELINON_MIGRATE_TEST_POSTGRES_URL`).
+@Suite(.enabled(if: PostgresTestServer.isConfigured, Comment(rawValue: PostgresTestServer.skipReason)))
+struct PostgresStoreTests {
+    let contract = StoreContract(backend: .postgres)
+
+    @Test func schemaIsVersionedAndANewerOneIsRefused() async throws { try await contract.schemaIsVersionedAndANewerOneIsRefused() }
+    @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
+    @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
+    @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
+    @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
+    @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
+    @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
+    @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
+    @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
+    @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
+}

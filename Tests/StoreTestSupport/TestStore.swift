@@ -1,0 +1,132 @@
+import FlowStore
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import TestSupport
+
+/// The databases behind the store tests.
+public enum StoreBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    public var description: String { rawValue }
+}
+
+/// The PostgreSQL server the tests use: `SELINON_MIGRATE_TEST_POSTGRES_URL` (`scripts/test`
+/// starts a throwaway cluster and sets it). Without it the PostgreSQL tests are skipped, and
+/// say so.
+public enum PostgresTestServer {
+    public static let url = ProcessInfo.processInfo.environment["SELINON_MIGRATE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    public static var isConfigured: Bool { url != nil }
+    public static let skipReason =
+        "PostgreSQL tests skipped: SELINON_MIGRATE_TEST_POSTGRES_URL is not set (scripts/test starts a throwaway server and sets it)"
+}
+
+/// A fresh, empty store for one test: a SQLite file in a temporary directory, or a new database
+/// on the PostgreSQL test server (dropped afterwards).
+public final class TestStore: Sendable {
+    public let backend: StoreBackend
+    /// The store's URL, as the command line takes it.
+    public let location: String
+    private let directory: TemporaryDirectory
+    private let databaseName: String?
+
+    private init(backend: StoreBackend, location: String, directory: TemporaryDirectory, databaseName: String?) {
+        self.backend = backend
+        self.location = location
+        self.directory = directory
+        self.databaseName = databaseName
+    }
+
+    /// Runs `body` with a fresh store of `backend`, removing it afterwards.
+    public static func with<T>(_ backend: StoreBackend, _ body: (TestStore) async throws -> T) async throws -> T {
+        let store = try await make(backend)
+        do {
+            let result = try await body(store)
+            await store.dispose()
+            return result
+        } catch {
+            await store.dispose()
+            throw error
+        }
+    }
+
+    static func make(_ backend: StoreBackend) async throws -> TestStore {
+        let directory = try TemporaryDirectory(prefix: "selinon-migrate-store")
+        switch backend {
+        case .sqlite:
+            return TestStore(backend: backend, location: "sqlite:" + directory.path("flows.sqlite"), directory: directory, databaseName: nil)
+        case .postgres:
+            guard let server = PostgresTestServer.url else { throw TestStoreError.noPostgresServer }
+            let name = "selinon_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+            try await Self.administer(server, "CREATE DATABASE \(name)")
+            guard var components = URLComponents(string: server) else { throw TestStoreError.badURL(server) }
+            components.path = "/" + name
+            return TestStore(backend: backend, location: components.string!, directory: directory, databaseName: name)
+        }
+    }
+
+    /// A temporary directory that lives as long as the store, for other files of the test.
+    public var files: TemporaryDirectory { directory }
+
+    /// Opens the store (creating its schema).
+    public func open() async throws -> any FlowStateStore {
+        let store = try StoreLocation(parsing: location).open(logger: Self.logger, createIfMissing: true)
+        try await store.prepare(createIfMissing: true)
+        return store
+    }
+
+    /// Runs `sql` on the store's database directly, bypassing the store.
+    public func execute(_ sql: String) async throws {
+        switch backend {
+        case .sqlite:
+            let queue = try DatabaseQueue(path: String(location.dropFirst("sqlite:".count)))
+            try await queue.write { try $0.execute(sql: sql) }
+            try queue.close()
+        case .postgres:
+            try await Self.administer(location, sql)
+        }
+    }
+
+    func dispose() async {
+        if let databaseName, let server = PostgresTestServer.url {
+            try? await Self.administer(server, "DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")
+        }
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "selinon-migrate.tests")
+        logger.logLevel = .error
+        return logger
+    }()
+
+    /// One statement on its own connection to the database at `url`.
+    private static func administer(_ url: String, _ sql: String) async throws {
+        guard case .postgres(let host, let port, let user, let password, let database, _, _) = try StoreLocation(parsing: url) else {
+            throw TestStoreError.badURL(url)
+        }
+        let configuration = PostgresConnection.Configuration(host: host ?? "127.0.0.1", port: port, username: user,
+                                                             password: password, database: database, tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
+
+public enum TestStoreError: Error, CustomStringConvertible {
+    case noPostgresServer
+    case badURL(String)
+
+    public var description: String {
+        switch self {
+        case .noPostgresServer: return "SELINON_MIGRATE_TEST_POSTGRES_URL is not set"
+        case .badURL(let url): return "not a PostgreSQL URL: \(url)"
+        }
+    }
+}
