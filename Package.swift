@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "FlowMigration",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,7 +83,13 @@ let package = Package(
         // Benchmarks: `swift run -c release selinon-migrate-benchmarks --help`.
         .executableTarget(
             name: "selinon-migrate-benchmarks",
-            dependencies: ["YAMLTree", "FlowConfig", "FlowMigration", "MigrationGenerator", "GitHistory", "CLibYAML"],
+            dependencies: [
+                "YAMLTree", "FlowConfig", "FlowMigration", "MigrationGenerator", "GitHistory", "FlowStore", "CLibYAML",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/selinon-migrate-benchmarks",
             exclude: ["README.md"]
         ),

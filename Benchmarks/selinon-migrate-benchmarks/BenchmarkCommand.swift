@@ -7,6 +7,7 @@ enum BenchmarkCommand {
                selinon-migrate-benchmarks apply [--states N] [--repetitions N]
                selinon-migrate-benchmarks generate OLD_NODES OLD_FLOWS NEW_NODES NEW_FLOWS [--repetitions N]
                selinon-migrate-benchmarks git [--commits N] [--repetitions N]
+               selinon-migrate-benchmarks store [--flows N] [--postgres URL] [--repetitions N]
 
           yaml   parse a synthetic configuration (default 200 flows × 200 edges): libyaml's bare
                  event loop, the YAMLTree node tree and the full configuration loader
@@ -14,9 +15,11 @@ enum BenchmarkCommand {
                  next to copying the same lines
           generate  time loading, diffing and encoding for two configurations (in process)
           git    find and read the last configuration change in 10,000 commits, libgit2 vs git
+          store  apply --store on 200,000 flows (SQLite, and PostgreSQL with --postgres), next to a
+                 raw batched UPDATE of the same rows; run from the repository root
         """
 
-    static func main() {
+    static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
         guard let name = arguments.first else {
             print(usage)
@@ -43,6 +46,14 @@ enum BenchmarkCommand {
                 try GitBenchmark.run(commits: option("--commits", default: 10_000), repetitions: option("--repetitions", default: 5))
             } catch {
                 print("git benchmark failed: \(error)")
+            }
+        case "store":
+            let postgres = arguments.firstIndex(of: "--postgres").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+            do {
+                try await StoreBenchmark.run(flows: option("--flows", default: 200_000), postgresURL: postgres,
+                                             repetitions: option("--repetitions", default: 3))
+            } catch {
+                print("store benchmark failed: \(error)")
             }
         default:
             print(usage)

@@ -29,7 +29,8 @@ public protocol FlowStateStore: Sendable {
     func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow]
 
     /// Writes `updates` and `events` in one transaction. An update whose flow changed since it
-    /// was read is skipped (with its event) and returned; everything else is written.
+    /// was read is skipped, with the events of that flow, and its id returned; everything else is
+    /// written.
     func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String]
 
     /// Flows above `version`, ordered by id (examples of skew in reports).

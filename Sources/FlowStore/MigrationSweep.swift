@@ -53,27 +53,58 @@ public struct MigrationSweep: Sendable {
             report.addExample(.skew, flow: flow, taints: [], error: nil)
         }
 
-        var cursor: String?
+        // While one batch is written, the next one is read and migrated (on another core).
         var processed = 0
-        while true {
-            let batch = try await store.pending(belowVersion: latest, after: cursor, limit: batchSize)
-            guard let last = batch.last else { break }
-            cursor = last.id
-            let now = Date()
-            var migrations: [RecordMigration?] = batch.map { RecordMigration($0, migrator: migrator, now: now) }
+        var upcoming = prefetch(after: nil)
+        while let batch = try await Self.value(of: upcoming) {
+            upcoming = prefetch(after: batch.flows.last!.id)
+            var migrations: [RecordMigration?] = batch.migrations
             if !dryRun {
-                let conflicts = Set(try await store.commit(migrations.compactMap { $0?.update }, events: migrations.compactMap { $0?.event }))
-                for (position, flow) in batch.enumerated() where conflicts.contains(flow.id) {
+                let conflicts: Set<String>
+                do {
+                    conflicts = Set(try await store.commit(batch.migrations.compactMap(\.update), events: batch.migrations.compactMap(\.event)))
+                } catch {
+                    _ = try? await Self.value(of: upcoming)
+                    throw error
+                }
+                for (position, flow) in batch.flows.enumerated() where conflicts.contains(flow.id) {
                     migrations[position] = try await migrateAgain(flowID: flow.id)
                 }
             }
-            for (flow, migration) in zip(batch, migrations) {
+            for (flow, migration) in zip(batch.flows, migrations) {
                 report.record(migration, flow: flow)
             }
-            processed += batch.count
+            processed += batch.flows.count
             progress(Progress(processed: processed, total: max(total, processed)))
         }
         return report
+    }
+
+    /// A batch read and migrated, not yet written.
+    private struct PreparedBatch: Sendable {
+        var flows: [StoredFlow]
+        var migrations: [RecordMigration]
+    }
+
+    /// Starts reading and migrating the batch after `cursor` (nil at the end of the flows).
+    private func prefetch(after cursor: String?) -> Task<PreparedBatch?, any Error> {
+        Task {
+            let latest = migrator.migrator.chain.latestVersion
+            let flows = try await store.pending(belowVersion: latest, after: cursor, limit: batchSize)
+            guard !flows.isEmpty else { return nil }
+            let now = Date()
+            return PreparedBatch(flows: flows, migrations: flows.map { RecordMigration($0, migrator: migrator, now: now) })
+        }
+    }
+
+    private static func value(of task: Task<PreparedBatch?, any Error>) async throws(StoreError) -> PreparedBatch? {
+        do {
+            return try await task.value
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "reading the next batch failed: \(error)")
+        }
     }
 
     /// Reads a flow that changed under the sweep again and migrates it, until a write sticks.

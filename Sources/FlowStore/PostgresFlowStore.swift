@@ -78,7 +78,6 @@ public final class PostgresFlowStore: FlowStateStore {
                             updated_at DOUBLE PRECISION NOT NULL
                         )
                         """, logger: logger)
-                    try await connection.query("CREATE INDEX flows_pending ON flows (migration_version, flow_id)", logger: logger)
                     try await connection.query("""
                         CREATE TABLE migration_events (
                             id BIGSERIAL PRIMARY KEY,
@@ -150,39 +149,40 @@ public final class PostgresFlowStore: FlowStateStore {
         let ids = updates.map(\.id), revisions = updates.map(\.expectedRevision), times = updates.map(\.updatedAt.timeIntervalSince1970)
         let messages = updates.map { String(decoding: $0.message, as: UTF8.self) }
         let versions = updates.map(\.migrationVersion), statuses = updates.map(\.status.rawValue)
-        return try await perform { client, logger in
-            try await client.withTransaction(logger: logger) { connection in
-                var written = Set<String>()
-                if !updates.isEmpty {
-                    let rows = try await connection.query("""
-                        UPDATE flows AS flow SET message = input.message, migration_version = input.version, status = input.status,
-                            revision = flow.revision + 1, updated_at = input.updated_at
-                        FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[], \(statuses)::text[],
-                                    \(times)::float8[])
-                            AS input(id, revision, message, version, status, updated_at)
-                        WHERE flow.flow_id = input.id AND flow.revision = input.revision
-                        RETURNING flow.flow_id
-                        """, logger: logger)
-                    for try await id in rows.decode(String.self) { written.insert(id) }
-                }
-                let conflicts = ids.filter { !written.contains($0) }
-                let recorded = events.filter { event in !conflicts.contains(event.flowID) }
-                if !recorded.isEmpty {
-                    let eventIDs = recorded.map(\.flowID), from = recorded.map(\.fromVersion), to = recorded.map(\.toVersion)
-                    let outcomes = recorded.map(\.outcome), strategies = recorded.map { $0.strategy ?? "" }
-                    let taints = recorded.map { String(decoding: $0.taints, as: UTF8.self) }
-                    let recordedTimes = recorded.map(\.recordedAt.timeIntervalSince1970)
-                    try await connection.query("""
-                        INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
-                        SELECT id, from_version, to_version, outcome, NULLIF(strategy, ''), taints, recorded_at
-                        FROM unnest(\(eventIDs)::text[], \(from)::int[], \(to)::int[], \(outcomes)::text[], \(strategies)::text[],
-                                    \(taints)::text[], \(recordedTimes)::float8[])
-                            AS input(id, from_version, to_version, outcome, strategy, taints, recorded_at)
-                        """, logger: logger)
-                }
-                return conflicts
-            }
+        let eventIDs = events.map(\.flowID), from = events.map(\.fromVersion), to = events.map(\.toVersion)
+        let outcomes = events.map(\.outcome), strategies = events.map { $0.strategy ?? "" }
+        let taints = events.map { String(decoding: $0.taints, as: UTF8.self) }
+        let recordedTimes = events.map(\.recordedAt.timeIntervalSince1970)
+        // One statement, so one round trip and atomic by itself: the compare-and-swap update, then
+        // the events of the flows it wrote (and of flows it was not asked to write).
+        let written = try await perform { client, logger in
+            var written = Set<String>()
+            let rows = try await client.query("""
+                WITH input AS (
+                    SELECT * FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[],
+                                         \(statuses)::text[], \(times)::float8[])
+                        AS input(id, revision, message, version, status, updated_at)
+                ), updated AS (
+                    UPDATE flows AS flow SET message = input.message, migration_version = input.version, status = input.status,
+                        revision = flow.revision + 1, updated_at = input.updated_at
+                    FROM input
+                    WHERE flow.flow_id = input.id AND flow.revision = input.revision
+                    RETURNING flow.flow_id
+                ), recorded AS (
+                    INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                    SELECT event.id, event.from_version, event.to_version, event.outcome, NULLIF(event.strategy, ''), event.taints,
+                           event.recorded_at
+                    FROM unnest(\(eventIDs)::text[], \(from)::int[], \(to)::int[], \(outcomes)::text[], \(strategies)::text[],
+                                \(taints)::text[], \(recordedTimes)::float8[])
+                        AS event(id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                    WHERE event.id IN (SELECT flow_id FROM updated) OR event.id NOT IN (SELECT id FROM input)
+                )
+                SELECT flow_id FROM updated
+                """, logger: logger)
+            for try await id in rows.decode(String.self) { written.insert(id) }
+            return written
         }
+        return ids.filter { !written.contains($0) }
     }
 
     public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {

@@ -3,7 +3,7 @@ import Foundation
 
 /// Migrating one stored flow: what happened, and the write and event that record it (none
 /// when nothing changes: up to date, skew, invalid).
-struct RecordMigration {
+struct RecordMigration: Sendable {
     let report: LineReport
     let update: FlowUpdate?
     let event: MigrationEvent?

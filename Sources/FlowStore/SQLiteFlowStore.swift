@@ -43,9 +43,8 @@ public final class SQLiteFlowStore: FlowStateStore {
                         created_at REAL NOT NULL,
                         updated_at REAL NOT NULL
                     );
-                    CREATE INDEX flows_pending ON flows (migration_version, flow_id);
                     CREATE TABLE migration_events (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id INTEGER PRIMARY KEY,
                         flow_id TEXT NOT NULL,
                         from_version INTEGER NOT NULL,
                         to_version INTEGER NOT NULL,
@@ -68,14 +67,14 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         let now = Date().timeIntervalSince1970
         try await write { db in
-            let statement = try db.cachedStatement(sql: """
+            let insert = try SQLiteRows("""
                 INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, 1, ?, ?)
-                """)
+                """, in: db)
             for flow in flows {
                 do {
-                    try statement.execute(arguments: [flow.id, flow.flowName, String(decoding: flow.message, as: UTF8.self),
-                                                      flow.migrationVersion, flow.status.rawValue, now, now])
+                    try insert.execute([.text(flow.id), .text(flow.flowName), .bytes(flow.message), .integer(flow.migrationVersion),
+                                        .text(flow.status.rawValue), .real(now), .real(now)])
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                     throw StoreError(.duplicateFlow, "flow id '\(flow.id)' is already in the store", flowID: flow.id)
                 }
@@ -85,39 +84,39 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     public func flow(id: String) async throws(StoreError) -> StoredFlow? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM flows WHERE flow_id = ?", arguments: [id]).map(Self.flow)
+            try Self.flows(db, "WHERE flow_id = ?", [.text(id)]).first
         }
     }
 
     public func save(_ update: FlowUpdate) async throws(StoreError) -> Int? {
         try await write { db in
-            try Self.apply(update, in: db) ? update.expectedRevision + 1 : nil
+            try Self.apply(update, with: try Self.updateStatement(in: db)) ? update.expectedRevision + 1 : nil
         }
     }
 
     public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM flows WHERE migration_version < ? AND status <> 'failed' AND flow_id > ?
-                ORDER BY flow_id LIMIT ?
-                """, arguments: [version, cursor ?? "", limit]).map(Self.flow)
+            try Self.flows(db, "WHERE migration_version < ? AND status <> 'failed' AND flow_id > ? ORDER BY flow_id LIMIT ?",
+                           [.integer(version), .text(cursor ?? ""), .integer(limit)])
         }
     }
 
     public func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
         try await write { db in
             var conflicts: [String] = []
-            for update in updates where try !Self.apply(update, in: db) {
+            let statement = try Self.updateStatement(in: db)
+            for update in updates where try !Self.apply(update, with: statement) {
                 conflicts.append(update.id)
             }
             let skipped = Set(conflicts)
-            let statement = try db.cachedStatement(sql: """
+            let insert = try SQLiteRows("""
                 INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
+                """, in: db)
             for event in events where !skipped.contains(event.flowID) {
-                try statement.execute(arguments: [event.flowID, event.fromVersion, event.toVersion, event.outcome, event.strategy,
-                                                  String(decoding: event.taints, as: UTF8.self), event.recordedAt.timeIntervalSince1970])
+                try insert.execute([.text(event.flowID), .integer(event.fromVersion), .integer(event.toVersion), .text(event.outcome),
+                                    event.strategy.map { .text($0) } ?? .null, .bytes(event.taints),
+                                    .real(event.recordedAt.timeIntervalSince1970)])
             }
             return conflicts
         }
@@ -125,15 +124,13 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM flows WHERE migration_version > ? ORDER BY flow_id LIMIT ?",
-                             arguments: [version, limit]).map(Self.flow)
+            try Self.flows(db, "WHERE migration_version > ? ORDER BY flow_id LIMIT ?", [.integer(version), .integer(limit)])
         }
     }
 
     public func flows(after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM flows WHERE flow_id > ? ORDER BY flow_id LIMIT ?",
-                             arguments: [cursor ?? "", limit]).map(Self.flow)
+            try Self.flows(db, "WHERE flow_id > ? ORDER BY flow_id LIMIT ?", [.text(cursor ?? ""), .integer(limit)])
         }
     }
 
@@ -165,21 +162,29 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     // MARK: - Helpers
 
-    /// The compare-and-swap write of one flow; false when its revision moved on.
-    private static func apply(_ update: FlowUpdate, in db: Database) throws -> Bool {
-        let statement = try db.cachedStatement(sql: """
+    private static func updateStatement(in db: Database) throws -> SQLiteRows {
+        try SQLiteRows("""
             UPDATE flows SET message = ?, migration_version = ?, status = ?, revision = revision + 1, updated_at = ?
             WHERE flow_id = ? AND revision = ?
-            """)
-        try statement.execute(arguments: [String(decoding: update.message, as: UTF8.self), update.migrationVersion,
-                                          update.status.rawValue, update.updatedAt.timeIntervalSince1970, update.id, update.expectedRevision])
-        return db.changesCount == 1
+            """, in: db)
     }
 
-    private static func flow(_ row: Row) -> StoredFlow {
-        StoredFlow(id: row["flow_id"], flowName: row["flow_name"], message: Array((row["message"] as String).utf8),
-                   migrationVersion: row["migration_version"], status: FlowStatus(rawValue: row["status"]) ?? .running,
-                   revision: row["revision"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    /// The compare-and-swap write of one flow; false when its revision moved on.
+    private static func apply(_ update: FlowUpdate, with statement: SQLiteRows) throws -> Bool {
+        try statement.execute([.bytes(update.message), .integer(update.migrationVersion), .text(update.status.rawValue),
+                               .real(update.updatedAt.timeIntervalSince1970), .text(update.id), .integer(update.expectedRevision)]) == 1
+    }
+
+    /// The flows `clause` (after `FROM flows`) selects.
+    private static func flows(_ db: Database, _ clause: String, _ values: [SQLiteRows.Value]) throws -> [StoredFlow] {
+        var flows: [StoredFlow] = []
+        try SQLiteRows("SELECT flow_id, flow_name, message, migration_version, status, revision, updated_at FROM flows " + clause, in: db)
+            .query(values) { row in
+                flows.append(StoredFlow(id: row.text(0), flowName: row.text(1), message: row.bytes(2), migrationVersion: row.integer(3),
+                                        status: FlowStatus(rawValue: row.text(4)) ?? .running, revision: row.integer(5),
+                                        updatedAt: Date(timeIntervalSince1970: row.real(6))))
+            }
+        return flows
     }
 
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {

@@ -154,8 +154,30 @@ struct MigratorTests {
         #expect(migrated.otherKeys["selective"]?["task_names"] == .array([.string("T2")]))
     }
 
+    @Test func aRestartedSelectiveRunGetsTheLatestIndicesToo() throws {
+        // D-8 on RETRY: the restart runs the latest configuration, so its subset must use its indices.
+        let migration = Migration(flows: ["flow1": EdgeMigration(translation: [1: 2], taintingNodes: [1: ["A"]])], strategy: .retry)
+        let selective: JSONValue = .object([
+            "waiting_edges_subset": .object(["flow1": .object(["0": .array([.string("A")]), "1": .array([.string("B")])])]),
+        ])
+        let outcome = try Self.migrate(Self.message(version: 0, active: ["B"], finished: ["A"], waiting: [1], selective: selective), [migration])
+        guard case .retry(let restarted, 0, 1, _) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(restarted.state == nil)
+        #expect(restarted.otherKeys["selective"]?["waiting_edges_subset"]?["flow1"]
+                == .object(["0": .array([.string("A")]), "2": .array([.string("B")])]))
+    }
+
     @Test func aStateNewerThanTheChainIsSkewAndUntouched() throws {
         #expect(try Self.migrate(Self.message(version: 3, waiting: [1]), [Self.empty, Self.empty]) == .skew(version: 3, latest: 2))
+    }
+
+    @Test func aMessageWithoutStateNewerThanTheChainIsSkewToo() throws {
+        // Selinon would give it version 2 here; a newer worker would then move it back to 3.
+        #expect(try Self.migrate(DispatcherMessage(flowName: "flow1", migrationVersion: 3), [Self.empty, Self.empty])
+                == .skew(version: 3, latest: 2))
     }
 
     @Test func aStateAtTheLatestVersionIsUpToDate() throws {

@@ -101,7 +101,7 @@ public final class TestStore: Sendable {
         return logger
     }()
 
-    /// One statement on its own connection to the database at `url`.
+    /// `sql` (statements separated by `;`) on its own connection to the database at `url`.
     private static func administer(_ url: String, _ sql: String) async throws {
         guard case .postgres(let host, let port, let user, let password, let database, _, _) = try StoreLocation(parsing: url) else {
             throw TestStoreError.badURL(url)
@@ -110,7 +110,10 @@ public final class TestStore: Sendable {
                                                              password: password, database: database, tls: .disable)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            // One statement per query: the extended protocol takes no lists.
+            for statement in sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+            }
             try await connection.close()
         } catch {
             try? await connection.close()
@@ -128,5 +131,51 @@ public enum TestStoreError: Error, CustomStringConvertible {
         case .noPostgresServer: return "SELINON_MIGRATE_TEST_POSTGRES_URL is not set"
         case .badURL(let url): return "not a PostgreSQL URL: \(url)"
         }
+    }
+}
+
+extension TestStore {
+    /// Per flow: how many migration events it has, and their outcomes in order — read with one
+    /// query, for checks over many flows.
+    public func eventsByFlow() async throws -> [String: [String]] {
+        var events: [String: [String]] = [:]
+        switch backend {
+        case .sqlite:
+            let queue = try DatabaseQueue(path: String(location.dropFirst("sqlite:".count)))
+            let rows = try await queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT flow_id, outcome FROM migration_events ORDER BY id").map { ($0[0] as String, $0[1] as String) }
+            }
+            try queue.close()
+            for (id, outcome) in rows { events[id, default: []].append(outcome) }
+        case .postgres:
+            guard case .postgres(let host, let port, let user, let password, let database, _, _) = try StoreLocation(parsing: location) else {
+                throw TestStoreError.badURL(location)
+            }
+            let configuration = PostgresConnection.Configuration(host: host ?? "127.0.0.1", port: port, username: user,
+                                                                 password: password, database: database, tls: .disable)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: Self.logger)
+            do {
+                let rows = try await connection.query("SELECT flow_id, outcome FROM migration_events ORDER BY id", logger: Self.logger)
+                for try await (id, outcome) in rows.decode((String, String).self) { events[id, default: []].append(outcome) }
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        }
+        return events
+    }
+
+    /// Saves the store's current rows (and forgets its events) so that ``restoreSavedRows()``
+    /// can bring them back.
+    public func saveRows() async throws {
+        try await execute("DROP TABLE IF EXISTS saved_flows; CREATE TABLE saved_flows AS SELECT * FROM flows")
+    }
+
+    /// Puts back the rows of ``saveRows()`` and empties the event log.
+    public func restoreSavedRows() async throws {
+        try await execute(backend == .sqlite
+            ? "DELETE FROM flows; INSERT INTO flows SELECT * FROM saved_flows; DELETE FROM migration_events"
+            : "TRUNCATE flows, migration_events; INSERT INTO flows SELECT * FROM saved_flows")
     }
 }

@@ -53,27 +53,32 @@ public struct Migrator: Sendable {
         case .fail:
             return .fail(fromVersion: version, toVersion: latest, taints: result.taints)
         case .retry:
+            // The restart runs on the latest configuration: a selective run's edges are
+            // translated to it as well (Selinon keeps the old indices, D-8).
             var restarted = message
             restarted.state = nil
             restarted.migrationVersion = latest
             if restarted.otherKeys["retry"] != nil { restarted.otherKeys["retry"] = .null }
+            if result.selectiveChanged { restarted.replaceSelectiveSubsets(Self.subsets(result.selectiveSubsets, originals)) }
             return .retry(restarted, fromVersion: version, toVersion: latest, taints: result.taints)
         case .ignore:
             var migrated = message
             migrated.migrationVersion = latest
             migrated.state?.waitingEdges = result.waiting
             migrated.state?.triggeredEdges = result.triggered
-            if result.selectiveChanged {
-                var rewritten: [String: JSONValue] = [:]
-                for (flow, edges) in result.selectiveSubsets {
-                    let values = originals[flow] ?? []
-                    rewritten[flow] = .object(Dictionary(edges.map { (String($0.index), values[$0.tag]) },
-                                                         uniquingKeysWith: { first, _ in first }))
-                }
-                migrated.replaceSelectiveSubsets(rewritten)
-            }
+            if result.selectiveChanged { migrated.replaceSelectiveSubsets(Self.subsets(result.selectiveSubsets, originals)) }
             return .migrated(migrated, fromVersion: version, toVersion: latest, taints: result.taints)
         }
+    }
+
+    /// The translated `waiting_edges_subset`: each edge with the value it had.
+    private static func subsets(_ translated: [String: [MigrationCore.SelectiveEdge]], _ originals: [String: [JSONValue]]) -> [String: JSONValue] {
+        var rewritten: [String: JSONValue] = [:]
+        for (flow, edges) in translated {
+            let values = originals[flow] ?? []
+            rewritten[flow] = .object(Dictionary(edges.map { (String($0.index), values[$0.tag]) }, uniquingKeysWith: { first, _ in first }))
+        }
+        return rewritten
     }
 
     private func checkEdgeIndices(_ state: DispatcherState, flow: String, version: Int) throws(StateError) {

@@ -75,6 +75,9 @@ public struct StreamMigrator: Sendable {
             report.outcome = .retry
             edits.replace(scan.stateSpan!, with: Array("null".utf8))
             if let retry = scan.retrySpan { edits.replace(retry, with: Array("null".utf8)) }
+            if result.selectiveChanged, let span = scan.subsetsSpan {
+                edits.replace(span, with: Splice.subsets(result.selectiveSubsets, original: scan.subsets, line: line))
+            }
             edits.setVersion(latest, scan: scan)
         case .ignore:
             report.outcome = .migrated

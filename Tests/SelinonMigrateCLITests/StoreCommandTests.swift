@@ -1,0 +1,154 @@
+import FlowStore
+import Foundation
+import StoreTestSupport
+import Testing
+import TestSupport
+
+/// `import`, `apply --store`, `status` and `export`, run as a user runs them, on both backends.
+struct StoreCommands {
+    let backend: StoreBackend
+    static let examples = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/inflight-v1.jsonl").path
+    static let migrations = InflightFlows.migrationDirectory
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    func importApplyStatusExport() async throws {
+        try await TestStore.with(backend) { test in
+            let run = try CommandRunner()
+            let imported = try run.run(["import", "--store", test.location, "--input", Self.examples])
+            #expect(imported.status == 0, "\(imported.standardError)")
+            #expect(imported.standardError.contains("imported 14 flows"))
+
+            let before = try run.run(["status", "--store", test.location, "-m", Self.migrations])
+            #expect(before.status == 0)
+            #expect(before.standardOutput.contains("newest migration: version 3"))
+            #expect(before.standardOutput.contains("version 0: 14 flows still to migrate"))
+            #expect(before.standardOutput.contains("version 1: no flows, safe to squash"))
+
+            let dry = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--dry-run", "--format", "json"])
+            #expect(dry.status == 0)
+            let dryReport = try Self.json(dry.standardOutput)
+            #expect(dryReport["dry_run"] as? Bool == true)
+            let totals = try #require(dryReport["totals"] as? [String: Int])
+            #expect(totals["migrated"] == 11 && totals["retry"] == 2 && totals["fail"] == 1)
+            let unchanged = try run.run(["export", "--store", test.location])
+            #expect(unchanged.standardOutput.sortedLines == (try String(contentsOfFile: Self.examples, encoding: .utf8)).sortedLines)
+
+            let applied = try run.run(["apply", "-m", Self.migrations, "--store", test.location])
+            #expect(applied.status == 0, "\(applied.standardError)")
+            #expect(applied.standardOutput.hasPrefix("migrated to version 3"))
+            #expect(applied.standardOutput.contains("notification_flow, fail: 1 flow"))
+            #expect(applied.standardOutput.contains("version 3 removed the flow [FAIL]"))
+            #expect(applied.standardError.contains("— done"), "a plain progress line when standard error is not a terminal")
+
+            let again = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--format", "json", "--quiet"])
+            #expect(again.standardError.isEmpty)
+            let againTotals = try #require(try Self.json(again.standardOutput)["totals"] as? [String: Int])
+            #expect(againTotals["up_to_date"] == 13 && againTotals["already_failed"] == 1 && againTotals["migrated"] == 0)
+
+            let after = try run.run(["status", "--store", test.location, "-m", Self.migrations, "--format", "json"])
+            let versions = try #require(try Self.json(after.standardOutput)["versions"] as? [[String: Any]])
+            #expect(versions.map { $0["safe_to_squash"] as? Bool } == [false, true, true])
+            #expect(versions.first?["failed"] as? Int == 1)
+
+            // export → import into another store → export: the same lines, statuses included.
+            let exported = try run.run(["export", "--store", test.location, "--output", test.files.path("flows.jsonl")])
+            #expect(exported.status == 0)
+            let text = try String(contentsOfFile: test.files.path("flows.jsonl"), encoding: .utf8)
+            #expect(text.contains(#""selinon_migrate_status": "failed""#) && text.contains(#""selinon_migrate_status": "retry_requested""#))
+            try await TestStore.with(backend) { (copy: TestStore) async throws in
+                #expect(try run.run(["import", "--store", copy.location, "--input", test.files.path("flows.jsonl")]).status == 0)
+                #expect(try run.run(["export", "--store", copy.location]).standardOutput == text)
+            }
+        }
+    }
+
+    func importStopsAtABadLineWithWholeBatches() async throws {
+        try await TestStore.with(backend) { test in
+            let lines = try InflightFlows.messages(count: 6).map { String(decoding: $0, as: UTF8.self) }
+            var bad = lines
+            bad[4] = #"{"flow_name": "package_analysis_flow", "state": null}"#
+            let input = try test.files.write(bad.joined(separator: "\n") + "\n", to: "bad.jsonl")
+            let run = try CommandRunner()
+            let result = try run.run(["import", "--store", test.location, "--input", input, "--batch-size", "2"])
+            #expect(result.status == 1)
+            #expect(result.standardError.contains("bad.jsonl:5: error: the message has no dispatcher_id"))
+            #expect(result.standardError.contains("4 flows up to line 4 were imported"))
+            #expect(try run.run(["export", "--store", test.location]).standardOutput.split(separator: "\n").count == 4)
+
+            // A duplicate of a stored flow: its whole batch is refused.
+            let again = try run.run(["import", "--store", test.location, "--input", input, "--batch-size", "2"])
+            #expect(again.status == 1)
+            #expect(again.standardError.contains("bad.jsonl:1: error: flow id 'flow-0000000' is already in the store")
+                    || again.standardError.contains("bad.jsonl:1: error: a flow id is already in the store"))
+            #expect(again.standardError.contains("nothing was imported"))
+
+            // A duplicate inside the input names both lines.
+            var repeated = lines
+            repeated[2] = lines[0]
+            let file = try test.files.write(repeated.joined(separator: "\n"), to: "repeated.jsonl")
+            try await TestStore.with(backend) { (fresh: TestStore) async throws in
+                let result = try run.run(["import", "--store", fresh.location, "--input", file])
+                #expect(result.status == 1)
+                #expect(result.standardError.contains("repeated.jsonl:3: error: flow id 'flow-0000000' was already given on line 1"))
+                #expect(result.standardError.contains("nothing was imported"))
+            }
+        }
+    }
+
+    func readersRefuseAMissingStore() async throws {
+        try await TestStore.with(backend) { test in
+            let run = try CommandRunner()
+            for arguments in [["apply", "-m", Self.migrations], ["status"], ["export"]] {
+                let result = try run.run(arguments + ["--store", test.location])
+                #expect(result.status == 1, "\(arguments)")
+                #expect(result.standardError.contains("there is no store at"), "\(arguments)")
+            }
+            if backend == .sqlite {
+                #expect(!FileManager.default.fileExists(atPath: String(test.location.dropFirst("sqlite:".count))))
+            }
+        }
+    }
+}
+
+extension String {
+    /// The lines sorted, newline-terminated (to compare lines whatever their order).
+    var sortedLines: String { split(separator: "\n").sorted().joined(separator: "\n") + "\n" }
+}
+
+struct SQLiteStoreCommandTests {
+    let commands = StoreCommands(backend: .sqlite)
+
+    @Test func importApplyStatusExport() async throws { try await commands.importApplyStatusExport() }
+    @Test func importStopsAtABadLineWithWholeBatches() async throws { try await commands.importStopsAtABadLineWithWholeBatches() }
+    @Test func readersRefuseAMissingStore() async throws { try await commands.readersRefuseAMissingStore() }
+
+    @Test(arguments: [
+        ["apply", "-m", StoreCommands.migrations, "--input", "-", "--store", "sqlite:x.sqlite"],
+        ["apply", "-m", StoreCommands.migrations, "--report", "r.jsonl"],
+        ["apply", "-m", StoreCommands.migrations, "--batch-size", "0"],
+        ["status", "--store", "mysql://db"],
+        ["import", "--input", "-", "--batch-size", "-1"],
+    ])
+    func badOptionsAreUsageErrors(_ arguments: [String]) throws {
+        #expect(try CommandRunner().run(arguments).status == 64)
+    }
+
+    @Test(arguments: ["import", "export", "status"])
+    func helpTextMatchesItsGolden(_ command: String) throws {
+        let result = try CommandRunner().run([command, "--help"], environment: ["COLUMNS": "100"])
+        #expect(result.status == 0)
+        Snapshot.assertMatches(result.standardOutput, golden: Snapshot.directory().appendingPathComponent("Snapshots/help-\(command).txt").path)
+    }
+}
+
+@Suite(.enabled(if: PostgresTestServer.isConfigured, Comment(rawValue: PostgresTestServer.skipReason)))
+struct PostgresStoreCommandTests {
+    let commands = StoreCommands(backend: .postgres)
+
+    @Test func importApplyStatusExport() async throws { try await commands.importApplyStatusExport() }
+    @Test func importStopsAtABadLineWithWholeBatches() async throws { try await commands.importStopsAtABadLineWithWholeBatches() }
+    @Test func readersRefuseAMissingStore() async throws { try await commands.readersRefuseAMissingStore() }
+}
