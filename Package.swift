@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MigrationGenerator", targets: ["MigrationGenerator"]),
         .library(name: "GitHistory", targets: ["GitHistory"]),
         .library(name: "FlowStore", targets: ["FlowStore"]),
+        .library(name: "MigrationReview", targets: ["MigrationReview"]),
         .library(name: "YAMLTree", targets: ["YAMLTree"]),
     ],
     dependencies: [
@@ -59,6 +60,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Migrations and configuration changes for people: text, Markdown, JSON, Graphviz.
+        .target(name: "MigrationReview", dependencies: ["FlowConfig", "FlowMigration", "MigrationGenerator"]),
         // libgit2 through pkg-config; `apt-get install libgit2-dev`.
         .systemLibrary(
             name: "CLibGit2",
@@ -76,6 +79,7 @@ let package = Package(
                 "MigrationGenerator",
                 "GitHistory",
                 "FlowStore",
+                "MigrationReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -128,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "GitHistoryTests",
             dependencies: ["GitHistory", "FlowConfig", "TestSupport"]
+        ),
+        .testTarget(
+            name: "MigrationReviewTests",
+            dependencies: ["MigrationReview", "FlowConfig", "FlowMigration", "TestSupport"],
+            exclude: ["Goldens"]
         ),
         .testTarget(
             name: "FlowStoreTests",

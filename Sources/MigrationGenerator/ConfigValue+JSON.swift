@@ -6,7 +6,7 @@ extension ConfigValue {
     /// The value as JSON, the way Selinon's `json.dump` writes it into migration files:
     /// timestamps as Python's `str()` writes them (`2001-12-14 21:59:43.100000`), non-finite
     /// numbers as Python's `NaN`, `Infinity`, `-Infinity`.
-    var jsonValue: JSONValue {
+    public var jsonValue: JSONValue {
         switch self {
         case .null: return .null
         case .bool(let value): return .bool(value)

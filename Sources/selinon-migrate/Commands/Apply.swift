@@ -2,6 +2,7 @@ import ArgumentParser
 import FlowMigration
 import FlowStore
 import Foundation
+import MigrationReview
 
 extension SelinonMigrate {
     /// `apply`: bring in-flight dispatcher messages up to the newest migration.

@@ -2,6 +2,7 @@ import ArgumentParser
 import FlowMigration
 import FlowStore
 import Foundation
+import MigrationReview
 
 extension SelinonMigrate {
     /// `status`: what a store holds, and which old migrations no flow needs any more.

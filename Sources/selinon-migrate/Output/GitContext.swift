@@ -37,20 +37,33 @@ struct GitContext {
     /// The base of a branch for `check`: `revision` if given, else the merge base of HEAD and its
     /// upstream, else HEAD.
     func base(_ revision: String?) throws(GitError) -> (commit: GitCommit, label: String) {
-        if let revision { return (try repository.commit(revision), revision) }
-        let head = try repository.commit("HEAD")
-        if let (_, upstream) = try repository.upstream(), let upstreamCommit = try? repository.commit(upstream),
-           let base = try repository.mergeBase(head.id, upstreamCommit.id) {
-            return (try repository.commit(id: base), "merge base with \(upstream)")
+        try repository.branchBase(revision)
+    }
+
+    /// The migration files (`N.json`) of `directory` (a working-tree path) at `commit`, by version.
+    func migrationFiles(in directory: String, at commit: GitCommit) throws(GitError) -> [Int: [UInt8]] {
+        try repository.migrationFiles(in: directory, at: commit)
+    }
+}
+
+extension GitRepository {
+    /// The base of a branch (what `check` and `review --pending` compare with): `revision` if
+    /// given, else the merge base of HEAD and its upstream, else HEAD.
+    func branchBase(_ revision: String?) throws(GitError) -> (commit: GitCommit, label: String) {
+        if let revision { return (try commit(revision), revision) }
+        let head = try commit("HEAD")
+        if let (_, upstream) = try self.upstream(), let upstreamCommit = try? commit(upstream),
+           let base = try mergeBase(head.id, upstreamCommit.id) {
+            return (try commit(id: base), "merge base with \(upstream)")
         }
         return (head, "HEAD")
     }
 
     /// The migration files (`N.json`) of `directory` (a working-tree path) at `commit`, by version.
     func migrationFiles(in directory: String, at commit: GitCommit) throws(GitError) -> [Int: [UInt8]] {
-        let path = try repository.repositoryPath(of: directory)
+        let path = try repositoryPath(of: directory)
         var result: [Int: [UInt8]] = [:]
-        for file in try repository.files(under: path, in: commit.id, include: { $0.hasSuffix(".json") && !$0.hasPrefix(".") }) {
+        for file in try files(under: path, in: commit.id, include: { $0.hasSuffix(".json") && !$0.hasPrefix(".") }) {
             let name = (file.path as NSString).lastPathComponent
             let stem = String(name.dropLast(5))
             // Only direct children named like migrations.

@@ -1,5 +1,6 @@
 import FlowMigration
 import FlowStore
+import MigrationReview
 
 /// `apply --store`'s impact report for people: flows per flow name and outcome, then examples
 /// of every outcome that needs attention.

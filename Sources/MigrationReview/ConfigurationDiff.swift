@@ -1,0 +1,152 @@
+import FlowConfig
+import FlowMigration
+import MigrationGenerator
+
+/// The structural change between two configurations, for people: flows and tasks added or
+/// removed, and per flow its edges (added, removed, renumbered, changed), failures and options —
+/// each flow saying whether it needs a migration. Compares the loaded model, not the text:
+/// reformatting, comments, key order and anchors that expand to the same thing are no change.
+public struct ConfigurationDiff: Sendable, Equatable {
+    /// One flow present in both configurations that changed.
+    public struct FlowDiff: Sendable, Equatable {
+        public var flow: String
+        /// Edges that are not simply kept, as a review shows them.
+        public var edges: [EdgeRow]
+        /// Failure entries (`nodes` → fallback) added, removed or changed, in words.
+        public var failures: [String]
+        /// Flow options that changed: `max_retry: 1 → 3`, ….
+        public var options: [String]
+        /// Whether in-flight flows need a migration for this change (edge indices moved, edges
+        /// removed or added with sources).
+        public var needsMigration: Bool
+    }
+
+    public var flowsAdded: [String]
+    public var flowsRemoved: [String]
+    public var tasksAdded: [String]
+    public var tasksRemoved: [String]
+    /// Tasks present in both whose definition changed: `Fetch: queue 'a' → 'b'`.
+    public var tasksChanged: [String]
+    public var flows: [FlowDiff]
+    /// What `generate` would warn about.
+    public var warnings: [String]
+
+    /// Whether `generate` would write a migration.
+    public var needsMigration: Bool { flows.contains { $0.needsMigration } }
+    /// Whether the configurations differ at all (structurally).
+    public var isEmpty: Bool {
+        flowsAdded.isEmpty && flowsRemoved.isEmpty && tasksAdded.isEmpty && tasksRemoved.isEmpty && tasksChanged.isEmpty && flows.isEmpty
+    }
+
+    public init(from old: Configuration, to new: Configuration) {
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        let review = MigrationReviewer.review(version: 0, migration: plan.migration, old: MigrationReviewer.edges(of: old),
+                                              new: MigrationReviewer.edges(of: new))
+        flowsAdded = plan.addedFlows
+        flowsRemoved = plan.removedFlows
+        let oldTasks = Dictionary(old.tasks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let newTasks = Dictionary(new.tasks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        tasksAdded = newTasks.keys.filter { oldTasks[$0] == nil }.sorted()
+        tasksRemoved = oldTasks.keys.filter { newTasks[$0] == nil }.sorted()
+        tasksChanged = oldTasks.keys.sorted().compactMap { name in
+            guard let before = oldTasks[name], let after = newTasks[name] else { return nil }
+            let changes = Self.taskChanges(before, after)
+            return changes.isEmpty ? nil : "\(name): " + changes.joined(separator: ", ")
+        }
+        warnings = plan.warnings.map(\.message)
+
+        var flows: [FlowDiff] = []
+        for name in Set(old.flows.keys).intersection(new.flows.keys).sorted() {
+            let before = old.flows[name]!, after = new.flows[name]!
+            var edges: [EdgeRow]
+            if let reviewed = review.flows.first(where: { $0.flow == name }) {
+                edges = reviewed.rows.filter { $0.change != .kept }
+            } else {
+                // No migration: the edges kept their places; only conditions or foreach can differ.
+                edges = zip(before.edges, after.edges).compactMap { pair in
+                    let (was, now) = (ReviewedEdge(pair.0), ReviewedEdge(pair.1))
+                    return was == now ? nil : EdgeRow(change: .changed, oldIndex: pair.0.index, newIndex: pair.1.index, old: was, new: now)
+                }
+            }
+            // A paired edge whose condition or foreach changed shows as changed even when renumbered.
+            edges = edges.map { row in
+                guard row.change == .renumbered, let was = row.old, let now = row.new, was != now else { return row }
+                var changed = row
+                changed.change = .changed
+                return changed
+            }
+            let failures = Self.failureChanges(before.failures, after.failures)
+            let options = Self.optionChanges(before, after)
+            guard !edges.isEmpty || !failures.isEmpty || !options.isEmpty else { continue }
+            flows.append(FlowDiff(flow: name, edges: edges, failures: failures, options: options,
+                                  needsMigration: plan.migration.flows[name] != nil))
+        }
+        self.flows = flows
+    }
+
+    // MARK: - Comparisons without source locations
+
+    private static func failureChanges(_ old: [FailureDefinition], _ new: [FailureDefinition]) -> [String] {
+        func key(_ failure: FailureDefinition) -> [String] { failure.nodes.sorted() }
+        func describe(_ failure: FailureDefinition) -> String {
+            let fallback: String
+            switch failure.fallback {
+            case .handled: fallback = "true"
+            case .nodes(let nodes): fallback = "[\(nodes.joined(separator: ", "))]"
+            }
+            let condition = failure.conditionValue.map { " if " + ConditionText.describe($0.jsonValue) } ?? ""
+            return "fallback \(fallback)\(condition)\(failure.propagateFailure ? ", propagate_failure" : "")"
+        }
+        var changes: [String] = []
+        let oldByNodes = Dictionary(old.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let newByNodes = Dictionary(new.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        for nodes in Set(oldByNodes.keys).union(newByNodes.keys).sorted(by: { $0.joined(separator: ",") < $1.joined(separator: ",") }) {
+            let label = "failure of [\(nodes.joined(separator: ", "))]"
+            switch (oldByNodes[nodes], newByNodes[nodes]) {
+            case (nil, let added?): changes.append("\(label) added: \(describe(added))")
+            case (let removed?, nil): changes.append("\(label) removed (was \(describe(removed)))")
+            case (let before?, let after?) where describe(before) != describe(after):
+                changes.append("\(label): \(describe(before)) → \(describe(after))")
+            default: break
+            }
+        }
+        return changes
+    }
+
+    private static func optionChanges(_ old: FlowDefinition, _ new: FlowDefinition) -> [String] {
+        var changes: [String] = []
+        func compare<T: Equatable>(_ name: String, _ before: T, _ after: T, _ show: (T) -> String = { "\($0)" }) {
+            if before != after { changes.append("\(name): \(show(before)) → \(show(after))") }
+        }
+        compare("nowait", old.nowait.sorted(), new.nowait.sorted()) { "[\($0.joined(separator: ", "))]" }
+        compare("eager_failures", old.eagerFailures.sorted(), new.eagerFailures.sorted()) { "[\($0.joined(separator: ", "))]" }
+        compare("node_args_from_first", old.nodeArgsFromFirst, new.nodeArgsFromFirst)
+        compare("propagation", String(describing: old.propagation), String(describing: new.propagation))
+        compare("queue", old.queue, new.queue) { "'\($0)'" }
+        compare("max_retry", old.maxRetry, new.maxRetry)
+        compare("retry_countdown", old.retryCountdown, new.retryCountdown)
+        compare("cache", String(describing: old.cache), String(describing: new.cache))
+        compare("sampling", String(describing: old.sampling), String(describing: new.sampling))
+        compare("throttling", String(describing: old.throttling), String(describing: new.throttling))
+        return changes
+    }
+
+    private static func taskChanges(_ old: TaskDefinition, _ new: TaskDefinition) -> [String] {
+        var changes: [String] = []
+        func compare<T: Equatable>(_ name: String, _ before: T, _ after: T) {
+            if before != after { changes.append("\(name) \(String(describing: before)) → \(String(describing: after))") }
+        }
+        compare("import", old.importPath, new.importPath)
+        compare("classname", old.className, new.className)
+        compare("storage", old.storage ?? "none", new.storage ?? "none")
+        compare("storage_readonly", old.storageReadOnly, new.storageReadOnly)
+        compare("storage_task_name", old.storageTaskName, new.storageTaskName)
+        compare("output_schema", old.outputSchema ?? "none", new.outputSchema ?? "none")
+        compare("max_retry", old.maxRetry, new.maxRetry)
+        compare("retry_countdown", old.retryCountdown, new.retryCountdown)
+        compare("queue", old.queue, new.queue)
+        compare("throttling", String(describing: old.throttling), String(describing: new.throttling))
+        compare("selective_run_function", String(describing: old.selectiveRunFunction), String(describing: new.selectiveRunFunction))
+        return changes
+    }
+}

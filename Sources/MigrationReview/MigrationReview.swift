@@ -1,0 +1,95 @@
+import FlowMigration
+
+/// What one migration does, for people: per changed flow, the old edges next to the new ones
+/// and what happens to in-flight flows, plus the warnings recorded when it was generated and
+/// what the review could not show. Built by ``MigrationReviewer``; rendered as text, Markdown,
+/// JSON or Graphviz.
+public struct MigrationReview: Sendable, Equatable {
+    /// The migration's number (`N.json`).
+    public var version: Int
+    /// The strategy the file gives tainted flows.
+    public var strategy: TaintedFlowStrategy
+    /// Where the old and new configurations came from (`_meta.old` / `_meta.new`), if recorded.
+    public var oldSource: String?
+    public var newSource: String?
+    /// The changed flows (and removed flows), by name.
+    public var flows: [FlowReview]
+    /// The warnings of `generate` (recorded in `_meta.warnings`).
+    public var warnings: [String]
+    /// What the review could not show, and why (for example: no configuration to name the
+    /// destinations of added edges).
+    public var limitations: [String]
+}
+
+/// One flow of a ``MigrationReview``.
+public struct FlowReview: Sendable, Equatable {
+    public var flow: String
+    /// The migration removed the flow: its in-flight flows fail.
+    public var isRemoved: Bool
+    /// The edges, new order first, then the removed ones.
+    public var rows: [EdgeRow]
+    /// What happens to in-flight flows, in the order of the rows.
+    public var consequences: [Consequence]
+
+    /// `2 renumbered, 1 removed, 1 added` (the kinds present), or `removed`.
+    public var summary: String {
+        if isRemoved { return "flow removed" }
+        let counts = EdgeRow.Change.allCases.compactMap { change -> String? in
+            let count = rows.filter { $0.change == change }.count
+            return change == .kept || count == 0 ? nil : "\(count) \(change.rawValue)"
+        }
+        return counts.isEmpty ? "no edge changes" : counts.joined(separator: ", ")
+    }
+}
+
+/// One edge of a flow before and after a migration.
+public struct EdgeRow: Sendable, Equatable {
+    /// How the edge changed.
+    public enum Change: String, Sendable, CaseIterable {
+        /// Same edge, same index.
+        case kept
+        /// Same edge, another index (`3 → 4`).
+        case renumbered
+        /// Paired with its new version, but its condition or `foreach` differs.
+        case changed
+        /// No counterpart in the new configuration: a flow that already fired it is tainted.
+        case removed
+        /// No counterpart in the old configuration.
+        case added
+    }
+
+    public var change: Change
+    public var oldIndex: Int?
+    public var newIndex: Int?
+    /// The edge in the old configuration (nil for added edges, or when unknown).
+    public var old: ReviewedEdge?
+    /// The edge in the new configuration (nil for removed edges, or when unknown).
+    public var new: ReviewedEdge?
+
+    /// The edge shown for the row: the new one, else the old one.
+    public var edge: ReviewedEdge? { new ?? old }
+}
+
+/// What a migration does to in-flight flows of one flow, stated for people.
+public struct Consequence: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// A flow that already fired a removed edge is tainted.
+        case firedRemovedEdge = "fired-removed-edge"
+        /// A flow whose sources of an added edge all finished is tainted.
+        case sourcesFinished = "sources-finished"
+        /// A flow whose sources of an added edge are running gets the edge armed.
+        case edgeArmed = "edge-armed"
+        /// Waiting and fired edges are renumbered.
+        case renumbered
+        /// The flow is gone: its in-flight flows fail.
+        case flowRemoved = "flow-removed"
+    }
+
+    public var kind: Kind
+    /// The edge concerned: the old index for a removed edge, the new one for an added edge.
+    public var edge: Int?
+    /// The strategy that applies to the tainted flows (nil when no flow is tainted).
+    public var strategy: TaintedFlowStrategy?
+    /// The sentence.
+    public var text: String
+}

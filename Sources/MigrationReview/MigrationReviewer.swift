@@ -1,0 +1,210 @@
+import FlowConfig
+import FlowMigration
+
+/// Builds a ``MigrationReview`` from a migration file and whatever is known of the
+/// configurations on either side.
+///
+/// Either side's edges may be missing: an old edge list follows from the new one and the
+/// migration (an old edge the file does not mention kept its index; a renumbered one moved; a
+/// removed one is recorded in `tainted_edges`), and the new list from the old one, except the
+/// destinations of added edges. With neither, the review shows what the file itself records and
+/// says what it cannot show.
+public enum MigrationReviewer {
+    /// The edges of every flow, by flow name.
+    public typealias FlowEdges = [String: [ReviewedEdge]]
+
+    /// The edges of every flow of `configuration`.
+    public static func edges(of configuration: Configuration) -> FlowEdges {
+        configuration.flows.mapValues { $0.edges.map(ReviewedEdge.init) }
+    }
+
+    /// The review of migration `version`. `old` and `new` are the configurations before and
+    /// after it, when known; `limitations` are notes of the caller (why a side is missing).
+    public static func review(version: Int, migration: Migration, old: FlowEdges?, new: FlowEdges?,
+                              limitations: [String] = []) -> MigrationReview {
+        let meta = MigrationMetadataFacts(migration.metadata)
+        var notes = limitations
+        if old == nil && new == nil {
+            notes.append("no configuration was available: destinations of added edges and edges that kept their place cannot be named")
+        }
+        if meta.edgeCounts == nil {
+            notes.append("the file records no edge counts (_meta): flows with new starting edges may be shown incompletely")
+        }
+        var flows: [FlowReview] = []
+        for name in migration.flows.keys.sorted() {
+            flows.append(flowReview(name, migration.flows[name]!, strategy: migration.strategy, counts: meta.edgeCounts?[name],
+                                    old: old?[name], new: new?[name], notes: &notes))
+        }
+        for name in meta.removedFlows where migration.flows[name] == nil {
+            let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .removed, oldIndex: $0.offset, newIndex: nil, old: $0.element, new: nil) }
+            flows.append(FlowReview(flow: name, isRemoved: true, rows: rows, consequences: [Consequence(
+                kind: .flowRemoved, edge: nil, strategy: .fail,
+                text: "Flow `\(name)` is removed: every in-flight `\(name)` flow FAILS on the new workers, whatever the strategy.")]))
+        }
+        flows.sort { $0.flow < $1.flow }
+        return MigrationReview(version: version, strategy: migration.strategy, oldSource: meta.oldSource, newSource: meta.newSource,
+                               flows: flows, warnings: meta.warnings, limitations: notes)
+    }
+
+    /// The edges after `migration`, from the edges before it (destinations of added edges unknown).
+    public static func newEdges(from old: FlowEdges, through migration: Migration) -> FlowEdges {
+        let counts = MigrationMetadataFacts(migration.metadata).edgeCounts
+        var result = old
+        for (name, entry) in migration.flows {
+            guard let edges = old[name] else { continue }
+            let shape = EdgeShape(entry, oldCount: edges.count, newCount: counts?[name]?.new)
+            result[name] = (0..<shape.newCount).map { newIndex in
+                if let oldIndex = shape.oldIndexForNew[newIndex] { return edges[oldIndex] }
+                return ReviewedEdge(from: entry.taintingNodes[newIndex] ?? [], to: nil, condition: nil)
+            }
+        }
+        for name in MigrationMetadataFacts(migration.metadata).removedFlows { result[name] = nil }
+        return result
+    }
+
+    /// The edges before `migration`, from the edges after it (conditions of edges whose condition
+    /// changed are the new ones).
+    public static func oldEdges(from new: FlowEdges, through migration: Migration) -> FlowEdges {
+        let counts = MigrationMetadataFacts(migration.metadata).edgeCounts
+        var result = new
+        for (name, entry) in migration.flows {
+            guard let edges = new[name] else { continue }
+            let shape = EdgeShape(entry, oldCount: counts?[name]?.old, newCount: edges.count)
+            result[name] = (0..<shape.oldCount).map { oldIndex in
+                if let newIndex = shape.newIndexForOld[oldIndex], newIndex < edges.count { return edges[newIndex] }
+                if let tainted = entry.taintedEdges[oldIndex] { return ReviewedEdge(tainted) }
+                return ReviewedEdge(from: [], to: nil, condition: nil)
+            }
+        }
+        return result
+    }
+
+    // MARK: - One flow
+
+    private static func flowReview(_ name: String, _ entry: EdgeMigration, strategy: TaintedFlowStrategy,
+                                   counts: (old: Int?, new: Int?)?, old givenOld: [ReviewedEdge]?, new givenNew: [ReviewedEdge]?,
+                                   notes: inout [String]) -> FlowReview {
+        var old = givenOld, new = givenNew
+        // A configuration whose edge count differs from the file's is not the one it was generated from.
+        if let count = counts?.old, let edges = old, edges.count != count {
+            notes.append("flow '\(name)' has \(edges.count) edges in the old configuration given, the migration says \(count): not used")
+            old = nil
+        }
+        if let count = counts?.new, let edges = new, edges.count != count {
+            notes.append("flow '\(name)' has \(edges.count) edges in the new configuration given, the migration says \(count): not used")
+            new = nil
+        }
+        let shape = EdgeShape(entry, oldCount: counts?.old ?? old?.count, newCount: counts?.new ?? new?.count)
+        var rows: [EdgeRow] = []
+        for newIndex in 0..<shape.newCount {
+            let newEdge = new.flatMap { newIndex < $0.count ? $0[newIndex] : nil }
+            if let oldIndex = shape.oldIndexForNew[newIndex] {
+                let oldEdge = old.flatMap { oldIndex < $0.count ? $0[oldIndex] : nil }
+                var change: EdgeRow.Change = oldIndex == newIndex ? .kept : .renumbered
+                if let oldEdge, let newEdge, oldEdge.condition != newEdge.condition || oldEdge.hasForeach != newEdge.hasForeach {
+                    change = .changed
+                }
+                rows.append(EdgeRow(change: change, oldIndex: oldIndex, newIndex: newIndex, old: oldEdge ?? newEdge, new: newEdge ?? oldEdge))
+            } else {
+                let added = newEdge ?? ReviewedEdge(from: entry.taintingNodes[newIndex] ?? [], to: nil, condition: nil)
+                rows.append(EdgeRow(change: .added, oldIndex: nil, newIndex: newIndex, old: nil, new: added))
+            }
+        }
+        for oldIndex in 0..<shape.oldCount where shape.newIndexForOld[oldIndex] == nil {
+            let oldEdge = old.flatMap { oldIndex < $0.count ? $0[oldIndex] : nil } ?? entry.taintedEdges[oldIndex].map(ReviewedEdge.init)
+            rows.append(EdgeRow(change: .removed, oldIndex: oldIndex, newIndex: nil, old: oldEdge, new: nil))
+        }
+        return FlowReview(flow: name, isRemoved: false, rows: rows, consequences: consequences(entry, rows: rows, strategy: strategy))
+    }
+
+    private static func consequences(_ entry: EdgeMigration, rows: [EdgeRow], strategy: TaintedFlowStrategy) -> [Consequence] {
+        var result: [Consequence] = []
+        let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
+        if !renumbered.isEmpty {
+            let pairs = renumbered.map { "\($0.oldIndex!) → \($0.newIndex!)" }.joined(separator: ", ")
+            result.append(Consequence(kind: .renumbered, edge: nil, strategy: nil,
+                                      text: "In-flight states are renumbered (\(pairs)); nothing else changes for them."))
+        }
+        for row in rows where row.change == .removed {
+            let index = row.oldIndex!
+            let shown = row.old.map { "`\($0.display)`" } ?? "old edge \(index)"
+            if entry.taintedEdges[index] != nil {
+                result.append(Consequence(kind: .firedRemovedEdge, edge: index, strategy: strategy,
+                                          text: "A flow that already ran \(shown) (old edge \(index)) is tainted \(outcome(strategy, continuing: "the edge is gone"))."))
+            } else {
+                result.append(Consequence(kind: .firedRemovedEdge, edge: index, strategy: nil,
+                                          text: "A flow still waiting for \(shown) (old edge \(index)) stops waiting for it; the file does not taint flows that ran it."))
+            }
+        }
+        for row in rows where row.change == .added {
+            let index = row.newIndex!
+            guard let nodes = entry.taintingNodes[index], !nodes.isEmpty else { continue }
+            let sources = nodes.map { "`\($0)`" }.joined(separator: ", ")
+            let edge = row.new.map { "`\($0.display)`" } ?? "new edge \(index)"
+            let all = nodes.count > 1 ? "all of " : ""
+            result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
+                                      text: "A flow in which \(all)\(sources) already finished will not run the new edge \(edge) (new edge \(index)); it is tainted \(outcome(strategy, continuing: "it continues without it"))."))
+            result.append(Consequence(kind: .edgeArmed, edge: index, strategy: nil,
+                                      text: "A flow in which \(all)\(sources) \(nodes.count > 1 ? "are" : "is") running gets the new edge \(edge) armed: it runs when \(nodes.count > 1 ? "they finish" : "it finishes")."))
+        }
+        return result
+    }
+
+    /// `and will be RETRIED (restarted from the beginning)`, `and will be FAILED`, `(IGNORE: …)`.
+    private static func outcome(_ strategy: TaintedFlowStrategy, continuing: String) -> String {
+        switch strategy {
+        case .retry: return "and will be RETRIED (restarted from the beginning)"
+        case .fail: return "and will be FAILED"
+        case .ignore: return "(IGNORE: \(continuing))"
+        }
+    }
+}
+
+/// How one flow's old and new edge indices correspond under a migration entry.
+struct EdgeShape {
+    var oldCount: Int
+    var newCount: Int
+    var newIndexForOld: [Int: Int] = [:]
+    var oldIndexForNew: [Int: Int] = [:]
+
+    /// Counts not given are derived: an old edge the entry does not mention kept its index, and
+    /// (without a count) every added edge is taken to have sources (`tainting_nodes`).
+    init(_ entry: EdgeMigration, oldCount givenOld: Int?, newCount givenNew: Int?) {
+        let removed = entry.translation.values.filter { $0 == nil }.count
+        let added = entry.taintingNodes.count
+        let highestOld = (entry.translation.keys.max() ?? -1) + 1
+        let highestNew = max((entry.translation.values.compactMap { $0 }.max() ?? -1) + 1, (entry.taintingNodes.keys.max() ?? -1) + 1)
+        oldCount = givenOld ?? givenNew.map { max($0 - added + removed, highestOld) } ?? highestOld
+        newCount = givenNew ?? max(oldCount - removed + added, highestNew)
+        for oldIndex in 0..<oldCount {
+            let target: Int?
+            if let translated = entry.translation[oldIndex] { target = translated } else { target = oldIndex }
+            if let target, target < newCount {
+                newIndexForOld[oldIndex] = target
+                oldIndexForNew[target] = oldIndex
+            }
+        }
+    }
+}
+
+/// What a review reads from `_meta`.
+struct MigrationMetadataFacts {
+    var oldSource: String?
+    var newSource: String?
+    var warnings: [String] = []
+    var edgeCounts: [String: (old: Int?, new: Int?)]?
+
+    init(_ metadata: JSONValue?) {
+        oldSource = metadata?["old"]?.stringValue
+        newSource = metadata?["new"]?.stringValue
+        if case .array(let items)? = metadata?["warnings"] { warnings = items.compactMap(\.stringValue) }
+        if case .object(let counts)? = metadata?["edge_counts"] {
+            edgeCounts = counts.mapValues { ($0["old"]?.intValue, $0["new"]?.intValue) }
+        }
+    }
+
+    /// Flows the migration removed (an old edge count without a new one), by name.
+    var removedFlows: [String] {
+        (edgeCounts ?? [:]).filter { $0.value.old != nil && $0.value.new == nil }.keys.sorted()
+    }
+}

@@ -1,0 +1,99 @@
+import FlowMigration
+
+extension ConfigurationDiff {
+    /// The diff for a terminal.
+    public var text: String {
+        guard !isEmpty else { return "no structural change" }
+        var lines: [String] = []
+        func list(_ label: String, _ names: [String]) {
+            if !names.isEmpty { lines.append("\(label): \(names.joined(separator: ", "))") }
+        }
+        list("flows added", flowsAdded)
+        list("flows removed (in-flight flows fail on new workers)", flowsRemoved)
+        list("tasks added", tasksAdded)
+        list("tasks removed", tasksRemoved)
+        if !tasksChanged.isEmpty {
+            lines.append("tasks changed:")
+            lines += tasksChanged.map { "  \($0)" }
+        }
+        for flow in flows {
+            lines.append("")
+            lines.append("\(flow.flow): \(flow.needsMigration ? "needs a migration" : "no migration needed")")
+            if !flow.edges.isEmpty {
+                var table = TextTable(header: ["  old", "new", "change", "edge", "condition"], leftAligned: [2, 3, 4])
+                table.rows = flow.edges.map { row in
+                    ["  " + (row.oldIndex.map(String.init) ?? ""), row.newIndex.map(String.init) ?? "", row.change.rawValue,
+                     row.edge?.display ?? "?", ReviewText.conditionCell(row)]
+                }
+                lines.append(table.text)
+            }
+            lines += flow.failures.map { "  \($0)" }
+            lines += flow.options.map { "  \($0)" }
+        }
+        if !warnings.isEmpty {
+            lines.append("")
+            lines.append("warnings:")
+            lines += warnings.map { "  - \($0)" }
+        }
+        lines.append("")
+        lines.append(needsMigration ? "a migration is needed: run selinon-migrate generate" : "no migration is needed")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The diff as GitHub-flavoured Markdown.
+    public var markdown: String {
+        guard !isEmpty else { return "No structural change." }
+        var lines = [needsMigration ? "**A migration is needed.**" : "**No migration is needed.**", ""]
+        func list(_ label: String, _ names: [String]) {
+            if !names.isEmpty { lines.append("- \(label): " + names.map { "`\(ReviewMarkdown.code($0))`" }.joined(separator: ", ")) }
+        }
+        list("Flows added", flowsAdded)
+        list("Flows removed (in-flight flows fail on new workers)", flowsRemoved)
+        list("Tasks added", tasksAdded)
+        list("Tasks removed", tasksRemoved)
+        lines += tasksChanged.map { "- Task changed: `\(ReviewMarkdown.code($0))`" }
+        for flow in flows {
+            lines.append("")
+            lines.append("#### `\(ReviewMarkdown.code(flow.flow))` — \(flow.needsMigration ? "needs a migration" : "no migration needed")")
+            lines.append("")
+            if !flow.edges.isEmpty {
+                lines.append("| old | new | change | edge | condition |")
+                lines.append("|---:|---:|---|---|---|")
+                for row in flow.edges {
+                    let condition = ReviewText.conditionCell(row)
+                    lines.append("| \(row.oldIndex.map(String.init) ?? "") | \(row.newIndex.map(String.init) ?? "") | **\(row.change.rawValue)** | "
+                                 + "`\(ReviewMarkdown.cell(row.edge?.display ?? "?"))` | \(condition.isEmpty ? "" : "`\(ReviewMarkdown.cell(condition))`") |")
+                }
+                lines.append("")
+            }
+            lines += (flow.failures + flow.options).map { "- \($0)" }
+        }
+        if !warnings.isEmpty {
+            lines.append("")
+            lines.append("**Warnings**")
+            lines.append("")
+            lines += warnings.map { "- \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The diff as JSON: `needs_migration`, `flows_added`, `flows_removed`, `tasks_added`,
+    /// `tasks_removed`, `tasks_changed`, `flows` (each `flow`, `needs_migration`, `edges` as in
+    /// a review, `failures`, `options`) and `warnings`.
+    public var jsonValue: JSONValue {
+        func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
+        return .object([
+            "needs_migration": .bool(needsMigration),
+            "flows_added": strings(flowsAdded),
+            "flows_removed": strings(flowsRemoved),
+            "tasks_added": strings(tasksAdded),
+            "tasks_removed": strings(tasksRemoved),
+            "tasks_changed": strings(tasksChanged),
+            "flows": .array(flows.map { flow in
+                .object(["flow": .string(flow.flow), "needs_migration": .bool(flow.needsMigration), "edges": .array(flow.edges.map(\.jsonValue)),
+                         "failures": strings(flow.failures), "options": strings(flow.options)])
+            }),
+            "warnings": strings(warnings),
+        ])
+    }
+}

@@ -1,0 +1,72 @@
+/// One flow of a ``MigrationReview`` as a Graphviz graph: the union of old and new edges. An
+/// edge (which may join several sources to several destinations) is a small labelled point;
+/// added edges are green, removed ones red and dashed, renumbered ones labelled `old→new`,
+/// changed ones orange; the sources of added edges that taint a flow which already finished
+/// them are highlighted.
+public enum ReviewGraph {
+    public static func dot(_ flow: FlowReview, version: Int) -> String {
+        var lines = ["digraph \(quoted("\(flow.flow) (migration \(version))")) {",
+                     "  graph [rankdir=LR, fontname=\"Helvetica\", label=\(quoted("\(flow.flow): \(flow.summary) (migration \(version))")), labelloc=t];",
+                     "  node [shape=box, style=rounded, fontname=\"Helvetica\"];",
+                     "  edge [fontname=\"Helvetica\"];"]
+        let tainting = Set(flow.consequences.filter { $0.kind == .sourcesFinished }.compactMap(\.edge)
+            .flatMap { index in flow.rows.first { $0.newIndex == index }?.new?.from ?? [] })
+        var nodes: [String] = []
+        func note(_ name: String) { if !nodes.contains(name) { nodes.append(name) } }
+        for row in flow.rows {
+            guard let edge = row.edge else { continue }
+            edge.from.forEach(note)
+            edge.to?.forEach(note)
+        }
+        if flow.rows.contains(where: { $0.edge?.from.isEmpty == true }) {
+            lines.append("  \"(start)\" [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];")
+        }
+        for name in nodes {
+            let highlight = tainting.contains(name) ? ", style=\"rounded,filled\", fillcolor=\"#ffd8a8\", penwidth=2" : ""
+            lines.append("  \(quoted(name)) [label=\(quoted(name))\(highlight)];")
+        }
+        for (position, row) in flow.rows.enumerated() {
+            guard let edge = row.edge else { continue }
+            let id = quoted("edge \(position)")
+            let (color, style) = appearance(row.change)
+            let label: String
+            switch row.change {
+            case .renumbered: label = "\(row.oldIndex!)→\(row.newIndex!)"
+            case .removed: label = "\(row.oldIndex!)→✕"
+            case .added: label = "+\(row.newIndex!)"
+            default: label = String(row.newIndex ?? row.oldIndex ?? 0)
+            }
+            let condition = ReviewText.conditionCell(row)
+            let tooltip = condition.isEmpty ? edge.display : "\(edge.display) if \(condition)"
+            lines.append("  \(id) [shape=point, width=0.08, color=\(color), xlabel=\(quoted(label)), tooltip=\(quoted(tooltip))];")
+            for source in edge.from.isEmpty ? ["(start)"] : edge.from {
+                lines.append("  \(quoted(source)) -> \(id) [arrowhead=none, color=\(color), style=\(style)];")
+            }
+            for destination in edge.to ?? [] {
+                lines.append("  \(id) -> \(quoted(destination)) [color=\(color), style=\(style)];")
+            }
+            if edge.to == nil {
+                lines.append("  \(quoted("? \(position)")) [label=\"?\", shape=plaintext];")
+                lines.append("  \(id) -> \(quoted("? \(position)")) [color=\(color), style=\(style)];")
+            }
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func appearance(_ change: EdgeRow.Change) -> (color: String, style: String) {
+        switch change {
+        case .kept: return ("black", "solid")
+        case .renumbered: return ("\"#1c7ed6\"", "solid")
+        case .changed: return ("\"#e8590c\"", "solid")
+        case .removed: return ("\"#e03131\"", "dashed")
+        case .added: return ("\"#2f9e44\"", "bold")
+        }
+    }
+
+    /// A DOT string literal.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+    }
+}

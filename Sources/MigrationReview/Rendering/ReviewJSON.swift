@@ -1,0 +1,50 @@
+import FlowMigration
+
+extension MigrationReview {
+    /// The review as JSON for tools: `version`, `strategy`, `old`, `new`, `flows` (each with
+    /// `flow`, `removed`, `summary`, `edges` — see ``EdgeRow/jsonValue`` — and `in_flight` —
+    /// `kind`, `edge`, `strategy`, `text`), `warnings` and `not_shown`.
+    public var jsonValue: JSONValue {
+        .object([
+            "version": .number(JSONNumber(version)),
+            "strategy": .string(strategy.rawValue),
+            "old": oldSource.map(JSONValue.string) ?? .null,
+            "new": newSource.map(JSONValue.string) ?? .null,
+            "flows": .array(flows.map { flow in
+                .object([
+                    "flow": .string(flow.flow),
+                    "removed": .bool(flow.isRemoved),
+                    "summary": .string(flow.summary),
+                    "edges": .array(flow.rows.map(\.jsonValue)),
+                    "in_flight": .array(flow.consequences.map { consequence in
+                        .object(["kind": .string(consequence.kind.rawValue),
+                                 "edge": consequence.edge.map { .number(JSONNumber($0)) } ?? .null,
+                                 "strategy": consequence.strategy.map { .string($0.rawValue) } ?? .null,
+                                 "text": .string(consequence.text)])
+                    }),
+                ])
+            }),
+            "warnings": .array(warnings.map(JSONValue.string)),
+            "not_shown": .array(limitations.map(JSONValue.string)),
+        ])
+    }
+}
+
+extension EdgeRow {
+    /// `change`, `old_index`, `new_index`, and `old` / `new` with `from`, `to`, `condition` (as
+    /// configured) and `condition_text` (in words); unknown parts are null.
+    public var jsonValue: JSONValue {
+        func number(_ value: Int?) -> JSONValue { value.map { .number(JSONNumber($0)) } ?? .null }
+        func edge(_ edge: ReviewedEdge?) -> JSONValue {
+            guard let edge else { return .null }
+            return .object([
+                "from": .array(edge.from.map(JSONValue.string)),
+                "to": edge.to.map { .array($0.map(JSONValue.string)) } ?? .null,
+                "condition": edge.condition ?? .null,
+                "condition_text": edge.conditionText.map(JSONValue.string) ?? .null,
+            ])
+        }
+        return .object(["change": .string(change.rawValue), "old_index": number(oldIndex), "new_index": number(newIndex),
+                        "old": edge(old), "new": edge(new)])
+    }
+}

@@ -1,0 +1,111 @@
+import FlowConfig
+import FlowMigration
+import MigrationGenerator
+
+/// An edge as a reviewer sees it: sources, destinations and the condition, from a
+/// configuration or from a migration file's `tainted_edges`.
+public struct ReviewedEdge: Sendable, Equatable {
+    /// Source node names (empty for a starting edge).
+    public var from: [String]
+    /// Destination node names; `nil` when unknown (an added edge known only from
+    /// `tainting_nodes`, without the new configuration).
+    public var to: [String]?
+    /// The condition as configured (`{"name": "alwaysTrue"}` when the edge has none); `nil`
+    /// when unknown.
+    public var condition: JSONValue?
+    /// Whether the edge has `foreach`, when known.
+    public var hasForeach: Bool?
+
+    public init(from: [String], to: [String]?, condition: JSONValue?, hasForeach: Bool? = nil) {
+        self.from = from
+        self.to = to
+        self.condition = condition
+        self.hasForeach = hasForeach
+    }
+
+    /// The edge of a loaded configuration.
+    public init(_ edge: Edge) {
+        self.init(from: edge.from, to: edge.to, condition: edge.conditionValue.jsonValue, hasForeach: edge.foreach != nil)
+    }
+
+    /// A removed edge as its migration file records it.
+    public init(_ edge: TaintedEdge) {
+        self.init(from: edge.from, to: edge.to, condition: edge.condition)
+    }
+
+    /// `Fetch, Parse → Store`; a starting edge reads `(start) → Fetch`, unknown destinations `?`.
+    public var display: String {
+        (from.isEmpty ? "(start)" : from.joined(separator: ", ")) + " → " + (to.map { $0.joined(separator: ", ") } ?? "?")
+    }
+
+    /// The condition in words (``ConditionText``); `nil` when unknown, empty when it always fires.
+    public var conditionText: String? {
+        condition.map(ConditionText.describe)
+    }
+}
+
+/// Conditions written for people: `fieldEqual(Task1.proceed == true) or envExist(TESTING)`.
+///
+/// A comparison predicate (`fieldEqual`, `fieldGreater`, `argsFieldContain`, …) with a `key`
+/// and a `value` reads `name(node.key == value)` (`>`, `contains`, … as its name says), a call
+/// with a single argument `name(value)`, anything else `name(node, a=1, b='x')`; `and`,
+/// `or` and `not` combine them, with parentheses where needed. `alwaysTrue` (an edge without a
+/// condition) is the empty string.
+public enum ConditionText {
+    public static func describe(_ condition: JSONValue) -> String {
+        if case .object(let members) = condition, members["name"] == .string("alwaysTrue"), members["args"] == nil {
+            return ""
+        }
+        return text(condition, parent: nil)
+    }
+
+    private static func text(_ condition: JSONValue, parent: String?) -> String {
+        guard case .object(let members) = condition else { return value(condition) }
+        for combinator in ["and", "or"] {
+            if case .array(let children)? = members[combinator] {
+                let joined = children.map { text($0, parent: combinator) }.joined(separator: " \(combinator) ")
+                return parent == nil || parent == combinator ? joined : "(\(joined))"
+            }
+        }
+        if let child = members["not"] {
+            return "not " + text(child, parent: "not")
+        }
+        guard case .string(let name)? = members["name"] else { return value(condition) }
+        let node = members["node"]?.stringValue
+        guard case .object(let arguments)? = members["args"], !arguments.isEmpty else {
+            return "\(name)(\(node ?? ""))"
+        }
+        if arguments.count == 2, let key = arguments["key"], let expected = arguments["value"],
+           let comparison = comparisons.first(where: { name.hasSuffix($0.suffix) }) {
+            let path = ([node].compactMap { $0 } + keyPath(key)).joined(separator: ".")
+            return "\(name)(\(path) \(comparison.symbol) \(value(expected)))"
+        }
+        if arguments.count == 1, let only = arguments.values.first, node == nil {
+            return "\(name)(\(only.stringValue ?? value(only)))"
+        }
+        let listed = arguments.keys.sorted().map { "\($0)=\(value(arguments[$0]!))" }
+        return "\(name)(" + ([node].compactMap { $0 } + listed).joined(separator: ", ") + ")"
+    }
+
+    /// Selinon's comparison predicates (`fieldEqual`, `argsFieldGreater`, …) by name suffix,
+    /// longest first.
+    private static let comparisons: [(suffix: String, symbol: String)] = [
+        ("GreaterEqual", ">="), ("LessEqual", "<="), ("NotEqual", "!="), ("Equal", "=="), ("Greater", ">"), ("Less", "<"),
+        ("Contain", "contains"),
+    ]
+
+    private static func keyPath(_ key: JSONValue) -> [String] {
+        switch key {
+        case .array(let parts): return parts.map { $0.stringValue ?? value($0) }
+        default: return [key.stringValue ?? value(key)]
+        }
+    }
+
+    /// A value as Python would print it in a condition: strings quoted, `true`/`false`/`null`.
+    private static func value(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return "'\(text)'"
+        default: return String(decoding: JSONWriter.compact(value), as: UTF8.self)
+        }
+    }
+}

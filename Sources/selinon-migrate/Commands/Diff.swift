@@ -1,0 +1,67 @@
+import ArgumentParser
+import FlowConfig
+import FlowMigration
+import Foundation
+import MigrationReview
+
+extension SelinonMigrate {
+    /// `diff`: the structural change between two configurations.
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the structural change between two flow configurations, and whether it needs a migration.",
+            discussion: """
+                Compares the loaded configurations, not their text: reformatting, comments, key \
+                order and anchors that expand to the same thing are no change. Shows flows and tasks \
+                added or removed, task definitions that changed, and per flow its edges (added, \
+                removed, renumbered, changed condition or foreach), failures and options — each flow \
+                saying whether in-flight flows need a migration for it.
+
+                The configurations are chosen as for generate: -N/-F and -n/-f, or from git \
+                (--from/--to; by default the newest commit that changed the configuration against \
+                the working tree).
+
+                Example:
+                  selinon-migrate diff -N examples/package-analysis/v1/nodes.yml -F examples/package-analysis/v1/flows \\
+                      -n examples/package-analysis/v2/nodes.yml -f examples/package-analysis/v2/flows
+
+                Exit codes: 0 shown (whatever the change); 1 a configuration is invalid; 2 a file \
+                could not be read; 64 usage error.
+                """)
+
+        @OptionGroup(title: "New configuration") var location: ConfigLocationOptions
+        @OptionGroup(title: "Old configuration") var old: OldConfigOptions
+        @OptionGroup(title: "Git (instead of -N/-F)") var gitOptions: GitOptions
+
+        @Option(help: "Output format: text, markdown, or json.")
+        var format: DiffFormat = .text
+
+        func validate() throws {
+            if old.oldNodesDefinition != nil && gitOptions.isRequested {
+                throw ValidationError("--git, --from and --to take the old configuration from git; they cannot be combined with -N/-F.")
+            }
+        }
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let (oldSource, newSource) = try ConfigurationPair.sources(location: location, old: old, git: gitOptions,
+                                                                       environment: environment, terminal: terminal)
+            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(old: oldSource, new: newSource, with: loader)
+            let diff = ConfigurationDiff(from: oldConfiguration, to: newConfiguration)
+            switch format {
+            case .text: terminal.output("\(oldSource.sourceDescription) → \(newSource.sourceDescription)\n" + diff.text)
+            case .markdown: terminal.output(diff.markdown)
+            case .json:
+                var members: [String: JSONValue] = ["old": .string(oldSource.sourceDescription), "new": .string(newSource.sourceDescription)]
+                if case .object(let facts) = diff.jsonValue { members.merge(facts) { first, _ in first } }
+                terminal.output(String(decoding: JSONWriter.pretty(.object(members)), as: UTF8.self))
+            }
+        }
+    }
+}
+
+/// `diff --format`.
+enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json
+}

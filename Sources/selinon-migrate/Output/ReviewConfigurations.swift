@@ -1,0 +1,98 @@
+import FlowConfig
+import FlowMigration
+import Foundation
+import GitHistory
+import MigrationGenerator
+import MigrationReview
+
+/// The edges of every flow after each migration version of a directory, as far as they can be
+/// known for a review: the configuration given on the command line (after the newest
+/// migration), the configurations `_meta` names (files that still exist, git revisions), each
+/// accepted only when it matches the digest recorded in the migration; then every other version
+/// derived through the migrations.
+struct ReviewConfigurations {
+    /// Edges after version `v` (`0`: before the first migration).
+    private(set) var edgesAfter: [Int: MigrationReviewer.FlowEdges] = [:]
+    /// Why something is missing, per migration version.
+    private(set) var notes: [Int: [String]] = [:]
+
+    /// - Parameters:
+    ///   - current: the configuration after the newest migration, if given.
+    ///   - git: the repository and configuration paths for `_meta` sources that are revisions.
+    init(directory: MigrationDirectory, versions: [Int], current: Configuration?, git: GitContext?, loader: ConfigurationLoader) {
+        let latest = directory.latestVersion
+        if let current {
+            let recorded = directory.files.last?.migration.metadata?["digests"]?["new"]?.stringValue
+            if latest == 0 || recorded == nil || recorded == StructureDigest.digest(of: current) {
+                edgesAfter[latest] = MigrationReviewer.edges(of: current)
+            } else {
+                notes[latest, default: []].append(
+                    "the configuration given (-n/-f) is not the one migration \(latest) was generated for (its digest differs); it was not used")
+            }
+        }
+        for version in versions {
+            let meta = directory.files[version - 1].migration.metadata
+            for (side, after) in [("new", version), ("old", version - 1)] where edgesAfter[after] == nil {
+                guard let description = meta?[side]?.stringValue else { continue }
+                switch Self.load(description, digest: meta?["digests"]?[side]?.stringValue, git: git, loader: loader) {
+                case .success(let configuration): edgesAfter[after] = MigrationReviewer.edges(of: configuration)
+                case .failure(let reason): notes[version, default: []].append("the \(side) configuration (\(description)): \(reason.text)")
+                }
+            }
+        }
+        // Derive what is still missing: backwards first (complete edges), then forwards.
+        for version in stride(from: latest, through: 1, by: -1) where edgesAfter[version - 1] == nil {
+            if let after = edgesAfter[version] {
+                edgesAfter[version - 1] = MigrationReviewer.oldEdges(from: after, through: directory.files[version - 1].migration)
+            }
+        }
+        for version in (0..<latest).map({ $0 + 1 }) where edgesAfter[version] == nil {
+            if let before = edgesAfter[version - 1] {
+                edgesAfter[version] = MigrationReviewer.newEdges(from: before, through: directory.files[version - 1].migration)
+            }
+        }
+    }
+
+    /// Why a configuration named in `_meta` could not be used.
+    struct Unavailable: Error {
+        var text: String
+    }
+
+    private static func load(_ description: String, digest: String?, git: GitContext?,
+                             loader: ConfigurationLoader) -> Result<Configuration, Unavailable> {
+        let source: any ConfigurationSource
+        if description.hasPrefix("git:") || description == "git index" {
+            guard let git else {
+                return .failure(Unavailable(text: "a git revision; pass -n/-f (inside the repository) to read the configuration there"))
+            }
+            if description == "git index" {
+                source = GitConfigurationSource(repository: git.repository, paths: git.paths, location: .index)
+            } else {
+                let revision = String(description.dropFirst(4).prefix { $0 != " " })
+                do {
+                    source = GitConfigurationSource(repository: git.repository, paths: git.paths,
+                                                    location: .revision(try git.repository.commit(revision), label: revision))
+                } catch {
+                    return .failure(Unavailable(text: "revision \(revision) cannot be read (\(error.message))"))
+                }
+            }
+        } else {
+            let paths = description.components(separatedBy: " + ")
+            guard paths.count >= 2, paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
+                return .failure(Unavailable(text: "its files are not here"))
+            }
+            source = FileSystemConfigurationSource(nodesFile: paths[0], flowPaths: Array(paths.dropFirst()))
+        }
+        let configuration: Configuration?
+        do {
+            configuration = loader.load(try source.read()).configuration
+        } catch {
+            return .failure(Unavailable(text: "cannot be read"))
+        }
+        guard let configuration else { return .failure(Unavailable(text: "has errors (run validate)")) }
+        if let digest, StructureDigest.digest(of: configuration) != digest {
+            return .failure(Unavailable(text: "changed since the migration was generated (its digest differs)"))
+        }
+        return .success(configuration)
+    }
+}

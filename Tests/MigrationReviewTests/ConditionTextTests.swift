@@ -1,0 +1,33 @@
+import FlowMigration
+import MigrationReview
+import Testing
+
+struct ConditionTextTests {
+    static func call(_ name: String, node: String? = nil, _ args: [String: JSONValue]) -> JSONValue {
+        var members: [String: JSONValue] = ["name": .string(name)]
+        if let node { members["node"] = .string(node) }
+        if !args.isEmpty { members["args"] = .object(args) }
+        return .object(members)
+    }
+
+    @Test func readsLikeTheIssueExample() {
+        let condition: JSONValue = .object(["or": .array([
+            Self.call("fieldEqual", node: "Task1", ["key": .string("proceed"), "value": .bool(true)]),
+            Self.call("envExist", ["env": .string("TESTING")]),
+        ])])
+        #expect(ConditionText.describe(condition) == "fieldEqual(Task1.proceed == true) or envExist(TESTING)")
+    }
+
+    @Test(arguments: [
+        (call("alwaysTrue", [:]), ""),
+        (call("fieldGreater", ["key": .array([.string("a"), .string("b")]), "value": .number(JSONNumber(3))]), "fieldGreater(a.b > 3)"),
+        (call("argsFieldContain", ["key": .string("tags"), "value": .string("x")]), "argsFieldContain(tags contains 'x')"),
+        (call("fieldLenEqual", node: "T", ["key": .string("l"), "length": .number(JSONNumber(0))]), "fieldLenEqual(T, key='l', length=0)"),
+        (call("isSomething", node: "T", [:]), "isSomething(T)"),
+        (.object(["not": .object(["and": .array([call("a", [:]), call("b", [:])])])]), "not (a() and b())"),
+        (.object(["and": .array([.object(["or": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "(a() or b()) and c()"),
+    ])
+    func rendersPredicatesAndCombinators(_ condition: JSONValue, _ expected: String) {
+        #expect(ConditionText.describe(condition) == expected)
+    }
+}

@@ -1,0 +1,88 @@
+import FlowConfig
+import Foundation
+import MigrationReview
+import Testing
+import TestSupport
+
+struct ConfigurationDiffTests {
+    static func load(nodes: String, flows: String) throws -> Configuration {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(nodes, to: "nodes.yml")
+        let flowsPath = try directory.write(flows, to: "flows.yml")
+        return try ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [flowsPath])).get()
+    }
+
+    static let nodes = "tasks:\n  - {name: A, import: t}\n  - {name: B, import: t}\n  - {name: C, import: t}\nflows: [f]\n"
+
+    @Test func formattingCommentsAndAnchorsAreNoChange() throws {
+        let plain = try Self.load(nodes: Self.nodes, flows: """
+            flow-definitions:
+              - name: f
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: k, value: 1}}}
+                  - {from: B, to: C}
+            """)
+        let reformatted = try Self.load(nodes: Self.nodes, flows: """
+            # the same flow, written differently
+            _condition: &condition
+              name: argsFieldEqual
+              args: {value: 1, key: k}
+            flow-definitions:
+              - edges:
+                  - to: A
+                    from:
+                  - from: [A]
+                    to: [B]
+                    condition: *condition
+                  - from: B   # unchanged
+                    to: C
+                name: f
+            """)
+        let diff = ConfigurationDiff(from: plain, to: reformatted)
+        #expect(diff.isEmpty, "\(diff.text)")
+        #expect(!diff.needsMigration)
+    }
+
+    @Test func theExampleV1ToV2() throws {
+        func configuration(_ version: Int) throws -> Configuration {
+            let directory = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v\(version)")
+            return try ConfigurationLoader().load(from: FileSystemConfigurationSource(
+                nodesFile: directory.appendingPathComponent("nodes.yml").path, flowPaths: [directory.appendingPathComponent("flows").path])).get()
+        }
+        let diff = ConfigurationDiff(from: try configuration(1), to: try configuration(2))
+        #expect(diff.needsMigration)
+        #expect(diff.flowsAdded == ["sbom_flow"])
+        let package = try #require(diff.flows.first { $0.flow == "package_analysis_flow" })
+        #expect(package.needsMigration)
+        #expect(package.edges.map(\.change) == [.added, .renumbered, .renumbered, .renumbered, .renumbered])
+        let security = try #require(diff.flows.first { $0.flow == "security_analysis_flow" })
+        #expect(!security.needsMigration, "a changed condition needs no migration")
+        #expect(security.edges.map(\.change) == [.changed])
+        Snapshot.assertMatches(diff.text + "\n", golden: Snapshot.directory().appendingPathComponent("Goldens/diff-v1-v2.txt").path)
+        Snapshot.assertMatches(diff.markdown + "\n", golden: Snapshot.directory().appendingPathComponent("Goldens/diff-v1-v2.md").path)
+    }
+
+    @Test func optionsFailuresAndTasksAreReported() throws {
+        let before = try Self.load(nodes: Self.nodes, flows: """
+            flow-definitions:
+              - name: f
+                max_retry: 1
+                edges: [{from: , to: A}, {from: A, to: B}]
+                failures: [{nodes: [A], fallback: [C]}]
+            """)
+        let after = try Self.load(nodes: Self.nodes.replacingOccurrences(of: "{name: C, import: t}", with: "{name: C, import: u, queue: q}"), flows: """
+            flow-definitions:
+              - name: f
+                max_retry: 3
+                edges: [{from: , to: A}, {from: A, to: B}]
+                failures: [{nodes: [A], fallback: true}]
+            """)
+        let diff = ConfigurationDiff(from: before, to: after)
+        let flow = try #require(diff.flows.first)
+        #expect(flow.options == ["max_retry: 1 → 3"])
+        #expect(flow.failures == ["failure of [A]: fallback [C] → fallback true"])
+        #expect(!flow.needsMigration && !diff.needsMigration)
+        #expect(diff.tasksChanged.count == 1 && diff.tasksChanged[0].hasPrefix("C: import t → u"))
+    }
+}

@@ -1,0 +1,111 @@
+import FlowConfig
+import FlowMigration
+import Foundation
+import MigrationReview
+import Testing
+import TestSupport
+
+/// Reviews of the committed example migrations (`migrations/1…3.json`, generated from
+/// `examples/package-analysis/v1…v4`), checked against golden files in every format.
+struct ExampleReviewTests {
+    static let root = Fixtures.repositoryRoot
+    static let goldens = Snapshot.directory().appendingPathComponent("Goldens")
+
+    static func configuration(_ version: Int) throws -> Configuration {
+        let directory = root.appendingPathComponent("examples/package-analysis/v\(version)")
+        let source = FileSystemConfigurationSource(nodesFile: directory.appendingPathComponent("nodes.yml").path,
+                                                   flowPaths: [directory.appendingPathComponent("flows").path])
+        return try ConfigurationLoader().load(from: source).get()
+    }
+
+    static func migration(_ version: Int) throws -> Migration {
+        try MigrationDirectory.load(from: root.appendingPathComponent("migrations").path).files[version - 1].migration
+    }
+
+    static func review(_ version: Int) throws -> MigrationReview {
+        MigrationReviewer.review(version: version, migration: try migration(version),
+                                 old: MigrationReviewer.edges(of: try configuration(version)),
+                                 new: MigrationReviewer.edges(of: try configuration(version + 1)))
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func reviewMatchesItsGoldens(_ version: Int) throws {
+        let review = try Self.review(version)
+        Snapshot.assertMatches(ReviewText.render(review) + "\n", golden: Self.goldens.appendingPathComponent("migration-\(version).txt").path)
+        Snapshot.assertMatches(ReviewMarkdown.render(review) + "\n", golden: Self.goldens.appendingPathComponent("migration-\(version).md").path)
+        Snapshot.assertMatches(String(decoding: JSONWriter.pretty(review.jsonValue), as: UTF8.self),
+                               golden: Self.goldens.appendingPathComponent("migration-\(version).json").path)
+        Snapshot.assertMatches(review.flows.map { ReviewGraph.dot($0, version: version) }.joined(),
+                               golden: Self.goldens.appendingPathComponent("migration-\(version).dot").path)
+    }
+
+    @Test func withoutConfigurationsTheReviewSaysWhatItCannotShow() throws {
+        let review = MigrationReviewer.review(version: 2, migration: try Self.migration(2), old: nil, new: nil)
+        Snapshot.assertMatches(ReviewText.render(review) + "\n", golden: Self.goldens.appendingPathComponent("migration-2-no-configuration.txt").path)
+        #expect(review.limitations.contains { $0.contains("no configuration was available") })
+        // The removed edge is still named: the file records it.
+        let removed = try #require(review.flows.first { $0.flow == "licence_analysis_flow" }?.rows.first { $0.change == .removed })
+        #expect(removed.old?.display == "ScanLicences → FlagUnknownLicence")
+    }
+
+    /// `rows` without what a migration file cannot record: whether a removed edge had `foreach`,
+    /// and the order its sources and destinations were written in (the file records sets).
+    static func comparable(_ rows: [EdgeRow]?) -> [EdgeRow]? {
+        rows?.map { row in
+            var row = row
+            row.old = row.old.map(comparable)
+            row.new = row.new.map(comparable)
+            return row
+        }
+    }
+
+    static func comparable(_ edges: [ReviewedEdge]?) -> [ReviewedEdge]? {
+        edges?.map(comparable)
+    }
+
+    static func comparable(_ edge: ReviewedEdge) -> ReviewedEdge {
+        ReviewedEdge(from: edge.from.sorted(), to: edge.to?.sorted(), condition: edge.condition)
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func theNewConfigurationAloneGivesTheSameEdges(_ version: Int) throws {
+        let full = try Self.review(version)
+        let fromNew = MigrationReviewer.review(version: version, migration: try Self.migration(version), old: nil,
+                                               new: MigrationReviewer.edges(of: try Self.configuration(version + 1)))
+        let derivedOld = MigrationReviewer.oldEdges(from: MigrationReviewer.edges(of: try Self.configuration(version + 1)),
+                                                    through: try Self.migration(version))
+        for flow in full.flows where !flow.isRemoved {
+            #expect(Self.comparable(fromNew.flows.first { $0.flow == flow.flow }?.rows) == Self.comparable(flow.rows), "flow \(flow.flow)")
+            #expect(Self.comparable(derivedOld[flow.flow]) == Self.comparable(MigrationReviewer.edges(of: try Self.configuration(version))[flow.flow]),
+                    "flow \(flow.flow)")
+        }
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func theOldConfigurationAloneNamesEverythingButAddedDestinations(_ version: Int) throws {
+        let full = try Self.review(version)
+        let fromOld = MigrationReviewer.review(version: version, migration: try Self.migration(version),
+                                               old: MigrationReviewer.edges(of: try Self.configuration(version)), new: nil)
+        for flow in full.flows {
+            let rows = try #require(fromOld.flows.first { $0.flow == flow.flow }?.rows)
+            #expect(rows.map(\.change) == flow.rows.map(\.change), "flow \(flow.flow)")
+            for (derived, actual) in zip(rows, flow.rows) {
+                if actual.change == .added {
+                    #expect(derived.new?.from.sorted() == actual.new?.from.sorted() && derived.new?.to == nil)
+                } else {
+                    #expect(Self.comparable([derived]) == Self.comparable([actual]), "flow \(flow.flow)")
+                }
+            }
+        }
+    }
+
+    @Test func consequencesNameEdgesAndStrategies() throws {
+        let review = try Self.review(2)
+        let texts = review.flows.flatMap(\.consequences).map(\.text)
+        #expect(texts.contains("A flow that already ran `ScanLicences → FlagUnknownLicence` (old edge 2) is tainted and will be RETRIED (restarted from the beginning)."))
+        #expect(texts.contains { $0.hasPrefix("A flow in which all of `ComputeDigests`, `VerifySignature`") && $0.contains("will be RETRIED") })
+        let ignore = try Self.review(3).flows.flatMap(\.consequences)
+        #expect(ignore.contains { $0.kind == .firedRemovedEdge && $0.text.hasSuffix("(IGNORE: the edge is gone).") })
+        #expect(ignore.contains { $0.kind == .flowRemoved && $0.strategy == .fail })
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import MigrationReview
+import Testing
+
+/// The DOT of every example migration is accepted by Graphviz when it is installed (CI installs it).
+struct GraphTests {
+    static let dot: String? = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: dot != nil, "Graphviz's dot is not installed (apt-get install graphviz)"), arguments: [1, 2, 3])
+    func graphvizAcceptsTheGraphs(_ version: Int) throws {
+        let review = try ExampleReviewTests.review(version)
+        for flow in review.flows {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.dot!)
+            process.arguments = ["-Tsvg"]
+            let input = Pipe(), output = Pipe(), errors = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            input.fileHandleForWriting.write(Data(ReviewGraph.dot(flow, version: version).utf8))
+            try input.fileHandleForWriting.close()
+            let svg = output.fileHandleForReading.readDataToEndOfFile()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(flow.flow): \(message)")
+            #expect(String(decoding: svg, as: UTF8.self).contains("<svg"))
+        }
+    }
+
+    @Test func removedEdgesAreRedAndDashedAndAddedOnesGreen() throws {
+        let graph = ReviewGraph.dot(try #require(ExampleReviewTests.review(2).flows.first { $0.flow == "package_analysis_flow" }), version: 2)
+        #expect(graph.contains("xlabel=\"5→✕\""))
+        #expect(graph.contains("color=\"#e03131\", style=dashed"))
+        #expect(graph.contains("xlabel=\"+5\""))
+        #expect(graph.contains("color=\"#2f9e44\", style=bold"))
+        // The sources of the added edge that taint a flow which finished them are highlighted.
+        #expect(graph.contains("\"VerifySignature\" [label=\"VerifySignature\", style=\"rounded,filled\""))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `review` and `diff`, run as a user runs them.
+struct ReviewCommandTests {
+    static let examples = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis")
+    static let migrations = Fixtures.repositoryRoot.appendingPathComponent("migrations").path
+
+    /// A repository at v2 with migration 1 (v1 → v2) committed, and migration 2 (v2 → v3)
+    /// generated in the working tree, as a pull request would add it.
+    static func pullRequest() throws -> GitFixture {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + GitCommandTests.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2 with its migration")
+        try GitCommandTests.install(3, in: fixture)
+        #expect(try runner.run(["generate", "-t", "RETRY"] + GitCommandTests.configuration, in: fixture.root).status == 0)
+        return fixture
+    }
+
+    @Test func pendingReviewsWhatTheBranchAdds() throws {
+        let fixture = try Self.pullRequest()
+        let result = try CommandRunner().run(["review", "--pending", "--base", "HEAD", "--format", "markdown"] + GitCommandTests.configuration,
+                                             in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("### Migration 2 · strategy `RETRY`"))
+        #expect(!result.standardOutput.contains("### Migration 1"))
+        #expect(result.standardOutput.contains("| 2 |  | **removed** | `ScanLicences → FlagUnknownLicence` |"))
+        #expect(result.standardOutput.contains("is tainted and will be RETRIED"))
+        #expect(!result.standardOutput.contains("**Not shown**"), "both configurations are known")
+    }
+
+    @Test func earlierMigrationsAreNamedThroughTheLaterOnes() throws {
+        // Migration 1's new side was the working tree, which has moved on to v3: its digest no
+        // longer matches, so its edges come from v3 through migration 2, and the old side from git.
+        let fixture = try Self.pullRequest()
+        let result = try CommandRunner().run(["review", "1", "--format", "json"] + GitCommandTests.configuration, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let review = try #require((json["migrations"] as? [[String: Any]])?.first)
+        let notShown = try #require(review["not_shown"] as? [String])
+        #expect(notShown.count == 1 && notShown[0].contains("its digest differs"), "\(notShown)")
+        let flows = try #require(review["flows"] as? [[String: Any]])
+        let edges = try #require(flows.first?["edges"] as? [[String: Any]])
+        let added = try #require(edges.first { $0["change"] as? String == "added" })
+        #expect((added["new"] as? [String: Any])?["to"] as? [String] == ["VerifySignature"])
+    }
+
+    @Test func outputDirectoryHoldsTheMarkdownAndTheGraphs() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("out")],
+                                             in: Fixtures.repositoryRoot)
+        #expect(result.status == 0, "\(result.standardError)")
+        let written = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(written.contains(directory.path("out/review.md")))
+        #expect(written.contains(directory.path("out/migration-2-licence_analysis_flow.dot")))
+        let markdown = try String(contentsOfFile: directory.path("out/review.md"), encoding: .utf8)
+        let hasDot = FileManager.default.isExecutableFile(atPath: "/usr/bin/dot")
+        #expect(markdown.contains("![licence_analysis_flow](migration-2-licence_analysis_flow.svg)") == hasDot)
+        #expect(FileManager.default.fileExists(atPath: directory.path("out/migration-2-licence_analysis_flow.svg")) == hasDot)
+    }
+
+    @Test func aMissingVersionIsAnError() throws {
+        let result = try CommandRunner().run(["review", "7", "-m", Self.migrations])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("there is no migration 7"))
+    }
+
+    @Test func diffShowsStructureAndTheNeedForAMigration() throws {
+        let v1 = Self.examples.appendingPathComponent("v1"), v2 = Self.examples.appendingPathComponent("v2")
+        let result = try CommandRunner().run(["diff", "-N", v1.appendingPathComponent("nodes.yml").path, "-F", v1.appendingPathComponent("flows").path,
+                                              "-n", v2.appendingPathComponent("nodes.yml").path, "-f", v2.appendingPathComponent("flows").path])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("package_analysis_flow: needs a migration"))
+        #expect(result.standardOutput.contains("security_analysis_flow: no migration needed"))
+        #expect(result.standardOutput.hasSuffix("a migration is needed: run selinon-migrate generate\n"))
+    }
+
+    @Test(arguments: ["review", "diff"])
+    func helpTextMatchesItsGolden(_ command: String) throws {
+        let result = try CommandRunner().run([command, "--help"], environment: ["COLUMNS": "100"])
+        #expect(result.status == 0)
+        Snapshot.assertMatches(result.standardOutput, golden: Snapshot.directory().appendingPathComponent("Snapshots/help-\(command).txt").path)
+    }
+}
