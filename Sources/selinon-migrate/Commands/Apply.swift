@@ -2,6 +2,7 @@ import ArgumentParser
 import FlowMigration
 import FlowStore
 import Foundation
+import MigrationGenerator
 import MigrationReview
 
 extension SelinonMigrate {
@@ -42,6 +43,9 @@ extension SelinonMigrate {
                   selinon-migrate apply -m migrations --store sqlite:.selinon/flows.sqlite --dry-run
                   selinon-migrate apply -m migrations --input states.jsonl --output migrated.jsonl \\
                       --report report.jsonl --policy '*=retry'
+
+                Before touching anything, the migration files are checked against migrations.sum: \
+                an edited, renumbered or hand-added file stops apply (exit 1) unless --force.
 
                 Exit codes: 0 done (the store: every pending flow migrated, retried, failed or left \
                 as skew; a stream: every line migrated or up to date); 1 a flow's state is \
@@ -84,6 +88,9 @@ extension SelinonMigrate {
         @Flag(help: "Store: no progress display.")
         var quiet = false
 
+        @Flag(help: "Apply even when the migration files do not match migrations.sum (edited, renumbered, unreviewed). Loud.")
+        var force = false
+
         func validate() throws {
             let names = policy.map(\.flow)
             if Set(names).count != names.count { throw ValidationError("--policy names a flow twice.") }
@@ -100,6 +107,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let terminal = Terminal()
+            try checkIntegrity(terminal: terminal)
             let chain: MigrationChain
             do {
                 chain = MigrationChain(directory: try MigrationDirectory.load(from: migrationDirectory))
@@ -114,6 +122,28 @@ extension SelinonMigrate {
             } else {
                 try await migrateStore(migrator: migrator, terminal: terminal)
             }
+        }
+
+        /// Refuses migration files that do not match `migrations.sum` before anything is touched
+        /// (unless `--force`, which says so loudly).
+        private func checkIntegrity(terminal: Terminal) throws {
+            let integrity = DirectoryIntegrity(path: migrationDirectory, requireSum: false)
+            let sumFindings = integrity.findings.filter { $0.kind != "invalid" }
+            if sumFindings.isEmpty {
+                if !integrity.hasSum {
+                    terminal.message("warning: \(migrationDirectory) has no \(MigrationSum.fileName): edited migrations cannot be detected "
+                        + "(review them, then run selinon-migrate rehash)")
+                }
+                return
+            }
+            sumFindings.forEach { terminal.message($0.description) }
+            guard force else {
+                terminal.message("error: nothing was applied: the migrations are not the ones generated and reviewed; fix the directory, "
+                    + "or pass --force to apply them anyway")
+                throw ExitStatus.inputFailed
+            }
+            terminal.message("WARNING: --force: applying migrations that do not match \(MigrationSum.fileName); in-flight flows are "
+                + "migrated with edited or unreviewed migrations")
         }
 
         private func migrateStore(migrator: StreamMigrator, terminal: Terminal) async throws {

@@ -17,8 +17,9 @@ extension SelinonMigrate {
                 added since the base, composed, have exactly the effect that generate would write \
                 for base → working tree. Fails, naming the flows and the command to run, when a \
                 migration is missing, stale or extra; when a migration that existed at the base was \
-                changed or removed; or when the upstream branch added a migration with the same \
-                number. Never writes anything.
+                changed or removed; when a migration file does not match migrations.sum or carries \
+                git conflict markers; or when the upstream branch added a migration with the same \
+                number (fix: selinon-migrate rebase --onto UPSTREAM). Never writes anything.
 
                 Example (CI on a pull request):
                   selinon-migrate check -n config/nodes.yml -f config/flows --base origin/main
@@ -88,6 +89,16 @@ extension SelinonMigrate {
                 }
                 return report
             }
+            let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
+            func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
+                integrity.findings.filter { !files.contains($0.file) }.map {
+                    .init(kind: $0.kind, message: "\($0.file)\($0.line.map { ":\($0)" } ?? ""): \($0.message)", hint: $0.hint)
+                }
+            }
+            if integrity.isUnreadable {
+                report.problems += integrityProblems(except: [])
+                return report
+            }
             let directory: MigrationDirectory
             do {
                 directory = try MigrationDirectory.load(from: directoryPath, allowMissing: true)
@@ -115,6 +126,9 @@ extension SelinonMigrate {
                         hint: "restore it (git checkout \(base.commit.id.short) -- \(path)) and put the change in a new migration"))
                 }
             }
+            // Files the comparison with the base already named are not reported again from the sum.
+            let named = Set(baseFiles.keys.map { MigrationDirectory.filePath(version: $0, in: directoryPath) })
+            report.problems += integrityProblems(except: report.problems.isEmpty ? [] : named)
             let added = directory.files.filter { $0.version > baseLatest }
             report.addedMigrations = added.map(\.path)
             if let (_, upstream) = try? context.repository.upstream(), let upstreamCommit = try? context.repository.commit(upstream),

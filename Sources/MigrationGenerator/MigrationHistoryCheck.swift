@@ -1,0 +1,113 @@
+import FlowConfig
+import FlowMigration
+
+/// Proves a migration directory consistent with the history of the configuration: every
+/// migration is matched to the configuration change it was generated for (by the digests in its
+/// `_meta`, else by its effect) and re-derived; every change that needs a migration must be
+/// covered by one. Pure: the caller reads the history (for example from git).
+public enum MigrationHistoryCheck {
+    /// The configuration as it was at one point of the history.
+    public struct State: Sendable {
+        /// Where it comes from, for messages: `1a2b3c4d (add the SBOM flow)`, `working tree`.
+        public var label: String
+        public var configuration: Configuration
+
+        public init(label: String, configuration: Configuration) {
+            self.label = label
+            self.configuration = configuration
+        }
+    }
+
+    /// A migration matched to the change it covers.
+    public struct Match: Sendable, Equatable {
+        public var version: Int
+        /// Labels of the states it migrates between.
+        public var from: String
+        public var to: String
+    }
+
+    /// Something that does not fit.
+    public struct Finding: Sendable, Equatable {
+        public enum Kind: String, Sendable {
+            /// A migration that differs from a re-derivation of the change it was generated for.
+            case mismatch
+            /// A migration whose configurations are not in the history.
+            case unmatched
+            /// A configuration change that needs a migration and has none.
+            case uncovered
+            /// A migration that covers the same change as an earlier one.
+            case duplicate
+        }
+
+        public var kind: Kind
+        public var version: Int?
+        public var message: String
+        public var hint: String
+    }
+
+    /// Checks `migrations` (in version order) against `states` (oldest first).
+    public static func check(states: [State], migrations: [Migration]) -> (matches: [Match], findings: [Finding]) {
+        let digests = states.map { StructureDigest.digest(of: $0.configuration) }
+        var matches: [Match] = [], findings: [Finding] = []
+        var intervals: [(version: Int, from: Int, to: Int)] = []
+        var position = 0
+        for (offset, migration) in migrations.enumerated() {
+            let version = offset + 1
+            let interval: (from: Int, to: Int)?
+            if let old = migration.metadata?["digests"]?["old"]?.stringValue, let new = migration.metadata?["digests"]?["new"]?.stringValue {
+                interval = find(old: old, new: new, in: digests, from: position) ?? find(old: old, new: new, in: digests, from: 0)
+                if interval == nil {
+                    findings.append(Finding(kind: .unmatched, version: version,
+                                            message: "\(version).json was generated between configurations that are not in the history (\(migration.metadata?["old"]?.stringValue ?? "?") → \(migration.metadata?["new"]?.stringValue ?? "?"))",
+                                            hint: "if it was generated from uncommitted edits that were committed differently, delete it and generate it again from the committed revisions"))
+                    continue
+                }
+            } else {
+                interval = (position + 1 < states.count ? Array(position + 1..<states.count) : []).first { end in
+                    MigrationDiffer().plan(from: states[position].configuration, to: states[end].configuration, strategy: migration.strategy)
+                        .migration.hasSameEffect(as: migration)
+                }.map { (position, $0) }
+                if interval == nil {
+                    findings.append(Finding(kind: .unmatched, version: version,
+                                            message: "\(version).json has no _meta digests and matches no configuration change after \(states.isEmpty ? "the start" : states[position].label)",
+                                            hint: "regenerate it with selinon-migrate generate --from/--to the revisions it is meant for"))
+                    continue
+                }
+            }
+            let (from, to) = interval!
+            if let earlier = intervals.first(where: { $0.from == from && $0.to == to }) {
+                findings.append(Finding(kind: .duplicate, version: version,
+                                        message: "\(version).json migrates \(states[from].label) → \(states[to].label), as \(earlier.version).json already does: generated twice",
+                                        hint: "delete \(version).json unless no deployment has applied either (then delete the later one and rehash)"))
+                continue
+            }
+            let derived = MigrationDiffer().plan(from: states[from].configuration, to: states[to].configuration, strategy: migration.strategy)
+            if !derived.migration.hasSameEffect(as: migration) {
+                let flows = Set(derived.migration.flows.keys).union(migration.flows.keys).sorted()
+                    .filter { derived.migration.flows[$0] != migration.flows[$0] }
+                findings.append(Finding(kind: .mismatch, version: version,
+                                        message: "\(version).json does not match the change \(states[from].label) → \(states[to].label) it was generated for (flows: \(flows.joined(separator: ", ")))",
+                                        hint: "it was edited, or generated from other files: delete it and run selinon-migrate generate --from/--to those revisions"))
+            }
+            intervals.append((version, from, to))
+            matches.append(Match(version: version, from: states[from].label, to: states[to].label))
+            position = max(position, to)
+        }
+        for index in states.indices.dropFirst() where !intervals.contains(where: { $0.from < index && index <= $0.to }) {
+            let plan = MigrationDiffer().plan(from: states[index - 1].configuration, to: states[index].configuration, strategy: .ignore)
+            guard plan.isNeeded else { continue }
+            findings.append(Finding(kind: .uncovered, version: nil,
+                                    message: "\(states[index].label) changed \(plan.flowChanges.map(\.flow).joined(separator: ", ")) with no migration",
+                                    hint: "flows in flight across that change were not migrated; if that deployment is still running, generate the migration for it (generate --from/--to) and renumber the later ones"))
+        }
+        return (matches, findings)
+    }
+
+    /// The first interval (a, b), a ≥ `start`, a < b, whose states have the digests `old` and `new`.
+    private static func find(old: String, new: String, in digests: [String], from start: Int) -> (from: Int, to: Int)? {
+        for from in digests.indices where from >= start && digests[from] == old {
+            if let to = digests.indices.first(where: { $0 > from && digests[$0] == new }) { return (from, to) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,228 @@
+import Crypto
+import FlowMigration
+import Foundation
+
+/// `migrations.sum`: the SHA-256 of every migration file, one line each, under a first line
+/// that hashes the whole list. Any edit, removal, renumbering or hand-added file shows as a
+/// mismatch; and two branches that each add a migration both change the first line, so merging
+/// them is always a git conflict on this file instead of a silent duplicate. Selinon's workers
+/// ignore it (they read only `*.json`).
+///
+/// ```text
+/// sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+/// 1.json sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+/// 2.json sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9
+/// ```
+public struct MigrationSum: Sendable, Equatable {
+    /// The file's name inside the migration directory.
+    public static let fileName = "migrations.sum"
+
+    /// One migration file and its hash.
+    public struct Entry: Sendable, Equatable {
+        public var name: String
+        public var hash: String
+    }
+
+    /// The files in version order.
+    public var entries: [Entry]
+
+    /// The sum of `files` (name and bytes), in version order.
+    public init(files: [(name: String, bytes: [UInt8])]) {
+        entries = files.map { Entry(name: $0.name, hash: Self.hash($0.bytes)) }
+    }
+
+    /// The sum of a loaded directory.
+    public init(directory: MigrationDirectory) {
+        self.init(files: directory.files.map { ("\($0.version).json", $0.bytes) })
+    }
+
+    /// The first line: the hash of the entry lines.
+    public var total: String {
+        Self.hash(Array(entryLines.utf8))
+    }
+
+    /// The file's text.
+    public var text: String {
+        total + "\n" + entryLines
+    }
+
+    private var entryLines: String {
+        entries.map { "\($0.name) \($0.hash)\n" }.joined()
+    }
+
+    /// `sha256:` and 64 hexadecimal digits.
+    public static func hash(_ bytes: [UInt8]) -> String {
+        "sha256:" + SHA256.hash(data: bytes).map { byte in
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+
+    // MARK: - Reading and writing
+
+    /// Reads `text` (the contents of `path`).
+    /// - Throws: ``MigrationSumError`` naming the line; a git merge conflict is recognised.
+    public init(parsing text: String, path: String) throws(MigrationSumError) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        if let conflict = lines.firstIndex(where: { $0.hasPrefix("<<<<<<<") || $0.hasPrefix(">>>>>>>") || $0 == "=======" }) {
+            throw MigrationSumError(path: path, line: conflict + 1, kind: .mergeConflict,
+                                    message: "\(Self.fileName) has a git merge conflict: two branches added migrations")
+        }
+        guard let first = lines.first, Self.isHash(first) else {
+            throw MigrationSumError(path: path, line: 1, kind: .malformed, message: "the first line must be the sha256: hash of the list")
+        }
+        var entries: [Entry] = []
+        for (offset, line) in lines.dropFirst().enumerated() {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].hasSuffix(".json"), Self.isHash(String(parts[1])) else {
+                throw MigrationSumError(path: path, line: offset + 2, kind: .malformed, message: "expected 'N.json sha256:…', found '\(line)'")
+            }
+            entries.append(Entry(name: String(parts[0]), hash: String(parts[1])))
+        }
+        self.entries = entries
+        if total != first {
+            throw MigrationSumError(path: path, line: 1, kind: .totalMismatch,
+                                    message: "the first line does not match the list below it: \(Self.fileName) was edited by hand or merged wrongly")
+        }
+    }
+
+    private static func isHash(_ text: String) -> Bool {
+        text.hasPrefix("sha256:") && text.count == 71 && text.dropFirst(7).allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// The sum file of the directory at `directory`, or `nil` when it has none.
+    public static func load(fromDirectory directory: String) throws(MigrationSumError) -> MigrationSum? {
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MigrationSumError(path: path, line: nil, kind: .unreadable, message: "cannot read the file")
+        }
+        return try MigrationSum(parsing: String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    /// Writes the sum into `directory` atomically (a temporary file renamed over the old one).
+    public func write(toDirectory directory: String) throws(MigrationWriteError) {
+        let path = (directory as NSString).appendingPathComponent(Self.fileName)
+        let temporary = (directory as NSString).appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        try DurableFile.write(Array(text.utf8), to: temporary)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .io(path: path, message: "cannot replace \(Self.fileName): \(reason)")
+        }
+        DurableFile.syncDirectory(directory)
+    }
+
+    // MARK: - Checking a directory
+
+    /// What differs between this sum and the migration files (`N.json`) in `directory`, listed
+    /// without validating them otherwise (so a gap or a broken file is still named here).
+    public func problems(inDirectory directory: String) -> [MigrationSumProblem] {
+        let files = Self.migrationFiles(in: directory)
+        var problems: [MigrationSumProblem] = []
+        let listed = Dictionary(entries.map { ($0.name, $0.hash) }, uniquingKeysWith: { first, _ in first })
+        let nameOfHash = Dictionary(entries.map { ($0.hash, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for name in Set(entries.map(\.name)).union(files.keys).sorted(by: Self.versionOrder) {
+            let path = (directory as NSString).appendingPathComponent(name)
+            switch (listed[name], files[name]) {
+            case (_?, nil):
+                problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing",
+                                                    hint: "restore it (git checkout -- \(path)): a migration that may have been applied must not disappear"))
+            case (nil, let bytes?):
+                let hash = Self.hash(bytes)
+                if let original = nameOfHash[hash], files[original] == nil {
+                    problems.append(MigrationSumProblem(kind: .renumbered, file: path, message: "\(name) is \(original) renumbered",
+                                                        hint: "give it back its number: a migration's number decides which states it applies to"))
+                } else {
+                    problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName): added by hand, or from another branch",
+                                                        hint: "if it was generated and reviewed here, run selinon-migrate rehash; after a merge, run selinon-migrate rebase --onto <the merged branch>"))
+                }
+            case (let hash?, let bytes?) where Self.hash(bytes) != hash:
+                problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",
+                                                    hint: "restore it (git checkout -- \(path)) and put the change in a new migration; after a deliberate, reviewed edit: selinon-migrate rehash"))
+            default:
+                break
+            }
+        }
+        return problems
+    }
+
+    /// The names of the `*.json` files of `directory`.
+    public static func migrationFileNames(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.sorted(by: versionOrder)
+    }
+
+    /// The `N.json` files of `directory`, by name.
+    static func migrationFiles(in directory: String) -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !name.hasPrefix(".") && name.hasSuffix(".json") {
+            if let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) { files[name] = [UInt8](data) }
+        }
+        return files
+    }
+
+    /// `2.json` before `10.json`; other names after, by name.
+    static func versionOrder(_ left: String, _ right: String) -> Bool {
+        switch (Int(left.dropLast(5)), Int(right.dropLast(5))) {
+        case (let a?, let b?): return a < b
+        case (_?, nil): return true
+        case (nil, _?): return false
+        default: return left < right
+        }
+    }
+}
+
+/// A migration file that does not match `migrations.sum`.
+public struct MigrationSumProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Listed, but the file is gone.
+        case missing
+        /// The file's bytes changed.
+        case edited
+        /// A file the sum does not list.
+        case unlisted
+        /// A listed file under another number.
+        case renumbered
+    }
+
+    public var kind: Kind
+    public var file: String
+    public var message: String
+    public var hint: String
+
+    public var description: String { "\(file): error: \(message)\n  hint: \(hint)" }
+}
+
+/// `migrations.sum` cannot be read.
+public struct MigrationSumError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case unreadable
+        case malformed
+        /// Git conflict markers: two branches added migrations.
+        case mergeConflict = "merge-conflict"
+        /// The first line does not hash the list.
+        case totalMismatch = "total-mismatch"
+    }
+
+    public var path: String
+    public var line: Int?
+    public var kind: Kind
+    public var message: String
+
+    /// What to do about it.
+    public var hint: String {
+        switch kind {
+        case .mergeConflict:
+            return "keep this branch's migrations out of the merge: run selinon-migrate rebase --onto <the branch you merged>"
+        case .totalMismatch, .malformed:
+            return "restore it from version control; after a deliberate, reviewed change to the migrations: selinon-migrate rehash"
+        case .unreadable:
+            return "check the file's permissions"
+        }
+    }
+
+    public var description: String {
+        "\(path)\(line.map { ":\($0)" } ?? ""): error: \(message)\n  hint: \(hint)"
+    }
+}

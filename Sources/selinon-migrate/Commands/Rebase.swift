@@ -1,0 +1,179 @@
+import ArgumentParser
+import FlowConfig
+import FlowMigration
+import Foundation
+import GitHistory
+import MigrationGenerator
+
+extension SelinonMigrate {
+    /// `rebase --onto REV`: renumber this branch's migrations after another branch's.
+    struct Rebase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Regenerate this branch's migrations after the migrations of the branch it merged (two branches added the same number).",
+            discussion: """
+                When two branches each add migration N, the one merged first keeps it. On the other \
+                branch, merge (or git rebase onto) the first one — resolving the YAML, and leaving \
+                the migration directory as it comes — then run rebase --onto with that branch. It \
+                keeps REV's migrations byte for byte, drops this branch's (they were generated \
+                against a configuration REV has changed since, so their edge indices are wrong — \
+                renaming them is not enough), and generates one migration from the configuration \
+                at REV to the working tree's, numbered after REV's, with migrations.sum. The \
+                directory is replaced as a whole: a failure leaves it as it was.
+
+                Only for migrations no deployment has applied: once deployed, a migration stays.
+
+                Example:
+                  git merge origin/main        # conflict in migrations/: leave it
+                  selinon-migrate rebase --onto origin/main -n config/nodes.yml -f config/flows
+                  selinon-migrate review --pending && git add migrations && git commit
+
+                Exit codes: 0 rebased (or nothing to do); 1 REV is not merged into HEAD, a \
+                configuration is invalid, or the directory at REV is; 2 git or the file system \
+                failed; 64 usage error.
+                """)
+
+        @Option(help: ArgumentHelp("The branch (revision) whose migrations come first.", valueName: "revision"))
+        var onto: String
+
+        @OptionGroup var location: ConfigLocationOptions
+
+        @Option(name: [.customShort("m"), .customLong("migration-dir")],
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file).", valueName: "dir"))
+        var migrationDirectory: String?
+
+        @Option(name: [.customShort("t"), .customLong("tainted-flows")],
+                help: "The regenerated migration's strategy (default: the most severe of this branch's migrations).")
+        var strategy: TaintedFlowStrategy?
+
+        @Flag(name: .customLong("dry-run"), help: "Say what would happen; change nothing.")
+        var dryRun = false
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let workingTree = try location.source(environment: environment)
+            let context: GitContext
+            let ontoCommit: GitCommit
+            do {
+                context = try GitContext(workingTree: workingTree)
+                ontoCommit = try context.repository.commit(onto)
+                // REV is in HEAD's history, or in the merge under way (MERGE_HEAD, conflicts unresolved).
+                var merged: [GitCommit] = [try context.repository.commit("HEAD")]
+                if let mergeHead = try? context.repository.commit("MERGE_HEAD") { merged.append(mergeHead) }
+                guard try merged.contains(where: { try context.repository.mergeBase($0.id, ontoCommit.id) == ontoCommit.id }) else {
+                    terminal.message("error: \(onto) is not merged into HEAD: the working tree must hold its configuration changes too\n"
+                        + "  hint: git merge \(onto) (or git rebase \(onto)), resolve the YAML, then run selinon-migrate rebase --onto \(onto) again")
+                    throw ExitStatus.inputFailed
+                }
+            } catch let error as GitError {
+                throw terminal.fail(error)
+            }
+            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let ontoSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                                    location: .revision(ontoCommit, label: onto))
+            let (old, new) = try await terminal.loadConfigurations(old: ontoSource, new: workingTree, with: loader)
+            guard let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory else {
+                terminal.message("error: no migration directory: pass -m, or set global.migration_dir in the nodes file")
+                throw ExitStatus.inputFailed
+            }
+
+            // REV's migrations, and this branch's (as committed at HEAD, without conflict markers).
+            let baseFiles: [Int: [UInt8]], headFiles: [Int: [UInt8]]
+            do {
+                baseFiles = try context.repository.migrationFiles(in: directoryPath, at: ontoCommit)
+                headFiles = try context.repository.migrationFiles(in: directoryPath, at: context.repository.commit("HEAD"))
+            } catch {
+                throw terminal.fail(error)
+            }
+            let baseLatest = baseFiles.keys.max() ?? 0
+            guard baseFiles.count == baseLatest else {
+                terminal.message("error: the migration directory at \(onto) has gaps; fix it there first")
+                throw ExitStatus.inputFailed
+            }
+            // This branch's migrations: the versions whose file (at HEAD, else in the working tree) is not REV's.
+            let workingVersions = MigrationSum.migrationFileNames(in: directoryPath).compactMap { Int($0.dropLast(5)) }
+            let dropped = Set(headFiles.keys).union(workingVersions).sorted().filter { version in
+                let branchBytes = headFiles[version]
+                    ?? FileManager.default.contents(atPath: MigrationDirectory.filePath(version: version, in: directoryPath)).map { [UInt8]($0) }
+                return branchBytes != baseFiles[version]
+            }
+            let branchStrategies = dropped.compactMap { version in headFiles[version].flatMap { try? Migration(selinonJSON: $0, file: "\(version).json").strategy } }
+            let chosen = strategy ?? branchStrategies.max() ?? .ignore
+            let plan = MigrationDiffer().plan(from: old, to: new, strategy: chosen)
+            for warning in plan.warnings { terminal.message(warning.description) }
+
+            var migration = plan.migration
+            migration.metadata = MigrationMetadata(
+                toolVersion: ToolVersion.current, oldSource: ontoSource.sourceDescription, newSource: workingTree.sourceDescription,
+                oldDigest: StructureDigest.digest(of: old), newDigest: StructureDigest.digest(of: new), warnings: plan.warnings,
+                edgeCounts: MigrationMetadata.edgeCounts(old: old, new: new), date: Date(), host: ProcessInfo.processInfo.hostName,
+                user: environment["USER"] ?? environment["LOGNAME"]
+            ).jsonValue
+
+            let kept = baseLatest == 0 ? "no migrations" : (baseLatest == 1 ? "1.json" : "1.json … \(baseLatest).json")
+            var lines = ["kept \(kept) from \(onto)"]
+            if !dropped.isEmpty { lines.append("dropped this branch's \(dropped.map { "\($0).json" }.joined(separator: ", "))") }
+            lines.append(plan.isNeeded ? "\(dryRun ? "would write" : "wrote") \(baseLatest + 1).json (\(chosen.rawValue)): "
+                         + plan.flowChanges.map(\.summary).joined(separator: "; ")
+                         : "no migration needed after \(onto)")
+            if dryRun {
+                terminal.output(lines.joined(separator: "\n"))
+                return
+            }
+            do {
+                try DirectoryReplacement.replace(directoryPath, base: baseFiles, appending: plan.isNeeded ? migration : nil)
+            } catch {
+                terminal.message("error: \(error)\nthe migration directory was left as it was")
+                throw ExitStatus.toolFailed
+            }
+            lines.append("review it (selinon-migrate review --pending), then commit \(directoryPath)")
+            terminal.output(lines.joined(separator: "\n"))
+        }
+    }
+}
+
+/// Replaces a migration directory as a whole: the new contents are built in a sibling
+/// directory, then swapped in with two renames; other files of the directory are carried over.
+enum DirectoryReplacement {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// `path` becomes `base` (version → bytes) plus `migration` as the next version, with
+    /// `migrations.sum`; files that are not migrations (`README.md`, …) are kept.
+    static func replace(_ path: String, base: [Int: [UInt8]], appending migration: Migration?) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let staging = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(".\(name).rebase-\(ProcessInfo.processInfo.processIdentifier)")
+        let backup = staging + ".old"
+        let manager = FileManager.default
+        try? manager.removeItem(atPath: staging)
+        try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        do {
+            for version in base.keys.sorted() {
+                try Data(base[version]!).write(to: URL(fileURLWithPath: MigrationDirectory.filePath(version: version, in: staging)))
+            }
+            for other in (try? manager.contentsOfDirectory(atPath: path)) ?? []
+            where !(other.hasSuffix(".json") && !other.hasPrefix(".")) && other != MigrationSum.fileName {
+                try manager.copyItem(atPath: (path as NSString).appendingPathComponent(other), toPath: (staging as NSString).appendingPathComponent(other))
+            }
+            guard let directory = try? MigrationDirectory.load(from: staging) else {
+                throw Failure(description: "the migrations taken from the base revision are not a valid directory")
+            }
+            try MigrationSum(directory: directory).write(toDirectory: staging)
+            if let migration { _ = try MigrationWriter().write(migration, toDirectory: staging) }
+        } catch {
+            try? manager.removeItem(atPath: staging)
+            throw error
+        }
+        let exists = manager.fileExists(atPath: path)
+        if exists { guard rename(path, backup) == 0 else { throw Failure(description: "cannot move \(path) aside: \(String(cString: strerror(errno)))") } }
+        guard rename(staging, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if exists { rename(backup, path) }
+            try? manager.removeItem(atPath: staging)
+            throw Failure(description: "cannot move the new directory into place: \(reason)")
+        }
+        if exists { try? manager.removeItem(atPath: backup) }
+    }
+}

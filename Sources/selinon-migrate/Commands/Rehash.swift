@@ -1,0 +1,59 @@
+import ArgumentParser
+import FlowMigration
+import Foundation
+import MigrationGenerator
+
+extension SelinonMigrate {
+    /// `rehash`: record the migration files as they are in `migrations.sum`.
+    struct Rehash: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rewrite migrations.sum after a deliberate, reviewed change to the migration files.",
+            discussion: """
+                migrations.sum records the SHA-256 of every migration file; verify, check and apply \
+                refuse a directory whose files do not match it. After an intended change — a \
+                reviewed fix to a migration no deployment has applied yet, or adopting a directory \
+                written by Selinon — rehash records the files as they are now. The directory must \
+                be valid (numbered 1.json, 2.json, … without gaps, every file readable). Prints \
+                what changed in the sum.
+
+                Example:
+                  selinon-migrate rehash -m migrations && git diff migrations/migrations.sum
+
+                Exit codes: 0 written (or already up to date); 1 the directory is invalid; 2 the \
+                sum could not be written; 64 usage error.
+                """)
+
+        @Option(name: [.customShort("m"), .customLong("migration-dir")], help: ArgumentHelp("The migration directory.", valueName: "dir"))
+        var migrationDirectory: String = "migrations"
+
+        func run() throws {
+            let terminal = Terminal()
+            let directory: MigrationDirectory
+            do {
+                directory = try MigrationDirectory.load(from: migrationDirectory)
+            } catch {
+                terminal.message(error.description)
+                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+            }
+            let previous = try? MigrationSum.load(fromDirectory: migrationDirectory)
+            let sum = MigrationSum(directory: directory)
+            if previous == sum {
+                terminal.output("\(migrationDirectory)/\(MigrationSum.fileName) is up to date (\(sum.entries.count) files)")
+                return
+            }
+            do {
+                try sum.write(toDirectory: migrationDirectory)
+            } catch {
+                terminal.message(error.description)
+                throw ExitStatus.toolFailed
+            }
+            let before = Dictionary((previous?.entries ?? []).map { ($0.name, $0.hash) }, uniquingKeysWith: { first, _ in first })
+            var changes: [String] = []
+            for entry in sum.entries where before[entry.name] != entry.hash {
+                changes.append(before[entry.name] == nil ? "  added \(entry.name)" : "  changed \(entry.name)")
+            }
+            for name in before.keys.sorted() where !sum.entries.contains(where: { $0.name == name }) { changes.append("  removed \(name)") }
+            terminal.output("wrote \(migrationDirectory)/\(MigrationSum.fileName) (\(sum.entries.count) files)" + (changes.isEmpty ? "" : "\n" + changes.joined(separator: "\n")))
+        }
+    }
+}

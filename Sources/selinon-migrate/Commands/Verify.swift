@@ -1,0 +1,145 @@
+import ArgumentParser
+import FlowConfig
+import FlowMigration
+import Foundation
+import GitHistory
+import MigrationGenerator
+
+extension SelinonMigrate {
+    /// `verify`: the migration directory is intact, and (with `--git`) consistent with history.
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove the migration directory intact — and with --git, consistent with the configuration's history.",
+            discussion: """
+                Checks every migration file against migrations.sum (edited, removed, renumbered or \
+                hand-added files, a sum edited by hand), git conflict markers left by a merge, and \
+                the directory's rules (names, gaps, well-formed files).
+
+                With --git it also walks the history of the configuration (-n/-f, first parents, \
+                plus the working tree when it differs from HEAD): each migration is matched to the \
+                change it was generated for — by the digests in its _meta, else by its effect — and \
+                re-derived from the configurations at those revisions; it reports migrations that \
+                do not match, migrations whose configurations are not in the history, migrations \
+                generated twice, and changes that needed a migration and got none ("1a2b3c4d \
+                (message) changed ingest with no migration").
+
+                Examples:
+                  selinon-migrate verify -m migrations
+                  selinon-migrate verify --git -n config/nodes.yml -f config/flows
+
+                Exit codes: 0 nothing found; 1 a finding; 2 a file or git could not be read; 64 \
+                usage error.
+                """)
+
+        @Option(name: [.customShort("m"), .customLong("migration-dir")],
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of -n, else 'migrations').", valueName: "dir"))
+        var migrationDirectory: String?
+
+        @OptionGroup(title: "Configuration (for --git)") var location: ConfigLocationOptions
+
+        @Flag(help: "Also check the migrations against the configuration's git history.")
+        var git = false
+
+        @Option(help: "Output format: text, or json (the findings).")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let loader = ConfigurationLoader(options: .init(environment: environment))
+            var source: FileSystemConfigurationSource?
+            var current: Configuration?
+            if git || location.nodesDefinition != nil {
+                let given = try location.source(environment: environment)
+                source = given
+                current = try terminal.loadConfiguration(given, with: loader, role: "current")
+            }
+            let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
+            let integrity = DirectoryIntegrity(path: directoryPath, requireSum: true)
+            var report = VerifyReport(directory: directoryPath, findings: integrity.findings, matches: [])
+
+            if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
+                let directory: MigrationDirectory
+                do {
+                    directory = try MigrationDirectory.load(from: directoryPath)
+                } catch {
+                    terminal.message(error.description)
+                    throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+                }
+                let states = try history(source: source, current: current, loader: loader, terminal: terminal)
+                let (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
+                report.matches = matches.map { VerifyReport.Match(file: "\($0.version).json", from: $0.from, to: $0.to) }
+                report.findings += findings.map { finding in
+                    DirectoryIntegrity.Finding(kind: finding.kind.rawValue,
+                                         file: finding.version.map { MigrationDirectory.filePath(version: $0, in: directoryPath) } ?? directoryPath,
+                                         line: nil, message: finding.message, hint: finding.hint)
+                }
+            } else if git {
+                terminal.message("note: the history was not checked: fix the directory first")
+            }
+
+            switch format {
+            case .text:
+                for finding in report.findings { terminal.message(finding.description) }
+                if report.findings.isEmpty {
+                    var lines = ["ok: \(directoryPath) matches \(MigrationSum.fileName)"]
+                    if git { lines[0] += " and the configuration's history" }
+                    lines += report.matches.map { "  \($0.file): \($0.from) → \($0.to)" }
+                    terminal.output(lines.joined(separator: "\n"))
+                }
+            case .json:
+                terminal.output(try JSONReport.render(report))
+            }
+            if !report.findings.isEmpty { throw ExitStatus.inputFailed }
+        }
+
+        /// The configuration at every commit that changed it (oldest first), and the working tree
+        /// when it differs from the newest.
+        private func history(source: FileSystemConfigurationSource, current: Configuration, loader: ConfigurationLoader,
+                             terminal: Terminal) throws -> [MigrationHistoryCheck.State] {
+            let context: GitContext
+            let commits: [GitCommit]
+            do {
+                context = try GitContext(workingTree: source)
+                commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id).reversed()
+            } catch {
+                throw terminal.fail(error)
+            }
+            var states: [MigrationHistoryCheck.State] = []
+            for commit in commits {
+                let label = "\(commit.id.short) (\(commit.summary))"
+                let at = GitConfigurationSource(repository: context.repository, paths: context.paths, location: .revision(commit, label: commit.id.short))
+                guard let configuration = Self.configuration(at, loader: loader) else {
+                    terminal.message("warning: the configuration at \(label) cannot be loaded; its change is not checked")
+                    continue
+                }
+                states.append(.init(label: label, configuration: configuration))
+            }
+            if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
+                states.append(.init(label: "the working tree", configuration: current))
+            }
+            return states
+        }
+
+        private static func configuration(_ source: some ConfigurationSource, loader: ConfigurationLoader) -> Configuration? {
+            do {
+                return loader.load(try source.read()).configuration
+            } catch {
+                return nil
+            }
+        }
+    }
+}
+
+/// `verify --format json`.
+struct VerifyReport: Encodable {
+    struct Match: Encodable {
+        var file: String
+        var from: String
+        var to: String
+    }
+
+    var directory: String
+    var findings: [DirectoryIntegrity.Finding]
+    var matches: [Match]
+}

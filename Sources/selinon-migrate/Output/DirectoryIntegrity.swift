@@ -1,0 +1,74 @@
+import FlowMigration
+import Foundation
+import MigrationGenerator
+
+/// Whether a migration directory is intact: its files against `migrations.sum`, git conflict
+/// markers left by a merge, and the directory's own rules (names, gaps, well-formed files) —
+/// every finding at once, each with the fix.
+struct DirectoryIntegrity {
+    /// One thing wrong with the directory.
+    struct Finding: Encodable, Equatable {
+        var kind: String
+        var file: String
+        var line: Int?
+        var message: String
+        var hint: String
+
+        var description: String {
+            "\(file)\(line.map { ":\($0)" } ?? ""): error: \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
+        }
+    }
+
+    private(set) var findings: [Finding] = []
+
+    /// Whether a finding stops the directory from being read at all (a merge conflict, a broken
+    /// file or sum), rather than flagging one file.
+    var isUnreadable: Bool {
+        findings.contains { ["merge-conflict", "invalid", "malformed", "total-mismatch", "unreadable"].contains($0.kind) }
+    }
+    /// Whether the directory has a `migrations.sum`.
+    private(set) var hasSum = false
+
+    /// Checks the directory at `path`; with `requireSum`, a missing sum is a finding.
+    init(path: String, requireSum: Bool) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if requireSum {
+                findings.append(Finding(kind: "invalid", file: path, line: nil, message: "the migration directory does not exist",
+                                        hint: "check --migration-dir (or global.migration_dir in the nodes file)"))
+            }
+            return
+        }
+        var conflicted = Set<String>()
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let file = (path as NSString).appendingPathComponent(name)
+            guard let text = FileManager.default.contents(atPath: file).map({ String(decoding: $0, as: UTF8.self) }),
+                  let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex(where: { $0.hasPrefix("<<<<<<<") }) else { continue }
+            conflicted.insert(file)
+            findings.append(Finding(kind: "merge-conflict", file: file, line: line + 1,
+                                    message: "\(name) has a git merge conflict: two branches added migration \(name.dropLast(5))",
+                                    hint: "run selinon-migrate rebase --onto <the branch you merged>: it keeps that branch's migrations and regenerates this branch's after them"))
+        }
+        do {
+            if let sum = try MigrationSum.load(fromDirectory: path) {
+                hasSum = true
+                findings += sum.problems(inDirectory: path).filter { !conflicted.contains($0.file) }.map {
+                    Finding(kind: $0.kind.rawValue, file: $0.file, line: nil, message: $0.message, hint: $0.hint)
+                }
+            } else if requireSum {
+                findings.append(Finding(kind: "missing-sum", file: (path as NSString).appendingPathComponent(MigrationSum.fileName), line: nil,
+                                        message: "there is no \(MigrationSum.fileName): edits to the migrations cannot be detected",
+                                        hint: "review the migrations, then run selinon-migrate rehash to start protecting them (generate keeps it up to date)"))
+            }
+        } catch {
+            hasSum = true
+            findings.append(Finding(kind: error.kind.rawValue, file: error.path, line: error.line, message: error.message, hint: error.hint))
+        }
+        if conflicted.isEmpty {
+            do {
+                _ = try MigrationDirectory.load(from: path)
+            } catch {
+                findings += error.problems.map { Finding(kind: "invalid", file: $0.file, line: $0.line, message: $0.message, hint: $0.hint) }
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import FlowConfig
+import FlowMigration
+import MigrationGenerator
+import Testing
+
+/// The history check on the example's four versions and its three migrations.
+struct MigrationHistoryCheckTests {
+    static func states(_ versions: [Int]) throws -> [MigrationHistoryCheck.State] {
+        try versions.map { .init(label: "v\($0)", configuration: try ExampleMigrationsTests.configuration($0)) }
+    }
+
+    static func migrations() throws -> [Migration] {
+        try MigrationDirectory.load(from: ExampleMigrationsTests.root.appendingPathComponent("migrations").path).migrations
+    }
+
+    @Test func theExampleMigrationsMatchTheirChanges() throws {
+        let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: try Self.migrations())
+        #expect(findings.isEmpty, "\(findings)")
+        #expect(matches.map { "\($0.version): \($0.from) → \($0.to)" } == ["1: v1 → v2", "2: v2 → v3", "3: v3 → v4"])
+    }
+
+    @Test func anEditedMigrationDoesNotMatch() throws {
+        var migrations = try Self.migrations()
+        migrations[1].flows["licence_analysis_flow"]?.translation[3] = 4
+        let findings = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: migrations).findings
+        #expect(findings.map(\.kind) == [.mismatch])
+        #expect(findings.first?.message == "2.json does not match the change v2 → v3 it was generated for (flows: licence_analysis_flow)")
+    }
+
+    @Test func aChangeWithoutMigrationAndAMigrationGeneratedTwice() throws {
+        let migrations = try Self.migrations()
+        let (_, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: [migrations[0], migrations[0], migrations[2]])
+        #expect(findings.map(\.kind) == [.duplicate, .uncovered])
+        #expect(findings[0].message == "2.json migrates v1 → v2, as 1.json already does: generated twice")
+        #expect(findings[1].message == "v3 changed licence_analysis_flow, package_analysis_flow with no migration")
+    }
+
+    @Test func oneMigrationMayCoverSeveralCommits() throws {
+        // States v1, v2, v3 with a single migration generated from v1 to v3.
+        let old = try ExampleMigrationsTests.configuration(1), new = try ExampleMigrationsTests.configuration(3)
+        var migration = MigrationDiffer().plan(from: old, to: new, strategy: .retry).migration
+        migration.metadata = .object(["digests": .object(["old": .string(StructureDigest.digest(of: old)), "new": .string(StructureDigest.digest(of: new))])])
+        let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3]), migrations: [migration])
+        #expect(findings.isEmpty, "\(findings)")
+        #expect(matches.first?.from == "v1" && matches.first?.to == "v3")
+    }
+
+    @Test func withoutMetadataMigrationsAreMatchedByEffect() throws {
+        let migrations = try Self.migrations().map { migration in
+            var stripped = migration
+            stripped.metadata = nil
+            return stripped
+        }
+        let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: migrations)
+        #expect(findings.isEmpty, "\(findings)")
+        #expect(matches.count == 3)
+    }
+}

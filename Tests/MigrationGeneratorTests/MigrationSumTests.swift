@@ -1,0 +1,82 @@
+import FlowMigration
+import Foundation
+import MigrationGenerator
+import Testing
+import TestSupport
+
+struct MigrationSumTests {
+    static let first = Migration(flows: ["ingest": EdgeMigration(translation: [1: 2, 2: 1])], strategy: .ignore)
+    static let second = Migration(flows: ["ingest": EdgeMigration(translation: [0: 1, 1: 0])], strategy: .retry)
+
+    /// A directory with two generated migrations.
+    static func directory() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        _ = try MigrationWriter().write(first, toDirectory: directory.path("m"))
+        _ = try MigrationWriter().write(second, toDirectory: directory.path("m"))
+        return directory
+    }
+
+    @Test func theWriterKeepsTheSumAndTheFirstLineHashesTheList() throws {
+        let directory = try Self.directory()
+        let text = try String(contentsOfFile: directory.path("m/migrations.sum"), encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[1].hasPrefix("1.json sha256:") && lines[2].hasPrefix("2.json sha256:"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: directory.path("m/2.json")))
+        #expect(lines[2] == "2.json " + MigrationSum.hash([UInt8](bytes)))
+        #expect(lines[0] == MigrationSum.hash(Array((lines[1] + "\n" + lines[2] + "\n").utf8)))
+        let sum = try #require(try MigrationSum.load(fromDirectory: directory.path("m")))
+        #expect(sum.problems(inDirectory: directory.path("m")).isEmpty)
+        #expect(sum.text == text)
+    }
+
+    @Test func editedRemovedUnlistedAndRenumberedFilesAreNamed() throws {
+        let directory = try Self.directory()
+        let path = directory.path("m")
+        let sum = try #require(try MigrationSum.load(fromDirectory: path))
+        var edited = try String(contentsOfFile: "\(path)/1.json", encoding: .utf8)
+        edited = edited.replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
+        try edited.write(toFile: "\(path)/1.json", atomically: true, encoding: .utf8)
+        #expect(sum.problems(inDirectory: path).map(\.kind) == [.edited])
+
+        try FileManager.default.moveItem(atPath: "\(path)/2.json", toPath: "\(path)/3.json")
+        let kinds = sum.problems(inDirectory: path).map { "\($0.kind.rawValue) \(($0.file as NSString).lastPathComponent)" }
+        #expect(kinds == ["edited 1.json", "missing 2.json", "renumbered 3.json"])
+
+        try "{}".write(toFile: "\(path)/4.json", atomically: true, encoding: .utf8)
+        #expect(sum.problems(inDirectory: path).last.map { "\($0.kind) \($0.message)" } == "unlisted 4.json is not in migrations.sum: added by hand, or from another branch")
+    }
+
+    @Test(arguments: [
+        ("<<<<<<< HEAD\nsha256:aa\n=======\nsha256:bb\n>>>>>>> main\n", MigrationSumError.Kind.mergeConflict, 1),
+        ("not a hash\n", .malformed, 1),
+        ("sha256:" + String(repeating: "0", count: 64) + "\n1.json md5:1\n", .malformed, 2),
+        ("sha256:" + String(repeating: "0", count: 64) + "\n", .totalMismatch, 1),
+    ])
+    func aBrokenSumIsRejectedWithItsLine(_ text: String, _ kind: MigrationSumError.Kind, _ line: Int) {
+        let error = #expect(throws: MigrationSumError.self) { try MigrationSum(parsing: text, path: "m/migrations.sum") }
+        #expect(error?.kind == kind)
+        #expect(error?.line == line)
+        #expect(error?.description.hasPrefix("m/migrations.sum:\(line): error:") == true)
+    }
+
+    @Test func theWriterRefusesADirectoryThatDoesNotMatchItsSum() throws {
+        let directory = try Self.directory()
+        let path = directory.path("m")
+        try "{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\"}".write(toFile: "\(path)/2.json", atomically: true, encoding: .utf8)
+        let sumBefore = try String(contentsOfFile: "\(path)/migrations.sum", encoding: .utf8)
+        let error = #expect(throws: MigrationWriteError.self) { try MigrationWriter().write(Self.first, toDirectory: path) }
+        #expect(error?.description.contains("2.json was changed after it was generated") == true)
+        #expect(!FileManager.default.fileExists(atPath: "\(path)/3.json"))
+        #expect(try String(contentsOfFile: "\(path)/migrations.sum", encoding: .utf8) == sumBefore)
+    }
+
+    @Test func aDirectoryWithoutASumGetsOneForAllItsFiles() throws {
+        let directory = try Self.directory()
+        let path = directory.path("m")
+        try FileManager.default.removeItem(atPath: "\(path)/migrations.sum")
+        _ = try MigrationWriter().write(Self.first, toDirectory: path)
+        let sum = try #require(try MigrationSum.load(fromDirectory: path))
+        #expect(sum.entries.map(\.name) == ["1.json", "2.json", "3.json"])
+    }
+}

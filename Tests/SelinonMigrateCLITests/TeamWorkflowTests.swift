@@ -1,0 +1,166 @@
+import FlowMigration
+import Foundation
+import Testing
+import TestSupport
+
+/// The migration directory in a team: the sum against edits, verification against history,
+/// and two branches that add the same migration number — on real repositories.
+struct TeamWorkflowTests {
+    static let configuration = GitCommandTests.configuration
+
+    /// Replaces `old` by `new` in `file` of the fixture (it must occur).
+    static func edit(_ fixture: GitFixture, _ file: String, _ old: String, _ new: String) throws {
+        let url = fixture.root.appendingPathComponent(file)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.contains(old), "\(file) contains \(old)")
+        try text.replacingOccurrences(of: old, with: new).write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// The three edits the branches make.
+    static func changeLicenceStore(_ fixture: GitFixture) throws {
+        try edit(fixture, "config/flows/analysis.yml", "        to: StoreLicenceReport\n", "        to: [StoreLicenceReport, FlagUnknownLicence]\n")
+    }
+
+    static func changeLicenceReview(_ fixture: GitFixture) throws {
+        try edit(fixture, "config/flows/analysis.yml", "        to: RequestLegalReview\n", "        to: [RequestLegalReview, FlagUnknownLicence]\n")
+    }
+
+    static func removeNotification(_ fixture: GitFixture) throws {
+        try edit(fixture, "config/flows/reporting.yml", "      - from: PublishReport\n        to: notification_flow\n", "")
+    }
+
+    /// `main` at v1, branch `first` merged into it with its migration, and `second` branched
+    /// from v1 with its own migration 1.json, then merging main: the migrations conflict.
+    static func conflictingBranches(second secondChange: (GitFixture) throws -> Void) throws -> GitFixture {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "first")
+        try changeLicenceStore(fixture)
+        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "first: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("checkout", "-q", "-b", "second")
+        try secondChange(fixture)
+        #expect(try runner.run(["generate", "-t", "RETRY"] + configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "second: its change")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--ff-only", "first")
+        try fixture.git("checkout", "-q", "second")
+        #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "main") }
+        return fixture
+    }
+
+    @Test(arguments: ["different flows", "the same flow"])
+    func twoBranchesAddingMigrationOneAreRebasedAndVerified(_ scenario: String) throws {
+        let fixture = try Self.conflictingBranches(second: scenario == "different flows" ? Self.removeNotification : Self.changeLicenceReview)
+        let runner = try CommandRunner()
+
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains("1.json has a git merge conflict"), "\(check.standardError)")
+        #expect(check.standardError.contains("selinon-migrate rebase --onto"))
+
+        let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 0, "\(rebase.standardError)")
+        #expect(rebase.standardOutput.contains("kept 1.json from main\ndropped this branch's 1.json\nwrote 2.json (RETRY): "))
+        #expect(try String(contentsOf: fixture.root.appendingPathComponent("migrations/1.json"), encoding: .utf8)
+                == (try fixture.git("show", "main:migrations/1.json")) + "\n")
+        // 2.json is this branch's change, recomputed against main's configuration.
+        let regenerated = try runner.run(["generate", "--from", "main", "--dry-run", "--no-meta", "-t", "RETRY"] + Self.configuration, in: fixture.root)
+        let written = try MigrationDirectory.load(from: fixture.root.appendingPathComponent("migrations").path).files[1].migration
+        #expect(try Migration(selinonJSON: Array(regenerated.standardOutput.utf8), file: "-").hasSameEffect(as: written))
+        #expect(try runner.run(["verify", "-m", "migrations"], in: fixture.root).status == 0)
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+
+        // Land it: main's history now proves both migrations.
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "merge main")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge second", "second")
+        let verify = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verify.status == 0, "\(verify.standardError)")
+        #expect(verify.standardOutput.contains("1.json: ") && verify.standardOutput.contains("(merge second)"), "\(verify.standardOutput)")
+    }
+
+    @Test func rebaseNeedsTheOtherBranchMergedFirst() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        try fixture.git("merge", "--abort")
+        let result = try CommandRunner().run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("main is not merged into HEAD"))
+        #expect(result.standardError.contains("git merge main"))
+    }
+
+    @Test func anEditedMigrationStopsVerifyAndApplyUntilRehashed() throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("migrations")
+        try FileManager.default.copyItem(atPath: Fixtures.repositoryRoot.appendingPathComponent("migrations").path, toPath: migrations)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["verify", "-m", migrations]).status == 0)
+
+        var text = try String(contentsOfFile: "\(migrations)/2.json", encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"RETRY\"", with: "\"IGNORE\"")
+        try text.write(toFile: "\(migrations)/2.json", atomically: true, encoding: .utf8)
+        let verify = try runner.run(["verify", "-m", migrations])
+        #expect(verify.status == 1)
+        #expect(verify.standardError.contains("2.json: error: 2.json was changed after it was generated"))
+
+        let output = directory.path("out.jsonl")
+        let apply = try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--output", output])
+        #expect(apply.status == 1)
+        #expect(apply.standardError.contains("nothing was applied"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let forced = try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--output", output, "--force"])
+        #expect(forced.standardError.contains("WARNING: --force"))
+        #expect(FileManager.default.fileExists(atPath: output))
+
+        let rehash = try runner.run(["rehash", "-m", migrations])
+        #expect(rehash.status == 0)
+        #expect(rehash.standardOutput.contains("changed 2.json"))
+        #expect(try runner.run(["verify", "-m", migrations]).status == 0)
+    }
+
+    @Test func aDeletedMigrationIsNamedWithTheFix() throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("migrations")
+        try FileManager.default.copyItem(atPath: Fixtures.repositoryRoot.appendingPathComponent("migrations").path, toPath: migrations)
+        try FileManager.default.removeItem(atPath: "\(migrations)/2.json")
+        let result = try CommandRunner().run(["verify", "-m", migrations, "--format", "json"])
+        #expect(result.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let kinds = (json["findings"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+        #expect(kinds == ["missing", "invalid"], "the sum names it; the directory has a gap")
+    }
+
+    @Test func verifyGitFindsAChangeWithoutMigrationAndADuplicate() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        // v3 committed without its migration.
+        try GitCommandTests.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 without migration")
+        var result = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("(v3 without migration) changed licence_analysis_flow, package_analysis_flow with no migration"),
+                "\(result.standardError)")
+
+        // The same migration twice (copied, and the sum rewritten to hide it).
+        try FileManager.default.copyItem(atPath: fixture.path("migrations/1.json"), toPath: fixture.path("migrations/2.json"))
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        result = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(result.standardError.contains("2.json migrates") && result.standardError.contains("generated twice"), "\(result.standardError)")
+    }
+
+    @Test(arguments: ["verify", "rehash", "rebase"])
+    func helpTextMatchesItsGolden(_ command: String) throws {
+        let result = try CommandRunner().run([command, "--help"], environment: ["COLUMNS": "100"])
+        #expect(result.status == 0)
+        Snapshot.assertMatches(result.standardOutput, golden: Snapshot.directory().appendingPathComponent("Snapshots/help-\(command).txt").path)
+    }
+}
