@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "GitHistory", targets: ["GitHistory"]),
         .library(name: "FlowStore", targets: ["FlowStore"]),
         .library(name: "MigrationReview", targets: ["MigrationReview"]),
+        .library(name: "FlowEngine", targets: ["FlowEngine"]),
         .library(name: "YAMLTree", targets: ["YAMLTree"]),
     ],
     dependencies: [
@@ -60,6 +61,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Selinon's dispatcher as a pure state machine: simulation, reachable states, the oracle.
+        .target(name: "FlowEngine", dependencies: ["FlowConfig", "FlowMigration"]),
         // Migrations and configuration changes for people: text, Markdown, JSON, Graphviz.
         .target(name: "MigrationReview", dependencies: ["FlowConfig", "FlowMigration", "MigrationGenerator"]),
         // libgit2 through pkg-config; `apt-get install libgit2-dev`.
@@ -80,6 +83,7 @@ let package = Package(
                 "GitHistory",
                 "FlowStore",
                 "MigrationReview",
+                "FlowEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "selinon-migrate-benchmarks",
             dependencies: [
-                "YAMLTree", "FlowConfig", "FlowMigration", "MigrationGenerator", "GitHistory", "FlowStore", "CLibYAML",
+                "YAMLTree", "FlowConfig", "FlowMigration", "MigrationGenerator", "GitHistory", "FlowStore", "FlowEngine", "CLibYAML",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -132,6 +136,10 @@ let package = Package(
         .testTarget(
             name: "GitHistoryTests",
             dependencies: ["GitHistory", "FlowConfig", "TestSupport"]
+        ),
+        .testTarget(
+            name: "FlowEngineTests",
+            dependencies: ["FlowEngine", "FlowConfig", "FlowMigration", "MigrationGenerator", "TestSupport"]
         ),
         .testTarget(
             name: "MigrationReviewTests",

@@ -46,7 +46,7 @@ latest, everything else unchanged); ``MigrationFlowFail`` ⇔ ``fail`` and ``Mig
 (``migration_version`` with ``tainting_nodes`` or ``tainted_edge``) must also be among our
 report's taints (same outcome for a different reason is a difference). Additional checks of our
 report, made for every state: the versions of our taints equal the versions in which Selinon's own
-``_do_migration`` (run step by step with every strategy forced to IGNORE and the D-1/D-9/D-18
+``_do_migration`` (run step by step with every strategy forced to IGNORE and the D-1/D-18
 fixes below) reports taint; a ``flow-removed`` taint exactly when the chain's ``_meta`` says a
 migration after the state's version removed the flow; each taint's strategy is its file's.
 
@@ -64,9 +64,6 @@ documented repair of one defect:
   D-8   the keys of ``selective.waiting_edges_subset`` (every flow it names) of a continued
         (``migrated``) or restarted (``retry``: it restarts on the latest configuration) message
         are translated through the chain, removed edges dropped.
-  D-9   taint detection sees ``finished_nodes`` without the names that also have an active
-        instance (an added edge whose sources finished but one of them runs again will fire: no
-        taint). Arming is unaffected (it reads ``active_nodes``).
   D-13  a state of a flow that a migration after the state's version removed (``_meta.edge_counts``:
         ``old`` without ``new``) fails: Selinon's dispatcher crashes on such a message before
         migrating (the spec's D-13), ``perform_migration`` itself would carry it on unchanged.
@@ -77,8 +74,9 @@ The divergence is attributed to the smallest set S of these fixes (ties: the ord
 patched Selinon produces exactly our result - so every defect in S is necessary. A fix is only a
 candidate when its precondition holds (D-8: a selective subset; D-13: the flow removed after the
 state's version; D-18: no version). As evidence, for D-1 Selinon without that fix must raise
-KeyError('triggered_edge'), for D-2 it must raise MigrationFlowRetry where we fail, for D-9 some
-added edge's sources must all be finished with one of them active. A state with no such S is
+KeyError('triggered_edge'), for D-2 it must raise MigrationFlowRetry where we fail. (D-9 is not
+fixed: like Selinon, we taint a flow whose added edge's sources all finished even when one runs
+again - see the README.) A state with no such S is
 printed in full (chain files, message, Selinon's result, patched Selinon's result, our line and
 report) and the script exits 1. Without fixes the step-by-step runner must reproduce Selinon's
 ``perform_migration`` exactly (a self-check of this harness).
@@ -123,7 +121,7 @@ DEFAULT_SEED = 1405
 DEFAULT_CHAINS = 104
 DEFAULT_V0_STATES = 20       # version-0 states per random chain (plus 9 special messages)
 EXAMPLE_STATES_PER_FLOW = 20
-DEFECTS = ["D-1", "D-2", "D-8", "D-9", "D-13", "D-18"]
+DEFECTS = ["D-1", "D-2", "D-8", "D-13", "D-18"]
 SEVERITY = {"IGNORE": 1, "RETRY": 2, "FAIL": 3}
 STRATEGIES = ["IGNORE", "IGNORE", "RETRY", "FAIL"]
 
@@ -690,10 +688,6 @@ def selinon_patched(chain, message, fixes):
         removed = chain.removal_version(flow, version)
         if removed is not None:
             return Result("fail", removed=removed)
-    finished = state.get("finished_nodes")
-    if "D-9" in fixes and finished is not None:
-        active = {node["name"] for node in state.get("active_nodes", [])}
-        state["finished_nodes"] = {k: v for k, v in finished.items() if k not in active}
     if "D-1" in fixes:
         state = TypoFixedState(state)
     tainted, strongest, strongest_exc, taint_versions = False, None, None, []
@@ -730,8 +724,6 @@ def selinon_patched(chain, message, fixes):
         return Result(strongest.lower(), exc=strongest_exc, taint_versions=taint_versions,
                       selective=translated_selective(chain, message, version, fixes) if strongest == "RETRY" else None)
     result = json_copy(state)
-    if "D-9" in fixes and finished is not None:
-        result["finished_nodes"] = json_copy(finished)
     return Result("ok", result, latest, tainted, selective=translated_selective(chain, message, version, fixes),
                   taint_versions=taint_versions)
 
@@ -865,21 +857,11 @@ def evidence(chain, message, fixes, defect, our_report):
         return without.kind == "error" and isinstance(without.exc, KeyError) and without.exc.args == ("triggered_edge",)
     if defect == "D-2":
         return without.kind == "retry" and our_report.get("outcome") == "fail"
-    if defect == "D-9":
-        state = message["state"]
-        finished, active = set(state.get("finished_nodes") or {}), {n["name"] for n in state.get("active_nodes") or []}
-        version = message.get("migration_version") or 0
-        for k in range(version + 1, chain.latest + 1):
-            entry = chain.specs[k].get("migration", {}).get(message["flow_name"]) or {}
-            for nodes in (entry.get("tainting_nodes") or {}).values():
-                if nodes and set(nodes) <= finished and set(nodes) & active:
-                    return True
-        return False
     return True
 
 
 def candidates(chain, message):
-    found = ["D-1", "D-2", "D-9"]
+    found = ["D-1", "D-2"]
     if isinstance(message.get("selective"), dict) and message["selective"].get("waiting_edges_subset"):
         found.append("D-8")
     if message.get("state") is not None and chain.removal_version(message["flow_name"],
@@ -909,9 +891,9 @@ def check_taints(chain, message, report):
     ours_removed = [t.get("version") for t in taints if t.get("kind") == "flow-removed"]
     if ours_removed != ([removed] if removed else []):
         problems.append("flow-removed taints at %s, _meta says %s" % (ours_removed, removed))
-    reference = selinon_patched(chain, message, ["D-1", "D-2", "D-9", "D-18"])
+    reference = selinon_patched(chain, message, ["D-1", "D-2", "D-18"])
     if reference.taint_versions is None:
-        problems.append("Selinon's steps (IGNORE, D-1/D-9/D-18 fixed) failed: %s" % json.dumps(reference.describe(), default=str))
+        problems.append("Selinon's steps (IGNORE, D-1/D-18 fixed) failed: %s" % json.dumps(reference.describe(), default=str))
     else:
         ours = sorted({t.get("version") for t in taints if t.get("kind") != "flow-removed"})
         if ours != sorted(reference.taint_versions):

@@ -8,6 +8,7 @@ enum BenchmarkCommand {
                selinon-migrate-benchmarks generate OLD_NODES OLD_FLOWS NEW_NODES NEW_FLOWS [--repetitions N]
                selinon-migrate-benchmarks git [--commits N] [--repetitions N]
                selinon-migrate-benchmarks store [--flows N] [--postgres URL] [--repetitions N]
+               selinon-migrate-benchmarks analyze [--tasks N] [--max-states N] [--repetitions N]
 
           yaml   parse a synthetic configuration (default 200 flows × 200 edges): libyaml's bare
                  event loop, the YAMLTree node tree and the full configuration loader
@@ -17,6 +18,7 @@ enum BenchmarkCommand {
           git    find and read the last configuration change in 10,000 commits, libgit2 vs git
           store  apply --store on 200,000 flows (SQLite, and PostgreSQL with --postgres), next to a
                  raw batched UPDATE of the same rows; run from the repository root
+          analyze  enumerate the reachable dispatcher states of a synthetic 40-task flow
         """
 
     static func main() async {
@@ -55,6 +57,9 @@ enum BenchmarkCommand {
             } catch {
                 print("store benchmark failed: \(error)")
             }
+        case "analyze":
+            AnalyzeBenchmark.run(tasks: option("--tasks", default: 40), maxStates: option("--max-states", default: 100_000),
+                                 repetitions: option("--repetitions", default: 3))
         default:
             print(usage)
         }

@@ -30,6 +30,9 @@ public struct FlowReview: Sendable, Equatable {
     public var rows: [EdgeRow]
     /// What happens to in-flight flows, in the order of the rows.
     public var consequences: [Consequence]
+    /// What the migration does to every state the flow can reach, when it was analysed
+    /// (`17 reachable states — 12 unchanged, 3 renumbered, 2 RETRY: e.g. Fetch finished`).
+    public var reachableStates: String? = nil
 
     /// `2 renumbered, 1 removed, 1 added` (the kinds present), or `removed`.
     public var summary: String {

@@ -39,7 +39,8 @@ public enum MigrationReviewer {
             let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .removed, oldIndex: $0.offset, newIndex: nil, old: $0.element, new: nil) }
             flows.append(FlowReview(flow: name, isRemoved: true, rows: rows, consequences: [Consequence(
                 kind: .flowRemoved, edge: nil, strategy: .fail,
-                text: "Flow `\(name)` is removed: every in-flight `\(name)` flow FAILS on the new workers, whatever the strategy.")]))
+                text: "Flow `\(name)` is removed: every in-flight `\(name)` flow FAILS on the new workers, whatever the strategy.")],
+                reachableStates: nil))
         }
         flows.sort { $0.flow < $1.flow }
         return MigrationReview(version: version, strategy: migration.strategy, oldSource: meta.oldSource, newSource: meta.newSource,
@@ -114,7 +115,8 @@ public enum MigrationReviewer {
             let oldEdge = old.flatMap { oldIndex < $0.count ? $0[oldIndex] : nil } ?? entry.taintedEdges[oldIndex].map(ReviewedEdge.init)
             rows.append(EdgeRow(change: .removed, oldIndex: oldIndex, newIndex: nil, old: oldEdge, new: nil))
         }
-        return FlowReview(flow: name, isRemoved: false, rows: rows, consequences: consequences(entry, rows: rows, strategy: strategy))
+        return FlowReview(flow: name, isRemoved: false, rows: rows, consequences: consequences(entry, rows: rows, strategy: strategy),
+                          reachableStates: nil)
     }
 
     private static func consequences(_ entry: EdgeMigration, rows: [EdgeRow], strategy: TaintedFlowStrategy) -> [Consequence] {

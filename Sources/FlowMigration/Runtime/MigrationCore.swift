@@ -37,8 +37,8 @@ struct MigrationCore {
     /// Per migration: a triggered edge listed in `tainted_edges` taints; waiting and triggered
     /// edges are translated and removed edges dropped (Selinon crashes on triggered edges,
     /// defect D-1); selective subsets are translated for every flow they name (D-8); an added
-    /// edge taints when all its sources finished and none of them runs again (a cycle would
-    /// fire it, D-9), and is armed when all its sources are running.
+    /// edge taints when all its sources finished (as in Selinon, also when one runs again), and
+    /// is armed when all its sources are running.
     static func run(_ input: Input, chain: MigrationChain, policy: TaintPolicy) -> Result {
         var result = Result(waiting: input.waiting, triggered: input.triggered, selectiveSubsets: input.selectiveSubsets,
                             taints: [], selectiveChanged: false)
@@ -72,8 +72,10 @@ struct MigrationCore {
             translate(&result.triggered, entry)
             translate(&result.waiting, entry)
             for added in entry.taintingNodes {
-                if added.sources.allSatisfy(input.finishedNames.contains),
-                   !added.sources.contains(where: input.activeNames.contains) {
+                // Taints even when a source also runs again (a cycle, or several instances): its
+                // finished instances will never fire the new edge, so the flow cannot end as a
+                // fresh run would (the oracle tests find such flows; see the README on D-9).
+                if added.sources.allSatisfy(input.finishedNames.contains) {
                     result.taints.append(Taint(version: step.version,
                                                reason: .sourcesAlreadyFinished(edgeIndex: added.index, nodes: added.sources),
                                                strategy: strategy))

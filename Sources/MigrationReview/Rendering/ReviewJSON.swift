@@ -15,6 +15,7 @@ extension MigrationReview {
                     "flow": .string(flow.flow),
                     "removed": .bool(flow.isRemoved),
                     "summary": .string(flow.summary),
+                    "reachable_states": flow.reachableStates.map(JSONValue.string) ?? .null,
                     "edges": .array(flow.rows.map(\.jsonValue)),
                     "in_flight": .array(flow.consequences.map { consequence in
                         .object(["kind": .string(consequence.kind.rawValue),

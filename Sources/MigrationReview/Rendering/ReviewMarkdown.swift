@@ -43,10 +43,11 @@ public enum ReviewMarkdown {
                 }
                 lines.append("")
             }
-            if !flow.consequences.isEmpty {
+            if !flow.consequences.isEmpty || flow.reachableStates != nil {
                 lines.append("**In-flight flows**")
                 lines.append("")
                 lines += flow.consequences.map { "- \($0.text)" }
+                if let reachable = flow.reachableStates { lines.append("- Every reachable state: \(reachable)") }
                 lines.append("")
             }
             lines.append("</details>")

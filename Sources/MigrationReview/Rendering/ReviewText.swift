@@ -19,9 +19,10 @@ public enum ReviewText {
                 }
                 lines.append(table.text)
             }
-            if !flow.consequences.isEmpty {
+            if !flow.consequences.isEmpty || flow.reachableStates != nil {
                 lines.append("  in-flight flows:")
                 lines += flow.consequences.map { "  - " + $0.text.replacingOccurrences(of: "`", with: "") }
+                if let reachable = flow.reachableStates { lines.append("  - every reachable state: " + reachable) }
             }
         }
         if !review.warnings.isEmpty {

@@ -3,6 +3,7 @@ import FlowConfig
 import FlowMigration
 import Foundation
 import GitHistory
+import FlowEngine
 import MigrationReview
 
 extension SelinonMigrate {
@@ -15,7 +16,9 @@ extension SelinonMigrate {
                 renumbered (3 → 4), changed (condition or foreach), removed, added — with node names \
                 and conditions in words, then what happens to in-flight flows ("A flow that already \
                 ran Parse → Store (old edge 3) is tainted and will be RETRIED"), the warnings of \
-                generate, and what the review could not show.
+                generate, what the migration does to every state the flow can reach (as analyze \
+                reports it; when the configuration before the migration is available), and what \
+                the review could not show.
 
                 Edges are named from the configurations: the one given with -n/-f (the configuration \
                 after the newest migration), the ones _meta records (files that still exist, git \
@@ -100,9 +103,21 @@ extension SelinonMigrate {
             }
             let configurations = ReviewConfigurations(directory: directory, versions: selected, current: current, git: context, loader: loader)
             let reviews = selected.map { version in
-                MigrationReviewer.review(version: version, migration: directory.files[version - 1].migration,
-                                         old: configurations.edgesAfter[version - 1], new: configurations.edgesAfter[version],
-                                         limitations: configurations.notes[version] ?? [])
+                var review = MigrationReviewer.review(version: version, migration: directory.files[version - 1].migration,
+                                                      old: configurations.edgesAfter[version - 1], new: configurations.edgesAfter[version],
+                                                      limitations: configurations.notes[version] ?? [])
+                // With the configuration the states were written against, every reachable state is tried.
+                if let before = configurations.configurationAfter[version - 1] {
+                    let analysis = MigrationAnalysis(configuration: before, flows: review.flows.map(\.flow),
+                                                     chain: MigrationChain(migrations: [directory.files[version - 1].migration]), version: 0,
+                                                     options: .init(maxStates: 2_000))
+                    for result in analysis.flows {
+                        if let position = review.flows.firstIndex(where: { $0.flow == result.flow }) {
+                            review.flows[position].reachableStates = result.sentence
+                        }
+                    }
+                }
+                return review
             }
             try write(reviews, terminal: terminal)
         }

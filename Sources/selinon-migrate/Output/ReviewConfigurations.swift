@@ -15,6 +15,8 @@ struct ReviewConfigurations {
     private(set) var edgesAfter: [Int: MigrationReviewer.FlowEdges] = [:]
     /// Why something is missing, per migration version.
     private(set) var notes: [Int: [String]] = [:]
+    /// The configurations loaded (not derived), after version `v`.
+    private(set) var configurationAfter: [Int: Configuration] = [:]
 
     /// - Parameters:
     ///   - current: the configuration after the newest migration, if given.
@@ -25,6 +27,7 @@ struct ReviewConfigurations {
             let recorded = directory.files.last?.migration.metadata?["digests"]?["new"]?.stringValue
             if latest == 0 || recorded == nil || recorded == StructureDigest.digest(of: current) {
                 edgesAfter[latest] = MigrationReviewer.edges(of: current)
+                configurationAfter[latest] = current
             } else {
                 notes[latest, default: []].append(
                     "the configuration given (-n/-f) is not the one migration \(latest) was generated for (its digest differs); it was not used")
@@ -35,7 +38,9 @@ struct ReviewConfigurations {
             for (side, after) in [("new", version), ("old", version - 1)] where edgesAfter[after] == nil {
                 guard let description = meta?[side]?.stringValue else { continue }
                 switch Self.load(description, digest: meta?["digests"]?[side]?.stringValue, git: git, loader: loader) {
-                case .success(let configuration): edgesAfter[after] = MigrationReviewer.edges(of: configuration)
+                case .success(let configuration):
+                    edgesAfter[after] = MigrationReviewer.edges(of: configuration)
+                    configurationAfter[after] = configuration
                 case .failure(let reason): notes[version, default: []].append("the \(side) configuration (\(description)): \(reason.text)")
                 }
             }
@@ -58,7 +63,9 @@ struct ReviewConfigurations {
         var text: String
     }
 
-    private static func load(_ description: String, digest: String?, git: GitContext?,
+    /// The configuration `_meta` describes as `description` (`git:<revision> …`, `git index`, or
+    /// file paths joined by ` + `), accepted only when its digest is `digest`.
+    static func load(_ description: String, digest: String?, git: GitContext?,
                              loader: ConfigurationLoader) -> Result<Configuration, Unavailable> {
         let source: any ConfigurationSource
         if description.hasPrefix("git:") || description == "git index" {

@@ -1,0 +1,189 @@
+import FlowConfig
+import FlowMigration
+
+/// Selinon's dispatcher for one flow, as a pure function from a state and what happened to its
+/// nodes to the next state (spec §3.3–§3.5): start runs fire the starting edges and arm the
+/// edges of the nodes they start; continuing runs arm the edges of finished nodes, fire each
+/// armed edge once per new combination of source instances, hand failures to fallbacks (largest
+/// failed combination first) once nothing runs, and fail the flow on eager failures or
+/// unhandled failures. `nowait` nodes are started but never tracked. A sub-flow is a node like
+/// a task (its own state lives in its own dispatcher).
+///
+/// States are ``DispatcherState`` values, so everything the engine produces can be migrated,
+/// stored and applied. Conditions, `foreach` fan-out and ids come from ``FlowDecisions``.
+public struct FlowEngine: Sendable {
+    /// How a run left the flow.
+    public enum Status: String, Sendable, Equatable {
+        /// Nodes still run (or failures wait for them to finish).
+        case running
+        /// Nothing runs and nothing failed: the flow finished.
+        case succeeded
+        /// An eager failure, or failures no fallback handles.
+        case failed
+    }
+
+    /// The outcome of one dispatcher run.
+    public struct Run: Sendable, Equatable {
+        public var state: DispatcherState
+        public var status: Status
+        /// Instances scheduled in this run (tracked or `nowait`), in order.
+        public var started: [DispatcherState.ActiveNode]
+        /// The edges that fired in this run, once per firing (an edge fires once per new
+        /// combination of source instances).
+        public var fired: [Int] = []
+    }
+
+    public let flow: FlowDefinition
+    private let nowait: Set<String>
+    private let eager: Set<String>
+    /// Node name → indices of the edges whose `from` contains it, ascending.
+    private let edgesFrom: [String: [Int]]
+
+    /// The engine for flow `name` of `configuration`.
+    /// - Throws: ``FlowEngineError`` when the flow does not exist.
+    public init(configuration: Configuration, flow name: String) throws(FlowEngineError) {
+        guard let flow = configuration.flows[name] else { throw FlowEngineError(message: "there is no flow '\(name)'") }
+        self.init(flow: flow)
+    }
+
+    public init(flow: FlowDefinition) {
+        self.flow = flow
+        nowait = Set(flow.nowait)
+        eager = Set(flow.eagerFailures)
+        var edgesFrom: [String: [Int]] = [:]
+        for (index, edge) in flow.edges.enumerated() {
+            for source in Set(edge.from) { edgesFrom[source, default: []].append(index) }
+        }
+        self.edgesFrom = edgesFrom
+    }
+
+    /// The first run of a flow: starting edges fire (in index order, when their condition holds),
+    /// then the edges of every node started are armed.
+    public func start(_ decisions: inout some FlowDecisions) -> Run {
+        var work = Working(state: DispatcherState())
+        for (index, edge) in flow.edges.enumerated() where edge.from.isEmpty && decisions.edgeCondition(edge, combination: [:]) {
+            fire(index, work: &work, decisions: &decisions)
+        }
+        for node in work.started where !nowait.contains(node.name) {
+            arm(node.name, state: &work.state)
+        }
+        return Run(state: work.state, status: status(of: work.state), started: work.started, fired: work.fired)
+    }
+
+    /// A continuing run after the instances `finished` succeeded and `failed` failed (ids of
+    /// active nodes; others are ignored), processed in the order of `active_nodes`.
+    public func advance(_ state: DispatcherState, finished: Set<String>, failed: Set<String>, _ decisions: inout some FlowDecisions) -> Run {
+        var work = Working(state: state)
+        let done = state.activeNodes.filter { finished.contains($0.id) }
+        let broken = state.activeNodes.filter { failed.contains($0.id) && !finished.contains($0.id) }
+        guard !done.isEmpty || !broken.isEmpty else { return Run(state: state, status: status(of: state), started: []) }
+        work.state.activeNodes.removeAll { finished.contains($0.id) || failed.contains($0.id) }
+        for node in broken {
+            work.state.failedNodes[node.name, default: []].append(node.id)
+            if eager.contains(node.name) {
+                return Run(state: work.state, status: .failed, started: [])
+            }
+        }
+        for node in done { arm(node.name, state: &work.state) }
+        for node in done {
+            for index in work.state.waitingEdges where flow.edges[index].from.contains(node.name) {
+                let edge = flow.edges[index]
+                let candidates = edge.from.map { source in source == node.name ? [node.id] : work.state.finishedNodes[source] ?? [] }
+                for combination in Self.product(candidates) {
+                    let chosen = Dictionary(zip(edge.from, combination), uniquingKeysWith: { first, _ in first })
+                    if decisions.edgeCondition(edge, combination: chosen) { fire(index, work: &work, decisions: &decisions) }
+                }
+            }
+            work.state.finishedNodes[node.name, default: []].append(node.id)
+        }
+        if work.state.activeNodes.isEmpty && !work.state.failedNodes.isEmpty {
+            let startedBefore = work.started.count
+            handleFailures(&work, decisions: &decisions)
+            if work.started.count == startedBefore && !work.state.failedNodes.isEmpty {
+                return Run(state: work.state, status: .failed, started: work.started, fired: work.fired)
+            }
+        }
+        return Run(state: work.state, status: status(of: work.state), started: work.started, fired: work.fired)
+    }
+
+    // MARK: - Steps
+
+    private struct Working {
+        var state: DispatcherState
+        var started: [DispatcherState.ActiveNode] = []
+        var fired: [Int] = []
+    }
+
+    private func status(of state: DispatcherState) -> Status {
+        if !state.activeNodes.isEmpty { return .running }
+        return state.failedNodes.isEmpty ? .succeeded : .failed
+    }
+
+    private func arm(_ node: String, state: inout DispatcherState) {
+        for index in edgesFrom[node] ?? [] where !state.waitingEdges.contains(index) {
+            state.waitingEdges.append(index)
+        }
+    }
+
+    private func fire(_ index: Int, work: inout Working, decisions: inout some FlowDecisions) {
+        let edge = flow.edges[index]
+        if !work.state.triggeredEdges.contains(index) { work.state.triggeredEdges.append(index) }
+        work.fired.append(index)
+        let count = edge.foreach == nil ? 1 : decisions.foreachCount(edge)
+        for destination in edge.to {
+            for _ in 0..<count { schedule(destination, work: &work, decisions: &decisions) }
+        }
+    }
+
+    private func schedule(_ node: String, work: inout Working, decisions: inout some FlowDecisions) {
+        let instance = DispatcherState.ActiveNode(name: node, id: decisions.newID(for: node))
+        work.started.append(instance)
+        if !nowait.contains(node) { work.state.activeNodes.append(instance) }
+    }
+
+    /// Selinon's fallback search: failed names sorted; combinations from the largest down, in
+    /// lexicographic order; each matching entry whose condition holds starts its fallback and
+    /// consumes the first failed id of each name it covers. A `nowait` fallback ends the search.
+    private func handleFailures(_ work: inout Working, decisions: inout some FlowDecisions) {
+        let names = work.state.failedNodes.keys.sorted()
+        for size in stride(from: names.count, through: 1, by: -1) {
+            for combination in Self.combinations(names, size) {
+                guard combination.allSatisfy({ work.state.failedNodes[$0] != nil }) else { continue }
+                let covered = Set(combination)
+                for failure in flow.failures where Set(failure.nodes) == covered && decisions.failureCondition(failure) {
+                    var stop = false
+                    for node in failure.fallback.nodes {
+                        schedule(node, work: &work, decisions: &decisions)
+                        if nowait.contains(node) { stop = true }
+                    }
+                    for name in combination {
+                        work.state.failedNodes[name]?.removeFirst()
+                        if work.state.failedNodes[name]?.isEmpty == true { work.state.failedNodes[name] = nil }
+                    }
+                    if stop { return }
+                    break
+                }
+            }
+        }
+    }
+
+    static func product(_ lists: [[String]]) -> [[String]] {
+        lists.reduce([[]]) { partial, list in partial.flatMap { prefix in list.map { prefix + [$0] } } }
+    }
+
+    static func combinations(_ items: [String], _ size: Int) -> [[String]] {
+        guard size > 0 else { return [[]] }
+        guard items.count >= size else { return [] }
+        var result: [[String]] = []
+        for (position, item) in items.enumerated() {
+            for rest in combinations(Array(items[(position + 1)...]), size - 1) { result.append([item] + rest) }
+        }
+        return result
+    }
+}
+
+/// The engine cannot run what was asked.
+public struct FlowEngineError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,83 @@
+import FlowConfig
+import FlowMigration
+
+/// What a migration chain does to every state a flow can be in: the flow's reachable states
+/// (``ReachableStates``) under the configuration the states were written against, each migrated,
+/// counted per outcome, with the smallest example of each.
+public struct MigrationAnalysis: Sendable {
+    /// How a reachable state comes out of the migration.
+    public enum Outcome: String, Sendable, CaseIterable, Comparable {
+        /// Migrated; its edge lists did not change.
+        case unchanged
+        /// Migrated; edge indices were translated (or an edge armed).
+        case renumbered
+        /// Migrated with IGNORE taints: it continues, but not as a fresh run would.
+        case ignored = "tainted-ignore"
+        /// Restarted (RETRY).
+        case retry
+        /// Failed (FAIL, or the flow was removed).
+        case fail
+        /// The state does not fit the migration (should not happen for reachable states).
+        case invalid
+
+        public static func < (lhs: Outcome, rhs: Outcome) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+
+    /// One flow's result.
+    public struct FlowResult: Sendable {
+        public var flow: String
+        public var reachable: Int
+        /// The search stopped at its bound: there are more states than counted.
+        public var isBounded: Bool
+        public var counts: [Outcome: Int]
+        /// The smallest state of each outcome.
+        public var examples: [Outcome: DispatcherState]
+
+        /// The most severe outcome found.
+        public var worst: Outcome? { counts.keys.max() }
+    }
+
+    public private(set) var flows: [FlowResult] = []
+
+    /// Analyses `flows` of `configuration` (the configuration of version `version`) against the
+    /// migrations after `version` in `chain`.
+    public init(configuration: Configuration, flows names: [String], chain: MigrationChain, version: Int,
+                options: ReachableStates.Options = ReachableStates.Options()) {
+        let migrator = Migrator(chain: chain)
+        for name in names.sorted() {
+            guard let flow = configuration.flows[name] else { continue }
+            let reachable = ReachableStates(engine: FlowEngine(flow: flow), options: options)
+            var result = FlowResult(flow: name, reachable: reachable.states.count, isBounded: reachable.isBounded, counts: [:], examples: [:])
+            for state in reachable.states {
+                let outcome = Self.outcome(of: state, flow: name, version: version, migrator: migrator)
+                result.counts[outcome, default: 0] += 1
+                // States come fewest events first: the first of each outcome is the smallest.
+                if result.examples[outcome] == nil { result.examples[outcome] = state }
+            }
+            flows.append(result)
+        }
+    }
+
+    static func outcome(of state: DispatcherState, flow: String, version: Int, migrator: Migrator) -> Outcome {
+        let message = DispatcherMessage(flowName: flow, migrationVersion: version, state: state)
+        let result: MigrationOutcome
+        do {
+            result = try migrator.migrate(message)
+        } catch {
+            return .invalid
+        }
+        switch result {
+        case .upToDate: return .unchanged
+        case .migrated(let migrated, _, _, let taints):
+            if !taints.isEmpty { return .ignored }
+            let after = migrated.state
+            return after?.waitingEdges == state.waitingEdges && after.map({ Set($0.triggeredEdges) }) == Set(state.triggeredEdges)
+                ? .unchanged : .renumbered
+        case .retry: return .retry
+        case .fail: return .fail
+        case .skew: return .invalid
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import FlowConfig
+import FlowMigration
+
+/// Every dispatcher state a flow can reach while it runs, found breadth-first: from the start
+/// run, one node finishing (or failing) per run, every condition both ways, `foreach` starting
+/// 0…`maxForeach` nodes. States that differ only in instance ids count once. Cycles and
+/// fan-out can make the set infinite: the search stops at `maxStates` and says so.
+///
+/// One node per run is enough to reach every state Selinon reaches when several finish in the
+/// same run, except that such a run decides their failures together (fallbacks run only when
+/// nothing is active): failures are explored one at a time.
+public struct ReachableStates: Sendable {
+    public struct Options: Sendable, Equatable {
+        /// Stop after this many distinct in-flight states.
+        public var maxStates: Int
+        /// The most nodes one `foreach` firing starts.
+        public var maxForeach: Int
+        /// Also explore nodes failing.
+        public var includeFailures: Bool
+
+        public init(maxStates: Int = 10_000, maxForeach: Int = 2, includeFailures: Bool = true) {
+            self.maxStates = maxStates
+            self.maxForeach = maxForeach
+            self.includeFailures = includeFailures
+        }
+    }
+
+    /// In-flight states, fewest events first.
+    public private(set) var states: [DispatcherState] = []
+    /// Whether the search stopped at `maxStates` before exhausting the flow.
+    public private(set) var isBounded = false
+
+    public init(engine: FlowEngine, options: Options = Options()) {
+        var seen = Set<String>()
+        var queue: [(state: DispatcherState, ids: SequentialIDs)] = []
+        var head = 0
+        func visit(_ runs: [(FlowEngine.Run, SequentialIDs)]) -> Bool {
+            for (run, ids) in runs where run.status == .running {
+                guard seen.insert(Self.key(of: run.state)).inserted else { continue }
+                if states.count == options.maxStates {
+                    isBounded = true
+                    return false
+                }
+                states.append(run.state)
+                queue.append((run.state, ids))
+            }
+            return true
+        }
+        guard visit(Self.everyChoice(ids: SequentialIDs(), maxForeach: options.maxForeach) { engine.start(&$0) }) else { return }
+        while head < queue.count {
+            let (state, ids) = queue[head]
+            head += 1
+            var names = Set<String>()
+            for node in state.activeNodes where names.insert(node.name).inserted {
+                for fails in options.includeFailures ? [false, true] : [false] {
+                    let runs = Self.everyChoice(ids: ids, maxForeach: options.maxForeach) { decisions in
+                        engine.advance(state, finished: fails ? [] : [node.id], failed: fails ? [node.id] : [], &decisions)
+                    }
+                    guard visit(runs) else { return }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` once for every sequence of decisions it can meet.
+    static func everyChoice(ids: SequentialIDs, maxForeach: Int,
+                            _ body: (inout ScriptedDecisions) -> FlowEngine.Run) -> [(FlowEngine.Run, SequentialIDs)] {
+        var results: [(FlowEngine.Run, SequentialIDs)] = []
+        var scripts: [[Int]] = [[]]
+        while let script = scripts.popLast() {
+            var decisions = ScriptedDecisions(script: script, ids: ids, maxForeach: maxForeach)
+            let run = body(&decisions)
+            results.append((run, decisions.ids))
+            for position in script.count..<decisions.made.count {
+                let prefix = decisions.made[..<position].map(\.choice)
+                for alternative in 1..<decisions.made[position].arity { scripts.append(prefix + [alternative]) }
+            }
+        }
+        return results
+    }
+
+    /// What identifies a state regardless of instance ids.
+    static func key(of state: DispatcherState) -> String {
+        let active = state.activeNodes.map(\.name).sorted().joined(separator: ",")
+        let finished = state.finishedNodes.keys.sorted().map { "\($0)×\(state.finishedNodes[$0]!.count)" }.joined(separator: ",")
+        let failed = state.failedNodes.keys.sorted().map { "\($0)×\(state.failedNodes[$0]!.count)" }.joined(separator: ",")
+        let waiting = state.waitingEdges.sorted().map(String.init).joined(separator: ",")
+        let triggered = state.triggeredEdges.sorted().map(String.init).joined(separator: ",")
+        return "\(active)|\(finished)|\(failed)|\(waiting)|\(triggered)"
+    }
+}
+
+/// Decisions replayed from a script of choices (0 when the script is exhausted), recording every
+/// choice made and how many alternatives it had, so that a search can try each in turn.
+struct ScriptedDecisions: FlowDecisions {
+    let script: [Int]
+    var ids: SequentialIDs
+    let maxForeach: Int
+    private(set) var made: [(choice: Int, arity: Int)] = []
+
+    init(script: [Int], ids: SequentialIDs, maxForeach: Int) {
+        self.script = script
+        self.ids = ids
+        self.maxForeach = maxForeach
+    }
+
+    private mutating func choose(among arity: Int) -> Int {
+        let choice = made.count < script.count ? script[made.count] : 0
+        made.append((choice, arity))
+        return choice
+    }
+
+    mutating func edgeCondition(_ edge: Edge, combination: [String: String]) -> Bool {
+        edge.condition == nil || choose(among: 2) == 1
+    }
+
+    mutating func failureCondition(_ failure: FailureDefinition) -> Bool {
+        failure.condition == nil || choose(among: 2) == 1
+    }
+
+    mutating func foreachCount(_ edge: Edge) -> Int { choose(among: maxForeach + 1) }
+
+    mutating func newID(for node: String) -> String { ids.next(for: node) }
+}
+
+extension DispatcherState {
+    /// `Fetch finished, Parse ×2 running, Store failed` — for reports.
+    public var summary: String {
+        func list(_ counts: [String: Int]) -> String {
+            counts.keys.sorted().map { counts[$0]! > 1 ? "\($0) ×\(counts[$0]!)" : $0 }.joined(separator: ", ")
+        }
+        var parts: [String] = []
+        if !finishedNodes.isEmpty { parts.append(list(finishedNodes.mapValues(\.count)) + " finished") }
+        let running = Dictionary(activeNodes.map { ($0.name, 1) }, uniquingKeysWith: +)
+        if !running.isEmpty { parts.append(list(running) + " running") }
+        if !failedNodes.isEmpty { parts.append(list(failedNodes.mapValues(\.count)) + " failed") }
+        return parts.isEmpty ? "nothing started" : parts.joined(separator: "; ")
+    }
+}

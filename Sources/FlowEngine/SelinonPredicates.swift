@@ -1,0 +1,255 @@
+import FlowConfig
+import FlowMigration
+
+/// Evaluates a condition as Selinon's built-in predicates do (spec §2.2), on the results of the
+/// source instances and the flow's `node_args`, with Python's comparison rules (`1 == 1.0 ==
+/// True`, code-point string order, `len` in code points). Includes Selinon's own behaviour where
+/// it differs from the names: `empty` is true for a non-empty result, and
+/// `fieldLenGreaterEqual` compares `<=`. Returns `nil` for what cannot be evaluated offline —
+/// custom predicates, `httpStatus`, URL predicates.
+public struct SelinonPredicates {
+    /// The result of each source (by node name).
+    public var results: [String: JSONValue]
+    /// The node a predicate without `node` reads (an edge's only source).
+    public var singleSource: String?
+    public var nodeArguments: JSONValue
+    public var environment: [String: String]
+
+    public init(results: [String: JSONValue], singleSource: String?, nodeArguments: JSONValue, environment: [String: String]) {
+        self.results = results
+        self.singleSource = singleSource
+        self.nodeArguments = nodeArguments
+        self.environment = environment
+    }
+
+    public func evaluate(_ condition: Condition) -> Bool? {
+        switch condition {
+        case .and(let children):
+            var unknown = false
+            for child in children {
+                switch evaluate(child) {
+                case false?: return false
+                case nil: unknown = true
+                default: break
+                }
+            }
+            return unknown ? nil : true
+        case .or(let children):
+            var unknown = false
+            for child in children {
+                switch evaluate(child) {
+                case true?: return true
+                case nil: unknown = true
+                default: break
+                }
+            }
+            return unknown ? nil : false
+        case .not(let child):
+            return evaluate(child).map { !$0 }
+        case .predicate(let call):
+            return evaluate(call)
+        }
+    }
+
+    private func evaluate(_ call: PredicateCall) -> Bool? {
+        let arguments = Dictionary(call.arguments.map { ($0.key, PythonValue($0.value)) }, uniquingKeysWith: { _, last in last })
+        var name = call.name
+        switch name {
+        case "alwaysTrue": return true
+        case "alwaysFalse": return false
+        case "envExist": return arguments["env"]?.string.map { environment[$0] != nil }
+        case "envEqual":
+            guard let variable = arguments["env"]?.string else { return nil }
+            guard case .string(let expected)? = arguments["value"], let actual = environment[variable] else { return false }
+            return Array(actual.unicodeScalars) == Array(expected.unicodeScalars)
+        default: break
+        }
+        let subject: PythonValue
+        if name.hasPrefix("args") {
+            subject = PythonValue(nodeArguments)
+            name = String(name.dropFirst(4))
+            name = name.prefix(1).lowercased() + name.dropFirst()
+        } else {
+            guard let node = call.node ?? singleSource, let result = results[node] else { return nil }
+            subject = PythonValue(result)
+        }
+        switch name {
+        case "empty": return subject.isTruthy
+        case "isBool", "isDict", "isFloat", "isInt", "isList", "isNone", "isStr":
+            return subject.isOfType(String(name.dropFirst(2)))
+        default: break
+        }
+        guard name.hasPrefix("field"), let key = arguments["key"] else { return nil }
+        let test = String(name.dropFirst(5))
+        if test == "Exist" { return subject.follow(key) != nil }
+        guard let value = subject.follow(key) else { return false }
+        switch test {
+        case "Bool", "Dict", "Float", "Int", "List", "None", "Str": return value.isOfType(test)
+        case "Equal": return arguments["value"].map { value.equals($0) } ?? false
+        case "NotEqual": return arguments["value"].map { !value.equals($0) } ?? false
+        case "Greater": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 > 0 } ?? false
+        case "GreaterEqual": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 >= 0 } ?? false
+        case "Less": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 < 0 } ?? false
+        case "LessEqual": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 <= 0 } ?? false
+        case "Contain": return arguments["value"].flatMap { value.contains($0) } ?? false
+        case "LenEqual", "LenNotEqual", "LenGreater", "LenGreaterEqual", "LenLess":
+            guard let length = value.length, let expected = arguments["length"]?.number else { return false }
+            let actual = Double(length)
+            switch test {
+            case "LenEqual": return actual == expected
+            case "LenNotEqual": return actual != expected
+            case "LenGreater": return actual > expected
+            case "LenGreaterEqual": return actual <= expected  // as Selinon binds it
+            default: return actual < expected
+            }
+        default: return nil
+        }
+    }
+}
+
+/// A value with Python's semantics for the predicates: booleans are numbers, strings compare
+/// by code points.
+enum PythonValue {
+    case none
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case list([PythonValue])
+    case dict([String: PythonValue])
+
+    init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .none
+        case .bool(let flag): self = .bool(flag)
+        case .number(let number): self = .number(number.doubleValue ?? .nan)
+        case .string(let text): self = .string(text)
+        case .array(let items): self = .list(items.map(PythonValue.init))
+        case .object(let members): self = .dict(members.mapValues(PythonValue.init))
+        }
+    }
+
+    init(_ value: ConfigValue) {
+        switch value {
+        case .null: self = .none
+        case .bool(let flag): self = .bool(flag)
+        case .integer(let integer): self = .number(integer.intValue.map(Double.init) ?? Double(integer.description) ?? .nan)
+        case .float(let number): self = .number(number)
+        case .string(let text): self = .string(text)
+        case .timestamp(let stamp): self = .string(stamp.description)
+        case .list(let items): self = .list(items.map(PythonValue.init))
+        case .mapping(let entries): self = .dict(Dictionary(entries.map { ($0.key, PythonValue($0.value)) }, uniquingKeysWith: { _, last in last }))
+        }
+    }
+
+    var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// Booleans count as numbers, as in Python.
+    var number: Double? {
+        switch self {
+        case .number(let value): return value
+        case .bool(let flag): return flag ? 1 : 0
+        default: return nil
+        }
+    }
+
+    var isTruthy: Bool {
+        switch self {
+        case .none: return false
+        case .bool(let flag): return flag
+        case .number(let value): return value != 0
+        case .string(let text): return !text.isEmpty
+        case .list(let items): return !items.isEmpty
+        case .dict(let members): return !members.isEmpty
+        }
+    }
+
+    /// Python `len`: code points, elements, entries; nil for values without a length.
+    var length: Int? {
+        switch self {
+        case .string(let text): return text.unicodeScalars.count
+        case .list(let items): return items.count
+        case .dict(let members): return members.count
+        default: return nil
+        }
+    }
+
+    func isOfType(_ type: String) -> Bool {
+        switch (type, self) {
+        case ("Bool", .bool), ("Dict", .dict), ("List", .list), ("None", .none), ("Str", .string): return true
+        case ("Int", .bool): return true
+        case ("Int", .number(let value)): return value.rounded() == value && !value.isInfinite
+        case ("Float", .number(let value)): return value.rounded() != value || value.isInfinite
+        default: return false
+        }
+    }
+
+    /// `message[k1][k2]…` for a list key, `message[key]` otherwise; nil when the path breaks.
+    func follow(_ key: PythonValue) -> PythonValue? {
+        let path: [PythonValue]
+        if case .list(let parts) = key { path = parts } else { path = [key] }
+        var current = self
+        for part in path {
+            switch (current, part) {
+            case (.dict(let members), .string(let name)):
+                guard let next = members[name] else { return nil }
+                current = next
+            case (.list(let items), _):
+                guard let index = part.number, index.rounded() == index else { return nil }
+                let position = Int(index) < 0 ? items.count + Int(index) : Int(index)
+                guard items.indices.contains(position) else { return nil }
+                current = items[position]
+            case (.string(let text), _):
+                guard let index = part.number, index.rounded() == index else { return nil }
+                let scalars = Array(text.unicodeScalars)
+                let position = Int(index) < 0 ? scalars.count + Int(index) : Int(index)
+                guard scalars.indices.contains(position) else { return nil }
+                current = .string(String(scalars[position]))
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+
+    func equals(_ other: PythonValue) -> Bool {
+        switch (self, other) {
+        case (.none, .none): return true
+        case (.string(let a), .string(let b)): return Array(a.unicodeScalars) == Array(b.unicodeScalars)
+        case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.equals($1) }
+        case (.dict(let a), .dict(let b)): return a.count == b.count && a.allSatisfy { key, value in b[key].map { value.equals($0) } ?? false }
+        default:
+            guard let a = number, let b = other.number else { return false }
+            return a == b
+        }
+    }
+
+    /// -1, 0, 1 as Python orders them; nil when Python raises (mixed kinds).
+    func compare(to other: PythonValue) -> Int? {
+        if let a = number, let b = other.number { return a < b ? -1 : (a > b ? 1 : 0) }
+        if case .string(let a) = self, case .string(let b) = other {
+            let left = a.unicodeScalars.map(\.value), right = b.unicodeScalars.map(\.value)
+            return left.lexicographicallyPrecedes(right) ? -1 : (left == right ? 0 : 1)
+        }
+        return nil
+    }
+
+    /// `other in self`: substring, key, element.
+    func contains(_ other: PythonValue) -> Bool? {
+        switch (self, other) {
+        case (.string(let text), .string(let part)): return part.isEmpty || text.unicodeScalars.map(\.value).containsSubsequence(part.unicodeScalars.map(\.value))
+        case (.dict(let members), .string(let key)): return members[key] != nil
+        case (.list(let items), _): return items.contains { $0.equals(other) }
+        default: return nil
+        }
+    }
+}
+
+private extension Array where Element: Equatable {
+    func containsSubsequence(_ part: [Element]) -> Bool {
+        guard part.count <= count else { return false }
+        return (0...(count - part.count)).contains { start in Array(self[start..<(start + part.count)]) == part }
+    }
+}

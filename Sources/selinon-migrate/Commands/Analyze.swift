@@ -1,0 +1,166 @@
+import ArgumentParser
+import FlowConfig
+import FlowEngine
+import FlowMigration
+import Foundation
+import GitHistory
+import MigrationGenerator
+
+extension SelinonMigrate {
+    /// `analyze`: what a migration does to every state a flow can be in.
+    struct Analyze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a migration on every dispatcher state its flows can reach, and count the outcomes.",
+            discussion: """
+                For migration VERSION (default: the newest), takes the configuration in-flight \
+                states were written against — the one before it: -N/-F, else the one its _meta \
+                records (files that still exist, or a git revision read with the paths of -n/-f), \
+                accepted only when it matches the recorded digest. For each flow the migration \
+                touches, it enumerates every dispatcher state the flow can reach under Selinon's \
+                rules (conditions taken both ways, foreach starting 0…2 nodes, one node finishing or \
+                failing per run), applies the migrations from VERSION to the newest to each, and \
+                reports counts per outcome with the smallest example state of each tainting outcome:
+
+                  licence_analysis_flow: 9 reachable states — 4 unchanged, 3 renumbered, 2 RETRY \\
+                  (e.g. CheckLicenceCompatibility, ScanLicences finished; …)
+
+                Cycles and fan-out can make the states infinite: --max-states bounds the search per \
+                flow, and the report says when it was hit. With --fail-on, a reachable state with \
+                that outcome or a worse one exits 1 (a CI gate). --pending analyses the migrations \
+                added since the base revision, from the first of them.
+
+                Exit codes: 0 analysed; 1 --fail-on matched, or a configuration or the directory is \
+                invalid or missing; 2 a file or git could not be read; 64 usage error.
+                """)
+
+        @Argument(help: ArgumentHelp("The migration to analyse (default: the newest).", valueName: "version"))
+        var version: Int?
+
+        @Flag(help: "Analyse the migrations added since the base revision (merge base with upstream, else HEAD).")
+        var pending = false
+
+        @Option(name: [.customShort("m"), .customLong("migration-dir")], help: ArgumentHelp("The migration directory.", valueName: "dir"))
+        var migrationDirectory: String = "migrations"
+
+        @OptionGroup(title: "The configuration before the migration (-N/-F)") var old: OldConfigOptions
+        @OptionGroup(title: "The current configuration (for --git)") var location: ConfigLocationOptions
+
+        @Flag(help: "Read the configuration before the migration at the git revision its _meta records.")
+        var git = false
+
+        @Option(name: .customLong("max-states"), help: "Stop enumerating a flow's states after this many.")
+        var maxStates = 10_000
+
+        @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a reachable state comes out this way or worse.", valueName: "retry|fail"))
+        var failOn: FailOn?
+
+        @Option(help: "Output format: text, markdown, or json.")
+        var format: DiffFormat = .text
+
+        enum FailOn: String, ExpressibleByArgument {
+            case retry, fail
+        }
+
+        func validate() throws {
+            if pending && version != nil { throw ValidationError("Give a version or --pending, not both.") }
+            if maxStates < 1 { throw ValidationError("--max-states must be at least 1.") }
+        }
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let directory: MigrationDirectory
+            do {
+                directory = try MigrationDirectory.load(from: migrationDirectory)
+            } catch {
+                terminal.message(error.description)
+                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+            }
+            let first: Int
+            if pending {
+                do {
+                    let repository = try GitRepository(containing: migrationDirectory)
+                    let atBase = try repository.migrationFiles(in: migrationDirectory, at: try repository.branchBase(nil).commit)
+                    guard let added = directory.files.map(\.version).first(where: { atBase[$0] == nil }) else {
+                        terminal.output("no migrations were added since the base")
+                        return
+                    }
+                    first = added
+                } catch {
+                    throw terminal.fail(error)
+                }
+            } else {
+                first = version ?? directory.latestVersion
+            }
+            guard first >= 1, first <= directory.latestVersion else {
+                terminal.message("error: there is no migration \(first) in \(migrationDirectory) (the newest is \(directory.latestVersion))")
+                throw ExitStatus.inputFailed
+            }
+            let before = try configurationBefore(directory.files[first - 1].migration, environment: environment, terminal: terminal)
+            let touched = Set(directory.files[(first - 1)...].flatMap { file -> [String] in
+                Array(file.migration.flows.keys) + ((file.migration.metadata?["edge_counts"]).map(Self.removedFlows) ?? [])
+            })
+            let analysis = MigrationAnalysis(configuration: before, flows: Array(touched), chain: MigrationChain(directory: directory),
+                                             version: first - 1, options: .init(maxStates: maxStates))
+            let range = first == directory.latestVersion ? "migration \(first)" : "migrations \(first)…\(directory.latestVersion)"
+            switch format {
+            case .text:
+                terminal.output(([range + ":"] + analysis.flows.map { "  \($0.flow): \($0.sentence)" }).joined(separator: "\n"))
+            case .markdown:
+                terminal.output((["**Every reachable state, through \(range)**", ""] + analysis.flows.map { "- `\($0.flow)`: \($0.sentence)" })
+                    .joined(separator: "\n"))
+            case .json:
+                terminal.output(String(decoding: JSONWriter.pretty(.object([
+                    "from_version": .number(JSONNumber(first - 1)), "to_version": .number(JSONNumber(directory.latestVersion)),
+                    "flows": .array(analysis.flows.map { flow in
+                        .object([
+                            "flow": .string(flow.flow), "reachable": .number(JSONNumber(flow.reachable)), "bounded": .bool(flow.isBounded),
+                            "counts": .object(Dictionary(uniqueKeysWithValues: flow.counts.map { ($0.key.rawValue, .number(JSONNumber($0.value))) })),
+                            "examples": .object(Dictionary(uniqueKeysWithValues: flow.examples.map { ($0.key.rawValue, .string($0.value.summary)) })),
+                        ])
+                    }),
+                ])), as: UTF8.self))
+            }
+            if let failOn {
+                let threshold: MigrationAnalysis.Outcome = failOn == .retry ? .retry : .fail
+                let offending = analysis.flows.filter { ($0.worst ?? .unchanged) >= threshold }
+                if !offending.isEmpty {
+                    terminal.message("error: reachable states of \(offending.map(\.flow).joined(separator: ", ")) come out \(failOn.rawValue.uppercased()) or worse")
+                    throw ExitStatus.inputFailed
+                }
+            }
+        }
+
+        private static func removedFlows(_ counts: JSONValue) -> [String] {
+            guard case .object(let flows) = counts else { return [] }
+            return flows.filter { $0.value["old"] != nil && $0.value["new"] == nil }.map(\.key)
+        }
+
+        /// The configuration the states of `migration` were written against.
+        private func configurationBefore(_ migration: Migration, environment: [String: String], terminal: Terminal) throws -> Configuration {
+            let loader = ConfigurationLoader(options: .init(environment: environment))
+            if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) {
+                return try terminal.loadConfiguration(explicit, with: loader, role: "old")
+            }
+            var context: GitContext?
+            if git || location.nodesDefinition != nil {
+                do {
+                    context = try GitContext(workingTree: try location.source(environment: environment))
+                } catch let error as GitError {
+                    throw terminal.fail(error)
+                }
+            }
+            guard let description = migration.metadata?["old"]?.stringValue else {
+                terminal.message("error: the migration records no old configuration (_meta); pass it with -N/-F")
+                throw ExitStatus.inputFailed
+            }
+            switch ReviewConfigurations.load(description, digest: migration.metadata?["digests"]?["old"]?.stringValue, git: context, loader: loader) {
+            case .success(let configuration): return configuration
+            case .failure(let reason):
+                terminal.message("error: the configuration before the migration (\(description)): \(reason.text)\n"
+                    + "  hint: pass it with -N/-F, or --git with -n/-f inside the repository")
+                throw ExitStatus.inputFailed
+            }
+        }
+    }
+}

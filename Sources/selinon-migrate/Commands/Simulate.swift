@@ -1,0 +1,118 @@
+import ArgumentParser
+import FlowConfig
+import FlowEngine
+import FlowMigration
+import FlowStore
+import Foundation
+
+extension SelinonMigrate {
+    /// `simulate`: plausible in-flight flows of a configuration.
+    struct Simulate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start flows of a configuration and stop them at random points: in-flight states for a store or JSON lines.",
+            discussion: """
+                Each flow is started and advanced a random number of dispatcher runs by Selinon's \
+                rules (the flow engine): random nodes finish, some fail (--failure-rate), conditions \
+                and foreach fan-out are decided at random. It stops while the flow still runs and \
+                writes it as a dispatcher message — flow_name, node_args, parent, retried_count, \
+                retry, selective, migration_version, dispatcher_id, state — to a store (--store, \
+                created if needed) or JSON lines (--output). The same --seed gives the same flows.
+
+                Example (the quickstart):
+                  selinon-migrate simulate -n examples/package-analysis/v1/nodes.yml \\
+                      -f examples/package-analysis/v1/flows --count 200 --store sqlite:.selinon/flows.sqlite
+
+                Exit codes: 0 written; 1 the configuration is invalid or a flow unknown; 2 the store \
+                or the output could not be written; 64 usage error.
+                """)
+
+        @OptionGroup var location: ConfigLocationOptions
+
+        @Option(parsing: .upToNextOption, help: ArgumentHelp("Only these flows (default: every flow).", valueName: "flow"))
+        var flows: [String] = []
+
+        @Option(help: "How many in-flight flows to write.")
+        var count = 100
+
+        @Option(help: "The seed of the random choices.")
+        var seed: UInt64 = 1
+
+        @Option(name: .customLong("failure-rate"), help: "The chance that a node fails when it ends.")
+        var failureRate = 0.05
+
+        @Option(name: .customLong("migration-version"), help: "The migration_version the states are written for.")
+        var migrationVersion = 0
+
+        @Option(help: ArgumentHelp("Write to a store (sqlite:PATH or postgres://…) instead of --output.", valueName: "url"))
+        var store: String?
+
+        @Option(help: ArgumentHelp("Where the JSON lines go ('-' for standard output) when there is no --store.", valueName: "file"))
+        var output: String = "-"
+
+        func validate() throws {
+            guard count > 0 else { throw ValidationError("--count must be at least 1.") }
+            guard (0...1).contains(failureRate) else { throw ValidationError("--failure-rate is a probability (0…1).") }
+            if store != nil && output != "-" { throw ValidationError("--store and --output exclude each other.") }
+            if let store { _ = try StoreLocation(parsing: store) }
+        }
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
+                                                               with: ConfigurationLoader(options: .init(environment: environment)), role: "")
+            let names = flows.isEmpty ? configuration.flows.keys.sorted() : flows
+            if let unknown = names.first(where: { configuration.flows[$0] == nil }) {
+                terminal.message("error: there is no flow '\(unknown)' (flows: \(configuration.flows.keys.sorted().joined(separator: ", ")))")
+                throw ExitStatus.inputFailed
+            }
+            let simulators = names.map { FlowSimulator(engine: FlowEngine(flow: configuration.flows[$0]!), failureRate: failureRate) }
+            var random = SeededGenerator(seed: seed)
+            var lines: [[UInt8]] = []
+            var attempts = 0
+            while lines.count < count && attempts < count * 20 {
+                attempts += 1
+                let which = Int.random(in: 0..<simulators.count, using: &random)
+                guard let state = simulators[which].state(seed: random.next()) else { continue }
+                var ids = RandomDecisions(seed: random.next())
+                let message = DispatcherMessage(flowName: names[which], migrationVersion: migrationVersion, state: state, otherKeys: [
+                    "node_args": .object([:]), "parent": .null, "retried_count": .number(JSONNumber(0)), "retry": .number(JSONNumber(2)),
+                    "selective": .bool(false), "dispatcher_id": .string(ids.newID(for: names[which])),
+                ])
+                lines.append(JSONWriter.compact(message.jsonValue))
+            }
+            if lines.count < count {
+                terminal.message("warning: only \(lines.count) of \(count) flows could be caught running (their flows end at once?)")
+            }
+            if let store {
+                try await write(lines, to: store, terminal: terminal)
+            } else {
+                do {
+                    let sink = try OutputSink(path: output)
+                    try sink.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
+                    try sink.commit()
+                } catch {
+                    terminal.message("error: cannot write \(output): \(error)")
+                    throw ExitStatus.toolFailed
+                }
+            }
+            terminal.message("simulated \(lines.count) in-flight flow\(lines.count == 1 ? "" : "s") of \(names.joined(separator: ", "))")
+        }
+
+        private func write(_ lines: [[UInt8]], to location: String, terminal: Terminal) async throws {
+            var options = StoreOptions()
+            options.store = location
+            let opened = try await options.open(terminal: terminal, createIfMissing: true)
+            do {
+                for start in stride(from: 0, to: lines.count, by: 500) {
+                    try await opened.insert(try lines[start..<min(start + 500, lines.count)].map { try NewFlow(message: $0) })
+                }
+                await opened.close()
+            } catch {
+                await opened.close()
+                terminal.message("error: \((error as? StoreError)?.message ?? "\(error)")")
+                throw ExitStatus.toolFailed
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import FlowEngine
+
+extension MigrationAnalysis.FlowResult {
+    /// `17 reachable states — 12 unchanged, 3 renumbered, 2 RETRY (e.g. Fetch finished; Parse
+    /// running)`: counts per outcome, an example for every outcome that taints.
+    var sentence: String {
+        let parts = MigrationAnalysis.Outcome.allCases.compactMap { outcome -> String? in
+            guard let count = counts[outcome] else { return nil }
+            var text = "\(count) \(outcome.label)"
+            if outcome >= .ignored, let example = examples[outcome] { text += " (e.g. \(example.summary))" }
+            return text
+        }
+        let total = "\(reachable)\(isBounded ? "+" : "") reachable state\(reachable == 1 ? "" : "s")"
+        return parts.isEmpty ? "\(total) (the flow cannot be in flight)" : "\(total) — " + parts.joined(separator: ", ")
+            + (isBounded ? "; the search stopped at --max-states, more states exist" : "")
+    }
+}
+
+extension MigrationAnalysis.Outcome {
+    /// How reports name the outcome.
+    var label: String {
+        switch self {
+        case .unchanged: return "unchanged"
+        case .renumbered: return "renumbered"
+        case .ignored: return "tainted, continue (IGNORE)"
+        case .retry: return "RETRY"
+        case .fail: return "FAIL"
+        case .invalid: return "invalid"
+        }
+    }
+}

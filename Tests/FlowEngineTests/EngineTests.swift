@@ -1,0 +1,155 @@
+import FlowConfig
+import FlowEngine
+import FlowMigration
+import Testing
+import TestSupport
+
+/// The engine against Selinon's documented behaviour (spec §3.3–§3.5), case by case.
+struct EngineTests {
+    /// A configuration of tasks `tasks` and one flow `f` written as YAML flow items.
+    static func flow(tasks: [String], _ body: String) throws -> FlowEngine {
+        let directory = try TemporaryDirectory()
+        let nodes = try directory.write("tasks:\n" + tasks.map { "  - {name: \($0), import: t, storage: s}\n" }.joined()
+                                        + "storages: [{name: s, import: st, classname: S, configuration: {a: 1}}]\nflows: [f]\n", to: "nodes.yml")
+        let flows = try directory.write("flow-definitions:\n  - name: f\n" + body, to: "flows.yml")
+        // Warnings (a predicate Selinon misnames) are fine here; errors are not.
+        let result = ConfigurationLoader().load(try FileSystemConfigurationSource(nodesFile: nodes, flowPaths: [flows]).read())
+        let configuration = try #require(result.configuration, "\(result.diagnostics)")
+        return try FlowEngine(configuration: configuration, flow: "f")
+    }
+
+    static func finish(_ run: FlowEngine.Run, _ engine: FlowEngine, _ names: [String], failing: [String] = [],
+                       _ decisions: inout PredicateDecisions) -> FlowEngine.Run {
+        let ids = { (wanted: [String]) in Set(run.state.activeNodes.filter { wanted.contains($0.name) }.map(\.id)) }
+        return engine.advance(run.state, finished: ids(names), failed: ids(failing), &decisions)
+    }
+
+    /// Spec §3.4, run by run.
+    @Test func theWorkedExample() throws {
+        let engine = try Self.flow(tasks: ["Fetch", "Audit", "Parse", "Store"], """
+                edges:
+                  - {from: , to: Fetch}
+                  - {from: , to: Audit}
+                  - {from: Fetch, to: Parse}
+                  - {from: [Audit, Parse], to: Store}
+            """)
+        var decisions = PredicateDecisions()
+        var run = engine.start(&decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["Fetch", "Audit"])
+        #expect(run.state.waitingEdges == [2, 3] && Set(run.state.triggeredEdges) == [0, 1])
+        run = Self.finish(run, engine, ["Audit"], &decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["Fetch"] && run.state.finishedNodes.keys.sorted() == ["Audit"])
+        #expect(Set(run.state.triggeredEdges) == [0, 1], "edge 3 has no Parse yet")
+        run = Self.finish(run, engine, ["Fetch"], &decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["Parse"] && Set(run.state.triggeredEdges) == [0, 1, 2])
+        run = Self.finish(run, engine, ["Parse"], &decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["Store"] && Set(run.state.triggeredEdges) == [0, 1, 2, 3])
+        #expect(run.state.waitingEdges == [2, 3])
+        run = Self.finish(run, engine, ["Store"], &decisions)
+        #expect(run.status == .succeeded && run.state.activeNodes.isEmpty)
+    }
+
+    /// Spec §3.5: a fallback rejoins the main path.
+    @Test func aFallbackRejoinsTheMainPath() throws {
+        let engine = try Self.flow(tasks: ["Fetch", "Parse", "RetryFetch"], """
+                edges:
+                  - {from: , to: Fetch}
+                  - {from: Fetch, to: Parse}
+                  - {from: RetryFetch, to: Parse}
+                failures:
+                  - {nodes: Fetch, fallback: RetryFetch}
+            """)
+        var decisions = PredicateDecisions()
+        var run = engine.start(&decisions)
+        run = Self.finish(run, engine, [], failing: ["Fetch"], &decisions)
+        #expect(run.status == .running)
+        #expect(run.state.activeNodes.map(\.name) == ["RetryFetch"] && run.state.failedNodes.isEmpty)
+        #expect(run.state.waitingEdges == [1] && Set(run.state.triggeredEdges) == [0])
+        run = Self.finish(run, engine, ["RetryFetch"], &decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["Parse"] && run.state.finishedNodes.keys.sorted() == ["RetryFetch"])
+        #expect(run.state.waitingEdges == [1, 2] && Set(run.state.triggeredEdges) == [0, 2])
+    }
+
+    @Test func failuresWaitForRunningNodesAndUnhandledOnesFailTheFlow() throws {
+        let engine = try Self.flow(tasks: ["A", "B", "C"], """
+                edges:
+                  - {from: , to: [A, B]}
+                  - {from: [A, B], to: C}
+            """)
+        var decisions = PredicateDecisions()
+        var run = engine.start(&decisions)
+        run = Self.finish(run, engine, [], failing: ["A"], &decisions)
+        #expect(run.status == .running, "B still runs")
+        #expect(run.state.failedNodes.keys.sorted() == ["A"])
+        run = Self.finish(run, engine, ["B"], &decisions)
+        #expect(run.status == .failed)
+    }
+
+    @Test func eagerFailuresFailAtOnce() throws {
+        let engine = try Self.flow(tasks: ["A", "B"], """
+                eager_failures: [A]
+                edges:
+                  - {from: , to: [A, B]}
+            """)
+        var decisions = PredicateDecisions()
+        let run = Self.finish(engine.start(&decisions), engine, [], failing: ["A"], &decisions)
+        #expect(run.status == .failed)
+    }
+
+    @Test func anEdgeFiresOncePerCombinationOfSourceInstances() throws {
+        let engine = try Self.flow(tasks: ["A", "B", "C"], """
+                edges:
+                  - {from: , to: [A, B]}
+                  - {from: , to: A}
+                  - {from: [A, B], to: C}
+            """)
+        var decisions = PredicateDecisions()
+        var run = engine.start(&decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["A", "B", "A"])
+        run = Self.finish(run, engine, ["A", "B"], &decisions)
+        #expect(run.state.activeNodes.filter { $0.name == "C" }.count == 2, "two A instances × one B")
+    }
+
+    @Test func nowaitNodesAreStartedButNotTracked() throws {
+        let engine = try Self.flow(tasks: ["A", "Log"], """
+                nowait: Log
+                edges:
+                  - {from: , to: [A, Log]}
+            """)
+        var decisions = PredicateDecisions()
+        let run = engine.start(&decisions)
+        #expect(run.started.map(\.name) == ["A", "Log"])
+        #expect(run.state.activeNodes.map(\.name) == ["A"])
+    }
+
+    @Test func conditionsReadTheResultsOfTheirSources() throws {
+        let engine = try Self.flow(tasks: ["A", "B", "C"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B, condition: {name: fieldEqual, args: {key: [x, 0], value: 1}}}
+                  - {from: A, to: C, condition: {not: {name: fieldEqual, args: {key: [x, 0], value: 1}}}}
+            """)
+        var decisions = PredicateDecisions(results: ["A-1": .object(["x": .array([.number(JSONNumber(text: "1.0"))])])])
+        var run = engine.start(&decisions)
+        run = Self.finish(run, engine, ["A"], &decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["B"], "1.0 == 1, as in Python")
+    }
+
+    @Test(arguments: [
+        ("fieldLenGreaterEqual", "[a, b, c]", "1", false),  // Selinon compares <=
+        ("fieldLenGreater", "[a, b, c]", "1", true),
+        ("fieldContain", "'hello'", "'ell'", true),
+    ])
+    func builtinPredicatesFollowSelinon(_ name: String, _ field: String, _ argument: String, _ expected: Bool) throws {
+        let argumentKey = name.hasPrefix("fieldLen") ? "length" : "value"
+        let engine = try Self.flow(tasks: ["A", "B"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B, condition: {name: \(name), args: {key: f, \(argumentKey): \(argument)}}}
+            """)
+        let value: JSONValue = field.hasPrefix("[") ? .array([.string("a"), .string("b"), .string("c")]) : .string("hello")
+        var decisions = PredicateDecisions(results: ["A-1": .object(["f": value])])
+        let run = Self.finish(engine.start(&decisions), engine, ["A"], &decisions)
+        #expect(run.state.activeNodes.contains { $0.name == "B" } == expected)
+    }
+}

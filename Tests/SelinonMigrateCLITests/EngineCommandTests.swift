@@ -1,0 +1,73 @@
+import FlowStore
+import Foundation
+import Testing
+import TestSupport
+
+/// `simulate` and `analyze`, run as a user runs them.
+struct EngineCommandTests {
+    static let v1 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1")
+    static let configuration = ["-n", v1.appendingPathComponent("nodes.yml").path, "-f", v1.appendingPathComponent("flows").path]
+
+    @Test func simulatedFlowsAreReproducibleDispatcherMessagesTheMigrationsAccept() throws {
+        let runner = try CommandRunner()
+        let first = try runner.run(["simulate", "--count", "60", "--seed", "3"] + Self.configuration)
+        #expect(first.status == 0, "\(first.standardError)")
+        let lines = first.standardOutput.split(separator: "\n").map { Array($0.utf8) }
+        #expect(lines.count == 60)
+        let flows = try lines.map { try NewFlow(message: $0) }
+        #expect(Set(flows.map(\.id)).count == 60, "distinct dispatcher ids")
+        #expect(Set(flows.map(\.flowName)).count > 3)
+        #expect(try runner.run(["simulate", "--count", "60", "--seed", "3"] + Self.configuration).standardOutput == first.standardOutput)
+        #expect(try runner.run(["simulate", "--count", "60", "--seed", "4"] + Self.configuration).standardOutput != first.standardOutput)
+
+        // Every simulated state fits the example's migrations: none is invalid.
+        let report = try runner.run(["apply", "-m", Fixtures.repositoryRoot.appendingPathComponent("migrations").path, "--input", "-",
+                                     "--dry-run"], input: Data(first.standardOutput.utf8))
+        #expect(!report.standardOutput.contains("\"outcome\":\"invalid\""), "\(report.standardOutput.prefix(500))")
+        #expect(report.standardOutput.split(separator: "\n").count == 60)
+    }
+
+    @Test func simulateFillsAStore() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let store = "sqlite:" + directory.path("flows.sqlite")
+        #expect(try runner.run(["simulate", "--count", "25", "--store", store] + Self.configuration).status == 0)
+        let status = try runner.run(["status", "--store", store])
+        #expect(status.standardOutput.hasPrefix("store \(store): 25 flows"))
+    }
+
+    @Test func analyzeCountsEveryReachableStateAndGatesCI() throws {
+        let runner = try CommandRunner()
+        let result = try runner.run(["analyze", "2", "-m", "migrations"], in: Fixtures.repositoryRoot)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("migrations 2…3:\n"))
+        #expect(result.standardOutput.contains("  licence_analysis_flow: 37 reachable states — 8 renumbered, 29 RETRY (e.g. "))
+        #expect(result.standardOutput.contains("  notification_flow: 15 reachable states — 15 FAIL"))
+        let gate = try runner.run(["analyze", "2", "-m", "migrations", "--fail-on", "retry"], in: Fixtures.repositoryRoot)
+        #expect(gate.status == 1)
+        #expect(gate.standardError.contains("come out RETRY or worse"))
+        let bounded = try runner.run(["analyze", "3", "-m", "migrations", "--max-states", "5"], in: Fixtures.repositoryRoot)
+        #expect(bounded.standardOutput.contains("5+ reachable states") && bounded.standardOutput.contains("the search stopped"))
+    }
+
+    @Test func analyzeSaysWhereTheOldConfigurationIsMissing() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: Fixtures.repositoryRoot.appendingPathComponent("migrations").path, toPath: directory.path("m"))
+        let result = try CommandRunner().run(["analyze", "-m", "m"], in: directory.url)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("its files are not here"))
+        #expect(result.standardError.contains("pass it with -N/-F"))
+        let v3 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v3")
+        let explicit = try CommandRunner().run(["analyze", "-m", "m", "-N", v3.appendingPathComponent("nodes.yml").path,
+                                                "-F", v3.appendingPathComponent("flows").path], in: directory.url)
+        #expect(explicit.status == 0, "\(explicit.standardError)")
+        #expect(explicit.standardOutput.hasPrefix("migration 3:"))
+    }
+
+    @Test(arguments: ["simulate", "analyze"])
+    func helpTextMatchesItsGolden(_ command: String) throws {
+        let result = try CommandRunner().run([command, "--help"], environment: ["COLUMNS": "100"])
+        #expect(result.status == 0)
+        Snapshot.assertMatches(result.standardOutput, golden: Snapshot.directory().appendingPathComponent("Snapshots/help-\(command).txt").path)
+    }
+}
