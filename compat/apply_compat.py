@@ -64,9 +64,10 @@ documented repair of one defect:
   D-8   the keys of ``selective.waiting_edges_subset`` (every flow it names) of a continued
         (``migrated``) or restarted (``retry``: it restarts on the latest configuration) message
         are translated through the chain, removed edges dropped.
-  D-13  a state of a flow that a migration after the state's version removed (``_meta.edge_counts``:
-        ``old`` without ``new``) fails: Selinon's dispatcher crashes on such a message before
-        migrating (the spec's D-13), ``perform_migration`` itself would carry it on unchanged.
+  D-13  a message (with a state or not started yet) of a flow that a migration after its version
+        removed (``_meta.edge_counts``: ``old`` without ``new``) fails: Selinon's dispatcher
+        crashes on such a message before migrating (the spec's D-13), ``perform_migration``
+        itself would carry it on unchanged.
   D-18  ``migration_version`` null/absent is 0 (as Selinon's dispatcher coerces it) instead of
         "already current" (``perform_migration(…, None)`` returns the state untouched).
 
@@ -678,16 +679,16 @@ def selinon_patched(chain, message, fixes):
     version = (raw or 0) if "D-18" in fixes else raw
     state = copy.deepcopy(message.get("state"))
     latest = chain.latest
+    if "D-13" in fixes:
+        removed = chain.removal_version(flow, version or 0)
+        if removed is not None:
+            return Result("fail", removed=removed)
     if version is None or state is None:
         return Result("ok", json_copy(state), latest, False)
     if version == latest:
         return Result("ok", json_copy(state), version, False)
     if version > latest:
         return Result("skew", exc=SkewInfo(latest))
-    if "D-13" in fixes:
-        removed = chain.removal_version(flow, version)
-        if removed is not None:
-            return Result("fail", removed=removed)
     if "D-1" in fixes:
         state = TypoFixedState(state)
     tainted, strongest, strongest_exc, taint_versions = False, None, None, []
@@ -864,8 +865,7 @@ def candidates(chain, message):
     found = ["D-1", "D-2"]
     if isinstance(message.get("selective"), dict) and message["selective"].get("waiting_edges_subset"):
         found.append("D-8")
-    if message.get("state") is not None and chain.removal_version(message["flow_name"],
-                                                                  message.get("migration_version") or 0):
+    if chain.removal_version(message["flow_name"], message.get("migration_version") or 0):
         found.append("D-13")
     if message.get("migration_version") is None and message.get("state") is not None:
         found.append("D-18")
@@ -884,8 +884,9 @@ def check_taints(chain, message, report):
         elif taint.get("strategy") != chain.specs.get(taint.get("version"), {}).get("tainted_flow_strategy", "").upper():
             problems.append("taint %s: strategy differs from %s.json's" % (json.dumps(taint), taint.get("version")))
     if state is None or version >= chain.latest:
-        if taints:
-            problems.append("taints reported for a message that needs no migration")
+        removed = chain.removal_version(message["flow_name"], version) if version < chain.latest else None
+        if [t for t in taints if t.get("kind") != "flow-removed"] or len(taints) != (1 if removed else 0):
+            problems.append("taints reported for a message that needs no migration (other than its flow's removal)")
         return problems
     removed = chain.removal_version(message["flow_name"], version)
     ours_removed = [t.get("version") for t in taints if t.get("kind") == "flow-removed"]

@@ -9,7 +9,7 @@ import FlowMigration
 /// unhandled failures. `nowait` nodes are started but never tracked. A sub-flow is a node like
 /// a task (its own state lives in its own dispatcher).
 ///
-/// States are ``DispatcherState`` values, so everything the engine produces can be migrated,
+/// States are `DispatcherState` values, so everything the engine produces can be migrated,
 /// stored and applied. Conditions, `foreach` fan-out and ids come from ``FlowDecisions``.
 public struct FlowEngine: Sendable {
     /// How a run left the flow.

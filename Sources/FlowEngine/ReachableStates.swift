@@ -10,6 +10,7 @@ import FlowMigration
 /// same run, except that such a run decides their failures together (fallbacks run only when
 /// nothing is active): failures are explored one at a time.
 public struct ReachableStates: Sendable {
+    /// Bounds of the search.
     public struct Options: Sendable, Equatable {
         /// Stop after this many distinct in-flight states.
         public var maxStates: Int
@@ -124,7 +125,7 @@ struct ScriptedDecisions: FlowDecisions {
 }
 
 extension DispatcherState {
-    /// `Fetch finished, Parse ×2 running, Store failed` — for reports.
+    /// `Fetch finished; Parse ×2 running; Store failed` — for reports.
     public var summary: String {
         func list(_ counts: [String: Int]) -> String {
             counts.keys.sorted().map { counts[$0]! > 1 ? "\($0) ×\(counts[$0]!)" : $0 }.joined(separator: ", ")

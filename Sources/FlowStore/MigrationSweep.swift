@@ -39,12 +39,12 @@ public struct MigrationSweep: Sendable {
         var report = SweepReport(latestVersion: latest, dryRun: dryRun)
         var total = 0
         for count in try await store.statusCounts() {
-            if count.migrationVersion == latest {
-                report.add(.upToDate, flowName: count.flowName, count: count.count)
-            } else if count.migrationVersion > latest {
+            if count.migrationVersion > latest {
                 report.add(.skew, flowName: count.flowName, count: count.count)
             } else if count.status == .failed {
                 report.add(.alreadyFailed, flowName: count.flowName, count: count.count)
+            } else if count.migrationVersion == latest {
+                report.add(.upToDate, flowName: count.flowName, count: count.count)
             } else {
                 total += count.count
             }

@@ -18,7 +18,7 @@ public final class PostgresFlowStore: FlowStateStore {
     public let displayLocation: String
 
     /// Connects to `configuration` (connections are opened lazily by the pool); `probe` is the
-    /// same server for the first, direct connection that ``prepare()`` makes.
+    /// same server for the first, direct connection that ``prepare(createIfMissing:)`` makes.
     public init(configuration: PostgresClient.Configuration, probe: PostgresConnection.Configuration, displayLocation: String,
                 logger: Logger) {
         var background = logger

@@ -1,5 +1,6 @@
 /// Why a store operation failed. Nothing was written by a failed operation.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kinds of failure, for callers that react differently to each.
     public enum Kind: Sendable, Equatable {
         /// The store location (`sqlite:…`, `postgres://…`) cannot be parsed.
         case invalidLocation

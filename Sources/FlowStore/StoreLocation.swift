@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// Where a store is, written as a URL: `sqlite:PATH` (the default is
 /// `sqlite:.selinon/flows.sqlite`) or `postgres://user:password@host:port/database`
-/// (`?sslmode=require` for TLS, `?host=/run/postgresql&port=5432` for a unix socket; without a password
+/// (`?sslmode=require` for TLS — the certificate and host name are verified, as libpq's `verify-full` does — `?host=/run/postgresql&port=5432` for a unix socket; without a password
 /// in the URL, `PGPASSWORD` is used).
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)

@@ -47,8 +47,8 @@ extension GitRepository {
         return ConfigurationSnapshot(files: files, hasNodesFile: nodes?.kind == .file)
     }
 
-    /// The newest commit reachable from `start` (following first parents, or all parents in
-    /// date order) that changed the configuration — where the configuration files differ from
+    /// The newest commit reachable from `start` through first parents that changed the
+    /// configuration — where the configuration files differ from
     /// those of its first parent, or the root commit that added them.
     /// - Returns: `nil` when the configuration is not in `start` at all.
     public func newestCommitChanging(_ paths: ConfigurationPaths, from start: GitObjectID) throws(GitError) -> GitCommit? {

@@ -1,7 +1,7 @@
 import FlowConfig
 
 /// A Selinon configuration as it was at a git revision, or as it is in the index — a
-/// ``ConfigurationSource`` for the loader, so configurations can be compared across history.
+/// `ConfigurationSource` for the loader, so configurations can be compared across history.
 ///
 /// A flow *directory* is listed as it was in that revision's tree, so flow files added, deleted
 /// or renamed over history come out right. A flow file named explicitly that does not exist at

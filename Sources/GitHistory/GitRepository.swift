@@ -8,7 +8,7 @@ import Foundation
 /// Owner validation (git's `safe.directory`) stays on, as in git: a repository owned by another
 /// user is refused with the command that trusts it.
 ///
-/// Not for concurrent use from several threads at once: every call takes `lock`.
+/// Safe to share between threads: every call takes `lock`, so calls run one at a time.
 public final class GitRepository: @unchecked Sendable {
     // `@unchecked Sendable`: every access to `handle` happens under `lock`.
     private let handle: OpaquePointer
@@ -318,6 +318,7 @@ public struct GitCommit: Sendable, Hashable {
 
 /// An entry of a tree: a file (blob) or a directory (tree).
 public struct GitTreeEntry: Sendable, Hashable {
+    /// Whether the entry is a file or a directory.
     public enum Kind: Sendable, Hashable {
         case file, directory, other
     }
@@ -342,6 +343,7 @@ public struct GitTreeEntry: Sendable, Hashable {
 
 /// A libgit2 failure, with libgit2's own message.
 public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong: what the user asked for, or libgit2 itself.
     public enum Kind: Sendable, Equatable {
         case notARepository
         case outsideRepository
@@ -362,7 +364,7 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
     static func last(_ status: Int32, operation: String) -> GitError {
         let detail = git_error_last().map { String(cString: $0.pointee.message) } ?? "error \(status)"
         if status == GIT_EOWNER.rawValue {
-            return GitError(.untrustedOwner, "cannot \(operation): \(detail); if you trust it, run: git config --global --add safe.directory '*' (or the repository's path)")
+            return GitError(.untrustedOwner, "cannot \(operation): \(detail); if you trust it, run: git config --global --add safe.directory <the repository's path>")
         }
         return GitError(.libgit2, "cannot \(operation): \(detail)")
     }

@@ -5,7 +5,7 @@ import FlowMigration
 /// indices map to new ones, which old edges taint a flow that fired them and which nodes taint
 /// a flow that already ran them — plus warnings for changes no migration can capture.
 ///
-/// Pure: reads two ``Configuration`` values, writes nothing. Flows are processed by name, so
+/// Pure: reads two `Configuration` values, writes nothing. Flows are processed by name, so
 /// the result does not depend on file order (Selinon's does, defect D-20).
 ///
 /// ```swift
@@ -140,8 +140,10 @@ public struct MigrationPlan: Sendable {
     /// Flows only in the old configuration.
     public var removedFlows: [String]
 
-    /// Whether any flow needs a migration.
-    public var isNeeded: Bool { !migration.flows.isEmpty }
+    /// Whether in-flight flows need a migration: a flow's edges changed, or a flow was removed
+    /// (its file then records the removal in `_meta.edge_counts`, so that `apply` fails the
+    /// removed flow's in-flight states; Selinon writes no file for a removal, defect D-13).
+    public var isNeeded: Bool { !migration.flows.isEmpty || !removedFlows.isEmpty }
 }
 
 /// How one flow's edges changed.

@@ -28,6 +28,7 @@ public enum MigrationHistoryCheck {
 
     /// Something that does not fit.
     public struct Finding: Sendable, Equatable {
+        /// What kind of inconsistency was found.
         public enum Kind: String, Sendable {
             /// A migration that differs from a re-derivation of the change it was generated for.
             case mismatch

@@ -21,6 +21,11 @@ public struct MigrationSum: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var name: String
         public var hash: String
+
+        public init(name: String, hash: String) {
+            self.name = name
+            self.hash = hash
+        }
     }
 
     /// The files in version order.
@@ -175,6 +180,7 @@ public struct MigrationSum: Sendable, Equatable {
 
 /// A migration file that does not match `migrations.sum`.
 public struct MigrationSumProblem: Sendable, Equatable, CustomStringConvertible {
+    /// How the file differs from the sum.
     public enum Kind: String, Sendable {
         /// Listed, but the file is gone.
         case missing
@@ -196,6 +202,7 @@ public struct MigrationSumProblem: Sendable, Equatable, CustomStringConvertible 
 
 /// `migrations.sum` cannot be read.
 public struct MigrationSumError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why the sum cannot be used.
     public enum Kind: String, Sendable {
         case unreadable
         case malformed

@@ -34,7 +34,7 @@ public struct FlowReview: Sendable, Equatable {
     /// (`17 reachable states — 12 unchanged, 3 renumbered, 2 RETRY: e.g. Fetch finished`).
     public var reachableStates: String? = nil
 
-    /// `2 renumbered, 1 removed, 1 added` (the kinds present), or `removed`.
+    /// `2 renumbered, 1 removed, 1 added` (the kinds present), or `flow removed`.
     public var summary: String {
         if isRemoved { return "flow removed" }
         let counts = EdgeRow.Change.allCases.compactMap { change -> String? in
@@ -75,6 +75,7 @@ public struct EdgeRow: Sendable, Equatable {
 
 /// What a migration does to in-flight flows of one flow, stated for people.
 public struct Consequence: Sendable, Equatable {
+    /// What the consequence is about.
     public enum Kind: String, Sendable {
         /// A flow that already fired a removed edge is tainted.
         case firedRemovedEdge = "fired-removed-edge"

@@ -176,6 +176,28 @@ struct MigratorTests {
         #expect(try Self.migrate(Self.message(version: 3, waiting: [1]), [Self.empty, Self.empty]) == .skew(version: 3, latest: 2))
     }
 
+    @Test func aRemovedFlowFailsWithOrWithoutAState() throws {
+        // D-13: the migration's _meta says flow1 had edges before it and none after.
+        var removal = Self.empty
+        removal.metadata = .object(["edge_counts": .object(["flow1": .object(["old": .number(JSONNumber(3))])])])
+        let started = try Self.migrate(Self.message(version: 0, active: ["T1"], waiting: [1]), [removal])
+        let fresh = try Self.migrate(DispatcherMessage(flowName: "flow1", migrationVersion: 0), [removal])
+        for outcome in [started, fresh] {
+            guard case .fail(0, 1, let taints) = outcome else {
+                Issue.record("unexpected \(outcome)")
+                continue
+            }
+            #expect(taints == [Taint(version: 1, reason: .flowRemoved, strategy: .fail)])
+        }
+        // The stream migrator agrees, and leaves the line as it was.
+        let line = #"{"flow_name": "flow1", "migration_version": 0, "state": null}"#
+        var output: [UInt8] = []
+        let report = Array(line.utf8).withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [removal]))).migrate(line: $0, into: &output)
+        }
+        #expect(report.outcome == .fail && output == Array(line.utf8))
+    }
+
     @Test func aMessageWithoutStateNewerThanTheChainIsSkewToo() throws {
         // Selinon would give it version 2 here; a newer worker would then move it back to 3.
         #expect(try Self.migrate(DispatcherMessage(flowName: "flow1", migrationVersion: 3), [Self.empty, Self.empty])

@@ -23,11 +23,14 @@ struct SelinonGenerationCaseTests {
         #expect(plan.warnings.isEmpty)
     }
 
-    @Test func removedFlowNeedsNoMigrationButWarns() throws {
+    @Test func removedFlowNeedsAMigrationThatRecordsItAndWarns() throws {
+        // Selinon writes nothing here (D-13); we write a file whose _meta records the removal,
+        // so that apply fails the removed flow's in-flight states.
         let old = try TestConfiguration.make(["flow1": ["> T1"], "flow2": ["> T1"]])
         let new = try TestConfiguration.make(["flow1": ["> T1"]])
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
-        #expect(!plan.isNeeded)
+        #expect(plan.isNeeded)
+        #expect(plan.migration.flows.isEmpty, "no edge changes to record")
         #expect(plan.removedFlows == ["flow2"])
         // flow2 has the same edges as flow1, but flow1 is not new: no rename.
         #expect(plan.warnings.map(\.kind) == [.flowRemoved])

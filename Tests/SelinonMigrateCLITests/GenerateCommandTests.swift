@@ -80,4 +80,30 @@ struct GenerateCommandTests {
         #expect(result.status == 0)
         Snapshot.assertMatches(result.standardOutput, golden: Snapshot.directory().appendingPathComponent("Snapshots/help-generate.txt").path)
     }
+
+    @Test func removingAFlowWritesAMigrationThatFailsItsInFlightFlows() throws {
+        // The old configuration is v4 plus one more flow; the new one is v4: only that flow goes.
+        let directory = try TemporaryDirectory()
+        let base = Self.root.appendingPathComponent("examples/package-analysis")
+        let runner = try CommandRunner()
+        let nodes = try String(contentsOf: base.appendingPathComponent("v4/nodes.yml"), encoding: .utf8)
+        let withFlow = try directory.write(nodes.replacingOccurrences(of: "flows:\n", with: "flows:\n  - extra_flow\n"), to: "old/nodes.yml")
+        try FileManager.default.copyItem(at: base.appendingPathComponent("v4/flows"), to: directory.url.appendingPathComponent("old/flows"))
+        try directory.write("flow-definitions:\n  - name: extra_flow\n    edges:\n      - {from: , to: FetchMetadata}\n", to: "old/flows/extra.yml")
+        let result = try runner.run(["generate", "-N", withFlow, "-F", directory.path("old/flows"),
+                                     "-n", base.appendingPathComponent("v4/nodes.yml").path, "-f", base.appendingPathComponent("v4/flows").path,
+                                     "-m", directory.path("m")])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("extra_flow: removed (its in-flight flows fail)"))
+        let line = #"{"flow_name": "extra_flow", "dispatcher_id": "x", "migration_version": 0, "state": {"active_nodes": [{"name": "FetchMetadata", "id": "a"}], "waiting_edges": [], "triggered_edges": [0]}}"#
+        let applied = try runner.run(["apply", "-m", directory.path("m"), "--input", "-", "--dry-run"], input: Data((line + "\n").utf8))
+        #expect(applied.standardOutput.contains("\"outcome\":\"fail\""), "\(applied.standardOutput)")
+        #expect(applied.standardOutput.contains("\"kind\":\"flow-removed\""))
+        // Without _meta the removal cannot be recorded: nothing is written, and it says so.
+        let bare = try runner.run(["generate", "-N", withFlow, "-F", directory.path("old/flows"),
+                                   "-n", base.appendingPathComponent("v4/nodes.yml").path, "-f", base.appendingPathComponent("v4/flows").path,
+                                   "-m", directory.path("m2"), "--no-meta"])
+        #expect(bare.standardError.contains("cannot be recorded"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("m2/1.json")))
+    }
 }

@@ -47,6 +47,11 @@ public struct MigrationChain: Sendable {
     /// Flows a migration removed (known from `_meta.edge_counts`), with that migration's version.
     let removalVersions: [String: Int]
 
+    /// The version of the migration after `version` that removed `flow`, if one did.
+    func removal(of flow: String, after version: Int) -> Int? {
+        removalVersions[flow].flatMap { $0 > version ? $0 : nil }
+    }
+
     /// The migrations after `version` that change `flow`.
     func steps(of flow: String, after version: Int) -> ArraySlice<FlowStep> {
         guard let all = stepsByFlow[flow] else { return [] }

@@ -53,7 +53,7 @@ struct MigrationCore {
                 result.selectiveChanged = true
             }
         }
-        if let removal = chain.removalVersions[input.flowName], removal > input.version {
+        if let removal = chain.removal(of: input.flowName, after: input.version) {
             result.taints.append(Taint(version: removal, reason: .flowRemoved, strategy: .fail))
         }
         for step in chain.steps(of: input.flowName, after: input.version) {

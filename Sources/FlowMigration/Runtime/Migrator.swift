@@ -27,6 +27,10 @@ public struct Migrator: Sendable {
         // workers of a rolling deploy would flip it back and forth.)
         if version > latest { return .skew(version: version, latest: latest) }
         guard let state = message.state else {
+            // A flow not started yet, of a flow a migration removed: new workers cannot start it.
+            if let removal = chain.removal(of: message.flowName, after: version) {
+                return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
+            }
             guard version != latest else { return .upToDate }
             var adopted = message
             adopted.migrationVersion = latest

@@ -33,6 +33,13 @@ public struct StreamMigrator: Sendable {
             return report
         }
         guard scan.hasState else {
+            if let removal = chain.removal(of: flowName, after: version) {
+                output.append(contentsOf: line)
+                report.outcome = .fail
+                report.toVersion = latest
+                report.taints = [Taint(version: removal, reason: .flowRemoved, strategy: .fail)]
+                return report
+            }
             if version != latest {
                 edits.setVersion(latest, scan: scan)
                 report.outcome = .migrated

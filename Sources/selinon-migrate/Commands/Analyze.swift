@@ -55,7 +55,7 @@ extension SelinonMigrate {
         var failOn: FailOn?
 
         @Option(help: "Output format: text, markdown, or json.")
-        var format: DiffFormat = .text
+        var format: ReportFormat = .text
 
         enum FailOn: String, ExpressibleByArgument {
             case retry, fail
@@ -69,13 +69,7 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
-            let directory: MigrationDirectory
-            do {
-                directory = try MigrationDirectory.load(from: migrationDirectory)
-            } catch {
-                terminal.message(error.description)
-                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
-            }
+            let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             let first: Int
             if pending {
                 do {

@@ -108,13 +108,7 @@ extension SelinonMigrate {
         func run() async throws {
             let terminal = Terminal()
             try checkIntegrity(terminal: terminal)
-            let chain: MigrationChain
-            do {
-                chain = MigrationChain(directory: try MigrationDirectory.load(from: migrationDirectory))
-            } catch {
-                terminal.message(error.description)
-                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
-            }
+            let chain = MigrationChain(directory: try terminal.loadMigrationDirectory(migrationDirectory))
             let migrator = StreamMigrator(migrator: Migrator(
                 chain: chain, policy: TaintPolicy(overrides: Dictionary(uniqueKeysWithValues: policy.map { ($0.flow, $0.strategy) }))))
             if let input {

@@ -99,13 +99,7 @@ extension SelinonMigrate {
                 report.problems += integrityProblems(except: [])
                 return report
             }
-            let directory: MigrationDirectory
-            do {
-                directory = try MigrationDirectory.load(from: directoryPath, allowMissing: true)
-            } catch {
-                terminal.message(error.description)
-                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
-            }
+            let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
             let baseFiles: [Int: [UInt8]]
             do {
                 baseFiles = try context.migrationFiles(in: directoryPath, at: base.commit)

@@ -33,7 +33,7 @@ extension SelinonMigrate {
         @OptionGroup(title: "Git (instead of -N/-F)") var gitOptions: GitOptions
 
         @Option(help: "Output format: text, markdown, or json.")
-        var format: DiffFormat = .text
+        var format: ReportFormat = .text
 
         func validate() throws {
             if old.oldNodesDefinition != nil && gitOptions.isRequested {
@@ -59,9 +59,4 @@ extension SelinonMigrate {
             }
         }
     }
-}
-
-/// `diff --format`.
-enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, markdown, json
 }

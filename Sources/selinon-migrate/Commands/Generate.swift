@@ -75,7 +75,13 @@ extension SelinonMigrate {
             let plan = MigrationDiffer().plan(from: oldConfiguration, to: newConfiguration, strategy: strategy)
             for warning in plan.warnings { terminal.message(warning.description) }
 
-            guard plan.isNeeded else {
+            // Without _meta a removal cannot be recorded: as Selinon, no file (D-13).
+            let removalOnly = plan.migration.flows.isEmpty && !plan.removedFlows.isEmpty
+            if noMeta && removalOnly {
+                terminal.message("warning: with --no-meta the removal of \(plan.removedFlows.joined(separator: ", ")) cannot be recorded; "
+                    + "no file is written, and apply will not fail their in-flight flows")
+            }
+            guard plan.isNeeded && !(noMeta && removalOnly) else {
                 if format == .json {
                     terminal.output(try GenerateReport(plan: plan, written: nil, migration: nil).json())
                 } else if dryRun {
@@ -123,6 +129,7 @@ extension SelinonMigrate {
             case .text:
                 terminal.output("Wrote \(written.path)")
                 for change in plan.flowChanges { terminal.output("  " + change.summary) }
+                for flow in plan.removedFlows { terminal.output("  \(flow): removed (its in-flight flows fail)") }
             case .json:
                 terminal.output(try GenerateReport(plan: plan, written: written, migration: nil).json())
             }

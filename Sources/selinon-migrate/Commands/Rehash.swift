@@ -28,13 +28,7 @@ extension SelinonMigrate {
 
         func run() throws {
             let terminal = Terminal()
-            let directory: MigrationDirectory
-            do {
-                directory = try MigrationDirectory.load(from: migrationDirectory)
-            } catch {
-                terminal.message(error.description)
-                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
-            }
+            let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             let previous = try? MigrationSum.load(fromDirectory: migrationDirectory)
             let sum = MigrationSum(directory: directory)
             if previous == sum {

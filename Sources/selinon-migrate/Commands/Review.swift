@@ -76,13 +76,7 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
-            let directory: MigrationDirectory
-            do {
-                directory = try MigrationDirectory.load(from: migrationDirectory)
-            } catch {
-                terminal.message(error.description)
-                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
-            }
+            let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             let selected = try selectedVersions(directory, terminal: terminal)
             guard !selected.isEmpty else {
                 terminal.output(pending ? "no migrations were added since the base" : "no migrations in \(migrationDirectory)")
@@ -189,11 +183,6 @@ extension SelinonMigrate {
             }
         }
     }
-}
-
-/// `review --format`.
-enum ReviewFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, markdown, json, dot
 }
 
 /// Writes a flow's graph as DOT and, when Graphviz's `dot` is installed, as SVG next to it.

@@ -35,12 +35,7 @@ extension SelinonMigrate {
             let terminal = Terminal()
             var latest: Int?
             if let migrationDirectory {
-                do {
-                    latest = try MigrationDirectory.load(from: migrationDirectory).latestVersion
-                } catch {
-                    terminal.message(error.description)
-                    throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
-                }
+                latest = try terminal.loadMigrationDirectory(migrationDirectory).latestVersion
             }
             let store = try await storeOptions.open(terminal: terminal)
             let counts: [StatusCount]

@@ -59,13 +59,7 @@ extension SelinonMigrate {
             var report = VerifyReport(directory: directoryPath, findings: integrity.findings, matches: [])
 
             if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
-                let directory: MigrationDirectory
-                do {
-                    directory = try MigrationDirectory.load(from: directoryPath)
-                } catch {
-                    terminal.message(error.description)
-                    throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
-                }
+                let directory = try terminal.loadMigrationDirectory(directoryPath)
                 let states = try history(source: source, current: current, loader: loader, terminal: terminal)
                 let (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
                 report.matches = matches.map { VerifyReport.Match(file: "\($0.version).json", from: $0.from, to: $0.to) }

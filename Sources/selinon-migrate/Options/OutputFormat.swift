@@ -7,3 +7,13 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     /// One JSON document for tools.
     case json
 }
+
+/// `--format` of `diff` and `analyze`: for people, for pull requests, for tools.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json
+}
+
+/// `review --format`.
+enum ReviewFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json, dot
+}
