@@ -81,8 +81,9 @@ enum StoreBenchmark {
         let clock = ContinuousClock()
         switch location {
         case .sqlite(let path):
-            // Bound through SQLite's C API, as the store binds its hot loops.
-            let pool = try DatabasePool(path: path)
+            // Bound through SQLite's C API, as the store binds its hot loops; the store's
+            // connection settings (page cache), so that only the work differs.
+            let pool = try DatabasePool(path: path, configuration: SQLiteFlowStore.configuration())
             let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
             let start = clock.now
             for start in stride(from: 0, to: updates.count, by: batchSize) {

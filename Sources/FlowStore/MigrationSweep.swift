@@ -58,11 +58,11 @@ public struct MigrationSweep: Sendable {
         var upcoming = prefetch(after: nil)
         while let batch = try await Self.value(of: upcoming) {
             upcoming = prefetch(after: batch.flows.last!.id)
-            var migrations: [RecordMigration?] = batch.migrations
+            var migrations = batch.migrations
             if !dryRun {
                 let conflicts: Set<String>
                 do {
-                    conflicts = Set(try await store.commit(batch.migrations.compactMap(\.update), events: batch.migrations.compactMap(\.event)))
+                    conflicts = Set(try await store.commit(batch.migrations.compactMap { $0?.update }, events: batch.migrations.compactMap { $0?.event }))
                 } catch {
                     _ = try? await Self.value(of: upcoming)
                     throw error
@@ -83,7 +83,8 @@ public struct MigrationSweep: Sendable {
     /// A batch read and migrated, not yet written.
     private struct PreparedBatch: Sendable {
         var flows: [StoredFlow]
-        var migrations: [RecordMigration]
+        /// Optional so that a flow migrated again after a conflict can become nil (it vanished).
+        var migrations: [RecordMigration?]
     }
 
     /// Starts reading and migrating the batch after `cursor` (nil at the end of the flows).
@@ -93,7 +94,8 @@ public struct MigrationSweep: Sendable {
             let flows = try await store.pending(belowVersion: latest, after: cursor, limit: batchSize)
             guard !flows.isEmpty else { return nil }
             let now = Date()
-            return PreparedBatch(flows: flows, migrations: flows.map { RecordMigration($0, migrator: migrator, now: now) })
+            var taintsText = TaintsText()
+            return PreparedBatch(flows: flows, migrations: flows.map { RecordMigration($0, migrator: migrator, now: now, taintsText: &taintsText) })
         }
     }
 

@@ -90,7 +90,6 @@ public final class PostgresFlowStore: FlowStateStore {
                             recorded_at DOUBLE PRECISION NOT NULL
                         )
                         """, logger: logger)
-                    try await connection.query("CREATE INDEX migration_events_flow ON migration_events (flow_id, id)", logger: logger)
                     try await connection.query("INSERT INTO selinon_migrate_schema (version) VALUES (1)", logger: logger)
                 }
             }

@@ -1,3 +1,4 @@
+import FlowMigration
 import Foundation
 import Testing
 import TestSupport
@@ -43,6 +44,33 @@ struct ApplyCommandTests {
         let summary = result.standardError.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(summary.contains(["package_analysis_flow", "0", "5", "1", "0", "0", "0"]))
         #expect(summary.contains(["total", "0", "11", "2", "1", "0", "0"]))
+    }
+
+    /// Lines are migrated in chunks shared among the cores; the output and the report must be
+    /// exactly what migrating one line after the other gives, whatever the split.
+    @Test func aLongStreamComesOutInOrderAsOneThreadWouldWriteIt() throws {
+        let directory = try TemporaryDirectory()
+        let templates = try String(contentsOfFile: Self.states, encoding: .utf8).split(separator: "\n").map(String.init)
+        // 5,003 lines: several chunks on any machine, an odd tail, a malformed line here and there.
+        let lines = (0..<5_003).map { index in
+            index % 997 == 500 ? "not json \(index)"
+                : templates[index % templates.count].replacingOccurrences(of: #""dispatcher_id": ""#, with: #""dispatcher_id": "\#(index)-"#)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory.path("in.jsonl"), atomically: true, encoding: .utf8)
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", directory.path("in.jsonl"),
+                                              "--output", directory.path("out.jsonl"), "--report", directory.path("report.jsonl")])
+        #expect(result.status == 1)
+
+        let migrator = StreamMigrator(migrator: Migrator(chain: MigrationChain(directory: try MigrationDirectory.load(from: Self.migrations))))
+        var expectedOutput: [UInt8] = [], expectedReport: [UInt8] = []
+        for (offset, line) in lines.enumerated() {
+            let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &expectedOutput) }
+            expectedOutput.append(UInt8(ascii: "\n"))
+            expectedReport += JSONWriter.compact(report.jsonValue(line: offset + 1)) + [UInt8(ascii: "\n")]
+        }
+        #expect(try Array(Data(contentsOf: directory.url.appendingPathComponent("out.jsonl"))) == expectedOutput)
+        #expect(try Array(Data(contentsOf: directory.url.appendingPathComponent("report.jsonl"))) == expectedReport)
+        #expect(result.standardError.contains("total"))
     }
 
     @Test func readsStandardInputAndWritesStandardOutput() throws {

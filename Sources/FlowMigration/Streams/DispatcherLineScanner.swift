@@ -36,7 +36,9 @@ struct DispatcherLineScanner {
         var subsets: [(flow: String, edges: [(index: Int, valueSpan: Span)])] = []
     }
 
-    static func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(StateError) -> Scan {
+    /// Scans one message. `readingIdentity` decodes `dispatcher_id` (stores need it; migration
+    /// passes it through unread, like every member it does not rewrite).
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, readingIdentity: Bool = false) throws(StateError) -> Scan {
         var cursor = JSONParser.Scanner(bytes: bytes)
         var scan = Scan()
         cursor.skipWhitespace()
@@ -59,13 +61,13 @@ struct DispatcherLineScanner {
                 defer { previousValueEnd = cursor.index }
                 switch key {
                 case "dispatcher_id":
-                    if bytes[cursor.index] == UInt8(ascii: "\"") {
+                    if readingIdentity && bytes[cursor.index] == UInt8(ascii: "\"") {
                         scan.dispatcherID = try cursor.stringOrStateError()
                     } else {
                         try skipValue(&cursor)
                         scan.dispatcherID = nil
                     }
-                case DispatcherMessageHeader.storeStatusKey:
+                case _ where key.matches(DispatcherMessageHeader.storeStatusKey):
                     guard bytes[cursor.index] == UInt8(ascii: "\"") else {
                         try skipValue(&cursor)
                         throw StateError(.wrongType, "\(key) must be a string")
@@ -201,11 +203,11 @@ struct DispatcherLineScanner {
                         }
                         try skipValue(&cursor)
                     }
-                    if key == "finished_nodes" { scan.finishedNames.append(name) }
+                    if key == "finished_nodes" { scan.finishedNames.append(try name.string()) }
                 }
             case "waiting_edges", "triggered_edges":
                 let valueStart = cursor.index
-                let edges = try edgeList(&cursor, key: key)
+                let edges = try edgeList(&cursor, key: key.description)
                 if key == "waiting_edges" {
                     scan.waiting = edges
                     scan.waitingSpan = valueStart..<cursor.index
@@ -276,12 +278,14 @@ struct DispatcherLineScanner {
                 throw StateError(.wrongType, "selective.waiting_edges_subset must be an object")
             }
             var subsets: [(flow: String, edges: [(index: Int, valueSpan: Span)])] = []
-            try forEachMember(&cursor) { flow, cursor throws(StateError) in
+            try forEachMember(&cursor) { flowKey, cursor throws(StateError) in
+                let flow = try flowKey.string()
                 guard bytes[cursor.index] == UInt8(ascii: "{") else {
                     throw StateError(.wrongType, "selective.waiting_edges_subset.\(flow) must be an object keyed by edge index")
                 }
                 var edges: [(index: Int, valueSpan: Span)] = []
-                try forEachMember(&cursor) { key, cursor throws(StateError) in
+                try forEachMember(&cursor) { indexKey, cursor throws(StateError) in
+                    let key = try indexKey.string()
                     guard let index = Int(key), index >= 0, String(index) == key else {
                         throw StateError(.wrongType, "selective.waiting_edges_subset.\(flow) has the key '\(key)', which is not an edge index")
                     }
@@ -303,7 +307,7 @@ struct DispatcherLineScanner {
     /// Calls `body` for each member of the object at the cursor, with the cursor on the value;
     /// `body` must consume the value.
     private static func forEachMember(_ cursor: inout JSONParser.Scanner,
-                                      _ body: (String, inout JSONParser.Scanner) throws(StateError) -> Void) throws(StateError) {
+                                      _ body: (MemberKey, inout JSONParser.Scanner) throws(StateError) -> Void) throws(StateError) {
         let bytes = cursor.bytes
         cursor.index += 1
         cursor.skipWhitespace()
@@ -314,7 +318,7 @@ struct DispatcherLineScanner {
         while true {
             cursor.skipWhitespace()
             guard cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "\"") else { throw cursor.syntaxError("expected a string key") }
-            let key = try cursor.stringOrStateError()
+            let key = try MemberKey(at: &cursor)
             cursor.skipWhitespace()
             guard cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: ":") else { throw cursor.syntaxError("expected ':' after a key") }
             cursor.index += 1
@@ -503,5 +507,67 @@ extension JSONParser.Scanner {
     func syntaxError(_ message: String) -> StateError {
         let failure = failure(message)
         return StateError(.malformed, "not valid JSON: \(failure.message) (column \(failure.column))")
+    }
+}
+
+/// A member's key as it is written in the line. Keys are compared byte for byte with the names
+/// the scanner looks for, so reading a message allocates no string per key; a key is decoded
+/// only where its text is needed (node and flow names) or when it contains escapes.
+struct MemberKey: CustomStringConvertible {
+    /// The key's bytes between the quotes, when it has no escapes.
+    private let raw: UnsafeBufferPointer<UInt8>?
+    /// The decoded key, when it has escapes.
+    private let decoded: String?
+
+    /// Reads the key at the cursor (on its opening quote) and moves past it.
+    init(at cursor: inout JSONParser.Scanner) throws(StateError) {
+        let bytes = cursor.bytes
+        var end = cursor.index + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            raw = UnsafeBufferPointer(rebasing: bytes[(cursor.index + 1)..<end])
+            decoded = nil
+            cursor.index = end + 1
+        } else {
+            // Escapes or a syntax error: the full string reader decodes it or says what is wrong.
+            raw = nil
+            decoded = try cursor.stringOrStateError()
+        }
+    }
+
+    /// The key as text.
+    /// - Throws: ``StateError`` when the key is not valid UTF-8.
+    func string() throws(StateError) -> String {
+        if let decoded { return decoded }
+        guard let text = String(validating: raw!, as: UTF8.self) else {
+            throw StateError(.malformed, "not valid JSON: invalid UTF-8 in a key")
+        }
+        return text
+    }
+
+    var description: String {
+        (try? string()) ?? String(decoding: raw ?? UnsafeBufferPointer(start: nil, count: 0), as: UTF8.self)
+    }
+
+    static func == (key: MemberKey, name: StaticString) -> Bool {
+        guard let raw = key.raw else { return key.decoded! == name.description }
+        guard raw.count == name.utf8CodeUnitCount else { return false }
+        let expected = name.utf8Start
+        for position in 0..<raw.count where raw[position] != expected[position] {
+            return false
+        }
+        return true
+    }
+
+    /// Whether the key is `text` (for names that are not literals).
+    func matches(_ text: String) -> Bool {
+        guard let raw else { return decoded! == text }
+        return raw.elementsEqual(text.utf8)
+    }
+
+    static func ~= (name: StaticString, key: MemberKey) -> Bool {
+        key == name
     }
 }

@@ -21,7 +21,7 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
     /// Reads `message`, one JSON object.
     /// - Throws: ``StateError`` when it is not a dispatcher message.
     public init(reading message: [UInt8]) throws(StateError) {
-        let scan = try message.withUnsafeBufferPointer { bytes throws(StateError) in try DispatcherLineScanner.scan(bytes) }
+        let scan = try message.withUnsafeBufferPointer { bytes throws(StateError) in try DispatcherLineScanner.scan(bytes, readingIdentity: true) }
         self.init(scan)
     }
 

@@ -112,7 +112,7 @@ extension SelinonMigrate {
             let migrator = StreamMigrator(migrator: Migrator(
                 chain: chain, policy: TaintPolicy(overrides: Dictionary(uniqueKeysWithValues: policy.map { ($0.flow, $0.strategy) }))))
             if let input {
-                try migrateStream(input, migrator: migrator, terminal: terminal)
+                try await migrateStream(input, migrator: migrator, terminal: terminal)
             } else {
                 try await migrateStore(migrator: migrator, terminal: terminal)
             }
@@ -162,7 +162,7 @@ extension SelinonMigrate {
             if result.total(.invalid) > 0 { throw ExitStatus.inputFailed }
         }
 
-        private func migrateStream(_ input: String, migrator: StreamMigrator, terminal: Terminal) throws {
+        private func migrateStream(_ input: String, migrator: StreamMigrator, terminal: Terminal) async throws {
             let reader: LineReader
             do {
                 reader = try LineReader(path: input)
@@ -174,30 +174,28 @@ extension SelinonMigrate {
             let reports = try (report ?? (dryRun ? "-" : nil)).map { try openSink($0, terminal: terminal) }
 
             var summary = ApplySummary()
-            var outputBuffer: [UInt8] = [], reportBuffer: [UInt8] = []
-            outputBuffer.reserveCapacity(1 << 20)
-            var lineNumber = 0
+            let migration = ParallelLineMigration(migrator: migrator, writesReports: reports != nil)
+            var lineNumber = 1
             do {
-                while let line = try reader.nextLine() {
-                    lineNumber += 1
-                    let result = line.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &outputBuffer) }
-                    outputBuffer.append(UInt8(ascii: "\n"))
-                    summary.add(result)
-                    if reports != nil {
-                        reportBuffer += JSONWriter.compact(result.jsonValue(line: lineNumber))
-                        reportBuffer.append(UInt8(ascii: "\n"))
+                var chunk: [[UInt8]] = []
+                chunk.reserveCapacity(migration.chunkSize)
+                var atEnd = false
+                while !atEnd {
+                    chunk.removeAll(keepingCapacity: true)
+                    while chunk.count < migration.chunkSize {
+                        guard let line = try reader.nextLine() else {
+                            atEnd = true
+                            break
+                        }
+                        chunk.append(line)
                     }
-                    if outputBuffer.count >= 1 << 20 {
-                        try messages?.write(outputBuffer)
-                        outputBuffer.removeAll(keepingCapacity: true)
+                    for share in await migration.migrate(chunk, firstLineNumber: lineNumber) {
+                        share.results.forEach { summary.add($0) }
+                        try messages?.write(share.output)
+                        try reports?.write(share.reports)
                     }
-                    if reportBuffer.count >= 1 << 20 {
-                        try reports?.write(reportBuffer)
-                        reportBuffer.removeAll(keepingCapacity: true)
-                    }
+                    lineNumber += chunk.count
                 }
-                try messages?.write(outputBuffer)
-                try reports?.write(reportBuffer)
                 try messages?.commit()
                 try reports?.commit()
             } catch {
