@@ -188,7 +188,8 @@ private struct Splice {
 
     /// Sets `migration_version`, replacing its value or adding the key.
     mutating func setVersion(_ version: Int, scan: DispatcherLineScanner.Scan) {
-        let value = Array(String(version).utf8)
+        var value: [UInt8] = []
+        Self.appendDecimal(version, to: &value)
         if let span = scan.versionSpan {
             replace(span, with: value)
         } else {
@@ -208,13 +209,31 @@ private struct Splice {
 
     /// `[1, 2, 3]`, spaced as Python's `json.dumps` spaces lists.
     static func list(_ edges: [Int]) -> [UInt8] {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 + edges.count * 5)
+        bytes.append(UInt8(ascii: "["))
         for (position, edge) in edges.enumerated() {
-            if position > 0 { bytes += [UInt8(ascii: ","), UInt8(ascii: " ")] }
-            bytes += Array(String(edge).utf8)
+            if position > 0 {
+                bytes.append(UInt8(ascii: ","))
+                bytes.append(UInt8(ascii: " "))
+            }
+            appendDecimal(edge, to: &bytes)
         }
         bytes.append(UInt8(ascii: "]"))
         return bytes
+    }
+
+    /// Appends a non-negative integer's decimal digits (edge indices and versions).
+    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        precondition(value >= 0, "edge indices and versions are not negative")
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// The rewritten `waiting_edges_subset` object: translated edge indices, each with the
