@@ -15,6 +15,14 @@ public protocol FlowDecisions {
     mutating func foreachCount(_ edge: Edge) -> Int
     /// A fresh id for a scheduled instance of `node`.
     mutating func newID(for node: String) -> String
+    /// The flow has `node_args_from_first` and `node` is the first node to finish: its result
+    /// becomes the flow's arguments (spec §3.3 step 3b), before this run's conditions.
+    mutating func nodeArgumentsFromFirst(_ node: DispatcherState.ActiveNode)
+}
+
+public extension FlowDecisions {
+    /// Decisions that do not read the flow's arguments ignore the change.
+    mutating func nodeArgumentsFromFirst(_ node: DispatcherState.ActiveNode) {}
 }
 
 /// Ids `Name-1`, `Name-2`, … per node name — deterministic, so equal runs give equal states.
@@ -69,6 +77,11 @@ public struct PredicateDecisions: FlowDecisions {
     public mutating func foreachCount(_ edge: Edge) -> Int { foreachItems }
 
     public mutating func newID(for node: String) -> String { ids.next(for: node) }
+
+    /// The finished node's result becomes ``nodeArguments``.
+    public mutating func nodeArgumentsFromFirst(_ node: DispatcherState.ActiveNode) {
+        nodeArguments = results[node.id] ?? .null
+    }
 }
 
 /// Decisions by a seeded pseudo-random generator: conditions hold with `conditionProbability`,

@@ -5,7 +5,8 @@ import FlowMigration
 /// nodes to the next state (spec §3.3–§3.5): start runs fire the starting edges and arm the
 /// edges of the nodes they start; continuing runs arm the edges of finished nodes, fire each
 /// armed edge once per new combination of source instances, hand failures to fallbacks (largest
-/// failed combination first) once nothing runs, and fail the flow on eager failures or
+/// failed combination first, every alternative whose condition holds, once per failed instance)
+/// once nothing runs, and fail the flow on eager failures or
 /// unhandled failures. `nowait` nodes are started but never tracked. A sub-flow is a node like
 /// a task (its own state lives in its own dispatcher).
 ///
@@ -31,6 +32,17 @@ public struct FlowEngine: Sendable {
         /// The edges that fired in this run, once per firing (an edge fires once per new
         /// combination of source instances).
         public var fired: [Int] = []
+        /// Why each instance of `started` was scheduled, in the same order.
+        public var origins: [Origin] = []
+    }
+
+    /// Why an instance was scheduled.
+    public enum Origin: Sendable, Equatable {
+        /// Edge `edge` fired; `item` is the position of the `foreach` item it was started for
+        /// (`nil` for an edge without `foreach`).
+        case edge(Int, item: Int?)
+        /// A failure entry's fallback.
+        case fallback
     }
 
     public let flow: FlowDefinition
@@ -67,7 +79,7 @@ public struct FlowEngine: Sendable {
         for node in work.started where !nowait.contains(node.name) {
             arm(node.name, state: &work.state)
         }
-        return Run(state: work.state, status: status(of: work.state), started: work.started, fired: work.fired)
+        return work.run(status: status(of: work.state))
     }
 
     /// A continuing run after the instances `finished` succeeded and `failed` failed (ids of
@@ -85,6 +97,9 @@ public struct FlowEngine: Sendable {
             }
         }
         for node in done { arm(node.name, state: &work.state) }
+        if flow.nodeArgsFromFirst && done.count == 1 && work.state.activeNodes.isEmpty && work.state.finishedNodes.isEmpty {
+            decisions.nodeArgumentsFromFirst(done[0])
+        }
         for node in done {
             for index in work.state.waitingEdges where flow.edges[index].from.contains(node.name) {
                 let edge = flow.edges[index]
@@ -97,13 +112,11 @@ public struct FlowEngine: Sendable {
             work.state.finishedNodes[node.name, default: []].append(node.id)
         }
         if work.state.activeNodes.isEmpty && !work.state.failedNodes.isEmpty {
-            let startedBefore = work.started.count
-            handleFailures(&work, decisions: &decisions)
-            if work.started.count == startedBefore && !work.state.failedNodes.isEmpty {
-                return Run(state: work.state, status: .failed, started: work.started, fired: work.fired)
+            if !handleFailures(&work, decisions: &decisions) && !work.state.failedNodes.isEmpty {
+                return work.run(status: .failed)
             }
         }
-        return Run(state: work.state, status: status(of: work.state), started: work.started, fired: work.fired)
+        return work.run(status: status(of: work.state))
     }
 
     // MARK: - Steps
@@ -112,6 +125,11 @@ public struct FlowEngine: Sendable {
         var state: DispatcherState
         var started: [DispatcherState.ActiveNode] = []
         var fired: [Int] = []
+        var origins: [Origin] = []
+
+        func run(status: Status) -> Run {
+            Run(state: state, status: status, started: started, fired: fired, origins: origins)
+        }
     }
 
     private func status(of state: DispatcherState) -> Status {
@@ -129,42 +147,56 @@ public struct FlowEngine: Sendable {
         let edge = flow.edges[index]
         if !work.state.triggeredEdges.contains(index) { work.state.triggeredEdges.append(index) }
         work.fired.append(index)
-        let count = edge.foreach == nil ? 1 : decisions.foreachCount(edge)
-        for destination in edge.to {
-            for _ in 0..<count { schedule(destination, work: &work, decisions: &decisions) }
+        guard edge.foreach != nil else {
+            for destination in edge.to { schedule(destination, .edge(index, item: nil), work: &work, decisions: &decisions) }
+            return
+        }
+        // Item by item, every destination for each (Selinon's `_fire_edge`).
+        for item in 0..<decisions.foreachCount(edge) {
+            for destination in edge.to { schedule(destination, .edge(index, item: item), work: &work, decisions: &decisions) }
         }
     }
 
-    private func schedule(_ node: String, work: inout Working, decisions: inout some FlowDecisions) {
+    private func schedule(_ node: String, _ origin: Origin, work: inout Working, decisions: inout some FlowDecisions) {
         let instance = DispatcherState.ActiveNode(name: node, id: decisions.newID(for: node))
         work.started.append(instance)
+        work.origins.append(origin)
         if !nowait.contains(node) { work.state.activeNodes.append(instance) }
     }
 
-    /// Selinon's fallback search: failed names sorted; combinations from the largest down, in
-    /// lexicographic order; each matching entry whose condition holds starts its fallback and
-    /// consumes the first failed id of each name it covers. A `nowait` fallback ends the search.
-    private func handleFailures(_ work: inout Working, decisions: inout some FlowDecisions) {
+    /// Selinon's fallback search (`_compute_and_run_fallback`): failed names sorted; combinations
+    /// from the largest down, in lexicographic order. The entries covering exactly a combination
+    /// are alternatives: every one whose condition holds starts its fallback, then the first
+    /// failed id of each covered name is consumed — and this repeats while every covered name
+    /// still has a failed id, so two failed instances of one node start its fallback twice in
+    /// one run. A `nowait` fallback ends the search. Returns whether a tracked node started.
+    private func handleFailures(_ work: inout Working, decisions: inout some FlowDecisions) -> Bool {
+        var startedTracked = false
         let names = work.state.failedNodes.keys.sorted()
         for size in stride(from: names.count, through: 1, by: -1) {
             for combination in Self.combinations(names, size) {
-                guard combination.allSatisfy({ work.state.failedNodes[$0] != nil }) else { continue }
                 let covered = Set(combination)
-                for failure in flow.failures where Set(failure.nodes) == covered && decisions.failureCondition(failure) {
-                    var stop = false
-                    for node in failure.fallback.nodes {
-                        schedule(node, work: &work, decisions: &decisions)
-                        if nowait.contains(node) { stop = true }
+                let alternatives = flow.failures.filter { Set($0.nodes) == covered }
+                guard !alternatives.isEmpty else { continue }
+                while combination.allSatisfy({ work.state.failedNodes[$0] != nil }) {
+                    var handled = false, stop = false
+                    for failure in alternatives where decisions.failureCondition(failure) {
+                        handled = true
+                        for node in failure.fallback.nodes {
+                            schedule(node, .fallback, work: &work, decisions: &decisions)
+                            if nowait.contains(node) { stop = true } else { startedTracked = true }
+                        }
                     }
+                    guard handled else { break }
                     for name in combination {
                         work.state.failedNodes[name]?.removeFirst()
                         if work.state.failedNodes[name]?.isEmpty == true { work.state.failedNodes[name] = nil }
                     }
-                    if stop { return }
-                    break
+                    if stop { return startedTracked }
                 }
             }
         }
+        return startedTracked
     }
 
     static func product(_ lists: [[String]]) -> [[String]] {

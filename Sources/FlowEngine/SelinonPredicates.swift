@@ -226,12 +226,18 @@ enum PythonValue {
         }
     }
 
-    /// -1, 0, 1 as Python orders them; nil when Python raises (mixed kinds).
+    /// -1, 0, 1 as Python orders them (numbers, strings, lists element-wise); nil when Python
+    /// raises (mixed kinds, dictionaries).
     func compare(to other: PythonValue) -> Int? {
         if let a = number, let b = other.number { return a < b ? -1 : (a > b ? 1 : 0) }
         if case .string(let a) = self, case .string(let b) = other {
             let left = a.unicodeScalars.map(\.value), right = b.unicodeScalars.map(\.value)
             return left.lexicographicallyPrecedes(right) ? -1 : (left == right ? 0 : 1)
+        }
+        if case .list(let a) = self, case .list(let b) = other {
+            // Python: the first elements that differ (by ==) decide, else the lengths.
+            if let (left, right) = zip(a, b).first(where: { !$0.equals($1) }) { return left.compare(to: right) }
+            return a.count < b.count ? -1 : (a.count > b.count ? 1 : 0)
         }
         return nil
     }

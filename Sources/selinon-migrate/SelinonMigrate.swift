@@ -12,6 +12,6 @@ struct SelinonMigrate: AsyncParsableCommand {
             64 usage error.
             """,
         version: ToolVersion.current,
-        subcommands: [Validate.self, Generate.self, Review.self, Diff.self, Analyze.self, Simulate.self, Check.self, Verify.self, Rehash.self, Rebase.self, History.self, Apply.self, Import.self, Export.self, Status.self]
+        subcommands: [Validate.self, Generate.self, Review.self, Diff.self, Analyze.self, Simulate.self, Execute.self, Check.self, Verify.self, Rehash.self, Rebase.self, History.self, Apply.self, Import.self, Export.self, Status.self]
     )
 }

@@ -85,6 +85,69 @@ struct EngineTests {
         #expect(run.status == .failed)
     }
 
+    /// Entries for the same nodes are alternatives: every one whose condition holds starts its
+    /// fallback (found by compat/engine_compat.py; we used to start only the first).
+    @Test func everyFallbackAlternativeWhoseConditionHoldsStarts() throws {
+        let engine = try Self.flow(tasks: ["A", "F", "G", "H"], """
+                edges:
+                  - {from: , to: A}
+                failures:
+                  - {nodes: A, fallback: F}
+                  - {nodes: A, fallback: G, condition: {name: argsFieldExist, args: {key: never}}}
+                  - {nodes: A, fallback: H}
+            """)
+        var decisions = PredicateDecisions(nodeArguments: .object([:]))
+        let run = Self.finish(engine.start(&decisions), engine, [], failing: ["A"], &decisions)
+        #expect(run.status == .running)
+        #expect(run.state.activeNodes.map(\.name) == ["F", "H"])
+        #expect(run.state.failedNodes.isEmpty, "one failed instance is consumed once")
+    }
+
+    /// Two failed instances of one node start its fallback twice in the same run (found by
+    /// compat/engine_compat.py; we used to handle one instance per run).
+    @Test func aFallbackStartsOncePerFailedInstanceInOneRun() throws {
+        let engine = try Self.flow(tasks: ["A", "F"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: , to: A}
+                failures:
+                  - {nodes: A, fallback: F}
+            """)
+        var decisions = PredicateDecisions()
+        let run = Self.finish(engine.start(&decisions), engine, [], failing: ["A"], &decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["F", "F"])
+        #expect(run.state.failedNodes.isEmpty)
+    }
+
+    /// A `foreach` edge starts every destination for the first item, then for the next
+    /// (Selinon's `_fire_edge`), so `active_nodes` interleaves them.
+    @Test func foreachStartsTheDestinationsItemByItem() throws {
+        let engine = try Self.flow(tasks: ["A", "B", "C"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: [B, C], foreach: {import: m, function: items}}
+            """)
+        var decisions = PredicateDecisions(foreachItems: 2)
+        let run = Self.finish(engine.start(&decisions), engine, ["A"], &decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["B", "C", "B", "C"])
+        #expect(run.origins == [.edge(1, item: 0), .edge(1, item: 0), .edge(1, item: 1), .edge(1, item: 1)])
+    }
+
+    /// `node_args_from_first`: the first node's result becomes the arguments before the
+    /// conditions of the same run are evaluated.
+    @Test func theFirstResultBecomesTheArgumentsBeforeConditionsRun() throws {
+        let engine = try Self.flow(tasks: ["A", "B"], """
+                node_args_from_first: true
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: go, value: true}}}
+            """)
+        var decisions = PredicateDecisions(results: ["A-1": .object(["go": .bool(true)])])
+        let run = Self.finish(engine.start(&decisions), engine, ["A"], &decisions)
+        #expect(run.state.activeNodes.map(\.name) == ["B"])
+        #expect(decisions.nodeArguments == .object(["go": .bool(true)]))
+    }
+
     @Test func eagerFailuresFailAtOnce() throws {
         let engine = try Self.flow(tasks: ["A", "B"], """
                 eager_failures: [A]
@@ -139,6 +202,10 @@ struct EngineTests {
         ("fieldLenGreaterEqual", "[a, b, c]", "1", false),  // Selinon compares <=
         ("fieldLenGreater", "[a, b, c]", "1", true),
         ("fieldContain", "'hello'", "'ell'", true),
+        // Lists order element-wise, as in Python (found by compat/engine_compat.py).
+        ("fieldGreater", "[a, b, c]", "[]", true),
+        ("fieldLess", "[a, b, c]", "[a, c]", true),
+        ("fieldGreater", "[a, b, c]", "[a, 1]", false),  // 'b' > 1 raises: the predicate is false
     ])
     func builtinPredicatesFollowSelinon(_ name: String, _ field: String, _ argument: String, _ expected: Bool) throws {
         let argumentKey = name.hasPrefix("fieldLen") ? "length" : "value"

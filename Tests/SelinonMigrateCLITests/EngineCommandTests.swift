@@ -64,7 +64,44 @@ struct EngineCommandTests {
         #expect(explicit.standardOutput.hasPrefix("migration 3:"))
     }
 
-    @Test(arguments: ["simulate", "analyze"])
+    @Test func executeRunsAFlowToItsEndUnderGivenOutcomes() throws {
+        let directory = try TemporaryDirectory()
+        let v4 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v4")
+        let configuration = ["-n", v4.appendingPathComponent("nodes.yml").path, "-f", v4.appendingPathComponent("flows").path]
+        let outcomes = try directory.write(#"{"tasks": {"ScanVulnerabilities": {"fails": true}, "DetectBundledCode": {"result": {"bundled": [1]}}},"#
+                                           + #" "foreach": {"package_analysis.foreach.iter_bundled_libraries": ["zlib", "pcre"]}}"#, to: "outcomes.json")
+        let runner = try CommandRunner()
+        let text = try runner.run(["execute", "security_analysis_flow", "--outcomes", outcomes] + configuration)
+        #expect(text.status == 0, "\(text.standardError)")
+        #expect(text.standardOutput == """
+            task  security_analysis_flow/ScanVulnerabilities  retried
+            task  security_analysis_flow/DetectBundledCode    succeeded
+            task  security_analysis_flow/ScanVulnerabilities  retried
+            task  security_analysis_flow/ScanBundledLibrary   succeeded
+            task  security_analysis_flow/ScanBundledLibrary   succeeded
+            task  security_analysis_flow/ScanVulnerabilities  retried
+            task  security_analysis_flow/ScanVulnerabilities  retried
+            task  security_analysis_flow/ScanVulnerabilities  failed
+            task  security_analysis_flow/RecordScanFailure    succeeded
+            flow  security_analysis_flow                      succeeded
+            security_analysis_flow succeeded after 7 dispatcher runs
+
+            """)
+        let json = try runner.run(["execute", "security_analysis_flow", "--outcomes", outcomes, "--format", "json"] + configuration)
+        #expect(json.standardOutput.contains(#""status": "succeeded""#) && json.standardOutput.contains(#""kind": "task""#))
+
+        let broken = try directory.write("{\"tasks\": {\n  \"A\": }", to: "broken.json")
+        let invalid = try runner.run(["execute", "security_analysis_flow", "--outcomes", broken] + configuration)
+        #expect(invalid.status == 1)
+        #expect(invalid.standardError.hasPrefix("\(broken):2:8: error: "), "\(invalid.standardError)")
+        let unknown = try runner.run(["execute", "nope_flow"] + configuration)
+        #expect(unknown.status == 1 && unknown.standardError.contains("there is no flow 'nope_flow'"))
+        let missing = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path("missing.json")] + configuration)
+        #expect(missing.status == 2 && missing.standardError.contains("cannot read the outcomes file"))
+        #expect(try runner.run(["execute", "security_analysis_flow", "--max-runs", "0"] + configuration).status == 64)
+    }
+
+    @Test(arguments: ["simulate", "analyze", "execute"])
     func helpTextMatchesItsGolden(_ command: String) throws {
         let result = try CommandRunner().run([command, "--help"], environment: ["COLUMNS": "100"])
         #expect(result.status == 0)

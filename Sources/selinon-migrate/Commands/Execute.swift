@@ -1,0 +1,115 @@
+import ArgumentParser
+import FlowConfig
+import FlowEngine
+import FlowMigration
+import Foundation
+
+extension SelinonMigrate {
+    /// `execute`: a flow run to its end with given task outcomes, as Selinon's executor runs it.
+    struct Execute: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a flow to its end with given task outcomes: which nodes run, fail, and whether the flow succeeds.",
+            discussion: """
+                Runs FLOW by Selinon's dispatcher rules (the flow engine) in the order Selinon's \
+                in-process executor (selinon-cli execute) runs it, without running any task: each \
+                task succeeds with the result the outcomes file gives, or fails (tasks not listed \
+                succeed with a null result). Sub-flows run too; conditions use Selinon's built-in \
+                predicates; task and flow max_retry retry; fallbacks and eager failures apply. \
+                Countdowns, throttling and sampling delay nothing. The outcomes file (JSON):
+
+                  {"node_args": {"dry_run": false},
+                   "tasks": {"FetchMetadata": {"fails": true},
+                             "ScanLicences": {"result": {"licences": ["MIT"]}},
+                             "DownloadTarball": [{"fails": true}, {"result": null}]},
+                   "foreach": {"package_analysis.foreach.iter_new_releases": [{"name": "a"}]}}
+
+                A list gives the outcomes of a task's successive runs (retries included); the last \
+                repeats. Every foreach function the flow can reach needs its items. Prints every \
+                task run and flow end in order, then the flow's status (--format json: flow, \
+                status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status).
+
+                Example: what happens to package_analysis_flow when FetchMetadata fails:
+                  selinon-migrate execute package_analysis_flow -n examples/package-analysis/v4/nodes.yml \\
+                      -f examples/package-analysis/v4/flows --outcomes fetch-fails.json
+
+                Exit codes: 0 the flow ran to its end (whether it succeeded or failed); 1 the \
+                configuration or the outcomes file is invalid, the flow is unknown, a condition \
+                cannot be decided, or the flows do not end within --max-runs; 2 the outcomes file \
+                cannot be read; 64 usage error.
+                """)
+
+        @Argument(help: ArgumentHelp("The flow to run.", valueName: "flow"))
+        var flow: String
+
+        @OptionGroup var location: ConfigLocationOptions
+
+        @Option(help: ArgumentHelp("The JSON file of task outcomes, node_args and foreach items (default: every task succeeds).",
+                                   valueName: "file"))
+        var outcomes: String?
+
+        @Option(name: .customLong("max-runs"), help: "Give up after this many dispatcher runs (a flow that loops).")
+        var maxRuns = 10_000
+
+        @Option(help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        func validate() throws {
+            if maxRuns < 1 { throw ValidationError("--max-runs must be at least 1.") }
+        }
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = Terminal(environment: environment)
+            let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
+                                                               with: ConfigurationLoader(options: .init(environment: environment)), role: "")
+            let given = try outcomes.map { try readOutcomes($0, terminal: terminal) } ?? NodeOutcomes()
+            let report: FlowExecution.Report
+            do {
+                report = try FlowExecution(configuration: configuration, flow: flow, outcomes: given, environment: environment,
+                                           maxDispatcherRuns: maxRuns).run()
+            } catch {
+                terminal.message("error: \(error)")
+                throw ExitStatus.inputFailed
+            }
+            switch format {
+            case .text:
+                let width = report.nodes.map { ($0.flow ?? "").count + 1 + $0.node.count }.max() ?? 0
+                var lines = report.nodes.map { run in
+                    let name = run.flow.map { "\($0)/\(run.node)" } ?? run.node
+                    return "\(run.isFlow ? "flow" : "task")  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(run.status.rawValue)"
+                }
+                lines += report.dispatcherErrors.map { "note: \($0)" }
+                lines.append("\(report.flow) \(report.status.rawValue) after \(report.dispatcherRuns) dispatcher run\(report.dispatcherRuns == 1 ? "" : "s")")
+                terminal.output(lines.joined(separator: "\n"))
+            case .json:
+                terminal.output(String(decoding: JSONWriter.pretty(.object([
+                    "flow": .string(report.flow), "status": .string(report.status.rawValue),
+                    "dispatcher_runs": .number(JSONNumber(report.dispatcherRuns)),
+                    "dispatcher_errors": .array(report.dispatcherErrors.map(JSONValue.string)),
+                    "nodes": .array(report.nodes.map { run in
+                        .object(["flow": run.flow.map(JSONValue.string) ?? .null, "node": .string(run.node),
+                                 "kind": .string(run.isFlow ? "flow" : "task"), "status": .string(run.status.rawValue)])
+                    }),
+                ])).dropLast(), as: UTF8.self))
+            }
+        }
+
+        private func readOutcomes(_ path: String, terminal: Terminal) throws -> NodeOutcomes {
+            let bytes: [UInt8]
+            do {
+                bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                terminal.message("error: cannot read the outcomes file \(path): \(error.localizedDescription)")
+                throw ExitStatus.toolFailed
+            }
+            do {
+                return try NodeOutcomes(json: try JSONParser().parse(bytes))
+            } catch let failure as JSONParser.Failure {
+                terminal.message("\(path):\(failure.line):\(failure.column): error: \(failure.message)\n  hint: the outcomes file is JSON")
+            } catch {
+                terminal.message("\(path): error: \(error)\n  hint: see `selinon-migrate execute --help` for the outcomes file's form")
+            }
+            throw ExitStatus.inputFailed
+        }
+    }
+}
