@@ -31,6 +31,34 @@ struct ConsistencyChecker {
 
     // MARK: - One flow
 
+    /// With `node_args_from_first`, Selinon's dispatcher reads the flow's arguments from the
+    /// storage of the first node that finishes, and fails the flow when it cannot: the starting
+    /// task, or — when it fails — a fallback for it. Selinon accepts such configurations, so
+    /// these are warnings.
+    private mutating func checkFirstResults(of flow: FlowDefinition, startingTask: String) {
+        let what = "flow '\(flow.name)'"
+        if !storesItsResult(startingTask) {
+            warning(.flowStructure, "\(what) sets node_args_from_first, but its starting task '\(startingTask)' stores no result; "
+                    + "Selinon's dispatcher fails every run of the flow when it finishes",
+                    at: flow.location, hint: "give '\(startingTask)' a storage (storage: NAME), or remove node_args_from_first")
+        }
+        for failure in flow.failures where failure.nodes == [startingTask] {
+            for fallback in failure.fallback.nodes where !storesItsResult(fallback) {
+                let kind = isFlow(fallback) ? "a sub-flow" : "a task without a storage"
+                warning(.flowStructure, "\(what) sets node_args_from_first, and when '\(startingTask)' fails its fallback "
+                        + "'\(fallback)' (\(kind)) can finish first; Selinon's dispatcher then fails the flow instead of "
+                        + "continuing it", at: failure.location,
+                        hint: "give '\(fallback)' a storage, or remove node_args_from_first")
+            }
+        }
+    }
+
+    /// Whether Selinon can look a node's result up: a task with a storage (a sub-flow has none).
+    private func storesItsResult(_ name: String) -> Bool {
+        guard !isFlow(name), let task = configuration.task(named: name) else { return false }
+        return task.storage != nil
+    }
+
     private mutating func check(_ flow: FlowDefinition) {
         let what = "flow '\(flow.name)'"
         let (sources, destinations) = nodeSets[flow.name]!
@@ -47,6 +75,8 @@ struct ConsistencyChecker {
             } else if let first = startingEdges.first?.to.first, isFlow(first) {
                 error(.flowStructure, "\(what) sets node_args_from_first but its starting node '\(first)' is a sub-flow",
                       at: flow.location, hint: "node arguments can only come from a task's result")
+            } else if let first = startingEdges.first?.to.first {
+                checkFirstResults(of: flow, startingTask: first)
             }
         }
         for edge in flow.edges { check(edge, in: flow) }

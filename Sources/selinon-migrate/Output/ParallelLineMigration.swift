@@ -19,10 +19,14 @@ struct ParallelLineMigration: Sendable {
     let workers: Int
     let writesReports: Bool
 
+    /// At most this many workers: beyond it, memory per chunk grows faster than throughput
+    /// (reading and writing the stream stay on one thread).
+    static let maximumWorkers = 8
+
     init(migrator: StreamMigrator, writesReports: Bool, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.migrator = migrator
         self.writesReports = writesReports
-        self.workers = max(1, workers)
+        self.workers = min(max(1, workers), Self.maximumWorkers)
     }
 
     /// How many lines to read before migrating them: enough to keep every worker busy, small
@@ -32,7 +36,7 @@ struct ParallelLineMigration: Sendable {
     /// Migrates `lines`, the first of which is line `firstLineNumber` of the input; returns the
     /// shares in input order.
     func migrate(_ lines: [[UInt8]], firstLineNumber: Int) async -> [Share] {
-        let shareSize = (lines.count + workers - 1) / max(workers, 1)
+        let shareSize = (lines.count + workers - 1) / workers
         guard workers > 1, lines.count > 1 else {
             return [migrateShare(lines[...], firstLineNumber: firstLineNumber)]
         }
