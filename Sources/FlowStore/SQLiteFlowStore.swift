@@ -22,9 +22,9 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
-    /// The writer's page cache, in KiB. Sweeps write every row once but revisit the index and
-    /// the tail of the event log in every batch; with SQLite's default 2 MiB those pages are read
-    /// again from the WAL after each checkpoint. Readers keep SQLite's default.
+    /// The writer's page cache, in KiB. Sweeps write every row once but revisit the flows' key
+    /// index and the tail of the event log in every batch; with SQLite's default 2 MiB those
+    /// pages are read again after each checkpoint. Readers keep SQLite's default.
     public static let writerCacheKiB = 64 * 1024
 
     /// The connection settings of every SQLite store: WAL (GRDB's default for a pool), a 30 s

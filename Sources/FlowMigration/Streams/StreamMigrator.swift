@@ -223,9 +223,12 @@ private struct Splice {
         return bytes
     }
 
-    /// Appends a non-negative integer's decimal digits (edge indices and versions).
+    /// Appends an integer's decimal digits (edge indices and versions), without a `String`.
     static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        precondition(value >= 0, "edge indices and versions are not negative")
+        guard value >= 0 else {
+            bytes += Array(String(value).utf8)  // never an edge index or a version; kept exact anyway
+            return
+        }
         var divisor = 1
         while divisor <= value / 10 { divisor *= 10 }
         var rest = value
