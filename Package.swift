@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowMigrationTests",
-            dependencies: ["FlowMigration", "TestSupport"]
+            dependencies: ["FlowMigration", "FlowEngine", "TestSupport"]
         ),
         .testTarget(
             name: "MigrationGeneratorTests",

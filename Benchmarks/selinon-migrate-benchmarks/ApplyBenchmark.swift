@@ -1,3 +1,4 @@
+import FlowEngine
 import FlowMigration
 
 /// Stream migration throughput: 100,000 Selinon-shaped dispatcher messages (UUID ids, about
@@ -5,7 +6,7 @@ import FlowMigration
 /// lines (the floor) measured in the same run.
 enum ApplyBenchmark {
     static func run(states count: Int, chains: [Int], repetitions: Int) {
-        var random = SyntheticConfiguration.Generator(state: 7)
+        var random = SeededGenerator(seed: 7)
         let lines = (0..<count).map { _ in line(&random) }
         let bytes = lines.reduce(0) { $0 + $1.count + 1 }
         print("\(count) states, \(bytes / count) bytes each on average")
@@ -47,7 +48,7 @@ enum ApplyBenchmark {
     static let flowEdges = 24
 
     /// A realistic in-flight message of a 24-edge flow at version 0.
-    static func line(_ random: inout SyntheticConfiguration.Generator) -> [UInt8] {
+    static func line(_ random: inout SeededGenerator) -> [UInt8] {
         func uuid() -> String {
             let hex = Array("0123456789abcdef")
             let digits = (0..<32).map { _ in hex[random.below(16)] }
@@ -68,7 +69,7 @@ enum ApplyBenchmark {
 
     /// A migration that inserts an edge mid-flow in every flow (renumbering the edges after it)
     /// and adds an edge from a running task, so states are rewritten and edges armed.
-    static func migration(_ version: Int, random: inout SyntheticConfiguration.Generator) -> Migration {
+    static func migration(_ version: Int, random: inout SeededGenerator) -> Migration {
         var flows: [String: EdgeMigration] = [:]
         for flow in 0..<4 {
             let inserted = 10 + random.below(10)

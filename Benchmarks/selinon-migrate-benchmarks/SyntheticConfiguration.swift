@@ -1,3 +1,5 @@
+import FlowEngine
+
 /// Deterministic synthetic Selinon configurations for benchmarks: `flows` flows of `edges` edges
 /// over a shared pool of tasks, with conditions on about a third of the edges.
 struct SyntheticConfiguration {
@@ -5,18 +7,6 @@ struct SyntheticConfiguration {
     var edges: Int
     var seed: UInt64
 
-    /// A small deterministic generator (SplitMix64), so runs compare like with like.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    }
 
     var nodesFile: String {
         var text = "tasks:\n"
@@ -28,7 +18,7 @@ struct SyntheticConfiguration {
 
     /// One file with every flow definition.
     var flowsFile: String {
-        var generator = Generator(state: seed)
+        var generator = SeededGenerator(seed: seed)
         var text = "flow-definitions:\n"
         for flow in 0..<flows {
             text += "  - name: flow\(flow)\n    edges:\n      - from:\n        to: Task0\n"
@@ -44,4 +34,9 @@ struct SyntheticConfiguration {
         }
         return text
     }
+}
+
+extension SeededGenerator {
+    /// A number in `0..<bound` (the benchmarks' configurations depend on exactly this sequence).
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

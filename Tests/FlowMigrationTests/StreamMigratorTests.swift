@@ -1,23 +1,12 @@
+import FlowEngine
 import FlowMigration
 import Testing
 
 /// The byte-level stream migrator must agree with the typed ``Migrator`` on every message:
 /// same outcome, same taints, same resulting JSON — checked on seeded random messages.
 struct StreamMigratorTests {
-    /// SplitMix64, so failures reproduce from the printed seed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-        mutating func subset(of range: Range<Int>, percent: Int) -> [Int] { range.filter { _ in chance(percent) } }
-    }
+    /// The engine's SplitMix64, so failures reproduce from the printed seed.
+    typealias Random = SeededGenerator
 
     static let nodes = ["T0", "T1", "T2", "T3", "T4"]
     static let flows = ["flow1", "flow2"]
@@ -94,7 +83,7 @@ struct StreamMigratorTests {
     }
 
     @Test func agreesWithTheTypedMigratorOnRandomMessages() throws {
-        var random = Random(state: 20_261_130)
+        var random = Random(seed: 20_261_130)
         var outcomes: [String: Int] = [:]
         for round in 0..<300 {
             let migrations = Self.randomChain(&random)
@@ -167,4 +156,10 @@ extension Array {
         }
         return result
     }
+}
+
+extension SeededGenerator {
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    mutating func subset(of range: Range<Int>, percent: Int) -> [Int] { range.filter { _ in chance(percent) } }
 }
