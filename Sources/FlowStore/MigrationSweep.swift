@@ -55,32 +55,39 @@ public struct MigrationSweep: Sendable {
             }
         }
 
-        // While one batch is written, the next one is read and migrated (on another core).
+        // While one batch is written, the next ones are read and migrated on the other core,
+        // up to `prefetchDepth` batches ahead, so that an uneven batch does not stall the writer.
         var processed = 0
-        var upcoming = prefetch(after: nil)
-        while let batch = try await Self.value(of: upcoming) {
-            upcoming = prefetch(after: batch.flows.last!.id)
-            var migrations = batch.migrations
-            if !dryRun {
-                let conflicts: Set<String>
-                do {
-                    conflicts = Set(try await store.commit(batch.migrations.compactMap { $0?.update }, events: batch.migrations.compactMap { $0?.event }))
-                } catch {
-                    _ = try? await Self.value(of: upcoming)
-                    throw error
+        var upcoming = [prefetch(after: nil)]
+        while upcoming.count < Self.prefetchDepth { upcoming.append(prefetch(following: upcoming.last!)) }
+        do {
+            while let batch = try await Self.value(of: upcoming.removeFirst()) {
+                upcoming.append(prefetch(following: upcoming.last!))
+                var migrations = batch.migrations
+                if !dryRun {
+                    let conflicts = Set(try await store.commit(batch.migrations.compactMap { $0?.update },
+                                                               events: batch.migrations.compactMap { $0?.event }))
+                    for (position, flow) in batch.flows.enumerated() where conflicts.contains(flow.id) {
+                        migrations[position] = try await migrateAgain(flowID: flow.id)
+                    }
                 }
-                for (position, flow) in batch.flows.enumerated() where conflicts.contains(flow.id) {
-                    migrations[position] = try await migrateAgain(flowID: flow.id)
+                for (flow, migration) in zip(batch.flows, migrations) {
+                    report.record(migration, flow: flow)
                 }
+                processed += batch.flows.count
+                progress(Progress(processed: processed, total: max(total, processed)))
             }
-            for (flow, migration) in zip(batch.flows, migrations) {
-                report.record(migration, flow: flow)
-            }
-            processed += batch.flows.count
-            progress(Progress(processed: processed, total: max(total, processed)))
+        } catch {
+            // Nothing keeps reading after the sweep returns.
+            for task in upcoming { _ = try? await task.value }
+            throw error
         }
+        for task in upcoming { _ = try? await task.value }
         return report
     }
+
+    /// How many batches are read and migrated ahead of the one being written.
+    static let prefetchDepth = 2
 
     /// A batch read and migrated, not yet written.
     private struct PreparedBatch: Sendable {
@@ -98,6 +105,14 @@ public struct MigrationSweep: Sendable {
             let now = Date()
             var taintsText = TaintsText()
             return PreparedBatch(flows: flows, migrations: flows.map { RecordMigration($0, migrator: migrator, now: now, taintsText: &taintsText) })
+        }
+    }
+
+    /// Starts reading and migrating the batch after the one `previous` prepares.
+    private func prefetch(following previous: Task<PreparedBatch?, any Error>) -> Task<PreparedBatch?, any Error> {
+        Task {
+            guard let before = try await previous.value else { return nil }
+            return try await prefetch(after: before.flows.last!.id).value
         }
     }
 
