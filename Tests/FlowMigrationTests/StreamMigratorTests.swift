@@ -135,6 +135,34 @@ struct StreamMigratorTests {
                 == #"{"flow_name":"ingest","node_args":{"b": 2.50, "a":"\u00e9"}, "migration_version":1,"state":{"waiting_edges":[3],"triggered_edges":[0, 1, 3],"active_nodes":[],"finished_nodes":{}}}"#)
     }
 
+    /// Keys are compared as bytes; one written with escapes is still the same key, as JSON says
+    /// and as the typed reader decodes it, and a node name that is not UTF-8 is refused.
+    @Test func keysWithEscapesAreTheSameKeys() throws {
+        let migration = Migration(flows: ["ingest": EdgeMigration(translation: [2: 3])], strategy: .ignore)
+        let migrator = Migrator(chain: MigrationChain(migrations: [migration]))
+        func migrate(_ bytes: [UInt8]) -> (LineReport, [UInt8]) {
+            var output: [UInt8] = []
+            let report = bytes.withUnsafeBufferPointer { StreamMigrator(migrator: migrator).migrate(line: $0, into: &output) }
+            return (report, output)
+        }
+        let escaped = #"{"flow_\u006eame": "ingest", "st\u0061te": {"waiting_edges": [2], "triggered_\u0065dges": [0, 2]}}"#
+        let (report, output) = migrate(Array(escaped.utf8))
+        #expect(report.outcome == .migrated)
+        #expect(String(decoding: output, as: UTF8.self)
+                == #"{"flow_\u006eame": "ingest", "st\u0061te": {"waiting_edges": [3], "triggered_\u0065dges": [0, 3]}, "migration_version": 1}"#)
+        let typed = try migrator.migrate(try DispatcherMessage(jsonBytes: Array(escaped.utf8)))
+        #expect(typed.name == "migrated")
+
+        // A finished node's name is decoded, so invalid UTF-8 there is an error, as in the typed reader.
+        let invalid = Array(#"{"flow_name": "ingest", "state": {"finished_nodes": {"A"#.utf8) + [0xFF]
+            + Array(#"": ["1"]}, "waiting_edges": [2]}}"#.utf8)
+        let (invalidReport, invalidOutput) = migrate(invalid)
+        #expect(invalidReport.outcome == .invalid)
+        #expect(invalidReport.error?.message.contains("UTF-8") == true)
+        #expect(invalidOutput == invalid, "an invalid line is passed on unchanged")
+        #expect(throws: StateError.self) { try DispatcherMessage(jsonBytes: invalid) }
+    }
+
     @Test func aMissingVersionAndWaitingListAreAdded() throws {
         let migration = Migration(flows: ["ingest": EdgeMigration(taintingNodes: [1: ["A"]])], strategy: .ignore)
         let line = #"{"flow_name": "ingest", "state": {"active_nodes": [{"name": "A", "id": "1"}], "triggered_edges": [0]}}"#
