@@ -207,8 +207,10 @@ struct DispatcherLineScanner {
                 }
             case "waiting_edges", "triggered_edges":
                 let valueStart = cursor.index
-                let edges = try edgeList(&cursor, key: key.description)
-                if key == "waiting_edges" {
+                let isWaiting = key == "waiting_edges"
+                // A literal name, so the hot path decodes no key.
+                let edges = try edgeList(&cursor, key: isWaiting ? "waiting_edges" : "triggered_edges")
+                if isWaiting {
                     scan.waiting = edges
                     scan.waitingSpan = valueStart..<cursor.index
                 } else {

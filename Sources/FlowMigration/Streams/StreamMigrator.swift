@@ -225,13 +225,11 @@ private struct Splice {
 
     /// Appends an integer's decimal digits (edge indices and versions), without a `String`.
     static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        guard value >= 0 else {
-            bytes += Array(String(value).utf8)  // never an edge index or a version; kept exact anyway
-            return
-        }
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = value
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        var rest = magnitude
         while divisor > 0 {
             bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
             rest %= divisor
