@@ -54,16 +54,30 @@ struct CrashSafety {
             try await check(test, originals: originals, expected: expected, mustBeComplete: true)
 
             // Kill until 20 kills have landed while apply ran (at most 60 tries): half of them on a
-            // fresh store, half on the store a killed run left half-done.
+            // fresh store, half on the store the killed run before left half-done. The kill falls
+            // at a random moment within how long the run is expected to take: on a fresh store the
+            // shortest complete run seen so far (other suites share the machine, so a run measured
+            // under load would otherwise let later kills arrive after the end), on a half-done one
+            // what the kill before it left.
             var random = SystemRandomNumberGenerator()
+            var freshWindow = full / .seconds(1)
+            var previousKill = 0.0
             var interrupted = 0, attempts = 0
             while interrupted < Self.kills && attempts < 3 * Self.kills {
                 let fresh = attempts % 2 == 0
                 if fresh { try await test.restoreSavedRows() }
                 attempts += 1
-                let window = max(0.05, full / .seconds(1) * (fresh ? 1 : 0.5))
-                let status = try Self.run(binary, arguments, killAfter: Double.random(in: 0.02...window, using: &random))
-                if status == -Int32(SIGKILL) { interrupted += 1 }
+                let window = max(0.05, fresh ? freshWindow : freshWindow - previousKill)
+                let killAfter = Double.random(in: 0.02...window, using: &random)
+                var status: Int32 = -1
+                let elapsed = try clock.measure { status = try Self.run(binary, arguments, killAfter: killAfter) } / .seconds(1)
+                if status == -Int32(SIGKILL) {
+                    interrupted += 1
+                } else {
+                    #expect(status == 0, "an apply that was not killed succeeds")
+                    if fresh { freshWindow = min(freshWindow, elapsed) }
+                }
+                previousKill = killAfter
                 try await check(test, originals: originals, expected: expected, mustBeComplete: false)
             }
             #expect(interrupted >= Self.kills, "\(interrupted) of \(attempts) kills landed while apply ran")
