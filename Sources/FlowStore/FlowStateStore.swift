@@ -42,11 +42,46 @@ public protocol FlowStateStore: Sendable {
     /// Flows per flow name, version and status.
     func statusCounts() async throws(StoreError) -> [StatusCount]
 
+    /// Starts counting flows per flow name, version and status in one snapshot of the store
+    /// and returns once that snapshot is fixed: writes after the return are not counted, so a
+    /// sweep can start writing while the counts are still being made.
+    func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error>
+
     /// The events of one flow, oldest first.
     func events(flowID: String) async throws(StoreError) -> [MigrationEvent]
 
     /// Releases connections.
     func close() async
+}
+
+extension FlowStateStore {
+    /// Counts first, then returns the finished counts: for stores whose counting query cannot
+    /// tell when its snapshot is taken.
+    public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
+        let counts = try await statusCounts()
+        return Task { counts }
+    }
+}
+
+/// Counting in a transaction of its own that tells when its snapshot is fixed.
+enum SnapshotCounting {
+    /// Starts `count`, which must call `snapshotFixed` once its first read has fixed its
+    /// snapshot, and returns then; when `count` fails before, throws its error.
+    static func start(_ count: @escaping @Sendable (_ snapshotFixed: @escaping @Sendable () -> Void) async throws -> [StatusCount])
+        async throws(StoreError) -> Task<[StatusCount], any Error> {
+        let (fixed, continuation) = AsyncStream<Void>.makeStream()
+        let counting = Task {
+            defer { continuation.finish() }
+            return try await count { continuation.yield() }
+        }
+        for await _ in fixed { return counting }
+        do {
+            _ = try await counting.value
+        } catch {
+            throw error as? StoreError ?? StoreError(.database, "counting the flows failed: \(error)")
+        }
+        throw StoreError(.database, "counting the flows did not read the store")
+    }
 }
 
 /// The schema version this tool writes and reads.

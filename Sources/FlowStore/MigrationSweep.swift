@@ -1,5 +1,6 @@
 import FlowMigration
 import Foundation
+import Synchronization
 
 /// `apply --store`: brings every flow of a store below the latest migration up to it, in
 /// batches — one transaction per batch, each row written only if nobody changed it since it was
@@ -9,10 +10,11 @@ import Foundation
 /// Rows newer than the migrations known here (skew, written by a newer deployment) and failed
 /// flows are never touched.
 public struct MigrationSweep: Sendable {
-    /// How far a sweep is: flows read so far, of the flows below the latest version at the start.
+    /// How far a sweep is: flows read so far, of the flows below the latest version at the start
+    /// (`nil` until they are counted: the count runs alongside the first batches).
     public struct Progress: Sendable, Equatable {
         public var processed: Int
-        public var total: Int
+        public var total: Int?
     }
 
     public let store: any FlowStateStore
@@ -37,16 +39,68 @@ public struct MigrationSweep: Sendable {
     public func run(progress: @Sendable (Progress) -> Void = { _ in }) async throws(StoreError) -> SweepReport {
         let latest = migrator.migrator.chain.latestVersion
         var report = SweepReport(latestVersion: latest, dryRun: dryRun)
-        var total = 0
-        for count in try await store.statusCounts() {
+        // The counts come from a snapshot taken before the first write, scanned while the
+        // first batches are written; until they arrive, progress has no total.
+        let counting = try await store.statusCountsSnapshot()
+        let pendingTotal = PendingTotal(counting: counting, latestVersion: latest)
+
+        // While one batch is written, the next ones are read and migrated on the other core,
+        // up to `prefetchDepth` batches ahead, so that an uneven batch does not stall the writer.
+        // Reading the next batch needs only the last id of the one before, so reading and
+        // migrating overlap too; each batch's report is counted where it is migrated.
+        var processed = 0
+        var lastTotal: Int?
+        var lastRead = read(after: nil)
+        var upcoming = [prepare(lastRead)]
+        while upcoming.count < Self.prefetchDepth {
+            lastRead = read(following: lastRead)
+            upcoming.append(prepare(lastRead))
+        }
+        do {
+            while let batch = try await Self.value(of: upcoming.removeFirst()) {
+                lastRead = read(following: lastRead)
+                upcoming.append(prepare(lastRead))
+                var batchReport = batch.report
+                if !dryRun {
+                    let conflicts = Set(try await store.commit(batch.updates, events: batch.events))
+                    if !conflicts.isEmpty {
+                        var migrations = batch.migrations
+                        for (position, flow) in batch.flows.enumerated() where conflicts.contains(flow.id) {
+                            migrations[position] = try await migrateAgain(flowID: flow.id)
+                        }
+                        batchReport = Self.report(of: batch.flows, migrations, latestVersion: latest, dryRun: dryRun)
+                    }
+                }
+                report.merge(batchReport)
+                processed += batch.flows.count
+                lastTotal = pendingTotal.value.map { max($0, processed) }
+                progress(Progress(processed: processed, total: lastTotal))
+            }
+        } catch {
+            // Nothing keeps reading after the sweep returns.
+            for task in upcoming { _ = try? await task.value }
+            _ = try? await counting.value
+            throw error
+        }
+        for task in upcoming { _ = try? await task.value }
+
+        let counts: [StatusCount]
+        do {
+            counts = try await counting.value
+        } catch {
+            throw error as? StoreError ?? StoreError(.database, "counting the flows failed: \(error)")
+        }
+        if lastTotal == nil && processed > 0 {
+            // The sweep was faster than the count: the last step again, with its total.
+            progress(Progress(processed: processed, total: max(PendingTotal.pending(in: counts, latestVersion: latest), processed)))
+        }
+        for count in counts {
             if count.migrationVersion > latest {
                 report.add(.skew, flowName: count.flowName, count: count.count)
             } else if count.status == .failed {
                 report.add(.alreadyFailed, flowName: count.flowName, count: count.count)
             } else if count.migrationVersion == latest {
                 report.add(.upToDate, flowName: count.flowName, count: count.count)
-            } else {
-                total += count.count
             }
         }
         if report.total(.skew) > 0 {
@@ -54,36 +108,25 @@ public struct MigrationSweep: Sendable {
                 report.addExample(.skew, flow: flow, taints: [], error: nil)
             }
         }
-
-        // While one batch is written, the next ones are read and migrated on the other core,
-        // up to `prefetchDepth` batches ahead, so that an uneven batch does not stall the writer.
-        var processed = 0
-        var upcoming = [prefetch(after: nil)]
-        while upcoming.count < Self.prefetchDepth { upcoming.append(prefetch(following: upcoming.last!)) }
-        do {
-            while let batch = try await Self.value(of: upcoming.removeFirst()) {
-                upcoming.append(prefetch(following: upcoming.last!))
-                var migrations = batch.migrations
-                if !dryRun {
-                    let conflicts = Set(try await store.commit(batch.migrations.compactMap { $0?.update },
-                                                               events: batch.migrations.compactMap { $0?.event }))
-                    for (position, flow) in batch.flows.enumerated() where conflicts.contains(flow.id) {
-                        migrations[position] = try await migrateAgain(flowID: flow.id)
-                    }
-                }
-                for (flow, migration) in zip(batch.flows, migrations) {
-                    report.record(migration, flow: flow)
-                }
-                processed += batch.flows.count
-                progress(Progress(processed: processed, total: max(total, processed)))
-            }
-        } catch {
-            // Nothing keeps reading after the sweep returns.
-            for task in upcoming { _ = try? await task.value }
-            throw error
-        }
-        for task in upcoming { _ = try? await task.value }
         return report
+    }
+
+    /// How many flows were below the latest version when the sweep started, once counted.
+    private final class PendingTotal: Sendable {
+        private let total = Mutex<Int?>(nil)
+
+        init(counting: Task<[StatusCount], any Error>, latestVersion: Int) {
+            Task { [self] in
+                guard let counts = try? await counting.value else { return }
+                total.withLock { $0 = Self.pending(in: counts, latestVersion: latestVersion) }
+            }
+        }
+
+        static func pending(in counts: [StatusCount], latestVersion: Int) -> Int {
+            counts.filter { $0.migrationVersion < latestVersion && $0.status != .failed }.reduce(0) { $0 + $1.count }
+        }
+
+        var value: Int? { total.withLock { $0 } }
     }
 
     /// How many batches are read and migrated ahead of the one being written.
@@ -94,26 +137,48 @@ public struct MigrationSweep: Sendable {
         var flows: [StoredFlow]
         /// Optional so that a flow migrated again after a conflict can become nil (it vanished).
         var migrations: [RecordMigration?]
+        var updates: [FlowUpdate]
+        var events: [MigrationEvent]
+        /// What the batch does if every write sticks.
+        var report: SweepReport
     }
 
-    /// Starts reading and migrating the batch after `cursor` (nil at the end of the flows).
-    private func prefetch(after cursor: String?) -> Task<PreparedBatch?, any Error> {
+    /// Starts reading the batch after `cursor` (nil: from the start; nil result: no flows left).
+    private func read(after cursor: String?) -> Task<[StoredFlow]?, any Error> {
         Task {
-            let latest = migrator.migrator.chain.latestVersion
-            let flows = try await store.pending(belowVersion: latest, after: cursor, limit: batchSize)
-            guard !flows.isEmpty else { return nil }
-            let now = Date()
-            var taintsText = TaintsText()
-            return PreparedBatch(flows: flows, migrations: flows.map { RecordMigration($0, migrator: migrator, now: now, taintsText: &taintsText) })
+            let flows = try await store.pending(belowVersion: migrator.migrator.chain.latestVersion, after: cursor, limit: batchSize)
+            return flows.isEmpty ? nil : flows
         }
     }
 
-    /// Starts reading and migrating the batch after the one `previous` prepares.
-    private func prefetch(following previous: Task<PreparedBatch?, any Error>) -> Task<PreparedBatch?, any Error> {
+    /// Starts reading the batch after the one `previous` reads.
+    private func read(following previous: Task<[StoredFlow]?, any Error>) -> Task<[StoredFlow]?, any Error> {
         Task {
             guard let before = try await previous.value else { return nil }
-            return try await prefetch(after: before.flows.last!.id).value
+            return try await read(after: before.last!.id).value
         }
+    }
+
+    /// Starts migrating the batch `read` reads.
+    private func prepare(_ read: Task<[StoredFlow]?, any Error>) -> Task<PreparedBatch?, any Error> {
+        Task {
+            guard let flows = try await read.value else { return nil }
+            let now = Date()
+            var taintsText = TaintsText()
+            let migrations = flows.map { RecordMigration($0, migrator: migrator, now: now, taintsText: &taintsText) }
+            return PreparedBatch(flows: flows, migrations: migrations, updates: migrations.compactMap(\.update),
+                                 events: migrations.compactMap(\.event),
+                                 report: Self.report(of: flows, migrations, latestVersion: migrator.migrator.chain.latestVersion,
+                                                     dryRun: dryRun))
+        }
+    }
+
+    private static func report(of flows: [StoredFlow], _ migrations: [RecordMigration?], latestVersion: Int, dryRun: Bool) -> SweepReport {
+        var report = SweepReport(latestVersion: latestVersion, dryRun: dryRun)
+        for (flow, migration) in zip(flows, migrations) {
+            report.record(migration, flow: flow)
+        }
+        return report
     }
 
     private static func value(of task: Task<PreparedBatch?, any Error>) async throws(StoreError) -> PreparedBatch? {
@@ -187,6 +252,23 @@ public struct SweepReport: Sendable {
     /// Flows with `outcome`, all flow names together.
     public func total(_ outcome: Outcome) -> Int {
         counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }
+    }
+
+    /// Adds the counts and examples of `other`, a report of later flows.
+    mutating func merge(_ other: SweepReport) {
+        for (flowName, outcomes) in other.counts {
+            for (outcome, count) in outcomes { add(outcome, flowName: flowName, count: count) }
+        }
+        for (flowName, count) in other.tainted {
+            tainted[flowName, default: 0] += count
+        }
+        for (flowName, outcomes) in other.examples {
+            for (outcome, list) in outcomes {
+                var merged = examples[flowName, default: [:]][outcome, default: []]
+                merged += list.prefix(max(0, Self.examplesPerOutcome - merged.count))
+                examples[flowName, default: [:]][outcome] = merged
+            }
+        }
     }
 
     mutating func add(_ outcome: Outcome, flowName: String, count: Int = 1) {

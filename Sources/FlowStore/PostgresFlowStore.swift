@@ -203,16 +203,36 @@ public final class PostgresFlowStore: FlowStateStore {
 
     public func statusCounts() async throws(StoreError) -> [StatusCount] {
         try await perform { client, logger in
-            var counts: [StatusCount] = []
-            let rows = try await client.query("""
-                SELECT flow_name, migration_version, status, COUNT(*) FROM flows
-                GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
-                """, logger: logger)
-            for try await (name, version, status, count) in rows.decode((String, Int, String, Int).self) {
-                counts.append(StatusCount(flowName: name, migrationVersion: version, status: FlowStatus(rawValue: status) ?? .running, count: count))
-            }
-            return counts
+            try await client.withConnection { connection in try await Self.statusCounts(connection, logger: logger) }
         }
+    }
+
+    /// A repeatable-read transaction's snapshot is fixed by its first query.
+    public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
+        try await SnapshotCounting.start { [client, logger] snapshotFixed in
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                    for try await _ in try await connection.query("SELECT 1 FROM flows LIMIT 1", logger: logger) {}
+                    snapshotFixed()
+                    return try await Self.statusCounts(connection, logger: logger)
+                }
+            } catch {
+                throw self.storeError(error)
+            }
+        }
+    }
+
+    private static func statusCounts(_ connection: PostgresConnection, logger: Logger) async throws -> [StatusCount] {
+        var counts: [StatusCount] = []
+        let rows = try await connection.query("""
+            SELECT flow_name, migration_version, status, COUNT(*) FROM flows
+            GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
+            """, logger: logger)
+        for try await (name, version, status, count) in rows.decode((String, Int, String, Int).self) {
+            counts.append(StatusCount(flowName: name, migrationVersion: version, status: FlowStatus(rawValue: status) ?? .running, count: count))
+        }
+        return counts
     }
 
     public func events(flowID: String) async throws(StoreError) -> [MigrationEvent] {

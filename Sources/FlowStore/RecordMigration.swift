@@ -44,17 +44,38 @@ struct RecordMigration: Sendable {
     }
 }
 
-/// The taints of an event as the JSON array `apply` reports. The flows of a batch mostly carry
-/// the same taints (those of the same migration), so the text of the last list is reused.
+/// The taints of an event as the JSON array `apply` reports. The flows of a batch carry few
+/// distinct lists of taints (those of the same migrations), so each list is written once per
+/// batch and its text shared.
 struct TaintsText {
-    private var last: [Taint] = []
-    private var lastText = Array("[]".utf8)
+    /// Everything of a taint that its JSON shows.
+    private struct Shown: Hashable {
+        var version: Int
+        var strategy: String
+        var kind: Int
+        var index: Int
+        var names: [[String]]
+
+        init(_ taint: Taint) {
+            version = taint.version
+            strategy = taint.strategy.rawValue
+            switch taint.reason {
+            case .firedRemovedEdge(let edgeIndex, let edge): (kind, index, names) = (0, edgeIndex, [edge.from, edge.to])
+            case .sourcesAlreadyFinished(let edgeIndex, let nodes): (kind, index, names) = (1, edgeIndex, [nodes])
+            case .flowRemoved: (kind, index, names) = (2, 0, [])
+            }
+        }
+    }
+
+    private static let empty = Array("[]".utf8)
+    private var written: [[Shown]: [UInt8]] = [:]
 
     mutating func json(_ taints: [Taint]) -> [UInt8] {
-        if taints != last {
-            last = taints
-            lastText = JSONWriter.compact(.array(taints.map(\.jsonValue)))
-        }
-        return lastText
+        guard !taints.isEmpty else { return Self.empty }
+        let key = taints.map(Shown.init)
+        if let text = written[key] { return text }
+        let text = JSONWriter.compact(.array(taints.map(\.jsonValue)))
+        written[key] = text
+        return text
     }
 }

@@ -150,14 +150,27 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     public func statusCounts() async throws(StoreError) -> [StatusCount] {
-        try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT flow_name, migration_version, status, COUNT(*) AS count FROM flows
-                GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
-                """).map { row in
-                StatusCount(flowName: row["flow_name"], migrationVersion: row["migration_version"],
-                            status: FlowStatus(rawValue: row["status"]) ?? .running, count: row["count"])
+        try await read(Self.statusCounts)
+    }
+
+    /// GRDB reads in a transaction, whose snapshot its first read fixes.
+    public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
+        try await SnapshotCounting.start { snapshotFixed in
+            try await self.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT 1 FROM flows LIMIT 1")
+                snapshotFixed()
+                return try Self.statusCounts(db)
             }
+        }
+    }
+
+    private static func statusCounts(_ db: Database) throws -> [StatusCount] {
+        try Row.fetchAll(db, sql: """
+            SELECT flow_name, migration_version, status, COUNT(*) AS count FROM flows
+            GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
+            """).map { row in
+            StatusCount(flowName: row["flow_name"], migrationVersion: row["migration_version"],
+                        status: FlowStatus(rawValue: row["status"]) ?? .running, count: row["count"])
         }
     }
 

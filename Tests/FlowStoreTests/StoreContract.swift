@@ -2,6 +2,7 @@ import FlowMigration
 import FlowStore
 import Foundation
 import StoreTestSupport
+import Synchronization
 import Testing
 import TestSupport
 
@@ -117,15 +118,21 @@ struct StoreContract {
             let messages = try InflightFlows.messages(count: 300)
             try await store.insert(try Self.newFlows(messages))
             let migrator = try Self.migrator()
-            let report = try await MigrationSweep(store: store, migrator: migrator, batchSize: 7).run()
+            let progress = ProgressLog()
+            let report = try await MigrationSweep(store: store, migrator: migrator, batchSize: 7).run(progress: progress.append)
 
             let flows = try await Self.snapshot(store)
             #expect(flows.count == messages.count)
             var expectedTotals: [String: Int] = [:]
-            for message in messages {
+            var expectedRetryExamples: [String: [String]] = [:]
+            let byID = try Self.newFlows(messages).sorted { $0.id < $1.id }
+            for flow in byID {
+                let (id, message) = (flow.id, flow.message)
                 var expected: [UInt8] = []
                 let line = message.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &expected) }
-                let id = try NewFlow(message: message).id
+                if line.outcome == .retry, let name = line.flowName, expectedRetryExamples[name, default: []].count < 5 {
+                    expectedRetryExamples[name, default: []].append(id)
+                }
                 let flow = try #require(flows[id])
                 let events = try await store.events(flowID: id)
                 expectedTotals[line.outcome.rawValue, default: 0] += 1
@@ -149,9 +156,18 @@ struct StoreContract {
                 #expect(report.total(outcome) == expectedTotals[outcome.rawValue, default: 0])
             }
             #expect(report.total(.retry) > 0 && report.total(.fail) > 0 && report.tainted.values.reduce(0, +) > 0)
-            // Examples: at most five per flow and outcome, with their taints.
-            let retryExamples = report.examples.values.compactMap { $0[.retry] }
-            #expect(!retryExamples.isEmpty && retryExamples.allSatisfy { $0.count <= 5 && $0.allSatisfy { !$0.taints.isEmpty } })
+            // Examples: the first five flows (by id) per flow and outcome, with their taints,
+            // although each batch of seven is counted on its own.
+            let retryExamples = report.examples.compactMapValues { $0[.retry] }
+            #expect(!retryExamples.isEmpty && retryExamples.values.allSatisfy { $0.allSatisfy { !$0.taints.isEmpty } })
+            #expect(retryExamples.mapValues { $0.map(\.flowID) } == expectedRetryExamples)
+            // Progress: after every batch (the last one again when the total was counted after
+            // it); the total, once counted, is every flow, and it is known at the end.
+            var steps = progress.steps
+            if steps.count > 1 && steps[steps.count - 1].processed == steps[steps.count - 2].processed { steps.removeLast() }
+            #expect(steps.map(\.processed) == Array(stride(from: 7, to: messages.count, by: 7)) + [messages.count])
+            #expect(steps.allSatisfy { $0.total == nil || $0.total == messages.count })
+            #expect(progress.steps.last?.total == messages.count)
 
             // Running it again changes nothing.
             let again = try await MigrationSweep(store: store, migrator: migrator, batchSize: 7).run()
@@ -159,6 +175,23 @@ struct StoreContract {
             #expect(again.total(.migrated) + again.total(.retry) + again.total(.fail) == 0)
             #expect(again.total(.upToDate) + again.total(.alreadyFailed) == messages.count)
             #expect(try await store.events(flowID: "flow-0000000").count == 1)
+            await store.close()
+        }
+    }
+
+    func countsComeFromTheSnapshot() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let flows = try Self.newFlows(try InflightFlows.messages(count: 20))
+            try await store.insert(flows)
+            let counting = try await store.statusCountsSnapshot()
+            // Written after the snapshot: not counted.
+            #expect(try await store.commit([FlowUpdate(id: flows[0].id, expectedRevision: 1, message: flows[0].message,
+                                                        migrationVersion: 3, status: .running)], events: []).isEmpty)
+            let counted = try await counting.value
+            #expect(counted.reduce(0) { $0 + $1.count } == 20)
+            #expect(counted.allSatisfy { $0.migrationVersion == 0 })
+            #expect(try await store.statusCounts().contains { $0.migrationVersion == 3 && $0.count == 1 })
             await store.close()
         }
     }
@@ -238,4 +271,15 @@ struct StoreContract {
             await store.close()
         }
     }
+}
+
+/// The progress a sweep reported, in order.
+final class ProgressLog: Sendable {
+    private let log = Mutex<[MigrationSweep.Progress]>([])
+
+    func append(_ step: MigrationSweep.Progress) {
+        log.withLock { $0.append(step) }
+    }
+
+    var steps: [MigrationSweep.Progress] { log.withLock { $0 } }
 }

@@ -8,7 +8,7 @@ final class ProgressDisplay: Sendable {
         var lastDraw: Double
         var drewBar = false
         var done = 0
-        var total = 0
+        var total: Int?
     }
 
     private let unit: String
@@ -27,8 +27,8 @@ final class ProgressDisplay: Sendable {
         state = Mutex(State(lastDraw: start))
     }
 
-    /// Reports `done` of `total`.
-    func update(done: Int, total: Int) {
+    /// Reports `done` of `total` (nil: not known yet).
+    func update(done: Int, total: Int?) {
         guard !isQuiet else { return }
         let now = Date().timeIntervalSinceReferenceDate
         let text: String? = state.withLock { state in
@@ -52,7 +52,8 @@ final class ProgressDisplay: Sendable {
         if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
     }
 
-    private func bar(done: Int, total: Int, now: Double) -> String {
+    private func bar(done: Int, total: Int?, now: Double) -> String {
+        guard let total else { return line(done: done, total: nil, now: now) }
         let width = 30
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
         let filled = Int(fraction * Double(width))
@@ -60,9 +61,10 @@ final class ProgressDisplay: Sendable {
         return "[\(bar)] " + line(done: done, total: total, now: now)
     }
 
-    private func line(done: Int, total: Int, now: Double) -> String {
+    private func line(done: Int, total: Int?, now: Double) -> String {
         let elapsed = max(now - start, 0.001)
         let rate = Double(done) / elapsed
+        guard let total else { return "\(done) \(unit), \(Int(rate.rounded())) \(unit)/s (still counting the total)" }
         let percent = total > 0 ? min(100, done * 100 / total) : 100
         var text = "\(percent)% \(done)/\(total) \(unit), \(Int(rate.rounded())) \(unit)/s"
         if rate > 0, done < total {
