@@ -88,8 +88,15 @@ public final class SQLiteFlowStore: FlowStateStore {
                 """, in: db)
             for flow in flows {
                 do {
-                    try insert.execute([.text(flow.id), .text(flow.flowName), .bytes(flow.message), .integer(flow.migrationVersion),
-                                        .text(flow.status.rawValue), .real(now), .real(now)])
+                    try insert.execute { binder in
+                        try binder.text(1, flow.id)
+                        try binder.text(2, flow.flowName)
+                        try binder.bytes(3, flow.message)
+                        try binder.integer(4, flow.migrationVersion)
+                        try binder.text(5, flow.status.rawValue)
+                        try binder.real(6, now)
+                        try binder.real(7, now)
+                    }
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                     throw StoreError(.duplicateFlow, "flow id '\(flow.id)' is already in the store", flowID: flow.id)
                 }
@@ -99,7 +106,7 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     public func flow(id: String) async throws(StoreError) -> StoredFlow? {
         try await read { db in
-            try Self.flows(db, "WHERE flow_id = ?", [.text(id)]).first
+            try Self.flows(db, "WHERE flow_id = ?") { try $0.text(1, id) }.first
         }
     }
 
@@ -111,8 +118,11 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
         try await read { db in
-            try Self.flows(db, "WHERE migration_version < ? AND status <> 'failed' AND flow_id > ? ORDER BY flow_id LIMIT ?",
-                           [.integer(version), .text(cursor ?? ""), .integer(limit)])
+            try Self.flows(db, "WHERE migration_version < ? AND status <> 'failed' AND flow_id > ? ORDER BY flow_id LIMIT ?") {
+                try $0.integer(1, version)
+                try $0.text(2, cursor ?? "")
+                try $0.integer(3, limit)
+            }
         }
     }
 
@@ -129,9 +139,15 @@ public final class SQLiteFlowStore: FlowStateStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, in: db)
             for event in events where !skipped.contains(event.flowID) {
-                try insert.execute([.text(event.flowID), .integer(event.fromVersion), .integer(event.toVersion), .text(event.outcome),
-                                    event.strategy.map { .text($0) } ?? .null, .bytes(event.taints),
-                                    .real(event.recordedAt.timeIntervalSince1970)])
+                try insert.execute { binder in
+                    try binder.text(1, event.flowID)
+                    try binder.integer(2, event.fromVersion)
+                    try binder.integer(3, event.toVersion)
+                    try binder.text(4, event.outcome)
+                    if let strategy = event.strategy { try binder.text(5, strategy) } else { try binder.null(5) }
+                    try binder.bytes(6, event.taints)
+                    try binder.real(7, event.recordedAt.timeIntervalSince1970)
+                }
             }
             return conflicts
         }
@@ -139,13 +155,19 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
         try await read { db in
-            try Self.flows(db, "WHERE migration_version > ? ORDER BY flow_id LIMIT ?", [.integer(version), .integer(limit)])
+            try Self.flows(db, "WHERE migration_version > ? ORDER BY flow_id LIMIT ?") {
+                try $0.integer(1, version)
+                try $0.integer(2, limit)
+            }
         }
     }
 
     public func flows(after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
         try await read { db in
-            try Self.flows(db, "WHERE flow_id > ? ORDER BY flow_id LIMIT ?", [.text(cursor ?? ""), .integer(limit)])
+            try Self.flows(db, "WHERE flow_id > ? ORDER BY flow_id LIMIT ?") {
+                try $0.text(1, cursor ?? "")
+                try $0.integer(2, limit)
+            }
         }
     }
 
@@ -199,15 +221,21 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     /// The compare-and-swap write of one flow; false when its revision moved on.
     private static func apply(_ update: FlowUpdate, with statement: SQLiteRows) throws -> Bool {
-        try statement.execute([.bytes(update.message), .integer(update.migrationVersion), .text(update.status.rawValue),
-                               .real(update.updatedAt.timeIntervalSince1970), .text(update.id), .integer(update.expectedRevision)]) == 1
+        try statement.execute { binder in
+            try binder.bytes(1, update.message)
+            try binder.integer(2, update.migrationVersion)
+            try binder.text(3, update.status.rawValue)
+            try binder.real(4, update.updatedAt.timeIntervalSince1970)
+            try binder.text(5, update.id)
+            try binder.integer(6, update.expectedRevision)
+        } == 1
     }
 
     /// The flows `clause` (after `FROM flows`) selects.
-    private static func flows(_ db: Database, _ clause: String, _ values: [SQLiteRows.Value]) throws -> [StoredFlow] {
+    private static func flows(_ db: Database, _ clause: String, binding bind: (SQLiteRows.Binder) throws -> Void) throws -> [StoredFlow] {
         var flows: [StoredFlow] = []
         try SQLiteRows("SELECT flow_id, flow_name, message, migration_version, status, revision, updated_at FROM flows " + clause, in: db)
-            .query(values) { row in
+            .query(binding: bind) { row in
                 flows.append(StoredFlow(id: row.text(0), flowName: row.text(1), message: row.bytes(2), migrationVersion: row.integer(3),
                                         status: FlowStatus(rawValue: row.text(4)) ?? .running, revision: row.integer(5),
                                         updatedAt: Date(timeIntervalSince1970: row.real(6))))

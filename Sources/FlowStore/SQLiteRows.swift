@@ -13,60 +13,56 @@ struct SQLiteRows {
         self.database = database
     }
 
-    /// A value to bind.
-    enum Value {
-        case text(String)
-        case bytes([UInt8])
-        case integer(Int)
-        case real(Double)
-        case null
-    }
-
-    /// Runs the statement once with `values` bound to `?1`, `?2`, …
+    /// Runs the statement once with the parameters `bind` binds — every one of them: the
+    /// statement keeps the values of the run before for parameters it leaves out.
     /// - Returns: the number of rows it changed.
     @discardableResult
-    func execute(_ values: [Value]) throws -> Int {
+    func execute(binding bind: (Binder) throws -> Void) throws -> Int {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        for (position, value) in values.enumerated() {
-            let index = Int32(position + 1)
-            let code: Int32
-            switch value {
-            case .text(let text): code = sqlite3_bind_text(handle, index, text, -1, Self.transient)
-            case .bytes(let bytes) where bytes.isEmpty:
-                code = sqlite3_bind_text(handle, index, "", 0, Self.transient)
-            case .bytes(let bytes):
-                // SQLite copies the bytes (transient).
-                code = bytes.withUnsafeBytes { buffer in
-                    sqlite3_bind_text(handle, index, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(buffer.count), Self.transient)
-                }
-            case .integer(let number): code = sqlite3_bind_int64(handle, index, Int64(number))
-            case .real(let number): code = sqlite3_bind_double(handle, index, number)
-            case .null: code = sqlite3_bind_null(handle, index)
-            }
-            try check(code)
-        }
+        try bind(Binder(handle: handle, rows: self))
         let result = sqlite3_step(handle)
         guard result == SQLITE_DONE || result == SQLITE_ROW else { throw error(result) }
         sqlite3_reset(handle)
-        return database.changesCount
+        return Int(sqlite3_changes(database.sqliteConnection))
     }
 
-    /// Runs the statement with `values` bound and calls `row` for each result row.
-    func query(_ values: [Value], row: (RowReader) throws -> Void) throws {
+    /// Binds values to the parameters of a statement about to run (SQLite copies them).
+    struct Binder {
+        let handle: OpaquePointer
+        let rows: SQLiteRows
+
+        func text(_ index: Int32, _ text: String) throws {
+            try rows.check(sqlite3_bind_text(handle, index, text, -1, SQLiteRows.transient))
+        }
+
+        /// UTF-8 bytes as text (a message is stored as the text it is).
+        func bytes(_ index: Int32, _ bytes: [UInt8]) throws {
+            guard !bytes.isEmpty else { return try rows.check(sqlite3_bind_text(handle, index, "", 0, SQLiteRows.transient)) }
+            try rows.check(bytes.withUnsafeBytes { buffer in
+                sqlite3_bind_text(handle, index, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(buffer.count), SQLiteRows.transient)
+            })
+        }
+
+        func integer(_ index: Int32, _ number: Int) throws {
+            try rows.check(sqlite3_bind_int64(handle, index, Int64(number)))
+        }
+
+        func real(_ index: Int32, _ number: Double) throws {
+            try rows.check(sqlite3_bind_double(handle, index, number))
+        }
+
+        func null(_ index: Int32) throws {
+            try rows.check(sqlite3_bind_null(handle, index))
+        }
+    }
+
+    /// Runs the statement with the parameters `bind` binds (all of them) and calls `row` for
+    /// each result row.
+    func query(binding bind: (Binder) throws -> Void, row: (RowReader) throws -> Void) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        for (position, value) in values.enumerated() {
-            let index = Int32(position + 1)
-            switch value {
-            case .text(let text): try check(sqlite3_bind_text(handle, index, text, -1, Self.transient))
-            case .integer(let number): try check(sqlite3_bind_int64(handle, index, Int64(number)))
-            case .real(let number): try check(sqlite3_bind_double(handle, index, number))
-            case .bytes, .null: try check(sqlite3_bind_null(handle, index))
-            }
-        }
+        try bind(Binder(handle: handle, rows: self))
         defer { sqlite3_reset(handle) }
         while true {
             let result = sqlite3_step(handle)
@@ -98,7 +94,7 @@ struct SQLiteRows {
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    private func check(_ code: Int32) throws {
+    fileprivate func check(_ code: Int32) throws {
         if code != SQLITE_OK { throw error(code) }
     }
 
