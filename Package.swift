@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowStoreTests",
-            dependencies: ["FlowStore", "FlowMigration", "StoreTestSupport", "TestSupport"]
+            dependencies: ["FlowStore", "FlowMigration", "FlowEngine", "StoreTestSupport", "TestSupport"]
         ),
         .testTarget(
             name: "SelinonMigrateCLITests",

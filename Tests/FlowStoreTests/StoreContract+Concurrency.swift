@@ -1,3 +1,4 @@
+import FlowEngine
 import FlowMigration
 import FlowStore
 import Foundation
@@ -6,15 +7,6 @@ import Testing
 import TestSupport
 
 extension StoreContract {
-    /// A small deterministic generator, one per task.
-    struct Random {
-        var state: UInt64
-        mutating func below(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
-    }
-
     /// `message` with `retried_count` raised by one.
     static func incrementingRetriedCount(_ message: [UInt8]) throws -> (message: [UInt8], count: Int) {
         guard case .object(var members) = try JSONParser().parse(message) else { throw StoreError(.invalidState, "not an object") }
@@ -39,11 +31,11 @@ extension StoreContract {
                 for writer in 0..<8 {
                     group.addTask {
                         let dispatcher = DispatcherStore(store: store, migrator: migrator)
-                        var random = Random(state: UInt64(writer + 1))
+                        var random = SeededGenerator(seed: UInt64(writer + 1))
                         var done: [String: Int] = [:]
                         var successes = 0
                         while successes < 120 {
-                            let id = ids[random.below(ids.count)]
+                            let id = ids.randomElement(using: &random)!
                             guard let loaded = try await dispatcher.load(flowID: id), loaded.flow.status != .failed else { continue }
                             do {
                                 _ = try await dispatcher.save(loaded.flow, message: try Self.incrementingRetriedCount(loaded.flow.message).message)
@@ -114,10 +106,10 @@ extension StoreContract {
                 for (worker, migrator) in [(1, oldMigrator), (2, newMigrator), (3, oldMigrator)] {
                     group.addTask {
                         let dispatcher = DispatcherStore(store: store, migrator: migrator)
-                        var random = Random(state: UInt64(worker))
+                        var random = SeededGenerator(seed: UInt64(worker))
                         var skew = 0
                         for _ in 0..<150 {
-                            let id = ids[random.below(ids.count)]
+                            let id = ids.randomElement(using: &random)!
                             let before = try await store.flow(id: id)
                             guard let loaded = try await dispatcher.load(flowID: id) else { continue }
                             if loaded.outcome == .skew {
