@@ -90,8 +90,9 @@ public struct MigrationSweep: Sendable {
         } catch {
             throw error as? StoreError ?? StoreError(.database, "counting the flows failed: \(error)")
         }
-        if lastTotal == nil && processed > 0 {
-            // The sweep was faster than the count: the last step again, with its total.
+        if lastTotal == nil {
+            // The sweep was faster than the count (or had nothing to do): the last step again,
+            // with its total.
             progress(Progress(processed: processed, total: max(PendingTotal.pending(in: counts, latestVersion: latest), processed)))
         }
         for count in counts {

@@ -170,7 +170,9 @@ struct StoreContract {
             #expect(progress.steps.last?.total == messages.count)
 
             // Running it again changes nothing.
-            let again = try await MigrationSweep(store: store, migrator: migrator, batchSize: 7).run()
+            let againProgress = ProgressLog()
+            let again = try await MigrationSweep(store: store, migrator: migrator, batchSize: 7).run(progress: againProgress.append)
+            #expect(againProgress.steps.map { [$0.processed, $0.total ?? -1] } == [[0, 0]], "nothing to do, and a total saying so")
             #expect(try await Self.snapshot(store) == flows)
             #expect(again.total(.migrated) + again.total(.retry) + again.total(.fail) == 0)
             #expect(again.total(.upToDate) + again.total(.alreadyFailed) == messages.count)
