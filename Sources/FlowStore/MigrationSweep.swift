@@ -34,7 +34,8 @@ public struct MigrationSweep: Sendable {
         self.dryRun = dryRun
     }
 
-    /// Runs the sweep, calling `progress` after each batch.
+    /// Runs the sweep, calling `progress` after each batch, and once more at the end when the
+    /// total was counted only after the last batch (or there was no batch).
     /// - Throws: ``StoreError``; every batch committed before the error stays committed.
     public func run(progress: @Sendable (Progress) -> Void = { _ in }) async throws(StoreError) -> SweepReport {
         let latest = migrator.migrator.chain.latestVersion
