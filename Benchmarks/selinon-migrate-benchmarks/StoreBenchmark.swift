@@ -10,7 +10,9 @@ import PostgresNIO
 /// 500 bytes each) migrated by ``MigrationSweep`` in batches of 500 — read, migrate, write with
 /// compare-and-swap, record events — next to the reference measured in the same run: a raw
 /// batched `UPDATE` writing the same migrated messages to the same rows (no read, no check, no
-/// events), 500 rows per transaction. Each timed run starts from a freshly imported store.
+/// events), 500 rows per transaction. Each timed run starts from a freshly imported, closed store
+/// and ends when its connections are closed, so for SQLite both sides pay for copying everything
+/// they wrote from the write-ahead log into the database file.
 enum StoreBenchmark {
     static let batchSize = 500
 
@@ -45,13 +47,21 @@ enum StoreBenchmark {
         for (name, backend) in backends {
             var raw: [Duration] = [], ours: [Duration] = []
             for _ in 0..<repetitions {
-                raw.append(try await backend.withFreshStore(flows, logger: logger) { location, _ in
+                raw.append(try await backend.withFreshStore(flows, logger: logger) { location in
                     try await rawUpdate(updates, at: location, logger: logger)
                 })
-                ours.append(try await backend.withFreshStore(flows, logger: logger) { _, store in
+                ours.append(try await backend.withFreshStore(flows, logger: logger) { location in
+                    let store = try location.open(logger: logger, createIfMissing: false)
                     let clock = ContinuousClock()
                     let start = clock.now
-                    let report = try await MigrationSweep(store: store, migrator: migrator, batchSize: batchSize).run()
+                    let report: SweepReport
+                    do {
+                        report = try await MigrationSweep(store: store, migrator: migrator, batchSize: batchSize).run()
+                    } catch {
+                        await store.close()
+                        throw error
+                    }
+                    await store.close()
                     let time = clock.now - start
                     precondition(report.total(.migrated) + report.total(.retry) + report.total(.fail) == count)
                     return time
@@ -107,9 +117,8 @@ enum StoreBenchmark {
                     sqlite3_reset(handle)
                 }
             }
-            let time = clock.now - start
             try pool.close()
-            return time
+            return clock.now - start
         case .postgres(let host, let port, let user, let password, let database, _, _):
             let client = PostgresClient(configuration: .init(host: host ?? "localhost", port: port, username: user, password: password,
                                                              database: database, tls: .disable), backgroundLogger: logger)
@@ -144,9 +153,9 @@ enum StoreBenchmark {
         /// A server where the benchmark creates (and drops) its own database.
         case postgres(String)
 
-        /// Runs `body` on a store holding exactly `flows`, then removes the store.
-        func withFreshStore(_ flows: [NewFlow], logger: Logger,
-                            _ body: (StoreLocation, any FlowStateStore) async throws -> Duration) async throws -> Duration {
+        /// Runs `body` on a store holding exactly `flows`, closed (so an SQLite store's log is
+        /// copied into its file) before `body` opens it, then removes the store.
+        func withFreshStore(_ flows: [NewFlow], logger: Logger, _ body: (StoreLocation) async throws -> Duration) async throws -> Duration {
             let name = "selinon_bench_\(UUID().uuidString.prefix(8).lowercased())"
             let location: StoreLocation
             var cleanup: () async throws -> Void = {}
@@ -164,19 +173,24 @@ enum StoreBenchmark {
                 cleanup = { try await Self.administer(server, "DROP DATABASE \(name) WITH (FORCE)", logger: logger) }
             }
             let store = try location.open(logger: logger, createIfMissing: true)
-            try await store.prepare(createIfMissing: true)
-            for start in stride(from: 0, to: flows.count, by: 5_000) {
-                try await store.insert(Array(flows[start..<min(start + 5_000, flows.count)]))
-            }
-            let time: Duration
             do {
-                time = try await body(location, store)
+                try await store.prepare(createIfMissing: true)
+                for start in stride(from: 0, to: flows.count, by: 5_000) {
+                    try await store.insert(Array(flows[start..<min(start + 5_000, flows.count)]))
+                }
             } catch {
                 await store.close()
                 try await cleanup()
                 throw error
             }
             await store.close()
+            let time: Duration
+            do {
+                time = try await body(location)
+            } catch {
+                try await cleanup()
+                throw error
+            }
             try await cleanup()
             return time
         }

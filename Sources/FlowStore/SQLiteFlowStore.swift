@@ -5,18 +5,25 @@ import GRDB
 /// processes may use the file at once (SQLite serialises writers; each write is one transaction).
 public final class SQLiteFlowStore: FlowStateStore {
     private let pool: DatabasePool
+    private let checkpointer: SQLiteCheckpointer
     public let path: String
 
     /// Opens the database at `path`; creates it, and its directory, when `createIfMissing`.
     public init(path: String, createIfMissing: Bool) throws(StoreError) {
         self.path = path
+        let checkpointer = SQLiteCheckpointer(path: path)
+        self.checkpointer = checkpointer
         if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
         }
         do {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            pool = try DatabasePool(path: path, configuration: Self.configuration())
+            var configuration = Self.configuration()
+            configuration.prepareDatabase { db in
+                if !db.configuration.readonly { checkpointer.observeCommits(of: db) }
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
         }
@@ -28,7 +35,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     public static let writerCacheKiB = 64 * 1024
 
     /// The connection settings of every SQLite store: WAL (GRDB's default for a pool), a 30 s
-    /// busy timeout for concurrent writers, and ``writerCacheKiB`` for the writer.
+    /// busy timeout for concurrent writers, and ``writerCacheKiB`` for the writer. (A store also
+    /// moves its writer's checkpoints to a connection of their own; see `SQLiteCheckpointer`.)
     public static func configuration() -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
@@ -207,6 +215,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     public func close() async {
+        checkpointer.close()
         try? pool.close()
     }
 

@@ -1,0 +1,89 @@
+import Dispatch
+import GRDB
+import GRDBSQLite
+import Synchronization
+
+/// Copies the SQLite store's write-ahead log back into the database file on a connection of its
+/// own, so that no write transaction waits for it.
+///
+/// SQLite's automatic checkpoint runs inside the commit that grows the log past 1,000 pages: every
+/// few batches of a sweep, one commit also copies the whole log (on this project's machine, a
+/// quarter of the time of a bare batched `UPDATE`). The store's writer connection reports its
+/// commits here instead (`sqlite3_wal_hook`, which replaces the automatic checkpoint on that
+/// connection), and a PASSIVE checkpoint — one that never waits for, nor blocks, the writer or the
+/// readers — runs on a serial queue while the writer goes on. Durability does not change: a
+/// committed transaction is in the log either way, and SQLite reads the log until it is copied.
+/// When the store closes, pending work finishes and the last connection to close checkpoints what
+/// is left, as SQLite always does.
+final class SQLiteCheckpointer: Sendable {
+    /// Log size, in pages, that starts a checkpoint: SQLite's own default for the automatic one.
+    static let thresholdPages: Int32 = 1_000
+
+    private let path: String
+    private let queue = DispatchQueue(label: "selinon-migrate.sqlite-checkpoint")
+    private let pending = Mutex(Pending())
+    /// The checkpointing connection, opened on first use; touched only on `queue` (and in deinit).
+    private nonisolated(unsafe) var connection: OpaquePointer?
+
+    private struct Pending {
+        var scheduled = false
+        var closed = false
+    }
+
+    init(path: String) {
+        self.path = path
+    }
+
+    deinit {
+        if let connection { sqlite3_close_v2(connection) }
+    }
+
+    /// Reports `db`'s commits to this checkpointer instead of checkpointing in them. The hook's
+    /// context is not retained: the configuration that calls this (and so `db`) holds the
+    /// checkpointer, so it outlives every commit the hook sees.
+    func observeCommits(of db: Database) {
+        sqlite3_wal_hook(db.sqliteConnection, { context, _, _, pages in
+            if let context { Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(logPages: pages) }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Waits for a checkpoint in progress and closes the checkpointing connection; later commits
+    /// start no checkpoint.
+    func close() {
+        pending.withLock { $0.closed = true }
+        queue.sync {
+            if let connection { sqlite3_close_v2(connection) }
+            connection = nil
+        }
+    }
+
+    private func committed(logPages: Int32) {
+        guard logPages >= Self.thresholdPages else { return }
+        let start = pending.withLock { pending in
+            guard !pending.scheduled && !pending.closed else { return false }
+            pending.scheduled = true
+            return true
+        }
+        if start { queue.async { self.checkpoint() } }
+    }
+
+    /// One PASSIVE checkpoint. A failure (the file busy with another process's checkpoint, an I/O
+    /// error) loses nothing: the log keeps the pages, and the next commit past the threshold tries again.
+    private func checkpoint() {
+        // Cleared first, so that a commit during this checkpoint schedules the next one.
+        pending.withLock { $0.scheduled = false }
+        if connection == nil {
+            var opened: OpaquePointer?
+            // A new connection learns that the file is in WAL mode on its first read.
+            if sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK,
+               sqlite3_exec(opened, "PRAGMA journal_mode", nil, nil, nil) == SQLITE_OK {
+                connection = opened
+            } else {
+                sqlite3_close_v2(opened)
+                return
+            }
+        }
+        sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+}

@@ -1,0 +1,40 @@
+import FlowStore
+import Foundation
+import StoreTestSupport
+import Testing
+
+/// The SQLite store's commits leave checkpoints to a connection of their own: while the store is
+/// open its write-ahead log still gets copied into the database file (so the log stays bounded),
+/// and closing the store copies the rest and removes the log, losing nothing.
+struct SQLiteCheckpointTests {
+    @Test func theLogIsCopiedIntoTheDatabaseFileWhileTheStoreIsOpen() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let path = String(test.location.dropFirst("sqlite:".count))
+            let messages = try InflightFlows.messages(count: 40_000)
+            let written = messages.reduce(0) { $0 + $1.count }  // about 21 MB; a checkpoint starts every 4 MB of log
+            let store = try await test.open()
+            for start in stride(from: 0, to: messages.count, by: 500) {
+                try await store.insert(StoreContract.newFlows(Array(messages[start..<min(start + 500, messages.count)])))
+            }
+            // The checkpoint of the last batches may still be running.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try Self.size(of: path) < written / 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try Self.size(of: path) >= written / 2, "the flows never reached the database file")
+            #expect(try Self.size(of: path + "-wal") < written / 2, "the log grew with every commit")
+            await store.close()
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "closing the store left its log behind")
+
+            let reopened = try await test.open()
+            let stored = try await StoreContract.snapshot(reopened)
+            await reopened.close()
+            #expect(stored.count == messages.count)
+            #expect(stored["flow-0039999"]?.message == messages.last)
+        }
+    }
+
+    private static func size(of path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+    }
+}
