@@ -36,8 +36,11 @@ public protocol FlowStateStore: Sendable {
     /// Flows above `version`, ordered by id (examples of skew in reports).
     func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow]
 
-    /// All flows ordered by id, after `cursor` (for export).
-    func flows(after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow]
+    /// Every flow, ordered by id, read in one snapshot of the store (for export): a write that
+    /// commits while the flows are read is not seen, so the flows are exactly those of one
+    /// moment. `page` gets up to `pageSize` flows at a time; the next page is read after it returns.
+    /// - Throws: ``StoreError`` from the store, or what `page` throws.
+    func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws
 
     /// Flows per flow name, version and status.
     func statusCounts() async throws(StoreError) -> [StatusCount]

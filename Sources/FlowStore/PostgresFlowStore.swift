@@ -192,12 +192,32 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
-    public func flows(after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
-        let after = cursor ?? ""
-        return try await perform { client, logger in
-            try await Self.flows(client.query("""
-                \(unescaped: Self.columns) FROM flows WHERE flow_id > \(after) ORDER BY flow_id LIMIT \(limit)
-                """, logger: logger))
+    /// Pages of one repeatable-read, read-only transaction.
+    public func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+        /// What `page` threw, told apart from the store's errors.
+        struct PageError: Error { let error: any Error }
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                var cursor = ""
+                while true {
+                    let flows = try await Self.flows(connection.query("""
+                        \(unescaped: Self.columns) FROM flows WHERE flow_id > \(cursor) ORDER BY flow_id LIMIT \(pageSize)
+                        """, logger: logger))
+                    guard let last = flows.last else { return }
+                    do {
+                        try await page(flows)
+                    } catch {
+                        throw PageError(error: error)
+                    }
+                    cursor = last.id
+                }
+            }
+        } catch let error as PostgresTransactionError {
+            if let pageError = error.closureError as? PageError { throw pageError.error }
+            throw storeError(error)
+        } catch {
+            throw storeError(error)
         }
     }
 

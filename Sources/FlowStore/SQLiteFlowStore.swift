@@ -170,12 +170,33 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
-    public func flows(after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
-        try await read { db in
-            try Self.flows(db, "WHERE flow_id > ? ORDER BY flow_id LIMIT ?") {
-                try $0.text(1, cursor ?? "")
-                try $0.integer(2, limit)
+    /// Pages of a GRDB snapshot: a connection of its own whose read transaction stays open until
+    /// the last page (the log is not checkpointed past it meanwhile).
+    public func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+        let snapshot: DatabaseSnapshot
+        do {
+            snapshot = try pool.makeSnapshot()
+        } catch {
+            throw StoreError(.database, "SQLite store \(path): \(error)")
+        }
+        defer { try? snapshot.close() }
+        var cursor = ""
+        while true {
+            let after = cursor
+            let flows: [StoredFlow]
+            do {
+                flows = try await snapshot.read { db in
+                    try Self.flows(db, "WHERE flow_id > ? ORDER BY flow_id LIMIT ?") {
+                        try $0.text(1, after)
+                        try $0.integer(2, pageSize)
+                    }
+                }
+            } catch {
+                throw StoreError(.database, "SQLite store \(path): \(error)")
             }
+            guard let last = flows.last else { return }
+            try await page(flows)
+            cursor = last.id
         }
     }
 

@@ -22,13 +22,10 @@ struct StoreContract {
     /// Every flow of `store`, by id.
     static func snapshot(_ store: any FlowStateStore) async throws -> [String: StoredFlow] {
         var flows: [String: StoredFlow] = [:]
-        var cursor: String?
-        while true {
-            let page = try await store.flows(after: cursor, limit: 997)
-            guard let last = page.last else { return flows }
-            cursor = last.id
+        try await store.forEachFlow(pageSize: 997) { page in
             for flow in page { flows[flow.id] = flow }
         }
+        return flows
     }
 
     // MARK: - Schema and writes
@@ -75,6 +72,38 @@ struct StoreContract {
             let stored = try #require(try await store.flow(id: flows[0].id))
             #expect(stored.message == flows[0].message)
             #expect(stored.revision == 1 && stored.migrationVersion == 0 && stored.status == .running)
+            await store.close()
+        }
+    }
+
+    /// Export reads one moment of the store: a flow added, changed or pushed to a later page
+    /// while the pages are read is seen as it was when reading began.
+    func everyFlowComesFromOneSnapshot() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let originals = try Self.newFlows(InflightFlows.messages(count: 30))
+            try await store.insert(originals)
+            let writer = try await test.open()
+            var seen: [StoredFlow] = [], pages: [Int] = []
+            try await store.forEachFlow(pageSize: 7) { page in
+                if pages.isEmpty {
+                    // Written (and committed) between the first page and the rest.
+                    try await writer.insert(Self.newFlows([InflightFlows.withID("flow-0000015b", originals[15].message)]))
+                    let last = try #require(originals.last)
+                    let revision = try await writer.save(FlowUpdate(id: last.id, expectedRevision: 1, message: Array("{}".utf8),
+                                                                    migrationVersion: 3, status: .failed))
+                    #expect(revision == 2)
+                }
+                pages.append(page.count)
+                seen += page
+            }
+            #expect(pages == [7, 7, 7, 7, 2])
+            #expect(seen.map(\.id) == originals.map(\.id))
+            let messagesAsImported = seen.map(\.message) == originals.map(\.message)
+            #expect(messagesAsImported)
+            #expect(seen.allSatisfy { $0.revision == 1 && $0.status == .running })
+            #expect(try await Self.snapshot(store).count == 31)  // a new read sees the writes
+            await writer.close()
             await store.close()
         }
     }

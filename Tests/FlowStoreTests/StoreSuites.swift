@@ -9,6 +9,7 @@ struct SQLiteStoreTests {
     @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
+    @Test func everyFlowComesFromOneSnapshot() async throws { try await contract.everyFlowComesFromOneSnapshot() }
     @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
     @Test func countsComeFromTheSnapshot() async throws { try await contract.countsComeFromTheSnapshot() }
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
@@ -27,6 +28,7 @@ struct PostgresStoreTests {
     @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
+    @Test func everyFlowComesFromOneSnapshot() async throws { try await contract.everyFlowComesFromOneSnapshot() }
     @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
     @Test func countsComeFromTheSnapshot() async throws { try await contract.countsComeFromTheSnapshot() }
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }

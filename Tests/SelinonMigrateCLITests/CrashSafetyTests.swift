@@ -92,11 +92,7 @@ struct CrashSafety {
     private func check(_ test: TestStore, originals: [NewFlow], expected: [String: Expected], mustBeComplete: Bool) async throws {
         let store = try await test.open()
         var flows: [String: StoredFlow] = [:]
-        var cursor: String?
-        while true {
-            let page = try await store.flows(after: cursor, limit: 5_000)
-            guard let last = page.last else { break }
-            cursor = last.id
+        try await store.forEachFlow(pageSize: 5_000) { page in
             for flow in page { flows[flow.id] = flow }
         }
         await store.close()

@@ -11,8 +11,9 @@ extension SelinonMigrate {
                 One line per flow, ordered by flow id: the message exactly as stored (dispatcher_id, \
                 migration_version, state and everything else), plus selinon_migrate_status for \
                 flows that are retry_requested or failed — so import reads back exactly what was \
-                exported. The flows are read in pages; stop writers for a consistent snapshot. A \
-                file is written whole or not at all.
+                exported. The flows are those of one moment: one snapshot of the store, read in \
+                pages while dispatchers and apply go on writing. A file is written whole or not at \
+                all.
 
                 Example:
                   selinon-migrate export --store sqlite:.selinon/flows.sqlite --output flows.jsonl
@@ -38,12 +39,8 @@ extension SelinonMigrate {
             let store = try await storeOptions.open(terminal: terminal)
             var exported = 0
             do {
-                var cursor: String?
                 var buffer: [UInt8] = []
-                while true {
-                    let page = try await store.flows(after: cursor, limit: 1000)
-                    guard let last = page.last else { break }
-                    cursor = last.id
+                try await store.forEachFlow(pageSize: 1000) { page in
                     for flow in page {
                         buffer += flow.exportedLine
                         buffer.append(UInt8(ascii: "\n"))
