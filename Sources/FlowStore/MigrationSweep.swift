@@ -167,9 +167,10 @@ public struct MigrationSweep: Sendable {
             guard let flows = try await read.value else { return nil }
             let now = Date()
             var taintsText = TaintsText()
-            let migrations = flows.map { RecordMigration($0, migrator: migrator, now: now, taintsText: &taintsText) }
-            return PreparedBatch(flows: flows, migrations: migrations, updates: migrations.compactMap(\.update),
-                                 events: migrations.compactMap(\.event),
+            // Optional from the start: converting a whole batch's array later costs a copy.
+            let migrations: [RecordMigration?] = flows.map { RecordMigration($0, migrator: migrator, now: now, taintsText: &taintsText) }
+            return PreparedBatch(flows: flows, migrations: migrations, updates: migrations.compactMap { $0?.update },
+                                 events: migrations.compactMap { $0?.event },
                                  report: Self.report(of: flows, migrations, latestVersion: migrator.migrator.chain.latestVersion,
                                                      dryRun: dryRun))
         }
