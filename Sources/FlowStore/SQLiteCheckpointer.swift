@@ -13,8 +13,11 @@ import Synchronization
 /// connection), and a PASSIVE checkpoint — one that never waits for, nor blocks, the writer or the
 /// readers — runs on a serial queue while the writer goes on. Durability does not change: a
 /// committed transaction is in the log either way, and SQLite reads the log until it is copied.
-/// When the store closes, pending work finishes and the last connection to close checkpoints what
-/// is left, as SQLite always does.
+///
+/// The checkpointing connection is also the store's last connection to close. SQLite's last
+/// connection copies what is left in the log and removes it, but only a connection that may
+/// write does so, and GRDB closes a pool's read-only readers after its writer: without this, a
+/// store that was read before it closed would leave its log behind.
 final class SQLiteCheckpointer: Sendable {
     /// Log size, in pages, that starts a checkpoint: SQLite's own default for the automatic one.
     static let thresholdPages: Int32 = 1_000
@@ -48,12 +51,18 @@ final class SQLiteCheckpointer: Sendable {
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    /// Waits for a checkpoint in progress and closes the checkpointing connection; later commits
-    /// start no checkpoint.
+    /// Waits for a checkpoint in progress, then closes the checkpointing connection (opening it
+    /// first if no checkpoint did): call it after the pool has closed, so that this is the last
+    /// connection of the process and, unless another process has the file open, SQLite copies the
+    /// rest of the log into the database file and removes the log. Later commits start no checkpoint.
     func close() {
-        pending.withLock { $0.closed = true }
+        let first = pending.withLock { pending in
+            defer { pending.closed = true }
+            return !pending.closed
+        }
+        guard first else { return }
         queue.sync {
-            if let connection { sqlite3_close_v2(connection) }
+            if let connection = connection ?? open() { sqlite3_close_v2(connection) }
             connection = nil
         }
     }
@@ -73,17 +82,20 @@ final class SQLiteCheckpointer: Sendable {
     private func checkpoint() {
         // Cleared first, so that a commit during this checkpoint schedules the next one.
         pending.withLock { $0.scheduled = false }
-        if connection == nil {
-            var opened: OpaquePointer?
-            // A new connection learns that the file is in WAL mode on its first read.
-            if sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK,
-               sqlite3_exec(opened, "PRAGMA journal_mode", nil, nil, nil) == SQLITE_OK {
-                connection = opened
-            } else {
-                sqlite3_close_v2(opened)
-                return
-            }
-        }
+        if connection == nil { connection = open() }
+        guard let connection else { return }
         sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+
+    /// A connection that may write, having read the file (which is how a new connection learns
+    /// that it is in WAL mode); nil when the file cannot be opened so.
+    private func open() -> OpaquePointer? {
+        var opened: OpaquePointer?
+        guard sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK,
+              sqlite3_exec(opened, "PRAGMA journal_mode", nil, nil, nil) == SQLITE_OK else {
+            sqlite3_close_v2(opened)
+            return nil
+        }
+        return opened
     }
 }

@@ -236,8 +236,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     public func close() async {
-        checkpointer.close()
         try? pool.close()
+        checkpointer.close()
     }
 
     // MARK: - Helpers

@@ -5,7 +5,8 @@ import Testing
 
 /// The SQLite store's commits leave checkpoints to a connection of their own: while the store is
 /// open its write-ahead log still gets copied into the database file (so the log stays bounded),
-/// and closing the store copies the rest and removes the log, losing nothing.
+/// and closing the store — also one whose readers were used — copies the rest and removes the
+/// log, losing nothing.
 struct SQLiteCheckpointTests {
     @Test func theLogIsCopiedIntoTheDatabaseFileWhileTheStoreIsOpen() async throws {
         try await TestStore.with(.sqlite) { test in
@@ -24,14 +25,33 @@ struct SQLiteCheckpointTests {
             #expect(try Self.size(of: path) >= written / 2, "the flows never reached the database file")
             #expect(try Self.size(of: path + "-wal") < written / 2, "the log grew with every commit")
             await store.close()
-            #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "closing the store left its log behind")
-
-            let reopened = try await test.open()
-            let stored = try await StoreContract.snapshot(reopened)
-            await reopened.close()
-            #expect(stored.count == messages.count)
-            #expect(stored["flow-0039999"]?.message == messages.last)
+            try await Self.expectEverythingInTheDatabaseFile(test, path: path, flows: messages.count)
         }
+    }
+
+    @Test func closingAStoreThatWasReadCopiesTheLogAndRemovesIt() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let path = String(test.location.dropFirst("sqlite:".count))
+            let store = try await test.open()
+            try await store.insert(StoreContract.newFlows(InflightFlows.messages(count: 300)))  // far below a checkpoint
+            #expect(try await store.statusCounts().reduce(0) { $0 + $1.count } == 300)  // a reader connection
+            #expect(try Self.size(of: path + "-wal") > 0)
+            await store.close()
+            await store.close()  // closing twice is harmless
+            try await Self.expectEverythingInTheDatabaseFile(test, path: path, flows: 300)
+        }
+    }
+
+    /// No log next to the database, and the database file alone holds every flow.
+    private static func expectEverythingInTheDatabaseFile(_ test: TestStore, path: String, flows: Int) async throws {
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "closing the store left its log behind")
+        let copy = test.files.path("copy.sqlite")
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let store = try StoreLocation.sqlite(path: copy).open(logger: .init(label: "test"), createIfMissing: false)
+        try await store.prepare(createIfMissing: false)
+        let stored = try await StoreContract.snapshot(store)
+        await store.close()
+        #expect(stored.count == flows)
     }
 
     private static func size(of path: String) throws -> Int {
