@@ -80,8 +80,13 @@ final class SQLiteCheckpointer: Sendable {
     /// One PASSIVE checkpoint. A failure (the file busy with another process's checkpoint, an I/O
     /// error) loses nothing: the log keeps the pages, and the next commit past the threshold tries again.
     private func checkpoint() {
-        // Cleared first, so that a commit during this checkpoint schedules the next one.
-        pending.withLock { $0.scheduled = false }
+        // Cleared first, so that a commit during this checkpoint schedules the next one. After
+        // `close`, the closing connection does the copying.
+        let closed = pending.withLock { pending in
+            pending.scheduled = false
+            return pending.closed
+        }
+        guard !closed else { return }
         if connection == nil { connection = open() }
         guard let connection else { return }
         sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
