@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import GRDB
 import GRDBSQLite
 import Synchronization
@@ -18,6 +19,10 @@ import Synchronization
 /// connection copies what is left in the log and removes it, but only a connection that may
 /// write does so, and GRDB closes a pool's read-only readers after its writer: without this, a
 /// store that was read before it closed would leave its log behind.
+///
+/// Should the checkpointing connection fail to open (the file renamed or its permissions changed
+/// under an open store), commits go back to checkpointing themselves, as SQLite's automatic
+/// checkpoint would: the log never grows without bound.
 final class SQLiteCheckpointer: Sendable {
     /// Log size, in pages, that starts a checkpoint: SQLite's own default for the automatic one.
     static let thresholdPages: Int32 = 1_000
@@ -31,10 +36,14 @@ final class SQLiteCheckpointer: Sendable {
     private struct Pending {
         var scheduled = false
         var closed = false
+        /// The checkpointing connection could not be opened: commits checkpoint themselves.
+        var unavailable = false
     }
 
+    /// - Parameter path: the database file; a relative path is resolved now, so that a later
+    ///   change of the working directory does not send the checkpoints elsewhere.
     init(path: String) {
-        self.path = path
+        self.path = URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     deinit {
@@ -45,8 +54,13 @@ final class SQLiteCheckpointer: Sendable {
     /// context is not retained: the configuration that calls this (and so `db`) holds the
     /// checkpointer, so it outlives every commit the hook sees.
     func observeCommits(of db: Database) {
-        sqlite3_wal_hook(db.sqliteConnection, { context, _, _, pages in
-            if let context { Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(logPages: pages) }
+        sqlite3_wal_hook(db.sqliteConnection, { context, connection, database, pages in
+            guard let context else { return SQLITE_OK }
+            let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue()
+            if checkpointer.committed(logPages: pages) == .inline {
+                // What SQLite's automatic checkpoint does in this hook.
+                sqlite3_wal_checkpoint_v2(connection, database, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            }
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
     }
@@ -67,14 +81,21 @@ final class SQLiteCheckpointer: Sendable {
         }
     }
 
-    private func committed(logPages: Int32) {
-        guard logPages >= Self.thresholdPages else { return }
-        let start = pending.withLock { pending in
-            guard !pending.scheduled && !pending.closed else { return false }
+    /// Where a commit's checkpoint happens.
+    private enum Checkpoint {
+        case none, background, inline
+    }
+
+    private func committed(logPages: Int32) -> Checkpoint {
+        guard logPages >= Self.thresholdPages else { return .none }
+        let checkpoint = pending.withLock { pending -> Checkpoint in
+            if pending.unavailable { return .inline }
+            guard !pending.scheduled && !pending.closed else { return .none }
             pending.scheduled = true
-            return true
+            return .background
         }
-        if start { queue.async { self.checkpoint() } }
+        if checkpoint == .background { queue.async { self.checkpoint() } }
+        return checkpoint
     }
 
     /// One PASSIVE checkpoint. A failure (the file busy with another process's checkpoint, an I/O
@@ -88,7 +109,10 @@ final class SQLiteCheckpointer: Sendable {
         }
         guard !closed else { return }
         if connection == nil { connection = open() }
-        guard let connection else { return }
+        guard let connection else {
+            pending.withLock { $0.unavailable = true }
+            return
+        }
         sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
 

@@ -6,7 +6,7 @@ import Testing
 /// The SQLite store's commits leave checkpoints to a connection of their own: while the store is
 /// open its write-ahead log still gets copied into the database file (so the log stays bounded),
 /// and closing the store — also one whose readers were used — copies the rest and removes the
-/// log, losing nothing.
+/// log, losing nothing. When that connection cannot open, commits checkpoint themselves.
 struct SQLiteCheckpointTests {
     @Test func theLogIsCopiedIntoTheDatabaseFileWhileTheStoreIsOpen() async throws {
         try await TestStore.with(.sqlite) { test in
@@ -39,6 +39,33 @@ struct SQLiteCheckpointTests {
             await store.close()
             await store.close()  // closing twice is harmless
             try await Self.expectEverythingInTheDatabaseFile(test, path: path, flows: 300)
+        }
+    }
+
+    @Test func commitsCheckpointThemselvesWhenTheCheckpointingConnectionCannotOpen() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let path = String(test.location.dropFirst("sqlite:".count))
+            let moved = test.files.path("moved.sqlite")
+            let store = try await test.open()
+            let messages = try InflightFlows.messages(count: 30_001)
+            try await store.insert(StoreContract.newFlows([messages[0]]))
+            // Renamed under the open store: its connections keep their files, a new connection
+            // by the old name finds none.
+            for suffix in ["", "-wal", "-shm"] {
+                try FileManager.default.moveItem(atPath: path + suffix, toPath: moved + suffix)
+            }
+            for start in stride(from: 1, to: messages.count, by: 500) {
+                try await store.insert(StoreContract.newFlows(Array(messages[start..<min(start + 500, messages.count)])))
+            }
+            let written = messages.reduce(0) { $0 + $1.count }  // about 16 MB
+            #expect(try Self.size(of: moved) >= written / 2, "nothing checkpointed the log")
+            #expect(try Self.size(of: moved + "-wal") < written / 2, "the log grew with every commit")
+            await store.close()
+
+            let reopened = try StoreLocation.sqlite(path: moved).open(logger: .init(label: "test"), createIfMissing: false)
+            try await reopened.prepare(createIfMissing: false)
+            #expect(try await StoreContract.snapshot(reopened).count == messages.count)
+            await reopened.close()
         }
     }
 
