@@ -78,6 +78,7 @@ struct CrashSafety {
                     if fresh { freshWindow = min(freshWindow, elapsed) }
                 }
                 previousKill = killAfter
+                try await test.waitUntilOtherSessionsEnd()
                 try await check(test, originals: originals, expected: expected, mustBeComplete: false)
             }
             #expect(interrupted >= Self.kills, "\(interrupted) of \(attempts) kills landed while apply ran")

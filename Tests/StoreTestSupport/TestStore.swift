@@ -125,11 +125,13 @@ public final class TestStore: Sendable {
 public enum TestStoreError: Error, CustomStringConvertible {
     case noPostgresServer
     case badURL(String)
+    case busy(Int)
 
     public var description: String {
         switch self {
         case .noPostgresServer: return "SELINON_MIGRATE_TEST_POSTGRES_URL is not set"
         case .badURL(let url): return "not a PostgreSQL URL: \(url)"
+        case .busy(let sessions): return "\(sessions) other sessions still use the test database"
         }
     }
 }
@@ -164,6 +166,37 @@ extension TestStore {
             }
         }
         return events
+    }
+
+    /// Waits until no other session uses the store's PostgreSQL database: a client killed while
+    /// it committed leaves the server finishing that commit (or rolling back) after the client is
+    /// gone, and a check reading the store meanwhile would see the flows before it and the events
+    /// after it. (A killed SQLite writer leaves nothing in progress.)
+    public func waitUntilOtherSessionsEnd(timeout: Duration = .seconds(30)) async throws {
+        guard backend == .postgres,
+              case .postgres(let host, let port, let user, let password, let database, _, _) = try StoreLocation(parsing: location) else {
+            return
+        }
+        let configuration = PostgresConnection.Configuration(host: host ?? "127.0.0.1", port: port, username: user,
+                                                             password: password, database: database, tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 3, logger: Self.logger)
+        do {
+            let deadline = ContinuousClock.now + timeout
+            while true {
+                var others = 0
+                let rows = try await connection.query("""
+                    SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    """, logger: Self.logger)
+                for try await count in rows.decode(Int.self) { others = count }
+                if others == 0 { break }
+                guard ContinuousClock.now < deadline else { throw TestStoreError.busy(others) }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     /// Saves the store's current rows (and forgets its events) so that ``restoreSavedRows()``
