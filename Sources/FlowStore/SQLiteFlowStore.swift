@@ -177,7 +177,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         do {
             snapshot = try pool.makeSnapshot()
         } catch {
-            throw StoreError(.database, "SQLite store \(path): \(error)")
+            throw storeError(error)
         }
         defer { try? snapshot.close() }
         var cursor = ""
@@ -192,7 +192,7 @@ public final class SQLiteFlowStore: FlowStateStore {
                     }
                 }
             } catch {
-                throw StoreError(.database, "SQLite store \(path): \(error)")
+                throw storeError(error)
             }
             guard let last = flows.last else { return }
             try await page(flows)
@@ -276,20 +276,21 @@ public final class SQLiteFlowStore: FlowStateStore {
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await pool.read(body)
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError(.database, "SQLite store \(path): \(error)")
+            throw storeError(error)
         }
     }
 
     private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await pool.write(body)
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError(.database, "SQLite store \(path): \(error)")
+            throw storeError(error)
         }
+    }
+
+    /// What a GRDB error means for the caller (a ``StoreError`` from inside passes through).
+    private func storeError(_ error: any Error) -> StoreError {
+        error as? StoreError ?? StoreError(.database, "SQLite store \(path): \(error)")
     }
 }

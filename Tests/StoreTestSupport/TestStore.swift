@@ -103,6 +103,16 @@ public final class TestStore: Sendable {
 
     /// `sql` (statements separated by `;`) on its own connection to the database at `url`.
     private static func administer(_ url: String, _ sql: String) async throws {
+        try await withConnection(to: url) { connection in
+            // One statement per query: the extended protocol takes no lists.
+            for statement in sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+            }
+        }
+    }
+
+    /// Runs `body` on a connection of its own to the PostgreSQL database at `url`, closed afterwards.
+    static func withConnection<T>(to url: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         guard case .postgres(let host, let port, let user, let password, let database, _, _) = try StoreLocation(parsing: url) else {
             throw TestStoreError.badURL(url)
         }
@@ -110,11 +120,9 @@ public final class TestStore: Sendable {
                                                              password: password, database: database, tls: .disable)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
-            // One statement per query: the extended protocol takes no lists.
-            for statement in sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
-                try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
-            }
+            let result = try await body(connection)
             try await connection.close()
+            return result
         } catch {
             try? await connection.close()
             throw error
@@ -150,19 +158,9 @@ extension TestStore {
             try queue.close()
             for (id, outcome) in rows { events[id, default: []].append(outcome) }
         case .postgres:
-            guard case .postgres(let host, let port, let user, let password, let database, _, _) = try StoreLocation(parsing: location) else {
-                throw TestStoreError.badURL(location)
-            }
-            let configuration = PostgresConnection.Configuration(host: host ?? "127.0.0.1", port: port, username: user,
-                                                                 password: password, database: database, tls: .disable)
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: Self.logger)
-            do {
+            try await Self.withConnection(to: location) { connection in
                 let rows = try await connection.query("SELECT flow_id, outcome FROM migration_events ORDER BY id", logger: Self.logger)
                 for try await (id, outcome) in rows.decode((String, String).self) { events[id, default: []].append(outcome) }
-                try await connection.close()
-            } catch {
-                try? await connection.close()
-                throw error
             }
         }
         return events
@@ -173,14 +171,8 @@ extension TestStore {
     /// gone, and a check reading the store meanwhile would see the flows before it and the events
     /// after it. (A killed SQLite writer leaves nothing in progress.)
     public func waitUntilOtherSessionsEnd(timeout: Duration = .seconds(30)) async throws {
-        guard backend == .postgres,
-              case .postgres(let host, let port, let user, let password, let database, _, _) = try StoreLocation(parsing: location) else {
-            return
-        }
-        let configuration = PostgresConnection.Configuration(host: host ?? "127.0.0.1", port: port, username: user,
-                                                             password: password, database: database, tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 3, logger: Self.logger)
-        do {
+        guard backend == .postgres else { return }
+        try await Self.withConnection(to: location) { connection in
             let deadline = ContinuousClock.now + timeout
             while true {
                 var others = 0
@@ -188,14 +180,10 @@ extension TestStore {
                     SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
                     """, logger: Self.logger)
                 for try await count in rows.decode(Int.self) { others = count }
-                if others == 0 { break }
+                if others == 0 { return }
                 guard ContinuousClock.now < deadline else { throw TestStoreError.busy(others) }
                 try await Task.sleep(for: .milliseconds(10))
             }
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 
