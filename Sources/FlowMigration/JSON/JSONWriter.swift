@@ -19,13 +19,13 @@ public enum JSONWriter {
 
     private static func write(_ value: JSONValue, indent: Int, pretty: Bool, into output: inout [UInt8]) {
         switch value {
-        case .null: output += Array("null".utf8)
-        case .bool(let flag): output += Array((flag ? "true" : "false").utf8)
-        case .number(let number): output += Array(number.text.utf8)
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let number): output.append(contentsOf: number.text.utf8)
         case .string(let text): writeString(text, into: &output)
         case .array(let items):
             guard !items.isEmpty else {
-                output += Array("[]".utf8)
+                output.append(contentsOf: "[]".utf8)
                 return
             }
             output.append(UInt8(ascii: "["))
@@ -38,32 +38,32 @@ public enum JSONWriter {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             guard !members.isEmpty else {
-                output += Array("{}".utf8)
+                output.append(contentsOf: "{}".utf8)
                 return
             }
             output.append(UInt8(ascii: "{"))
-            for (position, key) in sortedKeys(members).enumerated() {
+            for (position, member) in sortedMembers(members).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
                 if pretty { newline(indent + 1, into: &output) }
-                writeString(key, into: &output)
+                writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
                 if pretty { output.append(UInt8(ascii: " ")) }
-                write(members[key]!, indent: indent + 1, pretty: pretty, into: &output)
+                write(member.value, indent: indent + 1, pretty: pretty, into: &output)
             }
             if pretty { newline(indent, into: &output) }
             output.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Keys in code-point order (as Python sorts strings), not Swift's locale-free `<`, which
-    /// compares by grapheme clusters.
-    static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        members.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+    /// Members with keys in code-point order (as Python sorts strings), not Swift's `<` on
+    /// `String`, which compares grapheme clusters; UTF-8 byte order is code-point order.
+    private static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     }
 
     private static func newline(_ indent: Int, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\n"))
-        output += Array(repeating: UInt8(ascii: " "), count: indent * 2)
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped, and the characters a
@@ -71,6 +71,12 @@ public enum JSONWriter {
     /// U+2029, U+FFFE, U+FFFF) — Selinon reads migration files with PyYAML. Other text is UTF-8.
     static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most strings (node names, edge indices) are printable ASCII with nothing to escape.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar.value {
             case 0x22: output += [0x5C, 0x22]
