@@ -25,9 +25,12 @@ public struct MigrationDiffer: Sendable {
         // Names that are a task on one side and a flow on the other.
         let oldNodes = Set(old.tasks.map(\.name)).union(oldNames), newNodes = Set(new.tasks.map(\.name)).union(newNames)
         let kindChanged = oldNodes.intersection(newNodes).filter { oldNames.contains($0) != newNames.contains($0) }
-        for name in oldNames.intersection(newNames).sorted() {
-            let (entry, change, flowWarnings) = diff(flow: name, old: old.flows[name]!, new: new.flows[name]!,
-                                                     kindChanged: kindChanged)
+        // Flows are independent: diff them on every core, then collect them in name order.
+        let common = oldNames.intersection(newNames).sorted()
+        let diffs = common.concurrentMap { name in
+            diff(flow: name, old: old.flows[name]!, new: new.flows[name]!, kindChanged: kindChanged)
+        }
+        for (name, (entry, change, flowWarnings)) in zip(common, diffs) {
             if !entry.isEmpty {
                 flows[name] = entry
                 changes.append(change)
@@ -70,9 +73,9 @@ public struct MigrationDiffer: Sendable {
                     entry.translation[oldIndex] = newIndex
                     change.renumbered.append((oldIndex, newIndex))
                 }
-                warnings += pairWarnings(flow: name, old: old.edges[oldIndex], new: new.edges[newIndex], edge: edge,
-                                         conditionChanged: matching.pairedDespiteCondition.contains(oldIndex),
-                                         kindChanged: kindChanged)
+                pairWarnings(flow: name, old: old, oldIndex: oldIndex, new: new, newIndex: newIndex, edge: edge,
+                             conditionChanged: matching.pairedDespiteCondition.contains(oldIndex),
+                             kindChanged: kindChanged, into: &warnings)
             } else {
                 entry.translation[oldIndex] = .some(nil)
                 entry.taintedEdges[oldIndex] = TaintedEdge(from: edge.from, to: edge.to, condition: edge.condition)
@@ -93,37 +96,38 @@ public struct MigrationDiffer: Sendable {
         return (entry, change, warnings)
     }
 
-    private func pairWarnings(flow: String, old: Edge, new: Edge, edge: NormalizedEdge, conditionChanged: Bool,
-                              kindChanged: Set<String>) -> [MigrationWarning] {
-        var warnings: [MigrationWarning] = []
+    /// Appends the warnings about a paired edge (indices into the flows' edges, so that no
+    /// `Edge` is copied for the common case of no warning).
+    private func pairWarnings(flow: String, old: FlowDefinition, oldIndex: Int, new: FlowDefinition, newIndex: Int,
+                              edge: NormalizedEdge, conditionChanged: Bool, kindChanged: Set<String>,
+                              into warnings: inout [MigrationWarning]) {
         func label() -> String {
-            "edge \(old.index == new.index ? "\(new.index)" : "\(old.index) → \(new.index)") (\(edge.display)) of flow '\(flow)'"
+            "edge \(oldIndex == newIndex ? "\(newIndex)" : "\(oldIndex) → \(newIndex)") (\(edge.display)) of flow '\(flow)'"
         }
         if conditionChanged {
             warnings.append(MigrationWarning(
-                kind: .conditionChanged, flow: flow, edge: new.index,
+                kind: .conditionChanged, flow: flow, edge: newIndex,
                 message: "the condition of \(label()) changed; in-flight flows keep what the old condition decided",
                 hint: "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"))
         }
-        if old.foreach != new.foreach {
+        if old.edges[oldIndex].foreach != new.edges[newIndex].foreach {
             warnings.append(MigrationWarning(
-                kind: .foreachChanged, flow: flow, edge: new.index,
+                kind: .foreachChanged, flow: flow, edge: newIndex,
                 message: "'foreach' of \(label()) changed; nodes it already started in in-flight flows are not affected",
                 hint: "no migration can capture how many nodes a fired foreach edge started"))
         }
-        if old.selective != new.selective {
+        if old.edges[oldIndex].selective != new.edges[newIndex].selective {
             warnings.append(MigrationWarning(
-                kind: .selectiveChanged, flow: flow, edge: new.index,
+                kind: .selectiveChanged, flow: flow, edge: newIndex,
                 message: "'selective' of \(label()) changed; selective runs already in flight keep the old selection",
                 hint: ""))
         }
-        for name in edge.to where kindChanged.contains(name) {
+        for name in edge.to where !kindChanged.isEmpty && kindChanged.contains(name) {
             warnings.append(MigrationWarning(
-                kind: .destinationKindChanged, flow: flow, edge: new.index,
+                kind: .destinationKindChanged, flow: flow, edge: newIndex,
                 message: "'\(name)' started by \(label()) changed between task and sub-flow; nodes already started keep the old kind",
                 hint: "in-flight flows wait for what the old configuration started"))
         }
-        return warnings
     }
 }
 
