@@ -73,7 +73,7 @@ extension SelinonMigrate {
                 old: oldSource, new: newSource, with: loader)
 
             let plan = MigrationDiffer().plan(from: oldConfiguration, to: newConfiguration, strategy: strategy)
-            for warning in plan.warnings { terminal.message(warning.description) }
+            if !plan.warnings.isEmpty { terminal.message(plan.warnings.map(\.description).joined(separator: "\n")) }
 
             // Without _meta a removal cannot be recorded: as Selinon, no file (D-13).
             let removalOnly = plan.migration.flows.isEmpty && !plan.removedFlows.isEmpty
@@ -127,9 +127,9 @@ extension SelinonMigrate {
             }
             switch format {
             case .text:
-                terminal.output("Wrote \(written.path)")
-                for change in plan.flowChanges { terminal.output("  " + change.summary) }
-                for flow in plan.removedFlows { terminal.output("  \(flow): removed (its in-flight flows fail)") }
+                let lines = ["Wrote \(written.path)"] + plan.flowChanges.map { "  " + $0.summary }
+                    + plan.removedFlows.map { "  \($0): removed (its in-flight flows fail)" }
+                terminal.output(lines.joined(separator: "\n"))
             case .json:
                 terminal.output(try GenerateReport(plan: plan, written: written, migration: nil).json())
             }

@@ -45,6 +45,7 @@ extension SelinonMigrate {
             var readFailure = false
             do {
                 let result = loader.load(try source.read())
+                KeptUntilExit.keep(result)
                 diagnostics = result.diagnostics
                 configuration = result.configuration
             } catch {

@@ -2,7 +2,8 @@ import FlowConfig
 
 extension Terminal {
     /// Loads the old and the new configuration at the same time (two cores, half the wait),
-    /// then reports both as ``loadConfiguration(_:with:role:)`` does, old first.
+    /// then reports both as ``loadConfiguration(_:with:role:)`` does, old first. Like it, keeps
+    /// them until the process exits.
     func loadConfigurations(old: some ConfigurationSource, new: some ConfigurationSource,
                             with loader: ConfigurationLoader) async throws -> (old: Configuration, new: Configuration) {
         async let oldResult = Self.read(old, with: loader)
@@ -14,7 +15,9 @@ extension Terminal {
     }
 
     /// Loads a configuration for a command that needs a valid one: prints its diagnostics and
-    /// throws the right exit status when it has errors (1) or cannot be read (2).
+    /// throws the right exit status when it has errors (1) or cannot be read (2). The
+    /// configuration is kept until the process exits (``KeptUntilExit``): commands load one or
+    /// two, and freeing a large one costs more than the exit does.
     func loadConfiguration(_ source: some ConfigurationSource, with loader: ConfigurationLoader,
                            role: String) throws -> Configuration {
         try check(Self.read(source, with: loader), source: source, role: role)
@@ -35,6 +38,7 @@ extension Terminal {
         switch loaded {
         case .success(let value):
             result = value
+            KeptUntilExit.keep(value)
         case .failure(let error):
             error.diagnostics.forEach(report)
             message("error: cannot read the \(role) configuration (\(source.sourceDescription))")
