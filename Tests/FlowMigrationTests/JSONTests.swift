@@ -83,4 +83,15 @@ struct JSONWriterTests {
             """
         #expect(String(decoding: JSONWriter.pretty(value), as: UTF8.self) == expected)
     }
+
+    /// Python's `sort_keys` orders by code point: "é" after "z", and U+FFFD before an emoji,
+    /// although UTF-16 order puts the emoji's surrogates first.
+    @Test func keysAreSortedByCodePointAsPythonSortsThem() {
+        let value: JSONValue = .object([
+            "\u{1F600}": .number(JSONNumber(4)), "\u{FFFD}": .number(JSONNumber(3)),
+            "\u{E9}": .number(JSONNumber(2)), "e": .number(JSONNumber(1)), "z": .number(JSONNumber(0)),
+        ])
+        #expect(String(decoding: JSONWriter.compact(value), as: UTF8.self)
+                == "{\"e\":1,\"z\":0,\"\u{E9}\":2,\"\u{FFFD}\":3,\"\u{1F600}\":4}")
+    }
 }
