@@ -12,7 +12,7 @@ struct NormalizedEdge {
     /// equal; mapping order does not matter), for matching.
     var conditionKey: ConfigValue
 
-    init(_ edge: Edge) {
+    init(_ edge: borrowing Edge) {
         from = Self.sortedUnique(edge.from)
         to = Self.sortedUnique(edge.to)
         configuredCondition = edge.conditionValue

@@ -39,6 +39,11 @@ struct NodeCatalog {
 /// of `or`, `not`, `and` (checked in that order, as Selinon does).
 extension FileReader {
     static let leafKeys = ["name", "node", "args"]
+    static let leafKeyHints = [
+        "and": "a predicate cannot also hold 'and'; wrap both in an 'and' list",
+        "or": "a predicate cannot also hold 'or'; wrap both in an 'or' list",
+        "not": "a predicate cannot also hold 'not'; wrap it: {not: {name: …}}",
+    ]
 
     /// The parsed condition and its raw value, or `nil` after reporting why it is invalid.
     mutating func readCondition(_ node: YAMLNode, context: ConditionContext, catalog: NodeCatalog) -> (Condition, ConfigValue)? {
@@ -113,10 +118,7 @@ extension FileReader {
 
     private mutating func readLeaf(_ node: YAMLNode, pairs: YAMLMapping, context: ConditionContext, catalog: NodeCatalog,
                                    bindings: inout [(call: PredicateCall, readsResult: Bool)]) -> PredicateCall? {
-        checkKeys(pairs, known: Self.leafKeys, in: "a predicate of \(context.what)",
-                  extraHint: ["and": "a predicate cannot also hold 'and'; wrap both in an 'and' list",
-                              "or": "a predicate cannot also hold 'or'; wrap both in an 'or' list",
-                              "not": "a predicate cannot also hold 'not'; wrap it: {not: {name: …}}"])
+        checkKeys(pairs, known: Self.leafKeys, in: "a predicate of \(context.what)", extraHint: Self.leafKeyHints)
         guard let nameNode = node["name"], let name = string(nameNode, "the predicate name") else { return nil }
         var call = PredicateCall(name: name, location: location(node))
 
@@ -199,6 +201,9 @@ extension FileReader {
 
     /// `args` must hold exactly the predicate's parameters (Selinon's consistency check).
     private mutating func checkArguments(_ call: PredicateCall, signature: PredicateSignature, at node: YAMLNode) {
+        // The usual case: exactly the parameters, in order.
+        if call.arguments.count == signature.parameters.count
+            && zip(call.arguments, signature.parameters).allSatisfy({ $0.key == $1 }) { return }
         let given = call.arguments.map(\.key)
         for reserved in ["message", "node_args"] where given.contains(reserved) {
             error(.predicateArguments, "predicate '\(call.name)' gets '\(reserved)' from Selinon; it cannot be given in 'args'",

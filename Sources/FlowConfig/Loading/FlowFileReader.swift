@@ -300,6 +300,8 @@ extension FileReader {
 
     /// Names that must be tasks or flows; unknown ones are reported with a suggestion.
     mutating func nodeNames(_ node: YAMLNode, _ what: @autoclosure () -> String, catalog: NodeCatalog) -> [String] {
+        // The usual case, a single known name (`from: Fetch`), without the intermediate lists.
+        if let name = node.string, catalog.contains(name) { return [name] }
         var result: [String] = []
         for (name, item) in names(node, what()) {
             guard catalog.contains(name) else {

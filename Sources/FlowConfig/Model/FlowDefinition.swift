@@ -57,12 +57,19 @@ public struct FlowDefinition: Sendable, Equatable {
 
     /// Every node named as an edge source or in a failure's `nodes` (Selinon's "source nodes").
     public var sourceNodes: Set<String> {
-        Set(edges.flatMap(\.from)).union(failures.flatMap(\.nodes))
+        var names = Set<String>(minimumCapacity: edges.count)
+        // By index: iterating the edges would copy each one.
+        for index in edges.indices { names.formUnion(edges[index].from) }
+        for failure in failures { names.formUnion(failure.nodes) }
+        return names
     }
 
     /// Every node an edge or a fallback starts (Selinon's "destination nodes").
     public var destinationNodes: Set<String> {
-        Set(edges.flatMap(\.to)).union(failures.flatMap(\.fallback.nodes))
+        var names = Set<String>(minimumCapacity: edges.count)
+        for index in edges.indices { names.formUnion(edges[index].to) }
+        for failure in failures { names.formUnion(failure.fallback.nodes) }
+        return names
     }
 }
 
