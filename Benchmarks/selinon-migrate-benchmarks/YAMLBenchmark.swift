@@ -41,6 +41,33 @@ enum YAMLBenchmark {
         print("libyaml event loop (floor):  \(Measurement.format(bare))")
         print("YAMLTree node tree:          \(Measurement.format(tree))   \(String(format2: ratio)) × the floor (median of paired runs; target ≤ 2×)")
         print("full load + validation:      \(Measurement.format(load))   \(Measurement.ratio(load, bare)) × the floor")
+        measureNodeCountScaling(repetitions: repetitions)
+    }
+
+    /// Loading cost against the number of tasks and flows: ten times as many should cost about
+    /// ten times as much. Each flow is one edge starting one task; duplicate checks on tasks and
+    /// flow names that scan instead of looking up show up here as about a hundred times.
+    static func measureNodeCountScaling(repetitions: Int) {
+        func files(tasks: Int) -> ConfigurationFiles {
+            let flows = tasks / 10
+            var nodes = "tasks:\n", definitions = "flow-definitions:\n"
+            for task in 0..<tasks { nodes += "  - name: Task\(task)\n    import: bench.tasks\n" }
+            nodes += "flows:\n"
+            for flow in 0..<flows {
+                nodes += "  - flow\(flow)\n"
+                definitions += "  - name: flow\(flow)\n    edges:\n      - from:\n        to: Task\(flow * 10)\n"
+            }
+            return ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                      flows: [.init(path: "flows.yml", contents: Array(definitions.utf8))])
+        }
+        let small = files(tasks: 2_000), large = files(tasks: 20_000)
+        func load(_ files: ConfigurationFiles) -> Duration {
+            // Unused tasks are warnings; only errors would make the measurement meaningless.
+            Measurement.median(repetitions) { precondition(ConfigurationLoader().load(files).configuration != nil) }
+        }
+        let smallTime = load(small), largeTime = load(large)
+        print("2,000 tasks, 200 flows:      \(Measurement.format(smallTime))")
+        print("20,000 tasks, 2,000 flows:   \(Measurement.format(largeTime))   \(Measurement.ratio(largeTime, smallTime)) × (linear: about 10×)")
     }
 
     /// libyaml alone: parse every event and discard it.

@@ -7,6 +7,10 @@ struct NodesFileContents {
     var global = GlobalSettings()
     /// Listed flows with the node of each entry, in file order.
     var flows: [(name: String, location: FileLocation)] = []
+    /// Where each task of `tasks` and each flow of `flows` is first defined, for the duplicate
+    /// checks (a lookup, not a scan: configurations have thousands of tasks).
+    var firstTaskLocations: [String: FileLocation] = [:]
+    var firstFlowLocations: [String: FileLocation] = [:]
     /// Names of every storage entry, including ones whose definition has errors.
     var declaredStorageNames: [String] = []
     /// Names of every task entry that has a string name, including invalid definitions.
@@ -48,8 +52,9 @@ extension FileReader {
                         contents.namesAreComplete = false
                     }
                     if let task = readTask(item, global: contents.global, storages: contents.declaredStorageNames,
-                                           existing: contents.tasks) {
+                                           existing: contents.firstTaskLocations) {
                         contents.tasks.append(task)
+                        if contents.firstTaskLocations[task.name] == nil { contents.firstTaskLocations[task.name] = task.location }
                     }
                 }
             } else {
@@ -220,7 +225,7 @@ extension FileReader {
     // MARK: - Tasks
 
     private mutating func readTask(_ node: YAMLNode, global: GlobalSettings, storages: [String],
-                                   existing: [TaskDefinition]) -> TaskDefinition? {
+                                   existing: [String: FileLocation]) -> TaskDefinition? {
         guard let pairs = mapping(node, "each task") else { return nil }
         guard let nameNode = node["name"], nameNode.isPythonTruthy else {
             error(.missingKey, "task has no 'name'", at: node["name"] ?? node,
@@ -232,9 +237,9 @@ extension FileReader {
             error(.workerStartup, "task name '\(name)' is a Python keyword; Selinon's workers cannot import a task class under it",
                   at: nameNode, hint: "rename the task")
         }
-        if let first = existing.first(where: { $0.name == name }) {
+        if let first = existing[name] {
             error(.duplicateName, "task '\(name)' is defined twice", at: nameNode,
-                  hint: "the first definition is at \(first.location); rename or remove one")
+                  hint: "the first definition is at \(first); rename or remove one")
         }
         let what = "task '\(name)'"
         let known = ["name", "import", "classname", "storage", "storage_readonly", "storage_task_name", "output_schema",
@@ -335,17 +340,18 @@ extension FileReader {
 
     private mutating func readFlowListing(_ node: YAMLNode, into contents: inout NodesFileContents) {
         guard let name = validNodeName(node, kind: "flow") else { return }
-        if let first = contents.flows.first(where: { $0.name == name }) {
+        if let first = contents.firstFlowLocations[name] {
             error(.duplicateName, "flow '\(name)' is listed twice in 'flows'", at: node,
-                  hint: "the first entry is at \(first.location); remove one")
+                  hint: "the first entry is at \(first); remove one")
             return
         }
-        if contents.tasks.contains(where: { $0.name == name }) {
+        if contents.firstTaskLocations[name] != nil {
             error(.duplicateName, "'\(name)' is both a task and a flow", at: node,
                   hint: "tasks and flows share one name space; rename one of them")
             return
         }
         contents.flows.append((name, location(node)))
+        contents.firstFlowLocations[name] = location(node)
     }
 
     /// A storage adapter class imported under a task's class name shadows the task in Selinon's
