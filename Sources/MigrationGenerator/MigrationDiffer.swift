@@ -40,9 +40,11 @@ public struct MigrationDiffer: Sendable {
 
         let removed = oldNames.subtracting(newNames).sorted()
         let added = newNames.subtracting(oldNames).sorted()
+        // Added flows by their edges (the first name in order for equal ones), to recognise renames.
+        var addedByEdges: [[NormalizedEdge.Full]: String] = [:]
+        for name in added.reversed() { addedByEdges[new.flows[name]!.edges.map { NormalizedEdge($0).full }] = name }
         for name in removed {
-            let edges = old.flows[name]!.edges.map { NormalizedEdge($0).full }
-            if let renamed = added.first(where: { new.flows[$0]!.edges.map { NormalizedEdge($0).full } == edges }) {
+            if let renamed = addedByEdges[old.flows[name]!.edges.map { NormalizedEdge($0).full }] {
                 warnings.append(MigrationWarning(
                     kind: .flowRenamed, flow: name,
                     message: "flow '\(name)' seems renamed to '\(renamed)' (same edges); in-flight '\(name)' flows cannot be migrated to it",

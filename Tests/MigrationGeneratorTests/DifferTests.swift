@@ -65,6 +65,22 @@ struct DifferTests {
         #expect(plan.removedFlows == ["ingest_flow"])
     }
 
+    /// Each removed flow is compared with the added ones by its edges; equal candidates resolve
+    /// to the first added name in order, and a removed flow with other edges is just removed.
+    @Test func renamesAreFoundAmongSeveralAddedFlows() throws {
+        let old = try TestConfiguration.make([
+            "main": ["> A"], "a_old": ["> A", "A > B"], "b_old": ["> A", "A > B"], "c_old": ["> B"],
+        ])
+        let new = try TestConfiguration.make([
+            "main": ["> A"], "y_new": ["> A", "A > B"], "x_new": ["> A", "A > B"], "z_new": ["> A", "A > C"],
+        ], extraTasks: ["C"])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(plan.warnings.map(\.kind) == [.flowRenamed, .flowRenamed, .flowRemoved])
+        #expect(plan.warnings.map(\.flow) == ["a_old", "b_old", "c_old"])
+        #expect(plan.warnings[0].message.contains("renamed to 'x_new'"))
+        #expect(plan.warnings[1].message.contains("renamed to 'x_new'"))
+    }
+
     @Test func destinationTurningIntoASubflowWarns() throws {
         let old = try TestConfiguration.make(["flow1": ["> A", "A > scan"]])
         let new = try TestConfiguration.make(["flow1": ["> A", "A > scan"], "scan": ["> B"]])
