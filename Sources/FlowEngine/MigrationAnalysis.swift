@@ -46,17 +46,19 @@ public struct MigrationAnalysis: Sendable {
     public init(configuration: Configuration, flows names: [String], chain: MigrationChain, version: Int,
                 options: ReachableStates.Options = ReachableStates.Options()) {
         let migrator = Migrator(chain: chain)
-        for name in names.sorted() {
-            guard let flow = configuration.flows[name] else { continue }
+        // Flows are independent: analyse them on every core, in name order.
+        let definitions = names.sorted().compactMap { configuration.flows[$0] }
+        flows = definitions.concurrentMap { flow in
             let reachable = ReachableStates(engine: FlowEngine(flow: flow), options: options)
-            var result = FlowResult(flow: name, reachable: reachable.states.count, isBounded: reachable.isBounded, counts: [:], examples: [:])
+            var result = FlowResult(flow: flow.name, reachable: reachable.states.count, isBounded: reachable.isBounded,
+                                    counts: [:], examples: [:])
             for state in reachable.states {
-                let outcome = Self.outcome(of: state, flow: name, version: version, migrator: migrator)
+                let outcome = Self.outcome(of: state, flow: flow.name, version: version, migrator: migrator)
                 result.counts[outcome, default: 0] += 1
                 // States come fewest events first: the first of each outcome is the smallest.
                 if result.examples[outcome] == nil { result.examples[outcome] = state }
             }
-            flows.append(result)
+            return result
         }
     }
 

@@ -32,7 +32,7 @@ public struct ReachableStates: Sendable {
     public private(set) var isBounded = false
 
     public init(engine: FlowEngine, options: Options = Options()) {
-        var seen = Set<String>()
+        var seen = Set<StateKey>()
         var queue: [(state: DispatcherState, ids: SequentialIDs)] = []
         var head = 0
         func visit(_ runs: [(FlowEngine.Run, SequentialIDs)]) -> Bool {
@@ -81,13 +81,28 @@ public struct ReachableStates: Sendable {
     }
 
     /// What identifies a state regardless of instance ids.
-    static func key(of state: DispatcherState) -> String {
-        let active = state.activeNodes.map(\.name).sorted().joined(separator: ",")
-        let finished = state.finishedNodes.keys.sorted().map { "\($0)×\(state.finishedNodes[$0]!.count)" }.joined(separator: ",")
-        let failed = state.failedNodes.keys.sorted().map { "\($0)×\(state.failedNodes[$0]!.count)" }.joined(separator: ",")
-        let waiting = state.waitingEdges.sorted().map(String.init).joined(separator: ",")
-        let triggered = state.triggeredEdges.sorted().map(String.init).joined(separator: ",")
-        return "\(active)|\(finished)|\(failed)|\(waiting)|\(triggered)"
+    static func key(of state: DispatcherState) -> StateKey {
+        func counts(_ nodes: [String: [String]]) -> [StateKey.NodeCount] {
+            nodes.map { StateKey.NodeCount(name: $0.key, count: $0.value.count) }.sorted { $0.name < $1.name }
+        }
+        return StateKey(active: state.activeNodes.map(\.name).sorted(), finished: counts(state.finishedNodes),
+                        failed: counts(state.failedNodes), waiting: state.waitingEdges.sorted(),
+                        triggered: state.triggeredEdges.sorted())
+    }
+
+    /// A state without its instance ids: the names of active nodes (with repeats), how many
+    /// instances of each node finished and failed, and the edge indices, all sorted.
+    struct StateKey: Hashable {
+        struct NodeCount: Hashable {
+            var name: String
+            var count: Int
+        }
+
+        var active: [String]
+        var finished: [NodeCount]
+        var failed: [NodeCount]
+        var waiting: [Int]
+        var triggered: [Int]
     }
 }
 

@@ -1,4 +1,4 @@
-@testable import MigrationGenerator
+import FlowConfig
 import Synchronization
 import Testing
 
