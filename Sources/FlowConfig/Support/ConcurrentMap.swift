@@ -3,7 +3,8 @@ import Foundation
 extension Array where Element: Sendable {
     /// `map` on every core: `transform` runs concurrently on the elements, the results come back
     /// in the elements' order. For independent, CPU-bound work on many elements (the flows of a
-    /// configuration); small arrays are mapped in place.
+    /// configuration). The calling thread takes part and returns when every element is done;
+    /// arrays of one element are mapped on it alone.
     package func concurrentMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
         guard count > 1 else { return map(transform) }
         let results = UnsafeMutableBufferPointer<Result?>.allocate(capacity: count)
