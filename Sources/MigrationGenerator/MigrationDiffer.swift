@@ -42,9 +42,9 @@ public struct MigrationDiffer: Sendable {
         let added = newNames.subtracting(oldNames).sorted()
         // Added flows by their edges (the first name in order for equal ones), to recognise renames.
         var addedByEdges: [[NormalizedEdge.Full]: String] = [:]
-        for name in added.reversed() { addedByEdges[new.flows[name]!.edges.map { NormalizedEdge($0).full }] = name }
+        for name in added.reversed() { addedByEdges[Self.keys(of: new.flows[name]!)] = name }
         for name in removed {
-            if let renamed = addedByEdges[old.flows[name]!.edges.map { NormalizedEdge($0).full }] {
+            if let renamed = addedByEdges[Self.keys(of: old.flows[name]!)] {
                 warnings.append(MigrationWarning(
                     kind: .flowRenamed, flow: name,
                     message: "flow '\(name)' seems renamed to '\(renamed)' (same edges); in-flight '\(name)' flows cannot be migrated to it",
@@ -60,31 +60,39 @@ public struct MigrationDiffer: Sendable {
                              warnings: warnings, addedFlows: added, removedFlows: removed)
     }
 
+    /// A flow's edges as keys that compare like the first matching pass.
+    private static func keys(of flow: FlowDefinition) -> [NormalizedEdge.Full] {
+        NormalizedEdge.edges(of: flow).map(\.full)
+    }
+
     private func diff(flow name: String, old: FlowDefinition, new: FlowDefinition,
                       kindChanged: Set<String>) -> (EdgeMigration, FlowChange, [MigrationWarning]) {
-        let oldEdges = old.edges.map(NormalizedEdge.init)
-        let newEdges = new.edges.map(NormalizedEdge.init)
+        let oldEdges = NormalizedEdge.edges(of: old)
+        let newEdges = NormalizedEdge.edges(of: new)
         let matching = EdgeMatching(old: oldEdges, new: newEdges)
         var entry = EdgeMigration()
         var change = FlowChange(flow: name)
         var warnings: [MigrationWarning] = []
 
-        for (oldIndex, edge) in oldEdges.enumerated() {
+        // By index: enumerating the edges would copy each one.
+        for oldIndex in oldEdges.indices {
             if let newIndex = matching.newIndexForOld[oldIndex] {
                 if newIndex != oldIndex {
                     entry.translation[oldIndex] = newIndex
                     change.renumbered.append((oldIndex, newIndex))
                 }
-                pairWarnings(flow: name, old: old, oldIndex: oldIndex, new: new, newIndex: newIndex, edge: edge,
-                             conditionChanged: matching.pairedDespiteCondition.contains(oldIndex),
+                pairWarnings(flow: name, old: old, oldIndex: oldIndex, new: new, newIndex: newIndex, edge: oldEdges[oldIndex],
+                             conditionChanged: matching.pairedDespiteCondition[oldIndex],
                              kindChanged: kindChanged, into: &warnings)
             } else {
+                let edge = oldEdges[oldIndex]
                 entry.translation[oldIndex] = .some(nil)
                 entry.taintedEdges[oldIndex] = TaintedEdge(from: edge.from, to: edge.to, condition: edge.condition)
                 change.removed.append(oldIndex)
             }
         }
-        for (newIndex, edge) in newEdges.enumerated() where matching.oldIndexForNew[newIndex] == nil {
+        for newIndex in newEdges.indices where matching.oldIndexForNew[newIndex] == nil {
+            let edge = newEdges[newIndex]
             change.added.append(newIndex)
             if edge.from.isEmpty {
                 warnings.append(MigrationWarning(

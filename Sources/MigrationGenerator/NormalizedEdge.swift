@@ -8,61 +8,71 @@ struct NormalizedEdge {
     var to: [String]
     /// The condition as configured.
     let configuredCondition: ConfigValue
-    /// The condition with values compared as Python compares them (`1`, `1.0` and `true` are
-    /// equal; mapping order does not matter), for matching.
-    var conditionKey: ConfigValue
 
     init(_ edge: borrowing Edge) {
         from = Self.sortedUnique(edge.from)
         to = Self.sortedUnique(edge.to)
         configuredCondition = edge.conditionValue
-        conditionKey = Self.isCanonical(edge.conditionValue) ? edge.conditionValue : Self.pythonEquality(edge.conditionValue)
         var hash = FNV()
         for name in from { hash.add(name) }
         hash.add(0xFF)
         for name in to { hash.add(name) }
         shapeHash = hash.value
-        hash.add(conditionKey)
+        hash.add(word: edge.condition == nil ? Self.alwaysTrueHash : Self.conditionHash(configuredCondition))
         fullHash = hash.value
     }
 
-    /// Cheap hashes of `shape` and `full`, computed once (FNV-1a), so dictionary lookups do not
-    /// rehash names and conditions with SipHash each time.
+    /// The edges of a flow, normalised.
+    static func edges(of flow: FlowDefinition) -> [NormalizedEdge] {
+        // Through a buffer and by index: iterating the edges would copy each one.
+        flow.edges.withUnsafeBufferPointer { edges in
+            var normalized: [NormalizedEdge] = []
+            normalized.reserveCapacity(edges.count)
+            for index in edges.indices { normalized.append(NormalizedEdge(edges[index])) }
+            return normalized
+        }
+    }
+
+    private static func conditionHash(_ condition: ConfigValue) -> UInt64 {
+        var hash = FNV()
+        hash.add(pythonValue: condition)
+        return hash.value
+    }
+
+    /// The condition hash of every edge without a condition (most of them), computed once.
+    private static let alwaysTrueHash = conditionHash(Edge.alwaysTrueCondition)
+
+    /// Cheap hashes of the matching keys, computed once (FNV-1a): `shapeHash` of sources and
+    /// destinations, `fullHash` of those and the condition as Python compares it. Equal keys
+    /// have equal hashes; the matching confirms every hash hit with ``sameShape(as:)`` or
+    /// ``sameKey(as:)``.
     let shapeHash: UInt64
     let fullHash: UInt64
 
     /// The condition as migration files record it (`condition_str`).
     var condition: JSONValue { configuredCondition.jsonValue }
 
-    /// The key of the first matching pass: sources, destinations and condition.
-    var full: Full { Full(from: from, to: to, condition: conditionKey, hash: fullHash) }
-
-    struct Full: Hashable {
-        var from: [String]
-        var to: [String]
-        var condition: ConfigValue
-        var hash: UInt64
-
-        static func == (lhs: Full, rhs: Full) -> Bool {
-            lhs.hash == rhs.hash && lhs.from == rhs.from && lhs.to == rhs.to && lhs.condition == rhs.condition
-        }
-
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    /// Whether both edges have the same sources and destinations (the second matching pass).
+    func sameShape(as other: NormalizedEdge) -> Bool {
+        shapeHash == other.shapeHash && from == other.from && to == other.to
     }
 
-    /// The key of the second matching pass: sources and destinations only.
-    var shape: Shape { Shape(from: from, to: to, hash: shapeHash) }
+    /// Whether both edges have the same sources, destinations and condition, with condition
+    /// values compared as Python compares them (the first matching pass).
+    func sameKey(as other: NormalizedEdge) -> Bool {
+        fullHash == other.fullHash && from == other.from && to == other.to
+            && Self.pythonEqual(configuredCondition, other.configuredCondition)
+    }
 
-    struct Shape: Hashable {
-        var from: [String]
-        var to: [String]
-        var hash: UInt64
+    /// The edge as a dictionary key with the equality of ``sameKey(as:)``.
+    var full: Full { Full(edge: self) }
 
-        static func == (lhs: Shape, rhs: Shape) -> Bool {
-            lhs.hash == rhs.hash && lhs.from == rhs.from && lhs.to == rhs.to
-        }
+    struct Full: Hashable {
+        var edge: NormalizedEdge
 
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        static func == (lhs: Full, rhs: Full) -> Bool { lhs.edge.sameKey(as: rhs.edge) }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(edge.fullHash) }
     }
 
     /// `from → to` as a person reads it: `Fetch → [Parse, Store]`, `∅ → Fetch`.
@@ -85,32 +95,34 @@ struct NormalizedEdge {
         return sorted
     }
 
-    /// Whether `pythonEquality` would return the value unchanged: no booleans, no integral
-    /// floats, mapping keys in order (most conditions, and every edge without one).
-    static func isCanonical(_ value: ConfigValue) -> Bool {
-        switch value {
-        case .bool: return false
-        case .float(let double): return Int(exactly: double) == nil
-        case .list(let items): return items.allSatisfy(isCanonical)
-        case .mapping(let entries):
-            for index in entries.indices.dropFirst() where !(entries[index - 1].key < entries[index].key) { return false }
-            return entries.allSatisfy { isCanonical($0.value) }
-        case .null, .integer, .string, .timestamp: return true
+    /// Python's `==` on two loaded values: booleans equal the integers 0 and 1, integral floats
+    /// equal integers, mappings are equal whatever the order of their keys.
+    static func pythonEqual(_ lhs: ConfigValue, _ rhs: ConfigValue) -> Bool {
+        if let left = integral(lhs) {
+            return integral(rhs) == left
+        }
+        switch (lhs, rhs) {
+        case (.list(let left), .list(let right)):
+            return left.count == right.count && zip(left, right).allSatisfy { pythonEqual($0, $1) }
+        case (.mapping(let left), .mapping(let right)):
+            // Keys are unique within a mapping, so equal counts and every left key found with an
+            // equal value make the mappings equal.
+            guard left.count == right.count else { return false }
+            return left.allSatisfy { entry in
+                right.contains { $0.key == entry.key && pythonEqual(entry.value, $0.value) }
+            }
+        default:
+            return integral(rhs) == nil && lhs == rhs
         }
     }
 
-    /// One spelling per value as Python's `==` sees it: booleans are 0 and 1, integral floats
-    /// are integers, mappings are ordered by key.
-    static func pythonEquality(_ value: ConfigValue) -> ConfigValue {
+    /// The integer a boolean, an integer or an integral float equals in Python.
+    static func integral(_ value: ConfigValue) -> ConfigValue? {
         switch value {
         case .bool(let flag): return .integer(.small(flag ? 1 : 0))
-        case .float(let double):
-            if let integer = Int(exactly: double) { return .integer(.small(integer)) }
-            return value
-        case .list(let items): return .list(items.map(pythonEquality))
-        case .mapping(let entries):
-            return .mapping(entries.map { .init($0.key, pythonEquality($0.value)) }.sorted { $0.key < $1.key })
-        case .null, .integer, .string, .timestamp: return value
+        case .integer: return value
+        case .float(let double): return Int(exactly: double).map { .integer(.small($0)) }
+        default: return nil
         }
     }
 }
@@ -128,25 +140,40 @@ private struct FNV {
         add(0)
     }
 
-    mutating func add(_ config: ConfigValue) {
+    /// Adds a value so that values Python considers equal (``NormalizedEdge/pythonEqual(_:_:)``)
+    /// add the same bytes: numbers by their integer value when integral, mapping entries in
+    /// any order (their own hashes are summed).
+    mutating func add(pythonValue config: ConfigValue) {
+        if case .integer(let integer)? = NormalizedEdge.integral(config) {
+            add(4)
+            add(integer.description)
+            return
+        }
         switch config {
         case .null: add(1)
-        case .bool(let flag): add(flag ? 2 : 3)
-        case .integer(let integer): add(4); add(integer.description)
+        case .bool, .integer: preconditionFailure("integral values are handled above")
         case .float(let double): add(5); add(double.description)
         case .string(let text): add(6); add(text)
         case .timestamp(let timestamp): add(7); add(timestamp.description)
         case .list(let items):
             add(8)
-            items.forEach { add($0) }
+            items.forEach { add(pythonValue: $0) }
             add(9)
         case .mapping(let entries):
             add(10)
+            var sum: UInt64 = 0
             for entry in entries {
-                add(entry.key)
-                add(entry.value)
+                var entryHash = FNV()
+                entryHash.add(entry.key)
+                entryHash.add(pythonValue: entry.value)
+                sum &+= entryHash.value
             }
+            add(word: sum)
             add(11)
         }
+    }
+
+    mutating func add(word: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { add(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
     }
 }

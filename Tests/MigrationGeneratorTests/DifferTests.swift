@@ -143,4 +143,42 @@ struct ConditionEqualityTests {
         let spelling = MigrationDiffer().plan(from: try configuration("1", "2"), to: try configuration("1.0", "2"), strategy: .ignore)
         #expect(!spelling.isNeeded && spelling.warnings.isEmpty, "1.0 == 1: not even a changed condition")
     }
+
+    @Test func mappingKeyOrderAndNestedSpellingsDoNotMatterButListOrderDoes() throws {
+        func configuration(_ conditions: [String]) throws -> Configuration {
+            let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\n"
+            let edges = conditions.map { "      - {from: A, to: B, condition: \($0)}\n" }.joined()
+            let flows = "flow-definitions:\n  - name: f\n    edges:\n      - {from: , to: A}\n" + edges
+            return try ConfigurationLoader().load(ConfigurationFiles(
+                nodes: .init(path: "n.yml", contents: Array(nodes.utf8)), flows: [.init(path: "f.yml", contents: Array(flows.utf8))])).get()
+        }
+        let old = try configuration([
+            "{name: argsFieldEqual, args: {key: v, value: [1, {a: true, b: 2.5}]}}",
+            "{name: argsFieldEqual, args: {key: v, value: [1, {a: 0}]}}",
+        ])
+        // The same conditions with every mapping's keys reversed and numbers spelled differently.
+        let respelled = try configuration([
+            "{args: {value: [1.0, {b: 2.5, a: 1}], key: v}, name: argsFieldEqual}",
+            "{args: {value: [true, {a: false}], key: v}, name: argsFieldEqual}",
+        ])
+        let same = MigrationDiffer().plan(from: old, to: respelled, strategy: .ignore)
+        #expect(!same.isNeeded && same.warnings.isEmpty)
+        // Swapped: each old edge finds its equal condition at the other index.
+        let swapped = try configuration([
+            "{args: {value: [true, {a: false}], key: v}, name: argsFieldEqual}",
+            "{args: {value: [1.0, {b: 2.5, a: 1}], key: v}, name: argsFieldEqual}",
+        ])
+        let moved = MigrationDiffer().plan(from: old, to: swapped, strategy: .ignore)
+        #expect(moved.migration.flows["f"]?.translation == [1: 2, 2: 1])
+        #expect(moved.warnings.isEmpty)
+        // Lists are ordered: [{a: true, b: 2.5}, 1] is another value, paired only by the second pass.
+        let reordered = try configuration([
+            "{name: argsFieldEqual, args: {key: v, value: [{a: true, b: 2.5}, 1]}}",
+            "{name: argsFieldEqual, args: {key: v, value: [1, {a: 0}]}}",
+        ])
+        let changed = MigrationDiffer().plan(from: old, to: reordered, strategy: .ignore)
+        #expect(!changed.isNeeded)
+        #expect(changed.warnings.map(\.kind) == [.conditionChanged])
+        #expect(changed.warnings.first?.edge == 1)
+    }
 }
