@@ -93,5 +93,9 @@ struct JSONWriterTests {
         ])
         #expect(String(decoding: JSONWriter.compact(value), as: UTF8.self)
                 == "{\"e\":1,\"z\":0,\"\u{E9}\":2,\"\u{FFFD}\":3,\"\u{1F600}\":4}")
+        // Edge indices as keys: a prefix sorts first, then byte by byte ("10" before "2").
+        let indices: JSONValue = .object(["2": .null, "10": .null, "1": .null, "100000000000000000": .null, "": .null])
+        #expect(String(decoding: JSONWriter.compact(indices), as: UTF8.self)
+                == "{\"\":null,\"1\":null,\"10\":null,\"100000000000000000\":null,\"2\":null}")
     }
 }

@@ -3,12 +3,17 @@
 struct ConsistencyChecker {
     let configuration: Configuration
     private(set) var diagnostics: [ConfigDiagnostic] = []
-    /// Each flow's source and destination nodes, computed once.
-    private let nodeSets: [String: (sources: Set<String>, destinations: Set<String>)]
+    /// Each flow's edge sources, source nodes (edge sources and failure nodes) and destination
+    /// nodes, computed once.
+    private let nodeSets: [String: (edgeSources: Set<String>, sources: Set<String>, destinations: Set<String>)]
 
     init(configuration: Configuration) {
         self.configuration = configuration
-        nodeSets = configuration.flows.mapValues { ($0.sourceNodes, $0.destinationNodes) }
+        nodeSets = configuration.flows.mapValues { flow in
+            let edgeSources = flow.edgeSourceNodes
+            let sources = flow.failures.isEmpty ? edgeSources : edgeSources.union(flow.failures.lazy.flatMap(\.nodes))
+            return (edgeSources, sources, flow.destinationNodes)
+        }
     }
 
     mutating func check() {
@@ -61,7 +66,7 @@ struct ConsistencyChecker {
 
     private mutating func check(_ flow: FlowDefinition) {
         let what = "flow '\(flow.name)'"
-        let (sources, destinations) = nodeSets[flow.name]!
+        let (edgeSources, sources, destinations) = nodeSets[flow.name]!
         let startingEdges = flow.edges.filter(\.isStartingEdge)
 
         if startingEdges.isEmpty {
@@ -117,8 +122,6 @@ struct ConsistencyChecker {
 
         // Every task an edge waits for must be started by the flow (sub-flows are exempt);
         // failure nodes were checked above.
-        var edgeSources = Set<String>()
-        for index in flow.edges.indices { edgeSources.formUnion(flow.edges[index].from) }
         for name in edgeSources.subtracting(destinations).sorted() where isTask(name) {
             let location = flow.edges.first { $0.from.contains(name) }?.location ?? flow.location
             error(.flowStructure, "\(what) depends on task '\(name)', which no edge or fallback of the flow starts",

@@ -58,7 +58,21 @@ public enum JSONWriter {
     /// Members with keys in code-point order (as Python sorts strings), not Swift's `<` on
     /// `String`, which compares grapheme clusters; UTF-8 byte order is code-point order.
     private static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
-        members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        members.sorted { utf8Precedes($0.key, $1.key) }
+    }
+
+    /// UTF-8 byte order, comparing contiguous bytes directly (the general path walks two
+    /// `UTF8View` iterators, which dominated writing large migrations).
+    static func utf8Precedes(_ lhs: String, _ rhs: String) -> Bool {
+        let compared = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+                    return left[index] < right[index]
+                }
+                return left.count < right.count
+            }
+        }
+        return (compared ?? nil) ?? lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 
     private static func newline(_ indent: Int, into output: inout [UInt8]) {
