@@ -29,6 +29,21 @@ struct JSONParserTests {
         #expect(try parse(#"{"a": 1, "a": 2}"#)["a"]?.intValue == 2)
     }
 
+    /// "café" precomposed and decomposed are two keys for Python but one `String` for Swift:
+    /// merging them would silently drop a value, so the text is refused instead.
+    @Test func keysDifferingOnlyInNormalisationAreRefusedNotMerged() throws {
+        let text = "{\"caf\u{E9}\": 1,\n \"cafe\u{301}\": 2}"
+        #expect(throws: JSONParser.Failure.self) { try JSONParser().parse(Array(text.utf8)) }
+        do {
+            _ = try JSONParser().parse(Array(text.utf8))
+        } catch {
+            #expect(error.line == 2 && error.column == 2)
+            #expect(error.message.contains("differ only in Unicode normalisation"))
+        }
+        // The same spelling twice is an ordinary duplicate.
+        #expect(try parse("{\"caf\u{E9}\": 1, \"caf\u{E9}\": 2}")["caf\u{E9}"]?.intValue == 2)
+    }
+
     @Test(arguments: [
         ("{\"a\": 1,}", 1, 9, "expected a string key"),
         ("[1 2]", 1, 4, "expected ',' or ']' in an array"),

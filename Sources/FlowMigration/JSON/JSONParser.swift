@@ -101,7 +101,14 @@ public struct JSONParser: Sendable {
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+                let keyStart = index
                 let key = try string()
+                if let existing = members.index(forKey: key), !members[existing].key.utf8.elementsEqual(key.utf8) {
+                    // Swift's `String ==` is canonical equivalence, so the two keys would be one
+                    // entry and a value would be lost; Python keeps both.
+                    throw failure("the keys '\(members[existing].key)' and '\(key)' differ only in Unicode normalisation; "
+                                  + "selinon-migrate cannot keep both (use one spelling, NFC)", at: keyStart)
+                }
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':' after a key") }
                 index += 1
