@@ -27,13 +27,13 @@ extension Migration {
 
     /// The migration as a JSON value in Selinon's shape.
     public var jsonValue: JSONValue {
-        var flowsObject: [String: JSONValue] = [:]
+        var flowsObject = [String: JSONValue](minimumCapacity: flows.count)
         for (name, entry) in flows {
-            var translation: [String: JSONValue] = [:]
+            var translation = [String: JSONValue](minimumCapacity: entry.translation.count)
             for (old, new) in entry.translation {
                 translation[String(old)] = new.map { .number(JSONNumber($0)) } ?? .null
             }
-            var tainted: [String: JSONValue] = [:]
+            var tainted = [String: JSONValue](minimumCapacity: entry.taintedEdges.count)
             for (old, edge) in entry.taintedEdges {
                 tainted[String(old)] = .object([
                     "from": .array(edge.from.sorted().map(JSONValue.string)),
@@ -41,7 +41,7 @@ extension Migration {
                     "condition_str": edge.condition,
                 ])
             }
-            var tainting: [String: JSONValue] = [:]
+            var tainting = [String: JSONValue](minimumCapacity: entry.taintingNodes.count)
             for (new, nodes) in entry.taintingNodes {
                 tainting[String(new)] = .array(nodes.sorted().map(JSONValue.string))
             }
