@@ -114,6 +114,16 @@ struct ApplyCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("out")))
     }
 
+    @Test func aMissingMigrationDirectoryIsOneErrorWithoutASumWarning() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(["apply", "-m", directory.path("nowhere"), "--input", Self.states,
+                                              "--output", directory.path("out")])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("the migration directory does not exist"))
+        #expect(!result.standardError.contains("warning"), "no warning about a sum file in a directory that is not there")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("out")))
+    }
+
     @Test func anUnreadableInputLeavesNoPartialOutput() throws {
         let directory = try TemporaryDirectory()
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", directory.path("missing.jsonl"),

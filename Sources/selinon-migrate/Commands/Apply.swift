@@ -124,7 +124,10 @@ extension SelinonMigrate {
             let integrity = DirectoryIntegrity(path: migrationDirectory, requireSum: false)
             let sumFindings = integrity.findings.filter { $0.kind != "invalid" }
             if sumFindings.isEmpty {
-                if !integrity.hasSum {
+                // A missing directory is reported when the chain is loaded, without this warning.
+                var isDirectory: ObjCBool = false
+                if !integrity.hasSum, FileManager.default.fileExists(atPath: migrationDirectory, isDirectory: &isDirectory),
+                   isDirectory.boolValue {
                     terminal.message("warning: \(migrationDirectory) has no \(MigrationSum.fileName): edited migrations cannot be detected "
                         + "(review them, then run selinon-migrate rehash)")
                 }
