@@ -57,14 +57,10 @@ public struct FlowDefinition: Sendable, Equatable {
 
     /// Every node named as an edge source or in a failure's `nodes` (Selinon's "source nodes").
     public var sourceNodes: Set<String> {
-        edgeSourceNodes.union(failures.lazy.flatMap(\.nodes))
-    }
-
-    /// Every node named as an edge source (the nodes edges wait for).
-    public var edgeSourceNodes: Set<String> {
         var names = Set<String>(minimumCapacity: edges.count)
         // By index: iterating the edges would copy each one.
         for index in edges.indices { names.formUnion(edges[index].from) }
+        for failure in failures { names.formUnion(failure.nodes) }
         return names
     }
 

@@ -3,16 +3,28 @@
 struct ConsistencyChecker {
     let configuration: Configuration
     private(set) var diagnostics: [ConfigDiagnostic] = []
-    /// Each flow's edge sources, source nodes (edge sources and failure nodes) and destination
-    /// nodes, computed once.
-    private let nodeSets: [String: (edgeSources: Set<String>, sources: Set<String>, destinations: Set<String>)]
+    /// Per flow, computed once: the nodes an edge or a fallback starts, and the edge sources
+    /// that none starts (usually none). Every further set is built only for the flows whose
+    /// settings need it, so that the check costs one set per flow.
+    private let flowNodes: [String: FlowNodes]
+
+    private struct FlowNodes {
+        /// Every node an edge or a fallback starts (Selinon's "destination nodes").
+        var destinations: Set<String>
+        /// Edge sources that no edge or fallback of the flow starts.
+        var unstartedEdgeSources: Set<String>
+    }
 
     init(configuration: Configuration) {
         self.configuration = configuration
-        nodeSets = configuration.flows.mapValues { flow in
-            let edgeSources = flow.edgeSourceNodes
-            let sources = flow.failures.isEmpty ? edgeSources : edgeSources.union(flow.failures.lazy.flatMap(\.nodes))
-            return (edgeSources, sources, flow.destinationNodes)
+        flowNodes = configuration.flows.mapValues { flow in
+            let destinations = flow.destinationNodes
+            var unstarted = Set<String>()
+            // By index: iterating the edges would copy each one.
+            for index in flow.edges.indices {
+                for name in flow.edges[index].from where !destinations.contains(name) { unstarted.insert(name) }
+            }
+            return FlowNodes(destinations: destinations, unstartedEdgeSources: unstarted)
         }
     }
 
@@ -66,7 +78,13 @@ struct ConsistencyChecker {
 
     private mutating func check(_ flow: FlowDefinition) {
         let what = "flow '\(flow.name)'"
-        let (edgeSources, sources, destinations) = nodeSets[flow.name]!
+        let nodes = flowNodes[flow.name]!
+        let destinations = nodes.destinations
+        let propagation = flow.propagation
+        let listsSources = [propagation.finished, propagation.compoundFinished, propagation.failures, propagation.compoundFailures]
+            .contains { !$0.listedFlows.isEmpty }
+        // Selinon's source nodes (edge sources and failure nodes), only for the settings that name nodes.
+        let sources = flow.nowait.isEmpty && flow.eagerFailures.isEmpty && !listsSources ? [] : flow.sourceNodes
         let startingEdges = flow.edges.filter(\.isStartingEdge)
 
         if startingEdges.isEmpty {
@@ -122,7 +140,7 @@ struct ConsistencyChecker {
 
         // Every task an edge waits for must be started by the flow (sub-flows are exempt);
         // failure nodes were checked above.
-        for name in edgeSources.subtracting(destinations).sorted() where isTask(name) {
+        for name in nodes.unstartedEdgeSources.sorted() where isTask(name) {
             let location = flow.edges.first { $0.from.contains(name) }?.location ?? flow.location
             error(.flowStructure, "\(what) depends on task '\(name)', which no edge or fallback of the flow starts",
                   at: location, hint: "start '\(name)' with an edge, or remove the dependency")
@@ -206,9 +224,13 @@ struct ConsistencyChecker {
     // MARK: - Whole configuration
 
     private mutating func checkUnusedDefinitions() {
-        let used = nodeSets.values.reduce(into: Set<String>()) { result, sets in
-            result.formUnion(sets.sources)
-            result.formUnion(sets.destinations)
+        // Sources and destinations of every flow: what edges and fallbacks start, plus the
+        // sources nothing starts and the failure nodes (errors of their own, but still uses).
+        var used = Set<String>(minimumCapacity: configuration.tasks.count + configuration.flows.count)
+        for (name, nodes) in flowNodes {
+            used.formUnion(nodes.destinations)
+            used.formUnion(nodes.unstartedEdgeSources)
+            for failure in configuration.flows[name]!.failures { used.formUnion(failure.nodes) }
         }
         for task in configuration.tasks where !used.contains(task.name) {
             warning(.unusedDefinition, "task '\(task.name)' is never run in any flow", at: task.location,
@@ -246,7 +268,7 @@ struct ConsistencyChecker {
         let flows = configuration.flowsSortedByName
         var children: [String: [String]] = [:]
         for flow in flows {
-            children[flow.name] = nodeSets[flow.name]!.destinations.filter(isFlow).sorted()
+            children[flow.name] = flowNodes[flow.name]!.destinations.lazy.filter(isFlow).sorted()
         }
         var reported = Set<String>()
         for flow in flows where !reported.contains(flow.name) {
