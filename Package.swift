@@ -131,7 +131,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MigrationGeneratorTests",
-            dependencies: ["MigrationGenerator", "FlowConfig", "FlowMigration", "TestSupport"]
+            dependencies: ["MigrationGenerator", "FlowConfig", "FlowMigration", "TestSupport",
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "GitHistoryTests",

@@ -83,7 +83,8 @@ struct NormalizedEdge {
         return "\(names(from)) → \(names(to))"
     }
 
-    private static func sortedUnique(_ names: [String]) -> [String] {
+    /// The names sorted, each once: the sets `from` and `to` stand for.
+    static func sortedUnique(_ names: [String]) -> [String] {
         guard names.count > 1 else { return names }
         var sorted = names.sorted()
         var kept = 1

@@ -17,6 +17,12 @@ public enum JSONWriter {
         return output
     }
 
+    /// Appends `value` as ``compact(_:)`` writes it, for callers that assemble a large text
+    /// piece by piece.
+    package static func appendCompact(_ value: JSONValue, to output: inout [UInt8]) {
+        write(value, indent: 0, pretty: false, into: &output)
+    }
+
     private static func write(_ value: JSONValue, indent: Int, pretty: Bool, into output: inout [UInt8]) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
@@ -63,7 +69,7 @@ public enum JSONWriter {
 
     /// UTF-8 byte order, comparing contiguous bytes directly (the general path walks two
     /// `UTF8View` iterators, which dominated writing large migrations).
-    static func utf8Precedes(_ lhs: String, _ rhs: String) -> Bool {
+    package static func utf8Precedes(_ lhs: String, _ rhs: String) -> Bool {
         let compared = lhs.utf8.withContiguousStorageIfAvailable { left in
             rhs.utf8.withContiguousStorageIfAvailable { right in
                 for index in 0..<min(left.count, right.count) where left[index] != right[index] {
@@ -83,7 +89,7 @@ public enum JSONWriter {
     /// A JSON string: quotes, backslashes and control characters escaped, and the characters a
     /// YAML 1.1 reader rejects or reads as line breaks (DEL, C1 controls including NEL, U+2028,
     /// U+2029, U+FFFE, U+FFFF) — Selinon reads migration files with PyYAML. Other text is UTF-8.
-    static func writeString(_ text: String, into output: inout [UInt8]) {
+    package static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Most strings (node names, edge indices) are printable ASCII with nothing to escape.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
