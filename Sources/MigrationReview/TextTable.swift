@@ -14,14 +14,29 @@ public struct TextTable: Sendable {
 
     public var text: String {
         let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        return all.map { row in
-            let line = row.enumerated().map { column, cell in
-                column == 0 || leftAligned.contains(column)
-                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-            return String(line.reversed().drop { $0 == " " }.reversed())
-        }.joined(separator: "\n")
+        let lengths = all.map { row in row.map(\.count) }
+        let widths = header.indices.map { column in lengths.map { $0[column] }.max() ?? 0 }
+        var output = ""
+        for (number, row) in all.enumerated() {
+            if number > 0 { output += "\n" }
+            var line = ""
+            for (column, cell) in row.enumerated() {
+                if column > 0 { line += "  " }
+                let padding = String(repeating: " ", count: widths[column] - lengths[number][column])
+                if column == 0 || leftAligned.contains(column) {
+                    line += cell
+                    line += padding
+                } else {
+                    line += padding
+                    line += cell
+                }
+            }
+            // Trailing spaces trimmed as bytes (a space always ends a character).
+            let bytes = line.utf8
+            var end = bytes.endIndex
+            while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: " ") { end = bytes.index(before: end) }
+            output += line[..<end]
+        }
+        return output
     }
 }
