@@ -44,9 +44,12 @@ extension SelinonMigrate {
                 let context = try GitContext(workingTree: workingTree)
                 let current = loader.load(from: workingTree).configuration
                 let directory = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? current?.global.migrationDirectory
-                for commit in try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount) {
-                    entries.append(try entry(for: commit, context: context, loader: loader, directory: directory))
-                }
+                let commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount)
+                // Each entry loads two configurations; entries are built on every core, in order.
+                let command = self
+                entries = try commits.concurrentMap { commit in
+                    Result { try command.entry(for: commit, context: context, loader: loader, directory: directory) }
+                }.map { try $0.get() }
             } catch let error as GitError {
                 throw terminal.fail(error)
             }

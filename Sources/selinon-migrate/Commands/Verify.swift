@@ -99,11 +99,15 @@ extension SelinonMigrate {
             } catch {
                 throw terminal.fail(error)
             }
+            // Loaded on every core (the repository serialises the reads), reported in order.
+            let configurations = commits.concurrentMap { commit in
+                Self.configuration(GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                                          location: .revision(commit, label: commit.id.short)), loader: loader)
+            }
             var states: [MigrationHistoryCheck.State] = []
-            for commit in commits {
+            for (commit, configuration) in zip(commits, configurations) {
                 let label = "\(commit.id.short) (\(commit.summary))"
-                let at = GitConfigurationSource(repository: context.repository, paths: context.paths, location: .revision(commit, label: commit.id.short))
-                guard let configuration = Self.configuration(at, loader: loader) else {
+                guard let configuration else {
                     terminal.message("warning: the configuration at \(label) cannot be loaded; its change is not checked")
                     continue
                 }

@@ -4,7 +4,7 @@ import GitHistory
 
 /// The repository that holds a configuration and the configuration's paths in it, for commands
 /// that read configurations from git.
-struct GitContext {
+struct GitContext: Sendable {
     let repository: GitRepository
     let paths: ConfigurationPaths
     /// The configuration in the working tree, as the user named it.
