@@ -109,9 +109,14 @@ struct NormalizedEdge {
             // Keys are unique within a mapping, so equal counts and every left key found with an
             // equal value make the mappings equal.
             guard left.count == right.count else { return false }
-            return left.allSatisfy { entry in
-                right.contains { $0.key == entry.key && pythonEqual(entry.value, $0.value) }
+            guard left.count > 8 else {
+                return left.allSatisfy { entry in
+                    right.contains { $0.key == entry.key && pythonEqual(entry.value, $0.value) }
+                }
             }
+            // Large mappings by lookup, so that comparing two equal ones stays linear.
+            let rightValues = Dictionary(right.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+            return left.allSatisfy { entry in rightValues[entry.key].map { pythonEqual(entry.value, $0) } ?? false }
         default:
             return integral(rhs) == nil && lhs == rhs
         }

@@ -181,4 +181,29 @@ struct ConditionEqualityTests {
         #expect(changed.warnings.map(\.kind) == [.conditionChanged])
         #expect(changed.warnings.first?.edge == 1)
     }
+
+    @Test func largeConditionMappingsCompareWhateverTheirKeyOrder() throws {
+        func configuration(_ keys: [Int], value: (Int) -> String) throws -> Configuration {
+            let args = keys.map { "k\($0): \(value($0))" }.joined(separator: ", ")
+            let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\n"
+            let flows = """
+                flow-definitions:
+                  - name: f
+                    edges:
+                      - {from: , to: A}
+                      - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: x, value: 1}}}
+                      - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: x, value: {\(args)}}}}
+                """
+            return try ConfigurationLoader().load(ConfigurationFiles(
+                nodes: .init(path: "n.yml", contents: Array(nodes.utf8)), flows: [.init(path: "f.yml", contents: Array(flows.utf8))])).get()
+        }
+        let keys = Array(0..<50)
+        let old = try configuration(keys) { "\($0)" }
+        // Reversed key order, integers spelled as floats and booleans: the same value for Python.
+        let same = try configuration(keys.reversed()) { $0 == 1 ? "true" : $0 == 0 ? "false" : "\($0).0" }
+        let plan = MigrationDiffer().plan(from: old, to: same, strategy: .ignore)
+        #expect(!plan.isNeeded && plan.warnings.isEmpty)
+        let other = try configuration(keys.reversed()) { $0 == 49 ? "50" : "\($0)" }
+        #expect(MigrationDiffer().plan(from: old, to: other, strategy: .ignore).warnings.map(\.kind) == [.conditionChanged])
+    }
 }
