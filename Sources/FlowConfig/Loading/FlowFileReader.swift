@@ -64,6 +64,7 @@ extension FileReader {
         var flow = FlowDefinition(name: name, edges: [], location: location(node))
 
         if let edgesNode = node["edges"], let items = edgesNode.sequence, !items.isEmpty {
+            flow.edges.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {
                 if let edge = readEdge(item, index: index, flow: name, catalog: catalog) { flow.edges.append(edge) }
             }
