@@ -2,11 +2,12 @@ import Foundation
 
 /// Files written so that a crash leaves either the old state or the complete new one.
 enum DurableFile {
-    /// Writes `bytes` to a new file at `path` and flushes it to disk.
-    static func write(_ bytes: [UInt8], to path: String) throws(MigrationWriteError) {
+    /// Writes `bytes` to a new (temporary) file at `path` and flushes it to disk; errors name
+    /// `destination`, the file it is written for, and leave no temporary file behind.
+    static func write(_ bytes: [UInt8], to path: String, for destination: String) throws(MigrationWriteError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else {
-            throw .io(path: path, message: "cannot create a temporary file: \(String(cString: strerror(errno)))")
+            throw .io(path: destination, message: "cannot create a temporary file next to it: \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
         var written = 0
@@ -16,13 +17,13 @@ enum DurableFile {
             }
             guard result > 0 else {
                 unlink(path)
-                throw .io(path: path, message: "cannot write: \(String(cString: strerror(errno)))")
+                throw .io(path: destination, message: "cannot write: \(String(cString: strerror(errno)))")
             }
             written += result
         }
         guard fsync(descriptor) == 0 else {
             unlink(path)
-            throw .io(path: path, message: "cannot flush to disk: \(String(cString: strerror(errno)))")
+            throw .io(path: destination, message: "cannot flush to disk: \(String(cString: strerror(errno)))")
         }
     }
 

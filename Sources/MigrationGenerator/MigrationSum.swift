@@ -13,6 +13,10 @@ import Foundation
 /// 1.json sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
 /// 2.json sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9
 /// ```
+///
+/// Line endings do not count: a file checked out with CRLF line endings (git's `core.autocrlf`,
+/// the default of Git for Windows) has the hash of its LF original, and the sum file itself may
+/// have either, so the sum is the same on every platform.
 public struct MigrationSum: Sendable, Equatable {
     /// The file's name inside the migration directory.
     public static let fileName = "migrations.sum"
@@ -55,9 +59,17 @@ public struct MigrationSum: Sendable, Equatable {
         entries.map { "\($0.name) \($0.hash)\n" }.joined()
     }
 
-    /// `sha256:` and 64 hexadecimal digits.
+    /// `sha256:` and 64 hexadecimal digits, of `bytes` with every CRLF read as LF.
     public static func hash(_ bytes: [UInt8]) -> String {
-        "sha256:" + SHA256.hash(data: bytes).map { byte in
+        var hasher = SHA256()
+        var start = 0
+        // Hashed in runs between the CRs that end a CRLF, so an LF file is hashed in one piece.
+        for index in bytes.indices where bytes[index] == UInt8(ascii: "\r") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n") {
+            hasher.update(data: bytes[start..<index])
+            start = index + 1
+        }
+        hasher.update(data: bytes[start...])
+        return "sha256:" + hasher.finalize().map { byte in
             let hex = String(byte, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
         }.joined()
@@ -68,7 +80,8 @@ public struct MigrationSum: Sendable, Equatable {
     /// Reads `text` (the contents of `path`).
     /// - Throws: ``MigrationSumError`` naming the line; a git merge conflict is recognised.
     public init(parsing text: String, path: String) throws(MigrationSumError) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // "\r\n" is one Character in Swift: both line endings split.
+        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
         if lines.last == "" { lines.removeLast() }
         if let conflict = lines.firstIndex(where: { $0.hasPrefix("<<<<<<<") || $0.hasPrefix(">>>>>>>") || $0 == "=======" }) {
             throw MigrationSumError(path: path, line: conflict + 1, kind: .mergeConflict,
@@ -110,7 +123,7 @@ public struct MigrationSum: Sendable, Equatable {
     public func write(toDirectory directory: String) throws(MigrationWriteError) {
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
         let temporary = (directory as NSString).appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        try DurableFile.write(Array(text.utf8), to: temporary)
+        try DurableFile.write(Array(text.utf8), to: temporary, for: path)
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)

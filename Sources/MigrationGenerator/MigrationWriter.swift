@@ -18,6 +18,10 @@ public struct MigrationWriter: Sendable {
     public func write(_ migration: Migration, toDirectory path: String) throws(MigrationWriteError) -> WrittenMigration {
         let directory: MigrationDirectory
         let sum: MigrationSum?
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw .notADirectory(path)
+        }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             sum = try MigrationSum.load(fromDirectory: path)
@@ -30,11 +34,12 @@ public struct MigrationWriter: Sendable {
             throw .io(path: path, message: "cannot create the migration directory: \(error.localizedDescription)")
         }
         if let problems = sum?.problems(inDirectory: path), !problems.isEmpty { throw .sumMismatch(problems) }
+        if sum == nil && !directory.files.isEmpty { throw .sumMissing(directory: path, files: directory.files.count) }
         let version = directory.latestVersion + 1
         let finalPath = MigrationDirectory.filePath(version: version, in: path)
         let temporaryPath = (path as NSString).appendingPathComponent(".\(version).json.\(ProcessInfo.processInfo.processIdentifier).tmp")
         let bytes = migration.selinonJSON()
-        try DurableFile.write(bytes, to: temporaryPath)
+        try DurableFile.write(bytes, to: temporaryPath, for: finalPath)
         defer { unlink(temporaryPath) }
         guard link(temporaryPath, finalPath) == 0 else {
             let reason = errno == EEXIST ? "\(version).json appeared while writing (another generate running?); run generate again"
@@ -44,7 +49,14 @@ public struct MigrationWriter: Sendable {
         DurableFile.syncDirectory(path)
         var updated = sum ?? MigrationSum(directory: directory)
         updated.entries.append(MigrationSum.Entry(name: "\(version).json", hash: MigrationSum.hash(bytes)))
-        try updated.write(toDirectory: path)
+        do {
+            try updated.write(toDirectory: path)
+        } catch {
+            // Without its line in the sum the new file would make the directory invalid: take it back.
+            unlink(finalPath)
+            DurableFile.syncDirectory(path)
+            throw error
+        }
         let duplicate = directory.files.last.map { $0.migration.hasSameEffect(as: migration) } ?? false
         return WrittenMigration(path: finalPath, version: version, bytes: bytes, repeatsPreviousMigration: duplicate)
     }
@@ -68,6 +80,10 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
     case sum(MigrationSumError)
     /// Migration files do not match `migrations.sum`.
     case sumMismatch([MigrationSumProblem])
+    /// The migration directory's path names a file.
+    case notADirectory(String)
+    /// The directory holds migration files but no `migrations.sum` to check them against.
+    case sumMissing(directory: String, files: Int)
     /// The file system refused.
     case io(path: String, message: String)
 
@@ -79,8 +95,15 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
             return error.description + "\nnothing was written"
         case .sumMismatch(let problems):
             return problems.map(\.description).joined(separator: "\n") + "\nnothing was written: the migration directory does not match \(MigrationSum.fileName)"
+        case .notADirectory(let path):
+            return "\(path): error: this is a file, not a migration directory\n  hint: give the directory with -m/--migration-dir\nnothing was written"
+        case .sumMissing(let directory, let files):
+            let path = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
+            return "\(path): error: missing, but the directory holds \(files) migration file\(files == 1 ? "" : "s") it should vouch for\n"
+                + "  hint: restore it from version control; or, for files from before selinon-migrate (Selinon's own), review them and run: "
+                + "selinon-migrate rehash -m \(directory)\nnothing was written"
         case .io(let path, let message):
-            return "\(path): error: \(message)"
+            return "\(path): error: \(message)\nnothing was written"
         }
     }
 }

@@ -71,12 +71,39 @@ struct MigrationSumTests {
         #expect(try String(contentsOfFile: "\(path)/migrations.sum", encoding: .utf8) == sumBefore)
     }
 
-    @Test func aDirectoryWithoutASumGetsOneForAllItsFiles() throws {
+    @Test func aDirectoryWithFilesButNoSumIsRefusedUntilRehashed() throws {
         let directory = try Self.directory()
         let path = directory.path("m")
         try FileManager.default.removeItem(atPath: "\(path)/migrations.sum")
+        let error = #expect(throws: MigrationWriteError.self) { try MigrationWriter().write(Self.first, toDirectory: path) }
+        #expect(error?.description.hasPrefix("\(path)/migrations.sum: error: missing, but the directory holds 2 migration files") == true)
+        #expect(error?.description.contains("selinon-migrate rehash -m \(path)") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path).sorted() == ["1.json", "2.json"], "nothing written")
+
+        // What rehash does: a sum for the reviewed files; then the writer goes on.
+        try MigrationSum(directory: try MigrationDirectory.load(from: path)).write(toDirectory: path)
         _ = try MigrationWriter().write(Self.first, toDirectory: path)
         let sum = try #require(try MigrationSum.load(fromDirectory: path))
         #expect(sum.entries.map(\.name) == ["1.json", "2.json", "3.json"])
+    }
+
+    @Test func lineEndingsDoNotCount() throws {
+        // A Windows checkout (core.autocrlf) turns every LF of the files and the sum into CRLF.
+        let directory = try Self.directory()
+        let path = directory.path("m")
+        let lfSum = try #require(try MigrationSum.load(fromDirectory: path))
+        for name in ["1.json", "2.json", "migrations.sum"] {
+            let text = try String(contentsOfFile: "\(path)/\(name)", encoding: .utf8)
+            try text.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: "\(path)/\(name)", atomically: true, encoding: .utf8)
+        }
+        let crlfSum = try #require(try MigrationSum.load(fromDirectory: path))
+        #expect(crlfSum == lfSum)
+        #expect(crlfSum.problems(inDirectory: path).isEmpty)
+        #expect(MigrationSum.hash(Array("a\r\nb\r\n".utf8)) == MigrationSum.hash(Array("a\nb\n".utf8)))
+        #expect(MigrationSum.hash(Array("a\rb".utf8)) != MigrationSum.hash(Array("ab".utf8)), "a lone CR counts")
+        // A CRLF file that was also edited is still caught.
+        let edited = try String(contentsOfFile: "\(path)/1.json", encoding: .utf8).replacingOccurrences(of: "IGNORE", with: "FAIL")
+        try edited.write(toFile: "\(path)/1.json", atomically: true, encoding: .utf8)
+        #expect(crlfSum.problems(inDirectory: path).map(\.kind) == [.edited])
     }
 }

@@ -132,6 +132,48 @@ struct ApplyCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
     }
 
+    @Test func anOutputReachedThroughASymbolicLinkIsReplacedWhole() throws {
+        // The link is kept; the file it points to is replaced, not overwritten in place (which
+        // left the longer old file's tail behind).
+        let directory = try TemporaryDirectory()
+        try directory.write(String(repeating: "an older, longer file\n", count: 2_000), to: "latest.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("link.jsonl"), withDestinationPath: "latest.jsonl")
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--output", directory.path("link.jsonl")])
+        #expect(result.status == 1, "the example has a FAIL taint")
+        let written = try String(contentsOfFile: directory.path("latest.jsonl"), encoding: .utf8)
+        #expect(written.split(separator: "\n").count == 14)
+        #expect(!written.contains("an older, longer file"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.path("link.jsonl")) == "latest.jsonl")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() == ["latest.jsonl", "link.jsonl"])
+    }
+
+    @Test func outputAndReportCannotBeTheSameFile() throws {
+        let directory = try TemporaryDirectory()
+        let input = try directory.write(try String(contentsOfFile: Self.states, encoding: .utf8), to: "in.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("alias.jsonl"), withDestinationPath: "in.jsonl")
+        let before = try String(contentsOfFile: input, encoding: .utf8)
+        for report in [input, directory.path("alias.jsonl"), directory.path("./in.jsonl")] {
+            let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", input, "--output", input, "--report", report])
+            #expect(result.status == 64)
+            #expect(result.standardError.contains("--output and --report name the same file"))
+        }
+        #expect(try String(contentsOfFile: input, encoding: .utf8) == before)
+    }
+
+    @Test func aFullStandardOutputIsAnErrorNotACrash() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--dry-run"],
+                                             standardOutput: "/dev/full")
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("error: cannot write to standard output: No space left on device"))
+    }
+
+    @Test func aPolicyForAFlowNoMigrationChangesIsFlaggedAsATypo() throws {
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--dry-run",
+                                              "--policy", "licence_analysis_flo=fail"])
+        #expect(result.standardError.contains("warning: --policy licence_analysis_flo=…: no migration in \(Self.migrations) changes a flow named 'licence_analysis_flo'"))
+    }
+
     @Test(arguments: [["--policy", "ingest=maybe"], ["--output", "-", "--report", "-"], ["--policy", "a=fail", "--policy", "a=retry"]])
     func badOptionsAreUsageErrors(_ options: [String]) throws {
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states] + options)

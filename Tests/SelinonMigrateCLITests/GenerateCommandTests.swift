@@ -49,6 +49,37 @@ struct GenerateCommandTests {
         #expect(dryRun.standardError == "No flow changes need a migration\n")
     }
 
+    @Test func aSecondMigrationFromTheSameOldConfigurationIsRefused() throws {
+        // generate v1 → v2, then (more edits, not committed) generate again from v1: the second
+        // file would be applied after 1.json to flows it already migrated.
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")])).status == 0)
+        let sumBefore = try String(contentsOfFile: directory.path("m/migrations.sum"), encoding: .utf8)
+
+        let again = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m")]))
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("error: \(directory.path("m/1.json")) already migrates from this old configuration"))
+        #expect(again.standardError.contains("selinon-migrate rehash -m \(directory.path("m"))"))
+
+        let same = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")]))
+        #expect(same.status == 0)
+        #expect(same.standardError.contains("1.json already migrates this change"))
+
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")).sorted() == ["1.json", "migrations.sum"])
+        #expect(try String(contentsOfFile: directory.path("m/migrations.sum"), encoding: .utf8) == sumBefore)
+        // From the configuration 1.json leads to, the next migration is written.
+        #expect(try runner.run(Self.arguments(2, 3, ["-m", directory.path("m")])).status == 0)
+    }
+
+    @Test func aFileGivenAsTheMigrationDirectoryIsBadInput() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("", to: "m")
+        let result = try CommandRunner().run(Self.arguments(1, 2, ["-m", directory.path("m")]))
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(directory.path("m")): error: this is a file, not a migration directory"))
+    }
+
     @Test func anInvalidMigrationDirectoryStopsBeforeWriting() throws {
         let directory = try TemporaryDirectory()
         try directory.write("{}", to: "m/1.json")

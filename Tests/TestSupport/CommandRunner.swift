@@ -28,9 +28,10 @@ public struct CommandRunner: Sendable {
     }
 
     /// Runs the binary with `arguments` in `directory`, with `environment` added to a minimal
-    /// environment (`PATH`, `HOME`; `NO_COLOR` so output is plain).
+    /// environment (`PATH`, `HOME`; `NO_COLOR` so output is plain). With `standardOutput`, the
+    /// child writes there (a path such as `/dev/full`) instead of into the result.
     public func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
-                    input: Data? = nil) throws -> Result {
+                    input: Data? = nil, standardOutput: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -40,7 +41,12 @@ public struct CommandRunner: Sendable {
         for key in ["PATH", "HOME", "TMPDIR"] { base[key] = inherited[key] }
         process.environment = base.merging(environment) { _, new in new }
         let output = Pipe(), error = Pipe(), standardInput = Pipe()
-        process.standardOutput = output
+        if let standardOutput {
+            process.standardOutput = FileHandle(forWritingAtPath: standardOutput)
+            try output.fileHandleForWriting.close()
+        } else {
+            process.standardOutput = output
+        }
         process.standardError = error
         process.standardInput = standardInput
         try process.run()

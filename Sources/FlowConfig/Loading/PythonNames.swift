@@ -29,21 +29,26 @@ enum NameSuggestion {
         "flowdefinitions": "flow-definitions",
     ]
 
-    /// The candidate closest to `name`, if it is close enough to be a likely typo.
+    /// The candidate closest to `name`, if it is close enough to be a likely typo; of equally
+    /// close candidates the first in code-point order, so the same input always gets the same
+    /// suggestion (candidates often come from a set).
     static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
         if let alias = knownAliases[name], candidates.contains(alias) { return alias }
         let lowered = name.lowercased()
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(lowered, candidate.lowercased())
-            if distance < (best?.distance ?? .max) { best = (candidate, distance) }
+            if let current = best, distance > current.distance || (distance == current.distance && current.candidate.unicodeScalars.lexicographicallyPrecedes(candidate.unicodeScalars)) {
+                continue
+            }
+            best = (candidate, distance)
         }
         if let best, best.distance <= max(1, min(3, name.count / 3)) { return best.candidate }
         // A known key cut short or extended ("migration_directory" for "migration_dir").
-        return candidates.first { candidate in
+        return candidates.filter { candidate in
             let known = candidate.lowercased()
             return min(known.count, lowered.count) >= 4 && (lowered.hasPrefix(known) || known.hasPrefix(lowered))
-        }
+        }.min { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
     }
 
     /// Edit distance over characters where swapping two neighbours counts as one edit

@@ -99,6 +99,9 @@ extension SelinonMigrate {
                 if !dryRun && output == "-" && report == "-" {
                     throw ValidationError("--output and --report cannot both be standard output.")
                 }
+                if !dryRun, let report, let file = OutputSink.replacedFile(of: report), file == OutputSink.replacedFile(of: output) {
+                    throw ValidationError("--output and --report name the same file ('\(output)', '\(report)'); give the report a file of its own.")
+                }
             } else {
                 if output != "-" || report != nil { throw ValidationError("--output and --report go with --input.") }
                 guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1.") }
@@ -108,7 +111,13 @@ extension SelinonMigrate {
         func run() async throws {
             let terminal = Terminal()
             try checkIntegrity(terminal: terminal)
-            let chain = MigrationChain(directory: try terminal.loadMigrationDirectory(migrationDirectory))
+            let directory = try terminal.loadMigrationDirectory(migrationDirectory)
+            let changedFlows = Set(directory.files.flatMap { $0.migration.flows.keys })
+            for override in policy where !changedFlows.contains(override.flow) {
+                terminal.message("warning: --policy \(override.flow)=…: no migration in \(migrationDirectory) changes a flow named '\(override.flow)', "
+                    + "so this policy has no effect (a typo?)")
+            }
+            let chain = MigrationChain(directory: directory)
             let migrator = StreamMigrator(migrator: Migrator(
                 chain: chain, policy: TaintPolicy(overrides: Dictionary(uniqueKeysWithValues: policy.map { ($0.flow, $0.strategy) }))))
             if let input {
@@ -199,12 +208,24 @@ extension SelinonMigrate {
                     }
                     lineNumber += chunk.count
                 }
-                try messages?.commit()
-                try reports?.commit()
             } catch {
                 messages?.discard()
                 reports?.discard()
                 terminal.message("error: \(error); nothing was written")
+                throw ExitStatus.toolFailed
+            }
+            do {
+                try messages?.commit()
+            } catch {
+                reports?.discard()
+                terminal.message("error: \(error); nothing was written")
+                throw ExitStatus.toolFailed
+            }
+            do {
+                try reports?.commit()
+            } catch {
+                terminal.message("error: \(error)\nthe migrated messages were written to \(output); only the report is missing: "
+                    + "run apply again with --dry-run --report to produce it")
                 throw ExitStatus.toolFailed
             }
             terminal.message(summary.table(latestVersion: migrator.migrator.chain.latestVersion))
@@ -215,7 +236,7 @@ extension SelinonMigrate {
             do {
                 return try OutputSink(path: path)
             } catch {
-                terminal.message("error: cannot write \(path): \(error)")
+                terminal.message("error: \(error)")
                 throw ExitStatus.toolFailed
             }
         }

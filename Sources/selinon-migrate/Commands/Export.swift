@@ -33,10 +33,16 @@ extension SelinonMigrate {
             do {
                 sink = try OutputSink(path: output)
             } catch {
-                terminal.message("error: cannot write \(output): \(error)")
+                terminal.message("error: \(error)")
                 throw ExitStatus.toolFailed
             }
-            let store = try await storeOptions.open(terminal: terminal)
+            let store: any FlowStateStore
+            do {
+                store = try await storeOptions.open(terminal: terminal)
+            } catch {
+                sink.discard()
+                throw error
+            }
             var exported = 0
             do {
                 var buffer: [UInt8] = []
@@ -56,7 +62,7 @@ extension SelinonMigrate {
             } catch {
                 sink.discard()
                 await store.close()
-                terminal.message("error: \((error as? StoreError)?.message ?? "cannot write \(output): \(error)"); nothing was written")
+                terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); nothing was written")
                 throw ExitStatus.toolFailed
             }
             await store.close()

@@ -107,12 +107,14 @@ extension SelinonMigrate {
                 if format == .json {
                     terminal.output(try GenerateReport(plan: plan, written: nil, migration: migration).json())
                 } else {
-                    FileHandle.standardOutput.write(Data(migration.selinonJSON()))
+                    Terminal.writeOutput(migration.selinonJSON())
                 }
                 return
             }
             let directory = try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment,
                                                        terminal: terminal)
+            try checkContinuity(in: directory, old: oldConfiguration, new: newConfiguration, oldSource: oldSource.sourceDescription,
+                                terminal: terminal)
             let written: WrittenMigration
             do {
                 written = try MigrationWriter().write(migration, toDirectory: directory)
@@ -133,6 +135,36 @@ extension SelinonMigrate {
             case .json:
                 terminal.output(try GenerateReport(plan: plan, written: written, migration: nil).json())
             }
+        }
+
+        /// Refuses a second migration from the configuration the directory's latest migration
+        /// already starts from (known from its `_meta` digests): typically `generate` run again
+        /// after more edits before committing, when the old configuration is still the commit the
+        /// latest migration was generated from. Written anyway, it would migrate flows that the
+        /// latest migration already moved on. The same change generated again writes nothing.
+        private func checkContinuity(in directory: String, old: Configuration, new: Configuration, oldSource: String,
+                                     terminal: Terminal) throws {
+            guard let latest = try? MigrationDirectory.load(from: directory, allowMissing: true).files.last,
+                  let digests = latest.migration.metadata?["digests"],
+                  let latestOld = digests["old"]?.stringValue, let latestNew = digests["new"]?.stringValue,
+                  StructureDigest.digest(of: old) == latestOld
+            else { return }
+            let name = "\(latest.version).json"
+            if StructureDigest.digest(of: new) == latestNew {
+                terminal.message("\(name) already migrates this change (generated between the same configurations); nothing was written")
+                throw ExitCode.success
+            }
+            let generatedTo = latest.migration.metadata?["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
+            let sum = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
+            terminal.message("""
+                error: \((directory as NSString).appendingPathComponent(name)) already migrates from this old configuration (\(oldSource)), to another new one\(generatedTo); \
+                a second migration from the same configuration would be applied to flows \(name) has already migrated
+                  hint: if \(name) is not deployed anywhere yet (for example generated before more edits, not committed): delete it, \
+                restore \(sum) (git checkout -- \(sum), or selinon-migrate rehash -m \(directory)) and run generate again for one \
+                migration covering all the edits; otherwise give the configuration \(name) leads to as the old one (commit it, or -N/-F)
+                nothing was written
+                """)
+            throw ExitStatus.inputFailed
         }
 
         private func sources(environment: [String: String], terminal: Terminal) throws

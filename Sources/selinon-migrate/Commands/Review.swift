@@ -178,7 +178,7 @@ extension SelinonMigrate {
                 }
                 written.forEach(terminal.output)
             } catch {
-                terminal.message("error: cannot write into \(outputDirectory): \(error)")
+                terminal.message(error is OutputSinkError ? "error: \(error)" : "error: cannot write into \(outputDirectory): \(error)")
                 throw ExitStatus.toolFailed
             }
         }

@@ -92,7 +92,7 @@ extension SelinonMigrate {
                     try sink.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
                     try sink.commit()
                 } catch {
-                    terminal.message("error: cannot write \(output): \(error)")
+                    terminal.message("error: \(error)")
                     throw ExitStatus.toolFailed
                 }
             }

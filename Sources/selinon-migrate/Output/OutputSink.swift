@@ -2,57 +2,105 @@ import Foundation
 
 /// Where a command writes a stream: standard output for `-`; a regular file appears only when
 /// complete — bytes go to a hidden temporary file next to it, which is flushed and renamed on
-/// ``commit()``, so an interrupted run leaves the previous file (if any) untouched. Anything
-/// that exists and is not a regular file (`/dev/stderr`, a pipe) is written to directly.
+/// ``commit()``, so an interrupted run leaves the previous file (if any) untouched. A symbolic
+/// link is followed: the file it points to is replaced, the link stays. Anything that exists and
+/// is not a regular file (`/dev/stderr`, a pipe) is written to directly.
 final class OutputSink {
     private let handle: FileHandle
+    /// The file replaced on commit (symbolic links resolved); `nil` when written directly.
     private let path: String?
     private let temporaryPath: String?
+    /// The path as the user gave it, for messages.
+    let displayPath: String
 
-    init(path: String) throws {
+    init(path: String) throws(OutputSinkError) {
+        displayPath = path
         guard path != "-" else {
             handle = .standardOutput
             self.path = nil
             temporaryPath = nil
             return
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-           (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) != .typeRegular {
-            guard !isDirectory.boolValue, let file = FileHandle(forWritingAtPath: path) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-            }
-            handle = file
+        var status = stat()
+        let exists = stat(path, &status) == 0
+        if exists && (status.st_mode & S_IFMT) != S_IFREG {
+            guard (status.st_mode & S_IFMT) != S_IFDIR else { throw OutputSinkError(path: path, reason: "it is a directory") }
+            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw OutputSinkError(path: path, errno: errno) }
+            handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             self.path = nil
             temporaryPath = nil
             return
         }
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-              let file = FileHandle(forWritingAtPath: temporary)
-        else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        let target = try Self.target(of: path)
+        let directory = (target as NSString).deletingLastPathComponent
+        let name = (target as NSString).lastPathComponent
+        var descriptor: Int32 = -1
+        var temporary = ""
+        repeat {
+            // Unique per sink, so two outputs of one process never share a temporary file.
+            temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        } while descriptor < 0 && errno == EEXIST
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ENOENT { throw OutputSinkError(path: path, reason: "the directory \(directory.isEmpty ? "." : directory) does not exist") }
+            throw OutputSinkError(path: path, errno: code)
         }
-        handle = file
-        self.path = path
+        // A replaced file keeps its permissions.
+        if exists { fchmod(descriptor, status.st_mode & 0o7777) }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        self.path = target
         temporaryPath = temporary
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    /// The file that writing to `path` replaces: an existing file's real path, or — for a
+    /// symbolic link to a file not there yet — where the links lead (at most 40), relative
+    /// targets taken from the link's directory.
+    private static func target(of path: String) throws(OutputSinkError) -> String {
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        var current = path
+        for _ in 0..<40 {
+            guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
+            current = destination.hasPrefix("/") ? destination
+                : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(destination)
+        }
+        throw OutputSinkError(path: path, reason: "too many levels of symbolic links")
+    }
+
+    /// The regular file a path replaces, for telling two outputs apart; `nil` for `-` and for
+    /// what is written directly (a terminal, a pipe), where two outputs simply interleave.
+    static func replacedFile(of path: String) -> String? {
+        guard path != "-", let target = try? target(of: path) else { return nil }
+        var status = stat()
+        if stat(target, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG { return nil }
+        let url = URL(fileURLWithPath: target).standardizedFileURL
+        let directory = url.deletingLastPathComponent().resolvingSymlinksInPath()
+        return directory.appendingPathComponent(url.lastPathComponent).path
+    }
+
+    func write(_ bytes: [UInt8]) throws(OutputSinkError) {
         guard !bytes.isEmpty else { return }
-        try handle.write(contentsOf: bytes)
+        do {
+            try handle.write(contentsOf: bytes)
+        } catch {
+            throw OutputSinkError(path: displayPath, reason: Self.reason(error))
+        }
     }
 
     /// Makes the file visible under its name (standard output: nothing to do).
-    func commit() throws {
+    func commit() throws(OutputSinkError) {
         guard let path, let temporaryPath else { return }
-        try handle.synchronize()
-        try handle.close()
-        guard rename(temporaryPath, path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw OutputSinkError(path: displayPath, reason: Self.reason(error))
         }
+        guard rename(temporaryPath, path) == 0 else { throw OutputSinkError(path: displayPath, errno: errno) }
     }
 
     /// Removes the unfinished file.
@@ -61,4 +109,30 @@ final class OutputSink {
         try? handle.close()
         unlink(temporaryPath)
     }
+
+    /// The system's words for a failed read or write (`No space left on device`).
+    static func reason(_ error: any Error) -> String {
+        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        let error = error as NSError
+        return error.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(error.code))) : error.localizedDescription
+    }
+}
+
+/// A file a command could not write, with the reason in words.
+struct OutputSinkError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+
+    init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    init(path: String, errno code: Int32) {
+        self.init(path: path, reason: String(cString: strerror(code)))
+    }
+
+    var description: String { "cannot write \(path == "-" ? "to standard output" : path): \(reason)" }
 }

@@ -39,7 +39,7 @@ final class ProgressDisplay: Sendable {
             state.drewBar = isTerminal
             return isTerminal ? "\r\u{1B}[K" + bar(done: done, total: total, now: now) : line(done: done, total: total, now: now) + "\n"
         }
-        if let text { FileHandle.standardError.write(Data(text.utf8)) }
+        if let text { Terminal.writeMessage(text) }
     }
 
     /// Clears the bar on a terminal; elsewhere writes a last line with the totals.
@@ -49,7 +49,7 @@ final class ProgressDisplay: Sendable {
         let text = state.withLock { state in
             isTerminal ? (state.drewBar ? "\r\u{1B}[K" : "") : line(done: state.done, total: state.total, now: now) + " — done\n"
         }
-        if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
+        if !text.isEmpty { Terminal.writeMessage(text) }
     }
 
     private func bar(done: Int, total: Int?, now: Double) -> String {

@@ -12,12 +12,29 @@ struct Terminal {
 
     /// Writes a result line to standard output.
     func output(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        Self.writeOutput(Array((text + "\n").utf8))
+    }
+
+    /// Writes bytes to standard output. When it cannot be written (a full disk, a closed pipe),
+    /// the result is lost: says so on standard error and exits with status 2.
+    static func writeOutput(_ bytes: [UInt8]) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: bytes)
+        } catch {
+            writeMessage("error: cannot write to standard output: \(OutputSink.reason(error))\n")
+            exit(ExitStatus.toolFailed.rawValue)
+        }
     }
 
     /// Writes a message for people to standard error.
     func message(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        Self.writeMessage(text + "\n")
+    }
+
+    /// Writes to standard error; a message that cannot be written is dropped (there is nowhere
+    /// left to report it), and the command goes on.
+    static func writeMessage(_ text: String) {
+        try? FileHandle.standardError.write(contentsOf: Array(text.utf8))
     }
 
     /// Writes a diagnostic, `path:line:column: error: message` and its hint, to standard error.
