@@ -41,7 +41,7 @@ extension GitRepository {
                 for (path, id) in try fileIDs(under: flowPath, in: commit, include: ConfigurationPaths.isFlowFileName) {
                     files[path] = id
                 }
-            case .other: break
+            case .symbolicLink, .other: break
             }
         }
         return ConfigurationSnapshot(files: files, hasNodesFile: nodes?.kind == .file)

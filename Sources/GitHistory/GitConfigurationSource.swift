@@ -48,7 +48,7 @@ public struct GitConfigurationSource: ConfigurationSource {
                 throw ConfigurationError(diagnostics: [ConfigDiagnostic(
                     .error, .fileNotFound, "the nodes file does not exist in \(sourceDescription)",
                     at: .wholeFile(pathPrefix + paths.nodesFile),
-                    hint: "the configuration was added later, or moved: choose another revision with --from")])
+                    hint: "the configuration was added later, or moved: compare with a revision that has it")])
             }
             var flows: [ConfigurationFiles.File] = []
             for flowPath in paths.flowPaths {

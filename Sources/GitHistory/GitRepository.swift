@@ -32,6 +32,15 @@ public final class GitRepository: @unchecked Sendable {
         var repository: OpaquePointer?
         let status = git_repository_open_ext(&repository, absolute, 0, nil)
         guard status == 0, let repository else {
+            // libgit2 skips a repository of another user while searching upward and reports none.
+            if status == GIT_EOWNER.rawValue || status == GIT_ENOTFOUND.rawValue,
+               let root = Self.enclosingWorkingTree(of: absolute), Self.isOwnedByAnotherUser(root) {
+                throw GitError(.untrustedOwner, """
+                    '\(path)' is in the git repository at \(root), which belongs to another user: like git, selinon-migrate \
+                    does not read it until you trust it: git config --global --add safe.directory \(root) \
+                    (name the repository itself: libgit2 1.5 does not accept '*')
+                    """)
+            }
             if status == GIT_ENOTFOUND.rawValue {
                 throw GitError(.notARepository, "'\(path)' is not inside a git repository")
             }
@@ -47,6 +56,24 @@ public final class GitRepository: @unchecked Sendable {
         git_repository_free(handle)
     }
 
+    /// The nearest directory at or above `directory` that has a `.git` entry.
+    private static func enclosingWorkingTree(of directory: String) -> String? {
+        var current = directory
+        while true {
+            if FileManager.default.fileExists(atPath: (current as NSString).appendingPathComponent(".git")) { return current }
+            let parent = (current as NSString).deletingLastPathComponent
+            if parent == current || parent.isEmpty { return nil }
+            current = parent
+        }
+    }
+
+    /// Whether `directory`'s `.git` belongs to another user than the one running.
+    private static func isOwnedByAnotherUser(_ directory: String) -> Bool {
+        var status = stat()
+        guard stat((directory as NSString).appendingPathComponent(".git"), &status) == 0 else { return false }
+        return status.st_uid != geteuid()
+    }
+
     private func locked<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
         lock.lock()
         defer { lock.unlock() }
@@ -54,31 +81,64 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// The path of `path` (relative to the current directory, or absolute) inside the working
-    /// tree, with `/` separators.
+    /// tree, with `/` separators. Symbolic links inside the working tree are kept as written —
+    /// they are part of what git records, and a revision is read through its own links — while
+    /// links on the way to the working tree are resolved.
     /// - Throws: ``GitError`` `outsideRepository` when it is not inside the working tree.
     public func repositoryPath(of path: String) throws(GitError) -> String {
-        guard let root = workingDirectory else { throw GitError(.outsideRepository, "the repository has no working tree") }
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        guard let root = workingDirectory else {
+            throw GitError(.outsideRepository, "the repository at \(repositoryDirectory) is bare (it has no working tree): "
+                + "read revisions from a clone with a working tree")
+        }
         let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
-        if absolute == resolvedRoot { return "" }
-        guard absolute.hasPrefix(resolvedRoot + "/") else {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        // The nearest ancestor that is the working tree's root (through links outside it).
+        var components: [String] = []
+        var ancestor = absolute
+        while true {
+            if URL(fileURLWithPath: ancestor).resolvingSymlinksInPath().path == resolvedRoot {
+                return components.reversed().joined(separator: "/")
+            }
+            let parent = (ancestor as NSString).deletingLastPathComponent
+            if parent == ancestor || parent.isEmpty { break }
+            components.append((ancestor as NSString).lastPathComponent)
+            ancestor = parent
+        }
+        // Reached through a link from outside: where it leads.
+        let resolved = URL(fileURLWithPath: absolute).resolvingSymlinksInPath().path
+        if resolved == resolvedRoot { return "" }
+        guard resolved.hasPrefix(resolvedRoot + "/") else {
             throw GitError(.outsideRepository, "'\(path)' is outside the repository at \(root)")
         }
-        return String(absolute.dropFirst(resolvedRoot.count + 1))
+        return String(resolved.dropFirst(resolvedRoot.count + 1))
+    }
+
+    /// The repository's git directory (`.git`, or the repository itself when bare).
+    public var repositoryDirectory: String {
+        let path = String(cString: git_repository_path(handle))
+        return path.hasSuffix("/") ? String(path.dropLast()) : path
     }
 
     // MARK: - Revisions
 
     /// Resolves any revision git understands (`HEAD~2`, a tag, `origin/main`, an id) to a commit.
     public func commit(_ revision: String) throws(GitError) -> GitCommit {
-        try locked { () throws(GitError) -> GitCommit in
+        guard !revision.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw GitError(.unknownRevision, "an empty revision names no commit: give a branch, tag or commit id")
+        }
+        return try locked { () throws(GitError) -> GitCommit in
             var object: OpaquePointer?
             let status = git_revparse_single(&object, handle, revision)
             guard status == 0, let object else {
                 if status == GIT_ENOTFOUND.rawValue || status == GIT_EAMBIGUOUS.rawValue {
                     let empty = git_repository_head_unborn(handle) == 1
-                    throw GitError(.unknownRevision, empty ? "the repository has no commits yet"
-                                       : "unknown revision '\(revision)'")
+                    if empty {
+                        throw GitError(.unknownRevision, "HEAD's branch has no commits yet (a new repository, or the branch was deleted): "
+                            + "commit the configuration first, or name a revision that has it")
+                    }
+                    throw GitError(.unknownRevision, status == GIT_EAMBIGUOUS.rawValue
+                        ? "'\(revision)' is ambiguous: more than one object starts with it; give more digits"
+                        : "unknown revision '\(revision)'")
                 }
                 throw GitError.last(status, operation: "resolve '\(revision)'")
             }
@@ -111,6 +171,13 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
+    /// Whether HEAD names a commit directly rather than a branch.
+    public var isHeadDetached: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return git_repository_head_detached(handle) == 1
+    }
+
     /// The branch HEAD points at, and its upstream (`origin/main`), when both exist.
     public func upstream() throws(GitError) -> (branch: String, upstream: String)? {
         try locked { () throws(GitError) -> (branch: String, upstream: String)? in
@@ -129,9 +196,18 @@ public final class GitRepository: @unchecked Sendable {
         var commit: OpaquePointer?
         var oid = id.oid
         let status = git_commit_lookup(&commit, handle, &oid)
-        guard status == 0, let commit else { throw GitError.last(status, operation: "read commit \(id.short)") }
+        guard status == 0, let commit else { throw objectFailure(status, operation: "read commit \(id.short)") }
         defer { git_commit_free(commit) }
         return try body(commit)
+    }
+
+    /// The error for an object that cannot be read: in a shallow clone a missing object is
+    /// history that was not fetched, and the message says how to fetch it.
+    private func objectFailure(_ status: Int32, operation: String) -> GitError {
+        let error = GitError.last(status, operation: operation)
+        guard status == GIT_ENOTFOUND.rawValue, git_repository_is_shallow(handle) == 1 else { return error }
+        return GitError(.shallowHistory, error.message + "; the repository is a shallow clone and this history was not fetched: "
+            + "run git fetch --unshallow (in CI, check out the full history, for example fetch-depth: 0)")
     }
 
     private func makeCommit(_ commit: OpaquePointer) -> GitCommit {
@@ -165,9 +241,9 @@ public final class GitRepository: @unchecked Sendable {
     public func files(under directory: String, in commit: GitObjectID, include: (String) -> Bool) throws(GitError) -> [(path: String, bytes: [UInt8])] {
         try locked { () throws(GitError) -> [(path: String, bytes: [UInt8])] in
             try withTree(commit) { tree throws(GitError) -> [(path: String, bytes: [UInt8])] in
-                guard let entry = try entry(at: directory, in: tree), entry.kind == .directory else { return [] }
+                guard let (entry, realPath) = try directoryEntry(at: directory, in: tree) else { return [] }
                 var result: [(path: String, bytes: [UInt8])] = []
-                try collect(tree: entry.id, prefix: directory, include: include, into: &result)
+                try collect(tree: entry.id, prefix: directory, realPrefix: realPath, root: tree, include: include, into: &result)
                 return result.sorted { $0.path < $1.path }
             }
         }
@@ -178,9 +254,9 @@ public final class GitRepository: @unchecked Sendable {
     public func fileIDs(under directory: String, in commit: GitObjectID, include: (String) -> Bool) throws(GitError) -> [(path: String, id: GitObjectID)] {
         try locked { () throws(GitError) -> [(path: String, id: GitObjectID)] in
             try withTree(commit) { tree throws(GitError) -> [(path: String, id: GitObjectID)] in
-                guard let entry = try entry(at: directory, in: tree), entry.kind == .directory else { return [] }
+                guard let (entry, realPath) = try directoryEntry(at: directory, in: tree) else { return [] }
                 var result: [(path: String, id: GitObjectID)] = []
-                try walk(tree: entry.id, prefix: directory, include: include) { result.append(($0, $1)) }
+                try walk(tree: entry.id, prefix: directory, realPrefix: realPath, root: tree, include: include) { result.append(($0, $1)) }
                 return result.sorted { $0.path < $1.path }
             }
         }
@@ -190,13 +266,22 @@ public final class GitRepository: @unchecked Sendable {
         try withCommit(commit) { commitHandle throws(GitError) -> T in
             var tree: OpaquePointer?
             let status = git_commit_tree(&tree, commitHandle)
-            guard status == 0, let tree else { throw GitError.last(status, operation: "read the tree of \(commit.short)") }
+            guard status == 0, let tree else { throw objectFailure(status, operation: "read the tree of \(commit.short)") }
             defer { git_tree_free(tree) }
             return try body(tree)
         }
     }
 
+    /// The entry at `path` in the commit tree `tree`, symbolic links followed as a checkout
+    /// would follow them.
     private func entry(at path: String, in tree: OpaquePointer) throws(GitError) -> GitTreeEntry? {
+        // Most paths hold no link: one lookup.
+        if let direct = try rawEntry(at: path, in: tree), direct.kind != .symbolicLink { return direct }
+        return try resolve(path) { candidate throws(GitError) in try rawEntry(at: candidate, in: tree) }?.entry
+    }
+
+    /// The entry at `path` itself, a link not followed.
+    private func rawEntry(at path: String, in tree: OpaquePointer) throws(GitError) -> GitTreeEntry? {
         if path.isEmpty { return GitTreeEntry(id: GitObjectID(git_tree_id(tree).pointee), kind: .directory) }
         var entry: OpaquePointer?
         let status = git_tree_entry_bypath(&entry, tree, path)
@@ -206,11 +291,62 @@ public final class GitRepository: @unchecked Sendable {
         return GitTreeEntry(entry)
     }
 
+    /// Resolves `path` one component at a time through `lookup` (which does not follow links),
+    /// following symbolic links — relative ones, inside the repository — as the file system
+    /// would, at most 40. Returns the entry and its path with no link in it; `nil` when the
+    /// path does not exist. A link that leaves the repository (absolute, or above its root) is
+    /// an `outsideRepository` error: git holds the link, not what it points to. `lookup` returning
+    /// `nil` for a directory (the index has no directory entries) is taken as "maybe a
+    /// directory" when `implicitDirectories`.
+    private func resolve(_ path: String, implicitDirectories: Bool = false,
+                         lookup: (String) throws(GitError) -> GitTreeEntry?) throws(GitError) -> (entry: GitTreeEntry?, path: String)? {
+        var pending = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)[...]
+        var resolved: [String] = []
+        var links = 0
+        var last: GitTreeEntry?
+        while let name = pending.popFirst() {
+            if name == "." { continue }
+            if name == ".." {
+                guard !resolved.isEmpty else {
+                    throw GitError(.outsideRepository, "'\(path)' leads outside the repository through a symbolic link: "
+                        + "git holds the link, not the files it points to")
+                }
+                resolved.removeLast()
+                last = nil
+                continue
+            }
+            let candidate = (resolved + [name]).joined(separator: "/")
+            guard let found = try lookup(candidate) else {
+                guard implicitDirectories else { return nil }
+                resolved.append(name)
+                last = nil
+                continue
+            }
+            if found.kind == .symbolicLink {
+                links += 1
+                let target = String(decoding: try blob(found.id), as: UTF8.self)
+                guard !target.hasPrefix("/") else {
+                    throw GitError(.outsideRepository, "'\(candidate)' is a symbolic link to \(target), outside the repository: "
+                        + "git holds the link, not the files it points to; keep the configuration inside the repository")
+                }
+                guard links <= 40 else { throw GitError(.libgit2, "'\(path)': too many levels of symbolic links") }
+                pending = (target.split(separator: "/", omittingEmptySubsequences: true).map(String.init) + pending)[...]
+                continue
+            }
+            guard pending.isEmpty || found.kind == .directory else { return nil }
+            resolved.append(name)
+            last = found
+        }
+        let final = resolved.joined(separator: "/")
+        if let last { return (last, final) }
+        return (try lookup(final), final)
+    }
+
     private func blob(_ id: GitObjectID) throws(GitError) -> [UInt8] {
         var blob: OpaquePointer?
         var oid = id.oid
         let status = git_blob_lookup(&blob, handle, &oid)
-        guard status == 0, let blob else { throw GitError.last(status, operation: "read blob \(id.short)") }
+        guard status == 0, let blob else { throw objectFailure(status, operation: "read blob \(id.short)") }
         defer { git_blob_free(blob) }
         let size = Int(git_blob_rawsize(blob))
         guard size > 0, let content = git_blob_rawcontent(blob) else { return [] }
@@ -218,29 +354,48 @@ public final class GitRepository: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: content.assumingMemoryBound(to: UInt8.self), count: size))
     }
 
-    private func walk(tree id: GitObjectID, prefix: String, include: (String) -> Bool,
+    /// The directory at `path` in the commit tree `root` (links followed) and its path without links.
+    private func directoryEntry(at path: String, in root: OpaquePointer) throws(GitError) -> (GitTreeEntry, String)? {
+        if let direct = try rawEntry(at: path, in: root), direct.kind != .symbolicLink {
+            return direct.kind == .directory ? (direct, path) : nil
+        }
+        guard let (entry, realPath) = try resolve(path, lookup: { candidate throws(GitError) in try rawEntry(at: candidate, in: root) }),
+              let entry, entry.kind == .directory
+        else { return nil }
+        return (entry, realPath)
+    }
+
+    /// Visits every file below the tree `id` whose name passes `include`, as a checkout lists
+    /// it: a symbolic link to a file inside the repository is that file (a link to a directory
+    /// is not entered, as in a flow directory on disk). `prefix` is the directory as the caller
+    /// named it, `realPrefix` the same without links (where relative link targets start).
+    private func walk(tree id: GitObjectID, prefix: String, realPrefix: String, root: OpaquePointer, include: (String) -> Bool,
                       _ visit: (String, GitObjectID) throws(GitError) -> Void) throws(GitError) {
         var tree: OpaquePointer?
         var oid = id.oid
         let status = git_tree_lookup(&tree, handle, &oid)
-        guard status == 0, let tree else { throw GitError.last(status, operation: "read tree \(prefix)") }
+        guard status == 0, let tree else { throw objectFailure(status, operation: "read tree \(prefix)") }
         defer { git_tree_free(tree) }
         for index in 0..<git_tree_entrycount(tree) {
             guard let raw = git_tree_entry_byindex(tree, index), let entry = GitTreeEntry(raw) else { continue }
             let name = String(cString: git_tree_entry_name(raw))
             let path = prefix.isEmpty ? name : prefix + "/" + name
+            let realPath = realPrefix.isEmpty ? name : realPrefix + "/" + name
             switch entry.kind {
-            case .directory: try walk(tree: entry.id, prefix: path, include: include, visit)
+            case .directory: try walk(tree: entry.id, prefix: path, realPrefix: realPath, root: root, include: include, visit)
             case .file where include(name): try visit(path, entry.id)
+            case .symbolicLink where include(name):
+                let target = try resolve(realPath) { candidate throws(GitError) in try rawEntry(at: candidate, in: root) }
+                if let file = target?.entry, file.kind == .file { try visit(path, file.id) }
             default: break
             }
         }
     }
 
-    private func collect(tree id: GitObjectID, prefix: String, include: (String) -> Bool,
+    private func collect(tree id: GitObjectID, prefix: String, realPrefix: String, root: OpaquePointer, include: (String) -> Bool,
                          into result: inout [(path: String, bytes: [UInt8])]) throws(GitError) {
         var found: [(String, GitObjectID)] = []
-        try walk(tree: id, prefix: prefix, include: include) { found.append(($0, $1)) }
+        try walk(tree: id, prefix: prefix, realPrefix: realPrefix, root: root, include: include) { found.append(($0, $1)) }
         for (path, blobID) in found { result.append((path, try blob(blobID))) }
     }
 
@@ -250,8 +405,10 @@ public final class GitRepository: @unchecked Sendable {
     public func indexFile(at path: String) throws(GitError) -> [UInt8]? {
         try locked { () throws(GitError) -> [UInt8]? in
             try withIndex { index throws(GitError) -> [UInt8]? in
-                guard let entry = git_index_get_bypath(index, path, 0) else { return nil }
-                return try blob(GitObjectID(entry.pointee.id))
+                if let direct = indexEntry(at: path, in: index), direct.kind == .file { return try blob(direct.id) }
+                let found = try resolve(path, implicitDirectories: true) { candidate in indexEntry(at: candidate, in: index) }
+                guard let file = found?.entry, file.kind == .file else { return nil }
+                return try blob(file.id)
             }
         }
     }
@@ -261,16 +418,34 @@ public final class GitRepository: @unchecked Sendable {
         try locked { () throws(GitError) -> [(path: String, bytes: [UInt8])] in
             try withIndex { index throws(GitError) -> [(path: String, bytes: [UInt8])] in
                 var result: [(path: String, bytes: [UInt8])] = []
-                let prefix = directory.isEmpty ? "" : directory + "/"
+                // The directory without links in its path (the index lists only files and links).
+                guard let (found, realDirectory) = try resolve(directory, implicitDirectories: true, lookup: { candidate in
+                    indexEntry(at: candidate, in: index)
+                }), found == nil else { return [] }
+                let prefix = realDirectory.isEmpty ? "" : realDirectory + "/"
                 for position in 0..<git_index_entrycount(index) {
                     guard let entry = git_index_get_byindex(index, position) else { continue }
                     let path = String(cString: entry.pointee.path)
                     guard path.hasPrefix(prefix), include((path as NSString).lastPathComponent) else { continue }
-                    result.append((path, try blob(GitObjectID(entry.pointee.id))))
+                    let shown = directory.isEmpty ? path : directory + "/" + path.dropFirst(prefix.count)
+                    if entry.pointee.mode == UInt32(GIT_FILEMODE_LINK.rawValue) {
+                        // A link to a file is that file, as on disk.
+                        let target = try resolve(path, implicitDirectories: true) { candidate in indexEntry(at: candidate, in: index) }
+                        if let file = target?.entry, file.kind == .file { result.append((shown, try blob(file.id))) }
+                    } else {
+                        result.append((shown, try blob(GitObjectID(entry.pointee.id))))
+                    }
                 }
                 return result.sorted { $0.path < $1.path }
             }
         }
+    }
+
+    /// The staged file or link at exactly `path`.
+    private func indexEntry(at path: String, in index: OpaquePointer) -> GitTreeEntry? {
+        guard let entry = git_index_get_bypath(index, path, 0) else { return nil }
+        let isLink = entry.pointee.mode == UInt32(GIT_FILEMODE_LINK.rawValue)
+        return GitTreeEntry(id: GitObjectID(entry.pointee.id), kind: isLink ? .symbolicLink : .file)
     }
 
     private func withIndex<T>(_ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
@@ -316,11 +491,11 @@ public struct GitCommit: Sendable, Hashable {
     public var date: Date
 }
 
-/// An entry of a tree: a file (blob) or a directory (tree).
+/// An entry of a tree: a file (blob), a directory (tree) or a symbolic link.
 public struct GitTreeEntry: Sendable, Hashable {
-    /// Whether the entry is a file or a directory.
+    /// What the entry is; a symbolic link is a blob holding its target.
     public enum Kind: Sendable, Hashable {
-        case file, directory, other
+        case file, directory, symbolicLink, other
     }
 
     public var id: GitObjectID
@@ -335,7 +510,7 @@ public struct GitTreeEntry: Sendable, Hashable {
         id = GitObjectID(git_tree_entry_id(entry).pointee)
         switch git_tree_entry_type(entry) {
         case GIT_OBJECT_TREE: kind = .directory
-        case GIT_OBJECT_BLOB: kind = git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK ? .other : .file
+        case GIT_OBJECT_BLOB: kind = git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK ? .symbolicLink : .file
         default: kind = .other
         }
     }
@@ -350,6 +525,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownRevision
         /// The repository is owned by another user (git's `safe.directory`).
         case untrustedOwner
+        /// A shallow clone lacks the history asked for.
+        case shallowHistory
         case libgit2
     }
 

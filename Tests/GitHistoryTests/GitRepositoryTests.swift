@@ -110,7 +110,9 @@ struct GitRepositoryTests {
         let fixture = try GitFixture()
         let repository = try GitRepository(containing: fixture.root.path)
         let empty = #expect(throws: GitError.self) { try repository.commit("HEAD") }
-        #expect(empty?.message == "the repository has no commits yet")
+        #expect(empty?.message.hasPrefix("HEAD's branch has no commits yet") == true)
+        let blank = #expect(throws: GitError.self) { try repository.commit("") }
+        #expect(blank?.kind == .unknownRevision)
         let unknown = #expect(throws: GitError.self) { try GitRepository(containing: fixture.root.path).commit("no-such-branch") }
         #expect(unknown?.kind == .unknownRevision)
         let outside = try TemporaryDirectory()
@@ -118,5 +120,72 @@ struct GitRepositoryTests {
         #expect(error?.kind == .notARepository)
         #expect(error?.message == "'\(outside.path("nodes.yml"))' is not inside a git repository")
         #expect(throws: GitError.self) { try repository.repositoryPath(of: outside.path("x")) }
+    }
+
+    @Test func symbolicLinksAreReadAsEachRevisionRecordsThem() throws {
+        // releases/v1 and releases/v2 committed; 'current' selects one. Switching the link is a
+        // configuration change; reading 'current/…' at a revision follows that revision's link.
+        let fixture = try GitFixture()
+        try fixture.commit("v1", ["releases/v1/nodes.yml": Self.nodes, "releases/v1/flows/main.yml": Self.flow("{from: , to: A}"),
+                                  "releases/v1/flows/b.yml": "b"])
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("current"), withDestinationPath: "releases/v1")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("releases/v1/flows/linked.yml"), withDestinationPath: "b.yml")
+        let deployV1 = try fixture.commit("deploy v1", [:])
+        try fixture.commit("prepare v2", ["releases/v2/nodes.yml": Self.nodes, "releases/v2/flows/main.yml": Self.flow("{from: , to: B}")])
+        try FileManager.default.removeItem(atPath: fixture.path("current"))
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("current"), withDestinationPath: "releases/v2")
+        let deployV2 = try fixture.commit("deploy v2", [:])
+
+        let repository = try GitRepository(containing: fixture.root.path)
+        #expect(try repository.repositoryPath(of: fixture.path("current/flows")) == "current/flows", "links inside the tree are kept")
+        let atV1 = try repository.commit("HEAD~1").id
+        let main = try #require(try repository.file(at: "current/flows/main.yml", in: atV1))
+        #expect(String(decoding: main, as: UTF8.self) == Self.flow("{from: , to: A}"))
+        #expect(try repository.files(under: "current/flows", in: atV1, include: ConfigurationPaths.isFlowFileName).map(\.path)
+                == ["current/flows/b.yml", "current/flows/linked.yml", "current/flows/main.yml"])
+        let paths = ConfigurationPaths(nodesFile: "current/nodes.yml", flowPaths: ["current/flows"])
+        #expect(try repository.commitsChanging(paths, from: repository.commit("HEAD").id).map(\.id.hex) == [deployV2, deployV1],
+                "preparing v2 did not change what 'current' selects")
+
+        // The staged link is followed too.
+        let staged = try #require(try repository.indexFile(at: "current/flows/main.yml"))
+        #expect(String(decoding: staged, as: UTF8.self) == Self.flow("{from: , to: B}"))
+        #expect(try repository.indexFiles(under: "current/flows", include: ConfigurationPaths.isFlowFileName).map(\.path) == ["current/flows/main.yml"])
+
+        // A link out of the repository is an error, not a missing file.
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("outside"), withDestinationPath: "/etc")
+        try fixture.commit("link out", [:])
+        let error = #expect(throws: GitError.self) { try repository.file(at: "outside/hostname", in: repository.commit("HEAD").id) }
+        #expect(error?.kind == .outsideRepository)
+    }
+
+    @Test func aShallowCloneSaysHowToFetchTheMissingHistory() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("config", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])
+        try fixture.commit("docs", ["README.md": "hello"])
+        let clone = try TemporaryDirectory()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "clone", "-q", "--depth", "1", "file://" + fixture.root.path, clone.path("shallow")]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        let repository = try GitRepository(containing: clone.path("shallow"))
+        let paths = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows"])
+        let error = #expect(throws: GitError.self) { try repository.newestCommitChanging(paths, from: repository.commit("HEAD").id) }
+        #expect(error?.kind == .shallowHistory)
+        #expect(error?.message.contains("git fetch --unshallow") == true)
+    }
+
+    @Test func aRepositoryOfAnotherUserIsRefusedWithTheCommandThatTrustsIt() throws {
+        // Needs root to hand the repository to another user (CI runs as root).
+        guard geteuid() == 0 else { return }
+        let fixture = try GitFixture()
+        try fixture.commit("config", ["nodes.yml": Self.nodes])
+        #expect(chown(fixture.path(".git"), 65534, 65534) == 0)
+        let error = #expect(throws: GitError.self) { try GitRepository(containing: fixture.path("nodes.yml")) }
+        #expect(error?.kind == .untrustedOwner)
+        #expect(error?.message.contains("git config --global --add safe.directory \(fixture.root.path)") == true)
     }
 }

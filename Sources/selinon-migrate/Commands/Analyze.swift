@@ -74,7 +74,9 @@ extension SelinonMigrate {
             if pending {
                 do {
                     let repository = try GitRepository(containing: migrationDirectory)
-                    let atBase = try repository.migrationFiles(in: migrationDirectory, at: try repository.branchBase(nil).commit)
+                    let branchBase = try repository.branchBase(nil)
+                    if let note = branchBase.note { terminal.message(note) }
+                    let atBase = try repository.migrationFiles(in: migrationDirectory, at: branchBase.commit)
                     guard let added = directory.files.map(\.version).first(where: { atBase[$0] == nil }) else {
                         terminal.output("no migrations were added since the base")
                         return

@@ -46,13 +46,14 @@ extension SelinonMigrate {
             let terminal = Terminal(environment: environment)
             let workingTree = try location.source(environment: environment)
             let context: GitContext
-            let baseCommit: (commit: GitCommit, label: String)
+            let baseCommit: BranchBase
             do {
                 context = try GitContext(workingTree: workingTree)
                 baseCommit = try context.base(base)
             } catch {
                 throw terminal.fail(error)
             }
+            if let note = baseCommit.note { terminal.message(note) }
             let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
             let loader = ConfigurationLoader(options: .init(environment: environment))
@@ -74,7 +75,7 @@ extension SelinonMigrate {
         }
 
         private func findings(old: Configuration, new: Configuration, directoryPath: String?, context: GitContext,
-                              base: (commit: GitCommit, label: String), terminal: Terminal) throws -> CheckReport {
+                              base: BranchBase, terminal: Terminal) throws -> CheckReport {
             let baseName = "\(base.commit.id.short) (\(base.label))"
             let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
             var report = CheckReport(base: base.commit.id.hex, summary: "", problems: [], addedMigrations: [])

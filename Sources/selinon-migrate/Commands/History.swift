@@ -52,6 +52,9 @@ extension SelinonMigrate {
                 }.map { try $0.get() }
             } catch let error as GitError {
                 throw terminal.fail(error)
+            } catch let error as ConfigurationError {
+                error.diagnostics.forEach(terminal.report)
+                throw ExitStatus.toolFailed
             }
             switch format {
             case .text:
@@ -63,14 +66,13 @@ extension SelinonMigrate {
         }
 
         private func entry(for commit: GitCommit, context: GitContext, loader: ConfigurationLoader, directory: String?) throws -> HistoryEntry {
-            func configuration(_ commit: GitCommit) -> Configuration? {
-                loader.load(from: GitConfigurationSource(repository: context.repository, paths: context.paths,
-                                                         location: .revision(commit, label: commit.id.short))).configuration
+            func configuration(_ commit: GitCommit) throws(ConfigurationError) -> Configuration? {
+                try context.configuration(at: commit, loader: loader)
             }
             var entry = HistoryEntry(revision: commit.id.hex, date: Self.day(commit.date), subject: commit.summary)
             let parent = try commit.parents.first.map { parentID throws(GitError) in try context.repository.commit(id: parentID) }
-            let after = configuration(commit)
-            let before = parent.flatMap(configuration)
+            let after = try configuration(commit)
+            let before = try parent.flatMap { parentCommit throws(ConfigurationError) in try configuration(parentCommit) }
             if let directory {
                 let added = try context.migrationFiles(in: directory, at: commit)
                 let previous = try parent.map { parentCommit throws(GitError) in try context.migrationFiles(in: directory, at: parentCommit) } ?? [:]

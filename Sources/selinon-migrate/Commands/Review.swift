@@ -127,8 +127,9 @@ extension SelinonMigrate {
             }
             do {
                 let repository = try GitRepository(containing: migrationDirectory)
-                let (commit, _) = try repository.branchBase(base)
-                let atBase = try repository.migrationFiles(in: migrationDirectory, at: commit)
+                let branchBase = try repository.branchBase(base)
+                if let note = branchBase.note { terminal.message(note) }
+                let atBase = try repository.migrationFiles(in: migrationDirectory, at: branchBase.commit)
                 return directory.files.map(\.version).filter { atBase[$0] == nil }
             } catch {
                 throw terminal.fail(error)

@@ -101,11 +101,17 @@ extension SelinonMigrate {
             }
             // Loaded on every core (the repository serialises the reads), reported in order.
             let configurations = commits.concurrentMap { commit in
-                Self.configuration(GitConfigurationSource(repository: context.repository, paths: context.paths,
-                                                          location: .revision(commit, label: commit.id.short)), loader: loader)
+                Result { () throws(ConfigurationError) -> Configuration? in try context.configuration(at: commit, loader: loader) }
             }
             var states: [MigrationHistoryCheck.State] = []
-            for (commit, configuration) in zip(commits, configurations) {
+            for (commit, loaded) in zip(commits, configurations) {
+                let configuration: Configuration?
+                do {
+                    configuration = try loaded.get()
+                } catch {
+                    error.diagnostics.forEach(terminal.report)
+                    throw ExitStatus.toolFailed
+                }
                 let label = "\(commit.id.short) (\(commit.summary))"
                 guard let configuration else {
                     terminal.message("warning: the configuration at \(label) cannot be loaded; its change is not checked")
@@ -117,14 +123,6 @@ extension SelinonMigrate {
                 states.append(.init(label: "the working tree", configuration: current))
             }
             return states
-        }
-
-        private static func configuration(_ source: some ConfigurationSource, loader: ConfigurationLoader) -> Configuration? {
-            do {
-                return loader.load(try source.read()).configuration
-            } catch {
-                return nil
-            }
         }
     }
 }

@@ -29,6 +29,20 @@ struct GitContext: Sendable {
         }
     }
 
+    /// The configuration at `commit`; `nil` when it is invalid there (history holds invalid
+    /// revisions too). A revision git cannot read (a corrupt or missing object) is an error,
+    /// not an invalid configuration.
+    func configuration(at commit: GitCommit, loader: ConfigurationLoader) throws(ConfigurationError) -> Configuration? {
+        let source = GitConfigurationSource(repository: repository, paths: paths, location: .revision(commit, label: commit.id.short))
+        do {
+            return loader.load(try source.read()).configuration
+        } catch where error.isReadFailure {
+            throw error
+        } catch {
+            return nil
+        }
+    }
+
     /// The newest commit reachable from HEAD (first parents) that changed the configuration.
     func newestChange() throws(GitError) -> GitCommit? {
         try repository.newestCommitChanging(paths, from: repository.commit("HEAD").id)
@@ -36,7 +50,7 @@ struct GitContext: Sendable {
 
     /// The base of a branch for `check`: `revision` if given, else the merge base of HEAD and its
     /// upstream, else HEAD.
-    func base(_ revision: String?) throws(GitError) -> (commit: GitCommit, label: String) {
+    func base(_ revision: String?) throws(GitError) -> BranchBase {
         try repository.branchBase(revision)
     }
 
@@ -48,15 +62,23 @@ struct GitContext: Sendable {
 
 extension GitRepository {
     /// The base of a branch (what `check` and `review --pending` compare with): `revision` if
-    /// given, else the merge base of HEAD and its upstream, else HEAD.
-    func branchBase(_ revision: String?) throws(GitError) -> (commit: GitCommit, label: String) {
-        if let revision { return (try commit(revision), revision) }
+    /// given, else the merge base of HEAD and its upstream, else HEAD — with the reason, since
+    /// then only uncommitted changes count.
+    func branchBase(_ revision: String?) throws(GitError) -> BranchBase {
+        if let revision { return BranchBase(commit: try commit(revision), label: revision) }
         let head = try commit("HEAD")
-        if let (_, upstream) = try self.upstream(), let upstreamCommit = try? commit(upstream),
-           let base = try mergeBase(head.id, upstreamCommit.id) {
-            return (try commit(id: base), "merge base with \(upstream)")
+        let reason: String
+        if let (branch, upstream) = try self.upstream() {
+            if let upstreamCommit = try? commit(upstream), let base = try mergeBase(head.id, upstreamCommit.id) {
+                return BranchBase(commit: try commit(id: base), label: "merge base with \(upstream)")
+            }
+            reason = "\(branch)'s upstream \(upstream) shares no history with HEAD"
+        } else if isHeadDetached {
+            reason = "HEAD is detached (as in most CI checkouts), so there is no upstream branch"
+        } else {
+            reason = "the branch has no upstream branch here (none configured, or not fetched)"
         }
-        return (head, "HEAD")
+        return BranchBase(commit: head, label: "HEAD", fallback: reason)
     }
 
     /// The migration files (`N.json`) of `directory` (a working-tree path) at `commit`, by version.
@@ -71,6 +93,19 @@ extension GitRepository {
             result[version] = file.bytes
         }
         return result
+    }
+}
+
+/// The revision a branch is compared with, and — when it fell back to HEAD — why.
+struct BranchBase {
+    var commit: GitCommit
+    var label: String
+    var fallback: String?
+
+    /// A note for standard error when the base fell back to HEAD (committed changes go unseen).
+    var note: String? {
+        fallback.map { "note: comparing with HEAD, so only uncommitted changes count: \($0); "
+            + "to check this branch's commits, pass --base (for example --base origin/main)" }
     }
 }
 
