@@ -30,6 +30,9 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             throw StoreError(.invalidLocation, "'\(text)' names no user; write postgres://user@host/database")
         }
         let port = components.port ?? query["port"].flatMap { Int($0) } ?? 5432
+        guard (1...65535).contains(port) else {
+            throw StoreError(.invalidLocation, "port \(port) in '\(text)' is not a TCP port (1–65535)")
+        }
         self = .postgres(host: components.host.flatMap { $0.isEmpty ? nil : $0 }, port: port, user: user,
                          password: components.password, database: database.isEmpty ? nil : String(database),
                          socketDirectory: socket, requireTLS: query["sslmode"].map { $0 != "disable" && $0 != "prefer" && $0 != "allow" } ?? false)

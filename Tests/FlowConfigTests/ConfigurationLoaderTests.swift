@@ -144,4 +144,27 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.map(\.location.file) == ["a-flows.yml", "b-nodes.yml"])
         #expect(diagnostics.first?.hint == "did you mean 'Fetch'?")
     }
+
+    @Test func flowDirectoryWarningsReachTheDiagnostics() throws {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
+        try directory.write(Self.mainFlow + "\n" + Self.sideFlow.replacingOccurrences(of: "flow-definitions:\n", with: ""), to: "flows/all.yml")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("flows/broken.yml"), withDestinationPath: "/nonexistent")
+        try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)
+        let source = FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows"), directory.path("empty")])
+        let result = ConfigurationLoader().load(from: source)
+        #expect(result.configuration != nil, "warnings only")
+        #expect(result.diagnostics.map { "\($0.location.file): \($0.message)" } == [
+            "\(directory.path("empty")): the directory holds no *.yml or *.yaml files",
+            "\(directory.path("flows/broken.yml")): skipped: not a regular file (a broken symbolic link?)",
+        ])
+    }
+
+    @Test func aGitLFSPointerIsNamedAsSuch() {
+        let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n"
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(pointer.utf8)), flows: [])
+        let diagnostics = ConfigurationLoader().load(files).diagnostics
+        #expect(diagnostics.map(\.code) == [.gitLFSPointer])
+        #expect(diagnostics.first?.message == "the nodes file is a Git LFS pointer, not the file itself")
+    }
 }

@@ -130,6 +130,7 @@ struct SQLiteStoreCommandTests {
         ["apply", "-m", StoreCommands.migrations, "--report", "r.jsonl"],
         ["apply", "-m", StoreCommands.migrations, "--batch-size", "0"],
         ["status", "--store", "mysql://db"],
+        ["status", "--store", "postgres://u@localhost:99999/db"],
         ["import", "--input", "-", "--batch-size", "-1"],
     ])
     func badOptionsAreUsageErrors(_ arguments: [String]) throws {

@@ -21,6 +21,8 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         case yamlDuplicateKey = "yaml-duplicate-key"
         case yamlLimit = "yaml-limit"
         case emptyFile = "empty-file"
+        /// The file is a Git LFS pointer, not the configuration it stands for.
+        case gitLFSPointer = "git-lfs-pointer"
         // Shapes and keys.
         case wrongType = "wrong-type"
         case missingKey = "missing-key"

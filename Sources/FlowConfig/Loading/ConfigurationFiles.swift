@@ -17,10 +17,14 @@ public struct ConfigurationFiles: Sendable, Equatable {
     public var nodes: File
     /// Flow-definition files in reading order.
     public var flows: [File]
+    /// What reading noticed without failing (a flow directory with no YAML files); the loader
+    /// reports them with its own diagnostics.
+    public var warnings: [ConfigDiagnostic]
 
-    public init(nodes: File, flows: [File]) {
+    public init(nodes: File, flows: [File], warnings: [ConfigDiagnostic] = []) {
         self.nodes = nodes
         self.flows = flows
+        self.warnings = warnings
     }
 }
 
@@ -69,6 +73,10 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
     /// `*.yaml` below it whose name does not start with `.`, sorted by path (Selinon uses the
     /// file-system walk order, which is not stable).
     public func flowFiles() throws(ConfigurationError) -> [String] {
+        try flowFilesAndWarnings().files
+    }
+
+    private func flowFilesAndWarnings() throws(ConfigurationError) -> (files: [String], warnings: [ConfigDiagnostic]) {
         var result: [String] = []
         var diagnostics: [ConfigDiagnostic] = []
         for path in flowPaths {
@@ -82,41 +90,55 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 result.append(path)
                 continue
             }
-            let found = Self.yamlFiles(under: path)
+            let (found, skipped) = Self.yamlFiles(under: path)
+            for file in skipped {
+                diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: not a regular file (a broken symbolic link?)",
+                                                    at: .wholeFile(file), hint: "fix or remove it"))
+            }
             if found.isEmpty {
                 diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "the directory holds no *.yml or *.yaml files",
-                                                    at: .wholeFile(path)))
+                                                    at: .wholeFile(path),
+                                                    hint: "flow files end in .yml or .yaml (lower case), are not hidden, and are regular files or links to them"))
             }
             result += found
         }
         if diagnostics.contains(where: { $0.severity == .error }) { throw ConfigurationError(diagnostics: diagnostics) }
-        return result
+        return (result, diagnostics)
     }
 
-    static func yamlFiles(under directory: String) -> [String] {
+    /// The flow files below `directory`, and the paths named like one that are not regular
+    /// files (broken links, sockets) and are skipped.
+    static func yamlFiles(under directory: String) -> (files: [String], skipped: [String]) {
         let base = URL(fileURLWithPath: directory)
         guard let enumerator = FileManager.default.enumerator(
-            at: base, includingPropertiesForKeys: [.isRegularFileKey], options: [])
-        else { return [] }
-        var files: [String] = []
+            at: base, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey], options: [])
+        else { return ([], []) }
+        var files: [String] = [], skipped: [String] = []
         for case let url as URL in enumerator {
             let name = url.lastPathComponent
             guard !name.hasPrefix("."), name.hasSuffix(".yml") || name.hasSuffix(".yaml") else { continue }
-            let resolved = url.resolvingSymlinksInPath()
-            guard (try? resolved.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             // Keep the path as the user spelled the directory.
             let relative = url.path.dropFirst(base.path.count).drop { $0 == "/" }
-            files.append((directory as NSString).appendingPathComponent(String(relative)))
+            let path = (directory as NSString).appendingPathComponent(String(relative))
+            let values = try? url.resolvingSymlinksInPath().resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
+            if values?.isRegularFile == true {
+                files.append(path)
+            } else if values?.isDirectory != true {
+                skipped.append(path)
+            }
         }
-        return files.sorted()
+        return (files.sorted(), skipped.sorted())
     }
 
     public func read() throws(ConfigurationError) -> ConfigurationFiles {
         var diagnostics: [ConfigDiagnostic] = []
         let nodes = readFile(nodesFile, role: "nodes file", hint: "check the path given with --nodes-definition", into: &diagnostics)
         var flows: [ConfigurationFiles.File] = []
+        var warnings: [ConfigDiagnostic] = []
         do {
-            for path in try flowFiles() {
+            let (paths, found) = try flowFilesAndWarnings()
+            warnings = found
+            for path in paths {
                 if let file = readFile(path, role: "flow definitions", hint: "check the file's permissions", into: &diagnostics) {
                     flows.append(file)
                 }
@@ -125,9 +147,9 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             diagnostics += error.diagnostics
         }
         guard let nodes, !diagnostics.contains(where: { $0.severity == .error }) else {
-            throw ConfigurationError(diagnostics: diagnostics)
+            throw ConfigurationError(diagnostics: diagnostics + warnings)
         }
-        return ConfigurationFiles(nodes: nodes, flows: flows)
+        return ConfigurationFiles(nodes: nodes, flows: flows, warnings: warnings)
     }
 
     private func readFile(_ path: String, role: String, hint: String, into diagnostics: inout [ConfigDiagnostic]) -> ConfigurationFiles.File? {

@@ -45,7 +45,7 @@ public struct ConfigurationLoader: Sendable {
 
     /// Loads `files`. The result holds a configuration only when there are no errors.
     public func load(_ files: ConfigurationFiles) -> ConfigurationLoadResult {
-        var diagnostics: [ConfigDiagnostic] = []
+        var diagnostics = files.warnings
 
         // The nodes file.
         guard let nodesRoot = parse(files.nodes, role: "nodes file", into: &diagnostics) else {
@@ -79,7 +79,7 @@ public struct ConfigurationLoader: Sendable {
             diagnostics.append(ConfigDiagnostic(
                 .error, .flowNotDefined, "flow '\(listed.name)' is listed in 'flows' but never defined",
                 at: listed.location,
-                hint: files.flows.isEmpty ? "no flow-definition files were given (--flow-definitions)"
+                hint: files.flows.isEmpty ? "no flow-definition files were found (--flow-definitions names files, or directories of *.yml files)"
                     : "add it to a flow-definitions file, or remove it from 'flows'"))
         }
 
@@ -110,6 +110,13 @@ public struct ConfigurationLoader: Sendable {
 
     /// The root node of a file, or `nil` after recording why there is none.
     private func parse(_ file: ConfigurationFiles.File, role: String, into diagnostics: inout [ConfigDiagnostic]) -> YAMLNode? {
+        if file.contents.starts(with: Self.lfsPointerPrefix) {
+            diagnostics.append(ConfigDiagnostic(
+                .error, .gitLFSPointer, "the \(role) is a Git LFS pointer, not the file itself", at: .wholeFile(file.path),
+                hint: "keep Selinon configuration out of Git LFS (workers and selinon-migrate read it from git as plain text): "
+                    + "git lfs untrack the path and commit the real file"))
+            return nil
+        }
         let document: YAMLDocument
         do {
             document = try YAMLParser(limits: options.yamlLimits).parse(file.contents)
@@ -138,6 +145,8 @@ public struct ConfigurationLoader: Sendable {
         }
         return root
     }
+
+    private static let lfsPointerPrefix = Array("version https://git-lfs.github.com/spec/".utf8)
 
     private static func hint(for kind: YAMLError.Kind) -> String {
         switch kind {
