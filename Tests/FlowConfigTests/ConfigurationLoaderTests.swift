@@ -167,4 +167,24 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.map(\.code) == [.gitLFSPointer])
         #expect(diagnostics.first?.message == "the nodes file is a Git LFS pointer, not the file itself")
     }
+
+    @Test func diagnosticsShowControlCharactersAsEscapesAndCutHugeNames() {
+        // An unknown node named with a terminal escape and a line break, and one 5,000 characters long.
+        let long = String(repeating: "x", count: 5_000)
+        let flow = """
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: "\\e]0;pwned\\a\\e[31mRED\\nsrc/fake.yml:1:1: error: forged"}
+                  - {from: , to: \(long)}
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(Self.nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let text = ConfigurationLoader().load(files).diagnostics.map(\.description).joined(separator: "\n")
+        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+        #expect(text.contains(#"\u{1B}]0;pwned\u{7}\u{1B}[31mRED\u{A}src/fake.yml:1:1: error: forged"#))
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("src/fake.yml") }, "no forged diagnostic line")
+        #expect(text.contains(" more characters)"))
+        #expect(!text.contains(long))
+    }
 }

@@ -73,9 +73,33 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
     }
 
     /// `path:line:column: error: message`, then `  hint: …` on a second line when there is one.
+    /// Text from the configuration can hold anything: control characters (a terminal escape, a
+    /// line break that would fake another diagnostic) and invisible direction overrides are
+    /// shown as `\u{…}` escapes, and a message or hint longer than 1,000 characters is cut.
     public var description: String {
-        let head = "\(location): \(severity.rawValue): \(message)"
-        return hint.isEmpty ? head : head + "\n  hint: " + hint
+        let head = "\(Self.printable(location.description, limit: .max)): \(severity.rawValue): \(Self.printable(message))"
+        return hint.isEmpty ? head : head + "\n  hint: " + Self.printable(hint)
+    }
+
+    /// `text` safe to print on one line of a terminal or a CI log.
+    static func printable(_ text: String, limit: Int = 1_000) -> String {
+        var result = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count == limit {
+                let rest = text.unicodeScalars.count - limit
+                result += "… (\(rest) more character\(rest == 1 ? "" : "s"))"
+                break
+            }
+            count += 1
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069:
+                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default:
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     /// Diagnostics in reading order: by file, line, column, then errors before warnings.

@@ -86,13 +86,16 @@ public struct ConfigurationLoader: Sendable {
         let configuration = Configuration(
             nodesFile: files.nodes.path, flowFiles: files.flows.map(\.path), tasks: contents.tasks,
             storages: contents.storages, global: contents.global, flowNames: contents.flows.map(\.name), flows: flows)
+        var checkFailed = false
         if options.checksConsistency && !diagnostics.contains(where: { $0.severity == .error }) {
             var checker = ConsistencyChecker(configuration: configuration)
             checker.check()
             diagnostics += checker.diagnostics
+            checkFailed = checker.diagnostics.contains { $0.severity == .error }
         }
         let valid = !diagnostics.contains { $0.severity == .error }
-        return ConfigurationLoadResult(configuration: valid ? configuration : nil, diagnostics: diagnostics)
+        return ConfigurationLoadResult(configuration: valid ? configuration : nil, diagnostics: diagnostics,
+                                       consistencyCheckFailed: checkFailed)
     }
 
     private func walkBudget(for file: ConfigurationFiles.File) -> YAMLWalkBudget {
@@ -170,10 +173,14 @@ public struct ConfigurationLoadResult: Sendable {
     /// The configuration; `nil` when any diagnostic is an error.
     public var configuration: Configuration?
     public var diagnostics: [ConfigDiagnostic]
+    /// Whether the files were read without errors and only Selinon's consistency check failed
+    /// (so skipping the check, Selinon's `--no-check`, would give a configuration).
+    public var consistencyCheckFailed: Bool
 
-    public init(configuration: Configuration?, diagnostics: [ConfigDiagnostic]) {
+    public init(configuration: Configuration?, diagnostics: [ConfigDiagnostic], consistencyCheckFailed: Bool = false) {
         self.configuration = configuration
         self.diagnostics = ConfigDiagnostic.sorted(diagnostics)
+        self.consistencyCheckFailed = consistencyCheckFailed
     }
 
     /// Whether any diagnostic is an error.

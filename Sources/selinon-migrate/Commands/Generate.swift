@@ -70,7 +70,7 @@ extension SelinonMigrate {
             let (oldSource, newSource) = try sources(environment: environment, terminal: terminal)
             let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: !noCheck))
             let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(
-                old: oldSource, new: newSource, with: loader)
+                old: oldSource, new: newSource, with: loader, offersNoCheck: true)
 
             let plan = MigrationDiffer().plan(from: oldConfiguration, to: newConfiguration, strategy: strategy)
             if !plan.warnings.isEmpty { terminal.message(plan.warnings.map(\.description).joined(separator: "\n")) }

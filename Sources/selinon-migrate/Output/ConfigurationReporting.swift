@@ -4,13 +4,14 @@ extension Terminal {
     /// Loads the old and the new configuration at the same time (two cores, half the wait),
     /// then reports both as ``loadConfiguration(_:with:role:)`` does, old first. Like it, keeps
     /// them until the process exits.
+    /// `offersNoCheck`: the command has `--no-check`, so a failed consistency check mentions it.
     func loadConfigurations(old: some ConfigurationSource, new: some ConfigurationSource,
-                            with loader: ConfigurationLoader) async throws -> (old: Configuration, new: Configuration) {
+                            with loader: ConfigurationLoader, offersNoCheck: Bool = false) async throws -> (old: Configuration, new: Configuration) {
         async let oldResult = Self.read(old, with: loader)
         async let newResult = Self.read(new, with: loader)
         let (oldLoaded, newLoaded) = await (oldResult, newResult)
-        let oldConfiguration = try check(oldLoaded, source: old, role: "old")
-        let newConfiguration = try check(newLoaded, source: new, role: "new")
+        let oldConfiguration = try check(oldLoaded, source: old, role: "old", offersNoCheck: offersNoCheck)
+        let newConfiguration = try check(newLoaded, source: new, role: "new", offersNoCheck: offersNoCheck)
         return (oldConfiguration, newConfiguration)
     }
 
@@ -33,7 +34,7 @@ extension Terminal {
     }
 
     private func check(_ loaded: Result<ConfigurationLoadResult, ConfigurationError>, source: some ConfigurationSource,
-                       role: String) throws -> Configuration {
+                       role: String, offersNoCheck: Bool = false) throws -> Configuration {
         let result: ConfigurationLoadResult
         switch loaded {
         case .success(let value):
@@ -48,7 +49,8 @@ extension Terminal {
         guard let configuration = result.configuration else {
             let errors = result.diagnostics.filter { $0.severity == .error }.count
             message("error: the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
-                + "fix them, or pass --no-check to skip Selinon's consistency check")
+                + (offersNoCheck && result.consistencyCheckFailed
+                    ? "fix them, or pass --no-check to skip Selinon's consistency check (they all come from it)" : "fix them"))
             throw ExitStatus.inputFailed
         }
         return configuration
