@@ -16,25 +16,7 @@ public struct MigrationWriter: Sendable {
     /// nothing is written when it is invalid or a file does not match the sum.
     /// - Throws: ``MigrationWriteError``.
     public func write(_ migration: Migration, toDirectory path: String) throws(MigrationWriteError) -> WrittenMigration {
-        let directory: MigrationDirectory
-        let sum: MigrationSum?
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw .notADirectory(path)
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            sum = try MigrationSum.load(fromDirectory: path)
-            directory = try MigrationDirectory.load(from: path)
-        } catch let error as MigrationDirectoryError {
-            throw .invalidDirectory(error)
-        } catch let error as MigrationSumError {
-            throw .sum(error)
-        } catch {
-            throw .io(path: path, message: "cannot create the migration directory: \(error.localizedDescription)")
-        }
-        if let problems = sum?.problems(inDirectory: path), !problems.isEmpty { throw .sumMismatch(problems) }
-        if sum == nil && !directory.files.isEmpty { throw .sumMissing(directory: path, files: directory.files.count) }
+        let (directory, sum) = try validated(path, creating: true)
         let version = directory.latestVersion + 1
         let finalPath = MigrationDirectory.filePath(version: version, in: path)
         let temporaryPath = (path as NSString).appendingPathComponent(".\(version).json.\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -59,6 +41,39 @@ public struct MigrationWriter: Sendable {
         }
         let duplicate = directory.files.last.map { $0.migration.hasSameEffect(as: migration) } ?? false
         return WrittenMigration(path: finalPath, version: version, bytes: bytes, repeatsPreviousMigration: duplicate)
+    }
+}
+
+extension MigrationWriter {
+    /// The version ``write(_:toDirectory:)`` would give the next migration in the directory at
+    /// `path` (1 when it does not exist yet), after the same checks; nothing is written.
+    /// - Throws: ``MigrationWriteError``, as `write` would.
+    public func nextVersion(inDirectory path: String) throws(MigrationWriteError) -> Int {
+        try validated(path, creating: false).directory.latestVersion + 1
+    }
+
+    /// The directory at `path` and its sum, checked as a whole; created first when `creating`.
+    private func validated(_ path: String, creating: Bool) throws(MigrationWriteError) -> (directory: MigrationDirectory, sum: MigrationSum?) {
+        let directory: MigrationDirectory
+        let sum: MigrationSum?
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw .notADirectory(path)
+        }
+        do {
+            if creating { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+            sum = try MigrationSum.load(fromDirectory: path)
+            directory = try MigrationDirectory.load(from: path, allowMissing: !creating)
+        } catch let error as MigrationDirectoryError {
+            throw .invalidDirectory(error)
+        } catch let error as MigrationSumError {
+            throw .sum(error)
+        } catch {
+            throw .io(path: path, message: "cannot create the migration directory: \(error.localizedDescription)")
+        }
+        if let problems = sum?.problems(inDirectory: path), !problems.isEmpty { throw .sumMismatch(problems) }
+        if sum == nil && !directory.files.isEmpty { throw .sumMissing(directory: path, files: directory.files.count) }
+        return (directory, sum)
     }
 }
 

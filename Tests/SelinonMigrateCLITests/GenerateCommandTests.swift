@@ -72,6 +72,23 @@ struct GenerateCommandTests {
         #expect(try runner.run(Self.arguments(2, 3, ["-m", directory.path("m")])).status == 0)
     }
 
+    @Test func aDryRunChecksTheDirectoryAsTheRealRunWould() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")])).status == 0)
+        let dryRun = try runner.run(Self.arguments(2, 3, ["-m", directory.path("m"), "--dry-run", "--format", "json"]))
+        #expect(dryRun.status == 0)
+        #expect(dryRun.standardOutput.contains("\n  \"version\": 2,\n"))
+        // An edited migration fails the dry run too, and nothing is written.
+        let path = directory.path("m/1.json")
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "IGNORE", with: "FAIL")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let broken = try runner.run(Self.arguments(2, 3, ["-m", directory.path("m"), "--dry-run"]))
+        #expect(broken.status == 1)
+        #expect(broken.standardError.contains("1.json was changed after it was generated"))
+        #expect(broken.standardOutput.isEmpty)
+    }
+
     @Test func aFileGivenAsTheMigrationDirectoryIsBadInput() throws {
         let directory = try TemporaryDirectory()
         try directory.write("", to: "m")

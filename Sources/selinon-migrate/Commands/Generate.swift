@@ -28,7 +28,8 @@ extension SelinonMigrate {
                 --from and --to choose any revisions ('--to index' for the staged files).
 
                 With --dry-run the file's exact bytes go to standard output and nothing is written \
-                (messages go to standard error). When nothing needs a migration, nothing is written.
+                (messages go to standard error); the migration directory, when there is one, is \
+                checked as for a real run. When nothing needs a migration, nothing is written.
 
                 Exit codes: 0 written, or no migration needed; 1 a configuration or the migration \
                 directory is invalid; 2 the file could not be written; 64 usage error.
@@ -103,18 +104,39 @@ extension SelinonMigrate {
                     user: environment["USER"] ?? environment["LOGNAME"]
                 ).jsonValue
             }
+            // A dry run checks the directory as the real run would (when there is one to check).
+            let hasDirectory = migrationDirectory != nil || newConfiguration.global.migrationDirectory != nil
+            let directory = !dryRun || hasDirectory
+                ? try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment, terminal: terminal)
+                : nil
+            if let directory {
+                try checkContinuity(in: directory, old: oldConfiguration, new: newConfiguration, oldSource: oldSource.sourceDescription,
+                                    terminal: terminal)
+            }
             if dryRun {
+                var version: Int?
+                if let directory {
+                    do {
+                        version = try MigrationWriter().nextVersion(inDirectory: directory)
+                    } catch {
+                        terminal.message(error.description)
+                        if case .io = error { throw ExitStatus.toolFailed }
+                        throw ExitStatus.inputFailed
+                    }
+                }
                 if format == .json {
-                    terminal.output(try GenerateReport(plan: plan, written: nil, migration: migration).json())
+                    var report = GenerateReport(plan: plan, written: nil, migration: migration)
+                    report.version = version
+                    terminal.output(try report.json())
                 } else {
+                    if let directory, let version {
+                        terminal.message("would write \(MigrationDirectory.filePath(version: version, in: directory))")
+                    }
                     Terminal.writeOutput(migration.selinonJSON())
                 }
                 return
             }
-            let directory = try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment,
-                                                       terminal: terminal)
-            try checkContinuity(in: directory, old: oldConfiguration, new: newConfiguration, oldSource: oldSource.sourceDescription,
-                                terminal: terminal)
+            guard let directory else { return }  // only a dry run goes without a directory, and it returned above
             let written: WrittenMigration
             do {
                 written = try MigrationWriter().write(migration, toDirectory: directory)
