@@ -234,6 +234,31 @@ struct MigratorTests {
         }
         #expect(error == StateError(.edgeIndexOutOfRange, "state.waiting_edges holds edge 7, but flow 'flow1' has 3 edges at version 0"))
     }
+
+    @Test func aFlowTheConfigurationDidNotHaveIsRejectedWhenItsFlowsAreKnown() throws {
+        var migration = Self.m2(.ignore)
+        migration.metadata = .object(["edge_counts": .object([
+            "flow1": .object(["old": .number(JSONNumber(3)), "new": .number(JSONNumber(4))]),
+            "added_flow": .object(["old": .null, "new": .number(JSONNumber(2))]),
+        ])])
+        let expected = StateError(.unknownFlow, "flow 'flow1x' is not in the configuration of version 0 (the migration files list its flows: flow1)")
+        for state in [Self.message(version: 0, active: ["T1"], flow: "flow1x"), DispatcherMessage(flowName: "flow1x", migrationVersion: 0, state: nil)] {
+            let error = #expect(throws: StateError.self) { try Self.migrate(state, [migration]) }
+            #expect(error == expected)
+        }
+        // The stream migrator agrees, and passes the line on unchanged.
+        let line = Array(#"{"flow_name": "flow1x", "migration_version": 0, "state": null}"#.utf8)
+        var output: [UInt8] = []
+        let report = line.withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration]))).migrate(line: $0, into: &output)
+        }
+        #expect(report.outcome == .invalid)
+        #expect(report.error == expected)
+        #expect(output == line)
+        // A flow added by the migration is known at the new version; without counts nothing is judged.
+        #expect(try Self.migrate(DispatcherMessage(flowName: "added_flow", migrationVersion: 1, state: nil), [migration]).name == "up_to_date")
+        #expect(try Self.migrate(Self.message(version: 0, active: ["T1"], flow: "flow1x"), [Self.m2(.ignore)]).name == "migrated")
+    }
 }
 
 struct DispatcherMessageTests {

@@ -59,6 +59,25 @@ public struct MigrationChain: Sendable {
         return all[first...]
     }
 
+    /// Why a message of `flow` at `version` cannot be of a flow of that configuration, when the
+    /// migration files record every flow of it (`_meta.edge_counts`, written by
+    /// selinon-migrate) and `flow` is not among them; `nil` when it is, or when nothing is recorded.
+    public func unknownFlowError(_ flow: String, atVersion version: Int) -> StateError? {
+        let recorded: [String: Int]
+        if version < steps.count, !steps[version].edgeCountsBefore.isEmpty {
+            recorded = steps[version].edgeCountsBefore
+        } else if version >= 1, version <= steps.count, !steps[version - 1].edgeCountsAfter.isEmpty {
+            recorded = steps[version - 1].edgeCountsAfter
+        } else {
+            return nil
+        }
+        guard recorded[flow] == nil else { return nil }
+        let names = recorded.keys.sorted()
+        let listed = names.prefix(10).joined(separator: ", ") + (names.count > 10 ? ", … (\(names.count) in all)" : "")
+        return StateError(.unknownFlow, "flow '\(flow)' is not in the configuration of version \(version) "
+            + "(the migration files list its flows: \(listed))")
+    }
+
     /// The number of edges `flow` has at `version`, when the migration files record it
     /// (`_meta.edge_counts`, written by selinon-migrate); `nil` when unknown.
     public func edgeCount(of flow: String, atVersion version: Int) -> Int? {

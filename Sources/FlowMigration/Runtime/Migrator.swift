@@ -18,7 +18,8 @@ public struct Migrator: Sendable {
 
     /// Migrates one message.
     /// - Throws: ``StateError`` when the state does not fit its flow (an edge index beyond the
-    ///   flow's edges at the state's version, when the migration files record edge counts).
+    ///   flow's edges at the state's version, or a flow that configuration did not have, when
+    ///   the migration files record edge counts).
     public func migrate(_ message: DispatcherMessage) throws(StateError) -> MigrationOutcome {
         let latest = chain.latestVersion
         let version = message.migrationVersion ?? 0
@@ -26,6 +27,7 @@ public struct Migrator: Sendable {
         // left to it. (Selinon gives a state-less one this worker's older version, so old and new
         // workers of a rolling deploy would flip it back and forth.)
         if version > latest { return .skew(version: version, latest: latest) }
+        if let unknown = chain.unknownFlowError(message.flowName, atVersion: version) { throw unknown }
         guard let state = message.state else {
             // A flow not started yet, of a flow a migration removed: new workers cannot start it.
             if let removal = chain.removal(of: message.flowName, after: version) {

@@ -13,6 +13,8 @@ public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case edgeIndexOutOfRange = "edge-index-out-of-range"
         /// An edge index appears twice in a list that is a set.
         case duplicateEntry = "duplicate-entry"
+        /// The message names a flow the configuration of its version did not have.
+        case unknownFlow = "unknown-flow"
     }
 
     public var kind: Kind

@@ -32,6 +32,12 @@ public struct StreamMigrator: Sendable {
             report.outcome = .skew
             return report
         }
+        if let unknown = chain.unknownFlowError(flowName, atVersion: version) {
+            output.append(contentsOf: line)
+            report.outcome = .invalid
+            report.error = unknown
+            return report
+        }
         guard scan.hasState else {
             if let removal = chain.removal(of: flowName, after: version) {
                 output.append(contentsOf: line)
