@@ -149,7 +149,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowStoreTests",
-            dependencies: ["FlowStore", "FlowMigration", "FlowEngine", "StoreTestSupport", "TestSupport"]
+            dependencies: ["FlowStore", "FlowMigration", "FlowEngine", "StoreTestSupport", "TestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SelinonMigrateCLITests",

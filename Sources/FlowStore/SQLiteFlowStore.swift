@@ -13,7 +13,9 @@ public final class SQLiteFlowStore: FlowStateStore {
         self.path = path
         let checkpointer = SQLiteCheckpointer(path: path)
         self.checkpointer = checkpointer
-        if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
+        if FileManager.default.fileExists(atPath: path) {
+            try Self.inspect(path, createIfMissing: createIfMissing)
+        } else if !createIfMissing {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
         }
         do {
@@ -26,6 +28,39 @@ public final class SQLiteFlowStore: FlowStateStore {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
+        }
+    }
+
+    /// Looks at an existing file read-only before the store opens it for writing (which would
+    /// switch it to WAL mode): refuses a file that is not SQLite, a database of something else,
+    /// and a newer schema, and — for readers — a file with no store in it yet, all unchanged.
+    private static func inspect(_ path: String, createIfMissing: Bool) throws(StoreError) {
+        let location = "sqlite:\(path)"
+        let tables: [String]
+        var schemaVersion: Int?
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            (tables, schemaVersion) = try queue.read { db in
+                let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                let version = names.contains("selinon_migrate_schema")
+                    ? try Int.fetchOne(db, sql: "SELECT MAX(version) FROM selinon_migrate_schema") : nil
+                return (names, version)
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError(.unavailable, "\(path) is not a SQLite database; give the store a path of its own")
+        } catch {
+            throw StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
+        }
+        if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion) }
+        if !tables.contains("selinon_migrate_schema") {
+            if !tables.isEmpty {
+                throw StoreError(.unavailable, "\(path) is a SQLite database of something else (tables: \(tables.prefix(5).joined(separator: ", ")))"
+                    + "; give the store a path of its own")
+            }
+            if !createIfMissing { throw StoreSchema.missingStoreError(location) }
         }
     }
 

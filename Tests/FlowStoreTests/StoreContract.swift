@@ -36,11 +36,14 @@ struct StoreContract {
             try await store.prepare(createIfMissing: false)  // a second prepare finds the schema
             await store.close()
             try await test.execute("INSERT INTO selinon_migrate_schema (version) VALUES (\(StoreSchema.version + 1))")
-            let reopened = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: false)
-            let error = await #expect(throws: StoreError.self) { try await reopened.prepare(createIfMissing: false) }
+            // Refused when opened (SQLite looks before it writes) or prepared (PostgreSQL).
+            let error = await #expect(throws: StoreError.self) {
+                let reopened = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: false)
+                defer { Task { await reopened.close() } }
+                try await reopened.prepare(createIfMissing: false)
+            }
             #expect(error?.kind == .newerSchema)
             #expect(error?.message.contains("upgrade selinon-migrate") == true)
-            await reopened.close()
         }
     }
 

@@ -1,0 +1,58 @@
+import FlowStore
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+
+/// What the SQLite store does with a file that is not (yet) one of its stores: it looks without
+/// writing, and leaves every byte of a file it refuses as it was.
+struct SQLiteStoreFileTests {
+    private func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    @Test func anEmptyFileIsNoStoreForReadersAndStaysEmpty() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("", to: "empty.sqlite")
+        let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: false) }
+        #expect(error?.kind == .missingStore)
+        #expect(try bytes(path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["empty.sqlite"], "no log or shared-memory file")
+    }
+
+    @Test func aDatabaseOfSomethingElseIsRefusedUntouched() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("app.sqlite")
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "CREATE TABLE users (name TEXT)") }
+        try queue.close()
+        let before = try bytes(path)
+        for createIfMissing in [false, true] {
+            let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: createIfMissing) }
+            #expect(error?.message == "\(path) is a SQLite database of something else (tables: users); give the store a path of its own")
+        }
+        #expect(try bytes(path) == before)
+    }
+
+    @Test func aFileThatIsNotSQLiteIsRefusedUntouched() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write(String(repeating: "not a database\n", count: 100), to: "notes.sqlite")
+        let before = try bytes(path)
+        let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: true) }
+        #expect(error?.message == "\(path) is not a SQLite database; give the store a path of its own")
+        #expect(try bytes(path) == before)
+    }
+
+    @Test func aNewerSchemaIsRefusedWithoutChangingAByte() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("store.sqlite")
+        let store = try SQLiteFlowStore(path: path, createIfMissing: true)
+        try await store.prepare(createIfMissing: true)
+        await store.close()
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try $0.execute(sql: "UPDATE selinon_migrate_schema SET version = \(StoreSchema.version + 1)") }
+        try queue.close()
+        let before = try bytes(path)
+        let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: false) }
+        #expect(error?.kind == .newerSchema)
+        #expect(try bytes(path) == before)
+    }
+}
