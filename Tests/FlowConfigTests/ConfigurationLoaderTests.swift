@@ -187,4 +187,35 @@ struct ConfigurationLoaderTests {
         #expect(text.contains(" more characters)"))
         #expect(!text.contains(long))
     }
+
+    @Test func builtinPredicateArgumentsOfTheWrongKindAreWarnedAbout() throws {
+        let nodes = """
+            tasks:
+              - {name: Fetch, import: app.tasks, storage: Results}
+              - {name: Parse, import: app.tasks}
+            storages:
+              - {name: Results, import: app.storages, classname: Results, configuration: {host: localhost}}
+            flows: [main_flow]
+            """
+        let flow = """
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: Fetch}
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenGreater, args: {key: items, length: "3"}}}
+                  - {from: Fetch, to: Parse, condition: {name: envEqual, args: {env: 5, value: yes}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldEqual, args: {key: {a: 1}, value: 1}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: [items, 0], length: 2}}}
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let result = ConfigurationLoader().load(files)
+        #expect(result.configuration != nil, "Selinon accepts all of them")
+        #expect(result.diagnostics.filter { $0.code == .predicateArguments }.map { "\($0.location.line) \($0.message)" } == [
+            "5 argument 'length' of predicate 'fieldLenGreater' is a string; it is compared with an integer, so 'fieldLenGreater' is always false",
+            "6 argument 'env' of predicate 'envEqual' is an integer; environment variable names are strings: 'envEqual' raises an error when it is evaluated",
+            "6 argument 'value' of predicate 'envEqual' is a boolean; it is compared with a string, so 'envEqual' is always false",
+            "7 argument 'key' of predicate 'fieldEqual' is a mapping; a key is a name or a list of names (a path into the result), so 'fieldEqual' is always false",
+        ])
+    }
 }

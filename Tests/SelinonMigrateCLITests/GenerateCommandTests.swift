@@ -79,6 +79,11 @@ struct GenerateCommandTests {
         let dryRun = try runner.run(Self.arguments(2, 3, ["-m", directory.path("m"), "--dry-run", "--format", "json"]))
         #expect(dryRun.status == 0)
         #expect(dryRun.standardOutput.contains("\n  \"version\": 2,\n"))
+        // From the old configuration 1.json already starts from: the bytes, and a note.
+        let again = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m"), "--dry-run", "--no-meta"]))
+        #expect(again.status == 0)
+        #expect(again.standardOutput.hasPrefix("{\n  \"migration\""))
+        #expect(again.standardError.contains("note: \(directory.path("m/1.json")) already migrates from this old configuration; a real run would refuse"))
         // An edited migration fails the dry run too, and nothing is written.
         let path = directory.path("m/1.json")
         try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "IGNORE", with: "FAIL")

@@ -195,6 +195,7 @@ extension FileReader {
         if catalog.checksConsistency && !context.isFailureCondition {
             checkArguments(call, signature: signature, at: node["args"] ?? node)
         }
+        checkArgumentValues(call, at: node["args"] ?? node)
         bindings.append((call, signature.readsResult))
         return call
     }
@@ -218,6 +219,58 @@ extension FileReader {
         let expected = signature.parameters.isEmpty ? "no args" : "args " + signature.parameters.joined(separator: ", ")
         error(.predicateArguments, "predicate '\(call.name)' has wrong arguments: \(parts.joined(separator: "; "))", at: node,
               hint: "'\(call.name)' takes \(expected)")
+    }
+
+    /// Values of built-in predicates' arguments that Selinon accepts but that make the predicate
+    /// fail at run time or never hold: a warning each, as the configuration still loads.
+    private mutating func checkArgumentValues(_ call: PredicateCall, at node: YAMLNode) {
+        guard PredicateCatalog.builtins[call.name] != nil else { return }
+        func kind(_ value: ConfigValue) -> String {
+            switch value {
+            case .null: return "null"
+            case .bool: return "a boolean"
+            case .integer: return "an integer"
+            case .float: return "a float"
+            case .string: return "a string"
+            case .timestamp: return "a timestamp"
+            case .list: return "a list"
+            case .mapping: return "a mapping"
+            }
+        }
+        for argument in call.arguments {
+            let value = argument.value
+            let problem: (String, String)?  // what happens, what to write
+            switch argument.key {
+            case "length", "status":
+                if case .integer = value { problem = nil } else {
+                    problem = ("it is compared with an integer, so '\(call.name)' is always false", "write a whole number: \(argument.key): 3")
+                }
+            case "env":
+                if case .string = value { problem = nil } else {
+                    problem = ("environment variable names are strings: '\(call.name)' raises an error when it is evaluated",
+                               "quote it: env: \"NAME\"")
+                }
+            case "value" where call.name == "envEqual", "scheme", "netloc", "path":
+                if case .string = value { problem = nil } else {
+                    problem = ("it is compared with a string, so '\(call.name)' is always false", "quote it")
+                }
+            case "key":
+                switch value {
+                case .string, .integer: problem = nil
+                case .list(let items) where !items.isEmpty && items.allSatisfy({ if case .string = $0 { true } else if case .integer = $0 { true } else { false } }):
+                    problem = nil
+                default:
+                    problem = ("a key is a name or a list of names (a path into the result), so '\(call.name)' is always false",
+                               "key: name, or key: [outer, inner]")
+                }
+            default:
+                problem = nil
+            }
+            if let (effect, hint) = problem {
+                warning(.predicateArguments, "argument '\(argument.key)' of predicate '\(call.name)' is \(kind(value)); \(effect)",
+                        at: node, hint: hint)
+            }
+        }
     }
 
     /// Selinon rejects an edge whose condition reads any result while any leaf is bound to a

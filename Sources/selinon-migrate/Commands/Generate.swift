@@ -163,7 +163,8 @@ extension SelinonMigrate {
         /// already starts from (known from its `_meta` digests): typically `generate` run again
         /// after more edits before committing, when the old configuration is still the commit the
         /// latest migration was generated from. Written anyway, it would migrate flows that the
-        /// latest migration already moved on. The same change generated again writes nothing.
+        /// latest migration already moved on. The same change generated again writes nothing. A
+        /// dry run only notes it.
         private func checkContinuity(in directory: String, old: Configuration, new: Configuration, oldSource: String,
                                      terminal: Terminal) throws {
             guard let latest = try? MigrationDirectory.load(from: directory, allowMissing: true).files.last,
@@ -172,14 +173,22 @@ extension SelinonMigrate {
                   StructureDigest.digest(of: old) == latestOld
             else { return }
             let name = "\(latest.version).json"
-            if StructureDigest.digest(of: new) == latestNew {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let sameChange = StructureDigest.digest(of: new) == latestNew
+            if dryRun {
+                // A dry run prints the file all the same: its bytes depend on the configurations only.
+                terminal.message("note: \(path) already migrates from this old configuration"
+                    + (sameChange ? " to this new one; a real run would write nothing" : "; a real run would refuse to write another"))
+                return
+            }
+            if sameChange {
                 terminal.message("\(name) already migrates this change (generated between the same configurations); nothing was written")
                 throw ExitCode.success
             }
             let generatedTo = latest.migration.metadata?["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
             let sum = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
             terminal.message("""
-                error: \((directory as NSString).appendingPathComponent(name)) already migrates from this old configuration (\(oldSource)), to another new one\(generatedTo); \
+                error: \(path) already migrates from this old configuration (\(oldSource)), to another new one\(generatedTo); \
                 a second migration from the same configuration would be applied to flows \(name) has already migrated
                   hint: if \(name) is not deployed anywhere yet (for example generated before more edits, not committed): delete it, \
                 restore \(sum) (git checkout -- \(sum), or selinon-migrate rehash -m \(directory)) and run generate again for one \
