@@ -218,4 +218,23 @@ struct ConfigurationLoaderTests {
             "7 argument 'key' of predicate 'fieldEqual' is a mapping; a key is a name or a list of names (a path into the result), so 'fieldEqual' is always false",
         ])
     }
+
+    @Test func mergeConflictMarkersInYAMLSayToResolveTheConflict() {
+        let flow = """
+            flow-definitions:
+              - name: main_flow
+                edges:
+            <<<<<<< HEAD
+                  - {from: , to: Fetch}
+            =======
+                  - {from: , to: Parse}
+            >>>>>>> feature
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(Self.nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let diagnostics = ConfigurationLoader().load(files).diagnostics
+        #expect(diagnostics.count == 1)
+        #expect(diagnostics.first?.message.hasPrefix("git merge conflict markers (line 4); ") == true)
+        #expect(diagnostics.first?.hint == "resolve the merge conflict in this file, then run the command again")
+    }
 }

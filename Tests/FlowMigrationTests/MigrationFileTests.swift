@@ -141,3 +141,17 @@ struct MigrationDirectoryTests {
         #expect(error?.problems.first?.message == "the migration directory does not exist")
     }
 }
+
+struct MigrationFileConflictTests {
+    @Test func mergeConflictMarkersAreNamedAsSuch() {
+        let text = "<<<<<<< HEAD\n{\"migration\": {}, \"tainted_flow_strategy\": \"IGNORE\"}\n=======\n{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\"}\n>>>>>>> main\n"
+        let error = #expect(throws: MigrationFileError.self) { try Migration(selinonJSON: Array(text.utf8), file: "m/2.json") }
+        #expect(error?.line == 1)
+        #expect(error?.message == "has git merge conflict markers: two branches changed or added this migration")
+        #expect(error?.hint.contains("selinon-migrate rebase --onto") == true)
+        // Ordinary broken JSON keeps its own message.
+        let broken = #expect(throws: MigrationFileError.self) { try Migration(selinonJSON: Array("{\"migration\": ".utf8), file: "m/2.json") }
+        #expect(broken?.message.hasPrefix("not valid JSON") == true)
+    }
+}
+

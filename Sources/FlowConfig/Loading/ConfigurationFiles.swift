@@ -158,8 +158,11 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "\(role) not found: no such file", at: .wholeFile(path), hint: hint))
             return nil
         }
-        if (attributes[.type] as? FileAttributeType) == .typeDirectory {
-            diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "the \(role) is a directory, not a file", at: .wholeFile(path),
+        // What the path leads to (attributesOfItem does not follow a last symbolic link).
+        var status = stat()
+        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+            let what = (status.st_mode & S_IFMT) == S_IFDIR ? "a directory, not a file" : "not a regular file (a device, a pipe or a socket)"
+            diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "the \(role) is \(what)", at: .wholeFile(path),
                                                 hint: "name the YAML file itself"))
             return nil
         }

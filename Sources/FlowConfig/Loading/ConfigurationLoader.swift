@@ -131,6 +131,11 @@ public struct ConfigurationLoader: Sendable {
             }
             let location = error.mark.map { FileLocation(file: file.path, line: $0.line, column: $0.column) }
                 ?? .wholeFile(file.path)
+            if let marker = Self.conflictMarkerLine(file.contents) {
+                diagnostics.append(ConfigDiagnostic(.error, code, "git merge conflict markers (line \(marker)); \(error.message)", at: location,
+                                                    hint: "resolve the merge conflict in this file, then run the command again"))
+                return nil
+            }
             diagnostics.append(ConfigDiagnostic(.error, code, error.message, at: location, hint: Self.hint(for: error.kind)))
             return nil
         }
@@ -147,6 +152,22 @@ public struct ConfigurationLoader: Sendable {
             return nil
         }
         return root
+    }
+
+    /// The first line (1-based) that is a git conflict marker.
+    private static func conflictMarkerLine(_ bytes: [UInt8]) -> Int? {
+        var line = 1
+        var atLineStart = true
+        for index in bytes.indices {
+            if atLineStart {
+                let rest = bytes[index...]
+                if rest.starts(with: "<<<<<<< ".utf8) || rest.starts(with: ">>>>>>> ".utf8)
+                    || rest.starts(with: "=======\n".utf8) || rest.starts(with: "=======\r\n".utf8) { return line }
+            }
+            atLineStart = bytes[index] == UInt8(ascii: "\n")
+            if atLineStart { line += 1 }
+        }
+        return nil
     }
 
     private static let lfsPointerPrefix = Array("version https://git-lfs.github.com/spec/".utf8)

@@ -7,11 +7,32 @@ extension Migration {
     /// strategy, non-canonical edge indices and unknown keys are rejected.
     /// - Parameter file: the path, for error messages.
     /// - Throws: ``MigrationFileError`` naming the file, the line and what to fix.
+    /// The first line (1-based) that is a git conflict marker (`<<<<<<< `, `=======`, `>>>>>>> `).
+    static func conflictMarkerLine(_ bytes: [UInt8]) -> Int? {
+        var line = 1
+        var atLineStart = true
+        for index in bytes.indices {
+            if atLineStart {
+                let rest = bytes[index...]
+                if rest.starts(with: "<<<<<<< ".utf8) || rest.starts(with: ">>>>>>> ".utf8)
+                    || rest.starts(with: "=======\n".utf8) || rest.starts(with: "=======\r\n".utf8) { return line }
+            }
+            atLineStart = bytes[index] == UInt8(ascii: "\n")
+            if atLineStart { line += 1 }
+        }
+        return nil
+    }
+
     public init(selinonJSON bytes: [UInt8], file: String) throws(MigrationFileError) {
         let root: JSONValue
         do {
             root = try JSONParser().parse(bytes)
         } catch {
+            if let conflict = Self.conflictMarkerLine(bytes) {
+                throw MigrationFileError(file: file, line: conflict, message: "has git merge conflict markers: two branches changed or added this migration",
+                                         hint: "do not merge migration files by hand; take the other branch's version and run "
+                                             + "selinon-migrate rebase --onto <that branch> (selinon-migrate check explains)")
+            }
             throw MigrationFileError(file: file, line: error.line, message: "not valid JSON: \(error.message) (column \(error.column))",
                                      hint: "restore the file from version control; migration files are generated, not written by hand")
         }

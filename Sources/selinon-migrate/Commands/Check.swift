@@ -133,23 +133,25 @@ extension SelinonMigrate {
                     report.problems.append(.init(
                         kind: "conflicting-migration",
                         message: "both this branch and \(upstream) add \(file.path)",
-                        hint: "merge or rebase onto \(upstream), delete this branch's migrations after \(upstreamFiles.keys.max() ?? 0).json and generate them again"))
+                        hint: "merge \(upstream) into this branch (git merge \(upstream)), then run: selinon-migrate rebase --onto \(upstream)"))
                 }
             }
             let composed = Migration.composedEffect(of: added.map(\.migration),
                                                     edgeCounts: old.flows.mapValues(\.edges.count))
             let changedFlows = plan.flowChanges.map(\.summary).joined(separator: "; ")
+            let flowOptions = location.flowDefinitions.isEmpty ? "" : " -f " + location.flowDefinitions.joined(separator: " -f ")
+            let generate = "selinon-migrate generate\(location.nodesDefinition.map { " -n \($0)" } ?? "")\(flowOptions) --from \(base.commit.id.short)"
             if plan.isNeeded && added.isEmpty {
                 report.problems.append(.init(
                     kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
-                    hint: "run: selinon-migrate generate -n \(location.nodesDefinition ?? "NODES") -f \(location.flowDefinitions.joined(separator: " -f ")) --from \(base.commit.id.short)"))
+                    hint: "run: \(generate)"))
             } else if composed != plan.migration.flows {
                 let versions = added.map { "\($0.version).json" }.joined(separator: ", ")
                 let expected = plan.isNeeded ? "the change since \(baseName) is: \(changedFlows)" : "nothing since \(baseName) needs a migration"
                 report.problems.append(.init(
                     kind: plan.isNeeded ? "stale-migration" : "extra-migration",
                     message: "\(versions) \(added.count == 1 ? "does" : "do") not match the configuration change; \(expected)",
-                    hint: "delete \(versions) and run: selinon-migrate generate --from \(base.commit.id.short)"))
+                    hint: "delete \(versions), restore the sum (git checkout \(base.commit.id.short) -- \((directoryPath as NSString).appendingPathComponent(MigrationSum.fileName))) and run: \(generate)"))
             }
             if report.problems.isEmpty {
                 report.summary = added.isEmpty ? "no flow change since \(baseName) needs a migration"

@@ -141,7 +141,9 @@ enum DirectoryReplacement {
 
     /// `path` becomes `base` (version → bytes) plus `migration` as the next version, with
     /// `migrations.sum`; files that are not migrations (`README.md`, …) are kept.
-    static func replace(_ path: String, base: [Int: [UInt8]], appending migration: Migration?) throws {
+    /// A symbolic link to the directory stays a link: the directory it points to is replaced.
+    static func replace(_ given: String, base: [Int: [UInt8]], appending migration: Migration?) throws {
+        let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
         let parent = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let staging = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(".\(name).rebase-\(ProcessInfo.processInfo.processIdentifier)")

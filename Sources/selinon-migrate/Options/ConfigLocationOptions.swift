@@ -20,6 +20,11 @@ struct ConfigLocationOptions: ParsableArguments {
             help: ArgumentHelp("Reject YAML files larger than this (bytes; suffixes K, M, G).", valueName: "size"))
     var maxFileSize: ByteCount = ByteCount(bytes: 64 << 20)
 
+    func validate() throws {
+        if nodesDefinition?.isEmpty == true { throw ValidationError("-n/--nodes-definition is empty: name the nodes file.") }
+        if flowDefinitions.contains(where: \.isEmpty) { throw ValidationError("-f/--flow-definitions is empty: name a file or a directory.") }
+    }
+
     /// The source, with environment defaults applied.
     /// - Throws: `ValidationError` when no nodes file or no flow definitions are given.
     func source(environment: [String: String]) throws -> FileSystemConfigurationSource {
@@ -28,7 +33,7 @@ struct ConfigLocationOptions: ParsableArguments {
         }
         var flows = flowDefinitions
         if flows.isEmpty, let fromEnvironment = environment["SELINON_FLOW_DEFINITIONS"] {
-            flows = fromEnvironment.split(separator: ":").map(String.init)
+            flows = fromEnvironment.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
         }
         guard !flows.isEmpty else {
             throw ValidationError("Missing the flow definitions: pass -f/--flow-definitions or set SELINON_FLOW_DEFINITIONS.")
