@@ -84,6 +84,19 @@ struct TeamWorkflowTests {
         #expect(verify.standardOutput.contains("1.json: ") && verify.standardOutput.contains("(merge second)"), "\(verify.standardOutput)")
     }
 
+    @Test func verifyAcceptsAnEmptyDirectoryAndNamesAFileGivenAsOne() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)
+        let runner = try CommandRunner()
+        let empty = try runner.run(["verify", "-m", "empty"], in: directory.url)
+        #expect(empty.status == 0, "\(empty.standardError)")
+        #expect(empty.standardOutput == "ok: empty holds no migrations yet\n")
+        try directory.write("tasks: []\n", to: "nodes.yml")
+        let file = try runner.run(["verify", "-m", "nodes.yml"], in: directory.url)
+        #expect(file.status == 1)
+        #expect(file.standardError == "nodes.yml: error: the migration directory is a file\n  hint: point --migration-dir at a directory\n")
+    }
+
     @Test func rebaseNeedsTheOtherBranchMergedFirst() throws {
         let fixture = try Self.conflictingBranches(second: Self.removeNotification)
         try fixture.git("merge", "--abort")

@@ -76,8 +76,9 @@ extension SelinonMigrate {
             case .text:
                 for finding in report.findings { terminal.message(finding.description) }
                 if report.findings.isEmpty {
-                    var lines = ["ok: \(directoryPath) matches \(MigrationSum.fileName)"]
-                    if git { lines[0] += " and the configuration's history" }
+                    let isEmpty = (try? MigrationDirectory.load(from: directoryPath))?.files.isEmpty == true
+                    var lines = [isEmpty ? "ok: \(directoryPath) holds no migrations yet" : "ok: \(directoryPath) matches \(MigrationSum.fileName)"]
+                    if git { lines[0] += isEmpty ? ", and the configuration's history needs none" : " and the configuration's history" }
                     lines += report.matches.map { "  \($0.file): \($0.from) → \($0.to)" }
                     terminal.output(lines.joined(separator: "\n"))
                 }

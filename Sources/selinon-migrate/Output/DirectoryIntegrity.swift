@@ -29,9 +29,16 @@ struct DirectoryIntegrity {
     /// Whether the directory has a `migrations.sum`.
     private(set) var hasSum = false
 
-    /// Checks the directory at `path`; with `requireSum`, a missing sum is a finding.
+    /// Whether the directory has any `*.json` file that is not hidden (an empty directory needs no sum).
+    private static func holdsMigrations(_ path: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+    }
+
+    /// Checks the directory at `path`; with `requireSum`, a missing sum is a finding (unless
+    /// the directory holds no migration yet).
     init(path: String, requireSum: Bool) {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             if requireSum {
                 findings.append(Finding(kind: "invalid", file: path, line: nil, message: "the migration directory does not exist",
                                         hint: "check --migration-dir (or global.migration_dir in the nodes file)"))
@@ -54,7 +61,7 @@ struct DirectoryIntegrity {
                 findings += sum.problems(inDirectory: path).filter { !conflicted.contains($0.file) }.map {
                     Finding(kind: $0.kind.rawValue, file: $0.file, line: nil, message: $0.message, hint: $0.hint)
                 }
-            } else if requireSum {
+            } else if requireSum && isDirectory.boolValue && Self.holdsMigrations(path) {
                 findings.append(Finding(kind: "missing-sum", file: (path as NSString).appendingPathComponent(MigrationSum.fileName), line: nil,
                                         message: "there is no \(MigrationSum.fileName): edits to the migrations cannot be detected",
                                         hint: "review the migrations, then run selinon-migrate rehash to start protecting them (generate keeps it up to date)"))
