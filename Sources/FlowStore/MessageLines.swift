@@ -5,9 +5,13 @@ extension NewFlow {
     /// `apply --input` reads): the id is `dispatcher_id`; a `selinon_migrate_status` member
     /// (written by `export` for flows that are not running) becomes the status and is removed
     /// from the stored message; everything else is kept byte for byte.
-    /// - Throws: ``StoreError`` `invalidState` when the line is not a dispatcher message with a
-    ///   string `dispatcher_id`, or names an unknown status.
+    /// - Throws: ``StoreError`` `invalidState` when the line is not UTF-8 (JSON text is; a
+    ///   PostgreSQL store would refuse it), not a dispatcher message with a string
+    ///   `dispatcher_id`, or names an unknown status.
     public init(message line: [UInt8]) throws(StoreError) {
+        guard String(validating: line, as: UTF8.self) != nil else {
+            throw StoreError(.invalidState, "the line is not valid UTF-8 (JSON text is); it was not written by Selinon's dispatcher")
+        }
         let header: DispatcherMessageHeader
         let message: [UInt8]
         let statusName: String?

@@ -55,5 +55,9 @@ struct MessageLineTests {
             #expect(error?.kind == .invalidState)
             #expect(error?.message.contains(message) == true, "\(line): \(error?.message ?? "")")
         }
+        // Bytes that are not UTF-8 inside a string: JSON text is UTF-8, and PostgreSQL refuses it.
+        let invalid = Array(#"{"flow_name": "f", "dispatcher_id": "a", "node_args": ""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
+        let error = #expect(throws: StoreError.self) { try NewFlow(message: invalid) }
+        #expect(error?.message.hasPrefix("the line is not valid UTF-8") == true)
     }
 }
