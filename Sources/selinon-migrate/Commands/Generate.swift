@@ -138,6 +138,7 @@ extension SelinonMigrate {
                 return
             }
             guard let directory else { return }  // only a dry run goes without a directory, and it returned above
+            let isNewDirectory = !FileManager.default.fileExists(atPath: directory)
             let written: WrittenMigration
             do {
                 written = try MigrationWriter().write(migration, toDirectory: directory)
@@ -145,6 +146,9 @@ extension SelinonMigrate {
                 terminal.message(error.description)
                 if case .io = error { throw ExitStatus.toolFailed }
                 throw ExitStatus.inputFailed
+            }
+            if isNewDirectory {
+                terminal.message("note: created the migration directory \(directory) (a new migration history starts at 1.json)")
             }
             if written.repeatsPreviousMigration {
                 terminal.message("warning: \(written.path) changes flows exactly as migration \(written.version - 1) does; "
