@@ -168,6 +168,34 @@ struct ApplyCommandTests {
         #expect(result.standardError.contains("error: cannot write to standard output: No space left on device"))
     }
 
+    @Test func anInterruptedRunLeavesNoTemporaryFiles() throws {
+        // Standard input stays open, so apply is still running (its outputs unfinished) when it
+        // is terminated; it must remove its temporary files and die of the signal.
+        let directory = try TemporaryDirectory()
+        let process = Process()
+        process.executableURL = try CommandRunner().executable
+        process.arguments = ["apply", "-m", Self.migrations, "--input", "-", "--output", directory.path("out.jsonl"),
+                             "--report", directory.path("report.jsonl")]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(try Data(contentsOf: URL(fileURLWithPath: Self.states)))
+        func entries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() }
+        var waited = 0
+        while try entries().count < 2 && waited < 100 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(try entries().count == 2, "both temporary files exist while it runs")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(process.terminationStatus == SIGTERM)
+        #expect(try entries().isEmpty, "no temporary file left")
+        try input.fileHandleForWriting.close()
+    }
+
     @Test func aPolicyForAFlowNoMigrationChangesIsFlaggedAsATypo() throws {
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--dry-run",
                                               "--policy", "licence_analysis_flo=fail"])

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 /// Where a command writes a stream: standard output for `-`; a regular file appears only when
 /// complete — bytes go to a hidden temporary file next to it, which is flushed and renamed on
@@ -52,6 +54,7 @@ final class OutputSink {
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         self.path = target
         temporaryPath = temporary
+        InterruptCleanup.register(temporary)
     }
 
     /// The file that writing to `path` replaces: an existing file's real path, or — for a
@@ -101,6 +104,7 @@ final class OutputSink {
             throw OutputSinkError(path: displayPath, reason: Self.reason(error))
         }
         guard rename(temporaryPath, path) == 0 else { throw OutputSinkError(path: displayPath, errno: errno) }
+        InterruptCleanup.unregister(temporaryPath)
     }
 
     /// Removes the unfinished file.
@@ -108,6 +112,7 @@ final class OutputSink {
         guard let temporaryPath else { return }
         try? handle.close()
         unlink(temporaryPath)
+        InterruptCleanup.unregister(temporaryPath)
     }
 
     /// The system's words for a failed read or write (`No space left on device`).
@@ -136,3 +141,39 @@ struct OutputSinkError: Error, CustomStringConvertible {
 
     var description: String { "cannot write \(path == "-" ? "to standard output" : path): \(reason)" }
 }
+
+/// Removes the temporary files of unfinished outputs when the process is interrupted (SIGINT,
+/// SIGTERM, SIGHUP), then dies of the signal as it would have. Installed with the first file.
+enum InterruptCleanup {
+    private struct State {
+        var paths: Set<String> = []
+        var sources: [DispatchSourceSignal] = []
+    }
+
+    private static let state = Mutex(State())
+
+    static func register(_ path: String) {
+        state.withLock { state in
+            state.paths.insert(path)
+            guard state.sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM, SIGHUP] {
+                signal(number, SIG_IGN)  // delivered to the source below instead
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    let paths = Self.state.withLock { $0.paths }
+                    for path in paths { unlink(path) }
+                    signal(number, SIG_DFL)
+                    // To the process, not this thread: dispatch's threads block signals.
+                    kill(getpid(), number)
+                }
+                source.resume()
+                state.sources.append(source)
+            }
+        }
+    }
+
+    static func unregister(_ path: String) {
+        _ = state.withLock { $0.paths.remove(path) }
+    }
+}
+
