@@ -154,20 +154,11 @@ public struct ConfigurationLoader: Sendable {
         return root
     }
 
-    /// The first line (1-based) that is a git conflict marker.
+    /// The first line (1-based) that is a git conflict marker (only read on the error path).
     private static func conflictMarkerLine(_ bytes: [UInt8]) -> Int? {
-        var line = 1
-        var atLineStart = true
-        for index in bytes.indices {
-            if atLineStart {
-                let rest = bytes[index...]
-                if rest.starts(with: "<<<<<<< ".utf8) || rest.starts(with: ">>>>>>> ".utf8)
-                    || rest.starts(with: "=======\n".utf8) || rest.starts(with: "=======\r\n".utf8) { return line }
-            }
-            atLineStart = bytes[index] == UInt8(ascii: "\n")
-            if atLineStart { line += 1 }
-        }
-        return nil
+        String(decoding: bytes, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            .firstIndex { $0.hasPrefix("<<<<<<< ") || $0.hasPrefix(">>>>>>> ") || $0 == "=======" }
+            .map { $0 + 1 }
     }
 
     private static let lfsPointerPrefix = Array("version https://git-lfs.github.com/spec/".utf8)
