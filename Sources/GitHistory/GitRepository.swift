@@ -115,6 +115,8 @@ public final class GitRepository: @unchecked Sendable {
 
     /// The repository's git directory (`.git`, or the repository itself when bare).
     public var repositoryDirectory: String {
+        lock.lock()
+        defer { lock.unlock() }
         let path = String(cString: git_repository_path(handle))
         return path.hasSuffix("/") ? String(path.dropLast()) : path
     }

@@ -113,7 +113,7 @@ extension SelinonMigrate {
             try checkIntegrity(terminal: terminal)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             let changedFlows = Set(directory.files.flatMap { $0.migration.flows.keys })
-            for override in policy where !changedFlows.contains(override.flow) {
+            for override in policy where override.flow != "*" && !changedFlows.contains(override.flow) {
                 terminal.message("warning: --policy \(override.flow)=…: no migration in \(migrationDirectory) changes a flow named '\(override.flow)', "
                     + "so this policy has no effect (a typo?)")
             }
