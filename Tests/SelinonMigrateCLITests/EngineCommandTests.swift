@@ -62,6 +62,13 @@ struct EngineCommandTests {
                                                 "-F", v3.appendingPathComponent("flows").path], in: directory.url)
         #expect(explicit.status == 0, "\(explicit.standardError)")
         #expect(explicit.standardOutput.hasPrefix("migration 3:"))
+        // A configuration that is not the one migration 3 starts from is refused, not analysed.
+        let v4 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v4")
+        let wrong = try CommandRunner().run(["analyze", "-m", "m", "--fail-on", "fail", "-N", v4.appendingPathComponent("nodes.yml").path,
+                                             "-F", v4.appendingPathComponent("flows").path], in: directory.url)
+        #expect(wrong.status == 1)
+        #expect(wrong.standardError.contains("is not the configuration this migration was generated from"))
+        #expect(wrong.standardOutput.isEmpty)
     }
 
     @Test func executeRunsAFlowToItsEndUnderGivenOutcomes() throws {

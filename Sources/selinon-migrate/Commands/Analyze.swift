@@ -136,7 +136,15 @@ extension SelinonMigrate {
         private func configurationBefore(_ migration: Migration, environment: [String: String], terminal: Terminal) throws -> Configuration {
             let loader = ConfigurationLoader(options: .init(environment: environment))
             if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) {
-                return try terminal.loadConfiguration(explicit, with: loader, role: "old")
+                let configuration = try terminal.loadConfiguration(explicit, with: loader, role: "old")
+                // The states must be those of the configuration the migration starts from.
+                if let recorded = migration.metadata?["digests"]?["old"]?.stringValue, recorded != StructureDigest.digest(of: configuration) {
+                    terminal.message("error: \(explicit.sourceDescription) is not the configuration this migration was generated from "
+                        + "(\(migration.metadata?["old"]?.stringValue ?? "see its _meta.old")): its flows' edges differ\n"
+                        + "  hint: give the configuration in-flight flows started with, the one before the migration, with -N/-F")
+                    throw ExitStatus.inputFailed
+                }
+                return configuration
             }
             var context: GitContext?
             if git || location.nodesDefinition != nil {

@@ -21,7 +21,7 @@ extension SelinonMigrate {
                    "tasks": {"FetchMetadata": {"fails": true},
                              "ScanLicences": {"result": {"licences": ["MIT"]}},
                              "DownloadTarball": [{"fails": true}, {"result": null}]},
-                   "foreach": {"package_analysis.foreach.iter_new_releases": [{"name": "a"}]}}
+                   "foreach": {"package_analysis.foreach.iter_bundled_libraries": [{"name": "a"}]}}
 
                 A list gives the outcomes of a task's successive runs (retries included); the last \
                 repeats. Every foreach function the flow can reach needs its items. Prints every \
