@@ -158,6 +158,13 @@ public struct MigrationPlan: Sendable {
     /// (its file then records the removal in `_meta.edge_counts`, so that `apply` fails the
     /// removed flow's in-flight states; Selinon writes no file for a removal, defect D-13).
     public var isNeeded: Bool { !migration.flows.isEmpty || !removedFlows.isEmpty }
+
+    /// The flows that make the migration needed: those of ``flowChanges``, then the removed ones.
+    public var changedFlowNames: [String] { flowChanges.map(\.flow) + removedFlows }
+
+    /// One line per flow of ``changedFlowNames``, for messages: "ingest: 1 removed, 1 added",
+    /// "legacy: removed (its in-flight flows fail)".
+    public var changeSummaries: [String] { flowChanges.map(\.summary) + removedFlows.map { "\($0): removed (its in-flight flows fail)" } }
 }
 
 /// How one flow's edges changed.

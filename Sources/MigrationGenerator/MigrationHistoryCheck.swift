@@ -98,7 +98,7 @@ public enum MigrationHistoryCheck {
             let plan = MigrationDiffer().plan(from: states[index - 1].configuration, to: states[index].configuration, strategy: .ignore)
             guard plan.isNeeded else { continue }
             findings.append(Finding(kind: .uncovered, version: nil,
-                                    message: "\(states[index].label) changed \(plan.flowChanges.map(\.flow).joined(separator: ", ")) with no migration",
+                                    message: "\(states[index].label) changed \(plan.changedFlowNames.joined(separator: ", ")) with no migration",
                                     hint: "flows in flight across that change were not migrated; if that deployment is still running, generate the migration for it (generate --from/--to) and renumber the later ones"))
         }
         return (matches, findings)

@@ -121,13 +121,15 @@ public struct ConfigurationDiff: Sendable, Equatable {
         compare("nowait", old.nowait.sorted(), new.nowait.sorted()) { "[\($0.joined(separator: ", "))]" }
         compare("eager_failures", old.eagerFailures.sorted(), new.eagerFailures.sorted()) { "[\($0.joined(separator: ", "))]" }
         compare("node_args_from_first", old.nodeArgsFromFirst, new.nodeArgsFromFirst)
-        compare("propagation", String(describing: old.propagation), String(describing: new.propagation))
+        for (name, option) in Self.propagationOptions {
+            compare(name, old.propagation[keyPath: option], new.propagation[keyPath: option], Self.describe)
+        }
         compare("queue", old.queue, new.queue) { "'\($0)'" }
         compare("max_retry", old.maxRetry, new.maxRetry)
         compare("retry_countdown", old.retryCountdown, new.retryCountdown)
-        compare("cache", String(describing: old.cache), String(describing: new.cache))
-        compare("sampling", String(describing: old.sampling), String(describing: new.sampling))
-        compare("throttling", String(describing: old.throttling), String(describing: new.throttling))
+        compare("cache", old.cache, new.cache) { "\($0.name) from \($0.importPath) \(Self.describe($0.configuration))" }
+        compare("sampling", old.sampling, new.sampling) { "\(Self.describe($0.function)) \(Self.describe($0.arguments))" }
+        compare("throttling", old.throttling, new.throttling, Self.describe)
         return changes
     }
 
@@ -145,8 +147,42 @@ public struct ConfigurationDiff: Sendable, Equatable {
         compare("max_retry", old.maxRetry, new.maxRetry)
         compare("retry_countdown", old.retryCountdown, new.retryCountdown)
         compare("queue", old.queue, new.queue)
-        compare("throttling", String(describing: old.throttling), String(describing: new.throttling))
-        compare("selective_run_function", String(describing: old.selectiveRunFunction), String(describing: new.selectiveRunFunction))
+        if old.throttling != new.throttling {
+            changes.append("throttling \(describe(old.throttling)) → \(describe(new.throttling))")
+        }
+        if old.selectiveRunFunction != new.selectiveRunFunction {
+            changes.append("selective_run_function \(describe(old.selectiveRunFunction)) → \(describe(new.selectiveRunFunction))")
+        }
         return changes
+    }
+
+    // MARK: - Option values as the YAML spells them
+
+    /// The seven `propagate_*` options, by their YAML names.
+    private static var propagationOptions: [(String, KeyPath<PropagationSettings, Propagation>)] {
+        [("propagate_node_args", \.nodeArgs), ("propagate_parent", \.parent), ("propagate_parent_failures", \.parentFailures),
+         ("propagate_finished", \.finished), ("propagate_compound_finished", \.compoundFinished),
+         ("propagate_failures", \.failures), ("propagate_compound_failures", \.compoundFailures)]
+    }
+
+    private static func describe(_ propagation: Propagation) -> String {
+        switch propagation {
+        case .disabled: return "false"
+        case .allSubflows: return "true"
+        case .subflows(let flows): return "[\(flows.joined(separator: ", "))]"
+        }
+    }
+
+    private static func describe(_ throttling: Throttling?) -> String {
+        guard let seconds = throttling?.seconds else { return "none" }
+        return seconds == seconds.rounded() && abs(seconds) < 1e15 ? "\(Int(seconds)) s" : "\(seconds) s"
+    }
+
+    private static func describe(_ function: FunctionReference) -> String {
+        "\(function.name) from \(function.importPath)"
+    }
+
+    private static func describe(_ value: ConfigValue) -> String {
+        String(decoding: JSONWriter.compact(value.jsonValue), as: UTF8.self)
     }
 }

@@ -85,4 +85,39 @@ struct ConfigurationDiffTests {
         #expect(!flow.needsMigration && !diff.needsMigration)
         #expect(diff.tasksChanged.count == 1 && diff.tasksChanged[0].hasPrefix("C: import t → u"))
     }
+
+    @Test func optionValuesAreShownAsTheYAMLSpellsThem() throws {
+        let nodes = Self.nodes.replacingOccurrences(of: "flows: [f]", with: "flows: [f, g]")
+        let before = try Self.load(nodes: nodes, flows: """
+            flow-definitions:
+              - name: f
+                propagate_node_args: [g]
+                edges: [{from: , to: A}, {from: A, to: g}, {from: g, to: C}]
+              - name: g
+                edges: [{from: , to: B}]
+            """)
+        let after = try Self.load(nodes: nodes.replacingOccurrences(
+            of: "{name: B, import: t}", with: "{name: B, import: t, throttling: {seconds: 30}, selective_run_function: {name: run_b, import: m}}"),
+                                  flows: """
+            flow-definitions:
+              - name: f
+                propagate_node_args: true
+                propagate_finished: [g]
+                throttling: {seconds: 1.5}
+                sampling: {name: constant, args: {retry: 5}}
+                edges: [{from: , to: A}, {from: A, to: g}, {from: g, to: C}]
+              - name: g
+                edges: [{from: , to: B}]
+            """)
+        let diff = ConfigurationDiff(from: before, to: after)
+        let flow = try #require(diff.flows.first { $0.flow == "f" })
+        #expect(flow.options == [
+            "propagate_node_args: [g] → true",
+            "propagate_finished: false → [g]",
+            "sampling: biexponential_increase from selinon.strategies {\"max_retry\":120,\"start_retry\":2} → constant from selinon.strategies {\"retry\":5}",
+            "throttling: none → 1.5 s",
+        ])
+        #expect(diff.tasksChanged == ["B: throttling none → 30 s, selective_run_function always_run from selinon.routines → run_b from m"])
+        #expect(!diff.text.contains("Settings("), "\(diff.text)")
+    }
 }

@@ -106,6 +106,33 @@ struct GitCommandTests {
         #expect(result.standardError.contains("migrations/1.json changed since"))
     }
 
+    @Test func checkNamesAFlowThatWasOnlyRemoved() throws {
+        let fixture = try GitFixture()
+        let nodes = """
+            tasks:
+              - name: Fetch
+                import: tasks
+              - name: Store
+                import: tasks
+            flows: [%@]
+            global:
+              migration_dir: migrations
+            """
+        let edges = "    edges:\n      - from:\n        to: Fetch\n      - from: Fetch\n        to: Store\n"
+        try fixture.directory.write(nodes.replacingOccurrences(of: "%@", with: "ingest, legacy"), to: "nodes.yml")
+        try fixture.directory.write("flow-definitions:\n  - name: ingest\n\(edges)  - name: legacy\n\(edges)", to: "flows.yml")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "two flows")
+        try fixture.directory.write(nodes.replacingOccurrences(of: "%@", with: "ingest"), to: "nodes.yml")
+        try fixture.directory.write("flow-definitions:\n  - name: ingest\n\(edges)", to: "flows.yml")
+        let runner = try CommandRunner()
+        let result = try runner.run(["check", "-n", "nodes.yml", "-f", "flows.yml"], in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("without a migration: legacy: removed (its in-flight flows fail)"), "\(result.standardError)")
+        let generated = try runner.run(["generate", "-n", "nodes.yml", "-f", "flows.yml"], in: fixture.root)
+        #expect(generated.standardOutput == "Wrote migrations/1.json\n  legacy: removed (its in-flight flows fail)\n", "\(generated.standardError)")
+    }
+
     @Test func checkReportsTwoBranchesAddingTheSameMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

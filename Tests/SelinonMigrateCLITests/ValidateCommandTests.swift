@@ -42,6 +42,23 @@ struct ValidateCommandTests {
         #expect(result.standardOutput.hasPrefix(fixture + (hasErrors ? ": invalid (" : ": valid — ")))
     }
 
+    @Test func summaryCountsInTheRightNumber() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("""
+            tasks:
+              - name: Fetch
+                import: tasks
+            flows: [ingest]
+            flow-definitions:
+              - name: ingest
+                edges:
+                  - from:
+                    to: Fetch
+            """, to: "config.yml")
+        let result = try CommandRunner().run(["validate", "-n", "config.yml", "-f", "config.yml"], in: directory.url)
+        #expect(result.standardOutput == "config.yml: valid — 1 task, 1 flow, 1 edge, 0 warnings\n", "\(result.standardError)")
+    }
+
     @Test func jsonFormatListsDiagnosticsForTools() throws {
         let result = try CommandRunner().run(
             ["validate", "-n", "edge-unknown-node.yml", "-f", "edge-unknown-node.yml", "--format", "json"],

@@ -83,7 +83,7 @@ extension SelinonMigrate {
                 if plan.isNeeded {
                     report.problems.append(.init(
                         kind: "missing-migration",
-                        message: "\(plan.flowChanges.map(\.flow).joined(separator: ", ")) changed since \(baseName), and no migration directory is configured",
+                        message: "\(plan.changedFlowNames.joined(separator: ", ")) changed since \(baseName), and no migration directory is configured",
                         hint: "set global.migration_dir in the nodes file (or pass -m), then run selinon-migrate generate --from \(base.commit.id.short)"))
                 } else {
                     report.summary = "no flow change since \(baseName) needs a migration"
@@ -138,7 +138,7 @@ extension SelinonMigrate {
             }
             let composed = Migration.composedEffect(of: added.map(\.migration),
                                                     edgeCounts: old.flows.mapValues(\.edges.count))
-            let changedFlows = plan.flowChanges.map(\.summary).joined(separator: "; ")
+            let changedFlows = plan.changeSummaries.joined(separator: "; ")
             let flowOptions = location.flowDefinitions.isEmpty ? "" : " -f " + location.flowDefinitions.joined(separator: " -f ")
             let generate = "selinon-migrate generate\(location.nodesDefinition.map { " -n \($0)" } ?? "")\(flowOptions) --from \(base.commit.id.short)"
             if plan.isNeeded && added.isEmpty {

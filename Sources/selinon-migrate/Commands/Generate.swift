@@ -156,8 +156,7 @@ extension SelinonMigrate {
             }
             switch format {
             case .text:
-                let lines = ["Wrote \(written.path)"] + plan.flowChanges.map { "  " + $0.summary }
-                    + plan.removedFlows.map { "  \($0): removed (its in-flight flows fail)" }
+                let lines = ["Wrote \(written.path)"] + plan.changeSummaries.map { "  " + $0 }
                 terminal.output(lines.joined(separator: "\n"))
             case .json:
                 terminal.output(try GenerateReport(plan: plan, written: written, migration: nil).json())

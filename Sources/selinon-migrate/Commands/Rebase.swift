@@ -114,7 +114,7 @@ extension SelinonMigrate {
             var lines = ["kept \(kept) from \(onto)"]
             if !dropped.isEmpty { lines.append("dropped this branch's \(dropped.map { "\($0).json" }.joined(separator: ", "))") }
             lines.append(plan.isNeeded ? "\(dryRun ? "would write" : "wrote") \(baseLatest + 1).json (\(chosen.rawValue)): "
-                         + plan.flowChanges.map(\.summary).joined(separator: "; ")
+                         + plan.changeSummaries.joined(separator: "; ")
                          : "no migration needed after \(onto)")
             if dryRun {
                 terminal.output(lines.joined(separator: "\n"))

@@ -32,7 +32,7 @@ extension SelinonMigrate {
             let previous = try? MigrationSum.load(fromDirectory: migrationDirectory)
             let sum = MigrationSum(directory: directory)
             if previous == sum {
-                terminal.output("\(migrationDirectory)/\(MigrationSum.fileName) is up to date (\(sum.entries.count) files)")
+                terminal.output("\(migrationDirectory)/\(MigrationSum.fileName) is up to date (\(counted(sum.entries.count, "file")))")
                 return
             }
             do {
@@ -47,7 +47,7 @@ extension SelinonMigrate {
                 changes.append(before[entry.name] == nil ? "  added \(entry.name)" : "  changed \(entry.name)")
             }
             for name in before.keys.sorted() where !sum.entries.contains(where: { $0.name == name }) { changes.append("  removed \(name)") }
-            terminal.output("wrote \(migrationDirectory)/\(MigrationSum.fileName) (\(sum.entries.count) files)" + (changes.isEmpty ? "" : "\n" + changes.joined(separator: "\n")))
+            terminal.output("wrote \(migrationDirectory)/\(MigrationSum.fileName) (\(counted(sum.entries.count, "file")))" + (changes.isEmpty ? "" : "\n" + changes.joined(separator: "\n")))
         }
     }
 }

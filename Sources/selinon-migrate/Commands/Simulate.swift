@@ -82,7 +82,7 @@ extension SelinonMigrate {
                 lines.append(JSONWriter.compact(message.jsonValue))
             }
             if lines.count < count {
-                terminal.message("warning: only \(lines.count) of \(count) flows could be caught running (their flows end at once?)")
+                terminal.message("warning: only \(lines.count) of \(counted(count, "flow")) could be caught running (their flows end at once?)")
             }
             if let store {
                 try await write(lines, to: store, terminal: terminal)

@@ -111,12 +111,11 @@ struct ValidationReport: Encodable {
     var warningCount: Int { summary.warnings }
 
     var summaryLine: String {
-        let warnings = summary.warnings == 1 ? "1 warning" : "\(summary.warnings) warnings"
+        let warnings = counted(summary.warnings, "warning")
         guard valid else {
-            let errors = summary.errors == 1 ? "1 error" : "\(summary.errors) errors"
-            return "\(nodesFile): invalid (\(errors), \(warnings))"
+            return "\(nodesFile): invalid (\(counted(summary.errors, "error")), \(warnings))"
         }
-        return "\(nodesFile): valid — \(summary.tasks) tasks, \(summary.flows) flows, \(summary.edges) edges, \(warnings)"
+        return "\(nodesFile): valid — \(counted(summary.tasks, "task")), \(counted(summary.flows, "flow")), \(counted(summary.edges, "edge")), \(warnings)"
     }
 
     func json() throws -> String {
