@@ -63,6 +63,55 @@ struct ReviewCommandTests {
         #expect(FileManager.default.fileExists(atPath: directory.path("out/migration-2-licence_analysis_flow.svg")) == hasDot)
     }
 
+    @Test func nothingToReviewStillWritesTheFile() throws {
+        let fixture = try Self.pullRequest()
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 with its migration")
+        let runner = try CommandRunner()
+        let markdown = try runner.run(["review", "--pending", "--base", "HEAD", "--format", "markdown", "--output-dir", "out"]
+                                      + GitCommandTests.configuration, in: fixture.root)
+        #expect(markdown.status == 0, "\(markdown.standardError)")
+        #expect(markdown.standardOutput == "out/review.md\n")
+        #expect(try String(contentsOf: fixture.root.appendingPathComponent("out/review.md"), encoding: .utf8)
+            == "No migrations were added since the base.\n")
+        let json = try runner.run(["review", "--pending", "--base", "HEAD", "--format", "json"] + GitCommandTests.configuration, in: fixture.root)
+        #expect(json.standardOutput == "{\n  \"migrations\": []\n}\n")
+    }
+
+    @Test func longMarkdownIsShortenedAndSaysSo() throws {
+        let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--comment-limit", "1000"],
+                                             in: Fixtures.repositoryRoot)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.utf16.count <= 1_001)
+        #expect(result.standardOutput.contains("> Shortened to fit 1000 characters: "))
+        #expect(result.standardError.hasPrefix("note: the Markdown was shortened to fit 1000 characters ("))
+        let tooSmall = try CommandRunner().run(["review", "-m", Self.migrations, "--comment-limit", "10"], in: Fixtures.repositoryRoot)
+        #expect(tooSmall.status == 64)
+        #expect(tooSmall.standardError.contains("--comment-limit must be 0 (no limit) or at least 1000 characters"))
+    }
+
+    @Test func outputDirectoryThatIsAFileIsRefusedInWords() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("notes\n", to: "out")
+        let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("out")],
+                                             in: Fixtures.repositoryRoot)
+        #expect(result.status == 2)
+        #expect(result.standardError == "error: --output-dir \(directory.path("out")) is a file, not a directory; give a directory (it is created if missing)\n")
+        #expect(try String(contentsOfFile: directory.path("out"), encoding: .utf8) == "notes\n")
+    }
+
+    @Test func editedMigrationsAreReviewedWithAWarning() throws {
+        let directory = try TemporaryDirectory()
+        let copy = directory.path("migrations")
+        try FileManager.default.copyItem(atPath: Self.migrations, toPath: copy)
+        let file = copy + "/2.json"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"RETRY\"", with: "\"IGNORE\"").write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try CommandRunner().run(["review", "2", "-m", copy], in: directory.url)
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("\(file): warning: "), "\(result.standardError)")
+    }
+
     @Test func aMissingVersionIsAnError() throws {
         let result = try CommandRunner().run(["review", "7", "-m", Self.migrations])
         #expect(result.status == 1)

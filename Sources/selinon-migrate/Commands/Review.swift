@@ -30,7 +30,12 @@ extension SelinonMigrate {
                 renumbered labelled old→new, tainting sources highlighted). With --output-dir the \
                 output goes to files there: review.md / review.txt / review.json, and \
                 migration-N-FLOW.dot per flow (plus .svg, linked from review.md, when Graphviz's dot \
-                is installed).
+                is installed). review.md is written even when there is nothing to review, so a CI \
+                job can always post it.
+
+                Markdown longer than a GitHub comment allows (--comment-limit, 65536 characters) is \
+                shortened: first the tables leave out edges that did not change, then the tables go, \
+                then the sections per flow; a note at the end says what was left out.
 
                 Examples:
                   selinon-migrate review -m migrations                 # the newest migration
@@ -67,19 +72,31 @@ extension SelinonMigrate {
                                                                      valueName: "dir"))
         var outputDirectory: String?
 
+        @Option(name: .customLong("comment-limit"),
+                help: ArgumentHelp("Markdown: shorten the review to at most this many characters (0: no limit).",
+                                   valueName: "characters"))
+        var commentLimit: Int = ReviewMarkdown.commentLimit
+
         func validate() throws {
             if pending && !versions.isEmpty { throw ValidationError("Give versions or --pending, not both.") }
             if base != nil && !pending { throw ValidationError("--base goes with --pending.") }
             if versions.contains(where: { $0 < 1 }) { throw ValidationError("Migration versions start at 1.") }
+            if commentLimit != 0 && commentLimit < 1_000 {
+                throw ValidationError("--comment-limit must be 0 (no limit) or at least 1000 characters.")
+            }
         }
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
+            // The review shows the files as they are; say when they are not the ones generated.
+            for finding in DirectoryIntegrity(path: migrationDirectory, requireSum: false).findings where finding.kind != "invalid" {
+                terminal.message(finding.described(as: "warning"))
+            }
             let selected = try selectedVersions(directory, terminal: terminal)
             guard !selected.isEmpty else {
-                terminal.output(pending ? "no migrations were added since the base" : "no migrations in \(migrationDirectory)")
+                try writeNothingToReview(terminal: terminal)
                 return
             }
 
@@ -136,59 +153,103 @@ extension SelinonMigrate {
             }
         }
 
+        /// What the formats for people say when no migration is selected.
+        private var nothingToReview: String {
+            pending ? "No migrations were added since the base." : "There are no migrations in \(migrationDirectory)."
+        }
+
+        private func writeNothingToReview(terminal: Terminal) throws {
+            if format == .dot { terminal.message("note: \(nothingToReview) No graphs were written.") }
+            try write([], terminal: terminal)
+        }
+
+        /// Writes the reviews to standard output, or as files into `--output-dir`.
         private func write(_ reviews: [MigrationReview], terminal: Terminal) throws {
-            guard let outputDirectory else {
-                switch format {
-                case .text: terminal.output(reviews.map(ReviewText.render).joined(separator: "\n\n"))
-                case .markdown: terminal.output(reviews.map { ReviewMarkdown.render($0) }.joined(separator: "\n\n---\n\n"))
-                case .json: terminal.output(String(decoding: JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))])), as: UTF8.self))
-                case .dot: terminal.output(reviews.flatMap { review in review.flows.map { ReviewGraph.dot($0, version: review.version) } }.joined())
-                }
-                return
-            }
             do {
-                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
                 var written: [String] = []
                 var graphs: [Int: [String: String]] = [:]
-                if format == .dot || format == .markdown {
-                    let renderer = GraphFiles(directory: outputDirectory)
-                    for review in reviews {
-                        for flow in review.flows {
-                            let files = try renderer.write(flow, version: review.version, terminal: terminal)
-                            written += files.written
-                            if let svg = files.svg { graphs[review.version, default: [:]][flow.flow] = svg }
+                if let outputDirectory {
+                    try Self.prepare(outputDirectory)
+                    if format == .dot || format == .markdown {
+                        var renderer = GraphFiles(directory: outputDirectory)
+                        for review in reviews {
+                            for flow in review.flows {
+                                let files = try renderer.write(flow, version: review.version, terminal: terminal)
+                                written += files.written
+                                if let svg = files.svg { graphs[review.version, default: [:]][flow.flow] = svg }
+                            }
                         }
                     }
                 }
-                let text: String?
-                let name: String
+                let document: (text: String, file: String)?
                 switch format {
-                case .text: (text, name) = (reviews.map(ReviewText.render).joined(separator: "\n\n"), "review.txt")
-                case .markdown: (text, name) = (reviews.map { ReviewMarkdown.render($0, graphs: graphs[$0.version] ?? [:]) }
-                    .joined(separator: "\n\n---\n\n"), "review.md")
-                case .json: (text, name) = (String(decoding: JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))])),
-                                                   as: UTF8.self), "review.json")
-                case .dot: (text, name) = (nil, "")
+                case .text:
+                    document = (reviews.isEmpty ? nothingToReview : reviews.map(ReviewText.render).joined(separator: "\n\n"), "review.txt")
+                case .markdown:
+                    let rendered = ReviewMarkdown.render(reviews, graphs: graphs, characterLimit: commentLimit == 0 ? nil : commentLimit)
+                    if let omission = rendered.omission {
+                        terminal.message("note: the Markdown was shortened to fit \(commentLimit) characters (\(omission)); "
+                            + "--comment-limit 0 gives all of it")
+                    }
+                    document = (reviews.isEmpty ? nothingToReview : rendered.text, "review.md")
+                case .json:
+                    let json = JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))]))
+                    // Both outputs add the final newline.
+                    document = (String(decoding: json.last == UInt8(ascii: "\n") ? json.dropLast() : json[...], as: UTF8.self), "review.json")
+                case .dot:
+                    document = nil
+                    if outputDirectory == nil {
+                        terminal.output(reviews.flatMap { review in review.flows.map { ReviewGraph.dot($0, version: review.version) } }.joined())
+                    }
                 }
-                if let text {
-                    let path = (outputDirectory as NSString).appendingPathComponent(name)
+                guard let outputDirectory else {
+                    if let document { terminal.output(document.text) }
+                    return
+                }
+                if let document {
+                    let path = (outputDirectory as NSString).appendingPathComponent(document.file)
                     let sink = try OutputSink(path: path)
-                    try sink.write(Array((text + "\n").utf8))
+                    try sink.write(Array((document.text + "\n").utf8))
                     try sink.commit()
                     written.append(path)
                 }
                 written.forEach(terminal.output)
             } catch {
-                terminal.message(error is OutputSinkError ? "error: \(error)" : "error: cannot write into \(outputDirectory): \(error)")
+                terminal.message(error is OutputSinkError || error is OutputDirectoryError ? "error: \(error)"
+                    : "error: cannot write into \(outputDirectory ?? "-"): \(OutputSink.reason(error))")
                 throw ExitStatus.toolFailed
             }
+        }
+
+        /// Creates the output directory (and its parents) unless it exists; refuses a file.
+        private static func prepare(_ directory: String) throws {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw OutputDirectoryError(path: directory) }
+                return
+            }
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
     }
 }
 
-/// Writes a flow's graph as DOT and, when Graphviz's `dot` is installed, as SVG next to it.
+/// `--output-dir` names something that is not a directory.
+struct OutputDirectoryError: Error, CustomStringConvertible {
+    var path: String
+    var description: String { "--output-dir \(path) is a file, not a directory; give a directory (it is created if missing)" }
+}
+
+/// Writes flows' graphs as DOT and, when Graphviz's `dot` is installed, as SVG next to them,
+/// one file name per flow (`migration-N-FLOW`), kept short enough for any file system and
+/// never shared by two flows.
 struct GraphFiles {
     let directory: String
+    /// The file names (without extension) given so far.
+    private var stems: Set<String> = []
+
+    init(directory: String) {
+        self.directory = directory
+    }
 
     /// The `dot` program, if installed.
     static let dotProgram: String? = {
@@ -199,9 +260,31 @@ struct GraphFiles {
         return nil
     }()
 
+    /// At most this many bytes of a file name come from the flow's name (file systems allow 255).
+    static let maximumNameBytes = 200
+
+    /// `migration-N-FLOW` with characters other than letters, digits, `_` and `-` replaced by
+    /// `_`, the name cut to ``maximumNameBytes``, and `-2`, `-3`… added when taken.
+    private mutating func stem(for flow: String, version: Int) -> String {
+        var name = ""
+        for character in flow.map({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" }) {
+            guard name.utf8.count + String(character).utf8.count <= Self.maximumNameBytes else { break }
+            name.append(character)
+        }
+        let base = "migration-\(version)-\(name)"
+        var stem = base
+        var suffix = 2
+        while stems.contains(stem) {
+            stem = "\(base)-\(suffix)"
+            suffix += 1
+        }
+        stems.insert(stem)
+        return stem
+    }
+
     /// Writes `migration-N-FLOW.dot` (and `.svg`); returns the paths written and the SVG's file name.
-    func write(_ flow: FlowReview, version: Int, terminal: Terminal) throws -> (written: [String], svg: String?) {
-        let stem = "migration-\(version)-\(flow.flow.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" }.map(String.init).joined())"
+    mutating func write(_ flow: FlowReview, version: Int, terminal: Terminal) throws -> (written: [String], svg: String?) {
+        let stem = stem(for: flow.flow, version: version)
         let dotPath = (directory as NSString).appendingPathComponent(stem + ".dot")
         let sink = try OutputSink(path: dotPath)
         try sink.write(Array(ReviewGraph.dot(flow, version: version).utf8))

@@ -14,8 +14,11 @@ struct DirectoryIntegrity {
         var message: String
         var hint: String
 
-        var description: String {
-            "\(file)\(line.map { ":\($0)" } ?? ""): error: \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
+        var description: String { described(as: "error") }
+
+        /// The finding as a diagnostic of the given severity (`error`, `warning`).
+        func described(as severity: String) -> String {
+            "\(file)\(line.map { ":\($0)" } ?? ""): \(severity): \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
         }
     }
 

@@ -1,0 +1,89 @@
+import FlowConfig
+import MigrationGenerator
+import MigrationReview
+import Testing
+
+/// Markdown reviews longer than a pull-request comment allows are shortened, level by level,
+/// and say what they leave out.
+struct ReviewMarkdownLimitTests {
+    /// A review of `flowCount` flows of `length` chained tasks each, where every flow gains an
+    /// edge: at the start (renumbering every edge) or at the end (keeping every edge).
+    static func review(flowCount: Int, length: Int, addAtStart: Bool) throws -> MigrationReview {
+        func configuration(extraEdge: Bool) throws -> Configuration {
+            var tasks = Set<String>()
+            var flows = ""
+            for flow in 0..<flowCount {
+                var edges = ["      - {from: , to: T\(flow)_0}"]
+                for step in 1..<length { edges.append("      - {from: T\(flow)_\(step - 1), to: T\(flow)_\(step)}") }
+                for step in 0..<length { tasks.insert("T\(flow)_\(step)") }
+                if extraEdge {
+                    tasks.insert("Audit\(flow)")
+                    let audit = "      - {from: T\(flow)_0, to: Audit\(flow), condition: {name: argsFieldExist, args: {key: audit}}}"
+                    if addAtStart { edges.insert(audit, at: 0) } else { edges.append(audit) }
+                }
+                flows += "  - name: analysis_flow_\(flow)\n    edges:\n" + edges.joined(separator: "\n") + "\n"
+            }
+            let nodes = "tasks:\n" + tasks.sorted().map { "  - {name: \($0), import: app.tasks}\n" }.joined()
+                + "flows: [\((0..<flowCount).map { "analysis_flow_\($0)" }.joined(separator: ", "))]\n"
+            let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                           flows: [.init(path: "flows.yml", contents: Array(("flow-definitions:\n" + flows).utf8))])
+            return try ConfigurationLoader().load(files).get()
+        }
+        let old = try configuration(extraEdge: false), new = try configuration(extraEdge: true)
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .retry)
+        return MigrationReviewer.review(version: 4, migration: plan.migration,
+                                        old: MigrationReviewer.edges(of: old), new: MigrationReviewer.edges(of: new))
+    }
+
+    static func balanced(_ text: String) -> Bool {
+        text.components(separatedBy: "<details>").count == text.components(separatedBy: "</details>").count
+    }
+
+    @Test func aReviewThatFitsIsComplete() throws {
+        let review = try Self.review(flowCount: 3, length: 5, addAtStart: true)
+        let document = ReviewMarkdown.render([review])
+        #expect(document.omission == nil)
+        #expect(document.text == ReviewMarkdown.render(review))
+    }
+
+    @Test func keptEdgesLeaveTheTablesFirst() throws {
+        let review = try Self.review(flowCount: 60, length: 40, addAtStart: false)
+        #expect(ReviewMarkdown.render(review).utf16.count > ReviewMarkdown.commentLimit)
+        let document = ReviewMarkdown.render([review])
+        #expect(document.text.utf16.count <= ReviewMarkdown.commentLimit)
+        #expect(document.omission == "edges that did not change are left out of the tables")
+        #expect(document.text.contains("| **added** | `T7_0 → Audit7` | `argsFieldExist(audit)` |"))
+        #expect(!document.text.contains("| kept |"))
+        #expect(document.text.hasSuffix("> Shortened to fit 65536 characters: edges that did not change are left out of the tables. "
+            + "The whole review: `selinon-migrate review --format markdown --comment-limit 0`."))
+        #expect(Self.balanced(document.text))
+    }
+
+    @Test func renumberedEdgesGiveWayToWhatHappensToInFlightFlows() throws {
+        let review = try Self.review(flowCount: 60, length: 40, addAtStart: true)
+        let document = ReviewMarkdown.render([review])
+        #expect(document.text.utf16.count <= ReviewMarkdown.commentLimit)
+        #expect(document.omission == "the edge tables are left out")
+        #expect(!document.text.contains("| old | new |"))
+        #expect(document.text.contains("<details><summary><b>analysis_flow_59</b>: 40 renumbered, 1 added</summary>"))
+        #expect(Self.balanced(document.text))
+        #expect(ReviewMarkdown.render([review], characterLimit: nil).omission == nil)
+    }
+
+    @Test func severalMigrationsAreSeparatedByRules() throws {
+        let review = try Self.review(flowCount: 2, length: 3, addAtStart: false)
+        let document = ReviewMarkdown.render([review, review])
+        #expect(document.text == ReviewMarkdown.render(review) + "\n\n---\n\n" + ReviewMarkdown.render(review))
+    }
+
+    @Test func aVerySmallLimitKeepsTheSummaryAndCutsItsListBetweenItems() throws {
+        let review = try Self.review(flowCount: 60, length: 4, addAtStart: true)
+        let document = ReviewMarkdown.render([review], characterLimit: 1_000)
+        #expect(document.text.utf16.count <= 1_000)
+        #expect(document.text.hasPrefix("### Migration 4 · strategy `RETRY`"))
+        let summary = try #require(document.text.split(separator: "\n").first { $0.hasPrefix("**60 flows change:**") })
+        #expect(summary.hasSuffix("(4 renumbered, 1 added) …"))
+        #expect(document.omission?.hasPrefix("the sections per flow are left out, and the document is cut after") == true)
+        #expect(!document.text.contains("<details>"))
+    }
+}
