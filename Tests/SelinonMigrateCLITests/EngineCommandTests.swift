@@ -31,9 +31,43 @@ struct EngineCommandTests {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
         let store = "sqlite:" + directory.path("flows.sqlite")
-        #expect(try runner.run(["simulate", "--count", "25", "--store", store] + Self.configuration).status == 0)
+        // More than one batch of 500: the store gets them all, the same as the JSON lines.
+        let simulated = try runner.run(["simulate", "--count", "1201", "--store", store] + Self.configuration)
+        #expect(simulated.status == 0, "\(simulated.standardError)")
+        #expect(simulated.standardError == "simulated 1201 in-flight flows of 6 flows\n")
         let status = try runner.run(["status", "--store", store])
-        #expect(status.standardOutput.hasPrefix("store \(store): 25 flows"))
+        #expect(status.standardOutput.hasPrefix("store \(store): 1201 flows"))
+        let lines = try runner.run(["simulate", "--count", "1201"] + Self.configuration).standardOutput.split(separator: "\n")
+        let exported = try runner.run(["export", "--store", store]).standardOutput.split(separator: "\n")
+        #expect(Set(lines.map { try! NewFlow(message: Array($0.utf8)).id }) == Set(exported.map { try! NewFlow(message: Array($0.utf8)).id }))
+        // Simulating the same flows again is refused as a whole: nothing half-written.
+        let again = try runner.run(["simulate", "--count", "1201", "--store", store] + Self.configuration)
+        #expect(again.status == 2)
+        #expect(again.standardError.contains("(nothing was written)"), "\(again.standardError)")
+    }
+
+    @Test func anEmptyMigrationDirectoryHasNothingToAnalyze() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("m"), withIntermediateDirectories: false)
+        let runner = try CommandRunner()
+        let nothing = try runner.run(["analyze", "-m", "m", "--fail-on", "retry"], in: directory.url)
+        #expect(nothing.status == 0)
+        #expect(nothing.standardOutput == "there are no migrations in m yet: nothing to analyze\n")
+        let named = try runner.run(["analyze", "2", "-m", "m"], in: directory.url)
+        #expect(named.status == 1)
+        #expect(named.standardError == "error: there is no migration 2 in m (it holds no migrations yet)\n")
+    }
+
+    @Test func negativeNumbersAreRefusedByName() throws {
+        let runner = try CommandRunner()
+        let count = try runner.run(["simulate", "--count", "-5"] + Self.configuration)
+        #expect(count.status == 64)
+        #expect(count.standardError.contains("--count must be at least 1."), "\(count.standardError)")
+        let version = try runner.run(["simulate", "--migration-version", "-1"] + Self.configuration)
+        #expect(version.standardError.contains("--migration-version must be 0 or more."))
+        let states = try runner.run(["analyze", "--max-states", "-1", "-m", "migrations"], in: Fixtures.repositoryRoot)
+        #expect(states.status == 64)
+        #expect(states.standardError.contains("--max-states must be at least 1."))
     }
 
     @Test func analyzeCountsEveryReachableStateAndGatesCI() throws {
@@ -104,7 +138,10 @@ struct EngineCommandTests {
         let unknown = try runner.run(["execute", "nope_flow"] + configuration)
         #expect(unknown.status == 1 && unknown.standardError.contains("there is no flow 'nope_flow'"))
         let missing = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path("missing.json")] + configuration)
-        #expect(missing.status == 2 && missing.standardError.contains("cannot read the outcomes file"))
+        #expect(missing.status == 2)
+        #expect(missing.standardError == "error: cannot read the outcomes file \(directory.path("missing.json")): No such file or directory\n")
+        let folder = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path(".")] + configuration)
+        #expect(folder.status == 2 && folder.standardError.hasSuffix(": Is a directory\n"), "\(folder.standardError)")
         #expect(try runner.run(["execute", "security_analysis_flow", "--max-runs", "0"] + configuration).status == 64)
     }
 

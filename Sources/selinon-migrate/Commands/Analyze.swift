@@ -48,7 +48,7 @@ extension SelinonMigrate {
         @Flag(help: "Read the configuration before the migration at the git revision its _meta records.")
         var git = false
 
-        @Option(name: .customLong("max-states"), help: "Stop enumerating a flow's states after this many.")
+        @Option(name: .customLong("max-states"), parsing: .unconditional, help: "Stop enumerating a flow's states after this many.")
         var maxStates = 10_000
 
         @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a reachable state comes out this way or worse.", valueName: "retry|fail"))
@@ -85,11 +85,18 @@ extension SelinonMigrate {
                 } catch {
                     throw terminal.fail(error)
                 }
+            } else if let version {
+                first = version
             } else {
-                first = version ?? directory.latestVersion
+                guard directory.latestVersion > 0 else {
+                    terminal.output("there are no migrations in \(migrationDirectory) yet: nothing to analyze")
+                    return
+                }
+                first = directory.latestVersion
             }
             guard first >= 1, first <= directory.latestVersion else {
-                terminal.message("error: there is no migration \(first) in \(migrationDirectory) (the newest is \(directory.latestVersion))")
+                let newest = directory.latestVersion == 0 ? "it holds no migrations yet" : "the newest is \(directory.latestVersion)"
+                terminal.message("error: there is no migration \(first) in \(migrationDirectory) (\(newest))")
                 throw ExitStatus.inputFailed
             }
             let before = try configurationBefore(directory.files[first - 1].migration, environment: environment, terminal: terminal)

@@ -79,7 +79,7 @@ extension SelinonMigrate {
               help: "Write nothing: print the store's impact report, or (with --input) only the per-line report.")
         var dryRun = false
 
-        @Option(name: .customLong("batch-size"), help: ArgumentHelp("Store: flows per transaction.", valueName: "n"))
+        @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Store: flows per transaction.", valueName: "n"))
         var batchSize = 500
 
         @Option(help: "Store: the report's format, text or json (to standard output).")

@@ -47,7 +47,7 @@ extension SelinonMigrate {
                                    valueName: "file"))
         var outcomes: String?
 
-        @Option(name: .customLong("max-runs"), help: "Give up after this many dispatcher runs (a flow that loops).")
+        @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Give up after this many dispatcher runs (a flow that loops).")
         var maxRuns = 10_000
 
         @Option(help: "Output format: text or json.")
@@ -97,9 +97,9 @@ extension SelinonMigrate {
         private func readOutcomes(_ path: String, terminal: Terminal) throws -> NodeOutcomes {
             let bytes: [UInt8]
             do {
-                bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+                bytes = try InputFile.read(path)
             } catch {
-                terminal.message("error: cannot read the outcomes file \(path): \(error.localizedDescription)")
+                terminal.message("error: cannot read the outcomes file \(path): \(error.reason)")
                 throw ExitStatus.toolFailed
             }
             do {

@@ -28,11 +28,15 @@ extension SelinonMigrate {
                 help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file).", valueName: "dir"))
         var migrationDirectory: String?
 
-        @Option(name: .customLong("max-count"), help: "List at most this many revisions.")
+        @Option(name: .customLong("max-count"), parsing: .unconditional, help: "List at most this many revisions.")
         var maxCount: Int = 100
 
         @Option(help: "Output format: text, or json.")
         var format: OutputFormat = .text
+
+        func validate() throws {
+            if maxCount < 1 { throw ValidationError("--max-count must be at least 1.") }
+        }
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment

@@ -31,7 +31,7 @@ extension SelinonMigrate {
         @Option(help: ArgumentHelp("The dispatcher messages, one JSON object per line ('-' for standard input).", valueName: "file"))
         var input: String
 
-        @Option(name: .customLong("batch-size"), help: ArgumentHelp("Flows per transaction.", valueName: "n"))
+        @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Flows per transaction.", valueName: "n"))
         var batchSize = 500
 
         func validate() throws {

@@ -72,7 +72,7 @@ extension SelinonMigrate {
                                                                      valueName: "dir"))
         var outputDirectory: String?
 
-        @Option(name: .customLong("comment-limit"),
+        @Option(name: .customLong("comment-limit"), parsing: .unconditional,
                 help: ArgumentHelp("Markdown: shorten the review to at most this many characters (0: no limit).",
                                    valueName: "characters"))
         var commentLimit: Int = ReviewMarkdown.commentLimit

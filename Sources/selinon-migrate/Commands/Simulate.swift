@@ -31,16 +31,16 @@ extension SelinonMigrate {
         @Option(parsing: .upToNextOption, help: ArgumentHelp("Only these flows (default: every flow).", valueName: "flow"))
         var flows: [String] = []
 
-        @Option(help: "How many in-flight flows to write.")
+        @Option(parsing: .unconditional, help: "How many in-flight flows to write.")
         var count = 100
 
-        @Option(help: "The seed of the random choices.")
+        @Option(parsing: .unconditional, help: "The seed of the random choices.")
         var seed: UInt64 = 1
 
-        @Option(name: .customLong("failure-rate"), help: "The chance that a node fails when it ends.")
+        @Option(name: .customLong("failure-rate"), parsing: .unconditional, help: "The chance that a node fails when it ends.")
         var failureRate = 0.05
 
-        @Option(name: .customLong("migration-version"), help: "The migration_version the states are written for.")
+        @Option(name: .customLong("migration-version"), parsing: .unconditional, help: "The migration_version the states are written for.")
         var migrationVersion = 0
 
         @Option(help: ArgumentHelp("Write to a store (sqlite:PATH or postgres://…) instead of --output.", valueName: "url"))
@@ -52,6 +52,7 @@ extension SelinonMigrate {
         func validate() throws {
             guard count > 0 else { throw ValidationError("--count must be at least 1.") }
             guard (0...1).contains(failureRate) else { throw ValidationError("--failure-rate is a probability (0…1).") }
+            guard migrationVersion >= 0 else { throw ValidationError("--migration-version must be 0 or more.") }
             if store != nil && output != "-" { throw ValidationError("--store and --output exclude each other.") }
             if let store { _ = try StoreLocation(parsing: store) }
         }
@@ -68,49 +69,67 @@ extension SelinonMigrate {
             }
             let simulators = names.map { FlowSimulator(engine: FlowEngine(flow: configuration.flows[$0]!), failureRate: failureRate) }
             var random = SeededGenerator(seed: seed)
-            var lines: [[UInt8]] = []
+            var produced = 0
             var attempts = 0
-            while lines.count < count && attempts < count * 20 {
-                attempts += 1
-                let which = Int.random(in: 0..<simulators.count, using: &random)
-                guard let state = simulators[which].state(seed: random.next()) else { continue }
-                var ids = RandomDecisions(seed: random.next())
-                let message = DispatcherMessage(flowName: names[which], migrationVersion: migrationVersion, state: state, otherKeys: [
-                    "node_args": .object([:]), "parent": .null, "retried_count": .number(JSONNumber(0)), "retry": .number(JSONNumber(2)),
-                    "selective": .bool(false), "dispatcher_id": .string(ids.newID(for: names[which])),
-                ])
-                lines.append(JSONWriter.compact(message.jsonValue))
-            }
-            if lines.count < count {
-                terminal.message("warning: only \(lines.count) of \(counted(count, "flow")) could be caught running (their flows end at once?)")
+            // The messages are made and written a batch at a time, so --count is not bounded by memory.
+            let nextBatch = { () -> [[UInt8]] in
+                var lines: [[UInt8]] = []
+                while lines.count < Self.batchSize && produced < count && attempts < count * 20 {
+                    attempts += 1
+                    let which = Int.random(in: 0..<simulators.count, using: &random)
+                    guard let state = simulators[which].state(seed: random.next()) else { continue }
+                    var ids = RandomDecisions(seed: random.next())
+                    let message = DispatcherMessage(flowName: names[which], migrationVersion: migrationVersion, state: state, otherKeys: [
+                        "node_args": .object([:]), "parent": .null, "retried_count": .number(JSONNumber(0)), "retry": .number(JSONNumber(2)),
+                        "selective": .bool(false), "dispatcher_id": .string(ids.newID(for: names[which])),
+                    ])
+                    lines.append(JSONWriter.compact(message.jsonValue))
+                    produced += 1
+                }
+                return lines
             }
             if let store {
-                try await write(lines, to: store, terminal: terminal)
+                try await write(nextBatch, to: store, terminal: terminal)
             } else {
+                let sink: OutputSink
                 do {
-                    let sink = try OutputSink(path: output)
-                    try sink.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
+                    sink = try OutputSink(path: output)
+                    while case let lines = nextBatch(), !lines.isEmpty {
+                        try sink.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
+                    }
                     try sink.commit()
                 } catch {
                     terminal.message("error: \(error)")
                     throw ExitStatus.toolFailed
                 }
             }
-            terminal.message("simulated \(lines.count) in-flight flow\(lines.count == 1 ? "" : "s") of \(names.joined(separator: ", "))")
+            if produced < count {
+                terminal.message("warning: only \(produced) of \(counted(count, "flow")) could be caught running (their flows end at once?)")
+            }
+            let flowNames = names.count <= 5 ? names.joined(separator: ", ") : counted(names.count, "flow")
+            terminal.message("simulated \(counted(produced, "in-flight flow")) of \(flowNames)")
         }
 
-        private func write(_ lines: [[UInt8]], to location: String, terminal: Terminal) async throws {
+        /// Messages made and written per batch (one store transaction each).
+        private static let batchSize = 500
+
+        /// Inserts the batches into the store, one transaction each; a failure says how many
+        /// flows the earlier batches had written.
+        private func write(_ nextBatch: () -> [[UInt8]], to location: String, terminal: Terminal) async throws {
             var options = StoreOptions()
             options.store = location
             let opened = try await options.open(terminal: terminal, createIfMissing: true)
+            var written = 0
             do {
-                for start in stride(from: 0, to: lines.count, by: 500) {
-                    try await opened.insert(try lines[start..<min(start + 500, lines.count)].map { try NewFlow(message: $0) })
+                while case let lines = nextBatch(), !lines.isEmpty {
+                    try await opened.insert(try lines.map { try NewFlow(message: $0) })
+                    written += lines.count
                 }
                 await opened.close()
             } catch {
                 await opened.close()
-                terminal.message("error: \((error as? StoreError)?.message ?? "\(error)")")
+                let before = written == 0 ? "nothing was written" : "the \(counted(written, "flow")) written before it stay in the store"
+                terminal.message("error: \((error as? StoreError)?.message ?? "\(error)") (\(before))")
                 throw ExitStatus.toolFailed
             }
         }
