@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresNIO
 
 /// A PostgreSQL store, for deployments where many machines share the in-flight flows. Batches
@@ -307,9 +309,43 @@ public final class PostgresFlowStore: FlowStateStore {
                 return StoreError(.database, "PostgreSQL store \(displayLocation): \(message)")
             }
             let unreachable = [PSQLError.Code.connectionError, .serverClosedConnection, .clientClosedConnection, .unexpectedBackendMessage]
-            let reason = error.underlying.map { "\($0)" } ?? "\(error.code)"
+            let reason = error.underlying.map(Self.connectionFailure) ?? Self.words(for: error.code)
             return StoreError(unreachable.contains(error.code) ? .unavailable : .database, "PostgreSQL store \(displayLocation): \(reason)")
         }
         return StoreError(.unavailable, "PostgreSQL store \(displayLocation): \(error)")
+    }
+
+    /// What a postgres-nio error code means, when the error carries nothing more.
+    private static func words(for code: PSQLError.Code) -> String {
+        switch code {
+        case .serverClosedConnection: return "the server closed the connection (is it a PostgreSQL server, and reachable?)"
+        case .clientClosedConnection: return "the connection was closed"
+        case .unexpectedBackendMessage: return "the server's answer is not PostgreSQL's protocol (is the port right?)"
+        case .sslUnsupported: return "the server does not offer TLS"
+        default: return "\(code)"
+        }
+    }
+
+    /// Why a connection could not be made, in the system's words: "cannot connect to
+    /// 127.0.0.1 port 5432: Connection refused", "cannot resolve db.example: …".
+    private static func connectionFailure(_ error: any Error) -> String {
+        func words(_ error: any Error) -> String {
+            if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+            if let error = error as? SocketAddressError.UnknownHost { return error.errorDescription }
+            if let error = error as? SocketAddressError, case .unknown = error { return "no such host" }
+            if let error = error as? ChannelError, case .connectTimeout(let timeout) = error {
+                return "no answer within \(timeout.nanoseconds / 1_000_000_000) s"
+            }
+            return "\(error)"
+        }
+        if let error = error as? NIOConnectionError {
+            let attempts = error.connectionErrors.map { failure in
+                "cannot connect to \(failure.target.ipAddress ?? error.host) port \(failure.target.port ?? error.port): \(words(failure.error))"
+            }
+            if !attempts.isEmpty { return attempts.joined(separator: "; ") }
+            if let lookup = error.dnsAError ?? error.dnsAAAAError { return "cannot resolve \(error.host): \(words(lookup))" }
+            return "cannot connect to \(error.host) port \(error.port)"
+        }
+        return words(error)
     }
 }

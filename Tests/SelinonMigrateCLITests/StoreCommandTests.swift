@@ -145,6 +145,16 @@ struct SQLiteStoreCommandTests {
     }
 }
 
+/// Store locations that cannot be reached, with no database server needed.
+struct UnreachableStoreCommandTests {
+    @Test func aPostgreSQLServerThatRefusesIsNamedWithTheSystemsReason() throws {
+        let result = try CommandRunner().run(["status", "--store", "postgres://u@127.0.0.1:1/db"])
+        #expect(result.status == 2)
+        #expect(result.standardError
+            == "error: PostgreSQL store postgres://u@127.0.0.1:1/db: cannot connect to 127.0.0.1 port 1: Connection refused\n")
+    }
+}
+
 @Suite(.enabled(if: PostgresTestServer.isConfigured, Comment(rawValue: PostgresTestServer.skipReason)))
 struct PostgresStoreCommandTests {
     let commands = StoreCommands(backend: .postgres)

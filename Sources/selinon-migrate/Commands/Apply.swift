@@ -50,7 +50,7 @@ extension SelinonMigrate {
                 Exit codes: 0 done (the store: every pending flow migrated, retried, failed or left \
                 as skew; a stream: every line migrated or up to date); 1 a flow's state is \
                 unreadable or does not fit its flow (and, for a stream, a line came out fail or \
-                skew), or the migration directory is invalid; 2 a file or the store could not be \
+                skew), the migration directory is invalid, or there is no store at the location; 2 a file or the store could not be \
                 read or written; 64 usage error.
                 """)
 

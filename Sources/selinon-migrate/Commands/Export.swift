@@ -18,8 +18,9 @@ extension SelinonMigrate {
                 Example:
                   selinon-migrate export --store sqlite:.selinon/flows.sqlite --output flows.jsonl
 
-                Exit codes: 0 written; 1 the store was written by a newer selinon-migrate; 2 the \
-                store or the output could not be read or written; 64 usage error.
+                Exit codes: 0 written; 1 there is no store at the location, or it was written by a \
+                newer selinon-migrate; 2 the store could not be reached or read, or the output \
+                written; 64 usage error.
                 """)
 
         @OptionGroup var storeOptions: StoreOptions

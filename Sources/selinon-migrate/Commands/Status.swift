@@ -18,8 +18,9 @@ extension SelinonMigrate {
                 Example:
                   selinon-migrate status --store sqlite:.selinon/flows.sqlite -m migrations
 
-                Exit codes: 0 shown; 1 the migration directory is invalid or the store was written \
-                by a newer selinon-migrate; 2 the store cannot be read; 64 usage error.
+                Exit codes: 0 shown; 1 the migration directory is invalid, there is no store at the \
+                location, or the store was written by a newer selinon-migrate; 2 the store cannot be \
+                reached or read; 64 usage error.
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
