@@ -21,13 +21,18 @@ extension SelinonMigrate {
                 failing per run), applies the migrations from VERSION to the newest to each, and \
                 reports counts per outcome with the smallest example state of each tainting outcome:
 
-                  licence_analysis_flow: 9 reachable states — 4 unchanged, 3 renumbered, 2 RETRY \\
-                  (e.g. CheckLicenceCompatibility, ScanLicences finished; …)
+                  licence_analysis_flow: 37 reachable states — 8 renumbered, 29 RETRY \\
+                  (e.g. ScanLicences finished; FlagUnknownLicence running)
 
                 Cycles and fan-out can make the states infinite: --max-states bounds the search per \
                 flow, and the report says when it was hit. With --fail-on, a reachable state with \
                 that outcome or a worse one exits 1 (a CI gate). --pending analyses the migrations \
                 added since the base revision, from the first of them.
+
+                Examples:
+                  selinon-migrate analyze 2 -m migrations          # migrations 2…newest, configuration from _meta
+                  selinon-migrate analyze -m migrations -N old/nodes.yml -F old/flows --fail-on retry
+                  selinon-migrate analyze --pending -m migrations --git -n config/nodes.yml -f config/flows
 
                 Exit codes: 0 analysed; 1 --fail-on matched, or a configuration or the directory is \
                 invalid or missing; 2 a file or git could not be read; 64 usage error.
