@@ -173,5 +173,14 @@ struct GitCommandTests {
         #expect(lines[2].hasSuffix("— initial configuration"))
         let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
         #expect(json.standardOutput.contains("\"status\": \"needs-migration\""))
+        // The migration, committed afterwards, covers the change its _meta digests name.
+        let generated = try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "migration for v3")
+        let later = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(later.standardOutput.split(separator: "\n")[0].hasSuffix(
+            "v3 forgot the migration — licence_analysis_flow, package_analysis_flow — covered by 2.json, added in another commit"),
+            "\(later.standardOutput)")
     }
 }

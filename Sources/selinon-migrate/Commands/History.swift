@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowConfig
+import FlowMigration
 import Foundation
 import GitHistory
 import MigrationGenerator
@@ -49,10 +50,11 @@ extension SelinonMigrate {
                 let current = loader.load(from: workingTree).configuration
                 let directory = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? current?.global.migrationDirectory
                 let commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount)
+                let generatedFor = directory.map(Self.migrationsByDigests) ?? [:]
                 // Each entry loads two configurations; entries are built on every core, in order.
                 let command = self
                 entries = try commits.concurrentMap { commit in
-                    Result { try command.entry(for: commit, context: context, loader: loader, directory: directory) }
+                    Result { try command.entry(for: commit, context: context, loader: loader, directory: directory, generatedFor: generatedFor) }
                 }.map { try $0.get() }
             } catch let error as GitError {
                 throw terminal.fail(error)
@@ -69,7 +71,20 @@ extension SelinonMigrate {
             }
         }
 
-        private func entry(for commit: GitCommit, context: GitContext, loader: ConfigurationLoader, directory: String?) throws -> HistoryEntry {
+        /// The migrations of the directory as it is now, by the configuration change their `_meta`
+        /// digests say they were generated for ("old new").
+        private static func migrationsByDigests(_ directory: String) -> [String: [Int]] {
+            var versions: [String: [Int]] = [:]
+            for file in (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files ?? [] {
+                guard let digests = file.migration.metadata?["digests"], let old = digests["old"]?.stringValue,
+                      let new = digests["new"]?.stringValue else { continue }
+                versions["\(old) \(new)", default: []].append(file.version)
+            }
+            return versions
+        }
+
+        private func entry(for commit: GitCommit, context: GitContext, loader: ConfigurationLoader, directory: String?,
+                           generatedFor: [String: [Int]]) throws -> HistoryEntry {
             func configuration(_ commit: GitCommit) throws(ConfigurationError) -> Configuration? {
                 try context.configuration(at: commit, loader: loader)
             }
@@ -97,6 +112,12 @@ extension SelinonMigrate {
             entry.addedFlows = plan.addedFlows
             entry.removedFlows = plan.removedFlows
             entry.status = !entry.migrations.isEmpty ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
+            // A migration committed separately from the change it migrates.
+            if entry.status == "needs-migration",
+               let versions = generatedFor["\(StructureDigest.digest(of: before)) \(StructureDigest.digest(of: after))"] {
+                entry.status = "covered-later"
+                entry.migrations = versions.map { "\($0).json" }
+            }
             return entry
         }
 
@@ -122,7 +143,8 @@ struct HistoryEntry: Encodable {
     var revision: String
     var date: String
     var subject: String
-    /// `covered`, `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
+    /// `covered`, `covered-later` (by a migration another commit added: its `_meta` digests name
+    /// this change), `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
     /// `previous-configuration-invalid`.
     var status = ""
     var changedFlows: [String] = []
@@ -138,6 +160,7 @@ struct HistoryEntry: Encodable {
         let coverage: String
         switch status {
         case "covered": coverage = "covered by \(migrations.joined(separator: ", "))"
+        case "covered-later": coverage = "covered by \(migrations.joined(separator: ", ")), added in another commit"
         case "needs-migration": coverage = "needs migration"
         case "not-needed": coverage = "no migration needed"
         case "initial": coverage = "initial configuration"
