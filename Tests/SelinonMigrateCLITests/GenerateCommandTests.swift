@@ -74,6 +74,27 @@ struct GenerateCommandTests {
         #expect(try runner.run(Self.arguments(2, 3, ["-m", directory.path("m")])).status == 0)
     }
 
+    @Test func anOldConfigurationTheLatestMigrationCannotLeadToIsRefused() throws {
+        // The directory ends at v4 (1.json … 3.json); generating v1 → v2 again would be numbered
+        // 4.json and move the edges of flows that are on v4's indices.
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        for (from, to) in [(1, 2), (2, 3), (3, 4)] {
+            #expect(try runner.run(Self.arguments(from, to, ["-m", directory.path("m")])).status == 0)
+        }
+        let stale = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")]))
+        #expect(stale.status == 1)
+        #expect(stale.standardError.contains("is not the one \(directory.path("m/3.json")) leads to"), "\(stale.standardError)")
+        #expect(stale.standardError.contains("flow 'package_analysis_flow' has 7 edges in it, 8 after that migration"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")).sorted()
+            == ["1.json", "2.json", "3.json", "migrations.sum"])
+        let dryRun = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--dry-run"]))
+        #expect(dryRun.status == 0)
+        #expect(dryRun.standardError.contains("warning: the old configuration is not the one"))
+        // The configuration 3.json leads to continues it.
+        #expect(try runner.run(Self.arguments(4, 1, ["-m", directory.path("m")])).status == 0)
+    }
+
     @Test func aDryRunChecksTheDirectoryAsTheRealRunWould() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()

@@ -163,22 +163,45 @@ extension SelinonMigrate {
             }
         }
 
-        /// Refuses a second migration from the configuration the directory's latest migration
-        /// already starts from (known from its `_meta` digests): typically `generate` run again
-        /// after more edits before committing, when the old configuration is still the commit the
-        /// latest migration was generated from. Written anyway, it would migrate flows that the
-        /// latest migration already moved on. The same change generated again writes nothing. A
-        /// dry run only notes it.
+        /// Checks that the new migration continues the directory's latest one, from what that
+        /// migration's `_meta` records:
+        ///
+        /// - A second migration from the configuration the latest one already starts from (same
+        ///   old digest) is refused — typically `generate` run again after more edits before
+        ///   committing. Written anyway, it would migrate flows that the latest migration already
+        ///   moved on. The same change generated again writes nothing.
+        /// - An old configuration that cannot be the one the latest migration leads to — a flow
+        ///   it leaves with more edges has fewer here, or is missing — is refused: in-flight
+        ///   flows at that version use the other configuration's edge indices. (Only counts can
+        ///   prove it: conditions may change, flows be added and starting edges appended without
+        ///   a migration, so a different digest alone proves nothing.)
+        ///
+        /// A dry run only notes either.
         private func checkContinuity(in directory: String, old: Configuration, new: Configuration, oldSource: String,
                                      terminal: Terminal) throws {
             guard let latest = try? MigrationDirectory.load(from: directory, allowMissing: true).files.last,
-                  let digests = latest.migration.metadata?["digests"],
-                  let latestOld = digests["old"]?.stringValue, let latestNew = digests["new"]?.stringValue,
-                  StructureDigest.digest(of: old) == latestOld
-            else { return }
+                  let metadata = latest.migration.metadata else { return }
             let name = "\(latest.version).json"
             let path = (directory as NSString).appendingPathComponent(name)
-            let sameChange = StructureDigest.digest(of: new) == latestNew
+            let oldDigest = StructureDigest.digest(of: old)
+            let generatedTo = metadata["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
+            guard let latestOld = metadata["digests"]?["old"]?.stringValue, oldDigest == latestOld else {
+                if metadata["digests"]?["new"]?.stringValue == oldDigest { return }
+                guard let mismatch = Self.edgeCountMismatch(old, after: latest.migration) else { return }
+                if dryRun {
+                    terminal.message("warning: the old configuration is not the one \(path) leads to: \(mismatch); a real run would refuse it")
+                    return
+                }
+                terminal.message("""
+                    error: the old configuration (\(oldSource)) is not the one \(path) leads to\(generatedTo): \(mismatch); \
+                    flows in flight at version \(latest.version) use that configuration's edge indices, so a migration from another \
+                    one would move the wrong edges
+                      hint: give the configuration \(name) leads to as the old one (git: --from the commit that has it; files: -N/-F)
+                    nothing was written
+                    """)
+                throw ExitStatus.inputFailed
+            }
+            let sameChange = StructureDigest.digest(of: new) == metadata["digests"]?["new"]?.stringValue
             if dryRun {
                 // A dry run prints the file all the same: its bytes depend on the configurations only.
                 terminal.message("note: \(path) already migrates from this old configuration"
@@ -189,7 +212,6 @@ extension SelinonMigrate {
                 terminal.message("\(name) already migrates this change (generated between the same configurations); nothing was written")
                 throw ExitCode.success
             }
-            let generatedTo = latest.migration.metadata?["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
             let sum = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
             terminal.message("""
                 error: \(path) already migrates from this old configuration (\(oldSource)), to another new one\(generatedTo); \
@@ -200,6 +222,22 @@ extension SelinonMigrate {
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
+        }
+
+        /// Why `configuration` cannot be the one `migration` leads to, judged by the edge counts
+        /// its `_meta` records ("flow 'ingest' has 7 edges here, 8 after it"), if it cannot.
+        private static func edgeCountMismatch(_ configuration: Configuration, after migration: Migration) -> String? {
+            guard case .object(let counts)? = migration.metadata?["edge_counts"] else { return nil }
+            for flow in counts.keys.sorted() {
+                guard let expected = counts[flow]?["new"]?.intValue else { continue }
+                guard let definition = configuration.flows[flow] else {
+                    return "it has no flow '\(flow)', which has \(expected) edge\(expected == 1 ? "" : "s") after that migration"
+                }
+                if definition.edges.count < expected {
+                    return "flow '\(flow)' has \(definition.edges.count) edge\(definition.edges.count == 1 ? "" : "s") in it, \(expected) after that migration"
+                }
+            }
+            return nil
         }
 
         private func sources(environment: [String: String], terminal: Terminal) throws
