@@ -13,22 +13,47 @@ public final class SQLiteFlowStore: FlowStateStore {
         self.path = path
         let checkpointer = SQLiteCheckpointer(path: path)
         self.checkpointer = checkpointer
-        if FileManager.default.fileExists(atPath: path) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                throw StoreError(.unavailable, "the SQLite store \(path) is a directory; give the store a file (for example sqlite:\(path)/flows.sqlite)")
+            }
             try Self.inspect(path, createIfMissing: createIfMissing)
         } else if !createIfMissing {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
         }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                // The POSIX error inside Foundation's (which bridges only as `any Error` on Linux).
+                let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+                let reason = posix.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
+                    ?? error.localizedDescription
+                throw StoreError(.unavailable, "cannot create the directory \(directory) for the SQLite store: \(reason)")
+            }
+        }
         do {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
             var configuration = Self.configuration()
             configuration.prepareDatabase { db in
                 if !db.configuration.readonly { checkpointer.observeCommits(of: db) }
             }
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
+            throw Self.openFailure(path, error)
         }
+    }
+
+    /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
+    private static func openFailure(_ path: String, _ error: any Error) -> StoreError {
+        if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
+            let directory = (path as NSString).deletingLastPathComponent
+            return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error.message ?? "\(error.resultCode)") — "
+                + "the store is in WAL mode, so even reading it writes \(path)-shm and \(path)-wal next to it: "
+                + "run as a user who may write the file and its directory (\(directory.isEmpty ? "." : directory))")
+        }
+        return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
     }
 
     /// Looks at an existing file read-only before the store opens it for writing (which would
@@ -52,7 +77,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError(.unavailable, "\(path) is not a SQLite database; give the store a path of its own")
         } catch {
-            throw StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
+            throw openFailure(path, error)
         }
         if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion) }
         if !tables.contains("selinon_migrate_schema") {

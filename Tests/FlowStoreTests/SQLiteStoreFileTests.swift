@@ -32,6 +32,19 @@ struct SQLiteStoreFileTests {
         #expect(try bytes(path) == before)
     }
 
+    @Test func aDirectoryOrAFileInTheWayIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        for createIfMissing in [false, true] {
+            let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: directory.url.path, createIfMissing: createIfMissing) }
+            #expect(error?.message == "the SQLite store \(directory.url.path) is a directory; give the store a file "
+                + "(for example sqlite:\(directory.url.path)/flows.sqlite)")
+        }
+        let file = try directory.write("notes\n", to: "notes")
+        let blocked = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: file + "/flows.sqlite", createIfMissing: true) }
+        #expect(blocked?.message == "cannot create the directory \(file) for the SQLite store: File exists")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "notes\n")
+    }
+
     @Test func aFileThatIsNotSQLiteIsRefusedUntouched() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write(String(repeating: "not a database\n", count: 100), to: "notes.sqlite")

@@ -98,6 +98,10 @@ struct ReviewCommandTests {
         #expect(result.status == 2)
         #expect(result.standardError == "error: --output-dir \(directory.path("out")) is a file, not a directory; give a directory (it is created if missing)\n")
         #expect(try String(contentsOfFile: directory.path("out"), encoding: .utf8) == "notes\n")
+        let below = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--output-dir", directory.path("out/review")],
+                                            in: Fixtures.repositoryRoot)
+        #expect(below.status == 2)
+        #expect(below.standardError == "error: cannot write into \(directory.path("out/review")): Not a directory\n")
     }
 
     @Test func editedMigrationsAreReviewedWithAWarning() throws {
