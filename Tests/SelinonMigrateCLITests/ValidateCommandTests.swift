@@ -59,6 +59,27 @@ struct ValidateCommandTests {
         #expect(result.standardOutput == "config.yml: valid — 1 task, 1 flow, 1 edge, 0 warnings\n", "\(result.standardError)")
     }
 
+    @Test(arguments: [
+        (["validate", "-n", "", "-f", "flows"], "-n/--nodes-definition is empty"),
+        (["validate", "-n", "nodes.yml", "-f", ""], "-f/--flow-definitions is empty"),
+        (["generate", "-N", "", "-F", "old", "-n", "nodes.yml", "-f", "flows"], "-N/--old-nodes-definition is empty"),
+        (["diff", "-N", "old.yml", "-F", "", "-n", "nodes.yml", "-f", "flows"], "-F/--old-flow-definitions is empty"),
+        (["verify", "-m", ""], "-m/--migration-dir is empty"),
+        (["rehash", "-m", ""], "-m/--migration-dir is empty"),
+        (["review", "-m", ""], "-m/--migration-dir is empty"),
+        (["analyze", "-m", ""], "-m/--migration-dir is empty"),
+        (["apply", "-m", "", "--input", "-"], "-m/--migration-dir is empty"),
+        (["status", "-m", ""], "-m/--migration-dir is empty"),
+        (["check", "-m", ""], "-m/--migration-dir is empty"),
+        (["history", "-m", ""], "-m/--migration-dir is empty"),
+        (["rebase", "--onto", "main", "-m", ""], "-m/--migration-dir is empty"),
+    ])
+    func anEmptyPathIsAUsageError(_ arguments: [String], _ message: String) throws {
+        let result = try CommandRunner().run(arguments)
+        #expect(result.status == 64)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
     @Test func jsonFormatListsDiagnosticsForTools() throws {
         let result = try CommandRunner().run(
             ["validate", "-n", "edge-unknown-node.yml", "-f", "edge-unknown-node.yml", "--format", "json"],

@@ -67,6 +67,7 @@ extension SelinonMigrate {
         }
 
         func validate() throws {
+            try validateMigrationDirectory(migrationDirectory)
             if pending && version != nil { throw ValidationError("Give a version or --pending, not both.") }
             if maxStates < 1 { throw ValidationError("--max-states must be at least 1.") }
         }

@@ -92,6 +92,7 @@ extension SelinonMigrate {
         var force = false
 
         func validate() throws {
+            try validateMigrationDirectory(migrationDirectory)
             let names = policy.map(\.flow)
             if Set(names).count != names.count { throw ValidationError("--policy names a flow twice.") }
             if input != nil {

@@ -60,7 +60,7 @@ extension SelinonMigrate {
         var format: OutputFormat = .text
 
         func validate() throws {
-            if migrationDirectory?.isEmpty == true { throw ValidationError("-m/--migration-dir is empty: name the migration directory.") }
+            try validateMigrationDirectory(migrationDirectory)
             if old.oldNodesDefinition != nil && git.isRequested {
                 throw ValidationError("--git, --from and --to take the old configuration from git; they cannot be combined with -N/-F.")
             }

@@ -36,6 +36,7 @@ extension SelinonMigrate {
         var format: OutputFormat = .text
 
         func validate() throws {
+            try validateMigrationDirectory(migrationDirectory)
             if maxCount < 1 { throw ValidationError("--max-count must be at least 1.") }
         }
 

@@ -48,6 +48,10 @@ extension SelinonMigrate {
         @Flag(name: .customLong("dry-run"), help: "Say what would happen; change nothing.")
         var dryRun = false
 
+        func validate() throws {
+            try validateMigrationDirectory(migrationDirectory)
+        }
+
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)

@@ -26,6 +26,10 @@ extension SelinonMigrate {
         @Option(name: [.customShort("m"), .customLong("migration-dir")], help: ArgumentHelp("The migration directory.", valueName: "dir"))
         var migrationDirectory: String = "migrations"
 
+        func validate() throws {
+            try validateMigrationDirectory(migrationDirectory)
+        }
+
         func run() throws {
             let terminal = Terminal()
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)

@@ -78,6 +78,7 @@ extension SelinonMigrate {
         var commentLimit: Int = ReviewMarkdown.commentLimit
 
         func validate() throws {
+            try validateMigrationDirectory(migrationDirectory)
             if pending && !versions.isEmpty { throw ValidationError("Give versions or --pending, not both.") }
             if base != nil && !pending { throw ValidationError("--base goes with --pending.") }
             if versions.contains(where: { $0 < 1 }) { throw ValidationError("Migration versions start at 1.") }

@@ -32,6 +32,10 @@ extension SelinonMigrate {
         @Option(help: "Output format: text for people, json for tools.")
         var format: OutputFormat = .text
 
+        func validate() throws {
+            try validateMigrationDirectory(migrationDirectory)
+        }
+
         func run() async throws {
             let terminal = Terminal()
             var latest: Int?

@@ -43,6 +43,10 @@ extension SelinonMigrate {
         @Option(help: "Output format: text, or json (the findings).")
         var format: OutputFormat = .text
 
+        func validate() throws {
+            try validateMigrationDirectory(migrationDirectory)
+        }
+
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)

@@ -13,6 +13,10 @@ struct OldConfigOptions: ParsableArguments {
     var oldFlowDefinitions: [String] = []
 
     func validate() throws {
+        if oldNodesDefinition?.isEmpty == true { throw ValidationError("-N/--old-nodes-definition is empty: name the old nodes file.") }
+        if oldFlowDefinitions.contains(where: \.isEmpty) {
+            throw ValidationError("-F/--old-flow-definitions is empty: name a file or a directory.")
+        }
         if (oldNodesDefinition == nil) != oldFlowDefinitions.isEmpty {
             throw ValidationError("Give both the old nodes file (-N/--old-nodes-definition) and the old flow definitions (-F/--old-flow-definitions).")
         }
