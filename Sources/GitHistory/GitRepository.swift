@@ -368,11 +368,18 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Visits every file below the tree `id` whose name passes `include`, as a checkout lists
-    /// it: a symbolic link to a file inside the repository is that file (a link to a directory
-    /// is not entered, as in a flow directory on disk). `prefix` is the directory as the caller
-    /// named it, `realPrefix` the same without links (where relative link targets start).
+    /// it and `selinon-cli` walks it (`os.walk` with `followlinks=True`): a symbolic link to a
+    /// file inside the repository is that file, and a link to a directory inside it is entered
+    /// (each directory once, so a loop ends). `prefix` is the directory as the caller named it,
+    /// `realPrefix` the same without links (where relative link targets start).
     private func walk(tree id: GitObjectID, prefix: String, realPrefix: String, root: OpaquePointer, include: (String) -> Bool,
                       _ visit: (String, GitObjectID) throws(GitError) -> Void) throws(GitError) {
+        var entered: Set<String> = [realPrefix]
+        try walk(tree: id, prefix: prefix, realPrefix: realPrefix, root: root, include: include, entered: &entered, visit)
+    }
+
+    private func walk(tree id: GitObjectID, prefix: String, realPrefix: String, root: OpaquePointer, include: (String) -> Bool,
+                      entered: inout Set<String>, _ visit: (String, GitObjectID) throws(GitError) -> Void) throws(GitError) {
         var tree: OpaquePointer?
         var oid = id.oid
         let status = git_tree_lookup(&tree, handle, &oid)
@@ -384,11 +391,18 @@ public final class GitRepository: @unchecked Sendable {
             let path = prefix.isEmpty ? name : prefix + "/" + name
             let realPath = realPrefix.isEmpty ? name : realPrefix + "/" + name
             switch entry.kind {
-            case .directory: try walk(tree: entry.id, prefix: path, realPrefix: realPath, root: root, include: include, visit)
+            case .directory:
+                guard entered.insert(realPath).inserted else { continue }
+                try walk(tree: entry.id, prefix: path, realPrefix: realPath, root: root, include: include, entered: &entered, visit)
             case .file where include(name): try visit(path, entry.id)
-            case .symbolicLink where include(name):
-                let target = try resolve(realPath) { candidate throws(GitError) in try rawEntry(at: candidate, in: root) }
-                if let file = target?.entry, file.kind == .file { try visit(path, file.id) }
+            case .symbolicLink:
+                guard let target = try resolve(realPath, lookup: { candidate throws(GitError) in try rawEntry(at: candidate, in: root) }),
+                      let found = target.entry else { continue }
+                if found.kind == .directory, entered.insert(target.path).inserted {
+                    try walk(tree: found.id, prefix: path, realPrefix: target.path, root: root, include: include, entered: &entered, visit)
+                } else if found.kind == .file && include(name) {
+                    try visit(path, found.id)
+                }
             default: break
             }
         }
@@ -415,30 +429,47 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
-    /// Every staged file below `directory` whose name passes `include`, sorted by path.
+    /// Every staged file below `directory` whose name passes `include`, sorted by path; links
+    /// are followed as ``walk`` follows them in a commit's tree.
     public func indexFiles(under directory: String, include: (String) -> Bool) throws(GitError) -> [(path: String, bytes: [UInt8])] {
         try locked { () throws(GitError) -> [(path: String, bytes: [UInt8])] in
             try withIndex { index throws(GitError) -> [(path: String, bytes: [UInt8])] in
-                var result: [(path: String, bytes: [UInt8])] = []
                 // The directory without links in its path (the index lists only files and links).
                 guard let (found, realDirectory) = try resolve(directory, implicitDirectories: true, lookup: { candidate in
                     indexEntry(at: candidate, in: index)
                 }), found == nil else { return [] }
-                let prefix = realDirectory.isEmpty ? "" : realDirectory + "/"
-                for position in 0..<git_index_entrycount(index) {
-                    guard let entry = git_index_get_byindex(index, position) else { continue }
-                    let path = String(cString: entry.pointee.path)
-                    guard path.hasPrefix(prefix), include((path as NSString).lastPathComponent) else { continue }
-                    let shown = directory.isEmpty ? path : directory + "/" + path.dropFirst(prefix.count)
-                    if entry.pointee.mode == UInt32(GIT_FILEMODE_LINK.rawValue) {
-                        // A link to a file is that file, as on disk.
-                        let target = try resolve(path, implicitDirectories: true) { candidate in indexEntry(at: candidate, in: index) }
-                        if let file = target?.entry, file.kind == .file { result.append((shown, try blob(file.id))) }
-                    } else {
-                        result.append((shown, try blob(GitObjectID(entry.pointee.id))))
-                    }
-                }
+                var result: [(path: String, bytes: [UInt8])] = []
+                var entered: Set<String> = [realDirectory]
+                try collectIndex(index, realDirectory: realDirectory, shownDirectory: directory, include: include,
+                                 entered: &entered, into: &result)
                 return result.sorted { $0.path < $1.path }
+            }
+        }
+    }
+
+    /// The staged files below `realDirectory` (a path without links), named below `shownDirectory`.
+    private func collectIndex(_ index: OpaquePointer, realDirectory: String, shownDirectory: String, include: (String) -> Bool,
+                              entered: inout Set<String>, into result: inout [(path: String, bytes: [UInt8])]) throws(GitError) {
+        let prefix = realDirectory.isEmpty ? "" : realDirectory + "/"
+        for position in 0..<git_index_entrycount(index) {
+            guard let entry = git_index_get_byindex(index, position) else { continue }
+            let path = String(cString: entry.pointee.path)
+            guard path.hasPrefix(prefix) else { continue }
+            let name = (path as NSString).lastPathComponent
+            let shown = shownDirectory.isEmpty ? String(path.dropFirst(prefix.count)) : shownDirectory + "/" + path.dropFirst(prefix.count)
+            guard entry.pointee.mode == UInt32(GIT_FILEMODE_LINK.rawValue) else {
+                if include(name) { result.append((shown, try blob(GitObjectID(entry.pointee.id)))) }
+                continue
+            }
+            // A link to a file is that file, and a link to a directory is entered, as on disk.
+            guard let target = try resolve(path, implicitDirectories: true, lookup: { candidate in indexEntry(at: candidate, in: index) })
+            else { continue }
+            if let file = target.entry {
+                if file.kind == .file && include(name) { result.append((shown, try blob(file.id))) }
+            } else if !entered.contains(where: { target.path == $0 || target.path.hasPrefix($0.isEmpty ? "" : $0 + "/") }) {
+                // (A directory inside one being collected is listed already: the index is flat.)
+                entered.insert(target.path)
+                try collectIndex(index, realDirectory: target.path, shownDirectory: shown, include: include, entered: &entered, into: &result)
             }
         }
     }

@@ -159,6 +159,30 @@ struct GitRepositoryTests {
         #expect(error?.kind == .outsideRepository)
     }
 
+    @Test func linksToDirectoriesInAFlowDirectoryAreEnteredAsSelinonWalksThem() throws {
+        // selinon-cli walks flow directories with os.walk(followlinks=True): a linked directory's
+        // files are flow files too, at every revision, in the index and on disk alike.
+        let fixture = try GitFixture()
+        try fixture.directory.write("a", to: "flows/a.yml")
+        try fixture.directory.write("shared", to: "shared/s.yml")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("flows/shared"), withDestinationPath: "../shared")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("shared/loop"), withDestinationPath: "../flows")
+        try fixture.commit("flows with a linked directory", ["nodes.yml": Self.nodes])
+        try fixture.commit("change the linked file", ["shared/s.yml": "shared, changed"])
+        try fixture.commit("docs", ["shared/README.md": "not a flow file"])
+
+        let repository = try GitRepository(containing: fixture.root.path)
+        let expected = ["flows/a.yml", "flows/shared/s.yml"]
+        #expect(try repository.files(under: "flows", in: repository.commit("HEAD").id, include: ConfigurationPaths.isFlowFileName)
+            .map(\.path) == expected)
+        #expect(try repository.indexFiles(under: "flows", include: ConfigurationPaths.isFlowFileName).map(\.path) == expected)
+        let onDisk = try FileSystemConfigurationSource(nodesFile: fixture.path("nodes.yml"), flowPaths: [fixture.path("flows")]).flowFiles()
+        #expect(onDisk == expected.map { fixture.path($0) })
+        let paths = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows"])
+        #expect(try repository.commitsChanging(paths, from: repository.commit("HEAD").id).map(\.summary)
+            == ["change the linked file", "flows with a linked directory"])
+    }
+
     @Test func aShallowCloneSaysHowToFetchTheMissingHistory() throws {
         let fixture = try GitFixture()
         try fixture.commit("config", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])

@@ -107,26 +107,33 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
     }
 
     /// The flow files below `directory`, and the paths named like one that are not regular
-    /// files (broken links, sockets) and are skipped.
+    /// files (broken links, sockets) and are skipped. Like `selinon-cli` (`os.walk` with
+    /// `followlinks=True`), the walk enters hidden directories and follows links to
+    /// directories — each directory once, so a link loop ends.
     static func yamlFiles(under directory: String) -> (files: [String], skipped: [String]) {
-        let base = URL(fileURLWithPath: directory)
-        guard let enumerator = FileManager.default.enumerator(
-            at: base, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey], options: [])
-        else { return ([], []) }
         var files: [String] = [], skipped: [String] = []
-        for case let url as URL in enumerator {
-            let name = url.lastPathComponent
-            guard !name.hasPrefix("."), name.hasSuffix(".yml") || name.hasSuffix(".yaml") else { continue }
-            // Keep the path as the user spelled the directory.
-            let relative = url.path.dropFirst(base.path.count).drop { $0 == "/" }
-            let path = (directory as NSString).appendingPathComponent(String(relative))
-            let values = try? url.resolvingSymlinksInPath().resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
-            if values?.isRegularFile == true {
-                files.append(path)
-            } else if values?.isDirectory != true {
-                skipped.append(path)
+        var visited = Set<[UInt64]>()
+        func walk(_ path: String) {
+            var status = stat()
+            guard stat(path, &status) == 0, visited.insert([UInt64(status.st_dev), UInt64(status.st_ino)]).inserted,
+                  let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+            for name in names {
+                let child = (path as NSString).appendingPathComponent(name)
+                var childStatus = stat()
+                let resolved = stat(child, &childStatus) == 0
+                if resolved && (childStatus.st_mode & S_IFMT) == S_IFDIR {
+                    walk(child)
+                    continue
+                }
+                guard !name.hasPrefix("."), name.hasSuffix(".yml") || name.hasSuffix(".yaml") else { continue }
+                if resolved && (childStatus.st_mode & S_IFMT) == S_IFREG {
+                    files.append(child)
+                } else {
+                    skipped.append(child)
+                }
             }
         }
+        walk(directory)
         return (files.sorted(), skipped.sorted())
     }
 
