@@ -158,7 +158,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SelinonMigrateCLITests",
-            dependencies: ["TestSupport", "StoreTestSupport", "FlowStore", "FlowMigration"],
+            dependencies: ["TestSupport", "StoreTestSupport", "FlowStore", "FlowMigration",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Snapshots"]
         ),
     ]

@@ -1,5 +1,6 @@
 import FlowStore
 import Foundation
+import GRDB
 import StoreTestSupport
 import Testing
 import TestSupport
@@ -145,8 +146,23 @@ struct SQLiteStoreCommandTests {
     }
 }
 
-/// Store locations that cannot be reached, with no database server needed.
+/// Store locations that cannot be reached or used, with no database server needed.
 struct UnreachableStoreCommandTests {
+    @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("flows.sqlite")
+        let runner = try CommandRunner()
+        #expect(try runner.run(["import", "--input", "-", "--store", "sqlite:" + path], input: Data()).status == 0)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "UPDATE selinon_migrate_schema SET version = 99") }
+        try queue.close()
+        for arguments in [["status"], ["export"], ["apply", "-m", StoreCommands.migrations]] {
+            let result = try runner.run(arguments + ["--store", "sqlite:" + path])
+            #expect(result.status == 1, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.hasPrefix("error: the store was created by a newer selinon-migrate (schema version 99"))
+        }
+    }
+
     @Test func aPostgreSQLServerThatRefusesIsNamedWithTheSystemsReason() throws {
         let result = try CommandRunner().run(["status", "--store", "postgres://u@127.0.0.1:1/db"])
         #expect(result.status == 2)

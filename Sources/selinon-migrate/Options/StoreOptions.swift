@@ -39,15 +39,21 @@ struct StoreOptions: ParsableArguments {
             store = try StoreLocation(parsing: locationText).open(logger: logger, createIfMissing: createIfMissing)
         } catch {
             terminal.message("error: \(error.message)")
-            throw error.kind == .missingStore ? ExitStatus.inputFailed : ExitStatus.toolFailed
+            throw Self.exitStatus(error)
         }
         do {
             try await store.prepare(createIfMissing: createIfMissing)
         } catch {
             await store.close()
             terminal.message("error: \(error.message)")
-            throw error.kind == .newerSchema || error.kind == .missingStore ? ExitStatus.inputFailed : ExitStatus.toolFailed
+            throw Self.exitStatus(error)
         }
         return store
+    }
+
+    /// Exit 1 for a store that is not there or is newer than this tool (the location or the
+    /// tool is wrong), 2 for one that cannot be reached or read.
+    private static func exitStatus(_ error: StoreError) -> ExitCode {
+        error.kind == .newerSchema || error.kind == .missingStore ? ExitStatus.inputFailed : ExitStatus.toolFailed
     }
 }
