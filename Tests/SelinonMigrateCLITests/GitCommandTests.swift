@@ -106,6 +106,21 @@ struct GitCommandTests {
         #expect(result.standardError.contains("migrations/1.json changed since"))
     }
 
+    @Test func checkAcceptsMigrationsCheckedOutWithCRLF() throws {
+        // core.autocrlf=true or eol=crlf: the working tree has CRLF, the commits LF.
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        let runner = try CommandRunner()
+        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        let path = fixture.root.appendingPathComponent("migrations/1.json")
+        let text = try String(contentsOf: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: path, atomically: true, encoding: .utf8)
+        let result = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+    }
+
     @Test func checkNamesAFlowThatWasOnlyRemoved() throws {
         let fixture = try GitFixture()
         let nodes = """

@@ -119,7 +119,8 @@ extension SelinonMigrate {
                                                  hint: "restore it: git checkout \(base.commit.id.short) -- \(path)"))
                     continue
                 }
-                if directory.files[version - 1].bytes != bytes {
+                // Compared as the sum compares them: a checkout's CRLF line endings are no change.
+                if MigrationSum.hash(directory.files[version - 1].bytes) != MigrationSum.hash(bytes) {
                     report.problems.append(.init(
                         kind: "changed-migration", message: "\(path) changed since \(baseName); a migration that may have been applied must not change",
                         hint: "restore it (git checkout \(base.commit.id.short) -- \(path)) and put the change in a new migration"))
@@ -133,7 +134,7 @@ extension SelinonMigrate {
             if let (_, upstream) = try? context.repository.upstream(), let upstreamCommit = try? context.repository.commit(upstream),
                upstreamCommit.id != base.commit.id,
                let upstreamFiles = try? context.migrationFiles(in: directoryPath, at: upstreamCommit) {
-                for file in added where upstreamFiles[file.version].map({ $0 != file.bytes }) == true {
+                for file in added where upstreamFiles[file.version].map({ MigrationSum.hash($0) != MigrationSum.hash(file.bytes) }) == true {
                     report.problems.append(.init(
                         kind: "conflicting-migration",
                         message: "both this branch and \(upstream) add \(file.path)",
