@@ -15,26 +15,42 @@ public final class GitRepository: @unchecked Sendable {
     private let lock = NSLock()
     /// The working tree's absolute path, without a trailing slash; `nil` for a bare repository.
     public let workingDirectory: String?
+    /// The index file `GIT_INDEX_FILE` names, read instead of the repository's own.
+    private let indexFile: String?
 
     private static let initialization: Void = {
         git_libgit2_init()
     }()
 
-    /// Opens the repository containing `path` (a file or directory), searching upward as git does.
+    /// Opens the repository containing `path` (a file or directory), searching upward as git does
+    /// — from the nearest directory that exists, so a path missing from the working tree (a
+    /// sparse checkout) is still found in its repository. Like git, `GIT_DIR`, `GIT_WORK_TREE`
+    /// and `GIT_INDEX_FILE` in `environment` override the search, the working tree and the index
+    /// (git's hooks export them): `GIT_DIR` alone makes the current directory the working tree
+    /// of a bare repository, as in git.
     /// - Throws: ``GitError`` `notARepository` when no repository contains it.
-    public init(containing path: String) throws(GitError) {
+    public init(containing path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(GitError) {
         _ = Self.initialization
-        var absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let current = FileManager.default.currentDirectoryPath
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: current)).standardizedFileURL.path }
+        var start = absolute(path)
         var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            absolute = (absolute as NSString).deletingLastPathComponent
+        while !(FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            let parent = (start as NSString).deletingLastPathComponent
+            if parent == start || parent.isEmpty { break }
+            start = parent
         }
+        let gitDirectory = environment["GIT_DIR"].flatMap { $0.isEmpty ? nil : absolute($0) }
         var repository: OpaquePointer?
-        let status = git_repository_open_ext(&repository, absolute, 0, nil)
+        let status = gitDirectory.map { git_repository_open_ext(&repository, $0, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil) }
+            ?? git_repository_open_ext(&repository, start, 0, nil)
         guard status == 0, let repository else {
+            if let gitDirectory {
+                throw GitError(.notARepository, "GIT_DIR is set to \(gitDirectory), which is not a git repository: unset it or correct it")
+            }
             // libgit2 skips a repository of another user while searching upward and reports none.
             if status == GIT_EOWNER.rawValue || status == GIT_ENOTFOUND.rawValue,
-               let root = Self.enclosingWorkingTree(of: absolute), Self.isOwnedByAnotherUser(root) {
+               let root = Self.enclosingWorkingTree(of: start), Self.isOwnedByAnotherUser(root) {
                 throw GitError(.untrustedOwner, """
                     '\(path)' is in the git repository at \(root), which belongs to another user: like git, selinon-migrate \
                     does not read it until you trust it: git config --global --add safe.directory \(root) \
@@ -46,7 +62,17 @@ public final class GitRepository: @unchecked Sendable {
             }
             throw GitError.last(status, operation: "open the repository containing '\(path)'")
         }
+        let workTree = environment["GIT_WORK_TREE"].flatMap { $0.isEmpty ? nil : absolute($0) }
+            ?? (gitDirectory != nil && git_repository_is_bare(repository) == 1 ? current : nil)
+        if let workTree {
+            let status = git_repository_set_workdir(repository, workTree, 0)
+            guard status == 0 else {
+                git_repository_free(repository)
+                throw GitError.last(status, operation: "use \(workTree) as the working tree (GIT_WORK_TREE)")
+            }
+        }
         handle = repository
+        indexFile = environment["GIT_INDEX_FILE"].flatMap { $0.isEmpty ? nil : absolute($0) }
         workingDirectory = git_repository_workdir(repository).map { String(cString: $0) }.map { path in
             path.hasSuffix("/") ? String(path.dropLast()) : path
         }
@@ -483,7 +509,7 @@ public final class GitRepository: @unchecked Sendable {
 
     private func withIndex<T>(_ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
         var index: OpaquePointer?
-        let status = git_repository_index(&index, handle)
+        let status = indexFile.map { git_index_open(&index, $0) } ?? git_repository_index(&index, handle)
         guard status == 0, let index else { throw GitError.last(status, operation: "read the index") }
         defer { git_index_free(index) }
         return try body(index)

@@ -183,6 +183,46 @@ struct GitRepositoryTests {
             == ["change the linked file", "flows with a linked directory"])
     }
 
+    @Test func gitDirWorkTreeAndIndexFileAreHonouredAsGitHonoursThem() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("one", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])
+        try fixture.commit("two", ["flows/main.yml": Self.flow("{from: , to: B}")])
+        // Another checkout, of an older commit, whose own repository git is told to bypass.
+        let other = try GitFixture()
+        try other.commit("elsewhere", ["nodes.yml": Self.nodes, "flows/main.yml": "other"])
+        let environment = ["GIT_DIR": fixture.path(".git"), "GIT_WORK_TREE": other.root.path]
+        let repository = try GitRepository(containing: other.path("flows/main.yml"), environment: environment)
+        #expect(repository.workingDirectory == other.root.path)
+        #expect(try repository.commit("HEAD").summary == "two")
+        #expect(try repository.repositoryPath(of: other.path("flows")) == "flows")
+
+        // GIT_INDEX_FILE (set by `git commit -a` for its hooks): that index is read.
+        try fixture.directory.write(Self.flow("{from: , to: A}, {from: A, to: B}"), to: "flows/main.yml")
+        try fixture.git("read-tree", "HEAD")
+        try fixture.run(["update-index", "--add", "flows/main.yml"])
+        try FileManager.default.copyItem(atPath: fixture.path(".git/index"), toPath: fixture.path("staged-index"))
+        try fixture.git("reset", "-q")
+        let plain = try GitRepository(containing: fixture.path("nodes.yml"), environment: [:])
+        #expect(try plain.indexFile(at: "flows/main.yml").map { String(decoding: $0, as: UTF8.self) } == Self.flow("{from: , to: B}"))
+        let hooked = try GitRepository(containing: fixture.path("nodes.yml"), environment: ["GIT_INDEX_FILE": fixture.path("staged-index")])
+        #expect(try hooked.indexFile(at: "flows/main.yml").map { String(decoding: $0, as: UTF8.self) }
+            == Self.flow("{from: , to: A}, {from: A, to: B}"))
+
+        let missing = #expect(throws: GitError.self) {
+            try GitRepository(containing: fixture.path("nodes.yml"), environment: ["GIT_DIR": fixture.path("nope")])
+        }
+        #expect(missing?.kind == .notARepository)
+    }
+
+    @Test func aPathMissingFromTheWorkingTreeIsStillFoundInItsRepository() throws {
+        // A sparse checkout without the configuration's directory: revisions still hold it.
+        let fixture = try GitFixture()
+        try fixture.commit("one", ["conf/nodes.yml": Self.nodes, "conf/flows/main.yml": Self.flow("{from: , to: A}")])
+        try FileManager.default.removeItem(atPath: fixture.path("conf"))
+        let repository = try GitRepository(containing: fixture.path("conf/nodes.yml"), environment: [:])
+        #expect(try repository.file(at: "conf/nodes.yml", in: repository.commit("HEAD").id) != nil)
+    }
+
     @Test func aShallowCloneSaysHowToFetchTheMissingHistory() throws {
         let fixture = try GitFixture()
         try fixture.commit("config", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])
