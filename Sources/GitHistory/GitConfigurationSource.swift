@@ -58,6 +58,16 @@ public struct GitConfigurationSource: ConfigurationSource {
                     flows += try directory(flowPath).map { .init(path: pathPrefix + $0.path, contents: $0.bytes) }
                 }
             }
+            let read = [paths.nodesFile] + flows.map { String($0.path.dropFirst(pathPrefix.count)) }
+            let filtered = try read.compactMap { path in try repository.contentFilter(of: path).map { (path, $0) } }
+                .filter { $0.1 != "lfs" }  // a Git LFS pointer is named as such by the loader
+            guard filtered.isEmpty else {
+                throw ConfigurationError(diagnostics: filtered.map { path, filter in ConfigDiagnostic(
+                    .error, .gitFilter, "git stores this file through the filter '\(filter)' (.gitattributes), which selinon-migrate "
+                        + "cannot run: \(sourceDescription) holds it cleaned, while workers read it as checked out",
+                    at: .wholeFile(pathPrefix + path),
+                    hint: "compare checked-out files instead: -N/-F for the old configuration and -n/-f for the new one") })
+            }
             return ConfigurationFiles(nodes: .init(path: pathPrefix + paths.nodesFile, contents: nodes), flows: flows)
         } catch let error as ConfigurationError {
             throw error

@@ -441,6 +441,19 @@ public final class GitRepository: @unchecked Sendable {
         for (path, blobID) in found { result.append((path, try blob(blobID))) }
     }
 
+    /// The `filter` attribute `.gitattributes` gives `path` (a clean/smudge driver such as
+    /// `lfs`), or `nil` when none is set. Git stores such a file cleaned and checks it out
+    /// smudged, so its blobs are not what a working tree holds.
+    public func contentFilter(of path: String) throws(GitError) -> String? {
+        try locked { () throws(GitError) -> String? in
+            var value: UnsafePointer<CChar>?
+            let status = git_attr_get(&value, handle, UInt32(GIT_ATTR_CHECK_FILE_THEN_INDEX), path, "filter")
+            guard status == 0 else { throw GitError.last(status, operation: "read the attributes of '\(path)'") }
+            guard let value, git_attr_value(value) == GIT_ATTR_VALUE_STRING else { return nil }
+            return String(cString: value)
+        }
+    }
+
     // MARK: - The index
 
     /// The staged bytes of `path`, or `nil` when it is not in the index.

@@ -121,6 +121,23 @@ struct GitCommandTests {
         #expect(result.status == 0, "\(result.standardError)")
     }
 
+    @Test func configurationThroughAGitFilterIsRefused() throws {
+        // Git stores such files cleaned and checks them out smudged: the blobs are not what workers read.
+        let fixture = try GitFixture()
+        try fixture.git("config", "filter.tpl.clean", "cat")
+        try fixture.git("config", "filter.tpl.smudge", "cat")
+        try fixture.directory.write("config/** filter=tpl\n", to: ".gitattributes")
+        try Self.install(1, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v1")
+        try Self.install(2, in: fixture)
+        let result = try CommandRunner().run(["generate", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains(":config/nodes.yml: error: git stores this file through the filter 'tpl' (.gitattributes)"),
+                "\(result.standardError)")
+        #expect(result.standardError.contains("hint: compare checked-out files instead"))
+    }
+
     @Test func checkNamesAFlowThatWasOnlyRemoved() throws {
         let fixture = try GitFixture()
         let nodes = """

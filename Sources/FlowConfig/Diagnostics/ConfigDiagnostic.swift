@@ -23,6 +23,8 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         case emptyFile = "empty-file"
         /// The file is a Git LFS pointer, not the configuration it stands for.
         case gitLFSPointer = "git-lfs-pointer"
+        /// `.gitattributes` gives the file a clean/smudge filter, which git runs and we cannot.
+        case gitFilter = "git-filter"
         // Shapes and keys.
         case wrongType = "wrong-type"
         case missingKey = "missing-key"

@@ -36,7 +36,8 @@ struct GitContext: Sendable {
         let source = GitConfigurationSource(repository: repository, paths: paths, location: .revision(commit, label: commit.id.short))
         do {
             return loader.load(try source.read()).configuration
-        } catch where error.isReadFailure {
+        } catch where error.isReadFailure || error.diagnostics.contains(where: { $0.code == .gitFilter }) {
+            // Not this revision's fault: no revision can be read.
             throw error
         } catch {
             return nil
