@@ -138,6 +138,29 @@ struct GitCommandTests {
         #expect(result.standardError.contains("hint: compare checked-out files instead"))
     }
 
+    @Test func aSubdirectoryDoesNotStartASecondMigrationHistory() throws {
+        // global.migration_dir is relative to where the command starts; from config/ it would
+        // name config/migrations while the history is in migrations/ at the root.
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        try Self.install(3, in: fixture)
+        let subdirectory = fixture.root.appendingPathComponent("config")
+        for command in [["generate"], ["check"], ["history"]] {
+            let result = try runner.run(command + ["-n", "nodes.yml", "-f", "flows"], in: subdirectory)
+            #expect(result.status == 1, "\(command): \(result.standardError)")
+            #expect(result.standardError.contains("error: the migration directory migrations does not exist here"))
+            #expect(result.standardError.contains("hint: run from \(fixture.root.path), or pass -m \(fixture.root.path)/migrations"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: subdirectory.appendingPathComponent("migrations").path))
+        // check's command to run keeps -m.
+        let check = try runner.run(["check", "-n", "nodes.yml", "-f", "flows", "-m", "../migrations"], in: subdirectory)
+        #expect(check.standardError.contains("hint: run: selinon-migrate generate -n nodes.yml -f flows -m ../migrations --from "))
+    }
+
     @Test func checkNamesAFlowThatWasOnlyRemoved() throws {
         let fixture = try GitFixture()
         let nodes = """

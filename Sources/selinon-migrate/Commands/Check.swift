@@ -63,6 +63,9 @@ extension SelinonMigrate {
             let loader = ConfigurationLoader(options: .init(environment: environment))
             let (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader)
             let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
+            if let directoryPath {
+                try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
+            }
             let report = try findings(old: old, new: new, directoryPath: directoryPath, context: context,
                                       base: baseCommit, terminal: terminal)
             switch format {
@@ -145,7 +148,8 @@ extension SelinonMigrate {
                                                     edgeCounts: old.flows.mapValues(\.edges.count))
             let changedFlows = plan.changeSummaries.joined(separator: "; ")
             let flowOptions = location.flowDefinitions.isEmpty ? "" : " -f " + location.flowDefinitions.joined(separator: " -f ")
-            let generate = "selinon-migrate generate\(location.nodesDefinition.map { " -n \($0)" } ?? "")\(flowOptions) --from \(base.commit.id.short)"
+            let generate = "selinon-migrate generate\(location.nodesDefinition.map { " -n \($0)" } ?? "")\(flowOptions)"
+                + "\(migrationDirectory.map { " -m \($0)" } ?? "") --from \(base.commit.id.short)"
             if plan.isNeeded && added.isEmpty {
                 report.problems.append(.init(
                     kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",

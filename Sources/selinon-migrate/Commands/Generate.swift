@@ -111,6 +111,8 @@ extension SelinonMigrate {
                 ? try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment, terminal: terminal)
                 : nil
             if let directory {
+                try terminal.refuseMisplacedMigrationDirectory(directory, configuration: location.nodesDefinition
+                    ?? environment["SELINON_NODES_DEFINITION"])
                 try checkContinuity(in: directory, old: oldConfiguration, new: newConfiguration, oldSource: oldSource.sourceDescription,
                                     terminal: terminal)
             }

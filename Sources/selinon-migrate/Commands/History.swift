@@ -50,6 +50,12 @@ extension SelinonMigrate {
                 let context = try GitContext(workingTree: workingTree)
                 let current = loader.load(from: workingTree).configuration
                 let directory = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? current?.global.migrationDirectory
+                if let directory {
+                    try terminal.refuseMisplacedMigrationDirectory(directory, configuration: workingTree.nodesFile)
+                    if !FileManager.default.fileExists(atPath: directory) {
+                        terminal.message("note: there is no migration directory \(directory) here, so no commit shows migrations")
+                    }
+                }
                 let commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount)
                 let generatedFor = directory.map(Self.migrationsByDigests) ?? [:]
                 // Each entry loads two configurations; entries are built on every core, in order.

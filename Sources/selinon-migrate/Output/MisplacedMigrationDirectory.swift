@@ -1,0 +1,24 @@
+import Foundation
+import GitHistory
+
+extension Terminal {
+    /// Refuses a relative migration directory that does not exist from the current directory
+    /// but does from the root of the git working tree holding the configuration — the command
+    /// was run from a subdirectory, and would start a second migration history (or find no
+    /// migrations) instead of using the real one. Paths in the nodes file are relative to the
+    /// directory workers start in, so the tool does not guess: it names both places.
+    func refuseMisplacedMigrationDirectory(_ path: String, configuration: String?) throws {
+        guard !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path), let configuration,
+              let root = (try? GitRepository(containing: configuration))?.workingDirectory else { return }
+        let current = FileManager.default.currentDirectoryPath
+        let atRoot = (root as NSString).appendingPathComponent(path)
+        guard URL(fileURLWithPath: current).standardizedFileURL.path != URL(fileURLWithPath: root).standardizedFileURL.path,
+              FileManager.default.fileExists(atPath: atRoot) else { return }
+        message("""
+            error: the migration directory \(path) does not exist here (\(current)), but \(atRoot) does; \
+            migration directories are relative to the directory the command (and the workers) start in
+              hint: run from \(root), or pass -m \(atRoot)
+            """)
+        throw ExitStatus.inputFailed
+    }
+}
