@@ -154,6 +154,9 @@ public final class GitRepository: @unchecked Sendable {
         guard !revision.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw GitError(.unknownRevision, "an empty revision names no commit: give a branch, tag or commit id")
         }
+        if revision.contains("..") || revision.hasPrefix("^") {
+            throw GitError(.unknownRevision, "'\(revision)' is a range, not a single revision: give one branch, tag or commit id")
+        }
         return try locked { () throws(GitError) -> GitCommit in
             var object: OpaquePointer?
             let status = git_revparse_single(&object, handle, revision)
@@ -164,9 +167,17 @@ public final class GitRepository: @unchecked Sendable {
                         throw GitError(.unknownRevision, "HEAD's branch has no commits yet (a new repository, or the branch was deleted): "
                             + "commit the configuration first, or name a revision that has it")
                     }
+                    let shallow = git_repository_is_shallow(handle) == 1
+                        ? " (this is a shallow clone, so older commits are missing: run git fetch --unshallow; in CI, "
+                            + "check out the full history, for example fetch-depth: 0)" : ""
                     throw GitError(.unknownRevision, status == GIT_EAMBIGUOUS.rawValue
                         ? "'\(revision)' is ambiguous: more than one object starts with it; give more digits"
-                        : "unknown revision '\(revision)'")
+                        : "unknown revision '\(revision)'" + shallow)
+                }
+                if status == GIT_EINVALIDSPEC.rawValue || status == GIT_EBUFS.rawValue {
+                    let detail = git_error_last().map { String(cString: $0.pointee.message) } ?? "not understood"
+                    throw GitError(.unknownRevision, "'\(revision)' is not a revision selinon-migrate can read (\(detail)): "
+                        + "give a branch, tag or commit id, optionally with ~N or ^N")
                 }
                 throw GitError.last(status, operation: "resolve '\(revision)'")
             }

@@ -240,6 +240,19 @@ struct GitRepositoryTests {
         let error = #expect(throws: GitError.self) { try repository.newestCommitChanging(paths, from: repository.commit("HEAD").id) }
         #expect(error?.kind == .shallowHistory)
         #expect(error?.message.contains("git fetch --unshallow") == true)
+        // A revision named explicitly that the clone cut off gets the same advice.
+        let named = #expect(throws: GitError.self) { try repository.commit("HEAD~1") }
+        #expect(named?.kind == .unknownRevision)
+        #expect(named?.message.hasPrefix("unknown revision 'HEAD~1' (this is a shallow clone") == true)
+    }
+
+    @Test(arguments: ["main..HEAD", "^HEAD", "HEAD^{nonsense}", String(repeating: "x", count: 300)])
+    func aRevisionThatIsNotOneCommitIsAnInputError(_ revision: String) throws {
+        let fixture = try GitFixture()
+        try fixture.commit("config", ["nodes.yml": Self.nodes])
+        let repository = try GitRepository(containing: fixture.root.path)
+        let error = #expect(throws: GitError.self) { try repository.commit(revision) }
+        #expect(error?.kind == .unknownRevision, "\(error?.message ?? "")")
     }
 
     @Test func aRepositoryOfAnotherUserIsRefusedWithTheCommandThatTrustsIt() throws {
