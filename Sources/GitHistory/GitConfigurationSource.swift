@@ -71,6 +71,9 @@ public struct GitConfigurationSource: ConfigurationSource {
             return ConfigurationFiles(nodes: .init(path: pathPrefix + paths.nodesFile, contents: nodes), flows: flows)
         } catch let error as ConfigurationError {
             throw error
+        } catch let error as GitError where error.kind == .unresolvedConflict {
+            throw ConfigurationError(diagnostics: [ConfigDiagnostic(
+                .error, .gitConflict, error.message, at: .wholeFile(pathPrefix + paths.nodesFile))])
         } catch {
             throw ConfigurationError(diagnostics: [ConfigDiagnostic(
                 .error, .fileUnreadable, "cannot read \(sourceDescription): \(error)", at: .wholeFile(pathPrefix + paths.nodesFile))])

@@ -472,6 +472,7 @@ public final class GitRepository: @unchecked Sendable {
         try locked { () throws(GitError) -> [UInt8]? in
             try withIndex { index throws(GitError) -> [UInt8]? in
                 if let direct = indexEntry(at: path, in: index), direct.kind == .file { return try blob(direct.id) }
+                try refuseConflict(at: path, in: index)
                 let found = try resolve(path, implicitDirectories: true) { candidate in indexEntry(at: candidate, in: index) }
                 guard let file = found?.entry, file.kind == .file else { return nil }
                 return try blob(file.id)
@@ -506,6 +507,10 @@ public final class GitRepository: @unchecked Sendable {
             let path = String(cString: entry.pointee.path)
             guard path.hasPrefix(prefix) else { continue }
             let name = (path as NSString).lastPathComponent
+            if git_index_entry_stage(entry) != 0 {
+                if include(name) { try refuseConflict(at: path, in: index) }
+                continue
+            }
             let shown = shownDirectory.isEmpty ? String(path.dropFirst(prefix.count)) : shownDirectory + "/" + path.dropFirst(prefix.count)
             guard entry.pointee.mode == UInt32(GIT_FILEMODE_LINK.rawValue) else {
                 if include(name) { result.append((shown, try blob(GitObjectID(entry.pointee.id)))) }
@@ -522,6 +527,13 @@ public final class GitRepository: @unchecked Sendable {
                 try collectIndex(index, realDirectory: target.path, shownDirectory: shown, include: include, entered: &entered, into: &result)
             }
         }
+    }
+
+    /// Throws ``GitError/Kind/unresolvedConflict`` when `path` is staged in conflict stages.
+    private func refuseConflict(at path: String, in index: OpaquePointer) throws(GitError) {
+        guard (1...3).contains(where: { git_index_get_bypath(index, path, Int32($0)) != nil }) else { return }
+        throw GitError(.unresolvedConflict, "'\(path)' has an unresolved merge conflict in the index: "
+            + "resolve it and stage the result (git add \(path)), or compare the working tree instead of the index")
     }
 
     /// The staged file or link at exactly `path`.
@@ -610,6 +622,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case untrustedOwner
         /// A shallow clone lacks the history asked for.
         case shallowHistory
+        /// A path of the index is in an unresolved merge conflict (staged as its conflict stages).
+        case unresolvedConflict
         case libgit2
     }
 

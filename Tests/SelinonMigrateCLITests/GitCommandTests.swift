@@ -161,6 +161,25 @@ struct GitCommandTests {
         #expect(check.standardError.contains("hint: run: selinon-migrate generate -n nodes.yml -f flows -m ../migrations --from "))
     }
 
+    @Test func anUnresolvedConflictInTheIndexIsNamed() throws {
+        let fixture = try Self.repository(at: 1)
+        let ingest = fixture.root.appendingPathComponent("config/flows/ingest.yml")
+        let text = try String(contentsOf: ingest, encoding: .utf8)
+        func commitFirstLine(_ line: String, _ message: String) throws {
+            try (line + "\n" + text).write(to: ingest, atomically: true, encoding: .utf8)
+            try fixture.git("commit", "-q", "-am", message)
+        }
+        try fixture.git("checkout", "-q", "-b", "other")
+        try commitFirstLine("# edited on other", "other")
+        try fixture.git("checkout", "-q", "main")
+        try commitFirstLine("# edited on main", "main")
+        #expect(throws: (any Error).self) { try fixture.git("merge", "-q", "other") }
+        let result = try CommandRunner().run(["generate", "--to", "index", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("has an unresolved merge conflict in the index: resolve it and stage the result"),
+                "\(result.standardError)")
+    }
+
     @Test func checkNamesAFlowThatWasOnlyRemoved() throws {
         let fixture = try GitFixture()
         let nodes = """

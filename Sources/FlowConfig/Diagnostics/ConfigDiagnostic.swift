@@ -25,6 +25,8 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         case gitLFSPointer = "git-lfs-pointer"
         /// `.gitattributes` gives the file a clean/smudge filter, which git runs and we cannot.
         case gitFilter = "git-filter"
+        /// The index holds a file in an unresolved merge conflict.
+        case gitConflict = "git-conflict"
         // Shapes and keys.
         case wrongType = "wrong-type"
         case missingKey = "missing-key"
