@@ -253,6 +253,9 @@ struct GitCommandTests {
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "migration for v3")
         let later = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        let typo = try runner.run(["history", "-n", "config/nodes.yml", "-f", "config/flow"], in: fixture.root)
+        #expect(typo.status == 1)
+        #expect(typo.standardError == "error: config/flow is neither in the working tree nor at HEAD\n  hint: check the paths given with -n/-f\n")
         #expect(later.standardOutput.split(separator: "\n")[0].hasSuffix(
             "v3 forgot the migration — licence_analysis_flow, package_analysis_flow — covered by 2.json, added in another commit"),
             "\(later.standardOutput)")

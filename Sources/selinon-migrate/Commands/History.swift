@@ -48,6 +48,7 @@ extension SelinonMigrate {
             var entries: [HistoryEntry] = []
             do {
                 let context = try GitContext(workingTree: workingTree)
+                try refuseMissingPaths(context, terminal: terminal)
                 let current = loader.load(from: workingTree).configuration
                 let directory = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? current?.global.migrationDirectory
                 if let directory {
@@ -76,6 +77,22 @@ extension SelinonMigrate {
             case .json:
                 terminal.output(try JSONReport.render(entries))
             }
+        }
+
+        /// Refuses a configuration path that is neither in the working tree nor at HEAD — a typo,
+        /// which would otherwise list every commit as an invalid configuration.
+        private func refuseMissingPaths(_ context: GitContext, terminal: Terminal) throws {
+            let snapshot = try context.repository.snapshot(of: context.paths, at: context.repository.commit("HEAD").id)
+            let named = [(context.workingTree.nodesFile, context.paths.nodesFile)]
+                + Array(zip(context.workingTree.flowPaths, context.paths.flowPaths))
+            let missing = named.filter { shown, path in
+                !FileManager.default.fileExists(atPath: shown) && !snapshot.files.keys.contains { $0 == path || $0.hasPrefix(path + "/") }
+            }
+            guard !missing.isEmpty else { return }
+            for (shown, _) in missing {
+                terminal.message("error: \(shown) is neither in the working tree nor at HEAD\n  hint: check the paths given with -n/-f")
+            }
+            throw ExitStatus.inputFailed
         }
 
         /// The migrations of the directory as it is now, by the configuration change their `_meta`
