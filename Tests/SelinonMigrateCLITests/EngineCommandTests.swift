@@ -138,7 +138,7 @@ struct EngineCommandTests {
         let unknown = try runner.run(["execute", "nope_flow"] + configuration)
         #expect(unknown.status == 1 && unknown.standardError.contains("there is no flow 'nope_flow'"))
         let missing = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path("missing.json")] + configuration)
-        #expect(missing.status == 2)
+        #expect(missing.status == 1)
         #expect(missing.standardError == "error: cannot read the outcomes file \(directory.path("missing.json")): No such file or directory\n")
         let folder = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path(".")] + configuration)
         #expect(folder.status == 2 && folder.standardError.hasSuffix(": Is a directory\n"), "\(folder.standardError)")

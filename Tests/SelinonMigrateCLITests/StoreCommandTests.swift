@@ -148,6 +148,20 @@ struct SQLiteStoreCommandTests {
 
 /// Store locations that cannot be reached or used, with no database server needed.
 struct UnreachableStoreCommandTests {
+    @Test func aMissingInputIsAnInputErrorAndADirectoryIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        for command in [["apply", "-m", StoreCommands.migrations], ["import", "--store", "sqlite:" + directory.path("s.sqlite")]] {
+            let missing = try runner.run(command + ["--input", directory.path("none.jsonl")])
+            #expect(missing.status == 1, "\(command)")
+            #expect(missing.standardError == "error: cannot read \(directory.path("none.jsonl")): No such file or directory\n")
+            let folder = try runner.run(command + ["--input", directory.url.path])
+            #expect(folder.status == 2)
+            #expect(folder.standardError == "error: cannot read \(directory.url.path): Is a directory\n")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("s.sqlite")), "nothing created for an input that cannot be read")
+    }
+
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")

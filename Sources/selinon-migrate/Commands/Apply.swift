@@ -48,10 +48,11 @@ extension SelinonMigrate {
                 an edited, renumbered or hand-added file stops apply (exit 1) unless --force.
 
                 Exit codes: 0 done (the store: every pending flow migrated, retried, failed or left \
-                as skew; a stream: every line migrated or up to date); 1 a flow's state is \
-                unreadable or does not fit its flow (and, for a stream, a line came out fail or \
-                skew), the migration directory is invalid, or there is no store at the location; 2 a file or the store could not be \
-                read or written; 64 usage error.
+                as skew; a stream: every line migrated, up to date, or reset for a retry); 1 a \
+                flow's state is unreadable or does not fit its flow (and, for a stream, a line came \
+                out fail or skew), the migration directory is invalid, the input file does not \
+                exist, or there is no store at the location; 2 a file or the store could not be read \
+                or written; 64 usage error.
                 """)
 
         @Option(name: [.customShort("m"), .customLong("migration-dir")],
@@ -180,8 +181,8 @@ extension SelinonMigrate {
             do {
                 reader = try LineReader(path: input)
             } catch {
-                terminal.message("error: cannot read \(input): \(error)")
-                throw ExitStatus.toolFailed
+                terminal.message("error: cannot read \(input): \(error.reason)")
+                throw error.exitStatus
             }
             let messages = dryRun ? nil : try openSink(output, terminal: terminal)
             let reports = try (report ?? (dryRun ? "-" : nil)).map { try openSink($0, terminal: terminal) }

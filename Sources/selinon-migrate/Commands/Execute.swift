@@ -28,14 +28,15 @@ extension SelinonMigrate {
                 task run and flow end in order, then the flow's status (--format json: flow, \
                 status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status).
 
-                Example: what happens to package_analysis_flow when FetchMetadata fails:
+                Example: what happens to package_analysis_flow when FetchMetadata fails (the file \
+                above saved as fetch-fails.json):
                   selinon-migrate execute package_analysis_flow -n examples/package-analysis/v4/nodes.yml \\
                       -f examples/package-analysis/v4/flows --outcomes fetch-fails.json
 
                 Exit codes: 0 the flow ran to its end (whether it succeeded or failed); 1 the \
-                configuration or the outcomes file is invalid, the flow is unknown, a condition \
-                cannot be decided, or the flows do not end within --max-runs; 2 the outcomes file \
-                cannot be read; 64 usage error.
+                configuration or the outcomes file is invalid or missing, the flow is unknown, a \
+                condition or a foreach cannot be decided, or the flows do not end within --max-runs; \
+                2 the outcomes file cannot be read; 64 usage error.
                 """)
 
         @Argument(help: ArgumentHelp("The flow to run.", valueName: "flow"))
@@ -43,7 +44,7 @@ extension SelinonMigrate {
 
         @OptionGroup var location: ConfigLocationOptions
 
-        @Option(help: ArgumentHelp("The JSON file of task outcomes, node_args and foreach items (default: every task succeeds).",
+        @Option(help: ArgumentHelp("The JSON file of task outcomes, node_args and foreach items (default: every task succeeds; a reachable foreach still needs its items).",
                                    valueName: "file"))
         var outcomes: String?
 
@@ -100,7 +101,7 @@ extension SelinonMigrate {
                 bytes = try InputFile.read(path)
             } catch {
                 terminal.message("error: cannot read the outcomes file \(path): \(error.reason)")
-                throw ExitStatus.toolFailed
+                throw error.exitStatus
             }
             do {
                 return try NodeOutcomes(json: try JSONParser().parse(bytes))

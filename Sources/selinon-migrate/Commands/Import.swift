@@ -22,8 +22,8 @@ extension SelinonMigrate {
                 Example:
                   selinon-migrate import --store sqlite:.selinon/flows.sqlite --input inflight.jsonl
 
-                Exit codes: 0 every line imported; 1 a line was rejected; 2 the input or the store \
-                could not be read or written; 64 usage error.
+                Exit codes: 0 every line imported; 1 a line was rejected, or the input file does not \
+                exist; 2 the input or the store could not be read or written; 64 usage error.
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
@@ -44,8 +44,8 @@ extension SelinonMigrate {
             do {
                 reader = try LineReader(path: input)
             } catch {
-                terminal.message("error: cannot read \(input): \(error)")
-                throw ExitStatus.toolFailed
+                terminal.message("error: cannot read \(input): \(error.reason)")
+                throw error.exitStatus
             }
             let name = input == "-" ? "<stdin>" : input
             let store = try await storeOptions.open(terminal: terminal, createIfMissing: true)

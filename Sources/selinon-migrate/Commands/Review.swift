@@ -73,7 +73,7 @@ extension SelinonMigrate {
         var outputDirectory: String?
 
         @Option(name: .customLong("comment-limit"), parsing: .unconditional,
-                help: ArgumentHelp("Markdown: shorten the review to at most this many characters (0: no limit).",
+                help: ArgumentHelp("Markdown: shorten the review to at most this many characters (at least 1000; 0: no limit).",
                                    valueName: "characters"))
         var commentLimit: Int = ReviewMarkdown.commentLimit
 

@@ -1,21 +1,39 @@
+import ArgumentParser
 import Foundation
 
-/// Reads a small input file (an outcomes file) whole, with the system's reason when it cannot:
-/// "No such file or directory", "Permission denied", "Is a directory".
+/// Opens and reads input files (outcomes files, message streams) with the system's reason when
+/// it cannot: "No such file or directory", "Permission denied", "Is a directory".
 enum InputFile {
-    /// The system's reason a read failed.
+    /// Why an input file could not be opened or read.
     struct Failure: Error {
+        /// The system's words.
         var reason: String
+        /// The file does not exist: the user's mistake (exit 1) rather than the tool's (exit 2).
+        var isMissing = false
+
+        /// The exit status for the failure: 1 for a missing file, 2 for one that cannot be read.
+        var exitStatus: ExitCode { isMissing ? ExitStatus.inputFailed : ExitStatus.toolFailed }
     }
 
-    static func read(_ path: String) throws(Failure) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
+    /// A descriptor open for reading `path`, which must not be a directory; the caller closes it.
+    static func open(_ path: String) throws(Failure) -> Int32 {
+        let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            throw Failure(reason: String(cString: strerror(code)), isMissing: code == ENOENT || code == ENOTDIR)
+        }
         var status = stat()
         if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
+            close(descriptor)
             throw Failure(reason: String(cString: strerror(EISDIR)))
         }
+        return descriptor
+    }
+
+    /// The whole file (a small one, such as an outcomes file).
+    static func read(_ path: String) throws(Failure) -> [UInt8] {
+        let descriptor = try open(path)
+        defer { close(descriptor) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {

@@ -8,15 +8,9 @@ final class LineReader {
     private var position = 0
     private var atEnd = false
 
-    init(path: String) throws {
-        if path == "-" {
-            handle = .standardInput
-        } else {
-            guard let file = FileHandle(forReadingAtPath: path) else {
-                throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-            }
-            handle = file
-        }
+    /// - Throws: ``InputFile/Failure`` when the file cannot be opened.
+    init(path: String) throws(InputFile.Failure) {
+        handle = path == "-" ? .standardInput : FileHandle(fileDescriptor: try InputFile.open(path), closeOnDealloc: true)
     }
 
     /// The next line without its newline, or `nil` at the end. A last line without a newline
