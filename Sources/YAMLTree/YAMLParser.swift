@@ -16,7 +16,8 @@ public struct YAMLParser: Sendable {
     public struct Limits: Sendable {
         /// Largest accepted input, in bytes (default 64 MiB).
         public var maxInputBytes: Int
-        /// Deepest accepted nesting of sequences and mappings (default 256).
+        /// Deepest accepted nesting of sequences and mappings (default 256), counting what
+        /// aliases nest: an alias at depth 10 of an anchored node 250 levels deep is 260 levels.
         public var maxDepth: Int
         /// Most nodes the builder may create, counting pairs copied by merge keys (default 20
         /// million): bounds merge-key bombs the way ``YAMLWalkBudget`` bounds alias bombs.
@@ -122,6 +123,10 @@ private struct TreeBuilder {
     let limits: YAMLParser.Limits
     let source: [UInt8]
     private var records: [YAMLStorage.Record] = []
+    /// Per record, the levels of nesting below and including it with aliases expanded (a
+    /// scalar 1, a collection 1 + its highest child), so that a chain of aliases, each
+    /// wrapping the one before, cannot nest deeper than `maxDepth` for readers that recurse.
+    private var heights: [UInt16] = []
     private var children: [Int32] = []
     private var scalars: [YAMLScalar] = []
     /// Child node indices of the collections still open, innermost last.
@@ -144,6 +149,7 @@ private struct TreeBuilder {
         self.hasTabs = source.contains(UInt8(ascii: "\t"))
         let estimate = source.count / 8
         records.reserveCapacity(estimate)
+        heights.reserveCapacity(estimate)
         children.reserveCapacity(estimate)
         scalars.reserveCapacity(estimate)
     }
@@ -176,6 +182,10 @@ private struct TreeBuilder {
                     throw YAMLError(.anchor, "alias '*\(name)' refers to the collection that contains it", at: mark)
                 }
                 throw YAMLError(.anchor, "alias '*\(name)' refers to an anchor that is not defined before it", at: mark)
+            }
+            guard frames.count + Int(heights[Int(node)]) <= limits.maxDepth else {
+                throw YAMLError(.nestingTooDeep, "the alias '*\(name)' nests lists and mappings deeper than \(limits.maxDepth) levels "
+                    + "(its anchor holds \(heights[Int(node)]) levels, and aliases inside it count too)", at: mark)
             }
             attach(node)
         case YAML_SCALAR_EVENT:
@@ -316,6 +326,13 @@ private struct TreeBuilder {
     private mutating func finish(_ kind: YAMLStorage.Kind, mark: YAMLMark, start: Int, count: Int, anchor: String?) throws(YAMLError) {
         try countNodes(1, at: mark)
         let index = Int32(records.count)
+        var height: UInt16 = 0
+        if kind != .scalar {
+            for child in children[start..<(start + (kind == .mapping ? 2 * count : count))] {
+                height = max(height, heights[Int(child)])
+            }
+        }
+        heights.append(height + 1)
         records.append(YAMLStorage.Record(kind: kind, mark: mark, start: Int32(start), count: Int32(count)))
         if let anchor { anchors[anchor] = index }
         attach(index)

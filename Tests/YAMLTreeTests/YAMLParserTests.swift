@@ -191,6 +191,22 @@ struct YAMLParserTests {
         #expect(error.mark == YAMLMark(line: 1, column: 257))
     }
 
+    @Test func nestingBuiltThroughAliasesCountsToo() throws {
+        // Each anchor wraps the one before: shallow text, a tree 300 levels deep for a reader.
+        var text = "a0: &a0 [x]\n"
+        for level in 1..<300 { text += "a\(level): &a\(level) [*a\(level - 1)]\n" }
+        let error = try #require(parseError(text))
+        #expect(error.kind == .nestingTooDeep)
+        // *a253 holds 255 levels (a0 is a list with a scalar) and sits two levels deep.
+        #expect(error.mark == YAMLMark(line: 255, column: 14))
+        // Within the limit, the same chain is an ordinary tree.
+        var shallow = "a0: &a0 [x]\n"
+        for level in 1..<250 { shallow += "a\(level): &a\(level) [*a\(level - 1)]\n" }
+        var node = try #require(try YAMLParser().parse(Array(shallow.utf8)).root?["a249"])
+        for _ in 0..<249 { node = try #require(node.sequence?.first) }
+        #expect(node.sequence?.first?.string == "x")
+    }
+
     @Test(arguments: [
         ("a: *missing\n", "alias '*missing' refers to an anchor that is not defined before it"),
         ("a: &x 1\nb: &x 2\n", "anchor '&x' is defined a second time (first at line 1); PyYAML rejects duplicate anchors"),
