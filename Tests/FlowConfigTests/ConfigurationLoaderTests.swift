@@ -156,8 +156,38 @@ struct ConfigurationLoaderTests {
         #expect(result.configuration != nil, "warnings only")
         #expect(result.diagnostics.map { "\($0.location.file): \($0.message)" } == [
             "\(directory.path("empty")): the directory holds no *.yml or *.yaml files",
-            "\(directory.path("flows/broken.yml")): skipped: not a regular file (a broken symbolic link?)",
+            "\(directory.path("flows/broken.yml")): skipped: a broken symbolic link, not a file",
         ])
+    }
+
+    @Test func filesThatAreNotFilesAreNamedForWhatTheyAre() throws {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
+        try directory.write(Self.mainFlow + "\n" + Self.sideFlow.replacingOccurrences(of: "flow-definitions:\n", with: ""), to: "flows/all.yml")
+        #expect(mkfifo(directory.path("flows/pipe.yml"), 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("flows/loop.yml"), withDestinationPath: "loop.yml")
+        let result = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
+        #expect(result.configuration != nil, "warnings only; the pipe is never opened")
+        #expect(result.diagnostics.map(\.message) == ["skipped: a symbolic link loop, not a file", "skipped: a named pipe, not a file"])
+        let loop = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: directory.path("flows/loop.yml"), flowPaths: []))
+        #expect(loop.diagnostics.map(\.message) == ["cannot read the nodes file: a symbolic link loop"])
+    }
+
+    @Test func theSizeLimitIsTheLinkedFilesAndMayBeRaised() throws {
+        // 3 MB of YAML behind a link; the limit applies to the file read, not to the link.
+        let directory = try TemporaryDirectory()
+        let large = Self.nodes + String(repeating: "# padding padding padding padding padding padding padding padding\n", count: 48_000)
+        try directory.write(large, to: "real/nodes.yml")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("nodes.yml"), withDestinationPath: "real/nodes.yml")
+        try directory.write(Self.mainFlow + "\n" + Self.sideFlow.replacingOccurrences(of: "flow-definitions:\n", with: ""), to: "flows.yml")
+        func load(limit: Int) -> ConfigurationLoadResult {
+            ConfigurationLoader(options: .init(yamlLimits: .init(maxInputBytes: 1 << 20)))
+                .load(from: FileSystemConfigurationSource(nodesFile: directory.path("nodes.yml"), flowPaths: [directory.path("flows.yml")],
+                                                          maxFileBytes: limit))
+        }
+        #expect(load(limit: 1 << 20).diagnostics.map(\.code) == [.fileTooLarge])
+        // A source that admitted a larger file raises the parser's own limit to match.
+        #expect(load(limit: 8 << 20).configuration != nil)
     }
 
     @Test func aGitLFSPointerIsNamedAsSuch() {

@@ -61,6 +61,7 @@ struct ValidateCommandTests {
 
     @Test(arguments: [
         (["validate", "-n", "", "-f", "flows"], "-n/--nodes-definition is empty"),
+        (["validate", "-n", "nodes.yml", "-f", "flows", "--max-file-size", "9999999999G"], "The value '9999999999G' is invalid for '--max-file-size"),
         (["validate", "-n", "nodes.yml", "-f", ""], "-f/--flow-definitions is empty"),
         (["generate", "-N", "", "-F", "old", "-n", "nodes.yml", "-f", "flows"], "-N/--old-nodes-definition is empty"),
         (["diff", "-N", "old.yml", "-F", "", "-n", "nodes.yml", "-f", "flows"], "-F/--old-flow-definitions is empty"),
@@ -74,7 +75,7 @@ struct ValidateCommandTests {
         (["history", "-m", ""], "-m/--migration-dir is empty"),
         (["rebase", "--onto", "main", "-m", ""], "-m/--migration-dir is empty"),
     ])
-    func anEmptyPathIsAUsageError(_ arguments: [String], _ message: String) throws {
+    func aBadPathOptionIsAUsageError(_ arguments: [String], _ message: String) throws {
         let result = try CommandRunner().run(arguments)
         #expect(result.status == 64)
         #expect(result.standardError.contains(message), "\(result.standardError)")

@@ -20,11 +20,15 @@ public struct ConfigurationFiles: Sendable, Equatable {
     /// What reading noticed without failing (a flow directory with no YAML files); the loader
     /// reports them with its own diagnostics.
     public var warnings: [ConfigDiagnostic]
+    /// The size limit the source already held every file to (`--max-file-size`), when it
+    /// checked one; the loader's parser then accepts files up to it.
+    public var maxFileBytes: Int?
 
-    public init(nodes: File, flows: [File], warnings: [ConfigDiagnostic] = []) {
+    public init(nodes: File, flows: [File], warnings: [ConfigDiagnostic] = [], maxFileBytes: Int? = nil) {
         self.nodes = nodes
         self.flows = flows
         self.warnings = warnings
+        self.maxFileBytes = maxFileBytes
     }
 }
 
@@ -80,61 +84,105 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
         var result: [String] = []
         var diagnostics: [ConfigDiagnostic] = []
         for path in flowPaths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "flow definitions not found: no such file or directory",
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                let code = errno
+                let message = code == ENOENT || code == ENOTDIR
+                    ? "flow definitions not found: " + (Self.isLink(path) ? "a broken symbolic link" : "no such file or directory")
+                    : "cannot read the flow definitions: \(Self.reason(code))"
+                diagnostics.append(ConfigDiagnostic(.error, code == EACCES || code == EIO ? .fileUnreadable : .fileNotFound, message,
                                                     at: .wholeFile(path), hint: "check the path given with --flow-definitions"))
                 continue
             }
-            guard isDirectory.boolValue else {
+            guard (status.st_mode & S_IFMT) == S_IFDIR else {
                 result.append(path)
                 continue
             }
-            let (found, skipped) = Self.yamlFiles(under: path)
-            for file in skipped {
-                diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: not a regular file (a broken symbolic link?)",
+            let walk = Self.yamlFiles(under: path)
+            for (file, reason) in walk.skipped {
+                diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: \(reason), not a file",
                                                     at: .wholeFile(file), hint: "fix or remove it"))
             }
-            if found.isEmpty {
+            for (directory, reason) in walk.unreadable {
+                diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot list the flow directory: \(reason)",
+                                                    at: .wholeFile(directory),
+                                                    hint: "make it readable, or move it out of the flow directory (selinon-cli skips it without a word, "
+                                                        + "so workers that cannot read it lack its flows)"))
+            }
+            if walk.files.isEmpty && walk.unreadable.isEmpty {
                 diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "the directory holds no *.yml or *.yaml files",
                                                     at: .wholeFile(path),
                                                     hint: "flow files end in .yml or .yaml (lower case), are not hidden, and are regular files or links to them"))
             }
-            result += found
+            result += walk.files
         }
         if diagnostics.contains(where: { $0.severity == .error }) { throw ConfigurationError(diagnostics: diagnostics) }
         return (result, diagnostics)
     }
 
-    /// The flow files below `directory`, and the paths named like one that are not regular
-    /// files (broken links, sockets) and are skipped. Like `selinon-cli` (`os.walk` with
+    /// The flow files below `directory`; the paths named like one that are not files, with why
+    /// (broken links, link loops, pipes, sockets), which are skipped; and the directories that
+    /// cannot be listed, with the system's reason. Like `selinon-cli` (`os.walk` with
     /// `followlinks=True`), the walk enters hidden directories and follows links to
     /// directories — each directory once, so a link loop ends.
-    static func yamlFiles(under directory: String) -> (files: [String], skipped: [String]) {
-        var files: [String] = [], skipped: [String] = []
+    static func yamlFiles(under directory: String)
+        -> (files: [String], skipped: [(path: String, reason: String)], unreadable: [(path: String, reason: String)]) {
+        var files: [String] = []
+        var skipped: [(path: String, reason: String)] = [], unreadable: [(path: String, reason: String)] = []
         var visited = Set<[UInt64]>()
         func walk(_ path: String) {
             var status = stat()
-            guard stat(path, &status) == 0, visited.insert([UInt64(status.st_dev), UInt64(status.st_ino)]).inserted,
-                  let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+            guard stat(path, &status) == 0, visited.insert([UInt64(status.st_dev), UInt64(status.st_ino)]).inserted else { return }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: path)
+            } catch {
+                let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+                unreadable.append((path, posix.map { String(cString: strerror(Int32($0.code))) } ?? "cannot list it"))
+                return
+            }
             for name in names {
                 let child = (path as NSString).appendingPathComponent(name)
                 var childStatus = stat()
                 let resolved = stat(child, &childStatus) == 0
+                let failure = errno
                 if resolved && (childStatus.st_mode & S_IFMT) == S_IFDIR {
                     walk(child)
                     continue
                 }
                 guard !name.hasPrefix("."), name.hasSuffix(".yml") || name.hasSuffix(".yaml") else { continue }
-                if resolved && (childStatus.st_mode & S_IFMT) == S_IFREG {
+                if !resolved {
+                    skipped.append((child, failure == ELOOP ? "a symbolic link loop" : "a broken symbolic link"))
+                } else if (childStatus.st_mode & S_IFMT) == S_IFREG {
                     files.append(child)
                 } else {
-                    skipped.append(child)
+                    skipped.append((child, Self.kind(of: childStatus.st_mode)))
                 }
             }
         }
         walk(directory)
-        return (files.sorted(), skipped.sorted())
+        return (files.sorted(), skipped.sorted { $0.path < $1.path }, unreadable.sorted { $0.path < $1.path })
+    }
+
+    /// What a file that is not a regular file or a directory is, in words.
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a named pipe"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR, S_IFBLK: return "a device"
+        default: return "not a regular file"
+        }
+    }
+
+    /// Whether `path` itself is a symbolic link.
+    static func isLink(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    /// The system's words for `code`, for loops in words of their own.
+    static func reason(_ code: Int32) -> String {
+        code == ELOOP ? "a symbolic link loop" : String(cString: strerror(code))
     }
 
     public func read() throws(ConfigurationError) -> ConfigurationFiles {
@@ -156,35 +204,62 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
         guard let nodes, !diagnostics.contains(where: { $0.severity == .error }) else {
             throw ConfigurationError(diagnostics: diagnostics + warnings)
         }
-        return ConfigurationFiles(nodes: nodes, flows: flows, warnings: warnings)
+        return ConfigurationFiles(nodes: nodes, flows: flows, warnings: warnings, maxFileBytes: maxFileBytes)
     }
 
     private func readFile(_ path: String, role: String, hint: String, into diagnostics: inout [ConfigDiagnostic]) -> ConfigurationFiles.File? {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard let attributes else {
-            diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "\(role) not found: no such file", at: .wholeFile(path), hint: hint))
+        // stat follows links: the size and the kind are those of the file read.
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR {
+                let what = Self.isLink(path) ? "a broken symbolic link" : "no such file"
+                diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "\(role) not found: \(what)", at: .wholeFile(path), hint: hint))
+            } else {
+                diagnostics.append(ConfigDiagnostic(.error, code == ELOOP ? .fileNotFound : .fileUnreadable,
+                                                    "cannot read the \(role): \(Self.reason(code))", at: .wholeFile(path), hint: hint))
+            }
             return nil
         }
-        // What the path leads to (attributesOfItem does not follow a last symbolic link).
-        var status = stat()
-        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
-            let what = (status.st_mode & S_IFMT) == S_IFDIR ? "a directory, not a file" : "not a regular file (a device, a pipe or a socket)"
-            diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "the \(role) is \(what)", at: .wholeFile(path),
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            let what = (status.st_mode & S_IFMT) == S_IFDIR ? "a directory" : Self.kind(of: status.st_mode)
+            diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "the \(role) is \(what), not a file", at: .wholeFile(path),
                                                 hint: "name the YAML file itself"))
             return nil
         }
-        if let size = attributes[.size] as? Int, size > maxFileBytes {
+        if Int(status.st_size) > maxFileBytes {
             diagnostics.append(ConfigDiagnostic(
-                .error, .fileTooLarge, "the file is \(size) bytes, more than the limit of \(maxFileBytes) bytes",
+                .error, .fileTooLarge, "the file is \(status.st_size) bytes, more than the limit of \(maxFileBytes) bytes",
                 at: .wholeFile(path), hint: "raise the limit with --max-file-size if the file is really meant to be this large"))
             return nil
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot read the \(role) (permission denied?)",
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot read the \(role): \(Self.reason(errno))",
                                                 at: .wholeFile(path), hint: hint))
             return nil
         }
-        return ConfigurationFiles.File(path: path, contents: [UInt8](data))
+        defer { close(descriptor) }
+        var contents = [UInt8](repeating: 0, count: Int(status.st_size))
+        var filled = 0
+        while true {
+            // Read until the end, even if the file grew since stat (up to the limit).
+            if filled == contents.count {
+                guard contents.count < maxFileBytes else { break }
+                contents.append(contentsOf: repeatElement(0, count: min(64 << 10, maxFileBytes - contents.count)))
+            }
+            let count = contents.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot read the \(role): \(Self.reason(errno))",
+                                                    at: .wholeFile(path), hint: hint))
+                return nil
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        contents.removeSubrange(filled...)
+        return ConfigurationFiles.File(path: path, contents: contents)
     }
 }
 

@@ -48,7 +48,9 @@ public struct ConfigurationLoader: Sendable {
         var diagnostics = files.warnings
 
         // The nodes file.
-        guard let nodesRoot = parse(files.nodes, role: "nodes file", into: &diagnostics) else {
+        var yamlLimits = options.yamlLimits
+        if let checked = files.maxFileBytes { yamlLimits.maxInputBytes = max(yamlLimits.maxInputBytes, checked) }
+        guard let nodesRoot = parse(files.nodes, role: "nodes file", limits: yamlLimits, into: &diagnostics) else {
             return ConfigurationLoadResult(configuration: nil, diagnostics: diagnostics)
         }
         var nodesReader = FileReader(file: files.nodes.path, budget: walkBudget(for: files.nodes),
@@ -67,7 +69,7 @@ public struct ConfigurationLoader: Sendable {
         var flows: [String: FlowDefinition] = [:]
         for file in files.flows {
             // A combined file may be both the nodes file and a flow file; parse it once.
-            let root = file == files.nodes ? nodesRoot : parse(file, role: "flow definitions", into: &diagnostics)
+            let root = file == files.nodes ? nodesRoot : parse(file, role: "flow definitions", limits: yamlLimits, into: &diagnostics)
             guard let root else { continue }
             var reader = FileReader(file: file.path, budget: walkBudget(for: file), environment: options.environment)
             reader.readFlowFile(root, catalog: catalog, global: contents.global, flows: &flows,
@@ -112,7 +114,8 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// The root node of a file, or `nil` after recording why there is none.
-    private func parse(_ file: ConfigurationFiles.File, role: String, into diagnostics: inout [ConfigDiagnostic]) -> YAMLNode? {
+    private func parse(_ file: ConfigurationFiles.File, role: String, limits: YAMLParser.Limits,
+                       into diagnostics: inout [ConfigDiagnostic]) -> YAMLNode? {
         if file.contents.starts(with: Self.lfsPointerPrefix) {
             diagnostics.append(ConfigDiagnostic(
                 .error, .gitLFSPointer, "the \(role) is a Git LFS pointer, not the file itself", at: .wholeFile(file.path),
@@ -122,7 +125,7 @@ public struct ConfigurationLoader: Sendable {
         }
         let document: YAMLDocument
         do {
-            document = try YAMLParser(limits: options.yamlLimits).parse(file.contents)
+            document = try YAMLParser(limits: limits).parse(file.contents)
         } catch {
             let code: ConfigDiagnostic.Code = switch error.kind {
             case .inputTooLarge: .fileTooLarge
@@ -156,10 +159,26 @@ public struct ConfigurationLoader: Sendable {
 
     /// The first line (1-based) that is a git conflict marker (only read on the error path).
     private static func conflictMarkerLine(_ bytes: [UInt8]) -> Int? {
-        String(decoding: bytes, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-            .firstIndex { $0.hasPrefix("<<<<<<< ") || $0.hasPrefix(">>>>>>> ") || $0 == "=======" }
-            .map { $0 + 1 }
+        // A byte scan: the file may be large, and this runs on the error path of every parse.
+        var line = 1
+        var start = 0
+        while start < bytes.count {
+            var end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            let next = end + 1
+            if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            let text = bytes[start..<end]
+            if text.starts(with: Self.conflictStart) || text.starts(with: Self.conflictEnd) || text.elementsEqual(Self.conflictMiddle) {
+                return line
+            }
+            line += 1
+            start = next
+        }
+        return nil
     }
+
+    private static let conflictStart = Array("<<<<<<< ".utf8)
+    private static let conflictEnd = Array(">>>>>>> ".utf8)
+    private static let conflictMiddle = Array("=======".utf8)
 
     private static let lfsPointerPrefix = Array("version https://git-lfs.github.com/spec/".utf8)
 

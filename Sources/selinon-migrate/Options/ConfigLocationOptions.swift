@@ -60,7 +60,9 @@ struct ByteCount: ExpressibleByArgument {
             text.removeLast()
         }
         guard let value = Int(text), value > 0 else { return nil }
-        bytes = value * multiplier
+        let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
+        guard !overflow else { return nil }
+        bytes = product
     }
 
     var defaultValueDescription: String { bytes % (1 << 20) == 0 ? "\(bytes >> 20)M" : String(bytes) }
