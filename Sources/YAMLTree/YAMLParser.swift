@@ -22,11 +22,17 @@ public struct YAMLParser: Sendable {
         /// Most nodes the builder may create, counting pairs copied by merge keys (default 20
         /// million): bounds merge-key bombs the way ``YAMLWalkBudget`` bounds alias bombs.
         public var maxNodes: Int
+        /// Most key–value pairs merge keys may copy in the whole document (default one million).
+        /// A chain of mappings each merging the one before copies quadratically many pairs, each
+        /// checked for duplicates: this keeps such a file from taking minutes.
+        public var maxMergedPairs: Int
 
-        public init(maxInputBytes: Int = 64 << 20, maxDepth: Int = 256, maxNodes: Int = 20_000_000) {
+        public init(maxInputBytes: Int = 64 << 20, maxDepth: Int = 256, maxNodes: Int = 20_000_000,
+                    maxMergedPairs: Int = 1_000_000) {
             self.maxInputBytes = maxInputBytes
             self.maxDepth = maxDepth
             self.maxNodes = maxNodes
+            self.maxMergedPairs = maxMergedPairs
         }
     }
 
@@ -135,6 +141,7 @@ private struct TreeBuilder {
     private var anchors: [String: Int32] = [:]
     private var root: Int32?
     private var nodeCount = 0
+    private var mergedPairCount = 0
     private var documentCount = 0
     private var warnings: [YAMLWarning] = []
     /// Whether the source holds a tab, which PyYAML rejects in places libyaml accepts.
@@ -374,7 +381,14 @@ private struct TreeBuilder {
                 explicit.append((key, value))
             }
         }
-        if !merged.isEmpty { try countNodes(merged.count, at: frame.mark) }
+        if !merged.isEmpty {
+            mergedPairCount += merged.count
+            guard mergedPairCount <= limits.maxMergedPairs else {
+                throw YAMLError(.expansionLimit, "merge keys ('<<') copy more than \(limits.maxMergedPairs) key-value pairs "
+                    + "(mappings that each merge the one before?)", at: frame.mark)
+            }
+            try countNodes(merged.count, at: frame.mark)
+        }
         let pairs = try collapseDuplicates(merged: merged, explicit: explicit)
         for pair in pairs {
             children.append(pair.key)
@@ -515,7 +529,8 @@ struct YAMLKeyIdentity: Hashable {
         init(_ text: String) { self.text = text }
         static func == (lhs: Self, rhs: Self) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
         func hash(into hasher: inout Hasher) {
-            for byte in text.utf8 { hasher.combine(byte) }
+            var text = text
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         }
     }
 }

@@ -191,6 +191,23 @@ struct YAMLParserTests {
         #expect(error.mark == YAMLMark(line: 1, column: 257))
     }
 
+    @Test func mergeChainsAreBoundedByTheirCopiedPairs() throws {
+        // m1 merges m0 and adds a key, m2 merges m1, …: pair n copies n pairs.
+        var text = "m0: &m0 {k0: 0}\n"
+        for level in 1..<100 { text += "m\(level): &m\(level) {<<: *m\(level - 1), k\(level): \(level)}\n" }
+        let parser = YAMLParser(limits: .init(maxMergedPairs: 1_000))
+        do {
+            _ = try parser.parse(Array(text.utf8))
+            Issue.record("expected the merge limit")
+        } catch {
+            #expect(error.kind == .expansionLimit)
+            #expect(error.message.hasPrefix("merge keys ('<<') copy more than 1000 key-value pairs"))
+            #expect(error.mark?.line == 46, "m45 is where the copies pass 1,000 (1 + 2 + … + 45)")
+        }
+        let within = try YAMLParser(limits: .init(maxMergedPairs: 5_000)).parse(Array(text.utf8))
+        #expect(within.root?["m99"]?.mapping?.count == 100)
+    }
+
     @Test func nestingBuiltThroughAliasesCountsToo() throws {
         // Each anchor wraps the one before: shallow text, a tree 300 levels deep for a reader.
         var text = "a0: &a0 [x]\n"
