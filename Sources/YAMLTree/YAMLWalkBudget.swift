@@ -10,7 +10,8 @@ public struct YAMLWalkBudget: Sendable {
 
     /// How many visits are left.
     public private(set) var remaining: Int
-    private let limit: Int
+    /// The number of visits allowed in all.
+    public let limit: Int
 
     public init(limit: Int = YAMLWalkBudget.defaultLimit) {
         self.limit = limit

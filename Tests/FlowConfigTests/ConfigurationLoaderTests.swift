@@ -190,6 +190,23 @@ struct ConfigurationLoaderTests {
         #expect(load(limit: 8 << 20).configuration != nil)
     }
 
+    @Test func anAliasBombIsOneErrorAtTheValueThatUsesIt() throws {
+        var bomb = "x-bomb:\n  - &b0 [1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
+        for level in 1..<8 { bomb += "  - &b\(level) [" + Array(repeating: "*b\(level - 1)", count: 9).joined(separator: ", ") + "]\n" }
+        let nodes = bomb + """
+            tasks: [{name: A, import: t, storage: S1}, {name: B, import: t, storage: S2}]
+            flows: [f]
+            storages:
+              - {name: S1, import: m, configuration: {bomb: *b7}}
+              - {name: S2, import: m, configuration: {host: localhost}}
+            flow-definitions: [{name: f, edges: [{from: , to: A}, {from: A, to: B}]}]
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)), flows: [])
+        let errors = ConfigurationLoader().load(files).diagnostics.filter { $0.severity == .error }
+        #expect(errors.map(\.code) == [.yamlLimit], "\(errors)")
+        #expect(errors.first?.location.line == 13, "the configuration that uses the alias, not the anchor")
+    }
+
     @Test func aGitLFSPointerIsNamedAsSuch() {
         let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n"
         let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(pointer.utf8)), flows: [])

@@ -158,14 +158,16 @@ struct FileReader {
         return result
     }
 
-    /// A value passed through uninterpreted.
+    /// A value passed through uninterpreted; `nil` when its aliases expand past the file's walk
+    /// budget, reported once per file, at the value that uses them.
     mutating func configValue(_ node: YAMLNode) -> ConfigValue? {
         do {
             return try ConfigValue.make(from: node, budget: &budget)
         } catch {
-            diagnostics.append(ConfigDiagnostic(
-                .error, .yamlLimit, error.message,
-                at: FileLocation(file: file, line: error.mark?.line ?? 0, column: error.mark?.column ?? 0)))
+            if !diagnostics.contains(where: { $0.code == .yamlLimit }) {
+                self.error(.yamlLimit, "this value's aliases expand the file past \(budget.limit) nodes "
+                    + "(an alias bomb?)", at: node, hint: "reduce the use of aliases here")
+            }
             return nil
         }
     }

@@ -107,9 +107,12 @@ extension FileReader {
                   hint: "name the Python module of the storage adapter, e.g. import: selinon.storages.redis")
         }
         var configuration: ConfigValue?
-        if let configurationNode = node["configuration"], let value = configValue(configurationNode), value.isTruthy {
+        let configurationNode = node["configuration"]
+        // nil: the value could not be read, which configValue has reported.
+        let value = configurationNode.map { configValue($0) }
+        if let value, let value, value.isTruthy {
             configuration = value
-        } else {
+        } else if value.map({ $0 != nil }) ?? true {
             error(.missingKey, "\(what) needs a non-empty 'configuration'", at: node["configuration"] ?? node,
                   hint: "Selinon requires the adapter's settings here, e.g. configuration: {host: localhost}")
         }
