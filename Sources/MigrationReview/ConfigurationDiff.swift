@@ -110,7 +110,8 @@ public struct ConfigurationDiff: Sendable, Equatable {
             default: break
             }
         }
-        return changes
+        // Values from the configuration may hold anything: shown escaped, on one line.
+        return changes.map { ConfigDiagnostic.printable($0, limit: .max) }
     }
 
     private static func optionChanges(_ old: FlowDefinition, _ new: FlowDefinition) -> [String] {
@@ -130,7 +131,8 @@ public struct ConfigurationDiff: Sendable, Equatable {
         compare("cache", old.cache, new.cache) { "\($0.name) from \($0.importPath) \(Self.describe($0.configuration))" }
         compare("sampling", old.sampling, new.sampling) { "\(Self.describe($0.function)) \(Self.describe($0.arguments))" }
         compare("throttling", old.throttling, new.throttling, Self.describe)
-        return changes
+        // Values from the configuration may hold anything: shown escaped, on one line.
+        return changes.map { ConfigDiagnostic.printable($0, limit: .max) }
     }
 
     private static func taskChanges(_ old: TaskDefinition, _ new: TaskDefinition) -> [String] {
@@ -153,7 +155,8 @@ public struct ConfigurationDiff: Sendable, Equatable {
         if old.selectiveRunFunction != new.selectiveRunFunction {
             changes.append("selective_run_function \(describe(old.selectiveRunFunction)) → \(describe(new.selectiveRunFunction))")
         }
-        return changes
+        // Values from the configuration may hold anything: shown escaped, on one line.
+        return changes.map { ConfigDiagnostic.printable($0, limit: .max) }
     }
 
     // MARK: - Option values as the YAML spells them

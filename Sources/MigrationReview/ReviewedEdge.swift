@@ -56,7 +56,8 @@ public enum ConditionText {
         if case .object(let members) = condition, members["name"] == .string("alwaysTrue"), members["args"] == nil {
             return ""
         }
-        return text(condition, parent: nil)
+        // Values from the configuration may hold anything: shown escaped, on one line.
+        return ConfigDiagnostic.printable(text(condition, parent: nil), limit: .max)
     }
 
     private static func text(_ condition: JSONValue, parent: String?) -> String {

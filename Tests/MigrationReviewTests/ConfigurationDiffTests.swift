@@ -1,4 +1,5 @@
 import FlowConfig
+import FlowMigration
 import Foundation
 import MigrationReview
 import Testing
@@ -119,5 +120,28 @@ struct ConfigurationDiffTests {
         ])
         #expect(diff.tasksChanged == ["B: throttling none → 30 s, selective_run_function always_run from selinon.routines → run_b from m"])
         #expect(!diff.text.contains("Settings("), "\(diff.text)")
+    }
+
+    @Test func valuesFromTheConfigurationAreShownSafely() throws {
+        // A terminal escape and a line break in a condition value, and a NaN, which JSON lacks.
+        let before = try Self.load(nodes: Self.nodes, flows: """
+            flow-definitions:
+              - name: f
+                edges: [{from: , to: A}, {from: A, to: B, condition: {name: argsFieldEqual, args: {key: k, value: 1}}}]
+            """)
+        let after = try Self.load(nodes: Self.nodes, flows: """
+            flow-definitions:
+              - name: f
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: k, value: "\\e[31mred\\nline"}}}
+                  - {from: A, to: C, condition: {name: argsFieldEqual, args: {key: k, value: .nan}}}
+            """)
+        let diff = ConfigurationDiff(from: before, to: after)
+        #expect(diff.text.contains("argsFieldEqual(k == '\\u{1B}[31mred\\u{A}line')"), "\(diff.text)")
+        #expect(!diff.text.contains("\u{1B}") && !diff.markdown.contains("\u{1B}"))
+        let json = String(decoding: JSONWriter.compact(diff.jsonValue), as: UTF8.self)
+        #expect(json.contains(#""value":"NaN""#), "\(json)")
+        #expect(try JSONSerialization.jsonObject(with: Data(json.utf8)) is [String: Any])
     }
 }

@@ -85,8 +85,10 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         return hint.isEmpty ? head : head + "\n  hint: " + Self.printable(hint)
     }
 
-    /// `text` safe to print on one line of a terminal or a CI log.
-    static func printable(_ text: String, limit: Int = 1_000) -> String {
+    /// `text` safe to print on one line of a terminal or a CI log: control characters, line
+    /// and paragraph separators and direction overrides as `\u{…}` escapes, and at most `limit`
+    /// characters.
+    public static func printable(_ text: String, limit: Int = 1_000) -> String {
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
@@ -97,7 +99,7 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
             }
             count += 1
             switch scalar.value {
-            case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069:
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028...0x202E, 0x2066...0x2069:
                 result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
             default:
                 result.unicodeScalars.append(scalar)

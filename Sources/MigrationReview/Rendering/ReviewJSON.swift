@@ -41,11 +41,24 @@ extension EdgeRow {
             return .object([
                 "from": .array(edge.from.map(JSONValue.string)),
                 "to": edge.to.map { .array($0.map(JSONValue.string)) } ?? .null,
-                "condition": edge.condition ?? .null,
+                "condition": edge.condition?.standardJSON ?? .null,
                 "condition_text": edge.conditionText.map(JSONValue.string) ?? .null,
             ])
         }
         return .object(["change": .string(change.rawValue), "old_index": number(oldIndex), "new_index": number(newIndex),
                         "old": edge(old), "new": edge(new)])
+    }
+}
+
+private extension JSONValue {
+    /// The value as standard JSON: Python's `NaN`, `Infinity` and `-Infinity`, which JSON has no
+    /// numbers for, become strings, so that every JSON reader accepts the report.
+    var standardJSON: JSONValue {
+        switch self {
+        case .number(let number) where ["NaN", "Infinity", "-Infinity"].contains(number.text): return .string(number.text)
+        case .array(let items): return .array(items.map(\.standardJSON))
+        case .object(let members): return .object(members.mapValues(\.standardJSON))
+        default: return self
+        }
     }
 }
