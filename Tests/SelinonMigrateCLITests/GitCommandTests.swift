@@ -180,6 +180,15 @@ struct GitCommandTests {
                 "\(result.standardError)")
     }
 
+    @Test func checkAcceptsABranchThatAddsTheConfiguration() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("before the flows", ["README.md": "a service"])
+        try Self.install(1, in: fixture)
+        let result = try CommandRunner().run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("ok: the configuration is new since "))
+    }
+
     @Test func checkNamesAFlowThatWasOnlyRemoved() throws {
         let fixture = try GitFixture()
         let nodes = """

@@ -58,9 +58,22 @@ extension SelinonMigrate {
                 throw terminal.fail(error)
             }
             if let note = baseCommit.note { terminal.message(note) }
+            let loader = ConfigurationLoader(options: .init(environment: environment))
+            guard context.repository.hasConfiguration(context.paths, at: baseCommit.commit) else {
+                // The branch adds the configuration: no flow of it can be in flight yet.
+                _ = try terminal.loadConfiguration(workingTree, with: loader, role: "new")
+                let summary = "the configuration is new since \(baseCommit.commit.id.short) (\(baseCommit.label)): "
+                    + "no flow can be in flight on an older one, so nothing needs a migration"
+                switch format {
+                case .text: terminal.output("ok: " + summary)
+                case .json:
+                    terminal.output(try JSONReport.render(CheckReport(base: baseCommit.commit.id.hex, summary: summary,
+                                                                      problems: [], addedMigrations: [])))
+                }
+                return
+            }
             let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
-            let loader = ConfigurationLoader(options: .init(environment: environment))
             let (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader)
             let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
             if let directoryPath {
