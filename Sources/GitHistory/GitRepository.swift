@@ -368,7 +368,7 @@ public final class GitRepository: @unchecked Sendable {
                     throw GitError(.outsideRepository, "'\(candidate)' is a symbolic link to \(target), outside the repository: "
                         + "git holds the link, not the files it points to; keep the configuration inside the repository")
                 }
-                guard links <= 40 else { throw GitError(.libgit2, "'\(path)': too many levels of symbolic links") }
+                guard links <= 40 else { throw GitError(.linkLoop, "'\(path)': a loop of symbolic links (more than 40 levels)") }
                 pending = (target.split(separator: "/", omittingEmptySubsequences: true).map(String.init) + pending)[...]
                 continue
             }
@@ -433,8 +433,13 @@ public final class GitRepository: @unchecked Sendable {
                 try walk(tree: entry.id, prefix: path, realPrefix: realPath, root: root, include: include, entered: &entered, visit)
             case .file where include(name): try visit(path, entry.id)
             case .symbolicLink:
-                guard let target = try resolve(realPath, lookup: { candidate throws(GitError) in try rawEntry(at: candidate, in: root) }),
-                      let found = target.entry else { continue }
+                let target: (entry: GitTreeEntry?, path: String)?
+                do {
+                    target = try resolve(realPath) { candidate throws(GitError) in try rawEntry(at: candidate, in: root) }
+                } catch where error.kind == .linkLoop {
+                    continue  // skipped, as a walk of the checkout skips it
+                }
+                guard let target, let found = target.entry else { continue }
                 if found.kind == .directory, entered.insert(target.path).inserted {
                     try walk(tree: found.id, prefix: path, realPrefix: target.path, root: root, include: include, entered: &entered, visit)
                 } else if found.kind == .file && include(name) {
@@ -517,8 +522,13 @@ public final class GitRepository: @unchecked Sendable {
                 continue
             }
             // A link to a file is that file, and a link to a directory is entered, as on disk.
-            guard let target = try resolve(path, implicitDirectories: true, lookup: { candidate in indexEntry(at: candidate, in: index) })
-            else { continue }
+            let target: (entry: GitTreeEntry?, path: String)?
+            do {
+                target = try resolve(path, implicitDirectories: true) { candidate in indexEntry(at: candidate, in: index) }
+            } catch where error.kind == .linkLoop {
+                continue  // skipped, as a walk of the checkout skips it
+            }
+            guard let target else { continue }
             if let file = target.entry {
                 if file.kind == .file && include(name) { result.append((shown, try blob(file.id))) }
             } else if !entered.contains(where: { target.path == $0 || target.path.hasPrefix($0.isEmpty ? "" : $0 + "/") }) {
@@ -624,6 +634,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case shallowHistory
         /// A path of the index is in an unresolved merge conflict (staged as its conflict stages).
         case unresolvedConflict
+        /// Symbolic links lead to each other without end.
+        case linkLoop
         case libgit2
     }
 

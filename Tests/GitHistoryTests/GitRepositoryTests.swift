@@ -167,6 +167,8 @@ struct GitRepositoryTests {
         try fixture.directory.write("shared", to: "shared/s.yml")
         try FileManager.default.createSymbolicLink(atPath: fixture.path("flows/shared"), withDestinationPath: "../shared")
         try FileManager.default.createSymbolicLink(atPath: fixture.path("shared/loop"), withDestinationPath: "../flows")
+        // A link to itself is skipped, as on disk.
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("flows/self.yml"), withDestinationPath: "self.yml")
         try fixture.commit("flows with a linked directory", ["nodes.yml": Self.nodes])
         try fixture.commit("change the linked file", ["shared/s.yml": "shared, changed"])
         try fixture.commit("docs", ["shared/README.md": "not a flow file"])
