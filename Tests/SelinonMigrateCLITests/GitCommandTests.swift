@@ -189,6 +189,20 @@ struct GitCommandTests {
         #expect(result.standardOutput.hasPrefix("ok: the configuration is new since "))
     }
 
+    @Test func checkHintsCanBePastedWhateverThePaths() throws {
+        let fixture = try GitFixture()
+        let target = fixture.root.appendingPathComponent("my config")
+        try FileManager.default.copyItem(at: Self.examples.appendingPathComponent("v1"), to: target)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v1")
+        try FileManager.default.removeItem(at: target)
+        try FileManager.default.copyItem(at: Self.examples.appendingPathComponent("v2"), to: target)
+        let result = try CommandRunner().run(["check", "-n", "my config/nodes.yml", "-f", "my config/flows"], in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("hint: run: selinon-migrate generate -n 'my config/nodes.yml' -f 'my config/flows' --from "),
+                "\(result.standardError)")
+    }
+
     @Test func checkNamesAFlowThatWasOnlyRemoved() throws {
         let fixture = try GitFixture()
         let nodes = """

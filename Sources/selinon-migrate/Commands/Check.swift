@@ -132,14 +132,14 @@ extension SelinonMigrate {
                 let path = MigrationDirectory.filePath(version: version, in: directoryPath)
                 guard version <= directory.latestVersion else {
                     report.problems.append(.init(kind: "removed-migration", message: "\(path) existed at \(baseName) but is gone",
-                                                 hint: "restore it: git checkout \(base.commit.id.short) -- \(path)"))
+                                                 hint: "restore it: git checkout \(base.commit.id.short) -- \(shellWord(path))"))
                     continue
                 }
                 // Compared as the sum compares them: a checkout's CRLF line endings are no change.
                 if MigrationSum.hash(directory.files[version - 1].bytes) != MigrationSum.hash(bytes) {
                     report.problems.append(.init(
                         kind: "changed-migration", message: "\(path) changed since \(baseName); a migration that may have been applied must not change",
-                        hint: "restore it (git checkout \(base.commit.id.short) -- \(path)) and put the change in a new migration"))
+                        hint: "restore it (git checkout \(base.commit.id.short) -- \(shellWord(path))) and put the change in a new migration"))
                 }
             }
             // Files the comparison with the base already named are not reported again from the sum.
@@ -160,9 +160,9 @@ extension SelinonMigrate {
             let composed = Migration.composedEffect(of: added.map(\.migration),
                                                     edgeCounts: old.flows.mapValues(\.edges.count))
             let changedFlows = plan.changeSummaries.joined(separator: "; ")
-            let flowOptions = location.flowDefinitions.isEmpty ? "" : " -f " + location.flowDefinitions.joined(separator: " -f ")
-            let generate = "selinon-migrate generate\(location.nodesDefinition.map { " -n \($0)" } ?? "")\(flowOptions)"
-                + "\(migrationDirectory.map { " -m \($0)" } ?? "") --from \(base.commit.id.short)"
+            let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
+            let generate = "selinon-migrate generate\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
+                + "\(migrationDirectory.map { " -m " + shellWord($0) } ?? "") --from \(base.commit.id.short)"
             if plan.isNeeded && added.isEmpty {
                 report.problems.append(.init(
                     kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
@@ -173,7 +173,7 @@ extension SelinonMigrate {
                 report.problems.append(.init(
                     kind: plan.isNeeded ? "stale-migration" : "extra-migration",
                     message: "\(versions) \(added.count == 1 ? "does" : "do") not match the configuration change; \(expected)",
-                    hint: "delete \(versions), restore the sum (git checkout \(base.commit.id.short) -- \((directoryPath as NSString).appendingPathComponent(MigrationSum.fileName))) and run: \(generate)"))
+                    hint: "delete \(versions), restore the sum (git checkout \(base.commit.id.short) -- \(shellWord((directoryPath as NSString).appendingPathComponent(MigrationSum.fileName)))) and run: \(generate)"))
             }
             if report.problems.isEmpty {
                 report.summary = added.isEmpty ? "no flow change since \(baseName) needs a migration"

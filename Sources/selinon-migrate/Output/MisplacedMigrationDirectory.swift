@@ -17,7 +17,7 @@ extension Terminal {
         message("""
             error: the migration directory \(path) does not exist here (\(current)), but \(atRoot) does; \
             migration directories are relative to the directory the command (and the workers) start in
-              hint: run from \(root), or pass -m \(atRoot)
+              hint: run from \(shellWord(root)), or pass -m \(shellWord(atRoot))
             """)
         throw ExitStatus.inputFailed
     }

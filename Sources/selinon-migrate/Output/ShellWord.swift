@@ -1,0 +1,11 @@
+/// `text` as one word of a shell command, quoted only when it must be (`'odd repo ü'`), so a
+/// command in a hint can be pasted as it is.
+func shellWord(_ text: String) -> String {
+    let plain = !text.isEmpty && !text.hasPrefix("-") && text.unicodeScalars.allSatisfy { scalar in
+        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_@%+=:,./-".unicodeScalars.contains(scalar))
+    }
+    if plain { return text }
+    // A leading dash would read as an option even quoted: name it from the current directory.
+    let path = text.hasPrefix("-") ? "./" + text : text
+    return "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
