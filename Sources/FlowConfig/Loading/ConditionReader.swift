@@ -10,6 +10,9 @@ struct ConditionContext {
     /// The flow, and the edge index for an edge condition.
     var flow: String
     var edgeIndex: Int?
+    /// Some sources were rejected (unknown names, already reported): checks against the sources
+    /// would blame the condition for them, so they are skipped.
+    var sourcesIncomplete = false
 
     /// "the condition of edge 3 of flow 'ingest'", for messages (built only when one is needed).
     var what: String {
@@ -125,7 +128,7 @@ extension FileReader {
         // Node binding, for every leaf: explicit `node`, else the only source.
         if let nodeNode = node["node"] {
             guard let bound = string(nodeNode, "'node' of predicate '\(name)'") else { return nil }
-            guard context.sources.contains(bound) else {
+            guard context.sources.contains(bound) || context.sourcesIncomplete else {
                 let sources = context.sources.isEmpty ? "none (a starting edge)" : context.sources.joined(separator: ", ")
                 error(.predicateNode, "predicate '\(name)' names node '\(bound)', which is not a source of \(context.what)",
                       at: nodeNode, hint: "sources: \(sources)")
@@ -176,6 +179,7 @@ extension FileReader {
                 return nil
             }
             guard let bound = call.node else {
+                if context.sourcesIncomplete { return nil }
                 let reason = context.sources.isEmpty ? "the edge has no source" : "the edge has several sources"
                 error(.predicateNode, "predicate '\(name)' reads a task result but names no node, and \(reason)",
                       at: nameNode, hint: context.sources.isEmpty ? "test flow arguments instead (argsField…)"

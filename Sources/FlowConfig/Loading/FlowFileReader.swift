@@ -17,8 +17,9 @@ extension FileReader {
     mutating func readFlowFile(_ root: YAMLNode, catalog: NodeCatalog, global: GlobalSettings,
                                flows: inout [String: FlowDefinition], isNodesFile: Bool) {
         let sections = root.sequence.map(Array.init) ?? [root]
+        let sectionName = root.sequence == nil ? "a flow-definitions file" : "each item of a flow-definitions file that is a list"
         for section in sections {
-            guard let pairs = mapping(section, "a flow-definitions file", hint: "write flow-definitions: [{name: …, edges: […]}]") else {
+            guard let pairs = mapping(section, sectionName, hint: "write flow-definitions: [{name: …, edges: […]}]") else {
                 continue
             }
             // A combined file may carry the nodes-file keys too; Selinon ignores them here.
@@ -26,8 +27,9 @@ extension FileReader {
                 checkKeys(pairs, known: Self.nodesFileKeys, in: "a flow-definitions file", severity: .warning)
             }
             guard let definitions = section["flow-definitions"], !definitions.isNull else {
-                error(.missingKey, "no 'flow-definitions' in this file", at: section,
-                      hint: "flow files hold flow-definitions: [{name: …, edges: […]}]")
+                let present = section["flow-definitions"] != nil
+                error(.missingKey, present ? "'flow-definitions' is empty (null)" : "no 'flow-definitions' in this file",
+                      at: section["flow-definitions"] ?? section, hint: "flow files hold flow-definitions: [{name: …, edges: […]}]")
                 continue
             }
             guard let items = sequence(definitions, "'flow-definitions'") else { continue }
@@ -135,6 +137,10 @@ extension FileReader {
         }
         var edge = Edge(index: index, from: [], to: [], location: location(node))
         var valid = true
+        if case .bool(false)? = fromNode.scalar?.value, fromNode.scalar?.style == .plain {
+            warning(.yamlBoolean, "'from: \(fromNode.scalar!.text)' is the boolean false in YAML 1.1, which Selinon takes as no source: "
+                + "\(what()) is a starting edge", at: fromNode, hint: "write 'from:' (empty) for a starting edge; " + quoteHint(fromNode))
+        }
         if fromNode.isPythonTruthy {
             let names = nodeNames(fromNode, "'from' of \(what())", catalog: catalog)
             edge.from = names
@@ -147,6 +153,7 @@ extension FileReader {
                 }
             }
         }
+        let fromIsComplete = valid
         if let toNode, toNode.isPythonTruthy {
             let names = nodeNames(toNode, "'to' of \(what())", catalog: catalog)
             edge.to = names
@@ -156,11 +163,12 @@ extension FileReader {
             }
         } else {
             error(.missingKey, "\(what()) has no destination ('to')", at: toNode ?? node,
-                  hint: "name the node(s) to start: to: [B, C]")
+                  hint: toNode.map(quoteHint).flatMap { $0.isEmpty ? nil : $0 } ?? "name the node(s) to start: to: [B, C]")
             valid = false
         }
         if let conditionNode {
-            let context = ConditionContext(sources: edge.from, isFailureCondition: false, flow: flow, edgeIndex: index)
+            var context = ConditionContext(sources: edge.from, isFailureCondition: false, flow: flow, edgeIndex: index)
+            context.sourcesIncomplete = !fromIsComplete
             if let (condition, raw) = readCondition(conditionNode, context: context, catalog: catalog) {
                 edge.condition = condition
                 edge.conditionValue = raw

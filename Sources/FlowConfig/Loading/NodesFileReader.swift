@@ -231,7 +231,8 @@ extension FileReader {
                                    existing: [String: FileLocation]) -> TaskDefinition? {
         guard let pairs = mapping(node, "each task") else { return nil }
         guard let nameNode = node["name"], nameNode.isPythonTruthy else {
-            error(.missingKey, "task has no 'name'", at: node["name"] ?? node,
+            error(.missingKey, node["name"].map { "task 'name' is \(describe($0)), which Selinon takes as no name" } ?? "task has no 'name'",
+                  at: node["name"] ?? node,
                   hint: node["name"].map(quoteHint) ?? "every task needs a name")
             return nil
         }
@@ -342,7 +343,11 @@ extension FileReader {
     // MARK: - Flows
 
     private mutating func readFlowListing(_ node: YAMLNode, into contents: inout NodesFileContents) {
-        guard let name = validNodeName(node, kind: "flow") else { return }
+        guard let name = validNodeName(node, kind: "flow") else {
+            // Reported; later "not listed" or "not a flow" errors would only echo it.
+            contents.namesAreComplete = false
+            return
+        }
         if let first = contents.firstFlowLocations[name] {
             error(.duplicateName, "flow '\(name)' is listed twice in 'flows'", at: node,
                   hint: "the first entry is at \(first); remove one")
