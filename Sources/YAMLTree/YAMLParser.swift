@@ -144,16 +144,17 @@ private struct TreeBuilder {
     private var mergedPairCount = 0
     private var documentCount = 0
     private var warnings: [YAMLWarning] = []
-    /// Whether the source holds a tab, which PyYAML rejects in places libyaml accepts.
+    /// Whether the source holds a tab, which PyYAML rejects in places libyaml accepts, or a byte
+    /// order mark after its start, which libyaml skips and PyYAML reads as text.
     private let hasTabs: Bool
-    /// Start and end of every quoted or block scalar, where tabs are legal (only kept when the
-    /// source has a tab).
+    /// Start and end of every quoted or block scalar, where tabs and byte order marks are text
+    /// (only kept when the source has either).
     private var tabFriendlyRanges: [(start: YAMLMark, end: YAMLMark)] = []
 
     init(limits: YAMLParser.Limits, source: [UInt8]) {
         self.limits = limits
         self.source = source
-        self.hasTabs = source.contains(UInt8(ascii: "\t"))
+        self.hasTabs = source.contains(UInt8(ascii: "\t")) || Self.hasInnerByteOrderMark(source)
         let estimate = source.count / 8
         records.reserveCapacity(estimate)
         heights.reserveCapacity(estimate)
@@ -275,14 +276,27 @@ private struct TreeBuilder {
         return frames[top].isMapping && (pending.count - frames[top].pendingStart) % 2 == 0
     }
 
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    private static func hasInnerByteOrderMark(_ source: [UInt8]) -> Bool {
+        var index = 1
+        while index < source.count, let found = source[index...].firstIndex(of: 0xEF) {
+            if source[found...].starts(with: byteOrderMark) { return true }
+            index = found + 1
+        }
+        return false
+    }
+
     /// PyYAML's scanner only skips spaces between tokens, so a tab outside quoted text, block
     /// scalars and comments is an error there ("found character '\\t' that cannot start any
-    /// token"), even where libyaml accepts it. Selinon uses PyYAML, so we reject it too.
+    /// token"), even where libyaml accepts it. Selinon uses PyYAML, so we reject it too. A byte
+    /// order mark after the start of the file is skipped by libyaml but read as text by PyYAML
+    /// (a key `\u{FEFF}flow-definitions`): rejected as well, outside quoted text.
     private func checkTabs() throws(YAMLError) {
         var line = 1, column = 1
         var inComment = false
         var previous: UInt8 = UInt8(ascii: "\n")
-        for byte in source {
+        for (offset, byte) in source.enumerated() {
             defer {
                 if byte == UInt8(ascii: "\n") {
                     line += 1
@@ -293,12 +307,19 @@ private struct TreeBuilder {
                 }
                 previous = byte
             }
-            guard byte == UInt8(ascii: "#") || byte == UInt8(ascii: "\t"), !inComment else { continue }
+            let isByteOrderMark = byte == 0xEF && offset > 0 && source[offset...].starts(with: Self.byteOrderMark)
+            guard byte == UInt8(ascii: "#") || byte == UInt8(ascii: "\t") || isByteOrderMark, !inComment else { continue }
             let mark = YAMLMark(line: line, column: column)
             if tabFriendlyRanges.contains(where: { $0.start <= mark && mark < $0.end }) { continue }
             if byte == UInt8(ascii: "#") {
                 inComment = previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t") || previous == UInt8(ascii: "\n")
                 continue
+            }
+            if isByteOrderMark {
+                throw YAMLError(
+                    .syntax,
+                    "a byte order mark (U+FEFF) inside the file: libyaml skips it, but PyYAML, which Selinon uses, reads it as "
+                        + "part of the text that follows; remove it", at: mark)
             }
             throw YAMLError(
                 .syntax,
@@ -311,7 +332,8 @@ private struct TreeBuilder {
         guard let tag = tag.map({ String(cString: $0) }), tag != "!",
               tag != YAMLScalarResolver.yamlTagPrefix + expected
         else { return }
-        throw YAMLError(.unsupportedValue, "unsupported tag '\(tag)' on a collection: Selinon's YAML loader cannot construct it", at: mark)
+        throw YAMLError(.unsupportedValue, "unsupported tag '\(tag)' on a collection: "
+            + YAMLScalarResolver.unsupportedTagReason(tag), at: mark)
     }
 
     private mutating func open(isMapping: Bool, anchor: UnsafeMutablePointer<yaml_char_t>?, mark: YAMLMark) throws(YAMLError) {

@@ -33,7 +33,7 @@ enum YAMLScalarResolver {
             return try resolveImplicitly(text)
         }
         guard tag.hasPrefix(yamlTagPrefix) else {
-            throw Failure(message: "unsupported tag '\(tag)': Selinon's YAML loader cannot construct it")
+            throw Failure(message: "unsupported tag '\(tag)': " + unsupportedTagReason(tag))
         }
         switch tag.dropFirst(yamlTagPrefix.count) {
         case "str": return .value(.string(text))
@@ -52,8 +52,18 @@ enum YAMLScalarResolver {
         case "seq", "map", "omap", "pairs", "set":
             throw Failure(message: "tag '\(tag)' needs a collection, not the scalar '\(text)'")
         default:
-            throw Failure(message: "unsupported tag '\(tag)': Selinon's YAML loader cannot construct it")
+            throw Failure(message: "unsupported tag '\(tag)': " + unsupportedTagReason(tag))
         }
+    }
+
+    /// Why a tag is refused: PyYAML's safe loader builds `!!binary` (bytes), `!!set`, `!!omap`
+    /// and `!!pairs`, but no Selinon setting takes such values and the model has no place for
+    /// them; any other tag the safe loader itself rejects.
+    static func unsupportedTagReason(_ tag: String) -> String {
+        let constructed = ["binary", "set", "omap", "pairs"].map { yamlTagPrefix + $0 }
+        return constructed.contains(tag)
+            ? "PyYAML builds it, but no Selinon setting takes such a value and selinon-migrate does not read it"
+            : "Selinon's YAML loader (PyYAML's safe loader) cannot construct it"
     }
 
     private static func resolveImplicitly(_ text: String) throws(Failure) -> Resolution {

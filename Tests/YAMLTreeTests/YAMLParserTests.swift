@@ -191,6 +191,23 @@ struct YAMLParserTests {
         #expect(error.mark == YAMLMark(line: 1, column: 257))
     }
 
+    @Test func aByteOrderMarkInsideTheFileIsRejectedButNotAtItsStartOrInQuotes() throws {
+        // After leading comments libyaml skips it; PyYAML would read the key as "\u{FEFF}flow-definitions".
+        let inside = "# flows of the ingest service\n\u{FEFF}flow-definitions: []\n"
+        let error = try #require(parseError(inside))
+        #expect(error.mark == YAMLMark(line: 2, column: 1))
+        #expect(error.message.hasPrefix("a byte order mark (U+FEFF) inside the file"))
+        #expect(try YAMLParser().parse(Array("\u{FEFF}tasks: []\n".utf8)).root?["tasks"] != nil)
+        #expect(try YAMLParser().parse(Array("a: 'x\u{FEFF}y'\n".utf8)).root?["a"]?.string == "x\u{FEFF}y")
+    }
+
+    @Test func tagsPyYAMLBuildsButNoSettingTakesAreNamedAsSuch() throws {
+        let error = try #require(parseError("a: !!binary aGVsbG8=\n"))
+        #expect(error.message.contains("PyYAML builds it, but no Selinon setting takes such a value"))
+        let custom = try #require(parseError("a: !custom x\n"))
+        #expect(custom.message.contains("PyYAML's safe loader) cannot construct it"))
+    }
+
     @Test func mergeChainsAreBoundedByTheirCopiedPairs() throws {
         // m1 merges m0 and adds a key, m2 merges m1, …: pair n copies n pairs.
         var text = "m0: &m0 {k0: 0}\n"
