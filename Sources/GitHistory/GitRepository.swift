@@ -93,11 +93,13 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
-    /// Whether `directory`'s `.git` belongs to another user than the one running.
+    /// Whether the working tree `directory`, or its `.git`, belongs to another user than the one
+    /// running (git and libgit2 check both).
     private static func isOwnedByAnotherUser(_ directory: String) -> Bool {
-        var status = stat()
-        guard stat((directory as NSString).appendingPathComponent(".git"), &status) == 0 else { return false }
-        return status.st_uid != geteuid()
+        [directory, (directory as NSString).appendingPathComponent(".git")].contains { path in
+            var status = stat()
+            return stat(path, &status) == 0 && status.st_uid != geteuid()
+        }
     }
 
     private func locked<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {

@@ -266,5 +266,10 @@ struct GitRepositoryTests {
         let error = #expect(throws: GitError.self) { try GitRepository(containing: fixture.path("nodes.yml")) }
         #expect(error?.kind == .untrustedOwner)
         #expect(error?.message.contains("git config --global --add safe.directory \(fixture.root.path)") == true)
+        // Only the working tree of another user (the .git directory is ours): refused the same way.
+        #expect(chown(fixture.path(".git"), 0, 0) == 0)
+        #expect(chown(fixture.root.path, 65534, 65534) == 0)
+        let treeOnly = #expect(throws: GitError.self) { try GitRepository(containing: fixture.path("nodes.yml")) }
+        #expect(treeOnly?.kind == .untrustedOwner, "\(treeOnly?.message ?? "")")
     }
 }
