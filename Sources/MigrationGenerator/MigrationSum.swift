@@ -146,7 +146,8 @@ public struct MigrationSum: Sendable, Equatable {
             switch (listed[name], files[name]) {
             case (_?, nil):
                 problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing",
-                                                    hint: "restore it (git checkout -- \(path)): a migration that may have been applied must not disappear"))
+                                                    hint: "restore it (git checkout HEAD -- \(path), or from the commit that still has it): "
+                                                        + "a migration that may have been applied must not disappear"))
             case (nil, let bytes?):
                 let hash = Self.hash(bytes)
                 if let original = nameOfHash[hash], files[original] == nil {
@@ -158,7 +159,8 @@ public struct MigrationSum: Sendable, Equatable {
                 }
             case (let hash?, let bytes?) where Self.hash(bytes) != hash:
                 problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",
-                                                    hint: "restore it (git checkout -- \(path)) and put the change in a new migration; after a deliberate, reviewed edit: selinon-migrate rehash"))
+                                                    hint: "restore it (git checkout HEAD -- \(path)) and put the change in a new migration; "
+                                                        + "after a deliberate, reviewed edit: selinon-migrate rehash"))
             default:
                 break
             }

@@ -55,7 +55,7 @@ struct ReviewMarkdownLimitTests {
         #expect(document.text.contains("| **added** | `T7_0 → Audit7` | `argsFieldExist(audit)` |"))
         #expect(!document.text.contains("| kept |"))
         #expect(document.text.hasSuffix("> Shortened to fit 65536 characters: edges that did not change are left out of the tables. "
-            + "The whole review: `selinon-migrate review --format markdown --comment-limit 0`."))
+            + "For the whole review, run the same `selinon-migrate review` command with `--comment-limit 0`."))
         #expect(Self.balanced(document.text))
     }
 

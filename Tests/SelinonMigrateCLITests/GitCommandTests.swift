@@ -203,6 +203,21 @@ struct GitCommandTests {
                 "\(result.standardError)")
     }
 
+    @Test func theRestoreHintOfARemovedMigrationWorksWhenPasted() throws {
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        let runner = try CommandRunner()
+        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        try fixture.git("rm", "-q", "migrations/1.json")
+        let removed = try runner.run(["verify", "-m", "migrations"], in: fixture.root)
+        #expect(removed.status == 1)
+        #expect(removed.standardError.contains("git checkout HEAD -- migrations/1.json"), "\(removed.standardError)")
+        try fixture.git("checkout", "HEAD", "--", "migrations/1.json")
+        #expect(try runner.run(["verify", "-m", "migrations"], in: fixture.root).status == 0)
+    }
+
     @Test func checkNamesAFlowThatWasOnlyRemoved() throws {
         let fixture = try GitFixture()
         let nodes = """

@@ -78,6 +78,21 @@ struct ReviewCommandTests {
         #expect(json.standardOutput == "{\n  \"migrations\": []\n}\n")
     }
 
+    @Test func aBranchOfARepositoryWithoutMigrationsYetHasNothingPending() throws {
+        // The documented CI job runs review --pending before check: it must not fail first.
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        let review = try runner.run(["review", "--pending", "--base", "HEAD", "-m", "migrations", "--format", "markdown",
+                                     "--output-dir", "out"] + GitCommandTests.configuration, in: fixture.root)
+        #expect(review.status == 0, "\(review.standardError)")
+        #expect(try String(contentsOf: fixture.root.appendingPathComponent("out/review.md"), encoding: .utf8)
+            == "No migrations were added since the base.\n")
+        let analyze = try runner.run(["analyze", "--pending", "--base", "HEAD", "-m", "migrations"], in: fixture.root)
+        #expect(analyze.status == 0, "\(analyze.standardError)")
+        #expect(analyze.standardOutput == "no migrations were added since the base\n")
+        #expect(try runner.run(["analyze", "--base", "HEAD", "-m", "migrations"], in: fixture.root).status == 64)
+    }
+
     @Test func longMarkdownIsShortenedAndSaysSo() throws {
         let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--comment-limit", "1000"],
                                              in: Fixtures.repositoryRoot)

@@ -98,7 +98,7 @@ public enum ReviewMarkdown {
     /// The note that ends a shortened document.
     private static func note(_ omission: String, limit: Int) -> String {
         "\n\n> [!NOTE]\n> Shortened to fit \(limit) characters: \(omission). "
-            + "The whole review: `selinon-migrate review --format markdown --comment-limit 0`."
+            + "For the whole review, run the same `selinon-migrate review` command with `--comment-limit 0`."
     }
 
     /// The longest prefix of `line` that ends before a ", " list separator and has at most

@@ -44,6 +44,10 @@ extension SelinonMigrate {
         @Flag(help: "Analyse the migrations added since the base revision (merge base with upstream, else HEAD).")
         var pending = false
 
+        @Option(help: ArgumentHelp("With --pending: the base revision (default: merge base with the upstream branch, else HEAD).",
+                                   valueName: "revision"))
+        var base: String?
+
         @Option(name: [.customShort("m"), .customLong("migration-dir")], help: ArgumentHelp("The migration directory.", valueName: "dir"))
         var migrationDirectory: String = "migrations"
 
@@ -69,18 +73,20 @@ extension SelinonMigrate {
         func validate() throws {
             try validateMigrationDirectory(migrationDirectory)
             if pending && version != nil { throw ValidationError("Give a version or --pending, not both.") }
+            if base != nil && !pending { throw ValidationError("--base goes with --pending.") }
             if maxStates < 1 { throw ValidationError("--max-states must be at least 1.") }
         }
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
-            let directory = try terminal.loadMigrationDirectory(migrationDirectory)
+            // With --pending, a directory that does not exist yet holds no added migration.
+            let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
             let first: Int
             if pending {
                 do {
                     let repository = try GitRepository(containing: migrationDirectory)
-                    let branchBase = try repository.branchBase(nil)
+                    let branchBase = try repository.branchBase(base)
                     if let note = branchBase.note { terminal.message(note) }
                     let atBase = try repository.migrationFiles(in: migrationDirectory, at: branchBase.commit)
                     guard let added = directory.files.map(\.version).first(where: { atBase[$0] == nil }) else {

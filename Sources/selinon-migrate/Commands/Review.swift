@@ -90,7 +90,8 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
-            let directory = try terminal.loadMigrationDirectory(migrationDirectory)
+            // With --pending, a directory that does not exist yet holds no added migration.
+            let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
             // The review shows the files as they are; say when they are not the ones generated.
             for finding in DirectoryIntegrity(path: migrationDirectory, requireSum: false).findings where finding.kind != "invalid" {
                 terminal.message(finding.described(as: "warning"))
