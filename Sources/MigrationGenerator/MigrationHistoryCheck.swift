@@ -38,6 +38,9 @@ public enum MigrationHistoryCheck {
             case uncovered
             /// A migration that covers the same change as an earlier one.
             case duplicate
+            /// A migration that starts from a configuration the migrations before it already
+            /// moved away from: generated from the wrong base, or renumbered out of order.
+            case outOfOrder = "out-of-order"
         }
 
         public var kind: Kind
@@ -54,9 +57,25 @@ public enum MigrationHistoryCheck {
         var position = 0
         for (offset, migration) in migrations.enumerated() {
             let version = offset + 1
-            let interval: (from: Int, to: Int)?
+            var interval: (from: Int, to: Int)?
             if let old = migration.metadata?["digests"]?["old"]?.stringValue, let new = migration.metadata?["digests"]?["new"]?.stringValue {
-                interval = find(old: old, new: new, in: digests, from: position) ?? find(old: old, new: new, in: digests, from: 0)
+                interval = find(old: old, new: new, in: digests, from: position)
+                if interval == nil, let earlier = find(old: old, new: new, in: digests, from: 0),
+                   intervals.contains(where: { $0.from == earlier.from && $0.to == earlier.to }) {
+                    interval = earlier  // the same change as an earlier migration: reported below as a duplicate
+                } else if interval == nil, let earlier = find(old: old, new: new, in: digests, from: 0) {
+                    findings.append(Finding(
+                        kind: .outOfOrder, version: version,
+                        message: "\(version).json migrates \(states[earlier.from].label) → \(states[earlier.to].label), but the migrations "
+                            + "before it already lead to \(states[position].label): it was generated from the wrong base, or the files "
+                            + "are out of order, and would move edges of flows it does not fit",
+                        hint: "if it is not deployed anywhere: delete it and the later ones, restore the sum and generate again from "
+                            + "\(states[position].label) (after merging a branch: selinon-migrate rebase --onto that branch)"))
+                    continue
+                }
+                // Generated on a branch whose changes reached this history through a merge that
+                // also brought others (a changed condition): the same effect is the same migration.
+                if interval == nil { interval = Self.intervalWithSameEffect(as: migration, after: position, in: states) }
                 if interval == nil {
                     findings.append(Finding(kind: .unmatched, version: version,
                                             message: "\(version).json was generated between configurations that are not in the history (\(migration.metadata?["old"]?.stringValue ?? "?") → \(migration.metadata?["new"]?.stringValue ?? "?"))",
@@ -64,10 +83,7 @@ public enum MigrationHistoryCheck {
                     continue
                 }
             } else {
-                interval = (position + 1 < states.count ? Array(position + 1..<states.count) : []).first { end in
-                    MigrationDiffer().plan(from: states[position].configuration, to: states[end].configuration, strategy: migration.strategy)
-                        .migration.hasSameEffect(as: migration)
-                }.map { (position, $0) }
+                interval = Self.intervalWithSameEffect(as: migration, after: position, in: states)
                 if interval == nil {
                     findings.append(Finding(kind: .unmatched, version: version,
                                             message: "\(version).json has no _meta digests and matches no configuration change after \(states.isEmpty ? "the start" : states[position].label)",
@@ -102,6 +118,15 @@ public enum MigrationHistoryCheck {
                                     hint: "flows in flight across that change were not migrated; if that deployment is still running, generate the migration for it (generate --from/--to) and renumber the later ones"))
         }
         return (matches, findings)
+    }
+
+    /// The first interval from `position` to a later state that `migration` migrates exactly.
+    private static func intervalWithSameEffect(as migration: Migration, after position: Int, in states: [State]) -> (from: Int, to: Int)? {
+        guard position + 1 < states.count else { return nil }
+        return (position + 1..<states.count).first { end in
+            MigrationDiffer().plan(from: states[position].configuration, to: states[end].configuration, strategy: migration.strategy)
+                .migration.hasSameEffect(as: migration)
+        }.map { (position, $0) }
     }
 
     /// The first interval (a, b), a ≥ `start`, a < b, whose states have the digests `old` and `new`.

@@ -35,6 +35,35 @@ struct MigrationHistoryCheckTests {
         #expect(findings[1].message == "v3 changed licence_analysis_flow, package_analysis_flow with no migration")
     }
 
+    @Test func migrationsOutOfOrderAreFound() throws {
+        // 2.json and 3.json swapped (and the sum rehashed): each matches a change, in the wrong order.
+        let migrations = try Self.migrations()
+        let findings = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: [migrations[0], migrations[2], migrations[1]])
+            .findings
+        #expect(findings.map(\.kind) == [.outOfOrder, .uncovered], "\(findings)")
+        #expect(findings.first?.version == 3)
+        #expect(findings.first?.message.hasPrefix("3.json migrates v2 → v3, but the migrations before it already lead to v4") == true)
+    }
+
+    @Test func aBranchMigrationMergedWithOtherChangesMatchesByItsEffect() throws {
+        // main changed a condition (no migration needed) while a branch added an edge with its
+        // migration; the merge brings both, so the branch's digests are not in main's history.
+        func make(_ edges: [String]) throws -> Configuration { try TestConfiguration.make(["flow1": edges]) }
+        let base = try make(["> A", "A > B | argsFieldExist:x"])
+        let branch = try make(["> C", "> A", "A > B | argsFieldExist:x"])
+        let conditionChanged = try make(["> A", "A > B | argsFieldExist:y"])
+        let merged = try make(["> C", "> A", "A > B | argsFieldExist:y"])
+        var migration = MigrationDiffer().plan(from: base, to: branch, strategy: .ignore).migration
+        migration.metadata = .object(["digests": .object(["old": .string(StructureDigest.digest(of: base)),
+                                                          "new": .string(StructureDigest.digest(of: branch))])])
+        let states: [MigrationHistoryCheck.State] = [.init(label: "base", configuration: base),
+                                                     .init(label: "condition", configuration: conditionChanged),
+                                                     .init(label: "merge", configuration: merged)]
+        let (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: [migration])
+        #expect(findings.isEmpty, "\(findings)")
+        #expect(matches.map { "\($0.from) → \($0.to)" } == ["base → merge"])
+    }
+
     @Test func oneMigrationMayCoverSeveralCommits() throws {
         // States v1, v2, v3 with a single migration generated from v1 to v3.
         let old = try ExampleMigrationsTests.configuration(1), new = try ExampleMigrationsTests.configuration(3)
