@@ -89,6 +89,7 @@ struct GitCommandTests {
         let stale = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
         #expect(stale.status == 1)
         #expect(stale.standardOutput.contains("\"kind\": \"stale-migration\""))
+        #expect(stale.standardOutput.contains("\"summary\": \"1 problem found\""))
     }
 
     @Test func checkRejectsAChangedAppliedMigration() throws {

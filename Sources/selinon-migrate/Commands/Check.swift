@@ -79,14 +79,17 @@ extension SelinonMigrate {
             if let directoryPath {
                 try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
             }
-            let report = try findings(old: old, new: new, directoryPath: directoryPath, context: context,
+            var report = try findings(old: old, new: new, directoryPath: directoryPath, context: context,
                                       base: baseCommit, terminal: terminal)
+            if !report.problems.isEmpty { report.summary = counted(report.problems.count, "problem") + " found" }
             switch format {
             case .text:
                 if report.problems.isEmpty {
                     terminal.output("ok: \(report.summary)")
                 } else {
-                    for problem in report.problems { terminal.message("error: \(problem.message)\n  hint: \(problem.hint)") }
+                    for problem in report.problems {
+                        terminal.message("error: \(problem.message)" + (problem.hint.isEmpty ? "" : "\n  hint: \(problem.hint)"))
+                    }
                 }
             case .json:
                 terminal.output(try JSONReport.render(report))
