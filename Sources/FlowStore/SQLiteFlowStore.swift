@@ -22,7 +22,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         } else if !createIfMissing {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
         }
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parentDirectory(of: path)
         if !directory.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -48,7 +48,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
     private static func openFailure(_ path: String, _ error: any Error) -> StoreError {
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = parentDirectory(of: path)
             return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error.message ?? "\(error.resultCode)") — "
                 + "the store is in WAL mode, so even reading it writes \(path)-shm and \(path)-wal next to it: "
                 + "run as a user who may write the file and its directory (\(directory.isEmpty ? "." : directory))")

@@ -133,6 +133,38 @@ struct ApplyCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
     }
 
+    @Test func oneCharacterPathsAreOrdinaryFiles() throws {
+        // NSString.deletingLastPathComponent crashes on them in this Foundation.
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let result = try runner.run(["apply", "-m", Self.migrations, "--input", Self.states, "--output", "o", "--report", "r"], in: directory.url)
+        #expect(result.status != 132, "\(result.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.path("o")) && FileManager.default.fileExists(atPath: directory.path("r")))
+        #expect(try runner.run(["import", "--input", Self.states, "--store", "sqlite:q"], in: directory.url).status == 0)
+    }
+
+    @Test func outputsThatWouldLoseTheInputOrEachOtherAreRefused() throws {
+        let directory = try TemporaryDirectory()
+        let input = directory.path("states.jsonl")
+        try FileManager.default.copyItem(atPath: Self.states, toPath: input)
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        let runner = try CommandRunner()
+        let report = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--dry-run", "--report", input])
+        #expect(report.status == 64)
+        #expect(report.standardError.contains("--report names the input file"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+        for (output, reportPath) in [("-", "/dev/stdout"), ("/dev/stdout", "-")] {
+            let aliased = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--output", output, "--report", reportPath])
+            #expect(aliased.status == 64, "\(output) \(reportPath)")
+        }
+        // A report that cannot be created leaves no temporary file of the output behind.
+        try FileManager.default.createDirectory(atPath: directory.path("out"), withIntermediateDirectories: false)
+        let missing = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--output", directory.path("out/migrated.jsonl"),
+                                      "--report", directory.path("nowhere/report.jsonl")])
+        #expect(missing.status == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("out")).isEmpty)
+    }
+
     @Test func anOutputReachedThroughASymbolicLinkIsReplacedWhole() throws {
         // The link is kept; the file it points to is replaced, not overwritten in place (which
         // left the longer old file's tail behind).

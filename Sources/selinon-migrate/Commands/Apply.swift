@@ -98,11 +98,16 @@ extension SelinonMigrate {
             if Set(names).count != names.count { throw ValidationError("--policy names a flow twice.") }
             if input != nil {
                 if storeOptions.store != nil { throw ValidationError("--input and --store exclude each other: migrate a stream or a store.") }
-                if !dryRun && output == "-" && report == "-" {
+                if !dryRun && OutputSink.isStandardOutput(output) && report.map(OutputSink.isStandardOutput) == true {
                     throw ValidationError("--output and --report cannot both be standard output.")
                 }
+                if output.isEmpty || report?.isEmpty == true { throw ValidationError("--output and --report need a file name ('-' for standard output).") }
                 if !dryRun, let report, let file = OutputSink.replacedFile(of: report), file == OutputSink.replacedFile(of: output) {
                     throw ValidationError("--output and --report name the same file ('\(output)', '\(report)'); give the report a file of its own.")
+                }
+                // Replacing the input with the report would lose the flows (the output may replace it: in place).
+                if let input, let report, let file = OutputSink.replacedFile(of: input), file == OutputSink.replacedFile(of: report) {
+                    throw ValidationError("--report names the input file ('\(report)'); give the report a file of its own.")
                 }
             } else {
                 if output != "-" || report != nil { throw ValidationError("--output and --report go with --input.") }
@@ -185,7 +190,13 @@ extension SelinonMigrate {
                 throw error.exitStatus
             }
             let messages = dryRun ? nil : try openSink(output, terminal: terminal)
-            let reports = try (report ?? (dryRun ? "-" : nil)).map { try openSink($0, terminal: terminal) }
+            let reports: OutputSink?
+            do {
+                reports = try (report ?? (dryRun ? "-" : nil)).map { try openSink($0, terminal: terminal) }
+            } catch {
+                messages?.discard()
+                throw error
+            }
 
             var summary = ApplySummary()
             let migration = ParallelLineMigration(migrator: migrator, writesReports: reports != nil)

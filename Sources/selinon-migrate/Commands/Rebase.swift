@@ -148,7 +148,7 @@ enum DirectoryReplacement {
     /// A symbolic link to the directory stays a link: the directory it points to is replaced.
     static func replace(_ given: String, base: [Int: [UInt8]], appending migration: Migration?) throws {
         let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentDirectory(of: path)
         let name = (path as NSString).lastPathComponent
         let staging = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(".\(name).rebase-\(ProcessInfo.processInfo.processIdentifier)")
         let backup = staging + ".old"

@@ -90,7 +90,7 @@ extension GitRepository {
             let name = (file.path as NSString).lastPathComponent
             let stem = String(name.dropLast(5))
             // Only direct children named like migrations.
-            guard (file.path as NSString).deletingLastPathComponent == path, let version = Int(stem), String(version) == stem else { continue }
+            guard parentDirectory(of: file.path) == path, let version = Int(stem), String(version) == stem else { continue }
             result[version] = file.bytes
         }
         return result

@@ -6,8 +6,15 @@ import Synchronization
 /// complete — bytes go to a hidden temporary file next to it, which is flushed and renamed on
 /// ``commit()``, so an interrupted run leaves the previous file (if any) untouched. A symbolic
 /// link is followed: the file it points to is replaced, the link stays. Anything that exists and
-/// is not a regular file (`/dev/stderr`, a pipe) is written to directly.
+/// is not a regular file (`/dev/stderr`, a pipe) is written to directly. `/dev/stdout` and its
+/// aliases are standard output, whatever it is redirected to (replacing the file behind them
+/// would drop what else goes to standard output).
 final class OutputSink {
+    /// Whether `path` names standard output: `-`, `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`.
+    static func isStandardOutput(_ path: String) -> Bool {
+        ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains(path)
+    }
+
     private let handle: FileHandle
     /// The file replaced on commit (symbolic links resolved); `nil` when written directly.
     private let path: String?
@@ -17,7 +24,7 @@ final class OutputSink {
 
     init(path: String) throws(OutputSinkError) {
         displayPath = path
-        guard path != "-" else {
+        guard !Self.isStandardOutput(path) else {
             handle = .standardOutput
             self.path = nil
             temporaryPath = nil
@@ -35,7 +42,7 @@ final class OutputSink {
             return
         }
         let target = try Self.target(of: path)
-        let directory = (target as NSString).deletingLastPathComponent
+        let directory = parentDirectory(of: target)
         let name = (target as NSString).lastPathComponent
         var descriptor: Int32 = -1
         var temporary = ""
@@ -69,7 +76,7 @@ final class OutputSink {
         for _ in 0..<40 {
             guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
             current = destination.hasPrefix("/") ? destination
-                : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(destination)
+                : (parentDirectory(of: current) as NSString).appendingPathComponent(destination)
         }
         throw OutputSinkError(path: path, reason: "too many levels of symbolic links")
     }
@@ -77,7 +84,7 @@ final class OutputSink {
     /// The regular file a path replaces, for telling two outputs apart; `nil` for `-` and for
     /// what is written directly (a terminal, a pipe), where two outputs simply interleave.
     static func replacedFile(of path: String) -> String? {
-        guard path != "-", let target = try? target(of: path) else { return nil }
+        guard !isStandardOutput(path), let target = try? target(of: path) else { return nil }
         var status = stat()
         if stat(target, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG { return nil }
         let url = URL(fileURLWithPath: target).standardizedFileURL
@@ -145,7 +152,9 @@ struct OutputSinkError: Error, CustomStringConvertible {
 }
 
 /// Removes the temporary files of unfinished outputs when the process is interrupted (SIGINT,
-/// SIGTERM, SIGHUP), then dies of the signal as it would have. Installed with the first file.
+/// SIGTERM, SIGHUP), then dies of the signal as it would have. Installed with the first file,
+/// which also turns a closed pipe (SIGPIPE, `| head`) into a write error, so that the command
+/// removes its temporary files on the way out instead of dying with them.
 enum InterruptCleanup {
     private struct State {
         var paths: Set<String> = []
@@ -158,6 +167,7 @@ enum InterruptCleanup {
         state.withLock { state in
             state.paths.insert(path)
             guard state.sources.isEmpty else { return }
+            signal(SIGPIPE, SIG_IGN)
             for number in [SIGINT, SIGTERM, SIGHUP] {
                 signal(number, SIG_IGN)  // delivered to the source below instead
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -176,6 +186,11 @@ enum InterruptCleanup {
 
     static func unregister(_ path: String) {
         _ = state.withLock { $0.paths.remove(path) }
+    }
+
+    /// Removes every unfinished output's temporary file (before an early exit).
+    static func removeAll() {
+        for path in state.withLock({ $0.paths }) { unlink(path) }
     }
 }
 

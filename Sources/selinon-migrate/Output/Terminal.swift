@@ -22,6 +22,7 @@ struct Terminal {
             try FileHandle.standardOutput.write(contentsOf: bytes)
         } catch {
             writeMessage("error: cannot write to standard output: \(OutputSink.reason(error))\n")
+            InterruptCleanup.removeAll()
             exit(ExitStatus.toolFailed.rawValue)
         }
     }
