@@ -18,6 +18,12 @@ public final class SQLiteFlowStore: FlowStateStore {
             if isDirectory.boolValue {
                 throw StoreError(.unavailable, "the SQLite store \(path) is a directory; give the store a file (for example sqlite:\(path)/flows.sqlite)")
             }
+            // Even a read-only look creates the -shm and -wal files of a WAL database, which would
+            // then be left behind with this user's permissions: check the rights first.
+            let directory = parentDirectory(of: path)
+            if access(path, R_OK | W_OK) != 0 || access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
+                throw Self.permissionError(path, reason: String(cString: strerror(EACCES)))
+            }
             try Self.inspect(path, createIfMissing: createIfMissing)
         } else if !createIfMissing {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
@@ -45,13 +51,18 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
+    /// The store at `path` cannot be used by this user, and what SQLite needs.
+    private static func permissionError(_ path: String, reason: String) -> StoreError {
+        let directory = parentDirectory(of: path)
+        return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(reason) — the store is in WAL mode, so even "
+            + "reading it writes \(path)-shm and \(path)-wal next to it: run as a user who may write the file and its directory "
+            + "(\(directory.isEmpty ? "." : directory))")
+    }
+
     /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
     private static func openFailure(_ path: String, _ error: any Error) -> StoreError {
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
-            let directory = parentDirectory(of: path)
-            return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error.message ?? "\(error.resultCode)") — "
-                + "the store is in WAL mode, so even reading it writes \(path)-shm and \(path)-wal next to it: "
-                + "run as a user who may write the file and its directory (\(directory.isEmpty ? "." : directory))")
+            return permissionError(path, reason: error.message ?? "\(error.resultCode)")
         }
         return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
     }

@@ -162,6 +162,28 @@ struct UnreachableStoreCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("s.sqlite")), "nothing created for an input that cannot be read")
     }
 
+    @Test func aStoreTheUserMayNotWriteIsLeftAsItWas() throws {
+        // Needs root to run the tool as another user (CI runs as root).
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        #expect(try runner.run(["import", "--input", StoreCommands.examples, "--store", "sqlite:" + directory.path("flows.sqlite")]).status == 0)
+        #expect(chmod(directory.path("flows.sqlite"), 0o444) == 0 && chmod(directory.url.path, 0o777) == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", runner.executable.path,
+                             "status", "--store", "sqlite:" + directory.path("flows.sqlite")]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(message.contains("run as a user who may write the file and its directory"), "\(message)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["flows.sqlite"], "no -shm or -wal left behind")
+    }
+
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")
