@@ -362,6 +362,11 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     /// What a GRDB error means for the caller (a ``StoreError`` from inside passes through).
     private func storeError(_ error: any Error) -> StoreError {
-        error as? StoreError ?? StoreError(.database, "SQLite store \(path): \(error)")
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            return StoreError(.damaged, "the SQLite store \(path) is damaged (\(error.message ?? "database disk image is malformed")): "
+                + "restore it from a backup; running again will not repair it")
+        }
+        return StoreError(.database, "SQLite store \(path): \(error)")
     }
 }

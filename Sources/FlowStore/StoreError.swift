@@ -18,6 +18,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidState
         /// The database reported an error.
         case database
+        /// The store's file is damaged (SQLite finds it malformed): running again will not help.
+        case damaged
     }
 
     public var kind: Kind

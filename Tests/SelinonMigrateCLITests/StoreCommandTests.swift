@@ -184,6 +184,25 @@ struct UnreachableStoreCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["flows.sqlite"], "no -shm or -wal left behind")
     }
 
+    @Test func aDamagedStoreIsNamedAndNotWorthRunningAgain() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let store = "sqlite:" + directory.path("flows.sqlite")
+        let simulated = try runner.run(["simulate", "--count", "3000", "--store", store, "-n",
+                                        Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1/nodes.yml").path,
+                                        "-f", Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1/flows").path])
+        #expect(simulated.status == 0, "\(simulated.standardError)")
+        // Garbage over the pages right after the schema: the flows table's.
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path("flows.sqlite")))
+        try file.seek(toOffset: 8192)
+        try file.write(contentsOf: Data(repeating: 0xFF, count: 16384))
+        try file.close()
+        let result = try runner.run(["apply", "--store", store, "-m", StoreCommands.migrations])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("is damaged (database disk image is malformed): restore it from a backup"), "\(result.standardError)")
+        #expect(!result.standardError.contains("run apply again"))
+    }
+
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")

@@ -171,7 +171,8 @@ extension SelinonMigrate {
             } catch {
                 progress.finish()
                 await store.close()
-                terminal.message("error: \(error.message)\nEvery batch written before the error is complete; run apply again to resume.")
+                terminal.message("error: \(error.message)\nEvery batch written before the error is complete"
+                    + (error.kind == .damaged ? "." : "; run apply again to resume."))
                 throw error.kind == .conflict ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
             switch format {
