@@ -161,6 +161,14 @@ struct StreamMigratorTests {
         #expect(invalidReport.error?.message.contains("UTF-8") == true)
         #expect(invalidOutput == invalid, "an invalid line is passed on unchanged")
         #expect(throws: StateError.self) { try DispatcherMessage(jsonBytes: invalid) }
+
+        // Anywhere else too (a payload the scanner skips): the line is not JSON, as Python would find.
+        let payload = Array(#"{"flow_name": "ingest", "node_args": {"name": "a"#.utf8) + [0xFF]
+            + Array(#""}, "state": {"waiting_edges": [2]}}"#.utf8)
+        let (payloadReport, payloadOutput) = migrate(payload)
+        #expect(payloadReport.outcome == .invalid)
+        #expect(payloadReport.error?.message == "not valid JSON: the line is not valid UTF-8")
+        #expect(payloadOutput == payload)
     }
 
     @Test func aMissingVersionAndWaitingListAreAdded() throws {

@@ -39,6 +39,11 @@ struct DispatcherLineScanner {
     /// Scans one message. `readingIdentity` decodes `dispatcher_id` (stores need it; migration
     /// passes it through unread, like every member it does not rewrite).
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, readingIdentity: Bool = false) throws(StateError) -> Scan {
+        // Skipped strings are not decoded, so the whole line is checked once: JSON is UTF-8, and
+        // a line Python cannot decode would pass through as if it were a message.
+        if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil {
+            throw StateError(.malformed, "not valid JSON: the line is not valid UTF-8")
+        }
         var cursor = JSONParser.Scanner(bytes: bytes)
         var scan = Scan()
         cursor.skipWhitespace()
