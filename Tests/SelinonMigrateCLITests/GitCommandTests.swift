@@ -24,6 +24,17 @@ struct GitCommandTests {
 
     static let configuration = ["-n", "config/nodes.yml", "-f", "config/flows"]
 
+    /// A repository at v2 whose commit carries the migration from v1 (1.json), as generated.
+    static func repositoryWithMigration() throws -> GitFixture {
+        let fixture = try repository(at: 1)
+        try install(2, in: fixture)
+        let generated = try CommandRunner().run(["generate"] + configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        return fixture
+    }
+
     @Test func generateComparesTheLastCommittedConfigurationWithTheWorkingTree() throws {
         let fixture = try Self.repository(at: 1)
         try Self.install(2, in: fixture)
@@ -93,12 +104,8 @@ struct GitCommandTests {
     }
 
     @Test func checkRejectsAChangedAppliedMigration() throws {
-        let fixture = try Self.repository(at: 1)
-        try Self.install(2, in: fixture)
+        let fixture = try Self.repositoryWithMigration()
         let runner = try CommandRunner()
-        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v2")
         let path = fixture.root.appendingPathComponent("migrations/1.json")
         let edited = try String(contentsOf: path, encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
         try edited.write(to: path, atomically: true, encoding: .utf8)
@@ -109,12 +116,8 @@ struct GitCommandTests {
 
     @Test func checkAcceptsMigrationsCheckedOutWithCRLF() throws {
         // core.autocrlf=true or eol=crlf: the working tree has CRLF, the commits LF.
-        let fixture = try Self.repository(at: 1)
-        try Self.install(2, in: fixture)
+        let fixture = try Self.repositoryWithMigration()
         let runner = try CommandRunner()
-        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v2")
         let path = fixture.root.appendingPathComponent("migrations/1.json")
         let text = try String(contentsOf: path, encoding: .utf8)
         try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: path, atomically: true, encoding: .utf8)
@@ -205,12 +208,8 @@ struct GitCommandTests {
     }
 
     @Test func theRestoreHintOfARemovedMigrationWorksWhenPasted() throws {
-        let fixture = try Self.repository(at: 1)
-        try Self.install(2, in: fixture)
+        let fixture = try Self.repositoryWithMigration()
         let runner = try CommandRunner()
-        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v2")
         try fixture.git("rm", "-q", "migrations/1.json")
         let removed = try runner.run(["verify", "-m", "migrations"], in: fixture.root)
         #expect(removed.status == 1)
