@@ -60,18 +60,18 @@ public enum MigrationHistoryCheck {
             var interval: (from: Int, to: Int)?
             if let old = migration.metadata?["digests"]?["old"]?.stringValue, let new = migration.metadata?["digests"]?["new"]?.stringValue {
                 interval = find(old: old, new: new, in: digests, from: position)
-                if interval == nil, let earlier = find(old: old, new: new, in: digests, from: 0),
-                   intervals.contains(where: { $0.from == earlier.from && $0.to == earlier.to }) {
+                if interval == nil, let earlier = find(old: old, new: new, in: digests, from: 0) {
+                    guard intervals.contains(where: { $0.from == earlier.from && $0.to == earlier.to }) else {
+                        findings.append(Finding(
+                            kind: .outOfOrder, version: version,
+                            message: "\(version).json migrates \(states[earlier.from].label) → \(states[earlier.to].label), but the "
+                                + "migrations before it already lead to \(states[position].label): it was generated from the wrong base, "
+                                + "or the files are out of order, and would move edges of flows it does not fit",
+                            hint: "if it is not deployed anywhere: delete it and the later ones, restore the sum and generate again from "
+                                + "\(states[position].label) (after merging a branch: selinon-migrate rebase --onto that branch)"))
+                        continue
+                    }
                     interval = earlier  // the same change as an earlier migration: reported below as a duplicate
-                } else if interval == nil, let earlier = find(old: old, new: new, in: digests, from: 0) {
-                    findings.append(Finding(
-                        kind: .outOfOrder, version: version,
-                        message: "\(version).json migrates \(states[earlier.from].label) → \(states[earlier.to].label), but the migrations "
-                            + "before it already lead to \(states[position].label): it was generated from the wrong base, or the files "
-                            + "are out of order, and would move edges of flows it does not fit",
-                        hint: "if it is not deployed anywhere: delete it and the later ones, restore the sum and generate again from "
-                            + "\(states[position].label) (after merging a branch: selinon-migrate rebase --onto that branch)"))
-                    continue
                 }
                 // Generated on a branch whose changes reached this history through a merge that
                 // also brought others (a changed condition): the same effect is the same migration.

@@ -146,7 +146,7 @@ private struct TreeBuilder {
     private var warnings: [YAMLWarning] = []
     /// Whether the source holds a tab, which PyYAML rejects in places libyaml accepts, or a byte
     /// order mark after its start, which libyaml skips and PyYAML reads as text.
-    private let hasTabs: Bool
+    private let needsWhitespaceCheck: Bool
     /// Start and end of every quoted or block scalar, where tabs and byte order marks are text
     /// (only kept when the source has either).
     private var tabFriendlyRanges: [(start: YAMLMark, end: YAMLMark)] = []
@@ -154,7 +154,7 @@ private struct TreeBuilder {
     init(limits: YAMLParser.Limits, source: [UInt8]) {
         self.limits = limits
         self.source = source
-        self.hasTabs = source.contains(UInt8(ascii: "\t")) || Self.hasInnerByteOrderMark(source)
+        self.needsWhitespaceCheck = source.contains(UInt8(ascii: "\t")) || Self.hasInnerByteOrderMark(source)
         let estimate = source.count / 8
         records.reserveCapacity(estimate)
         heights.reserveCapacity(estimate)
@@ -173,7 +173,7 @@ private struct TreeBuilder {
         let mark = YAMLParser.mark(event.start_mark)
         switch event.type {
         case YAML_STREAM_END_EVENT:
-            if hasTabs { try checkTabs() }
+            if needsWhitespaceCheck { try checkPyYAMLWhitespace() }
             return true
         case YAML_DOCUMENT_START_EVENT:
             documentCount += 1
@@ -242,7 +242,7 @@ private struct TreeBuilder {
         } catch {
             throw YAMLError(.unsupportedValue, error.message, at: mark)
         }
-        if hasTabs && style != .plain {
+        if needsWhitespaceCheck && style != .plain {
             tabFriendlyRanges.append((mark, YAMLParser.mark(event.end_mark)))
         }
         let isKey = expectsKey
@@ -292,7 +292,7 @@ private struct TreeBuilder {
     /// token"), even where libyaml accepts it. Selinon uses PyYAML, so we reject it too. A byte
     /// order mark after the start of the file is skipped by libyaml but read as text by PyYAML
     /// (a key `\u{FEFF}flow-definitions`): rejected as well, outside quoted text.
-    private func checkTabs() throws(YAMLError) {
+    private func checkPyYAMLWhitespace() throws(YAMLError) {
         var line = 1, column = 1
         var inComment = false
         var previous: UInt8 = UInt8(ascii: "\n")

@@ -93,12 +93,20 @@ extension SelinonMigrate {
                 }
                 return
             }
+            // Both configurations' structure digests, computed once and only when needed (metadata, continuity).
+            var digests: (old: String, new: String)?
+            func structureDigests() -> (old: String, new: String) {
+                if let digests { return digests }
+                let computed = (old: StructureDigest.digest(of: oldConfiguration), new: StructureDigest.digest(of: newConfiguration))
+                digests = computed
+                return computed
+            }
             var migration = plan.migration
             if !noMeta {
                 migration.metadata = MigrationMetadata(
                     toolVersion: ToolVersion.current, oldSource: oldSource.sourceDescription,
                     newSource: newSource.sourceDescription,
-                    oldDigest: StructureDigest.digest(of: oldConfiguration), newDigest: StructureDigest.digest(of: newConfiguration),
+                    oldDigest: structureDigests().old, newDigest: structureDigests().new,
                     warnings: plan.warnings,
                     edgeCounts: MigrationMetadata.edgeCounts(old: oldConfiguration, new: newConfiguration),
                     date: Date(), host: ProcessInfo.processInfo.hostName,
@@ -113,7 +121,7 @@ extension SelinonMigrate {
             if let directory {
                 try terminal.refuseMisplacedMigrationDirectory(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
-                try checkContinuity(in: directory, old: oldConfiguration, new: newConfiguration, oldSource: oldSource.sourceDescription,
+                try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests, oldSource: oldSource.sourceDescription,
                                     terminal: terminal)
             }
             if dryRun {
@@ -179,13 +187,13 @@ extension SelinonMigrate {
         ///   a migration, so a different digest alone proves nothing.)
         ///
         /// A dry run only notes either.
-        private func checkContinuity(in directory: String, old: Configuration, new: Configuration, oldSource: String,
-                                     terminal: Terminal) throws {
+        private func checkContinuity(in directory: String, old: Configuration, digests: () -> (old: String, new: String),
+                                     oldSource: String, terminal: Terminal) throws {
             guard let latest = try? MigrationDirectory.load(from: directory, allowMissing: true).files.last,
                   let metadata = latest.migration.metadata else { return }
             let name = "\(latest.version).json"
             let path = (directory as NSString).appendingPathComponent(name)
-            let oldDigest = StructureDigest.digest(of: old)
+            let oldDigest = digests().old
             let generatedTo = metadata["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
             guard let latestOld = metadata["digests"]?["old"]?.stringValue, oldDigest == latestOld else {
                 if metadata["digests"]?["new"]?.stringValue == oldDigest { return }
@@ -203,7 +211,7 @@ extension SelinonMigrate {
                     """)
                 throw ExitStatus.inputFailed
             }
-            let sameChange = StructureDigest.digest(of: new) == metadata["digests"]?["new"]?.stringValue
+            let sameChange = digests().new == metadata["digests"]?["new"]?.stringValue
             if dryRun {
                 // A dry run prints the file all the same: its bytes depend on the configurations only.
                 terminal.message("note: \(path) already migrates from this old configuration"
