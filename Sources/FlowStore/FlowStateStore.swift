@@ -15,8 +15,12 @@ public protocol FlowStateStore: Sendable {
     ///   when it has no tables and `createIfMissing` is false.
     func prepare(createIfMissing: Bool) async throws(StoreError)
 
-    /// Adds flows, all or none: a flow id that exists (or appears twice) rejects the whole call.
-    func insert(_ flows: [NewFlow]) async throws(StoreError)
+    /// Adds flows, all or none: a flow id that appears twice, or that exists and `existing` does
+    /// not allow, rejects the whole call.
+    /// - Returns: the number of flows skipped because the store holds them already (always 0
+    ///   with ``ExistingFlows/reject``).
+    @discardableResult
+    func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int
 
     /// The flow with `id`, if there is one.
     func flow(id: String) async throws(StoreError) -> StoredFlow?
@@ -58,12 +62,27 @@ public protocol FlowStateStore: Sendable {
 }
 
 extension FlowStateStore {
+    /// Adds flows, all or none: a flow id that exists (or appears twice) rejects the whole call.
+    public func insert(_ flows: [NewFlow]) async throws(StoreError) {
+        try await insert(flows, existing: .reject)
+    }
+
     /// Counts first, then returns the finished counts: for stores whose counting query cannot
     /// tell when its snapshot is taken.
     public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
         let counts = try await statusCounts()
         return Task { counts }
     }
+}
+
+/// What ``FlowStateStore/insert(_:existing:)`` does with a flow whose id the store holds already.
+public enum ExistingFlows: Sendable, Equatable {
+    /// The id is an error (`duplicateFlow`).
+    case reject
+    /// The flow is skipped when the stored one has the same message and status — a second
+    /// import of the same lines, such as the rerun of an interrupted import — and is an error
+    /// otherwise: a stored flow that differs is never overwritten or silently kept.
+    case skipIdentical
 }
 
 /// Counting in a transaction of its own that tells when its snapshot is fixed.

@@ -98,28 +98,33 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
-    public func insert(_ flows: [NewFlow]) async throws(StoreError) {
-        var seen = Set<String>()
-        for flow in flows where !seen.insert(flow.id).inserted {
-            throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
-        }
-        guard !flows.isEmpty else { return }
+    @discardableResult
+    public func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
+        try NewFlow.checkDistinctIDs(flows)
+        guard !flows.isEmpty else { return 0 }
         let now = Date().timeIntervalSince1970
-        let ids = flows.map(\.id), names = flows.map(\.flowName)
-        let messages = flows.map { String(decoding: $0.message, as: UTF8.self) }
-        let versions = flows.map(\.migrationVersion), statuses = flows.map(\.status.rawValue)
-        try await perform { client, logger in
+        return try await perform { client, logger in
             try await client.withTransaction(logger: logger) { connection in
-                for try await existing in try await connection.query(
-                    "SELECT flow_id FROM flows WHERE flow_id = ANY(\(ids)) ORDER BY flow_id LIMIT 1", logger: logger).decode(String.self) {
-                    throw StoreError(.duplicateFlow, "flow id '\(existing)' is already in the store", flowID: existing)
+                var stored: [String: StoredFlow] = [:]
+                for flow in try await Self.flows(connection.query(
+                    "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(flows.map(\.id)))", logger: logger)) {
+                    stored[flow.id] = flow
                 }
+                for flow in flows where stored[flow.id] != nil {
+                    try flow.checkSkippable(besides: stored[flow.id], existing: existing)
+                }
+                let added = flows.filter { stored[$0.id] == nil }
+                guard !added.isEmpty else { return flows.count }
+                let ids = added.map(\.id), names = added.map(\.flowName)
+                let messages = added.map { String(decoding: $0.message, as: UTF8.self) }
+                let versions = added.map(\.migrationVersion), statuses = added.map(\.status.rawValue)
                 try await connection.query("""
                     INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
                     SELECT id, name, message, version, status, 1, \(now), \(now)
                     FROM unnest(\(ids)::text[], \(names)::text[], \(messages)::text[], \(versions)::int[], \(statuses)::text[])
                         AS input(id, name, message, version, status)
                     """, logger: logger)
+                return flows.count - added.count
             }
         }
     }

@@ -154,32 +154,32 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
-    public func insert(_ flows: [NewFlow]) async throws(StoreError) {
-        var seen = Set<String>()
-        for flow in flows where !seen.insert(flow.id).inserted {
-            throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
-        }
+    @discardableResult
+    public func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
+        try NewFlow.checkDistinctIDs(flows)
         let now = Date().timeIntervalSince1970
-        try await write { db in
+        return try await write { db in
             let insert = try SQLiteRows("""
                 INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+                VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (flow_id) DO NOTHING
                 """, in: db)
+            var skipped = 0
             for flow in flows {
-                do {
-                    try insert.execute { binder in
-                        try binder.text(1, flow.id)
-                        try binder.text(2, flow.flowName)
-                        try binder.bytes(3, flow.message)
-                        try binder.integer(4, flow.migrationVersion)
-                        try binder.text(5, flow.status.rawValue)
-                        try binder.real(6, now)
-                        try binder.real(7, now)
-                    }
-                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                    throw StoreError(.duplicateFlow, "flow id '\(flow.id)' is already in the store", flowID: flow.id)
+                let added = try insert.execute { binder in
+                    try binder.text(1, flow.id)
+                    try binder.text(2, flow.flowName)
+                    try binder.bytes(3, flow.message)
+                    try binder.integer(4, flow.migrationVersion)
+                    try binder.text(5, flow.status.rawValue)
+                    try binder.real(6, now)
+                    try binder.real(7, now)
                 }
+                guard added == 0 else { continue }
+                let stored = try Self.flows(db, "WHERE flow_id = ?") { try $0.text(1, flow.id) }.first
+                try flow.checkSkippable(besides: stored, existing: existing)
+                skipped += 1
             }
+            return skipped
         }
     }
 

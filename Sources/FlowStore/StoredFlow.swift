@@ -46,6 +46,31 @@ public struct NewFlow: Sendable, Equatable {
     }
 }
 
+extension NewFlow {
+    /// Rejects a batch that gives one flow id twice.
+    static func checkDistinctIDs(_ flows: [NewFlow]) throws(StoreError) {
+        var seen = Set<String>()
+        for flow in flows where !seen.insert(flow.id).inserted {
+            throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
+        }
+    }
+
+    /// Whether this flow may be left out because the store holds `stored` under its id.
+    /// - Throws: ``StoreError`` `duplicateFlow` unless `existing` is
+    ///   ``ExistingFlows/skipIdentical`` and `stored` has this flow's message and status.
+    func checkSkippable(besides stored: StoredFlow?, existing: ExistingFlows) throws(StoreError) {
+        var reason = "flow id '\(id)' is already in the store"
+        if existing == .skipIdentical, let stored {
+            if stored.message == message && stored.status == status { return }
+            reason += stored.message == message
+                ? " with status \(stored.status.rawValue), not \(status.rawValue)"
+                : " with a different message (changed since it was imported, or another flow's line)"
+            reason += ", so it is neither skipped nor overwritten"
+        }
+        throw StoreError(.duplicateFlow, reason, flowID: id)
+    }
+}
+
 /// A write that succeeds only when the record still has `expectedRevision`.
 public struct FlowUpdate: Sendable, Equatable {
     public var id: String

@@ -79,6 +79,37 @@ struct StoreContract {
         }
     }
 
+    /// A rerun of an import skips the flows it stored already, and only those that are unchanged.
+    func insertCanSkipIdenticalFlows() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let flows = try Self.newFlows(InflightFlows.messages(count: 5))
+            try await store.insert(Array(flows[0..<2]))
+
+            #expect(try await store.insert([flows[0], flows[2], flows[1]], existing: .skipIdentical) == 2)
+            #expect(try await Self.snapshot(store).keys.sorted() == flows[0..<3].map(\.id))
+
+            var changed = flows[1]
+            changed.message += Array(" ".utf8)
+            let differing = await #expect(throws: StoreError.self) {
+                try await store.insert([flows[3], changed], existing: .skipIdentical)
+            }
+            #expect(differing?.kind == .duplicateFlow && differing?.flowID == flows[1].id)
+            #expect(differing?.message.contains("with a different message") == true)
+
+            var failed = flows[2]
+            failed.status = .failed
+            let otherStatus = await #expect(throws: StoreError.self) {
+                try await store.insert([failed, flows[4]], existing: .skipIdentical)
+            }
+            #expect(otherStatus?.message.contains("with status running, not failed") == true)
+
+            #expect(try await Self.snapshot(store).keys.sorted() == flows[0..<3].map(\.id))
+            #expect(try await store.flow(id: flows[1].id)?.message == flows[1].message)
+            await store.close()
+        }
+    }
+
     /// Export reads one moment of the store: a flow added, changed or pushed to a later page
     /// while the pages are read is seen as it was when reading began.
     func everyFlowComesFromOneSnapshot() async throws {

@@ -8,6 +8,7 @@ struct SQLiteStoreTests {
     @Test func schemaIsVersionedAndANewerOneIsRefused() async throws { try await contract.schemaIsVersionedAndANewerOneIsRefused() }
     @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
+    @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
     @Test func everyFlowComesFromOneSnapshot() async throws { try await contract.everyFlowComesFromOneSnapshot() }
     @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
@@ -27,6 +28,7 @@ struct PostgresStoreTests {
     @Test func schemaIsVersionedAndANewerOneIsRefused() async throws { try await contract.schemaIsVersionedAndANewerOneIsRefused() }
     @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
+    @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
     @Test func everyFlowComesFromOneSnapshot() async throws { try await contract.everyFlowComesFromOneSnapshot() }
     @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }

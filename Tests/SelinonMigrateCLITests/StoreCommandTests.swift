@@ -76,7 +76,8 @@ struct StoreCommands {
             let result = try run.run(["import", "--store", test.location, "--input", input, "--batch-size", "2"])
             #expect(result.status == 1)
             #expect(result.standardError.contains("bad.jsonl:5: error: the message has no dispatcher_id"))
-            #expect(result.standardError.contains("4 flows up to line 4 were imported"))
+            #expect(result.standardError.contains("the flows up to line 4 are in the store, nothing after it"))
+            #expect(result.standardError.contains("run the same import again with --skip-identical"))
             #expect(try run.run(["export", "--store", test.location]).standardOutput.split(separator: "\n").count == 4)
 
             // A duplicate of a stored flow: its whole batch is refused.
@@ -84,7 +85,26 @@ struct StoreCommands {
             #expect(again.status == 1)
             #expect(again.standardError.contains("bad.jsonl:1: error: flow id 'flow-0000000' is already in the store")
                     || again.standardError.contains("bad.jsonl:1: error: a flow id is already in the store"))
+            #expect(again.standardError.contains("run again with --skip-identical"))
             #expect(again.standardError.contains("nothing was imported"))
+
+            // The line fixed, the same import again with --skip-identical adds the rest.
+            let fixed = try test.files.write(lines.joined(separator: "\n") + "\n", to: "bad.jsonl")
+            let resumed = try run.run(["import", "--store", test.location, "--input", fixed, "--batch-size", "2", "--skip-identical"])
+            #expect(resumed.status == 0, "\(resumed.standardError)")
+            #expect(resumed.standardError.contains("imported 2 flows into \(test.location) (4 identical flows already there, skipped)"))
+            let exported = try run.run(["export", "--store", test.location]).standardOutput
+            #expect(exported.split(separator: "\n").count == 6)
+
+            // A stored flow that differs from its line is neither skipped nor overwritten.
+            var changed = lines
+            changed[1] = changed[1].replacingOccurrences(of: "\"flow_name\"", with: "\"extra\": 1, \"flow_name\"")
+            let edited = try test.files.write(changed.joined(separator: "\n"), to: "edited.jsonl")
+            let refused = try run.run(["import", "--store", test.location, "--input", edited, "--skip-identical"])
+            #expect(refused.status == 1)
+            #expect(refused.standardError.contains("edited.jsonl:2: error: flow id 'flow-0000001' is already in the store with a different message"))
+            #expect(refused.standardError.contains("nothing was imported"))
+            #expect(try run.run(["export", "--store", test.location]).standardOutput == exported)
 
             // A duplicate inside the input names both lines.
             var repeated = lines

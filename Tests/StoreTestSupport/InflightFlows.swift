@@ -16,7 +16,7 @@ public enum InflightFlows {
         Fixtures.repositoryRoot.appendingPathComponent("migrations").path
     }
 
-    /// `count` messages cycling through the templates, with ids `flow-0000001`, … (in id order).
+    /// `count` messages cycling through the templates, with ids `flow-0000000`, `flow-0000001`, … (in id order).
     public static func messages(count: Int) throws -> [[UInt8]] {
         let templates = try templates()
         return try (0..<count).map { index in

@@ -19,10 +19,16 @@ extension SelinonMigrate {
                 store) stops the import with its line number: the batches before it are stored, \
                 nothing of its batch or after it is.
 
-                Example:
-                  selinon-migrate import --store sqlite:.selinon/flows.sqlite --input inflight.jsonl
+                With --skip-identical, a line whose flow the store holds already with the same \
+                message and status is skipped, so an import that was interrupted or stopped can \
+                be run again as it was; a stored flow that differs from its line still stops the \
+                import (it is never overwritten).
 
-                Exit codes: 0 every line imported; 1 a line was rejected, or the input file does not \
+                Examples:
+                  selinon-migrate import --store sqlite:.selinon/flows.sqlite --input inflight.jsonl
+                  selinon-migrate import --input inflight.jsonl --skip-identical
+
+                Exit codes: 0 every line imported (or skipped as identical); 1 a line was rejected, or the input file does not \
                 exist; 2 the input or the store could not be read or written; 64 usage error.
                 """)
 
@@ -33,6 +39,9 @@ extension SelinonMigrate {
 
         @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Flows per transaction.", valueName: "n"))
         var batchSize = 500
+
+        @Flag(name: .customLong("skip-identical"), help: "Skip flows the store holds already with the same message and status (to rerun an interrupted import).")
+        var skipIdentical = false
 
         func validate() throws {
             guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1.") }
@@ -49,7 +58,7 @@ extension SelinonMigrate {
             }
             let name = input == "-" ? "<stdin>" : input
             let store = try await storeOptions.open(terminal: terminal, createIfMissing: true)
-            var importer = BatchImport(store: store, inputName: name)
+            var importer = BatchImport(store: store, inputName: name, existing: skipIdentical ? .skipIdentical : .reject)
             do {
                 var batch: [(line: Int, flow: NewFlow)] = []
                 var lineNumber = 0
@@ -73,7 +82,8 @@ extension SelinonMigrate {
                 throw ExitStatus.toolFailed
             }
             await store.close()
-            terminal.message("imported \(importer.imported) flow\(importer.imported == 1 ? "" : "s") into \(storeOptions.locationText)")
+            let skipped = importer.skipped > 0 ? " (\(counted(importer.skipped, "identical flow")) already there, skipped)" : ""
+            terminal.message("imported \(counted(importer.imported, "flow")) into \(storeOptions.locationText)\(skipped)")
         }
     }
 }
@@ -92,13 +102,16 @@ struct ImportRejection: Error, CustomStringConvertible {
 struct BatchImport {
     let store: any FlowStateStore
     let inputName: String
+    let existing: ExistingFlows
     private var lineOfID: [String: Int] = [:]
     private(set) var imported = 0
+    private(set) var skipped = 0
     private var lastImportedLine = 0
 
-    init(store: any FlowStateStore, inputName: String) {
+    init(store: any FlowStateStore, inputName: String, existing: ExistingFlows) {
         self.store = store
         self.inputName = inputName
+        self.existing = existing
     }
 
     /// Reads one line, rejecting it when it is no dispatcher message or repeats an earlier id.
@@ -119,22 +132,29 @@ struct BatchImport {
     mutating func insert(_ batch: [(line: Int, flow: NewFlow)]) async throws(ImportRejection) {
         guard let first = batch.first else { return }
         do {
-            try await store.insert(batch.map(\.flow))
+            let alreadyStored = try await store.insert(batch.map(\.flow), existing: existing)
+            skipped += alreadyStored
+            imported += batch.count - alreadyStored
         } catch {
             let line = error.flowID.flatMap { id in batch.first { $0.flow.id == id }?.line } ?? first.line
             var message = error.message
-            if error.kind == .duplicateFlow { message += "; remove the line, or the stored flow, and import the rest" }
+            if error.kind == .duplicateFlow {
+                message += existing == .reject
+                    ? "; if an earlier import of these lines stopped, run again with --skip-identical; otherwise remove the line, or the stored flow"
+                    : "; remove the line, or the stored flow, and import the rest"
+            }
             throw ImportRejection(inputName: inputName, line: line, message: message, isToolFailure: error.isToolFailure)
         }
-        imported += batch.count
         lastImportedLine = batch.last!.line
     }
 
     /// What was stored before an import stopped.
     func progressNote() -> String {
-        guard imported > 0 else { return "nothing was imported" }
-        let file = inputName == "<stdin>" ? "FILE" : inputName
-        return "\(imported) flow\(imported == 1 ? "" : "s") up to line \(lastImportedLine) were imported, nothing after it; "
-            + "to import the rest: tail -n +\(lastImportedLine + 1) \(file) | selinon-migrate import --input - …"
+        guard lastImportedLine > 0 else { return "nothing was imported" }
+        let file = inputName == "<stdin>" ? "FILE" : shellWord(inputName)
+        let skippedNote = skipped > 0 ? " (\(skipped) of them already there)" : ""
+        return "the flows up to line \(lastImportedLine) are in the store\(skippedNote), nothing after it; "
+            + "to import the rest, fix the line and run the same import again with --skip-identical, "
+            + "or: tail -n +\(lastImportedLine + 1) \(file) | selinon-migrate import --input - …"
     }
 }
