@@ -34,14 +34,17 @@ public struct FlowReview: Sendable, Equatable {
     /// (`17 reachable states — 12 unchanged, 3 renumbered, 2 RETRY: e.g. Fetch finished`).
     public var reachableStates: String? = nil
 
-    /// `2 renumbered, 1 removed, 1 added` (the kinds present), or `flow removed`.
+    /// `2 renumbered, 1 changed, 1 removed, 1 added` (the kinds present), or `flow removed`. An
+    /// edge that moved and changed counts as renumbered and as changed, so the renumbered count
+    /// is the one `generate` reports.
     public var summary: String {
         if isRemoved { return "flow removed" }
-        let counts = EdgeRow.Change.allCases.compactMap { change -> String? in
-            let count = rows.filter { $0.change == change }.count
-            return change == .kept || count == 0 ? nil : "\(count) \(change.rawValue)"
-        }
-        return counts.isEmpty ? "no edge changes" : counts.joined(separator: ", ")
+        let renumbered: Int = rows.filter(\.isRenumbered).count
+        func count(_ change: EdgeRow.Change) -> Int { rows.filter { $0.change == change }.count }
+        let counts: [(String, Int)] = [("renumbered", renumbered), ("changed", count(.changed)), ("removed", count(.removed)),
+                                       ("added", count(.added))]
+        let parts: [String] = counts.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
+        return parts.isEmpty ? "no edge changes" : parts.joined(separator: ", ")
     }
 }
 
@@ -71,6 +74,13 @@ public struct EdgeRow: Sendable, Equatable {
 
     /// The edge shown for the row: the new one, else the old one.
     public var edge: ReviewedEdge? { new ?? old }
+
+    /// Whether the edge kept in the new configuration has another index there (whether or not
+    /// it also changed).
+    public var isRenumbered: Bool {
+        guard let oldIndex, let newIndex else { return false }
+        return oldIndex != newIndex
+    }
 }
 
 /// What a migration does to in-flight flows of one flow, stated for people.

@@ -20,12 +20,21 @@ public enum MigrationReviewer {
 
     /// The review of migration `version`. `old` and `new` are the configurations before and
     /// after it, when known; `limitations` are notes of the caller (why a side is missing).
+    /// A side that was derived through migrations (``oldEdges(from:through:)``,
+    /// ``newEdges(from:through:)``) carries the conditions of the configuration it was derived
+    /// from, so with `derived` set for it no edge is marked changed.
     public static func review(version: Int, migration: Migration, old: FlowEdges?, new: FlowEdges?,
-                              limitations: [String] = []) -> MigrationReview {
+                              derived: (old: Bool, new: Bool) = (false, false), limitations: [String] = []) -> MigrationReview {
         let meta = MigrationMetadataFacts(migration.metadata)
         var notes = limitations
         if old == nil && new == nil {
             notes.append("no configuration was available: destinations of added edges and edges that kept their place cannot be named")
+        }
+        let comparesConditions = old != nil && new != nil && !derived.old && !derived.new
+        if (old != nil && derived.old) || (new != nil && derived.new) {
+            notes.append("the configuration \(derived.old ? "before" : "after") the migration was derived from another one through the "
+                + "migrations: conditions and foreach are shown as that one has them, and a change to them is not shown "
+                + "(the warnings name those the migration records)")
         }
         if meta.edgeCounts == nil {
             notes.append("the file records no edge counts (_meta): flows with new starting edges may be shown incompletely")
@@ -33,7 +42,7 @@ public enum MigrationReviewer {
         var flows: [FlowReview] = []
         for name in migration.flows.keys.sorted() {
             flows.append(flowReview(name, migration.flows[name]!, strategy: migration.strategy, counts: meta.edgeCounts?[name],
-                                    old: old?[name], new: new?[name], notes: &notes))
+                                    old: old?[name], new: new?[name], comparesConditions: comparesConditions, notes: &notes))
         }
         for name in meta.removedFlows where migration.flows[name] == nil {
             let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .removed, oldIndex: $0.offset, newIndex: nil, old: $0.element, new: nil) }
@@ -84,7 +93,7 @@ public enum MigrationReviewer {
 
     private static func flowReview(_ name: String, _ entry: EdgeMigration, strategy: TaintedFlowStrategy,
                                    counts: (old: Int?, new: Int?)?, old givenOld: [ReviewedEdge]?, new givenNew: [ReviewedEdge]?,
-                                   notes: inout [String]) -> FlowReview {
+                                   comparesConditions: Bool, notes: inout [String]) -> FlowReview {
         var old = givenOld, new = givenNew
         // A configuration whose edge count differs from the file's is not the one it was generated from.
         if let count = counts?.old, let edges = old, edges.count != count {
@@ -102,7 +111,8 @@ public enum MigrationReviewer {
             if let oldIndex = shape.oldIndexForNew[newIndex] {
                 let oldEdge = old.flatMap { oldIndex < $0.count ? $0[oldIndex] : nil }
                 var change: EdgeRow.Change = oldIndex == newIndex ? .kept : .renumbered
-                if let oldEdge, let newEdge, oldEdge.condition != newEdge.condition || oldEdge.hasForeach != newEdge.hasForeach {
+                if comparesConditions, let oldEdge, let newEdge,
+                   oldEdge.condition != newEdge.condition || oldEdge.hasForeach != newEdge.hasForeach {
                     change = .changed
                 }
                 rows.append(EdgeRow(change: change, oldIndex: oldIndex, newIndex: newIndex, old: oldEdge ?? newEdge, new: newEdge ?? oldEdge))

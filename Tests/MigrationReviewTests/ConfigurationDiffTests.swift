@@ -45,6 +45,28 @@ struct ConfigurationDiffTests {
         #expect(!diff.needsMigration)
     }
 
+    @Test func aForeachThatComesOrGoesIsNamed() throws {
+        let edges = """
+            flow-definitions:
+              - name: f
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B}
+                  - {from: B, to: C%@}
+            """
+        let plain = try Self.load(nodes: Self.nodes, flows: edges.replacingOccurrences(of: "%@", with: ""))
+        let iterated = try Self.load(nodes: Self.nodes, flows: edges.replacingOccurrences(
+            of: "%@", with: ", foreach: {import: m, function: items}, condition: {name: argsFieldExist, args: {key: k}}"))
+        let added = ConfigurationDiff(from: plain, to: iterated)
+        let row = try #require(added.flows.first?.edges.first { $0.change == .changed })
+        #expect(row.oldIndex == 2 && row.old?.hasForeach == false && row.new?.hasForeach == true)
+        #expect(added.text.contains("always ⇒ argsFieldExist(k); foreach added"), "\(added.text)")
+        let removed = ConfigurationDiff(from: iterated, to: plain)
+        #expect(removed.text.contains("argsFieldExist(k) ⇒ always; foreach removed"), "\(removed.text)")
+        let json = try #require(removed.flows.first?.edges.first { $0.change == .changed }?.jsonValue)
+        #expect(json["old"]?["foreach"] == .bool(true) && json["new"]?["foreach"] == .bool(false))
+    }
+
     @Test func theExampleV1ToV2() throws {
         func configuration(_ version: Int) throws -> Configuration {
             let directory = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v\(version)")

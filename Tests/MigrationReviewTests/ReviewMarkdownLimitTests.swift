@@ -1,4 +1,5 @@
 import FlowConfig
+import FlowMigration
 import MigrationGenerator
 import MigrationReview
 import Testing
@@ -83,7 +84,38 @@ struct ReviewMarkdownLimitTests {
         #expect(document.text.hasPrefix("### Migration 4 · strategy `RETRY`"))
         let summary = try #require(document.text.split(separator: "\n").first { $0.hasPrefix("**60 flows change:**") })
         #expect(summary.hasSuffix("(4 renumbered, 1 added) …"))
-        #expect(document.omission?.hasPrefix("the sections per flow are left out, and the document is cut after") == true)
+        #expect(document.omission == "the sections per flow are left out, and each migration's summary is cut to fit")
         #expect(!document.text.contains("<details>"))
+    }
+
+    @Test func everyMigrationKeepsItsHeadingAndTaintWarningWhenCut() throws {
+        var reviews: [MigrationReview] = []
+        for (version, strategy) in [(4, TaintedFlowStrategy.ignore), (5, .retry), (6, .fail)] {
+            var review = try Self.review(flowCount: 60, length: 4, addAtStart: true)
+            review.version = version
+            review.strategy = strategy
+            reviews.append(review)
+        }
+        let document = ReviewMarkdown.render(reviews, characterLimit: 1_000)
+        #expect(document.text.utf16.count <= 1_000)
+        for heading in ["### Migration 4 · strategy `IGNORE`", "### Migration 5 · strategy `RETRY`", "### Migration 6 · strategy `FAIL`"] {
+            #expect(document.text.contains(heading), "\(document.text)")
+        }
+        #expect(document.text.components(separatedBy: "> [!WARNING]").count == 4)
+        #expect(document.text.components(separatedBy: "\n---\n").count == 3)
+        #expect(document.text.contains("**60 flows change:** `analysis_flow_0` (4 renumbered, 1 added)"))
+
+        // Too many migrations for even their headings: those left out are named.
+        let many = (1...40).map { version -> MigrationReview in
+            var review = reviews[0]
+            review.version = version
+            return review
+        }
+        let cut = ReviewMarkdown.render(many, characterLimit: 1_000)
+        #expect(cut.text.utf16.count <= 1_000)
+        let kept = cut.text.components(separatedBy: "### Migration ").count - 1
+        #expect(kept > 0 && kept < 40)
+        #expect(cut.omission?.hasSuffix("left out entirely: migrations " + ((kept + 1)...40).map(String.init).joined(separator: ", ")) == true,
+                "\(cut.omission ?? "")")
     }
 }

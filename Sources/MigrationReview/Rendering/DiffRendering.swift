@@ -36,7 +36,7 @@ extension ConfigurationDiff {
             lines += warnings.map { "  - \($0)" }
         }
         lines.append("")
-        lines.append(needsMigration ? "a migration is needed: run selinon-migrate generate" : "no migration is needed")
+        lines.append(needsMigration ? "the change needs a migration: selinon-migrate check says whether one covers it, generate writes it" : "no migration is needed")
         return lines.joined(separator: "\n")
     }
 

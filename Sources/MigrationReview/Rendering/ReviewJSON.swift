@@ -33,7 +33,8 @@ extension MigrationReview {
 
 extension EdgeRow {
     /// `change`, `old_index`, `new_index`, and `old` / `new` with `from`, `to`, `condition` (as
-    /// configured) and `condition_text` (in words); unknown parts are null.
+    /// configured), `condition_text` (in words) and `foreach` (whether the edge has one);
+    /// unknown parts are null.
     public var jsonValue: JSONValue {
         func number(_ value: Int?) -> JSONValue { value.map { .number(JSONNumber($0)) } ?? .null }
         func edge(_ edge: ReviewedEdge?) -> JSONValue {
@@ -43,6 +44,7 @@ extension EdgeRow {
                 "to": edge.to.map { .array($0.map(JSONValue.string)) } ?? .null,
                 "condition": edge.condition?.standardJSON ?? .null,
                 "condition_text": edge.conditionText.map(JSONValue.string) ?? .null,
+                "foreach": edge.hasForeach.map(JSONValue.bool) ?? .null,
             ])
         }
         return .object(["change": .string(change.rawValue), "old_index": number(oldIndex), "new_index": number(newIndex),

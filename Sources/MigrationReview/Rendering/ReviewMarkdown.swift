@@ -73,26 +73,68 @@ public enum ReviewMarkdown {
                 return Document(text: shortened, omission: detail == .full ? nil : detail.omission)
             }
         }
-        // Even the summaries are too long: keep the lines that fit.
-        let lines = document(.summary)
-        var kept: [String] = []
-        var length = 0
-        let omission = { (kept: Int) in Detail.summary.omission + ", and the document is cut after \(kept) of \(lines.count) lines" }
-        let budget = max(0, characterLimit - note(omission(lines.count), limit: characterLimit).utf16.count)
-        for line in lines {
-            let cost = line.utf16.count + (kept.isEmpty ? 0 : 1)
-            if length + cost <= budget {
-                kept.append(line)
-                length += cost
-                continue
-            }
-            // A long list (the changed flows, the warnings) is cut after the last item that fits.
-            let room = budget - length - (kept.isEmpty ? 0 : 1) - " …".utf16.count
-            if let cut = cutAtListItem(line, fitting: room) { kept.append(cut + " …") }
-            break
+        return cutSummaries(reviews, characterLimit: characterLimit)
+    }
+
+    /// The summaries of `reviews` cut to fit `characterLimit`: every migration keeps its heading
+    /// and its taint warning, then its list of changed flows and the rest of its summary, as far
+    /// as an equal share of what is left allows (a list is cut after its last item that fits);
+    /// migrations whose heading does not fit at all are named in the note.
+    private static func cutSummaries(_ reviews: [MigrationReview], characterLimit: Int) -> Document {
+        let summaries = reviews.map { lines($0, graphs: [:], detail: .summary) }
+        func omission(_ dropped: [Int]) -> String {
+            Detail.summary.omission + ", and each migration's summary is cut to fit"
+                + (dropped.isEmpty ? "" : "; left out entirely: migration\(dropped.count == 1 ? "" : "s") "
+                   + dropped.map(String.init).joined(separator: ", "))
         }
-        return Document(text: kept.joined(separator: "\n") + note(omission(kept.count), limit: characterLimit),
-                        omission: omission(kept.count))
+        // Each chosen line costs its length and a newline, and may bring back the blank line before it.
+        func cost(_ line: String) -> Int { line.utf16.count + 2 }
+        let separatorCost = 5
+        var budget = characterLimit - note(omission(reviews.map(\.version)), limit: characterLimit).utf16.count
+        var chosen: [[Int: String]] = Array(repeating: [:], count: reviews.count)
+        var included = 0
+        for (position, summary) in summaries.enumerated() {
+            let essential = summary.indices.filter { $0 == 0 || summary[$0].hasPrefix("> ") }
+            let needed = essential.reduce(position > 0 ? separatorCost : 0) { $0 + cost(summary[$1]) }
+            guard needed <= budget else { break }
+            budget -= needed
+            for index in essential { chosen[position][index] = summary[index] }
+            included += 1
+        }
+        for position in 0..<included {
+            var share = budget / (included - position)
+            let spent = share
+            // The changed flows first, then the rest in order.
+            let summary = summaries[position]
+            func rank(_ index: Int) -> Int { summary[index].hasPrefix("**") && summary[index].contains(" change:**") ? 0 : 1 }
+            let order = summary.indices.sorted { (rank($0), $0) < (rank($1), $1) }
+            for index in order where chosen[position][index] == nil && !summary[index].isEmpty {
+                let line = summary[index]
+                if cost(line) <= share {
+                    chosen[position][index] = line
+                    share -= cost(line)
+                } else {
+                    if let cut = cutAtListItem(line, fitting: share - 2 - " …".utf16.count) {
+                        chosen[position][index] = cut + " …"
+                        share -= cost(cut + " …")
+                    }
+                    break
+                }
+            }
+            budget -= spent - share
+        }
+        var text: [String] = []
+        for position in 0..<included {
+            if position > 0 { text += ["", "---", ""] }
+            var previous = -1
+            for index in chosen[position].keys.sorted() {
+                if index > previous + 1, previous >= 0, summaries[position][index - 1].isEmpty { text.append("") }
+                text.append(chosen[position][index]!)
+                previous = index
+            }
+        }
+        let dropped = reviews[included...].map(\.version)
+        return Document(text: text.joined(separator: "\n") + note(omission(dropped), limit: characterLimit), omission: omission(dropped))
     }
 
     /// The note that ends a shortened document.
@@ -101,15 +143,23 @@ public enum ReviewMarkdown {
             + "For the whole review, run the same `selinon-migrate review` command with `--comment-limit 0`."
     }
 
-    /// The longest prefix of `line` that ends before a ", " list separator and has at most
-    /// `room` UTF-16 code units, if any.
+    /// The longest prefix of `line` that ends before a ", " list separator — outside code spans
+    /// and parentheses, so that an item such as `` `flow` (2 renumbered, 1 added) `` stays
+    /// whole — and has at most `room` UTF-16 code units, if any.
     private static func cutAtListItem(_ line: String, fitting room: Int) -> String? {
         guard room > 0 else { return nil }
         var best: String.Index?
         var length = 0
+        var depth = 0, inCode = false
         var index = line.startIndex
         while index < line.endIndex {
-            if line[index...].hasPrefix(", ") {
+            switch line[index] {
+            case "`": inCode.toggle()
+            case "(" where !inCode: depth += 1
+            case ")" where !inCode: depth = max(0, depth - 1)
+            default: break
+            }
+            if depth == 0, !inCode, line[index...].hasPrefix(", ") {
                 if length > room { break }
                 best = index
             }

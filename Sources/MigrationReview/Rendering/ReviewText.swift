@@ -43,12 +43,18 @@ public enum ReviewText {
         return ": \(review.oldSource ?? "?") → \(review.newSource ?? "?")"
     }
 
-    /// The condition, or for a changed edge the old and the new one.
+    /// The condition, or for a changed edge the old and the new one; a `foreach` that came or
+    /// went is said after it.
     static func conditionCell(_ row: EdgeRow) -> String {
         let new = row.new?.conditionText, old = row.old?.conditionText
-        if row.change == .changed, old != new {
-            return "\(old.map { $0.isEmpty ? "always" : $0 } ?? "?") ⇒ \(new.map { $0.isEmpty ? "always" : $0 } ?? "?")"
+        var cell = (new ?? old) ?? "?"
+        guard row.change == .changed else { return cell }
+        if old != new {
+            cell = "\(old.map { $0.isEmpty ? "always" : $0 } ?? "?") ⇒ \(new.map { $0.isEmpty ? "always" : $0 } ?? "?")"
         }
-        return (new ?? old) ?? "?"
+        if let before = row.old?.hasForeach, let after = row.new?.hasForeach, before != after {
+            cell += (cell.isEmpty ? "" : "; ") + (after ? "foreach added" : "foreach removed")
+        }
+        return cell
     }
 }

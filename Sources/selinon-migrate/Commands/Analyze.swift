@@ -48,8 +48,9 @@ extension SelinonMigrate {
                                    valueName: "revision"))
         var base: String?
 
-        @Option(name: [.customShort("m"), .customLong("migration-dir")], help: ArgumentHelp("The migration directory.", valueName: "dir"))
-        var migrationDirectory: String = "migrations"
+        @Option(name: [.customShort("m"), .customLong("migration-dir")],
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of -n, else 'migrations').", valueName: "dir"))
+        var migrationDirectory: String?
 
         @OptionGroup(title: "The configuration before the migration (-N/-F)") var old: OldConfigOptions
         @OptionGroup(title: "The current configuration (for --git)") var location: ConfigLocationOptions
@@ -80,7 +81,11 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
+            let migrationDirectory = try directoryPath(environment: environment, terminal: terminal)
             // With --pending, a directory that does not exist yet holds no added migration.
+            if pending && !FileManager.default.fileExists(atPath: migrationDirectory) {
+                terminal.message("note: there is no migration directory \(migrationDirectory), so no migration was added")
+            }
             let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
             let first: Int
             if pending {
@@ -152,6 +157,15 @@ extension SelinonMigrate {
         }
 
         /// The configuration the states of `migration` were written against.
+        /// `-m`, else `global.migration_dir` of the current nodes file when one is given, else `migrations`.
+        private func directoryPath(environment: [String: String], terminal: Terminal) throws -> String {
+            if let migrationDirectory { return migrationDirectory }
+            guard location.nodesDefinition != nil || environment["SELINON_NODES_DEFINITION"] != nil else { return "migrations" }
+            let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: false))
+            let current = try terminal.loadConfiguration(try location.source(environment: environment), with: loader, role: "current")
+            return current.global.expandedMigrationDirectory ?? "migrations"
+        }
+
         private func configurationBefore(_ migration: Migration, environment: [String: String], terminal: Terminal) throws -> Configuration {
             let loader = ConfigurationLoader(options: .init(environment: environment))
             if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) {

@@ -57,8 +57,8 @@ extension SelinonMigrate {
         var base: String?
 
         @Option(name: [.customShort("m"), .customLong("migration-dir")],
-                help: ArgumentHelp("The migration directory.", valueName: "dir"))
-        var migrationDirectory: String = "migrations"
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of -n, else 'migrations').", valueName: "dir"))
+        var migrationDirectory: String?
 
         @OptionGroup(title: "Current configuration (optional)") var location: ConfigLocationOptions
 
@@ -90,18 +90,6 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
-            // With --pending, a directory that does not exist yet holds no added migration.
-            let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
-            // The review shows the files as they are; say when they are not the ones generated.
-            for finding in DirectoryIntegrity(path: migrationDirectory, requireSum: false).findings where finding.kind != "invalid" {
-                terminal.message(finding.described(as: "warning"))
-            }
-            let selected = try selectedVersions(directory, terminal: terminal)
-            guard !selected.isEmpty else {
-                try writeNothingToReview(terminal: terminal)
-                return
-            }
-
             let loader = ConfigurationLoader(options: .init(environment: environment))
             var current: Configuration?
             var context: GitContext?
@@ -114,10 +102,28 @@ extension SelinonMigrate {
                 terminal.message("error: --git needs the configuration's paths inside a git repository: pass -n/-f from the working tree")
                 throw ExitStatus.inputFailed
             }
+            let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
+            // With --pending, a directory that does not exist yet holds no added migration.
+            if pending && !FileManager.default.fileExists(atPath: directoryPath) {
+                terminal.message("note: there is no migration directory \(directoryPath), so no migration was added"
+                    + (migrationDirectory == nil && current == nil ? " (pass -m, or -n to use global.migration_dir)" : ""))
+            }
+            let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: pending)
+            // The review shows the files as they are; say when they are not the ones generated.
+            for finding in DirectoryIntegrity(path: directoryPath, requireSum: false).findings where finding.kind != "invalid" {
+                terminal.message(finding.described(as: "warning"))
+            }
+            let selected = try selectedVersions(directory, at: directoryPath, terminal: terminal)
+            guard !selected.isEmpty else {
+                try writeNothingToReview(in: directoryPath, terminal: terminal)
+                return
+            }
+
             let configurations = ReviewConfigurations(directory: directory, versions: selected, current: current, git: context, loader: loader)
             let reviews = selected.map { version in
                 var review = MigrationReviewer.review(version: version, migration: directory.files[version - 1].migration,
                                                       old: configurations.edgesAfter[version - 1], new: configurations.edgesAfter[version],
+                                                      derived: (configurations.derived.contains(version - 1), configurations.derived.contains(version)),
                                                       limitations: configurations.notes[version] ?? [])
                 // With the configuration the states were written against, every reachable state is tried.
                 if let before = configurations.configurationAfter[version - 1] {
@@ -132,23 +138,23 @@ extension SelinonMigrate {
                 }
                 return review
             }
-            try write(reviews, terminal: terminal)
+            try write(reviews, directoryPath: directoryPath, terminal: terminal)
         }
 
-        private func selectedVersions(_ directory: MigrationDirectory, terminal: Terminal) throws -> [Int] {
+        private func selectedVersions(_ directory: MigrationDirectory, at directoryPath: String, terminal: Terminal) throws -> [Int] {
             if !pending {
                 let wanted = versions.isEmpty ? (directory.latestVersion > 0 ? [directory.latestVersion] : []) : versions
                 if let missing = wanted.first(where: { $0 > directory.latestVersion }) {
-                    terminal.message("error: there is no migration \(missing) in \(migrationDirectory) (the newest is \(directory.latestVersion))")
+                    terminal.message("error: there is no migration \(missing) in \(directoryPath) (the newest is \(directory.latestVersion))")
                     throw ExitStatus.inputFailed
                 }
                 return Array(Set(wanted)).sorted()
             }
             do {
-                let repository = try GitRepository(containing: migrationDirectory)
+                let repository = try GitRepository(containing: directoryPath)
                 let branchBase = try repository.branchBase(base)
                 if let note = branchBase.note { terminal.message(note) }
-                let atBase = try repository.migrationFiles(in: migrationDirectory, at: branchBase.commit)
+                let atBase = try repository.migrationFiles(in: directoryPath, at: branchBase.commit)
                 return directory.files.map(\.version).filter { atBase[$0] == nil }
             } catch {
                 throw terminal.fail(error)
@@ -156,17 +162,17 @@ extension SelinonMigrate {
         }
 
         /// What the formats for people say when no migration is selected.
-        private var nothingToReview: String {
-            pending ? "No migrations were added since the base." : "There are no migrations in \(migrationDirectory)."
+        private func nothingToReview(in directoryPath: String) -> String {
+            pending ? "No migrations were added since the base." : "There are no migrations in \(directoryPath)."
         }
 
-        private func writeNothingToReview(terminal: Terminal) throws {
-            if format == .dot { terminal.message("note: \(nothingToReview) No graphs were written.") }
-            try write([], terminal: terminal)
+        private func writeNothingToReview(in directoryPath: String, terminal: Terminal) throws {
+            if format == .dot { terminal.message("note: \(nothingToReview(in: directoryPath)) No graphs were written.") }
+            try write([], directoryPath: directoryPath, terminal: terminal)
         }
 
         /// Writes the reviews to standard output, or as files into `--output-dir`.
-        private func write(_ reviews: [MigrationReview], terminal: Terminal) throws {
+        private func write(_ reviews: [MigrationReview], directoryPath: String, terminal: Terminal) throws {
             do {
                 var written: [String] = []
                 var graphs: [Int: [String: String]] = [:]
@@ -186,14 +192,14 @@ extension SelinonMigrate {
                 let document: (text: String, file: String)?
                 switch format {
                 case .text:
-                    document = (reviews.isEmpty ? nothingToReview : reviews.map(ReviewText.render).joined(separator: "\n\n"), "review.txt")
+                    document = (reviews.isEmpty ? nothingToReview(in: directoryPath) : reviews.map(ReviewText.render).joined(separator: "\n\n"), "review.txt")
                 case .markdown:
                     let rendered = ReviewMarkdown.render(reviews, graphs: graphs, characterLimit: commentLimit == 0 ? nil : commentLimit)
                     if let omission = rendered.omission {
                         terminal.message("note: the Markdown was shortened to fit \(commentLimit) characters (\(omission)); "
                             + "--comment-limit 0 gives all of it")
                     }
-                    document = (reviews.isEmpty ? nothingToReview : rendered.text, "review.md")
+                    document = (reviews.isEmpty ? nothingToReview(in: directoryPath) : rendered.text, "review.md")
                 case .json:
                     let json = JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))]))
                     // Both outputs add the final newline.

@@ -7,12 +7,16 @@ import MigrationReview
 
 /// The edges of every flow after each migration version of a directory, as far as they can be
 /// known for a review: the configuration given on the command line (after the newest
-/// migration), the configurations `_meta` names (files that still exist, git revisions), each
-/// accepted only when it matches the digest recorded in the migration; then every other version
-/// derived through the migrations.
+/// migration), the configurations `_meta` names (files that still exist, git revisions) — of the
+/// reviewed migrations and of the migrations next to them, whose `_meta` names the same
+/// configurations — each accepted only when it matches the digest recorded in the migration;
+/// then every other version derived through the migrations.
 struct ReviewConfigurations {
     /// Edges after version `v` (`0`: before the first migration).
     private(set) var edgesAfter: [Int: MigrationReviewer.FlowEdges] = [:]
+    /// The versions whose edges were derived through migrations rather than loaded: their
+    /// conditions and `foreach` are those of the configuration they were derived from.
+    private(set) var derived: Set<Int> = []
     /// Why something is missing, per migration version.
     private(set) var notes: [Int: [String]] = [:]
     /// The configurations loaded (not derived), after version `v`.
@@ -34,26 +38,36 @@ struct ReviewConfigurations {
             }
         }
         for version in versions {
-            let meta = directory.files[version - 1].migration.metadata
-            for (side, after) in [("new", version), ("old", version - 1)] where edgesAfter[after] == nil {
-                guard let description = meta?[side]?.stringValue else { continue }
-                switch Self.load(description, digest: meta?["digests"]?[side]?.stringValue, git: git, loader: loader) {
-                case .success(let configuration):
-                    edgesAfter[after] = MigrationReviewer.edges(of: configuration)
-                    configurationAfter[after] = configuration
-                case .failure(let reason): notes[version, default: []].append("the \(side) configuration (\(description)): \(reason.text)")
+            // The configuration after `after` is this migration's side, or the neighbour's other side.
+            for (after, side, neighbour, neighbourSide) in [(version, "new", version + 1, "old"), (version - 1, "old", version - 1, "new")]
+            where edgesAfter[after] == nil {
+                var failure: String?
+                for (file, fileSide) in [(version, side), (neighbour, neighbourSide)]
+                where file >= 1 && file <= latest && edgesAfter[after] == nil {
+                    let meta = directory.files[file - 1].migration.metadata
+                    guard let description = meta?[fileSide]?.stringValue else { continue }
+                    switch Self.load(description, digest: meta?["digests"]?[fileSide]?.stringValue, git: git, loader: loader) {
+                    case .success(let configuration):
+                        edgesAfter[after] = MigrationReviewer.edges(of: configuration)
+                        configurationAfter[after] = configuration
+                    case .failure(let reason):
+                        if file == version { failure = "the \(side) configuration (\(description)): \(reason.text)" }
+                    }
                 }
+                if edgesAfter[after] == nil, let failure { notes[version, default: []].append(failure) }
             }
         }
         // Derive what is still missing: backwards first (complete edges), then forwards.
         for version in stride(from: latest, through: 1, by: -1) where edgesAfter[version - 1] == nil {
             if let after = edgesAfter[version] {
                 edgesAfter[version - 1] = MigrationReviewer.oldEdges(from: after, through: directory.files[version - 1].migration)
+                derived.insert(version - 1)
             }
         }
         for version in (0..<latest).map({ $0 + 1 }) where edgesAfter[version] == nil {
             if let before = edgesAfter[version - 1] {
                 edgesAfter[version] = MigrationReviewer.newEdges(from: before, through: directory.files[version - 1].migration)
+                derived.insert(version)
             }
         }
     }
