@@ -97,13 +97,15 @@ struct ApplyCommandTests {
     }
 
     @Test func malformedLinesArePassedThroughAndReported() throws {
-        let input = "not json\n{\"flow_name\": \"reporting_flow\", \"state\": {\"waiting_edges\": [1, 1]}}\n\n"
+        let input = "not json\n{\"flow_name\": \"reporting_flow\", \"state\": {\"waiting_edges\": [1, 1]}}\n\n \r\n"
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", "-", "--report", "/dev/stderr"],
                                              input: Data(input.utf8))
         #expect(result.status == 1)
         #expect(result.standardOutput == input)
         #expect(result.standardError.contains(#""error":"state.waiting_edges lists edge 1 twice","flow_name":null,"from_version":null,"line":2,"outcome":"invalid""#))
-        #expect(result.standardError.contains(#""error":"empty line""#))
+        // Empty lines hold no message: copied, neither reported nor counted (as import skips them).
+        #expect(!result.standardError.contains(#""line":3"#) && !result.standardError.contains(#""line":4"#))
+        #expect(result.standardError.contains("invalid"))
     }
 
     @Test func anInvalidMigrationDirectoryStopsBeforeReading() throws {

@@ -32,7 +32,8 @@ extension SelinonMigrate {
                 (--report) has one JSON line per input line: line, flow_name, outcome (up_to_date, \
                 migrated, retry, fail, skew, invalid), from_version, to_version, tainted, taints \
                 (version, kind edge|nodes|flow-removed, edge, from/to or nodes, strategy) and, for \
-                invalid lines, error. A summary per flow and outcome goes to standard error.
+                invalid lines, error. A summary per flow and outcome goes to standard error. Empty \
+                lines (as import skips them) are copied as they are and neither reported nor counted.
 
                 Each migration file says what happens to a flow it taints (IGNORE, RETRY, FAIL); the \
                 most severe strategy among the taints of the whole chain wins. --policy overrides \

@@ -56,6 +56,12 @@ struct ParallelLineMigration: Sendable {
         share.output.reserveCapacity(lines.reduce(0) { $0 + $1.count + 16 })
         share.results.reserveCapacity(lines.count)
         for (offset, line) in lines.enumerated() {
+            // An empty line holds no message: copied, as import skips it.
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                share.output += line
+                share.output.append(UInt8(ascii: "\n"))
+                continue
+            }
             let result = line.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &share.output) }
             share.output.append(UInt8(ascii: "\n"))
             if writesReports {
