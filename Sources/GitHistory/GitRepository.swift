@@ -156,7 +156,9 @@ public final class GitRepository: @unchecked Sendable {
         guard !revision.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw GitError(.unknownRevision, "an empty revision names no commit: give a branch, tag or commit id")
         }
-        if revision.contains("..") || revision.hasPrefix("^") {
+        // A range is `A..B`, `A...B` or `^A`; the text of a message search (`:/text`, `REV^{/text}`) may hold dots.
+        let beforeSearch = [":/", "^{/"].compactMap { revision.range(of: $0)?.lowerBound }.min().map { revision[..<$0] } ?? revision[...]
+        if beforeSearch.contains("..") || revision.hasPrefix("^") {
             throw GitError(.unknownRevision, "'\(revision)' is a range, not a single revision: give one branch, tag or commit id")
         }
         return try locked { () throws(GitError) -> GitCommit in

@@ -257,6 +257,17 @@ struct GitRepositoryTests {
         #expect(error?.kind == .unknownRevision, "\(error?.message ?? "")")
     }
 
+    @Test func aMessageSearchMayHoldDots() throws {
+        let fixture = try GitFixture()
+        let release = try fixture.commit("release 1.2..1.3 notes", ["config/nodes.yml": Self.nodes])
+        try fixture.commit("docs", ["README.md": "hello"])
+        let repository = try GitRepository(containing: fixture.root.path)
+        #expect(try repository.commit(":/release 1.2..1.3").id.hex == release)
+        #expect(try repository.commit("HEAD^{/1.2..1.3}").id.hex == release)
+        let range = #expect(throws: GitError.self) { try repository.commit("HEAD~1..:/docs") }
+        #expect(range?.message.contains("is a range") == true)
+    }
+
     @Test func aRepositoryOfAnotherUserIsRefusedWithTheCommandThatTrustsIt() throws {
         // Needs root to hand the repository to another user (CI runs as root).
         guard geteuid() == 0 else { return }
