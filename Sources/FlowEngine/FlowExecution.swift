@@ -56,8 +56,13 @@ public struct FlowExecution: Sendable {
     public let outcomes: NodeOutcomes
     /// What `envExist`/`envEqual` read.
     public var environment: [String: String]
-    /// Stop with an error after this many dispatcher runs (a flow that loops forever).
+    /// Stop with an error after this many dispatcher runs (a flow that loops forever), or after
+    /// ``taskRunsPerDispatcherRun`` times as many task runs (a `foreach` in a loop multiplies
+    /// tasks faster than dispatcher runs).
     public var maxDispatcherRuns: Int
+
+    /// How many task runs each allowed dispatcher run allows.
+    public static let taskRunsPerDispatcherRun = 10
 
     /// An execution of flow `flow`.
     /// - Throws: ``FlowEngineError`` when the flow does not exist, `outcomes` names a task the
@@ -97,7 +102,7 @@ public struct FlowExecution: Sendable {
 
     /// Runs the flow until no work is left.
     /// - Throws: ``FlowEngineError`` when a condition cannot be decided, or the flows do not end
-    ///   within ``maxDispatcherRuns`` dispatcher runs.
+    ///   within ``maxDispatcherRuns`` dispatcher runs (or ten times as many task runs).
     public func run() throws(FlowEngineError) -> Report {
         var machine = Machine(execution: self)
         return try machine.run()
@@ -146,13 +151,26 @@ public struct FlowExecution: Sendable {
             let top = execution.configuration.flows[execution.flow]!
             instances.append(FlowInstance(engine: FlowEngine(flow: top), nodeArguments: execution.outcomes.nodeArguments))
             queue.append(.dispatcher(0))
-            var head = 0
+            let (product, overflow) = execution.maxDispatcherRuns.multipliedReportingOverflow(by: FlowExecution.taskRunsPerDispatcherRun)
+            let maxTaskRuns = overflow ? Int.max : product
+            var head = 0, taskRunCount = 0
             while head < queue.count {
                 let work = queue[head]
                 head += 1
                 switch work {
                 case .dispatcher(let index): try dispatch(index)
-                case .task(let flow, let node, let attempt): runTask(node, in: flow, attempt: attempt)
+                case .task(let flow, let node, let attempt):
+                    taskRunCount += 1
+                    guard taskRunCount <= maxTaskRuns else {
+                        throw FlowEngineError(message: "the flows ran \(maxTaskRuns) tasks without ending (a foreach in a loop multiplies them); "
+                            + "if they should end, allow more with --max-runs (\(FlowExecution.taskRunsPerDispatcherRun) task runs per dispatcher run)")
+                    }
+                    runTask(node, in: flow, attempt: attempt)
+                }
+                // Work done is dropped now and then, so memory follows what is still queued.
+                if head >= 4_096 && head * 2 >= queue.count {
+                    queue.removeFirst(head)
+                    head = 0
                 }
             }
             return Report(flow: execution.flow, status: status, dispatcherRuns: dispatcherRuns, nodes: nodes, dispatcherErrors: dispatcherErrors)
@@ -180,7 +198,9 @@ public struct FlowExecution: Sendable {
         mutating func dispatch(_ index: Int) throws(FlowEngineError) {
             dispatcherRuns += 1
             guard dispatcherRuns <= execution.maxDispatcherRuns else {
-                throw FlowEngineError(message: "the flows did not end within \(execution.maxDispatcherRuns) dispatcher runs (does a flow loop?)")
+                throw FlowEngineError(message: "the flows did not end within \(execution.maxDispatcherRuns) dispatcher runs: a flow loops, "
+                    + "or sub-flows are nested deeply (every running parent's dispatcher runs again while its child runs); "
+                    + "if they should end, allow more with --max-runs")
             }
             var instance = instances[index]
             let flow = instance.engine.flow

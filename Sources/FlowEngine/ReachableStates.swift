@@ -4,7 +4,10 @@ import FlowMigration
 /// Every dispatcher state a flow can reach while it runs, found breadth-first: from the start
 /// run, one node finishing (or failing) per run, every condition both ways, `foreach` starting
 /// 0…`maxForeach` nodes. States that differ only in instance ids count once. Cycles and
-/// fan-out can make the set infinite: the search stops at `maxStates` and says so.
+/// fan-out can make the set infinite, and one dispatcher run can have exponentially many
+/// outcomes (a condition is decided per combination of source instances): the search stops at
+/// `maxStates` distinct states, or after ``Options/runsPerState`` times as many dispatcher
+/// runs, and says so (``isBounded``).
 ///
 /// One node per run is enough to reach every state Selinon reaches when several finish in the
 /// same run, except that such a run decides their failures together (fallbacks run only when
@@ -19,65 +22,79 @@ public struct ReachableStates: Sendable {
         /// Also explore nodes failing.
         public var includeFailures: Bool
 
-        public init(maxStates: Int = 10_000, maxForeach: Int = 2, includeFailures: Bool = true) {
+        /// The search also stops after `maxStates` times this many dispatcher runs, most of which
+        /// lead to states seen before — so that its time and memory stay bounded when a run has
+        /// exponentially many outcomes.
+        public var runsPerState: Int
+
+        public init(maxStates: Int = 10_000, maxForeach: Int = 2, includeFailures: Bool = true, runsPerState: Int = 50) {
             self.maxStates = maxStates
             self.maxForeach = maxForeach
             self.includeFailures = includeFailures
+            self.runsPerState = runsPerState
         }
     }
 
     /// In-flight states, fewest events first.
     public private(set) var states: [DispatcherState] = []
-    /// Whether the search stopped at `maxStates` before exhausting the flow.
+    /// Whether the search stopped at `maxStates` (or at its bound of dispatcher runs) before
+    /// exhausting the flow.
     public private(set) var isBounded = false
 
     public init(engine: FlowEngine, options: Options = Options()) {
         var seen = Set<StateKey>()
         var queue: [(state: DispatcherState, ids: SequentialIDs)] = []
         var head = 0
-        func visit(_ runs: [(FlowEngine.Run, SequentialIDs)]) -> Bool {
-            for (run, ids) in runs where run.status == .running {
-                guard seen.insert(Self.key(of: run.state)).inserted else { continue }
-                if states.count == options.maxStates {
-                    isBounded = true
-                    return false
-                }
-                states.append(run.state)
-                queue.append((run.state, ids))
+        let (product, overflow) = options.maxStates.multipliedReportingOverflow(by: options.runsPerState)
+        let maxRuns = overflow ? Int.max : product
+        var runs = 0
+        func visit(_ run: FlowEngine.Run, _ ids: SequentialIDs) -> Bool {
+            runs += 1
+            guard runs <= maxRuns else {
+                isBounded = true
+                return false
             }
+            guard run.status == .running, seen.insert(Self.key(of: run.state)).inserted else { return true }
+            if states.count == options.maxStates {
+                isBounded = true
+                return false
+            }
+            states.append(run.state)
+            queue.append((run.state, ids))
             return true
         }
-        guard visit(Self.everyChoice(ids: SequentialIDs(), maxForeach: options.maxForeach) { engine.start(&$0) }) else { return }
+        guard Self.everyChoice(ids: SequentialIDs(), maxForeach: options.maxForeach, { engine.start(&$0) }, visit: visit) else { return }
         while head < queue.count {
             let (state, ids) = queue[head]
             head += 1
             var names = Set<String>()
             for node in state.activeNodes where names.insert(node.name).inserted {
                 for fails in options.includeFailures ? [false, true] : [false] {
-                    let runs = Self.everyChoice(ids: ids, maxForeach: options.maxForeach) { decisions in
+                    let completed = Self.everyChoice(ids: ids, maxForeach: options.maxForeach, { decisions in
                         engine.advance(state, finished: fails ? [] : [node.id], failed: fails ? [node.id] : [], &decisions)
-                    }
-                    guard visit(runs) else { return }
+                    }, visit: visit)
+                    guard completed else { return }
                 }
             }
         }
     }
 
-    /// Runs `body` once for every sequence of decisions it can meet.
-    static func everyChoice(ids: SequentialIDs, maxForeach: Int,
-                            _ body: (inout ScriptedDecisions) -> FlowEngine.Run) -> [(FlowEngine.Run, SequentialIDs)] {
-        var results: [(FlowEngine.Run, SequentialIDs)] = []
+    /// Runs `body` once for every sequence of decisions it can meet, handing each run to `visit`
+    /// as soon as it is made, until `visit` returns false.
+    /// - Returns: false when `visit` stopped the enumeration.
+    static func everyChoice(ids: SequentialIDs, maxForeach: Int, _ body: (inout ScriptedDecisions) -> FlowEngine.Run,
+                            visit: (FlowEngine.Run, SequentialIDs) -> Bool) -> Bool {
         var scripts: [[Int]] = [[]]
         while let script = scripts.popLast() {
             var decisions = ScriptedDecisions(script: script, ids: ids, maxForeach: maxForeach)
             let run = body(&decisions)
-            results.append((run, decisions.ids))
+            guard visit(run, decisions.ids) else { return false }
             for position in script.count..<decisions.made.count {
                 let prefix = decisions.made[..<position].map(\.choice)
                 for alternative in 1..<decisions.made[position].arity { scripts.append(prefix + [alternative]) }
             }
         }
-        return results
+        return true
     }
 
     /// What identifies a state regardless of instance ids.

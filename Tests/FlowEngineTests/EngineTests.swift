@@ -24,6 +24,25 @@ struct EngineTests {
         return engine.advance(run.state, finished: ids(names), failed: ids(failing), &decisions)
     }
 
+    @Test func theSearchOfReachableStatesIsBoundedByStatesAndByRuns() throws {
+        // Each A may start another A; once B finishes, the join's condition is decided once per
+        // A instance, so one dispatcher run has 2^n outcomes, most of them the same state.
+        let engine = try Self.flow(tasks: ["A", "B", "C"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: , to: B}
+                  - {from: A, to: A, condition: {name: fieldExist, args: {key: again}}}
+                  - {from: [A, B], to: C, condition: {name: fieldExist, args: {key: ok}, node: A}}
+            """)
+        let byStates = ReachableStates(engine: engine, options: .init(maxStates: 150))
+        #expect(byStates.isBounded && byStates.states.count == 150)
+        let byRuns = ReachableStates(engine: engine, options: .init(maxStates: 150, runsPerState: 2))
+        #expect(byRuns.isBounded && byRuns.states.count < 150)
+        // A flow that ends is searched to its end within the default bounds.
+        let chain = ReachableStates(engine: try Self.flow(tasks: ["A", "B"], "    edges:\n      - {from: , to: A}\n      - {from: A, to: B}\n"))
+        #expect(!chain.isBounded && chain.states.count == 2)
+    }
+
     /// Spec §3.4, run by run.
     @Test func theWorkedExample() throws {
         let engine = try Self.flow(tasks: ["Fetch", "Audit", "Parse", "Store"], """

@@ -133,6 +133,34 @@ struct ExecutionTests {
         #expect(error.message.hasPrefix(message), "\(error.message)")
     }
 
+    @Test func aForeachInALoopStopsAtItsBoundOfTaskRuns() throws {
+        // Every A starts two more: the tasks double with each dispatcher run.
+        let configuration = try Self.configuration(tasks: ["A"], flows: ["f"], """
+              - name: f
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: A, foreach: {import: m, function: split}}
+            """)
+        let execution = try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes(#"{"foreach": {"m.split": [1, 2]}}"#),
+                                          maxDispatcherRuns: 30)
+        let error = try #require(throws: FlowEngineError.self) { try execution.run() }
+        #expect(error.message.hasPrefix("the flows ran 300 tasks without ending (a foreach in a loop multiplies them)"), "\(error.message)")
+    }
+
+    @Test func aLoopStopsAtItsBoundOfDispatcherRunsAndSaysHowToAllowMore() throws {
+        let configuration = try Self.configuration(tasks: ["A"], flows: ["f"], """
+              - name: f
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: A}
+            """)
+        let error = try #require(throws: FlowEngineError.self) {
+            try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes("{}"), maxDispatcherRuns: 50).run()
+        }
+        #expect(error.message.hasPrefix("the flows did not end within 50 dispatcher runs: a flow loops, or sub-flows are nested deeply"))
+        #expect(error.message.hasSuffix("allow more with --max-runs"))
+    }
+
     @Test func aConditionThatCannotBeDecidedIsAnError() throws {
         let configuration = try Self.configuration(tasks: ["A", "B"], flows: ["f"], """
               - name: f

@@ -63,6 +63,9 @@ struct EngineCommandTests {
         let count = try runner.run(["simulate", "--count", "-5"] + Self.configuration)
         #expect(count.status == 64)
         #expect(count.standardError.contains("--count must be at least 1."), "\(count.standardError)")
+        let huge = try runner.run(["simulate", "--count", "9223372036854775807"] + Self.configuration)
+        #expect(huge.status == 64)
+        #expect(huge.standardError.contains("--count must be at most 100000000 (100 million)."), "\(huge.standardError)")
         let version = try runner.run(["simulate", "--migration-version", "-1"] + Self.configuration)
         #expect(version.standardError.contains("--migration-version must be 0 or more."))
         let states = try runner.run(["analyze", "--max-states", "-1", "-m", "migrations"], in: Fixtures.repositoryRoot)
@@ -82,6 +85,25 @@ struct EngineCommandTests {
         #expect(gate.standardError.contains("come out RETRY or worse"))
         let bounded = try runner.run(["analyze", "3", "-m", "migrations", "--max-states", "5"], in: Fixtures.repositoryRoot)
         #expect(bounded.standardOutput.contains("5+ reachable states") && bounded.standardOutput.contains("the search stopped"))
+    }
+
+    @Test func aGateOnAnUnfinishedSearchSaysWhatItJudged() throws {
+        let directory = try TemporaryDirectory()
+        let nodes = try directory.write("tasks:\n" + ["A", "B", "C", "D"].map { "  - {name: \($0), import: t}\n" }.joined() + "flows: [chain]\n",
+                                        to: "nodes.yml")
+        let edges = ["{from: , to: A}", "{from: A, to: B}", "{from: B, to: C}", "{from: C, to: D}"]
+        let old = try directory.write("flow-definitions: [{name: chain, edges: [\(edges.joined(separator: ", "))]}]\n", to: "v1/flows.yml")
+        let new = try directory.write("flow-definitions: [{name: chain, edges: [\(edges.dropLast().joined(separator: ", "))]}]\n", to: "v2/flows.yml")
+        let runner = try CommandRunner()
+        let generated = try runner.run(["generate", "-N", nodes, "-F", old, "-n", nodes, "-f", new, "-m", directory.path("m"), "-t", "RETRY"])
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let complete = try runner.run(["analyze", "-m", directory.path("m"), "--fail-on", "retry"])
+        #expect(complete.status == 1 && complete.standardError.contains("come out RETRY or worse"), "\(complete.standardError)")
+        // Three states are all unchanged: the gate passes, and says it judged only those.
+        let partial = try runner.run(["analyze", "-m", directory.path("m"), "--fail-on", "retry", "--max-states", "3"])
+        #expect(partial.status == 0, "\(partial.standardError)")
+        #expect(partial.standardError.contains("warning: the search of chain stopped before it covered every state"))
+        #expect(partial.standardError.contains("--fail-on judged the 3 states found; raise --max-states to judge more"))
     }
 
     @Test func analyzeSaysWhereTheOldConfigurationIsMissing() throws {

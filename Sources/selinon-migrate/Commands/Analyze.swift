@@ -148,6 +148,13 @@ extension SelinonMigrate {
                     terminal.message("error: reachable states of \(offending.map(\.flow).joined(separator: ", ")) come out \(failOn.rawValue.uppercased()) or worse")
                     throw ExitStatus.inputFailed
                 }
+                // A search that stopped early cannot show that no state comes out worse: say so where CI logs show it.
+                let unfinished = analysis.flows.filter(\.isBounded)
+                if !unfinished.isEmpty {
+                    terminal.message("warning: the search of \(unfinished.map(\.flow).joined(separator: ", ")) stopped before it covered every "
+                        + "state (a flow with cycles or fan-out has no end): --fail-on judged the \(unfinished.map { String($0.reachable) }.joined(separator: ", ")) "
+                        + "states found; raise --max-states to judge more")
+                }
             }
         }
 
@@ -156,7 +163,6 @@ extension SelinonMigrate {
             return flows.filter { $0.value["old"] != nil && $0.value["new"] == nil }.map(\.key)
         }
 
-        /// The configuration the states of `migration` were written against.
         /// `-m`, else `global.migration_dir` of the current nodes file when one is given, else `migrations`.
         private func directoryPath(environment: [String: String], terminal: Terminal) throws -> String {
             if let migrationDirectory { return migrationDirectory }
@@ -166,6 +172,7 @@ extension SelinonMigrate {
             return current.global.expandedMigrationDirectory ?? "migrations"
         }
 
+        /// The configuration the states of `migration` were written against.
         private func configurationBefore(_ migration: Migration, environment: [String: String], terminal: Terminal) throws -> Configuration {
             let loader = ConfigurationLoader(options: .init(environment: environment))
             if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) {

@@ -48,7 +48,7 @@ extension SelinonMigrate {
                                    valueName: "file"))
         var outcomes: String?
 
-        @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Give up after this many dispatcher runs (a flow that loops).")
+        @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Give up after this many dispatcher runs, or ten times as many task runs (a flow that loops).")
         var maxRuns = 10_000
 
         @Option(help: "Output format: text or json.")
@@ -62,7 +62,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
             let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
-                                                               with: ConfigurationLoader(options: .init(environment: environment)), role: "")
+                                                               with: ConfigurationLoader(options: .init(environment: environment)), role: "flow")
             let given = try outcomes.map { try readOutcomes($0, terminal: terminal) } ?? NodeOutcomes()
             let report: FlowExecution.Report
             do {

@@ -51,6 +51,7 @@ extension SelinonMigrate {
 
         func validate() throws {
             guard count > 0 else { throw ValidationError("--count must be at least 1.") }
+            guard count <= Self.maxCount else { throw ValidationError("--count must be at most \(Self.maxCount) (100 million).") }
             guard (0...1).contains(failureRate) else { throw ValidationError("--failure-rate is a probability (0…1).") }
             guard migrationVersion >= 0 else { throw ValidationError("--migration-version must be 0 or more.") }
             if store != nil && output != "-" { throw ValidationError("--store and --output exclude each other.") }
@@ -61,7 +62,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
             let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
-                                                               with: ConfigurationLoader(options: .init(environment: environment)), role: "")
+                                                               with: ConfigurationLoader(options: .init(environment: environment)), role: "flow")
             let names = flows.isEmpty ? configuration.flows.keys.sorted() : flows
             if let unknown = names.first(where: { configuration.flows[$0] == nil }) {
                 terminal.message("error: there is no flow '\(unknown)' (flows: \(configuration.flows.keys.sorted().joined(separator: ", ")))")
@@ -112,6 +113,8 @@ extension SelinonMigrate {
 
         /// Messages made and written per batch (one store transaction each).
         private static let batchSize = 500
+        /// The most flows one run makes: more is a typo, not a test store.
+        static let maxCount = 100_000_000
 
         /// Inserts the batches into the store, one transaction each; a failure says how many
         /// flows the earlier batches had written.
