@@ -370,7 +370,7 @@ public final class GitRepository: @unchecked Sendable {
                 let target = String(decoding: try blob(found.id), as: UTF8.self)
                 guard !target.hasPrefix("/") else {
                     throw GitError(.outsideRepository, "'\(candidate)' is a symbolic link to \(target), outside the repository: "
-                        + "git holds the link, not the files it points to; keep the configuration inside the repository")
+                        + "git holds the link, not the files it points to; move them into the repository")
                 }
                 guard links <= 40 else { throw GitError(.linkLoop, "'\(path)': a loop of symbolic links (more than 40 levels)") }
                 pending = (target.split(separator: "/", omittingEmptySubsequences: true).map(String.init) + pending)[...]

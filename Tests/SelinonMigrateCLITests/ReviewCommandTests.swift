@@ -105,6 +105,24 @@ struct ReviewCommandTests {
         #expect(analyzed.status == 0 && analyzed.standardOutput.contains("migration 2"), "\(analyzed.standardOutput)\(analyzed.standardError)")
     }
 
+    @Test func aMigrationDirectoryOutsideTheRepositoryIsNamed() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let elsewhere = try TemporaryDirectory()
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("migrations"), withDestinationPath: elsewhere.url.path)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "migrations kept elsewhere")
+        try GitCommandTests.install(2, in: fixture)
+        let runner = try CommandRunner()
+        let generated = try runner.run(["generate"] + GitCommandTests.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        #expect(generated.standardError.contains("warning: the migration directory migrations is outside the git repository of the configuration"))
+        #expect(FileManager.default.fileExists(atPath: elsewhere.path("1.json")))
+        let pending = try runner.run(["review", "--pending"] + GitCommandTests.configuration, in: fixture.root)
+        #expect(pending.status == 1)
+        #expect(pending.standardError.contains("error: the migration directory migrations (") && pending.standardError.contains("is not in a git repository"),
+                "\(pending.standardError)")
+    }
+
     @Test func outputDirectoryHoldsTheMarkdownAndTheGraphs() throws {
         let directory = try TemporaryDirectory()
         let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("out")],

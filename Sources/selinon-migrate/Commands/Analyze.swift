@@ -89,19 +89,11 @@ extension SelinonMigrate {
             let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
             let first: Int
             if pending {
-                do {
-                    let repository = try GitRepository(containing: migrationDirectory)
-                    let branchBase = try repository.branchBase(base)
-                    if let note = branchBase.note { terminal.message(note) }
-                    let atBase = try repository.migrationFiles(in: migrationDirectory, at: branchBase.commit)
-                    guard let added = directory.files.map(\.version).first(where: { atBase[$0] == nil }) else {
-                        terminal.output("no migrations were added since the base")
-                        return
-                    }
-                    first = added
-                } catch {
-                    throw terminal.fail(error)
+                guard let added = try terminal.migrationsAddedSinceBase(directory, at: migrationDirectory, base: base).first else {
+                    terminal.output("no migrations were added since the base")
+                    return
                 }
+                first = added
             } else if let version {
                 first = version
             } else {

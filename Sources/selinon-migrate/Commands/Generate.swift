@@ -121,6 +121,8 @@ extension SelinonMigrate {
             if let directory {
                 try terminal.refuseMisplacedMigrationDirectory(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
+                terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
+                    ?? environment["SELINON_NODES_DEFINITION"])
                 try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests, oldSource: oldSource.sourceDescription,
                                     terminal: terminal)
             }

@@ -150,15 +150,7 @@ extension SelinonMigrate {
                 }
                 return Array(Set(wanted)).sorted()
             }
-            do {
-                let repository = try GitRepository(containing: directoryPath)
-                let branchBase = try repository.branchBase(base)
-                if let note = branchBase.note { terminal.message(note) }
-                let atBase = try repository.migrationFiles(in: directoryPath, at: branchBase.commit)
-                return directory.files.map(\.version).filter { atBase[$0] == nil }
-            } catch {
-                throw terminal.fail(error)
-            }
+            return try terminal.migrationsAddedSinceBase(directory, at: directoryPath, base: base)
         }
 
         /// What the formats for people say when no migration is selected.
