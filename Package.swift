@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "FlowStoreTests",
             dependencies: ["FlowStore", "FlowMigration", "FlowEngine", "StoreTestSupport", "TestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SelinonMigrateCLITests",

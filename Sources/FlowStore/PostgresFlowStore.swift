@@ -18,11 +18,18 @@ public final class PostgresFlowStore: FlowStateStore {
     private let probe: PostgresConnection.Configuration
     /// The location without the password, for messages.
     public let displayLocation: String
+    /// Bounds every operation: a connection that drops mid-query must not leave it waiting for ever.
+    private let deadline: AnswerDeadline
+
+    /// How long an operation may go without an answer by default: long enough for a count over
+    /// millions of flows or a wait for a row lock, short enough for a deploy step to notice.
+    public static let defaultAnswerTimeout = Duration.seconds(300)
 
     /// Connects to `configuration` (connections are opened lazily by the pool); `probe` is the
     /// same server for the first, direct connection that ``prepare(createIfMissing:)`` makes.
+    /// An operation that hears nothing from the server for `answerTimeout` fails (`unavailable`).
     public init(configuration: PostgresClient.Configuration, probe: PostgresConnection.Configuration, displayLocation: String,
-                logger: Logger) {
+                logger: Logger, answerTimeout: Duration = PostgresFlowStore.defaultAnswerTimeout) {
         var background = logger
         background.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(configuration: configuration, backgroundLogger: background)
@@ -30,6 +37,7 @@ public final class PostgresFlowStore: FlowStateStore {
         self.logger = logger
         self.probe = probe
         self.displayLocation = displayLocation
+        deadline = AnswerDeadline(timeout: answerTimeout)
         runTask = Task { await client.run() }
     }
 
@@ -199,18 +207,23 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
-    /// Pages of one repeatable-read, read-only transaction.
+    /// Pages of one repeatable-read, read-only transaction; each query is bounded by the deadline.
     public func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
         /// What `page` threw, told apart from the store's errors.
         struct PageError: Error { let error: any Error }
         do {
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                try await bounded { [logger] _ in
+                    try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                }
                 var cursor = ""
                 while true {
-                    let flows = try await Self.flows(connection.query("""
-                        \(unescaped: Self.columns) FROM flows WHERE flow_id > \(cursor) ORDER BY flow_id LIMIT \(pageSize)
-                        """, logger: logger))
+                    let after = cursor
+                    let flows = try await bounded { [logger] _ in
+                        try await Self.flows(connection.query("""
+                            \(unescaped: Self.columns) FROM flows WHERE flow_id > \(after) ORDER BY flow_id LIMIT \(pageSize)
+                            """, logger: logger))
+                    }
                     guard let last = flows.last else { return }
                     do {
                         try await page(flows)
@@ -239,10 +252,12 @@ public final class PostgresFlowStore: FlowStateStore {
         try await SnapshotCounting.start { [client, logger] snapshotFixed in
             do {
                 return try await client.withTransaction(logger: logger) { connection in
-                    try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                    for try await _ in try await connection.query("SELECT 1 FROM flows LIMIT 1", logger: logger) {}
+                    try await self.bounded { [logger] _ in
+                        try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                        for try await _ in try await connection.query("SELECT 1 FROM flows LIMIT 1", logger: logger) {}
+                    }
                     snapshotFixed()
-                    return try await Self.statusCounts(connection, logger: logger)
+                    return try await self.bounded { [logger] _ in try await Self.statusCounts(connection, logger: logger) }
                 }
             } catch {
                 throw self.storeError(error)
@@ -291,12 +306,20 @@ public final class PostgresFlowStore: FlowStateStore {
         return result
     }
 
-    private func perform<T: Sendable>(_ body: (PostgresClient, Logger) async throws -> sending T) async throws(StoreError) -> T {
+    private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {
         do {
-            return try await body(client, logger)
+            return try await bounded { [client, logger] _ in try await body(client, logger) }
         } catch {
             throw storeError(error)
         }
+    }
+
+    /// `operation` under the store's deadline (see ``AnswerDeadline``).
+    private func bounded<T: Sendable>(_ operation: @escaping @Sendable (AnswerDeadline.Progress) async throws -> T) async throws -> T {
+        try await deadline.run(timedOut: { [displayLocation, deadline] in
+            StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server for \(deadline.timeout.components.seconds) s "
+                + "(the connection may have dropped); what earlier transactions wrote is kept: run again (--store-timeout allows longer)")
+        }, operation)
     }
 
     /// What a postgres-nio error means for the caller.

@@ -49,8 +49,12 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// Opens the store (PostgreSQL connects lazily, on first use); call
     /// ``FlowStateStore/prepare(createIfMissing:)`` before anything else.
-    /// - Parameter createIfMissing: create a SQLite file that does not exist.
-    public func open(logger: Logger, createIfMissing: Bool) throws(StoreError) -> any FlowStateStore {
+    /// - Parameters:
+    ///   - createIfMissing: create a SQLite file that does not exist.
+    ///   - answerTimeout: PostgreSQL: how long an operation may go without an answer from the
+    ///     server before it fails (a dropped connection).
+    public func open(logger: Logger, createIfMissing: Bool, answerTimeout: Duration = PostgresFlowStore.defaultAnswerTimeout)
+        throws(StoreError) -> any FlowStateStore {
         switch self {
         case .sqlite(let path):
             return try SQLiteFlowStore(path: path, createIfMissing: createIfMissing)
@@ -74,7 +78,8 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                 probe = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: tls)
             }
             client.options.maximumConnections = 4
-            return PostgresFlowStore(configuration: client, probe: probe, displayLocation: description, logger: logger)
+            return PostgresFlowStore(configuration: client, probe: probe, displayLocation: description, logger: logger,
+                                     answerTimeout: answerTimeout)
         }
     }
 }

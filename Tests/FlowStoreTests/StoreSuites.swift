@@ -1,3 +1,5 @@
+import FlowStore
+import Logging
 import StoreTestSupport
 import Testing
 
@@ -38,4 +40,21 @@ struct PostgresStoreTests {
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
+
+    @Test func aServerThatDoesNotAnswerIsGivenUpOn() async throws {
+        try await TestStore.with(.postgres) { test in
+            try await test.open().close()  // the schema, made without a hurry
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       answerTimeout: .seconds(1))
+            let clock = ContinuousClock()
+            let started = clock.now
+            let error = try await test.whileFlowsAreLocked {
+                await #expect(throws: StoreError.self) { _ = try await store.flow(id: "any") }
+            }
+            #expect(error?.kind == .unavailable)
+            #expect(error?.message.contains("no answer from the server for 1 s (the connection may have dropped)") == true, "\(error?.message ?? "")")
+            #expect(clock.now - started < .seconds(20))
+            await store.close()
+        }
+    }
 }

@@ -89,6 +89,19 @@ public final class TestStore: Sendable {
         }
     }
 
+    /// Runs `body` while a connection of its own holds an exclusive lock on the PostgreSQL store's
+    /// `flows` table, so that every query of the store on it waits.
+    public func whileFlowsAreLocked<T>(_ body: () async throws -> T) async throws -> T {
+        precondition(backend == .postgres, "a held table lock is a PostgreSQL test")
+        return try await Self.withConnection(to: location) { connection in
+            try await connection.query("BEGIN", logger: Self.logger)
+            try await connection.query("LOCK TABLE flows IN ACCESS EXCLUSIVE MODE", logger: Self.logger)
+            let result = try await body()
+            try await connection.query("ROLLBACK", logger: Self.logger)
+            return result
+        }
+    }
+
     func dispose() async {
         if let databaseName, let server = PostgresTestServer.url {
             try? await Self.administer(server, "DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")

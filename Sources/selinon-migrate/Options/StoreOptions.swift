@@ -15,6 +15,11 @@ struct StoreOptions: ParsableArguments {
                                valueName: "url"))
     var store: String?
 
+    @Option(name: .customLong("store-timeout"), parsing: .unconditional,
+            help: ArgumentHelp("PostgreSQL: give up when the server has not answered for this many seconds (a dropped connection).",
+                               valueName: "seconds"))
+    var storeTimeout = Int(PostgresFlowStore.defaultAnswerTimeout.components.seconds)
+
     /// The location given, with the environment default applied.
     var locationText: String {
         store ?? ProcessInfo.processInfo.environment["SELINON_MIGRATE_STORE"].flatMap { $0.isEmpty ? nil : $0 }
@@ -22,6 +27,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     func validate() throws {
+        guard storeTimeout >= 1 else { throw ValidationError("--store-timeout must be at least 1 second.") }
         do {
             _ = try StoreLocation(parsing: locationText)
         } catch {
@@ -36,7 +42,8 @@ struct StoreOptions: ParsableArguments {
         logger.logLevel = .warning
         let store: any FlowStateStore
         do {
-            store = try StoreLocation(parsing: locationText).open(logger: logger, createIfMissing: createIfMissing)
+            store = try StoreLocation(parsing: locationText).open(logger: logger, createIfMissing: createIfMissing,
+                                                                  answerTimeout: .seconds(storeTimeout))
         } catch {
             terminal.message("error: \(error.message)")
             throw Self.exitStatus(error)

@@ -1,0 +1,74 @@
+import Foundation
+import Synchronization
+
+/// A bound on how long a store operation may wait for the database without hearing from it.
+///
+/// A PostgreSQL connection that drops in the middle of a query can leave postgres-nio waiting
+/// for ever (seen with 1.33.2: an export, an import or an apply hung when the server ended the
+/// backend), so every PostgreSQL operation runs under one: when no answer comes within
+/// `timeout` — for a long operation, within `timeout` of its last sign of progress
+/// (``Progress/touch()``) — the operation fails with ``StoreError/Kind/unavailable`` instead, and
+/// is left to the process to end.
+struct AnswerDeadline: Sendable {
+    let timeout: Duration
+
+    /// Signs of progress of one operation: each ``touch()`` restarts its deadline.
+    final class Progress: Sendable {
+        private let lastTouch = Mutex(ContinuousClock.now)
+
+        func touch() { lastTouch.withLock { $0 = .now } }
+
+        fileprivate var quietSince: ContinuousClock.Instant { lastTouch.withLock { $0 } }
+    }
+
+    /// The first of: `operation`'s result, or `timedOut()` once `operation` has not touched its
+    /// progress for `timeout`. A timed-out operation is cancelled and not waited for.
+    func run<T: Sendable>(timedOut: @escaping @Sendable () -> any Error,
+                          _ operation: @escaping @Sendable (Progress) async throws -> T) async throws -> T {
+        let race = Race<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation)
+            let watch = Task { [timeout] in
+                while !Task.isCancelled {
+                    let deadline = race.progress.quietSince + timeout
+                    if ContinuousClock.now >= deadline {
+                        if race.finish(.failure(timedOut())) { race.cancelWork() }
+                        return
+                    }
+                    try? await Task.sleep(until: deadline, clock: .continuous)
+                }
+            }
+            race.setWork(Task {
+                do {
+                    _ = race.finish(.success(try await operation(race.progress)))
+                } catch {
+                    _ = race.finish(.failure(error))
+                }
+                watch.cancel()
+            })
+        }
+    }
+
+    /// The operation and its watch: whichever finishes first resumes the caller, once.
+    private final class Race<T: Sendable>: Sendable {
+        let progress = Progress()
+        private let pending = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        private let work = Mutex<Task<Void, Never>?>(nil)
+
+        func start(_ continuation: CheckedContinuation<T, any Error>) { pending.withLock { $0 = continuation } }
+
+        func setWork(_ task: Task<Void, Never>) { work.withLock { $0 = task } }
+
+        func cancelWork() { work.withLock { $0?.cancel() } }
+
+        /// Resumes the caller with `result` unless it was resumed before; whether it did.
+        func finish(_ result: Result<T, any Error>) -> Bool {
+            guard let continuation = pending.withLock({ value -> CheckedContinuation<T, any Error>? in
+                defer { value = nil }
+                return value
+            }) else { return false }
+            continuation.resume(with: result)
+            return true
+        }
+    }
+}
