@@ -5,34 +5,27 @@ import Synchronization
 ///
 /// A PostgreSQL connection that drops in the middle of a query can leave postgres-nio waiting
 /// for ever (seen with 1.33.2: an export, an import or an apply hung when the server ended the
-/// backend), so every PostgreSQL operation runs under one: when no answer comes within
-/// `timeout` — for a long operation, within `timeout` of its last sign of progress
-/// (``Progress/touch()``) — the operation fails with ``StoreError/Kind/unavailable`` instead, and
-/// is left to the process to end.
+/// backend), so every PostgreSQL statement runs under one: when no answer comes within
+/// `timeout` the operation fails with ``NoAnswer`` instead, and is left to the process to end.
 struct AnswerDeadline: Sendable {
     let timeout: Duration
 
-    /// Signs of progress of one operation: each ``touch()`` restarts its deadline.
-    final class Progress: Sendable {
-        private let lastTouch = Mutex(ContinuousClock.now)
-
-        func touch() { lastTouch.withLock { $0 = .now } }
-
-        fileprivate var quietSince: ContinuousClock.Instant { lastTouch.withLock { $0 } }
+    /// The operation heard nothing from the database for `timeout`.
+    struct NoAnswer: Error {
+        let timeout: Duration
     }
 
-    /// The first of: `operation`'s result, or `timedOut()` once `operation` has not touched its
-    /// progress for `timeout`. A timed-out operation is cancelled and not waited for.
-    func run<T: Sendable>(timedOut: @escaping @Sendable () -> any Error,
-                          _ operation: @escaping @Sendable (Progress) async throws -> T) async throws -> T {
+    /// The first of: `operation`'s result, or ``NoAnswer`` once it has run for `timeout`. A
+    /// timed-out operation is cancelled and not waited for.
+    func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let race = Race<T>()
         return try await withCheckedThrowingContinuation { continuation in
             race.start(continuation)
             let watch = Task { [timeout] in
                 while !Task.isCancelled {
-                    let deadline = race.progress.quietSince + timeout
+                    let deadline = race.started + timeout
                     if ContinuousClock.now >= deadline {
-                        if race.finish(.failure(timedOut())) { race.cancelWork() }
+                        if race.finish(.failure(NoAnswer(timeout: timeout))) { race.cancelWork() }
                         return
                     }
                     try? await Task.sleep(until: deadline, clock: .continuous)
@@ -40,7 +33,7 @@ struct AnswerDeadline: Sendable {
             }
             race.setWork(Task {
                 do {
-                    _ = race.finish(.success(try await operation(race.progress)))
+                    _ = race.finish(.success(try await operation()))
                 } catch {
                     _ = race.finish(.failure(error))
                 }
@@ -51,7 +44,7 @@ struct AnswerDeadline: Sendable {
 
     /// The operation and its watch: whichever finishes first resumes the caller, once.
     private final class Race<T: Sendable>: Sendable {
-        let progress = Progress()
+        let started = ContinuousClock.now
         private let pending = Mutex<CheckedContinuation<T, any Error>?>(nil)
         private let work = Mutex<Task<Void, Never>?>(nil)
 

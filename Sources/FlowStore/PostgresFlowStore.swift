@@ -45,9 +45,11 @@ public final class PostgresFlowStore: FlowStateStore {
         runTask.cancel()
     }
 
+    /// Closes the connections; after a dropped connection, gives up waiting for them after a few
+    /// seconds (postgres-nio may never finish closing one).
     public func close() async {
         runTask.cancel()
-        _ = await runTask.result
+        _ = try? await AnswerDeadline(timeout: .seconds(5)).run { [runTask] in await runTask.value }
     }
 
     public func prepare(createIfMissing: Bool) async throws(StoreError) {
@@ -212,14 +214,11 @@ public final class PostgresFlowStore: FlowStateStore {
         /// What `page` threw, told apart from the store's errors.
         struct PageError: Error { let error: any Error }
         do {
-            try await client.withTransaction(logger: logger) { connection in
-                try await bounded { [logger] _ in
-                    try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                }
+            try await inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { connection in
                 var cursor = ""
                 while true {
                     let after = cursor
-                    let flows = try await bounded { [logger] _ in
+                    let flows = try await bounded { [logger] in
                         try await Self.flows(connection.query("""
                             \(unescaped: Self.columns) FROM flows WHERE flow_id > \(after) ORDER BY flow_id LIMIT \(pageSize)
                             """, logger: logger))
@@ -233,9 +232,8 @@ public final class PostgresFlowStore: FlowStateStore {
                     cursor = last.id
                 }
             }
-        } catch let error as PostgresTransactionError {
-            if let pageError = error.closureError as? PageError { throw pageError.error }
-            throw storeError(error)
+        } catch let error as PageError {
+            throw error.error
         } catch {
             throw storeError(error)
         }
@@ -251,13 +249,12 @@ public final class PostgresFlowStore: FlowStateStore {
     public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
         try await SnapshotCounting.start { [client, logger] snapshotFixed in
             do {
-                return try await client.withTransaction(logger: logger) { connection in
-                    try await self.bounded { [logger] _ in
-                        try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                return try await self.inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { [logger] connection in
+                    try await self.bounded {
                         for try await _ in try await connection.query("SELECT 1 FROM flows LIMIT 1", logger: logger) {}
                     }
                     snapshotFixed()
-                    return try await self.bounded { [logger] _ in try await Self.statusCounts(connection, logger: logger) }
+                    return try await self.bounded { try await Self.statusCounts(connection, logger: logger) }
                 }
             } catch {
                 throw self.storeError(error)
@@ -308,23 +305,44 @@ public final class PostgresFlowStore: FlowStateStore {
 
     private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {
         do {
-            return try await bounded { [client, logger] _ in try await body(client, logger) }
+            return try await deadline.run { [client, logger] in try await body(client, logger) }
         } catch {
             throw storeError(error)
         }
     }
 
-    /// `operation` under the store's deadline (see ``AnswerDeadline``).
-    private func bounded<T: Sendable>(_ operation: @escaping @Sendable (AnswerDeadline.Progress) async throws -> T) async throws -> T {
-        try await deadline.run(timedOut: { [displayLocation, deadline] in
-            StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server for \(deadline.timeout.components.seconds) s "
-                + "(the connection may have dropped); what earlier transactions wrote is kept: run again (--store-timeout allows longer)")
-        }, operation)
+    /// Runs `body` in a transaction of its own (`begin`: the BEGIN statement) on one connection,
+    /// each statement under the store's deadline (``bounded(_:)``, which `body` uses too). After
+    /// a statement that got no answer, no ROLLBACK is sent — it would wait on the same dead
+    /// connection; the server rolls the transaction back when it notices.
+    private func inTransaction<T>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
+            do {
+                let value = try await body(connection)
+                try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
+                return value
+            } catch {
+                if !(error is AnswerDeadline.NoAnswer) {
+                    _ = try? await bounded { [logger] in try await connection.query("ROLLBACK", logger: logger) }
+                }
+                throw error
+            }
+        }
+    }
+
+    /// One statement (or a few) under the store's deadline.
+    private func bounded<T: Sendable>(_ statement: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await deadline.run(statement)
     }
 
     /// What a postgres-nio error means for the caller.
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? AnswerDeadline.NoAnswer {
+            return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server for \(error.timeout.components.seconds) s "
+                + "(the connection may have dropped); what earlier transactions wrote is kept: run again (--store-timeout allows longer)")
+        }
         if let error = error as? PostgresTransactionError {
             if let inner = error.closureError ?? error.beginError ?? error.commitError { return storeError(inner) }
             return StoreError(.database, "PostgreSQL store \(displayLocation): \(String(reflecting: error))")

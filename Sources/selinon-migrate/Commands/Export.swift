@@ -62,8 +62,8 @@ extension SelinonMigrate {
                 try sink.commit()
             } catch {
                 sink.discard()
-                await store.close()
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); nothing was written")
+                await store.close()
                 throw ExitStatus.toolFailed
             }
             await store.close()

@@ -119,8 +119,10 @@ extension SelinonMigrate {
         /// Inserts the batches into the store, one transaction each; a failure says how many
         /// flows the earlier batches had written.
         private func write(_ nextBatch: () -> [[UInt8]], to location: String, terminal: Terminal) async throws {
+            // Not parsed: every option is set here.
             var options = StoreOptions()
             options.store = location
+            options.storeTimeout = Int(PostgresFlowStore.defaultAnswerTimeout.components.seconds)
             let opened = try await options.open(terminal: terminal, createIfMissing: true)
             var written = 0
             do {
