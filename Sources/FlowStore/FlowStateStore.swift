@@ -114,6 +114,24 @@ public enum StoreSchema {
         StoreError(.missingStore, "there is no store at \(location): nothing was imported there yet (import creates a store); check the location")
     }
 
+    /// The tables of a store without the row that says their version (removed by hand).
+    static func missingVersionError(_ location: String) -> StoreError {
+        StoreError(.damaged, "the store at \(location) has flows but no schema version (selinon_migrate_schema was emptied or dropped "
+            + "by hand): restore it from a backup, or put its row back: INSERT INTO selinon_migrate_schema (version) VALUES (\(version))")
+    }
+
+    /// What `prepare` has to do, from what a read-only look found: nothing, or create or
+    /// upgrade the schema (which writes).
+    /// - Throws: `newerSchema`, `missingStore` (a reader finds no store), `damaged` (flows
+    ///   without a schema version).
+    static func needsWriting(location: String, hasSchemaTable: Bool, hasFlowsTable: Bool, version: Int?,
+                             createIfMissing: Bool) throws(StoreError) -> Bool {
+        if let version, version > Self.version { throw newerSchemaError(version) }
+        if hasFlowsTable && (version ?? 0) < 1 { throw missingVersionError(location) }
+        if !hasSchemaTable && !createIfMissing { throw missingStoreError(location) }
+        return version != Self.version
+    }
+
     static func newerSchemaError(_ found: Int) -> StoreError {
         StoreError(.newerSchema, "the store was created by a newer selinon-migrate (schema version \(found); this tool knows up to \(version)); upgrade selinon-migrate before using this store")
     }

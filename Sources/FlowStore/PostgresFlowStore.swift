@@ -58,25 +58,25 @@ public final class PostgresFlowStore: FlowStateStore {
             let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
             try await connection.close()
         }
+        // A read-only look first: a store that is ready is used without writing, so that a role
+        // that may only read (or a standby) can run status and export.
+        let readyAsItIs = try await perform { client, logger in
+            try await client.withConnection { connection in
+                !(try await Self.needsWriting(connection, location: location, createIfMissing: createIfMissing, logger: logger))
+            }
+        }
+        if readyAsItIs { return }
         try await perform { client, logger in
             try await client.withTransaction(logger: logger) { connection in
                 // One tool at a time creates or upgrades the schema.
                 try await connection.query("SELECT pg_advisory_xact_lock(734823914)", logger: logger)
-                if !createIfMissing {
-                    var exists = false
-                    for try await found in try await connection.query("SELECT to_regclass('selinon_migrate_schema') IS NOT NULL",
-                                                                      logger: logger).decode(Bool.self) {
-                        exists = found
-                    }
-                    if !exists { throw StoreSchema.missingStoreError(location) }
-                }
+                guard try await Self.needsWriting(connection, location: location, createIfMissing: createIfMissing, logger: logger) else { return }
                 try await connection.query("CREATE TABLE IF NOT EXISTS selinon_migrate_schema (version INTEGER NOT NULL)", logger: logger)
                 var found = 0
                 for try await version in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM selinon_migrate_schema",
                                                                       logger: logger).decode(Int.self) {
                     found = version
                 }
-                if found > StoreSchema.version { throw StoreSchema.newerSchemaError(found) }
                 if found < 1 {
                     try await connection.query("""
                         CREATE TABLE flows (
@@ -106,6 +106,25 @@ public final class PostgresFlowStore: FlowStateStore {
                 }
             }
         }
+    }
+
+    /// Whether `prepare` has to create or upgrade the schema, from what the database holds.
+    private static func needsWriting(_ connection: PostgresConnection, location: String, createIfMissing: Bool,
+                                     logger: Logger) async throws -> Bool {
+        var hasSchema = false, hasFlows = false
+        for try await (schema, flows) in try await connection.query(
+            "SELECT to_regclass('selinon_migrate_schema') IS NOT NULL, to_regclass('flows') IS NOT NULL", logger: logger).decode((Bool, Bool).self) {
+            (hasSchema, hasFlows) = (schema, flows)
+        }
+        var version: Int?
+        if hasSchema {
+            for try await found in try await connection.query("SELECT MAX(version) FROM selinon_migrate_schema", logger: logger)
+                .decode(Int?.self) {
+                version = found
+            }
+        }
+        return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: hasFlows, version: version,
+                                            createIfMissing: createIfMissing)
     }
 
     @discardableResult

@@ -9,7 +9,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     public let path: String
 
     /// Opens the database at `path`; creates it, and its directory, when `createIfMissing`.
-    public init(path: String, createIfMissing: Bool) throws(StoreError) {
+    /// - Parameter readOnly: open it for reading only (`status`, `export`, dry runs): no write
+    ///   lock is ever taken, so a reader runs next to a writer that holds it, however long.
+    public init(path: String, createIfMissing: Bool, readOnly: Bool = false) throws(StoreError) {
         self.path = path
         let checkpointer = SQLiteCheckpointer(path: path)
         self.checkpointer = checkpointer
@@ -42,6 +44,8 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         do {
             var configuration = Self.configuration()
+            // GRDB's writer would make sure a write-ahead log exists, which takes the write lock.
+            configuration.readonly = readOnly
             configuration.prepareDatabase { db in
                 if !db.configuration.readonly { checkpointer.observeCommits(of: db) }
             }
@@ -119,13 +123,22 @@ public final class SQLiteFlowStore: FlowStateStore {
         return configuration
     }
 
+    /// Looks first in a read transaction, so that a store that is ready is used without taking
+    /// the write lock (`status` and `export` run while another process writes); creates the
+    /// schema in a write transaction only when it must.
     public func prepare(createIfMissing: Bool) async throws(StoreError) {
         let location = "sqlite:\(path)"
+        @Sendable func needsWriting(_ db: Database) throws -> Bool {
+            let hasSchema = try db.tableExists("selinon_migrate_schema")
+            return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: db.tableExists("flows"),
+                                                version: hasSchema ? Int.fetchOne(db, sql: "SELECT MAX(version) FROM selinon_migrate_schema") : nil,
+                                                createIfMissing: createIfMissing)
+        }
+        guard try await read(needsWriting) else { return }
         try await write { db in
-            if try !createIfMissing && !db.tableExists("selinon_migrate_schema") { throw StoreSchema.missingStoreError(location) }
+            guard try needsWriting(db) else { return }
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS selinon_migrate_schema (version INTEGER NOT NULL)")
             let found = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM selinon_migrate_schema") ?? 0
-            if found > StoreSchema.version { throw StoreSchema.newerSchemaError(found) }
             if found < 1 {
                 try db.execute(sql: """
                     CREATE TABLE flows (

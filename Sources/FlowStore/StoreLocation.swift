@@ -51,13 +51,15 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// ``FlowStateStore/prepare(createIfMissing:)`` before anything else.
     /// - Parameters:
     ///   - createIfMissing: create a SQLite file that does not exist.
+    ///   - readOnly: the caller only reads: a SQLite store is opened read-only, taking no write
+    ///     lock (PostgreSQL needs no such thing: a store that is ready is checked by reading).
     ///   - answerTimeout: PostgreSQL: how long an operation may go without an answer from the
     ///     server before it fails (a dropped connection).
-    public func open(logger: Logger, createIfMissing: Bool, answerTimeout: Duration = PostgresFlowStore.defaultAnswerTimeout)
-        throws(StoreError) -> any FlowStateStore {
+    public func open(logger: Logger, createIfMissing: Bool, readOnly: Bool = false,
+                     answerTimeout: Duration = PostgresFlowStore.defaultAnswerTimeout) throws(StoreError) -> any FlowStateStore {
         switch self {
         case .sqlite(let path):
-            return try SQLiteFlowStore(path: path, createIfMissing: createIfMissing)
+            return try SQLiteFlowStore(path: path, createIfMissing: createIfMissing && !readOnly, readOnly: readOnly)
         case .postgres(let host, let port, let user, let givenPassword, let database, let socket, let requireTLS):
             let password = givenPassword ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
             var client: PostgresClient.Configuration

@@ -1,6 +1,7 @@
 import FlowMigration
 import FlowStore
 import Foundation
+import GRDB
 import StoreTestSupport
 import Synchronization
 import Testing
@@ -44,6 +45,57 @@ struct StoreContract {
             }
             #expect(error?.kind == .newerSchema)
             #expect(error?.message.contains("upgrade selinon-migrate") == true)
+        }
+    }
+
+    /// A store that is ready is read without writing: status and export run next to a writer
+    /// that holds SQLite's write lock, and on a PostgreSQL database that allows only reading.
+    func readersNeedNoWriteAccess() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            try await store.insert(try Self.newFlows(InflightFlows.messages(count: 3)))
+            await store.close()
+            var holder: DatabaseQueue?
+            switch backend {
+            case .sqlite:
+                var configuration = Configuration()
+                configuration.allowsUnsafeTransactions = true  // held open across accesses on purpose
+                let queue = try DatabaseQueue(path: String(test.location.dropFirst("sqlite:".count)), configuration: configuration)
+                try queue.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") }
+                holder = queue
+            case .postgres:
+                try await test.execute("ALTER DATABASE \(test.location.split(separator: "/").last!) SET default_transaction_read_only = on")
+            }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let reader = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: false, readOnly: true)
+            try await reader.prepare(createIfMissing: false)
+            #expect(try await reader.statusCounts().map(\.count).reduce(0, +) == 3)
+            var exported = 0
+            try await reader.forEachFlow(pageSize: 2) { exported += $0.count }
+            #expect(exported == 3)
+            #expect(clock.now - started < .seconds(10), "no wait for the write lock")
+            await reader.close()
+            try holder?.inDatabase { try $0.execute(sql: "ROLLBACK") }
+        }
+    }
+
+    /// Flows without the row that says their schema's version are named damaged, not missing.
+    func aStoreWithoutItsSchemaVersionIsDamaged() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            try await store.insert(try Self.newFlows(InflightFlows.messages(count: 1)))
+            await store.close()
+            try await test.execute("DELETE FROM selinon_migrate_schema")
+            for createIfMissing in [false, true] {
+                let error = await #expect(throws: StoreError.self) {
+                    let reopened = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: createIfMissing)
+                    defer { Task { await reopened.close() } }
+                    try await reopened.prepare(createIfMissing: createIfMissing)
+                }
+                #expect(error?.kind == .damaged)
+                #expect(error?.message.contains("has flows but no schema version") == true, "\(error?.message ?? "")")
+            }
         }
     }
 

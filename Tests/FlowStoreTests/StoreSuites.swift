@@ -9,6 +9,8 @@ struct SQLiteStoreTests {
 
     @Test func schemaIsVersionedAndANewerOneIsRefused() async throws { try await contract.schemaIsVersionedAndANewerOneIsRefused() }
     @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
+    @Test func readersNeedNoWriteAccess() async throws { try await contract.readersNeedNoWriteAccess() }
+    @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
@@ -29,6 +31,8 @@ struct PostgresStoreTests {
 
     @Test func schemaIsVersionedAndANewerOneIsRefused() async throws { try await contract.schemaIsVersionedAndANewerOneIsRefused() }
     @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
+    @Test func readersNeedNoWriteAccess() async throws { try await contract.readersNeedNoWriteAccess() }
+    @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }

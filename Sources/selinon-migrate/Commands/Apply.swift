@@ -161,7 +161,7 @@ extension SelinonMigrate {
         }
 
         private func migrateStore(migrator: StreamMigrator, terminal: Terminal) async throws {
-            let store = try await storeOptions.open(terminal: terminal)
+            let store = try await storeOptions.open(terminal: terminal, readOnly: dryRun)
             let progress = ProgressDisplay(unit: "flows", quiet: quiet)
             let sweep = MigrationSweep(store: store, migrator: migrator, batchSize: batchSize, dryRun: dryRun)
             let result: SweepReport

@@ -39,7 +39,7 @@ extension SelinonMigrate {
             }
             let store: any FlowStateStore
             do {
-                store = try await storeOptions.open(terminal: terminal)
+                store = try await storeOptions.open(terminal: terminal, readOnly: true)
             } catch {
                 sink.discard()
                 throw error

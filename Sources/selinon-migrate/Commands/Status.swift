@@ -42,7 +42,7 @@ extension SelinonMigrate {
             if let migrationDirectory {
                 latest = try terminal.loadMigrationDirectory(migrationDirectory).latestVersion
             }
-            let store = try await storeOptions.open(terminal: terminal)
+            let store = try await storeOptions.open(terminal: terminal, readOnly: true)
             let counts: [StatusCount]
             do {
                 counts = try await store.statusCounts()

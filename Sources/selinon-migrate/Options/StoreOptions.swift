@@ -36,13 +36,13 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store and checks (or, with `createIfMissing`, creates) its schema; reports
-    /// failures on `terminal`.
-    func open(terminal: Terminal, createIfMissing: Bool = false) async throws -> any FlowStateStore {
+    /// failures on `terminal`. `readOnly` for commands that never write.
+    func open(terminal: Terminal, createIfMissing: Bool = false, readOnly: Bool = false) async throws -> any FlowStateStore {
         var logger = Logger(label: "selinon-migrate.store")
         logger.logLevel = .warning
         let store: any FlowStateStore
         do {
-            store = try StoreLocation(parsing: locationText).open(logger: logger, createIfMissing: createIfMissing,
+            store = try StoreLocation(parsing: locationText).open(logger: logger, createIfMissing: createIfMissing, readOnly: readOnly,
                                                                   answerTimeout: .seconds(storeTimeout))
         } catch {
             terminal.message("error: \(error.message)")
