@@ -147,13 +147,26 @@ public final class PostgresFlowStore: FlowStateStore {
                 let ids = added.map(\.id), names = added.map(\.flowName)
                 let messages = added.map { String(decoding: $0.message, as: UTF8.self) }
                 let versions = added.map(\.migrationVersion), statuses = added.map(\.status.rawValue)
-                try await connection.query("""
+                // A flow another transaction added since the look above is not inserted, and is judged as if it had been seen.
+                var inserted = Set<String>()
+                for try await id in try await connection.query("""
                     INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
                     SELECT id, name, message, version, status, 1, \(now), \(now)
                     FROM unnest(\(ids)::text[], \(names)::text[], \(messages)::text[], \(versions)::int[], \(statuses)::text[])
                         AS input(id, name, message, version, status)
-                    """, logger: logger)
-                return flows.count - added.count
+                    ON CONFLICT (flow_id) DO NOTHING RETURNING flow_id
+                    """, logger: logger).decode(String.self) {
+                    inserted.insert(id)
+                }
+                let raced = added.filter { !inserted.contains($0.id) }
+                if !raced.isEmpty {
+                    for flow in try await Self.flows(connection.query(
+                        "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(raced.map(\.id)))", logger: logger)) {
+                        stored[flow.id] = flow
+                    }
+                    for flow in raced { try flow.checkSkippable(besides: stored[flow.id], existing: existing) }
+                }
+                return flows.count - inserted.count
             }
         }
     }

@@ -162,6 +162,29 @@ struct StoreContract {
         }
     }
 
+    /// Two imports of the same lines at once: every flow is added once, and neither fails.
+    func concurrentIdenticalImportsBothSucceed() async throws {
+        try await TestStore.with(backend) { test in
+            let flows = try Self.newFlows(InflightFlows.messages(count: 400))
+            let first = try await test.open(), second = try await test.open()
+            async let skippedByFirst = Self.insertInBatches(flows, into: first)
+            async let skippedBySecond = Self.insertInBatches(flows, into: second)
+            let skipped = try await skippedByFirst + skippedBySecond
+            #expect(skipped == flows.count, "each flow added by exactly one of them")
+            #expect(try await Self.snapshot(first).count == flows.count)
+            await first.close()
+            await second.close()
+        }
+    }
+
+    private static func insertInBatches(_ flows: [NewFlow], into store: any FlowStateStore) async throws -> Int {
+        var skipped = 0
+        for start in stride(from: 0, to: flows.count, by: 50) {
+            skipped += try await store.insert(Array(flows[start..<min(start + 50, flows.count)]), existing: .skipIdentical)
+        }
+        return skipped
+    }
+
     /// Export reads one moment of the store: a flow added, changed or pushed to a later page
     /// while the pages are read is seen as it was when reading began.
     func everyFlowComesFromOneSnapshot() async throws {

@@ -13,6 +13,7 @@ struct SQLiteStoreTests {
     @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
+    @Test func concurrentIdenticalImportsBothSucceed() async throws { try await contract.concurrentIdenticalImportsBothSucceed() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
     @Test func everyFlowComesFromOneSnapshot() async throws { try await contract.everyFlowComesFromOneSnapshot() }
     @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
@@ -35,6 +36,7 @@ struct PostgresStoreTests {
     @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
+    @Test func concurrentIdenticalImportsBothSucceed() async throws { try await contract.concurrentIdenticalImportsBothSucceed() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
     @Test func everyFlowComesFromOneSnapshot() async throws { try await contract.everyFlowComesFromOneSnapshot() }
     @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
