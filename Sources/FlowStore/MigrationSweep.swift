@@ -96,6 +96,16 @@ public struct MigrationSweep: Sendable {
             // with its total.
             progress(Progress(processed: processed, total: max(PendingTotal.pending(in: counts, latestVersion: latest), processed)))
         }
+        // Flows pending at the snapshot that no batch of this sweep met were changed by another
+        // process first (another apply, a dispatcher): counted apart, so the totals add up.
+        var pendingAtStart: [String: Int] = [:]
+        for count in counts where count.migrationVersion < latest && count.status != .failed {
+            pendingAtStart[count.flowName, default: 0] += count.count
+        }
+        for (flowName, pending) in pendingAtStart {
+            let met = report.counts[flowName]?.values.reduce(0, +) ?? 0
+            if pending > met { report.addChangedElsewhere(pending - met) }
+        }
         for count in counts {
             if count.migrationVersion > latest {
                 report.add(.skew, flowName: count.flowName, count: count.count)
@@ -246,6 +256,10 @@ public struct SweepReport: Sendable {
     public private(set) var tainted: [String: Int] = [:]
     /// Examples per flow name and outcome: retry, fail, skew, invalid and tainted migrations.
     public private(set) var examples: [String: [Outcome: [Example]]] = [:]
+    /// Flows below the latest version when the sweep began that another process (another
+    /// `apply`, a dispatcher) migrated, failed or removed before the sweep reached them; they
+    /// are in no other count.
+    public private(set) var changedElsewhere = 0
 
     init(latestVersion: Int, dryRun: Bool) {
         self.latestVersion = latestVersion
@@ -272,6 +286,10 @@ public struct SweepReport: Sendable {
                 examples[flowName, default: [:]][outcome] = merged
             }
         }
+    }
+
+    mutating func addChangedElsewhere(_ count: Int) {
+        changedElsewhere += count
     }
 
     mutating func add(_ outcome: Outcome, flowName: String, count: Int = 1) {
@@ -307,7 +325,8 @@ public struct SweepReport: Sendable {
         }
     }
 
-    /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome), and `flows`
+    /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome),
+    /// `changed_elsewhere` (see ``changedElsewhere``), and `flows`
     /// (per flow name: `counts`, `tainted`, `examples` per outcome with `flow_id`,
     /// `from_version`, `taints` and `error`).
     public var jsonValue: JSONValue {
@@ -335,6 +354,7 @@ public struct SweepReport: Sendable {
             "latest_version": number(latestVersion),
             "dry_run": .bool(dryRun),
             "totals": .object(Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, number(total($0))) })),
+            "changed_elsewhere": number(changedElsewhere),
             "flows": .object(flows),
         ])
     }

@@ -15,6 +15,30 @@ extension StoreContract {
         return (JSONWriter.compact(.object(members)), count)
     }
 
+    /// Two sweeps at once: each flow is migrated once, and each report accounts for every flow —
+    /// those the other sweep reached first are counted as changed elsewhere.
+    func concurrentSweepsAccountForEveryFlow() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let flowCount = 2_000
+            try await store.insert(try Self.newFlows(InflightFlows.messages(count: flowCount)))
+            let migrator = try Self.migrator()
+            let expected = try await MigrationSweep(store: store, migrator: migrator, dryRun: true).run()
+            func changes(_ report: SweepReport) -> Int { report.total(.migrated) + report.total(.retry) + report.total(.fail) }
+            let other = try await test.open()
+            async let first = MigrationSweep(store: store, migrator: migrator, batchSize: 20).run()
+            async let second = MigrationSweep(store: other, migrator: migrator, batchSize: 20).run()
+            let reports = try await [first, second]
+            for report in reports {
+                let counted = SweepReport.Outcome.allCases.reduce(0) { $0 + report.total($1) }
+                #expect(counted + report.changedElsewhere == flowCount, "\(report.jsonValue)")
+            }
+            #expect(changes(reports[0]) + changes(reports[1]) == changes(expected), "each flow changed by one sweep only")
+            await other.close()
+            await store.close()
+        }
+    }
+
     /// While a sweep runs, 8 dispatchers keep changing random flows; no change is lost and every
     /// flow ends at the latest version.
     func concurrentWritersLoseNothing() async throws {

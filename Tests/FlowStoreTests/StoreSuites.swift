@@ -22,6 +22,7 @@ struct SQLiteStoreTests {
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
+    @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
 }
 
@@ -45,6 +46,7 @@ struct PostgresStoreTests {
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
+    @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
 
     @Test func aServerThatDoesNotAnswerIsGivenUpOn() async throws {

@@ -22,6 +22,11 @@ struct SweepReportText {
         var lines = [report.dryRun ? "dry run: nothing was written; migrating to version \(report.latestVersion) would give"
                                    : "migrated to version \(report.latestVersion)",
                      table.text]
+        if report.changedElsewhere > 0 {
+            lines.append("note: \(counted(report.changedElsewhere, "flow")) below version \(report.latestVersion) when the sweep began "
+                + "\(report.changedElsewhere == 1 ? "was" : "were") changed by another process (another apply, or a dispatcher) "
+                + "before it reached \(report.changedElsewhere == 1 ? "it" : "them"); they are in no column above")
+        }
         for flow in flows {
             for outcome in outcomes {
                 guard let examples = report.examples[flow]?[outcome], !examples.isEmpty else { continue }
