@@ -1,3 +1,4 @@
+import _ConnectionPoolModule
 import Foundation
 import Logging
 import NIOCore
@@ -383,12 +384,20 @@ public final class PostgresFlowStore: FlowStateStore {
             if error.serverInfo?[.sqlState] == "23505" {
                 return StoreError(.duplicateFlow, "a flow id is already in the store (\(error.serverInfo?[.detail] ?? "unique violation"))")
             }
+            if error.serverInfo?[.sqlState] == "3D000" {
+                return StoreError(.missingStore, "there is no store at \(displayLocation): \(error.serverInfo?[.message] ?? "no such database") "
+                    + "on the server; check the location (import creates the tables of a store, not its database: CREATE DATABASE first)")
+            }
             if let message = error.serverInfo?[.message] {
                 return StoreError(.database, "PostgreSQL store \(displayLocation): \(message)")
             }
             let unreachable = [PSQLError.Code.connectionError, .serverClosedConnection, .clientClosedConnection, .unexpectedBackendMessage]
             let reason = error.underlying.map(Self.connectionFailure) ?? Self.words(for: error.code)
             return StoreError(unreachable.contains(error.code) ? .unavailable : .database, "PostgreSQL store \(displayLocation): \(reason)")
+        }
+        if let error = error as? ConnectionPoolError, error == .connectionCreationCircuitBreakerTripped {
+            return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no connection to the server could be opened for a while "
+                + "(is it down, or restarting?); what earlier transactions wrote is kept: run again once it is back")
         }
         return StoreError(.unavailable, "PostgreSQL store \(displayLocation): \(error)")
     }
@@ -400,6 +409,7 @@ public final class PostgresFlowStore: FlowStateStore {
         case .clientClosedConnection: return "the connection was closed"
         case .unexpectedBackendMessage: return "the server's answer is not PostgreSQL's protocol (is the port right?)"
         case .sslUnsupported: return "the server does not offer TLS"
+        case .authMechanismRequiresPassword: return "the server asks for a password: set PGPASSWORD (or give it in the URL)"
         default: return "\(code)"
         }
     }
@@ -413,6 +423,10 @@ public final class PostgresFlowStore: FlowStateStore {
             if let error = error as? SocketAddressError, case .unknown = error { return "no such host" }
             if let error = error as? ChannelError, case .connectTimeout(let timeout) = error {
                 return "no answer within \(timeout.nanoseconds / 1_000_000_000) s"
+            }
+            // A PSQLError's own description hides everything ("Generic description to prevent accidental leakage").
+            if let error = error as? PSQLError {
+                return error.serverInfo?[.message] ?? error.underlying.map(words) ?? Self.words(for: error.code)
             }
             return "\(error)"
         }

@@ -253,4 +253,13 @@ struct PostgresStoreCommandTests {
     @Test func importApplyStatusExport() async throws { try await commands.importApplyStatusExport() }
     @Test func importStopsAtABadLineWithWholeBatches() async throws { try await commands.importStopsAtABadLineWithWholeBatches() }
     @Test func readersRefuseAMissingStore() async throws { try await commands.readersRefuseAMissingStore() }
+
+    @Test func aDatabaseThatDoesNotExistIsAMistypedLocation() throws {
+        let server = try #require(PostgresTestServer.url)
+        let location = String(server[..<server.lastIndex(of: "/")!]) + "/no_such_database"
+        let result = try CommandRunner().run(["status", "--store", location])
+        #expect(result.status == 1, "\(result.standardError)")
+        #expect(result.standardError.contains("there is no store at"))
+        #expect(result.standardError.contains("\"no_such_database\" does not exist on the server; check the location"))
+    }
 }

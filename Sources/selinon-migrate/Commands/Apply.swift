@@ -170,10 +170,15 @@ extension SelinonMigrate {
                 progress.finish()
                 await store.close()
             } catch {
-                progress.finish()
+                progress.finish(stopped: true)
                 await store.close()
-                terminal.message("error: \(error.message)\nEvery batch written before the error is complete"
-                    + (error.kind == .damaged ? "." : "; run apply again to resume."))
+                let resume: String
+                switch error.kind {
+                case .damaged: resume = "."
+                case .unavailable, .conflict: resume = "; run apply again to resume."
+                default: resume = "; once what the error names is fixed, run apply again to resume."
+                }
+                terminal.message("error: \(error.message)\nEvery batch written before the error is complete" + resume)
                 throw error.kind == .conflict ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
             switch format {

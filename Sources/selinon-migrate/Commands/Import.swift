@@ -74,11 +74,11 @@ extension SelinonMigrate {
                 try await importer.insert(batch)
             } catch let rejection as ImportRejection {
                 await store.close()
-                terminal.message("\(rejection.description)\n\(importer.progressNote())")
+                terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure))")
                 throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
             } catch {
                 await store.close()
-                terminal.message("error: cannot read \(name): \(error)\n\(importer.progressNote())")
+                terminal.message("error: cannot read \(name): \(error)\n\(importer.progressNote(lineRejected: false))")
                 throw ExitStatus.toolFailed
             }
             await store.close()
@@ -148,13 +148,14 @@ struct BatchImport {
         lastImportedLine = batch.last!.line
     }
 
-    /// What was stored before an import stopped.
-    func progressNote() -> String {
+    /// What was stored before an import stopped, and how to finish it: after a rejected line,
+    /// by fixing the line; after a failure of the store or the input, by fixing that.
+    func progressNote(lineRejected: Bool) -> String {
         guard lastImportedLine > 0 else { return "nothing was imported" }
         let file = inputName == "<stdin>" ? "FILE" : shellWord(inputName)
         let skippedNote = skipped > 0 ? " (\(skipped) of them already there)" : ""
         return "the flows up to line \(lastImportedLine) are in the store\(skippedNote), nothing after it; "
-            + "to import the rest, fix the line and run the same import again with --skip-identical, "
+            + "to import the rest, \(lineRejected ? "fix the line" : "fix what the error names") and run the same import again with --skip-identical, "
             + "or: tail -n +\(lastImportedLine + 1) \(file) | selinon-migrate import --input - …"
     }
 }

@@ -42,12 +42,14 @@ final class ProgressDisplay: Sendable {
         if let text { Terminal.writeMessage(text) }
     }
 
-    /// Clears the bar on a terminal; elsewhere writes a last line with the totals.
-    func finish() {
+    /// Clears the bar on a terminal; elsewhere writes a last line with the totals, ending
+    /// "— done", or "— stopped" when the work ended with an error.
+    func finish(stopped: Bool = false) {
         guard !isQuiet else { return }
         let now = Date().timeIntervalSinceReferenceDate
         let text = state.withLock { state in
-            isTerminal ? (state.drewBar ? "\r\u{1B}[K" : "") : line(done: state.done, total: state.total, now: now) + " — done\n"
+            isTerminal ? (state.drewBar ? "\r\u{1B}[K" : "")
+                : line(done: state.done, total: state.total, now: now) + (stopped ? " — stopped\n" : " — done\n")
         }
         if !text.isEmpty { Terminal.writeMessage(text) }
     }
