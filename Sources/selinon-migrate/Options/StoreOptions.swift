@@ -16,7 +16,7 @@ struct StoreOptions: ParsableArguments {
     var store: String?
 
     @Option(name: .customLong("store-timeout"), parsing: .unconditional,
-            help: ArgumentHelp("PostgreSQL: give up when the server has not answered for this many seconds (a dropped connection).",
+            help: ArgumentHelp("PostgreSQL: give up on a batch, page or count that has not finished after this many seconds (a dropped connection).",
                                valueName: "seconds"))
     var storeTimeout = Int(PostgresFlowStore.defaultAnswerTimeout.components.seconds)
 
