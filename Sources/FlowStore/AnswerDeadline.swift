@@ -1,16 +1,16 @@
 import Foundation
 import Synchronization
 
-/// A bound on how long a store operation may wait for the database without hearing from it.
+/// A bound on how long one store operation (a batch, a page, a count) may take.
 ///
 /// A PostgreSQL connection that drops in the middle of a query can leave postgres-nio waiting
 /// for ever (seen with 1.33.2: an export, an import or an apply hung when the server ended the
-/// backend), so every PostgreSQL statement runs under one: when no answer comes within
-/// `timeout` the operation fails with ``NoAnswer`` instead, and is left to the process to end.
+/// backend), so every PostgreSQL operation runs under one: when it has not finished within
+/// `timeout` it fails with ``NoAnswer`` instead, and is left to the process to end.
 struct AnswerDeadline: Sendable {
     let timeout: Duration
 
-    /// The operation heard nothing from the database for `timeout`.
+    /// The operation did not finish within `timeout`.
     struct NoAnswer: Error {
         let timeout: Duration
     }

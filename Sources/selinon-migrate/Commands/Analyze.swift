@@ -144,7 +144,7 @@ extension SelinonMigrate {
                 let unfinished = analysis.flows.filter(\.isBounded)
                 if !unfinished.isEmpty {
                     terminal.message("warning: the search of \(unfinished.map(\.flow).joined(separator: ", ")) stopped before it covered every "
-                        + "state (a flow with cycles or fan-out has no end): --fail-on judged the \(unfinished.map { String($0.reachable) }.joined(separator: ", ")) "
+                        + "state (at --max-states, or a flow with cycles or fan-out that has no end): --fail-on judged the \(unfinished.map { String($0.reachable) }.joined(separator: ", ")) "
                         + "states found; raise --max-states to judge more")
                 }
             }
@@ -155,10 +155,11 @@ extension SelinonMigrate {
             return flows.filter { $0.value["old"] != nil && $0.value["new"] == nil }.map(\.key)
         }
 
-        /// `-m`, else `global.migration_dir` of the current nodes file when one is given, else `migrations`.
+        /// `-m`, else `global.migration_dir` of the nodes file given with `-n`, else `migrations`
+        /// (`$SELINON_NODES_DEFINITION` alone does not count: analyze needs no current configuration).
         private func directoryPath(environment: [String: String], terminal: Terminal) throws -> String {
             if let migrationDirectory { return migrationDirectory }
-            guard location.nodesDefinition != nil || environment["SELINON_NODES_DEFINITION"] != nil else { return "migrations" }
+            guard location.nodesDefinition != nil else { return "migrations" }
             let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: false))
             let current = try terminal.loadConfiguration(try location.source(environment: environment), with: loader, role: "current")
             return current.global.expandedMigrationDirectory ?? "migrations"

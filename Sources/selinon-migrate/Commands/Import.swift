@@ -64,7 +64,7 @@ extension SelinonMigrate {
                 var lineNumber = 0
                 while let line = try reader.nextLine() {
                     lineNumber += 1
-                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                    if line.isBlankLine { continue }
                     batch.append((lineNumber, try importer.flow(line, at: lineNumber)))
                     if batch.count == batchSize {
                         try await importer.insert(batch)

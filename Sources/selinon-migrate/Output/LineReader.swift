@@ -35,3 +35,9 @@ final class LineReader {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Whether the line holds nothing but spaces, tabs and a carriage return: no message, so
+    /// `import` skips it and `apply` copies it.
+    var isBlankLine: Bool { allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
+}

@@ -30,20 +30,14 @@ extension Terminal {
     /// `verify --git` cannot see the migrations a commit adds.
     func warnIfMigrationDirectoryLeavesRepository(_ path: String, configuration: String?) {
         guard let configuration, let root = (try? GitRepository(containing: configuration))?.workingDirectory,
-              let realRoot = Self.realPath(root) else { return }
+              let realRoot = resolvedPath(root) else { return }
         var probe = URL(fileURLWithPath: path).standardizedFileURL
         while !FileManager.default.fileExists(atPath: probe.path), probe.path != "/" { probe.deleteLastPathComponent() }
-        guard let real = Self.realPath(probe.path), real != realRoot, !real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else {
+        guard let real = resolvedPath(probe.path), real != realRoot, !real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else {
             return
         }
         message("warning: the migration directory \(path) is outside the git repository of the configuration (it resolves to \(real)): "
             + "git does not hold its files, so check, review --pending, history and verify --git cannot see the migrations; "
             + "move it into the repository")
-    }
-
-    private static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

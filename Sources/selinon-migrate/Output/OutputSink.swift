@@ -68,10 +68,7 @@ final class OutputSink {
     /// symbolic link to a file not there yet — where the links lead (at most 40), relative
     /// targets taken from the link's directory.
     private static func target(of path: String) throws(OutputSinkError) -> String {
-        if let real = realpath(path, nil) {
-            defer { free(real) }
-            return String(cString: real)
-        }
+        if let real = resolvedPath(path) { return real }
         var current = path
         for _ in 0..<40 {
             guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }

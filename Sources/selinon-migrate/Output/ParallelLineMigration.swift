@@ -57,7 +57,7 @@ struct ParallelLineMigration: Sendable {
         share.results.reserveCapacity(lines.count)
         for (offset, line) in lines.enumerated() {
             // An empty line holds no message: copied, as import skips it.
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+            if line.isBlankLine {
                 share.output += line
                 share.output.append(UInt8(ascii: "\n"))
                 continue

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The directory part of `path` ("" when it has none, "/" for a file at the root) — what
 /// `NSString.deletingLastPathComponent` gives, which crashes on a one-character path in the
 /// Foundation of Swift 6.3 on Linux.
@@ -6,4 +8,11 @@ func parentDirectory(of path: String) -> String {
     while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
     guard let slash = path.lastIndex(of: "/") else { return "" }
     return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
+/// `path` with every symbolic link, `.` and `..` resolved (`realpath(3)`); nil when it does not exist.
+func resolvedPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
 }

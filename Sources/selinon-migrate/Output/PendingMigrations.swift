@@ -14,10 +14,7 @@ extension Terminal {
             let atBase = try repository.migrationFiles(in: path, at: branchBase.commit)
             return directory.files.map(\.version).filter { atBase[$0] == nil }
         } catch where error.kind == .notARepository {
-            let real = realpath(path, nil).map { pointer in
-                defer { free(pointer) }
-                return String(cString: pointer)
-            }
+            let real = resolvedPath(path)
             message("error: the migration directory \(path)\(real.map { " (\($0))" } ?? "") is not in a git repository, so no base "
                 + "revision tells which migrations were added\n  hint: keep the migrations in the repository of the configuration, "
                 + "or name the versions to review instead of --pending")
