@@ -46,13 +46,27 @@ struct AnswerDeadline: Sendable {
     private final class Race<T: Sendable>: Sendable {
         let started = ContinuousClock.now
         private let pending = Mutex<CheckedContinuation<T, any Error>?>(nil)
-        private let work = Mutex<Task<Void, Never>?>(nil)
+        private let work = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
 
         func start(_ continuation: CheckedContinuation<T, any Error>) { pending.withLock { $0 = continuation } }
 
-        func setWork(_ task: Task<Void, Never>) { work.withLock { $0 = task } }
+        /// Keeps the operation's task to cancel; cancels it at once when the watch has already
+        /// given up on it (a watch that fires before the task is kept must not miss it).
+        func setWork(_ task: Task<Void, Never>) {
+            let alreadyOver = work.withLock { state -> Bool in
+                if state.cancelled { return true }
+                state.task = task
+                return false
+            }
+            if alreadyOver { task.cancel() }
+        }
 
-        func cancelWork() { work.withLock { $0?.cancel() } }
+        func cancelWork() {
+            work.withLock { state in
+                state.cancelled = true
+                state.task?.cancel()
+            }
+        }
 
         /// Resumes the caller with `result` unless it was resumed before; whether it did.
         func finish(_ result: Result<T, any Error>) -> Bool {

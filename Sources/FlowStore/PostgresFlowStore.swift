@@ -373,8 +373,9 @@ public final class PostgresFlowStore: FlowStateStore {
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? AnswerDeadline.NoAnswer {
-            return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server for \(error.timeout.components.seconds) s "
-                + "(the connection may have dropped); what earlier transactions wrote is kept: run again (--store-timeout allows longer)")
+            return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server within \(error.timeout.components.seconds) s: "
+                + "the connection may have dropped, or the work needs longer than --store-timeout allows; "
+                + "the server commits or rolls back a transaction whole, never in part")
         }
         if let error = error as? PostgresTransactionError {
             if let inner = error.closureError ?? error.beginError ?? error.commitError { return storeError(inner) }

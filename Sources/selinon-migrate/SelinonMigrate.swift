@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `selinon-migrate` command: change Selinon flow definitions while flows are running.
 @main
@@ -14,4 +15,12 @@ struct SelinonMigrate: AsyncParsableCommand {
         version: ToolVersion.current,
         subcommands: [Validate.self, Generate.self, Review.self, Diff.self, Analyze.self, Simulate.self, Execute.self, Check.self, Verify.self, Rehash.self, Rebase.self, History.self, Apply.self, Import.self, Export.self, Status.self]
     )
+
+    /// Without a command there is nothing to do: the overview goes to standard error and the
+    /// exit is a usage error, so that a script that lost its command fails instead of passing.
+    /// (`--help` and `help` still print it to standard output and exit 0.)
+    func run() async throws {
+        FileHandle.standardError.write(Data((Self.helpMessage() + "\nerror: name a command\n").utf8))
+        throw ExitCode(64)
+    }
 }

@@ -60,7 +60,7 @@ struct PostgresStoreTests {
                 await #expect(throws: StoreError.self) { _ = try await store.flow(id: "any") }
             }
             #expect(error?.kind == .unavailable)
-            #expect(error?.message.contains("no answer from the server for 1 s (the connection may have dropped)") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("no answer from the server within 1 s: the connection may have dropped") == true, "\(error?.message ?? "")")
             #expect(clock.now - started < .seconds(20))
             await store.close()
         }

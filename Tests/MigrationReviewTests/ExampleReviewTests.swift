@@ -43,6 +43,10 @@ struct ExampleReviewTests {
         let review = MigrationReviewer.review(version: 2, migration: try Self.migration(2), old: nil, new: nil)
         Snapshot.assertMatches(ReviewText.render(review) + "\n", golden: Self.goldens.appendingPathComponent("migration-2-no-configuration.txt").path)
         #expect(review.limitations.contains { $0.contains("no configuration was available") })
+        // Edges that kept their index are named together, not as rows of question marks.
+        let markdown = ReviewMarkdown.render(review)
+        #expect(markdown.contains("\nEdges 0–4, 6 and 7 keep their index (not shown: no configuration).\n"), "\(markdown)")
+        #expect(!markdown.contains("| kept |"))
         // The removed edge is still named: the file records it.
         let removed = try #require(review.flows.first { $0.flow == "licence_analysis_flow" }?.rows.first { $0.change == .removed })
         #expect(removed.old?.display == "ScanLicences → FlagUnknownLicence")

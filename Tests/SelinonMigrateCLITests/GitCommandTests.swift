@@ -153,8 +153,10 @@ struct GitCommandTests {
         try fixture.git("commit", "-q", "-m", "v2")
         try Self.install(3, in: fixture)
         let subdirectory = fixture.root.appendingPathComponent("config")
-        for command in [["generate"], ["check"], ["history"]] {
-            let result = try runner.run(command + ["-n", "nodes.yml", "-f", "flows"], in: subdirectory)
+        let commands = [["generate"], ["check"], ["history"], ["rebase", "--onto", "HEAD"], ["verify"], ["verify", "--git"],
+                        ["review", "--pending"], ["analyze", "--pending"]]
+        for command in commands.map({ $0 + ["-n", "nodes.yml", "-f", "flows"] }) + [["rehash"], ["verify"], ["review"]] {
+            let result = try runner.run(command, in: subdirectory)
             #expect(result.status == 1, "\(command): \(result.standardError)")
             #expect(result.standardError.contains("error: the migration directory migrations does not exist here"))
             #expect(result.standardError.contains("hint: run from \(fixture.root.path), or pass -m \(fixture.root.path)/migrations"))

@@ -158,6 +158,19 @@ struct SQLiteStoreCommandTests {
         #expect(try CommandRunner().run(arguments).status == 64)
     }
 
+    @Test func noCommandIsAUsageErrorAndHelpIsNot() throws {
+        let runner = try CommandRunner()
+        let bare = try runner.run([])
+        #expect(bare.status == 64)
+        #expect(bare.standardOutput.isEmpty)
+        #expect(bare.standardError.contains("SUBCOMMANDS:") && bare.standardError.hasSuffix("error: name a command\n"), "\(bare.standardError)")
+        for help in [["--help"], ["help"]] {
+            let asked = try runner.run(help)
+            #expect(asked.status == 0, "\(help)")
+            #expect(asked.standardOutput.contains("SUBCOMMANDS:"), "\(help)")
+        }
+    }
+
     @Test(arguments: ["import", "export", "status"])
     func helpTextMatchesItsGolden(_ command: String) throws {
         let result = try CommandRunner().run([command, "--help"], environment: ["COLUMNS": "100"])

@@ -264,7 +264,7 @@ extension FileReader {
         }
         guard let fallbackNode = node["fallback"] else {
             error(.failureDefinition, "\(what) has no 'fallback'", at: node,
-                  hint: "name the node(s) to start, or write fallback: true to just mark the failure handled")
+                  hint: "name the node(s) to start when they fail (a task or flow of the nodes file); without a fallback, remove the entry")
             return nil
         }
         let fallback: Fallback

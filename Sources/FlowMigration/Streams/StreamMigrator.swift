@@ -11,7 +11,8 @@ public struct StreamMigrator: Sendable {
 
     /// Migrates one message (a line without its newline), appending the resulting line to
     /// `output`: the migrated or restarted message, or the line unchanged (up to date, fail,
-    /// skew, invalid).
+    /// skew, invalid). A blank line holds no message and comes back `invalid`: readers of JSON
+    /// lines skip blank lines before they get here, as `apply --input` and `import` do.
     public func migrate(line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> LineReport {
         let scan: DispatcherLineScanner.Scan
         do {

@@ -216,7 +216,8 @@ public enum ReviewMarkdown {
             lines.append("![\(flow.flow)](\(graph))")
             lines.append("")
         }
-        let rows = detail == .full ? flow.rows : detail == .changedEdges ? flow.rows.filter { $0.change != .kept } : []
+        let (shown, keptUnseen) = ReviewText.tableRows(flow)
+        let rows = detail == .full ? shown : detail == .changedEdges ? shown.filter { $0.change != .kept } : []
         if !rows.isEmpty {
             lines.append("| old | new | change | edge | condition |")
             lines.append("|---:|---:|---|---|---|")
@@ -226,6 +227,10 @@ public enum ReviewMarkdown {
                 lines.append("| \(row.oldIndex.map(String.init) ?? "") | \(row.newIndex.map(String.init) ?? "") | \(change) | "
                              + "`\(cell(row.edge?.display ?? "?"))` | \(condition.isEmpty ? "" : "`\(cell(condition))`") |")
             }
+            lines.append("")
+        }
+        if detail == .full, let keptUnseen {
+            lines.append(keptUnseen.prefix(1).uppercased() + keptUnseen.dropFirst() + ".")
             lines.append("")
         }
         if !flow.consequences.isEmpty || flow.reachableStates != nil {

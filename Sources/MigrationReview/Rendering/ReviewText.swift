@@ -11,14 +11,16 @@ public enum ReviewText {
         for flow in review.flows {
             lines.append("")
             lines.append("\(flow.flow): \(flow.summary)")
-            if !flow.rows.isEmpty {
+            let (rows, keptUnseen) = tableRows(flow)
+            if !rows.isEmpty {
                 var table = TextTable(header: ["  old", "new", "change", "edge", "condition"], leftAligned: [2, 3, 4])
-                table.rows = flow.rows.map { row in
+                table.rows = rows.map { row in
                     ["  " + (row.oldIndex.map(String.init) ?? ""), row.newIndex.map(String.init) ?? "", row.change.rawValue,
                      row.edge?.display ?? "?", conditionCell(row)]
                 }
                 lines.append(table.text)
             }
+            if let keptUnseen { lines.append("  " + keptUnseen) }
             if !flow.consequences.isEmpty || flow.reachableStates != nil {
                 lines.append("  in-flight flows:")
                 lines += flow.consequences.map { "  - " + $0.text.replacingOccurrences(of: "`", with: "") }
@@ -41,6 +43,29 @@ public enum ReviewText {
     static func sources(_ review: MigrationReview) -> String {
         guard review.oldSource != nil || review.newSource != nil else { return "" }
         return ": \(review.oldSource ?? "?") → \(review.newSource ?? "?")"
+    }
+
+    /// The rows worth a line of the table, and a sentence for the rest: edges that kept their
+    /// index in a configuration that is not available would be rows of question marks, so they
+    /// are named together ("edges 0–4, 6 and 7 keep their index; not shown …").
+    static func tableRows(_ flow: FlowReview) -> (rows: [EdgeRow], keptUnseen: String?) {
+        let unseen = flow.rows.filter { $0.change == .kept && $0.edge == nil }
+        guard !unseen.isEmpty else { return (flow.rows, nil) }
+        let rows = flow.rows.filter { !($0.change == .kept && $0.edge == nil) }
+        let indices = unseen.compactMap(\.oldIndex)
+        let noun = indices.count == 1 ? "edge" : "edges"
+        return (rows, "\(noun) \(indexRanges(indices)) keep\(indices.count == 1 ? "s" : "") \(indices.count == 1 ? "its" : "their") index (not shown: no configuration)")
+    }
+
+    /// Sorted indices as runs: `[0, 1, 2, 4, 6, 7]` → "0–2, 4, 6 and 7".
+    static func indexRanges(_ indices: [Int]) -> String {
+        var runs: [(first: Int, last: Int)] = []
+        for index in indices.sorted() {
+            if let last = runs.last?.last, index == last + 1 { runs[runs.count - 1].last = index } else { runs.append((index, index)) }
+        }
+        let words = runs.flatMap { $0.last > $0.first + 1 ? ["\($0.first)–\($0.last)"] : Array(Set([$0.first, $0.last])).sorted().map(String.init) }
+        guard words.count > 1 else { return words.joined() }
+        return words.dropLast().joined(separator: ", ") + " and " + words.last!
     }
 
     /// The condition, or for a changed edge the old and the new one; a `foreach` that came or

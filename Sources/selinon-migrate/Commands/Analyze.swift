@@ -82,6 +82,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
             let migrationDirectory = try directoryPath(environment: environment, terminal: terminal)
+            try terminal.refuseMisplacedMigrationDirectory(migrationDirectory, configuration: location.nodesDefinition)
             // With --pending, a directory that does not exist yet holds no added migration.
             if pending && !FileManager.default.fileExists(atPath: migrationDirectory) {
                 terminal.message("note: there is no migration directory \(migrationDirectory), so no migration was added")

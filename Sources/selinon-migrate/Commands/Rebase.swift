@@ -80,6 +80,7 @@ extension SelinonMigrate {
                 terminal.message("error: no migration directory: pass -m, or set global.migration_dir in the nodes file")
                 throw ExitStatus.inputFailed
             }
+            try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
 
             // REV's migrations, and this branch's (as committed at HEAD, without conflict markers).
             let baseFiles: [Int: [UInt8]], headFiles: [Int: [UInt8]]

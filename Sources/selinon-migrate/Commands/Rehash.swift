@@ -32,6 +32,7 @@ extension SelinonMigrate {
 
         func run() throws {
             let terminal = Terminal()
+            try terminal.refuseMisplacedMigrationDirectory(migrationDirectory, configuration: nil)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             let previous = try? MigrationSum.load(fromDirectory: migrationDirectory)
             let sum = MigrationSum(directory: directory)

@@ -103,6 +103,7 @@ extension SelinonMigrate {
                 throw ExitStatus.inputFailed
             }
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
+            try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: context?.workingTree.nodesFile)
             // With --pending, a directory that does not exist yet holds no added migration.
             if pending && !FileManager.default.fileExists(atPath: directoryPath) {
                 terminal.message("note: there is no migration directory \(directoryPath), so no migration was added"

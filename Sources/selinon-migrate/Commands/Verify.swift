@@ -59,6 +59,7 @@ extension SelinonMigrate {
                 current = try terminal.loadConfiguration(given, with: loader, role: "current")
             }
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
+            try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: source?.nodesFile)
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: true)
             var report = VerifyReport(directory: directoryPath, findings: integrity.findings, matches: [])
 

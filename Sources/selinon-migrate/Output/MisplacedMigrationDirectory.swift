@@ -6,10 +6,12 @@ extension Terminal {
     /// but does from the root of the git working tree holding the configuration — the command
     /// was run from a subdirectory, and would start a second migration history (or find no
     /// migrations) instead of using the real one. Paths in the nodes file are relative to the
-    /// directory workers start in, so the tool does not guess: it names both places.
+    /// directory workers start in, so the tool does not guess: it names both places. Without a
+    /// configuration, the repository is the one holding the current directory.
     func refuseMisplacedMigrationDirectory(_ path: String, configuration: String?) throws {
-        guard !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path), let configuration,
-              let root = (try? GitRepository(containing: configuration))?.workingDirectory else { return }
+        guard !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path),
+              let root = (try? GitRepository(containing: configuration ?? FileManager.default.currentDirectoryPath))?.workingDirectory
+        else { return }
         let current = FileManager.default.currentDirectoryPath
         let atRoot = (root as NSString).appendingPathComponent(path)
         guard URL(fileURLWithPath: current).standardizedFileURL.path != URL(fileURLWithPath: root).standardizedFileURL.path,

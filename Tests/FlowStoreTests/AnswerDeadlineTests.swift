@@ -1,0 +1,43 @@
+@testable import FlowStore
+import Synchronization
+import Testing
+
+/// The bound on a store operation: a result within it comes through, an operation that outlives
+/// it fails with `NoAnswer` and is cancelled. A zero bound is over at once, so the watch may give
+/// up before the operation's task has been handed over: it must be cancelled all the same.
+struct AnswerDeadlineTests {
+    @Test func aQuickOperationGivesItsResult() async throws {
+        let value = try await AnswerDeadline(timeout: .seconds(5)).run { 42 }
+        #expect(value == 42)
+    }
+
+    @Test func anOperationsOwnErrorComesThrough() async throws {
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await AnswerDeadline(timeout: .seconds(5)).run { () async throws -> Int in throw Refused() } }
+    }
+
+    @Test(arguments: [Duration.zero, .milliseconds(50)])
+    func anOperationThatOutlivesTheBoundIsGivenUpOnAndCancelled(timeout: Duration) async throws {
+        for _ in 0..<20 {
+            let cancelled = Flag()
+            await #expect(throws: AnswerDeadline.NoAnswer.self) {
+                try await AnswerDeadline(timeout: timeout).run {
+                    do { try await Task.sleep(for: .seconds(30)) } catch { cancelled.raise() }
+                    return 0
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !cancelled.isRaised && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(cancelled.isRaised, "the operation ran on after the deadline gave up on it")
+        }
+    }
+
+    /// Set once from the operation, read from the test.
+    private final class Flag: Sendable {
+        private let raised = Atomic<Bool>(false)
+        var isRaised: Bool { raised.load(ordering: .sequentiallyConsistent) }
+        func raise() { raised.store(true, ordering: .sequentiallyConsistent) }
+    }
+}
