@@ -221,6 +221,13 @@ public final class GitRepository: @unchecked Sendable {
         return git_repository_head_detached(handle) == 1
     }
 
+    /// Whether this is a shallow clone (history before its cut-off was not fetched).
+    public var isShallow: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return git_repository_is_shallow(handle) == 1
+    }
+
     /// The branch HEAD points at, and its upstream (`origin/main`), when both exist.
     public func upstream() throws(GitError) -> (branch: String, upstream: String)? {
         try locked { () throws(GitError) -> (branch: String, upstream: String)? in

@@ -267,6 +267,39 @@ struct GitCommandTests {
         #expect(result.standardError.contains("both this branch and main add migrations/1.json"))
     }
 
+    @Test func checkWithAnExplicitBaseComparesWithTheMergeBase() throws {
+        // main moves on (v2 and its migration) after the feature branch forked at v1.
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try fixture.git("checkout", "-q", "main")
+        try Self.install(2, in: fixture)
+        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "main: v2")
+        try fixture.git("checkout", "-q", "feature")
+        try "unrelated\n".write(to: fixture.root.appendingPathComponent("README.txt"), atomically: true, encoding: .utf8)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "feature: unrelated")
+        // The branch changed no flow: main's v2 is not a change it reverts, nor is 1.json one it removed.
+        let behind = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(behind.status == 0, "\(behind.standardError)")
+        #expect(behind.standardOutput.contains("merge base with main"), "\(behind.standardOutput)")
+        // The branch makes main's change its own way: the same number, and the rebase hint.
+        try Self.install(2, in: fixture)
+        _ = try runner.run(["generate", "-t", "RETRY"] + Self.configuration, in: fixture.root)
+        let conflict = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(conflict.status == 1)
+        #expect(conflict.standardError.contains("both this branch and main add migrations/1.json"), "\(conflict.standardError)")
+        #expect(conflict.standardError.contains("selinon-migrate rebase --onto main"))
+        // A base HEAD already contains is the base itself.
+        try fixture.git("stash", "-q", "-u")
+        try fixture.git("checkout", "-q", "main")
+        let contained = try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(contained.status == 0, "\(contained.standardError)")
+        #expect(contained.standardOutput.contains("(HEAD~1)"), "\(contained.standardOutput)")
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

@@ -11,15 +11,15 @@ extension SelinonMigrate {
         static let configuration = CommandConfiguration(
             abstract: "Fail when the flow configuration changed without the migration it needs (for CI and pre-commit).",
             discussion: """
-                Compares the configuration at the base revision (--base; default: the merge base of \
-                HEAD with its upstream branch, else HEAD) with the working tree, and the migration \
-                directory likewise. Passes when nothing needs a migration, or when the migrations \
+                Compares the configuration at the base revision (the merge base of HEAD with --base \
+                REV — REV itself when HEAD contains it — or by default with the upstream branch, \
+                else HEAD) with the working tree, and the migration directory likewise. Passes when nothing needs a migration, or when the migrations \
                 added since the base, composed, have exactly the effect that generate would write \
                 for base → working tree. Fails, naming the flows and the command to run, when a \
                 migration is missing, stale or extra; when a migration that existed at the base was \
                 changed or removed; when a migration file does not match migrations.sum or carries \
-                git conflict markers; or when the upstream branch added a migration with the same \
-                number (fix: selinon-migrate rebase --onto UPSTREAM). Never writes anything.
+                git conflict markers; or when that branch (REV or the upstream) added a migration \
+                with the same number (fix: selinon-migrate rebase --onto REV). Never writes anything.
 
                 Example (CI on a pull request):
                   selinon-migrate check -n config/nodes.yml -f config/flows --base origin/main
@@ -34,7 +34,7 @@ extension SelinonMigrate {
                 help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file).", valueName: "dir"))
         var migrationDirectory: String?
 
-        @Option(help: ArgumentHelp("The revision to compare with (default: merge base with the upstream branch, else HEAD).",
+        @Option(help: ArgumentHelp("The branch to compare with, at its merge base with HEAD (default: the upstream branch, else HEAD).",
                                    valueName: "revision"))
         var base: String?
 
@@ -150,8 +150,7 @@ extension SelinonMigrate {
             report.problems += integrityProblems(except: report.problems.isEmpty ? [] : named)
             let added = directory.files.filter { $0.version > baseLatest }
             report.addedMigrations = added.map(\.path)
-            if let (_, upstream) = try? context.repository.upstream(), let upstreamCommit = try? context.repository.commit(upstream),
-               upstreamCommit.id != base.commit.id,
+            if let (upstream, upstreamCommit) = base.target, upstreamCommit.id != base.commit.id,
                let upstreamFiles = try? context.migrationFiles(in: directoryPath, at: upstreamCommit) {
                 for file in added where upstreamFiles[file.version].map({ MigrationSum.hash($0) != MigrationSum.hash(file.bytes) }) == true {
                     report.problems.append(.init(

@@ -52,7 +52,7 @@ extension SelinonMigrate {
         @Flag(help: "Review the migrations added since the base revision (what a pull request adds).")
         var pending = false
 
-        @Option(help: ArgumentHelp("With --pending: the base revision (default: merge base with the upstream branch, else HEAD).",
+        @Option(help: ArgumentHelp("With --pending: the branch to compare with, at its merge base with HEAD (default: the upstream branch, else HEAD).",
                                    valueName: "revision"))
         var base: String?
 

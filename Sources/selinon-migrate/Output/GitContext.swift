@@ -62,16 +62,29 @@ struct GitContext: Sendable {
 }
 
 extension GitRepository {
-    /// The base of a branch (what `check` and `review --pending` compare with): `revision` if
-    /// given, else the merge base of HEAD and its upstream, else HEAD — with the reason, since
-    /// then only uncommitted changes count.
+    /// The base of a branch (what `check` and `review --pending` compare with): the merge base of
+    /// HEAD and `revision` if given (`revision` itself when HEAD contains it), else the merge base
+    /// of HEAD and its upstream, else HEAD — with the reason, since then only uncommitted changes
+    /// count. Like `git diff REV...HEAD`: what the branch's target gained since the branch
+    /// forked is not the branch's change, and must not read as one it reverts.
     func branchBase(_ revision: String?) throws(GitError) -> BranchBase {
-        if let revision { return BranchBase(commit: try commit(revision), label: revision) }
         let head = try commit("HEAD")
+        if let revision {
+            let target = try commit(revision)
+            guard let base = try mergeBase(head.id, target.id) else {
+                if isShallow {
+                    throw GitError(.shallowHistory, "no common history of HEAD and \(revision) here: the repository is a shallow clone; "
+                        + "run git fetch --unshallow (in CI, check out the full history, for example fetch-depth: 0)")
+                }
+                throw GitError(.unknownRevision, "\(revision) shares no history with HEAD: there is no base to compare this branch with")
+            }
+            if base == target.id { return BranchBase(commit: target, label: revision, target: (revision, target)) }
+            return BranchBase(commit: try commit(id: base), label: "merge base with \(revision)", target: (revision, target))
+        }
         let reason: String
         if let (branch, upstream) = try self.upstream() {
             if let upstreamCommit = try? commit(upstream), let base = try mergeBase(head.id, upstreamCommit.id) {
-                return BranchBase(commit: try commit(id: base), label: "merge base with \(upstream)")
+                return BranchBase(commit: try commit(id: base), label: "merge base with \(upstream)", target: (upstream, upstreamCommit))
             }
             reason = "\(branch)'s upstream \(upstream) shares no history with HEAD"
         } else if isHeadDetached {
@@ -101,6 +114,9 @@ extension GitRepository {
 struct BranchBase {
     var commit: GitCommit
     var label: String
+    /// The branch the base was found from (`--base REV`, or the upstream) and its tip, which may
+    /// have moved on since the fork: the place where the same migration number can be taken twice.
+    var target: (label: String, commit: GitCommit)?
     var fallback: String?
 
     /// A note for standard error when the base fell back to HEAD (committed changes go unseen).
