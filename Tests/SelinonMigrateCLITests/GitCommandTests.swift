@@ -300,6 +300,27 @@ struct GitCommandTests {
         #expect(contained.standardOutput.contains("(HEAD~1)"), "\(contained.standardOutput)")
     }
 
+    @Test func generateRefusesAChangeAnEarlierMigrationCovers() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try Self.install(3, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)  // 2.json: v2 → v3
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3")
+        try Self.install(4, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)  // 3.json: v3 → v4
+        // v2 → v3 again, as 4.json: flows at version 3 would have their edges moved twice.
+        let sum = try Data(contentsOf: fixture.root.appendingPathComponent("migrations/migrations.sum"))
+        let again = try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("migrations/2.json already migrates this change"), "\(again.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("migrations/4.json").path))
+        #expect(try Data(contentsOf: fixture.root.appendingPathComponent("migrations/migrations.sum")) == sum)
+        let dryRun = try runner.run(["generate", "--dry-run", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(dryRun.status == 0)
+        #expect(dryRun.standardError.contains("a real run would refuse it"), "\(dryRun.standardError)")
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

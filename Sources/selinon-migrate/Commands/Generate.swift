@@ -191,14 +191,35 @@ extension SelinonMigrate {
         /// A dry run only notes either.
         private func checkContinuity(in directory: String, old: Configuration, digests: () -> (old: String, new: String),
                                      oldSource: String, terminal: Terminal) throws {
-            guard let latest = try? MigrationDirectory.load(from: directory, allowMissing: true).files.last,
-                  let metadata = latest.migration.metadata else { return }
+            guard let files = try? MigrationDirectory.load(from: directory, allowMissing: true).files,
+                  let latest = files.last, let metadata = latest.migration.metadata else { return }
             let name = "\(latest.version).json"
             let path = (directory as NSString).appendingPathComponent(name)
             let oldDigest = digests().old
             let generatedTo = metadata["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
             guard let latestOld = metadata["digests"]?["old"]?.stringValue, oldDigest == latestOld else {
                 if metadata["digests"]?["new"]?.stringValue == oldDigest { return }
+                // An earlier file between the same two configurations: this change is migrated already.
+                if let earlier = files.dropLast().last(where: {
+                    $0.migration.metadata?["digests"]?["old"]?.stringValue == oldDigest
+                        && $0.migration.metadata?["digests"]?["new"]?.stringValue == digests().new
+                }) {
+                    let earlierPath = (directory as NSString).appendingPathComponent("\(earlier.version).json")
+                    if dryRun {
+                        terminal.message("warning: \(earlierPath) already migrates this change (generated between the same configurations); "
+                            + "a real run would refuse it")
+                        return
+                    }
+                    terminal.message("""
+                        error: \(earlierPath) already migrates this change (generated between the same configurations); \
+                        flows in flight at version \(latest.version) have been through it, and a copy as \(latest.version + 1).json would \
+                        move their edges a second time
+                          hint: to migrate what changed since \(path), compare the configuration it leads to\(generatedTo) with the new one \
+                        (git: --from the commit that has it; files: -N/-F)
+                        nothing was written
+                        """)
+                    throw ExitStatus.inputFailed
+                }
                 guard let mismatch = Self.edgeCountMismatch(old, after: latest.migration) else { return }
                 if dryRun {
                     terminal.message("warning: the old configuration is not the one \(path) leads to: \(mismatch); a real run would refuse it")
