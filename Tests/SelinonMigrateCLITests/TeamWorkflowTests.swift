@@ -77,6 +77,12 @@ struct TeamWorkflowTests {
         // Land it: main's history now proves both migrations.
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "merge main")
+        // The branch's own commit added a 1.json that main's has replaced: history says so
+        // instead of crediting main's 1.json with the branch's change.
+        let history = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardOutput.contains(
+            "second: its change — \(scenario == "different flows" ? "reporting_flow" : "licence_analysis_flow") — added 1.json, "
+                + "which the directory no longer holds as it was (renumbered or replaced)"), "\(history.standardOutput)")
         try fixture.git("checkout", "-q", "main")
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge second", "second")
         let verify = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)

@@ -58,11 +58,11 @@ extension SelinonMigrate {
                     }
                 }
                 let commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount)
-                let generatedFor = directory.map(Self.migrationsByDigests) ?? [:]
+                let now = directory.map(Self.migrationsNow) ?? MigrationsNow()
                 // Each entry loads two configurations; entries are built on every core, in order.
                 let command = self
                 entries = try commits.concurrentMap { commit in
-                    Result { try command.entry(for: commit, context: context, loader: loader, directory: directory, generatedFor: generatedFor) }
+                    Result { try command.entry(for: commit, context: context, loader: loader, directory: directory, now: now) }
                 }.map { try $0.get() }
             } catch let error as GitError {
                 throw terminal.fail(error)
@@ -95,20 +95,28 @@ extension SelinonMigrate {
             throw ExitStatus.inputFailed
         }
 
-        /// The migrations of the directory as it is now, by the configuration change their `_meta`
-        /// digests say they were generated for ("old new").
-        private static func migrationsByDigests(_ directory: String) -> [String: [Int]] {
-            var versions: [String: [Int]] = [:]
+        /// The migrations of the directory as it is now.
+        struct MigrationsNow: Sendable {
+            /// Versions by the configuration change their `_meta` digests say they were generated
+            /// for ("old new").
+            var byDigests: [String: [Int]] = [:]
+            /// Each file's content hash, as the sum computes it.
+            var hashes: [Int: String] = [:]
+        }
+
+        private static func migrationsNow(_ directory: String) -> MigrationsNow {
+            var now = MigrationsNow()
             for file in (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files ?? [] {
+                now.hashes[file.version] = MigrationSum.hash(file.bytes)
                 guard let digests = file.migration.metadata?["digests"], let old = digests["old"]?.stringValue,
                       let new = digests["new"]?.stringValue else { continue }
-                versions["\(old) \(new)", default: []].append(file.version)
+                now.byDigests["\(old) \(new)", default: []].append(file.version)
             }
-            return versions
+            return now
         }
 
         private func entry(for commit: GitCommit, context: GitContext, loader: ConfigurationLoader, directory: String?,
-                           generatedFor: [String: [Int]]) throws -> HistoryEntry {
+                           now: MigrationsNow) throws -> HistoryEntry {
             func configuration(_ commit: GitCommit) throws(ConfigurationError) -> Configuration? {
                 try context.configuration(at: commit, loader: loader)
             }
@@ -116,10 +124,15 @@ extension SelinonMigrate {
             let parent = try commit.parents.first.map { parentID throws(GitError) in try context.repository.commit(id: parentID) }
             let after = try configuration(commit)
             let before = try parent.flatMap { parentCommit throws(ConfigurationError) in try configuration(parentCommit) }
+            // The files the commit added, and whether the directory still holds each as it was then
+            // (a rebase may have renumbered it, and the number may hold another branch's file now).
+            var replaced: [String] = []
             if let directory {
-                let added = try context.migrationFiles(in: directory, at: commit)
+                let files = try context.migrationFiles(in: directory, at: commit)
                 let previous = try parent.map { parentCommit throws(GitError) in try context.migrationFiles(in: directory, at: parentCommit) } ?? [:]
-                entry.migrations = added.keys.filter { previous[$0] == nil }.sorted().map { "\($0).json" }
+                let added = files.filter { previous[$0.key] == nil }.sorted { $0.key < $1.key }
+                entry.migrations = added.map { "\($0.key).json" }
+                replaced = added.filter { now.hashes[$0.key] != MigrationSum.hash($0.value) }.map { "\($0.key).json" }
             }
             guard let after else {
                 entry.status = "invalid-configuration"
@@ -135,12 +148,16 @@ extension SelinonMigrate {
             entry.changedFlows = plan.flowChanges.map(\.flow)
             entry.addedFlows = plan.addedFlows
             entry.removedFlows = plan.removedFlows
-            entry.status = !entry.migrations.isEmpty ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
-            // A migration committed separately from the change it migrates.
-            if entry.status == "needs-migration",
-               let versions = generatedFor["\(StructureDigest.digest(of: before)) \(StructureDigest.digest(of: after))"] {
-                entry.status = "covered-later"
-                entry.migrations = versions.map { "\($0).json" }
+            let addedHere = !entry.migrations.isEmpty && replaced.count < entry.migrations.count
+            entry.status = addedHere ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
+            // A migration committed separately from the change it migrates, or renumbered since.
+            if entry.status == "needs-migration" {
+                if let versions = now.byDigests["\(StructureDigest.digest(of: before)) \(StructureDigest.digest(of: after))"] {
+                    entry.status = "covered-later"
+                    entry.migrations = versions.map { "\($0).json" }
+                } else if !replaced.isEmpty {
+                    entry.status = "covered-by-replaced"
+                }
             }
             return entry
         }
@@ -167,8 +184,10 @@ struct HistoryEntry: Encodable {
     var revision: String
     var date: String
     var subject: String
-    /// `covered`, `covered-later` (by a migration another commit added: its `_meta` digests name
-    /// this change), `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
+    /// `covered`, `covered-later` (by a migration another commit added or renumbered: its
+    /// `_meta` digests name this change), `covered-by-replaced` (the commit added migrations
+    /// that the directory no longer holds as they were, and no file of it names this change),
+    /// `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
     /// `previous-configuration-invalid`.
     var status = ""
     var changedFlows: [String] = []
@@ -185,6 +204,8 @@ struct HistoryEntry: Encodable {
         switch status {
         case "covered": coverage = "covered by \(migrations.joined(separator: ", "))"
         case "covered-later": coverage = "covered by \(migrations.joined(separator: ", ")), added in another commit"
+        case "covered-by-replaced":
+            coverage = "added \(migrations.joined(separator: ", ")), which the directory no longer holds as it was (renumbered or replaced)"
         case "needs-migration": coverage = "needs migration"
         case "not-needed": coverage = "no migration needed"
         case "initial": coverage = "initial configuration"
