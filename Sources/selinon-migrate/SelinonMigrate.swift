@@ -16,6 +16,32 @@ struct SelinonMigrate: AsyncParsableCommand {
         subcommands: [Validate.self, Generate.self, Review.self, Diff.self, Analyze.self, Simulate.self, Execute.self, Check.self, Verify.self, Rehash.self, Rebase.self, History.self, Apply.self, Import.self, Export.self, Status.self]
     )
 
+    /// Runs the command; an error it throws is reported with that command's usage (a usage
+    /// error found while running, such as a missing `-f`, would otherwise show the overview's).
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+        } catch let error as ValidationError where type(of: command) != SelinonMigrate.self {
+            let usage = usageString(for: type(of: command))
+            let name = usage.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+            FileHandle.standardError.write(Data("Error: \(error)\nUsage: \(usage)\n  See 'selinon-migrate \(name) --help' for more information.\n".utf8))
+            exit(withError: ExitCode.validationFailure)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     /// Without a command there is nothing to do: the overview goes to standard error and the
     /// exit is a usage error, so that a script that lost its command fails instead of passing.
     /// (`--help` and `help` still print it to standard output and exit 0.)

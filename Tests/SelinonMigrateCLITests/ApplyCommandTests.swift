@@ -85,6 +85,7 @@ struct ApplyCommandTests {
         let report = try Self.reportLines(result.standardOutput)
         #expect(report.count == 14)
         #expect(report[4]["taints"] as? [[String: Any]] != nil)
+        #expect(result.standardError.hasPrefix("dry run: no state was written; migrating to version 3 would give\n"), "\(result.standardError)")
     }
 
     @Test func policyOverridesAreStrongerThanTheFiles() throws {

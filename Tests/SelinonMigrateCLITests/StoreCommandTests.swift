@@ -158,7 +158,7 @@ struct SQLiteStoreCommandTests {
         #expect(try CommandRunner().run(arguments).status == 64)
     }
 
-    @Test func noCommandIsAUsageErrorAndHelpIsNot() throws {
+    @Test func usageErrorsShowTheRightUsage() throws {
         let runner = try CommandRunner()
         let bare = try runner.run([])
         #expect(bare.status == 64)
@@ -169,6 +169,12 @@ struct SQLiteStoreCommandTests {
             #expect(asked.status == 0, "\(help)")
             #expect(asked.standardOutput.contains("SUBCOMMANDS:"), "\(help)")
         }
+        // A usage error found while running shows the command's usage, not the overview's.
+        let missing = try runner.run(["validate", "-n", "nodes.yml"])
+        #expect(missing.status == 64)
+        #expect(missing.standardError.contains("Error: Missing the flow definitions")
+                    && missing.standardError.contains("\nUsage: selinon-migrate validate [--nodes-definition <file>]")
+                    && missing.standardError.hasSuffix("See 'selinon-migrate validate --help' for more information.\n"), "\(missing.standardError)")
     }
 
     @Test(arguments: ["import", "export", "status"])

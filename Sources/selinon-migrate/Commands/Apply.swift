@@ -248,7 +248,7 @@ extension SelinonMigrate {
                     + "run apply again with --dry-run --report to produce it")
                 throw ExitStatus.toolFailed
             }
-            terminal.message(summary.table(latestVersion: migrator.migrator.chain.latestVersion))
+            terminal.message(summary.table(latestVersion: migrator.migrator.chain.latestVersion, dryRun: dryRun))
             if summary.hasFailures { throw ExitStatus.inputFailed }
         }
 
@@ -288,11 +288,13 @@ struct ApplySummary {
         if [.invalid, .fail, .skew].contains(report.outcome) { hasFailures = true }
     }
 
-    func table(latestVersion: Int) -> String {
+    func table(latestVersion: Int, dryRun: Bool) -> String {
         let outcomes = LineReport.Outcome.allCases
         var table = TextTable(header: ["flow"] + outcomes.map(\.rawValue))
         table.rows = counts.keys.sorted().map { flow in [flow] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
         table.rows.append(["total"] + outcomes.map { outcome in String(counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }) })
-        return "migrated to version \(latestVersion)\n" + table.text
+        let heading = dryRun ? "dry run: no state was written; migrating to version \(latestVersion) would give"
+                             : "migrated to version \(latestVersion)"
+        return heading + "\n" + table.text
     }
 }
