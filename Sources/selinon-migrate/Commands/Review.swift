@@ -35,7 +35,8 @@ extension SelinonMigrate {
 
                 Markdown longer than a GitHub comment allows (--comment-limit, 65536 characters) is \
                 shortened: first the tables leave out edges that did not change, then the tables go, \
-                then the sections per flow; a note at the end says what was left out.
+                then the sections per flow, and last each migration's summary is cut (its heading, \
+                strategy and taint warning stay); a note at the end says what was left out.
 
                 Examples:
                   selinon-migrate review -m migrations                 # the newest migration
