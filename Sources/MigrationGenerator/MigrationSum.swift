@@ -112,9 +112,14 @@ public struct MigrationSum: Sendable, Equatable {
     /// The sum file of the directory at `directory`, or `nil` when it has none.
     public static func load(fromDirectory directory: String) throws(MigrationSumError) -> MigrationSum? {
         let path = (directory as NSString).appendingPathComponent(fileName)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            throw MigrationSumError(path: path, line: nil, kind: .unreadable, message: "this is a directory; the sum is a file")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw MigrationSumError(path: path, line: nil, kind: .unreadable, message: "cannot read the file")
+            let why = FileManager.default.isReadableFile(atPath: path) ? "" : ": permission denied"
+            throw MigrationSumError(path: path, line: nil, kind: .unreadable, message: "cannot read the file" + why)
         }
         return try MigrationSum(parsing: String(decoding: data, as: UTF8.self), path: path)
     }
@@ -240,7 +245,8 @@ public struct MigrationSumError: Error, Sendable, Equatable, CustomStringConvert
         case .totalMismatch, .malformed:
             return "restore it from version control; after a deliberate, reviewed change to the migrations: selinon-migrate rehash"
         case .unreadable:
-            return "check the file's permissions"
+            return "make it a readable file: restore it from version control, or (after reviewing the migrations) "
+                + "remove it and run selinon-migrate rehash"
         }
     }
 

@@ -102,6 +102,15 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
     /// The file system refused.
     case io(path: String, message: String)
 
+    /// Whether the file system failed (exit 2 in the CLI) rather than the directory's contents.
+    public var isFileSystemFailure: Bool {
+        switch self {
+        case .io: return true
+        case .sum(let error): return error.kind == .unreadable
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .invalidDirectory(let error):

@@ -24,6 +24,19 @@ struct GenerateCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("m")))
     }
 
+    @Test func aSumThatCannotBeReadIsAFileSystemFailureAndNothingIsWritten() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")])).status == 0)
+        try FileManager.default.removeItem(atPath: directory.path("m/migrations.sum"))
+        try FileManager.default.createDirectory(atPath: directory.path("m/migrations.sum"), withIntermediateDirectories: false)
+        let result = try runner.run(Self.arguments(2, 3, ["-m", directory.path("m")]))
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("\(directory.path("m/migrations.sum")): error: this is a directory; the sum is a file\n"
+            + "  hint: make it a readable file"), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("m/2.json")))
+    }
+
     @Test func writesNumberedFilesAndSummarisesEachFlow() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()

@@ -134,7 +134,7 @@ extension SelinonMigrate {
                         version = try MigrationWriter().nextVersion(inDirectory: directory)
                     } catch {
                         terminal.message(error.description)
-                        if case .io = error { throw ExitStatus.toolFailed }
+                        if error.isFileSystemFailure { throw ExitStatus.toolFailed }
                         throw ExitStatus.inputFailed
                     }
                 }
@@ -157,7 +157,7 @@ extension SelinonMigrate {
                 written = try MigrationWriter().write(migration, toDirectory: directory)
             } catch {
                 terminal.message(error.description)
-                if case .io = error { throw ExitStatus.toolFailed }
+                if error.isFileSystemFailure { throw ExitStatus.toolFailed }
                 throw ExitStatus.inputFailed
             }
             if isNewDirectory {
