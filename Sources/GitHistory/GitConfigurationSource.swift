@@ -80,6 +80,15 @@ public struct GitConfigurationSource: ConfigurationSource {
         }
     }
 
+    /// The flow paths given that hold nothing at this location — neither a file nor a directory
+    /// with flow files: skipped by ``read()``, they explain flows that are listed but missing
+    /// (a flow file renamed since, while `-f` names files one by one).
+    public func absentFlowPaths() -> [String] {
+        paths.flowPaths.filter { path in
+            ((try? file(path)) ?? nil) == nil && ((try? directory(path)) ?? []).isEmpty
+        }
+    }
+
     private func file(_ path: String) throws -> [UInt8]? {
         switch location {
         case .revision(let commit, _): return try repository.file(at: path, in: commit.id)

@@ -321,6 +321,17 @@ struct GitCommandTests {
         #expect(dryRun.standardError.contains("a real run would refuse it"), "\(dryRun.standardError)")
     }
 
+    @Test func aFlowFileRenamedSinceTheOldRevisionIsNamed() throws {
+        let fixture = try Self.repository(at: 1)
+        try fixture.git("mv", "config/flows/analysis.yml", "config/flows/scans.yml")
+        let files = ["ingest.yml", "scans.yml", "reporting.yml"].flatMap { ["-f", "config/flows/\($0)"] }
+        let result = try CommandRunner().run(["generate", "-n", "config/nodes.yml"] + files, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("note: config/flows/scans.yml does not exist in git:"), "\(result.standardError)")
+        #expect(result.standardError.contains("name the flow directory with -f"))
+        #expect(!result.standardError.contains("note: config/flows/ingest.yml"))
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

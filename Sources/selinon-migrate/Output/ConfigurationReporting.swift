@@ -1,4 +1,5 @@
 import FlowConfig
+import GitHistory
 
 extension Terminal {
     /// Loads the old and the new configuration at the same time (two cores, half the wait),
@@ -47,6 +48,12 @@ extension Terminal {
         }
         result.diagnostics.forEach(report)
         guard let configuration = result.configuration else {
+            if let revision = source as? GitConfigurationSource {
+                for path in revision.absentFlowPaths() {
+                    message("note: \(path) does not exist in \(revision.sourceDescription) (added later, or renamed since): its flows are "
+                        + "missing there; name the flow directory with -f, or give the old files with -N/-F")
+                }
+            }
             let errors = result.diagnostics.filter { $0.severity == .error }.count
             message("error: the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
                 + (offersNoCheck && result.consistencyCheckFailed
