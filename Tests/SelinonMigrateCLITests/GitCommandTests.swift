@@ -332,6 +332,28 @@ struct GitCommandTests {
         #expect(!result.standardError.contains("note: config/flows/ingest.yml"))
     }
 
+    @Test func generateAfterCommittingWithoutTheMigrationSaysHowToGenerateIt() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        let covered = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(covered.standardOutput == "No flow changes need a migration\n")
+        #expect(!covered.standardError.contains("note:"), "v2 was committed with 1.json: \(covered.standardError)")
+        try Self.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 without its migration")
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(forgot.status == 0)
+        #expect(forgot.standardError.contains("note: the last commit that changed the configuration, \(head) (v3 without its migration), "
+            + "changed licence_analysis_flow, package_analysis_flow and added no migration for it"), "\(forgot.standardError)")
+        let command = try #require(forgot.standardError.components(separatedBy: "run: selinon-migrate ").last?
+            .trimmingCharacters(in: .newlines).split(separator: " ").map(String.init))
+        #expect(command == ["generate"] + Self.configuration + ["--from", "\(head)~1", "--to", head])
+        #expect(try runner.run(command, in: fixture.root).status == 0)
+        let after = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(!after.standardError.contains("note:"), "2.json's digests name the change: \(after.standardError)")
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

@@ -92,6 +92,13 @@ extension SelinonMigrate {
                 } else {
                     terminal.output("No flow changes need a migration")
                 }
+                if old.oldNodesDefinition == nil, git.from == nil, let lastChange = oldSource as? GitConfigurationSource {
+                    let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
+                    let command = "selinon-migrate generate\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
+                        + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+                    terminal.noteUnmigratedLastChange(lastChange, loader: loader, migrationDirectory: migrationDirectory
+                        ?? newConfiguration.global.expandedMigrationDirectory, command: command)
+                }
                 return
             }
             // Both configurations' structure digests, computed once and only when needed (metadata, continuity).
