@@ -88,22 +88,26 @@ struct GenerateCommandTests {
     }
 
     @Test func anOldConfigurationTheLatestMigrationCannotLeadToIsRefused() throws {
-        // The directory ends at v4 (1.json … 3.json); generating v1 → v2 again would be numbered
+        // The directory ends at v4 (1.json … 3.json); generating v1 → v3 would be numbered
         // 4.json and move the edges of flows that are on v4's indices.
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
         for (from, to) in [(1, 2), (2, 3), (3, 4)] {
             #expect(try runner.run(Self.arguments(from, to, ["-m", directory.path("m")])).status == 0)
         }
-        let stale = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")]))
+        let stale = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m")]))
         #expect(stale.status == 1)
         #expect(stale.standardError.contains("is not the one \(directory.path("m/3.json")) leads to"), "\(stale.standardError)")
         #expect(stale.standardError.contains("flow 'package_analysis_flow' has 7 edges in it, 8 after that migration"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")).sorted()
             == ["1.json", "2.json", "3.json", "migrations.sum"])
-        let dryRun = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--dry-run"]))
+        let dryRun = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m"), "--dry-run"]))
         #expect(dryRun.status == 0)
         #expect(dryRun.standardError.contains("warning: the old configuration is not the one"))
+        // v1 → v2 again is 1.json's change: named as such.
+        let again = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")]))
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("\(directory.path("m/1.json")) already migrates this change"), "\(again.standardError)")
         // The configuration 3.json leads to continues it.
         #expect(try runner.run(Self.arguments(4, 1, ["-m", directory.path("m")])).status == 0)
     }
