@@ -242,6 +242,23 @@ struct UnreachableStoreCommandTests {
         #expect(!result.standardError.contains("run apply again"))
     }
 
+    @Test func exportRefusesToWriteOverItsOwnStore() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let store = "sqlite:" + directory.path("flows.sqlite")
+        #expect(try runner.run(["import", "--input", StoreCommands.examples, "--store", store]).status == 0)
+        try FileManager.default.linkItem(atPath: directory.path("flows.sqlite"), toPath: directory.path("hard-link"))
+        try FileManager.default.createSymbolicLink(atPath: directory.path("symbolic-link"), withDestinationPath: "flows.sqlite")
+        let before = try Data(contentsOf: URL(fileURLWithPath: directory.path("flows.sqlite")))
+        for output in ["flows.sqlite", "./flows.sqlite", "hard-link", "symbolic-link", "flows.sqlite-wal"] {
+            let result = try runner.run(["export", "--store", store, "--output", output], in: directory.url)
+            #expect(result.status == 64, "\(output)")
+            #expect(result.standardError.contains("--output names the store's own file"), "\(output): \(result.standardError)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path("flows.sqlite"))) == before)
+        #expect(try runner.run(["export", "--store", store, "--output", "flows.jsonl"], in: directory.url).status == 0)
+    }
+
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")

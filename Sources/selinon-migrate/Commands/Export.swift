@@ -28,6 +28,10 @@ extension SelinonMigrate {
         @Option(help: ArgumentHelp("Where the messages go ('-' for standard output).", valueName: "file"))
         var output: String = "-"
 
+        func validate() throws {
+            try storeOptions.refuseOutputOverStore(output)
+        }
+
         func run() async throws {
             let terminal = Terminal()
             let sink: OutputSink

@@ -35,6 +35,16 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// Refuses an output file that is the SQLite store itself or one of its companion files
+    /// (`-wal`, `-shm`, `-journal`): writing it would destroy the store.
+    func refuseOutputOverStore(_ output: String) throws {
+        guard case .sqlite(let path)? = try? StoreLocation(parsing: locationText) else { return }
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] where OutputSink.wouldReplace(file, writingTo: output) {
+            throw ValidationError("--output names the store's own file ('\(output)' is \(file)); writing it would destroy the store: "
+                + "give the output a file of its own.")
+        }
+    }
+
     /// Opens the store and checks (or, with `createIfMissing`, creates) its schema; reports
     /// failures on `terminal`. `readOnly` for commands that never write.
     func open(terminal: Terminal, createIfMissing: Bool = false, readOnly: Bool = false) async throws -> any FlowStateStore {

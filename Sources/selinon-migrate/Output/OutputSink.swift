@@ -89,6 +89,17 @@ final class OutputSink {
         return directory.appendingPathComponent(url.lastPathComponent).path
     }
 
+    /// Whether writing to `output` would replace the file at `path` — the same path, or a
+    /// symbolic or hard link to it.
+    static func wouldReplace(_ path: String, writingTo output: String) -> Bool {
+        guard let replaced = replacedFile(of: output) else { return false }
+        var outputStatus = stat(), fileStatus = stat()
+        if stat(replaced, &outputStatus) == 0 && stat(path, &fileStatus) == 0 {
+            return outputStatus.st_dev == fileStatus.st_dev && outputStatus.st_ino == fileStatus.st_ino
+        }
+        return replaced == replacedFile(of: path)
+    }
+
     func write(_ bytes: [UInt8]) throws(OutputSinkError) {
         guard !bytes.isEmpty else { return }
         do {
