@@ -109,6 +109,24 @@ struct ApplyCommandTests {
         #expect(result.standardError.contains("invalid"))
     }
 
+    @Test func linesLongerThanAReadChunkComeThroughWhole() throws {
+        // A message of 3.5 MB spans four of the reader's 1 MB chunks; the lines around it are short.
+        let big = #"{"flow_name": "reporting_flow", "state": null, "payload": ""# + String(repeating: "x", count: 3_500_000) + #""}"#
+        let short = #"{"flow_name": "reporting_flow", "state": null, "migration_version": 3}"#
+        let input = [short, big, short, big].joined(separator: "\n") + "\n"
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", "-", "--output", directory.path("out"),
+                                              "--report", directory.path("report")], input: Data(input.utf8))
+        #expect(result.status == 0, "\(result.standardError)")
+        let output = try String(contentsOfFile: directory.path("out"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(output.count == 5 && output[4].isEmpty)
+        #expect(output[0] == short && output[2] == short)
+        #expect(output[1].count == big.count + #", "migration_version": 3"#.count && output[1].hasSuffix(#", "migration_version": 3}"#))
+        #expect(output[3] == output[1])
+        let outcomes = try Self.reportLines(try String(contentsOfFile: directory.path("report"), encoding: .utf8)).map { $0["outcome"] as? String }
+        #expect(outcomes == ["up_to_date", "migrated", "up_to_date", "migrated"])
+    }
+
     @Test func anInvalidMigrationDirectoryStopsBeforeReading() throws {
         let directory = try TemporaryDirectory()
         try directory.write("{\"migration\": {}, \"tainted_flow_strategy\": \"IGNORE\"}", to: "m/2.json")

@@ -6,6 +6,9 @@ final class LineReader {
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private var position = 0
+    /// Where the search for the next newline goes on: the bytes before it (from `position`) hold
+    /// none, so a long line is scanned once, not again after every chunk.
+    private var searched = 0
     private var atEnd = false
 
     /// - Throws: ``InputFile/Failure`` when the file cannot be opened.
@@ -14,20 +17,24 @@ final class LineReader {
     }
 
     /// The next line without its newline, or `nil` at the end. A last line without a newline
-    /// is still a line.
+    /// is still a line. Linear in the line's length, however long.
     func nextLine() throws -> [UInt8]? {
         while true {
-            if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[max(position, searched)...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(buffer[position..<newline])
                 position = newline + 1
+                searched = position
                 return line
             }
+            searched = buffer.count
             if atEnd {
                 guard position < buffer.count else { return nil }
                 let line = Array(buffer[position...])
                 position = buffer.count
                 return line
             }
+            // Drop what was read; a long line's own bytes stay (appending to them is amortised).
+            searched -= position
             buffer.removeSubrange(0..<position)
             position = 0
             let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
