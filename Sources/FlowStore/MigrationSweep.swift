@@ -63,10 +63,10 @@ public struct MigrationSweep: Sendable {
                 upcoming.append(prepare(lastRead))
                 var batchReport = batch.report
                 if !dryRun {
-                    let conflicts = Set(try await store.commit(batch.updates, events: batch.events))
+                    let conflicts = Set(try await store.commit(batch.updates, events: batch.events).map(\.idBytes))
                     if !conflicts.isEmpty {
                         var migrations = batch.migrations
-                        for (position, flow) in batch.flows.enumerated() where conflicts.contains(flow.id) {
+                        for (position, flow) in batch.flows.enumerated() where conflicts.contains(flow.id.idBytes) {
                             migrations[position] = try await migrateAgain(flowID: flow.id)
                         }
                         batchReport = Self.report(of: batch.flows, migrations, latestVersion: latest, dryRun: dryRun)

@@ -135,21 +135,21 @@ public final class PostgresFlowStore: FlowStateStore {
         let now = Date().timeIntervalSince1970
         return try await perform { client, logger in
             try await client.withTransaction(logger: logger) { connection in
-                var stored: [String: StoredFlow] = [:]
+                var stored: [[UInt8]: StoredFlow] = [:]
                 for flow in try await Self.flows(connection.query(
                     "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(flows.map(\.id)))", logger: logger)) {
-                    stored[flow.id] = flow
+                    stored[flow.id.idBytes] = flow
                 }
-                for flow in flows where stored[flow.id] != nil {
-                    try flow.checkSkippable(besides: stored[flow.id], existing: existing)
+                for flow in flows where stored[flow.id.idBytes] != nil {
+                    try flow.checkSkippable(besides: stored[flow.id.idBytes], existing: existing)
                 }
-                let added = flows.filter { stored[$0.id] == nil }
+                let added = flows.filter { stored[$0.id.idBytes] == nil }
                 guard !added.isEmpty else { return flows.count }
                 let ids = added.map(\.id), names = added.map(\.flowName)
                 let messages = added.map { String(decoding: $0.message, as: UTF8.self) }
                 let versions = added.map(\.migrationVersion), statuses = added.map(\.status.rawValue)
                 // A flow another transaction added since the look above is not inserted, and is judged as if it had been seen.
-                var inserted = Set<String>()
+                var inserted = Set<[UInt8]>()
                 for try await id in try await connection.query("""
                     INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
                     SELECT id, name, message, version, status, 1, \(now), \(now)
@@ -157,15 +157,15 @@ public final class PostgresFlowStore: FlowStateStore {
                         AS input(id, name, message, version, status)
                     ON CONFLICT (flow_id) DO NOTHING RETURNING flow_id
                     """, logger: logger).decode(String.self) {
-                    inserted.insert(id)
+                    inserted.insert(id.idBytes)
                 }
-                let raced = added.filter { !inserted.contains($0.id) }
+                let raced = added.filter { !inserted.contains($0.id.idBytes) }
                 if !raced.isEmpty {
                     for flow in try await Self.flows(connection.query(
                         "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(raced.map(\.id)))", logger: logger)) {
-                        stored[flow.id] = flow
+                        stored[flow.id.idBytes] = flow
                     }
-                    for flow in raced { try flow.checkSkippable(besides: stored[flow.id], existing: existing) }
+                    for flow in raced { try flow.checkSkippable(besides: stored[flow.id.idBytes], existing: existing) }
                 }
                 return flows.count - inserted.count
             }
@@ -205,7 +205,7 @@ public final class PostgresFlowStore: FlowStateStore {
         // One statement, so one round trip and atomic by itself: the compare-and-swap update, then
         // the events of the flows it wrote (and of flows it was not asked to write).
         let written = try await perform { client, logger in
-            var written = Set<String>()
+            var written = Set<[UInt8]>()
             let rows = try await client.query("""
                 WITH input AS (
                     SELECT * FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[],
@@ -228,10 +228,10 @@ public final class PostgresFlowStore: FlowStateStore {
                 )
                 SELECT flow_id FROM updated
                 """, logger: logger)
-            for try await id in rows.decode(String.self) { written.insert(id) }
+            for try await id in rows.decode(String.self) { written.insert(id.idBytes) }
             return written
         }
-        return ids.filter { !written.contains($0) }
+        return ids.filter { !written.contains($0.idBytes) }
     }
 
     public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {

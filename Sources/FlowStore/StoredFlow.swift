@@ -49,8 +49,8 @@ public struct NewFlow: Sendable, Equatable {
 extension NewFlow {
     /// Rejects a batch that gives one flow id twice.
     static func checkDistinctIDs(_ flows: [NewFlow]) throws(StoreError) {
-        var seen = Set<String>()
-        for flow in flows where !seen.insert(flow.id).inserted {
+        var seen = Set<[UInt8]>()
+        for flow in flows where !seen.insert(flow.id.idBytes).inserted {
             throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
         }
     }
@@ -129,4 +129,11 @@ public struct StatusCount: Sendable, Equatable {
         self.status = status
         self.count = count
     }
+}
+
+extension String {
+    /// A flow id as the stores compare it: byte for byte. (Swift's `String` equality also
+    /// equates canonically equivalent Unicode — `café` written with `é` or with `e` and a
+    /// combining accent — which SQLite, PostgreSQL and Selinon keep apart.)
+    var idBytes: [UInt8] { Array(utf8) }
 }

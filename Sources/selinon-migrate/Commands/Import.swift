@@ -103,7 +103,9 @@ struct BatchImport {
     let store: any FlowStateStore
     let inputName: String
     let existing: ExistingFlows
-    private var lineOfID: [String: Int] = [:]
+    /// Lines by flow id, the id as bytes (as the stores compare ids; `String` equality would
+    /// also equate canonically equivalent Unicode).
+    private var lineOfID: [[UInt8]: Int] = [:]
     private(set) var imported = 0
     private(set) var skipped = 0
     private var lastImportedLine = 0
@@ -122,7 +124,7 @@ struct BatchImport {
         } catch {
             throw ImportRejection(inputName: inputName, line: number, message: error.message)
         }
-        if let earlier = lineOfID.updateValue(number, forKey: flow.id) {
+        if let earlier = lineOfID.updateValue(number, forKey: Array(flow.id.utf8)) {
             throw ImportRejection(inputName: inputName, line: number, message: "flow id '\(flow.id)' was already given on line \(earlier)")
         }
         return flow
@@ -136,7 +138,7 @@ struct BatchImport {
             skipped += alreadyStored
             imported += batch.count - alreadyStored
         } catch {
-            let line = error.flowID.flatMap { id in batch.first { $0.flow.id == id }?.line } ?? first.line
+            let line = error.flowID.flatMap { id in batch.first { $0.flow.id.utf8.elementsEqual(id.utf8) }?.line } ?? first.line
             var message = error.message
             if error.kind == .duplicateFlow {
                 message += existing == .reject
