@@ -107,6 +107,14 @@ struct ApplyCommandTests {
         // Empty lines hold no message: copied, neither reported nor counted (as import skips them).
         #expect(!result.standardError.contains(#""line":3"#) && !result.standardError.contains(#""line":4"#))
         #expect(result.standardError.contains("invalid"))
+        // Without a report, the first problem lines are named with their line numbers.
+        let directory = try TemporaryDirectory()
+        try directory.write(input, to: "states.jsonl")
+        let named = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", directory.path("states.jsonl"), "--output", directory.path("out")])
+        #expect(named.status == 1)
+        #expect(named.standardError.contains("\(directory.path("states.jsonl")):1: invalid: not valid JSON"), "\(named.standardError)")
+        #expect(named.standardError.contains("\(directory.path("states.jsonl")):2: invalid: state.waiting_edges lists edge 1 twice"))
+        #expect(named.standardError.hasSuffix("  hint: --report FILE lists the outcome of every line\n"))
     }
 
     @Test func linesLongerThanAReadChunkComeThroughWhole() throws {

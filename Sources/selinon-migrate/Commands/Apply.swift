@@ -222,7 +222,7 @@ extension SelinonMigrate {
                         chunk.append(line)
                     }
                     for share in await migration.migrate(chunk, firstLineNumber: lineNumber) {
-                        share.results.forEach { summary.add($0) }
+                        for (result, line) in zip(share.results, share.lineNumbers) { summary.add(result, line: line) }
                         try messages?.write(share.output)
                         try reports?.write(share.reports)
                     }
@@ -249,6 +249,9 @@ extension SelinonMigrate {
                 throw ExitStatus.toolFailed
             }
             terminal.message(summary.table(latestVersion: migrator.migrator.chain.latestVersion, dryRun: dryRun))
+            let problems = summary.problemLines(input: input == "-" ? "<stdin>" : input, latestVersion: migrator.migrator.chain.latestVersion,
+                                                hasReport: report != nil || dryRun)
+            if !problems.isEmpty { terminal.message(problems) }
             if summary.hasFailures { throw ExitStatus.inputFailed }
         }
 
@@ -278,14 +281,44 @@ struct PolicyOverride: ExpressibleByArgument {
     }
 }
 
-/// Counts per flow and outcome, printed after `apply`.
+/// Counts per flow and outcome, printed after `apply`, and the first lines that need a look.
 struct ApplySummary {
     private var counts: [String: [LineReport.Outcome: Int]] = [:]
-    private(set) var hasFailures = false
+    /// The first few invalid, failed and skewed lines, with their line numbers.
+    private var problems: [(line: Int, report: LineReport)] = []
+    private var problemCount = 0
+    var hasFailures: Bool { problemCount > 0 }
 
-    mutating func add(_ report: LineReport) {
+    /// How many problem lines are named after the table (the report has all of them).
+    static let problemsShown = 5
+
+    mutating func add(_ report: LineReport, line: Int) {
         counts[report.flowName ?? "(unreadable)", default: [:]][report.outcome, default: 0] += 1
-        if [.invalid, .fail, .skew].contains(report.outcome) { hasFailures = true }
+        guard [.invalid, .fail, .skew].contains(report.outcome) else { return }
+        problemCount += 1
+        if problems.count < Self.problemsShown { problems.append((line, report)) }
+    }
+
+    /// `FILE:LINE: outcome: why` for the first problem lines, and where to find the rest.
+    func problemLines(input: String, latestVersion: Int, hasReport: Bool) -> String {
+        guard problemCount > 0 else { return "" }
+        var lines = problems.map { line, report -> String in
+            let why: String
+            switch report.outcome {
+            case .invalid:
+                why = (report.error?.message ?? "not a dispatcher message") + " — copied unchanged: fix the line and apply it again"
+            case .skew:
+                why = "flow \(report.flowName ?? "?") is at version \(report.fromVersion ?? 0), newer than the newest migration here "
+                    + "(\(latestVersion)) — copied unchanged: migrate it with the migration directory that has that version"
+            default:
+                why = "flow \(report.flowName ?? "?") fails: " + report.taints.filter { $0.strategy == .fail }.map(SweepReportText.describe)
+                    .joined(separator: "; ") + " — copied unchanged for the dispatcher to fail"
+            }
+            return "\(input):\(line): \(report.outcome.rawValue): \(why)"
+        }
+        if problemCount > problems.count { lines.append("… and \(problemCount - problems.count) more") }
+        if !hasReport { lines.append("  hint: --report FILE lists the outcome of every line") }
+        return lines.joined(separator: "\n")
     }
 
     func table(latestVersion: Int, dryRun: Bool) -> String {

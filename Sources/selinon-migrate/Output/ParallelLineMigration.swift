@@ -11,8 +11,10 @@ struct ParallelLineMigration: Sendable {
         var output: [UInt8] = []
         /// The report lines (when reports are wanted), each followed by a newline.
         var reports: [UInt8] = []
-        /// The outcome of each line, in order.
+        /// The outcome of each message line, in order (blank lines have none).
         var results: [LineReport] = []
+        /// The input line number of each of `results`.
+        var lineNumbers: [Int] = []
     }
 
     let migrator: StreamMigrator
@@ -69,6 +71,7 @@ struct ParallelLineMigration: Sendable {
                 share.reports.append(UInt8(ascii: "\n"))
             }
             share.results.append(result)
+            share.lineNumbers.append(firstLineNumber + offset)
         }
         return share
     }
