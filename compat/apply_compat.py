@@ -558,6 +558,11 @@ def run_ours(binary, chain, workdir):
     lines = [json.dumps(m).encode("utf-8") for _, m in chain.messages]
     with open(inp, "wb") as handle:
         handle.write(b"\n".join(lines) + b"\n")
+    # The chain's files are written here, not by generate: vouch for them as a reviewer would.
+    rehash = subprocess.run([binary, "rehash", "-m", chain.dir], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if rehash.returncode != 0:
+        chain.problems.append("our rehash exited %d:\n%s" % (rehash.returncode, rehash.stderr.decode("utf-8", "replace")))
+        return
     proc = subprocess.run([binary, "apply", "-m", chain.dir, "--input", inp, "--output", out, "--report", rep],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     chain.our_rc = proc.returncode

@@ -135,10 +135,21 @@ struct TeamWorkflowTests {
         #expect(forced.standardError.contains("WARNING: --force"))
         #expect(FileManager.default.fileExists(atPath: output))
 
+        // Deleting the sum along with the edit is no way round the check.
+        try FileManager.default.removeItem(atPath: "\(migrations)/migrations.sum")
+        try FileManager.default.removeItem(atPath: output)
+        let unsummed = try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--output", output])
+        #expect(unsummed.status == 1)
+        #expect(unsummed.standardError.contains("there is no migrations.sum") && unsummed.standardError.contains("selinon-migrate rehash"),
+                "\(unsummed.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+
         let rehash = try runner.run(["rehash", "-m", migrations])
         #expect(rehash.status == 0)
-        #expect(rehash.standardOutput.contains("changed 2.json"))
         #expect(try runner.run(["verify", "-m", migrations]).status == 0)
+        #expect(try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--output", output]).status == 1,
+                "applied, with the example's one failed flow")
+        #expect(FileManager.default.fileExists(atPath: output))
     }
 
     @Test func aDeletedMigrationIsNamedWithTheFix() throws {

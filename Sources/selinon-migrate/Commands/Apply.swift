@@ -137,19 +137,15 @@ extension SelinonMigrate {
 
         /// Refuses migration files that do not match `migrations.sum` before anything is touched
         /// (unless `--force`, which says so loudly).
+        /// Refuses migrations that do not match `migrations.sum` — and a directory of migrations
+        /// without one, where edits cannot be detected (deleting the sum must not be a way round
+        /// the check) — unless `--force`. A missing directory is reported when the chain is loaded.
         private func checkIntegrity(terminal: Terminal) throws {
-            let integrity = DirectoryIntegrity(path: migrationDirectory, requireSum: false)
-            let sumFindings = integrity.findings.filter { $0.kind != "invalid" }
-            if sumFindings.isEmpty {
-                // A missing directory is reported when the chain is loaded, without this warning.
-                var isDirectory: ObjCBool = false
-                if !integrity.hasSum, FileManager.default.fileExists(atPath: migrationDirectory, isDirectory: &isDirectory),
-                   isDirectory.boolValue {
-                    terminal.message("warning: \(migrationDirectory) has no \(MigrationSum.fileName): edited migrations cannot be detected "
-                        + "(review them, then run selinon-migrate rehash)")
-                }
-                return
-            }
+            let integrity = DirectoryIntegrity(path: migrationDirectory, requireSum: true)
+            // A directory that breaks its own rules is named by loading it; a missing sum would only hide that.
+            let isInvalid = integrity.findings.contains { $0.kind == "invalid" }
+            let sumFindings = integrity.findings.filter { $0.kind != "invalid" && !(isInvalid && $0.kind == "missing-sum") }
+            if sumFindings.isEmpty { return }
             sumFindings.forEach { terminal.message($0.description) }
             guard force else {
                 terminal.message("error: nothing was applied: the migrations are not the ones generated and reviewed; fix the directory, "
