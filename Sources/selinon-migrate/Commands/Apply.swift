@@ -46,7 +46,8 @@ extension SelinonMigrate {
                       --report report.jsonl --policy '*=retry'
 
                 Before touching anything, the migration files are checked against migrations.sum: \
-                an edited, renumbered or hand-added file stops apply (exit 1) unless --force.
+                an edited, renumbered or hand-added file, or a directory of migrations without the \
+                sum (after review: selinon-migrate rehash), stops apply (exit 1) unless --force.
 
                 Exit codes: 0 done (the store: every pending flow migrated, retried, failed or left \
                 as skew; a stream: every line migrated, up to date, or reset for a retry); 1 a \
@@ -90,7 +91,7 @@ extension SelinonMigrate {
         @Flag(help: "Store: no progress display.")
         var quiet = false
 
-        @Flag(help: "Apply even when the migration files do not match migrations.sum (edited, renumbered, unreviewed). Loud.")
+        @Flag(help: "Apply even when the migration files do not match migrations.sum, or there is none (edited, renumbered, unreviewed). Loud.")
         var force = false
 
         func validate() throws {
@@ -135,11 +136,9 @@ extension SelinonMigrate {
             }
         }
 
-        /// Refuses migration files that do not match `migrations.sum` before anything is touched
-        /// (unless `--force`, which says so loudly).
-        /// Refuses migrations that do not match `migrations.sum` — and a directory of migrations
+        /// Before anything is touched, refuses migrations that do not match `migrations.sum` — and a directory of migrations
         /// without one, where edits cannot be detected (deleting the sum must not be a way round
-        /// the check) — unless `--force`. A missing directory is reported when the chain is loaded.
+        /// the check) — unless `--force`, which says so loudly. A missing directory is reported when the chain is loaded.
         private func checkIntegrity(terminal: Terminal) throws {
             let integrity = DirectoryIntegrity(path: migrationDirectory, requireSum: true)
             // A directory that breaks its own rules is named by loading it; a missing sum would only hide that.
