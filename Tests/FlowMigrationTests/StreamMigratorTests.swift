@@ -169,6 +169,11 @@ struct StreamMigratorTests {
         #expect(payloadReport.outcome == .invalid)
         #expect(payloadReport.error?.message == "not valid JSON: the line is not valid UTF-8")
         #expect(payloadOutput == payload)
+
+        // A byte order mark is named as one, and a stray byte by its value, not as a Latin-1 character.
+        let marked = [0xEF, 0xBB, 0xBF] + Array(#"{"flow_name": "ingest", "state": null}"#.utf8)
+        #expect(migrate(marked).0.error?.message.hasPrefix("not valid JSON: a UTF-8 byte order mark (EF BB BF)") == true)
+        #expect(migrate([0xC3, 0xA9]).0.error?.message.hasPrefix("not valid JSON: unexpected byte 0xC3") == true)
     }
 
     @Test func aMissingVersionAndWaitingListAreAdded() throws {

@@ -77,6 +77,11 @@ public struct JSONParser: Sendable {
                 try literal("Infinity")
                 return .number(JSONNumber(text: "-Infinity"))
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+            case 0xEF where bytes[index...].starts(with: [0xEF, 0xBB, 0xBF]):
+                throw failure("a UTF-8 byte order mark (EF BB BF) where a value should start; JSON text carries none: "
+                    + "remove it (the editor or tool that saved the file added it)")
+            case 0x80...:
+                throw failure("unexpected byte 0x\(String(bytes[index], radix: 16, uppercase: true)) (not the start of a JSON value)")
             default: throw failure("unexpected character '\(Unicode.Scalar(bytes[index]))'")
             }
         }
