@@ -78,6 +78,27 @@ public struct MigrationChain: Sendable {
             + "(the migration files list its flows: \(listed))")
     }
 
+    /// Why a state's edge lists or a selective run's subsets (flow → edge indices) do not fit
+    /// the configuration of `version` — the first index beyond its flow's edges — when the
+    /// migration files record edge counts; `nil` when they fit or nothing is recorded.
+    func edgeIndexError(flow: String, waiting: [Int], triggered: [Int], selectiveSubsets: [String: [Int]],
+                        atVersion version: Int) -> StateError? {
+        func beyond(_ count: Int, _ flow: String) -> String { "flow '\(flow)' has \(count) edge\(count == 1 ? "" : "s") at version \(version)" }
+        if let count = edgeCount(of: flow, atVersion: version) {
+            for (key, edges) in [("waiting_edges", waiting), ("triggered_edges", triggered)] {
+                if let index = edges.first(where: { $0 >= count }) {
+                    return StateError(.edgeIndexOutOfRange, "state.\(key) holds edge \(index), but " + beyond(count, flow))
+                }
+            }
+        }
+        for subsetFlow in selectiveSubsets.keys.sorted() {
+            guard let count = edgeCount(of: subsetFlow, atVersion: version),
+                  let index = selectiveSubsets[subsetFlow]!.first(where: { $0 >= count }) else { continue }
+            return StateError(.edgeIndexOutOfRange, "selective.waiting_edges_subset.\(subsetFlow) names edge \(index), but " + beyond(count, subsetFlow))
+        }
+        return nil
+    }
+
     /// The number of edges `flow` has at `version`, when the migration files record it
     /// (`_meta.edge_counts`, written by selinon-migrate); `nil` when unknown.
     public func edgeCount(of flow: String, atVersion version: Int) -> Int? {

@@ -38,7 +38,10 @@ public struct Migrator: Sendable {
             adopted.migrationVersion = latest
             return .migrated(adopted, fromVersion: version, toVersion: latest, taints: [])
         }
-        try checkEdgeIndices(state, flow: message.flowName, version: version)
+        if let error = chain.edgeIndexError(flow: message.flowName, waiting: state.waitingEdges, triggered: state.triggeredEdges,
+                                            selectiveSubsets: (message.selectiveSubsets ?? [:]).mapValues { Array($0.keys) }, atVersion: version) {
+            throw error
+        }
         if version == latest { return .upToDate }
 
         // Selective subsets: tag each edge with its position in `originals` to find its value again.
@@ -87,15 +90,6 @@ public struct Migrator: Sendable {
         return rewritten
     }
 
-    private func checkEdgeIndices(_ state: DispatcherState, flow: String, version: Int) throws(StateError) {
-        guard let count = chain.edgeCount(of: flow, atVersion: version) else { return }
-        for (key, edges) in [("waiting_edges", state.waitingEdges), ("triggered_edges", state.triggeredEdges)] {
-            if let index = edges.first(where: { $0 >= count }) {
-                throw StateError(.edgeIndexOutOfRange,
-                                 "state.\(key) holds edge \(index), but flow '\(flow)' has \(count) edge\(count == 1 ? "" : "s") at version \(version)")
-            }
-        }
-    }
 }
 
 extension DispatcherMessage {

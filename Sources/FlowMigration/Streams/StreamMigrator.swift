@@ -55,16 +55,14 @@ public struct StreamMigrator: Sendable {
             edits.write(into: &output)
             return report
         }
-        if let count = chain.edgeCount(of: flowName, atVersion: version) {
-            for (key, edges) in [("waiting_edges", scan.waiting), ("triggered_edges", scan.triggered)] {
-                if let index = edges.first(where: { $0 >= count }) {
-                    output.append(contentsOf: line)
-                    report.outcome = .invalid
-                    report.error = StateError(.edgeIndexOutOfRange,
-                                              "state.\(key) holds edge \(index), but flow '\(flowName)' has \(count) edge\(count == 1 ? "" : "s") at version \(version)")
-                    return report
-                }
-            }
+        if let error = chain.edgeIndexError(flow: flowName, waiting: scan.waiting, triggered: scan.triggered,
+                                             selectiveSubsets: Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index)) },
+                                                                                      uniquingKeysWith: { _, last in last }),
+                                             atVersion: version) {
+            output.append(contentsOf: line)
+            report.outcome = .invalid
+            report.error = error
+            return report
         }
         guard version < latest else {
             output.append(contentsOf: line)
