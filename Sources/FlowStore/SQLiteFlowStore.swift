@@ -18,7 +18,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
-                throw StoreError(.unavailable, "the SQLite store \(path) is a directory; give the store a file (for example sqlite:\(path)/flows.sqlite)")
+                throw StoreError(.notAStore, "the SQLite store \(path) is a directory; give the store a file (for example sqlite:\(path)/flows.sqlite)")
             }
             // Even a read-only look creates the -shm and -wal files of a WAL database, which would
             // then be left behind with this user's permissions: check the rights first.
@@ -90,14 +90,14 @@ public final class SQLiteFlowStore: FlowStateStore {
                 return (names, version)
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw StoreError(.unavailable, "\(path) is not a SQLite database; give the store a path of its own")
+            throw StoreError(.notAStore, "\(path) is not a SQLite database; give the store a path of its own")
         } catch {
             throw openFailure(path, error)
         }
         if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion) }
         if !tables.contains("selinon_migrate_schema") {
             if !tables.isEmpty {
-                throw StoreError(.unavailable, "\(path) is a SQLite database of something else (tables: \(tables.prefix(5).joined(separator: ", ")))"
+                throw StoreError(.notAStore, "\(path) is a SQLite database of something else (tables: \(tables.prefix(5).joined(separator: ", ")))"
                     + "; give the store a path of its own")
             }
             if !createIfMissing { throw StoreSchema.missingStoreError(location) }

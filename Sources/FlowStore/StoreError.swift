@@ -8,6 +8,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case unavailable
         /// The location holds no store (and the operation does not create one).
         case missingStore
+        /// The location holds something else: a directory, a file that is not SQLite, another
+        /// application's database. Never touched.
+        case notAStore
         /// The store was created by a newer selinon-migrate.
         case newerSchema
         /// A flow id that must be new exists already (or twice in the input).

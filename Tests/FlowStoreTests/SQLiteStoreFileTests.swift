@@ -28,6 +28,7 @@ struct SQLiteStoreFileTests {
         for createIfMissing in [false, true] {
             let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: createIfMissing) }
             #expect(error?.message == "\(path) is a SQLite database of something else (tables: users); give the store a path of its own")
+            #expect(error?.kind == .notAStore)
         }
         #expect(try bytes(path) == before)
     }
@@ -51,6 +52,7 @@ struct SQLiteStoreFileTests {
         let before = try bytes(path)
         let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: true) }
         #expect(error?.message == "\(path) is not a SQLite database; give the store a path of its own")
+        #expect(error?.kind == .notAStore)
         #expect(try bytes(path) == before)
     }
 

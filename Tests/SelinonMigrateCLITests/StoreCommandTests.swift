@@ -283,6 +283,19 @@ struct UnreachableStoreCommandTests {
         #expect(try runner.run(["export", "--store", store, "--output", "flows.jsonl"], in: directory.url).status == 0)
     }
 
+    @Test func aLocationHoldingSomethingElseIsAnInputError() throws {
+        let directory = try TemporaryDirectory()
+        let notes = try directory.write("not a database\n", to: "notes.sqlite")
+        let runner = try CommandRunner()
+        for location in ["sqlite:" + notes, "sqlite:" + directory.url.path] {
+            for arguments in [["status"], ["export"], ["apply", "-m", StoreCommands.migrations], ["import", "--input", StoreCommands.examples]] {
+                let result = try runner.run(arguments + ["--store", location])
+                #expect(result.status == 1, "\(arguments) \(location): \(result.standardError)")
+            }
+        }
+        #expect(try String(contentsOfFile: notes, encoding: .utf8) == "not a database\n")
+    }
+
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")

@@ -18,8 +18,8 @@ extension SelinonMigrate {
                 Example:
                   selinon-migrate export --store sqlite:.selinon/flows.sqlite --output flows.jsonl
 
-                Exit codes: 0 written; 1 there is no store at the location, or it was written by a \
-                newer selinon-migrate; 2 the store could not be reached or read, or the output \
+                Exit codes: 0 written; 1 there is no store at the location (or something else is \
+                there), or it was written by a newer selinon-migrate; 2 the store could not be reached or read, or the output \
                 written; 64 usage error.
                 """)
 

@@ -135,7 +135,7 @@ extension SelinonMigrate {
                 await opened.close()
                 let before = written == 0 ? "nothing was written" : "the \(counted(written, "flow")) written before it stay in the store"
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)") (\(before))")
-                throw ExitStatus.toolFailed
+                throw (error as? StoreError)?.isToolFailure == false ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
         }
     }

@@ -19,7 +19,8 @@ extension SelinonMigrate {
                   selinon-migrate status --store sqlite:.selinon/flows.sqlite -m migrations
 
                 Exit codes: 0 shown; 1 the migration directory is invalid, there is no store at the \
-                location, or the store was written by a newer selinon-migrate; 2 the store cannot be \
+                location (or something else is there), or the store was written by a newer \
+                selinon-migrate; 2 the store cannot be \
                 reached or read; 64 usage error.
                 """)
 

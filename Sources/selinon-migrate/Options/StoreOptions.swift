@@ -68,9 +68,9 @@ struct StoreOptions: ParsableArguments {
         return store
     }
 
-    /// Exit 1 for a store that is not there or is newer than this tool (the location or the
-    /// tool is wrong), 2 for one that cannot be reached or read.
+    /// Exit 1 for a store that is not there, holds something else or is newer than this tool
+    /// (the location or the tool is wrong), 2 for one that cannot be reached or read.
     private static func exitStatus(_ error: StoreError) -> ExitCode {
-        error.kind == .newerSchema || error.kind == .missingStore ? ExitStatus.inputFailed : ExitStatus.toolFailed
+        [.newerSchema, .missingStore, .notAStore].contains(error.kind) ? ExitStatus.inputFailed : ExitStatus.toolFailed
     }
 }
