@@ -8,7 +8,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     private let checkpointer: SQLiteCheckpointer
     public let path: String
 
-    /// Opens the database at `path`; creates it, and its directory, when `createIfMissing`.
+    /// Opens the database at `path`; creates it when `createIfMissing`, and its directory (one
+    /// level, as `.selinon/`: a directory above it that is missing is more likely a typo).
     /// - Parameter readOnly: open it for reading only (`status`, `export`, dry runs): no write
     ///   lock is ever taken, so a reader runs next to a writer that holds it, however long.
     public init(path: String, createIfMissing: Bool, readOnly: Bool = false) throws(StoreError) {
@@ -31,9 +32,18 @@ public final class SQLiteFlowStore: FlowStateStore {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
         }
         let directory = parentDirectory(of: path)
-        if !directory.isEmpty {
+        var parentIsDirectory: ObjCBool = false
+        if !directory.isEmpty && FileManager.default.fileExists(atPath: directory, isDirectory: &parentIsDirectory) && !parentIsDirectory.boolValue {
+            throw StoreError(.notAStore, "cannot create the directory \(directory) for the SQLite store: \(String(cString: strerror(EEXIST)))")
+        }
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            let above = parentDirectory(of: directory)
+            if !above.isEmpty && !FileManager.default.fileExists(atPath: above) {
+                throw StoreError(.missingStore, "cannot create the SQLite store \(path): the directory \(above) does not exist "
+                    + "(only the store's own directory is created); check the path, or create \(above) first")
+            }
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
             } catch {
                 // The POSIX error inside Foundation's (which bridges only as `any Error` on Linux).
                 let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }

@@ -46,6 +46,17 @@ struct SQLiteStoreFileTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "notes\n")
     }
 
+    @Test func onlyTheStoresOwnDirectoryIsCreated() throws {
+        let directory = try TemporaryDirectory()
+        let deep = directory.path("typo/selinon/flows.sqlite")
+        let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: deep, createIfMissing: true) }
+        #expect(error?.kind == .missingStore)
+        #expect(error?.message.contains("the directory \(directory.path("typo")) does not exist") == true, "\(error?.message ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("typo")))
+        _ = try SQLiteFlowStore(path: directory.path(".selinon/flows.sqlite"), createIfMissing: true)
+        #expect(FileManager.default.fileExists(atPath: directory.path(".selinon/flows.sqlite")))
+    }
+
     @Test func aFileThatIsNotSQLiteIsRefusedUntouched() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write(String(repeating: "not a database\n", count: 100), to: "notes.sqlite")
