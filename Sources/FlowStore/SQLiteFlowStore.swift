@@ -25,7 +25,9 @@ public final class SQLiteFlowStore: FlowStateStore {
             // then be left behind with this user's permissions: check the rights first.
             let directory = parentDirectory(of: path)
             if access(path, R_OK | W_OK) != 0 || access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
-                throw Self.permissionError(path, reason: String(cString: strerror(EACCES)))
+                let readOnlyFileSystem = errno == EROFS
+                throw Self.permissionError(path, reason: String(cString: strerror(readOnlyFileSystem ? EROFS : EACCES)),
+                                           readOnlyFileSystem: readOnlyFileSystem)
             }
             try Self.inspect(path, createIfMissing: createIfMissing)
         } else if !createIfMissing {
@@ -66,11 +68,13 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// The store at `path` cannot be used by this user, and what SQLite needs.
-    private static func permissionError(_ path: String, reason: String) -> StoreError {
+    private static func permissionError(_ path: String, reason: String, readOnlyFileSystem: Bool = false) -> StoreError {
         let directory = parentDirectory(of: path)
+        let fix = readOnlyFileSystem
+            ? "copy the store (with its -wal file, if any) to a writable file system and use the copy"
+            : "run as a user who may write the file and its directory (\(directory.isEmpty ? "." : directory))"
         return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(reason) — the store is in WAL mode, so even "
-            + "reading it writes \(path)-shm and \(path)-wal next to it: run as a user who may write the file and its directory "
-            + "(\(directory.isEmpty ? "." : directory))")
+            + "reading it writes \(path)-shm and \(path)-wal next to it: " + fix)
     }
 
     /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
