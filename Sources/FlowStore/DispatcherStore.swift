@@ -70,7 +70,8 @@ public struct DispatcherStore: Sendable {
     /// - Returns: the record as stored now.
     /// - Throws: ``StoreError`` `conflict` when the flow changed since it was loaded — load it
     ///   again and redo the change; `invalidState` when `message` is not a dispatcher message of
-    ///   this flow.
+    ///   this flow, or is at an older migration version than the flow as loaded (a message built
+    ///   before ``load(flowID:)`` migrated it: saving it would undo the migration).
     public func save(_ flow: StoredFlow, message: [UInt8], status: FlowStatus = .running) async throws(StoreError) -> StoredFlow {
         let header: DispatcherMessageHeader
         do {
@@ -81,8 +82,13 @@ public struct DispatcherStore: Sendable {
         guard header.flowName == flow.flowName else {
             throw StoreError(.invalidState, "flow '\(flow.id)' is a '\(flow.flowName)' flow; the message is for '\(header.flowName)'")
         }
-        if let id = header.dispatcherID, id != flow.id {
+        if let id = header.dispatcherID, id.idBytes != flow.id.idBytes {
             throw StoreError(.invalidState, "flow '\(flow.id)': the message's dispatcher_id is '\(id)'")
+        }
+        guard header.migrationVersion >= flow.migrationVersion else {
+            throw StoreError(.invalidState, "flow '\(flow.id)': the message is at migration version \(header.migrationVersion), "
+                + "the flow at \(flow.migrationVersion) as loaded; saving it would undo the migration — "
+                + "build the new state from the loaded flow's message")
         }
         let update = FlowUpdate(id: flow.id, expectedRevision: flow.revision, message: message,
                                 migrationVersion: header.migrationVersion, status: status, updatedAt: Date())

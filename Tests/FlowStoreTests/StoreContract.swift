@@ -408,6 +408,15 @@ struct StoreContract {
             #expect(error?.kind == .invalidState)
             let noID = await #expect(throws: StoreError.self) { try await dispatcher.create(message: Array(#"{"flow_name": "x"}"#.utf8)) }
             #expect(noID?.kind == .invalidState)
+
+            // A message built before load migrated the flow would move it back: refused, the flow kept.
+            let original = try InflightFlows.messages(count: 1)[0]
+            let migrated = try #require(try await dispatcher.load(flowID: "flow-0000000")).flow
+            #expect(migrated.migrationVersion > 0)
+            let stale = await #expect(throws: StoreError.self) { try await dispatcher.save(migrated, message: original) }
+            #expect(stale?.kind == .invalidState)
+            #expect(stale?.message.contains("saving it would undo the migration") == true, "\(stale?.message ?? "")")
+            #expect(try await store.flow(id: "flow-0000000") == migrated)
             await store.close()
         }
     }
