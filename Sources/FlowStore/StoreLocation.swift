@@ -50,12 +50,15 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// Opens the store (PostgreSQL connects lazily, on first use); call
     /// ``FlowStateStore/prepare(createIfMissing:)`` before anything else.
     /// - Parameters:
-    ///   - createIfMissing: create a SQLite file that does not exist.
+    ///   - logger: where postgres-nio logs (swift-log's `Logger`; by default one labelled
+    ///     `selinon-migrate.store`, which logs through the process's bootstrapped backend).
+    ///   - createIfMissing: create a SQLite file that does not exist, and its own directory (not a
+    ///     missing directory above that: ``StoreError/Kind-swift.enum/missingStore``).
     ///   - readOnly: the caller only reads: a SQLite store is opened read-only, taking no write
     ///     lock (PostgreSQL needs no such thing: a store that is ready is checked by reading).
     ///   - answerTimeout: PostgreSQL: how long an operation may go without an answer from the
     ///     server before it fails (a dropped connection).
-    public func open(logger: Logger, createIfMissing: Bool, readOnly: Bool = false,
+    public func open(logger: Logger = Logger(label: "selinon-migrate.store"), createIfMissing: Bool, readOnly: Bool = false,
                      answerTimeout: Duration = PostgresFlowStore.defaultAnswerTimeout) throws(StoreError) -> any FlowStateStore {
         switch self {
         case .sqlite(let path):
