@@ -14,6 +14,7 @@ public struct DispatcherStore: Sendable {
         /// `retry` (the state was reset: restart the flow), `fail` (fail the flow) or `skew`
         /// (the state is newer than this worker's migrations: leave it to a newer worker).
         public var outcome: LineReport.Outcome
+        /// The taints of the migration `load` just wrote (empty when it wrote none).
         public var taints: [Taint]
     }
 
@@ -22,6 +23,7 @@ public struct DispatcherStore: Sendable {
     /// How often `load` reads a flow again when a concurrent write beats its migration.
     public var conflictAttempts = 50
 
+    /// Dispatcher access to `store` (prepared) that migrates with `migrator` on every load.
     public init(store: any FlowStateStore, migrator: StreamMigrator) {
         self.store = store
         self.migrator = migrator

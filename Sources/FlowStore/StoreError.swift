@@ -25,7 +25,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case damaged
     }
 
+    /// What kind of failure, to react to (retry a `conflict`, stop on `damaged`, …).
     public var kind: Kind
+    /// The failure in words, for people: names the store, the flow and what to do.
     public var message: String
     /// The flow the error is about, when it is about one (a duplicate, a conflict).
     public var flowID: String?

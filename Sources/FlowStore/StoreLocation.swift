@@ -13,6 +13,8 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// The embedded default.
     public static let defaultLocation = "sqlite:.selinon/flows.sqlite"
 
+    /// Parses `sqlite:PATH` or `postgres://user@host:port/database[?sslmode=require|host=SOCKET]`.
+    /// - Throws: ``StoreError`` `invalidLocation`, saying what is wrong with the text.
     public init(parsing text: String) throws(StoreError) {
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "", options: .anchored)

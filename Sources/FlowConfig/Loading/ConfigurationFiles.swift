@@ -64,6 +64,8 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
     /// Files larger than this are rejected before reading (default 64 MiB).
     public var maxFileBytes: Int
 
+    /// The nodes file and the flow definitions (files, or directories of `*.yml`/`*.yaml`), each
+    /// file at most `maxFileBytes` long.
     public init(nodesFile: String, flowPaths: [String], maxFileBytes: Int = 64 << 20) {
         self.nodesFile = nodesFile
         self.flowPaths = flowPaths

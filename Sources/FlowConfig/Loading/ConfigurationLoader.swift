@@ -39,6 +39,7 @@ public struct ConfigurationLoader: Sendable {
 
     public var options: Options
 
+    /// A loader with `options` (environment for placeholders, consistency check, limits).
     public init(options: Options = Options()) {
         self.options = options
     }

@@ -23,6 +23,8 @@ extension Migration {
         return nil
     }
 
+    /// Reads a migration file's bytes (`file` names it in errors), rejecting Selinon's legacy
+    /// forms and anything else the format does not allow.
     public init(selinonJSON bytes: [UInt8], file: String) throws(MigrationFileError) {
         let root: JSONValue
         do {

@@ -20,6 +20,7 @@ public struct MigrationChain: Sendable {
         let entry: CompiledFlowMigration
     }
 
+    /// Compiles every migration of a loaded (and so validated) directory, in order.
     public init(directory: MigrationDirectory) {
         self.init(migrations: directory.migrations)
     }

@@ -11,6 +11,7 @@ public struct Migrator: Sendable {
     public let chain: MigrationChain
     public var policy: TaintPolicy
 
+    /// A migrator up to the chain's latest version; `policy` overrides the files' strategies per flow.
     public init(chain: MigrationChain, policy: TaintPolicy = TaintPolicy()) {
         self.chain = chain
         self.policy = policy

@@ -5,6 +5,7 @@
 public struct StreamMigrator: Sendable {
     public let migrator: Migrator
 
+    /// A stream migrator with the rules, chain and policy of `migrator`.
     public init(migrator: Migrator) {
         self.migrator = migrator
     }
@@ -125,6 +126,7 @@ public struct LineReport: Sendable {
     public var outcome: Outcome
     public var fromVersion: Int?
     public var toVersion: Int?
+    /// Every taint the chain found for the line, whatever its strategy (IGNORE ones included).
     public var taints: [Taint]
     public var error: StateError?
 
