@@ -136,9 +136,10 @@ extension SelinonMigrate {
             }
         }
 
-        /// Before anything is touched, refuses migrations that do not match `migrations.sum` — and a directory of migrations
-        /// without one, where edits cannot be detected (deleting the sum must not be a way round
-        /// the check) — unless `--force`, which says so loudly. A missing directory is reported when the chain is loaded.
+        /// Before anything is touched, refuses migrations that do not match `migrations.sum` — and
+        /// a directory of migrations without one, where edits cannot be detected (deleting the sum
+        /// must not be a way round the check) — unless `--force`, which says so loudly. A missing
+        /// directory is reported when the chain is loaded.
         private func checkIntegrity(terminal: Terminal) throws {
             let integrity = DirectoryIntegrity(path: migrationDirectory, requireSum: true)
             // A directory that breaks its own rules is named by loading it; a missing sum would only hide that.

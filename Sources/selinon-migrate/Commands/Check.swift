@@ -13,9 +13,9 @@ extension SelinonMigrate {
             discussion: """
                 Compares the configuration at the base revision (the merge base of HEAD with --base \
                 REV — REV itself when HEAD contains it — or by default with the upstream branch, \
-                else HEAD) with the working tree, and the migration directory likewise. Passes when nothing needs a migration, or when the migrations \
-                added since the base, composed, have exactly the effect that generate would write \
-                for base → working tree. Fails, naming the flows and the command to run, when a \
+                else HEAD) with the working tree, and the migration directory likewise. Passes \
+                when nothing needs a migration, or when the migrations added since the base, \
+                composed, have exactly the effect that generate would write for base → working tree. Fails, naming the flows and the command to run, when a \
                 migration is missing, stale or extra; when a migration that existed at the base was \
                 changed or removed; when a migration file does not match migrations.sum or carries \
                 git conflict markers; or when that branch (REV or the upstream) added a migration \
