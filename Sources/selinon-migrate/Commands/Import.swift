@@ -28,8 +28,9 @@ extension SelinonMigrate {
                   selinon-migrate import --store sqlite:.selinon/flows.sqlite --input inflight.jsonl
                   selinon-migrate import --input inflight.jsonl --skip-identical
 
-                Exit codes: 0 every line imported (or skipped as identical); 1 a line was rejected, the input file does not \
-                exist, or the store's location holds something else or a newer store; 2 the input or the store could not be read or written; 64 usage error.
+                Exit codes: 0 every line imported (or skipped as identical); 1 a line was rejected, \
+                the input file does not exist, or the store's location holds something else or a \
+                newer store; 2 the input or the store could not be read or written; 64 usage error.
                 """)
 
         @OptionGroup var storeOptions: StoreOptions

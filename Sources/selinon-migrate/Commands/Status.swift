@@ -20,8 +20,7 @@ extension SelinonMigrate {
 
                 Exit codes: 0 shown; 1 the migration directory is invalid, there is no store at the \
                 location (or something else is there), or the store was written by a newer \
-                selinon-migrate; 2 the store cannot be \
-                reached or read; 64 usage error.
+                selinon-migrate; 2 the store cannot be reached or read; 64 usage error.
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
