@@ -168,10 +168,13 @@ struct EngineTests {
     }
 
     @Test func eagerFailuresFailAtOnce() throws {
-        let engine = try Self.flow(tasks: ["A", "B"], """
+        // Selinon's check needs a failures section next to eager_failures (B's, here).
+        let engine = try Self.flow(tasks: ["A", "B", "C"], """
                 eager_failures: [A]
                 edges:
                   - {from: , to: [A, B]}
+                failures:
+                  - {nodes: B, fallback: C}
             """)
         var decisions = PredicateDecisions()
         let run = Self.finish(engine.start(&decisions), engine, [], failing: ["A"], &decisions)

@@ -125,6 +125,11 @@ struct ConsistencyChecker {
             } else if flow.nowait.contains(name) {
                 error(.flowStructure, "'\(name)' is an eager-failure node of \(what) and also nowait, so its failure is never seen",
                       at: flow.location)
+            } else if flow.failures.isEmpty {
+                // Selinon 1.4's check asks the flow's failures (None without any) for their nodes.
+                error(.workerStartup, "\(what) lists eager_failures but has no failures: Selinon 1.4's consistency check "
+                    + "crashes on that (AttributeError: 'NoneType' object has no attribute 'all_waiting_nodes'), so workers do not start",
+                      at: flow.location, hint: "drop eager_failures, or give the flow a failures section for another node")
             } else if failureNodes.contains(name) {
                 error(.flowStructure, "'\(name)' is an eager-failure node of \(what) but also has a fallback",
                       at: flow.location, hint: "a node with a fallback cannot stop the flow eagerly; choose one")
