@@ -354,6 +354,31 @@ struct GitCommandTests {
         #expect(!after.standardError.contains("note:"), "2.json's digests name the change: \(after.standardError)")
     }
 
+    @Test func withoutMigrationDirInTheNodesFileAMigrationsDirectoryIsUsed() throws {
+        // The nodes file names no migration directory; ./migrations is where generate -m put it.
+        func dropMigrationDir(_ fixture: GitFixture) throws {
+            let nodes = fixture.root.appendingPathComponent("config/nodes.yml")
+            let text = try String(contentsOf: nodes, encoding: .utf8)
+            #expect(text.contains("  migration_dir: migrations\n"))
+            try text.replacingOccurrences(of: "  migration_dir: migrations\n", with: "").write(to: nodes, atomically: true, encoding: .utf8)
+        }
+        let fixture = try GitFixture()
+        try Self.install(1, in: fixture)
+        try dropMigrationDir(fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v1")
+        try Self.install(2, in: fixture)
+        try dropMigrationDir(fixture)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["generate", "-m", "migrations"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        let history = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix("— covered by 1.json") == true, "\(history.standardOutput)")
+        let check = try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 0, "\(check.standardError)")
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

@@ -31,7 +31,7 @@ extension SelinonMigrate {
         @OptionGroup var location: ConfigLocationOptions
 
         @Option(name: [.customShort("m"), .customLong("migration-dir")],
-                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file).", valueName: "dir"))
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file, else ./migrations if it exists).", valueName: "dir"))
         var migrationDirectory: String?
 
         @Option(help: ArgumentHelp("The branch to compare with, at its merge base with HEAD (default: the upstream branch, else HEAD).",
@@ -76,6 +76,7 @@ extension SelinonMigrate {
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
             let (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader)
             let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
+                ?? existingDefaultMigrationDirectory
             if let directoryPath {
                 try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
             }

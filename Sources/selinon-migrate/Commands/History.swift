@@ -26,7 +26,7 @@ extension SelinonMigrate {
         @OptionGroup var location: ConfigLocationOptions
 
         @Option(name: [.customShort("m"), .customLong("migration-dir")],
-                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file).", valueName: "dir"))
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file, else ./migrations if it exists).", valueName: "dir"))
         var migrationDirectory: String?
 
         @Option(name: .customLong("max-count"), parsing: .unconditional, help: "List at most this many revisions.")
@@ -51,6 +51,7 @@ extension SelinonMigrate {
                 try refuseMissingPaths(context, terminal: terminal)
                 let current = loader.load(from: workingTree).configuration
                 let directory = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? current?.global.migrationDirectory
+                    ?? existingDefaultMigrationDirectory
                 if let directory {
                     try terminal.refuseMisplacedMigrationDirectory(directory, configuration: workingTree.nodesFile)
                     if !FileManager.default.fileExists(atPath: directory) {

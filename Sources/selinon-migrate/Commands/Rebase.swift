@@ -38,7 +38,7 @@ extension SelinonMigrate {
         @OptionGroup var location: ConfigLocationOptions
 
         @Option(name: [.customShort("m"), .customLong("migration-dir")],
-                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file).", valueName: "dir"))
+                help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file, else ./migrations if it exists).", valueName: "dir"))
         var migrationDirectory: String?
 
         @Option(name: [.customShort("t"), .customLong("tainted-flows")],
@@ -76,7 +76,7 @@ extension SelinonMigrate {
             let ontoSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(ontoCommit, label: onto))
             let (old, new) = try await terminal.loadConfigurations(old: ontoSource, new: workingTree, with: loader)
-            guard let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory else {
+            guard let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? existingDefaultMigrationDirectory else {
                 terminal.message("error: no migration directory: pass -m, or set global.migration_dir in the nodes file")
                 throw ExitStatus.inputFailed
             }
