@@ -134,8 +134,10 @@ public enum MigrationReviewer {
         let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
         if !renumbered.isEmpty {
             let pairs = renumbered.map { "\($0.oldIndex!) → \($0.newIndex!)" }.joined(separator: ", ")
+            // "Nothing else" only when no removed or added edge can taint them (those follow).
+            let onlyRenumbered = entry.taintedEdges.isEmpty && entry.taintingNodes.isEmpty
             result.append(Consequence(kind: .renumbered, edge: nil, strategy: nil,
-                                      text: "In-flight states are renumbered (\(pairs)); nothing else changes for them."))
+                                      text: "In-flight states are renumbered (\(pairs))" + (onlyRenumbered ? "; nothing else changes for them." : ".")))
         }
         for row in rows where row.change == .removed {
             let index = row.oldIndex!

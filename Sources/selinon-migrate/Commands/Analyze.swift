@@ -76,6 +76,7 @@ extension SelinonMigrate {
             if pending && version != nil { throw ValidationError("Give a version or --pending, not both.") }
             if base != nil && !pending { throw ValidationError("--base goes with --pending.") }
             if maxStates < 1 { throw ValidationError("--max-states must be at least 1.") }
+            if let version, version < 1 { throw ValidationError("Migration versions start at 1.") }
         }
 
         func run() async throws {
