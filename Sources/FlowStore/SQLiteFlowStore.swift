@@ -46,6 +46,8 @@ public final class SQLiteFlowStore: FlowStateStore {
             }
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            } catch where Self.isDirectory(directory) {
+                // Another process made it meanwhile.
             } catch {
                 // The POSIX error inside Foundation's (which bridges only as `any Error` on Linux).
                 let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
@@ -68,6 +70,11 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// The store at `path` cannot be used by this user, and what SQLite needs.
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
     private static func permissionError(_ path: String, reason: String, readOnlyFileSystem: Bool = false) -> StoreError {
         let directory = parentDirectory(of: path)
         let fix = readOnlyFileSystem

@@ -209,7 +209,14 @@ public final class GitRepository: @unchecked Sendable {
             var left = first.oid, right = second.oid
             let status = git_merge_base(&base, handle, &left, &right)
             if status == GIT_ENOTFOUND.rawValue { return nil }
-            guard status == 0 else { throw GitError.last(status, operation: "find the merge base") }
+            guard status == 0 else {
+                // A shallow clone lacks the history the walk needs.
+                if git_repository_is_shallow(handle) == 1 {
+                    throw GitError(.shallowHistory, "cannot find the merge base: the repository is a shallow clone and the history "
+                        + "back to it was not fetched (\(GitError.last(status, operation: "walk").message))")
+                }
+                throw GitError.last(status, operation: "find the merge base")
+            }
             return GitObjectID(base)
         }
     }

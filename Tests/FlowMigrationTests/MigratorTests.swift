@@ -235,7 +235,7 @@ struct MigratorTests {
         #expect(error == StateError(.edgeIndexOutOfRange, "state.waiting_edges holds edge 7, but flow 'flow1' has 3 edges at version 0"))
 
         // A selective run's subset is judged too, by the typed and the stream migrator alike.
-        let line = Array(#"{"flow_name": "flow1", "migration_version": 0, "selective": {"waiting_edges_subset": {"flow1": {"1": ["T2"], "9": ["T3"]}}}, "state": {"active_nodes": [{"name": "T1", "id": "a"}], "waiting_edges": [1]}}"#.utf8)
+        let line = Array(#"{"flow_name": "flow1", "migration_version": 0, "selective": {"waiting_edges_subset": {"flow1": {"12": ["T3"], "1": ["T2"], "9": ["T3"]}}}, "state": {"active_nodes": [{"name": "T1", "id": "a"}], "waiting_edges": [1]}}"#.utf8)
         let expected = StateError(.edgeIndexOutOfRange, "selective.waiting_edges_subset.flow1 names edge 9, but flow 'flow1' has 3 edges at version 0")
         let typed = #expect(throws: StateError.self) { try Self.migrate(try DispatcherMessage(jsonBytes: line), [migration]) }
         #expect(typed == expected)

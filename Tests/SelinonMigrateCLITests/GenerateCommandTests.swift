@@ -37,6 +37,28 @@ struct GenerateCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("m/2.json")))
     }
 
+    @Test func theSameChangeAfterAConditionOnlyRevertIsNoDuplicate() throws {
+        // 1.json: v1 → v2; 2.json: v2 → v1 with one condition changed (A1); that condition goes
+        // back without a migration (conditions need none), and v1 → v2 is made again: legitimate,
+        // though 1.json has the same digests — flows at version 2 are on v1's edge indices.
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let base = Self.root.appendingPathComponent("examples/package-analysis").path
+        try FileManager.default.copyItem(atPath: "\(base)/v1", toPath: directory.path("a1"))
+        let ingest = directory.path("a1/flows/ingest.yml")
+        let text = try String(contentsOfFile: ingest, encoding: .utf8)
+        #expect(text.contains("key: tarball_url"))
+        try text.replacingOccurrences(of: "key: tarball_url", with: "key: tarball_link").write(toFile: ingest, atomically: true, encoding: .utf8)
+        let m = ["-m", directory.path("m")]
+        #expect(try runner.run(Self.arguments(1, 2, m)).status == 0)
+        let back = try runner.run(["generate", "-N", "\(base)/v2/nodes.yml", "-F", "\(base)/v2/flows",
+                                   "-n", directory.path("a1/nodes.yml"), "-f", directory.path("a1/flows")] + m)
+        #expect(back.status == 0, "\(back.standardError)")
+        let again = try runner.run(Self.arguments(1, 2, m))
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.path("m/3.json")))
+    }
+
     @Test func writesNumberedFilesAndSummarisesEachFlow() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()

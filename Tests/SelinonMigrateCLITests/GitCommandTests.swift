@@ -379,6 +379,28 @@ struct GitCommandTests {
         #expect(check.status == 0, "\(check.standardError)")
     }
 
+    @Test func aStrayFileInTheMigrationDirectoryLeavesHistorysVerdictsAlone() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try "{}\n".write(to: fixture.root.appendingPathComponent("migrations/notes.json"), atomically: true, encoding: .utf8)
+        try "<<<<<<< HEAD\n".write(to: fixture.root.appendingPathComponent("migrations/2.json"), atomically: true, encoding: .utf8)
+        let history = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix("— covered by 1.json") == true, "\(history.standardOutput)")
+    }
+
+    @Test func checkInAShallowCloneComparesWithTheBaseItselfAndSaysSo() throws {
+        // CI's shallow checkout: the branch's tip and the target's tip, not the fork between them.
+        let fixture = try Self.repository(at: 1)
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try fixture.commit("docs", ["README.md": "a"])
+        try fixture.commit("more docs", ["README.md": "b"])
+        try fixture.run(["clone", "-q", "--depth", "1", "--branch", "feature", "file://" + fixture.root.path, "clone"])
+        try fixture.run(["fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main"], in: "clone")
+        let check = try CommandRunner().run(["check", "--base", "origin/main"] + Self.configuration,
+                                            in: fixture.root.appendingPathComponent("clone"))
+        #expect(check.status == 0, "\(check.standardError)")
+        #expect(check.standardError.contains("note: the repository is a shallow clone"), "\(check.standardError)")
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

@@ -40,7 +40,7 @@ public struct Migrator: Sendable {
             return .migrated(adopted, fromVersion: version, toVersion: latest, taints: [])
         }
         if let error = chain.edgeIndexError(flow: message.flowName, waiting: state.waitingEdges, triggered: state.triggeredEdges,
-                                            selectiveSubsets: (message.selectiveSubsets ?? [:]).mapValues { Array($0.keys) }, atVersion: version) {
+                                            selectiveSubsets: (message.selectiveSubsets ?? [:]).mapValues { $0.keys.sorted() }, atVersion: version) {
             throw error
         }
         if version == latest { return .upToDate }

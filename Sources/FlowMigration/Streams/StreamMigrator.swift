@@ -57,7 +57,7 @@ public struct StreamMigrator: Sendable {
             return report
         }
         if let error = chain.edgeIndexError(flow: flowName, waiting: scan.waiting, triggered: scan.triggered,
-                                             selectiveSubsets: Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index)) },
+                                             selectiveSubsets: Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) },
                                                                                       uniquingKeysWith: { _, last in last }),
                                              atVersion: version) {
             output.append(contentsOf: line)

@@ -246,7 +246,7 @@ extension SelinonMigrate {
             }
             terminal.message(summary.table(latestVersion: migrator.migrator.chain.latestVersion, dryRun: dryRun))
             let problems = summary.problemLines(input: input == "-" ? "<stdin>" : input, latestVersion: migrator.migrator.chain.latestVersion,
-                                                hasReport: report != nil || dryRun)
+                                                hasReport: report != nil || dryRun, dryRun: dryRun)
             if !problems.isEmpty { terminal.message(problems) }
             if summary.hasFailures { throw ExitStatus.inputFailed }
         }
@@ -296,19 +296,20 @@ struct ApplySummary {
     }
 
     /// `FILE:LINE: outcome: why` for the first problem lines, and where to find the rest.
-    func problemLines(input: String, latestVersion: Int, hasReport: Bool) -> String {
+    func problemLines(input: String, latestVersion: Int, hasReport: Bool, dryRun: Bool) -> String {
         guard problemCount > 0 else { return "" }
+        let kept = dryRun ? "would be copied unchanged" : "copied unchanged"
         var lines = problems.map { line, report -> String in
             let why: String
             switch report.outcome {
             case .invalid:
-                why = (report.error?.message ?? "not a dispatcher message") + " — copied unchanged: fix the line and apply it again"
+                why = (report.error?.message ?? "not a dispatcher message") + " — \(kept): fix the line and apply it again"
             case .skew:
                 why = "flow \(report.flowName ?? "?") is at version \(report.fromVersion ?? 0), newer than the newest migration here "
-                    + "(\(latestVersion)) — copied unchanged: migrate it with the migration directory that has that version"
+                    + "(\(latestVersion)) — \(kept): migrate it with the migration directory that has that version"
             default:
                 why = "flow \(report.flowName ?? "?") fails: " + report.taints.filter { $0.strategy == .fail }.map(SweepReportText.describe)
-                    .joined(separator: "; ") + " — copied unchanged for the dispatcher to fail"
+                    .joined(separator: "; ") + " — \(kept) for the dispatcher to fail"
             }
             return "\(input):\(line): \(report.outcome.rawValue): \(why)"
         }

@@ -207,8 +207,10 @@ extension SelinonMigrate {
             let generatedTo = metadata["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
             guard let latestOld = metadata["digests"]?["old"]?.stringValue, oldDigest == latestOld else {
                 if metadata["digests"]?["new"]?.stringValue == oldDigest { return }
-                // An earlier file between the same two configurations: this change is migrated already.
-                if let earlier = files.dropLast().last(where: {
+                // An earlier file between the same two configurations: this change is migrated already
+                // — unless the old configuration could be the one the latest file leads to, but for
+                // conditions (changed back without a migration): its edge counts are all the latest's.
+                if !Self.hasEdgeCounts(old, after: latest.migration), let earlier = files.dropLast().last(where: {
                     $0.migration.metadata?["digests"]?["old"]?.stringValue == oldDigest
                         && $0.migration.metadata?["digests"]?["new"]?.stringValue == digests().new
                 }) {
@@ -263,6 +265,16 @@ extension SelinonMigrate {
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
+        }
+
+        /// Whether `configuration` has exactly the edge counts `migration`'s `_meta` records for the
+        /// configuration it leads to (false when it records none).
+        private static func hasEdgeCounts(_ configuration: Configuration, after migration: Migration) -> Bool {
+            guard case .object(let counts)? = migration.metadata?["edge_counts"] else { return false }
+            var expected: [String: Int] = [:]
+            for (flow, entry) in counts { if let count = entry["new"]?.intValue { expected[flow] = count } }
+            return !expected.isEmpty && configuration.flows.count == expected.count
+                && expected.allSatisfy { configuration.flows[$0.key]?.edges.count == $0.value }
         }
 
         /// Why `configuration` cannot be the one `migration` leads to, judged by the edge counts

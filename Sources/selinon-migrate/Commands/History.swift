@@ -105,13 +105,19 @@ extension SelinonMigrate {
             var hashes: [Int: String] = [:]
         }
 
+        /// File by file, so that one broken or stray file (a merge conflict, `notes.json`) leaves
+        /// the others' verdicts alone.
         private static func migrationsNow(_ directory: String) -> MigrationsNow {
             var now = MigrationsNow()
-            for file in (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files ?? [] {
-                now.hashes[file.version] = MigrationSum.hash(file.bytes)
-                guard let digests = file.migration.metadata?["digests"], let old = digests["old"]?.stringValue,
-                      let new = digests["new"]?.stringValue else { continue }
-                now.byDigests["\(old) \(new)", default: []].append(file.version)
+            for name in MigrationSum.migrationFileNames(in: directory) {
+                let stem = name.dropLast(5)
+                guard let version = Int(stem), String(version) == stem, version >= 1,
+                      let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) else { continue }
+                let bytes = [UInt8](data)
+                now.hashes[version] = MigrationSum.hash(bytes)
+                guard let digests = (try? Migration(selinonJSON: bytes, file: name))?.metadata?["digests"],
+                      let old = digests["old"]?.stringValue, let new = digests["new"]?.stringValue else { continue }
+                now.byDigests["\(old) \(new)", default: []].append(version)
             }
             return now
         }

@@ -71,10 +71,20 @@ extension GitRepository {
         let head = try commit("HEAD")
         if let revision {
             let target = try commit(revision)
-            guard let base = try mergeBase(head.id, target.id) else {
+            let found: GitObjectID?
+            do {
+                found = try mergeBase(head.id, target.id)
+            } catch where error.kind == .shallowHistory {
+                found = nil
+            }
+            guard let base = found else {
+                // A shallow clone (CI's default) may not reach the fork: compare with REV itself, as
+                // a pull request's merge checkout needs (REV is then HEAD's first parent), and say so.
                 if isShallow {
-                    throw GitError(.shallowHistory, "no common history of HEAD and \(revision) here: the repository is a shallow clone; "
-                        + "run git fetch --unshallow (in CI, check out the full history, for example fetch-depth: 0)")
+                    return BranchBase(commit: target, label: revision, target: (revision, target),
+                                      shallowNote: "note: the repository is a shallow clone, so the merge base of HEAD and \(revision) "
+                                        + "cannot be found: comparing with \(revision) itself; if this branch is behind it, its newer "
+                                        + "changes read as reverted (fetch the history, for example fetch-depth: 0, to compare with the merge base)")
                 }
                 throw GitError(.unknownRevision, "\(revision) shares no history with HEAD: there is no base to compare this branch with")
             }
@@ -118,10 +128,13 @@ struct BranchBase {
     /// have moved on since the fork: the place where the same migration number can be taken twice.
     var target: (label: String, commit: GitCommit)?
     var fallback: String?
+    /// Why the base is REV itself although HEAD may not contain it (a shallow clone).
+    var shallowNote: String?
 
-    /// A note for standard error when the base fell back to HEAD (committed changes go unseen).
+    /// A note for standard error when the base fell back to HEAD (committed changes go unseen),
+    /// or to REV itself in a shallow clone.
     var note: String? {
-        fallback.map { "note: comparing with HEAD, so only uncommitted changes count: \($0); "
+        shallowNote ?? fallback.map { "note: comparing with HEAD, so only uncommitted changes count: \($0); "
             + "to check this branch's commits, pass --base (for example --base origin/main)" }
     }
 }
