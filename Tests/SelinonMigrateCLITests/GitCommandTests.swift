@@ -247,18 +247,24 @@ struct GitCommandTests {
         #expect(generated.standardOutput == "Wrote migrations/1.json\n  legacy: removed (its in-flight flows fail)\n", "\(generated.standardError)")
     }
 
-    @Test func checkReportsTwoBranchesAddingTheSameMigration() throws {
+    /// A repository at v1 with a `feature` branch (checked out) forked at v1, after which `main`
+    /// moved on to v2 with its migration 1.json.
+    static func featureBehindMain(_ runner: CommandRunner) throws -> GitFixture {
         let fixture = try Self.repository(at: 1)
-        let runner = try CommandRunner()
-        // "origin": main adds migration 1 for v1 → v2.
         try fixture.git("checkout", "-q", "-b", "feature")
         try fixture.git("checkout", "-q", "main")
         try Self.install(2, in: fixture)
         _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "main: v2")
-        // The feature branch, tracking main, makes the same change but migrates it its own way.
         try fixture.git("checkout", "-q", "feature")
+        return fixture
+    }
+
+    @Test func checkReportsTwoBranchesAddingTheSameMigration() throws {
+        let runner = try CommandRunner()
+        let fixture = try Self.featureBehindMain(runner)
+        // The feature branch, tracking main, makes the same change but migrates it its own way.
         try fixture.git("branch", "-q", "--set-upstream-to=main")
         try Self.install(2, in: fixture)
         _ = try runner.run(["generate", "-t", "RETRY"] + Self.configuration, in: fixture.root)
@@ -269,15 +275,8 @@ struct GitCommandTests {
 
     @Test func checkWithAnExplicitBaseComparesWithTheMergeBase() throws {
         // main moves on (v2 and its migration) after the feature branch forked at v1.
-        let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()
-        try fixture.git("checkout", "-q", "-b", "feature")
-        try fixture.git("checkout", "-q", "main")
-        try Self.install(2, in: fixture)
-        _ = try runner.run(["generate"] + Self.configuration, in: fixture.root)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "main: v2")
-        try fixture.git("checkout", "-q", "feature")
+        let fixture = try Self.featureBehindMain(runner)
         try "unrelated\n".write(to: fixture.root.appendingPathComponent("README.txt"), atomically: true, encoding: .utf8)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "feature: unrelated")
