@@ -161,6 +161,13 @@ struct GitCommandTests {
             #expect(result.standardError.contains("error: the migration directory migrations does not exist here"))
             #expect(result.standardError.contains("hint: run from \(fixture.root.path), or pass -m \(fixture.root.path)/migrations"))
         }
+        // An empty migrations/ made here changes nothing: it holds no history to continue.
+        try FileManager.default.createDirectory(at: subdirectory.appendingPathComponent("migrations"), withIntermediateDirectories: false)
+        let empty = try runner.run(["generate", "-n", "nodes.yml", "-f", "flows"], in: subdirectory)
+        #expect(empty.status == 1)
+        #expect(empty.standardError.contains("error: the migration directory migrations holds no migrations here"), "\(empty.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: subdirectory.appendingPathComponent("migrations").path).isEmpty)
+        try FileManager.default.removeItem(at: subdirectory.appendingPathComponent("migrations"))
         #expect(!FileManager.default.fileExists(atPath: subdirectory.appendingPathComponent("migrations").path))
         // check's command to run keeps -m.
         let check = try runner.run(["check", "-n", "nodes.yml", "-f", "flows", "-m", "../migrations"], in: subdirectory)

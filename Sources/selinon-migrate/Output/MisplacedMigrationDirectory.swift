@@ -1,5 +1,6 @@
 import Foundation
 import GitHistory
+import MigrationGenerator
 
 extension Terminal {
     /// Refuses a relative migration directory that does not exist from the current directory
@@ -7,19 +8,24 @@ extension Terminal {
     /// was run from a subdirectory, and would start a second migration history (or find no
     /// migrations) instead of using the real one. Paths in the nodes file are relative to the
     /// directory workers start in, so the tool does not guess: it names both places. Without a
-    /// configuration, the repository is the one holding the current directory.
+    /// configuration, the repository is the one holding the current directory. A directory here
+    /// that holds no migration while the root's does counts as missing (an empty `migrations/`
+    /// made by hand would otherwise start the second history).
     func refuseMisplacedMigrationDirectory(_ path: String, configuration: String?) throws {
-        guard !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path),
+        let existsHere = FileManager.default.fileExists(atPath: path)
+        guard !path.hasPrefix("/"), !existsHere || MigrationSum.migrationFileNames(in: path).isEmpty,
               let root = (try? GitRepository(containing: configuration ?? FileManager.default.currentDirectoryPath))?.workingDirectory
         else { return }
         let current = FileManager.default.currentDirectoryPath
         let atRoot = (root as NSString).appendingPathComponent(path)
         guard URL(fileURLWithPath: current).standardizedFileURL.path != URL(fileURLWithPath: root).standardizedFileURL.path,
-              FileManager.default.fileExists(atPath: atRoot) else { return }
+              FileManager.default.fileExists(atPath: atRoot), !existsHere || !MigrationSum.migrationFileNames(in: atRoot).isEmpty
+        else { return }
         message("""
-            error: the migration directory \(path) does not exist here (\(current)), but \(atRoot) does; \
-            migration directories are relative to the directory the command (and the workers) start in
-              hint: run from \(shellWord(root)), or pass -m \(shellWord(atRoot))
+            error: the migration directory \(path) \(existsHere ? "holds no migrations" : "does not exist") here (\(current)), but \
+            \(atRoot) does; migration directories are relative to the directory the command (and the workers) start in
+              hint: run from \(shellWord(root)), or pass -m \(shellWord(atRoot)) (to keep a history of its own here: \
+            -m \(shellWord((current as NSString).appendingPathComponent(path))))
             """)
         throw ExitStatus.inputFailed
     }
