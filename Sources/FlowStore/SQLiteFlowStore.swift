@@ -30,31 +30,10 @@ public final class SQLiteFlowStore: FlowStateStore {
                                            readOnlyFileSystem: readOnlyFileSystem)
             }
             try Self.inspect(path, createIfMissing: createIfMissing)
-        } else if !createIfMissing {
+        } else if createIfMissing {
+            try Self.makeOwnDirectory(of: path)
+        } else {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
-        }
-        let directory = parentDirectory(of: path)
-        var parentIsDirectory: ObjCBool = false
-        if !directory.isEmpty && FileManager.default.fileExists(atPath: directory, isDirectory: &parentIsDirectory) && !parentIsDirectory.boolValue {
-            throw StoreError(.notAStore, "cannot create the directory \(directory) for the SQLite store: \(String(cString: strerror(EEXIST)))")
-        }
-        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
-            let above = parentDirectory(of: directory)
-            if !above.isEmpty && !FileManager.default.fileExists(atPath: above) {
-                throw StoreError(.missingStore, "cannot create the SQLite store \(path): the directory \(above) does not exist "
-                    + "(only the store's own directory is created); check the path, or create \(above) first")
-            }
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-            } catch where Self.isDirectory(directory) {
-                // Another process made it meanwhile.
-            } catch {
-                // The POSIX error inside Foundation's (which bridges only as `any Error` on Linux).
-                let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
-                let reason = posix.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
-                    ?? error.localizedDescription
-                throw StoreError(.unavailable, "cannot create the directory \(directory) for the SQLite store: \(reason)")
-            }
         }
         do {
             var configuration = Self.configuration()
@@ -69,12 +48,39 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
-    /// The store at `path` cannot be used by this user, and what SQLite needs.
-    private static func isDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    /// Creates the store's own directory when it is missing — one level, as `.selinon/`: a
+    /// missing directory above it is more likely a typo — and names a file in its way.
+    private static func makeOwnDirectory(of path: String) throws(StoreError) {
+        let directory = parentDirectory(of: path)
+        guard !directory.isEmpty else { return }
+        func isDirectory() -> Bool? {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) ? isDirectory.boolValue : nil
+        }
+        switch isDirectory() {
+        case true?: return
+        case false?: throw StoreError(.notAStore, "cannot create the directory \(directory) for the SQLite store: \(String(cString: strerror(EEXIST)))")
+        case nil: break
+        }
+        let above = parentDirectory(of: directory)
+        if !above.isEmpty && !FileManager.default.fileExists(atPath: above) {
+            throw StoreError(.missingStore, "cannot create the SQLite store \(path): the directory \(above) does not exist "
+                + "(only the store's own directory is created); check the path, or create \(above) first")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        } catch where isDirectory() == true {
+            // Another process made it meanwhile.
+        } catch {
+            // The POSIX error inside Foundation's (which bridges only as `any Error` on Linux).
+            let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+            let reason = posix.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
+                ?? error.localizedDescription
+            throw StoreError(.unavailable, "cannot create the directory \(directory) for the SQLite store: \(reason)")
+        }
     }
 
+    /// The store at `path` cannot be used by this user, and what SQLite needs.
     private static func permissionError(_ path: String, reason: String, readOnlyFileSystem: Bool = false) -> StoreError {
         let directory = parentDirectory(of: path)
         let fix = readOnlyFileSystem
