@@ -96,7 +96,8 @@ extension SelinonMigrate {
                     let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
                     let command = "selinon-migrate generate\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
                         + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
-                    terminal.noteUnmigratedLastChange(lastChange, loader: loader, migrationDirectory: migrationDirectory
+                    terminal.noteUnmigratedLastChange(lastChange, configuration: oldConfiguration, loader: loader,
+                                                      migrationDirectory: migrationDirectory
                         ?? newConfiguration.global.expandedMigrationDirectory, command: command)
                 }
                 return

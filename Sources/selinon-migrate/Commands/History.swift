@@ -59,7 +59,7 @@ extension SelinonMigrate {
                     }
                 }
                 let commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount)
-                let now = directory.map(Self.migrationsNow) ?? MigrationsNow()
+                let now = directory.map(MigrationsNow.init(directory:)) ?? MigrationsNow()
                 // Each entry loads two configurations; entries are built on every core, in order.
                 let command = self
                 entries = try commits.concurrentMap { commit in
@@ -96,32 +96,6 @@ extension SelinonMigrate {
             throw ExitStatus.inputFailed
         }
 
-        /// The migrations of the directory as it is now.
-        struct MigrationsNow: Sendable {
-            /// Versions by the configuration change their `_meta` digests say they were generated
-            /// for ("old new").
-            var byDigests: [String: [Int]] = [:]
-            /// Each file's content hash, as the sum computes it.
-            var hashes: [Int: String] = [:]
-        }
-
-        /// File by file, so that one broken or stray file (a merge conflict, `notes.json`) leaves
-        /// the others' verdicts alone.
-        private static func migrationsNow(_ directory: String) -> MigrationsNow {
-            var now = MigrationsNow()
-            for name in MigrationSum.migrationFileNames(in: directory) {
-                let stem = name.dropLast(5)
-                guard let version = Int(stem), String(version) == stem, version >= 1,
-                      let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) else { continue }
-                let bytes = [UInt8](data)
-                now.hashes[version] = MigrationSum.hash(bytes)
-                guard let digests = (try? Migration(selinonJSON: bytes, file: name))?.metadata?["digests"],
-                      let old = digests["old"]?.stringValue, let new = digests["new"]?.stringValue else { continue }
-                now.byDigests["\(old) \(new)", default: []].append(version)
-            }
-            return now
-        }
-
         private func entry(for commit: GitCommit, context: GitContext, loader: ConfigurationLoader, directory: String?,
                            now: MigrationsNow) throws -> HistoryEntry {
             func configuration(_ commit: GitCommit) throws(ConfigurationError) -> Configuration? {
@@ -135,9 +109,7 @@ extension SelinonMigrate {
             // (a rebase may have renumbered it, and the number may hold another branch's file now).
             var replaced: [String] = []
             if let directory {
-                let files = try context.migrationFiles(in: directory, at: commit)
-                let previous = try parent.map { parentCommit throws(GitError) in try context.migrationFiles(in: directory, at: parentCommit) } ?? [:]
-                let added = files.filter { previous[$0.key] == nil }.sorted { $0.key < $1.key }
+                let added = try context.repository.migrationFilesAdded(in: directory, by: commit, after: parent).sorted { $0.key < $1.key }
                 entry.migrations = added.map { "\($0.key).json" }
                 replaced = added.filter { now.hashes[$0.key] != MigrationSum.hash($0.value) }.map { "\($0.key).json" }
             }
@@ -159,7 +131,7 @@ extension SelinonMigrate {
             entry.status = addedHere ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
             // A migration committed separately from the change it migrates, or renumbered since.
             if entry.status == "needs-migration" {
-                if let versions = now.byDigests["\(StructureDigest.digest(of: before)) \(StructureDigest.digest(of: after))"] {
+                if let versions = now.generated(from: before, to: after) {
                     entry.status = "covered-later"
                     entry.migrations = versions.map { "\($0).json" }
                 } else if !replaced.isEmpty {

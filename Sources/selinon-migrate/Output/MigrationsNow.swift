@@ -1,0 +1,46 @@
+import FlowConfig
+import FlowMigration
+import Foundation
+import GitHistory
+import MigrationGenerator
+
+/// The migration files of a directory as they are now — what `history` and `generate` compare
+/// the history with: each file's content hash, and the configuration change its `_meta`
+/// digests say it was generated for.
+struct MigrationsNow: Sendable {
+    /// Versions by the change they were generated for ("old-digest new-digest").
+    private var byDigests: [String: [Int]] = [:]
+    /// Each file's content hash, as the sum computes it.
+    var hashes: [Int: String] = [:]
+
+    init() {}
+
+    /// Reads `directory` file by file, so that one broken or stray file (a merge conflict,
+    /// `notes.json`) leaves the others' verdicts alone.
+    init(directory: String) {
+        for name in MigrationSum.migrationFileNames(in: directory) {
+            let stem = name.dropLast(5)
+            guard let version = Int(stem), String(version) == stem, version >= 1,
+                  let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) else { continue }
+            let bytes = [UInt8](data)
+            hashes[version] = MigrationSum.hash(bytes)
+            guard let digests = (try? Migration(selinonJSON: bytes, file: name))?.metadata?["digests"],
+                  let old = digests["old"]?.stringValue, let new = digests["new"]?.stringValue else { continue }
+            byDigests["\(old) \(new)", default: []].append(version)
+        }
+    }
+
+    /// The versions generated for the change `before` → `after`, if any.
+    func generated(from before: Configuration, to after: Configuration) -> [Int]? {
+        byDigests["\(StructureDigest.digest(of: before)) \(StructureDigest.digest(of: after))"]
+    }
+}
+
+extension GitRepository {
+    /// The migration files (`N.json` in `directory`) that `commit` added to those of `parent`.
+    func migrationFilesAdded(in directory: String, by commit: GitCommit, after parent: GitCommit?) throws(GitError) -> [Int: [UInt8]] {
+        let files = try migrationFiles(in: directory, at: commit)
+        let previous = try parent.map { parentCommit throws(GitError) in try migrationFiles(in: directory, at: parentCommit) } ?? [:]
+        return files.filter { previous[$0.key] == nil }
+    }
+}
