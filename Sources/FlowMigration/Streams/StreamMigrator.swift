@@ -57,8 +57,9 @@ public struct StreamMigrator: Sendable {
             return report
         }
         if let error = chain.edgeIndexError(flow: flowName, waiting: scan.waiting, triggered: scan.triggered,
-                                             selectiveSubsets: Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) },
-                                                                                      uniquingKeysWith: { _, last in last }),
+                                             selectiveSubsets: scan.subsets.isEmpty ? [:] :  // most messages have none: nothing to build per line
+                                                Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) },
+                                                           uniquingKeysWith: { _, last in last }),
                                              atVersion: version) {
             output.append(contentsOf: line)
             report.outcome = .invalid
