@@ -280,7 +280,7 @@ public final class PostgresFlowStore: FlowStateStore {
 
     /// A repeatable-read transaction's snapshot is fixed by its first query.
     public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
-        try await SnapshotCounting.start { [client, logger] snapshotFixed in
+        try await SnapshotCounting.start { [logger] snapshotFixed in
             do {
                 return try await self.inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { [logger] connection in
                     try await self.bounded {
@@ -346,17 +346,21 @@ public final class PostgresFlowStore: FlowStateStore {
 
     /// Runs `body` in a transaction of its own (`begin`: the BEGIN statement) on one connection,
     /// each statement under the store's deadline (``bounded(_:)``, which `body` uses too). After
-    /// a statement that got no answer, no ROLLBACK is sent — it would wait on the same dead
-    /// connection; the server rolls the transaction back when it notices.
+    /// a statement that got no answer, no ROLLBACK is sent — it would wait on the same dead (or
+    /// busy) connection: the connection is closed instead, so that the pool never hands out one
+    /// still inside this transaction, and the server rolls the transaction back.
     private func inTransaction<T>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
             do {
+                _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
                 let value = try await body(connection)
-                try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
+                _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
                 return value
             } catch {
-                if !(error is AnswerDeadline.NoAnswer) {
+                if error is AnswerDeadline.NoAnswer {
+                    // Closing a dropped connection may never finish either: not waited for long.
+                    _ = try? await AnswerDeadline(timeout: .seconds(5)).run { try await connection.close() }
+                } else {
                     _ = try? await bounded { [logger] in try await connection.query("ROLLBACK", logger: logger) }
                 }
                 throw error

@@ -65,4 +65,29 @@ struct PostgresStoreTests {
             await store.close()
         }
     }
+
+    /// A read that got no answer leaves its connection inside an open read-only transaction with
+    /// a query still running; handed to the next operation, that connection would run its
+    /// writes in the stale transaction (and fail them as read-only). It is closed instead.
+    @Test func aConnectionThatGotNoAnswerIsNotReused() async throws {
+        try await TestStore.with(.postgres) { test in
+            try await test.open().close()
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       answerTimeout: .seconds(1))
+            let error = try await test.whileFlowsAreLocked {
+                await #expect(throws: StoreError.self) { try await store.forEachFlow(pageSize: 10) { _ in } }
+            }
+            #expect(error?.kind == .unavailable)
+            // The lock is gone: every later operation works, whichever connection it gets.
+            let dispatcher = DispatcherStore(store: store, migrator: try StoreContract.migrator())
+            for message in try InflightFlows.messages(count: 4) {
+                let created = try await dispatcher.create(message: message)
+                #expect(try await store.flow(id: created.id)?.message == message)
+            }
+            var seen = 0
+            try await store.forEachFlow(pageSize: 10) { seen += $0.count }
+            #expect(seen == 4)
+            await store.close()
+        }
+    }
 }
