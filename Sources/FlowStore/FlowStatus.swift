@@ -7,3 +7,8 @@ public enum FlowStatus: String, Sendable, CaseIterable, Codable {
     /// A FAIL taint (or a removed flow): the flow must be failed; its last state is kept.
     case failed
 }
+
+extension FlowStatus {
+    /// The statuses as a message lists them: `'running', 'retry_requested', 'failed'`.
+    static var expected: String { allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") }
+}

@@ -302,7 +302,13 @@ public final class PostgresFlowStore: FlowStateStore {
             GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
             """, logger: logger)
         for try await (name, version, status, count) in rows.decode((String, Int, String, Int).self) {
-            counts.append(StatusCount(flowName: name, migrationVersion: version, status: FlowStatus(rawValue: status) ?? .running, count: count))
+            guard let known = FlowStatus(rawValue: status) else {
+                var example = "?"
+                for try await id in try await connection.query("SELECT flow_id FROM flows WHERE status = \(status) LIMIT 1",
+                                                                 logger: logger).decode(String.self) { example = id }
+                throw EditedRow(flowID: example, column: "status", value: "'\(status)'", expected: FlowStatus.expected)
+            }
+            counts.append(StatusCount(flowName: name, migrationVersion: version, status: known, count: count))
         }
         return counts
     }
@@ -329,8 +335,11 @@ public final class PostgresFlowStore: FlowStateStore {
     private static func flows(_ rows: PostgresRowSequence) async throws -> [StoredFlow] {
         var result: [StoredFlow] = []
         for try await (id, name, message, version, status, revision, updated) in rows.decode((String, String, String, Int, String, Int, Double).self) {
+            guard let known = FlowStatus(rawValue: status) else {
+                throw EditedRow(flowID: id, column: "status", value: "'\(status)'", expected: FlowStatus.expected)
+            }
             result.append(StoredFlow(id: id, flowName: name, message: Array(message.utf8), migrationVersion: version,
-                                     status: FlowStatus(rawValue: status) ?? .running, revision: revision,
+                                     status: known, revision: revision,
                                      updatedAt: Date(timeIntervalSince1970: updated)))
         }
         return result
@@ -376,6 +385,7 @@ public final class PostgresFlowStore: FlowStateStore {
     /// What a postgres-nio error means for the caller.
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? EditedRow { return error.storeError(store: displayLocation) }
         if let error = error as? AnswerDeadline.NoAnswer {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server within \(error.timeout.components.seconds) s: "
                 + "the connection may have dropped, or the work needs longer than --store-timeout allows; "

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded store: one SQLite file in WAL mode through GRDB — nothing to install. Several
 /// processes may use the file at once (SQLite serialises writers; each write is one transaction).
@@ -327,21 +328,38 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     private static func statusCounts(_ db: Database) throws -> [StatusCount] {
-        try Row.fetchAll(db, sql: """
-            SELECT flow_name, migration_version, status, COUNT(*) AS count FROM flows
+        var counts: [StatusCount] = []
+        var edited = false
+        try SQLiteRows("""
+            SELECT flow_name, migration_version, status, COUNT(*) FROM flows
             GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
-            """).map { row in
-            StatusCount(flowName: row["flow_name"], migrationVersion: row["migration_version"],
-                        status: FlowStatus(rawValue: row["status"]) ?? .running, count: row["count"])
+            """, in: db).query(binding: { _ in }) { row in
+            guard row.type(0) == SQLITE_TEXT, row.type(1) == SQLITE_INTEGER, row.type(2) == SQLITE_TEXT,
+                  let status = FlowStatus(rawValue: row.text(2)) else {
+                edited = true
+                return
+            }
+            counts.append(StatusCount(flowName: row.text(0), migrationVersion: row.integer(1), status: status, count: row.integer(3)))
         }
+        if edited {
+            // Name the first such row, with the same words as a read of it.
+            try SQLiteRows(flowColumns + """
+                WHERE typeof(flow_name) <> 'text' OR typeof(migration_version) <> 'integer' OR typeof(status) <> 'text'
+                OR status NOT IN (\(FlowStatus.expected)) LIMIT 1
+                """, in: db).query(binding: { _ in }) { row in _ = try storedFlow(row) }
+        }
+        return counts
     }
 
     public func events(flowID: String) async throws(StoreError) -> [MigrationEvent] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM migration_events WHERE flow_id = ? ORDER BY id", arguments: [flowID]).map { row in
-                MigrationEvent(flowID: row["flow_id"], fromVersion: row["from_version"], toVersion: row["to_version"],
-                               outcome: row["outcome"], strategy: row["strategy"], taints: Array((row["taints"] as String).utf8),
-                               recordedAt: Date(timeIntervalSince1970: row["recorded_at"]))
+                // Decoded with `try`: a value changed by hand is an error, not a trap.
+                try MigrationEvent(flowID: row.decode(forColumn: "flow_id"), fromVersion: row.decode(forColumn: "from_version"),
+                                   toVersion: row.decode(forColumn: "to_version"), outcome: row.decode(forColumn: "outcome"),
+                                   strategy: row.decode(forColumn: "strategy"),
+                                   taints: Array((row.decode(String.self, forColumn: "taints")).utf8),
+                                   recordedAt: Date(timeIntervalSince1970: row.decode(forColumn: "recorded_at")))
             }
         }
     }
@@ -373,15 +391,35 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// The flows `clause` (after `FROM flows`) selects.
+    private static let flowColumns = "SELECT flow_id, flow_name, message, migration_version, status, revision, updated_at FROM flows "
+
     private static func flows(_ db: Database, _ clause: String, binding bind: (SQLiteRows.Binder) throws -> Void) throws -> [StoredFlow] {
         var flows: [StoredFlow] = []
-        try SQLiteRows("SELECT flow_id, flow_name, message, migration_version, status, revision, updated_at FROM flows " + clause, in: db)
-            .query(binding: bind) { row in
-                flows.append(StoredFlow(id: row.text(0), flowName: row.text(1), message: row.bytes(2), migrationVersion: row.integer(3),
-                                        status: FlowStatus(rawValue: row.text(4)) ?? .running, revision: row.integer(5),
-                                        updatedAt: Date(timeIntervalSince1970: row.real(6))))
-            }
+        try SQLiteRows(flowColumns + clause, in: db).query(binding: bind) { row in flows.append(try storedFlow(row)) }
         return flows
+    }
+
+    /// The flow of a `flowColumns` row. SQLite keeps a value of any type in any column, so a row
+    /// changed by hand is refused here, naming it, rather than read as zeros (a text revision
+    /// would never match in a compare-and-swap) or an unknown status read as `running`.
+    private static func storedFlow(_ row: SQLiteRows.RowReader) throws -> StoredFlow {
+        let id = row.text(0)
+        func expect(_ column: Int32, _ type: Int32, _ name: String, _ expected: String) throws {
+            let found = row.type(column)
+            guard found != type, !(type == SQLITE_FLOAT && found == SQLITE_INTEGER) else { return }
+            throw EditedRow(flowID: id, column: name, value: row.quoted(column), expected: expected)
+        }
+        try expect(0, SQLITE_TEXT, "flow_id", "text")
+        try expect(1, SQLITE_TEXT, "flow_name", "text")
+        try expect(3, SQLITE_INTEGER, "migration_version", "an integer")
+        try expect(5, SQLITE_INTEGER, "revision", "an integer")
+        try expect(6, SQLITE_FLOAT, "updated_at", "a time (seconds since 1970)")
+        guard row.type(4) == SQLITE_TEXT, let status = FlowStatus(rawValue: row.text(4)) else {
+            throw EditedRow(flowID: id, column: "status", value: row.quoted(4),
+                                       expected: FlowStatus.expected)
+        }
+        return StoredFlow(id: id, flowName: row.text(1), message: row.bytes(2), migrationVersion: row.integer(3), status: status,
+                          revision: row.integer(5), updatedAt: Date(timeIntervalSince1970: row.real(6)))
     }
 
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
@@ -403,6 +441,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// What a GRDB error means for the caller (a ``StoreError`` from inside passes through).
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
         if let error = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
             return StoreError(.damaged, "the SQLite store \(path) is damaged (\(error.message ?? "database disk image is malformed")): "
                 + "restore it from a backup; running again will not repair it")

@@ -90,6 +90,22 @@ struct SQLiteRows {
         func optionalText(_ column: Int32) -> String? {
             sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : text(column)
         }
+
+        /// The column's storage class: `SQLITE_INTEGER`, `SQLITE_FLOAT`, `SQLITE_TEXT`, `SQLITE_BLOB`, `SQLITE_NULL`.
+        func type(_ column: Int32) -> Int32 { sqlite3_column_type(handle, column) }
+
+        /// The value for a message: `NULL`, a number, a quoted text (at most 40 characters), or `a blob of N bytes`.
+        func quoted(_ column: Int32) -> String {
+            switch type(column) {
+            case SQLITE_NULL: return "NULL"
+            case SQLITE_INTEGER: return String(integer(column))
+            case SQLITE_FLOAT: return String(real(column))
+            case SQLITE_TEXT:
+                let value = text(column)
+                return "'\(value.count > 40 ? value.prefix(40) + "…" : Substring(value))' (text)"
+            default: return "a blob of \(sqlite3_column_bytes(handle, column)) bytes"
+            }
+        }
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -40,6 +40,24 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
+
     /// Whether the tool (not the input) failed: exit status 2 rather than 1.
     public var isToolFailure: Bool { kind == .unavailable || kind == .database }
+}
+
+/// A flow row holding a value the tool never writes there (changed by hand), found while reading
+/// rows; the store turns it into a `damaged` ``StoreError`` that names the store, the row and the fix.
+struct EditedRow: Error {
+    var flowID: String
+    var column: String
+    /// The value as found, for the message (`'abc' (text)`).
+    var value: String
+    /// What the column must hold, in words.
+    var expected: String
+
+    func storeError(store: String) -> StoreError {
+        StoreError(.damaged, "the store \(store) has a row changed outside selinon-migrate: flow '\(flowID)' has \(column) \(value), "
+                   + "expected \(expected); correct or delete that row (UPDATE/DELETE … WHERE flow_id = '\(flowID)'), then run again",
+                   flowID: flowID)
+    }
 }

@@ -379,6 +379,40 @@ struct StoreContract {
         }
     }
 
+    /// A row changed outside the tool (SQLite keeps any type in any column; any backend keeps an
+    /// unknown status) is refused with an error naming it — never a trap, never read as zeros
+    /// (a text revision would make every compare-and-swap fail) or as `running`.
+    func rowsChangedByHandAreRefused() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            try await store.insert(try Self.newFlows(InflightFlows.messages(count: 5)))
+            let ids = try await Self.snapshot(store).keys.sorted()
+            var edits = [(column: "status", value: "'weird'")]
+            if backend == .sqlite {
+                edits += [("migration_version", "'abc'"), ("revision", "'x'"), ("flow_name", "x'ff00'")]
+            }
+            // One flow per edit, each the only one edited while it is checked.
+            for (id, edit) in zip(ids, edits) {
+                try await test.execute("UPDATE flows SET \(edit.column) = \(edit.value) WHERE flow_id = '\(id)'")
+                for (what, operation) in [
+                    ("status", { _ = try await store.statusCounts() }),
+                    ("read", { _ = try await store.flow(id: id) }),
+                    ("sweep", { _ = try await MigrationSweep(store: store, migrator: try Self.migrator()).run() }),
+                ] as [(String, () async throws -> Void)] {
+                    // A text version is above every number in SQLite: the sweep's query does not pick that row;
+                    // the counts by status do not read revisions.
+                    if what == "sweep" && edit.column == "migration_version" || what == "status" && edit.column == "revision" { continue }
+                    let error = await #expect(throws: StoreError.self, "\(edit): \(what)") { try await operation() }
+                    #expect(error?.kind == .damaged, "\(edit): \(what)")
+                    #expect(error?.flowID == id, "\(edit): \(what)")
+                    #expect(error?.message.contains("flow '\(id)' has \(edit.column) ") == true, "\(error?.message ?? "")")
+                }
+                try await test.execute("DELETE FROM flows WHERE flow_id = '\(id)'")
+            }
+            await store.close()
+        }
+    }
+
     // MARK: - Dispatcher API
 
     func loadMigratesOnReadOnce() async throws {

@@ -20,6 +20,7 @@ struct SQLiteStoreTests {
     @Test func countsComeFromTheSnapshot() async throws { try await contract.countsComeFromTheSnapshot() }
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
+    @Test func rowsChangedByHandAreRefused() async throws { try await contract.rowsChangedByHandAreRefused() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
@@ -44,6 +45,7 @@ struct PostgresStoreTests {
     @Test func countsComeFromTheSnapshot() async throws { try await contract.countsComeFromTheSnapshot() }
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
+    @Test func rowsChangedByHandAreRefused() async throws { try await contract.rowsChangedByHandAreRefused() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
