@@ -328,6 +328,30 @@ struct PostgresStoreCommandTests {
     @Test func idsAreComparedAsBytes() async throws { try await commands.idsAreComparedAsBytes() }
     @Test func readersRefuseAMissingStore() async throws { try await commands.readersRefuseAMissingStore() }
 
+    /// Summaries and reports end up in deploy logs: a password in the location never appears.
+    @Test func thePasswordOfALocationIsNeverPrinted() async throws {
+        try await TestStore.with(.postgres) { test in
+            // The test server trusts local connections: the password is given, and ignored by the server.
+            let location = test.location.replacingOccurrences(of: "://postgres@", with: "://postgres:s3cr3t-pw@")
+            #expect(location != test.location)
+            let run = try CommandRunner()
+            let output = test.files.path("flows.jsonl")
+            for arguments in [["import", "--store", location, "--input", StoreCommands.examples],
+                              ["status", "--store", location, "-m", StoreCommands.migrations],
+                              ["status", "--store", location, "--format", "json"],
+                              ["apply", "-m", StoreCommands.migrations, "--store", location, "--format", "json"],
+                              ["export", "--store", location, "--output", output],
+                              ["import", "--store", location, "--input", output, "--skip-identical"]] {
+                let result = try run.run(arguments)
+                #expect(result.status == 0, "\(arguments): \(result.standardError)")
+                #expect(!(result.standardOutput + result.standardError).contains("s3cr3t-pw"), "\(arguments)")
+                if arguments[0] != "apply" {
+                    #expect((result.standardOutput + result.standardError).contains("postgres://postgres@"), "\(arguments)")
+                }
+            }
+        }
+    }
+
     @Test func aDatabaseThatDoesNotExistIsAMistypedLocation() throws {
         let server = try #require(PostgresTestServer.url)
         let location = String(server[..<server.lastIndex(of: "/")!]) + "/no_such_database"

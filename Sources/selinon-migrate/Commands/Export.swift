@@ -71,7 +71,7 @@ extension SelinonMigrate {
                 throw ExitStatus.toolFailed
             }
             await store.close()
-            terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.locationText)")
+            terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.displayText)")
         }
     }
 }

@@ -84,7 +84,7 @@ extension SelinonMigrate {
             }
             await store.close()
             let skipped = importer.skipped > 0 ? " (\(counted(importer.skipped, "identical flow")) already there, skipped)" : ""
-            terminal.message("imported \(counted(importer.imported, "flow")) into \(storeOptions.locationText)\(skipped)")
+            terminal.message("imported \(counted(importer.imported, "flow")) into \(storeOptions.displayText)\(skipped)")
         }
     }
 }

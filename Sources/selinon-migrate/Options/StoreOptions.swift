@@ -26,6 +26,12 @@ struct StoreOptions: ParsableArguments {
             ?? StoreLocation.defaultLocation
     }
 
+    /// The location for messages and reports: without a PostgreSQL password (these end up in
+    /// deploy logs).
+    var displayText: String {
+        (try? StoreLocation(parsing: locationText))?.description ?? locationText
+    }
+
     func validate() throws {
         guard storeTimeout >= 1 else { throw ValidationError("--store-timeout must be at least 1 second.") }
         do {
