@@ -94,6 +94,62 @@ struct MigrationFileTests {
         ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\"", 1, "not valid JSON: unexpected end of the JSON text inside an object (column 50)"),
     ])
     func rejectsMalformedFiles(_ text: String, _ line: Int?, _ message: String) throws {
+        try expectRejected(text, line, message)
+    }
+
+    /// A file whose flow entries and `_meta.edge_counts` are each well formed, with `edit` in
+    /// the middle — `_meta` records 5 old and 4 new edges for flow 'f'.
+    static func withCounts(translation: String = "\"2\": null, \"3\": 2, \"4\": 3", taintedEdges: String = "", taintingNodes: String = "",
+                           counts: String = "{\"f\": {\"old\": 5, \"new\": 4}, \"gone\": {\"old\": 2}}") -> String {
+        """
+        {"migration": {"f": {
+        "translation": {\(translation)},
+        "tainted_edges": {\(taintedEdges)},
+        "tainting_nodes": {\(taintingNodes)}}},
+        "tainted_flow_strategy": "FAIL",
+        "_meta": {"host": "ci",
+        "edge_counts": \(counts)}}
+        """
+    }
+
+    @Test func edgeCountsInMetaAreCheckedAndEveryIndexMustFitThem() throws {
+        #expect(throws: Never.self) { try Migration(selinonJSON: Array(Self.withCounts().utf8), file: "3.json") }
+        let tainted = "\"2\": {\"from\": [\"A\"], \"to\": [\"B\"], \"condition_str\": {\"name\": \"alwaysTrue\"}}"
+        for (text, line, message) in [
+            (Self.withCounts(translation: "\"2\": null, \"3\": 1000, \"4\": 3"), 2,
+             "translation moves edge 3 to edge 1000, but flow 'f' has 4 edges after this migration (_meta.edge_counts)"),
+            (Self.withCounts(translation: "\"2\": null, \"7\": 2"), 2,
+             "translation names edge 7 of flow 'f', which has 5 edges before this migration (_meta.edge_counts)"),
+            (Self.withCounts(taintedEdges: tainted.replacingOccurrences(of: "\"2\"", with: "\"99\"")), 3,
+             "tainted_edges names edge 99 of flow 'f', which has 5 edges before this migration (_meta.edge_counts)"),
+            (Self.withCounts(taintingNodes: "\"4\": [\"A\"]"), 4,
+             "tainting_nodes names new edge 4, but flow 'f' has 4 edges after this migration (_meta.edge_counts)"),
+            (Self.withCounts(translation: "\"3\": null"), 2,
+             "edge 4 keeps its index (it is not in translation), but flow 'f' has 4 edges after this migration (_meta.edge_counts)"),
+            (Self.withCounts(counts: "{\"f\": {\"old\": \"5\", \"new\": 4}}"), 7,
+             "the old edge count of flow 'f' in _meta must be a whole number of edges, found \"5\""),
+            (Self.withCounts(counts: "{\"f\": {\"old\": 5, \"new\": -4}}"), 7,
+             "the new edge count of flow 'f' in _meta must be a whole number of edges, found -4"),
+            (Self.withCounts(counts: "{\"f\": {\"old\": 5, \"nu\": 4}}"), 7,
+             "unknown key 'nu' in the edge counts of flow 'f' in _meta (only 'old' and 'new')"),
+            (Self.withCounts(counts: "{\"f\": {\"old\": 5}}"), 1,
+             "flow 'f' has an entry, but _meta.edge_counts does not give its old and new edge counts"),
+            (Self.withCounts(counts: "\"x\""), 7,
+             "'_meta.edge_counts' must be an object (flow → {\"old\": N, \"new\": N}), found a string"),
+            (Self.withCounts(counts: "{\"f\": 4}"), 7,
+             "edge counts of flow 'f' in _meta must be an object with 'old' and/or 'new', found 4"),
+            ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\",\n\"_meta\": 5}", 2, "'_meta' must be an object, found a number"),
+        ] {
+            try expectRejected(text, line, message)
+        }
+        // Without edge counts (Selinon's own files), the indices cannot be checked and are taken as they are.
+        #expect(throws: Never.self) {
+            try Migration(selinonJSON: Array(Self.withCounts(translation: "\"3\": 1000").replacingOccurrences(of: "\"edge_counts\"", with: "\"user\"").utf8),
+                          file: "3.json")
+        }
+    }
+
+    private func expectRejected(_ text: String, _ line: Int?, _ message: String) throws {
         let error = #expect(throws: MigrationFileError.self) { try Migration(selinonJSON: Array(text.utf8), file: "migrations/3.json") }
         #expect(error?.message == message)
         #expect(error?.line == line)

@@ -116,7 +116,65 @@ private struct MigrationFileReader {
         for name in flowsObject.keys.sorted() {
             flows[name] = try flow(flowsObject[name]!, path: ["migration", name])
         }
+        try checkEdgeCounts(members["_meta"], flows: flows)
         return Migration(flows: flows, strategy: strategy, metadata: members["_meta"])
+    }
+
+    /// `_meta.edge_counts` (written by selinon-migrate; Selinon's runtime ignores `_meta`) is what
+    /// the runtime checks states against and how it knows a flow was removed, so it must be
+    /// well formed, and every index of the flow entries must fit the counts it records.
+    private func checkEdgeCounts(_ meta: JSONValue?, flows: [String: EdgeMigration]) throws(MigrationFileError) {
+        guard let meta else { return }
+        guard case .object(let metaMembers) = meta else {
+            throw error("'_meta' must be an object, found \(meta.kindDescription)", at: ["_meta"])
+        }
+        guard let countsValue = metaMembers["edge_counts"] else { return }
+        guard case .object(let counts) = countsValue else {
+            throw error("'_meta.edge_counts' must be an object (flow → {\"old\": N, \"new\": N}), found \(countsValue.kindDescription)",
+                        at: ["_meta", "edge_counts"])
+        }
+        var before: [String: Int] = [:], after: [String: Int] = [:]
+        for flow in counts.keys.sorted() {
+            let path = ["_meta", "edge_counts", flow]
+            guard case .object(let sides) = counts[flow]!, !sides.isEmpty else {
+                throw error("edge counts of flow '\(flow)' in _meta must be an object with 'old' and/or 'new', found \(render(counts[flow]!))", at: path)
+            }
+            for side in sides.keys.sorted() {
+                guard side == "old" || side == "new" else {
+                    throw error("unknown key '\(side)' in the edge counts of flow '\(flow)' in _meta (only 'old' and 'new')", at: path + [side])
+                }
+                guard case .number(let number) = sides[side]!, let count = number.intValue, count >= 0 else {
+                    throw error("the \(side) edge count of flow '\(flow)' in _meta must be a whole number of edges, found \(render(sides[side]!))",
+                                at: path + [side])
+                }
+                if side == "old" { before[flow] = count } else { after[flow] = count }
+            }
+        }
+        for name in flows.keys.sorted() {
+            let entry = flows[name]!
+            guard let old = before[name], let new = after[name] else {
+                throw error("flow '\(name)' has an entry, but _meta.edge_counts does not give its old and new edge counts", at: ["migration", name])
+            }
+            let path = ["migration", name]
+            let beyondOld = " of flow '\(name)', which has \(old) edge\(old == 1 ? "" : "s") before this migration (_meta.edge_counts)"
+            let beyondNew = "flow '\(name)' has \(new) edge\(new == 1 ? "" : "s") after this migration (_meta.edge_counts)"
+            if let index = entry.translation.keys.filter({ $0 >= old }).min() {
+                throw error("translation names edge \(index)" + beyondOld, at: path + ["translation", String(index)])
+            }
+            if let (index, target) = entry.translation.compactMap({ key, value in value.map { (key, $0) } })
+                .filter({ $0.1 >= new }).min(by: { $0.0 < $1.0 }) {
+                throw error("translation moves edge \(index) to edge \(target), but " + beyondNew, at: path + ["translation", String(index)])
+            }
+            if let index = entry.taintedEdges.keys.filter({ $0 >= old }).min() {
+                throw error("tainted_edges names edge \(index)" + beyondOld, at: path + ["tainted_edges", String(index)])
+            }
+            if let index = entry.taintingNodes.keys.filter({ $0 >= new }).min() {
+                throw error("tainting_nodes names new edge \(index), but " + beyondNew, at: path + ["tainting_nodes", String(index)])
+            }
+            if new < old, let kept = (new..<old).first(where: { entry.translation[$0] == nil }) {
+                throw error("edge \(kept) keeps its index (it is not in translation), but " + beyondNew, at: path + ["translation"])
+            }
+        }
     }
 
     private func flow(_ value: JSONValue, path: [String]) throws(MigrationFileError) -> EdgeMigration {
