@@ -215,6 +215,23 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.first?.message == "the nodes file is a Git LFS pointer, not the file itself")
     }
 
+    /// libyaml reads UTF-16 and UTF-32 with a byte order mark; Selinon's workers read UTF-8 only.
+    @Test func aFileInAnotherEncodingThanUTF8IsRefusedAndAUTF8MarkIsNot() {
+        let nodes = "tasks: [{name: A, import: t}]\nflows: [f]\nflow-definitions: [{name: f, edges: [{from: , to: A}]}]\n"
+        func load(_ bytes: [UInt8]) -> [ConfigDiagnostic] {
+            ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: bytes), flows: [])).diagnostics
+        }
+        let utf16LE: [UInt8] = [0xFF, 0xFE] + nodes.utf16.flatMap { unit -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let utf16BE: [UInt8] = [0xFE, 0xFF] + nodes.utf16.flatMap { unit -> [UInt8] in [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+        for (bytes, encoding) in [(utf16LE, "UTF-16LE"), (utf16BE, "UTF-16BE")] {
+            let diagnostics = load(bytes)
+            #expect(diagnostics.map(\.code) == [.notUTF8])
+            #expect(diagnostics.first?.message == "the nodes file is \(encoding); Selinon reads configuration files as UTF-8, so its workers cannot load it")
+            #expect(diagnostics.first?.location.line == 1)
+        }
+        #expect(load([0xEF, 0xBB, 0xBF] + Array(nodes.utf8)).map(\.message) == load(Array(nodes.utf8)).map(\.message))
+    }
+
     @Test func diagnosticsShowControlCharactersAsEscapesAndCutHugeNames() {
         // An unknown node named with a terminal escape and a line break, and one 5,000 characters long.
         let long = String(repeating: "x", count: 5_000)

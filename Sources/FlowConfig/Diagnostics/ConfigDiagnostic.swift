@@ -21,6 +21,8 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         case yamlDuplicateKey = "yaml-duplicate-key"
         case yamlLimit = "yaml-limit"
         case emptyFile = "empty-file"
+        /// The file is UTF-16 or UTF-32, which Selinon (reading UTF-8) cannot load.
+        case notUTF8 = "not-utf-8"
         /// The file is a Git LFS pointer, not the configuration it stands for.
         case gitLFSPointer = "git-lfs-pointer"
         /// `.gitattributes` gives the file a clean/smudge filter, which git runs and we cannot.

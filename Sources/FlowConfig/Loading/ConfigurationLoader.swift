@@ -115,6 +115,16 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// The root node of a file, or `nil` after recording why there is none.
+    /// The encoding a byte order mark names, when it is UTF-16 or UTF-32 (a UTF-8 mark is fine:
+    /// Python skips it too).
+    static func wideEncoding(of bytes: [UInt8]) -> String? {
+        if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return "UTF-32BE" }
+        if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return "UTF-32LE" }
+        if bytes.starts(with: [0xFE, 0xFF]) { return "UTF-16BE" }
+        if bytes.starts(with: [0xFF, 0xFE]) { return "UTF-16LE" }
+        return nil
+    }
+
     private func parse(_ file: ConfigurationFiles.File, role: String, limits: YAMLParser.Limits,
                        into diagnostics: inout [ConfigDiagnostic]) -> YAMLNode? {
         if file.contents.starts(with: Self.lfsPointerPrefix) {
@@ -122,6 +132,13 @@ public struct ConfigurationLoader: Sendable {
                 .error, .gitLFSPointer, "the \(role) is a Git LFS pointer, not the file itself", at: .wholeFile(file.path),
                 hint: "keep Selinon configuration out of Git LFS (workers and selinon-migrate read it from git as plain text): "
                     + "git lfs untrack the path and commit the real file"))
+            return nil
+        }
+        if let encoding = Self.wideEncoding(of: file.contents) {
+            // libyaml reads these, but Selinon opens configuration files as UTF-8 text: its workers would not start.
+            diagnostics.append(ConfigDiagnostic(
+                .error, .notUTF8, "the \(role) is \(encoding); Selinon reads configuration files as UTF-8, so its workers cannot load it",
+                at: FileLocation(file: file.path, line: 1, column: 1), hint: "save the file as UTF-8 (for example: iconv -f \(encoding) -t UTF-8)"))
             return nil
         }
         let document: YAMLDocument
