@@ -117,6 +117,19 @@ struct ApplyCommandTests {
         #expect(named.standardError.hasSuffix("  hint: --report FILE lists the outcome of every line\n"))
     }
 
+    /// Messages repeat flow names and bytes of the input: a terminal escape in them must show as
+    /// text, not retitle or clear the operator's terminal. The lines themselves pass unchanged.
+    @Test func controlCharactersFromTheInputAreShownAsEscapes() throws {
+        let evil = #"{"flow_name": "evil\u001b]0;PWNED\u0007\u001b[2J_flow", "migration_version": 0, "dispatcher_id": "e", "state": null}"#
+        let input = evil + "\n\u{1B}[2J\u{0}\n"
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", "-"], input: Data(input.utf8))
+        #expect(result.status == 1)
+        #expect(result.standardOutput == input)
+        #expect(!result.standardError.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(result.standardError)")
+        #expect(result.standardError.contains(#"flow 'evil\u{1B}]0;PWNED\u{7}\u{1B}[2J_flow' is not in the configuration"#),
+                "\(result.standardError)")
+    }
+
     @Test func linesLongerThanAReadChunkComeThroughWhole() throws {
         // A message of 3.5 MB spans four of the reader's 1 MB chunks; the lines around it are short.
         let big = #"{"flow_name": "reporting_flow", "state": null, "payload": ""# + String(repeating: "x", count: 3_500_000) + #""}"#

@@ -10,9 +10,37 @@ struct Terminal {
         usesColor = environment["NO_COLOR"] == nil && isatty(FileHandle.standardError.fileDescriptor) == 1
     }
 
-    /// Writes a result line to standard output.
+    /// Writes a result line to standard output (on a terminal, with control characters shown
+    /// as escapes, as messages are).
     func output(_ text: String) {
-        Self.writeOutput(Array((text + "\n").utf8))
+        Self.writeOutput(Array(((Self.outputIsTerminal ? Self.printable(text) : text) + "\n").utf8))
+    }
+
+    private static let outputIsTerminal = isatty(FileHandle.standardOutput.fileDescriptor) == 1
+
+    /// `text` with the characters that would act on a terminal instead of showing — escape
+    /// sequences, carriage returns, backspaces, NUL, C1 controls, line separators and direction
+    /// overrides — as `\u{…}` escapes; line breaks and tabs stay. Messages repeat text from
+    /// inputs (flow names, ids, bytes of a stream), which could otherwise retitle or clear the
+    /// operator's terminal or hide report lines.
+    static func printable(_ text: String) -> String {
+        func acts(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x0A, 0x09: return false
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028...0x202E, 0x2066...0x2069: return true
+            default: return false
+            }
+        }
+        guard text.unicodeScalars.contains(where: acts) else { return text }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if acts(scalar) {
+                result.append(contentsOf: ("\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}").unicodeScalars)
+            } else {
+                result.append(scalar)
+            }
+        }
+        return String(result)
     }
 
     /// Writes bytes to standard output. When it cannot be written (a full disk, a closed pipe),
@@ -27,9 +55,9 @@ struct Terminal {
         }
     }
 
-    /// Writes a message for people to standard error.
+    /// Writes a message for people to standard error, control characters shown as escapes.
     func message(_ text: String) {
-        Self.writeMessage(text + "\n")
+        Self.writeMessage(Self.printable(text) + "\n")
     }
 
     /// Writes to standard error; a message that cannot be written is dropped (there is nowhere
@@ -40,12 +68,12 @@ struct Terminal {
 
     /// Writes a diagnostic, `path:line:column: error: message` and its hint, to standard error.
     func report(_ diagnostic: ConfigDiagnostic) {
-        var text = diagnostic.description
+        var text = Self.printable(diagnostic.description)
         if usesColor {
             let label = "\(diagnostic.severity.rawValue):"
             let colored = diagnostic.severity == .error ? "\u{1B}[1;31m\(label)\u{1B}[0m" : "\u{1B}[1;33m\(label)\u{1B}[0m"
             if let range = text.range(of: label) { text.replaceSubrange(range, with: colored) }
         }
-        message(text)
+        Self.writeMessage(text + "\n")
     }
 }
