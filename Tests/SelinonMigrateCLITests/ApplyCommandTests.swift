@@ -275,9 +275,25 @@ struct ApplyCommandTests {
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--dry-run",
                                               "--policy", "licence_analysis_flo=fail"])
         #expect(result.standardError.contains("warning: --policy licence_analysis_flo=…: no migration in \(Self.migrations) changes a flow named 'licence_analysis_flo'"))
+        // A removed flow is no typo, but its flows fail whatever the policy says.
+        let removed = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--dry-run",
+                                               "--policy", "notification_flow=ignore"])
+        #expect(removed.standardError.contains("warning: --policy notification_flow=…: migration 3 removes the flow 'notification_flow'; "
+            + "its in-flight flows from before it fail whatever the policy"), "\(removed.standardError)")
+        #expect(!removed.standardError.contains("a typo?"))
     }
 
-    @Test(arguments: [["--policy", "ingest=maybe"], ["--output", "-", "--report", "-"], ["--policy", "a=fail", "--policy", "a=retry"]])
+    /// An empty directory (-m pointing at the wrong place) would report every versioned state as
+    /// skew and succeed: it is named.
+    @Test func anEmptyMigrationDirectoryIsWarnedAbout() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)
+        let result = try CommandRunner().run(["apply", "-m", directory.path("empty"), "--input", Self.states, "--dry-run"])
+        #expect(result.standardError.hasPrefix("warning: \(directory.path("empty")) holds no migrations"), "\(result.standardError)")
+    }
+
+    @Test(arguments: [["--policy", "ingest=maybe"], ["--output", "-", "--report", "-"], ["--policy", "a=fail", "--policy", "a=retry"],
+                      ["--format", "json"], ["--batch-size", "10"], ["--quiet"]])
     func badOptionsAreUsageErrors(_ options: [String]) throws {
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states] + options)
         #expect(result.status == 64)

@@ -48,6 +48,9 @@ public struct MigrationChain: Sendable {
     /// Flows a migration removed (known from `_meta.edge_counts`), with that migration's version.
     let removalVersions: [String: Int]
 
+    /// The version of the migration that removed `flow`, if one did (known from `_meta.edge_counts`).
+    public func removalVersion(of flow: String) -> Int? { removalVersions[flow] }
+
     /// The version of the migration after `version` that removed `flow`, if one did.
     func removal(of flow: String, after version: Int) -> Int? {
         removalVersions[flow].flatMap { $0 > version ? $0 : nil }

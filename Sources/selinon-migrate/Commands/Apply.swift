@@ -82,11 +82,12 @@ extension SelinonMigrate {
               help: "Write nothing: print the store's impact report, or (with --input) only the per-line report.")
         var dryRun = false
 
-        @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Store: flows per transaction.", valueName: "n"))
-        var batchSize = 500
+        @Option(name: .customLong("batch-size"), parsing: .unconditional,
+                help: ArgumentHelp("Store: flows per transaction. (default: 500)", valueName: "n"))
+        var batchSize: Int?
 
-        @Option(help: "Store: the report's format, text or json (to standard output).")
-        var format: OutputFormat = .text
+        @Option(help: "Store: the report's format, text (the default) or json, to standard output.")
+        var format: OutputFormat?
 
         @Flag(help: "Store: no progress display.")
         var quiet = false
@@ -111,9 +112,15 @@ extension SelinonMigrate {
                 if let input, let report, let file = OutputSink.replacedFile(of: input), file == OutputSink.replacedFile(of: report) {
                     throw ValidationError("--report names the input file ('\(report)'); give the report a file of its own.")
                 }
+                // A stream's report is --report (JSON lines); its summary always goes to standard error.
+                let storeOnly = [(batchSize != nil, "--batch-size"), (format != nil, "--format"), (quiet, "--quiet")].filter(\.0).map(\.1)
+                if !storeOnly.isEmpty {
+                    throw ValidationError("\(storeOnly.joined(separator: ", ")) \(storeOnly.count == 1 ? "goes" : "go") with --store, not --input "
+                        + "(a stream's per-line report is --report FILE).")
+                }
             } else {
                 if output != "-" || report != nil { throw ValidationError("--output and --report go with --input.") }
-                guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1.") }
+                if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
             }
         }
 
@@ -121,12 +128,21 @@ extension SelinonMigrate {
             let terminal = Terminal()
             try checkIntegrity(terminal: terminal)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
-            let changedFlows = Set(directory.files.flatMap { $0.migration.flows.keys })
-            for override in policy where override.flow != "*" && !changedFlows.contains(override.flow) {
-                terminal.message("warning: --policy \(override.flow)=…: no migration in \(migrationDirectory) changes a flow named '\(override.flow)', "
-                    + "so this policy has no effect (a typo?)")
+            if directory.files.isEmpty {
+                terminal.message("warning: \(migrationDirectory) holds no migrations: states without a version are up to date, and every "
+                    + "state of a later version is newer than this directory (skew) and left as it is; check -m")
             }
             let chain = MigrationChain(directory: directory)
+            let changedFlows = Set(directory.files.flatMap { $0.migration.flows.keys })
+            for override in policy where override.flow != "*" {
+                if let version = chain.removalVersion(of: override.flow) {
+                    terminal.message("warning: --policy \(override.flow)=…: migration \(version) removes the flow '\(override.flow)'; its in-flight "
+                        + "flows from before it fail whatever the policy")
+                } else if !changedFlows.contains(override.flow) {
+                    terminal.message("warning: --policy \(override.flow)=…: no migration in \(migrationDirectory) changes a flow named "
+                        + "'\(override.flow)', so this policy has no effect (a typo?)")
+                }
+            }
             let migrator = StreamMigrator(migrator: Migrator(
                 chain: chain, policy: TaintPolicy(overrides: Dictionary(uniqueKeysWithValues: policy.map { ($0.flow, $0.strategy) }))))
             if let input {
@@ -159,7 +175,7 @@ extension SelinonMigrate {
         private func migrateStore(migrator: StreamMigrator, terminal: Terminal) async throws {
             let store = try await storeOptions.open(terminal: terminal, readOnly: dryRun)
             let progress = ProgressDisplay(unit: "flows", quiet: quiet)
-            let sweep = MigrationSweep(store: store, migrator: migrator, batchSize: batchSize, dryRun: dryRun)
+            let sweep = MigrationSweep(store: store, migrator: migrator, batchSize: batchSize ?? 500, dryRun: dryRun)
             let result: SweepReport
             do {
                 result = try await sweep.run { progress.update(done: $0.processed, total: $0.total) }
@@ -177,7 +193,7 @@ extension SelinonMigrate {
                 terminal.message("error: \(error.message)\nEvery batch written before the error is complete" + resume)
                 throw error.kind == .conflict ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
-            switch format {
+            switch format ?? .text {
             case .text: terminal.output(SweepReportText(result).text)
             case .json: terminal.output(String(decoding: JSONWriter.pretty(result.jsonValue), as: UTF8.self))
             }
