@@ -46,6 +46,9 @@ struct MessageLineTests {
             (#"{"flow_name": "f"}"#, "no dispatcher_id"),
             (#"{"flow_name": "f", "dispatcher_id": 7}"#, "no dispatcher_id"),
             (#"{"flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": "paused"}"#, "'paused'"),
+            // Only one copy could be taken out of the message: the other would come back on export.
+            (#"{"flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": "failed", "selinon_migrate_status": "running"}"#,
+             "selinon_migrate_status is given twice; keep one"),
             (#"{"dispatcher_id": "a"}"#, "flow_name is missing"),
             (#"[1, 2]"#, "must be a JSON object"),
             (#"{"flow_name": "f", "dispatcher_id": "a""#, "not valid JSON"),

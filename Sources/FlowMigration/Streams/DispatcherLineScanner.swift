@@ -77,6 +77,11 @@ struct DispatcherLineScanner {
                         try skipValue(&cursor)
                         throw StateError(.wrongType, "\(key) must be a string")
                     }
+                    // Twice, only one copy could be taken out of the message, and the other would come back on export.
+                    guard scan.storeStatus == nil else {
+                        try skipValue(&cursor)
+                        throw StateError(.duplicateEntry, "\(key) is given twice; keep one")
+                    }
                     scan.storeStatus = try cursor.stringOrStateError()
                     if let previousValueEnd {
                         scan.storeStatusMemberSpan = previousValueEnd..<cursor.index
