@@ -115,9 +115,11 @@ public enum StoreSchema {
     }
 
     /// The tables of a store without the row that says their version (removed by hand).
-    static func missingVersionError(_ location: String) -> StoreError {
-        StoreError(.damaged, "the store at \(location) has flows but no schema version (selinon_migrate_schema was emptied or dropped "
-            + "by hand): restore it from a backup, or put its row back: INSERT INTO selinon_migrate_schema (version) VALUES (\(version))")
+    static func missingVersionError(_ location: String, found: Int? = nil) -> StoreError {
+        let what = found.map { "schema version \($0), which no selinon-migrate writes (selinon_migrate_schema was changed" }
+            ?? "no schema version (selinon_migrate_schema was emptied or dropped"
+        return StoreError(.damaged, "the store at \(location) has flows but \(what) by hand): restore it from a backup, or put its row "
+            + "back: DELETE FROM selinon_migrate_schema; INSERT INTO selinon_migrate_schema (version) VALUES (\(version))")
     }
 
     /// What `prepare` has to do, from what a read-only look found: nothing, or create or
@@ -127,8 +129,13 @@ public enum StoreSchema {
     static func needsWriting(location: String, hasSchemaTable: Bool, hasFlowsTable: Bool, version: Int?,
                              createIfMissing: Bool) throws(StoreError) -> Bool {
         if let version, version > Self.version { throw newerSchemaError(version) }
-        if hasFlowsTable && (version ?? 0) < 1 { throw missingVersionError(location) }
-        if !hasSchemaTable && !createIfMissing { throw missingStoreError(location) }
+        if hasFlowsTable && (version ?? 0) < 1 { throw missingVersionError(location, found: version) }
+        if let version, version >= 1, !hasFlowsTable {
+            throw StoreError(.damaged, "the store at \(location) has a schema version but no flows table (dropped by hand?): restore it "
+                + "from a backup; to start an empty store instead, remove it (its file, or the table selinon_migrate_schema)")
+        }
+        // No flows and no version: an empty store for a writer to make; nothing for a reader.
+        if !createIfMissing && (version ?? 0) < 1 { throw missingStoreError(location) }
         return version != Self.version
     }
 

@@ -92,7 +92,7 @@ public final class PostgresFlowStore: FlowStateStore {
                         )
                         """, logger: logger)
                     try await connection.query("""
-                        CREATE TABLE migration_events (
+                        CREATE TABLE IF NOT EXISTS migration_events (
                             id BIGSERIAL PRIMARY KEY,
                             flow_id TEXT NOT NULL,
                             from_version INTEGER NOT NULL,

@@ -99,16 +99,22 @@ public final class SQLiteFlowStore: FlowStateStore {
         return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
     }
 
-    /// Looks at an existing file read-only before the store opens it for writing (which would
+    /// Looks at an existing file (reading only) before the store opens it as a pool (which would
     /// switch it to WAL mode): refuses a file that is not SQLite, a database of something else,
     /// and a newer schema, and — for readers — a file with no store in it yet, all unchanged.
+    ///
+    /// Reading a WAL database makes SQLite create its `-shm` and `-wal` files; only a connection
+    /// that may write removes them when it closes as the last one. So the look is taken through
+    /// such a connection (it writes nothing) when there is no `-wal` yet, and a refused file is
+    /// left with nothing new next to it. With a `-wal` (in use, or left by a crash), a read-only
+    /// connection: closing a writable one would checkpoint that log into the file.
     private static func inspect(_ path: String, createIfMissing: Bool) throws(StoreError) {
         let location = "sqlite:\(path)"
         let tables: [String]
         var schemaVersion: Int?
         do {
             var configuration = Configuration()
-            configuration.readonly = true
+            configuration.readonly = FileManager.default.fileExists(atPath: path + "-wal")
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
             (tables, schemaVersion) = try queue.read { db in
@@ -179,7 +185,7 @@ public final class SQLiteFlowStore: FlowStateStore {
                         created_at REAL NOT NULL,
                         updated_at REAL NOT NULL
                     );
-                    CREATE TABLE migration_events (
+                    CREATE TABLE IF NOT EXISTS migration_events (
                         id INTEGER PRIMARY KEY,
                         flow_id TEXT NOT NULL,
                         from_version INTEGER NOT NULL,

@@ -96,7 +96,35 @@ struct StoreContract {
                 #expect(error?.kind == .damaged)
                 #expect(error?.message.contains("has flows but no schema version") == true, "\(error?.message ?? "")")
             }
+            // The other ways a hand edit leaves the tables: each named, nothing written by a reader.
+            try await test.execute("INSERT INTO selinon_migrate_schema (version) VALUES (0)")
+            let zero = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: false) }
+            #expect(zero?.message.contains("has flows but schema version 0, which no selinon-migrate writes") == true, "\(zero?.message ?? "")")
+            try await test.execute("DELETE FROM selinon_migrate_schema")
+            try await test.execute("INSERT INTO selinon_migrate_schema (version) VALUES (1)")
+            try await test.execute("DROP TABLE flows")
+            let noFlows = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: true) }
+            #expect(noFlows?.kind == .damaged)
+            #expect(noFlows?.message.contains("has a schema version but no flows table") == true, "\(noFlows?.message ?? "")")
+            // An empty version table and no flows: no store for a reader (which writes nothing), an empty one for a writer.
+            try await test.execute("DELETE FROM selinon_migrate_schema")
+            let reader = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: false) }
+            #expect(reader?.kind == .missingStore)
+            try await Self.reopen(test, createIfMissing: true)
+            try await Self.reopen(test, createIfMissing: false)
         }
+    }
+
+    /// Opens the store of `test` again and prepares it, then closes it.
+    static func reopen(_ test: TestStore, createIfMissing: Bool) async throws {
+        let store = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: createIfMissing)
+        do {
+            try await store.prepare(createIfMissing: createIfMissing)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
     }
 
     func aMissingStoreIsNotCreatedByReaders() async throws {

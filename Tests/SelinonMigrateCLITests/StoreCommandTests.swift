@@ -304,10 +304,14 @@ struct UnreachableStoreCommandTests {
         let queue = try DatabaseQueue(path: path)
         try queue.write { try $0.execute(sql: "UPDATE selinon_migrate_schema SET version = 99") }
         try queue.close()
-        for arguments in [["status"], ["export"], ["apply", "-m", StoreCommands.migrations]] {
-            let result = try runner.run(arguments + ["--store", "sqlite:" + path])
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        for arguments in [["status"], ["export"], ["apply", "-m", StoreCommands.migrations], ["import", "--input", "-"]] {
+            let result = try runner.run(arguments + ["--store", "sqlite:" + path], input: Data())
             #expect(result.status == 1, "\(arguments): \(result.standardError)")
             #expect(result.standardError.hasPrefix("error: the store was created by a newer selinon-migrate (schema version 99"))
+            // Not a byte changes, and nothing appears next to it (a WAL database's -shm and -wal).
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("")) == ["flows.sqlite"], "\(arguments)")
         }
     }
 
