@@ -130,6 +130,37 @@ struct ApplyCommandTests {
                 "\(result.standardError)")
     }
 
+    /// Every byte survives: a last line without a newline comes out without one.
+    @Test func aLastLineWithoutANewlineComesOutWithoutOne() throws {
+        let lines = try String(contentsOfFile: Self.states, encoding: .utf8).split(separator: "\n").prefix(2).joined(separator: "\n")
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", "-"], input: Data(lines.utf8))
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).count == 2)
+        #expect(!result.standardOutput.hasSuffix("\n"))
+    }
+
+    /// A stream that is not one (a binary file, a device) is not read into memory whole: a line
+    /// over 128 MiB stops apply and import at that line, with nothing written.
+    @Test func aLineOverTheLimitStopsTheRunWithNothingWritten() throws {
+        let directory = try TemporaryDirectory()
+        let input = directory.path("huge.jsonl")
+        FileManager.default.createFile(atPath: input, contents: Data(try String(contentsOfFile: Self.states, encoding: .utf8)
+            .split(separator: "\n").prefix(2).map { $0 + "\n" }.joined().utf8))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        try handle.seekToEnd()
+        let block = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<129 { try handle.write(contentsOf: block) }
+        try handle.close()
+        let applied = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", input, "--output", directory.path("out.jsonl")])
+        #expect(applied.status == 1)
+        #expect(applied.standardError.hasPrefix("error: \(input):3: the line is longer than 128 MiB: not a stream of dispatcher messages"),
+                "\(applied.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("out.jsonl")))
+        let imported = try CommandRunner().run(["import", "--store", "sqlite:" + directory.path("flows.sqlite"), "--input", input])
+        #expect(imported.status == 1)
+        #expect(imported.standardError.hasPrefix("\(input):3: error: the line is longer than 128 MiB"), "\(imported.standardError)")
+    }
+
     @Test func linesLongerThanAReadChunkComeThroughWhole() throws {
         // A message of 3.5 MB spans four of the reader's 1 MB chunks; the lines around it are short.
         let big = #"{"flow_name": "reporting_flow", "state": null, "payload": ""# + String(repeating: "x", count: 3_500_000) + #""}"#

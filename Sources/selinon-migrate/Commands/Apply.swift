@@ -220,8 +220,8 @@ extension SelinonMigrate {
             var summary = ApplySummary()
             let migration = ParallelLineMigration(migrator: migrator, writesReports: reports != nil)
             var lineNumber = 1
+            var chunk: [[UInt8]] = []
             do {
-                var chunk: [[UInt8]] = []
                 chunk.reserveCapacity(migration.chunkSize)
                 var atEnd = false
                 while !atEnd {
@@ -233,13 +233,25 @@ extension SelinonMigrate {
                         }
                         chunk.append(line)
                     }
-                    for share in await migration.migrate(chunk, firstLineNumber: lineNumber) {
+                    let shares = await migration.migrate(chunk, firstLineNumber: lineNumber)
+                    for (position, share) in shares.enumerated() {
                         for (result, line) in zip(share.results, share.lineNumbers) { summary.add(result, line: line) }
-                        try messages?.write(share.output)
+                        // A last line without a newline comes out without one: every other byte of the stream survives.
+                        if atEnd && position == shares.count - 1 && !reader.lastLineEndedWithNewline && share.output.last == UInt8(ascii: "\n") {
+                            try messages?.write(Array(share.output.dropLast()))
+                        } else {
+                            try messages?.write(share.output)
+                        }
                         try reports?.write(share.reports)
                     }
                     lineNumber += chunk.count
                 }
+            } catch let error as LineReader.LineTooLong {
+                messages?.discard()
+                reports?.discard()
+                terminal.message("error: \(input == "-" ? "<stdin>" : input):\(lineNumber + chunk.count): \(error); nothing was written"
+                    + (OutputSink.isStandardOutput(output) && !dryRun ? " after the lines before it" : ""))
+                throw ExitStatus.inputFailed
             } catch {
                 messages?.discard()
                 reports?.discard()

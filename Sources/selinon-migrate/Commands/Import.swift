@@ -60,9 +60,9 @@ extension SelinonMigrate {
             let name = input == "-" ? "<stdin>" : input
             let store = try await storeOptions.open(terminal: terminal, createIfMissing: true)
             var importer = BatchImport(store: store, inputName: name, existing: skipIdentical ? .skipIdentical : .reject)
+            var lineNumber = 0
             do {
                 var batch: [(line: Int, flow: NewFlow)] = []
-                var lineNumber = 0
                 while let line = try reader.nextLine() {
                     lineNumber += 1
                     if line.isBlankLine { continue }
@@ -73,6 +73,10 @@ extension SelinonMigrate {
                     }
                 }
                 try await importer.insert(batch)
+            } catch let error as LineReader.LineTooLong {
+                await store.close()
+                terminal.message("\(name):\(lineNumber + 1): error: \(error)\n\(importer.progressNote(lineRejected: true))")
+                throw ExitStatus.inputFailed
             } catch let rejection as ImportRejection {
                 await store.close()
                 terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure))")
