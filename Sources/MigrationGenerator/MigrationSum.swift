@@ -150,8 +150,13 @@ public struct MigrationSum: Sendable, Equatable {
             let path = (directory as NSString).appendingPathComponent(name)
             switch (listed[name], files[name]) {
             case (_?, nil):
-                problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing",
-                                                    hint: "restore it (git checkout HEAD -- \(path), or from the commit that still has it): "
+                // A file whose name differs only in case (`3.JSON`) is not read by Selinon's workers (nor by us): say so.
+                let lookAlike = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+                    .first { $0 != name && $0.lowercased() == name.lowercased() }
+                problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing"
+                                                        + (lookAlike.map { " (there is \($0), which no worker reads: names end in .json, in lower case)" } ?? ""),
+                                                    hint: lookAlike.map { "rename it: mv \((directory as NSString).appendingPathComponent($0)) \(path)" }
+                                                        ?? "restore it (git checkout HEAD -- \(path), or from the commit that still has it): "
                                                         + "a migration that may have been applied must not disappear"))
             case (nil, let bytes?):
                 let hash = Self.hash(bytes)

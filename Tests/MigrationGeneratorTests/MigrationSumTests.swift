@@ -45,6 +45,12 @@ struct MigrationSumTests {
 
         try "{}".write(toFile: "\(path)/4.json", atomically: true, encoding: .utf8)
         #expect(sum.problems(inDirectory: path).last.map { "\($0.kind) \($0.message)" } == "unlisted 4.json is not in migrations.sum: added by hand, or from another branch")
+
+        // A file renamed with another case is no migration to anyone: the missing one names it.
+        try FileManager.default.moveItem(atPath: "\(path)/3.json", toPath: "\(path)/2.JSON")
+        let missing = try #require(sum.problems(inDirectory: path).first { $0.kind == .missing })
+        #expect(missing.message == "2.json is listed in migrations.sum but missing (there is 2.JSON, which no worker reads: names end in .json, in lower case)")
+        #expect(missing.hint == "rename it: mv \(path)/2.JSON \(path)/2.json")
     }
 
     @Test(arguments: [
