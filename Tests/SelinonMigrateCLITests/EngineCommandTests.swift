@@ -44,6 +44,12 @@ struct EngineCommandTests {
         let again = try runner.run(["simulate", "--count", "1201", "--store", store] + Self.configuration)
         #expect(again.status == 1, "already in the store: an input error, as for import")
         #expect(again.standardError.contains("(nothing was written)"), "\(again.standardError)")
+        // Both destinations at once, standard output included, is a usage error, not a silent choice.
+        for output in ["-", directory.path("flows.jsonl")] {
+            let both = try runner.run(["simulate", "--store", store, "--output", output] + Self.configuration)
+            #expect(both.status == 64)
+            #expect(both.standardError.contains("--store and --output exclude each other"))
+        }
     }
 
     @Test func anEmptyMigrationDirectoryHasNothingToAnalyze() throws {

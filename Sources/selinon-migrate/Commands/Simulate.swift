@@ -46,15 +46,16 @@ extension SelinonMigrate {
         @Option(help: ArgumentHelp("Write to a store (sqlite:PATH or postgres://…) instead of --output.", valueName: "url"))
         var store: String?
 
-        @Option(help: ArgumentHelp("Where the JSON lines go ('-' for standard output) when there is no --store.", valueName: "file"))
-        var output: String = "-"
+        @Option(help: ArgumentHelp("Where the JSON lines go ('-' for standard output) when there is no --store. (default: -)",
+                                   valueName: "file"))
+        var output: String?
 
         func validate() throws {
             guard count > 0 else { throw ValidationError("--count must be at least 1.") }
             guard count <= Self.maxCount else { throw ValidationError("--count must be at most \(Self.maxCount) (100 million).") }
             guard (0...1).contains(failureRate) else { throw ValidationError("--failure-rate is a probability (0…1).") }
             guard migrationVersion >= 0 else { throw ValidationError("--migration-version must be 0 or more.") }
-            if store != nil && output != "-" { throw ValidationError("--store and --output exclude each other.") }
+            if store != nil && output != nil { throw ValidationError("--store and --output exclude each other.") }
             if let store { _ = try StoreLocation(parsing: store) }
         }
 
@@ -94,7 +95,7 @@ extension SelinonMigrate {
             } else {
                 let sink: OutputSink
                 do {
-                    sink = try OutputSink(path: output)
+                    sink = try OutputSink(path: output ?? "-")
                     while case let lines = nextBatch(), !lines.isEmpty {
                         try sink.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
                     }
