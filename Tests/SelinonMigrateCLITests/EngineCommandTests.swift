@@ -167,6 +167,17 @@ struct EngineCommandTests {
         let invalid = try runner.run(["execute", "security_analysis_flow", "--outcomes", broken] + configuration)
         #expect(invalid.status == 1)
         #expect(invalid.standardError.hasPrefix("\(broken):2:8: error: "), "\(invalid.standardError)")
+        // An outcome of the wrong form, and one for a name that is no task: each at its line.
+        let wrongForm = try directory.write("{\"tasks\": {\n  \"ScanVulnerabilities\": {\"fails\": 1}}}", to: "form.json")
+        let form = try runner.run(["execute", "security_analysis_flow", "--outcomes", wrongForm] + configuration)
+        #expect(form.status == 1)
+        #expect(form.standardError.hasPrefix(#"\#(wrongForm):2: error: tasks.ScanVulnerabilities: expected {"result": …} or {"fails": true}"#),
+                "\(form.standardError)")
+        let typo = try directory.write("{\"tasks\": {\n\n  \"ScanVulnerabilitie\": {\"fails\": true}}}", to: "typo.json")
+        let misnamed = try runner.run(["execute", "security_analysis_flow", "--outcomes", typo] + configuration)
+        #expect(misnamed.status == 1)
+        #expect(misnamed.standardError == "\(typo):3: error: outcomes are given for 'ScanVulnerabilitie', which is not a task of the configuration\n"
+            + "  hint: did you mean 'ScanVulnerabilities'?\n", "\(misnamed.standardError)")
         let unknown = try runner.run(["execute", "nope_flow"] + configuration)
         #expect(unknown.status == 1 && unknown.standardError.contains("there is no flow 'nope_flow'"))
         let missing = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path("missing.json")] + configuration)

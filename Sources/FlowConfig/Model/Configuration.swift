@@ -40,6 +40,10 @@ public struct Configuration: Sendable, Equatable {
     /// Whether `name` is a task (tasks and flows share one name space).
     public func isTask(_ name: String) -> Bool { task(named: name) != nil }
 
+    /// The task whose name is close enough to `name` to be what a typo meant, if one is (the
+    /// suggestion the configuration's own diagnostics make).
+    public func taskName(closestTo name: String) -> String? { NameSuggestion.closest(to: name, in: tasks.map(\.name)) }
+
     /// Whether `name` is a declared flow.
     public func isFlow(_ name: String) -> Bool { flows[name] != nil || flowNames.contains(name) }
 

@@ -263,26 +263,6 @@ private struct MigrationFileReader {
         String(decoding: JSONWriter.compact(value), as: UTF8.self)
     }
 
-    /// The line where the object key at the end of `path` appears, found by looking for each
-    /// key of the path in turn (a key is found only after its parent).
-    func line(of path: [String]) -> Int? {
-        var position = 0
-        for key in path {
-            let needle = Array(("\"" + key + "\"").utf8)
-            guard let found = find(needle, from: position) else { return nil }
-            position = found + needle.count
-        }
-        guard !path.isEmpty else { return 1 }
-        return bytes[..<position].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-    }
-
-    private func find(_ needle: [UInt8], from start: Int) -> Int? {
-        guard needle.count <= bytes.count else { return nil }
-        var index = start
-        while index + needle.count <= bytes.count {
-            if bytes[index] == needle[0] && bytes[index..<index + needle.count].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
-    }
+    /// The line where the object key at the end of `path` appears.
+    func line(of path: [String]) -> Int? { JSONKeyLine.line(of: path, in: bytes) }
 }

@@ -63,10 +63,18 @@ extension SelinonMigrate {
             let terminal = Terminal(environment: environment)
             let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
                                                                with: ConfigurationLoader(options: .init(environment: environment)), role: "flow")
-            let given = try outcomes.map { try readOutcomes($0, terminal: terminal) } ?? NodeOutcomes()
+            let given = try outcomes.map { try readOutcomes($0, terminal: terminal) } ?? (outcomes: NodeOutcomes(), bytes: [])
+            // Named here with the outcomes file's line (the execution would name the task alone).
+            if let path = outcomes, let task = given.outcomes.tasks.keys.sorted().first(where: { !configuration.isTask($0) }) {
+                let line = JSONKeyLine.line(of: ["tasks", task], in: given.bytes).map { ":\($0)" } ?? ""
+                terminal.message("\(path)\(line): error: outcomes are given for '\(task)', which is "
+                    + (configuration.isFlow(task) ? "a flow: a flow's outcome follows from its nodes" : "not a task of the configuration")
+                    + "\n  hint: " + (configuration.taskName(closestTo: task).map { "did you mean '\($0)'?" } ?? "give outcomes for tasks only"))
+                throw ExitStatus.inputFailed
+            }
             let report: FlowExecution.Report
             do {
-                report = try FlowExecution(configuration: configuration, flow: flow, outcomes: given, environment: environment,
+                report = try FlowExecution(configuration: configuration, flow: flow, outcomes: given.outcomes, environment: environment,
                                            maxDispatcherRuns: maxRuns).run()
             } catch {
                 terminal.message("error: \(error)")
@@ -95,7 +103,7 @@ extension SelinonMigrate {
             }
         }
 
-        private func readOutcomes(_ path: String, terminal: Terminal) throws -> NodeOutcomes {
+        private func readOutcomes(_ path: String, terminal: Terminal) throws -> (outcomes: NodeOutcomes, bytes: [UInt8]) {
             let bytes: [UInt8]
             do {
                 bytes = try InputFile.read(path)
@@ -104,9 +112,14 @@ extension SelinonMigrate {
                 throw error.exitStatus
             }
             do {
-                return try NodeOutcomes(json: try JSONParser().parse(bytes))
+                return (try NodeOutcomes(json: try JSONParser().parse(bytes)), bytes)
             } catch let failure as JSONParser.Failure {
                 terminal.message("\(path):\(failure.line):\(failure.column): error: \(failure.message)\n  hint: the outcomes file is JSON")
+            } catch let error as NodeOutcomesError {
+                // `tasks.Fetch[1]` → the keys tasks, Fetch.
+                let keys = error.path.split(separator: ".").map { String($0.prefix { $0 != "[" }) }
+                let line = JSONKeyLine.line(of: keys, in: bytes).map { ":\($0)" } ?? ""
+                terminal.message("\(path)\(line): error: \(error)\n  hint: see `selinon-migrate execute --help` for the outcomes file's form")
             } catch {
                 terminal.message("\(path): error: \(error)\n  hint: see `selinon-migrate execute --help` for the outcomes file's form")
             }
