@@ -20,7 +20,9 @@ public struct StreamMigrator: Sendable {
             scan = try DispatcherLineScanner.scan(line)
         } catch {
             output.append(contentsOf: line)
-            return LineReport(flowName: nil, outcome: .invalid, fromVersion: nil, toVersion: nil, taints: [], error: error)
+            // The report names the flow when the line is JSON with a readable flow_name (rare lines: parsed again whole).
+            let flowName = (try? JSONParser().parse(Array(line)))?["flow_name"]?.stringValue
+            return LineReport(flowName: flowName, outcome: .invalid, fromVersion: nil, toVersion: nil, taints: [], error: error)
         }
         let chain = migrator.chain
         let latest = chain.latestVersion
