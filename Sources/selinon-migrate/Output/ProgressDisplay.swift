@@ -43,13 +43,19 @@ final class ProgressDisplay: Sendable {
     }
 
     /// Clears the bar on a terminal; elsewhere writes a last line with the totals, ending
-    /// "— done", or "— stopped" when the work ended with an error.
+    /// "— done", or "— stopped" when the work ended with an error. Done short of the total, the
+    /// rest was taken by another process meanwhile (another `apply` on the same store), and the
+    /// line says so rather than "43% … — done".
     func finish(stopped: Bool = false) {
         guard !isQuiet else { return }
         let now = Date().timeIntervalSinceReferenceDate
         let text = state.withLock { state in
-            isTerminal ? (state.drewBar ? "\r\u{1B}[K" : "")
-                : line(done: state.done, total: state.total, now: now) + (stopped ? " — stopped\n" : " — done\n")
+            if isTerminal { return state.drewBar ? "\r\u{1B}[K" : "" }
+            var ending = stopped ? " — stopped" : " — done"
+            if !stopped, let total = state.total, state.done < total {
+                ending += " (the other \(total - state.done) were changed by another process meanwhile)"
+            }
+            return line(done: state.done, total: state.total, now: now, estimating: false) + ending + "\n"
         }
         if !text.isEmpty { Terminal.writeMessage(text) }
     }
@@ -63,13 +69,14 @@ final class ProgressDisplay: Sendable {
         return "[\(bar)] " + line(done: done, total: total, now: now)
     }
 
-    private func line(done: Int, total: Int?, now: Double) -> String {
+    /// `done` of `total` with the rate, and (`estimating`, while the work goes on) the time left.
+    private func line(done: Int, total: Int?, now: Double, estimating: Bool = true) -> String {
         let elapsed = max(now - start, 0.001)
         let rate = Double(done) / elapsed
         guard let total else { return "\(done) \(unit), \(Int(rate.rounded())) \(unit)/s (still counting the total)" }
         let percent = total > 0 ? min(100, done * 100 / total) : 100
         var text = "\(percent)% \(done)/\(total) \(unit), \(Int(rate.rounded())) \(unit)/s"
-        if rate > 0, done < total {
+        if estimating, rate > 0, done < total {
             text += ", ETA \(Self.duration(Double(total - done) / rate))"
         }
         return text
