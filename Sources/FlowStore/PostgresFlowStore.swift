@@ -301,14 +301,20 @@ public final class PostgresFlowStore: FlowStateStore {
             SELECT flow_name, migration_version, status, COUNT(*) FROM flows
             GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
             """, logger: logger)
+        var unknownStatus: String?
         for try await (name, version, status, count) in rows.decode((String, Int, String, Int).self) {
             guard let known = FlowStatus(rawValue: status) else {
-                var example = "?"
-                for try await id in try await connection.query("SELECT flow_id FROM flows WHERE status = \(status) LIMIT 1",
-                                                                 logger: logger).decode(String.self) { example = id }
-                throw EditedRow(flowID: example, column: "status", value: "'\(status)'", expected: FlowStatus.expected)
+                // Named after the rows are all read: a query sent now would wait behind this one, which waits for it.
+                if unknownStatus == nil { unknownStatus = status }
+                continue
             }
             counts.append(StatusCount(flowName: name, migrationVersion: version, status: known, count: count))
+        }
+        if let status = unknownStatus {
+            var example = "?"
+            for try await id in try await connection.query("SELECT flow_id FROM flows WHERE status = \(status) ORDER BY flow_id LIMIT 1",
+                                                             logger: logger).decode(String.self) { example = id }
+            throw EditedRow(flowID: example, column: "status", value: "'\(status)'", expected: FlowStatus.expected)
         }
         return counts
     }
@@ -334,14 +340,18 @@ public final class PostgresFlowStore: FlowStateStore {
 
     private static func flows(_ rows: PostgresRowSequence) async throws -> [StoredFlow] {
         var result: [StoredFlow] = []
+        var edited: EditedRow?
+        // Every row is read before an edited one is reported: the connection is left with no query running.
         for try await (id, name, message, version, status, revision, updated) in rows.decode((String, String, String, Int, String, Int, Double).self) {
             guard let known = FlowStatus(rawValue: status) else {
-                throw EditedRow(flowID: id, column: "status", value: "'\(status)'", expected: FlowStatus.expected)
+                if edited == nil { edited = EditedRow(flowID: id, column: "status", value: "'\(status)'", expected: FlowStatus.expected) }
+                continue
             }
             result.append(StoredFlow(id: id, flowName: name, message: Array(message.utf8), migrationVersion: version,
                                      status: known, revision: revision,
                                      updatedAt: Date(timeIntervalSince1970: updated)))
         }
+        if let edited { throw edited }
         return result
     }
 

@@ -68,6 +68,30 @@ struct PostgresStoreTests {
         }
     }
 
+    /// An edited status among many counts (more than one network read of rows) is named, not
+    /// left waiting: looking up the row while the counts still stream in would wait on itself.
+    @Test func anEditedStatusAmongManyCountsIsNamedWithoutWaiting() async throws {
+        try await TestStore.with(.postgres) { test in
+            try await test.open().close()
+            try await test.execute("""
+                INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
+                SELECT 'id' || g, 'flow' || lpad(g::text, 6, '0'), '{}', 0, 'running', 1, 0, 0 FROM generate_series(1, 50000) g
+                """)
+            try await test.execute("UPDATE flows SET status = 'weird' WHERE flow_id = 'id1'")
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       answerTimeout: .seconds(20))
+            for operation in [{ _ = try await store.statusCounts() }, { _ = try await store.pending(belowVersion: 1, after: nil, limit: 100_000) }]
+                as [() async throws -> Void] {
+                let error = await #expect(throws: StoreError.self) { try await operation() }
+                #expect(error?.kind == .damaged, "\(error?.message ?? "")")
+                #expect(error?.flowID == "id1")
+            }
+            // The connections are fit for use afterwards.
+            #expect(try await store.flow(id: "id2")?.flowName == "flow000002")
+            await store.close()
+        }
+    }
+
     /// A read that got no answer leaves its connection inside an open read-only transaction with
     /// a query still running; handed to the next operation, that connection would run its
     /// writes in the stale transaction (and fail them as read-only). It is closed instead.
