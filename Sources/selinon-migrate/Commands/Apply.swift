@@ -221,6 +221,7 @@ extension SelinonMigrate {
             let migration = ParallelLineMigration(migrator: migrator, writesReports: reports != nil)
             var lineNumber = 1
             var chunk: [[UInt8]] = []
+            var heldNewline = false
             do {
                 chunk.reserveCapacity(migration.chunkSize)
                 var atEnd = false
@@ -233,19 +234,18 @@ extension SelinonMigrate {
                         }
                         chunk.append(line)
                     }
-                    let shares = await migration.migrate(chunk, firstLineNumber: lineNumber)
-                    for (position, share) in shares.enumerated() {
+                    for share in await migration.migrate(chunk, firstLineNumber: lineNumber) {
                         for (result, line) in zip(share.results, share.lineNumbers) { summary.add(result, line: line) }
-                        // A last line without a newline comes out without one: every other byte of the stream survives.
-                        if atEnd && position == shares.count - 1 && !reader.lastLineEndedWithNewline && share.output.last == UInt8(ascii: "\n") {
-                            try messages?.write(Array(share.output.dropLast()))
-                        } else {
-                            try messages?.write(share.output)
-                        }
+                        // Each line's newline goes out with the next line: the stream's last one only if the input had it.
+                        guard !share.output.isEmpty else { continue }
+                        if heldNewline { try messages?.write([UInt8(ascii: "\n")]) }
+                        try messages?.write(Array(share.output.dropLast()))
+                        heldNewline = true
                         try reports?.write(share.reports)
                     }
                     lineNumber += chunk.count
                 }
+                if heldNewline && reader.lastLineEndedWithNewline { try messages?.write([UInt8(ascii: "\n")]) }
             } catch let error as LineReader.LineTooLong {
                 messages?.discard()
                 reports?.discard()
