@@ -114,3 +114,35 @@ struct JSONWriterTests {
                 == "{\"\":null,\"1\":null,\"10\":null,\"100000000000000000\":null,\"2\":null}")
     }
 }
+
+/// Lines of keys, for messages about bad input.
+struct JSONKeyLineTests {
+    static let text = """
+        {"migration": {
+          "a_flow": {
+            "tainted_edges": {"1": {"from": ["A"], "to": ["b_flow"], "condition_str": {"name": "alwaysTrue"}}},
+            "translation": {"1": null}
+          },
+          "b_flow": {
+            "tainted_edges": {},
+            "translation": {"1": 7, "note": "translation"}
+          }
+        },
+        "list": [{"translation": 1}, {"deep": {"translation": 2}}]}
+        """
+
+    @Test func aKeyIsFoundAtItsOwnDepthAndNeverAsAValue() {
+        let bytes = Array(Self.text.utf8)
+        #expect(JSONKeyLine.line(of: [], in: bytes) == 1)
+        #expect(JSONKeyLine.line(of: ["migration"], in: bytes) == 1)
+        #expect(JSONKeyLine.line(of: ["migration", "a_flow", "translation"], in: bytes) == 4)
+        // "b_flow" is a value on line 3 first: the key is on line 6, its translation on line 8.
+        #expect(JSONKeyLine.line(of: ["migration", "b_flow"], in: bytes) == 6)
+        #expect(JSONKeyLine.line(of: ["migration", "b_flow", "translation", "1"], in: bytes) == 8)
+        // Keys of objects inside a list count at the depth of the objects.
+        #expect(JSONKeyLine.line(of: ["list", "translation"], in: bytes) == 11)
+        #expect(JSONKeyLine.line(of: ["list", "deep", "translation"], in: bytes) == 11)
+        #expect(JSONKeyLine.line(of: ["translation"], in: bytes) == nil, "no top-level key of that name")
+        #expect(JSONKeyLine.line(of: ["migration", "c_flow"], in: bytes) == nil)
+    }
+}

@@ -1,26 +1,56 @@
 /// Finds where a key of a JSON document is written, for messages that name a line: the parsed
 /// ``JSONValue`` keeps no positions, and only messages about bad input need them.
 public enum JSONKeyLine {
-    /// The line (1-based) where the object key at the end of `path` appears in `bytes`, found by
-    /// looking for each key of the path in turn (a key is found only after its parent's); 1 for
-    /// an empty path; `nil` when a key is not found as written (one with escapes in it, say).
+    /// The line (1-based) where the object key at the end of `path` is written in `bytes`: the
+    /// member `path[0]` of the top-level object, then `path[1]` of the object that is its value,
+    /// and so on (a key counts only as a key, at its own depth, never as a string value); 1 for
+    /// an empty path; `nil` when the path is not there as written (a key with escapes in it, or
+    /// text that is not JSON).
     public static func line(of path: [String], in bytes: [UInt8]) -> Int? {
-        var position = 0
-        for key in path {
-            let needle = Array(("\"" + key + "\"").utf8)
-            guard let found = find(needle, in: bytes, from: position) else { return nil }
-            position = found + needle.count
-        }
         guard !path.isEmpty else { return 1 }
-        return bytes[..<position].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-    }
-
-    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-        guard needle.count <= bytes.count else { return nil }
-        var index = start
-        while index + needle.count <= bytes.count {
-            if bytes[index] == needle[0] && bytes[index..<index + needle.count].elementsEqual(needle) { return index }
-            index += 1
+        let keys = path.map { Array($0.utf8) }
+        var line = 1
+        /// For each open container: whether it is an object, and whether its key so far matches
+        /// the path (true for the top level, which needs no key).
+        var containers: [(isObject: Bool, onPath: Bool)] = []
+        /// The number of objects open and on the path: the depth of the next key to match.
+        var matchedDepth: Int { containers.filter(\.isObject).count }
+        var onPath: Bool { containers.allSatisfy(\.onPath) }
+        var lastKeyMatched = false
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\n"):
+                line += 1
+                index += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                // A container opened as a member's value is on the path when that member's key was.
+                let isValue = containers.last?.isObject == true
+                containers.append((byte == UInt8(ascii: "{"), containers.isEmpty || (isValue ? lastKeyMatched : containers.last!.onPath)))
+                lastKeyMatched = false
+                index += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if !containers.isEmpty { containers.removeLast() }
+                index += 1
+            case UInt8(ascii: "\""):
+                let start = index + 1
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\"") {
+                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard end < bytes.count else { return nil }
+                index = end + 1
+                var after = index
+                while after < bytes.count, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[after]) { after += 1 }
+                let isKey = after < bytes.count && bytes[after] == UInt8(ascii: ":") && containers.last?.isObject == true
+                guard isKey else { continue }
+                let depth = matchedDepth - 1
+                lastKeyMatched = onPath && depth < keys.count && bytes[start..<end].elementsEqual(keys[depth])
+                if lastKeyMatched && depth == keys.count - 1 { return line }
+            default:
+                index += 1
+            }
         }
         return nil
     }
