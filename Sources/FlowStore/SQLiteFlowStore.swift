@@ -107,7 +107,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// that may write removes them when it closes as the last one. So the look is taken through
     /// such a connection (it writes nothing) when there is no `-wal` yet, and a refused file is
     /// left with nothing new next to it. With a `-wal` (in use, or left by a crash), a read-only
-    /// connection: closing a writable one would checkpoint that log into the file.
+    /// connection: closing a writable one would checkpoint that log into the file; likewise with
+    /// a `-journal` (a rollback-mode database of another application, maybe left by a crash),
+    /// which a writable connection's first read would roll back into the file.
     private static func inspect(_ path: String, createIfMissing: Bool) throws(StoreError) {
         let location = "sqlite:\(path)"
         let tables: [String]
@@ -115,6 +117,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         do {
             var configuration = Configuration()
             configuration.readonly = FileManager.default.fileExists(atPath: path + "-wal")
+                || FileManager.default.fileExists(atPath: path + "-journal")
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
             (tables, schemaVersion) = try queue.read { db in
