@@ -166,6 +166,19 @@ struct ApplyCommandTests {
         #expect(applied.standardError.hasPrefix("error: \(input):3: the line is longer than 128 MiB: not a stream of dispatcher messages"),
                 "\(applied.standardError)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("out.jsonl")))
+        // What already went to standard output (whole chunks of lines) cannot be taken back, and the message says so.
+        let examples = try String(contentsOfFile: Self.states, encoding: .utf8).split(separator: "\n")
+        let many = directory.path("many.jsonl")
+        FileManager.default.createFile(atPath: many, contents: Data((0..<5000).map { examples[$0 % examples.count] + "\n" }.joined().utf8))
+        let appending = try FileHandle(forWritingTo: URL(fileURLWithPath: many))
+        try appending.seekToEnd()
+        for _ in 0..<129 { try appending.write(contentsOf: block) }
+        try appending.close()
+        let streamed = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", many, "--output", "-"])
+        #expect(streamed.status == 1)
+        let sent = streamed.standardOutput.split(separator: "\n").count
+        #expect(sent > 0 && sent < 5000 && sent % 1024 == 0, "whole chunks: \(sent)")
+        #expect(streamed.standardError.hasSuffix("lines 1–\(sent) went to standard output already, nothing after them\n"), "\(streamed.standardError)")
         let imported = try CommandRunner().run(["import", "--store", "sqlite:" + directory.path("flows.sqlite"), "--input", input])
         #expect(imported.status == 1)
         #expect(imported.standardError.hasPrefix("\(input):3: error: the line is longer than 128 MiB"), "\(imported.standardError)")

@@ -246,16 +246,19 @@ extension SelinonMigrate {
                     lineNumber += chunk.count
                 }
                 if heldNewline && reader.lastLineEndedWithNewline { try messages?.write([UInt8(ascii: "\n")]) }
-            } catch let error as LineReader.LineTooLong {
-                messages?.discard()
-                reports?.discard()
-                terminal.message("error: \(input == "-" ? "<stdin>" : input):\(lineNumber + chunk.count): \(error); nothing was written"
-                    + (OutputSink.isStandardOutput(output) && !dryRun ? " after the lines before it" : ""))
-                throw ExitStatus.inputFailed
             } catch {
                 messages?.discard()
                 reports?.discard()
-                terminal.message("error: \(error); nothing was written")
+                // Output that goes out at once (standard output, a pipe) cannot be taken back.
+                let direct = [messages, reports].compactMap { $0 }.filter(\.writesDirectly)
+                    .map { OutputSink.isStandardOutput($0.displayPath) ? "standard output" : $0.displayPath }
+                let written = direct.isEmpty || lineNumber == 1 ? "nothing was written"
+                    : "lines 1–\(lineNumber - 1) went to \(direct.joined(separator: " and ")) already, nothing after them"
+                if let error = error as? LineReader.LineTooLong {
+                    terminal.message("error: \(input == "-" ? "<stdin>" : input):\(lineNumber + chunk.count): \(error); \(written)")
+                    throw ExitStatus.inputFailed
+                }
+                terminal.message("error: \(error); \(written)")
                 throw ExitStatus.toolFailed
             }
             do {

@@ -100,6 +100,10 @@ final class OutputSink {
         return replaced == replacedFile(of: path)
     }
 
+    /// Whether written bytes go out at once (standard output, a pipe, a device) rather than to a
+    /// temporary file that only `commit` puts in place: what `discard` cannot take back.
+    var writesDirectly: Bool { temporaryPath == nil }
+
     func write(_ bytes: [UInt8]) throws(OutputSinkError) {
         guard !bytes.isEmpty else { return }
         do {
