@@ -119,7 +119,8 @@ public enum StoreSchema {
         let what = found.map { "schema version \($0), which no selinon-migrate writes (selinon_migrate_schema was changed" }
             ?? "no schema version (selinon_migrate_schema was emptied or dropped"
         return StoreError(.damaged, "the store at \(location) has flows but \(what) by hand): restore it from a backup, or put its row "
-            + "back: DELETE FROM selinon_migrate_schema; INSERT INTO selinon_migrate_schema (version) VALUES (\(version))")
+            + "back: CREATE TABLE IF NOT EXISTS selinon_migrate_schema (version INTEGER NOT NULL); DELETE FROM selinon_migrate_schema; "
+            + "INSERT INTO selinon_migrate_schema (version) VALUES (\(version))")
     }
 
     /// What `prepare` has to do, from what a read-only look found: nothing, or create or

@@ -57,7 +57,8 @@ struct EditedRow: Error {
 
     func storeError(store: String) -> StoreError {
         StoreError(.damaged, "the store \(store) has a row changed outside selinon-migrate: flow '\(flowID)' has \(column) \(value), "
-                   + "expected \(expected); correct or delete that row (UPDATE/DELETE … WHERE flow_id = '\(flowID)'), then run again",
+                   + "expected \(expected); correct or delete that row (UPDATE/DELETE … WHERE flow_id = '\(flowID.replacingOccurrences(of: "'", with: "''"))'), "
+                   + "then run again",
                    flowID: flowID)
     }
 }

@@ -154,8 +154,8 @@ public struct MigrationSum: Sendable, Equatable {
                 let lookAlike = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
                     .first { $0 != name && $0.lowercased() == name.lowercased() }
                 problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing"
-                                                        + (lookAlike.map { " (there is \($0), which no worker reads: names end in .json, in lower case)" } ?? ""),
-                                                    hint: lookAlike.map { "rename it: mv \((directory as NSString).appendingPathComponent($0)) \(path)" }
+                                                        + (lookAlike.map { " (there is \($0), which is not read as a migration: names end in .json, in lower case)" } ?? ""),
+                                                    hint: lookAlike.map { "rename it: mv \(Self.quoted((directory as NSString).appendingPathComponent($0))) \(Self.quoted(path))" }
                                                         ?? "restore it (git checkout HEAD -- \(path), or from the commit that still has it): "
                                                         + "a migration that may have been applied must not disappear"))
             case (nil, let bytes?):
@@ -176,6 +176,12 @@ public struct MigrationSum: Sendable, Equatable {
             }
         }
         return problems
+    }
+
+    /// `path` as one word for a POSIX shell: as it is when it holds only safe characters, else in single quotes.
+    static func quoted(_ path: String) -> String {
+        let safe = path.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || "0123456789-_./+,:@%".unicodeScalars.contains($0) }
+        return safe && !path.isEmpty ? path : "'" + path.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     /// The names of the `*.json` files of `directory`.

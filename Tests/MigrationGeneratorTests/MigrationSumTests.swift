@@ -49,7 +49,7 @@ struct MigrationSumTests {
         // A file renamed with another case is no migration to anyone: the missing one names it.
         try FileManager.default.moveItem(atPath: "\(path)/3.json", toPath: "\(path)/2.JSON")
         let missing = try #require(sum.problems(inDirectory: path).first { $0.kind == .missing })
-        #expect(missing.message == "2.json is listed in migrations.sum but missing (there is 2.JSON, which no worker reads: names end in .json, in lower case)")
+        #expect(missing.message == "2.json is listed in migrations.sum but missing (there is 2.JSON, which is not read as a migration: names end in .json, in lower case)")
         #expect(missing.hint == "rename it: mv \(path)/2.JSON \(path)/2.json")
     }
 

@@ -114,7 +114,6 @@ public struct ConfigurationLoader: Sendable {
         }
     }
 
-    /// The root node of a file, or `nil` after recording why there is none.
     /// The encoding a byte order mark names, when it is UTF-16 or UTF-32 (a UTF-8 mark is fine:
     /// Python skips it too).
     static func wideEncoding(of bytes: [UInt8]) -> String? {
@@ -125,6 +124,7 @@ public struct ConfigurationLoader: Sendable {
         return nil
     }
 
+    /// The root node of a file, or `nil` after recording why there is none.
     private func parse(_ file: ConfigurationFiles.File, role: String, limits: YAMLParser.Limits,
                        into diagnostics: inout [ConfigDiagnostic]) -> YAMLNode? {
         if file.contents.starts(with: Self.lfsPointerPrefix) {

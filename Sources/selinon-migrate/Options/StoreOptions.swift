@@ -26,10 +26,14 @@ struct StoreOptions: ParsableArguments {
             ?? StoreLocation.defaultLocation
     }
 
-    /// The location for messages and reports: without a PostgreSQL password (these end up in
-    /// deploy logs).
+    /// The location for messages and reports: as given, but without a PostgreSQL password (these
+    /// end up in deploy logs).
     var displayText: String {
-        (try? StoreLocation(parsing: locationText))?.description ?? locationText
+        let text = locationText
+        guard var components = URLComponents(string: text), components.scheme?.hasPrefix("postgres") == true,
+              components.password != nil else { return text }
+        components.password = nil
+        return components.string ?? ((try? StoreLocation(parsing: text))?.description ?? text)
     }
 
     func validate() throws {
