@@ -9,8 +9,10 @@ public struct MigrationAnalysis: Sendable {
     public enum Outcome: String, Sendable, CaseIterable, Comparable {
         /// Migrated; its edge lists did not change.
         case unchanged
-        /// Migrated; edge indices were translated (or an edge armed).
+        /// Migrated; edge indices were translated (and maybe a new edge armed too).
         case renumbered
+        /// Migrated; its indices stand, and a new edge whose sources run now waits too.
+        case armed
         /// Migrated with IGNORE taints: it continues, but not as a fresh run would.
         case ignored = "tainted-ignore"
         /// Restarted (RETRY).
@@ -74,9 +76,9 @@ public struct MigrationAnalysis: Sendable {
         case .upToDate: return .unchanged
         case .migrated(let migrated, _, _, let taints):
             if !taints.isEmpty { return .ignored }
-            let after = migrated.state
-            return after?.waitingEdges == state.waitingEdges && after.map({ Set($0.triggeredEdges) }) == Set(state.triggeredEdges)
-                ? .unchanged : .renumbered
+            guard let after = migrated.state, Set(after.triggeredEdges) == Set(state.triggeredEdges),
+                  after.waitingEdges.starts(with: state.waitingEdges) else { return .renumbered }
+            return after.waitingEdges.count == state.waitingEdges.count ? .unchanged : .armed
         case .retry: return .retry
         case .fail: return .fail
         case .skew: return .invalid

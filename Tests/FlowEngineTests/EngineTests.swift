@@ -8,14 +8,18 @@ import TestSupport
 struct EngineTests {
     /// A configuration of tasks `tasks` and one flow `f` written as YAML flow items.
     static func flow(tasks: [String], _ body: String) throws -> FlowEngine {
+        try FlowEngine(configuration: try configuration(tasks: tasks, body), flow: "f")
+    }
+
+    /// The configuration behind ``flow(tasks:_:)``.
+    static func configuration(tasks: [String], _ body: String) throws -> Configuration {
         let directory = try TemporaryDirectory()
         let nodes = try directory.write("tasks:\n" + tasks.map { "  - {name: \($0), import: t, storage: s}\n" }.joined()
                                         + "storages: [{name: s, import: st, classname: S, configuration: {a: 1}}]\nflows: [f]\n", to: "nodes.yml")
         let flows = try directory.write("flow-definitions:\n  - name: f\n" + body, to: "flows.yml")
         // Warnings (a predicate Selinon misnames) are fine here; errors are not.
         let result = ConfigurationLoader().load(try FileSystemConfigurationSource(nodesFile: nodes, flowPaths: [flows]).read())
-        let configuration = try #require(result.configuration, "\(result.diagnostics)")
-        return try FlowEngine(configuration: configuration, flow: "f")
+        return try #require(result.configuration, "\(result.diagnostics)")
     }
 
     static func finish(_ run: FlowEngine.Run, _ engine: FlowEngine, _ names: [String], failing: [String] = [],
@@ -240,5 +244,26 @@ struct EngineTests {
         var decisions = PredicateDecisions(results: ["A-1": .object(["f": value])])
         let run = Self.finish(engine.start(&decisions), engine, ["A"], &decisions)
         #expect(run.state.activeNodes.contains { $0.name == "B" } == expected)
+    }
+}
+
+/// What `analyze` counts: every reachable state, migrated.
+struct MigrationAnalysisTests {
+    @Test func aStateWhoseOnlyChangeIsAnArmedEdgeIsNotCalledRenumbered() throws {
+        // [∅→A, A→B] gains A→C: nothing moves; while A runs, the new edge waits too (armed); after A, it never fires (tainted).
+        let configuration = try EngineTests.configuration(tasks: ["A", "B", "C"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B}
+            """)
+        let addition = Migration(flows: ["f": EdgeMigration(taintingNodes: [2: ["A"]])], strategy: .ignore)
+        let analysis = MigrationAnalysis(configuration: configuration, flows: ["f"], chain: MigrationChain(migrations: [addition]), version: 0)
+        let counts = try #require(analysis.flows.first).counts
+        #expect(counts[MigrationAnalysis.Outcome.armed] == 1 && counts[MigrationAnalysis.Outcome.renumbered] == nil, "\(counts)")
+        #expect(counts[MigrationAnalysis.Outcome.ignored] == 1)
+        // A renumbering still is one.
+        let reorder = Migration(flows: ["f": EdgeMigration(translation: [0: 1, 1: 0])], strategy: .ignore)
+        let moved = MigrationAnalysis(configuration: configuration, flows: ["f"], chain: MigrationChain(migrations: [reorder]), version: 0)
+        #expect(try #require(moved.flows.first).counts[.renumbered] == 2)
     }
 }

@@ -198,6 +198,68 @@ struct MigratorTests {
         #expect(report.outcome == .fail && output == Array(line.utf8))
     }
 
+    /// Both migrators on one message: the typed outcome, and the stream's report and line.
+    static func both(_ line: String, _ migrations: [Migration]) throws -> (MigrationOutcome, LineReport, String) {
+        let migrator = Migrator(chain: MigrationChain(migrations: migrations))
+        let outcome = try migrator.migrate(try DispatcherMessage(json: try JSONParser().parse(Array(line.utf8))))
+        var output: [UInt8] = []
+        let report = Array(line.utf8).withUnsafeBufferPointer { StreamMigrator(migrator: migrator).migrate(line: $0, into: &output) }
+        return (outcome, report, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test func aFlowRemovedAndAddedBackStartsAsTheNewFlow() throws {
+        // 1 removes flow1, 2 adds it back: a run not started yet is a run of the new flow; a state of the old one still fails.
+        var removal = Self.empty
+        removal.metadata = .object(["edge_counts": .object(["flow1": .object(["old": .number(JSONNumber(3))])])])
+        var readded = Self.empty
+        readded.metadata = .object(["edge_counts": .object(["flow1": .object(["new": .number(JSONNumber(2))])])])
+        let (fresh, freshReport, freshLine) = try Self.both(#"{"flow_name": "flow1", "migration_version": 0, "state": null}"#, [removal, readded])
+        guard case .migrated(let adopted, 0, 2, []) = fresh else {
+            Issue.record("unexpected \(fresh)")
+            return
+        }
+        #expect(adopted.migrationVersion == 2)
+        #expect(freshReport.outcome == .migrated && freshLine == #"{"flow_name": "flow1", "migration_version": 2, "state": null}"#)
+        let (started, startedReport, _) = try Self.both(
+            #"{"flow_name": "flow1", "migration_version": 0, "state": {"active_nodes": [{"name": "T1", "id": "a"}], "finished_nodes": {}, "#
+                + #""failed_nodes": {}, "waiting_edges": [1], "triggered_edges": []}}"#, [removal, readded])
+        #expect(started == .fail(fromVersion: 0, toVersion: 2, taints: [Taint(version: 1, reason: .flowRemoved, strategy: .fail)]))
+        #expect(startedReport.outcome == .fail)
+        // Without the addition, a new run still fails.
+        #expect(try Self.both(#"{"flow_name": "flow1", "migration_version": 0, "state": null}"#, [removal, Self.empty]).1.outcome == .fail)
+    }
+
+    @Test func aRestartedSelectiveRunWaitingForItsDispatcherIsTranslatedToo() throws {
+        // Restarted at version 1 (its subset in version 1's indices); migration 2 moves edge 2 to 1.
+        let second = Migration(flows: ["flow1": EdgeMigration(translation: [1: 2, 2: 1])], strategy: .ignore)
+        let line = #"{"flow_name": "flow1", "migration_version": 1, "state": null, "selective": {"task_names": ["B"], "#
+            + #""waiting_edges_subset": {"flow1": {"0": ["A"], "2": ["B"]}}}}"#
+        let (outcome, report, output) = try Self.both(line, [Self.empty, second])
+        guard case .migrated(let adopted, 1, 2, []) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        let expected: JSONValue = .object(["0": .array([.string("A")]), "1": .array([.string("B")])])
+        #expect(adopted.otherKeys["selective"]?["waiting_edges_subset"]?["flow1"] == expected)
+        #expect(report.outcome == .migrated)
+        #expect(try JSONParser().parse(Array(output.utf8))["selective"]?["waiting_edges_subset"]?["flow1"] == expected, "\(output)")
+        // A new run (version 0) was written against the configuration of its client, taken as the newest: left as it is.
+        let new = line.replacingOccurrences(of: #""migration_version": 1"#, with: #""migration_version": 0"#)
+        let (_, _, untouched) = try Self.both(new, [Self.empty, second])
+        #expect(untouched.contains(#""2": ["B"]"#), "\(untouched)")
+    }
+
+    @Test func addedEdgesAreArmedInTheOrderOfTheFileAsSelinonDoes() throws {
+        // Keys as text: "11" before "2", so Selinon appends edge 11 first.
+        let migration = Migration(flows: ["flow1": EdgeMigration(translation: [2: 3], taintingNodes: [2: ["A"], 11: ["A"]])], strategy: .ignore)
+        let outcome = try Self.migrate(Self.message(version: 0, active: ["A"], waiting: [1]), [migration])
+        guard case .migrated(let migrated, _, _, _) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        #expect(migrated.state?.waitingEdges == [1, 11, 2])
+    }
+
     @Test func aMessageWithoutStateNewerThanTheChainIsSkewToo() throws {
         // Selinon would give it version 2 here; a newer worker would then move it back to 3.
         #expect(try Self.migrate(DispatcherMessage(flowName: "flow1", migrationVersion: 3), [Self.empty, Self.empty])

@@ -51,6 +51,14 @@ public struct MigrationChain: Sendable {
     /// The version of the migration that removed `flow`, if one did (known from `_meta.edge_counts`).
     public func removalVersion(of flow: String) -> Int? { removalVersions[flow] }
 
+    /// The version of the migration after `version` that removed `flow`, when new workers cannot
+    /// start a run of it that has no state yet: the flow was removed, and the newest configuration
+    /// does not have it again (a flow removed and later added back starts as the new flow).
+    func removalBlockingNewRun(of flow: String, after version: Int) -> Int? {
+        guard let removal = removal(of: flow, after: version) else { return nil }
+        return edgeCount(of: flow, atVersion: latestVersion) == nil ? removal : nil
+    }
+
     /// The version of the migration after `version` that removed `flow`, if one did.
     func removal(of flow: String, after version: Int) -> Int? {
         removalVersions[flow].flatMap { $0 > version ? $0 : nil }
@@ -142,7 +150,9 @@ struct CompiledFlowMigration: Sendable {
     private let translation: [Int]
     /// Old indices listed in `tainted_edges`, with their records.
     let taintedEdges: [Int: TaintedEdge]
-    /// Added edges (new index, sources), in ascending index order.
+    /// Added edges (new index, sources), in the order of their keys as text ("11" before "2"):
+    /// the order of the file, written with sorted keys by Selinon and by us, in which Selinon
+    /// appends the edges it arms to `waiting_edges`.
     let taintingNodes: [(index: Int, sources: [String])]
 
     static let removed = -1
@@ -154,7 +164,7 @@ struct CompiledFlowMigration: Sendable {
         for (old, new) in entry.translation { table[old] = new ?? Self.removed }
         translation = table
         taintedEdges = entry.taintedEdges
-        taintingNodes = entry.taintingNodes.keys.sorted().map { ($0, entry.taintingNodes[$0]!) }
+        taintingNodes = entry.taintingNodes.keys.sorted { String($0) < String($1) }.map { ($0, entry.taintingNodes[$0]!) }
     }
 
     /// The new index of old edge `index`, or `nil` when the edge was removed.

@@ -31,12 +31,30 @@ public struct Migrator: Sendable {
         if let unknown = chain.unknownFlowError(message.flowName, atVersion: version) { throw unknown }
         guard let state = message.state else {
             // A flow not started yet, of a flow a migration removed: new workers cannot start it.
-            if let removal = chain.removal(of: message.flowName, after: version) {
+            if let removal = chain.removalBlockingNewRun(of: message.flowName, after: version) {
                 return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
             }
             guard version != latest else { return .upToDate }
             var adopted = message
             adopted.migrationVersion = latest
+            // A restarted run (a new one has version 0) names its selective run's edges as its version numbers them.
+            if version > 0, let given = message.selectiveSubsets, !given.isEmpty {
+                if let error = chain.edgeIndexError(flow: message.flowName, waiting: [], triggered: [],
+                                                    selectiveSubsets: given.mapValues { $0.keys.sorted() }, atVersion: version) {
+                    throw error
+                }
+                var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
+                var originals: [String: [JSONValue]] = [:]
+                for (flow, edges) in given {
+                    let indices = edges.keys.sorted()
+                    subsets[flow] = indices.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element, tag: $0.offset) }
+                    originals[flow] = indices.map { edges[$0]! }
+                }
+                let result = MigrationCore.run(MigrationCore.Input(flowName: message.flowName, version: version, waiting: [], triggered: [],
+                                                                   activeNames: [], finishedNames: [], selectiveSubsets: subsets),
+                                               chain: chain, policy: policy)
+                if result.selectiveChanged { adopted.replaceSelectiveSubsets(Self.subsets(result.selectiveSubsets, originals)) }
+            }
             return .migrated(adopted, fromVersion: version, toVersion: latest, taints: [])
         }
         if let error = chain.edgeIndexError(flow: message.flowName, waiting: state.waitingEdges, triggered: state.triggeredEdges,

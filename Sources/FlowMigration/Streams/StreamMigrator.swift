@@ -43,7 +43,7 @@ public struct StreamMigrator: Sendable {
             return report
         }
         guard scan.hasState else {
-            if let removal = chain.removal(of: flowName, after: version) {
+            if let removal = chain.removalBlockingNewRun(of: flowName, after: version) {
                 output.append(contentsOf: line)
                 report.outcome = .fail
                 report.toVersion = latest
@@ -51,6 +51,28 @@ public struct StreamMigrator: Sendable {
                 return report
             }
             if version != latest {
+                // A restarted run (a new one has version 0) names its selective run's edges as its version numbers them.
+                if version > 0, !scan.subsets.isEmpty {
+                    if let error = chain.edgeIndexError(flow: flowName, waiting: [], triggered: [],
+                                                         selectiveSubsets: Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) },
+                                                                                      uniquingKeysWith: { _, last in last }),
+                                                         atVersion: version) {
+                        output.append(contentsOf: line)
+                        report.outcome = .invalid
+                        report.error = error
+                        return report
+                    }
+                    var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
+                    for (flow, edges) in scan.subsets {
+                        subsets[flow] = edges.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element.index, tag: $0.offset) }
+                    }
+                    let result = MigrationCore.run(MigrationCore.Input(flowName: flowName, version: version, waiting: [], triggered: [],
+                                                                       activeNames: [], finishedNames: [], selectiveSubsets: subsets),
+                                                   chain: chain, policy: migrator.policy)
+                    if result.selectiveChanged, let span = scan.subsetsSpan {
+                        edits.replace(span, with: Splice.subsets(result.selectiveSubsets, original: scan.subsets, line: line))
+                    }
+                }
                 edits.setVersion(latest, scan: scan)
                 report.outcome = .migrated
                 report.toVersion = latest
