@@ -133,6 +133,8 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion) }
         if !tables.contains("selinon_migrate_schema") {
+            // A store's tables without the one that says their version: dropped by hand, not another application's.
+            if tables.contains("flows") && tables.contains("migration_events") { throw StoreSchema.missingVersionError(location) }
             if !tables.isEmpty {
                 throw StoreError(.notAStore, "\(path) is a SQLite database of something else (tables: \(tables.prefix(5).joined(separator: ", ")))"
                     + "; give the store a path of its own")

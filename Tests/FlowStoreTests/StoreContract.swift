@@ -112,6 +112,13 @@ struct StoreContract {
             #expect(reader?.kind == .missingStore)
             try await Self.reopen(test, createIfMissing: true)
             try await Self.reopen(test, createIfMissing: false)
+            // The version table dropped outright: the store's own tables are still named as a damaged store, not another application's.
+            try await test.execute("DROP TABLE selinon_migrate_schema")
+            for createIfMissing in [false, true] {
+                let dropped = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: createIfMissing) }
+                #expect(dropped?.kind == .damaged, "\(dropped?.message ?? "")")
+                #expect(dropped?.message.contains("no schema version") == true, "\(dropped?.message ?? "")")
+            }
         }
     }
 

@@ -179,7 +179,7 @@ extension SelinonMigrate {
             let result: SweepReport
             do {
                 result = try await sweep.run { progress.update(done: $0.processed, total: $0.total) }
-                progress.finish()
+                progress.finish(changedElsewhere: result.changedElsewhere)
                 await store.close()
             } catch {
                 progress.finish(stopped: true)

@@ -43,17 +43,17 @@ final class ProgressDisplay: Sendable {
     }
 
     /// Clears the bar on a terminal; elsewhere writes a last line with the totals, ending
-    /// "— done", or "— stopped" when the work ended with an error. Done short of the total, the
-    /// rest was taken by another process meanwhile (another `apply` on the same store), and the
-    /// line says so rather than "43% … — done".
-    func finish(stopped: Bool = false) {
+    /// "— done", or "— stopped" when the work ended with an error. `changedElsewhere`: how many
+    /// of the counted items another process took meanwhile (another `apply` on the same store),
+    /// said on the line, which would otherwise read "43% … — done".
+    func finish(stopped: Bool = false, changedElsewhere: Int = 0) {
         guard !isQuiet else { return }
         let now = Date().timeIntervalSinceReferenceDate
         let text = state.withLock { state in
             if isTerminal { return state.drewBar ? "\r\u{1B}[K" : "" }
             var ending = stopped ? " — stopped" : " — done"
-            if !stopped, let total = state.total, state.done < total {
-                ending += " (the other \(total - state.done) were changed by another process meanwhile)"
+            if !stopped && changedElsewhere > 0 {
+                ending += " (\(changedElsewhere) \(unit) changed by another process meanwhile)"
             }
             return line(done: state.done, total: state.total, now: now, estimating: false) + ending + "\n"
         }
