@@ -426,8 +426,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         try expect(5, SQLITE_INTEGER, "revision", "an integer")
         try expect(6, SQLITE_FLOAT, "updated_at", "a time (seconds since 1970)")
         guard row.type(4) == SQLITE_TEXT, let status = FlowStatus(rawValue: row.text(4)) else {
-            throw EditedRow(flowID: id, column: "status", value: row.quoted(4),
-                                       expected: FlowStatus.expected)
+            throw EditedRow(flowID: id, column: "status", value: row.quoted(4), expected: FlowStatus.expected)
         }
         return StoredFlow(id: id, flowName: row.text(1), message: row.bytes(2), migrationVersion: row.integer(3), status: status,
                           revision: row.integer(5), updatedAt: Date(timeIntervalSince1970: row.real(6)))
