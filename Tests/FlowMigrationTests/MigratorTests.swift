@@ -229,6 +229,51 @@ struct MigratorTests {
         #expect(try Self.both(#"{"flow_name": "flow1", "migration_version": 0, "state": null}"#, [removal, Self.empty]).1.outcome == .fail)
     }
 
+    /// `_meta` recording flow1 before and after a migration: removed (old only), added (new only), or kept.
+    static func counts(old: Int?, new: Int?) -> Migration {
+        var migration = Self.empty
+        var sides: [String: JSONValue] = [:]
+        if let old { sides["old"] = .number(JSONNumber(old)) }
+        if let new { sides["new"] = .number(JSONNumber(new)) }
+        migration.metadata = .object(["edge_counts": .object(["flow1": .object(sides), "other": .object(["old": .number(JSONNumber(1)), "new": .number(JSONNumber(1))])])])
+        return migration
+    }
+
+    @Test func removalsAndAdditionsAreFollowedThroughTheWholeChain() throws {
+        let fresh = #"{"flow_name": "flow1", "migration_version": 0, "state": null}"#
+        let started = #"{"flow_name": "flow1", "migration_version": 2, "state": {"active_nodes": [{"name": "T1", "id": "a"}], "#
+            + #""finished_nodes": {}, "failed_nodes": {}, "waiting_edges": [1], "triggered_edges": []}}"#
+        // Removed (1), added back (2), removed again (3): nothing of flow1 can run on the newest workers.
+        let again = [Self.counts(old: 3, new: nil), Self.counts(old: nil, new: 2), Self.counts(old: 2, new: nil)]
+        let (freshOutcome, freshReport, _) = try Self.both(fresh, again)
+        #expect(freshOutcome == .fail(fromVersion: 0, toVersion: 3, taints: [Taint(version: 3, reason: .flowRemoved, strategy: .fail)]))
+        #expect(freshReport.outcome == .fail && freshReport.taints.map(\.version) == [3])
+        let (startedOutcome, startedReport, _) = try Self.both(started, again)
+        #expect(startedOutcome == .fail(fromVersion: 2, toVersion: 3, taints: [Taint(version: 3, reason: .flowRemoved, strategy: .fail)]))
+        #expect(startedReport.outcome == .fail)
+        // Added back in an intermediate file; the last one records nothing (Selinon's, or --no-meta): a new run starts.
+        let readdedBefore = [Self.counts(old: 3, new: nil), Self.counts(old: nil, new: 2), Self.empty]
+        #expect(try Self.both(fresh, readdedBefore).1.outcome == .migrated)
+    }
+
+    @Test func aRestartedSelectiveRunOfARemovedFlowFailsAndANewRunIsCheckedAgainstTheNewestFlow() throws {
+        // flow1 restarted at version 1 with edges of the old flow1; 2 removes it, 3 adds it back: those edges name nothing.
+        let chain = [Self.counts(old: 4, new: 4), Self.counts(old: 4, new: nil), Self.counts(old: nil, new: 2)]
+        let restarted = #"{"flow_name": "flow1", "migration_version": 1, "state": null, "selective": {"task_names": ["B"], "#
+            + #""waiting_edges_subset": {"flow1": {"1": ["A"], "3": ["B"]}}}}"#
+        let (outcome, report, output) = try Self.both(restarted, chain)
+        #expect(outcome == .fail(fromVersion: 1, toVersion: 3, taints: [Taint(version: 2, reason: .flowRemoved, strategy: .fail)]))
+        #expect(report.outcome == .fail && output == restarted)
+        // A new run (version 0) is written for the newest flow, of 2 edges: edge 3 does not fit it.
+        let new = restarted.replacingOccurrences(of: #""migration_version": 1"#, with: #""migration_version": 0"#)
+        #expect(throws: StateError.self) { try Migrator(chain: MigrationChain(migrations: chain)).migrate(try DispatcherMessage(json: try JSONParser().parse(Array(new.utf8)))) }
+        var ignored: [UInt8] = []
+        let newReport = Array(new.utf8).withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: chain))).migrate(line: $0, into: &ignored)
+        }
+        #expect(newReport.outcome == .invalid)
+    }
+
     @Test func aRestartedSelectiveRunWaitingForItsDispatcherIsTranslatedToo() throws {
         // Restarted at version 1 (its subset in version 1's indices); migration 2 moves edge 2 to 1.
         let second = Migration(flows: ["flow1": EdgeMigration(translation: [1: 2, 2: 1])], strategy: .ignore)

@@ -36,32 +36,44 @@ public struct MigrationChain: Sendable {
             }
         }
         stepsByFlow = byFlow
-        var removed: [String: Int] = [:]
+        // Only files that record their configurations' flows (`_meta.edge_counts`) tell: a flow
+        // counted before and not after was removed; one counted after and not before, added.
+        var changes: [String: [PresenceChange]] = [:]
         for step in steps {
-            for flow in step.edgeCountsBefore.keys where step.edgeCountsAfter[flow] == nil && removed[flow] == nil {
-                removed[flow] = step.version
+            for flow in step.edgeCountsBefore.keys where step.edgeCountsAfter[flow] == nil {
+                changes[flow, default: []].append(PresenceChange(version: step.version, isRemoval: true))
+            }
+            for flow in step.edgeCountsAfter.keys where step.edgeCountsBefore[flow] == nil {
+                changes[flow, default: []].append(PresenceChange(version: step.version, isRemoval: false))
             }
         }
-        removalVersions = removed
+        presenceChanges = changes
     }
 
-    /// Flows a migration removed (known from `_meta.edge_counts`), with that migration's version.
-    let removalVersions: [String: Int]
+    /// A migration that removed a flow, or added one (back): known from `_meta.edge_counts`.
+    struct PresenceChange: Sendable {
+        let version: Int
+        let isRemoval: Bool
+    }
 
-    /// The version of the migration that removed `flow`, if one did (known from `_meta.edge_counts`).
-    public func removalVersion(of flow: String) -> Int? { removalVersions[flow] }
+    /// Per flow, the migrations that removed or added it, in version order.
+    let presenceChanges: [String: [PresenceChange]]
+
+    /// The version of the first migration that removed `flow`, if one did (known from `_meta.edge_counts`).
+    public func removalVersion(of flow: String) -> Int? { presenceChanges[flow]?.first(where: \.isRemoval)?.version }
 
     /// The version of the migration after `version` that removed `flow`, when new workers cannot
-    /// start a run of it that has no state yet: the flow was removed, and the newest configuration
-    /// does not have it again (a flow removed and later added back starts as the new flow).
+    /// start a run of it that has no state yet: the flow was removed after `version` and the
+    /// newest configuration does not have it (its last removal is not followed by an addition).
+    /// A flow removed and later added back starts as the new flow.
     func removalBlockingNewRun(of flow: String, after version: Int) -> Int? {
-        guard let removal = removal(of: flow, after: version) else { return nil }
-        return edgeCount(of: flow, atVersion: latestVersion) == nil ? removal : nil
+        guard removal(of: flow, after: version) != nil, let last = presenceChanges[flow]?.last, last.isRemoval else { return nil }
+        return last.version
     }
 
-    /// The version of the migration after `version` that removed `flow`, if one did.
+    /// The version of the first migration after `version` that removed `flow`, if one did.
     func removal(of flow: String, after version: Int) -> Int? {
-        removalVersions[flow].flatMap { $0 > version ? $0 : nil }
+        presenceChanges[flow]?.first { $0.isRemoval && $0.version > version }?.version
     }
 
     /// The migrations after `version` that change `flow`.
@@ -150,9 +162,10 @@ struct CompiledFlowMigration: Sendable {
     private let translation: [Int]
     /// Old indices listed in `tainted_edges`, with their records.
     let taintedEdges: [Int: TaintedEdge]
-    /// Added edges (new index, sources), in the order of their keys as text ("11" before "2"):
-    /// the order of the file, written with sorted keys by Selinon and by us, in which Selinon
-    /// appends the edges it arms to `waiting_edges`.
+    /// Added edges (new index, sources), with their keys sorted as text ("11" before "2"): the
+    /// order of the files Selinon and selinon-migrate write (sorted keys), in which Selinon
+    /// appends the edges it arms to `waiting_edges`. (A hand-edited file in another order is
+    /// read in this one; Selinon would follow the file.)
     let taintingNodes: [(index: Int, sources: [String])]
 
     static let removed = -1

@@ -37,11 +37,17 @@ public struct Migrator: Sendable {
             guard version != latest else { return .upToDate }
             var adopted = message
             adopted.migrationVersion = latest
-            // A restarted run (a new one has version 0) names its selective run's edges as its version numbers them.
-            if version > 0, let given = message.selectiveSubsets, !given.isEmpty {
+            // A restarted run (a new one has version 0, written for the newest configuration)
+            // names its selective run's edges as its version numbers them.
+            if let given = message.selectiveSubsets, !given.isEmpty {
                 if let error = chain.edgeIndexError(flow: message.flowName, waiting: [], triggered: [],
-                                                    selectiveSubsets: given.mapValues { $0.keys.sorted() }, atVersion: version) {
+                                                    selectiveSubsets: given.mapValues { $0.keys.sorted() }, atVersion: version > 0 ? version : latest) {
                     throw error
+                }
+                guard version > 0 else { return .migrated(adopted, fromVersion: version, toVersion: latest, taints: []) }
+                // Edges of a flow removed since (even if added back) name nothing the new workers have.
+                if let removal = given.keys.compactMap({ chain.removal(of: $0, after: version) }).min() {
+                    return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
                 }
                 var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
                 var originals: [String: [JSONValue]] = [:]

@@ -51,17 +51,28 @@ public struct StreamMigrator: Sendable {
                 return report
             }
             if version != latest {
-                // A restarted run (a new one has version 0) names its selective run's edges as its version numbers them.
-                if version > 0, !scan.subsets.isEmpty {
+                // A restarted run (a new one has version 0, written for the newest configuration)
+                // names its selective run's edges as its version numbers them.
+                if !scan.subsets.isEmpty {
                     if let error = chain.edgeIndexError(flow: flowName, waiting: [], triggered: [],
                                                          selectiveSubsets: Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) },
                                                                                       uniquingKeysWith: { _, last in last }),
-                                                         atVersion: version) {
+                                                         atVersion: version > 0 ? version : latest) {
                         output.append(contentsOf: line)
                         report.outcome = .invalid
                         report.error = error
                         return report
                     }
+                }
+                // Edges of a flow removed since (even if added back) name nothing the new workers have.
+                if version > 0, let removal = scan.subsets.compactMap({ chain.removal(of: $0.flow, after: version) }).min() {
+                    output.append(contentsOf: line)
+                    report.outcome = .fail
+                    report.toVersion = latest
+                    report.taints = [Taint(version: removal, reason: .flowRemoved, strategy: .fail)]
+                    return report
+                }
+                if version > 0, !scan.subsets.isEmpty {
                     var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
                     for (flow, edges) in scan.subsets {
                         subsets[flow] = edges.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element.index, tag: $0.offset) }
