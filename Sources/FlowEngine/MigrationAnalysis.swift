@@ -76,9 +76,8 @@ public struct MigrationAnalysis: Sendable {
         case .upToDate: return .unchanged
         case .migrated(let migrated, _, _, let taints):
             if !taints.isEmpty { return .ignored }
-            guard let after = migrated.state, Set(after.triggeredEdges) == Set(state.triggeredEdges),
-                  after.waitingEdges.starts(with: state.waitingEdges) else { return .renumbered }
-            return after.waitingEdges.count == state.waitingEdges.count ? .unchanged : .armed
+            if migrator.chain.movesAnyEdge(of: flow, state.waitingEdges + state.triggeredEdges, after: version) { return .renumbered }
+            return migrated.state.map { $0.waitingEdges.count > state.waitingEdges.count } == true ? .armed : .unchanged
         case .retry: return .retry
         case .fail: return .fail
         case .skew: return .invalid

@@ -266,4 +266,20 @@ struct MigrationAnalysisTests {
         let moved = MigrationAnalysis(configuration: configuration, flows: ["f"], chain: MigrationChain(migrations: [reorder]), version: 0)
         #expect(try #require(moved.flows.first).counts[.renumbered] == 2)
     }
+
+    @Test func aStateWhoseListsOnlyLookTheSameIsRenumbered() throws {
+        // [∅→A, A→B, A→C] → [∅→A, A→C, A→D]: while A runs, waiting [1, 2] becomes [1, 2] — A→B dropped,
+        // A→C moved from 2 to 1, A→D armed at 2. Not "unchanged".
+        let configuration = try EngineTests.configuration(tasks: ["A", "B", "C", "D"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B}
+                  - {from: A, to: C}
+            """)
+        let migration = Migration(flows: ["f": EdgeMigration(translation: [1: nil, 2: 1], taintingNodes: [2: ["A"]])], strategy: .ignore)
+        let analysis = MigrationAnalysis(configuration: configuration, flows: ["f"], chain: MigrationChain(migrations: [migration]), version: 0)
+        let counts = try #require(analysis.flows.first).counts
+        #expect(counts[MigrationAnalysis.Outcome.unchanged] == nil, "\(counts)")
+        #expect((counts[MigrationAnalysis.Outcome.renumbered] ?? 0) >= 1, "\(counts)")
+    }
 }

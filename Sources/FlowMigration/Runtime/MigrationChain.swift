@@ -76,6 +76,22 @@ public struct MigrationChain: Sendable {
         presenceChanges[flow]?.first { $0.isRemoval && $0.version > version }?.version
     }
 
+    /// Whether the migrations after `version` move or remove any of `indices` (edges of `flow`
+    /// as numbered at `version`), following each through the chain: what tells a renumbered
+    /// state from one whose lists only look the same, or only gained an armed edge.
+    public func movesAnyEdge(of flow: String, _ indices: [Int], after version: Int) -> Bool {
+        var current = indices
+        for step in steps(of: flow, after: version) {
+            var next: [Int] = []
+            for index in current {
+                guard let new = step.entry.translate(index), new == index else { return true }
+                next.append(new)
+            }
+            current = next
+        }
+        return false
+    }
+
     /// The migrations after `version` that change `flow`.
     func steps(of flow: String, after version: Int) -> ArraySlice<FlowStep> {
         guard let all = stepsByFlow[flow] else { return [] }
