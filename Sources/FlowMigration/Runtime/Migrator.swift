@@ -49,13 +49,7 @@ public struct Migrator: Sendable {
                 if let removal = given.keys.compactMap({ chain.removal(of: $0, after: version) }).min() {
                     return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
                 }
-                var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
-                var originals: [String: [JSONValue]] = [:]
-                for (flow, edges) in given {
-                    let indices = edges.keys.sorted()
-                    subsets[flow] = indices.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element, tag: $0.offset) }
-                    originals[flow] = indices.map { edges[$0]! }
-                }
+                let (subsets, originals) = Self.tagged(given)
                 let result = MigrationCore.run(MigrationCore.Input(flowName: message.flowName, version: version, waiting: [], triggered: [],
                                                                    activeNames: [], finishedNames: [], selectiveSubsets: subsets),
                                                chain: chain, policy: policy)
@@ -69,14 +63,7 @@ public struct Migrator: Sendable {
         }
         if version == latest { return .upToDate }
 
-        // Selective subsets: tag each edge with its position in `originals` to find its value again.
-        var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
-        var originals: [String: [JSONValue]] = [:]
-        for (flow, edges) in message.selectiveSubsets ?? [:] {
-            let indices = edges.keys.sorted()
-            subsets[flow] = indices.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element, tag: $0.offset) }
-            originals[flow] = indices.map { edges[$0]! }
-        }
+        let (subsets, originals) = Self.tagged(message.selectiveSubsets ?? [:])
         let input = MigrationCore.Input(
             flowName: message.flowName, version: version, waiting: state.waitingEdges, triggered: state.triggeredEdges,
             activeNames: state.activeNodes.map(\.name), finishedNames: Array(state.finishedNodes.keys),
@@ -103,6 +90,20 @@ public struct Migrator: Sendable {
             if result.selectiveChanged { migrated.replaceSelectiveSubsets(Self.subsets(result.selectiveSubsets, originals)) }
             return .migrated(migrated, fromVersion: version, toVersion: latest, taints: result.taints)
         }
+    }
+
+    /// Selective subsets for ``MigrationCore``: each edge tagged with its position in
+    /// `originals`, where its value (the node names) is found again after translation.
+    private static func tagged(_ given: [String: [Int: JSONValue]])
+        -> (subsets: [String: [MigrationCore.SelectiveEdge]], originals: [String: [JSONValue]]) {
+        var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
+        var originals: [String: [JSONValue]] = [:]
+        for (flow, edges) in given {
+            let indices = edges.keys.sorted()
+            subsets[flow] = indices.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element, tag: $0.offset) }
+            originals[flow] = indices.map { edges[$0]! }
+        }
+        return (subsets, originals)
     }
 
     /// The translated `waiting_edges_subset`: each edge with the value it had.

@@ -54,9 +54,7 @@ public struct StreamMigrator: Sendable {
                 // A restarted run (a new one has version 0, written for the newest configuration)
                 // names its selective run's edges as its version numbers them.
                 if !scan.subsets.isEmpty {
-                    if let error = chain.edgeIndexError(flow: flowName, waiting: [], triggered: [],
-                                                         selectiveSubsets: Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) },
-                                                                                      uniquingKeysWith: { _, last in last }),
+                    if let error = chain.edgeIndexError(flow: flowName, waiting: [], triggered: [], selectiveSubsets: Self.subsetIndices(scan),
                                                          atVersion: version > 0 ? version : latest) {
                         output.append(contentsOf: line)
                         report.outcome = .invalid
@@ -73,12 +71,8 @@ public struct StreamMigrator: Sendable {
                     return report
                 }
                 if version > 0, !scan.subsets.isEmpty {
-                    var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
-                    for (flow, edges) in scan.subsets {
-                        subsets[flow] = edges.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element.index, tag: $0.offset) }
-                    }
                     let result = MigrationCore.run(MigrationCore.Input(flowName: flowName, version: version, waiting: [], triggered: [],
-                                                                       activeNames: [], finishedNames: [], selectiveSubsets: subsets),
+                                                                       activeNames: [], finishedNames: [], selectiveSubsets: Self.tagged(scan)),
                                                    chain: chain, policy: migrator.policy)
                     if result.selectiveChanged, let span = scan.subsetsSpan {
                         edits.replace(span, with: Splice.subsets(result.selectiveSubsets, original: scan.subsets, line: line))
@@ -92,9 +86,7 @@ public struct StreamMigrator: Sendable {
             return report
         }
         if let error = chain.edgeIndexError(flow: flowName, waiting: scan.waiting, triggered: scan.triggered,
-                                             selectiveSubsets: scan.subsets.isEmpty ? [:] :  // most messages have none: nothing to build per line
-                                                Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) },
-                                                           uniquingKeysWith: { _, last in last }),
+                                             selectiveSubsets: scan.subsets.isEmpty ? [:] : Self.subsetIndices(scan),  // most messages have none
                                              atVersion: version) {
             output.append(contentsOf: line)
             report.outcome = .invalid
@@ -106,12 +98,8 @@ public struct StreamMigrator: Sendable {
             return report
         }
 
-        var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
-        for (flow, edges) in scan.subsets {
-            subsets[flow] = edges.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element.index, tag: $0.offset) }
-        }
         let input = MigrationCore.Input(flowName: flowName, version: version, waiting: scan.waiting, triggered: scan.triggered,
-                                        activeNames: scan.activeNames, finishedNames: scan.finishedNames, selectiveSubsets: subsets)
+                                        activeNames: scan.activeNames, finishedNames: scan.finishedNames, selectiveSubsets: Self.tagged(scan))
         let result = MigrationCore.run(input, chain: chain, policy: migrator.policy)
         report.taints = result.taints
         report.toVersion = latest
@@ -143,6 +131,21 @@ public struct StreamMigrator: Sendable {
         }
         edits.write(into: &output)
         return report
+    }
+
+    /// The edge indices of the line's selective subsets, by flow (the last of a flow named twice).
+    private static func subsetIndices(_ scan: DispatcherLineScanner.Scan) -> [String: [Int]] {
+        Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// The line's selective subsets for ``MigrationCore``, each edge tagged with its position in
+    /// the scan, where `Splice.subsets` finds its value again.
+    private static func tagged(_ scan: DispatcherLineScanner.Scan) -> [String: [MigrationCore.SelectiveEdge]] {
+        var subsets: [String: [MigrationCore.SelectiveEdge]] = [:]
+        for (flow, edges) in scan.subsets {
+            subsets[flow] = edges.enumerated().map { MigrationCore.SelectiveEdge(index: $0.element.index, tag: $0.offset) }
+        }
+        return subsets
     }
 }
 
