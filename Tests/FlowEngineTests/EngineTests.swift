@@ -281,5 +281,10 @@ struct MigrationAnalysisTests {
         let counts = try #require(analysis.flows.first).counts
         #expect(counts[MigrationAnalysis.Outcome.unchanged] == nil, "\(counts)")
         #expect((counts[MigrationAnalysis.Outcome.renumbered] ?? 0) >= 1, "\(counts)")
+        // Edges swapped and swapped back (a revert) end where they were: unchanged.
+        let swap = Migration(flows: ["f": EdgeMigration(translation: [1: 2, 2: 1])], strategy: .ignore)
+        let reverted = MigrationAnalysis(configuration: configuration, flows: ["f"], chain: MigrationChain(migrations: [swap, swap]), version: 0)
+        let revertedCounts = try #require(reverted.flows.first).counts
+        #expect(revertedCounts[MigrationAnalysis.Outcome.renumbered] == nil, "\(revertedCounts)")
     }
 }

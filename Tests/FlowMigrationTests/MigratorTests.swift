@@ -254,6 +254,27 @@ struct MigratorTests {
         // Added back in an intermediate file; the last one records nothing (Selinon's, or --no-meta): a new run starts.
         let readdedBefore = [Self.counts(old: 3, new: nil), Self.counts(old: nil, new: 2), Self.empty]
         #expect(try Self.both(fresh, readdedBefore).1.outcome == .migrated)
+        // Added back by a file that records nothing; the next one that records flows has it: a new run starts too.
+        let readdedUnrecorded = [Self.counts(old: 3, new: nil), Self.empty, Self.counts(old: 2, new: 2)]
+        let (outcome, report, _) = try Self.both(fresh, readdedUnrecorded)
+        #expect(outcome.name == "migrated" && report.outcome == .migrated)
+    }
+
+    @Test func aStartedSelectiveRunNamingASubFlowRemovedSinceFails() throws {
+        // sub is removed by 2 and added back by 3: the parent's subset names edges of the old sub.
+        var removal = Self.empty, readded = Self.empty, kept = Self.empty
+        kept.metadata = .object(["edge_counts": .object(["flow1": .object(["old": .number(JSONNumber(3)), "new": .number(JSONNumber(3))]),
+                                                         "sub": .object(["old": .number(JSONNumber(2)), "new": .number(JSONNumber(2))])])])
+        removal.metadata = .object(["edge_counts": .object(["flow1": .object(["old": .number(JSONNumber(3)), "new": .number(JSONNumber(3))]),
+                                                            "sub": .object(["old": .number(JSONNumber(2))])])])
+        readded.metadata = .object(["edge_counts": .object(["flow1": .object(["old": .number(JSONNumber(3)), "new": .number(JSONNumber(3))]),
+                                                            "sub": .object(["new": .number(JSONNumber(4))])])])
+        let line = #"{"flow_name": "flow1", "migration_version": 1, "selective": {"task_names": ["X"], "waiting_edges_subset": "#
+            + #"{"flow1": {"1": ["sub"]}, "sub": {"1": ["X"]}}}, "state": {"active_nodes": [{"name": "sub", "id": "s"}], "#
+            + #""finished_nodes": {"T1": ["t"]}, "failed_nodes": {}, "waiting_edges": [], "triggered_edges": [0, 1]}}"#
+        let (outcome, report, output) = try Self.both(line, [kept, removal, readded])
+        #expect(outcome == .fail(fromVersion: 1, toVersion: 3, taints: [Taint(version: 2, reason: .flowRemoved, strategy: .fail)]))
+        #expect(report.outcome == .fail && output == line)
     }
 
     @Test func aRestartedSelectiveRunOfARemovedFlowFailsAndANewRunIsCheckedAgainstTheNewestFlow() throws {
@@ -360,11 +381,16 @@ struct MigratorTests {
             "flow1": .object(["old": .number(JSONNumber(3)), "new": .number(JSONNumber(4))]),
             "added_flow": .object(["old": .null, "new": .number(JSONNumber(2))]),
         ])])
-        let expected = StateError(.unknownFlow, "flow 'flow1x' is not in the configuration of version 0 (the migration files list its flows: flow1)")
-        for state in [Self.message(version: 0, active: ["T1"], flow: "flow1x"), DispatcherMessage(flowName: "flow1x", migrationVersion: 0, state: nil)] {
-            let error = #expect(throws: StateError.self) { try Self.migrate(state, [migration]) }
-            #expect(error == expected)
-        }
+        let started = StateError(.unknownFlow, "flow 'flow1x' is not in the configuration of version 0 (the migration files list its flows: flow1)")
+        let error = #expect(throws: StateError.self) { try Self.migrate(Self.message(version: 0, active: ["T1"], flow: "flow1x"), [migration]) }
+        #expect(error == started)
+        // A new run (no state, version 0) is judged by the newest configuration, which its client wrote it for.
+        let expected = StateError(.unknownFlow, "flow 'flow1x' is not in the configuration of version 1 (the migration files list its flows: added_flow, flow1)")
+        let newRun = #expect(throws: StateError.self) { try Self.migrate(DispatcherMessage(flowName: "flow1x", migrationVersion: 0, state: nil), [migration]) }
+        #expect(newRun == expected)
+        // So a new run of a flow the migration added starts.
+        #expect(try Self.migrate(DispatcherMessage(flowName: "added_flow", migrationVersion: 0, state: nil), [migration]).name == "migrated")
+        #expect(try Self.both(#"{"flow_name": "added_flow", "state": null}"#, [migration]).1.outcome == .migrated)
         // The stream migrator agrees, and passes the line on unchanged.
         let line = Array(#"{"flow_name": "flow1x", "migration_version": 0, "state": null}"#.utf8)
         var output: [UInt8] = []

@@ -59,16 +59,25 @@ public struct MigrationChain: Sendable {
     /// Per flow, the migrations that removed or added it, in version order.
     let presenceChanges: [String: [PresenceChange]]
 
-    /// The version of the first migration that removed `flow`, if one did (known from `_meta.edge_counts`).
-    public func removalVersion(of flow: String) -> Int? { presenceChanges[flow]?.first(where: \.isRemoval)?.version }
+    /// The version of the last migration that removed `flow`, if one did (known from `_meta.edge_counts`):
+    /// in-flight flows from before it fail.
+    public func removalVersion(of flow: String) -> Int? { presenceChanges[flow]?.last(where: \.isRemoval)?.version }
+
+    /// Whether the newest configuration has `flow`, as the newest file that records its
+    /// configurations' flows says (a file without `_meta` may add a flow back unrecorded: the
+    /// next file that records flows tells); `nil` when no file records them.
+    func hasFlowAtLatest(_ flow: String) -> Bool? {
+        guard let step = steps.last(where: { !$0.edgeCountsBefore.isEmpty || !$0.edgeCountsAfter.isEmpty }) else { return nil }
+        return step.edgeCountsAfter[flow] != nil
+    }
 
     /// The version of the migration after `version` that removed `flow`, when new workers cannot
     /// start a run of it that has no state yet: the flow was removed after `version` and the
-    /// newest configuration does not have it (its last removal is not followed by an addition).
-    /// A flow removed and later added back starts as the new flow.
+    /// newest configuration does not have it. A flow removed and later added back starts as the
+    /// new flow.
     func removalBlockingNewRun(of flow: String, after version: Int) -> Int? {
-        guard removal(of: flow, after: version) != nil, let last = presenceChanges[flow]?.last, last.isRemoval else { return nil }
-        return last.version
+        guard removal(of: flow, after: version) != nil, hasFlowAtLatest(flow) == false else { return nil }
+        return removalVersion(of: flow)
     }
 
     /// The version of the first migration after `version` that removed `flow`, if one did.
@@ -77,19 +86,15 @@ public struct MigrationChain: Sendable {
     }
 
     /// Whether the migrations after `version` move or remove any of `indices` (edges of `flow`
-    /// as numbered at `version`), following each through the chain: what tells a renumbered
-    /// state from one whose lists only look the same, or only gained an armed edge.
+    /// as numbered at `version`), following each through the whole chain (an edge moved and moved
+    /// back stays): what tells a renumbered state from one whose lists only look the same, or
+    /// only gained an armed edge.
     public func movesAnyEdge(of flow: String, _ indices: [Int], after version: Int) -> Bool {
-        var current = indices
+        var current: [Int?] = indices
         for step in steps(of: flow, after: version) {
-            var next: [Int] = []
-            for index in current {
-                guard let new = step.entry.translate(index), new == index else { return true }
-                next.append(new)
-            }
-            current = next
+            current = current.map { $0.flatMap(step.entry.translate) }
         }
-        return false
+        return current != indices
     }
 
     /// The migrations after `version` that change `flow`.

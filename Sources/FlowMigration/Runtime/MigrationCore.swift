@@ -53,7 +53,12 @@ struct MigrationCore {
                 result.selectiveChanged = true
             }
         }
-        if let removal = chain.removal(of: input.flowName, after: input.version) {
+        // The flow, or one its selective run names, removed since (even if added back): new workers cannot go on with it.
+        var removal = chain.removal(of: input.flowName, after: input.version)
+        for flow in input.selectiveSubsets.keys {
+            if let other = chain.removal(of: flow, after: input.version) { removal = min(removal ?? other, other) }
+        }
+        if let removal {
             result.taints.append(Taint(version: removal, reason: .flowRemoved, strategy: .fail))
         }
         for step in chain.steps(of: input.flowName, after: input.version) {

@@ -28,12 +28,15 @@ public struct Migrator: Sendable {
         // left to it. (Selinon gives a state-less one this worker's older version, so old and new
         // workers of a rolling deploy would flip it back and forth.)
         if version > latest { return .skew(version: version, latest: latest) }
-        if let unknown = chain.unknownFlowError(message.flowName, atVersion: version) { throw unknown }
+        // A flow not started yet, of a flow a migration removed: new workers cannot start it.
+        if message.state == nil, let removal = chain.removalBlockingNewRun(of: message.flowName, after: version) {
+            return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
+        }
+        // A new run (no state, version 0) is of a flow of the newest configuration; anything else, of its version's.
+        if let unknown = chain.unknownFlowError(message.flowName, atVersion: message.state == nil && version == 0 ? latest : version) {
+            throw unknown
+        }
         guard let state = message.state else {
-            // A flow not started yet, of a flow a migration removed: new workers cannot start it.
-            if let removal = chain.removalBlockingNewRun(of: message.flowName, after: version) {
-                return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
-            }
             guard version != latest else { return .upToDate }
             var adopted = message
             adopted.migrationVersion = latest

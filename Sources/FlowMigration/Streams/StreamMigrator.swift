@@ -36,20 +36,22 @@ public struct StreamMigrator: Sendable {
             report.outcome = .skew
             return report
         }
-        if let unknown = chain.unknownFlowError(flowName, atVersion: version) {
+        // A flow not started yet, of a flow a migration removed: new workers cannot start it.
+        if !scan.hasState, let removal = chain.removalBlockingNewRun(of: flowName, after: version) {
+            output.append(contentsOf: line)
+            report.outcome = .fail
+            report.toVersion = latest
+            report.taints = [Taint(version: removal, reason: .flowRemoved, strategy: .fail)]
+            return report
+        }
+        // A new run (no state, version 0) is of a flow of the newest configuration; anything else, of its version's.
+        if let unknown = chain.unknownFlowError(flowName, atVersion: !scan.hasState && version == 0 ? latest : version) {
             output.append(contentsOf: line)
             report.outcome = .invalid
             report.error = unknown
             return report
         }
         guard scan.hasState else {
-            if let removal = chain.removalBlockingNewRun(of: flowName, after: version) {
-                output.append(contentsOf: line)
-                report.outcome = .fail
-                report.toVersion = latest
-                report.taints = [Taint(version: removal, reason: .flowRemoved, strategy: .fail)]
-                return report
-            }
             if version != latest {
                 // A restarted run (a new one has version 0, written for the newest configuration)
                 // names its selective run's edges as its version numbers them.
