@@ -275,6 +275,9 @@ struct MigratorTests {
         let (outcome, report, output) = try Self.both(line, [kept, removal, readded])
         #expect(outcome == .fail(fromVersion: 1, toVersion: 3, taints: [Taint(version: 2, reason: .flowRemoved, strategy: .fail)]))
         #expect(report.outcome == .fail && output == line)
+        // Removed for good, sub is never started again: its entries are dead, and the run goes on (as in Selinon).
+        let (stays, staysReport, _) = try Self.both(line, [kept, removal])
+        #expect(stays.name == "migrated" && staysReport.outcome == .migrated, "\(stays)")
     }
 
     @Test func aRestartedSelectiveRunOfARemovedFlowFailsAndANewRunIsCheckedAgainstTheNewestFlow() throws {

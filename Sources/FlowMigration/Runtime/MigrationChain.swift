@@ -80,6 +80,15 @@ public struct MigrationChain: Sendable {
         return removalVersion(of: flow)
     }
 
+    /// The version of the first migration after `version` that removed `flow`, named in a
+    /// selective run's subset, when the newest configuration has the flow again: the subset's
+    /// edges of it are the old flow's and would select edges of the new one. (A flow that stays
+    /// removed is never started again, so its entries are dead, as in Selinon.)
+    func removalOfReaddedFlow(_ flow: String, after version: Int) -> Int? {
+        guard let removal = removal(of: flow, after: version), hasFlowAtLatest(flow) == true else { return nil }
+        return removal
+    }
+
     /// The version of the first migration after `version` that removed `flow`, if one did.
     func removal(of flow: String, after version: Int) -> Int? {
         presenceChanges[flow]?.first { $0.isRemoval && $0.version > version }?.version

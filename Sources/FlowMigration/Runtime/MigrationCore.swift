@@ -53,10 +53,11 @@ struct MigrationCore {
                 result.selectiveChanged = true
             }
         }
-        // The flow, or one its selective run names, removed since (even if added back): new workers cannot go on with it.
+        // The flow removed since (even if added back), or one its selective run names removed and
+        // added back: new workers cannot go on with it.
         var removal = chain.removal(of: input.flowName, after: input.version)
         for flow in input.selectiveSubsets.keys {
-            if let other = chain.removal(of: flow, after: input.version) { removal = min(removal ?? other, other) }
+            if let other = chain.removalOfReaddedFlow(flow, after: input.version) { removal = min(removal ?? other, other) }
         }
         if let removal {
             result.taints.append(Taint(version: removal, reason: .flowRemoved, strategy: .fail))

@@ -48,8 +48,8 @@ public struct Migrator: Sendable {
                     throw error
                 }
                 guard version > 0 else { return .migrated(adopted, fromVersion: version, toVersion: latest, taints: []) }
-                // Edges of a flow removed since (even if added back) name nothing the new workers have.
-                if let removal = given.keys.compactMap({ chain.removal(of: $0, after: version) }).min() {
+                // Edges of a flow removed since and added back name edges of another flow.
+                if let removal = given.keys.compactMap({ chain.removalOfReaddedFlow($0, after: version) }).min() {
                     return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
                 }
                 let (subsets, originals) = Self.tagged(given)

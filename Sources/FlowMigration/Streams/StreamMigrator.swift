@@ -64,8 +64,8 @@ public struct StreamMigrator: Sendable {
                         return report
                     }
                 }
-                // Edges of a flow removed since (even if added back) name nothing the new workers have.
-                if version > 0, let removal = scan.subsets.compactMap({ chain.removal(of: $0.flow, after: version) }).min() {
+                // Edges of a flow removed since and added back name edges of another flow.
+                if version > 0, let removal = scan.subsets.compactMap({ chain.removalOfReaddedFlow($0.flow, after: version) }).min() {
                     output.append(contentsOf: line)
                     report.outcome = .fail
                     report.toVersion = latest
