@@ -36,32 +36,30 @@ public struct Migrator: Sendable {
         if let unknown = chain.unknownFlowError(message.flowName, atVersion: message.state == nil && version == 0 ? latest : version) {
             throw unknown
         }
+        let subsetIndices = (message.selectiveSubsets ?? [:]).mapValues { $0.keys.sorted() }
         guard let state = message.state else {
             guard version != latest else { return .upToDate }
             var adopted = message
             adopted.migrationVersion = latest
-            // A restarted run (a new one has version 0, written for the newest configuration)
-            // names its selective run's edges as its version numbers them.
-            if let given = message.selectiveSubsets, !given.isEmpty {
-                if let error = chain.edgeIndexError(flow: message.flowName, waiting: [], triggered: [],
-                                                    selectiveSubsets: given.mapValues { $0.keys.sorted() }, atVersion: version > 0 ? version : latest) {
-                    throw error
-                }
-                guard version > 0 else { return .migrated(adopted, fromVersion: version, toVersion: latest, taints: []) }
-                // Edges of a flow removed since and added back name edges of another flow.
-                if let removal = given.keys.compactMap({ chain.removalOfReaddedFlow($0, after: version) }).min() {
-                    return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
-                }
-                let (subsets, originals) = Self.tagged(given)
-                let result = MigrationCore.run(MigrationCore.Input(flowName: message.flowName, version: version, waiting: [], triggered: [],
-                                                                   activeNames: [], finishedNames: [], selectiveSubsets: subsets),
-                                               chain: chain, policy: policy)
-                if result.selectiveChanged { adopted.replaceSelectiveSubsets(Self.subsets(result.selectiveSubsets, originals)) }
+            guard !subsetIndices.isEmpty else { return .migrated(adopted, fromVersion: version, toVersion: latest, taints: []) }
+            // A new run (version 0) is written for the newest configuration; a restarted one names
+            // its selective run's edges as its version numbers them, and is translated like a state.
+            if let error = chain.edgeIndexError(flow: message.flowName, waiting: [], triggered: [], selectiveSubsets: subsetIndices,
+                                                atVersion: version > 0 ? version : latest) {
+                throw error
             }
+            guard version > 0 else { return .migrated(adopted, fromVersion: version, toVersion: latest, taints: []) }
+            let (subsets, originals) = Self.tagged(message.selectiveSubsets ?? [:])
+            let result = MigrationCore.run(MigrationCore.Input(flowName: message.flowName, version: version, waiting: [], triggered: [],
+                                                               activeNames: [], finishedNames: [], selectiveSubsets: subsets),
+                                           chain: chain, policy: policy)
+            // With nothing run yet, the only taint is a removal its subset cannot outlive.
+            if !result.taints.isEmpty { return .fail(fromVersion: version, toVersion: latest, taints: result.taints) }
+            if result.selectiveChanged { adopted.replaceSelectiveSubsets(Self.subsets(result.selectiveSubsets, originals)) }
             return .migrated(adopted, fromVersion: version, toVersion: latest, taints: [])
         }
         if let error = chain.edgeIndexError(flow: message.flowName, waiting: state.waitingEdges, triggered: state.triggeredEdges,
-                                            selectiveSubsets: (message.selectiveSubsets ?? [:]).mapValues { $0.keys.sorted() }, atVersion: version) {
+                                            selectiveSubsets: subsetIndices, atVersion: version) {
             throw error
         }
         if version == latest { return .upToDate }

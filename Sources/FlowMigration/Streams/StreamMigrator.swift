@@ -53,8 +53,8 @@ public struct StreamMigrator: Sendable {
         }
         guard scan.hasState else {
             if version != latest {
-                // A restarted run (a new one has version 0, written for the newest configuration)
-                // names its selective run's edges as its version numbers them.
+                // A new run (version 0) is written for the newest configuration; a restarted one names
+                // its selective run's edges as its version numbers them, and is translated like a state.
                 if !scan.subsets.isEmpty {
                     if let error = chain.edgeIndexError(flow: flowName, waiting: [], triggered: [], selectiveSubsets: Self.subsetIndices(scan),
                                                          atVersion: version > 0 ? version : latest) {
@@ -64,18 +64,18 @@ public struct StreamMigrator: Sendable {
                         return report
                     }
                 }
-                // Edges of a flow removed since and added back name edges of another flow.
-                if version > 0, let removal = scan.subsets.compactMap({ chain.removalOfReaddedFlow($0.flow, after: version) }).min() {
-                    output.append(contentsOf: line)
-                    report.outcome = .fail
-                    report.toVersion = latest
-                    report.taints = [Taint(version: removal, reason: .flowRemoved, strategy: .fail)]
-                    return report
-                }
                 if version > 0, !scan.subsets.isEmpty {
                     let result = MigrationCore.run(MigrationCore.Input(flowName: flowName, version: version, waiting: [], triggered: [],
                                                                        activeNames: [], finishedNames: [], selectiveSubsets: Self.tagged(scan)),
                                                    chain: chain, policy: migrator.policy)
+                    // With nothing run yet, the only taint is a removal its subset cannot outlive.
+                    if !result.taints.isEmpty {
+                        output.append(contentsOf: line)
+                        report.outcome = .fail
+                        report.toVersion = latest
+                        report.taints = result.taints
+                        return report
+                    }
                     if result.selectiveChanged, let span = scan.subsetsSpan {
                         edits.replace(span, with: Splice.subsets(result.selectiveSubsets, original: scan.subsets, line: line))
                     }
