@@ -89,8 +89,16 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
 
     /// `text` safe to print on one line of a terminal or a CI log: control characters, line
     /// and paragraph separators and direction overrides as `\u{…}` escapes, and at most `limit`
-    /// characters.
-    public static func printable(_ text: String, limit: Int = 1_000) -> String {
+    /// characters. `keepingLineBreaks`: line breaks and tabs stay (for text of several lines).
+    public static func printable(_ text: String, limit: Int = 1_000, keepingLineBreaks: Bool = false) -> String {
+        func escaped(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x0A, 0x09: return !keepingLineBreaks
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028...0x202E, 0x2066...0x2069: return true
+            default: return false
+            }
+        }
+        if limit == .max && !text.unicodeScalars.contains(where: escaped) { return text }
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
@@ -100,10 +108,9 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
                 break
             }
             count += 1
-            switch scalar.value {
-            case 0x00...0x1F, 0x7F...0x9F, 0x2028...0x202E, 0x2066...0x2069:
+            if escaped(scalar) {
                 result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            default:
+            } else {
                 result.unicodeScalars.append(scalar)
             }
         }

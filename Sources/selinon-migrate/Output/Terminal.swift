@@ -20,27 +20,11 @@ struct Terminal {
 
     /// `text` with the characters that would act on a terminal instead of showing — escape
     /// sequences, carriage returns, backspaces, NUL, C1 controls, line separators and direction
-    /// overrides — as `\u{…}` escapes; line breaks and tabs stay. Messages repeat text from
-    /// inputs (flow names, ids, bytes of a stream), which could otherwise retitle or clear the
-    /// operator's terminal or hide report lines.
+    /// overrides — as `\u{…}` escapes, as diagnostics show them; line breaks and tabs stay.
+    /// Messages repeat text from inputs (flow names, ids, bytes of a stream), which could
+    /// otherwise retitle or clear the operator's terminal or hide report lines.
     static func printable(_ text: String) -> String {
-        func acts(_ scalar: Unicode.Scalar) -> Bool {
-            switch scalar.value {
-            case 0x0A, 0x09: return false
-            case 0x00...0x1F, 0x7F...0x9F, 0x2028...0x202E, 0x2066...0x2069: return true
-            default: return false
-            }
-        }
-        guard text.unicodeScalars.contains(where: acts) else { return text }
-        var result = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            if acts(scalar) {
-                result.append(contentsOf: ("\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}").unicodeScalars)
-            } else {
-                result.append(scalar)
-            }
-        }
-        return String(result)
+        ConfigDiagnostic.printable(text, limit: .max, keepingLineBreaks: true)
     }
 
     /// Writes bytes to standard output. When it cannot be written (a full disk, a closed pipe),
