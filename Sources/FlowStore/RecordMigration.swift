@@ -62,7 +62,7 @@ struct TaintsText {
             switch taint.reason {
             case .firedRemovedEdge(let edgeIndex, let edge): (kind, index, names) = (0, edgeIndex, [edge.from, edge.to])
             case .sourcesAlreadyFinished(let edgeIndex, let nodes): (kind, index, names) = (1, edgeIndex, [nodes])
-            case .flowRemoved: (kind, index, names) = (2, 0, [])
+            case .flowRemoved(let flow): (kind, index, names) = (2, 0, [[flow]])
             }
         }
     }

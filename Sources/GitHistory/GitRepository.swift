@@ -109,11 +109,60 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// The path of `path` (relative to the current directory, or absolute) inside the working
-    /// tree, with `/` separators. Symbolic links inside the working tree are kept as written —
-    /// they are part of what git records, and a revision is read through its own links — while
-    /// links on the way to the working tree are resolved.
+    /// tree, with `/` separators. Symbolic links inside the working tree that git tracks (in the
+    /// index) are kept as written — they are part of what git records, and a revision is read
+    /// through its own links — while links on the way to the working tree and links git does not
+    /// track (a local convenience link has no history: read as written, everything behind it
+    /// would look new at every revision) are resolved.
     /// - Throws: ``GitError`` `outsideRepository` when it is not inside the working tree.
     public func repositoryPath(of path: String) throws(GitError) -> String {
+        let written = try writtenRepositoryPath(of: path)
+        guard let root = workingDirectory, let link = try untrackedLink(on: written, root: root) else { return written }
+        let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        let resolved = Self.resolvingLinks(root + "/" + written)
+        if resolved == resolvedRoot { return "" }
+        guard resolved.hasPrefix(resolvedRoot + "/") else {
+            throw GitError(.outsideRepository, "'\(path)' leads through the link \(link), which git does not track, to \(resolved), "
+                + "outside the repository at \(root): give the path inside the repository")
+        }
+        return String(resolved.dropFirst(resolvedRoot.count + 1))
+    }
+
+    /// `path` with the links of its longest existing part resolved (`realpath(3)`), and the
+    /// rest (what does not exist yet) appended as written.
+    private static func resolvingLinks(_ path: String) -> String {
+        var existing = path
+        var rest: [String] = []
+        while !existing.isEmpty && existing != "/" {
+            if let resolved = realpath(existing, nil) {
+                defer { free(resolved) }
+                return ([String(cString: resolved)] + rest.reversed()).joined(separator: "/")
+            }
+            rest.append((existing as NSString).lastPathComponent)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        return path
+    }
+
+    /// The first symbolic link on `relative` (a path in the working tree at `root`) that the
+    /// index does not hold as a link.
+    private func untrackedLink(on relative: String, root: String) throws(GitError) -> String? {
+        guard !relative.isEmpty else { return nil }
+        var prefix = ""
+        var links: [String] = []
+        for component in relative.split(separator: "/") {
+            prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
+            var status = stat()
+            guard lstat(root + "/" + prefix, &status) == 0 else { break }
+            if status.st_mode & S_IFMT == S_IFLNK { links.append(prefix) }
+        }
+        guard !links.isEmpty else { return nil }
+        return try locked { () throws(GitError) -> String? in
+            try withIndex { index in links.first { indexEntry(at: $0, in: index)?.kind != .symbolicLink } }
+        }
+    }
+
+    private func writtenRepositoryPath(of path: String) throws(GitError) -> String {
         guard let root = workingDirectory else {
             throw GitError(.outsideRepository, "the repository at \(repositoryDirectory) is bare (it has no working tree): "
                 + "read revisions from a clone with a working tree")
@@ -576,6 +625,9 @@ public final class GitRepository: @unchecked Sendable {
         let status = indexFile.map { git_index_open(&index, $0) } ?? git_repository_index(&index, handle)
         guard status == 0, let index else { throw GitError.last(status, operation: "read the index") }
         defer { git_index_free(index) }
+        // The repository keeps its index loaded: read it again when git changed it since.
+        let reread = git_index_read(index, 0)
+        guard reread == 0 else { throw GitError.last(reread, operation: "read the index") }
         return try body(index)
     }
 }

@@ -187,7 +187,7 @@ struct MigratorTests {
                 Issue.record("unexpected \(outcome)")
                 continue
             }
-            #expect(taints == [Taint(version: 1, reason: .flowRemoved, strategy: .fail)])
+            #expect(taints == [Taint(version: 1, reason: .flowRemoved(flow: "flow1"), strategy: .fail)])
         }
         // The stream migrator agrees, and leaves the line as it was.
         let line = #"{"flow_name": "flow1", "migration_version": 0, "state": null}"#
@@ -223,7 +223,7 @@ struct MigratorTests {
         let (started, startedReport, _) = try Self.both(
             #"{"flow_name": "flow1", "migration_version": 0, "state": {"active_nodes": [{"name": "T1", "id": "a"}], "finished_nodes": {}, "#
                 + #""failed_nodes": {}, "waiting_edges": [1], "triggered_edges": []}}"#, [removal, readded])
-        #expect(started == .fail(fromVersion: 0, toVersion: 2, taints: [Taint(version: 1, reason: .flowRemoved, strategy: .fail)]))
+        #expect(started == .fail(fromVersion: 0, toVersion: 2, taints: [Taint(version: 1, reason: .flowRemoved(flow: "flow1"), strategy: .fail)]))
         #expect(startedReport.outcome == .fail)
         // Without the addition, a new run still fails.
         #expect(try Self.both(#"{"flow_name": "flow1", "migration_version": 0, "state": null}"#, [removal, Self.empty]).1.outcome == .fail)
@@ -246,10 +246,10 @@ struct MigratorTests {
         // Removed (1), added back (2), removed again (3): nothing of flow1 can run on the newest workers.
         let again = [Self.counts(old: 3, new: nil), Self.counts(old: nil, new: 2), Self.counts(old: 2, new: nil)]
         let (freshOutcome, freshReport, _) = try Self.both(fresh, again)
-        #expect(freshOutcome == .fail(fromVersion: 0, toVersion: 3, taints: [Taint(version: 3, reason: .flowRemoved, strategy: .fail)]))
+        #expect(freshOutcome == .fail(fromVersion: 0, toVersion: 3, taints: [Taint(version: 3, reason: .flowRemoved(flow: "flow1"), strategy: .fail)]))
         #expect(freshReport.outcome == .fail && freshReport.taints.map(\.version) == [3])
         let (startedOutcome, startedReport, _) = try Self.both(started, again)
-        #expect(startedOutcome == .fail(fromVersion: 2, toVersion: 3, taints: [Taint(version: 3, reason: .flowRemoved, strategy: .fail)]))
+        #expect(startedOutcome == .fail(fromVersion: 2, toVersion: 3, taints: [Taint(version: 3, reason: .flowRemoved(flow: "flow1"), strategy: .fail)]))
         #expect(startedReport.outcome == .fail)
         // Added back in an intermediate file; the last one records nothing (Selinon's, or --no-meta): a new run starts.
         let readdedBefore = [Self.counts(old: 3, new: nil), Self.counts(old: nil, new: 2), Self.empty]
@@ -273,7 +273,7 @@ struct MigratorTests {
             + #"{"flow1": {"1": ["sub"]}, "sub": {"1": ["X"]}}}, "state": {"active_nodes": [{"name": "sub", "id": "s"}], "#
             + #""finished_nodes": {"T1": ["t"]}, "failed_nodes": {}, "waiting_edges": [], "triggered_edges": [0, 1]}}"#
         let (outcome, report, output) = try Self.both(line, [kept, removal, readded])
-        #expect(outcome == .fail(fromVersion: 1, toVersion: 3, taints: [Taint(version: 2, reason: .flowRemoved, strategy: .fail)]))
+        #expect(outcome == .fail(fromVersion: 1, toVersion: 3, taints: [Taint(version: 2, reason: .flowRemoved(flow: "sub"), strategy: .fail)]))
         #expect(report.outcome == .fail && output == line)
         // Removed for good, sub is never started again: its entries are dead, and the run goes on (as in Selinon).
         let (stays, staysReport, _) = try Self.both(line, [kept, removal])
@@ -286,7 +286,7 @@ struct MigratorTests {
         let restarted = #"{"flow_name": "flow1", "migration_version": 1, "state": null, "selective": {"task_names": ["B"], "#
             + #""waiting_edges_subset": {"flow1": {"1": ["A"], "3": ["B"]}}}}"#
         let (outcome, report, output) = try Self.both(restarted, chain)
-        #expect(outcome == .fail(fromVersion: 1, toVersion: 3, taints: [Taint(version: 2, reason: .flowRemoved, strategy: .fail)]))
+        #expect(outcome == .fail(fromVersion: 1, toVersion: 3, taints: [Taint(version: 2, reason: .flowRemoved(flow: "flow1"), strategy: .fail)]))
         #expect(report.outcome == .fail && output == restarted)
         // A new run (version 0) is written for the newest flow, of 2 edges: edge 3 does not fit it.
         let new = restarted.replacingOccurrences(of: #""migration_version": 1"#, with: #""migration_version": 0"#)

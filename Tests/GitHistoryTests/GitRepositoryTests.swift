@@ -159,6 +159,27 @@ struct GitRepositoryTests {
         #expect(error?.kind == .outsideRepository)
     }
 
+    @Test func aLinkGitDoesNotTrackIsResolved() throws {
+        // A local convenience link has no history: read as written, everything behind it would
+        // look new at every revision (rebase through such a link once dropped every migration).
+        let fixture = try GitFixture()
+        try fixture.commit("v1", ["conf/nodes.yml": Self.nodes, "conf/flows/main.yml": Self.flow("{from: , to: A}")])
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("cfg"), withDestinationPath: "conf")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("conf/alias"), withDestinationPath: "flows")
+        let repository = try GitRepository(containing: fixture.root.path)
+        #expect(try repository.repositoryPath(of: fixture.path("cfg/flows")) == "conf/flows")
+        #expect(try repository.repositoryPath(of: fixture.path("cfg/alias/main.yml")) == "conf/flows/main.yml")
+        #expect(try repository.repositoryPath(of: fixture.path("cfg")) == "conf")
+        // Committed, the link is what git records, and is kept.
+        try fixture.commit("link", [:])
+        #expect(try repository.repositoryPath(of: fixture.path("cfg/flows")) == "cfg/flows")
+        // Untracked and leading out of the repository: an error that names the link.
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("elsewhere"), withDestinationPath: "/tmp")
+        let error = #expect(throws: GitError.self) { try repository.repositoryPath(of: fixture.path("elsewhere/x")) }
+        #expect(error?.kind == .outsideRepository && error?.message.contains("the link elsewhere, which git does not track") == true,
+                "\(String(describing: error))")
+    }
+
     @Test func linksToDirectoriesInAFlowDirectoryAreEnteredAsSelinonWalksThem() throws {
         // selinon-cli walks flow directories with os.walk(followlinks=True): a linked directory's
         // files are flow files too, at every revision, in the index and on disk alike.

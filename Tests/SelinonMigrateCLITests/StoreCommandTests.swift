@@ -41,7 +41,7 @@ struct StoreCommands {
             #expect(applied.status == 0, "\(applied.standardError)")
             #expect(applied.standardOutput.hasPrefix("migrated to version 3"))
             #expect(applied.standardOutput.contains("notification_flow, fail: 1 flow"))
-            #expect(applied.standardOutput.contains("version 3 removed the flow [FAIL]"))
+            #expect(applied.standardOutput.contains("version 3 removed flow notification_flow [FAIL]"))
             #expect(applied.standardError.contains("— done"), "a plain progress line when standard error is not a terminal")
 
             let again = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--format", "json", "--quiet"])

@@ -90,6 +90,18 @@ struct TeamWorkflowTests {
         #expect(verify.standardOutput.contains("1.json: ") && verify.standardOutput.contains("(merge second)"), "\(verify.standardOutput)")
     }
 
+    @Test func rebaseThroughALinkGitDoesNotTrackKeepsTheBaseMigrations() throws {
+        // Read as written, an untracked link had no history: every migration looked like this
+        // branch's own, and rebase dropped main's (the only copy in the working tree).
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("miglink"), withDestinationPath: "migrations")
+        let rebase = try CommandRunner().run(["rebase", "--onto", "main", "-m", "miglink"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 0, "\(rebase.standardError)")
+        #expect(rebase.standardOutput.contains("kept 1.json from main\ndropped this branch's 1.json\nwrote 2.json"), "\(rebase.standardOutput)")
+        #expect(try String(contentsOf: fixture.root.appendingPathComponent("migrations/1.json"), encoding: .utf8)
+                == (try fixture.git("show", "main:migrations/1.json")) + "\n")
+    }
+
     @Test func verifyAcceptsAnEmptyDirectoryAndNamesAFileGivenAsOne() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)

@@ -55,12 +55,14 @@ struct MigrationCore {
         }
         // The flow removed since (even if added back), or one its selective run names removed and
         // added back: new workers cannot go on with it.
-        var removal = chain.removal(of: input.flowName, after: input.version)
-        for flow in input.selectiveSubsets.keys {
-            if let other = chain.removalOfReaddedFlow(flow, after: input.version) { removal = min(removal ?? other, other) }
+        var removal = chain.removal(of: input.flowName, after: input.version).map { (version: $0, flow: input.flowName) }
+        for flow in input.selectiveSubsets.keys.sorted() {
+            if let other = chain.removalOfReaddedFlow(flow, after: input.version), other < removal?.version ?? Int.max {
+                removal = (other, flow)
+            }
         }
         if let removal {
-            result.taints.append(Taint(version: removal, reason: .flowRemoved, strategy: .fail))
+            result.taints.append(Taint(version: removal.version, reason: .flowRemoved(flow: removal.flow), strategy: .fail))
         }
         for step in chain.steps(of: input.flowName, after: input.version) {
             // As Selinon: nothing armed or fired yet leaves the state alone.

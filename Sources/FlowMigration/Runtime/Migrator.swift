@@ -30,7 +30,7 @@ public struct Migrator: Sendable {
         if version > latest { return .skew(version: version, latest: latest) }
         // A flow not started yet, of a flow a migration removed: new workers cannot start it.
         if message.state == nil, let removal = chain.removalBlockingNewRun(of: message.flowName, after: version) {
-            return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved, strategy: .fail)])
+            return .fail(fromVersion: version, toVersion: latest, taints: [Taint(version: removal, reason: .flowRemoved(flow: message.flowName), strategy: .fail)])
         }
         // A new run (no state, version 0) is of a flow of the newest configuration; anything else, of its version's.
         if let unknown = chain.unknownFlowError(message.flowName, atVersion: message.state == nil && version == 0 ? latest : version) {

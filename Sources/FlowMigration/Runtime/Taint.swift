@@ -8,9 +8,11 @@ public struct Taint: Sendable, Equatable {
         /// Every source of an added edge already finished, so it will not fire
         /// (`tainting_nodes`; `index` is the new edge's).
         case sourcesAlreadyFinished(edgeIndex: Int, nodes: [String])
-        /// The migration removed the flow: workers of the new configuration cannot run it
-        /// (Selinon's dispatcher crashes on such a message, defect D-13). Always FAIL.
-        case flowRemoved
+        /// The migration removed `flow`: workers of the new configuration cannot run it
+        /// (Selinon's dispatcher crashes on such a message, defect D-13). Always FAIL. `flow` is
+        /// the message's own flow, or a flow its selective run names that was removed and added
+        /// back (the edges the run names are of the removed flow).
+        case flowRemoved(flow: String)
     }
 
     /// The migration (version) that found it.

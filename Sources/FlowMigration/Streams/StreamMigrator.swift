@@ -41,7 +41,7 @@ public struct StreamMigrator: Sendable {
             output.append(contentsOf: line)
             report.outcome = .fail
             report.toVersion = latest
-            report.taints = [Taint(version: removal, reason: .flowRemoved, strategy: .fail)]
+            report.taints = [Taint(version: removal, reason: .flowRemoved(flow: flowName), strategy: .fail)]
             return report
         }
         // A new run (no state, version 0) is of a flow of the newest configuration; anything else, of its version's.
@@ -203,8 +203,9 @@ extension Taint {
             members["kind"] = .string("nodes")
             members["edge"] = .number(JSONNumber(index))
             members["nodes"] = .array(nodes.map(JSONValue.string))
-        case .flowRemoved:
+        case .flowRemoved(let flow):
             members["kind"] = .string("flow-removed")
+            members["flow"] = .string(flow)
         }
         return .object(members)
     }

@@ -31,7 +31,7 @@ extension SelinonMigrate {
                 the state of a restart are rewritten; every other byte is kept. The report \
                 (--report) has one JSON line per input line: line, flow_name, outcome (up_to_date, \
                 migrated, retry, fail, skew, invalid), from_version, to_version, tainted, taints \
-                (version, kind edge|nodes|flow-removed, edge, from/to or nodes, strategy) and, for \
+                (version, kind edge|nodes|flow-removed, edge, from/to, nodes or flow, strategy) and, for \
                 invalid lines, error. A summary per flow and outcome goes to standard error. Empty \
                 lines (as import skips them) are copied as they are and neither reported nor counted.
 

@@ -53,8 +53,8 @@ struct SweepReportText {
             what = "fired edge \(index) (\(edge.from.joined(separator: ", ")) -> \(edge.to.joined(separator: ", "))), which version \(taint.version) removed"
         case .sourcesAlreadyFinished(let index, let nodes):
             what = "\(nodes.joined(separator: ", ")) already finished, so edge \(index) added by version \(taint.version) will not fire"
-        case .flowRemoved:
-            what = "version \(taint.version) removed the flow"
+        case .flowRemoved(let flow):
+            what = "version \(taint.version) removed flow \(flow)"
         }
         return "\(what) [\(taint.strategy.rawValue)]"
     }
