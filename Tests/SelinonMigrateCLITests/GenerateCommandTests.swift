@@ -102,6 +102,17 @@ struct GenerateCommandTests {
         let same = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")]))
         #expect(same.status == 0)
         #expect(same.standardError.contains("1.json already migrates this change"))
+        // A dry run and the JSON report say the same: nothing would be written, and which file covers it.
+        let dry = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--dry-run"]))
+        #expect(dry.status == 0 && dry.standardOutput.isEmpty)
+        #expect(dry.standardError.contains("1.json already migrates this change (generated between the same configurations); "
+            + "a real run would write nothing") && !dry.standardError.contains("would write \(directory.path("m/2.json"))"),
+                "\(dry.standardError)")
+        for extra in [["--format", "json"], ["--format", "json", "--dry-run"]] {
+            let report = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")] + extra))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(report.standardOutput.utf8)) as? [String: Any])
+            #expect(object["covered_by"] as? String == directory.path("m/1.json") && object["written"] == nil, "\(extra): \(object)")
+        }
 
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")).sorted() == ["1.json", "migrations.sum"])
         #expect(try String(contentsOfFile: directory.path("m/migrations.sum"), encoding: .utf8) == sumBefore)

@@ -132,8 +132,19 @@ extension SelinonMigrate {
                     ?? environment["SELINON_NODES_DEFINITION"])
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
-                try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests, oldSource: oldSource.sourceDescription,
-                                    terminal: terminal)
+                if let covering = try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
+                                                      oldSource: oldSource.sourceDescription, terminal: terminal) {
+                    // The latest file is this change: a second copy would move in-flight edges twice.
+                    let written = dryRun ? "a real run would write nothing" : "nothing was written"
+                    if format == .json {
+                        var report = GenerateReport(plan: plan, written: nil, migration: nil)
+                        report.coveredBy = covering
+                        terminal.output(try report.json())
+                    } else {
+                        terminal.message("\(covering) already migrates this change (generated between the same configurations); \(written)")
+                    }
+                    return
+                }
             }
             if dryRun {
                 var version: Int?
@@ -198,16 +209,18 @@ extension SelinonMigrate {
         ///   a migration, so a different digest alone proves nothing.)
         ///
         /// A dry run only notes either.
+        /// - Returns: the path of the latest migration when it already migrates this very change
+        ///   (same old and new digests): nothing is to be written.
         private func checkContinuity(in directory: String, old: Configuration, digests: () -> (old: String, new: String),
-                                     oldSource: String, terminal: Terminal) throws {
+                                     oldSource: String, terminal: Terminal) throws -> String? {
             guard let files = try? MigrationDirectory.load(from: directory, allowMissing: true).files,
-                  let latest = files.last, let metadata = latest.migration.metadata else { return }
+                  let latest = files.last, let metadata = latest.migration.metadata else { return nil }
             let name = "\(latest.version).json"
             let path = (directory as NSString).appendingPathComponent(name)
             let oldDigest = digests().old
             let generatedTo = metadata["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
             guard let latestOld = metadata["digests"]?["old"]?.stringValue, oldDigest == latestOld else {
-                if metadata["digests"]?["new"]?.stringValue == oldDigest { return }
+                if metadata["digests"]?["new"]?.stringValue == oldDigest { return nil }
                 // An earlier file between the same two configurations: this change is migrated already
                 // — unless the old configuration could be the one the latest file leads to, but for
                 // conditions (changed back without a migration): its edge counts are all the latest's.
@@ -219,7 +232,7 @@ extension SelinonMigrate {
                     if dryRun {
                         terminal.message("warning: \(earlierPath) already migrates this change (generated between the same configurations); "
                             + "a real run would refuse it")
-                        return
+                        return nil
                     }
                     terminal.message("""
                         error: \(earlierPath) already migrates this change (generated between the same configurations); \
@@ -231,10 +244,10 @@ extension SelinonMigrate {
                         """)
                     throw ExitStatus.inputFailed
                 }
-                guard let mismatch = Self.edgeCountMismatch(old, after: latest.migration) else { return }
+                guard let mismatch = Self.edgeCountMismatch(old, after: latest.migration) else { return nil }
                 if dryRun {
                     terminal.message("warning: the old configuration is not the one \(path) leads to: \(mismatch); a real run would refuse it")
-                    return
+                    return nil
                 }
                 terminal.message("""
                     error: the old configuration (\(oldSource)) is not the one \(path) leads to\(generatedTo): \(mismatch); \
@@ -245,16 +258,11 @@ extension SelinonMigrate {
                     """)
                 throw ExitStatus.inputFailed
             }
-            let sameChange = digests().new == metadata["digests"]?["new"]?.stringValue
+            if digests().new == metadata["digests"]?["new"]?.stringValue { return path }
             if dryRun {
                 // A dry run prints the file all the same: its bytes depend on the configurations only.
-                terminal.message("note: \(path) already migrates from this old configuration"
-                    + (sameChange ? " to this new one; a real run would write nothing" : "; a real run would refuse to write another"))
-                return
-            }
-            if sameChange {
-                terminal.message("\(name) already migrates this change (generated between the same configurations); nothing was written")
-                throw ExitCode.success
+                terminal.message("note: \(path) already migrates from this old configuration; a real run would refuse to write another")
+                return nil
             }
             let sum = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
             terminal.message("""
@@ -347,6 +355,9 @@ struct GenerateReport: Encodable {
 
     var needed: Bool
     var written: String?
+    /// The migration file that already migrates this change (generated between the same
+    /// configurations), when nothing is written for that reason.
+    var coveredBy: String?
     var version: Int?
     var flows: [Flow]
     var warnings: [Warning]
