@@ -102,6 +102,37 @@ struct TeamWorkflowTests {
                 == (try fixture.git("show", "main:migrations/1.json")) + "\n")
     }
 
+    @Test func checkAcceptsTheMigrationForAChangeTheBaseMadeWithoutOne() throws {
+        // main: v1 → v2 with 1.json, then v3 committed without a migration. A branch adds it as
+        // generate advises (--from the change's parent --to the change): check on the branch passes.
+        let fixture = try GitCommandTests.repositoryWithMigration()
+        try fixture.git("branch", "-q", "-M", "main")
+        try GitCommandTests.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 without migration")
+        try fixture.git("checkout", "-q", "-b", "fix")
+        let runner = try CommandRunner()
+        let advice = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(advice.standardError.contains("--from "), "\(advice.standardError)")
+        let generated = try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "add the missing migration")
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 0, "\(check.standardError)")
+        #expect(check.standardOutput.contains("2.json covers the change since ") && check.standardOutput.contains("(v2), where the migrations of"),
+                "\(check.standardOutput)")
+        // Not from where main's migrations end (from v1 again): still refused.
+        try fixture.git("reset", "-q", "--hard", "main")
+        #expect(try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 1)
+        try FileManager.default.copyItem(atPath: fixture.path("migrations/1.json"), toPath: fixture.path("migrations/2.json"))
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "a copy")
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        let stale = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(stale.status == 1 && stale.standardError.contains("2.json does not match the configuration change"), "\(stale.standardError)")
+    }
+
     @Test func verifyAcceptsAnEmptyDirectoryAndNamesAFileGivenAsOne() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)

@@ -15,7 +15,10 @@ extension SelinonMigrate {
                 REV — REV itself when HEAD contains it — or by default with the upstream branch, \
                 else HEAD) with the working tree, and the migration directory likewise. Passes \
                 when nothing needs a migration, or when the migrations added since the base, \
-                composed, have exactly the effect that generate would write for base → working tree. Fails, naming the flows and the command to run, when a \
+                composed, have exactly the effect that generate would write for base → working tree \
+                (or, when the base changed the configuration without a migration, for the \
+                revision where the base's migrations end → working tree: the fix generate \
+                advises). Fails, naming the flows and the command to run, when a \
                 migration is missing, stale or extra; when a migration that existed at the base was \
                 changed or removed; when a migration file does not match migrations.sum or carries \
                 git conflict markers; or when that branch (REV or the upstream) added a migration \
@@ -166,11 +169,15 @@ extension SelinonMigrate {
             let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
             let generate = "selinon-migrate generate\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
                 + "\(migrationDirectory.map { " -m " + shellWord($0) } ?? "") --from \(base.commit.id.short)"
+            var coveredFrom: GitCommit?
+            if !added.isEmpty && composed != plan.migration.flows {
+                coveredFrom = catchUpStart(of: added, after: baseFiles[baseLatest], to: new, context: context, base: base)
+            }
             if plan.isNeeded && added.isEmpty {
                 report.problems.append(.init(
                     kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
                     hint: "run: \(generate)"))
-            } else if composed != plan.migration.flows {
+            } else if composed != plan.migration.flows && coveredFrom == nil {
                 let versions = added.map { "\($0.version).json" }.joined(separator: ", ")
                 let expected = plan.isNeeded ? "the change since \(baseName) is: \(changedFlows)" : "nothing since \(baseName) needs a migration"
                 report.problems.append(.init(
@@ -179,10 +186,45 @@ extension SelinonMigrate {
                     hint: "delete \(versions), restore the sum (git checkout \(base.commit.id.short) -- \(shellWord((directoryPath as NSString).appendingPathComponent(MigrationSum.fileName)))) and run: \(generate)"))
             }
             if report.problems.isEmpty {
-                report.summary = added.isEmpty ? "no flow change since \(baseName) needs a migration"
-                    : "\(added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")) cover\(added.count == 1 ? "s" : "") the change since \(baseName)"
+                let names = added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
+                let covers = "cover\(added.count == 1 ? "s" : "")"
+                if let coveredFrom {
+                    report.summary = "\(names) \(covers) the change since \(coveredFrom.id.short) (\(coveredFrom.summary)), where the "
+                        + "migrations of \(baseName) end; \(baseName) changed the configuration since without a migration"
+                } else {
+                    report.summary = added.isEmpty ? "no flow change since \(baseName) needs a migration" : "\(names) \(covers) the change since \(baseName)"
+                }
             }
             return report
+        }
+
+        /// How many of the base's configuration changes `catchUpStart` looks back through.
+        static let catchUpDepth = 50
+
+        /// The revision the added migrations start from when they catch up with changes the base
+        /// made without a migration (generated with `--from` that revision, as `generate` advises):
+        /// the first added migration starts from the configuration the base's newest migration
+        /// leads to (their `_meta` digests), that configuration is in the base's history, and the
+        /// added migrations, composed, are what `generate` writes from it to the working tree.
+        private func catchUpStart(of added: [MigrationDirectory.File], after baseNewest: [UInt8]?, to new: Configuration,
+                                  context: GitContext, base: BranchBase) -> GitCommit? {
+            guard let start = added.first?.migration.metadata?["digests"]?["old"]?.stringValue else { return nil }
+            if let baseNewest {
+                guard let newest = try? Migration(selinonJSON: baseNewest, file: "-"),
+                      newest.metadata?["digests"]?["new"]?.stringValue == start else { return nil }
+            }
+            guard let commits = try? context.repository.commitsChanging(context.paths, from: base.commit.id, limit: Self.catchUpDepth) else {
+                return nil
+            }
+            let loader = ConfigurationLoader(options: .init(environment: ProcessInfo.processInfo.environment, checksConsistency: false))
+            for commit in commits.dropFirst() {
+                guard let configuration = try? context.configuration(at: commit, loader: loader),
+                      StructureDigest.digest(of: configuration) == start else { continue }
+                let expected = MigrationDiffer().plan(from: configuration, to: new, strategy: .ignore).migration.flows
+                let composed = Migration.composedEffect(of: added.map(\.migration), edgeCounts: configuration.flows.mapValues(\.edges.count))
+                return composed == expected ? commit : nil
+            }
+            return nil
         }
     }
 }
