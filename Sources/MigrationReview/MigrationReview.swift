@@ -104,6 +104,7 @@ public struct Consequence: Sendable, Equatable {
     public var edge: Int?
     /// The strategy that applies to the tainted flows (nil when no flow is tainted).
     public var strategy: TaintedFlowStrategy?
-    /// The sentence.
+    /// The sentence, as Markdown: names and edges are code spans (``MarkdownText/plain(_:)``
+    /// reads it as plain text, as the text and JSON renderings show it).
     public var text: String
 }

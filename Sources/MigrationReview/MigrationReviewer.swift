@@ -37,7 +37,8 @@ public enum MigrationReviewer {
                 + "(the warnings name those the migration records)")
         }
         if meta.edgeCounts == nil {
-            notes.append("the file records no edge counts (_meta): flows with new starting edges may be shown incompletely")
+            notes.append("the file records no edge counts (_meta): flows with new starting edges may be shown incompletely, "
+                + "and flows it removed, if any, are not shown")
         }
         var flows: [FlowReview] = []
         for name in migration.flows.keys.sorted() {
@@ -48,12 +49,40 @@ public enum MigrationReviewer {
             let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .removed, oldIndex: $0.offset, newIndex: nil, old: $0.element, new: nil) }
             flows.append(FlowReview(flow: name, isRemoved: true, rows: rows, consequences: [Consequence(
                 kind: .flowRemoved, edge: nil, strategy: .fail,
-                text: "Flow `\(name)` is removed: every in-flight `\(name)` flow FAILS on the new workers, whatever the strategy.")],
+                text: "Flow \(MarkdownText.codeSpan(name)) is removed: every in-flight \(MarkdownText.codeSpan(name)) flow FAILS on the new workers, "
+                    + "whatever the strategy.")],
                 reachableStates: nil))
         }
         flows.sort { $0.flow < $1.flow }
         return MigrationReview(version: version, strategy: migration.strategy, oldSource: meta.oldSource, newSource: meta.newSource,
                                flows: flows, warnings: meta.warnings, limitations: notes)
+    }
+
+    /// Why `edges` cannot be the configuration `migration` leads to, judged by what the file
+    /// itself records (for a file without `_meta` digests): a flow it changes that `edges` lacks,
+    /// an edge index beyond the flow's edges, an added edge whose sources differ from its
+    /// `tainting_nodes`, or an edge that can only be an added one (its index was given up by an
+    /// old edge and taken by none) with sources but no `tainting_nodes` entry. `nil` when nothing
+    /// contradicts it.
+    public static func misfit(_ edges: FlowEdges, after migration: Migration) -> String? {
+        for name in migration.flows.keys.sorted() {
+            let entry = migration.flows[name]!
+            guard let flow = edges[name] else { return "it has no flow '\(name)', which the migration changes" }
+            if let beyond = (entry.translation.values.compactMap { $0 } + Array(entry.taintingNodes.keys)).filter({ $0 >= flow.count }).min() {
+                return "flow '\(name)' has \(flow.count) edges, and the migration names edge \(beyond)"
+            }
+            for (index, nodes) in entry.taintingNodes.sorted(by: { $0.key < $1.key }) where Set(flow[index].from) != Set(nodes) {
+                return "edge \(index) of flow '\(name)' starts from \(flow[index].from.joined(separator: ", ")), "
+                    + "and the migration records an added edge from \(nodes.joined(separator: ", ")) there"
+            }
+            let targets = Set(entry.translation.values.compactMap { $0 })
+            for index in entry.translation.keys.sorted() where index < flow.count && !targets.contains(index)
+                && entry.taintingNodes[index] == nil && !flow[index].from.isEmpty {
+                return "edge \(index) of flow '\(name)' (\(flow[index].display)) would be an added edge with sources, "
+                    + "which the migration does not record"
+            }
+        }
+        return nil
     }
 
     /// The edges after `migration`, from the edges before it (destinations of added edges unknown).
@@ -141,7 +170,7 @@ public enum MigrationReviewer {
         }
         for row in rows where row.change == .removed {
             let index = row.oldIndex!
-            let shown = row.old.map { "`\($0.display)`" } ?? "old edge \(index)"
+            let shown = row.old.map { MarkdownText.codeSpan($0.display) } ?? "old edge \(index)"
             if entry.taintedEdges[index] != nil {
                 result.append(Consequence(kind: .firedRemovedEdge, edge: index, strategy: strategy,
                                           text: "A flow that already ran \(shown) (old edge \(index)) is tainted \(outcome(strategy, continuing: "the edge is gone"))."))
@@ -153,8 +182,8 @@ public enum MigrationReviewer {
         for row in rows where row.change == .added {
             let index = row.newIndex!
             guard let nodes = entry.taintingNodes[index], !nodes.isEmpty else { continue }
-            let sources = nodes.map { "`\($0)`" }.joined(separator: ", ")
-            let edge = row.new.map { "`\($0.display)`" } ?? "new edge \(index)"
+            let sources = nodes.map(MarkdownText.codeSpan).joined(separator: ", ")
+            let edge = row.new.map { MarkdownText.codeSpan($0.display) } ?? "new edge \(index)"
             let all = nodes.count > 1 ? "all of " : ""
             result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
                                       text: "A flow in which \(all)\(sources) already finished will not run the new edge \(edge) (new edge \(index)); it is tainted \(outcome(strategy, continuing: "it continues without it"))."))

@@ -47,7 +47,8 @@ public struct ReviewedEdge: Sendable, Equatable {
 /// Conditions written for people: `fieldEqual(Task1.proceed == true) or envExist(TESTING)`.
 ///
 /// A comparison predicate (`fieldEqual`, `fieldGreater`, `argsFieldContain`, …) with a `key`
-/// and a `value` reads `name(node.key == value)` (`>`, `contains`, … as its name says), a call
+/// and a `value` reads `name(node.key == value)` (`>`, `contains`, … as its name says; a key
+/// part that is not a plain name is quoted, so `"a.b"` reads `'a.b'` and `[a, b]` `a.b`), a call
 /// with a single argument `name(value)`, anything else `name(node, a=1, b='x')`; `and`,
 /// `or` and `not` combine them, with parentheses where needed. `alwaysTrue` (an edge without a
 /// condition) is the empty string.
@@ -95,12 +96,20 @@ public enum ConditionText {
         ("Contain", "contains"),
     ]
 
+    /// The parts of a result path, each bare when it reads as one name, else quoted: the key
+    /// `"a.b"` reads `'a.b'`, the path `[a, b]` reads `a.b`.
     private static func keyPath(_ key: JSONValue) -> [String] {
-        switch key {
-        case .array(let parts): return parts.map { $0.stringValue ?? value($0) }
-        default: return [key.stringValue ?? value(key)]
+        let parts: [JSONValue]
+        if case .array(let items) = key { parts = items } else { parts = [key] }
+        return parts.map { part in
+            guard let name = part.stringValue, !name.isEmpty, !name.contains(where: { quotedKeyCharacters.contains($0) || $0.isWhitespace })
+            else { return value(part) }
+            return name
         }
     }
+
+    /// Characters that would make a bare key part read as more than one name, or as a value.
+    private static let quotedKeyCharacters: Set<Character> = [".", "'", "\"", "(", ")", "[", "]", "=", "<", ">", "!", ",", "`"]
 
     /// A value as Python would print it in a condition: strings quoted, `true`/`false`/`null`.
     private static func value(_ value: JSONValue) -> String {

@@ -21,6 +21,9 @@ struct ConditionTextTests {
     @Test(arguments: [
         (call("alwaysTrue", [:]), ""),
         (call("fieldGreater", ["key": .array([.string("a"), .string("b")]), "value": .number(JSONNumber(3))]), "fieldGreater(a.b > 3)"),
+        // One key holding a dot is not the path a → b: it is quoted.
+        (call("fieldGreater", ["key": .string("a.b"), "value": .number(JSONNumber(3))]), "fieldGreater('a.b' > 3)"),
+        (call("fieldEqual", node: "T", ["key": .array([.string("x y"), .number(JSONNumber(0))]), "value": .null]), "fieldEqual(T.'x y'.0 == null)"),
         (call("argsFieldContain", ["key": .string("tags"), "value": .string("x")]), "argsFieldContain(tags contains 'x')"),
         (call("fieldLenEqual", node: "T", ["key": .string("l"), "length": .number(JSONNumber(0))]), "fieldLenEqual(T, key='l', length=0)"),
         (call("isSomething", node: "T", [:]), "isSomething(T)"),

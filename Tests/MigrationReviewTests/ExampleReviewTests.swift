@@ -29,6 +29,16 @@ struct ExampleReviewTests {
     }
 
     @Test(arguments: [1, 2, 3])
+    func onlyTheConfigurationAMigrationLeadsToFitsIt(_ version: Int) throws {
+        // What a file without digests can be checked by: each example version fits the
+        // migration that leads to it, and the version before (more edges, other places) does not.
+        let migration = try Self.migration(version)
+        #expect(MigrationReviewer.misfit(MigrationReviewer.edges(of: try Self.configuration(version + 1)), after: migration) == nil)
+        let older = MigrationReviewer.misfit(MigrationReviewer.edges(of: try Self.configuration(version)), after: migration)
+        #expect(older != nil)
+    }
+
+    @Test(arguments: [1, 2, 3])
     func reviewMatchesItsGoldens(_ version: Int) throws {
         let review = try Self.review(version)
         Snapshot.assertMatches(ReviewText.render(review) + "\n", golden: Self.goldens.appendingPathComponent("migration-\(version).txt").path)

@@ -45,16 +45,16 @@ extension ConfigurationDiff {
         guard !isEmpty else { return "No structural change." }
         var lines = [needsMigration ? "**A migration is needed.**" : "**No migration is needed.**", ""]
         func list(_ label: String, _ names: [String]) {
-            if !names.isEmpty { lines.append("- \(label): " + names.map { "`\(ReviewMarkdown.code($0))`" }.joined(separator: ", ")) }
+            if !names.isEmpty { lines.append("- \(label): " + names.map(MarkdownText.codeSpan).joined(separator: ", ")) }
         }
         list("Flows added", flowsAdded)
         list("Flows removed (in-flight flows fail on new workers)", flowsRemoved)
         list("Tasks added", tasksAdded)
         list("Tasks removed", tasksRemoved)
-        lines += tasksChanged.map { "- Task changed: `\(ReviewMarkdown.code($0))`" }
+        lines += tasksChanged.map { "- Task changed: " + MarkdownText.codeSpan($0) }
         for flow in flows {
             lines.append("")
-            lines.append("#### `\(ReviewMarkdown.code(flow.flow))` — \(flow.needsMigration ? "needs a migration" : "no migration needed")")
+            lines.append("#### \(MarkdownText.codeSpan(flow.flow)) — \(flow.needsMigration ? "needs a migration" : "no migration needed")")
             lines.append("")
             if !flow.edges.isEmpty {
                 lines.append("| old | new | change | edge | condition |")
@@ -62,17 +62,17 @@ extension ConfigurationDiff {
                 for row in flow.edges {
                     let condition = ReviewText.conditionCell(row)
                     lines.append("| \(row.oldIndex.map(String.init) ?? "") | \(row.newIndex.map(String.init) ?? "") | **\(row.change.rawValue)** | "
-                                 + "`\(ReviewMarkdown.cell(row.edge?.display ?? "?"))` | \(condition.isEmpty ? "" : "`\(ReviewMarkdown.cell(condition))`") |")
+                                 + "\(ReviewMarkdown.cell(row.edge?.display ?? "?")) | \(condition.isEmpty ? "" : ReviewMarkdown.cell(condition)) |")
                 }
                 lines.append("")
             }
-            lines += (flow.failures + flow.options).map { "- \($0)" }
+            lines += (flow.failures + flow.options).map { "- " + MarkdownText.escaped($0) }
         }
         if !warnings.isEmpty {
             lines.append("")
             lines.append("**Warnings**")
             lines.append("")
-            lines += warnings.map { "- \($0)" }
+            lines += warnings.map { "- " + MarkdownText.escaped($0) }
         }
         return lines.joined(separator: "\n")
     }

@@ -21,7 +21,7 @@ extension MigrationReview {
                         .object(["kind": .string(consequence.kind.rawValue),
                                  "edge": consequence.edge.map { .number(JSONNumber($0)) } ?? .null,
                                  "strategy": consequence.strategy.map { .string($0.rawValue) } ?? .null,
-                                 "text": .string(consequence.text)])
+                                 "text": .string(MarkdownText.plain(consequence.text))])
                     }),
                 ])
             }),

@@ -107,7 +107,7 @@ public enum ReviewMarkdown {
             let spent = share
             // The changed flows first, then the rest in order.
             let summary = summaries[position]
-            func rank(_ index: Int) -> Int { summary[index].hasPrefix("**") && summary[index].contains(" change:**") ? 0 : 1 }
+            func rank(_ index: Int) -> Int { summary[index].hasPrefix("**") && (summary[index].contains(" change:**") || summary[index].contains(" changes:**")) ? 0 : 1 }
             let order = summary.indices.sorted { (rank($0), $0) < (rank($1), $1) }
             for index in order where chosen[position][index] == nil && !summary[index].isEmpty {
                 let line = summary[index]
@@ -174,21 +174,21 @@ public enum ReviewMarkdown {
         var lines = ["### Migration \(review.version) · strategy `\(review.strategy.rawValue)`"]
         if review.oldSource != nil || review.newSource != nil {
             lines.append("")
-            lines.append("From `\(code(review.oldSource ?? "?"))` to `\(code(review.newSource ?? "?"))`.")
+            lines.append("From \(MarkdownText.codeSpan(review.oldSource ?? "?")) to \(MarkdownText.codeSpan(review.newSource ?? "?")).")
         }
         lines.append("")
         if review.flows.isEmpty {
             lines.append("No flow changes.")
         } else {
-            lines.append("**\(review.flows.count) flow\(review.flows.count == 1 ? "" : "s") change:** "
-                         + review.flows.map { "`\(code($0.flow))` (\($0.summary))" }.joined(separator: ", "))
+            lines.append("**\(review.flows.count) flow\(review.flows.count == 1 ? " changes" : "s change"):** "
+                         + review.flows.map { "\(MarkdownText.codeSpan($0.flow)) (\($0.summary))" }.joined(separator: ", "))
         }
         let tainting = review.flows.flatMap(\.consequences).filter { $0.strategy != nil }
         if !tainting.isEmpty {
             let strategies = Set(tainting.compactMap(\.strategy)).map(\.rawValue).sorted().joined(separator: ", ")
             lines.append("")
             lines.append("> [!WARNING]")
-            lines.append("> \(tainting.count) situation\(tainting.count == 1 ? "" : "s") taint in-flight flows (\(strategies))"
+            lines.append("> \(tainting.count) situation\(tainting.count == 1 ? " taints" : "s taint") in-flight flows (\(strategies))"
                          + (detail < .summary ? "; see each flow below." : "."))
         }
         if detail < .summary {
@@ -198,13 +198,13 @@ public enum ReviewMarkdown {
             lines.append("")
             lines.append("**Warnings**")
             lines.append("")
-            lines += review.warnings.map { "- \($0)" }
+            lines += review.warnings.map { "- " + MarkdownText.escaped($0) }
         }
         if !review.limitations.isEmpty {
             lines.append("")
             lines.append("**Not shown**")
             lines.append("")
-            lines += review.limitations.map { "- \($0)" }
+            lines += review.limitations.map { "- " + MarkdownText.escaped($0) }
         }
         return lines
     }
@@ -225,7 +225,7 @@ public enum ReviewMarkdown {
                 let change = row.change == .kept ? "kept" : "**\(row.change.rawValue)**"
                 let condition = ReviewText.conditionCell(row)
                 lines.append("| \(row.oldIndex.map(String.init) ?? "") | \(row.newIndex.map(String.init) ?? "") | \(change) | "
-                             + "`\(cell(row.edge?.display ?? "?"))` | \(condition.isEmpty ? "" : "`\(cell(condition))`") |")
+                             + "\(cell(row.edge?.display ?? "?")) | \(condition.isEmpty ? "" : cell(condition)) |")
             }
             lines.append("")
         }
@@ -237,18 +237,16 @@ public enum ReviewMarkdown {
             lines.append("**In-flight flows**")
             lines.append("")
             lines += flow.consequences.map { "- \($0.text)" }
-            if let reachable = flow.reachableStates { lines.append("- Every reachable state: \(reachable)") }
+            if let reachable = flow.reachableStates { lines.append("- Every reachable state: " + MarkdownText.escaped(reachable)) }
             lines.append("")
         }
         lines.append("</details>")
         return lines
     }
 
-    /// Text inside a code span: backticks cannot be escaped there, so they become quotes.
-    static func code(_ text: String) -> String { text.replacingOccurrences(of: "`", with: "'") }
-
-    /// Text inside a table cell's code span: also no pipes.
-    static func cell(_ text: String) -> String { code(text).replacingOccurrences(of: "|", with: "\\|") }
+    /// A code span in a table cell: GitHub splits cells at pipes before it reads code spans,
+    /// so they are escaped (and shown as pipes inside the span).
+    static func cell(_ text: String) -> String { MarkdownText.codeSpan(text).replacingOccurrences(of: "|", with: "\\|") }
 
     static func html(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")

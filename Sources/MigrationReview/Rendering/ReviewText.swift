@@ -23,7 +23,7 @@ public enum ReviewText {
             if let keptUnseen { lines.append("  " + keptUnseen) }
             if !flow.consequences.isEmpty || flow.reachableStates != nil {
                 lines.append("  in-flight flows:")
-                lines += flow.consequences.map { "  - " + $0.text.replacingOccurrences(of: "`", with: "") }
+                lines += flow.consequences.map { "  - " + MarkdownText.plain($0.text) }
                 if let reachable = flow.reachableStates { lines.append("  - every reachable state: " + reachable) }
             }
         }

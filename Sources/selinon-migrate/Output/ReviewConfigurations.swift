@@ -29,9 +29,19 @@ struct ReviewConfigurations {
         let latest = directory.latestVersion
         if let current {
             let recorded = directory.files.last?.migration.metadata?["digests"]?["new"]?.stringValue
-            if latest == 0 || recorded == nil || recorded == StructureDigest.digest(of: current) {
-                edgesAfter[latest] = MigrationReviewer.edges(of: current)
+            let edges = MigrationReviewer.edges(of: current)
+            // Without a digest, only what the file records can contradict it.
+            let misfit = latest == 0 || recorded != nil ? nil : MigrationReviewer.misfit(edges, after: directory.files[latest - 1].migration)
+            if let misfit {
+                notes[latest, default: []].append("the configuration given (-n/-f) is not the one migration \(latest) leads to "
+                    + "(\(misfit)); it was not used")
+            } else if latest == 0 || recorded == nil || recorded == StructureDigest.digest(of: current) {
+                edgesAfter[latest] = edges
                 configurationAfter[latest] = current
+                if latest > 0 && recorded == nil {
+                    notes[latest, default: []].append("migration \(latest) records no digests (_meta), so the configuration given (-n/-f) "
+                        + "cannot be proven to be the one it leads to: the edges are shown as that configuration has them")
+                }
             } else {
                 notes[latest, default: []].append(
                     "the configuration given (-n/-f) is not the one migration \(latest) was generated for (its digest differs); it was not used")

@@ -1,0 +1,72 @@
+/// Markdown for text of any content (node and flow names, condition values, paths): code spans
+/// whose fence is longer than any run of backticks inside them, inline text with Markdown's
+/// punctuation escaped, and the plain reading of text that holds code spans.
+public enum MarkdownText {
+    /// `text` as one code span, shown exactly as it is: the fence is one backtick longer than
+    /// the longest run of backticks in `text`, and padded with spaces where `text` starts or
+    /// ends with a backtick (CommonMark strips one space at each end).
+    public static func codeSpan(_ text: String) -> String {
+        var longest = 0, run = 0
+        for character in text {
+            run = character == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let padded = text.hasPrefix("`") || text.hasSuffix("`") || (text.hasPrefix(" ") && text.hasSuffix(" ")) ? " \(text) " : text
+        return fence + padded + fence
+    }
+
+    /// `text` as inline Markdown that shows exactly `text`: every character Markdown could read
+    /// as markup (emphasis, code, links, HTML, entities, tables) is escaped with a backslash.
+    public static func escaped(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            if Self.markup.contains(character) { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+
+    private static let markup: Set<Character> = ["\\", "`", "*", "_", "[", "]", "<", ">", "|", "~", "&", "#", "!"]
+
+    /// `markdown` with its code spans reduced to their content (`` run `a`b` `` → ``run a`b``),
+    /// for plain text; everything else is left as it is.
+    public static func plain(_ markdown: String) -> String {
+        let characters = Array(markdown)
+        var result = ""
+        var index = 0
+        while index < characters.count {
+            guard characters[index] == "`" else {
+                result.append(characters[index])
+                index += 1
+                continue
+            }
+            var fenceEnd = index
+            while fenceEnd < characters.count && characters[fenceEnd] == "`" { fenceEnd += 1 }
+            let length = fenceEnd - index
+            // The closing fence: the next run of exactly as many backticks.
+            var search = fenceEnd
+            var close: Int?
+            while search < characters.count {
+                guard characters[search] == "`" else { search += 1; continue }
+                var runEnd = search
+                while runEnd < characters.count && characters[runEnd] == "`" { runEnd += 1 }
+                if runEnd - search == length { close = search; break }
+                search = runEnd
+            }
+            guard let close else {
+                result += String(characters[index..<fenceEnd])
+                index = fenceEnd
+                continue
+            }
+            var content = characters[fenceEnd..<close]
+            if content.count >= 2, content.first == " ", content.last == " ", content.contains(where: { $0 != " " }) {
+                content = content.dropFirst().dropLast()
+            }
+            result += String(content)
+            index = close + length
+        }
+        return result
+    }
+}
