@@ -65,12 +65,12 @@ public struct ConfigurationDiff: Sendable, Equatable {
                 // No migration: the edges kept their places; only conditions or foreach can differ.
                 edges = zip(before.edges, after.edges).compactMap { pair in
                     let (was, now) = (ReviewedEdge(pair.0), ReviewedEdge(pair.1))
-                    return was == now ? nil : EdgeRow(change: .changed, oldIndex: pair.0.index, newIndex: pair.1.index, old: was, new: now)
+                    return was.isSameEdge(as: now) ? nil : EdgeRow(change: .changed, oldIndex: pair.0.index, newIndex: pair.1.index, old: was, new: now)
                 }
             }
             // A paired edge whose condition or foreach changed shows as changed even when renumbered.
             edges = edges.map { row in
-                guard row.change == .renumbered, let was = row.old, let now = row.new, was != now else { return row }
+                guard row.change == .renumbered, let was = row.old, let now = row.new, !was.isSameEdge(as: now) else { return row }
                 var changed = row
                 changed.change = .changed
                 return changed

@@ -33,6 +33,13 @@ public struct ReviewedEdge: Sendable, Equatable {
         self.init(from: edge.from, to: edge.to, condition: edge.condition)
     }
 
+    /// Whether `other` is the same edge for Selinon: the same sources and destinations in any
+    /// order (as `generate` pairs edges), the same condition and `foreach`.
+    public func isSameEdge(as other: ReviewedEdge) -> Bool {
+        Set(from) == Set(other.from) && to.map(Set.init) == other.to.map(Set.init)
+            && condition == other.condition && hasForeach == other.hasForeach
+    }
+
     /// `Fetch, Parse → Store`; a starting edge reads `(start) → Fetch`, unknown destinations `?`.
     public var display: String {
         (from.isEmpty ? "(start)" : from.joined(separator: ", ")) + " → " + (to.map { $0.joined(separator: ", ") } ?? "?")

@@ -45,6 +45,18 @@ struct ConfigurationDiffTests {
         #expect(!diff.needsMigration)
     }
 
+    @Test func theOrderOfSourcesAndDestinationsIsNoChange() throws {
+        // Selinon reads from and to as sets, and generate pairs them so: no change, also when renumbered.
+        func flows(_ edges: [String]) -> String { "flow-definitions:\n  - name: f\n    edges:\n" + edges.map { "      - \($0)\n" }.joined() }
+        let before = try Self.load(nodes: Self.nodes, flows: flows(["{from: , to: A}", "{from: A, to: [B, C]}", "{from: [B, C], to: A}"]))
+        let reordered = try Self.load(nodes: Self.nodes, flows: flows(["{from: , to: A}", "{from: A, to: [C, B]}", "{from: [C, B], to: A}"]))
+        let same = ConfigurationDiff(from: before, to: reordered)
+        #expect(same.isEmpty, "\(same.text)")
+        let moved = try Self.load(nodes: Self.nodes, flows: flows(["{from: , to: A}", "{from: [C, B], to: A}", "{from: A, to: [C, B]}"]))
+        let renumbered = ConfigurationDiff(from: before, to: moved)
+        #expect(renumbered.flows.first?.edges.map(\.change) == [.renumbered, .renumbered], "\(renumbered.text)")
+    }
+
     @Test func aForeachThatComesOrGoesIsNamed() throws {
         let edges = """
             flow-definitions:
