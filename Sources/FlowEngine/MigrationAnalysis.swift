@@ -9,8 +9,12 @@ public struct MigrationAnalysis: Sendable {
     public enum Outcome: String, Sendable, CaseIterable, Comparable {
         /// Migrated; its edge lists did not change.
         case unchanged
-        /// Migrated; edge indices were translated (and maybe a new edge armed too).
+        /// Migrated; edge indices were translated to other places (and maybe an edge dropped or a
+        /// new edge armed too).
         case renumbered
+        /// Migrated; no index moved, but an edge the state waited for is gone (the migration
+        /// removed it: the flow stops waiting for it), and maybe a new edge armed too.
+        case dropped = "waiting-edge-dropped"
         /// Migrated; its indices stand, and a new edge whose sources run now waits too.
         case armed
         /// Migrated with IGNORE taints: it continues, but not as a fresh run would.
@@ -76,7 +80,9 @@ public struct MigrationAnalysis: Sendable {
         case .upToDate: return .unchanged
         case .migrated(let migrated, _, _, let taints):
             if !taints.isEmpty { return .ignored }
-            if migrator.chain.movesAnyEdge(of: flow, state.waitingEdges + state.triggeredEdges, after: version) { return .renumbered }
+            let changes = migrator.chain.edgeChanges(of: flow, state.waitingEdges + state.triggeredEdges, after: version)
+            if changes.moved { return .renumbered }
+            if changes.dropped { return .dropped }
             return migrated.state.map { $0.waitingEdges.count > state.waitingEdges.count } == true ? .armed : .unchanged
         case .retry: return .retry
         case .fail: return .fail

@@ -84,7 +84,7 @@ struct EngineCommandTests {
         let result = try runner.run(["analyze", "2", "-m", "migrations"], in: Fixtures.repositoryRoot)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.hasPrefix("migrations 2…3:\n"))
-        #expect(result.standardOutput.contains("  licence_analysis_flow: 37 reachable states — 8 renumbered, 29 RETRY (e.g. "))
+        #expect(result.standardOutput.contains("  licence_analysis_flow: 37 reachable states — 6 renumbered, 2 waiting edge dropped, 29 RETRY (e.g. "))
         #expect(result.standardOutput.contains("  notification_flow: 15 reachable states — 15 FAIL"))
         let gate = try runner.run(["analyze", "2", "-m", "migrations", "--fail-on", "retry"], in: Fixtures.repositoryRoot)
         #expect(gate.status == 1)

@@ -94,16 +94,18 @@ public struct MigrationChain: Sendable {
         presenceChanges[flow]?.first { $0.isRemoval && $0.version > version }?.version
     }
 
-    /// Whether the migrations after `version` move or remove any of `indices` (edges of `flow`
-    /// as numbered at `version`), following each through the whole chain (an edge moved and moved
-    /// back stays): what tells a renumbered state from one whose lists only look the same, or
-    /// only gained an armed edge.
-    public func movesAnyEdge(of flow: String, _ indices: [Int], after version: Int) -> Bool {
+    /// What the migrations after `version` do to `indices` (edges of `flow` as numbered at
+    /// `version`), following each through the whole chain (an edge moved and moved back stays):
+    /// whether any ends at another index (`moved`), and whether any is gone (`dropped`) — what
+    /// tells a renumbered state from one that only lost an edge, whose lists only look the same,
+    /// or that only gained an armed edge.
+    public func edgeChanges(of flow: String, _ indices: [Int], after version: Int) -> (moved: Bool, dropped: Bool) {
         var current: [Int?] = indices
         for step in steps(of: flow, after: version) {
             current = current.map { $0.flatMap(step.entry.translate) }
         }
-        return current != indices
+        let moved = zip(current, indices).contains { $0.0 != nil && $0.0 != $0.1 }
+        return (moved, current.contains(nil))
     }
 
     /// The migrations after `version` that change `flow`.

@@ -21,8 +21,8 @@ extension SelinonMigrate {
                 failing per run), applies the migrations from VERSION to the newest to each, and \
                 reports counts per outcome with the smallest example state of each tainting outcome:
 
-                  licence_analysis_flow: 37 reachable states — 8 renumbered, 29 RETRY \\
-                  (e.g. ScanLicences finished; FlagUnknownLicence running)
+                  licence_analysis_flow: 37 reachable states — 6 renumbered, 2 waiting edge \\
+                  dropped, 29 RETRY (e.g. ScanLicences finished; FlagUnknownLicence running)
 
                 Cycles and fan-out can make the states infinite: --max-states bounds the search per \
                 flow, and the report says when it was hit. With --fail-on, a reachable state with \

@@ -23,6 +23,7 @@ extension MigrationAnalysis.Outcome {
         switch self {
         case .unchanged: return "unchanged"
         case .renumbered: return "renumbered"
+        case .dropped: return "waiting edge dropped"
         case .armed: return "new edge armed"
         case .ignored: return "tainted, continue (IGNORE)"
         case .retry: return "RETRY"
