@@ -155,33 +155,33 @@ public struct MigrationSum: Sendable, Equatable {
                     .first { $0 != name && $0.lowercased() == name.lowercased() }
                 problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing"
                                                         + (lookAlike.map { " (there is \($0), which is not read as a migration: names end in .json, in lower case)" } ?? ""),
-                                                    hint: lookAlike.map { "rename it: mv \(Self.quoted((directory as NSString).appendingPathComponent($0))) \(Self.quoted(path))" }
-                                                        ?? "restore it (git checkout HEAD -- \(path), or from the commit that still has it): "
+                                                    hint: lookAlike.map { "rename it: mv \(shellWord((directory as NSString).appendingPathComponent($0))) \(shellWord(path))" }
+                                                        ?? "restore it (git checkout HEAD -- \(shellWord(path)), or from the commit that still has it): "
                                                         + "a migration that may have been applied must not disappear"))
             case (nil, let bytes?):
                 let hash = Self.hash(bytes)
                 if let original = nameOfHash[hash], files[original] == nil {
                     problems.append(MigrationSumProblem(kind: .renumbered, file: path, message: "\(name) is \(original) renumbered",
                                                         hint: "give it back its number: a migration's number decides which states it applies to"))
+                } else if let version = Int(name.dropLast(5)), version >= 1, "\(version).json" != name {
+                    // `01.json`: not a migration name (the directory says so); rehashing cannot fix that.
+                    problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName), and not named as a migration",
+                                                        hint: "rename it to its number (mv \(shellWord(path)) \(shellWord((directory as NSString).appendingPathComponent("\(version).json")))) "
+                                                            + "if that is what it is, then run selinon-migrate rehash -m \(shellWord(directory))"))
                 } else {
                     problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName): added by hand, or from another branch",
-                                                        hint: "if it was generated and reviewed here, run selinon-migrate rehash; after a merge, run selinon-migrate rebase --onto <the merged branch>"))
+                                                        hint: "if it was generated and reviewed here, run selinon-migrate rehash -m \(shellWord(directory)); "
+                                                            + "after a merge, run selinon-migrate rebase --onto <the merged branch>"))
                 }
             case (let hash?, let bytes?) where Self.hash(bytes) != hash:
                 problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",
-                                                    hint: "restore it (git checkout HEAD -- \(path)) and put the change in a new migration; "
-                                                        + "after a deliberate, reviewed edit: selinon-migrate rehash"))
+                                                    hint: "restore it (git checkout HEAD -- \(shellWord(path))) and put the change in a new migration; "
+                                                        + "after a deliberate, reviewed edit: selinon-migrate rehash -m \(shellWord(directory))"))
             default:
                 break
             }
         }
         return problems
-    }
-
-    /// `path` as one word for a POSIX shell: as it is when it holds only safe characters, else in single quotes.
-    static func quoted(_ path: String) -> String {
-        let safe = path.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || "0123456789-_./+,:@%".unicodeScalars.contains($0) }
-        return safe && !path.isEmpty ? path : "'" + path.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     /// The names of the `*.json` files of `directory`.

@@ -53,6 +53,21 @@ struct MigrationSumTests {
         #expect(missing.hint == "rename it: mv \(path)/2.JSON \(path)/2.json")
     }
 
+    @Test func hintsNameTheDirectoryAsOneShellWordAndALeadingZeroIsRenamedNotRehashed() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("mig dir")
+        _ = try MigrationWriter().write(Self.first, toDirectory: path)
+        let sum = try #require(try MigrationSum.load(fromDirectory: path))
+        try "{}".write(toFile: "\(path)/2.json", atomically: true, encoding: .utf8)
+        #expect(sum.problems(inDirectory: path).map(\.hint) == [
+            "if it was generated and reviewed here, run selinon-migrate rehash -m '\(path)'; after a merge, run selinon-migrate rebase --onto <the merged branch>",
+        ])
+        try FileManager.default.moveItem(atPath: "\(path)/2.json", toPath: "\(path)/02.json")
+        let unnamed = try #require(sum.problems(inDirectory: path).first)
+        #expect(unnamed.message == "02.json is not in migrations.sum, and not named as a migration")
+        #expect(unnamed.hint == "rename it to its number (mv '\(path)/02.json' '\(path)/2.json') if that is what it is, then run selinon-migrate rehash -m '\(path)'")
+    }
+
     @Test(arguments: [
         ("<<<<<<< HEAD\nsha256:aa\n=======\nsha256:bb\n>>>>>>> main\n", MigrationSumError.Kind.mergeConflict, 1),
         ("not a hash\n", .malformed, 1),

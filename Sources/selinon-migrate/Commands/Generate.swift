@@ -127,28 +127,33 @@ extension SelinonMigrate {
             let directory = !dryRun || hasDirectory
                 ? try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment, terminal: terminal)
                 : nil
+            var coveredBy: String?
             if let directory {
                 try terminal.refuseMisplacedMigrationDirectory(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
-                if let covering = try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
-                                                      oldSource: oldSource.sourceDescription, terminal: terminal) {
-                    // The latest file is this change: a second copy would move in-flight edges twice.
-                    let written = dryRun ? "a real run would write nothing" : "nothing was written"
+                coveredBy = try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
+                                                oldSource: oldSource.sourceDescription, terminal: terminal)
+            }
+            // The latest file is this very change: a second copy would move in-flight edges twice.
+            if let coveredBy {
+                let written = dryRun ? "a real run would write nothing (the migration it would be follows)" : "nothing was written"
+                if format == .text {
+                    terminal.message("\(coveredBy) already migrates this change (generated between the same configurations); \(written)")
+                }
+                if !dryRun {
                     if format == .json {
                         var report = GenerateReport(plan: plan, written: nil, migration: nil)
-                        report.coveredBy = covering
+                        report.coveredBy = coveredBy
                         terminal.output(try report.json())
-                    } else {
-                        terminal.message("\(covering) already migrates this change (generated between the same configurations); \(written)")
                     }
                     return
                 }
             }
             if dryRun {
                 var version: Int?
-                if let directory {
+                if let directory, coveredBy == nil {
                     do {
                         version = try MigrationWriter().nextVersion(inDirectory: directory)
                     } catch {
@@ -160,6 +165,7 @@ extension SelinonMigrate {
                 if format == .json {
                     var report = GenerateReport(plan: plan, written: nil, migration: migration)
                     report.version = version
+                    report.coveredBy = coveredBy
                     terminal.output(try report.json())
                 } else {
                     if let directory, let version {
@@ -269,7 +275,7 @@ extension SelinonMigrate {
                 error: \(path) already migrates from this old configuration (\(oldSource)), to another new one\(generatedTo); \
                 a second migration from the same configuration would be applied to flows \(name) has already migrated
                   hint: if \(name) is not deployed anywhere yet (for example generated before more edits, not committed): delete it, \
-                restore \(sum) (git checkout HEAD -- \(sum), or selinon-migrate rehash -m \(directory)) and run generate again for one \
+                restore \(sum) (git checkout HEAD -- \(shellWord(sum)), or selinon-migrate rehash -m \(shellWord(directory))) and run generate again for one \
                 migration covering all the edits; otherwise give the configuration \(name) leads to as the old one (commit it, or -N/-F)
                 nothing was written
                 """)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowStore
 import Foundation
+import MigrationGenerator
 
 extension SelinonMigrate {
     /// `import`: load JSON-lines dispatcher messages into a store.

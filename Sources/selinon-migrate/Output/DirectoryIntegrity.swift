@@ -67,7 +67,7 @@ struct DirectoryIntegrity {
             } else if requireSum && isDirectory.boolValue && Self.holdsMigrations(path) {
                 findings.append(Finding(kind: "missing-sum", file: (path as NSString).appendingPathComponent(MigrationSum.fileName), line: nil,
                                         message: "there is no \(MigrationSum.fileName): edits to the migrations cannot be detected",
-                                        hint: "review the migrations, then run selinon-migrate rehash to start protecting them (generate keeps it up to date)"))
+                                        hint: "review the migrations, then run selinon-migrate rehash -m \(shellWord(path)) to start protecting them (generate keeps it up to date)"))
             }
         } catch {
             hasSum = true

@@ -1,6 +1,6 @@
 /// `text` as one word of a shell command, quoted only when it must be (`'odd repo ü'`), so a
 /// command in a hint can be pasted as it is.
-func shellWord(_ text: String) -> String {
+public func shellWord(_ text: String) -> String {
     let plain = !text.isEmpty && !text.hasPrefix("-") && text.unicodeScalars.allSatisfy { scalar in
         scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_@%+=:,./-".unicodeScalars.contains(scalar))
     }
