@@ -133,6 +133,30 @@ struct TeamWorkflowTests {
         #expect(stale.status == 1 && stale.standardError.contains("2.json does not match the configuration change"), "\(stale.standardError)")
     }
 
+    @Test func aMergeThatKeptThisBranchsMigrationIsAConflictWithTheRebaseFix() throws {
+        // The conflict resolved by keeping this branch's 1.json and committed: check names the
+        // collision and rebase (as it advises) fixes it — not "restore it", which generate refuses.
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        try fixture.git("checkout", "--ours", "migrations/1.json", "migrations/migrations.sum")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "merge main, keeping ours")
+        let runner = try CommandRunner()
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains("both this branch and ") && check.standardError.contains("add migrations/1.json"), "\(check.standardError)")
+        #expect(check.standardError.contains("hint: run: selinon-migrate rebase --onto main") && !check.standardError.contains("restore it"),
+                "\(check.standardError)")
+        let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 0, "\(rebase.standardError)")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+        // An edited migration (the file existed before with other bytes) is still "changed".
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "rebased")
+        try Self.edit(fixture, "migrations/1.json", "\"IGNORE\"", "\"FAIL\"")
+        let edited = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(edited.standardError.contains("migrations/1.json changed since"), "\(edited.standardError)")
+    }
+
     @Test func verifyAcceptsAnEmptyDirectoryAndNamesAFileGivenAsOne() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)

@@ -143,7 +143,19 @@ extension SelinonMigrate {
                     continue
                 }
                 // Compared as the sum compares them: a checkout's CRLF line endings are no change.
-                if MigrationSum.hash(directory.files[version - 1].bytes) != MigrationSum.hash(bytes) {
+                let ours = directory.files[version - 1].bytes
+                if MigrationSum.hash(ours) != MigrationSum.hash(bytes) {
+                    // Added as a new file on this branch, and the base has another under that number:
+                    // both took the number (a merge resolved by keeping this branch's file).
+                    if (try? context.repository.addedAsNewFile(path, bytes: ours)) == true {
+                        let other = base.target?.label ?? base.label
+                        report.problems.append(.init(
+                            kind: "conflicting-migration",
+                            message: "both this branch and \(baseName) add \(path) (this branch's file is not the one \(baseName) has)",
+                            hint: "run: selinon-migrate rebase --onto \(shellWord(other)) (it keeps \(baseName)'s migrations and "
+                                + "regenerates this branch's after them)"))
+                        continue
+                    }
                     report.problems.append(.init(
                         kind: "changed-migration", message: "\(path) changed since \(baseName); a migration that may have been applied must not change",
                         hint: "restore it (git checkout \(base.commit.id.short) -- \(shellWord(path))) and put the change in a new migration"))

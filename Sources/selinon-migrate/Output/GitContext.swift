@@ -1,5 +1,6 @@
 import FlowConfig
 import Foundation
+import MigrationGenerator
 import GitHistory
 
 /// The repository that holds a configuration and the configuration's paths in it, for commands
@@ -103,6 +104,24 @@ extension GitRepository {
             reason = "the branch has no upstream branch here (none configured, or not fetched)"
         }
         return BranchBase(commit: head, label: "HEAD", fallback: reason)
+    }
+
+    /// Whether `file` (a working-tree path) holds `bytes` because a commit on HEAD's first-parent
+    /// line added it as a new file, rather than edited what was there: following first parents
+    /// from HEAD while the file has these bytes (as the sum compares them), the commit before the
+    /// first one that has them lacks the file. Looks back at most `limit` commits.
+    func addedAsNewFile(_ file: String, bytes: [UInt8], limit: Int = 1_000) throws(GitError) -> Bool {
+        let path = try repositoryPath(of: file)
+        let hash = MigrationSum.hash(bytes)
+        var commit = try commit("HEAD")
+        for _ in 0..<limit {
+            guard let parentID = commit.parents.first else { return true }
+            let parent = try self.commit(id: parentID)
+            guard let before = try self.file(at: path, in: parent.id) else { return true }
+            if MigrationSum.hash(before) != hash { return false }
+            commit = parent
+        }
+        return false
     }
 
     /// The migration files (`N.json`) of `directory` (a working-tree path) at `commit`, by version.
