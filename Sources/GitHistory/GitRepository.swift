@@ -190,6 +190,13 @@ public final class GitRepository: @unchecked Sendable {
         return String(resolved.dropFirst(resolvedRoot.count + 1))
     }
 
+    /// Whether a merge is in progress (stopped at conflicts, or not committed yet).
+    public var isMerging: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return git_repository_state(handle) == Int32(GIT_REPOSITORY_STATE_MERGE.rawValue)
+    }
+
     /// The repository's git directory (`.git`, or the repository itself when bare).
     public var repositoryDirectory: String {
         lock.lock()

@@ -118,9 +118,12 @@ extension SelinonMigrate {
                 return report
             }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
+            // The branch that was merged, where the sum's hints can only name it in general.
+            let mergedBranch = base.target.map { shellWord($0.label) } ?? (base.fallback == nil ? shellWord(base.label) : nil)
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
-                integrity.findings.filter { !files.contains($0.file) }.map {
-                    .init(kind: $0.kind, message: "\($0.file)\($0.line.map { ":\($0)" } ?? ""): \($0.message)", hint: $0.hint)
+                integrity.findings.filter { !files.contains($0.file) }.map { finding in
+                    .init(kind: finding.kind, message: "\(finding.file)\(finding.line.map { ":\($0)" } ?? ""): \(finding.message)",
+                          hint: mergedBranch.map { finding.hint.replacingOccurrences(of: "<the branch you merged>", with: $0) } ?? finding.hint)
                 }
             }
             if integrity.isUnreadable {
@@ -168,11 +171,13 @@ extension SelinonMigrate {
             report.addedMigrations = added.map(\.path)
             if let (upstream, upstreamCommit) = base.target, upstreamCommit.id != base.commit.id,
                let upstreamFiles = try? context.migrationFiles(in: directoryPath, at: upstreamCommit) {
+                // Rebase works on the merge in progress; otherwise the other branch is merged first.
+                let merge = context.repository.isMerging ? "" : "merge \(upstream) into this branch (git merge \(shellWord(upstream))), then "
                 for file in added where upstreamFiles[file.version].map({ MigrationSum.hash($0) != MigrationSum.hash(file.bytes) }) == true {
                     report.problems.append(.init(
                         kind: "conflicting-migration",
                         message: "both this branch and \(upstream) add \(file.path)",
-                        hint: "merge \(upstream) into this branch (git merge \(upstream)), then run: selinon-migrate rebase --onto \(upstream)"))
+                        hint: merge + "run: selinon-migrate rebase --onto \(shellWord(upstream))"))
                 }
             }
             let composed = Migration.composedEffect(of: added.map(\.migration),
@@ -189,7 +194,9 @@ extension SelinonMigrate {
                 report.problems.append(.init(
                     kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
                     hint: "run: \(generate)"))
-            } else if composed != plan.migration.flows && coveredFrom == nil {
+            } else if composed != plan.migration.flows && coveredFrom == nil
+                        && !report.problems.contains(where: { ["conflicting-migration", "merge-conflict"].contains($0.kind) }) {
+                // (With a number taken twice, rebase regenerates the branch's migrations: no second fix.)
                 let versions = added.map { "\($0.version).json" }.joined(separator: ", ")
                 let expected = plan.isNeeded ? "the change since \(baseName) is: \(changedFlows)" : "nothing since \(baseName) needs a migration"
                 report.problems.append(.init(

@@ -107,13 +107,14 @@ extension GitRepository {
     }
 
     /// Whether `file` (a working-tree path) holds `bytes` because a commit on HEAD's first-parent
-    /// line added it as a new file, rather than edited what was there: following first parents
-    /// from HEAD while the file has these bytes (as the sum compares them), the commit before the
-    /// first one that has them lacks the file. Looks back at most `limit` commits.
+    /// line added it as a new file, rather than edited what was there: HEAD has these bytes (as
+    /// the sum compares them), and following first parents while the file has them, the commit
+    /// before the first one that has them lacks the file. Looks back at most `limit` commits.
     func addedAsNewFile(_ file: String, bytes: [UInt8], limit: Int = 1_000) throws(GitError) -> Bool {
         let path = try repositoryPath(of: file)
         let hash = MigrationSum.hash(bytes)
         var commit = try commit("HEAD")
+        guard let atHead = try self.file(at: path, in: commit.id), MigrationSum.hash(atHead) == hash else { return false }
         for _ in 0..<limit {
             guard let parentID = commit.parents.first else { return true }
             let parent = try self.commit(id: parentID)
