@@ -18,7 +18,15 @@ struct RecordMigration: Sendable {
     init(_ flow: StoredFlow, migrator: StreamMigrator, now: Date, taintsText: inout TaintsText) {
         var output: [UInt8] = []
         output.reserveCapacity(flow.message.count + 16)
-        report = flow.message.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+        var line = flow.message.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+        // The store selects flows by its columns and migrates their messages: the two must agree.
+        if line.outcome != .invalid, let mismatch = Self.mismatch(of: flow, with: line) {
+            line.outcome = .invalid
+            line.taints = []
+            line.error = StateError(.inconsistentRecord, mismatch + ": the row was changed outside selinon-migrate; correct the row "
+                + "(or export the flow, fix its line and import it again) before it is migrated")
+        }
+        report = line
         let latest = migrator.migrator.chain.latestVersion
         let status: FlowStatus
         let message: [UInt8]
@@ -41,6 +49,18 @@ struct RecordMigration: Sendable {
         event = MigrationEvent(flowID: flow.id, fromVersion: report.fromVersion ?? flow.migrationVersion, toVersion: latest,
                                outcome: report.outcome.rawValue, strategy: strongest?.rawValue,
                                taints: taintsText.json(report.taints), recordedAt: now)
+    }
+
+    /// How `flow`'s columns disagree with what its message says (`line`), if they do.
+    private static func mismatch(of flow: StoredFlow, with line: LineReport) -> String? {
+        if let name = line.flowName, name != flow.flowName {
+            return "flow '\(flow.id)' is stored as a '\(flow.flowName)' flow, and its message is of '\(name)'"
+        }
+        let version = line.fromVersion ?? 0
+        if version != flow.migrationVersion {
+            return "flow '\(flow.id)' is stored at migration version \(flow.migrationVersion), and its message is at \(version)"
+        }
+        return nil
     }
 }
 

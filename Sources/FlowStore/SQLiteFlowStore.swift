@@ -96,7 +96,23 @@ public final class SQLiteFlowStore: FlowStateStore {
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             return permissionError(path, reason: error.message ?? "\(error.resultCode)")
         }
+        if let known = damagedOrBusy(path, error) { return known }
         return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
+    }
+
+    /// A damaged file, or a lock another process held past the busy timeout, in words.
+    private static func damagedOrBusy(_ path: String, _ error: any Error) -> StoreError? {
+        guard let error = error as? DatabaseError else { return nil }
+        if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            return StoreError(.damaged, "the SQLite store \(path) is damaged (\(error.message ?? "database disk image is malformed")): "
+                + "restore it from a backup; running again will not repair it")
+        }
+        if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
+            return StoreError(.unavailable, "the SQLite store \(path) is locked: another process has held it for longer than the "
+                + "30 s busy timeout (a long write, or a transaction left open); what this run committed before stays, and "
+                + "running again when that process is done continues")
+        }
+        return nil
     }
 
     /// Looks at an existing file (reading only) before the store opens it as a pool (which would
@@ -452,10 +468,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
-        if let error = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
-            return StoreError(.damaged, "the SQLite store \(path) is damaged (\(error.message ?? "database disk image is malformed")): "
-                + "restore it from a backup; running again will not repair it")
-        }
+        if let known = Self.damagedOrBusy(path, error) { return known }
         return StoreError(.database, "SQLite store \(path): \(error)")
     }
 }

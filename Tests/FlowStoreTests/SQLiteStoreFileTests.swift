@@ -1,6 +1,7 @@
 import FlowStore
 import Foundation
 import GRDB
+import StoreTestSupport
 import Testing
 import TestSupport
 
@@ -80,5 +81,19 @@ struct SQLiteStoreFileTests {
         let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: false) }
         #expect(error?.kind == .newerSchema)
         #expect(try bytes(path) == before)
+    }
+
+    @Test func aTruncatedStoreIsNamedDamagedWhenItOpens() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("store.sqlite")
+        let store = try SQLiteFlowStore(path: path, createIfMissing: true)
+        try await store.prepare(createIfMissing: true)
+        try await store.insert(try InflightFlows.messages(count: 2_000).map { try NewFlow(message: $0) })
+        await store.close()
+        let size = try bytes(path).count
+        #expect(size > 200_000)
+        truncate(path, off_t(size / 4))
+        let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: false) }
+        #expect(error?.kind == .damaged && error?.message.contains("is damaged") == true, "\(error?.message ?? "")")
     }
 }

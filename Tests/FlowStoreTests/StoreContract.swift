@@ -414,6 +414,29 @@ struct StoreContract {
         }
     }
 
+    /// A row whose columns disagree with its message (edited by hand) is selected by the columns
+    /// but would be migrated by the message: it is invalid, named, and left alone.
+    func columnsThatDisagreeWithTheMessageAreInvalid() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let template = try InflightFlows.templates()[0]
+            #expect(String(decoding: template, as: UTF8.self).contains(#""migration_version": 0"#))
+            try await store.insert([try NewFlow(message: InflightFlows.withID("version", template)),
+                                    try NewFlow(message: InflightFlows.withID("name", template))])
+            try await test.execute("UPDATE flows SET migration_version = 1 WHERE flow_id = 'version'")
+            try await test.execute("UPDATE flows SET flow_name = 'reporting_flow' WHERE flow_id = 'name'")
+            let before = try await Self.snapshot(store)
+            let report = try await MigrationSweep(store: store, migrator: try Self.migrator()).run()
+            #expect(try await Self.snapshot(store) == before)
+            #expect(report.total(.invalid) == 2, "\(report.counts)")
+            let errors = report.examples.values.flatMap { $0[.invalid] ?? [] }.compactMap(\.error).sorted()
+            #expect(errors.count == 2 && errors[0].hasPrefix("flow 'name' is stored as a 'reporting_flow' flow, and its message is of 'package_analysis_flow'")
+                    && errors[1].hasPrefix("flow 'version' is stored at migration version 1, and its message is at 0"), "\(errors)")
+            #expect(errors.allSatisfy { $0.contains("changed outside selinon-migrate") })
+            await store.close()
+        }
+    }
+
     /// A row changed outside the tool (SQLite keeps any type in any column; any backend keeps an
     /// unknown status) is refused with an error naming it — never a trap, never read as zeros
     /// (a text revision would make every compare-and-swap fail) or as `running`.

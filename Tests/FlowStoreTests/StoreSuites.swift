@@ -21,6 +21,7 @@ struct SQLiteStoreTests {
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
     @Test func rowsChangedByHandAreRefused() async throws { try await contract.rowsChangedByHandAreRefused() }
+    @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
@@ -46,6 +47,7 @@ struct PostgresStoreTests {
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
     @Test func rowsChangedByHandAreRefused() async throws { try await contract.rowsChangedByHandAreRefused() }
+    @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }

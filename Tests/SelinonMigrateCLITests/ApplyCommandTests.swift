@@ -259,6 +259,14 @@ struct ApplyCommandTests {
                                       "--report", directory.path("nowhere/report.jsonl")])
         #expect(missing.status == 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("out")).isEmpty)
+        // A store given as an output by mistake (--output for --store) is not replaced by lines.
+        #expect(try runner.run(["import", "--input", input, "--store", "sqlite:" + directory.path("flows.sqlite")]).status == 0)
+        let store = try Data(contentsOf: URL(fileURLWithPath: directory.path("flows.sqlite")))
+        for option in ["--output", "--report"] {
+            let overwrite = try runner.run(["apply", "-m", Self.migrations, "--input", input, option, directory.path("flows.sqlite")])
+            #expect(overwrite.status == 2 && overwrite.standardError.contains("it is a SQLite database (a store?)"), "\(overwrite.standardError)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path("flows.sqlite"))) == store)
+        }
     }
 
     @Test func anOutputReachedThroughASymbolicLinkIsReplacedWhole() throws {

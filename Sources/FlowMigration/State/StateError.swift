@@ -15,6 +15,9 @@ public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case duplicateEntry = "duplicate-entry"
         /// The message names a flow the configuration of its version did not have.
         case unknownFlow = "unknown-flow"
+        /// A store's record of the message disagrees with the message itself (its flow name or
+        /// migration version columns): changed outside the store's API.
+        case inconsistentRecord = "inconsistent-record"
     }
 
     public var kind: Kind

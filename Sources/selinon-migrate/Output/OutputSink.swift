@@ -41,6 +41,10 @@ final class OutputSink {
             temporaryPath = nil
             return
         }
+        if exists && Self.isSQLiteDatabase(path) {
+            throw OutputSinkError(path: path, reason: "it is a SQLite database (a store?), which these lines would replace: "
+                + "give another path, or remove it first if it is to go")
+        }
         let target = try Self.target(of: path)
         let directory = parentDirectory(of: target)
         let name = (target as NSString).lastPathComponent
@@ -62,6 +66,13 @@ final class OutputSink {
         self.path = target
         temporaryPath = temporary
         InterruptCleanup.register(temporary)
+    }
+
+    /// Whether the file at `path` starts as every SQLite database does.
+    private static func isSQLiteDatabase(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 16)) == Data("SQLite format 3\u{0}".utf8)
     }
 
     /// The file that writing to `path` replaces: an existing file's real path, or — for a
