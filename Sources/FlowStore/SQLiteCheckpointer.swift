@@ -20,12 +20,29 @@ import Synchronization
 /// write does so, and GRDB closes a pool's read-only readers after its writer: without this, a
 /// store that was read before it closed would leave its log behind.
 ///
+/// A PASSIVE checkpoint copies the log but never starts it over: SQLite writes from the start of
+/// the log again only when a commit finds it copied completely and no reader in it, which a sweep
+/// (reading the next batches while it writes) never gives it — the log of a 200,000-flow `apply`
+/// grew to 845 MB for a 156 MB store. So once the log passes ``restartThresholdPages``, the
+/// commit that finds it so runs a RESTART checkpoint itself: it copies what the background ones
+/// left and waits for the readers of the log to finish their transactions — at most
+/// ``restartWait``, as the sweep's own reads take milliseconds — and the next commit writes the
+/// log from its start. A reader that holds on longer (an `export` of another process) keeps the
+/// log from starting over whatever anyone does; the writer then goes on, and tries again only
+/// after another ``restartRetryPages`` of log, so it never stalls on such a reader.
+///
 /// Should the checkpointing connection fail to open (the file renamed or its permissions changed
 /// under an open store), commits go back to checkpointing themselves, as SQLite's automatic
 /// checkpoint would: the log never grows without bound.
 final class SQLiteCheckpointer: Sendable {
     /// Log size, in pages, that starts a checkpoint: SQLite's own default for the automatic one.
     static let thresholdPages: Int32 = 1_000
+    /// Log size, in pages, past which a commit starts the log over (see above): 32 MiB of 4 KiB pages.
+    static let restartThresholdPages: Int32 = 8_192
+    /// Log growth, in pages, after a RESTART that found readers before the next one is tried.
+    static let restartRetryPages: Int32 = 2_048
+    /// How long a RESTART waits for the readers of the log, in milliseconds.
+    static let restartWait: Int32 = 200
 
     private let path: String
     private let queue = DispatchQueue(label: "selinon-migrate.sqlite-checkpoint")
@@ -34,6 +51,10 @@ final class SQLiteCheckpointer: Sendable {
     private nonisolated(unsafe) var connection: OpaquePointer?
 
     private struct Pending {
+        /// The log size at which the next RESTART is tried (raised after one that found readers).
+        var nextRestart = SQLiteCheckpointer.restartThresholdPages
+        /// The log size at the last commit: a smaller one means the log started over.
+        var lastLogPages: Int32 = 0
         var scheduled = false
         var closed = false
         /// The checkpointing connection could not be opened: commits checkpoint themselves.
@@ -57,12 +78,29 @@ final class SQLiteCheckpointer: Sendable {
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, database, pages in
             guard let context else { return SQLITE_OK }
             let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue()
-            if checkpointer.committed(logPages: pages) == .inline {
+            switch checkpointer.committed(logPages: pages) {
+            case .inline:
                 // What SQLite's automatic checkpoint does in this hook.
                 sqlite3_wal_checkpoint_v2(connection, database, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            case .restart:
+                // Waiting briefly, then the connection's own timeout again. A failure (a reader
+                // holding on) loses nothing: the log goes on growing until a later try succeeds.
+                sqlite3_busy_timeout(connection, SQLiteCheckpointer.restartWait)
+                let status = sqlite3_wal_checkpoint_v2(connection, database, SQLITE_CHECKPOINT_RESTART, nil, nil)
+                sqlite3_busy_timeout(connection, SQLiteFlowStore.busyTimeoutSeconds * 1_000)
+                checkpointer.restarted(status == SQLITE_OK, logPages: pages)
+            case .none, .background:
+                break
             }
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Records a RESTART: after one that found readers, the next waits for more log.
+    private func restarted(_ succeeded: Bool, logPages: Int32) {
+        pending.withLock { pending in
+            pending.nextRestart = succeeded ? Self.restartThresholdPages : logPages + Self.restartRetryPages
+        }
     }
 
     /// Waits for a checkpoint in progress, then closes the checkpointing connection (opening it
@@ -83,10 +121,16 @@ final class SQLiteCheckpointer: Sendable {
 
     /// Where a commit's checkpoint happens.
     private enum Checkpoint {
-        case none, background, inline
+        case none, background, inline, restart
     }
 
     private func committed(logPages: Int32) -> Checkpoint {
+        let restart = pending.withLock { pending -> Bool in
+            if logPages < pending.lastLogPages { pending.nextRestart = Self.restartThresholdPages }
+            pending.lastLogPages = logPages
+            return logPages >= pending.nextRestart && !pending.closed
+        }
+        if restart { return .restart }
         guard logPages >= Self.thresholdPages else { return .none }
         let checkpoint = pending.withLock { pending -> Checkpoint in
             if pending.unavailable { return .inline }

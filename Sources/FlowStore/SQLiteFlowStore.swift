@@ -109,7 +109,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
             return StoreError(.unavailable, "the SQLite store \(path) is locked: another process has held it for longer than the "
-                + "30 s busy timeout (a long write, or a transaction left open); what this run committed before stays, and "
+                + "\(busyTimeoutSeconds) s busy timeout (a long write, or a transaction left open); what this run committed before stays, and "
                 + "running again when that process is done continues")
         }
         return nil
@@ -164,12 +164,15 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// pages are read again after each checkpoint. Readers keep SQLite's default.
     public static let writerCacheKiB = 64 * 1024
 
+    /// How long a connection waits for another's lock before it reports the store busy.
+    static let busyTimeoutSeconds: Int32 = 30
+
     /// The connection settings of every SQLite store: WAL (GRDB's default for a pool), a 30 s
     /// busy timeout for concurrent writers, and ``writerCacheKiB`` for the writer. (A store also
     /// moves its writer's checkpoints to a connection of their own; see `SQLiteCheckpointer`.)
     public static func configuration() -> Configuration {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
+        configuration.busyMode = .timeout(TimeInterval(busyTimeoutSeconds))
         configuration.prepareDatabase { db in
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")

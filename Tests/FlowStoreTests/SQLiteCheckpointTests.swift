@@ -1,6 +1,8 @@
 import FlowStore
 import Foundation
+import GRDB
 import StoreTestSupport
+import Synchronization
 import Testing
 
 /// The SQLite store's commits leave checkpoints to a connection of their own: while the store is
@@ -24,6 +26,91 @@ struct SQLiteCheckpointTests {
             }
             #expect(try Self.size(of: path) >= written / 2, "the flows never reached the database file")
             #expect(try Self.size(of: path + "-wal") < written / 2, "the log grew with every commit")
+            await store.close()
+            try await Self.expectEverythingInTheDatabaseFile(test, path: path, flows: messages.count)
+        }
+    }
+
+    @Test func writingWhileFlowsAreReadStartsTheLogOver() async throws {
+        // Passive checkpoints alone never let the log start over while readers keep coming (a
+        // sweep's own read-ahead, dispatchers loading flows): `apply` of 200,000 flows grew it to
+        // 845 MB. Here three readers take turns, so that one is always reading, while 120,000
+        // flows are written, 91 MB of log: the log file stays near its 32 MiB bound (plus a retry
+        // or a few when a restart found a reader, and each frame's 24-byte header).
+        try await TestStore.with(.sqlite) { test in
+            let path = String(test.location.dropFirst("sqlite:".count))
+            let messages = try InflightFlows.messages(count: 120_000)
+            let store = try await test.open()
+            try await store.insert(StoreContract.newFlows([messages[0]]))
+            let finished = StopFlag()
+            let readers = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for offset in [0, 15, 30] {
+                        group.addTask {
+                            var configuration = Configuration()
+                            configuration.readonly = true
+                            let reader = try DatabaseQueue(path: path, configuration: configuration)
+                            try await Task.sleep(for: .milliseconds(offset))
+                            while !finished.isSet {
+                                try await reader.read { db in
+                                    _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM flows WHERE flow_id < 'flow-0000100'")
+                                    Thread.sleep(forTimeInterval: 0.04)
+                                }
+                            }
+                            try reader.close()
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            for start in stride(from: 1, to: messages.count, by: 500) {
+                try await store.insert(StoreContract.newFlows(Array(messages[start..<min(start + 500, messages.count)])))
+            }
+            finished.set()
+            try await readers.value
+            #expect(try Self.size(of: path + "-wal") < 72 << 20, "the log grew with every commit (to 91 MB before restarts)")
+            await store.close()
+            try await Self.expectEverythingInTheDatabaseFile(test, path: path, flows: messages.count)
+        }
+    }
+
+    @Test func aReaderThatHoldsOnDoesNotStallTheSweep() async throws {
+        // A read transaction open for the whole sweep (an export of another process) keeps the
+        // log from starting over; the sweep goes on instead of waiting for it at every commit.
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await Self.sweep(flows: 60_000) { _, path, done in
+            var configuration = Configuration()
+            configuration.readonly = true
+            let reader = try DatabaseQueue(path: path, configuration: configuration)
+            try await reader.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM flows")
+                while !done() { Thread.sleep(forTimeInterval: 0.01) }
+            }
+            try reader.close()
+        } afterwards: { _ in }
+        // Waiting out the busy timeout at each try would take minutes.
+        #expect(clock.now - started < .seconds(40), "the sweep waited for the reader")
+    }
+
+    /// `flows` of the example imported, then swept while `alongside` runs (until `done()`);
+    /// `afterwards` sees the store's path before it closes; every flow must be in the file after.
+    private static func sweep(flows count: Int, alongside: @escaping @Sendable (any FlowStateStore, String, @escaping @Sendable () -> Bool) async throws -> Void,
+                              afterwards: (String) throws -> Void) async throws {
+        try await TestStore.with(.sqlite) { test in
+            let path = String(test.location.dropFirst("sqlite:".count))
+            let messages = try InflightFlows.messages(count: count)
+            let store = try await test.open()
+            for start in stride(from: 0, to: messages.count, by: 5_000) {
+                try await store.insert(StoreContract.newFlows(Array(messages[start..<min(start + 5_000, messages.count)])))
+            }
+            let finished = Mutex(false)
+            let other = Task { try await alongside(store, path) { finished.withLock { $0 } } }
+            let report = try await MigrationSweep(store: store, migrator: try StoreContract.migrator()).run()
+            finished.withLock { $0 = true }
+            try await other.value
+            #expect(report.total(.migrated) + report.total(.retry) + report.total(.fail) > count * 7 / 8, "\(report.counts)")
+            try afterwards(path)
             await store.close()
             try await Self.expectEverythingInTheDatabaseFile(test, path: path, flows: messages.count)
         }
@@ -84,4 +171,11 @@ struct SQLiteCheckpointTests {
     private static func size(of path: String) throws -> Int {
         try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
     }
+}
+
+/// A flag one task sets and others read.
+private final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
