@@ -23,9 +23,15 @@ public final class SQLiteFlowStore: FlowStateStore {
                 throw StoreError(.notAStore, "the SQLite store \(path) is a directory; give the store a file (for example sqlite:\(path)/flows.sqlite)")
             }
             // Even a read-only look creates the -shm and -wal files of a WAL database, which would
-            // then be left behind with this user's permissions: check the rights first.
+            // then be left behind with this user's permissions: check the rights first. The
+            // directory need not be writable when both are there already and may be written.
             let directory = parentDirectory(of: path)
-            if access(path, R_OK | W_OK) != 0 || access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
+            if access(path, R_OK) != 0 {
+                throw StoreError(.unavailable, "cannot read the SQLite store at \(path): \(String(cString: strerror(errno))); "
+                    + "run as a user who may read and write it")
+            }
+            let logFilesWritable = ["-wal", "-shm"].allSatisfy { access(path + $0, R_OK | W_OK) == 0 }
+            if access(path, W_OK) != 0 || (!logFilesWritable && access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0) {
                 let readOnlyFileSystem = errno == EROFS
                 throw Self.permissionError(path, reason: String(cString: strerror(readOnlyFileSystem ? EROFS : EACCES)),
                                            readOnlyFileSystem: readOnlyFileSystem)
