@@ -56,6 +56,8 @@ final class SQLiteCheckpointer: Sendable {
         /// The log size at the last commit: a smaller one means the log started over.
         var lastLogPages: Int32 = 0
         var scheduled = false
+        /// A background checkpoint is copying (it holds SQLite's checkpoint lock).
+        var copying = false
         var closed = false
         /// The checkpointing connection could not be opened: commits checkpoint themselves.
         var unavailable = false
@@ -96,10 +98,16 @@ final class SQLiteCheckpointer: Sendable {
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    /// Records a RESTART: after one that found readers, the next waits for more log.
+    /// Records a RESTART: after one that found readers, the next waits for more log. One that
+    /// found this store's own background checkpoint copying (SQLite then gives up at once,
+    /// without waiting) is tried again at the next commit.
     private func restarted(_ succeeded: Bool, logPages: Int32) {
         pending.withLock { pending in
-            pending.nextRestart = succeeded ? Self.restartThresholdPages : logPages + Self.restartRetryPages
+            if succeeded {
+                pending.nextRestart = Self.restartThresholdPages
+            } else if !pending.copying {
+                pending.nextRestart = logPages + Self.restartRetryPages
+            }
         }
     }
 
@@ -157,7 +165,9 @@ final class SQLiteCheckpointer: Sendable {
             pending.withLock { $0.unavailable = true }
             return
         }
+        pending.withLock { $0.copying = true }
         sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        pending.withLock { $0.copying = false }
     }
 
     /// A connection that may write, having read the file (which is how a new connection learns

@@ -118,7 +118,8 @@ public final class GitRepository: @unchecked Sendable {
     public func repositoryPath(of path: String) throws(GitError) -> String {
         let written = try writtenRepositoryPath(of: path)
         guard let root = workingDirectory, let link = try untrackedLink(on: written, root: root) else { return written }
-        let resolvedRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        // Both sides through realpath(3): Foundation's resolution drops /private on Darwin.
+        let resolvedRoot = Self.resolvingLinks(root)
         let resolved = Self.resolvingLinks(root + "/" + written)
         if resolved == resolvedRoot { return "" }
         guard resolved.hasPrefix(resolvedRoot + "/") else {
@@ -632,8 +633,10 @@ public final class GitRepository: @unchecked Sendable {
         let status = indexFile.map { git_index_open(&index, $0) } ?? git_repository_index(&index, handle)
         guard status == 0, let index else { throw GitError.last(status, operation: "read the index") }
         defer { git_index_free(index) }
-        // The repository keeps its index loaded: read it again when git changed it since.
-        let reread = git_index_read(index, 0)
+        // The repository keeps its index loaded: read it again when git changed it since (by force
+        // when git removed it: an unforced read would keep the entries loaded before).
+        let onDisk = git_index_path(index).map { FileManager.default.fileExists(atPath: String(cString: $0)) } ?? true
+        let reread = git_index_read(index, onDisk ? 0 : 1)
         guard reread == 0 else { throw GitError.last(reread, operation: "read the index") }
         return try body(index)
     }

@@ -165,8 +165,11 @@ public struct MigrationSum: Sendable, Equatable {
                                                         hint: "give it back its number: a migration's number decides which states it applies to"))
                 } else if let version = Int(name.dropLast(5)), version >= 1, "\(version).json" != name {
                     // `01.json`: not a migration name (the directory says so); rehashing cannot fix that.
+                    let canonical = (directory as NSString).appendingPathComponent("\(version).json")
                     problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName), and not named as a migration",
-                                                        hint: "rename it to its number (mv \(shellWord(path)) \(shellWord((directory as NSString).appendingPathComponent("\(version).json")))) "
+                                                        hint: files["\(version).json"] != nil
+                                                            ? "\(version).json exists: remove \(name) unless it is to replace \(version).json (a migration that may have been applied must not change)"
+                                                            : "rename it to its number (mv \(shellWord(path)) \(shellWord(canonical))) "
                                                             + "if that is what it is, then run selinon-migrate rehash -m \(shellWord(directory))"))
                 } else {
                     problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName): added by hand, or from another branch",

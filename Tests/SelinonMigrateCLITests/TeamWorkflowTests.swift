@@ -157,6 +157,29 @@ struct TeamWorkflowTests {
         #expect(edited.standardError.contains("migrations/1.json changed since"), "\(edited.standardError)")
     }
 
+    @Test func aMigrationEditedInTheMergeThatBroughtItIsAnEditNotAConflict() throws {
+        // main adds 1.json after the branch forked; the branch's merge commit edits it: the file
+        // came from main, so it changed (restore it), whatever the branch's first parents say.
+        let fixture = try GitCommandTests.repository(at: 1)
+        try fixture.git("branch", "-q", "-M", "main")
+        try fixture.git("branch", "-q", "feature")
+        try GitCommandTests.install(2, in: fixture)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        try fixture.git("checkout", "-q", "feature")
+        try fixture.git("merge", "-q", "--no-commit", "--no-ff", "main")
+        try Self.edit(fixture, "migrations/1.json", "\"IGNORE\"", "\"FAIL\"")
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "merge main, editing its migration")
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains("migrations/1.json changed since") && !check.standardError.contains("both this branch"),
+                "\(check.standardError)")
+    }
+
     @Test func verifyAcceptsAnEmptyDirectoryAndNamesAFileGivenAsOne() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)

@@ -227,12 +227,11 @@ extension SelinonMigrate {
         /// added migrations, composed, are what `generate` writes from it to the working tree.
         private func catchUpStart(of added: [MigrationDirectory.File], after baseNewest: [UInt8]?, to new: Configuration,
                                   context: GitContext, base: BranchBase) -> GitCommit? {
-            guard let start = added.first?.migration.metadata?["digests"]?["old"]?.stringValue else { return nil }
-            if let baseNewest {
-                guard let newest = try? Migration(selinonJSON: baseNewest, file: "-"),
-                      newest.metadata?["digests"]?["new"]?.stringValue == start else { return nil }
-            }
-            guard let commits = try? context.repository.commitsChanging(context.paths, from: base.commit.id, limit: Self.catchUpDepth) else {
+            guard let start = added.first?.migration.metadata?["digests"]?["old"]?.stringValue,
+                  let baseNewest, let newest = try? Migration(selinonJSON: baseNewest, file: "-"),
+                  newest.metadata?["digests"]?["new"]?.stringValue == start else { return nil }
+            // The first is the base's own configuration.
+            guard let commits = try? context.repository.commitsChanging(context.paths, from: base.commit.id, limit: Self.catchUpDepth + 1) else {
                 return nil
             }
             let loader = ConfigurationLoader(options: .init(environment: ProcessInfo.processInfo.environment, checksConsistency: false))

@@ -108,19 +108,27 @@ extension GitRepository {
 
     /// Whether `file` (a working-tree path) holds `bytes` because a commit on HEAD's first-parent
     /// line added it as a new file, rather than edited what was there: HEAD has these bytes (as
-    /// the sum compares them), and following first parents while the file has them, the commit
-    /// before the first one that has them lacks the file. Looks back at most `limit` commits.
+    /// the sum compares them), and the commit that brought them (following first parents while
+    /// the file has them) has no parent with the file — a merge that edited a file the other
+    /// branch added is an edit. The first commit of a shallow clone proves nothing. Looks back at
+    /// most `limit` commits.
     func addedAsNewFile(_ file: String, bytes: [UInt8], limit: Int = 1_000) throws(GitError) -> Bool {
         let path = try repositoryPath(of: file)
         let hash = MigrationSum.hash(bytes)
         var commit = try commit("HEAD")
         guard let atHead = try self.file(at: path, in: commit.id), MigrationSum.hash(atHead) == hash else { return false }
         for _ in 0..<limit {
-            guard let parentID = commit.parents.first else { return true }
+            guard let parentID = commit.parents.first else { return !isShallow }
             let parent = try self.commit(id: parentID)
-            guard let before = try self.file(at: path, in: parent.id) else { return true }
-            if MigrationSum.hash(before) != hash { return false }
-            commit = parent
+            if let before = try self.file(at: path, in: parent.id), MigrationSum.hash(before) == hash {
+                commit = parent
+                continue
+            }
+            // `commit` brought these bytes: new only if none of its parents had the file.
+            for other in commit.parents {
+                if try self.file(at: path, in: other) != nil { return false }
+            }
+            return true
         }
         return false
     }
