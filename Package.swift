@@ -155,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowStoreTests",
-            dependencies: ["FlowStore", "FlowMigration", "FlowEngine", "StoreTestSupport", "TestSupport",
+            dependencies: ["FlowStore", "FlowMigration", "FlowConfig", "FlowEngine", "StoreTestSupport", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(

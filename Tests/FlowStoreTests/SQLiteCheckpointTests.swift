@@ -47,9 +47,7 @@ struct SQLiteCheckpointTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for offset in [0, 15, 30] {
                         group.addTask {
-                            var configuration = Configuration()
-                            configuration.readonly = true
-                            let reader = try DatabaseQueue(path: path, configuration: configuration)
+                            let reader = try Self.readOnlyQueue(path)
                             try await Task.sleep(for: .milliseconds(offset))
                             while !finished.isSet {
                                 try await reader.read { db in
@@ -86,9 +84,7 @@ struct SQLiteCheckpointTests {
             let messages = try InflightFlows.messages(count: 40_000)
             let store = try await test.open()
             try await store.insert(StoreContract.newFlows(messages))
-            var configuration = Configuration()
-            configuration.readonly = true
-            let reader = try DatabaseQueue(path: path, configuration: configuration)
+            let reader = try Self.readOnlyQueue(path)
             let reading = SignalFlag(), finished = SignalFlag()
             let holding = Task {
                 try await reader.read { db in
@@ -151,6 +147,13 @@ struct SQLiteCheckpointTests {
             #expect(try await StoreContract.snapshot(reopened).count == messages.count)
             await reopened.close()
         }
+    }
+
+    /// A read-only connection of another user of the file (a reader of another process).
+    private static func readOnlyQueue(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     /// No log next to the database, and the database file alone holds every flow.
