@@ -116,33 +116,24 @@ public final class GitRepository: @unchecked Sendable {
     /// would look new at every revision) are resolved.
     /// - Throws: ``GitError`` `outsideRepository` when it is not inside the working tree.
     public func repositoryPath(of path: String) throws(GitError) -> String {
-        let written = try writtenRepositoryPath(of: path)
-        guard let root = workingDirectory, let link = try untrackedLink(on: written, root: root) else { return written }
-        // Both sides through realpath(3): Foundation's resolution drops /private on Darwin.
-        let resolvedRoot = Self.resolvingLinks(root)
-        let resolved = Self.resolvingLinks(root + "/" + written)
-        if resolved == resolvedRoot { return "" }
-        guard resolved.hasPrefix(resolvedRoot + "/") else {
-            throw GitError(.outsideRepository, "'\(path)' leads through the link \(link), which git does not track, to \(resolved), "
-                + "outside the repository at \(root): give the path inside the repository")
-        }
-        return String(resolved.dropFirst(resolvedRoot.count + 1))
-    }
-
-    /// `path` with the links of its longest existing part resolved (`realpath(3)`), and the
-    /// rest (what does not exist yet) appended as written.
-    private static func resolvingLinks(_ path: String) -> String {
-        var existing = path
-        var rest: [String] = []
-        while !existing.isEmpty && existing != "/" {
-            if let resolved = realpath(existing, nil) {
-                defer { free(resolved) }
-                return ([String(cString: resolved)] + rest.reversed()).joined(separator: "/")
+        var written = try writtenRepositoryPath(of: path)
+        guard let root = workingDirectory else { return written }
+        // Each untracked link is replaced by where it leads, one at a time: tracked links before
+        // or behind it stay as written.
+        for _ in 0..<40 {
+            guard let link = try untrackedLink(on: written, root: root) else { return written }
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/" + link) else { return written }
+            let linkDirectory = (link as NSString).deletingLastPathComponent
+            let base = target.hasPrefix("/") ? target : root + "/" + (linkDirectory.isEmpty ? "" : linkDirectory + "/") + target
+            let next = URL(fileURLWithPath: base + written.dropFirst(link.count)).standardizedFileURL.path
+            do {
+                written = try writtenRepositoryPath(of: next)
+            } catch {
+                throw GitError(.outsideRepository, "'\(path)' leads through the link \(link), which git does not track, to \(next), "
+                    + "outside the repository at \(root): give the path inside the repository")
             }
-            rest.append((existing as NSString).lastPathComponent)
-            existing = (existing as NSString).deletingLastPathComponent
         }
-        return path
+        throw GitError(.outsideRepository, "'\(path)' passes through too many symbolic links")
     }
 
     /// The first symbolic link on `relative` (a path in the working tree at `root`) that the

@@ -170,9 +170,11 @@ struct GitRepositoryTests {
         #expect(try repository.repositoryPath(of: fixture.path("cfg/flows")) == "conf/flows")
         #expect(try repository.repositoryPath(of: fixture.path("cfg/alias/main.yml")) == "conf/flows/main.yml")
         #expect(try repository.repositoryPath(of: fixture.path("cfg")) == "conf")
-        // Committed, the link is what git records, and is kept.
+        // Committed, the link is what git records, and is kept — also behind an untracked one.
         try fixture.commit("link", [:])
         #expect(try repository.repositoryPath(of: fixture.path("cfg/flows")) == "cfg/flows")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("local"), withDestinationPath: "cfg")
+        #expect(try repository.repositoryPath(of: fixture.path("local/flows/main.yml")) == "cfg/flows/main.yml")
         // Untracked and leading out of the repository: an error that names the link.
         try FileManager.default.createSymbolicLink(atPath: fixture.path("elsewhere"), withDestinationPath: "/tmp")
         let error = #expect(throws: GitError.self) { try repository.repositoryPath(of: fixture.path("elsewhere/x")) }
