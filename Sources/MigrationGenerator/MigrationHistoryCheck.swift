@@ -68,7 +68,7 @@ public enum MigrationHistoryCheck {
                                 + "migrations before it already lead to \(states[position].label): it was generated from the wrong base, "
                                 + "or the files are out of order, and would move edges of flows it does not fit",
                             hint: "if it is not deployed anywhere: delete it and the later ones, restore the sum and generate again from "
-                                + "\(states[position].label) (after merging a branch: selinon-migrate rebase --onto that branch)"))
+                                + "\(states[position].label) (after merging a branch: selinon-migrate rebase --onto that branch -n NODES -f FLOWS)"))
                         continue
                     }
                     interval = earlier  // the same change as an earlier migration: reported below as a duplicate

@@ -174,7 +174,7 @@ public struct MigrationSum: Sendable, Equatable {
                 } else {
                     problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName): added by hand, or from another branch",
                                                         hint: "if it was generated and reviewed here, run selinon-migrate rehash -m \(shellWord(directory)); "
-                                                            + "after a merge, run selinon-migrate rebase --onto <the merged branch>"))
+                                                            + "after a merge, run selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS"))
                 }
             case (let hash?, let bytes?) where Self.hash(bytes) != hash:
                 problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",
@@ -255,7 +255,7 @@ public struct MigrationSumError: Error, Sendable, Equatable, CustomStringConvert
     public var hint: String {
         switch kind {
         case .mergeConflict:
-            return "keep this branch's migrations out of the merge: run selinon-migrate rebase --onto <the branch you merged>"
+            return "keep this branch's migrations out of the merge: run selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS"
         case .totalMismatch, .malformed:
             return "restore it from version control; after a deliberate, reviewed change to the migrations: selinon-migrate rehash"
         case .unreadable:

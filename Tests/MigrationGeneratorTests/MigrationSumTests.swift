@@ -60,7 +60,7 @@ struct MigrationSumTests {
         let sum = try #require(try MigrationSum.load(fromDirectory: path))
         try "{}".write(toFile: "\(path)/2.json", atomically: true, encoding: .utf8)
         #expect(sum.problems(inDirectory: path).map(\.hint) == [
-            "if it was generated and reviewed here, run selinon-migrate rehash -m '\(path)'; after a merge, run selinon-migrate rebase --onto <the merged branch>",
+            "if it was generated and reviewed here, run selinon-migrate rehash -m '\(path)'; after a merge, run selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS",
         ])
         try FileManager.default.moveItem(atPath: "\(path)/2.json", toPath: "\(path)/02.json")
         let unnamed = try #require(sum.problems(inDirectory: path).first)

@@ -60,7 +60,7 @@ struct TeamWorkflowTests {
         let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
         #expect(check.status == 1)
         #expect(check.standardError.contains("1.json has a git merge conflict"), "\(check.standardError)")
-        #expect(check.standardError.contains("selinon-migrate rebase --onto"))
+        #expect(check.standardError.contains("selinon-migrate rebase --onto main -n config/nodes.yml -f config/flows"), "\(check.standardError)")
 
         let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
         #expect(rebase.status == 0, "\(rebase.standardError)")
@@ -144,7 +144,8 @@ struct TeamWorkflowTests {
         let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
         #expect(check.status == 1)
         #expect(check.standardError.contains("both this branch and ") && check.standardError.contains("add migrations/1.json"), "\(check.standardError)")
-        #expect(check.standardError.contains("hint: run: selinon-migrate rebase --onto main") && !check.standardError.contains("restore it"),
+        #expect(check.standardError.contains("hint: run: selinon-migrate rebase --onto main -n config/nodes.yml -f config/flows (")
+                && !check.standardError.contains("restore it"),
                 "\(check.standardError)")
         let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
         #expect(rebase.status == 0, "\(rebase.standardError)")

@@ -15,8 +15,8 @@ extension SelinonMigrate {
                 For migration VERSION (default: the newest), takes the configuration in-flight \
                 states were written against — the one before it: -N/-F, else the one its _meta \
                 records (files that still exist, or a git revision read with the paths of -n/-f), \
-                accepted only when it matches the recorded digest. For each flow the migration \
-                touches, it enumerates every dispatcher state the flow can reach under Selinon's \
+                accepted only when it matches the recorded digest. For each flow the migrations \
+                from VERSION to the newest touch, it enumerates every dispatcher state the flow can reach under Selinon's \
                 rules (conditions taken both ways, foreach starting 0…2 nodes, one node finishing or \
                 failing per run), applies the migrations from VERSION to the newest to each, and \
                 reports counts per outcome with the smallest example state of each tainting outcome:

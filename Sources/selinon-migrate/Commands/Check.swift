@@ -117,13 +117,19 @@ extension SelinonMigrate {
                 }
                 return report
             }
+            // The options of this run, for the commands the hints give.
+            let configurationOptions = (location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")
+                + location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
+                + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+            func rebase(onto branch: String) -> String { "selinon-migrate rebase --onto \(shellWord(branch))\(configurationOptions)" }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
             // The branch that was merged, where the sum's hints can only name it in general.
-            let mergedBranch = base.target.map { shellWord($0.label) } ?? (base.fallback == nil ? shellWord(base.label) : nil)
+            let mergedBranch = base.target.map(\.label) ?? (base.fallback == nil ? base.label : nil)
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
                     .init(kind: finding.kind, message: "\(finding.file)\(finding.line.map { ":\($0)" } ?? ""): \(finding.message)",
-                          hint: mergedBranch.map { finding.hint.replacingOccurrences(of: "<the branch you merged>", with: $0) } ?? finding.hint)
+                          hint: mergedBranch.map { finding.hint.replacingOccurrences(of: "selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS",
+                                                                                    with: rebase(onto: $0)) } ?? finding.hint)
                 }
             }
             if integrity.isUnreadable {
@@ -155,8 +161,7 @@ extension SelinonMigrate {
                         report.problems.append(.init(
                             kind: "conflicting-migration",
                             message: "both this branch and \(baseName) add \(path) (this branch's file is not the one \(baseName) has)",
-                            hint: "run: selinon-migrate rebase --onto \(shellWord(other)) (it keeps \(baseName)'s migrations and "
-                                + "regenerates this branch's after them)"))
+                            hint: "run: \(rebase(onto: other)) (it keeps \(baseName)'s migrations and regenerates this branch's after them)"))
                         continue
                     }
                     report.problems.append(.init(
@@ -177,15 +182,13 @@ extension SelinonMigrate {
                     report.problems.append(.init(
                         kind: "conflicting-migration",
                         message: "both this branch and \(upstream) add \(file.path)",
-                        hint: merge + "run: selinon-migrate rebase --onto \(shellWord(upstream))"))
+                        hint: merge + "run: " + rebase(onto: upstream)))
                 }
             }
             let composed = Migration.composedEffect(of: added.map(\.migration),
                                                     edgeCounts: old.flows.mapValues(\.edges.count))
             let changedFlows = plan.changeSummaries.joined(separator: "; ")
-            let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
-            let generate = "selinon-migrate generate\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
-                + "\(migrationDirectory.map { " -m " + shellWord($0) } ?? "") --from \(base.commit.id.short)"
+            let generate = "selinon-migrate generate\(configurationOptions) --from \(base.commit.id.short)"
             var coveredFrom: GitCommit?
             if !added.isEmpty && composed != plan.migration.flows {
                 coveredFrom = catchUpStart(of: added, after: baseFiles[baseLatest], to: new, context: context, base: base)
