@@ -108,11 +108,15 @@ public struct SelinonPredicates {
 }
 
 /// A value with Python's semantics for the predicates: booleans are numbers, strings compare
-/// by code points.
+/// by code points, and an `int` is not a `float` even when their values are equal (`1` and `1.0`).
 enum PythonValue {
     case none
     case bool(Bool)
+    /// A Python `int`.
     case number(Double)
+    /// A Python `float`: in JSON, a number written with a fraction or an exponent (`1.0`, `1e2`),
+    /// as `json.loads` reads it; in YAML, one PyYAML resolves to a float.
+    case float(Double)
     case string(String)
     case list([PythonValue])
     case dict([String: PythonValue])
@@ -121,7 +125,9 @@ enum PythonValue {
         switch value {
         case .null: self = .none
         case .bool(let flag): self = .bool(flag)
-        case .number(let number): self = .number(number.doubleValue ?? .nan)
+        case .number(let number):
+            let value = number.doubleValue ?? .nan
+            self = number.text.contains(where: { ".eE".contains($0) }) || !value.isFinite ? .float(value) : .number(value)
         case .string(let text): self = .string(text)
         case .array(let items): self = .list(items.map(PythonValue.init))
         case .object(let members): self = .dict(members.mapValues(PythonValue.init))
@@ -133,7 +139,7 @@ enum PythonValue {
         case .null: self = .none
         case .bool(let flag): self = .bool(flag)
         case .integer(let integer): self = .number(integer.intValue.map(Double.init) ?? Double(integer.description) ?? .nan)
-        case .float(let number): self = .number(number)
+        case .float(let number): self = .float(number)
         case .string(let text): self = .string(text)
         case .timestamp(let stamp): self = .string(stamp.description)
         case .list(let items): self = .list(items.map(PythonValue.init))
@@ -149,7 +155,16 @@ enum PythonValue {
     /// Booleans count as numbers, as in Python.
     var number: Double? {
         switch self {
-        case .number(let value): return value
+        case .number(let value), .float(let value): return value
+        case .bool(let flag): return flag ? 1 : 0
+        default: return nil
+        }
+    }
+
+    /// The value as a sequence index: an `int` or a `bool` (Python refuses a `float`, even `1.0`).
+    var index: Int? {
+        switch self {
+        case .number(let value): return Int(exactly: value)
         case .bool(let flag): return flag ? 1 : 0
         default: return nil
         }
@@ -159,7 +174,7 @@ enum PythonValue {
         switch self {
         case .none: return false
         case .bool(let flag): return flag
-        case .number(let value): return value != 0
+        case .number(let value), .float(let value): return value != 0
         case .string(let text): return !text.isEmpty
         case .list(let items): return !items.isEmpty
         case .dict(let members): return !members.isEmpty
@@ -179,9 +194,7 @@ enum PythonValue {
     func isOfType(_ type: String) -> Bool {
         switch (type, self) {
         case ("Bool", .bool), ("Dict", .dict), ("List", .list), ("None", .none), ("Str", .string): return true
-        case ("Int", .bool): return true
-        case ("Int", .number(let value)): return value.rounded() == value && !value.isInfinite
-        case ("Float", .number(let value)): return value.rounded() != value || value.isInfinite
+        case ("Int", .bool), ("Int", .number), ("Float", .float): return true
         default: return false
         }
     }
@@ -197,14 +210,14 @@ enum PythonValue {
                 guard let next = members[name] else { return nil }
                 current = next
             case (.list(let items), _):
-                guard let index = part.number, index.rounded() == index else { return nil }
-                let position = Int(index) < 0 ? items.count + Int(index) : Int(index)
+                guard let index = part.index else { return nil }
+                let position = index < 0 ? items.count + index : index
                 guard items.indices.contains(position) else { return nil }
                 current = items[position]
             case (.string(let text), _):
-                guard let index = part.number, index.rounded() == index else { return nil }
+                guard let index = part.index else { return nil }
                 let scalars = Array(text.unicodeScalars)
-                let position = Int(index) < 0 ? scalars.count + Int(index) : Int(index)
+                let position = index < 0 ? scalars.count + index : index
                 guard scalars.indices.contains(position) else { return nil }
                 current = .string(String(scalars[position]))
             default:

@@ -224,6 +224,25 @@ struct EngineTests {
         #expect(run.state.activeNodes.map(\.name) == ["B"], "1.0 == 1, as in Python")
     }
 
+    @Test(arguments: [("1.0", "fieldFloat"), ("1e2", "fieldFloat"), ("-0.0", "fieldFloat"), ("1", "fieldInt"), ("100000000000000000000", "fieldInt")])
+    func aNumberWithAFractionOrExponentIsAFloatAsJSONLoadsReadsIt(_ number: String, _ runs: String) throws {
+        // json.loads("1.0") is a float: fieldFloat holds, fieldInt does not, whatever the value.
+        let engine = try Self.flow(tasks: ["A", "IsFloat", "IsInt", "ByInt", "ByFloat"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: IsFloat, condition: {name: fieldFloat, args: {key: x}}}
+                  - {from: A, to: IsInt, condition: {name: fieldInt, args: {key: x}}}
+                  - {from: A, to: ByInt, condition: {name: fieldExist, args: {key: [l, 1]}}}
+                  - {from: A, to: ByFloat, condition: {name: fieldExist, args: {key: [l, 1.0]}}}
+            """)
+        let results: [String: JSONValue] = ["A-1": .object(["x": .number(JSONNumber(text: number)),
+                                                            "l": .array([.string("first"), .string("second")])])]
+        var decisions = PredicateDecisions(results: results)
+        let run = Self.finish(engine.start(&decisions), engine, ["A"], &decisions)
+        // A float indexes no list (Python raises TypeError for l[1.0]).
+        #expect(run.state.activeNodes.map(\.name) == [runs == "fieldFloat" ? "IsFloat" : "IsInt", "ByInt"], "\(number)")
+    }
+
     @Test(arguments: [
         ("fieldLenGreaterEqual", "[a, b, c]", "1", false),  // Selinon compares <=
         ("fieldLenGreater", "[a, b, c]", "1", true),
