@@ -145,6 +145,17 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.first?.hint == "did you mean 'Fetch'?")
     }
 
+    @Test func aCountBeyondSixtyFourBitsIsNamedAsTooLargeWithoutFollowOnWarnings() throws {
+        let nodes = "tasks: [{name: Fetch, import: app.tasks, max_retry: 9223372036854775808, retry_countdown: 5}]\nflows: [main_flow]\n"
+        let flow = "flow-definitions: [{name: main_flow, edges: [{from: , to: Fetch}]}]"
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let diagnostics = ConfigurationLoader().load(files).diagnostics
+        #expect(diagnostics.map(\.message) == [
+            "'max_retry' of task 'Fetch' is 9223372036854775808, beyond the largest count this tool handles (9223372036854775807)",
+        ], "not 'must be a non-negative integer', and not 'max_retry is 0'")
+    }
+
     @Test func flowDirectoryWarningsReachTheDiagnostics() throws {
         let directory = try TemporaryDirectory()
         let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
@@ -270,6 +281,7 @@ struct ConfigurationLoaderTests {
                   - {from: Fetch, to: Parse, condition: {name: envEqual, args: {env: 5, value: yes}}}
                   - {from: Fetch, to: Parse, condition: {name: fieldEqual, args: {key: {a: 1}, value: 1}}}
                   - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: [items, 0], length: 2}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldEqual, args: {key: [], value: 1}}}  # the whole result
             """
         let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
                                        flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])

@@ -261,7 +261,8 @@ extension FileReader {
             case "key":
                 switch value {
                 case .string, .integer: problem = nil
-                case .list(let items) where !items.isEmpty && items.allSatisfy({ if case .string = $0 { true } else if case .integer = $0 { true } else { false } }):
+                // An empty path is the whole result (Python's reduce over no keys).
+                case .list(let items) where items.allSatisfy({ if case .string = $0 { true } else if case .integer = $0 { true } else { false } }):
                     problem = nil
                 default:
                     problem = ("a key is a name or a list of names (a path into the result), so '\(call.name)' is always false",

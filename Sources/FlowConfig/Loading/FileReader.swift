@@ -120,7 +120,13 @@ struct FileReader {
     mutating func count(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Int? {
         switch node.value {
         case .int(let integer)?:
-            guard let value = integer.intValue, value >= 0 else {
+            guard let value = integer.intValue ?? (integer.description.hasPrefix("-") ? -1 : nil) else {
+                // Python takes any int; this tool (and any dispatcher's counter) stops at 64 bits.
+                error(.invalidValue, "\(what()) is \(integer), beyond the largest count this tool handles (\(Int.max))", at: node,
+                      hint: "use a smaller number")
+                return nil
+            }
+            guard value >= 0 else {
                 error(.invalidValue, "\(what()) must be a non-negative integer, found \(integer)", at: node)
                 return nil
             }

@@ -284,12 +284,14 @@ extension FileReader {
         if let schema = node["output_schema"], let text = string(schema, "'output_schema' of \(what)") {
             task.outputSchema = text
         }
-        if let maxRetry = node["max_retry"], let value = count(maxRetry, "'max_retry' of \(what)") {
-            task.maxRetry = value
+        var maxRetryInvalid = false
+        if let maxRetry = node["max_retry"] {
+            if let value = count(maxRetry, "'max_retry' of \(what)") { task.maxRetry = value } else { maxRetryInvalid = true }
         }
         if let countdown = node["retry_countdown"], let value = count(countdown, "'retry_countdown' of \(what)") {
             task.retryCountdown = value
-            if task.maxRetry == 0 && value != 0 {
+            // (An invalid max_retry is reported as such, not read as 0.)
+            if task.maxRetry == 0 && value != 0 && !maxRetryInvalid {
                 warning(.invalidValue, "\(what) sets 'retry_countdown' but 'max_retry' is 0, so it never retries",
                         at: countdown, hint: "set max_retry, or remove retry_countdown")
             }
