@@ -22,8 +22,10 @@ extension SelinonMigrate {
                   selinon-migrate simulate -n examples/package-analysis/v1/nodes.yml \\
                       -f examples/package-analysis/v1/flows --count 200 --store sqlite:.selinon/flows.sqlite
 
-                Exit codes: 0 written; 1 the configuration is invalid or a flow unknown; 2 the store \
-                or the output could not be written; 64 usage error.
+                Exit codes: 0 written; 1 the configuration is invalid, a flow unknown, the store \
+                already holds a flow id, or the store's location is unusable (a missing directory \
+                above it, something else there, a newer store); 2 the store or the output could not \
+                be written; 64 usage error.
                 """)
 
         @OptionGroup var location: ConfigLocationOptions
