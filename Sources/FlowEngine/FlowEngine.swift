@@ -84,11 +84,12 @@ public struct FlowEngine: Sendable {
 
     /// A continuing run after the instances `finished` succeeded and `failed` failed (ids of
     /// active nodes; others are ignored), processed in the order of `active_nodes`.
-    public func advance(_ state: DispatcherState, finished: Set<String>, failed: Set<String>, _ decisions: inout some FlowDecisions) -> Run {
-        var work = Working(state: state)
+    public func advance(_ state: consuming DispatcherState, finished: Set<String>, failed: Set<String>,
+                        _ decisions: inout some FlowDecisions) -> Run {
         let done = state.activeNodes.filter { finished.contains($0.id) }
         let broken = state.activeNodes.filter { failed.contains($0.id) && !finished.contains($0.id) }
         guard !done.isEmpty || !broken.isEmpty else { return Run(state: state, status: status(of: state), started: []) }
+        var work = Working(state: state)
         work.state.activeNodes.removeAll { finished.contains($0.id) || failed.contains($0.id) }
         for node in broken {
             work.state.failedNodes[node.name, default: []].append(node.id)

@@ -202,16 +202,19 @@ public struct FlowExecution: Sendable {
                     + "or sub-flows are nested deeply (every running parent's dispatcher runs again while its child runs); "
                     + "if they should end, allow more with --max-runs")
             }
+            // The state moves out of the list, so that the engine extends its lists in place
+            // instead of copying them at every run (a loop's finished nodes grow with each).
             var instance = instances[index]
+            instances[index].state = nil
             let flow = instance.engine.flow
             let argumentsBefore = instance.nodeArguments
             var decisions = ExecutionDecisions(results: results, nodeArguments: instance.nodeArguments, environment: execution.environment,
                                                foreachItems: execution.outcomes.foreachItems, storedTasks: storedTasks, ids: ids)
             let run: FlowEngine.Run
-            if let state = instance.state {
-                let finished = Set(state.activeNodes.filter { ended[$0.id] == true }.map(\.id))
-                let failed = Set(state.activeNodes.filter { ended[$0.id] == false }.map(\.id))
-                run = instance.engine.advance(state, finished: finished, failed: failed, &decisions)
+            if let active = instance.state?.activeNodes {
+                let finished = Set(active.filter { ended[$0.id] == true }.map(\.id))
+                let failed = Set(active.filter { ended[$0.id] == false }.map(\.id))
+                run = instance.engine.advance(instance.state.take()!, finished: finished, failed: failed, &decisions)
             } else {
                 run = instance.engine.start(&decisions)
             }
