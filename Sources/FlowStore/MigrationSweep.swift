@@ -315,6 +315,7 @@ public struct SweepReport: Sendable {
         case .fail: outcome = .fail
         case .skew: outcome = .skew
         case .invalid: outcome = .invalid
+        case .alreadyFailed: outcome = .alreadyFailed
         }
         add(outcome, flowName: flow.flowName)
         if outcome == .migrated && !line.taints.isEmpty {

@@ -130,7 +130,7 @@ public final class PostgresFlowStore: FlowStateStore {
 
     @discardableResult
     public func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
-        try NewFlow.checkDistinctIDs(flows)
+        try NewFlow.checkInsertable(flows)
         guard !flows.isEmpty else { return 0 }
         let now = Date().timeIntervalSince1970
         return try await perform { client, logger in

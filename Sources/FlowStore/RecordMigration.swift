@@ -38,7 +38,7 @@ struct RecordMigration: Sendable {
             (message, version, status) = (output, latest, .retryRequested)
         case .fail:
             (message, version, status) = (flow.message, flow.migrationVersion, .failed)
-        case .upToDate, .skew, .invalid:
+        case .upToDate, .skew, .invalid, .alreadyFailed:
             update = nil
             event = nil
             return
@@ -53,6 +53,10 @@ struct RecordMigration: Sendable {
 
     /// How `flow`'s columns disagree with what its message says (`line`), if they do.
     private static func mismatch(of flow: StoredFlow, with line: LineReport) -> String? {
+        if line.outcome == .alreadyFailed {
+            return "flow '\(flow.id)' has \(DispatcherMessageHeader.storeStatusKey) in its stored message (only lines that export writes "
+                + "carry it; the store keeps the status in a column)"
+        }
         if let name = line.flowName, name != flow.flowName {
             return "flow '\(flow.id)' is stored as a '\(flow.flowName)' flow, and its message is of '\(name)'"
         }

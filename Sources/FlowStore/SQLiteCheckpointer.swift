@@ -64,9 +64,11 @@ final class SQLiteCheckpointer: Sendable {
     }
 
     /// - Parameter path: the database file; a relative path is resolved now, so that a later
-    ///   change of the working directory does not send the checkpoints elsewhere.
+    ///   change of the working directory does not send the checkpoints elsewhere — and only so:
+    ///   this connection must open the very file the store's own connections open, which take
+    ///   the path as it is (Foundation's URLs would expand a leading `~`).
     init(path: String) {
-        self.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.path = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     deinit {

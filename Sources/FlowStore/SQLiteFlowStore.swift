@@ -24,14 +24,17 @@ public final class SQLiteFlowStore: FlowStateStore {
             }
             // Even a read-only look creates the -shm and -wal files of a WAL database, which would
             // then be left behind with this user's permissions: check the rights first. The
-            // directory need not be writable when both are there already and may be written.
+            // directory need not be writable when both are there already and may be written —
+            // nor anything but readable for a reader while a writer has the store open: SQLite
+            // then reads the writer's log through read-only -wal and -shm files.
             let directory = parentDirectory(of: path)
             if access(path, R_OK) != 0 {
                 throw StoreError(.unavailable, "cannot read the SQLite store at \(path): \(String(cString: strerror(errno))); "
                     + "run as a user who may read and write it")
             }
             let logFilesWritable = ["-wal", "-shm"].allSatisfy { access(path + $0, R_OK | W_OK) == 0 }
-            if access(path, W_OK) != 0 || (!logFilesWritable && access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0) {
+            let readsLiveLog = readOnly && ["-wal", "-shm"].allSatisfy { access(path + $0, R_OK) == 0 }
+            if !readsLiveLog && (access(path, W_OK) != 0 || (!logFilesWritable && access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0)) {
                 let readOnlyFileSystem = errno == EROFS
                 throw Self.permissionError(path, reason: String(cString: strerror(readOnlyFileSystem ? EROFS : EACCES)),
                                            readOnlyFileSystem: readOnlyFileSystem)
@@ -233,7 +236,7 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     @discardableResult
     public func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
-        try NewFlow.checkDistinctIDs(flows)
+        try NewFlow.checkInsertable(flows)
         let now = Date().timeIntervalSince1970
         return try await write { db in
             let insert = try SQLiteRows("""

@@ -32,16 +32,22 @@ struct SQLiteRows {
         let handle: OpaquePointer
         let rows: SQLiteRows
 
+        /// The text with its length, not as a C string: a U+0000 inside must not end it.
         func text(_ index: Int32, _ text: String) throws {
-            try rows.check(sqlite3_bind_text(handle, index, text, -1, SQLiteRows.transient))
+            var text = text
+            try text.withUTF8 { utf8 in try bytes(index, UnsafeRawBufferPointer(utf8)) }
         }
 
         /// UTF-8 bytes as text (a message is stored as the text it is).
         func bytes(_ index: Int32, _ bytes: [UInt8]) throws {
-            guard !bytes.isEmpty else { return try rows.check(sqlite3_bind_text(handle, index, "", 0, SQLiteRows.transient)) }
-            try rows.check(bytes.withUnsafeBytes { buffer in
-                sqlite3_bind_text(handle, index, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(buffer.count), SQLiteRows.transient)
-            })
+            try bytes.withUnsafeBytes { buffer in try self.bytes(index, buffer) }
+        }
+
+        private func bytes(_ index: Int32, _ buffer: UnsafeRawBufferPointer) throws {
+            guard let start = buffer.baseAddress, !buffer.isEmpty else {
+                return try rows.check(sqlite3_bind_text(handle, index, "", 0, SQLiteRows.transient))
+            }
+            try rows.check(sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(buffer.count), SQLiteRows.transient))
         }
 
         func integer(_ index: Int32, _ number: Int) throws {
@@ -76,8 +82,10 @@ struct SQLiteRows {
     struct RowReader {
         let handle: OpaquePointer
 
+        /// The text with its length (a U+0000 inside does not end it).
         func text(_ column: Int32) -> String {
-            sqlite3_column_text(handle, column).map { String(cString: $0) } ?? ""
+            guard let pointer = sqlite3_column_text(handle, column) else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
         }
 
         func bytes(_ column: Int32) -> [UInt8] {

@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 /// Where a store is, written as a URL: `sqlite:PATH` (the default is
-/// `sqlite:.selinon/flows.sqlite`) or `postgres://user:password@host:port/database`
+/// `sqlite:.selinon/flows.sqlite`; `~/` starts a path in the home directory) or `postgres://user:password@host:port/database`
 /// (`?sslmode=require` for TLS — the certificate and host name are verified, as libpq's `verify-full` does — `?host=/run/postgresql&port=5432` for a unix socket; without a password
 /// in the URL, `PGPASSWORD` is used).
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
@@ -13,13 +13,19 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// The embedded default.
     public static let defaultLocation = "sqlite:.selinon/flows.sqlite"
 
-    /// Parses `sqlite:PATH` or `postgres://user@host:port/database[?sslmode=require|host=SOCKET]`.
+    /// Parses `sqlite:PATH` (a leading `~` or `~user` is expanded; SQLite's `file:` URIs are
+    /// refused) or `postgres://user@host:port/database[?sslmode=require|host=SOCKET]`.
     /// - Throws: ``StoreError`` `invalidLocation`, saying what is wrong with the text.
     public init(parsing text: String) throws(StoreError) {
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "", options: .anchored)
             guard !path.isEmpty else { throw StoreError(.invalidLocation, "'\(text)' names no file; write sqlite:PATH") }
-            self = .sqlite(path: path)
+            // SQLite would read `file:…` as a URI naming another file than the one checked here.
+            if path.hasPrefix("file:") {
+                throw StoreError(.invalidLocation, "'\(text)': SQLite URI file names (file:…) are not supported; write the file's path "
+                    + "after sqlite: (for example sqlite:\(path.dropFirst("file:".count).prefix { $0 != "?" }))")
+            }
+            self = .sqlite(path: try Self.expandingHome(path, in: text))
             return
         }
         guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let components = URLComponents(string: text) else {
@@ -38,6 +44,28 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         self = .postgres(host: components.host.flatMap { $0.isEmpty ? nil : $0 }, port: port, user: user,
                          password: components.password, database: database.isEmpty ? nil : String(database),
                          socketDirectory: socket, requireTLS: query["sslmode"].map { $0 != "disable" && $0 != "prefer" && $0 != "allow" } ?? false)
+    }
+
+    /// `path` with a leading `~` (this user's home: `$HOME`, else the password database's) or
+    /// `~user` (that user's home) replaced, as a shell would have done had the path stood alone:
+    /// after `sqlite:` it does not, and a literal `~` directory is never what was meant.
+    private static func expandingHome(_ path: String, in text: String) throws(StoreError) -> String {
+        guard path.hasPrefix("~") else { return path }
+        let user = path.dropFirst().prefix { $0 != "/" }
+        let rest = path.dropFirst(1 + user.count)
+        let home: String?
+        if user.isEmpty {
+            home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? getpwuid(getuid()).flatMap { $0.pointee.pw_dir.map { String(cString: $0) } }
+        } else {
+            home = getpwnam(String(user)).flatMap { $0.pointee.pw_dir.map { String(cString: $0) } }
+        }
+        guard let home else {
+            throw StoreError(.invalidLocation, user.isEmpty
+                ? "'\(text)' starts with ~, and this user has no home directory; write the store's full path"
+                : "'\(text)' names the home directory of '\(user)', and there is no such user; write the store's full path")
+        }
+        return (home.hasSuffix("/") && rest.hasPrefix("/") ? String(home.dropLast()) : home) + rest
     }
 
     /// The location without its password.

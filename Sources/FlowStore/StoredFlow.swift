@@ -47,11 +47,20 @@ public struct NewFlow: Sendable, Equatable {
 }
 
 extension NewFlow {
-    /// Rejects a batch that gives one flow id twice.
-    static func checkDistinctIDs(_ flows: [NewFlow]) throws(StoreError) {
+    /// Rejects a batch that gives one flow id twice, and ids and flow names that a store cannot
+    /// keep: PostgreSQL text holds no U+0000, and SQLite's C strings would end there.
+    static func checkInsertable(_ flows: [NewFlow]) throws(StoreError) {
         var seen = Set<[UInt8]>()
-        for flow in flows where !seen.insert(flow.id.idBytes).inserted {
-            throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
+        for flow in flows {
+            if flow.id.utf8.contains(0) || flow.flowName.utf8.contains(0) {
+                let (what, value) = flow.id.utf8.contains(0) ? ("flow id", flow.id) : ("flow name", flow.flowName)
+                throw StoreError(.invalidState, "\(what) '\(value.debugDescription.dropFirst().dropLast())' contains U+0000, which a "
+                    + "store cannot keep; Selinon's dispatcher ids and flow names never do, so the message was made elsewhere: fix it",
+                                 flowID: flow.id)
+            }
+            if !seen.insert(flow.id.idBytes).inserted {
+                throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
+            }
         }
     }
 

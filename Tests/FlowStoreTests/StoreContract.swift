@@ -157,6 +157,13 @@ struct StoreContract {
             let twice = await #expect(throws: StoreError.self) { try await store.insert([flows[3], flows[3]]) }
             #expect(twice?.kind == .duplicateFlow)
             #expect(twice?.flowID == flows[3].id)
+            // An id with U+0000 inside: PostgreSQL text cannot hold it, and SQLite would keep only what comes before it.
+            var truncated = flows[3]
+            truncated.id = flows[0].id + "\u{0}tenant"
+            let nul = await #expect(throws: StoreError.self) { try await store.insert([flows[3], truncated]) }
+            #expect(nul?.kind == .invalidState)
+            #expect(nul?.message.hasPrefix("flow id '\(flows[0].id)\\0tenant' contains U+0000, which a store cannot keep") == true,
+                    "\(nul?.message ?? "")")
 
             #expect(try await Self.snapshot(store).keys.sorted() == [flows[0].id, flows[1].id])
             let stored = try #require(try await store.flow(id: flows[0].id))
@@ -433,6 +440,15 @@ struct StoreContract {
             #expect(errors.count == 2 && errors[0].hasPrefix("flow 'name' is stored as a 'reporting_flow' flow, and its message is of 'package_analysis_flow'")
                     && errors[1].hasPrefix("flow 'version' is stored at migration version 1, and its message is at 0"), "\(errors)")
             #expect(errors.allSatisfy { $0.contains("changed outside selinon-migrate") })
+
+            // The member `export` adds for a failed flow belongs in its line, never in a stored message.
+            let withStatus = String(decoding: try InflightFlows.withID("status", template), as: UTF8.self)
+                .replacingOccurrences(of: #""flow_name":"#, with: #""selinon_migrate_status": "failed", "flow_name":"#)
+            try await store.insert([NewFlow(id: "status", flowName: "package_analysis_flow", message: Array(withStatus.utf8), migrationVersion: 0)])
+            let statusReport = try await MigrationSweep(store: store, migrator: try Self.migrator()).run()
+            let statusError = statusReport.examples.values.flatMap { $0[.invalid] ?? [] }.first { $0.flowID == "status" }?.error
+            #expect(statusError?.hasPrefix("flow 'status' has selinon_migrate_status in its stored message") == true, "\(statusReport.examples)")
+            #expect(try await store.flow(id: "status")?.message == Array(withStatus.utf8))
             await store.close()
         }
     }

@@ -63,6 +63,13 @@ struct StoreCommands {
                 #expect(try run.run(["import", "--store", copy.location, "--input", test.files.path("flows.jsonl")]).status == 0)
                 #expect(try run.run(["export", "--store", copy.location]).standardOutput == text)
             }
+
+            // The exported lines through a stream apply: the failed flow's line stays as the store left it.
+            let streamed = try run.run(["apply", "-m", Self.migrations, "--input", test.files.path("flows.jsonl")])
+            #expect(streamed.status == 0, "\(streamed.standardError)")
+            #expect(streamed.standardOutput == text)
+            #expect(streamed.standardError.contains("already_failed") && streamed.standardError.contains("notification_flow"),
+                    "\(streamed.standardError)")
         }
     }
 
@@ -201,6 +208,32 @@ struct SQLiteStoreCommandTests {
                     && missing.standardError.hasSuffix("See 'selinon-migrate validate --help' for more information.\n"), "\(missing.standardError)")
     }
 
+    /// `sqlite:~/…` is in the home directory for every command and every connection (the store's
+    /// checkpoints included: the log is copied back and removed); SQLite's `file:` URIs, which
+    /// SQLite would read as another file than the one checked, are refused before anything is opened.
+    @Test func aStoreInTheHomeDirectoryIsTheSameFileForEveryCommand() throws {
+        let home = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let environment = ["HOME": home.url.path]
+        let imported = try runner.run(["import", "--store", "sqlite:~/flows.sqlite", "--input", StoreCommands.examples], environment: environment)
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.url.path) == ["flows.sqlite"])
+        let applied = try runner.run(["apply", "-m", StoreCommands.migrations, "--store", "sqlite:~/flows.sqlite"], environment: environment)
+        #expect(applied.status == 0, "\(applied.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.url.path) == ["flows.sqlite"], "no log left behind")
+        let status = try runner.run(["status", "--store", "sqlite:" + home.path("flows.sqlite"), "-m", StoreCommands.migrations])
+        #expect(status.standardOutput.contains("14 flows") && status.standardOutput.contains("version 1: no flows, safe to squash"),
+                "the file alone holds the migrated flows: \(status.standardOutput)")
+
+        for command in [["status"], ["import", "--input", StoreCommands.examples]] {
+            let uri = try runner.run(command + ["--store", "sqlite:file:flows.sqlite?mode=rwc"], in: home.url)
+            #expect(uri.status == 64, "\(command)")
+            #expect(uri.standardError.contains("SQLite URI file names (file:…) are not supported; write the file's path after sqlite: "
+                + "(for example sqlite:flows.sqlite)"), "\(uri.standardError)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.url.path) == ["flows.sqlite"])
+    }
+
     @Test(arguments: ["import", "export", "status"])
     func helpTextMatchesItsGolden(_ command: String) throws {
         let result = try CommandRunner().run([command, "--help"], environment: ["COLUMNS": "100"])
@@ -225,26 +258,53 @@ struct UnreachableStoreCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("s.sqlite")), "nothing created for an input that cannot be read")
     }
 
+    /// Runs the tool as the user `nobody` (uid 65534); nil unless this process may (CI runs as root).
+    private func runAsNobody(_ runner: CommandRunner, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String)? {
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", runner.executable.path] + arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = output
+        try process.run()
+        let written = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, written, message)
+    }
+
     @Test func aStoreTheUserMayNotWriteIsLeftAsItWas() throws {
-        // Needs root to run the tool as another user (CI runs as root).
-        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
         #expect(try runner.run(["import", "--input", StoreCommands.examples, "--store", "sqlite:" + directory.path("flows.sqlite")]).status == 0)
         #expect(chmod(directory.path("flows.sqlite"), 0o444) == 0 && chmod(directory.url.path, 0o777) == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", runner.executable.path,
-                             "status", "--store", "sqlite:" + directory.path("flows.sqlite")]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2)
-        #expect(message.contains("run as a user who may write the file and its directory"), "\(message)")
+        guard let result = try runAsNobody(runner, ["status", "--store", "sqlite:" + directory.path("flows.sqlite")]) else { return }
+        #expect(result.status == 2)
+        #expect(result.errors.contains("run as a user who may write the file and its directory"), "\(result.errors)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["flows.sqlite"], "no -shm or -wal left behind")
+    }
+
+    /// While a writer has the store open, its log files exist: a reader needs no more than to read
+    /// them, and the file, to count or export the flows.
+    @Test func aReaderMayReadALiveStoreItMayNotWrite() async throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let path = directory.path("flows.sqlite")
+        #expect(try runner.run(["import", "--input", StoreCommands.examples, "--store", "sqlite:" + path]).status == 0)
+        let writer = try SQLiteFlowStore(path: path, createIfMissing: false)
+        try await writer.prepare(createIfMissing: false)
+        #expect(try await writer.statusCounts().reduce(0) { $0 + $1.count } == 14)
+        for file in [path, path + "-wal", path + "-shm"] { #expect(chmod(file, 0o644) == 0, "\(file)") }
+        #expect(chmod(directory.url.path, 0o755) == 0)
+        let status = try runAsNobody(runner, ["status", "--store", "sqlite:" + path])
+        let export = try runAsNobody(runner, ["export", "--store", "sqlite:" + path])
+        await writer.close()
+        guard let status, let export else { return }
+        #expect(status.status == 0, "\(status.errors)")
+        #expect(status.output.contains("14 flows"), "\(status.output)")
+        #expect(export.status == 0, "\(export.errors)")
+        #expect(export.output.sortedLines == (try String(contentsOfFile: StoreCommands.examples, encoding: .utf8)).sortedLines)
     }
 
     @Test func aDamagedStoreIsNamedAndNotWorthRunningAgain() throws {

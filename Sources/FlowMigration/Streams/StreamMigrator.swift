@@ -36,6 +36,12 @@ public struct StreamMigrator: Sendable {
             report.outcome = .skew
             return report
         }
+        // A line `export` wrote for a flow a store had failed: its last state is kept as it was, as the store keeps it.
+        if scan.storeStatus == Self.failedStoreStatus {
+            output.append(contentsOf: line)
+            report.outcome = .alreadyFailed
+            return report
+        }
         // A flow not started yet, of a flow a migration removed: new workers cannot start it.
         if !scan.hasState, let removal = chain.removalBlockingNewRun(of: flowName, after: version) {
             output.append(contentsOf: line)
@@ -135,6 +141,9 @@ public struct StreamMigrator: Sendable {
         return report
     }
 
+    /// The ``DispatcherMessageHeader/storeStatusKey`` of a flow a store marked failed.
+    public static let failedStoreStatus = "failed"
+
     /// The edge indices of the line's selective subsets, by flow (the last of a flow named twice).
     private static func subsetIndices(_ scan: DispatcherLineScanner.Scan) -> [String: [Int]] {
         Dictionary(scan.subsets.map { ($0.flow, $0.edges.map(\.index).sorted()) }, uniquingKeysWith: { _, last in last })
@@ -161,6 +170,9 @@ public struct LineReport: Sendable {
         case fail
         case skew
         case invalid
+        /// A line `export` wrote for a flow its store had marked failed (`"selinon_migrate_status":
+        /// "failed"`): copied unchanged, as the store leaves such a flow.
+        case alreadyFailed = "already_failed"
     }
 
     public var flowName: String?

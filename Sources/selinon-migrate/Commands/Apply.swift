@@ -27,10 +27,11 @@ extension SelinonMigrate {
                 Selinon's dispatcher task receives (flow_name, migration_version, state, node_args, \
                 selective, …) — and writes one line per input line, in order: the migrated message; \
                 for a RETRY taint the restarted message (state null, latest version); unchanged for \
-                up-to-date, FAIL, skew and unreadable lines. Only the edge lists, the version and \
+                up-to-date, FAIL, skew and unreadable lines, and for lines export wrote for a \
+                failed flow (already_failed). Only the edge lists, the version and \
                 the state of a restart are rewritten; every other byte is kept. The report \
                 (--report) has one JSON line per input line: line, flow_name, outcome (up_to_date, \
-                migrated, retry, fail, skew, invalid), from_version, to_version, tainted, taints \
+                migrated, retry, fail, skew, invalid, already_failed), from_version, to_version, tainted, taints \
                 (version, kind edge|nodes|flow-removed, edge, from/to, nodes or flow, strategy) and, for \
                 invalid lines, error. A summary per flow and outcome goes to standard error. Empty \
                 lines (as import skips them) are copied as they are and neither reported nor counted.
@@ -50,7 +51,8 @@ extension SelinonMigrate {
                 sum (after review: selinon-migrate rehash), stops apply (exit 1) unless --force.
 
                 Exit codes: 0 done (the store: every pending flow migrated, retried, failed or left \
-                as skew; a stream: every line migrated, up to date, or reset for a retry); 1 a \
+                as skew; a stream: every line migrated, up to date, reset for a retry, or already \
+                failed); 1 a \
                 flow's state is unreadable or does not fit its flow (and, for a stream, a line came \
                 out fail or skew), the migration directory is invalid, the input file does not \
                 exist, or there is no store at the location; 2 a file or the store could not be read \
@@ -350,7 +352,10 @@ struct ApplySummary {
     }
 
     func table(latestVersion: Int, dryRun: Bool) -> String {
-        let outcomes = LineReport.Outcome.allCases
+        // Only exported lines can be already failed: the column is shown when there are some.
+        let outcomes = LineReport.Outcome.allCases.filter { outcome in
+            outcome != .alreadyFailed || counts.values.contains { $0[outcome] != nil }
+        }
         var table = TextTable(header: ["flow"] + outcomes.map(\.rawValue))
         table.rows = counts.keys.sorted().map { flow in [flow] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
         table.rows.append(["total"] + outcomes.map { outcome in String(counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }) })

@@ -60,8 +60,12 @@ final class OutputSink {
             if code == ENOENT { throw OutputSinkError(path: path, reason: "the directory \(directory.isEmpty ? "." : directory) does not exist") }
             throw OutputSinkError(path: path, errno: code)
         }
-        // A replaced file keeps its permissions.
-        if exists { fchmod(descriptor, status.st_mode & 0o7777) }
+        // A replaced file keeps its owner (when this user may give it: root may, others only their
+        // own groups) and then its permissions (a change of owner may clear set-id bits).
+        if exists {
+            _ = fchown(descriptor, status.st_uid, status.st_gid)
+            fchmod(descriptor, status.st_mode & 0o7777)
+        }
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         self.path = target
         temporaryPath = temporary
