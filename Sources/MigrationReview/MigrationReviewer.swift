@@ -140,8 +140,8 @@ public enum MigrationReviewer {
             if let oldIndex = shape.oldIndexForNew[newIndex] {
                 let oldEdge = old.flatMap { oldIndex < $0.count ? $0[oldIndex] : nil }
                 var change: EdgeRow.Change = oldIndex == newIndex ? .kept : .renumbered
-                if comparesConditions, let oldEdge, let newEdge,
-                   oldEdge.condition != newEdge.condition || oldEdge.hasForeach != newEdge.hasForeach {
+                // Paired edges have the same sources and destinations: what else differs is a change.
+                if comparesConditions, let oldEdge, let newEdge, !oldEdge.isSameEdge(as: newEdge) {
                     change = .changed
                 }
                 rows.append(EdgeRow(change: change, oldIndex: oldIndex, newIndex: newIndex, old: oldEdge ?? newEdge, new: newEdge ?? oldEdge))

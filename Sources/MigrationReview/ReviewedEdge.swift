@@ -15,17 +15,40 @@ public struct ReviewedEdge: Sendable, Equatable {
     public var condition: JSONValue?
     /// Whether the edge has `foreach`, when known.
     public var hasForeach: Bool?
+    /// The `foreach` function as `module.function`, with `(propagate_result)` when it is set;
+    /// `nil` without `foreach` or when unknown.
+    public var foreachFunction: String?
+    /// The `selective` run in words (`tasks [A, B], follow_subflows, run_subsequent`); `nil`
+    /// without one or when unknown (known whenever ``hasForeach`` is).
+    public var selective: String?
 
-    public init(from: [String], to: [String]?, condition: JSONValue?, hasForeach: Bool? = nil) {
+    public init(from: [String], to: [String]?, condition: JSONValue?, hasForeach: Bool? = nil, foreachFunction: String? = nil,
+                selective: String? = nil) {
         self.from = from
         self.to = to
         self.condition = condition
         self.hasForeach = hasForeach
+        self.foreachFunction = foreachFunction
+        self.selective = selective
     }
 
     /// The edge of a loaded configuration.
     public init(_ edge: Edge) {
-        self.init(from: edge.from, to: edge.to, condition: edge.conditionValue.jsonValue, hasForeach: edge.foreach != nil)
+        self.init(from: edge.from, to: edge.to, condition: edge.conditionValue.jsonValue, hasForeach: edge.foreach != nil,
+                  foreachFunction: edge.foreach.map { "\($0.function.importPath).\($0.function.name)" + ($0.propagateResult ? " (propagate_result)" : "") },
+                  selective: edge.selective.map(Self.describe))
+    }
+
+    /// `tasks [A, B], follow_subflows, run_subsequent [flow1]`.
+    private static func describe(_ run: SelectiveRun) -> String {
+        var parts = ["tasks [\(run.tasks.joined(separator: ", "))]"]
+        if run.followSubflows { parts.append("follow_subflows") }
+        switch run.runSubsequent {
+        case .flag(true): parts.append("run_subsequent")
+        case .flag(false): break
+        case .flows(let flows): parts.append("run_subsequent [\(flows.joined(separator: ", "))]")
+        }
+        return parts.joined(separator: ", ")
     }
 
     /// A removed edge as its migration file records it.
@@ -34,10 +57,11 @@ public struct ReviewedEdge: Sendable, Equatable {
     }
 
     /// Whether `other` is the same edge for Selinon: the same sources and destinations in any
-    /// order (as `generate` pairs edges), the same condition and `foreach`.
+    /// order (as `generate` pairs edges), the same condition, `foreach` and `selective`.
     public func isSameEdge(as other: ReviewedEdge) -> Bool {
         Set(from) == Set(other.from) && to.map(Set.init) == other.to.map(Set.init)
-            && condition == other.condition && hasForeach == other.hasForeach
+            && condition == other.condition && hasForeach == other.hasForeach && foreachFunction == other.foreachFunction
+            && selective == other.selective
     }
 
     /// `Fetch, Parse → Store`; a starting edge reads `(start) → Fetch`, unknown destinations `?`.

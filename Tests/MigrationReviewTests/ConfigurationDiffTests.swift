@@ -77,6 +77,38 @@ struct ConfigurationDiffTests {
         #expect(removed.text.contains("argsFieldExist(k) ⇒ always; foreach removed"), "\(removed.text)")
         let json = try #require(removed.flows.first?.edges.first { $0.change == .changed }?.jsonValue)
         #expect(json["old"]?["foreach"] == .bool(true) && json["new"]?["foreach"] == .bool(false))
+        #expect(json["old"]?["foreach_function"] == .string("m.items") && json["new"]?["foreach_function"] == .null)
+    }
+
+    /// Only the function of a `foreach`, or only a `selective`, changed: no migration, but the
+    /// edge is shown changed — in-flight flows keep what was started the old way.
+    @Test func aForeachFunctionOrASelectiveThatChangedIsShown() throws {
+        let nodes = "tasks:\n  - {name: A, import: t}\n  - {name: B, import: t}\n  - {name: C, import: t}\n  - {name: D, import: t}\nflows: [f, g]\n"
+        func configuration(function: String, selective: String) throws -> Configuration {
+            try Self.load(nodes: nodes, flows: """
+                flow-definitions:
+                  - name: f
+                    edges:
+                      - {from: , to: A}
+                      - {from: A, to: B, foreach: {import: m, function: \(function)}}
+                      - {from: B, to: g\(selective)}
+                  - name: g
+                    edges:
+                      - {from: , to: C}
+                      - {from: C, to: D}
+                """)
+        }
+        let before = try configuration(function: "items", selective: "")
+        let function = ConfigurationDiff(from: before, to: try configuration(function: "other_items", selective: ""))
+        #expect(!function.needsMigration && !function.isEmpty)
+        #expect(function.text.contains("foreach m.items ⇒ m.other_items"), "\(function.text)")
+        #expect(function.markdown.contains("foreach m.items ⇒ m.other_items"), "\(function.markdown)")
+        #expect(function.text.contains("warnings:"), "\(function.text)")
+
+        let selective = ConfigurationDiff(from: before, to: try configuration(function: "items", selective: ", selective: {tasks: [D], follow_subflows: true}"))
+        #expect(selective.text.contains("selective added: tasks [D], follow_subflows"), "\(selective.text)")
+        let json = try #require(selective.flows.first?.edges.first?.jsonValue)
+        #expect(json["new"]?["selective"] == .string("tasks [D], follow_subflows") && json["old"]?["selective"] == .null)
     }
 
     @Test func theExampleV1ToV2() throws {

@@ -33,8 +33,8 @@ extension MigrationReview {
 
 extension EdgeRow {
     /// `change`, `old_index`, `new_index`, and `old` / `new` with `from`, `to`, `condition` (as
-    /// configured), `condition_text` (in words) and `foreach` (whether the edge has one);
-    /// unknown parts are null.
+    /// configured), `condition_text` (in words), `foreach` (whether the edge has one),
+    /// `foreach_function` and `selective` (in words); unknown parts, and those an edge lacks, are null.
     public var jsonValue: JSONValue {
         func number(_ value: Int?) -> JSONValue { value.map { .number(JSONNumber($0)) } ?? .null }
         func edge(_ edge: ReviewedEdge?) -> JSONValue {
@@ -45,6 +45,8 @@ extension EdgeRow {
                 "condition": edge.condition?.standardJSON ?? .null,
                 "condition_text": edge.conditionText.map(JSONValue.string) ?? .null,
                 "foreach": edge.hasForeach.map(JSONValue.bool) ?? .null,
+                "foreach_function": edge.foreachFunction.map(JSONValue.string) ?? .null,
+                "selective": edge.selective.map(JSONValue.string) ?? .null,
             ])
         }
         return .object(["change": .string(change.rawValue), "old_index": number(oldIndex), "new_index": number(newIndex),

@@ -77,9 +77,21 @@ public enum ReviewText {
         if old != new {
             cell = "\(old.map { $0.isEmpty ? "always" : $0 } ?? "?") ⇒ \(new.map { $0.isEmpty ? "always" : $0 } ?? "?")"
         }
-        if let before = row.old?.hasForeach, let after = row.new?.hasForeach, before != after {
-            cell += (cell.isEmpty ? "" : "; ") + (after ? "foreach added" : "foreach removed")
+        var notes: [String] = []
+        if let before = row.old?.hasForeach, let after = row.new?.hasForeach {
+            if before != after {
+                notes.append(after ? "foreach added" : "foreach removed")
+            } else if let was = row.old?.foreachFunction, let now = row.new?.foreachFunction, was != now {
+                notes.append("foreach \(was) ⇒ \(now)")
+            }
+            // Both edges from configurations: a missing selective is known to be missing.
+            switch (row.old?.selective, row.new?.selective) {
+            case (nil, let now?): notes.append("selective added: \(now)")
+            case (let was?, nil): notes.append("selective removed (was \(was))")
+            case (let was?, let now?) where was != now: notes.append("selective \(was) ⇒ \(now)")
+            default: break
+            }
         }
-        return cell
+        return ([cell].filter { !$0.isEmpty } + notes).joined(separator: "; ")
     }
 }
