@@ -135,7 +135,7 @@ struct GenerateCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")).sorted()
             == ["1.json", "2.json", "3.json", "migrations.sum"])
         let dryRun = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m"), "--dry-run"]))
-        #expect(dryRun.status == 0)
+        #expect(dryRun.status == 1)
         #expect(dryRun.standardError.contains("warning: the old configuration is not the one"))
         // v1 → v2 again is 1.json's change: named as such.
         let again = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")]))
@@ -153,10 +153,19 @@ struct GenerateCommandTests {
         #expect(dryRun.status == 0)
         #expect(dryRun.standardOutput.contains("\n  \"version\": 2,\n"))
         // From the old configuration 1.json already starts from: the bytes, and a note.
+        // The bytes, and the refusal: no file named, exit 1 as for the real run.
         let again = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m"), "--dry-run", "--no-meta"]))
-        #expect(again.status == 0)
+        #expect(again.status == 1)
         #expect(again.standardOutput.hasPrefix("{\n  \"migration\""))
-        #expect(again.standardError.contains("note: \(directory.path("m/1.json")) already migrates from this old configuration; a real run would refuse"))
+        #expect(again.standardError.contains("warning: \(directory.path("m/1.json")) already migrates from this old configuration, to another "
+            + "new one; a real run would refuse to write another"), "\(again.standardError)")
+        #expect(again.standardError.contains("a real run would write nothing") && !again.standardError.contains("would write \(directory.path("m"))"))
+        let againJSON = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m"), "--dry-run", "--format", "json"]))
+        #expect(againJSON.status == 1)
+        #expect(againJSON.standardOutput.contains("\"refused\" : \"\(directory.path("m/1.json")) already migrates from this old configuration")
+                    || againJSON.standardOutput.contains("\"refused\": \"\(directory.path("m/1.json")) already migrates from this old configuration"),
+                "\(againJSON.standardOutput)")
+        #expect(!againJSON.standardOutput.contains("\n  \"version\""), "no file to write")
         // An edited migration fails the dry run too, and nothing is written.
         let path = directory.path("m/1.json")
         try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "IGNORE", with: "FAIL")

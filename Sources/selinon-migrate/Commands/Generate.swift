@@ -30,10 +30,13 @@ extension SelinonMigrate {
 
                 With --dry-run the file's exact bytes go to standard output and nothing is written \
                 (messages go to standard error); the migration directory, when there is one, is \
-                checked as for a real run. When nothing needs a migration, nothing is written.
+                checked as for a real run, and a migration a real run would refuse (it would not \
+                continue the directory's latest one) is shown with a warning and exit code 1. When \
+                nothing needs a migration, nothing is written.
 
-                Exit codes: 0 written, or no migration needed; 1 a configuration or the migration \
-                directory is invalid; 2 the file could not be written; 64 usage error.
+                Exit codes: 0 written (or, for a dry run, would be), or no migration needed; 1 a \
+                configuration or the migration directory is invalid, or the migration would not \
+                continue the latest one; 2 the file could not be written; 64 usage error.
                 """)
 
         @OptionGroup(title: "New configuration") var location: ConfigLocationOptions
@@ -128,13 +131,19 @@ extension SelinonMigrate {
                 ? try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment, terminal: terminal)
                 : nil
             var coveredBy: String?
+            /// Why a real run would refuse this migration (a dry run goes on to show it).
+            var refusal: String?
             if let directory {
                 try terminal.refuseMisplacedMigrationDirectory(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
-                coveredBy = try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
-                                                oldSource: oldSource.sourceDescription, terminal: terminal)
+                switch try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
+                                           oldSource: oldSource.sourceDescription, terminal: terminal) {
+                case .continues: break
+                case .covered(let path): coveredBy = path
+                case .refused(let reason): refusal = reason
+                }
             }
             // The latest file is this very change: a second copy would move in-flight edges twice.
             if let coveredBy {
@@ -153,7 +162,7 @@ extension SelinonMigrate {
             }
             if dryRun {
                 var version: Int?
-                if let directory, coveredBy == nil {
+                if let directory, coveredBy == nil, refusal == nil {
                     do {
                         version = try MigrationWriter().nextVersion(inDirectory: directory)
                     } catch {
@@ -166,13 +175,19 @@ extension SelinonMigrate {
                     var report = GenerateReport(plan: plan, written: nil, migration: migration)
                     report.version = version
                     report.coveredBy = coveredBy
+                    report.refused = refusal
                     terminal.output(try report.json())
                 } else {
                     if let directory, let version {
                         terminal.message("would write \(MigrationDirectory.filePath(version: version, in: directory))")
                     }
+                    if refusal != nil {
+                        terminal.message("a real run would write nothing; the migration it refuses follows")
+                    }
                     Terminal.writeOutput(migration.selinonJSON())
                 }
+                // As the real run would end.
+                if refusal != nil { throw ExitStatus.inputFailed }
                 return
             }
             guard let directory else { return }  // only a dry run goes without a directory, and it returned above
@@ -214,19 +229,19 @@ extension SelinonMigrate {
         ///   prove it: conditions may change, flows be added and starting edges appended without
         ///   a migration, so a different digest alone proves nothing.)
         ///
-        /// A dry run only notes either.
-        /// - Returns: the path of the latest migration when it already migrates this very change
-        ///   (same old and new digests): nothing is to be written.
+        /// A dry run warns of either and returns why a real run would refuse.
+        /// - Returns: `covered` with the path of the latest migration when it already migrates
+        ///   this very change (same old and new digests): nothing is to be written.
         private func checkContinuity(in directory: String, old: Configuration, digests: () -> (old: String, new: String),
-                                     oldSource: String, terminal: Terminal) throws -> String? {
+                                     oldSource: String, terminal: Terminal) throws -> Continuity {
             guard let files = try? MigrationDirectory.load(from: directory, allowMissing: true).files,
-                  let latest = files.last, let metadata = latest.migration.metadata else { return nil }
+                  let latest = files.last, let metadata = latest.migration.metadata else { return .continues }
             let name = "\(latest.version).json"
             let path = (directory as NSString).appendingPathComponent(name)
             let oldDigest = digests().old
             let generatedTo = metadata["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
             guard let latestOld = metadata["digests"]?["old"]?.stringValue, oldDigest == latestOld else {
-                if metadata["digests"]?["new"]?.stringValue == oldDigest { return nil }
+                if metadata["digests"]?["new"]?.stringValue == oldDigest { return .continues }
                 // An earlier file between the same two configurations: this change is migrated already
                 // — unless the old configuration could be the one the latest file leads to, but for
                 // conditions (changed back without a migration): its edge counts are all the latest's.
@@ -236,9 +251,9 @@ extension SelinonMigrate {
                 }) {
                     let earlierPath = (directory as NSString).appendingPathComponent("\(earlier.version).json")
                     if dryRun {
-                        terminal.message("warning: \(earlierPath) already migrates this change (generated between the same configurations); "
-                            + "a real run would refuse it")
-                        return nil
+                        let reason = "\(earlierPath) already migrates this change (generated between the same configurations)"
+                        terminal.message("warning: \(reason); a real run would refuse it")
+                        return .refused(reason)
                     }
                     terminal.message("""
                         error: \(earlierPath) already migrates this change (generated between the same configurations); \
@@ -250,10 +265,11 @@ extension SelinonMigrate {
                         """)
                     throw ExitStatus.inputFailed
                 }
-                guard let mismatch = Self.edgeCountMismatch(old, after: latest.migration) else { return nil }
+                guard let mismatch = Self.edgeCountMismatch(old, after: latest.migration) else { return .continues }
                 if dryRun {
-                    terminal.message("warning: the old configuration is not the one \(path) leads to: \(mismatch); a real run would refuse it")
-                    return nil
+                    let reason = "the old configuration is not the one \(path) leads to: \(mismatch)"
+                    terminal.message("warning: \(reason); a real run would refuse it")
+                    return .refused(reason)
                 }
                 terminal.message("""
                     error: the old configuration (\(oldSource)) is not the one \(path) leads to\(generatedTo): \(mismatch); \
@@ -264,11 +280,12 @@ extension SelinonMigrate {
                     """)
                 throw ExitStatus.inputFailed
             }
-            if digests().new == metadata["digests"]?["new"]?.stringValue { return path }
+            if digests().new == metadata["digests"]?["new"]?.stringValue { return .covered(path) }
             if dryRun {
                 // A dry run prints the file all the same: its bytes depend on the configurations only.
-                terminal.message("note: \(path) already migrates from this old configuration; a real run would refuse to write another")
-                return nil
+                let reason = "\(path) already migrates from this old configuration, to another new one"
+                terminal.message("warning: \(reason); a real run would refuse to write another")
+                return .refused(reason)
             }
             let sum = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
             terminal.message("""
@@ -280,6 +297,15 @@ extension SelinonMigrate {
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
+        }
+
+        /// Whether the new migration may follow the directory's latest one.
+        private enum Continuity {
+            case continues
+            /// The latest file already migrates this very change (at this path).
+            case covered(String)
+            /// A real run would refuse it, for this reason (only a dry run gets here).
+            case refused(String)
         }
 
         /// Whether `configuration` has exactly the edge counts `migration`'s `_meta` records for the
@@ -364,6 +390,9 @@ struct GenerateReport: Encodable {
     /// The migration file that already migrates this change (generated between the same
     /// configurations), when nothing is written for that reason.
     var coveredBy: String?
+    /// Why a real run would refuse the migration a dry run shows (it continues no migration of
+    /// the directory as it should); the dry run exits 1, as the real run would.
+    var refused: String?
     var version: Int?
     var flows: [Flow]
     var warnings: [Warning]
