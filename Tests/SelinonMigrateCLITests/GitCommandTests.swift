@@ -172,6 +172,16 @@ struct GitCommandTests {
         // check's command to run keeps -m.
         let check = try runner.run(["check", "-n", "nodes.yml", "-f", "flows", "-m", "../migrations"], in: subdirectory)
         #expect(check.standardError.contains("hint: run: selinon-migrate generate -n nodes.yml -f flows -m ../migrations --from "))
+
+        // Nothing left to migrate: generate looks for the last change's migration where the history is, not in config/migrations.
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3")
+        let unchanged = try runner.run(["generate", "-n", "nodes.yml", "-f", "flows"], in: subdirectory)
+        #expect(unchanged.status == 1, "\(unchanged.standardError)")
+        #expect(unchanged.standardError.contains("error: the migration directory migrations does not exist here"), "\(unchanged.standardError)")
+        #expect(!unchanged.standardError.contains("added no migration"))
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).standardError.isEmpty, "no note at the root")
     }
 
     @Test func anUnresolvedConflictInTheIndexIsNamed() throws {

@@ -88,6 +88,14 @@ extension SelinonMigrate {
                     + "no file is written, and apply will not fail their in-flight flows")
             }
             guard plan.isNeeded && !(noMeta && removalOnly) else {
+                let lastChange = old.oldNodesDefinition == nil && git.from == nil ? oldSource as? GitConfigurationSource : nil
+                let noteDirectory = migrationDirectory ?? newConfiguration.global.expandedMigrationDirectory
+                if lastChange != nil, let noteDirectory {
+                    // The note below looks there for the migration of the last change: from a
+                    // subdirectory, not where the history is (it would say none was added).
+                    try terminal.refuseMisplacedMigrationDirectory(noteDirectory, configuration: location.nodesDefinition
+                        ?? environment["SELINON_NODES_DEFINITION"])
+                }
                 if format == .json {
                     terminal.output(try GenerateReport(plan: plan, written: nil, migration: nil).json())
                 } else if dryRun {
@@ -95,13 +103,12 @@ extension SelinonMigrate {
                 } else {
                     terminal.output("No flow changes need a migration")
                 }
-                if old.oldNodesDefinition == nil, git.from == nil, let lastChange = oldSource as? GitConfigurationSource {
+                if let lastChange {
                     let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
                     let command = "selinon-migrate generate\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
                         + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
                     terminal.noteUnmigratedLastChange(lastChange, configuration: oldConfiguration, loader: loader,
-                                                      migrationDirectory: migrationDirectory
-                        ?? newConfiguration.global.expandedMigrationDirectory, command: command)
+                                                      migrationDirectory: noteDirectory, command: command)
                 }
                 return
             }
