@@ -202,7 +202,7 @@ public struct JSONParser: Sendable {
                 switch byte {
                 case UInt8(ascii: "\""):
                     index += 1
-                    guard let text = String(validating: output, as: UTF8.self) else { throw failure("invalid UTF-8 in a string", at: start) }
+                    guard let text = output.withUnsafeBufferPointer(UTF8Text.string) else { throw failure("invalid UTF-8 in a string", at: start) }
                     return text
                 case UInt8(ascii: "\\"):
                     index += 1
@@ -263,7 +263,7 @@ public struct JSONParser: Sendable {
         }
 
         private func validatedString(_ range: Range<Int>) throws(Failure) -> String {
-            guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+            guard let text = UTF8Text.string(UnsafeBufferPointer(rebasing: bytes[range])) else {
                 throw failure("invalid UTF-8 in a string", at: range.lowerBound)
             }
             return text

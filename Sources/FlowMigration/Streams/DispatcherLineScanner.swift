@@ -41,7 +41,7 @@ struct DispatcherLineScanner {
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, readingIdentity: Bool = false) throws(StateError) -> Scan {
         // Skipped strings are not decoded, so the whole line is checked once: JSON is UTF-8, and
         // a line Python cannot decode would pass through as if it were a message.
-        if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil {
+        if !UTF8Text.isValid(bytes) {
             throw StateError(.malformed, "not valid JSON: the line is not valid UTF-8")
         }
         var cursor = JSONParser.Scanner(bytes: bytes)
@@ -553,7 +553,7 @@ struct MemberKey: CustomStringConvertible {
     /// - Throws: ``StateError`` when the key is not valid UTF-8.
     func string() throws(StateError) -> String {
         if let decoded { return decoded }
-        guard let text = String(validating: raw!, as: UTF8.self) else {
+        guard let text = UTF8Text.string(raw!) else {
             throw StateError(.malformed, "not valid JSON: invalid UTF-8 in a key")
         }
         return text

@@ -230,6 +230,8 @@ private struct Splice {
 
     init(line: UnsafeBufferPointer<UInt8>) {
         self.line = line
+        // A migrated message has up to four edits: both edge lists, the version and the selective subsets.
+        edits.reserveCapacity(4)
     }
 
     mutating func replace(_ range: Range<Int>, with bytes: [UInt8]) {
@@ -250,6 +252,7 @@ private struct Splice {
     /// Sets `migration_version`, replacing its value or adding the key.
     mutating func setVersion(_ version: Int, scan: DispatcherLineScanner.Scan) {
         var value: [UInt8] = []
+        value.reserveCapacity(20)
         Self.appendDecimal(version, to: &value)
         if let span = scan.versionSpan {
             replace(span, with: value)
