@@ -189,6 +189,20 @@ public final class GitRepository: @unchecked Sendable {
         return git_repository_state(handle) == Int32(GIT_REPOSITORY_STATE_MERGE.rawValue)
     }
 
+    /// The branch a `git rebase` stopped in the middle of (at conflicts, or to edit) is
+    /// replaying: the commit it started from, which `git rebase` keeps in its state directory.
+    /// Nil when no rebase is under way.
+    public var rebasedBranchHead: GitCommit? {
+        for state in ["rebase-merge", "rebase-apply"] {
+            let path = (repositoryDirectory as NSString).appendingPathComponent(state + "/orig-head")
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !id.isEmpty, let commit = try? commit(id) else { continue }
+            return commit
+        }
+        return nil
+    }
+
     /// The repository's git directory (`.git`, or the repository itself when bare).
     public var repositoryDirectory: String {
         lock.lock()

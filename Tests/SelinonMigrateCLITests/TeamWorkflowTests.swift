@@ -90,6 +90,33 @@ struct TeamWorkflowTests {
         #expect(verify.standardOutput.contains("1.json: ") && verify.standardOutput.contains("(merge second)"), "\(verify.standardOutput)")
     }
 
+    /// `git rebase` instead of a merge: HEAD is main's side while the rebase stops, so this
+    /// branch's migration (and its strategy) is read from the branch being replayed.
+    @Test func aGitRebaseKeepsTheBranchsStrategyAndRunningAgainChangesNothing() throws {
+        let fixture = try Self.conflictingBranches(second: Self.changeLicenceReview)
+        try fixture.git("merge", "--abort")
+        #expect(throws: GitFixtureError.self) { try fixture.git("rebase", "-q", "main") }
+        let runner = try CommandRunner()
+        let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 0, "\(rebase.standardError)")
+        #expect(rebase.standardOutput.contains("kept 1.json from main\ndropped this branch's 1.json\nwrote 2.json (RETRY): "),
+                "\(rebase.standardOutput)")
+        // The command it prints to review the migration shows it.
+        #expect(rebase.standardOutput.contains("review it (selinon-migrate review 2 -m migrations -n config/nodes.yml -f config/flows)"),
+                "\(rebase.standardOutput)")
+        let review = try runner.run(["review", "2", "-m", "migrations"] + Self.configuration, in: fixture.root)
+        #expect(review.status == 0 && review.standardOutput.contains("licence_analysis_flow"), "\(review.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("-c", "core.editor=true", "rebase", "--continue")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+
+        // Once more, rebased: nothing to do, nothing rewritten.
+        let again = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.standardOutput == "nothing to do: 2.json already follows 1.json from main\n", "\(again.standardOutput)")
+        #expect(try fixture.git("status", "--porcelain").isEmpty)
+    }
+
     @Test func rebaseThroughALinkGitDoesNotTrackKeepsTheBaseMigrations() throws {
         // Read as written, an untracked link had no history: every migration looked like this
         // branch's own, and rebase dropped main's (the only copy in the working tree).

@@ -118,9 +118,7 @@ extension SelinonMigrate {
                 return report
             }
             // The options of this run, for the commands the hints give.
-            let configurationOptions = (location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")
-                + location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
-                + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+            let configurationOptions = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
             func rebase(onto branch: String) -> String { "selinon-migrate rebase --onto \(shellWord(branch))\(configurationOptions)" }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
             // The branch that was merged, where the sum's hints can only name it in general.

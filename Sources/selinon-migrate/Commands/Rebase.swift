@@ -25,7 +25,8 @@ extension SelinonMigrate {
                 Example:
                   git merge origin/main        # conflict in migrations/: leave it
                   selinon-migrate rebase --onto origin/main -n config/nodes.yml -f config/flows
-                  selinon-migrate review --pending && git add migrations && git commit
+                  selinon-migrate review 3 -n config/nodes.yml -f config/flows   # the number it wrote
+                  git add migrations && git commit
 
                 Exit codes: 0 rebased (or nothing to do); 1 REV is not merged into HEAD, a \
                 configuration is invalid, or the directory at REV is; 2 git or the file system \
@@ -82,11 +83,13 @@ extension SelinonMigrate {
             }
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
 
-            // REV's migrations, and this branch's (as committed at HEAD, without conflict markers).
-            let baseFiles: [Int: [UInt8]], headFiles: [Int: [UInt8]]
+            // REV's migrations, and this branch's as committed (without conflict markers): at HEAD,
+            // and — in the middle of a `git rebase`, where HEAD is REV's side — at the branch it replays.
+            let baseFiles: [Int: [UInt8]], branchFiles: [[Int: [UInt8]]]
             do {
                 baseFiles = try context.repository.migrationFiles(in: directoryPath, at: ontoCommit)
-                headFiles = try context.repository.migrationFiles(in: directoryPath, at: context.repository.commit("HEAD"))
+                let branchHeads = [try context.repository.commit("HEAD")] + [context.repository.rebasedBranchHead].compactMap { $0 }
+                branchFiles = try branchHeads.map { head throws(GitError) in try context.repository.migrationFiles(in: directoryPath, at: head) }
             } catch {
                 throw terminal.fail(error)
             }
@@ -95,14 +98,21 @@ extension SelinonMigrate {
                 terminal.message("error: the migration directory at \(onto) has gaps; fix it there first")
                 throw ExitStatus.inputFailed
             }
-            // This branch's migrations: the versions whose file (at HEAD, else in the working tree) is not REV's.
+            // This branch's migrations: the versions whose file (as committed on the branch, else in
+            // the working tree) is not REV's.
             let workingVersions = MigrationSum.migrationFileNames(in: directoryPath).compactMap { Int($0.dropLast(5)) }
-            let dropped = Set(headFiles.keys).union(workingVersions).sorted().filter { version in
-                let branchBytes = headFiles[version]
-                    ?? FileManager.default.contents(atPath: MigrationDirectory.filePath(version: version, in: directoryPath)).map { [UInt8]($0) }
-                return branchBytes != baseFiles[version]
+            func workingFile(_ version: Int) -> [UInt8]? {
+                FileManager.default.contents(atPath: MigrationDirectory.filePath(version: version, in: directoryPath)).map { [UInt8]($0) }
             }
-            let branchStrategies = dropped.compactMap { version in headFiles[version].flatMap { try? Migration(selinonJSON: $0, file: "\(version).json").strategy } }
+            let committedVersions = branchFiles.reduce(Set<Int>()) { $0.union($1.keys) }
+            let dropped = committedVersions.union(workingVersions).sorted().filter { version in
+                let versions = branchFiles.compactMap { $0[version] }
+                return versions.isEmpty ? workingFile(version) != baseFiles[version] : versions.contains { $0 != baseFiles[version] }
+            }
+            let branchStrategies = dropped.flatMap { version in
+                branchFiles.compactMap { $0[version] }.filter { $0 != baseFiles[version] }
+                    .compactMap { try? Migration(selinonJSON: $0, file: "\(version).json").strategy }
+            }
             let chosen = strategy ?? branchStrategies.max() ?? .ignore
             let plan = MigrationDiffer().plan(from: old, to: new, strategy: chosen)
             for warning in plan.warnings { terminal.message(warning.description) }
@@ -116,6 +126,16 @@ extension SelinonMigrate {
             ).jsonValue
 
             let kept = baseLatest == 0 ? "no migrations" : (baseLatest == 1 ? "1.json" : "1.json … \(baseLatest).json")
+            // Run again after a rebase: the directory is REV's migrations and the very migration this
+            // would write (the same change, strategy and configurations; only the time differs).
+            let next = baseLatest + 1
+            if plan.isNeeded, Set(workingVersions) == Set(1...next), baseFiles.allSatisfy({ workingFile($0.key) == $0.value }),
+               let written = workingFile(next).flatMap({ try? Migration(selinonJSON: $0, file: "\(next).json") }),
+               written.flows == migration.flows, written.strategy == migration.strategy,
+               written.metadata?["digests"] == migration.metadata?["digests"] {
+                terminal.output("nothing to do: \(next).json already follows \(kept) from \(onto)")
+                return
+            }
             var lines = ["kept \(kept) from \(onto)"]
             if !dropped.isEmpty { lines.append("dropped this branch's \(dropped.map { "\($0).json" }.joined(separator: ", "))") }
             lines.append(plan.isNeeded ? "\(dryRun ? "would write" : "wrote") \(baseLatest + 1).json (\(chosen.rawValue)): "
@@ -131,7 +151,12 @@ extension SelinonMigrate {
                 terminal.message("error: \(error)\nthe migration directory was left as it was")
                 throw ExitStatus.toolFailed
             }
-            lines.append("review it (selinon-migrate review --pending), then commit \(directoryPath)")
+            if plan.isNeeded {
+                lines.append("review it (selinon-migrate review \(baseLatest + 1) -m \(shellWord(directoryPath))\(location.shellArguments)), "
+                    + "then commit \(directoryPath)")
+            } else {
+                lines.append("commit \(directoryPath)")
+            }
             terminal.output(lines.joined(separator: "\n"))
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowConfig
 import Foundation
+import MigrationGenerator
 
 /// Where the (new) configuration is: `-n` nodes file and `-f` flow files or directories, named
 /// as `selinon-cli` names them.
@@ -23,6 +24,12 @@ struct ConfigLocationOptions: ParsableArguments {
     func validate() throws {
         if nodesDefinition?.isEmpty == true { throw ValidationError("-n/--nodes-definition is empty: name the nodes file.") }
         if flowDefinitions.contains(where: \.isEmpty) { throw ValidationError("-f/--flow-definitions is empty: name a file or a directory.") }
+    }
+
+    /// The options as given, for a command a message tells the user to run: ` -n NODES -f FLOWS…`
+    /// (empty when they came from the environment).
+    var shellArguments: String {
+        (nodesDefinition.map { " -n " + shellWord($0) } ?? "") + flowDefinitions.map { " -f " + shellWord($0) }.joined()
     }
 
     /// The source, with environment defaults applied.
