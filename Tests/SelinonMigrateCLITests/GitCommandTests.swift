@@ -142,6 +142,32 @@ struct GitCommandTests {
         #expect(result.standardError.contains("hint: compare checked-out files instead"))
     }
 
+    @Test func aMigrationHistoryNextToTheConfigurationIsNamedFromTheRoot() throws {
+        // The configuration and its migrations live in config/ (workers start there); run from
+        // the root, global.migration_dir names ./migrations, which would start a second history.
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        let runner = try CommandRunner()
+        let subdirectory = fixture.root.appendingPathComponent("config")
+        let first = try runner.run(["generate", "-n", "nodes.yml", "-f", "flows"], in: subdirectory)
+        #expect(first.status == 0, "\(first.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        let v3 = Self.examples.appendingPathComponent("v3")
+        try FileManager.default.removeItem(at: subdirectory.appendingPathComponent("nodes.yml"))
+        try FileManager.default.copyItem(at: v3.appendingPathComponent("nodes.yml"), to: subdirectory.appendingPathComponent("nodes.yml"))
+        try FileManager.default.removeItem(at: subdirectory.appendingPathComponent("flows"))
+        try FileManager.default.copyItem(at: v3.appendingPathComponent("flows"), to: subdirectory.appendingPathComponent("flows"))
+        for command in [["check"], ["generate"], ["verify", "--git"]] {
+            let result = try runner.run(command + Self.configuration, in: fixture.root)
+            #expect(result.status == 1, "\(command): \(result.standardError)")
+            #expect(result.standardError.contains("error: the migration directory migrations does not exist here (\(fixture.root.standardizedFileURL.path)), "
+                + "but \(subdirectory.standardizedFileURL.path)/migrations does"), "\(command): \(result.standardError)")
+            #expect(result.standardError.contains("hint: run from \(subdirectory.standardizedFileURL.path), or pass -m"), "\(command)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("migrations").path), "no second history")
+    }
+
     @Test func aSubdirectoryDoesNotStartASecondMigrationHistory() throws {
         // global.migration_dir is relative to where the command starts; from config/ it would
         // name config/migrations while the history is in migrations/ at the root.

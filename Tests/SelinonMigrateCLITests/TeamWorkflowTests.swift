@@ -73,6 +73,11 @@ struct TeamWorkflowTests {
         #expect(try Migration(selinonJSON: Array(regenerated.standardOutput.utf8), file: "-").hasSameEffect(as: written))
         #expect(try runner.run(["verify", "-m", "migrations"], in: fixture.root).status == 0)
         #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+        // The pre-commit hook's check (--base HEAD) of the merge commit: main's migrations come first, as with --base main.
+        let hook = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(hook.status == 0, "\(hook.standardError)")
+        #expect(hook.standardOutput.contains("2.json covers the change since") && hook.standardOutput.contains("(MERGE_HEAD, the branch being merged)"),
+                "\(hook.standardOutput)")
 
         // Land it: main's history now proves both migrations.
         try fixture.git("add", "-A")

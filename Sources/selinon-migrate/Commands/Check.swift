@@ -77,14 +77,22 @@ extension SelinonMigrate {
             }
             let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
-            let (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader)
+            var (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader)
             let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
                 ?? existingDefaultMigrationDirectory
             if let directoryPath {
                 try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
             }
+            var base = baseCommit
+            if let directoryPath, let merged = mergedBranchBase(over: baseCommit, directoryPath: directoryPath, context: context) {
+                // The commit about to be made merges that branch: its migrations come first.
+                base = merged
+                let mergedSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                                          location: .revision(merged.commit, label: merged.label))
+                old = try await terminal.loadConfigurations(old: mergedSource, new: workingTree, with: loader).old
+            }
             var report = try findings(old: old, new: new, directoryPath: directoryPath, context: context,
-                                      base: baseCommit, terminal: terminal)
+                                      base: base, terminal: terminal)
             if !report.problems.isEmpty { report.summary = counted(report.problems.count, "problem") + " found" }
             switch format {
             case .text:
@@ -216,6 +224,26 @@ extension SelinonMigrate {
                 }
             }
             return report
+        }
+
+        /// During a merge (`MERGE_HEAD`) that brings migrations the base does not have, when the
+        /// working tree keeps them as they are (as `rebase --onto` leaves it): the merged branch,
+        /// as the base. Its migrations were reviewed there; this branch's follow them and must
+        /// cover the change from its configuration — what `--base` with that branch checks.
+        /// Compared with the base instead, they would read as edits of this branch's migrations.
+        private func mergedBranchBase(over base: BranchBase, directoryPath: String, context: GitContext) -> BranchBase? {
+            let repository = context.repository
+            guard repository.isMerging, let mergeHead = try? repository.commit("MERGE_HEAD"),
+                  (try? repository.mergeBase(base.commit.id, mergeHead.id)) != mergeHead.id,
+                  let mergedFiles = try? context.migrationFiles(in: directoryPath, at: mergeHead),
+                  let baseFiles = try? context.migrationFiles(in: directoryPath, at: base.commit),
+                  mergedFiles.contains(where: { baseFiles[$0.key].map(MigrationSum.hash) != MigrationSum.hash($0.value) })
+            else { return nil }
+            let keptAsMerged = mergedFiles.allSatisfy { version, bytes in
+                FileManager.default.contents(atPath: MigrationDirectory.filePath(version: version, in: directoryPath))
+                    .map { MigrationSum.hash([UInt8]($0)) == MigrationSum.hash(bytes) } ?? false
+            }
+            return keptAsMerged ? BranchBase(commit: mergeHead, label: "MERGE_HEAD, the branch being merged") : nil
         }
 
         /// How many of the base's configuration changes `catchUpStart` looks back through.

@@ -11,20 +11,36 @@ extension Terminal {
     /// configuration, the repository is the one holding the current directory. A directory here
     /// that holds no migration while the root's does counts as missing (an empty `migrations/`
     /// made by hand would otherwise start the second history).
+    ///
+    /// Likewise from the other side: run from the root while the configuration (and its
+    /// migrations) live in a subdirectory, the directory next to the nodes file, or in one of the
+    /// directories between it and the root, is named.
     func refuseMisplacedMigrationDirectory(_ path: String, configuration: String?) throws {
         let existsHere = FileManager.default.fileExists(atPath: path)
         guard !path.hasPrefix("/"), !existsHere || MigrationSum.migrationFileNames(in: path).isEmpty,
               let root = (try? GitRepository(containing: configuration ?? FileManager.default.currentDirectoryPath))?.workingDirectory
         else { return }
-        let current = FileManager.default.currentDirectoryPath
-        let atRoot = (root as NSString).appendingPathComponent(path)
-        guard URL(fileURLWithPath: current).standardizedFileURL.path != URL(fileURLWithPath: root).standardizedFileURL.path,
-              FileManager.default.fileExists(atPath: atRoot), !existsHere || !MigrationSum.migrationFileNames(in: atRoot).isEmpty
-        else { return }
+        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        // Where the workers may start instead: the root, and the directories from the nodes file's up to it.
+        var places = [URL(fileURLWithPath: root).standardizedFileURL.path]
+        if let configuration {
+            var directory = URL(fileURLWithPath: configuration).standardizedFileURL.deletingLastPathComponent()
+            while directory.path.hasPrefix(places[0] + "/") {
+                places.append(directory.path)
+                directory.deleteLastPathComponent()
+            }
+        }
+        guard let place = places.first(where: { place in
+            let there = (place as NSString).appendingPathComponent(path)
+            return place != current && FileManager.default.fileExists(atPath: there)
+                && (!existsHere || !MigrationSum.migrationFileNames(in: there).isEmpty)
+                && (place == places[0] || !MigrationSum.migrationFileNames(in: there).isEmpty)
+        }) else { return }
+        let there = (place as NSString).appendingPathComponent(path)
         message("""
             error: the migration directory \(path) \(existsHere ? "holds no migrations" : "does not exist") here (\(current)), but \
-            \(atRoot) does; migration directories are relative to the directory the command (and the workers) start in
-              hint: run from \(shellWord(root)), or pass -m \(shellWord(atRoot)) (to keep a history of its own here: \
+            \(there) does; migration directories are relative to the directory the command (and the workers) start in
+              hint: run from \(shellWord(place)), or pass -m \(shellWord(there)) (to keep a history of its own here: \
             -m \(shellWord((current as NSString).appendingPathComponent(path))))
             """)
         throw ExitStatus.inputFailed
