@@ -11,10 +11,13 @@ public enum MigrationHistoryCheck {
         /// Where it comes from, for messages: `1a2b3c4d (add the SBOM flow)`, `working tree`.
         public var label: String
         public var configuration: Configuration
+        /// The revision for a command (`1a2b3c4d`); nil for the working tree.
+        public var revision: String?
 
-        public init(label: String, configuration: Configuration) {
+        public init(label: String, configuration: Configuration, revision: String? = nil) {
             self.label = label
             self.configuration = configuration
+            self.revision = revision
         }
     }
 
@@ -104,7 +107,9 @@ public enum MigrationHistoryCheck {
                     .filter { derived.migration.flows[$0] != migration.flows[$0] }
                 findings.append(Finding(kind: .mismatch, version: version,
                                         message: "\(version).json does not match the change \(states[from].label) → \(states[to].label) it was generated for (flows: \(flows.joined(separator: ", ")))",
-                                        hint: "it was edited, or generated from other files: delete it and run selinon-migrate generate --from/--to those revisions"))
+                                        hint: "it was edited, or generated from other files; what it should be: "
+                                            + "selinon-migrate generate --dry-run \(Self.revisions(states[from], states[to])) -n NODES -f FLOWS — if no deployment "
+                                            + "applied the file as it is, write that over it and run selinon-migrate rehash; else put the difference in a new migration"))
             }
             intervals.append((version, from, to))
             matches.append(Match(version: version, from: states[from].label, to: states[to].label))
@@ -115,9 +120,18 @@ public enum MigrationHistoryCheck {
             guard plan.isNeeded else { continue }
             findings.append(Finding(kind: .uncovered, version: nil,
                                     message: "\(states[index].label) changed \(plan.changedFlowNames.joined(separator: ", ")) with no migration",
-                                    hint: "flows in flight across that change were not migrated; if that deployment is still running, generate the migration for it (generate --from/--to) and renumber the later ones"))
+                                    hint: states[index].revision == nil && index == states.count - 1
+                                        ? "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change"
+                                        : "flows in flight across that change were not migrated; if that deployment is still running, generate the "
+                                            + "migration for it (selinon-migrate generate \(Self.revisions(states[index - 1], states[index])) -n NODES -f FLOWS) "
+                                            + "and renumber the later ones"))
         }
         return (matches, findings)
+    }
+
+    /// `--from A --to B` for a `generate` between two states (`--to worktree` for the working tree).
+    private static func revisions(_ from: State, _ to: State) -> String {
+        "--from \(from.revision ?? "REV") --to \(to.revision ?? "worktree")"
     }
 
     /// The first interval from `position` to a later state that `migration` migrates exactly.

@@ -5,8 +5,13 @@ import Testing
 
 /// The history check on the example's four versions and its three migrations.
 struct MigrationHistoryCheckTests {
-    static func states(_ versions: [Int]) throws -> [MigrationHistoryCheck.State] {
-        try versions.map { .init(label: "v\($0)", configuration: try ExampleMigrationsTests.configuration($0)) }
+    /// The versions as revisions `rev1`, `rev2`, …; with `workingTree`, the last one is the working tree's.
+    static func states(_ versions: [Int], workingTree: Bool = false) throws -> [MigrationHistoryCheck.State] {
+        try versions.map { version in
+            let isWorkingTree = workingTree && version == versions.last
+            return .init(label: "v\(version)", configuration: try ExampleMigrationsTests.configuration(version),
+                         revision: isWorkingTree ? nil : "rev\(version)")
+        }
     }
 
     static func migrations() throws -> [Migration] {
@@ -25,6 +30,18 @@ struct MigrationHistoryCheckTests {
         let findings = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: migrations).findings
         #expect(findings.map(\.kind) == [.mismatch])
         #expect(findings.first?.message == "2.json does not match the change v2 → v3 it was generated for (flows: licence_analysis_flow)")
+        // The hint gives the command that prints what the file should be.
+        #expect(findings.first?.hint.contains("what it should be: selinon-migrate generate --dry-run --from rev2 --to rev3 -n NODES -f FLOWS") == true,
+                "\(findings.first?.hint ?? "")")
+    }
+
+    @Test func aChangeWithoutMigrationNamesTheCommandForIt() throws {
+        let migrations = try Self.migrations()
+        let committed = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3]), migrations: [migrations[0]]).findings
+        #expect(committed.map(\.kind) == [.uncovered])
+        #expect(committed.first?.hint.contains("selinon-migrate generate --from rev2 --to rev3 -n NODES -f FLOWS") == true, "\(committed)")
+        let uncommitted = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3], workingTree: true), migrations: [migrations[0]]).findings
+        #expect(uncommitted.first?.hint == "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change", "\(uncommitted)")
     }
 
     @Test func aChangeWithoutMigrationAndAMigrationGeneratedTwice() throws {

@@ -299,7 +299,7 @@ extension SelinonMigrate {
                 error: \(path) already migrates from this old configuration (\(oldSource)), to another new one\(generatedTo); \
                 a second migration from the same configuration would be applied to flows \(name) has already migrated
                   hint: if \(name) is not deployed anywhere yet (for example generated before more edits, not committed): delete it, \
-                restore \(sum) (git checkout HEAD -- \(shellWord(sum)), or selinon-migrate rehash -m \(shellWord(directory))) and run generate again for one \
+                restore \(sum) (selinon-migrate rehash -m \(shellWord(directory)), or git checkout HEAD -- \(shellWord(sum)) once committed) and run generate again for one \
                 migration covering all the edits; otherwise give the configuration \(name) leads to as the old one (commit it, or -N/-F)
                 nothing was written
                 """)

@@ -123,7 +123,7 @@ extension SelinonMigrate {
                     terminal.message("warning: the configuration at \(label) cannot be loaded; its change is not checked")
                     continue
                 }
-                states.append(.init(label: label, configuration: configuration))
+                states.append(.init(label: label, configuration: configuration, revision: commit.id.short))
             }
             if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
                 states.append(.init(label: "the working tree", configuration: current))
