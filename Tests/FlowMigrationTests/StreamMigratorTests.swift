@@ -154,6 +154,24 @@ struct StreamMigratorTests {
         #expect(Array(newer.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }.outcome == .skew)
     }
 
+    /// The line is checked for UTF-8 eight bytes at a time: a byte outside ASCII is found at any
+    /// offset, and valid text there passes.
+    @Test func aByteThatIsNotUTF8IsFoundWhereverItIs() throws {
+        let migration = Migration(flows: ["ingest": EdgeMigration(translation: [2: 3])], strategy: .ignore)
+        let migrator = StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration])))
+        let suffix = #"", "migration_version": 0, "state": {"waiting_edges": [2], "triggered_edges": [], "active_nodes": [], "finished_nodes": {}}}"#
+        for padding in 0..<17 {
+            let prefix = #"{"flow_name": "ingest", "node_args": ""# + String(repeating: "x", count: padding)
+            for (inserted, valid) in [([UInt8](), true), (Array("é".utf8), true), ([0xFF], false), ([0xC3], false)] {
+                let line = Array(prefix.utf8) + inserted + Array(suffix.utf8)
+                var output: [UInt8] = []
+                let report = line.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+                #expect(report.outcome == (valid ? .migrated : .invalid), "padding \(padding), \(inserted)")
+                if !valid { #expect(report.error?.message == "not valid JSON: the line is not valid UTF-8", "padding \(padding)") }
+            }
+        }
+    }
+
     /// Keys are compared as bytes; one written with escapes is still the same key, as JSON says
     /// and as the typed reader decodes it, and a node name that is not UTF-8 is refused.
     @Test func keysWithEscapesAreTheSameKeys() throws {
