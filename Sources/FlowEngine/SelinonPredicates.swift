@@ -93,14 +93,15 @@ public struct SelinonPredicates {
         case "LessEqual": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 <= 0 } ?? false
         case "Contain": return arguments["value"].flatMap { value.contains($0) } ?? false
         case "LenEqual", "LenNotEqual", "LenGreater", "LenGreaterEqual", "LenLess":
-            guard let length = value.length, let expected = arguments["length"]?.number else { return false }
-            let actual = Double(length)
+            guard let length = value.length, let expected = arguments["length"], let number = expected.number else { return false }
+            // NaN equals nothing and orders nothing, as in Python.
+            guard !number.isNaN, let order = PythonValue.int(length).compare(to: expected) else { return test == "LenNotEqual" }
             switch test {
-            case "LenEqual": return actual == expected
-            case "LenNotEqual": return actual != expected
-            case "LenGreater": return actual > expected
-            case "LenGreaterEqual": return actual <= expected  // as Selinon binds it
-            default: return actual < expected
+            case "LenEqual": return order == 0
+            case "LenNotEqual": return order != 0
+            case "LenGreater": return order > 0
+            case "LenGreaterEqual": return order <= 0  // as Selinon binds it
+            default: return order < 0
             }
         default: return nil
         }
@@ -112,7 +113,9 @@ public struct SelinonPredicates {
 enum PythonValue {
     case none
     case bool(Bool)
-    /// A Python `int`.
+    /// A Python `int`, exactly.
+    case int(Int)
+    /// A Python `int` beyond 64 bits, as the nearest double (compared approximately).
     case number(Double)
     /// A Python `float`: in JSON, a number written with a fraction or an exponent (`1.0`, `1e2`),
     /// as `json.loads` reads it; in YAML, one PyYAML resolves to a float.
@@ -127,7 +130,11 @@ enum PythonValue {
         case .bool(let flag): self = .bool(flag)
         case .number(let number):
             let value = number.doubleValue ?? .nan
-            self = number.text.contains(where: { ".eE".contains($0) }) || !value.isFinite ? .float(value) : .number(value)
+            if number.text.contains(where: { ".eE".contains($0) }) || !value.isFinite {
+                self = .float(value)
+            } else {
+                self = Int(number.text).map(PythonValue.int) ?? .number(value)
+            }
         case .string(let text): self = .string(text)
         case .array(let items): self = .list(items.map(PythonValue.init))
         case .object(let members): self = .dict(members.mapValues(PythonValue.init))
@@ -138,7 +145,7 @@ enum PythonValue {
         switch value {
         case .null: self = .none
         case .bool(let flag): self = .bool(flag)
-        case .integer(let integer): self = .number(integer.intValue.map(Double.init) ?? Double(integer.description) ?? .nan)
+        case .integer(let integer): self = integer.intValue.map(PythonValue.int) ?? .number(Double(integer.description) ?? .nan)
         case .float(let number): self = .float(number)
         case .string(let text): self = .string(text)
         case .timestamp(let stamp): self = .string(stamp.description)
@@ -156,6 +163,16 @@ enum PythonValue {
     var number: Double? {
         switch self {
         case .number(let value), .float(let value): return value
+        case .int(let value): return Double(value)
+        case .bool(let flag): return flag ? 1 : 0
+        default: return nil
+        }
+    }
+
+    /// An `int` or a `bool`, exactly.
+    private var exactInteger: Int? {
+        switch self {
+        case .int(let value): return value
         case .bool(let flag): return flag ? 1 : 0
         default: return nil
         }
@@ -164,6 +181,7 @@ enum PythonValue {
     /// The value as a sequence index: an `int` or a `bool` (Python refuses a `float`, even `1.0`).
     var index: Int? {
         switch self {
+        case .int(let value): return value
         case .number(let value): return Int(exactly: value)
         case .bool(let flag): return flag ? 1 : 0
         default: return nil
@@ -174,6 +192,7 @@ enum PythonValue {
         switch self {
         case .none: return false
         case .bool(let flag): return flag
+        case .int(let value): return value != 0
         case .number(let value), .float(let value): return value != 0
         case .string(let text): return !text.isEmpty
         case .list(let items): return !items.isEmpty
@@ -194,7 +213,7 @@ enum PythonValue {
     func isOfType(_ type: String) -> Bool {
         switch (type, self) {
         case ("Bool", .bool), ("Dict", .dict), ("List", .list), ("None", .none), ("Str", .string): return true
-        case ("Int", .bool), ("Int", .number), ("Float", .float): return true
+        case ("Int", .bool), ("Int", .int), ("Int", .number), ("Float", .float): return true
         default: return false
         }
     }
@@ -234,14 +253,19 @@ enum PythonValue {
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.equals($1) }
         case (.dict(let a), .dict(let b)): return a.count == b.count && a.allSatisfy { key, value in b[key].map { value.equals($0) } ?? false }
         default:
-            guard let a = number, let b = other.number else { return false }
-            return a == b
+            guard number != nil, other.number != nil else { return false }
+            return compare(to: other) == 0
         }
     }
 
     /// -1, 0, 1 as Python orders them (numbers, strings, lists element-wise); nil when Python
     /// raises (mixed kinds, dictionaries).
     func compare(to other: PythonValue) -> Int? {
+        // Integers exactly, and an integer with a finite float exactly too, as Python compares them
+        // (2**53 + 1 is not 2.0**53): doubles would round integers beyond 53 bits.
+        if let a = exactInteger, let b = other.exactInteger { return a < b ? -1 : (a > b ? 1 : 0) }
+        if let a = exactInteger, case .float(let b) = other, b.isFinite { return Self.order(a, b) }
+        if case .float(let a) = self, a.isFinite, let b = other.exactInteger { return -Self.order(b, a) }
         if let a = number, let b = other.number { return a < b ? -1 : (a > b ? 1 : 0) }
         if case .string(let a) = self, case .string(let b) = other {
             let left = a.unicodeScalars.map(\.value), right = b.unicodeScalars.map(\.value)
@@ -253,6 +277,16 @@ enum PythonValue {
             return a.count < b.count ? -1 : (a.count > b.count ? 1 : 0)
         }
         return nil
+    }
+
+    /// -1, 0 or 1 as `integer` compares with the finite `float`, exactly.
+    private static func order(_ integer: Int, _ float: Double) -> Int {
+        if float >= 9_223_372_036_854_775_808.0 { return -1 }
+        if float < -9_223_372_036_854_775_808.0 { return 1 }
+        let whole = float.rounded(.towardZero)
+        let wholeInteger = Int(whole)
+        if integer != wholeInteger { return integer < wholeInteger ? -1 : 1 }
+        return whole < float ? -1 : (whole > float ? 1 : 0)
     }
 
     /// `other in self`: substring, key, element.

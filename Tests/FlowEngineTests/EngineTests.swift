@@ -224,6 +224,29 @@ struct EngineTests {
         #expect(run.state.activeNodes.map(\.name) == ["B"], "1.0 == 1, as in Python")
     }
 
+    /// Python compares an int with a float, and ints with each other, exactly: beyond 2**53 a
+    /// double would make 2**53 + 1 equal to 2**53 (the helper's case, checked against Selinon).
+    @Test(arguments: [
+        ("9007199254740992.0", "9007199254740993", ["A"]),                   // == false, > false
+        ("9007199254740993", "9007199254740992.0", ["A", "Gt"]),                 // == false, > true
+        ("9007199254740993", "9007199254740992", ["A", "Gt"]),                 // ints: == false, > true
+        ("9007199254740992", "9007199254740992.0", ["A", "Eq"]),               // equal
+        ("1", "0.5", ["A", "Gt"]),
+        ("-1", "-0.5", ["A"]),
+        ("1e300", "9007199254740993", ["A", "Gt"]),
+    ])
+    func numbersCompareExactlyAsInPython(_ result: String, _ value: String, _ runs: [String]) throws {
+        let engine = try Self.flow(tasks: ["A", "Eq", "Gt"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: Eq, condition: {name: fieldEqual, args: {key: n, value: \(value)}}}
+                  - {from: A, to: Gt, condition: {name: fieldGreater, args: {key: n, value: \(value)}}}
+            """)
+        var decisions = PredicateDecisions(results: ["A-1": .object(["n": .number(JSONNumber(text: result))])])
+        let run = Self.finish(engine.start(&decisions), engine, ["A"], &decisions)
+        #expect(["A"] + run.state.activeNodes.map(\.name) == runs, "\(result) against \(value)")
+    }
+
     @Test(arguments: [("1.0", "fieldFloat"), ("1e2", "fieldFloat"), ("-0.0", "fieldFloat"), ("1", "fieldInt"), ("100000000000000000000", "fieldInt")])
     func aNumberWithAFractionOrExponentIsAFloatAsJSONLoadsReadsIt(_ number: String, _ runs: String) throws {
         // json.loads("1.0") is a float: fieldFloat holds, fieldInt does not, whatever the value.
