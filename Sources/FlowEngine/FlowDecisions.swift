@@ -18,11 +18,17 @@ public protocol FlowDecisions {
     /// The flow has `node_args_from_first` and `node` is the first node to finish: its result
     /// becomes the flow's arguments (spec §3.3 step 3b), before this run's conditions.
     mutating func nodeArgumentsFromFirst(_ node: DispatcherState.ActiveNode)
+    /// True once the decisions will not judge any more combinations (a budget ran out): the
+    /// engine stops trying them, and the run it returns is not to be used.
+    var stopsJudging: Bool { get }
 }
 
 public extension FlowDecisions {
     /// Decisions that do not read the flow's arguments ignore the change.
     mutating func nodeArgumentsFromFirst(_ node: DispatcherState.ActiveNode) {}
+
+    /// Decisions without a budget judge every combination.
+    var stopsJudging: Bool { false }
 }
 
 /// Ids `Name-1`, `Name-2`, … per node name — deterministic, so equal runs give equal states.

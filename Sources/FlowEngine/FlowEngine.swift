@@ -105,9 +105,10 @@ public struct FlowEngine: Sendable {
             for index in work.state.waitingEdges where flow.edges[index].from.contains(node.name) {
                 let edge = flow.edges[index]
                 let candidates = edge.from.map { source in source == node.name ? [node.id] : work.state.finishedNodes[source] ?? [] }
-                for combination in Self.product(candidates) {
+                Self.forEachCombination(candidates) { combination in
                     let chosen = Dictionary(zip(edge.from, combination), uniquingKeysWith: { first, _ in first })
                     if decisions.edgeCondition(edge, combination: chosen) { fire(index, work: &work, decisions: &decisions) }
+                    return !decisions.stopsJudging
                 }
             }
             work.state.finishedNodes[node.name, default: []].append(node.id)
@@ -200,8 +201,23 @@ public struct FlowEngine: Sendable {
         return startedTracked
     }
 
-    static func product(_ lists: [[String]]) -> [[String]] {
-        lists.reduce([[]]) { partial, list in partial.flatMap { prefix in list.map { prefix + [$0] } } }
+    /// Calls `body` with each combination of one item per list, in order (the first list's
+    /// items outermost), until it returns false — one at a time: a join of instances that
+    /// multiply has more combinations than fit in memory.
+    static func forEachCombination(_ lists: [[String]], _ body: ([String]) -> Bool) {
+        guard lists.allSatisfy({ !$0.isEmpty }) else { return }
+        var positions = [Int](repeating: 0, count: lists.count)
+        while true {
+            guard body(zip(lists, positions).map { $0[$1] }) else { return }
+            var list = lists.count - 1
+            while list >= 0 {
+                positions[list] += 1
+                if positions[list] < lists[list].count { break }
+                positions[list] = 0
+                list -= 1
+            }
+            if list < 0 { return }
+        }
     }
 
     static func combinations(_ items: [String], _ size: Int) -> [[String]] {

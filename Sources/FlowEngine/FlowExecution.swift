@@ -63,6 +63,10 @@ public struct FlowExecution: Sendable {
 
     /// How many task runs each allowed dispatcher run allows.
     public static let taskRunsPerDispatcherRun = 10
+    /// How many combinations of source instances the joins may judge per allowed dispatcher run:
+    /// in a loop through a join, every finished instance meets every earlier one, so the
+    /// combinations multiply faster than the runs.
+    public static let combinationsPerDispatcherRun = 100
 
     /// An execution of flow `flow`.
     /// - Throws: ``FlowEngineError`` when the flow does not exist, `outcomes` names a task the
@@ -137,6 +141,8 @@ public struct FlowExecution: Sendable {
         var taskRuns: [String: Int] = [:]
         var nodes: [NodeRun] = []
         var dispatcherRuns = 0
+        /// Combinations of source instances the joins may still judge.
+        var combinationsLeft = 0
         var dispatcherErrors: [String] = []
         var status = FlowEngine.Status.running
         /// Tasks whose results a storage keeps (what `node_args_from_first` can read).
@@ -153,6 +159,9 @@ public struct FlowExecution: Sendable {
             queue.append(.dispatcher(0))
             let (product, overflow) = execution.maxDispatcherRuns.multipliedReportingOverflow(by: FlowExecution.taskRunsPerDispatcherRun)
             let maxTaskRuns = overflow ? Int.max : product
+            let (combinations, combinationsOverflow) = execution.maxDispatcherRuns.multipliedReportingOverflow(
+                by: FlowExecution.combinationsPerDispatcherRun)
+            combinationsLeft = combinationsOverflow ? Int.max : combinations
             var head = 0, taskRunCount = 0
             while head < queue.count {
                 let work = queue[head]
@@ -162,7 +171,7 @@ public struct FlowExecution: Sendable {
                 case .task(let flow, let node, let attempt):
                     taskRunCount += 1
                     guard taskRunCount <= maxTaskRuns else {
-                        throw FlowEngineError(message: "the flows ran \(maxTaskRuns) tasks without ending (a foreach in a loop multiplies them); "
+                        throw FlowEngineError(message: "the flows ran \(maxTaskRuns) tasks without ending (a loop runs them again; a foreach in one multiplies them); "
                             + "if they should end, allow more with --max-runs (\(FlowExecution.taskRunsPerDispatcherRun) task runs per dispatcher run)")
                     }
                     runTask(node, in: flow, attempt: attempt)
@@ -209,7 +218,8 @@ public struct FlowExecution: Sendable {
             let flow = instance.engine.flow
             let argumentsBefore = instance.nodeArguments
             var decisions = ExecutionDecisions(results: results, nodeArguments: instance.nodeArguments, environment: execution.environment,
-                                               foreachItems: execution.outcomes.foreachItems, storedTasks: storedTasks, ids: ids)
+                                               foreachItems: execution.outcomes.foreachItems, storedTasks: storedTasks, ids: ids,
+                                               combinationsLeft: combinationsLeft)
             let run: FlowEngine.Run
             if let active = instance.state?.activeNodes {
                 let finished = Set(active.filter { ended[$0.id] == true }.map(\.id))
@@ -217,6 +227,14 @@ public struct FlowExecution: Sendable {
                 run = instance.engine.advance(instance.state.take()!, finished: finished, failed: failed, &decisions)
             } else {
                 run = instance.engine.start(&decisions)
+            }
+            combinationsLeft = decisions.combinationsLeft
+            if decisions.stopsJudging {
+                let budget = execution.maxDispatcherRuns.multipliedReportingOverflow(by: FlowExecution.combinationsPerDispatcherRun)
+                throw FlowEngineError(message: "the joins of flow '\(flow.name)' judged \(budget.overflow ? Int.max : budget.partialValue) "
+                    + "combinations of source instances without the flows ending: a flow loops through a join, where every finished "
+                    + "instance meets every earlier one, so their number multiplies; if it should end, allow more with --max-runs "
+                    + "(\(FlowExecution.combinationsPerDispatcherRun) combinations per dispatcher run)")
             }
             if let undecided = decisions.undecided {
                 throw FlowEngineError(message: "\(undecided) of flow '\(flow.name)' uses a predicate that cannot be decided here "
@@ -284,8 +302,14 @@ private struct ExecutionDecisions: FlowDecisions {
     var undecided: String?
     /// The node whose result `node_args_from_first` wanted, when no storage keeps it.
     var unstoredFirstNode: String?
+    /// Combinations the execution may still judge; at zero, none is judged any more.
+    var combinationsLeft: Int
+
+    var stopsJudging: Bool { combinationsLeft <= 0 }
 
     mutating func edgeCondition(_ edge: Edge, combination: [String: String]) -> Bool {
+        guard combinationsLeft > 0 else { return false }
+        combinationsLeft -= 1
         guard let condition = edge.condition else { return true }
         let predicates = SelinonPredicates(results: combination.mapValues { results[$0] ?? .null },
                                            singleSource: edge.from.count == 1 ? edge.from[0] : nil,

@@ -144,7 +144,30 @@ struct ExecutionTests {
         let execution = try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes(#"{"foreach": {"m.split": [1, 2]}}"#),
                                           maxDispatcherRuns: 30)
         let error = try #require(throws: FlowEngineError.self) { try execution.run() }
-        #expect(error.message.hasPrefix("the flows ran 300 tasks without ending (a foreach in a loop multiplies them)"), "\(error.message)")
+        #expect(error.message.hasPrefix("the flows ran 300 tasks without ending (a loop runs them again; a foreach in one multiplies them)"), "\(error.message)")
+    }
+
+    @Test func aLoopThroughAJoinStopsAtItsBoundOfCombinations() throws {
+        // Every T3 meets the first T1 (whose result loops) again: instances, and the combinations
+        // each new one is judged in, multiply (the helper's case: 69 s for --max-runs 1600, now bounded).
+        let configuration = try Self.configuration(tasks: ["T0", "T1", "T3"], flows: ["f"], """
+              - name: f
+                edges:
+                  - {from: , to: T0}
+                  - {from: T0, to: T1}
+                  - {from: [T1, T0], to: [T3, T3]}
+                  - {from: [T1, T3], to: T1, condition: {name: fieldEqual, node: T1, args: {key: loop, value: true}}}
+            """)
+        let outcomes = try Self.outcomes(#"{"tasks": {"T1": [{"result": {"loop": true}}, {"result": {"loop": false}}]}}"#)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try #require(throws: FlowEngineError.self) {
+            try FlowExecution(configuration: configuration, flow: "f", outcomes: outcomes, maxDispatcherRuns: 400).run()
+        }
+        #expect(error.message.hasPrefix("the joins of flow 'f' judged 40000 combinations of source instances without the flows ending"),
+                "\(error.message)")
+        // Generous: the bound is on work, not time; before, this took seconds and grew with the square of the runs.
+        #expect(clock.now - start < .seconds(30))
     }
 
     @Test func aLoopStopsAtItsBoundOfDispatcherRunsAndSaysHowToAllowMore() throws {
