@@ -498,7 +498,10 @@ def generate_step(binary, old, new, strategy, with_meta):
     command = [binary, "generate", "-N", old[0]] + [a for p in old[1] for a in ("-F", p)]
     command += ["-n", new[0]] + [a for p in new[1] for a in ("-f", p)]
     command += ["--dry-run", "-t", strategy] + ([] if with_meta else ["--no-meta"])
-    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    # Into an empty migration directory of its own, so that no existing one is checked.
+    with tempfile.TemporaryDirectory() as scratch:
+        command += ["-m", os.path.join(scratch, "migrations")]
+        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace")
 
 

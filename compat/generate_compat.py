@@ -817,7 +817,12 @@ def run_ours(binary, case):
     for path in case.new_args:
         command += ["-f", path]
     command += ["--dry-run", "--no-meta", "-t", case.strategy]
-    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    # Into an empty migration directory of its own: the examples name `migrations`, which in
+    # the repository already holds these very migrations (the dry run would then say that a
+    # real run refuses to write them again, and exit 1 as that run would).
+    with tempfile.TemporaryDirectory() as scratch:
+        command += ["-m", os.path.join(scratch, "migrations")]
+        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace")
 
 
