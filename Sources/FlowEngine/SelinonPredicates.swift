@@ -93,9 +93,9 @@ public struct SelinonPredicates {
         case "LessEqual": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 <= 0 } ?? false
         case "Contain": return arguments["value"].flatMap { value.contains($0) } ?? false
         case "LenEqual", "LenNotEqual", "LenGreater", "LenGreaterEqual", "LenLess":
-            guard let length = value.length, let expected = arguments["length"], let number = expected.number else { return false }
-            // NaN equals nothing and orders nothing, as in Python.
-            guard !number.isNaN, let order = PythonValue.int(length).compare(to: expected) else { return test == "LenNotEqual" }
+            guard let length = value.length, let expected = arguments["length"], expected.number != nil else { return false }
+            // NaN equals nothing and orders nothing, as in Python (compare gives nil).
+            guard let order = PythonValue.int(length).compare(to: expected) else { return test == "LenNotEqual" }
             switch test {
             case "LenEqual": return order == 0
             case "LenNotEqual": return order != 0
@@ -259,14 +259,18 @@ enum PythonValue {
     }
 
     /// -1, 0, 1 as Python orders them (numbers, strings, lists element-wise); nil when Python
-    /// raises (mixed kinds, dictionaries).
+    /// raises (mixed kinds, dictionaries) or every comparison is false (NaN: not equal, not less,
+    /// not greater).
     func compare(to other: PythonValue) -> Int? {
         // Integers exactly, and an integer with a finite float exactly too, as Python compares them
         // (2**53 + 1 is not 2.0**53): doubles would round integers beyond 53 bits.
         if let a = exactInteger, let b = other.exactInteger { return a < b ? -1 : (a > b ? 1 : 0) }
         if let a = exactInteger, case .float(let b) = other, b.isFinite { return Self.order(a, b) }
         if case .float(let a) = self, a.isFinite, let b = other.exactInteger { return -Self.order(b, a) }
-        if let a = number, let b = other.number { return a < b ? -1 : (a > b ? 1 : 0) }
+        if let a = number, let b = other.number {
+            if a.isNaN || b.isNaN { return nil }
+            return a < b ? -1 : (a > b ? 1 : 0)
+        }
         if case .string(let a) = self, case .string(let b) = other {
             let left = a.unicodeScalars.map(\.value), right = b.unicodeScalars.map(\.value)
             return left.lexicographicallyPrecedes(right) ? -1 : (left == right ? 0 : 1)

@@ -234,6 +234,9 @@ struct EngineTests {
         ("1", "0.5", ["A", "Gt"]),
         ("-1", "-0.5", ["A"]),
         ("1e300", "9007199254740993", ["A", "Gt"]),
+        ("NaN", "1", ["A"]),                                                   // NaN: not equal, not greater
+        ("NaN", ".nan", ["A"]),
+        ("5", ".nan", ["A"]),                                                  // not 5 == nan, as doubles would say
     ])
     func numbersCompareExactlyAsInPython(_ result: String, _ value: String, _ runs: [String]) throws {
         let engine = try Self.flow(tasks: ["A", "Eq", "Gt"], """
