@@ -122,6 +122,28 @@ struct TeamWorkflowTests {
         #expect(try fixture.git("status", "--porcelain").isEmpty)
     }
 
+    /// During the merge, `check --base REV` still finds REV's own next migration taken twice:
+    /// the merged branch only takes the place of the base, not of the branch asked about.
+    @Test func aMergeCheckedAgainstAnotherBranchStillFindsItsConflict() throws {
+        let fixture = try Self.conflictingBranches(second: Self.changeLicenceReview)
+        let runner = try CommandRunner()
+        try fixture.git("merge", "--abort")
+        // `upstream`: main and a 2.json of its own.
+        try fixture.git("checkout", "-q", "-b", "upstream", "main")
+        try Self.removeNotification(fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "upstream: its change")
+        try fixture.git("checkout", "-q", "second")
+        #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "main") }
+        #expect(try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root).status == 0)
+
+        let check = try runner.run(["check", "--base", "upstream"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1, "\(check.standardOutput)")
+        #expect(check.standardError.contains("both this branch and upstream add migrations/2.json"), "\(check.standardError)")
+        #expect(!check.standardError.contains("MERGE_HEAD, the branch being merged'"), "hints name revisions, not prose")
+    }
+
     @Test func rebaseThroughALinkGitDoesNotTrackKeepsTheBaseMigrations() throws {
         // Read as written, an untracked link had no history: every migration looked like this
         // branch's own, and rebase dropped main's (the only copy in the working tree).

@@ -243,7 +243,11 @@ extension SelinonMigrate {
                 FileManager.default.contents(atPath: MigrationDirectory.filePath(version: version, in: directoryPath))
                     .map { MigrationSum.hash([UInt8]($0)) == MigrationSum.hash(bytes) } ?? false
             }
-            return keptAsMerged ? BranchBase(commit: mergeHead, label: "MERGE_HEAD, the branch being merged") : nil
+            // The branch asked for (or the upstream) stays the one whose numbers must not be taken
+            // twice; without one, hints name MERGE_HEAD, which rebase --onto reads during the merge.
+            return keptAsMerged
+                ? BranchBase(commit: mergeHead, label: "MERGE_HEAD, the branch being merged", target: base.target ?? ("MERGE_HEAD", mergeHead))
+                : nil
         }
 
         /// How many of the base's configuration changes `catchUpStart` looks back through.
