@@ -107,9 +107,10 @@ public enum MigrationHistoryCheck {
                     .filter { derived.migration.flows[$0] != migration.flows[$0] }
                 findings.append(Finding(kind: .mismatch, version: version,
                                         message: "\(version).json does not match the change \(states[from].label) → \(states[to].label) it was generated for (flows: \(flows.joined(separator: ", ")))",
-                                        hint: "it was edited, or generated from other files; what it should be: "
-                                            + "selinon-migrate generate --dry-run \(Self.revisions(states[from], states[to])) -n NODES -f FLOWS — if no deployment "
-                                            + "applied the file as it is, write that over it and run selinon-migrate rehash; else put the difference in a new migration"))
+                                        hint: "it was edited, or generated from other files; what it should be: selinon-migrate generate --dry-run "
+                                            + "\(Self.revisions(states[from], states[to])) -n NODES -f FLOWS -m \"$(mktemp -d)\" > \(version).json.expected "
+                                            + "(an empty migration directory: nothing to continue); if no deployment applied \(version).json as it is, "
+                                            + "move that over it and run selinon-migrate rehash, else put the difference in a new migration"))
             }
             intervals.append((version, from, to))
             matches.append(Match(version: version, from: states[from].label, to: states[to].label))

@@ -31,7 +31,7 @@ struct MigrationHistoryCheckTests {
         #expect(findings.map(\.kind) == [.mismatch])
         #expect(findings.first?.message == "2.json does not match the change v2 → v3 it was generated for (flows: licence_analysis_flow)")
         // The hint gives the command that prints what the file should be.
-        #expect(findings.first?.hint.contains("what it should be: selinon-migrate generate --dry-run --from rev2 --to rev3 -n NODES -f FLOWS") == true,
+        #expect(findings.first?.hint.contains(#"what it should be: selinon-migrate generate --dry-run --from rev2 --to rev3 -n NODES -f FLOWS -m "$(mktemp -d)" > 2.json.expected"#) == true,
                 "\(findings.first?.hint ?? "")")
     }
 
