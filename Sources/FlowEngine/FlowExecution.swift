@@ -302,14 +302,19 @@ private struct ExecutionDecisions: FlowDecisions {
     var undecided: String?
     /// The node whose result `node_args_from_first` wanted, when no storage keeps it.
     var unstoredFirstNode: String?
-    /// Combinations the execution may still judge; at zero, none is judged any more.
+    /// Combinations of a join's source instances the execution may still judge.
     var combinationsLeft: Int
-
-    var stopsJudging: Bool { combinationsLeft <= 0 }
+    /// A join needed one more combination judged than the budget allowed.
+    var stopsJudging = false
 
     mutating func edgeCondition(_ edge: Edge, combination: [String: String]) -> Bool {
-        guard combinationsLeft > 0 else { return false }
-        combinationsLeft -= 1
+        if edge.from.count > 1 {
+            guard combinationsLeft > 0 else {
+                stopsJudging = true
+                return false
+            }
+            combinationsLeft -= 1
+        }
         guard let condition = edge.condition else { return true }
         let predicates = SelinonPredicates(results: combination.mapValues { results[$0] ?? .null },
                                            singleSource: edge.from.count == 1 ? edge.from[0] : nil,
