@@ -8,7 +8,8 @@ struct StoreLocationTests {
         let home = try #require(ProcessInfo.processInfo.environment["HOME"])
         #expect(try StoreLocation(parsing: "sqlite:~/flows.sqlite") == .sqlite(path: home + "/flows.sqlite"))
         #expect(try StoreLocation(parsing: "sqlite:~") == .sqlite(path: home))
-        #expect(try StoreLocation(parsing: "sqlite:~root/flows.sqlite") == .sqlite(path: "/root/flows.sqlite"))
+        let rootHome = try #require(getpwnam("root").flatMap { $0.pointee.pw_dir.map { String(cString: $0) } })
+        #expect(try StoreLocation(parsing: "sqlite:~root/flows.sqlite") == .sqlite(path: rootHome + "/flows.sqlite"))
         // Only a leading tilde is a home directory.
         #expect(try StoreLocation(parsing: "sqlite:data/~/flows.sqlite") == .sqlite(path: "data/~/flows.sqlite"))
         #expect(try StoreLocation(parsing: "sqlite:.selinon/flows.sqlite") == .sqlite(path: ".selinon/flows.sqlite"))

@@ -129,10 +129,13 @@ extension SelinonMigrate {
             // Run again after a rebase: the directory is REV's migrations and the very migration this
             // would write (the same change, strategy and configurations; only the time differs).
             let next = baseLatest + 1
-            if plan.isNeeded, Set(workingVersions) == Set(1...next), baseFiles.allSatisfy({ workingFile($0.key) == $0.value }),
+            // (Bytes compared as the sum compares them: a checkout's line endings are no change; and the sum must agree.)
+            if plan.isNeeded, Set(workingVersions) == Set(1...next),
+               baseFiles.allSatisfy({ base in workingFile(base.key).map(MigrationSum.hash) == MigrationSum.hash(base.value) }),
                let written = workingFile(next).flatMap({ try? Migration(selinonJSON: $0, file: "\(next).json") }),
                written.flows == migration.flows, written.strategy == migration.strategy,
-               written.metadata?["digests"] == migration.metadata?["digests"] {
+               written.metadata?["digests"] == migration.metadata?["digests"],
+               DirectoryIntegrity(path: directoryPath, requireSum: true).findings.isEmpty {
                 terminal.output("nothing to do: \(next).json already follows \(kept) from \(onto)")
                 return
             }
