@@ -89,7 +89,7 @@ extension SelinonMigrate {
                 base = merged
                 let mergedSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                           location: .revision(merged.commit, label: merged.label))
-                old = try await terminal.loadConfigurations(old: mergedSource, new: workingTree, with: loader).old
+                old = try terminal.loadConfiguration(mergedSource, with: loader, role: "old")
             }
             var report = try findings(old: old, new: new, directoryPath: directoryPath, context: context,
                                       base: base, terminal: terminal)
