@@ -145,6 +145,79 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.first?.hint == "did you mean 'Fetch'?")
     }
 
+    @Test func aFlowDefinedInTwoFilesIsReportedOnceAtTheSecondAndTheSecondIsNotRead() throws {
+        // Files are read in parallel; a flow defined in two of them must still come out as reading
+        // them one after another does: the first definition kept, the second only reported.
+        let second = """
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: Unknown}
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(Self.nodes.utf8)),
+                                       flows: [.init(path: "a.yml", contents: Array(Self.mainFlow.utf8)),
+                                               .init(path: "b.yml", contents: Array(Self.sideFlow.utf8)),
+                                               .init(path: "c.yml", contents: Array(second.utf8))])
+        let diagnostics = ConfigurationLoader().load(files).diagnostics
+        #expect(diagnostics.map { "\($0.location): \($0.message)" } == [
+            "c.yml:2:11: flow 'main_flow' is defined twice",
+        ], "nothing about the second definition's unknown node: it is never read")
+        #expect(diagnostics.first?.hint == "the first definition is at a.yml:2:5; remove one")
+    }
+
+    @Test func aFlowDefinedTwiceIsReportedEvenWhenItsFirstDefinitionHasErrors() throws {
+        let broken = """
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: Fecth}
+            """
+        for flowFiles in [[("a.yml", broken), ("b.yml", Self.mainFlow)], [("a.yml", broken + "\n" + String(Self.mainFlow.dropFirst(18)))]] {
+            let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(Self.nodes.utf8)),
+                                           flows: flowFiles.map { .init(path: $0.0, contents: Array($0.1.utf8)) })
+            let diagnostics = ConfigurationLoader().load(files).diagnostics
+            #expect(diagnostics.map(\.message) == [
+                "'Fecth' in 'to' of edge 0 of flow 'main_flow' is neither a task nor a flow",
+                "flow 'main_flow' is defined twice",
+            ])
+            #expect(diagnostics.last?.hint == "the first definition is at a.yml:2:5; remove one")
+        }
+    }
+
+    @Test func manyFlowFilesLoadAsTheyDoOneByOne() throws {
+        // Forty files, every fourth naming an unknown node and every fifth with an unknown key: the flows and the
+        // diagnostics are those of reading the files one after another, whatever core reads which.
+        var nodes = "tasks:\n  - {name: Fetch, import: app.tasks}\n  - {name: Parse, import: app.tasks}\nflows:\n"
+        var flowFiles: [ConfigurationFiles.File] = []
+        for index in 0..<40 {
+            nodes += "  - flow\(index)\n"
+            let target = index % 4 == 0 ? "Prase" : "Parse"
+            let extra = index % 5 == 0 ? "    unknown_key: 1\n" : ""
+            let text = "flow-definitions:\n  - name: flow\(index)\n\(extra)    edges:\n      - {from: , to: Fetch}\n"
+                + "      - {from: Fetch, to: \(target)}\n"
+            flowFiles.append(.init(path: String(format: "flows/%02d.yml", index), contents: Array(text.utf8)))
+        }
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)), flows: flowFiles)
+        let result = ConfigurationLoader().load(files)
+        var expected: [String] = []
+        for index in 0..<40 {
+            let file = String(format: "flows/%02d.yml", index)
+            let edgeLine = index % 5 == 0 ? 6 : 5
+            if index % 5 == 0 { expected.append("\(file):3:5: error") }
+            if index % 4 == 0 { expected.append("\(file):\(edgeLine):27: error") }
+        }
+        #expect(result.diagnostics.map { "\($0.location): \($0.severity)" } == expected)
+        #expect(result.configuration == nil)
+
+        let fixed = ConfigurationFiles(nodes: files.nodes, flows: flowFiles.map { file in
+            .init(path: file.path, contents: Array(String(decoding: file.contents, as: UTF8.self)
+                .replacingOccurrences(of: "Prase", with: "Parse").replacingOccurrences(of: "    unknown_key: 1\n", with: "").utf8))
+        })
+        let configuration = try ConfigurationLoader().load(fixed).get()
+        #expect(configuration.flows.count == 40)
+        #expect(configuration.flows["flow39"]?.edges.map(\.to) == [["Fetch"], ["Parse"]])
+    }
+
     @Test func aCountBeyondSixtyFourBitsIsNamedAsTooLargeWithoutFollowOnWarnings() throws {
         let nodes = "tasks: [{name: Fetch, import: app.tasks, max_retry: 9223372036854775808, retry_countdown: 5}]\nflows: [main_flow]\n"
         let flow = "flow-definitions: [{name: main_flow, edges: [{from: , to: Fetch}]}]"
@@ -282,16 +355,22 @@ struct ConfigurationLoaderTests {
                   - {from: Fetch, to: Parse, condition: {name: fieldEqual, args: {key: {a: 1}, value: 1}}}
                   - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: [items, 0], length: 2}}}
                   - {from: Fetch, to: Parse, condition: {name: fieldEqual, args: {key: [], value: 1}}}  # the whole result
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: items, length: "2"}}}
+                  # Python compares numbers by value: none of these is a problem.
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: items, length: 3.0}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenGreater, args: {key: items, length: 0.5}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: items, length: true}}}
             """
         let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
                                        flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
         let result = ConfigurationLoader().load(files)
         #expect(result.configuration != nil, "Selinon accepts all of them")
         #expect(result.diagnostics.filter { $0.code == .predicateArguments }.map { "\($0.location.line) \($0.message)" } == [
-            "5 argument 'length' of predicate 'fieldLenGreater' is a string; it is compared with an integer, so 'fieldLenGreater' is always false",
+            "5 argument 'length' of predicate 'fieldLenGreater' is a string; Python cannot order an integer and a string: 'fieldLenGreater' raises an error when it is evaluated",
             "6 argument 'env' of predicate 'envEqual' is an integer; environment variable names are strings: 'envEqual' raises an error when it is evaluated",
             "6 argument 'value' of predicate 'envEqual' is a boolean; it is compared with a string, so 'envEqual' is always false",
             "7 argument 'key' of predicate 'fieldEqual' is a mapping; a key is a name or a list of names (a path into the result), so 'fieldEqual' is always false",
+            "10 argument 'length' of predicate 'fieldLenEqual' is a string; it is compared with an integer, so 'fieldLenEqual' is always false",
         ])
     }
 

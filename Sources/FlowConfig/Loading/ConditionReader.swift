@@ -246,8 +246,14 @@ extension FileReader {
             let problem: (String, String)?  // what happens, what to write
             switch argument.key {
             case "length", "status":
-                if case .integer = value { problem = nil } else {
-                    problem = ("it is compared with an integer, so '\(call.name)' is always false", "write a whole number: \(argument.key): 3")
+                switch value {
+                // Python compares numbers by value: len(x) == 3.0 and len(x) > 0.5 work, True is 1.
+                case .integer, .float, .bool: problem = nil
+                default:
+                    problem = call.name.hasSuffix("LenEqual") || call.name == "httpStatus"
+                        ? ("it is compared with an integer, so '\(call.name)' is always false", "write a whole number: \(argument.key): 3")
+                        : ("Python cannot order an integer and \(kind(value)): '\(call.name)' raises an error when it is evaluated",
+                           "write a whole number: \(argument.key): 3")
                 }
             case "env":
                 if case .string = value { problem = nil } else {

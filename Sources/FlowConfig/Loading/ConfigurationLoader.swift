@@ -45,13 +45,26 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// Loads `files`. The result holds a configuration only when there are no errors.
+    ///
+    /// Files are parsed, and flow files read, on every core, each on its own; the result is the
+    /// same as reading them one after another in their order.
     public func load(_ files: ConfigurationFiles) -> ConfigurationLoadResult {
         var diagnostics = files.warnings
-
-        // The nodes file.
         var yamlLimits = options.yamlLimits
         if let checked = files.maxFileBytes { yamlLimits.maxInputBytes = max(yamlLimits.maxInputBytes, checked) }
-        guard let nodesRoot = parse(files.nodes, role: "nodes file", limits: yamlLimits, into: &diagnostics) else {
+
+        // Every file is parsed once: a flow file that is also the nodes file (a combined file) is not parsed again.
+        let limits = yamlLimits
+        let parsed = Array(([files.nodes] + files.flows).enumerated()).concurrentMap { offset, file in
+            var found: [ConfigDiagnostic] = []
+            if offset > 0 && file == files.nodes { return ParsedFile(root: nil, diagnostics: found) }
+            let root = parse(file, role: offset == 0 ? "nodes file" : "flow definitions", limits: limits, into: &found)
+            return ParsedFile(root: root, diagnostics: found)
+        }
+
+        // The nodes file.
+        diagnostics += parsed[0].diagnostics
+        guard let nodesRoot = parsed[0].root else {
             return ConfigurationLoadResult(configuration: nil, diagnostics: diagnostics)
         }
         var nodesReader = FileReader(file: files.nodes.path, budget: walkBudget(for: files.nodes),
@@ -67,15 +80,35 @@ public struct ConfigurationLoader: Sendable {
             isComplete: contents.namesAreComplete,
             usesBuiltinPredicates: contents.global.usesBuiltinPredicates,
             checksConsistency: options.checksConsistency)
+        let flowFiles = Array(zip(files.flows, parsed.dropFirst()))
+        let read = flowFiles.concurrentMap { file, parsedFile in
+            readFlowFile(file, root: file == files.nodes ? nodesRoot : parsedFile.root, catalog: catalog,
+                         global: contents.global, isNodesFile: file == files.nodes, earlier: ([:], [:]))
+        }
         var flows: [String: FlowDefinition] = [:]
-        for file in files.flows {
-            // A combined file may be both the nodes file and a flow file; parse it once.
-            let root = file == files.nodes ? nodesRoot : parse(file, role: "flow definitions", limits: yamlLimits, into: &diagnostics)
-            guard let root else { continue }
-            var reader = FileReader(file: file.path, budget: walkBudget(for: file), environment: options.environment)
-            reader.readFlowFile(root, catalog: catalog, global: contents.global, flows: &flows,
-                                isNodesFile: file == files.nodes)
-            diagnostics += reader.diagnostics
+        var defined: [String: FileLocation] = [:]
+        var definedInTwoFiles = false
+        for fileFlows in read {
+            if !definedInTwoFiles && defined.keys.contains(where: { fileFlows.defined[$0] != nil }) { definedInTwoFiles = true }
+            flows.merge(fileFlows.flows) { first, _ in first }
+            defined.merge(fileFlows.defined) { first, _ in first }
+        }
+        if definedInTwoFiles {
+            // A flow file needs the files before it only to report a flow defined twice (an error,
+            // so rare): read them again one after another.
+            flows = [:]
+            defined = [:]
+            for (file, parsedFile) in flowFiles {
+                let fileFlows = readFlowFile(file, root: file == files.nodes ? nodesRoot : parsedFile.root, catalog: catalog,
+                                             global: contents.global, isNodesFile: file == files.nodes,
+                                             earlier: (flows, defined))
+                (flows, defined) = (fileFlows.flows, fileFlows.defined)
+                diagnostics += parsedFile.diagnostics + fileFlows.diagnostics
+            }
+        } else {
+            for ((_, parsedFile), fileFlows) in zip(flowFiles, read) {
+                diagnostics += parsedFile.diagnostics + fileFlows.diagnostics
+            }
         }
         let readingFailed = diagnostics.contains { $0.severity == .error }
         for listed in contents.flows where flows[listed.name] == nil && !readingFailed {
@@ -99,6 +132,25 @@ public struct ConfigurationLoader: Sendable {
         let valid = !diagnostics.contains { $0.severity == .error }
         return ConfigurationLoadResult(configuration: valid ? configuration : nil, diagnostics: diagnostics,
                                        consistencyCheckFailed: checkFailed)
+    }
+
+    /// One file's root node (`nil` when it could not be parsed, or is the nodes file again) and
+    /// the diagnostics of parsing it.
+    private struct ParsedFile: Sendable {
+        var root: YAMLNode?
+        var diagnostics: [ConfigDiagnostic]
+    }
+
+    /// The flows read so far (`earlier`'s and a flow file's, by name), where each is defined
+    /// (valid or not), and the diagnostics of reading the file; `earlier` when it could not be parsed.
+    private func readFlowFile(_ file: ConfigurationFiles.File, root: YAMLNode?, catalog: NodeCatalog, global: GlobalSettings,
+                              isNodesFile: Bool, earlier: (flows: [String: FlowDefinition], defined: [String: FileLocation]))
+        -> (flows: [String: FlowDefinition], defined: [String: FileLocation], diagnostics: [ConfigDiagnostic]) {
+        guard let root else { return (earlier.flows, earlier.defined, []) }
+        var (flows, defined) = earlier
+        var reader = FileReader(file: file.path, budget: walkBudget(for: file), environment: options.environment)
+        reader.readFlowFile(root, catalog: catalog, global: global, flows: &flows, defined: &defined, isNodesFile: isNodesFile)
+        return (flows, defined, reader.diagnostics)
     }
 
     private func walkBudget(for file: ConfigurationFiles.File) -> YAMLWalkBudget {

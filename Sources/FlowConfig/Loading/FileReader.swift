@@ -216,13 +216,29 @@ struct FileReader {
         let known = ["days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"]
         checkKeys(pairs, known: known, in: "\(what()) 'throttling'")
         var seconds = 0.0
+        var valid = true
         for pair in pairs {
             guard let key = pair.key.string, let factor = factors[key],
                   let value = number(pair.value, "throttling '\(key)' of \(what())")
             else { continue }
+            guard value.isFinite else {
+                // Selinon builds a datetime.timedelta, which raises on these: its workers would not start.
+                error(.invalidValue, "throttling '\(key)' of \(what()) is \(pair.value.scalar?.text ?? String(value)); Python's timedelta "
+                      + "raises an error on it, so Selinon cannot load the configuration", at: pair.value,
+                      hint: "write a finite number: \(key): 10")
+                valid = false
+                continue
+            }
             seconds += value * factor
         }
-        return Throttling(seconds: seconds)
+        // timedelta's range: ±999,999,999 days.
+        let limit = 999_999_999.0 * 86_400
+        if valid && !(abs(seconds) < limit + 86_400) {
+            error(.invalidValue, "\(what()) 'throttling' adds up to more than 999999999 days, beyond what Python's timedelta holds "
+                  + "(OverflowError), so Selinon cannot load the configuration", at: node, hint: "throttle for a shorter time")
+            valid = false
+        }
+        return valid ? Throttling(seconds: seconds) : nil
     }
 
     /// A `cache` mapping (`name`, `import`, `configuration`, each defaulted separately).

@@ -12,10 +12,13 @@ extension FileReader {
     ]
 
     /// Reads every flow of the file; definitions go to `flows` (keyed by name).
-    /// - Parameter isNodesFile: the file is also the nodes file (a combined file), whose
-    ///   top-level keys were already checked.
+    /// - Parameters:
+    ///   - defined: where each flow read so far is defined, valid or not; a flow found there is
+    ///     reported as defined twice (and not read), and the file's own flows are added.
+    ///   - isNodesFile: the file is also the nodes file (a combined file), whose top-level keys
+    ///     were already checked.
     mutating func readFlowFile(_ root: YAMLNode, catalog: NodeCatalog, global: GlobalSettings,
-                               flows: inout [String: FlowDefinition], isNodesFile: Bool) {
+                               flows: inout [String: FlowDefinition], defined: inout [String: FileLocation], isNodesFile: Bool) {
         let sections = root.sequence.map(Array.init) ?? [root]
         let sectionName = root.sequence == nil ? "a flow-definitions file" : "each item of a flow-definitions file that is a list"
         for section in sections {
@@ -34,7 +37,7 @@ extension FileReader {
             }
             guard let items = sequence(definitions, "'flow-definitions'") else { continue }
             for item in items {
-                if let flow = readFlow(item, catalog: catalog, global: global, existing: flows) {
+                if let flow = readFlow(item, catalog: catalog, global: global, defined: &defined) {
                     flows[flow.name] = flow
                 }
             }
@@ -42,7 +45,7 @@ extension FileReader {
     }
 
     private mutating func readFlow(_ node: YAMLNode, catalog: NodeCatalog, global: GlobalSettings,
-                                   existing: [String: FlowDefinition]) -> FlowDefinition? {
+                                   defined: inout [String: FileLocation]) -> FlowDefinition? {
         guard let pairs = mapping(node, "each flow definition") else { return nil }
         guard let nameNode = node["name"] else {
             error(.missingKey, "flow definition has no 'name'", at: node)
@@ -56,11 +59,12 @@ extension FileReader {
                   hint: suggestion.isEmpty ? "add '\(name)' to 'flows' in the nodes file" : suggestion)
             return nil
         }
-        if let first = existing[name] {
+        if let first = defined[name] {
             error(.flowDefinedTwice, "flow '\(name)' is defined twice", at: nameNode,
-                  hint: "the first definition is at \(first.location); remove one")
+                  hint: "the first definition is at \(first); remove one")
             return nil
         }
+        defined[name] = location(node)
         let what = "flow '\(name)'"
         checkKeys(pairs, known: Self.flowKeys, in: what)
         var flow = FlowDefinition(name: name, edges: [], location: location(node))
