@@ -207,6 +207,28 @@ struct MigratorTests {
         return (outcome, report, String(decoding: output, as: UTF8.self))
     }
 
+    @Test func aMigrationThatWouldListAnEdgeTwiceLeavesTheStateAsItWas() throws {
+        // A file edited by hand (no _meta.edge_counts to check it against when it loads): edge 2
+        // keeps its index, edge 3 is moved onto it. Both migrators refuse the state, unchanged.
+        let edited = Migration(flows: ["flow1": EdgeMigration(translation: [3: 2])], strategy: .ignore)
+        let line = #"{"flow_name": "flow1", "migration_version": 0, "state": {"active_nodes": [], "finished_nodes": {}, "#
+            + #""waiting_edges": [1, 2, 3], "triggered_edges": []}}"#
+        let message = "migration 1 gives state.waiting_edges edge 2 twice: its file moves an edge of flow 'flow1' to 2 while "
+            + "another keeps that index (an edited file?); the state is left as it was: regenerate the migration"
+        let error = #expect(throws: StateError.self) {
+            try Migrator(chain: MigrationChain(migrations: [edited])).migrate(try DispatcherMessage(json: try JSONParser().parse(Array(line.utf8))))
+        }
+        #expect(error == StateError(.inconsistentMigration, message))
+        var output: [UInt8] = []
+        let report = Array(line.utf8).withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [edited]))).migrate(line: $0, into: &output)
+        }
+        #expect(report.outcome == .invalid && report.error == StateError(.inconsistentMigration, message))
+        #expect(output == Array(line.utf8))
+        // A state that does not hold both edges migrates.
+        #expect(try Self.both(line.replacingOccurrences(of: "[1, 2, 3]", with: "[1, 3]"), [edited]).2.contains(#""waiting_edges": [1, 2]"#))
+    }
+
     @Test func aFlowRemovedAndAddedBackStartsAsTheNewFlow() throws {
         // 1 removes flow1, 2 adds it back: a run not started yet is a run of the new flow; a state of the old one still fails.
         var removal = Self.empty

@@ -165,14 +165,18 @@ private struct MigrationFileReader {
                 .filter({ $0.1 >= new }).min(by: { $0.0 < $1.0 }) {
                 throw error("translation moves edge \(index) to edge \(target), but " + beyondNew, at: path + ["translation", String(index)])
             }
-            if let index = entry.taintedEdges.keys.filter({ $0 >= old }).min() {
-                throw error("tainted_edges names edge \(index)" + beyondOld, at: path + ["tainted_edges", String(index)])
-            }
+            // tainted_edges needs no check of its own: every tainted edge is in translation (as null).
             if let index = entry.taintingNodes.keys.filter({ $0 >= new }).min() {
                 throw error("tainting_nodes names new edge \(index), but " + beyondNew, at: path + ["tainting_nodes", String(index)])
             }
             if new < old, let kept = (new..<old).first(where: { entry.translation[$0] == nil }) {
                 throw error("edge \(kept) keeps its index (it is not in translation), but " + beyondNew, at: path + ["translation"])
+            }
+            let targets = Dictionary(entry.translation.compactMap { key, value in value.map { ($0, key) } }, uniquingKeysWith: min)
+            if let (kept, moved) = targets.filter({ target, _ in target < min(old, new) && entry.translation[target] == nil })
+                .min(by: { $0.key < $1.key }) {
+                throw error("edge \(kept) of flow '\(name)' keeps its index (it is not in translation), but translation also moves "
+                            + "edge \(moved) there", at: path + ["translation", String(moved)])
             }
         }
     }
@@ -224,6 +228,11 @@ private struct MigrationFileReader {
             }
             // Selinon writes sets in hash order; keep them sorted.
             entry.taintedEdges[key] = TaintedEdge(from: from.sorted(), to: to.sorted(), condition: record["condition_str"]!)
+        }
+        // Selinon's generator and ours translate every tainted (removed) edge to null.
+        if let kept = entry.taintedEdges.keys.filter({ entry.translation[$0] != .some(nil) }).min() {
+            throw error("tainted edge \(kept) of flow '\(name)' is not translated to null: a tainted edge is one the new "
+                        + "configuration no longer has", at: path + ["tainted_edges", String(kept)])
         }
         for (key, value) in try indexObject(members["tainting_nodes"]!, path: path + ["tainting_nodes"]) {
             guard let nodes = names(value), !nodes.isEmpty else {

@@ -30,6 +30,8 @@ struct MigrationCore {
         var taints: [Taint]
         /// Whether the selective subsets changed (only then they are rewritten).
         var selectiveChanged: Bool
+        /// Set when a migration would list an edge twice; the state must then be left as it was.
+        var conflict: StateError?
     }
 
     /// Applies versions `input.version + 1 … chain.latestVersion`.
@@ -79,6 +81,15 @@ struct MigrationCore {
             }
             translate(&result.triggered, entry)
             translate(&result.waiting, entry)
+            // The lists were sets before (checked on reading), so a repeat comes from this migration.
+            for (key, edges) in [("waiting_edges", result.waiting), ("triggered_edges", result.triggered)] {
+                if let index = edges.enumerated().first(where: { offset, index in edges[..<offset].contains(index) })?.element {
+                    result.conflict = StateError(.inconsistentMigration, "migration \(step.version) gives state.\(key) edge \(index) "
+                        + "twice: its file moves an edge of flow '\(input.flowName)' to \(index) while another keeps that index "
+                        + "(an edited file?); the state is left as it was: regenerate the migration")
+                    return result
+                }
+            }
             for added in entry.taintingNodes {
                 // Taints even when a source also runs again (a cycle, or several instances): its
                 // finished instances will never fire the new edge, so the flow cannot end as a

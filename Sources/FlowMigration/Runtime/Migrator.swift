@@ -70,6 +70,7 @@ public struct Migrator: Sendable {
             activeNames: state.activeNodes.map(\.name), finishedNames: Array(state.finishedNodes.keys),
             selectiveSubsets: subsets)
         let result = MigrationCore.run(input, chain: chain, policy: policy)
+        if let conflict = result.conflict { throw conflict }
         let strongest = result.taints.map(\.strategy).max() ?? .ignore
         switch strongest {
         case .fail:

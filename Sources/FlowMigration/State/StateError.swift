@@ -18,6 +18,10 @@ public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A store's record of the message disagrees with the message itself (its flow name or
         /// migration version columns): changed outside the store's API.
         case inconsistentRecord = "inconsistent-record"
+        /// A migration would give the state one edge twice: its file moves an edge to an index
+        /// that another edge keeps (a file edited by hand; selinon-migrate's own files with
+        /// `_meta.edge_counts` are refused when they load instead).
+        case inconsistentMigration = "inconsistent-migration"
     }
 
     public var kind: Kind

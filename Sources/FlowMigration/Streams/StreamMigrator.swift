@@ -109,6 +109,12 @@ public struct StreamMigrator: Sendable {
         let input = MigrationCore.Input(flowName: flowName, version: version, waiting: scan.waiting, triggered: scan.triggered,
                                         activeNames: scan.activeNames, finishedNames: scan.finishedNames, selectiveSubsets: Self.tagged(scan))
         let result = MigrationCore.run(input, chain: chain, policy: migrator.policy)
+        if let conflict = result.conflict {
+            output.append(contentsOf: line)
+            report.outcome = .invalid
+            report.error = conflict
+            return report
+        }
         report.taints = result.taints
         report.toVersion = latest
         switch result.taints.map(\.strategy).max() ?? .ignore {
