@@ -8,9 +8,13 @@ import FlowMigration
 /// (``ReachableStates``).
 public protocol FlowDecisions {
     /// Whether `edge` fires for `combination` (source name → the id of the instance used).
-    mutating func edgeCondition(_ edge: Edge, combination: [String: String]) -> Bool
-    /// Whether the condition of a failure entry holds (entries without one always hold).
-    mutating func failureCondition(_ failure: FailureDefinition) -> Bool
+    /// `settled` is the condition's value when no run can change it (see
+    /// ``SelinonPredicates/settledValue(of:)``: no condition, or `alwaysTrue`/`alwaysFalse` with
+    /// Selinon's built-in predicates); decisions that guess must take it.
+    mutating func edgeCondition(_ edge: Edge, combination: [String: String], settled: Bool?) -> Bool
+    /// Whether the condition of a failure entry holds (entries without one always hold);
+    /// `settled` as for edges.
+    mutating func failureCondition(_ failure: FailureDefinition, settled: Bool?) -> Bool
     /// How many nodes one firing of a `foreach` edge starts per destination.
     mutating func foreachCount(_ edge: Edge) -> Int
     /// A fresh id for a scheduled instance of `node`.
@@ -67,14 +71,14 @@ public struct PredicateDecisions: FlowDecisions {
         self.otherwise = otherwise
     }
 
-    public mutating func edgeCondition(_ edge: Edge, combination: [String: String]) -> Bool {
+    public mutating func edgeCondition(_ edge: Edge, combination: [String: String], settled: Bool?) -> Bool {
         guard let condition = edge.condition else { return true }
         let sourceResults = combination.mapValues { results[$0] ?? .null }
         return SelinonPredicates(results: sourceResults, singleSource: edge.from.count == 1 ? edge.from[0] : nil,
                                  nodeArguments: nodeArguments, environment: environment).evaluate(condition) ?? otherwise
     }
 
-    public mutating func failureCondition(_ failure: FailureDefinition) -> Bool {
+    public mutating func failureCondition(_ failure: FailureDefinition, settled: Bool?) -> Bool {
         guard let condition = failure.condition else { return true }
         return SelinonPredicates(results: [:], singleSource: nil, nodeArguments: nodeArguments, environment: environment)
             .evaluate(condition) ?? otherwise
@@ -103,12 +107,12 @@ public struct RandomDecisions: FlowDecisions {
         self.maxForeach = maxForeach
     }
 
-    public mutating func edgeCondition(_ edge: Edge, combination: [String: String]) -> Bool {
-        edge.condition == nil || Double.random(in: 0..<1, using: &generator) < conditionProbability
+    public mutating func edgeCondition(_ edge: Edge, combination: [String: String], settled: Bool?) -> Bool {
+        settled ?? (Double.random(in: 0..<1, using: &generator) < conditionProbability)
     }
 
-    public mutating func failureCondition(_ failure: FailureDefinition) -> Bool {
-        failure.condition == nil || Double.random(in: 0..<1, using: &generator) < conditionProbability
+    public mutating func failureCondition(_ failure: FailureDefinition, settled: Bool?) -> Bool {
+        settled ?? (Double.random(in: 0..<1, using: &generator) < conditionProbability)
     }
 
     public mutating func foreachCount(_ edge: Edge) -> Int { Int.random(in: 0...maxForeach, using: &generator) }

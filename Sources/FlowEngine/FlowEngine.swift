@@ -50,16 +50,24 @@ public struct FlowEngine: Sendable {
     private let eager: Set<String>
     /// Node name → indices of the edges whose `from` contains it, ascending.
     private let edgesFrom: [String: [Int]]
+    /// Per edge, and per failure entry: the condition's value when no run can change it.
+    private let settledEdgeConditions: [Bool?]
+    private let settledFailureConditions: [Bool?]
 
     /// The engine for flow `name` of `configuration`.
     /// - Throws: ``FlowEngineError`` when the flow does not exist.
     public init(configuration: Configuration, flow name: String) throws(FlowEngineError) {
         guard let flow = configuration.flows[name] else { throw FlowEngineError(message: "there is no flow '\(name)'") }
-        self.init(flow: flow)
+        self.init(flow: flow, global: configuration.global)
     }
 
-    public init(flow: FlowDefinition) {
+    /// The engine for `flow`; `global` tells whether its predicates are Selinon's built-in ones
+    /// (only then `alwaysTrue` and `alwaysFalse` are known to be constant).
+    public init(flow: FlowDefinition, global: GlobalSettings) {
         self.flow = flow
+        let builtin = global.usesBuiltinPredicates
+        settledEdgeConditions = flow.edges.map { SelinonPredicates.settledValue(of: $0.condition, builtinPredicates: builtin) }
+        settledFailureConditions = flow.failures.map { SelinonPredicates.settledValue(of: $0.condition, builtinPredicates: builtin) }
         nowait = Set(flow.nowait)
         eager = Set(flow.eagerFailures)
         var edgesFrom: [String: [Int]] = [:]
@@ -73,7 +81,8 @@ public struct FlowEngine: Sendable {
     /// then the edges of every node started are armed.
     public func start(_ decisions: inout some FlowDecisions) -> Run {
         var work = Working(state: DispatcherState())
-        for (index, edge) in flow.edges.enumerated() where edge.from.isEmpty && decisions.edgeCondition(edge, combination: [:]) {
+        for (index, edge) in flow.edges.enumerated()
+        where edge.from.isEmpty && decisions.edgeCondition(edge, combination: [:], settled: settledEdgeConditions[index]) {
             fire(index, work: &work, decisions: &decisions)
         }
         for node in work.started where !nowait.contains(node.name) {
@@ -107,7 +116,9 @@ public struct FlowEngine: Sendable {
                 let candidates = edge.from.map { source in source == node.name ? [node.id] : work.state.finishedNodes[source] ?? [] }
                 Self.forEachCombination(candidates) { combination in
                     let chosen = Dictionary(zip(edge.from, combination), uniquingKeysWith: { first, _ in first })
-                    if decisions.edgeCondition(edge, combination: chosen) { fire(index, work: &work, decisions: &decisions) }
+                    if decisions.edgeCondition(edge, combination: chosen, settled: settledEdgeConditions[index]) {
+                        fire(index, work: &work, decisions: &decisions)
+                    }
                     return !decisions.stopsJudging
                 }
             }
@@ -178,11 +189,12 @@ public struct FlowEngine: Sendable {
         for size in stride(from: names.count, through: 1, by: -1) {
             for combination in Self.combinations(names, size) {
                 let covered = Set(combination)
-                let alternatives = flow.failures.filter { Set($0.nodes) == covered }
+                let alternatives = flow.failures.indices.filter { Set(flow.failures[$0].nodes) == covered }
                 guard !alternatives.isEmpty else { continue }
                 while combination.allSatisfy({ work.state.failedNodes[$0] != nil }) {
                     var handled = false, stop = false
-                    for failure in alternatives where decisions.failureCondition(failure) {
+                    for entry in alternatives where decisions.failureCondition(flow.failures[entry], settled: settledFailureConditions[entry]) {
+                        let failure = flow.failures[entry]
                         handled = true
                         for node in failure.fallback.nodes {
                             schedule(node, .fallback, work: &work, decisions: &decisions)

@@ -155,7 +155,7 @@ public struct FlowExecution: Sendable {
 
         mutating func run() throws(FlowEngineError) -> Report {
             let top = execution.configuration.flows[execution.flow]!
-            instances.append(FlowInstance(engine: FlowEngine(flow: top), nodeArguments: execution.outcomes.nodeArguments))
+            instances.append(FlowInstance(engine: FlowEngine(flow: top, global: execution.configuration.global), nodeArguments: execution.outcomes.nodeArguments))
             queue.append(.dispatcher(0))
             let (product, overflow) = execution.maxDispatcherRuns.multipliedReportingOverflow(by: FlowExecution.taskRunsPerDispatcherRun)
             let maxTaskRuns = overflow ? Int.max : product
@@ -238,7 +238,8 @@ public struct FlowExecution: Sendable {
             }
             if let undecided = decisions.undecided {
                 throw FlowEngineError(message: "\(undecided) of flow '\(flow.name)' uses a predicate that cannot be decided here "
-                    + "(only Selinon's built-in predicates on results, node_args and the environment can)")
+                    + "(only Selinon's built-in predicates on results, node_args and the environment can); `simulate` and "
+                    + "`analyze` decide such conditions both ways instead, or run the flow with selinon-cli execute")
             }
             ids = decisions.ids
             if let unstored = decisions.unstoredFirstNode {
@@ -261,7 +262,7 @@ public struct FlowExecution: Sendable {
                 } else if flow.propagation.nodeArgs.covers(node.name) {
                     arguments = instance.nodeArguments
                 }
-                instances.append(FlowInstance(engine: FlowEngine(flow: child), nodeArguments: arguments, parent: (flow.name, node.id)))
+                instances.append(FlowInstance(engine: FlowEngine(flow: child, global: execution.configuration.global), nodeArguments: arguments, parent: (flow.name, node.id)))
                 queue.append(.dispatcher(instances.count - 1))
             }
             switch run.status {
@@ -307,7 +308,7 @@ private struct ExecutionDecisions: FlowDecisions {
     /// A join needed one more combination judged than the budget allowed.
     var stopsJudging = false
 
-    mutating func edgeCondition(_ edge: Edge, combination: [String: String]) -> Bool {
+    mutating func edgeCondition(_ edge: Edge, combination: [String: String], settled: Bool?) -> Bool {
         if edge.from.count > 1 {
             guard combinationsLeft > 0 else {
                 stopsJudging = true
@@ -326,7 +327,7 @@ private struct ExecutionDecisions: FlowDecisions {
         return holds
     }
 
-    mutating func failureCondition(_ failure: FailureDefinition) -> Bool {
+    mutating func failureCondition(_ failure: FailureDefinition, settled: Bool?) -> Bool {
         guard let condition = failure.condition else { return true }
         let predicates = SelinonPredicates(results: [:], singleSource: nil, nodeArguments: nodeArguments, environment: environment)
         guard let holds = predicates.evaluate(condition) else {

@@ -143,12 +143,12 @@ struct ScriptedDecisions: FlowDecisions {
         return choice
     }
 
-    mutating func edgeCondition(_ edge: Edge, combination: [String: String]) -> Bool {
-        edge.condition == nil || choose(among: 2) == 1
+    mutating func edgeCondition(_ edge: Edge, combination: [String: String], settled: Bool?) -> Bool {
+        settled ?? (choose(among: 2) == 1)
     }
 
-    mutating func failureCondition(_ failure: FailureDefinition) -> Bool {
-        failure.condition == nil || choose(among: 2) == 1
+    mutating func failureCondition(_ failure: FailureDefinition, settled: Bool?) -> Bool {
+        settled ?? (choose(among: 2) == 1)
     }
 
     mutating func foreachCount(_ edge: Edge) -> Int { choose(among: maxForeach + 1) }

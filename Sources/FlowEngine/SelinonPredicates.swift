@@ -22,6 +22,30 @@ public struct SelinonPredicates {
         self.environment = environment
     }
 
+    /// The value of `condition` whatever the run — results, node arguments, environment: true
+    /// without a condition; with Selinon's built-in predicates (`builtinPredicates`), `alwaysTrue`,
+    /// `alwaysFalse` and what `and`, `or` and `not` make of them (`and` with one false child is
+    /// false). `nil` when the run decides.
+    public static func settledValue(of condition: Condition?, builtinPredicates: Bool) -> Bool? {
+        guard let condition else { return true }
+        guard builtinPredicates else { return nil }
+        func value(_ condition: Condition) -> Bool? {
+            switch condition {
+            case .predicate(let call):
+                return call.name == "alwaysTrue" ? true : call.name == "alwaysFalse" ? false : nil
+            case .and(let children):
+                let values = children.map(value)
+                return values.contains(false) ? false : values.contains(nil) ? nil : true
+            case .or(let children):
+                let values = children.map(value)
+                return values.contains(true) ? true : values.contains(nil) ? nil : false
+            case .not(let child):
+                return value(child).map { !$0 }
+            }
+        }
+        return value(condition)
+    }
+
     public func evaluate(_ condition: Condition) -> Bool? {
         switch condition {
         case .and(let children):

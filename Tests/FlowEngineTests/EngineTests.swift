@@ -47,6 +47,34 @@ struct EngineTests {
         #expect(!chain.isBounded && chain.states.count == 2)
     }
 
+    @Test func alwaysTrueAndAlwaysFalseAreNotGuessed() throws {
+        // The search decides conditions both ways, but not these: Selinon cannot reach a state
+        // where A finished and the alwaysTrue edge did not fire, or where the alwaysFalse one did.
+        let body = """
+                edges:
+                  - {from: , to: A}
+                  - {from: , to: D, condition: {not: {or: [{name: envExist, args: {env: DEBUG}}, {name: alwaysTrue}]}}}
+                  - {from: A, to: B}
+                  - {from: A, to: C, condition: {and: [{name: alwaysTrue}, {not: {name: alwaysFalse}}]}}
+            """
+        let configuration = try Self.configuration(tasks: ["A", "B", "C", "D"], body)
+        let reachable = ReachableStates(engine: try FlowEngine(configuration: configuration, flow: "f"))
+        #expect(!reachable.isBounded)
+        #expect(reachable.states.map(\.summary) == ["A running", "A finished; B, C running", "A, B finished; C running",
+                                                     "A finished; C running; B failed", "A, C finished; B running",
+                                                     "A finished; B running; C failed"])
+        for state in reachable.states {
+            #expect(!state.activeNodes.contains { $0.name == "D" })
+            if state.finishedNodes["A"] != nil { #expect(state.triggeredEdges.contains(3)) }
+        }
+        // With a predicates module of its own, the names mean whatever that module says: both ways.
+        var custom = configuration
+        custom.global.predicatesModule = "myapp.predicates"
+        let guessed = ReachableStates(engine: try FlowEngine(configuration: custom, flow: "f"))
+        #expect(guessed.states.contains { $0.activeNodes.contains { $0.name == "D" } })
+        #expect(guessed.states.count > reachable.states.count)
+    }
+
     /// Spec §3.4, run by run.
     @Test func theWorkedExample() throws {
         let engine = try Self.flow(tasks: ["Fetch", "Audit", "Parse", "Store"], """

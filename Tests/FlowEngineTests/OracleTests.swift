@@ -124,7 +124,7 @@ struct OracleTests {
 
     static func verdict(_ example: Case) -> Verdict {
         let old = configuration(example.old), new = configuration(example.new)
-        let oldEngine = FlowEngine(flow: old.flows["f"]!), newEngine = FlowEngine(flow: new.flows["f"]!)
+        let oldEngine = FlowEngine(flow: old.flows["f"]!, global: old.global), newEngine = FlowEngine(flow: new.flows["f"]!, global: new.global)
         var decisions = PredicateDecisions()
         var continued = Trace()
         var run = oldEngine.start(&decisions)

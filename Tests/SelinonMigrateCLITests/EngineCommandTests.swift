@@ -44,6 +44,7 @@ struct EngineCommandTests {
         let again = try runner.run(["simulate", "--count", "1201", "--store", store] + Self.configuration)
         #expect(again.status == 1, "already in the store: an input error, as for import")
         #expect(again.standardError.contains("(nothing was written)"), "\(again.standardError)")
+        #expect(again.standardError.contains("hint: the flow ids follow from --seed (1 here): simulate more flows with another --seed"))
         // Both destinations at once, standard output included, is a usage error, not a silent choice.
         for output in ["-", directory.path("flows.jsonl")] {
             let both = try runner.run(["simulate", "--store", store, "--output", output] + Self.configuration)

@@ -71,7 +71,7 @@ extension SelinonMigrate {
                 terminal.message("error: there is no flow '\(unknown)' (flows: \(configuration.flows.keys.sorted().joined(separator: ", ")))")
                 throw ExitStatus.inputFailed
             }
-            let simulators = names.map { FlowSimulator(engine: FlowEngine(flow: configuration.flows[$0]!), failureRate: failureRate) }
+            let simulators = names.map { FlowSimulator(engine: FlowEngine(flow: configuration.flows[$0]!, global: configuration.global), failureRate: failureRate) }
             var random = SeededGenerator(seed: seed)
             var produced = 0
             var attempts = 0
@@ -125,7 +125,7 @@ extension SelinonMigrate {
             // Not parsed: every option is set here.
             var options = StoreOptions()
             options.store = location
-            options.storeTimeout = Int(PostgresFlowStore.defaultAnswerTimeout.components.seconds)
+            options.storeTimeout = nil  // the default
             let opened = try await options.open(terminal: terminal, createIfMissing: true)
             var written = 0
             do {
@@ -138,6 +138,11 @@ extension SelinonMigrate {
                 await opened.close()
                 let before = written == 0 ? "nothing was written" : "the \(counted(written, "flow")) written before it stay in the store"
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)") (\(before))")
+                if (error as? StoreError)?.kind == .duplicateFlow {
+                    // The ids come from the seed: running again with the same one makes the same flows.
+                    terminal.message("hint: the flow ids follow from --seed (\(seed) here): simulate more flows with another --seed, "
+                        + "or into another store")
+                }
                 throw (error as? StoreError)?.isToolFailure == false ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
         }
