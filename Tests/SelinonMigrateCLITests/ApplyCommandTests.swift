@@ -355,7 +355,7 @@ struct ApplyCommandTests {
     }
 
     @Test(arguments: [["--policy", "ingest=maybe"], ["--output", "-", "--report", "-"], ["--policy", "a=fail", "--policy", "a=retry"],
-                      ["--format", "json"], ["--batch-size", "10"], ["--quiet"]])
+                      ["--format", "json"], ["--batch-size", "10"], ["--quiet"], ["--store-timeout", "10"]])
     func badOptionsAreUsageErrors(_ options: [String]) throws {
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states] + options)
         #expect(result.status == 64)

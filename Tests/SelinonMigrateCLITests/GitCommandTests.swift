@@ -444,6 +444,22 @@ struct GitCommandTests {
         #expect(check.standardError.contains("note: the repository is a shallow clone"), "\(check.standardError)")
     }
 
+    @Test func historyAndVerifyInAShallowCloneSayGitCouldNotBeReadAndHowToFetch() throws {
+        // Exit 2 (git could not be read), not 1: a CI gate must not take it for a finding.
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        _ = try CommandRunner().run(["generate"] + Self.configuration, in: fixture.root)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2 with its migration")
+        try fixture.run(["clone", "-q", "--depth", "1", "file://" + fixture.root.path, "clone"])
+        let clone = fixture.root.appendingPathComponent("clone")
+        for command in [["history"], ["verify", "--git"]] {
+            let result = try CommandRunner().run(command + Self.configuration, in: clone)
+            #expect(result.status == 2, "\(command): \(result.standardError)")
+            #expect(result.standardError.contains("git fetch --unshallow"), "\(command): \(result.standardError)")
+        }
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

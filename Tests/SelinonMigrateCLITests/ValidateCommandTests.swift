@@ -123,9 +123,12 @@ struct ValidateCommandTests {
         let fixture = "unused-task-and-storage.yml"
         let plain = try CommandRunner().run(["validate", "-n", fixture, "-f", fixture], in: Self.diagnosticsDirectory)
         #expect(plain.status == 0)
+        #expect(plain.standardOutput.hasSuffix("2 warnings\n"), "\(plain.standardOutput)")
         let strict = try CommandRunner().run(["validate", "-n", fixture, "-f", fixture, "--warnings-as-errors"],
                                              in: Self.diagnosticsDirectory)
         #expect(strict.status == 1)
+        // The summary says why it failed, not only "valid".
+        #expect(strict.standardOutput.hasSuffix("2 warnings (an error here: --warnings-as-errors)\n"), "\(strict.standardOutput)")
     }
 
     @Test(arguments: [["--help"], ["validate", "--help"], ["check", "--help"], ["history", "--help"]])

@@ -115,7 +115,8 @@ extension SelinonMigrate {
                     throw ValidationError("--report names the input file ('\(report)'); give the report a file of its own.")
                 }
                 // A stream's report is --report (JSON lines); its summary always goes to standard error.
-                let storeOnly = [(batchSize != nil, "--batch-size"), (format != nil, "--format"), (quiet, "--quiet")].filter(\.0).map(\.1)
+                let storeOnly = [(batchSize != nil, "--batch-size"), (format != nil, "--format"), (quiet, "--quiet"),
+                                 (storeOptions.storeTimeout != nil, "--store-timeout")].filter(\.0).map(\.1)
                 if !storeOnly.isEmpty {
                     throw ValidationError("\(storeOnly.joined(separator: ", ")) \(storeOnly.count == 1 ? "goes" : "go") with --store, not --input "
                         + "(a stream's per-line report is --report FILE).")

@@ -53,15 +53,16 @@ extension SelinonMigrate {
                 readFailure = error.isReadFailure
             }
             let report = ValidationReport(source: source, configuration: configuration, diagnostics: diagnostics)
+            let failsOnWarnings = warningsAsErrors && report.errorCount == 0 && report.warningCount > 0
             switch format {
             case .text:
                 diagnostics.forEach(terminal.report)
-                terminal.output(report.summaryLine)
+                terminal.output(report.summaryLine + (failsOnWarnings ? " (an error here: --warnings-as-errors)" : ""))
             case .json:
                 terminal.output(try report.json())
             }
             if readFailure { throw ExitStatus.toolFailed }
-            if report.errorCount > 0 || (warningsAsErrors && report.warningCount > 0) { throw ExitStatus.inputFailed }
+            if report.errorCount > 0 || failsOnWarnings { throw ExitStatus.inputFailed }
         }
     }
 }

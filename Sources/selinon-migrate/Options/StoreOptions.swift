@@ -16,9 +16,12 @@ struct StoreOptions: ParsableArguments {
     var store: String?
 
     @Option(name: .customLong("store-timeout"), parsing: .unconditional,
-            help: ArgumentHelp("PostgreSQL: give up on a batch, page or count that has not finished after this many seconds (a dropped connection).",
+            help: ArgumentHelp("PostgreSQL: give up on a batch, page or count that has not finished after this many seconds (a dropped connection; "
+                               + "default: \(Self.defaultStoreTimeout)).",
                                valueName: "seconds"))
-    var storeTimeout = Int(PostgresFlowStore.defaultAnswerTimeout.components.seconds)
+    var storeTimeout: Int?
+
+    static let defaultStoreTimeout = Int(PostgresFlowStore.defaultAnswerTimeout.components.seconds)
 
     /// The location given, with the environment default applied.
     var locationText: String {
@@ -37,7 +40,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     func validate() throws {
-        guard storeTimeout >= 1 else { throw ValidationError("--store-timeout must be at least 1 second.") }
+        if let storeTimeout, storeTimeout < 1 { throw ValidationError("--store-timeout must be at least 1 second.") }
         do {
             _ = try StoreLocation(parsing: locationText)
         } catch {
@@ -63,7 +66,7 @@ struct StoreOptions: ParsableArguments {
         let store: any FlowStateStore
         do {
             store = try StoreLocation(parsing: locationText).open(logger: logger, createIfMissing: createIfMissing, readOnly: readOnly,
-                                                                  answerTimeout: .seconds(storeTimeout))
+                                                                  answerTimeout: .seconds(storeTimeout ?? Self.defaultStoreTimeout))
         } catch {
             terminal.message("error: \(error.message)")
             throw Self.exitStatus(error)

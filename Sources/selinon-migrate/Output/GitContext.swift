@@ -173,7 +173,9 @@ extension Terminal {
     func fail(_ error: GitError) -> Error {
         message("error: \(error.message)")
         switch error.kind {
-        case .libgit2: return ExitStatus.toolFailed
+        // A shallow clone without the history asked for: git could not be read, as for a libgit2
+        // failure (a gate in CI must not take it for a missing migration).
+        case .libgit2, .shallowHistory: return ExitStatus.toolFailed
         default: return ExitStatus.inputFailed
         }
     }
