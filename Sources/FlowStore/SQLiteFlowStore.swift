@@ -17,10 +17,16 @@ public final class SQLiteFlowStore: FlowStateStore {
         self.path = path
         let checkpointer = SQLiteCheckpointer(path: path)
         self.checkpointer = checkpointer
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            switch status.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR:
                 throw StoreError(.notAStore, "the SQLite store \(path) is a directory; give the store a file (for example sqlite:\(path)/flows.sqlite)")
+            default:
+                // /dev/null would take the writes and lose them, and SQLite would put its journal next to it.
+                throw StoreError(.notAStore, "the SQLite store \(path) is not a regular file (a device, a pipe or a socket); "
+                    + "give the store a file of its own")
             }
             // Even a read-only look creates the -shm and -wal files of a WAL database, which would
             // then be left behind with this user's permissions: check the rights first. The

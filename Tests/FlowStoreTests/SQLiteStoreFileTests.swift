@@ -45,6 +45,13 @@ struct SQLiteStoreFileTests {
         let blocked = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: file + "/flows.sqlite", createIfMissing: true) }
         #expect(blocked?.message == "cannot create the directory \(file) for the SQLite store: File exists")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "notes\n")
+        // A device takes the writes and loses them, and SQLite would create /dev/null-journal.
+        for createIfMissing in [false, true] {
+            let device = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: "/dev/null", createIfMissing: createIfMissing) }
+            #expect(device?.kind == .notAStore)
+            #expect(device?.message == "the SQLite store /dev/null is not a regular file (a device, a pipe or a socket); give the store a file of its own")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/dev/null-journal"))
     }
 
     @Test func onlyTheStoresOwnDirectoryIsCreated() throws {

@@ -361,6 +361,15 @@ struct ApplyCommandTests {
         #expect(result.status == 64)
     }
 
+    @Test func aFileInTheMigrationDirectoryIsNeverAnOutput() throws {
+        // The next apply would refuse the directory (or take the file for an edited migration).
+        for option in ["--output", "--report"] {
+            let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, option, Self.migrations + "/1.json"])
+            #expect(result.status == 64)
+            #expect(result.standardError.contains("\(option) names a file in the migration directory"), "\(result.standardError)")
+        }
+    }
+
     @Test func helpTextMatchesItsGolden() throws {
         let result = try CommandRunner().run(["apply", "--help"], environment: ["COLUMNS": "100"])
         #expect(result.status == 0)

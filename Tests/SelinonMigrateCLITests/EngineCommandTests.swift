@@ -53,6 +53,23 @@ struct EngineCommandTests {
         }
     }
 
+    @Test func simulateNeverWritesOverTheConfigurationOrLeavesAHalfFile() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.copyItem(at: Self.v1, to: directory.url.appendingPathComponent("v1"))
+        let nodes = directory.path("v1/nodes.yml"), flowFile = directory.path("v1/flows/ingest.yml")
+        let before = try Data(contentsOf: URL(fileURLWithPath: nodes))
+        let runner = try CommandRunner()
+        for output in [nodes, flowFile] {
+            let refused = try runner.run(["simulate", "-n", nodes, "-f", directory.path("v1/flows"), "--output", output])
+            #expect(refused.status == 64, "\(refused.standardError)")
+            #expect(refused.standardError.contains("error: --output names the configuration file '\(output)'"), "\(refused.standardError)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: nodes)) == before)
+        let empty = try runner.run(["simulate", "--output", ""] + Self.configuration, in: directory.url)
+        #expect(empty.status == 64)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() == ["v1"], "no temporary file left")
+    }
+
     @Test func anEmptyMigrationDirectoryHasNothingToAnalyze() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("m"), withIntermediateDirectories: false)

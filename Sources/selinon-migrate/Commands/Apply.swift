@@ -107,6 +107,12 @@ extension SelinonMigrate {
                     throw ValidationError("--output and --report cannot both be standard output.")
                 }
                 if output.isEmpty || report?.isEmpty == true { throw ValidationError("--output and --report need a file name ('-' for standard output).") }
+                // The next apply would refuse the directory (or, for a sum, take the file for an edit).
+                for (option, path) in [("--output", output), ("--report", report)] {
+                    if let path, OutputSink.wouldWrite(into: migrationDirectory, writingTo: path) {
+                        throw ValidationError("\(option) names a file in the migration directory ('\(path)'); write it elsewhere.")
+                    }
+                }
                 if !dryRun, let report, let file = OutputSink.replacedFile(of: report), file == OutputSink.replacedFile(of: output) {
                     throw ValidationError("--output and --report name the same file ('\(output)', '\(report)'); give the report a file of its own.")
                 }

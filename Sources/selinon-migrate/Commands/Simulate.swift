@@ -59,6 +59,7 @@ extension SelinonMigrate {
             guard migrationVersion >= 0 else { throw ValidationError("--migration-version must be 0 or more.") }
             if store != nil && output != nil { throw ValidationError("--store and --output exclude each other.") }
             if let store { _ = try StoreLocation(parsing: store) }
+            if output?.isEmpty == true { throw ValidationError("--output needs a file name ('-' for standard output).") }
         }
 
         func run() async throws {
@@ -66,6 +67,14 @@ extension SelinonMigrate {
             let terminal = Terminal(environment: environment)
             let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
                                                                with: ConfigurationLoader(options: .init(environment: environment)), role: "flow")
+            if let output, let file = ([configuration.nodesFile] + configuration.flowFiles).first(where: {
+                OutputSink.wouldReplace($0, writingTo: output)
+            }) {
+                let named = output == file ? "'\(file)'" : "'\(output)' (which is \(file))"
+                terminal.message("error: --output names the configuration file \(named), which the lines would replace: "
+                    + "give the output a file of its own")
+                throw ExitCode.validationFailure
+            }
             let names = flows.isEmpty ? configuration.flows.keys.sorted() : flows
             if let unknown = names.first(where: { configuration.flows[$0] == nil }) {
                 terminal.message("error: there is no flow '\(unknown)' (flows: \(configuration.flows.keys.sorted().joined(separator: ", ")))")
@@ -95,14 +104,16 @@ extension SelinonMigrate {
             if let store {
                 try await write(nextBatch, to: store, terminal: terminal)
             } else {
-                let sink: OutputSink
+                var sink: OutputSink?
                 do {
-                    sink = try OutputSink(path: output ?? "-")
+                    let opened = try OutputSink(path: output ?? "-")
+                    sink = opened
                     while case let lines = nextBatch(), !lines.isEmpty {
-                        try sink.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
+                        try opened.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
                     }
-                    try sink.commit()
+                    try opened.commit()
                 } catch {
+                    sink?.discard()  // no half-written file left behind
                     terminal.message("error: \(error)")
                     throw ExitStatus.toolFailed
                 }

@@ -24,6 +24,7 @@ final class OutputSink {
 
     init(path: String) throws(OutputSinkError) {
         displayPath = path
+        guard !path.isEmpty else { throw OutputSinkError(path: path, reason: "no file name was given ('-' is standard output)") }
         guard !Self.isStandardOutput(path) else {
             handle = .standardOutput
             self.path = nil
@@ -115,6 +116,13 @@ final class OutputSink {
         return replaced == replacedFile(of: path)
     }
 
+    /// Whether writing to `output` would put a file in `directory` (symbolic links resolved).
+    static func wouldWrite(into directory: String, writingTo output: String) -> Bool {
+        guard let replaced = replacedFile(of: output) else { return false }
+        let resolved = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+        return (replaced as NSString).deletingLastPathComponent == resolved
+    }
+
     /// Whether written bytes go out at once (standard output, a pipe, a device) rather than to a
     /// temporary file that only `commit` puts in place: what `discard` cannot take back.
     var writesDirectly: Bool { temporaryPath == nil }
@@ -135,9 +143,14 @@ final class OutputSink {
             try handle.synchronize()
             try handle.close()
         } catch {
+            discard()
             throw OutputSinkError(path: displayPath, reason: Self.reason(error))
         }
-        guard rename(temporaryPath, path) == 0 else { throw OutputSinkError(path: displayPath, errno: errno) }
+        guard rename(temporaryPath, path) == 0 else {
+            let code = errno
+            discard()
+            throw OutputSinkError(path: displayPath, errno: code)
+        }
         InterruptCleanup.unregister(temporaryPath)
     }
 
