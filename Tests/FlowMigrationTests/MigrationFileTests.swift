@@ -200,6 +200,17 @@ struct MigrationDirectoryTests {
         let error = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("none")) }
         #expect(error?.problems.first?.message == "the migration directory does not exist")
     }
+
+    @Test func whatIsNamedLikeAMigrationButCannotBeReadSaysWhy() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(MigrationDirectoryTests.empty, to: "m/1.json")
+        try FileManager.default.createDirectory(atPath: directory.path("m/2.json"), withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("m/3.json"), withDestinationPath: "3.json")  // a loop
+        let error = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("m")) }
+        #expect(error?.problems.map(\.message) == ["this is a directory, named like a migration file",
+                                                   "cannot read the file: Too many levels of symbolic links"])
+        #expect(error?.problems.allSatisfy { !$0.hint.isEmpty } == true)
+    }
 }
 
 struct MigrationFileConflictTests {

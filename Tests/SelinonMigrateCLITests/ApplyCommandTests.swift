@@ -361,6 +361,14 @@ struct ApplyCommandTests {
         #expect(result.status == 64)
     }
 
+    @Test func anOutputWhereNoFileCanBeCreatedSaysSo() throws {
+        // /proc exists but takes no new file (the output is written next to its place first).
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--output", "/proc/version"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("error: cannot write /proc/version: cannot create a file in /proc, where it would be written "
+            + "first: No such file or directory; write the output elsewhere"), "\(result.standardError)")
+    }
+
     @Test func aFileInTheMigrationDirectoryIsNeverAnOutput() throws {
         // The next apply would refuse the directory (or take the file for an edited migration).
         for option in ["--output", "--report"] {

@@ -134,6 +134,25 @@ struct EngineCommandTests {
         #expect(partial.standardError.contains("--fail-on judged the 3 states found; raise --max-states to judge more"))
     }
 
+    @Test func aMigrationWithoutMetadataMustFitTheOldConfigurationGiven() throws {
+        let directory = try TemporaryDirectory()
+        let nodes = try directory.write("tasks:\n" + ["A", "B", "C", "D"].map { "  - {name: \($0), import: t}\n" }.joined() + "flows: [chain]\n",
+                                        to: "nodes.yml")
+        let edges = ["{from: , to: A}", "{from: A, to: B}", "{from: B, to: C}", "{from: C, to: D}"]
+        let old = try directory.write("flow-definitions: [{name: chain, edges: [\(edges.joined(separator: ", "))]}]\n", to: "v1/flows.yml")
+        let new = try directory.write("flow-definitions: [{name: chain, edges: [\(edges.dropLast().joined(separator: ", "))]}]\n", to: "v2/flows.yml")
+        let runner = try CommandRunner()
+        let generated = try runner.run(["generate", "-N", nodes, "-F", old, "-n", nodes, "-f", new, "-m", directory.path("m"), "--no-meta"])
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let right = try runner.run(["analyze", "-m", directory.path("m"), "-N", nodes, "-F", old])
+        #expect(right.status == 0, "\(right.standardError)")
+        // The new configuration instead of the old: edge 3 (removed) is not there.
+        let wrong = try runner.run(["analyze", "-m", directory.path("m"), "-N", nodes, "-F", new])
+        #expect(wrong.status == 1)
+        #expect(wrong.standardError.contains("is not the configuration this migration was generated from: the migration names edge 3 "
+            + "of flow 'chain', which has 3 edges there"), "\(wrong.standardError)")
+    }
+
     @Test func analyzeSaysWhereTheOldConfigurationIsMissing() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.copyItem(atPath: Fixtures.repositoryRoot.appendingPathComponent("migrations").path, toPath: directory.path("m"))

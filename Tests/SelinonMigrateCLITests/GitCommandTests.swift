@@ -428,6 +428,19 @@ struct GitCommandTests {
         try "<<<<<<< HEAD\n".write(to: fixture.root.appendingPathComponent("migrations/2.json"), atomically: true, encoding: .utf8)
         let history = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
         #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix("— covered by 1.json") == true, "\(history.standardOutput)")
+        // …but the directory's problems are said, not passed over.
+        #expect(history.standardError.contains("migrations/2.json:1: warning: 2.json has a git merge conflict"), "\(history.standardError)")
+        #expect(history.standardError.contains("note: the migration directory has problems"))
+        #expect(history.status == 0)
+    }
+
+    @Test func historyWarnsAboutABrokenMigrationFile() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try "".write(to: fixture.root.appendingPathComponent("migrations/1.json"), atomically: true, encoding: .utf8)
+        let history = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardError.contains("migrations/1.json"), "\(history.standardError)")
+        #expect(history.standardError.contains("warning:"), "\(history.standardError)")
+        #expect(history.standardError.contains("note: the migration directory has problems"))
     }
 
     @Test func checkInAShallowCloneComparesWithTheBaseItselfAndSaysSo() throws {

@@ -85,7 +85,7 @@ public struct MigrationDirectory: Sendable {
         for version in (1..<(latest + 1)) {
             guard let filePath = byVersion[version] else { continue }
             guard let data = FileManager.default.contents(atPath: filePath) else {
-                problems.append(MigrationFileError(file: filePath, message: "cannot read the file"))
+                problems.append(Self.unreadable(filePath))
                 continue
             }
             let bytes = [UInt8](data)
@@ -98,6 +98,23 @@ public struct MigrationDirectory: Sendable {
         }
         guard problems.isEmpty else { throw MigrationDirectoryError(path: path, problems: problems) }
         return MigrationDirectory(path: path, files: files)
+    }
+
+    /// Why a file named like a migration cannot be read: a directory, a link that leads nowhere
+    /// (or in a loop), no permission.
+    private static func unreadable(_ path: String) -> MigrationFileError {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            return MigrationFileError(file: path, message: "cannot read the file: \(String(cString: strerror(errno)))",
+                                      hint: "restore it from version control, or move it out of the migration directory")
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            return MigrationFileError(file: path, message: "this is a directory, named like a migration file",
+                                      hint: "move it out of the migration directory: names ending in .json are migrations there")
+        }
+        let reason = access(path, R_OK) != 0 ? String(cString: strerror(errno)) : "not a regular file"
+        return MigrationFileError(file: path, message: "cannot read the file: \(reason)",
+                                  hint: "make it readable to this user, or move it out of the migration directory")
     }
 }
 

@@ -152,6 +152,19 @@ extension SelinonMigrate {
             }
         }
 
+        /// Why `migration` cannot have been generated from `configuration`: a flow it changes that
+        /// the configuration lacks, or an old edge index beyond the flow's edges.
+        static func mismatch(of migration: Migration, with configuration: Configuration) -> String? {
+            for name in migration.flows.keys.sorted() {
+                guard let flow = configuration.flows[name] else { return "the migration changes flow '\(name)', which it does not define" }
+                let entry = migration.flows[name]!
+                if let index = (Array(entry.translation.keys) + Array(entry.taintedEdges.keys)).filter({ $0 >= flow.edges.count }).min() {
+                    return "the migration names edge \(index) of flow '\(name)', which has \(flow.edges.count) edge\(flow.edges.count == 1 ? "" : "s") there"
+                }
+            }
+            return nil
+        }
+
         private static func removedFlows(_ counts: JSONValue) -> [String] {
             guard case .object(let flows) = counts else { return [] }
             return flows.filter { $0.value["old"] != nil && $0.value["new"] == nil }.map(\.key)
@@ -177,6 +190,12 @@ extension SelinonMigrate {
                     terminal.message("error: \(explicit.sourceDescription) is not the configuration this migration was generated from "
                         + "(\(migration.metadata?["old"]?.stringValue ?? "see its _meta.old")): its flows' edges differ\n"
                         + "  hint: give the configuration in-flight flows started with, the one before the migration, with -N/-F")
+                    throw ExitStatus.inputFailed
+                }
+                // Without digests (--no-meta), the file's flows and edge indices must at least fit.
+                if let mismatch = Self.mismatch(of: migration, with: configuration) {
+                    terminal.message("error: \(explicit.sourceDescription) is not the configuration this migration was generated from: "
+                        + "\(mismatch)\n  hint: give the configuration in-flight flows started with, the one before the migration, with -N/-F")
                     throw ExitStatus.inputFailed
                 }
                 return configuration

@@ -267,7 +267,10 @@ extension SelinonMigrate {
                     terminal.message("error: \(input == "-" ? "<stdin>" : input):\(lineNumber + chunk.count): \(error); \(written)")
                     throw ExitStatus.inputFailed
                 }
-                terminal.message("error: \(error); \(written)")
+                // An output's own error names it; anything else came from reading the input.
+                let what = error is OutputSinkError ? "\(error)"
+                    : "cannot read \(input == "-" ? "standard input" : input): \(OutputSink.reason(error))"
+                terminal.message("error: \(what); \(written)")
                 throw ExitStatus.toolFailed
             }
             do {

@@ -56,6 +56,14 @@ extension SelinonMigrate {
                     try terminal.refuseMisplacedMigrationDirectory(directory, configuration: workingTree.nodesFile)
                     if !FileManager.default.fileExists(atPath: directory) {
                         terminal.message("note: there is no migration directory \(directory) here, so no commit shows migrations")
+                    } else {
+                        // The listing goes on (it reads the files git holds), but a broken directory is said at once.
+                        let findings = DirectoryIntegrity(path: directory, requireSum: false).findings
+                        for finding in findings { terminal.message(finding.described(as: "warning")) }
+                        if !findings.isEmpty {
+                            terminal.message("note: the migration directory has problems (above; selinon-migrate verify checks it): "
+                                + "what this listing says about migrations now is in doubt")
+                        }
                     }
                 }
                 let commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount)

@@ -58,7 +58,14 @@ final class OutputSink {
         } while descriptor < 0 && errno == EEXIST
         guard descriptor >= 0 else {
             let code = errno
-            if code == ENOENT { throw OutputSinkError(path: path, reason: "the directory \(directory.isEmpty ? "." : directory) does not exist") }
+            if code == ENOENT {
+                var directoryStatus = stat()
+                let shown = directory.isEmpty ? "." : directory
+                // /proc and its kind exist but take no new files.
+                throw OutputSinkError(path: path, reason: stat(shown, &directoryStatus) == 0
+                    ? "cannot create a file in \(shown), where it would be written first: \(String(cString: strerror(code))); write the output elsewhere"
+                    : "the directory \(shown) does not exist")
+            }
             throw OutputSinkError(path: path, errno: code)
         }
         // A replaced file keeps its owner (when this user may give it: root may, others only their
