@@ -6,8 +6,8 @@ import FlowMigration
 /// 0…`maxForeach` nodes. States that differ only in instance ids count once. Cycles and
 /// fan-out can make the set infinite, and one dispatcher run can have exponentially many
 /// outcomes (a condition is decided per combination of source instances): the search stops at
-/// `maxStates` distinct states, or after ``Options/runsPerState`` times as many dispatcher
-/// runs, and says so (``isBounded``).
+/// `maxStates` distinct states, once they hold ``Options/maxNodes`` node instances, or after
+/// ``Options/runsPerState`` times as many dispatcher runs, and says so (``isBounded``).
 ///
 /// One node per run is enough to reach every state Selinon reaches when several finish in the
 /// same run, except that such a run decides their failures together (fallbacks run only when
@@ -27,11 +27,18 @@ public struct ReachableStates: Sendable {
         /// exponentially many outcomes.
         public var runsPerState: Int
 
-        public init(maxStates: Int = 10_000, maxForeach: Int = 2, includeFailures: Bool = true, runsPerState: Int = 50) {
+        /// Stop once the states found hold this many node instances in all (running, finished
+        /// and failed): a flow that fans out to thousands of nodes would fill memory long before
+        /// `maxStates` states (about a hundred bytes each).
+        public var maxNodes: Int
+
+        public init(maxStates: Int = 10_000, maxForeach: Int = 2, includeFailures: Bool = true, runsPerState: Int = 50,
+                    maxNodes: Int = 2_000_000) {
             self.maxStates = maxStates
             self.maxForeach = maxForeach
             self.includeFailures = includeFailures
             self.runsPerState = runsPerState
+            self.maxNodes = maxNodes
         }
     }
 
@@ -48,6 +55,7 @@ public struct ReachableStates: Sendable {
         let (product, overflow) = options.maxStates.multipliedReportingOverflow(by: options.runsPerState)
         let maxRuns = overflow ? Int.max : product
         var runs = 0
+        var nodes = 0
         func visit(_ run: FlowEngine.Run, _ ids: SequentialIDs) -> Bool {
             runs += 1
             guard runs <= maxRuns else {
@@ -55,7 +63,9 @@ public struct ReachableStates: Sendable {
                 return false
             }
             guard run.status == .running, seen.insert(Self.key(of: run.state)).inserted else { return true }
-            if states.count == options.maxStates {
+            nodes += run.state.activeNodes.count + run.state.finishedNodes.values.reduce(0) { $0 + $1.count }
+                + run.state.failedNodes.values.reduce(0) { $0 + $1.count }
+            if states.count == options.maxStates || nodes > options.maxNodes {
                 isBounded = true
                 return false
             }
@@ -158,9 +168,12 @@ struct ScriptedDecisions: FlowDecisions {
 
 extension DispatcherState {
     /// `Fetch finished; Parse ×2 running; Store failed` — for reports.
+    /// A list longer than ten names shows the first ten and how many more there are.
     public var summary: String {
         func list(_ counts: [String: Int]) -> String {
-            counts.keys.sorted().map { counts[$0]! > 1 ? "\($0) ×\(counts[$0]!)" : $0 }.joined(separator: ", ")
+            let names = counts.keys.sorted()
+            let shown = names.prefix(10).map { counts[$0]! > 1 ? "\($0) ×\(counts[$0]!)" : $0 }
+            return shown.joined(separator: ", ") + (names.count > 10 ? " and \(names.count - 10) more" : "")
         }
         var parts: [String] = []
         if !finishedNodes.isEmpty { parts.append(list(finishedNodes.mapValues(\.count)) + " finished") }

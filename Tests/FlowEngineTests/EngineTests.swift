@@ -75,6 +75,18 @@ struct EngineTests {
         #expect(guessed.states.count > reachable.states.count)
     }
 
+    @Test func aWideFanOutStopsAtTheNodeBudgetAndSummariesStayShort() throws {
+        // One edge starts 40 tasks: every subset of them may have finished, so the states are
+        // many and each holds 41 nodes; the node budget ends the search before --max-states.
+        let names = (1...40).map { "T\($0)" }
+        let engine = try Self.flow(tasks: ["A"] + names, "    edges:\n      - {from: , to: A}\n      - {from: A, to: [\(names.joined(separator: ", "))]}\n")
+        let reachable = ReachableStates(engine: engine, options: .init(maxStates: 10_000, maxNodes: 4_100))
+        #expect(reachable.isBounded)
+        #expect(reachable.states.count == 100, "the first state holds 1 node, then 100 hold 41: 4,101 is one too many")
+        let wide = reachable.states[1]  // A finished, all forty running
+        #expect(wide.summary == "A finished; T1, T10, T11, T12, T13, T14, T15, T16, T17, T18 and 30 more running", "\(wide.summary)")
+    }
+
     /// Spec §3.4, run by run.
     @Test func theWorkedExample() throws {
         let engine = try Self.flow(tasks: ["Fetch", "Audit", "Parse", "Store"], """

@@ -25,7 +25,8 @@ extension SelinonMigrate {
                   dropped, 29 RETRY (e.g. ScanLicences finished; FlagUnknownLicence running)
 
                 Cycles and fan-out can make the states infinite: --max-states bounds the search per \
-                flow, and the report says when it was hit. With --fail-on, a reachable state with \
+                flow (as do 2,000,000 node instances held by its states together), and the report \
+                says when it was hit. With --fail-on, a reachable state with \
                 that outcome or a worse one exits 1 (a CI gate). --pending analyses the migrations \
                 added since the base revision, from the first of them.
 

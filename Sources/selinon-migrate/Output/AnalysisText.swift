@@ -12,7 +12,8 @@ extension MigrationAnalysis.FlowResult {
         }
         let total = "\(reachable)\(isBounded ? "+" : "") reachable state\(reachable == 1 ? "" : "s")"
         return parts.isEmpty ? "\(total) (the flow cannot be in flight)" : "\(total) — " + parts.joined(separator: ", ")
-            + (isBounded ? "; the search stopped before the end (at --max-states, or after \(ReachableStates.Options().runsPerState) "
+            + (isBounded ? "; the search stopped before the end (at --max-states, once the states held "
+                + "\(ReachableStates.Options().maxNodes) nodes in all, or after \(ReachableStates.Options().runsPerState) "
                 + "dispatcher runs per state), more states may exist" : "")
     }
 }
