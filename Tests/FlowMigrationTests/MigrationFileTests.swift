@@ -92,6 +92,9 @@ struct MigrationFileTests {
         ("{\"migration\": {\"f\": {\"translation\": {}, \"tainted_edges\": {\"1\": {\"from\": [], \"to\": [\"A\"]}}, \"tainting_nodes\": {}}}, \"tainted_flow_strategy\": \"FAIL\"}", 1,
          "tainted edge 1 of flow 'f' needs 'from' and 'to' (lists of node names) and 'condition_str' (an object)"),
         ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\"", 1, "not valid JSON: unexpected end of the JSON text inside an object (column 50)"),
+        // Selinon's json.load keeps the later value; a generated file never repeats a key, so an edit did.
+        ("{\"migration\": {\"f\": {\"translation\": {\"2\": null,\n\"2\": 3}, \"tainted_edges\": {}, \"tainting_nodes\": {}}},\n\"tainted_flow_strategy\": \"FAIL\"}", 2,
+         "not valid JSON: the key '2' appears twice in one object (column 1)"),
     ])
     func rejectsMalformedFiles(_ text: String, _ line: Int?, _ message: String) throws {
         try expectRejected(text, line, message)

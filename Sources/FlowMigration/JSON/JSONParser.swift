@@ -15,12 +15,19 @@ public struct JSONParser: Sendable {
 
     public static let maxDepth = 512
 
-    public init() {}
+    /// Whether a key repeated in one object is an error (for generated files, where a repeat
+    /// means a hand edit) rather than the later value replacing the earlier one, as in Python.
+    public var rejectsDuplicateKeys: Bool
+
+    public init(rejectsDuplicateKeys: Bool = false) {
+        self.rejectsDuplicateKeys = rejectsDuplicateKeys
+    }
 
     /// Parses a complete JSON document (surrounding whitespace allowed).
     public func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         try bytes.withUnsafeBufferPointer { buffer throws(Failure) -> JSONValue in
             var scanner = Scanner(bytes: buffer)
+            scanner.rejectsDuplicateKeys = rejectsDuplicateKeys
             scanner.skipWhitespace()
             let value = try scanner.value(depth: 0)
             scanner.skipWhitespace()
@@ -33,6 +40,7 @@ public struct JSONParser: Sendable {
     struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        var rejectsDuplicateKeys = false
 
         init(bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
@@ -108,11 +116,14 @@ public struct JSONParser: Sendable {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a string key") }
                 let keyStart = index
                 let key = try string()
-                if let existing = members.index(forKey: key), !members[existing].key.utf8.elementsEqual(key.utf8) {
-                    // Swift's `String ==` is canonical equivalence, so the two keys would be one
-                    // entry and a value would be lost; Python keeps both.
-                    throw failure("the keys '\(members[existing].key)' and '\(key)' differ only in Unicode normalisation; "
-                                  + "selinon-migrate cannot keep both (use one spelling, NFC)", at: keyStart)
+                if let existing = members.index(forKey: key) {
+                    if !members[existing].key.utf8.elementsEqual(key.utf8) {
+                        // Swift's `String ==` is canonical equivalence, so the two keys would be one
+                        // entry and a value would be lost; Python keeps both.
+                        throw failure("the keys '\(members[existing].key)' and '\(key)' differ only in Unicode normalisation; "
+                                      + "selinon-migrate cannot keep both (use one spelling, NFC)", at: keyStart)
+                    }
+                    if rejectsDuplicateKeys { throw failure("the key '\(key)' appears twice in one object", at: keyStart) }
                 }
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':' after a key") }

@@ -28,7 +28,7 @@ extension Migration {
     public init(selinonJSON bytes: [UInt8], file: String) throws(MigrationFileError) {
         let root: JSONValue
         do {
-            root = try JSONParser().parse(bytes)
+            root = try JSONParser(rejectsDuplicateKeys: true).parse(bytes)
         } catch {
             if let conflict = Self.conflictMarkerLine(bytes) {
                 throw MigrationFileError(file: file, line: conflict, message: "has git merge conflict markers: two branches changed or added this migration",
