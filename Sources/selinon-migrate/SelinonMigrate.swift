@@ -19,6 +19,15 @@ struct SelinonMigrate: AsyncParsableCommand {
     /// Runs the command; an error it throws is reported with that command's usage (a usage
     /// error found while running, such as a missing `-f`, would otherwise show the overview's).
     static func main() async {
+        // Swift decodes arguments as UTF-8, replacing what is not: a path of other bytes would
+        // silently name another file (written, or "not found" when it exists).
+        for index in 1..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index],
+                  String(validatingCString: argument) == nil else { continue }
+            FileHandle.standardError.write(Data(("Error: argument \(index) (\(CommandLine.arguments[index].debugDescription)) is not valid "
+                + "UTF-8; selinon-migrate reads paths and names as UTF-8: rename the file, or reach it through a link with a UTF-8 name\n").utf8))
+            exit(withError: ExitCode.validationFailure)
+        }
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()

@@ -244,6 +244,23 @@ struct ConfigurationLoaderTests {
         ])
     }
 
+    @Test func aFlowFileNamedInOtherBytesThanUTF8IsNamedAsSuch() throws {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
+        try directory.write(Self.mainFlow + "\n" + Self.sideFlow.replacingOccurrences(of: "flow-definitions:\n", with: ""), to: "flows/all.yml")
+        // "\xff.yml": Python (and so Selinon) reads it; Foundation lists it as "\u{FFFD}.yml", which opens nothing.
+        let raw = Array((directory.path("flows") + "/").utf8) + [0xFF] + Array(".yml".utf8) + [0]
+        let descriptor = raw.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        }
+        #expect(descriptor >= 0)
+        close(descriptor)
+        let result = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
+        #expect(result.diagnostics.map { "\($0.location.file): \($0.message)" } == [
+            "\(directory.path("flows/\u{FFFD}.yml")): skipped: a name that is not valid UTF-8, which selinon-migrate cannot open (rename it), not a file",
+        ])
+    }
+
     @Test func filesThatAreNotFilesAreNamedForWhatTheyAre() throws {
         let directory = try TemporaryDirectory()
         let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")

@@ -70,6 +70,25 @@ struct EngineCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() == ["v1"], "no temporary file left")
     }
 
+    @Test func anArgumentThatIsNotUTF8IsRefusedNotReplaced() throws {
+        // Swift would read "o\xff.jsonl" as "o\u{FFFD}.jsonl" and write that file instead.
+        let directory = try TemporaryDirectory()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", #""$0" simulate --count 1 -n "$1" -f "$2" --output "$(printf 'o\377.jsonl')""#,
+                             try CommandRunner().executable.path, Self.configuration[1], Self.configuration[3]]
+        process.currentDirectoryURL = directory.url
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = Pipe()
+        try process.run()
+        let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 64, "\(message)")
+        #expect(message.contains("is not valid UTF-8; selinon-migrate reads paths and names as UTF-8"), "\(message)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "nothing written under another name")
+    }
+
     @Test func anEmptyMigrationDirectoryHasNothingToAnalyze() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("m"), withIntermediateDirectories: false)

@@ -154,7 +154,10 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 }
                 guard !name.hasPrefix("."), name.hasSuffix(".yml") || name.hasSuffix(".yaml") else { continue }
                 if !resolved {
-                    skipped.append((child, failure == ELOOP ? "a symbolic link loop" : "a broken symbolic link"))
+                    // Foundation lists names as UTF-8, replacing other bytes: such a name opens nothing.
+                    skipped.append((child, failure == ELOOP ? "a symbolic link loop"
+                        : failure == ENOENT && name.contains("\u{FFFD}") ? "a name that is not valid UTF-8, which selinon-migrate cannot open (rename it)"
+                        : "a broken symbolic link"))
                 } else if (childStatus.st_mode & S_IFMT) == S_IFREG {
                     files.append(child)
                 } else {
