@@ -334,7 +334,8 @@ def random_table(rng, tasks, keys, foreach_keys, fail_rate):
 RESULT_PREDICATES = [
     ("fieldEqual", ["key", "value"]), ("fieldNotEqual", ["key", "value"]), ("fieldExist", ["key"]),
     ("fieldLenGreater", ["key", "length"]), ("fieldLenGreaterEqual", ["key", "length"]),
-    ("fieldLenEqual", ["key", "length"]), ("fieldGreater", ["key", "value"]), ("fieldLess", ["key", "value"]),
+    ("fieldLenEqual", ["key", "length"]), ("fieldLenNotEqual", ["key", "length"]), ("fieldGreater", ["key", "value"]),
+    ("fieldLess", ["key", "value"]),
     ("fieldGreaterEqual", ["key", "value"]), ("fieldContain", ["key", "value"]), ("fieldBool", ["key"]),
     ("fieldNone", ["key"]), ("fieldList", ["key"]), ("isNone", []),
     ("isDict", []), ("empty", []),
@@ -351,7 +352,9 @@ def predicate_argument(rng, name):
     if name == "key":
         return rng.choice(KEYS) if rng.random() < 0.85 else [rng.choice(KEYS), "a"]
     if name == "length":
-        return rng.choice([0, 1, 2])
+        # Python compares numbers by value (2.0 == 2, True == 1); a string equals no length and
+        # orders against none (Selinon's predicates take the error as false).
+        return rng.choice([0, 1, 2, 2, 2.0, 2.5, True, "2"])
     if name == "env":
         return rng.choice(["ENGINE_COMPAT_SET", "ENGINE_COMPAT_UNSET"])
     return random_value(rng)

@@ -117,7 +117,9 @@ public struct SelinonPredicates {
         case "LessEqual": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 <= 0 } ?? false
         case "Contain": return arguments["value"].flatMap { value.contains($0) } ?? false
         case "LenEqual", "LenNotEqual", "LenGreater", "LenGreaterEqual", "LenLess":
-            guard let length = value.length, let expected = arguments["length"], expected.number != nil else { return false }
+            guard let length = value.length, let expected = arguments["length"] else { return false }
+            // len != "2" holds (only ordering raises, which Selinon's predicates take as false).
+            guard expected.number != nil else { return test == "LenNotEqual" }
             // NaN equals nothing and orders nothing, as in Python (compare gives nil).
             guard let order = PythonValue.int(length).compare(to: expected) else { return test == "LenNotEqual" }
             switch test {

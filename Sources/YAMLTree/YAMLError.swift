@@ -46,15 +46,42 @@ public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Something legal but suspicious in a YAML document, reported without stopping the parse.
 public struct YAMLWarning: Sendable, Equatable, CustomStringConvertible {
-    /// A key that appears twice in one mapping; the later value wins, as in PyYAML.
+    /// What the two occurrences of the key are.
+    public enum Kind: Sendable, Equatable {
+        /// The key appears twice in one mapping; the later value wins, as in PyYAML.
+        case duplicateKey
+        /// Two mappings of one merge list (`<<: [*a, *b]`) give the key different values. The
+        /// first wins here, as in PyYAML before 6.0.3; PyYAML 6.0.3 and later take the last for
+        /// keys longer than one character (yaml/pyyaml#953), so readers may disagree.
+        case mergeListConflict
+    }
+
+    public var kind: Kind
+    /// The key.
     public var key: String
-    /// Where the ignored, earlier occurrence is.
+    /// The earlier occurrence: the one ignored (duplicate key), or the one that wins (merge list).
     public var firstMark: YAMLMark
-    /// Where the occurrence that wins is.
+    /// The later occurrence.
     public var mark: YAMLMark
+    /// For a merge-list conflict: the merge key (`<<`) that merges both.
+    public var mergeMark: YAMLMark?
+
+    public init(_ kind: Kind = .duplicateKey, key: String, firstMark: YAMLMark, mark: YAMLMark, mergeMark: YAMLMark? = nil) {
+        self.kind = kind
+        self.key = key
+        self.firstMark = firstMark
+        self.mark = mark
+        self.mergeMark = mergeMark
+    }
 
     public var description: String {
-        "\(mark): duplicate key '\(key)' (first defined at line \(firstMark.line)); the last value wins"
+        switch kind {
+        case .duplicateKey:
+            return "\(mark): duplicate key '\(key)' (first defined at line \(firstMark.line)); the last value wins"
+        case .mergeListConflict:
+            return "\(mergeMark ?? mark): key '\(key)' merged from two mappings with different values, at lines \(firstMark.line) "
+                + "(which wins) and \(mark.line)"
+        }
     }
 }
 

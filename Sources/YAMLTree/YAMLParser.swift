@@ -393,15 +393,24 @@ private struct TreeBuilder {
         }
         var merged: [(key: Int32, value: Int32)] = []
         var explicit: [(key: Int32, value: Int32)] = []
+        var conflicts: [(identity: YAMLKeyIdentity, warning: YAMLWarning)] = []
         var mergePairs = frame.mergePairs[...]
         for pair in 0..<pairCount {
             let key = written[frame.pendingStart + 2 * pair], value = written[frame.pendingStart + 2 * pair + 1]
             if mergePairs.first == pair {
                 mergePairs.removeFirst()
-                merged += try mergeSources(value)
+                merged += try mergeSources(value, at: records[Int(key)].mark, conflicts: &conflicts)
             } else {
                 explicit.append((key, value))
             }
+        }
+        if !conflicts.isEmpty {
+            // A key written in the mapping itself wins over merged ones in every PyYAML version.
+            let written = Set(explicit.compactMap { pair -> YAMLKeyIdentity? in
+                let record = records[Int(pair.key)]
+                return record.kind == .scalar ? YAMLKeyIdentity(scalars[Int(record.start)], mark: record.mark) : nil
+            })
+            warnings += conflicts.filter { !written.contains($0.identity) }.map(\.warning)
         }
         if !merged.isEmpty {
             mergedPairCount += merged.count
@@ -446,15 +455,16 @@ private struct TreeBuilder {
     }
 
     /// The pairs a merge key's value contributes: one mapping's, or the pairs of a list of
-    /// mappings where earlier mappings win.
-    private func mergeSources(_ value: Int32) throws(YAMLError) -> [(key: Int32, value: Int32)] {
+    /// mappings where earlier mappings win (with a warning where two give a key different values).
+    private func mergeSources(_ value: Int32, at mergeMark: YAMLMark, conflicts: inout [(identity: YAMLKeyIdentity, warning: YAMLWarning)])
+        throws(YAMLError) -> [(key: Int32, value: Int32)] {
         let record = records[Int(value)]
         switch record.kind {
         case .mapping:
             return pairs(of: record)
         case .sequence:
             var result: [(key: Int32, value: Int32)] = []
-            // PyYAML reverses the list so that earlier mappings win.
+            // PyYAML (before 6.0.3) reverses the list so that earlier mappings win.
             for position in (0..<Int(record.count)).reversed() {
                 let item = records[Int(children[Int(record.start) + position])]
                 guard item.kind == .mapping else {
@@ -462,10 +472,43 @@ private struct TreeBuilder {
                 }
                 result += pairs(of: item)
             }
+            conflicts += self.conflicts(inMergeList: record, at: mergeMark)
             return result
         case .scalar:
             throw YAMLError(.invalidMerge, "a merge key ('<<') needs a mapping or a list of mappings, found \(describe(record))", at: record.mark)
         }
+    }
+
+    /// Each key that two mappings of a merge list give different values: which one wins depends
+    /// on the PyYAML version (``YAMLWarning/Kind/mergeListConflict``).
+    private func conflicts(inMergeList list: YAMLStorage.Record, at mergeMark: YAMLMark) -> [(identity: YAMLKeyIdentity, warning: YAMLWarning)] {
+        var result: [(identity: YAMLKeyIdentity, warning: YAMLWarning)] = []
+        var first: [YAMLKeyIdentity: (value: Int32, mark: YAMLMark)] = [:]
+        for position in 0..<Int(list.count) {
+            let item = records[Int(children[Int(list.start) + position])]
+            for pair in pairs(of: item) {
+                let keyRecord = records[Int(pair.key)]
+                guard keyRecord.kind == .scalar else { continue }  // refused later, as an unhashable key
+                let identity = YAMLKeyIdentity(scalars[Int(keyRecord.start)], mark: keyRecord.mark)
+                guard let earlier = first[identity] else {
+                    first[identity] = (pair.value, keyRecord.mark)
+                    continue
+                }
+                if !sameScalar(earlier.value, pair.value) {
+                    result.append((identity, YAMLWarning(.mergeListConflict, key: scalars[Int(keyRecord.start)].text,
+                                                         firstMark: earlier.mark, mark: keyRecord.mark, mergeMark: mergeMark)))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Whether two nodes are the same node, or scalars of the same value.
+    private func sameScalar(_ one: Int32, _ other: Int32) -> Bool {
+        if one == other { return true }
+        let first = records[Int(one)], second = records[Int(other)]
+        guard first.kind == .scalar, second.kind == .scalar else { return false }
+        return YAMLKeyIdentity(scalars[Int(first.start)], mark: first.mark) == YAMLKeyIdentity(scalars[Int(second.start)], mark: second.mark)
     }
 
     private func pairs(of mapping: YAMLStorage.Record) -> [(key: Int32, value: Int32)] {

@@ -377,17 +377,23 @@ struct ConfigurationLoaderTests {
                   - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: items, length: 3.0}}}
                   - {from: Fetch, to: Parse, condition: {name: fieldLenGreater, args: {key: items, length: 0.5}}}
                   - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: items, length: true}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenNotEqual, args: {key: items, length: "2"}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: items, length: 2.5}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldLenLess, args: {key: items, length: .nan}}}
             """
         let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
                                        flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
         let result = ConfigurationLoader().load(files)
         #expect(result.configuration != nil, "Selinon accepts all of them")
         #expect(result.diagnostics.filter { $0.code == .predicateArguments }.map { "\($0.location.line) \($0.message)" } == [
-            "5 argument 'length' of predicate 'fieldLenGreater' is a string; Python cannot order an integer and a string: 'fieldLenGreater' raises an error when it is evaluated",
+            "5 argument 'length' of predicate 'fieldLenGreater' is a string; it is compared with an integer, so 'fieldLenGreater' is always false",
             "6 argument 'env' of predicate 'envEqual' is an integer; environment variable names are strings: 'envEqual' raises an error when it is evaluated",
             "6 argument 'value' of predicate 'envEqual' is a boolean; it is compared with a string, so 'envEqual' is always false",
             "7 argument 'key' of predicate 'fieldEqual' is a mapping; a key is a name or a list of names (a path into the result), so 'fieldEqual' is always false",
             "10 argument 'length' of predicate 'fieldLenEqual' is a string; it is compared with an integer, so 'fieldLenEqual' is always false",
+            "15 argument 'length' of predicate 'fieldLenNotEqual' is a string; a length is a whole number, so 'len != length' holds whenever the field has a length: 'fieldLenNotEqual' is always true there",
+            "16 argument 'length' of predicate 'fieldLenEqual' is a float; a whole number never equals it, so 'fieldLenEqual' is always false",
+            "17 argument 'length' of predicate 'fieldLenLess' is a float; NaN orders nothing, so 'fieldLenLess' is always false",
         ])
     }
 

@@ -290,6 +290,25 @@ struct EngineTests {
         #expect(["A"] + run.state.activeNodes.map(\.name) == runs, "\(result) against \(value)")
     }
 
+    /// `len(x) OP length` in Python, inside Selinon's `try: … except: return False`: a number
+    /// compares by value, a string equals no length (so `!=` holds) and orders against none (false).
+    /// (Outcomes checked with Selinon 1.4's predicates; `fieldLenGreaterEqual` is bound to `<=` there.)
+    @Test(arguments: [("2", ["A", "Eq", "Le"]), ("2.0", ["A", "Eq", "Le"]), ("2.5", ["A", "Ne", "Gt", "Le"]), ("true", ["A", "Ne"]),
+                      ("\"2\"", ["A", "Ne"])])
+    func lengthsCompareAsInPython(_ length: String, _ runs: [String]) throws {
+        let engine = try Self.flow(tasks: ["A", "Eq", "Ne", "Gt", "Le"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: Eq, condition: {name: fieldLenEqual, args: {key: items, length: \(length)}}}
+                  - {from: A, to: Ne, condition: {name: fieldLenNotEqual, args: {key: items, length: \(length)}}}
+                  - {from: A, to: Gt, condition: {name: fieldLenLess, args: {key: items, length: \(length)}}}
+                  - {from: A, to: Le, condition: {name: fieldLenGreaterEqual, args: {key: items, length: \(length)}}}
+            """)
+        var decisions = PredicateDecisions(results: ["A-1": .object(["items": .array([.null, .null])])])
+        let run = Self.finish(engine.start(&decisions), engine, ["A"], &decisions)
+        #expect(["A"] + run.state.activeNodes.map(\.name) == runs, "length \(length)")
+    }
+
     @Test(arguments: [("1.0", "fieldFloat"), ("1e2", "fieldFloat"), ("-0.0", "fieldFloat"), ("1", "fieldInt"), ("100000000000000000000", "fieldInt")])
     func aNumberWithAFractionOrExponentIsAFloatAsJSONLoadsReadsIt(_ number: String, _ runs: String) throws {
         // json.loads("1.0") is a float: fieldFloat holds, fieldInt does not, whatever the value.

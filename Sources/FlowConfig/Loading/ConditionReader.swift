@@ -246,14 +246,32 @@ extension FileReader {
             let problem: (String, String)?  // what happens, what to write
             switch argument.key {
             case "length", "status":
+                // Selinon's predicates return false when the comparison raises (ordering a number
+                // and a string); Python compares numbers by value (len(x) == 3.0, True is 1).
+                let equality = call.name.hasSuffix("LenEqual") || call.name == "httpStatus"
+                let inequality = call.name.hasSuffix("LenNotEqual")
+                let whole: Bool?  // nil: not a number
+                var isNaN = false
                 switch value {
-                // Python compares numbers by value: len(x) == 3.0 and len(x) > 0.5 work, True is 1.
-                case .integer, .float, .bool: problem = nil
+                case .integer, .bool: whole = true
+                case .float(let number):
+                    whole = number.rounded() == number  // NaN is not
+                    isNaN = number.isNaN
+                default: whole = nil
+                }
+                let fix = "write a whole number: \(argument.key): 3"
+                switch (whole, equality, inequality) {
+                case (nil, _, true), (false, _, true):
+                    problem = ("a length is a whole number, so 'len != \(argument.key)' holds whenever the field has a length: "
+                               + "'\(call.name)' is always true there", fix)
+                case (nil, _, _):
+                    problem = ("it is compared with an integer, so '\(call.name)' is always false", fix)
+                case (false, true, _):
+                    problem = ("a whole number never equals it, so '\(call.name)' is always false", fix)
+                case (false, _, _) where isNaN:
+                    problem = ("NaN orders nothing, so '\(call.name)' is always false", fix)
                 default:
-                    problem = call.name.hasSuffix("LenEqual") || call.name == "httpStatus"
-                        ? ("it is compared with an integer, so '\(call.name)' is always false", "write a whole number: \(argument.key): 3")
-                        : ("Python cannot order an integer and \(kind(value)): '\(call.name)' raises an error when it is evaluated",
-                           "write a whole number: \(argument.key): 3")
+                    problem = nil
                 }
             case "env":
                 if case .string = value { problem = nil } else {

@@ -213,10 +213,20 @@ public struct ConfigurationLoader: Sendable {
             return nil
         }
         for warning in document.warnings {
-            diagnostics.append(ConfigDiagnostic(
-                .warning, .yamlDuplicateKey, "duplicate key '\(warning.key)'; this later value replaces the one at line \(warning.firstMark.line)",
-                at: FileLocation(file: file.path, line: warning.mark.line, column: warning.mark.column),
-                hint: "remove one of the two; Selinon uses the last"))
+            let mark = warning.mergeMark ?? warning.mark
+            let location = FileLocation(file: file.path, line: mark.line, column: mark.column)
+            switch warning.kind {
+            case .duplicateKey:
+                diagnostics.append(ConfigDiagnostic(
+                    .warning, .yamlDuplicateKey, "duplicate key '\(warning.key)'; this later value replaces the one at line \(warning.firstMark.line)",
+                    at: location, hint: "remove one of the two; Selinon uses the last"))
+            case .mergeListConflict:
+                diagnostics.append(ConfigDiagnostic(
+                    .warning, .yamlDuplicateKey, "'<<' merges key '\(warning.key)' from two mappings with different values (lines "
+                        + "\(warning.firstMark.line) and \(warning.mark.line)); PyYAML before 6.0.3 (and selinon-migrate) take the first, "
+                        + "PyYAML 6.0.3 and later the last for keys longer than one character, so Selinon's workers may read another value",
+                    at: location, hint: "write '\(warning.key)' in the mapping itself, which wins over merged keys in every version"))
+            }
         }
         guard let root = document.root, !root.isNull else {
             diagnostics.append(ConfigDiagnostic(.error, .emptyFile, "the \(role) is empty", at: .wholeFile(file.path),
