@@ -35,8 +35,11 @@ public struct MigrationAnalysis: Sendable {
     public struct FlowResult: Sendable {
         public var flow: String
         public var reachable: Int
-        /// The search stopped at its bound: there are more states than counted.
-        public var isBounded: Bool
+        /// The bound the search stopped at (there are more states than counted), `nil` when it
+        /// covered every state.
+        public var bound: ReachableStates.Bound?
+        /// The search stopped at a bound.
+        public var isBounded: Bool { bound != nil }
         public var counts: [Outcome: Int]
         /// The smallest state of each outcome.
         public var examples: [Outcome: DispatcherState]
@@ -56,7 +59,7 @@ public struct MigrationAnalysis: Sendable {
         let definitions = names.sorted().compactMap { configuration.flows[$0] }
         flows = definitions.concurrentMap { flow in
             let reachable = ReachableStates(engine: FlowEngine(flow: flow, global: configuration.global), options: options)
-            var result = FlowResult(flow: flow.name, reachable: reachable.states.count, isBounded: reachable.isBounded,
+            var result = FlowResult(flow: flow.name, reachable: reachable.states.count, bound: reachable.bound,
                                     counts: [:], examples: [:])
             for state in reachable.states {
                 let outcome = Self.outcome(of: state, flow: flow.name, version: version, migrator: migrator)

@@ -44,9 +44,20 @@ public struct ReachableStates: Sendable {
 
     /// In-flight states, fewest events first.
     public private(set) var states: [DispatcherState] = []
-    /// Whether the search stopped at `maxStates` (or at its bound of dispatcher runs) before
-    /// exhausting the flow.
-    public private(set) var isBounded = false
+    /// Which bound stopped the search before it exhausted the flow.
+    public enum Bound: String, Sendable, Equatable {
+        /// ``Options/maxStates`` states.
+        case states
+        /// ``Options/maxNodes`` node instances held by the states.
+        case nodes
+        /// ``Options/runsPerState`` dispatcher runs per allowed state.
+        case runs
+    }
+
+    /// The bound that stopped the search, `nil` when it covered every state.
+    public private(set) var bound: Bound?
+    /// Whether the search stopped at a bound before exhausting the flow.
+    public var isBounded: Bool { bound != nil }
 
     public init(engine: FlowEngine, options: Options = Options()) {
         var seen = Set<StateKey>()
@@ -59,14 +70,14 @@ public struct ReachableStates: Sendable {
         func visit(_ run: FlowEngine.Run, _ ids: SequentialIDs) -> Bool {
             runs += 1
             guard runs <= maxRuns else {
-                isBounded = true
+                bound = .runs
                 return false
             }
             guard run.status == .running, seen.insert(Self.key(of: run.state)).inserted else { return true }
             nodes += run.state.activeNodes.count + run.state.finishedNodes.values.reduce(0) { $0 + $1.count }
                 + run.state.failedNodes.values.reduce(0) { $0 + $1.count }
             if states.count == options.maxStates || nodes > options.maxNodes {
-                isBounded = true
+                bound = states.count == options.maxStates ? .states : .nodes
                 return false
             }
             states.append(run.state)

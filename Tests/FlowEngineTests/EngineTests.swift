@@ -39,9 +39,9 @@ struct EngineTests {
                   - {from: [A, B], to: C, condition: {name: fieldExist, args: {key: ok}, node: A}}
             """)
         let byStates = ReachableStates(engine: engine, options: .init(maxStates: 150))
-        #expect(byStates.isBounded && byStates.states.count == 150)
+        #expect(byStates.bound == .states && byStates.states.count == 150)
         let byRuns = ReachableStates(engine: engine, options: .init(maxStates: 150, runsPerState: 2))
-        #expect(byRuns.isBounded && byRuns.states.count < 150)
+        #expect(byRuns.bound == .runs && byRuns.states.count < 150)
         // A flow that ends is searched to its end within the default bounds.
         let chain = ReachableStates(engine: try Self.flow(tasks: ["A", "B"], "    edges:\n      - {from: , to: A}\n      - {from: A, to: B}\n"))
         #expect(!chain.isBounded && chain.states.count == 2)
@@ -81,7 +81,7 @@ struct EngineTests {
         let names = (1...40).map { "T\($0)" }
         let engine = try Self.flow(tasks: ["A"] + names, "    edges:\n      - {from: , to: A}\n      - {from: A, to: [\(names.joined(separator: ", "))]}\n")
         let reachable = ReachableStates(engine: engine, options: .init(maxStates: 10_000, maxNodes: 4_100))
-        #expect(reachable.isBounded)
+        #expect(reachable.bound == .nodes)
         #expect(reachable.states.count == 100, "the first state holds 1 node, then 100 hold 41: 4,101 is one too many")
         let wide = reachable.states[1]  // A finished, all forty running
         #expect(wide.summary == "A finished; T1, T10, T11, T12, T13, T14, T15, T16, T17, T18 and 30 more running", "\(wide.summary)")

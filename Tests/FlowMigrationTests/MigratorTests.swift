@@ -227,6 +227,26 @@ struct MigratorTests {
         #expect(output == Array(line.utf8))
         // A state that does not hold both edges migrates.
         #expect(try Self.both(line.replacingOccurrences(of: "[1, 2, 3]", with: "[1, 3]"), [edited]).2.contains(#""waiting_edges": [1, 2]"#))
+        // A selective run naming both edges, with a state or before it started: the same refusal.
+        // (Without a state, a restarted run at version 1 is translated by migration 2; a run at
+        // version 0 is written for the newest configuration and not translated.)
+        for (state, chain) in [(#""state": {"active_nodes": [], "finished_nodes": {}, "waiting_edges": [1]}, "#, [edited]),
+                               (#""migration_version": 1, "#, [Self.empty, edited])] {
+            let selective = #"{"flow_name": "flow1", "# + (state.hasPrefix(#""state""#) ? #""migration_version": 0, "# : "") + state
+                + #""selective": {"task_names": ["T2"], "waiting_edges_subset": {"flow1": {"2": ["T1"], "3": ["T2"]}}}}"#
+            let subsetMessage = "migration \(chain.count) gives selective.waiting_edges_subset.flow1 edge 2 twice: its file moves an edge of flow "
+                + "'flow1' to 2 while another keeps that index (an edited file?); the state is left as it was: regenerate the migration"
+            let typed = #expect(throws: StateError.self) {
+                try Migrator(chain: MigrationChain(migrations: chain)).migrate(try DispatcherMessage(json: try JSONParser().parse(Array(selective.utf8))))
+            }
+            #expect(typed == StateError(.inconsistentMigration, subsetMessage), "\(state)")
+            var copied: [UInt8] = []
+            let streamed = Array(selective.utf8).withUnsafeBufferPointer {
+                StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: chain))).migrate(line: $0, into: &copied)
+            }
+            #expect(streamed.outcome == .invalid && streamed.error == StateError(.inconsistentMigration, subsetMessage), "\(state)")
+            #expect(copied == Array(selective.utf8))
+        }
     }
 
     @Test func aFlowRemovedAndAddedBackStartsAsTheNewFlow() throws {

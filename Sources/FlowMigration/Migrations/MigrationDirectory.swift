@@ -112,7 +112,8 @@ public struct MigrationDirectory: Sendable {
             return MigrationFileError(file: path, message: "this is a directory, named like a migration file",
                                       hint: "move it out of the migration directory: names ending in .json are migrations there")
         }
-        let reason = access(path, R_OK) != 0 ? String(cString: strerror(errno)) : "not a regular file"
+        let reason = access(path, R_OK) != 0 ? String(cString: strerror(errno))
+            : (status.st_mode & S_IFMT) == S_IFREG ? "reading it failed" : "not a regular file"
         return MigrationFileError(file: path, message: "cannot read the file: \(reason)",
                                   hint: "make it readable to this user, or move it out of the migration directory")
     }

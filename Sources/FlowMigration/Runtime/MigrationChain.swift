@@ -175,7 +175,6 @@ struct CompiledMigration: Sendable {
     init(_ migration: Migration, version: Int) {
         self.version = version
         strategy = migration.strategy
-        flows = migration.flows.mapValues(CompiledFlowMigration.init)
         var before: [String: Int] = [:], after: [String: Int] = [:]
         if case .object(let counts)? = migration.metadata?["edge_counts"] {
             for (flow, value) in counts {
@@ -183,6 +182,9 @@ struct CompiledMigration: Sendable {
                 if let new = value["new"]?.intValue { after[flow] = new }
             }
         }
+        flows = Dictionary(uniqueKeysWithValues: migration.flows.map { name, entry in
+            (name, CompiledFlowMigration(entry, edgeCountBefore: before[name]))
+        })
         edgeCountsBefore = before
         edgeCountsAfter = after
     }
@@ -200,14 +202,23 @@ struct CompiledFlowMigration: Sendable {
     /// read in this one; Selinon would follow the file.)
     let taintingNodes: [(index: Int, sources: [String])]
 
+    /// Whether translating can give two edges one index: an edge is moved to an index that an
+    /// edge of the old flow keeps (an edited file; with the old edge count known, the file was
+    /// refused when it loaded, so this is false).
+    let mayRepeat: Bool
+
     static let removed = -1
     static let unchanged = -2
 
-    init(_ entry: EdgeMigration) {
+    init(_ entry: EdgeMigration, edgeCountBefore: Int? = nil) {
         let size = (entry.translation.keys.max() ?? -1) + 1
         var table = [Int](repeating: Self.unchanged, count: size)
         for (old, new) in entry.translation { table[old] = new ?? Self.removed }
         translation = table
+        mayRepeat = entry.translation.values.contains { target in
+            guard let target, entry.translation[target] == nil else { return false }
+            return edgeCountBefore.map { target < $0 } ?? true
+        }
         taintedEdges = entry.taintedEdges
         taintingNodes = entry.taintingNodes.keys.sorted { String($0) < String($1) }.map { ($0, entry.taintingNodes[$0]!) }
     }

@@ -49,6 +49,10 @@ struct MigrationCore {
             var edges = subset
             for step in chain.steps(of: flow, after: input.version) {
                 edges = edges.compactMap { item in step.entry.translate(item.index).map { SelectiveEdge(index: $0, tag: item.tag) } }
+                if step.entry.mayRepeat, let index = Self.firstRepeat(edges.map(\.index)) {
+                    result.conflict = Self.conflict(step.version, key: "selective.waiting_edges_subset.\(flow)", index: index, flow: flow)
+                    return result
+                }
             }
             if edges != subset {
                 result.selectiveSubsets[flow] = edges
@@ -82,12 +86,12 @@ struct MigrationCore {
             translate(&result.triggered, entry)
             translate(&result.waiting, entry)
             // The lists were sets before (checked on reading), so a repeat comes from this migration.
-            for (key, edges) in [("waiting_edges", result.waiting), ("triggered_edges", result.triggered)] {
-                if let index = edges.enumerated().first(where: { offset, index in edges[..<offset].contains(index) })?.element {
-                    result.conflict = StateError(.inconsistentMigration, "migration \(step.version) gives state.\(key) edge \(index) "
-                        + "twice: its file moves an edge of flow '\(input.flowName)' to \(index) while another keeps that index "
-                        + "(an edited file?); the state is left as it was: regenerate the migration")
-                    return result
+            if entry.mayRepeat {
+                for (key, edges) in [("state.waiting_edges", result.waiting), ("state.triggered_edges", result.triggered)] {
+                    if let index = Self.firstRepeat(edges) {
+                        result.conflict = Self.conflict(step.version, key: key, index: index, flow: input.flowName)
+                        return result
+                    }
                 }
             }
             for added in entry.taintingNodes {
@@ -105,6 +109,16 @@ struct MigrationCore {
             }
         }
         return result
+    }
+
+    /// The first index that appears a second time (the lists hold a few edges).
+    private static func firstRepeat(_ edges: [Int]) -> Int? {
+        edges.enumerated().first { offset, index in edges[..<offset].contains(index) }?.element
+    }
+
+    private static func conflict(_ version: Int, key: String, index: Int, flow: String) -> StateError {
+        StateError(.inconsistentMigration, "migration \(version) gives \(key) edge \(index) twice: its file moves an edge of flow "
+            + "'\(flow)' to \(index) while another keeps that index (an edited file?); the state is left as it was: regenerate the migration")
     }
 
     /// Translates edge indices in place, dropping removed edges.

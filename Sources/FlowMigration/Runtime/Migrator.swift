@@ -53,6 +53,7 @@ public struct Migrator: Sendable {
             let result = MigrationCore.run(MigrationCore.Input(flowName: message.flowName, version: version, waiting: [], triggered: [],
                                                                activeNames: [], finishedNames: [], selectiveSubsets: subsets),
                                            chain: chain, policy: policy)
+            if let conflict = result.conflict { throw conflict }
             // With nothing run yet, the only taint is a removal its subset cannot outlive.
             if !result.taints.isEmpty { return .fail(fromVersion: version, toVersion: latest, taints: result.taints) }
             if result.selectiveChanged { adopted.replaceSelectiveSubsets(Self.subsets(result.selectiveSubsets, originals)) }

@@ -74,6 +74,12 @@ public struct StreamMigrator: Sendable {
                     let result = MigrationCore.run(MigrationCore.Input(flowName: flowName, version: version, waiting: [], triggered: [],
                                                                        activeNames: [], finishedNames: [], selectiveSubsets: Self.tagged(scan)),
                                                    chain: chain, policy: migrator.policy)
+                    if let conflict = result.conflict {
+                        output.append(contentsOf: line)
+                        report.outcome = .invalid
+                        report.error = conflict
+                        return report
+                    }
                     // With nothing run yet, the only taint is a removal its subset cannot outlive.
                     if !result.taints.isEmpty {
                         output.append(contentsOf: line)

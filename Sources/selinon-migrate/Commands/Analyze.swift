@@ -130,6 +130,7 @@ extension SelinonMigrate {
                     "flows": .array(analysis.flows.map { flow in
                         .object([
                             "flow": .string(flow.flow), "reachable": .number(JSONNumber(flow.reachable)), "bounded": .bool(flow.isBounded),
+                            "stopped_at": flow.bound.map { .string($0.rawValue) } ?? .null,
                             "counts": .object(Dictionary(uniqueKeysWithValues: flow.counts.map { ($0.key.rawValue, .number(JSONNumber($0.value))) })),
                             "examples": .object(Dictionary(uniqueKeysWithValues: flow.examples.map { ($0.key.rawValue, .string($0.value.summary)) })),
                         ])
@@ -146,9 +147,13 @@ extension SelinonMigrate {
                 // A search that stopped early cannot show that no state comes out worse: say so where CI logs show it.
                 let unfinished = analysis.flows.filter(\.isBounded)
                 if !unfinished.isEmpty {
+                    // Raising --max-states helps unless the states were too large to keep more.
+                    let remedy = unfinished.allSatisfy { $0.bound == .nodes }
+                        ? "their states hold \(ReachableStates.Options().maxNodes) node instances, as many as a search keeps: judge such flows by review"
+                        : "raise --max-states to judge more"
                     terminal.message("warning: the search of \(unfinished.map(\.flow).joined(separator: ", ")) stopped before it covered every "
                         + "state (at --max-states, or a flow with cycles or fan-out that has no end): --fail-on judged the \(unfinished.map { String($0.reachable) }.joined(separator: ", ")) "
-                        + "states found; raise --max-states to judge more")
+                        + "states found; " + remedy)
                 }
             }
         }

@@ -210,9 +210,7 @@ extension SelinonMigrate {
                 }
                 if let document {
                     let path = (outputDirectory as NSString).appendingPathComponent(document.file)
-                    let sink = try OutputSink(path: path)
-                    try sink.write(Array((document.text + "\n").utf8))
-                    try sink.commit()
+                    try OutputSink.write(Array((document.text + "\n").utf8), to: path)
                     written.append(path)
                 }
                 written.forEach(terminal.output)
@@ -288,9 +286,7 @@ struct GraphFiles {
     mutating func write(_ flow: FlowReview, version: Int, terminal: Terminal) throws -> (written: [String], svg: String?) {
         let stem = stem(for: flow.flow, version: version)
         let dotPath = (directory as NSString).appendingPathComponent(stem + ".dot")
-        let sink = try OutputSink(path: dotPath)
-        try sink.write(Array(ReviewGraph.dot(flow, version: version).utf8))
-        try sink.commit()
+        try OutputSink.write(Array(ReviewGraph.dot(flow, version: version).utf8), to: dotPath)
         guard let program = Self.dotProgram else { return ([dotPath], nil) }
         let svgPath = (directory as NSString).appendingPathComponent(stem + ".svg")
         let process = Process()

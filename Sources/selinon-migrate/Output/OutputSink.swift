@@ -161,6 +161,19 @@ final class OutputSink {
         InterruptCleanup.unregister(temporaryPath)
     }
 
+    /// Writes `bytes` as the whole of `path` (a file appears only complete); on failure nothing
+    /// is left behind.
+    static func write(_ bytes: [UInt8], to path: String) throws(OutputSinkError) {
+        let sink = try OutputSink(path: path)
+        do {
+            try sink.write(bytes)
+            try sink.commit()
+        } catch {
+            sink.discard()
+            throw error
+        }
+    }
+
     /// Removes the unfinished file.
     func discard() {
         guard let temporaryPath else { return }
