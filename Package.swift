@@ -150,7 +150,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MigrationReviewTests",
-            dependencies: ["MigrationReview", "FlowConfig", "FlowMigration", "TestSupport"],
+            dependencies: ["MigrationReview", "MigrationGenerator", "FlowConfig", "FlowMigration", "TestSupport"],
             exclude: ["Goldens"]
         ),
         .testTarget(

@@ -52,6 +52,14 @@ extension MigrationWriter {
         try validated(path, creating: false).directory.latestVersion + 1
     }
 
+    /// Whether `migration`, written to the directory at `path` next, would change flows exactly as
+    /// the directory's latest migration does (``WrittenMigration/repeatsPreviousMigration``);
+    /// nothing is written.
+    /// - Throws: ``MigrationWriteError``, as `write` would.
+    public func wouldRepeatLatest(_ migration: Migration, inDirectory path: String) throws(MigrationWriteError) -> Bool {
+        try validated(path, creating: false).directory.files.last.map { $0.migration.hasSameEffect(as: migration) } ?? false
+    }
+
     /// The directory at `path` and its sum, checked as a whole; created first when `creating`.
     private func validated(_ path: String, creating: Bool) throws(MigrationWriteError) -> (directory: MigrationDirectory, sum: MigrationSum?) {
         let directory: MigrationDirectory

@@ -61,7 +61,7 @@ struct NormalizedEdge {
     /// values compared as Python compares them (the first matching pass).
     func sameKey(as other: NormalizedEdge) -> Bool {
         fullHash == other.fullHash && from == other.from && to == other.to
-            && Self.pythonEqual(configuredCondition, other.configuredCondition)
+            && configuredCondition.equalsInPython(other.configuredCondition)
     }
 
     /// The edge as a dictionary key with the equality of ``sameKey(as:)``.
@@ -95,42 +95,6 @@ struct NormalizedEdge {
         sorted.removeLast(sorted.count - kept)
         return sorted
     }
-
-    /// Python's `==` on two loaded values: booleans equal the integers 0 and 1, integral floats
-    /// equal integers, mappings are equal whatever the order of their keys.
-    static func pythonEqual(_ lhs: ConfigValue, _ rhs: ConfigValue) -> Bool {
-        if let left = integral(lhs) {
-            return integral(rhs) == left
-        }
-        switch (lhs, rhs) {
-        case (.list(let left), .list(let right)):
-            return left.count == right.count && zip(left, right).allSatisfy { pythonEqual($0, $1) }
-        case (.mapping(let left), .mapping(let right)):
-            // Keys are unique within a mapping, so equal counts and every left key found with an
-            // equal value make the mappings equal.
-            guard left.count == right.count else { return false }
-            guard left.count > 8 else {
-                return left.allSatisfy { entry in
-                    right.contains { $0.key == entry.key && pythonEqual(entry.value, $0.value) }
-                }
-            }
-            // Large mappings by lookup, so that comparing two equal ones stays linear.
-            let rightValues = Dictionary(right.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
-            return left.allSatisfy { entry in rightValues[entry.key].map { pythonEqual(entry.value, $0) } ?? false }
-        default:
-            return integral(rhs) == nil && lhs == rhs
-        }
-    }
-
-    /// The integer a boolean, an integer or an integral float equals in Python.
-    static func integral(_ value: ConfigValue) -> ConfigValue? {
-        switch value {
-        case .bool(let flag): return .integer(.small(flag ? 1 : 0))
-        case .integer: return value
-        case .float(let double): return Int(exactly: double).map { .integer(.small($0)) }
-        default: return nil
-        }
-    }
 }
 
 /// FNV-1a over names and values, for the precomputed edge hashes.
@@ -146,11 +110,11 @@ private struct FNV {
         add(0)
     }
 
-    /// Adds a value so that values Python considers equal (``NormalizedEdge/pythonEqual(_:_:)``)
+    /// Adds a value so that values Python considers equal (`ConfigValue.equalsInPython`)
     /// add the same bytes: numbers by their integer value when integral, mapping entries in
     /// any order (their own hashes are summed).
     mutating func add(pythonValue config: ConfigValue) {
-        if case .integer(let integer)? = NormalizedEdge.integral(config) {
+        if case .integer(let integer)? = config.integralValue {
             add(4)
             add(integer.description)
             return

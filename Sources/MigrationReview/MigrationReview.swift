@@ -95,6 +95,8 @@ public struct Consequence: Sendable, Equatable {
         case edgeArmed = "edge-armed"
         /// Waiting and fired edges are renumbered.
         case renumbered
+        /// A new starting edge: flows already started never run it (nothing taints them).
+        case newStartingEdge = "new-starting-edge"
         /// The flow is gone: its in-flight flows fail.
         case flowRemoved = "flow-removed"
     }

@@ -163,8 +163,8 @@ public enum MigrationReviewer {
         let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
         if !renumbered.isEmpty {
             let pairs = renumbered.map { "\($0.oldIndex!) → \($0.newIndex!)" }.joined(separator: ", ")
-            // "Nothing else" only when no removed or added edge can taint them (those follow).
-            let onlyRenumbered = entry.taintedEdges.isEmpty && entry.taintingNodes.isEmpty
+            // "Nothing else" only when no edge was removed or added (what those do follows).
+            let onlyRenumbered = entry.taintedEdges.isEmpty && !rows.contains { $0.change == .added || $0.change == .removed }
             result.append(Consequence(kind: .renumbered, edge: nil, strategy: nil,
                                       text: "In-flight states are renumbered (\(pairs))" + (onlyRenumbered ? "; nothing else changes for them." : ".")))
         }
@@ -181,7 +181,16 @@ public enum MigrationReviewer {
         }
         for row in rows where row.change == .added {
             let index = row.newIndex!
-            guard let nodes = entry.taintingNodes[index], !nodes.isEmpty else { continue }
+            guard let nodes = entry.taintingNodes[index], !nodes.isEmpty else {
+                // Selinon records no tainting nodes for a new starting edge (generate warns about it).
+                if row.new?.from.isEmpty == true, let edge = row.new {
+                    result.append(Consequence(kind: .newStartingEdge, edge: index, strategy: nil,
+                                              text: "A flow that already started will never run the new starting edge "
+                                                + "\(MarkdownText.codeSpan(edge.display)) (new edge \(index)); nothing taints it, so it "
+                                                + "continues without it. Flows started after the deploy run it."))
+                }
+                continue
+            }
             let sources = nodes.map(MarkdownText.codeSpan).joined(separator: ", ")
             let edge = row.new.map { MarkdownText.codeSpan($0.display) } ?? "new edge \(index)"
             let all = nodes.count > 1 ? "all of " : ""

@@ -21,6 +21,10 @@ public struct ReviewedEdge: Sendable, Equatable {
     /// The `selective` run in words (`tasks [A, B], follow_subflows, run_subsequent`); `nil`
     /// without one or when unknown (known whenever ``hasForeach`` is).
     public var selective: String?
+    /// The condition as loaded, when the edge comes from a configuration: compared as Python
+    /// compares values (as `generate` pairs edges), where the JSON form cannot tell a date from a
+    /// string or `1` from `true`.
+    var configuredCondition: ConfigValue?
 
     public init(from: [String], to: [String]?, condition: JSONValue?, hasForeach: Bool? = nil, foreachFunction: String? = nil,
                 selective: String? = nil) {
@@ -37,6 +41,7 @@ public struct ReviewedEdge: Sendable, Equatable {
         self.init(from: edge.from, to: edge.to, condition: edge.conditionValue.jsonValue, hasForeach: edge.foreach != nil,
                   foreachFunction: edge.foreach.map { "\($0.function.importPath).\($0.function.name)" + ($0.propagateResult ? " (propagate_result)" : "") },
                   selective: edge.selective.map(Self.describe))
+        configuredCondition = edge.conditionValue
     }
 
     /// `tasks [A, B], follow_subflows, run_subsequent [flow1]`.
@@ -59,8 +64,13 @@ public struct ReviewedEdge: Sendable, Equatable {
     /// Whether `other` is the same edge for Selinon: the same sources and destinations in any
     /// order (as `generate` pairs edges), the same condition, `foreach` and `selective`.
     public func isSameEdge(as other: ReviewedEdge) -> Bool {
-        Set(from) == Set(other.from) && to.map(Set.init) == other.to.map(Set.init)
-            && condition == other.condition && hasForeach == other.hasForeach && foreachFunction == other.foreachFunction
+        let sameCondition = if let mine = configuredCondition, let theirs = other.configuredCondition {
+            mine.equalsInPython(theirs)
+        } else {
+            condition == other.condition
+        }
+        return Set(from) == Set(other.from) && to.map(Set.init) == other.to.map(Set.init)
+            && sameCondition && hasForeach == other.hasForeach && foreachFunction == other.foreachFunction
             && selective == other.selective
     }
 

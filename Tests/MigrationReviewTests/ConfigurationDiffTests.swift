@@ -57,6 +57,27 @@ struct ConfigurationDiffTests {
         #expect(renumbered.flows.first?.edges.map(\.change) == [.renumbered, .renumbered], "\(renumbered.text)")
     }
 
+    @Test func conditionValuesCompareAsInPythonAsGenerateComparesThem() throws {
+        func configuration(_ value: String) throws -> Configuration {
+            try Self.load(nodes: Self.nodes, flows: """
+                flow-definitions:
+                  - name: f
+                    edges:
+                      - {from: , to: A}
+                      - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: k, value: \(value)}}}
+                """)
+        }
+        // Equal in Python (1 == True == 1.0, and PyYAML's one NaN object): no change, no warning.
+        for (before, after) in [("1", "true"), ("1", "1.0"), ("[1, 2]", "[true, 2]"), (".nan", ".nan")] {
+            let diff = ConfigurationDiff(from: try configuration(before), to: try configuration(after))
+            #expect(diff.isEmpty && diff.warnings.isEmpty, "\(before) → \(after): \(diff.text) \(diff.warnings)")
+        }
+        // A date is not the string of its digits (the same JSON text): a change, as generate warns.
+        let diff = ConfigurationDiff(from: try configuration("2017-01-01"), to: try configuration("'2017-01-01'"))
+        #expect(diff.flows.first?.edges.map(\.change) == [.changed], "\(diff.text)")
+        #expect(diff.warnings.count == 1, "\(diff.warnings)")
+    }
+
     @Test func aForeachThatComesOrGoesIsNamed() throws {
         let edges = """
             flow-definitions:

@@ -1,6 +1,7 @@
 import FlowConfig
 import FlowMigration
 import Foundation
+import MigrationGenerator
 import MigrationReview
 import Testing
 import TestSupport
@@ -111,6 +112,25 @@ struct ExampleReviewTests {
                 }
             }
         }
+    }
+
+    @Test func aNewStartingEdgeIsSaidNotToRunInFlowsAlreadyStarted() throws {
+        func configuration(_ edges: [String]) throws -> Configuration {
+            try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: "flow-definitions:\n  - name: f\n    edges:\n"
+                + edges.map { "      - \($0)\n" }.joined())
+        }
+        let old = try configuration(["{from: , to: A}", "{from: A, to: B}"])
+        let new = try configuration(["{from: , to: C}", "{from: , to: A}", "{from: A, to: B}"])
+        let migration = MigrationDiffer().plan(from: old, to: new, strategy: .ignore).migration
+        let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
+                                              new: MigrationReviewer.edges(of: new))
+        let consequences = try #require(review.flows.first).consequences
+        #expect(consequences.map(\.text) == [
+            "In-flight states are renumbered (0 → 1, 1 → 2).",
+            "A flow that already started will never run the new starting edge `(start) → C` (new edge 0); nothing taints it, so it "
+                + "continues without it. Flows started after the deploy run it.",
+        ])
+        #expect(consequences.last?.kind == .newStartingEdge)
     }
 
     @Test func consequencesNameEdgesAndStrategies() throws {

@@ -12,6 +12,23 @@ struct GenerateCommandTests {
                 "-n", "\(base)/v\(new)/nodes.yml", "-f", "\(base)/v\(new)/flows"] + extra
     }
 
+    @Test func theSameMigrationTwiceIsWarnedAboutByADryRunToo() throws {
+        // Without _meta nothing says the change is covered; Selinon's own check (the same effect
+        // as the latest migration) warns, in a dry run as in a real one.
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--no-meta"])).status == 0)
+        let dry = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--no-meta", "--dry-run"]))
+        #expect(dry.standardError.contains("warning: it would change flows exactly as migration 1 does"), "\(dry.standardError)")
+        let json = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--no-meta", "--dry-run", "--format", "json"]))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(object["repeats"] as? Int == 1, "\(object)")
+        let real = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--no-meta", "--format", "json"]))
+        #expect(real.standardError.contains("changes flows exactly as migration 1 does"), "\(real.standardError)")
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(real.standardOutput.utf8)) as? [String: Any])
+        #expect(written["repeats"] as? Int == 1 && written["version"] as? Int == 2, "\(written)")
+    }
+
     @Test func dryRunPrintsTheSameBytesEveryTimeAndWritesNothing() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
@@ -102,6 +119,12 @@ struct GenerateCommandTests {
         let same = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")]))
         #expect(same.status == 0)
         #expect(same.standardError.contains("1.json already migrates this change"))
+        #expect(!same.standardError.contains("tainted_flow_strategy"))
+        // Asking for another strategy does not write a second copy, but says how to get it.
+        let retry = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "-t", "RETRY"]))
+        #expect(retry.status == 0)
+        #expect(retry.standardError.contains("note: its tainted_flow_strategy is IGNORE, not RETRY as this run would write; if no "
+            + "deployment has applied it yet, remove it, run selinon-migrate rehash, and generate again"), "\(retry.standardError)")
         // A dry run and the JSON report say the same: nothing would be written, and which file covers it.
         let dry = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--dry-run"]))
         #expect(dry.status == 0 && dry.standardOutput.hasPrefix("{"), "the migration it would be, for comparison")

@@ -124,3 +124,46 @@ enum PythonFloat {
         return value.description
     }
 }
+
+extension ConfigValue {
+    /// Python's `==` on two values PyYAML loaded: booleans equal the integers 0 and 1, integral
+    /// floats equal integers, mappings are equal whatever the order of their keys, and NaN equals
+    /// NaN (PyYAML gives every `.nan` the same float object, and Python compares the items of
+    /// containers by identity first).
+    public func equalsInPython(_ other: ConfigValue) -> Bool {
+        if let left = integralValue {
+            return other.integralValue == left
+        }
+        switch (self, other) {
+        case (.float(let left), .float(let right)) where left.isNaN && right.isNaN:
+            return true
+        case (.list(let left), .list(let right)):
+            return left.count == right.count && zip(left, right).allSatisfy { $0.equalsInPython($1) }
+        case (.mapping(let left), .mapping(let right)):
+            // Keys are unique within a mapping, so equal counts and every left key found with an
+            // equal value make the mappings equal.
+            guard left.count == right.count else { return false }
+            guard left.count > 8 else {
+                return left.allSatisfy { entry in
+                    right.contains { $0.key == entry.key && entry.value.equalsInPython($0.value) }
+                }
+            }
+            // Large mappings by lookup, so that comparing two equal ones stays linear.
+            let rightValues = Dictionary(right.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+            return left.allSatisfy { entry in rightValues[entry.key].map { entry.value.equalsInPython($0) } ?? false }
+        default:
+            return other.integralValue == nil && self == other
+        }
+    }
+
+    /// The integer a boolean, an integer or an integral float equals in Python; `nil` for
+    /// other values.
+    public var integralValue: ConfigValue? {
+        switch self {
+        case .bool(let flag): return .integer(.small(flag ? 1 : 0))
+        case .integer: return self
+        case .float(let double): return Int(exactly: double).map { .integer(.small($0)) }
+        default: return nil
+        }
+    }
+}

@@ -157,6 +157,12 @@ extension SelinonMigrate {
                 let written = dryRun ? "a real run would write nothing (the migration it would be follows)" : "nothing was written"
                 if format == .text {
                     terminal.message("\(coveredBy) already migrates this change (generated between the same configurations); \(written)")
+                    // The same change with another strategy is still the same change: say how to get the one asked for.
+                    if let data = FileManager.default.contents(atPath: coveredBy),
+                       let existing = try? Migration(selinonJSON: [UInt8](data), file: coveredBy), existing.strategy != strategy {
+                        terminal.message("note: its tainted_flow_strategy is \(existing.strategy.rawValue), not \(strategy.rawValue) as this run "
+                            + "would write; if no deployment has applied it yet, remove it, run selinon-migrate rehash, and generate again")
+                    }
                 }
                 if !dryRun {
                     if format == .json {
@@ -169,9 +175,11 @@ extension SelinonMigrate {
             }
             if dryRun {
                 var version: Int?
+                var repeatsLatest = false
                 if let directory, coveredBy == nil, refusal == nil {
                     do {
                         version = try MigrationWriter().nextVersion(inDirectory: directory)
+                        repeatsLatest = try MigrationWriter().wouldRepeatLatest(migration, inDirectory: directory)
                     } catch {
                         terminal.message(error.description)
                         if error.isFileSystemFailure { throw ExitStatus.toolFailed }
@@ -183,10 +191,15 @@ extension SelinonMigrate {
                     report.version = version
                     report.coveredBy = coveredBy
                     report.refused = refusal
+                    report.repeats = repeatsLatest ? version.map { $0 - 1 } : nil
                     terminal.output(try report.json())
                 } else {
                     if let directory, let version {
                         terminal.message("would write \(MigrationDirectory.filePath(version: version, in: directory))")
+                        if repeatsLatest {
+                            terminal.message("warning: it would change flows exactly as migration \(version - 1) does; "
+                                + "make sure the same change is not migrated twice")
+                        }
                     }
                     if refusal != nil {
                         terminal.message("a real run would write nothing; the migration it refuses follows")
@@ -219,7 +232,9 @@ extension SelinonMigrate {
                 let lines = ["Wrote \(written.path)"] + plan.changeSummaries.map { "  " + $0 }
                 terminal.output(lines.joined(separator: "\n"))
             case .json:
-                terminal.output(try GenerateReport(plan: plan, written: written, migration: nil).json())
+                var report = GenerateReport(plan: plan, written: written, migration: nil)
+                report.repeats = written.repeatsPreviousMigration ? written.version - 1 : nil
+                terminal.output(try report.json())
             }
         }
 
@@ -401,6 +416,9 @@ struct GenerateReport: Encodable {
     /// the directory as it should); the dry run exits 1, as the real run would.
     var refused: String?
     var version: Int?
+    /// The previous migration, when this one changes flows exactly as it does (generated twice
+    /// by mistake?).
+    var repeats: Int?
     var flows: [Flow]
     var warnings: [Warning]
     var addedFlows: [String]
