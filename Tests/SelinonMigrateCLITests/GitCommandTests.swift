@@ -473,6 +473,22 @@ struct GitCommandTests {
         }
     }
 
+    @Test func aMigrationForAnotherChangeDoesNotCoverACommit() throws {
+        // The commit brings v3 but adds the migration generated for v1 → v2 (its digests say so),
+        // as a fast-forward landing can leave a branch's merge of main: not "covered".
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        let generated = try CommandRunner().run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try Self.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 with the v2 migration")
+        let history = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardOutput.split(separator: "\n").first?
+            .hasSuffix("— added 1.json, which migrates another change (by its _meta digests) — needs migration") == true,
+                "\(history.standardOutput)")
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

@@ -116,8 +116,9 @@ extension SelinonMigrate {
             // The files the commit added, and whether the directory still holds each as it was then
             // (a rebase may have renumbered it, and the number may hold another branch's file now).
             var replaced: [String] = []
+            var added: [(key: Int, value: [UInt8])] = []
             if let directory {
-                let added = try context.repository.migrationFilesAdded(in: directory, by: commit, after: parent).sorted { $0.key < $1.key }
+                added = try context.repository.migrationFilesAdded(in: directory, by: commit, after: parent).sorted { $0.key < $1.key }
                 entry.migrations = added.map { "\($0.key).json" }
                 replaced = added.filter { now.hashes[$0.key] != MigrationSum.hash($0.value) }.map { "\($0.key).json" }
             }
@@ -136,7 +137,10 @@ extension SelinonMigrate {
             entry.addedFlows = plan.addedFlows
             entry.removedFlows = plan.removedFlows
             let addedHere = !entry.migrations.isEmpty && replaced.count < entry.migrations.count
-            entry.status = addedHere ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
+            // Files whose _meta digests lead elsewhere migrate another change (main's, brought in by a
+            // merge that landed as a fast-forward): they do not cover this one.
+            let addedOther = addedHere && plan.isNeeded && !Self.lead(added.map(\.value), from: before, to: after)
+            entry.status = addedHere && !addedOther ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
             // A migration committed separately from the change it migrates, or renumbered since.
             if entry.status == "needs-migration" {
                 if let versions = now.generated(from: before, to: after) {
@@ -144,9 +148,26 @@ extension SelinonMigrate {
                     entry.migrations = versions.map { "\($0).json" }
                 } else if !replaced.isEmpty {
                     entry.status = "covered-by-replaced"
+                } else if addedOther {
+                    entry.status = "added-other"
                 }
             }
             return entry
+        }
+
+        /// Whether migration files (in version order) lead from `before` to `after` by their `_meta`
+        /// digests, each starting where the one before ends; true when one records none (Selinon's
+        /// files, `--no-meta`): nothing says they do not.
+        static func lead(_ files: [[UInt8]], from before: Configuration, to after: Configuration) -> Bool {
+            var steps: [(old: String, new: String)] = []
+            for bytes in files {
+                guard let digests = (try? Migration(selinonJSON: bytes, file: ""))?.metadata?["digests"],
+                      let old = digests["old"]?.stringValue, let new = digests["new"]?.stringValue else { return true }
+                steps.append((old, new))
+            }
+            guard let first = steps.first, let last = steps.last else { return true }
+            return first.old == StructureDigest.digest(of: before) && last.new == StructureDigest.digest(of: after)
+                && zip(steps, steps.dropFirst()).allSatisfy { $0.new == $1.old }
         }
 
         static func day(_ date: Date) -> String {
@@ -174,6 +195,7 @@ struct HistoryEntry: Encodable {
     /// `covered`, `covered-later` (by a migration another commit added or renumbered: its
     /// `_meta` digests name this change), `covered-by-replaced` (the commit added migrations
     /// that the directory no longer holds as they were, and no file of it names this change),
+    /// `added-other` (the commit added migrations whose `_meta` digests name another change),
     /// `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
     /// `previous-configuration-invalid`.
     var status = ""
@@ -193,6 +215,9 @@ struct HistoryEntry: Encodable {
         case "covered-later": coverage = "covered by \(migrations.joined(separator: ", ")), added in another commit"
         case "covered-by-replaced":
             coverage = "added \(migrations.joined(separator: ", ")), which the directory no longer holds as it was (renumbered or replaced)"
+        case "added-other":
+            coverage = "added \(migrations.joined(separator: ", ")), which migrate\(migrations.count == 1 ? "s" : "") another change "
+                + "(by \(migrations.count == 1 ? "its" : "their") _meta digests) — needs migration"
         case "needs-migration": coverage = "needs migration"
         case "not-needed": coverage = "no migration needed"
         case "initial": coverage = "initial configuration"
