@@ -134,9 +134,14 @@ extension ConfigValue {
         if let left = integralValue {
             return other.integralValue == left
         }
+        // Python compares strings by code points; Swift's `==` is canonical equivalence ("café"
+        // precomposed equals decomposed), so strings and keys compare by their scalars.
+        func same(_ left: String, _ right: String) -> Bool { left.unicodeScalars.elementsEqual(right.unicodeScalars) }
         switch (self, other) {
         case (.float(let left), .float(let right)) where left.isNaN && right.isNaN:
             return true
+        case (.string(let left), .string(let right)):
+            return same(left, right)
         case (.list(let left), .list(let right)):
             return left.count == right.count && zip(left, right).allSatisfy { $0.equalsInPython($1) }
         case (.mapping(let left), .mapping(let right)):
@@ -145,12 +150,12 @@ extension ConfigValue {
             guard left.count == right.count else { return false }
             guard left.count > 8 else {
                 return left.allSatisfy { entry in
-                    right.contains { $0.key == entry.key && entry.value.equalsInPython($0.value) }
+                    right.contains { same($0.key, entry.key) && entry.value.equalsInPython($0.value) }
                 }
             }
             // Large mappings by lookup, so that comparing two equal ones stays linear.
-            let rightValues = Dictionary(right.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
-            return left.allSatisfy { entry in rightValues[entry.key].map { entry.value.equalsInPython($0) } ?? false }
+            let rightValues = Dictionary(right.map { (Array($0.key.unicodeScalars), $0.value) }, uniquingKeysWith: { _, last in last })
+            return left.allSatisfy { entry in rightValues[Array(entry.key.unicodeScalars)].map { entry.value.equalsInPython($0) } ?? false }
         default:
             return other.integralValue == nil && self == other
         }
