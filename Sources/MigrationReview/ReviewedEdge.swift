@@ -23,8 +23,13 @@ public struct ReviewedEdge: Sendable, Equatable {
     public var selective: String?
     /// The condition as loaded, when the edge comes from a configuration: compared as Python
     /// compares values (as `generate` pairs edges), where the JSON form cannot tell a date from a
-    /// string or `1` from `true`.
+    /// string or `1` from `true`. Not part of `==`, which compares what the review shows.
     var configuredCondition: ConfigValue?
+
+    public static func == (lhs: ReviewedEdge, rhs: ReviewedEdge) -> Bool {
+        lhs.from == rhs.from && lhs.to == rhs.to && lhs.condition == rhs.condition && lhs.hasForeach == rhs.hasForeach
+            && lhs.foreachFunction == rhs.foreachFunction && lhs.selective == rhs.selective
+    }
 
     public init(from: [String], to: [String]?, condition: JSONValue?, hasForeach: Bool? = nil, foreachFunction: String? = nil,
                 selective: String? = nil) {

@@ -51,11 +51,12 @@ public struct YAMLWarning: Sendable, Equatable, CustomStringConvertible {
         /// The key appears twice in one mapping; the later value wins, as in PyYAML.
         case duplicateKey
         /// Two mappings of one merge list (`<<: [*a, *b]`) give the key different values. The
-        /// first wins here, as in PyYAML before 6.0.3; PyYAML 6.0.3 and later take the last for
+        /// first wins here, as in PyYAML before 6.0.4; PyYAML 6.0.4 and later take the last for
         /// keys longer than one character (yaml/pyyaml#953), so readers may disagree.
         case mergeListConflict
     }
 
+    /// A duplicate key, or a merge-list conflict.
     public var kind: Kind
     /// The key.
     public var key: String
@@ -66,6 +67,8 @@ public struct YAMLWarning: Sendable, Equatable, CustomStringConvertible {
     /// For a merge-list conflict: the merge key (`<<`) that merges both.
     public var mergeMark: YAMLMark?
 
+    /// A finding about `key`, found at `firstMark` and again at `mark` (merged by the `<<` at
+    /// `mergeMark`, for a merge-list conflict).
     public init(_ kind: Kind = .duplicateKey, key: String, firstMark: YAMLMark, mark: YAMLMark, mergeMark: YAMLMark? = nil) {
         self.kind = kind
         self.key = key

@@ -464,7 +464,7 @@ private struct TreeBuilder {
             return pairs(of: record)
         case .sequence:
             var result: [(key: Int32, value: Int32)] = []
-            // PyYAML (before 6.0.3) reverses the list so that earlier mappings win.
+            // PyYAML (before 6.0.4) reverses the list so that earlier mappings win.
             for position in (0..<Int(record.count)).reversed() {
                 let item = records[Int(children[Int(record.start) + position])]
                 guard item.kind == .mapping else {
@@ -489,6 +489,9 @@ private struct TreeBuilder {
             for pair in pairs(of: item) {
                 let keyRecord = records[Int(pair.key)]
                 guard keyRecord.kind == .scalar else { continue }  // refused later, as an unhashable key
+                let keyText = scalars[Int(keyRecord.start)].text
+                // Every version keeps the first value of a one-character key (CPython shares those strings).
+                if keyText.unicodeScalars.count == 1, keyText.unicodeScalars.first!.value < 256 { continue }
                 let identity = YAMLKeyIdentity(scalars[Int(keyRecord.start)], mark: keyRecord.mark)
                 guard let earlier = first[identity] else {
                     first[identity] = (pair.value, keyRecord.mark)

@@ -115,7 +115,7 @@ struct ReviewMarkdownLimitTests {
         #expect(cut.text.utf16.count <= 1_000)
         let kept = cut.text.components(separatedBy: "### Migration ").count - 1
         #expect(kept > 0 && kept < 40)
-        #expect(cut.omission?.hasSuffix("left out entirely: migrations \(40 - kept), \(kept + 1) to 40") == true, "\(cut.omission ?? "")")
+        #expect(cut.omission?.hasSuffix("left out entirely: \(40 - kept) migrations, \(kept + 1) to 40") == true, "\(cut.omission ?? "")")
         let twoLeft = ReviewMarkdown.render(Array(many[..<(kept + 2)]), characterLimit: 1_000)
         #expect(twoLeft.omission?.hasSuffix("left out entirely: migrations \(kept + 1), \(kept + 2)") == true, "\(twoLeft.omission ?? "")")
     }

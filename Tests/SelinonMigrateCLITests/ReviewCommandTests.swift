@@ -33,6 +33,26 @@ struct ReviewCommandTests {
         #expect(!result.standardOutput.contains("**Not shown**"), "both configurations are known")
     }
 
+    @Test func pendingSaysWhenTheBranchEditedAMigrationTheBaseHas() throws {
+        // An applied migration edited on the branch (and rehashed to hide it from the sum): the
+        // PR comment says so, even with nothing added.
+        let fixture = try Self.pullRequest()
+        let runner = try CommandRunner()
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "migration 2")
+        let file = fixture.root.appendingPathComponent("migrations/1.json")
+        let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
+        try edited.write(to: file, atomically: true, encoding: .utf8)
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        let markdown = try runner.run(["review", "--pending", "--base", "HEAD", "--format", "markdown"] + GitCommandTests.configuration,
+                                      in: fixture.root)
+        #expect(markdown.status == 0, "\(markdown.standardError)")
+        #expect(markdown.standardOutput.hasPrefix("> [!WARNING]\n> This branch also edits 1.json, which the base already has"),
+                "\(markdown.standardOutput)")
+        #expect(markdown.standardOutput.contains("No migrations were added since the base."))
+        #expect(markdown.standardError.contains("warning: This branch also edits 1.json"))
+    }
+
     @Test func earlierMigrationsAreNamedThroughTheLaterOnes() throws {
         // Migration 1's new side was the working tree, which has moved on to v3: its digest no
         // longer matches, so its edges come from the revision migration 2 records as its old

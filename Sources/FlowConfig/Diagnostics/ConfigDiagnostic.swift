@@ -19,6 +19,8 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         case fileTooLarge = "file-too-large"
         case yamlSyntax = "yaml-syntax"
         case yamlDuplicateKey = "yaml-duplicate-key"
+        /// Two mappings of one merge list give a key different values (PyYAML versions disagree).
+        case yamlMergeConflict = "yaml-merge-conflict"
         case yamlLimit = "yaml-limit"
         case emptyFile = "empty-file"
         /// The file is UTF-16 or UTF-32, which Selinon (reading UTF-8) cannot load.

@@ -222,9 +222,9 @@ public struct ConfigurationLoader: Sendable {
                     at: location, hint: "remove one of the two; Selinon uses the last"))
             case .mergeListConflict:
                 diagnostics.append(ConfigDiagnostic(
-                    .warning, .yamlDuplicateKey, "'<<' merges key '\(warning.key)' from two mappings with different values (lines "
-                        + "\(warning.firstMark.line) and \(warning.mark.line)); PyYAML before 6.0.3 (and selinon-migrate) take the first, "
-                        + "PyYAML 6.0.3 and later the last for keys longer than one character, so Selinon's workers may read another value",
+                    .warning, .yamlMergeConflict, "'<<' merges key '\(warning.key)' from two mappings with different values (lines "
+                        + "\(warning.firstMark.line) and \(warning.mark.line)); PyYAML before 6.0.4 (and selinon-migrate) take the first, "
+                        + "PyYAML 6.0.4 and later the last for keys longer than one character, so Selinon's workers may read another value",
                     at: location, hint: "write '\(warning.key)' in the mapping itself, which wins over merged keys in every version"))
             }
         }

@@ -182,9 +182,7 @@ struct CompiledMigration: Sendable {
                 if let new = value["new"]?.intValue { after[flow] = new }
             }
         }
-        flows = Dictionary(uniqueKeysWithValues: migration.flows.map { name, entry in
-            (name, CompiledFlowMigration(entry, edgeCountBefore: before[name]))
-        })
+        flows = migration.flows.mapValues(CompiledFlowMigration.init)
         edgeCountsBefore = before
         edgeCountsAfter = after
     }
@@ -202,23 +200,21 @@ struct CompiledFlowMigration: Sendable {
     /// read in this one; Selinon would follow the file.)
     let taintingNodes: [(index: Int, sources: [String])]
 
-    /// Whether translating can give two edges one index: an edge is moved to an index that an
-    /// edge of the old flow keeps (an edited file; with the old edge count known, the file was
-    /// refused when it loaded, so this is false).
+    /// Whether translating can give two edges one index: an edge is moved to an index that no
+    /// entry moves away — one an old edge keeps (an edited file), or one beyond the old edges,
+    /// which a state only holds when it did not fit its flow (a step without edge counts lets
+    /// such a state through).
     let mayRepeat: Bool
 
     static let removed = -1
     static let unchanged = -2
 
-    init(_ entry: EdgeMigration, edgeCountBefore: Int? = nil) {
+    init(_ entry: EdgeMigration) {
         let size = (entry.translation.keys.max() ?? -1) + 1
         var table = [Int](repeating: Self.unchanged, count: size)
         for (old, new) in entry.translation { table[old] = new ?? Self.removed }
         translation = table
-        mayRepeat = entry.translation.values.contains { target in
-            guard let target, entry.translation[target] == nil else { return false }
-            return edgeCountBefore.map { target < $0 } ?? true
-        }
+        mayRepeat = entry.translation.values.contains { target in target.map { entry.translation[$0] == nil } ?? false }
         taintedEdges = entry.taintedEdges
         taintingNodes = entry.taintingNodes.keys.sorted { String($0) < String($1) }.map { ($0, entry.taintingNodes[$0]!) }
     }

@@ -45,7 +45,8 @@ struct MigrationCore {
         var result = Result(waiting: input.waiting, triggered: input.triggered, selectiveSubsets: input.selectiveSubsets,
                             taints: [], selectiveChanged: false)
         guard input.version < chain.latestVersion else { return result }
-        for (flow, subset) in input.selectiveSubsets {
+        for flow in input.selectiveSubsets.keys.sorted() {  // in order: the first conflict is reported
+            let subset = input.selectiveSubsets[flow]!
             var edges = subset
             for step in chain.steps(of: flow, after: input.version) {
                 edges = edges.compactMap { item in step.entry.translate(item.index).map { SelectiveEdge(index: $0, tag: item.tag) } }

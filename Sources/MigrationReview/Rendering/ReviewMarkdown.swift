@@ -84,9 +84,10 @@ public enum ReviewMarkdown {
         let summaries = reviews.map { lines($0, graphs: [:], detail: .summary) }
         // The migrations left out are the last ones: named one by one when few, else as a span (a bounded note).
         func omission(_ dropped: [Int]) -> String {
-            let named = dropped.count <= 5 ? dropped.map(String.init).joined(separator: ", ") : "\(dropped.count), \(dropped[0]) to \(dropped.last!)"
+            let named = dropped.count <= 5 ? "migration\(dropped.count == 1 ? "" : "s") " + dropped.map(String.init).joined(separator: ", ")
+                : "\(dropped.count) migrations, \(dropped[0]) to \(dropped.last!)"
             return Detail.summary.omission + ", and each migration's summary is cut to fit"
-                + (dropped.isEmpty ? "" : "; left out entirely: migration\(dropped.count == 1 ? "" : "s") " + named)
+                + (dropped.isEmpty ? "" : "; left out entirely: " + named)
         }
         // Each chosen line costs its length and a newline, and may bring back the blank line before it.
         func cost(_ line: String) -> Int { line.utf16.count + 2 }

@@ -92,7 +92,7 @@ extension SelinonMigrate {
             let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
             let first: Int
             if pending {
-                guard let added = try terminal.migrationsAddedSinceBase(directory, at: migrationDirectory, base: base).first else {
+                guard let added = try terminal.migrationsSinceBase(directory, at: migrationDirectory, base: base).added.first else {
                     terminal.output("no migrations were added since the base")
                     return
                 }

@@ -139,7 +139,7 @@ extension SelinonMigrate {
             let addedHere = !entry.migrations.isEmpty && replaced.count < entry.migrations.count
             // Files whose _meta digests lead elsewhere migrate another change (main's, brought in by a
             // merge that landed as a fast-forward): they do not cover this one.
-            let addedOther = addedHere && plan.isNeeded && !Self.lead(added.map(\.value), from: before, to: after)
+            let addedOther = addedHere && plan.isNeeded && !Self.mayCover(added.map(\.value), change: plan.migration, to: after)
             entry.status = addedHere && !addedOther ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
             // A migration committed separately from the change it migrates, or renumbered since.
             if entry.status == "needs-migration" {
@@ -155,19 +155,17 @@ extension SelinonMigrate {
             return entry
         }
 
-        /// Whether migration files (in version order) lead from `before` to `after` by their `_meta`
-        /// digests, each starting where the one before ends; true when one records none (Selinon's
-        /// files, `--no-meta`): nothing says they do not.
-        static func lead(_ files: [[UInt8]], from before: Configuration, to after: Configuration) -> Bool {
-            var steps: [(old: String, new: String)] = []
-            for bytes in files {
-                guard let digests = (try? Migration(selinonJSON: bytes, file: ""))?.metadata?["digests"],
-                      let old = digests["old"]?.stringValue, let new = digests["new"]?.stringValue else { return true }
-                steps.append((old, new))
+        /// Whether migration files a commit added may cover its change: one leads to the
+        /// configuration after it by its `_meta` digests (from wherever an earlier, unmigrated
+        /// commit left it), or changes flows exactly as the change does, or one records no digests
+        /// (Selinon's files, `--no-meta`): nothing says it does not. `verify --git` judges further.
+        static func mayCover(_ files: [[UInt8]], change: Migration, to after: Configuration) -> Bool {
+            let afterDigest = StructureDigest.digest(of: after)
+            return files.contains { bytes in
+                guard let migration = try? Migration(selinonJSON: bytes, file: "") else { return false }
+                guard let new = migration.metadata?["digests"]?["new"]?.stringValue else { return true }
+                return new == afterDigest || migration.hasSameEffect(as: change)
             }
-            guard let first = steps.first, let last = steps.last else { return true }
-            return first.old == StructureDigest.digest(of: before) && last.new == StructureDigest.digest(of: after)
-                && zip(steps, steps.dropFirst()).allSatisfy { $0.new == $1.old }
         }
 
         static func day(_ date: Date) -> String {

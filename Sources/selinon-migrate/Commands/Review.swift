@@ -115,9 +115,9 @@ extension SelinonMigrate {
             for finding in DirectoryIntegrity(path: directoryPath, requireSum: false).findings where finding.kind != "invalid" {
                 terminal.message(finding.described(as: "warning"))
             }
-            let selected = try selectedVersions(directory, at: directoryPath, terminal: terminal)
+            let (selected, warning) = try selectedVersions(directory, at: directoryPath, terminal: terminal)
             guard !selected.isEmpty else {
-                try writeNothingToReview(in: directoryPath, terminal: terminal)
+                try writeNothingToReview(in: directoryPath, warning: warning, terminal: terminal)
                 return
             }
 
@@ -140,19 +140,24 @@ extension SelinonMigrate {
                 }
                 return review
             }
-            try write(reviews, directoryPath: directoryPath, terminal: terminal)
+            try write(reviews, directoryPath: directoryPath, warning: warning, terminal: terminal)
         }
 
-        private func selectedVersions(_ directory: MigrationDirectory, at directoryPath: String, terminal: Terminal) throws -> [Int] {
+        /// The versions to review, and (with --pending) a warning for the reader when the branch
+        /// also edited or removed migrations the base has.
+        private func selectedVersions(_ directory: MigrationDirectory, at directoryPath: String, terminal: Terminal)
+            throws -> (versions: [Int], warning: String?) {
             if !pending {
                 let wanted = versions.isEmpty ? (directory.latestVersion > 0 ? [directory.latestVersion] : []) : versions
                 if let missing = wanted.first(where: { $0 > directory.latestVersion }) {
                     terminal.message("error: there is no migration \(missing) in \(directoryPath) (the newest is \(directory.latestVersion))")
                     throw ExitStatus.inputFailed
                 }
-                return Array(Set(wanted)).sorted()
+                return (Array(Set(wanted)).sorted(), nil)
             }
-            return try terminal.migrationsAddedSinceBase(directory, at: directoryPath, base: base)
+            let pending = try terminal.migrationsSinceBase(directory, at: directoryPath, base: base)
+            if let warning = pending.warning { terminal.message("warning: " + warning) }
+            return (pending.added, pending.warning)
         }
 
         /// What the formats for people say when no migration is selected.
@@ -160,13 +165,14 @@ extension SelinonMigrate {
             pending ? "No migrations were added since the base." : "There are no migrations in \(directoryPath)."
         }
 
-        private func writeNothingToReview(in directoryPath: String, terminal: Terminal) throws {
+        private func writeNothingToReview(in directoryPath: String, warning: String?, terminal: Terminal) throws {
             if format == .dot { terminal.message("note: \(nothingToReview(in: directoryPath)) No graphs were written.") }
-            try write([], directoryPath: directoryPath, terminal: terminal)
+            try write([], directoryPath: directoryPath, warning: warning, terminal: terminal)
         }
 
-        /// Writes the reviews to standard output, or as files into `--output-dir`.
-        private func write(_ reviews: [MigrationReview], directoryPath: String, terminal: Terminal) throws {
+        /// Writes the reviews to standard output, or as files into `--output-dir`; `warning` (a
+        /// branch that edited migrations) heads the documents for people, so a PR comment shows it.
+        private func write(_ reviews: [MigrationReview], directoryPath: String, warning: String?, terminal: Terminal) throws {
             do {
                 var written: [String] = []
                 var graphs: [Int: [String: String]] = [:]
@@ -186,14 +192,17 @@ extension SelinonMigrate {
                 let document: (text: String, file: String)?
                 switch format {
                 case .text:
-                    document = (reviews.isEmpty ? nothingToReview(in: directoryPath) : reviews.map(ReviewText.render).joined(separator: "\n\n"), "review.txt")
+                    let text = reviews.isEmpty ? nothingToReview(in: directoryPath) : reviews.map(ReviewText.render).joined(separator: "\n\n")
+                    document = ((warning.map { "warning: " + $0 + "\n\n" } ?? "") + text, "review.txt")
                 case .markdown:
-                    let rendered = ReviewMarkdown.render(reviews, graphs: graphs, characterLimit: commentLimit == 0 ? nil : commentLimit)
+                    let heading = warning.map { "> [!WARNING]\n> " + $0 + "\n\n" } ?? ""
+                    let limit = commentLimit == 0 ? nil : max(commentLimit - heading.utf16.count, 0)
+                    let rendered = ReviewMarkdown.render(reviews, graphs: graphs, characterLimit: limit)
                     if let omission = rendered.omission {
                         terminal.message("note: the Markdown was shortened to fit \(commentLimit) characters (\(omission)); "
                             + "--comment-limit 0 gives all of it")
                     }
-                    document = (reviews.isEmpty ? nothingToReview(in: directoryPath) : rendered.text, "review.md")
+                    document = (heading + (reviews.isEmpty ? nothingToReview(in: directoryPath) : rendered.text), "review.md")
                 case .json:
                     let json = JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))]))
                     // Both outputs add the final newline.

@@ -2,17 +2,42 @@ import FlowMigration
 import Foundation
 import GitHistory
 
+/// What a branch did to the migration directory since its base revision (`--pending`).
+struct PendingMigrations {
+    /// Versions the base does not have: the migrations the branch adds.
+    var added: [Int]
+    /// Versions the base has with other bytes: migrations edited on the branch, which
+    /// deployments may already have applied (`check` fails on them).
+    var edited: [Int]
+    /// Versions the base has and the directory no longer does.
+    var removed: [Int]
+
+    /// A warning for a pull request's reader when the branch edited or removed migrations.
+    var warning: String? {
+        guard !edited.isEmpty || !removed.isEmpty else { return nil }
+        func files(_ versions: [Int]) -> String { versions.map { "\($0).json" }.joined(separator: ", ") }
+        var parts: [String] = []
+        if !edited.isEmpty { parts.append("edits \(files(edited))") }
+        if !removed.isEmpty { parts.append("removes \(files(removed))") }
+        return "This branch also \(parts.joined(separator: " and ")), which the base already has: deployments may have applied "
+            + "\(edited.count + removed.count == 1 ? "it" : "them"), and `selinon-migrate check` fails on it."
+    }
+}
+
 extension Terminal {
-    /// The versions of `directory` (read from `path`) that the base revision does not have: the
-    /// migrations a branch adds (`--pending`). The base is `base`, else the merge base with the
+    /// What a branch did to `directory` (read from `path`) since the base revision: the
+    /// migrations it adds, edits and removes. The base is `base`, else the merge base with the
     /// upstream branch, else `HEAD` (noted on standard error).
-    func migrationsAddedSinceBase(_ directory: MigrationDirectory, at path: String, base: String?) throws -> [Int] {
+    func migrationsSinceBase(_ directory: MigrationDirectory, at path: String, base: String?) throws -> PendingMigrations {
         do throws(GitError) {
             let repository = try GitRepository(containing: path)
             let branchBase = try repository.branchBase(base)
             if let note = branchBase.note { message(note) }
             let atBase = try repository.migrationFiles(in: path, at: branchBase.commit)
-            return directory.files.map(\.version).filter { atBase[$0] == nil }
+            let now = Dictionary(uniqueKeysWithValues: directory.files.map { ($0.version, $0.bytes) })
+            return PendingMigrations(added: now.keys.filter { atBase[$0] == nil }.sorted(),
+                                     edited: now.filter { version, bytes in atBase[version].map { $0 != bytes } ?? false }.keys.sorted(),
+                                     removed: atBase.keys.filter { now[$0] == nil }.sorted())
         } catch where error.kind == .notARepository {
             let real = resolvedPath(path)
             message("error: the migration directory \(path)\(real.map { " (\($0))" } ?? "") is not in a git repository, so no base "
