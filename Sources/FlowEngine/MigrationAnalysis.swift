@@ -21,7 +21,8 @@ public struct MigrationAnalysis: Sendable {
         case ignored = "tainted-ignore"
         /// Restarted (RETRY).
         case retry
-        /// Failed (FAIL, or the flow was removed).
+        /// Failed (FAIL, or the flow was removed), or bound to fail: a sub-flow it runs was removed,
+        /// so that sub-flow's dispatcher fails, and the flow has no failure entry for it.
         case fail
         /// The state does not fit the migration (should not happen for reachable states).
         case invalid
@@ -62,12 +63,25 @@ public struct MigrationAnalysis: Sendable {
             var result = FlowResult(flow: flow.name, reachable: reachable.states.count, bound: reachable.bound,
                                     counts: [:], examples: [:])
             for state in reachable.states {
-                let outcome = Self.outcome(of: state, flow: flow.name, version: version, migrator: migrator)
+                var outcome = Self.outcome(of: state, flow: flow.name, version: version, migrator: migrator)
+                if outcome < .fail, Self.runsRemovedSubflowWithoutFallback(state, flow: flow, version: version, chain: chain) {
+                    outcome = .fail
+                }
                 result.counts[outcome, default: 0] += 1
                 // States come fewest events first: the first of each outcome is the smallest.
                 if result.examples[outcome] == nil { result.examples[outcome] = state }
             }
             return result
+        }
+    }
+
+    /// Whether `state` runs a sub-flow that the chain removes after `version` — its own dispatcher
+    /// then fails on new workers — and no failure entry of `flow` names it (a fallback could
+    /// carry the flow on; without one, the flow fails when the sub-flow's failure reaches it).
+    static func runsRemovedSubflowWithoutFallback(_ state: DispatcherState, flow: FlowDefinition, version: Int,
+                                                  chain: MigrationChain) -> Bool {
+        state.activeNodes.contains { node in
+            chain.removal(of: node.name, after: version) != nil && !flow.failures.contains { $0.nodes.contains(node.name) }
         }
     }
 

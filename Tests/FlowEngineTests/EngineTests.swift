@@ -87,6 +87,38 @@ struct EngineTests {
         #expect(wide.summary == "A finished; T1, T10, T11, T12, T13, T14, T15, T16, T17, T18 and 30 more running", "\(wide.summary)")
     }
 
+    @Test func aRemovedSubFlowFailsItsParentUnlessAFailureEntryNamesIt() throws {
+        func configuration(failures: String) throws -> Configuration {
+            let directory = try TemporaryDirectory()
+            let nodes = try directory.write("tasks:\n  - {name: A, import: t}\n  - {name: X, import: t}\nflows: [p, c]\n", to: "nodes.yml")
+            let flows = try directory.write("""
+                flow-definitions:
+                  - name: p
+                    edges:
+                      - {from: , to: A}
+                      - {from: A, to: c}
+                \(failures)
+                  - name: c
+                    edges:
+                      - {from: , to: X}
+                """, to: "flows.yml")
+            return try ConfigurationLoader().load(try FileSystemConfigurationSource(nodesFile: nodes, flowPaths: [flows]).read()).get()
+        }
+        // Migration 1 removes flow c (as _meta.edge_counts records it) and changes nothing in p.
+        var removal = Migration(flows: [:], strategy: .ignore)
+        removal.metadata = .object(["edge_counts": .object([
+            "c": .object(["old": .number(JSONNumber(1))]),
+            "p": .object(["old": .number(JSONNumber(2)), "new": .number(JSONNumber(2))]),
+        ])])
+        let chain = MigrationChain(migrations: [removal])
+        let bare = MigrationAnalysis(configuration: try configuration(failures: ""), flows: ["p"], chain: chain, version: 0)
+        #expect(bare.flows.first?.counts[.fail] == 1, "the state with c running: \(bare.flows.first?.counts ?? [:])")
+        #expect(bare.flows.first?.examples[.fail]?.summary == "A finished; c running")
+        let handled = MigrationAnalysis(configuration: try configuration(failures: "    failures:\n      - {nodes: c, fallback: true}"),
+                                        flows: ["p"], chain: chain, version: 0)
+        #expect(handled.flows.first?.counts[.fail] == nil, "a failure entry for c: \(handled.flows.first?.counts ?? [:])")
+    }
+
     /// Spec §3.4, run by run.
     @Test func theWorkedExample() throws {
         let engine = try Self.flow(tasks: ["Fetch", "Audit", "Parse", "Store"], """

@@ -172,6 +172,21 @@ struct EngineCommandTests {
             + "of flow 'chain', which has 3 edges there"), "\(wrong.standardError)")
     }
 
+    @Test func aFlowRunningARemovedSubFlowWithoutAFallbackIsCountedAsFailing() throws {
+        // Migration 3 removes notification_flow: its dispatchers fail on new workers, and
+        // reporting_flow, which runs it and has no failure entry for it, fails with it — not
+        // "continue (IGNORE)".
+        let v3 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v3")
+        let result = try CommandRunner().run(["analyze", "3", "-m", "migrations", "--format", "json",
+                                              "-N", v3.appendingPathComponent("nodes.yml").path, "-F", v3.appendingPathComponent("flows").path],
+                                             in: Fixtures.repositoryRoot)
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let reporting = try #require((object["flows"] as? [[String: Any]])?.first { $0["flow"] as? String == "reporting_flow" })
+        #expect((reporting["counts"] as? [String: Int])?["fail"] == 4, "\(reporting)")
+        #expect((reporting["examples"] as? [String: String])?["fail"]?.hasSuffix("notification_flow running") == true, "\(reporting)")
+    }
+
     @Test func analyzeSaysWhereTheOldConfigurationIsMissing() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.copyItem(atPath: Fixtures.repositoryRoot.appendingPathComponent("migrations").path, toPath: directory.path("m"))

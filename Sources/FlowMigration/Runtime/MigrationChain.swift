@@ -89,8 +89,9 @@ public struct MigrationChain: Sendable {
         return removal
     }
 
-    /// The version of the first migration after `version` that removed `flow`, if one did.
-    func removal(of flow: String, after version: Int) -> Int? {
+    /// The version of the first migration after `version` that removed `flow`, if one did
+    /// (known from `_meta.edge_counts`): its in-flight flows from before then fail.
+    public func removal(of flow: String, after version: Int) -> Int? {
         presenceChanges[flow]?.first { $0.isRemoval && $0.version > version }?.version
     }
 
