@@ -238,7 +238,8 @@ public struct FlowExecution: Sendable {
             }
             if let undecided = decisions.undecided {
                 throw FlowEngineError(message: "\(undecided) of flow '\(flow.name)' uses a predicate that cannot be decided here "
-                    + "(only Selinon's built-in predicates on results, node_args and the environment can); `analyze` tries "
+                    + "(Selinon's built-in predicates on results, node_args and the environment can, but not custom ones, httpStatus "
+                    + "or the URL predicates); `analyze` tries "
                     + "such conditions both ways and `simulate` decides them at random, or run the flow with selinon-cli execute")
             }
             ids = decisions.ids
