@@ -134,13 +134,20 @@ struct EngineCommandTests {
         #expect(bounded.standardOutput.contains("5+ reachable states") && bounded.standardOutput.contains("the search stopped"))
     }
 
-    @Test func aGateOnAnUnfinishedSearchSaysWhatItJudged() throws {
+    /// A flow `chain` of A → B → C → D (v1) that loses its last edge (v2): the directory and
+    /// the paths of the nodes file and both flow files.
+    static func chainLosingItsLastEdge() throws -> (TemporaryDirectory, nodes: String, old: String, new: String) {
         let directory = try TemporaryDirectory()
         let nodes = try directory.write("tasks:\n" + ["A", "B", "C", "D"].map { "  - {name: \($0), import: t}\n" }.joined() + "flows: [chain]\n",
                                         to: "nodes.yml")
         let edges = ["{from: , to: A}", "{from: A, to: B}", "{from: B, to: C}", "{from: C, to: D}"]
         let old = try directory.write("flow-definitions: [{name: chain, edges: [\(edges.joined(separator: ", "))]}]\n", to: "v1/flows.yml")
         let new = try directory.write("flow-definitions: [{name: chain, edges: [\(edges.dropLast().joined(separator: ", "))]}]\n", to: "v2/flows.yml")
+        return (directory, nodes, old, new)
+    }
+
+    @Test func aGateOnAnUnfinishedSearchSaysWhatItJudged() throws {
+        let (directory, nodes, old, new) = try Self.chainLosingItsLastEdge()
         let runner = try CommandRunner()
         let generated = try runner.run(["generate", "-N", nodes, "-F", old, "-n", nodes, "-f", new, "-m", directory.path("m"), "-t", "RETRY"])
         #expect(generated.status == 0, "\(generated.standardError)")
@@ -154,12 +161,7 @@ struct EngineCommandTests {
     }
 
     @Test func aMigrationWithoutMetadataMustFitTheOldConfigurationGiven() throws {
-        let directory = try TemporaryDirectory()
-        let nodes = try directory.write("tasks:\n" + ["A", "B", "C", "D"].map { "  - {name: \($0), import: t}\n" }.joined() + "flows: [chain]\n",
-                                        to: "nodes.yml")
-        let edges = ["{from: , to: A}", "{from: A, to: B}", "{from: B, to: C}", "{from: C, to: D}"]
-        let old = try directory.write("flow-definitions: [{name: chain, edges: [\(edges.joined(separator: ", "))]}]\n", to: "v1/flows.yml")
-        let new = try directory.write("flow-definitions: [{name: chain, edges: [\(edges.dropLast().joined(separator: ", "))]}]\n", to: "v2/flows.yml")
+        let (directory, nodes, old, new) = try Self.chainLosingItsLastEdge()
         let runner = try CommandRunner()
         let generated = try runner.run(["generate", "-N", nodes, "-F", old, "-n", nodes, "-f", new, "-m", directory.path("m"), "--no-meta"])
         #expect(generated.status == 0, "\(generated.standardError)")
