@@ -27,6 +27,12 @@ struct StoreCommands {
             #expect(before.standardOutput.contains("newest migration: version 3"))
             #expect(before.standardOutput.contains("version 0: 14 flows still to migrate"))
             #expect(before.standardOutput.contains("version 1: no flows, safe to squash"))
+            #expect(!before.standardError.contains("holds no migrations"))
+            // A directory without migrations (a wrong -m) makes every versioned flow look newer: said.
+            let empty = try TemporaryDirectory()
+            try FileManager.default.createDirectory(atPath: empty.path("m"), withIntermediateDirectories: false)
+            let wrong = try run.run(["status", "--store", test.location, "-m", empty.path("m")])
+            #expect(wrong.standardError.contains("warning: \(empty.path("m")) holds no migrations"), "\(wrong.standardError)")
 
             let dry = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--dry-run", "--format", "json"])
             #expect(dry.status == 0)

@@ -41,6 +41,10 @@ extension SelinonMigrate {
             var latest: Int?
             if let migrationDirectory {
                 latest = try terminal.loadMigrationDirectory(migrationDirectory).latestVersion
+                if latest == 0 {
+                    terminal.message("warning: \(migrationDirectory) holds no migrations, so every flow with a version above 0 "
+                        + "counts as newer than it; check -m")
+                }
             }
             let store = try await storeOptions.open(terminal: terminal, readOnly: true)
             let counts: [StatusCount]
