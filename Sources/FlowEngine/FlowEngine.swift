@@ -246,5 +246,14 @@ public struct FlowEngine: Sendable {
 /// The engine cannot run what was asked.
 public struct FlowEngineError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    /// For an execution that stopped (a flow that does not end, a condition it cannot decide):
+    /// what ran until then, which shows the loop or the path taken.
+    public var stoppedExecution: FlowExecution.Report?
+
+    public init(message: String, stoppedExecution: FlowExecution.Report? = nil) {
+        self.message = message
+        self.stoppedExecution = stoppedExecution
+    }
+
     public var description: String { message }
 }

@@ -154,6 +154,17 @@ public struct FlowExecution: Sendable {
         }
 
         mutating func run() throws(FlowEngineError) -> Report {
+            do {
+                return try runQueue()
+            } catch {
+                var stopped = error
+                stopped.stoppedExecution = Report(flow: execution.flow, status: status, dispatcherRuns: dispatcherRuns, nodes: nodes,
+                                                  dispatcherErrors: dispatcherErrors)
+                throw stopped
+            }
+        }
+
+        private mutating func runQueue() throws(FlowEngineError) -> Report {
             let top = execution.configuration.flows[execution.flow]!
             instances.append(FlowInstance(engine: FlowEngine(flow: top, global: execution.configuration.global), nodeArguments: execution.outcomes.nodeArguments))
             queue.append(.dispatcher(0))

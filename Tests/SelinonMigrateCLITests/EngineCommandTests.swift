@@ -210,6 +210,23 @@ struct EngineCommandTests {
         #expect(wrong.standardOutput.isEmpty)
     }
 
+    @Test func executeShowsWhatRanBeforeAFlowThatDoesNotEndWasStopped() throws {
+        let directory = try TemporaryDirectory()
+        let nodes = try directory.write("tasks:\n  - {name: A, import: t}\nflows: [f]\n", to: "nodes.yml")
+        let flows = try directory.write("flow-definitions:\n  - name: f\n    edges:\n      - {from: , to: A}\n      - {from: A, to: A}\n",
+                                        to: "flows.yml")
+        let runner = try CommandRunner()
+        let text = try runner.run(["execute", "f", "-n", nodes, "-f", flows, "--max-runs", "3"])
+        #expect(text.status == 1)
+        #expect(text.standardOutput.hasPrefix("task  f/A  succeeded\ntask  f/A  succeeded\n"), "the loop shows: \(text.standardOutput)")
+        #expect(text.standardOutput.contains("f stopped after"))
+        #expect(text.standardError.contains("error: the flows did not end within 3 dispatcher runs"))
+        let json = try runner.run(["execute", "f", "-n", nodes, "-f", flows, "--max-runs", "3", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(object["status"] as? String == "stopped" && (object["error"] as? String)?.hasPrefix("the flows did not end") == true)
+        #expect((object["nodes"] as? [Any])?.isEmpty == false)
+    }
+
     @Test func executeRunsAFlowToItsEndUnderGivenOutcomes() throws {
         let directory = try TemporaryDirectory()
         let v4 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v4")

@@ -78,9 +78,17 @@ extension SelinonMigrate {
                 report = try FlowExecution(configuration: configuration, flow: flow, outcomes: given.outcomes, environment: environment,
                                            maxDispatcherRuns: maxRuns).run()
             } catch {
+                // What ran until the stop shows the loop (or the path to the undecidable condition).
+                if let stopped = error.stoppedExecution { show(stopped, stoppedBy: error.message, terminal: terminal) }
                 terminal.message("error: \(error)")
                 throw ExitStatus.inputFailed
             }
+            show(report, stoppedBy: nil, terminal: terminal)
+        }
+
+        /// Prints the node runs of `report` and how the flow ended, or (`stoppedBy`) why the
+        /// execution stopped before it ended.
+        private func show(_ report: FlowExecution.Report, stoppedBy reason: String?, terminal: Terminal) {
             switch format {
             case .text:
                 let width = report.nodes.map { ($0.flow ?? "").count + 1 + $0.node.count }.max() ?? 0
@@ -89,18 +97,21 @@ extension SelinonMigrate {
                     return "\(run.isFlow ? "flow" : "task")  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(run.status.rawValue)"
                 }
                 lines += report.dispatcherErrors.map { "note: \($0)" }
-                lines.append("\(report.flow) \(report.status.rawValue) after \(report.dispatcherRuns) dispatcher run\(report.dispatcherRuns == 1 ? "" : "s")")
+                let runs = "\(report.dispatcherRuns) dispatcher run\(report.dispatcherRuns == 1 ? "" : "s")"
+                lines.append(reason == nil ? "\(report.flow) \(report.status.rawValue) after \(runs)" : "\(report.flow) stopped after \(runs) (below)")
                 terminal.output(lines.joined(separator: "\n"))
             case .json:
-                terminal.output(String(decoding: JSONWriter.pretty(.object([
-                    "flow": .string(report.flow), "status": .string(report.status.rawValue),
+                var object: [String: JSONValue] = [
+                    "flow": .string(report.flow), "status": .string(reason == nil ? report.status.rawValue : "stopped"),
                     "dispatcher_runs": .number(JSONNumber(report.dispatcherRuns)),
                     "dispatcher_errors": .array(report.dispatcherErrors.map(JSONValue.string)),
                     "nodes": .array(report.nodes.map { run in
                         .object(["flow": run.flow.map(JSONValue.string) ?? .null, "node": .string(run.node),
                                  "kind": .string(run.isFlow ? "flow" : "task"), "status": .string(run.status.rawValue)])
                     }),
-                ])).dropLast(), as: UTF8.self))
+                ]
+                if let reason { object["error"] = .string(reason) }
+                terminal.output(String(decoding: JSONWriter.pretty(.object(object)).dropLast(), as: UTF8.self))
             }
         }
 
