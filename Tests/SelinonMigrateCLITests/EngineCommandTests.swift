@@ -263,6 +263,16 @@ struct EngineCommandTests {
         #expect(form.status == 1)
         #expect(form.standardError.hasPrefix(#"\#(wrongForm):2: error: tasks.ScanVulnerabilities: expected {"result": …} or {"fails": true}"#),
                 "\(form.standardError)")
+        let items = try directory.write("{\"foreach\": {\n  \"package_analysis.foreach.iter_bundled_libraries\": {\"a\": 1}}}", to: "items.json")
+        let notItems = try runner.run(["execute", "security_analysis_flow", "--outcomes", items] + configuration)
+        #expect(notItems.status == 1)
+        #expect(notItems.standardError.hasPrefix("\(items):2: error: foreach.package_analysis.foreach.iter_bundled_libraries: "),
+                "a foreach's dotted name is one key: \(notItems.standardError)")
+        let otherFunction = try directory.write("{\"foreach\": {\n  \"package_analysis.foreach.iter_bundled\": []}}", to: "function.json")
+        let unknownFunction = try runner.run(["execute", "security_analysis_flow", "--outcomes", otherFunction] + configuration)
+        #expect(unknownFunction.status == 1)
+        #expect(unknownFunction.standardError.hasPrefix("\(otherFunction):2: error: items are given for foreach "
+            + "'package_analysis.foreach.iter_bundled', which no edge of the configuration calls"), "\(unknownFunction.standardError)")
         let typo = try directory.write("{\"tasks\": {\n\n  \"ScanVulnerabilitie\": {\"fails\": true}}}", to: "typo.json")
         let misnamed = try runner.run(["execute", "security_analysis_flow", "--outcomes", typo] + configuration)
         #expect(misnamed.status == 1)

@@ -73,6 +73,16 @@ extension SelinonMigrate {
                     + "\n  hint: " + (configuration.taskName(closestTo: task).map { "did you mean '\($0)'?" } ?? "give outcomes for tasks only"))
                 throw ExitStatus.inputFailed
             }
+            // Items for a foreach function no edge calls would be ignored: a typo in its name.
+            let functions = Set(configuration.flows.values.flatMap { $0.edges.compactMap(\.foreach) }
+                .map { "\($0.function.importPath).\($0.function.name)" })
+            if let path = outcomes, let unknown = given.outcomes.foreachItems.keys.sorted().first(where: { !functions.contains($0) }) {
+                let line = JSONKeyLine.line(of: ["foreach", unknown], in: given.bytes).map { ":\($0)" } ?? ""
+                terminal.message("\(path)\(line): error: items are given for foreach '\(unknown)', which no edge of the configuration calls\n"
+                    + "  hint: " + (functions.isEmpty ? "the configuration has no foreach edge" : "its foreach functions: "
+                        + functions.sorted().joined(separator: ", ")))
+                throw ExitStatus.inputFailed
+            }
             let report: FlowExecution.Report
             do {
                 report = try FlowExecution(configuration: configuration, flow: flow, outcomes: given.outcomes, environment: environment,
@@ -128,8 +138,10 @@ extension SelinonMigrate {
             } catch let failure as JSONParser.Failure {
                 terminal.message("\(path):\(failure.line):\(failure.column): error: \(failure.message)\n  hint: the outcomes file is JSON")
             } catch let error as NodeOutcomesError {
-                // `tasks.Fetch[1]` → the keys tasks, Fetch.
-                let keys = error.path.split(separator: ".").map { String($0.prefix { $0 != "[" }) }
+                // `tasks.Fetch[1]` → the keys tasks, Fetch; `foreach.module.function` → foreach, module.function
+                // (a foreach is keyed by a dotted name).
+                let keys = error.path.hasPrefix("foreach.") ? ["foreach", String(error.path.dropFirst("foreach.".count))]
+                    : error.path.split(separator: ".").map { String($0.prefix { $0 != "[" }) }
                 let line = JSONKeyLine.line(of: keys, in: bytes).map { ":\($0)" } ?? ""
                 terminal.message("\(path)\(line): error: \(error)\n  hint: see `selinon-migrate execute --help` for the outcomes file's form")
             } catch {
