@@ -234,7 +234,7 @@ struct FileReader {
         // timedelta's range: from -999,999,999 days to 999,999,999 days, 23:59:59.999999.
         let limit = 999_999_999.0 * 86_400
         if valid && !(-limit <= seconds && seconds < limit + 86_400) {
-            error(.invalidValue, "\(what()) 'throttling' adds up to more than 999999999 days, beyond what Python's timedelta holds "
+            error(.invalidValue, "\(what()) 'throttling' adds up to beyond ±999999999 days, more than Python's timedelta holds "
                   + "(OverflowError), so Selinon cannot load the configuration", at: node, hint: "throttle for a shorter time")
             valid = false
         }

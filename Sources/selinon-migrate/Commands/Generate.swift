@@ -137,7 +137,7 @@ extension SelinonMigrate {
             let directory = !dryRun || hasDirectory
                 ? try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment, terminal: terminal)
                 : nil
-            var coveredBy: String?
+            var coveredBy: (path: String, strategy: TaintedFlowStrategy)?
             /// Why a real run would refuse this migration (a dry run goes on to show it).
             var refusal: String?
             if let directory {
@@ -148,7 +148,7 @@ extension SelinonMigrate {
                 switch try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
                                            oldSource: oldSource.sourceDescription, terminal: terminal) {
                 case .continues: break
-                case .covered(let path): coveredBy = path
+                case .covered(let path, let strategy): coveredBy = (path, strategy)
                 case .refused(let reason): refusal = reason
                 }
             }
@@ -156,18 +156,17 @@ extension SelinonMigrate {
             if let coveredBy {
                 let written = dryRun ? "a real run would write nothing (the migration it would be follows)" : "nothing was written"
                 if format == .text {
-                    terminal.message("\(coveredBy) already migrates this change (generated between the same configurations); \(written)")
+                    terminal.message("\(coveredBy.path) already migrates this change (generated between the same configurations); \(written)")
                     // The same change with another strategy is still the same change: say how to get the one asked for.
-                    if let data = FileManager.default.contents(atPath: coveredBy),
-                       let existing = try? Migration(selinonJSON: [UInt8](data), file: coveredBy), existing.strategy != strategy {
-                        terminal.message("note: its tainted_flow_strategy is \(existing.strategy.rawValue), not \(strategy.rawValue) as this run "
+                    if coveredBy.strategy != strategy {
+                        terminal.message("note: its tainted_flow_strategy is \(coveredBy.strategy.rawValue), not \(strategy.rawValue) as this run "
                             + "would write; if no deployment has applied it yet, remove it, run selinon-migrate rehash, and generate again")
                     }
                 }
                 if !dryRun {
                     if format == .json {
                         var report = GenerateReport(plan: plan, written: nil, migration: nil)
-                        report.coveredBy = coveredBy
+                        report.coveredBy = coveredBy.path
                         terminal.output(try report.json())
                     }
                     return
@@ -189,7 +188,7 @@ extension SelinonMigrate {
                 if format == .json {
                     var report = GenerateReport(plan: plan, written: nil, migration: migration)
                     report.version = version
-                    report.coveredBy = coveredBy
+                    report.coveredBy = coveredBy?.path
                     report.refused = refusal
                     report.repeats = repeatsLatest ? version.map { $0 - 1 } : nil
                     terminal.output(try report.json())
@@ -302,7 +301,7 @@ extension SelinonMigrate {
                     """)
                 throw ExitStatus.inputFailed
             }
-            if digests().new == metadata["digests"]?["new"]?.stringValue { return .covered(path) }
+            if digests().new == metadata["digests"]?["new"]?.stringValue { return .covered(path, latest.migration.strategy) }
             if dryRun {
                 // A dry run prints the file all the same: its bytes depend on the configurations only.
                 let reason = "\(path) already migrates from this old configuration, to another new one"
@@ -324,8 +323,8 @@ extension SelinonMigrate {
         /// Whether the new migration may follow the directory's latest one.
         private enum Continuity {
             case continues
-            /// The latest file already migrates this very change (at this path).
-            case covered(String)
+            /// The latest file already migrates this very change (at this path, with this strategy).
+            case covered(String, TaintedFlowStrategy)
             /// A real run would refuse it, for this reason (only a dry run gets here).
             case refused(String)
         }

@@ -19,8 +19,9 @@ struct PendingMigrations {
         var parts: [String] = []
         if !edited.isEmpty { parts.append("edits \(files(edited))") }
         if !removed.isEmpty { parts.append("removes \(files(removed))") }
+        let it = edited.count + removed.count == 1 ? "it" : "them"
         return "This branch also \(parts.joined(separator: " and ")), which the base already has: deployments may have applied "
-            + "\(edited.count + removed.count == 1 ? "it" : "them"), and `selinon-migrate check` fails on it."
+            + "\(it), and `selinon-migrate check` fails on \(it)."
     }
 }
 
