@@ -26,8 +26,9 @@ public final class GitRepository: @unchecked Sendable {
     /// — from the nearest directory that exists, so a path missing from the working tree (a
     /// sparse checkout) is still found in its repository. Like git, `GIT_DIR`, `GIT_WORK_TREE`
     /// and `GIT_INDEX_FILE` in `environment` override the search, the working tree and the index
-    /// (git's hooks export them): `GIT_DIR` alone makes the current directory the working tree
-    /// of a bare repository, as in git.
+    /// (git's hooks export them): `GIT_DIR` without `GIT_WORK_TREE` or `core.worktree` makes the
+    /// current directory the working tree, as in git (for a bare repository too, where git would
+    /// have none).
     /// - Throws: ``GitError`` `notARepository` when no repository contains it.
     public init(containing path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(GitError) {
         _ = Self.initialization
@@ -62,8 +63,11 @@ public final class GitRepository: @unchecked Sendable {
             }
             throw GitError.last(status, operation: "open the repository containing '\(path)'")
         }
+        // As git: with GIT_DIR and neither GIT_WORK_TREE nor core.worktree, the current directory
+        // is the top of the working tree (a `--separate-git-dir` repository's hooks run so), not
+        // the directory above GIT_DIR that libgit2 would take.
         let workTree = environment["GIT_WORK_TREE"].flatMap { $0.isEmpty ? nil : absolute($0) }
-            ?? (gitDirectory != nil && git_repository_is_bare(repository) == 1 ? current : nil)
+            ?? (gitDirectory != nil && !Self.configuresWorkTree(repository) ? current : nil)
         if let workTree {
             let status = git_repository_set_workdir(repository, workTree, 0)
             guard status == 0 else {
@@ -80,6 +84,15 @@ public final class GitRepository: @unchecked Sendable {
 
     deinit {
         git_repository_free(handle)
+    }
+
+    /// Whether the repository's configuration sets `core.worktree` (libgit2 then uses it).
+    private static func configuresWorkTree(_ repository: OpaquePointer) -> Bool {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, repository) == 0, let config else { return false }
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        return git_config_get_string(&value, config, "core.worktree") == 0
     }
 
     /// The nearest directory at or above `directory` that has a `.git` entry.
@@ -180,6 +193,13 @@ public final class GitRepository: @unchecked Sendable {
             throw GitError(.outsideRepository, "'\(path)' is outside the repository at \(root)")
         }
         return String(resolved.dropFirst(resolvedRoot.count + 1))
+    }
+
+    /// Whether HEAD's branch has no commits yet (a new repository).
+    public var isHeadUnborn: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return git_repository_head_unborn(handle) == 1
     }
 
     /// Whether a merge is in progress (stopped at conflicts, or not committed yet).
@@ -619,6 +639,45 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
+    /// The files at or below `paths` (repository paths) whose working-tree content is not what
+    /// the index holds — changed, deleted, of another kind, untracked (and not ignored), or in an
+    /// unresolved conflict — sorted by path: what a commit made now would not contain as the
+    /// working tree shows it. Line endings are compared as git compares them (its filters apply).
+    public func unstagedChanges(under paths: [String]) throws(GitError) -> [UnstagedChange] {
+        guard !paths.isEmpty else { return [] }
+        return try locked { () throws(GitError) -> [UnstagedChange] in
+            try withIndex { index throws(GitError) -> [UnstagedChange] in
+                var options = git_diff_options()
+                git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+                options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+                let pathspec = paths.map { strdup($0) }
+                defer { pathspec.forEach { free($0) } }
+                var diff: OpaquePointer?
+                let status = pathspec.withUnsafeBufferPointer { buffer in
+                    options.pathspec = git_strarray(strings: UnsafeMutablePointer(mutating: buffer.baseAddress), count: buffer.count)
+                    return git_diff_index_to_workdir(&diff, handle, index, &options)
+                }
+                guard status == 0, let diff else { throw GitError.last(status, operation: "compare the working tree with the index") }
+                defer { git_diff_free(diff) }
+                var changes: [UnstagedChange] = []
+                for position in 0..<git_diff_num_deltas(diff) {
+                    guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
+                    let kind: UnstagedChange.Kind
+                    switch delta.status {
+                    case GIT_DELTA_UNTRACKED: kind = .untracked
+                    case GIT_DELTA_DELETED: kind = .deleted
+                    case GIT_DELTA_CONFLICTED: kind = .conflicted
+                    case GIT_DELTA_UNMODIFIED, GIT_DELTA_IGNORED, GIT_DELTA_UNREADABLE: continue
+                    default: kind = .modified
+                    }
+                    let file = kind == .deleted ? delta.old_file : delta.new_file
+                    changes.append(UnstagedChange(path: String(cString: file.path), kind: kind))
+                }
+                return changes.sorted { $0.path < $1.path }
+            }
+        }
+    }
+
     /// Throws ``GitError/Kind/unresolvedConflict`` when `path` is staged in conflict stages.
     private func refuseConflict(at path: String, in index: OpaquePointer) throws(GitError) {
         guard (1...3).contains(where: { git_index_get_bypath(index, path, Int32($0)) != nil }) else { return }
@@ -645,6 +704,24 @@ public final class GitRepository: @unchecked Sendable {
         guard reread == 0 else { throw GitError.last(reread, operation: "read the index") }
         return try body(index)
     }
+}
+
+/// A file whose working-tree content is not staged (see ``GitRepository/unstagedChanges(under:)``).
+public struct UnstagedChange: Sendable, Equatable {
+    /// How the working tree differs from the index.
+    public enum Kind: String, Sendable {
+        /// Changed, or another kind of file (a link where a file was staged).
+        case modified
+        case deleted
+        /// Not in the index at all (and not ignored).
+        case untracked
+        /// In an unresolved merge conflict.
+        case conflicted
+    }
+
+    /// The path inside the repository, with `/` separators.
+    public var path: String
+    public var kind: Kind
 }
 
 /// A git object id (SHA-1).

@@ -248,6 +248,27 @@ struct TeamWorkflowTests {
         #expect(file.standardError == "nodes.yml: error: the migration directory is a file\n  hint: point --migration-dir at a directory\n")
     }
 
+    @Test func verifyInACloneMadeBeforeTheFirstMigration() throws {
+        // Git keeps no empty directory: a fresh clone has no migrations/ until the first migration.
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        let plain = try runner.run(["verify", "-m", "migrations"], in: fixture.root)
+        #expect(plain.status == 0, "\(plain.standardError)")
+        #expect(plain.standardOutput == "ok: migrations holds no migrations yet\n")
+        #expect(plain.standardError == "note: migrations does not exist: there are no migrations yet\n")
+        let history = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(history.status == 0, "\(history.standardError)")
+        #expect(history.standardOutput == "ok: migrations holds no migrations yet, and the configuration's history needs none\n")
+        // A change committed without its migration is found, and the hint names this run's options.
+        try GitCommandTests.install(2, in: fixture)
+        try fixture.git("commit", "-q", "-a", "-m", "v2")
+        let missing = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("(v2) changed package_analysis_flow with no migration"))
+        #expect(missing.standardError.contains(" -n config/nodes.yml -f config/flows)"))
+        #expect(!missing.standardError.contains("NODES"))
+    }
+
     @Test func rebaseNeedsTheOtherBranchMergedFirst() throws {
         let fixture = try Self.conflictingBranches(second: Self.removeNotification)
         try fixture.git("merge", "--abort")

@@ -17,7 +17,9 @@ public final class GitFixture: Sendable {
         try run(arguments)
     }
 
-    public func run(_ arguments: [String], in subdirectory: String? = nil) throws -> String {
+    /// Runs `git` with `arguments` (in `subdirectory`, with `environment` added).
+    @discardableResult
+    public func run(_ arguments: [String], in subdirectory: String? = nil, environment extra: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git"] + arguments
@@ -25,7 +27,7 @@ public final class GitFixture: Sendable {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in ["GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
                              "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org",
-                             "GIT_CONFIG_NOSYSTEM": "1", "HOME": root.path] {
+                             "GIT_CONFIG_NOSYSTEM": "1", "HOME": root.path].merging(extra, uniquingKeysWith: { $1 }) {
             environment[key] = value
         }
         process.environment = environment

@@ -22,13 +22,16 @@ extension SelinonMigrate {
                 migration is missing, stale or extra; when a migration that existed at the base was \
                 changed or removed; when a migration file does not match migrations.sum or carries \
                 git conflict markers; or when that branch (REV or the upstream) added a migration \
-                with the same number (fix: selinon-migrate rebase --onto REV). Never writes anything.
+                with the same number (fix: selinon-migrate rebase --onto REV). With --staged (for \
+                pre-commit hooks), first fails when a configuration or migration file is not staged \
+                as the working tree shows it. In a repository with no commits yet, passes. Never \
+                writes anything.
 
                 Example (CI on a pull request):
                   selinon-migrate check -n config/nodes.yml -f config/flows --base origin/main
 
                 Exit codes: 0 nothing missing; 1 a migration is missing, stale, extra, changed or \
-                conflicting, or a configuration is invalid; 2 git or the file system failed; 64 usage.
+                conflicting, a file is not staged (--staged), or a configuration is invalid; 2 git or the file system failed; 64 usage.
                 """)
 
         @OptionGroup var location: ConfigLocationOptions
@@ -40,6 +43,9 @@ extension SelinonMigrate {
         @Option(help: ArgumentHelp("The branch to compare with, at its merge base with HEAD (default: the upstream branch, else HEAD).",
                                    valueName: "revision"))
         var base: String?
+
+        @Flag(help: ArgumentHelp("For a pre-commit hook: also fail when a configuration or migration file differs from what is staged (changed, or not added), so that what passes is what the commit holds."))
+        var staged = false
 
         @Option(help: "Output format: text, or json (the findings).")
         var format: OutputFormat = .text
@@ -53,27 +59,41 @@ extension SelinonMigrate {
             let terminal = Terminal(environment: environment)
             let workingTree = try location.source(environment: environment)
             let context: GitContext
-            let baseCommit: BranchBase
             do {
                 context = try GitContext(workingTree: workingTree)
+            } catch {
+                throw terminal.fail(error)
+            }
+            let loader = ConfigurationLoader(options: .init(environment: environment))
+            // With unstaged files, what the working tree shows is not what the commit holds: only
+            // they are reported (findings about the working tree would mislead) — before the
+            // working tree's configuration is loaded, which may be broken where the index is not.
+            var unstaged = staged ? try unstagedProblems(configuration: true, directoryPath: migrationDirectory, context: context, terminal: terminal) : []
+            if base == nil && context.repository.isHeadUnborn {
+                // The first commit: no flow can be in flight yet (the hook must let it through).
+                if unstaged.isEmpty { _ = try terminal.loadConfiguration(workingTree, with: loader, role: "new") }
+                return try finish(CheckReport(base: nil, summary: "the repository has no commits yet: no flow can be in flight, "
+                    + "so nothing needs a migration", problems: unstaged, addedMigrations: []), terminal: terminal)
+            }
+            let baseCommit: BranchBase
+            let baseHasConfiguration: Bool
+            do {
                 baseCommit = try context.base(base)
+                baseHasConfiguration = try context.repository.hasConfiguration(context.paths, at: baseCommit.commit)
             } catch {
                 throw terminal.fail(error)
             }
             if let note = baseCommit.note { terminal.message(note) }
-            let loader = ConfigurationLoader(options: .init(environment: environment))
-            guard context.repository.hasConfiguration(context.paths, at: baseCommit.commit) else {
+            guard unstaged.isEmpty else {
+                return try finish(CheckReport(base: baseCommit.commit.id.hex, summary: "", problems: unstaged, addedMigrations: []),
+                                  terminal: terminal)
+            }
+            guard baseHasConfiguration else {
                 // The branch adds the configuration: no flow of it can be in flight yet.
                 _ = try terminal.loadConfiguration(workingTree, with: loader, role: "new")
-                let summary = "the configuration is new since \(baseCommit.commit.id.short) (\(baseCommit.label)): "
-                    + "no flow can be in flight on an older one, so nothing needs a migration"
-                switch format {
-                case .text: terminal.output("ok: " + summary)
-                case .json:
-                    terminal.output(try JSONReport.render(CheckReport(base: baseCommit.commit.id.hex, summary: summary,
-                                                                      problems: [], addedMigrations: [])))
-                }
-                return
+                return try finish(CheckReport(base: baseCommit.commit.id.hex, summary: "the configuration is new since "
+                    + "\(baseCommit.commit.id.short) (\(baseCommit.label)): no flow can be in flight on an older one, so nothing needs a migration",
+                                              problems: [], addedMigrations: []), terminal: terminal)
             }
             let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
@@ -83,6 +103,14 @@ extension SelinonMigrate {
             if let directoryPath {
                 try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
             }
+            if staged && migrationDirectory == nil && directoryPath != nil {
+                // The directory the nodes file names.
+                unstaged = try unstagedProblems(configuration: false, directoryPath: directoryPath, context: context, terminal: terminal)
+                guard unstaged.isEmpty else {
+                    return try finish(CheckReport(base: baseCommit.commit.id.hex, summary: "", problems: unstaged, addedMigrations: []),
+                                      terminal: terminal)
+                }
+            }
             var base = baseCommit
             if let directoryPath, let merged = mergedBranchBase(over: baseCommit, directoryPath: directoryPath, context: context) {
                 // The commit about to be made merges that branch: its migrations come first.
@@ -91,8 +119,13 @@ extension SelinonMigrate {
                                                           location: .revision(merged.commit, label: merged.label))
                 old = try terminal.loadConfiguration(mergedSource, with: loader, role: "old")
             }
-            var report = try findings(old: old, new: new, directoryPath: directoryPath, context: context,
-                                      base: base, terminal: terminal)
+            try finish(try findings(old: old, new: new, directoryPath: directoryPath, context: context, base: base, terminal: terminal),
+                       terminal: terminal)
+        }
+
+        /// Prints `report` (its summary when it has no problems); exit 1 when it has.
+        private func finish(_ report: CheckReport, terminal: Terminal) throws {
+            var report = report
             if !report.problems.isEmpty { report.summary = counted(report.problems.count, "problem") + " found" }
             switch format {
             case .text:
@@ -130,7 +163,11 @@ extension SelinonMigrate {
             func rebase(onto branch: String) -> String { "selinon-migrate rebase --onto \(shellWord(branch))\(configurationOptions)" }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
             // The branch that was merged, where the sum's hints can only name it in general.
-            let mergedBranch = base.target.map(\.label) ?? (base.fallback == nil ? base.label : nil)
+            // (During a merge, when that is HEAD — the pre-commit hook's --base HEAD — the branch
+            // being merged: rebase refuses a revision that would drop its migrations.)
+            let headID = try? context.repository.commit("HEAD").id
+            let mergedBranch = context.repository.isMerging && base.target.map({ $0.1.id == headID }) == true ? "MERGE_HEAD"
+                : base.target.map(\.label) ?? (base.fallback == nil ? base.label : nil)
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
                     .init(kind: finding.kind, message: "\(finding.file)\(finding.line.map { ":\($0)" } ?? ""): \(finding.message)",
@@ -226,6 +263,47 @@ extension SelinonMigrate {
             return report
         }
 
+        /// `--staged`: the configuration's files (with `configuration`) and the migration files in
+        /// `directoryPath` whose working-tree content is not staged. What was checked is the
+        /// working tree; a commit holds the index.
+        private func unstagedProblems(configuration: Bool, directoryPath: String?, context: GitContext,
+                                      terminal: Terminal) throws -> [CheckReport.Problem] {
+            let changes: [UnstagedChange]
+            let migrationPath: String?
+            do {
+                migrationPath = try directoryPath.map { path throws(GitError) in try context.repository.repositoryPath(of: path) }
+                changes = try context.repository.unstagedChanges(under: (configuration ? [context.paths.nodesFile] + context.paths.flowPaths : [])
+                                                                     + (migrationPath.map { [$0] } ?? []))
+            } catch {
+                throw terminal.fail(error)
+            }
+            let root = context.repository.workingDirectory ?? ""
+            let current = FileManager.default.currentDirectoryPath
+            // As the current directory sees it, for the hint's git command.
+            func relativePath(_ path: String) -> String {
+                path.hasPrefix(current + "/") ? String(path.dropFirst(current.count + 1)) : path
+            }
+            return changes.compactMap { change -> CheckReport.Problem? in
+                let name = (change.path as NSString).lastPathComponent
+                let inMigrations = migrationPath.map { change.path.hasPrefix($0 == "" ? "" : $0 + "/") } ?? false
+                // Only the files check reads: flow files, migration files and the sum.
+                let read = change.path == context.paths.nodesFile
+                    || (inMigrations ? name.hasSuffix(".json") || name == MigrationSum.fileName : ConfigurationPaths.isFlowFileName(name))
+                guard read else { return nil }
+                let shown = shellWord(relativePath(root + "/" + change.path))
+                let what: String
+                switch change.kind {
+                case .modified: what = "has changes that are not staged"
+                case .deleted: what = "is deleted but the deletion is not staged"
+                case .untracked: what = "is not added to git"
+                case .conflicted: what = "has an unresolved merge conflict"
+                }
+                return .init(kind: "unstaged-change", message: "\(shown) \(what): the commit would not hold what was checked",
+                             hint: change.kind == .deleted ? "stage the deletion (git rm \(shown)), or restore the file"
+                                : "stage it (git add \(shown)), or set unstaged changes aside (git stash --keep-index --include-untracked) and check again")
+            }
+        }
+
         /// During a merge (`MERGE_HEAD`) that brings migrations the base does not have, when the
         /// working tree keeps them as they are (as `rebase --onto` leaves it): the merged branch,
         /// as the base. Its migrations were reviewed there; this branch's follow them and must
@@ -288,7 +366,8 @@ struct CheckReport: Encodable {
         var hint: String
     }
 
-    var base: String
+    /// The base commit; `nil` in a repository with no commits yet.
+    var base: String?
     var summary: String
     var problems: [Problem]
     var addedMigrations: [String]

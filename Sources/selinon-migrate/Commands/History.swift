@@ -127,7 +127,8 @@ extension SelinonMigrate {
                 return entry
             }
             guard let before else {
-                entry.status = parent == nil || context.repository.hasConfiguration(context.paths, at: parent!) == false
+                // A parent whose configuration cannot even be listed has one: it is invalid, not absent.
+                entry.status = parent == nil || (try? context.repository.hasConfiguration(context.paths, at: parent!)) == false
                     ? "initial" : "previous-configuration-invalid"
                 entry.changedFlows = after.flowNames
                 return entry
@@ -180,8 +181,10 @@ extension SelinonMigrate {
 
 extension GitRepository {
     /// Whether `commit` has the configuration's nodes file.
-    func hasConfiguration(_ paths: ConfigurationPaths, at commit: GitCommit) -> Bool {
-        (try? snapshot(of: paths, at: commit.id).hasNodesFile) ?? false
+    /// - Throws: ``GitError`` when the configuration's files cannot be read there (a flow file
+    ///   that is a link leaving the repository): that is not a configuration the commit lacks.
+    func hasConfiguration(_ paths: ConfigurationPaths, at commit: GitCommit) throws(GitError) -> Bool {
+        try snapshot(of: paths, at: commit.id).hasNodesFile
     }
 }
 

@@ -93,6 +93,20 @@ extension SelinonMigrate {
             } catch {
                 throw terminal.fail(error)
             }
+            // During a merge, the merged branch's migrations may be deployed already: rebasing onto a
+            // revision that lacks them would drop them.
+            if context.repository.isMerging, let mergeHead = try? context.repository.commit("MERGE_HEAD"),
+               let mergedFiles = try? context.repository.migrationFiles(in: directoryPath, at: mergeHead) {
+                let lost = mergedFiles.filter { version, bytes in baseFiles[version].map(MigrationSum.hash) != MigrationSum.hash(bytes) }
+                if !lost.isEmpty {
+                    let names = lost.keys.sorted().map { "\($0).json" }.joined(separator: ", ")
+                    let options = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+                    terminal.message("error: the merge under way brings \(names) from MERGE_HEAD, which \(onto) does not have: "
+                        + "rebasing onto \(onto) would drop \(lost.count == 1 ? "it" : "them")\n"
+                        + "  hint: rebase onto the branch being merged: selinon-migrate rebase --onto MERGE_HEAD\(options)")
+                    throw ExitStatus.inputFailed
+                }
+            }
             let baseLatest = baseFiles.keys.max() ?? 0
             guard baseFiles.count == baseLatest else {
                 terminal.message("error: the migration directory at \(onto) has gaps; fix it there first")

@@ -60,11 +60,16 @@ extension SelinonMigrate {
             }
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: source?.nodesFile)
-            let integrity = DirectoryIntegrity(path: directoryPath, requireSum: true)
+            // Git keeps no empty directory: in a clone made before the first migration, the
+            // directory is missing, and holds no migrations (with --git, the history says whether
+            // it should).
+            let exists = FileManager.default.fileExists(atPath: directoryPath)
+            if !exists { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
+            let integrity = DirectoryIntegrity(path: directoryPath, requireSum: exists)
             var report = VerifyReport(directory: directoryPath, findings: integrity.findings, matches: [])
 
             if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
-                let directory = try terminal.loadMigrationDirectory(directoryPath)
+                let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
                 let states = try history(source: source, current: current, loader: loader, terminal: terminal)
                 let (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
                 report.matches = matches.map { VerifyReport.Match(file: "\($0.version).json", from: $0.from, to: $0.to) }
@@ -77,11 +82,17 @@ extension SelinonMigrate {
                 terminal.message("note: the history was not checked: fix the directory first")
             }
 
+            // Hints name this run's configuration options instead of placeholders, to be pasted.
+            if !location.shellArguments.isEmpty {
+                for index in report.findings.indices {
+                    report.findings[index].hint = report.findings[index].hint.replacingOccurrences(of: " -n NODES -f FLOWS", with: location.shellArguments)
+                }
+            }
             switch format {
             case .text:
                 for finding in report.findings { terminal.message(finding.description) }
                 if report.findings.isEmpty {
-                    let isEmpty = (try? MigrationDirectory.load(from: directoryPath))?.files.isEmpty == true
+                    let isEmpty = !exists || (try? MigrationDirectory.load(from: directoryPath))?.files.isEmpty == true
                     var lines = [isEmpty ? "ok: \(directoryPath) holds no migrations yet" : "ok: \(directoryPath) matches \(MigrationSum.fileName)"]
                     if git { lines[0] += isEmpty ? ", and the configuration's history needs none" : " and the configuration's history" }
                     lines += report.matches.map { "  \($0.file): \($0.from) → \($0.to)" }

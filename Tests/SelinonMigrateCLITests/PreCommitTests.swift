@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `check` as a pre-commit hook runs it: what passes is what the commit holds, the first commit
+/// goes through, a repository with a separate git directory is read where the hook runs, and the
+/// merge a hook sees is not resolved by dropping the merged branch's migrations.
+struct PreCommitTests {
+    static let configuration = GitCommandTests.configuration
+
+    @Test func stagedRefusesAMigrationThatIsNotAdded() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "config")
+        // Without --staged the working tree (with its migration) passes; the commit would not hold it.
+        #expect(try runner.run(["check"] + Self.configuration, in: fixture.root).status == 0)
+        let unstaged = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root)
+        #expect(unstaged.status == 1)
+        #expect(unstaged.standardError.contains("error: migrations/1.json is not added to git: the commit would not hold what was checked"))
+        #expect(unstaged.standardError.contains("hint: stage it (git add migrations/1.json)"))
+        #expect(unstaged.standardError.contains("migrations/migrations.sum is not added to git"))
+        // `git commit -a` stages into a temporary index (GIT_INDEX_FILE) for its hooks: that one is read.
+        try FileManager.default.copyItem(atPath: fixture.path(".git/index"), toPath: fixture.path(".git/commit-index"))
+        try fixture.run(["add", "migrations"], environment: ["GIT_INDEX_FILE": fixture.path(".git/commit-index")])
+        let hooked = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root,
+                                    environment: ["GIT_INDEX_FILE": fixture.path(".git/commit-index")])
+        #expect(hooked.status == 0, "\(hooked.standardError)")
+        try fixture.git("add", "migrations")
+        let staged = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root)
+        #expect(staged.status == 0, "\(staged.standardError)")
+        #expect(staged.standardOutput.hasPrefix("ok: 1.json covers the change since"))
+    }
+
+    @Test func stagedReportsOnlyTheUnstagedFilesWhenTheWorkingTreeIsAhead() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        // Staged: v2 and its migration. The working tree moves on to v3 without staging it.
+        try GitCommandTests.install(3, in: fixture)
+        let ahead = try runner.run(["check", "--staged", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(ahead.status == 1)
+        #expect(ahead.standardOutput.contains("\"kind\": \"unstaged-change\""))
+        #expect(ahead.standardOutput.contains("config/nodes.yml has changes that are not staged"))
+        // The working tree's own findings (a stale 1.json) would judge what the commit does not hold.
+        #expect(!ahead.standardOutput.contains("stale-migration"))
+        // A deleted flow file whose deletion is not staged is named with its fix.
+        try GitCommandTests.install(2, in: fixture)
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("config/flows/ingest.yml"))
+        let deleted = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root)
+        #expect(deleted.status == 1)
+        #expect(deleted.standardError.contains("config/flows/ingest.yml is deleted but the deletion is not staged"))
+        #expect(deleted.standardError.contains("git rm config/flows/ingest.yml"))
+    }
+
+    @Test func stagedIgnoresFilesCheckDoesNotRead() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        try fixture.directory.write("notes", to: "config/flows/README.md")
+        try fixture.directory.write("notes", to: "migrations/NOTES.txt")
+        let result = try CommandRunner().run(["check", "--staged"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+    }
+
+    @Test func theFirstCommitPasses() throws {
+        let fixture = try GitFixture()
+        try GitCommandTests.install(1, in: fixture)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root).status == 1, "nothing is staged yet")
+        try fixture.git("add", "-A")
+        let first = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root)
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput == "ok: the repository has no commits yet: no flow can be in flight, so nothing needs a migration\n")
+        let json = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(json.status == 0)
+        #expect(!json.standardOutput.contains("\"base\""))
+        // An invalid configuration still fails.
+        try fixture.directory.write("tasks: [", to: "config/nodes.yml")
+        #expect(try runner.run(["check"] + Self.configuration, in: fixture.root).status == 1)
+    }
+
+    @Test func aSeparateGitDirectoryIsReadWhereTheHookRuns() throws {
+        // `git init --separate-git-dir`: hooks get GIT_DIR, and the working tree is where they run.
+        let fixture = try GitFixture()
+        let gitDirectory = try TemporaryDirectory(prefix: "selinon-migrate-gitdir")
+        let separate = gitDirectory.url.appendingPathComponent("repo.git").path
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent(".git"))
+        try fixture.git("init", "-q", "-b", "main", "--separate-git-dir", separate)
+        try GitCommandTests.install(1, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v1")
+        try GitCommandTests.install(2, in: fixture)
+        let result = try CommandRunner().run(["check"] + Self.configuration, in: fixture.root, environment: ["GIT_DIR": separate])
+        #expect(result.status == 1, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardError.contains("changed since"))
+        #expect(result.standardError.contains("without a migration"))
+    }
+
+    @Test func aFlowFileLinkedOutOfTheRepositoryIsAnErrorNotANewConfiguration() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let outside = try TemporaryDirectory(prefix: "selinon-migrate-outside")
+        let target = outside.url.appendingPathComponent("ingest.yml")
+        let link = fixture.root.appendingPathComponent("config/flows/ingest.yml")
+        try FileManager.default.moveItem(at: link, to: target)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "linked")
+        let result = try CommandRunner().run(["check"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(!result.standardOutput.contains("ok:"))
+        #expect(result.standardError.contains("config/flows/ingest.yml' is a symbolic link to"))
+        #expect(result.standardError.contains("outside the repository"))
+    }
+
+    @Test func rebaseOntoHeadDuringAMergeDoesNotDropTheMergedMigrations() throws {
+        let runner = try CommandRunner()
+        let fixture = try GitCommandTests.repositoryWithMigration()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        let v3 = GitCommandTests.examples.appendingPathComponent("v3")
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("config/flows/ingest.yml"))
+        try FileManager.default.copyItem(at: v3.appendingPathComponent("flows/ingest.yml"),
+                                         to: fixture.root.appendingPathComponent("config/flows/ingest.yml"))
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "feature")
+        try fixture.git("checkout", "-q", "main")
+        for file in ["nodes.yml", "flows/analysis.yml"] {
+            let path = fixture.root.appendingPathComponent("config/" + file)
+            try FileManager.default.removeItem(at: path)
+            try FileManager.default.copyItem(at: v3.appendingPathComponent(file), to: path)
+        }
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "main's change")
+        try fixture.git("checkout", "-q", "feature")
+        #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "main") }
+
+        let refused = try runner.run(["rebase", "--onto", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("error: the merge under way brings 2.json from MERGE_HEAD, which HEAD does not have"))
+        #expect(refused.standardError.contains("hint: rebase onto the branch being merged: selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f config/flows"))
+        // The pre-commit hook's check --base HEAD points at the same fix.
+        let check = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD"))
+        let rebased = try runner.run(["rebase", "--onto", "MERGE_HEAD"] + Self.configuration, in: fixture.root)
+        #expect(rebased.status == 0, "\(rebased.standardError)")
+        #expect(rebased.standardOutput.contains("kept 1.json … 2.json from MERGE_HEAD"))
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+    }
+}
