@@ -140,6 +140,12 @@ struct GitCommandTests {
         #expect(result.standardError.contains(":config/nodes.yml: error: git stores this file through the filter 'tpl' (.gitattributes)"),
                 "\(result.standardError)")
         #expect(result.standardError.contains("hint: compare checked-out files instead"))
+        // The commands that walk history refuse it the same way (exit 1: the repository's setting).
+        for command in [["history"], ["verify", "--git"]] {
+            let walked = try CommandRunner().run(command + Self.configuration, in: fixture.root)
+            #expect(walked.status == 1, "\(command): \(walked.standardError)")
+            #expect(walked.standardError.contains("through the filter 'tpl'"))
+        }
     }
 
     @Test func aMigrationHistoryNextToTheConfigurationIsNamedFromTheRoot() throws {

@@ -112,6 +112,10 @@ struct PreCommitTests {
         #expect(!result.standardOutput.contains("ok:"))
         #expect(result.standardError.contains("config/flows/ingest.yml' is a symbolic link to"))
         #expect(result.standardError.contains("outside the repository"))
+        // What the repository holds (exit 1), as generate says, not a failure to read it (2).
+        let diff = try CommandRunner().run(["diff", "--from", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(diff.status == 1, "\(diff.standardError)")
+        #expect(diff.standardError.contains("config/flows/ingest.yml' is a symbolic link to"))
     }
 
     @Test func rebaseOntoHeadDuringAMergeDoesNotDropTheMergedMigrations() throws {

@@ -31,6 +31,9 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         case gitFilter = "git-filter"
         /// The index holds a file in an unresolved merge conflict.
         case gitConflict = "git-conflict"
+        /// A symbolic link git holds leads out of the repository, or into a loop: git has no
+        /// file behind it at that revision.
+        case gitLink = "git-link"
         // Shapes and keys.
         case wrongType = "wrong-type"
         case missingKey = "missing-key"

@@ -77,7 +77,8 @@ extension SelinonMigrate {
                 throw terminal.fail(error)
             } catch let error as ConfigurationError {
                 error.diagnostics.forEach(terminal.report)
-                throw ExitStatus.toolFailed
+                // A file git could not give is 2; a filter the repository sets, as generate says, 1.
+                throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
             }
             switch format {
             case .text:

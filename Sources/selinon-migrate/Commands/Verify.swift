@@ -127,7 +127,8 @@ extension SelinonMigrate {
                     configuration = try loaded.get()
                 } catch {
                     error.diagnostics.forEach(terminal.report)
-                    throw ExitStatus.toolFailed
+                    // A file git could not give is 2; a filter the repository sets, as generate says, 1.
+                    throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
                 }
                 let label = "\(commit.id.short) (\(commit.summary))"
                 guard let configuration else {
