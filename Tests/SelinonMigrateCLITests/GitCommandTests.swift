@@ -527,5 +527,12 @@ struct GitCommandTests {
         #expect(later.standardOutput.split(separator: "\n")[0].hasSuffix(
             "v3 forgot the migration — licence_analysis_flow, package_analysis_flow — covered by 2.json, added in another commit"),
             "\(later.standardOutput)")
+        // A commit's own migration, edited and rehashed since, is not "added in another commit".
+        try TeamWorkflowTests.edit(fixture, "migrations/1.json", "\"IGNORE\"", "\"FAIL\"")
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        try fixture.git("commit", "-q", "-a", "-m", "fail instead")
+        let edited = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(edited.standardOutput.contains("v2 with its migration — package_analysis_flow, +sbom_flow — "
+            + "covered by 1.json, edited since this commit added it\n"), "\(edited.standardOutput)")
     }
 }

@@ -146,8 +146,10 @@ extension SelinonMigrate {
             // A migration committed separately from the change it migrates, or renumbered since.
             if entry.status == "needs-migration" {
                 if let versions = now.generated(from: before, to: after) {
-                    entry.status = "covered-later"
-                    entry.migrations = versions.map { "\($0).json" }
+                    let names = versions.map { "\($0).json" }
+                    // The commit's own files, edited (and rehashed) since: not another commit's.
+                    entry.status = Set(names).isSubset(of: entry.migrations) ? "covered-edited" : "covered-later"
+                    entry.migrations = names
                 } else if !replaced.isEmpty {
                     entry.status = "covered-by-replaced"
                 } else if addedOther {
@@ -195,7 +197,8 @@ struct HistoryEntry: Encodable {
     var date: String
     var subject: String
     /// `covered`, `covered-later` (by a migration another commit added or renumbered: its
-    /// `_meta` digests name this change), `covered-by-replaced` (the commit added migrations
+    /// `_meta` digests name this change), `covered-edited` (by the migrations this commit added,
+    /// edited since), `covered-by-replaced` (the commit added migrations
     /// that the directory no longer holds as they were, and no file of it names this change),
     /// `added-other` (the commit added migrations whose `_meta` digests name another change),
     /// `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
@@ -215,6 +218,7 @@ struct HistoryEntry: Encodable {
         switch status {
         case "covered": coverage = "covered by \(migrations.joined(separator: ", "))"
         case "covered-later": coverage = "covered by \(migrations.joined(separator: ", ")), added in another commit"
+        case "covered-edited": coverage = "covered by \(migrations.joined(separator: ", ")), edited since this commit added \(migrations.count == 1 ? "it" : "them")"
         case "covered-by-replaced":
             coverage = "added \(migrations.joined(separator: ", ")), which the directory no longer holds as it was (renumbered or replaced)"
         case "added-other":
