@@ -52,7 +52,7 @@ struct BigNatural: Equatable {
         }
     }
 
-    private init(small: UInt64) {
+    init(small: UInt64) {
         var value = small
         while value > 0 {
             limbs.append(value % Self.base)

@@ -115,6 +115,25 @@ public enum YAMLInteger: Sendable, Hashable, CustomStringConvertible {
     /// Beyond 64 bits: the decimal digits, with a leading `-` when negative.
     case big(String)
 
+    /// The integer `double` is exactly, when it is finite and integral (what Python's `==`
+    /// compares an integer with: `1e20 == 10**20`); `nil` otherwise.
+    public init?(exactly double: Double) {
+        guard double.isFinite, double.rounded(.towardZero) == double else { return nil }
+        if let small = Int(exactly: double) {
+            self = .small(small)
+            return
+        }
+        // Beyond 2⁶³ every double is normal: its significand with the leading bit, times 2^(exponent − 52).
+        var magnitude = BigNatural(small: double.significandBitPattern | (1 << 52))
+        var shift = Int(double.exponent) - 52
+        while shift > 0 {
+            let step = min(shift, 32)
+            magnitude.multiply(by: 1 << UInt64(step))
+            shift -= step
+        }
+        self = magnitude.integer(negative: double < 0)
+    }
+
     /// The value when it fits in `Int`.
     public var intValue: Int? {
         if case .small(let value) = self { return value }

@@ -142,6 +142,13 @@ struct ConditionEqualityTests {
         #expect(plan.warnings.first?.edge == 2)
         let spelling = MigrationDiffer().plan(from: try configuration("1", "2"), to: try configuration("1.0", "2"), strategy: .ignore)
         #expect(!spelling.isNeeded && spelling.warnings.isEmpty, "1.0 == 1: not even a changed condition")
+        // Beyond 64 bits too: for Python 1e20 == 10**20, but 1e20 != 10**20 + 1.
+        let large = MigrationDiffer().plan(from: try configuration("100000000000000000000", "2"), to: try configuration("1.0e+20", "2"),
+                                           strategy: .ignore)
+        #expect(!large.isNeeded && large.warnings.isEmpty, "1e20 == 10**20")
+        let near = MigrationDiffer().plan(from: try configuration("100000000000000000001", "2"), to: try configuration("1.0e+20", "2"),
+                                          strategy: .ignore)
+        #expect(near.warnings.map(\.kind) == [.conditionChanged], "1e20 != 10**20 + 1")
     }
 
     @Test func mappingKeyOrderAndNestedSpellingsDoNotMatterButListOrderDoes() throws {

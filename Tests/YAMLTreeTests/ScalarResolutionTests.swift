@@ -121,3 +121,14 @@ struct ScalarResolutionTests {
         #expect(difference == nil, "\(testCase.yaml.debugDescription): \(difference ?? "")")
     }
 }
+
+/// The integer an integral float is, as Python's `==` compares them.
+struct ExactIntegerTests {
+    @Test func integralFloatsBeyondSixtyFourBitsAreExact() {
+        #expect(YAMLInteger(exactly: 1e20)?.description == "100000000000000000000")
+        #expect(YAMLInteger(exactly: -0x1p70)?.description == "-1180591620717411303424")
+        #expect(YAMLInteger(exactly: 0x1.fffffffffffffp1023)?.description == "179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368")
+        #expect(YAMLInteger(exactly: 42.0) == .small(42) && YAMLInteger(exactly: -0.0) == .small(0))
+        #expect(YAMLInteger(exactly: 1.5) == nil && YAMLInteger(exactly: .infinity) == nil && YAMLInteger(exactly: .nan) == nil)
+    }
+}

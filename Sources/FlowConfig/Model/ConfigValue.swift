@@ -167,7 +167,7 @@ extension ConfigValue {
         switch self {
         case .bool(let flag): return .integer(.small(flag ? 1 : 0))
         case .integer: return self
-        case .float(let double): return Int(exactly: double).map { .integer(.small($0)) }
+        case .float(let double): return YAMLInteger(exactly: double).map { .integer($0) }
         default: return nil
         }
     }
