@@ -287,7 +287,7 @@ extension SelinonMigrate {
                 let name = (change.path as NSString).lastPathComponent
                 let inMigrations = migrationPath.map { change.path.hasPrefix($0 == "" ? "" : $0 + "/") } ?? false
                 // Only the files check reads: flow files, migration files and the sum.
-                let read = change.path == context.paths.nodesFile
+                let read = change.path == context.paths.nodesFile || context.paths.flowPaths.contains(change.path)
                     || (inMigrations ? name.hasSuffix(".json") || name == MigrationSum.fileName : ConfigurationPaths.isFlowFileName(name))
                 guard read else { return nil }
                 let shown = shellWord(relativePath(root + "/" + change.path))
