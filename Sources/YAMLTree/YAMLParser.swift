@@ -399,7 +399,8 @@ private struct TreeBuilder {
             let key = written[frame.pendingStart + 2 * pair], value = written[frame.pendingStart + 2 * pair + 1]
             if mergePairs.first == pair {
                 mergePairs.removeFirst()
-                merged += try mergeSources(value, at: records[Int(key)].mark, conflicts: &conflicts)
+                merged += try mergeSources(value, at: records[Int(key)].mark, copied: mergedPairCount + merged.count,
+                                           mappingMark: frame.mark, conflicts: &conflicts)
             } else {
                 explicit.append((key, value))
             }
@@ -414,10 +415,6 @@ private struct TreeBuilder {
         }
         if !merged.isEmpty {
             mergedPairCount += merged.count
-            guard mergedPairCount <= limits.maxMergedPairs else {
-                throw YAMLError(.expansionLimit, "merge keys ('<<') copy more than \(limits.maxMergedPairs) key-value pairs "
-                    + "(mappings that each merge the one before?)", at: frame.mark)
-            }
             try countNodes(merged.count, at: frame.mark)
         }
         let pairs = try collapseDuplicates(merged: merged, explicit: explicit)
@@ -456,11 +453,21 @@ private struct TreeBuilder {
 
     /// The pairs a merge key's value contributes: one mapping's, or the pairs of a list of
     /// mappings where earlier mappings win (with a warning where two give a key different values).
-    private func mergeSources(_ value: Int32, at mergeMark: YAMLMark, conflicts: inout [(identity: YAMLKeyIdentity, warning: YAMLWarning)])
+    /// `copied` pairs were copied before (in the document, and for this mapping): the limit is
+    /// checked before each mapping is copied, so a list that repeats a large mapping stops early.
+    private func mergeSources(_ value: Int32, at mergeMark: YAMLMark, copied: Int, mappingMark: YAMLMark,
+                              conflicts: inout [(identity: YAMLKeyIdentity, warning: YAMLWarning)])
         throws(YAMLError) -> [(key: Int32, value: Int32)] {
+        func checkLimit(_ total: Int) throws(YAMLError) {
+            guard total <= limits.maxMergedPairs else {
+                throw YAMLError(.expansionLimit, "merge keys ('<<') copy more than \(limits.maxMergedPairs) key-value pairs "
+                    + "(mappings that each merge the one before?)", at: mappingMark)
+            }
+        }
         let record = records[Int(value)]
         switch record.kind {
         case .mapping:
+            try checkLimit(copied + Int(record.count))
             return pairs(of: record)
         case .sequence:
             var result: [(key: Int32, value: Int32)] = []
@@ -470,6 +477,7 @@ private struct TreeBuilder {
                 guard item.kind == .mapping else {
                     throw YAMLError(.invalidMerge, "a merge key ('<<') list may only hold mappings, found \(describe(item))", at: item.mark)
                 }
+                try checkLimit(copied + result.count + Int(item.count))
                 result += pairs(of: item)
             }
             conflicts += self.conflicts(inMergeList: record, at: mergeMark)

@@ -156,6 +156,10 @@ enum YAMLScalarResolver {
         } else if digits.contains(":") {
             return try sexagesimalInteger(digits, negative: negative, invalid: invalid)
         } else {
+            guard digits.count <= BigNatural.maxDecimalDigits else {
+                throw Failure(message: "an integer of \(digits.count) digits is more than Python reads: since 3.11 it refuses "
+                    + "decimal integers of more than \(BigNatural.maxDecimalDigits) digits")
+            }
             parsed = BigNatural.parsePythonInt(digits, radix: 10)
         }
         guard let parsed else { throw invalid }

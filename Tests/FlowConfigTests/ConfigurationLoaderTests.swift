@@ -135,6 +135,35 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.first?.message == "lists and mappings nest deeper than 256 levels")
     }
 
+    @Test func anErrorReachedThroughManyAliasesIsReportedOnce() throws {
+        // One unknown name of 10,000 characters, used 1,500 times through an alias: one error (not
+        // 1,500 identical ones), and no edit-distance table the size of the name for "did you mean".
+        let name = String(repeating: "a", count: 10_000)
+        let targets = "[&n \(name)" + String(repeating: ", *n", count: 1_500) + "]"
+        let text = "tasks: [{name: Fetch, import: t}]\nflows: [f]\nflow-definitions:\n  - name: f\n    edges:\n"
+            + "      - {from: , to: Fetch}\n      - {from: Fetch, to: \(targets)}\n"
+        let files = ConfigurationFiles(nodes: .init(path: "all.yml", contents: Array(text.utf8)),
+                                       flows: [.init(path: "all.yml", contents: Array(text.utf8))])
+        let errors = ConfigurationLoader().load(files).diagnostics.filter { $0.severity == .error }
+        #expect(errors.count == 1, "\(errors.map(\.message))")
+        #expect(errors.first?.hint.contains("did you mean") == false)
+    }
+
+    @Test func subFlowCyclesAreFoundInAndOnlyInCycles() throws {
+        // A chain of 3,000 sub-flows (searched once, not from each of its flows), a ring of three
+        // reached from the chain, and a flow that starts itself.
+        var flows = (0..<3_000).map { ("c\($0)", $0 + 1 < 3_000 ? "c\($0 + 1)" : "r0") }
+        flows += [("r0", "r1"), ("r1", "r2"), ("r2", "r0"), ("self", "self")]
+        let nodes = "tasks: [{name: T, import: t}]\nflows: [\(flows.map(\.0).joined(separator: ", "))]\n"
+        let definitions = "flow-definitions:\n" + flows.map { "  - {name: \($0.0), edges: [{from: , to: \($0.1)}]}\n" }.joined()
+        let result = ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                                                   flows: [.init(path: "flows.yml", contents: Array(definitions.utf8))]))
+        let cycles = result.diagnostics.filter { $0.code == .subflowCycle }.map(\.message)
+        #expect(cycles == ["flow 'r0' starts itself through sub-flows: r0 → r1 → r2 → r0",
+                           "flow 'self' starts itself through sub-flows: self → self"], "\(cycles)")
+        #expect(result.configuration != nil)
+    }
+
     @Test func diagnosticsFromSeveralFilesAreSortedByFileAndLine() throws {
         let nodes = "tasks: [{name: Fetch, import: app.tasks, max_retry: -1}]\nflows: [main_flow]\n"
         let flow = "flow-definitions: [{name: main_flow, edges: [{from: , to: Fecth}]}]"
@@ -257,7 +286,7 @@ struct ConfigurationLoaderTests {
         close(descriptor)
         let result = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
         #expect(result.diagnostics.map { "\($0.location.file): \($0.message)" } == [
-            "\(directory.path("flows/\u{FFFD}.yml")): skipped: a name that is not valid UTF-8, which selinon-migrate cannot open (rename it), not a file",
+            "\(directory.path("flows/\u{FFFD}.yml")): skipped: its name is not valid UTF-8, so selinon-migrate cannot open it",
         ])
     }
 
@@ -349,8 +378,10 @@ struct ConfigurationLoaderTests {
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
         #expect(text.contains(#"\u{1B}]0;pwned\u{7}\u{1B}[31mRED\u{A}src/fake.yml:1:1: error: forged"#))
         #expect(!text.split(separator: "\n").contains { $0.hasPrefix("src/fake.yml") }, "no forged diagnostic line")
-        #expect(text.contains(" more characters)"))
+        #expect(text.contains(" characters left out) …"))
         #expect(!text.contains(long))
+        // Cut in the middle: what the message says about the value comes through.
+        #expect(text.contains("' in 'to' of edge 1 of flow 'main_flow' is neither a task nor a flow"), "\(text.suffix(300))")
     }
 
     @Test func builtinPredicateArgumentsOfTheWrongKindAreWarnedAbout() throws {

@@ -242,6 +242,17 @@ struct YAMLParserTests {
         #expect(within.root?["m99"]?.mapping?.count == 100)
     }
 
+    @Test func aMergeListRepeatingALargeMappingStopsAtTheLimit() throws {
+        // One mapping of 3,000 keys merged 10,000 times: refused once the copies pass the limit,
+        // before the 30 million pairs are copied (which took half a minute and 500 MB).
+        let keys = (0..<3_000).map { "k\($0): \($0)" }.joined(separator: ", ")
+        let text = "b: &b {\(keys)}\nu: {<<: [\(Array(repeating: "*b", count: 10_000).joined(separator: ", "))]}\n"
+        let error = try #require(parseError(text))
+        #expect(error.kind == .expansionLimit)
+        #expect(error.message.hasPrefix("merge keys ('<<') copy more than 1000000 key-value pairs"))
+        #expect(error.mark?.line == 2)
+    }
+
     @Test func nestingBuiltThroughAliasesCountsToo() throws {
         // Each anchor wraps the one before: shallow text, a tree 300 levels deep for a reader.
         var text = "a0: &a0 [x]\n"

@@ -86,7 +86,8 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
     /// `path:line:column: error: message`, then `  hint: …` on a second line when there is one.
     /// Text from the configuration can hold anything: control characters (a terminal escape, a
     /// line break that would fake another diagnostic) and invisible direction overrides are
-    /// shown as `\u{…}` escapes, and a message or hint longer than 1,000 characters is cut.
+    /// shown as `\u{…}` escapes, and a message or hint longer than 1,000 characters is cut in
+    /// the middle.
     public var description: String {
         let head = "\(Self.printable(location.description, limit: .max)): \(severity.rawValue): \(Self.printable(message))"
         return hint.isEmpty ? head : head + "\n  hint: " + Self.printable(hint)
@@ -94,7 +95,8 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
 
     /// `text` safe to print on one line of a terminal or a CI log: control characters, line
     /// and paragraph separators and direction overrides as `\u{…}` escapes, and at most `limit`
-    /// characters. `keepingLineBreaks`: line breaks and tabs stay (for text of several lines).
+    /// characters (the first two thirds and the last third, around a note of what was left
+    /// out). `keepingLineBreaks`: line breaks and tabs stay (for text of several lines).
     public static func printable(_ text: String, limit: Int = 1_000, keepingLineBreaks: Bool = false) -> String {
         func escaped(_ scalar: Unicode.Scalar) -> Bool {
             switch scalar.value {
@@ -104,30 +106,40 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
             }
         }
         if limit == .max && !text.unicodeScalars.contains(where: escaped) { return text }
-        var result = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count == limit {
-                let rest = text.unicodeScalars.count - limit
-                result += "… (\(rest) more character\(rest == 1 ? "" : "s"))"
-                break
-            }
-            count += 1
-            if escaped(scalar) {
-                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            } else {
-                result.unicodeScalars.append(scalar)
+        func append(_ scalars: some Sequence<Unicode.Scalar>, to result: inout String) {
+            for scalar in scalars {
+                if escaped(scalar) {
+                    result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
             }
         }
+        var result = ""
+        let scalars = text.unicodeScalars
+        let total = limit == .max ? 0 : scalars.count
+        guard total > limit else {
+            append(scalars, to: &result)
+            return result
+        }
+        // The middle is cut, not the end: a long value quoted in a message is usually followed by
+        // what is wrong with it.
+        let tail = limit / 3
+        append(scalars.prefix(limit - tail), to: &result)
+        result += "… (\(total - limit) characters left out) …"
+        append(scalars.suffix(tail), to: &result)
         return result
     }
 
-    /// Diagnostics in reading order: by file, line, column, then errors before warnings.
+    /// Diagnostics in reading order: by file, line, column, then errors before warnings; a
+    /// diagnostic repeated exactly (one aliased node reached many times, one file given as both
+    /// the nodes file and a flow file) once.
     public static func sorted(_ diagnostics: [ConfigDiagnostic]) -> [ConfigDiagnostic] {
-        diagnostics.enumerated().sorted { lhs, rhs in
+        var seen = Set<ConfigDiagnostic>()
+        return diagnostics.enumerated().sorted { lhs, rhs in
             if lhs.element.location != rhs.element.location { return lhs.element.location < rhs.element.location }
             if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }
             return lhs.offset < rhs.offset
-        }.map(\.element)
+        }.map(\.element).filter { seen.insert($0).inserted }
     }
 }

@@ -102,8 +102,8 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             }
             let walk = Self.yamlFiles(under: path)
             for (file, reason) in walk.skipped {
-                diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: \(reason), not a file",
-                                                    at: .wholeFile(file), hint: "fix or remove it"))
+                diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: \(reason)",
+                                                    at: .wholeFile(file), hint: reason.hasPrefix("its name") ? "rename it" : "fix or remove it"))
             }
             for (directory, reason) in walk.unreadable {
                 diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot list the flow directory: \(reason)",
@@ -155,13 +155,13 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 guard !name.hasPrefix("."), name.hasSuffix(".yml") || name.hasSuffix(".yaml") else { continue }
                 if !resolved {
                     // Foundation lists names as UTF-8, replacing other bytes: such a name opens nothing.
-                    skipped.append((child, failure == ELOOP ? "a symbolic link loop"
-                        : failure == ENOENT && name.contains("\u{FFFD}") ? "a name that is not valid UTF-8, which selinon-migrate cannot open (rename it)"
-                        : "a broken symbolic link"))
+                    skipped.append((child, failure == ELOOP ? "a symbolic link loop, not a file"
+                        : failure == ENOENT && name.contains("\u{FFFD}") ? "its name is not valid UTF-8, so selinon-migrate cannot open it"
+                        : "a broken symbolic link, not a file"))
                 } else if (childStatus.st_mode & S_IFMT) == S_IFREG {
                     files.append(child)
                 } else {
-                    skipped.append((child, Self.kind(of: childStatus.st_mode)))
+                    skipped.append((child, Self.kind(of: childStatus.st_mode) + ", not a file"))
                 }
             }
         }
@@ -199,7 +199,7 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             let (paths, found) = try flowFilesAndWarnings()
             warnings = found
             for path in paths {
-                if let file = readFile(path, role: "flow definitions", hint: "check the file's permissions", into: &diagnostics) {
+                if let file = readFile(path, role: "flow file", hint: "check the file's permissions", into: &diagnostics) {
                     flows.append(file)
                 }
             }

@@ -35,15 +35,21 @@ enum NameSuggestion {
     static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
         if let alias = knownAliases[name], candidates.contains(alias) { return alias }
         let lowered = name.lowercased()
+        let limit = max(1, min(3, name.count / 3))
+        let length = lowered.count
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
-            let distance = editDistance(lowered, candidate.lowercased())
+            // Lengths further apart than the limit are further apart in edits too: no table (a
+            // name of 10,000 characters would cost a table of that many rows per candidate).
+            let known = candidate.lowercased()
+            guard abs(known.count - length) <= limit else { continue }
+            let distance = editDistance(lowered, known)
             if let current = best, distance > current.distance || (distance == current.distance && current.candidate.unicodeScalars.lexicographicallyPrecedes(candidate.unicodeScalars)) {
                 continue
             }
             best = (candidate, distance)
         }
-        if let best, best.distance <= max(1, min(3, name.count / 3)) { return best.candidate }
+        if let best, best.distance <= limit { return best.candidate }
         // A known key cut short or extended ("migration_directory" for "migration_dir").
         return candidates.filter { candidate in
             let known = candidate.lowercased()

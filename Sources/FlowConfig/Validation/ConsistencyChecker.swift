@@ -275,13 +275,19 @@ struct ConsistencyChecker {
         for flow in flows {
             children[flow.name] = flowNodes[flow.name]!.destinations.lazy.filter(isFlow).sorted()
         }
+        // Only a flow in a cycle can start itself, and its search never needs to leave the
+        // flows of its cycles (its strongly connected component): a chain of thousands of
+        // sub-flows is not searched from each of its flows.
+        let component = Self.stronglyConnectedComponents(of: flows.map(\.name), children: children)
         var reported = Set<String>()
         for flow in flows where !reported.contains(flow.name) {
+            let own = component[flow.name]!
+            guard own.size > 1 || children[flow.name]!.contains(flow.name) else { continue }
             // Depth-first search for a path back to `flow`.
             var stack: [(name: String, path: [String])] = [(flow.name, [flow.name])]
             var visited = Set<String>()
             while let (name, path) = stack.popLast() {
-                for child in children[name] ?? [] {
+                for child in children[name] ?? [] where component[child]?.id == own.id {
                     if child == flow.name {
                         let cycle = (path + [child]).joined(separator: " → ")
                         warning(.subflowCycle, "flow '\(flow.name)' starts itself through sub-flows: \(cycle)",
@@ -294,5 +300,52 @@ struct ConsistencyChecker {
                 }
             }
         }
+    }
+
+    /// Each name's strongly connected component (Tarjan's algorithm, without recursion): its
+    /// number and how many names it holds.
+    static func stronglyConnectedComponents(of names: [String], children: [String: [String]]) -> [String: (id: Int, size: Int)] {
+        var index: [String: Int] = [:], lowLink: [String: Int] = [:]
+        var onStack = Set<String>(), stack: [String] = []
+        var result: [String: (id: Int, size: Int)] = [:]
+        var components = 0
+        for root in names where index[root] == nil {
+            // Each frame: a name and how many of its children were looked at.
+            var frames: [(name: String, next: Int)] = [(root, 0)]
+            index[root] = index.count
+            lowLink[root] = index[root]
+            stack.append(root)
+            onStack.insert(root)
+            while let (name, next) = frames.last {
+                let successors = children[name] ?? []
+                if next < successors.count {
+                    frames[frames.count - 1].next += 1
+                    let child = successors[next]
+                    guard children[child] != nil else { continue }  // not a flow
+                    if index[child] == nil {
+                        index[child] = index.count
+                        lowLink[child] = index[child]
+                        stack.append(child)
+                        onStack.insert(child)
+                        frames.append((child, 0))
+                    } else if onStack.contains(child) {
+                        lowLink[name] = min(lowLink[name]!, index[child]!)
+                    }
+                    continue
+                }
+                frames.removeLast()
+                if let parent = frames.last?.name { lowLink[parent] = min(lowLink[parent]!, lowLink[name]!) }
+                guard lowLink[name] == index[name] else { continue }
+                var members: [String] = []
+                while let member = stack.popLast() {
+                    onStack.remove(member)
+                    members.append(member)
+                    if member == name { break }
+                }
+                for member in members { result[member] = (components, members.count) }
+                components += 1
+            }
+        }
+        return result
     }
 }

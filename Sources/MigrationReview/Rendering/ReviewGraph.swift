@@ -31,7 +31,8 @@ public enum ReviewGraph {
             let (color, style) = appearance(row.change)
             let label: String
             switch row.change {
-            case .renumbered, .changed where row.isRenumbered: label = "\(row.oldIndex!)→\(row.newIndex!)"
+            case .renumbered: label = "\(row.oldIndex!)→\(row.newIndex!)"
+            case .changed where row.isRenumbered: label = "\(row.oldIndex!)→\(row.newIndex!)"
             case .removed: label = "\(row.oldIndex!)→✕"
             case .added: label = "+\(row.newIndex!)"
             default: label = String(row.newIndex ?? row.oldIndex ?? 0)
