@@ -91,6 +91,10 @@ public enum MigrationReviewer {
         var result = old
         for (name, entry) in migration.flows {
             guard let edges = old[name] else { continue }
+            guard claimedEdges(entry, counts: counts?[name]) <= maximumEdgesPerFlow else {
+                result[name] = nil  // unknown: see flowReview
+                continue
+            }
             let shape = EdgeShape(entry, oldCount: edges.count, newCount: counts?[name]?.new)
             result[name] = (0..<shape.newCount).map { newIndex in
                 if let oldIndex = shape.oldIndexForNew[newIndex] { return edges[oldIndex] }
@@ -108,6 +112,10 @@ public enum MigrationReviewer {
         var result = new
         for (name, entry) in migration.flows {
             guard let edges = new[name] else { continue }
+            guard claimedEdges(entry, counts: counts?[name]) <= maximumEdgesPerFlow else {
+                result[name] = nil  // unknown: see flowReview
+                continue
+            }
             let shape = EdgeShape(entry, oldCount: counts?[name]?.old, newCount: edges.count)
             result[name] = (0..<shape.oldCount).map { oldIndex in
                 if let newIndex = shape.newIndexForOld[oldIndex], newIndex < edges.count { return edges[newIndex] }
@@ -120,9 +128,27 @@ public enum MigrationReviewer {
 
     // MARK: - One flow
 
+    /// The most edges a review shows for one flow. A file edited to claim millions of edges
+    /// (in `_meta.edge_counts`, or an index in its entries) would otherwise have a review build a
+    /// row for each; real flows have hundreds, the largest thousands.
+    public static let maximumEdgesPerFlow = 100_000
+
+    /// The most edges `entry` and `counts` say the flow has, before or after.
+    static func claimedEdges(_ entry: EdgeMigration, counts: (old: Int?, new: Int?)?) -> Int {
+        [counts?.old ?? 0, counts?.new ?? 0, (entry.translation.keys.max() ?? -1) + 1,
+         (entry.translation.values.compactMap { $0 }.max() ?? -1) + 1, (entry.taintingNodes.keys.max() ?? -1) + 1,
+         (entry.taintedEdges.keys.max() ?? -1) + 1].max()!
+    }
+
     private static func flowReview(_ name: String, _ entry: EdgeMigration, strategy: TaintedFlowStrategy,
                                    counts: (old: Int?, new: Int?)?, old givenOld: [ReviewedEdge]?, new givenNew: [ReviewedEdge]?,
                                    comparesConditions: Bool, notes: inout [String]) -> FlowReview {
+        let claimed = claimedEdges(entry, counts: counts)
+        guard claimed <= maximumEdgesPerFlow else {
+            notes.append("flow '\(name)': the migration names \(claimed) edges (in _meta.edge_counts or its entries), more than "
+                + "a review shows (\(maximumEdgesPerFlow)): its edges are not shown; check the file (verify --git compares it with its change)")
+            return FlowReview(flow: name, isRemoved: false, rows: [], consequences: [], reachableStates: nil)
+        }
         var old = givenOld, new = givenNew
         // A configuration whose edge count differs from the file's is not the one it was generated from.
         if let count = counts?.old, let edges = old, edges.count != count {

@@ -172,6 +172,31 @@ struct StreamMigratorTests {
         }
     }
 
+    /// Only JSON's escapes pass, as Python's json decides (a line Selinon cannot load is not
+    /// "migrated"), wherever they are; and a long edge list is checked for repeats in linear time.
+    @Test func escapesAreJSONsAndLongEdgeListsAreCheckedForRepeats() throws {
+        let migration = Migration(flows: ["ingest": EdgeMigration(translation: [2: 3])], strategy: .ignore)
+        let migrator = StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration])))
+        func migrate(_ text: String) -> LineReport {
+            var output: [UInt8] = []
+            let line = Array(text.utf8)
+            return line.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+        }
+        let state = #""state": {"waiting_edges": [2], "triggered_edges": [], "active_nodes": [], "finished_nodes": {"A": ["a\/\n\u00e9\"b"]}}"#
+        #expect(migrate(#"{"flow_name": "ingest", "dispatcher_id": "x\t\\y", "# + state + "}").outcome == .migrated)
+        for bad in [#"x\q"#, #"a\-b"#, #"\3"#, #"\u12G4"#, #"\u12"#] {
+            let report = migrate(#"{"flow_name": "ingest", "dispatcher_id": ""# + bad + #"", "# + state + "}")
+            #expect(report.outcome == .invalid, "\(bad)")
+            #expect(report.error?.message.hasPrefix("not valid JSON: ") == true, "\(bad): \(report.error?.message ?? "")")
+        }
+        let many = (0..<50_000).map(String.init).joined(separator: ", ")
+        let repeated = migrate(#"{"flow_name": "ingest", "state": {"waiting_edges": ["# + many + ", 49999]}}")
+        #expect(repeated.error?.message == "state.waiting_edges lists edge 49999 twice")
+        #expect(throws: StateError(.duplicateEntry, "state.waiting_edges lists edge 49999 twice")) {
+            try DispatcherMessage(jsonBytes: Array((#"{"flow_name": "ingest", "state": {"waiting_edges": ["# + many + ", 49999]}}").utf8))
+        }
+    }
+
     /// Keys are compared as bytes; one written with escapes is still the same key, as JSON says
     /// and as the typed reader decodes it, and a node name that is not UTF-8 is refused.
     @Test func keysWithEscapesAreTheSameKeys() throws {

@@ -114,6 +114,22 @@ struct ExampleReviewTests {
         }
     }
 
+    @Test func aFileClaimingMillionsOfEdgesIsNotDrawnRowByRow() throws {
+        // Edited files (verify passes once rehashed): ten million edges in _meta, or an edge
+        // moved to index 999,999. A row per edge took minutes and gigabytes.
+        let counts = try JSONParser().parse(Array(#"{"edge_counts": {"big": {"old": 10000000, "new": 10000000}}}"#.utf8))
+        let claimed = Migration(flows: ["big": EdgeMigration(translation: [2: 3, 3: 2]), "far": EdgeMigration(translation: [4: 999_999]),
+                                        "small": EdgeMigration(translation: [0: nil])],
+                                strategy: .ignore, metadata: counts)
+        let review = MigrationReviewer.review(version: 1, migration: claimed, old: nil, new: nil)
+        #expect(review.flows.map(\.flow) == ["big", "far", "small"])
+        #expect(review.flows[0].rows.isEmpty && review.flows[1].rows.isEmpty)
+        #expect(review.flows[2].rows.map(\.change) == [.removed])
+        #expect(review.limitations.contains { $0.hasPrefix("flow 'big': the migration names 10000000 edges") })
+        #expect(review.limitations.contains { $0.hasPrefix("flow 'far': the migration names 1000000 edges") })
+        #expect(MigrationReviewer.newEdges(from: ["far": [], "small": [ReviewedEdge(from: [], to: ["A"], condition: nil)]], through: claimed)["far"] == nil)
+    }
+
     @Test func aNewStartingEdgeIsSaidNotToRunInFlowsAlreadyStarted() throws {
         func configuration(_ edges: [String]) throws -> Configuration {
             try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: "flow-definitions:\n  - name: f\n    edges:\n"

@@ -84,12 +84,15 @@ public struct DispatcherState: Sendable, Equatable {
         guard case .array(let items) = value else { throw StateError(.wrongType, "state.\(key) must be an array of edge indices") }
         var edges: [Int] = []
         edges.reserveCapacity(items.count)
+        // A set only for long lists: most states wait on a few edges.
+        var seen = items.count < 32 ? Set<Int>() : Set<Int>(minimumCapacity: items.count)
         for (position, item) in items.enumerated() {
             guard let index = item.intValue else {
                 throw StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found \(item.kindDescription)")
             }
             guard index >= 0 else { throw StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(index); edge indices are not negative") }
-            guard !edges.contains(index) else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
+            let repeated = items.count < 32 ? edges.contains(index) : !seen.insert(index).inserted
+            guard !repeated else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
             edges.append(index)
         }
         return edges
