@@ -403,6 +403,20 @@ extension FileReader {
                       at: argsNode)
                 return nil
             }
+            // The strategies compute a countdown in seconds from these: anything but a number
+            // loads, and fails in the dispatcher when it samples the flow.
+            for pair in argPairs {
+                let isNumber: Bool
+                switch pair.value.scalar?.value {
+                case .int?: isNumber = true
+                case .float(let value)?: isNumber = !value.isNaN  // .inf: no bound, as Python reads it
+                default: isNumber = false
+                }
+                guard !isNumber else { continue }
+                warning(.invalidValue, "sampling strategy '\(name)' takes a number of seconds as '\(keyText(pair.key))', "
+                            + "found \(describe(pair.value)): Selinon loads it, and its dispatcher fails when it samples the flow",
+                        at: pair.value, hint: "give a number, for example \(keyText(pair.key)): 5")
+            }
         }
         return SamplingStrategy(function: FunctionReference(name: name, importPath: module), arguments: arguments)
     }
