@@ -642,14 +642,18 @@ public final class GitRepository: @unchecked Sendable {
     /// The files at or below `paths` (repository paths) whose working-tree content is not what
     /// the index holds — changed, deleted, of another kind, untracked (and not ignored), or in an
     /// unresolved conflict — sorted by path: what a commit made now would not contain as the
-    /// working tree shows it. Line endings are compared as git compares them (its filters apply).
+    /// working tree shows it. Line endings are compared as git compares them (its filters apply);
+    /// `paths` are literal (a directory stands for everything below it); files a sparse checkout
+    /// leaves out are not deletions.
     public func unstagedChanges(under paths: [String]) throws(GitError) -> [UnstagedChange] {
         guard !paths.isEmpty else { return [] }
         return try locked { () throws(GitError) -> [UnstagedChange] in
             try withIndex { index throws(GitError) -> [UnstagedChange] in
                 var options = git_diff_options()
                 git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+                // Paths literally (not as patterns), a file replaced by a link as one change, not two.
                 options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+                    | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
                 let pathspec = paths.map { strdup($0) }
                 defer { pathspec.forEach { free($0) } }
                 var diff: OpaquePointer?
@@ -671,7 +675,11 @@ public final class GitRepository: @unchecked Sendable {
                     default: kind = .modified
                     }
                     let file = kind == .deleted ? delta.old_file : delta.new_file
-                    changes.append(UnstagedChange(path: String(cString: file.path), kind: kind))
+                    let path = String(cString: file.path)
+                    // A sparse checkout leaves skip-worktree files out of the working tree: not a deletion.
+                    if kind == .deleted, let entry = git_index_get_bypath(index, path, 0),
+                       entry.pointee.flags_extended & UInt16(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0 { continue }
+                    changes.append(UnstagedChange(path: path, kind: kind))
                 }
                 return changes.sorted { $0.path < $1.path }
             }
@@ -722,6 +730,11 @@ public struct UnstagedChange: Sendable, Equatable {
     /// The path inside the repository, with `/` separators.
     public var path: String
     public var kind: Kind
+
+    public init(path: String, kind: Kind) {
+        self.path = path
+        self.kind = kind
+    }
 }
 
 /// A git object id (SHA-1).

@@ -157,8 +157,8 @@ enum YAMLScalarResolver {
             return try sexagesimalInteger(digits, negative: negative, invalid: invalid)
         } else {
             guard digits.count <= BigNatural.maxDecimalDigits else {
-                throw Failure(message: "an integer of \(digits.count) digits is more than Python reads: since 3.11 it refuses "
-                    + "decimal integers of more than \(BigNatural.maxDecimalDigits) digits")
+                throw Failure(message: "an integer of \(digits.count) digits is more than Python reads: it refuses decimal "
+                    + "integers of more than \(BigNatural.maxDecimalDigits) digits (since 3.11, 3.10.7, 3.9.14 and 3.8.14)")
             }
             parsed = BigNatural.parsePythonInt(digits, radix: 10)
         }

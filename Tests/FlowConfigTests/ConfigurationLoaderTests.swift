@@ -136,8 +136,8 @@ struct ConfigurationLoaderTests {
     }
 
     @Test func anErrorReachedThroughManyAliasesIsReportedOnce() throws {
-        // One unknown name of 10,000 characters, used 1,500 times through an alias: one error (not
-        // 1,500 identical ones), and no edit-distance table the size of the name for "did you mean".
+        // One unknown name of 10,000 characters, used 1,500 times through an alias: one error, not
+        // 1,500 identical ones.
         let name = String(repeating: "a", count: 10_000)
         let targets = "[&n \(name)" + String(repeating: ", *n", count: 1_500) + "]"
         let text = "tasks: [{name: Fetch, import: t}]\nflows: [f]\nflow-definitions:\n  - name: f\n    edges:\n"
@@ -146,7 +146,6 @@ struct ConfigurationLoaderTests {
                                        flows: [.init(path: "all.yml", contents: Array(text.utf8))])
         let errors = ConfigurationLoader().load(files).diagnostics.filter { $0.severity == .error }
         #expect(errors.count == 1, "\(errors.map(\.message))")
-        #expect(errors.first?.hint.contains("did you mean") == false)
     }
 
     @Test func subFlowCyclesAreFoundInAndOnlyInCycles() throws {

@@ -239,6 +239,28 @@ struct GitRepositoryTests {
         #expect(missing?.kind == .notARepository)
     }
 
+    @Test func unstagedChangesAreWhatTheIndexDoesNotHold() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("one", ["nodes.yml": Self.nodes, "flows/a.yml": Self.flow("{from: , to: A}"),
+                                   "flows/b.yml": Self.flow("{from: , to: B}"), "flows/c.yml": Self.flow("{from: , to: A}")])
+        let repository = try GitRepository(containing: fixture.path("nodes.yml"), environment: [:])
+        #expect(try repository.unstagedChanges(under: ["nodes.yml", "flows"]).isEmpty)
+        try fixture.directory.write(Self.flow("{from: , to: B}"), to: "flows/a.yml")
+        try fixture.directory.write(Self.flow("{from: , to: B}"), to: "flows/new.yml")
+        try FileManager.default.removeItem(atPath: fixture.path("flows/b.yml"))
+        // A sparse checkout leaves c.yml out of the working tree: not a deletion.
+        try fixture.git("update-index", "--skip-worktree", "flows/c.yml")
+        try FileManager.default.removeItem(atPath: fixture.path("flows/c.yml"))
+        #expect(try repository.unstagedChanges(under: ["flows"]) == [
+            UnstagedChange(path: "flows/a.yml", kind: .modified), UnstagedChange(path: "flows/b.yml", kind: .deleted),
+            UnstagedChange(path: "flows/new.yml", kind: .untracked),
+        ])
+        // Paths are literal: a pattern matches nothing.
+        #expect(try repository.unstagedChanges(under: ["flows/*.yml"]).isEmpty)
+        try fixture.git("add", "flows/a.yml", "flows/new.yml")
+        #expect(try repository.unstagedChanges(under: ["flows"]) == [UnstagedChange(path: "flows/b.yml", kind: .deleted)])
+    }
+
     @Test func aPathMissingFromTheWorkingTreeIsStillFoundInItsRepository() throws {
         // A sparse checkout without the configuration's directory: revisions still hold it.
         let fixture = try GitFixture()

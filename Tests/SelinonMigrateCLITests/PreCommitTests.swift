@@ -60,8 +60,19 @@ struct PreCommitTests {
         let fixture = try GitCommandTests.repository(at: 1)
         try fixture.directory.write("notes", to: "config/flows/README.md")
         try fixture.directory.write("notes", to: "migrations/NOTES.txt")
+        // Not direct, or hidden: not what the sum covers, nor what check reads.
+        try fixture.directory.write("{}", to: "migrations/archive/1.json")
+        try fixture.directory.write("{}", to: "migrations/.draft.json")
         let result = try CommandRunner().run(["check", "--staged"] + Self.configuration, in: fixture.root)
         #expect(result.status == 0, "\(result.standardError)")
+        // A flow file replaced by a link is one change, not a deletion to stage with git rm.
+        let link = fixture.root.appendingPathComponent("config/flows/ingest.yml")
+        try FileManager.default.moveItem(at: link, to: fixture.root.appendingPathComponent("config/ingest.yml"))
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "../ingest.yml")
+        let linked = try CommandRunner().run(["check", "--staged"] + Self.configuration, in: fixture.root)
+        #expect(linked.status == 1)
+        #expect(linked.standardError.contains("config/flows/ingest.yml has changes that are not staged"))
+        #expect(!linked.standardError.contains("git rm"), "\(linked.standardError)")
     }
 
     @Test func theFirstCommitPasses() throws {
@@ -73,9 +84,13 @@ struct PreCommitTests {
         let first = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root)
         #expect(first.status == 0, "\(first.standardError)")
         #expect(first.standardOutput == "ok: the repository has no commits yet: no flow can be in flight, so nothing needs a migration\n")
+        // The hook of docs/ci compares with HEAD explicitly: the same.
+        let hook = try CIDocsTests.commands(in: "pre-commit-config.yaml", base: "HEAD")[0]
+        let hooked = try runner.run(hook, in: fixture.root)
+        #expect(hooked.status == 0, "\(hooked.standardError)")
         let json = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
         #expect(json.status == 0)
-        #expect(!json.standardOutput.contains("\"base\""))
+        #expect(json.standardOutput.contains("\"base\": null"), "\(json.standardOutput)")
         // An invalid configuration still fails.
         try fixture.directory.write("tasks: [", to: "config/nodes.yml")
         #expect(try runner.run(["check"] + Self.configuration, in: fixture.root).status == 1)
@@ -144,11 +159,17 @@ struct PreCommitTests {
         let refused = try runner.run(["rebase", "--onto", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(refused.status == 1)
         #expect(refused.standardError.contains("error: the merge under way brings 2.json from MERGE_HEAD, which HEAD does not have"))
-        #expect(refused.standardError.contains("hint: rebase onto the branch being merged: selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f config/flows"))
-        // The pre-commit hook's check --base HEAD points at the same fix.
+        #expect(refused.standardError.contains("keep its migrations: selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f config/flows; "
+            + "if it was never deployed, add --drop-merged"))
+        // Only the user knows which side may be deployed: --drop-merged says the merged one was not.
+        let dropping = try runner.run(["rebase", "--onto", "HEAD", "--drop-merged", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(dropping.status == 0, "\(dropping.standardError)")
+        #expect(dropping.standardError.contains("note: dropping 2.json of the branch being merged (--drop-merged)"))
+        // The pre-commit hook's check --base HEAD names both.
         let check = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(check.status == 1)
-        #expect(check.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD"))
+        #expect(check.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f config/flows when the branch being merged may be deployed"))
+        #expect(check.standardError.contains("selinon-migrate rebase --onto HEAD --drop-merged -n config/nodes.yml -f config/flows when only this branch's"))
         let rebased = try runner.run(["rebase", "--onto", "MERGE_HEAD"] + Self.configuration, in: fixture.root)
         #expect(rebased.status == 0, "\(rebased.standardError)")
         #expect(rebased.standardOutput.contains("kept 1.json … 2.json from MERGE_HEAD"))

@@ -126,7 +126,7 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         // what is wrong with it.
         let tail = limit / 3
         append(scalars.prefix(limit - tail), to: &result)
-        result += "… (\(total - limit) characters left out) …"
+        result += "… (\(total - limit) character\(total - limit == 1 ? "" : "s") left out) …"
         append(scalars.suffix(tail), to: &result)
         return result
     }

@@ -403,19 +403,39 @@ extension FileReader {
                       at: argsNode)
                 return nil
             }
-            // The strategies compute a countdown in seconds from these: anything but a number
-            // loads, and fails in the dispatcher when it samples the flow.
-            for pair in argPairs {
-                let isNumber: Bool
-                switch pair.value.scalar?.value {
-                case .int?: isNumber = true
-                case .float(let value)?: isNumber = !value.isNaN  // .inf: no bound, as Python reads it
-                default: isNumber = false
+            // The strategies compute a countdown in seconds from these: anything else loads, and
+            // fails in the dispatcher when it samples the flow.
+            func isFiniteNumber(_ node: YAMLNode) -> Bool {
+                switch node.scalar?.value {
+                case .int?, .bool?: return true
+                case .float(let value)?: return value.isFinite
+                default: return false
                 }
-                guard !isNumber else { continue }
-                warning(.invalidValue, "sampling strategy '\(name)' takes a number of seconds as '\(keyText(pair.key))', "
-                            + "found \(describe(pair.value)): Selinon loads it, and its dispatcher fails when it samples the flow",
-                        at: pair.value, hint: "give a number, for example \(keyText(pair.key)): 5")
+            }
+            let maximumIsFinite = argPairs.contains { keyText($0.key) == "max_retry" && isFiniteNumber($0.value) }
+            for pair in argPairs {
+                let key = keyText(pair.key)
+                let problem: String?
+                switch pair.value.scalar?.value {
+                case .int?, .bool?:
+                    problem = nil  // a Python bool is an int
+                case .float(let value)? where value.isNaN:
+                    problem = "found '\(pair.value.scalar!.text)', which is not a number"
+                case .float?  where name == "random":
+                    problem = "found \(describe(pair.value)): it draws with random.randint, which takes integers"
+                case .float(let value)? where value.isInfinite:
+                    // An unbounded maximum works, and so does an infinite step that a finite maximum caps.
+                    problem = key == "max_retry" || (key == "step" && maximumIsFinite)
+                        ? nil : "found \(describe(pair.value)): an infinite countdown fails"
+                case .float?:
+                    problem = nil
+                default:
+                    problem = "found \(describe(pair.value))"
+                }
+                guard let problem else { continue }
+                warning(.invalidValue, "sampling strategy '\(name)' takes a number of seconds as '\(key)', \(problem): "
+                            + "Selinon loads it, and its dispatcher fails when it samples the flow",
+                        at: pair.value, hint: "give a number, for example \(key): 5")
             }
         }
         return SamplingStrategy(function: FunctionReference(name: name, importPath: module), arguments: arguments)

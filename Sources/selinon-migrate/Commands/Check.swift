@@ -69,7 +69,7 @@ extension SelinonMigrate {
             // they are reported (findings about the working tree would mislead) — before the
             // working tree's configuration is loaded, which may be broken where the index is not.
             var unstaged = staged ? try unstagedProblems(configuration: true, directoryPath: migrationDirectory, context: context, terminal: terminal) : []
-            if base == nil && context.repository.isHeadUnborn {
+            if (base == nil || base == "HEAD" || base == "@") && context.repository.isHeadUnborn {
                 // The first commit: no flow can be in flight yet (the hook must let it through).
                 if unstaged.isEmpty { _ = try terminal.loadConfiguration(workingTree, with: loader, role: "new") }
                 return try finish(CheckReport(base: nil, summary: "the repository has no commits yet: no flow can be in flight, "
@@ -160,7 +160,13 @@ extension SelinonMigrate {
             }
             // The options of this run, for the commands the hints give.
             let configurationOptions = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
-            func rebase(onto branch: String) -> String { "selinon-migrate rebase --onto \(shellWord(branch))\(configurationOptions)" }
+            func rebase(onto branch: String) -> String {
+                // During a merge only the user knows which side's migrations may be deployed.
+                guard branch == "MERGE_HEAD" else { return "selinon-migrate rebase --onto \(shellWord(branch))\(configurationOptions)" }
+                return "selinon-migrate rebase --onto MERGE_HEAD\(configurationOptions) when the branch being merged may be deployed "
+                    + "(main merged into a feature branch), or selinon-migrate rebase --onto HEAD --drop-merged\(configurationOptions) "
+                    + "when only this branch's migrations may be"
+            }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
             // The branch that was merged, where the sum's hints can only name it in general.
             // (During a merge, when that is HEAD — the pre-commit hook's --base HEAD — the branch
@@ -286,9 +292,12 @@ extension SelinonMigrate {
             return changes.compactMap { change -> CheckReport.Problem? in
                 let name = (change.path as NSString).lastPathComponent
                 let inMigrations = migrationPath.map { change.path.hasPrefix($0 == "" ? "" : $0 + "/") } ?? false
-                // Only the files check reads: flow files, migration files and the sum.
+                // Only the files check reads: flow files; in the migration directory its direct,
+                // not hidden `*.json` children (what the sum covers) and the sum.
+                let migrationFile = migrationPath.map { parentDirectory(of: change.path) == $0 } == true
+                    && ((!name.hasPrefix(".") && name.hasSuffix(".json")) || name == MigrationSum.fileName)
                 let read = change.path == context.paths.nodesFile || context.paths.flowPaths.contains(change.path)
-                    || (inMigrations ? name.hasSuffix(".json") || name == MigrationSum.fileName : ConfigurationPaths.isFlowFileName(name))
+                    || (inMigrations ? migrationFile : ConfigurationPaths.isFlowFileName(name))
                 guard read else { return nil }
                 let shown = shellWord(relativePath(root + "/" + change.path))
                 let what: String
@@ -366,9 +375,21 @@ struct CheckReport: Encodable {
         var hint: String
     }
 
-    /// The base commit; `nil` in a repository with no commits yet.
+    /// The base commit; `nil` (written as `null`) in a repository with no commits yet.
     var base: String?
     var summary: String
     var problems: [Problem]
     var addedMigrations: [String]
+
+    private enum CodingKeys: String, CodingKey {
+        case base, summary, problems, addedMigrations
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(base, forKey: .base)  // null rather than absent: the key is always there
+        try container.encode(summary, forKey: .summary)
+        try container.encode(problems, forKey: .problems)
+        try container.encode(addedMigrations, forKey: .addedMigrations)
+    }
 }

@@ -46,6 +46,9 @@ extension SelinonMigrate {
                 help: "The regenerated migration's strategy (default: the most severe of this branch's migrations).")
         var strategy: TaintedFlowStrategy?
 
+        @Flag(help: ArgumentHelp("During a merge: drop the migrations the branch being merged adds that REV lacks (they were never deployed; its change is migrated again after REV's)."))
+        var dropMerged = false
+
         @Flag(name: .customLong("dry-run"), help: "Say what would happen; change nothing.")
         var dryRun = false
 
@@ -98,13 +101,17 @@ extension SelinonMigrate {
             if context.repository.isMerging, let mergeHead = try? context.repository.commit("MERGE_HEAD"),
                let mergedFiles = try? context.repository.migrationFiles(in: directoryPath, at: mergeHead) {
                 let lost = mergedFiles.filter { version, bytes in baseFiles[version].map(MigrationSum.hash) != MigrationSum.hash(bytes) }
-                if !lost.isEmpty {
-                    let names = lost.keys.sorted().map { "\($0).json" }.joined(separator: ", ")
+                let names = lost.keys.sorted().map { "\($0).json" }.joined(separator: ", ")
+                if !lost.isEmpty && !dropMerged {
                     let options = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
                     terminal.message("error: the merge under way brings \(names) from MERGE_HEAD, which \(onto) does not have: "
-                        + "rebasing onto \(onto) would drop \(lost.count == 1 ? "it" : "them")\n"
-                        + "  hint: rebase onto the branch being merged: selinon-migrate rebase --onto MERGE_HEAD\(options)")
+                        + "rebasing onto \(onto) would drop \(lost.count == 1 ? "it" : "them"), and a deployed migration must stay\n"
+                        + "  hint: if the branch being merged may be deployed (main merged into a feature branch), keep its migrations: "
+                        + "selinon-migrate rebase --onto MERGE_HEAD\(options); if it was never deployed, add --drop-merged")
                     throw ExitStatus.inputFailed
+                }
+                if !lost.isEmpty {
+                    terminal.message("note: dropping \(names) of the branch being merged (--drop-merged): its change is migrated after \(onto)'s")
                 }
             }
             let baseLatest = baseFiles.keys.max() ?? 0

@@ -63,10 +63,19 @@ extension SelinonMigrate {
             // Git keeps no empty directory: in a clone made before the first migration, the
             // directory is missing, and holds no migrations (with --git, the history says whether
             // it should).
+            // Only the directory the configuration names (or the default): a mistyped -m must
+            // not turn the check off.
             let exists = FileManager.default.fileExists(atPath: directoryPath)
-            if !exists { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
-            let integrity = DirectoryIntegrity(path: directoryPath, requireSum: exists)
+            let named = migrationDirectory == nil || migrationDirectory == current?.global.expandedMigrationDirectory
+            if !exists && named { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
+            let integrity = DirectoryIntegrity(path: directoryPath, requireSum: exists || !named)
             var report = VerifyReport(directory: directoryPath, findings: integrity.findings, matches: [])
+            if !exists && !named {
+                for index in report.findings.indices {
+                    report.findings[index].hint += "; if no migration was generated yet, give the configuration too (-n/-f): "
+                        + "a directory it names may be missing until the first migration"
+                }
+            }
 
             if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
                 let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
@@ -84,8 +93,14 @@ extension SelinonMigrate {
 
             // Hints name this run's configuration options instead of placeholders, to be pasted.
             if !location.shellArguments.isEmpty {
+                let options = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
                 for index in report.findings.indices {
-                    report.findings[index].hint = report.findings[index].hint.replacingOccurrences(of: " -n NODES -f FLOWS", with: location.shellArguments)
+                    var hint = report.findings[index].hint
+                    // (A hint that names its own -m keeps it.)
+                    if hint.contains(" -n NODES -f FLOWS -m ") {
+                        hint = hint.replacingOccurrences(of: " -n NODES -f FLOWS", with: location.shellArguments)
+                    }
+                    report.findings[index].hint = hint.replacingOccurrences(of: " -n NODES -f FLOWS", with: options)
                 }
             }
             switch format {
@@ -93,7 +108,8 @@ extension SelinonMigrate {
                 for finding in report.findings { terminal.message(finding.description) }
                 if report.findings.isEmpty {
                     let isEmpty = !exists || (try? MigrationDirectory.load(from: directoryPath))?.files.isEmpty == true
-                    var lines = [isEmpty ? "ok: \(directoryPath) holds no migrations yet" : "ok: \(directoryPath) matches \(MigrationSum.fileName)"]
+                    var lines = [!exists ? "ok: \(directoryPath) does not exist yet: no migrations to verify"
+                                 : isEmpty ? "ok: \(directoryPath) holds no migrations yet" : "ok: \(directoryPath) matches \(MigrationSum.fileName)"]
                     if git { lines[0] += isEmpty ? ", and the configuration's history needs none" : " and the configuration's history" }
                     lines += report.matches.map { "  \($0.file): \($0.from) → \($0.to)" }
                     terminal.output(lines.joined(separator: "\n"))
