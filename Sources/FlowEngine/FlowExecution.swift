@@ -216,12 +216,14 @@ public struct FlowExecution: Sendable {
         }
 
         mutating func dispatch(_ index: Int) throws(FlowEngineError) {
-            dispatcherRuns += 1
-            guard dispatcherRuns <= execution.maxDispatcherRuns else {
-                throw FlowEngineError(message: "the flows did not end within \(execution.maxDispatcherRuns) dispatcher runs: a flow loops, "
+            // Counted once it runs: a run refused here is not one of the runs reported.
+            guard dispatcherRuns < execution.maxDispatcherRuns else {
+                let runs = execution.maxDispatcherRuns
+                throw FlowEngineError(message: "the flows did not end within \(runs) dispatcher run\(runs == 1 ? "" : "s"): a flow loops, "
                     + "or sub-flows are nested deeply (every running parent's dispatcher runs again while its child runs); "
                     + "if they should end, allow more with --max-runs")
             }
+            dispatcherRuns += 1
             // The state moves out of the list, so that the engine extends its lists in place
             // instead of copying them at every run (a loop's finished nodes grow with each).
             var instance = instances[index]

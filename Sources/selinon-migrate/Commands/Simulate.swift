@@ -83,6 +83,7 @@ extension SelinonMigrate {
             let simulators = names.map { FlowSimulator(engine: FlowEngine(flow: configuration.flows[$0]!, global: configuration.global), failureRate: failureRate) }
             var random = SeededGenerator(seed: seed)
             var produced = 0
+            var producedFlows = Set<String>()
             var attempts = 0
             // The messages are made and written a batch at a time, so --count is not bounded by memory.
             let nextBatch = { () -> [[UInt8]] in
@@ -98,6 +99,7 @@ extension SelinonMigrate {
                     ])
                     lines.append(JSONWriter.compact(message.jsonValue))
                     produced += 1
+                    producedFlows.insert(names[which])
                 }
                 return lines
             }
@@ -121,7 +123,10 @@ extension SelinonMigrate {
             if produced < count {
                 terminal.message("warning: only \(produced) of \(counted(count, "flow")) could be caught running (their flows end at once?)")
             }
-            let flowNames = names.count <= 5 ? names.joined(separator: ", ") : counted(names.count, "flow")
+            // The flows written, once each (a flow whose start never runs has none).
+            var named = Set<String>()
+            let written = names.filter { producedFlows.contains($0) && named.insert($0).inserted }
+            let flowNames = written.count <= 5 ? written.joined(separator: ", ") : counted(written.count, "flow")
             terminal.message("simulated \(counted(produced, "in-flight flow")) of \(flowNames)")
         }
 
