@@ -421,7 +421,7 @@ extension FileReader {
                     problem = nil  // a Python bool is an int
                 case .float(let value)? where value.isNaN:
                     problem = "found '\(pair.value.scalar!.text)', which is not a number"
-                case .float?  where name == "random":
+                case .float? where name == "random":
                     problem = "found \(describe(pair.value)): it draws with random.randint, which takes integers"
                 case .float(let value)? where value.isInfinite:
                     // An unbounded maximum works, and so does an infinite step that a finite maximum caps.

@@ -61,10 +61,9 @@ extension SelinonMigrate {
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: source?.nodesFile)
             // Git keeps no empty directory: in a clone made before the first migration, the
-            // directory is missing, and holds no migrations (with --git, the history says whether
-            // it should).
-            // Only the directory the configuration names (or the default): a mistyped -m must
-            // not turn the check off.
+            // directory is missing and holds no migrations (with --git, the history says whether
+            // it should) — the directory the configuration names, or the default: a mistyped -m
+            // must not turn the check off.
             let exists = FileManager.default.fileExists(atPath: directoryPath)
             let named = migrationDirectory == nil || migrationDirectory == current?.global.expandedMigrationDirectory
             if !exists && named { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
