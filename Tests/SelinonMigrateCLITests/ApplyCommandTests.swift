@@ -154,8 +154,8 @@ struct ApplyCommandTests {
     @Test func aLineOverTheLimitStopsTheRunWithNothingWritten() throws {
         let directory = try TemporaryDirectory()
         let input = directory.path("huge.jsonl")
-        FileManager.default.createFile(atPath: input, contents: Data(try String(contentsOfFile: Self.states, encoding: .utf8)
-            .split(separator: "\n").prefix(2).map { $0 + "\n" }.joined().utf8))
+        let firstLines = try String(contentsOfFile: Self.states, encoding: .utf8).split(separator: "\n").prefix(2).map { $0 + "\n" }.joined()
+        #expect(FileManager.default.createFile(atPath: input, contents: Data(firstLines.utf8)))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
         try handle.seekToEnd()
         let block = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
@@ -169,7 +169,7 @@ struct ApplyCommandTests {
         // What already went to standard output (whole chunks of lines) cannot be taken back, and the message says so.
         let examples = try String(contentsOfFile: Self.states, encoding: .utf8).split(separator: "\n")
         let many = directory.path("many.jsonl")
-        FileManager.default.createFile(atPath: many, contents: Data((0..<5000).map { examples[$0 % examples.count] + "\n" }.joined().utf8))
+        #expect(FileManager.default.createFile(atPath: many, contents: Data((0..<5000).map { examples[$0 % examples.count] + "\n" }.joined().utf8)))
         let appending = try FileHandle(forWritingTo: URL(fileURLWithPath: many))
         try appending.seekToEnd()
         for _ in 0..<129 { try appending.write(contentsOf: block) }

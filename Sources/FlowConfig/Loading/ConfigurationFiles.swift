@@ -101,9 +101,8 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 continue
             }
             let walk = Self.yamlFiles(under: path)
-            for (file, reason) in walk.skipped {
-                diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: \(reason)",
-                                                    at: .wholeFile(file), hint: reason.hasPrefix("its name") ? "rename it" : "fix or remove it"))
+            for (file, reason, hint) in walk.skipped {
+                diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: \(reason)", at: .wholeFile(file), hint: hint))
             }
             for (directory, reason) in walk.unreadable {
                 diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot list the flow directory: \(reason)",
@@ -128,9 +127,9 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
     /// `followlinks=True`), the walk enters hidden directories and follows links to
     /// directories — each directory once, so a link loop ends.
     static func yamlFiles(under directory: String)
-        -> (files: [String], skipped: [(path: String, reason: String)], unreadable: [(path: String, reason: String)]) {
+        -> (files: [String], skipped: [(path: String, reason: String, hint: String)], unreadable: [(path: String, reason: String)]) {
         var files: [String] = []
-        var skipped: [(path: String, reason: String)] = [], unreadable: [(path: String, reason: String)] = []
+        var skipped: [(path: String, reason: String, hint: String)] = [], unreadable: [(path: String, reason: String)] = []
         var visited = Set<[UInt64]>()
         func walk(_ path: String) {
             var status = stat()
@@ -155,13 +154,16 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 guard !name.hasPrefix("."), name.hasSuffix(".yml") || name.hasSuffix(".yaml") else { continue }
                 if !resolved {
                     // Foundation lists names as UTF-8, replacing other bytes: such a name opens nothing.
-                    skipped.append((child, failure == ELOOP ? "a symbolic link loop, not a file"
-                        : failure == ENOENT && name.contains("\u{FFFD}") ? "its name is not valid UTF-8, so selinon-migrate cannot open it"
-                        : "a broken symbolic link, not a file"))
+                    if failure == ENOENT && name.contains("\u{FFFD}") {
+                        skipped.append((child, "its name is not valid UTF-8, so selinon-migrate cannot open it", "rename it"))
+                    } else {
+                        skipped.append((child, failure == ELOOP ? "a symbolic link loop, not a file" : "a broken symbolic link, not a file",
+                                        "fix or remove it"))
+                    }
                 } else if (childStatus.st_mode & S_IFMT) == S_IFREG {
                     files.append(child)
                 } else {
-                    skipped.append((child, Self.kind(of: childStatus.st_mode) + ", not a file"))
+                    skipped.append((child, Self.kind(of: childStatus.st_mode) + ", not a file", "fix or remove it"))
                 }
             }
         }

@@ -255,7 +255,8 @@ public struct JSONParser: Sendable {
             }
         }
 
-        private mutating func hexQuad() throws(Failure) -> UInt32 {
+        /// The four hexadecimal digits of a `\u` escape, at the cursor.
+        mutating func hexQuad() throws(Failure) -> UInt32 {
             guard index + 4 <= bytes.count else { throw failure("truncated \\u escape") }
             var value: UInt32 = 0
             for _ in 0..<4 {

@@ -84,15 +84,13 @@ public struct DispatcherState: Sendable, Equatable {
         guard case .array(let items) = value else { throw StateError(.wrongType, "state.\(key) must be an array of edge indices") }
         var edges: [Int] = []
         edges.reserveCapacity(items.count)
-        // A set only for long lists: most states wait on a few edges.
-        var seen = items.count < 32 ? Set<Int>() : Set<Int>(minimumCapacity: items.count)
+        var repeats = RepeatedEdges()
         for (position, item) in items.enumerated() {
             guard let index = item.intValue else {
                 throw StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found \(item.kindDescription)")
             }
             guard index >= 0 else { throw StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(index); edge indices are not negative") }
-            let repeated = items.count < 32 ? edges.contains(index) : !seen.insert(index).inserted
-            guard !repeated else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
+            guard !repeats.isRepeat(index, in: edges) else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
             edges.append(index)
         }
         return edges
@@ -112,5 +110,19 @@ public struct DispatcherState: Sendable, Equatable {
         members["waiting_edges"] = .array(waitingEdges.map { .number(JSONNumber($0)) })
         members["triggered_edges"] = .array(triggeredEdges.map { .number(JSONNumber($0)) })
         return .object(members)
+    }
+}
+
+/// Finds an edge index listed twice while a list is read: by scanning the list while it is
+/// short (most states wait on a few edges), through a set once it is long (a line listing
+/// 80,000 edges took minutes when every index scanned the list).
+struct RepeatedEdges {
+    private var seen = Set<Int>()
+
+    /// Whether `index` is already in `edges`, the indices read so far (each passed through here).
+    mutating func isRepeat(_ index: Int, in edges: [Int]) -> Bool {
+        guard edges.count >= 32 else { return edges.contains(index) }
+        if seen.isEmpty { seen = Set(edges) }
+        return !seen.insert(index).inserted
     }
 }

@@ -241,7 +241,7 @@ struct DispatcherLineScanner {
             throw StateError(.wrongType, "state.\(key) must be an array of edge indices")
         }
         var edges: [Int] = []
-        var seen = Set<Int>()
+        var repeats = RepeatedEdges()
         try forEachItem(&cursor) { cursor throws(StateError) in
             let position = edges.count
             let byte = bytes[cursor.index]
@@ -254,13 +254,7 @@ struct DispatcherLineScanner {
                 throw StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found a number")
             }
             guard index >= 0 else { throw StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(index); edge indices are not negative") }
-            // Looked up in a set once the list is long: a line listing 80,000 edges took minutes.
-            if edges.count < 32 {
-                guard !edges.contains(index) else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
-            } else {
-                if seen.isEmpty { seen = Set(edges) }
-                guard seen.insert(index).inserted else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
-            }
+            guard !repeats.isRepeat(index, in: edges) else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
             edges.append(index)
         }
         return edges
@@ -459,10 +453,6 @@ extension JSONParser.Scanner {
         return index
     }
 
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)
-    }
-
     private mutating func skipString() throws(JSONParser.Failure) {
         let start = index
         index += 1
@@ -480,10 +470,8 @@ extension JSONParser.Scanner {
                      UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     index += 2
                 case UInt8(ascii: "u"):
-                    guard index + 5 < bytes.count, bytes[(index + 2)..<(index + 6)].allSatisfy(Self.isHexDigit) else {
-                        throw failure("\\u in a string must be followed by four hexadecimal digits", at: index)
-                    }
-                    index += 6
+                    index += 2
+                    _ = try hexQuad()
                 default:
                     throw failure("invalid escape in a string (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)", at: index)
                 }
