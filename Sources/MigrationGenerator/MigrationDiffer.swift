@@ -227,4 +227,26 @@ public struct MigrationWarning: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "warning: \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
     }
+
+    /// Warnings for a terminal: grouped by kind (in the order of ``Kind``), and a hint shared by
+    /// consecutive warnings printed once after them, so that an edit that changes a hundred
+    /// conditions prints a hundred lines and one hint, not two hundred lines.
+    public static func describing(_ warnings: [MigrationWarning]) -> String {
+        let kindOrder = Dictionary(uniqueKeysWithValues: Kind.allCases.enumerated().map { ($1, $0) })
+        let ordered = warnings.enumerated()
+            .sorted { (kindOrder[$0.element.kind]!, $0.offset) < (kindOrder[$1.element.kind]!, $1.offset) }
+            .map(\.element)
+        var lines: [String] = []
+        var groupStart = 0
+        for (position, warning) in ordered.enumerated() {
+            lines.append("warning: \(warning.message)")
+            let groupEnds = position + 1 == ordered.count || ordered[position + 1].hint != warning.hint
+            guard groupEnds else { continue }
+            let groupSize = position + 1 - groupStart
+            groupStart = position + 1
+            guard !warning.hint.isEmpty else { continue }
+            lines.append(groupSize == 1 ? "  hint: \(warning.hint)" : "  hint (for the \(groupSize) warnings above): \(warning.hint)")
+        }
+        return lines.joined(separator: "\n")
+    }
 }

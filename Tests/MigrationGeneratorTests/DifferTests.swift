@@ -45,6 +45,28 @@ struct DifferTests {
         #expect(plan.warnings.first?.message == "the condition of edge 1 (A → B) of flow 'flow1' changed; in-flight flows keep what the old condition decided")
     }
 
+    @Test func warningsSharingAHintPrintItOnce() throws {
+        let old = try TestConfiguration.make([
+            "flow1": ["> A", "A > B | argsFieldExist:x", "A > C | argsFieldExist:x"], "flow2": ["> A", "A > B | argsFieldExist:x"],
+        ], extraTasks: ["D"])
+        let new = try TestConfiguration.make([
+            "flow1": ["> A", "> D", "A > B | argsFieldExist:y", "A > C | argsFieldExist:y"], "flow2": ["> A", "A > B | argsFieldExist:y"],
+        ])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        let conditionHint = "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"
+        let startHint = "Selinon fires starting edges only when a flow starts; in-flight flows are not marked tainted"
+        // Grouped by kind: three changed conditions (one hint), then the new starting edge.
+        let lines = MigrationWarning.describing(plan.warnings).split(separator: "\n").map(String.init)
+        #expect(lines.count == 6)
+        #expect(lines[0...2].allSatisfy { $0.hasPrefix("warning: the condition of edge ") })
+        #expect(lines[3] == "  hint (for the 3 warnings above): " + conditionHint)
+        #expect(lines[4].hasPrefix("warning: ") && lines[4].contains("starting"))
+        #expect(lines[5] == "  hint: " + startHint)
+        // One warning reads as its own description.
+        #expect(MigrationWarning.describing(Array(plan.warnings.prefix(1))) == plan.warnings[0].description)
+        #expect(MigrationWarning.describing([]) == "")
+    }
+
     @Test func newStartingEdgeWarnsWithoutMigration() throws {
         // D-10.
         let old = try TestConfiguration.make(["flow1": ["> A"]], extraTasks: ["B"])

@@ -79,7 +79,7 @@ extension SelinonMigrate {
                 old: oldSource, new: newSource, with: loader, offersNoCheck: true)
 
             let plan = MigrationDiffer().plan(from: oldConfiguration, to: newConfiguration, strategy: strategy)
-            if !plan.warnings.isEmpty { terminal.message(plan.warnings.map(\.description).joined(separator: "\n")) }
+            if !plan.warnings.isEmpty { terminal.message(MigrationWarning.describing(plan.warnings)) }
 
             // Without _meta a removal cannot be recorded: as Selinon, no file (D-13).
             let removalOnly = plan.migration.flows.isEmpty && !plan.removedFlows.isEmpty

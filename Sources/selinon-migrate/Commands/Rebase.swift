@@ -136,7 +136,7 @@ extension SelinonMigrate {
             }
             let chosen = strategy ?? branchStrategies.max() ?? .ignore
             let plan = MigrationDiffer().plan(from: old, to: new, strategy: chosen)
-            for warning in plan.warnings { terminal.message(warning.description) }
+            if !plan.warnings.isEmpty { terminal.message(MigrationWarning.describing(plan.warnings)) }
 
             var migration = plan.migration
             migration.metadata = MigrationMetadata(
