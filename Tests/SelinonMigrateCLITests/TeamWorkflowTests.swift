@@ -261,6 +261,10 @@ struct TeamWorkflowTests {
         #expect(named.standardOutput == "ok: migrations does not exist yet: no migrations to verify\n")
         #expect(named.standardError == "note: migrations does not exist: there are no migrations yet\n")
         #expect(try runner.run(["verify", "-m", "migration"] + Self.configuration, in: fixture.root).status == 1, "a typo")
+        for spelling in ["migrations/", "./migrations", fixture.root.appendingPathComponent("migrations").path] {
+            let same = try runner.run(["verify", "-m", spelling] + Self.configuration, in: fixture.root)
+            #expect(same.status == 0, "\(spelling) names the configured directory: \(same.standardError)")
+        }
         let history = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(history.status == 0, "\(history.standardError)")
         #expect(history.standardOutput == "ok: migrations does not exist yet: no migrations to verify, and the configuration's history needs none\n")

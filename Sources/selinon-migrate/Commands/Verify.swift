@@ -47,6 +47,12 @@ extension SelinonMigrate {
             try validateMigrationDirectory(migrationDirectory)
         }
 
+        /// Whether two spellings name one directory (`migrations/`, `./migrations` and the
+        /// absolute path do), without requiring it to exist.
+        private static func samePath(_ first: String, _ second: String) -> Bool {
+            URL(fileURLWithPath: first).standardizedFileURL.path == URL(fileURLWithPath: second).standardizedFileURL.path
+        }
+
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
@@ -65,7 +71,12 @@ extension SelinonMigrate {
             // it should) — the directory the configuration names, or the default: a mistyped -m
             // must not turn the check off.
             let exists = FileManager.default.fileExists(atPath: directoryPath)
-            let named = migrationDirectory == nil || migrationDirectory == current?.global.expandedMigrationDirectory
+            let named: Bool
+            if let migrationDirectory, let configured = current?.global.expandedMigrationDirectory {
+                named = Self.samePath(migrationDirectory, configured)
+            } else {
+                named = migrationDirectory == nil
+            }
             if !exists && named { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: exists || !named)
             var report = VerifyReport(directory: directoryPath, findings: integrity.findings, matches: [])
