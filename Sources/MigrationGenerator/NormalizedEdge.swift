@@ -75,12 +75,13 @@ struct NormalizedEdge {
         func hash(into hasher: inout Hasher) { hasher.combine(edge.fullHash) }
     }
 
-    /// `from → to` as a person reads it: `Fetch → [Parse, Store]`, `∅ → Fetch`.
+    /// `from → to` as a person reads it: `Fetch → [Parse, Store]`; a starting edge reads
+    /// `(start) → Fetch`, as `review` writes it.
     var display: String {
         func names(_ list: [String]) -> String {
-            list.isEmpty ? "∅" : list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"
+            list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"
         }
-        return "\(names(from)) → \(names(to))"
+        return "\(from.isEmpty ? "(start)" : names(from)) → \(names(to))"
     }
 
     /// The names sorted, each once: the sets `from` and `to` stand for.

@@ -74,6 +74,7 @@ struct DifferTests {
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
         #expect(!plan.isNeeded)
         #expect(plan.warnings.map(\.kind) == [.newStartingEdge])
+        #expect(plan.warnings.first?.message == "new starting edge 1 ((start) → B) of flow 'flow1' never runs in flows that already started")
     }
 
     @Test func renamedFlowIsReportedAsSuch() throws {
