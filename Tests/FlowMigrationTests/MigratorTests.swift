@@ -464,6 +464,15 @@ struct DispatcherMessageTests {
         #expect(message.jsonValue == (try JSONParser().parse(Array(Self.line.utf8))))
     }
 
+    @Test func nullListsReadAsEmptyAndAreWrittenAsEmpty() throws {
+        let line = #"{"flow_name": "f", "state": {"active_nodes": null, "finished_nodes": null, "failed_nodes": null, "waiting_edges": null}}"#
+        let state = try #require(try DispatcherMessage(jsonBytes: Array(line.utf8)).state)
+        #expect(state.activeNodes.isEmpty && state.finishedNodes.isEmpty && state.failedNodes.isEmpty)
+        #expect(state.waitingEdges.isEmpty && state.triggeredEdges.isEmpty, "null and missing read alike")
+        #expect(state.jsonValue == (try JSONParser().parse(Array(
+            #"{"active_nodes": [], "finished_nodes": {}, "failed_nodes": {}, "waiting_edges": [], "triggered_edges": []}"#.utf8))))
+    }
+
     @Test(arguments: [
         (#"{"state": null}"#, StateError.Kind.missingKey, "flow_name is missing"),
         (#"{"flow_name": 1}"#, .wrongType, "flow_name must be a string"),
