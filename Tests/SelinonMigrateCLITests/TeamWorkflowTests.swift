@@ -252,10 +252,12 @@ struct TeamWorkflowTests {
         // Git keeps no empty directory: a fresh clone has no migrations/ until the first migration.
         let fixture = try GitCommandTests.repository(at: 1)
         let runner = try CommandRunner()
-        let plain = try runner.run(["verify", "-m", "migrations"], in: fixture.root)
-        #expect(plain.status == 1, "-m alone: nothing says the directory is the configuration's, it may be a typo")
-        #expect(plain.standardError.contains("the migration directory does not exist"))
-        #expect(plain.standardError.contains("give the configuration too (-n/-f)"))
+        for arguments in [["verify", "-m", "migrations"], ["verify"]] {
+            let plain = try runner.run(arguments, in: fixture.root)
+            #expect(plain.status == 1, "\(arguments): nothing says the directory is the configuration's, it may be a typo")
+            #expect(plain.standardError.contains("the migration directory does not exist"))
+            #expect(plain.standardError.contains("give the configuration too (-n/-f)"))
+        }
         let named = try runner.run(["verify", "-m", "migrations"] + Self.configuration, in: fixture.root)
         #expect(named.status == 0, "\(named.standardError)")
         #expect(named.standardOutput == "ok: migrations does not exist yet: no migrations to verify\n")

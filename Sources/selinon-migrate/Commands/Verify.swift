@@ -68,14 +68,15 @@ extension SelinonMigrate {
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: source?.nodesFile)
             // Git keeps no empty directory: in a clone made before the first migration, the
             // directory is missing and holds no migrations (with --git, the history says whether
-            // it should) — the directory the configuration names, or the default: a mistyped -m
-            // must not turn the check off.
+            // it should) — when it is the directory the given configuration names: a mistyped
+            // -m, or the default `migrations` where the configuration keeps its migrations
+            // elsewhere, must not turn the check off.
             let exists = FileManager.default.fileExists(atPath: directoryPath)
             let named: Bool
-            if let migrationDirectory, let configured = current?.global.expandedMigrationDirectory {
-                named = Self.samePath(migrationDirectory, configured)
+            if let current, let migrationDirectory {
+                named = current.global.expandedMigrationDirectory.map { Self.samePath(migrationDirectory, $0) } ?? false
             } else {
-                named = migrationDirectory == nil
+                named = current != nil
             }
             if !exists && named { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: exists || !named)
