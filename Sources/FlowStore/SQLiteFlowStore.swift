@@ -48,6 +48,11 @@ public final class SQLiteFlowStore: FlowStateStore {
             try Self.inspect(path, createIfMissing: createIfMissing)
         } else if createIfMissing {
             try Self.makeOwnDirectory(of: path)
+            let directory = parentDirectory(of: path)
+            if access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
+                throw StoreError(.unavailable, "cannot create the SQLite store at \(path): the directory \(directory.isEmpty ? "." : directory) "
+                    + "is not writable (\(String(cString: strerror(errno)))); run as a user who may write it, or give the store another path")
+            }
         } else {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
         }
@@ -58,9 +63,24 @@ public final class SQLiteFlowStore: FlowStateStore {
             configuration.prepareDatabase { db in
                 if !db.configuration.readonly { checkpointer.observeCommits(of: db) }
             }
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.openPool(path: path, configuration: configuration)
         } catch {
             throw Self.openFailure(path, error)
+        }
+    }
+
+    /// Opens the pool, trying again while another process holds the lock that switching a new
+    /// file to WAL mode needs: SQLite answers `PRAGMA journal_mode = WAL` busy at once, without
+    /// waiting as other statements do, so two commands that create (or first open) one store at
+    /// the same moment would otherwise fail for no reason. Gives up after the busy timeout.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(TimeInterval(busyTimeoutSeconds))
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(useconds_t.random(in: 10_000...50_000))
+            }
         }
     }
 
@@ -138,17 +158,20 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// that may write removes them when it closes as the last one. So the look is taken through
     /// such a connection (it writes nothing) when there is no `-wal` yet, and a refused file is
     /// left with nothing new next to it. With a `-wal` (in use, or left by a crash), a read-only
-    /// connection: closing a writable one would checkpoint that log into the file; likewise with
-    /// a `-journal` (a rollback-mode database of another application, maybe left by a crash),
-    /// which a writable connection's first read would roll back into the file.
+    /// connection: closing a writable one would checkpoint that log into the file. A hot
+    /// `-journal` (a rollback-mode file whose writer was killed — a store killed while it was
+    /// being created, before it switched to WAL) is rolled back by that first read, as every
+    /// SQLite reader does; a read-only connection could not read the file at all. The look waits
+    /// for other processes' locks as long as the store does (one closing its store holds the
+    /// file for a moment while it checkpoints).
     private static func inspect(_ path: String, createIfMissing: Bool) throws(StoreError) {
         let location = "sqlite:\(path)"
         let tables: [String]
         var schemaVersion: Int?
         do {
             var configuration = Configuration()
+            configuration.busyMode = .timeout(TimeInterval(busyTimeoutSeconds))
             configuration.readonly = FileManager.default.fileExists(atPath: path + "-wal")
-                || FileManager.default.fileExists(atPath: path + "-journal")
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
             (tables, schemaVersion) = try queue.read { db in

@@ -25,6 +25,15 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                 throw StoreError(.invalidLocation, "'\(text)': SQLite URI file names (file:…) are not supported; write the file's path "
                     + "after sqlite: (for example sqlite:\(path.dropFirst("file:".count).prefix { $0 != "?" }))")
             }
+            // SQLite would keep these in memory (or a temporary file) and lose them at exit.
+            if path == ":memory:" || path.hasPrefix(":memory:?") {
+                throw StoreError(.invalidLocation, "'\(text)' is an in-memory database, which would lose every flow when the command "
+                    + "exits; write a file's path (for example sqlite:.selinon/flows.sqlite)")
+            }
+            if path.hasSuffix("/") {
+                throw StoreError(.invalidLocation, "'\(text)' ends with '/', so it names a directory; the store is a file in it "
+                    + "(for example sqlite:\(path)flows.sqlite)")
+            }
             self = .sqlite(path: try Self.expandingHome(path, in: text))
             return
         }

@@ -90,6 +90,33 @@ struct SQLiteStoreFileTests {
         #expect(try bytes(path) == before)
     }
 
+    @Test func aFileLeftWithAHotJournalIsRolledBackAndUsed() async throws {
+        // A process killed while it created a store leaves the file and a hot rollback journal
+        // (the store switches to WAL only after its first transaction). Made here by copying both
+        // files while a transaction that spilled pages into the file is open.
+        let directory = try TemporaryDirectory()
+        let original = directory.path("original.sqlite"), path = directory.path("store.sqlite")
+        let queue = try DatabaseQueue(path: original)
+        try queue.inDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = 1")
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            try db.execute(sql: "CREATE TABLE half_written (payload BLOB)")
+            for _ in 0..<200 { try db.execute(sql: "INSERT INTO half_written VALUES (zeroblob(2000))") }
+            for suffix in ["", "-journal"] { try FileManager.default.copyItem(atPath: original + suffix, toPath: path + suffix) }
+            try db.execute(sql: "ROLLBACK")
+        }
+        try queue.close()
+        #expect(try bytes(path).count > 100_000, "the copy holds the spilled pages")
+        #expect(try bytes(path + "-journal").count > 0)
+        let store = try SQLiteFlowStore(path: path, createIfMissing: true)
+        try await store.prepare(createIfMissing: true)
+        #expect(try await store.statusCounts().isEmpty)
+        await store.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-journal"), "rolled back, as every SQLite reader does")
+        let tables = try await DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(!tables.contains("half_written"))
+    }
+
     @Test func aTruncatedStoreIsNamedDamagedWhenItOpens() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("store.sqlite")

@@ -22,6 +22,10 @@ struct StoreLocationTests {
          "'sqlite:~no-such-user-here/flows.sqlite' names the home directory of 'no-such-user-here', and there is no such user; write the store's full path"),
         ("sqlite:file:flows.sqlite?mode=ro",
          "'sqlite:file:flows.sqlite?mode=ro': SQLite URI file names (file:…) are not supported; write the file's path after sqlite: (for example sqlite:flows.sqlite)"),
+        ("sqlite::memory:",
+         "'sqlite::memory:' is an in-memory database, which would lose every flow when the command exits; write a file's path (for example sqlite:.selinon/flows.sqlite)"),
+        ("sqlite:data/",
+         "'sqlite:data/' ends with '/', so it names a directory; the store is a file in it (for example sqlite:data/flows.sqlite)"),
     ])
     func aLocationThatNamesNoUsableFileIsRefused(_ text: String, _ message: String) {
         let error = #expect(throws: StoreError.self) { try StoreLocation(parsing: text) }
