@@ -156,6 +156,23 @@ struct TeamWorkflowTests {
                 == (try fixture.git("show", "main:migrations/1.json")) + "\n")
     }
 
+    @Test func rebaseRefusesToReplaceADirectoryHoldingWhatIsNotAMigration() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        try FileManager.default.createDirectory(atPath: fixture.path("migrations/3.json"), withIntermediateDirectories: false)
+        try "kept\n".write(toFile: fixture.path("migrations/3.json/notes.txt"), atomically: true, encoding: .utf8)
+        try "{}\n".write(toFile: fixture.path("migrations/01.json"), atomically: true, encoding: .utf8)
+        let before = try FileManager.default.contentsOfDirectory(atPath: fixture.path("migrations")).sorted()
+        for dryRun in [[], ["--dry-run"]] {
+            let rebase = try CommandRunner().run(["rebase", "--onto", "main"] + dryRun + Self.configuration, in: fixture.root)
+            #expect(rebase.status == 1, "\(rebase.standardOutput)")
+            #expect(rebase.standardError.contains("error: migrations holds 01.json, 3.json, named like migration files but not one"),
+                    "\(rebase.standardError)")
+            #expect(rebase.standardError.contains("hint: move them out of migrations, then run rebase again"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.path("migrations")).sorted() == before)
+        #expect(try String(contentsOfFile: fixture.path("migrations/3.json/notes.txt"), encoding: .utf8) == "kept\n")
+    }
+
     @Test func checkAcceptsTheMigrationForAChangeTheBaseMadeWithoutOne() throws {
         // main: v1 → v2 with 1.json, then v3 committed without a migration. A branch adds it as
         // generate advises (--from the change's parent --to the change): check on the branch passes.

@@ -121,6 +121,19 @@ extension SelinonMigrate {
             }
             // This branch's migrations: the versions whose file (as committed on the branch, else in
             // the working tree) is not REV's.
+            // Rebase replaces every N.json of the directory: anything else named like one (a
+            // directory, `01.json`, `notes.json`) would be lost with them, so it is refused first.
+            let strays = MigrationSum.migrationFileNames(in: directoryPath).filter { name in
+                var status = stat()
+                let isFile = stat((directoryPath as NSString).appendingPathComponent(name), &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+                return !isFile || Int(name.dropLast(5)).map { $0 < 1 || "\($0).json" != name } ?? true
+            }
+            if !strays.isEmpty {
+                terminal.message("error: \(directoryPath) holds \(strays.joined(separator: ", ")), named like migration files but "
+                    + "not one (a directory, or not named N.json); rebase replaces the directory's migration files and would lose "
+                    + "\(strays.count == 1 ? "it" : "them")\n  hint: move \(strays.count == 1 ? "it" : "them") out of \(directoryPath), then run rebase again")
+                throw ExitStatus.inputFailed
+            }
             let workingVersions = MigrationSum.migrationFileNames(in: directoryPath).compactMap { Int($0.dropLast(5)) }
             func workingFile(_ version: Int) -> [UInt8]? {
                 FileManager.default.contents(atPath: MigrationDirectory.filePath(version: version, in: directoryPath)).map { [UInt8]($0) }
