@@ -17,6 +17,7 @@ public struct MigrationWriter: Sendable {
     /// - Throws: ``MigrationWriteError``.
     public func write(_ migration: Migration, toDirectory path: String) throws(MigrationWriteError) -> WrittenMigration {
         let (directory, sum) = try validated(path, creating: true)
+        Self.removeStaleTemporaryFiles(in: path)
         let version = directory.latestVersion + 1
         let finalPath = MigrationDirectory.filePath(version: version, in: path)
         let temporaryPath = (path as NSString).appendingPathComponent(".\(version).json.\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -45,6 +46,36 @@ public struct MigrationWriter: Sendable {
 }
 
 extension MigrationWriter {
+    /// Finishes a ``write(_:toDirectory:)`` that was killed after it created the directory's
+    /// latest file and before it listed that file in `migrations.sum`: when the sum lists every
+    /// other file exactly (or, for a lone `1.json`, does not exist yet), the latest file's line is
+    /// added. The caller must have checked that the latest file is the migration it would write
+    /// (the same change); anything else is left for `verify` to report. Leftover temporary files
+    /// of writers that no longer run are removed.
+    /// - Returns: the name of the file added to the sum, or `nil` when there was nothing to finish.
+    public func finishInterruptedWrite(inDirectory path: String) throws(MigrationWriteError) -> String? {
+        Self.removeStaleTemporaryFiles(in: path)
+        guard let directory = try? MigrationDirectory.load(from: path, allowMissing: false),
+              let latest = directory.files.last, let sum = try? MigrationSum.load(fromDirectory: path) ?? MigrationSum(files: [])
+        else { return nil }
+        let name = "\(latest.version).json"
+        let others = MigrationSum(directory: directory).entries.filter { $0.name != name }
+        guard sum.entries == others else { return nil }
+        var finished = sum
+        finished.entries.append(MigrationSum.Entry(name: name, hash: MigrationSum.hash(latest.bytes)))
+        try finished.write(toDirectory: path)
+        return name
+    }
+
+    /// Removes `.N.json.PID.tmp` files whose writer (process PID) no longer runs.
+    static func removeStaleTemporaryFiles(in path: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.dropFirst().dropLast(4).split(separator: ".")
+            guard parts.count == 3, parts[1] == "json", Int(parts[0]) != nil, let pid = pid_t(parts[2]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink((path as NSString).appendingPathComponent(name)) }
+        }
+    }
+
     /// The version ``write(_:toDirectory:)`` would give the next migration in the directory at
     /// `path` (1 when it does not exist yet), after the same checks; nothing is written.
     /// - Throws: ``MigrationWriteError``, as `write` would.

@@ -103,6 +103,49 @@ struct GenerateCommandTests {
         #expect(dryRun.standardError == "No flow changes need a migration\n")
     }
 
+    @Test func aGenerateKilledBeforeItListedItsFileIsFinishedByRunningItAgain() throws {
+        // Killed after N.json was linked into place and before migrations.sum listed it: the
+        // file, its temporary copy, and a sum without its line (or no sum, for 1.json).
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let migrations = directory.path("m")
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", migrations])).status == 0)
+        let completeSum = try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8)
+        #expect(try runner.run(Self.arguments(2, 3, ["-m", migrations])).status == 0)
+        let finishedSum = try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8)
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let staleTemporary = migrations + "/.2.json.\(gone.processIdentifier).tmp"
+        try Data(contentsOf: URL(fileURLWithPath: migrations + "/2.json")).write(to: URL(fileURLWithPath: staleTemporary))
+        try completeSum.write(toFile: migrations + "/migrations.sum", atomically: true, encoding: .utf8)
+        #expect(try runner.run(["verify", "-m", migrations]).status == 1, "the interrupted state is a finding")
+
+        let again = try runner.run(Self.arguments(2, 3, ["-m", migrations]))
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.standardError.contains("note: 2.json was written by a generate that was interrupted before it listed the file "
+            + "in migrations.sum; listed it now"), "\(again.standardError)")
+        #expect(try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8) == finishedSum)
+        #expect(!FileManager.default.fileExists(atPath: staleTemporary))
+        #expect(try runner.run(["verify", "-m", migrations]).status == 0)
+
+        // The first file of a new directory, without any sum.
+        let fresh = directory.path("fresh")
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", fresh])).status == 0)
+        let freshSum = try String(contentsOfFile: fresh + "/migrations.sum", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: fresh + "/migrations.sum")
+        let first = try runner.run(Self.arguments(1, 2, ["-m", fresh]))
+        #expect(first.status == 0 && first.standardError.contains("note: 1.json was written by a generate that was interrupted"), "\(first.standardError)")
+        #expect(try String(contentsOfFile: fresh + "/migrations.sum", encoding: .utf8) == freshSum)
+
+        // Not this change: the file is left for verify to report.
+        try completeSum.write(toFile: migrations + "/migrations.sum", atomically: true, encoding: .utf8)
+        let other = try runner.run(Self.arguments(1, 2, ["-m", migrations]))
+        #expect(!other.standardError.contains("interrupted"), "\(other.standardError)")
+        #expect(try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8) == completeSum)
+    }
+
     @Test func aSecondMigrationFromTheSameOldConfigurationIsRefused() throws {
         // generate v1 → v2, then (more edits, not committed) generate again from v1: the second
         // file would be applied after 1.json to flows it already migrated.

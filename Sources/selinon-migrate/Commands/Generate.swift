@@ -154,6 +154,11 @@ extension SelinonMigrate {
             }
             // The latest file is this very change: a second copy would move in-flight edges twice.
             if let coveredBy {
+                // A run killed between writing the file and listing it in the sum: finish it.
+                if !dryRun, let directory, let finished = try Self.finishInterruptedWrite(in: directory, terminal: terminal) {
+                    terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
+                        + "\(MigrationSum.fileName); listed it now")
+                }
                 let written = dryRun ? "a real run would write nothing (the migration it would be follows)" : "nothing was written"
                 if format == .text {
                     terminal.message("\(coveredBy.path) already migrates this change (generated between the same configurations); \(written)")
@@ -318,6 +323,16 @@ extension SelinonMigrate {
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
+        }
+
+        /// ``MigrationWriter/finishInterruptedWrite(inDirectory:)``, its failure reported.
+        private static func finishInterruptedWrite(in directory: String, terminal: Terminal) throws -> String? {
+            do {
+                return try MigrationWriter().finishInterruptedWrite(inDirectory: directory)
+            } catch {
+                terminal.message(error.description)
+                throw error.isFileSystemFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+            }
         }
 
         /// Whether the new migration may follow the directory's latest one.
