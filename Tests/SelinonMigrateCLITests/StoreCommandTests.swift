@@ -291,6 +291,23 @@ struct UnreachableStoreCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["flows.sqlite"], "no -shm or -wal left behind")
     }
 
+    @Test func anOutputRemovesTheTemporaryFilesOfKilledRunsOnly() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let store = "sqlite:" + directory.path("flows.sqlite")
+        #expect(try runner.run(["import", "--input", StoreCommands.examples, "--store", store]).status == 0)
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let killed = try directory.write("partial", to: ".out.jsonl.\(gone.processIdentifier).12345.tmp")
+        let running = try directory.write("partial", to: ".out.jsonl.\(getpid()).12345.tmp")
+        let export = try runner.run(["export", "--store", store, "--output", directory.path("out.jsonl")])
+        #expect(export.status == 0, "\(export.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: killed), "its process is gone")
+        #expect(FileManager.default.fileExists(atPath: running), "its process still runs")
+    }
+
     @Test func twoCommandsCreatingOneStoreAtOnceBothSucceed() throws {
         // Switching a new file to WAL mode is answered busy at once while another process does
         // it; about one start in ten failed this way before the store waited for it.
