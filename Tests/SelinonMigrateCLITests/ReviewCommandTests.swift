@@ -211,6 +211,13 @@ struct ReviewCommandTests {
                                             in: Fixtures.repositoryRoot)
         #expect(below.status == 2)
         #expect(below.standardError == "error: cannot write into \(directory.path("out/review")): Not a directory\n")
+        // A document path taken by a directory is refused before any graph is written.
+        try FileManager.default.createDirectory(atPath: directory.path("graphs/review.md"), withIntermediateDirectories: true)
+        let taken = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("graphs")],
+                                            in: Fixtures.repositoryRoot)
+        #expect(taken.status == 2)
+        #expect(taken.standardError == "error: cannot write \(directory.path("graphs/review.md")): it is a directory; remove it, or give another --output-dir\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("graphs")) == ["review.md"])
     }
 
     @Test func editedMigrationsAreReviewedWithAWarning() throws {

@@ -178,6 +178,14 @@ extension SelinonMigrate {
                 var graphs: [Int: [String: String]] = [:]
                 if let outputDirectory {
                     try Self.prepare(outputDirectory)
+                    // The document is written last: a path it cannot take is refused before the graphs are written.
+                    if let documentFile = format.documentFile {
+                        var isDirectory: ObjCBool = false
+                        let path = (outputDirectory as NSString).appendingPathComponent(documentFile)
+                        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                            throw OutputSinkError(path: path, reason: "it is a directory; remove it, or give another --output-dir")
+                        }
+                    }
                     if format == .dot || format == .markdown {
                         var renderer = GraphFiles(directory: outputDirectory)
                         for review in reviews {
@@ -193,7 +201,7 @@ extension SelinonMigrate {
                 switch format {
                 case .text:
                     let text = reviews.isEmpty ? nothingToReview(in: directoryPath) : reviews.map(ReviewText.render).joined(separator: "\n\n")
-                    document = ((warning.map { "warning: " + $0 + "\n\n" } ?? "") + text, "review.txt")
+                    document = ((warning.map { "warning: " + $0 + "\n\n" } ?? "") + text, format.documentFile!)
                 case .markdown:
                     let heading = warning.map { "> [!WARNING]\n> " + $0 + "\n\n" } ?? ""
                     let limit = commentLimit == 0 ? nil : max(commentLimit - heading.utf16.count, 0)
@@ -202,11 +210,11 @@ extension SelinonMigrate {
                         terminal.message("note: the Markdown was shortened to fit \(commentLimit) characters (\(omission)); "
                             + "--comment-limit 0 gives all of it")
                     }
-                    document = (heading + (reviews.isEmpty ? nothingToReview(in: directoryPath) : rendered.text), "review.md")
+                    document = (heading + (reviews.isEmpty ? nothingToReview(in: directoryPath) : rendered.text), format.documentFile!)
                 case .json:
                     let json = JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))]))
                     // Both outputs add the final newline.
-                    document = (String(decoding: json.last == UInt8(ascii: "\n") ? json.dropLast() : json[...], as: UTF8.self), "review.json")
+                    document = (String(decoding: json.last == UInt8(ascii: "\n") ? json.dropLast() : json[...], as: UTF8.self), format.documentFile!)
                 case .dot:
                     document = nil
                     if outputDirectory == nil {

@@ -16,4 +16,14 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 /// `review --format`.
 enum ReviewFormat: String, ExpressibleByArgument, CaseIterable {
     case text, markdown, json, dot
+
+    /// The file `--output-dir` gets the review in (DOT writes one file per flow instead).
+    var documentFile: String? {
+        switch self {
+        case .text: return "review.txt"
+        case .markdown: return "review.md"
+        case .json: return "review.json"
+        case .dot: return nil
+        }
+    }
 }
