@@ -100,7 +100,10 @@ extension MigrationWriter {
             throw .notADirectory(path)
         }
         do {
-            if creating { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+            if creating {
+                try MigrationDirectory.refuseUnreachable(path)
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            }
             sum = try MigrationSum.load(fromDirectory: path)
             directory = try MigrationDirectory.load(from: path, allowMissing: !creating)
         } catch let error as MigrationDirectoryError {

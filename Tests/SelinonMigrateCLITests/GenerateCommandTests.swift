@@ -146,6 +146,25 @@ struct GenerateCommandTests {
         #expect(try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8) == completeSum)
     }
 
+    @Test func aMigrationDirectoryThatCannotExistIsNamedWithWhy() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        try directory.write("notes\n", to: "afile")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("loop"), withDestinationPath: "loop")
+        let cases = [
+            (directory.path("afile/migrations"), "the migration directory cannot exist: a part of its path is a file, not a directory"),
+            (directory.path("loop"), "the migration directory is a symbolic link that loops (it leads back to itself)"),
+        ]
+        for (path, message) in cases {
+            for arguments in [Self.arguments(1, 2, ["-m", path]), ["verify", "-m", path], ["rehash", "-m", path]] {
+                let result = try runner.run(arguments)
+                #expect(result.status == 1, "\(arguments)")
+                #expect(result.standardError.contains("\(path): error: \(message)"), "\(arguments): \(result.standardError)")
+            }
+        }
+        #expect(try String(contentsOfFile: directory.path("afile"), encoding: .utf8) == "notes\n")
+    }
+
     @Test func aSecondMigrationFromTheSameOldConfigurationIsRefused() throws {
         // generate v1 → v2, then (more edits, not committed) generate again from v1: the second
         // file would be applied after 1.json to flows it already migrated.

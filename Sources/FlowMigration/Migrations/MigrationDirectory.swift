@@ -35,6 +35,31 @@ public struct MigrationDirectory: Sendable {
         (directory as NSString).appendingPathComponent("\(version).json")
     }
 
+    /// Refuses a path where no directory can be, saying why: a symbolic link that loops, a file
+    /// on the way, a directory on the way this user may not open. A path that simply does not
+    /// exist yet passes (it can be created).
+    /// - Throws: ``MigrationDirectoryError``.
+    public static func refuseUnreachable(_ path: String) throws(MigrationDirectoryError) {
+        var status = stat()
+        let reason = stat(path, &status) == 0 ? 0 : errno
+        switch reason {
+        case ELOOP:
+            throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
+                file: path, message: "the migration directory is a symbolic link that loops (it leads back to itself)",
+                hint: "point the link at the directory, or --migration-dir at the directory itself")])
+        case ENOTDIR:
+            throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
+                file: path, message: "the migration directory cannot exist: a part of its path is a file, not a directory",
+                hint: "check --migration-dir (or global.migration_dir in the nodes file)")])
+        case EACCES:
+            throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
+                file: path, message: "the migration directory cannot be reached: \(String(cString: strerror(reason)))",
+                hint: "run as a user who may open the directories on its path")], isReadFailure: true)
+        default:
+            return
+        }
+    }
+
     /// Reads every migration of `path`.
     /// - Parameter allowMissing: treat a directory that does not exist as empty (generating the
     ///   first migration creates it).
@@ -42,6 +67,7 @@ public struct MigrationDirectory: Sendable {
     public static func load(from path: String, allowMissing: Bool = false) throws(MigrationDirectoryError) -> MigrationDirectory {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            try refuseUnreachable(path)
             if allowMissing { return MigrationDirectory(path: path, files: []) }
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory does not exist",

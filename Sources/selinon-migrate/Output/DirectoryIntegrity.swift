@@ -42,6 +42,12 @@ struct DirectoryIntegrity {
     init(path: String, requireSum: Bool) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            do {
+                try MigrationDirectory.refuseUnreachable(path)
+            } catch {
+                findings += error.problems.map { Finding(kind: "invalid", file: $0.file, line: nil, message: $0.message, hint: $0.hint) }
+                return
+            }
             if requireSum {
                 findings.append(Finding(kind: "invalid", file: path, line: nil, message: "the migration directory does not exist",
                                         hint: "check --migration-dir (or global.migration_dir in the nodes file)"))
