@@ -149,6 +149,14 @@ public struct MigrationSum: Sendable, Equatable {
         for name in Set(entries.map(\.name)).union(files.keys).sorted(by: Self.versionOrder) {
             let path = (directory as NSString).appendingPathComponent(name)
             switch (listed[name], files[name]) {
+            case (_?, nil) where access(path, F_OK) == 0:
+                // There, but not to be read by this user (or not a file).
+                var status = stat()
+                let reason = stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR ? "it is a directory"
+                    : String(cString: strerror(access(path, R_OK) == 0 ? EIO : errno))
+                problems.append(MigrationSumProblem(kind: .unreadable, file: path, message: "\(name) cannot be read: \(reason)",
+                                                    hint: reason == "it is a directory" ? "a migration is a file: move the directory out of the way and restore the file"
+                                                        : "run as a user who may read the migration directory's files (workers must read them too)"))
             case (_?, nil):
                 // A file whose name differs only in case (`3.JSON`) is not read by Selinon's workers (nor by us): say so.
                 let lookAlike = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
@@ -220,6 +228,8 @@ public struct MigrationSumProblem: Sendable, Equatable, CustomStringConvertible 
     public enum Kind: String, Sendable {
         /// Listed, but the file is gone.
         case missing
+        /// Listed and there, but it cannot be read (permissions, or a directory of that name).
+        case unreadable
         /// The file's bytes changed.
         case edited
         /// A file the sum does not list.

@@ -53,6 +53,23 @@ struct MigrationSumTests {
         #expect(missing.hint == "rename it: mv \(path)/2.JSON \(path)/2.json")
     }
 
+    @Test func aListedFileThatCannotBeReadIsNotCalledMissing() throws {
+        let directory = try Self.directory()
+        let path = directory.path("m")
+        let sum = try #require(try MigrationSum.load(fromDirectory: path))
+        try FileManager.default.removeItem(atPath: "\(path)/2.json")
+        try FileManager.default.createDirectory(atPath: "\(path)/2.json", withIntermediateDirectories: false)
+        let problem = try #require(sum.problems(inDirectory: path).first)
+        #expect(problem.kind == .unreadable)
+        #expect(problem.message == "2.json cannot be read: it is a directory")
+        // Permissions: only a user other than root can be refused a file.
+        guard geteuid() != 0 else { return }
+        try FileManager.default.removeItem(atPath: "\(path)/2.json")
+        try "{}".write(toFile: "\(path)/2.json", atomically: true, encoding: .utf8)
+        chmod("\(path)/2.json", 0)
+        #expect(sum.problems(inDirectory: path).first?.message == "2.json cannot be read: Permission denied")
+    }
+
     @Test func hintsNameTheDirectoryAsOneShellWordAndALeadingZeroIsRenamedNotRehashed() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("mig dir")
