@@ -38,6 +38,20 @@ struct ConfigurationLoaderTests {
         #expect(configuration.flows.keys.sorted() == ["main_flow", "side_flow"])
     }
 
+    @Test func aFlowFileOrDirectoryGivenTwiceIsNamedNotItsFlows() throws {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
+        try directory.write(Self.mainFlow, to: "flows/a.yml")
+        let flows = directory.path("flows"), file = directory.path("flows/a.yml")
+        for (paths, message) in [
+            ([flows, flows + "/"], "\(flows)/: error: this directory is given twice (also as \(flows)): its flows would be defined twice"),
+            ([flows, file], "\(file): error: this flow file is read twice (also as \(file)): its flows would be defined twice"),
+        ] {
+            let error = #expect(throws: ConfigurationError.self) { try FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: paths).read() }
+            #expect(error?.diagnostics.map(\.description) == [message + "\n  hint: give each flow file or directory once with --flow-definitions"])
+        }
+    }
+
     @Test func missingFilesAreReportedByPath() throws {
         let directory = try TemporaryDirectory()
         let source = FileSystemConfigurationSource(nodesFile: directory.path("nodes.yml"), flowPaths: [directory.path("flows")])

@@ -85,6 +85,7 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
     private func flowFilesAndWarnings() throws(ConfigurationError) -> (files: [String], warnings: [ConfigDiagnostic]) {
         var result: [String] = []
         var diagnostics: [ConfigDiagnostic] = []
+        var givenDirectories: [FileIdentity: String] = [:]
         for path in flowPaths {
             var status = stat()
             guard stat(path, &status) == 0 else {
@@ -98,6 +99,11 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             }
             guard (status.st_mode & S_IFMT) == S_IFDIR else {
                 result.append(path)
+                continue
+            }
+            if let first = givenDirectories.updateValue(path, forKey: FileIdentity(status)) {
+                diagnostics.append(ConfigDiagnostic(.error, .flowDefinedTwice, "this directory is given twice (also as \(first)): its flows would be defined twice",
+                                                    at: .wholeFile(path), hint: "give each flow file or directory once with --flow-definitions"))
                 continue
             }
             let walk = Self.yamlFiles(under: path)
@@ -117,8 +123,30 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             }
             result += walk.files
         }
+        // A file reached twice (given twice, or given and inside a given directory).
+        var firstPaths: [FileIdentity: String] = [:]
+        result = result.filter { file in
+            var status = stat()
+            guard stat(file, &status) == 0 else { return true }
+            guard let first = firstPaths.updateValue(file, forKey: FileIdentity(status)) else { return true }
+            firstPaths[FileIdentity(status)] = first
+            diagnostics.append(ConfigDiagnostic(.error, .flowDefinedTwice, "this flow file is read twice (also as \(first)): its flows would be defined twice",
+                                                at: .wholeFile(file), hint: "give each flow file or directory once with --flow-definitions"))
+            return false
+        }
         if diagnostics.contains(where: { $0.severity == .error }) { throw ConfigurationError(diagnostics: diagnostics) }
         return (result, diagnostics)
+    }
+
+    /// A file or directory as the file system knows it, whatever path leads to it.
+    private struct FileIdentity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+
+        init(_ status: stat) {
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+        }
     }
 
     /// The flow files below `directory`; the paths named like one that are not files, with why
