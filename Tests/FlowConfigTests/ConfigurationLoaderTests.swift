@@ -52,6 +52,16 @@ struct ConfigurationLoaderTests {
         }
     }
 
+    @Test func anEmptyFlowFileIsNamedAsOne() throws {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
+        let empty = try directory.write("", to: "empty.yml")
+        let files = try FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [empty]).read()
+        let diagnostics = ConfigurationLoader().load(files).diagnostics
+        #expect(diagnostics.map(\.description).contains("\(empty): error: the flow file is empty\n  hint: a flow file needs 'flow-definitions'"),
+                "\(diagnostics.map(\.description))")
+    }
+
     @Test func missingFilesAreReportedByPath() throws {
         let directory = try TemporaryDirectory()
         let source = FileSystemConfigurationSource(nodesFile: directory.path("nodes.yml"), flowPaths: [directory.path("flows")])

@@ -58,7 +58,7 @@ public struct ConfigurationLoader: Sendable {
         let parsed = Array(([files.nodes] + files.flows).enumerated()).concurrentMap { offset, file in
             var found: [ConfigDiagnostic] = []
             if offset > 0 && file == files.nodes { return ParsedFile(root: nil, diagnostics: found) }
-            let root = parse(file, role: offset == 0 ? "nodes file" : "flow definitions", limits: limits, into: &found)
+            let root = parse(file, role: offset == 0 ? "nodes file" : "flow file", limits: limits, into: &found)
             return ParsedFile(root: root, diagnostics: found)
         }
 
