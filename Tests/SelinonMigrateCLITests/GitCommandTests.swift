@@ -76,6 +76,13 @@ struct GitCommandTests {
         let result = try CommandRunner().run(["generate"] + Self.configuration, in: directory.url)
         #expect(result.status == 64)
         #expect(result.standardError.contains("Give the old configuration with -N/-F, or run inside the git repository"))
+        for command in [["check"], ["history"]] {
+            let outside = try CommandRunner().run(command + Self.configuration, in: directory.url)
+            #expect(outside.status == 1, "\(command)")
+            #expect(outside.standardError == "error: 'config/nodes.yml' is not inside a git repository\n  hint: this command reads the "
+                + "configuration from git: run it on a configuration inside a git working tree (git init, and commit the configuration, "
+                + "to start one)\n", "\(command): \(outside.standardError)")
+        }
     }
 
     @Test func checkPassesFailsAndNamesTheFix() throws {

@@ -188,6 +188,7 @@ struct SQLiteStoreCommandTests {
         ["apply", "-m", StoreCommands.migrations, "--report", "r.jsonl"],
         ["apply", "-m", StoreCommands.migrations, "--batch-size", "0"],
         ["status", "--store", "mysql://db"],
+        ["simulate", "-n", "nodes.yml", "--store", "mysql://db"],
         ["status", "--store", "postgres://u@localhost:99999/db"],
         ["import", "--input", "-", "--batch-size", "-1"],
     ])

@@ -58,7 +58,13 @@ extension SelinonMigrate {
             guard (0...1).contains(failureRate) else { throw ValidationError("--failure-rate is a probability (0…1).") }
             guard migrationVersion >= 0 else { throw ValidationError("--migration-version must be 0 or more.") }
             if store != nil && output != nil { throw ValidationError("--store and --output exclude each other.") }
-            if let store { _ = try StoreLocation(parsing: store) }
+            if let store {
+                do {
+                    _ = try StoreLocation(parsing: store)
+                } catch {
+                    throw ValidationError("--store: \(error.message)")
+                }
+            }
             if output?.isEmpty == true { throw ValidationError("--output needs a file name ('-' for standard output).") }
         }
 

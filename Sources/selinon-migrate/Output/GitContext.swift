@@ -172,6 +172,10 @@ extension Terminal {
     /// that does not exist, a path outside any repository), 2 for libgit2 failures.
     func fail(_ error: GitError) -> Error {
         message("error: \(error.message)")
+        if error.kind == .notARepository && !error.message.hasPrefix("GIT_DIR") {
+            message("  hint: this command reads the configuration from git: run it on a configuration inside a git "
+                + "working tree (git init, and commit the configuration, to start one)")
+        }
         switch error.kind {
         // A shallow clone without the history asked for: git could not be read, as for a libgit2
         // failure (a gate in CI must not take it for a missing migration).
