@@ -265,30 +265,14 @@ struct UnreachableStoreCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("s.sqlite")), "nothing created for an input that cannot be read")
     }
 
-    /// Runs the tool as the user `nobody` (uid 65534); nil unless this process may (CI runs as root).
-    private func runAsNobody(_ runner: CommandRunner, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String)? {
-        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", runner.executable.path] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = output
-        try process.run()
-        let written = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, written, message)
-    }
-
     @Test func aStoreTheUserMayNotWriteIsLeftAsItWas() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
         #expect(try runner.run(["import", "--input", StoreCommands.examples, "--store", "sqlite:" + directory.path("flows.sqlite")]).status == 0)
         #expect(chmod(directory.path("flows.sqlite"), 0o444) == 0 && chmod(directory.url.path, 0o777) == 0)
-        guard let result = try runAsNobody(runner, ["status", "--store", "sqlite:" + directory.path("flows.sqlite")]) else { return }
+        guard let result = try runner.runAsNobody(["status", "--store", "sqlite:" + directory.path("flows.sqlite")]) else { return }
         #expect(result.status == 2)
-        #expect(result.errors.contains("run as a user who may write the file and its directory"), "\(result.errors)")
+        #expect(result.standardError.contains("run as a user who may write the file and its directory"), "\(result.standardError)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["flows.sqlite"], "no -shm or -wal left behind")
     }
 
@@ -333,10 +317,10 @@ struct UnreachableStoreCommandTests {
         let runner = try CommandRunner()
         #expect(chmod(directory.url.path, 0o755) == 0)
         let path = directory.path("flows.sqlite")
-        guard let result = try runAsNobody(runner, ["import", "--input", StoreCommands.examples, "--store", "sqlite:" + path]) else { return }
+        guard let result = try runner.runAsNobody(["import", "--input", StoreCommands.examples, "--store", "sqlite:" + path]) else { return }
         #expect(result.status == 2)
-        #expect(result.errors.contains("cannot create the SQLite store at \(path): the directory \(directory.url.path) is not writable "
-            + "(Permission denied); run as a user who may write it, or give the store another path"), "\(result.errors)")
+        #expect(result.standardError.contains("cannot create the SQLite store at \(path): the directory \(directory.url.path) is not writable "
+            + "(Permission denied); run as a user who may write it, or give the store another path"), "\(result.standardError)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
     }
 
@@ -352,14 +336,14 @@ struct UnreachableStoreCommandTests {
         #expect(try await writer.statusCounts().reduce(0) { $0 + $1.count } == 14)
         for file in [path, path + "-wal", path + "-shm"] { #expect(chmod(file, 0o644) == 0, "\(file)") }
         #expect(chmod(directory.url.path, 0o755) == 0)
-        let status = try runAsNobody(runner, ["status", "--store", "sqlite:" + path])
-        let export = try runAsNobody(runner, ["export", "--store", "sqlite:" + path])
+        let status = try runner.runAsNobody(["status", "--store", "sqlite:" + path])
+        let export = try runner.runAsNobody(["export", "--store", "sqlite:" + path])
         await writer.close()
         guard let status, let export else { return }
-        #expect(status.status == 0, "\(status.errors)")
-        #expect(status.output.contains("14 flows"), "\(status.output)")
-        #expect(export.status == 0, "\(export.errors)")
-        #expect(export.output.sortedLines == (try String(contentsOfFile: StoreCommands.examples, encoding: .utf8)).sortedLines)
+        #expect(status.status == 0, "\(status.standardError)")
+        #expect(status.standardOutput.contains("14 flows"), "\(status.standardOutput)")
+        #expect(export.status == 0, "\(export.standardError)")
+        #expect(export.standardOutput.sortedLines == (try String(contentsOfFile: StoreCommands.examples, encoding: .utf8)).sortedLines)
     }
 
     @Test func aDamagedStoreIsNamedAndNotWorthRunningAgain() throws {

@@ -32,8 +32,21 @@ public struct CommandRunner: Sendable {
     /// child writes there (a path such as `/dev/full`) instead of into the result.
     public func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
                     input: Data? = nil, standardOutput: String? = nil) throws -> Result {
+        try launch(executable, arguments, in: directory, environment: environment, input: input, standardOutput: standardOutput)
+    }
+
+    /// Runs the binary as the user `nobody` (uid 65534), for what permissions refuse; `nil`
+    /// unless this process may switch users (root with `setpriv`, as in CI).
+    public func runAsNobody(_ arguments: [String], in directory: URL? = nil) throws -> Result? {
+        let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: setpriv.path) else { return nil }
+        return try launch(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", executable.path] + arguments, in: directory)
+    }
+
+    private func launch(_ program: URL, _ arguments: [String], in directory: URL?, environment: [String: String] = [:],
+                        input: Data? = nil, standardOutput: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         var base = ["NO_COLOR": "1"]

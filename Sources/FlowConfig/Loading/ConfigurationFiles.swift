@@ -220,6 +220,9 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
         code == ELOOP ? "a symbolic link loop" : String(cString: strerror(code))
     }
 
+    /// The hint for a file this user may not read.
+    private static let permissionHint = "run as a user who may read it (workers must read it too), or fix its permissions"
+
     public func read() throws(ConfigurationError) -> ConfigurationFiles {
         var diagnostics: [ConfigDiagnostic] = []
         let nodes = readFile(nodesFile, role: "nodes file", hint: "check the path given with --nodes-definition", into: &diagnostics)
@@ -229,7 +232,7 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             let (paths, found) = try flowFilesAndWarnings()
             warnings = found
             for path in paths {
-                if let file = readFile(path, role: "flow file", hint: "check the file's permissions", into: &diagnostics) {
+                if let file = readFile(path, role: "flow file", hint: "check the path given with --flow-definitions", into: &diagnostics) {
                     flows.append(file)
                 }
             }
@@ -252,7 +255,8 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, "\(role) not found: \(what)", at: .wholeFile(path), hint: hint))
             } else {
                 diagnostics.append(ConfigDiagnostic(.error, code == ELOOP ? .fileNotFound : .fileUnreadable,
-                                                    "cannot read the \(role): \(Self.reason(code))", at: .wholeFile(path), hint: hint))
+                                                    "cannot read the \(role): \(Self.reason(code))", at: .wholeFile(path),
+                                                    hint: code == EACCES ? Self.permissionHint : hint))
             }
             return nil
         }
@@ -270,8 +274,9 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot read the \(role): \(Self.reason(errno))",
-                                                at: .wholeFile(path), hint: hint))
+            let code = errno
+            diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot read the \(role): \(Self.reason(code))",
+                                                at: .wholeFile(path), hint: code == EACCES ? Self.permissionHint : hint))
             return nil
         }
         defer { close(descriptor) }
