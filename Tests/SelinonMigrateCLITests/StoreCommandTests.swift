@@ -276,6 +276,20 @@ struct UnreachableStoreCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["flows.sqlite"], "no -shm or -wal left behind")
     }
 
+    @Test func anImportRejectedInItsFirstBatchCreatesNoStore() throws {
+        let directory = try TemporaryDirectory()
+        let input = try directory.write("flows:\n  - not a dispatcher message\n", to: "flows.yml")
+        let store = directory.path("flows.sqlite")
+        let result = try CommandRunner().run(["import", "--input", input, "--store", "sqlite:" + store])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("\(input):1: error: "), "\(result.standardError)")
+        #expect(result.standardError.hasSuffix("nothing was imported\n"), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: store), "no empty store left behind")
+        let empty = try directory.write("", to: "empty.jsonl")
+        #expect(try CommandRunner().run(["import", "--input", empty, "--store", "sqlite:" + store]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: store), "an empty input still makes the (empty) store asked for")
+    }
+
     @Test func anOutputRemovesTheTemporaryFilesOfKilledRunsOnly() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()

@@ -59,9 +59,10 @@ extension SelinonMigrate {
                 throw error.exitStatus
             }
             let name = input == "-" ? "<stdin>" : input
-            let store = try await storeOptions.open(terminal: terminal, createIfMissing: true)
-            var importer = BatchImport(store: store, inputName: name, existing: skipIdentical ? .skipIdentical : .reject)
+            var importer = BatchImport(inputName: name, existing: skipIdentical ? .skipIdentical : .reject)
             var lineNumber = 0
+            // Opened once the first batch has been read: input rejected at once leaves no new, empty store behind.
+            var store: (any FlowStateStore)?
             do {
                 var batch: [(line: Int, flow: NewFlow)] = []
                 while let line = try reader.nextLine() {
@@ -69,25 +70,31 @@ extension SelinonMigrate {
                     if line.isBlankLine { continue }
                     batch.append((lineNumber, try importer.flow(line, at: lineNumber)))
                     if batch.count == batchSize {
-                        try await importer.insert(batch)
+                        if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
+                        try await importer.insert(batch, into: store!)
                         batch.removeAll(keepingCapacity: true)
                     }
                 }
-                try await importer.insert(batch)
+                if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
+                try await importer.insert(batch, into: store!)
+            } catch let status as ExitCode {
+                // Opening the store failed, and said why.
+                await store?.close()
+                throw status
             } catch let error as LineReader.LineTooLong {
-                await store.close()
+                await store?.close()
                 terminal.message("\(name):\(lineNumber + 1): error: \(error)\n\(importer.progressNote(lineRejected: true))")
                 throw ExitStatus.inputFailed
             } catch let rejection as ImportRejection {
-                await store.close()
+                await store?.close()
                 terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure))")
                 throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
             } catch {
-                await store.close()
+                await store?.close()
                 terminal.message("error: cannot read \(name): \(error)\n\(importer.progressNote(lineRejected: false))")
                 throw ExitStatus.toolFailed
             }
-            await store.close()
+            await store?.close()
             let skipped = importer.skipped > 0 ? " (\(counted(importer.skipped, "identical flow")) already there, skipped)" : ""
             terminal.message("imported \(counted(importer.imported, "flow")) into \(storeOptions.displayText)\(skipped)")
         }
@@ -106,7 +113,6 @@ struct ImportRejection: Error, CustomStringConvertible {
 
 /// The state of one `import`: ids seen so far (with their lines), flows stored so far.
 struct BatchImport {
-    let store: any FlowStateStore
     let inputName: String
     let existing: ExistingFlows
     /// Lines by flow id, the id as bytes (as the stores compare ids; `String` equality would
@@ -116,8 +122,7 @@ struct BatchImport {
     private(set) var skipped = 0
     private var lastImportedLine = 0
 
-    init(store: any FlowStateStore, inputName: String, existing: ExistingFlows) {
-        self.store = store
+    init(inputName: String, existing: ExistingFlows) {
         self.inputName = inputName
         self.existing = existing
     }
@@ -137,7 +142,7 @@ struct BatchImport {
     }
 
     /// Stores one batch, all or nothing.
-    mutating func insert(_ batch: [(line: Int, flow: NewFlow)]) async throws(ImportRejection) {
+    mutating func insert(_ batch: [(line: Int, flow: NewFlow)], into store: any FlowStateStore) async throws(ImportRejection) {
         guard let first = batch.first else { return }
         do {
             let alreadyStored = try await store.insert(batch.map(\.flow), existing: existing)
