@@ -263,6 +263,13 @@ struct TeamWorkflowTests {
         let file = try runner.run(["verify", "-m", "nodes.yml"], in: directory.url)
         #expect(file.status == 1)
         #expect(file.standardError == "nodes.yml: error: the migration directory is a file\n  hint: point --migration-dir at a directory\n")
+        // A migration in upper case is read by nobody: named, not ignored.
+        try directory.write("{}\n", to: "empty/1.JSON")
+        let upper = try runner.run(["verify", "-m", "empty"], in: directory.url)
+        #expect(upper.status == 1)
+        #expect(upper.standardError == "empty/1.JSON: error: 1.JSON is not read as a migration, by Selinon's workers nor by this tool: "
+            + "names end in .json, in lower case\n  hint: if it is a migration: mv empty/1.JSON empty/1.json, then check it with verify; "
+            + "otherwise move it out of the directory\n", "\(upper.standardError)")
     }
 
     @Test func verifyInACloneMadeBeforeTheFirstMigration() throws {

@@ -79,6 +79,16 @@ struct DirectoryIntegrity {
             hasSum = true
             findings.append(Finding(kind: error.kind.rawValue, file: error.path, line: error.line, message: error.message, hint: error.hint))
         }
+        // `3.JSON` is read by nobody (Selinon's workers take `*.json`), though it looks like a migration.
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+        where !name.hasPrefix(".") && name.lowercased().hasSuffix(".json") && !name.hasSuffix(".json")
+            && !findings.contains(where: { $0.message.contains("(there is \(name),") }) {
+            let file = (path as NSString).appendingPathComponent(name)
+            let renamed = (path as NSString).appendingPathComponent(String(name.dropLast(5)) + ".json")
+            findings.append(Finding(kind: "misnamed", file: file, line: nil,
+                                    message: "\(name) is not read as a migration, by Selinon's workers nor by this tool: names end in .json, in lower case",
+                                    hint: "if it is a migration: mv \(shellWord(file)) \(shellWord(renamed)), then check it with verify; otherwise move it out of the directory"))
+        }
         if conflicted.isEmpty {
             do {
                 _ = try MigrationDirectory.load(from: path)
