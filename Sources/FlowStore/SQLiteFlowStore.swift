@@ -49,9 +49,12 @@ public final class SQLiteFlowStore: FlowStateStore {
         } else if createIfMissing {
             try Self.makeOwnDirectory(of: path)
             let directory = parentDirectory(of: path)
-            if access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
-                throw StoreError(.unavailable, "cannot create the SQLite store at \(path): the directory \(directory.isEmpty ? "." : directory) "
-                    + "is not writable (\(String(cString: strerror(errno)))); run as a user who may write it, or give the store another path")
+            let shown = directory.isEmpty ? "." : directory
+            if access(shown, W_OK | X_OK) != 0 {
+                throw StoreError(.unavailable, errno == EROFS
+                    ? "cannot create the SQLite store at \(path): the directory \(shown) is on a read-only file system; give the store a path on a writable one"
+                    : "cannot create the SQLite store at \(path): the directory \(shown) is not writable (\(String(cString: strerror(errno)))); "
+                        + "run as a user who may write it, or give the store another path")
             }
         } else {
             throw StoreSchema.missingStoreError("sqlite:\(path)")

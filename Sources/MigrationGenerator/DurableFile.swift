@@ -35,3 +35,37 @@ enum DurableFile {
         close(descriptor)
     }
 }
+
+/// Removes the hidden temporary files that runs killed outright (SIGKILL, a power cut) left next
+/// to the file they were writing: `.NAME.PID.tmp` or `.NAME.PID.N.tmp`. A file is taken for
+/// left over only when no process of that id runs here **and** it has not changed for
+/// ``minimumAge`` — a writer in another PID namespace (a container sharing the directory) keeps
+/// writing, or finishes within seconds.
+public enum LeftoverTemporaryFiles {
+    /// How long a temporary file must have gone unchanged to be taken for left over.
+    public static let minimumAge: TimeInterval = 600
+
+    /// Removes the leftover temporary files of `name` (a file name, no directory) in `directory`.
+    public static func remove(of name: String, in directory: String) {
+        remove(in: directory) { $0 == name }
+    }
+
+    /// Removes the leftover temporary files in `directory` of the files whose names `isTarget` accepts.
+    public static func remove(in directory: String, where isTarget: (String) -> Bool) {
+        let shown = directory.isEmpty ? "." : directory
+        let now = Date().timeIntervalSince1970
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: shown)) ?? [] where entry.hasPrefix(".") && entry.hasSuffix(".tmp") {
+            let parts = entry.dropFirst().dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+            // The process id, then maybe a random number: NAME.PID or NAME.PID.N.
+            let numbers = parts.reversed().prefix { !$0.isEmpty && $0.allSatisfy(\.isASCII) && UInt32($0) != nil }.count
+            guard let pid = (1...2).lazy.filter({ $0 <= numbers && $0 < parts.count })
+                .first(where: { isTarget(parts.dropLast($0).joined(separator: ".")) })
+                .flatMap({ pid_t(parts[parts.count - $0]) }) else { continue }
+            let path = (shown as NSString).appendingPathComponent(entry)
+            var status = stat()
+            guard kill(pid, 0) != 0 && errno == ESRCH, lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+                  now - TimeInterval(status.st_mtim.tv_sec) >= minimumAge else { continue }
+            unlink(path)
+        }
+    }
+}

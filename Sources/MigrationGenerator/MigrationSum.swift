@@ -152,10 +152,12 @@ public struct MigrationSum: Sendable, Equatable {
             case (_?, nil) where access(path, F_OK) == 0:
                 // There, but not to be read by this user (or not a file).
                 var status = stat()
-                let reason = stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR ? "it is a directory"
+                let kind = stat(path, &status) == 0 ? status.st_mode & S_IFMT : 0
+                let reason = kind == S_IFDIR ? "it is a directory"
+                    : kind != 0 && kind != S_IFREG ? "it is not a regular file"
                     : String(cString: strerror(access(path, R_OK) == 0 ? EIO : errno))
                 problems.append(MigrationSumProblem(kind: .unreadable, file: path, message: "\(name) cannot be read: \(reason)",
-                                                    hint: reason == "it is a directory" ? "a migration is a file: move the directory out of the way and restore the file"
+                                                    hint: kind != 0 && kind != S_IFREG ? "a migration is a file: move this out of the way and restore the file"
                                                         : "run as a user who may read the migration directory's files (workers must read them too)"))
             case (_?, nil):
                 // A file whose name differs only in case (`3.JSON`) is not read by Selinon's workers (nor by us): say so.

@@ -6,7 +6,7 @@ import Foundation
 /// linked under its final name — which fails rather than overwrites when another process wrote
 /// that version first. A crash leaves either no new file or the complete one; `migrations.sum`
 /// is replaced after it (a crash in between leaves the new file unlisted, which `verify` names
-/// and `rehash` fixes).
+/// and ``finishInterruptedWrite(of:inDirectory:)`` — the same `generate` run again — fixes).
 public struct MigrationWriter: Sendable {
     public init() {}
 
@@ -17,7 +17,7 @@ public struct MigrationWriter: Sendable {
     /// - Throws: ``MigrationWriteError``.
     public func write(_ migration: Migration, toDirectory path: String) throws(MigrationWriteError) -> WrittenMigration {
         let (directory, sum) = try validated(path, creating: true)
-        Self.removeStaleTemporaryFiles(in: path)
+        Self.removeLeftoverTemporaryFiles(in: path)
         let version = directory.latestVersion + 1
         let finalPath = MigrationDirectory.filePath(version: version, in: path)
         let temporaryPath = (path as NSString).appendingPathComponent(".\(version).json.\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -46,18 +46,21 @@ public struct MigrationWriter: Sendable {
 }
 
 extension MigrationWriter {
-    /// Finishes a ``write(_:toDirectory:)`` that was killed after it created the directory's
-    /// latest file and before it listed that file in `migrations.sum`: when the sum lists every
-    /// other file exactly (or, for a lone `1.json`, does not exist yet), the latest file's line is
-    /// added. The caller must have checked that the latest file is the migration it would write
-    /// (the same change); anything else is left for `verify` to report. Leftover temporary files
-    /// of writers that no longer run are removed.
+    /// Finishes a ``write(_:toDirectory:)`` of `migration` that was killed after it created the
+    /// directory's latest file and before it listed that file in `migrations.sum`: when that file
+    /// holds `migration` (its flows and strategy; the caller has checked that its metadata names
+    /// the same two configurations) and the sum lists every other file exactly (or, for a lone
+    /// `1.json`, does not exist yet), the file's line is added. Anything else is left for
+    /// `verify` to report. Leftover temporary files of killed writers are removed.
     /// - Returns: the name of the file added to the sum, or `nil` when there was nothing to finish.
-    public func finishInterruptedWrite(inDirectory path: String) throws(MigrationWriteError) -> String? {
-        Self.removeStaleTemporaryFiles(in: path)
+    public func finishInterruptedWrite(of migration: Migration, inDirectory path: String) throws(MigrationWriteError) -> String? {
         guard let directory = try? MigrationDirectory.load(from: path, allowMissing: false),
               let latest = directory.files.last, let sum = try? MigrationSum.load(fromDirectory: path) ?? MigrationSum(files: [])
         else { return nil }
+        Self.removeLeftoverTemporaryFiles(in: path)
+        // The file as this run would write it, but for its metadata (the time it was written):
+        // a file edited since is left for verify.
+        guard latest.migration.flows == migration.flows, latest.migration.strategy == migration.strategy else { return nil }
         let name = "\(latest.version).json"
         let others = MigrationSum(directory: directory).entries.filter { $0.name != name }
         guard sum.entries == others else { return nil }
@@ -67,12 +70,11 @@ extension MigrationWriter {
         return name
     }
 
-    /// Removes `.N.json.PID.tmp` files whose writer (process PID) no longer runs.
-    static func removeStaleTemporaryFiles(in path: String) {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            let parts = name.dropFirst().dropLast(4).split(separator: ".")
-            guard parts.count == 3, parts[1] == "json", Int(parts[0]) != nil, let pid = pid_t(parts[2]) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink((path as NSString).appendingPathComponent(name)) }
+    /// Removes what killed writers left in a migration directory: `.N.json.PID.tmp` and
+    /// `.migrations.sum.PID.tmp`.
+    static func removeLeftoverTemporaryFiles(in path: String) {
+        LeftoverTemporaryFiles.remove(in: path) { name in
+            name == MigrationSum.fileName || (name.hasSuffix(".json") && Int(name.dropLast(5)).map { "\($0).json" == name && $0 > 0 } == true)
         }
     }
 
@@ -149,6 +151,8 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .io: return true
         case .sum(let error): return error.kind == .unreadable
+        case .invalidDirectory(let error): return error.isReadFailure
+        case .sumMismatch(let problems): return problems.contains { $0.kind == .unreadable }
         default: return false
         }
     }

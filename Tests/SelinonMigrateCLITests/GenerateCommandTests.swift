@@ -117,8 +117,16 @@ struct GenerateCommandTests {
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()
+        // Left by killed runs (an hour ago), and one just written by a process of another PID namespace.
         let staleTemporary = migrations + "/.2.json.\(gone.processIdentifier).tmp"
-        try Data(contentsOf: URL(fileURLWithPath: migrations + "/2.json")).write(to: URL(fileURLWithPath: staleTemporary))
+        let staleSum = migrations + "/.migrations.sum.\(gone.processIdentifier).tmp"
+        let recent = migrations + "/.3.json.\(gone.processIdentifier).tmp"
+        for file in [staleTemporary, staleSum, recent] {
+            try Data(contentsOf: URL(fileURLWithPath: migrations + "/2.json")).write(to: URL(fileURLWithPath: file))
+        }
+        for file in [staleTemporary, staleSum] {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3_600)], ofItemAtPath: file)
+        }
         try completeSum.write(toFile: migrations + "/migrations.sum", atomically: true, encoding: .utf8)
         #expect(try runner.run(["verify", "-m", migrations]).status == 1, "the interrupted state is a finding")
 
@@ -127,7 +135,9 @@ struct GenerateCommandTests {
         #expect(again.standardError.contains("note: 2.json was written by a generate that was interrupted before it listed the file "
             + "in migrations.sum; listed it now"), "\(again.standardError)")
         #expect(try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8) == finishedSum)
-        #expect(!FileManager.default.fileExists(atPath: staleTemporary))
+        #expect(!FileManager.default.fileExists(atPath: staleTemporary) && !FileManager.default.fileExists(atPath: staleSum))
+        #expect(FileManager.default.fileExists(atPath: recent), "written within the last minutes: maybe a live writer")
+        try FileManager.default.removeItem(atPath: recent)
         #expect(try runner.run(["verify", "-m", migrations]).status == 0)
 
         // The first file of a new directory, without any sum.
@@ -139,11 +149,20 @@ struct GenerateCommandTests {
         #expect(first.status == 0 && first.standardError.contains("note: 1.json was written by a generate that was interrupted"), "\(first.standardError)")
         #expect(try String(contentsOfFile: fresh + "/migrations.sum", encoding: .utf8) == freshSum)
 
-        // Not this change: the file is left for verify to report.
-        try completeSum.write(toFile: migrations + "/migrations.sum", atomically: true, encoding: .utf8)
-        let other = try runner.run(Self.arguments(1, 2, ["-m", migrations]))
-        #expect(!other.standardError.contains("interrupted"), "\(other.standardError)")
-        #expect(try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8) == completeSum)
+        // Edited since (the same configurations in _meta, another strategy): left for verify to report.
+        let edited = try String(contentsOfFile: fresh + "/1.json", encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
+        try edited.write(toFile: fresh + "/1.json", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: fresh + "/migrations.sum")
+        let afterEdit = try runner.run(Self.arguments(1, 2, ["-m", fresh]))
+        #expect(afterEdit.status == 0 && !afterEdit.standardError.contains("interrupted"), "\(afterEdit.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fresh + "/migrations.sum"))
+        #expect(try runner.run(["verify", "-m", fresh]).status == 1)
+
+        // The latest file is this change, but the sum does not list the others: not an interrupted write.
+        try FileManager.default.removeItem(atPath: migrations + "/migrations.sum")
+        let unlisted = try runner.run(Self.arguments(2, 3, ["-m", migrations]))
+        #expect(unlisted.status == 0 && !unlisted.standardError.contains("interrupted"), "\(unlisted.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: migrations + "/migrations.sum"))
     }
 
     @Test func aMigrationDirectoryThatCannotExistIsNamedWithWhy() throws {
@@ -163,6 +182,29 @@ struct GenerateCommandTests {
             }
         }
         #expect(try String(contentsOfFile: directory.path("afile"), encoding: .utf8) == "notes\n")
+    }
+
+    @Test func migrationsThisUserMayNotReadExitWithTwoAndSayWhy() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        chmod(directory.url.path, 0o755)
+        let closed = directory.path("closed"), open = directory.path("open")
+        for path in [closed, open] { #expect(try runner.run(Self.arguments(1, 2, ["-m", path + "/migrations"])).status == 0) }
+        chmod(closed, 0o700)
+        chmod(open, 0o755)
+        chmod(open + "/migrations", 0o755)
+        chmod(open + "/migrations/1.json", 0o600)
+        let unreachable = "the migration directory cannot be reached: Permission denied"
+        for (arguments, message) in [
+            (["verify", "-m", closed + "/migrations"], unreachable),
+            (["rehash", "-m", closed + "/migrations"], unreachable),
+            (Self.arguments(2, 3, ["-m", closed + "/migrations"]), unreachable),
+            (["verify", "-m", open + "/migrations"], "1.json cannot be read: Permission denied"),
+        ] {
+            guard let result = try runner.runAsNobody(arguments) else { return }
+            #expect(result.status == 2, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.contains(message), "\(arguments): \(result.standardError)")
+        }
     }
 
     @Test func aSecondMigrationFromTheSameOldConfigurationIsRefused() throws {

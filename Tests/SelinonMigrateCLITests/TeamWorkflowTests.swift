@@ -270,6 +270,12 @@ struct TeamWorkflowTests {
         #expect(upper.standardError == "empty/1.JSON: error: 1.JSON is not read as a migration, by Selinon's workers nor by this tool: "
             + "names end in .json, in lower case\n  hint: if it is a migration: mv empty/1.JSON empty/1.json, then check it with verify; "
             + "otherwise move it out of the directory\n", "\(upper.standardError)")
+        // Next to the file of that name, the hint does not replace it.
+        try directory.write("{}\n", to: "empty/2.json")
+        try directory.write("{}\n", to: "empty/2.JSON")
+        let both = try runner.run(["verify", "-m", "empty"], in: directory.url)
+        #expect(both.standardError.contains("  hint: 2.json exists (a migration that may have been applied must not change): "
+            + "move 2.JSON out of the directory\n"), "\(both.standardError)")
     }
 
     @Test func verifyInACloneMadeBeforeTheFirstMigration() throws {

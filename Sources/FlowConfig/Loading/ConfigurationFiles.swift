@@ -101,11 +101,12 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 result.append(path)
                 continue
             }
-            if let first = givenDirectories.updateValue(path, forKey: FileIdentity(status)) {
+            if let first = givenDirectories[FileIdentity(status)] {
                 diagnostics.append(ConfigDiagnostic(.error, .flowDefinedTwice, "this directory is given twice (also as \(first)): its flows would be defined twice",
                                                     at: .wholeFile(path), hint: "give each flow file or directory once with --flow-definitions"))
                 continue
             }
+            givenDirectories[FileIdentity(status)] = path
             let walk = Self.yamlFiles(under: path)
             for (file, reason, hint) in walk.skipped {
                 diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: \(reason)", at: .wholeFile(file), hint: hint))
@@ -128,8 +129,10 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
         result = result.filter { file in
             var status = stat()
             guard stat(file, &status) == 0 else { return true }
-            guard let first = firstPaths.updateValue(file, forKey: FileIdentity(status)) else { return true }
-            firstPaths[FileIdentity(status)] = first
+            guard let first = firstPaths[FileIdentity(status)] else {
+                firstPaths[FileIdentity(status)] = file
+                return true
+            }
             diagnostics.append(ConfigDiagnostic(.error, .flowDefinedTwice, "this flow file is read twice (also as \(first)): its flows would be defined twice",
                                                 at: .wholeFile(file), hint: "give each flow file or directory once with --flow-definitions"))
             return false

@@ -175,7 +175,7 @@ extension SelinonMigrate {
             guard force else {
                 terminal.message("error: nothing was applied: the migrations are not the ones generated and reviewed; fix the directory, "
                     + "or pass --force to apply them anyway")
-                throw ExitStatus.inputFailed
+                throw DirectoryIntegrity.exitStatus(for: sumFindings)
             }
             terminal.message("WARNING: --force: applying migrations that do not match \(MigrationSum.fileName); in-flight flows are "
                 + "migrated with edited or unreviewed migrations")

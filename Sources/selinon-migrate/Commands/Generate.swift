@@ -155,7 +155,7 @@ extension SelinonMigrate {
             // The latest file is this very change: a second copy would move in-flight edges twice.
             if let coveredBy {
                 // A run killed between writing the file and listing it in the sum: finish it.
-                if !dryRun, let directory, let finished = try Self.finishInterruptedWrite(in: directory, terminal: terminal) {
+                if !dryRun, let directory, let finished = try Self.finishInterruptedWrite(of: migration, in: directory, terminal: terminal) {
                     terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
                         + "\(MigrationSum.fileName); listed it now")
                 }
@@ -325,10 +325,10 @@ extension SelinonMigrate {
             throw ExitStatus.inputFailed
         }
 
-        /// ``MigrationWriter/finishInterruptedWrite(inDirectory:)``, its failure reported.
-        private static func finishInterruptedWrite(in directory: String, terminal: Terminal) throws -> String? {
+        /// ``MigrationWriter/finishInterruptedWrite(of:inDirectory:)``, its failure reported.
+        private static func finishInterruptedWrite(of migration: Migration, in directory: String, terminal: Terminal) throws -> String? {
             do {
-                return try MigrationWriter().finishInterruptedWrite(inDirectory: directory)
+                return try MigrationWriter().finishInterruptedWrite(of: migration, inDirectory: directory)
             } catch {
                 terminal.message(error.description)
                 throw error.isFileSystemFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed

@@ -71,7 +71,9 @@ extension SelinonMigrate {
             // it should) — when it is the directory the given configuration names: a mistyped
             // -m, or the default `migrations` where the configuration keeps its migrations
             // elsewhere, must not turn the check off.
-            let exists = FileManager.default.fileExists(atPath: directoryPath)
+            // (Missing, not unreachable: a file on the path or a looping link is a finding.)
+            var status = stat()
+            let exists = stat(directoryPath, &status) == 0 || errno != ENOENT
             let named: Bool
             if let current, let migrationDirectory {
                 named = current.global.expandedMigrationDirectory.map { Self.samePath(migrationDirectory, $0) } ?? false
@@ -128,7 +130,7 @@ extension SelinonMigrate {
             case .json:
                 terminal.output(try JSONReport.render(report))
             }
-            if !report.findings.isEmpty { throw ExitStatus.inputFailed }
+            if !report.findings.isEmpty { throw DirectoryIntegrity.exitStatus(for: report.findings) }
         }
 
         /// The configuration at every commit that changed it (oldest first), and the working tree

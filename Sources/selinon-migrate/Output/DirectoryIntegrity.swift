@@ -1,3 +1,4 @@
+import ArgumentParser
 import FlowMigration
 import Foundation
 import MigrationGenerator
@@ -6,6 +7,12 @@ import MigrationGenerator
 /// markers left by a merge, and the directory's own rules (names, gaps, well-formed files) —
 /// every finding at once, each with the fix.
 struct DirectoryIntegrity {
+    /// The exit status for findings: 2 when a file or the directory could not be read (the
+    /// tool could not check it), else 1.
+    static func exitStatus(for findings: [Finding]) -> ExitCode {
+        findings.contains { $0.kind == "unreadable" } ? ExitStatus.toolFailed : ExitStatus.inputFailed
+    }
+
     /// One thing wrong with the directory.
     struct Finding: Encodable, Equatable {
         var kind: String
@@ -45,7 +52,9 @@ struct DirectoryIntegrity {
             do {
                 try MigrationDirectory.refuseUnreachable(path)
             } catch {
-                findings += error.problems.map { Finding(kind: "invalid", file: $0.file, line: nil, message: $0.message, hint: $0.hint) }
+                findings += error.problems.map {
+                    Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: nil, message: $0.message, hint: $0.hint)
+                }
                 return
             }
             if requireSum {
@@ -85,9 +94,12 @@ struct DirectoryIntegrity {
             && !findings.contains(where: { $0.message.contains("(there is \(name),") }) {
             let file = (path as NSString).appendingPathComponent(name)
             let renamed = (path as NSString).appendingPathComponent(String(name.dropLast(5)) + ".json")
+            let hint = FileManager.default.fileExists(atPath: renamed)
+                ? "\((renamed as NSString).lastPathComponent) exists (a migration that may have been applied must not change): move \(name) out of the directory"
+                : "if it is a migration: mv \(shellWord(file)) \(shellWord(renamed)), then check it with verify; otherwise move it out of the directory"
             findings.append(Finding(kind: "misnamed", file: file, line: nil,
                                     message: "\(name) is not read as a migration, by Selinon's workers nor by this tool: names end in .json, in lower case",
-                                    hint: "if it is a migration: mv \(shellWord(file)) \(shellWord(renamed)), then check it with verify; otherwise move it out of the directory"))
+                                    hint: hint))
         }
         if conflicted.isEmpty {
             do {

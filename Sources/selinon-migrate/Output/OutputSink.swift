@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import MigrationGenerator
 import Synchronization
 
 /// Where a command writes a stream: standard output for `-`; a regular file appears only when
@@ -49,7 +50,7 @@ final class OutputSink {
         let target = try Self.target(of: path)
         let directory = parentDirectory(of: target)
         let name = (target as NSString).lastPathComponent
-        Self.removeStaleTemporaryFiles(of: name, in: directory)
+        LeftoverTemporaryFiles.remove(of: name, in: directory)
         var descriptor: Int32 = -1
         var temporary = ""
         repeat {
@@ -79,18 +80,6 @@ final class OutputSink {
         self.path = target
         temporaryPath = temporary
         InterruptCleanup.register(temporary)
-    }
-
-    /// Removes `.NAME.PID.N.tmp` files left next to the output by runs that were killed (an
-    /// interrupted run removes its own): those whose process PID no longer runs.
-    private static func removeStaleTemporaryFiles(of name: String, in directory: String) {
-        let prefix = ".\(name)."
-        let shown = directory.isEmpty ? "." : directory
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: shown)) ?? [] where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
-            let parts = entry.dropFirst(prefix.count).dropLast(4).split(separator: ".")
-            guard parts.count == 2, UInt32(parts[1]) != nil, let pid = pid_t(parts[0]) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink((shown as NSString).appendingPathComponent(entry)) }
-        }
     }
 
     /// Whether the file at `path` starts as every SQLite database does.
