@@ -97,8 +97,9 @@ public struct MigrationDiffer: Sendable {
             if edge.from.isEmpty {
                 warnings.append(MigrationWarning(
                     kind: .newStartingEdge, flow: name, edge: newIndex,
-                    message: "new starting edge \(newIndex) (\(edge.display)) of flow '\(name)' never runs in flows that already started",
-                    hint: "Selinon fires starting edges only when a flow starts; in-flight flows are not marked tainted"))
+                    message: "new starting edge \(newIndex) (\(edge.display)) of flow '\(name)' never runs in flows that already started "
+                        + "(unless another change restarts them)",
+                    hint: "Selinon fires starting edges only when a flow starts; this edge does not taint in-flight flows"))
             } else {
                 entry.taintingNodes[newIndex] = edge.from
             }

@@ -31,8 +31,9 @@ public struct ConfigurationDiff: Sendable, Equatable {
     /// What `generate` would warn about.
     public var warnings: [String]
 
-    /// Whether `generate` would write a migration.
-    public var needsMigration: Bool { flows.contains { $0.needsMigration } }
+    /// Whether `generate` would write a migration (for a changed flow, or a flow removed or
+    /// renamed: their in-flight flows fail).
+    public var needsMigration: Bool
     /// Whether the configurations differ at all (structurally).
     public var isEmpty: Bool {
         flowsAdded.isEmpty && flowsRemoved.isEmpty && tasksAdded.isEmpty && tasksRemoved.isEmpty && tasksChanged.isEmpty && flows.isEmpty
@@ -54,6 +55,7 @@ public struct ConfigurationDiff: Sendable, Equatable {
             return changes.isEmpty ? nil : "\(name): " + changes.joined(separator: ", ")
         }
         warnings = plan.warnings.map(\.message)
+        needsMigration = plan.isNeeded
 
         var flows: [FlowDiff] = []
         for name in Set(old.flows.keys).intersection(new.flows.keys).sorted() {
@@ -62,10 +64,14 @@ public struct ConfigurationDiff: Sendable, Equatable {
             if let reviewed = review.flows.first(where: { $0.flow == name }) {
                 edges = reviewed.rows.filter { $0.change != .kept }
             } else {
-                // No migration: the edges kept their places; only conditions or foreach can differ.
+                // No migration: the edges kept their places; only conditions or foreach can
+                // differ, and starting edges can be appended.
                 edges = zip(before.edges, after.edges).compactMap { pair in
                     let (was, now) = (ReviewedEdge(pair.0), ReviewedEdge(pair.1))
                     return was.isSameEdge(as: now) ? nil : EdgeRow(change: .changed, oldIndex: pair.0.index, newIndex: pair.1.index, old: was, new: now)
+                }
+                edges += after.edges.dropFirst(before.edges.count).map {
+                    EdgeRow(change: .added, oldIndex: nil, newIndex: $0.index, old: nil, new: ReviewedEdge($0))
                 }
             }
             // A paired edge whose condition or foreach changed shows as changed even when renumbered.

@@ -212,8 +212,9 @@ public enum MigrationReviewer {
                 if row.new?.from.isEmpty == true, let edge = row.new {
                     result.append(Consequence(kind: .newStartingEdge, edge: index, strategy: nil,
                                               text: "A flow that already started will never run the new starting edge "
-                                                + "\(MarkdownText.codeSpan(edge.display)) (new edge \(index)); nothing taints it, so it "
-                                                + "continues without it. Flows started after the deploy run it."))
+                                                + "\(MarkdownText.codeSpan(edge.display)) (new edge \(index)); the edge taints no flow, so "
+                                                + "a flow no other change taints continues without it. Restarted flows (RETRY) and flows started "
+                                                + "after the deploy run it."))
                 }
                 continue
             }

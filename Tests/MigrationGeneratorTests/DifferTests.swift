@@ -54,7 +54,7 @@ struct DifferTests {
         ])
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
         let conditionHint = "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"
-        let startHint = "Selinon fires starting edges only when a flow starts; in-flight flows are not marked tainted"
+        let startHint = "Selinon fires starting edges only when a flow starts; this edge does not taint in-flight flows"
         // Grouped by kind: three changed conditions (one hint), then the new starting edge.
         let lines = MigrationWarning.describing(plan.warnings).split(separator: "\n").map(String.init)
         #expect(lines.count == 6)
@@ -74,7 +74,8 @@ struct DifferTests {
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
         #expect(!plan.isNeeded)
         #expect(plan.warnings.map(\.kind) == [.newStartingEdge])
-        #expect(plan.warnings.first?.message == "new starting edge 1 ((start) → B) of flow 'flow1' never runs in flows that already started")
+        #expect(plan.warnings.first?.message == "new starting edge 1 ((start) → B) of flow 'flow1' never runs in flows that already started "
+            + "(unless another change restarts them)")
     }
 
     @Test func renamedFlowIsReportedAsSuch() throws {

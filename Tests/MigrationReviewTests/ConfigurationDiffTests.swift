@@ -45,6 +45,33 @@ struct ConfigurationDiffTests {
         #expect(!diff.needsMigration)
     }
 
+    @Test func aRemovedFlowNeedsAMigrationAndAnAppendedStartingEdgeIsShown() throws {
+        let twoFlows = "tasks:\n  - {name: A, import: t}\n  - {name: B, import: t}\n  - {name: C, import: t}\nflows: [f, g]\n"
+        let both = try Self.load(nodes: twoFlows, flows: """
+            flow-definitions:
+              - {name: f, edges: [{from: , to: A}, {from: A, to: B}]}
+              - {name: g, edges: [{from: , to: A}]}
+            """)
+        let withoutG = try Self.load(nodes: Self.nodes, flows: """
+            flow-definitions:
+              - {name: f, edges: [{from: , to: A}, {from: A, to: B}]}
+            """)
+        let removal = ConfigurationDiff(from: both, to: withoutG)
+        #expect(removal.flowsRemoved == ["g"] && removal.flows.isEmpty)
+        #expect(removal.needsMigration, "generate writes a file that fails g's in-flight flows")
+        #expect(removal.text.hasSuffix("the change needs a migration: selinon-migrate check says whether one covers it, generate writes it"))
+
+        let appended = try Self.load(nodes: Self.nodes, flows: """
+            flow-definitions:
+              - {name: f, edges: [{from: , to: A}, {from: A, to: B}, {from: , to: C}]}
+            """)
+        let start = ConfigurationDiff(from: withoutG, to: appended)
+        #expect(!start.needsMigration)
+        let flow = try #require(start.flows.first)
+        #expect(flow.edges.map(\.change) == [.added] && flow.edges.first?.newIndex == 2)
+        #expect(start.warnings.count == 1)
+    }
+
     @Test func theOrderOfSourcesAndDestinationsIsNoChange() throws {
         // Selinon reads from and to as sets, and generate pairs them so: no change, also when renumbered.
         func flows(_ edges: [String]) -> String { "flow-definitions:\n  - name: f\n    edges:\n" + edges.map { "      - \($0)\n" }.joined() }

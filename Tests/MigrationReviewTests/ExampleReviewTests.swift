@@ -143,8 +143,8 @@ struct ExampleReviewTests {
         let consequences = try #require(review.flows.first).consequences
         #expect(consequences.map(\.text) == [
             "In-flight states are renumbered (0 → 1, 1 → 2).",
-            "A flow that already started will never run the new starting edge `(start) → C` (new edge 0); nothing taints it, so it "
-                + "continues without it. Flows started after the deploy run it.",
+            "A flow that already started will never run the new starting edge `(start) → C` (new edge 0); the edge taints no flow, so "
+                + "a flow no other change taints continues without it. Restarted flows (RETRY) and flows started after the deploy run it.",
         ])
         #expect(consequences.last?.kind == .newStartingEdge)
     }

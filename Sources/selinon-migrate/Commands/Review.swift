@@ -16,9 +16,9 @@ extension SelinonMigrate {
                 renumbered (3 → 4), changed (condition or foreach), removed, added — with node names \
                 and conditions in words, then what happens to in-flight flows ("A flow that already \
                 ran Parse → Store (old edge 3) is tainted and will be RETRIED"), the warnings of \
-                generate, what the migration does to every state the flow can reach (as analyze \
-                reports it; when the configuration before the migration is available), and what \
-                the review could not show.
+                generate, what this migration alone does to every state the flow can reach before \
+                it (when that configuration is available; analyze N goes on through the newest \
+                migration, as apply does), and what the review could not show.
 
                 Edges are named from the configurations: the one given with -n/-f (the configuration \
                 after the newest migration), the ones _meta records (files that still exist, git \
