@@ -130,9 +130,10 @@ public struct MigrationSum: Sendable, Equatable {
         let temporary = (directory as NSString).appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier).tmp")
         try DurableFile.write(Array(text.utf8), to: temporary, for: path)
         guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             unlink(temporary)
-            throw .io(path: path, message: "cannot replace \(Self.fileName): \(reason)")
+            let fix = code == EISDIR ? " (it is a directory; move it out of the way: the sum is a file)" : ""
+            throw .io(path: path, message: "cannot replace \(Self.fileName): \(String(cString: strerror(code)))\(fix)")
         }
         DurableFile.syncDirectory(directory)
     }

@@ -101,7 +101,7 @@ struct PostgresStoreTests {
         try await TestStore.with(.postgres) { test in
             try await test.open().close()
             let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
-                                                                       answerTimeout: .seconds(3))  // time enough for the later operations on a busy machine
+                                                                       answerTimeout: .seconds(10))  // time enough for the later operations on a busy machine
             let error = try await test.whileFlowsAreLocked {
                 await #expect(throws: StoreError.self) { try await store.forEachFlow(pageSize: 10) { _ in } }
             }
