@@ -37,30 +37,39 @@ enum DurableFile {
 }
 
 /// Removes the hidden temporary files that runs killed outright (SIGKILL, a power cut) left next
-/// to the file they were writing: `.NAME.PID.tmp` or `.NAME.PID.N.tmp`. A file is taken for
-/// left over only when no process of that id runs here **and** it has not changed for
-/// ``minimumAge`` — a writer in another PID namespace (a container sharing the directory) keeps
-/// writing, or finishes within seconds.
+/// to the file they were writing: `.NAME.PID.tmp` (migration files and the sum) or
+/// `.NAME.PID.N.tmp` (outputs). A file is taken for left over only when no process of that id
+/// runs here **and** it has not changed for ``minimumAge``: a writer in another PID namespace (a
+/// container sharing the directory) finishes a migration file within seconds and keeps writing
+/// to an output while it runs.
 public enum LeftoverTemporaryFiles {
     /// How long a temporary file must have gone unchanged to be taken for left over.
     public static let minimumAge: TimeInterval = 600
 
+    /// How a writer names its temporary files after the name of the file it writes.
+    public enum Naming: Sendable {
+        /// `.NAME.PID.tmp`
+        case processID
+        /// `.NAME.PID.N.tmp`, N a random number.
+        case processIDAndNumber
+
+        var numberCount: Int { self == .processID ? 1 : 2 }
+    }
+
     /// Removes the leftover temporary files of `name` (a file name, no directory) in `directory`.
-    public static func remove(of name: String, in directory: String) {
-        remove(in: directory) { $0 == name }
+    public static func remove(of name: String, in directory: String, naming: Naming) {
+        remove(in: directory, naming: naming) { $0 == name }
     }
 
     /// Removes the leftover temporary files in `directory` of the files whose names `isTarget` accepts.
-    public static func remove(in directory: String, where isTarget: (String) -> Bool) {
+    public static func remove(in directory: String, naming: Naming, where isTarget: (String) -> Bool) {
         let shown = directory.isEmpty ? "." : directory
         let now = Date().timeIntervalSince1970
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: shown)) ?? [] where entry.hasPrefix(".") && entry.hasSuffix(".tmp") {
             let parts = entry.dropFirst().dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
-            // The process id, then maybe a random number: NAME.PID or NAME.PID.N.
-            let numbers = parts.reversed().prefix { !$0.isEmpty && $0.allSatisfy(\.isASCII) && UInt32($0) != nil }.count
-            guard let pid = (1...2).lazy.filter({ $0 <= numbers && $0 < parts.count })
-                .first(where: { isTarget(parts.dropLast($0).joined(separator: ".")) })
-                .flatMap({ pid_t(parts[parts.count - $0]) }) else { continue }
+            let count = naming.numberCount
+            guard parts.count > count, parts.suffix(count).allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 >= "0" && $0 <= "9" } }),
+                  isTarget(parts.dropLast(count).joined(separator: ".")), let pid = pid_t(parts[parts.count - count]) else { continue }
             let path = (shown as NSString).appendingPathComponent(entry)
             var status = stat()
             guard kill(pid, 0) != 0 && errno == ESRCH, lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,

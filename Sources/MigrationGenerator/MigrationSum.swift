@@ -132,8 +132,8 @@ public struct MigrationSum: Sendable, Equatable {
         guard rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
-            let fix = code == EISDIR ? " (it is a directory; move it out of the way: the sum is a file)" : ""
-            throw .io(path: path, message: "cannot replace \(Self.fileName): \(String(cString: strerror(code)))\(fix)")
+            throw .io(path: path, message: code == EISDIR ? "\(Self.fileName) is a directory: move it out of the way (the sum is a file)"
+                : "cannot replace \(Self.fileName): \(String(cString: strerror(code)))")
         }
         DurableFile.syncDirectory(directory)
     }
@@ -143,6 +143,10 @@ public struct MigrationSum: Sendable, Equatable {
     /// What differs between this sum and the migration files (`N.json`) in `directory`, listed
     /// without validating them otherwise (so a gap or a broken file is still named here).
     public func problems(inDirectory directory: String) -> [MigrationSumProblem] {
+        if (try? FileManager.default.contentsOfDirectory(atPath: directory)) == nil && FileManager.default.fileExists(atPath: directory) {
+            return [MigrationSumProblem(kind: .unreadable, file: directory, message: "cannot list the migration directory",
+                                        hint: "run as a user who may read and open the directory (workers must read it too)")]
+        }
         let files = Self.migrationFiles(in: directory)
         var problems: [MigrationSumProblem] = []
         let listed = Dictionary(entries.map { ($0.name, $0.hash) }, uniquingKeysWith: { first, _ in first })

@@ -72,8 +72,8 @@ extension MigrationWriter {
 
     /// Removes what killed writers left in a migration directory: `.N.json.PID.tmp` and
     /// `.migrations.sum.PID.tmp`.
-    static func removeLeftoverTemporaryFiles(in path: String) {
-        LeftoverTemporaryFiles.remove(in: path) { name in
+    public static func removeLeftoverTemporaryFiles(in path: String) {
+        LeftoverTemporaryFiles.remove(in: path, naming: .processID) { name in
             name == MigrationSum.fileName || (name.hasSuffix(".json") && Int(name.dropLast(5)).map { "\($0).json" == name && $0 > 0 } == true)
         }
     }

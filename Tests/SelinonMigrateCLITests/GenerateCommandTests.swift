@@ -149,19 +149,27 @@ struct GenerateCommandTests {
         #expect(first.status == 0 && first.standardError.contains("note: 1.json was written by a generate that was interrupted"), "\(first.standardError)")
         #expect(try String(contentsOfFile: fresh + "/migrations.sum", encoding: .utf8) == freshSum)
 
-        // Edited since (the same configurations in _meta, another strategy): left for verify to report.
-        let edited = try String(contentsOfFile: fresh + "/1.json", encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
-        try edited.write(toFile: fresh + "/1.json", atomically: true, encoding: .utf8)
-        try FileManager.default.removeItem(atPath: fresh + "/migrations.sum")
-        let afterEdit = try runner.run(Self.arguments(1, 2, ["-m", fresh]))
-        #expect(afterEdit.status == 0 && !afterEdit.standardError.contains("interrupted"), "\(afterEdit.standardError)")
-        #expect(!FileManager.default.fileExists(atPath: fresh + "/migrations.sum"))
-        #expect(try runner.run(["verify", "-m", fresh]).status == 1)
+        // Edited since (the same configurations in _meta; another strategy, or other edges): an
+        // error that names the file and leaves the directory for verify and a review.
+        let original = try String(contentsOfFile: fresh + "/1.json", encoding: .utf8)
+        for edited in [original.replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\""),
+                       original.replacingOccurrences(of: "\"5\": 6,", with: "\"5\": 7,").replacingOccurrences(of: "\"6\": 7", with: "\"6\": 6")] {
+            #expect(edited != original)
+            try edited.write(toFile: fresh + "/1.json", atomically: true, encoding: .utf8)
+            try? FileManager.default.removeItem(atPath: fresh + "/migrations.sum")
+            let afterEdit = try runner.run(Self.arguments(1, 2, ["-m", fresh]))
+            #expect(afterEdit.status == 1, "\(afterEdit.standardError)")
+            #expect(afterEdit.standardError.contains("error: \(fresh)/1.json already migrates this change, but there is no readable "
+                + "migrations.sum to list it; nothing was written\n  hint: check the directory (selinon-migrate verify -m \(fresh)); "
+                + "if 1.json is the migration that was reviewed: selinon-migrate rehash -m \(fresh)"), "\(afterEdit.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: fresh + "/migrations.sum"))
+        }
 
         // The latest file is this change, but the sum does not list the others: not an interrupted write.
         try FileManager.default.removeItem(atPath: migrations + "/migrations.sum")
         let unlisted = try runner.run(Self.arguments(2, 3, ["-m", migrations]))
-        #expect(unlisted.status == 0 && !unlisted.standardError.contains("interrupted"), "\(unlisted.standardError)")
+        #expect(unlisted.status == 1 && unlisted.standardError.contains("already migrates this change, but there is no readable migrations.sum"),
+                "\(unlisted.standardError)")
         #expect(!FileManager.default.fileExists(atPath: migrations + "/migrations.sum"))
     }
 
@@ -170,9 +178,11 @@ struct GenerateCommandTests {
         let runner = try CommandRunner()
         try directory.write("notes\n", to: "afile")
         try FileManager.default.createSymbolicLink(atPath: directory.path("loop"), withDestinationPath: "loop")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("unmounted"), withDestinationPath: "/nonexistent/migrations")
         let cases = [
             (directory.path("afile/migrations"), "the migration directory cannot exist: a part of its path is a file, not a directory"),
             (directory.path("loop"), "the migration directory is a symbolic link that loops (it leads back to itself)"),
+            (directory.path("unmounted"), "the migration directory is a symbolic link to /nonexistent/migrations, which does not exist"),
         ]
         for (path, message) in cases {
             for arguments in [Self.arguments(1, 2, ["-m", path]), ["verify", "-m", path], ["rehash", "-m", path]] {
@@ -182,9 +192,16 @@ struct GenerateCommandTests {
             }
         }
         #expect(try String(contentsOfFile: directory.path("afile"), encoding: .utf8) == "notes\n")
+        // A sum that is a directory is named, with the fix.
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")])).status == 0)
+        try FileManager.default.removeItem(atPath: directory.path("m/migrations.sum"))
+        try FileManager.default.createDirectory(atPath: directory.path("m/migrations.sum"), withIntermediateDirectories: false)
+        let rehash = try runner.run(["rehash", "-m", directory.path("m")])
+        #expect(rehash.status == 2)
+        #expect(rehash.standardError.contains("migrations.sum is a directory: move it out of the way (the sum is a file)"), "\(rehash.standardError)")
     }
 
-    @Test func migrationsThisUserMayNotReadExitWithTwoAndSayWhy() throws {
+    @Test(.enabled(if: CommandRunner.canRunAsNobody)) func migrationsThisUserMayNotReadExitWithTwoAndSayWhy() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
         chmod(directory.url.path, 0o755)
@@ -194,14 +211,23 @@ struct GenerateCommandTests {
         chmod(open, 0o755)
         chmod(open + "/migrations", 0o755)
         chmod(open + "/migrations/1.json", 0o600)
+        let unlisted = directory.path("unlisted")
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", unlisted + "/migrations"])).status == 0)
+        chmod(unlisted, 0o755)
+        chmod(unlisted + "/migrations", 0o311)  // open, not list
         let unreachable = "the migration directory cannot be reached: Permission denied"
         for (arguments, message) in [
             (["verify", "-m", closed + "/migrations"], unreachable),
             (["rehash", "-m", closed + "/migrations"], unreachable),
             (Self.arguments(2, 3, ["-m", closed + "/migrations"]), unreachable),
             (["verify", "-m", open + "/migrations"], "1.json cannot be read: Permission denied"),
+            (["rehash", "-m", open + "/migrations"], "1.json: error: cannot read the file: Permission denied"),
+            (Self.arguments(2, 3, ["-m", open + "/migrations"]), "1.json: error: cannot read the file: Permission denied"),
+            (["apply", "-m", open + "/migrations", "--input", Self.root.appendingPathComponent("examples/package-analysis/inflight-v1.jsonl").path],
+             "error: nothing was applied: the migrations could not be read"),
+            (["verify", "-m", unlisted + "/migrations"], "error: cannot list the migration directory"),
         ] {
-            guard let result = try runner.runAsNobody(arguments) else { return }
+            let result = try #require(try runner.runAsNobody(arguments))
             #expect(result.status == 2, "\(arguments): \(result.standardError)")
             #expect(result.standardError.contains(message), "\(arguments): \(result.standardError)")
         }

@@ -35,12 +35,16 @@ public struct CommandRunner: Sendable {
         try launch(executable, arguments, in: directory, environment: environment, input: input, standardOutput: standardOutput)
     }
 
+    /// Whether ``runAsNobody(_:in:)`` can switch users: root with `setpriv`, as in CI. Tests of
+    /// what permissions refuse are enabled on it (`@Test(.enabled(if: CommandRunner.canRunAsNobody))`).
+    public static let canRunAsNobody = geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+
     /// Runs the binary as the user `nobody` (uid 65534), for what permissions refuse; `nil`
-    /// unless this process may switch users (root with `setpriv`, as in CI).
+    /// unless ``canRunAsNobody``.
     public func runAsNobody(_ arguments: [String], in directory: URL? = nil) throws -> Result? {
-        let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
-        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: setpriv.path) else { return nil }
-        return try launch(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", executable.path] + arguments, in: directory)
+        guard Self.canRunAsNobody else { return nil }
+        return try launch(URL(fileURLWithPath: "/usr/bin/setpriv"),
+                          ["--reuid=65534", "--regid=65534", "--clear-groups", executable.path] + arguments, in: directory)
     }
 
     private func launch(_ program: URL, _ arguments: [String], in directory: URL?, environment: [String: String] = [:],

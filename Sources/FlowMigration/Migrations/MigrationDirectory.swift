@@ -55,6 +55,14 @@ public struct MigrationDirectory: Sendable {
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory cannot be reached: \(String(cString: strerror(reason)))",
                 hint: "run as a user who may open the directories on its path")], isReadFailure: true)
+        case ENOENT:
+            // A symbolic link to nothing: a directory meant to be there (a mount, a checkout) is not.
+            var linkStatus = stat()
+            guard lstat(path, &linkStatus) == 0, linkStatus.st_mode & S_IFMT == S_IFLNK else { return }
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+            throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
+                file: path, message: "the migration directory is a symbolic link to \(target), which does not exist",
+                hint: "create or mount the directory it points to, or point --migration-dir elsewhere")])
         default:
             return
         }
@@ -108,10 +116,13 @@ public struct MigrationDirectory: Sendable {
                 hint: "restore the missing files from version control; versions must run 1, 2, 3, … without gaps"))
         }
         var files: [File] = []
+        var readFailure = false
         for version in (1..<(latest + 1)) {
             guard let filePath = byVersion[version] else { continue }
             guard let data = FileManager.default.contents(atPath: filePath) else {
-                problems.append(Self.unreadable(filePath))
+                let (problem, isReadFailure) = Self.unreadable(filePath)
+                problems.append(problem)
+                readFailure = readFailure || isReadFailure
                 continue
             }
             let bytes = [UInt8](data)
@@ -122,26 +133,31 @@ public struct MigrationDirectory: Sendable {
                 problems.append(error)
             }
         }
-        guard problems.isEmpty else { throw MigrationDirectoryError(path: path, problems: problems) }
+        guard problems.isEmpty else { throw MigrationDirectoryError(path: path, problems: problems, isReadFailure: readFailure) }
         return MigrationDirectory(path: path, files: files)
     }
 
     /// Why a file named like a migration cannot be read: a directory, a link that leads nowhere
-    /// (or in a loop), no permission.
-    private static func unreadable(_ path: String) -> MigrationFileError {
+    /// (or in a loop), no permission; and whether reading it failed (permissions, I/O) rather
+    /// than something being in the file's place.
+    private static func unreadable(_ path: String) -> (MigrationFileError, isReadFailure: Bool) {
         var status = stat()
         guard stat(path, &status) == 0 else {
-            return MigrationFileError(file: path, message: "cannot read the file: \(String(cString: strerror(errno)))",
-                                      hint: "restore it from version control, or move it out of the migration directory")
+            let code = errno
+            return (MigrationFileError(file: path, message: "cannot read the file: \(String(cString: strerror(code)))",
+                                       hint: "restore it from version control, or move it out of the migration directory"),
+                    code == EACCES || code == EIO)
         }
         if (status.st_mode & S_IFMT) == S_IFDIR {
-            return MigrationFileError(file: path, message: "this is a directory, named like a migration file",
-                                      hint: "move it out of the migration directory: names ending in .json are migrations there")
+            return (MigrationFileError(file: path, message: "this is a directory, named like a migration file",
+                                       hint: "move it out of the migration directory: names ending in .json are migrations there"), false)
         }
-        let reason = access(path, R_OK) != 0 ? String(cString: strerror(errno))
+        let denied = access(path, R_OK) != 0
+        let reason = denied ? String(cString: strerror(errno))
             : (status.st_mode & S_IFMT) == S_IFREG ? "reading it failed" : "not a regular file"
-        return MigrationFileError(file: path, message: "cannot read the file: \(reason)",
-                                  hint: "make it readable to this user, or move it out of the migration directory")
+        return (MigrationFileError(file: path, message: "cannot read the file: \(reason)",
+                                   hint: "make it readable to this user, or move it out of the migration directory"),
+                denied || (status.st_mode & S_IFMT) == S_IFREG)
     }
 }
 

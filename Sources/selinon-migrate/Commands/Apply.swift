@@ -172,10 +172,15 @@ extension SelinonMigrate {
             let sumFindings = integrity.findings.filter { $0.kind != "invalid" && !(isInvalid && $0.kind == "missing-sum") }
             if sumFindings.isEmpty { return }
             sumFindings.forEach { terminal.message($0.description) }
+            let status = DirectoryIntegrity.exitStatus(for: sumFindings)
+            if status == ExitStatus.toolFailed {
+                terminal.message("error: nothing was applied: the migrations could not be read")
+                throw status
+            }
             guard force else {
                 terminal.message("error: nothing was applied: the migrations are not the ones generated and reviewed; fix the directory, "
                     + "or pass --force to apply them anyway")
-                throw DirectoryIntegrity.exitStatus(for: sumFindings)
+                throw status
             }
             terminal.message("WARNING: --force: applying migrations that do not match \(MigrationSum.fileName); in-flight flows are "
                 + "migrated with edited or unreviewed migrations")

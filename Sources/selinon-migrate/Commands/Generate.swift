@@ -155,11 +155,21 @@ extension SelinonMigrate {
             // The latest file is this very change: a second copy would move in-flight edges twice.
             if let coveredBy {
                 // A run killed between writing the file and listing it in the sum: finish it.
-                if !dryRun, let directory, let finished = try Self.finishInterruptedWrite(of: migration, in: directory, terminal: terminal) {
-                    terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
-                        + "\(MigrationSum.fileName); listed it now")
+                if !dryRun, let directory {
+                    if let finished = try Self.finishInterruptedWrite(of: migration, in: directory, terminal: terminal) {
+                        terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
+                            + "\(MigrationSum.fileName); listed it now")
+                    } else if let unlisted = Self.unlistedInSum(coveredBy.path, directory: directory) {
+                        // Not this run's file as written (edited, or another strategy), or the sum lacks others too.
+                        terminal.message("""
+                            error: \(coveredBy.path) already migrates this change, but \(unlisted); nothing was written
+                              hint: check the directory (selinon-migrate verify -m \(shellWord(directory))); if \((coveredBy.path as NSString).lastPathComponent) \
+                            is the migration that was reviewed: selinon-migrate rehash -m \(shellWord(directory))
+                            """)
+                        throw ExitStatus.inputFailed
+                    }
                 }
-                let written = dryRun ? "a real run would write nothing (the migration it would be follows)" : "nothing was written"
+                let written = dryRun ? "a real run would write nothing (the migration it would be follows)" : "no new migration was written"
                 if format == .text {
                     terminal.message("\(coveredBy.path) already migrates this change (generated between the same configurations); \(written)")
                     // The same change with another strategy is still the same change: say how to get the one asked for.
@@ -323,6 +333,16 @@ extension SelinonMigrate {
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
+        }
+
+        /// What keeps the covered file at `path` out of the directory's sum, if anything: no sum,
+        /// or a sum that does not list it.
+        private static func unlistedInSum(_ path: String, directory: String) -> String? {
+            let name = (path as NSString).lastPathComponent
+            guard let sum = try? MigrationSum.load(fromDirectory: directory) else {
+                return "there is no readable \(MigrationSum.fileName) to list it"
+            }
+            return sum.entries.contains { $0.name == name } ? nil : "\(MigrationSum.fileName) does not list it"
         }
 
         /// ``MigrationWriter/finishInterruptedWrite(of:inDirectory:)``, its failure reported.

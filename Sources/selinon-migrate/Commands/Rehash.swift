@@ -34,6 +34,7 @@ extension SelinonMigrate {
             let terminal = Terminal()
             try terminal.refuseMisplacedMigrationDirectory(migrationDirectory, configuration: nil)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
+            MigrationWriter.removeLeftoverTemporaryFiles(in: migrationDirectory)
             let previous = try? MigrationSum.load(fromDirectory: migrationDirectory)
             let sum = MigrationSum(directory: directory)
             if previous == sum {

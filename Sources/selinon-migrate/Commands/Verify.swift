@@ -73,7 +73,7 @@ extension SelinonMigrate {
             // elsewhere, must not turn the check off.
             // (Missing, not unreachable: a file on the path or a looping link is a finding.)
             var status = stat()
-            let exists = stat(directoryPath, &status) == 0 || errno != ENOENT
+            let exists = lstat(directoryPath, &status) == 0 || errno != ENOENT
             let named: Bool
             if let current, let migrationDirectory {
                 named = current.global.expandedMigrationDirectory.map { Self.samePath(migrationDirectory, $0) } ?? false

@@ -94,7 +94,8 @@ struct DirectoryIntegrity {
             && !findings.contains(where: { $0.message.contains("(there is \(name),") }) {
             let file = (path as NSString).appendingPathComponent(name)
             let renamed = (path as NSString).appendingPathComponent(String(name.dropLast(5)) + ".json")
-            let hint = FileManager.default.fileExists(atPath: renamed)
+            var existing = stat()
+            let hint = lstat(renamed, &existing) == 0
                 ? "\((renamed as NSString).lastPathComponent) exists (a migration that may have been applied must not change): move \(name) out of the directory"
                 : "if it is a migration: mv \(shellWord(file)) \(shellWord(renamed)), then check it with verify; otherwise move it out of the directory"
             findings.append(Finding(kind: "misnamed", file: file, line: nil,
@@ -105,7 +106,11 @@ struct DirectoryIntegrity {
             do {
                 _ = try MigrationDirectory.load(from: path)
             } catch {
-                findings += error.problems.map { Finding(kind: "invalid", file: $0.file, line: $0.line, message: $0.message, hint: $0.hint) }
+                // A file the sum check already named as unreadable is not named twice.
+                let named = Set(findings.filter { $0.kind == "unreadable" }.map(\.file))
+                findings += error.problems.filter { !named.contains($0.file) }.map {
+                    Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, message: $0.message, hint: $0.hint)
+                }
             }
         }
     }

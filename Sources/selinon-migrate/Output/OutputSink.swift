@@ -50,7 +50,7 @@ final class OutputSink {
         let target = try Self.target(of: path)
         let directory = parentDirectory(of: target)
         let name = (target as NSString).lastPathComponent
-        LeftoverTemporaryFiles.remove(of: name, in: directory)
+        LeftoverTemporaryFiles.remove(of: name, in: directory, naming: .processIDAndNumber)
         var descriptor: Int32 = -1
         var temporary = ""
         repeat {
