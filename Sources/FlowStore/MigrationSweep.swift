@@ -85,11 +85,14 @@ public struct MigrationSweep: Sendable {
         }
         for task in upcoming { _ = try? await task.value }
 
+        // The count only adds the flows that needed nothing: when it fails (its connection
+        // dropped), the work done stands, and the report says what it could not count.
         let counts: [StatusCount]
         do {
             counts = try await counting.value
         } catch {
-            throw error as? StoreError ?? StoreError(.database, "counting the flows failed: \(error)")
+            report.countingError = (error as? StoreError)?.message ?? "\(error)"
+            return report
         }
         if lastTotal == nil {
             // The sweep was faster than the count (or had nothing to do): the last step again,
@@ -260,6 +263,10 @@ public struct SweepReport: Sendable {
     /// `apply`, a dispatcher) migrated, failed or removed before the sweep reached them; they
     /// are in no other count.
     public private(set) var changedElsewhere = 0
+    /// Why the flows the sweep had nothing to do for (up to date, already failed, newer than the
+    /// migrations, changed elsewhere) could not be counted, if they could not: those counts are
+    /// then zero, and the migrated, restarted and failed ones are complete all the same.
+    public internal(set) var countingError: String?
 
     init(latestVersion: Int, dryRun: Bool) {
         self.latestVersion = latestVersion
@@ -327,7 +334,8 @@ public struct SweepReport: Sendable {
     }
 
     /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome),
-    /// `changed_elsewhere` (see ``changedElsewhere``), and `flows`
+    /// `changed_elsewhere` (see ``changedElsewhere``), `counting_error` (see ``countingError``;
+    /// only when there is one), and `flows`
     /// (per flow name: `counts`, `tainted`, `examples` per outcome with `flow_id`,
     /// `from_version`, `taints` and `error`).
     public var jsonValue: JSONValue {
@@ -351,12 +359,14 @@ public struct SweepReport: Sendable {
                 "examples": .object(exampleMembers),
             ])
         }
-        return .object([
+        var members: [String: JSONValue] = [
             "latest_version": number(latestVersion),
             "dry_run": .bool(dryRun),
             "totals": .object(Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, number(total($0))) })),
             "changed_elsewhere": number(changedElsewhere),
             "flows": .object(flows),
-        ])
+        ]
+        if let countingError { members["counting_error"] = .string(countingError) }
+        return .object(members)
     }
 }

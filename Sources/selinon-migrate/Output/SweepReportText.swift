@@ -22,6 +22,11 @@ struct SweepReportText {
         var lines = [report.dryRun ? "dry run: nothing was written; migrating to version \(report.latestVersion) would give"
                                    : "migrated to version \(report.latestVersion)",
                      table.text]
+        if let countingError = report.countingError {
+            lines.append("note: the flows this run had nothing to do for (up to date, already failed, newer, changed by another "
+                + "process) could not be counted, so their columns are 0: \(countingError); the migrated, restarted and failed "
+                + "flows above are complete (selinon-migrate status counts the store)")
+        }
         if report.changedElsewhere > 0 {
             lines.append("note: \(counted(report.changedElsewhere, "flow")) below version \(report.latestVersion) when the sweep began "
                 + "\(report.changedElsewhere == 1 ? "was" : "were") changed by another process (another apply, or a dispatcher) "

@@ -1,0 +1,57 @@
+import FlowMigration
+import FlowStore
+import StoreTestSupport
+import Testing
+
+/// A sweep whose count of the flows it had nothing to do for fails — its connection terminated
+/// while the batches were written — still returns what it did.
+struct SweepCountingTests {
+    /// A store whose counting fails once started, as when the server ends its connection.
+    struct CountingFails: FlowStateStore {
+        let base: any FlowStateStore
+
+        func prepare(createIfMissing: Bool) async throws(StoreError) { try await base.prepare(createIfMissing: createIfMissing) }
+        func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
+            try await base.insert(flows, existing: existing)
+        }
+        func flow(id: String) async throws(StoreError) -> StoredFlow? { try await base.flow(id: id) }
+        func save(_ update: FlowUpdate) async throws(StoreError) -> Int? { try await base.save(update) }
+        func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
+            try await base.pending(belowVersion: version, after: cursor, limit: limit)
+        }
+        func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
+            try await base.commit(updates, events: events)
+        }
+        func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
+            try await base.flows(aboveVersion: version, limit: limit)
+        }
+        func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+            try await base.forEachFlow(pageSize: pageSize, page)
+        }
+        func statusCounts() async throws(StoreError) -> [StatusCount] { try await base.statusCounts() }
+        func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
+            Task { throw StoreError(.unavailable, "terminating connection due to administrator command") }
+        }
+        func events(flowID: String) async throws(StoreError) -> [MigrationEvent] { try await base.events(flowID: flowID) }
+        func close() async { await base.close() }
+    }
+
+    @Test func theWorkDoneIsReportedWhenTheCountFails() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let store = try await test.open()
+            let messages = try InflightFlows.messages(count: 120)
+            try await store.insert(try StoreContract.newFlows(messages))
+            let sweep = MigrationSweep(store: CountingFails(base: store), migrator: try StoreContract.migrator(), batchSize: 16)
+            let report = try await sweep.run()
+            #expect(report.countingError == "terminating connection due to administrator command")
+            let done = SweepReport.Outcome.allCases.filter { [.migrated, .retry, .fail].contains($0) }.reduce(0) { $0 + report.total($1) }
+            #expect(done > 0)
+            #expect(report.jsonValue["counting_error"] == .string("terminating connection due to administrator command"))
+            // Everything was committed: a second sweep finds nothing to do.
+            let again = try await MigrationSweep(store: store, migrator: try StoreContract.migrator(), batchSize: 16).run()
+            #expect(again.total(.migrated) + again.total(.retry) + again.total(.fail) == 0)
+            #expect(again.countingError == nil)
+            await store.close()
+        }
+    }
+}
