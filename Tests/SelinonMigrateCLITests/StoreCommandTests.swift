@@ -450,6 +450,26 @@ struct PostgresStoreCommandTests {
     @Test func idsAreComparedAsBytes() async throws { try await commands.idsAreComparedAsBytes() }
     @Test func readersRefuseAMissingStore() async throws { try await commands.readersRefuseAMissingStore() }
 
+    @Test func aStoreThatRefusesTheWriteIsNamedNotTheLine() async throws {
+        try await TestStore.with(.postgres) { test in
+            await (try await test.open()).close()
+            // A role that may read the store but not write it (the test server trusts local connections).
+            let role = "reader_" + String(UInt32.random(in: 0...UInt32.max))
+            try await test.execute("CREATE ROLE \(role) LOGIN")
+            try await test.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role)")
+            let location = test.location.replacingOccurrences(of: "://postgres@", with: "://\(role)@")
+            #expect(location != test.location)
+            let result = try CommandRunner().run(["import", "--store", location, "--input", StoreCommands.examples])
+            try await test.execute("DROP OWNED BY \(role)")
+            try await test.execute("DROP ROLE \(role)")
+            #expect(result.status == 2, "\(result.standardError)")
+            #expect(result.standardError.hasPrefix("error: "), "no input line is at fault: \(result.standardError)")
+            #expect(result.standardError.contains("permission denied"), "\(result.standardError)")
+            #expect(result.standardError.contains("(while storing the batch that starts at \(StoreCommands.examples) line 1)"),
+                    "\(result.standardError)")
+        }
+    }
+
     /// Summaries and reports end up in deploy logs: a password in the location never appears.
     @Test func thePasswordOfALocationIsNeverPrinted() async throws {
         try await TestStore.with(.postgres) { test in

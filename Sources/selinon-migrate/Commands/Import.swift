@@ -108,7 +108,12 @@ struct ImportRejection: Error, CustomStringConvertible {
     var message: String
     var isToolFailure = false
 
-    var description: String { "\(inputName):\(line): error: \(message)" }
+    /// A line's own problem names the line; the store's failure (permissions, a lost
+    /// connection) names the batch it was storing, since no line is at fault.
+    var description: String {
+        isToolFailure ? "error: \(message) (while storing the batch that starts at \(inputName) line \(line))"
+            : "\(inputName):\(line): error: \(message)"
+    }
 }
 
 /// The state of one `import`: ids seen so far (with their lines), flows stored so far.
