@@ -398,7 +398,8 @@ public final class PostgresFlowStore: FlowStateStore {
         if let error = error as? EditedRow { return error.storeError(store: displayLocation) }
         if let error = error as? AnswerDeadline.NoAnswer {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server within \(error.timeout.components.seconds) s: "
-                + "the connection may have dropped, or the work needs longer than --store-timeout allows; "
+                + "the connection may have dropped, or the work needs longer than --store-timeout allows (a lock another "
+                + "session holds on the store's tables, a very large batch); "
                 + "the server commits or rolls back a transaction whole, never in part")
         }
         if let error = error as? PostgresTransactionError {
