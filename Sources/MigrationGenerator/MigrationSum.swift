@@ -143,11 +143,10 @@ public struct MigrationSum: Sendable, Equatable {
     /// What differs between this sum and the migration files (`N.json`) in `directory`, listed
     /// without validating them otherwise (so a gap or a broken file is still named here).
     public func problems(inDirectory directory: String) -> [MigrationSumProblem] {
-        if (try? FileManager.default.contentsOfDirectory(atPath: directory)) == nil && FileManager.default.fileExists(atPath: directory) {
+        guard let files = Self.migrationFiles(in: directory) else {
             return [MigrationSumProblem(kind: .unreadable, file: directory, message: "cannot list the migration directory",
                                         hint: "run as a user who may read and open the directory (workers must read it too)")]
         }
-        let files = Self.migrationFiles(in: directory)
         var problems: [MigrationSumProblem] = []
         let listed = Dictionary(entries.map { ($0.name, $0.hash) }, uniquingKeysWith: { first, _ in first })
         let nameOfHash = Dictionary(entries.map { ($0.hash, $0.name) }, uniquingKeysWith: { first, _ in first })
@@ -209,10 +208,17 @@ public struct MigrationSum: Sendable, Equatable {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.sorted(by: versionOrder)
     }
 
-    /// The `N.json` files of `directory`, by name.
-    static func migrationFiles(in directory: String) -> [String: [UInt8]] {
+    /// The `N.json` files of `directory`, by name: `nil` when the directory is there but cannot
+    /// be listed, empty when it is missing.
+    static func migrationFiles(in directory: String) -> [String: [UInt8]]? {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            return FileManager.default.fileExists(atPath: directory) ? nil : [:]
+        }
         var files: [String: [UInt8]] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !name.hasPrefix(".") && name.hasSuffix(".json") {
+        for name in names where !name.hasPrefix(".") && name.hasSuffix(".json") {
             if let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) { files[name] = [UInt8](data) }
         }
         return files
