@@ -217,6 +217,30 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.first?.hint == "the first definition is at a.yml:2:5; remove one")
     }
 
+    @Test func aFlowDefinedTwiceBesideAFileWithParseProblemsReportsEachProblemOnce() throws {
+        // Reporting a flow defined twice reads the flow files again one after another, parsing
+        // them again: what parsing found (an error, a warning) must still be reported once.
+        let unparsable = "flow-definitions:\n  - name: [side_flow\n"
+        let duplicateKey = """
+            flow-definitions:
+              - name: side_flow
+                name: side_flow
+                edges:
+                  - {from: , to: Parse}
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(Self.nodes.utf8)),
+                                       flows: [.init(path: "a.yml", contents: Array(Self.mainFlow.utf8)),
+                                               .init(path: "b.yml", contents: Array(unparsable.utf8)),
+                                               .init(path: "c.yml", contents: Array(duplicateKey.utf8)),
+                                               .init(path: "d.yml", contents: Array(Self.mainFlow.utf8))])
+        let diagnostics = ConfigurationLoader().load(files).diagnostics
+        #expect(diagnostics.map { "\($0.location.file) \($0.severity) \($0.code)" } == [
+            "b.yml error yamlSyntax",
+            "c.yml warning yamlDuplicateKey",
+            "d.yml error flowDefinedTwice",
+        ], "\(diagnostics)")
+    }
+
     @Test func aFlowDefinedTwiceIsReportedEvenWhenItsFirstDefinitionHasErrors() throws {
         let broken = """
             flow-definitions:

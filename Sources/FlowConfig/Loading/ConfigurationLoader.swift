@@ -46,25 +46,18 @@ public struct ConfigurationLoader: Sendable {
 
     /// Loads `files`. The result holds a configuration only when there are no errors.
     ///
-    /// Files are parsed, and flow files read, on every core, each on its own; the result is the
-    /// same as reading them one after another in their order.
+    /// The nodes file is read first; then the flow files are parsed and read on every core, each
+    /// on its own, and each file's node tree is dropped as soon as the file is read (so memory
+    /// holds one tree per core, not one per file). The result is the same as reading the files one
+    /// after another in their order.
     public func load(_ files: ConfigurationFiles) -> ConfigurationLoadResult {
         var diagnostics = files.warnings
         var yamlLimits = options.yamlLimits
         if let checked = files.maxFileBytes { yamlLimits.maxInputBytes = max(yamlLimits.maxInputBytes, checked) }
-
-        // Every file is parsed once: a flow file that is also the nodes file (a combined file) is not parsed again.
         let limits = yamlLimits
-        let parsed = Array(([files.nodes] + files.flows).enumerated()).concurrentMap { offset, file in
-            var found: [ConfigDiagnostic] = []
-            if offset > 0 && file == files.nodes { return ParsedFile(root: nil, diagnostics: found) }
-            let root = parse(file, role: offset == 0 ? "nodes file" : "flow file", limits: limits, into: &found)
-            return ParsedFile(root: root, diagnostics: found)
-        }
 
         // The nodes file.
-        diagnostics += parsed[0].diagnostics
-        guard let nodesRoot = parsed[0].root else {
+        guard let nodesRoot = parse(files.nodes, role: "nodes file", limits: limits, into: &diagnostics) else {
             return ConfigurationLoadResult(configuration: nil, diagnostics: diagnostics)
         }
         var nodesReader = FileReader(file: files.nodes.path, budget: walkBudget(for: files.nodes),
@@ -72,7 +65,7 @@ public struct ConfigurationLoader: Sendable {
         let contents = nodesReader.readNodesFile(nodesRoot)
         diagnostics += nodesReader.diagnostics
 
-        // The flow files.
+        // The flow files. A flow file that is also the nodes file (a combined file) is not parsed again.
         let catalog = NodeCatalog(
             tasks: Dictionary(contents.tasks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
             taskNames: contents.declaredTaskNames,
@@ -80,10 +73,12 @@ public struct ConfigurationLoader: Sendable {
             isComplete: contents.namesAreComplete,
             usesBuiltinPredicates: contents.global.usesBuiltinPredicates,
             checksConsistency: options.checksConsistency)
-        let flowFiles = Array(zip(files.flows, parsed.dropFirst()))
-        let read = flowFiles.concurrentMap { file, parsedFile in
-            readFlowFile(file, root: file == files.nodes ? nodesRoot : parsedFile.root, catalog: catalog,
-                         global: contents.global, isNodesFile: file == files.nodes, earlier: ([:], [:]))
+        let read = files.flows.concurrentMap { file in
+            var parseDiagnostics: [ConfigDiagnostic] = []
+            let root = file == files.nodes ? nodesRoot : parse(file, role: "flow file", limits: limits, into: &parseDiagnostics)
+            let fileFlows = readFlowFile(file, root: root, catalog: catalog, global: contents.global,
+                                         isNodesFile: file == files.nodes, earlier: ([:], [:]))
+            return (flows: fileFlows.flows, defined: fileFlows.defined, diagnostics: parseDiagnostics + fileFlows.diagnostics)
         }
         var flows: [String: FlowDefinition] = [:]
         var defined: [String: FileLocation] = [:]
@@ -95,20 +90,18 @@ public struct ConfigurationLoader: Sendable {
         }
         if definedInTwoFiles {
             // A flow file needs the files before it only to report a flow defined twice (an error,
-            // so rare): read them again one after another.
+            // so rare): parse and read them again one after another.
             flows = [:]
             defined = [:]
-            for (file, parsedFile) in flowFiles {
-                let fileFlows = readFlowFile(file, root: file == files.nodes ? nodesRoot : parsedFile.root, catalog: catalog,
-                                             global: contents.global, isNodesFile: file == files.nodes,
-                                             earlier: (flows, defined))
+            for file in files.flows {
+                let root = file == files.nodes ? nodesRoot : parse(file, role: "flow file", limits: limits, into: &diagnostics)
+                let fileFlows = readFlowFile(file, root: root, catalog: catalog, global: contents.global,
+                                             isNodesFile: file == files.nodes, earlier: (flows, defined))
                 (flows, defined) = (fileFlows.flows, fileFlows.defined)
-                diagnostics += parsedFile.diagnostics + fileFlows.diagnostics
+                diagnostics += fileFlows.diagnostics
             }
         } else {
-            for ((_, parsedFile), fileFlows) in zip(flowFiles, read) {
-                diagnostics += parsedFile.diagnostics + fileFlows.diagnostics
-            }
+            diagnostics += read.flatMap(\.diagnostics)
         }
         let readingFailed = diagnostics.contains { $0.severity == .error }
         for listed in contents.flows where flows[listed.name] == nil && !readingFailed {
@@ -132,13 +125,6 @@ public struct ConfigurationLoader: Sendable {
         let valid = !diagnostics.contains { $0.severity == .error }
         return ConfigurationLoadResult(configuration: valid ? configuration : nil, diagnostics: diagnostics,
                                        consistencyCheckFailed: checkFailed)
-    }
-
-    /// One file's root node (`nil` when it could not be parsed, or is the nodes file again) and
-    /// the diagnostics of parsing it.
-    private struct ParsedFile: Sendable {
-        var root: YAMLNode?
-        var diagnostics: [ConfigDiagnostic]
     }
 
     /// The flows read so far (`earlier`'s and a flow file's, by name), where each is defined

@@ -3,9 +3,10 @@
 struct ConsistencyChecker {
     let configuration: Configuration
     private(set) var diagnostics: [ConfigDiagnostic] = []
-    /// Per flow, computed once: the nodes an edge or a fallback starts, and the edge sources
-    /// that none starts (usually none). Every further set is built only for the flows whose
-    /// settings need it, so that the check costs one set per flow.
+    /// Per flow, computed once (on every core): the nodes an edge or a fallback starts, the
+    /// edge sources that none starts (usually none), and the sub-flows it starts. Every further
+    /// set is built only for the flows whose settings need it, so that the check costs one set
+    /// per flow.
     private let flowNodes: [String: FlowNodes]
 
     private struct FlowNodes {
@@ -13,23 +14,38 @@ struct ConsistencyChecker {
         var destinations: Set<String>
         /// Edge sources that no edge or fallback of the flow starts.
         var unstartedEdgeSources: Set<String>
+        /// The destinations that are flows, sorted.
+        var subflows: [String]
     }
 
     init(configuration: Configuration) {
         self.configuration = configuration
-        flowNodes = configuration.flows.mapValues { flow in
+        let flows = Array(configuration.flows.values)
+        let nodes = flows.concurrentMap { flow in
             let destinations = flow.destinationNodes
             var unstarted = Set<String>()
             // By index: iterating the edges would copy each one.
             for index in flow.edges.indices {
                 for name in flow.edges[index].from where !destinations.contains(name) { unstarted.insert(name) }
             }
-            return FlowNodes(destinations: destinations, unstartedEdgeSources: unstarted)
+            // Into an array: filtering the set would build another set.
+            var subflows: [String] = []
+            for name in destinations where configuration.flows[name] != nil { subflows.append(name) }
+            return FlowNodes(destinations: destinations, unstartedEdgeSources: unstarted, subflows: subflows.sorted())
         }
+        flowNodes = Dictionary(uniqueKeysWithValues: zip(flows.map(\.name), nodes))
     }
 
+    /// Runs every check. Flows are checked on every core, each on its own; the diagnostics come
+    /// out in the same order as checking them one after another.
     mutating func check() {
-        for flow in configuration.flowsSortedByName { check(flow) }
+        let checker = self
+        diagnostics += configuration.flowsSortedByName.concurrentMap { flow in
+            var flowChecker = checker
+            flowChecker.diagnostics = []
+            flowChecker.check(flow)
+            return flowChecker.diagnostics
+        }.flatMap { $0 }
         checkUnusedDefinitions()
         checkTaskClasses()
         checkSubflowCycles()
@@ -231,13 +247,15 @@ struct ConsistencyChecker {
     private mutating func checkUnusedDefinitions() {
         // Sources and destinations of every flow: what edges and fallbacks start, plus the
         // sources nothing starts and the failure nodes (errors of their own, but still uses).
-        var used = Set<String>(minimumCapacity: configuration.tasks.count + configuration.flows.count)
-        for (name, nodes) in flowNodes {
-            used.formUnion(nodes.destinations)
-            used.formUnion(nodes.unstartedEdgeSources)
-            for failure in configuration.flows[name]!.failures { used.formUnion(failure.nodes) }
+        // Used names are struck off the tasks, and the search stops when none is left (usually
+        // after a few flows).
+        var unused = Set(configuration.tasks.map(\.name))
+        for (name, nodes) in flowNodes where !unused.isEmpty {
+            unused.subtract(nodes.destinations)
+            unused.subtract(nodes.unstartedEdgeSources)
+            for failure in configuration.flows[name]!.failures { unused.subtract(failure.nodes) }
         }
-        for task in configuration.tasks where !used.contains(task.name) {
+        for task in configuration.tasks where unused.contains(task.name) {
             warning(.unusedDefinition, "task '\(task.name)' is never run in any flow", at: task.location,
                     hint: "start it from a flow, or remove it")
         }
@@ -273,7 +291,7 @@ struct ConsistencyChecker {
         let flows = configuration.flowsSortedByName
         var children: [String: [String]] = [:]
         for flow in flows {
-            children[flow.name] = flowNodes[flow.name]!.destinations.lazy.filter(isFlow).sorted()
+            children[flow.name] = flowNodes[flow.name]!.subflows
         }
         // Only a flow in a cycle can start itself, and its search never needs to leave the
         // flows of its cycles (its strongly connected component): a chain of thousands of
