@@ -143,6 +143,19 @@ struct ValidateCommandTests {
         #expect(strict.standardOutput.hasSuffix("2 warnings (an error here: --warnings-as-errors)\n"), "\(strict.standardOutput)")
     }
 
+    @Test func everySubcommandNamesItself() throws {
+        // A subcommand without commandName makes every start of the tool slower (see SelinonMigrate.swift).
+        let commands = Fixtures.repositoryRoot.appendingPathComponent("Sources/selinon-migrate/Commands")
+        var checked = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: commands.path) where file.hasSuffix(".swift") {
+            let source = try String(contentsOf: commands.appendingPathComponent(file), encoding: .utf8)
+            guard source.contains("CommandConfiguration(") else { continue }
+            #expect(source.contains("CommandConfiguration(\n            commandName: \""), "\(file) sets no commandName")
+            checked += 1
+        }
+        #expect(checked >= 16, "every subcommand's file was looked at")
+    }
+
     @Test(arguments: [["--help"], ["validate", "--help"], ["check", "--help"], ["history", "--help"]])
     func helpTextMatchesItsGolden(_ arguments: [String]) throws {
         let result = try CommandRunner().run(arguments, environment: ["COLUMNS": "100"])

@@ -10,6 +10,7 @@ extension SelinonMigrate {
     /// `analyze`: what a migration does to every state a flow can be in.
     struct Analyze: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "analyze",
             abstract: "Run a migration on every dispatcher state its flows can reach, and count the outcomes.",
             discussion: """
                 For migration VERSION (default: the newest), takes the configuration in-flight \

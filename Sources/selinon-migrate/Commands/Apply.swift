@@ -9,6 +9,7 @@ extension SelinonMigrate {
     /// `apply`: bring in-flight dispatcher messages up to the newest migration.
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Bring in-flight flows — in a store, or dispatcher messages as JSON lines — up to the newest migration.",
             discussion: """
                 Store (the default, without --input): migrates every flow of the store below the \

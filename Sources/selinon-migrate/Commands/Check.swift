@@ -9,6 +9,7 @@ extension SelinonMigrate {
     /// `check`: fail when the configuration changed without the migration it needs.
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Fail when the flow configuration changed without the migration it needs (for CI and pre-commit).",
             discussion: """
                 Compares the configuration at the base revision (the merge base of HEAD with --base \

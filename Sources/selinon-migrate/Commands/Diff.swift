@@ -8,6 +8,7 @@ extension SelinonMigrate {
     /// `diff`: the structural change between two configurations.
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "Show the structural change between two flow configurations, and whether it needs a migration.",
             discussion: """
                 Compares the loaded configurations, not their text: reformatting, comments, key \

@@ -8,6 +8,7 @@ extension SelinonMigrate {
     /// `execute`: a flow run to its end with given task outcomes, as Selinon's executor runs it.
     struct Execute: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "execute",
             abstract: "Run a flow to its end with given task outcomes: which nodes run, fail, and whether the flow succeeds.",
             discussion: """
                 Runs FLOW by Selinon's dispatcher rules (the flow engine) in the order Selinon's \

@@ -6,6 +6,7 @@ extension SelinonMigrate {
     /// `export`: write a store's flows as JSON-lines dispatcher messages.
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write every flow of a store as JSON-lines dispatcher messages.",
             discussion: """
                 One line per flow, ordered by flow id: the message exactly as stored (dispatcher_id, \

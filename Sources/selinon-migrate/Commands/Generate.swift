@@ -9,6 +9,7 @@ extension SelinonMigrate {
     /// `generate`: write the next numbered migration file for a configuration change.
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Write the next numbered migration file for a change of the flow configuration.",
             discussion: """
                 Compares the old configuration (-N/-F, the one in-flight flows started with) with \

@@ -9,6 +9,7 @@ extension SelinonMigrate {
     /// `history`: the revisions that changed the configuration and how each is migrated.
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "List the revisions that changed the flow configuration, and which migration covers each.",
             discussion: """
                 Walks the first-parent history from HEAD. For every commit that changed the \

@@ -7,6 +7,7 @@ extension SelinonMigrate {
     /// `import`: load JSON-lines dispatcher messages into a store.
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Add in-flight flows to a store from JSON-lines dispatcher messages.",
             discussion: """
                 Reads one dispatcher message per line (the shape apply --input reads and export \

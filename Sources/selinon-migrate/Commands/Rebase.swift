@@ -9,6 +9,7 @@ extension SelinonMigrate {
     /// `rebase --onto REV`: renumber this branch's migrations after another branch's.
     struct Rebase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rebase",
             abstract: "Regenerate this branch's migrations after the migrations of the branch it merged (two branches added the same number).",
             discussion: """
                 When two branches each add migration N, the one merged first keeps it. On the other \

@@ -7,6 +7,7 @@ extension SelinonMigrate {
     /// `rehash`: record the migration files as they are in `migrations.sum`.
     struct Rehash: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rehash",
             abstract: "Rewrite migrations.sum after a deliberate, reviewed change to the migration files.",
             discussion: """
                 migrations.sum records the SHA-256 of every migration file; verify, check and apply \

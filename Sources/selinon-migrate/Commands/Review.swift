@@ -10,6 +10,7 @@ extension SelinonMigrate {
     /// `review`: what migrations do, for the people who approve them.
     struct Review: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "review",
             abstract: "Show what migrations do to flows and to in-flight flows, for review.",
             discussion: """
                 For each flow a migration changes: its old edges next to the new ones — kept, \

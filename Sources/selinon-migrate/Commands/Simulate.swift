@@ -9,6 +9,7 @@ extension SelinonMigrate {
     /// `simulate`: plausible in-flight flows of a configuration.
     struct Simulate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "simulate",
             abstract: "Start flows of a configuration and stop them at random points: in-flight states for a store or JSON lines.",
             discussion: """
                 Each flow is started and advanced a random number of dispatcher runs by Selinon's \

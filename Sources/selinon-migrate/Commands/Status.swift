@@ -8,6 +8,7 @@ extension SelinonMigrate {
     /// `status`: what a store holds, and which old migrations no flow needs any more.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show the flows of a store per flow name, migration version and status.",
             discussion: """
                 With -m, also the newest version of the migration directory, the flows newer than \

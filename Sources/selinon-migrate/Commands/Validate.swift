@@ -6,6 +6,7 @@ extension SelinonMigrate {
     /// `validate`: load a configuration as Selinon's workers would and report every problem.
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check a Selinon configuration and report every problem with its file and line.",
             discussion: """
                 Loads the nodes file and the flow definitions with Selinon 1.4's rules (YAML 1.1, \

@@ -9,6 +9,7 @@ extension SelinonMigrate {
     /// `verify`: the migration directory is intact, and (with `--git`) consistent with history.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Prove the migration directory intact — and with --git, consistent with the configuration's history.",
             discussion: """
                 Checks every migration file against migrations.sum (edited, removed, renumbered or \
