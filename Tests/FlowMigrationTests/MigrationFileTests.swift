@@ -74,6 +74,34 @@ struct MigrationFileTests {
         #expect(reread.hasSameEffect(as: migration))
     }
 
+    @Test func writesTheBytesOfItsJSONValue() throws {
+        // selinonJSON() writes straight from the entries; it must give exactly what writing the
+        // JSON value gives: keys in text order ("10" before "9"), empty maps, names needing
+        // escapes and sorting, with and without _meta.
+        var flows: [String: EdgeMigration] = [:]
+        for (number, name) in ["ingest", "Ingest", "flow \"quoted\"", "f\u{e9}ed", "z"].enumerated() {
+            var entry = EdgeMigration()
+            for old in 0..<(12 + number) where old % 3 != 1 { entry.translation[old] = old % 4 == 0 ? nil : old + 1 }
+            if number != 2 {
+                entry.taintedEdges[9] = TaintedEdge(from: ["b", "A"], to: ["C\n"], condition: .object([
+                    "name": .string("fieldEqual"), "args": .object(["key": .array([.string("x"), .number(JSONNumber(3))]), "value": .bool(true)]),
+                ]))
+                entry.taintedEdges[10] = TaintedEdge(from: [], to: ["Start"], condition: .object(["name": .string("alwaysTrue")]))
+            }
+            if number != 3 { entry.taintingNodes[11] = ["Parse", "Audit", "audit"]; entry.taintingNodes[2] = ["X"] }
+            flows[name] = entry
+        }
+        flows["only-translation"] = EdgeMigration(translation: [0: 1])
+        for metadata: JSONValue? in [nil, .object(["tool": .object(["name": .string("selinon-migrate")]), "warnings": .array([])])] {
+            for strategy in [TaintedFlowStrategy.ignore, .retry, .fail] {
+                let migration = Migration(flows: flows, strategy: strategy, metadata: metadata)
+                #expect(migration.selinonJSON() == JSONWriter.pretty(migration.jsonValue))
+            }
+        }
+        let empty = Migration(flows: [:], strategy: .ignore, metadata: nil)
+        #expect(String(decoding: empty.selinonJSON(), as: UTF8.self) == "{\n  \"migration\": {},\n  \"tainted_flow_strategy\": \"IGNORE\"\n}\n")
+    }
+
     @Test(arguments: [
         ("{\"migration\": {}}", 1 as Int?, "'tainted_flow_strategy' is missing (Selinon would fail with KeyError at runtime)"),
         ("{\"migration\": {}, \"tainted_flow_strategy\": \"PANIC\"}", 1, "unknown tainted_flow_strategy \"PANIC\""),

@@ -30,35 +30,60 @@ public enum JSONWriter {
         case .number(let number): output.append(contentsOf: number.text.utf8)
         case .string(let text): writeString(text, into: &output)
         case .array(let items):
-            guard !items.isEmpty else {
-                output.append(contentsOf: "[]".utf8)
-                return
+            appendArray(count: items.count, indent: indent, pretty: pretty, to: &output) { position, output in
+                write(items[position], indent: indent + 1, pretty: pretty, into: &output)
             }
-            output.append(UInt8(ascii: "["))
-            for (position, item) in items.enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                if pretty { newline(indent + 1, into: &output) }
-                write(item, indent: indent + 1, pretty: pretty, into: &output)
-            }
-            if pretty { newline(indent, into: &output) }
-            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            guard !members.isEmpty else {
-                output.append(contentsOf: "{}".utf8)
-                return
+            let sorted = sortedMembers(members)
+            appendObject(keys: sorted.map(\.key), indent: indent, pretty: pretty, to: &output) { position, output in
+                write(sorted[position].value, indent: indent + 1, pretty: pretty, into: &output)
             }
-            output.append(UInt8(ascii: "{"))
-            for (position, member) in sortedMembers(members).enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                if pretty { newline(indent + 1, into: &output) }
-                writeString(member.key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                if pretty { output.append(UInt8(ascii: " ")) }
-                write(member.value, indent: indent + 1, pretty: pretty, into: &output)
-            }
-            if pretty { newline(indent, into: &output) }
-            output.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Appends `value` as it is written nested `indent` levels deep.
+    package static func append(_ value: JSONValue, indent: Int, pretty: Bool, to output: inout [UInt8]) {
+        write(value, indent: indent, pretty: pretty, into: &output)
+    }
+
+    /// Appends an object nested `indent` levels deep whose `keys` are already in order; `value`
+    /// appends the value of the member at a position (nested `indent + 1` levels). For writers
+    /// that go straight from their own data to bytes, without building a ``JSONValue``.
+    package static func appendObject(keys: [String], indent: Int, pretty: Bool, to output: inout [UInt8],
+                                     value: (_ position: Int, _ output: inout [UInt8]) -> Void) {
+        guard !keys.isEmpty else {
+            output.append(contentsOf: "{}".utf8)
+            return
+        }
+        output.append(UInt8(ascii: "{"))
+        for (position, key) in keys.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            if pretty { newline(indent + 1, into: &output) }
+            writeString(key, into: &output)
+            output.append(UInt8(ascii: ":"))
+            if pretty { output.append(UInt8(ascii: " ")) }
+            value(position, &output)
+        }
+        if pretty { newline(indent, into: &output) }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends an array of `count` items nested `indent` levels deep; `item` appends the item at
+    /// a position (nested `indent + 1` levels).
+    package static func appendArray(count: Int, indent: Int, pretty: Bool, to output: inout [UInt8],
+                                    item: (_ position: Int, _ output: inout [UInt8]) -> Void) {
+        guard count > 0 else {
+            output.append(contentsOf: "[]".utf8)
+            return
+        }
+        output.append(UInt8(ascii: "["))
+        for position in 0..<count {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            if pretty { newline(indent + 1, into: &output) }
+            item(position, &output)
+        }
+        if pretty { newline(indent, into: &output) }
+        output.append(UInt8(ascii: "]"))
     }
 
     /// Members with keys in code-point order (as Python sorts strings), not Swift's `<` on
@@ -82,9 +107,16 @@ public enum JSONWriter {
     }
 
     private static func newline(_ indent: Int, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\n"))
-        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+        if indent < indentedNewlines.count {
+            output.append(contentsOf: indentedNewlines[indent])
+        } else {
+            output.append(UInt8(ascii: "\n"))
+            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+        }
     }
+
+    /// A line break and the indentation of each of the first levels, ready to copy.
+    private static let indentedNewlines: [[UInt8]] = (0..<16).map { [UInt8(ascii: "\n")] + Array(repeating: UInt8(ascii: " "), count: $0 * 2) }
 
     /// A JSON string: quotes, backslashes and control characters escaped, and the characters a
     /// YAML 1.1 reader rejects or reads as line breaks (DEL, C1 controls including NEL, U+2028,

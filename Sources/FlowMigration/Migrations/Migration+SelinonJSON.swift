@@ -43,9 +43,73 @@ extension Migration {
     }
 
     /// The file's bytes: sorted keys, sorted name lists, two-space indentation and a trailing
-    /// newline, so the same migration always produces the same bytes.
+    /// newline, so the same migration always produces the same bytes — those of
+    /// `JSONWriter.pretty(jsonValue)`, written straight from the entries (without a dictionary
+    /// per entry to sort again), as a migration may hold tens of thousands of edges.
     public func selinonJSON() -> [UInt8] {
-        JSONWriter.pretty(jsonValue)
+        var output: [UInt8] = []
+        let keys = (metadata == nil ? [] : ["_meta"]) + ["migration", "tainted_flow_strategy"]
+        JSONWriter.appendObject(keys: keys, indent: 0, pretty: true, to: &output) { position, output in
+            switch keys[position] {
+            case "_meta": JSONWriter.append(metadata!, indent: 1, pretty: true, to: &output)
+            case "migration": appendFlows(to: &output)
+            default: JSONWriter.writeString(strategy.rawValue, into: &output)
+            }
+        }
+        output.append(UInt8(ascii: "\n"))
+        return output
+    }
+
+    /// The `migration` object: each flow's three maps, keys in the order of their text.
+    private func appendFlows(to output: inout [UInt8]) {
+        let names = flows.keys.sorted(by: JSONWriter.utf8Precedes)
+        JSONWriter.appendObject(keys: names, indent: 1, pretty: true, to: &output) { position, output in
+            let entry = flows[names[position]]!
+            JSONWriter.appendObject(keys: Self.flowKeysInOrder, indent: 2, pretty: true, to: &output) { part, output in
+                switch Self.flowKeysInOrder[part] {
+                case "tainted_edges":
+                    let tainted = Self.byKeyText(entry.taintedEdges)
+                    JSONWriter.appendObject(keys: tainted.map(\.key), indent: 3, pretty: true, to: &output) { index, output in
+                        let edge = tainted[index].value
+                        JSONWriter.appendObject(keys: ["condition_str", "from", "to"], indent: 4, pretty: true, to: &output) { field, output in
+                            switch field {
+                            case 0: JSONWriter.append(edge.condition, indent: 5, pretty: true, to: &output)
+                            case 1: Self.appendNames(edge.from.sorted(), indent: 5, to: &output)
+                            default: Self.appendNames(edge.to.sorted(), indent: 5, to: &output)
+                            }
+                        }
+                    }
+                case "tainting_nodes":
+                    let tainting = Self.byKeyText(entry.taintingNodes)
+                    JSONWriter.appendObject(keys: tainting.map(\.key), indent: 3, pretty: true, to: &output) { index, output in
+                        Self.appendNames(tainting[index].value.sorted(), indent: 4, to: &output)
+                    }
+                default:
+                    let translation = Self.byKeyText(entry.translation)
+                    JSONWriter.appendObject(keys: translation.map(\.key), indent: 3, pretty: true, to: &output) { index, output in
+                        if let new = translation[index].value {
+                            output.append(contentsOf: String(new).utf8)
+                        } else {
+                            output.append(contentsOf: "null".utf8)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``flowKeys`` in the order a JSON object's keys are written.
+    private static let flowKeysInOrder = flowKeys.sorted(by: JSONWriter.utf8Precedes)
+
+    /// Entries keyed by edge index, as JSON object members: the index as text, in text order.
+    private static func byKeyText<Value>(_ entries: [Int: Value]) -> [(key: String, value: Value)] {
+        entries.map { (key: String($0.key), value: $0.value) }.sorted { JSONWriter.utf8Precedes($0.key, $1.key) }
+    }
+
+    private static func appendNames(_ names: [String], indent: Int, to output: inout [UInt8]) {
+        JSONWriter.appendArray(count: names.count, indent: indent, pretty: true, to: &output) { position, output in
+            JSONWriter.writeString(names[position], into: &output)
+        }
     }
 
     /// The migration as a JSON value in Selinon's shape.
