@@ -44,6 +44,17 @@ struct ApplyCommandTests {
         let summary = result.standardError.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(summary.contains(["package_analysis_flow", "0", "5", "1", "0", "0", "0"]))
         #expect(summary.contains(["total", "0", "11", "2", "1", "0", "0"]))
+        #expect(result.standardError.contains("migrated to version 3\n"))
+
+        // The output again, without the failing line: nothing is below version 3 any more, and
+        // the heading says so.
+        try (output.enumerated().filter { $0.offset != 12 }.map { $0.element + "\n" }.joined())
+            .write(toFile: directory.path("migrated.jsonl"), atomically: true, encoding: .utf8)
+        let again = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", directory.path("migrated.jsonl"),
+                                             "--output", directory.path("again.jsonl")])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.standardError.contains("no flow was migrated; the latest migration is version 3\n"), "\(again.standardError)")
+        #expect(!again.standardError.contains("migrated to version"))
     }
 
     /// Lines are migrated in chunks shared among the cores; the output and the report must be

@@ -54,6 +54,8 @@ struct StoreCommands {
             #expect(again.standardError.isEmpty)
             let againTotals = try #require(try Self.json(again.standardOutput)["totals"] as? [String: Int])
             #expect(againTotals["up_to_date"] == 13 && againTotals["already_failed"] == 1 && againTotals["migrated"] == 0)
+            let againText = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--quiet"])
+            #expect(againText.standardOutput.hasPrefix("no flow was migrated; the latest migration is version 3\n"), "\(againText.standardOutput)")
 
             let after = try run.run(["status", "--store", test.location, "-m", Self.migrations, "--format", "json"])
             let versions = try #require(try Self.json(after.standardOutput)["versions"] as? [[String: Any]])

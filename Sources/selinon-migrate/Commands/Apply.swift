@@ -375,8 +375,9 @@ struct ApplySummary {
         var table = TextTable(header: ["flow"] + outcomes.map(\.rawValue))
         table.rows = counts.keys.sorted().map { flow in [flow] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
         table.rows.append(["total"] + outcomes.map { outcome in String(counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }) })
+        let changed = counts.values.contains { $0[.migrated, default: 0] + $0[.retry, default: 0] + $0[.fail, default: 0] > 0 }
         let heading = dryRun ? "dry run: no state was written; migrating to version \(latestVersion) would give"
-                             : "migrated to version \(latestVersion)"
+            : changed ? "migrated to version \(latestVersion)" : "no flow was migrated; the latest migration is version \(latestVersion)"
         return heading + "\n" + table.text
     }
 }

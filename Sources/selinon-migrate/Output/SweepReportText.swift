@@ -19,8 +19,10 @@ struct SweepReportText {
             table.rows.append([flow] + outcomes.map { String(report.counts[flow]?[$0] ?? 0) } + [String(report.tainted[flow] ?? 0)])
         }
         table.rows.append(["total"] + outcomes.map { String(report.total($0)) } + [String(report.tainted.values.reduce(0, +))])
+        let changed = report.total(.migrated) + report.total(.retry) + report.total(.fail) > 0
         var lines = [report.dryRun ? "dry run: nothing was written; migrating to version \(report.latestVersion) would give"
-                                   : "migrated to version \(report.latestVersion)",
+                        : changed ? "migrated to version \(report.latestVersion)"
+                        : "no flow was migrated; the latest migration is version \(report.latestVersion)",
                      table.text]
         if let countingError = report.countingError {
             lines.append("note: the flows this run had nothing to do for (up to date, already failed, newer, changed by another "
