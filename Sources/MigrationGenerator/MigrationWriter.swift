@@ -54,10 +54,24 @@ extension MigrationWriter {
     /// `verify` to report. Leftover temporary files of killed writers are removed.
     /// - Returns: the name of the file added to the sum, or `nil` when there was nothing to finish.
     public func finishInterruptedWrite(of migration: Migration, inDirectory path: String) throws(MigrationWriteError) -> String? {
+        guard let (name, finished) = interruptedWrite(of: migration, inDirectory: path) else { return nil }
+        Self.removeLeftoverTemporaryFiles(in: path)
+        try finished.write(toDirectory: path)
+        return name
+    }
+
+    /// What ``finishInterruptedWrite(of:inDirectory:)`` would list in the sum (the file's name),
+    /// or `nil` when it would find nothing to finish; nothing is written or removed.
+    public func wouldFinishInterruptedWrite(of migration: Migration, inDirectory path: String) -> String? {
+        interruptedWrite(of: migration, inDirectory: path)?.name
+    }
+
+    /// The latest file's name and the sum that lists it too, when the directory is an
+    /// interrupted write of `migration`.
+    private func interruptedWrite(of migration: Migration, inDirectory path: String) -> (name: String, finished: MigrationSum)? {
         guard let directory = try? MigrationDirectory.load(from: path, allowMissing: false),
               let latest = directory.files.last, let sum = try? MigrationSum.load(fromDirectory: path) ?? MigrationSum(files: [])
         else { return nil }
-        Self.removeLeftoverTemporaryFiles(in: path)
         // The file as this run would write it, but for its metadata (the time it was written):
         // a file edited since is left for verify.
         guard latest.migration.flows == migration.flows, latest.migration.strategy == migration.strategy else { return nil }
@@ -66,8 +80,7 @@ extension MigrationWriter {
         guard sum.entries == others else { return nil }
         var finished = sum
         finished.entries.append(MigrationSum.Entry(name: name, hash: MigrationSum.hash(latest.bytes)))
-        try finished.write(toDirectory: path)
-        return name
+        return (name, finished)
     }
 
     /// Removes what killed writers left in a migration directory: `.N.json.PID.tmp` and

@@ -129,6 +129,12 @@ struct GenerateCommandTests {
         }
         try completeSum.write(toFile: migrations + "/migrations.sum", atomically: true, encoding: .utf8)
         #expect(try runner.run(["verify", "-m", migrations]).status == 1, "the interrupted state is a finding")
+        let preview = try runner.run(Self.arguments(2, 3, ["-m", migrations, "--dry-run"]))
+        #expect(preview.status == 0, "\(preview.standardError)")
+        #expect(preview.standardError.contains("note: 2.json was written by a generate that was interrupted before it listed the file "
+            + "in migrations.sum; a real run would list it"), "\(preview.standardError)")
+        #expect(try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8) == completeSum, "a dry run writes nothing")
+        #expect(FileManager.default.fileExists(atPath: staleTemporary), "a dry run removes nothing")
 
         let again = try runner.run(Self.arguments(2, 3, ["-m", migrations]))
         #expect(again.status == 0, "\(again.standardError)")
@@ -157,6 +163,12 @@ struct GenerateCommandTests {
             #expect(edited != original)
             try edited.write(toFile: fresh + "/1.json", atomically: true, encoding: .utf8)
             try? FileManager.default.removeItem(atPath: fresh + "/migrations.sum")
+            // A dry run foresees the refusal: the same error and exit status, the migration shown.
+            let preview = try runner.run(Self.arguments(1, 2, ["-m", fresh, "--dry-run"]))
+            #expect(preview.status == 1, "\(preview.standardError)")
+            #expect(preview.standardError.contains("error: \(fresh)/1.json already migrates this change, but there is no readable "
+                + "migrations.sum to list it; nothing was written"), "\(preview.standardError)")
+            #expect(preview.standardOutput.contains("\"tainted_flow_strategy\""))
             let afterEdit = try runner.run(Self.arguments(1, 2, ["-m", fresh]))
             #expect(afterEdit.status == 1, "\(afterEdit.standardError)")
             #expect(afterEdit.standardError.contains("error: \(fresh)/1.json already migrates this change, but there is no readable "

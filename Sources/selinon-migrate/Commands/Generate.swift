@@ -32,7 +32,8 @@ extension SelinonMigrate {
                 With --dry-run the file's exact bytes go to standard output and nothing is written \
                 (messages go to standard error); the migration directory, when there is one, is \
                 checked as for a real run, and a migration a real run would refuse (it would not \
-                continue the directory's latest one) is shown with a warning and exit code 1. When \
+                continue the directory's latest one, or that one is not listed in migrations.sum) is \
+                shown with the reason and exit code 1. When \
                 nothing needs a migration, nothing is written.
 
                 Exit codes: 0 written (or, for a dry run, would be), or no migration needed; 1 a \
@@ -154,24 +155,28 @@ extension SelinonMigrate {
                 }
             }
             // The latest file is this very change: a second copy would move in-flight edges twice.
-            if let coveredBy {
-                // A run killed between writing the file and listing it in the sum: finish it.
-                if !dryRun, let directory {
-                    if let finished = try Self.finishInterruptedWrite(of: migration, in: directory, terminal: terminal) {
-                        terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
-                            + "\(MigrationSum.fileName); listed it now")
-                    } else if let unlisted = Self.unlistedInSum(coveredBy.path, directory: directory) {
-                        // Not this run's file as written (edited, or another strategy), or the sum lacks others too.
-                        terminal.message("""
-                            error: \(coveredBy.path) already migrates this change, but \(unlisted); nothing was written
-                              hint: check the directory (selinon-migrate verify -m \(shellWord(directory))); if \((coveredBy.path as NSString).lastPathComponent) \
-                            is the migration that was reviewed: selinon-migrate rehash -m \(shellWord(directory))
-                            """)
-                        throw ExitStatus.inputFailed
-                    }
+            if let coveredBy, let directory {
+                // A run killed between writing the file and listing it in the sum: finish it (a
+                // dry run says that a real run would).
+                if let finished = dryRun ? MigrationWriter().wouldFinishInterruptedWrite(of: migration, inDirectory: directory)
+                    : try Self.finishInterruptedWrite(of: migration, in: directory, terminal: terminal) {
+                    terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
+                        + "\(MigrationSum.fileName); " + (dryRun ? "a real run would list it" : "listed it now"))
+                } else if let unlisted = Self.unlistedInSum(coveredBy.path, directory: directory) {
+                    // Not this run's file as written (edited, or another strategy), or the sum lacks others too.
+                    terminal.message("""
+                        error: \(coveredBy.path) already migrates this change, but \(unlisted); nothing was written
+                          hint: check the directory (selinon-migrate verify -m \(shellWord(directory))); if \((coveredBy.path as NSString).lastPathComponent) \
+                        is the migration that was reviewed: selinon-migrate rehash -m \(shellWord(directory))
+                        """)
+                    // A dry run ends as the real run would, after showing the migration.
+                    guard dryRun else { throw ExitStatus.inputFailed }
+                    refusal = "\(coveredBy.path) already migrates this change, but \(unlisted)"
                 }
+            }
+            if let coveredBy {
                 let written = dryRun ? "a real run would write nothing (the migration it would be follows)" : "no new migration was written"
-                if format == .text {
+                if format == .text && refusal == nil {
                     terminal.message("\(coveredBy.path) already migrates this change (generated between the same configurations); \(written)")
                     // The same change with another strategy is still the same change: say how to get the one asked for.
                     if coveredBy.strategy != strategy {
