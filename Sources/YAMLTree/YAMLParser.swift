@@ -90,6 +90,13 @@ public struct YAMLParser: Sendable {
             if let context = parser.context.map({ String(cString: $0) }) {
                 message += " (\(context) started at line \(parser.context_mark.line + 1), "
                     + "column \(parser.context_mark.column + 1))"
+                // YAML caps an implicit key at 1024 characters; libyaml (and PyYAML) then only
+                // say that the ':' is missing.
+                if context == "while scanning a simple key", parser.problem_mark.line == parser.context_mark.line,
+                   parser.problem_mark.index - parser.context_mark.index > 1024 {
+                    message += "; a key written without '?' may be at most 1024 characters long (PyYAML, which Selinon uses, "
+                        + "refuses it too): shorten it"
+                }
             }
             return YAMLError(.syntax, message, at: Self.mark(parser.problem_mark))
         }

@@ -174,6 +174,18 @@ struct YAMLParserTests {
         #expect(error.description == "3:4: did not find expected '-' indicator (while parsing a block collection started at line 2, column 3)")
     }
 
+    @Test func aKeyLongerThanYAMLAllowsIsNamedAsSuch() throws {
+        let long = String(repeating: "k", count: 1_100)
+        let error = try #require(parseError("edges:\n  - from: A\n    \(long): 1\n"))
+        #expect(error.kind == .syntax)
+        #expect(error.message.hasPrefix("could not find expected ':'"))
+        #expect(error.message.hasSuffix("a key written without '?' may be at most 1024 characters long (PyYAML, which Selinon uses, refuses it too): shorten it"))
+        // A ':' missing after a short key is only that.
+        let short = try #require(parseError("a: 1\nb\nc: 2\n"))
+        #expect(!short.message.contains("1024"), "\(short.message)")
+        #expect(try YAMLParser().parse(Array("\(String(repeating: "k", count: 1_000)): 1\n".utf8)).root != nil, "1,000 characters are fine")
+    }
+
     @Test func unterminatedQuoteNamesWhereItStarted() throws {
         let error = try #require(parseError("a: 'open\nb: 1\n"))
         #expect(error.kind == .syntax)
