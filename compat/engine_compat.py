@@ -41,6 +41,13 @@ results (bound implicitly or with ``node``) and on ``node_args``, with ``and``/`
 nodes, with conditions on ``node_args``), ``node_args_from_first``, and task and flow
 ``max_retry``. Random tables fail tasks, sometimes only on some runs.
 
+URL predicates (``fieldUrlScheme``, ``fieldUrlNetloc``, ``fieldUrlPath`` and their ``args`` forms):
+``--url-checks`` (default 600) conditions on fixed and seeded random URL-like strings, run through
+our ``execute`` in one flow (one edge per check, from a task whose result, like ``node_args``, holds
+the strings) and compared with Selinon's predicate functions called on the same values. Strings
+with a bracketed host (``http://[::1]/``) are left out: Python's check of it varies between versions
+and ours leaves it undecided.
+
 Not covered: ``selective`` runs, custom predicates and ``httpStatus``, ``propagate_parent`` and
 ``propagate_finished`` (they change what tasks receive, not what runs), storage errors and
 result-backend outages, and the timing that countdowns and sampling strategies create in a real
@@ -626,6 +633,88 @@ def random_cases(rng, root, runner, configs, tables):
     return cases
 
 
+URL_CORPUS = [
+    "https://github.com/a/b", "HTTPS://GitHub.com:443/x;p?q#f", "http://user:pw@host:8080/p;params/q;x?y#z",
+    "ftp://h/a;b", "foo://h/a;b", "//host/path", "host/path", "mailto:a@b", "a:b", "1a:b", "a+b.c-d:rest",
+    "a_b:rest", ":nothing", "http:", "http://", "http://[::1/x", "http://::1]/x", " http://x/y", "\thttp://x/\ny",
+    "http://x/y#a?b", "http://x?y/z", "http://x#y/z", "", ";a", "/a/b;c/d;e", "http://h\u00e9.com/p",
+    "http://a\u2100b/", "tel:+1;ext=2", "http://x/a;b/c", "path;only", "\x00\x1fhttp://x", "http://x\r\n/y",
+    "HtTp://EXAMPLE.org", "http:/x/y", "http:///x", "s3://bucket/key;v=1",
+]
+URL_PIECES = {
+    "lead": ["", "", "", " ", "\t", "\x01"],
+    "scheme": ["http", "HTTPS", "ftp", "foo", "a+b", "1a", "a_b", "", "mailto", "tel", "sip", "Git+SSH"],
+    "colon": [":", ":", ":", ""],
+    "slashes": ["//", "//", "/", ""],
+    "host": ["github.com", "GitHub.com:443", "user:pw@host", "h\u00e9.com", "a\u2100b", "", "x:1", "[::1", "::1]", "\uff0fx"],
+    "path": ["", "/", "/a/b", "/a;b", "/a/b;c", ";p", "/a;b/c;d", "/x\ny", "/\u00e9"],
+    "query": ["", "", "?q=1", "?a/b", "?;x"],
+    "fragment": ["", "", "#f", "#a?b", "#/x"],
+}
+URL_PREDICATES = [("Scheme", "scheme"), ("Netloc", "netloc"), ("Path", "path")]
+
+
+def random_url(rng):
+    return "".join(rng.choice(URL_PIECES[part]) for part in
+                   ["lead", "scheme", "colon", "slashes", "host", "path", "query", "fragment"])
+
+
+def url_checks(rng, count):
+    """(url, predicate, part name, expected value) checks: the expected value is often the part
+    Python's urlparse gives, else another part or a changed one."""
+    from urllib.parse import urlparse  # pylint: disable=import-outside-toplevel
+    urls = [u for u in URL_CORPUS + [random_url(rng) for _ in range(count)] if not ("[" in u and "]" in u)]
+    checks = []
+    for index in range(count):
+        url = urls[index % len(urls)]
+        suffix, part = rng.choice(URL_PREDICATES)
+        try:
+            actual = getattr(urlparse(url), part)
+        except ValueError:
+            actual = rng.choice(["", "x"])
+        expected = actual if rng.random() < 0.6 else rng.choice([actual + "x", actual.upper(), "", "http", "/"])
+        predicate = ("argsFieldUrl" if rng.random() < 0.3 else "fieldUrl") + suffix
+        checks.append((url, predicate, part, expected))
+    return checks
+
+
+def compare_url_checks(binary, root, checks):
+    """Runs every check as one edge of one flow through our ``execute``; returns the differences
+    from Selinon's predicate functions as lines."""
+    import selinon.predicates as predicates  # pylint: disable=import-outside-toplevel
+    values = {"u%d" % index: url for index, (url, _, _, _) in enumerate(checks)}
+    tasks = ["Start"] + ["T%d" % index for index in range(len(checks))]
+    nodes = {"tasks": [{"name": task, "import": "xcheck_tasks", "storage": "Results"} for task in tasks], "flows": ["urls"],
+             "storages": [{"name": "Results", "import": "selinon.storages.memory", "classname": "InMemoryStorage",
+                           "configuration": {"echo": False}}]}
+    edges = [{"from": None, "to": "Start"}]
+    for index, (_, predicate, part, expected) in enumerate(checks):
+        edges.append({"from": "Start", "to": "T%d" % index,
+                      "condition": {"name": predicate, "args": {"key": "u%d" % index, part: expected}}})
+    directory = os.path.join(root, "url-checks")
+    os.makedirs(directory, exist_ok=True)
+    nodes_file, flow_file, table_file = (os.path.join(directory, name) for name in ("nodes.yml", "flows.yml", "outcomes.json"))
+    with open(nodes_file, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(nodes, handle, allow_unicode=True)
+    with open(flow_file, "w", encoding="utf-8") as handle:
+        yaml.safe_dump({"flow-definitions": [{"name": "urls", "edges": edges}]}, handle, allow_unicode=True)
+    with open(table_file, "w", encoding="utf-8") as handle:
+        json.dump({"node_args": values, "tasks": {"Start": {"result": values}}}, handle)
+    process = subprocess.run([binary, "execute", "urls", "-n", nodes_file, "-f", flow_file, "--outcomes", table_file,
+                              "--format", "json", "--max-runs", str(10 * len(checks) + 100)],
+                             capture_output=True, text=True, check=False)
+    if process.returncode != 0:
+        return ["URL checks: ours failed (exit %d): %s" % (process.returncode, process.stderr.strip())]
+    ran = {node["node"] for node in json.loads(process.stdout)["nodes"]}
+    problems = []
+    for index, (url, predicate, part, expected) in enumerate(checks):
+        theirs = getattr(predicates, predicate)(values, key="u%d" % index, **{part: expected})
+        ours = "T%d" % index in ran
+        if ours != theirs:
+            problems.append("URL check: %s(%r, %s=%r): ours %s, Selinon %s" % (predicate, url, part, expected, ours, theirs))
+    return problems
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=os.environ.get("SELINON_MIGRATE_BINARY")
@@ -637,6 +726,7 @@ def main(argv=None):
                         "(default %(default)s)")
     parser.add_argument("--example-tables", type=int, default=DEFAULT_EXAMPLE_TABLES,
                         help="random outcome tables per example flow, besides all-succeed (default %(default)s)")
+    parser.add_argument("--url-checks", type=int, default=600, help="URL predicate checks (default %(default)s)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed (default %(default)s)")
     parser.add_argument("--keep", metavar="DIR", help="write every case's files into DIR and keep them")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
@@ -663,6 +753,8 @@ def main(argv=None):
     rng = random.Random(args.seed)
     unexplained, tally = [], Counter()
     try:
+        url_problems = compare_url_checks(binary, root, url_checks(random.Random(args.seed), args.url_checks))
+        unexplained += url_problems
         cases = example_cases(rng, root, runner, args.example_tables) + random_cases(rng, root, runner, args.configs, args.tables)
         with ThreadPoolExecutor(max_workers=2) as pool:
             ours = pool.map(lambda case: run_ours(binary, case), cases)
@@ -689,9 +781,9 @@ def main(argv=None):
     for report in unexplained:
         print(report)
     print("engine_compat: %d example cases, %d random cases (%d configurations), %d node runs compared; "
-          "flows succeeded %d, failed %d; %d unexplained differences (%.1f s)"
+          "flows succeeded %d, failed %d; %d URL predicate checks; %d unexplained differences (%.1f s)"
           % (tally["example"], tally["random"], args.configs, tally["node runs"], tally["flow succeeded"],
-             tally["flow failed"], len(unexplained), time.perf_counter() - began))
+             tally["flow failed"], args.url_checks, len(unexplained), time.perf_counter() - began))
     return 1 if unexplained else 0
 
 

@@ -252,7 +252,7 @@ public struct FlowExecution: Sendable {
             if let undecided = decisions.undecided {
                 throw FlowEngineError(message: "\(undecided) of flow '\(flow.name)' uses a predicate that cannot be decided here "
                     + "(Selinon's built-in predicates on results, node_args and the environment can, but not custom ones, httpStatus "
-                    + "or the URL predicates); `analyze` tries "
+                    + "or a URL predicate on a bracketed host such as http://[::1]/); `analyze` tries "
                     + "such conditions both ways and `simulate` decides them at random, or run the flow with selinon-cli execute")
             }
             ids = decisions.ids

@@ -5,8 +5,9 @@ import FlowMigration
 /// source instances and the flow's `node_args`, with Python's comparison rules (`1 == 1.0 ==
 /// True`, code-point string order, `len` in code points). Includes Selinon's own behaviour where
 /// it differs from the names: `empty` is true for a non-empty result, and
-/// `fieldLenGreaterEqual` compares `<=`. Returns `nil` for what cannot be evaluated offline —
-/// custom predicates, `httpStatus`, URL predicates.
+/// `fieldLenGreaterEqual` compares `<=`; the URL predicates split URLs as Python 3.11's
+/// `urlparse` does (``PythonURLParse``). Returns `nil` for what cannot be evaluated offline —
+/// custom predicates, `httpStatus`, and URL predicates on a bracketed host (`http://[::1]/`).
 public struct SelinonPredicates {
     /// The result of each source (by node name).
     public var results: [String: JSONValue]
@@ -116,6 +117,17 @@ public struct SelinonPredicates {
         case "Less": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 < 0 } ?? false
         case "LessEqual": return arguments["value"].flatMap { value.compare(to: $0) }.map { $0 <= 0 } ?? false
         case "Contain": return arguments["value"].flatMap { value.contains($0) } ?? false
+        case "UrlScheme", "UrlNetloc", "UrlPath":
+            // urlparse of anything but a string raises or gives bytes, never equal to a string.
+            let argument = test == "UrlScheme" ? "scheme" : test == "UrlNetloc" ? "netloc" : "path"
+            guard case .string(let url) = value, case .string(let expected)? = arguments[argument] else { return false }
+            switch PythonURLParse(url) {
+            case .parts(let scheme, let netloc, let path):
+                let part = test == "UrlScheme" ? scheme : test == "UrlNetloc" ? netloc : path
+                return Array(part.unicodeScalars) == Array(expected.unicodeScalars)
+            case .raises: return false
+            case .undecided: return nil
+            }
         case "LenEqual", "LenNotEqual", "LenGreater", "LenGreaterEqual", "LenLess":
             guard let length = value.length, let expected = arguments["length"] else { return false }
             // len != "2" holds (only ordering raises, which Selinon's predicates take as false).

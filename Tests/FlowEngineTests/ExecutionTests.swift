@@ -189,7 +189,7 @@ struct ExecutionTests {
               - name: f
                 edges:
                   - {from: , to: A}
-                  - {from: A, to: B, condition: {name: fieldUrlScheme, args: {key: url, scheme: https}}}
+                  - {from: A, to: B, condition: {name: httpStatus, args: {host: example.com, path: /, status: 200}}}
             """)
         let error = try #require(throws: FlowEngineError.self) {
             try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes(#"{"tasks": {"A": {"result": {"url": "https://x"}}}}"#)).run()

@@ -229,6 +229,23 @@ struct EngineCommandTests {
         #expect((object["nodes"] as? [Any])?.isEmpty == false)
     }
 
+    @Test func executeDecidesURLPredicatesAsPythonSplitsURLs() throws {
+        // notification_flow opens a security issue for critical findings of GitHub repositories:
+        // fieldUrlNetloc compares the network location verbatim, so "GitHub.com" is not "github.com".
+        let directory = try TemporaryDirectory()
+        let v3 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v3")
+        let configuration = ["-n", v3.appendingPathComponent("nodes.yml").path, "-f", v3.appendingPathComponent("flows").path]
+        let runner = try CommandRunner()
+        for (url, opensIssue) in [("https://github.com/x/y;v=1?tab=readme", true), ("https://GitHub.com/x/y", false),
+                                  ("git@github.com:x/y", false)] {
+            let outcomes = try directory.write(#"{"node_args": {"severity": "critical"}, "tasks": {"ResolveMaintainers": "#
+                + #"{"result": {"repository_url": "\#(url)", "maintainers": []}}}}"#, to: "outcomes.json")
+            let run = try runner.run(["execute", "notification_flow", "--outcomes", outcomes] + configuration)
+            #expect(run.status == 0, "\(run.standardError)")
+            #expect(run.standardOutput.contains("notification_flow/OpenSecurityIssue") == opensIssue, "\(url): \(run.standardOutput)")
+        }
+    }
+
     @Test func executeRunsAFlowToItsEndUnderGivenOutcomes() throws {
         let directory = try TemporaryDirectory()
         let v4 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v4")

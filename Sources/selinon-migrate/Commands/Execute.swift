@@ -15,8 +15,10 @@ extension SelinonMigrate {
                 in-process executor (selinon-cli execute) runs it, without running any task: each \
                 task succeeds with the result the outcomes file gives, or fails (tasks not listed \
                 succeed with a null result). Sub-flows run too; conditions use Selinon's built-in \
-                predicates (not httpStatus or the URL predicates, nor custom ones: a condition \
-                using them is an error); task and flow max_retry retry; fallbacks and eager failures apply. \
+                predicates, URL predicates splitting URLs as Python 3.11's urlparse (not \
+                httpStatus, custom predicates, or a URL predicate on a bracketed host such as \
+                http://[::1]/: a condition using them is an error); task and flow max_retry retry; \
+                fallbacks and eager failures apply. \
                 Countdowns, throttling and sampling delay nothing. The outcomes file (JSON):
 
                   {"node_args": {"dry_run": false},
