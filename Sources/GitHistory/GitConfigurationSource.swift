@@ -51,13 +51,32 @@ public struct GitConfigurationSource: ConfigurationSource {
                     hint: "the configuration was added later, or moved: compare with a revision that has it")])
             }
             var flows: [ConfigurationFiles.File] = []
+            // A file reached twice (a path given twice, or a file and its directory) would define
+            // its flows twice: named as such, as for files on disk.
+            var givenAs: [String: String] = [:]
+            var readTwice: [ConfigDiagnostic] = []
             for flowPath in paths.flowPaths {
-                if let single = try file(flowPath) {
-                    flows.append(.init(path: pathPrefix + flowPath, contents: single))
-                } else {
-                    flows += try directory(flowPath).map { .init(path: pathPrefix + $0.path, contents: $0.bytes) }
+                let single = try file(flowPath)
+                let found = try single.map { [(path: flowPath, bytes: $0)] } ?? directory(flowPath)
+                let earlier = Set(found.compactMap { givenAs[$0.path] })
+                if single == nil, !found.isEmpty, earlier.count == 1, found.allSatisfy({ givenAs[$0.path] != nil }) {
+                    readTwice.append(ConfigDiagnostic(
+                        .error, .flowDefinedTwice, "this directory is given twice (also as \(earlier.first!)): its flows would be defined twice",
+                        at: .wholeFile(pathPrefix + flowPath), hint: "give each flow file or directory once with --flow-definitions"))
+                    continue
+                }
+                for (path, bytes) in found {
+                    if let first = givenAs[path] {
+                        readTwice.append(ConfigDiagnostic(
+                            .error, .flowDefinedTwice, "this flow file is read twice (through \(first) and \(flowPath)): its flows would be defined twice",
+                            at: .wholeFile(pathPrefix + path), hint: "give each flow file or directory once with --flow-definitions"))
+                        continue
+                    }
+                    givenAs[path] = flowPath
+                    flows.append(.init(path: pathPrefix + path, contents: bytes))
                 }
             }
+            if !readTwice.isEmpty { throw ConfigurationError(diagnostics: readTwice) }
             let read = [paths.nodesFile] + flows.map { String($0.path.dropFirst(pathPrefix.count)) }
             let filtered = try read.compactMap { path in try repository.contentFilter(of: path).map { (path, $0) } }
                 .filter { $0.1 != "lfs" }  // a Git LFS pointer is named as such by the loader

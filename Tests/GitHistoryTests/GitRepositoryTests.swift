@@ -106,6 +106,28 @@ struct GitRepositoryTests {
         #expect(source.sourceDescription == "git:\(commit) (HEAD)")
     }
 
+    @Test func aFlowPathGivenTwiceIsNamedNotEveryFlowDefinedTwice() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("one", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}"),
+                                   "flows/side.yml": "flow-definitions: []\n"])
+        let repository = try GitRepository(containing: fixture.root.path)
+        let commit = try repository.commit("HEAD")
+        for (flowPaths, expected) in [
+            (["flows", "flows"], ["\(commit.id.short):flows: this directory is given twice (also as flows): its flows would be defined twice"]),
+            (["flows", "flows/main.yml"], ["\(commit.id.short):flows/main.yml: this flow file is read twice (through flows and flows/main.yml): "
+                + "its flows would be defined twice"]),
+        ] {
+            let source = GitConfigurationSource(repository: repository, paths: ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: flowPaths),
+                                                location: .revision(commit, label: "HEAD"))
+            let error = #expect(throws: ConfigurationError.self) { try source.read() }
+            #expect(error?.diagnostics.map { "\($0.location): \($0.message)" } == expected)
+        }
+        // Each once: read.
+        let once = GitConfigurationSource(repository: repository, paths: ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows"]),
+                                          location: .revision(commit, label: "HEAD"))
+        #expect(try once.read().flows.map(\.path) == ["\(commit.id.short):flows/main.yml", "\(commit.id.short):flows/side.yml"])
+    }
+
     @Test func aRepositoryWithoutCommitsAndAPathOutsideAnyRepositoryAreClearErrors() throws {
         let fixture = try GitFixture()
         let repository = try GitRepository(containing: fixture.root.path)
