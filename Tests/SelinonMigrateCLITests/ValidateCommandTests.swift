@@ -61,7 +61,10 @@ struct ValidateCommandTests {
 
     @Test(arguments: [
         (["validate", "-n", "", "-f", "flows"], "-n/--nodes-definition is empty"),
-        (["validate", "-n", "nodes.yml", "-f", "flows", "--max-file-size", "9999999999G"], "The value '9999999999G' is invalid for '--max-file-size"),
+        (["validate", "-n", "nodes.yml", "-f", "flows", "--max-file-size", "9999999999G"], "'9999999999G' is too large a size"),
+        (["validate", "-n", "nodes.yml", "-f", "flows", "--max-file-size", "0"],
+         "'0' is not a size: give a positive number of bytes, optionally with K, M or G (64M)"),
+        (["validate", "-n", "nodes.yml", "-f", "flows", "--max-file-size=-5M"], "'-5M' is not a size"),
         (["validate", "-n", "nodes.yml", "-f", ""], "-f/--flow-definitions is empty"),
         (["generate", "-N", "", "-F", "old", "-n", "nodes.yml", "-f", "flows"], "-N/--old-nodes-definition is empty"),
         (["diff", "-N", "old.yml", "-F", "", "-n", "nodes.yml", "-f", "flows"], "-F/--old-flow-definitions is empty"),

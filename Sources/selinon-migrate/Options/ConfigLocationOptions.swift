@@ -18,7 +18,8 @@ struct ConfigLocationOptions: ParsableArguments {
     var flowDefinitions: [String] = []
 
     @Option(name: .customLong("max-file-size"),
-            help: ArgumentHelp("Reject YAML files larger than this (bytes; suffixes K, M, G).", valueName: "size"))
+            help: ArgumentHelp("Reject YAML files larger than this (bytes; suffixes K, M, G; default: 64M).", valueName: "size"),
+            transform: ByteCount.parse)
     var maxFileSize: ByteCount = ByteCount(bytes: 64 << 20)
 
     func validate() throws {
@@ -50,14 +51,16 @@ struct ConfigLocationOptions: ParsableArguments {
 }
 
 /// A size given on the command line: `1048576`, `512K`, `64M`, `1G`.
-struct ByteCount: ExpressibleByArgument {
+struct ByteCount {
     var bytes: Int
 
     init(bytes: Int) {
         self.bytes = bytes
     }
 
-    init?(argument: String) {
+    /// The size `argument` names, or an error that says what a size looks like.
+    static func parse(_ argument: String) throws -> ByteCount {
+        let invalid = ValidationError("'\(argument)' is not a size: give a positive number of bytes, optionally with K, M or G (64M)")
         let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         var text = argument.uppercased()
         if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
@@ -66,11 +69,9 @@ struct ByteCount: ExpressibleByArgument {
             multiplier = factor
             text.removeLast()
         }
-        guard let value = Int(text), value > 0 else { return nil }
+        guard let value = Int(text), value > 0 else { throw invalid }
         let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
-        guard !overflow else { return nil }
-        bytes = product
+        guard !overflow else { throw ValidationError("'\(argument)' is too large a size") }
+        return ByteCount(bytes: product)
     }
-
-    var defaultValueDescription: String { bytes % (1 << 20) == 0 ? "\(bytes >> 20)M" : String(bytes) }
 }
