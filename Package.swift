@@ -146,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowEngineTests",
-            dependencies: ["FlowEngine", "FlowConfig", "FlowMigration", "MigrationGenerator", "TestSupport"]
+            dependencies: ["FlowEngine", "FlowConfig", "FlowMigration", "MigrationGenerator", "TestSupport", "YAMLTree"]
         ),
         .testTarget(
             name: "MigrationReviewTests",

@@ -160,7 +160,13 @@ enum PythonValue {
     case float(Double)
     case string(String)
     case list([PythonValue])
+    /// A `dict` with string keys. Swift looks `String` keys up by canonical equivalence, Python by
+    /// code points: read it through ``member(_:of:)``.
     case dict([String: PythonValue])
+    /// A `datetime.date` or `datetime` PyYAML made of a YAML timestamp (`2001-12-14`), by its
+    /// text: equal to the same timestamp only, never to a string, and ordered against nothing
+    /// else (Selinon's predicates take the error as false).
+    case timestamp(String)
 
     init(_ value: JSONValue) {
         switch value {
@@ -186,7 +192,7 @@ enum PythonValue {
         case .integer(let integer): self = integer.intValue.map(PythonValue.int) ?? .number(Double(integer.description) ?? .nan)
         case .float(let number): self = .float(number)
         case .string(let text): self = .string(text)
-        case .timestamp(let stamp): self = .string(stamp.description)
+        case .timestamp(let stamp): self = .timestamp(stamp.description)
         case .list(let items): self = .list(items.map(PythonValue.init))
         case .mapping(let entries): self = .dict(Dictionary(entries.map { ($0.key, PythonValue($0.value)) }, uniquingKeysWith: { _, last in last }))
         }
@@ -229,6 +235,7 @@ enum PythonValue {
     var isTruthy: Bool {
         switch self {
         case .none: return false
+        case .timestamp: return true
         case .bool(let flag): return flag
         case .int(let value): return value != 0
         case .number(let value), .float(let value): return value != 0
@@ -264,7 +271,7 @@ enum PythonValue {
         for part in path {
             switch (current, part) {
             case (.dict(let members), .string(let name)):
-                guard let next = members[name] else { return nil }
+                guard let next = Self.member(name, of: members) else { return nil }
                 current = next
             case (.list(let items), _):
                 guard let index = part.index else { return nil }
@@ -289,7 +296,9 @@ enum PythonValue {
         case (.none, .none): return true
         case (.string(let a), .string(let b)): return Array(a.unicodeScalars) == Array(b.unicodeScalars)
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.equals($1) }
-        case (.dict(let a), .dict(let b)): return a.count == b.count && a.allSatisfy { key, value in b[key].map { value.equals($0) } ?? false }
+        case (.dict(let a), .dict(let b)):
+            return a.count == b.count && a.allSatisfy { key, value in Self.member(key, of: b).map { value.equals($0) } ?? false }
+        case (.timestamp(let a), .timestamp(let b)): return a == b
         default:
             guard number != nil, other.number != nil else { return false }
             return compare(to: other) == 0
@@ -321,6 +330,15 @@ enum PythonValue {
         return nil
     }
 
+    /// The value under `key`, matched code point by code point as Python matches keys (a
+    /// dictionary lookup alone would take `"café"` for `"cafe\u{301}"`).
+    static func member(_ key: String, of members: [String: PythonValue]) -> PythonValue? {
+        guard let index = members.index(forKey: key), members[index].key.unicodeScalars.elementsEqual(key.unicodeScalars) else {
+            return nil
+        }
+        return members[index].value
+    }
+
     /// -1, 0 or 1 as `integer` compares with the finite `float`, exactly.
     private static func order(_ integer: Int, _ float: Double) -> Int {
         if float >= 9_223_372_036_854_775_808.0 { return -1 }
@@ -335,7 +353,7 @@ enum PythonValue {
     func contains(_ other: PythonValue) -> Bool? {
         switch (self, other) {
         case (.string(let text), .string(let part)): return part.isEmpty || text.unicodeScalars.map(\.value).containsSubsequence(part.unicodeScalars.map(\.value))
-        case (.dict(let members), .string(let key)): return members[key] != nil
+        case (.dict(let members), .string(let key)): return Self.member(key, of: members) != nil
         case (.list(let items), _): return items.contains { $0.equals(other) }
         default: return nil
         }

@@ -2,6 +2,7 @@ import FlowConfig
 import FlowEngine
 import FlowMigration
 import Testing
+import YAMLTree
 
 /// Selinon's URL predicates, evaluated as its Python functions evaluate them:
 /// `urlparse(value).scheme == scheme` (and `netloc`, `path`) inside `try … except: return False`.
@@ -57,6 +58,35 @@ struct URLPredicateTests {
             #expect(Self.evaluate(predicate, argument, .string(expected ?? ""), on: .string(url)) == (expected != nil), "\(url) \(predicate)")
             #expect(Self.evaluate(predicate, argument, .string((expected ?? "") + "x"), on: .string(url)) == false, "\(url) \(predicate)")
         }
+    }
+
+    @Test func keysAreMatchedCodePointByCodePointAndDatesAreNotStrings() {
+        // Python looks keys up by code points: "K" (U+004B) is not the Kelvin sign (U+212A), and
+        // "café" composed is not "cafe" + U+0301; Swift's String equality would take them as equal.
+        let location = FileLocation(file: "flows.yml", line: 1, column: 1)
+        func holds(_ name: String, _ arguments: [ConfigValue.MappingEntry], result: JSONValue) -> Bool? {
+            SelinonPredicates(results: ["A": result], singleSource: "A", nodeArguments: .null, environment: [:])
+                .evaluate(.predicate(PredicateCall(name: name, arguments: arguments, location: location)))
+        }
+        let kelvin: JSONValue = .object(["\u{212A}": .string("http://x/")])
+        #expect(holds("fieldUrlNetloc", [.init("key", .string("K")), .init("netloc", .string("x"))], result: kelvin) == false)
+        #expect(holds("fieldUrlNetloc", [.init("key", .string("\u{212A}")), .init("netloc", .string("x"))], result: kelvin) == true)
+        let composed: JSONValue = .object(["caf\u{e9}": .string("v")])
+        #expect(holds("fieldEqual", [.init("key", .string("cafe\u{301}")), .init("value", .string("v"))], result: composed) == false)
+        #expect(holds("fieldExist", [.init("key", .string("cafe\u{301}"))], result: composed) == false)
+        #expect(holds("fieldContain", [.init("key", .list([])), .init("value", .string("cafe\u{301}"))], result: composed) == false)
+        #expect(holds("fieldEqual", [.init("key", .string("caf\u{e9}")), .init("value", .string("v"))], result: composed) == true)
+        // An unquoted YAML date is a datetime.date in PyYAML: equal to no string of a result.
+        guard case .timestamp(let parsed)? = try? YAMLParser().parse(Array("2001-12-14".utf8)).root?.value else {
+            Issue.record("PyYAML's rules make 2001-12-14 a timestamp")
+            return
+        }
+        let date = ConfigValue.timestamp(parsed)
+        let dated: JSONValue = .object(["d": .string("2001-12-14"), "u": .string("http://x/2001-12-14")])
+        #expect(holds("fieldEqual", [.init("key", .string("d")), .init("value", date)], result: dated) == false)
+        #expect(holds("fieldUrlPath", [.init("key", .string("u")), .init("path", date)], result: dated) == false)
+        #expect(holds("fieldNotEqual", [.init("key", .string("d")), .init("value", date)], result: dated) == true)
+        #expect(holds("fieldEqual", [.init("key", .list([date])), .init("value", .string("x"))], result: .object(["2001-12-14": .string("x")])) == false)
     }
 
     @Test func nonStringsNeverMatchAndBracketedHostsAreLeftUndecided() {
