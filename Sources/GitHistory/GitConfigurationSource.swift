@@ -67,8 +67,9 @@ public struct GitConfigurationSource: ConfigurationSource {
                 }
                 for (path, bytes) in found {
                     if let first = givenAs[path] {
+                        let how = first == flowPath ? "is given twice" : "is read twice (through \(first) and \(flowPath))"
                         readTwice.append(ConfigDiagnostic(
-                            .error, .flowDefinedTwice, "this flow file is read twice (through \(first) and \(flowPath)): its flows would be defined twice",
+                            .error, .flowDefinedTwice, "this flow file \(how): its flows would be defined twice",
                             at: .wholeFile(pathPrefix + path), hint: "give each flow file or directory once with --flow-definitions"))
                         continue
                     }

@@ -51,11 +51,11 @@ extension MigrationWriter {
     /// holds `migration` (its flows and strategy; the caller has checked that its metadata names
     /// the same two configurations) and the sum lists every other file exactly (or, for a lone
     /// `1.json`, does not exist yet), the file's line is added. Anything else is left for
-    /// `verify` to report. Leftover temporary files of killed writers are removed.
+    /// `verify` to report. Leftover temporary files of killed writers are removed either way.
     /// - Returns: the name of the file added to the sum, or `nil` when there was nothing to finish.
     public func finishInterruptedWrite(of migration: Migration, inDirectory path: String) throws(MigrationWriteError) -> String? {
-        guard let (name, finished) = interruptedWrite(of: migration, inDirectory: path) else { return nil }
         Self.removeLeftoverTemporaryFiles(in: path)
+        guard let (name, finished) = interruptedWrite(of: migration, inDirectory: path) else { return nil }
         try finished.write(toDirectory: path)
         return name
     }

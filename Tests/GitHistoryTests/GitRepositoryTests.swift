@@ -116,6 +116,7 @@ struct GitRepositoryTests {
             (["flows", "flows"], ["\(commit.id.short):flows: this directory is given twice (also as flows): its flows would be defined twice"]),
             (["flows", "flows/main.yml"], ["\(commit.id.short):flows/main.yml: this flow file is read twice (through flows and flows/main.yml): "
                 + "its flows would be defined twice"]),
+            (["flows/main.yml", "flows/main.yml"], ["\(commit.id.short):flows/main.yml: this flow file is given twice: its flows would be defined twice"]),
         ] {
             let source = GitConfigurationSource(repository: repository, paths: ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: flowPaths),
                                                 location: .revision(commit, label: "HEAD"))

@@ -145,6 +145,12 @@ struct GenerateCommandTests {
         #expect(FileManager.default.fileExists(atPath: recent), "written within the last minutes: maybe a live writer")
         try FileManager.default.removeItem(atPath: recent)
         #expect(try runner.run(["verify", "-m", migrations]).status == 0)
+        // A run that finds its change migrated already, with nothing to finish, still removes what killed writers left.
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: staleTemporary))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3_600)], ofItemAtPath: staleTemporary)
+        let covered = try runner.run(Self.arguments(2, 3, ["-m", migrations]))
+        #expect(covered.status == 0 && covered.standardError.contains("already migrates this change"), "\(covered.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: staleTemporary))
 
         // The first file of a new directory, without any sum.
         let fresh = directory.path("fresh")
