@@ -86,7 +86,7 @@ public struct FlowEngine: Sendable {
             fire(index, work: &work, decisions: &decisions)
         }
         for node in work.started where !nowait.contains(node.name) {
-            arm(node.name, state: &work.state)
+            arm(node.name, work: &work)
         }
         return work.run(status: status(of: work.state))
     }
@@ -106,12 +106,18 @@ public struct FlowEngine: Sendable {
                 return Run(state: work.state, status: .failed, started: [])
             }
         }
-        for node in done { arm(node.name, state: &work.state) }
+        for node in done { arm(node.name, work: &work) }
         if flow.nodeArgsFromFirst && done.count == 1 && work.state.activeNodes.isEmpty && work.state.finishedNodes.isEmpty {
             decisions.nodeArgumentsFromFirst(done[0])
         }
+        // The edges each finished node may fire, in the order they wait (arming is over, so the
+        // order is fixed): a node's own edges looked up, not every waiting edge scanned.
+        let waitingPosition = Dictionary(work.state.waitingEdges.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         for node in done {
-            for index in work.state.waitingEdges where flow.edges[index].from.contains(node.name) {
+            let waitingEdges = (edgesFrom[node.name] ?? [])
+                .compactMap { index in waitingPosition[index].map { (position: $0, index: index) } }
+                .sorted { $0.position < $1.position }
+            for (_, index) in waitingEdges {
                 let edge = flow.edges[index]
                 let candidates = edge.from.map { source in source == node.name ? [node.id] : work.state.finishedNodes[source] ?? [] }
                 Self.forEachCombination(candidates) { combination in
@@ -139,6 +145,15 @@ public struct FlowEngine: Sendable {
         var started: [DispatcherState.ActiveNode] = []
         var fired: [Int] = []
         var origins: [Origin] = []
+        /// The state's waiting and triggered edges as sets, so that adding one costs no scan.
+        var waiting: Set<Int>
+        var triggered: Set<Int>
+
+        init(state: DispatcherState) {
+            self.state = state
+            waiting = Set(state.waitingEdges)
+            triggered = Set(state.triggeredEdges)
+        }
 
         func run(status: Status) -> Run {
             Run(state: state, status: status, started: started, fired: fired, origins: origins)
@@ -150,15 +165,15 @@ public struct FlowEngine: Sendable {
         return state.failedNodes.isEmpty ? .succeeded : .failed
     }
 
-    private func arm(_ node: String, state: inout DispatcherState) {
-        for index in edgesFrom[node] ?? [] where !state.waitingEdges.contains(index) {
-            state.waitingEdges.append(index)
+    private func arm(_ node: String, work: inout Working) {
+        for index in edgesFrom[node] ?? [] where work.waiting.insert(index).inserted {
+            work.state.waitingEdges.append(index)
         }
     }
 
     private func fire(_ index: Int, work: inout Working, decisions: inout some FlowDecisions) {
         let edge = flow.edges[index]
-        if !work.state.triggeredEdges.contains(index) { work.state.triggeredEdges.append(index) }
+        if work.triggered.insert(index).inserted { work.state.triggeredEdges.append(index) }
         work.fired.append(index)
         guard edge.foreach != nil else {
             for destination in edge.to { schedule(destination, .edge(index, item: nil), work: &work, decisions: &decisions) }

@@ -3,7 +3,7 @@ import Foundation
 /// The parts of a URL that Selinon's URL predicates (`fieldUrlScheme`, `fieldUrlNetloc`,
 /// `fieldUrlPath` and their `args` forms) compare, split as Python 3.11's
 /// `urllib.parse.urlparse` splits them — code point by code point, as Python strings are.
-enum PythonURLParse: Equatable {
+enum PythonURLParse {
     /// The scheme (lower-cased), the network location (verbatim: user info and port included) and
     /// the path (without `;params` where the scheme uses them, the query and the fragment).
     case parts(scheme: String, netloc: String, path: String)
