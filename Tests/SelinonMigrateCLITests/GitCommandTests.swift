@@ -65,6 +65,35 @@ struct GitCommandTests {
         #expect(unknown.standardError.contains("error: unknown revision 'no-such-branch'"))
     }
 
+    /// `--to REV` alone migrates the change REV brought (from the commit before it), also when
+    /// later commits followed — never from a later change back to REV.
+    @Test func toARevisionAloneMigratesTheChangeThatRevisionBrought() throws {
+        let fixture = try Self.repository(at: 2)
+        try Self.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3")
+        try "notes\n".write(to: fixture.root.appendingPathComponent("NOTES"), atomically: true, encoding: .utf8)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "unrelated")
+        let runner = try CommandRunner()
+        let expected = try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD~1", "--dry-run", "--no-meta"] + Self.configuration,
+                                      in: fixture.root)
+        #expect(expected.status == 0 && expected.standardOutput.contains("\"licence_analysis_flow\""), "\(expected.standardError)")
+        for target in ["HEAD", "HEAD~1"] {
+            let result = try runner.run(["generate", "--to", target, "--dry-run", "--no-meta"] + Self.configuration, in: fixture.root)
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardOutput == expected.standardOutput, "--to \(target)")
+        }
+        let first = try fixture.git("rev-parse", "--short=12", "HEAD~2")
+        let written = try runner.run(["generate", "--to", "HEAD~1", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(written.standardOutput.contains("\"old\": \"git:\(first) (before "), "\(written.standardOutput)")
+        // The first commit of the configuration has nothing before it.
+        let root = try runner.run(["generate", "--to", "HEAD~2", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(root.status == 1)
+        #expect(root.standardError.contains("was first committed in \(first) (v2): there is no older configuration to migrate from"),
+                "\(root.standardError)")
+    }
+
     @Test func gitOptionsAndExplicitFilesExcludeEachOther() throws {
         let result = try CommandRunner().run(["generate", "--git", "-N", "a.yml", "-F", "b", "-n", "c.yml", "-f", "d"])
         #expect(result.status == 64)

@@ -95,6 +95,39 @@ struct TeamWorkflowTests {
         #expect(verify.standardOutput.contains("1.json: ") && verify.standardOutput.contains("(merge second)"), "\(verify.standardOutput)")
     }
 
+    /// During a merge that brings migrations, the newest change on this side is not the
+    /// configuration the merged migrations lead to: `generate` for a further edit refuses to
+    /// migrate from it (a reordering would be migrated twice), and works once the merge is committed.
+    @Test func generateDuringAMergeBringingMigrationsRefusesThisSidesLastChange() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root).status == 0)
+        let merged = try String(contentsOf: fixture.root.appendingPathComponent("config/flows/analysis.yml"), encoding: .utf8)
+        try Self.changeLicenceReview(fixture)
+        let edited = try String(contentsOf: fixture.root.appendingPathComponent("config/flows/analysis.yml"), encoding: .utf8)
+
+        for dryRun in [[], ["--dry-run"]] {
+            let refused = try runner.run(["generate"] + dryRun + Self.configuration, in: fixture.root)
+            #expect(refused.status == 1, "\(refused.standardOutput)")
+            #expect(refused.standardError.contains("a merge is under way and MERGE_HEAD brings 1.json, which HEAD does not have"),
+                    "\(refused.standardError)")
+            #expect(refused.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("migrations/3.json").path))
+
+        // The merge committed as check approves it, then the edit generated from it.
+        try merged.write(to: fixture.root.appendingPathComponent("config/flows/analysis.yml"), atomically: true, encoding: .utf8)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "merge main")
+        try edited.write(to: fixture.root.appendingPathComponent("config/flows/analysis.yml"), atomically: true, encoding: .utf8)
+        let generated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        #expect(generated.standardOutput.contains("Wrote migrations/3.json"), "\(generated.standardOutput)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "licence review")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// `git rebase` instead of a merge: HEAD is main's side while the rebase stops, so this
     /// branch's migration (and its strategy) is read from the branch being replayed.
     @Test func aGitRebaseKeepsTheBranchsStrategyAndRunningAgainChangesNothing() throws {

@@ -89,8 +89,10 @@ extension SelinonMigrate {
                 terminal.message("warning: with --no-meta the removal of \(plan.removedFlows.joined(separator: ", ")) cannot be recorded; "
                     + "no file is written, and apply will not fail their in-flight flows")
             }
+            // The old configuration is the newest committed change (the default git comparison).
+            let lastChange = old.oldNodesDefinition == nil && git.from == nil && git.comparesWithUncommitted
+                ? oldSource as? GitConfigurationSource : nil
             guard plan.isNeeded && !(noMeta && removalOnly) else {
-                let lastChange = old.oldNodesDefinition == nil && git.from == nil ? oldSource as? GitConfigurationSource : nil
                 let noteDirectory = migrationDirectory ?? newConfiguration.global.expandedMigrationDirectory
                 if lastChange != nil, let noteDirectory {
                     // The note below looks there for the migration of the last change: from a
@@ -147,6 +149,7 @@ extension SelinonMigrate {
                     ?? environment["SELINON_NODES_DEFINITION"])
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
+                if let lastChange { try Self.refuseMergeBringingMigrations(into: directory, lastChange: lastChange, terminal: terminal) }
                 switch try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
                                            oldSource: oldSource.sourceDescription, terminal: terminal) {
                 case .continues: break
@@ -336,6 +339,31 @@ extension SelinonMigrate {
                   hint: if \(name) is not deployed anywhere yet (for example generated before more edits, not committed): delete it, \
                 restore \(sum) (selinon-migrate rehash -m \(shellWord(directory)), or git checkout HEAD -- \(shellWord(sum)) once committed) and run generate again for one \
                 migration covering all the edits; otherwise give the configuration \(name) leads to as the old one (commit it, or -N/-F)
+                nothing was written
+                """)
+            throw ExitStatus.inputFailed
+        }
+
+        /// During a merge whose other side (`MERGE_HEAD`) brings migrations this side's HEAD does
+        /// not have, the newest commit that changed the configuration (on this side) is not the
+        /// configuration the directory's latest migration leads to: a migration from it would
+        /// repeat, or undo, what the merged migrations already did to in-flight flows' edges. No
+        /// edge count can reveal that (a reordering keeps them), so it is refused outright.
+        private static func refuseMergeBringingMigrations(into directory: String, lastChange: GitConfigurationSource,
+                                                          terminal: Terminal) throws {
+            let repository = lastChange.repository
+            guard repository.isMerging, let mergeHead = try? repository.commit("MERGE_HEAD"), let head = try? repository.commit("HEAD"),
+                  let merged = try? repository.migrationFiles(in: directory, at: mergeHead),
+                  let ours = try? repository.migrationFiles(in: directory, at: head) else { return }
+            let brought = merged.filter { ours[$0.key].map(MigrationSum.hash) != MigrationSum.hash($0.value) }.keys.sorted()
+            guard !brought.isEmpty else { return }
+            terminal.message("""
+                error: a merge is under way and MERGE_HEAD brings \(brought.map { "\($0).json" }.joined(separator: ", ")), which HEAD \
+                does not have: the configuration of HEAD's newest change (\(lastChange.sourceDescription)) is not the one the merged \
+                migrations lead to, so a migration from it would move in-flight flows' edges a second time
+                  hint: finish the merge first — selinon-migrate check says whether this branch's migrations need \
+                `selinon-migrate rebase --onto MERGE_HEAD`; commit the merge; then generate for any further edits \
+                (or give the configuration the latest migration leads to with --from REV or -N/-F)
                 nothing was written
                 """)
             throw ExitStatus.inputFailed

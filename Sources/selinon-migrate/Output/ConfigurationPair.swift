@@ -6,6 +6,9 @@ import GitHistory
 enum ConfigurationPair {
     /// `-N`/`-F` and `-n`/`-f`, or from git — by default the newest commit that changed the
     /// configuration against the working tree (generate before committing, as with Selinon).
+    /// With `--to REV` and no `--from`, the old configuration is the one REV's newest change
+    /// started from (that change's first parent): the migration for the change REV brought,
+    /// never one from a later commit back to REV.
     static func sources(location: ConfigLocationOptions, old: OldConfigOptions, git: GitOptions, environment: [String: String],
                         terminal: Terminal) throws -> (old: any ConfigurationSource, new: any ConfigurationSource) {
         let workingTree = try location.source(environment: environment)
@@ -22,6 +25,9 @@ enum ConfigurationPair {
         do {
             let new = try context.source(git.to ?? "worktree")
             if let from = git.from { return (try context.source(from), new) }
+            if let target = new as? GitConfigurationSource, case .revision(let revision, let label) = target.location {
+                return (try changeStart(of: revision, label: label, in: context, terminal: terminal), new)
+            }
             guard let commit = try context.newestChange() else {
                 terminal.message("error: \(context.paths.nodesFile) was never committed: there is no old configuration in git\n"
                     + "  hint: commit the current configuration first, or give the old one with -N/-F")
@@ -32,5 +38,24 @@ enum ConfigurationPair {
         } catch let error as GitError {
             throw terminal.fail(error)
         }
+    }
+
+    /// The configuration the newest change at or before `revision` started from.
+    private static func changeStart(of revision: GitCommit, label: String, in context: GitContext,
+                                    terminal: Terminal) throws -> any ConfigurationSource {
+        guard let change = try context.repository.newestCommitChanging(context.paths, from: revision.id) else {
+            terminal.message("error: \(context.paths.nodesFile) does not exist at \(label): there is no configuration to migrate to\n"
+                + "  hint: name a revision that has the configuration with --to")
+            throw ExitStatus.inputFailed
+        }
+        guard let parent = change.parents.first,
+              try context.repository.newestCommitChanging(context.paths, from: parent) != nil else {
+            terminal.message("error: the configuration at \(label) was first committed in \(change.id.short) (\(change.summary)): "
+                + "there is no older configuration to migrate from\n"
+                + "  hint: give the old configuration with --from REV or -N/-F")
+            throw ExitStatus.inputFailed
+        }
+        return GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                      location: .revision(try context.repository.commit(id: parent), label: "before \(change.id.short)"))
     }
 }
