@@ -37,7 +37,7 @@ public enum MigrationReviewer {
                 + "(the warnings name those the migration records)")
         }
         if meta.edgeCounts == nil {
-            notes.append("the file records no edge counts (_meta): flows with new starting edges may be shown incompletely, "
+            notes.append("the file records no edge counts (_meta): a new starting edge reads as an edge that kept its place, "
                 + "and flows it removed, if any, are not shown")
         }
         var flows: [FlowReview] = []
@@ -134,10 +134,12 @@ public enum MigrationReviewer {
     public static let maximumEdgesPerFlow = 100_000
 
     /// The most edges `entry` and `counts` say the flow has, before or after.
+    /// (An index of `Int.max`, which a hand edit can write, claims `Int.max` edges.)
     static func claimedEdges(_ entry: EdgeMigration, counts: (old: Int?, new: Int?)?) -> Int {
-        [counts?.old ?? 0, counts?.new ?? 0, (entry.translation.keys.max() ?? -1) + 1,
-         (entry.translation.values.compactMap { $0 }.max() ?? -1) + 1, (entry.taintingNodes.keys.max() ?? -1) + 1,
-         (entry.taintedEdges.keys.max() ?? -1) + 1].max()!
+        let highestIndex = [entry.translation.keys.max(), entry.translation.values.compactMap { $0 }.max(),
+                            entry.taintingNodes.keys.max(), entry.taintedEdges.keys.max()].compactMap { $0 }.max()
+        let indexed = highestIndex.map { $0 == .max ? .max : $0 + 1 } ?? 0
+        return max(counts?.old ?? 0, counts?.new ?? 0, indexed)
     }
 
     private static func flowReview(_ name: String, _ entry: EdgeMigration, strategy: TaintedFlowStrategy,
@@ -246,13 +248,19 @@ struct EdgeShape {
     var newIndexForOld: [Int: Int] = [:]
     var oldIndexForNew: [Int: Int] = [:]
 
-    /// Counts not given are derived: an old edge the entry does not mention kept its index, and
-    /// (without a count) every added edge is taken to have sources (`tainting_nodes`).
+    /// Counts not given are derived: an old edge the entry does not mention kept its index, a
+    /// new index below the highest the entry names that no old edge moved to and no
+    /// `tainting_nodes` names is such an edge (without counts an added starting edge cannot be
+    /// told from it), and every added edge is taken to have sources (`tainting_nodes`).
     init(_ entry: EdgeMigration, oldCount givenOld: Int?, newCount givenNew: Int?) {
         let removed = entry.translation.values.filter { $0 == nil }.count
         let added = entry.taintingNodes.count
-        let highestOld = (entry.translation.keys.max() ?? -1) + 1
-        let highestNew = max((entry.translation.values.compactMap { $0 }.max() ?? -1) + 1, (entry.taintingNodes.keys.max() ?? -1) + 1)
+        let targets = Set(entry.translation.values.compactMap { $0 })
+        let highestNew = max((targets.max() ?? -1) + 1, (entry.taintingNodes.keys.max() ?? -1) + 1)
+        let lastUnmentioned = (0..<highestNew).last { index in
+            entry.translation.index(forKey: index) == nil && !targets.contains(index) && entry.taintingNodes[index] == nil
+        }
+        let highestOld = max((entry.translation.keys.max() ?? -1) + 1, (lastUnmentioned ?? -1) + 1)
         oldCount = givenOld ?? givenNew.map { max($0 - added + removed, highestOld) } ?? highestOld
         newCount = givenNew ?? max(oldCount - removed + added, highestNew)
         for oldIndex in 0..<oldCount {

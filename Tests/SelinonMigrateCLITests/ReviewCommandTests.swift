@@ -232,6 +232,32 @@ struct ReviewCommandTests {
         #expect(result.standardError.contains("\(file): warning: "), "\(result.standardError)")
     }
 
+    /// A file without `_meta` (Selinon's, or `--no-meta`): edges it does not mention kept their
+    /// place, also below the edges it adds — they are not shown as added starting edges.
+    @Test func withoutEdgeCountsUnmentionedEdgesKeepTheirPlace() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(#"{"migration": {"f": {"tainted_edges": {}, "tainting_nodes": {"2": ["B"]}, "translation": {}}}, "#
+                            + #""tainted_flow_strategy": "IGNORE"}"# + "\n", to: "migrations/1.json")
+        let result = try CommandRunner().run(["review", "-m", directory.path("migrations")], in: directory.url)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("1 flow change: f (1 added)"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("edges 0 and 1 keep their index"), "\(result.standardOutput)")
+        #expect(!result.standardOutput.contains("(start)"), "\(result.standardOutput)")
+    }
+
+    /// An edge index of Int.max (a hand edit) is too many edges to show, not an overflow.
+    @Test(arguments: [#""translation": {"9223372036854775807": 0}, "tainting_nodes": {}"#,
+                      #""translation": {"0": 9223372036854775807}, "tainting_nodes": {}"#,
+                      #""translation": {}, "tainting_nodes": {"9223372036854775807": ["B"]}"#])
+    func anEdgeIndexOfIntMaxIsTooManyEdgesToShow(_ entries: String) throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(#"{"migration": {"f": {"tainted_edges": {}, "#+entries+#"}}, "tainted_flow_strategy": "IGNORE"}"# + "\n",
+                            to: "migrations/1.json")
+        let result = try CommandRunner().run(["review", "-m", directory.path("migrations")], in: directory.url)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("flow 'f': the migration names 9223372036854775807 edges"), "\(result.standardOutput)")
+    }
+
     @Test func aMissingVersionIsAnError() throws {
         let result = try CommandRunner().run(["review", "7", "-m", Self.migrations])
         #expect(result.status == 1)
