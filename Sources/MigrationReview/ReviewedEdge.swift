@@ -86,7 +86,7 @@ public struct ReviewedEdge: Sendable, Equatable {
 
     /// The condition in words (``ConditionText``); `nil` when unknown, empty when it always fires.
     public var conditionText: String? {
-        condition.map(ConditionText.describe)
+        condition.map { ConditionText.describe($0, configured: configuredCondition) }
     }
 }
 
@@ -94,44 +94,54 @@ public struct ReviewedEdge: Sendable, Equatable {
 ///
 /// A comparison predicate (`fieldEqual`, `fieldGreater`, `argsFieldContain`, …) with a `key`
 /// and a `value` reads `name(node.key == value)` (`>`, `contains`, … as its name says; a key
-/// part that is not a plain name is quoted, so `"a.b"` reads `'a.b'` and `[a, b]` `a.b`), a call
-/// with a single argument `name(value)`, anything else `name(node, a=1, b='x')`; `and`,
-/// `or` and `not` combine them, with parentheses where needed. `alwaysTrue` (an edge without a
-/// condition) is the empty string.
+/// part that is not a plain name is quoted, so `"a.b"` reads `'a.b'`, `"1"` reads `'1'` next to
+/// the number `1`, and `[a, b]` reads `a.b`), a call with a single argument `name(value)`,
+/// anything else `name(node, a=1, b='x')`; `and`, `or` and `not` combine them, with parentheses
+/// where needed. `alwaysTrue` (an edge without a condition) is the empty string.
+///
+/// Different conditions read differently: strings are quoted and escaped as Python's `repr`
+/// does (`'it\'s'`, `'a\tb'`), and — when the condition as loaded is given — a YAML date reads
+/// bare (`2001-01-01`), unlike the string `'2001-01-01'`.
 public enum ConditionText {
-    public static func describe(_ condition: JSONValue) -> String {
+    /// - Parameter configured: the condition as loaded from YAML, when known: it tells dates
+    ///   from strings, which its JSON form (`condition`) cannot.
+    public static func describe(_ condition: JSONValue, configured: ConfigValue? = nil) -> String {
         if case .object(let members) = condition, members["name"] == .string("alwaysTrue"), members["args"] == nil {
             return ""
         }
         // Values from the configuration may hold anything: shown escaped, on one line.
-        return ConfigDiagnostic.printable(text(condition, parent: nil), limit: .max)
+        return ConfigDiagnostic.printable(text(condition, configured, parent: nil), limit: .max)
     }
 
-    private static func text(_ condition: JSONValue, parent: String?) -> String {
-        guard case .object(let members) = condition else { return value(condition) }
+    private static func text(_ condition: JSONValue, _ configured: ConfigValue?, parent: String?) -> String {
+        guard case .object(let members) = condition else { return value(condition, configured) }
         for combinator in ["and", "or"] {
             if case .array(let children)? = members[combinator] {
-                let joined = children.map { text($0, parent: combinator) }.joined(separator: " \(combinator) ")
+                let configuredChildren = configured?[combinator].flatMap { if case .list(let items) = $0 { items } else { nil } }
+                let joined = children.enumerated().map { index, child in
+                    text(child, configuredChildren.flatMap { index < $0.count ? $0[index] : nil }, parent: combinator)
+                }.joined(separator: " \(combinator) ")
                 return parent == nil || parent == combinator ? joined : "(\(joined))"
             }
         }
         if let child = members["not"] {
-            return "not " + text(child, parent: "not")
+            return "not " + text(child, configured?["not"], parent: "not")
         }
-        guard case .string(let name)? = members["name"] else { return value(condition) }
+        guard case .string(let name)? = members["name"] else { return value(condition, configured) }
         let node = members["node"]?.stringValue
         guard case .object(let arguments)? = members["args"], !arguments.isEmpty else {
             return "\(name)(\(node ?? ""))"
         }
+        let configuredArguments = configured?["args"]
         if arguments.count == 2, let key = arguments["key"], let expected = arguments["value"],
            let comparison = comparisons.first(where: { name.hasSuffix($0.suffix) }) {
-            let path = ([node].compactMap { $0 } + keyPath(key)).joined(separator: ".")
-            return "\(name)(\(path) \(comparison.symbol) \(value(expected)))"
+            let path = ([node].compactMap { $0 } + keyPath(key, configuredArguments?["key"])).joined(separator: ".")
+            return "\(name)(\(path) \(comparison.symbol) \(value(expected, configuredArguments?["value"])))"
         }
-        if arguments.count == 1, let only = arguments.values.first, node == nil {
-            return "\(name)(\(only.stringValue ?? value(only)))"
+        if arguments.count == 1, let (argument, only) = arguments.first, node == nil {
+            return "\(name)(\(only.stringValue ?? value(only, configuredArguments?[argument])))"
         }
-        let listed = arguments.keys.sorted().map { "\($0)=\(value(arguments[$0]!))" }
+        let listed = arguments.keys.sorted().map { "\($0)=\(value(arguments[$0]!, configuredArguments?[$0]))" }
         return "\(name)(" + ([node].compactMap { $0 } + listed).joined(separator: ", ") + ")"
     }
 
@@ -143,25 +153,85 @@ public enum ConditionText {
     ]
 
     /// The parts of a result path, each bare when it reads as one name, else quoted: the key
-    /// `"a.b"` reads `'a.b'`, the path `[a, b]` reads `a.b`.
-    private static func keyPath(_ key: JSONValue) -> [String] {
-        let parts: [JSONValue]
-        if case .array(let items) = key { parts = items } else { parts = [key] }
-        return parts.map { part in
-            guard let name = part.stringValue, !name.isEmpty, !name.contains(where: { quotedKeyCharacters.contains($0) || $0.isWhitespace })
-            else { return value(part) }
+    /// `"a.b"` reads `'a.b'`, the string `"1"` reads `'1'` (the number 1 reads `1`), the path
+    /// `[a, b]` reads `a.b`.
+    private static func keyPath(_ key: JSONValue, _ configured: ConfigValue?) -> [String] {
+        let parts: [JSONValue], configuredParts: [ConfigValue]?
+        if case .array(let items) = key {
+            parts = items
+            configuredParts = configured.flatMap { if case .list(let items) = $0 { items } else { nil } }
+        } else {
+            parts = [key]
+            configuredParts = configured.map { [$0] }
+        }
+        return parts.enumerated().map { index, part in
+            let configuredPart = configuredParts.flatMap { index < $0.count ? $0[index] : nil }
+            guard let name = part.stringValue, isPlainName(name), !isTimestamp(configuredPart) else { return value(part, configuredPart) }
             return name
         }
     }
 
-    /// Characters that would make a bare key part read as more than one name, or as a value.
-    private static let quotedKeyCharacters: Set<Character> = [".", "'", "\"", "(", ")", "[", "]", "=", "<", ">", "!", ",", "`"]
+    /// Whether a string key part reads as one name: not empty, no character that separates or
+    /// quotes, not starting with a digit and not a number or `true`/`false`/`null` — which key
+    /// parts of those types (numbers, dates, …) read as bare.
+    private static func isPlainName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first),
+              !name.contains(where: { quotedKeyCharacters.contains($0) || $0.isWhitespace }),
+              !["true", "false", "null"].contains(name) else { return false }
+        return Double(name) == nil
+    }
 
-    /// A value as Python would print it in a condition: strings quoted, `true`/`false`/`null`.
-    private static func value(_ value: JSONValue) -> String {
+    /// Characters that would make a bare key part read as more than one name, or as a value.
+    private static let quotedKeyCharacters: Set<Character> = [".", "'", "\"", "(", ")", "[", "]", "=", "<", ">", "!", ",", "`", "\\"]
+
+    private static func isTimestamp(_ value: ConfigValue?) -> Bool {
+        if case .timestamp? = value { return true }
+        return false
+    }
+
+    /// A value as it reads in a condition: strings quoted as Python's `repr` quotes them,
+    /// `true`/`false`/`null`, numbers as written, lists `[…]`, mappings `{'key': …}`, and a YAML
+    /// date or time bare (`2001-01-01`), as YAML writes it.
+    private static func value(_ value: JSONValue, _ configured: ConfigValue?) -> String {
+        if case .timestamp(let timestamp)? = configured { return timestamp.description }
         switch value {
-        case .string(let text): return "'\(text)'"
+        case .string(let text): return pythonRepr(text)
+        case .array(let items):
+            let configuredItems = configured.flatMap { if case .list(let items) = $0 { items } else { nil } }
+            return "[" + items.enumerated().map { index, item in
+                Self.value(item, configuredItems.flatMap { index < $0.count ? $0[index] : nil })
+            }.joined(separator: ", ") + "]"
+        case .object(let members):
+            return "{" + members.keys.sorted().map { "\(pythonRepr($0)): \(Self.value(members[$0]!, configured?[$0]))" }
+                .joined(separator: ", ") + "}"
         default: return String(decoding: JSONWriter.compact(value), as: UTF8.self)
         }
+    }
+
+    /// Python's `repr(str)`: single quotes unless the text holds a single quote and no double
+    /// one; backslashes, the quote, tabs and line breaks escaped, other control characters as
+    /// `\xNN`, `\uNNNN`.
+    static func pythonRepr(_ text: String) -> String {
+        let quote: Character = text.contains("'") && !text.contains("\"") ? "\"" : "'"
+        var result = String(quote)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": result += "\\\\"
+            case "\t": result += "\\t"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case _ where Character(scalar) == quote: result += "\\" + String(quote)
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result += "\\x" + hex(scalar.value, width: 2)
+            case _ where (0x80...0x9F).contains(scalar.value): result += "\\x" + hex(scalar.value, width: 2)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        result.append(quote)
+        return result
+    }
+
+    private static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

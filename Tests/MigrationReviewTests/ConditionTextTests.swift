@@ -1,3 +1,4 @@
+import FlowConfig
 import FlowMigration
 import MigrationReview
 import Testing
@@ -32,5 +33,35 @@ struct ConditionTextTests {
     ])
     func rendersPredicatesAndCombinators(_ condition: JSONValue, _ expected: String) {
         #expect(ConditionText.describe(condition) == expected)
+    }
+
+    /// Conditions that differ read differently: dates bare and strings quoted as Python's repr
+    /// quotes them, string key parts that look like numbers or keywords quoted.
+    @Test(arguments: [
+        ("{key: k, value: 2017-01-01}", "argsFieldEqual(k == 2017-01-01)"),
+        ("{key: k, value: '2017-01-01'}", "argsFieldEqual(k == '2017-01-01')"),
+        ("{key: k, value: [2017-01-01, x]}", "argsFieldEqual(k == [2017-01-01, 'x'])"),
+        (#"{key: k, value: "a\tb"}"#, #"argsFieldEqual(k == 'a\tb')"#),
+        (#"{key: k, value: 'a\u{9}b'}"#, #"argsFieldEqual(k == 'a\\u{9}b')"#),
+        (#"{key: k, value: "it's"}"#, #"argsFieldEqual(k == "it's")"#),
+        (#"{key: k, value: 'back\'}"#, #"argsFieldEqual(k == 'back\\')"#),
+        (#"{key: k, value: {"a'": 1}}"#, #"argsFieldEqual(k == {"a'": 1})"#),
+        ("{key: 1, value: x}", "argsFieldEqual(1 == 'x')"),
+        ("{key: '1', value: x}", "argsFieldEqual('1' == 'x')"),
+        ("{key: true, value: x}", "argsFieldEqual(true == 'x')"),
+        ("{key: 'true', value: x}", "argsFieldEqual('true' == 'x')"),
+        ("{key: [a, 2017-01-01], value: x}", "argsFieldEqual(a.2017-01-01 == 'x')"),
+        ("{key: [a, '2017-01-01'], value: x}", "argsFieldEqual(a.'2017-01-01' == 'x')"),
+    ])
+    func differentValuesReadDifferently(_ arguments: String, _ expected: String) throws {
+        let configuration = try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: """
+            flow-definitions:
+              - name: f
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B, condition: {name: argsFieldEqual, args: \(arguments)}}
+            """)
+        let edge = try #require(configuration.flows["f"]?.edges[1])
+        #expect(ReviewedEdge(edge).conditionText == expected)
     }
 }

@@ -255,7 +255,7 @@ struct ConfigurationDiffTests {
                   - {from: A, to: C, condition: {name: argsFieldEqual, args: {key: k, value: .nan}}}
             """)
         let diff = ConfigurationDiff(from: before, to: after)
-        #expect(diff.text.contains("argsFieldEqual(k == '\\u{1B}[31mred\\u{A}line')"), "\(diff.text)")
+        #expect(diff.text.contains("argsFieldEqual(k == '\\x1b[31mred\\nline')"), "\(diff.text)")
         #expect(!diff.text.contains("\u{1B}") && !diff.markdown.contains("\u{1B}"))
         let json = String(decoding: JSONWriter.compact(diff.jsonValue), as: UTF8.self)
         #expect(json.contains(#""value":"NaN""#), "\(json)")
