@@ -305,7 +305,7 @@ struct ConfigurationLoaderTests {
         ], "not 'must be a non-negative integer', and not 'max_retry is 0'")
     }
 
-    @Test func flowDirectoryWarningsReachTheDiagnostics() throws {
+    @Test func flowDirectoryProblemsReachTheDiagnostics() throws {
         let directory = try TemporaryDirectory()
         let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
         try directory.write(Self.mainFlow + "\n" + Self.sideFlow.replacingOccurrences(of: "flow-definitions:\n", with: ""), to: "flows/all.yml")
@@ -313,10 +313,11 @@ struct ConfigurationLoaderTests {
         try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)
         let source = FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows"), directory.path("empty")])
         let result = ConfigurationLoader().load(from: source)
-        #expect(result.configuration != nil, "warnings only")
-        #expect(result.diagnostics.map { "\($0.location.file): \($0.message)" } == [
-            "\(directory.path("empty")): the directory holds no *.yml or *.yaml files",
-            "\(directory.path("flows/broken.yml")): skipped: a broken symbolic link, not a file",
+        // selinon-cli stops at the broken link: an error, so validate fails where workers would.
+        #expect(result.configuration == nil)
+        #expect(result.diagnostics.map { "\($0.severity): \($0.location.file): \($0.message)" } == [
+            "warning: \(directory.path("empty")): the directory holds no *.yml or *.yaml files",
+            "error: \(directory.path("flows/broken.yml")): a broken symbolic link, not a file: selinon-cli reads every *.yml and *.yaml name below the directory, so workers would fail to start on it",
         ])
     }
 
@@ -333,7 +334,7 @@ struct ConfigurationLoaderTests {
         close(descriptor)
         let result = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
         #expect(result.diagnostics.map { "\($0.location.file): \($0.message)" } == [
-            "\(directory.path("flows/\u{FFFD}.yml")): skipped: its name is not valid UTF-8, so selinon-migrate cannot open it",
+            "\(directory.path("flows/\u{FFFD}.yml")): its name is not valid UTF-8, so selinon-migrate cannot open it (Selinon's workers read it)",
         ])
     }
 
@@ -344,8 +345,8 @@ struct ConfigurationLoaderTests {
         #expect(mkfifo(directory.path("flows/pipe.yml"), 0o644) == 0)
         try FileManager.default.createSymbolicLink(atPath: directory.path("flows/loop.yml"), withDestinationPath: "loop.yml")
         let result = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
-        #expect(result.configuration != nil, "warnings only; the pipe is never opened")
-        #expect(result.diagnostics.map(\.message) == ["skipped: a symbolic link loop, not a file", "skipped: a named pipe, not a file"])
+        #expect(result.configuration == nil, "errors; the pipe is never opened")
+        #expect(result.diagnostics.map(\.message) == ["a symbolic link loop, not a file: selinon-cli reads every *.yml and *.yaml name below the directory, so workers would fail to start on it", "a named pipe, not a file: selinon-cli reads every *.yml and *.yaml name below the directory, so workers would fail to start on it"])
         let loop = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: directory.path("flows/loop.yml"), flowPaths: []))
         #expect(loop.diagnostics.map(\.message) == ["cannot read the nodes file: a symbolic link loop"])
     }

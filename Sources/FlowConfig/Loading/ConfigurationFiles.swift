@@ -108,8 +108,9 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             }
             givenDirectories[FileIdentity(status)] = path
             let walk = Self.yamlFiles(under: path)
-            for (file, reason, hint) in walk.skipped {
-                diagnostics.append(ConfigDiagnostic(.warning, .fileNotFound, "skipped: \(reason)", at: .wholeFile(file), hint: hint))
+            // selinon-cli opens every such name and stops (or, at a pipe, waits): workers would not start.
+            for (file, reason, hint) in walk.unopenable {
+                diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, reason, at: .wholeFile(file), hint: hint))
             }
             for (directory, reason) in walk.unreadable {
                 diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot list the flow directory: \(reason)",
@@ -152,15 +153,15 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
         }
     }
 
-    /// The flow files below `directory`; the paths named like one that are not files, with why
-    /// (broken links, link loops, pipes, sockets), which are skipped; and the directories that
+    /// The flow files below `directory`; the paths named like one that cannot be read as one,
+    /// with why (broken links, link loops, pipes, sockets, names that are not UTF-8); and the directories that
     /// cannot be listed, with the system's reason. Like `selinon-cli` (`os.walk` with
     /// `followlinks=True`), the walk enters hidden directories and follows links to
     /// directories — each directory once, so a link loop ends.
     static func yamlFiles(under directory: String)
-        -> (files: [String], skipped: [(path: String, reason: String, hint: String)], unreadable: [(path: String, reason: String)]) {
+        -> (files: [String], unopenable: [(path: String, reason: String, hint: String)], unreadable: [(path: String, reason: String)]) {
         var files: [String] = []
-        var skipped: [(path: String, reason: String, hint: String)] = [], unreadable: [(path: String, reason: String)] = []
+        var unopenable: [(path: String, reason: String, hint: String)] = [], unreadable: [(path: String, reason: String)] = []
         var visited = Set<[UInt64]>()
         func walk(_ path: String) {
             var status = stat()
@@ -186,21 +187,26 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 if !resolved {
                     // Foundation lists names as UTF-8, replacing other bytes: such a name opens nothing.
                     if failure == ENOENT && name.contains("\u{FFFD}") {
-                        skipped.append((child, "its name is not valid UTF-8, so selinon-migrate cannot open it", "rename it"))
+                        unopenable.append((child, "its name is not valid UTF-8, so selinon-migrate cannot open it (Selinon's workers read it)",
+                                           "rename it"))
                     } else {
-                        skipped.append((child, failure == ELOOP ? "a symbolic link loop, not a file" : "a broken symbolic link, not a file",
-                                        "fix or remove it"))
+                        unopenable.append((child, (failure == ELOOP ? "a symbolic link loop" : "a broken symbolic link") + Self.notAFlowFile,
+                                           "fix or remove it"))
                     }
                 } else if (childStatus.st_mode & S_IFMT) == S_IFREG {
                     files.append(child)
                 } else {
-                    skipped.append((child, Self.kind(of: childStatus.st_mode) + ", not a file", "fix or remove it"))
+                    unopenable.append((child, Self.kind(of: childStatus.st_mode) + Self.notAFlowFile, "fix or remove it"))
                 }
             }
         }
         walk(directory)
-        return (files.sorted(), skipped.sorted { $0.path < $1.path }, unreadable.sorted { $0.path < $1.path })
+        return (files.sorted(), unopenable.sorted { $0.path < $1.path }, unreadable.sorted { $0.path < $1.path })
     }
+
+    /// Why a name in a flow directory that is not a file breaks Selinon.
+    private static let notAFlowFile = ", not a file: selinon-cli reads every *.yml and *.yaml name below the directory, "
+        + "so workers would fail to start on it"
 
     /// What a file that is not a regular file or a directory is, in words.
     static func kind(of mode: mode_t) -> String {
