@@ -17,9 +17,11 @@ public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
         case anchor
         /// A tag PyYAML's safe loader cannot construct, or a scalar its tag rejects.
         case unsupportedValue
-        /// A merge key (`<<`) whose value is not a mapping or a list of mappings, or a `<<`/`=`
-        /// used where only a key is allowed.
+        /// A merge key (`<<`) whose value is not a mapping or a list of mappings, or a `<<` used
+        /// where only a key is allowed.
         case invalidMerge
+        /// A plain `=` used as a value: YAML 1.1's value indicator, which PyYAML cannot construct.
+        case valueIndicator
         /// A list or mapping used as a mapping key.
         case unhashableKey
         /// Aliases expand the document beyond the node budget (an "alias bomb").

@@ -260,7 +260,7 @@ private struct TreeBuilder {
         case .valueKey:
             // PyYAML turns the YAML 1.1 "value" key `=` into the string "=", and fails elsewhere.
             guard isKey else {
-                throw YAMLError(.invalidMerge, "a plain '=' is YAML 1.1's value indicator and cannot be a value; quote it: '='", at: mark)
+                throw YAMLError(.valueIndicator, "a plain '=' is YAML 1.1's value indicator and cannot be a value; quote it: '='", at: mark)
             }
             value = .string("=")
         case .merge:
@@ -482,7 +482,8 @@ private struct TreeBuilder {
             for position in (0..<Int(record.count)).reversed() {
                 let item = records[Int(children[Int(record.start) + position])]
                 guard item.kind == .mapping else {
-                    throw YAMLError(.invalidMerge, "a merge key ('<<') list may only hold mappings, found \(describe(item))", at: item.mark)
+                    let (mark, alias) = Self.mergedValueMark(item.mark, mergeKey: mergeMark)
+                    throw YAMLError(.invalidMerge, "a merge key ('<<') list may only hold mappings, found \(describe(item))\(alias)", at: mark)
                 }
                 try checkLimit(copied + result.count + Int(item.count))
                 result += pairs(of: item)
@@ -490,8 +491,15 @@ private struct TreeBuilder {
             conflicts += self.conflicts(inMergeList: record, at: mergeMark)
             return result
         case .scalar:
-            throw YAMLError(.invalidMerge, "a merge key ('<<') needs a mapping or a list of mappings, found \(describe(record))", at: record.mark)
+            let (mark, alias) = Self.mergedValueMark(record.mark, mergeKey: mergeMark)
+            throw YAMLError(.invalidMerge, "a merge key ('<<') needs a mapping or a list of mappings, found \(describe(record))\(alias)", at: mark)
         }
+    }
+
+    /// Where to report a merged value that is wrong: at the value, unless it is an alias of a
+    /// node defined before the merge key — then at the merge key, naming the anchored node.
+    private static func mergedValueMark(_ value: YAMLMark, mergeKey: YAMLMark) -> (mark: YAMLMark, alias: String) {
+        value < mergeKey ? (mergeKey, " (through an alias of the value at line \(value.line))") : (value, "")
     }
 
     /// Each key that two mappings of a merge list give different values: which one wins depends

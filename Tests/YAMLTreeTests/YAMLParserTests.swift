@@ -296,7 +296,7 @@ struct YAMLParserTests {
         ("a: {<<: 1}\n", YAMLError.Kind.invalidMerge),
         ("a: {<<: [1]}\n", .invalidMerge),
         ("a: <<\n", .invalidMerge),
-        ("- =\n", .invalidMerge),
+        ("- =\n", .valueIndicator),
         ("? [a]\n: 1\n", .unhashableKey),
         ("a: !custom 1\n", .unsupportedValue),
         ("a: !!set {x}\n", .unsupportedValue),
@@ -307,6 +307,19 @@ struct YAMLParserTests {
     func rejectsWhatPyYAMLRejects(_ text: String, _ kind: YAMLError.Kind) throws {
         let error = try #require(parseError(text))
         #expect(error.kind == kind)
+    }
+
+    /// A merge of an alias that names no mapping is reported at the merge key, not at the anchor.
+    @Test(arguments: [
+        ("x: &x 5\ny:\n  <<: *x\n", YAMLMark(line: 3, column: 3), "found an integer (through an alias of the value at line 1)"),
+        ("x: &x 5\ny:\n  <<: [*x]\n", YAMLMark(line: 3, column: 3), "found an integer (through an alias of the value at line 1)"),
+        ("y:\n  <<: 5\n", YAMLMark(line: 2, column: 7), "found an integer"),
+    ])
+    func aMergedAliasIsReportedAtTheMergeKey(_ text: String, _ mark: YAMLMark, _ ending: String) throws {
+        let error = try #require(parseError(text))
+        #expect(error.kind == .invalidMerge)
+        #expect(error.mark == mark)
+        #expect(error.message.hasSuffix(ending), "\(error.message)")
     }
 
     @Test func tabsInQuotedTextBlockScalarsAndCommentsAreFine() throws {

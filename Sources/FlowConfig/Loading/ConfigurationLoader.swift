@@ -258,6 +258,7 @@ public struct ConfigurationLoader: Sendable {
         case .anchor: return "define each anchor once, before the aliases that use it"
         case .unsupportedValue: return "remove the tag or quote the value"
         case .invalidMerge: return "'<<' merges a mapping or a list of mappings into the mapping it appears in"
+        case .valueIndicator: return "quote it ('=') for the text ="
         case .unhashableKey: return "use a plain string as the key"
         case .expansionLimit: return "reduce the use of aliases"
         }
