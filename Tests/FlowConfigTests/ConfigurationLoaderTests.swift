@@ -495,3 +495,31 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.first?.hint == "resolve the merge conflict in this file, then run the command again")
     }
 }
+
+/// A flow's `max_retry` and `retry_countdown`, which Selinon writes with `%d` into its workers'
+/// start-up code without validating them.
+struct FlowRetrySettingsTests {
+    static func load(_ settings: String) -> ConfigurationLoadResult {
+        let nodes = "tasks: [{name: Fetch, import: app.tasks}]\nflows: [main_flow]\n"
+        let flow = "flow-definitions: [{name: main_flow, \(settings), edges: [{from: , to: Fetch}]}]\n"
+        return ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                                             flows: [.init(path: "flows.yml", contents: Array(flow.utf8))]))
+    }
+
+    @Test func aFloatIsTruncatedAndANegativeCountKeptAsSelinonDoes() throws {
+        let result = Self.load("max_retry: 1.5, retry_countdown: -1")
+        let flow = try #require(result.configuration?.flows["main_flow"], "\(result.diagnostics)")
+        #expect(flow.maxRetry == 1 && flow.retryCountdown == -1)
+        #expect(result.diagnostics.map { "\($0.severity): \($0.message)" } == [
+            "warning: 'max_retry' of flow 'main_flow' is the float 1.5; Selinon truncates it to 1",
+            "warning: 'retry_countdown' of flow 'main_flow' is negative (-1); Selinon keeps it, and it acts as 0",
+        ])
+    }
+
+    @Test(arguments: ["max_retry: .inf", "max_retry: .nan", "max_retry: null", "retry_countdown: '5'"])
+    func whatBreaksWorkerStartUpIsAnError(_ settings: String) {
+        let result = Self.load(settings)
+        #expect(result.configuration == nil)
+        #expect(result.diagnostics.count == 1 && result.diagnostics.allSatisfy { $0.severity == .error }, "\(result.diagnostics)")
+    }
+}

@@ -85,9 +85,11 @@ extension FileReader {
         }
         if pairs.count > 1 {
             let ignored = pairs.map { keyText($0.key) }.filter { $0 != operatorName }
+            let others = ignored.filter { !["or", "not", "and"].contains($0) }
             error(.invalidCondition,
                   "\(context.what) has '\(operatorName)' next to \(ignored.map { "'\($0)'" }.joined(separator: ", ")), which Selinon silently ignores",
-                  at: node, hint: "nest them explicitly, e.g. {and: [{or: [...]}, {...}]}")
+                  at: node, hint: others.isEmpty ? "nest them explicitly, e.g. {and: [{or: [...]}, {...}]}"
+                      : "remove \(others.map { "'\($0)'" }.joined(separator: ", ")) (a misspelt key?), or nest the conditions meant explicitly")
             return nil
         }
         let operand = node[operatorName]!

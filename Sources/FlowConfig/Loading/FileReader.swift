@@ -141,6 +141,29 @@ struct FileReader {
         }
     }
 
+    /// A flow's `max_retry` or `retry_countdown`. Selinon does not validate them; it writes them
+    /// with `%d` into the workers' start-up code, so a float is truncated toward zero and a
+    /// negative integer is kept (it acts as 0) — both loaded with a warning — while infinity,
+    /// NaN and non-numbers break start-up (errors).
+    mutating func flowCount(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Int? {
+        switch node.value {
+        case .float(let value)?:
+            guard value.isFinite, let truncated = Int(exactly: value.rounded(.towardZero)) else {
+                error(.invalidValue, "\(what()) is \(PythonFloat.repr(value)), which Selinon cannot write into the workers' start-up code "
+                      + "(they would fail to start)", at: node, hint: "use a non-negative integer")
+                return nil
+            }
+            warning(.wrongType, "\(what()) is the float \(PythonFloat.repr(value)); Selinon truncates it to \(truncated)", at: node,
+                    hint: "write \(max(truncated, 0))")
+            return truncated
+        case .int(let integer)? where integer.description.hasPrefix("-") && integer.intValue != nil:
+            warning(.invalidValue, "\(what()) is negative (\(integer)); Selinon keeps it, and it acts as 0", at: node, hint: "write 0")
+            return integer.intValue
+        default:
+            return count(node, what())
+        }
+    }
+
     /// A number (for `throttling` components).
     mutating func number(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Double? {
         switch node.value {

@@ -103,8 +103,8 @@ extension FileReader {
         }
         flow.propagation = readPropagation(node, what: what, catalog: catalog)
         flow.queue = queueName(node["queue"], owner: nameNode, default: global.defaultDispatcherQueue, what: what) ?? flow.queue
-        if let maxRetry = node["max_retry"], let value = count(maxRetry, "'max_retry' of \(what)") { flow.maxRetry = value }
-        if let countdown = node["retry_countdown"], let value = count(countdown, "'retry_countdown' of \(what)") {
+        if let maxRetry = node["max_retry"], let value = flowCount(maxRetry, "'max_retry' of \(what)") { flow.maxRetry = value }
+        if let countdown = node["retry_countdown"], let value = flowCount(countdown, "'retry_countdown' of \(what)") {
             flow.retryCountdown = value
         }
         if let cache = node["cache"], let settings = self.cache(cache, what) { flow.cache = settings }
