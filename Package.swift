@@ -68,7 +68,7 @@ let package = Package(
             ]
         ),
         // Selinon's dispatcher as a pure state machine: simulation, reachable states, the oracle.
-        .target(name: "FlowEngine", dependencies: ["FlowConfig", "FlowMigration"]),
+        .target(name: "FlowEngine", dependencies: ["FlowConfig", "FlowMigration", "YAMLTree"]),
         // Migrations and configuration changes for people: text, Markdown, JSON, Graphviz.
         .target(name: "MigrationReview", dependencies: ["FlowConfig", "FlowMigration", "MigrationGenerator"]),
         // libgit2 through pkg-config; `apt-get install libgit2-dev`.

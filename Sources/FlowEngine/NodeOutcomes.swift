@@ -20,7 +20,8 @@ import FlowMigration
 ///
 /// A list gives the outcomes of a task's first, second, … instance (counted over the whole
 /// execution, sub-flows included, in the order they run); the last one repeats. A task that is
-/// not listed succeeds with the result `null`. `foreach` is keyed by `import.function`.
+/// not listed succeeds with the result `null`. `foreach` is keyed by `import.function`; `null`
+/// (the function returns `None`) starts nothing, as an empty list does.
 public struct NodeOutcomes: Sendable, Equatable {
     /// How one task instance ends.
     public enum Outcome: Sendable, Equatable {
@@ -69,6 +70,11 @@ public struct NodeOutcomes: Sendable, Equatable {
         if let listed = top["foreach"] {
             guard case .object(let byFunction) = listed else { throw NodeOutcomesError(path: "foreach", message: "expected an object keyed by import.function") }
             for (function, value) in byFunction {
+                // A function that returns None starts nothing, as an empty list does.
+                if value == .null {
+                    foreachItems[function] = []
+                    continue
+                }
                 guard case .array(let items) = value else {
                     throw NodeOutcomesError(path: "foreach.\(function)", message: "expected the list of items the function returns")
                 }

@@ -1,5 +1,6 @@
 import FlowConfig
 import FlowMigration
+import YAMLTree
 
 /// Evaluates a condition as Selinon's built-in predicates do (spec §2.2), on the results of the
 /// source instances and the flow's `node_args`, with Python's comparison rules (`1 == 1.0 ==
@@ -153,8 +154,8 @@ enum PythonValue {
     case bool(Bool)
     /// A Python `int`, exactly.
     case int(Int)
-    /// A Python `int` beyond 64 bits, as the nearest double (compared approximately).
-    case number(Double)
+    /// A Python `int` beyond 64 bits, exactly (always ``YAMLInteger/big(_:)``).
+    case bigInt(YAMLInteger)
     /// A Python `float`: in JSON, a number written with a fraction or an exponent (`1.0`, `1e2`),
     /// as `json.loads` reads it; in YAML, one PyYAML resolves to a float.
     case float(Double)
@@ -177,7 +178,8 @@ enum PythonValue {
             if number.text.contains(where: { ".eE".contains($0) }) || !value.isFinite {
                 self = .float(value)
             } else {
-                self = Int(number.text).map(PythonValue.int) ?? .number(value)
+                // JSON writes integers without leading zeros: the text is the canonical digits.
+                self = Int(number.text).map(PythonValue.int) ?? .bigInt(.big(number.text))
             }
         case .string(let text): self = .string(text)
         case .array(let items): self = .list(items.map(PythonValue.init))
@@ -189,7 +191,7 @@ enum PythonValue {
         switch value {
         case .null: self = .none
         case .bool(let flag): self = .bool(flag)
-        case .integer(let integer): self = integer.intValue.map(PythonValue.int) ?? .number(Double(integer.description) ?? .nan)
+        case .integer(let integer): self = integer.intValue.map(PythonValue.int) ?? .bigInt(integer)
         case .float(let number): self = .float(number)
         case .string(let text): self = .string(text)
         case .timestamp(let stamp): self = .timestamp(stamp.description)
@@ -206,18 +208,20 @@ enum PythonValue {
     /// Booleans count as numbers, as in Python.
     var number: Double? {
         switch self {
-        case .number(let value), .float(let value): return value
+        case .float(let value): return value
         case .int(let value): return Double(value)
+        case .bigInt(let value): return Double(value.description)
         case .bool(let flag): return flag ? 1 : 0
         default: return nil
         }
     }
 
-    /// An `int` or a `bool`, exactly.
-    private var exactInteger: Int? {
+    /// An `int` of any size or a `bool`, exactly.
+    private var exactInteger: YAMLInteger? {
         switch self {
-        case .int(let value): return value
-        case .bool(let flag): return flag ? 1 : 0
+        case .int(let value): return .small(value)
+        case .bigInt(let value): return value
+        case .bool(let flag): return .small(flag ? 1 : 0)
         default: return nil
         }
     }
@@ -226,9 +230,8 @@ enum PythonValue {
     var index: Int? {
         switch self {
         case .int(let value): return value
-        case .number(let value): return Int(exactly: value)
         case .bool(let flag): return flag ? 1 : 0
-        default: return nil
+        default: return nil  // a big int is beyond every index
         }
     }
 
@@ -238,7 +241,8 @@ enum PythonValue {
         case .timestamp: return true
         case .bool(let flag): return flag
         case .int(let value): return value != 0
-        case .number(let value), .float(let value): return value != 0
+        case .bigInt: return true
+        case .float(let value): return value != 0
         case .string(let text): return !text.isEmpty
         case .list(let items): return !items.isEmpty
         case .dict(let members): return !members.isEmpty
@@ -258,7 +262,7 @@ enum PythonValue {
     func isOfType(_ type: String) -> Bool {
         switch (type, self) {
         case ("Bool", .bool), ("Dict", .dict), ("List", .list), ("None", .none), ("Str", .string): return true
-        case ("Int", .bool), ("Int", .int), ("Int", .number), ("Float", .float): return true
+        case ("Int", .bool), ("Int", .int), ("Int", .bigInt), ("Float", .float): return true
         default: return false
         }
     }
@@ -310,8 +314,9 @@ enum PythonValue {
     /// not greater).
     func compare(to other: PythonValue) -> Int? {
         // Integers exactly, and an integer with a finite float exactly too, as Python compares them
-        // (2**53 + 1 is not 2.0**53): doubles would round integers beyond 53 bits.
-        if let a = exactInteger, let b = other.exactInteger { return a < b ? -1 : (a > b ? 1 : 0) }
+        // (2**53 + 1 is not 2.0**53, 10**20 is more than 99999999999999999999.0 is not):
+        // doubles would round integers beyond 53 bits.
+        if let a = exactInteger, let b = other.exactInteger { return Self.order(a, b) }
         if let a = exactInteger, case .float(let b) = other, b.isFinite { return Self.order(a, b) }
         if case .float(let a) = self, a.isFinite, let b = other.exactInteger { return -Self.order(b, a) }
         if let a = number, let b = other.number {
@@ -337,6 +342,28 @@ enum PythonValue {
             return nil
         }
         return members[index].value
+    }
+
+    /// -1, 0 or 1 as two integers of any size compare.
+    private static func order(_ a: YAMLInteger, _ b: YAMLInteger) -> Int {
+        if case .small(let x) = a, case .small(let y) = b { return x < y ? -1 : (x > y ? 1 : 0) }
+        // Canonical decimal digits: the sign, then the number of digits, then the digits decide.
+        let left = a.description, right = b.description
+        let leftNegative = left.hasPrefix("-"), rightNegative = right.hasPrefix("-")
+        if leftNegative != rightNegative { return leftNegative ? -1 : 1 }
+        let leftDigits = Array(left.utf8.drop { $0 == UInt8(ascii: "-") }), rightDigits = Array(right.utf8.drop { $0 == UInt8(ascii: "-") })
+        let magnitude = leftDigits.count != rightDigits.count ? (leftDigits.count < rightDigits.count ? -1 : 1)
+            : (leftDigits == rightDigits ? 0 : (leftDigits.lexicographicallyPrecedes(rightDigits) ? -1 : 1))
+        return leftNegative ? -magnitude : magnitude
+    }
+
+    /// -1, 0 or 1 as `integer` (any size) compares with the finite `float`, exactly.
+    private static func order(_ integer: YAMLInteger, _ float: Double) -> Int {
+        if case .small(let value) = integer { return order(value, float) }
+        // Beyond 64 bits: against the float's whole part (a float that large has no fraction;
+        // a smaller one's fraction cannot change the order).
+        guard let whole = YAMLInteger(exactly: float.rounded(.towardZero)) else { return integer.description.hasPrefix("-") ? -1 : 1 }
+        return order(integer, whole)
     }
 
     /// -1, 0 or 1 as `integer` compares with the finite `float`, exactly.

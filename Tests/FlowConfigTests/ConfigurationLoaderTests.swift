@@ -459,6 +459,8 @@ struct ConfigurationLoaderTests {
                   - {from: Fetch, to: Parse, condition: {name: fieldLenNotEqual, args: {key: items, length: "2"}}}
                   - {from: Fetch, to: Parse, condition: {name: fieldLenEqual, args: {key: items, length: 2.5}}}
                   - {from: Fetch, to: Parse, condition: {name: fieldLenLess, args: {key: items, length: .nan}}}
+                  - {from: Fetch, to: Parse, condition: {name: fieldEqual, args: {key: [items, true], value: 1}}}  # items[1]
+                  - {from: Fetch, to: Parse, condition: {name: fieldEqual, args: {key: [items, 1.0], value: 1}}}
             """
         let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
                                        flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
@@ -473,6 +475,7 @@ struct ConfigurationLoaderTests {
             "15 argument 'length' of predicate 'fieldLenNotEqual' is a string; a length is a whole number, so 'len != length' holds whenever the field has a length: 'fieldLenNotEqual' is always true there",
             "16 argument 'length' of predicate 'fieldLenEqual' is a float; a whole number never equals it, so 'fieldLenEqual' is always false",
             "17 argument 'length' of predicate 'fieldLenLess' is a float; NaN orders nothing, so 'fieldLenLess' is always false",
+            "19 argument 'key' of predicate 'fieldEqual' is a list; a key is a name or a list of names (a path into the result), so 'fieldEqual' is always false",
         ])
     }
 

@@ -309,6 +309,17 @@ struct EngineTests {
         ("NaN", "1", ["A"]),                                                   // NaN: not equal, not greater
         ("NaN", ".nan", ["A"]),
         ("5", ".nan", ["A"]),                                                  // not 5 == nan, as doubles would say
+        // Beyond 64 bits, still exactly (doubles would make these equal).
+        ("9223372036854775808", "9223372036854775807", ["A", "Gt"]),
+        ("100000000000000000000", "99999999999999999999", ["A", "Gt"]),
+        ("99999999999999999999", "100000000000000000000", ["A"]),
+        ("-100000000000000000000", "-99999999999999999999", ["A"]),
+        ("100000000000000000000", "100000000000000000000", ["A", "Eq"]),
+        ("100000000000000000000", "1.0e+20", ["A", "Eq"]),                       // 1.0e+20 is exactly 10**20
+        ("1e308", "1" + String(repeating: "0", count: 308), ["A", "Gt"]),     // 1e308 is a little more than 10**308
+        ("-100000000000000000000", "-1", ["A"]),
+        ("100000000000000000000", "1.5", ["A", "Gt"]),
+        ("100000000000000000000", ".inf", ["A"]),
     ])
     func numbersCompareExactlyAsInPython(_ result: String, _ value: String, _ runs: [String]) throws {
         let engine = try Self.flow(tasks: ["A", "Eq", "Gt"], """

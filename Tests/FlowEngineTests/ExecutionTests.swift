@@ -80,6 +80,18 @@ struct ExecutionTests {
         #expect(report.nodes.filter { $0.node == "sub" && $0.status == .succeeded }.count == 3)
     }
 
+    /// A `foreach` function that returns `None` (`null`) starts nothing, as an empty list does.
+    @Test func aForeachReturningNoneStartsNothing() throws {
+        let configuration = try Self.configuration(tasks: ["A", "Go"], flows: ["f"], """
+              - name: f
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: Go, foreach: {import: m, function: items}}
+            """)
+        let report = try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes(#"{"foreach": {"m.items": null}}"#)).run()
+        #expect(Self.trace(report) == ["f/A succeeded", "f succeeded"])
+    }
+
     /// Selinon reads the first node's result from its storage for `node_args_from_first`; with
     /// no storage its dispatcher raises and fails the flow at once, retries or not (found by
     /// compat/engine_compat.py on the example's sbom_flow).

@@ -27,6 +27,19 @@ struct EngineCommandTests {
         #expect(report.standardOutput.split(separator: "\n").count == 60)
     }
 
+    /// A flow that ends at once (its only start edge never fires) leaves nothing in flight; the
+    /// summary still names the flow asked for.
+    @Test func aFlowThatNeverRunsIsNamedWhenNothingIsSimulated() throws {
+        let directory = try TemporaryDirectory()
+        let nodes = try directory.write("tasks: [{name: A, import: t}]\nflows: [f]\n", to: "nodes.yml")
+        let flows = try directory.write("flow-definitions:\n  - {name: f, edges: [{from: , to: A, condition: {name: alwaysFalse}}]}\n",
+                                        to: "flows.yml")
+        let result = try CommandRunner().run(["simulate", "--count", "3", "-n", nodes, "-f", flows])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.isEmpty)
+        #expect(result.standardError.hasSuffix("simulated 0 in-flight flows of f\n"), "\(result.standardError)")
+    }
+
     @Test func simulateFillsAStore() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()

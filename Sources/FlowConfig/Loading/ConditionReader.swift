@@ -285,10 +285,17 @@ extension FileReader {
                     problem = ("it is compared with a string, so '\(call.name)' is always false", "quote it")
                 }
             case "key":
+                // Integers (and booleans, which Python takes as 0 and 1) index lists.
+                func isKeyPart(_ part: ConfigValue) -> Bool {
+                    switch part {
+                    case .string, .integer, .bool: true
+                    default: false
+                    }
+                }
                 switch value {
-                case .string, .integer: problem = nil
+                case _ where isKeyPart(value): problem = nil
                 // An empty path is the whole result (Python's reduce over no keys).
-                case .list(let items) where items.allSatisfy({ if case .string = $0 { true } else if case .integer = $0 { true } else { false } }):
+                case .list(let items) where items.allSatisfy(isKeyPart):
                     problem = nil
                 default:
                     problem = ("a key is a name or a list of names (a path into the result), so '\(call.name)' is always false",

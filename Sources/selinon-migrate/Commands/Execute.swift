@@ -28,7 +28,7 @@ extension SelinonMigrate {
                    "foreach": {"package_analysis.foreach.iter_bundled_libraries": [{"name": "a"}]}}
 
                 A list gives the outcomes of a task's successive runs (retries included); the last \
-                repeats. Every foreach function the flow can reach needs its items. Prints every \
+                repeats. Every foreach function the flow can reach needs its items (null: it returns None). Prints every \
                 task run and flow end in order, then the flow's status (--format json: flow, \
                 status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status).
 

@@ -130,9 +130,11 @@ extension SelinonMigrate {
             if produced < count {
                 terminal.message("warning: only \(produced) of \(counted(count, "flow")) could be caught running (their flows end at once?)")
             }
-            // The flows written, once each (a flow whose start never runs has none).
+            // The flows written, once each (a flow whose start never runs has none); with none
+            // written, the flows asked for.
             var named = Set<String>()
-            let written = names.filter { producedFlows.contains($0) && named.insert($0).inserted }
+            var written = names.filter { producedFlows.contains($0) && named.insert($0).inserted }
+            if written.isEmpty { written = names.filter { named.insert($0).inserted } }
             let flowNames = written.count <= 5 ? written.joined(separator: ", ") : counted(written.count, "flow")
             terminal.message("simulated \(counted(produced, "in-flight flow")) of \(flowNames)")
         }
