@@ -476,7 +476,10 @@ struct DispatcherMessageTests {
     @Test(arguments: [
         (#"{"state": null}"#, StateError.Kind.missingKey, "flow_name is missing"),
         (#"{"flow_name": 1}"#, .wrongType, "flow_name must be a string"),
-        (#"{"flow_name": "f", "migration_version": -1}"#, .wrongType, "migration_version must be a non-negative integer or null, found a number"),
+        (#"{"flow_name": "f", "migration_version": -1}"#, .wrongType, "migration_version must be a non-negative integer or null, found -1"),
+        (#"{"flow_name": "f", "migration_version": 1.5}"#, .wrongType, "migration_version must be a non-negative integer or null, found 1.5"),
+        (#"{"flow_name": "f", "migration_version": 18446744073709551616}"#, .invalidValue,
+         "migration_version 18446744073709551616 is beyond 64 bits, newer than any migration directory reaches"),
         (#"{"flow_name": "f", "state": {"waiting_edges": [1, -2]}}"#, .edgeIndexOutOfRange, "state.waiting_edges[1] is -2; edge indices are not negative"),
         (#"{"flow_name": "f", "state": {"triggered_edges": [1, 1]}}"#, .duplicateEntry, "state.triggered_edges lists edge 1 twice"),
         (#"{"flow_name": "f", "state": {"waiting_edges": ["1"]}}"#, .wrongType, "state.waiting_edges[0] must be an integer edge index, found a string"),

@@ -148,6 +148,28 @@ struct StreamMigratorTests {
             #expect(report.outcome == expected, "\(status)")
             #expect((String(decoding: output, as: UTF8.self) == line) == (expected == .alreadyFailed), "\(status)")
         }
+        // A status no store writes (a hand edit: 'FAILED') is not taken for running: the line is invalid.
+        for status in ["FAILED", "bogus"] {
+            let line = #"{"flow_name": "ingest", "#  + state + #", "selinon_migrate_status": "\#(status)"}"#
+            var output: [UInt8] = []
+            let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+            #expect(report.outcome == .invalid)
+            #expect(report.error == StateError(.invalidValue, "selinon_migrate_status is '\(status)'; expected one of running, retry_requested, failed"))
+            #expect(String(decoding: output, as: UTF8.self) == line, "copied unchanged")
+        }
+        // The same rules on the stream's fast path: a version beyond 64 bits is named as such.
+        let huge = #"{"flow_name": "ingest", "migration_version": 18446744073709551616, "state": null}"#
+        var hugeOutput: [UInt8] = []
+        let hugeReport = Array(huge.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &hugeOutput) }
+        #expect(hugeReport.outcome == .invalid && hugeReport.error?.kind == .invalidValue, "\(String(describing: hugeReport.error))")
+        // Deeper than the parser reads: named as this tool's limit, not as invalid JSON.
+        let deep = #"{"flow_name": "ingest", "node_args": "# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}"
+        var deepOutput: [UInt8] = []
+        let deepReport = Array(deep.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &deepOutput) }
+        #expect(deepReport.outcome == .invalid)
+        #expect(deepReport.error?.message.hasPrefix("the JSON nests deeper than 512 levels, more than selinon-migrate reads (column ") == true,
+                "\(String(describing: deepReport.error))")
+        #expect(try DispatcherMessage(jsonBytes: Array(#"{"flow_name": "ingest"}"#.utf8)).flowName == "ingest")
         // A newer line is skew first, failed or not: it belongs to a newer deployment.
         let newer = #"{"flow_name": "ingest", "migration_version": 5, "state": null, "selinon_migrate_status": "failed"}"#
         var output: [UInt8] = []

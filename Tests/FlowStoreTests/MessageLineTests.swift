@@ -28,6 +28,11 @@ struct MessageLineTests {
         #expect(imported.message == message)
     }
 
+    /// Messages are read (FlowMigration) with the statuses a store has (FlowStore).
+    @Test func theStatusesReadAreTheStoresStatuses() {
+        #expect(DispatcherMessageHeader.storeStatuses == FlowStatus.allCases.map(\.rawValue))
+    }
+
     @Test func theStatusMemberIsRemovedWhereverItStands() throws {
         let cases = [
             (#"{"selinon_migrate_status": "failed", "flow_name": "f", "dispatcher_id": "a"}"#, #"{"flow_name": "f", "dispatcher_id": "a"}"#),

@@ -14,6 +14,8 @@ public struct JSONParser: Sendable {
     }
 
     public static let maxDepth = 512
+    /// The message of the failure past ``maxDepth``: this parser's limit, not a syntax error.
+    static let depthLimitMessage = "JSON nests deeper than \(maxDepth) levels"
 
     /// Whether a key repeated in one object is an error (for generated files, where a repeat
     /// means a hand edit) rather than the later value replacing the earlier one, as in Python.
@@ -103,7 +105,7 @@ public struct JSONParser: Sendable {
         }
 
         private mutating func object(depth: Int) throws(Failure) -> JSONValue {
-            guard depth <= JSONParser.maxDepth else { throw failure("JSON nests deeper than \(JSONParser.maxDepth) levels") }
+            guard depth <= JSONParser.maxDepth else { throw failure(JSONParser.depthLimitMessage) }
             index += 1
             var members: [String: JSONValue] = [:]
             skipWhitespace()
@@ -144,7 +146,7 @@ public struct JSONParser: Sendable {
         }
 
         private mutating func array(depth: Int) throws(Failure) -> JSONValue {
-            guard depth <= JSONParser.maxDepth else { throw failure("JSON nests deeper than \(JSONParser.maxDepth) levels") }
+            guard depth <= JSONParser.maxDepth else { throw failure(JSONParser.depthLimitMessage) }
             index += 1
             var items: [JSONValue] = []
             skipWhitespace()
@@ -280,5 +282,15 @@ public struct JSONParser: Sendable {
             }
             return text
         }
+    }
+}
+
+extension JSONParser.Failure {
+    /// The failure as a dispatcher message's problem: "not valid JSON: …" for a syntax error;
+    /// the depth limit named as this tool's own limit (Python reads deeper messages).
+    var messageProblem: String {
+        message == JSONParser.depthLimitMessage
+            ? "the JSON nests deeper than \(JSONParser.maxDepth) levels, more than selinon-migrate reads (column \(column))"
+            : "not valid JSON: \(message) (column \(column))"
     }
 }

@@ -31,6 +31,7 @@ public struct DispatcherMessage: Sendable, Equatable {
         switch members.removeValue(forKey: "migration_version") {
         case nil, .null?: migrationVersion = nil
         case .number(let number)? where number.intValue.map({ $0 >= 0 }) == true: migrationVersion = number.intValue
+        case .number(let number)?: throw DispatcherMessageHeader.versionError(number.text)
         case let other?: throw StateError(.wrongType, "migration_version must be a non-negative integer or null, found \(other.kindDescription)")
         }
         switch members.removeValue(forKey: "state") {
@@ -63,7 +64,7 @@ public struct DispatcherMessage: Sendable, Equatable {
         do {
             value = try JSONParser().parse(jsonBytes)
         } catch {
-            throw StateError(.malformed, "not valid JSON: \(error.message) (column \(error.column))")
+            throw StateError(.malformed, error.messageProblem)
         }
         try self.init(json: value)
     }

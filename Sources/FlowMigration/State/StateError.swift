@@ -13,6 +13,8 @@ public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case edgeIndexOutOfRange = "edge-index-out-of-range"
         /// An edge index appears twice in a list that is a set.
         case duplicateEntry = "duplicate-entry"
+        /// A member holds a value it cannot take: an unknown store status, a version beyond 64 bits.
+        case invalidValue = "invalid-value"
         /// The message names a flow the configuration of its version did not have.
         case unknownFlow = "unknown-flow"
         /// A store's record of the message disagrees with the message itself (its flow name or

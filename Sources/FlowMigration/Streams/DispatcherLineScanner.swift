@@ -54,7 +54,7 @@ struct DispatcherLineScanner {
             do throws(JSONParser.Failure) {
                 value = try JSONParser().parse(Array(bytes))
             } catch {
-                throw StateError(.malformed, "not valid JSON: \(error.message) (column \(error.column))")
+                throw StateError(.malformed, error.messageProblem)
             }
             throw StateError(.malformed, "a dispatcher message must be a JSON object, found \(value.kindDescription)")
         }
@@ -82,7 +82,12 @@ struct DispatcherLineScanner {
                         try skipValue(&cursor)
                         throw StateError(.duplicateEntry, "\(key) is given twice; keep one")
                     }
-                    scan.storeStatus = try cursor.stringOrStateError()
+                    let status = try cursor.stringOrStateError()
+                    guard DispatcherMessageHeader.storeStatuses.contains(status) else {
+                        throw StateError(.invalidValue, "\(key) is '\(status)'; expected one of "
+                            + DispatcherMessageHeader.storeStatuses.joined(separator: ", "))
+                    }
+                    scan.storeStatus = status
                     if let previousValueEnd {
                         scan.storeStatusMemberSpan = previousValueEnd..<cursor.index
                     } else {
@@ -110,7 +115,7 @@ struct DispatcherLineScanner {
                     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                         let integer = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.integerOrSkip() }
                         guard let value = integer, value >= 0 else {
-                            throw StateError(.wrongType, "migration_version must be a non-negative integer or null, found a number")
+                            throw DispatcherMessageHeader.versionError(String(decoding: bytes[valueStart..<cursor.index], as: UTF8.self))
                         }
                         scan.version = value
                     default:
@@ -409,7 +414,7 @@ extension JSONParser.Scanner {
     /// Skips one value without building it, checking its syntax (strings are not checked for
     /// valid UTF-8: their bytes are passed through unchanged).
     mutating func skipValue(depth: Int) throws(JSONParser.Failure) -> Int {
-        guard depth <= JSONParser.maxDepth else { throw failure("JSON nests deeper than \(JSONParser.maxDepth) levels") }
+        guard depth <= JSONParser.maxDepth else { throw failure(JSONParser.depthLimitMessage) }
         guard index < bytes.count else { throw failure("unexpected end of the JSON text") }
         switch bytes[index] {
         case UInt8(ascii: "\""):
@@ -522,14 +527,14 @@ extension JSONParser.Scanner {
         do throws(JSONParser.Failure) {
             return try step(&self)
         } catch {
-            throw StateError(.malformed, "not valid JSON: \(error.message) (column \(error.column))")
+            throw StateError(.malformed, error.messageProblem)
         }
     }
 
     /// Throws a syntax failure as a ``StateError``.
     func syntaxError(_ message: String) -> StateError {
         let failure = failure(message)
-        return StateError(.malformed, "not valid JSON: \(failure.message) (column \(failure.column))")
+        return StateError(.malformed, failure.messageProblem)
     }
 }
 

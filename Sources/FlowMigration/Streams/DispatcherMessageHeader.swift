@@ -6,6 +6,16 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
     /// (`"retry_requested"` or `"failed"`). It is not part of Selinon's dispatcher message:
     /// stores take it out on import.
     public static let storeStatusKey = "selinon_migrate_status"
+    /// The values ``storeStatusKey`` may take (a store's flow statuses); any other is an error.
+    public static let storeStatuses = ["running", "retry_requested", "failed"]
+
+    /// Why a number cannot be `migration_version`: beyond 64 bits, or not a non-negative integer.
+    static func versionError(_ numberText: String) -> StateError {
+        if !numberText.isEmpty, numberText.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            return StateError(.invalidValue, "migration_version \(numberText) is beyond 64 bits, newer than any migration directory reaches")
+        }
+        return StateError(.wrongType, "migration_version must be a non-negative integer or null, found \(numberText)")
+    }
 
     /// `flow_name`.
     public var flowName: String
