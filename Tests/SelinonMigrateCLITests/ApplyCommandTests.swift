@@ -365,11 +365,20 @@ struct ApplyCommandTests {
         #expect(result.standardError.hasPrefix("warning: \(directory.path("empty")) holds no migrations"), "\(result.standardError)")
     }
 
-    @Test(arguments: [["--policy", "ingest=maybe"], ["--output", "-", "--report", "-"], ["--policy", "a=fail", "--policy", "a=retry"],
-                      ["--format", "json"], ["--batch-size", "10"], ["--quiet"], ["--store-timeout", "10"]])
-    func badOptionsAreUsageErrors(_ options: [String]) throws {
+    @Test(arguments: [
+        (["--policy", "ingest=maybe"], "--policy"),
+        (["--output", "-", "--report", "-"], "--output and --report cannot both be standard output."),
+        (["--policy", "a=fail", "--policy", "a=retry"], "--policy names flow 'a' twice; give one strategy per flow."),
+        (["--policy", "*=fail", "--policy", "*=retry"], "--policy names '*' (every flow) twice; give one strategy per flow."),
+        (["--format", "json"], "--format goes with --store, not --input (a stream's per-line report is --report FILE)."),
+        (["--batch-size", "10"], "--batch-size goes with --store, not --input."),
+        (["--quiet"], "--quiet goes with --store, not --input (a stream's per-line report is --report FILE)."),
+        (["--store-timeout", "10"], "--store-timeout goes with --store, not --input."),
+    ])
+    func badOptionsAreUsageErrors(_ options: [String], _ message: String) throws {
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states] + options)
         #expect(result.status == 64)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
     }
 
     @Test func anOutputWhereNoFileCanBeCreatedSaysSo() throws {

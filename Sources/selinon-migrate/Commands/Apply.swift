@@ -100,8 +100,10 @@ extension SelinonMigrate {
 
         func validate() throws {
             try validateMigrationDirectory(migrationDirectory)
-            let names = policy.map(\.flow)
-            if Set(names).count != names.count { throw ValidationError("--policy names a flow twice.") }
+            var named = Set<String>()
+            if let twice = policy.map(\.flow).first(where: { !named.insert($0).inserted }) {
+                throw ValidationError("--policy names \(twice == "*" ? "'*' (every flow)" : "flow '\(twice)'") twice; give one strategy per flow.")
+            }
             if input != nil {
                 if storeOptions.store != nil { throw ValidationError("--input and --store exclude each other: migrate a stream or a store.") }
                 if !dryRun && OutputSink.isStandardOutput(output) && report.map(OutputSink.isStandardOutput) == true {
@@ -125,8 +127,10 @@ extension SelinonMigrate {
                 let storeOnly = [(batchSize != nil, "--batch-size"), (format != nil, "--format"), (quiet, "--quiet"),
                                  (storeOptions.storeTimeout != nil, "--store-timeout")].filter(\.0).map(\.1)
                 if !storeOnly.isEmpty {
-                    throw ValidationError("\(storeOnly.joined(separator: ", ")) \(storeOnly.count == 1 ? "goes" : "go") with --store, not --input "
-                        + "(a stream's per-line report is --report FILE).")
+                    // --format and --quiet shape a store's report and progress; a stream's are --report and its summary.
+                    let streamHint = format != nil || quiet ? " (a stream's per-line report is --report FILE)" : ""
+                    throw ValidationError("\(storeOnly.joined(separator: ", ")) \(storeOnly.count == 1 ? "goes" : "go") with --store, not --input"
+                        + streamHint + ".")
                 }
             } else {
                 if output != "-" || report != nil { throw ValidationError("--output and --report go with --input.") }
