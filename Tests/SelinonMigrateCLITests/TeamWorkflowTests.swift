@@ -128,6 +128,43 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
     }
 
+    /// What a rebase killed while it swapped the migration directory leaves behind is cleaned up
+    /// by the next run once its process is gone: the directory moved aside comes back when the new
+    /// one was not in place, is removed when it was, and an old staging directory goes.
+    @Test func aRebaseKilledWhileSwappingTheDirectoryIsCleanedUpAfter() throws {
+        let fixture = try GitCommandTests.repositoryWithMigration()
+        let runner = try CommandRunner()
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        let manager = FileManager.default
+        let migrations = fixture.path("migrations"), backup = fixture.path(".migrations.rebase-\(dead).old")
+        let staging = fixture.path(".migrations.rebase-\(dead)")
+        let sum = try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8)
+
+        // Killed between the two renames: the history is only in the moved-aside directory.
+        try manager.moveItem(atPath: migrations, toPath: backup)
+        try manager.copyItem(atPath: backup, toPath: staging)
+        try manager.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3_600)], ofItemAtPath: staging)
+        let rehash = try runner.run(["rehash", "-m", "migrations"], in: fixture.root)
+        #expect(rehash.status == 0, "\(rehash.standardError)")
+        #expect(rehash.standardError.contains("had moved it aside as \(backup): moved it back"), "\(rehash.standardError)")
+        #expect(try String(contentsOfFile: migrations + "/migrations.sum", encoding: .utf8) == sum)
+        #expect(!manager.fileExists(atPath: backup) && !manager.fileExists(atPath: staging))
+
+        // Killed after the swap: the old directory is left over next to the new one.
+        try manager.copyItem(atPath: migrations, toPath: backup)
+        try manager.createDirectory(atPath: staging, withIntermediateDirectories: false)  // recent: a live run's, maybe
+        try GitCommandTests.install(3, in: fixture)
+        let generate = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generate.status == 0, "\(generate.standardError)")
+        #expect(generate.standardOutput.hasPrefix("Wrote migrations/2.json"), "\(generate.standardOutput)")
+        #expect(!manager.fileExists(atPath: backup) && manager.fileExists(atPath: staging))
+        #expect(try runner.run(["verify", "-m", "migrations"], in: fixture.root).status == 0)
+    }
+
     /// `git rebase` instead of a merge: HEAD is main's side while the rebase stops, so this
     /// branch's migration (and its strategy) is read from the branch being replayed.
     @Test func aGitRebaseKeepsTheBranchsStrategyAndRunningAgainChangesNothing() throws {

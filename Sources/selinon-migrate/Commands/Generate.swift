@@ -145,6 +145,8 @@ extension SelinonMigrate {
             /// Why a real run would refuse this migration (a dry run goes on to show it).
             var refusal: String?
             if let directory {
+                // A rebase killed while it swapped the directory: the history is put back before it is read.
+                if !dryRun, let note = DirectoryReplacement.recoverInterruptedReplacement(of: directory) { terminal.message(note) }
                 try terminal.refuseMisplacedMigrationDirectory(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition

@@ -85,6 +85,7 @@ extension SelinonMigrate {
                 terminal.message("error: no migration directory: pass -m, or set global.migration_dir in the nodes file")
                 throw ExitStatus.inputFailed
             }
+            if let note = DirectoryReplacement.recoverInterruptedReplacement(of: directoryPath) { terminal.message(note) }
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
 
             // REV's migrations, and this branch's as committed (without conflict markers): at HEAD,
@@ -212,9 +213,7 @@ enum DirectoryReplacement {
     /// A symbolic link to the directory stays a link: the directory it points to is replaced.
     static func replace(_ given: String, base: [Int: [UInt8]], appending migration: Migration?) throws {
         let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
-        let parent = parentDirectory(of: path)
-        let name = (path as NSString).lastPathComponent
-        let staging = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(".\(name).rebase-\(ProcessInfo.processInfo.processIdentifier)")
+        let staging = stagingPath(of: path, processID: ProcessInfo.processInfo.processIdentifier)
         let backup = staging + ".old"
         let manager = FileManager.default
         try? manager.removeItem(atPath: staging)
@@ -245,5 +244,46 @@ enum DirectoryReplacement {
             throw Failure(description: "cannot move the new directory into place: \(reason)")
         }
         if exists { try? manager.removeItem(atPath: backup) }
+    }
+
+    /// `.NAME.rebase-PID` next to the directory `path` (symbolic links resolved).
+    private static func stagingPath(of path: String, processID: pid_t) -> String {
+        let parent = parentDirectory(of: path)
+        return ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).rebase-\(processID)")
+    }
+
+    /// Cleans up after a `rebase` killed while it replaced `given` (SIGKILL, a power cut), once
+    /// its process is gone: a directory moved aside when the new one was not yet in its place is
+    /// moved back (the replacement never happened), a moved-aside directory next to a directory
+    /// in place is removed (the replacement happened), and a staging directory unchanged for
+    /// ``LeftoverTemporaryFiles/minimumAge`` is removed. Returns a note when it moved a
+    /// directory back.
+    static func recoverInterruptedReplacement(of given: String) -> String? {
+        let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
+        let parent = parentDirectory(of: path)
+        let listed = parent.isEmpty ? "." : parent
+        let prefix = ".\((path as NSString).lastPathComponent).rebase-"
+        let manager = FileManager.default
+        let now = Date().timeIntervalSince1970
+        var note: String?
+        for entry in ((try? manager.contentsOfDirectory(atPath: listed)) ?? []).sorted() where entry.hasPrefix(prefix) {
+            let rest = entry.dropFirst(prefix.count)
+            let isBackup = rest.hasSuffix(".old")
+            guard let processID = pid_t(isBackup ? rest.dropLast(4) : rest), kill(processID, 0) != 0 && errno == ESRCH else { continue }
+            let leftover = (listed as NSString).appendingPathComponent(entry)
+            var status = stat()
+            guard lstat(leftover, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { continue }
+            if isBackup {
+                if manager.fileExists(atPath: path) {
+                    try? manager.removeItem(atPath: leftover)
+                } else if rename(leftover, path) == 0 {
+                    note = "note: a rebase killed while it replaced \(given) had moved it aside as \(leftover): moved it back "
+                        + "(the rebase did not happen; run it again)"
+                }
+            } else if now - TimeInterval(status.st_mtim.tv_sec) >= LeftoverTemporaryFiles.minimumAge {
+                try? manager.removeItem(atPath: leftover)
+            }
+        }
+        return note
     }
 }

@@ -33,6 +33,7 @@ extension SelinonMigrate {
 
         func run() throws {
             let terminal = Terminal()
+            if let note = DirectoryReplacement.recoverInterruptedReplacement(of: migrationDirectory) { terminal.message(note) }
             try terminal.refuseMisplacedMigrationDirectory(migrationDirectory, configuration: nil)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             MigrationWriter.removeLeftoverTemporaryFiles(in: migrationDirectory)
