@@ -190,7 +190,8 @@ public final class GitRepository: @unchecked Sendable {
         let resolved = URL(fileURLWithPath: absolute).resolvingSymlinksInPath().path
         if resolved == resolvedRoot { return "" }
         guard resolved.hasPrefix(resolvedRoot + "/") else {
-            throw GitError(.outsideRepository, "'\(path)' is outside the repository at \(root)")
+            throw GitError(.outsideRepository, "'\(path)' is outside the repository at \(root), so git holds no history of it: "
+                + "move it into the repository")
         }
         return String(resolved.dropFirst(resolvedRoot.count + 1))
     }

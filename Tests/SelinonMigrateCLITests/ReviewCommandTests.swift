@@ -143,6 +143,25 @@ struct ReviewCommandTests {
                 "\(pending.standardError)")
     }
 
+    /// A directory outside the repository that does not exist yet is named as it will be, and
+    /// check says what to do about it.
+    @Test func aNewMigrationDirectoryOutsideTheRepositoryIsNamedWhereItWillBe() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let elsewhere = try TemporaryDirectory()
+        let outside = elsewhere.path("new/migrations")
+        try GitCommandTests.install(2, in: fixture)
+        let runner = try CommandRunner()
+        let generated = try runner.run(["generate", "-m", outside] + GitCommandTests.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let real = URL(fileURLWithPath: outside).resolvingSymlinksInPath().path
+        #expect(generated.standardError.contains("is outside the git repository of the configuration (it resolves to \(real)): "
+            + "git does not hold its files, so check, review --pending and history cannot see the migrations a commit adds"),
+                "\(generated.standardError)")
+        let check = try runner.run(["check", "-m", outside] + GitCommandTests.configuration, in: fixture.root)
+        #expect(check.status != 0)
+        #expect(check.standardError.contains("so git holds no history of it: move it into the repository"), "\(check.standardError)")
+    }
+
     @Test func outputDirectoryHoldsTheMarkdownAndTheGraphs() throws {
         let directory = try TemporaryDirectory()
         let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("out")],

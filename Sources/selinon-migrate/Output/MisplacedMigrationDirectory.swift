@@ -50,18 +50,23 @@ extension Terminal {
 extension Terminal {
     /// Warns when the migration directory lies outside the git repository holding the
     /// configuration (a symbolic link to elsewhere, or an absolute path): the files are written,
-    /// but git records at most the link, so `check`, `review --pending`, `history` and
-    /// `verify --git` cannot see the migrations a commit adds.
+    /// but git records at most the link, so `check`, `review --pending` and `history` cannot see
+    /// the migrations a commit adds.
     func warnIfMigrationDirectoryLeavesRepository(_ path: String, configuration: String?) {
         guard let configuration, let root = (try? GitRepository(containing: configuration))?.workingDirectory,
               let realRoot = resolvedPath(root) else { return }
+        // The nearest part that exists resolved, and the rest (not created yet) as written.
         var probe = URL(fileURLWithPath: path).standardizedFileURL
-        while !FileManager.default.fileExists(atPath: probe.path), probe.path != "/" { probe.deleteLastPathComponent() }
-        guard let real = resolvedPath(probe.path), real != realRoot, !real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else {
-            return
+        var missing: [String] = []
+        while !FileManager.default.fileExists(atPath: probe.path), probe.path != "/" {
+            missing.insert(probe.lastPathComponent, at: 0)
+            probe.deleteLastPathComponent()
         }
+        guard let existing = resolvedPath(probe.path) else { return }
+        let real = ([existing == "/" ? "" : existing] + missing).joined(separator: "/")
+        guard real != realRoot, !real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else { return }
         message("warning: the migration directory \(path) is outside the git repository of the configuration (it resolves to \(real)): "
-            + "git does not hold its files, so check, review --pending, history and verify --git cannot see the migrations; "
+            + "git does not hold its files, so check, review --pending and history cannot see the migrations a commit adds; "
             + "move it into the repository")
     }
 }
