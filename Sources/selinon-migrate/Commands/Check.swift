@@ -243,13 +243,14 @@ extension SelinonMigrate {
             if !added.isEmpty && composed != plan.migration.flows {
                 coveredFrom = catchUpStart(of: added, after: baseFiles[baseLatest], to: new, context: context, base: base)
             }
-            if plan.isNeeded && added.isEmpty {
+            // With a number taken twice, rebase regenerates the branch's migrations from the base's
+            // configuration: that is the one fix, and the change is not reported a second time.
+            let numberTakenTwice = report.problems.contains(where: { ["conflicting-migration", "merge-conflict"].contains($0.kind) })
+            if plan.isNeeded && added.isEmpty && !numberTakenTwice {
                 report.problems.append(.init(
                     kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
                     hint: "run: \(generate)"))
-            } else if composed != plan.migration.flows && coveredFrom == nil
-                        && !report.problems.contains(where: { ["conflicting-migration", "merge-conflict"].contains($0.kind) }) {
-                // (With a number taken twice, rebase regenerates the branch's migrations: no second fix.)
+            } else if composed != plan.migration.flows && coveredFrom == nil && !numberTakenTwice {
                 let versions = added.map { "\($0.version).json" }.joined(separator: ", ")
                 let expected = plan.isNeeded ? "the change since \(baseName) is: \(changedFlows)" : "nothing since \(baseName) needs a migration"
                 report.problems.append(.init(
