@@ -94,6 +94,46 @@ struct GitCommandTests {
                 "\(root.standardError)")
     }
 
+    /// A configuration moved since the base, which has migrations: flows may be in flight. A pure
+    /// move passes (its structure is what the latest migration leads to); a move with an edge
+    /// change is not taken for a new configuration.
+    @Test func aMovedConfigurationIsNotANewOne() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try fixture.git("checkout", "-q", "-b", "move")
+        try FileManager.default.createDirectory(atPath: fixture.path("deploy"), withIntermediateDirectories: true)
+        try fixture.git("mv", "config", "deploy/config")
+        try fixture.git("commit", "-q", "-m", "move the configuration")
+        let moved = ["-n", "deploy/config/nodes.yml", "-f", "deploy/config/flows"]
+        let runner = try CommandRunner()
+        let pure = try runner.run(["check", "--base", "main"] + moved, in: fixture.root)
+        #expect(pure.status == 0, "\(pure.standardError)")
+        #expect(pure.standardOutput.contains("is not at deploy/config/nodes.yml in ") && pure.standardOutput.contains("nothing needs a migration"),
+                "\(pure.standardOutput)")
+
+        try FileManager.default.removeItem(atPath: fixture.path("deploy/config"))
+        try FileManager.default.copyItem(at: Self.examples.appendingPathComponent("v3"), to: fixture.root.appendingPathComponent("deploy/config"))
+        let changed = try runner.run(["check", "--base", "main"] + moved, in: fixture.root)
+        #expect(changed.status == 1)
+        #expect(changed.standardError.contains("deploy/config/nodes.yml is not in ") && changed.standardError.contains(
+            "which has migrations up to migrations/1.json: the configuration was moved or renamed, and its flows are not as that migration leaves them"),
+                "\(changed.standardError)")
+        #expect(changed.standardError.contains("git worktree add /tmp/selinon-base "), "\(changed.standardError)")
+    }
+
+    /// The migration directory moved with `migration_dir`: the base's migrations are read where
+    /// the base's configuration kept them, so a pure move is no change.
+    @Test func aMovedMigrationDirectoryIsFollowedToTheBase() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try fixture.git("checkout", "-q", "-b", "move")
+        try FileManager.default.createDirectory(atPath: fixture.path("db"), withIntermediateDirectories: true)
+        try fixture.git("mv", "migrations", "db/migrations")
+        try TeamWorkflowTests.edit(fixture, "config/nodes.yml", "migration_dir: migrations", "migration_dir: db/migrations")
+        try fixture.git("commit", "-q", "-am", "move the migrations")
+        let check = try CommandRunner().run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 0, "\(check.standardError)")
+        #expect(check.standardError.contains("note: the migration directory moved from migrations (in "), "\(check.standardError)")
+    }
+
     @Test func gitOptionsAndExplicitFilesExcludeEachOther() throws {
         let result = try CommandRunner().run(["generate", "--git", "-N", "a.yml", "-F", "b", "-n", "c.yml", "-f", "d"])
         #expect(result.status == 64)

@@ -90,11 +90,8 @@ extension SelinonMigrate {
                                   terminal: terminal)
             }
             guard baseHasConfiguration else {
-                // The branch adds the configuration: no flow of it can be in flight yet.
-                _ = try terminal.loadConfiguration(workingTree, with: loader, role: "new")
-                return try finish(CheckReport(base: baseCommit.commit.id.hex, summary: "the configuration is new since "
-                    + "\(baseCommit.commit.id.short) (\(baseCommit.label)): no flow can be in flight on an older one, so nothing needs a migration",
-                                              problems: [], addedMigrations: []), terminal: terminal)
+                let new = try terminal.loadConfiguration(workingTree, with: loader, role: "new")
+                return try finish(newConfigurationReport(new, base: baseCommit, context: context), terminal: terminal)
             }
             let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
@@ -122,6 +119,36 @@ extension SelinonMigrate {
             }
             try finish(try findings(old: old, new: new, directoryPath: directoryPath, context: context, base: base, terminal: terminal),
                        terminal: terminal)
+        }
+
+        /// The configuration is not at its paths in the base. Without migrations there, the branch
+        /// adds it: no flow of it can be in flight yet. With migrations there, it was moved (or
+        /// renamed), and flows may be in flight: it passes when its structure is the one the base's
+        /// latest migration leads to (`_meta` digests: a pure move), else check cannot compare it
+        /// with the base's and says how to compare by hand.
+        private func newConfigurationReport(_ new: Configuration, base: BranchBase, context: GitContext) -> CheckReport {
+            let baseName = "\(base.commit.id.short) (\(base.label))"
+            let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
+                ?? existingDefaultMigrationDirectory
+            let baseFiles = directoryPath.flatMap { try? context.migrationFiles(in: $0, at: base.commit) } ?? [:]
+            guard let directoryPath, let (latest, bytes) = baseFiles.max(by: { $0.key < $1.key }) else {
+                return CheckReport(base: base.commit.id.hex, summary: "the configuration is new since \(baseName): no flow can be "
+                    + "in flight on an older one, so nothing needs a migration", problems: [], addedMigrations: [])
+            }
+            let latestPath = MigrationDirectory.filePath(version: latest, in: directoryPath)
+            let leadsTo = (try? Migration(selinonJSON: bytes, file: latestPath))?.metadata?["digests"]?["new"]?.stringValue
+            if let leadsTo, leadsTo == StructureDigest.digest(of: new) {
+                return CheckReport(base: base.commit.id.hex, summary: "the configuration is not at \(context.paths.nodesFile) in \(baseName) "
+                    + "(moved?), and its flows are as \(latestPath) there leaves them: nothing needs a migration", problems: [], addedMigrations: [])
+            }
+            let options = location.shellArguments
+            return CheckReport(base: base.commit.id.hex, summary: "", problems: [.init(
+                kind: "moved-configuration",
+                message: "\(context.paths.nodesFile) is not in \(baseName), which has migrations up to \(latestPath): the configuration "
+                    + "was moved or renamed, and \(leadsTo == nil ? "that migration records no digest to compare it with" : "its flows are not as that migration leaves them")",
+                hint: "compare it with the base's by hand: git worktree add /tmp/selinon-base \(base.commit.id.short), then "
+                    + "selinon-migrate generate --dry-run -N /tmp/selinon-base/OLD_NODES -F /tmp/selinon-base/OLD_FLOWS\(options) "
+                    + "(OLD_ = the paths there); generate the migration it shows, with -N/-F, if it needs one")], addedMigrations: [])
         }
 
         /// Prints `report` (its summary when it has no problems); exit 1 when it has.
@@ -187,11 +214,18 @@ extension SelinonMigrate {
                 return report
             }
             let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
-            let baseFiles: [Int: [UInt8]]
+            var baseFiles: [Int: [UInt8]]
             do {
                 baseFiles = try context.migrationFiles(in: directoryPath, at: base.commit)
             } catch {
                 throw terminal.fail(error)
+            }
+            // The directory moved since (global.migration_dir changed with it): the base's
+            // migrations are where the base's configuration kept them.
+            if baseFiles.isEmpty, migrationDirectory == nil, let baseDirectory = old.global.expandedMigrationDirectory,
+               baseDirectory != directoryPath, let moved = try? context.migrationFiles(in: baseDirectory, at: base.commit), !moved.isEmpty {
+                baseFiles = moved
+                terminal.message("note: the migration directory moved from \(baseDirectory) (in \(baseName)) to \(directoryPath)")
             }
             let baseLatest = baseFiles.keys.max() ?? 0
             for (version, bytes) in baseFiles.sorted(by: { $0.key < $1.key }) {
