@@ -213,7 +213,7 @@ struct GitRepositoryTests {
         try fixture.directory.write("shared", to: "shared/s.yml")
         try FileManager.default.createSymbolicLink(atPath: fixture.path("flows/shared"), withDestinationPath: "../shared")
         try FileManager.default.createSymbolicLink(atPath: fixture.path("shared/loop"), withDestinationPath: "../flows")
-        // A link to itself is skipped, as on disk.
+        // A link to itself is skipped at revisions; on disk it is an error (workers would fail on it).
         try FileManager.default.createSymbolicLink(atPath: fixture.path("flows/self.yml"), withDestinationPath: "self.yml")
         try fixture.commit("flows with a linked directory", ["nodes.yml": Self.nodes])
         try fixture.commit("change the linked file", ["shared/s.yml": "shared, changed"])
@@ -224,8 +224,11 @@ struct GitRepositoryTests {
         #expect(try repository.files(under: "flows", in: repository.commit("HEAD").id, include: ConfigurationPaths.isFlowFileName)
             .map(\.path) == expected)
         #expect(try repository.indexFiles(under: "flows", include: ConfigurationPaths.isFlowFileName).map(\.path) == expected)
-        let onDisk = try FileSystemConfigurationSource(nodesFile: fixture.path("nodes.yml"), flowPaths: [fixture.path("flows")]).flowFiles()
-        #expect(onDisk == expected.map { fixture.path($0) })
+        let onDiskSource = FileSystemConfigurationSource(nodesFile: fixture.path("nodes.yml"), flowPaths: [fixture.path("flows")])
+        let loop = #expect(throws: ConfigurationError.self) { try onDiskSource.flowFiles() }
+        #expect(loop?.diagnostics.map(\.location.file) == [fixture.path("flows/self.yml")])
+        try FileManager.default.removeItem(atPath: fixture.path("flows/self.yml"))
+        #expect(try onDiskSource.flowFiles() == expected.map { fixture.path($0) })
         let paths = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows"])
         #expect(try repository.commitsChanging(paths, from: repository.commit("HEAD").id).map(\.summary)
             == ["change the linked file", "flows with a linked directory"])
