@@ -133,7 +133,7 @@ extension SelinonMigrate {
                     warnings: plan.warnings,
                     edgeCounts: MigrationMetadata.edgeCounts(old: oldConfiguration, new: newConfiguration),
                     date: Date(), host: ProcessInfo.processInfo.hostName,
-                    user: environment["USER"] ?? environment["LOGNAME"]
+                    user: userName(environment: environment)
                 ).jsonValue
             }
             // A dry run checks the directory as the real run would (when there is one to check).

@@ -158,7 +158,7 @@ extension SelinonMigrate {
                 toolVersion: ToolVersion.current, oldSource: ontoSource.sourceDescription, newSource: workingTree.sourceDescription,
                 oldDigest: StructureDigest.digest(of: old), newDigest: StructureDigest.digest(of: new), warnings: plan.warnings,
                 edgeCounts: MigrationMetadata.edgeCounts(old: old, new: new), date: Date(), host: ProcessInfo.processInfo.hostName,
-                user: environment["USER"] ?? environment["LOGNAME"]
+                user: userName(environment: environment)
             ).jsonValue
 
             let kept = baseLatest == 0 ? "no migrations" : (baseLatest == 1 ? "1.json" : "1.json … \(baseLatest).json")
