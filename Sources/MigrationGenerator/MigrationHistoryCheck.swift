@@ -58,8 +58,21 @@ public enum MigrationHistoryCheck {
         var matches: [Match] = [], findings: [Finding] = []
         var intervals: [(version: Int, from: Int, to: Int)] = []
         var position = 0
-        for (offset, migration) in migrations.enumerated() {
+        // Migrations matched together with an earlier one, as a group (skipped by the loop).
+        var groupedThrough = -1
+        for (offset, migration) in migrations.enumerated() where offset > groupedThrough {
             let version = offset + 1
+            // Generated one by one on a branch that reached this history as one commit (a merge
+            // with --no-ff, a squash): together they cover that commit's change.
+            if let group = Self.group(startingAt: offset, of: migrations, digests: digests, states: states, after: position) {
+                for member in offset...group.last {
+                    intervals.append((member + 1, group.from, group.to))
+                    matches.append(Match(version: member + 1, from: states[group.from].label, to: states[group.to].label))
+                }
+                groupedThrough = group.last
+                position = max(position, group.to)
+                continue
+            }
             var interval: (from: Int, to: Int)?
             if let old = migration.metadata?["digests"]?["old"]?.stringValue, let new = migration.metadata?["digests"]?["new"]?.stringValue {
                 interval = find(old: old, new: new, in: digests, from: position)
@@ -128,6 +141,35 @@ public enum MigrationHistoryCheck {
                                             + "and renumber the later ones"))
         }
         return (matches, findings)
+    }
+
+    /// The most migrations matched together as one group.
+    static let maximumGroup = 50
+
+    /// Migrations `start`, `start + 1`, … `last` (at least two) that were generated one after the
+    /// other between configurations the history does not hold in between, and together migrate
+    /// one change of it, `from` → `to` (`from` ≥ `position`): the first starts where the history
+    /// holds a state (by its `_meta` digests) and the last ends where it holds a later one, each
+    /// continues the one before, and their composed effect is that change's. `nil` when
+    /// `migrations[start]` matches on its own, or no such group exists.
+    private static func group(startingAt start: Int, of migrations: [Migration], digests: [String], states: [State],
+                              after position: Int) -> (last: Int, from: Int, to: Int)? {
+        func digest(_ migration: Migration, _ side: String) -> String? { migration.metadata?["digests"]?[side]?.stringValue }
+        guard let old = digest(migrations[start], "old"), let firstNew = digest(migrations[start], "new"),
+              find(old: old, new: firstNew, in: digests, from: position) == nil, !digests.contains(firstNew) else { return nil }
+        for from in digests.indices where from >= position && digests[from] == old {
+            var previousNew = firstNew
+            for last in (start + 1)..<min(migrations.count, start + maximumGroup) {
+                guard digest(migrations[last], "old") == previousNew, let new = digest(migrations[last], "new") else { break }
+                previousNew = new
+                guard let to = digests.indices.first(where: { $0 > from && digests[$0] == new }) else { continue }
+                let composed = Migration.composedEffect(of: Array(migrations[start...last]),
+                                                        edgeCounts: states[from].configuration.flows.mapValues(\.edges.count))
+                let derived = MigrationDiffer().plan(from: states[from].configuration, to: states[to].configuration, strategy: .ignore)
+                return composed == derived.migration.flows ? (last, from, to) : nil
+            }
+        }
+        return nil
     }
 
     /// `--from A --to B` for a `generate` between two states (`--to worktree` for the working tree).

@@ -24,6 +24,20 @@ struct MigrationHistoryCheckTests {
         #expect(matches.map { "\($0.version): \($0.from) → \($0.to)" } == ["1: v1 → v2", "2: v2 → v3", "3: v3 → v4"])
     }
 
+    /// A branch's migrations landed as one commit (merged with --no-ff, or squashed): the history
+    /// holds v1 and v3 only, and 1.json and 2.json together cover that change.
+    @Test func migrationsOfABranchLandedAsOneCommitCoverItTogether() throws {
+        let migrations = try Self.migrations()
+        let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 3, 4]), migrations: migrations)
+        #expect(findings.isEmpty, "\(findings)")
+        #expect(matches.map { "\($0.version): \($0.from) → \($0.to)" } == ["1: v1 → v3", "2: v1 → v3", "3: v3 → v4"])
+        // Together with an edit that changes their effect, they do not match.
+        var edited = migrations
+        edited[1].flows["licence_analysis_flow"]?.translation[3] = 4
+        let mismatch = MigrationHistoryCheck.check(states: try Self.states([1, 3, 4]), migrations: edited).findings
+        #expect(!mismatch.isEmpty)
+    }
+
     @Test func anEditedMigrationDoesNotMatch() throws {
         var migrations = try Self.migrations()
         migrations[1].flows["licence_analysis_flow"]?.translation[3] = 4
