@@ -147,6 +147,31 @@ struct GitCommandTests {
         #expect(check.standardError.contains("note: the migration directory moved from migrations (in "), "\(check.standardError)")
     }
 
+    /// The same change made twice (an edge added and removed, twice): each removal is covered
+    /// by its own file, and a removal without one is not credited with the earlier one's.
+    @Test func aChangeMadeTwiceIsCoveredByItsOwnMigrationOnly() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        let plain = "      - from: CollectResults\n        to: BuildReport\n"
+        let extra = plain + "      - from: CollectResults\n        to: RenderBadge\n"
+        func step(_ old: String, _ new: String, _ message: String, migrate: Bool) throws {
+            try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", old, new)
+            if migrate {
+                let generated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+                #expect(generated.status == 0, "\(generated.standardError)")
+            }
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", message)
+        }
+        try step(plain, extra, "add (1)", migrate: true)
+        try step(extra, plain, "remove (1)", migrate: true)
+        try step(plain, extra, "add (2)", migrate: true)
+        try step(extra, plain, "remove (2), no migration", migrate: false)
+        let history = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardOutput.contains("remove (2), no migration — reporting_flow — needs migration"), "\(history.standardOutput)")
+        #expect(history.standardOutput.contains("remove (1) — reporting_flow — covered by 2.json\n"), "\(history.standardOutput)")
+    }
+
     @Test func gitOptionsAndExplicitFilesExcludeEachOther() throws {
         let result = try CommandRunner().run(["generate", "--git", "-N", "a.yml", "-F", "b", "-n", "c.yml", "-f", "d"])
         #expect(result.status == 64)

@@ -146,11 +146,17 @@ extension SelinonMigrate {
             entry.status = addedHere && !addedOther ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
             // A migration committed separately from the change it migrates, or renumbered since.
             if entry.status == "needs-migration" {
-                if let versions = now.generated(from: before, to: after) {
-                    let names = versions.map { "\($0).json" }
+                // Among the files generated for this very change (the same change may happen
+                // twice), a file the parent already held as it is now migrated an earlier one; of
+                // the rest, the first (files are generated in history order).
+                let atParent = directory.flatMap { path in parent.flatMap { try? context.migrationFiles(in: path, at: $0) } } ?? [:]
+                let candidates = (now.generated(from: before, to: after) ?? [])
+                    .filter { version in atParent[version].map(MigrationSum.hash) != now.hashes[version] }
+                if let first = candidates.min() {
                     // The commit's own files, edited (and rehashed) since: not another commit's.
-                    entry.status = Set(names).isSubset(of: entry.migrations) ? "covered-edited" : "covered-later"
-                    entry.migrations = names
+                    let own = candidates.filter { entry.migrations.contains("\($0).json") }
+                    entry.status = own.isEmpty ? "covered-later" : "covered-edited"
+                    entry.migrations = (own.isEmpty ? [first] : own).map { "\($0).json" }
                 } else if !replaced.isEmpty {
                     entry.status = "covered-by-replaced"
                 } else if addedOther {
