@@ -172,6 +172,35 @@ struct GitCommandTests {
         #expect(history.standardOutput.contains("remove (1) — reporting_flow — covered by 2.json\n"), "\(history.standardOutput)")
     }
 
+    /// A change, its migration, a commit changing it back without one, and the change again:
+    /// the migration of the first change does not cover the last (flows took it already), and
+    /// generate gives the two steps that do.
+    @Test func aChangeBackWithoutMigrationIsNotCoveredByTheMigrationOfTheChange() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        let plain = "      - from: CollectResults\n        to: BuildReport\n"
+        let extra = plain + "      - from: CollectResults\n        to: RenderBadge\n"
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", plain, extra)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "add an edge")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", extra, plain)
+        try fixture.git("commit", "-q", "-am", "remove it, no migration")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", plain, extra)
+
+        let refused = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1)
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD"), parent = try fixture.git("rev-parse", "--short=12", "HEAD~1")
+        #expect(refused.standardError.contains("migrations/1.json migrates this change, but \(head) (remove it, no migration), the commit "
+            + "that made the old configuration, changed it back"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("--from \(parent) --to \(head); then run"), "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
+        // The two steps it gives.
+        #expect(try runner.run(["generate", "--from", parent, "--to", head] + Self.configuration, in: fixture.root).status == 0)
+        let last = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(last.status == 0 && last.standardOutput.hasPrefix("Wrote migrations/3.json"), "\(last.standardError)")
+    }
+
     @Test func gitOptionsAndExplicitFilesExcludeEachOther() throws {
         let result = try CommandRunner().run(["generate", "--git", "-N", "a.yml", "-F", "b", "-n", "c.yml", "-f", "d"])
         #expect(result.status == 64)

@@ -155,7 +155,12 @@ extension SelinonMigrate {
                 switch try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
                                            oldSource: oldSource.sourceDescription, terminal: terminal) {
                 case .continues: break
-                case .covered(let path, let strategy): coveredBy = (path, strategy)
+                case .covered(let path, let strategy):
+                    if let committed = oldSource as? GitConfigurationSource {
+                        try Self.refuseChangeBackWithoutMigration(covered: path, old: committed, loader: loader, terminal: terminal,
+                                                                  command: "selinon-migrate generate" + location.shellArguments)
+                    }
+                    coveredBy = (path, strategy)
                 case .refused(let reason): refusal = reason
                 }
             }
@@ -366,6 +371,32 @@ extension SelinonMigrate {
                   hint: finish the merge first — selinon-migrate check says whether this branch's migrations need \
                 `selinon-migrate rebase --onto MERGE_HEAD`; commit the merge; then generate for any further edits \
                 (or give the configuration the latest migration leads to with --from REV or -N/-F)
+                nothing was written
+                """)
+            throw ExitStatus.inputFailed
+        }
+
+        /// The latest migration migrates this very change (old → new), but the commit that made
+        /// the old configuration (a committed revision) changed it back from the configuration
+        /// that migration leads to (new → old), without a migration: in-flight flows took the
+        /// migration already, so this change is not migrated. Refused, with the migration that
+        /// commit lacks as the first step.
+        private static func refuseChangeBackWithoutMigration(covered path: String, old: GitConfigurationSource,
+                                                             loader: ConfigurationLoader, terminal: Terminal, command: String) throws {
+            guard case .revision(let revision, _) = old.location,
+                  let commit = (try? old.repository.newestCommitChanging(old.paths, from: revision.id)) ?? nil,
+                  let parentID = commit.parents.first, let parent = try? old.repository.commit(id: parentID),
+                  let leadsTo = (try? Migration(selinonJSON: Array(FileManager.default.contents(atPath: path) ?? Data()), file: path))?
+                    .metadata?["digests"]?["new"]?.stringValue,
+                  let before = try? loader.load(GitConfigurationSource(repository: old.repository, paths: old.paths,
+                                                                      location: .revision(parent, label: parent.id.short)).read()).configuration,
+                  StructureDigest.digest(of: before) == leadsTo else { return }
+            terminal.message("""
+                error: \(path) migrates this change, but \(commit.id.short) (\(commit.summary)), the commit that made the old \
+                configuration, changed it back from the one \(path) leads to, without a migration: flows in flight took \(path) \
+                already, so this change is not migrated
+                  hint: first migrate that commit's change: \(command) --from \(parent.id.short) --to \(commit.id.short); then run \
+                \(command) again for this change
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
