@@ -201,6 +201,41 @@ struct GitCommandTests {
         #expect(last.status == 0 && last.standardOutput.hasPrefix("Wrote migrations/3.json"), "\(last.standardError)")
     }
 
+    /// A migration the base has, removed on the branch: the hint restores it with the sum, and
+    /// check passes again.
+    @Test func aRemovedMigrationIsRestoredWithItsSum() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try fixture.git("checkout", "-q", "-b", "clean-up")
+        try fixture.git("rm", "-q", "migrations/1.json")
+        let runner = try CommandRunner()
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        try fixture.git("commit", "-q", "-am", "remove a migration")
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        let base = try fixture.git("rev-parse", "--short=12", "main")
+        #expect(check.standardError.contains("hint: restore it, with the sum that lists it: git checkout \(base) -- migrations/1.json "
+            + "migrations/migrations.sum"), "\(check.standardError)")
+        try fixture.git("checkout", base, "--", "migrations/1.json", "migrations/migrations.sum")
+        let again = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(again.status == 0, "\(again.standardError)")
+    }
+
+    /// The revisions `_meta` names are gone after a history rewrite, but their configurations are
+    /// still in the history: analyze and review --git find them by their digests.
+    @Test func configurationsOfRewrittenRevisionsAreFoundByTheirDigests() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try fixture.git("rebase", "-q", "--root", "--force-rebase")
+        try fixture.git("reflog", "expire", "--expire=now", "--all")
+        try fixture.git("gc", "-q", "--prune=now")
+        let runner = try CommandRunner()
+        let analyze = try runner.run(["analyze", "1", "--git"] + Self.configuration, in: fixture.root)
+        #expect(analyze.status == 0, "\(analyze.standardError)")
+        #expect(analyze.standardOutput.contains("package_analysis_flow: "), "\(analyze.standardOutput)")
+        let review = try runner.run(["review", "1", "--git"] + Self.configuration, in: fixture.root)
+        #expect(review.status == 0, "\(review.standardError)")
+        #expect(!review.standardOutput.contains("cannot be read"), "\(review.standardOutput)")
+    }
+
     @Test func gitOptionsAndExplicitFilesExcludeEachOther() throws {
         let result = try CommandRunner().run(["generate", "--git", "-N", "a.yml", "-F", "b", "-n", "c.yml", "-f", "d"])
         #expect(result.status == 64)

@@ -223,8 +223,9 @@ extension SelinonMigrate {
             case .success(let configuration): return configuration
             case .failure(let reason):
                 terminal.message("error: the configuration before the migration (\(description)): \(reason.text)\n"
-                    + "  hint: pass it with -N/-F, or --git with -n/-f inside the repository")
-                throw ExitStatus.inputFailed
+                    + (context == nil ? "  hint: pass it with -N/-F, or --git with -n/-f inside the repository"
+                        : "  hint: pass it with -N/-F (a checkout of it: git worktree add DIR REV), or fetch the history (git fetch --unshallow)"))
+                throw reason.isGitReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
             }
         }
     }

@@ -245,7 +245,9 @@ extension SelinonMigrate {
                 let path = MigrationDirectory.filePath(version: version, in: directoryPath)
                 guard version <= directory.latestVersion else {
                     report.problems.append(.init(kind: "removed-migration", message: "\(path) existed at \(baseName) but is gone",
-                                                 hint: "restore it: git checkout \(base.commit.id.short) -- \(shellWord(path))"))
+                                                 hint: "restore it, with the sum that lists it: git checkout \(base.commit.id.short) -- "
+                                                    + "\(shellWord(path)) \(shellWord((directoryPath as NSString).appendingPathComponent(MigrationSum.fileName))) "
+                                                    + "(then, if this branch added migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))"))
                     continue
                 }
                 // Compared as the sum compares them: a checkout's CRLF line endings are no change.

@@ -123,6 +123,11 @@ extension SelinonMigrate {
             }
 
             let configurations = ReviewConfigurations(directory: directory, versions: selected, current: current, git: context, loader: loader)
+            if git && !configurations.gitReadFailures.isEmpty {
+                for failure in configurations.gitReadFailures { terminal.message("error: \(failure)") }
+                terminal.message("  hint: fetch the history (git fetch --unshallow), or review without --git (what cannot be read is named)")
+                throw ExitStatus.toolFailed
+            }
             let reviews = selected.map { version in
                 var review = MigrationReviewer.review(version: version, migration: directory.files[version - 1].migration,
                                                       old: configurations.edgesAfter[version - 1], new: configurations.edgesAfter[version],

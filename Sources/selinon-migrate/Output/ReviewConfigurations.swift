@@ -19,6 +19,8 @@ struct ReviewConfigurations {
     private(set) var derived: Set<Int> = []
     /// Why something is missing, per migration version.
     private(set) var notes: [Int: [String]] = [:]
+    /// The configurations of reviewed migrations that git could not read, described.
+    private(set) var gitReadFailures: [String] = []
     /// The configurations loaded (not derived), after version `v`.
     private(set) var configurationAfter: [Int: Configuration] = [:]
 
@@ -62,6 +64,7 @@ struct ReviewConfigurations {
                         configurationAfter[after] = configuration
                     case .failure(let reason):
                         if file == version { failure = "the \(side) configuration (\(description)): \(reason.text)" }
+                        if file == version && reason.isGitReadFailure { gitReadFailures.append("migration \(version): \(failure!)") }
                     }
                 }
                 if edgesAfter[after] == nil, let failure { notes[version, default: []].append(failure) }
@@ -85,6 +88,29 @@ struct ReviewConfigurations {
     /// Why a configuration named in `_meta` could not be used.
     struct Unavailable: Error {
         var text: String
+        /// Git could not read the revision (nor find the configuration elsewhere in the history).
+        var isGitReadFailure = false
+    }
+
+    /// How many commits back from HEAD a configuration named by a revision that is gone is looked for.
+    static let searchDepth = 50
+
+    /// The configuration of HEAD or of one of its `searchDepth` first-parent ancestors whose
+    /// digest is `digest`: a revision `_meta` names may be gone (history rewritten, a shallow
+    /// clone) while its configuration is still in the history, as `verify --git` finds it.
+    private static func configuration(withDigest digest: String, in git: GitContext, loader: ConfigurationLoader) -> Configuration? {
+        var commit = try? git.repository.commit("HEAD")
+        var seen: ConfigurationSnapshot?
+        for _ in 0..<searchDepth {
+            guard let current = commit, let snapshot = try? git.repository.snapshot(of: git.paths, at: current.id) else { return nil }
+            if snapshot != seen, let configuration = (try? git.configuration(at: current, loader: loader)) ?? nil,
+               StructureDigest.digest(of: configuration) == digest {
+                return configuration
+            }
+            seen = snapshot
+            commit = current.parents.first.flatMap { try? git.repository.commit(id: $0) }
+        }
+        return nil
     }
 
     /// The configuration `_meta` describes as `description` (`git:<revision> …`, `git index`, or
@@ -104,7 +130,9 @@ struct ReviewConfigurations {
                     source = GitConfigurationSource(repository: git.repository, paths: git.paths,
                                                     location: .revision(try git.repository.commit(revision), label: revision))
                 } catch {
-                    return .failure(Unavailable(text: "revision \(revision) cannot be read (\(error.message))"))
+                    if let digest, let found = configuration(withDigest: digest, in: git, loader: loader) { return .success(found) }
+                    return .failure(Unavailable(text: "revision \(revision) cannot be read (\(error.message)), and no configuration with its "
+                        + "digest is among the last \(searchDepth) commits", isGitReadFailure: true))
                 }
             }
         } else {
