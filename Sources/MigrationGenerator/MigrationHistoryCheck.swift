@@ -132,13 +132,25 @@ public enum MigrationHistoryCheck {
         for index in states.indices.dropFirst() where !intervals.contains(where: { $0.from < index && index <= $0.to }) {
             let plan = MigrationDiffer().plan(from: states[index - 1].configuration, to: states[index].configuration, strategy: .ignore)
             guard plan.isNeeded else { continue }
+            let generate = "selinon-migrate generate \(Self.revisions(states[index - 1], states[index])) -n NODES -f FLOWS"
+            // Migrations of later changes: the missing one must come before them (generate continues the latest).
+            let later = intervals.filter { $0.from >= index }.map(\.version).sorted()
+            let hint: String
+            if states[index].revision == nil && index == states.count - 1 {
+                hint = "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change"
+            } else if let first = later.first {
+                let names = later.map { "\($0).json" }.joined(separator: ", ")
+                hint = "flows in flight across that change were not migrated; if that deployment is still running and \(names) "
+                    + "\(later.count == 1 ? "is" : "are") deployed nowhere yet, the missing migration goes before \(later.count == 1 ? "it" : "them"): "
+                    + "move \(names) out of the directory, run selinon-migrate rehash, run \(generate) (it becomes \(first).json), "
+                    + "move the files back numbered after it (\(first).json as \(first + 1).json, …) and run selinon-migrate rehash"
+            } else {
+                hint = "flows in flight across that change were not migrated; if that deployment is still running, generate the "
+                    + "migration for it: \(generate)"
+            }
             findings.append(Finding(kind: .uncovered, version: nil,
                                     message: "\(states[index].label) changed \(plan.changedFlowNames.joined(separator: ", ")) with no migration",
-                                    hint: states[index].revision == nil && index == states.count - 1
-                                        ? "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change"
-                                        : "flows in flight across that change were not migrated; if that deployment is still running, generate the "
-                                            + "migration for it (selinon-migrate generate \(Self.revisions(states[index - 1], states[index])) -n NODES -f FLOWS) "
-                                            + "and renumber the later ones"))
+                                    hint: hint))
         }
         return (matches, findings)
     }

@@ -54,6 +54,12 @@ struct MigrationHistoryCheckTests {
         let committed = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3]), migrations: [migrations[0]]).findings
         #expect(committed.map(\.kind) == [.uncovered])
         #expect(committed.first?.hint.contains("selinon-migrate generate --from rev2 --to rev3 -n NODES -f FLOWS") == true, "\(committed)")
+        // Missing before an existing migration: the steps that put it in its place.
+        let before = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3]), migrations: [migrations[1]]).findings
+        #expect(before.map(\.kind) == [.uncovered])
+        #expect(before.first?.hint.contains("move 1.json out of the directory, run selinon-migrate rehash, run selinon-migrate generate "
+            + "--from rev1 --to rev2 -n NODES -f FLOWS (it becomes 1.json), move the files back numbered after it (1.json as 2.json, …)") == true,
+                "\(before)")
         let uncommitted = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3], workingTree: true), migrations: [migrations[0]]).findings
         #expect(uncommitted.first?.hint == "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change", "\(uncommitted)")
     }
