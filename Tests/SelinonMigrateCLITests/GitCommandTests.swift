@@ -236,6 +236,23 @@ struct GitCommandTests {
         #expect(!review.standardOutput.contains("cannot be read"), "\(review.standardOutput)")
     }
 
+    /// A commit with an invalid configuration, then one that fixes it and changes flows: the
+    /// change is taken from the last valid configuration, which is what was running.
+    @Test func aChangeAfterAnInvalidCommitIsTakenFromTheLastValidConfiguration() throws {
+        let fixture = try Self.repository(at: 1)
+        let plain = "      - from: CollectResults\n        to: BuildReport\n"
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", plain, plain + "      - from: [\n")
+        try fixture.git("commit", "-q", "-am", "broken YAML")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", plain + "      - from: [\n",
+                                   plain + "      - from: CollectResults\n        to: RenderBadge\n")
+        try fixture.git("commit", "-q", "-am", "fixed, with an edge more")
+        let history = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
+        let v1 = try fixture.git("rev-parse", "--short=12", "HEAD~2")
+        #expect(history.standardOutput.contains("fixed, with an edge more — reporting_flow (since \(v1), the last valid configuration "
+            + "before it) — needs migration"), "\(history.standardOutput)")
+        #expect(history.standardOutput.contains("broken YAML — no edge changes — invalid configuration"), "\(history.standardOutput)")
+    }
+
     @Test func gitOptionsAndExplicitFilesExcludeEachOther() throws {
         let result = try CommandRunner().run(["generate", "--git", "-N", "a.yml", "-F", "b", "-n", "c.yml", "-f", "d"])
         #expect(result.status == 64)

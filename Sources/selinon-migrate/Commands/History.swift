@@ -114,7 +114,21 @@ extension SelinonMigrate {
             var entry = HistoryEntry(revision: commit.id.hex, date: Self.day(commit.date), subject: commit.summary)
             let parent = try commit.parents.first.map { parentID throws(GitError) in try context.repository.commit(id: parentID) }
             let after = try configuration(commit)
-            let before = try parent.flatMap { parentCommit throws(ConfigurationError) in try configuration(parentCommit) }
+            var before = try parent.flatMap { parentCommit throws(ConfigurationError) in try configuration(parentCommit) }
+            // An invalid parent (workers could not start on it): the change is the one since the
+            // last valid configuration before it, which is what was running.
+            if before == nil, let parent, (try? context.repository.hasConfiguration(context.paths, at: parent)) == true {
+                var ancestor = parent
+                for _ in 0..<Self.validSearchDepth {
+                    guard let next = ancestor.parents.first.flatMap({ try? context.repository.commit(id: $0) }) else { break }
+                    ancestor = next
+                    if let valid = try configuration(ancestor) {
+                        before = valid
+                        entry.comparedWith = ancestor.id.hex
+                        break
+                    }
+                }
+            }
             // The files the commit added, and whether the directory still holds each as it was then
             // (a rebase may have renumbered it, and the number may hold another branch's file now).
             var replaced: [String] = []
@@ -166,6 +180,9 @@ extension SelinonMigrate {
             return entry
         }
 
+        /// How many commits back from an invalid configuration the last valid one is looked for.
+        static let validSearchDepth = 50
+
         /// Whether migration files a commit added may cover its change: one leads to the
         /// configuration after it by its `_meta` digests (from wherever an earlier, unmigrated
         /// commit left it), or changes flows exactly as the change does, or one records no digests
@@ -215,6 +232,9 @@ struct HistoryEntry: Encodable {
     var addedFlows: [String] = []
     var removedFlows: [String] = []
     var migrations: [String] = []
+    /// The last valid configuration's revision the change was taken from, when the parent's
+    /// configuration is invalid.
+    var comparedWith: String?
 
     var line: String {
         var flows: [String] = changedFlows
@@ -236,6 +256,7 @@ struct HistoryEntry: Encodable {
         case "initial": coverage = "initial configuration"
         default: coverage = status.replacingOccurrences(of: "-", with: " ")
         }
-        return "\(revision.prefix(12))  \(date)  \(subject) — \(what) — \(coverage)"
+        let compared = comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? ""
+        return "\(revision.prefix(12))  \(date)  \(subject) — \(what)\(compared) — \(coverage)"
     }
 }
