@@ -379,7 +379,7 @@ struct TeamWorkflowTests {
         let missing = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(missing.status == 1)
         #expect(missing.standardError.contains("(v2) changed package_analysis_flow with no migration"))
-        #expect(missing.standardError.contains(" -n config/nodes.yml -f config/flows)"))
+        #expect(missing.standardError.hasSuffix(" -n config/nodes.yml -f config/flows\n"), "\(missing.standardError)")
         #expect(!missing.standardError.contains("NODES"))
     }
 
