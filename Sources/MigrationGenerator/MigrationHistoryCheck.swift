@@ -161,27 +161,50 @@ public enum MigrationHistoryCheck {
     /// Migrations `start`, `start + 1`, … `last` (at least two) that were generated one after the
     /// other between configurations the history does not hold in between, and together migrate
     /// one change of it, `from` → `to` (`from` ≥ `position`): the first starts where the history
-    /// holds a state (by its `_meta` digests) and the last ends where it holds a later one, each
-    /// continues the one before, and their composed effect is that change's. `nil` when
-    /// `migrations[start]` matches on its own, or no such group exists.
+    /// holds a state (by its `_meta` digests) and each continues the one before; the last ends
+    /// where the history holds a later state (by its digest), or — when the history's state
+    /// differs from it in what needs no migration (a condition changed on the other branch) —
+    /// their composed effect moves the same edges as the change to a later state does. `nil`
+    /// when `migrations[start]` matches on its own, or no such group exists.
     private static func group(startingAt start: Int, of migrations: [Migration], digests: [String], states: [State],
                               after position: Int) -> (last: Int, from: Int, to: Int)? {
         func digest(_ migration: Migration, _ side: String) -> String? { migration.metadata?["digests"]?[side]?.stringValue }
         guard let old = digest(migrations[start], "old"), let firstNew = digest(migrations[start], "new"),
               find(old: old, new: firstNew, in: digests, from: position) == nil, !digests.contains(firstNew) else { return nil }
+        // The chain: each migration starts where the one before ends.
+        var last = start, previousNew = firstNew
+        while last + 1 < min(migrations.count, start + maximumGroup), digest(migrations[last + 1], "old") == previousNew,
+              let new = digest(migrations[last + 1], "new") {
+            last += 1
+            previousNew = new
+        }
+        guard last > start else { return nil }
         for from in digests.indices where from >= position && digests[from] == old {
-            var previousNew = firstNew
-            for last in (start + 1)..<min(migrations.count, start + maximumGroup) {
-                guard digest(migrations[last], "old") == previousNew, let new = digest(migrations[last], "new") else { break }
-                previousNew = new
-                guard let to = digests.indices.first(where: { $0 > from && digests[$0] == new }) else { continue }
-                let composed = Migration.composedEffect(of: Array(migrations[start...last]),
-                                                        edgeCounts: states[from].configuration.flows.mapValues(\.edges.count))
-                let derived = MigrationDiffer().plan(from: states[from].configuration, to: states[to].configuration, strategy: .ignore)
-                return composed == derived.migration.flows ? (last, from, to) : nil
+            for end in (start + 1)...last {
+                if let to = digests.indices.first(where: { $0 > from && digests[$0] == digest(migrations[end], "new") }) {
+                    return (end, from, to)
+                }
+            }
+            let composed = Migration.composedEffect(of: Array(migrations[start...last]),
+                                                    edgeCounts: states[from].configuration.flows.mapValues(\.edges.count))
+            if let to = ((from + 1)..<states.count).first(where: { to in
+                movesTheSameEdges(composed, MigrationDiffer().plan(from: states[from].configuration, to: states[to].configuration,
+                                                                   strategy: .ignore).migration.flows)
+            }) {
+                return (last, from, to)
             }
         }
         return nil
+    }
+
+    /// Whether two per-flow effects move the same edges: the same translations, tainted edge
+    /// indices and added edges (what is recorded of a removed edge aside).
+    private static func movesTheSameEdges(_ first: [String: EdgeMigration], _ second: [String: EdgeMigration]) -> Bool {
+        Set(first.keys) == Set(second.keys) && first.allSatisfy { name, entry in
+            guard let other = second[name] else { return false }
+            return entry.translation == other.translation && Set(entry.taintedEdges.keys) == Set(other.taintedEdges.keys)
+                && entry.taintingNodes == other.taintingNodes
+        }
     }
 
     /// `--from A --to B` for a `generate` between two states (`--to worktree` for the working tree).

@@ -31,11 +31,9 @@ struct MigrationHistoryCheckTests {
         let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 3, 4]), migrations: migrations)
         #expect(findings.isEmpty, "\(findings)")
         #expect(matches.map { "\($0.version): \($0.from) → \($0.to)" } == ["1: v1 → v3", "2: v1 → v3", "3: v3 → v4"])
-        // Together with an edit that changes their effect, they do not match.
-        var edited = migrations
-        edited[1].flows["licence_analysis_flow"]?.translation[3] = 4
-        let mismatch = MigrationHistoryCheck.check(states: try Self.states([1, 3, 4]), migrations: edited).findings
-        #expect(!mismatch.isEmpty)
+        // A chain that ends where the history does not go (v3 here, v4 there) moves other edges: no match.
+        let elsewhere = MigrationHistoryCheck.check(states: try Self.states([1, 4]), migrations: Array(migrations[0...1])).findings
+        #expect(!elsewhere.isEmpty)
     }
 
     @Test func anEditedMigrationDoesNotMatch() throws {

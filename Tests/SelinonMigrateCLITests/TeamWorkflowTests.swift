@@ -165,6 +165,27 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["verify", "-m", "migrations"], in: fixture.root).status == 0)
     }
 
+    /// A branch's two migrations landed by a --no-ff merge while main changed a condition: the
+    /// merged configuration is not the one the second leads to, but their effect is the merge's.
+    @Test func aBranchsMigrationsLandedWithAConditionChangeOnMainAreVerified() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        for version in [2, 3] {
+            try GitCommandTests.install(version, in: fixture)
+            #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "v\(version)")
+        }
+        try fixture.git("checkout", "-q", "main")
+        try Self.edit(fixture, "config/flows/reporting.yml", "key: notify\n", "key: notify_maintainers\n")
+        try fixture.git("commit", "-q", "-am", "main: a condition")
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+        let verify = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verify.status == 0, "\(verify.standardError)")
+        #expect(verify.standardOutput.contains("2.json: ") && verify.standardOutput.contains("(merge feature)"), "\(verify.standardOutput)")
+    }
+
     /// `git rebase` instead of a merge: HEAD is main's side while the rebase stops, so this
     /// branch's migration (and its strategy) is read from the branch being replayed.
     @Test func aGitRebaseKeepsTheBranchsStrategyAndRunningAgainChangesNothing() throws {
