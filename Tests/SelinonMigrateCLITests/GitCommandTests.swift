@@ -210,8 +210,8 @@ struct GitCommandTests {
         let refused = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(refused.status == 1)
         let head = try fixture.git("rev-parse", "--short=12", "HEAD"), parent = try fixture.git("rev-parse", "--short=12", "HEAD~1")
-        #expect(refused.standardError.contains("migrations/1.json migrates this change, but \(head) (remove it, no migration), the commit "
-            + "that made the old configuration, changed it back"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("\(head) (remove it, no migration), the commit that made the old configuration, changed "
+            + "flows without a migration: migrations/1.json leads to the configuration before it"), "\(refused.standardError)")
         #expect(refused.standardError.contains("--from \(parent) --to \(head); then run"), "\(refused.standardError)")
         #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
         // The two steps it gives.

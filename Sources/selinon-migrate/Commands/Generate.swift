@@ -152,15 +152,14 @@ extension SelinonMigrate {
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
                 if let lastChange { try Self.refuseMergeBringingMigrations(into: directory, lastChange: lastChange, terminal: terminal) }
+                if let committed = oldSource as? GitConfigurationSource {
+                    try Self.refuseUnmigratedChange(of: committed, configuration: oldConfiguration, directory: directory, loader: loader,
+                                                    terminal: terminal, command: "selinon-migrate generate" + location.shellArguments)
+                }
                 switch try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
                                            oldSource: oldSource.sourceDescription, terminal: terminal) {
                 case .continues: break
-                case .covered(let path, let strategy):
-                    if let committed = oldSource as? GitConfigurationSource {
-                        try Self.refuseChangeBackWithoutMigration(covered: path, old: committed, loader: loader, terminal: terminal,
-                                                                  command: "selinon-migrate generate" + location.shellArguments)
-                    }
-                    coveredBy = (path, strategy)
+                case .covered(let path, let strategy): coveredBy = (path, strategy)
                 case .refused(let reason): refusal = reason
                 }
             }
@@ -376,25 +375,29 @@ extension SelinonMigrate {
             throw ExitStatus.inputFailed
         }
 
-        /// The latest migration migrates this very change (old → new), but the commit that made
-        /// the old configuration (a committed revision) changed it back from the configuration
-        /// that migration leads to (new → old), without a migration: in-flight flows took the
-        /// migration already, so this change is not migrated. Refused, with the migration that
-        /// commit lacks as the first step.
-        private static func refuseChangeBackWithoutMigration(covered path: String, old: GitConfigurationSource,
-                                                             loader: ConfigurationLoader, terminal: Terminal, command: String) throws {
+        /// The directory's latest migration leads to the configuration the commit that made the
+        /// old one (a committed revision) started from, and that commit changed edges without a
+        /// migration: in-flight flows run the configuration before it, so a migration from the
+        /// old configuration would move the wrong edges (and one back to where the latest
+        /// migration leads would seem migrated already). Refused, with the migration that commit
+        /// lacks as the first step. A commit that changed only what needs no migration (a
+        /// condition) is not one.
+        private static func refuseUnmigratedChange(of old: GitConfigurationSource, configuration: Configuration, directory: String,
+                                                   loader: ConfigurationLoader, terminal: Terminal, command: String) throws {
             guard case .revision(let revision, _) = old.location,
+                  let latest = (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.last,
+                  let leadsTo = latest.migration.metadata?["digests"]?["new"]?.stringValue,
+                  leadsTo != StructureDigest.digest(of: configuration),
                   let commit = (try? old.repository.newestCommitChanging(old.paths, from: revision.id)) ?? nil,
                   let parentID = commit.parents.first, let parent = try? old.repository.commit(id: parentID),
-                  let leadsTo = (try? Migration(selinonJSON: Array(FileManager.default.contents(atPath: path) ?? Data()), file: path))?
-                    .metadata?["digests"]?["new"]?.stringValue,
                   let before = try? loader.load(GitConfigurationSource(repository: old.repository, paths: old.paths,
                                                                       location: .revision(parent, label: parent.id.short)).read()).configuration,
-                  StructureDigest.digest(of: before) == leadsTo else { return }
+                  StructureDigest.digest(of: before) == leadsTo,
+                  MigrationDiffer().plan(from: before, to: configuration, strategy: .ignore).isNeeded else { return }
             terminal.message("""
-                error: \(path) migrates this change, but \(commit.id.short) (\(commit.summary)), the commit that made the old \
-                configuration, changed it back from the one \(path) leads to, without a migration: flows in flight took \(path) \
-                already, so this change is not migrated
+                error: \(commit.id.short) (\(commit.summary)), the commit that made the old configuration, changed flows without a \
+                migration: \(latest.path) leads to the configuration before it, which in-flight flows run, so a migration from \
+                the old configuration would move the wrong edges
                   hint: first migrate that commit's change: \(command) --from \(parent.id.short) --to \(commit.id.short); then run \
                 \(command) again for this change
                 nothing was written
