@@ -161,9 +161,11 @@ struct GitCommandTests {
         try fixture.git("mv", "migrations", "db/migrations")
         try TeamWorkflowTests.edit(fixture, "config/nodes.yml", "migration_dir: migrations", "migration_dir: db/migrations")
         try fixture.git("commit", "-q", "-am", "move the migrations")
-        let check = try CommandRunner().run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
-        #expect(check.status == 0, "\(check.standardError)")
-        #expect(check.standardError.contains("note: the migration directory moved from migrations (in "), "\(check.standardError)")
+        for options in [[], ["-m", "db/migrations"]] {
+            let check = try CommandRunner().run(["check", "--base", "main"] + options + Self.configuration, in: fixture.root)
+            #expect(check.status == 0, "\(options): \(check.standardError)")
+            #expect(check.standardError.contains("note: the migration directory moved from migrations (in "), "\(check.standardError)")
+        }
     }
 
     /// The same change made twice (an edge added and removed, twice): each removal is covered

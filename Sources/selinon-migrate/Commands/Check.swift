@@ -133,14 +133,10 @@ extension SelinonMigrate {
             var baseFiles = directoryPath.flatMap { try? context.migrationFiles(in: $0, at: base.commit) } ?? [:]
             var baseDirectory = directoryPath
             // The migration directory may have moved too: any directory of the base with a sum.
-            if baseFiles.isEmpty, let root = context.repository.workingDirectory,
-               let sum = (try? context.repository.fileIDs(under: "", in: base.commit.id, include: { $0 == MigrationSum.fileName }))?.first {
-                let directory = parentDirectory(of: sum.path)
-                let path = directory.isEmpty ? root : (root as NSString).appendingPathComponent(directory)
-                if let found = try? context.migrationFiles(in: path, at: base.commit), !found.isEmpty {
-                    baseFiles = found
-                    baseDirectory = directory.isEmpty ? "." : directory
-                }
+            if baseFiles.isEmpty, let (moved, directory) = Self.movedMigrations(at: base.commit, configuredThere: nil, other: directoryPath ?? "",
+                                                                                searchingSums: true, context: context) {
+                baseFiles = moved
+                baseDirectory = directory
             }
             guard let baseDirectory, let (latest, bytes) = baseFiles.max(by: { $0.key < $1.key }) else {
                 return CheckReport(base: base.commit.id.hex, summary: "the configuration is new since \(baseName): no flow can be "
@@ -174,6 +170,24 @@ extension SelinonMigrate {
                 hint: "compare it with the base's by hand: git worktree add /tmp/selinon-base \(base.commit.id.short), then "
                     + "selinon-migrate generate --dry-run -N /tmp/selinon-base/OLD_NODES -F /tmp/selinon-base/OLD_FLOWS\(options) "
                     + "(OLD_ = the paths there); generate the migration it shows, with -N/-F, if it needs one")], addedMigrations: [])
+        }
+
+        /// The migrations of `commit` in a directory other than `other`: the one its configuration
+        /// names (`configuredThere`), else, when `searchingSums`, the first directory of it that
+        /// has a sum; with that directory (relative to the repository for one found by its sum).
+        static func movedMigrations(at commit: GitCommit, configuredThere: String?, other: String, searchingSums: Bool,
+                                    context: GitContext) -> (files: [Int: [UInt8]], directory: String)? {
+            if let configuredThere, configuredThere != other,
+               let files = try? context.migrationFiles(in: configuredThere, at: commit), !files.isEmpty {
+                return (files, configuredThere)
+            }
+            guard searchingSums, let root = context.repository.workingDirectory,
+                  let sum = (try? context.repository.fileIDs(under: "", in: commit.id, include: { $0 == MigrationSum.fileName }))?.first
+            else { return nil }
+            let directory = parentDirectory(of: sum.path)
+            let path = directory.isEmpty ? root : (root as NSString).appendingPathComponent(directory)
+            guard let files = try? context.migrationFiles(in: path, at: commit), !files.isEmpty else { return nil }
+            return (files, directory.isEmpty ? "." : directory)
         }
 
         /// Prints `report` (its summary when it has no problems); exit 1 when it has.
@@ -245,10 +259,10 @@ extension SelinonMigrate {
             } catch {
                 throw terminal.fail(error)
             }
-            // The directory moved since (global.migration_dir changed with it): the base's
-            // migrations are where the base's configuration kept them.
-            if baseFiles.isEmpty, migrationDirectory == nil, let baseDirectory = old.global.expandedMigrationDirectory,
-               baseDirectory != directoryPath, let moved = try? context.migrationFiles(in: baseDirectory, at: base.commit), !moved.isEmpty {
+            // The directory moved since: the base's migrations are where the base's configuration
+            // kept them (global.migration_dir).
+            if baseFiles.isEmpty, let (moved, baseDirectory) = Self.movedMigrations(at: base.commit, configuredThere: old.global.expandedMigrationDirectory,
+                                                                                  other: directoryPath, searchingSums: false, context: context) {
                 baseFiles = moved
                 terminal.message("note: the migration directory moved from \(baseDirectory) (in \(baseName)) to \(directoryPath)")
             }
