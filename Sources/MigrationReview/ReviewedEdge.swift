@@ -164,11 +164,14 @@ public enum ConditionText {
             parts = [key]
             configuredParts = configured.map { [$0] }
         }
-        return parts.enumerated().map { index, part in
+        let names = parts.enumerated().map { index, part in
             let configuredPart = configuredParts.flatMap { index < $0.count ? $0[index] : nil }
             guard let name = part.stringValue, isPlainName(name), !isTimestamp(configuredPart) else { return value(part, configuredPart) }
             return name
         }
+        // A path of one key reads as a list, unlike that key alone (`[k]`, `k`).
+        if case .array = key, names.count <= 1 { return ["[" + names.joined() + "]"] }
+        return names
     }
 
     /// Whether a string key part reads as one name: not empty, no character that separates or

@@ -162,6 +162,11 @@ struct StreamMigratorTests {
         var hugeOutput: [UInt8] = []
         let hugeReport = Array(huge.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &hugeOutput) }
         #expect(hugeReport.outcome == .invalid && hugeReport.error?.kind == .invalidValue, "\(String(describing: hugeReport.error))")
+        // A leading zero is not JSON (Python refuses it), not a huge number.
+        let zero = #"{"flow_name": "ingest", "migration_version": 01, "state": null}"#
+        var zeroOutput: [UInt8] = []
+        let zeroReport = Array(zero.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &zeroOutput) }
+        #expect(zeroReport.error == StateError(.malformed, "not valid JSON: migration_version is a number with a leading zero"), "\(String(describing: zeroReport.error))")
         // Deeper than the parser reads: named as this tool's limit, not as invalid JSON.
         let deep = #"{"flow_name": "ingest", "node_args": "# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}"
         var deepOutput: [UInt8] = []

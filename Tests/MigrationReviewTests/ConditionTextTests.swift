@@ -52,6 +52,8 @@ struct ConditionTextTests {
         ("{key: 'true', value: x}", "argsFieldEqual('true' == 'x')"),
         ("{key: [a, 2017-01-01], value: x}", "argsFieldEqual(a.2017-01-01 == 'x')"),
         ("{key: [a, '2017-01-01'], value: x}", "argsFieldEqual(a.'2017-01-01' == 'x')"),
+        ("{key: [k], value: x}", "argsFieldEqual([k] == 'x')"),
+        ("{key: k, value: x}", "argsFieldEqual(k == 'x')"),
     ])
     func differentValuesReadDifferently(_ arguments: String, _ expected: String) throws {
         let configuration = try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: """

@@ -103,6 +103,10 @@ struct TeamWorkflowTests {
         let runner = try CommandRunner()
         #expect(try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root).status == 0)
         let merged = try String(contentsOf: fixture.root.appendingPathComponent("config/flows/analysis.yml"), encoding: .utf8)
+        // Right after the rebase, nothing is left to generate.
+        let nothing = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(nothing.status == 0, "\(nothing.standardError)")
+        #expect(nothing.standardError.contains("migrations/2.json already leads to this configuration"), "\(nothing.standardError)")
         try Self.changeLicenceReview(fixture)
         let edited = try String(contentsOf: fixture.root.appendingPathComponent("config/flows/analysis.yml"), encoding: .utf8)
 

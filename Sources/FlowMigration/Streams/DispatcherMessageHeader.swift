@@ -11,7 +11,12 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
 
     /// Why a number cannot be `migration_version`: beyond 64 bits, or not a non-negative integer.
     static func versionError(_ numberText: String) -> StateError {
-        if !numberText.isEmpty, numberText.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+        let digitsOnly = !numberText.isEmpty && numberText.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        // (The scanner stops after a leading zero: a valid "0" is never refused.)
+        if digitsOnly && numberText.hasPrefix("0") {
+            return StateError(.malformed, "not valid JSON: migration_version is a number with a leading zero")
+        }
+        if digitsOnly {
             return StateError(.invalidValue, "migration_version \(numberText) is beyond 64 bits, newer than any migration directory reaches")
         }
         return StateError(.wrongType, "migration_version must be a non-negative integer or null, found \(numberText)")

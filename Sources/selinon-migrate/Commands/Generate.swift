@@ -151,7 +151,10 @@ extension SelinonMigrate {
                     ?? environment["SELINON_NODES_DEFINITION"])
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
-                if let lastChange { try Self.refuseMergeBringingMigrations(into: directory, lastChange: lastChange, terminal: terminal) }
+                if let lastChange, try Self.refuseMergeBringingMigrations(into: directory, lastChange: lastChange,
+                                                                          newDigest: structureDigests().new, terminal: terminal) {
+                    return
+                }
                 if let committed = oldSource as? GitConfigurationSource {
                     try Self.refuseUnmigratedChange(of: committed, configuration: oldConfiguration, directory: directory, loader: loader,
                                                     terminal: terminal, command: "selinon-migrate generate" + location.shellArguments)
@@ -355,17 +358,25 @@ extension SelinonMigrate {
         /// configuration the directory's latest migration leads to: a migration from it would
         /// repeat, or undo, what the merged migrations already did to in-flight flows' edges. No
         /// edge count can reveal that (a reordering keeps them), so it is refused outright.
-        private static func refuseMergeBringingMigrations(into directory: String, lastChange: GitConfigurationSource,
-                                                          terminal: Terminal) throws {
+        /// - Returns: `true` when there is nothing to generate: the directory's latest migration
+        ///   (as `rebase --onto MERGE_HEAD` leaves it) leads to the new configuration already.
+        private static func refuseMergeBringingMigrations(into directory: String, lastChange: GitConfigurationSource, newDigest: String,
+                                                          terminal: Terminal) throws -> Bool {
             let repository = lastChange.repository
             guard repository.isMerging, let mergeHead = try? repository.commit("MERGE_HEAD"), let head = try? repository.commit("HEAD"),
                   let merged = try? repository.migrationFiles(in: directory, at: mergeHead),
-                  let ours = try? repository.migrationFiles(in: directory, at: head) else { return }
+                  let ours = try? repository.migrationFiles(in: directory, at: head) else { return false }
             let brought = merged.filter { ours[$0.key].map(MigrationSum.hash) != MigrationSum.hash($0.value) }.keys.sorted()
-            guard !brought.isEmpty else { return }
+            guard !brought.isEmpty else { return false }
+            if let latest = (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.last,
+               latest.migration.metadata?["digests"]?["new"]?.stringValue == newDigest {
+                terminal.message("\(latest.path) already leads to this configuration (a merge is under way: its migrations follow the "
+                    + "merged ones); nothing to generate — commit the merge")
+                return true
+            }
             terminal.message("""
                 error: a merge is under way and MERGE_HEAD brings \(brought.map { "\($0).json" }.joined(separator: ", ")), which HEAD \
-                does not have: the configuration of HEAD's newest change (\(lastChange.sourceDescription)) is not the one the merged \
+                does not have as \(brought.count == 1 ? "it is" : "they are"): the configuration of HEAD's newest change (\(lastChange.sourceDescription)) is not the one the merged \
                 migrations lead to, so a migration from it would move in-flight flows' edges a second time
                   hint: finish the merge first — selinon-migrate check says whether this branch's migrations need \
                 `selinon-migrate rebase --onto MERGE_HEAD`; commit the merge; then generate for any further edits \
