@@ -35,6 +35,22 @@ struct GitCommandTests {
         return fixture
     }
 
+    /// An edge of the example's reporting flow, and it with one more edge after it (for edits).
+    static let reportingEdge = "      - from: CollectResults\n        to: BuildReport\n"
+    static let reportingEdges = reportingEdge + "      - from: CollectResults\n        to: RenderBadge\n"
+
+    /// ``repositoryWithMigration()`` with a branch `move` on which each (from, to) was `git mv`ed
+    /// (not committed yet).
+    static func branchMoving(_ moves: [(from: String, to: String)]) throws -> GitFixture {
+        let fixture = try repositoryWithMigration()
+        try fixture.git("checkout", "-q", "-b", "move")
+        for (from, to) in moves {
+            try FileManager.default.createDirectory(atPath: fixture.path((to as NSString).deletingLastPathComponent), withIntermediateDirectories: true)
+            try fixture.git("mv", from, to)
+        }
+        return fixture
+    }
+
     @Test func generateComparesTheLastCommittedConfigurationWithTheWorkingTree() throws {
         let fixture = try Self.repository(at: 1)
         try Self.install(2, in: fixture)
@@ -102,10 +118,7 @@ struct GitCommandTests {
     /// move passes (its structure is what the latest migration leads to); a move with an edge
     /// change is not taken for a new configuration.
     @Test func aMovedConfigurationIsNotANewOne() throws {
-        let fixture = try Self.repositoryWithMigration()
-        try fixture.git("checkout", "-q", "-b", "move")
-        try FileManager.default.createDirectory(atPath: fixture.path("deploy"), withIntermediateDirectories: true)
-        try fixture.git("mv", "config", "deploy/config")
+        let fixture = try Self.branchMoving([("config", "deploy/config")])
         try fixture.git("commit", "-q", "-m", "move the configuration")
         let moved = ["-n", "deploy/config/nodes.yml", "-f", "deploy/config/flows"]
         let runner = try CommandRunner()
@@ -136,14 +149,9 @@ struct GitCommandTests {
     /// Configuration and migration directory moved in one commit, with an edge change: the base's
     /// migrations are found wherever its sum is, so the move is not taken for a new configuration.
     @Test func aConfigurationMovedWithItsMigrationsIsNotANewOne() throws {
-        let fixture = try Self.repositoryWithMigration()
-        try fixture.git("checkout", "-q", "-b", "move")
-        try FileManager.default.createDirectory(atPath: fixture.path("deploy"), withIntermediateDirectories: true)
-        try fixture.git("mv", "config", "deploy/config")
-        try fixture.git("mv", "migrations", "deploy/migrations")
+        let fixture = try Self.branchMoving([("config", "deploy/config"), ("migrations", "deploy/migrations")])
         try TeamWorkflowTests.edit(fixture, "deploy/config/nodes.yml", "migration_dir: migrations", "migration_dir: deploy/migrations")
-        let plain = "      - from: CollectResults\n        to: BuildReport\n"
-        try TeamWorkflowTests.edit(fixture, "deploy/config/flows/reporting.yml", plain, plain + "      - from: CollectResults\n        to: RenderBadge\n")
+        try TeamWorkflowTests.edit(fixture, "deploy/config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
         try fixture.git("commit", "-q", "-am", "move everything, with an edge more")
         let check = try CommandRunner().run(["check", "--base", "main", "-n", "deploy/config/nodes.yml", "-f", "deploy/config/flows"],
                                             in: fixture.root)
@@ -155,10 +163,7 @@ struct GitCommandTests {
     /// The migration directory moved with `migration_dir`: the base's migrations are read where
     /// the base's configuration kept them, so a pure move is no change.
     @Test func aMovedMigrationDirectoryIsFollowedToTheBase() throws {
-        let fixture = try Self.repositoryWithMigration()
-        try fixture.git("checkout", "-q", "-b", "move")
-        try FileManager.default.createDirectory(atPath: fixture.path("db"), withIntermediateDirectories: true)
-        try fixture.git("mv", "migrations", "db/migrations")
+        let fixture = try Self.branchMoving([("migrations", "db/migrations")])
         try TeamWorkflowTests.edit(fixture, "config/nodes.yml", "migration_dir: migrations", "migration_dir: db/migrations")
         try fixture.git("commit", "-q", "-am", "move the migrations")
         for options in [[], ["-m", "db/migrations"]] {
@@ -173,8 +178,7 @@ struct GitCommandTests {
     @Test func aChangeMadeTwiceIsCoveredByItsOwnMigrationOnly() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()
-        let plain = "      - from: CollectResults\n        to: BuildReport\n"
-        let extra = plain + "      - from: CollectResults\n        to: RenderBadge\n"
+        let (plain, extra) = (Self.reportingEdge, Self.reportingEdges)
         func step(_ old: String, _ new: String, _ message: String, migrate: Bool) throws {
             try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", old, new)
             if migrate {
@@ -199,8 +203,7 @@ struct GitCommandTests {
     @Test func aChangeBackWithoutMigrationIsNotCoveredByTheMigrationOfTheChange() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()
-        let plain = "      - from: CollectResults\n        to: BuildReport\n"
-        let extra = plain + "      - from: CollectResults\n        to: RenderBadge\n"
+        let (plain, extra) = (Self.reportingEdge, Self.reportingEdges)
         try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", plain, extra)
         #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
@@ -261,11 +264,10 @@ struct GitCommandTests {
     /// change is taken from the last valid configuration, which is what was running.
     @Test func aChangeAfterAnInvalidCommitIsTakenFromTheLastValidConfiguration() throws {
         let fixture = try Self.repository(at: 1)
-        let plain = "      - from: CollectResults\n        to: BuildReport\n"
+        let plain = Self.reportingEdge
         try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", plain, plain + "      - from: [\n")
         try fixture.git("commit", "-q", "-am", "broken YAML")
-        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", plain + "      - from: [\n",
-                                   plain + "      - from: CollectResults\n        to: RenderBadge\n")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", plain + "      - from: [\n", Self.reportingEdges)
         try fixture.git("commit", "-q", "-am", "fixed, with an edge more")
         let history = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
         let v1 = try fixture.git("rev-parse", "--short=12", "HEAD~2")
