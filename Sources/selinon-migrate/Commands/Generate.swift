@@ -151,15 +151,18 @@ extension SelinonMigrate {
                     ?? environment["SELINON_NODES_DEFINITION"])
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
-                if let lastChange, try Self.refuseMergeBringingMigrations(into: directory, lastChange: lastChange,
+                // The migrations already there, read once for the checks below (a directory that
+                // cannot be loaded is reported when the file is written).
+                let existing = (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files ?? []
+                if let lastChange, try Self.refuseMergeBringingMigrations(into: directory, latest: existing.last, lastChange: lastChange,
                                                                           newDigest: structureDigests().new, terminal: terminal) {
                     return
                 }
-                if let committed = oldSource as? GitConfigurationSource {
-                    try Self.refuseUnmigratedChange(of: committed, configuration: oldConfiguration, directory: directory, loader: loader,
+                if let committed = oldSource as? GitConfigurationSource, let latest = existing.last {
+                    try Self.refuseUnmigratedChange(of: committed, configuration: oldConfiguration, latest: latest, loader: loader,
                                                     terminal: terminal, command: "selinon-migrate generate" + location.shellArguments)
                 }
-                switch try checkContinuity(in: directory, old: oldConfiguration, digests: structureDigests,
+                switch try checkContinuity(in: directory, files: existing, old: oldConfiguration, digests: structureDigests,
                                            oldSource: oldSource.sourceDescription, terminal: terminal) {
                 case .continues: break
                 case .covered(let path, let strategy): coveredBy = (path, strategy)
@@ -286,10 +289,9 @@ extension SelinonMigrate {
         /// A dry run warns of either and returns why a real run would refuse.
         /// - Returns: `covered` with the path of the latest migration when it already migrates
         ///   this very change (same old and new digests): nothing is to be written.
-        private func checkContinuity(in directory: String, old: Configuration, digests: () -> (old: String, new: String),
-                                     oldSource: String, terminal: Terminal) throws -> Continuity {
-            guard let files = try? MigrationDirectory.load(from: directory, allowMissing: true).files,
-                  let latest = files.last, let metadata = latest.migration.metadata else { return .continues }
+        private func checkContinuity(in directory: String, files: [MigrationDirectory.File], old: Configuration,
+                                     digests: () -> (old: String, new: String), oldSource: String, terminal: Terminal) throws -> Continuity {
+            guard let latest = files.last, let metadata = latest.migration.metadata else { return .continues }
             let name = "\(latest.version).json"
             let path = (directory as NSString).appendingPathComponent(name)
             let oldDigest = digests().old
@@ -360,7 +362,8 @@ extension SelinonMigrate {
         /// edge count can reveal that (a reordering keeps them), so it is refused outright.
         /// - Returns: `true` when there is nothing to generate: the directory's latest migration
         ///   (as `rebase --onto MERGE_HEAD` leaves it) leads to the new configuration already.
-        private static func refuseMergeBringingMigrations(into directory: String, lastChange: GitConfigurationSource, newDigest: String,
+        private static func refuseMergeBringingMigrations(into directory: String, latest: MigrationDirectory.File?,
+                                                          lastChange: GitConfigurationSource, newDigest: String,
                                                           terminal: Terminal) throws -> Bool {
             let repository = lastChange.repository
             guard repository.isMerging, let mergeHead = try? repository.commit("MERGE_HEAD"), let head = try? repository.commit("HEAD"),
@@ -368,8 +371,7 @@ extension SelinonMigrate {
                   let ours = try? repository.migrationFiles(in: directory, at: head) else { return false }
             let brought = merged.filter { ours[$0.key].map(MigrationSum.hash) != MigrationSum.hash($0.value) }.keys.sorted()
             guard !brought.isEmpty else { return false }
-            if let latest = (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.last,
-               latest.migration.metadata?["digests"]?["new"]?.stringValue == newDigest {
+            if let latest, latest.migration.metadata?["digests"]?["new"]?.stringValue == newDigest {
                 terminal.message("\(latest.path) already leads to this configuration (a merge is under way: its migrations follow the "
                     + "merged ones); nothing to generate — commit the merge")
                 return true
@@ -393,10 +395,10 @@ extension SelinonMigrate {
         /// migration leads would seem migrated already). Refused, with the migration that commit
         /// lacks as the first step. A commit that changed only what needs no migration (a
         /// condition) is not one.
-        private static func refuseUnmigratedChange(of old: GitConfigurationSource, configuration: Configuration, directory: String,
-                                                   loader: ConfigurationLoader, terminal: Terminal, command: String) throws {
+        private static func refuseUnmigratedChange(of old: GitConfigurationSource, configuration: Configuration,
+                                                   latest: MigrationDirectory.File, loader: ConfigurationLoader,
+                                                   terminal: Terminal, command: String) throws {
             guard case .revision(let revision, _) = old.location,
-                  let latest = (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.last,
                   let leadsTo = latest.migration.metadata?["digests"]?["new"]?.stringValue,
                   leadsTo != StructureDigest.digest(of: configuration),
                   let commit = (try? old.repository.newestCommitChanging(old.paths, from: revision.id)) ?? nil,
