@@ -107,6 +107,10 @@ struct TeamWorkflowTests {
         let nothing = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(nothing.status == 0, "\(nothing.standardError)")
         #expect(nothing.standardError.contains("migrations/2.json already leads to this configuration"), "\(nothing.standardError)")
+        let report = try runner.run(["generate", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(report.status == 0, "\(report.standardError)")
+        let reported = try JSONSerialization.jsonObject(with: Data(report.standardOutput.utf8)) as? [String: Any]
+        #expect((reported?["covered_by"] as? String)?.hasSuffix("migrations/2.json") == true, "\(report.standardOutput)")
         try Self.changeLicenceReview(fixture)
         let edited = try String(contentsOf: fixture.root.appendingPathComponent("config/flows/analysis.yml"), encoding: .utf8)
 

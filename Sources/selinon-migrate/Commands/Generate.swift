@@ -154,8 +154,16 @@ extension SelinonMigrate {
                 // The migrations already there, read once for the checks below (a directory that
                 // cannot be loaded is reported when the file is written).
                 let existing = (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files ?? []
-                if let lastChange, try Self.refuseMergeBringingMigrations(into: directory, latest: existing.last, lastChange: lastChange,
-                                                                          newDigest: structureDigests().new, terminal: terminal) {
+                if let lastChange, let leading = try Self.refuseMergeBringingMigrations(
+                    into: directory, latest: existing.last, lastChange: lastChange, newDigest: structureDigests().new, terminal: terminal) {
+                    if format == .json {
+                        var report = GenerateReport(plan: plan, written: nil, migration: nil)
+                        report.coveredBy = leading
+                        terminal.output(try report.json())
+                    } else {
+                        terminal.message("\(leading) already leads to this configuration (a merge is under way: its migrations follow the "
+                            + "merged ones); nothing to generate — commit the merge")
+                    }
                     return
                 }
                 if let committed = oldSource as? GitConfigurationSource, let latest = existing.last {
@@ -360,22 +368,18 @@ extension SelinonMigrate {
         /// configuration the directory's latest migration leads to: a migration from it would
         /// repeat, or undo, what the merged migrations already did to in-flight flows' edges. No
         /// edge count can reveal that (a reordering keeps them), so it is refused outright.
-        /// - Returns: `true` when there is nothing to generate: the directory's latest migration
-        ///   (as `rebase --onto MERGE_HEAD` leaves it) leads to the new configuration already.
+        /// - Returns: the path of the directory's latest migration when there is nothing to
+        ///   generate: it (as `rebase --onto MERGE_HEAD` leaves it) leads to the new configuration already.
         private static func refuseMergeBringingMigrations(into directory: String, latest: MigrationDirectory.File?,
                                                           lastChange: GitConfigurationSource, newDigest: String,
-                                                          terminal: Terminal) throws -> Bool {
+                                                          terminal: Terminal) throws -> String? {
             let repository = lastChange.repository
             guard repository.isMerging, let mergeHead = try? repository.commit("MERGE_HEAD"), let head = try? repository.commit("HEAD"),
                   let merged = try? repository.migrationFiles(in: directory, at: mergeHead),
-                  let ours = try? repository.migrationFiles(in: directory, at: head) else { return false }
+                  let ours = try? repository.migrationFiles(in: directory, at: head) else { return nil }
             let brought = merged.filter { ours[$0.key].map(MigrationSum.hash) != MigrationSum.hash($0.value) }.keys.sorted()
-            guard !brought.isEmpty else { return false }
-            if let latest, latest.migration.metadata?["digests"]?["new"]?.stringValue == newDigest {
-                terminal.message("\(latest.path) already leads to this configuration (a merge is under way: its migrations follow the "
-                    + "merged ones); nothing to generate — commit the merge")
-                return true
-            }
+            guard !brought.isEmpty else { return nil }
+            if let latest, latest.migration.metadata?["digests"]?["new"]?.stringValue == newDigest { return latest.path }
             terminal.message("""
                 error: a merge is under way and MERGE_HEAD brings \(brought.map { "\($0).json" }.joined(separator: ", ")), which HEAD \
                 does not have as \(brought.count == 1 ? "it is" : "they are"): the configuration of HEAD's newest change (\(lastChange.sourceDescription)) is not the one the merged \
