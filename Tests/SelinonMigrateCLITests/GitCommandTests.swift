@@ -225,6 +225,25 @@ struct GitCommandTests {
         #expect(last.status == 0 && last.standardOutput.hasPrefix("Wrote migrations/3.json"), "\(last.standardError)")
     }
 
+    /// The last commit came with its migration; an uncommitted migration undoes it, and
+    /// generate runs again after more edits: the refusal is the one for a second migration
+    /// from the same configuration (delete the uncommitted one), not a claim that the commit
+    /// lacks its migration.
+    @Test func generatingAgainAfterUndoingTheLastChangeAsksToReplaceTheUncommittedMigration() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try Self.install(1, in: fixture)
+        let undone = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(undone.status == 0 && undone.standardOutput.hasPrefix("Wrote migrations/2.json"), "\(undone.standardError)")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+
+        let again = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("migrations/2.json already migrates from this old configuration"), "\(again.standardError)")
+        #expect(!again.standardError.contains("without a migration"), "\(again.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/3.json")))
+    }
+
     /// A migration the base has, removed on the branch: the hint restores it with the sum, and
     /// check passes again.
     @Test func aRemovedMigrationIsRestoredWithItsSum() throws {

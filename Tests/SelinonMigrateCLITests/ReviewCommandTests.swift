@@ -251,6 +251,18 @@ struct ReviewCommandTests {
         #expect(result.standardError.contains("\(file): warning: "), "\(result.standardError)")
     }
 
+    /// Without a sum nothing shows whether the files are the ones generated: review says so,
+    /// as verify, apply and generate refuse such a directory.
+    @Test func aDirectoryWithoutItsSumIsReviewedWithAWarning() throws {
+        let directory = try TemporaryDirectory()
+        let copy = directory.path("migrations")
+        try FileManager.default.copyItem(atPath: Self.migrations, toPath: copy)
+        try FileManager.default.removeItem(atPath: copy + "/migrations.sum")
+        let result = try CommandRunner().run(["review", "2", "-m", copy], in: directory.url)
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("\(copy)/migrations.sum: warning: there is no migrations.sum"), "\(result.standardError)")
+    }
+
     /// A file without `_meta` (Selinon's, or `--no-meta`): edges it does not mention kept their
     /// place, also below the edges it adds — they are not shown as added starting edges.
     @Test func withoutEdgeCountsUnmentionedEdgesKeepTheirPlace() throws {

@@ -61,6 +61,11 @@ struct TeamWorkflowTests {
         #expect(check.status == 1)
         #expect(check.standardError.contains("1.json has a git merge conflict"), "\(check.standardError)")
         #expect(check.standardError.contains("selinon-migrate rebase --onto main -n config/nodes.yml -f config/flows"), "\(check.standardError)")
+        // Without --base (no upstream: HEAD), the branch being merged is the one to rebase onto.
+        let unbased = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(unbased.status == 1)
+        #expect(unbased.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f config/flows when"),
+                "\(unbased.standardError)")
 
         let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
         #expect(rebase.status == 0, "\(rebase.standardError)")

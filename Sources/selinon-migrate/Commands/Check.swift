@@ -236,10 +236,12 @@ extension SelinonMigrate {
             }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
             // The branch that was merged, where the sum's hints can only name it in general.
-            // (During a merge, when that is HEAD — the pre-commit hook's --base HEAD — the branch
-            // being merged: rebase refuses a revision that would drop its migrations.)
+            // (During a merge, when that is HEAD — the pre-commit hook's --base HEAD, or no --base
+            // and no upstream — the branch being merged: rebase refuses a revision that would drop
+            // its migrations.)
             let headID = try? context.repository.commit("HEAD").id
-            let mergedBranch = context.repository.isMerging && base.target.map({ $0.1.id == headID }) == true ? "MERGE_HEAD"
+            let baseIsHead = base.target.map { $0.1.id == headID } ?? (base.commit.id == headID)
+            let mergedBranch = context.repository.isMerging && baseIsHead ? "MERGE_HEAD"
                 : base.target.map(\.label) ?? (base.fallback == nil ? base.label : nil)
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in

@@ -166,9 +166,10 @@ extension SelinonMigrate {
                     }
                     return
                 }
-                if let committed = oldSource as? GitConfigurationSource, let latest = existing.last {
-                    try Self.refuseUnmigratedChange(of: committed, configuration: oldConfiguration, latest: latest, loader: loader,
-                                                    terminal: terminal, command: "selinon-migrate generate" + location.shellArguments)
+                if let committed = oldSource as? GitConfigurationSource, !existing.isEmpty {
+                    try Self.refuseUnmigratedChange(of: committed, configuration: oldConfiguration, migrations: existing, in: directory,
+                                                    loader: loader, terminal: terminal,
+                                                    command: "selinon-migrate generate" + location.shellArguments)
                 }
                 switch try checkContinuity(in: directory, files: existing, old: oldConfiguration, digests: structureDigests,
                                            oldSource: oldSource.sourceDescription, terminal: terminal) {
@@ -398,18 +399,26 @@ extension SelinonMigrate {
         /// old configuration would move the wrong edges (and one back to where the latest
         /// migration leads would seem migrated already). Refused, with the migration that commit
         /// lacks as the first step. A commit that changed only what needs no migration (a
-        /// condition) is not one.
+        /// condition) is not one, nor is one whose change a migration covers (the commit added
+        /// one, or one's `_meta` digests name the change — the latest may then undo it, which
+        /// the continuity check judges).
         private static func refuseUnmigratedChange(of old: GitConfigurationSource, configuration: Configuration,
-                                                   latest: MigrationDirectory.File, loader: ConfigurationLoader,
-                                                   terminal: Terminal, command: String) throws {
-            guard case .revision(let revision, _) = old.location,
-                  let leadsTo = latest.migration.metadata?["digests"]?["new"]?.stringValue,
-                  leadsTo != StructureDigest.digest(of: configuration),
+                                                   migrations: [MigrationDirectory.File], in directory: String,
+                                                   loader: ConfigurationLoader, terminal: Terminal, command: String) throws {
+            func digests(_ file: MigrationDirectory.File) -> (old: String?, new: String?) {
+                let recorded = file.migration.metadata?["digests"]
+                return (recorded?["old"]?.stringValue, recorded?["new"]?.stringValue)
+            }
+            let oldDigest = StructureDigest.digest(of: configuration)
+            guard case .revision(let revision, _) = old.location, let latest = migrations.last,
+                  let leadsTo = digests(latest).new, leadsTo != oldDigest,
                   let commit = (try? old.repository.newestCommitChanging(old.paths, from: revision.id)) ?? nil,
                   let parentID = commit.parents.first, let parent = try? old.repository.commit(id: parentID),
                   let before = try? loader.load(GitConfigurationSource(repository: old.repository, paths: old.paths,
                                                                       location: .revision(parent, label: parent.id.short)).read()).configuration,
                   StructureDigest.digest(of: before) == leadsTo,
+                  !migrations.contains(where: { digests($0) == (leadsTo, oldDigest) }),
+                  ((try? old.repository.migrationFilesAdded(in: directory, by: commit, after: parent)) ?? [:]).isEmpty,
                   MigrationDiffer().plan(from: before, to: configuration, strategy: .ignore).isNeeded else { return }
             terminal.message("""
                 error: \(commit.id.short) (\(commit.summary)), the commit that made the old configuration, changed flows without a \

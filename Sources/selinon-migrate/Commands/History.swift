@@ -14,8 +14,9 @@ extension SelinonMigrate {
             discussion: """
                 Walks the first-parent history from HEAD. For every commit that changed the \
                 configuration files: its id, date and subject, the flows whose edges changed (and \
-                flows added or removed), and the migration files the commit added — or "needs \
-                migration" when its change needs one and none came with it.
+                flows added or removed), and the migration files that cover its change ("covered \
+                by 1.json", added by the commit or in another one) — or "needs migration" when its \
+                change needs one and none covers it.
 
                 Example:
                   selinon-migrate history -n config/nodes.yml -f config/flows --max-count 20

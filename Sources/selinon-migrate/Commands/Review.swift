@@ -113,7 +113,7 @@ extension SelinonMigrate {
             }
             let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: pending)
             // The review shows the files as they are; say when they are not the ones generated.
-            for finding in DirectoryIntegrity(path: directoryPath, requireSum: false).findings where finding.kind != "invalid" {
+            for finding in DirectoryIntegrity(path: directoryPath, requireSum: true).findings where finding.kind != "invalid" {
                 terminal.message(finding.described(as: "warning"))
             }
             let (selected, warning) = try selectedVersions(directory, at: directoryPath, terminal: terminal)
