@@ -244,6 +244,25 @@ struct GitCommandTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/3.json")))
     }
 
+    /// The last commit's configuration is invalid (fixed in the working tree): it cannot be
+    /// fixed, and no flow runs it — the error names the last valid configuration to migrate from.
+    @Test func anInvalidOldRevisionNamesTheLastValidConfiguration() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        let valid = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let broken = "      - from: CollectResults\n        to: BuildRepor\n"
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, broken)
+        try fixture.git("commit", "-q", "-am", "typo")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", broken, Self.reportingEdges)
+
+        let refused = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("error: the old configuration has 1 error ("), "\(refused.standardError)")
+        #expect(refused.standardError.contains("the last valid one before it is \(valid) (v1), so --from \(valid)"), "\(refused.standardError)")
+        let generated = try runner.run(["generate", "--from", valid] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0 && generated.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(generated.standardError)")
+    }
+
     /// A migration the base has, removed on the branch: the hint restores it with the sum, and
     /// check passes again.
     @Test func aRemovedMigrationIsRestoredWithItsSum() throws {

@@ -11,8 +11,8 @@ extension Terminal {
         async let oldResult = Self.read(old, with: loader)
         async let newResult = Self.read(new, with: loader)
         let (oldLoaded, newLoaded) = await (oldResult, newResult)
-        let oldConfiguration = try check(oldLoaded, source: old, role: "old", offersNoCheck: offersNoCheck)
-        let newConfiguration = try check(newLoaded, source: new, role: "new", offersNoCheck: offersNoCheck)
+        let oldConfiguration = try check(oldLoaded, source: old, role: "old", loader: loader, offersNoCheck: offersNoCheck)
+        let newConfiguration = try check(newLoaded, source: new, role: "new", loader: loader, offersNoCheck: offersNoCheck)
         return (oldConfiguration, newConfiguration)
     }
 
@@ -22,7 +22,7 @@ extension Terminal {
     /// two, and freeing a large one costs more than the exit does.
     func loadConfiguration(_ source: some ConfigurationSource, with loader: ConfigurationLoader,
                            role: String) throws -> Configuration {
-        try check(Self.read(source, with: loader), source: source, role: role)
+        try check(Self.read(source, with: loader), source: source, role: role, loader: loader)
     }
 
     private static func read(_ source: some ConfigurationSource, with loader: ConfigurationLoader)
@@ -35,7 +35,7 @@ extension Terminal {
     }
 
     private func check(_ loaded: Result<ConfigurationLoadResult, ConfigurationError>, source: some ConfigurationSource,
-                       role: String, offersNoCheck: Bool = false) throws -> Configuration {
+                       role: String, loader: ConfigurationLoader, offersNoCheck: Bool = false) throws -> Configuration {
         let result: ConfigurationLoadResult
         switch loaded {
         case .success(let value):
@@ -55,11 +55,40 @@ extension Terminal {
                 }
             }
             let errors = result.diagnostics.filter { $0.severity == .error }.count
-            message("error: the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
-                + (offersNoCheck && result.consistencyCheckFailed
-                    ? "fix them, or pass --no-check to skip Selinon's consistency check (they all come from it)" : "fix them"))
+            let noCheck = offersNoCheck && result.consistencyCheckFailed
+            guard role == "old", let revision = source as? GitConfigurationSource, case .revision(let commit, _) = revision.location else {
+                message("error: the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
+                    + (noCheck ? "fix them, or pass --no-check to skip Selinon's consistency check (they all come from it)" : "fix them"))
+                throw ExitStatus.inputFailed
+            }
+            // A commit cannot be fixed, and no worker started on it: in-flight flows run an older one.
+            message("error: the old configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)): "
+                + "a commit cannot be fixed, and workers do not start on an invalid configuration")
+            if let valid = Self.lastValidConfiguration(before: commit, in: revision, loader: loader) {
+                message("  hint: give the configuration in-flight flows run with --from: the last valid one before it is \(valid.id.short) "
+                    + "(\(valid.summary)), so --from \(valid.id.short)" + (noCheck ? " (or pass --no-check: the errors all come from Selinon's consistency check)" : ""))
+            } else {
+                message("  hint: give the configuration in-flight flows run with --from REV or -N/-F"
+                    + (noCheck ? " (or pass --no-check: the errors all come from Selinon's consistency check)" : ""))
+            }
             throw ExitStatus.inputFailed
         }
         return configuration
+    }
+
+    /// How many commits that changed the configuration ``lastValidConfiguration(before:in:loader:)`` reads.
+    static let validSearchDepth = 50
+
+    /// The newest commit before `commit` (first parents) whose configuration loads without
+    /// errors — the one workers last ran, when `commit`'s is invalid.
+    private static func lastValidConfiguration(before commit: GitCommit, in source: GitConfigurationSource,
+                                               loader: ConfigurationLoader) -> GitCommit? {
+        guard let parent = commit.parents.first,
+              let changes = try? source.repository.commitsChanging(source.paths, from: parent, limit: validSearchDepth) else { return nil }
+        return changes.first { change in
+            let candidate = GitConfigurationSource(repository: source.repository, paths: source.paths,
+                                                   location: .revision(change, label: change.id.short))
+            return (try? loader.load(candidate.read()).configuration) != nil
+        }
     }
 }
