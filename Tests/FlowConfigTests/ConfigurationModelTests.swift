@@ -109,7 +109,8 @@ struct ConfigurationModelTests {
         let shipping = try #require(try Self.load().flows["shipping_flow"])
         #expect(shipping.queue == "prod_dispatcher")
         #expect(shipping.sampling == .default)
-        #expect(shipping.cache == CacheSettings())
+        // Only the name is set (the storage Cache's class must be imported): the rest defaults.
+        #expect(shipping.cache == CacheSettings(name: "FIFO"))
         #expect(shipping.edges.first?.from == [], "from: '' is a starting edge")
     }
 

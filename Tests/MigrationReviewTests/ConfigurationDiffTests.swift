@@ -240,7 +240,8 @@ struct ConfigurationDiffTests {
     }
 
     @Test func valuesFromTheConfigurationAreShownSafely() throws {
-        // A terminal escape and a line break in a condition value, and a NaN, which JSON lacks.
+        // A terminal escape and a tab in a condition value, and a NaN, which JSON lacks. (A line
+        // break there would stop Selinon's workers: the configuration would not load.)
         let before = try Self.load(nodes: Self.nodes, flows: """
             flow-definitions:
               - name: f
@@ -251,11 +252,11 @@ struct ConfigurationDiffTests {
               - name: f
                 edges:
                   - {from: , to: A}
-                  - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: k, value: "\\e[31mred\\nline"}}}
+                  - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: k, value: "\\e[31mred\\tline"}}}
                   - {from: A, to: C, condition: {name: argsFieldEqual, args: {key: k, value: .nan}}}
             """)
         let diff = ConfigurationDiff(from: before, to: after)
-        #expect(diff.text.contains("argsFieldEqual(k == '\\x1b[31mred\\nline')"), "\(diff.text)")
+        #expect(diff.text.contains("argsFieldEqual(k == '\\x1b[31mred\\tline')"), "\(diff.text)")
         #expect(!diff.text.contains("\u{1B}") && !diff.markdown.contains("\u{1B}"))
         let json = String(decoding: JSONWriter.compact(diff.jsonValue), as: UTF8.self)
         #expect(json.contains(#""value":"NaN""#), "\(json)")

@@ -150,11 +150,22 @@ extension FileReader {
                           at: pair.key, hint: quoteHint(pair.key))
                     continue
                 }
-                if let value = configValue(pair.value) { call.arguments.append(.init(key, value)) }
+                if let problem = StartupCode.nameProblem(key) {
+                    error(.workerStartup, "argument '\(key)' of predicate '\(name)' \(problem); Selinon writes it as a keyword "
+                          + "argument into its workers' start-up code, which then does not compile (no worker starts)", at: pair.key)
+                }
+                guard let value = configValue(pair.value) else { continue }
+                if let problem = StartupCode.conditionArgumentProblem(value) {
+                    error(.workerStartup, "argument '\(key)' of predicate '\(name)' \(problem); Selinon writes the condition "
+                          + "into its workers' start-up code, where it fails (at start-up, or each time the edge is evaluated)", at: pair.value,
+                          hint: "Selinon copies condition arguments into Python code unescaped")
+                }
+                call.arguments.append(.init(key, value))
             }
         }
 
         guard catalog.usesBuiltinPredicates else {
+            checkPythonName(name, at: nameNode, "predicate")
             bindings.append((call, false))
             return call
         }

@@ -112,6 +112,21 @@ public struct ConfigurationLoader: Sendable {
                     : "add it to a flow-definitions file, or remove it from 'flows'"))
         }
 
+        // Selinon 1.4 imports each storage's cache class under the last flow's cache import (a
+        // defect): a class no flow's cache names is undefined when the workers start.
+        if !readingFailed && !flows.isEmpty {
+            let imported = Set(flows.values.map(\.cache.name))
+            for storage in contents.storages {
+                guard let cache = storage.cache, !imported.contains(cache.name) else { continue }
+                diagnostics.append(ConfigDiagnostic(
+                    .error, .workerStartup,
+                    "the cache class '\(cache.name)' of storage '\(storage.name)' is not the cache of any flow; Selinon 1.4 imports a "
+                        + "storage's cache class only when a flow's cache has it, so its workers fail to start (NameError)",
+                    at: storage.location,
+                    hint: "use a cache class a flow's cache uses (the default is LRU from selinon.caches), or give a flow that cache"))
+            }
+        }
+
         let configuration = Configuration(
             nodesFile: files.nodes.path, flowFiles: files.flows.map(\.path), tasks: contents.tasks,
             storages: contents.storages, global: contents.global, flowNames: contents.flows.map(\.name), flows: flows)

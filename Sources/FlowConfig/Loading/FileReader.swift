@@ -269,14 +269,22 @@ struct FileReader {
         guard let pairs = mapping(node, "\(what()) 'cache'") else { return nil }
         checkKeys(pairs, known: ["name", "import", "configuration"], in: "\(what()) 'cache'")
         var cache = CacheSettings()
-        if let name = node["name"], let text = string(name, "cache 'name' of \(what())") { cache.name = text }
-        if let module = node["import"], let text = string(module, "cache 'import' of \(what())") { cache.importPath = text }
+        if let name = node["name"], let text = string(name, "cache 'name' of \(what())") {
+            cache.name = text
+            // Also part of the cache's variable name (_cache_OWNER_NAME): no spaces around it.
+            checkPythonName(text, exact: true, at: name, "cache 'name' of \(what())")
+        }
+        if let module = node["import"], let text = string(module, "cache 'import' of \(what())") {
+            cache.importPath = text
+            checkPythonName(text, module: true, at: module, "cache 'import' of \(what())")
+        }
         if let configuration = node["configuration"] {
             if configuration.mapping == nil {
                 error(.wrongType, "cache 'configuration' of \(what()) must be a mapping, found \(describe(configuration))",
                       at: configuration)
             } else if let value = configValue(configuration) {
                 cache.configuration = value
+                checkArgumentsInStartupCode(value, at: configuration, "cache 'configuration' of \(what())")
             }
         }
         return cache

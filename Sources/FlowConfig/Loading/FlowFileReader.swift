@@ -98,7 +98,7 @@ extension FileReader {
                 flow.eagerFailures = nodeNames(eager, "'eager_failures' of \(what)", catalog: catalog)
             }
         }
-        if let fromFirst = node["node_args_from_first"], let value = bool(fromFirst, "'node_args_from_first' of \(what)") {
+        if let fromFirst = node["node_args_from_first"], !fromFirst.isNull, let value = bool(fromFirst, "'node_args_from_first' of \(what)") {
             flow.nodeArgsFromFirst = value
         }
         flow.propagation = readPropagation(node, what: what, catalog: catalog)
@@ -204,6 +204,8 @@ extension FileReader {
         guard let function = string(functionNode, "foreach 'function'"),
               let module = string(importNode, "foreach 'import'")
         else { return nil }
+        checkPythonName(function, at: functionNode, "foreach 'function'")
+        checkPythonName(module, module: true, at: importNode, "foreach 'import'")
         var foreach = Foreach(function: FunctionReference(name: function, importPath: module))
         if let propagate = node["propagate_result"] {
             guard let value = bool(propagate, "foreach 'propagate_result'") else { return nil }
@@ -380,12 +382,15 @@ extension FileReader {
         if let importNode = node["import"] {
             guard let text = string(importNode, "sampling 'import'") else { return nil }
             module = text
+            checkPythonName(text, module: true, at: importNode, "sampling 'import'")
         }
+        checkPythonName(name, at: nameNode, "sampling 'name'")
         guard let argsNode = node["args"] else {
             error(.missingKey, "'sampling' of \(what) needs 'args'", at: node, hint: hint)
             return nil
         }
         guard let argPairs = mapping(argsNode, "sampling 'args'"), let arguments = configValue(argsNode) else { return nil }
+        checkArgumentsInStartupCode(arguments, at: argsNode, "sampling 'args'")
         if module == "selinon.strategies" {
             guard let parameters = Self.builtinStrategies[name] else {
                 error(.invalidValue, "unknown sampling strategy '\(name)' in selinon.strategies", at: nameNode,
@@ -405,28 +410,16 @@ extension FileReader {
             }
             // The strategies compute a countdown in seconds from these: anything else loads, and
             // fails in the dispatcher when it samples the flow.
-            func isFiniteNumber(_ node: YAMLNode) -> Bool {
-                switch node.scalar?.value {
-                case .int?, .bool?: return true
-                case .float(let value)?: return value.isFinite
-                default: return false
-                }
-            }
-            let maximumIsFinite = argPairs.contains { keyText($0.key) == "max_retry" && isFiniteNumber($0.value) }
             for pair in argPairs {
                 let key = keyText(pair.key)
                 let problem: String?
                 switch pair.value.scalar?.value {
                 case .int?, .bool?:
                     problem = nil  // a Python bool is an int
-                case .float(let value)? where value.isNaN:
-                    problem = "found '\(pair.value.scalar!.text)', which is not a number"
+                case .float(let value)? where !value.isFinite:
+                    problem = nil  // an error above: the start-up code cannot hold it
                 case .float? where name == "random":
                     problem = "found \(describe(pair.value)): it draws with random.randint, which takes integers"
-                case .float(let value)? where value.isInfinite:
-                    // An unbounded maximum works, and so does an infinite step that a finite maximum caps.
-                    problem = key == "max_retry" || (key == "step" && maximumIsFinite)
-                        ? nil : "found \(describe(pair.value)): an infinite countdown fails"
                 case .float?:
                     problem = nil
                 default:

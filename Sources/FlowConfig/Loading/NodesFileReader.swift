@@ -102,6 +102,7 @@ extension FileReader {
         var importPath: String?
         if let importNode = node["import"], !importNode.isNull {
             importPath = nonEmptyString(importNode, "'import' of \(what)")
+            if let importPath { checkPythonName(importPath, module: true, at: importNode, "'import' of \(what)") }
         } else {
             error(.missingKey, "\(what) has no 'import'", at: node["import"] ?? node,
                   hint: "name the Python module of the storage adapter, e.g. import: selinon.storages.redis")
@@ -117,7 +118,19 @@ extension FileReader {
                   hint: "Selinon requires the adapter's settings here, e.g. configuration: {host: localhost}")
         }
         var className: String?
-        if let classNode = node["classname"] { className = string(classNode, "'classname' of \(what)") }
+        if let classNode = node["classname"] {
+            className = string(classNode, "'classname' of \(what)")
+            if let className { checkPythonName(className, at: classNode, "'classname' of \(what)") }
+        }
+        // The generated code holds the storage as the variable _storage_NAME.
+        if let problem = StartupCode.nameProblem("_" + name) {
+            error(.workerStartup, "the storage name '\(name)' \(problem); Selinon writes it into the variable name _storage_\(name) "
+                  + "in its workers' start-up code, which then does not compile (no worker starts)", at: nameNode,
+                  hint: "use letters, digits and '_' only")
+        }
+        if let configuration, let configurationNode {
+            checkArgumentsInStartupCode(configuration, at: configurationNode, "'configuration' of \(what)")
+        }
         var cache: CacheSettings?
         if let cacheNode = node["cache"] { cache = self.cache(cacheNode, what) }
         guard let importPath, let configuration else { return nil }
@@ -134,14 +147,17 @@ extension FileReader {
         checkKeys(pairs, known: known, in: "'global'")
         if let module = node["predicates_module"], let text = nonEmptyString(module, "'predicates_module'") {
             global.predicatesModule = text
+            checkPythonName(text, module: true, at: module, "'predicates_module'")
         }
         if let queue = node["default_task_queue"], let text = string(queue, "'default_task_queue'"),
            let expanded = expandEnvironment(text, at: queue, "'default_task_queue'") {
             global.defaultTaskQueue = expanded
+            checkQuotedInStartupCode(expanded, at: queue, "'default_task_queue'")
         }
         if let queue = node["default_dispatcher_queue"], let text = string(queue, "'default_dispatcher_queue'"),
            let expanded = expandEnvironment(text, at: queue, "'default_dispatcher_queue'") {
             global.defaultDispatcherQueue = expanded
+            checkQuotedInStartupCode(expanded, at: queue, "'default_dispatcher_queue'")
         }
         if let directory = node["migration_dir"], !directory.isNull,
            let text = string(directory, "'migration_dir'"), !text.isEmpty {
@@ -190,6 +206,7 @@ extension FileReader {
                     var method = "trace"
                     if let methodNode = storage["method"], let text = string(methodNode, "trace storage 'method'") {
                         method = text
+                        checkPythonName(text, at: methodNode, "trace storage 'method'")
                     }
                     entry.storage = TraceStorage(name: name, method: method)
                 } else if storage["name"] == nil {
@@ -200,6 +217,7 @@ extension FileReader {
                 checkKeys(sentryPairs, known: ["dsn"], in: "trace 'sentry'")
                 if let dsn = sentry["dsn"], let text = string(dsn, "trace sentry 'dsn'") {
                     entry.sentryDSN = expandEnvironment(text, at: dsn, "trace sentry 'dsn'")
+                    if let expanded = entry.sentryDSN { checkQuotedInStartupCode(expanded, at: dsn, "trace sentry 'dsn'") }
                 } else if sentry["dsn"] == nil {
                     error(.missingKey, "trace 'sentry' needs a 'dsn'", at: sentry)
                 }
@@ -217,6 +235,7 @@ extension FileReader {
         for key in ["name", "import"] {
             if let value = node[key] {
                 parts[key] = string(value, "'\(key)' of \(what)")
+                if let text = parts[key] { checkPythonName(text, module: key == "import", at: value, "'\(key)' of \(what)") }
             } else if required.contains(key) {
                 error(.missingKey, "\(what) needs '\(key)'", at: node)
             }
@@ -253,12 +272,14 @@ extension FileReader {
         var task = TaskDefinition(name: name, importPath: "", location: location(node))
         if let importNode = node["import"], !importNode.isNull, let text = nonEmptyString(importNode, "'import' of \(what)") {
             task.importPath = text
+            checkPythonName(text, module: true, at: importNode, "'import' of \(what)")
         } else if node["import"].map({ $0.isNull }) ?? true {
             error(.missingKey, "\(what) has no 'import'", at: node["import"] ?? node,
                   hint: "name the Python module that defines the task class, e.g. import: myapp.tasks")
         }
         if let classNode = node["classname"], let text = string(classNode, "'classname' of \(what)") {
             task.className = text
+            checkPythonName(text, at: classNode, "'classname' of \(what)")
         }
         if let storageNode = node["storage"] {
             if let storage = string(storageNode, "'storage' of \(what)") {
@@ -279,10 +300,13 @@ extension FileReader {
                       hint: "add a storage or remove storage_task_name")
             } else if let text = string(storageTaskName, "'storage_task_name' of \(what)") {
                 task.storageTaskName = text
+                checkQuotedInStartupCode(text, at: storageTaskName, "'storage_task_name' of \(what)")
             }
         }
-        if let schema = node["output_schema"], let text = string(schema, "'output_schema' of \(what)") {
+        // Null, as in Selinon, is no schema.
+        if let schema = node["output_schema"], !schema.isNull, let text = string(schema, "'output_schema' of \(what)") {
             task.outputSchema = text
+            checkQuotedInStartupCode(text, at: schema, "'output_schema' of \(what)")
         }
         var maxRetryInvalid = false
         if let maxRetry = node["max_retry"] {
@@ -304,9 +328,11 @@ extension FileReader {
                           extraHint: ["function": "Selinon's documentation says 'function', but it only accepts 'name'"])
                 if let nameNode = function["name"], let text = string(nameNode, "selective run function 'name'") {
                     task.selectiveRunFunction.name = text
+                    checkPythonName(text, at: nameNode, "selective run function 'name'")
                 }
                 if let module = function["import"], let text = string(module, "selective run function 'import'") {
                     task.selectiveRunFunction.importPath = text
+                    checkPythonName(text, module: true, at: module, "selective run function 'import'")
                 }
             }
         }
@@ -318,7 +344,11 @@ extension FileReader {
     mutating func queueName(_ node: YAMLNode?, owner: YAMLNode, default defaultQueue: String, what: String) -> String? {
         if let node, !node.isNull {
             guard let text = string(node, "'queue' of \(what)") else { return nil }
-            if !text.isEmpty { return expandEnvironment(text, at: node, "'queue' of \(what)") }
+            if !text.isEmpty {
+                let expanded = expandEnvironment(text, at: node, "'queue' of \(what)")
+                if let expanded { checkQuotedInStartupCode(expanded, at: node, "'queue' of \(what)") }
+                return expanded
+            }
         }
         switch EnvironmentExpansion.expand(defaultQueue, environment: environment) {
         case .success(let value):
