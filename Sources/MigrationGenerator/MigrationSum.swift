@@ -96,7 +96,16 @@ public struct MigrationSum: Sendable, Equatable {
             guard parts.count == 2, parts[0].hasSuffix(".json"), Self.isHash(String(parts[1])) else {
                 throw MigrationSumError(path: path, line: offset + 2, kind: .malformed, message: "expected 'N.json sha256:…', found '\(line)'")
             }
-            entries.append(Entry(name: String(parts[0]), hash: String(parts[1])))
+            // The list is generated: one line per migration, in version order.
+            let name = String(parts[0]), stem = name.dropLast(5)
+            guard let version = Int(stem), version > 0, String(version) == stem else {
+                throw MigrationSumError(path: path, line: offset + 2, kind: .malformed, message: "'\(name)' is not a migration file name (1.json, 2.json, …)")
+            }
+            if let previous = entries.last, let previousVersion = Int(previous.name.dropLast(5)), previousVersion >= version {
+                throw MigrationSumError(path: path, line: offset + 2, kind: .malformed, message: previousVersion == version
+                    ? "\(name) is listed twice" : "\(name) is listed after \(previous.name): the list is in version order")
+            }
+            entries.append(Entry(name: name, hash: String(parts[1])))
         }
         self.entries = entries
         if total != first {

@@ -157,6 +157,8 @@ struct MigrationFileTests {
              "tainted edge 3 of flow 'f' is not translated to null: a tainted edge is one the new configuration no longer has"),
             (Self.withCounts(translation: "\"2\": null, \"3\": 1, \"4\": 3"), 2,
              "edge 1 of flow 'f' keeps its index (it is not in translation), but translation also moves edge 3 there"),
+            (Self.withCounts(taintingNodes: "\"2\": [\"A\"]"), 4,
+             "new edge 2 of flow 'f' is in tainting_nodes (an added edge), but translation also moves old edge 3 there (a kept edge)"),
             (Self.withCounts(taintingNodes: "\"4\": [\"A\"]"), 4,
              "tainting_nodes names new edge 4, but flow 'f' has 4 edges after this migration (_meta.edge_counts)"),
             (Self.withCounts(translation: "\"3\": null"), 2,
@@ -167,6 +169,9 @@ struct MigrationFileTests {
              "the new edge count of flow 'f' in _meta must be a whole number of edges, found -4"),
             (Self.withCounts(counts: "{\"f\": {\"old\": 5, \"nu\": 4}}"), 7,
              "unknown key 'nu' in the edge counts of flow 'f' in _meta (only 'old' and 'new')"),
+            (Self.withCounts(counts: "{\"f\": {\"old\": 5, \"new\": 4}, \"g\": {\"old\": 3, \"new\": 2}}"), 7,
+             "flow 'g' has no entry in 'migration', so its edges keep their indices, but it has 2 edges after this migration, "
+                + "3 before (_meta.edge_counts): edge 2 would point past its last edge"),
             (Self.withCounts(counts: "{\"f\": {\"old\": 5}}"), 1,
              "flow 'f' has an entry, but _meta.edge_counts does not give its old and new edge counts"),
             (Self.withCounts(counts: "\"x\""), 7,
@@ -174,6 +179,8 @@ struct MigrationFileTests {
             (Self.withCounts(counts: "{\"f\": 4}"), 7,
              "edge counts of flow 'f' in _meta must be an object with 'old' and/or 'new', found 4"),
             ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\",\n\"_meta\": 5}", 2, "'_meta' must be an object, found a number"),
+            ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\",\n\"_meta\": {\"digests\": \"x\"}}", 2,
+             "'_meta.digests' must be an object with the 'old' and 'new' structure digests (sha256: and 64 hex digits), found \"x\""),
         ] {
             try expectRejected(text, line, message)
         }
@@ -223,6 +230,32 @@ struct MigrationDirectoryTests {
             "not valid JSON: expected a string key (column 2)",
         ])
         #expect(error?.problems.last?.file == directory.path("m/2.json"))
+    }
+
+    /// `2.JSON` is read by nobody (Selinon's workers take `*.json`): every command that reads the
+    /// directory refuses it rather than leave it out (rehash would drop its hash, generate write 2.json).
+    @Test func aMigrationNamedInUpperCaseIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(Self.empty, to: "m/1.json")
+        try directory.write(Self.empty, to: "m/2.JSON")
+        let error = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("m")) }
+        #expect(error?.problems.map(\.message) == [
+            "'2.JSON' is not read as a migration, by Selinon's workers nor by this tool: names end in .json, in lower case",
+        ])
+        #expect(error?.problems.first?.hint.hasPrefix("if it is a migration, rename it to 2.json") == true)
+    }
+
+    /// A stray file numbered like a date (or the largest integer) is one gap, named by its
+    /// ends — not millions of missing names, nor an overflow.
+    @Test func aFileNumberedFarBeyondTheOthersIsOneGap() throws {
+        let directory = try TemporaryDirectory()
+        for name in ["1", "2", "4", "20261201", "9223372036854775807"] { try directory.write(Self.empty, to: "m/\(name).json") }
+        let error = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("m")) }
+        #expect(error?.problems.map(\.message) == [
+            "9223372036854775802 migrations 3.json, 5.json … 20261200.json, 20261202.json … 9223372036854775806.json "
+                + "missing before 9223372036854775807.json",
+        ])
+        #expect(error?.problems.first?.hint.contains("9223372036854775807.json is numbered far beyond the others") == true)
     }
 
     @Test func missingDirectoryIsEmptyOnlyWhenAllowed() throws {

@@ -80,11 +80,21 @@ struct MigrationSumTests {
         #expect(unnamed.hint == "rename it to its number (mv '\(path)/02.json' '\(path)/2.json') if that is what it is, then run selinon-migrate rehash -m '\(path)'")
     }
 
+    /// A sum text listing `names` (any hashes: the entries are checked before the first line).
+    static func sumText(_ names: [String]) -> String {
+        let hash = "sha256:" + String(repeating: "0", count: 64)
+        return ([hash] + names.map { "\($0) \(hash)" }).joined(separator: "\n") + "\n"
+    }
+
     @Test(arguments: [
         ("<<<<<<< HEAD\nsha256:aa\n=======\nsha256:bb\n>>>>>>> main\n", MigrationSumError.Kind.mergeConflict, 1),
         ("not a hash\n", .malformed, 1),
         ("sha256:" + String(repeating: "0", count: 64) + "\n1.json md5:1\n", .malformed, 2),
         ("sha256:" + String(repeating: "0", count: 64) + "\n", .totalMismatch, 1),
+        // A second line for one file (the first would win), lines out of order, a name that is no migration's.
+        (MigrationSumTests.sumText(["1.json", "2.json", "2.json"]), .malformed, 4),
+        (MigrationSumTests.sumText(["2.json", "1.json"]), .malformed, 3),
+        (MigrationSumTests.sumText([".4.json"]), .malformed, 2),
     ])
     func aBrokenSumIsRejectedWithItsLine(_ text: String, _ kind: MigrationSumError.Kind, _ line: Int) {
         let error = #expect(throws: MigrationSumError.self) { try MigrationSum(parsing: text, path: "m/migrations.sum") }

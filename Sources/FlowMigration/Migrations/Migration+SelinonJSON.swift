@@ -192,6 +192,19 @@ private struct MigrationFileReader {
         guard case .object(let metaMembers) = meta else {
             throw error("'_meta' must be an object, found \(meta.kindDescription)", at: ["_meta"])
         }
+        // The digests say which configurations the file was generated between (continuity,
+        // verify, analyze, review): a malformed one must not read as "unknown".
+        if let digests = metaMembers["digests"] {
+            func isDigest(_ value: JSONValue) -> Bool {
+                guard let text = value.stringValue, text.hasPrefix("sha256:"), text.utf8.count == 71 else { return false }
+                return text.utf8.dropFirst(7).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+            }
+            guard case .object(let sides) = digests, !sides.isEmpty,
+                  sides.allSatisfy({ ($0.key == "old" || $0.key == "new") && isDigest($0.value) }) else {
+                throw error("'_meta.digests' must be an object with the 'old' and 'new' structure digests (sha256: and 64 hex digits), "
+                            + "found \(render(digests))", at: ["_meta", "digests"])
+            }
+        }
         guard let countsValue = metaMembers["edge_counts"] else { return }
         guard case .object(let counts) = countsValue else {
             throw error("'_meta.edge_counts' must be an object (flow → {\"old\": N, \"new\": N}), found \(countsValue.kindDescription)",
@@ -213,6 +226,13 @@ private struct MigrationFileReader {
                 }
                 if side == "old" { before[flow] = count } else { after[flow] = count }
             }
+        }
+        // A flow without an entry keeps every edge's index: it cannot have lost edges.
+        for name in before.keys.sorted() where flows[name] == nil {
+            guard let old = before[name], let new = after[name], new < old else { continue }
+            throw error("flow '\(name)' has no entry in 'migration', so its edges keep their indices, but it has \(new) "
+                        + "edge\(new == 1 ? "" : "s") after this migration, \(old) before (_meta.edge_counts): edge \(new) would "
+                        + "point past its last edge", at: ["_meta", "edge_counts", name])
         }
         for name in flows.keys.sorted() {
             let entry = flows[name]!
@@ -302,6 +322,10 @@ private struct MigrationFileReader {
             guard let nodes = names(value), !nodes.isEmpty else {
                 throw error("tainting nodes of edge \(key) in flow '\(name)' must be a non-empty list of node names",
                             at: path + ["tainting_nodes", String(key)])
+            }
+            if let old = targets[key] {
+                throw error("new edge \(key) of flow '\(name)' is in tainting_nodes (an added edge), but translation also moves old "
+                            + "edge \(old) there (a kept edge)", at: path + ["tainting_nodes", String(key)])
             }
             entry.taintingNodes[key] = nodes.sorted()
         }

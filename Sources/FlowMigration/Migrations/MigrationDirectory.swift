@@ -94,8 +94,17 @@ public struct MigrationDirectory: Sendable {
         }
         var problems: [MigrationFileError] = []
         var byVersion: [Int: String] = [:]
-        for name in names.sorted() where !name.hasPrefix(".") && name.hasSuffix(".json") {
+        for name in names.sorted() where !name.hasPrefix(".") && name.lowercased().hasSuffix(".json") {
             let filePath = (path as NSString).appendingPathComponent(name)
+            // `3.JSON` looks like a migration, but Selinon's workers read `*.json` only.
+            guard name.hasSuffix(".json") else {
+                problems.append(MigrationFileError(
+                    file: filePath,
+                    message: "'\(name)' is not read as a migration, by Selinon's workers nor by this tool: names end in .json, in lower case",
+                    hint: "if it is a migration, rename it to \(name.dropLast(5)).json and check it with selinon-migrate verify; "
+                        + "otherwise move it out of the directory"))
+                continue
+            }
             let stem = String(name.dropLast(5))
             guard let version = Int(stem), version > 0, String(version) == stem else {
                 let numeric = stem.allSatisfy { $0.isNumber || $0 == "+" || $0 == "-" } && !stem.isEmpty
@@ -108,16 +117,11 @@ public struct MigrationDirectory: Sendable {
             }
             byVersion[version] = filePath
         }
-        let latest = byVersion.keys.max() ?? 0
-        let missing = (1..<(latest + 1)).filter { byVersion[$0] == nil }
-        if !missing.isEmpty {
-            problems.append(MigrationFileError(
-                file: path, message: "migration\(missing.count == 1 ? "" : "s") \(missing.map { "\($0).json" }.joined(separator: ", ")) missing before \(latest).json",
-                hint: "restore the missing files from version control; versions must run 1, 2, 3, … without gaps"))
-        }
+        let versions = byVersion.keys.sorted()
+        if let problem = Self.gapProblem(versions, in: path) { problems.append(problem) }
         var files: [File] = []
         var readFailure = false
-        for version in (1..<(latest + 1)) {
+        for version in versions {
             guard let filePath = byVersion[version] else { continue }
             guard let data = FileManager.default.contents(atPath: filePath) else {
                 let (problem, isReadFailure) = Self.unreadable(filePath)
@@ -135,6 +139,29 @@ public struct MigrationDirectory: Sendable {
         }
         guard problems.isEmpty else { throw MigrationDirectoryError(path: path, problems: problems, isReadFailure: readFailure) }
         return MigrationDirectory(path: path, files: files)
+    }
+
+    /// The versions missing below the latest of `versions` (sorted), as one problem; long runs
+    /// are named by their ends, so a stray `20261201.json` costs one line, not twenty million.
+    static func gapProblem(_ versions: [Int], in path: String) -> MigrationFileError? {
+        guard let latest = versions.last else { return nil }
+        var gaps: [ClosedRange<Int>] = []
+        var expected = 1
+        for version in versions {
+            if version > expected { gaps.append(expected...(version - 1)) }
+            expected = version == Int.max ? version : version + 1
+        }
+        guard !gaps.isEmpty else { return nil }
+        let count = gaps.reduce(0) { total, gap in total.addingReportingOverflow(gap.count).partialValue }
+        let named = gaps.prefix(10).map { gap in
+            gap.count == 1 ? "\(gap.lowerBound).json" : gap.count == 2 ? "\(gap.lowerBound).json, \(gap.upperBound).json"
+                : "\(gap.lowerBound).json … \(gap.upperBound).json"
+        }.joined(separator: ", ") + (gaps.count > 10 ? ", …" : "")
+        let far = gaps.last.map { $0.count > 1_000 } ?? false
+        return MigrationFileError(
+            file: path, message: "\(count == 1 ? "migration" : "\(count) migrations") \(named) missing before \(latest).json",
+            hint: "restore the missing files from version control; versions must run 1, 2, 3, … without gaps"
+                + (far ? " (\(latest).json is numbered far beyond the others: if it is not a migration, move it out of the directory)" : ""))
     }
 
     /// Why a file named like a migration cannot be read: a directory, a link that leads nowhere

@@ -62,15 +62,21 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
     /// `message` (a JSON object, as read by ``init(reading:)``) with
     /// `"selinon_migrate_status": status` added as its last member.
     public static func addingStoreStatus(_ status: String, to message: [UInt8]) -> [UInt8] {
+        adding(storeStatusKey, string: status, to: message)
+    }
+
+    /// `message` (a JSON object) with one more string member at its end, the rest byte for byte;
+    /// anything else unchanged.
+    public static func adding(_ key: String, string value: String, to message: [UInt8]) -> [UInt8] {
         guard let close = message.lastIndex(of: UInt8(ascii: "}")), let open = message.firstIndex(of: UInt8(ascii: "{")) else {
             return message
         }
         let isEmpty = message[(open + 1)..<close].allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         var result = Array(message[..<close])
         if !isEmpty { result += Array(", ".utf8) }
-        JSONWriter.writeString(storeStatusKey, into: &result)
+        JSONWriter.writeString(key, into: &result)
         result += Array(": ".utf8)
-        JSONWriter.writeString(status, into: &result)
+        JSONWriter.writeString(value, into: &result)
         result += message[close...]
         return result
     }
