@@ -81,7 +81,11 @@ public struct MigrationSweep: Sendable {
             // Nothing keeps reading after the sweep returns.
             for task in upcoming { _ = try? await task.value }
             _ = try? await counting.value
-            throw error
+            // The batches committed before the error stand: their report goes with it.
+            var stopped = error
+            report.stoppedBy = error.message
+            stopped.completedSweep = report
+            throw stopped
         }
         for task in upcoming { _ = try? await task.value }
 
@@ -267,6 +271,9 @@ public struct SweepReport: Sendable {
     /// migrations, changed elsewhere) could not be counted, if they could not: those counts are
     /// then zero, and the migrated, restarted and failed ones are complete all the same.
     public internal(set) var countingError: String?
+    /// Why the sweep stopped before the end, when it did (the report then holds the batches it
+    /// had committed, and no count of the flows it had nothing to do for).
+    public internal(set) var stoppedBy: String?
 
     init(latestVersion: Int, dryRun: Bool) {
         self.latestVersion = latestVersion
@@ -335,7 +342,7 @@ public struct SweepReport: Sendable {
 
     /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome),
     /// `changed_elsewhere` (see ``changedElsewhere``), `counting_error` (see ``countingError``;
-    /// only when there is one), and `flows`
+    /// only when there is one), `stopped_by` (see ``stoppedBy``; only when it stopped), and `flows`
     /// (per flow name: `counts`, `tainted`, `examples` per outcome with `flow_id`,
     /// `from_version`, `taints` and `error`).
     public var jsonValue: JSONValue {
@@ -367,6 +374,7 @@ public struct SweepReport: Sendable {
             "flows": .object(flows),
         ]
         if let countingError { members["counting_error"] = .string(countingError) }
+        if let stoppedBy { members["stopped_by"] = .string(stoppedBy) }
         return .object(members)
     }
 }

@@ -20,7 +20,14 @@ public final class SQLiteFlowStore: FlowStateStore {
         var status = stat()
         if stat(path, &status) == 0 {
             switch status.st_mode & S_IFMT {
-            case S_IFREG: break
+            case S_IFREG:
+                // SQLite finds its -wal and -shm files by the name it was given: two names of one
+                // file would give two logs, and writers through both corrupt it.
+                if status.st_nlink > 1 {
+                    throw StoreError(.notAStore, "the SQLite store \(path) has \(status.st_nlink) hard links: SQLite keeps its write-ahead log "
+                        + "next to the name it is given, so processes using two names of one file would corrupt it; "
+                        + "keep one name (remove the other links, or use a symbolic link)")
+                }
             case S_IFDIR:
                 throw StoreError(.notAStore, "the SQLite store \(path) is a directory; give the store a file (for example sqlite:\(path)/flows.sqlite)")
             default:
@@ -143,7 +150,8 @@ public final class SQLiteFlowStore: FlowStateStore {
         guard let error = error as? DatabaseError else { return nil }
         if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
             return StoreError(.damaged, "the SQLite store \(path) is damaged (\(error.message ?? "database disk image is malformed")): "
-                + "restore it from a backup; running again will not repair it")
+                + "restore it from a backup — with no process using the store, remove \(path)-wal and \(path)-shm too, or SQLite "
+                + "replays the damaged log onto the backup; running again will not repair it")
         }
         if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
             return StoreError(.unavailable, "the SQLite store \(path) is locked: another process has held it for longer than the "

@@ -31,6 +31,10 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The flow the error is about, when it is about one (a duplicate, a conflict).
     public var flowID: String?
+    /// For a ``MigrationSweep`` that stopped: what the batches it had committed did (with
+    /// ``SweepReport/stoppedBy`` set), so that the migrated, restarted and failed flows are
+    /// reported all the same. Not part of the error's equality.
+    public var completedSweep: SweepReport?
 
     public init(_ kind: Kind, _ message: String, flowID: String? = nil) {
         self.kind = kind
@@ -39,6 +43,10 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    public static func == (lhs: StoreError, rhs: StoreError) -> Bool {
+        lhs.kind == rhs.kind && lhs.message == rhs.message && lhs.flowID == rhs.flowID
+    }
 
 
     /// Whether the tool (not the input) failed: exit status 2 rather than 1.

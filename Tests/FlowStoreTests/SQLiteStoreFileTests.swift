@@ -54,6 +54,23 @@ struct SQLiteStoreFileTests {
         #expect(!FileManager.default.fileExists(atPath: "/dev/null-journal"))
     }
 
+    /// Two names of one file would give SQLite two write-ahead logs: a store with more than one
+    /// hard link is refused, through either name, and left as it was.
+    @Test func aStoreWithTwoHardLinksIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("flows.sqlite")
+        await try SQLiteFlowStore(path: path, createIfMissing: true).close()
+        let before = try bytes(path)
+        try FileManager.default.linkItem(atPath: path, toPath: directory.path("again.sqlite"))
+        for name in [path, directory.path("again.sqlite")] {
+            let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: name, createIfMissing: false) }
+            #expect(error?.kind == .notAStore)
+            #expect(error?.message.hasPrefix("the SQLite store \(name) has 2 hard links: SQLite keeps its write-ahead log") == true,
+                    "\(error?.message ?? "")")
+        }
+        #expect(try bytes(path) == before)
+    }
+
     @Test func onlyTheStoresOwnDirectoryIsCreated() throws {
         let directory = try TemporaryDirectory()
         let deep = directory.path("typo/selinon/flows.sqlite")

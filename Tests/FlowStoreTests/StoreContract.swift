@@ -456,6 +456,26 @@ struct StoreContract {
     /// A row changed outside the tool (SQLite keeps any type in any column; any backend keeps an
     /// unknown status) is refused with an error naming it — never a trap, never read as zeros
     /// (a text revision would make every compare-and-swap fail) or as `running`.
+    /// A sweep that stops at a damaged row (its status changed by hand) still says what the
+    /// batches it committed before it did: those flows were migrated, restarted or failed.
+    func aSweepThatStopsReportsWhatItCommitted() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            try await store.insert(try Self.newFlows(InflightFlows.messages(count: 60)))
+            let ids = try await Self.snapshot(store).keys.sorted()
+            try await test.execute("UPDATE flows SET status = 'paused' WHERE flow_id = '\(ids[45])'")
+            let error = await #expect(throws: StoreError.self) {
+                try await MigrationSweep(store: store, migrator: try Self.migrator(), batchSize: 10).run()
+            }
+            #expect(error?.kind == .damaged)
+            let completed = try #require(error?.completedSweep)
+            #expect(completed.stoppedBy == error?.message)
+            #expect([SweepReport.Outcome.migrated, .retry, .fail, .invalid].map(completed.total).reduce(0, +) == 40, "\(completed.counts)")
+            #expect(completed.jsonValue["stopped_by"]?.stringValue == error?.message)
+            await store.close()
+        }
+    }
+
     func rowsChangedByHandAreRefused() async throws {
         try await TestStore.with(backend) { test in
             let store = try await test.open()

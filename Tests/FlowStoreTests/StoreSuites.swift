@@ -21,6 +21,7 @@ struct SQLiteStoreTests {
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
     @Test func rowsChangedByHandAreRefused() async throws { try await contract.rowsChangedByHandAreRefused() }
+    @Test func aSweepThatStopsReportsWhatItCommitted() async throws { try await contract.aSweepThatStopsReportsWhatItCommitted() }
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
@@ -47,6 +48,7 @@ struct PostgresStoreTests {
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
     @Test func rowsChangedByHandAreRefused() async throws { try await contract.rowsChangedByHandAreRefused() }
+    @Test func aSweepThatStopsReportsWhatItCommitted() async throws { try await contract.aSweepThatStopsReportsWhatItCommitted() }
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }

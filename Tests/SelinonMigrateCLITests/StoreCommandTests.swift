@@ -400,7 +400,17 @@ struct UnreachableStoreCommandTests {
             #expect(result.standardError.contains("--output names the store's own file"), "\(output): \(result.standardError)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path("flows.sqlite"))) == before)
+        // (A store with a second name is refused as a store: SQLite would keep a log per name.)
+        try FileManager.default.removeItem(atPath: directory.path("hard-link"))
         #expect(try runner.run(["export", "--store", store, "--output", "flows.jsonl"], in: directory.url).status == 0)
+    }
+
+    /// A location from the environment is blamed on the variable, not on an option never given.
+    @Test func aBadLocationInTheEnvironmentIsNamedAsSuch() throws {
+        let result = try CommandRunner().run(["status"], environment: ["SELINON_MIGRATE_STORE": "flows.sqlite"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("$SELINON_MIGRATE_STORE: unknown store 'flows.sqlite'"), "\(result.standardError)")
+        #expect(!result.standardError.contains("--store:"), "\(result.standardError)")
     }
 
     @Test func aLocationHoldingSomethingElseIsAnInputError() throws {
@@ -414,6 +424,36 @@ struct UnreachableStoreCommandTests {
             }
         }
         #expect(try String(contentsOfFile: notes, encoding: .utf8) == "not a database\n")
+    }
+
+    /// Export writes every flow; a message saved without `dispatcher_id` gets the flow id (so the
+    /// backup imports), and one import cannot read back fails the export, naming the flow.
+    @Test func exportWritesLinesImportReadsBackOrSaysWhichItCannot() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("flows.sqlite")
+        let runner = try CommandRunner()
+        let lines = [#"{"dispatcher_id": "a", "flow_name": "f", "state": null}"#, #"{"dispatcher_id": "b", "flow_name": "f", "state": null}"#,
+                     #"{"dispatcher_id": "c", "flow_name": "f", "state": null}"#]
+        #expect(try runner.run(["import", "--input", "-", "--store", "sqlite:" + path], input: Data((lines.joined(separator: "\n") + "\n").utf8)).status == 0)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: #"UPDATE flows SET message = '{"flow_name": "f", "state": null}' WHERE flow_id = 'a'"#)
+        }
+        try queue.close()
+        let exported = try runner.run(["export", "--store", "sqlite:" + path, "--output", "backup.jsonl"], in: directory.url)
+        #expect(exported.status == 0, "\(exported.standardError)")
+        let backup = try String(contentsOfFile: directory.path("backup.jsonl"), encoding: .utf8)
+        #expect(backup.hasPrefix(#"{"flow_name": "f", "state": null, "dispatcher_id": "a"}"#), "\(backup)")
+        #expect(try runner.run(["import", "--input", "backup.jsonl", "--store", "sqlite:restored.sqlite"], in: directory.url).status == 0)
+
+        let damaged = try DatabaseQueue(path: path)
+        try damaged.write { db in try db.execute(sql: #"UPDATE flows SET message = '[1, 2]' WHERE flow_id = 'b'"#) }
+        try damaged.close()
+        let refused = try runner.run(["export", "--store", "sqlite:" + path, "--output", "again.jsonl"], in: directory.url)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains(#"error: flow "b": "#), "\(refused.standardError)")
+        #expect(refused.standardError.contains("1 of the 3 flows are not dispatcher messages that import reads back"), "\(refused.standardError)")
+        #expect(try String(contentsOfFile: directory.path("again.jsonl"), encoding: .utf8).split(separator: "\n").count == 3)
     }
 
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {

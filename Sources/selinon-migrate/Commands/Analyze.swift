@@ -160,8 +160,19 @@ extension SelinonMigrate {
         }
 
         /// Why `migration` cannot have been generated from `configuration`: a flow it changes that
-        /// the configuration lacks, or an old edge index beyond the flow's edges.
+        /// the configuration lacks, an old edge index beyond the flow's edges, or another edge
+        /// count than its `_meta.edge_counts` records.
         static func mismatch(of migration: Migration, with configuration: Configuration) -> String? {
+            if case .object(let counts)? = migration.metadata?["edge_counts"] {
+                for name in counts.keys.sorted() {
+                    guard let old = counts[name]?["old"]?.intValue else { continue }
+                    guard let flow = configuration.flows[name] else { return "the migration records flow '\(name)', which it does not define" }
+                    if flow.edges.count != old {
+                        return "flow '\(name)' has \(flow.edges.count) edge\(flow.edges.count == 1 ? "" : "s") there, and the migration "
+                            + "was generated from \(old) (_meta.edge_counts)"
+                    }
+                }
+            }
             for name in migration.flows.keys.sorted() {
                 guard let flow = configuration.flows[name] else { return "the migration changes flow '\(name)', which it does not define" }
                 let entry = migration.flows[name]!
@@ -220,7 +231,14 @@ extension SelinonMigrate {
                 throw ExitStatus.inputFailed
             }
             switch ReviewConfigurations.load(description, digest: migration.metadata?["digests"]?["old"]?.stringValue, git: context, loader: loader) {
-            case .success(let configuration): return configuration
+            case .success(let configuration):
+                // Found by name when the digests are missing: the edges must still fit.
+                if let mismatch = Self.mismatch(of: migration, with: configuration) {
+                    terminal.message("error: the configuration before the migration (\(description)) is not the one it was generated from: "
+                        + "\(mismatch)\n  hint: pass the configuration in-flight flows started with, the one before the migration, with -N/-F")
+                    throw ExitStatus.inputFailed
+                }
+                return configuration
             case .failure(let reason):
                 terminal.message("error: the configuration before the migration (\(description)): \(reason.text)\n"
                     + (context == nil ? "  hint: pass it with -N/-F, or --git with -n/-f inside the repository"

@@ -209,6 +209,13 @@ extension SelinonMigrate {
                 case .unavailable, .conflict: resume = "; run apply again to resume."
                 default: resume = "; once what the error names is fixed, run apply again to resume."
                 }
+                // What the committed batches did is reported all the same: flows were restarted or failed.
+                if let completed = error.completedSweep, completed.counts.values.contains(where: { $0.values.contains { $0 > 0 } }) {
+                    switch format ?? .text {
+                    case .text: terminal.output(SweepReportText(completed).text)
+                    case .json: terminal.output(String(decoding: JSONWriter.pretty(completed.jsonValue), as: UTF8.self))
+                    }
+                }
                 terminal.message("error: \(error.message)\nEvery batch written before the error is complete" + resume)
                 throw error.kind == .conflict ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowMigration
 import FlowStore
 import Foundation
 
@@ -50,11 +51,15 @@ extension SelinonMigrate {
                 throw error
             }
             var exported = 0
+            /// Flows whose line `import` would refuse (or read as another flow), with why.
+            var unreadable: [(id: String, problem: String)] = []
             do {
                 var buffer: [UInt8] = []
                 try await store.forEachFlow(pageSize: 1000) { page in
                     for flow in page {
-                        buffer += flow.exportedLine
+                        let (line, problem) = Self.line(for: flow)
+                        if let problem { unreadable.append((flow.id, problem)) }
+                        buffer += line
                         buffer.append(UInt8(ascii: "\n"))
                     }
                     exported += page.count
@@ -73,6 +78,40 @@ extension SelinonMigrate {
             }
             await store.close()
             terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.displayText)")
+            guard !unreadable.isEmpty else { return }
+            for (id, problem) in unreadable.prefix(10) {
+                terminal.message("error: flow \(Self.quoted(id)): \(problem); its line is written as stored, and import refuses it")
+            }
+            if unreadable.count > 10 { terminal.message("… and \(unreadable.count - 10) more") }
+            terminal.message("""
+                error: \(unreadable.count) of the \(exported) flows are not dispatcher messages that import reads back as the same flow \
+                (changed in the store by hand?); the file holds every flow, but restoring it needs those lines fixed first
+                """)
+            throw ExitStatus.inputFailed
+        }
+
+        /// An id as a JSON string: quoted, and safe to print.
+        static func quoted(_ id: String) -> String {
+            String(decoding: JSONWriter.compact(.string(id)), as: UTF8.self)
+        }
+
+        /// The flow's line, and why `import` would not read it back as this flow. A message
+        /// without `dispatcher_id` (one saved through the library API, which keys rows by flow
+        /// id) gets the flow id as one, so the line can be imported.
+        static func line(for flow: StoredFlow) -> (line: [UInt8], problem: String?) {
+            var line = flow.exportedLine
+            if let header = try? DispatcherMessageHeader(reading: line), header.dispatcherID == nil {
+                line = DispatcherMessageHeader.adding("dispatcher_id", string: flow.id, to: line)
+            }
+            do {
+                let readBack = try NewFlow(message: line)
+                guard readBack.id.utf8.elementsEqual(flow.id.utf8) else {
+                    return (line, "its message's dispatcher_id is \(quoted(readBack.id)), not the flow's id")
+                }
+                return (line, nil)
+            } catch {
+                return (line, error.message)
+            }
         }
     }
 }

@@ -44,7 +44,7 @@ struct StoreOptions: ParsableArguments {
         do {
             _ = try StoreLocation(parsing: locationText)
         } catch {
-            throw ValidationError("--store: \(error.message)")
+            throw ValidationError(store == nil ? "$SELINON_MIGRATE_STORE: \(error.message) (or give --store)" : "--store: \(error.message)")
         }
     }
 

@@ -106,8 +106,8 @@ struct DirectoryIntegrity {
             do {
                 _ = try MigrationDirectory.load(from: path)
             } catch {
-                // A file the sum check already named as unreadable is not named twice.
-                let named = Set(findings.filter { $0.kind == "unreadable" }.map(\.file))
+                // A file the sum check already named as unreadable, or as misnamed, is not named twice.
+                let named = Set(findings.filter { $0.kind == "unreadable" || $0.kind == "misnamed" }.map(\.file))
                 findings += error.problems.filter { !named.contains($0.file) }.map {
                     Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, message: $0.message, hint: $0.hint)
                 }

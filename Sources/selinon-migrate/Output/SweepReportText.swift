@@ -24,6 +24,10 @@ struct SweepReportText {
                         : changed ? "migrated to version \(report.latestVersion)"
                         : "no flow was migrated; the latest migration is version \(report.latestVersion)",
                      table.text]
+        if let stoppedBy = report.stoppedBy {
+            lines.append("note: the sweep stopped before the end (\(stoppedBy)); the table counts the batches it had written, "
+                + "which stand — the flows it had nothing to do for, and those after the error, are not counted")
+        }
         if let countingError = report.countingError {
             lines.append("note: the flows this run had nothing to do for (up to date, already failed, newer, changed by another "
                 + "process) could not be counted, so their columns are 0: \(countingError); the migrated, restarted and failed "
