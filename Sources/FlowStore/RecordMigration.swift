@@ -20,11 +20,13 @@ struct RecordMigration: Sendable {
         output.reserveCapacity(flow.message.count + 16)
         var line = flow.message.withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
         // The store selects flows by its columns and migrates their messages: the two must agree.
-        if line.outcome != .invalid, let mismatch = Self.mismatch(of: flow, with: line) {
+        // (A message of another flow than its row's is named as such even when it does not fit
+        // the flow it names: that is the first thing to fix.)
+        if let mismatch = Self.mismatch(of: flow, with: line) {
             line.outcome = .invalid
             line.taints = []
             line.error = StateError(.inconsistentRecord, mismatch + ": the row was changed outside selinon-migrate; correct the row "
-                + "(or export the flow, fix its line and import it again) before it is migrated")
+                + "(UPDATE its columns or message), or delete it and import its corrected line, before it is migrated")
         }
         report = line
         let latest = migrator.migrator.chain.latestVersion
@@ -53,6 +55,11 @@ struct RecordMigration: Sendable {
 
     /// How `flow`'s columns disagree with what its message says (`line`), if they do.
     private static func mismatch(of flow: StoredFlow, with line: LineReport) -> String? {
+        if line.outcome == .invalid {
+            // What could be read of an invalid message: its flow name, if any.
+            guard let name = line.flowName, name != flow.flowName else { return nil }
+            return "flow '\(flow.id)' is stored as a '\(flow.flowName)' flow, and its message is of '\(name)'"
+        }
         if line.outcome == .alreadyFailed {
             return "flow '\(flow.id)' has \(DispatcherMessageHeader.storeStatusKey) in its stored message (only lines that export writes "
                 + "carry it; the store keeps the status in a column)"

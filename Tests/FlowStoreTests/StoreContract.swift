@@ -429,16 +429,22 @@ struct StoreContract {
             let template = try InflightFlows.templates()[0]
             #expect(String(decoding: template, as: UTF8.self).contains(#""migration_version": 0"#))
             try await store.insert([try NewFlow(message: InflightFlows.withID("version", template)),
-                                    try NewFlow(message: InflightFlows.withID("name", template))])
+                                    try NewFlow(message: InflightFlows.withID("name", template)),
+                                    try NewFlow(message: InflightFlows.withID("message", template))])
             try await test.execute("UPDATE flows SET migration_version = 1 WHERE flow_id = 'version'")
             try await test.execute("UPDATE flows SET flow_name = 'reporting_flow' WHERE flow_id = 'name'")
+            // The message's flow name edited instead: its state does not fit that flow, but the
+            // disagreement with the row is what is named.
+            try await test.execute(#"UPDATE flows SET message = replace(message, '"flow_name": "package_analysis_flow"', "#
+                + #"'"flow_name": "reporting_flow"') WHERE flow_id = 'message'"#)
             let before = try await Self.snapshot(store)
             let report = try await MigrationSweep(store: store, migrator: try Self.migrator()).run()
             #expect(try await Self.snapshot(store) == before)
-            #expect(report.total(.invalid) == 2, "\(report.counts)")
+            #expect(report.total(.invalid) == 3, "\(report.counts)")
             let errors = report.examples.values.flatMap { $0[.invalid] ?? [] }.compactMap(\.error).sorted()
-            #expect(errors.count == 2 && errors[0].hasPrefix("flow 'name' is stored as a 'reporting_flow' flow, and its message is of 'package_analysis_flow'")
-                    && errors[1].hasPrefix("flow 'version' is stored at migration version 1, and its message is at 0"), "\(errors)")
+            #expect(errors.count == 3 && errors[0].hasPrefix("flow 'message' is stored as a 'package_analysis_flow' flow, and its message is of 'reporting_flow'")
+                    && errors[1].hasPrefix("flow 'name' is stored as a 'reporting_flow' flow, and its message is of 'package_analysis_flow'")
+                    && errors[2].hasPrefix("flow 'version' is stored at migration version 1, and its message is at 0"), "\(errors)")
             #expect(errors.allSatisfy { $0.contains("changed outside selinon-migrate") })
 
             // The member `export` adds for a failed flow belongs in its line, never in a stored message.
