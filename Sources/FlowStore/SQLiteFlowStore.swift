@@ -1,3 +1,4 @@
+import FlowMigration
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -118,11 +119,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         } catch where isDirectory() == true {
             // Another process made it meanwhile.
         } catch {
-            // The POSIX error inside Foundation's (which bridges only as `any Error` on Linux).
-            let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
-            let reason = posix.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
-                ?? error.localizedDescription
-            throw StoreError(.unavailable, "cannot create the directory \(directory) for the SQLite store: \(reason)")
+            throw StoreError(.unavailable, "cannot create the directory \(directory) for the SQLite store: \(FileSystemReason.describe(error))")
         }
     }
 

@@ -126,7 +126,7 @@ extension MigrationWriter {
         } catch let error as MigrationSumError {
             throw .sum(error)
         } catch {
-            throw .io(path: path, message: "cannot create the migration directory: \(error.localizedDescription)")
+            throw .io(path: path, message: "cannot create the migration directory: \(FileSystemReason.describe(error))")
         }
         if let problems = sum?.problems(inDirectory: path), !problems.isEmpty { throw .sumMismatch(problems) }
         if sum == nil && !directory.files.isEmpty { throw .sumMissing(directory: path, files: directory.files.count) }

@@ -67,8 +67,8 @@ struct ConfigurationLoaderTests {
         let source = FileSystemConfigurationSource(nodesFile: directory.path("nodes.yml"), flowPaths: [directory.path("flows")])
         let error = #expect(throws: ConfigurationError.self) { try source.read() }
         #expect(error?.diagnostics.map(\.description) == [
-            "\(directory.path("flows")): error: flow definitions not found: no such file or directory\n  hint: check the path given with --flow-definitions",
-            "\(directory.path("nodes.yml")): error: nodes file not found: no such file\n  hint: check the path given with --nodes-definition",
+            "\(directory.path("flows")): error: flow definitions not found: no such file or directory\n  hint: check the path given for the flow definitions (-f, or -F for an old configuration)",
+            "\(directory.path("nodes.yml")): error: nodes file not found: no such file\n  hint: check the path given for the nodes file (-n, or -N for an old configuration)",
         ])
         #expect(error?.isReadFailure == false)
     }

@@ -109,6 +109,11 @@ struct EngineCommandTests {
         let nothing = try runner.run(["analyze", "-m", "m", "--fail-on", "retry"], in: directory.url)
         #expect(nothing.status == 0)
         #expect(nothing.standardOutput == "there are no migrations in m yet: nothing to analyze\n")
+        // For tools: still one JSON document (the sentence goes to standard error).
+        let json = try runner.run(["analyze", "-m", "m", "--format", "json"], in: directory.url)
+        #expect(json.status == 0)
+        #expect(json.standardOutput == "{\n  \"flows\": []\n}\n", "\(json.standardOutput)")
+        #expect(json.standardError == "note: there are no migrations in m yet: nothing to analyze\n")
         let named = try runner.run(["analyze", "2", "-m", "m"], in: directory.url)
         #expect(named.status == 1)
         #expect(named.standardError == "error: there is no migration 2 in m (it holds no migrations yet)\n")
@@ -318,6 +323,19 @@ struct EngineCommandTests {
         let folder = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path(".")] + configuration)
         #expect(folder.status == 2 && folder.standardError.hasSuffix(": Is a directory\n"), "\(folder.standardError)")
         #expect(try runner.run(["execute", "security_analysis_flow", "--max-runs", "0"] + configuration).status == 64)
+    }
+
+    /// Example command lines in `--help` fit 80 columns, so the help (wrapped at the terminal's
+    /// width, or 80 when piped) never splits one where a copy would break it.
+    @Test(arguments: ["validate", "generate", "review", "diff", "check", "verify", "rehash", "rebase", "history", "apply",
+                      "import", "export", "status", "simulate", "execute", "analyze"])
+    func helpExamplesFitEightyColumns(_ command: String) throws {
+        let result = try CommandRunner().run([command, "--help"], environment: ["COLUMNS": "300"])
+        #expect(result.status == 0)
+        let commandLines = result.standardOutput.split(separator: "\n").filter {
+            $0.hasPrefix("  selinon-migrate ") || $0.hasPrefix("      -") || $0.hasPrefix("  git ")
+        }
+        for line in commandLines { #expect(line.count < 80, "\(command): \(line)") }
     }
 
     @Test(arguments: ["simulate", "analyze", "execute"])

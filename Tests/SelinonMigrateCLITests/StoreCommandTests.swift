@@ -58,6 +58,7 @@ struct StoreCommands {
             #expect(againText.standardOutput.hasPrefix("no flow was migrated; the latest migration is version 3\n"), "\(againText.standardOutput)")
 
             let after = try run.run(["status", "--store", test.location, "-m", Self.migrations, "--format", "json"])
+            #expect(after.standardOutput.hasSuffix("}\n") && !after.standardOutput.hasSuffix("\n\n"), "one line break after the document")
             let versions = try #require(try Self.json(after.standardOutput)["versions"] as? [[String: Any]])
             #expect(versions.map { $0["safe_to_squash"] as? Bool } == [false, true, true])
             #expect(versions.first?["failed"] as? Int == 1)

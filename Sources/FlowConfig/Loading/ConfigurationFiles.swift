@@ -94,7 +94,7 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                     ? "flow definitions not found: " + (Self.isLink(path) ? "a broken symbolic link" : "no such file or directory")
                     : "cannot read the flow definitions: \(Self.reason(code))"
                 diagnostics.append(ConfigDiagnostic(.error, code == EACCES || code == EIO ? .fileUnreadable : .fileNotFound, message,
-                                                    at: .wholeFile(path), hint: "check the path given with --flow-definitions"))
+                                                    at: .wholeFile(path), hint: "check the path given for the flow definitions (-f, or -F for an old configuration)"))
                 continue
             }
             guard (status.st_mode & S_IFMT) == S_IFDIR else {
@@ -234,14 +234,14 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
 
     public func read() throws(ConfigurationError) -> ConfigurationFiles {
         var diagnostics: [ConfigDiagnostic] = []
-        let nodes = readFile(nodesFile, role: "nodes file", hint: "check the path given with --nodes-definition", into: &diagnostics)
+        let nodes = readFile(nodesFile, role: "nodes file", hint: "check the path given for the nodes file (-n, or -N for an old configuration)", into: &diagnostics)
         var flows: [ConfigurationFiles.File] = []
         var warnings: [ConfigDiagnostic] = []
         do {
             let (paths, found) = try flowFilesAndWarnings()
             warnings = found
             for path in paths {
-                if let file = readFile(path, role: "flow file", hint: "check the path given with --flow-definitions", into: &diagnostics) {
+                if let file = readFile(path, role: "flow file", hint: "check the path given for the flow definitions (-f, or -F for an old configuration)", into: &diagnostics) {
                     flows.append(file)
                 }
             }

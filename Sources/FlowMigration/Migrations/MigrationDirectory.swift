@@ -182,8 +182,11 @@ public struct MigrationDirectory: Sendable {
         let denied = access(path, R_OK) != 0
         let reason = denied ? String(cString: strerror(errno))
             : (status.st_mode & S_IFMT) == S_IFREG ? "reading it failed" : "not a regular file"
-        return (MigrationFileError(file: path, message: "cannot read the file: \(reason)",
-                                   hint: "make it readable to this user, or move it out of the migration directory"),
+        // Moving a migration out would leave a gap: only a file that is none may go.
+        let hint = denied || (status.st_mode & S_IFMT) == S_IFREG
+            ? "run as a user who may read the migration directory's files (workers must read them too), or fix its permissions"
+            : "replace it with the migration file (from version control); a file that is no migration goes out of the directory"
+        return (MigrationFileError(file: path, message: "cannot read the file: \(reason)", hint: hint),
                 denied || (status.st_mode & S_IFMT) == S_IFREG)
     }
 }

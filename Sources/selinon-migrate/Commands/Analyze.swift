@@ -32,9 +32,11 @@ extension SelinonMigrate {
                 added since the base revision, from the first of them.
 
                 Examples:
-                  selinon-migrate analyze 2 -m migrations          # migrations 2…newest, configuration from _meta
-                  selinon-migrate analyze -m migrations -N old/nodes.yml -F old/flows --fail-on retry
-                  selinon-migrate analyze --pending -m migrations --git -n config/nodes.yml -f config/flows
+                  selinon-migrate analyze 2 -m migrations  # migrations 2…newest
+                  selinon-migrate analyze -m migrations -N old/nodes.yml -F old/flows \\
+                      --fail-on retry
+                  selinon-migrate analyze --pending -m migrations --git \\
+                      -n config/nodes.yml -f config/flows
 
                 Exit codes: 0 analysed; 1 --fail-on matched, or a configuration or the directory is \
                 invalid or missing; 2 a file or git could not be read; 64 usage error.
@@ -94,7 +96,7 @@ extension SelinonMigrate {
             let first: Int
             if pending {
                 guard let added = try terminal.migrationsSinceBase(directory, at: migrationDirectory, base: base).added.first else {
-                    terminal.output("no migrations were added since the base")
+                    outputNothingToAnalyze("no migrations were added since the base", terminal: terminal)
                     return
                 }
                 first = added
@@ -102,7 +104,7 @@ extension SelinonMigrate {
                 first = version
             } else {
                 guard directory.latestVersion > 0 else {
-                    terminal.output("there are no migrations in \(migrationDirectory) yet: nothing to analyze")
+                    outputNothingToAnalyze("there are no migrations in \(migrationDirectory) yet: nothing to analyze", terminal: terminal)
                     return
                 }
                 first = directory.latestVersion
@@ -126,7 +128,7 @@ extension SelinonMigrate {
                 terminal.output((["**Every reachable state, through \(range)**", ""] + analysis.flows.map { "- `\($0.flow)`: \($0.sentence)" })
                     .joined(separator: "\n"))
             case .json:
-                terminal.output(String(decoding: JSONWriter.pretty(.object([
+                terminal.outputJSON(.object([
                     "from_version": .number(JSONNumber(first - 1)), "to_version": .number(JSONNumber(directory.latestVersion)),
                     "flows": .array(analysis.flows.map { flow in
                         .object([
@@ -136,7 +138,7 @@ extension SelinonMigrate {
                             "examples": .object(Dictionary(uniqueKeysWithValues: flow.examples.map { ($0.key.rawValue, .string($0.value.summary)) })),
                         ])
                     }),
-                ])), as: UTF8.self))
+                ]))
             }
             if let failOn {
                 let threshold: MigrationAnalysis.Outcome = failOn == .retry ? .retry : .fail
@@ -157,6 +159,14 @@ extension SelinonMigrate {
                         + "states found; " + remedy)
                 }
             }
+        }
+
+        /// The report when there is no migration to analyze: the sentence, or (JSON) an empty list
+        /// of flows, with the sentence on standard error.
+        private func outputNothingToAnalyze(_ sentence: String, terminal: Terminal) {
+            guard format == .json else { return terminal.output(sentence) }
+            terminal.message("note: " + sentence)
+            terminal.outputJSON(.object(["flows": .array([])]))
         }
 
         /// Why `migration` cannot have been generated from `configuration`: a flow it changes that

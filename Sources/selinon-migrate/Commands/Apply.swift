@@ -43,9 +43,10 @@ extension SelinonMigrate {
                 than the files, in both directions, and a per-flow override beats '*'.
 
                 Examples:
-                  selinon-migrate apply -m migrations --store sqlite:.selinon/flows.sqlite --dry-run
-                  selinon-migrate apply -m migrations --input states.jsonl --output migrated.jsonl \\
-                      --report report.jsonl --policy '*=retry'
+                  selinon-migrate apply -m migrations --store sqlite:.selinon/flows.sqlite \\
+                      --dry-run
+                  selinon-migrate apply -m migrations --input states.jsonl \\
+                      --output migrated.jsonl --report report.jsonl --policy '*=retry'
 
                 Before touching anything, the migration files are checked against migrations.sum: \
                 an edited, renumbered or hand-added file, or a directory of migrations without the \
@@ -213,7 +214,7 @@ extension SelinonMigrate {
                 if let completed = error.completedSweep, completed.counts.values.contains(where: { $0.values.contains { $0 > 0 } }) {
                     switch format ?? .text {
                     case .text: terminal.output(SweepReportText(completed).text)
-                    case .json: terminal.output(String(decoding: JSONWriter.pretty(completed.jsonValue), as: UTF8.self))
+                    case .json: terminal.outputJSON(completed.jsonValue)
                     }
                 }
                 terminal.message("error: \(error.message)\nEvery batch written before the error is complete" + resume)
@@ -221,7 +222,7 @@ extension SelinonMigrate {
             }
             switch format ?? .text {
             case .text: terminal.output(SweepReportText(result).text)
-            case .json: terminal.output(String(decoding: JSONWriter.pretty(result.jsonValue), as: UTF8.self))
+            case .json: terminal.outputJSON(result.jsonValue)
             }
             if result.total(.invalid) > 0 { throw ExitStatus.inputFailed }
         }

@@ -22,8 +22,11 @@ extension SelinonMigrate {
                 the working tree).
 
                 Example:
-                  selinon-migrate diff -N examples/package-analysis/v1/nodes.yml -F examples/package-analysis/v1/flows \\
-                      -n examples/package-analysis/v2/nodes.yml -f examples/package-analysis/v2/flows
+                  selinon-migrate diff \\
+                      -N examples/package-analysis/v1/nodes.yml \\
+                      -F examples/package-analysis/v1/flows \\
+                      -n examples/package-analysis/v2/nodes.yml \\
+                      -f examples/package-analysis/v2/flows
 
                 Exit codes: 0 shown (whatever the change); 1 a configuration is invalid; 2 a file \
                 could not be read; 64 usage error.
@@ -56,7 +59,7 @@ extension SelinonMigrate {
             case .json:
                 var members: [String: JSONValue] = ["old": .string(oldSource.sourceDescription), "new": .string(newSource.sourceDescription)]
                 if case .object(let facts) = diff.jsonValue { members.merge(facts) { first, _ in first } }
-                terminal.output(String(decoding: JSONWriter.pretty(.object(members)), as: UTF8.self))
+                terminal.outputJSON(.object(members))
             }
         }
     }

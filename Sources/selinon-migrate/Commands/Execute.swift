@@ -34,7 +34,8 @@ extension SelinonMigrate {
 
                 Example: what happens to package_analysis_flow when FetchMetadata fails (the file \
                 above saved as fetch-fails.json):
-                  selinon-migrate execute package_analysis_flow -n examples/package-analysis/v4/nodes.yml \\
+                  selinon-migrate execute package_analysis_flow \\
+                      -n examples/package-analysis/v4/nodes.yml \\
                       -f examples/package-analysis/v4/flows --outcomes fetch-fails.json
 
                 Exit codes: 0 the flow ran to its end (whether it succeeded or failed); 1 the \
@@ -124,7 +125,7 @@ extension SelinonMigrate {
                     }),
                 ]
                 if let reason { object["error"] = .string(reason) }
-                terminal.output(String(decoding: JSONWriter.pretty(.object(object)).dropLast(), as: UTF8.self))
+                terminal.outputJSON(.object(object))
             }
         }
 

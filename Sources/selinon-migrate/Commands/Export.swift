@@ -18,7 +18,8 @@ extension SelinonMigrate {
                 all.
 
                 Example:
-                  selinon-migrate export --store sqlite:.selinon/flows.sqlite --output flows.jsonl
+                  selinon-migrate export --store sqlite:.selinon/flows.sqlite \\
+                      --output flows.jsonl
 
                 Exit codes: 0 written; 1 there is no store at the location (or something else is \
                 there), or it was written by a newer selinon-migrate; 2 the store could not be \

@@ -21,9 +21,12 @@ extension SelinonMigrate {
 
                 Example (from the repository's root; migrations/ there already continues past v2, \
                 so -m names a directory of its own):
-                  selinon-migrate generate -N examples/package-analysis/v1/nodes.yml \\
-                      -F examples/package-analysis/v1/flows -n examples/package-analysis/v2/nodes.yml \\
-                      -f examples/package-analysis/v2/flows --tainted-flows RETRY -m /tmp/example-migrations
+                  selinon-migrate generate \\
+                      -N examples/package-analysis/v1/nodes.yml \\
+                      -F examples/package-analysis/v1/flows \\
+                      -n examples/package-analysis/v2/nodes.yml \\
+                      -f examples/package-analysis/v2/flows \\
+                      --tainted-flows RETRY -m /tmp/example-migrations
 
                 Without -N/-F, inside a git repository, the old configuration is the newest commit \
                 that changed it and the new one the working tree: edit, generate, then commit both. \

@@ -27,7 +27,8 @@ extension SelinonMigrate {
                 import (it is never overwritten).
 
                 Examples:
-                  selinon-migrate import --store sqlite:.selinon/flows.sqlite --input inflight.jsonl
+                  selinon-migrate import --store sqlite:.selinon/flows.sqlite \\
+                      --input inflight.jsonl
                   selinon-migrate import --input inflight.jsonl --skip-identical
 
                 Exit codes: 0 every line imported (or skipped as identical); 1 a line was rejected, \
@@ -92,7 +93,7 @@ extension SelinonMigrate {
                 throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
             } catch {
                 await store?.close()
-                terminal.message("error: cannot read \(name): \(error)\n\(importer.progressNote(lineRejected: false))")
+                terminal.message("error: cannot read \(name): \(OutputSink.reason(error))\n\(importer.progressNote(lineRejected: false))")
                 throw ExitStatus.toolFailed
             }
             await store?.close()

@@ -26,7 +26,7 @@ extension SelinonMigrate {
                 Example:
                   git merge origin/main        # conflict in migrations/: leave it
                   selinon-migrate rebase --onto origin/main -n config/nodes.yml -f config/flows
-                  selinon-migrate review 3 -n config/nodes.yml -f config/flows   # the number it wrote
+                  selinon-migrate review 3 -n config/nodes.yml -f config/flows  # the new one
                   git add migrations && git commit
 
                 Exit codes: 0 rebased (or nothing to do); 1 REV is not merged into HEAD, a \

@@ -41,8 +41,9 @@ extension SelinonMigrate {
 
                 Examples:
                   selinon-migrate review -m migrations                 # the newest migration
-                  selinon-migrate review 2 3 -m migrations -n nodes.yml -f flows --format markdown
-                  selinon-migrate review --pending -m migrations --format markdown   # what a PR adds
+                  selinon-migrate review 2 3 -m migrations -n nodes.yml -f flows \\
+                      --format markdown
+                  selinon-migrate review --pending -m migrations --format markdown  # a PR's
 
                 Exit codes: 0 shown; 1 the migration directory is invalid, a version does not exist, \
                 or git cannot resolve the base; 2 a file could not be read or written; 64 usage error.

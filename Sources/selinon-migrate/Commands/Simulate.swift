@@ -20,8 +20,10 @@ extension SelinonMigrate {
                 created if needed) or JSON lines (--output). The same --seed gives the same flows.
 
                 Example (the quickstart):
-                  selinon-migrate simulate -n examples/package-analysis/v1/nodes.yml \\
-                      -f examples/package-analysis/v1/flows --count 200 --store sqlite:.selinon/flows.sqlite
+                  selinon-migrate simulate \\
+                      -n examples/package-analysis/v1/nodes.yml \\
+                      -f examples/package-analysis/v1/flows \\
+                      --count 200 --store sqlite:.selinon/flows.sqlite
 
                 Exit codes: 0 written; 1 the configuration is invalid, a flow unknown, the store \
                 already holds a flow id, or the store's location is unusable (a missing directory \

@@ -60,7 +60,7 @@ extension SelinonMigrate {
             let summary = StoreSummary(counts: counts, latestVersion: latest)
             switch format {
             case .text: terminal.output(summary.text(location: storeOptions.displayText))
-            case .json: terminal.output(String(decoding: JSONWriter.pretty(summary.jsonValue(location: storeOptions.displayText)), as: UTF8.self))
+            case .json: terminal.outputJSON(summary.jsonValue(location: storeOptions.displayText))
             }
         }
     }

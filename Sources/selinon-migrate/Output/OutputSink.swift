@@ -1,4 +1,5 @@
 import Dispatch
+import FlowMigration
 import Foundation
 import MigrationGenerator
 import Synchronization
@@ -186,13 +187,7 @@ final class OutputSink {
 
     /// The system's words for a failed read or write (`No space left on device`).
     static func reason(_ error: any Error) -> String {
-        // Foundation's underlying error bridges only as `any Error` on Linux, not as NSError.
-        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error {
-            let posix = underlying as NSError
-            if posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(posix.code))) }
-        }
-        let error = error as NSError
-        return error.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(error.code))) : error.localizedDescription
+        FileSystemReason.describe(error)
     }
 }
 

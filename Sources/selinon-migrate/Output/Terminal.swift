@@ -1,5 +1,6 @@
 import Foundation
 import FlowConfig
+import FlowMigration
 
 /// Writes to standard output and standard error; colours diagnostics only on a terminal and
 /// only when `NO_COLOR` is unset.
@@ -14,6 +15,11 @@ struct Terminal {
     /// as escapes, as messages are).
     func output(_ text: String) {
         Self.writeOutput(Array(((Self.outputIsTerminal ? Self.printable(text) : text) + "\n").utf8))
+    }
+
+    /// Writes `value` as pretty JSON to standard output, ending in one line break.
+    func outputJSON(_ value: JSONValue) {
+        Self.writeOutput(JSONWriter.pretty(value))
     }
 
     private static let outputIsTerminal = isatty(FileHandle.standardOutput.fileDescriptor) == 1
