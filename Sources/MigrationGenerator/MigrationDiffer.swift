@@ -104,6 +104,19 @@ public struct MigrationDiffer: Sendable {
                 entry.taintingNodes[newIndex] = edge.from
             }
         }
+        // A nowait node is never recorded as finished: in flows that ran it before, edges from it
+        // never fire — nor do they taint those flows, as the dispatcher does not know it ran.
+        let waitedFor = Set(old.nowait).subtracting(new.nowait)
+        for node in waitedFor.sorted() {
+            let sourced = newEdges.indices.filter { newEdges[$0].from.contains(node) }
+            guard !sourced.isEmpty else { continue }
+            warnings.append(MigrationWarning(
+                kind: .nowaitChanged, flow: name, edge: sourced.first,
+                message: "node '\(node)' of flow '\(name)' is no longer nowait: in-flight flows that already started it never recorded "
+                    + "it as finished, so edge\(sourced.count == 1 ? "" : "s") \(sourced.map(String.init).joined(separator: ", ")) from it "
+                    + "never run\(sourced.count == 1 ? "s" : "") there, and no taint says so",
+                hint: "let flows that started '\(node)' finish before deploying, or restart them"))
+        }
         return (entry, change, warnings)
     }
 
@@ -203,6 +216,7 @@ public struct MigrationWarning: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         case conditionChanged = "condition-changed"
         case foreachChanged = "foreach-changed"
+        case nowaitChanged = "nowait-changed"
         case selectiveChanged = "selective-changed"
         case destinationKindChanged = "destination-kind-changed"
         case newStartingEdge = "new-starting-edge"

@@ -78,6 +78,24 @@ struct DifferTests {
             + "(unless another change restarts them)")
     }
 
+    /// A nowait node is never recorded as finished: an edge from it, once it is waited for,
+    /// never runs in flows that ran it before — and taints none of them. Said, as no file can.
+    @Test func aNodeNoLongerNowaitWithEdgesFromItWarns() throws {
+        var old = try TestConfiguration.make(["flow1": ["> A", "A > X, C"]], extraTasks: ["B"])
+        old.flows["flow1"]!.nowait = ["X"]
+        let new = try TestConfiguration.make(["flow1": ["> A", "A > X, C", "X > B"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .retry)
+        #expect(plan.migration.flows["flow1"]?.taintingNodes == [2: ["X"]])
+        #expect(plan.warnings.map(\.kind) == [.nowaitChanged])
+        #expect(plan.warnings.first?.edge == 2)
+        #expect(plan.warnings.first?.message == "node 'X' of flow 'flow1' is no longer nowait: in-flight flows that already started it "
+            + "never recorded it as finished, so edge 2 from it never runs there, and no taint says so")
+        // Still nowait, or no edge from it: nothing to say.
+        var still = new
+        still.flows["flow1"]!.nowait = ["X"]
+        #expect(MigrationDiffer().plan(from: old, to: still, strategy: .retry).warnings.isEmpty)
+    }
+
     @Test func renamedFlowIsReportedAsSuch() throws {
         let old = try TestConfiguration.make(["main": ["> A"], "ingest_flow": ["> A", "A > B"]])
         let new = try TestConfiguration.make(["main": ["> A"], "ingestion_flow": ["> A", "A > B"]])
