@@ -263,6 +263,23 @@ struct GitCommandTests {
         #expect(generated.status == 0 && generated.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(generated.standardError)")
     }
 
+    /// The migration directory is missing from the working tree (a sparse checkout leaves it out)
+    /// while HEAD holds it: generate refuses to start a second history at 1.json.
+    @Test func aCommittedMigrationDirectoryMissingFromTheWorkingTreeIsNotReplaced() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try FileManager.default.removeItem(atPath: fixture.path("migrations"))
+        try Self.install(3, in: fixture)
+        let runner = try CommandRunner()
+        for dryRun in [[], ["--dry-run"]] {
+            let refused = try runner.run(["generate"] + dryRun + Self.configuration, in: fixture.root)
+            #expect(refused.status == 1)
+            #expect(refused.standardError.contains("error: the migration directory migrations is not in the working tree, but HEAD "
+                + "holds 1 migration there"), "\(refused.standardError)")
+            #expect(refused.standardError.contains("git checkout HEAD -- migrations"), "\(refused.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations")))
+    }
+
     /// A migration the base has, removed on the branch: the hint restores it with the sum, and
     /// check passes again.
     @Test func aRemovedMigrationIsRestoredWithItsSum() throws {

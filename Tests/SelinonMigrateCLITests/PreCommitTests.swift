@@ -83,7 +83,8 @@ struct PreCommitTests {
         try fixture.git("add", "-A")
         let first = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root)
         #expect(first.status == 0, "\(first.standardError)")
-        #expect(first.standardOutput == "ok: the repository has no commits yet: no flow can be in flight, so nothing needs a migration\n")
+        #expect(first.standardOutput == "ok: HEAD's branch has no commits yet (a new repository, or an orphan branch): no flow of it can be in flight, "
+                + "so nothing needs a migration\n")
         // The hook of docs/ci compares with HEAD explicitly: the same.
         let hook = try CIDocsTests.commands(in: "pre-commit-config.yaml", base: "HEAD")[0]
         let hooked = try runner.run(hook, in: fixture.root)

@@ -73,8 +73,9 @@ extension SelinonMigrate {
             if (base == nil || base == "HEAD" || base == "@") && context.repository.isHeadUnborn {
                 // The first commit: no flow can be in flight yet (the hook must let it through).
                 if unstaged.isEmpty { _ = try terminal.loadConfiguration(workingTree, with: loader, role: "new") }
-                return try finish(CheckReport(base: nil, summary: "the repository has no commits yet: no flow can be in flight, "
-                    + "so nothing needs a migration", problems: unstaged, addedMigrations: []), terminal: terminal)
+                return try finish(CheckReport(base: nil, summary: "HEAD's branch has no commits yet (a new repository, or an orphan "
+                    + "branch): no flow of it can be in flight, so nothing needs a migration", problems: unstaged, addedMigrations: []),
+                    terminal: terminal)
             }
             let baseCommit: BranchBase
             let baseHasConfiguration: Bool

@@ -154,6 +154,7 @@ extension SelinonMigrate {
                     ?? environment["SELINON_NODES_DEFINITION"])
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
+                try Self.refuseMissingCommittedDirectory(directory, sources: [oldSource, newSource], terminal: terminal)
                 // The migrations already there, read once for the checks below (a directory that
                 // cannot be loaded is reported when the file is written).
                 let existing = (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files ?? []
@@ -362,6 +363,26 @@ extension SelinonMigrate {
                   hint: if \(name) is not deployed anywhere yet (for example generated before more edits, not committed): delete it, \
                 restore \(sum) (selinon-migrate rehash -m \(shellWord(directory)), or git checkout HEAD -- \(shellWord(sum)) once committed) and run generate again for one \
                 migration covering all the edits; otherwise give the configuration \(name) leads to as the old one (commit it, or -N/-F)
+                nothing was written
+                """)
+            throw ExitStatus.inputFailed
+        }
+
+        /// A migration directory missing from the working tree while HEAD holds migrations there (a
+        /// sparse checkout that leaves it out, files deleted by mistake): a new history starting at
+        /// 1.json would replace them.
+        private static func refuseMissingCommittedDirectory(_ directory: String, sources: [any ConfigurationSource],
+                                                            terminal: Terminal) throws {
+            guard !FileManager.default.fileExists(atPath: directory),
+                  let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first,
+                  let head = try? repository.commit("HEAD"),
+                  let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty else { return }
+            terminal.message("""
+                error: the migration directory \(directory) is not in the working tree, but HEAD holds \(committed.count) migration\
+                \(committed.count == 1 ? "" : "s") there (a sparse checkout that leaves it out, or files deleted): a new history \
+                starting at 1.json would replace them
+                  hint: bring it back: git checkout HEAD -- \(shellWord(directory)) (in a sparse checkout: git sparse-checkout add \
+                \(shellWord(directory))), then run generate again
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
