@@ -41,6 +41,8 @@ extension GitRepository {
                 for (path, id) in try fileIDs(under: flowPath, in: commit, include: ConfigurationPaths.isFlowFileName) {
                     files[path] = id
                 }
+            // A submodule's pointer moving is a change (reading it then says it cannot be read).
+            case .submodule: files[flowPath] = entry.id
             case .symbolicLink, .other: break
             }
         }

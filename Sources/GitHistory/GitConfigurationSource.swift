@@ -94,7 +94,7 @@ public struct GitConfigurationSource: ConfigurationSource {
         } catch let error as GitError where error.kind == .unresolvedConflict {
             throw ConfigurationError(diagnostics: [ConfigDiagnostic(
                 .error, .gitConflict, error.message, at: .wholeFile(pathPrefix + paths.nodesFile))])
-        } catch let error as GitError where error.kind == .outsideRepository || error.kind == .linkLoop {
+        } catch let error as GitError where error.kind == .outsideRepository || error.kind == .linkLoop || error.kind == .submodule {
             // What the repository holds, not a failure to read it.
             throw ConfigurationError(diagnostics: [ConfigDiagnostic(
                 .error, .gitLink, "cannot read \(sourceDescription): \(error.message)", at: .wholeFile(pathPrefix + paths.nodesFile))])

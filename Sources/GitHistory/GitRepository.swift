@@ -381,7 +381,13 @@ public final class GitRepository: @unchecked Sendable {
     public func files(under directory: String, in commit: GitObjectID, include: (String) -> Bool) throws(GitError) -> [(path: String, bytes: [UInt8])] {
         try locked { () throws(GitError) -> [(path: String, bytes: [UInt8])] in
             try withTree(commit) { tree throws(GitError) -> [(path: String, bytes: [UInt8])] in
-                guard let (entry, realPath) = try directoryEntry(at: directory, in: tree) else { return [] }
+                guard let (entry, realPath) = try directoryEntry(at: directory, in: tree) else {
+                    if try rawEntry(at: directory, in: tree)?.kind == .submodule {
+                        throw GitError(.submodule, "'\(directory)' is a git submodule: its files are in another repository, whose "
+                            + "history selinon-migrate does not read (keep the configuration in this repository, or give it with -N/-F and -n/-f)")
+                    }
+                    return []
+                }
                 var result: [(path: String, bytes: [UInt8])] = []
                 try collect(tree: entry.id, prefix: directory, realPrefix: realPath, root: tree, include: include, into: &result)
                 return result.sorted { $0.path < $1.path }
@@ -774,9 +780,10 @@ public struct GitCommit: Sendable, Hashable {
 
 /// An entry of a tree: a file (blob), a directory (tree) or a symbolic link.
 public struct GitTreeEntry: Sendable, Hashable {
-    /// What the entry is; a symbolic link is a blob holding its target.
+    /// What the entry is; a symbolic link is a blob holding its target, a submodule a commit
+    /// of another repository.
     public enum Kind: Sendable, Hashable {
-        case file, directory, symbolicLink, other
+        case file, directory, symbolicLink, submodule, other
     }
 
     public var id: GitObjectID
@@ -792,6 +799,7 @@ public struct GitTreeEntry: Sendable, Hashable {
         switch git_tree_entry_type(entry) {
         case GIT_OBJECT_TREE: kind = .directory
         case GIT_OBJECT_BLOB: kind = git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK ? .symbolicLink : .file
+        case GIT_OBJECT_COMMIT: kind = .submodule
         default: kind = .other
         }
     }
@@ -812,6 +820,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case unresolvedConflict
         /// Symbolic links lead to each other without end.
         case linkLoop
+        /// A path asked for is a submodule: its files are in another repository.
+        case submodule
         case libgit2
     }
 
