@@ -13,16 +13,19 @@ extension SelinonMigrate {
                 One line per flow, ordered by flow id: the message exactly as stored (dispatcher_id, \
                 migration_version, state and everything else), plus selinon_migrate_status for \
                 flows that are retry_requested or failed — so import reads back exactly what was \
-                exported. The flows are those of one moment: one snapshot of the store, read in \
-                pages while dispatchers and apply go on writing. A file is written whole or not at \
-                all.
+                exported (a message stored without dispatcher_id gets the flow id as one). The flows \
+                are those of one moment: one snapshot of the store, read in pages while dispatchers \
+                and apply go on writing. A file is written whole or not at all; a flow whose message \
+                import could not read back (edited in the store by hand) is written as stored and \
+                named.
 
                 Example:
                   selinon-migrate export --store sqlite:.selinon/flows.sqlite \\
                       --output flows.jsonl
 
                 Exit codes: 0 written; 1 there is no store at the location (or something else is \
-                there), or it was written by a newer selinon-migrate; 2 the store could not be \
+                there), it was written by a newer selinon-migrate, or a flow's line could not be \
+                imported back (the file is written all the same); 2 the store could not be \
                 reached or read, or the output written; 64 usage error.
                 """)
 
