@@ -11,6 +11,9 @@ enum StartupCode {
     /// string settings): a quote or line break ends the literal, and a backslash starts an escape
     /// that must be complete.
     static func quotedProblem(_ text: String) -> String? {
+        // Nearly every value holds none of the characters that matter: no copy for those.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") || $0 == 0x0A || $0 == 0x0D || $0 == 0 })
+        else { return nil }
         let scalars = Array(text.unicodeScalars)
         var index = 0
         func hexDigits(_ count: Int, after start: Int) -> UInt32? {
@@ -57,6 +60,11 @@ enum StartupCode {
     /// identifier that is not a keyword. Characters beyond ASCII are left to Python. Spaces
     /// around it are allowed unless the name is also part of a longer one (`exact`).
     static func nameProblem(_ text: String, exact: Bool = false) -> String? {
+        // The common case, a plain ASCII name, without copies.
+        if let first = text.utf8.first, first == UInt8(ascii: "_") || isASCIILetter(first),
+           text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || isASCIILetter($0) || (0x30...0x39).contains($0) }) {
+            return PythonNames.keywords.contains(text) ? "is a Python keyword" : nil
+        }
         let trimmed = exact ? text : trimmed(text)
         guard let first = trimmed.unicodeScalars.first else { return "is empty" }
         if PythonNames.keywords.contains(trimmed) { return "is a Python keyword" }
@@ -71,6 +79,21 @@ enum StartupCode {
 
     /// A module path after `from`: names separated by dots (leading dots for a relative import).
     static func modulePathProblem(_ text: String) -> String? {
+        // The common case, dotted plain ASCII names, without copies.
+        if text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || isASCIILetter($0) || (0x30...0x39).contains($0) }),
+           text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy({ part in
+               part.first.map { !(0x30...0x39).contains($0) } ?? false
+           }) {
+            return text.split(separator: ".").contains { PythonNames.keywords.contains(String($0)) } ? slowModulePathProblem(text) : nil
+        }
+        return slowModulePathProblem(text)
+    }
+
+    private static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+    }
+
+    private static func slowModulePathProblem(_ text: String) -> String? {
         let parts = trimmed(text).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let leadingDots = parts.prefix { $0.isEmpty }.count
         let names = parts.dropFirst(leadingDots)
@@ -130,6 +153,8 @@ enum StartupCode {
         }
         switch value {
         case .string(let text):
+            // Its quotes are escaped: only a backslash, a line break or NUL can break the literal.
+            guard text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == 0x0A || $0 == 0x0D || $0 == 0 }) else { return nil }
             let escaped = "\\'" + text.replacingOccurrences(of: "'", with: "\\'") + "\\'"
             guard let problem = quotedProblem(escaped) else { return nil }
             return problem.hasPrefix("holds a single quote") ? "holds a backslash before a quote or at its end" : problem
