@@ -366,7 +366,9 @@ struct ApplyCommandTests {
     }
 
     @Test(arguments: [
-        (["--policy", "ingest=maybe"], "--policy"),
+        (["--policy", "ingest=maybe"], "'maybe' in 'ingest=maybe' is not a strategy: ignore, retry or fail"),
+        (["--policy", "retry"], "'retry' is not FLOW=STRATEGY"),
+        (["--policy", "=retry"], "'=retry' names no flow before '='"),
         (["--output", "-", "--report", "-"], "--output and --report cannot both be standard output."),
         (["--policy", "a=fail", "--policy", "a=retry"], "--policy names flow 'a' twice; give one strategy per flow."),
         (["--policy", "*=fail", "--policy", "*=retry"], "--policy names '*' (every flow) twice; give one strategy per flow."),

@@ -102,6 +102,14 @@ struct EngineCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "nothing written under another name")
     }
 
+    /// Option values are read whatever their case, as strategies are.
+    @Test func optionValuesIgnoreCase() throws {
+        let result = try CommandRunner().run(["analyze", "2", "-m", "migrations", "--fail-on", "FAIL", "--format", "JSON"],
+                                             in: Fixtures.repositoryRoot)
+        #expect(result.status == 0 || result.status == 1, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("{"), "\(result.standardOutput)")
+    }
+
     @Test func anEmptyMigrationDirectoryHasNothingToAnalyze() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("m"), withIntermediateDirectories: false)

@@ -71,7 +71,7 @@ extension SelinonMigrate {
         @Option(help: "Output format: text, markdown, or json.")
         var format: ReportFormat = .text
 
-        enum FailOn: String, ExpressibleByArgument {
+        enum FailOn: String, CaseInsensitiveArgument, CaseIterable {
             case retry, fail
         }
 

@@ -79,7 +79,8 @@ extension SelinonMigrate {
 
         @Option(parsing: .singleValue,
                 help: ArgumentHelp("Override the files' strategy: FLOW=ignore|retry|fail, or '*=…' for every flow (repeatable).",
-                                   valueName: "flow=strategy"))
+                                   valueName: "flow=strategy"),
+                transform: PolicyOverride.parse)
         var policy: [PolicyOverride] = []
 
         @Flag(name: .customLong("dry-run"),
@@ -324,17 +325,21 @@ extension SelinonMigrate {
 }
 
 /// `--policy FLOW=STRATEGY`.
-struct PolicyOverride: ExpressibleByArgument {
+struct PolicyOverride {
     var flow: String
     var strategy: TaintedFlowStrategy
 
-    init?(argument: String) {
-        guard let separator = argument.lastIndex(of: "="),
-              let strategy = TaintedFlowStrategy(name: String(argument[argument.index(after: separator)...])),
-              !argument[..<separator].isEmpty
-        else { return nil }
-        flow = String(argument[..<separator])
-        self.strategy = strategy
+    /// Reads `FLOW=STRATEGY`, or says which part is wrong.
+    static func parse(_ argument: String) throws -> PolicyOverride {
+        guard let separator = argument.lastIndex(of: "=") else {
+            throw ValidationError("'\(argument)' is not FLOW=STRATEGY (for example reporting_flow=retry, or '*=retry' for every flow)")
+        }
+        let flow = String(argument[..<separator]), name = String(argument[argument.index(after: separator)...])
+        guard !flow.isEmpty else { throw ValidationError("'\(argument)' names no flow before '=' (use '*' for every flow)") }
+        guard let strategy = TaintedFlowStrategy(name: name) else {
+            throw ValidationError("'\(name)' in '\(argument)' is not a strategy: ignore, retry or fail")
+        }
+        return PolicyOverride(flow: flow, strategy: strategy)
     }
 }
 

@@ -1,7 +1,17 @@
 import ArgumentParser
 
+/// An option value read whatever its case (`--format JSON`, `--fail-on RETRY`), as strategies
+/// (`-t retry`) are.
+protocol CaseInsensitiveArgument: ExpressibleByArgument, RawRepresentable where RawValue == String {}
+
+extension CaseInsensitiveArgument {
+    init?(argument: String) {
+        self.init(rawValue: argument.lowercased())
+    }
+}
+
 /// How a command prints its result.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+enum OutputFormat: String, CaseInsensitiveArgument, CaseIterable {
     /// Lines for people.
     case text
     /// One JSON document for tools.
@@ -9,12 +19,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `--format` of `diff` and `analyze`: for people, for pull requests, for tools.
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+enum ReportFormat: String, CaseInsensitiveArgument, CaseIterable {
     case text, markdown, json
 }
 
 /// `review --format`.
-enum ReviewFormat: String, ExpressibleByArgument, CaseIterable {
+enum ReviewFormat: String, CaseInsensitiveArgument, CaseIterable {
     case text, markdown, json, dot
 
     /// The file `--output-dir` gets the review in (DOT writes one file per flow instead).
