@@ -83,13 +83,19 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// Opens the pool, trying again while another process holds the lock that switching a new
     /// file to WAL mode needs: SQLite answers `PRAGMA journal_mode = WAL` busy at once, without
     /// waiting as other statements do, so two commands that create (or first open) one store at
-    /// the same moment would otherwise fail for no reason. Gives up after the busy timeout.
+    /// the same moment would otherwise fail for no reason — nor when the other one closes the
+    /// store just as this one opens it. Gives up after the busy timeout.
     private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
         let deadline = Date().addingTimeInterval(TimeInterval(busyTimeoutSeconds))
         while true {
             do {
                 return try DatabasePool(path: path, configuration: configuration)
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(useconds_t.random(in: 10_000...50_000))
+            } catch let error as NSError where error.domain == NSCocoaErrorDomain && error.code == CocoaError.fileReadNoSuchFile.rawValue
+                        && Date() < deadline {
+                // GRDB reads the size of the -wal file it has just seen: another process closing
+                // the store as the last one removes it in between.
                 usleep(useconds_t.random(in: 10_000...50_000))
             }
         }
