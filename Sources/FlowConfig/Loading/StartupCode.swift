@@ -61,8 +61,8 @@ enum StartupCode {
     /// around it are allowed unless the name is also part of a longer one (`exact`).
     static func nameProblem(_ text: String, exact: Bool = false) -> String? {
         // The common case, a plain ASCII name, without copies.
-        if let first = text.utf8.first, first == UInt8(ascii: "_") || isASCIILetter(first),
-           text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || isASCIILetter($0) || (0x30...0x39).contains($0) }) {
+        if let first = text.utf8.first, first == UInt8(ascii: "_") || PythonNames.isASCIILetter(first),
+           text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || PythonNames.isASCIILetter($0) || (0x30...0x39).contains($0) }) {
             return PythonNames.keywords.contains(text) ? "is a Python keyword" : nil
         }
         let trimmed = exact ? text : trimmed(text)
@@ -80,17 +80,13 @@ enum StartupCode {
     /// A module path after `from`: names separated by dots (leading dots for a relative import).
     static func modulePathProblem(_ text: String) -> String? {
         // The common case, dotted plain ASCII names, without copies.
-        if text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || isASCIILetter($0) || (0x30...0x39).contains($0) }),
+        if text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || PythonNames.isASCIILetter($0) || (0x30...0x39).contains($0) }),
            text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy({ part in
                part.first.map { !(0x30...0x39).contains($0) } ?? false
            }) {
             return text.split(separator: ".").contains { PythonNames.keywords.contains(String($0)) } ? slowModulePathProblem(text) : nil
         }
         return slowModulePathProblem(text)
-    }
-
-    private static func isASCIILetter(_ byte: UInt8) -> Bool {
-        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 
     private static func slowModulePathProblem(_ text: String) -> String? {
