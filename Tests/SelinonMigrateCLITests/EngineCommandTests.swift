@@ -102,6 +102,18 @@ struct EngineCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "nothing written under another name")
     }
 
+    /// `-n/-f` without `--git` outside a repository: the configuration before the migration
+    /// comes from the files `_meta` names, as without `-n/-f` (no git needed).
+    @Test func analyzeWithTheConfigurationOutsideARepositoryNeedsNoGit() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.copyItem(at: Fixtures.repositoryRoot.appendingPathComponent("examples"), to: directory.url.appendingPathComponent("examples"))
+        try FileManager.default.copyItem(at: Fixtures.repositoryRoot.appendingPathComponent("migrations"), to: directory.url.appendingPathComponent("migrations"))
+        let result = try CommandRunner().run(["analyze", "2", "-m", "migrations", "-n", "examples/package-analysis/v4/nodes.yml",
+                                              "-f", "examples/package-analysis/v4/flows"], in: directory.url)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("migrations 2…3:"), "\(result.standardOutput)")
+    }
+
     /// Option values are read whatever their case, as strategies are.
     @Test func optionValuesIgnoreCase() throws {
         let result = try CommandRunner().run(["analyze", "2", "-m", "migrations", "--fail-on", "FAIL", "--format", "JSON"],
@@ -297,6 +309,10 @@ struct EngineCommandTests {
             """)
         let json = try runner.run(["execute", "security_analysis_flow", "--outcomes", outcomes, "--format", "json"] + configuration)
         #expect(json.standardOutput.contains(#""status": "succeeded""#) && json.standardOutput.contains(#""kind": "task""#))
+        // '-' reads the outcomes from standard input: the same run.
+        let piped = try runner.run(["execute", "security_analysis_flow", "--outcomes", "-"] + configuration,
+                                   input: try Data(contentsOf: URL(fileURLWithPath: outcomes)))
+        #expect(piped.status == 0 && piped.standardOutput == text.standardOutput, "\(piped.standardError)")
 
         let broken = try directory.write("{\"tasks\": {\n  \"A\": }", to: "broken.json")
         let invalid = try runner.run(["execute", "security_analysis_flow", "--outcomes", broken] + configuration)

@@ -49,7 +49,7 @@ extension SelinonMigrate {
 
         @OptionGroup var location: ConfigLocationOptions
 
-        @Option(help: ArgumentHelp("The JSON file of task outcomes, node_args and foreach items (default: every task succeeds; a reachable foreach still needs its items).",
+        @Option(help: ArgumentHelp("The JSON file of task outcomes, node_args and foreach items ('-' for standard input; default: every task succeeds; a reachable foreach still needs its items).",
                                    valueName: "file"))
         var outcomes: String?
 

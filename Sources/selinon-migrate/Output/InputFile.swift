@@ -30,9 +30,10 @@ enum InputFile {
         return descriptor
     }
 
-    /// The whole file (a small one, such as an outcomes file).
+    /// The whole file (a small one, such as an outcomes file); `-` is standard input.
     static func read(_ path: String) throws(Failure) -> [UInt8] {
-        let descriptor = try open(path)
+        let descriptor = path == "-" ? dup(STDIN_FILENO) : try open(path)
+        guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
