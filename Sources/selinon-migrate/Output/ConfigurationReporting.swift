@@ -64,13 +64,10 @@ extension Terminal {
             // A commit cannot be fixed, and no worker started on it: in-flight flows run an older one.
             message("error: the old configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)): "
                 + "a commit cannot be fixed, and workers do not start on an invalid configuration")
-            if let valid = Self.lastValidConfiguration(before: commit, in: revision, loader: loader) {
-                message("  hint: give the configuration in-flight flows run with --from: the last valid one before it is \(valid.id.short) "
-                    + "(\(valid.summary)), so --from \(valid.id.short)" + (noCheck ? " (or pass --no-check: the errors all come from Selinon's consistency check)" : ""))
-            } else {
-                message("  hint: give the configuration in-flight flows run with --from REV or -N/-F"
-                    + (noCheck ? " (or pass --no-check: the errors all come from Selinon's consistency check)" : ""))
-            }
+            let lastValid = Self.lastValidConfiguration(before: commit, in: revision, loader: loader)
+            message("  hint: give the configuration in-flight flows run with --from"
+                + (lastValid.map { ": the last valid one before it is \($0.id.short) (\($0.summary)), so --from \($0.id.short)" } ?? " REV or -N/-F")
+                + (noCheck ? " (or pass --no-check: the errors all come from Selinon's consistency check)" : ""))
             throw ExitStatus.inputFailed
         }
         return configuration
