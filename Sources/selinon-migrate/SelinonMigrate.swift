@@ -31,6 +31,10 @@ struct SelinonMigrate: AsyncParsableCommand {
                 + "UTF-8; selinon-migrate reads paths and names as UTF-8: rename the file, or reach it through a link with a UTF-8 name\n").utf8))
             exit(withError: ExitCode.validationFailure)
         }
+        if let unknown = unknownCommand(in: Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data(unknown.utf8))
+            exit(withError: ExitCode.validationFailure)
+        }
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()
@@ -52,6 +56,40 @@ struct SelinonMigrate: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The error for a first argument (or the argument of `help`) that names no command, with the
+    /// command it most likely meant; `nil` when the arguments name a command or start with an
+    /// option. The argument parser itself reports a mistyped command as an unexpected argument,
+    /// and `help` with an unknown name as the overview with exit status 0.
+    static func unknownCommand(in arguments: [String]) -> String? {
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+        var arguments = arguments[...]
+        if arguments.first == "help" { arguments = arguments.dropFirst() }
+        guard let word = arguments.first, !word.hasPrefix("-"), !names.contains(word), word != "help" else { return nil }
+        let typed = word.lowercased()
+        let extending = names.filter { !typed.isEmpty && $0.hasPrefix(typed) }
+        let closest = names.map { (name: $0, distance: editDistance(typed, $0)) }.min { $0.distance < $1.distance }
+        let suggestion = extending.count == 1 ? extending.first
+            : closest.flatMap { $0.distance <= max(1, word.count / 3) ? $0.name : nil }
+        return "Error: '\(word)' is not a selinon-migrate command"
+            + (suggestion.map { "; did you mean '\($0)'?" } ?? "") + "\n"
+            + "  See 'selinon-migrate --help' for the commands.\n"
+    }
+
+    /// Levenshtein distance between two words, by characters.
+    private static func editDistance(_ one: String, _ other: String) -> Int {
+        let one = Array(one), other = Array(other)
+        var previous = Array(0...other.count)
+        for (row, character) in one.enumerated() {
+            var current = [row + 1]
+            for (column, otherCharacter) in other.enumerated() {
+                current.append(min(previous[column + 1] + 1, current[column] + 1,
+                                   previous[column] + (character == otherCharacter ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[other.count]
     }
 
     /// Without a command there is nothing to do: the overview goes to standard error and the

@@ -216,6 +216,13 @@ struct ReviewCommandTests {
         let tooSmall = try CommandRunner().run(["review", "-m", Self.migrations, "--comment-limit", "10"], in: Fixtures.repositoryRoot)
         #expect(tooSmall.status == 64)
         #expect(tooSmall.standardError.contains("--comment-limit must be 0 (no limit) or at least 1000 characters"))
+        // Only Markdown is shortened: with another format the limit would be silently ignored.
+        for format in ["text", "json", "dot"] {
+            let ignored = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", format, "--comment-limit", "2000"],
+                                                  in: Fixtures.repositoryRoot)
+            #expect(ignored.status == 64, "\(format)")
+            #expect(ignored.standardError.contains("--comment-limit shortens Markdown: it goes with --format markdown."), "\(ignored.standardError)")
+        }
     }
 
     @Test func outputDirectoryThatIsAFileIsRefusedInWords() throws {

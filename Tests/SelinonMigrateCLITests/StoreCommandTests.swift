@@ -218,6 +218,30 @@ struct SQLiteStoreCommandTests {
                     && missing.standardError.hasSuffix("See 'selinon-migrate validate --help' for more information.\n"), "\(missing.standardError)")
     }
 
+    /// A mistyped command is a usage error that names the command meant; `help` with a name that
+    /// is no command is one too, instead of the overview and success.
+    @Test(arguments: [
+        (["genrate", "-n", "nodes.yml"], "'genrate' is not a selinon-migrate command; did you mean 'generate'?"),
+        (["GENERATE"], "'GENERATE' is not a selinon-migrate command; did you mean 'generate'?"),
+        (["stat"], "'stat' is not a selinon-migrate command; did you mean 'status'?"),
+        (["help", "aply"], "'aply' is not a selinon-migrate command; did you mean 'apply'?"),
+        (["migrate"], "'migrate' is not a selinon-migrate command\n"),
+        (["re"], "'re' is not a selinon-migrate command\n"),
+    ])
+    func anUnknownCommandIsAUsageError(_ arguments: [String], expected: String) throws {
+        let result = try CommandRunner().run(arguments)
+        #expect(result.status == 64)
+        #expect(result.standardOutput.isEmpty)
+        #expect(result.standardError.contains("Error: " + expected), "\(result.standardError)")
+        #expect(result.standardError.hasSuffix("See 'selinon-migrate --help' for the commands.\n"), "\(result.standardError)")
+    }
+
+    @Test func helpForACommandStillWorks() throws {
+        let asked = try CommandRunner().run(["help", "apply"])
+        #expect(asked.status == 0)
+        #expect(asked.standardOutput.contains("USAGE: selinon-migrate apply"), "\(asked.standardOutput)")
+    }
+
     /// `sqlite:~/…` is in the home directory for every command and every connection (the store's
     /// checkpoints included: the log is copied back and removed); SQLite's `file:` URIs, which
     /// SQLite would read as another file than the one checked, are refused before anything is opened.

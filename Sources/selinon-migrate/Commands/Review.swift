@@ -76,9 +76,11 @@ extension SelinonMigrate {
         var outputDirectory: String?
 
         @Option(name: .customLong("comment-limit"), parsing: .unconditional,
-                help: ArgumentHelp("Markdown: shorten the review to at most this many characters (at least 1000; 0: no limit).",
-                                   valueName: "characters"))
-        var commentLimit: Int = ReviewMarkdown.commentLimit
+                help: ArgumentHelp("Markdown: shorten the review to at most this many characters (at least 1000; 0: no limit; "
+                                   + "default \(ReviewMarkdown.commentLimit)).", valueName: "characters"))
+        var givenCommentLimit: Int?
+
+        private var commentLimit: Int { givenCommentLimit ?? ReviewMarkdown.commentLimit }
 
         func validate() throws {
             try validateMigrationDirectory(migrationDirectory)
@@ -87,6 +89,9 @@ extension SelinonMigrate {
             if versions.contains(where: { $0 < 1 }) { throw ValidationError("Migration versions start at 1.") }
             if commentLimit != 0 && commentLimit < 1_000 {
                 throw ValidationError("--comment-limit must be 0 (no limit) or at least 1000 characters.")
+            }
+            if givenCommentLimit != nil && format != .markdown {
+                throw ValidationError("--comment-limit shortens Markdown: it goes with --format markdown.")
             }
         }
 
