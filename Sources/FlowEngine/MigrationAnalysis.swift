@@ -21,8 +21,9 @@ public struct MigrationAnalysis: Sendable {
         case ignored = "tainted-ignore"
         /// Restarted (RETRY).
         case retry
-        /// Failed (FAIL, or the flow was removed), or bound to fail: a sub-flow it runs was removed,
-        /// so that sub-flow's dispatcher fails, and the flow has no failure entry for it.
+        /// Failed (FAIL, or the flow was removed), or bound to fail: it goes on (no RETRY restarts
+        /// it) running a sub-flow that was removed, so that sub-flow's dispatcher fails, and the
+        /// flow has no failure entry for it.
         case fail
         /// The state does not fit the migration (should not happen for reachable states).
         case invalid
@@ -64,7 +65,8 @@ public struct MigrationAnalysis: Sendable {
                                     counts: [:], examples: [:])
             for state in reachable.states {
                 var outcome = Self.outcome(of: state, flow: flow.name, version: version, migrator: migrator)
-                if outcome < .fail, Self.runsRemovedSubflowWithoutFallback(state, flow: flow, version: version, chain: chain) {
+                // A state that goes on (not restarted by RETRY, which leaves the sub-flow behind).
+                if outcome < .retry, Self.runsRemovedSubflowWithoutFallback(state, flow: flow, version: version, chain: chain) {
                     outcome = .fail
                 }
                 result.counts[outcome, default: 0] += 1

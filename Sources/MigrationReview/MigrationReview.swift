@@ -75,6 +75,13 @@ public struct EdgeRow: Sendable, Equatable {
     /// The edge shown for the row: the new one, else the old one.
     public var edge: ReviewedEdge? { new ?? old }
 
+    /// The row's edge for a table cell (`A → B`, `?` when unknown); both edges (`B → D ⇒ A → B`)
+    /// when the old one is translated to a new one with other sources or destinations.
+    public var edgeText: String {
+        if let old, let new, old.hasOtherEnds(than: new) { return old.display + " ⇒ " + new.display }
+        return edge?.display ?? "?"
+    }
+
     /// Whether the edge kept in the new configuration has another index there (whether or not
     /// it also changed).
     public var isRenumbered: Bool {
@@ -99,6 +106,9 @@ public struct Consequence: Sendable, Equatable {
         case newStartingEdge = "new-starting-edge"
         /// The flow is gone: its in-flight flows fail.
         case flowRemoved = "flow-removed"
+        /// The file translates an old edge to a new edge with other sources or destinations
+        /// (`generate` never does; a hand edit can): states take one edge for another.
+        case translatedToOtherEdge = "translated-to-other-edge"
     }
 
     public var kind: Kind

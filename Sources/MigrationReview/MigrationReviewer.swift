@@ -163,6 +163,7 @@ public enum MigrationReviewer {
         }
         let shape = EdgeShape(entry, oldCount: counts?.old ?? old?.count, newCount: counts?.new ?? new?.count)
         var rows: [EdgeRow] = []
+        var otherEdges: [Consequence] = []
         for newIndex in 0..<shape.newCount {
             let newEdge = new.flatMap { newIndex < $0.count ? $0[newIndex] : nil }
             if let oldIndex = shape.oldIndexForNew[newIndex] {
@@ -171,6 +172,15 @@ public enum MigrationReviewer {
                 // Paired edges have the same sources and destinations: what else differs is a change.
                 if comparesConditions, let oldEdge, let newEdge, !oldEdge.isSameEdge(as: newEdge) {
                     change = .changed
+                }
+                if let oldEdge, let newEdge, oldEdge.hasOtherEnds(than: newEdge) {
+                    let was = MarkdownText.codeSpan(oldEdge.display), now = MarkdownText.codeSpan(newEdge.display)
+                    otherEdges.append(Consequence(
+                        kind: .translatedToOtherEdge, edge: oldIndex, strategy: nil,
+                        text: "Old edge \(oldIndex) \(was) is translated to new edge \(newIndex) \(now), an edge with other sources or "
+                            + "destinations: a flow that ran or waits for \(was) is taken to have run or to wait for \(now). "
+                            + "`generate` pairs only edges with the same sources and destinations: regenerate the migration, "
+                            + "or check the hand edit."))
                 }
                 rows.append(EdgeRow(change: change, oldIndex: oldIndex, newIndex: newIndex, old: oldEdge ?? newEdge, new: newEdge ?? oldEdge))
             } else {
@@ -182,8 +192,8 @@ public enum MigrationReviewer {
             let oldEdge = old.flatMap { oldIndex < $0.count ? $0[oldIndex] : nil } ?? entry.taintedEdges[oldIndex].map(ReviewedEdge.init)
             rows.append(EdgeRow(change: .removed, oldIndex: oldIndex, newIndex: nil, old: oldEdge, new: nil))
         }
-        return FlowReview(flow: name, isRemoved: false, rows: rows, consequences: consequences(entry, rows: rows, strategy: strategy),
-                          reachableStates: nil)
+        return FlowReview(flow: name, isRemoved: false, rows: rows,
+                          consequences: otherEdges + consequences(entry, rows: rows, strategy: strategy), reachableStates: nil)
     }
 
     private static func consequences(_ entry: EdgeMigration, rows: [EdgeRow], strategy: TaintedFlowStrategy) -> [Consequence] {

@@ -79,6 +79,13 @@ public struct ReviewedEdge: Sendable, Equatable {
             && selective == other.selective
     }
 
+    /// Whether the two edges have other sources or destinations (as sets; unknown destinations
+    /// do not count): then they are not one edge before and after a change.
+    public func hasOtherEnds(than other: ReviewedEdge) -> Bool {
+        guard let to, let otherTo = other.to else { return false }
+        return Set(from) != Set(other.from) || Set(to) != Set(otherTo)
+    }
+
     /// `Fetch, Parse → Store`; a starting edge reads `(start) → Fetch`, unknown destinations `?`.
     public var display: String {
         (from.isEmpty ? "(start)" : from.joined(separator: ", ")) + " → " + (to.map { $0.joined(separator: ", ") } ?? "?")

@@ -117,6 +117,14 @@ struct EngineTests {
         let handled = MigrationAnalysis(configuration: try configuration(failures: "    failures:\n      - {nodes: c, fallback: true}"),
                                         flows: ["p"], chain: chain, version: 0)
         #expect(handled.flows.first?.counts[.fail] == nil, "a failure entry for c: \(handled.flows.first?.counts ?? [:])")
+        // A flow that RETRY restarts leaves the sub-flow behind: the sub-flow's dispatcher still
+        // fails, but the restarted parent no longer waits for it, so the parent is retried, not failed.
+        var retried = removal
+        retried.strategy = .retry
+        retried.flows = ["p": EdgeMigration(taintedEdges: [1: TaintedEdge(from: ["A"], to: ["c"], condition: .object(["name": .string("alwaysTrue")]))])]
+        let restarted = MigrationAnalysis(configuration: try configuration(failures: ""), flows: ["p"], chain: MigrationChain(migrations: [retried]), version: 0)
+        let restartedCounts = try #require(restarted.flows.first).counts
+        #expect(restartedCounts[.fail] == nil && restartedCounts[.retry] == 1, "A finished with c running: \(restartedCounts)")
     }
 
     /// Spec §3.4, run by run.

@@ -149,6 +149,33 @@ struct ExampleReviewTests {
         #expect(consequences.last?.kind == .newStartingEdge)
     }
 
+    /// A hand edit can translate an old edge to an edge with other sources or destinations;
+    /// the review must not present that as a condition change.
+    @Test func aTranslationToAnotherEdgeIsCalledOut() throws {
+        func configuration(_ edges: [String]) throws -> Configuration {
+            try ConfigurationDiffTests.load(nodes: "tasks: [{name: A, import: t}, {name: B, import: t}, {name: C, import: t}, {name: D, import: t}]\n"
+                + "flows: [f]\n", flows: "flow-definitions:\n  - name: f\n    edges:\n" + edges.map { "      - \($0)\n" }.joined())
+        }
+        let old = try configuration(["{from: , to: A}", "{from: A, to: B}", "{from: A, to: C}", "{from: B, to: D}"])
+        let new = try configuration(["{from: , to: A}", "{from: A, to: C}", "{from: A, to: D}", "{from: A, to: B}", "{from: B, to: D}"])
+        var migration = MigrationDiffer().plan(from: old, to: new, strategy: .ignore).migration
+        #expect(migration.flows["f"]?.translation == [1: 3, 2: 1, 3: 4])
+        let generated = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
+                                                 new: MigrationReviewer.edges(of: new))
+        #expect(!generated.flows.flatMap(\.consequences).contains { $0.kind == .translatedToOtherEdge })
+        // Edited: old B → D (3) goes to new A → B (3), old A → B (1) to new B → D (4).
+        migration.flows["f"]?.translation = [1: 4, 2: 1, 3: 3]
+        let edited = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
+                                              new: MigrationReviewer.edges(of: new))
+        let flagged = try #require(edited.flows.first).consequences.filter { $0.kind == .translatedToOtherEdge }
+        #expect(flagged.map(\.edge) == [3, 1])
+        let rendered = ReviewText.render(edited)
+        #expect(rendered.contains("B → D ⇒ A → B") && rendered.contains("A → B ⇒ B → D"), "\(rendered)")
+        #expect(!ReviewText.render(generated).contains("⇒ A → B"))
+        #expect(flagged.first?.text.hasPrefix("Old edge 3 `B → D` is translated to new edge 3 `A → B`, an edge with other sources or destinations") == true,
+                "\(flagged.first?.text ?? "")")
+    }
+
     @Test func consequencesNameEdgesAndStrategies() throws {
         let review = try Self.review(2)
         let texts = review.flows.flatMap(\.consequences).map(\.text)

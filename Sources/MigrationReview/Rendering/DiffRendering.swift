@@ -23,7 +23,7 @@ extension ConfigurationDiff {
                 var table = TextTable(header: ["  old", "new", "change", "edge", "condition"], leftAligned: [2, 3, 4])
                 table.rows = flow.edges.map { row in
                     ["  " + (row.oldIndex.map(String.init) ?? ""), row.newIndex.map(String.init) ?? "", row.change.rawValue,
-                     row.edge?.display ?? "?", ReviewText.conditionCell(row)]
+                     row.edgeText, ReviewText.conditionCell(row)]
                 }
                 lines.append(table.text)
             }
@@ -62,7 +62,7 @@ extension ConfigurationDiff {
                 for row in flow.edges {
                     let condition = ReviewText.conditionCell(row)
                     lines.append("| \(row.oldIndex.map(String.init) ?? "") | \(row.newIndex.map(String.init) ?? "") | **\(row.change.rawValue)** | "
-                                 + "\(ReviewMarkdown.cell(row.edge?.display ?? "?")) | \(condition.isEmpty ? "" : ReviewMarkdown.cell(condition)) |")
+                                 + "\(ReviewMarkdown.cell(row.edgeText)) | \(condition.isEmpty ? "" : ReviewMarkdown.cell(condition)) |")
                 }
                 lines.append("")
             }

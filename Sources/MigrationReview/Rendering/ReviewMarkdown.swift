@@ -226,7 +226,7 @@ public enum ReviewMarkdown {
                 let change = row.change == .kept ? "kept" : "**\(row.change.rawValue)**"
                 let condition = ReviewText.conditionCell(row)
                 lines.append("| \(row.oldIndex.map(String.init) ?? "") | \(row.newIndex.map(String.init) ?? "") | \(change) | "
-                             + "\(cell(row.edge?.display ?? "?")) | \(condition.isEmpty ? "" : cell(condition)) |")
+                             + "\(cell(row.edgeText)) | \(condition.isEmpty ? "" : cell(condition)) |")
             }
             lines.append("")
         }

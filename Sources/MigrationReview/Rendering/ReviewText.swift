@@ -16,7 +16,7 @@ public enum ReviewText {
                 var table = TextTable(header: ["  old", "new", "change", "edge", "condition"], leftAligned: [2, 3, 4])
                 table.rows = rows.map { row in
                     ["  " + (row.oldIndex.map(String.init) ?? ""), row.newIndex.map(String.init) ?? "", row.change.rawValue,
-                     row.edge?.display ?? "?", conditionCell(row)]
+                     row.edgeText, conditionCell(row)]
                 }
                 lines.append(table.text)
             }
