@@ -92,7 +92,7 @@ extension SelinonMigrate {
             }
             guard baseHasConfiguration else {
                 let new = try terminal.loadConfiguration(workingTree, with: loader, role: "new")
-                return try finish(newConfigurationReport(new, base: baseCommit, context: context), terminal: terminal)
+                return try finish(newConfigurationReport(new, base: baseCommit, context: context, loader: loader), terminal: terminal)
             }
             let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
@@ -127,7 +127,8 @@ extension SelinonMigrate {
         /// renamed), and flows may be in flight: it passes when its structure is the one the base's
         /// latest migration leads to (`_meta` digests: a pure move), else check cannot compare it
         /// with the base's and says how to compare by hand.
-        private func newConfigurationReport(_ new: Configuration, base: BranchBase, context: GitContext) -> CheckReport {
+        private func newConfigurationReport(_ new: Configuration, base: BranchBase, context: GitContext,
+                                            loader: ConfigurationLoader) -> CheckReport {
             let baseName = "\(base.commit.id.short) (\(base.label))"
             let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
                 ?? existingDefaultMigrationDirectory
@@ -163,14 +164,75 @@ extension SelinonMigrate {
                     + "(moved?); \(names) \(added.count == 1 ? "covers" : "cover") its change since \(latestPath)", problems: [],
                                    addedMigrations: added.map(\.path))
             }
+            // Where the configuration was moved from: then it compares with the base's as if unmoved.
+            let movedFrom = leadsTo.flatMap { Self.movedConfiguration(leadingTo: $0, at: base.commit, like: context.paths,
+                                                                       context: context, loader: loader) }
+            if let movedFrom, !MigrationDiffer().plan(from: movedFrom.configuration, to: new, strategy: .ignore).isNeeded {
+                return CheckReport(base: base.commit.id.hex, summary: "the configuration is not at \(context.paths.nodesFile) in \(baseName) "
+                    + "(moved from \(movedFrom.paths.nodesFile)?), and no flow change since then needs a migration", problems: [],
+                                   addedMigrations: [])
+            }
             let options = location.shellArguments
+            let oldOptions = movedFrom.map { found in
+                " -N /tmp/selinon-base/" + shellWord(found.paths.nodesFile)
+                    + found.paths.flowPaths.map { " -F /tmp/selinon-base/" + shellWord($0) }.joined()
+            } ?? " -N /tmp/selinon-base/OLD_NODES -F /tmp/selinon-base/OLD_FLOWS"
             return CheckReport(base: base.commit.id.hex, summary: "", problems: [.init(
                 kind: "moved-configuration",
                 message: "\(context.paths.nodesFile) is not in \(baseName), which has migrations up to \(latestPath): the configuration "
-                    + "was moved or renamed, and \(leadsTo == nil ? "that migration records no digest to compare it with" : "its flows are not as that migration leaves them")",
+                    + "was moved or renamed" + (movedFrom.map { " (from \($0.paths.nodesFile))" } ?? "") + ", and "
+                    + (leadsTo == nil ? "that migration records no digest to compare it with" : "its flows are not as that migration leaves them"),
                 hint: "compare it with the base's by hand: git worktree add /tmp/selinon-base \(base.commit.id.short), then "
-                    + "selinon-migrate generate --dry-run -N /tmp/selinon-base/OLD_NODES -F /tmp/selinon-base/OLD_FLOWS\(options) "
-                    + "(OLD_ = the paths there); generate the migration it shows, with -N/-F, if it needs one")], addedMigrations: [])
+                    + "selinon-migrate generate --dry-run\(oldOptions)\(options) "
+                    + (movedFrom == nil ? "(OLD_ = the paths there); " : "; ")
+                    + "generate the migration it shows, with -N/-F, if it needs one")], addedMigrations: [])
+        }
+
+        /// The most files named like the nodes file that ``movedConfiguration(leadingTo:at:like:context:loader:)`` tries.
+        static let movedCandidateLimit = 20
+
+        /// The configuration of `commit` that `paths` was moved from: a file there named like the
+        /// nodes file, with the flow paths placed as they are next to the nodes file now (or where
+        /// they are now), whose structure is `digest` (the one the base's migrations lead to).
+        static func movedConfiguration(leadingTo digest: String, at commit: GitCommit, like paths: ConfigurationPaths,
+                                       context: GitContext, loader: ConfigurationLoader)
+            -> (configuration: Configuration, paths: ConfigurationPaths)? {
+            let nodesName = paths.nodesFile.split(separator: "/").last.map(String.init) ?? paths.nodesFile
+            guard let candidates = try? context.repository.fileIDs(under: "", in: commit.id, include: { $0 == nodesName }) else { return nil }
+            let nodesDirectory = parentDirectory(of: paths.nodesFile)
+            for candidate in candidates.prefix(movedCandidateLimit) where candidate.path != paths.nodesFile {
+                let directory = parentDirectory(of: candidate.path)
+                let moved = paths.flowPaths.map { Self.move($0, from: nodesDirectory, to: directory) }
+                for flowPaths in [moved, paths.flowPaths] where !flowPaths.contains(where: { $0 == nil }) {
+                    let candidatePaths = ConfigurationPaths(nodesFile: candidate.path, flowPaths: flowPaths.compactMap { $0 })
+                    let source = GitConfigurationSource(repository: context.repository, paths: candidatePaths,
+                                                        location: .revision(commit, label: commit.id.short))
+                    if let configuration = try? loader.load(source.read()).configuration,
+                       StructureDigest.digest(of: configuration) == digest {
+                        return (configuration, candidatePaths)
+                    }
+                }
+            }
+            return nil
+        }
+
+        /// `path` (relative to the repository) placed relative to `newDirectory` as it is to
+        /// `oldDirectory`; `nil` when that leaves the repository.
+        static func move(_ path: String, from oldDirectory: String, to newDirectory: String) -> String? {
+            func components(_ path: String) -> [String] { path.split(separator: "/").map(String.init).filter { $0 != "." } }
+            var base = components(oldDirectory), target = components(path)
+            // The part of `path` below the common ancestor, and how far up from `oldDirectory` that is.
+            while let first = base.first, first == target.first {
+                base.removeFirst()
+                target.removeFirst()
+            }
+            var result = components(newDirectory)
+            for _ in base {
+                guard !result.isEmpty else { return nil }
+                result.removeLast()
+            }
+            result += target
+            return result.isEmpty ? "." : result.joined(separator: "/")
         }
 
         /// The migrations of `commit` in a directory other than `other`: the one its configuration
