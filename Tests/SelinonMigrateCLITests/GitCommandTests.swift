@@ -181,6 +181,22 @@ struct GitCommandTests {
             #expect(check.status == 0, "\(options): \(check.standardError)")
             #expect(check.standardError.contains("note: the migration directory moved from migrations (in "), "\(check.standardError)")
         }
+        // --pending follows the move too: the moved files are the base's, not the branch's.
+        let runner = try CommandRunner()
+        let unchanged = try runner.run(["review", "--pending", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(unchanged.status == 0 && unchanged.standardOutput == "No migrations were added since the base.\n",
+                "\(unchanged.standardOutput)\(unchanged.standardError)")
+        #expect(unchanged.standardError.contains("note: the migration directory moved from migrations (in "), "\(unchanged.standardError)")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        let generated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0 && generated.standardOutput.hasPrefix("Wrote db/migrations/2.json"), "\(generated.standardOutput)\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "an edge more")
+        let pending = try runner.run(["review", "--pending", "--base", "main", "--format", "json"] + Self.configuration, in: fixture.root)
+        let versions = try JSONSerialization.jsonObject(with: Data(pending.standardOutput.utf8)) as? [String: Any]
+        #expect((versions?["migrations"] as? [[String: Any]])?.compactMap { $0["version"] as? Int } == [2], "\(pending.standardOutput)")
+        let analyzed = try runner.run(["analyze", "--pending", "--base", "main", "--git"] + Self.configuration, in: fixture.root)
+        #expect(analyzed.status == 0 && analyzed.standardOutput.hasPrefix("migration 2"), "\(analyzed.standardOutput)\(analyzed.standardError)")
     }
 
     /// The same change made twice (an edge added and removed, twice): each removal is covered

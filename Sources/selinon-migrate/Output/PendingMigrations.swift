@@ -1,6 +1,7 @@
 import FlowMigration
 import Foundation
 import GitHistory
+import MigrationGenerator
 
 /// What a branch did to the migration directory since its base revision (`--pending`).
 struct PendingMigrations {
@@ -34,8 +35,12 @@ extension Terminal {
             let repository = try GitRepository(containing: path)
             let branchBase = try repository.branchBase(base)
             if let note = branchBase.note { message(note) }
-            let atBase = try repository.migrationFiles(in: path, at: branchBase.commit)
+            var atBase = try repository.migrationFiles(in: path, at: branchBase.commit)
             let now = Dictionary(uniqueKeysWithValues: directory.files.map { ($0.version, $0.bytes) })
+            if atBase.isEmpty, let (moved, from) = Self.movedMigrations(matching: now, at: branchBase.commit, in: repository) {
+                message("note: the migration directory moved from \(from) (in \(branchBase.commit.id.short)) to \(path)")
+                atBase = moved
+            }
             return PendingMigrations(added: now.keys.filter { atBase[$0] == nil }.sorted(),
                                      edited: now.filter { version, bytes in atBase[version].map { $0 != bytes } ?? false }.keys.sorted(),
                                      removed: atBase.keys.filter { now[$0] == nil }.sorted())
@@ -48,5 +53,22 @@ extension Terminal {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The base's migrations in another directory, when the directory was moved since: a
+    /// directory of `commit` with a sum whose migration files are all in `now`, byte for byte (a
+    /// move, not another deployment's directory); with that directory, relative to the repository.
+    static func movedMigrations(matching now: [Int: [UInt8]], at commit: GitCommit,
+                                in repository: GitRepository) -> (files: [Int: [UInt8]], directory: String)? {
+        guard let root = repository.workingDirectory,
+              let sums = try? repository.fileIDs(under: "", in: commit.id, include: { $0 == MigrationSum.fileName }) else { return nil }
+        for sum in sums {
+            let directory = parentDirectory(of: sum.path)
+            let path = directory.isEmpty ? root : (root as NSString).appendingPathComponent(directory)
+            guard let files = try? repository.migrationFiles(in: path, at: commit), !files.isEmpty,
+                  files.allSatisfy({ version, bytes in now[version] == bytes }) else { continue }
+            return (files, directory.isEmpty ? "." : directory)
+        }
+        return nil
     }
 }
