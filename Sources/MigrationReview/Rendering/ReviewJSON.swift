@@ -32,7 +32,8 @@ extension MigrationReview {
 }
 
 extension EdgeRow {
-    /// `change`, `old_index`, `new_index`, and `old` / `new` with `from`, `to`, `condition` (as
+    /// `change`, `old_index`, `new_index`, `renumbered` (whether the index changed, also for a
+    /// `changed` edge), and `old` / `new` with `from`, `to`, `condition` (as
     /// configured), `condition_text` (in words), `foreach` (whether the edge has one),
     /// `foreach_function` and `selective` (in words); unknown parts, and those an edge lacks, are null.
     public var jsonValue: JSONValue {
@@ -50,7 +51,7 @@ extension EdgeRow {
             ])
         }
         return .object(["change": .string(change.rawValue), "old_index": number(oldIndex), "new_index": number(newIndex),
-                        "old": edge(old), "new": edge(new)])
+                        "renumbered": .bool(isRenumbered), "old": edge(old), "new": edge(new)])
     }
 }
 
