@@ -22,7 +22,7 @@ struct RecordMigration: Sendable {
         // The store selects flows by its columns and migrates their messages: the two must agree.
         // (A message of another flow than its row's is named as such even when it does not fit
         // the flow it names: that is the first thing to fix.)
-        if let mismatch = Self.mismatch(of: flow, with: line) {
+        if let mismatch = Self.mismatch(of: flow, with: line) ?? Self.identityMismatch(of: flow, with: line) {
             line.outcome = .invalid
             line.taints = []
             line.error = StateError(.inconsistentRecord, mismatch + ": the row was changed outside selinon-migrate; correct the row "
@@ -51,6 +51,28 @@ struct RecordMigration: Sendable {
         event = MigrationEvent(flowID: flow.id, fromVersion: report.fromVersion ?? flow.migrationVersion, toVersion: latest,
                                outcome: report.outcome.rawValue, strategy: strongest?.rawValue,
                                taints: taintsText.json(report.taints), recordedAt: now)
+    }
+
+    /// How the `dispatcher_id` of `flow`'s message differs from the row's id, if it does (a
+    /// message without one is taken as the row's, as `export` writes it).
+    private static func identityMismatch(of flow: StoredFlow, with line: LineReport) -> String? {
+        guard let span = line.dispatcherIDSpan, span.upperBound <= flow.message.count else { return nil }
+        let value = flow.message[span]
+        let id = flow.id.idBytes
+        // The usual spelling: the id between quotes, nothing escaped.
+        if value.count == id.count + 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\""),
+           value.dropFirst().dropLast().elementsEqual(id) {
+            return nil
+        }
+        switch try? JSONParser().parse(Array(value)) {
+        case .string(let text)?:
+            guard text.idBytes != id else { return nil }
+            return "flow '\(flow.id)' has the dispatcher_id '\(text)' in its message"
+        case let other?:
+            return "flow '\(flow.id)' has \(other.kindDescription) as the dispatcher_id of its message"
+        case nil:
+            return nil
+        }
     }
 
     /// How `flow`'s columns disagree with what its message says (`line`), if they do.

@@ -51,7 +51,7 @@ public final class SQLiteFlowStore: FlowStateStore {
             if !readsLiveLog && (access(path, W_OK) != 0 || (!logFilesWritable && access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0)) {
                 let readOnlyFileSystem = errno == EROFS
                 throw Self.permissionError(path, reason: String(cString: strerror(readOnlyFileSystem ? EROFS : EACCES)),
-                                           readOnlyFileSystem: readOnlyFileSystem)
+                                           readOnlyFileSystem: readOnlyFileSystem, writing: !readOnly)
             }
             try Self.inspect(path, createIfMissing: createIfMissing)
         } else if createIfMissing {
@@ -129,12 +129,19 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
-    /// The store at `path` cannot be used by this user, and what SQLite needs.
-    private static func permissionError(_ path: String, reason: String, readOnlyFileSystem: Bool = false) -> StoreError {
+    /// The store at `path` cannot be used by this user, and what SQLite needs. A copy serves a
+    /// reader (`writing` false); a command that writes must change the store the dispatchers use.
+    private static func permissionError(_ path: String, reason: String, readOnlyFileSystem: Bool = false, writing: Bool = true) -> StoreError {
         let directory = parentDirectory(of: path)
-        let fix = readOnlyFileSystem
-            ? "copy the store (with its -wal file, if any) to a writable file system and use the copy"
-            : "run as a user who may write the file and its directory (\(directory.isEmpty ? "." : directory))"
+        let fix = switch (readOnlyFileSystem, writing) {
+        case (true, false):
+            "copy the store (with its -wal file, if any) to a writable file system and use the copy"
+        case (true, true):
+            "this command changes the store, so it must be writable where it is (a migrated copy would leave the store the "
+                + "dispatchers use unmigrated): remount the file system read-write, or run where the store is writable"
+        case (false, _):
+            "run as a user who may write the file and its directory (\(directory.isEmpty ? "." : directory))"
+        }
         return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(reason) — the store is in WAL mode, so even "
             + "reading it writes \(path)-shm and \(path)-wal next to it: " + fix)
     }

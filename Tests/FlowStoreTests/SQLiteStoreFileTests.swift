@@ -59,7 +59,7 @@ struct SQLiteStoreFileTests {
     @Test func aStoreWithTwoHardLinksIsRefused() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")
-        await try SQLiteFlowStore(path: path, createIfMissing: true).close()
+        try await SQLiteFlowStore(path: path, createIfMissing: true).close()
         let before = try bytes(path)
         try FileManager.default.linkItem(atPath: path, toPath: directory.path("again.sqlite"))
         for name in [path, directory.path("again.sqlite")] {

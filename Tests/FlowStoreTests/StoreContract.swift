@@ -455,6 +455,22 @@ struct StoreContract {
             let statusError = statusReport.examples.values.flatMap { $0[.invalid] ?? [] }.first { $0.flowID == "status" }?.error
             #expect(statusError?.hasPrefix("flow 'status' has selinon_migrate_status in its stored message") == true, "\(statusReport.examples)")
             #expect(try await store.flow(id: "status")?.message == Array(withStatus.utf8))
+
+            // Another flow's message pasted into a row (another dispatcher_id): invalid, left alone;
+            // the same id spelled with an escape is the row's, and migrates.
+            try await store.insert([try NewFlow(message: InflightFlows.withID("pasted", template)),
+                                    try NewFlow(message: InflightFlows.withID("escaped", template))])
+            try await test.execute(#"UPDATE flows SET message = replace(message, '"dispatcher_id": "pasted"', "#
+                + #"'"dispatcher_id": "other-id"') WHERE flow_id = 'pasted'"#)
+            try await test.execute(#"UPDATE flows SET message = replace(message, '"dispatcher_id": "escaped"', "#
+                + #"'"dispatcher_id": "\u0065scaped"') WHERE flow_id = 'escaped'"#)
+            let pastedBefore = try await store.flow(id: "pasted")?.message
+            let identityReport = try await MigrationSweep(store: store, migrator: try Self.migrator()).run()
+            let identityErrors = identityReport.examples.values.flatMap { $0[.invalid] ?? [] }.filter { $0.flowID == "pasted" }.compactMap(\.error)
+            #expect(identityErrors.first?.hasPrefix("flow 'pasted' has the dispatcher_id 'other-id' in its message: the row was changed "
+                + "outside selinon-migrate") == true, "\(identityReport.examples)")
+            #expect(try await store.flow(id: "pasted")?.message == pastedBefore)
+            #expect(try await store.flow(id: "escaped")?.migrationVersion == 3)
             await store.close()
         }
     }

@@ -13,6 +13,8 @@ struct DispatcherLineScanner {
         var flowName: String?
         /// `dispatcher_id`, when it is a string.
         var dispatcherID: String?
+        /// Where the value of `dispatcher_id` is (read or not).
+        var dispatcherIDSpan: Span?
         /// The value of the store's status member (``DispatcherMessageHeader/storeStatusKey``),
         /// and the bytes to cut to remove the member with its comma.
         var storeStatus: String?
@@ -66,12 +68,14 @@ struct DispatcherLineScanner {
                 defer { previousValueEnd = cursor.index }
                 switch key {
                 case "dispatcher_id":
+                    let valueStart = cursor.index
                     if readingIdentity && bytes[cursor.index] == UInt8(ascii: "\"") {
                         scan.dispatcherID = try cursor.stringOrStateError()
                     } else {
                         try skipValue(&cursor)
                         scan.dispatcherID = nil
                     }
+                    scan.dispatcherIDSpan = valueStart..<cursor.index
                 case _ where key.matches(DispatcherMessageHeader.storeStatusKey):
                     guard bytes[cursor.index] == UInt8(ascii: "\"") else {
                         try skipValue(&cursor)

@@ -29,6 +29,7 @@ public struct StreamMigrator: Sendable {
         let version = scan.version ?? 0
         let flowName = scan.flowName!
         var report = LineReport(flowName: flowName, outcome: .upToDate, fromVersion: version, toVersion: version, taints: [], error: nil)
+        report.dispatcherIDSpan = scan.dispatcherIDSpan
         var edits = Splice(line: line)
 
         if version > latest {
@@ -194,6 +195,9 @@ public struct LineReport: Sendable {
     /// Every taint the chain found for the line, whatever its strategy (IGNORE ones included).
     public var taints: [Taint]
     public var error: StateError?
+    /// Where the value of the line's `dispatcher_id` is, when the line could be read and has one
+    /// (stores compare it with the row's id).
+    package var dispatcherIDSpan: Range<Int>?
 
     /// The report line for `line` (1-based) as JSON: `line`, `flow_name`, `outcome`,
     /// `from_version`, `to_version`, `tainted`, `taints` and, for invalid lines, `error`.
