@@ -216,6 +216,12 @@ struct StreamMigratorTests {
             #expect(report.outcome == .invalid, "\(bad)")
             #expect(report.error?.message.hasPrefix("not valid JSON: ") == true, "\(bad): \(report.error?.message ?? "")")
         }
+        // An integer too large for an edge index is said to be one, as the typed reader says it.
+        let huge = #"{"flow_name": "ingest", "state": {"waiting_edges": [99999999999999999999999]}}"#
+        #expect(migrate(huge).error == StateError(.edgeIndexOutOfRange, "state.waiting_edges[0] is 99999999999999999999999, beyond any edge index"))
+        #expect(throws: StateError(.edgeIndexOutOfRange, "state.waiting_edges[0] is 99999999999999999999999, beyond any edge index")) {
+            try DispatcherMessage(jsonBytes: Array(huge.utf8))
+        }
         let many = (0..<50_000).map(String.init).joined(separator: ", ")
         let repeated = migrate(#"{"flow_name": "ingest", "state": {"waiting_edges": ["# + many + ", 49999]}}")
         #expect(repeated.error?.message == "state.waiting_edges lists edge 49999 twice")

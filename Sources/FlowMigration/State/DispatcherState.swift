@@ -87,6 +87,7 @@ public struct DispatcherState: Sendable, Equatable {
         var repeats = RepeatedEdges()
         for (position, item) in items.enumerated() {
             guard let index = item.intValue else {
+                if case .number(let number) = item { throw EdgeIndexText(number.text.utf8).error(key: key, position: position) }
                 throw StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found \(item.kindDescription)")
             }
             guard index >= 0 else { throw StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(index); edge indices are not negative") }
@@ -124,5 +125,25 @@ struct RepeatedEdges {
         guard edges.count >= 32 else { return edges.contains(index) }
         if seen.isEmpty { seen = Set(edges) }
         return !seen.insert(index).inserted
+    }
+}
+
+/// The JSON text of a number in an edge list that is not an edge index: an integer too large for
+/// one, or a number with a fraction or an exponent (`1.0`, `1e0`: Python reads a float).
+struct EdgeIndexText {
+    private let isInteger: Bool
+    private let text: String
+
+    init(_ bytes: some Collection<UInt8>) {
+        let digits = bytes.first == UInt8(ascii: "-") ? bytes.dropFirst() : bytes[...]
+        isInteger = !digits.isEmpty && digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        text = String(decoding: bytes, as: UTF8.self)
+    }
+
+    func error(key: String, position: Int) -> StateError {
+        guard isInteger else { return StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found a number") }
+        let shown = text.count > 40 ? String(text.prefix(20)) + "…" + String(text.suffix(10)) : text
+        return StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(shown)"
+            + (text.hasPrefix("-") ? "; edge indices are not negative" : ", beyond any edge index"))
     }
 }

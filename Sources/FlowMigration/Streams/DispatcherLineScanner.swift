@@ -258,9 +258,10 @@ struct DispatcherLineScanner {
                 let kind = try valueKind(&cursor)
                 throw StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found \(kind)")
             }
+            let start = cursor.index
             let integer = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.integerOrSkip() }
             guard let index = integer else {
-                throw StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found a number")
+                throw EdgeIndexText(bytes[start..<cursor.index]).error(key: key, position: position)
             }
             guard index >= 0 else { throw StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(index); edge indices are not negative") }
             guard !repeats.isRepeat(index, in: edges) else { throw StateError(.duplicateEntry, "state.\(key) lists edge \(index) twice") }
