@@ -817,6 +817,35 @@ struct GitCommandTests {
                 "\(history.standardOutput)")
     }
 
+    /// A file generated from the wrong base (from before the previous migration) leads to the
+    /// commit's configuration, but does not start where the migrations before it end: history
+    /// does not call the change covered, as verify --git does not.
+    @Test func historyDoesNotCreditAMigrationFromTheWrongBase() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "badge")
+        // The next change, migrated from v2 (before the badge) as if 2.json did not exist.
+        try TeamWorkflowTests.changeLicenceStore(fixture)
+        let elsewhere = try TemporaryDirectory()
+        let wrong = try runner.run(["generate", "-N", Self.examples.appendingPathComponent("v2/nodes.yml").path,
+                                    "-F", Self.examples.appendingPathComponent("v2/flows").path, "-m", elsewhere.path("m")]
+                                   + Self.configuration, in: fixture.root)
+        #expect(wrong.status == 0, "\(wrong.standardError)")
+        try FileManager.default.copyItem(atPath: elsewhere.path("m/1.json"), toPath: fixture.path("migrations/3.json"))
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "licence store")
+        let history = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix(
+            "licence store — licence_analysis_flow — added 3.json, which migrates another change (by its _meta digests) — needs migration")
+                == true, "\(history.standardOutput)")
+        #expect(history.standardOutput.contains("badge — reporting_flow — covered by 2.json"), "\(history.standardOutput)")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 1)
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

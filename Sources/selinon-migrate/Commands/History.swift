@@ -157,7 +157,9 @@ extension SelinonMigrate {
             let addedHere = !entry.migrations.isEmpty && replaced.count < entry.migrations.count
             // Files whose _meta digests lead elsewhere migrate another change (main's, brought in by a
             // merge that landed as a fast-forward): they do not cover this one.
-            let addedOther = addedHere && plan.isNeeded && !Self.mayCover(added.map(\.value), change: plan.migration, to: after)
+            let addedOther = addedHere && plan.isNeeded
+                && !Self.mayCover(added, directory: directory.flatMap { try? context.migrationFiles(in: $0, at: commit) } ?? [:],
+                                  change: plan.migration, to: after)
             entry.status = addedHere && !addedOther ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
             // A migration committed separately from the change it migrates, or renumbered since.
             if entry.status == "needs-migration" {
@@ -187,13 +189,23 @@ extension SelinonMigrate {
         /// Whether migration files a commit added may cover its change: one leads to the
         /// configuration after it by its `_meta` digests (from wherever an earlier, unmigrated
         /// commit left it), or changes flows exactly as the change does, or one records no digests
-        /// (Selinon's files, `--no-meta`): nothing says it does not. `verify --git` judges further.
-        static func mayCover(_ files: [[UInt8]], change: Migration, to after: Configuration) -> Bool {
+        /// (Selinon's files, `--no-meta`): nothing says it does not. A file that starts elsewhere
+        /// than the migration before it in `directory` (the directory at the commit) leads to
+        /// (by their digests) was generated from the wrong base and covers nothing.
+        /// `verify --git` judges further.
+        static func mayCover(_ files: [(key: Int, value: [UInt8])], directory: [Int: [UInt8]], change: Migration,
+                             to after: Configuration) -> Bool {
             let afterDigest = StructureDigest.digest(of: after)
-            return files.contains { bytes in
-                guard let migration = try? Migration(selinonJSON: bytes, file: "") else { return false }
-                guard let new = migration.metadata?["digests"]?["new"]?.stringValue else { return true }
-                return new == afterDigest || migration.hasSameEffect(as: change)
+            func digests(_ bytes: [UInt8]?) -> (migration: Migration, old: String?, new: String?)? {
+                guard let bytes, let migration = try? Migration(selinonJSON: bytes, file: "") else { return nil }
+                let recorded = migration.metadata?["digests"]
+                return (migration, recorded?["old"]?.stringValue, recorded?["new"]?.stringValue)
+            }
+            return files.contains { version, bytes in
+                guard let file = digests(bytes) else { return false }
+                guard let new = file.new else { return true }
+                if let old = file.old, let previous = digests(directory[version - 1])?.new, previous != old { return false }
+                return new == afterDigest || file.migration.hasSameEffect(as: change)
             }
         }
 
