@@ -231,12 +231,22 @@ enum DirectoryReplacement {
             }
             try MigrationSum(directory: directory).write(toDirectory: staging)
             if let migration { _ = try MigrationWriter().write(migration, toDirectory: staging) }
+        } catch let error as CocoaError {
+            try? manager.removeItem(atPath: staging)
+            throw Failure(description: "cannot write the new migration directory next to \(path): \(FileSystemReason.describe(error))")
         } catch {
             try? manager.removeItem(atPath: staging)
             throw error
         }
         let exists = manager.fileExists(atPath: path)
-        if exists { guard rename(path, backup) == 0 else { throw Failure(description: "cannot move \(path) aside: \(String(cString: strerror(errno)))") } }
+        if exists && rename(path, backup) != 0 {
+            let code = errno
+            try? manager.removeItem(atPath: staging)
+            // A mount point (a bind mount, a container volume) cannot be renamed.
+            let hint = code == EBUSY ? " (a mount point, such as a container volume, cannot be moved: rebase replaces the "
+                + "directory as a whole, so run it where the directory is an ordinary one, or copy its result in)" : ""
+            throw Failure(description: "cannot move \(path) aside: \(String(cString: strerror(code)))\(hint)")
+        }
         guard rename(staging, path) == 0 else {
             let reason = String(cString: strerror(errno))
             if exists { rename(backup, path) }
