@@ -725,6 +725,33 @@ struct GitCommandTests {
         #expect(!after.standardError.contains("note:"), "2.json's digests name the change: \(after.standardError)")
     }
 
+    /// A revert of a commit with its migration removes the migration too: the note says to
+    /// restore it before migrating the change back, and that command then writes the next number.
+    @Test func generateAfterARevertSaysToRestoreTheRemovedMigration() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "badge")
+        try fixture.git("revert", "--no-edit", "HEAD")
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let reverted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(reverted.status == 0)
+        #expect(reverted.standardError.contains("note: the last commit that changed the configuration, \(head) (Revert \"badge\"), changed "
+            + "reporting_flow and removed migrations/2.json (a revert?), which deployments may have applied: restore it with the sum "
+            + "(git checkout \(head)~1 -- migrations/2.json migrations/migrations.sum), then migrate the change with: selinon-migrate generate"),
+                "\(reverted.standardError)")
+        try fixture.git("checkout", "\(head)~1", "--", "migrations/2.json", "migrations/migrations.sum")
+        let command = try #require(reverted.standardError.components(separatedBy: "migrate the change with: selinon-migrate ").last?
+            .trimmingCharacters(in: .newlines).split(separator: " ").map(String.init))
+        let generated = try runner.run(command, in: fixture.root)
+        #expect(generated.status == 0 && generated.standardOutput.hasPrefix("Wrote migrations/3.json"), "\(generated.standardOutput)\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "migrate the revert")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     @Test func withoutMigrationDirInTheNodesFileAMigrationsDirectoryIsUsed() throws {
         // The nodes file names no migration directory; ./migrations is where generate -m put it.
         func dropMigrationDir(_ fixture: GitFixture) throws {

@@ -1,5 +1,6 @@
 import FlowConfig
 import FlowMigration
+import Foundation
 import GitHistory
 import MigrationGenerator
 
@@ -17,12 +18,35 @@ extension Terminal {
         guard let old = try? loader.load(before.read()).configuration else { return }
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
         guard plan.isNeeded else { return }
+        let generate = "\(command) --from \(commit.id.short)~1 --to \(commit.id.short)"
         if let migrationDirectory {
             let added = (try? source.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]
             if !added.isEmpty || MigrationsNow(directory: migrationDirectory).generated(from: old, to: new) != nil { return }
+            // A revert of a commit with its migration removes the migration too: deployments may have
+            // applied it, and the next number would be taken a second time.
+            let removed = Self.migrationsRemoved(in: migrationDirectory, by: commit, parent: parent, repository: source.repository)
+            if !removed.isEmpty {
+                let files = removed.map { MigrationDirectory.filePath(version: $0, in: migrationDirectory) }
+                let sum = (migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName)
+                message("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
+                    + "\(plan.changedFlowNames.joined(separator: ", ")) and removed \(files.joined(separator: ", ")) (a revert?), which "
+                    + "deployments may have applied: restore \(removed.count == 1 ? "it" : "them") with the sum (git checkout "
+                    + "\(commit.id.short)~1 -- \((files + [sum]).map(shellWord).joined(separator: " "))), then migrate the change with: \(generate)")
+                return
+            }
         }
         message("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
             + "\(plan.changedFlowNames.joined(separator: ", ")) and added no migration for it; if it needs one (no deployment ran it "
-            + "without), run: \(command) --from \(commit.id.short)~1 --to \(commit.id.short)")
+            + "without), run: \(generate)")
+    }
+
+    /// Versions of migrations `parent` has in `directory` that `commit` removed and the working
+    /// tree does not hold again.
+    private static func migrationsRemoved(in directory: String, by commit: GitCommit, parent: GitCommit,
+                                          repository: GitRepository) -> [Int] {
+        guard let before = try? repository.migrationFiles(in: directory, at: parent), !before.isEmpty,
+              let after = try? repository.migrationFiles(in: directory, at: commit) else { return [] }
+        let now = Set((try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.map(\.version) ?? [])
+        return before.keys.filter { after[$0] == nil && !now.contains($0) }.sorted()
     }
 }
