@@ -33,6 +33,19 @@ struct PreCommitTests {
         #expect(staged.standardOutput.hasPrefix("ok: 1.json covers the change since"))
     }
 
+    /// Nothing staged yet: the configuration's files and the migration's are named in one run.
+    @Test func stagedNamesTheConfigurationAndTheMigrationAtOnce() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        let result = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        for file in ["config/nodes.yml has changes", "migrations/1.json is not added", "migrations/migrations.sum is not added"] {
+            #expect(result.standardError.contains(file), "\(file): \(result.standardError)")
+        }
+    }
+
     @Test func stagedReportsOnlyTheUnstagedFilesWhenTheWorkingTreeIsAhead() throws {
         let fixture = try GitCommandTests.repository(at: 1)
         let runner = try CommandRunner()

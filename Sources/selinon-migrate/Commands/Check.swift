@@ -70,6 +70,16 @@ extension SelinonMigrate {
             // they are reported (findings about the working tree would mislead) — before the
             // working tree's configuration is loaded, which may be broken where the index is not.
             var unstaged = staged ? try unstagedProblems(configuration: true, directoryPath: migrationDirectory, context: context, terminal: terminal) : []
+            if !unstaged.isEmpty && migrationDirectory == nil {
+                // The migration directory the working tree's nodes file names, when it can be read:
+                // its unstaged files are named in the same run, not in the next one.
+                let configured = (try? loader.load(workingTree.read()).configuration).flatMap {
+                    $0.global.expandedMigrationDirectory ?? $0.global.migrationDirectory
+                } ?? existingDefaultMigrationDirectory
+                if let configured {
+                    unstaged += try unstagedProblems(configuration: false, directoryPath: configured, context: context, terminal: terminal)
+                }
+            }
             if (base == nil || base == "HEAD" || base == "@") && context.repository.isHeadUnborn {
                 // The first commit: no flow can be in flight yet (the hook must let it through).
                 if unstaged.isEmpty { _ = try terminal.loadConfiguration(workingTree, with: loader, role: "new") }
