@@ -235,8 +235,11 @@ public enum MigrationReviewer {
             let all = nodes.count > 1 ? "all of " : ""
             result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
                                       text: "A flow in which \(all)\(sources) already finished will not run the new edge \(edge) (new edge \(index)); it is tainted \(outcome(strategy, continuing: "it continues without it"))."))
+            // An edge known to have no condition always runs; one with a condition (or unknown) only if it holds.
+            let alwaysRuns = row.new?.to != nil && row.new?.condition == Edge.alwaysTrueCondition.jsonValue
             result.append(Consequence(kind: .edgeArmed, edge: index, strategy: nil,
-                                      text: "A flow in which \(all)\(sources) \(nodes.count > 1 ? "are" : "is") running gets the new edge \(edge) armed: it runs when \(nodes.count > 1 ? "they finish" : "it finishes")."))
+                                      text: "A flow in which \(all)\(sources) \(nodes.count > 1 ? "are" : "is") running gets the new edge \(edge) armed: it runs when \(nodes.count > 1 ? "they finish" : "it finishes")"
+                                        + (alwaysRuns ? "." : ", if its condition holds.")))
         }
         return result
     }

@@ -176,6 +176,23 @@ struct ExampleReviewTests {
                 "\(flagged.first?.text ?? "")")
     }
 
+    /// An armed edge with a condition runs only if the condition holds; one without always runs.
+    @Test func anArmedEdgeWithAConditionIsSaidToRunIfItHolds() throws {
+        func configuration(_ edges: [String]) throws -> Configuration {
+            try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: "flow-definitions:\n  - name: f\n    edges:\n"
+                + edges.map { "      - \($0)\n" }.joined())
+        }
+        let old = try configuration(["{from: , to: A}"])
+        let new = try configuration(["{from: , to: A}", "{from: A, to: B, condition: {name: argsFieldEqual, args: {key: mode, value: full}}}",
+                                     "{from: A, to: C}"])
+        let migration = MigrationDiffer().plan(from: old, to: new, strategy: .ignore).migration
+        let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
+                                              new: MigrationReviewer.edges(of: new))
+        let armed = try #require(review.flows.first).consequences.filter { $0.kind == .edgeArmed }.map(\.text)
+        #expect(armed == ["A flow in which `A` is running gets the new edge `A → B` armed: it runs when it finishes, if its condition holds.",
+                          "A flow in which `A` is running gets the new edge `A → C` armed: it runs when it finishes."], "\(armed)")
+    }
+
     @Test func consequencesNameEdgesAndStrategies() throws {
         let review = try Self.review(2)
         let texts = review.flows.flatMap(\.consequences).map(\.text)
