@@ -30,7 +30,7 @@ extension SelinonMigrate {
                 for a RETRY taint the restarted message (state null, latest version); unchanged for \
                 up-to-date, FAIL, skew and unreadable lines, and for lines export wrote for a \
                 failed flow (already_failed). Only the edge lists, the version and \
-                the state of a restart are rewritten; every other byte is kept. The report \
+                the state and retry of a restart are rewritten; every other byte is kept. The report \
                 (--report) has one JSON line per input line: line, flow_name, outcome (up_to_date, \
                 migrated, retry, fail, skew, invalid, already_failed), from_version, to_version, tainted, taints \
                 (version, kind edge|nodes|flow-removed, edge, from/to, nodes or flow, strategy) and, for \
