@@ -182,7 +182,7 @@ public struct FlowExecution: Sendable {
                 case .task(let flow, let node, let attempt):
                     taskRunCount += 1
                     guard taskRunCount <= maxTaskRuns else {
-                        throw FlowEngineError(message: "the flows ran \(maxTaskRuns) tasks without ending (a loop runs them again; a foreach in one multiplies them); "
+                        throw FlowEngineError(message: "the flows ran \(maxTaskRuns) tasks without ending (a loop runs them again; a foreach, or a join after a wide one, multiplies them); "
                             + "if they should end, allow more with --max-runs (\(FlowExecution.taskRunsPerDispatcherRun) task runs per dispatcher run)")
                     }
                     runTask(node, in: flow, attempt: attempt)
@@ -245,8 +245,9 @@ public struct FlowExecution: Sendable {
             if decisions.stopsJudging {
                 let budget = execution.maxDispatcherRuns.multipliedReportingOverflow(by: FlowExecution.combinationsPerDispatcherRun)
                 throw FlowEngineError(message: "the joins of flow '\(flow.name)' judged \(budget.overflow ? Int.max : budget.partialValue) "
-                    + "combinations of source instances without the flows ending: a flow loops through a join, where every finished "
-                    + "instance meets every earlier one, so their number multiplies; if it should end, allow more with --max-runs "
+                    + "combinations of source instances without the flows ending: a join meets every finished instance of one source "
+                    + "with every earlier one of the others, so a wide foreach before it or a loop through it multiplies them; "
+                    + "if the flows should end, allow more with --max-runs "
                     + "(\(FlowExecution.combinationsPerDispatcherRun) combinations per dispatcher run)")
             }
             if let undecided = decisions.undecided {

@@ -53,7 +53,7 @@ extension SelinonMigrate {
                                    valueName: "file"))
         var outcomes: String?
 
-        @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Give up after this many dispatcher runs, ten times as many task runs, or a hundred times as many combinations judged by joins (a flow that loops).")
+        @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Give up after this many dispatcher runs, ten times as many task runs, or a hundred times as many combinations judged by joins (a flow that loops, or fans out widely before a join).")
         var maxRuns = 10_000
 
         @Option(help: "Output format: text or json.")
