@@ -24,36 +24,6 @@ struct PendingMigrations {
         return "This branch also \(parts.joined(separator: " and ")), which the base already has: deployments may have applied "
             + "\(it), and `selinon-migrate check` fails on \(it)."
     }
-}
-
-extension Terminal {
-    /// What a branch did to `directory` (read from `path`) since the base revision: the
-    /// migrations it adds, edits and removes. The base is `base`, else the merge base with the
-    /// upstream branch, else `HEAD` (noted on standard error).
-    func migrationsSinceBase(_ directory: MigrationDirectory, at path: String, base: String?) throws -> PendingMigrations {
-        do throws(GitError) {
-            let repository = try GitRepository(containing: path)
-            let branchBase = try repository.branchBase(base)
-            if let note = branchBase.note { message(note) }
-            var atBase = try repository.migrationFiles(in: path, at: branchBase.commit)
-            let now = Dictionary(uniqueKeysWithValues: directory.files.map { ($0.version, $0.bytes) })
-            if atBase.isEmpty, let (moved, from) = Self.movedMigrations(matching: now, at: branchBase.commit, in: repository) {
-                message("note: the migration directory moved from \(from) (in \(branchBase.commit.id.short)) to \(path)")
-                atBase = moved
-            }
-            return PendingMigrations(added: now.keys.filter { atBase[$0] == nil }.sorted(),
-                                     edited: now.filter { version, bytes in atBase[version].map { $0 != bytes } ?? false }.keys.sorted(),
-                                     removed: atBase.keys.filter { now[$0] == nil }.sorted())
-        } catch where error.kind == .notARepository {
-            let real = resolvedPath(path)
-            message("error: the migration directory \(path)\(real.map { " (\($0))" } ?? "") is not in a git repository, so no base "
-                + "revision tells which migrations were added\n  hint: keep the migrations in the repository of the configuration, "
-                + "or name the versions to review instead of --pending")
-            throw ExitStatus.inputFailed
-        } catch {
-            throw fail(error)
-        }
-    }
 
     /// The base's migrations in another directory, when the directory was moved since: a
     /// directory of `commit` with a sum whose migration files are all in `now`, byte for byte (a
@@ -71,4 +41,35 @@ extension Terminal {
         }
         return nil
     }
+}
+
+extension Terminal {
+    /// What a branch did to `directory` (read from `path`) since the base revision: the
+    /// migrations it adds, edits and removes. The base is `base`, else the merge base with the
+    /// upstream branch, else `HEAD` (noted on standard error).
+    func migrationsSinceBase(_ directory: MigrationDirectory, at path: String, base: String?) throws -> PendingMigrations {
+        do throws(GitError) {
+            let repository = try GitRepository(containing: path)
+            let branchBase = try repository.branchBase(base)
+            if let note = branchBase.note { message(note) }
+            var atBase = try repository.migrationFiles(in: path, at: branchBase.commit)
+            let now = Dictionary(uniqueKeysWithValues: directory.files.map { ($0.version, $0.bytes) })
+            if atBase.isEmpty, let (moved, from) = PendingMigrations.movedMigrations(matching: now, at: branchBase.commit, in: repository) {
+                message("note: the migration directory moved from \(from) (in \(branchBase.commit.id.short)) to \(path)")
+                atBase = moved
+            }
+            return PendingMigrations(added: now.keys.filter { atBase[$0] == nil }.sorted(),
+                                     edited: now.filter { version, bytes in atBase[version].map { $0 != bytes } ?? false }.keys.sorted(),
+                                     removed: atBase.keys.filter { now[$0] == nil }.sorted())
+        } catch where error.kind == .notARepository {
+            let real = resolvedPath(path)
+            message("error: the migration directory \(path)\(real.map { " (\($0))" } ?? "") is not in a git repository, so no base "
+                + "revision tells which migrations were added\n  hint: keep the migrations in the repository of the configuration, "
+                + "or name the versions to review instead of --pending")
+            throw ExitStatus.inputFailed
+        } catch {
+            throw fail(error)
+        }
+    }
+
 }
