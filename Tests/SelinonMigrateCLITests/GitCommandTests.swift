@@ -35,6 +35,18 @@ struct GitCommandTests {
         return fixture
     }
 
+    /// ``repositoryWithMigration()`` with a commit "badge" that adds an edge to the reporting
+    /// flow, with its migration 2.json.
+    static func repositoryWithBadge() throws -> GitFixture {
+        let fixture = try repositoryWithMigration()
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", reportingEdge, reportingEdges)
+        let generated = try CommandRunner().run(["generate"] + configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "badge")
+        return fixture
+    }
+
     /// An edge of the example's reporting flow, and it with one more edge after it (for edits).
     static let reportingEdge = "      - from: CollectResults\n        to: BuildReport\n"
     static let reportingEdges = reportingEdge + "      - from: CollectResults\n        to: RenderBadge\n"
@@ -728,12 +740,8 @@ struct GitCommandTests {
     /// A revert of a commit with its migration removes the migration too: the note says to
     /// restore it before migrating the change back, and that command then writes the next number.
     @Test func generateAfterARevertSaysToRestoreTheRemovedMigration() throws {
-        let fixture = try Self.repositoryWithMigration()
+        let fixture = try Self.repositoryWithBadge()
         let runner = try CommandRunner()
-        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "badge")
         try fixture.git("revert", "--no-edit", "HEAD")
         let head = try fixture.git("rev-parse", "--short=12", "HEAD")
         let reverted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
@@ -848,12 +856,8 @@ struct GitCommandTests {
     /// commit's configuration, but does not start where the migrations before it end: history
     /// does not call the change covered, as verify --git does not.
     @Test func historyDoesNotCreditAMigrationFromTheWrongBase() throws {
-        let fixture = try Self.repositoryWithMigration()
+        let fixture = try Self.repositoryWithBadge()
         let runner = try CommandRunner()
-        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "badge")
         // The next change, migrated from v2 (before the badge) as if 2.json did not exist.
         try TeamWorkflowTests.changeLicenceStore(fixture)
         let elsewhere = try TemporaryDirectory()
