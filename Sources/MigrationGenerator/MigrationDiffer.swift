@@ -140,7 +140,17 @@ public struct MigrationDiffer: Sendable {
                 message: "'foreach' of \(label()) changed; nodes it already started in in-flight flows are not affected",
                 hint: "no migration can capture how many nodes a fired foreach edge started"))
         }
-        if old.edges[oldIndex].selective != new.edges[newIndex].selective {
+        // Paired edges have the same destination set: only how often a name is listed can differ.
+        let oldTo = old.edges[oldIndex].to, newTo = new.edges[newIndex].to
+        if oldTo != newTo && (oldTo.count != newTo.count || oldTo.sorted() != newTo.sorted()) {
+            warnings.append(MigrationWarning(
+                kind: .destinationRepeatsChanged, flow: flow, edge: newIndex,
+                message: "'to' of \(label()) lists a destination another number of times ([\(oldTo.joined(separator: ", "))] ⇒ "
+                    + "[\(newTo.joined(separator: ", "))]); Selinon starts a destination once per listing, and nodes "
+                    + "in-flight flows already started are not affected",
+                hint: "no migration can capture how many nodes a fired edge started"))
+        }
+        if old.edges[oldIndex].selective?.normalized != new.edges[newIndex].selective?.normalized {
             warnings.append(MigrationWarning(
                 kind: .selectiveChanged, flow: flow, edge: newIndex,
                 message: "'selective' of \(label()) changed; selective runs already in flight keep the old selection",
@@ -216,6 +226,7 @@ public struct MigrationWarning: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         case conditionChanged = "condition-changed"
         case foreachChanged = "foreach-changed"
+        case destinationRepeatsChanged = "destination-repeats-changed"
         case nowaitChanged = "nowait-changed"
         case selectiveChanged = "selective-changed"
         case destinationKindChanged = "destination-kind-changed"

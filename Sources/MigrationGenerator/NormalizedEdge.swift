@@ -125,7 +125,7 @@ private struct FNV {
         case .bool, .integer: preconditionFailure("integral values are handled above")
         case .float(let double): add(5); add(double.description)
         case .string(let text): add(6); add(text)
-        case .timestamp(let timestamp): add(7); add(timestamp.description)
+        case .timestamp(let timestamp): add(7); add(timestamp.pythonIdentity.description)
         case .list(let items):
             add(8)
             items.forEach { add(pythonValue: $0) }

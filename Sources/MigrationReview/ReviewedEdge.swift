@@ -49,8 +49,9 @@ public struct ReviewedEdge: Sendable, Equatable {
         configuredCondition = edge.conditionValue
     }
 
-    /// `tasks [A, B], follow_subflows, run_subsequent [flow1]`.
-    private static func describe(_ run: SelectiveRun) -> String {
+    /// `tasks [A, B], follow_subflows, run_subsequent [flow1]` (lists sorted: Selinon uses them as sets).
+    private static func describe(_ given: SelectiveRun) -> String {
+        let run = given.normalized
         var parts = ["tasks [\(run.tasks.joined(separator: ", "))]"]
         if run.followSubflows { parts.append("follow_subflows") }
         switch run.runSubsequent {

@@ -590,7 +590,7 @@ struct YAMLKeyIdentity: Hashable {
         case integer(YAMLInteger)
         case float(UInt64)
         case string(ExactString)
-        case timestamp(YAMLTimestamp)
+        case timestamp(YAMLTimestamp.PythonIdentity)
         case unique(YAMLMark)
     }
 
@@ -610,7 +610,7 @@ struct YAMLKeyIdentity: Hashable {
                 storage = .float(double.bitPattern)
             }
         case .string(let text): storage = .string(ExactString(text))
-        case .timestamp(let timestamp): storage = .timestamp(timestamp)
+        case .timestamp(let timestamp): storage = .timestamp(timestamp.pythonIdentity)
         }
     }
 

@@ -96,6 +96,14 @@ public enum YAMLScalarValue: Sendable, Hashable {
     /// boxed, since it is rare and larger than the other payloads.
     indirect case timestamp(YAMLTimestamp)
 
+    /// Whether the value is an integer or a float (a boolean is neither here).
+    public var isNumber: Bool {
+        switch self {
+        case .int, .float: return true
+        default: return false
+        }
+    }
+
     /// A short name for the kind of value, for messages: "a string", "a boolean", ….
     public var kindDescription: String {
         switch self {
@@ -182,5 +190,48 @@ public struct YAMLTimestamp: Sendable, Hashable, CustomStringConvertible {
     private func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}
+
+extension YAMLTimestamp {
+    /// What Python's `==` and `hash()` see of the constructed value: a date its day; a naive
+    /// date-time its fields; an aware one (with a UTC offset) its instant, so that
+    /// `2001-12-14t21:59:43-05:00` equals `2001-12-15t02:59:43Z`. A date never equals a
+    /// date-time, nor a naive date-time an aware one.
+    public var pythonIdentity: PythonIdentity {
+        let days = Self.daysSinceEpoch(year: year, month: month, day: day)
+        guard let time else { return PythonIdentity(kind: .date, days: days, seconds: 0, microsecond: 0) }
+        var seconds = time.hour * 3_600 + time.minute * 60 + time.second
+        guard let offset = time.utcOffsetMinutes else {
+            return PythonIdentity(kind: .naive, days: days, seconds: seconds, microsecond: time.microsecond)
+        }
+        seconds += days * 86_400 - offset * 60
+        let utcDays = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
+        return PythonIdentity(kind: .aware, days: utcDays, seconds: seconds - utcDays * 86_400, microsecond: time.microsecond)
+    }
+
+    /// ``pythonIdentity``'s value: comparable and hashable as Python compares the constructed values.
+    public struct PythonIdentity: Sendable, Hashable, CustomStringConvertible {
+        public enum Kind: Sendable, Hashable { case date, naive, aware }
+        public var kind: Kind
+        /// Days since 1970-01-01 (in UTC for an aware date-time).
+        public var days: Int
+        /// Seconds into that day.
+        public var seconds: Int
+        public var microsecond: Int
+
+        /// `aware 11305 10783.000000`: a stable text of the identity, for hashes built from bytes.
+        public var description: String { "\(kind) \(days) \(seconds).\(microsecond)" }
+    }
+
+    /// Days from 1970-01-01 to a day of the proleptic Gregorian calendar (Howard Hinnant's
+    /// `days_from_civil`).
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let shifted = month <= 2 ? year - 1 : year
+        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
+        let yearOfEra = shifted - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }

@@ -35,6 +35,59 @@ struct DifferTests {
         #expect(plan.warnings.isEmpty)
     }
 
+    /// Timestamps compare as Python compares the datetimes PyYAML builds: aware ones by their
+    /// instant, whatever their UTC offset; a naive one never equals an aware one.
+    @Test func timestampsInConditionsPairAsPythonComparesThem() throws {
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:legacy",
+                                                        "A > B | argsFieldEqual:since, value: 2001-12-14t21:59:43-05:00"]])
+        let sameInstant = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldEqual:since, value: 2001-12-15t02:59:43Z"]])
+        let plan = MigrationDiffer().plan(from: old, to: sameInstant, strategy: .ignore)
+        let entry = try #require(plan.migration.flows["flow1"])
+        #expect(entry.translation == [1: nil, 2: 1])
+        #expect(entry.taintedEdges.keys.sorted() == [1])
+        #expect(plan.warnings.isEmpty, "\(plan.warnings)")
+        // The same wall-clock time without an offset is another value: the edges pair by shape.
+        let naive = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldEqual:since, value: 2001-12-15 02:59:43"]])
+        let naivePlan = MigrationDiffer().plan(from: old, to: naive, strategy: .ignore)
+        #expect(naivePlan.migration.flows["flow1"]?.translation == [2: nil], "D-5's pairing by index, as Selinon")
+    }
+
+    /// `to: [D, D]` starts D twice: listing it once is no migration (the same destination set),
+    /// but a change for flows that already fired the edge; reordering the list is none.
+    @Test func aDestinationListedAnotherNumberOfTimesWarns() throws {
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > D, D", "A > B, C"]])
+        let new = try TestConfiguration.make(["flow1": ["> A", "A > D", "A > C, B"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(!plan.isNeeded)
+        #expect(plan.warnings.map(\.kind) == [.destinationRepeatsChanged])
+        #expect(plan.warnings.first?.message.hasPrefix("'to' of edge 1 (A → D) of flow 'flow1' lists a destination another number of times "
+            + "([D, D] ⇒ [D])") == true, "\(plan.warnings)")
+    }
+
+    /// A selective run's task list is a set to Selinon: reordering it is no change.
+    @Test func aSelectiveRunsOrderIsNoChange() throws {
+        func configuration(_ tasks: String) throws -> Configuration {
+            let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}, {name: C, import: t}]\nflows: [main, sub]\n"
+            let flows = """
+                flow-definitions:
+                  - name: main
+                    edges:
+                      - {from: , to: C}
+                      - {from: C, to: sub, selective: {tasks: \(tasks)}}
+                  - name: sub
+                    edges:
+                      - {from: , to: A}
+                      - {from: A, to: B}
+                """
+            return try ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                                                     flows: [.init(path: "flows.yml", contents: Array(flows.utf8))])).get()
+        }
+        let reordered = MigrationDiffer().plan(from: try configuration("[A, B]"), to: try configuration("[B, A]"), strategy: .ignore)
+        #expect(reordered.warnings.isEmpty, "\(reordered.warnings)")
+        let changed = MigrationDiffer().plan(from: try configuration("[A, B]"), to: try configuration("[B]"), strategy: .ignore)
+        #expect(changed.warnings.map(\.kind) == [.selectiveChanged])
+    }
+
     @Test func conditionOnlyChangeWarnsWithoutMigration() throws {
         let old = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:x"]])
         let new = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:y"]])

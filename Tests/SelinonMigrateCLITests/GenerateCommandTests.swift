@@ -419,6 +419,15 @@ struct GenerateCommandTests {
                                    "-n", base.appendingPathComponent("v4/nodes.yml").path, "-f", base.appendingPathComponent("v4/flows").path,
                                    "-m", directory.path("m2"), "--no-meta"])
         #expect(bare.standardError.contains("cannot be recorded"))
+        #expect(bare.standardOutput == "No migration file written (see the warning)\n", "not 'no flow changes': \(bare.standardOutput)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("m2/1.json")))
+        // JSON says the same: a migration is needed, none is written, and the warning says why.
+        let json = try runner.run(["generate", "-N", withFlow, "-F", directory.path("old/flows"),
+                                   "-n", base.appendingPathComponent("v4/nodes.yml").path, "-f", base.appendingPathComponent("v4/flows").path,
+                                   "-m", directory.path("m2"), "--no-meta", "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(report["needed"] as? Bool == true && report["written"] == nil)
+        let kinds = (report["warnings"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
+        #expect(kinds.contains("removal-not-recorded"), "\(json.standardOutput)")
     }
 }

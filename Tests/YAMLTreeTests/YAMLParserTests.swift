@@ -120,6 +120,26 @@ struct YAMLParserTests {
         #expect(warning.description == "3:3: duplicate key 'condition' (first defined at line 2); the last value wins")
     }
 
+    /// PyYAML builds aware datetimes, equal (and one dict key) when they name the same instant.
+    @Test func timestampsAreEqualAsPythonComparesThem() throws {
+        func identity(_ text: String) throws -> YAMLTimestamp.PythonIdentity {
+            guard case .timestamp(let timestamp)? = try parse("v: \(text)\n").root?["v"]?.value else {
+                throw YAMLError(.syntax, "\(text) is not a timestamp", at: nil)
+            }
+            return timestamp.pythonIdentity
+        }
+        #expect(try identity("2001-12-14t21:59:43-05:00") == identity("2001-12-15t02:59:43Z"))
+        #expect(try identity("2001-12-15t02:59:43Z") == identity("2001-12-15 02:59:43 +0"))
+        #expect(try identity("1969-12-31t23:30:00-01:00") == identity("1970-01-01t00:30:00Z"), "before and after 1970")
+        #expect(try identity("2000-02-29t23:00:00-02:00") == identity("2000-03-01t01:00:00Z"), "a leap day")
+        #expect(try identity("2001-12-15 02:59:43") != identity("2001-12-15t02:59:43Z"), "naive is not aware")
+        #expect(try identity("2001-12-15") != identity("2001-12-15 00:00:00"), "a date is not a datetime")
+        #expect(try identity("2001-12-15t02:59:43.1Z") != identity("2001-12-15t02:59:43Z"))
+        let document = try parse("2001-12-14t21:59:43-05:00: a\n2001-12-15t02:59:43Z: b\n")
+        #expect(document.root?.mapping?.count == 1)
+        #expect(document.warnings.count == 1)
+    }
+
     @Test func pythonKeyEqualityMergesOneTrueAndYes() throws {
         let document = try parse("1: a\nyes: b\n1.0: c\n'1': d\n")
         let pairs = try #require(document.root?.mapping)

@@ -144,6 +144,9 @@ extension FileReader {
         if case .bool(false)? = fromNode.scalar?.value, fromNode.scalar?.style == .plain {
             warning(.yamlBoolean, "'from: \(fromNode.scalar!.text)' is the boolean false in YAML 1.1, which Selinon takes as no source: "
                 + "\(what()) is a starting edge", at: fromNode, hint: "write 'from:' (empty) for a starting edge; " + quoteHint(fromNode))
+        } else if let scalar = fromNode.scalar, !fromNode.isPythonTruthy, scalar.value.isNumber {
+            warning(.wrongType, "'from: \(scalar.text)' is the number zero, which Selinon takes as no source: \(what()) is a starting edge",
+                    at: fromNode, hint: "write 'from:' (empty) for a starting edge, or name the source nodes")
         }
         if fromNode.isPythonTruthy {
             let names = nodeNames(fromNode, "'from' of \(what())", catalog: catalog)

@@ -142,6 +142,8 @@ extension ConfigValue {
             return true
         case (.string(let left), .string(let right)):
             return same(left, right)
+        case (.timestamp(let left), .timestamp(let right)):
+            return left.pythonIdentity == right.pythonIdentity
         case (.list(let left), .list(let right)):
             return left.count == right.count && zip(left, right).allSatisfy { $0.equalsInPython($1) }
         case (.mapping(let left), .mapping(let right)):

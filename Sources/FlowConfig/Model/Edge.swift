@@ -73,4 +73,13 @@ public struct SelectiveRun: Sendable, Hashable {
         self.followSubflows = followSubflows
         self.runSubsequent = runSubsequent
     }
+
+    /// The run with its task and flow lists sorted and without repeats: Selinon uses them as
+    /// sets, so two runs that differ only in their order are the same run.
+    public var normalized: SelectiveRun {
+        var run = self
+        run.tasks = Array(Set(tasks)).sorted()
+        if case .flows(let flows) = runSubsequent { run.runSubsequent = .flows(Array(Set(flows)).sorted()) }
+        return run
+    }
 }

@@ -88,10 +88,11 @@ extension SelinonMigrate {
 
             // Without _meta a removal cannot be recorded: as Selinon, no file (D-13).
             let removalOnly = plan.migration.flows.isEmpty && !plan.removedFlows.isEmpty
-            if noMeta && removalOnly {
-                terminal.message("warning: with --no-meta the removal of \(plan.removedFlows.joined(separator: ", ")) cannot be recorded; "
-                    + "no file is written, and apply will not fail their in-flight flows")
-            }
+            let unrecordedRemoval = noMeta && removalOnly
+                ? "with --no-meta the removal of \(plan.removedFlows.joined(separator: ", ")) cannot be recorded; "
+                    + "no file is written, and apply will not fail their in-flight flows"
+                : nil
+            if let unrecordedRemoval { terminal.message("warning: " + unrecordedRemoval) }
             // The old configuration is the newest committed change (the default git comparison).
             let lastChange = old.oldNodesDefinition == nil && git.from == nil && git.comparesWithUncommitted
                 ? oldSource as? GitConfigurationSource : nil
@@ -103,12 +104,21 @@ extension SelinonMigrate {
                     try terminal.refuseMisplacedMigrationDirectory(noteDirectory, configuration: location.nodesDefinition
                         ?? environment["SELINON_NODES_DEFINITION"])
                 }
+                // A removal --no-meta cannot record needs a migration all the same: not "no changes".
+                let nothing = unrecordedRemoval == nil ? "No flow changes need a migration" : "No migration file written (see the warning)"
                 if format == .json {
-                    terminal.output(try GenerateReport(plan: plan, written: nil, migration: nil).json())
+                    var report = GenerateReport(plan: plan, written: nil, migration: nil)
+                    if unrecordedRemoval != nil {
+                        report.warnings += plan.removedFlows.map { flow in
+                            .init(kind: "removal-not-recorded", flow: flow, edge: nil, message: "with --no-meta the removal of \(flow) cannot be "
+                                + "recorded; no file is written, and apply will not fail its in-flight flows")
+                        }
+                    }
+                    terminal.output(try report.json())
                 } else if dryRun {
-                    terminal.message("No flow changes need a migration")
+                    terminal.message(nothing)
                 } else {
-                    terminal.output("No flow changes need a migration")
+                    terminal.output(nothing)
                 }
                 if let lastChange {
                     let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
