@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowConfig
 import Foundation
 
 /// The `selinon-migrate` command: change Selinon flow definitions while flows are running.
@@ -67,29 +68,10 @@ struct SelinonMigrate: AsyncParsableCommand {
         var arguments = arguments[...]
         if arguments.first == "help" { arguments = arguments.dropFirst() }
         guard let word = arguments.first, !word.hasPrefix("-"), !names.contains(word), word != "help" else { return nil }
-        let typed = word.lowercased()
-        let extending = names.filter { !typed.isEmpty && $0.hasPrefix(typed) }
-        let closest = names.map { (name: $0, distance: editDistance(typed, $0)) }.min { $0.distance < $1.distance }
-        let suggestion = extending.count == 1 ? extending.first
-            : closest.flatMap { $0.distance <= max(1, word.count / 3) ? $0.name : nil }
+        let suggestion = NameSuggestion.closest(to: word.lowercased(), in: names)
         return "Error: '\(word)' is not a selinon-migrate command"
             + (suggestion.map { "; did you mean '\($0)'?" } ?? "") + "\n"
             + "  See 'selinon-migrate --help' for the commands.\n"
-    }
-
-    /// Levenshtein distance between two words, by characters.
-    private static func editDistance(_ one: String, _ other: String) -> Int {
-        let one = Array(one), other = Array(other)
-        var previous = Array(0...other.count)
-        for (row, character) in one.enumerated() {
-            var current = [row + 1]
-            for (column, otherCharacter) in other.enumerated() {
-                current.append(min(previous[column + 1] + 1, current[column] + 1,
-                                   previous[column] + (character == otherCharacter ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[other.count]
     }
 
     /// Without a command there is nothing to do: the overview goes to standard error and the

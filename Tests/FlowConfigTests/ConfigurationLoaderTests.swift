@@ -197,6 +197,25 @@ struct ConfigurationLoaderTests {
         #expect(diagnostics.first?.hint == "did you mean 'Fetch'?")
     }
 
+    /// "Did you mean" compares names within a band of the few edits it suggests: two unknown
+    /// names of 30,000 characters a letter apart cost a row per character, not a table of 900
+    /// million cells (which took gigabytes), and typos one, two and three edits away are found.
+    @Test func suggestionsStayCheapForLongNamesAndFindNearTypos() throws {
+        let long = String(repeating: "A", count: 30_000)
+        let nodes = "tasks: [{name: \(long), import: app.tasks}, {name: Fetch, import: app.tasks}, {name: Compatibility, import: app.tasks}]\n"
+            + "flows: [main_flow]\n"
+        let flow = "flow-definitions: [{name: main_flow, edges: [{from: , to: \(long)B}, {from: , to: Fecth}, "
+            + "{from: , to: Compatbilty}, {from: , to: Fxyz}]}]"
+        let diagnostics = ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                                                        flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])).diagnostics
+        let hints = diagnostics.filter { $0.code == .unknownNode }.map(\.hint)
+        #expect(hints.count == 4, "\(diagnostics.map(\.message))")
+        #expect(hints.contains("did you mean '\(long)'?"), "one edit away, however long")
+        #expect(hints.contains("did you mean 'Fetch'?"))
+        #expect(hints.contains("did you mean 'Compatibility'?"), "two edits")
+        #expect(!hints.contains { $0.contains("'Fetch'") && $0 != "did you mean 'Fetch'?" })
+    }
+
     @Test func aFlowDefinedInTwoFilesIsReportedOnceAtTheSecondAndTheSecondIsNotRead() throws {
         // Files are read in parallel; a flow defined in two of them must still come out as reading
         // them one after another does: the first definition kept, the second only reported.

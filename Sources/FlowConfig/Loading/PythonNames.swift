@@ -19,8 +19,8 @@ enum PythonNames {
     ]
 }
 
-/// "Did you mean …?" for misspelled keys and names.
-enum NameSuggestion {
+/// "Did you mean …?" for misspelled keys and names (and, in the command-line tool, commands).
+package enum NameSuggestion {
     /// Known misspellings that edit distance does not catch or that Selinon's own documentation
     /// uses.
     static let knownAliases: [String: String] = [
@@ -32,7 +32,7 @@ enum NameSuggestion {
     /// The candidate closest to `name`, if it is close enough to be a likely typo; of equally
     /// close candidates the first in code-point order, so the same input always gets the same
     /// suggestion (candidates often come from a set).
-    static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
+    package static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
         if let alias = knownAliases[name], candidates.contains(alias) { return alias }
         let lowered = name.lowercased()
         let limit = max(1, min(3, name.count / 3))
@@ -43,7 +43,7 @@ enum NameSuggestion {
             // name of 10,000 characters would cost a table of that many rows per candidate).
             let known = candidate.lowercased()
             guard abs(known.count - length) <= limit else { continue }
-            let distance = editDistance(lowered, known)
+            let distance = editDistance(lowered, known, limit: limit)
             if let current = best, distance > current.distance || (distance == current.distance && current.candidate.unicodeScalars.lexicographicallyPrecedes(candidate.unicodeScalars)) {
                 continue
             }
@@ -58,24 +58,39 @@ enum NameSuggestion {
     }
 
     /// Edit distance over characters where swapping two neighbours counts as one edit
-    /// (optimal string alignment), so "Fecth" is one edit from "Fetch".
-    static func editDistance(_ lhs: String, _ rhs: String) -> Int {
+    /// (optimal string alignment), so "Fecth" is one edit from "Fetch" — exact up to `limit`,
+    /// and `limit + 1` for anything further. Only cells within `limit` of the diagonal are
+    /// computed, three rows at a time: two names of 30,000 characters cost 30,000 × 7 cells,
+    /// not a table of 900 million.
+    static func editDistance(_ lhs: String, _ rhs: String, limit: Int) -> Int {
         let left = Array(lhs), right = Array(rhs)
-        guard !left.isEmpty else { return right.count }
-        guard !right.isEmpty else { return left.count }
-        var table = [[Int]](repeating: [Int](repeating: 0, count: right.count + 1), count: left.count + 1)
-        for i in 0...left.count { table[i][0] = i }
-        for j in 0...right.count { table[0][j] = j }
+        let beyond = limit + 1
+        guard abs(left.count - right.count) <= limit else { return beyond }
+        guard !left.isEmpty, !right.isEmpty else { return min(max(left.count, right.count), beyond) }
+        // Rows i-2, i-1 and i of the table, columns 0...right.count; cells off the band stay `beyond`.
+        var older = [Int](repeating: beyond, count: right.count + 1)
+        var previous = [Int](repeating: beyond, count: right.count + 1)
+        var current = [Int](repeating: beyond, count: right.count + 1)
+        for j in 0...min(limit, right.count) { previous[j] = j }
         for i in 1...left.count {
-            for j in 1...right.count {
+            // The array last held row i-3: of its cells, only the one left of the band is read.
+            let low = max(1, i - limit)
+            current[low - 1] = low == 1 && i <= limit ? i : beyond
+            var rowMinimum = current[low - 1]
+            for j in low...min(right.count, i + limit) {
                 let cost = left[i - 1] == right[j - 1] ? 0 : 1
-                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                var value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
                 if i > 1, j > 1, left[i - 1] == right[j - 2], left[i - 2] == right[j - 1] {
-                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+                    value = min(value, older[j - 2] + 1)
                 }
+                current[j] = min(value, beyond)
+                rowMinimum = min(rowMinimum, current[j])
             }
+            // Every path to the end crosses this row: past the limit here, past it at the end.
+            if rowMinimum >= beyond { return beyond }
+            (older, previous, current) = (previous, current, older)
         }
-        return table[left.count][right.count]
+        return previous[right.count]
     }
 
     /// `did you mean 'x'?` or an empty string.
