@@ -209,16 +209,18 @@ extension FileReader {
                 }
             }
         }
-        if catalog.checksConsistency && !context.isFailureCondition {
-            checkArguments(call, signature: signature, at: node["args"] ?? node)
+        if catalog.checksConsistency {
+            checkArguments(call, signature: signature, at: node["args"] ?? node, inFailure: context.isFailureCondition)
         }
         checkArgumentValues(call, at: node["args"] ?? node)
         bindings.append((call, signature.readsResult))
         return call
     }
 
-    /// `args` must hold exactly the predicate's parameters (Selinon's consistency check).
-    private mutating func checkArguments(_ call: PredicateCall, signature: PredicateSignature, at node: YAMLNode) {
+    /// `args` must hold exactly the predicate's parameters (Selinon's consistency check, for
+    /// edges). Selinon does not check a failure's condition: its dispatcher fails with a
+    /// `TypeError` when it evaluates it, as the flow falls back — an error here too.
+    private mutating func checkArguments(_ call: PredicateCall, signature: PredicateSignature, at node: YAMLNode, inFailure: Bool) {
         // The usual case: exactly the parameters, in order.
         if call.arguments.count == signature.parameters.count
             && zip(call.arguments, signature.parameters).allSatisfy({ $0.key == $1 }) { return }
@@ -234,7 +236,8 @@ extension FileReader {
         if !missing.isEmpty { parts.append("missing \(missing.map { "'\($0)'" }.joined(separator: ", "))") }
         if !extra.isEmpty { parts.append("unexpected \(extra.map { "'\($0)'" }.joined(separator: ", "))") }
         let expected = signature.parameters.isEmpty ? "no args" : "args " + signature.parameters.joined(separator: ", ")
-        error(.predicateArguments, "predicate '\(call.name)' has wrong arguments: \(parts.joined(separator: "; "))", at: node,
+        let failing = inFailure ? " (Selinon loads it, and its dispatcher fails when the failure is to be handled)" : ""
+        error(.predicateArguments, "predicate '\(call.name)' has wrong arguments: \(parts.joined(separator: "; "))\(failing)", at: node,
               hint: "'\(call.name)' takes \(expected)")
     }
 
