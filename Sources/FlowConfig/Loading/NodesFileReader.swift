@@ -148,6 +148,16 @@ extension FileReader {
         if let module = node["predicates_module"], let text = nonEmptyString(module, "'predicates_module'") {
             global.predicatesModule = text
             checkPythonName(text, module: true, at: module, "'predicates_module'")
+            if text.hasPrefix("selinon.") && text != GlobalSettings.defaultPredicatesModule {
+                // Selinon 1.4 has no other predicate module: its workers cannot import this one.
+                error(.invalidValue, "'predicates_module' is '\(text)', which Selinon 1.4 does not have (ModuleNotFoundError "
+                    + "when its workers start)", at: module,
+                      hint: "write \(GlobalSettings.defaultPredicatesModule) (the default), or your own module's path")
+            } else if !global.usesBuiltinPredicates {
+                warning(.unknownPredicate, "predicates come from '\(text)': conditions are checked for Python names only, not "
+                    + "against that module's functions and their arguments", at: module,
+                        hint: "check the conditions against that module yourself")
+            }
         }
         if let queue = node["default_task_queue"], let text = string(queue, "'default_task_queue'"),
            let expanded = expandEnvironment(text, at: queue, "'default_task_queue'") {
