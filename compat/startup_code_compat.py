@@ -99,6 +99,8 @@ VALUES = STRINGS + [
     "5", "-3", "1.5", ".inf", "-.inf", ".nan", "true", "~", "2001-12-14", "2001-12-14 21:59:43",
     "[1, 2]", "[1, .nan]", "[.inf]", "{a: 1}", "{a: .nan}", "['it''s', \"x\"]", "[\"both ' and \\\"\"]",
     "{\"k'\": 1}", "[2001-12-14]",
+    # Python's parser stops at 200 nested brackets: 199 lists inside a call compile, 200 do not.
+    "[" * 199 + "]" * 199, "[" * 200 + "]" * 200,
 ]
 # Where each family of values goes.
 PLACES = {

@@ -109,8 +109,28 @@ enum StartupCode {
         case .string(let text): return quotedProblem(text)
         case .timestamp:
             return "is a YAML timestamp, which Selinon writes unquoted (2001-12-14 is read as the number 1975, a time is a syntax error)"
-        default: return nonFiniteProblem(value)
+        default: return nonFiniteProblem(value) ?? nestingProblem(value)
         }
+    }
+
+    /// The most lists and mappings a value written as a call's argument may nest: Python's
+    /// parser stops at 200 nested brackets ("too many nested parentheses"), and the call's own
+    /// parentheses are one of them.
+    static let maximumNesting = 199
+
+    /// A list or mapping nested deeper than ``maximumNesting``.
+    static func nestingProblem(_ value: ConfigValue) -> String? {
+        func depth(_ value: ConfigValue) -> Int {
+            switch value {
+            case .list(let items): return 1 + (items.lazy.map(depth).max() ?? 0)
+            case .mapping(let entries): return 1 + (entries.lazy.map { depth($0.value) }.max() ?? 0)
+            default: return 0
+            }
+        }
+        let levels = depth(value)
+        guard levels > maximumNesting else { return nil }
+        return "nests lists and mappings \(levels) levels deep, where Python compiles at most \(maximumNesting) inside a call "
+            + "(SyntaxError: too many nested parentheses)"
     }
 
     /// Keyword arguments written with `dict2strkwargs` (`key=value, …`): storage and cache
@@ -144,7 +164,7 @@ enum StartupCode {
     static func conditionArgumentProblem(_ value: ConfigValue) -> String? {
         switch value {
         case .float: return nil
-        case .list, .mapping: if let problem = nonFiniteProblem(value) { return problem }
+        case .list, .mapping: if let problem = nonFiniteProblem(value) ?? nestingProblem(value) { return problem }
         default: break
         }
         switch value {
