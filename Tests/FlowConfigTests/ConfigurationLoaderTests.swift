@@ -216,6 +216,18 @@ struct ConfigurationLoaderTests {
         #expect(!hints.contains { $0.contains("'Fetch'") && $0 != "did you mean 'Fetch'?" })
     }
 
+    /// A declared name that is itself invalid (reported where it is declared) is never suggested
+    /// for the correct name that refers to it.
+    @Test func anInvalidDeclaredNameIsNoSuggestion() throws {
+        let nodes = "tasks: [{name: \"Parse\\n\", import: app.tasks}, {name: Fetch, import: app.tasks}]\nflows: [main_flow]\n"
+        let flow = "flow-definitions: [{name: main_flow, edges: [{from: , to: Fetch}, {from: Fetch, to: Parse}]}]"
+        let diagnostics = ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                                                        flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])).diagnostics
+        let unknown = try #require(diagnostics.first { $0.code == .unknownNode })
+        #expect(unknown.hint == "define it in the nodes file's 'tasks' or 'flows'", "\(unknown.hint)")
+        #expect(diagnostics.contains { $0.code == .invalidName })
+    }
+
     @Test func aFlowDefinedInTwoFilesIsReportedOnceAtTheSecondAndTheSecondIsNotRead() throws {
         // Files are read in parallel; a flow defined in two of them must still come out as reading
         // them one after another does: the first definition kept, the second only reported.

@@ -54,7 +54,7 @@ extension FileReader {
         guard let name = string(nameNode, "the flow name") else { return nil }
         guard catalog.flows.contains(name) else {
             guard catalog.isComplete else { return nil }
-            let suggestion = NameSuggestion.hint(for: name, in: catalog.flows)
+            let suggestion = NameSuggestion.hint(for: name, in: catalog.flows.filter(PythonNames.isValidNodeName))
             error(.flowNotListed, "flow '\(name)' is defined here but not listed in the nodes file's 'flows'", at: nameNode,
                   hint: suggestion.isEmpty ? "add '\(name)' to 'flows' in the nodes file" : suggestion)
             return nil
@@ -230,7 +230,7 @@ extension FileReader {
             guard let task = string(item, "each task of a selective run") else { return nil }
             if catalog.isComplete && !catalog.taskNames.contains(task) {
                 error(.unknownNode, "selective run of \(what) names '\(task)', which is not a task", at: item,
-                      hint: NameSuggestion.hint(for: task, in: catalog.taskNames))
+                      hint: NameSuggestion.hint(for: task, in: catalog.taskNames.filter(PythonNames.isValidNodeName)))
             }
             selective.tasks.append(task)
         }
@@ -325,7 +325,8 @@ extension FileReader {
             guard catalog.contains(name) else {
                 // With a broken tasks or flows list, unknown names would only repeat that error.
                 guard catalog.isComplete else { continue }
-                let suggestion = NameSuggestion.hint(for: name, in: catalog.allNames)
+                // A declared name that is not a valid one (reported where it is declared) is no suggestion.
+                let suggestion = NameSuggestion.hint(for: name, in: catalog.allNames.filter(PythonNames.isValidNodeName))
                 error(.unknownNode, "'\(name)' in \(what()) is neither a task nor a flow", at: item,
                       hint: suggestion.isEmpty ? "define it in the nodes file's 'tasks' or 'flows'" : suggestion)
                 continue
