@@ -102,7 +102,7 @@ extension FileReader {
             return readConditionNode(operand, context: context, catalog: catalog, bindings: &bindings).map(Condition.not)
         }
         guard let items = operand.sequence else {
-            error(.invalidCondition, "'\(operatorName)' takes a list of conditions, found \(describe(operand))", at: operand)
+            error(.invalidCondition, "'\(operatorName)' takes a list of conditions, found \(describe(operand))", at: operand, hint: "\(operatorName): [{name: …}, {name: …}]")
             return nil
         }
         if items.count < 2 {
@@ -152,7 +152,7 @@ extension FileReader {
                 }
                 if let problem = StartupCode.nameProblem(key) {
                     error(.workerStartup, "argument '\(key)' of predicate '\(name)' \(problem); Selinon writes it as a keyword "
-                          + "argument into its workers' start-up code, which then does not compile (no worker starts)", at: pair.key)
+                          + "argument into its workers' start-up code, which then does not compile (no worker starts)", at: pair.key, hint: "name the argument as the predicate's parameter is named")
                 }
                 guard let value = configValue(pair.value) else { continue }
                 if let problem = StartupCode.conditionArgumentProblem(value) {
@@ -183,7 +183,7 @@ extension FileReader {
             return nil
         }
         if let warningText = PredicateCatalog.misleading[name] {
-            warning(.selinonQuirk, "predicate '\(name)': \(warningText)", at: nameNode)
+            warning(.selinonQuirk, "predicate '\(name)': \(warningText)", at: nameNode, hint: "Selinon 1.4 behaves so; write the condition for what it does")
         }
         if signature.readsResult {
             if context.isFailureCondition {
@@ -202,7 +202,7 @@ extension FileReader {
             if catalog.checksConsistency {
                 if catalog.flows.contains(bound) {
                     error(.predicateNode, "predicate '\(name)' reads the result of '\(bound)', which is a sub-flow; sub-flows have no results",
-                          at: nameNode)
+                          at: nameNode, hint: "test a task's result, or the flow's arguments (argsField…)")
                 } else if let task = catalog.tasks[bound], task.storage == nil {
                     error(.predicateNode, "predicate '\(name)' reads the result of task '\(bound)', which has no storage",
                           at: nameNode, hint: "give task '\(bound)' a storage so its result can be read")

@@ -1,3 +1,4 @@
+import Foundation
 import YAMLTree
 
 /// Reads values out of one YAML file's node tree, turning every problem into a
@@ -37,15 +38,29 @@ struct FileReader {
     /// The pairs of a mapping node; reports `what must be a mapping` otherwise.
     mutating func mapping(_ node: YAMLNode, _ what: @autoclosure () -> String, hint: String = "") -> YAMLMapping? {
         if let pairs = node.mapping { return pairs }
-        error(.wrongType, "\(what()) must be a mapping, found \(describe(node))", at: node, hint: hint)
+        error(.wrongType, "\(what()) must be a mapping, found \(describe(node))", at: node, hint: hint.isEmpty ? Self.mappingHint(for: node) : hint)
         return nil
+    }
+
+    /// What to write instead of `node` where a mapping belongs.
+    static func mappingHint(for node: YAMLNode) -> String {
+        if node.isNull { return "give it its keys and values (key: value, indented below it), or remove it" }
+        if node.sequence != nil { return "write its keys and values without '- ' before them: a mapping, not a list" }
+        return "write its keys and values (key: value) on the lines below it, indented"
     }
 
     /// The items of a sequence node; reports `what must be a list` otherwise.
     mutating func sequence(_ node: YAMLNode, _ what: @autoclosure () -> String, hint: String = "") -> YAMLSequence? {
         if let items = node.sequence { return items }
-        error(.wrongType, "\(what()) must be a list, found \(describe(node))", at: node, hint: hint)
+        error(.wrongType, "\(what()) must be a list, found \(describe(node))", at: node, hint: hint.isEmpty ? Self.sequenceHint(for: node) : hint)
         return nil
+    }
+
+    /// What to write instead of `node` where a list belongs.
+    static func sequenceHint(for node: YAMLNode) -> String {
+        if node.isNull { return "give it its items ([a, b], or one per line after '- '), or remove it" }
+        if node.mapping != nil { return "write each item on its own line after '- ': a list, not a mapping" }
+        return "write a list: [\(node.scalar?.text ?? "…")]"
     }
 
     /// Reports every key of `pairs` that is not in `known`, with a suggestion.
@@ -96,7 +111,8 @@ struct FileReader {
     mutating func string(_ node: YAMLNode, _ what: @autoclosure () -> String) -> String? {
         if let text = node.string { return text }
         let code: ConfigDiagnostic.Code = if case .bool? = node.value { .yamlBoolean } else { .wrongType }
-        error(code, "\(what()) must be a string, found \(describe(node))", at: node, hint: quoteHint(node))
+        let hint = node.scalar == nil ? "write one value here, not a list or mapping" : node.isNull ? "give it a value, or remove the key" : quoteHint(node)
+        error(code, "\(what()) must be a string, found \(describe(node))", at: node, hint: hint)
         return nil
     }
 
@@ -104,7 +120,7 @@ struct FileReader {
     mutating func nonEmptyString(_ node: YAMLNode, _ what: @autoclosure () -> String) -> String? {
         guard let text = string(node, what()) else { return nil }
         if text.isEmpty {
-            error(.invalidValue, "\(what()) must not be empty", at: node)
+            error(.invalidValue, "\(what()) must not be empty", at: node, hint: "give it a value, or remove the key")
             return nil
         }
         return text
@@ -112,7 +128,9 @@ struct FileReader {
 
     mutating func bool(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Bool? {
         if case .bool(let value)? = node.value { return value }
-        error(.wrongType, "\(what()) must be a boolean (true or false), found \(describe(node))", at: node)
+        let quoted = node.string.map { $0.lowercased() }.flatMap { ["true": true, "yes": true, "on": true, "false": false, "no": false, "off": false][$0] }
+        error(.wrongType, "\(what()) must be a boolean (true or false), found \(describe(node))", at: node,
+              hint: quoted.map { "write \($0) without quotes" } ?? "write true or false")
         return nil
     }
 
@@ -127,7 +145,7 @@ struct FileReader {
                 return nil
             }
             guard value >= 0 else {
-                error(.invalidValue, "\(what()) must be a non-negative integer, found \(integer)", at: node)
+                error(.invalidValue, "\(what()) must be a non-negative integer, found \(integer)", at: node, hint: "write 0 or a positive number")
                 return nil
             }
             return value
@@ -136,7 +154,9 @@ struct FileReader {
                     hint: "write \(value ? 1 : 0)")
             return value ? 1 : 0
         default:
-            error(.wrongType, "\(what()) must be a non-negative integer, found \(describe(node))", at: node)
+            let quotedNumber = node.string.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { $0 >= 0 } == true
+            error(.wrongType, "\(what()) must be a non-negative integer, found \(describe(node))", at: node,
+                  hint: quotedNumber ? "remove the quotes: \(node.string!.trimmingCharacters(in: .whitespaces))" : "write a whole number, such as 3")
             return nil
         }
     }
@@ -171,7 +191,9 @@ struct FileReader {
         case .float(let value)?: return value
         case .bool(let value)?: return value ? 1 : 0
         default:
-            error(.wrongType, "\(what()) must be a number, found \(describe(node))", at: node)
+            let quotedNumber = node.string.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } != nil
+            error(.wrongType, "\(what()) must be a number, found \(describe(node))", at: node,
+                  hint: quotedNumber ? "remove the quotes: \(node.string!.trimmingCharacters(in: .whitespaces))" : "write a number, such as 2.5")
             return nil
         }
     }
@@ -208,7 +230,7 @@ struct FileReader {
             return true
         } catch {
             if !diagnostics.contains(where: { $0.code == .yamlLimit }) {
-                self.error(.yamlLimit, error.message, at: node)
+                self.error(.yamlLimit, error.message, at: node, hint: "write the value without aliases that repeat it this many times")
             }
             return false
         }
@@ -281,7 +303,7 @@ struct FileReader {
         if let configuration = node["configuration"] {
             if configuration.mapping == nil {
                 error(.wrongType, "cache 'configuration' of \(what()) must be a mapping, found \(describe(configuration))",
-                      at: configuration)
+                      at: configuration, hint: Self.mappingHint(for: configuration))
             } else if let value = configValue(configuration) {
                 cache.configuration = value
                 checkArgumentsInStartupCode(value, at: configuration, "cache 'configuration' of \(what())")

@@ -48,7 +48,7 @@ extension FileReader {
                                    defined: inout [String: FileLocation]) -> FlowDefinition? {
         guard let pairs = mapping(node, "each flow definition") else { return nil }
         guard let nameNode = node["name"] else {
-            error(.missingKey, "flow definition has no 'name'", at: node)
+            error(.missingKey, "flow definition has no 'name'", at: node, hint: "start the definition with name: <a flow listed in the nodes file's 'flows'>")
             return nil
         }
         guard let name = string(nameNode, "the flow name") else { return nil }
@@ -166,7 +166,7 @@ extension FileReader {
             edge.to = names
             valid = valid && names.count == (toNode.sequence?.count ?? 1)
             for (offset, name) in names.enumerated() where names[..<offset].contains(name) {
-                warning(.flowStructure, "'\(name)' appears twice in 'to' of \(what()); Selinon starts it twice", at: toNode)
+                warning(.flowStructure, "'\(name)' appears twice in 'to' of \(what()); Selinon starts it twice", at: toNode, hint: "list it once, unless it should run twice")
             }
         } else {
             error(.missingKey, "\(what()) has no destination ('to')", at: toNode ?? node,
@@ -221,7 +221,7 @@ extension FileReader {
         guard let pairs = mapping(node, "'selective' of \(what)") else { return nil }
         checkKeys(pairs, known: ["tasks", "follow_subflows", "run_subsequent"], in: "'selective' of \(what)")
         guard let tasksNode = node["tasks"] else {
-            error(.selectiveRun, "'selective' of \(what) needs 'tasks'", at: node)
+            error(.selectiveRun, "'selective' of \(what) needs 'tasks'", at: node, hint: "name the tasks to run: selective: {tasks: [A, B]}")
             return nil
         }
         guard let items = sequence(tasksNode, "'tasks' of selective run") else { return nil }
@@ -244,7 +244,7 @@ extension FileReader {
             } else if let list = subsequent.sequence {
                 selective.runSubsequent = .flows(list.compactMap { string($0, "each entry of 'run_subsequent'") })
             } else {
-                error(.wrongType, "'run_subsequent' must be a boolean or a list, found \(describe(subsequent))", at: subsequent)
+                error(.wrongType, "'run_subsequent' must be a boolean or a list, found \(describe(subsequent))", at: subsequent, hint: "write true, false, or a list of flow names")
                 return nil
             }
         }
@@ -258,17 +258,17 @@ extension FileReader {
         guard let pairs = mapping(node, "each failure of flow '\(flow)'") else { return nil }
         checkKeys(pairs, known: ["nodes", "fallback", "condition", "propagate_failure"], in: what)
         guard let nodesNode = node["nodes"], !nodesNode.isNull else {
-            error(.failureDefinition, "\(what) does not say which 'nodes' it handles", at: node["nodes"] ?? node)
+            error(.failureDefinition, "\(what) does not say which 'nodes' it handles", at: node["nodes"] ?? node, hint: "name the failed nodes it handles: nodes: [A, B]")
             return nil
         }
         if nodesNode.sequence?.isEmpty == true {
-            error(.failureDefinition, "'nodes' of \(what) is empty", at: nodesNode)
+            error(.failureDefinition, "'nodes' of \(what) is empty", at: nodesNode, hint: "name the failed nodes it handles: nodes: [A, B]")
             return nil
         }
         let nodes = nodeNames(nodesNode, "'nodes' of \(what)", catalog: catalog)
         guard nodes.count == (nodesNode.sequence?.count ?? 1) else { return nil }
         if Set(nodes).count != nodes.count {
-            error(.failureDefinition, "'nodes' of \(what) names a node twice", at: nodesNode)
+            error(.failureDefinition, "'nodes' of \(what) names a node twice", at: nodesNode, hint: "name each node once")
             return nil
         }
         guard let fallbackNode = node["fallback"] else {
@@ -284,7 +284,7 @@ extension FileReader {
                     at: fallbackNode, hint: "selinon-migrate accepts it with its documented meaning; deploy it only on a Selinon that supports it")
         case .bool(false)?, .null?:
             error(.failureDefinition, "'fallback' of \(what) must be true, a node name or a list, found \(describe(fallbackNode))",
-                  at: fallbackNode)
+                  at: fallbackNode, hint: "name the node(s) to start instead (fallback: Recover), or write true to start nothing")
             return nil
         default:
             let names = nodeNames(fallbackNode, "'fallback' of \(what)", catalog: catalog)
@@ -306,7 +306,7 @@ extension FileReader {
         if let propagate = node["propagate_failure"] {
             guard let value = bool(propagate, "'propagate_failure' of \(what)") else { return nil }
             if value && fallback == .handled {
-                error(.failureDefinition, "'propagate_failure: true' cannot be combined with 'fallback: true'", at: propagate)
+                error(.failureDefinition, "'propagate_failure: true' cannot be combined with 'fallback: true'", at: propagate, hint: "remove one of them: a failure is either handled or passed to the parent")
                 return nil
             }
             failure.propagateFailure = value
@@ -409,7 +409,7 @@ extension FileReader {
                         + (missing.isEmpty ? "" : "missing \(missing.joined(separator: ", "))")
                         + (missing.isEmpty || extra.isEmpty ? "" : "; ")
                         + (extra.isEmpty ? "" : "unexpected \(extra.joined(separator: ", "))"),
-                      at: argsNode)
+                      at: argsNode, hint: "give exactly: \(parameters.joined(separator: ", "))")
                 return nil
             }
             // The strategies compute a countdown in seconds from these: anything else loads, and

@@ -90,7 +90,7 @@ extension FileReader {
         guard let nameNode = node["name"], nameNode.isPythonTruthy,
               let name = string(nameNode, "the storage name")
         else {
-            error(.missingKey, "storage has no 'name'", at: node["name"] ?? node)
+            error(.missingKey, "storage has no 'name'", at: node["name"] ?? node, hint: "give it a name: name: MyStorage")
             return nil
         }
         let what = "storage '\(name)'"
@@ -220,7 +220,7 @@ extension FileReader {
                     }
                     entry.storage = TraceStorage(name: name, method: method)
                 } else if storage["name"] == nil {
-                    error(.missingKey, "trace 'storage' needs a 'name'", at: storage)
+                    error(.missingKey, "trace 'storage' needs a 'name'", at: storage, hint: "name a storage of 'storages': storage: {name: MyStorage}")
                 }
             }
             if let sentry = entryNode["sentry"], let sentryPairs = mapping(sentry, "trace 'sentry'") {
@@ -229,7 +229,7 @@ extension FileReader {
                     entry.sentryDSN = expandEnvironment(text, at: dsn, "trace sentry 'dsn'")
                     if let expanded = entry.sentryDSN { checkQuotedInStartupCode(expanded, at: dsn, "trace sentry 'dsn'") }
                 } else if sentry["dsn"] == nil {
-                    error(.missingKey, "trace 'sentry' needs a 'dsn'", at: sentry)
+                    error(.missingKey, "trace 'sentry' needs a 'dsn'", at: sentry, hint: "give the Sentry DSN: sentry: {dsn: https://key@sentry.example/1}")
                 }
             }
             result.append(entry)
@@ -247,7 +247,7 @@ extension FileReader {
                 parts[key] = string(value, "'\(key)' of \(what)")
                 if let text = parts[key] { checkPythonName(text, module: key == "import", at: value, "'\(key)' of \(what)") }
             } else if required.contains(key) {
-                error(.missingKey, "\(what) needs '\(key)'", at: node)
+                error(.missingKey, "\(what) needs '\(key)'", at: node, hint: "add '\(key)'")
             }
         }
         guard let name = parts["name"], let module = parts["import"] else { return nil }

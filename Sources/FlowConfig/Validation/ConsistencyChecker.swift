@@ -130,17 +130,17 @@ struct ConsistencyChecker {
             }
             if !destinations.contains(name) {
                 error(.flowStructure, "'\(name)' is marked nowait in \(what), but no edge or fallback starts it",
-                      at: flow.location)
+                      at: flow.location, hint: "remove it from nowait, or start it from an edge")
             }
         }
         let failureNodes = Set(flow.failures.flatMap(\.nodes))
         for name in flow.eagerFailures {
             if !sources.contains(name) && !destinations.contains(name) {
                 error(.flowStructure, "'\(name)' is an eager-failure node of \(what), but the flow does not use it",
-                      at: flow.location)
+                      at: flow.location, hint: "remove it from eager_failures")
             } else if flow.nowait.contains(name) {
                 error(.flowStructure, "'\(name)' is an eager-failure node of \(what) and also nowait, so its failure is never seen",
-                      at: flow.location)
+                      at: flow.location, hint: "remove it from eager_failures or from nowait")
             } else if flow.failures.isEmpty {
                 // Selinon 1.4's check asks the flow's failures (None without any) for their nodes.
                 error(.workerStartup, "\(what) lists eager_failures but has no failures: Selinon 1.4's consistency check "
@@ -184,7 +184,7 @@ struct ConsistencyChecker {
         if edge.selective != nil {
             if edge.to.count != 1 || !isFlow(edge.to[0]) {
                 error(.selectiveRun, "\(what) has a selective run, so it must have exactly one destination, a flow",
-                      at: edge.location)
+                      at: edge.location, hint: "split the edge: one edge to the sub-flow with 'selective', others without")
             }
         }
     }
@@ -213,14 +213,15 @@ struct ConsistencyChecker {
         for (key, option) in [("propagate_failures", settings.failures), ("propagate_compound_failures", settings.compoundFailures)] {
             for name in option.listedFlows {
                 if !sources.contains(name) {
-                    error(.propagation, "\(key) of \(what) names '\(name)', which the flow does not depend on", at: flow.location)
+                    error(.propagation, "\(key) of \(what) names '\(name)', which the flow does not depend on", at: flow.location, hint: "name only sub-flows this flow starts, or write true")
                 } else if !failureNodes.contains(name) {
-                    error(.propagation, "\(key) of \(what) names '\(name)', but no failure of the flow handles it", at: flow.location)
+                    error(.propagation, "\(key) of \(what) names '\(name)', but no failure of the flow handles it", at: flow.location, hint: "add a failure entry for it, or remove it from \(key)")
                 }
             }
         }
         for name in settings.parent.listedFlows where !destinations.contains(name) {
-            error(.propagation, "propagate_parent of \(what) names '\(name)', which the flow never starts", at: flow.location)
+            error(.propagation, "propagate_parent of \(what) names '\(name)', which the flow never starts", at: flow.location,
+                  hint: "name only sub-flows this flow starts")
         }
         for (plainKey, plain, compoundKey, compound) in [
             ("propagate_finished", settings.finished, "propagate_compound_finished", settings.compoundFinished),
@@ -261,7 +262,7 @@ struct ConsistencyChecker {
         }
         let storagesInUse = Set(configuration.tasks.compactMap(\.storage))
         for storage in configuration.storages where !storagesInUse.contains(storage.name) {
-            warning(.unusedDefinition, "storage '\(storage.name)' is not used by any task", at: storage.location)
+            warning(.unusedDefinition, "storage '\(storage.name)' is not used by any task", at: storage.location, hint: "give a task storage: \(storage.name), or remove the storage")
         }
     }
 
@@ -276,11 +277,11 @@ struct ConsistencyChecker {
             }
             if reference.outputSchema != task.outputSchema {
                 warning(.invalidValue, "tasks '\(reference.name)' and '\(task.name)' share class '\(task.className)' but have different output_schema",
-                        at: task.location)
+                        at: task.location, hint: "Selinon keeps one output_schema per class: give them the same one")
             }
             if reference.maxRetry != task.maxRetry {
                 warning(.invalidValue, "tasks '\(reference.name)' and '\(task.name)' share class '\(task.className)' but have different max_retry",
-                        at: task.location)
+                        at: task.location, hint: "Selinon keeps one max_retry per class: give them the same one")
             }
         }
     }
