@@ -541,8 +541,10 @@ def random_chain(binary, seed, index, root, states):
                     handle.write(out)
                 chain.steps[step] = (description, strategy, version)
                 version_models.append(models)
-            elif "No flow changes need a migration" in err:
-                version_models[-1] = models     # same edges: the newer spelling of the same version
+            elif "No flow changes need a migration" in err or "No migration file written" in err:
+                # Same edges (the newer spelling of the same version), or a removal --no-meta
+                # cannot record (no file, as Selinon writes none: D-13).
+                version_models[-1] = models
             else:
                 chain.problems.append("our generate printed nothing for step %d without saying why:\n%s" % (step + 1, err))
                 return chain
