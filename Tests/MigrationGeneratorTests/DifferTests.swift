@@ -79,8 +79,7 @@ struct DifferTests {
                       - {from: , to: A}
                       - {from: A, to: B}
                 """
-            return try ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
-                                                                     flows: [.init(path: "flows.yml", contents: Array(flows.utf8))])).get()
+            return try TestConfiguration.load(nodes: nodes, flows: flows)
         }
         let reordered = MigrationDiffer().plan(from: try configuration("[A, B]"), to: try configuration("[B, A]"), strategy: .ignore)
         #expect(reordered.warnings.isEmpty, "\(reordered.warnings)")
@@ -225,8 +224,7 @@ struct ConditionEqualityTests {
                       - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: v, value: \(first)}}}
                       - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: v, value: \(second)}}}
                 """
-            return try ConfigurationLoader().load(ConfigurationFiles(
-                nodes: .init(path: "n.yml", contents: Array(nodes.utf8)), flows: [.init(path: "f.yml", contents: Array(flows.utf8))])).get()
+            return try TestConfiguration.load(nodes: nodes, flows: flows)
         }
         // Old [v == 1, v == 2], new [v == true, v == 1]: for Python `true == 1`, so old edge 1
         // pairs with new edge 1 and nothing moves; a spelling-based match would pair old 1 with
@@ -251,8 +249,7 @@ struct ConditionEqualityTests {
             let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\n"
             let edges = conditions.map { "      - {from: A, to: B, condition: \($0)}\n" }.joined()
             let flows = "flow-definitions:\n  - name: f\n    edges:\n      - {from: , to: A}\n" + edges
-            return try ConfigurationLoader().load(ConfigurationFiles(
-                nodes: .init(path: "n.yml", contents: Array(nodes.utf8)), flows: [.init(path: "f.yml", contents: Array(flows.utf8))])).get()
+            return try TestConfiguration.load(nodes: nodes, flows: flows)
         }
         let old = try configuration([
             "{name: argsFieldEqual, args: {key: v, value: [1, {a: true, b: 2.5}]}}",
@@ -296,8 +293,7 @@ struct ConditionEqualityTests {
                       - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: x, value: 1}}}
                       - {from: A, to: B, condition: {name: argsFieldEqual, args: {key: x, value: {\(args)}}}}
                 """
-            return try ConfigurationLoader().load(ConfigurationFiles(
-                nodes: .init(path: "n.yml", contents: Array(nodes.utf8)), flows: [.init(path: "f.yml", contents: Array(flows.utf8))])).get()
+            return try TestConfiguration.load(nodes: nodes, flows: flows)
         }
         let keys = Array(0..<50)
         let old = try configuration(keys) { "\($0)" }

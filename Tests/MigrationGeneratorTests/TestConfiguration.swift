@@ -37,6 +37,12 @@ enum TestConfiguration {
         return try result.get()
     }
 
+    /// A configuration from the YAML texts of its nodes file and one flow file.
+    static func load(nodes: String, flows: String) throws -> Configuration {
+        try ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                                          flows: [.init(path: "flows.yml", contents: Array(flows.utf8))])).get()
+    }
+
     /// The text before and after the first `separator` (trimmed), or the whole text and `nil`.
     private static func splitOnce(_ text: String, _ separator: Character) -> (String, String?) {
         guard let index = text.firstIndex(of: separator) else { return (text.trimmingCharacters(in: .whitespaces), nil) }
