@@ -68,6 +68,11 @@ extension FileReader {
         let what = "flow '\(name)'"
         checkKeys(pairs, known: Self.flowKeys, in: what)
         var flow = FlowDefinition(name: name, edges: [], location: location(node))
+        for pair in pairs {
+            if let key = pair.key.string, key == "nowait" || key == "eager_failures" || key.hasPrefix("propagate_") {
+                flow.optionLocations[key] = location(pair.value)
+            }
+        }
 
         if let edgesNode = node["edges"], let items = edgesNode.sequence, !items.isEmpty {
             flow.edges.reserveCapacity(items.count)

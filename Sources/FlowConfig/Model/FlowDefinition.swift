@@ -31,6 +31,12 @@ public struct FlowDefinition: Sendable, Equatable {
     public var throttling: Throttling?
     /// Where the definition's mapping starts.
     public var location: FileLocation
+    /// Where the value of each option given starts (`nowait`, `eager_failures`, `propagate_*`),
+    /// for diagnostics about it.
+    public var optionLocations: [String: FileLocation] = [:]
+
+    /// Where the value of option `key` starts, else where the definition starts.
+    public func location(of key: String) -> FileLocation { optionLocations[key] ?? location }
 
     public init(
         name: String, edges: [Edge], failures: [FailureDefinition] = [], nowait: [String] = [],

@@ -126,29 +126,29 @@ struct ConsistencyChecker {
         for name in flow.nowait {
             if sources.contains(name) {
                 error(.flowStructure, "'\(name)' is marked nowait in \(what), but an edge or failure depends on it",
-                      at: flow.location, hint: "nowait nodes are never waited for; remove it from nowait or from the edge")
+                      at: flow.location(of: "nowait"), hint: "nowait nodes are never waited for; remove it from nowait or from the edge")
             }
             if !destinations.contains(name) {
                 error(.flowStructure, "'\(name)' is marked nowait in \(what), but no edge or fallback starts it",
-                      at: flow.location, hint: "remove it from nowait, or start it from an edge")
+                      at: flow.location(of: "nowait"), hint: "remove it from nowait, or start it from an edge")
             }
         }
         let failureNodes = Set(flow.failures.flatMap(\.nodes))
         for name in flow.eagerFailures {
             if !sources.contains(name) && !destinations.contains(name) {
                 error(.flowStructure, "'\(name)' is an eager-failure node of \(what), but the flow does not use it",
-                      at: flow.location, hint: "remove it from eager_failures")
+                      at: flow.location(of: "eager_failures"), hint: "remove it from eager_failures")
             } else if flow.nowait.contains(name) {
                 error(.flowStructure, "'\(name)' is an eager-failure node of \(what) and also nowait, so its failure is never seen",
-                      at: flow.location, hint: "remove it from eager_failures or from nowait")
+                      at: flow.location(of: "eager_failures"), hint: "remove it from eager_failures or from nowait")
             } else if flow.failures.isEmpty {
                 // Selinon 1.4's check asks the flow's failures (None without any) for their nodes.
                 error(.workerStartup, "\(what) lists eager_failures but has no failures: Selinon 1.4's consistency check "
                     + "crashes on that (AttributeError: 'NoneType' object has no attribute 'all_waiting_nodes'), so workers do not start",
-                      at: flow.location, hint: "drop eager_failures, or give the flow a failures section for another node")
+                      at: flow.location(of: "eager_failures"), hint: "drop eager_failures, or give the flow a failures section for another node")
             } else if failureNodes.contains(name) {
                 error(.flowStructure, "'\(name)' is an eager-failure node of \(what) but also has a fallback",
-                      at: flow.location, hint: "a node with a fallback cannot stop the flow eagerly; choose one")
+                      at: flow.location(of: "eager_failures"), hint: "a node with a fallback cannot stop the flow eagerly; choose one")
             }
         }
         for failure in flow.failures {
@@ -197,7 +197,7 @@ struct ConsistencyChecker {
             for name in option.listedFlows {
                 guard sources.contains(name) else {
                     error(.propagation, "\(key) of \(what) names '\(name)', but no edge of the flow depends on it",
-                          at: flow.location, hint: "finished nodes are propagated to what follows '\(name)'; add an edge from it")
+                          at: flow.location(of: key), hint: "finished nodes are propagated to what follows '\(name)'; add an edge from it")
                     continue
                 }
                 for edge in flow.edges where edge.from.contains(name) {
@@ -213,14 +213,14 @@ struct ConsistencyChecker {
         for (key, option) in [("propagate_failures", settings.failures), ("propagate_compound_failures", settings.compoundFailures)] {
             for name in option.listedFlows {
                 if !sources.contains(name) {
-                    error(.propagation, "\(key) of \(what) names '\(name)', which the flow does not depend on", at: flow.location, hint: "name only sub-flows this flow starts, or write true")
+                    error(.propagation, "\(key) of \(what) names '\(name)', which the flow does not depend on", at: flow.location(of: key), hint: "name only sub-flows this flow starts, or write true")
                 } else if !failureNodes.contains(name) {
-                    error(.propagation, "\(key) of \(what) names '\(name)', but no failure of the flow handles it", at: flow.location, hint: "add a failure entry for it, or remove it from \(key)")
+                    error(.propagation, "\(key) of \(what) names '\(name)', but no failure of the flow handles it", at: flow.location(of: key), hint: "add a failure entry for it, or remove it from \(key)")
                 }
             }
         }
         for name in settings.parent.listedFlows where !destinations.contains(name) {
-            error(.propagation, "propagate_parent of \(what) names '\(name)', which the flow never starts", at: flow.location,
+            error(.propagation, "propagate_parent of \(what) names '\(name)', which the flow never starts", at: flow.location(of: "propagate_parent"),
                   hint: "name only sub-flows this flow starts")
         }
         for (plainKey, plain, compoundKey, compound) in [
@@ -238,7 +238,7 @@ struct ConsistencyChecker {
             }
             if !overlap.isEmpty {
                 error(.propagation, "\(plainKey) and \(compoundKey) of \(what) both cover \(overlap.joined(separator: ", "))",
-                      at: flow.location, hint: "a sub-flow's results are propagated either flat or compound, not both")
+                      at: flow.location(of: compoundKey), hint: "a sub-flow's results are propagated either flat or compound, not both")
             }
         }
     }
