@@ -195,6 +195,10 @@ public struct MigrationSum: Sendable, Equatable {
                                                             ? "\(version).json exists: remove \(name) unless it is to replace \(version).json (a migration that may have been applied must not change)"
                                                             : "rename it to its number (mv \(shellWord(path)) \(shellWord(canonical))) "
                                                             + "if that is what it is, then run selinon-migrate rehash -m \(shellWord(directory))"))
+                } else if Int(name.dropLast(5)) == nil {
+                    // `notes.json`: no migration at all, and rehashing cannot make it one.
+                    problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName), and not named as a migration",
+                                                        hint: "move it out of the migration directory: only migrations (1.json, 2.json, …) belong there"))
                 } else {
                     problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName): added by hand, or from another branch",
                                                         hint: "if it was generated and reviewed here, run selinon-migrate rehash -m \(shellWord(directory)); "

@@ -57,7 +57,20 @@ struct EngineCommandTests {
         let again = try runner.run(["simulate", "--count", "1201", "--store", store] + Self.configuration)
         #expect(again.status == 1, "already in the store: an input error, as for import")
         #expect(again.standardError.contains("(nothing was written)"), "\(again.standardError)")
-        #expect(again.standardError.contains("hint: the flow ids follow from --seed (1 here): simulate more flows with another --seed"))
+        #expect(again.standardError.contains("hint: the flow ids follow from --seed (1 here): if an earlier run of this command stopped "
+            + "part way, run it again with --skip-identical; to add flows, use another --seed, or another store"), "\(again.standardError)")
+        // A run that stopped part way (here: the first 700 of the flows) is finished by the same
+        // command with --skip-identical: the flows there are kept, the rest written.
+        let partial = "sqlite:" + directory.path("partial.sqlite")
+        #expect(try runner.run(["simulate", "--count", "700", "--store", partial] + Self.configuration).status == 0)
+        let finished = try runner.run(["simulate", "--count", "1201", "--store", partial, "--skip-identical"] + Self.configuration)
+        #expect(finished.status == 0, "\(finished.standardError)")
+        #expect(finished.standardError == "simulated 1201 in-flight flows of 6 flows (700 identical flows already in the store, skipped)\n",
+                "\(finished.standardError)")
+        let finishedLines = try runner.run(["export", "--store", partial]).standardOutput.split(separator: "\n")
+        #expect(Set(finishedLines.map { try! NewFlow(message: Array($0.utf8)).id }) == Set(exported.map { try! NewFlow(message: Array($0.utf8)).id }))
+        let withoutStore = try runner.run(["simulate", "--skip-identical"] + Self.configuration)
+        #expect(withoutStore.status == 64 && withoutStore.standardError.contains("--skip-identical needs --store"), "\(withoutStore.standardError)")
         // Both destinations at once, standard output included, is a usage error, not a silent choice.
         for output in ["-", directory.path("flows.jsonl")] {
             let both = try runner.run(["simulate", "--store", store, "--output", output] + Self.configuration)
@@ -194,7 +207,11 @@ struct EngineCommandTests {
         // Three states are all unchanged: the gate passes, and says it judged only those.
         let partial = try runner.run(["analyze", "-m", directory.path("m"), "--fail-on", "retry", "--max-states", "3"])
         #expect(partial.status == 0, "\(partial.standardError)")
-        #expect(partial.standardError.contains("warning: the search of chain stopped before it covered every state"))
+        #expect(partial.standardError.contains("warning: the search stopped before it covered every state (chain at --max-states; raise it to count more)"))
+        // The report names that bound, not every bound there is.
+        let text = try runner.run(["analyze", "-m", directory.path("m"), "--max-states", "3"])
+        #expect(text.standardOutput.contains("3+ reachable states — 3 unchanged; the search stopped before the end (at --max-states; "
+            + "raise it to count more), more states may exist"), "\(text.standardOutput)")
         #expect(partial.standardError.contains("--fail-on judged the 3 states found; raise --max-states to judge more"))
     }
 

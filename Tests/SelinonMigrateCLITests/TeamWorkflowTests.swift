@@ -336,6 +336,97 @@ struct TeamWorkflowTests {
         #expect(edited.standardError.contains("migrations/1.json changed since"), "\(edited.standardError)")
     }
 
+    @Test func theHookStopsAMergeKeepingThisBranchsMigrationAndNamesBothFixes() throws {
+        // Resolved by keeping this branch's 1.json, not yet committed: the pre-commit hook's
+        // check (--base HEAD) must not advise a migration on top, which would migrate main's
+        // change a second time wherever main's 1.json was deployed.
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        try fixture.git("checkout", "--ours", "migrations/1.json", "migrations/migrations.sum")
+        try fixture.git("add", "-A")
+        let runner = try CommandRunner()
+        let hook = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(hook.status == 1)
+        #expect(hook.standardError.contains("the merge keeps this branch's migrations where MERGE_HEAD, the branch being merged, has others "
+            + "(migrations/1.json), and the change it brings has no migration: licence_analysis_flow"), "\(hook.standardError)")
+        #expect(hook.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f config/flows when the branch "
+            + "being merged may be deployed") && hook.standardError.contains("--drop-merged"), "\(hook.standardError)")
+        #expect(!hook.standardError.contains("selinon-migrate generate"), "\(hook.standardError)")
+        // The second fix, chosen when main's migrations were never deployed, passes the hook.
+        let dropped = try runner.run(["rebase", "--onto", "HEAD", "--drop-merged"] + Self.configuration, in: fixture.root)
+        #expect(dropped.status == 0, "\(dropped.standardError)")
+        try fixture.git("add", "-A")
+        let again = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(again.status == 0, "\(again.standardError)")
+    }
+
+    @Test func generateAfterAMergeThatTookTheOtherBranchsMigrationNamesTheChangeLeft() throws {
+        // Resolved by taking main's 1.json and committed: this branch's change is migrated by
+        // nothing. generate finds nothing since the merge, and its note names the command that
+        // migrates from the configuration main's migrations lead to.
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        try fixture.git("checkout", "--theirs", "migrations/1.json", "migrations/migrations.sum")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "merge main, taking theirs")
+        let runner = try CommandRunner()
+        let main = try fixture.git("rev-parse", "--short=12", "main"), merge = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let generate = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generate.status == 0)
+        #expect(generate.standardOutput.contains("No flow changes need a migration"))
+        let command = "selinon-migrate generate -n config/nodes.yml -f config/flows --from \(main) --to \(merge)"
+        #expect(generate.standardError.contains("changed reporting_flow and added no migration for it; if it needs one (no deployment ran it "
+            + "without), run: \(command)"), "\(generate.standardError)")
+        let advised = try runner.run(["generate"] + Self.configuration + ["--from", main, "--to", merge], in: fixture.root)
+        #expect(advised.status == 0, "\(advised.standardError)")
+        #expect(advised.standardOutput.contains("Wrote migrations/2.json"), "\(advised.standardOutput)")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
+    @Test func checkStopsACommitThatDeletesTheSum() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        try fixture.git("rm", "-q", "migrations/migrations.sum")
+        let hook = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(hook.status == 1)
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        #expect(hook.standardError.contains("migrations/migrations.sum existed at \(head) (HEAD) but is gone: edits to the migrations cannot be detected"),
+                "\(hook.standardError)")
+        #expect(hook.standardError.contains("hint: restore it: git checkout \(head) -- migrations/migrations.sum"), "\(hook.standardError)")
+        try fixture.git("checkout", "HEAD", "--", "migrations/migrations.sum")
+        #expect(try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
+    @Test(.enabled(if: CommandRunner.canRunAsNobody), arguments: ["migration directory", "its parent"])
+    func rebaseRefusesWhatItCouldNotReplaceWholeAndSaysWhy(_ readOnly: String) throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        try fixture.git("checkout", "--theirs", "migrations/1.json", "migrations/migrations.sum")
+        let before = try fixture.git("status", "--porcelain", "--untracked-files=all")
+        let shared = fixture.root.path, locked = readOnly == "its parent" ? shared : fixture.path("migrations")
+        func own(_ user: uid_t) throws {
+            _ = lchown(shared, user, user)
+            for path in try FileManager.default.subpathsOfDirectory(atPath: shared) { _ = lchown(shared + "/" + path, user, user) }
+        }
+        try own(65534)
+        #expect(chmod(locked, 0o555) == 0)
+        let runner = try CommandRunner()
+        // (A home of its own: libgit2 refuses to open a repository when it may not look for ~/.gitconfig.)
+        let result = try #require(try runner.runAsNobody(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root,
+                                                         environment: ["HOME": "/tmp"]))
+        #expect(result.status == 2)
+        let expected = readOnly == "its parent"
+            ? "(rebase builds the new migration directory next to \(fixture.path("migrations")) and swaps it in, so \(shared) must be writable)"
+            : "rebase rewrites the migration directory; make it writable, for example chmod u+w"
+        #expect(result.standardError.contains(expected) && result.standardError.contains("the migration directory was left as it was"),
+                "\(result.standardError)")
+        #expect(!result.standardError.contains("NSCocoaErrorDomain"))
+        chmod(locked, 0o755)
+        try own(0)
+        #expect(try fixture.git("status", "--porcelain", "--untracked-files=all") == before, "nothing left behind")
+    }
+
     @Test func aMigrationEditedInTheMergeThatBroughtItIsAnEditNotAConflict() throws {
         // main adds 1.json after the branch forked; the branch's merge commit edits it: the file
         // came from main, so it changed (restore it), whatever the branch's first parents say.
@@ -464,6 +555,18 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--output", output]).status == 1,
                 "applied, with the example's one failed flow")
         #expect(FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test func aFileThatIsNoMigrationIsToBeMovedOutNotRehashed() throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("migrations")
+        try FileManager.default.copyItem(atPath: Fixtures.repositoryRoot.appendingPathComponent("migrations").path, toPath: migrations)
+        try Data("{}\n".utf8).write(to: URL(fileURLWithPath: "\(migrations)/notes.json"))
+        let result = try CommandRunner().run(["verify", "-m", migrations])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("notes.json is not in migrations.sum, and not named as a migration\n  hint: move it out of the "
+            + "migration directory: only migrations (1.json, 2.json, …) belong there"), "\(result.standardError)")
+        #expect(!result.standardError.contains("rehash"), "rehash refuses such a directory: \(result.standardError)")
     }
 
     @Test func aDeletedMigrationIsNamedWithTheFix() throws {

@@ -41,10 +41,11 @@ public struct CommandRunner: Sendable {
 
     /// Runs the binary as the user `nobody` (uid 65534), for what permissions refuse; `nil`
     /// unless ``canRunAsNobody``.
-    public func runAsNobody(_ arguments: [String], in directory: URL? = nil) throws -> Result? {
+    public func runAsNobody(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result? {
         guard Self.canRunAsNobody else { return nil }
         return try launch(URL(fileURLWithPath: "/usr/bin/setpriv"),
-                          ["--reuid=65534", "--regid=65534", "--clear-groups", executable.path] + arguments, in: directory)
+                          ["--reuid=65534", "--regid=65534", "--clear-groups", executable.path] + arguments, in: directory,
+                          environment: environment)
     }
 
     private func launch(_ program: URL, _ arguments: [String], in directory: URL?, environment: [String: String] = [:],

@@ -150,13 +150,11 @@ extension SelinonMigrate {
                 // A search that stopped early cannot show that no state comes out worse: say so where CI logs show it.
                 let unfinished = analysis.flows.filter(\.isBounded)
                 if !unfinished.isEmpty {
-                    // Raising --max-states helps unless the states were too large to keep more.
-                    let remedy = unfinished.allSatisfy { $0.bound == .nodes }
-                        ? "their states hold \(ReachableStates.Options().maxNodes) node instances, as many as a search keeps: judge such flows by review"
-                        : "raise --max-states to judge more"
-                    terminal.message("warning: the search of \(unfinished.map(\.flow).joined(separator: ", ")) stopped before it covered every "
-                        + "state (at --max-states, or a flow with cycles or fan-out that has no end): --fail-on judged the \(unfinished.map { String($0.reachable) }.joined(separator: ", ")) "
-                        + "states found; " + remedy)
+                    // Raising --max-states helps only where that bound stopped the search.
+                    let remedy = unfinished.contains { $0.bound == .states } ? "raise --max-states to judge more" : "judge such flows by review"
+                    let stops = unfinished.map { "\($0.flow) \($0.bound!.reason)" }.joined(separator: "; ")
+                    terminal.message("warning: the search stopped before it covered every state (\(stops)): --fail-on judged the "
+                        + "\(unfinished.map { String($0.reachable) }.joined(separator: ", ")) states found; " + remedy)
                 }
             }
         }

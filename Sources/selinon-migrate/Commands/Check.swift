@@ -334,6 +334,16 @@ extension SelinonMigrate {
             } catch {
                 throw terminal.fail(error)
             }
+            let sumPath = (directoryPath as NSString).appendingPathComponent(MigrationSum.fileName)
+            if !integrity.hasSum && !directory.files.isEmpty && !baseFiles.isEmpty,
+               let repositoryPath = try? context.repository.repositoryPath(of: sumPath),
+               (try? context.repository.file(at: repositoryPath, in: base.commit.id)) != nil {
+                // Without it, edits to the migrations go unseen — and apply refuses the directory.
+                report.problems.append(.init(
+                    kind: "missing-sum", message: "\(sumPath) existed at \(baseName) but is gone: edits to the migrations cannot be detected",
+                    hint: "restore it: git checkout \(base.commit.id.short) -- \(shellWord(sumPath)) (then, if this branch added "
+                        + "migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))"))
+            }
             // The directory moved since: the base's migrations are where the base's configuration
             // kept them (global.migration_dir).
             if baseFiles.isEmpty, let (moved, baseDirectory) = Self.movedMigrations(at: base.commit, configuredThere: old.global.expandedMigrationDirectory,
@@ -347,7 +357,7 @@ extension SelinonMigrate {
                 guard version <= directory.latestVersion else {
                     report.problems.append(.init(kind: "removed-migration", message: "\(path) existed at \(baseName) but is gone",
                                                  hint: "restore it, with the sum that lists it: git checkout \(base.commit.id.short) -- "
-                                                    + "\(shellWord(path)) \(shellWord((directoryPath as NSString).appendingPathComponent(MigrationSum.fileName))) "
+                                                    + "\(shellWord(path)) \(shellWord(sumPath)) "
                                                     + "(then, if this branch added migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))"))
                     continue
                 }
@@ -397,16 +407,26 @@ extension SelinonMigrate {
             // configuration: that is the one fix, and the change is not reported a second time.
             let numberTakenTwice = report.problems.contains(where: { ["conflicting-migration", "merge-conflict"].contains($0.kind) })
             if plan.isNeeded && added.isEmpty && !numberTakenTwice {
-                report.problems.append(.init(
-                    kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
-                    hint: "run: \(generate)"))
+                if let replaced = mergedMigrationsNotKept(directory: directory, directoryPath: directoryPath, base: base, context: context) {
+                    // Kept this branch's files where the merged branch has others ("ours"): a new
+                    // migration on top is right only when the merged branch's were never deployed.
+                    report.problems.append(.init(
+                        kind: "conflicting-migration",
+                        message: "the merge keeps this branch's migrations where MERGE_HEAD, the branch being merged, has others "
+                            + "(\(replaced.joined(separator: ", "))), and the change it brings has no migration: \(changedFlows)",
+                        hint: "run: \(rebase(onto: "MERGE_HEAD"))"))
+                } else {
+                    report.problems.append(.init(
+                        kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
+                        hint: "run: \(generate)"))
+                }
             } else if composed != plan.migration.flows && coveredFrom == nil && !numberTakenTwice {
                 let versions = added.map { "\($0.version).json" }.joined(separator: ", ")
                 let expected = plan.isNeeded ? "the change since \(baseName) is: \(changedFlows)" : "nothing since \(baseName) needs a migration"
                 report.problems.append(.init(
                     kind: plan.isNeeded ? "stale-migration" : "extra-migration",
                     message: "\(versions) \(added.count == 1 ? "does" : "do") not match the configuration change; \(expected)",
-                    hint: "delete \(versions), restore the sum (git checkout \(base.commit.id.short) -- \(shellWord((directoryPath as NSString).appendingPathComponent(MigrationSum.fileName)))) and run: \(generate)"))
+                    hint: "delete \(versions), restore the sum (git checkout \(base.commit.id.short) -- \(shellWord(sumPath))) and run: \(generate)"))
             }
             if report.problems.isEmpty {
                 let names = added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
@@ -487,6 +507,21 @@ extension SelinonMigrate {
             return keptAsMerged
                 ? BranchBase(commit: mergeHead, label: "MERGE_HEAD, the branch being merged", target: base.target ?? ("MERGE_HEAD", mergeHead))
                 : nil
+        }
+
+        /// During a merge (`MERGE_HEAD`) compared with a base that is not the merged branch: the
+        /// merged branch's migration files that the working tree does not hold as they are there
+        /// (a conflict resolved by keeping this branch's files), or nil when it holds them all.
+        private func mergedMigrationsNotKept(directory: MigrationDirectory, directoryPath: String, base: BranchBase,
+                                             context: GitContext) -> [String]? {
+            let repository = context.repository
+            guard repository.isMerging, let mergeHead = try? repository.commit("MERGE_HEAD"), mergeHead.id != base.commit.id,
+                  let mergedFiles = try? context.migrationFiles(in: directoryPath, at: mergeHead) else { return nil }
+            let notKept = mergedFiles.keys.sorted().filter { version in
+                let kept = version <= directory.latestVersion ? MigrationSum.hash(directory.files[version - 1].bytes) : nil
+                return kept != MigrationSum.hash(mergedFiles[version]!)
+            }
+            return notKept.isEmpty ? nil : notKept.map { MigrationDirectory.filePath(version: $0, in: directoryPath) }
         }
 
         /// How many of the base's configuration changes `catchUpStart` looks back through.

@@ -185,7 +185,9 @@ extension SelinonMigrate {
                 return
             }
             do {
-                try DirectoryReplacement.replace(directoryPath, base: baseFiles, appending: plan.isNeeded ? migration : nil)
+                if let warning = try DirectoryReplacement.replace(directoryPath, base: baseFiles, appending: plan.isNeeded ? migration : nil) {
+                    terminal.message(warning)
+                }
             } catch {
                 terminal.message("error: \(error)\nthe migration directory was left as it was")
                 throw ExitStatus.toolFailed
@@ -211,14 +213,27 @@ enum DirectoryReplacement {
     /// `path` becomes `base` (version → bytes) plus `migration` as the next version, with
     /// `migrations.sum`; files that are not migrations (`README.md`, …) are kept.
     /// A symbolic link to the directory stays a link: the directory it points to is replaced.
-    static func replace(_ given: String, base: [Int: [UInt8]], appending migration: Migration?) throws {
+    /// Returns a warning when the replaced directory, moved aside, could not be removed.
+    static func replace(_ given: String, base: [Int: [UInt8]], appending migration: Migration?) throws -> String? {
         let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
         let staging = stagingPath(of: path, processID: ProcessInfo.processInfo.processIdentifier)
         let backup = staging + ".old"
         let manager = FileManager.default
+        let parent = parentDirectory(of: path).isEmpty ? "." : parentDirectory(of: path)
+        // Its files could be swapped out but not deleted: the old ones would stay behind.
+        if manager.fileExists(atPath: path) && access(path, W_OK) != 0 {
+            throw Failure(description: "cannot replace \(path): \(String(cString: strerror(errno))) (rebase rewrites the migration "
+                + "directory; make it writable, for example chmod u+w \(shellWord(path)), and run it again)")
+        }
         try? manager.removeItem(atPath: staging)
-        try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
         do {
+            do {
+                try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            } catch {
+                let reason = access(parent, W_OK) != 0 ? String(cString: strerror(errno)) : FileSystemReason.describe(error)
+                throw Failure(description: "cannot create \(staging): \(reason) (rebase builds the new migration directory next to "
+                    + "\(path) and swaps it in, so \(parent) must be writable)")
+            }
             for version in base.keys.sorted() {
                 try Data(base[version]!).write(to: URL(fileURLWithPath: MigrationDirectory.filePath(version: version, in: staging)))
             }
@@ -253,7 +268,9 @@ enum DirectoryReplacement {
             try? manager.removeItem(atPath: staging)
             throw Failure(description: "cannot move the new directory into place: \(reason)")
         }
-        if exists { try? manager.removeItem(atPath: backup) }
+        guard exists, (try? manager.removeItem(atPath: backup)) == nil else { return nil }
+        return "warning: the replaced migration directory, moved aside as \(backup), could not be removed: delete it "
+            + "(rm -rf \(shellWord(backup))) and do not commit it"
     }
 
     /// `.NAME.rebase-PID` next to the directory `path` (symbolic links resolved).

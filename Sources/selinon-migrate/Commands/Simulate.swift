@@ -19,6 +19,14 @@ extension SelinonMigrate {
                 retry, selective, migration_version, dispatcher_id, state — to a store (--store, \
                 created if needed) or JSON lines (--output). The same --seed gives the same flows.
 
+                Conditions that read node arguments are decided at random too, while every \
+                message carries empty node_args: the states are right for migrations (which do \
+                not read node_args), but a dispatcher continuing them judges later conditions on \
+                empty arguments.
+
+                A store is written 500 flows per transaction: when a run stops part way, the flows \
+                written stay; run the same command with --skip-identical to write the rest.
+
                 Example (the quickstart):
                   selinon-migrate simulate \\
                       -n examples/package-analysis/v1/nodes.yml \\
@@ -26,7 +34,7 @@ extension SelinonMigrate {
                       --count 200 --store sqlite:.selinon/flows.sqlite
 
                 Exit codes: 0 written; 1 the configuration is invalid, a flow unknown, the store \
-                already holds a flow id, or the store's location is unusable (a missing directory \
+                already holds a flow id (with --skip-identical: with another message or status), or the store's location is unusable (a missing directory \
                 above it, something else there, a newer store); 2 the store or the output could not \
                 be written; 64 usage error.
                 """)
@@ -51,6 +59,10 @@ extension SelinonMigrate {
         @Option(help: ArgumentHelp("Write to a store (sqlite:PATH or postgres://…) instead of --output.", valueName: "url"))
         var store: String?
 
+        @Flag(name: .customLong("skip-identical"),
+              help: "With --store: skip flows the store holds already with the same message (to finish a run that stopped part way).")
+        var skipIdentical = false
+
         @Option(help: ArgumentHelp("Where the JSON lines go ('-' for standard output) when there is no --store. (default: -)",
                                    valueName: "file"))
         var output: String?
@@ -61,6 +73,7 @@ extension SelinonMigrate {
             guard (0...1).contains(failureRate) else { throw ValidationError("--failure-rate is a probability (0…1).") }
             guard migrationVersion >= 0 else { throw ValidationError("--migration-version must be 0 or more.") }
             if store != nil && output != nil { throw ValidationError("--store and --output exclude each other.") }
+            if skipIdentical && store == nil { throw ValidationError("--skip-identical needs --store (a JSON-lines file is written whole or not at all).") }
             if let store {
                 do {
                     _ = try StoreLocation(parsing: store)
@@ -112,8 +125,9 @@ extension SelinonMigrate {
                 }
                 return lines
             }
+            var skipped = 0
             if let store {
-                try await write(nextBatch, to: store, terminal: terminal)
+                skipped = try await write(nextBatch, to: store, terminal: terminal)
             } else {
                 var sink: OutputSink?
                 do {
@@ -138,7 +152,8 @@ extension SelinonMigrate {
             var written = names.filter { producedFlows.contains($0) && named.insert($0).inserted }
             if written.isEmpty { written = names.filter { named.insert($0).inserted } }
             let flowNames = written.count <= 5 ? written.joined(separator: ", ") : counted(written.count, "flow")
-            terminal.message("simulated \(counted(produced, "in-flight flow")) of \(flowNames)")
+            let already = skipped == 0 ? "" : " (\(counted(skipped, "identical flow")) already in the store, skipped)"
+            terminal.message("simulated \(counted(produced, "in-flight flow")) of \(flowNames)\(already)")
         }
 
         /// Messages made and written per batch (one store transaction each).
@@ -147,28 +162,33 @@ extension SelinonMigrate {
         static let maxCount = 100_000_000
 
         /// Inserts the batches into the store, one transaction each; a failure says how many
-        /// flows the earlier batches had written.
-        private func write(_ nextBatch: () -> [[UInt8]], to location: String, terminal: Terminal) async throws {
+        /// flows the earlier batches had written. Returns how many flows were there already
+        /// (with `--skip-identical`).
+        private func write(_ nextBatch: () -> [[UInt8]], to location: String, terminal: Terminal) async throws -> Int {
             // Not parsed: every option is set here.
             var options = StoreOptions()
             options.store = location
             options.storeTimeout = nil  // the default
             let opened = try await options.open(terminal: terminal, createIfMissing: true)
-            var written = 0
+            var written = 0, skipped = 0
             do {
                 while case let lines = nextBatch(), !lines.isEmpty {
-                    try await opened.insert(try lines.map { try NewFlow(message: $0) })
-                    written += lines.count
+                    let already = try await opened.insert(try lines.map { try NewFlow(message: $0) }, existing: skipIdentical ? .skipIdentical : .reject)
+                    written += lines.count - already
+                    skipped += already
                 }
                 await opened.close()
+                return skipped
             } catch {
                 await opened.close()
                 let before = written == 0 ? "nothing was written" : "the \(counted(written, "flow")) written before it stay in the store"
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)") (\(before))")
                 if (error as? StoreError)?.kind == .duplicateFlow {
                     // The ids come from the seed: running again with the same one makes the same flows.
-                    terminal.message("hint: the flow ids follow from --seed (\(seed) here): simulate more flows with another --seed, "
-                        + "or into another store")
+                    terminal.message("hint: the flow ids follow from --seed (\(seed) here): if an earlier run of this command stopped "
+                        + "part way, run it again with --skip-identical; to add flows, use another --seed, or another store")
+                } else if written > 0 {
+                    terminal.message("hint: once the cause is fixed, run the same command with --skip-identical to write the rest")
                 }
                 throw (error as? StoreError)?.isToolFailure == false ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }

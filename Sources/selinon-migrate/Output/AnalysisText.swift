@@ -12,9 +12,20 @@ extension MigrationAnalysis.FlowResult {
         }
         let total = "\(reachable)\(isBounded ? "+" : "") reachable state\(reachable == 1 ? "" : "s")"
         return parts.isEmpty ? "\(total) (the flow cannot be in flight)" : "\(total) — " + parts.joined(separator: ", ")
-            + (isBounded ? "; the search stopped before the end (at --max-states, once the states held "
-                + "\(ReachableStates.Options().maxNodes) nodes in all, or after \(ReachableStates.Options().runsPerState) "
-                + "dispatcher runs per state), more states may exist" : "")
+            + (bound.map { "; the search stopped before the end (\($0.reason)), more states may exist" } ?? "")
+    }
+}
+
+extension ReachableStates.Bound {
+    /// Why the search stopped, and whether raising `--max-states` would take it further.
+    var reason: String {
+        switch self {
+        case .states: return "at --max-states; raise it to count more"
+        case .nodes: return "once the states held \(ReachableStates.Options().maxNodes) node instances in all, as many as a search keeps; "
+            + "raising --max-states does not help"
+        case .runs: return "after \(ReachableStates.Options().runsPerState) dispatcher runs from one state, a loop that may not end; "
+            + "raising --max-states does not help"
+        }
     }
 }
 

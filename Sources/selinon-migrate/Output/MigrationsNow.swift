@@ -12,6 +12,12 @@ struct MigrationsNow: Sendable {
     private var byDigests: [String: [Int]] = [:]
     /// Each file's content hash, as the sum computes it.
     var hashes: [Int: String] = [:]
+    /// The structure digest of the configuration each file leads to (`_meta.digests.new`).
+    private var destinations: [Int: String] = [:]
+
+    /// The structure digest of the configuration the newest migration leads to, when its
+    /// `_meta` records it.
+    var latestDestination: String? { hashes.keys.max().flatMap { destinations[$0] } }
 
     init() {}
 
@@ -27,6 +33,7 @@ struct MigrationsNow: Sendable {
             guard let digests = (try? Migration(selinonJSON: bytes, file: name))?.metadata?["digests"],
                   let old = digests["old"]?.stringValue, let new = digests["new"]?.stringValue else { continue }
             byDigests["\(old) \(new)", default: []].append(version)
+            destinations[version] = new
         }
     }
 

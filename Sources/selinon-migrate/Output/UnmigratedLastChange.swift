@@ -9,19 +9,29 @@ extension Terminal {
     /// configuration and the working tree, that commit itself may have changed flows without
     /// its migration (committed before generating). Says so, with the command that generates it,
     /// unless the commit added a migration or a migration's `_meta` digests name its change.
-    /// `configuration` is the one `source` holds, already loaded.
+    /// For a merge, the change is the one from the parent whose configuration the newest
+    /// migration leads to (the merged branch's, when the merge took its migrations), else from
+    /// the first parent. `configuration` is the one `source` holds, already loaded.
     func noteUnmigratedLastChange(_ source: GitConfigurationSource, configuration new: Configuration, loader: ConfigurationLoader,
                                   migrationDirectory: String?, command: String) {
-        guard case .revision(let commit, _) = source.location, let parentID = commit.parents.first,
-              let parent = try? source.repository.commit(id: parentID) else { return }
-        let before = GitConfigurationSource(repository: source.repository, paths: source.paths, location: .revision(parent, label: parent.id.short))
-        guard let old = try? loader.load(before.read()).configuration else { return }
+        guard case .revision(let commit, _) = source.location, !commit.parents.isEmpty else { return }
+        let migrations = migrationDirectory.map { MigrationsNow(directory: $0) }
+        func configuration(at parentID: GitObjectID) -> (GitCommit, Configuration)? {
+            guard let parent = try? source.repository.commit(id: parentID) else { return nil }
+            let before = GitConfigurationSource(repository: source.repository, paths: source.paths, location: .revision(parent, label: parent.id.short))
+            return (try? loader.load(before.read()).configuration).map { (parent, $0) }
+        }
+        let leadingToMigrations = commit.parents.count < 2 ? nil : migrations?.latestDestination.flatMap { destination in
+            commit.parents.lazy.compactMap(configuration(at:)).first { StructureDigest.digest(of: $0.1) == destination }
+        }
+        guard let (parent, old) = leadingToMigrations ?? configuration(at: commit.parents[0]) else { return }
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
         guard plan.isNeeded else { return }
-        let generate = "\(command) --from \(commit.id.short)~1 --to \(commit.id.short)"
-        if let migrationDirectory {
+        let from = parent.id == commit.parents[0] ? "\(commit.id.short)~1" : parent.id.short
+        let generate = "\(command) --from \(from) --to \(commit.id.short)"
+        if let migrationDirectory, let migrations {
             let added = (try? source.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]
-            if !added.isEmpty || MigrationsNow(directory: migrationDirectory).generated(from: old, to: new) != nil { return }
+            if !added.isEmpty || migrations.generated(from: old, to: new) != nil { return }
             // A revert of a commit with its migration removes the migration too: deployments may have
             // applied it, and the next number would be taken a second time.
             let removed = Self.migrationsRemoved(in: migrationDirectory, by: commit, parent: parent, repository: source.repository)
@@ -31,7 +41,7 @@ extension Terminal {
                 message("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
                     + "\(plan.changedFlowNames.joined(separator: ", ")) and removed \(files.joined(separator: ", ")) (a revert?), which "
                     + "deployments may have applied: restore \(removed.count == 1 ? "it" : "them") with the sum (git checkout "
-                    + "\(commit.id.short)~1 -- \((files + [sum]).map(shellWord).joined(separator: " "))), then migrate the change with: \(generate)")
+                    + "\(from) -- \((files + [sum]).map(shellWord).joined(separator: " "))), then migrate the change with: \(generate)")
                 return
             }
         }
