@@ -156,7 +156,8 @@ let package = Package(
         .testTarget(
             name: "FlowStoreTests",
             dependencies: ["FlowStore", "FlowMigration", "FlowConfig", "FlowEngine", "StoreTestSupport", "TestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SelinonMigrateCLITests",

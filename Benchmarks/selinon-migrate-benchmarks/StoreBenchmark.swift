@@ -169,7 +169,7 @@ enum StoreBenchmark {
                     fatalError("not a PostgreSQL URL: \(server)")
                 }
                 try await Self.administer(server, "CREATE DATABASE \(name)", logger: logger)
-                location = .postgres(host: host, port: port, user: user, password: password, database: name, socketDirectory: socket, requireTLS: tls)
+                location = .postgres(host: host, port: port, user: user, password: password, database: name, socketDirectory: socket, tls: tls)
                 cleanup = { try await Self.administer(server, "DROP DATABASE \(name) WITH (FORCE)", logger: logger) }
             }
             let store = try location.open(logger: logger, createIfMissing: true)

@@ -112,10 +112,17 @@ public final class PostgresFlowStore: FlowStateStore {
     /// Whether `prepare` has to create or upgrade the schema, from what the database holds.
     private static func needsWriting(_ connection: PostgresConnection, location: String, createIfMissing: Bool,
                                      logger: Logger) async throws -> Bool {
-        var hasSchema = false, hasFlows = false
-        for try await (schema, flows) in try await connection.query(
-            "SELECT to_regclass('selinon_migrate_schema') IS NOT NULL, to_regclass('flows') IS NOT NULL", logger: logger).decode((Bool, Bool).self) {
-            (hasSchema, hasFlows) = (schema, flows)
+        var hasSchema = false, hasFlows = false, hasEvents = false
+        for try await (schema, flows, events) in try await connection.query(
+            "SELECT to_regclass('selinon_migrate_schema') IS NOT NULL, to_regclass('flows') IS NOT NULL, to_regclass('migration_events') IS NOT NULL",
+            logger: logger).decode((Bool, Bool, Bool).self) {
+            (hasSchema, hasFlows, hasEvents) = (schema, flows, events)
+        }
+        if hasFlows && !hasSchema && !hasEvents {
+            // A store's tables without the one that says their version are a damaged store; a
+            // lone `flows` table is another application's.
+            throw StoreError(.notAStore, "the database of \(location) has a table 'flows' of something else (no selinon_migrate_schema, "
+                + "no migration_events); give the store a database (or a search_path schema) of its own")
         }
         var version: Int?
         if hasSchema {
@@ -447,6 +454,15 @@ public final class PostgresFlowStore: FlowStateStore {
             if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
             if let error = error as? SocketAddressError.UnknownHost { return error.errorDescription }
             if let error = error as? SocketAddressError, case .unknown = error { return "no such host" }
+            if let error = error as? NIOSSLError, case .handshakeFailed(let reason) = error {
+                return "\(reason)".contains("CERTIFICATE_VERIFY_FAILED")
+                    ? "the TLS handshake failed: the server's certificate could not be verified (CERTIFICATE_VERIFY_FAILED); if a private "
+                        + "certificate authority signed it, give its certificate with &sslrootcert=PATH"
+                    : "the TLS handshake failed: \(reason)"
+            }
+            if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+                return "the TLS handshake failed: the server's certificate is not for the host name in the URL (\(error))"
+            }
             if let error = error as? ChannelError, case .connectTimeout(let timeout) = error {
                 return "no answer within \(timeout.nanoseconds / 1_000_000_000) s"
             }

@@ -3,12 +3,44 @@ import Logging
 import PostgresNIO
 
 /// Where a store is, written as a URL: `sqlite:PATH` (the default is
-/// `sqlite:.selinon/flows.sqlite`; `~/` starts a path in the home directory) or `postgres://user:password@host:port/database`
-/// (`?sslmode=require` for TLS — the certificate and host name are verified, as libpq's `verify-full` does — `?host=/run/postgresql&port=5432` for a unix socket; without a password
-/// in the URL, `PGPASSWORD` is used).
+/// `sqlite:.selinon/flows.sqlite`; `~/` starts a path in the home directory; `sqlite:///ABS`
+/// for an absolute path) or `postgres://user:password@host:port/database` (`?sslmode=require`
+/// for TLS — the certificate and host name are verified, as libpq's `verify-full` does —
+/// `&sslrootcert=CA.pem` for a private certificate authority, `?host=/run/postgresql&port=5432`
+/// for a unix socket; without a password in the URL, `PGPASSWORD` is used).
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
-    case postgres(host: String?, port: Int, user: String, password: String?, database: String?, socketDirectory: String?, requireTLS: Bool)
+    case postgres(host: String?, port: Int, user: String, password: String?, database: String?, socketDirectory: String?, tls: PostgresTLS)
+
+    /// How a PostgreSQL connection uses TLS: the URL's `sslmode` and `sslrootcert`.
+    public struct PostgresTLS: Sendable, Equatable {
+        /// TLS is asked for in every `sslmode` but `disable`.
+        public enum Mode: String, Sendable, Equatable {
+            /// `disable`: no TLS.
+            case disable
+            /// `allow`, `prefer`: TLS when the server offers it, else none; the certificate is
+            /// not verified (as libpq does in these modes), so this guards against listening only.
+            case prefer
+            /// `require`, `verify-ca`, `verify-full`: TLS, with the certificate and host name
+            /// verified (libpq's `verify-full`).
+            case verifyFull = "verify-full"
+        }
+
+        public var mode: Mode
+        /// A PEM file of the certificate authorities to trust instead of the system's (`sslrootcert`).
+        public var rootCertificates: String?
+
+        public init(mode: Mode, rootCertificates: String? = nil) {
+            self.mode = mode
+            self.rootCertificates = rootCertificates
+        }
+
+        /// No TLS: the default, as this tool has always connected.
+        public static let disabled = PostgresTLS(mode: .disable)
+    }
+
+    /// The URL parameters of a PostgreSQL location (libpq's names).
+    static let postgresParameters = ["host", "port", "user", "password", "dbname", "sslmode", "sslrootcert"]
 
     /// The embedded default.
     public static let defaultLocation = "sqlite:.selinon/flows.sqlite"
@@ -18,7 +50,19 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``StoreError`` `invalidLocation`, saying what is wrong with the text.
     public init(parsing text: String) throws(StoreError) {
         if text.hasPrefix("sqlite:") {
-            let path = String(text.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "", options: .anchored)
+            var path = String(text.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") {
+                // A URL's authority: empty, then an absolute path (sqlite:///srv/f.sqlite, and
+                // SQLAlchemy's sqlite:////srv/f.sqlite). A host would be dropped, not reached.
+                let rest = path.dropFirst(2)
+                guard rest.isEmpty || rest.hasPrefix("/") else {
+                    let host = rest.prefix { $0 != "/" }
+                    throw StoreError(.invalidLocation, "'\(text)' names a host ('\(host)'), which a SQLite store cannot have: write "
+                        + "sqlite:\(rest) for a path from the current directory, or sqlite:///\(rest) for an absolute one")
+                }
+                path = "/" + rest.drop { $0 == "/" }
+                if path == "/" { path = "" }
+            }
             guard !path.isEmpty else { throw StoreError(.invalidLocation, "'\(text)' names no file; write sqlite:PATH") }
             // SQLite would read `file:…` as a URI naming another file than the one checked here.
             if path.hasPrefix("file:") {
@@ -30,6 +74,11 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                 throw StoreError(.invalidLocation, "'\(text)' is an in-memory database, which would lose every flow when the command "
                     + "exits; write a file's path (for example sqlite:.selinon/flows.sqlite)")
             }
+            if path.contains("?") {
+                // SQLite's URI parameters: here they would become part of the file's name.
+                throw StoreError(.invalidLocation, "'\(text)' has parameters after '?', which a SQLite store does not take (the file "
+                    + "would be named '\((path as NSString).lastPathComponent)'); write the file's path alone: sqlite:\(path.prefix { $0 != "?" })")
+            }
             if path.hasSuffix("/") {
                 throw StoreError(.invalidLocation, "'\(text)' ends with '/', so it names a directory; the store is a file in it "
                     + "(for example sqlite:\(path)flows.sqlite)")
@@ -37,22 +86,66 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             self = .sqlite(path: try Self.expandingHome(path, in: text))
             return
         }
-        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let components = URLComponents(string: text) else {
-            throw StoreError(.invalidLocation, "unknown store '\(text)'; use sqlite:PATH or postgres://user@host:port/database")
+        // Messages show the location without its password.
+        let shown = Self.withoutPassword(text)
+        let isPostgres = text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+        guard isPostgres, let components = URLComponents(string: text) else {
+            throw StoreError(.invalidLocation, isPostgres
+                ? "'\(shown)' is not a valid URL; characters such as @ : / ? # % in the user name or password must be percent-encoded (# as %23)"
+                : "unknown store '\(shown)'; use sqlite:PATH or postgres://user@host:port/database")
         }
-        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
-        let database = components.path.drop { $0 == "/" }
+        var query: [String: String] = [:]
+        for item in components.queryItems ?? [] {
+            guard Self.postgresParameters.contains(item.name) else {
+                throw StoreError(.invalidLocation, "'\(shown)' has the parameter '\(item.name)', which this tool does not take "
+                    + "(it takes \(Self.postgresParameters.joined(separator: ", ")))")
+            }
+            query[item.name] = item.value ?? ""
+        }
+        let database = query["dbname"] ?? String(components.path.drop { $0 == "/" })
         let socket = query["host"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-        guard let user = components.user ?? ProcessInfo.processInfo.environment["USER"], !user.isEmpty else {
-            throw StoreError(.invalidLocation, "'\(text)' names no user; write postgres://user@host/database")
+        let host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"].flatMap { $0.hasPrefix("/") || $0.isEmpty ? nil : $0 }
+        guard let user = components.user ?? query["user"] ?? ProcessInfo.processInfo.environment["USER"], !user.isEmpty else {
+            throw StoreError(.invalidLocation, "'\(shown)' names no user; write postgres://user@host/database")
         }
-        let port = components.port ?? query["port"].flatMap { Int($0) } ?? 5432
+        let port = components.port ?? query["port"].map { Int($0) ?? -1 } ?? 5432
         guard (1...65535).contains(port) else {
-            throw StoreError(.invalidLocation, "port \(port) in '\(text)' is not a TCP port (1–65535)")
+            throw StoreError(.invalidLocation, "the port in '\(shown)' is not a TCP port (1–65535)")
         }
-        self = .postgres(host: components.host.flatMap { $0.isEmpty ? nil : $0 }, port: port, user: user,
-                         password: components.password, database: database.isEmpty ? nil : String(database),
-                         socketDirectory: socket, requireTLS: query["sslmode"].map { $0 != "disable" && $0 != "prefer" && $0 != "allow" } ?? false)
+        var tls = PostgresTLS.disabled
+        if let mode = query["sslmode"] {
+            switch mode {
+            case "disable": tls.mode = .disable
+            case "allow", "prefer": tls.mode = .prefer
+            case "require", "verify-ca", "verify-full": tls.mode = .verifyFull
+            default:
+                throw StoreError(.invalidLocation, "'\(shown)' has sslmode=\(mode), which is none of disable, allow, prefer, require, "
+                    + "verify-ca, verify-full")
+            }
+        }
+        if let roots = query["sslrootcert"], roots != "system" {
+            guard tls.mode == .verifyFull else {
+                throw StoreError(.invalidLocation, "'\(shown)' gives sslrootcert, which only sslmode=require (or verify-ca, verify-full) uses")
+            }
+            tls.rootCertificates = roots
+        }
+        self = .postgres(host: host, port: port, user: user, password: components.password ?? query["password"],
+                         database: database.isEmpty ? nil : database, socketDirectory: socket, tls: tls)
+    }
+
+    /// `text` with the password of a URL's user information (`//user:password@`) or a
+    /// `password=` parameter replaced by `***`, for messages.
+    static func withoutPassword(_ text: String) -> String {
+        var shown = text
+        if let authority = shown.range(of: "://"), let at = shown[authority.upperBound...].lastIndex(of: "@"),
+           let colon = shown[authority.upperBound..<at].firstIndex(of: ":") {
+            shown.replaceSubrange(shown.index(after: colon)..<at, with: "***")
+        }
+        if let parameter = shown.range(of: "password=") {
+            let end = shown[parameter.upperBound...].firstIndex(of: "&") ?? shown.endIndex
+            shown.replaceSubrange(parameter.upperBound..<end, with: "***")
+        }
+        return shown
     }
 
     /// `path` with a leading `~` (this user's home: `$HOME`, else the password database's) or
@@ -102,7 +195,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqlite(let path):
             return try SQLiteFlowStore(path: path, createIfMissing: createIfMissing && !readOnly, readOnly: readOnly)
-        case .postgres(let host, let port, let user, let givenPassword, let database, let socket, let requireTLS):
+        case .postgres(let host, let port, let user, let givenPassword, let database, let socket, let tls):
             let password = givenPassword ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
             var client: PostgresClient.Configuration
             var probe: PostgresConnection.Configuration
@@ -111,15 +204,32 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                 client = .init(unixSocketPath: path, username: user, password: password, database: database)
                 probe = .init(unixSocketPath: path, username: user, password: password, database: database)
             } else {
-                client = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database,
-                               tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
-                let tls: PostgresConnection.Configuration.TLS
-                do {
-                    tls = requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
-                } catch {
-                    throw StoreError(.unavailable, "cannot set up TLS for \(self): \(error)")
+                var settings = TLSConfiguration.makeClientConfiguration()
+                if tls.mode == .prefer { settings.certificateVerification = .none }
+                if let roots = tls.rootCertificates {
+                    guard FileManager.default.isReadableFile(atPath: roots) else {
+                        throw StoreError(.invalidLocation, "sslrootcert \(roots) of \(self) cannot be read: give a PEM file of the "
+                            + "certificate authorities to trust")
+                    }
+                    settings.trustRoots = .file(roots)
                 }
-                probe = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: tls)
+                let context: NIOSSLContext
+                do {
+                    context = try NIOSSLContext(configuration: settings)
+                } catch {
+                    throw StoreError(.invalidLocation, "cannot set up TLS for \(self)\(tls.rootCertificates.map { " (is \($0) a PEM file of certificates?)" } ?? ""): \(error)")
+                }
+                switch tls.mode {
+                case .disable:
+                    client = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .disable)
+                    probe = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .disable)
+                case .prefer:
+                    client = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .prefer(settings))
+                    probe = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .prefer(context))
+                case .verifyFull:
+                    client = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .require(settings))
+                    probe = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .require(context))
+                }
             }
             client.options.maximumConnections = 4
             return PostgresFlowStore(configuration: client, probe: probe, displayLocation: description, logger: logger,

@@ -137,6 +137,37 @@ struct StreamMigratorTests {
 
     /// A line `export` wrote for a flow its store failed stays as it is, as the store leaves the
     /// flow; one the store asked to retry is an ordinary message.
+    /// Members Selinon's dispatcher reads with a type it cannot use make the line invalid on the
+    /// stream's fast path and in the typed decoder alike (they would crash the dispatcher).
+    @Test(arguments: [
+        (#""dispatcher_id": 5"#, "dispatcher_id must be a string, found a number"),
+        (#""dispatcher_id": null"#, "dispatcher_id must be a string, found null"),
+        (#""parent": 5"#, "parent must be an object or null, found a number"),
+        (#""parent": ["a"]"#, "parent must be an object or null, found an array"),
+        (#""retried_count": "x""#, "retried_count must be a non-negative integer or null, found a string"),
+        (#""retried_count": -3"#, "retried_count must be a non-negative integer or null, found -3"),
+        (#""retried_count": 1.5"#, "retried_count must be a non-negative integer or null, found 1.5"),
+        (#""retry": "soon""#, "retry must be a number or null, found a string"),
+        (#""retry": true"#, "retry must be a number or null, found a boolean"),
+    ])
+    func dispatcherMembersOfAnotherTypeAreInvalid(_ member: String, _ message: String) throws {
+        let migration = Migration(flows: ["ingest": EdgeMigration(translation: [2: 3])], strategy: .ignore)
+        let migrator = StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration])))
+        let line = #"{"flow_name": "ingest", "migration_version": 0, "state": {"waiting_edges": [2]}, "# + member + "}"
+        var output: [UInt8] = []
+        let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+        #expect(report.outcome == .invalid)
+        #expect(report.error == StateError(.wrongType, message))
+        #expect(String(decoding: output, as: UTF8.self) == line, "copied unchanged")
+        let decoded = #expect(throws: StateError.self) { try DispatcherMessage(jsonBytes: Array(line.utf8)) }
+        #expect(decoded == StateError(.wrongType, message))
+        // The types Selinon writes pass.
+        let valid = #"{"flow_name": "ingest", "dispatcher_id": "a-1", "parent": null, "retried_count": 0, "retry": 2.5, "state": null}"#
+        _ = try DispatcherMessage(jsonBytes: Array(valid.utf8))
+        let passed = Array(valid.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+        #expect(passed.outcome == .migrated)
+    }
+
     @Test func aLineOfAFailedFlowIsLeftAsTheStoreLeavesIt() throws {
         let migration = Migration(flows: ["ingest": EdgeMigration(translation: [2: 3])], strategy: .ignore)
         let migrator = StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration])))

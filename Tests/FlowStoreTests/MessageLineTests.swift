@@ -49,7 +49,7 @@ struct MessageLineTests {
     @Test func linesThatCannotBeStoredAreRejected() {
         let cases = [
             (#"{"flow_name": "f"}"#, "no dispatcher_id"),
-            (#"{"flow_name": "f", "dispatcher_id": 7}"#, "no dispatcher_id"),
+            (#"{"flow_name": "f", "dispatcher_id": 7}"#, "dispatcher_id must be a string, found a number"),
             (#"{"flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": "paused"}"#, "'paused'"),
             // Only one copy could be taken out of the message: the other would come back on export.
             (#"{"flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": "failed", "selinon_migrate_status": "running"}"#,

@@ -122,6 +122,19 @@ struct StoreContract {
         }
     }
 
+    /// Another application's table named `flows` (a common name) is not a damaged store: the
+    /// message must not advise writing this tool's schema row into that application's database.
+    func anotherApplicationsFlowsTableIsNotAStore() async throws {
+        try await TestStore.with(backend) { test in
+            try await test.execute("CREATE TABLE flows (id TEXT PRIMARY KEY, name TEXT)")
+            for createIfMissing in [false, true] {
+                let error = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: createIfMissing) }
+                #expect(error?.kind == .notAStore, "\(error?.message ?? "")")
+                #expect(error?.message.contains("something else") == true && error?.message.contains("INSERT") == false, "\(error?.message ?? "")")
+            }
+        }
+    }
+
     /// Opens the store of `test` again and prepares it, then closes it.
     static func reopen(_ test: TestStore, createIfMissing: Bool) async throws {
         let store = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: createIfMissing)

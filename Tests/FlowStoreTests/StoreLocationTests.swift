@@ -14,6 +14,45 @@ struct StoreLocationTests {
         #expect(try StoreLocation(parsing: "sqlite:data/~/flows.sqlite") == .sqlite(path: "data/~/flows.sqlite"))
         #expect(try StoreLocation(parsing: "sqlite:.selinon/flows.sqlite") == .sqlite(path: ".selinon/flows.sqlite"))
         #expect(try StoreLocation(parsing: "sqlite:///srv/flows.sqlite") == .sqlite(path: "/srv/flows.sqlite"))
+        // SQLAlchemy's absolute form: the same file, not srv/flows.sqlite below the current directory.
+        #expect(try StoreLocation(parsing: "sqlite:////srv/flows.sqlite") == .sqlite(path: "/srv/flows.sqlite"))
+    }
+
+    @Test func postgresParametersAreLibpqsAndTLSIsAsked() throws {
+        let plain = try StoreLocation(parsing: "postgres://db.internal/flows?user=selinon&port=6432")
+        #expect(plain == .postgres(host: "db.internal", port: 6432, user: "selinon", password: nil, database: "flows", socketDirectory: nil,
+                                   tls: .disabled))
+        let socket = try StoreLocation(parsing: "postgresql://selinon@/flows?host=/run/postgresql")
+        #expect(socket == .postgres(host: nil, port: 5432, user: "selinon", password: nil, database: "flows",
+                                    socketDirectory: "/run/postgresql", tls: .disabled))
+        for (mode, expected) in [("disable", StoreLocation.PostgresTLS.Mode.disable), ("allow", .prefer), ("prefer", .prefer),
+                                 ("require", .verifyFull), ("verify-ca", .verifyFull), ("verify-full", .verifyFull)] {
+            guard case .postgres(_, _, _, _, _, _, let tls) = try StoreLocation(parsing: "postgres://u@db/flows?sslmode=\(mode)") else {
+                Issue.record("not PostgreSQL")
+                continue
+            }
+            #expect(tls == .init(mode: expected), "\(mode)")
+        }
+        let privateAuthority = try StoreLocation(parsing: "postgres://u@db/flows?sslmode=verify-full&sslrootcert=/etc/ssl/ca.pem&dbname=other")
+        #expect(privateAuthority == .postgres(host: "db", port: 5432, user: "u", password: nil, database: "other", socketDirectory: nil,
+                                              tls: .init(mode: .verifyFull, rootCertificates: "/etc/ssl/ca.pem")))
+    }
+
+    @Test(arguments: [
+        ("postgres://alice:S3cr#t@db/flows", "'postgres://alice:***@db/flows' is not a valid URL; characters such as @ : / ? # % in the user name or password must be percent-encoded (# as %23)"),
+        ("postgres://alice:S3cret@db:99999/flows", "the port in 'postgres://alice:***@db:99999/flows' is not a TCP port (1–65535)"),
+        ("postgres://:S3cret@db/flows", "'postgres://:***@db/flows' names no user; write postgres://user@host/database"),
+        ("postgres://alice@db/flows?sslmode=verfy-full&password=S3cret",
+         "'postgres://alice@db/flows?sslmode=verfy-full&password=***' has sslmode=verfy-full, which is none of disable, allow, prefer, require, verify-ca, verify-full"),
+        ("postgres://alice:S3cret@db/flows?connect_timeout=5", "'postgres://alice:***@db/flows?connect_timeout=5' has the parameter 'connect_timeout', which this tool does not take (it takes host, port, user, password, dbname, sslmode, sslrootcert)"),
+        ("postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem",
+         "'postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem' gives sslrootcert, which only sslmode=require (or verify-ca, verify-full) uses"),
+    ])
+    func aPostgresLocationThatCannotBeUsedIsRefusedWithoutShowingThePassword(_ text: String, _ message: String) {
+        let error = #expect(throws: StoreError.self) { try StoreLocation(parsing: text) }
+        #expect(error?.kind == .invalidLocation)
+        #expect(error?.message == message)
+        #expect(error?.message.contains("S3cr") == false)
     }
 
     @Test(arguments: [
@@ -26,6 +65,11 @@ struct StoreLocationTests {
          "'sqlite::memory:' is an in-memory database, which would lose every flow when the command exits; write a file's path (for example sqlite:.selinon/flows.sqlite)"),
         ("sqlite:data/",
          "'sqlite:data/' ends with '/', so it names a directory; the store is a file in it (for example sqlite:data/flows.sqlite)"),
+        ("sqlite://localhost/flows.sqlite",
+         "'sqlite://localhost/flows.sqlite' names a host ('localhost'), which a SQLite store cannot have: write sqlite:localhost/flows.sqlite for a path from the current directory, or sqlite:///localhost/flows.sqlite for an absolute one"),
+        ("sqlite:flows.sqlite?mode=ro",
+         "'sqlite:flows.sqlite?mode=ro' has parameters after '?', which a SQLite store does not take (the file would be named 'flows.sqlite?mode=ro'); write the file's path alone: sqlite:flows.sqlite"),
+        ("sqlite://", "'sqlite://' names no file; write sqlite:PATH"),
     ])
     func aLocationThatNamesNoUsableFileIsRefused(_ text: String, _ message: String) {
         let error = #expect(throws: StoreError.self) { try StoreLocation(parsing: text) }

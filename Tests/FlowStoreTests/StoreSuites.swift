@@ -11,6 +11,7 @@ struct SQLiteStoreTests {
     @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
     @Test func readersNeedNoWriteAccess() async throws { try await contract.readersNeedNoWriteAccess() }
     @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
+    @Test func anotherApplicationsFlowsTableIsNotAStore() async throws { try await contract.anotherApplicationsFlowsTableIsNotAStore() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
     @Test func concurrentIdenticalImportsBothSucceed() async throws { try await contract.concurrentIdenticalImportsBothSucceed() }
@@ -38,6 +39,7 @@ struct PostgresStoreTests {
     @Test func aMissingStoreIsNotCreatedByReaders() async throws { try await contract.aMissingStoreIsNotCreatedByReaders() }
     @Test func readersNeedNoWriteAccess() async throws { try await contract.readersNeedNoWriteAccess() }
     @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
+    @Test func anotherApplicationsFlowsTableIsNotAStore() async throws { try await contract.anotherApplicationsFlowsTableIsNotAStore() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
     @Test func concurrentIdenticalImportsBothSucceed() async throws { try await contract.concurrentIdenticalImportsBothSucceed() }

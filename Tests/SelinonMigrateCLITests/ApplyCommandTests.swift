@@ -195,6 +195,16 @@ struct ApplyCommandTests {
         #expect(imported.standardError.hasPrefix("\(input):3: error: the line is longer than 128 MiB"), "\(imported.standardError)")
     }
 
+    @Test func aWriteThatFailsPartWaySaysWhichLinesMayHaveGone() throws {
+        // A device takes what it can before it fails (a pipe closed early, a full disk): the lines
+        // of the chunk being written may have gone in part, and the message does not say "nothing".
+        let lines = try String(contentsOfFile: Self.states, encoding: .utf8).split(separator: "\n").count
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--output", "/dev/full"])
+        #expect(result.status == 2)
+        #expect(result.standardError.hasSuffix("cannot write /dev/full: No space left on device; some of lines 1–\(lines) may have gone to /dev/full\n"),
+                "\(result.standardError)")
+    }
+
     @Test func linesLongerThanAReadChunkComeThroughWhole() throws {
         // A message of 3.5 MB spans four of the reader's 1 MB chunks; the lines around it are short.
         let big = #"{"flow_name": "reporting_flow", "state": null, "payload": ""# + String(repeating: "x", count: 3_500_000) + #""}"#
@@ -369,6 +379,7 @@ struct ApplyCommandTests {
         (["--policy", "ingest=maybe"], "'maybe' in 'ingest=maybe' is not a strategy: ignore, retry or fail"),
         (["--policy", "retry"], "'retry' is not FLOW=STRATEGY"),
         (["--policy", "=retry"], "'=retry' names no flow before '='"),
+        (["--policy", "a_flow=fail,b_flow=fail"], "'a_flow=fail,b_flow' in 'a_flow=fail,b_flow=fail' is not a flow name"),
         (["--output", "-", "--report", "-"], "--output and --report cannot both be standard output."),
         (["--policy", "a=fail", "--policy", "a=retry"], "--policy names flow 'a' twice; give one strategy per flow."),
         (["--policy", "*=fail", "--policy", "*=retry"], "--policy names '*' (every flow) twice; give one strategy per flow."),

@@ -1,8 +1,8 @@
 /// Python's rules for the names Selinon puts into generated Python code.
-enum PythonNames {
+package enum PythonNames {
     /// Selinon's node-name pattern `^[_a-zA-Z][_a-zA-Z0-9]*$`, without Python's `$` quirk that
     /// also accepts one trailing newline (such a name breaks Selinon's worker start-up).
-    static func isValidNodeName(_ name: String) -> Bool {
+    package static func isValidNodeName(_ name: String) -> Bool {
         guard let first = name.utf8.first, first == UInt8(ascii: "_") || isASCIILetter(first) else { return false }
         return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isASCIILetter($0) || ($0 >= 0x30 && $0 <= 0x39) }
     }

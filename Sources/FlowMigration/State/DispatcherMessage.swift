@@ -40,6 +40,30 @@ public struct DispatcherMessage: Sendable, Equatable {
         }
         otherKeys = members
         try Self.checkSelective(members["selective"])
+        try Self.checkDispatcherMembers(members)
+    }
+
+    /// The members Selinon's dispatcher reads have its types: `dispatcher_id` a string,
+    /// `parent` an object or null, `retried_count` a non-negative integer or null, `retry` a
+    /// number or null.
+    private static func checkDispatcherMembers(_ members: [String: JSONValue]) throws(StateError) {
+        if let id = members["dispatcher_id"], id.stringValue == nil {
+            throw StateError(.wrongType, "dispatcher_id must be a string, found \(id.kindDescription)")
+        }
+        switch members["parent"] {
+        case nil, .null?, .object?: break
+        case let other?: throw StateError(.wrongType, "parent must be an object or null, found \(other.kindDescription)")
+        }
+        switch members["retried_count"] {
+        case nil, .null?: break
+        case .number(let number)? where number.intValue.map({ $0 >= 0 }) == true: break
+        case .number(let number)?: throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(number.text)")
+        case let other?: throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(other.kindDescription)")
+        }
+        switch members["retry"] {
+        case nil, .null?, .number?: break
+        case let other?: throw StateError(.wrongType, "retry must be a number or null, found \(other.kindDescription)")
+        }
     }
 
     /// `selective` is false, null or `{task_names, waiting_edges_subset: {flow: {"<edge>": …}}}`.

@@ -69,7 +69,10 @@ struct DispatcherLineScanner {
                 switch key {
                 case "dispatcher_id":
                     let valueStart = cursor.index
-                    if readingIdentity && bytes[cursor.index] == UInt8(ascii: "\"") {
+                    guard bytes[cursor.index] == UInt8(ascii: "\"") else {
+                        throw StateError(.wrongType, "dispatcher_id must be a string, found \(try valueKind(&cursor))")
+                    }
+                    if readingIdentity {
                         scan.dispatcherID = try cursor.stringOrStateError()
                     } else {
                         try skipValue(&cursor)
@@ -147,8 +150,34 @@ struct DispatcherLineScanner {
                     scan.stateSpan = valueStart..<cursor.index
                 case "retry":
                     let valueStart = cursor.index
+                    // Selinon's dispatcher schedules itself with this countdown.
+                    guard bytes[cursor.index] == UInt8(ascii: "n") || bytes[cursor.index] == UInt8(ascii: "-")
+                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[cursor.index]) else {
+                        throw StateError(.wrongType, "retry must be a number or null, found \(try valueKind(&cursor))")
+                    }
                     try skipValue(&cursor)
                     scan.retrySpan = valueStart..<cursor.index
+                case "retried_count":
+                    // Compared with the flow's max_retry by Selinon's dispatcher.
+                    let valueStart = cursor.index
+                    switch bytes[cursor.index] {
+                    case UInt8(ascii: "n"):
+                        try skipValue(&cursor)
+                    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        let integer = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.integerOrSkip() }
+                        guard let value = integer, value >= 0 else {
+                            throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found "
+                                + String(decoding: bytes[valueStart..<cursor.index], as: UTF8.self))
+                        }
+                    default:
+                        throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(try valueKind(&cursor))")
+                    }
+                case "parent":
+                    // Handed to the sub-flow's storage pool: a mapping of node names.
+                    guard bytes[cursor.index] == UInt8(ascii: "{") || bytes[cursor.index] == UInt8(ascii: "n") else {
+                        throw StateError(.wrongType, "parent must be an object or null, found \(try valueKind(&cursor))")
+                    }
+                    try skipValue(&cursor)
                 case "selective":
                     try scanSelective(&cursor, into: &scan)
                 default:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowConfig
 import FlowMigration
 import FlowStore
 import Foundation
@@ -272,16 +273,21 @@ extension SelinonMigrate {
                         try reports?.write(share.reports)
                     }
                     lineNumber += chunk.count
+                    chunk.removeAll(keepingCapacity: true)  // written whole
                 }
                 if heldNewline && reader.lastLineEndedWithNewline { try messages?.write([UInt8(ascii: "\n")]) }
             } catch {
                 messages?.discard()
                 reports?.discard()
-                // Output that goes out at once (standard output, a pipe) cannot be taken back.
+                // Output that goes out at once (standard output, a pipe) cannot be taken back. A
+                // write that failed may have sent part of its chunk (the pipe took what it could).
                 let direct = [messages, reports].compactMap { $0 }.filter(\.writesDirectly)
-                    .map { OutputSink.isStandardOutput($0.displayPath) ? "standard output" : $0.displayPath }
-                let written = direct.isEmpty || lineNumber == 1 ? "nothing was written"
-                    : "lines 1–\(lineNumber - 1) went to \(direct.joined(separator: " and ")) already, nothing after them"
+                    .map { OutputSink.isStandardOutput($0.displayPath) ? "standard output" : $0.displayPath }.joined(separator: " and ")
+                let whole = lineNumber - 1, partly = error is OutputSinkError ? chunk.count : 0
+                let written = direct.isEmpty || whole + partly == 0 ? "nothing was written"
+                    : partly == 0 ? "lines 1–\(whole) went to \(direct) already, nothing after them"
+                    : whole == 0 ? "some of lines 1–\(partly) may have gone to \(direct)"
+                    : "lines 1–\(whole) went to \(direct) already, and some of lines \(whole + 1)–\(whole + partly) may have"
                 if let error = error as? LineReader.LineTooLong {
                     terminal.message("error: \(input == "-" ? "<stdin>" : input):\(lineNumber + chunk.count): \(error); \(written)")
                     throw ExitStatus.inputFailed
@@ -336,6 +342,11 @@ struct PolicyOverride {
         }
         let flow = String(argument[..<separator]), name = String(argument[argument.index(after: separator)...])
         guard !flow.isEmpty else { throw ValidationError("'\(argument)' names no flow before '=' (use '*' for every flow)") }
+        // `a=fail,b=fail` would read as one override for a flow that cannot exist.
+        guard flow == "*" || PythonNames.isValidNodeName(flow) else {
+            throw ValidationError("'\(flow)' in '\(argument)' is not a flow name (letters, digits and _, not starting with a digit); "
+                + "give each flow its own option: --policy a_flow=fail --policy b_flow=fail")
+        }
         guard let strategy = TaintedFlowStrategy(name: name) else {
             throw ValidationError("'\(name)' in '\(argument)' is not a strategy: ignore, retry or fail")
         }

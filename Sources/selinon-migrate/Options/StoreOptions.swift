@@ -10,7 +10,7 @@ struct StoreOptions: ParsableArguments {
                                discussion: """
                                    Default: $SELINON_MIGRATE_STORE, else \(StoreLocation.defaultLocation). A PostgreSQL \
                                    password is best given in $PGPASSWORD (command lines are visible to other users); \
-                                   ?sslmode=require asks for TLS with the server's certificate and host name verified (as libpq's verify-full), ?host=/run/postgresql (with &port=5432 if need be) uses a unix socket.
+                                   ?sslmode=require asks for TLS with the server's certificate and host name verified (as libpq's verify-full; &sslrootcert=CA.pem for a private certificate authority), ?host=/run/postgresql (with &port=5432 if need be) uses a unix socket.
                                    """,
                                valueName: "url"))
     var store: String?
