@@ -1,5 +1,6 @@
 import CLibGit2
 import Foundation
+import Synchronization
 
 /// A git repository opened with libgit2: resolves revisions, reads files as they were at a
 /// revision (or in the index), and walks history. No libgit2 type leaves this module: results
@@ -20,7 +21,29 @@ public final class GitRepository: @unchecked Sendable {
 
     private static let initialization: Void = {
         git_libgit2_init()
+        // A user configuration file this user may not look at (a service run with another user's
+        // HOME) makes libgit2 refuse every repository; git warns and goes on without it: so do we.
+        for (level, file) in userConfigurationFiles() {
+            var status = stat()
+            if stat(file, &status) != 0 && errno == EACCES && selinon_git_set_search_path(level, "") == 0 {
+                skippedConfigurationFiles.withLock { $0.append(file) }
+            }
+        }
     }()
+
+    /// The user's git configuration files (global, then XDG) as libgit2 looks for them.
+    private static func userConfigurationFiles() -> [(git_config_level_t, String)] {
+        let environment = ProcessInfo.processInfo.environment
+        guard let home = environment["HOME"].flatMap({ $0.isEmpty ? nil : $0 }) else { return [] }
+        let xdg = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
+        return [(GIT_CONFIG_LEVEL_GLOBAL, home + "/.gitconfig"), (GIT_CONFIG_LEVEL_XDG, xdg + "/git/config")]
+    }
+
+    private static let skippedConfigurationFiles = Mutex<[String]>([])
+
+    /// The user's git configuration files that could not be looked at (permission denied) and
+    /// are left out, as git leaves them out with a warning; known once a repository was opened.
+    public static var unreadableConfigurationFiles: [String] { skippedConfigurationFiles.withLock { $0 } }
 
     /// Opens the repository containing `path` (a file or directory), searching upward as git does
     /// — from the nearest directory that exists, so a path missing from the working tree (a

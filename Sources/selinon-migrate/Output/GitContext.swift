@@ -2,6 +2,7 @@ import FlowConfig
 import Foundation
 import MigrationGenerator
 import GitHistory
+import Synchronization
 
 /// The repository that holds a configuration and the configuration's paths in it, for commands
 /// that read configurations from git.
@@ -11,9 +12,18 @@ struct GitContext: Sendable {
     /// The configuration in the working tree, as the user named it.
     let workingTree: FileSystemConfigurationSource
 
+    /// Whether the warning about the user's unreadable git configuration was given.
+    private static let warnedAboutConfiguration = Mutex(false)
+
     /// Opens the repository containing the nodes file.
     init(workingTree: FileSystemConfigurationSource) throws(GitError) {
         let repository = try GitRepository(containing: workingTree.nodesFile)
+        let unreadable = GitRepository.unreadableConfigurationFiles
+        if !unreadable.isEmpty && !Self.warnedAboutConfiguration.withLock({ warned in defer { warned = true }; return warned }) {
+            // git says the same ("unable to access … Permission denied") and goes on.
+            FileHandle.standardError.write(Data(("warning: cannot look at \(unreadable.joined(separator: " and ")) (permission denied): "
+                + "going on without it, as git does (is HOME another user's?)\n").utf8))
+        }
         var flowPaths: [String] = []
         for path in workingTree.flowPaths { flowPaths.append(try repository.repositoryPath(of: path)) }
         self.repository = repository
