@@ -52,6 +52,17 @@ struct TeamWorkflowTests {
         return fixture
     }
 
+    /// ``conflictingBranches(second:)`` (removing the notification) with the migration conflict
+    /// resolved by taking one side's files (`--ours`, `--theirs`), staged, and committed when
+    /// `commit` gives the message.
+    static func mergeResolvingMigrations(keeping side: String, commit: String?) throws -> GitFixture {
+        let fixture = try conflictingBranches(second: removeNotification)
+        try fixture.git("checkout", side, "migrations/1.json", "migrations/migrations.sum")
+        try fixture.git("add", "-A")
+        if let commit { try fixture.git("commit", "-q", "-m", commit) }
+        return fixture
+    }
+
     @Test(arguments: ["different flows", "the same flow"])
     func twoBranchesAddingMigrationOneAreRebasedAndVerified(_ scenario: String) throws {
         let fixture = try Self.conflictingBranches(second: scenario == "different flows" ? Self.removeNotification : Self.changeLicenceReview)
@@ -311,10 +322,7 @@ struct TeamWorkflowTests {
     @Test func aMergeThatKeptThisBranchsMigrationIsAConflictWithTheRebaseFix() throws {
         // The conflict resolved by keeping this branch's 1.json and committed: check names the
         // collision and rebase (as it advises) fixes it — not "restore it", which generate refuses.
-        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
-        try fixture.git("checkout", "--ours", "migrations/1.json", "migrations/migrations.sum")
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "merge main, keeping ours")
+        let fixture = try Self.mergeResolvingMigrations(keeping: "--ours", commit: "merge main, keeping ours")
         let runner = try CommandRunner()
         let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
         #expect(check.status == 1)
@@ -340,9 +348,7 @@ struct TeamWorkflowTests {
         // Resolved by keeping this branch's 1.json, not yet committed: the pre-commit hook's
         // check (--base HEAD) must not advise a migration on top, which would migrate main's
         // change a second time wherever main's 1.json was deployed.
-        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
-        try fixture.git("checkout", "--ours", "migrations/1.json", "migrations/migrations.sum")
-        try fixture.git("add", "-A")
+        let fixture = try Self.mergeResolvingMigrations(keeping: "--ours", commit: nil)
         let runner = try CommandRunner()
         let hook = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(hook.status == 1)
@@ -363,10 +369,7 @@ struct TeamWorkflowTests {
         // Resolved by taking main's 1.json and committed: this branch's change is migrated by
         // nothing. generate finds nothing since the merge, and its note names the command that
         // migrates from the configuration main's migrations lead to.
-        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
-        try fixture.git("checkout", "--theirs", "migrations/1.json", "migrations/migrations.sum")
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "merge main, taking theirs")
+        let fixture = try Self.mergeResolvingMigrations(keeping: "--theirs", commit: "merge main, taking theirs")
         let runner = try CommandRunner()
         let main = try fixture.git("rev-parse", "--short=12", "main"), merge = try fixture.git("rev-parse", "--short=12", "HEAD")
         let generate = try runner.run(["generate"] + Self.configuration, in: fixture.root)
