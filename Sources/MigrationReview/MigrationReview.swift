@@ -106,6 +106,13 @@ public struct Consequence: Sendable, Equatable {
         case newStartingEdge = "new-starting-edge"
         /// The flow is gone: its in-flight flows fail.
         case flowRemoved = "flow-removed"
+        /// A flow waiting for a removed edge (some of its sources finished, not all) stops waiting,
+        /// untainted: the edge's destinations are not started by it (nor by an added edge to them
+        /// that is not armed).
+        case waitingEdgeDropped = "waiting-edge-dropped"
+        /// A removed edge started a sub-flow that is removed too: a flow in which that sub-flow is
+        /// still running fails with it, whatever the strategy.
+        case subflowRemoved = "subflow-removed"
         /// The file translates an old edge to a new edge with other sources or destinations
         /// (`generate` never does; a hand edit can): states take one edge for another.
         case translatedToOtherEdge = "translated-to-other-edge"

@@ -43,7 +43,8 @@ public enum MigrationReviewer {
         var flows: [FlowReview] = []
         for name in migration.flows.keys.sorted() {
             flows.append(flowReview(name, migration.flows[name]!, strategy: migration.strategy, counts: meta.edgeCounts?[name],
-                                    old: old?[name], new: new?[name], comparesConditions: comparesConditions, notes: &notes))
+                                    old: old?[name], new: new?[name], comparesConditions: comparesConditions,
+                                    removedFlows: Set(meta.removedFlows), notes: &notes))
         }
         for name in meta.removedFlows where migration.flows[name] == nil {
             let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .removed, oldIndex: $0.offset, newIndex: nil, old: $0.element, new: nil) }
@@ -144,7 +145,7 @@ public enum MigrationReviewer {
 
     private static func flowReview(_ name: String, _ entry: EdgeMigration, strategy: TaintedFlowStrategy,
                                    counts: (old: Int?, new: Int?)?, old givenOld: [ReviewedEdge]?, new givenNew: [ReviewedEdge]?,
-                                   comparesConditions: Bool, notes: inout [String]) -> FlowReview {
+                                   comparesConditions: Bool, removedFlows: Set<String>, notes: inout [String]) -> FlowReview {
         let claimed = claimedEdges(entry, counts: counts)
         guard claimed <= maximumEdgesPerFlow else {
             notes.append("flow '\(name)': the migration names \(claimed) edges (in _meta.edge_counts or its entries), more than "
@@ -193,10 +194,12 @@ public enum MigrationReviewer {
             rows.append(EdgeRow(change: .removed, oldIndex: oldIndex, newIndex: nil, old: oldEdge, new: nil))
         }
         return FlowReview(flow: name, isRemoved: false, rows: rows,
-                          consequences: otherEdges + consequences(entry, rows: rows, strategy: strategy), reachableStates: nil)
+                          consequences: otherEdges + consequences(entry, rows: rows, strategy: strategy, removedFlows: removedFlows),
+                          reachableStates: nil)
     }
 
-    private static func consequences(_ entry: EdgeMigration, rows: [EdgeRow], strategy: TaintedFlowStrategy) -> [Consequence] {
+    private static func consequences(_ entry: EdgeMigration, rows: [EdgeRow], strategy: TaintedFlowStrategy,
+                                     removedFlows: Set<String>) -> [Consequence] {
         var result: [Consequence] = []
         let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
         if !renumbered.isEmpty {
@@ -214,7 +217,27 @@ public enum MigrationReviewer {
                                           text: "A flow that already ran \(shown) (old edge \(index)) is tainted \(outcome(strategy, continuing: "the edge is gone"))."))
             } else {
                 result.append(Consequence(kind: .firedRemovedEdge, edge: index, strategy: nil,
-                                          text: "A flow still waiting for \(shown) (old edge \(index)) stops waiting for it; the file does not taint flows that ran it."))
+                                          text: "A flow that already ran \(shown) (old edge \(index)) is not tainted: the file does not taint flows that ran it."))
+            }
+            // Waiting (some sources finished, not all: a starting edge never waits): dropped untainted.
+            if let old = row.old, !old.from.isEmpty {
+                let destinations = old.to.map { $0.map(MarkdownText.codeSpan).joined(separator: ", ") } ?? "its destinations"
+                // An added edge to the same nodes is armed only where all of its sources run.
+                let replacement = old.to.flatMap { to in rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) } }
+                let instead = replacement.flatMap { row in row.new.map { edge in
+                    "; nor by the new edge \(MarkdownText.codeSpan(edge.display)) (new edge \(row.newIndex!)), which is armed only in "
+                        + "flows where all of its sources are running" } } ?? ""
+                result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil,
+                                          text: "A flow waiting for \(shown) (old edge \(index): \(old.from.count == 1 ? "its source has" : "not all of its sources have") not finished yet) stops "
+                                            + "waiting for it, untainted: \(destinations) will not be started by it\(instead)."))
+            }
+            // A sub-flow this edge started, removed too: where it still runs, it fails, and the flow with it.
+            for subflow in (row.old?.to ?? []).filter(removedFlows.contains) {
+                let name = MarkdownText.codeSpan(subflow)
+                result.append(Consequence(kind: .subflowRemoved, edge: index, strategy: .fail,
+                                          text: "A flow in which sub-flow \(name) (started by old edge \(index)) is still running FAILS, "
+                                            + "whatever the strategy: \(name) is removed, so it fails on the new workers, and this flow "
+                                            + "with it unless a fallback for \(name) runs."))
             }
         }
         for row in rows where row.change == .added {
