@@ -262,10 +262,21 @@ public final class GitRepository: @unchecked Sendable {
         guard !revision.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw GitError(.unknownRevision, "an empty revision names no commit: give a branch, tag or commit id")
         }
-        // A range is `A..B`, `A...B` or `^A`; the text of a message search (`:/text`, `REV^{/text}`) may hold dots.
+        // A range is `A..B` or `^A`; the text of a message search (`:/text`, `REV^{/text}`) may hold dots.
         let beforeSearch = [":/", "^{/"].compactMap { revision.range(of: $0)?.lowerBound }.min().map { revision[..<$0] } ?? revision[...]
+        if let dots = beforeSearch.range(of: "..."), !beforeSearch[dots.upperBound...].contains("..") {
+            // `A...B` names their merge base, as `git checkout A...B` reads it (an empty side is HEAD).
+            let left = String(beforeSearch[..<dots.lowerBound]), right = String(revision[dots.upperBound...])
+            let first = try commit(left.isEmpty ? "HEAD" : left), second = try commit(right.isEmpty ? "HEAD" : right)
+            guard let base = try mergeBase(first.id, second.id) else {
+                throw GitError(.unknownRevision, "'\(revision)' names no commit: \(left.isEmpty ? "HEAD" : left) and "
+                    + "\(right.isEmpty ? "HEAD" : right) share no history")
+            }
+            return try commit(id: base)
+        }
         if beforeSearch.contains("..") || revision.hasPrefix("^") {
-            throw GitError(.unknownRevision, "'\(revision)' is a range, not a single revision: give one branch, tag or commit id")
+            throw GitError(.unknownRevision, "'\(revision)' is a range, not a single revision: give one branch, tag or commit id "
+                + "(A...B names the merge base of A and B)")
         }
         return try locked { () throws(GitError) -> GitCommit in
             var object: OpaquePointer?

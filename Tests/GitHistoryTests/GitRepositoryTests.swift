@@ -328,6 +328,23 @@ struct GitRepositoryTests {
         #expect(error?.kind == .unknownRevision, "\(error?.message ?? "")")
     }
 
+    @Test func threeDotsNameTheMergeBaseAsGitReadsThem() throws {
+        let fixture = try GitFixture()
+        let base = try fixture.commit("config", ["config/nodes.yml": Self.nodes])
+        let branchName = try fixture.git("rev-parse", "--abbrev-ref", "HEAD")
+        try fixture.git("branch", "-q", "feature")
+        try fixture.commit("main moves on", ["README.md": "main"])
+        try fixture.git("checkout", "-q", "feature")
+        try fixture.commit("feature work", ["NOTES.md": "feature"])
+        let repository = try GitRepository(containing: fixture.root.path)
+        #expect(try repository.commit("\(branchName)...feature").id.hex == base)
+        #expect(try repository.commit("\(branchName)...").id.hex == base, "an empty side is HEAD")
+        try fixture.git("checkout", "-q", "--orphan", "unrelated")
+        try fixture.commit("unrelated", ["other.md": "x"])
+        let unrelated = #expect(throws: GitError.self) { try repository.commit("feature...unrelated") }
+        #expect(unrelated?.message.contains("share no history") == true, "\(unrelated?.message ?? "")")
+    }
+
     @Test func aMessageSearchMayHoldDots() throws {
         let fixture = try GitFixture()
         let release = try fixture.commit("release 1.2..1.3 notes", ["config/nodes.yml": Self.nodes])

@@ -384,6 +384,25 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
     }
 
+    @Test func aFirstMigrationGeneratedBeforeAFurtherEditGetsAHintThatWorks() throws {
+        // No migrations at the base: restoring the sum from it is no fix; deleting it is.
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try GitCommandTests.install(3, in: fixture)
+        let stale = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(stale.status == 1)
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        #expect(stale.standardError.contains("hint: delete 1.json and the sum, which \(head) (HEAD) does not have (rm migrations/migrations.sum) "
+            + "and run: selinon-migrate generate -n config/nodes.yml -f config/flows --from \(head)"), "\(stale.standardError)")
+        try FileManager.default.removeItem(atPath: fixture.path("migrations/1.json"))
+        try FileManager.default.removeItem(atPath: fixture.path("migrations/migrations.sum"))
+        #expect(try runner.run(["generate"] + Self.configuration + ["--from", head], in: fixture.root).status == 0)
+        let fixed = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(fixed.status == 0, "\(fixed.standardError)")
+    }
+
     @Test func checkStopsACommitThatDeletesTheSum() throws {
         let fixture = try GitCommandTests.repository(at: 1)
         let runner = try CommandRunner()

@@ -335,9 +335,9 @@ extension SelinonMigrate {
                 throw terminal.fail(error)
             }
             let sumPath = (directoryPath as NSString).appendingPathComponent(MigrationSum.fileName)
-            if !integrity.hasSum && !directory.files.isEmpty && !baseFiles.isEmpty,
-               let repositoryPath = try? context.repository.repositoryPath(of: sumPath),
-               (try? context.repository.file(at: repositoryPath, in: base.commit.id)) != nil {
+            let baseHasSum = (try? context.repository.repositoryPath(of: sumPath)).flatMap { path in
+                try? context.repository.file(at: path, in: base.commit.id) } != nil
+            if !integrity.hasSum && !directory.files.isEmpty && !baseFiles.isEmpty && baseHasSum {
                 // Without it, edits to the migrations go unseen — and apply refuses the directory.
                 report.problems.append(.init(
                     kind: "missing-sum", message: "\(sumPath) existed at \(baseName) but is gone: edits to the migrations cannot be detected",
@@ -426,7 +426,9 @@ extension SelinonMigrate {
                 report.problems.append(.init(
                     kind: plan.isNeeded ? "stale-migration" : "extra-migration",
                     message: "\(versions) \(added.count == 1 ? "does" : "do") not match the configuration change; \(expected)",
-                    hint: "delete \(versions), restore the sum (git checkout \(base.commit.id.short) -- \(shellWord(sumPath))) and run: \(generate)"))
+                    hint: "delete \(versions)" + (baseHasSum ? ", restore the sum (git checkout \(base.commit.id.short) -- \(shellWord(sumPath)))"
+                        : " and the sum, which \(baseName) does not have (rm \(shellWord(sumPath)))")
+                        + (plan.isNeeded ? " and run: \(generate)" : "")))
             }
             if report.problems.isEmpty {
                 let names = added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
