@@ -134,8 +134,11 @@ public struct ConfigurationDiff: Sendable, Equatable {
         compare("queue", old.queue, new.queue) { "'\($0)'" }
         compare("max_retry", old.maxRetry, new.maxRetry)
         compare("retry_countdown", old.retryCountdown, new.retryCountdown)
-        compare("cache", old.cache, new.cache) { "\($0.name) from \($0.importPath) \(Self.describe($0.configuration))" }
-        compare("sampling", old.sampling, new.sampling) { "\(Self.describe($0.function)) \(Self.describe($0.arguments))" }
+        // Compared as shown (JSON with sorted keys): the order of keys in a mapping is no change.
+        compare("cache", "\(old.cache.name) from \(old.cache.importPath) \(Self.describe(old.cache.configuration))",
+                "\(new.cache.name) from \(new.cache.importPath) \(Self.describe(new.cache.configuration))") { $0 }
+        compare("sampling", "\(Self.describe(old.sampling.function)) \(Self.describe(old.sampling.arguments))",
+                "\(Self.describe(new.sampling.function)) \(Self.describe(new.sampling.arguments))") { $0 }
         compare("throttling", old.throttling, new.throttling, Self.describe)
         // Values from the configuration may hold anything: shown escaped, on one line.
         return changes.map { ConfigDiagnostic.printable($0, limit: .max) }

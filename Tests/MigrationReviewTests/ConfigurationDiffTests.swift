@@ -239,6 +239,24 @@ struct ConfigurationDiffTests {
         #expect(!diff.text.contains("Settings("), "\(diff.text)")
     }
 
+    @Test func theOrderOfKeysInSamplingArgumentsIsNoChange() throws {
+        func flows(_ arguments: String) -> String {
+            """
+            flow-definitions:
+              - name: f
+                sampling: {name: biexponential_increase, import: selinon.strategies, args: \(arguments)}
+                cache: {name: c, import: m, configuration: \(arguments)}
+                edges: [{from: , to: A}]
+            """
+        }
+        let before = try Self.load(nodes: Self.nodes, flows: flows("{start_retry: 2, max_retry: 30}"))
+        let after = try Self.load(nodes: Self.nodes, flows: flows("{max_retry: 30, start_retry: 2}"))
+        #expect(ConfigurationDiff(from: before, to: after).flows.allSatisfy { $0.options.isEmpty })
+        let changed = try Self.load(nodes: Self.nodes, flows: flows("{max_retry: 31, start_retry: 2}"))
+        let options = ConfigurationDiff(from: before, to: changed).flows.first { $0.flow == "f" }?.options ?? []
+        #expect(options.count == 2 && options.allSatisfy { $0.contains("\"max_retry\":30") && $0.contains("\"max_retry\":31") }, "\(options)")
+    }
+
     @Test func valuesFromTheConfigurationAreShownSafely() throws {
         // A terminal escape and a tab in a condition value, and a NaN, which JSON lacks. (A line
         // break there would stop Selinon's workers: the configuration would not load.)
