@@ -403,6 +403,34 @@ struct TeamWorkflowTests {
         #expect(fixed.status == 0, "\(fixed.standardError)")
     }
 
+    @Test func checkNamesBothStepsWhenItsBaseChangedFlowsWithoutAMigration() throws {
+        // v3 committed past the hook (no migration), v4 in the working tree: generate --from the
+        // base refuses, so check's hint migrates v3's change first.
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        try GitCommandTests.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 without migration")
+        try GitCommandTests.install(4, in: fixture)
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD"), parent = try fixture.git("rev-parse", "--short=12", "HEAD~1")
+        let check = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains("; and \(head) (v3 without migration), which made \(head) (HEAD)'s configuration, changed "),
+                "\(check.standardError)")
+        let command = "selinon-migrate generate -n config/nodes.yml -f config/flows"
+        #expect(check.standardError.contains("hint: first migrate that commit's change: \(command) --from \(parent) --to \(head); then run: "
+            + "\(command) --from \(head)"), "\(check.standardError)")
+        // The two steps, as advised, satisfy check.
+        #expect(try runner.run(["generate"] + Self.configuration + ["--from", parent, "--to", head], in: fixture.root).status == 0)
+        #expect(try runner.run(["generate"] + Self.configuration + ["--from", head], in: fixture.root).status == 0)
+        let fixed = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(fixed.status == 0, "\(fixed.standardError)")
+    }
+
     @Test func checkStopsACommitThatDeletesTheSum() throws {
         let fixture = try GitCommandTests.repository(at: 1)
         let runner = try CommandRunner()

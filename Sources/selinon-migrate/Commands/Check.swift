@@ -416,9 +416,26 @@ extension SelinonMigrate {
                             + "(\(replaced.joined(separator: ", "))), and the change it brings has no migration: \(changedFlows)",
                         hint: "run: \(rebase(onto: "MERGE_HEAD"))"))
                 } else {
-                    report.problems.append(.init(
-                        kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
-                        hint: "run: \(generate)"))
+                    let loader = ConfigurationLoader(options: .init(environment: ProcessInfo.processInfo.environment))
+                    if let (commit, parent) = context.repository.unmigratedChange(madeBy: base.commit, paths: context.paths, configuration: old,
+                                                                                   migrations: directory.files, directory: directoryPath, loader: loader) {
+                        // The base's own configuration is not where the migrations lead: generate --from
+                        // the base refuses until that commit's change is migrated first.
+                        let before = try? loader.load(GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                                                             location: .revision(parent, label: parent.id.short)).read()).configuration
+                        let changedThen = before.map { MigrationDiffer().plan(from: $0, to: old, strategy: .ignore).changedFlowNames } ?? []
+                        report.problems.append(.init(
+                            kind: "missing-migration",
+                            message: "the configuration changed since \(baseName) without a migration: \(changedFlows); and \(commit.id.short) "
+                                + "(\(commit.summary)), which made \(baseName)'s configuration, changed \(changedThen.joined(separator: ", ")) "
+                                + "without one",
+                            hint: "first migrate that commit's change: selinon-migrate generate\(configurationOptions) --from "
+                                + "\(parent.id.short) --to \(commit.id.short); then run: \(generate)"))
+                    } else {
+                        report.problems.append(.init(
+                            kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
+                            hint: "run: \(generate)"))
+                    }
                 }
             } else if composed != plan.migration.flows && coveredFrom == nil && !numberTakenTwice {
                 let versions = added.map { "\($0.version).json" }.joined(separator: ", ")

@@ -429,31 +429,15 @@ extension SelinonMigrate {
 
         /// The directory's latest migration leads to the configuration the commit that made the
         /// old one (a committed revision) started from, and that commit changed edges without a
-        /// migration: in-flight flows run the configuration before it, so a migration from the
-        /// old configuration would move the wrong edges (and one back to where the latest
-        /// migration leads would seem migrated already). Refused, with the migration that commit
-        /// lacks as the first step. A commit that changed only what needs no migration (a
-        /// condition) is not one, nor is one whose change a migration covers (the commit added
-        /// one, or one's `_meta` digests name the change — the latest may then undo it, which
-        /// the continuity check judges).
+        /// migration (``GitRepository/unmigratedChange(madeBy:paths:configuration:migrations:directory:loader:)``):
+        /// refused, with the migration that commit lacks as the first step.
         private static func refuseUnmigratedChange(of old: GitConfigurationSource, configuration: Configuration,
                                                    migrations: [MigrationDirectory.File], in directory: String,
                                                    loader: ConfigurationLoader, terminal: Terminal, command: String) throws {
-            func digests(_ file: MigrationDirectory.File) -> (old: String?, new: String?) {
-                let recorded = file.migration.metadata?["digests"]
-                return (recorded?["old"]?.stringValue, recorded?["new"]?.stringValue)
-            }
-            let oldDigest = StructureDigest.digest(of: configuration)
             guard case .revision(let revision, _) = old.location, let latest = migrations.last,
-                  let leadsTo = digests(latest).new, leadsTo != oldDigest,
-                  let commit = (try? old.repository.newestCommitChanging(old.paths, from: revision.id)) ?? nil,
-                  let parentID = commit.parents.first, let parent = try? old.repository.commit(id: parentID),
-                  let before = try? loader.load(GitConfigurationSource(repository: old.repository, paths: old.paths,
-                                                                      location: .revision(parent, label: parent.id.short)).read()).configuration,
-                  StructureDigest.digest(of: before) == leadsTo,
-                  !migrations.contains(where: { digests($0) == (leadsTo, oldDigest) }),
-                  ((try? old.repository.migrationFilesAdded(in: directory, by: commit, after: parent)) ?? [:]).isEmpty,
-                  MigrationDiffer().plan(from: before, to: configuration, strategy: .ignore).isNeeded else { return }
+                  let (commit, parent) = old.repository.unmigratedChange(madeBy: revision, paths: old.paths, configuration: configuration,
+                                                                         migrations: migrations, directory: directory, loader: loader)
+            else { return }
             terminal.message("""
                 error: \(commit.id.short) (\(commit.summary)), the commit that made the old configuration, changed flows without a \
                 migration: \(latest.path) leads to the configuration before it, which in-flight flows run, so a migration from \

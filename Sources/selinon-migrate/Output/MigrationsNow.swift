@@ -51,3 +51,32 @@ extension GitRepository {
         return files.filter { previous[$0.key] == nil }
     }
 }
+
+extension GitRepository {
+    /// The commit that made `configuration` (the configuration at `revision`), with its parent,
+    /// when that commit changed edges without a migration and the directory's latest migration
+    /// leads to the configuration before it: in-flight flows run that one, so a migration from
+    /// `configuration` would move the wrong edges. `nil` otherwise — also for a commit that
+    /// changed only what needs no migration (a condition), or whose change a migration covers
+    /// (the commit added one, or one's `_meta` digests name the change; the latest may then undo
+    /// it, which `generate`'s continuity check judges).
+    func unmigratedChange(madeBy revision: GitCommit, paths: ConfigurationPaths, configuration: Configuration,
+                          migrations: [MigrationDirectory.File], directory: String,
+                          loader: ConfigurationLoader) -> (commit: GitCommit, parent: GitCommit)? {
+        func digests(_ file: MigrationDirectory.File) -> (old: String?, new: String?) {
+            let recorded = file.migration.metadata?["digests"]
+            return (recorded?["old"]?.stringValue, recorded?["new"]?.stringValue)
+        }
+        let digest = StructureDigest.digest(of: configuration)
+        guard let latest = migrations.last, let leadsTo = digests(latest).new, leadsTo != digest,
+              let commit = (try? newestCommitChanging(paths, from: revision.id)) ?? nil,
+              let parentID = commit.parents.first, let parent = try? self.commit(id: parentID),
+              let before = try? loader.load(GitConfigurationSource(repository: self, paths: paths,
+                                                                  location: .revision(parent, label: parent.id.short)).read()).configuration,
+              StructureDigest.digest(of: before) == leadsTo,
+              !migrations.contains(where: { digests($0) == (leadsTo, digest) }),
+              ((try? migrationFilesAdded(in: directory, by: commit, after: parent)) ?? [:]).isEmpty,
+              MigrationDiffer().plan(from: before, to: configuration, strategy: .ignore).isNeeded else { return nil }
+        return (commit, parent)
+    }
+}
