@@ -33,6 +33,9 @@ public struct FlowReview: Sendable, Equatable {
     /// What the migration does to every state the flow can reach, when it was analysed
     /// (`17 reachable states — 12 unchanged, 3 renumbered, 2 RETRY: e.g. Fetch finished`).
     public var reachableStates: String? = nil
+    /// The same analysis for tools (`reachable`, `bounded`, `stopped_at`, `counts`, `examples`),
+    /// shown by the JSON rendering.
+    public var reachableStateFacts: JSONValue? = nil
 
     /// `2 renumbered, 1 changed, 1 removed, 1 added` (the kinds present), or `flow removed`. An
     /// edge that moved and changed counts as renumbered and as changed, so the renumbered count

@@ -33,6 +33,22 @@ struct ReviewCommandTests {
         #expect(!result.standardOutput.contains("**Not shown**"), "both configurations are known")
     }
 
+    @Test func theJSONGivesTheReachableStatesAsCounts() throws {
+        let fixture = try Self.pullRequest()
+        let result = try CommandRunner().run(["review", "--pending", "--base", "HEAD", "--format", "json"] + GitCommandTests.configuration,
+                                             in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let flows = try #require((json["migrations"] as? [[String: Any]])?.first?["flows"] as? [[String: Any]])
+        let licence = try #require(flows.first { $0["flow"] as? String == "licence_analysis_flow" })
+        let sentence = try #require(licence["reachable_states"] as? String)
+        let facts = try #require(licence["reachable_state_counts"] as? [String: Any])
+        let reachable = try #require(facts["reachable"] as? Int), counts = try #require(facts["counts"] as? [String: Int])
+        #expect(sentence.hasPrefix("\(reachable) reachable states"), "\(sentence)")
+        #expect(counts.values.reduce(0, +) == reachable && facts["bounded"] as? Bool == false, "\(facts)")
+        #expect(counts["retry"].map { sentence.contains("\($0) RETRY") } == true, "\(facts) \(sentence)")
+    }
+
     @Test func pendingSaysWhenTheBranchEditedAMigrationTheBaseHas() throws {
         // An applied migration edited on the branch (and rehashed to hide it from the sum): the
         // PR comment says so, even with nothing added.

@@ -16,6 +16,7 @@ extension MigrationReview {
                     "removed": .bool(flow.isRemoved),
                     "summary": .string(flow.summary),
                     "reachable_states": flow.reachableStates.map(JSONValue.string) ?? .null,
+                    "reachable_state_counts": flow.reachableStateFacts ?? .null,
                     "edges": .array(flow.rows.map(\.jsonValue)),
                     "in_flight": .array(flow.consequences.map { consequence in
                         .object(["kind": .string(consequence.kind.rawValue),

@@ -131,12 +131,7 @@ extension SelinonMigrate {
                 terminal.outputJSON(.object([
                     "from_version": .number(JSONNumber(first - 1)), "to_version": .number(JSONNumber(directory.latestVersion)),
                     "flows": .array(analysis.flows.map { flow in
-                        .object([
-                            "flow": .string(flow.flow), "reachable": .number(JSONNumber(flow.reachable)), "bounded": .bool(flow.isBounded),
-                            "stopped_at": flow.bound.map { .string($0.rawValue) } ?? .null,
-                            "counts": .object(Dictionary(uniqueKeysWithValues: flow.counts.map { ($0.key.rawValue, .number(JSONNumber($0.value))) })),
-                            "examples": .object(Dictionary(uniqueKeysWithValues: flow.examples.map { ($0.key.rawValue, .string($0.value.summary)) })),
-                        ])
+                        .object(["flow": .string(flow.flow)].merging(flow.facts) { first, _ in first })
                     }),
                 ]))
             }

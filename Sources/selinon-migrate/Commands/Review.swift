@@ -147,6 +147,7 @@ extension SelinonMigrate {
                     for result in analysis.flows {
                         if let position = review.flows.firstIndex(where: { $0.flow == result.flow }) {
                             review.flows[position].reachableStates = result.sentence
+                            review.flows[position].reachableStateFacts = .object(result.facts)
                         }
                     }
                 }

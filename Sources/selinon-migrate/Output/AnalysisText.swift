@@ -1,4 +1,5 @@
 import FlowEngine
+import FlowMigration
 
 extension MigrationAnalysis.FlowResult {
     /// `17 reachable states — 12 unchanged, 3 renumbered, 2 RETRY (e.g. Fetch finished; Parse
@@ -13,6 +14,18 @@ extension MigrationAnalysis.FlowResult {
         let total = "\(reachable)\(isBounded ? "+" : "") reachable state\(reachable == 1 ? "" : "s")"
         return parts.isEmpty ? "\(total) (the flow cannot be in flight)" : "\(total) — " + parts.joined(separator: ", ")
             + (bound.map { "; the search stopped before the end (\($0.reason)), more states may exist" } ?? "")
+    }
+}
+
+extension MigrationAnalysis.FlowResult {
+    /// The facts for tools: `reachable`, `bounded`, `stopped_at`, `counts` and `examples` by outcome.
+    var facts: [String: JSONValue] {
+        [
+            "reachable": .number(JSONNumber(reachable)), "bounded": .bool(isBounded),
+            "stopped_at": bound.map { .string($0.rawValue) } ?? .null,
+            "counts": .object(Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, .number(JSONNumber($0.value))) })),
+            "examples": .object(Dictionary(uniqueKeysWithValues: examples.map { ($0.key.rawValue, .string($0.value.summary)) })),
+        ]
     }
 }
 
