@@ -88,6 +88,18 @@ struct ReviewMarkdownLimitTests {
         #expect(!document.text.contains("<details>"))
     }
 
+    @Test func aHeadingIsNotKeptWithoutItsItems() throws {
+        // Long warnings: at small limits the heading would fit where its first item does not.
+        var review = try Self.review(flowCount: 3, length: 4, addAtStart: true)
+        review.warnings = (0..<3).map { "warning \($0): " + String(repeating: "w", count: 150) }
+        for limit in stride(from: 500, through: 1_400, by: 20) {
+            let lines = ReviewMarkdown.render([review, review], characterLimit: limit).text.split(separator: "\n", omittingEmptySubsequences: false)
+            for (index, line) in lines.enumerated() where line == "**Warnings**" {
+                #expect(lines.dropFirst(index + 1).first { !$0.isEmpty }?.hasPrefix("- ") == true, "limit \(limit):\n\(lines.joined(separator: "\n"))")
+            }
+        }
+    }
+
     @Test func everyMigrationKeepsItsHeadingAndTaintWarningWhenCut() throws {
         var reviews: [MigrationReview] = []
         for (version, strategy) in [(4, TaintedFlowStrategy.ignore), (5, .retry), (6, .fail)] {

@@ -124,6 +124,12 @@ public enum ReviewMarkdown {
                 }
             }
             budget -= spent - share
+            // A heading (**Warnings**) whose first item did not fit is left out with it.
+            for index in chosen[position].keys.sorted() where summary[index].hasPrefix("**") && summary[index].hasSuffix("**")
+                && !summary[index].contains(":**") {
+                let firstItem = summary.indices.first { $0 > index && !summary[$0].isEmpty }
+                if firstItem.map({ chosen[position][$0] == nil }) ?? true { chosen[position][index] = nil }
+            }
         }
         var text: [String] = []
         for position in 0..<included {
