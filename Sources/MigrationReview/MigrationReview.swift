@@ -109,6 +109,9 @@ public struct Consequence: Sendable, Equatable {
         case newStartingEdge = "new-starting-edge"
         /// The flow is gone: its in-flight flows fail.
         case flowRemoved = "flow-removed"
+        /// A flow the migration file leaves out, with an edge whose condition, `foreach` or
+        /// selective run changed in place: nothing is migrated, flows meet the new edge.
+        case changedInPlace = "changed-in-place"
         /// A flow waiting for a removed edge (some of its sources finished, not all) stops waiting,
         /// untainted: the edge's destinations are not started by it (nor by an added edge to them
         /// that is not armed).

@@ -46,6 +46,23 @@ public enum MigrationReviewer {
                                     old: old?[name], new: new?[name], comparesConditions: comparesConditions,
                                     removedFlows: Set(meta.removedFlows), notes: &notes))
         }
+        // A flow the file leaves out kept its edges where they were; a condition, foreach or
+        // selective run may still have changed, which in-flight flows meet on their next run.
+        if comparesConditions, let old, let new {
+            for name in Set(old.keys).intersection(new.keys).sorted() where migration.flows[name] == nil {
+                guard let before = old[name], let after = new[name], before.count == after.count,
+                      zip(before, after).contains(where: { !$0.isSameEdge(as: $1) && !$0.hasOtherEnds(than: $1) }) else { continue }
+                let rows = zip(before, after).enumerated().map { index, pair in
+                    EdgeRow(change: pair.0.isSameEdge(as: pair.1) ? .kept : .changed, oldIndex: index, newIndex: index, old: pair.0, new: pair.1)
+                }
+                flows.append(FlowReview(flow: name, isRemoved: false, rows: rows, consequences: [Consequence(
+                    kind: .changedInPlace, edge: nil, strategy: nil,
+                    text: "No edge moves and no flow is tainted: in-flight flows meet the changed "
+                        + "\(rows.filter { $0.change == .changed }.map { "edge \($0.newIndex!)" }.joined(separator: ", ")) as it is now, "
+                        + "from their next dispatcher run (an edge that already fired is not run again).")],
+                    reachableStates: nil))
+            }
+        }
         for name in meta.removedFlows where migration.flows[name] == nil {
             let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .removed, oldIndex: $0.offset, newIndex: nil, old: $0.element, new: nil) }
             flows.append(FlowReview(flow: name, isRemoved: true, rows: rows, consequences: [Consequence(
