@@ -52,6 +52,16 @@ struct TeamWorkflowTests {
         return fixture
     }
 
+    /// A repository at v2 whose commit holds migration 1 (v1 → v2), generated as the README says.
+    static func committedV2WithItsMigration() throws -> GitFixture {
+        let fixture = try GitCommandTests.repository(at: 1)
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try CommandRunner().run(["generate"] + configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        return fixture
+    }
+
     /// ``conflictingBranches(second:)`` (removing the notification) with the migration conflict
     /// resolved by taking one side's files (`--ours`, `--theirs`), staged, and committed when
     /// `commit` gives the message.
@@ -406,12 +416,8 @@ struct TeamWorkflowTests {
     @Test func checkNamesBothStepsWhenItsBaseChangedFlowsWithoutAMigration() throws {
         // v3 committed past the hook (no migration), v4 in the working tree: generate --from the
         // base refuses, so check's hint migrates v3's change first.
-        let fixture = try GitCommandTests.repository(at: 1)
+        let fixture = try Self.committedV2WithItsMigration()
         let runner = try CommandRunner()
-        try GitCommandTests.install(2, in: fixture)
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v2")
         try GitCommandTests.install(3, in: fixture)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "v3 without migration")
@@ -432,12 +438,8 @@ struct TeamWorkflowTests {
     }
 
     @Test func checkStopsACommitThatDeletesTheSum() throws {
-        let fixture = try GitCommandTests.repository(at: 1)
+        let fixture = try Self.committedV2WithItsMigration()
         let runner = try CommandRunner()
-        try GitCommandTests.install(2, in: fixture)
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v2")
         try fixture.git("rm", "-q", "migrations/migrations.sum")
         let hook = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(hook.status == 1)
@@ -636,12 +638,8 @@ struct TeamWorkflowTests {
     }
 
     @Test func verifyGitFindsAChangeWithoutMigrationAndADuplicate() throws {
-        let fixture = try GitCommandTests.repository(at: 1)
+        let fixture = try Self.committedV2WithItsMigration()
         let runner = try CommandRunner()
-        try GitCommandTests.install(2, in: fixture)
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v2")
         // v3 committed without its migration.
         try GitCommandTests.install(3, in: fixture)
         try fixture.git("add", "-A")
