@@ -417,13 +417,12 @@ extension SelinonMigrate {
                         hint: "run: \(rebase(onto: "MERGE_HEAD"))"))
                 } else {
                     let loader = ConfigurationLoader(options: .init(environment: ProcessInfo.processInfo.environment))
-                    if let (commit, parent) = context.repository.unmigratedChange(madeBy: base.commit, paths: context.paths, configuration: old,
-                                                                                   migrations: directory.files, directory: directoryPath, loader: loader) {
+                    if let (commit, parent, before) = context.repository.unmigratedChange(
+                        madeBy: base.commit, paths: context.paths, configuration: old, migrations: directory.files, directory: directoryPath,
+                        loader: loader) {
                         // The base's own configuration is not where the migrations lead: generate --from
                         // the base refuses until that commit's change is migrated first.
-                        let before = try? loader.load(GitConfigurationSource(repository: context.repository, paths: context.paths,
-                                                                             location: .revision(parent, label: parent.id.short)).read()).configuration
-                        let changedThen = before.map { MigrationDiffer().plan(from: $0, to: old, strategy: .ignore).changedFlowNames } ?? []
+                        let changedThen = MigrationDiffer().plan(from: before, to: old, strategy: .ignore).changedFlowNames
                         report.problems.append(.init(
                             kind: "missing-migration",
                             message: "the configuration changed since \(baseName) without a migration: \(changedFlows); and \(commit.id.short) "

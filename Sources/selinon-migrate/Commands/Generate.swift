@@ -435,7 +435,7 @@ extension SelinonMigrate {
                                                    migrations: [MigrationDirectory.File], in directory: String,
                                                    loader: ConfigurationLoader, terminal: Terminal, command: String) throws {
             guard case .revision(let revision, _) = old.location, let latest = migrations.last,
-                  let (commit, parent) = old.repository.unmigratedChange(madeBy: revision, paths: old.paths, configuration: configuration,
+                  let (commit, parent, _) = old.repository.unmigratedChange(madeBy: revision, paths: old.paths, configuration: configuration,
                                                                          migrations: migrations, directory: directory, loader: loader)
             else { return }
             terminal.message("""

@@ -53,8 +53,8 @@ extension GitRepository {
 }
 
 extension GitRepository {
-    /// The commit that made `configuration` (the configuration at `revision`), with its parent,
-    /// when that commit changed edges without a migration and the directory's latest migration
+    /// The commit that made `configuration` (the configuration at `revision`), with its parent
+    /// and the parent's configuration, when that commit changed edges without a migration and the directory's latest migration
     /// leads to the configuration before it: in-flight flows run that one, so a migration from
     /// `configuration` would move the wrong edges. `nil` otherwise — also for a commit that
     /// changed only what needs no migration (a condition), or whose change a migration covers
@@ -62,7 +62,7 @@ extension GitRepository {
     /// it, which `generate`'s continuity check judges).
     func unmigratedChange(madeBy revision: GitCommit, paths: ConfigurationPaths, configuration: Configuration,
                           migrations: [MigrationDirectory.File], directory: String,
-                          loader: ConfigurationLoader) -> (commit: GitCommit, parent: GitCommit)? {
+                          loader: ConfigurationLoader) -> (commit: GitCommit, parent: GitCommit, before: Configuration)? {
         func digests(_ file: MigrationDirectory.File) -> (old: String?, new: String?) {
             let recorded = file.migration.metadata?["digests"]
             return (recorded?["old"]?.stringValue, recorded?["new"]?.stringValue)
@@ -77,6 +77,6 @@ extension GitRepository {
               !migrations.contains(where: { digests($0) == (leadsTo, digest) }),
               ((try? migrationFilesAdded(in: directory, by: commit, after: parent)) ?? [:]).isEmpty,
               MigrationDiffer().plan(from: before, to: configuration, strategy: .ignore).isNeeded else { return nil }
-        return (commit, parent)
+        return (commit, parent, before)
     }
 }
