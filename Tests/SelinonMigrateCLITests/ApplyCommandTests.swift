@@ -381,6 +381,7 @@ struct ApplyCommandTests {
         (["--policy", "=retry"], "'=retry' names no flow before '='"),
         (["--policy", "a_flow=fail,b_flow=fail"], "'a_flow=fail,b_flow' in 'a_flow=fail,b_flow=fail' is not a flow name"),
         (["--output", "-", "--report", "-"], "--output and --report cannot both be standard output."),
+        (["--dry-run", "--output", "migrated.jsonl"], "--dry-run writes no messages, so --output has nothing to write: drop it"),
         (["--policy", "a=fail", "--policy", "a=retry"], "--policy names flow 'a' twice; give one strategy per flow."),
         (["--policy", "*=fail", "--policy", "*=retry"], "--policy names '*' (every flow) twice; give one strategy per flow."),
         (["--format", "json"], "--format goes with --store, not --input (a stream's per-line report is --report FILE)."),

@@ -72,8 +72,11 @@ extension SelinonMigrate {
                                    valueName: "file"))
         var input: String?
 
-        @Option(help: ArgumentHelp("With --input: where the migrated messages go ('-' for standard output).", valueName: "file"))
-        var output: String = "-"
+        @Option(help: ArgumentHelp("With --input: where the migrated messages go ('-', the default: standard output).", valueName: "file"))
+        var output: String?
+
+        /// Where migrated messages go: standard output unless --output names a file.
+        private var messagesOutput: String { output ?? "-" }
 
         @Option(help: ArgumentHelp("With --input: where the per-line report goes ('-' for standard output).", valueName: "file"))
         var report: String?
@@ -109,18 +112,22 @@ extension SelinonMigrate {
             }
             if input != nil {
                 if storeOptions.store != nil { throw ValidationError("--input and --store exclude each other: migrate a stream or a store.") }
-                if !dryRun && OutputSink.isStandardOutput(output) && report.map(OutputSink.isStandardOutput) == true {
+                if dryRun && output != nil {
+                    throw ValidationError("--dry-run writes no messages, so --output has nothing to write: drop it (the per-line "
+                        + "report goes to --report, standard output by default).")
+                }
+                if !dryRun && OutputSink.isStandardOutput(messagesOutput) && report.map(OutputSink.isStandardOutput) == true {
                     throw ValidationError("--output and --report cannot both be standard output.")
                 }
-                if output.isEmpty || report?.isEmpty == true { throw ValidationError("--output and --report need a file name ('-' for standard output).") }
+                if output?.isEmpty == true || report?.isEmpty == true { throw ValidationError("--output and --report need a file name ('-' for standard output).") }
                 // The next apply would refuse the directory (or, for a sum, take the file for an edit).
                 for (option, path) in [("--output", output), ("--report", report)] {
                     if let path, OutputSink.wouldWrite(into: migrationDirectory, writingTo: path) {
                         throw ValidationError("\(option) names a file in the migration directory ('\(path)'); write it elsewhere.")
                     }
                 }
-                if !dryRun, let report, let file = OutputSink.replacedFile(of: report), file == OutputSink.replacedFile(of: output) {
-                    throw ValidationError("--output and --report name the same file ('\(output)', '\(report)'); give the report a file of its own.")
+                if !dryRun, let report, let file = OutputSink.replacedFile(of: report), file == OutputSink.replacedFile(of: messagesOutput) {
+                    throw ValidationError("--output and --report name the same file ('\(messagesOutput)', '\(report)'); give the report a file of its own.")
                 }
                 // Replacing the input with the report would lose the flows (the output may replace it: in place).
                 if let input, let report, let file = OutputSink.replacedFile(of: input), file == OutputSink.replacedFile(of: report) {
@@ -136,7 +143,7 @@ extension SelinonMigrate {
                         + streamHint + ".")
                 }
             } else {
-                if output != "-" || report != nil { throw ValidationError("--output and --report go with --input.") }
+                if output != nil || report != nil { throw ValidationError("--output and --report go with --input.") }
                 if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
             }
         }
@@ -237,7 +244,7 @@ extension SelinonMigrate {
                 terminal.message("error: cannot read \(input): \(error.reason)")
                 throw error.exitStatus
             }
-            let messages = dryRun ? nil : try openSink(output, terminal: terminal)
+            let messages = dryRun ? nil : try openSink(messagesOutput, terminal: terminal)
             let reports: OutputSink?
             do {
                 reports = try (report ?? (dryRun ? "-" : nil)).map { try openSink($0, terminal: terminal) }
@@ -308,7 +315,7 @@ extension SelinonMigrate {
             do {
                 try reports?.commit()
             } catch {
-                terminal.message("error: \(error)\nthe migrated messages were written to \(output); only the report is missing: "
+                terminal.message("error: \(error)\nthe migrated messages were written to \(messagesOutput); only the report is missing: "
                     + "run apply again with --dry-run --report to produce it")
                 throw ExitStatus.toolFailed
             }
