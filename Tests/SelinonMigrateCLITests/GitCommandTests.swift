@@ -297,6 +297,20 @@ struct GitCommandTests {
         #expect(refused.status == 1)
         #expect(refused.standardError.contains("error: the old configuration has 1 error ("), "\(refused.standardError)")
         #expect(refused.standardError.contains("the last valid one before it is \(valid) (v1), so --from \(valid)"), "\(refused.standardError)")
+
+        // check takes an older base with --base, and with --format json says it all as JSON.
+        let checked = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(checked.status == 1)
+        #expect(checked.standardError.contains("so --base \(valid)"), "\(checked.standardError)")
+        #expect(!checked.standardError.contains("--from"), "\(checked.standardError)")
+        let document = try #require(JSONSerialization.jsonObject(with: Data(checked.standardOutput.utf8)) as? [String: Any])
+        #expect(document["error"] as? String == "invalid-configuration")
+        #expect(document["configuration"] as? String == "old")
+        #expect((document["hint"] as? String)?.contains("so --base \(valid)") == true, "\(document)")
+        let diagnostics = try #require(document["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.count == 1 && (diagnostics.first?["file"] as? String)?.hasSuffix(":config/flows/reporting.yml") == true, "\(diagnostics)")
+        #expect(diagnostics.first?["severity"] as? String == "error" && diagnostics.first?["line"] as? Int != nil)
+
         let generated = try runner.run(["generate", "--from", valid] + Self.configuration, in: fixture.root)
         #expect(generated.status == 0 && generated.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(generated.standardError)")
     }

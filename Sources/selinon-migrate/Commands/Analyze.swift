@@ -85,7 +85,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let terminal = Terminal(environment: environment)
+            let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let migrationDirectory = try directoryPath(environment: environment, terminal: terminal)
             try terminal.refuseMisplacedMigrationDirectory(migrationDirectory, configuration: location.nodesDefinition)
             // With --pending, a directory that does not exist yet holds no added migration.

@@ -57,7 +57,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let terminal = Terminal(environment: environment)
+            let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let workingTree = try location.source(environment: environment)
             let context: GitContext
             do {
@@ -106,7 +106,7 @@ extension SelinonMigrate {
             }
             let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
-            var (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader)
+            var (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader, olderConfiguration: .base)
             let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
                 ?? existingDefaultMigrationDirectory
             if let directoryPath {
@@ -126,7 +126,7 @@ extension SelinonMigrate {
                 base = merged
                 let mergedSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                           location: .revision(merged.commit, label: merged.label))
-                old = try terminal.loadConfiguration(mergedSource, with: loader, role: "old")
+                old = try terminal.loadConfiguration(mergedSource, with: loader, role: "old", olderConfiguration: .base)
             }
             try finish(try findings(old: old, new: new, directoryPath: directoryPath, context: context, base: base, terminal: terminal),
                        terminal: terminal)

@@ -47,7 +47,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let terminal = Terminal(environment: environment)
+            let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let (oldSource, newSource) = try ConfigurationPair.sources(location: location, old: old, git: gitOptions,
                                                                        environment: environment, terminal: terminal)
             let loader = ConfigurationLoader(options: .init(environment: environment))

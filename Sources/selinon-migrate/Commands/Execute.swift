@@ -65,7 +65,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let terminal = Terminal(environment: environment)
+            let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
                                                                with: ConfigurationLoader(options: .init(environment: environment)), role: "flow")
             let given = try outcomes.map { try readOutcomes($0, terminal: terminal) } ?? (outcomes: NodeOutcomes(), bytes: [])

@@ -77,7 +77,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let terminal = Terminal(environment: environment)
+            let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let (oldSource, newSource) = try sources(environment: environment, terminal: terminal)
             let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: !noCheck))
             let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(

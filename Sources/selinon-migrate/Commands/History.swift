@@ -44,7 +44,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let terminal = Terminal(environment: environment)
+            let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let workingTree = try location.source(environment: environment)
             let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: false))
             var entries: [HistoryEntry] = []

@@ -80,7 +80,7 @@ extension SelinonMigrate {
             let loader = ConfigurationLoader(options: .init(environment: environment))
             let ontoSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                     location: .revision(ontoCommit, label: onto))
-            let (old, new) = try await terminal.loadConfigurations(old: ontoSource, new: workingTree, with: loader)
+            let (old, new) = try await terminal.loadConfigurations(old: ontoSource, new: workingTree, with: loader, olderConfiguration: .none)
             guard let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? existingDefaultMigrationDirectory else {
                 terminal.message("error: no migration directory: pass -m, or set global.migration_dir in the nodes file")
                 throw ExitStatus.inputFailed

@@ -97,7 +97,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let terminal = Terminal(environment: environment)
+            let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let loader = ConfigurationLoader(options: .init(environment: environment))
             var current: Configuration?
             var context: GitContext?

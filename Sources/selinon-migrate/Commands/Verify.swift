@@ -56,7 +56,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let terminal = Terminal(environment: environment)
+            let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let loader = ConfigurationLoader(options: .init(environment: environment))
             var source: FileSystemConfigurationSource?
             var current: Configuration?

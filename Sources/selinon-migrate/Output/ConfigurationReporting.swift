@@ -1,3 +1,4 @@
+import FlowMigration
 import FlowConfig
 import GitHistory
 
@@ -6,13 +7,18 @@ extension Terminal {
     /// then reports both as ``loadConfiguration(_:with:role:)`` does, old first. Like it, keeps
     /// them until the process exits.
     /// `offersNoCheck`: the command has `--no-check`, so a failed consistency check mentions it.
+    /// `olderConfiguration`: how the command takes another old configuration, for the hint when
+    /// the old one is a commit's and invalid.
     func loadConfigurations(old: some ConfigurationSource, new: some ConfigurationSource,
-                            with loader: ConfigurationLoader, offersNoCheck: Bool = false) async throws -> (old: Configuration, new: Configuration) {
+                            with loader: ConfigurationLoader, offersNoCheck: Bool = false,
+                            olderConfiguration: OlderConfigurationOption = .fromOrFiles) async throws -> (old: Configuration, new: Configuration) {
         async let oldResult = Self.read(old, with: loader)
         async let newResult = Self.read(new, with: loader)
         let (oldLoaded, newLoaded) = await (oldResult, newResult)
-        let oldConfiguration = try check(oldLoaded, source: old, role: "old", loader: loader, offersNoCheck: offersNoCheck)
-        let newConfiguration = try check(newLoaded, source: new, role: "new", loader: loader, offersNoCheck: offersNoCheck)
+        let oldConfiguration = try check(oldLoaded, source: old, role: "old", loader: loader, offersNoCheck: offersNoCheck,
+                                         olderConfiguration: olderConfiguration)
+        let newConfiguration = try check(newLoaded, source: new, role: "new", loader: loader, offersNoCheck: offersNoCheck,
+                                         olderConfiguration: olderConfiguration)
         return (oldConfiguration, newConfiguration)
     }
 
@@ -21,8 +27,8 @@ extension Terminal {
     /// configuration is kept until the process exits (``KeptUntilExit``): commands load one or
     /// two, and freeing a large one costs more than the exit does.
     func loadConfiguration(_ source: some ConfigurationSource, with loader: ConfigurationLoader,
-                           role: String) throws -> Configuration {
-        try check(Self.read(source, with: loader), source: source, role: role, loader: loader)
+                           role: String, olderConfiguration: OlderConfigurationOption = .fromOrFiles) throws -> Configuration {
+        try check(Self.read(source, with: loader), source: source, role: role, loader: loader, olderConfiguration: olderConfiguration)
     }
 
     private static func read(_ source: some ConfigurationSource, with loader: ConfigurationLoader)
@@ -35,7 +41,8 @@ extension Terminal {
     }
 
     private func check(_ loaded: Result<ConfigurationLoadResult, ConfigurationError>, source: some ConfigurationSource,
-                       role: String, loader: ConfigurationLoader, offersNoCheck: Bool = false) throws -> Configuration {
+                       role: String, loader: ConfigurationLoader, offersNoCheck: Bool = false,
+                       olderConfiguration: OlderConfigurationOption) throws -> Configuration {
         let result: ConfigurationLoadResult
         switch loaded {
         case .success(let value):
@@ -43,8 +50,11 @@ extension Terminal {
             KeptUntilExit.keep(value)
         case .failure(let error):
             error.diagnostics.forEach(report)
-            message("error: cannot read the \(role) configuration (\(source.sourceDescription))")
-            throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+            let problem = "cannot read the \(role) configuration (\(source.sourceDescription))"
+            message("error: " + problem)
+            if error.isReadFailure { throw ExitStatus.toolFailed }
+            reportInvalidConfiguration(role: role, source: source, message: problem, diagnostics: error.diagnostics)
+            throw ExitStatus.inputFailed
         }
         result.diagnostics.forEach(report)
         guard let configuration = result.configuration else {
@@ -57,22 +67,83 @@ extension Terminal {
             let errors = result.diagnostics.filter { $0.severity == .error }.count
             let noCheck = offersNoCheck && result.consistencyCheckFailed
             guard role == "old", let revision = source as? GitConfigurationSource, case .revision(let commit, _) = revision.location else {
-                message("error: the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
-                    + (noCheck ? "fix them, or pass --no-check to skip Selinon's consistency check (they all come from it)" : "fix them"))
+                let problem = "the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
+                    + (noCheck ? "fix them, or pass --no-check to skip Selinon's consistency check (they all come from it)" : "fix them")
+                message("error: " + problem)
+                reportInvalidConfiguration(role: role, source: source, message: problem, diagnostics: result.diagnostics)
                 throw ExitStatus.inputFailed
             }
             // A commit cannot be fixed, and no worker started on it: in-flight flows run an older one.
-            message("error: the old configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)): "
-                + "a commit cannot be fixed, and workers do not start on an invalid configuration")
-            let lastValid = Self.lastValidConfiguration(before: commit, in: revision, loader: loader)
-            message("  hint: give the configuration in-flight flows run with --from"
-                + (lastValid.map { ": the last valid one before it is \($0.id.short) (\($0.summary)), so --from \($0.id.short)" } ?? " REV or -N/-F")
-                + (noCheck ? " (or pass --no-check: the errors all come from Selinon's consistency check)" : ""))
+            let problem = "the old configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)): "
+                + "a commit cannot be fixed, and workers do not start on an invalid configuration"
+            message("error: " + problem)
+            let orNoCheck = noCheck ? " (or pass --no-check: the errors all come from Selinon's consistency check)" : ""
+            let hint: String
+            if let option = olderConfiguration.revisionOption {
+                let lastValid = Self.lastValidConfiguration(before: commit, in: revision, loader: loader)
+                hint = olderConfiguration.purpose + " with " + option
+                    + (lastValid.map { ": the last valid one before it is \($0.id.short) (\($0.summary)), so \(option) \($0.id.short)" }
+                        ?? " REV" + (olderConfiguration == .fromOrFiles ? " or -N/-F" : ""))
+                    + orNoCheck
+            } else {
+                hint = "fix the configuration in that revision first" + orNoCheck
+            }
+            message("  hint: " + hint)
+            reportInvalidConfiguration(role: role, source: source, message: problem, hint: hint, diagnostics: result.diagnostics)
             throw ExitStatus.inputFailed
         }
         return configuration
     }
 
+    /// With `--format json`, the failure as the command's one JSON document: `error`
+    /// (`invalid-configuration`), which configuration (`old`, `new`, …), where it came from, the
+    /// message and hint printed on standard error, and the diagnostics as `validate` gives them.
+    private func reportInvalidConfiguration(role: String, source: some ConfigurationSource, message: String, hint: String? = nil,
+                                            diagnostics: [ConfigDiagnostic]) {
+        guard reportsInJSON else { return }
+        var document: [String: JSONValue] = [
+            "error": .string("invalid-configuration"),
+            "configuration": .string(role),
+            "source": .string(source.sourceDescription),
+            "message": .string(message),
+            "diagnostics": .array(diagnostics.map { diagnostic in
+                .object([
+                    "severity": .string(diagnostic.severity.rawValue), "code": .string(diagnostic.code.rawValue),
+                    "message": .string(diagnostic.message), "file": .string(diagnostic.location.file),
+                    "line": .number(JSONNumber(diagnostic.location.line)), "column": .number(JSONNumber(diagnostic.location.column)),
+                    "hint": .string(diagnostic.hint),
+                ])
+            }),
+        ]
+        if let hint { document["hint"] = .string(hint) }
+        outputJSON(.object(document))
+    }
+}
+
+/// How a command takes an older configuration than the invalid one of a commit.
+enum OlderConfigurationOption {
+    /// `--from REV`, or the files with `-N`/`-F` (generate, diff).
+    case fromOrFiles
+    /// `--base REV` (check).
+    case base
+    /// None: the revision is not the user's to choose (rebase's `--onto`).
+    case none
+
+    var revisionOption: String? {
+        switch self {
+        case .fromOrFiles: "--from"
+        case .base: "--base"
+        case .none: nil
+        }
+    }
+
+    /// What the option is for, as the hint says it.
+    var purpose: String {
+        self == .base ? "compare with a base whose configuration is valid" : "give the configuration in-flight flows run"
+    }
+}
+
+extension Terminal {
     /// How many commits that changed the configuration ``lastValidConfiguration(before:in:loader:)`` reads.
     static let validSearchDepth = 50
 

@@ -6,9 +6,14 @@ import FlowMigration
 /// only when `NO_COLOR` is unset.
 struct Terminal {
     let usesColor: Bool
+    /// The command prints its report as JSON (`--format json`): when it stops because a
+    /// configuration is invalid, that failure is printed as one JSON document too, so standard
+    /// output is never empty where a tool expects the command's verdict.
+    let reportsInJSON: Bool
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(environment: [String: String] = ProcessInfo.processInfo.environment, reportsInJSON: Bool = false) {
         usesColor = environment["NO_COLOR"] == nil && isatty(FileHandle.standardError.fileDescriptor) == 1
+        self.reportsInJSON = reportsInJSON
     }
 
     /// Writes a result line to standard output (on a terminal, with control characters shown
