@@ -159,6 +159,14 @@ struct MigrationFileTests {
              "edge 1 of flow 'f' keeps its index (it is not in translation), but translation also moves edge 3 there"),
             (Self.withCounts(taintingNodes: "\"2\": [\"A\"]"), 4,
              "new edge 2 of flow 'f' is in tainting_nodes (an added edge), but translation also moves old edge 3 there (a kept edge)"),
+            (Self.withCounts(taintingNodes: "\"1\": [\"A\"]"), 4,
+             "new edge 1 of flow 'f' is in tainting_nodes (an added edge), but old edge 1 keeps that index (it is not in translation)"),
+            (Self.withCounts(translation: "\"2\": null, \"3\": 2, \"4\": 3, \"1099511627775\": 4"), 2,
+             "edge index 1099511627775 in 'translation' of flow 'f' is beyond the 1000000 edges a flow may have: the file is damaged"),
+            (Self.withCounts(translation: "\"2\": null, \"3\": 5000000"), 2,
+             "edge 3 of flow 'f' translated to edge 5000000 is beyond the 1000000 edges a flow may have: the file is damaged"),
+            (Self.withCounts(counts: "{\"f\": {\"old\": 5, \"new\": 1000001}}"), 7,
+             "the new edge count 1000001 of flow 'f' in _meta is beyond the 1000000 edges a flow may have: the file is damaged"),
             (Self.withCounts(taintingNodes: "\"4\": [\"A\"]"), 4,
              "tainting_nodes names new edge 4, but flow 'f' has 4 edges after this migration (_meta.edge_counts)"),
             (Self.withCounts(translation: "\"3\": null"), 2,
@@ -202,6 +210,57 @@ struct MigrationFileTests {
 
 struct MigrationDirectoryTests {
     static let empty = "{\"migration\": {}, \"tainted_flow_strategy\": \"IGNORE\"}"
+
+    /// A migration of flow 'f' from `old` to `new` edges (one edge added at the end, when more)
+    /// whose `_meta` records the counts of 'f' and 'g' and the digest it starts from.
+    static func file(f old: Int, _ new: Int, g: Int? = 3, from digest: Character) -> String {
+        let added = new > old ? "\"\(new - 1)\": [\"A\"]" : ""
+        let counts = "\"f\": {\"old\": \(old), \"new\": \(new)}" + (g.map { ", \"g\": {\"old\": \($0), \"new\": \($0)}" } ?? "")
+        return """
+            {"migration": {"f": {"translation": {}, "tainted_edges": {}, "tainting_nodes": {\(added)}}},
+            "tainted_flow_strategy": "IGNORE",
+            "_meta": {"digests": {"old": "sha256:\(String(repeating: digest, count: 64))"},
+            "edge_counts": {\(counts)}}}
+            """
+    }
+
+    /// Files that cannot follow each other, as their `_meta` tells, are refused; more edges or
+    /// flows in the later one are changes that needed no migration.
+    @Test func consecutiveFilesMustFollowEachOther() throws {
+        func problems(_ first: String, _ second: String) throws -> [MigrationFileError] {
+            let directory = try TemporaryDirectory()
+            try directory.write(first, to: "m/1.json")
+            try directory.write(second, to: "m/2.json")
+            do {
+                _ = try MigrationDirectory.load(from: directory.path("m"))
+                return []
+            } catch {
+                return error.problems.map { MigrationFileError(file: ($0.file as NSString).lastPathComponent, line: $0.line,
+                                                               message: $0.message, hint: $0.hint) }
+            }
+        }
+        // Edges and flows added between the two (no migration needed): fine.
+        #expect(try problems(Self.file(f: 4, 5, from: "a"), Self.file(f: 6, 7, g: 3, from: "b")).isEmpty)
+        #expect(try problems(Self.file(f: 4, 5, g: nil, from: "a"), Self.file(f: 5, 6, g: 3, from: "b")).isEmpty)
+
+        let fewer = try problems(Self.file(f: 4, 5, from: "a"), Self.file(f: 4, 5, from: "b"))
+        #expect(fewer.map(\.message) == ["1.json leaves flow 'f' with 5 edges, but 2.json starts it with 4 edges (_meta.edge_counts): "
+            + "edges and flows go away only through a migration, so 2.json was not generated on top of 1.json"])
+        #expect(fewer.first?.file == "2.json" && fewer.first?.line == 4)
+        #expect(fewer.first?.hint.contains("generate it again on top of 1.json") == true)
+
+        let gone = try problems(Self.file(f: 4, 5, from: "a"), Self.file(f: 5, 6, g: nil, from: "b"))
+        #expect(gone.map(\.message) == ["1.json leaves flow 'g' with 3 edges, but 2.json does not have it (_meta.edge_counts): "
+            + "edges and flows go away only through a migration, so 2.json was not generated on top of 1.json"])
+
+        let copied = try problems(Self.file(f: 4, 5, from: "a"), Self.file(f: 4, 5, from: "a"))
+        #expect(copied.map(\.message) == ["2.json migrates from the same configuration as 1.json (equal _meta.digests.old): it was "
+            + "generated before 1.json existed (on another branch) or copied from it, so it does not follow it"])
+        #expect(copied.first?.line == 3)
+
+        // Files without _meta (Selinon's) are not judged.
+        #expect(try problems(Self.empty, Self.empty).isEmpty)
+    }
 
     @Test func readsContiguousVersionsAndIgnoresOtherFiles() throws {
         let directory = try TemporaryDirectory()

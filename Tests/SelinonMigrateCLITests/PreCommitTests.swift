@@ -88,6 +88,36 @@ struct PreCommitTests {
         #expect(!linked.standardError.contains("git rm"), "\(linked.standardError)")
     }
 
+    /// Files git does not report as changed can still differ from what the commit holds: a flow
+    /// file marked skip-worktree (or assume-unchanged), one git ignores. --staged compares the
+    /// configuration the index holds with the working tree's and refuses the difference.
+    @Test(arguments: ["skip-worktree", "ignored"])
+    func stagedRefusesAConfigurationGitDoesNotSeeChanged(_ hiding: String) throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        if hiding == "skip-worktree" {
+            try fixture.git("update-index", "--skip-worktree", "config/nodes.yml", "config/flows/analysis.yml", "config/flows/ingest.yml")
+            try GitCommandTests.install(2, in: fixture)
+            #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        } else {
+            // The flow file moves to a name .gitignore matches, and its old name's deletion is staged.
+            try fixture.directory.write("config/flows/local-*.yml\n", to: ".gitignore")
+            try fixture.git("add", ".gitignore")
+            try fixture.git("mv", "config/flows/reporting.yml", "config/flows/local-reporting.yml")
+            try fixture.git("rm", "-q", "--cached", "config/flows/local-reporting.yml")
+        }
+        try fixture.git("add", "-A")
+        let result = try runner.run(["check", "--staged"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1, "\(result.standardOutput)")
+        let expected = hiding == "ignored"
+            ? "the configuration as it would be committed (the git index) does not load, while the working tree's does"
+            : "the edges of 'package_analysis_flow', 'sbom_flow', 'security_analysis_flow' differ between the working tree and what git would commit"
+        #expect(result.standardError.contains(expected), "\(result.standardError)")
+        #expect(result.standardError.contains("git update-index --no-skip-worktree"), "\(result.standardError)")
+        // Without --staged, the working tree is what is checked, and it is consistent.
+        #expect(try runner.run(["check"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     @Test func theFirstCommitPasses() throws {
         let fixture = try GitFixture()
         try GitCommandTests.install(1, in: fixture)

@@ -224,6 +224,7 @@ private struct MigrationFileReader {
                     throw error("the \(side) edge count of flow '\(flow)' in _meta must be a whole number of edges, found \(render(sides[side]!))",
                                 at: path + [side])
                 }
+                try refuseImplausible(count - 1, "the \(side) edge count \(count) of flow '\(flow)' in _meta", at: path + [side])
                 if side == "old" { before[flow] = count } else { after[flow] = count }
             }
         }
@@ -253,6 +254,9 @@ private struct MigrationFileReader {
             if let index = entry.taintingNodes.keys.filter({ $0 >= new }).min() {
                 throw error("tainting_nodes names new edge \(index), but " + beyondNew, at: path + ["tainting_nodes", String(index)])
             }
+            if let index = entry.taintingNodes.keys.filter({ $0 < old && entry.translation[$0] == nil }).min() {
+                throw keptIndexTainting(index, flow: name)
+            }
             if new < old, let kept = (new..<old).first(where: { entry.translation[$0] == nil }) {
                 throw error("edge \(kept) keeps its index (it is not in translation), but " + beyondNew, at: path + ["translation"])
             }
@@ -263,6 +267,21 @@ private struct MigrationFileReader {
                             + "edge \(moved) there", at: path + ["translation", String(moved)])
             }
         }
+    }
+
+    /// A new edge in `tainting_nodes` (an added edge) at an index an old edge keeps, because
+    /// translation does not move it: the two would be one edge.
+    private func keptIndexTainting(_ index: Int, flow name: String) -> MigrationFileError {
+        error("new edge \(index) of flow '\(name)' is in tainting_nodes (an added edge), but old edge \(index) keeps that index "
+              + "(it is not in translation)", at: ["migration", name, "tainting_nodes", String(index)])
+    }
+
+    /// Refuses an edge index (or the last index of an edge count) no real flow reaches: the
+    /// runtime's lookup tables grow with the indices, so a damaged file must not make them huge.
+    private func refuseImplausible(_ index: Int, _ what: String, at path: [String]) throws(MigrationFileError) {
+        guard index >= Migration.edgeLimit else { return }
+        throw error("\(what) is beyond the \(Migration.edgeLimit) edges a flow may have: the file is damaged", at: path,
+                    hint: "restore it from version control, or generate it again")
     }
 
     private func flow(_ value: JSONValue, path: [String]) throws(MigrationFileError) -> EdgeMigration {
@@ -281,6 +300,8 @@ private struct MigrationFileReader {
             switch value {
             case .null: entry.translation[key] = .some(nil)
             case .number(let number) where number.intValue.map({ $0 >= 0 }) == true:
+                try refuseImplausible(number.intValue!, "edge \(key) of flow '\(name)' translated to edge \(number.intValue!)",
+                                      at: path + ["translation", String(key)])
                 entry.translation[key] = number.intValue!
             default:
                 throw error("translation of edge \(key) in flow '\(name)' must be a new edge index or null, found \(render(value))",
@@ -327,6 +348,10 @@ private struct MigrationFileReader {
                 throw error("new edge \(key) of flow '\(name)' is in tainting_nodes (an added edge), but translation also moves old "
                             + "edge \(old) there (a kept edge)", at: path + ["tainting_nodes", String(key)])
             }
+            // Old edges 0 … the highest translated one exist; one translation does not name keeps its index.
+            if let highest = entry.translation.keys.max(), key < highest, entry.translation[key] == nil {
+                throw keptIndexTainting(key, flow: name)
+            }
             entry.taintingNodes[key] = nodes.sorted()
         }
         return entry
@@ -345,6 +370,7 @@ private struct MigrationFileReader {
                 throw error("'\(key)' in '\(path.last!)' of flow '\(path[1])' is not an edge index", at: path + [key],
                             hint: "edge indices are written as decimal numbers without leading zeros: \"0\", \"12\"")
             }
+            try refuseImplausible(index, "edge index \(index) in '\(path.last!)' of flow '\(path[1])'", at: path + [key])
             result.append((index, members[key]!))
         }
         return result

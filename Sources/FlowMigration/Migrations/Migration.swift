@@ -19,6 +19,11 @@ public struct Migration: Sendable, Equatable {
         self.metadata = metadata
     }
 
+    /// Edges a flow may have in a migration file: an index (or edge count) from this many on is
+    /// refused as damage. Far beyond any real flow (a flow file of a million edges is tens of
+    /// megabytes of YAML), and it bounds the lookup tables the runtime builds from the indices.
+    public static let edgeLimit = 1_000_000
+
     /// Whether two migrations change in-flight states the same way (metadata aside).
     public func hasSameEffect(as other: Migration) -> Bool {
         flows == other.flows

@@ -137,6 +137,7 @@ public struct MigrationDirectory: Sendable {
                 problems.append(error)
             }
         }
+        if problems.isEmpty { problems = continuityProblems(files) }
         guard problems.isEmpty else { throw MigrationDirectoryError(path: path, problems: problems, isReadFailure: readFailure) }
         return MigrationDirectory(path: path, files: files)
     }

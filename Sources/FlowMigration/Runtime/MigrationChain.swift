@@ -176,16 +176,9 @@ struct CompiledMigration: Sendable {
     init(_ migration: Migration, version: Int) {
         self.version = version
         strategy = migration.strategy
-        var before: [String: Int] = [:], after: [String: Int] = [:]
-        if case .object(let counts)? = migration.metadata?["edge_counts"] {
-            for (flow, value) in counts {
-                if let old = value["old"]?.intValue { before[flow] = old }
-                if let new = value["new"]?.intValue { after[flow] = new }
-            }
-        }
         flows = migration.flows.mapValues(CompiledFlowMigration.init)
-        edgeCountsBefore = before
-        edgeCountsAfter = after
+        edgeCountsBefore = migration.recordedEdgeCounts?.before ?? [:]
+        edgeCountsAfter = migration.recordedEdgeCounts?.after ?? [:]
     }
 }
 

@@ -80,6 +80,9 @@ extension SelinonMigrate {
                     unstaged += try unstagedProblems(configuration: false, directoryPath: configured, context: context, terminal: terminal)
                 }
             }
+            if staged && unstaged.isEmpty {
+                unstaged = indexDifferences(workingTree: workingTree, context: context, loader: loader)
+            }
             if (base == nil || base == "HEAD" || base == "@") && context.repository.isHeadUnborn {
                 // The first commit: no flow can be in flight yet (the hook must let it through).
                 if unstaged.isEmpty { _ = try terminal.loadConfiguration(workingTree, with: loader, role: "new") }
@@ -501,6 +504,40 @@ extension SelinonMigrate {
                              hint: change.kind == .deleted ? "stage the deletion (git rm \(shown)), or restore the file"
                                 : "stage it (git add \(shown)), or set unstaged changes aside (git stash --keep-index --include-untracked) and check again")
             }
+        }
+
+        /// With `--staged`, when git reports no unstaged change at the configuration's paths: whether
+        /// the configuration git would commit (the index) has the working tree's edges. It may not,
+        /// through files git does not see as changed — behind a symbolic link, ignored, in a
+        /// nested repository, marked skip-worktree or assume-unchanged. A working tree that does
+        /// not load is left to the check itself, which reports it.
+        private func indexDifferences(workingTree: some ConfigurationSource, context: GitContext,
+                                      loader: ConfigurationLoader) -> [CheckReport.Problem] {
+            guard let inTree = try? loader.load(workingTree.read()).configuration else { return [] }
+            let index = GitConfigurationSource(repository: context.repository, paths: context.paths, location: .index)
+            let unseen = "a file it reads is one git does not see as changed (behind a symbolic link, ignored, in a nested "
+                + "repository, or marked skip-worktree or assume-unchanged)"
+            let hint = "stage the files the configuration reads (git add -f PATH for an ignored one; git update-index "
+                + "--no-skip-worktree --no-assume-unchanged PATH for a marked one; the target of a symbolic link), then check again"
+            guard let inIndex = try? loader.load(index.read()).configuration else {
+                return [.init(kind: "unstaged-change", message: "the configuration as it would be committed (the git index) does not load, "
+                    + "while the working tree's does: " + unseen, hint: hint)]
+            }
+            func sameEdges(_ first: FlowDefinition?, _ second: FlowDefinition?) -> Bool {
+                guard let first, let second else { return first == nil && second == nil }
+                return first.edges.count == second.edges.count && first.edges.indices.allSatisfy { index in
+                    let one = first.edges[index], other = second.edges[index]
+                    return one.from == other.from && one.to == other.to && one.conditionValue == other.conditionValue
+                        && one.foreach == other.foreach && one.selective == other.selective
+                }
+            }
+            let differing = Set(inTree.flows.keys).union(inIndex.flows.keys).sorted().filter { !sameEdges(inTree.flows[$0], inIndex.flows[$0]) }
+            guard !differing.isEmpty else { return [] }
+            let named = differing.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (differing.count > 5 ? ", …" : "")
+            return [.init(kind: "unstaged-change",
+                          message: "the edges of \(named) differ between the working tree and what git would commit (the index), though git "
+                            + "reports no unstaged change at the configuration's paths: " + unseen,
+                          hint: hint)]
         }
 
         /// During a merge (`MERGE_HEAD`) that brings migrations the base does not have, when the

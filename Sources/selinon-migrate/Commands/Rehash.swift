@@ -37,7 +37,18 @@ extension SelinonMigrate {
             try terminal.refuseMisplacedMigrationDirectory(migrationDirectory, configuration: nil)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             MigrationWriter.removeLeftoverTemporaryFiles(in: migrationDirectory)
-            let previous = try? MigrationSum.load(fromDirectory: migrationDirectory)
+            // A sum that cannot be parsed is what rehash replaces; one that cannot be read might
+            // hide an edit (rehash would report every file as added), so it stops here.
+            let previous: MigrationSum?
+            do {
+                previous = try MigrationSum.load(fromDirectory: migrationDirectory)
+            } catch {
+                guard error.kind != .unreadable else {
+                    terminal.message(error.description)
+                    throw ExitStatus.toolFailed
+                }
+                previous = nil
+            }
             let sum = MigrationSum(directory: directory)
             if previous == sum {
                 terminal.output("\(migrationDirectory)/\(MigrationSum.fileName) is up to date (\(counted(sum.entries.count, "file")))")
