@@ -454,8 +454,20 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     public func close() async {
+        _ = await closeReportingLog()
+    }
+
+    /// Closes the store like ``close()``, and says so when the write-ahead log could not be
+    /// copied into the database file (a full disk): nothing is lost, as SQLite reads the log with
+    /// the file, but until a later open copies it the file alone is not the whole store.
+    /// - Returns: a warning for people, or `nil` when the log was copied (or another process
+    ///   still has the store open, and copies it when it closes).
+    public func closeReportingLog() async -> String? {
         try? pool.close()
-        checkpointer.close()
+        guard let problem = checkpointer.close() else { return nil }
+        return "the SQLite store's write-ahead log could not be copied into \(path) as the store closed (\(problem)); nothing is "
+            + "lost, it is in \(path)-wal: keep the two files together (do not delete \(path)-wal, do not copy \(path) alone), and "
+            + "once there is room open the store again (selinon-migrate status --store sqlite:\(path)), which copies it"
     }
 
     // MARK: - Helpers
@@ -493,6 +505,14 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// would never match in a compare-and-swap) or an unknown status read as `running`.
     private static func storedFlow(_ row: SQLiteRows.RowReader) throws -> StoredFlow {
         let id = row.text(0)
+        // An id that is not UTF-8 text would come back repaired, and paging by id (`flow_id > ?`)
+        // would start again before it forever.
+        let idBytes = row.bytes(0)
+        guard row.type(0) == SQLITE_TEXT, String(validating: idBytes, as: UTF8.self) != nil else {
+            let hex = idBytes.map { String(format: "%02X", $0) }.joined()
+            throw EditedRow(flowID: id, column: "flow_id", value: row.type(0) == SQLITE_TEXT ? "X'\(hex)' (not UTF-8 text)" : row.quoted(0),
+                            expected: "text", selector: "hex(flow_id) = '\(hex)'")
+        }
         func expect(_ column: Int32, _ type: Int32, _ name: String, _ expected: String) throws {
             let found = row.type(column)
             guard found != type, !(type == SQLITE_FLOAT && found == SQLITE_INTEGER) else { return }

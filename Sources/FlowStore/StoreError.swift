@@ -62,10 +62,13 @@ struct EditedRow: Error {
     var value: String
     /// What the column must hold, in words.
     var expected: String
+    /// The SQL condition that selects the row, when its id cannot (an id that is not text).
+    var selector: String? = nil
 
     func storeError(store: String) -> StoreError {
-        StoreError(.damaged, "the store \(store) has a row changed outside selinon-migrate: flow '\(flowID)' has \(column) \(value), "
-                   + "expected \(expected); correct or delete that row (UPDATE/DELETE … WHERE flow_id = '\(flowID.replacingOccurrences(of: "'", with: "''"))'), "
+        let row = selector ?? "flow_id = '\(flowID.replacingOccurrences(of: "'", with: "''"))'"
+        return StoreError(.damaged, "the store \(store) has a row changed outside selinon-migrate: flow '\(flowID)' has \(column) \(value), "
+                   + "expected \(expected); correct or delete that row (UPDATE/DELETE … WHERE \(row)), "
                    + "then run again",
                    flowID: flowID)
     }

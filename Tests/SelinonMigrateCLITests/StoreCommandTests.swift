@@ -411,6 +411,36 @@ struct UnreachableStoreCommandTests {
         #expect(!result.standardError.contains("run apply again"))
     }
 
+    /// Whether this process may mount a small tmpfs (root with the capability, as in CI), for a
+    /// file system that fills up.
+    static let canMountTmpfs: Bool = {
+        guard geteuid() == 0, let directory = try? TemporaryDirectory() else { return false }
+        return mount("tmpfs", directory.path(""), "tmpfs", 0, "size=64k") == 0 && umount(directory.path("")) == 0
+    }()
+
+    /// A store on a file system that fills up as the import ends: the log cannot be copied into
+    /// the database file when the store closes. The import succeeded (every flow is in the log)
+    /// and says to keep the two files together; the store opens with all its flows.
+    @Test(.enabled(if: canMountTmpfs)) func aLogThatCannotBeCopiedAtCloseIsWarnedAbout() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let flows = directory.path("flows.jsonl")
+        let simulated = try runner.run(["simulate", "--count", "5000", "--seed", "1", "--output", flows, "-n",
+                                        Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1/nodes.yml").path,
+                                        "-f", Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1/flows").path])
+        #expect(simulated.status == 0, "\(simulated.standardError)")
+        try FileManager.default.createDirectory(atPath: directory.path("full"), withIntermediateDirectories: false)
+        #expect(mount("tmpfs", directory.path("full"), "tmpfs", 0, "size=6m") == 0)
+        defer { umount(directory.path("full")) }
+        let store = "sqlite:" + directory.path("full/flows.sqlite")
+        let imported = try runner.run(["import", "--input", flows, "--store", store])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardError.contains("warning: the SQLite store's write-ahead log could not be copied into")
+                && imported.standardError.contains("keep the two files together"), "\(imported.standardError)")
+        let status = try runner.run(["status", "--store", store])
+        #expect(status.status == 0 && status.standardOutput.contains("5000 flows"), "\(status.standardOutput)\(status.standardError)")
+    }
+
     @Test func exportRefusesToWriteOverItsOwnStore() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()

@@ -209,10 +209,10 @@ extension SelinonMigrate {
             do {
                 result = try await sweep.run { progress.update(done: $0.processed, total: $0.total) }
                 progress.finish(changedElsewhere: result.changedElsewhere)
-                await store.close()
+                await terminal.close(store)
             } catch {
                 progress.finish(stopped: true)
-                await store.close()
+                await terminal.close(store)
                 let resume: String
                 switch error.kind {
                 case .damaged: resume = "."

@@ -77,10 +77,10 @@ extension SelinonMigrate {
             } catch {
                 sink.discard()
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); nothing was written")
-                await store.close()
+                await terminal.close(store)
                 throw ExitStatus.toolFailed
             }
-            await store.close()
+            await terminal.close(store)
             terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.displayText)")
             guard !unreadable.isEmpty else { return }
             for (id, problem) in unreadable.prefix(10) {

@@ -81,22 +81,22 @@ extension SelinonMigrate {
                 try await importer.insert(batch, into: store!)
             } catch let status as ExitCode {
                 // Opening the store failed, and said why.
-                await store?.close()
+                await terminal.close(store)
                 throw status
             } catch let error as LineReader.LineTooLong {
-                await store?.close()
+                await terminal.close(store)
                 terminal.message("\(name):\(lineNumber + 1): error: \(error)\n\(importer.progressNote(lineRejected: true))")
                 throw ExitStatus.inputFailed
             } catch let rejection as ImportRejection {
-                await store?.close()
+                await terminal.close(store)
                 terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure))")
                 throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
             } catch {
-                await store?.close()
+                await terminal.close(store)
                 terminal.message("error: cannot read \(name): \(OutputSink.reason(error))\n\(importer.progressNote(lineRejected: false))")
                 throw ExitStatus.toolFailed
             }
-            await store?.close()
+            await terminal.close(store)
             let skipped = importer.skipped > 0 ? " (\(counted(importer.skipped, "identical flow")) already there, skipped)" : ""
             terminal.message("imported \(counted(importer.imported, "flow")) into \(storeOptions.displayText)\(skipped)")
         }

@@ -177,10 +177,10 @@ extension SelinonMigrate {
                     written += lines.count - already
                     skipped += already
                 }
-                await opened.close()
+                await terminal.close(opened)
                 return skipped
             } catch {
-                await opened.close()
+                await terminal.close(opened)
                 let before = written == 0 ? "nothing was written" : "the \(counted(written, "flow")) written before it stay in the store"
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)") (\(before))")
                 if (error as? StoreError)?.kind == .duplicateFlow {

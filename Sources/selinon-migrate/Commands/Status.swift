@@ -51,9 +51,9 @@ extension SelinonMigrate {
             let counts: [StatusCount]
             do {
                 counts = try await store.statusCounts()
-                await store.close()
+                await terminal.close(store)
             } catch {
-                await store.close()
+                await terminal.close(store)
                 terminal.message("error: \(error.message)")
                 throw ExitStatus.toolFailed
             }

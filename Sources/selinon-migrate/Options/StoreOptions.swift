@@ -74,7 +74,7 @@ struct StoreOptions: ParsableArguments {
         do {
             try await store.prepare(createIfMissing: createIfMissing)
         } catch {
-            await store.close()
+            await terminal.close(store)
             terminal.message("error: \(error.message)")
             throw Self.exitStatus(error)
         }
@@ -85,5 +85,18 @@ struct StoreOptions: ParsableArguments {
     /// (the location or the tool is wrong), 2 for one that cannot be reached or read.
     private static func exitStatus(_ error: StoreError) -> ExitCode {
         [.newerSchema, .missingStore, .notAStore].contains(error.kind) ? ExitStatus.inputFailed : ExitStatus.toolFailed
+    }
+}
+
+extension Terminal {
+    /// Closes `store`, warning when SQLite could not copy its write-ahead log into the database
+    /// file (a full disk): the two files must then stay together.
+    func close(_ store: (any FlowStateStore)?) async {
+        guard let store else { return }
+        if let sqlite = store as? SQLiteFlowStore {
+            if let warning = await sqlite.closeReportingLog() { message("warning: " + warning) }
+        } else {
+            await store.close()
+        }
     }
 }
