@@ -23,6 +23,9 @@ struct SelinonMigrate: AsyncParsableCommand {
     /// Runs the command; an error it throws is reported with that command's usage (a usage
     /// error found while running, such as a missing `-f`, would otherwise show the overview's).
     static func main() async {
+        // Ctrl-\ (SIGQUIT) quits, as it does any program: Swift's crash reporter would print a
+        // backtrace that reads like a crash, and the command would then go on.
+        signal(SIGQUIT, SIG_DFL)
         // Swift decodes arguments as UTF-8, replacing what is not: a path of other bytes would
         // silently name another file (written, or "not found" when it exists).
         for index in 1..<Int(CommandLine.argc) {

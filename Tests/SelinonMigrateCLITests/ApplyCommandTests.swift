@@ -326,7 +326,9 @@ struct ApplyCommandTests {
         #expect(result.standardError.contains("error: cannot write to standard output: No space left on device"))
     }
 
-    @Test func anInterruptedRunLeavesNoTemporaryFiles() throws {
+    /// SIGQUIT (Ctrl-\\) too: no crash report, quits like any program.
+    @Test(arguments: [SIGTERM, SIGQUIT])
+    func anInterruptedRunLeavesNoTemporaryFiles(_ signal: Int32) throws {
         // Standard input stays open, so apply is still running (its outputs unfinished) when it
         // is terminated; it must remove its temporary files and die of the signal.
         let directory = try TemporaryDirectory()
@@ -336,7 +338,12 @@ struct ApplyCommandTests {
                              "--report", directory.path("report.jsonl")]
         let input = Pipe()
         process.standardInput = input
-        process.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        // SIGQUIT's default action dumps core: none here (the child inherits the limit).
+        var noCore = rlimit()
+        let core = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+        if getrlimit(core, &noCore) == 0 { noCore.rlim_cur = 0; setrlimit(core, &noCore) }
         try process.run()
         input.fileHandleForWriting.write(try Data(contentsOf: URL(fileURLWithPath: Self.states)))
         func entries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() }
@@ -346,12 +353,14 @@ struct ApplyCommandTests {
             waited += 1
         }
         #expect(try entries().count == 2, "both temporary files exist while it runs")
-        process.terminate()
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
-        #expect(process.terminationStatus == SIGTERM)
+        #expect(process.terminationStatus == signal)
         #expect(try entries().isEmpty, "no temporary file left")
         try input.fileHandleForWriting.close()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!message.contains("crashed"), "\(message)")
     }
 
     @Test func aPolicyForAFlowNoMigrationChangesIsFlaggedAsATypo() throws {

@@ -209,7 +209,7 @@ struct OutputSinkError: Error, CustomStringConvertible {
 }
 
 /// Removes the temporary files of unfinished outputs when the process is interrupted (SIGINT,
-/// SIGTERM, SIGHUP), then dies of the signal as it would have. Installed with the first file,
+/// SIGTERM, SIGHUP, SIGQUIT), then dies of the signal as it would have. Installed with the first file,
 /// which also turns a closed pipe (SIGPIPE, `| head`) into a write error, so that the command
 /// removes its temporary files on the way out instead of dying with them.
 enum InterruptCleanup {
@@ -225,7 +225,7 @@ enum InterruptCleanup {
             state.paths.insert(path)
             guard state.sources.isEmpty else { return }
             signal(SIGPIPE, SIG_IGN)
-            for number in [SIGINT, SIGTERM, SIGHUP] {
+            for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
                 signal(number, SIG_IGN)  // delivered to the source below instead
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler {
