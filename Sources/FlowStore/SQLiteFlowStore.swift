@@ -163,12 +163,26 @@ public final class SQLiteFlowStore: FlowStateStore {
                 + "restore it from a backup — with no process using the store, remove \(path)-wal and \(path)-shm too, or SQLite "
                 + "replays the damaged log onto the backup; running again will not repair it")
         }
+        // A full disk: SQLITE_FULL when a write needs room, a bare I/O error when even the -shm
+        // file a reader maps cannot be made.
+        if error.resultCode == .SQLITE_FULL || (error.resultCode == .SQLITE_IOERR && hasNoFreeSpace(near: path)) {
+            return StoreError(.unavailable, "the file system holding the SQLite store \(path) is full (SQLite: \(error.message ?? "\(error.resultCode)")): "
+                + "what was committed stays; free space there — SQLite needs room for \(path)-wal and \(path)-shm even to read "
+                + "the store — then run again")
+        }
         if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
             return StoreError(.unavailable, "the SQLite store \(path) is locked: another process has held it for longer than the "
                 + "\(busyTimeoutSeconds) s busy timeout (a long write, or a transaction left open); what this run committed before stays, and "
                 + "running again when that process is done continues")
         }
         return nil
+    }
+
+    /// Whether the file system of `path`'s directory has no block left for this user.
+    private static func hasNoFreeSpace(near path: String) -> Bool {
+        var status = statvfs()
+        let directory = parentDirectory(of: path)
+        return statvfs(directory.isEmpty ? "." : directory, &status) == 0 && status.f_bavail == 0
     }
 
     /// Looks at an existing file (reading only) before the store opens it as a pool (which would

@@ -418,10 +418,11 @@ struct UnreachableStoreCommandTests {
         return mount("tmpfs", directory.path(""), "tmpfs", 0, "size=64k") == 0 && umount(directory.path("")) == 0
     }()
 
-    /// A store on a file system that fills up as the import ends: the log cannot be copied into
-    /// the database file when the store closes. The import succeeded (every flow is in the log)
-    /// and says to keep the two files together; the store opens with all its flows.
-    @Test(.enabled(if: canMountTmpfs)) func aLogThatCannotBeCopiedAtCloseIsWarnedAbout() throws {
+    /// A store on a file system that fills up. As the import ends, the log cannot be copied into
+    /// the database file when the store closes: the import succeeded (every flow is in the log)
+    /// and says to keep the two files together; the store opens with all its flows. Then no room
+    /// is left at all: apply says the disk is full and still prints its (empty) report.
+    @Test(.enabled(if: canMountTmpfs)) func aFullDiskIsNamedAndLosesNothing() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
         let flows = directory.path("flows.jsonl")
@@ -439,6 +440,21 @@ struct UnreachableStoreCommandTests {
                 && imported.standardError.contains("keep the two files together"), "\(imported.standardError)")
         let status = try runner.run(["status", "--store", store])
         #expect(status.status == 0 && status.standardOutput.contains("5000 flows"), "\(status.standardOutput)\(status.standardError)")
+
+        // The disk filled up to the last block: apply's first batch cannot commit. The error says
+        // the disk is full, and the report (nothing done) is still the JSON document asked for.
+        let filler = try #require(FileHandle(forWritingAtPath: directory.path("full/filler"))
+            ?? (FileManager.default.createFile(atPath: directory.path("full/filler"), contents: nil)
+                ? FileHandle(forWritingAtPath: directory.path("full/filler")) : nil))
+        while (try? filler.write(contentsOf: Data(count: 64 << 10))) != nil {}
+        while (try? filler.write(contentsOf: Data(count: 512))) != nil {}
+        try? filler.close()
+        let applied = try runner.run(["apply", "--store", store, "-m", StoreCommands.migrations, "--format", "json"])
+        #expect(applied.status == 2)
+        #expect(applied.standardError.contains("the file system holding the SQLite store") && applied.standardError.contains("is full"),
+                "\(applied.standardError)")
+        let report = try JSONSerialization.jsonObject(with: Data(applied.standardOutput.utf8)) as? [String: Any]
+        #expect(report?["stopped_by"] as? String != nil, "\(applied.standardOutput)")
     }
 
     @Test func exportRefusesToWriteOverItsOwnStore() throws {

@@ -219,8 +219,9 @@ extension SelinonMigrate {
                 case .unavailable, .conflict: resume = "; run apply again to resume."
                 default: resume = "; once what the error names is fixed, run apply again to resume."
                 }
-                // What the committed batches did is reported all the same: flows were restarted or failed.
-                if let completed = error.completedSweep, completed.counts.values.contains(where: { $0.values.contains { $0 > 0 } }) {
+                // What the committed batches did is reported all the same: flows were restarted or
+                // failed (none, when the first batch failed: the report then says so, with the error).
+                if let completed = error.completedSweep {
                     switch format ?? .text {
                     case .text: terminal.output(SweepReportText(completed).text)
                     case .json: terminal.outputJSON(completed.jsonValue)
