@@ -565,6 +565,14 @@ struct TeamWorkflowTests {
         #expect(missing.standardError.contains("(v2) changed package_analysis_flow with no migration"))
         #expect(missing.standardError.hasSuffix(" -n config/nodes.yml -f config/flows\n"), "\(missing.standardError)")
         #expect(!missing.standardError.contains("NODES"))
+
+        // A nodes file that names no migration directory names no directory that may be missing:
+        // the default `migrations` missing is an error, as for review, whose hint asks for -m.
+        try TeamWorkflowTests.edit(fixture, "config/nodes.yml", "  migration_dir: migrations\n", "")
+        let unnamed = try runner.run(["verify"] + Self.configuration, in: fixture.root)
+        #expect(unnamed.status == 1, "\(unnamed.standardOutput)")
+        #expect(unnamed.standardError.contains("the nodes file sets no global.migration_dir") && unnamed.standardError.contains("pass -m"),
+                "\(unnamed.standardError)")
     }
 
     @Test func rebaseNeedsTheOtherBranchMergedFirst() throws {

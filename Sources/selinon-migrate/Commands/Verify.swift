@@ -79,16 +79,22 @@ extension SelinonMigrate {
             if let current, let migrationDirectory {
                 named = current.global.expandedMigrationDirectory.map { Self.samePath(migrationDirectory, $0) } ?? false
             } else {
-                named = current != nil
+                // The default `migrations` is not named by a configuration that names none.
+                named = current?.global.expandedMigrationDirectory != nil
             }
             if !exists && named { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: exists || !named)
             var report = VerifyReport(directory: directoryPath, findings: integrity.findings, matches: [])
             if !exists && !named {
-                for index in report.findings.indices {
-                    report.findings[index].hint += "; if no migration was generated yet, give the configuration too (-n/-f): "
-                        + "a directory it names may be missing until the first migration"
-                }
+                let addition = current == nil
+                    ? "; if no migration was generated yet, give the configuration too (-n/-f): a directory it names may be missing "
+                        + "until the first migration"
+                    : migrationDirectory == nil && current?.global.expandedMigrationDirectory == nil
+                        ? "; the nodes file sets no global.migration_dir, so it names no directory that may be missing until the first "
+                            + "migration: pass -m with the migration directory, and set global.migration_dir (Selinon's workers read "
+                            + "migrations from it)"
+                        : ""
+                for index in report.findings.indices { report.findings[index].hint += addition }
             }
 
             if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
