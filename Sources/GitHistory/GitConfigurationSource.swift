@@ -97,7 +97,8 @@ public struct GitConfigurationSource: ConfigurationSource {
         } catch let error as GitError where error.kind == .outsideRepository || error.kind == .linkLoop || error.kind == .submodule {
             // What the repository holds, not a failure to read it.
             throw ConfigurationError(diagnostics: [ConfigDiagnostic(
-                .error, .gitLink, "cannot read \(sourceDescription): \(error.message)", at: .wholeFile(pathPrefix + paths.nodesFile))])
+                .error, error.kind == .submodule ? .gitSubmodule : .gitLink, "cannot read \(sourceDescription): \(error.message)",
+                at: .wholeFile(pathPrefix + paths.nodesFile))])
         } catch {
             throw ConfigurationError(diagnostics: [ConfigDiagnostic(
                 .error, .fileUnreadable, "cannot read \(sourceDescription): \(error)", at: .wholeFile(pathPrefix + paths.nodesFile))])

@@ -353,6 +353,13 @@ struct GitCommandTests {
         let result = try CommandRunner().run(["check"] + Self.configuration, in: fixture.root)
         #expect(result.status == 1)
         #expect(result.standardError.contains("'config/flows' is a git submodule: its files are in another repository"), "\(result.standardError)")
+        // verify --git and history read every revision: the same error, not a pass over
+        // configurations that "cannot be loaded".
+        for command in [["verify", "--git"], ["history"]] {
+            let read = try CommandRunner().run(command + Self.configuration, in: fixture.root)
+            #expect(read.status == 1, "\(command): \(read.standardOutput)")
+            #expect(read.standardError.contains("'config/flows' is a git submodule"), "\(command): \(read.standardError)")
+        }
     }
 
     /// A migration the base has, removed on the branch: the hint restores it with the sum, and

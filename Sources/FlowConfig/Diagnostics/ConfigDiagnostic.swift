@@ -34,6 +34,9 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         /// A symbolic link git holds leads out of the repository, or into a loop: git has no
         /// file behind it at that revision.
         case gitLink = "git-link"
+        /// A path of the configuration is a git submodule: its files are in another repository,
+        /// at every revision.
+        case gitSubmodule = "git-submodule"
         // Shapes and keys.
         case wrongType = "wrong-type"
         case missingKey = "missing-key"

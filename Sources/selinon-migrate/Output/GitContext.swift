@@ -47,7 +47,7 @@ struct GitContext: Sendable {
         let source = GitConfigurationSource(repository: repository, paths: paths, location: .revision(commit, label: commit.id.short))
         do {
             return loader.load(try source.read()).configuration
-        } catch where error.isReadFailure || error.diagnostics.contains(where: { $0.code == .gitFilter }) {
+        } catch where error.isReadFailure || error.diagnostics.contains(where: { [.gitFilter, .gitSubmodule].contains($0.code) }) {
             // Not this revision's fault: no revision can be read.
             throw error
         } catch {
