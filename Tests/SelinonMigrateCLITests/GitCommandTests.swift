@@ -168,6 +168,24 @@ struct GitCommandTests {
         #expect(covered.standardOutput.contains("2.json covers its change since migrations/1.json"), "\(covered.standardOutput)")
     }
 
+    /// Only the flow directory moved (the nodes file stayed): a moved configuration as well, not
+    /// one whose flows the base "never defines". verify --git, which reads the history at the
+    /// current paths, does not advise deleting the migration it cannot place.
+    @Test func aMovedFlowDirectoryIsAMovedConfiguration() throws {
+        let fixture = try Self.branchMoving([("config/flows", "config/flowdefs")])
+        try fixture.git("commit", "-q", "-m", "move the flows")
+        let moved = ["-n", "config/nodes.yml", "-f", "config/flowdefs"]
+        let runner = try CommandRunner()
+        let pure = try runner.run(["check", "--base", "main"] + moved, in: fixture.root)
+        #expect(pure.status == 0, "\(pure.standardError)")
+        #expect(pure.standardOutput.contains("the configuration is not at config/flowdefs in ") && pure.standardOutput.contains("nothing needs a migration"),
+                "\(pure.standardOutput)")
+        let verified = try runner.run(["verify", "--git"] + moved, in: fixture.root)
+        #expect(verified.status == 1)
+        #expect(verified.standardError.contains("could not be read at 2 earlier revisions at its current paths (moved or renamed since?)")
+                && verified.standardError.contains("compare it by hand before changing anything"), "\(verified.standardError)")
+    }
+
     /// Configuration and migration directory moved in one commit, with an edge change: the base's
     /// migrations are found wherever its sum is, so the move is not taken for a new configuration.
     @Test func aConfigurationMovedWithItsMigrationsIsNotANewOne() throws {

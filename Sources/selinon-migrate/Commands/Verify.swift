@@ -99,8 +99,17 @@ extension SelinonMigrate {
 
             if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
                 let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
-                let states = try history(source: source, current: current, loader: loader, terminal: terminal)
-                let (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
+                let (states, unloaded) = try history(source: source, current: current, loader: loader, terminal: terminal)
+                var (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
+                if unloaded > 0 {
+                    // The history is read at today's paths: a migration from before a move matches nothing.
+                    for index in findings.indices where findings[index].kind == .unmatched {
+                        findings[index].hint = "the configuration could not be read at \(counted(unloaded, "earlier revision")) at its "
+                            + "current paths (moved or renamed since?), and verify --git reads the history at those paths only: this "
+                            + "migration may come from before the move — compare it by hand before changing anything; otherwise, "
+                            + findings[index].hint
+                    }
+                }
                 report.matches = matches.map { VerifyReport.Match(file: "\($0.version).json", from: $0.from, to: $0.to) }
                 report.findings += findings.map { finding in
                     DirectoryIntegrity.Finding(kind: finding.kind.rawValue,
@@ -143,7 +152,7 @@ extension SelinonMigrate {
         /// The configuration at every commit that changed it (oldest first), and the working tree
         /// when it differs from the newest.
         private func history(source: FileSystemConfigurationSource, current: Configuration, loader: ConfigurationLoader,
-                             terminal: Terminal) throws -> [MigrationHistoryCheck.State] {
+                             terminal: Terminal) throws -> (states: [MigrationHistoryCheck.State], unloaded: Int) {
             let context: GitContext
             let commits: [GitCommit]
             do {
@@ -157,6 +166,7 @@ extension SelinonMigrate {
                 Result { () throws(ConfigurationError) -> Configuration? in try context.configuration(at: commit, loader: loader) }
             }
             var states: [MigrationHistoryCheck.State] = []
+            var unloaded = 0
             for (commit, loaded) in zip(commits, configurations) {
                 let configuration: Configuration?
                 do {
@@ -169,6 +179,7 @@ extension SelinonMigrate {
                 let label = "\(commit.id.short) (\(commit.summary))"
                 guard let configuration else {
                     terminal.message("warning: the configuration at \(label) cannot be loaded; its change is not checked")
+                    unloaded += 1
                     continue
                 }
                 states.append(.init(label: label, configuration: configuration, revision: commit.id.short))
@@ -176,7 +187,7 @@ extension SelinonMigrate {
             if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
                 states.append(.init(label: "the working tree", configuration: current))
             }
-            return states
+            return (states, unloaded)
         }
     }
 }
