@@ -649,7 +649,7 @@ public final class GitRepository: @unchecked Sendable {
                               entered: inout Set<String>, into result: inout [(path: String, bytes: [UInt8])]) throws(GitError) {
         let prefix = realDirectory.isEmpty ? "" : realDirectory + "/"
         for position in 0..<git_index_entrycount(index) {
-            guard let entry = git_index_get_byindex(index, position) else { continue }
+            guard let entry = git_index_get_byindex(index, position), !Self.isIntentToAdd(entry) else { continue }
             let path = String(cString: entry.pointee.path)
             guard path.hasPrefix(prefix) else { continue }
             let name = (path as NSString).lastPathComponent
@@ -736,9 +736,15 @@ public final class GitRepository: @unchecked Sendable {
 
     /// The staged file or link at exactly `path`.
     private func indexEntry(at path: String, in index: OpaquePointer) -> GitTreeEntry? {
-        guard let entry = git_index_get_bypath(index, path, 0) else { return nil }
+        guard let entry = git_index_get_bypath(index, path, 0), !Self.isIntentToAdd(entry) else { return nil }
         let isLink = entry.pointee.mode == UInt32(GIT_FILEMODE_LINK.rawValue)
         return GitTreeEntry(id: GitObjectID(entry.pointee.id), kind: isLink ? .symbolicLink : .file)
+    }
+
+    /// An entry `git add -N` made: a placeholder for a file whose content is not staged yet,
+    /// which a commit does not hold (git's own tree of the index leaves it out).
+    private static func isIntentToAdd(_ entry: UnsafePointer<git_index_entry>) -> Bool {
+        entry.pointee.flags_extended & UInt16(truncatingIfNeeded: GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0
     }
 
     private func withIndex<T>(_ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {

@@ -92,6 +92,11 @@ struct GitRepositoryTests {
         let staged = try #require(try repository.indexFile(at: "flows/main.yml"))
         #expect(String(decoding: staged, as: UTF8.self) == Self.flow("{from: , to: A}, {from: A, to: B}"))
         #expect(try repository.indexFiles(under: "flows", include: ConfigurationPaths.isFlowFileName).map(\.path) == ["flows/main.yml"])
+        // `git add -N` stages no content: a commit would not hold the file, so the index has none.
+        try fixture.directory.write(Self.flow("{from: , to: C}"), to: "flows/wip.yml")
+        try fixture.git("add", "-N", "flows/wip.yml")
+        #expect(try repository.indexFile(at: "flows/wip.yml") == nil)
+        #expect(try repository.indexFiles(under: "flows", include: ConfigurationPaths.isFlowFileName).map(\.path) == ["flows/main.yml"])
     }
 
     @Test func loadsAConfigurationFromARevision() throws {
