@@ -282,6 +282,19 @@ public final class GitRepository: @unchecked Sendable {
             var object: OpaquePointer?
             let status = git_revparse_single(&object, handle, revision)
             guard status == 0, let object else {
+                // `@{u}`, `@{upstream}`, `@{push}` of a branch without one, or of a detached HEAD:
+                // libgit2 only says the revision is unknown or invalid.
+                if let marker = revision.range(of: "@{"),
+                   ["u}", "upstream}", "push}"].contains(revision[marker.upperBound...].lowercased()) {
+                    let branch = revision[..<marker.lowerBound]
+                    if (branch.isEmpty || branch == "HEAD") && git_repository_head_detached(handle) == 1 {
+                        throw GitError(.unknownRevision, "'\(revision)' is the upstream of the current branch, but HEAD is detached "
+                            + "(on no branch): name the branch to compare with, for example origin/main")
+                    }
+                    throw GitError(.unknownRevision, "'\(revision)': " + (branch.isEmpty || branch == "HEAD" ? "the current branch" : "branch '\(branch)'")
+                        + " has no upstream branch (none configured, or not fetched): name the branch to compare with, for example "
+                        + "origin/main, or set one (git branch --set-upstream-to origin/main)")
+                }
                 if status == GIT_ENOTFOUND.rawValue || status == GIT_EAMBIGUOUS.rawValue {
                     let empty = git_repository_head_unborn(handle) == 1
                     if empty {

@@ -89,6 +89,11 @@ struct GitRepositoryTests {
         let repository = try GitRepository(containing: fixture.root.path)
         #expect(try repository.commit("HEAD").id.hex == first)
         #expect(try repository.upstream() == nil)
+        // The upstream of no branch: said, not "unknown" or "invalid pattern".
+        let detached = #expect(throws: GitError.self) { try repository.commit("@{u}") }
+        #expect(detached?.message.contains("is the upstream of the current branch, but HEAD is detached") == true, "\(String(describing: detached))")
+        let none = #expect(throws: GitError.self) { try repository.commit("main@{upstream}") }
+        #expect(none?.message.contains("branch 'main' has no upstream branch") == true, "\(String(describing: none))")
         let staged = try #require(try repository.indexFile(at: "flows/main.yml"))
         #expect(String(decoding: staged, as: UTF8.self) == Self.flow("{from: , to: A}, {from: A, to: B}"))
         #expect(try repository.indexFiles(under: "flows", include: ConfigurationPaths.isFlowFileName).map(\.path) == ["flows/main.yml"])
