@@ -519,6 +519,13 @@ public final class GitRepository: @unchecked Sendable {
                 links += 1
                 let target = String(decoding: try blob(found.id), as: UTF8.self)
                 guard !target.hasPrefix("/") else {
+                    // An absolute link into this checkout resolves only here, not in another clone or in CI.
+                    if let root = workingDirectory.map({ $0.hasSuffix("/") ? String($0.dropLast()) : $0 }),
+                       target == root || target.hasPrefix(root + "/") {
+                        throw GitError(.outsideRepository, "'\(candidate)' is a symbolic link to the absolute path \(target): it "
+                            + "points into this checkout only, and every other clone (and CI) finds nothing there; make it relative "
+                            + "(ln -sfn RELATIVE-TARGET \(candidate)) and commit it")
+                    }
                     throw GitError(.outsideRepository, "'\(candidate)' is a symbolic link to \(target), outside the repository: "
                         + "git holds the link, not the files it points to; move them into the repository")
                 }

@@ -155,6 +155,18 @@ struct GitRepositoryTests {
         #expect(throws: GitError.self) { try repository.repositoryPath(of: outside.path("x")) }
     }
 
+    /// An absolute link into the checkout works here only: said so, not "outside the repository".
+    @Test func anAbsoluteLinkIntoTheCheckoutIsNamedAsSuch() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("v1", ["releases/v1/nodes.yml": Self.nodes])
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("nodes.yml"), withDestinationPath: fixture.path("releases/v1/nodes.yml"))
+        let commit = try fixture.commit("link", [:])
+        let repository = try GitRepository(containing: fixture.root.path)
+        let error = #expect(throws: GitError.self) { try repository.file(at: "nodes.yml", in: repository.commit(commit).id) }
+        #expect(error?.message.contains("is a symbolic link to the absolute path") == true
+                && error?.message.contains("make it relative") == true, "\(String(describing: error))")
+    }
+
     @Test func symbolicLinksAreReadAsEachRevisionRecordsThem() throws {
         // releases/v1 and releases/v2 committed; 'current' selects one. Switching the link is a
         // configuration change; reading 'current/…' at a revision follows that revision's link.
