@@ -110,7 +110,13 @@ public struct GitConfigurationSource: ConfigurationSource {
     /// (a flow file renamed since, while `-f` names files one by one).
     public func absentFlowPaths() -> [String] {
         paths.flowPaths.filter { path in
-            ((try? file(path)) ?? nil) == nil && ((try? directory(path)) ?? []).isEmpty
+            // A path that cannot be read (a submodule, a link out of the repository) is there:
+            // reading the configuration names what is wrong with it.
+            do {
+                return try file(path) == nil && directory(path).isEmpty
+            } catch {
+                return false
+            }
         }
     }
 

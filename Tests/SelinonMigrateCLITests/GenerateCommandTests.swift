@@ -216,7 +216,7 @@ struct GenerateCommandTests {
         try FileManager.default.createDirectory(atPath: directory.path("m/migrations.sum"), withIntermediateDirectories: false)
         let rehash = try runner.run(["rehash", "-m", directory.path("m")])
         #expect(rehash.status == 2)
-        #expect(rehash.standardError.contains("migrations.sum is a directory: move it out of the way (the sum is a file)"), "\(rehash.standardError)")
+        #expect(rehash.standardError.contains("migrations.sum: error: this is a directory; the sum is a file"), "\(rehash.standardError)")
     }
 
     @Test(.enabled(if: CommandRunner.canRunAsNobody)) func migrationsThisUserMayNotReadExitWithTwoAndSayWhy() throws {
