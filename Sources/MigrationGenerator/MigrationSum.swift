@@ -169,7 +169,9 @@ public struct MigrationSum: Sendable, Equatable {
                 let reason = kind == S_IFDIR ? "it is a directory"
                     : kind != 0 && kind != S_IFREG ? "it is not a regular file"
                     : String(cString: strerror(access(path, R_OK) == 0 ? EIO : errno))
-                problems.append(MigrationSumProblem(kind: .unreadable, file: path, message: "\(name) cannot be read: \(reason)",
+                // Something else in a migration's place is the directory's content, not a failure to read it.
+                problems.append(MigrationSumProblem(kind: kind != 0 && kind != S_IFREG ? .notAFile : .unreadable, file: path,
+                                                    message: "\(name) cannot be read: \(reason)",
                                                     hint: kind != 0 && kind != S_IFREG ? "a migration is a file: move this out of the way and restore the file"
                                                         : "run as a user who may read the migration directory's files (workers must read them too)"))
             case (_?, nil):
@@ -254,8 +256,10 @@ public struct MigrationSumProblem: Sendable, Equatable, CustomStringConvertible 
     public enum Kind: String, Sendable {
         /// Listed, but the file is gone.
         case missing
-        /// Listed and there, but it cannot be read (permissions, or a directory of that name).
+        /// Listed and there, but it cannot be read (permissions, an I/O error).
         case unreadable
+        /// Listed, and something that is not a file is in its place (a directory, a pipe).
+        case notAFile = "not-a-file"
         /// The file's bytes changed.
         case edited
         /// A file the sum does not list.

@@ -329,9 +329,12 @@ struct MigrationDirectoryTests {
         try directory.write(MigrationDirectoryTests.empty, to: "m/1.json")
         try FileManager.default.createDirectory(atPath: directory.path("m/2.json"), withIntermediateDirectories: false)
         try FileManager.default.createSymbolicLink(atPath: directory.path("m/3.json"), withDestinationPath: "3.json")  // a loop
+        try FileManager.default.createSymbolicLink(atPath: directory.path("m/4.json"), withDestinationPath: "/nonexistent/4.json")
         let error = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("m")) }
         #expect(error?.problems.map(\.message) == ["this is a directory, named like a migration file",
-                                                   "cannot read the file: Too many levels of symbolic links"])
+                                                   "this is a symbolic link to 3.json, which leads into a loop of links",
+                                                   "this is a symbolic link to /nonexistent/4.json, which does not exist"])
+        #expect(error?.isReadFailure == false, "what is in the directory, not a failure to read it")
         #expect(error?.problems.allSatisfy { !$0.hint.isEmpty } == true)
     }
 }

@@ -172,6 +172,12 @@ public struct MigrationDirectory: Sendable {
         var status = stat()
         guard stat(path, &status) == 0 else {
             let code = errno
+            // A symbolic link whose target is gone (or loops): what is there is the link.
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path), code == ENOENT || code == ELOOP {
+                return (MigrationFileError(file: path, message: "this is a symbolic link to \(target), which "
+                                            + (code == ELOOP ? "leads into a loop of links" : "does not exist"),
+                                           hint: "replace the link with the migration file (from version control)"), false)
+            }
             return (MigrationFileError(file: path, message: "cannot read the file: \(String(cString: strerror(code)))",
                                        hint: "restore it from version control, or move it out of the migration directory"),
                     code == EACCES || code == EIO)

@@ -34,7 +34,7 @@ struct DirectoryIntegrity {
     /// Whether a finding stops the directory from being read at all (a merge conflict, a broken
     /// file or sum), rather than flagging one file.
     var isUnreadable: Bool {
-        findings.contains { ["merge-conflict", "invalid", "malformed", "total-mismatch", "unreadable"].contains($0.kind) }
+        findings.contains { ["merge-conflict", "invalid", "malformed", "total-mismatch", "unreadable", "not-a-file"].contains($0.kind) }
     }
     /// Whether the directory has a `migrations.sum`.
     private(set) var hasSum = false
@@ -107,7 +107,7 @@ struct DirectoryIntegrity {
                 _ = try MigrationDirectory.load(from: path)
             } catch {
                 // A file the sum check already named as unreadable, or as misnamed, is not named twice.
-                let named = Set(findings.filter { $0.kind == "unreadable" || $0.kind == "misnamed" }.map(\.file))
+                let named = Set(findings.filter { ["unreadable", "not-a-file", "misnamed"].contains($0.kind) }.map(\.file))
                 findings += error.problems.filter { !named.contains($0.file) }.map {
                     Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, message: $0.message, hint: $0.hint)
                 }
