@@ -761,6 +761,23 @@ public final class GitRepository: @unchecked Sendable {
         return GitTreeEntry(id: GitObjectID(entry.pointee.id), kind: isLink ? .symbolicLink : .file)
     }
 
+    /// Whether `path` (a file, or a directory's files) is in the index but left out of the working
+    /// tree by a sparse checkout (skip-worktree entries).
+    public func isOutsideSparseCheckout(_ path: String) -> Bool {
+        (try? locked { () throws(GitError) -> Bool in
+            try withIndex { index throws(GitError) -> Bool in
+                let prefix = path + "/"
+                for position in 0..<git_index_entrycount(index) {
+                    guard let entry = git_index_get_byindex(index, position) else { continue }
+                    let entryPath = String(cString: entry.pointee.path)
+                    guard entryPath == path || entryPath.hasPrefix(prefix) else { continue }
+                    return entry.pointee.flags_extended & UInt16(truncatingIfNeeded: GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0
+                }
+                return false
+            }
+        }) ?? false
+    }
+
     /// An entry `git add -N` made: a placeholder for a file whose content is not staged yet,
     /// which a commit does not hold (git's own tree of the index leaves it out).
     private static func isIntentToAdd(_ entry: UnsafePointer<git_index_entry>) -> Bool {

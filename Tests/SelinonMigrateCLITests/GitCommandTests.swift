@@ -168,6 +168,18 @@ struct GitCommandTests {
         #expect(covered.standardOutput.contains("2.json covers its change since migrations/1.json"), "\(covered.standardOutput)")
     }
 
+    /// A sparse checkout that leaves the configuration out: said, with the directories to add,
+    /// before the working tree's "not found".
+    @Test func aConfigurationOutsideTheSparseCheckoutIsNamed() throws {
+        let fixture = try Self.repository(at: 1)
+        try fixture.git("sparse-checkout", "set", "elsewhere")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("config/nodes.yml")))
+        let result = try CommandRunner().run(["check"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("note: config/nodes.yml, config/flows are outside this sparse checkout")
+                && result.standardError.contains("(git sparse-checkout add config config/flows)"), "\(result.standardError)")
+    }
+
     /// Only the flow directory moved (the nodes file stayed): a moved configuration as well, not
     /// one whose flows the base "never defines". verify --git, which reads the history at the
     /// current paths, does not advise deleting the migration it cannot place.

@@ -63,6 +63,8 @@ extension SelinonMigrate {
             if git || location.nodesDefinition != nil {
                 let given = try location.source(environment: environment)
                 source = given
+                // (Opening the repository first says when a sparse checkout leaves the configuration out.)
+                if git { _ = try? GitContext(workingTree: given) }
                 current = try terminal.loadConfiguration(given, with: loader, role: "current")
             }
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"

@@ -29,6 +29,26 @@ struct GitContext: Sendable {
         self.repository = repository
         paths = ConfigurationPaths(nodesFile: try repository.repositoryPath(of: workingTree.nodesFile), flowPaths: flowPaths)
         self.workingTree = workingTree
+        if let note = Self.sparseCheckoutNote(shown: [workingTree.nodesFile] + workingTree.flowPaths,
+                                              paths: [paths.nodesFile] + paths.flowPaths, repository: repository) {
+            FileHandle.standardError.write(Data((note + "\n").utf8))
+        }
+    }
+
+    /// A sparse checkout leaves paths out of the working tree: said before "not found" is, with
+    /// the directories to include (`git sparse-checkout add` takes directories).
+    static func sparseCheckoutNote(shown: [String], paths: [String], repository: GitRepository) -> String? {
+        let left = zip(shown, paths).filter { shown, path in
+            !FileManager.default.fileExists(atPath: shown) && repository.isOutsideSparseCheckout(path)
+        }
+        guard !left.isEmpty else { return nil }
+        let directories = Set(left.map { _, path in
+            ConfigurationPaths.isFlowFileName((path as NSString).lastPathComponent) ? (path as NSString).deletingLastPathComponent : path
+        }).map { $0.isEmpty ? "." : $0 }.sorted()
+        return "note: \(left.map(\.0).joined(separator: ", ")) \(left.count == 1 ? "is" : "are") outside this sparse checkout: git has "
+            + "\(left.count == 1 ? "it" : "them"), the working tree does not, so what reads the working tree cannot find "
+            + "\(left.count == 1 ? "it" : "them"); include \(left.count == 1 ? "it" : "them") (git sparse-checkout add "
+            + "\(directories.map(shellWord).joined(separator: " "))) and run again"
     }
 
     /// A configuration source for `worktree`, `index` or any revision.
