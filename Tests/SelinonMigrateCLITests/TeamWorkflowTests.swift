@@ -641,6 +641,20 @@ struct TeamWorkflowTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: sum)) == before)
     }
 
+    /// Conflict markers in a migration checked out with CRLF line endings (eol=crlf) are the
+    /// same conflict as with LF.
+    @Test(arguments: ["\n", "\r\n"])
+    func aConflictedMigrationIsNamedWhateverItsLineEndings(_ newline: String) throws {
+        let directory = try TemporaryDirectory()
+        let conflicted = ["{", "<<<<<<< HEAD", "  \"migration\": {},", "=======", "  \"migration\": {\"f\": {}},", ">>>>>>> main",
+                          "  \"tainted_flow_strategy\": \"IGNORE\"", "}", ""].joined(separator: newline)
+        try directory.write(conflicted, to: "m/1.json")
+        let result = try CommandRunner().run(["verify", "-m", directory.path("m")])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("1.json:2: error: 1.json has a git merge conflict: two branches added migration 1"),
+                "\(result.standardError)")
+    }
+
     @Test func aFileThatIsNoMigrationIsToBeMovedOutNotRehashed() throws {
         let directory = try TemporaryDirectory()
         let migrations = directory.path("migrations")

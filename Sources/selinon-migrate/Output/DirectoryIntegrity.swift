@@ -67,7 +67,9 @@ struct DirectoryIntegrity {
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
             let file = (path as NSString).appendingPathComponent(name)
             guard let text = FileManager.default.contents(atPath: file).map({ String(decoding: $0, as: UTF8.self) }),
-                  let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex(where: { $0.hasPrefix("<<<<<<<") }) else { continue }
+                  // "\r\n" is one Character in Swift: both line endings split (files checked out with eol=crlf).
+                  let line = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                      .firstIndex(where: { $0.hasPrefix("<<<<<<<") }) else { continue }
             conflicted.insert(file)
             findings.append(Finding(kind: "merge-conflict", file: file, line: line + 1,
                                     message: "\(name) has a git merge conflict: two branches added migration \(name.dropLast(5))",
