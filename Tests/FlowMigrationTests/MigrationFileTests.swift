@@ -119,10 +119,10 @@ struct MigrationFileTests {
          "tainting nodes of edge 1 in flow 'f' must be a non-empty list of node names"),
         ("{\"migration\": {\"f\": {\"translation\": {}, \"tainted_edges\": {\"1\": {\"from\": [], \"to\": [\"A\"]}}, \"tainting_nodes\": {}}}, \"tainted_flow_strategy\": \"FAIL\"}", 1,
          "tainted edge 1 of flow 'f' needs 'from' and 'to' (lists of node names) and 'condition_str' (an object)"),
-        ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\"", 1, "not valid JSON: unexpected end of the JSON text inside an object (column 50)"),
+        ("{\"migration\": {}, \"tainted_flow_strategy\": \"FAIL\"", 1, "not valid JSON: unexpected end of the JSON text inside an object"),
         // Selinon's json.load keeps the later value; a generated file never repeats a key, so an edit did.
         ("{\"migration\": {\"f\": {\"translation\": {\"2\": null,\n\"2\": 3}, \"tainted_edges\": {}, \"tainting_nodes\": {}}},\n\"tainted_flow_strategy\": \"FAIL\"}", 2,
-         "not valid JSON: the key '2' appears twice in one object (column 1)"),
+         "not valid JSON: the key '2' appears twice in one object"),
     ])
     func rejectsMalformedFiles(_ text: String, _ line: Int?, _ message: String) throws {
         try expectRejected(text, line, message)
@@ -235,7 +235,7 @@ struct MigrationDirectoryTests {
                 _ = try MigrationDirectory.load(from: directory.path("m"))
                 return []
             } catch {
-                return error.problems.map { MigrationFileError(file: ($0.file as NSString).lastPathComponent, line: $0.line,
+                return error.problems.map { MigrationFileError(file: ($0.file as NSString).lastPathComponent, line: $0.line, column: $0.column,
                                                                message: $0.message, hint: $0.hint) }
             }
         }
@@ -246,7 +246,7 @@ struct MigrationDirectoryTests {
         let fewer = try problems(Self.file(f: 4, 5, from: "a"), Self.file(f: 4, 5, from: "b"))
         #expect(fewer.map(\.message) == ["1.json leaves flow 'f' with 5 edges, but 2.json starts it with 4 edges (_meta.edge_counts): "
             + "edges and flows go away only through a migration, so 2.json was not generated on top of 1.json"])
-        #expect(fewer.first?.file == "2.json" && fewer.first?.line == 4)
+        #expect(fewer.first?.file == "2.json" && fewer.first?.line == 4 && fewer.first?.column == 17, "where the flow's counts start")
         #expect(fewer.first?.hint.contains("generate it again on top of 1.json") == true)
 
         let gone = try problems(Self.file(f: 4, 5, from: "a"), Self.file(f: 5, 6, g: nil, from: "b"))
@@ -286,9 +286,11 @@ struct MigrationDirectoryTests {
             "'05.json' is not a canonical migration file name",
             "'notes.json' is not a migration file",
             "migration 3.json missing before 4.json",
-            "not valid JSON: expected a string key (column 2)",
+            "not valid JSON: expected a string key",
         ])
         #expect(error?.problems.last?.file == directory.path("m/2.json"))
+        #expect(error?.problems.last?.line == 1 && error?.problems.last?.column == 2)
+        #expect(error?.problems.last?.description.hasPrefix(directory.path("m/2.json") + ":1:2: error: not valid JSON") == true)
     }
 
     /// `2.JSON` is read by nobody (Selinon's workers take `*.json`): every command that reads the

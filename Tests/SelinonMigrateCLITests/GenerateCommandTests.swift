@@ -360,7 +360,7 @@ struct GenerateCommandTests {
         try directory.write("{}", to: "m/1.json")
         let result = try CommandRunner().run(Self.arguments(1, 2, ["-m", directory.path("m")]))
         #expect(result.status == 1)
-        #expect(result.standardError.contains("\(directory.path("m/1.json")):1: error: 'tainted_flow_strategy' is missing"))
+        #expect(result.standardError.contains("\(directory.path("m/1.json")):1:1: error: 'tainted_flow_strategy' is missing"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")) == ["1.json"])
     }
 

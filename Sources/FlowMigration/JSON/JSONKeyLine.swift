@@ -7,9 +7,17 @@ public enum JSONKeyLine {
     /// an empty path; `nil` when the path is not there as written (a key with escapes in it, or
     /// text that is not JSON).
     public static func line(of path: [String], in bytes: [UInt8]) -> Int? {
-        guard !path.isEmpty else { return 1 }
+        position(of: path, in: bytes)?.line
+    }
+
+    /// The line and column (1-based, in characters) where the object key at the end of `path`
+    /// starts (its opening quote), found as ``line(of:in:)`` finds the line; line 1, column 1
+    /// for an empty path.
+    public static func position(of path: [String], in bytes: [UInt8]) -> (line: Int, column: Int)? {
+        guard !path.isEmpty else { return (1, 1) }
         let keys = path.map { Array($0.utf8) }
         var line = 1
+        var lineStart = 0
         /// For each open container: whether it is an object, and whether its key so far matches
         /// the path (true for the top level, which needs no key).
         var containers: [(isObject: Bool, onPath: Bool)] = []
@@ -24,6 +32,7 @@ public enum JSONKeyLine {
             case UInt8(ascii: "\n"):
                 line += 1
                 index += 1
+                lineStart = index
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 // A container opened as a member's value is on the path when that member's key was.
                 let isValue = containers.last?.isObject == true
@@ -47,7 +56,11 @@ public enum JSONKeyLine {
                 guard isKey else { continue }
                 let depth = matchedDepth - 1
                 lastKeyMatched = onPath && depth < keys.count && bytes[start..<end].elementsEqual(keys[depth])
-                if lastKeyMatched && depth == keys.count - 1 { return line }
+                if lastKeyMatched && depth == keys.count - 1 {
+                    // Characters, not bytes: UTF-8 continuation bytes do not start one.
+                    let column = bytes[lineStart..<(start - 1)].reduce(1) { count, byte in byte & 0xC0 == 0x80 ? count : count + 1 }
+                    return (line, column)
+                }
             default:
                 index += 1
             }

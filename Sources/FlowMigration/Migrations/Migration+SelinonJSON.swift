@@ -31,11 +31,11 @@ extension Migration {
             root = try JSONParser(rejectsDuplicateKeys: true).parse(bytes)
         } catch {
             if let conflict = Self.conflictMarkerLine(bytes) {
-                throw MigrationFileError(file: file, line: conflict, message: "has git merge conflict markers: two branches changed or added this migration",
+                throw MigrationFileError(file: file, line: conflict, column: 1, message: "has git merge conflict markers: two branches changed or added this migration",
                                          hint: "do not merge migration files by hand; take the other branch's version and run "
                                              + "selinon-migrate rebase --onto <that branch> (selinon-migrate check explains)")
             }
-            throw MigrationFileError(file: file, line: error.line, message: "not valid JSON: \(error.message) (column \(error.column))",
+            throw MigrationFileError(file: file, line: error.line, column: error.column, message: "not valid JSON: \(error.message)",
                                      hint: "restore the file from version control; migration files are generated, not written by hand")
         }
         var reader = MigrationFileReader(file: file, bytes: bytes)
@@ -153,7 +153,8 @@ private struct MigrationFileReader {
     let bytes: [UInt8]
 
     func error(_ message: String, at path: [String], hint: String = "") -> MigrationFileError {
-        MigrationFileError(file: file, line: line(of: path), message: message,
+        let position = JSONKeyLine.position(of: path, in: bytes)
+        return MigrationFileError(file: file, line: position?.line, column: position?.column, message: message,
                            hint: hint.isEmpty ? "regenerate the migration with selinon-migrate generate instead of editing it" : hint)
     }
 
@@ -386,6 +387,4 @@ private struct MigrationFileReader {
         String(decoding: JSONWriter.compact(value), as: UTF8.self)
     }
 
-    /// The line where the object key at the end of `path` appears.
-    func line(of path: [String]) -> Int? { JSONKeyLine.line(of: path, in: bytes) }
 }

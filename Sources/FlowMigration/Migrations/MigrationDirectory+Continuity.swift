@@ -34,8 +34,9 @@ extension MigrationDirectory {
                 + "on your branch, delete it and generate it again on top of \(earlierName) (selinon-migrate rebase does this "
                 + "for a branch), then review it"
             if let earlierDigest = earlier.migration.oldDigest, earlierDigest == later.migration.oldDigest {
+                let position = JSONKeyLine.position(of: ["_meta", "digests", "old"], in: later.bytes)
                 problems.append(MigrationFileError(
-                    file: later.path, line: JSONKeyLine.line(of: ["_meta", "digests", "old"], in: later.bytes),
+                    file: later.path, line: position?.line, column: position?.column,
                     message: "\(laterName) migrates from the same configuration as \(earlierName) (equal _meta.digests.old): it was "
                         + "generated before \(earlierName) existed (on another branch) or copied from it, so it does not follow it",
                     hint: hint))
@@ -45,12 +46,12 @@ extension MigrationDirectory {
                   let starts = later.migration.recordedEdgeCounts?.before else { continue }
             for flow in leaves.keys.sorted() {
                 let count = leaves[flow]!
-                let line = JSONKeyLine.line(of: ["_meta", "edge_counts", flow], in: later.bytes)
-                    ?? JSONKeyLine.line(of: ["_meta", "edge_counts"], in: later.bytes)
+                let position = JSONKeyLine.position(of: ["_meta", "edge_counts", flow], in: later.bytes)
+                    ?? JSONKeyLine.position(of: ["_meta", "edge_counts"], in: later.bytes)
                 if let start = starts[flow], start >= count { continue }
                 let found = starts[flow].map { "starts it with \($0) edge\($0 == 1 ? "" : "s")" } ?? "does not have it"
                 problems.append(MigrationFileError(
-                    file: later.path, line: line,
+                    file: later.path, line: position?.line, column: position?.column,
                     message: "\(earlierName) leaves flow '\(flow)' with \(count) edge\(count == 1 ? "" : "s"), but \(laterName) \(found) "
                         + "(_meta.edge_counts): edges and flows go away only through a migration, so \(laterName) was not generated "
                         + "on top of \(earlierName)",

@@ -4,20 +4,24 @@ public struct MigrationFileError: Error, Sendable, Equatable, CustomStringConver
     public var file: String
     /// The line, when known (syntax errors and most content errors).
     public var line: Int?
+    /// The column (1-based, in characters), when known with the line: where the key the error is
+    /// about starts, or where the JSON stops being valid.
+    public var column: Int?
     /// What is wrong.
     public var message: String
     /// What to do about it.
     public var hint: String
 
-    public init(file: String, line: Int? = nil, message: String, hint: String = "") {
+    public init(file: String, line: Int? = nil, column: Int? = nil, message: String, hint: String = "") {
         self.file = file
         self.line = line
+        self.column = line == nil ? nil : column
         self.message = message
         self.hint = hint
     }
 
     public var description: String {
-        let location = line.map { "\(file):\($0)" } ?? file
+        let location = line.map { "\(file):\($0)" + (column.map { ":\($0)" } ?? "") } ?? file
         return "\(location): error: \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
     }
 }

@@ -18,6 +18,8 @@ struct DirectoryIntegrity {
         var kind: String
         var file: String
         var line: Int?
+        /// With the line, where in it (migration files' content errors and JSON syntax errors).
+        var column: Int? = nil
         var message: String
         var hint: String
 
@@ -25,7 +27,7 @@ struct DirectoryIntegrity {
 
         /// The finding as a diagnostic of the given severity (`error`, `warning`).
         func described(as severity: String) -> String {
-            "\(file)\(line.map { ":\($0)" } ?? ""): \(severity): \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
+            "\(file)\(line.map { ":\($0)" + (column.map { ":\($0)" } ?? "") } ?? ""): \(severity): \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
         }
     }
 
@@ -111,7 +113,8 @@ struct DirectoryIntegrity {
                 // A file the sum check already named as unreadable, or as misnamed, is not named twice.
                 let named = Set(findings.filter { ["unreadable", "not-a-file", "misnamed"].contains($0.kind) }.map(\.file))
                 findings += error.problems.filter { !named.contains($0.file) }.map {
-                    Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, message: $0.message, hint: $0.hint)
+                    Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, column: $0.column,
+                            message: $0.message, hint: $0.hint)
                 }
             }
         }
