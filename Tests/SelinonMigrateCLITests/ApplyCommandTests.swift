@@ -132,7 +132,8 @@ struct ApplyCommandTests {
     /// Messages repeat flow names and bytes of the input: a terminal escape in them must show as
     /// text, not retitle or clear the operator's terminal. The lines themselves pass unchanged.
     @Test func controlCharactersFromTheInputAreShownAsEscapes() throws {
-        let evil = #"{"flow_name": "evil\u001b]0;PWNED\u0007\u001b[2J_flow", "migration_version": 0, "dispatcher_id": "e", "state": null}"#
+        let evil = #"{"flow_name": "evil\u001b]0;PWNED\u0007\u001b[2J_flow", "migration_version": 0, "dispatcher_id": "e", "state": "#
+            + #"{"active_nodes": [], "finished_nodes": {}, "failed_nodes": {}, "waiting_edges": [], "triggered_edges": []}}"#
         let input = evil + "\n\u{1B}[2J\u{0}\n"
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", "-"], input: Data(input.utf8))
         #expect(result.status == 1)

@@ -119,15 +119,13 @@ public struct MigrationChain: Sendable {
     /// Why a message of `flow` at `version` cannot be of a flow of that configuration, when the
     /// migration files record every flow of it (`_meta.edge_counts`, written by
     /// selinon-migrate) and `flow` is not among them; `nil` when it is, or when nothing is recorded.
+    ///
+    /// Only a version below the newest is judged, by the configuration the next file was
+    /// generated from: the last one of that version. The configuration of the newest version may
+    /// have gained flows since its file was written (a new flow needs no migration).
     public func unknownFlowError(_ flow: String, atVersion version: Int) -> StateError? {
-        let recorded: [String: Int]
-        if version < steps.count, !steps[version].edgeCountsBefore.isEmpty {
-            recorded = steps[version].edgeCountsBefore
-        } else if version >= 1, version <= steps.count, !steps[version - 1].edgeCountsAfter.isEmpty {
-            recorded = steps[version - 1].edgeCountsAfter
-        } else {
-            return nil
-        }
+        guard version < steps.count, !steps[version].edgeCountsBefore.isEmpty else { return nil }
+        let recorded = steps[version].edgeCountsBefore
         guard recorded[flow] == nil else { return nil }
         let names = recorded.keys.sorted()
         let listed = names.prefix(10).joined(separator: ", ") + (names.count > 10 ? ", … (\(names.count) in all)" : "")
@@ -156,12 +154,14 @@ public struct MigrationChain: Sendable {
         return nil
     }
 
-    /// The number of edges `flow` has at `version`, when the migration files record it
-    /// (`_meta.edge_counts`, written by selinon-migrate); `nil` when unknown.
+    /// The number of edges `flow` has at most at `version`, when the migration files record it
+    /// (`_meta.edge_counts`, written by selinon-migrate); `nil` when unknown — always for the
+    /// newest version, whose flows may have gained starting edges at their end since its file was
+    /// written (they need no migration). For an older version: the count in the configuration the
+    /// next file was generated from, the last one of that version.
     public func edgeCount(of flow: String, atVersion version: Int) -> Int? {
-        if version < steps.count, let count = steps[version].edgeCountsBefore[flow] { return count }
-        if version >= 1, version <= steps.count { return steps[version - 1].edgeCountsAfter[flow] }
-        return nil
+        guard version < steps.count else { return nil }
+        return steps[version].edgeCountsBefore[flow]
     }
 }
 
