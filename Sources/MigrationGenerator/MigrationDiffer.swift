@@ -177,18 +177,39 @@ public struct MigrationPlan: Sendable {
     public var addedFlows: [String]
     /// Flows only in the old configuration.
     public var removedFlows: [String]
+    /// Added flows that an earlier migration removed and none added back: the differ cannot know
+    /// them (it sees two configurations), the caller sets them from the migration directory with
+    /// ``markingReaddedFlows(removedBy:)``. Until a migration records them, `apply` fails every
+    /// new run of them as a run of the removed flow.
+    public var readdedFlows: [String] = []
 
     /// Whether in-flight flows need a migration: a flow's edges changed, or a flow was removed
     /// (its file then records the removal in `_meta.edge_counts`, so that `apply` fails the
-    /// removed flow's in-flight states; Selinon writes no file for a removal, defect D-13).
-    public var isNeeded: Bool { !migration.flows.isEmpty || !removedFlows.isEmpty }
+    /// removed flow's in-flight states; Selinon writes no file for a removal, defect D-13), or a
+    /// removed flow came back (its file records that, so that new runs of it start).
+    public var isNeeded: Bool { !migration.flows.isEmpty || !removedFlows.isEmpty || !readdedFlows.isEmpty }
 
-    /// The flows that make the migration needed: those of ``flowChanges``, then the removed ones.
-    public var changedFlowNames: [String] { flowChanges.map(\.flow) + removedFlows }
+    /// Whether the migration holds no flow entry: it only records flows removed or added back.
+    public var recordsPresenceOnly: Bool { migration.flows.isEmpty && isNeeded }
+
+    /// The flows that make the migration needed: those of ``flowChanges``, then the removed ones,
+    /// then the ones added back.
+    public var changedFlowNames: [String] { flowChanges.map(\.flow) + removedFlows + readdedFlows }
 
     /// One line per flow of ``changedFlowNames``, for messages: "ingest: 1 removed, 1 added",
     /// "legacy: removed (its in-flight flows fail)".
-    public var changeSummaries: [String] { flowChanges.map(\.summary) + removedFlows.map { "\($0): removed (its in-flight flows fail)" } }
+    public var changeSummaries: [String] {
+        flowChanges.map(\.summary) + removedFlows.map { "\($0): removed (its in-flight flows fail)" }
+            + readdedFlows.map { "\($0): added back after a migration removed it (its new runs start)" }
+    }
+
+    /// This plan with ``readdedFlows`` set: the added flows `chain` (the migrations so far)
+    /// leaves removed.
+    public func markingReaddedFlows(removedBy chain: MigrationChain) -> MigrationPlan {
+        var plan = self
+        plan.readdedFlows = addedFlows.filter(chain.leavesRemoved)
+        return plan
+    }
 }
 
 /// How one flow's edges changed.

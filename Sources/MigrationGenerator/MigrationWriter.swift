@@ -40,7 +40,7 @@ public struct MigrationWriter: Sendable {
             DurableFile.syncDirectory(path)
             throw error
         }
-        let duplicate = directory.files.last.map { $0.migration.hasSameEffect(as: migration) } ?? false
+        let duplicate = directory.files.last.map { migration.repeats($0.migration) } ?? false
         return WrittenMigration(path: finalPath, version: version, bytes: bytes, repeatsPreviousMigration: duplicate)
     }
 }
@@ -103,7 +103,7 @@ extension MigrationWriter {
     /// nothing is written.
     /// - Throws: ``MigrationWriteError``, as `write` would.
     public func wouldRepeatLatest(_ migration: Migration, inDirectory path: String) throws(MigrationWriteError) -> Bool {
-        try validated(path, creating: false).directory.files.last.map { $0.migration.hasSameEffect(as: migration) } ?? false
+        try validated(path, creating: false).directory.files.last.map { migration.repeats($0.migration) } ?? false
     }
 
     /// The directory at `path` and its sum, checked as a whole; created first when `creating`.

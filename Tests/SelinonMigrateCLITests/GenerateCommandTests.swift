@@ -12,6 +12,34 @@ struct GenerateCommandTests {
                 "-n", "\(base)/v\(new)/nodes.yml", "-f", "\(base)/v\(new)/flows"] + extra
     }
 
+    /// A flow a migration removed, added back: the return needs a migration (it is no repeat of
+    /// the removal), or apply would go on failing every new run of it as the removed flow's.
+    @Test func aFlowAddedBackAfterItsRemovalGetsAMigrationThatStartsItsNewRuns() throws {
+        let directory = try TemporaryDirectory()
+        let v4 = Self.root.appendingPathComponent("examples/package-analysis/v4")
+        try FileManager.default.copyItem(at: v4, to: directory.url.appendingPathComponent("v5"))
+        let nodes = directory.path("v5/nodes.yml"), analysis = directory.path("v5/flows/analysis.yml")
+        try String(contentsOfFile: nodes, encoding: .utf8).replacingOccurrences(of: "  - sbom_flow\n", with: "")
+            .write(toFile: nodes, atomically: true, encoding: .utf8)
+        let text = try String(contentsOfFile: analysis, encoding: .utf8)
+        let cut = try #require(text.range(of: "  # Added in v2: SBOM generation"))
+        try String(text[..<cut.lowerBound]).write(toFile: analysis, atomically: true, encoding: .utf8)
+        let withFlow: [String] = [v4.path + "/nodes.yml", v4.path + "/flows"]
+        let without: [String] = [nodes, directory.path("v5/flows")]
+        let runner = try CommandRunner()
+        let migrations = directory.path("m")
+        let removal: [String] = ["generate", "-m", migrations, "-N", withFlow[0], "-F", withFlow[1], "-n", without[0], "-f", without[1]]
+        #expect(try runner.run(removal).status == 0)
+        let readding: [String] = ["generate", "-m", migrations, "-N", without[0], "-F", without[1], "-n", withFlow[0], "-f", withFlow[1]]
+        let back = try runner.run(readding)
+        #expect(back.status == 0, "\(back.standardError)")
+        #expect(back.standardOutput == "Wrote \(migrations)/2.json\n  sbom_flow: added back after a migration removed it (its new runs start)\n")
+        #expect(!back.standardError.contains("exactly as migration 1"), "\(back.standardError)")
+        let newRun = #"{"flow_name": "sbom_flow", "migration_version": 0, "state": null}"# + "\n"
+        let applied = try runner.run(["apply", "-m", migrations, "--input", "-"], input: Data(newRun.utf8))
+        #expect(applied.status == 0 && applied.standardOutput.contains(#""migration_version": 2"#), "\(applied.standardOutput)\(applied.standardError)")
+    }
+
     @Test func theSameMigrationTwiceIsWarnedAboutByADryRunToo() throws {
         // Without _meta nothing says the change is covered; Selinon's own check (the same effect
         // as the latest migration) warns, in a dry run as in a real one.

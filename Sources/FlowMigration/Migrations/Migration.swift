@@ -28,6 +28,21 @@ public struct Migration: Sendable, Equatable {
     public func hasSameEffect(as other: Migration) -> Bool {
         flows == other.flows
     }
+
+    /// Whether this migration repeats `previous`: the same effect, and the same flows removed and
+    /// added as `_meta.edge_counts` says (a removal and the return of that flow both have no
+    /// entries, and are not a repeat).
+    public func repeats(_ previous: Migration) -> Bool {
+        hasSameEffect(as: previous) && presenceChanges == previous.presenceChanges
+    }
+
+    /// The flows `_meta.edge_counts` counts only before this migration (removed) and only after
+    /// it (added); empty without counts.
+    private var presenceChanges: (removed: Set<String>, added: Set<String>) {
+        guard let counts = recordedEdgeCounts else { return ([], []) }
+        let before = Set(counts.before.keys), after = Set(counts.after.keys)
+        return (before.subtracting(after), after.subtracting(before))
+    }
 }
 
 /// How one flow's edges changed between two configurations.

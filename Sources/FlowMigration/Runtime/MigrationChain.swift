@@ -71,6 +71,12 @@ public struct MigrationChain: Sendable {
         return step.edgeCountsAfter[flow] != nil
     }
 
+    /// Whether a migration removed `flow` and the newest file that records its configuration's
+    /// flows does not have it: a configuration that has it again needs a migration saying so.
+    public func leavesRemoved(_ flow: String) -> Bool {
+        removalVersion(of: flow) != nil && hasFlowAtLatest(flow) == false
+    }
+
     /// The version of the migration after `version` that removed `flow`, when new workers cannot
     /// start a run of it that has no state yet: the flow was removed after `version` and the
     /// newest configuration does not have it. A flow removed and later added back starts as the

@@ -296,7 +296,7 @@ extension SelinonMigrate {
         private func findings(old: Configuration, new: Configuration, directoryPath: String?, context: GitContext,
                               base: BranchBase, terminal: Terminal) throws -> CheckReport {
             let baseName = "\(base.commit.id.short) (\(base.label))"
-            let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+            var plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
             var report = CheckReport(base: base.commit.id.hex, summary: "", problems: [], addedMigrations: [])
             guard let directoryPath else {
                 if plan.isNeeded {
@@ -363,6 +363,11 @@ extension SelinonMigrate {
                 terminal.message("note: the migration directory moved from \(baseDirectory) (in \(baseName)) to \(directoryPath)")
             }
             let baseLatest = baseFiles.keys.max() ?? 0
+            // A flow the base's migrations removed, back now: its return needs a migration too.
+            if !plan.addedFlows.isEmpty {
+                let baseMigrations = baseFiles.sorted { $0.key < $1.key }.compactMap { try? Migration(selinonJSON: $0.value, file: "") }
+                plan = plan.markingReaddedFlows(removedBy: MigrationChain(migrations: baseMigrations))
+            }
             for (version, bytes) in baseFiles.sorted(by: { $0.key < $1.key }) {
                 let path = MigrationDirectory.filePath(version: version, in: directoryPath)
                 guard version <= directory.latestVersion else {

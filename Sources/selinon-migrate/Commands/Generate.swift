@@ -83,14 +83,22 @@ extension SelinonMigrate {
             let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(
                 old: oldSource, new: newSource, with: loader, offersNoCheck: true)
 
-            let plan = MigrationDiffer().plan(from: oldConfiguration, to: newConfiguration, strategy: strategy)
+            var plan = MigrationDiffer().plan(from: oldConfiguration, to: newConfiguration, strategy: strategy)
+            // A flow a migration removed, back in the new configuration: the next file must say so.
+            if !plan.addedFlows.isEmpty, let directory = migrationDirectory ?? newConfiguration.global.expandedMigrationDirectory,
+               let existing = try? MigrationDirectory.load(from: directory, allowMissing: true) {
+                plan = plan.markingReaddedFlows(removedBy: MigrationChain(directory: existing))
+            }
             if !plan.warnings.isEmpty { terminal.message(MigrationWarning.describing(plan.warnings)) }
 
-            // Without _meta a removal cannot be recorded: as Selinon, no file (D-13).
-            let removalOnly = plan.migration.flows.isEmpty && !plan.removedFlows.isEmpty
+            // Without _meta a removal (or a return) cannot be recorded: as Selinon, no file (D-13).
+            let removalOnly = plan.recordsPresenceOnly
             let unrecordedRemoval = noMeta && removalOnly
-                ? "with --no-meta the removal of \(plan.removedFlows.joined(separator: ", ")) cannot be recorded; "
-                    + "no file is written, and apply will not fail their in-flight flows"
+                ? (plan.removedFlows.isEmpty ? "" : "with --no-meta the removal of \(plan.removedFlows.joined(separator: ", ")) cannot be recorded; "
+                    + "no file is written, and apply will not fail their in-flight flows")
+                    + (plan.readdedFlows.isEmpty ? "" : (plan.removedFlows.isEmpty ? "" : "; ") + "with --no-meta the return of "
+                        + "\(plan.readdedFlows.joined(separator: ", ")), which a migration removed, cannot be recorded; no file is written, "
+                        + "and apply will go on failing their new runs")
                 : nil
             if let unrecordedRemoval { terminal.message("warning: " + unrecordedRemoval) }
             // The old configuration is the newest committed change (the default git comparison).
@@ -112,6 +120,9 @@ extension SelinonMigrate {
                         report.warnings += plan.removedFlows.map { flow in
                             .init(kind: "removal-not-recorded", flow: flow, edge: nil, message: "with --no-meta the removal of \(flow) cannot be "
                                 + "recorded; no file is written, and apply will not fail its in-flight flows")
+                        } + plan.readdedFlows.map { flow in
+                            .init(kind: "return-not-recorded", flow: flow, edge: nil, message: "with --no-meta the return of \(flow), which a "
+                                + "migration removed, cannot be recorded; no file is written, and apply will go on failing its new runs")
                         }
                     }
                     terminal.output(try report.json())
@@ -571,6 +582,8 @@ struct GenerateReport: Encodable {
     var warnings: [Warning]
     var addedFlows: [String]
     var removedFlows: [String]
+    /// Added flows that an earlier migration removed: the migration records their return.
+    var readdedFlows: [String]
     /// The migration file's content, for `--dry-run`.
     var migration: JSONValueEncodable?
 
@@ -584,6 +597,7 @@ struct GenerateReport: Encodable {
         warnings = plan.warnings.map { Warning(kind: $0.kind.rawValue, flow: $0.flow, edge: $0.edge, message: $0.message) }
         addedFlows = plan.addedFlows
         removedFlows = plan.removedFlows
+        readdedFlows = plan.readdedFlows
         self.migration = migration.map { JSONValueEncodable($0.jsonValue) }
     }
 
