@@ -131,7 +131,8 @@ public struct MigrationDiffer: Sendable {
         if conditionChanged {
             warnings.append(MigrationWarning(
                 kind: .conditionChanged, flow: flow, edge: newIndex,
-                message: "the condition of \(label()) changed; in-flight flows keep what the old condition decided",
+                message: "the condition of \(label()) changed; in-flight flows that already evaluated it keep what "
+                    + "the old one decided, those still waiting for the edge meet the new one",
                 hint: "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"))
         }
         if old.edges[oldIndex].foreach != new.edges[newIndex].foreach {

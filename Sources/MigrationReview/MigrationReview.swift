@@ -113,11 +113,12 @@ public struct Consequence: Sendable, Equatable {
         /// selective run changed in place: nothing is migrated, flows meet the new edge.
         case changedInPlace = "changed-in-place"
         /// A flow waiting for a removed edge (some of its sources finished, not all) stops waiting,
-        /// untainted: the edge's destinations are not started by it (nor by an added edge to them
-        /// that is not armed).
+        /// untainted: the edge's destinations are not started by it (an added edge to them starts
+        /// them where one of its sources is yet to finish).
         case waitingEdgeDropped = "waiting-edge-dropped"
         /// A removed edge started a sub-flow that is removed too: a flow in which that sub-flow is
-        /// still running fails with it, whatever the strategy.
+        /// still running is tainted; under IGNORE it goes on and fails with the sub-flow, under
+        /// RETRY it restarts without it.
         case subflowRemoved = "subflow-removed"
         /// The file translates an old edge to a new edge with other sources or destinations
         /// (`generate` never does; a hand edit can): states take one edge for another.

@@ -221,10 +221,18 @@ public enum MigrationReviewer {
         let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
         if !renumbered.isEmpty {
             let pairs = renumbered.map { "\($0.oldIndex!) → \($0.newIndex!)" }.joined(separator: ", ")
-            // "Nothing else" only when no edge was removed or added (what those do follows).
-            let onlyRenumbered = entry.taintedEdges.isEmpty && !rows.contains { $0.change == .added || $0.change == .removed }
+            // "Nothing else" only when no edge was removed, added or changed (what those do follows).
+            let onlyRenumbered = entry.taintedEdges.isEmpty && !rows.contains { [.added, .removed, .changed].contains($0.change) }
             result.append(Consequence(kind: .renumbered, edge: nil, strategy: nil,
                                       text: "In-flight states are renumbered (\(pairs))" + (onlyRenumbered ? "; nothing else changes for them." : ".")))
+        }
+        let changed = rows.filter { $0.change == .changed }.compactMap(\.newIndex)
+        if !renumbered.isEmpty && !changed.isEmpty {
+            // (Without renumbering, the flow's section says this on its own.)
+            result.append(Consequence(kind: .changedInPlace, edge: nil, strategy: nil,
+                                      text: "In-flight flows meet the changed \(changed.map { "edge \($0)" }.joined(separator: ", ")) as "
+                                        + "\(changed.count == 1 ? "it is" : "they are") now, from their next dispatcher run (an edge that "
+                                        + "already fired is not run again)."))
         }
         for row in rows where row.change == .removed {
             let index = row.oldIndex!
@@ -239,22 +247,30 @@ public enum MigrationReviewer {
             // Waiting (some sources finished, not all: a starting edge never waits): dropped untainted.
             if let old = row.old, !old.from.isEmpty {
                 let destinations = old.to.map { $0.map(MarkdownText.codeSpan).joined(separator: ", ") } ?? "its destinations"
-                // An added edge to the same nodes is armed only where all of its sources run.
+                // An added edge to the same nodes starts them instead where one of its sources is
+                // yet to finish: Selinon arms an edge when one of its sources finishes.
                 let replacement = old.to.flatMap { to in rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) } }
                 let instead = replacement.flatMap { row in row.new.map { edge in
-                    "; nor by the new edge \(MarkdownText.codeSpan(edge.display)) (new edge \(row.newIndex!)), which is armed only in "
-                        + "flows where all of its sources are running" } } ?? ""
+                    "; the new edge \(MarkdownText.codeSpan(edge.display)) (new edge \(row.newIndex!)) starts \(destinations) instead once all "
+                        + "of its sources have finished, in flows where one of them is yet to finish (an edge is armed when one of its "
+                        + "sources finishes)" } } ?? ""
                 result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil,
-                                          text: "A flow waiting for \(shown) (old edge \(index): \(old.from.count == 1 ? "its source has" : "not all of its sources have") not finished yet) stops "
+                                          text: "A flow waiting for \(shown) (old edge \(index): \(old.from.count == 1 ? "its source has not finished yet" : "not all of its sources have finished yet")) stops "
                                             + "waiting for it, untainted: \(destinations) will not be started by it\(instead)."))
             }
             // A sub-flow this edge started, removed too: where it still runs, it fails, and the flow with it.
             for subflow in (row.old?.to ?? []).filter(removedFlows.contains) {
                 let name = MarkdownText.codeSpan(subflow)
-                result.append(Consequence(kind: .subflowRemoved, edge: index, strategy: .fail,
-                                          text: "A flow in which sub-flow \(name) (started by old edge \(index)) is still running FAILS, "
-                                            + "whatever the strategy: \(name) is removed, so it fails on the new workers, and this flow "
-                                            + "with it unless a fallback for \(name) runs."))
+                let fate = switch strategy {
+                case .fail: "is tainted and will be FAILED"
+                case .retry: "is tainted and will be RETRIED (restarted from the beginning): the running \(name) is left behind, "
+                    + "and fails on the new workers"
+                case .ignore: "is tainted (IGNORE) and goes on, but \(name) is removed, so it fails on the new workers, and this "
+                    + "flow FAILS with it unless a fallback for \(name) runs"
+                }
+                // (IGNORE: what happens next, as analyze counts it.)
+                result.append(Consequence(kind: .subflowRemoved, edge: index, strategy: strategy == .retry ? .retry : .fail,
+                                          text: "A flow in which sub-flow \(name) (started by old edge \(index)) is still running \(fate)."))
             }
         }
         for row in rows where row.change == .added {

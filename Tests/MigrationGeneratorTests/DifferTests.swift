@@ -94,7 +94,8 @@ struct DifferTests {
         #expect(!plan.isNeeded)
         #expect(plan.warnings.map(\.kind) == [.conditionChanged])
         #expect(plan.warnings.first?.edge == 1)
-        #expect(plan.warnings.first?.message == "the condition of edge 1 (A → B) of flow 'flow1' changed; in-flight flows keep what the old condition decided")
+        #expect(plan.warnings.first?.message == "the condition of edge 1 (A → B) of flow 'flow1' changed; in-flight flows that already evaluated it keep "
+            + "what the old one decided, those still waiting for the edge meet the new one")
     }
 
     @Test func warningsSharingAHintPrintItOnce() throws {

@@ -194,6 +194,37 @@ struct ExampleReviewTests {
                           "A flow in which `A` is running gets the new edge `A → C` armed: it runs when it finishes."], "\(armed)")
     }
 
+    /// Renumbered edges whose condition changed too: not "nothing else changes" — flows waiting
+    /// for the changed edge meet it as it is now.
+    @Test func aRenumberedFlowWithAChangedEdgeSaysSo() throws {
+        func configuration(_ edges: [String]) throws -> Configuration {
+            try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: "flow-definitions:\n  - name: f\n    edges:\n"
+                + edges.map { "      - \($0)\n" }.joined())
+        }
+        let old = try configuration(["{from: , to: A}", "{from: A, to: B}", "{from: A, to: C}"])
+        let new = try configuration(["{from: , to: A}", "{from: A, to: C}", "{from: A, to: B, condition: {name: alwaysFalse}}"])
+        let migration = MigrationDiffer().plan(from: old, to: new, strategy: .ignore).migration
+        let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
+                                              new: MigrationReviewer.edges(of: new))
+        let texts = try #require(review.flows.first).consequences.map(\.text)
+        #expect(texts == ["In-flight states are renumbered (2 → 1, 1 → 2).",
+                          "In-flight flows meet the changed edge 2 as it is now, from their next dispatcher run (an edge that already "
+                            + "fired is not run again)."], "\(texts)")
+    }
+
+    /// A running sub-flow the migration removes: what happens depends on the strategy.
+    @Test(arguments: [(TaintedFlowStrategy.retry, "is tainted and will be RETRIED (restarted from the beginning)"),
+                      (.fail, "is tainted and will be FAILED"),
+                      (.ignore, "is tainted (IGNORE) and goes on, but `notification_flow` is removed")])
+    func aRemovedRunningSubflowFollowsTheStrategy(_ strategy: TaintedFlowStrategy, _ fate: String) throws {
+        var migration = try Self.migration(3)
+        migration.strategy = strategy
+        let review = MigrationReviewer.review(version: 3, migration: migration, old: MigrationReviewer.edges(of: try Self.configuration(3)),
+                                              new: MigrationReviewer.edges(of: try Self.configuration(4)))
+        let removed = review.flows.flatMap(\.consequences).filter { $0.kind == .subflowRemoved }
+        #expect(!removed.isEmpty && removed.allSatisfy { $0.text.contains("is still running " + fate) }, "\(removed.map(\.text))")
+    }
+
     @Test func consequencesNameEdgesAndStrategies() throws {
         let review = try Self.review(2)
         let texts = review.flows.flatMap(\.consequences).map(\.text)
