@@ -272,6 +272,39 @@ struct ConfigurationLoaderTests {
         ], "\(diagnostics)")
     }
 
+    /// Names Selinon writes into Python code follow Python's rule beyond ASCII too (the first
+    /// character XID_Start, the others XID_Continue), and a combining mark after a dot does not
+    /// hide the dot.
+    @Test func namesBeyondASCIIFollowPythonsRule() throws {
+        let nodes = """
+            tasks:
+              - {name: A, import: "m.t²sks"}
+              - {name: B, import: "m.ᢅ"}
+              - {name: C, import: "m.a·", classname: "A²"}
+            flows: [main_flow]
+            """
+        let flow = "flow-definitions:\n  - name: main_flow\n    edges:\n      - {from: , to: [A, B, C]}\n"
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let messages = ConfigurationLoader().load(files).diagnostics.filter { $0.severity == .error }.map(\.message)
+        #expect(messages.count == 2, "\(messages)")
+        #expect(messages.first?.hasPrefix("'import' of task 'A' 'm.t²sks' is not a module path: 't²sks' holds '²' (U+00B2), which a Python name cannot") == true)
+        #expect(messages.last?.hasPrefix("'classname' of task 'C' 'A²' holds '²' (U+00B2), which a Python name cannot") == true, "\(messages)")
+    }
+
+    /// Each "did you mean" compares a name with every node: a file of thousands of unknown names
+    /// gets hints for the first ones, and every name is still reported.
+    @Test func unknownNamesGetSuggestionsUpToALimitPerFile() throws {
+        let flow = "flow-definitions:\n  - name: main_flow\n    edges:\n      - {from: , to: Fetch}\n      - from: Fetch\n        to: ["
+            + (0..<150).map { _ in "Fecth" }.joined(separator: ", ") + "]\n"
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(Self.nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])
+        let unknown = ConfigurationLoader().load(files).diagnostics.filter { $0.code == .unknownNode }
+        #expect(unknown.count == 150)
+        #expect(unknown.filter { $0.hint == "did you mean 'Fetch'?" }.count == 100)
+        #expect(unknown.last?.hint == "define it in the nodes file's 'tasks' or 'flows'")
+    }
+
     @Test func aFlowDefinedTwiceIsReportedEvenWhenItsFirstDefinitionHasErrors() throws {
         let broken = """
             flow-definitions:

@@ -9,6 +9,11 @@ struct FileReader {
     var diagnostics: [ConfigDiagnostic] = []
     var budget: YAMLWalkBudget
     let environment: [String: String]
+    /// "Did you mean" hints given for unknown node names so far: each compares the name with
+    /// every node, so a file of thousands of unknown names gets hints for the first ones only.
+    var unknownNodeSuggestions = 0
+    /// The valid node names to suggest from, collected on the first unknown name.
+    var suggestableNodeNames: [String]?
 
     init(file: String, budget: YAMLWalkBudget, environment: [String: String]) {
         self.file = file

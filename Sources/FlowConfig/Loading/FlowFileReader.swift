@@ -322,6 +322,9 @@ extension FileReader {
     // MARK: - Options
 
     /// Names that must be tasks or flows; unknown ones are reported with a suggestion.
+    /// Unknown node names per file that get a "did you mean" hint (see ``unknownNodeSuggestions``).
+    static let unknownNodeSuggestionLimit = 100
+
     mutating func nodeNames(_ node: YAMLNode, _ what: @autoclosure () -> String, catalog: NodeCatalog) -> [String] {
         // The usual case, a single known name (`from: Fetch`), without the intermediate lists.
         if let name = node.string, catalog.contains(name) { return [name] }
@@ -331,7 +334,12 @@ extension FileReader {
                 // With a broken tasks or flows list, unknown names would only repeat that error.
                 guard catalog.isComplete else { continue }
                 // A declared name that is not a valid one (reported where it is declared) is no suggestion.
-                let suggestion = NameSuggestion.hint(for: name, in: catalog.allNames.filter(PythonNames.isValidNodeName))
+                var suggestion = ""
+                if unknownNodeSuggestions < Self.unknownNodeSuggestionLimit {
+                    unknownNodeSuggestions += 1
+                    if suggestableNodeNames == nil { suggestableNodeNames = catalog.allNames.filter(PythonNames.isValidNodeName) }
+                    suggestion = NameSuggestion.hint(for: name, in: suggestableNodeNames!)
+                }
                 error(.unknownNode, "'\(name)' in \(what()) is neither a task nor a flow", at: item,
                       hint: suggestion.isEmpty ? "define it in the nodes file's 'tasks' or 'flows'" : suggestion)
                 continue

@@ -57,7 +57,8 @@ enum StartupCode {
     }
 
     /// A name Selinon writes as Python code (a class, a function, an import alias): an
-    /// identifier that is not a keyword. Characters beyond ASCII are left to Python. Spaces
+    /// identifier that is not a keyword, by Python's rule (`str.isidentifier`: the first
+    /// character XID_Start or `_`, the others XID_Continue, so `A²` or `t😀` is none). Spaces
     /// around it are allowed unless the name is also part of a longer one (`exact`).
     static func nameProblem(_ text: String, exact: Bool = false) -> String? {
         // The common case, a plain ASCII name, without copies.
@@ -68,11 +69,11 @@ enum StartupCode {
         let trimmed = exact ? text : trimmed(text)
         guard let first = trimmed.unicodeScalars.first else { return "is empty" }
         if PythonNames.keywords.contains(trimmed) { return "is a Python keyword" }
-        if first.isASCII && !(first == "_" || first.properties.isAlphabetic) {
-            return "starts with '\(first)', which a Python name cannot"
+        if !(first == "_" || first.properties.isXIDStart) {
+            return "starts with \(Self.shown(first)), which a Python name cannot"
         }
-        if let bad = trimmed.unicodeScalars.first(where: { $0.isASCII && !($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }) {
-            return "holds '\(bad)', which a Python name cannot"
+        if let bad = trimmed.unicodeScalars.dropFirst().first(where: { !$0.properties.isXIDContinue }) {
+            return "holds \(Self.shown(bad)), which a Python name cannot"
         }
         return nil
     }
@@ -89,8 +90,18 @@ enum StartupCode {
         return slowModulePathProblem(text)
     }
 
+    /// A character as a message shows it: itself, with its code point when it is not ASCII
+    /// (`'²' (U+00B2)`), as Python's own error does.
+    private static func shown(_ scalar: Unicode.Scalar) -> String {
+        guard !scalar.isASCII else { return "'\(scalar)'" }
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "'\(scalar)' (U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex))"
+    }
+
     private static func slowModulePathProblem(_ text: String) -> String? {
-        let parts = trimmed(text).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        // By scalars: a dot followed by a combining mark is one Character, and still a dot.
+        let parts = trimmed(text).unicodeScalars.split(separator: ".", omittingEmptySubsequences: false)
+            .map { String(String.UnicodeScalarView($0)) }
         let leadingDots = parts.prefix { $0.isEmpty }.count
         let names = parts.dropFirst(leadingDots)
         guard !names.isEmpty || leadingDots > 0 else { return "is empty" }
