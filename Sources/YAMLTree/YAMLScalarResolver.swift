@@ -204,8 +204,17 @@ enum YAMLScalarResolver {
         if value == ".inf" { return sign * .infinity }
         if value == ".nan" { return .nan }
         if value.contains(":") {
+            let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+            // PyYAML multiplies each group by 60**k, a Python int that it cannot turn into a float
+            // once it passes the largest float: that file does not load.
+            var base = 1.0
+            for _ in 1..<parts.count { base *= 60 }
+            guard base.isFinite else {
+                throw Failure(message: "'\(text.count > 40 ? text.prefix(40) + "…" : text)' has \(parts.count) sexagesimal groups: PyYAML, "
+                    + "which Selinon reads it with, fails on it (int too large to convert to float)")
+            }
             var total = 0.0
-            for part in value.split(separator: ":", omittingEmptySubsequences: false) {
+            for part in parts {
                 guard let number = pythonFloat(part) else { throw invalid }
                 total = total * 60 + number
             }

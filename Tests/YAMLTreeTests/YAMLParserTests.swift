@@ -342,6 +342,15 @@ struct YAMLParserTests {
         #expect(error.message.hasSuffix(ending), "\(error.message)")
     }
 
+    /// PyYAML turns 60**k into a float for each sexagesimal group: from 175 groups on it cannot
+    /// (OverflowError), so the file does not load in Selinon.
+    @Test func aSexagesimalFloatPyYAMLCannotBuildIsRejected() throws {
+        func text(_ groups: Int) -> String { "x: " + Array(repeating: "59", count: groups).joined(separator: ":") + ".5\n" }
+        #expect(parseError(text(174)) == nil)
+        let error = try #require(parseError(text(175)))
+        #expect(error.message.contains("has 175 sexagesimal groups: PyYAML, which Selinon reads it with, fails on it"), "\(error.message)")
+    }
+
     @Test func tabsInQuotedTextBlockScalarsAndCommentsAreFine() throws {
         let document = try parse("a: \"x\ty\"\nb: |\n  x\ty\nc: 1 # tab\there\n")
         #expect(document.root?["a"]?.string == "x\ty")
