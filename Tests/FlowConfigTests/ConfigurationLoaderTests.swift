@@ -272,6 +272,21 @@ struct ConfigurationLoaderTests {
         ], "\(diagnostics)")
     }
 
+    /// A trace storage whose own definition has errors is reported there, not also as "not defined".
+    @Test func aTraceNamingABrokenStorageIsNotCalledUndefined() throws {
+        let nodes = Self.nodes + """
+
+            storages:
+              - {name: S, import: app.storages, classname: S}
+            global:
+              trace: [{storage: {name: S, method: trace}}]
+            """
+        let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                       flows: [.init(path: "flows.yml", contents: Array((Self.mainFlow + "\n" + String(Self.sideFlow.dropFirst(18))).utf8))])
+        let messages = ConfigurationLoader().load(files).diagnostics.filter { $0.severity == .error }.map(\.message)
+        #expect(messages == ["storage 'S' needs a non-empty 'configuration'"], "\(messages)")
+    }
+
     /// Names Selinon writes into Python code follow Python's rule beyond ASCII too (the first
     /// character XID_Start, the others XID_Continue), and a combining mark after a dot does not
     /// hide the dot.

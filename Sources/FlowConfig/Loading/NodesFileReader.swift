@@ -41,7 +41,7 @@ extension FileReader {
             }
         }
         if let global = root["global"] {
-            contents.global = readGlobal(global, storages: contents.storages)
+            contents.global = readGlobal(global, storages: contents.declaredStorageNames)
         }
         if let tasks = root["tasks"], !tasks.isNull {
             if let items = sequence(tasks, "'tasks'") {
@@ -140,7 +140,9 @@ extension FileReader {
 
     // MARK: - Global
 
-    private mutating func readGlobal(_ node: YAMLNode, storages: [StorageDefinition]) -> GlobalSettings {
+    /// - Parameter storages: every storage entry's name, including ones whose definition has
+    ///   errors (reported there: a trace naming one is not "undefined").
+    private mutating func readGlobal(_ node: YAMLNode, storages: [String]) -> GlobalSettings {
         var global = GlobalSettings()
         guard let pairs = mapping(node, "'global'") else { return global }
         let known = ["predicates_module", "default_task_queue", "default_dispatcher_queue", "migration_dir", "trace"]
@@ -178,7 +180,7 @@ extension FileReader {
         return global
     }
 
-    private mutating func readTrace(_ node: YAMLNode, storages: [StorageDefinition]) -> [TraceEntry] {
+    private mutating func readTrace(_ node: YAMLNode, storages: [String]) -> [TraceEntry] {
         if case .bool(false)? = node.value { return [] }
         let entries: [YAMLNode]
         switch node.content {
@@ -209,9 +211,9 @@ extension FileReader {
             if let storage = entryNode["storage"], let storagePairs = mapping(storage, "trace 'storage'") {
                 checkKeys(storagePairs, known: ["name", "method"], in: "trace 'storage'")
                 if let nameNode = storage["name"], let name = string(nameNode, "trace storage 'name'") {
-                    if !storages.contains(where: { $0.name == name }) {
+                    if !storages.contains(name) {
                         error(.unknownStorage, "trace storage '\(name)' is not defined in 'storages'", at: nameNode,
-                              hint: NameSuggestion.hint(for: name, in: storages.map(\.name)))
+                              hint: NameSuggestion.hint(for: name, in: storages))
                     }
                     var method = "trace"
                     if let methodNode = storage["method"], let text = string(methodNode, "trace storage 'method'") {
