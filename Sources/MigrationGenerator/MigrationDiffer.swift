@@ -213,6 +213,35 @@ public struct MigrationPlan: Sendable {
     }
 }
 
+extension MigrationPlan {
+    /// How the flows `migrations` remove and add (as their `_meta.edge_counts` say, applied in
+    /// order) differ from the ones this plan removes and adds, in words; `nil` when they agree, or
+    /// when a file records no counts. A file generated from another configuration than the
+    /// plan's old one can remove a flow this change keeps, or add one that was already there
+    /// (in-flight flows of it would then be unknown to the file).
+    public func presenceMismatch(with migrations: [Migration]) -> String? {
+        var removed = Set<String>(), added = Set<String>()
+        for migration in migrations {
+            guard let counts = migration.recordedEdgeCounts else { return nil }
+            for flow in Set(counts.before.keys).subtracting(counts.after.keys) where added.remove(flow) == nil {
+                removed.insert(flow)
+            }
+            for flow in Set(counts.after.keys).subtracting(counts.before.keys) where removed.remove(flow) == nil {
+                added.insert(flow)
+            }
+        }
+        func named(_ flows: some Sequence<String>) -> String { flows.sorted().map { "'\($0)'" }.joined(separator: ", ") }
+        var differences: [String] = []
+        let extraRemovals = removed.subtracting(removedFlows)
+        if !extraRemovals.isEmpty { differences.append("it removes \(named(extraRemovals)), which this change does not remove") }
+        let missedRemovals = Set(removedFlows).subtracting(removed)
+        if !missedRemovals.isEmpty { differences.append("it does not record the removal of \(named(missedRemovals))") }
+        let extraAdditions = added.subtracting(addedFlows)
+        if !extraAdditions.isEmpty { differences.append("it adds \(named(extraAdditions)), which this change does not add") }
+        return differences.isEmpty ? nil : differences.joined(separator: "; ")
+    }
+}
+
 /// How one flow's edges changed.
 public struct FlowChange: Sendable, Equatable {
     public var flow: String

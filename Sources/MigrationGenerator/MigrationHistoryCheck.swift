@@ -115,15 +115,35 @@ public enum MigrationHistoryCheck {
                 continue
             }
             let derived = MigrationDiffer().plan(from: states[from].configuration, to: states[to].configuration, strategy: migration.strategy)
-            if !derived.migration.hasSameEffect(as: migration) {
+            let presence = derived.presenceMismatch(with: [migration])
+            if !derived.migration.hasSameEffect(as: migration) || presence != nil {
                 let flows = Set(derived.migration.flows.keys).union(migration.flows.keys).sorted()
                     .filter { derived.migration.flows[$0] != migration.flows[$0] }
+                let what = [flows.isEmpty ? nil : "flows: \(flows.joined(separator: ", "))", presence].compactMap { $0 }.joined(separator: "; ")
                 findings.append(Finding(kind: .mismatch, version: version,
-                                        message: "\(version).json does not match the change \(states[from].label) → \(states[to].label) it was generated for (flows: \(flows.joined(separator: ", ")))",
+                                        message: "\(version).json does not match the change \(states[from].label) → \(states[to].label) it was generated for (\(what))",
                                         hint: "it was edited, or generated from other files; what it should be: selinon-migrate generate --dry-run "
                                             + "\(Self.revisions(states[from], states[to])) -n NODES -f FLOWS -m \"$(mktemp -d)\" > \(version).json.expected "
                                             + "(an empty migration directory: nothing to continue); if no deployment applied \(version).json as it is, "
                                             + "move that over it and run selinon-migrate rehash, else put the difference in a new migration"))
+            }
+            // A configuration in between that needed no migration from the first (an edge appended at
+            // a flow's end, a new flow) may have run at this version too: the file must fit its
+            // flows as well. (One that needed a migration was never deployed without one: a branch
+            // whose commits one migration covers.)
+            if let skipped = ((from + 1)..<to).first(where: { middle in
+                !MigrationDiffer().plan(from: states[from].configuration, to: states[middle].configuration, strategy: .ignore).isNeeded
+                    && !MigrationDiffer().plan(from: states[middle].configuration, to: states[to].configuration, strategy: migration.strategy)
+                        .migration.hasSameEffect(as: migration)
+            }) {
+                findings.append(Finding(kind: .mismatch, version: version,
+                                        message: "\(version).json migrates \(states[from].label) → \(states[to].label), but in between, "
+                                            + "\(states[skipped].label) changed the flows without a migration, and in-flight flows may run it: "
+                                            + "\(version).json does not fit them",
+                                        hint: "what it should be: selinon-migrate generate --dry-run \(Self.revisions(states[skipped], states[to])) "
+                                            + "-n NODES -f FLOWS -m \"$(mktemp -d)\" (it fits flows of \(states[from].label) too); if no "
+                                            + "deployment applied \(version).json as it is, put that in its place and run selinon-migrate rehash, "
+                                            + "else put the difference in a new migration"))
             }
             intervals.append((version, from, to))
             matches.append(Match(version: version, from: states[from].label, to: states[to].label))

@@ -14,6 +14,28 @@ struct DifferTests {
         #expect(plan.flowChanges.map(\.summary) == ["flow1: 2 edges renumbered"])
     }
 
+    /// The flows files remove and add (their `_meta.edge_counts`) compared with a plan's: what
+    /// `check` and `verify --git` use to refuse a file generated from another configuration.
+    @Test func presenceMismatchNamesFlowsRemovedOrAddedDifferently() throws {
+        let old = try TestConfiguration.make(["flow1": ["> A"], "echo": ["> E"]])
+        let plan = MigrationDiffer().plan(from: old, to: try TestConfiguration.make(["flow1": ["> A", "A > B"], "echo": ["> E"]]),
+                                          strategy: .ignore)
+        func counts(_ entries: [String: [String: Int]]) -> Migration {
+            Migration(flows: [:], strategy: .ignore, metadata: .object(["edge_counts": .object(entries.mapValues { sides in
+                .object(sides.mapValues { .number(JSONNumber($0)) })
+            })]))
+        }
+        #expect(plan.presenceMismatch(with: [counts(["flow1": ["old": 1, "new": 2], "echo": ["old": 1, "new": 1]])]) == nil)
+        #expect(plan.presenceMismatch(with: [counts(["flow1": ["old": 1, "new": 2], "echo": ["old": 1]])])
+                == "it removes 'echo', which this change does not remove")
+        #expect(plan.presenceMismatch(with: [counts(["flow1": ["old": 1, "new": 2], "echo": ["new": 1]])])
+                == "it adds 'echo', which this change does not add")
+        // Removed by one file, added back by the next: no net change.
+        #expect(plan.presenceMismatch(with: [counts(["echo": ["old": 1]]), counts(["echo": ["new": 1]])]) == nil)
+        // Files without counts are not judged.
+        #expect(plan.presenceMismatch(with: [Migration(flows: [:], strategy: .ignore)]) == nil)
+    }
+
     @Test func unchangedFlowsAreNeverRecorded() throws {
         // D-3 (ii): Selinon records empty entries for flows processed after a changed one.
         let old = try TestConfiguration.make(["a_flow": ["> A", "A > B"], "b_flow": ["> A"]])

@@ -99,6 +99,53 @@ struct MigrationHistoryCheckTests {
         #expect(matches.map { "\($0.from) → \($0.to)" } == ["base → merge"])
     }
 
+    /// main appended a starting edge (no migration needed) while a branch inserted an edge with its
+    /// migration from before that: in-flight flows of main's configuration hold the appended
+    /// edge, which the branch's file does not move. Found, with the migration it should be.
+    @Test func aConfigurationInBetweenThatNeededNoMigrationMustFitTheFileToo() throws {
+        func make(_ edges: [String]) throws -> Configuration { try TestConfiguration.make(["flow1": edges]) }
+        let base = try make(["> A", "A > B", "A > C"])
+        let appended = try make(["> A", "A > B", "A > C", "> D"])
+        let branch = try make(["> A", "A > E", "A > B", "A > C"])
+        let merged = try make(["> A", "A > E", "A > B", "A > C", "> D"])
+        var migration = MigrationDiffer().plan(from: base, to: branch, strategy: .ignore).migration
+        migration.metadata = .object(["digests": .object(["old": .string(StructureDigest.digest(of: base)),
+                                                          "new": .string(StructureDigest.digest(of: branch))])])
+        let states: [MigrationHistoryCheck.State] = [.init(label: "base", configuration: base, revision: "r1"),
+                                                     .init(label: "appended", configuration: appended, revision: "r2"),
+                                                     .init(label: "merge", configuration: merged, revision: "r3")]
+        let findings = MigrationHistoryCheck.check(states: states, migrations: [migration]).findings
+        #expect(findings.map(\.kind) == [.mismatch], "\(findings)")
+        #expect(findings.first?.message == "1.json migrates base → merge, but in between, appended changed the flows without a migration, "
+            + "and in-flight flows may run it: 1.json does not fit them")
+        #expect(findings.first?.hint.contains("generate --dry-run --from r2 --to r3") == true)
+        // The file generated from there fits both.
+        var fitting = MigrationDiffer().plan(from: appended, to: merged, strategy: .ignore).migration
+        fitting.metadata = .object(["digests": .object(["old": .string(StructureDigest.digest(of: appended)),
+                                                        "new": .string(StructureDigest.digest(of: merged))])])
+        #expect(MigrationHistoryCheck.check(states: states, migrations: [fitting]).findings.isEmpty)
+    }
+
+    /// A file generated from another configuration than the one before it can remove a flow
+    /// that configuration has (it was added meanwhile): its effect on edges matches, its
+    /// `_meta.edge_counts` does not.
+    @Test func aMigrationRemovingAFlowTheChangeKeepsDoesNotMatch() throws {
+        let base = try TestConfiguration.make(["flow1": ["> A", "A > B"]])
+        let withEcho = try TestConfiguration.make(["flow1": ["> A", "A > B"], "echo": ["> E"]])
+        let merged = try TestConfiguration.make(["flow1": ["> A", "A > C", "A > B"], "echo": ["> E"]])
+        var migration = MigrationDiffer().plan(from: base, to: try TestConfiguration.make(["flow1": ["> A", "A > C", "A > B"]]),
+                                               strategy: .ignore).migration
+        migration.metadata = .object(["edge_counts": .object([
+            "flow1": .object(["old": .number(JSONNumber(2)), "new": .number(JSONNumber(3))]),
+            "echo": .object(["old": .number(JSONNumber(1))]),
+        ])])
+        let states: [MigrationHistoryCheck.State] = [.init(label: "base", configuration: base),
+                                                     .init(label: "echo added", configuration: withEcho),
+                                                     .init(label: "merge", configuration: merged)]
+        let findings = MigrationHistoryCheck.check(states: states, migrations: [migration]).findings
+        #expect(findings.contains { $0.message.contains("it removes 'echo', which this change does not remove") }, "\(findings)")
+    }
+
     @Test func oneMigrationMayCoverSeveralCommits() throws {
         // States v1, v2, v3 with a single migration generated from v1 to v3.
         let old = try ExampleMigrationsTests.configuration(1), new = try ExampleMigrationsTests.configuration(3)

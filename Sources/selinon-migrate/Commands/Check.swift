@@ -413,10 +413,14 @@ extension SelinonMigrate {
             }
             let composed = Migration.composedEffect(of: added.map(\.migration),
                                                     edgeCounts: old.flows.mapValues(\.edges.count))
+            // The flows the added files remove or add (their _meta says) must be the change's too:
+            // a file generated from another configuration can remove a flow the base still has.
+            let presence = plan.presenceMismatch(with: added.map(\.migration))
+            let matches = composed == plan.migration.flows && presence == nil
             let changedFlows = plan.changeSummaries.joined(separator: "; ")
             let generate = "selinon-migrate generate\(configurationOptions) --from \(base.commit.id.short)"
             var coveredFrom: GitCommit?
-            if !added.isEmpty && composed != plan.migration.flows {
+            if !added.isEmpty && !matches {
                 coveredFrom = catchUpStart(of: added, after: baseFiles[baseLatest], to: new, context: context, base: base)
             }
             // With a number taken twice, rebase regenerates the branch's migrations from the base's
@@ -452,12 +456,13 @@ extension SelinonMigrate {
                             hint: "run: \(generate)"))
                     }
                 }
-            } else if composed != plan.migration.flows && coveredFrom == nil && !numberTakenTwice {
+            } else if !matches && coveredFrom == nil && !numberTakenTwice {
                 let versions = added.map { "\($0.version).json" }.joined(separator: ", ")
                 let expected = plan.isNeeded ? "the change since \(baseName) is: \(changedFlows)" : "nothing since \(baseName) needs a migration"
                 report.problems.append(.init(
-                    kind: plan.isNeeded ? "stale-migration" : "extra-migration",
-                    message: "\(versions) \(added.count == 1 ? "does" : "do") not match the configuration change; \(expected)",
+                    kind: plan.isNeeded || presence != nil ? "stale-migration" : "extra-migration",
+                    message: "\(versions) \(added.count == 1 ? "does" : "do") not match the configuration change"
+                        + (presence.map { " (\($0))" } ?? "") + "; \(expected)",
                     hint: "delete \(versions)" + (baseHasSum ? ", restore the sum (git checkout \(base.commit.id.short) -- \(shellWord(sumPath)))"
                         : " and the sum, which \(baseName) does not have (rm \(shellWord(sumPath)))")
                         + (plan.isNeeded ? " and run: \(generate)" : "")))
