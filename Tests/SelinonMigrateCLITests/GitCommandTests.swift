@@ -168,6 +168,34 @@ struct GitCommandTests {
         #expect(covered.standardOutput.contains("2.json covers its change since migrations/1.json"), "\(covered.standardOutput)")
     }
 
+    /// main appends a starting edge (no migration needed) while a branch adds its migration from
+    /// before that: merged, the edge entries still match, but the file's edge counts are not the
+    /// base's (apply would reject main's in-flight flows holding the new edge), so check refuses
+    /// it and says to merge and rebase.
+    @Test func aMigrationFromBeforeTheBaseChangedItsFlowsIsRefused() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try fixture.git("branch", "-q", "-M", "main")
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "badge")
+        try fixture.git("checkout", "-q", "main")
+        let handle = try FileHandle(forWritingTo: fixture.root.appendingPathComponent("config/flows/reporting.yml"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("      - from:\n        to: NotifyMaintainers\n".utf8))
+        try handle.close()
+        try fixture.git("commit", "-q", "-am", "a starting edge")
+        try fixture.git("checkout", "-q", "feature")
+        try fixture.git("merge", "-q", "--no-edit", "main")
+        let result = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("2.json does not match the configuration change (it starts from 4 edges of 'notification_flow', which has 5 in "),
+                "\(result.standardError)")
+        #expect(result.standardError.contains("merge main into it first (git merge main), then run: selinon-migrate rebase --onto main"))
+    }
+
     /// A sparse checkout that leaves the configuration out: said, with the directories to add,
     /// before the working tree's "not found".
     @Test func aConfigurationOutsideTheSparseCheckoutIsNamed() throws {

@@ -415,13 +415,19 @@ extension SelinonMigrate {
                                                     edgeCounts: old.flows.mapValues(\.edges.count))
             // The flows the added files remove or add (their _meta says) must be the change's too:
             // a file generated from another configuration can remove a flow the base still has.
-            let presence = plan.presenceMismatch(with: added.map(\.migration))
+            // So must the edge counts the first file starts from (its _meta.edge_counts): a file
+            // generated from a configuration with other edges (a branch behind its base) does not fit.
+            let startCounts = added.first?.migration.recordedEdgeCounts?.before ?? [:]
+            let otherStart = old.flows.keys.sorted().first { flow in startCounts[flow].map { $0 != old.flows[flow]!.edges.count } ?? false }
+                .map { "it starts from \(startCounts[$0]!) edges of '\($0)', which has \(old.flows[$0]!.edges.count) in \(baseName)" }
+            let presence = [plan.presenceMismatch(with: added.map(\.migration)), otherStart].compactMap { $0 }.joined(separator: "; ")
+                .nilIfEmpty
             let matches = composed == plan.migration.flows && presence == nil
             let changedFlows = plan.changeSummaries.joined(separator: "; ")
             let generate = "selinon-migrate generate\(configurationOptions) --from \(base.commit.id.short)"
             var coveredFrom: GitCommit?
             if !added.isEmpty && !matches {
-                coveredFrom = catchUpStart(of: added, after: baseFiles[baseLatest], to: new, context: context, base: base)
+                coveredFrom = catchUpStart(of: added, after: baseFiles[baseLatest], to: new, baseConfiguration: old, context: context, base: base)
             }
             // With a number taken twice, rebase regenerates the branch's migrations from the base's
             // configuration: that is the one fix, and the change is not reported a second time.
@@ -465,7 +471,10 @@ extension SelinonMigrate {
                         + (presence.map { " (\($0))" } ?? "") + "; \(expected)",
                     hint: "delete \(versions)" + (baseHasSum ? ", restore the sum (git checkout \(base.commit.id.short) -- \(shellWord(sumPath)))"
                         : " and the sum, which \(baseName) does not have (rm \(shellWord(sumPath)))")
-                        + (plan.isNeeded ? " and run: \(generate)" : "")))
+                        + (plan.isNeeded ? " and run: \(generate)" : "")
+                        // Generated on a branch that is behind: regenerating there keeps it behind.
+                        + (base.target.map { target in "; if the branch was made before \(target.label) changed the flows, merge "
+                            + "\(target.label) into it first (git merge \(shellWord(target.label))), then run: \(rebase(onto: target.label))" } ?? "")))
             }
             if report.problems.isEmpty {
                 let names = added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
@@ -606,7 +615,7 @@ extension SelinonMigrate {
         /// leads to (their `_meta` digests), that configuration is in the base's history, and the
         /// added migrations, composed, are what `generate` writes from it to the working tree.
         private func catchUpStart(of added: [MigrationDirectory.File], after baseNewest: [UInt8]?, to new: Configuration,
-                                  context: GitContext, base: BranchBase) -> GitCommit? {
+                                  baseConfiguration: Configuration, context: GitContext, base: BranchBase) -> GitCommit? {
             guard let start = added.first?.migration.metadata?["digests"]?["old"]?.stringValue,
                   let baseNewest, let newest = try? Migration(selinonJSON: baseNewest, file: "-"),
                   newest.metadata?["digests"]?["new"]?.stringValue == start else { return nil }
@@ -618,6 +627,9 @@ extension SelinonMigrate {
             for commit in commits.dropFirst() {
                 guard let configuration = try? context.configuration(at: commit, loader: loader),
                       StructureDigest.digest(of: configuration) == start else { continue }
+                // Only a change of the base's that needed a migration is caught up: one that needed
+                // none (a starting edge appended) ran at that version, and the files must start from it.
+                guard MigrationDiffer().plan(from: configuration, to: baseConfiguration, strategy: .ignore).isNeeded else { return nil }
                 let expected = MigrationDiffer().plan(from: configuration, to: new, strategy: .ignore).migration.flows
                 let composed = Migration.composedEffect(of: added.map(\.migration), edgeCounts: configuration.flows.mapValues(\.edges.count))
                 return composed == expected ? commit : nil
@@ -652,4 +664,9 @@ struct CheckReport: Encodable {
         try container.encode(problems, forKey: .problems)
         try container.encode(addedMigrations, forKey: .addedMigrations)
     }
+}
+
+private extension String {
+    /// `nil` for the empty string.
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }
