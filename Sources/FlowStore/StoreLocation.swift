@@ -104,7 +104,9 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         }
         let database = query["dbname"] ?? String(components.path.drop { $0 == "/" })
         let socket = query["host"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-        let host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"].flatMap { $0.hasPrefix("/") || $0.isEmpty ? nil : $0 }
+        // An IPv6 address is bracketed in a URL ([::1]); the brackets are not part of the host.
+        let bracketed = components.host.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
+        let host = bracketed.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"].flatMap { $0.hasPrefix("/") || $0.isEmpty ? nil : $0 }
         guard let user = components.user ?? query["user"] ?? ProcessInfo.processInfo.environment["USER"], !user.isEmpty else {
             throw StoreError(.invalidLocation, "'\(shown)' names no user; write postgres://user@host/database")
         }
@@ -175,7 +177,9 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqlite(let path): return "sqlite:\(path)"
         case .postgres(let host, let port, let user, _, let database, let socket, _):
-            return "postgres://\(user)@\(socket.map { "[\($0)]" } ?? host ?? "localhost"):\(port)/\(database ?? "")"
+            // An IPv6 address in brackets, as URLs write it.
+            let shownHost = host.map { $0.contains(":") ? "[\($0)]" : $0 }
+            return "postgres://\(user)@\(socket.map { "[\($0)]" } ?? shownHost ?? "localhost"):\(port)/\(database ?? "")"
         }
     }
 

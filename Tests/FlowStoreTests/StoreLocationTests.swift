@@ -33,6 +33,10 @@ struct StoreLocationTests {
             }
             #expect(tls == .init(mode: expected), "\(mode)")
         }
+        // An IPv6 address in brackets, as libpq takes it; shown in brackets again.
+        let ipv6 = try StoreLocation(parsing: "postgres://u@[::1]:6543/flows")
+        #expect(ipv6 == .postgres(host: "::1", port: 6543, user: "u", password: nil, database: "flows", socketDirectory: nil, tls: .disabled))
+        #expect(ipv6.description == "postgres://u@[::1]:6543/flows")
         let privateAuthority = try StoreLocation(parsing: "postgres://u@db/flows?sslmode=verify-full&sslrootcert=/etc/ssl/ca.pem&dbname=other")
         #expect(privateAuthority == .postgres(host: "db", port: 5432, user: "u", password: nil, database: "other", socketDirectory: nil,
                                               tls: .init(mode: .verifyFull, rootCertificates: "/etc/ssl/ca.pem")))

@@ -194,6 +194,8 @@ struct SQLiteStoreCommandTests {
         ["simulate", "-n", "nodes.yml", "--store", "mysql://db"],
         ["status", "--store", "postgres://u@localhost:99999/db"],
         ["import", "--input", "-", "--batch-size", "-1"],
+        ["status", "--store", "postgres://u@localhost/db", "--store-timeout", "0"],
+        ["status", "--store", "postgres://u@localhost/db", "--store-timeout", "9223372036854775807"],
     ])
     func badOptionsAreUsageErrors(_ arguments: [String]) throws {
         #expect(try CommandRunner().run(arguments).status == 64)

@@ -41,6 +41,9 @@ struct StoreOptions: ParsableArguments {
 
     func validate() throws {
         if let storeTimeout, storeTimeout < 1 { throw ValidationError("--store-timeout must be at least 1 second.") }
+        if let storeTimeout, storeTimeout > Self.maximumStoreTimeout {
+            throw ValidationError("--store-timeout must be at most \(Self.maximumStoreTimeout) seconds (a week).")
+        }
         do {
             _ = try StoreLocation(parsing: locationText)
         } catch {
@@ -60,6 +63,10 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store and checks (or, with `createIfMissing`, creates) its schema; reports
     /// failures on `terminal`. `readOnly` for commands that never write.
+    /// The longest `--store-timeout` (a week): the deadline is a point in time, which a value near
+    /// `Int.max` seconds would overflow.
+    static let maximumStoreTimeout = 7 * 24 * 3600
+
     func open(terminal: Terminal, createIfMissing: Bool = false, readOnly: Bool = false) async throws -> any FlowStateStore {
         var logger = Logger(label: "selinon-migrate.store")
         logger.logLevel = .warning
