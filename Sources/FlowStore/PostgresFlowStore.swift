@@ -349,7 +349,25 @@ public final class PostgresFlowStore: FlowStateStore {
         var result: [StoredFlow] = []
         var edited: EditedRow?
         // Every row is read before an edited one is reported: the connection is left with no query running.
-        for try await (id, name, message, version, status, revision, updated) in rows.decode((String, String, String, Int, String, Int, Double).self) {
+        for try await row in rows {
+            // Cell by cell (in `columns` order): a value of another type, or NULL, in a column
+            // changed by hand names its row and column, not only "PostgresDecodingError".
+            let cells = row.makeRandomAccess()
+            let id = (try? cells[0].decode(String.self)) ?? "?"
+            func cell<Value: PostgresDecodable>(_ index: Int, _ type: Value.Type, expected: String) -> Value? {
+                do {
+                    return try cells[index].decode(Value.self)
+                } catch {
+                    let found = cells[index].bytes == nil ? "NULL" : "a value of type \(cells[index].dataType)"
+                    if edited == nil { edited = EditedRow(flowID: id, column: cells[index].columnName, value: found, expected: expected) }
+                    return nil
+                }
+            }
+            guard let _ = cell(0, String.self, expected: "text"), let name = cell(1, String.self, expected: "text"),
+                  let message = cell(2, String.self, expected: "text (the dispatcher message as JSON)"),
+                  let version = cell(3, Int.self, expected: "an integer"), let status = cell(4, String.self, expected: FlowStatus.expected),
+                  let revision = cell(5, Int.self, expected: "an integer"),
+                  let updated = cell(6, Double.self, expected: "a time (seconds since 1970)") else { continue }
             guard let known = FlowStatus(rawValue: status) else {
                 if edited == nil { edited = EditedRow(flowID: id, column: "status", value: "'\(status)'", expected: FlowStatus.expected) }
                 continue

@@ -538,6 +538,22 @@ struct StoreContract {
                 }
                 try await test.execute("DELETE FROM flows WHERE flow_id = '\(id)'")
             }
+            if backend == .postgres {
+                // A column changed by hand to hold what the store cannot read (NULL, another type)
+                // names its row and column, not only the driver's "PostgresDecodingError".
+                try await test.execute("ALTER TABLE flows ALTER COLUMN message DROP NOT NULL")
+                try await test.execute("UPDATE flows SET message = NULL WHERE flow_id = '\(ids[4])'")
+                for (what, operation) in [
+                    ("read", { _ = try await store.flow(id: ids[4]) }),
+                    ("sweep", { _ = try await MigrationSweep(store: store, migrator: try Self.migrator()).run() }),
+                    ("export", { try await store.forEachFlow(pageSize: 2) { _ in } }),
+                ] as [(String, () async throws -> Void)] {
+                    let error = await #expect(throws: StoreError.self, "\(what)") { try await operation() }
+                    #expect(error?.kind == .damaged, "\(what)")
+                    #expect(error?.message.contains("flow '\(ids[4])' has message NULL, expected text") == true, "\(error?.message ?? "")")
+                }
+                try await test.execute("DELETE FROM flows WHERE flow_id = '\(ids[4])'")
+            }
             if backend == .sqlite {
                 // An id that is not UTF-8 text (or not text) sorts last and read back repaired: paging
                 // by id would start again before it forever. It is refused, with SQL that finds it.
