@@ -102,6 +102,13 @@ struct StoreCommands {
                 let copied = try run.run(["import", "--store", copy.location, "--input", "-"], input: Data(exported.standardOutput.utf8))
                 #expect(copied.status == 0, "\(copied.standardError)")
             }
+            // A row whose version column was changed by hand: import would read its line back at
+            // the message's version, so export says so (exit 1) and writes the line as stored.
+            try await test.execute("UPDATE flows SET migration_version = 7 WHERE flow_id = 'caf\u{E9}'")
+            let edited = try run.run(["export", "--store", test.location])
+            #expect(edited.status == 1)
+            #expect(edited.standardError.contains("its message is at migration version 3, while the row says 7"), "\(edited.standardError)")
+            #expect(edited.standardOutput.split(separator: "\n").count == 2)
         }
     }
 

@@ -84,7 +84,8 @@ extension SelinonMigrate {
             terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.displayText)")
             guard !unreadable.isEmpty else { return }
             for (id, problem) in unreadable.prefix(10) {
-                terminal.message("error: flow \(Self.quoted(id)): \(problem); its line is written as stored, and import refuses it")
+                terminal.message("error: flow \(Self.quoted(id)): \(problem); its line is written as stored, and import would not "
+                    + "read it back as the same flow")
             }
             if unreadable.count > 10 { terminal.message("… and \(unreadable.count - 10) more") }
             terminal.message("""
@@ -111,6 +112,13 @@ extension SelinonMigrate {
                 let readBack = try NewFlow(message: line)
                 guard readBack.id.utf8.elementsEqual(flow.id.utf8) else {
                     return (line, "its message's dispatcher_id is \(quoted(readBack.id)), not the flow's id")
+                }
+                // Columns changed by hand: import would read the line back as another flow.
+                guard readBack.flowName == flow.flowName else {
+                    return (line, "its message is of flow \(quoted(readBack.flowName)), while the row says \(quoted(flow.flowName))")
+                }
+                guard readBack.migrationVersion == flow.migrationVersion else {
+                    return (line, "its message is at migration version \(readBack.migrationVersion), while the row says \(flow.migrationVersion)")
                 }
                 return (line, nil)
             } catch {
