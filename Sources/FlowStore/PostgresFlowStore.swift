@@ -109,6 +109,12 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
+    /// The type of each column of `flows`, as PostgreSQL names it (`format_type`).
+    private static let flowColumnTypes = [
+        "flow_id": "text", "flow_name": "text", "message": "text", "migration_version": "integer", "status": "text",
+        "revision": "bigint", "created_at": "double precision", "updated_at": "double precision",
+    ]
+
     /// Whether `prepare` has to create or upgrade the schema, from what the database holds.
     private static func needsWriting(_ connection: PostgresConnection, location: String, createIfMissing: Bool,
                                      logger: Logger) async throws -> Bool {
@@ -129,6 +135,17 @@ public final class PostgresFlowStore: FlowStateStore {
             for try await found in try await connection.query("SELECT MAX(version) FROM selinon_migrate_schema", logger: logger)
                 .decode(Int?.self) {
                 version = found
+            }
+        }
+        if hasFlows && hasSchema {
+            // Column types changed by hand would fail the first write only (a dry run would pass).
+            for try await (column, type) in try await connection.query("""
+                SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
+                WHERE attrelid = 'flows'::regclass AND attnum > 0 AND NOT attisdropped
+                """, logger: logger).decode((String, String).self) {
+                guard let expected = flowColumnTypes[column], expected != type else { continue }
+                throw StoreError(.damaged, "the table 'flows' of \(location) was changed outside selinon-migrate: column \(column) is "
+                    + "\(type), not \(expected); change it back (ALTER TABLE flows ALTER COLUMN \(column) TYPE \(expected)), then run again")
             }
         }
         return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: hasFlows, version: version,

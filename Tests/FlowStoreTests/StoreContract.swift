@@ -553,6 +553,12 @@ struct StoreContract {
                     #expect(error?.message.contains("flow '\(ids[4])' has message NULL, expected text") == true, "\(error?.message ?? "")")
                 }
                 try await test.execute("DELETE FROM flows WHERE flow_id = '\(ids[4])'")
+                // A column type changed by hand stops every command at open, a dry run too.
+                try await test.execute("ALTER TABLE flows ALTER COLUMN message TYPE jsonb USING message::jsonb")
+                let opened = await #expect(throws: StoreError.self) { let other = try await test.open(); await other.close() }
+                #expect(opened?.message.contains("column message is jsonb, not text; change it back (ALTER TABLE flows ALTER COLUMN "
+                                                 + "message TYPE text)") == true, "\(opened?.message ?? "")")
+                try await test.execute("ALTER TABLE flows ALTER COLUMN message TYPE text")
             }
             if backend == .sqlite {
                 // An id that is not UTF-8 text (or not text) sorts last and read back repaired: paging
