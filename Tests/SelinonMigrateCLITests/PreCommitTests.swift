@@ -188,6 +188,11 @@ struct PreCommitTests {
         #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "feature")
+        // A second migration of the branch's own (3.json), a number the rebase below takes again.
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", GitCommandTests.reportingEdge, GitCommandTests.reportingEdges)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "feature, badge")
         try fixture.git("checkout", "-q", "main")
         for file in ["nodes.yml", "flows/analysis.yml"] {
             let path = fixture.root.appendingPathComponent("config/" + file)
@@ -218,5 +223,10 @@ struct PreCommitTests {
         #expect(rebased.status == 0, "\(rebased.standardError)")
         #expect(rebased.standardOutput.contains("kept 1.json … 2.json from MERGE_HEAD"))
         #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+        // The pre-commit hook (--base HEAD) lets the merge commit through too: HEAD's own 3.json,
+        // which the rebase replaced, is this branch's, not another branch's taking the number.
+        try fixture.git("add", "-A")
+        let hook = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(hook.status == 0, "\(hook.standardError)")
     }
 }

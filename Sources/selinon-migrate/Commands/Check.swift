@@ -585,10 +585,12 @@ extension SelinonMigrate {
                     .map { MigrationSum.hash([UInt8]($0)) == MigrationSum.hash(bytes) } ?? false
             }
             // The branch asked for (or the upstream) stays the one whose numbers must not be taken
-            // twice; without one, hints name MERGE_HEAD, which rebase --onto reads during the merge.
-            return keptAsMerged
-                ? BranchBase(commit: mergeHead, label: "MERGE_HEAD, the branch being merged", target: base.target ?? ("MERGE_HEAD", mergeHead))
-                : nil
+            // twice; without one — or when it is HEAD itself, as the pre-commit hook's --base HEAD
+            // gives it: this branch, whose own files the merge replaces — hints name MERGE_HEAD,
+            // which rebase --onto reads during the merge.
+            let headID = try? repository.commit("HEAD").id
+            let target = base.target.flatMap { $0.1.id == headID ? nil : $0 } ?? ("MERGE_HEAD", mergeHead)
+            return keptAsMerged ? BranchBase(commit: mergeHead, label: "MERGE_HEAD, the branch being merged", target: target) : nil
         }
 
         /// During a merge (`MERGE_HEAD`) compared with a base that is not the merged branch: the
