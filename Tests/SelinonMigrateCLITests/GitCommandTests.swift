@@ -816,6 +816,29 @@ struct GitCommandTests {
         #expect(!after.standardError.contains("note:"), "2.json's digests name the change: \(after.standardError)")
     }
 
+    /// Two commits in a row without their migration: the note names the change from where the
+    /// migrations end, so following it gives the migration check accepts.
+    @Test func generateAfterTwoCommitsWithoutMigrationsNamesTheWholeChange() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        let migrated = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        try fixture.git("commit", "-q", "-am", "badge without its migration")
+        try Self.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 without its migration")
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(forgot.standardError.contains("note: the commits from \(migrated) (v2) to \(head) (v3 without its migration) changed "),
+                "\(forgot.standardError)")
+        let command = try #require(forgot.standardError.components(separatedBy: "run: selinon-migrate ").last?
+            .trimmingCharacters(in: .newlines).split(separator: " ").map(String.init))
+        #expect(command == ["generate"] + Self.configuration + ["--from", migrated, "--to", head])
+        #expect(try runner.run(command, in: fixture.root).status == 0)
+        let checked = try runner.run(["check", "--base", migrated] + Self.configuration, in: fixture.root)
+        #expect(checked.status == 0, "\(checked.standardError)")
+    }
+
     /// A revert of a commit with its migration removes the migration too: the note says to
     /// restore it before migrating the change back, and that command then writes the next number.
     @Test func generateAfterARevertSaysToRestoreTheRemovedMigration() throws {

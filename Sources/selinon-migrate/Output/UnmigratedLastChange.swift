@@ -45,10 +45,41 @@ extension Terminal {
                 return
             }
         }
+        // The commit before it may have gone without its migration too: then the change to migrate
+        // starts further back — where the migrations end (their newest `_meta` digest), or, with
+        // none to say, at the first of the commits before it that each changed flows and added no
+        // migration.
+        let earlier = (try? source.repository.commitsChanging(source.paths, from: parent.id, limit: Self.unmigratedSearchDepth)) ?? []
+        var start: GitCommit?
+        if let destination = migrations?.latestDestination {
+            if StructureDigest.digest(of: old) != destination {
+                start = earlier.first { configuration(at: $0.id).map { StructureDigest.digest(of: $0.1) } == destination }
+            }
+        } else if let migrationDirectory {
+            var newest = 0
+            while newest + 1 < earlier.count, let after = configuration(at: earlier[newest].id)?.1,
+                  let before = configuration(at: earlier[newest + 1].id)?.1,
+                  MigrationDiffer().plan(from: before, to: after, strategy: .ignore).isNeeded,
+                  ((try? source.repository.migrationFilesAdded(in: migrationDirectory, by: earlier[newest], after: earlier[newest + 1])) ?? [:]).isEmpty {
+                newest += 1
+            }
+            if newest > 0 { start = earlier[newest] }
+        }
+        if let start {
+            let span = MigrationDiffer().plan(from: configuration(at: start.id)!.1, to: new, strategy: .ignore)
+            message("note: the commits from \(start.id.short) (\(start.summary)) to \(commit.id.short) (\(commit.summary)) changed "
+                + "\(span.changedFlowNames.joined(separator: ", ")) without adding a migration; if that needs one (no deployment ran "
+                + "them without), run: \(command) --from \(start.id.short) --to \(commit.id.short)")
+            return
+        }
         message("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
             + "\(plan.changedFlowNames.joined(separator: ", ")) and added no migration for it; if it needs one (no deployment ran it "
             + "without), run: \(generate)")
     }
+
+    /// How many commits that changed the configuration the note looks back for where the
+    /// migrations end.
+    static let unmigratedSearchDepth = 50
 
     /// Versions of migrations `parent` has in `directory` that `commit` removed and the working
     /// tree does not hold again.
