@@ -222,13 +222,9 @@ extension MigrationPlan {
     public func presenceMismatch(with migrations: [Migration]) -> String? {
         var removed = Set<String>(), added = Set<String>()
         for migration in migrations {
-            guard let counts = migration.recordedEdgeCounts else { return nil }
-            for flow in Set(counts.before.keys).subtracting(counts.after.keys) where added.remove(flow) == nil {
-                removed.insert(flow)
-            }
-            for flow in Set(counts.after.keys).subtracting(counts.before.keys) where removed.remove(flow) == nil {
-                added.insert(flow)
-            }
+            guard let presence = migration.recordedPresenceChanges else { return nil }
+            for flow in presence.removed where added.remove(flow) == nil { removed.insert(flow) }
+            for flow in presence.added where removed.remove(flow) == nil { added.insert(flow) }
         }
         func named(_ flows: some Sequence<String>) -> String { flows.sorted().map { "'\($0)'" }.joined(separator: ", ") }
         var differences: [String] = []

@@ -33,15 +33,8 @@ public struct Migration: Sendable, Equatable {
     /// added as `_meta.edge_counts` says (a removal and the return of that flow both have no
     /// entries, and are not a repeat).
     public func repeats(_ previous: Migration) -> Bool {
-        hasSameEffect(as: previous) && presenceChanges == previous.presenceChanges
-    }
-
-    /// The flows `_meta.edge_counts` counts only before this migration (removed) and only after
-    /// it (added); empty without counts.
-    private var presenceChanges: (removed: Set<String>, added: Set<String>) {
-        guard let counts = recordedEdgeCounts else { return ([], []) }
-        let before = Set(counts.before.keys), after = Set(counts.after.keys)
-        return (before.subtracting(after), after.subtracting(before))
+        let none: (removed: Set<String>, added: Set<String>) = ([], [])
+        return hasSameEffect(as: previous) && (recordedPresenceChanges ?? none) == (previous.recordedPresenceChanges ?? none)
     }
 }
 

@@ -12,6 +12,14 @@ extension Migration {
         return (before, after)
     }
 
+    /// The flows `_meta.edge_counts` counts only before this migration (it removes them) and only
+    /// after it (it adds them); `nil` when the file records no counts.
+    public var recordedPresenceChanges: (removed: Set<String>, added: Set<String>)? {
+        guard let counts = recordedEdgeCounts else { return nil }
+        let before = Set(counts.before.keys), after = Set(counts.after.keys)
+        return (before.subtracting(after), after.subtracting(before))
+    }
+
     /// `_meta.digests.old`: the structure digest of the configuration the file migrates from.
     var oldDigest: String? { metadata?["digests"]?["old"]?.stringValue }
 }

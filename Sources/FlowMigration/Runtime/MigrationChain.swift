@@ -39,13 +39,10 @@ public struct MigrationChain: Sendable {
         // Only files that record their configurations' flows (`_meta.edge_counts`) tell: a flow
         // counted before and not after was removed; one counted after and not before, added.
         var changes: [String: [PresenceChange]] = [:]
-        for step in steps {
-            for flow in step.edgeCountsBefore.keys where step.edgeCountsAfter[flow] == nil {
-                changes[flow, default: []].append(PresenceChange(version: step.version, isRemoval: true))
-            }
-            for flow in step.edgeCountsAfter.keys where step.edgeCountsBefore[flow] == nil {
-                changes[flow, default: []].append(PresenceChange(version: step.version, isRemoval: false))
-            }
+        for (step, migration) in zip(steps, migrations) {
+            guard let presence = migration.recordedPresenceChanges else { continue }
+            for flow in presence.removed { changes[flow, default: []].append(PresenceChange(version: step.version, isRemoval: true)) }
+            for flow in presence.added { changes[flow, default: []].append(PresenceChange(version: step.version, isRemoval: false)) }
         }
         presenceChanges = changes
     }
