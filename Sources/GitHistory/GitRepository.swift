@@ -233,6 +233,17 @@ public final class GitRepository: @unchecked Sendable {
         return git_repository_state(handle) == Int32(GIT_REPOSITORY_STATE_MERGE.rawValue)
     }
 
+    /// The commit a `git cherry-pick` under way (stopped at conflicts) copies: `CHERRY_PICK_HEAD`.
+    /// Nil when no cherry-pick is under way.
+    public var cherryPickedCommit: GitCommit? {
+        lock.lock()
+        let state = git_repository_state(handle)
+        lock.unlock()
+        guard state == Int32(GIT_REPOSITORY_STATE_CHERRYPICK.rawValue)
+            || state == Int32(GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE.rawValue) else { return nil }
+        return try? commit("CHERRY_PICK_HEAD")
+    }
+
     /// The branch a `git rebase` stopped in the middle of (at conflicts, or to edit) is
     /// replaying: the commit it started from, which `git rebase` keeps in its state directory.
     /// Nil when no rebase is under way.

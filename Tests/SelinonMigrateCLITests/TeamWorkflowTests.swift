@@ -440,6 +440,48 @@ struct TeamWorkflowTests {
         #expect(fixed.status == 0, "\(fixed.standardError)")
     }
 
+    /// A release branch cherry-picks a commit of main whose migration follows one the release
+    /// does not have: check and generate name the cause (not a gap to restore, nor a merge to
+    /// rebase), and the fix they give, followed as written, ends in a history verify accepts.
+    @Test func aCherryPickedMigrationIsRefusedWithAFixThatWorks() throws {
+        let fixture = try Self.committedV2WithItsMigration()
+        let runner = try CommandRunner()
+        try fixture.git("branch", "release")
+        for (change, message) in [(Self.changeLicenceStore, "licence store"), (Self.removeNotification, "no notification")] {
+            try change(fixture)
+            #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", message)
+        }
+        let picked = try fixture.git("rev-parse", "--short=12", "main")
+        try fixture.git("checkout", "-q", "release")
+        // The sums of the two histories conflict.
+        #expect(throws: GitFixtureError.self) { try fixture.git("cherry-pick", "main") }
+        let cause = "the cherry-pick under way copies 3.json from \(picked) (no notification), generated on its branch after migrations "
+            + "this branch does not have (this branch's migrations end at 1.json)"
+        let fix = "git rm -q -f migrations/3.json; git checkout HEAD -- migrations/migrations.sum;"
+        let check = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains(cause), "\(check.standardError)")
+        #expect(check.standardError.contains(fix), "\(check.standardError)")
+        #expect(!check.standardError.contains("rebase --onto") && !check.standardError.contains("missing before"), "\(check.standardError)")
+        let generate = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generate.status == 1)
+        #expect(generate.standardError.contains(cause) && generate.standardError.contains("nothing was written"), "\(generate.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("migrations/2.json").path))
+
+        try fixture.git("rm", "-q", "-f", "migrations/3.json")
+        try fixture.git("checkout", "HEAD", "--", "migrations/migrations.sum")
+        let regenerated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(regenerated.status == 0, "\(regenerated.standardError)")
+        #expect(regenerated.standardOutput.contains("Wrote migrations/2.json"), "\(regenerated.standardOutput)")
+        try fixture.git("add", "-A")
+        try fixture.git("-c", "core.editor=true", "cherry-pick", "--continue")
+        #expect(try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root).status == 0)
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
     @Test func checkStopsACommitThatDeletesTheSum() throws {
         let fixture = try Self.committedV2WithItsMigration()
         let runner = try CommandRunner()

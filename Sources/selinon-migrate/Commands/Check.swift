@@ -318,6 +318,12 @@ extension SelinonMigrate {
                     + "(main merged into a feature branch), or selinon-migrate rebase --onto HEAD --drop-merged\(configurationOptions) "
                     + "when only this branch's migrations may be"
             }
+            if let picked = CherryPickedMigrations.find(in: directoryPath, repository: context.repository) {
+                // The gap and the sum's conflict it leaves have one cause, and one fix.
+                report.problems.append(.init(kind: "cherry-picked-migration", message: picked.message,
+                                             hint: picked.hint(generate: "selinon-migrate generate\(configurationOptions)")))
+                return report
+            }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
             // The branch that was merged, where the sum's hints can only name it in general.
             // (During a merge, when that is HEAD — the pre-commit hook's --base HEAD, or no --base

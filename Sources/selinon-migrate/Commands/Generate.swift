@@ -176,6 +176,9 @@ extension SelinonMigrate {
                 terminal.warnIfMigrationDirectoryLeavesRepository(directory, configuration: location.nodesDefinition
                     ?? environment["SELINON_NODES_DEFINITION"])
                 try Self.refuseMissingCommittedDirectory(directory, sources: [oldSource, newSource], terminal: terminal)
+                try Self.refuseCherryPickedMigrations(in: directory, sources: [oldSource, newSource], terminal: terminal,
+                                                      command: "selinon-migrate generate" + location.shellArguments
+                                                          + (migrationDirectory.map { " -m " + shellWord($0) } ?? ""))
                 // The migrations already there, read once for the checks below (a directory that
                 // cannot be loaded is reported when the file is written).
                 let existing = (try? MigrationDirectory.load(from: directory, allowMissing: true))?.files ?? []
@@ -404,6 +407,22 @@ extension SelinonMigrate {
                 starting at 1.json would replace them
                   hint: bring it back: git checkout HEAD -- \(shellWord(directory)) (in a sparse checkout: git sparse-checkout add \
                 \(shellWord(directory))), then run generate again
+                nothing was written
+                """)
+            throw ExitStatus.inputFailed
+        }
+
+        /// During a cherry-pick that copies migrations from a branch whose history this one does
+        /// not share (``CherryPickedMigrations``), the directory has a gap or a conflicted sum
+        /// that no new migration can follow: refused with the fix, before the directory is read.
+        private static func refuseCherryPickedMigrations(in directory: String, sources: [any ConfigurationSource],
+                                                         terminal: Terminal, command: String) throws {
+            guard let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first
+                    ?? (try? GitRepository(containing: directory)),
+                  let picked = CherryPickedMigrations.find(in: directory, repository: repository) else { return }
+            terminal.message("""
+                error: \(picked.message)
+                  hint: \(picked.hint(generate: command))
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
