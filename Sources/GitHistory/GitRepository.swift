@@ -390,6 +390,29 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
+    /// The remote of `branch`'s upstream (`origin`), when it tracks a remote branch.
+    public func upstreamRemote(ofBranch branch: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        guard git_branch_upstream_remote(&buffer, handle, "refs/heads/" + branch) == 0, let pointer = buffer.ptr else { return nil }
+        return String(cString: pointer)
+    }
+
+    /// The default branch of `remote` as the clone recorded it (`refs/remotes/origin/HEAD`, set by
+    /// `git clone` or `git remote set-head`), short (`origin/main`); nil when none is recorded.
+    public func defaultBranch(ofRemote remote: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        var reference: OpaquePointer?
+        guard git_reference_lookup(&reference, handle, "refs/remotes/\(remote)/HEAD") == 0, let reference else { return nil }
+        defer { git_reference_free(reference) }
+        guard let target = git_reference_symbolic_target(reference).map({ String(cString: $0) }),
+              target.hasPrefix("refs/remotes/") else { return nil }
+        return String(target.dropFirst("refs/remotes/".count))
+    }
+
     private func withCommit<T>(_ id: GitObjectID, _ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
         var commit: OpaquePointer?
         var oid = id.oid

@@ -40,6 +40,20 @@ struct EngineCommandTests {
         #expect(result.standardError.hasSuffix("simulated 0 in-flight flows of f\n"), "\(result.standardError)")
     }
 
+    /// An invalid configuration stops `execute --format json` with the JSON document every
+    /// command gives, naming it the `current` configuration as the README lists the roles.
+    @Test func anInvalidConfigurationIsReportedAsTheCurrentOne() throws {
+        let directory = try TemporaryDirectory()
+        let nodes = try directory.write("tasks: [{name: A, import: t}]\nflows: [f]\n", to: "nodes.yml")
+        let flows = try directory.write("flow-definitions:\n  - {name: f, edges: [{from: , to: Missing}]}\n", to: "flows.yml")
+        let result = try CommandRunner().run(["execute", "f", "--format", "json", "-n", nodes, "-f", flows])
+        #expect(result.status == 1, "\(result.standardError)")
+        let document = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any],
+                                    "\(result.standardOutput)")
+        #expect(document["error"] as? String == "invalid-configuration")
+        #expect(document["configuration"] as? String == "current", "\(document)")
+    }
+
     @Test func simulateFillsAStore() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()

@@ -516,6 +516,36 @@ struct GitCommandTests {
         #expect(stale.standardOutput.contains("\"summary\": \"1 problem found\""))
     }
 
+    /// A feature branch pushed with `git push -u` tracks its own copy: check compares it with
+    /// the remote's default branch (else it says that only unpushed commits count).
+    @Test func aBranchTrackingItsOwnCopyIsCheckedAgainstTheRemotesDefaultBranch() throws {
+        let fixture = try Self.repository(at: 1)
+        let remote = try TemporaryDirectory()
+        try fixture.git("clone", "-q", "--bare", ".", remote.url.path)
+        try fixture.git("remote", "add", "origin", remote.url.path)
+        try fixture.git("fetch", "-q", "origin")
+        try fixture.git("remote", "set-head", "origin", "main")
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.install(2, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2 without its migration")
+        try fixture.git("push", "-q", "-u", "origin", "feature")
+        let runner = try CommandRunner()
+        let checked = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(checked.status == 1, "\(checked.standardOutput)")
+        #expect(checked.standardError.contains("note: comparing with origin/main, origin's default branch: origin/feature, the upstream, "
+            + "is this branch's own copy"), "\(checked.standardError)")
+        #expect(checked.standardError.contains("(merge base with origin/main) without a migration: package_analysis_flow"),
+                "\(checked.standardError)")
+        // Without a recorded default branch: the upstream, and a note that says what that misses.
+        try fixture.git("remote", "set-head", "origin", "-d")
+        let unpushed = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(unpushed.status == 0, "\(unpushed.standardError)")
+        #expect(unpushed.standardError.contains("note: origin/feature, the upstream, is this branch's own copy on the remote, so only "
+            + "commits not pushed there count"), "\(unpushed.standardError)")
+        #expect(unpushed.standardError.contains("git remote set-head origin --auto"), "\(unpushed.standardError)")
+    }
+
     @Test func checkRejectsAChangedAppliedMigration() throws {
         let fixture = try Self.repositoryWithMigration()
         let runner = try CommandRunner()

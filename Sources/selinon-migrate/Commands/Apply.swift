@@ -72,13 +72,13 @@ extension SelinonMigrate {
                                    valueName: "file"))
         var input: String?
 
-        @Option(help: ArgumentHelp("With --input: where the migrated messages go ('-', the default: standard output).", valueName: "file"))
+        @Option(help: ArgumentHelp("With --input: where the migrated messages go ('-', the default: standard output; not with --dry-run, which writes none).", valueName: "file"))
         var output: String?
 
         /// Where migrated messages go: standard output unless --output names a file.
         private var messagesOutput: String { output ?? "-" }
 
-        @Option(help: ArgumentHelp("With --input: where the per-line report goes ('-' for standard output).", valueName: "file"))
+        @Option(help: ArgumentHelp("With --input: where the per-line report goes ('-' for standard output; with --dry-run, the default).", valueName: "file"))
         var report: String?
 
         @Option(parsing: .singleValue,

@@ -124,8 +124,25 @@ extension GitRepository {
         }
         let reason: String
         if let (branch, upstream) = try self.upstream() {
+            // A branch pushed with `git push -u` tracks its own copy on the remote: the merge base
+            // with it is (nearly) HEAD, and the branch's change would go unseen. Its remote's
+            // default branch is what it will be merged into.
+            let remote = upstreamRemote(ofBranch: branch)
+            let ownCopy = remote.map { upstream == "\($0)/\(branch)" } ?? false
+            let remoteDefault = ownCopy ? remote.flatMap(defaultBranch(ofRemote:)) : nil
+            if let remote, let target = remoteDefault, target != upstream, let targetCommit = try? commit(target),
+               let base = try? mergeBase(head.id, targetCommit.id) {
+                return BranchBase(commit: try commit(id: base), label: "merge base with \(target)", target: (target, targetCommit),
+                                  ownCopyNote: "note: comparing with \(target), \(remote)'s default branch: \(upstream), the upstream, "
+                                    + "is this branch's own copy (pass --base to compare with another branch)")
+            }
             if let upstreamCommit = try? commit(upstream), let base = try mergeBase(head.id, upstreamCommit.id) {
-                return BranchBase(commit: try commit(id: base), label: "merge base with \(upstream)", target: (upstream, upstreamCommit))
+                return BranchBase(commit: try commit(id: base), label: "merge base with \(upstream)", target: (upstream, upstreamCommit),
+                                  // (`main` tracking `origin/main` is checked as it should be: its unpushed commits.)
+                                  ownCopyNote: ownCopy && remoteDefault == nil && !["main", "master"].contains(branch) ? "note: \(upstream), the upstream, is this branch's own copy on the remote, so "
+                                    + "only commits not pushed there count, and \(remote ?? "the remote") records no default branch "
+                                    + "(git remote set-head \(remote ?? "origin") --auto records it); to check the whole branch, pass --base "
+                                    + "(for example --base \(remote ?? "origin")/main)" : nil)
             }
             reason = "\(branch)'s upstream \(upstream) shares no history with HEAD"
         } else if isHeadDetached {
@@ -188,11 +205,14 @@ struct BranchBase {
     var fallback: String?
     /// Why the base is REV itself although HEAD may not contain it (a shallow clone).
     var shallowNote: String?
+    /// Why the base is not the upstream (this branch's own copy on the remote) but the remote's
+    /// default branch, or — when the remote records none — that only unpushed commits count.
+    var ownCopyNote: String?
 
     /// A note for standard error when the base fell back to HEAD (committed changes go unseen),
     /// or to REV itself in a shallow clone.
     var note: String? {
-        shallowNote ?? fallback.map { "note: comparing with HEAD, so only uncommitted changes count: \($0); "
+        shallowNote ?? ownCopyNote ?? fallback.map { "note: comparing with HEAD, so only uncommitted changes count: \($0); "
             + "to check this branch's commits, pass --base (for example --base origin/main)" }
     }
 }
