@@ -484,7 +484,10 @@ struct DispatcherMessageTests {
         (#"{"flow_name": "f", "migration_version": -1}"#, .wrongType, "migration_version must be a non-negative integer or null, found -1"),
         (#"{"flow_name": "f", "migration_version": 1.5}"#, .wrongType, "migration_version must be a non-negative integer or null, found 1.5"),
         (#"{"flow_name": "f", "migration_version": 18446744073709551616}"#, .invalidValue,
-         "migration_version 18446744073709551616 is beyond 64 bits, newer than any migration directory reaches"),
+         "migration_version 18446744073709551616 is larger than 9223372036854775807, the largest this tool reads "
+            + "(a signed 64-bit integer): newer than any migration directory reaches"),
+        (#"{"flow_name": "f", "retried_count": 18446744073709551616}"#, .invalidValue,
+         "retried_count 18446744073709551616 is larger than 9223372036854775807, the largest this tool reads (a signed 64-bit integer)"),
         (#"{"flow_name": "f", "state": {"waiting_edges": [1, -2]}}"#, .edgeIndexOutOfRange, "state.waiting_edges[1] is -2; edge indices are not negative"),
         (#"{"flow_name": "f", "state": {"triggered_edges": [1, 1]}}"#, .duplicateEntry, "state.triggered_edges lists edge 1 twice"),
         (#"{"flow_name": "f", "state": {"waiting_edges": ["1"]}}"#, .wrongType, "state.waiting_edges[0] must be an integer edge index, found a string"),

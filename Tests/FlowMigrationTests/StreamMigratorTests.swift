@@ -193,6 +193,11 @@ struct StreamMigratorTests {
         var hugeOutput: [UInt8] = []
         let hugeReport = Array(huge.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &hugeOutput) }
         #expect(hugeReport.outcome == .invalid && hugeReport.error?.kind == .invalidValue, "\(String(describing: hugeReport.error))")
+        let retried = #"{"flow_name": "ingest", "retried_count": 18446744073709551616, "state": null}"#
+        var retriedOutput: [UInt8] = []
+        let retriedReport = Array(retried.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &retriedOutput) }
+        #expect(retriedReport.error?.message.hasPrefix("retried_count 18446744073709551616 is larger than 9223372036854775807") == true,
+                "\(String(describing: retriedReport.error))")
         // A leading zero is not JSON (Python refuses it), not a huge number.
         let zero = #"{"flow_name": "ingest", "migration_version": 01, "state": null}"#
         var zeroOutput: [UInt8] = []

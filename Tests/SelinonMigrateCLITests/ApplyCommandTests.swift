@@ -271,6 +271,17 @@ struct ApplyCommandTests {
         #expect(report.status == 64)
         #expect(report.standardError.contains("--report names the input file"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+        // `--input -` redirected from the file the report names: refused the same way.
+        let redirected = Process()
+        redirected.executableURL = runner.executable
+        redirected.arguments = ["apply", "-m", Self.migrations, "--input", "-", "--output", directory.path("migrated.jsonl"), "--report", input]
+        redirected.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+        redirected.standardOutput = FileHandle.nullDevice
+        redirected.standardError = FileHandle.nullDevice
+        try redirected.run()
+        redirected.waitUntilExit()
+        #expect(redirected.terminationStatus == 64)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
         for (output, reportPath) in [("-", "/dev/stdout"), ("/dev/stdout", "-")] {
             let aliased = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--output", output, "--report", reportPath])
             #expect(aliased.status == 64, "\(output) \(reportPath)")

@@ -526,6 +526,20 @@ struct UnreachableStoreCommandTests {
         #expect(backup.hasPrefix(#"{"flow_name": "f", "state": null, "dispatcher_id": "a"}"#), "\(backup)")
         #expect(try runner.run(["import", "--input", "backup.jsonl", "--store", "sqlite:restored.sqlite"], in: directory.url).status == 0)
 
+        // A message stored pretty-printed stays one line of the file, and imports as the same flow.
+        let pretty = try DatabaseQueue(path: path)
+        try pretty.write { db in
+            try db.execute(sql: "UPDATE flows SET message = ? WHERE flow_id = 'c'",
+                           arguments: ["{\n  \"dispatcher_id\": \"c\",\r\n  \"flow_name\": \"f\",\n  \"state\": null\n}"])
+        }
+        try pretty.close()
+        let onOneLine = try runner.run(["export", "--store", "sqlite:" + path, "--output", "pretty.jsonl"], in: directory.url)
+        #expect(onOneLine.status == 0, "\(onOneLine.standardError)")
+        let prettyLines = try String(contentsOfFile: directory.path("pretty.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(prettyLines.count == 3 && prettyLines.last == #"{   "dispatcher_id": "c",    "flow_name": "f",   "state": null }"#,
+                "\(prettyLines)")
+        #expect(try runner.run(["import", "--input", "pretty.jsonl", "--store", "sqlite:pretty.sqlite"], in: directory.url).status == 0)
+
         let damaged = try DatabaseQueue(path: path)
         try damaged.write { db in try db.execute(sql: #"UPDATE flows SET message = '[1, 2]' WHERE flow_id = 'b'"#) }
         try damaged.close()

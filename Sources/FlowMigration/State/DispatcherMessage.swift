@@ -57,7 +57,7 @@ public struct DispatcherMessage: Sendable, Equatable {
         switch members["retried_count"] {
         case nil, .null?: break
         case .number(let number)? where number.intValue.map({ $0 >= 0 }) == true: break
-        case .number(let number)?: throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(number.text)")
+        case .number(let number)?: throw DispatcherMessageHeader.retriedCountError(number.text)
         case let other?: throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(other.kindDescription)")
         }
         switch members["retry"] {

@@ -166,8 +166,7 @@ struct DispatcherLineScanner {
                     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                         let integer = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.integerOrSkip() }
                         guard let value = integer, value >= 0 else {
-                            throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found "
-                                + String(decoding: bytes[valueStart..<cursor.index], as: UTF8.self))
+                            throw DispatcherMessageHeader.retriedCountError(String(decoding: bytes[valueStart..<cursor.index], as: UTF8.self))
                         }
                     default:
                         throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(try valueKind(&cursor))")

@@ -9,7 +9,7 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
     /// The values ``storeStatusKey`` may take (a store's flow statuses); any other is an error.
     public static let storeStatuses = ["running", "retry_requested", "failed"]
 
-    /// Why a number cannot be `migration_version`: beyond 64 bits, or not a non-negative integer.
+    /// Why a number cannot be `migration_version`: larger than `Int.max`, or not a non-negative integer.
     static func versionError(_ numberText: String) -> StateError {
         let digitsOnly = !numberText.isEmpty && numberText.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
         // (The scanner stops after a leading zero: a valid "0" is never refused.)
@@ -17,9 +17,20 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
             return StateError(.malformed, "not valid JSON: migration_version is a number with a leading zero")
         }
         if digitsOnly {
-            return StateError(.invalidValue, "migration_version \(numberText) is beyond 64 bits, newer than any migration directory reaches")
+            return StateError(.invalidValue, "migration_version \(numberText) is larger than \(Int.max), the largest this tool reads "
+                + "(a signed 64-bit integer): newer than any migration directory reaches")
         }
         return StateError(.wrongType, "migration_version must be a non-negative integer or null, found \(numberText)")
+    }
+
+    /// Why a number cannot be `retried_count`: larger than `Int.max`, or not a non-negative integer.
+    static func retriedCountError(_ numberText: String) -> StateError {
+        let digitsOnly = !numberText.isEmpty && numberText.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        if digitsOnly && !numberText.hasPrefix("0") {
+            return StateError(.invalidValue, "retried_count \(numberText) is larger than \(Int.max), the largest this tool reads "
+                + "(a signed 64-bit integer)")
+        }
+        return StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(numberText)")
     }
 
     /// `flow_name`.

@@ -133,6 +133,9 @@ extension SelinonMigrate {
                 if let input, let report, let file = OutputSink.replacedFile(of: input), file == OutputSink.replacedFile(of: report) {
                     throw ValidationError("--report names the input file ('\(report)'); give the report a file of its own.")
                 }
+                if input == "-", let report, OutputSink.wouldReplaceStandardInput(writingTo: report) {
+                    throw ValidationError("--report names the file standard input reads ('\(report)'); give the report a file of its own.")
+                }
                 // A stream's report is --report (JSON lines); its summary always goes to standard error.
                 let storeOnly = [(batchSize != nil, "--batch-size"), (format != nil, "--format"), (quiet, "--quiet"),
                                  (storeOptions.storeTimeout != nil, "--store-timeout")].filter(\.0).map(\.1)

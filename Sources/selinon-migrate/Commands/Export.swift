@@ -105,6 +105,16 @@ extension SelinonMigrate {
         /// id) gets the flow id as one, so the line can be imported.
         static func line(for flow: StoredFlow) -> (line: [UInt8], problem: String?) {
             var line = flow.exportedLine
+            // A message stored with line breaks (pretty-printed, saved through the library API or
+            // edited by hand) would take several lines of the file. In JSON a raw line break can
+            // only be whitespace, so as spaces the message means the same; one that is not valid
+            // JSON is reported below, its breaks written as spaces too to keep one flow per line.
+            var brokeLines = false
+            for index in line.indices where line[index] == UInt8(ascii: "\n") || line[index] == UInt8(ascii: "\r") {
+                line[index] = UInt8(ascii: " ")
+                brokeLines = true
+            }
+            let spaced = brokeLines ? " (its line breaks are written as spaces, to keep one flow per line)" : ""
             if let header = try? DispatcherMessageHeader(reading: line), header.dispatcherID == nil {
                 line = DispatcherMessageHeader.adding("dispatcher_id", string: flow.id, to: line)
             }
@@ -122,7 +132,7 @@ extension SelinonMigrate {
                 }
                 return (line, nil)
             } catch {
-                return (line, error.message)
+                return (line, error.message + spaced)
             }
         }
     }

@@ -115,6 +115,15 @@ final class OutputSink {
         return directory.appendingPathComponent(url.lastPathComponent).path
     }
 
+    /// Whether writing to `output` would replace the regular file standard input reads
+    /// (`--input -` redirected from it).
+    static func wouldReplaceStandardInput(writingTo output: String) -> Bool {
+        var input = stat(), target = stat()
+        guard fstat(STDIN_FILENO, &input) == 0, (input.st_mode & S_IFMT) == S_IFREG,
+              let replaced = replacedFile(of: output), stat(replaced, &target) == 0 else { return false }
+        return input.st_dev == target.st_dev && input.st_ino == target.st_ino
+    }
+
     /// Whether writing to `output` would replace the file at `path` — the same path, or a
     /// symbolic or hard link to it.
     static func wouldReplace(_ path: String, writingTo output: String) -> Bool {
