@@ -70,8 +70,7 @@ public struct FlowExecution: Sendable {
 
     /// An execution of flow `flow`.
     /// - Throws: ``FlowEngineError`` when the flow does not exist, `outcomes` names a task the
-    ///   configuration lacks (or a flow), a `foreach` function the flow can reach has no items in
-    ///   `outcomes`, or the flow can reach a `selective` edge.
+    ///   configuration lacks (or a flow), or the flow can reach a `selective` edge.
     public init(configuration: Configuration, flow: String, outcomes: NodeOutcomes, environment: [String: String] = [:],
                 maxDispatcherRuns: Int = 10_000) throws(FlowEngineError) {
         guard configuration.flows[flow] != nil else {
@@ -89,10 +88,6 @@ public struct FlowExecution: Sendable {
                 if edge.selective != nil {
                     throw FlowEngineError(message: "edge \(edge.index) of flow '\(name)' (\(edge.location)) starts a selective run, which is not executed here")
                 }
-                if let foreach = edge.foreach, outcomes.foreachItems[Self.key(foreach)] == nil {
-                    throw FlowEngineError(message: "edge \(edge.index) of flow '\(name)' (\(edge.location)) has foreach '\(Self.key(foreach))': "
-                        + "give the items it returns in the outcomes' \"foreach\"")
-                }
             }
             let started = definition.edges.flatMap(\.to) + definition.failures.flatMap(\.fallback.nodes)
             for child in started where configuration.flows[child] != nil && seen.insert(child).inserted { reachable.append(child) }
@@ -105,7 +100,8 @@ public struct FlowExecution: Sendable {
     }
 
     /// Runs the flow until no work is left.
-    /// - Throws: ``FlowEngineError`` when a condition cannot be decided, or the flows do not end
+    /// - Throws: ``FlowEngineError`` when a condition cannot be decided, a `foreach` edge fires
+    ///   whose function has no items in the outcomes, or the flows do not end
     ///   within ``maxDispatcherRuns`` dispatcher runs (or ten times as many task runs).
     public func run() throws(FlowEngineError) -> Report {
         var machine = Machine(execution: self)
@@ -250,6 +246,10 @@ public struct FlowExecution: Sendable {
                     + "if the flows should end, allow more with --max-runs "
                     + "(\(FlowExecution.combinationsPerDispatcherRun) combinations per dispatcher run)")
             }
+            if let (edge, function) = decisions.foreachWithoutItems {
+                throw FlowEngineError(message: "edge \(edge.index) of flow '\(flow.name)' (\(edge.location)) fires and has foreach "
+                    + "'\(function)': give the items it returns in the outcomes' \"foreach\"")
+            }
             if let undecided = decisions.undecided {
                 throw FlowEngineError(message: "\(undecided) of flow '\(flow.name)' uses a predicate that cannot be decided here "
                     + "(Selinon's built-in predicates on results, node_args and the environment can, but not custom ones, httpStatus "
@@ -316,6 +316,8 @@ private struct ExecutionDecisions: FlowDecisions {
     var ids: SequentialIDs
     /// The first condition that could not be decided, for the error.
     var undecided: String?
+    /// The first `foreach` edge that fired with no items for its function in the outcomes.
+    var foreachWithoutItems: (edge: Edge, function: String)?
     /// The node whose result `node_args_from_first` wanted, when no storage keeps it.
     var unstoredFirstNode: String?
     /// Combinations of a join's source instances the execution may still judge.
@@ -352,7 +354,14 @@ private struct ExecutionDecisions: FlowDecisions {
         return holds
     }
 
-    mutating func foreachCount(_ edge: Edge) -> Int { foreachItems[FlowExecution.key(edge.foreach!)]!.count }
+    mutating func foreachCount(_ edge: Edge) -> Int {
+        let function = FlowExecution.key(edge.foreach!)
+        guard let items = foreachItems[function] else {
+            if foreachWithoutItems == nil { foreachWithoutItems = (edge, function) }
+            return 0
+        }
+        return items.count
+    }
 
     mutating func newID(for node: String) -> String { ids.next(for: node) }
 

@@ -92,6 +92,27 @@ struct ExecutionTests {
         #expect(Self.trace(report) == ["f/A succeeded", "f succeeded"])
     }
 
+    /// The items of a `foreach` are needed only when its edge fires: a run that never gets there
+    /// (the task before it fails) needs none; one that does is stopped, naming the function.
+    @Test func aForeachNeedsItsItemsOnlyWhenItsEdgeFires() throws {
+        let configuration = try Self.configuration(tasks: ["A", "B", "C"], flows: ["f"], """
+              - name: f
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B}
+                  - {from: B, to: C, foreach: {import: m, function: items}}
+            """)
+        let failing = try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes(#"{"tasks": {"A": {"fails": true}}}"#)).run()
+        #expect(Self.trace(failing) == ["f/A failed", "f failed"])
+        let reaching = try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes("{}"))
+        #expect {
+            try reaching.run()
+        } throws: { error in
+            (error as? FlowEngineError)?.message.hasPrefix("edge 2 of flow 'f' (") == true
+                && (error as? FlowEngineError)?.message.hasSuffix("fires and has foreach 'm.items': give the items it returns in the outcomes' \"foreach\"") == true
+        }
+    }
+
     /// Selinon reads the first node's result from its storage for `node_args_from_first`; with
     /// no storage its dispatcher raises and fails the flow at once, retries or not (found by
     /// compat/engine_compat.py on the example's sbom_flow).
@@ -127,7 +148,6 @@ struct ExecutionTests {
     @Test(arguments: [
         (#"{"tasks": {"Nope": {"result": 1}}}"#, "outcomes are given for 'Nope', which is not a task of the configuration"),
         (#"{"tasks": {"sub": {"result": 1}}}"#, "outcomes are given for 'sub', which is a flow: a flow's outcome follows from its nodes"),
-        ("{}", "edge 1 of flow 'sub' ("),
     ])
     func outcomesMustFitTheConfiguration(_ json: String, _ message: String) throws {
         let configuration = try Self.configuration(tasks: ["A"], flows: ["f", "sub"], """
@@ -143,6 +163,11 @@ struct ExecutionTests {
             try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes(json))
         }
         #expect(error.message.hasPrefix(message), "\(error.message)")
+        // A sub-flow's foreach without items stops the run when its edge fires.
+        let run = try #require(throws: FlowEngineError.self) {
+            try FlowExecution(configuration: configuration, flow: "f", outcomes: try Self.outcomes("{}")).run()
+        }
+        #expect(run.message.hasPrefix("edge 1 of flow 'sub' ("), "\(run.message)")
     }
 
     @Test func aForeachInALoopStopsAtItsBoundOfTaskRuns() throws {

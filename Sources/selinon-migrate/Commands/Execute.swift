@@ -28,7 +28,7 @@ extension SelinonMigrate {
                    "foreach": {"package_analysis.foreach.iter_bundled_libraries": [{"name": "a"}]}}
 
                 A list gives the outcomes of a task's successive runs (retries included); the last \
-                repeats. Every foreach function the flow can reach needs its items (null: it returns None). Prints every \
+                repeats. Every foreach edge that fires needs its function's items (null: it returns None). Prints every \
                 task run and flow end in order, then the flow's status (--format json: flow, \
                 status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status).
 
@@ -49,7 +49,7 @@ extension SelinonMigrate {
 
         @OptionGroup var location: ConfigLocationOptions
 
-        @Option(help: ArgumentHelp("The JSON file of task outcomes, node_args and foreach items ('-' for standard input; default: every task succeeds; a reachable foreach still needs its items).",
+        @Option(help: ArgumentHelp("The JSON file of task outcomes, node_args and foreach items ('-' for standard input; default: every task succeeds; a foreach edge that fires still needs its items).",
                                    valueName: "file"))
         var outcomes: String?
 
