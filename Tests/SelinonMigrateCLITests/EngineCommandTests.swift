@@ -19,6 +19,14 @@ struct EngineCommandTests {
         #expect(Set(flows.map(\.flowName)).count > 3)
         #expect(try runner.run(["simulate", "--count", "60", "--seed", "3"] + Self.configuration).standardOutput == first.standardOutput)
         #expect(try runner.run(["simulate", "--count", "60", "--seed", "4"] + Self.configuration).standardOutput != first.standardOutput)
+        // --flows is a set: its order does not change what a seed makes.
+        let chosen = try runner.run(["simulate", "--count", "20", "--seed", "3", "--flows", "bulk_analysis_flow", "package_analysis_flow"]
+                                    + Self.configuration)
+        #expect(chosen.status == 0, "\(chosen.standardError)")
+        #expect(Set(try chosen.standardOutput.split(separator: "\n").map { try NewFlow(message: Array($0.utf8)).flowName }).count == 2)
+        let reordered = try runner.run(["simulate", "--count", "20", "--seed", "3", "--flows", "package_analysis_flow", "bulk_analysis_flow",
+                                        "bulk_analysis_flow"] + Self.configuration)
+        #expect(reordered.standardOutput == chosen.standardOutput)
 
         // Every simulated state fits the example's migrations: none is invalid.
         let report = try runner.run(["apply", "-m", Fixtures.repositoryRoot.appendingPathComponent("migrations").path, "--input", "-",

@@ -41,7 +41,7 @@ extension SelinonMigrate {
 
         @OptionGroup var location: ConfigLocationOptions
 
-        @Option(parsing: .upToNextOption, help: ArgumentHelp("Only these flows (default: every flow).", valueName: "flow"))
+        @Option(parsing: .upToNextOption, help: ArgumentHelp("Only these flows, in any order (default: every flow).", valueName: "flow"))
         var flows: [String] = []
 
         @Option(parsing: .unconditional, help: "How many in-flight flows to write.")
@@ -97,7 +97,8 @@ extension SelinonMigrate {
                     + "give the output a file of its own")
                 throw ExitCode.validationFailure
             }
-            let names = flows.isEmpty ? configuration.flows.keys.sorted() : flows
+            // A set: the order (or a repeat) of --flows changes nothing, so a seed makes the same flows.
+            let names = flows.isEmpty ? configuration.flows.keys.sorted() : Array(Set(flows)).sorted()
             if let unknown = names.first(where: { configuration.flows[$0] == nil }) {
                 terminal.message("error: there is no flow '\(unknown)' (flows: \(configuration.flows.keys.sorted().joined(separator: ", ")))")
                 throw ExitStatus.inputFailed
