@@ -440,16 +440,15 @@ struct TeamWorkflowTests {
         #expect(fixed.status == 0, "\(fixed.standardError)")
     }
 
-    /// A release branch cherry-picks a commit of main whose migration follows one the release
-    /// does not have: check and generate name the cause (not a gap to restore, nor a merge to
-    /// rebase), and the fix they give, followed as written, ends in a history verify accepts.
-    @Test func aCherryPickedMigrationIsRefusedWithAFixThatWorks() throws {
-        let fixture = try Self.committedV2WithItsMigration()
+    /// `release` at v2 with migration 1; `main` adds migration 2 (licence store), then 3 (no
+    /// notification) — the commit cherry-picked onto `release`, stopped at the sums' conflict.
+    static func cherryPickingMainsLastCommitOntoRelease() throws -> (fixture: GitFixture, picked: String) {
+        let fixture = try committedV2WithItsMigration()
         let runner = try CommandRunner()
         try fixture.git("branch", "release")
-        for (change, message) in [(Self.changeLicenceStore, "licence store"), (Self.removeNotification, "no notification")] {
+        for (change, message) in [(changeLicenceStore, "licence store"), (removeNotification, "no notification")] {
             try change(fixture)
-            #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+            #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
             try fixture.git("add", "-A")
             try fixture.git("commit", "-q", "-m", message)
         }
@@ -457,6 +456,43 @@ struct TeamWorkflowTests {
         try fixture.git("checkout", "-q", "release")
         // The sums of the two histories conflict.
         #expect(throws: GitFixtureError.self) { try fixture.git("cherry-pick", "main") }
+        return (fixture, picked)
+    }
+
+    /// The cherry-pick committed with its migration (the sum's conflict resolved by taking the
+    /// picked side): the gap has nothing to restore, check says where it came from, and the fix
+    /// it gives leads to the migration this branch needs.
+    @Test func aCommittedCherryPickedMigrationIsNamedAsComingFromAnotherHistory() throws {
+        let (fixture, _) = try Self.cherryPickingMainsLastCommitOntoRelease()
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "--theirs", "migrations/migrations.sum")
+        try fixture.git("add", "-A")
+        try fixture.git("-c", "core.editor=true", "cherry-pick", "--continue")
+        let check = try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        let base = try fixture.git("rev-parse", "--short=12", "HEAD~1")
+        #expect(check.standardError.contains("error: 2.json is missing before 3.json, and neither HEAD nor \(base) (HEAD~1) has it, "
+            + "so there is nothing to restore"), "\(check.standardError)")
+        #expect(check.standardError.contains("hint: if they came from another branch: git rm -q migrations/3.json, then selinon-migrate "
+            + "rehash -m migrations"), "\(check.standardError)")
+        #expect(!check.standardError.contains("restore the missing files"), "\(check.standardError)")
+        try fixture.git("rm", "-q", "migrations/3.json")
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        let named = try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(named.status == 1)
+        #expect(named.standardError.contains("hint: run: selinon-migrate generate -n config/nodes.yml -f config/flows --from \(base)"),
+                "\(named.standardError)")
+        #expect(try runner.run(["generate", "--from", base] + Self.configuration, in: fixture.root).status == 0)
+        let fixed = try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(fixed.status == 0, "\(fixed.standardError)")
+    }
+
+    /// A release branch cherry-picks a commit of main whose migration follows one the release
+    /// does not have: check and generate name the cause (not a gap to restore, nor a merge to
+    /// rebase), and the fix they give, followed as written, ends in a history verify accepts.
+    @Test func aCherryPickedMigrationIsRefusedWithAFixThatWorks() throws {
+        let (fixture, picked) = try Self.cherryPickingMainsLastCommitOntoRelease()
+        let runner = try CommandRunner()
         let cause = "the cherry-pick under way copies 3.json from \(picked) (no notification), generated on its branch after migrations "
             + "this branch does not have (this branch's migrations end at 1.json)"
         let fix = "git rm -q -f migrations/3.json; git checkout HEAD -- migrations/migrations.sum;"

@@ -209,6 +209,42 @@ extension SelinonMigrate {
                     + "generate the migration it shows, with -N/-F, if it needs one")], addedMigrations: [])
         }
 
+        /// Migrations missing below the directory's latest that neither HEAD nor the base has:
+        /// nothing to restore from version control (as a gap's usual hint says). The files after
+        /// the gap came from another history — a cherry-pick committed with its migration, or a
+        /// copy — or the missing ones were deleted in an earlier commit. Nil for any other gap
+        /// (loading the directory reports it), and for a far-numbered stray file.
+        static func gapNeitherSideHad(in directoryPath: String, base: BranchBase, baseName: String,
+                                      context: GitContext) -> CheckReport.Problem? {
+            let present = Set(((try? FileManager.default.contentsOfDirectory(atPath: directoryPath)) ?? []).compactMap { name -> Int? in
+                guard name.hasSuffix(".json") else { return nil }
+                let stem = String(name.dropLast(5))
+                guard let version = Int(stem), version > 0, String(version) == stem else { return nil }
+                return version
+            })
+            guard let latest = present.max(), latest - present.count <= 100 else { return nil }
+            let missing = (1...latest).filter { !present.contains($0) }
+            guard let firstMissing = missing.first, let head = try? context.repository.commit("HEAD"),
+                  let headFiles = try? context.migrationFiles(in: directoryPath, at: head),
+                  let baseFiles = try? context.migrationFiles(in: directoryPath, at: base.commit),
+                  missing.allSatisfy({ headFiles[$0] == nil && baseFiles[$0] == nil }) else { return nil }
+            let missingNames = missing.map { "\($0).json" }.joined(separator: ", ")
+            let after = present.filter { $0 > firstMissing }.sorted().map { MigrationDirectory.filePath(version: $0, in: directoryPath) }
+            let pronoun = missing.count == 1 ? "it" : "them"
+            let lacking = base.commit.id == head.id ? "HEAD does not have \(pronoun)" : "neither HEAD nor \(baseName) has \(pronoun)"
+            return .init(
+                kind: "foreign-migration",
+                message: "\(missingNames) \(missing.count == 1 ? "is" : "are") missing before \(after.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")), "
+                    + "and \(lacking), so there is nothing to restore: "
+                    + "\(after.count == 1 ? "the file after the gap" : "the files after the gap") came from another branch's history (a "
+                    + "cherry-pick, or a copy), generated after migrations this branch does not have — or the missing ones were deleted earlier",
+                hint: "if they came from another branch: git rm -q \(after.map(shellWord).joined(separator: " ")), then selinon-migrate "
+                    + "rehash -m \(shellWord(directoryPath)) and check again with --base set to the commit before the configuration change "
+                    + "they came with (it names the migration this branch needs); if they were deleted: git log --diff-filter=D -- "
+                    + "\(shellWord(MigrationDirectory.filePath(version: firstMissing, in: directoryPath))) finds the commit, and git checkout "
+                    + "COMMIT^ -- restores them")
+        }
+
         /// The most files named like the nodes file that ``movedConfiguration(leadingTo:at:like:context:loader:)`` tries.
         static let movedCandidateLimit = 20
 
@@ -322,6 +358,11 @@ extension SelinonMigrate {
                 // The gap and the sum's conflict it leaves have one cause, and one fix.
                 report.problems.append(.init(kind: "cherry-picked-migration", message: picked.message,
                                              hint: picked.hint(generate: "selinon-migrate generate\(configurationOptions)")))
+                return report
+            }
+            // Its findings (the gap, a sum listing what is gone) would all say "restore".
+            if let gap = Self.gapNeitherSideHad(in: directoryPath, base: base, baseName: baseName, context: context) {
+                report.problems.append(gap)
                 return report
             }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: false)
