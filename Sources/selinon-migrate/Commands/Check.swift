@@ -161,6 +161,40 @@ extension SelinonMigrate {
                 baseFiles = moved
                 baseDirectory = directory
             }
+            let options = location.shellArguments
+            func compareByHand(from moved: ConfigurationPaths?) -> String {
+                let oldOptions = moved.map { found in
+                    " -N /tmp/selinon-base/" + shellWord(found.nodesFile) + found.flowPaths.map { " -F /tmp/selinon-base/" + shellWord($0) }.joined()
+                } ?? " -N /tmp/selinon-base/OLD_NODES -F /tmp/selinon-base/OLD_FLOWS"
+                return "compare it with the base's by hand: git worktree add /tmp/selinon-base \(base.commit.id.short), then "
+                    + "selinon-migrate generate --dry-run\(oldOptions)\(options)" + (moved == nil ? " (OLD_ = the paths there); " : "; ")
+                    + "generate the migration it shows, with -N/-F, if it needs one"
+            }
+            if baseFiles.isEmpty, let moved = Self.movedConfiguration(leadingTo: nil, at: base.commit, like: context.paths,
+                                                                      context: context, loader: loader) {
+                // No migration yet, but flows run on the configuration it was moved from.
+                let plan = MigrationDiffer().plan(from: moved.configuration, to: new, strategy: .ignore)
+                guard plan.isNeeded else {
+                    return CheckReport(base: base.commit.id.hex, summary: "the configuration is not at \(missing) in \(baseName) (moved "
+                        + "from \(moved.paths.nodesFile)?), and no flow change since then needs a migration", problems: [], addedMigrations: [])
+                }
+                // The first migrations, generated from it (-N/-F, as the hint below says).
+                let added = (directoryPath.flatMap { try? MigrationDirectory.load(from: $0, allowMissing: true) }?.files ?? [])
+                if let first = added.first, let last = added.last,
+                   first.migration.metadata?["digests"]?["old"]?.stringValue == StructureDigest.digest(of: moved.configuration),
+                   last.migration.metadata?["digests"]?["new"]?.stringValue == StructureDigest.digest(of: new) {
+                    let names = added.map { "\($0.version).json" }.joined(separator: ", ")
+                    return CheckReport(base: base.commit.id.hex, summary: "the configuration is not at \(missing) in \(baseName) (moved from "
+                        + "\(moved.paths.nodesFile)?); \(names) \(added.count == 1 ? "covers" : "cover") its change since then", problems: [],
+                                       addedMigrations: added.map(\.path))
+                }
+                return CheckReport(base: base.commit.id.hex, summary: "", problems: [.init(
+                    kind: "moved-configuration",
+                    message: "\(missing) is not in \(baseName), where \(moved.paths.nodesFile) (gone since) holds the configuration "
+                        + "in-flight flows run on: it was moved or renamed, and changed without a migration: "
+                        + plan.changeSummaries.joined(separator: "; "),
+                    hint: compareByHand(from: moved.paths))], addedMigrations: [])
+            }
             guard let baseDirectory, let (latest, bytes) = baseFiles.max(by: { $0.key < $1.key }) else {
                 return CheckReport(base: base.commit.id.hex, summary: "the configuration is new since \(baseName): no flow can be "
                     + "in flight on an older one, so nothing needs a migration", problems: [], addedMigrations: [])
@@ -193,20 +227,12 @@ extension SelinonMigrate {
                     + "(moved from \(movedFrom.paths.nodesFile)?), and no flow change since then needs a migration", problems: [],
                                    addedMigrations: [])
             }
-            let options = location.shellArguments
-            let oldOptions = movedFrom.map { found in
-                " -N /tmp/selinon-base/" + shellWord(found.paths.nodesFile)
-                    + found.paths.flowPaths.map { " -F /tmp/selinon-base/" + shellWord($0) }.joined()
-            } ?? " -N /tmp/selinon-base/OLD_NODES -F /tmp/selinon-base/OLD_FLOWS"
             return CheckReport(base: base.commit.id.hex, summary: "", problems: [.init(
                 kind: "moved-configuration",
                 message: "\(missing) is not in \(baseName), which has migrations up to \(latestPath): the configuration "
                     + "was moved or renamed" + (movedFrom.map { " (from \($0.paths.nodesFile))" } ?? "") + ", and "
                     + (leadsTo == nil ? "that migration records no digest to compare it with" : "its flows are not as that migration leaves them"),
-                hint: "compare it with the base's by hand: git worktree add /tmp/selinon-base \(base.commit.id.short), then "
-                    + "selinon-migrate generate --dry-run\(oldOptions)\(options) "
-                    + (movedFrom == nil ? "(OLD_ = the paths there); " : "; ")
-                    + "generate the migration it shows, with -N/-F, if it needs one")], addedMigrations: [])
+                hint: compareByHand(from: movedFrom?.paths))], addedMigrations: [])
         }
 
         /// Migrations missing below the directory's latest that neither HEAD nor the base has:
@@ -251,13 +277,21 @@ extension SelinonMigrate {
         /// The configuration of `commit` that `paths` was moved from: a file there named like the
         /// nodes file, with the flow paths placed as they are next to the nodes file now (or where
         /// they are now), whose structure is `digest` (the one the base's migrations lead to).
-        static func movedConfiguration(leadingTo digest: String, at commit: GitCommit, like paths: ConfigurationPaths,
+        /// Without a digest (the base has no migration yet), a valid configuration whose nodes
+        /// file is gone from the working tree: the one it was moved away from.
+        static func movedConfiguration(leadingTo digest: String?, at commit: GitCommit, like paths: ConfigurationPaths,
                                        context: GitContext, loader: ConfigurationLoader)
             -> (configuration: Configuration, paths: ConfigurationPaths)? {
             let nodesName = paths.nodesFile.split(separator: "/").last.map(String.init) ?? paths.nodesFile
             guard let candidates = try? context.repository.fileIDs(under: "", in: commit.id, include: { $0 == nodesName }) else { return nil }
             let nodesDirectory = parentDirectory(of: paths.nodesFile)
-            for candidate in candidates.prefix(movedCandidateLimit) where candidate.path != paths.nodesFile {
+            let root = context.repository.workingDirectory
+            func goneFromWorkingTree(_ path: String) -> Bool {
+                guard let root else { return false }
+                return !FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent(path))
+            }
+            for candidate in candidates.prefix(movedCandidateLimit) where candidate.path != paths.nodesFile
+                && (digest != nil || goneFromWorkingTree(candidate.path)) {
                 let directory = parentDirectory(of: candidate.path)
                 let moved = paths.flowPaths.map { Self.move($0, from: nodesDirectory, to: directory) }
                 for flowPaths in [moved, paths.flowPaths] where !flowPaths.contains(where: { $0 == nil }) {
@@ -265,7 +299,7 @@ extension SelinonMigrate {
                     let source = GitConfigurationSource(repository: context.repository, paths: candidatePaths,
                                                         location: .revision(commit, label: commit.id.short))
                     if let configuration = try? loader.load(source.read()).configuration,
-                       StructureDigest.digest(of: configuration) == digest {
+                       digest.map({ StructureDigest.digest(of: configuration) == $0 }) ?? !configuration.flows.isEmpty {
                         return (configuration, candidatePaths)
                     }
                 }
