@@ -518,6 +518,38 @@ struct TeamWorkflowTests {
         #expect(verified.status == 0, "\(verified.standardError)")
     }
 
+    /// A merged feature reverted on main deletes its migration, which deployments may have
+    /// applied. The fix generate advises — put it back with the sum, migrate the revert as a new
+    /// migration — passes check against main, and verify proves the history.
+    @Test func theFixForARevertedMergeWithItsMigrationPassesCheck() throws {
+        let fixture = try Self.committedV2WithItsMigration()
+        try fixture.git("branch", "-q", "-M", "main")
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.changeLicenceStore(fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "licence store")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--no-ff", "feature", "-m", "merge feature")
+        try fixture.git("revert", "--no-edit", "-m", "1", "HEAD")
+        try fixture.git("checkout", "-q", "-b", "fix")
+        let revert = try fixture.git("rev-parse", "--short=12", "main")
+        let note = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(note.standardError.contains("restore it with the sum (git checkout \(revert)~1 -- migrations/2.json migrations/migrations.sum)"),
+                "\(note.standardError)")
+        try fixture.git("checkout", "\(revert)~1", "--", "migrations/2.json", "migrations/migrations.sum")
+        #expect(try runner.run(["generate", "--from", "\(revert)~1", "--to", revert] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "put back 2.json, migrate the revert")
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 0, "\(check.standardError)")
+        #expect(check.standardOutput.contains("ok: 2.json puts back what a commit of \(revert) (main)'s history deleted"), "\(check.standardOutput)")
+        #expect(check.standardOutput.contains("and 3.json covers the change since"), "\(check.standardOutput)")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
     @Test func checkStopsACommitThatDeletesTheSum() throws {
         let fixture = try Self.committedV2WithItsMigration()
         let runner = try CommandRunner()

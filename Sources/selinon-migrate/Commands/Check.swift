@@ -507,8 +507,19 @@ extension SelinonMigrate {
             let changedFlows = plan.changeSummaries.joined(separator: "; ")
             let generate = "selinon-migrate generate\(configurationOptions) --from \(base.commit.id.short)"
             var coveredFrom: GitCommit?
+            /// Added files that put back migrations a commit of the base deleted (a revert of the
+            /// merge that brought them): those may be applied; the files after them are checked.
+            var restored: [MigrationDirectory.File] = []
             if !added.isEmpty && !matches {
                 coveredFrom = catchUpStart(of: added, after: baseFiles[baseLatest], to: new, baseConfiguration: old, context: context, base: base)
+                if coveredFrom == nil {
+                    let putBack = Self.restoredMigrations(added, in: directoryPath, base: base, context: context)
+                    if let last = putBack.last, putBack.count < added.count {
+                        coveredFrom = catchUpStart(of: Array(added.dropFirst(putBack.count)), after: last.bytes, to: new, baseConfiguration: old,
+                                                   context: context, base: base)
+                        if coveredFrom != nil { restored = putBack }
+                    }
+                }
             }
             // With a number taken twice, rebase regenerates the branch's migrations from the base's
             // configuration: that is the one fix, and the change is not reported a second time.
@@ -560,7 +571,14 @@ extension SelinonMigrate {
             if report.problems.isEmpty {
                 let names = added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
                 let covers = "cover\(added.count == 1 ? "s" : "")"
-                if let coveredFrom {
+                if let coveredFrom, !restored.isEmpty {
+                    let putBack = restored.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
+                    let newOnes = added.dropFirst(restored.count).map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
+                    report.summary = "\(putBack) \(restored.count == 1 ? "puts" : "put") back what a commit of \(baseName)'s history deleted "
+                        + "(deployments may have applied \(restored.count == 1 ? "it" : "them")), and \(newOnes) "
+                        + "cover\(added.count - restored.count == 1 ? "s" : "") the change since \(coveredFrom.id.short) (\(coveredFrom.summary)), "
+                        + "where \(restored.count == 1 ? "it leads" : "they lead")"
+                } else if let coveredFrom {
                     report.summary = "\(names) \(covers) the change since \(coveredFrom.id.short) (\(coveredFrom.summary)), where the "
                         + "migrations of \(baseName) end; \(baseName) changed the configuration since without a migration"
                 } else {
@@ -697,6 +715,35 @@ extension SelinonMigrate {
         /// the first added migration starts from the configuration the base's newest migration
         /// leads to (their `_meta` digests), that configuration is in the base's history, and the
         /// added migrations, composed, are what `generate` writes from it to the working tree.
+        /// How far back ``restoredMigrations(_:in:base:context:)`` looks for a deleted file.
+        static let restoredSearchDepth = 200
+
+        /// The leading files of `added` (those after the base's latest) that the base's
+        /// first-parent history had with the same content before a commit deleted them — as
+        /// `git revert` of the merge that brought them does, though deployments may have applied
+        /// them. Looks back at most ``restoredSearchDepth`` commits.
+        static func restoredMigrations(_ added: [MigrationDirectory.File], in directoryPath: String, base: BranchBase,
+                                       context: GitContext) -> [MigrationDirectory.File] {
+            var restored: [MigrationDirectory.File] = []
+            for file in added {
+                guard let path = try? context.repository.repositoryPath(of: file.path) else { break }
+                let hash = MigrationSum.hash(file.bytes)
+                var commit = base.commit
+                var found = false
+                for _ in 0..<restoredSearchDepth {
+                    guard let parentID = commit.parents.first, let parent = try? context.repository.commit(id: parentID) else { break }
+                    if let bytes = try? context.repository.file(at: path, in: parent.id), MigrationSum.hash(bytes) == hash {
+                        found = true
+                        break
+                    }
+                    commit = parent
+                }
+                guard found else { break }
+                restored.append(file)
+            }
+            return restored
+        }
+
         private func catchUpStart(of added: [MigrationDirectory.File], after baseNewest: [UInt8]?, to new: Configuration,
                                   baseConfiguration: Configuration, context: GitContext, base: BranchBase) -> GitCommit? {
             guard let start = added.first?.migration.metadata?["digests"]?["old"]?.stringValue,
