@@ -171,6 +171,25 @@ struct DifferTests {
         #expect(MigrationDiffer().plan(from: old, to: still, strategy: .retry).warnings.isEmpty)
     }
 
+    /// A fallback is started by a failure, not an edge: renamed, the flows running it under its
+    /// old name are tainted by nothing, and nothing follows it. Said, as no file can.
+    @Test func aFallbackGoneFromTheFlowWarns() throws {
+        var old = try TestConfiguration.make(["flow1": ["> A", "A > B", "Mirror > B"]], checks: false)
+        old.flows["flow1"]!.failures = [FailureDefinition(nodes: ["A"], fallback: .nodes(["Mirror"]), location: old.flows["flow1"]!.location)]
+        var new = try TestConfiguration.make(["flow1": ["> A", "A > B", "MirrorFetch > B"]], checks: false)
+        new.flows["flow1"]!.failures = [FailureDefinition(nodes: ["A"], fallback: .nodes(["MirrorFetch"]), location: new.flows["flow1"]!.location)]
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .retry)
+        #expect(plan.migration.flows["flow1"]?.taintedEdges.keys.sorted() == [2])
+        #expect(plan.warnings.map(\.kind) == [.fallbackRemoved])
+        #expect(plan.warnings.first?.message == "fallback node 'Mirror' of flow 'flow1' is gone (renamed?): in-flight flows running it as "
+            + "a fallback fired no edge that a migration could find removed, so no taint says that nothing follows it when it finishes "
+            + "(old edge 2 from it is gone)")
+        // Still a fallback (or still in an edge): nothing to say.
+        var kept = new
+        kept.flows["flow1"]!.failures = [FailureDefinition(nodes: ["A"], fallback: .nodes(["Mirror"]), location: new.flows["flow1"]!.location)]
+        #expect(MigrationDiffer().plan(from: old, to: kept, strategy: .retry).warnings.isEmpty)
+    }
+
     @Test func renamedFlowIsReportedAsSuch() throws {
         let old = try TestConfiguration.make(["main": ["> A"], "ingest_flow": ["> A", "A > B"]])
         let new = try TestConfiguration.make(["main": ["> A"], "ingestion_flow": ["> A", "A > B"]])
