@@ -34,9 +34,10 @@ public struct ConfigurationDiff: Sendable, Equatable {
     /// Whether `generate` would write a migration (for a changed flow, or a flow removed or
     /// renamed: their in-flight flows fail).
     public var needsMigration: Bool
-    /// Whether the configurations differ at all (structurally).
+    /// Whether the configurations differ at all (structurally), with nothing to warn about.
     public var isEmpty: Bool {
         flowsAdded.isEmpty && flowsRemoved.isEmpty && tasksAdded.isEmpty && tasksRemoved.isEmpty && tasksChanged.isEmpty && flows.isEmpty
+            && warnings.isEmpty
     }
 
     public init(from old: Configuration, to new: Configuration) {

@@ -84,6 +84,19 @@ struct ConfigurationDiffTests {
         #expect(renumbered.flows.first?.edges.map(\.change) == [.renumbered, .renumbered], "\(renumbered.text)")
     }
 
+    /// A destination listed twice pairs with the edge listing it once (no migration), but starts
+    /// it twice: the text says what generate warns, not "no structural change".
+    @Test func aWarningWithoutAStructuralChangeIsShown() throws {
+        func flows(_ to: String) -> String { "flow-definitions:\n  - name: f\n    edges:\n      - {from: , to: A}\n      - {from: A, to: \(to)}\n" }
+        let once = try Self.load(nodes: Self.nodes, flows: flows("B"))
+        let twice = try Self.load(nodes: Self.nodes, flows: flows("[B, B]"))
+        let diff = ConfigurationDiff(from: once, to: twice)
+        #expect(!diff.needsMigration && !diff.isEmpty)
+        #expect(diff.warnings.count == 1)
+        #expect(diff.text.contains("warnings:\n  - ") && diff.text.hasSuffix("no migration is needed"), "\(diff.text)")
+        #expect(diff.markdown.contains("No migration is needed"), "\(diff.markdown)")
+    }
+
     @Test func conditionValuesCompareAsInPythonAsGenerateComparesThem() throws {
         func configuration(_ value: String) throws -> Configuration {
             try Self.load(nodes: Self.nodes, flows: """
