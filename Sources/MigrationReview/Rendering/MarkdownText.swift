@@ -4,8 +4,11 @@
 public enum MarkdownText {
     /// `text` as one code span, shown exactly as it is: the fence is one backtick longer than
     /// the longest run of backticks in `text`, and padded with spaces where `text` starts or
-    /// ends with a backtick (CommonMark strips one space at each end).
+    /// ends with a backtick (CommonMark strips one space at each end). Line breaks and other
+    /// control characters are shown escaped (`\n`, `\u{1B}`): a blank line would end the span
+    /// and let the rest be read as Markdown — text from a pull request's files must not.
     public static func codeSpan(_ text: String) -> String {
+        let text = visibleControls(text)
         var longest = 0, run = 0
         for character in text {
             run = character == "`" ? run + 1 : 0
@@ -16,9 +19,34 @@ public enum MarkdownText {
         return fence + padded + fence
     }
 
+    /// `text` with line breaks and other control characters written as Swift writes them in a
+    /// string literal (`\n`, `\r`, `\t`, `\u{1B}`); other text unchanged.
+    static func visibleControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where isControl(scalar): result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+    }
+
     /// `text` as inline Markdown that shows exactly `text`: every character Markdown could read
-    /// as markup (emphasis, code, links, HTML, entities, tables) is escaped with a backslash.
+    /// as markup (emphasis, code, links, HTML, entities, tables) is escaped with a backslash, and
+    /// line breaks and other control characters are shown escaped (`\n`), so that the text stays
+    /// on its line (in a table row, a list item).
     public static func escaped(_ text: String) -> String {
+        let text = visibleControls(text)
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for character in text {
