@@ -605,3 +605,29 @@ struct FlowRetrySettingsTests {
         #expect(result.diagnostics.count == 1 && result.diagnostics.allSatisfy { $0.severity == .error }, "\(result.diagnostics)")
     }
 }
+
+/// `throttling` as Selinon reads it: `if not throttling` — any value Python reads as false is no
+/// throttling; any other value that is not a mapping is an error.
+struct ThrottlingTests {
+    static func load(task: String, flow: String) -> ConfigurationLoadResult {
+        let nodes = "tasks: [{name: Fetch, import: app.tasks\(task)}]\nflows: [main_flow]\n"
+        let flows = "flow-definitions: [{name: main_flow\(flow), edges: [{from: , to: Fetch}]}]\n"
+        return ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                                             flows: [.init(path: "flows.yml", contents: Array(flows.utf8))]))
+    }
+
+    @Test(arguments: ["false", "0", "0.0", "''", "[]", "{}", "null"])
+    func aValuePythonReadsAsFalseIsNoThrottling(_ value: String) throws {
+        let result = Self.load(task: ", throttling: \(value)", flow: ", throttling: \(value)")
+        let configuration = try #require(result.configuration, "\(result.diagnostics)")
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        #expect(configuration.tasks.first?.throttling == nil && configuration.flows["main_flow"]?.throttling == nil)
+    }
+
+    @Test(arguments: ["true", "1", "'x'", "[1]"])
+    func anyOtherValueThatIsNotAMappingIsAnError(_ value: String) {
+        let result = Self.load(task: ", throttling: \(value)", flow: "")
+        #expect(result.configuration == nil)
+        #expect(result.diagnostics.map(\.message).contains { $0.hasPrefix("task 'Fetch' 'throttling' must be a mapping") }, "\(result.diagnostics)")
+    }
+}

@@ -117,13 +117,20 @@ public struct ConfigurationLoader: Sendable {
         if !readingFailed && !flows.isEmpty {
             let imported = Set(flows.values.map(\.cache.name))
             for storage in contents.storages {
-                guard let cache = storage.cache, !imported.contains(cache.name) else { continue }
+                // A storage without a cache gets Selinon's default, LRU(max_cache_size=0).
+                let cacheName = storage.cache?.name ?? "LRU"
+                guard !imported.contains(cacheName) else { continue }
                 diagnostics.append(ConfigDiagnostic(
                     .error, .workerStartup,
-                    "the cache class '\(cache.name)' of storage '\(storage.name)' is not the cache of any flow; Selinon 1.4 imports a "
-                        + "storage's cache class only when a flow's cache has it, so its workers fail to start (NameError)",
+                    (storage.cache == nil
+                        ? "storage '\(storage.name)' has no cache, so Selinon gives it its default, LRU from selinon.caches, but no flow's "
+                            + "cache is LRU (every flow names its own)"
+                        : "the cache class '\(cacheName)' of storage '\(storage.name)' is not the cache of any flow")
+                        + "; Selinon 1.4 imports a storage's cache class only when a flow's cache has it, so its workers fail to start (NameError)",
                     at: storage.location,
-                    hint: "use a cache class a flow's cache uses (the default is LRU from selinon.caches), or give a flow that cache"))
+                    hint: storage.cache == nil
+                        ? "give the storage a cache that a flow's cache uses, or leave one flow with the default cache"
+                        : "use a cache class a flow's cache uses (the default is LRU from selinon.caches), or give a flow that cache"))
             }
         }
 

@@ -189,6 +189,23 @@ struct FileReader {
         }
     }
 
+    /// Whether Python's `bool()` of the value `node` loads as is false.
+    static func isFalseInPython(_ node: YAMLNode) -> Bool {
+        switch node.content {
+        case .scalar(let scalar):
+            switch scalar.value {
+            case .null: return true
+            case .bool(let value): return !value
+            case .int(let integer): return integer == .small(0)
+            case .float(let value): return value == 0
+            case .string(let text): return text.isEmpty
+            case .timestamp: return false
+            }
+        case .sequence(let items): return items.isEmpty
+        case .mapping(let pairs): return pairs.isEmpty
+        }
+    }
+
     /// A number (for `throttling` components).
     mutating func number(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Double? {
         switch node.value {
@@ -254,9 +271,10 @@ struct FileReader {
         }
     }
 
-    /// A `throttling` mapping (`timedelta` keyword arguments); null or `{}` means none.
+    /// A `throttling` mapping (`timedelta` keyword arguments); any value Python reads as false
+    /// (null, `false`, `0`, `''`, `[]`, `{}`) means none, as Selinon's `if not throttling` does.
     mutating func throttling(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Throttling? {
-        if node.isNull { return nil }
+        if Self.isFalseInPython(node) { return nil }
         guard let pairs = mapping(node, "\(what()) 'throttling'") else { return nil }
         if pairs.isEmpty { return nil }
         let factors: [String: Double] = [
