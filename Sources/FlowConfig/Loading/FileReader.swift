@@ -332,6 +332,31 @@ struct FileReader {
                 checkArgumentsInStartupCode(value, at: configuration, "cache 'configuration' of \(what())")
             }
         }
+        if cache.importPath == "selinon.caches" { checkBuiltinCache(cache, node: node, what()) }
         return cache
+    }
+
+    /// The classes of `selinon.caches`; each takes exactly `max_cache_size`.
+    static let builtinCaches = ["FIFO", "LIFO", "LRU", "MRU", "RR"]
+
+    /// A cache of `selinon.caches`: the workers' start-up code imports the class and calls it
+    /// with the configuration as keyword arguments, so an unknown class (ImportError) or another
+    /// argument than `max_cache_size` (TypeError) stops every worker.
+    private mutating func checkBuiltinCache(_ cache: CacheSettings, node: YAMLNode, _ what: String) {
+        guard Self.builtinCaches.contains(cache.name) else {
+            error(.invalidValue, "there is no cache class '\(cache.name)' in selinon.caches (\(Self.builtinCaches.joined(separator: ", "))): "
+                    + "Selinon's workers fail to start (ImportError)",
+                  at: node["name"] ?? node, hint: NameSuggestion.hint(for: cache.name, in: Self.builtinCaches))
+            return
+        }
+        guard case .mapping(let entries) = cache.configuration else { return }
+        let given = entries.map(\.key)
+        guard given != ["max_cache_size"] else { return }
+        let extra = given.filter { $0 != "max_cache_size" }
+        error(.invalidValue, "cache class '\(cache.name)' of selinon.caches takes exactly 'max_cache_size'"
+                + (given.contains("max_cache_size") ? "" : "; it is missing")
+                + (extra.isEmpty ? "" : "; unexpected \(extra.map { "'\($0)'" }.joined(separator: ", "))")
+                + ": Selinon's workers fail to start (TypeError)",
+              at: node["configuration"] ?? node, hint: "configuration: {max_cache_size: 100}")
     }
 }
