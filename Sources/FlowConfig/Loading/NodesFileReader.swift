@@ -346,6 +346,12 @@ extension FileReader {
                     task.selectiveRunFunction.importPath = text
                     checkPythonName(text, module: true, at: module, "selective run function 'import'")
                 }
+                // Selinon's own module has one: any other name fails the workers' start-up import.
+                if task.selectiveRunFunction.importPath == "selinon.routines" && task.selectiveRunFunction.name != "always_run" {
+                    error(.invalidValue, "selinon.routines has no function '\(task.selectiveRunFunction.name)' (only always_run): "
+                            + "Selinon's workers fail to start (ImportError)",
+                          at: function["name"] ?? function, hint: "give the module of your function with 'import', or use always_run")
+                }
             }
         }
         return task
