@@ -220,6 +220,14 @@ struct ReviewCommandTests {
         #expect(analyze.status == 0, "\(analyze.standardError)")
         #expect(analyze.standardOutput == "no migrations were added since the base\n")
         #expect(try runner.run(["analyze", "--base", "HEAD", "-m", "migrations"], in: fixture.root).status == 64)
+        // The flows changed without a migration: the comment says so, as check will.
+        try GitCommandTests.install(2, in: fixture)
+        let forgotten = try runner.run(["review", "--pending", "--base", "HEAD", "-m", "migrations", "--format", "markdown"]
+                                       + GitCommandTests.configuration, in: fixture.root)
+        #expect(forgotten.status == 0, "\(forgotten.standardError)")
+        #expect(forgotten.standardOutput == "No migrations were added since the base, but the flows changed in a way that needs one: "
+            + "package\\_analysis\\_flow: 4 edges renumbered, 1 added. `selinon-migrate check` fails until `selinon-migrate generate` "
+            + "adds it.\n", "\(forgotten.standardOutput)")
     }
 
     @Test func longMarkdownIsShortenedAndSaysSo() throws {

@@ -4,6 +4,7 @@ import FlowMigration
 import Foundation
 import GitHistory
 import FlowEngine
+import MigrationGenerator
 import MigrationReview
 
 extension SelinonMigrate {
@@ -124,7 +125,8 @@ extension SelinonMigrate {
             }
             let (selected, warning) = try selectedVersions(directory, at: directoryPath, terminal: terminal)
             guard !selected.isEmpty else {
-                try writeNothingToReview(in: directoryPath, warning: warning, terminal: terminal)
+                let unmigrated = pending ? Self.unmigratedChange(to: current, context: context, base: base, loader: loader) : nil
+                try writeNothingToReview(in: directoryPath, warning: warning, unmigrated: unmigrated, terminal: terminal)
                 return
             }
 
@@ -173,19 +175,37 @@ extension SelinonMigrate {
             return (pending.added, pending.warning)
         }
 
-        /// What the formats for people say when no migration is selected.
-        private func nothingToReview(in directoryPath: String) -> String {
-            pending ? "No migrations were added since the base." : "There are no migrations in \(directoryPath)."
+        /// What the formats for people say when no migration is selected; `unmigrated` names the
+        /// flow changes since the base that need one (a pull request that forgot it).
+        private func nothingToReview(in directoryPath: String, unmigrated: String? = nil, markdown: Bool = false) -> String {
+            guard pending else { return "There are no migrations in \(directoryPath)." }
+            guard let unmigrated else { return "No migrations were added since the base." }
+            let commands = markdown ? ("`selinon-migrate check`", "`selinon-migrate generate`") : ("selinon-migrate check", "selinon-migrate generate")
+            return "No migrations were added since the base, but the flows changed in a way that needs one: "
+                + "\(markdown ? MarkdownText.escaped(unmigrated) : unmigrated). \(commands.0) fails until \(commands.1) adds it."
         }
 
-        private func writeNothingToReview(in directoryPath: String, warning: String?, terminal: Terminal) throws {
-            if format == .dot { terminal.message("note: \(nothingToReview(in: directoryPath)) No graphs were written.") }
-            try write([], directoryPath: directoryPath, warning: warning, terminal: terminal)
+        private func writeNothingToReview(in directoryPath: String, warning: String?, unmigrated: String?, terminal: Terminal) throws {
+            if format == .dot { terminal.message("note: \(nothingToReview(in: directoryPath, unmigrated: unmigrated)) No graphs were written.") }
+            try write([], directoryPath: directoryPath, warning: warning, unmigrated: unmigrated, terminal: terminal)
+        }
+
+        /// The flow changes since the branch's base that need a migration, when the configuration
+        /// is given inside a repository and the base's can be read; nil otherwise.
+        static func unmigratedChange(to current: Configuration?, context: GitContext?, base: String?,
+                                     loader: ConfigurationLoader) -> String? {
+            guard let current, let context, let branchBase = try? context.base(base) else { return nil }
+            let source = GitConfigurationSource(repository: context.repository, paths: context.paths,
+                                                location: .revision(branchBase.commit, label: branchBase.label))
+            guard let old = try? loader.load(source.read()).configuration else { return nil }
+            let plan = MigrationDiffer().plan(from: old, to: current, strategy: .ignore)
+            return plan.isNeeded ? plan.changeSummaries.joined(separator: "; ") : nil
         }
 
         /// Writes the reviews to standard output, or as files into `--output-dir`; `warning` (a
         /// branch that edited migrations) heads the documents for people, so a PR comment shows it.
-        private func write(_ reviews: [MigrationReview], directoryPath: String, warning: String?, terminal: Terminal) throws {
+        private func write(_ reviews: [MigrationReview], directoryPath: String, warning: String?, unmigrated: String? = nil,
+                           terminal: Terminal) throws {
             do {
                 var written: [String] = []
                 var graphs: [Int: [String: String]] = [:]
@@ -213,7 +233,8 @@ extension SelinonMigrate {
                 let document: (text: String, file: String)?
                 switch format {
                 case .text:
-                    let text = reviews.isEmpty ? nothingToReview(in: directoryPath) : reviews.map(ReviewText.render).joined(separator: "\n\n")
+                    let text = reviews.isEmpty ? nothingToReview(in: directoryPath, unmigrated: unmigrated)
+                        : reviews.map(ReviewText.render).joined(separator: "\n\n")
                     document = ((warning.map { "warning: " + $0 + "\n\n" } ?? "") + text, format.documentFile!)
                 case .markdown:
                     let heading = warning.map { "> [!WARNING]\n> " + $0 + "\n\n" } ?? ""
@@ -223,7 +244,8 @@ extension SelinonMigrate {
                         terminal.message("note: the Markdown was shortened to fit \(commentLimit) characters (\(omission)); "
                             + "--comment-limit 0 gives all of it")
                     }
-                    document = (heading + (reviews.isEmpty ? nothingToReview(in: directoryPath) : rendered.text), format.documentFile!)
+                    let nothing = nothingToReview(in: directoryPath, unmigrated: unmigrated, markdown: true)
+                    document = (heading + (reviews.isEmpty ? nothing : rendered.text), format.documentFile!)
                 case .json:
                     let json = JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))]))
                     // Both outputs add the final newline.
