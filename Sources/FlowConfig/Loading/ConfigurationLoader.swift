@@ -134,6 +134,41 @@ public struct ConfigurationLoader: Sendable {
             }
         }
 
+        // Flows' cache classes are imported after the tasks (under their names) and the storages'
+        // classes: one named like either replaces it (workers then run the cache class).
+        if !readingFailed {
+            var reported = Set<String>()
+            var cacheModules: [String: (module: String, flow: String)] = [:]
+            for flow in contents.flows.compactMap({ flows[$0.name] }) {
+                let cache = flow.cache
+                if let first = cacheModules[cache.name], first.module != cache.importPath {
+                    diagnostics.append(ConfigDiagnostic(
+                        .error, .workerStartup,
+                        "the cache class '\(cache.name)' of flow '\(flow.name)' comes from \(cache.importPath), and the one of flow "
+                            + "'\(first.flow)' from \(first.module): Selinon's generated start-up code imports both under that name, "
+                            + "so one replaces the other (which one changes from worker to worker) and the flows get the wrong cache",
+                        at: flow.location, hint: "give one of the cache classes another name"))
+                }
+                if cacheModules[cache.name] == nil { cacheModules[cache.name] = (cache.importPath, flow.name) }
+                guard reported.insert(cache.name).inserted else { continue }
+                if let task = contents.tasks.first(where: { $0.name == cache.name }) {
+                    diagnostics.append(ConfigDiagnostic(
+                        .error, .workerStartup,
+                        "the cache class '\(cache.name)' of flow '\(flow.name)' has the name task '\(task.name)' is imported under in "
+                            + "Selinon's generated start-up code: the cache class replaces the task's, and workers run it for the task",
+                        at: task.location, hint: "rename the task"))
+                }
+                if let storage = contents.storages.first(where: { $0.className == cache.name && $0.importPath != cache.importPath }) {
+                    diagnostics.append(ConfigDiagnostic(
+                        .error, .workerStartup,
+                        "the cache class '\(cache.name)' of flow '\(flow.name)' (from \(cache.importPath)) has the class name of storage "
+                            + "'\(storage.name)' (from \(storage.importPath)); Selinon's generated start-up code imports the cache after the "
+                            + "storage, so the storage is built from the cache class and workers fail",
+                        at: storage.location, hint: "give the storage or the cache class another name"))
+                }
+            }
+        }
+
         let configuration = Configuration(
             nodesFile: files.nodes.path, flowFiles: files.flows.map(\.path), tasks: contents.tasks,
             storages: contents.storages, global: contents.global, flowNames: contents.flows.map(\.name), flows: flows)

@@ -412,16 +412,30 @@ extension FileReader {
         contents.firstFlowLocations[name] = location(node)
     }
 
-    /// A storage adapter class imported under a task's class name shadows the task in Selinon's
-    /// generated start-up code.
+    /// Selinon's generated start-up code imports each task's class under the task's name
+    /// (`from IMPORT import CLASS as TASK`), then each storage's class under its class name, then
+    /// `functools` and `datetime`: a later import of the same name replaces the earlier one, and
+    /// the task runs the storage class (or the storage is a module).
     private mutating func checkStorageClassNames(_ contents: NodesFileContents) {
         for storage in contents.storages {
-            guard let task = contents.tasks.first(where: { $0.className == storage.className }) else { continue }
+            if let task = contents.tasks.first(where: { $0.name == storage.className }) {
+                diagnostics.append(ConfigDiagnostic(
+                    .error, .workerStartup,
+                    "storage '\(storage.name)' has the class name '\(storage.className)', the name task '\(task.name)' is imported "
+                        + "under in Selinon's generated start-up code: the storage class replaces the task's, and workers run it for the task",
+                    at: storage.location, hint: "set a different 'classname' for the storage (with a module that has it), or rename the task"))
+            }
+        }
+        for (name, location) in contents.tasks.map({ ($0.name, $0.location) }) + contents.storages.map({ ($0.className, $0.location) })
+        where Self.startupModuleNames.contains(name) {
             diagnostics.append(ConfigDiagnostic(
                 .error, .workerStartup,
-                "storage '\(storage.name)' has the class name '\(storage.className)' of task '\(task.name)'; "
-                    + "in Selinon's generated start-up code the storage class would replace the task class",
-                at: storage.location, hint: "set a different 'classname' for the storage or the task"))
+                "'\(name)' is imported by Selinon's generated start-up code as a module after the tasks and storages, so the class "
+                    + "imported under that name is replaced by the module and workers fail",
+                at: location, hint: "use another name"))
         }
     }
+
+    /// The modules Selinon's start-up code imports after the tasks, storages and caches.
+    static let startupModuleNames: Set<String> = ["functools", "datetime"]
 }
