@@ -137,20 +137,18 @@ public struct ConfigurationLoader: Sendable {
         // Flows' cache classes are imported after the tasks (under their names) and the storages'
         // classes: one named like either replaces it (workers then run the cache class).
         if !readingFailed {
+            let listedFlows = contents.flows.compactMap { flows[$0.name] }
+            for (flow, first) in StartupImports.importedTwice(listedFlows, name: \.cache.name, module: \.cache.importPath) {
+                diagnostics.append(ConfigDiagnostic(
+                    .error, .workerStartup,
+                    "the cache class '\(flow.cache.name)' of flow '\(flow.name)' comes from \(flow.cache.importPath), and the one of flow "
+                        + "'\(first.name)' from \(first.cache.importPath): Selinon's generated start-up code imports both under that name, "
+                        + "so one replaces the other (which one changes from worker to worker) and the flows get the wrong cache",
+                    at: flow.location, hint: "give one of the cache classes another name"))
+            }
             var reported = Set<String>()
-            var cacheModules: [String: (module: String, flow: String)] = [:]
-            for flow in contents.flows.compactMap({ flows[$0.name] }) {
+            for flow in listedFlows where reported.insert(flow.cache.name).inserted {
                 let cache = flow.cache
-                if let first = cacheModules[cache.name], first.module != cache.importPath {
-                    diagnostics.append(ConfigDiagnostic(
-                        .error, .workerStartup,
-                        "the cache class '\(cache.name)' of flow '\(flow.name)' comes from \(cache.importPath), and the one of flow "
-                            + "'\(first.flow)' from \(first.module): Selinon's generated start-up code imports both under that name, "
-                            + "so one replaces the other (which one changes from worker to worker) and the flows get the wrong cache",
-                        at: flow.location, hint: "give one of the cache classes another name"))
-                }
-                if cacheModules[cache.name] == nil { cacheModules[cache.name] = (cache.importPath, flow.name) }
-                guard reported.insert(cache.name).inserted else { continue }
                 if let task = contents.tasks.first(where: { $0.name == cache.name }) {
                     diagnostics.append(ConfigDiagnostic(
                         .error, .workerStartup,

@@ -426,18 +426,13 @@ extension FileReader {
                     at: storage.location, hint: "set a different 'classname' for the storage (with a module that has it), or rename the task"))
             }
         }
-        var storageModules: [String: (module: String, storage: String)] = [:]
-        for storage in contents.storages {
-            if let first = storageModules[storage.className], first.module != storage.importPath {
-                diagnostics.append(ConfigDiagnostic(
-                    .error, .workerStartup,
-                    "storage '\(storage.name)' has the class name '\(storage.className)' from \(storage.importPath), and storage "
-                        + "'\(first.storage)' the same name from \(first.module): Selinon's generated start-up code imports both under "
-                        + "that name, so both storages are built from the last one's class",
-                    at: storage.location, hint: "give one of the storage classes another name"))
-            } else if storageModules[storage.className] == nil {
-                storageModules[storage.className] = (storage.importPath, storage.name)
-            }
+        for (storage, first) in StartupImports.importedTwice(contents.storages, name: \.className, module: \.importPath) {
+            diagnostics.append(ConfigDiagnostic(
+                .error, .workerStartup,
+                "storage '\(storage.name)' has the class name '\(storage.className)' from \(storage.importPath), and storage "
+                    + "'\(first.name)' the same name from \(first.importPath): Selinon's generated start-up code imports both under "
+                    + "that name, so both storages are built from the last one's class",
+                at: storage.location, hint: "give one of the storage classes another name"))
         }
         for (name, location) in contents.tasks.map({ ($0.name, $0.location) }) + contents.storages.map({ ($0.className, $0.location) })
         where Self.startupModuleNames.contains(name) {

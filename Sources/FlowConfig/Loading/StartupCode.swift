@@ -242,3 +242,21 @@ extension FileReader {
         }
     }
 }
+
+/// Names Selinon's generated start-up code imports from more than one module.
+enum StartupImports {
+    /// Each item whose `name` an earlier item imported from another `module`, with that earlier
+    /// item: in the start-up code the later import replaces the earlier one.
+    static func importedTwice<Item>(_ items: [Item], name: (Item) -> String, module: (Item) -> String) -> [(item: Item, first: Item)] {
+        var firsts: [String: Item] = [:]
+        var result: [(item: Item, first: Item)] = []
+        for item in items {
+            guard let first = firsts[name(item)] else {
+                firsts[name(item)] = item
+                continue
+            }
+            if module(first) != module(item) { result.append((item, first)) }
+        }
+        return result
+    }
+}
