@@ -131,6 +131,9 @@ extension FileReader {
         if let configuration, let configurationNode {
             checkArgumentsInStartupCode(configuration, at: configurationNode, "'configuration' of \(what)")
         }
+        if let importPath, importPath == "selinon.storages" || importPath.hasPrefix("selinon.storages.") {
+            checkBuiltinStorage(importPath, className: className ?? name, configuration: configuration, node: node, what: what)
+        }
         var cache: CacheSettings?
         if let cacheNode = node["cache"] { cache = self.cache(cacheNode, what) }
         guard let importPath, let configuration else { return nil }
@@ -410,6 +413,53 @@ extension FileReader {
         }
         contents.flows.append((name, location(node)))
         contents.firstFlowLocations[name] = location(node)
+    }
+
+    /// The adapters of Selinon 1.4's `selinon.storages` by module: the class, the keyword
+    /// arguments it requires, and those it also takes.
+    static let builtinStorages: [String: (className: String, required: [String], optional: [String])] = [
+        "selinon.storages.filesystem": ("Filesystem", [], ["path"]),
+        "selinon.storages.memory": ("InMemoryStorage", [], ["echo", "json"]),
+        "selinon.storages.mongodb": ("MongoDB", ["db_name", "collection_name"], ["host", "port"]),
+        "selinon.storages.postgresql": ("PostgreSQL", ["connection_string"], ["encoding", "echo"]),
+        "selinon.storages.postgresql.adapter": ("PostgreSQL", ["connection_string"], ["encoding", "echo"]),
+        "selinon.storages.redis": ("Redis", [], ["host", "port", "db", "password", "socket_timeout", "connection_pool", "charset",
+                                                 "errors", "unix_socket_path"]),
+        "selinon.storages.s3": ("S3", ["bucket"], ["location", "endpoint_url", "use_ssl", "aws_access_key_id",
+                                                   "aws_secret_access_key", "region_name", "serialize_json"]),
+    ]
+
+    /// A storage of Selinon's own adapters: the start-up code imports the class from the module
+    /// and calls it with the configuration as keyword arguments, so a module or class that is not
+    /// there (ImportError) or an argument the adapter does not take (TypeError) stops every worker.
+    private mutating func checkBuiltinStorage(_ module: String, className: String, configuration: ConfigValue?, node: YAMLNode,
+                                              what: String) {
+        guard let adapter = Self.builtinStorages[module] else {
+            let modules = Self.builtinStorages.keys.filter { $0.split(separator: ".").count == 3 }.sorted()
+            error(.invalidValue, "Selinon 1.4 has no storage module '\(module)' (its adapters: \(modules.joined(separator: ", "))): "
+                    + "its workers fail to start (ImportError)",
+                  at: node["import"] ?? node, hint: NameSuggestion.hint(for: module, in: modules))
+            return
+        }
+        guard className == adapter.className else {
+            error(.invalidValue, "\(module) has no class '\(className)' (its adapter is \(adapter.className)): Selinon's workers fail to "
+                    + "start (ImportError)",
+                  at: node["classname"] ?? node["name"] ?? node, hint: "classname: \(adapter.className)")
+            return
+        }
+        guard case .mapping(let entries)? = configuration else { return }
+        let given = entries.map(\.key)
+        let missing = adapter.required.filter { !given.contains($0) }
+        let unexpected = given.filter { !adapter.required.contains($0) && !adapter.optional.contains($0) }
+        guard !missing.isEmpty || !unexpected.isEmpty else { return }
+        error(.invalidValue, "\(adapter.className) of \(module) "
+                + (missing.isEmpty ? "" : "needs \(missing.map { "'\($0)'" }.joined(separator: ", "))")
+                + (missing.isEmpty || unexpected.isEmpty ? "" : " and ")
+                + (unexpected.isEmpty ? "" : "takes no \(unexpected.map { "'\($0)'" }.joined(separator: ", "))")
+                + " in its 'configuration': Selinon's workers fail to start (TypeError)",
+              at: node["configuration"] ?? node,
+              hint: "it takes " + (adapter.required + adapter.optional).joined(separator: ", ")
+                + (adapter.required.isEmpty ? "" : " (\(adapter.required.joined(separator: ", ")) required)"))
     }
 
     /// Selinon's generated start-up code imports each task's class under the task's name
