@@ -112,7 +112,8 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         switch isDirectory() {
         case true?: return
-        case false?: throw StoreError(.notAStore, "cannot create the directory \(directory) for the SQLite store: \(String(cString: strerror(EEXIST)))")
+        case false?: throw StoreError(.notAStore, "cannot create the SQLite store \(path): \(directory) is a file, not a directory; "
+            + "check the path, or move that file out of the way")
         case nil: break
         }
         let above = parentDirectory(of: directory)
@@ -125,7 +126,8 @@ public final class SQLiteFlowStore: FlowStateStore {
         } catch where isDirectory() == true {
             // Another process made it meanwhile.
         } catch {
-            throw StoreError(.unavailable, "cannot create the directory \(directory) for the SQLite store: \(FileSystemReason.describe(error))")
+            throw StoreError(.unavailable, "cannot create the directory \(directory) for the SQLite store: \(FileSystemReason.describe(error))"
+                + (FileSystemReason.code(of: error).flatMap(FileSystemReason.writeHint(for:)).map { "; \($0)" } ?? ""))
         }
     }
 

@@ -1,3 +1,4 @@
+import FlowMigration
 import Foundation
 
 /// Files written so that a crash leaves either the old state or the complete new one.
@@ -7,7 +8,9 @@ enum DurableFile {
     static func write(_ bytes: [UInt8], to path: String, for destination: String) throws(MigrationWriteError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else {
-            throw .io(path: destination, message: "cannot create a temporary file next to it: \(String(cString: strerror(errno)))")
+            let code = errno
+            throw .io(path: destination, message: "cannot create a temporary file next to it: \(String(cString: strerror(code)))",
+                      hint: FileSystemReason.writeHint(for: code))
         }
         defer { close(descriptor) }
         var written = 0
@@ -16,14 +19,16 @@ enum DurableFile {
                 Foundation.write(descriptor, buffer.baseAddress! + written, bytes.count - written)
             }
             guard result > 0 else {
+                let code = errno
                 unlink(path)
-                throw .io(path: destination, message: "cannot write: \(String(cString: strerror(errno)))")
+                throw .io(path: destination, message: "cannot write: \(String(cString: strerror(code)))", hint: FileSystemReason.writeHint(for: code))
             }
             written += result
         }
         guard fsync(descriptor) == 0 else {
+            let code = errno
             unlink(path)
-            throw .io(path: destination, message: "cannot flush to disk: \(String(cString: strerror(errno)))")
+            throw .io(path: destination, message: "cannot flush to disk: \(String(cString: strerror(code)))", hint: FileSystemReason.writeHint(for: code))
         }
     }
 

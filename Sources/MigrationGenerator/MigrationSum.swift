@@ -124,7 +124,7 @@ public struct MigrationSum: Sendable, Equatable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
         if isDirectory.boolValue {
-            throw MigrationSumError(path: path, line: nil, kind: .unreadable, message: "this is a directory; the sum is a file")
+            throw MigrationSumError(path: path, line: nil, kind: .notAFile, message: "this is a directory; the sum is a file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             let why = FileManager.default.isReadableFile(atPath: path) ? "" : ": permission denied"
@@ -142,7 +142,7 @@ public struct MigrationSum: Sendable, Equatable {
             let code = errno
             unlink(temporary)
             throw .io(path: path, message: code == EISDIR ? "\(Self.fileName) is a directory: move it out of the way (the sum is a file)"
-                : "cannot replace \(Self.fileName): \(String(cString: strerror(code)))")
+                : "cannot replace \(Self.fileName): \(String(cString: strerror(code)))", hint: code == EISDIR ? nil : FileSystemReason.writeHint(for: code))
         }
         DurableFile.syncDirectory(directory)
     }
@@ -280,7 +280,10 @@ public struct MigrationSumProblem: Sendable, Equatable, CustomStringConvertible 
 public struct MigrationSumError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Why the sum cannot be used.
     public enum Kind: String, Sendable {
+        /// There, but this user cannot read it (permissions, an I/O error).
         case unreadable
+        /// Something that is not a file (a directory) is in its place: the directory's content, not a failure to read.
+        case notAFile = "not-a-file"
         case malformed
         /// Git conflict markers: two branches added migrations.
         case mergeConflict = "merge-conflict"
@@ -303,6 +306,9 @@ public struct MigrationSumError: Error, Sendable, Equatable, CustomStringConvert
         case .unreadable:
             return "make it a readable file: restore it from version control, or (after reviewing the migrations) "
                 + "remove it and run selinon-migrate rehash"
+        case .notAFile:
+            return "the sum is a file: move this out of the way, then restore the file from version control, or (after "
+                + "reviewing the migrations) run selinon-migrate rehash"
         }
     }
 

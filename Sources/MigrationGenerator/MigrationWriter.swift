@@ -25,9 +25,10 @@ public struct MigrationWriter: Sendable {
         try DurableFile.write(bytes, to: temporaryPath, for: finalPath)
         defer { unlink(temporaryPath) }
         guard link(temporaryPath, finalPath) == 0 else {
-            let reason = errno == EEXIST ? "\(version).json appeared while writing (another generate running?); run generate again"
-                : String(cString: strerror(errno))
-            throw .io(path: finalPath, message: "cannot create the migration file: \(reason)")
+            let code = errno
+            let reason = code == EEXIST ? "\(version).json appeared while writing (another generate running?); run generate again"
+                : String(cString: strerror(code))
+            throw .io(path: finalPath, message: "cannot create the migration file: \(reason)", hint: code == EEXIST ? nil : FileSystemReason.writeHint(for: code))
         }
         DurableFile.syncDirectory(path)
         var updated = sum ?? MigrationSum(directory: directory)
@@ -126,7 +127,8 @@ extension MigrationWriter {
         } catch let error as MigrationSumError {
             throw .sum(error)
         } catch {
-            throw .io(path: path, message: "cannot create the migration directory: \(FileSystemReason.describe(error))")
+            throw .io(path: path, message: "cannot create the migration directory: \(FileSystemReason.describe(error))",
+                      hint: FileSystemReason.code(of: error).flatMap(FileSystemReason.writeHint(for:)))
         }
         if let problems = sum?.problems(inDirectory: path), !problems.isEmpty { throw .sumMismatch(problems) }
         if sum == nil && !directory.files.isEmpty { throw .sumMissing(directory: path, files: directory.files.count) }
@@ -156,8 +158,8 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
     case notADirectory(String)
     /// The directory holds migration files but no `migrations.sum` to check them against.
     case sumMissing(directory: String, files: Int)
-    /// The file system refused.
-    case io(path: String, message: String)
+    /// The file system refused; `hint` says what to do, when there is more to say than the reason.
+    case io(path: String, message: String, hint: String? = nil)
 
     /// Whether the file system failed (exit 2 in the CLI) rather than the directory's contents.
     public var isFileSystemFailure: Bool {
@@ -185,8 +187,8 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
             return "\(path): error: missing, but the directory holds \(files) migration file\(files == 1 ? "" : "s") it should vouch for\n"
                 + "  hint: restore it from version control; or, for files from before selinon-migrate (Selinon's own), review them and run: "
                 + "selinon-migrate rehash -m \(directory)\nnothing was written"
-        case .io(let path, let message):
-            return "\(path): error: \(message)\nnothing was written"
+        case .io(let path, let message, let hint):
+            return "\(path): error: \(message)\n" + (hint.map { "  hint: \($0)\n" } ?? "") + "nothing was written"
         }
     }
 }

@@ -98,8 +98,28 @@ public struct YAMLParser: Sendable {
                         + "refuses it too): shorten it"
                 }
             }
-            return YAMLError(.syntax, message, at: Self.mark(parser.problem_mark))
+            let mark = Self.mark(parser.problem_mark)
+            // libyaml says only that a token cannot start with the character: most often a tab
+            // that indents a line.
+            if !message.contains("tab"), Self.character(at: mark, in: source) == "\t" {
+                message += "; the character there is a tab"
+            }
+            return YAMLError(.syntax, message, at: mark)
         }
+    }
+
+    /// The character at a line and column (counted in Unicode scalars, as libyaml counts them)
+    /// of `source`, when there is one.
+    static func character(at mark: YAMLMark, in source: [UInt8]) -> Unicode.Scalar? {
+        var lineStart = 0
+        for _ in 1..<max(mark.line, 1) {
+            guard let newline = source[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            lineStart = newline + 1
+        }
+        let lineEnd = source[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? source.count
+        let text = String(decoding: source[lineStart..<lineEnd], as: UTF8.self).unicodeScalars
+        guard mark.column >= 1, mark.column <= text.count else { return nil }
+        return text[text.index(text.startIndex, offsetBy: mark.column - 1)]
     }
 
     static func mark(_ mark: yaml_mark_t) -> YAMLMark {

@@ -43,7 +43,8 @@ struct SQLiteStoreFileTests {
         }
         let file = try directory.write("notes\n", to: "notes")
         let blocked = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: file + "/flows.sqlite", createIfMissing: true) }
-        #expect(blocked?.message == "cannot create the directory \(file) for the SQLite store: File exists")
+        #expect(blocked?.message == "cannot create the SQLite store \(file)/flows.sqlite: \(file) is a file, not a directory; "
+            + "check the path, or move that file out of the way")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "notes\n")
         // A device takes the writes and loses them, and SQLite would create /dev/null-journal.
         for createIfMissing in [false, true] {

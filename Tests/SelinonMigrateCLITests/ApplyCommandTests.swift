@@ -202,8 +202,8 @@ struct ApplyCommandTests {
         let lines = try String(contentsOfFile: Self.states, encoding: .utf8).split(separator: "\n").count
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--output", "/dev/full"])
         #expect(result.status == 2)
-        #expect(result.standardError.hasSuffix("cannot write /dev/full: No space left on device; some of lines 1–\(lines) may have gone to /dev/full\n"),
-                "\(result.standardError)")
+        #expect(result.standardError.hasSuffix("cannot write /dev/full: No space left on device; some of lines 1–\(lines) may have gone to /dev/full\n"
+            + "  hint: the disk (or your quota) is full: free some space and run the command again\n"), "\(result.standardError)")
     }
 
     @Test func linesLongerThanAReadChunkComeThroughWhole() throws {
@@ -414,6 +414,18 @@ struct ApplyCommandTests {
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states] + options)
         #expect(result.status == 64)
         #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
+    @Test func anOutputBehindAFileSaysWhatToCheck() throws {
+        let directory = try TemporaryDirectory()
+        let file = try directory.write("notes\n", to: "notes")
+        for option in ["--output", "--report"] {
+            let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, option, file + "/out.jsonl"])
+            #expect(result.status == 2)
+            #expect(result.standardError == "error: cannot write \(file)/out.jsonl: Not a directory\n"
+                + "  hint: a part of the path is a file, not a directory: check the path\n", "\(result.standardError)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path(".")) == ["notes"])
     }
 
     @Test func anOutputWhereNoFileCanBeCreatedSaysSo() throws {

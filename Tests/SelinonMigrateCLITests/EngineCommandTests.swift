@@ -235,6 +235,14 @@ struct EngineCommandTests {
         #expect(text.standardOutput.contains("3+ reachable states — 3 unchanged; the search stopped before the end (at --max-states; "
             + "raise it to count more), more states may exist"), "\(text.standardOutput)")
         #expect(partial.standardError.contains("--fail-on judged the 3 states found; raise --max-states to judge more"))
+        #expect(!complete.standardError.contains("warning: "), "a directory that matches its sum: \(complete.standardError)")
+        // A strategy edited by hand after generate: the analysis judges the file as it is, and says it was edited.
+        let file = directory.path("m/1.json")
+        try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: #""RETRY""#, with: #""FAIL""#)
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let edited = try runner.run(["analyze", "-m", directory.path("m"), "--fail-on", "fail"])
+        #expect(edited.status == 1)
+        #expect(edited.standardError.contains("\(file): warning: 1.json was changed after it was generated"), "\(edited.standardError)")
     }
 
     @Test func aMigrationWithoutMetadataMustFitTheOldConfigurationGiven() throws {
@@ -357,6 +365,13 @@ struct EngineCommandTests {
         let invalid = try runner.run(["execute", "security_analysis_flow", "--outcomes", broken] + configuration)
         #expect(invalid.status == 1)
         #expect(invalid.standardError.hasPrefix("\(broken):2:8: error: "), "\(invalid.standardError)")
+        // A task given twice contradicts itself: refused at the second key, not decided by the last one.
+        let twice = try directory.write("{\"tasks\": {\n  \"ScanVulnerabilities\": {\"fails\": true},\n  \"ScanVulnerabilities\": {\"result\": {}}}}",
+                                        to: "twice.json")
+        let contradicting = try runner.run(["execute", "security_analysis_flow", "--outcomes", twice] + configuration)
+        #expect(contradicting.status == 1 && contradicting.standardOutput.isEmpty)
+        #expect(contradicting.standardError.hasPrefix("\(twice):3:3: error: the key 'ScanVulnerabilities' appears twice in one object"),
+                "\(contradicting.standardError)")
         // An outcome of the wrong form, and one for a name that is no task: each at its line.
         let wrongForm = try directory.write("{\"tasks\": {\n  \"ScanVulnerabilities\": {\"fails\": 1}}}", to: "form.json")
         let form = try runner.run(["execute", "security_analysis_flow", "--outcomes", wrongForm] + configuration)

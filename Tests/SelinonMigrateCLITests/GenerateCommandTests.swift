@@ -69,16 +69,20 @@ struct GenerateCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("m")))
     }
 
-    @Test func aSumThatCannotBeReadIsAFileSystemFailureAndNothingIsWritten() throws {
+    /// A directory in the sum's place is the migration directory's content (as one in a
+    /// migration's place is): exit 1, like every other problem of the directory's files.
+    @Test func aSumThatIsADirectoryIsNamedAndNothingIsWritten() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
         #expect(try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")])).status == 0)
         try FileManager.default.removeItem(atPath: directory.path("m/migrations.sum"))
         try FileManager.default.createDirectory(atPath: directory.path("m/migrations.sum"), withIntermediateDirectories: false)
         let result = try runner.run(Self.arguments(2, 3, ["-m", directory.path("m")]))
-        #expect(result.status == 2)
+        #expect(result.status == 1)
         #expect(result.standardError.contains("\(directory.path("m/migrations.sum")): error: this is a directory; the sum is a file\n"
-            + "  hint: make it a readable file"), "\(result.standardError)")
+            + "  hint: the sum is a file: move this out of the way"), "\(result.standardError)")
+        let verify = try runner.run(["verify", "-m", directory.path("m"), "--format", "json"])
+        #expect(verify.status == 1 && verify.standardOutput.contains(#""kind": "not-a-file""#), "\(verify.standardOutput)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("m/2.json")))
     }
 
@@ -243,7 +247,7 @@ struct GenerateCommandTests {
         try FileManager.default.removeItem(atPath: directory.path("m/migrations.sum"))
         try FileManager.default.createDirectory(atPath: directory.path("m/migrations.sum"), withIntermediateDirectories: false)
         let rehash = try runner.run(["rehash", "-m", directory.path("m")])
-        #expect(rehash.status == 2)
+        #expect(rehash.status == 1)
         #expect(rehash.standardError.contains("migrations.sum: error: this is a directory; the sum is a file"), "\(rehash.standardError)")
     }
 

@@ -206,6 +206,21 @@ struct YAMLParserTests {
         #expect(try YAMLParser().parse(Array("\(String(repeating: "k", count: 1_000)): 1\n".utf8)).root != nil, "1,000 characters are fine")
     }
 
+    /// A tab that indents a line is the usual cause of "cannot start any token": named, with the fix.
+    @Test func aTabThatIndentsIsNamed() throws {
+        let error = try #require(parseError("tasks:\n\t- name: A\n"))
+        #expect(error.kind == .syntax)
+        #expect(error.mark == YAMLMark(line: 2, column: 1))
+        #expect(error.message.hasPrefix("found character that cannot start any token"), "\(error.message)")
+        #expect(error.message.hasSuffix("; the character there is a tab"))
+        // Other syntax errors, and columns counted in characters after multi-byte ones, are left alone.
+        let other = try #require(parseError("tasks:\n  - name: A\n   import: b\n"))
+        #expect(!other.message.contains("tab"))
+        #expect(YAMLParser.character(at: YAMLMark(line: 1, column: 2), in: Array("é:\tb".utf8)) == ":")
+        #expect(YAMLParser.character(at: YAMLMark(line: 1, column: 3), in: Array("é:\tb".utf8)) == "\t")
+        #expect(YAMLParser.character(at: YAMLMark(line: 4, column: 1), in: Array("a\nb\n".utf8)) == nil)
+    }
+
     @Test func unterminatedQuoteNamesWhereItStarted() throws {
         let error = try #require(parseError("a: 'open\nb: 1\n"))
         #expect(error.kind == .syntax)

@@ -250,7 +250,7 @@ public struct ConfigurationLoader: Sendable {
                                                     hint: "resolve the merge conflict in this file, then run the command again"))
                 return nil
             }
-            diagnostics.append(ConfigDiagnostic(.error, code, error.message, at: location, hint: Self.hint(for: error.kind)))
+            diagnostics.append(ConfigDiagnostic(.error, code, error.message, at: location, hint: Self.hint(for: error)))
             return nil
         }
         for warning in document.warnings {
@@ -303,8 +303,10 @@ public struct ConfigurationLoader: Sendable {
 
     private static let lfsPointerPrefix = Array("version https://git-lfs.github.com/spec/".utf8)
 
-    private static func hint(for kind: YAMLError.Kind) -> String {
-        switch kind {
+    private static func hint(for error: YAMLError) -> String {
+        switch error.kind {
+        case .syntax where error.message.contains("tab character") || error.message.hasSuffix("the character there is a tab"):
+            return "indent with spaces: YAML does not allow tabs in indentation"
         case .syntax: return "fix the YAML syntax at this position"
         case .encoding: return "save the file as UTF-8"
         case .inputTooLarge: return "raise the limit with --max-file-size if the file is really meant to be this large"

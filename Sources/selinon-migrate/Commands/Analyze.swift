@@ -93,6 +93,10 @@ extension SelinonMigrate {
                 terminal.message("note: there is no migration directory \(migrationDirectory), so no migration was added")
             }
             let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
+            // The analysis proves what the files do as they are; say when they are not the ones generated.
+            for finding in DirectoryIntegrity(path: migrationDirectory, requireSum: true).findings where finding.kind != "invalid" {
+                terminal.message(finding.described(as: "warning"))
+            }
             let first: Int
             if pending {
                 guard let added = try terminal.migrationsSinceBase(directory, at: migrationDirectory, base: base).added.first else {

@@ -306,20 +306,20 @@ extension SelinonMigrate {
                 // An output's own error names it; anything else came from reading the input.
                 let what = error is OutputSinkError ? "\(error)"
                     : "cannot read \(input == "-" ? "standard input" : input): \(OutputSink.reason(error))"
-                terminal.message("error: \(what); \(written)")
+                terminal.message("error: \(what); \(written)" + OutputSinkError.hintLine(of: error))
                 throw ExitStatus.toolFailed
             }
             do {
                 try messages?.commit()
             } catch {
                 reports?.discard()
-                terminal.message("error: \(error); nothing was written")
+                terminal.message("error: \(error); nothing was written" + OutputSinkError.hintLine(of: error))
                 throw ExitStatus.toolFailed
             }
             do {
                 try reports?.commit()
             } catch {
-                terminal.message("error: \(error)\nthe migrated messages were written to \(messagesOutput); only the report is missing: "
+                terminal.message("error: \(error)\(OutputSinkError.hintLine(of: error))\nthe migrated messages were written to \(messagesOutput); only the report is missing: "
                     + "run apply again with --dry-run --report to produce it")
                 throw ExitStatus.toolFailed
             }
@@ -334,7 +334,7 @@ extension SelinonMigrate {
             do {
                 return try OutputSink(path: path)
             } catch {
-                terminal.message("error: \(error)")
+                terminal.message("error: \(error)" + OutputSinkError.hintLine(of: error))
                 throw ExitStatus.toolFailed
             }
         }

@@ -138,7 +138,8 @@ extension SelinonMigrate {
                 throw error.exitStatus
             }
             do {
-                return (try NodeOutcomes(json: try JSONParser().parse(bytes)), bytes)
+                // A key given twice would silently keep only its last outcome: refused, as in migration files.
+                return (try NodeOutcomes(json: try JSONParser(rejectsDuplicateKeys: true).parse(bytes)), bytes)
             } catch let failure as JSONParser.Failure {
                 terminal.message("\(path):\(failure.line):\(failure.column): error: \(failure.message)\n  hint: the outcomes file is JSON")
             } catch let error as NodeOutcomesError {

@@ -44,7 +44,7 @@ extension SelinonMigrate {
             do {
                 sink = try OutputSink(path: output)
             } catch {
-                terminal.message("error: \(error)")
+                terminal.message("error: \(error)" + OutputSinkError.hintLine(of: error))
                 throw ExitStatus.toolFailed
             }
             let store: any FlowStateStore
@@ -76,7 +76,7 @@ extension SelinonMigrate {
                 try sink.commit()
             } catch {
                 sink.discard()
-                terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); nothing was written")
+                terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); nothing was written" + OutputSinkError.hintLine(of: error))
                 await terminal.close(store)
                 throw ExitStatus.toolFailed
             }

@@ -43,9 +43,9 @@ extension SelinonMigrate {
             do {
                 previous = try MigrationSum.load(fromDirectory: migrationDirectory)
             } catch {
-                guard error.kind != .unreadable else {
+                guard error.kind != .unreadable && error.kind != .notAFile else {
                     terminal.message(error.description)
-                    throw ExitStatus.toolFailed
+                    throw error.kind == .unreadable ? ExitStatus.toolFailed : ExitStatus.inputFailed
                 }
                 previous = nil
             }

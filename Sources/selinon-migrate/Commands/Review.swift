@@ -267,7 +267,7 @@ extension SelinonMigrate {
                 }
                 written.forEach(terminal.output)
             } catch {
-                terminal.message(error is OutputSinkError || error is OutputDirectoryError ? "error: \(error)"
+                terminal.message(error is OutputSinkError || error is OutputDirectoryError ? "error: \(error)" + OutputSinkError.hintLine(of: error)
                     : "error: cannot write into \(outputDirectory ?? "-"): \(OutputSink.reason(error))")
                 throw ExitStatus.toolFailed
             }

@@ -140,7 +140,7 @@ extension SelinonMigrate {
                     try opened.commit()
                 } catch {
                     sink?.discard()  // no half-written file left behind
-                    terminal.message("error: \(error)")
+                    terminal.message("error: \(error)" + OutputSinkError.hintLine(of: error))
                     throw ExitStatus.toolFailed
                 }
             }

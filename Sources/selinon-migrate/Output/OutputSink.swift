@@ -53,14 +53,14 @@ final class OutputSink {
         let name = (target as NSString).lastPathComponent
         LeftoverTemporaryFiles.remove(of: name, in: directory, naming: .processIDAndNumber)
         var descriptor: Int32 = -1
+        var code: Int32 = 0
         var temporary = ""
         repeat {
             // Unique per sink, so two outputs of one process never share a temporary file.
             temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        } while descriptor < 0 && errno == EEXIST
+            (descriptor, code) = InterruptCleanup.createRegistered(temporary)
+        } while descriptor < 0 && code == EEXIST
         guard descriptor >= 0 else {
-            let code = errno
             if code == ENOENT {
                 var directoryStatus = stat()
                 let shown = directory.isEmpty ? "." : directory
@@ -80,7 +80,6 @@ final class OutputSink {
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         self.path = target
         temporaryPath = temporary
-        InterruptCleanup.register(temporary)
     }
 
     /// Whether the file at `path` starts as every SQLite database does.
@@ -151,7 +150,7 @@ final class OutputSink {
         do {
             try handle.write(contentsOf: bytes)
         } catch {
-            throw OutputSinkError(path: displayPath, reason: Self.reason(error))
+            throw OutputSinkError(path: displayPath, failure: error)
         }
     }
 
@@ -163,7 +162,7 @@ final class OutputSink {
             try handle.close()
         } catch {
             discard()
-            throw OutputSinkError(path: displayPath, reason: Self.reason(error))
+            throw OutputSinkError(path: displayPath, failure: error)
         }
         guard rename(temporaryPath, path) == 0 else {
             let code = errno
@@ -200,21 +199,36 @@ final class OutputSink {
     }
 }
 
-/// A file a command could not write, with the reason in words.
+/// A file a command could not write, with the reason in words and, when the system's error
+/// suggests one, what to do.
 struct OutputSinkError: Error, CustomStringConvertible {
     var path: String
     var reason: String
+    var hint: String?
 
-    init(path: String, reason: String) {
+    init(path: String, reason: String, hint: String? = nil) {
         self.path = path
         self.reason = reason
+        self.hint = hint
     }
 
     init(path: String, errno code: Int32) {
-        self.init(path: path, reason: String(cString: strerror(code)))
+        self.init(path: path, reason: String(cString: strerror(code)), hint: FileSystemReason.writeHint(for: code))
+    }
+
+    /// A failed write or flush: the reason and the hint Foundation's error carries.
+    init(path: String, failure: any Error) {
+        self.init(path: path, reason: FileSystemReason.describe(failure),
+                  hint: FileSystemReason.code(of: failure).flatMap(FileSystemReason.writeHint(for:)))
     }
 
     var description: String { "cannot write \(path == "-" ? "to standard output" : path): \(reason)" }
+
+    /// The hint as the line that follows the error (with its newline first), or nothing.
+    var hintLine: String { hint.map { "\n  hint: \($0)" } ?? "" }
+
+    /// The hint line of `error` when it is an output's error, else nothing.
+    static func hintLine(of error: any Error) -> String { (error as? OutputSinkError)?.hintLine ?? "" }
 }
 
 /// Removes the temporary files of unfinished outputs when the process is interrupted (SIGINT,
@@ -229,24 +243,39 @@ enum InterruptCleanup {
 
     private static let state = Mutex(State())
 
-    static func register(_ path: String) {
+    /// Creates the new file `path` (exclusively, for writing) and registers it in one step:
+    /// the signal handlers are in place before the file exists, and a signal that arrives
+    /// meanwhile waits for the registration, so no file is ever created but not removed.
+    /// - Returns: the descriptor (-1 on failure) and `errno` of the `open`.
+    static func createRegistered(_ path: String) -> (descriptor: Int32, errno: Int32) {
         state.withLock { state in
-            state.paths.insert(path)
-            guard state.sources.isEmpty else { return }
-            signal(SIGPIPE, SIG_IGN)
-            for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
-                signal(number, SIG_IGN)  // delivered to the source below instead
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    let paths = Self.state.withLock { $0.paths }
-                    for path in paths { unlink(path) }
+            installHandlers(&state)
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            let code = errno
+            if descriptor >= 0 { state.paths.insert(path) }
+            return (descriptor, code)
+        }
+    }
+
+    private static func installHandlers(_ state: inout State) {
+        guard state.sources.isEmpty else { return }
+        signal(SIGPIPE, SIG_IGN)
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+            signal(number, SIG_IGN)  // delivered to the source below instead
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                // Under the lock until the signal has ended the process: no file is created
+                // after the removal (the wait is bounded, should the process survive it).
+                Self.state.withLock { state in
+                    for path in state.paths { unlink(path) }
                     signal(number, SIG_DFL)
                     // To the process, not this thread: dispatch's threads block signals.
                     kill(getpid(), number)
+                    for _ in 0..<100 { usleep(10_000) }
                 }
-                source.resume()
-                state.sources.append(source)
             }
+            source.resume()
+            state.sources.append(source)
         }
     }
 
