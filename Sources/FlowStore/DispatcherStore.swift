@@ -87,6 +87,7 @@ public struct DispatcherStore: Sendable {
         if let id = header.dispatcherID, id.idBytes != flow.id.idBytes {
             throw StoreError(.invalidState, "flow '\(flow.id)': the message's dispatcher_id is '\(id)'")
         }
+        try NewFlow.checkStorable(migrationVersion: header.migrationVersion, flowID: flow.id)
         guard header.migrationVersion >= flow.migrationVersion else {
             throw StoreError(.invalidState, "flow '\(flow.id)': the message is at migration version \(header.migrationVersion), "
                 + "the flow at \(flow.migrationVersion) as loaded; saving it would undo the migration — "

@@ -115,7 +115,7 @@ public enum StoreSchema {
     }
 
     /// The tables of a store without the row that says their version (removed by hand).
-    static func missingVersionError(_ location: String, found: Int? = nil) -> StoreError {
+    static func missingVersionError(_ location: String, found: String? = nil) -> StoreError {
         let what = found.map { "schema version \($0), which no selinon-migrate writes (selinon_migrate_schema was changed" }
             ?? "no schema version (selinon_migrate_schema was emptied or dropped"
         return StoreError(.damaged, "the store at \(location) has flows but \(what) by hand): restore it from a backup, or put its row "
@@ -129,8 +129,8 @@ public enum StoreSchema {
     ///   without a schema version).
     static func needsWriting(location: String, hasSchemaTable: Bool, hasFlowsTable: Bool, version: Int?,
                              createIfMissing: Bool) throws(StoreError) -> Bool {
-        if let version, version > Self.version { throw newerSchemaError(version) }
-        if hasFlowsTable && (version ?? 0) < 1 { throw missingVersionError(location, found: version) }
+        if let version, version > Self.version { throw newerSchemaError(version, location: location) }
+        if hasFlowsTable && (version ?? 0) < 1 { throw missingVersionError(location, found: version.map(String.init)) }
         if let version, version >= 1, !hasFlowsTable {
             throw StoreError(.damaged, "the store at \(location) has a schema version but no flows table (dropped by hand?): restore it "
                 + "from a backup; to start an empty store instead, remove it (its file, or the table selinon_migrate_schema)")
@@ -140,7 +140,8 @@ public enum StoreSchema {
         return version != Self.version
     }
 
-    static func newerSchemaError(_ found: Int) -> StoreError {
-        StoreError(.newerSchema, "the store was created by a newer selinon-migrate (schema version \(found); this tool knows up to \(version)); upgrade selinon-migrate before using this store")
+    static func newerSchemaError(_ found: Int, location: String) -> StoreError {
+        StoreError(.newerSchema, "the store at \(location) was created by a newer selinon-migrate (schema version \(found); this tool knows "
+            + "up to \(version)); upgrade selinon-migrate before using this store")
     }
 }

@@ -7,7 +7,8 @@ extension NewFlow {
     /// from the stored message; everything else is kept byte for byte.
     /// - Throws: ``StoreError`` `invalidState` when the line is not UTF-8 (JSON text is; a
     ///   PostgreSQL store would refuse it), not a dispatcher message with a string
-    ///   `dispatcher_id`, or names an unknown status.
+    ///   `dispatcher_id`, names an unknown status, or has a `migration_version` above
+    ///   ``NewFlow/maximumMigrationVersion``.
     public init(message line: [UInt8]) throws(StoreError) {
         guard String(validating: line, as: UTF8.self) != nil else {
             throw StoreError(.invalidState, "the line is not valid UTF-8 (JSON text is); it was not written by Selinon's dispatcher")
@@ -24,6 +25,7 @@ extension NewFlow {
         guard let id = header.dispatcherID, !id.isEmpty else {
             throw StoreError(.invalidState, "the message has no dispatcher_id (a non-empty string); stores key flows by it")
         }
+        try NewFlow.checkStorable(migrationVersion: header.migrationVersion, flowID: nil)
         // Reading the header refused any status but a store's (a test holds both lists equal).
         let status = statusName.flatMap(FlowStatus.init(rawValue:)) ?? .running
         self.init(id: id, flowName: header.flowName, message: message, migrationVersion: header.migrationVersion, status: status)

@@ -150,6 +150,7 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
     private static func openFailure(_ path: String, _ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             return permissionError(path, reason: error.message ?? "\(error.resultCode)")
         }
@@ -213,8 +214,7 @@ public final class SQLiteFlowStore: FlowStateStore {
             defer { try? queue.close() }
             (tables, schemaVersion) = try queue.read { db in
                 let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                let version = names.contains("selinon_migrate_schema")
-                    ? try Int.fetchOne(db, sql: "SELECT MAX(version) FROM selinon_migrate_schema") : nil
+                let version = names.contains("selinon_migrate_schema") ? try Self.schemaVersion(db, location: location) : nil
                 return (names, version)
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -222,7 +222,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         } catch {
             throw openFailure(path, error)
         }
-        if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion) }
+        if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion, location: location) }
         if !tables.contains("selinon_migrate_schema") {
             // A store's tables without the one that says their version: dropped by hand, not another application's.
             if tables.contains("flows") && tables.contains("migration_events") { throw StoreSchema.missingVersionError(location) }
@@ -256,6 +256,20 @@ public final class SQLiteFlowStore: FlowStateStore {
         return configuration
     }
 
+    /// The highest schema version in `selinon_migrate_schema` (`nil` when it has no row); a
+    /// value that is no integer (SQLite keeps whatever is written) is named as found, not read
+    /// as 0.
+    private static func schemaVersion(_ db: Database, location: String) throws -> Int? {
+        var highest: Int?
+        for row in try Row.fetchAll(db, sql: "SELECT version, typeof(version) AS type, quote(version) AS quoted FROM selinon_migrate_schema") {
+            guard row["type"] as String == "integer" else {
+                throw StoreSchema.missingVersionError(location, found: row["quoted"] as String)
+            }
+            highest = max(highest ?? Int.min, row["version"] as Int)
+        }
+        return highest
+    }
+
     /// Looks first in a read transaction, so that a store that is ready is used without taking
     /// the write lock (`status` and `export` run while another process writes); creates the
     /// schema in a write transaction only when it must.
@@ -264,14 +278,14 @@ public final class SQLiteFlowStore: FlowStateStore {
         @Sendable func needsWriting(_ db: Database) throws -> Bool {
             let hasSchema = try db.tableExists("selinon_migrate_schema")
             return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: db.tableExists("flows"),
-                                                version: hasSchema ? Int.fetchOne(db, sql: "SELECT MAX(version) FROM selinon_migrate_schema") : nil,
+                                                version: hasSchema ? Self.schemaVersion(db, location: location) : nil,
                                                 createIfMissing: createIfMissing)
         }
         guard try await read(needsWriting) else { return }
         try await write { db in
             guard try needsWriting(db) else { return }
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS selinon_migrate_schema (version INTEGER NOT NULL)")
-            let found = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM selinon_migrate_schema") ?? 0
+            let found = try Self.schemaVersion(db, location: location) ?? 0
             if found < 1 {
                 try db.execute(sql: """
                     CREATE TABLE flows (

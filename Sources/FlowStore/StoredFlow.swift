@@ -47,11 +47,26 @@ public struct NewFlow: Sendable, Equatable {
 }
 
 extension NewFlow {
-    /// Rejects a batch that gives one flow id twice, and ids and flow names that a store cannot
-    /// keep: PostgreSQL text holds no U+0000, and SQLite's C strings would end there.
+    /// The largest `migration_version` a store keeps: PostgreSQL's column is a 32-bit integer,
+    /// and SQLite stores are held to the same bound so that flows move between the two (`export`,
+    /// `import`). No migration directory comes near it.
+    public static let maximumMigrationVersion = Int(Int32.max)
+
+    /// Refuses a migration version outside `0…maximumMigrationVersion`.
+    static func checkStorable(migrationVersion: Int, flowID: String?) throws(StoreError) {
+        guard migrationVersion > maximumMigrationVersion else { return }
+        throw StoreError(.invalidState, (flowID.map { "flow '\($0)': " } ?? "") + "migration_version \(migrationVersion) is more than a "
+            + "store keeps (at most \(maximumMigrationVersion)); no migration directory has that many migrations, so the message was "
+            + "made elsewhere: fix its migration_version", flowID: flowID)
+    }
+
+    /// Rejects a batch that gives one flow id twice, ids and flow names that a store cannot
+    /// keep (PostgreSQL text holds no U+0000, and SQLite's C strings would end there), and
+    /// migration versions above ``maximumMigrationVersion``.
     static func checkInsertable(_ flows: [NewFlow]) throws(StoreError) {
         var seen = Set<[UInt8]>()
         for flow in flows {
+            try checkStorable(migrationVersion: flow.migrationVersion, flowID: flow.id)
             if flow.id.utf8.contains(0) || flow.flowName.utf8.contains(0) {
                 let (what, value) = flow.id.utf8.contains(0) ? ("flow id", flow.id) : ("flow name", flow.flowName)
                 throw StoreError(.invalidState, "\(what) '\(value.debugDescription.dropFirst().dropLast())' contains U+0000, which a "

@@ -46,7 +46,7 @@ struct MessageLineTests {
         }
     }
 
-    @Test func linesThatCannotBeStoredAreRejected() {
+    @Test func linesThatCannotBeStoredAreRejected() throws {
         let cases = [
             (#"{"flow_name": "f"}"#, "no dispatcher_id"),
             (#"{"flow_name": "f", "dispatcher_id": 7}"#, "dispatcher_id must be a string, found a number"),
@@ -57,12 +57,17 @@ struct MessageLineTests {
             (#"{"dispatcher_id": "a"}"#, "flow_name is missing"),
             (#"[1, 2]"#, "must be a JSON object"),
             (#"{"flow_name": "f", "dispatcher_id": "a""#, "not valid JSON"),
+            // PostgreSQL's column is 32-bit; SQLite is held to the same bound, so flows move between them.
+            (#"{"flow_name": "f", "dispatcher_id": "a", "migration_version": 2147483648}"#,
+             "migration_version 2147483648 is more than a store keeps (at most 2147483647)"),
         ]
         for (line, message) in cases {
             let error = #expect(throws: StoreError.self) { try NewFlow(message: Array(line.utf8)) }
             #expect(error?.kind == .invalidState)
             #expect(error?.message.contains(message) == true, "\(line): \(error?.message ?? "")")
         }
+        #expect(try NewFlow(message: Array(#"{"flow_name": "f", "dispatcher_id": "a", "migration_version": 2147483647}"#.utf8))
+            .migrationVersion == 2_147_483_647)
         // Bytes that are not UTF-8 inside a string: JSON text is UTF-8, and PostgreSQL refuses it.
         let invalid = Array(#"{"flow_name": "f", "dispatcher_id": "a", "node_args": ""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
         let error = #expect(throws: StoreError.self) { try NewFlow(message: invalid) }

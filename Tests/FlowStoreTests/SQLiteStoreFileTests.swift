@@ -34,6 +34,25 @@ struct SQLiteStoreFileTests {
         #expect(try bytes(path) == before)
     }
 
+    /// SQLite keeps any value in the schema table: one that is no integer is named as found.
+    @Test func aSchemaVersionThatIsNoNumberIsNamed() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("flows.sqlite")
+        let store = try SQLiteFlowStore(path: path, createIfMissing: true)
+        try await store.prepare(createIfMissing: true)
+        await store.close()
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try $0.execute(sql: "UPDATE selinon_migrate_schema SET version = 'abc'") }
+        try queue.close()
+        let error = await #expect(throws: StoreError.self) {
+            let reopened = try SQLiteFlowStore(path: path, createIfMissing: false)
+            defer { Task { await reopened.close() } }
+            try await reopened.prepare(createIfMissing: false)
+        }
+        #expect(error?.kind == .damaged)
+        #expect(error?.message.contains("has flows but schema version 'abc', which no selinon-migrate writes") == true, "\(error?.message ?? "")")
+    }
+
     @Test func aDirectoryOrAFileInTheWayIsNamed() throws {
         let directory = try TemporaryDirectory()
         for createIfMissing in [false, true] {

@@ -177,6 +177,12 @@ struct StoreContract {
             #expect(nul?.kind == .invalidState)
             #expect(nul?.message.hasPrefix("flow id '\(flows[0].id)\\0tenant' contains U+0000, which a store cannot keep") == true,
                     "\(nul?.message ?? "")")
+            // A version above what PostgreSQL's column holds is refused by every backend, before anything is written.
+            var far = flows[3]
+            far.migrationVersion = NewFlow.maximumMigrationVersion + 1
+            let tooLarge = await #expect(throws: StoreError.self) { try await store.insert([flows[2], far]) }
+            #expect(tooLarge?.kind == .invalidState && tooLarge?.flowID == far.id)
+            #expect(tooLarge?.message.contains("migration_version 2147483648 is more than a store keeps") == true, "\(tooLarge?.message ?? "")")
 
             #expect(try await Self.snapshot(store).keys.sorted() == [flows[0].id, flows[1].id])
             let stored = try #require(try await store.flow(id: flows[0].id))

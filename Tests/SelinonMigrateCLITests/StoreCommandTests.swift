@@ -109,6 +109,14 @@ struct StoreCommands {
             #expect(edited.status == 1)
             #expect(edited.standardError.contains("its message is at migration version 3, while the row says 7"), "\(edited.standardError)")
             #expect(edited.standardOutput.split(separator: "\n").count == 2)
+            // status names versions outside the directory's: newer (skew) and negative (edited by hand).
+            let newer = try run.run(["status", "--store", test.location, "-m", Self.migrations])
+            #expect(newer.standardOutput.contains("1 flow is newer than version 3: a newer deployment wrote it;"), "\(newer.standardOutput)")
+            try await test.execute("UPDATE flows SET migration_version = -1 WHERE flow_id = 'caf\u{E9}'")
+            let negative = try run.run(["status", "--store", test.location, "-m", Self.migrations])
+            #expect(negative.standardOutput.contains("1 flow is at a negative version, which no migration directory has"), "\(negative.standardOutput)")
+            let negativeJSON = try run.run(["status", "--store", test.location, "-m", Self.migrations, "--format", "json"])
+            #expect(try Self.json(negativeJSON.standardOutput)["negative_version"] as? Int == 1)
         }
     }
 
@@ -125,6 +133,14 @@ struct StoreCommands {
             #expect(result.standardError.contains("the flows up to line 4 are in the store, nothing after it"))
             #expect(result.standardError.contains("run the same import again with --skip-identical"))
             #expect(try run.run(["export", "--store", test.location]).standardOutput.split(separator: "\n").count == 4)
+
+            // A version no store keeps (PostgreSQL's column is 32-bit) is named at its line, on every backend.
+            let far = try test.files.write(#"{"flow_name": "package_analysis_flow", "dispatcher_id": "far", "migration_version": 2147483648}"#
+                + "\n", to: "far.jsonl")
+            let refusedVersion = try run.run(["import", "--store", test.location, "--input", far])
+            #expect(refusedVersion.status == 1)
+            #expect(refusedVersion.standardError.hasPrefix("\(far):1: error: migration_version 2147483648 is more than a store keeps"),
+                    "\(refusedVersion.standardError)")
 
             // A duplicate of a stored flow: its whole batch is refused.
             let again = try run.run(["import", "--store", test.location, "--input", input, "--batch-size", "2"])
@@ -562,7 +578,8 @@ struct UnreachableStoreCommandTests {
         for arguments in [["status"], ["export"], ["apply", "-m", StoreCommands.migrations], ["import", "--input", "-"]] {
             let result = try runner.run(arguments + ["--store", "sqlite:" + path], input: Data())
             #expect(result.status == 1, "\(arguments): \(result.standardError)")
-            #expect(result.standardError.hasPrefix("error: the store was created by a newer selinon-migrate (schema version 99"))
+            #expect(result.standardError.hasPrefix("error: the store at sqlite:\(path) was created by a newer selinon-migrate (schema version 99"),
+                    "\(result.standardError)")
             // Not a byte changes, and nothing appears next to it (a WAL database's -shm and -wal).
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("")) == ["flows.sqlite"], "\(arguments)")

@@ -72,6 +72,9 @@ extension SelinonMigrate {
             guard count <= Self.maxCount else { throw ValidationError("--count must be at most \(Self.maxCount) (100 million).") }
             guard (0...1).contains(failureRate) else { throw ValidationError("--failure-rate is a probability (0…1).") }
             guard migrationVersion >= 0 else { throw ValidationError("--migration-version must be 0 or more.") }
+            if store != nil && migrationVersion > NewFlow.maximumMigrationVersion {
+                throw ValidationError("--migration-version must be at most \(NewFlow.maximumMigrationVersion) with --store (what a store keeps).")
+            }
             if store != nil && output != nil { throw ValidationError("--store and --output exclude each other.") }
             if skipIdentical && store == nil { throw ValidationError("--skip-identical needs --store (a JSON-lines file is written whole or not at all).") }
             if let store {

@@ -87,6 +87,12 @@ struct StoreSummary {
         return counts.filter { $0.migrationVersion > latestVersion }.reduce(0) { $0 + $1.count }
     }
 
+    /// Flows at a negative version, which no migration directory has: rows changed by hand,
+    /// which `apply` reports as invalid and leaves alone.
+    var belowZero: Int {
+        counts.filter { $0.migrationVersion < 0 }.reduce(0) { $0 + $1.count }
+    }
+
     var oldVersions: [VersionUse] {
         guard let latestVersion else { return [] }
         return (0..<latestVersion).map { version in
@@ -108,7 +114,13 @@ struct StoreSummary {
             lines.append("")
             lines.append("newest migration: version \(latestVersion)")
             if newerThanLatest > 0 {
-                lines.append("\(newerThanLatest) flows are newer than version \(latestVersion): a newer deployment wrote them; this migration directory is behind")
+                lines.append("\(counted(newerThanLatest, "flow")) \(newerThanLatest == 1 ? "is" : "are") newer than version \(latestVersion): "
+                    + "a newer deployment wrote \(newerThanLatest == 1 ? "it" : "them"); this migration directory is behind")
+            }
+            if belowZero > 0 {
+                lines.append("\(counted(belowZero, "flow")) \(belowZero == 1 ? "is" : "are") at a negative version, which no migration "
+                    + "directory has: changed outside selinon-migrate, so apply reports \(belowZero == 1 ? "it" : "them") as invalid "
+                    + "and leaves \(belowZero == 1 ? "it" : "them") alone; correct or delete \(belowZero == 1 ? "that row" : "those rows")")
             }
             for use in oldVersions {
                 var line = "version \(use.version): "
@@ -133,6 +145,7 @@ struct StoreSummary {
         if let latestVersion {
             members["latest_version"] = number(latestVersion)
             members["newer_than_latest"] = number(newerThanLatest)
+            members["negative_version"] = number(belowZero)
             members["versions"] = .array(oldVersions.map { use in
                 .object(["version": number(use.version), "live": number(use.live), "failed": number(use.failed),
                          "safe_to_squash": .bool(use.safeToSquash)])
