@@ -50,7 +50,7 @@ public struct SequentialIDs: Sendable, Equatable, Hashable {
 /// Decisions from task results and flow arguments, as Selinon's built-in predicates evaluate
 /// them (``SelinonPredicates``); a predicate that cannot be evaluated here (custom predicates,
 /// `httpStatus`) takes `otherwise`.
-public struct PredicateDecisions: FlowDecisions {
+public struct PredicateDecisions: FlowDecisions, Sendable {
     /// Results by instance id.
     public var results: [String: JSONValue]
     /// The flow's `node_args`.
@@ -96,7 +96,7 @@ public struct PredicateDecisions: FlowDecisions {
 
 /// Decisions by a seeded pseudo-random generator: conditions hold with `conditionProbability`,
 /// `foreach` starts 0…`maxForeach` nodes. The same seed gives the same decisions.
-public struct RandomDecisions: FlowDecisions {
+public struct RandomDecisions: FlowDecisions, Sendable {
     public var generator: SeededGenerator
     public var conditionProbability: Double
     public var maxForeach: Int

@@ -38,7 +38,7 @@ public struct FlowExecution: Sendable {
         /// The executed flow.
         public var flow: String
         /// `succeeded` or `failed` (after the flow's own retries).
-        public var status: FlowEngine.Status
+        public var status: FlowDispatcher.Status
         /// Dispatcher runs of every flow, sub-flows included.
         public var dispatcherRuns: Int
         /// Every task attempt and flow end, in the order they happened.
@@ -115,7 +115,7 @@ public struct FlowExecution: Sendable {
     /// The mutable part of an execution.
     private struct Machine {
         struct FlowInstance {
-            var engine: FlowEngine
+            var engine: FlowDispatcher
             var state: DispatcherState?
             var nodeArguments: JSONValue
             var retriedCount = 0
@@ -140,7 +140,7 @@ public struct FlowExecution: Sendable {
         /// Combinations of source instances the joins may still judge.
         var combinationsLeft = 0
         var dispatcherErrors: [String] = []
-        var status = FlowEngine.Status.running
+        var status = FlowDispatcher.Status.running
         /// Tasks whose results a storage keeps (what `node_args_from_first` can read).
         let storedTasks: Set<String>
 
@@ -162,7 +162,7 @@ public struct FlowExecution: Sendable {
 
         private mutating func runQueue() throws(FlowEngineError) -> Report {
             let top = execution.configuration.flows[execution.flow]!
-            instances.append(FlowInstance(engine: FlowEngine(flow: top, global: execution.configuration.global), nodeArguments: execution.outcomes.nodeArguments))
+            instances.append(FlowInstance(engine: FlowDispatcher(flow: top, global: execution.configuration.global), nodeArguments: execution.outcomes.nodeArguments))
             queue.append(.dispatcher(0))
             let (product, overflow) = execution.maxDispatcherRuns.multipliedReportingOverflow(by: FlowExecution.taskRunsPerDispatcherRun)
             let maxTaskRuns = overflow ? Int.max : product
@@ -229,7 +229,7 @@ public struct FlowExecution: Sendable {
             var decisions = ExecutionDecisions(results: results, nodeArguments: instance.nodeArguments, environment: execution.environment,
                                                foreachItems: execution.outcomes.foreachItems, storedTasks: storedTasks, ids: ids,
                                                combinationsLeft: combinationsLeft)
-            let run: FlowEngine.Run
+            let run: FlowDispatcher.Run
             if let active = instance.state?.activeNodes {
                 let finished = Set(active.filter { ended[$0.id] == true }.map(\.id))
                 let failed = Set(active.filter { ended[$0.id] == false }.map(\.id))
@@ -277,7 +277,7 @@ public struct FlowExecution: Sendable {
                 } else if flow.propagation.nodeArgs.covers(node.name) {
                     arguments = instance.nodeArguments
                 }
-                instances.append(FlowInstance(engine: FlowEngine(flow: child, global: execution.configuration.global), nodeArguments: arguments, parent: (flow.name, node.id)))
+                instances.append(FlowInstance(engine: FlowDispatcher(flow: child, global: execution.configuration.global), nodeArguments: arguments, parent: (flow.name, node.id)))
                 queue.append(.dispatcher(instances.count - 1))
             }
             switch run.status {
@@ -297,7 +297,7 @@ public struct FlowExecution: Sendable {
             instances[index] = instance
         }
 
-        mutating func end(_ index: Int, flow: String, status ending: FlowEngine.Status) {
+        mutating func end(_ index: Int, flow: String, status ending: FlowDispatcher.Status) {
             let parent = instances[index].parent
             nodes.append(NodeRun(flow: parent?.flow, node: flow, isFlow: true, status: ending == .succeeded ? .succeeded : .failed))
             if let parent { ended[parent.id] = ending == .succeeded } else { status = ending }

@@ -5,12 +5,12 @@ import FlowMigration
 /// random nodes finishing, some failing at `failureRate`, conditions and `foreach` decided at
 /// random — stopping while it still runs. Seeded: the same seed gives the same states.
 public struct FlowSimulator: Sendable {
-    public let engine: FlowEngine
+    public let engine: FlowDispatcher
     public var failureRate: Double
     /// The most runs a flow is advanced.
     public var maxRuns: Int
 
-    public init(engine: FlowEngine, failureRate: Double = 0.05, maxRuns: Int = 12) {
+    public init(engine: FlowDispatcher, failureRate: Double = 0.05, maxRuns: Int = 12) {
         self.engine = engine
         self.failureRate = failureRate
         self.maxRuns = maxRuns

@@ -60,7 +60,7 @@ public struct MigrationAnalysis: Sendable {
         // Flows are independent: analyse them on every core, in name order.
         let definitions = names.sorted().compactMap { configuration.flows[$0] }
         flows = definitions.concurrentMap { flow in
-            let reachable = ReachableStates(engine: FlowEngine(flow: flow, global: configuration.global), options: options)
+            let reachable = ReachableStates(engine: FlowDispatcher(flow: flow, global: configuration.global), options: options)
             var result = FlowResult(flow: flow.name, reachable: reachable.states.count, bound: reachable.bound,
                                     counts: [:], examples: [:])
             for state in reachable.states {

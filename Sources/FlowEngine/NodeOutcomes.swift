@@ -1,4 +1,5 @@
 import FlowMigration
+import Foundation
 
 /// What the tasks of a ``FlowExecution`` do, given instead of running them: the outcome of each
 /// task's successive instances, the flow's arguments, and the items each `foreach` function
@@ -107,4 +108,9 @@ public struct NodeOutcomesError: Error, Sendable, Equatable, CustomStringConvert
     public var message: String
 
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+}
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension NodeOutcomesError: LocalizedError {
+    public var errorDescription: String? { description }
 }

@@ -59,7 +59,7 @@ public struct ReachableStates: Sendable {
     /// Whether the search stopped at a bound before exhausting the flow.
     public var isBounded: Bool { bound != nil }
 
-    public init(engine: FlowEngine, options: Options = Options()) {
+    public init(engine: FlowDispatcher, options: Options = Options()) {
         var seen = Set<StateKey>()
         var queue: [(state: DispatcherState, ids: SequentialIDs)] = []
         var head = 0
@@ -67,7 +67,7 @@ public struct ReachableStates: Sendable {
         let maxRuns = overflow ? Int.max : product
         var runs = 0
         var nodes = 0
-        func visit(_ run: FlowEngine.Run, _ ids: SequentialIDs) -> Bool {
+        func visit(_ run: FlowDispatcher.Run, _ ids: SequentialIDs) -> Bool {
             runs += 1
             guard runs <= maxRuns else {
                 bound = .runs
@@ -103,8 +103,8 @@ public struct ReachableStates: Sendable {
     /// Runs `body` once for every sequence of decisions it can meet, handing each run to `visit`
     /// as soon as it is made, until `visit` returns false.
     /// - Returns: false when `visit` stopped the enumeration.
-    static func everyChoice(ids: SequentialIDs, maxForeach: Int, _ body: (inout ScriptedDecisions) -> FlowEngine.Run,
-                            visit: (FlowEngine.Run, SequentialIDs) -> Bool) -> Bool {
+    static func everyChoice(ids: SequentialIDs, maxForeach: Int, _ body: (inout ScriptedDecisions) -> FlowDispatcher.Run,
+                            visit: (FlowDispatcher.Run, SequentialIDs) -> Bool) -> Bool {
         var scripts: [[Int]] = [[]]
         while let script = scripts.popLast() {
             var decisions = ScriptedDecisions(script: script, ids: ids, maxForeach: maxForeach)

@@ -9,7 +9,7 @@ import YAMLTree
 /// `fieldLenGreaterEqual` compares `<=`; the URL predicates split URLs as Python 3.11's
 /// `urlparse` does (``PythonURLParse``). Returns `nil` for what cannot be evaluated offline —
 /// custom predicates, `httpStatus`, and URL predicates on a bracketed host (`http://[::1]/`).
-public struct SelinonPredicates {
+public struct SelinonPredicates: Sendable {
     /// The result of each source (by node name).
     public var results: [String: JSONValue]
     /// The node a predicate without `node` reads (an edge's only source).

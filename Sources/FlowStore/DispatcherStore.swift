@@ -18,7 +18,9 @@ public struct DispatcherStore: Sendable {
         public var taints: [Taint]
     }
 
+    /// The store the flows live in.
     public let store: any FlowStateStore
+    /// The migrations `load` brings each flow up to (the worker's migration directory).
     public let migrator: StreamMigrator
     /// How often `load` reads a flow again when a concurrent write beats its migration.
     public var conflictAttempts = 50
@@ -36,7 +38,7 @@ public struct DispatcherStore: Sendable {
         let flow = try NewFlow(message: message)
         try await store.insert([flow])
         guard let stored = try await store.flow(id: flow.id) else {
-            throw StoreError(.conflict, "flow '\(flow.id)' vanished right after it was stored")
+            throw StoreError(.conflict, "flow '\(flow.id)' vanished right after it was stored", flowID: flow.id)
         }
         return stored
     }
@@ -50,7 +52,7 @@ public struct DispatcherStore: Sendable {
             guard flow.status != .failed else { return LoadedFlow(flow: flow, outcome: .upToDate, taints: []) }
             let migration = RecordMigration(flow, migrator: migrator, now: Date())
             if migration.report.outcome == .invalid {
-                throw StoreError(.invalidState, "flow '\(flowID)': \(migration.report.error?.message ?? "the state cannot be read")")
+                throw StoreError(.invalidState, "flow '\(flowID)': \(migration.report.error?.message ?? "the state cannot be read")", flowID: flowID)
             }
             guard let update = migration.update else {
                 return LoadedFlow(flow: flow, outcome: migration.report.outcome, taints: [])
@@ -65,7 +67,7 @@ public struct DispatcherStore: Sendable {
                 return LoadedFlow(flow: migrated, outcome: migration.report.outcome, taints: migration.report.taints)
             }
         }
-        throw StoreError(.conflict, "flow '\(flowID)' kept changing while it was loaded (\(conflictAttempts) attempts)")
+        throw StoreError(.conflict, "flow '\(flowID)' kept changing while it was loaded (\(conflictAttempts) attempts)", flowID: flowID)
     }
 
     /// Writes `message` as the new state of `flow` (as loaded), with `status`.
@@ -79,24 +81,24 @@ public struct DispatcherStore: Sendable {
         do {
             header = try DispatcherMessageHeader(reading: message)
         } catch {
-            throw StoreError(.invalidState, "flow '\(flow.id)': \(error.message)")
+            throw StoreError(.invalidState, "flow '\(flow.id)': \(error.message)", flowID: flow.id)
         }
         guard header.flowName == flow.flowName else {
-            throw StoreError(.invalidState, "flow '\(flow.id)' is a '\(flow.flowName)' flow; the message is for '\(header.flowName)'")
+            throw StoreError(.invalidState, "flow '\(flow.id)' is a '\(flow.flowName)' flow; the message is for '\(header.flowName)'", flowID: flow.id)
         }
         if let id = header.dispatcherID, id.idBytes != flow.id.idBytes {
-            throw StoreError(.invalidState, "flow '\(flow.id)': the message's dispatcher_id is '\(id)'")
+            throw StoreError(.invalidState, "flow '\(flow.id)': the message's dispatcher_id is '\(id)'", flowID: flow.id)
         }
         try NewFlow.checkStorable(migrationVersion: header.migrationVersion, flowID: flow.id)
         guard header.migrationVersion >= flow.migrationVersion else {
             throw StoreError(.invalidState, "flow '\(flow.id)': the message is at migration version \(header.migrationVersion), "
                 + "the flow at \(flow.migrationVersion) as loaded; saving it would undo the migration — "
-                + "build the new state from the loaded flow's message")
+                + "build the new state from the loaded flow's message", flowID: flow.id)
         }
         let update = FlowUpdate(id: flow.id, expectedRevision: flow.revision, message: message,
                                 migrationVersion: header.migrationVersion, status: status, updatedAt: Date())
         guard let revision = try await store.save(update) else {
-            throw StoreError(.conflict, "flow '\(flow.id)' changed since it was loaded (revision \(flow.revision)); load it again and redo the change")
+            throw StoreError(.conflict, "flow '\(flow.id)' changed since it was loaded (revision \(flow.revision)); load it again and redo the change", flowID: flow.id)
         }
         var saved = flow
         saved.message = message

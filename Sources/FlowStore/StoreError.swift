@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a store operation failed. Nothing was written by a failed operation.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kinds of failure, for callers that react differently to each.
@@ -72,4 +74,9 @@ struct EditedRow: Error {
                    + "then run again",
                    flowID: flowID)
     }
+}
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension StoreError: LocalizedError {
+    public var errorDescription: String? { description }
 }

@@ -954,3 +954,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension GitError: LocalizedError {
+    public var errorDescription: String? { description }
+}

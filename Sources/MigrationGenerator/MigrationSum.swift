@@ -316,3 +316,8 @@ public struct MigrationSumError: Error, Sendable, Equatable, CustomStringConvert
         "\(path)\(line.map { ":\($0)" } ?? ""): error: \(message)\n  hint: \(hint)"
     }
 }
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension MigrationSumError: LocalizedError {
+    public var errorDescription: String? { description }
+}

@@ -192,3 +192,8 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension MigrationWriteError: LocalizedError {
+    public var errorDescription: String? { description }
+}

@@ -1,7 +1,7 @@
 import FlowConfig
 import FlowMigration
 
-/// Builds a ``MigrationReview`` from a migration file and whatever is known of the
+/// Builds a ``ReviewedMigration`` from a migration file and whatever is known of the
 /// configurations on either side.
 ///
 /// Either side's edges may be missing: an old edge list follows from the new one and the
@@ -24,7 +24,7 @@ public enum MigrationReviewer {
     /// ``newEdges(from:through:)``) carries the conditions of the configuration it was derived
     /// from, so with `derived` set for it no edge is marked changed.
     public static func review(version: Int, migration: Migration, old: FlowEdges?, new: FlowEdges?,
-                              derived: (old: Bool, new: Bool) = (false, false), limitations: [String] = []) -> MigrationReview {
+                              derived: (old: Bool, new: Bool) = (false, false), limitations: [String] = []) -> ReviewedMigration {
         let meta = MigrationMetadataFacts(migration.metadata)
         var notes = limitations
         if old == nil && new == nil {
@@ -72,7 +72,7 @@ public enum MigrationReviewer {
                 reachableStates: nil))
         }
         flows.sort { $0.flow < $1.flow }
-        return MigrationReview(version: version, strategy: migration.strategy, oldSource: meta.oldSource, newSource: meta.newSource,
+        return ReviewedMigration(version: version, strategy: migration.strategy, oldSource: meta.oldSource, newSource: meta.newSource,
                                flows: flows, warnings: meta.warnings, limitations: notes)
     }
 

@@ -212,6 +212,8 @@ extension YAMLTimestamp {
 
     /// ``pythonIdentity``'s value: comparable and hashable as Python compares the constructed values.
     public struct PythonIdentity: Sendable, Hashable, CustomStringConvertible {
+        /// Which of Python's types the value is: `datetime.date`, or `datetime.datetime` without
+        /// or with a UTC offset (naive and aware values never compare equal).
         public enum Kind: Sendable, Hashable { case date, naive, aware }
         public var kind: Kind
         /// Days since 1970-01-01 (in UTC for an aware date-time).

@@ -7,8 +7,8 @@ import TestSupport
 /// The engine against Selinon's documented behaviour (spec §3.3–§3.5), case by case.
 struct EngineTests {
     /// A configuration of tasks `tasks` and one flow `f` written as YAML flow items.
-    static func flow(tasks: [String], _ body: String) throws -> FlowEngine {
-        try FlowEngine(configuration: try configuration(tasks: tasks, body), flow: "f")
+    static func flow(tasks: [String], _ body: String) throws -> FlowDispatcher {
+        try FlowDispatcher(configuration: try configuration(tasks: tasks, body), flow: "f")
     }
 
     /// The configuration behind ``flow(tasks:_:)``.
@@ -22,8 +22,8 @@ struct EngineTests {
         return try #require(result.configuration, "\(result.diagnostics)")
     }
 
-    static func finish(_ run: FlowEngine.Run, _ engine: FlowEngine, _ names: [String], failing: [String] = [],
-                       _ decisions: inout PredicateDecisions) -> FlowEngine.Run {
+    static func finish(_ run: FlowDispatcher.Run, _ engine: FlowDispatcher, _ names: [String], failing: [String] = [],
+                       _ decisions: inout PredicateDecisions) -> FlowDispatcher.Run {
         let ids = { (wanted: [String]) in Set(run.state.activeNodes.filter { wanted.contains($0.name) }.map(\.id)) }
         return engine.advance(run.state, finished: ids(names), failed: ids(failing), &decisions)
     }
@@ -58,7 +58,7 @@ struct EngineTests {
                   - {from: A, to: C, condition: {and: [{name: alwaysTrue}, {not: {name: alwaysFalse}}]}}
             """
         let configuration = try Self.configuration(tasks: ["A", "B", "C", "D"], body)
-        let reachable = ReachableStates(engine: try FlowEngine(configuration: configuration, flow: "f"))
+        let reachable = ReachableStates(engine: try FlowDispatcher(configuration: configuration, flow: "f"))
         #expect(!reachable.isBounded)
         #expect(reachable.states.map(\.summary) == ["A running", "A finished; B, C running", "A, B finished; C running",
                                                      "A finished; C running; B failed", "A, C finished; B running",
@@ -70,7 +70,7 @@ struct EngineTests {
         // With a predicates module of its own, the names mean whatever that module says: both ways.
         var custom = configuration
         custom.global.predicatesModule = "myapp.predicates"
-        let guessed = ReachableStates(engine: try FlowEngine(configuration: custom, flow: "f"))
+        let guessed = ReachableStates(engine: try FlowDispatcher(configuration: custom, flow: "f"))
         #expect(guessed.states.contains { $0.activeNodes.contains { $0.name == "D" } })
         #expect(guessed.states.count > reachable.states.count)
     }

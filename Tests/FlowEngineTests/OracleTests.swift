@@ -85,7 +85,7 @@ struct OracleTests {
         var finished: [String: Int] = [:]
         var fired: [String: Int] = [:]
 
-        mutating func record(_ run: FlowEngine.Run, flow: FlowDefinition) {
+        mutating func record(_ run: FlowDispatcher.Run, flow: FlowDefinition) {
             for index in run.fired {
                 let edge = flow.edges[index]
                 fired["\(edge.from.sorted()) → \(edge.to.sorted())", default: 0] += 1
@@ -94,7 +94,7 @@ struct OracleTests {
     }
 
     /// Runs `state` to the end, every node succeeding, the first active node first.
-    static func finish(_ engine: FlowEngine, _ state: DispatcherState, trace: inout Trace, _ decisions: inout PredicateDecisions) {
+    static func finish(_ engine: FlowDispatcher, _ state: DispatcherState, trace: inout Trace, _ decisions: inout PredicateDecisions) {
         var state = state
         for _ in 0..<100_000 {
             guard let next = state.activeNodes.first else { break }
@@ -124,7 +124,7 @@ struct OracleTests {
 
     static func verdict(_ example: Case) -> Verdict {
         let old = configuration(example.old), new = configuration(example.new)
-        let oldEngine = FlowEngine(flow: old.flows["f"]!, global: old.global), newEngine = FlowEngine(flow: new.flows["f"]!, global: new.global)
+        let oldEngine = FlowDispatcher(flow: old.flows["f"]!, global: old.global), newEngine = FlowDispatcher(flow: new.flows["f"]!, global: new.global)
         var decisions = PredicateDecisions()
         var continued = Trace()
         var run = oldEngine.start(&decisions)

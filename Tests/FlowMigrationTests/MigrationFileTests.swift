@@ -290,6 +290,8 @@ struct MigrationDirectoryTests {
         ])
         #expect(error?.problems.last?.file == directory.path("m/2.json"))
         #expect(error?.problems.last?.line == 1 && error?.problems.last?.column == 2)
+        // What loggers print (localizedDescription) is the description, not Foundation's placeholder.
+        #expect(error?.localizedDescription == error?.description)
         #expect(error?.problems.last?.description.hasPrefix(directory.path("m/2.json") + ":1:2: error: not valid JSON") == true)
     }
 

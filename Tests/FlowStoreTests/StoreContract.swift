@@ -621,9 +621,15 @@ struct StoreContract {
             let migrated = try #require(try await dispatcher.load(flowID: "flow-0000000")).flow
             #expect(migrated.migrationVersion > 0)
             let stale = await #expect(throws: StoreError.self) { try await dispatcher.save(migrated, message: original) }
-            #expect(stale?.kind == .invalidState)
+            #expect(stale?.kind == .invalidState && stale?.flowID == "flow-0000000")
             #expect(stale?.message.contains("saving it would undo the migration") == true, "\(stale?.message ?? "")")
             #expect(try await store.flow(id: "flow-0000000") == migrated)
+            // A save from a load that another save overtook: a conflict that names its flow.
+            _ = try await dispatcher.save(migrated, message: migrated.message)
+            let overtaken = await #expect(throws: StoreError.self) { try await dispatcher.save(migrated, message: migrated.message) }
+            #expect(overtaken?.kind == .conflict && overtaken?.flowID == "flow-0000000")
+            // Loggers print localizedDescription: the same words as description.
+            #expect(overtaken?.localizedDescription == overtaken?.description)
             await store.close()
         }
     }

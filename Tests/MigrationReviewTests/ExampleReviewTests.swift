@@ -23,7 +23,7 @@ struct ExampleReviewTests {
         try MigrationDirectory.load(from: root.appendingPathComponent("migrations").path).files[version - 1].migration
     }
 
-    static func review(_ version: Int) throws -> MigrationReview {
+    static func review(_ version: Int) throws -> ReviewedMigration {
         MigrationReviewer.review(version: version, migration: try migration(version),
                                  old: MigrationReviewer.edges(of: try configuration(version)),
                                  new: MigrationReviewer.edges(of: try configuration(version + 1)))

@@ -9,7 +9,7 @@ import Testing
 struct ReviewMarkdownLimitTests {
     /// A review of `flowCount` flows of `length` chained tasks each, where every flow gains an
     /// edge: at the start (renumbering every edge) or at the end (keeping every edge).
-    static func review(flowCount: Int, length: Int, addAtStart: Bool) throws -> MigrationReview {
+    static func review(flowCount: Int, length: Int, addAtStart: Bool) throws -> ReviewedMigration {
         func configuration(extraEdge: Bool) throws -> Configuration {
             var tasks = Set<String>()
             var flows = ""
@@ -101,7 +101,7 @@ struct ReviewMarkdownLimitTests {
     }
 
     @Test func everyMigrationKeepsItsHeadingAndTaintWarningWhenCut() throws {
-        var reviews: [MigrationReview] = []
+        var reviews: [ReviewedMigration] = []
         for (version, strategy) in [(4, TaintedFlowStrategy.ignore), (5, .retry), (6, .fail)] {
             var review = try Self.review(flowCount: 60, length: 4, addAtStart: true)
             review.version = version
@@ -118,7 +118,7 @@ struct ReviewMarkdownLimitTests {
         #expect(document.text.contains("**60 flows change:** `analysis_flow_0` (4 renumbered, 1 added)"))
 
         // Too many migrations for even their headings: those left out are named.
-        let many = (1...40).map { version -> MigrationReview in
+        let many = (1...40).map { version -> ReviewedMigration in
             var review = reviews[0]
             review.version = version
             return review

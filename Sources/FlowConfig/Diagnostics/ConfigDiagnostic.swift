@@ -1,3 +1,5 @@
+import Foundation
+
 /// One finding about a Selinon configuration, reported like a compiler does:
 /// `path:line:column: error: message` followed by a hint saying what to do.
 ///
@@ -145,4 +147,9 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
             return lhs.offset < rhs.offset
         }.map(\.element).filter { seen.insert($0).inserted }
     }
+}
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension ConfigDiagnostic: LocalizedError {
+    public var errorDescription: String? { description }
 }

@@ -333,3 +333,8 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
         return (diagnostics.map(\.description) + ["\(errors) error\(errors == 1 ? "" : "s")"]).joined(separator: "\n")
     }
 }
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension ConfigurationError: LocalizedError {
+    public var errorDescription: String? { description }
+}

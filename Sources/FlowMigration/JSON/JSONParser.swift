@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses JSON text (RFC 8259) into ``JSONValue``, reporting the line and column of the first
 /// error. Strict — no comments, no trailing commas, nesting limited to 512 levels — except that
 /// Python's `NaN`, `Infinity` and `-Infinity` are read as numbers, since Selinon's files may
@@ -293,4 +295,9 @@ extension JSONParser.Failure {
             ? "the JSON nests deeper than \(JSONParser.maxDepth) levels, more than selinon-migrate reads (column \(column))"
             : "not valid JSON: \(message) (column \(column))"
     }
+}
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension JSONParser.Failure: LocalizedError {
+    public var errorDescription: String? { description }
 }

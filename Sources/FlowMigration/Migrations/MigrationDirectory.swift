@@ -215,3 +215,8 @@ public struct MigrationDirectoryError: Error, Sendable, CustomStringConvertible 
         problems.map(\.description).joined(separator: "\n")
     }
 }
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension MigrationDirectoryError: LocalizedError {
+    public var errorDescription: String? { description }
+}

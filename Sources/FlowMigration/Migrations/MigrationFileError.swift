@@ -1,3 +1,5 @@
+import Foundation
+
 /// A migration file that cannot be used, with where and what to do.
 public struct MigrationFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file's path.
@@ -24,4 +26,9 @@ public struct MigrationFileError: Error, Sendable, Equatable, CustomStringConver
         let location = line.map { "\(file):\($0)" + (column.map { ":\($0)" } ?? "") } ?? file
         return "\(location): error: \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")
     }
+}
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension MigrationFileError: LocalizedError {
+    public var errorDescription: String? { description }
 }

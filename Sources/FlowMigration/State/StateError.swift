@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why one dispatcher message or state cannot be migrated. The message is reported and passed
 /// on unchanged; other messages are not affected.
 public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -36,4 +38,9 @@ public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension StateError: LocalizedError {
+    public var errorDescription: String? { description }
 }

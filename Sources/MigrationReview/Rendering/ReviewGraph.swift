@@ -1,4 +1,4 @@
-/// One flow of a ``MigrationReview`` as a Graphviz graph: the union of old and new edges. An
+/// One flow of a ``ReviewedMigration`` as a Graphviz graph: the union of old and new edges. An
 /// edge (which may join several sources to several destinations) is a small labelled point;
 /// added edges are green, removed ones red and dashed, renumbered ones labelled `old→new`,
 /// changed ones orange; the sources of added edges that taint a flow which already finished

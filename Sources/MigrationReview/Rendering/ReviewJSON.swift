@@ -1,6 +1,6 @@
 import FlowMigration
 
-extension MigrationReview {
+extension ReviewedMigration {
     /// The review as JSON for tools: `version`, `strategy`, `old`, `new`, `flows` (each with
     /// `flow`, `removed`, `summary`, `edges` — see ``EdgeRow/jsonValue`` — and `in_flight` —
     /// `kind`, `edge`, `strategy`, `text`), `warnings` and `not_shown`.

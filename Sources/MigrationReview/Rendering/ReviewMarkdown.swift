@@ -1,4 +1,4 @@
-/// ``MigrationReview``s as GitHub-flavoured Markdown for a pull-request comment: a summary
+/// ``ReviewedMigration``s as GitHub-flavoured Markdown for a pull-request comment: a summary
 /// line per migration, then per flow a collapsible section (`<details>`, which GitHub keeps)
 /// with the edge table and what happens to in-flight flows. A document longer than a comment
 /// may be is shortened (``render(_:graphs:characterLimit:)``) and says what it leaves out.
@@ -43,7 +43,7 @@ public enum ReviewMarkdown {
     ///
     /// - Parameter graphs: per flow name, a link to its rendered graph (an `.svg` next to the
     ///   Markdown), shown in the flow's section.
-    public static func render(_ review: MigrationReview, graphs: [String: String] = [:]) -> String {
+    public static func render(_ review: ReviewedMigration, graphs: [String: String] = [:]) -> String {
         lines(review, graphs: graphs, detail: .full).joined(separator: "\n")
     }
 
@@ -55,7 +55,7 @@ public enum ReviewMarkdown {
     /// - Parameters:
     ///   - graphs: per migration version, per flow name, a link to the flow's rendered graph.
     ///   - characterLimit: nil for no limit.
-    public static func render(_ reviews: [MigrationReview], graphs: [Int: [String: String]] = [:],
+    public static func render(_ reviews: [ReviewedMigration], graphs: [Int: [String: String]] = [:],
                               characterLimit: Int? = commentLimit) -> Document {
         func document(_ detail: Detail) -> [String] {
             var lines: [String] = []
@@ -80,7 +80,7 @@ public enum ReviewMarkdown {
     /// and its taint warning, then its list of changed flows and the rest of its summary, as far
     /// as an equal share of what is left allows (a list is cut after its last item that fits);
     /// migrations whose heading does not fit at all are named in the note.
-    private static func cutSummaries(_ reviews: [MigrationReview], characterLimit: Int) -> Document {
+    private static func cutSummaries(_ reviews: [ReviewedMigration], characterLimit: Int) -> Document {
         let summaries = reviews.map { lines($0, graphs: [:], detail: .summary) }
         // The migrations left out are the last ones: named one by one when few, else as a span (a bounded note).
         func omission(_ dropped: [Int]) -> String {
@@ -177,7 +177,7 @@ public enum ReviewMarkdown {
         return best.map { String(line[..<$0]) }
     }
 
-    private static func lines(_ review: MigrationReview, graphs: [String: String], detail: Detail) -> [String] {
+    private static func lines(_ review: ReviewedMigration, graphs: [String: String], detail: Detail) -> [String] {
         var lines = ["### Migration \(review.version) · strategy `\(review.strategy.rawValue)`"]
         if review.oldSource != nil || review.newSource != nil {
             lines.append("")

@@ -1,6 +1,6 @@
-/// A ``MigrationReview`` for a terminal.
+/// A ``ReviewedMigration`` for a terminal.
 public enum ReviewText {
-    public static func render(_ review: MigrationReview) -> String {
+    public static func render(_ review: ReviewedMigration) -> String {
         var lines = ["migration \(review.version) (\(review.strategy.rawValue))" + sources(review)]
         if review.flows.isEmpty {
             lines.append("no flow changes")
@@ -40,7 +40,7 @@ public enum ReviewText {
         return lines.joined(separator: "\n")
     }
 
-    static func sources(_ review: MigrationReview) -> String {
+    static func sources(_ review: ReviewedMigration) -> String {
         guard review.oldSource != nil || review.newSource != nil else { return "" }
         return ": \(review.oldSource ?? "?") → \(review.newSource ?? "?")"
     }

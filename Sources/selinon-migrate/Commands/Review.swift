@@ -204,7 +204,7 @@ extension SelinonMigrate {
 
         /// Writes the reviews to standard output, or as files into `--output-dir`; `warning` (a
         /// branch that edited migrations) heads the documents for people, so a PR comment shows it.
-        private func write(_ reviews: [MigrationReview], directoryPath: String, warning: String?, unmigrated: String? = nil,
+        private func write(_ reviews: [ReviewedMigration], directoryPath: String, warning: String?, unmigrated: String? = nil,
                            terminal: Terminal) throws {
             do {
                 var written: [String] = []

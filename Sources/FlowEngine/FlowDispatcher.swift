@@ -1,5 +1,6 @@
 import FlowConfig
 import FlowMigration
+import Foundation
 
 /// Selinon's dispatcher for one flow, as a pure function from a state and what happened to its
 /// nodes to the next state (spec §3.3–§3.5): start runs fire the starting edges and arm the
@@ -12,7 +13,7 @@ import FlowMigration
 ///
 /// States are `DispatcherState` values, so everything the engine produces can be migrated,
 /// stored and applied. Conditions, `foreach` fan-out and ids come from ``FlowDecisions``.
-public struct FlowEngine: Sendable {
+public struct FlowDispatcher: Sendable {
     /// How a run left the flow.
     public enum Status: String, Sendable, Equatable {
         /// Nodes still run (or failures wait for them to finish).
@@ -271,4 +272,9 @@ public struct FlowEngineError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.
+extension FlowEngineError: LocalizedError {
+    public var errorDescription: String? { description }
 }

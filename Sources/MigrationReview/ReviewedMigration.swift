@@ -4,7 +4,7 @@ import FlowMigration
 /// and what happens to in-flight flows, plus the warnings recorded when it was generated and
 /// what the review could not show. Built by ``MigrationReviewer``; rendered as text, Markdown,
 /// JSON or Graphviz.
-public struct MigrationReview: Sendable, Equatable {
+public struct ReviewedMigration: Sendable, Equatable {
     /// The migration's number (`N.json`).
     public var version: Int
     /// The strategy the file gives tainted flows.
@@ -21,7 +21,7 @@ public struct MigrationReview: Sendable, Equatable {
     public var limitations: [String]
 }
 
-/// One flow of a ``MigrationReview``.
+/// One flow of a ``ReviewedMigration``.
 public struct FlowReview: Sendable, Equatable {
     public var flow: String
     /// The migration removed the flow: its in-flight flows fail.
