@@ -54,8 +54,13 @@ extension NewFlow {
 
     /// Refuses a migration version outside `0…maximumMigrationVersion`.
     static func checkStorable(migrationVersion: Int, flowID: String?) throws(StoreError) {
+        let prefix = flowID.map { "flow '\($0)': " } ?? ""
+        if migrationVersion < 0 {
+            throw StoreError(.invalidState, prefix + "migration_version \(migrationVersion) is negative; versions count migrations from 0",
+                             flowID: flowID)
+        }
         guard migrationVersion > maximumMigrationVersion else { return }
-        throw StoreError(.invalidState, (flowID.map { "flow '\($0)': " } ?? "") + "migration_version \(migrationVersion) is more than a "
+        throw StoreError(.invalidState, prefix + "migration_version \(migrationVersion) is more than a "
             + "store keeps (at most \(maximumMigrationVersion)); no migration directory has that many migrations, so the message was "
             + "made elsewhere: fix its migration_version", flowID: flowID)
     }

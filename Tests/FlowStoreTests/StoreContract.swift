@@ -183,6 +183,9 @@ struct StoreContract {
             let tooLarge = await #expect(throws: StoreError.self) { try await store.insert([flows[2], far]) }
             #expect(tooLarge?.kind == .invalidState && tooLarge?.flowID == far.id)
             #expect(tooLarge?.message.contains("migration_version 2147483648 is more than a store keeps") == true, "\(tooLarge?.message ?? "")")
+            far.migrationVersion = -1
+            let negative = await #expect(throws: StoreError.self) { try await store.insert([far]) }
+            #expect(negative?.message.contains("migration_version -1 is negative") == true, "\(negative?.message ?? "")")
 
             #expect(try await Self.snapshot(store).keys.sorted() == [flows[0].id, flows[1].id])
             let stored = try #require(try await store.flow(id: flows[0].id))
