@@ -344,6 +344,17 @@ struct GenerateCommandTests {
         let again = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")]))
         #expect(again.status == 1)
         #expect(again.standardError.contains("\(directory.path("m/1.json")) already migrates this change"), "\(again.standardError)")
+        #expect(again.standardOutput.isEmpty)
+        // With --format json the refusal is the report's `refused`, as a dry run gives it (and nothing is written).
+        let againJSON = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--format", "json"]))
+        #expect(againJSON.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(againJSON.standardOutput.utf8)) as? [String: Any])
+        #expect((report["refused"] as? String)?.hasPrefix("\(directory.path("m/1.json")) already migrates this change") == true, "\(report)")
+        #expect(report["written"] == nil && report["migration"] == nil)
+        let staleJSON = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m"), "--format", "json"]))
+        #expect(staleJSON.status == 1 && staleJSON.standardOutput.contains("is not the one \(directory.path("m/3.json")) leads to"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")).sorted()
+            == ["1.json", "2.json", "3.json", "migrations.sum"])
         // The configuration 3.json leads to continues it.
         #expect(try runner.run(Self.arguments(4, 1, ["-m", directory.path("m")])).status == 0)
     }

@@ -221,10 +221,18 @@ extension SelinonMigrate {
                           hint: check the directory (selinon-migrate verify -m \(shellWord(directory))); if \((coveredBy.path as NSString).lastPathComponent) \
                         is the migration that was reviewed: selinon-migrate rehash -m \(shellWord(directory))
                         """)
-                    // A dry run ends as the real run would, after showing the migration.
-                    guard dryRun else { throw ExitStatus.inputFailed }
                     refusal = "\(coveredBy.path) already migrates this change, but \(unlisted)"
                 }
+            }
+            // A real run stops at a refusal (after saying why), with the report for --format json;
+            // a dry run shows the migration first.
+            if let refusal, !dryRun {
+                if format == .json {
+                    var report = GenerateReport(plan: plan, written: nil, migration: nil)
+                    report.refused = refusal
+                    terminal.output(try report.json())
+                }
+                throw ExitStatus.inputFailed
             }
             if let coveredBy {
                 let written = dryRun ? "a real run would write nothing (the migration it would be follows)" : "no new migration was written"
@@ -323,7 +331,7 @@ extension SelinonMigrate {
         ///   prove it: conditions may change, flows be added and starting edges appended without
         ///   a migration, so a different digest alone proves nothing.)
         ///
-        /// A dry run warns of either and returns why a real run would refuse.
+        /// A dry run warns of either; a real run says why it refuses as an error. Either returns why.
         /// - Returns: `covered` with the path of the latest migration when it already migrates
         ///   this very change (same old and new digests): nothing is to be written.
         private func checkContinuity(in directory: String, files: [MigrationDirectory.File], old: Configuration,
@@ -356,7 +364,7 @@ extension SelinonMigrate {
                         (git: --from the commit that has it; files: -N/-F)
                         nothing was written
                         """)
-                    throw ExitStatus.inputFailed
+                    return .refused("\(earlierPath) already migrates this change (generated between the same configurations)")
                 }
                 guard let mismatch = Self.edgeCountMismatch(old, after: latest.migration) else { return .continues }
                 if dryRun {
@@ -371,7 +379,7 @@ extension SelinonMigrate {
                       hint: give the configuration \(name) leads to as the old one (git: --from the commit that has it; files: -N/-F)
                     nothing was written
                     """)
-                throw ExitStatus.inputFailed
+                return .refused("the old configuration is not the one \(path) leads to: \(mismatch)")
             }
             if digests().new == metadata["digests"]?["new"]?.stringValue { return .covered(path, latest.migration.strategy) }
             if dryRun {
@@ -389,7 +397,7 @@ extension SelinonMigrate {
                 migration covering all the edits; otherwise give the configuration \(name) leads to as the old one (commit it, or -N/-F)
                 nothing was written
                 """)
-            throw ExitStatus.inputFailed
+            return .refused("\(path) already migrates from this old configuration, to another new one")
         }
 
         /// A migration directory missing from the working tree while HEAD holds migrations there (a
