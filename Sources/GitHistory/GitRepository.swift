@@ -82,6 +82,13 @@ public final class GitRepository: @unchecked Sendable {
                     """)
             }
             if status == GIT_ENOTFOUND.rawValue {
+                // git searches from where links lead: a directory linked out of a working tree
+                // leaves the repository, which holds only the link.
+                if let (link, root) = Self.linkOutOfWorkingTree(on: absolute(path)) {
+                    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) ?? "?"
+                    throw GitError(.outsideRepository, "'\(path)' leads through \(link), a symbolic link to \(target), outside the "
+                        + "repository at \(root): git holds the link, not the files it points to; move them into the repository")
+                }
                 throw GitError(.notARepository, "'\(path)' is not inside a git repository")
             }
             throw GitError.last(status, operation: "open the repository containing '\(path)'")
@@ -89,8 +96,10 @@ public final class GitRepository: @unchecked Sendable {
         // As git: with GIT_DIR and neither GIT_WORK_TREE nor core.worktree, the current directory
         // is the top of the working tree (a `--separate-git-dir` repository's hooks run so), not
         // the directory above GIT_DIR that libgit2 would take.
+        // A bare repository named by GIT_DIR (a server-side hook, a mirror) keeps no working tree,
+        // as in git, and is refused where one is needed.
         let workTree = environment["GIT_WORK_TREE"].flatMap { $0.isEmpty ? nil : absolute($0) }
-            ?? (gitDirectory != nil && !Self.configuresWorkTree(repository) ? current : nil)
+            ?? (gitDirectory != nil && !Self.configuresWorkTree(repository) && !Self.isConfiguredBare(repository) ? current : nil)
         if let workTree {
             let status = git_repository_set_workdir(repository, workTree, 0)
             guard status == 0 else {
@@ -116,6 +125,29 @@ public final class GitRepository: @unchecked Sendable {
         defer { git_config_free(config) }
         var value: UnsafePointer<CChar>?
         return git_config_get_string(&value, config, "core.worktree") == 0
+    }
+
+    /// The first symbolic link on the absolute path `path` whose own directory is in a working
+    /// tree (found by its `.git`), with that working tree's root.
+    private static func linkOutOfWorkingTree(on path: String) -> (link: String, root: String)? {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            var status = stat()
+            guard lstat(prefix, &status) == 0 else { return nil }
+            guard status.st_mode & S_IFMT == S_IFLNK else { continue }
+            return enclosingWorkingTree(of: (prefix as NSString).deletingLastPathComponent).map { (prefix, $0) }
+        }
+        return nil
+    }
+
+    /// Whether the repository's configuration says it is bare (`core.bare`).
+    private static func isConfiguredBare(_ repository: OpaquePointer) -> Bool {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, repository) == 0, let config else { return false }
+        defer { git_config_free(config) }
+        var bare: Int32 = 0
+        return git_config_get_bool(&bare, config, "core.bare") == 0 && bare != 0
     }
 
     /// The nearest directory at or above `directory` that has a `.git` entry.
@@ -152,6 +184,29 @@ public final class GitRepository: @unchecked Sendable {
     /// would look new at every revision) are resolved.
     /// - Throws: ``GitError`` `outsideRepository` when it is not inside the working tree.
     public func repositoryPath(of path: String) throws(GitError) -> String {
+        let relative = try resolvedRepositoryPath(of: path)
+        try refuseNestedRepository(on: relative, path: path)
+        return relative
+    }
+
+    /// A directory on `relative` below the working tree's root with its own `.git` (a submodule,
+    /// a nested clone) holds its files in that repository: this one records at most a commit id
+    /// there, so its history of them would be empty. Reached when GIT_DIR (a superproject's
+    /// hook) or GIT_WORK_TREE names the outer repository; git refuses such paths too.
+    private func refuseNestedRepository(on relative: String, path: String) throws(GitError) {
+        guard let root = workingDirectory, !relative.isEmpty else { return }
+        var prefix = ""
+        // The path itself may be a submodule's root: reading a revision names that (`submodule`).
+        for component in relative.split(separator: "/").dropLast() {
+            prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
+            guard FileManager.default.fileExists(atPath: root + "/" + prefix + "/.git") else { continue }
+            throw GitError(.outsideRepository, "'\(path)' is inside \(prefix), a repository of its own (a submodule?), not in the "
+                + "repository at \(root) that GIT_DIR or GIT_WORK_TREE names: run selinon-migrate inside \(prefix) "
+                + "(in a hook: unset GIT_DIR and GIT_WORK_TREE, then cd \(prefix))")
+        }
+    }
+
+    private func resolvedRepositoryPath(of path: String) throws(GitError) -> String {
         var written = try writtenRepositoryPath(of: path)
         guard let root = workingDirectory else { return written }
         // Each untracked link is replaced by where it leads, one at a time: tracked links before

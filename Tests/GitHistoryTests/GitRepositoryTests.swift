@@ -256,6 +256,23 @@ struct GitRepositoryTests {
             == ["change the linked file", "flows with a linked directory"])
     }
 
+    /// A configuration directory linked out of the working tree: git searches from where the link
+    /// leads and finds no repository; the error names the link instead of "not in a repository".
+    @Test func aDirectoryLinkedOutOfTheWorkingTreeIsNamed() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("one", ["README": "x"])
+        let shared = try TemporaryDirectory()
+        try shared.write(Self.nodes, to: "config/nodes.yml")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path("config"), withDestinationPath: shared.path("config"))
+        let error = #expect(throws: GitError.self) { try GitRepository(containing: fixture.path("config/nodes.yml"), environment: [:]) }
+        #expect(error?.kind == .outsideRepository)
+        #expect(error?.message.contains("leads through \(fixture.path("config")), a symbolic link to \(shared.path("config")), outside the "
+            + "repository at \(fixture.root.path)") == true, "\(error?.message ?? "")")
+        // A path with no repository anywhere is still only that.
+        let plain = #expect(throws: GitError.self) { try GitRepository(containing: shared.path("config/nodes.yml"), environment: [:]) }
+        #expect(plain?.kind == .notARepository)
+    }
+
     @Test func gitDirWorkTreeAndIndexFileAreHonouredAsGitHonoursThem() throws {
         let fixture = try GitFixture()
         try fixture.commit("one", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])
@@ -285,6 +302,26 @@ struct GitRepositoryTests {
             try GitRepository(containing: fixture.path("nodes.yml"), environment: ["GIT_DIR": fixture.path("nope")])
         }
         #expect(missing?.kind == .notARepository)
+
+        // A bare repository named by GIT_DIR (a server-side hook) has no working tree, as in git: refused, not read as one.
+        let bare = try TemporaryDirectory()
+        _ = try fixture.git("clone", "-q", "--bare", fixture.root.path, bare.path("mirror.git"))
+        let mirror = try GitRepository(containing: fixture.path("nodes.yml"), environment: ["GIT_DIR": bare.path("mirror.git")])
+        #expect(mirror.workingDirectory == nil)
+        let refused = #expect(throws: GitError.self) { try mirror.repositoryPath(of: fixture.path("nodes.yml")) }
+        #expect(refused?.message.contains("is bare (it has no working tree)") == true, "\(refused?.message ?? "")")
+
+        // A repository of its own inside the working tree (a submodule, seen from the superproject's
+        // hook): its files are not this repository's, which records only a commit id there.
+        let nested = try GitFixture()
+        try nested.commit("sub", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])
+        try FileManager.default.moveItem(at: nested.root, to: fixture.root.appendingPathComponent("deploy"))
+        let outer = try GitRepository(containing: fixture.path("deploy/nodes.yml"),
+                                      environment: ["GIT_DIR": fixture.path(".git"), "GIT_WORK_TREE": fixture.root.path])
+        let inside = #expect(throws: GitError.self) { try outer.repositoryPath(of: fixture.path("deploy/flows")) }
+        #expect(inside?.kind == .outsideRepository)
+        #expect(inside?.message.contains("is inside deploy, a repository of its own (a submodule?)") == true, "\(inside?.message ?? "")")
+        #expect(try outer.repositoryPath(of: fixture.path("flows")) == "flows")
     }
 
     @Test func unstagedChangesAreWhatTheIndexDoesNotHold() throws {
