@@ -187,6 +187,14 @@ struct EngineCommandTests {
         let states = try runner.run(["analyze", "--max-states", "-1", "-m", "migrations"], in: Fixtures.repositoryRoot)
         #expect(states.status == 64)
         #expect(states.standardError.contains("--max-states must be at least 1."))
+        // Two sources for the configuration before the migration: a usage error, as in generate and diff.
+        let both = try runner.run(["analyze", "-m", "migrations", "--git", "-N", "examples/package-analysis/v3/nodes.yml",
+                                   "-F", "examples/package-analysis/v3/flows"], in: Fixtures.repositoryRoot)
+        #expect(both.status == 64 && both.standardError.contains("it cannot be combined with -N/-F"), "\(both.standardError)")
+        let tooFar = try runner.run(["simulate", "--migration-version", "2147483648", "--store", "sqlite:/nonexistent/x.sqlite"]
+                                    + Self.configuration)
+        #expect(tooFar.status == 64 && tooFar.standardError.contains("--migration-version must be at most 2147483647 with --store"),
+                "\(tooFar.standardError)")
     }
 
     @Test func analyzeCountsEveryReachableStateAndGatesCI() throws {
@@ -281,6 +289,12 @@ struct EngineCommandTests {
         #expect(result.status == 1)
         #expect(result.standardError.contains("its files are not here"))
         #expect(result.standardError.contains("pass it with -N/-F"))
+        // In JSON, the command's one document says which configuration is missing, as for -N/-F.
+        let json = try CommandRunner().run(["analyze", "-m", "m", "--format", "json"], in: directory.url)
+        #expect(json.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(document["error"] as? String == "invalid-configuration" && document["configuration"] as? String == "old", "\(document)")
+        #expect((document["message"] as? String)?.contains("its files are not here") == true, "\(document)")
         let v3 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v3")
         let explicit = try CommandRunner().run(["analyze", "-m", "m", "-N", v3.appendingPathComponent("nodes.yml").path,
                                                 "-F", v3.appendingPathComponent("flows").path], in: directory.url)

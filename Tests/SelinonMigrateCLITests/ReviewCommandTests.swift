@@ -155,8 +155,9 @@ struct ReviewCommandTests {
         #expect(FileManager.default.fileExists(atPath: elsewhere.path("1.json")))
         let pending = try runner.run(["review", "--pending"] + GitCommandTests.configuration, in: fixture.root)
         #expect(pending.status == 1)
-        #expect(pending.standardError.contains("error: the migration directory migrations (") && pending.standardError.contains("is not in a git repository"),
-                "\(pending.standardError)")
+        #expect(pending.standardError.contains("error: the migration directory migrations is outside the git repository: 'migrations' leads "
+            + "through \(fixture.path("migrations")), a symbolic link to \(elsewhere.url.path)"), "\(pending.standardError)")
+        #expect(pending.standardError.contains("so no base revision tells which migrations were added"))
     }
 
     /// A directory outside the repository that does not exist yet is named as it will be, and
@@ -190,6 +191,12 @@ struct ReviewCommandTests {
         let hasDot = FileManager.default.isExecutableFile(atPath: "/usr/bin/dot")
         #expect(markdown.contains("![licence_analysis_flow](migration-2-licence_analysis_flow.svg)") == hasDot)
         #expect(FileManager.default.fileExists(atPath: directory.path("out/migration-2-licence_analysis_flow.svg")) == hasDot)
+        // With --format json, standard output is one JSON document naming the files.
+        let json = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "json", "--output-dir", directory.path("json")],
+                                           in: Fixtures.repositoryRoot)
+        #expect(json.status == 0, "\(json.standardError)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: [String]])
+        #expect(document == ["written": [directory.path("json/review.json")]], "\(json.standardOutput)")
     }
 
     @Test func nothingToReviewStillWritesTheFile() throws {

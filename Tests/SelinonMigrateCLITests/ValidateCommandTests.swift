@@ -144,6 +144,13 @@ struct ValidateCommandTests {
         #expect(strict.status == 1)
         // The summary says why it failed, not only "valid".
         #expect(strict.standardOutput.hasSuffix("2 warnings (an error here: --warnings-as-errors)\n"), "\(strict.standardOutput)")
+        // In JSON, `valid` is the outcome: false, with warnings_as_errors saying why.
+        let strictJSON = try CommandRunner().run(["validate", "-n", fixture, "-f", fixture, "--warnings-as-errors", "--format", "json"],
+                                                 in: Self.diagnosticsDirectory)
+        #expect(strictJSON.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(strictJSON.standardOutput.utf8)) as? [String: Any])
+        #expect(document["valid"] as? Bool == false && document["warnings_as_errors"] as? Bool == true, "\(document)")
+        #expect(document["failed_on_warnings"] == nil)
     }
 
     @Test func everySubcommandNamesItself() throws {

@@ -81,6 +81,10 @@ extension SelinonMigrate {
             if base != nil && !pending { throw ValidationError("--base goes with --pending.") }
             if maxStates < 1 { throw ValidationError("--max-states must be at least 1.") }
             if let version, version < 1 { throw ValidationError("Migration versions start at 1.") }
+            if git && old.oldNodesDefinition != nil {
+                throw ValidationError("--git reads the configuration before the migration at the revision its _meta records; "
+                    + "it cannot be combined with -N/-F, which give it.")
+            }
         }
 
         func run() async throws {
@@ -251,10 +255,13 @@ extension SelinonMigrate {
                 }
                 return configuration
             case .failure(let reason):
-                terminal.message("error: the configuration before the migration (\(description)): \(reason.text)\n"
-                    + (context == nil ? "  hint: pass it with -N/-F, or --git with -n/-f inside the repository"
-                        : "  hint: pass it with -N/-F (a checkout of it: git worktree add DIR REV), or fetch the history (git fetch --unshallow)"))
-                throw reason.isGitReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+                let hint = context == nil ? "pass it with -N/-F, or --git with -n/-f inside the repository"
+                    : "pass it with -N/-F (a checkout of it: git worktree add DIR REV), or fetch the history (git fetch --unshallow)"
+                terminal.message("error: the configuration before the migration (\(description)): \(reason.text)\n  hint: \(hint)")
+                if reason.isGitReadFailure { throw ExitStatus.toolFailed }
+                // The command's one JSON document, as for a configuration given with -N/-F that cannot be loaded.
+                terminal.reportInvalidConfiguration(role: "old", source: description, message: reason.text, hint: hint, diagnostics: [])
+                throw ExitStatus.inputFailed
             }
         }
     }

@@ -32,8 +32,9 @@ extension SelinonMigrate {
                 renumbered labelled old→new, tainting sources highlighted). With --output-dir the \
                 output goes to files there: review.md / review.txt / review.json, and \
                 migration-N-FLOW.dot per flow (plus .svg, linked from review.md, when Graphviz's dot \
-                is installed). review.md is written even when there is nothing to review, so a CI \
-                job can always post it.
+                is installed), and standard output names the files written (with --format json: \
+                {"written": [paths]}). review.md is written even when there is nothing to review, so \
+                a CI job can always post it.
 
                 Markdown longer than a GitHub comment allows (--comment-limit, 65536 characters) is \
                 shortened: first the tables leave out edges that did not change, then the tables go, \
@@ -265,7 +266,13 @@ extension SelinonMigrate {
                     try OutputSink.write(Array((document.text + "\n").utf8), to: path)
                     written.append(path)
                 }
-                written.forEach(terminal.output)
+                // Standard output names the files; in JSON as one document, as every JSON output is.
+                if format == .json {
+                    terminal.output(String(decoding: JSONWriter.pretty(.object(["written": .array(written.map(JSONValue.string))])),
+                                           as: UTF8.self).trimmingCharacters(in: .newlines))
+                } else {
+                    written.forEach(terminal.output)
+                }
             } catch {
                 terminal.message(error is OutputSinkError || error is OutputDirectoryError ? "error: \(error)" + OutputSinkError.hintLine(of: error)
                     : "error: cannot write into \(outputDirectory ?? "-"): \(OutputSink.reason(error))")

@@ -189,10 +189,10 @@ extension SelinonMigrate {
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)") (\(before))")
                 if (error as? StoreError)?.kind == .duplicateFlow {
                     // The ids come from the seed: running again with the same one makes the same flows.
-                    terminal.message("hint: the flow ids follow from --seed (\(seed) here): if an earlier run of this command stopped "
+                    terminal.message("  hint: the flow ids follow from --seed (\(seed) here): if an earlier run of this command stopped "
                         + "part way, run it again with --skip-identical; to add flows, use another --seed, or another store")
                 } else if written > 0 {
-                    terminal.message("hint: once the cause is fixed, run the same command with --skip-identical to write the rest")
+                    terminal.message("  hint: once the cause is fixed, run the same command with --skip-identical to write the rest")
                 }
                 throw (error as? StoreError)?.isToolFailure == false ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }

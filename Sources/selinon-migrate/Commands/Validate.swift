@@ -53,8 +53,9 @@ extension SelinonMigrate {
                 diagnostics = error.diagnostics
                 readFailure = error.isReadFailure
             }
-            let report = ValidationReport(source: source, configuration: configuration, diagnostics: diagnostics)
+            var report = ValidationReport(source: source, configuration: configuration, diagnostics: diagnostics)
             let failsOnWarnings = warningsAsErrors && report.errorCount == 0 && report.warningCount > 0
+            if warningsAsErrors { report.countWarningsAsErrors() }
             switch format {
             case .text:
                 diagnostics.forEach(terminal.report)
@@ -88,7 +89,10 @@ struct ValidationReport: Encodable {
         var hint: String
     }
 
+    /// Whether the configuration passed: no errors (and, with `--warnings-as-errors`, no warnings).
     var valid: Bool
+    /// `true` when warnings counted as errors (`--warnings-as-errors`); absent otherwise.
+    var warningsAsErrors: Bool?
     var nodesFile: String
     var flowFiles: [String]
     var summary: Summary
@@ -109,12 +113,29 @@ struct ValidationReport: Encodable {
         }
     }
 
+    /// Warnings fail the configuration too (`--warnings-as-errors`): `valid` says so in JSON.
+    mutating func countWarningsAsErrors() {
+        warningsAsErrors = true
+        if summary.warnings > 0 && valid {
+            valid = false
+            failedOnWarnings = true
+        }
+    }
+
+    /// The configuration loaded without errors, and only `--warnings-as-errors` made it fail
+    /// (the text says so after the counts).
+    private var failedOnWarnings = false
+
+    private enum CodingKeys: String, CodingKey {
+        case valid, warningsAsErrors, nodesFile, flowFiles, summary, diagnostics
+    }
+
     var errorCount: Int { summary.errors }
     var warningCount: Int { summary.warnings }
 
     var summaryLine: String {
         let warnings = counted(summary.warnings, "warning")
-        guard valid else {
+        guard valid || failedOnWarnings else {
             return "\(nodesFile): invalid (\(counted(summary.errors, "error")), \(warnings))"
         }
         return "\(nodesFile): valid — \(counted(summary.tasks, "task")), \(counted(summary.flows, "flow")), \(counted(summary.edges, "edge")), \(warnings)"

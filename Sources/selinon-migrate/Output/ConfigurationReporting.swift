@@ -53,7 +53,7 @@ extension Terminal {
             let problem = "cannot read the \(role) configuration (\(source.sourceDescription))"
             message("error: " + problem)
             if error.isReadFailure { throw ExitStatus.toolFailed }
-            reportInvalidConfiguration(role: role, source: source, message: problem, diagnostics: error.diagnostics)
+            reportInvalidConfiguration(role: role, source: source.sourceDescription, message: problem, diagnostics: error.diagnostics)
             throw ExitStatus.inputFailed
         }
         result.diagnostics.forEach(report)
@@ -70,7 +70,7 @@ extension Terminal {
                 let problem = "the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
                     + (noCheck ? "fix them, or pass --no-check to skip Selinon's consistency check (they all come from it)" : "fix them")
                 message("error: " + problem)
-                reportInvalidConfiguration(role: role, source: source, message: problem, diagnostics: result.diagnostics)
+                reportInvalidConfiguration(role: role, source: source.sourceDescription, message: problem, diagnostics: result.diagnostics)
                 throw ExitStatus.inputFailed
             }
             // A commit cannot be fixed, and no worker started on it: in-flight flows run an older one.
@@ -89,7 +89,7 @@ extension Terminal {
                 hint = "fix the configuration in that revision first" + orNoCheck
             }
             message("  hint: " + hint)
-            reportInvalidConfiguration(role: role, source: source, message: problem, hint: hint, diagnostics: result.diagnostics)
+            reportInvalidConfiguration(role: role, source: source.sourceDescription, message: problem, hint: hint, diagnostics: result.diagnostics)
             throw ExitStatus.inputFailed
         }
         return configuration
@@ -98,13 +98,13 @@ extension Terminal {
     /// With `--format json`, the failure as the command's one JSON document: `error`
     /// (`invalid-configuration`), which configuration (`old`, `new`, …), where it came from, the
     /// message and hint printed on standard error, and the diagnostics as `validate` gives them.
-    private func reportInvalidConfiguration(role: String, source: some ConfigurationSource, message: String, hint: String? = nil,
-                                            diagnostics: [ConfigDiagnostic]) {
+    func reportInvalidConfiguration(role: String, source: String, message: String, hint: String? = nil,
+                                    diagnostics: [ConfigDiagnostic]) {
         guard reportsInJSON else { return }
         var document: [String: JSONValue] = [
             "error": .string("invalid-configuration"),
             "configuration": .string(role),
-            "source": .string(source.sourceDescription),
+            "source": .string(source),
             "message": .string(message),
             "diagnostics": .array(diagnostics.map { diagnostic in
                 .object([

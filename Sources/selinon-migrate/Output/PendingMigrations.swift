@@ -61,11 +61,13 @@ extension Terminal {
             return PendingMigrations(added: now.keys.filter { atBase[$0] == nil }.sorted(),
                                      edited: now.filter { version, bytes in atBase[version].map { $0 != bytes } ?? false }.keys.sorted(),
                                      removed: atBase.keys.filter { now[$0] == nil }.sorted())
-        } catch where error.kind == .notARepository {
+        } catch where error.kind == .notARepository || error.kind == .outsideRepository {
             let real = resolvedPath(path)
-            message("error: the migration directory \(path)\(real.map { " (\($0))" } ?? "") is not in a git repository, so no base "
-                + "revision tells which migrations were added\n  hint: keep the migrations in the repository of the configuration, "
-                + "or name the versions to review instead of --pending")
+            // A directory linked out of a working tree: the error names the link.
+            let problem = error.kind == .outsideRepository ? "the migration directory \(path) is outside the git repository: \(error.message)"
+                : "the migration directory \(path)\(real.map { " (\($0))" } ?? "") is not in a git repository"
+            message("error: \(problem); so no base revision tells which migrations were added\n  hint: keep the migrations in the "
+                + "repository of the configuration, or name the versions to review instead of --pending")
             throw ExitStatus.inputFailed
         } catch {
             throw fail(error)
