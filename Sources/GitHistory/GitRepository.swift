@@ -141,6 +141,15 @@ public final class GitRepository: @unchecked Sendable {
         return nil
     }
 
+    /// The first directory of the object store in the git directory `gitDirectory` (`objects/`
+    /// or one of its fan-out directories) that this user cannot list or enter.
+    private static func unreadableObjectDirectory(in gitDirectory: String) -> String? {
+        let objects = (gitDirectory as NSString).appendingPathComponent("objects")
+        guard access(objects, R_OK | X_OK) == 0 else { return objects }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: objects)) ?? []
+        return names.sorted().lazy.map { (objects as NSString).appendingPathComponent($0) }.first { access($0, R_OK | X_OK) != 0 }
+    }
+
     /// Whether the repository's configuration says it is bare (`core.bare`).
     private static func isConfiguredBare(_ repository: OpaquePointer) -> Bool {
         var config: OpaquePointer?
@@ -366,6 +375,15 @@ public final class GitRepository: @unchecked Sendable {
                     if empty {
                         throw GitError(.unknownRevision, "HEAD's branch has no commits yet (a new repository, or the branch was deleted): "
                             + "commit the configuration first, or name a revision that has it")
+                    }
+                    // Objects this user may not read look missing to libgit2 (a `sudo git commit` leaves
+                    // root-owned object directories): a read failure, not a typo.
+                    // (The git directory is read here, under the lock: `repositoryDirectory` takes it.)
+                    let gitDirectory = String(cString: git_repository_path(handle))
+                    if let unreadable = Self.unreadableObjectDirectory(in: gitDirectory) {
+                        throw GitError(.libgit2, "cannot resolve '\(revision)': \(unreadable) cannot be read by this user, so the commits "
+                            + "stored there look missing; give the objects back to the repository's owner (a sudo git command "
+                            + "leaves them root's: sudo chown -R $(id -u):$(id -g) \(gitDirectory))")
                     }
                     let shallow = git_repository_is_shallow(handle) == 1
                         ? " (this is a shallow clone, so older commits are missing: run git fetch --unshallow; in CI, "

@@ -428,6 +428,30 @@ struct GitCommandTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations")))
     }
 
+    /// Objects this user may not read (a `sudo git commit` leaves root's object directories) look
+    /// missing to libgit2: said as a read failure (exit 2), not "unknown revision" (a typo, exit 1).
+    @Test(.enabled(if: CommandRunner.canRunAsNobody)) func unreadableObjectsAreAReadFailureNotAnUnknownRevision() throws {
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        let parent = try fixture.git("rev-parse", "HEAD~1").trimmingCharacters(in: .whitespacesAndNewlines)
+        let chown = try Process.run(URL(fileURLWithPath: "/bin/chown"), arguments: ["-R", "65534:65534", fixture.root.path])
+        chown.waitUntilExit()
+        chmod(fixture.root.path, 0o755)
+        let fanOut = fixture.path(".git/objects/" + parent.prefix(2))
+        Foundation.chown(fanOut, 0, 0)
+        chmod(fanOut, 0o700)
+        let result = try #require(try CommandRunner().runAsNobody(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root,
+                                                                  environment: ["HOME": "/tmp"]))
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.contains("cannot resolve 'HEAD~1': \(fanOut) cannot be read by this user"), "\(result.standardError)")
+        #expect(!result.standardError.contains("unknown revision"))
+        // Given back to root, the fixture's owner, so the temporary directory can be removed.
+        let back = try Process.run(URL(fileURLWithPath: "/bin/chown"), arguments: ["-R", "0:0", fixture.root.path])
+        back.waitUntilExit()
+    }
+
     /// A flow directory that is a submodule: its files are in another repository, so the
     /// configuration at a revision cannot be read — said, rather than read as "no flows there".
     @Test func aFlowDirectoryThatIsASubmoduleIsNamed() throws {
