@@ -1,3 +1,4 @@
+import FlowMigration
 import MigrationReview
 import Testing
 
@@ -29,6 +30,25 @@ struct MarkdownTextTests {
         let inline = MarkdownText.escaped(hostile)
         #expect(inline == #"config\\n\\n\*\*Nothing to review.\*\*\\n\\n\<\!--\\r\\t\\u{1B}\\u{2028}"#)
         #expect(MarkdownText.codeSpan("plain") == "`plain`")
+    }
+
+    /// A flow name in a migration file (hand-edited, or from a pull request) holding line breaks
+    /// and escape sequences: the Markdown's `<summary>` keeps it on its line (a blank line would
+    /// end the HTML block and let a heading or link follow), and the text for a terminal shows the
+    /// controls instead of sending them.
+    @Test func aHostileFlowNameInAMigrationFileStaysText() throws {
+        let name = "evil</b></summary></details>\\n\\n# Approved [x](http://e)\\u001B[2K\\r"
+        let json = #"{"migration": {""# + name + #"": {"translation": {"0": null}, "tainted_edges": {"0": {"from": [], "to": ["A"], "#
+            + #""condition_str": {"name": "alwaysTrue"}}}, "tainting_nodes": {}}}, "tainted_flow_strategy": "IGNORE"}"#
+        let migration = try Migration(selinonJSON: Array(json.utf8), file: "1.json")
+        let review = MigrationReviewer.review(version: 1, migration: migration, old: nil, new: nil)
+        let markdown = ReviewMarkdown.render(review)
+        let summary = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("<details><summary>") })
+        #expect(summary.contains(#"evil&lt;/b&gt;&lt;/summary&gt;&lt;/details&gt;\n\n# Approved [x](http://e)\u{1B}[2K\r</b>"#), "\(summary)")
+        #expect(!markdown.contains("\n# Approved"), "\(markdown)")
+        let text = ReviewText.render(review)
+        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0 == "\r" }, "\(text)")
+        #expect(text.contains(#"# Approved [x](http://e)\u{1B}[2K\r"#), "\(text)")
     }
 
     @Test func plainReadsCodeSpansAndLeavesOtherTextAlone() {

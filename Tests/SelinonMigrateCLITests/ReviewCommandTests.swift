@@ -237,6 +237,29 @@ struct ReviewCommandTests {
             + "adds it.\n", "\(forgotten.standardOutput)")
     }
 
+    /// A branch that changed many flows and added no migration: the list of changes is cut to
+    /// fit --comment-limit like every other review, saying how many were left out.
+    @Test func unmigratedChangesAreCutToTheCommentLimit() throws {
+        let fixture = try GitFixture()
+        let names = (0..<80).map { String(format: "flow_with_a_long_name_%02d", $0) }
+        let nodes = "tasks:\n  - {name: A, import: t}\n  - {name: B, import: t}\nflows: [\(names.joined(separator: ", "))]\n"
+        func flows(_ edges: String) -> String {
+            "flow-definitions:\n" + names.map { "  - {name: \($0), edges: [\(edges)]}\n" }.joined()
+        }
+        try fixture.commit("v1", ["nodes.yml": nodes, "flows.yml": flows("{from: , to: A}, {from: A, to: B}")])
+        try fixture.directory.write(flows("{from: A, to: B}, {from: , to: A}"), to: "flows.yml")
+        let result = try CommandRunner().run(["review", "--pending", "--base", "HEAD", "-m", "migrations", "--format", "markdown",
+                                              "--comment-limit", "1000", "-n", "nodes.yml", "-f", "flows.yml"], in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.utf16.count <= 1_001, "\(result.standardOutput.utf16.count)")
+        #expect(result.standardOutput.hasPrefix("No migrations were added since the base, but the flows changed in a way that needs one: "
+            + "flow\\_with\\_a\\_long\\_name\\_00: 2 edges renumbered; "), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains(" more (--comment-limit 0 gives all). `selinon-migrate check` fails until"), "\(result.standardOutput)")
+        let whole = try CommandRunner().run(["review", "--pending", "--base", "HEAD", "-m", "migrations", "--format", "markdown",
+                                             "--comment-limit", "0", "-n", "nodes.yml", "-f", "flows.yml"], in: fixture.root)
+        #expect(whole.standardOutput.contains("name\\_79: 2 edges renumbered. `selinon-migrate check`"), "\(whole.standardOutput)")
+    }
+
     @Test func longMarkdownIsShortenedAndSaysSo() throws {
         let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--comment-limit", "1000"],
                                              in: Fixtures.repositoryRoot)

@@ -255,7 +255,10 @@ public enum ReviewMarkdown {
     /// so they are escaped (and shown as pipes inside the span).
     static func cell(_ text: String) -> String { MarkdownText.codeSpan(text).replacingOccurrences(of: "|", with: "\\|") }
 
+    /// `text` inside HTML (`<summary>`): markup characters as entities, and line breaks and other
+    /// controls shown escaped — a blank line would end the HTML block and let the rest be read
+    /// as Markdown.
     static func html(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        MarkdownText.visibleControls(text).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

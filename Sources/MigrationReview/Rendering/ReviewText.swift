@@ -37,7 +37,9 @@ public enum ReviewText {
             lines.append("not shown:")
             lines += review.limitations.map { "  - \($0)" }
         }
-        return lines.joined(separator: "\n")
+        // Names from a migration file may hold anything: escape sequences must not reach the
+        // terminal or a CI log, where they rewrite or hide lines.
+        return MarkdownText.visibleControls(lines.joined(separator: "\n"), keepingLineBreaks: true)
     }
 
     static func sources(_ review: ReviewedMigration) -> String {

@@ -178,12 +178,22 @@ extension SelinonMigrate {
 
         /// What the formats for people say when no migration is selected; `unmigrated` names the
         /// flow changes since the base that need one (a pull request that forgot it).
-        private func nothingToReview(in directoryPath: String, unmigrated: String? = nil, markdown: Bool = false) -> String {
+        /// `limit` (Markdown for a comment): the characters the text may take; the changes listed
+        /// are cut to fit, and the text says how many were left out.
+        private func nothingToReview(in directoryPath: String, unmigrated: String? = nil, markdown: Bool = false, limit: Int? = nil) -> String {
             guard pending else { return "There are no migrations in \(directoryPath)." }
             guard let unmigrated else { return "No migrations were added since the base." }
             let commands = markdown ? ("`selinon-migrate check`", "`selinon-migrate generate`") : ("selinon-migrate check", "selinon-migrate generate")
-            return "No migrations were added since the base, but the flows changed in a way that needs one: "
-                + "\(markdown ? MarkdownText.escaped(unmigrated) : unmigrated). \(commands.0) fails until \(commands.1) adds it."
+            let changes = unmigrated.components(separatedBy: "; ")
+            func text(_ shown: Int) -> String {
+                let listed = changes.prefix(shown).joined(separator: "; ")
+                let rest = shown < changes.count ? "; … and \(changes.count - shown) more (--comment-limit 0 gives all)" : ""
+                return "No migrations were added since the base, but the flows changed in a way that needs one: "
+                    + "\(markdown ? MarkdownText.escaped(listed) : listed)\(rest). \(commands.0) fails until \(commands.1) adds it."
+            }
+            var shown = changes.count
+            while shown > 0, let limit, text(shown).utf16.count > limit { shown -= 1 }
+            return text(shown)
         }
 
         private func writeNothingToReview(in directoryPath: String, warning: String?, unmigrated: String?, terminal: Terminal) throws {
@@ -245,7 +255,7 @@ extension SelinonMigrate {
                         terminal.message("note: the Markdown was shortened to fit \(commentLimit) characters (\(omission)); "
                             + "--comment-limit 0 gives all of it")
                     }
-                    let nothing = nothingToReview(in: directoryPath, unmigrated: unmigrated, markdown: true)
+                    let nothing = nothingToReview(in: directoryPath, unmigrated: unmigrated, markdown: true, limit: limit)
                     document = (heading + (reviews.isEmpty ? nothing : rendered.text), format.documentFile!)
                 case .json:
                     let json = JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))]))
