@@ -215,12 +215,31 @@ public enum MigrationReviewer {
                           reachableStates: nil)
     }
 
+    /// Old → new edge indices for people: a run of three or more consecutive edges that move
+    /// together as one range (`1–299 → 2–300`, an edge inserted above them), the rest one by one.
+    static func renumberingText(_ moves: [(old: Int, new: Int)]) -> String {
+        let sorted = moves.sorted { $0.old < $1.old }
+        var parts: [String] = []
+        var start = 0
+        while start < sorted.count {
+            var end = start
+            while end + 1 < sorted.count, sorted[end + 1].old == sorted[end].old + 1, sorted[end + 1].new == sorted[end].new + 1 { end += 1 }
+            if end - start >= 2 {
+                parts.append("\(sorted[start].old)–\(sorted[end].old) → \(sorted[start].new)–\(sorted[end].new)")
+            } else {
+                parts += sorted[start...end].map { "\($0.old) → \($0.new)" }
+            }
+            start = end + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+
     private static func consequences(_ entry: EdgeMigration, rows: [EdgeRow], strategy: TaintedFlowStrategy,
                                      removedFlows: Set<String>) -> [Consequence] {
         var result: [Consequence] = []
         let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
         if !renumbered.isEmpty {
-            let pairs = renumbered.map { "\($0.oldIndex!) → \($0.newIndex!)" }.joined(separator: ", ")
+            let pairs = Self.renumberingText(renumbered.map { ($0.oldIndex!, $0.newIndex!) })
             // "Nothing else" only when no edge was removed, added or changed (what those do follows).
             let onlyRenumbered = entry.taintedEdges.isEmpty && !rows.contains { [.added, .removed, .changed].contains($0.change) }
             result.append(Consequence(kind: .renumbered, edge: nil, strategy: nil,

@@ -207,7 +207,7 @@ struct ExampleReviewTests {
         let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
                                               new: MigrationReviewer.edges(of: new))
         let texts = try #require(review.flows.first).consequences.map(\.text)
-        #expect(texts == ["In-flight states are renumbered (2 → 1, 1 → 2).",
+        #expect(texts == ["In-flight states are renumbered (1 → 2, 2 → 1).",
                           "In-flight flows meet the changed edge 2 as it is now, from their next dispatcher run (an edge that already "
                             + "fired is not run again)."], "\(texts)")
     }
