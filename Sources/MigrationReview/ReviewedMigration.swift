@@ -14,6 +14,21 @@ public struct ReviewedMigration: Sendable, Equatable {
     public var newSource: String?
     /// The changed flows (and removed flows), by name.
     public var flows: [FlowReview]
+
+    /// The flows for a summary, what matters most first: removed flows, then flows whose
+    /// in-flight runs are tainted (FAIL before RETRY before IGNORE), then the rest; by name within.
+    public var flowsBySeverity: [FlowReview] {
+        func rank(_ flow: FlowReview) -> Int {
+            if flow.isRemoved { return 0 }
+            switch flow.consequences.compactMap(\.strategy).max() {
+            case .fail?: return 1
+            case .retry?: return 2
+            case .ignore?: return 3
+            case nil: return 4
+            }
+        }
+        return flows.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+    }
     /// The warnings of `generate` (recorded in `_meta.warnings`).
     public var warnings: [String]
     /// What the review could not show, and why (for example: no configuration to name the

@@ -1,3 +1,5 @@
+import FlowMigration
+
 /// ``ReviewedMigration``s as GitHub-flavoured Markdown for a pull-request comment: a summary
 /// line per migration, then per flow a collapsible section (`<details>`, which GitHub keeps)
 /// with the edge table and what happens to in-flight flows. A document longer than a comment
@@ -188,11 +190,17 @@ public enum ReviewMarkdown {
             lines.append("No flow changes.")
         } else {
             lines.append("**\(review.flows.count) flow\(review.flows.count == 1 ? " changes" : "s change"):** "
-                         + review.flows.map { "\(MarkdownText.codeSpan($0.flow)) (\($0.summary))" }.joined(separator: ", "))
+                         + review.flowsBySeverity.map { "\(MarkdownText.codeSpan($0.flow)) (\($0.summary))" }.joined(separator: ", "))
         }
         let tainting = review.flows.flatMap(\.consequences).filter { $0.strategy != nil }
         if !tainting.isEmpty {
-            let strategies = Set(tainting.compactMap(\.strategy)).map(\.rawValue).sorted().joined(separator: ", ")
+            // Which flows each strategy hits, most severe first: kept when the comment is cut.
+            let strategies = TaintedFlowStrategy.allCases.sorted(by: >).compactMap { strategy -> String? in
+                let flows = review.flows.filter { $0.consequences.contains { $0.strategy == strategy } }.map(\.flow)
+                guard !flows.isEmpty else { return nil }
+                let named = flows.prefix(5).map(MarkdownText.codeSpan).joined(separator: ", ")
+                return "\(strategy.rawValue) in \(named)" + (flows.count > 5 ? " and \(flows.count - 5) more" : "")
+            }.joined(separator: "; ")
             lines.append("")
             lines.append("> [!WARNING]")
             lines.append("> \(tainting.count) situation\(tainting.count == 1 ? " taints" : "s taint") in-flight flows (\(strategies))"

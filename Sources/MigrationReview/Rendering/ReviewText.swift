@@ -6,7 +6,7 @@ public enum ReviewText {
             lines.append("no flow changes")
         } else {
             lines.append("\(review.flows.count) flow\(review.flows.count == 1 ? "" : "s") change: "
-                         + review.flows.map { "\($0.flow) (\($0.summary))" }.joined(separator: ", "))
+                         + review.flowsBySeverity.map { "\($0.flow) (\($0.summary))" }.joined(separator: ", "))
         }
         for flow in review.flows {
             lines.append("")
