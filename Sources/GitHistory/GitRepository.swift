@@ -7,7 +7,8 @@ import Synchronization
 /// are Swift values, errors are ``GitError`` with libgit2's message.
 ///
 /// Owner validation (git's `safe.directory`) stays on, as in git: a repository owned by another
-/// user is refused with the command that trusts it.
+/// user is refused with the command that trusts it, unless git's configuration trusts it (read
+/// as git reads it: system and user files, `GIT_CONFIG_GLOBAL`, `GIT_CONFIG_COUNT`, `*`).
 ///
 /// Safe to share between threads: every call takes `lock`, so calls run one at a time.
 public final class GitRepository: @unchecked Sendable {
@@ -32,8 +33,8 @@ public final class GitRepository: @unchecked Sendable {
     }()
 
     /// The user's git configuration files (global, then XDG) as libgit2 looks for them.
-    private static func userConfigurationFiles() -> [(git_config_level_t, String)] {
-        let environment = ProcessInfo.processInfo.environment
+    private static func userConfigurationFiles(environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> [(git_config_level_t, String)] {
         guard let home = environment["HOME"].flatMap({ $0.isEmpty ? nil : $0 }) else { return [] }
         let xdg = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
         return [(GIT_CONFIG_LEVEL_GLOBAL, home + "/.gitconfig"), (GIT_CONFIG_LEVEL_XDG, xdg + "/git/config")]
@@ -66,8 +67,21 @@ public final class GitRepository: @unchecked Sendable {
         }
         let gitDirectory = environment["GIT_DIR"].flatMap { $0.isEmpty ? nil : absolute($0) }
         var repository: OpaquePointer?
-        let status = gitDirectory.map { git_repository_open_ext(&repository, $0, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil) }
-            ?? git_repository_open_ext(&repository, start, 0, nil)
+        var status = Self.opening.withLock { _ in
+            gitDirectory.map { git_repository_open_ext(&repository, $0, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil) }
+                ?? git_repository_open_ext(&repository, start, 0, nil)
+        }
+        // libgit2 reads safe.directory from the user's files only, exactly (no '*'), and not from
+        // GIT_CONFIG_GLOBAL or GIT_CONFIG_COUNT; git reads all of them: trusted as git trusts it.
+        if status == GIT_EOWNER.rawValue || status == GIT_ENOTFOUND.rawValue, gitDirectory == nil,
+           let root = Self.enclosingWorkingTree(of: start), Self.isOwnedByAnotherUser(root),
+           Self.isTrustedAsGitTrusts(root, environment: environment) {
+            status = Self.opening.withLock { _ in
+                selinon_git_set_owner_validation(0)
+                defer { selinon_git_set_owner_validation(1) }
+                return git_repository_open_ext(&repository, start, 0, nil)
+            }
+        }
         guard status == 0, let repository else {
             if let gitDirectory {
                 throw GitError(.notARepository, "GIT_DIR is set to \(gitDirectory), which is not a git repository: unset it or correct it")
@@ -77,8 +91,7 @@ public final class GitRepository: @unchecked Sendable {
                let root = Self.enclosingWorkingTree(of: start), Self.isOwnedByAnotherUser(root) {
                 throw GitError(.untrustedOwner, """
                     '\(path)' is in the git repository at \(root), which belongs to another user: like git, selinon-migrate \
-                    does not read it until you trust it: git config --global --add safe.directory \(root) \
-                    (name the repository itself: libgit2 1.5 does not accept '*')
+                    does not read it until you trust it: git config --global --add safe.directory \(root)
                     """)
             }
             if status == GIT_ENOTFOUND.rawValue {
@@ -148,6 +161,62 @@ public final class GitRepository: @unchecked Sendable {
         guard access(objects, R_OK | X_OK) == 0 else { return objects }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: objects)) ?? []
         return names.sorted().lazy.map { (objects as NSString).appendingPathComponent($0) }.first { access($0, R_OK | X_OK) != 0 }
+    }
+
+    /// Serialises opening repositories: owner validation is a process-wide libgit2 setting, and a
+    /// repository trusted as git trusts it is opened with it off for that one call.
+    private static let opening = Mutex(())
+
+    /// Whether git's `safe.directory` trusts the working tree at `root`: the values in the
+    /// system file (unless `GIT_CONFIG_NOSYSTEM`; `GIT_CONFIG_SYSTEM` names it), the user's files
+    /// (`GIT_CONFIG_GLOBAL`, else XDG's then `~/.gitconfig`) and `GIT_CONFIG_COUNT`'s pairs, in
+    /// that order; an empty value clears those before it, `*` trusts every repository, and a
+    /// path (a leading `~/` is the home directory) must name `root` exactly.
+    static func isTrustedAsGitTrusts(_ root: String, environment: [String: String]) -> Bool {
+        var files: [String] = []
+        if !isTrue(environment["GIT_CONFIG_NOSYSTEM"]) { files.append(environment["GIT_CONFIG_SYSTEM"] ?? "/etc/gitconfig") }
+        if let global = environment["GIT_CONFIG_GLOBAL"] {
+            files.append(global)
+        } else {
+            files += userConfigurationFiles(environment: environment).reversed().map(\.1)
+        }
+        var values = files.flatMap(safeDirectories(in:))
+        if let count = environment["GIT_CONFIG_COUNT"].flatMap(Int.init), count > 0 {
+            for index in 0..<count where environment["GIT_CONFIG_KEY_\(index)"]?.lowercased() == "safe.directory" {
+                values.append(environment["GIT_CONFIG_VALUE_\(index)"] ?? "")
+            }
+        }
+        let home = environment["HOME"] ?? ""
+        let real = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        var trusted = false
+        for value in values {
+            let path = value.hasPrefix("~/") && !home.isEmpty ? home + value.dropFirst(1) : value
+            if value.isEmpty { trusted = false } else if value == "*" || path == root || path == real { trusted = true }
+        }
+        return trusted
+    }
+
+    /// git's reading of a boolean environment variable: unset, empty, `0`, `false`, `no` and `off` are false.
+    private static func isTrue(_ value: String?) -> Bool {
+        guard let value = value?.lowercased(), !value.isEmpty else { return false }
+        return !["0", "false", "no", "off"].contains(value)
+    }
+
+    /// The `safe.directory` values of one configuration file, in order (none when it is missing).
+    private static func safeDirectories(in file: String) -> [String] {
+        guard FileManager.default.isReadableFile(atPath: file) else { return [] }
+        var config: OpaquePointer?
+        guard git_config_open_ondisk(&config, file) == 0, let config else { return [] }
+        defer { git_config_free(config) }
+        var iterator: OpaquePointer?
+        guard git_config_multivar_iterator_new(&iterator, config, "safe.directory", nil) == 0, let iterator else { return [] }
+        defer { git_config_iterator_free(iterator) }
+        var values: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator) == 0, let entry {
+            values.append(entry.pointee.value.map { String(cString: $0) } ?? "")
+        }
+        return values
     }
 
     /// Whether the repository's configuration says it is bare (`core.bare`).

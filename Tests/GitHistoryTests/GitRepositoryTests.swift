@@ -429,5 +429,28 @@ struct GitRepositoryTests {
         #expect(chown(fixture.root.path, 65534, 65534) == 0)
         let treeOnly = #expect(throws: GitError.self) { try GitRepository(containing: fixture.path("nodes.yml")) }
         #expect(treeOnly?.kind == .untrustedOwner, "\(treeOnly?.message ?? "")")
+
+        // Trusted as git trusts it: safe.directory from GIT_CONFIG_GLOBAL (which `git config --global`
+        // then writes to), '*', GIT_CONFIG_COUNT's pairs; an empty value clears those before it.
+        let settings = try TemporaryDirectory()
+        func environment(_ values: [String]) throws -> [String: String] {
+            let file = try settings.write("[safe]\n" + values.map { "\tdirectory = \($0)\n" }.joined(), to: "gitconfig")
+            return ["GIT_CONFIG_GLOBAL": file, "GIT_CONFIG_NOSYSTEM": "1", "HOME": settings.url.path]
+        }
+        for values in [[fixture.root.path], ["*"], ["/elsewhere", "*"]] {
+            let trusted = try GitRepository(containing: fixture.path("nodes.yml"), environment: try environment(values))
+            #expect(trusted.workingDirectory == fixture.root.path, "\(values)")
+        }
+        for values in [["/elsewhere"], [fixture.root.path + "/"], ["*", ""], []] {
+            let refused = #expect(throws: GitError.self, "\(values)") {
+                try GitRepository(containing: fixture.path("nodes.yml"), environment: try environment(values))
+            }
+            #expect(refused?.kind == .untrustedOwner)
+        }
+        var pairs = try environment([])
+        pairs.merge(["GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "user.name", "GIT_CONFIG_VALUE_0": "x",
+                     "GIT_CONFIG_KEY_1": "safe.directory", "GIT_CONFIG_VALUE_1": fixture.root.path]) { _, new in new }
+        #expect(try GitRepository(containing: fixture.path("nodes.yml"), environment: pairs).workingDirectory == fixture.root.path)
+        #expect(chown(fixture.root.path, 0, 0) == 0)
     }
 }
