@@ -1074,6 +1074,25 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 1)
     }
 
+    /// History reads the paths given: before the flow directory was renamed to them, the flow
+    /// files were elsewhere — said so, not "invalid configuration" and "every flow changed".
+    @Test func historyAfterTheFlowDirectoryMovedSaysWhereItWasNot() throws {
+        let fixture = try Self.repository(at: 1)
+        try fixture.git("mv", "config/flows", "config/pipelines")
+        try fixture.git("commit", "-q", "-m", "rename the flow directory")
+        let arguments = ["history", "-n", "config/nodes.yml", "-f", "config/pipelines"]
+        let result = try CommandRunner().run(arguments, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(result.standardOutput)")
+        #expect(lines.first?.hasSuffix("rename the flow directory — the flow files are at these paths from here on (moved here?); "
+            + "compare with the old paths by hand (diff -N/-F)") == true, "\(result.standardOutput)")
+        #expect(lines.last?.hasSuffix("v1 — the flow files are not at these paths here (moved since?); history reads the paths given") == true,
+                "\(result.standardOutput)")
+        let json = try CommandRunner().run(arguments + ["--format", "json"], in: fixture.root)
+        #expect(json.standardOutput.contains("\"status\": \"first-at-these-paths\"") && json.standardOutput.contains("\"status\": \"not-at-these-paths\""))
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

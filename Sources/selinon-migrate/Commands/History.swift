@@ -139,11 +139,17 @@ extension SelinonMigrate {
                 entry.migrations = added.map { "\($0.key).json" }
                 replaced = added.filter { now.hashes[$0.key] != MigrationSum.hash($0.value) }.map { "\($0.key).json" }
             }
+            // History is read at the paths given: where a flow path is not in a commit, the
+            // configuration was elsewhere then (renamed since), not invalid.
             guard let after else {
-                entry.status = "invalid-configuration"
+                entry.status = context.flowPathsAbsent(at: commit) ? "not-at-these-paths" : "invalid-configuration"
                 return entry
             }
             guard let before else {
+                if let parent, context.flowPathsAbsent(at: parent), (try? context.repository.hasConfiguration(context.paths, at: parent)) == true {
+                    entry.status = "first-at-these-paths"
+                    return entry
+                }
                 // A parent whose configuration cannot even be listed has one: it is invalid, not absent.
                 entry.status = parent == nil || (try? context.repository.hasConfiguration(context.paths, at: parent!)) == false
                     ? "initial" : "previous-configuration-invalid"
@@ -239,7 +245,9 @@ struct HistoryEntry: Encodable {
     /// that the directory no longer holds as they were, and no file of it names this change),
     /// `added-other` (the commit added migrations whose `_meta` digests name another change),
     /// `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
-    /// `previous-configuration-invalid`.
+    /// `previous-configuration-invalid`, `not-at-these-paths` (a flow path given is not in the
+    /// commit: the configuration was elsewhere then), `first-at-these-paths` (the first commit
+    /// with every flow path given, after commits with the nodes file only: moved here).
     var status = ""
     var changedFlows: [String] = []
     var addedFlows: [String] = []
@@ -267,9 +275,13 @@ struct HistoryEntry: Encodable {
         case "needs-migration": coverage = "needs migration"
         case "not-needed": coverage = "no migration needed"
         case "initial": coverage = "initial configuration"
+        case "not-at-these-paths": coverage = "the flow files are not at these paths here (moved since?); history reads the paths given"
+        case "first-at-these-paths": coverage = "the flow files are at these paths from here on (moved here?); compare with the old paths by hand (diff -N/-F)"
         default: coverage = status.replacingOccurrences(of: "-", with: " ")
         }
         let compared = comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? ""
+        // No change was compared where the flow files were elsewhere.
+        if status == "not-at-these-paths" || status == "first-at-these-paths" { return "\(revision.prefix(12))  \(date)  \(subject) — \(coverage)" }
         return "\(revision.prefix(12))  \(date)  \(subject) — \(what)\(compared) — \(coverage)"
     }
 }

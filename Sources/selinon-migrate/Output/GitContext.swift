@@ -63,6 +63,13 @@ struct GitContext: Sendable {
     /// The configuration at `commit`; `nil` when it is invalid there (history holds invalid
     /// revisions too). A revision git cannot read (a corrupt or missing object) is an error,
     /// not an invalid configuration.
+    /// Whether a flow path given (a file or directory) is not in `commit`: the configuration was
+    /// elsewhere then (moved since), not invalid.
+    func flowPathsAbsent(at commit: GitCommit) -> Bool {
+        !GitConfigurationSource(repository: repository, paths: paths, location: .revision(commit, label: commit.id.short))
+            .absentFlowPaths().isEmpty
+    }
+
     func configuration(at commit: GitCommit, loader: ConfigurationLoader) throws(ConfigurationError) -> Configuration? {
         let source = GitConfigurationSource(repository: repository, paths: paths, location: .revision(commit, label: commit.id.short))
         do {
