@@ -29,8 +29,12 @@ public protocol FlowStateStore: Sendable {
     /// - Returns: the new revision, or `nil` when the flow changed (or vanished) meanwhile.
     func save(_ update: FlowUpdate) async throws(StoreError) -> Int?
 
-    /// Flows below `version` that are not failed, ordered by id, after `cursor`.
-    func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow]
+    /// Up to `limit` rows after `cursor`, ordered by id: the flows below `version` that are not
+    /// failed, and every row changed by hand (as a ``DamagedFlowRow``, whatever its version), so
+    /// that one such row is reported and stops nothing.
+    /// - Throws: ``StoreError``; `damaged` only for a row whose id is not text (no page could
+    ///   start after it).
+    func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows
 
     /// Writes `updates` and `events` in one transaction. An update whose flow changed since it
     /// was read is skipped, with the events of that flow, and its id returned; everything else is
@@ -46,13 +50,14 @@ public protocol FlowStateStore: Sendable {
     /// - Throws: ``StoreError`` from the store, or what `page` throws.
     func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws
 
-    /// Flows per flow name, version and status.
-    func statusCounts() async throws(StoreError) -> [StatusCount]
+    /// Flows per flow name, version and status, and the rows changed by hand that could not be
+    /// counted (named, not an error).
+    func statusCounts() async throws(StoreError) -> FlowCounts
 
     /// Starts counting flows per flow name, version and status in one snapshot of the store
     /// and returns once that snapshot is fixed: writes after the return are not counted, so a
     /// sweep can start writing while the counts are still being made.
-    func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error>
+    func statusCountsSnapshot() async throws(StoreError) -> Task<FlowCounts, any Error>
 
     /// The events of one flow, oldest first.
     func events(flowID: String) async throws(StoreError) -> [MigrationEvent]
@@ -69,7 +74,7 @@ extension FlowStateStore {
 
     /// Counts first, then returns the finished counts: for stores whose counting query cannot
     /// tell when its snapshot is taken.
-    public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
+    public func statusCountsSnapshot() async throws(StoreError) -> Task<FlowCounts, any Error> {
         let counts = try await statusCounts()
         return Task { counts }
     }
@@ -89,8 +94,8 @@ public enum ExistingFlows: Sendable, Equatable {
 enum SnapshotCounting {
     /// Starts `count`, which must call `snapshotFixed` once its first read has fixed its
     /// snapshot, and returns then; when `count` fails before, throws its error.
-    static func start(_ count: @escaping @Sendable (_ snapshotFixed: @escaping @Sendable () -> Void) async throws -> [StatusCount])
-        async throws(StoreError) -> Task<[StatusCount], any Error> {
+    static func start(_ count: @escaping @Sendable (_ snapshotFixed: @escaping @Sendable () -> Void) async throws -> FlowCounts)
+        async throws(StoreError) -> Task<FlowCounts, any Error> {
         let (fixed, continuation) = AsyncStream<Void>.makeStream()
         let counting = Task {
             defer { continuation.finish() }

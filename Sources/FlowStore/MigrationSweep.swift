@@ -7,8 +7,9 @@ import Synchronization
 /// read (a row changed meanwhile is read again and migrated again). Re-running after a crash
 /// resumes where the last committed batch ended; running twice changes nothing.
 ///
-/// Rows newer than the migrations known here (skew, written by a newer deployment) and failed
-/// flows are never touched.
+/// Rows newer than the migrations known here (skew, written by a newer deployment), failed
+/// flows and rows changed by hand (``DamagedFlowRow``: reported as invalid, as one such row
+/// must not keep every other flow from its migration) are never touched.
 public struct MigrationSweep: Sendable {
     /// How far a sweep is: flows read so far, of the flows below the latest version at the start
     /// (`nil` until they are counted: the count runs alongside the first batches).
@@ -51,6 +52,8 @@ public struct MigrationSweep: Sendable {
         // migrating overlap too; each batch's report is counted where it is migrated.
         var processed = 0
         var lastTotal: Int?
+        // Per flow name (as reported): damaged rows met, which the counts below leave out.
+        var damagedMet: [String: Int] = [:]
         var lastRead = read(after: nil)
         var upcoming = [prepare(lastRead)]
         while upcoming.count < Self.prefetchDepth {
@@ -70,10 +73,12 @@ public struct MigrationSweep: Sendable {
                             migrations[position] = try await migrateAgain(flowID: flow.id)
                         }
                         batchReport = Self.report(of: batch.flows, migrations, latestVersion: latest, dryRun: dryRun)
+                        for row in batch.damaged { batchReport.record(row) }
                     }
                 }
                 report.merge(batchReport)
-                processed += batch.flows.count
+                for row in batch.damaged { damagedMet[row.reportedFlowName, default: 0] += 1 }
+                processed += batch.flows.count + batch.damaged.count
                 lastTotal = pendingTotal.value.map { max($0, processed) }
                 progress(Progress(processed: processed, total: lastTotal))
             }
@@ -91,13 +96,14 @@ public struct MigrationSweep: Sendable {
 
         // The count only adds the flows that needed nothing: when it fails (its connection
         // dropped), the work done stands, and the report says what it could not count.
-        let counts: [StatusCount]
+        let counted: FlowCounts
         do {
-            counts = try await counting.value
+            counted = try await counting.value
         } catch {
             report.countingError = (error as? StoreError)?.message ?? "\(error)"
             return report
         }
+        let counts = counted.counts, damagedAtStart = counted.damagedPerFlowName
         if lastTotal == nil {
             // The sweep was faster than the count (or had nothing to do): the last step again,
             // with its total.
@@ -110,7 +116,9 @@ public struct MigrationSweep: Sendable {
             pendingAtStart[count.flowName, default: 0] += count.count
         }
         for (flowName, pending) in pendingAtStart {
-            let met = report.counts[flowName]?.values.reduce(0, +) ?? 0
+            // Damaged rows are in no count of the snapshot but for those damaged after it was taken.
+            let damagedBefore = min(damagedMet[flowName] ?? 0, damagedAtStart[flowName] ?? 0)
+            let met = (report.counts[flowName]?.values.reduce(0, +) ?? 0) - damagedBefore
             if pending > met { report.addChangedElsewhere(pending - met) }
         }
         for count in counts {
@@ -134,9 +142,9 @@ public struct MigrationSweep: Sendable {
     private final class PendingTotal: Sendable {
         private let total = Mutex<Int?>(nil)
 
-        init(counting: Task<[StatusCount], any Error>, latestVersion: Int) {
+        init(counting: Task<FlowCounts, any Error>, latestVersion: Int) {
             Task { [self] in
-                guard let counts = try? await counting.value else { return }
+                guard let counts = try? await counting.value.counts else { return }
                 total.withLock { $0 = Self.pending(in: counts, latestVersion: latestVersion) }
             }
         }
@@ -154,6 +162,8 @@ public struct MigrationSweep: Sendable {
     /// A batch read and migrated, not yet written.
     private struct PreparedBatch: Sendable {
         var flows: [StoredFlow]
+        /// Rows changed by hand, reported as invalid and left alone.
+        var damaged: [DamagedFlowRow]
         /// Optional so that a flow migrated again after a conflict can become nil (it vanished).
         var migrations: [RecordMigration?]
         var updates: [FlowUpdate]
@@ -163,33 +173,34 @@ public struct MigrationSweep: Sendable {
     }
 
     /// Starts reading the batch after `cursor` (nil: from the start; nil result: no flows left).
-    private func read(after cursor: String?) -> Task<[StoredFlow]?, any Error> {
+    private func read(after cursor: String?) -> Task<PendingFlows?, any Error> {
         Task {
-            let flows = try await store.pending(belowVersion: migrator.migrator.chain.latestVersion, after: cursor, limit: batchSize)
-            return flows.isEmpty ? nil : flows
+            let page = try await store.pending(belowVersion: migrator.migrator.chain.latestVersion, after: cursor, limit: batchSize)
+            return page.lastID == nil ? nil : page
         }
     }
 
     /// Starts reading the batch after the one `previous` reads.
-    private func read(following previous: Task<[StoredFlow]?, any Error>) -> Task<[StoredFlow]?, any Error> {
+    private func read(following previous: Task<PendingFlows?, any Error>) -> Task<PendingFlows?, any Error> {
         Task {
-            guard let before = try await previous.value else { return nil }
-            return try await read(after: before.last!.id).value
+            guard let before = try await previous.value, let lastID = before.lastID else { return nil }
+            return try await read(after: lastID).value
         }
     }
 
     /// Starts migrating the batch `read` reads.
-    private func prepare(_ read: Task<[StoredFlow]?, any Error>) -> Task<PreparedBatch?, any Error> {
+    private func prepare(_ read: Task<PendingFlows?, any Error>) -> Task<PreparedBatch?, any Error> {
         Task {
-            guard let flows = try await read.value else { return nil }
+            guard let page = try await read.value else { return nil }
+            let flows = page.flows
             let now = Date()
             var taintsText = TaintsText()
             // Optional from the start: converting a whole batch's array later costs a copy.
             let migrations: [RecordMigration?] = flows.map { RecordMigration($0, migrator: migrator, now: now, taintsText: &taintsText) }
-            return PreparedBatch(flows: flows, migrations: migrations, updates: migrations.compactMap { $0?.update },
-                                 events: migrations.compactMap { $0?.event },
-                                 report: Self.report(of: flows, migrations, latestVersion: migrator.migrator.chain.latestVersion,
-                                                     dryRun: dryRun))
+            var report = Self.report(of: flows, migrations, latestVersion: migrator.migrator.chain.latestVersion, dryRun: dryRun)
+            for row in page.damaged { report.record(row) }
+            return PreparedBatch(flows: flows, damaged: page.damaged, migrations: migrations, updates: migrations.compactMap { $0?.update },
+                                 events: migrations.compactMap { $0?.event }, report: report)
         }
     }
 
@@ -238,7 +249,8 @@ public struct SweepReport: Sendable {
         case fail
         /// Newer than the migrations known here; left for a newer deployment.
         case skew
-        /// The state does not fit its flow or is not a dispatcher message; left untouched.
+        /// The state does not fit its flow or is not a dispatcher message, or its row was changed
+        /// by hand (``DamagedFlowRow``); left untouched.
         case invalid
         /// Failed by an earlier migration; not touched again.
         case alreadyFailed = "already_failed"
@@ -247,7 +259,8 @@ public struct SweepReport: Sendable {
     /// One flow shown as an example of an outcome.
     public struct Example: Sendable, Equatable {
         public var flowID: String
-        public var fromVersion: Int
+        /// `nil` for a damaged row whose version is not a number.
+        public var fromVersion: Int?
         public var taints: [Taint]
         public var error: String?
     }
@@ -311,10 +324,19 @@ public struct SweepReport: Sendable {
     }
 
     mutating func addExample(_ outcome: Outcome, flow: StoredFlow, taints: [Taint], error: String?) {
-        var list = examples[flow.flowName, default: [:]][outcome, default: []]
-        guard list.count < Self.examplesPerOutcome else { return }
-        list.append(Example(flowID: flow.id, fromVersion: flow.migrationVersion, taints: taints, error: error))
-        examples[flow.flowName, default: [:]][outcome] = list
+        addExample(outcome, flowName: flow.flowName, Example(flowID: flow.id, fromVersion: flow.migrationVersion, taints: taints, error: error))
+    }
+
+    private mutating func addExample(_ outcome: Outcome, flowName: String, _ example: Example) {
+        guard examples[flowName]?[outcome]?.count ?? 0 < Self.examplesPerOutcome else { return }
+        examples[flowName, default: [:]][outcome, default: []].append(example)
+    }
+
+    /// Counts a row changed by hand as invalid, with its error as the example's.
+    mutating func record(_ row: DamagedFlowRow) {
+        let flowName = row.reportedFlowName
+        add(.invalid, flowName: flowName)
+        addExample(.invalid, flowName: flowName, Example(flowID: row.flowID, fromVersion: row.migrationVersion, taints: [], error: row.problem))
     }
 
     /// Counts `migration` of `flow` (nil: the flow vanished or failed meanwhile).
@@ -344,7 +366,7 @@ public struct SweepReport: Sendable {
     /// `changed_elsewhere` (see ``changedElsewhere``), `counting_error` (see ``countingError``;
     /// only when there is one), `stopped_by` (see ``stoppedBy``; only when it stopped), and `flows`
     /// (per flow name: `counts`, `tainted`, `examples` per outcome with `flow_id`,
-    /// `from_version`, `taints` and `error`).
+    /// `from_version` (null for a damaged row whose version is not a number), `taints` and `error`).
     public var jsonValue: JSONValue {
         func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
         var flows: [String: JSONValue] = [:]
@@ -353,7 +375,7 @@ public struct SweepReport: Sendable {
             for (outcome, list) in examples[flowName] ?? [:] {
                 exampleMembers[outcome.rawValue] = .array(list.map { example in
                     var members: [String: JSONValue] = [
-                        "flow_id": .string(example.flowID), "from_version": number(example.fromVersion),
+                        "flow_id": .string(example.flowID), "from_version": example.fromVersion.map(number) ?? .null,
                         "taints": .array(example.taints.map(\.jsonValue)),
                     ]
                     if let error = example.error { members["error"] = .string(error) }

@@ -207,14 +207,26 @@ public final class PostgresFlowStore: FlowStateStore {
         return conflicts.isEmpty ? update.expectedRevision + 1 : nil
     }
 
-    public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
+    public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
         let after = cursor ?? ""
-        return try await perform { client, logger in
-            try await Self.flows(client.query("""
-                \(unescaped: Self.columns) FROM flows WHERE migration_version < \(version) AND status <> 'failed' AND flow_id > \(after)
-                ORDER BY flow_id LIMIT \(limit)
+        let rows = try await perform { client, logger in
+            try await Self.rows(client.query("""
+                \(unescaped: Self.columns) FROM flows
+                WHERE (migration_version < \(version) AND status <> 'failed' OR \(unescaped: Self.damagedRow))
+                AND flow_id > \(after) ORDER BY flow_id LIMIT \(limit)
                 """, logger: logger))
         }
+        let damaged = rows.edited.map { damagedRow($0.0, flowName: $0.flowName, migrationVersion: $0.migrationVersion) }
+        return PendingFlows(flows: rows.flows, damaged: damaged, lastID: rows.lastID)
+    }
+
+    /// The SQL condition of a row that `rows` sets apart as changed by hand (but for a column
+    /// made nullable and set to NULL by hand): an unknown status, a version or revision out of range.
+    private static let damagedRow = "status NOT IN (\(FlowStatus.expected)) OR \(FlowColumns.outOfRange)"
+
+    private func damagedRow(_ edited: EditedRow, flowName: String?, migrationVersion: Int?) -> DamagedFlowRow {
+        DamagedFlowRow(flowID: edited.flowID, flowName: flowName, migrationVersion: migrationVersion, problem: edited.problem,
+                       error: edited.storeError(store: displayLocation))
     }
 
     public func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
@@ -296,14 +308,14 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
-    public func statusCounts() async throws(StoreError) -> [StatusCount] {
+    public func statusCounts() async throws(StoreError) -> FlowCounts {
         try await perform { client, logger in
-            try await client.withConnection { connection in try await Self.statusCounts(connection, logger: logger) }
+            try await client.withConnection { connection in try await self.statusCounts(connection, logger: logger) }
         }
     }
 
     /// A repeatable-read transaction's snapshot is fixed by its first query.
-    public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
+    public func statusCountsSnapshot() async throws(StoreError) -> Task<FlowCounts, any Error> {
         try await SnapshotCounting.start { [logger] snapshotFixed in
             do {
                 return try await self.inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { [logger] connection in
@@ -311,7 +323,7 @@ public final class PostgresFlowStore: FlowStateStore {
                         for try await _ in try await connection.query("SELECT 1 FROM flows LIMIT 1", logger: logger) {}
                     }
                     snapshotFixed()
-                    return try await self.bounded { try await Self.statusCounts(connection, logger: logger) }
+                    return try await self.bounded { try await self.statusCounts(connection, logger: logger) }
                 }
             } catch {
                 throw self.storeError(error)
@@ -319,28 +331,32 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
-    private static func statusCounts(_ connection: PostgresConnection, logger: Logger) async throws -> [StatusCount] {
+    /// The counts leave out exactly the rows `pending` returns as damaged, so that a sweep
+    /// counts each row once. (Each query's rows are all read before the next is sent: one sent
+    /// earlier would wait behind the one before, which waits for it.)
+    private func statusCounts(_ connection: PostgresConnection, logger: Logger) async throws -> FlowCounts {
         var counts: [StatusCount] = []
         let rows = try await connection.query("""
-            SELECT flow_name, migration_version, status, COUNT(*) FROM flows
+            SELECT flow_name, migration_version, status, COUNT(*) FROM flows WHERE NOT (\(unescaped: Self.damagedRow))
             GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
             """, logger: logger)
-        var unknownStatus: String?
         for try await (name, version, status, count) in rows.decode((String, Int, String, Int).self) {
-            guard let known = FlowStatus(rawValue: status) else {
-                // Named after the rows are all read: a query sent now would wait behind this one, which waits for it.
-                if unknownStatus == nil { unknownStatus = status }
-                continue
-            }
+            // The condition leaves only known statuses.
+            guard let known = FlowStatus(rawValue: status) else { continue }
             counts.append(StatusCount(flowName: name, migrationVersion: version, status: known, count: count))
         }
-        if let status = unknownStatus {
-            var example = "?"
-            for try await id in try await connection.query("SELECT flow_id FROM flows WHERE status = \(status) ORDER BY flow_id LIMIT 1",
-                                                             logger: logger).decode(String.self) { example = id }
-            throw EditedRow(flowID: example, column: "status", value: "'\(status)'", expected: FlowStatus.expected)
+        var perFlowName: [String: Int] = [:]
+        let damagedRows = try await connection.query("""
+            SELECT flow_name, COUNT(*) FROM flows WHERE \(unescaped: Self.damagedRow) GROUP BY flow_name
+            """, logger: logger)
+        for try await (name, count) in damagedRows.decode((String, Int).self) { perFlowName[name, default: 0] += count }
+        var damaged: [DamagedFlowRow] = []
+        if !perFlowName.isEmpty {
+            damaged = try await Self.rows(connection.query("""
+                \(unescaped: Self.columns) FROM flows WHERE \(unescaped: Self.damagedRow) ORDER BY flow_id LIMIT \(FlowCounts.listedDamagedRows)
+                """, logger: logger)).edited.map { damagedRow($0.0, flowName: $0.flowName, migrationVersion: $0.migrationVersion) }
         }
-        return counts
+        return FlowCounts(counts: counts, damaged: damaged, damagedPerFlowName: perFlowName)
     }
 
     public func events(flowID: String) async throws(StoreError) -> [MigrationEvent] {
@@ -362,39 +378,61 @@ public final class PostgresFlowStore: FlowStateStore {
 
     private static let columns = "SELECT flow_id, flow_name, message, migration_version, status, revision, updated_at"
 
+    /// The flows of `rows`; a row changed by hand is an error, which names it.
     private static func flows(_ rows: PostgresRowSequence) async throws -> [StoredFlow] {
-        var result: [StoredFlow] = []
-        var edited: EditedRow?
+        let read = try await Self.rows(rows)
         // Every row is read before an edited one is reported: the connection is left with no query running.
+        if let edited = read.edited.first?.0 { throw edited }
+        return read.flows
+    }
+
+    /// The flows of `rows`, and the rows changed by hand (with their flow names) apart.
+    private static func rows(_ rows: PostgresRowSequence) async throws
+        -> (flows: [StoredFlow], edited: [(EditedRow, flowName: String?, migrationVersion: Int?)], lastID: String?) {
+        var result: [StoredFlow] = []
+        var editedRows: [(EditedRow, flowName: String?, migrationVersion: Int?)] = []
+        var lastID: String?
         for try await row in rows {
+            var edited: EditedRow?
             // Cell by cell (in `columns` order): a value of another type, or NULL, in a column
             // changed by hand names its row and column, not only "PostgresDecodingError".
             let cells = row.makeRandomAccess()
             let id = (try? cells[0].decode(String.self)) ?? "?"
+            lastID = id
+            let selector = EditedRow.hasInvisibleCharacters(id)
+                ? "flow_id = convert_from(decode('\(Array(id.utf8).map { String(format: "%02X", $0) }.joined())', 'hex'), 'UTF8')" : nil
+            defer { if let edited { editedRows.append((edited, try? cells[1].decode(String.self), try? cells[3].decode(Int.self))) } }
             func cell<Value: PostgresDecodable>(_ index: Int, _ type: Value.Type, expected: String) -> Value? {
                 do {
                     return try cells[index].decode(Value.self)
                 } catch {
                     let found = cells[index].bytes == nil ? "NULL" : "a value of type \(cells[index].dataType)"
-                    if edited == nil { edited = EditedRow(flowID: id, column: cells[index].columnName, value: found, expected: expected) }
+                    if edited == nil {
+                        edited = EditedRow(flowID: id, column: cells[index].columnName, value: found, expected: expected, selector: selector)
+                    }
                     return nil
                 }
             }
             guard let _ = cell(0, String.self, expected: "text"), let name = cell(1, String.self, expected: "text"),
                   let message = cell(2, String.self, expected: "text (the dispatcher message as JSON)"),
-                  let version = cell(3, Int.self, expected: "an integer"), let status = cell(4, String.self, expected: FlowStatus.expected),
-                  let revision = cell(5, Int.self, expected: "an integer"),
+                  let version = cell(3, Int.self, expected: FlowColumns.expectedVersion),
+                  let status = cell(4, String.self, expected: FlowStatus.expected),
+                  let revision = cell(5, Int.self, expected: FlowColumns.expectedRevision),
                   let updated = cell(6, Double.self, expected: "a time (seconds since 1970)") else { continue }
             guard let known = FlowStatus(rawValue: status) else {
-                if edited == nil { edited = EditedRow(flowID: id, column: "status", value: "'\(status)'", expected: FlowStatus.expected) }
+                edited = EditedRow(flowID: id, column: "status", value: "'\(EditedRow.visible(status))'", expected: FlowStatus.expected,
+                                   selector: selector)
+                continue
+            }
+            if let problem = FlowColumns.problem(version: version, revision: revision) {
+                edited = EditedRow(flowID: id, column: problem.column, value: problem.value, expected: problem.expected, selector: selector)
                 continue
             }
             result.append(StoredFlow(id: id, flowName: name, message: Array(message.utf8), migrationVersion: version,
                                      status: known, revision: revision,
                                      updatedAt: Date(timeIntervalSince1970: updated)))
         }
-        if let edited { throw edited }
-        return result
+        return (result, editedRows, lastID)
     }
 
     private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {

@@ -355,14 +355,42 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
-    public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
-        try await read { db in
-            try Self.flows(db, "WHERE migration_version < ? AND status <> 'failed' AND flow_id > ? ORDER BY flow_id LIMIT ?") {
-                try $0.integer(1, version)
-                try $0.text(2, cursor ?? "")
-                try $0.integer(3, limit)
-            }
+    public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
+        let (flows, damaged, lastID) = try await read { db in
+            var flows: [StoredFlow] = [], damaged: [DamagedFlowRow] = [], lastID: String?
+            try SQLiteRows(Self.flowColumns + """
+                WHERE (migration_version < ? AND status <> 'failed' OR \(Self.damagedRow)) AND flow_id > ? ORDER BY flow_id LIMIT ?
+                """, in: db).query(binding: {
+                    try $0.integer(1, version)
+                    try $0.text(2, cursor ?? "")
+                    try $0.integer(3, limit)
+                }) { row in
+                    do {
+                        flows.append(try Self.storedFlow(row))
+                    } catch let error as EditedRow where error.column != "flow_id" {
+                        damaged.append(self.damagedRow(error, row))
+                    }
+                    lastID = row.text(0)
+                }
+            return (flows, damaged, lastID)
         }
+        return PendingFlows(flows: flows, damaged: damaged, lastID: lastID)
+    }
+
+    /// The SQL condition of a row that ``storedFlow(_:)`` refuses (but for an id of text that is
+    /// not UTF-8): a column holding another type than the tool writes there, an unknown status,
+    /// a version or revision out of range.
+    private static let damagedRow = """
+        typeof(flow_id) <> 'text' OR typeof(flow_name) <> 'text' OR typeof(migration_version) <> 'integer' \
+        OR typeof(status) <> 'text' OR status NOT IN (\(FlowStatus.expected)) OR typeof(revision) <> 'integer' \
+        OR typeof(updated_at) NOT IN ('real', 'integer') OR \(FlowColumns.outOfRange)
+        """
+
+    /// The damaged row `edited` names, read from `row`.
+    private func damagedRow(_ edited: EditedRow, _ row: SQLiteRows.RowReader) -> DamagedFlowRow {
+        DamagedFlowRow(flowID: edited.flowID, flowName: row.type(1) == SQLITE_TEXT ? row.text(1) : nil,
+                       migrationVersion: row.type(3) == SQLITE_INTEGER ? row.integer(3) : nil,
+                       problem: edited.problem, error: edited.storeError(store: "sqlite:" + path))
     }
 
     public func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
@@ -431,43 +459,51 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
-    public func statusCounts() async throws(StoreError) -> [StatusCount] {
-        try await read(Self.statusCounts)
+    public func statusCounts() async throws(StoreError) -> FlowCounts {
+        try await read { db in try self.statusCounts(db) }
     }
 
     /// GRDB reads in a transaction, whose snapshot its first read fixes.
-    public func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
+    public func statusCountsSnapshot() async throws(StoreError) -> Task<FlowCounts, any Error> {
         try await SnapshotCounting.start { snapshotFixed in
             try await self.read { db in
                 _ = try Int.fetchOne(db, sql: "SELECT 1 FROM flows LIMIT 1")
                 snapshotFixed()
-                return try Self.statusCounts(db)
+                return try self.statusCounts(db)
             }
         }
     }
 
-    private static func statusCounts(_ db: Database) throws -> [StatusCount] {
+    /// The counts leave out exactly the rows `pending` returns as damaged, so that a sweep
+    /// counts each row once.
+    private func statusCounts(_ db: Database) throws -> FlowCounts {
         var counts: [StatusCount] = []
-        var edited = false
         try SQLiteRows("""
-            SELECT flow_name, migration_version, status, COUNT(*) FROM flows
+            SELECT flow_name, migration_version, status, COUNT(*) FROM flows WHERE NOT (\(Self.damagedRow))
             GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
             """, in: db).query(binding: { _ in }) { row in
-            guard row.type(0) == SQLITE_TEXT, row.type(1) == SQLITE_INTEGER, row.type(2) == SQLITE_TEXT,
-                  let status = FlowStatus(rawValue: row.text(2)) else {
-                edited = true
-                return
-            }
+            // The condition leaves only known statuses.
+            guard let status = FlowStatus(rawValue: row.text(2)) else { return }
             counts.append(StatusCount(flowName: row.text(0), migrationVersion: row.integer(1), status: status, count: row.integer(3)))
         }
-        if edited {
-            // Name the first such row, with the same words as a read of it.
-            try SQLiteRows(flowColumns + """
-                WHERE typeof(flow_name) <> 'text' OR typeof(migration_version) <> 'integer' OR typeof(status) <> 'text'
-                OR status NOT IN (\(FlowStatus.expected)) LIMIT 1
-                """, in: db).query(binding: { _ in }) { row in _ = try storedFlow(row) }
+        var perFlowName: [String: Int] = [:]
+        try SQLiteRows("SELECT flow_name, COUNT(*) FROM flows WHERE \(Self.damagedRow) GROUP BY flow_name", in: db)
+            .query(binding: { _ in }) { row in
+                let name = row.type(0) == SQLITE_TEXT ? row.text(0) : DamagedFlowRow.unreadableFlowName
+                perFlowName[name, default: 0] += row.integer(1)
+            }
+        var damaged: [DamagedFlowRow] = []
+        if !perFlowName.isEmpty {
+            try SQLiteRows(Self.flowColumns + "WHERE \(Self.damagedRow) ORDER BY flow_id LIMIT \(FlowCounts.listedDamagedRows)", in: db)
+                .query(binding: { _ in }) { row in
+                    do {
+                        _ = try Self.storedFlow(row)
+                    } catch let error as EditedRow {
+                        damaged.append(damagedRow(error, row))
+                    }
+                }
         }
-        return counts
+        return FlowCounts(counts: counts, damaged: damaged, damagedPerFlowName: perFlowName)
     }
 
     public func events(flowID: String) async throws(StoreError) -> [MigrationEvent] {
@@ -538,23 +574,27 @@ public final class SQLiteFlowStore: FlowStateStore {
         // An id that is not UTF-8 text would come back repaired, and paging by id (`flow_id > ?`)
         // would start again before it forever.
         let idBytes = row.bytes(0)
+        let hex = idBytes.map { String(format: "%02X", $0) }.joined()
+        let hexSelector = "hex(flow_id) = '\(hex)'"
         guard row.type(0) == SQLITE_TEXT, String(validating: idBytes, as: UTF8.self) != nil else {
-            let hex = idBytes.map { String(format: "%02X", $0) }.joined()
             throw EditedRow(flowID: id, column: "flow_id", value: row.type(0) == SQLITE_TEXT ? "X'\(hex)' (not UTF-8 text)" : row.quoted(0),
-                            expected: "text", selector: "hex(flow_id) = '\(hex)'")
+                            expected: "text", selector: hexSelector)
         }
+        let selector = EditedRow.hasInvisibleCharacters(id) ? hexSelector : nil
         func expect(_ column: Int32, _ type: Int32, _ name: String, _ expected: String) throws {
             let found = row.type(column)
             guard found != type, !(type == SQLITE_FLOAT && found == SQLITE_INTEGER) else { return }
-            throw EditedRow(flowID: id, column: name, value: row.quoted(column), expected: expected)
+            throw EditedRow(flowID: id, column: name, value: row.quoted(column), expected: expected, selector: selector)
         }
-        try expect(0, SQLITE_TEXT, "flow_id", "text")
         try expect(1, SQLITE_TEXT, "flow_name", "text")
-        try expect(3, SQLITE_INTEGER, "migration_version", "an integer")
-        try expect(5, SQLITE_INTEGER, "revision", "an integer")
+        try expect(3, SQLITE_INTEGER, "migration_version", FlowColumns.expectedVersion)
+        try expect(5, SQLITE_INTEGER, "revision", FlowColumns.expectedRevision)
         try expect(6, SQLITE_FLOAT, "updated_at", "a time (seconds since 1970)")
         guard row.type(4) == SQLITE_TEXT, let status = FlowStatus(rawValue: row.text(4)) else {
-            throw EditedRow(flowID: id, column: "status", value: row.quoted(4), expected: FlowStatus.expected)
+            throw EditedRow(flowID: id, column: "status", value: row.quoted(4), expected: FlowStatus.expected, selector: selector)
+        }
+        if let problem = FlowColumns.problem(version: row.integer(3), revision: row.integer(5)) {
+            throw EditedRow(flowID: id, column: problem.column, value: problem.value, expected: problem.expected, selector: selector)
         }
         return StoredFlow(id: id, flowName: row.text(1), message: row.bytes(2), migrationVersion: row.integer(3), status: status,
                           revision: row.integer(5), updatedAt: Date(timeIntervalSince1970: row.real(6)))

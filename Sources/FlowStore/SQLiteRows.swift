@@ -70,17 +70,24 @@ struct SQLiteRows {
         sqlite3_reset(handle)
         try bind(Binder(handle: handle, rows: self))
         defer { sqlite3_reset(handle) }
+        // One buffer for every row: no reader outlives its row, so it is never copied.
+        var types = [Int32](repeating: SQLITE_NULL, count: Int(sqlite3_column_count(handle)))
         while true {
             let result = sqlite3_step(handle)
             if result == SQLITE_DONE { return }
             guard result == SQLITE_ROW else { throw error(result) }
-            try row(RowReader(handle: handle))
+            for column in types.indices { types[column] = sqlite3_column_type(handle, Int32(column)) }
+            try row(RowReader(handle: handle, types: types))
         }
     }
 
     /// The columns of the current row.
     struct RowReader {
         let handle: OpaquePointer
+        /// Each column's storage class as the row holds it, read before any value: reading a
+        /// value as another type converts it, after which SQLite's own answer is undefined (a
+        /// blob read as text then says text).
+        let types: [Int32]
 
         /// The text with its length (a U+0000 inside does not end it).
         func text(_ column: Int32) -> String {
@@ -96,11 +103,12 @@ struct SQLiteRows {
         func integer(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
         func real(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
         func optionalText(_ column: Int32) -> String? {
-            sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : text(column)
+            type(column) == SQLITE_NULL ? nil : text(column)
         }
 
-        /// The column's storage class: `SQLITE_INTEGER`, `SQLITE_FLOAT`, `SQLITE_TEXT`, `SQLITE_BLOB`, `SQLITE_NULL`.
-        func type(_ column: Int32) -> Int32 { sqlite3_column_type(handle, column) }
+        /// The column's storage class in the row: `SQLITE_INTEGER`, `SQLITE_FLOAT`, `SQLITE_TEXT`,
+        /// `SQLITE_BLOB`, `SQLITE_NULL`.
+        func type(_ column: Int32) -> Int32 { types[Int(column)] }
 
         /// The value for a message: `NULL`, a number, a quoted text (at most 40 characters), or `a blob of N bytes`.
         func quoted(_ column: Int32) -> String {
@@ -110,7 +118,7 @@ struct SQLiteRows {
             case SQLITE_FLOAT: return String(real(column))
             case SQLITE_TEXT:
                 let value = text(column)
-                return "'\(value.count > 40 ? value.prefix(40) + "…" : Substring(value))' (text)"
+                return "'\(EditedRow.visible(value.count > 40 ? String(value.prefix(40)) + "…" : value))' (text)"
             default: return "a blob of \(sqlite3_column_bytes(handle, column)) bytes"
             }
         }

@@ -64,15 +64,43 @@ struct EditedRow: Error {
     var value: String
     /// What the column must hold, in words.
     var expected: String
-    /// The SQL condition that selects the row, when its id cannot (an id that is not text).
+    /// The SQL condition that selects the row, when `flow_id = '…'` cannot: an id that is not
+    /// text, or that holds control characters (which a terminal would act on, not show).
     var selector: String? = nil
 
     func storeError(store: String) -> StoreError {
+        StoreError(.damaged, "the store \(store) has a row changed outside selinon-migrate: flow '\(shownID)' has \(column) \(value), "
+                   + "expected \(expected); \(fix), then run again", flowID: flowID)
+    }
+
+    /// The row's problem and its fix, for a report that lists the row among others.
+    var problem: String {
+        "flow '\(shownID)' has \(column) \(value), expected \(expected): the row was changed outside selinon-migrate; \(fix)"
+    }
+
+    private var fix: String {
         let row = selector ?? "flow_id = '\(flowID.replacingOccurrences(of: "'", with: "''"))'"
-        return StoreError(.damaged, "the store \(store) has a row changed outside selinon-migrate: flow '\(flowID)' has \(column) \(value), "
-                   + "expected \(expected); correct or delete that row (UPDATE/DELETE … WHERE \(row)), "
-                   + "then run again",
-                   flowID: flowID)
+        return "correct it (UPDATE flows SET \(column) = <the right value> WHERE \(row)) or delete the row (DELETE FROM flows WHERE \(row))"
+    }
+
+    private var shownID: String { Self.visible(flowID) }
+
+    /// `text` with control and format characters (line breaks, escape sequences, direction
+    /// marks) written as `\u{…}`, so that a message shows them instead of acting on them.
+    static func visible(_ text: String) -> String {
+        guard hasInvisibleCharacters(text) else { return text }
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            if isInvisible(scalar) { shown += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" } else { shown.unicodeScalars.append(scalar) }
+        }
+        return shown
+    }
+
+    /// Whether `visible(_:)` changes `text`: its id then needs a `selector`.
+    static func hasInvisibleCharacters(_ text: String) -> Bool { text.unicodeScalars.contains(where: isInvisible) }
+
+    private static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        [.control, .format, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
     }
 }
 

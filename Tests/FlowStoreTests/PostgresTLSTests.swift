@@ -64,7 +64,7 @@ struct PostgresTLSTests {
 
     private static func flowCount(_ store: any FlowStateStore) async throws -> Int {
         var total = 0
-        for count in try await store.statusCounts() { total += count.count }
+        for count in try await store.statusCounts().counts { total += count.count }
         return total
     }
 

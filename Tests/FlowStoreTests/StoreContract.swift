@@ -70,7 +70,7 @@ struct StoreContract {
             let started = clock.now
             let reader = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: false, readOnly: true)
             try await reader.prepare(createIfMissing: false)
-            #expect(try await reader.statusCounts().map(\.count).reduce(0, +) == 3)
+            #expect(try await reader.statusCounts().counts.map(\.count).reduce(0, +) == 3)
             var exported = 0
             try await reader.forEachFlow(pageSize: 2) { exported += $0.count }
             #expect(exported == 3)
@@ -392,10 +392,10 @@ struct StoreContract {
             // Written after the snapshot: not counted.
             #expect(try await store.commit([FlowUpdate(id: flows[0].id, expectedRevision: 1, message: flows[0].message,
                                                         migrationVersion: 3, status: .running)], events: []).isEmpty)
-            let counted = try await counting.value
+            let counted = try await counting.value.counts
             #expect(counted.reduce(0) { $0 + $1.count } == 20)
             #expect(counted.allSatisfy { $0.migrationVersion == 0 })
-            #expect(try await store.statusCounts().contains { $0.migrationVersion == 3 && $0.count == 1 })
+            #expect(try await store.statusCounts().counts.contains { $0.migrationVersion == 3 && $0.count == 1 })
             await store.close()
         }
     }
@@ -497,21 +497,27 @@ struct StoreContract {
         }
     }
 
-    /// A row changed outside the tool (SQLite keeps any type in any column; any backend keeps an
-    /// unknown status) is refused with an error naming it — never a trap, never read as zeros
-    /// (a text revision would make every compare-and-swap fail) or as `running`.
-    /// A sweep that stops at a damaged row (its status changed by hand) still says what the
-    /// batches it committed before it did: those flows were migrated, restarted or failed.
+    /// A sweep that stops (here: a write the database refuses) still says what the batches it
+    /// committed before did: those flows were migrated, restarted or failed.
     func aSweepThatStopsReportsWhatItCommitted() async throws {
         try await TestStore.with(backend) { test in
             let store = try await test.open()
             try await store.insert(try Self.newFlows(InflightFlows.messages(count: 60)))
             let ids = try await Self.snapshot(store).keys.sorted()
-            try await test.execute("UPDATE flows SET status = 'paused' WHERE flow_id = '\(ids[45])'")
+            switch backend {
+            case .sqlite:
+                try await test.execute("""
+                    CREATE TRIGGER refuse BEFORE UPDATE ON flows WHEN OLD.flow_id = '\(ids[45])'
+                    BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                    """)
+            case .postgres:
+                // Checked on writes only (NOT VALID): the row as it is stays.
+                try await test.execute("ALTER TABLE flows ADD CONSTRAINT refused_by_the_test CHECK (flow_id <> '\(ids[45])') NOT VALID")
+            }
             let error = await #expect(throws: StoreError.self) {
                 try await MigrationSweep(store: store, migrator: try Self.migrator(), batchSize: 10).run()
             }
-            #expect(error?.kind == .damaged)
+            #expect(error?.message.contains(backend == .sqlite ? "refused by the test" : "refused_by_the_test") == true, "\(error?.message ?? "")")
             let completed = try #require(error?.completedSweep)
             #expect(completed.stoppedBy == error?.message)
             #expect([SweepReport.Outcome.migrated, .retry, .fail, .invalid].map(completed.total).reduce(0, +) == 40, "\(completed.counts)")
@@ -520,48 +526,93 @@ struct StoreContract {
         }
     }
 
-    func rowsChangedByHandAreRefused() async throws {
+    /// A row changed outside the tool (SQLite keeps any type in any column; any backend keeps an
+    /// unknown status) is never read as zeros (a text revision would make every compare-and-swap
+    /// fail) or as `running`: reading it is an error that names it, and the counts and the sweep
+    /// name it and leave it alone — one such row keeps no other flow from its migration.
+    func rowsChangedByHandAreNamedAndLeftAlone() async throws {
         try await TestStore.with(backend) { test in
             let store = try await test.open()
-            try await store.insert(try Self.newFlows(InflightFlows.messages(count: 5)))
+            try await store.insert(try Self.newFlows(InflightFlows.messages(count: 9)))
             let ids = try await Self.snapshot(store).keys.sorted()
-            var edits = [(column: "status", value: "'weird'")]
+            // Values of the columns' types the tool never writes: a negative version, and a revision
+            // that the next write would take past the largest integer.
+            var edits: [(column: String, value: String)] = [("status", "'weird'"), ("migration_version", "-1"), ("revision", "9223372036854775807")]
             if backend == .sqlite {
-                edits += [("migration_version", "'abc'"), ("revision", "'x'"), ("flow_name", "x'ff00'")]
+                edits += [("migration_version", "'abc'"), ("revision", "'x'"), ("flow_name", "x'ff00'"), ("updated_at", "'noon'")]
             }
             // One flow per edit, each the only one edited while it is checked.
-            for (id, edit) in zip(ids, edits) {
+            for (index, (id, edit)) in zip(ids, edits).enumerated() {
+                let before = try #require(try await store.flow(id: id))
+                let eventsBefore = try await store.events(flowID: id)
                 try await test.execute("UPDATE flows SET \(edit.column) = \(edit.value) WHERE flow_id = '\(id)'")
-                for (what, operation) in [
-                    ("status", { _ = try await store.statusCounts() }),
-                    ("read", { _ = try await store.flow(id: id) }),
-                    ("sweep", { _ = try await MigrationSweep(store: store, migrator: try Self.migrator()).run() }),
-                ] as [(String, () async throws -> Void)] {
-                    // A text version is above every number in SQLite: the sweep's query does not pick that row;
-                    // the counts by status do not read revisions.
-                    if what == "sweep" && edit.column == "migration_version" || what == "status" && edit.column == "revision" { continue }
-                    let error = await #expect(throws: StoreError.self, "\(edit): \(what)") { try await operation() }
-                    #expect(error?.kind == .damaged, "\(edit): \(what)")
-                    #expect(error?.flowID == id, "\(edit): \(what)")
-                    #expect(error?.message.contains("flow '\(id)' has \(edit.column) ") == true, "\(error?.message ?? "")")
+                let read = await #expect(throws: StoreError.self, "\(edit)") { _ = try await store.flow(id: id) }
+                #expect(read?.kind == .damaged && read?.flowID == id, "\(edit)")
+                #expect(read?.message.contains("flow '\(id)' has \(edit.column) ") == true, "\(read?.message ?? "")")
+
+                let counts = try await store.statusCounts()
+                #expect(counts.damagedTotal == 1 && counts.damaged.map(\.flowID) == [id], "\(edit): \(counts)")
+                #expect(counts.damaged.first?.error == read, "\(edit)")
+                #expect(counts.counts.reduce(0) { $0 + $1.count } == ids.count - index - 1, "\(edit): \(counts.counts)")
+
+                let report = try await MigrationSweep(store: store, migrator: try Self.migrator(), batchSize: 2).run()
+                let invalid = report.examples.values.compactMap { $0[.invalid] }.joined()
+                #expect(report.total(.invalid) == 1 && invalid.map(\.flowID) == [id], "\(edit): \(report.counts)")
+                #expect(invalid.first?.error == counts.damaged.first?.problem, "\(edit)")
+                #expect(invalid.first?.error?.hasPrefix("flow '\(id)' has \(edit.column) ") == true, "\(invalid.first?.error ?? "")")
+                if index == 0 {
+                    // The sweep went on past the edited row: every other flow was migrated (or restarted, or failed).
+                    let done = [SweepReport.Outcome.migrated, .retry, .fail].map(report.total).reduce(0, +)
+                    #expect(done == ids.count - 1, "\(report.counts)")
                 }
+                #expect(try await store.events(flowID: id) == eventsBefore, "\(edit)")
+
+                // Put back as it was, the row is exactly as before: the sweep did not touch it.
+                let value = switch edit.column {
+                case "status": "'\(before.status.rawValue)'"
+                case "migration_version": "\(before.migrationVersion)"
+                case "revision": "\(before.revision)"
+                case "flow_name": "'\(before.flowName)'"
+                default: "\(before.updatedAt.timeIntervalSince1970)"
+                }
+                try await test.execute("UPDATE flows SET \(edit.column) = \(value) WHERE flow_id = '\(id)'")
+                #expect(try await store.flow(id: id) == before, "\(edit)")
                 try await test.execute("DELETE FROM flows WHERE flow_id = '\(id)'")
             }
+            // A flow the edits left, put back below the latest version so that sweeps select it.
+            let last = try #require(ids.last)
+
+            // An id with a line break and a terminal escape sequence is shown escaped, and the SQL
+            // of the fix selects it as it is.
+            let controlID = "ctl\n\u{1B}[2K"
+            try await store.insert([try NewFlow(message: InflightFlows.withID(#"ctl\n\u001b[2K"#, try InflightFlows.templates()[0]))])
+            try await test.execute("UPDATE flows SET status = 'weird' WHERE flow_id LIKE 'ctl%'")
+            let listed = try #require(try await store.statusCounts().damaged.first)
+            #expect(listed.flowID == controlID)
+            #expect(listed.problem.hasPrefix(#"flow 'ctl\u{A}\u{1B}[2K' has status 'weird'"#), "\(listed.problem)")
+            #expect(!listed.problem.contains("\n") && !listed.problem.contains("\u{1B}") && !listed.error.message.contains("\u{1B}"))
+            let delete = try #require(listed.problem.firstRange(of: "DELETE FROM flows WHERE ").map { listed.problem[$0.lowerBound...].dropLast() })
+            try await test.execute(String(delete))
+            #expect(try await store.statusCounts().damagedTotal == 0, "\(delete)")
             if backend == .postgres {
                 // A column changed by hand to hold what the store cannot read (NULL, another type)
-                // names its row and column, not only the driver's "PostgresDecodingError".
+                // names its row and column, not only the driver's "PostgresDecodingError"; export,
+                // which must copy every flow, stops there.
                 try await test.execute("ALTER TABLE flows ALTER COLUMN message DROP NOT NULL")
-                try await test.execute("UPDATE flows SET message = NULL WHERE flow_id = '\(ids[4])'")
+                try await test.execute("UPDATE flows SET message = NULL, migration_version = 0 WHERE flow_id = '\(last)'")
+                let expected = "flow '\(last)' has message NULL, expected text"
                 for (what, operation) in [
-                    ("read", { _ = try await store.flow(id: ids[4]) }),
-                    ("sweep", { _ = try await MigrationSweep(store: store, migrator: try Self.migrator()).run() }),
+                    ("read", { _ = try await store.flow(id: last) }),
                     ("export", { try await store.forEachFlow(pageSize: 2) { _ in } }),
                 ] as [(String, () async throws -> Void)] {
                     let error = await #expect(throws: StoreError.self, "\(what)") { try await operation() }
                     #expect(error?.kind == .damaged, "\(what)")
-                    #expect(error?.message.contains("flow '\(ids[4])' has message NULL, expected text") == true, "\(error?.message ?? "")")
+                    #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
                 }
-                try await test.execute("DELETE FROM flows WHERE flow_id = '\(ids[4])'")
+                let report = try await MigrationSweep(store: store, migrator: try Self.migrator()).run()
+                let invalid = report.examples.values.compactMap { $0[.invalid] }.joined()
+                #expect(invalid.map(\.flowID) == [last] && invalid.first?.error?.contains(expected) == true, "\(report.examples)")
+                try await test.execute("DELETE FROM flows WHERE flow_id = '\(last)'")
                 // A column type changed by hand stops every command at open, a dry run too.
                 try await test.execute("ALTER TABLE flows ALTER COLUMN message TYPE jsonb USING message::jsonb")
                 let opened = await #expect(throws: StoreError.self) { let other = try await test.open(); await other.close() }
@@ -572,8 +623,10 @@ struct StoreContract {
             if backend == .sqlite {
                 // An id that is not UTF-8 text (or not text) sorts last and read back repaired: paging
                 // by id would start again before it forever. It is refused, with SQL that finds it.
-                for (value, hex) in [("CAST(x'FF61' AS TEXT)", "FF61"), ("x'FF00'", "FF00")] {
-                    try await test.execute("UPDATE flows SET flow_id = \(value) WHERE flow_id = '\(ids[4])'")
+                // (A blob of UTF-8 bytes reads as that text, but sorts after every text id.)
+                try await test.execute("UPDATE flows SET migration_version = 0 WHERE flow_id = '\(last)'")
+                for (value, hex) in [("CAST(x'FF61' AS TEXT)", "FF61"), ("x'FF00'", "FF00"), ("CAST('id' AS BLOB)", "6964")] {
+                    try await test.execute("UPDATE flows SET flow_id = \(value) WHERE flow_id = '\(last)'")
                     for (what, operation) in [
                         ("export", { try await store.forEachFlow(pageSize: 2) { _ in } }),
                         ("sweep", { _ = try await MigrationSweep(store: store, migrator: try Self.migrator()).run() }),
@@ -582,7 +635,7 @@ struct StoreContract {
                         #expect(error?.kind == .damaged, "\(value): \(what)")
                         #expect(error?.message.contains("WHERE hex(flow_id) = '\(hex)'") == true, "\(error?.message ?? "")")
                     }
-                    try await test.execute("UPDATE flows SET flow_id = '\(ids[4])' WHERE hex(flow_id) = '\(hex)'")
+                    try await test.execute("UPDATE flows SET flow_id = '\(last)' WHERE hex(flow_id) = '\(hex)'")
                 }
             }
             await store.close()

@@ -16,7 +16,7 @@ struct SweepCountingTests {
         }
         func flow(id: String) async throws(StoreError) -> StoredFlow? { try await base.flow(id: id) }
         func save(_ update: FlowUpdate) async throws(StoreError) -> Int? { try await base.save(update) }
-        func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> [StoredFlow] {
+        func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
             try await base.pending(belowVersion: version, after: cursor, limit: limit)
         }
         func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
@@ -28,12 +28,64 @@ struct SweepCountingTests {
         func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
             try await base.forEachFlow(pageSize: pageSize, page)
         }
-        func statusCounts() async throws(StoreError) -> [StatusCount] { try await base.statusCounts() }
-        func statusCountsSnapshot() async throws(StoreError) -> Task<[StatusCount], any Error> {
+        func statusCounts() async throws(StoreError) -> FlowCounts { try await base.statusCounts() }
+        func statusCountsSnapshot() async throws(StoreError) -> Task<FlowCounts, any Error> {
             Task { throw StoreError(.unavailable, "terminating connection due to administrator command") }
         }
         func events(flowID: String) async throws(StoreError) -> [MigrationEvent] { try await base.events(flowID: flowID) }
         func close() async { await base.close() }
+    }
+
+    /// A store whose rows `damage` changes by hand right after the sweep's count is taken.
+    struct DamagedAfterTheCount: FlowStateStore {
+        let base: any FlowStateStore
+        let damage: @Sendable () async throws -> Void
+
+        func prepare(createIfMissing: Bool) async throws(StoreError) { try await base.prepare(createIfMissing: createIfMissing) }
+        func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
+            try await base.insert(flows, existing: existing)
+        }
+        func flow(id: String) async throws(StoreError) -> StoredFlow? { try await base.flow(id: id) }
+        func save(_ update: FlowUpdate) async throws(StoreError) -> Int? { try await base.save(update) }
+        func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
+            try await base.pending(belowVersion: version, after: cursor, limit: limit)
+        }
+        func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
+            try await base.commit(updates, events: events)
+        }
+        func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
+            try await base.flows(aboveVersion: version, limit: limit)
+        }
+        func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+            try await base.forEachFlow(pageSize: pageSize, page)
+        }
+        func statusCounts() async throws(StoreError) -> FlowCounts { try await base.statusCounts() }
+        func statusCountsSnapshot() async throws(StoreError) -> Task<FlowCounts, any Error> {
+            let counting = try await base.statusCountsSnapshot()
+            _ = try? await counting.value
+            do { try await damage() } catch { throw StoreError(.database, "\(error)") }
+            return counting
+        }
+        func events(flowID: String) async throws(StoreError) -> [MigrationEvent] { try await base.events(flowID: flowID) }
+        func close() async { await base.close() }
+    }
+
+    /// Rows changed by hand before the count and after it are each reported once, as invalid —
+    /// those changed after it are not also "changed by another process".
+    @Test func rowsDamagedBeforeAndAfterTheCountAreCountedOnce() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let store = try await test.open()
+            try await store.insert(try StoreContract.newFlows(InflightFlows.messages(count: 100)))
+            try await test.execute("UPDATE flows SET status = 'weird' WHERE flow_id IN ('flow-0000010', 'flow-0000020', 'flow-0000030')")
+            let damaging = DamagedAfterTheCount(base: store) {
+                try await test.execute("UPDATE flows SET status = 'weird' WHERE flow_id IN ('flow-0000060', 'flow-0000070')")
+            }
+            let report = try await MigrationSweep(store: damaging, migrator: try StoreContract.migrator(), batchSize: 16).run()
+            #expect(report.total(.invalid) == 5, "\(report.counts)")
+            #expect(report.changedElsewhere == 0)
+            #expect(SweepReport.Outcome.allCases.map(report.total).reduce(0, +) == 100, "\(report.counts)")
+            await store.close()
+        }
     }
 
     @Test func theWorkDoneIsReportedWhenTheCountFails() async throws {

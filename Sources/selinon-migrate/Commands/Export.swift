@@ -24,8 +24,9 @@ extension SelinonMigrate {
                       --output flows.jsonl
 
                 Exit codes: 0 written; 1 there is no store at the location (or something else is \
-                there), it was written by a newer selinon-migrate, or a flow's line could not be \
-                imported back (the file is written all the same); 2 the store could not be \
+                there), it was written by a newer selinon-migrate, a row was changed outside \
+                selinon-migrate (named, with the fix; nothing is written), or a flow's line could \
+                not be imported back (the file is written all the same); 2 the store could not be \
                 reached or read, or the output written; 64 usage error.
                 """)
 
@@ -78,7 +79,9 @@ extension SelinonMigrate {
                 sink.discard()
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); nothing was written" + OutputSinkError.hintLine(of: error))
                 await terminal.close(store)
-                throw ExitStatus.toolFailed
+                // A row changed by hand is the input's fault; a damaged file or a failed read is not.
+                let editedRow = (error as? StoreError).map { $0.kind == .damaged && $0.flowID != nil } ?? false
+                throw editedRow ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
             await terminal.close(store)
             terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.displayText)")

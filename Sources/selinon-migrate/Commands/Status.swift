@@ -19,7 +19,12 @@ extension SelinonMigrate {
                 Example:
                   selinon-migrate status --store sqlite:.selinon/flows.sqlite -m migrations
 
-                Exit codes: 0 shown; 1 the migration directory is invalid, there is no store at the \
+                Rows changed outside selinon-migrate (an unknown status, a negative version, or in \
+                SQLite a column holding another type) are not counted: they are named, with the \
+                fix, after the table, and apply reports them as invalid and leaves them alone.
+
+                Exit codes: 0 shown; 1 shown, but the store holds rows changed outside \
+                selinon-migrate, or the migration directory is invalid, there is no store at the \
                 location (or something else is there), or the store was written by a newer \
                 selinon-migrate; 2 the store cannot be reached or read; 64 usage error.
                 """)
@@ -48,7 +53,7 @@ extension SelinonMigrate {
                 }
             }
             let store = try await storeOptions.open(terminal: terminal, readOnly: true)
-            let counts: [StatusCount]
+            let counts: FlowCounts
             do {
                 counts = try await store.statusCounts()
                 await terminal.close(store)
@@ -57,11 +62,13 @@ extension SelinonMigrate {
                 terminal.message("error: \(error.message)")
                 throw ExitStatus.toolFailed
             }
-            let summary = StoreSummary(counts: counts, latestVersion: latest)
+            let summary = StoreSummary(counts: counts.counts, damaged: counts.damaged, damagedTotal: counts.damagedTotal,
+                                       latestVersion: latest)
             switch format {
             case .text: terminal.output(summary.text(location: storeOptions.displayText))
             case .json: terminal.outputJSON(summary.jsonValue(location: storeOptions.displayText))
             }
+            if counts.damagedTotal > 0 { throw ExitStatus.inputFailed }
         }
     }
 }
@@ -80,17 +87,14 @@ struct StoreSummary {
     }
 
     let counts: [StatusCount]
+    /// Rows changed by hand, not in `counts`: the first few, and how many.
+    let damaged: [DamagedFlowRow]
+    let damagedTotal: Int
     let latestVersion: Int?
 
     var newerThanLatest: Int {
         guard let latestVersion else { return 0 }
         return counts.filter { $0.migrationVersion > latestVersion }.reduce(0) { $0 + $1.count }
-    }
-
-    /// Flows at a negative version, which no migration directory has: rows changed by hand,
-    /// which `apply` reports as invalid and leaves alone.
-    var belowZero: Int {
-        counts.filter { $0.migrationVersion < 0 }.reduce(0) { $0 + $1.count }
     }
 
     var oldVersions: [VersionUse] {
@@ -104,11 +108,19 @@ struct StoreSummary {
 
     func text(location: String) -> String {
         let shown = (try? StoreLocation(parsing: location).description) ?? location
-        var lines = ["store \(shown): \(counts.reduce(0) { $0 + $1.count }) flows"]
+        var lines = ["store \(shown): \(counts.reduce(0) { $0 + $1.count }) flows"
+                     + (damagedTotal > 0 ? " and \(counted(damagedTotal, "row")) changed outside selinon-migrate" : "")]
         if !counts.isEmpty {
             var table = TextTable(header: ["flow", "version", "status", "flows"])
             table.rows = counts.map { [$0.flowName, String($0.migrationVersion), $0.status.rawValue, String($0.count)] }
             lines.append(table.text)
+        }
+        if damagedTotal > 0 {
+            lines.append("")
+            lines.append("\(counted(damagedTotal, "row")) changed outside selinon-migrate, in no count above (apply reports "
+                + "\(damagedTotal == 1 ? "it" : "them") as invalid and leaves \(damagedTotal == 1 ? "it" : "them") alone)"
+                + (damagedTotal > damaged.count ? "; the first \(damaged.count):" : ":"))
+            lines += damaged.map { "  " + $0.problem }
         }
         if let latestVersion {
             lines.append("")
@@ -116,11 +128,6 @@ struct StoreSummary {
             if newerThanLatest > 0 {
                 lines.append("\(counted(newerThanLatest, "flow")) \(newerThanLatest == 1 ? "is" : "are") newer than version \(latestVersion): "
                     + "a newer deployment wrote \(newerThanLatest == 1 ? "it" : "them"); this migration directory is behind")
-            }
-            if belowZero > 0 {
-                lines.append("\(counted(belowZero, "flow")) \(belowZero == 1 ? "is" : "are") at a negative version, which no migration "
-                    + "directory has: changed outside selinon-migrate, so apply reports \(belowZero == 1 ? "it" : "them") as invalid "
-                    + "and leaves \(belowZero == 1 ? "it" : "them") alone; correct or delete \(belowZero == 1 ? "that row" : "those rows")")
             }
             for use in oldVersions {
                 var line = "version \(use.version): "
@@ -141,11 +148,15 @@ struct StoreSummary {
                 .object(["flow_name": .string(count.flowName), "migration_version": number(count.migrationVersion),
                          "status": .string(count.status.rawValue), "count": number(count.count)])
             }),
+            "damaged_rows": number(damagedTotal),
+            "damaged": .array(damaged.map { row in
+                .object(["flow_id": .string(row.flowID), "flow_name": row.flowName.map(JSONValue.string) ?? .null,
+                         "problem": .string(row.problem)])
+            }),
         ]
         if let latestVersion {
             members["latest_version"] = number(latestVersion)
             members["newer_than_latest"] = number(newerThanLatest)
-            members["negative_version"] = number(belowZero)
             members["versions"] = .array(oldVersions.map { use in
                 .object(["version": number(use.version), "live": number(use.live), "failed": number(use.failed),
                          "safe_to_squash": .bool(use.safeToSquash)])

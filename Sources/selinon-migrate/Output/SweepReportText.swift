@@ -46,7 +46,7 @@ struct SweepReportText {
                 lines.append("")
                 lines.append("\(flow), \(label): \(count) flow\(count == 1 ? "" : "s")\(count > examples.count ? ", for example" : "")")
                 for example in examples {
-                    var line = "  \(example.flowID) (version \(example.fromVersion))"
+                    var line = "  \(example.flowID)" + (example.fromVersion.map { " (version \($0))" } ?? "")
                     if let error = example.error { line += ": \(error)" }
                     lines.append(line)
                     lines += example.taints.map { "    " + Self.describe($0) }
