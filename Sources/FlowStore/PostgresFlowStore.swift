@@ -399,8 +399,11 @@ public final class PostgresFlowStore: FlowStateStore {
             let cells = row.makeRandomAccess()
             let id = (try? cells[0].decode(String.self)) ?? "?"
             lastID = id
-            let selector = EditedRow.hasInvisibleCharacters(id)
-                ? "flow_id = convert_from(decode('\(Array(id.utf8).map { String(format: "%02X", $0) }.joined())', 'hex'), 'UTF8')" : nil
+            // Made only for a row that is refused: most rows are not.
+            func selector() -> String? {
+                guard EditedRow.hasInvisibleCharacters(id) else { return nil }
+                return "flow_id = convert_from(decode('\(Array(id.utf8).map { String(format: "%02X", $0) }.joined())', 'hex'), 'UTF8')"
+            }
             defer { if let edited { editedRows.append((edited, try? cells[1].decode(String.self), try? cells[3].decode(Int.self))) } }
             func cell<Value: PostgresDecodable>(_ index: Int, _ type: Value.Type, expected: String) -> Value? {
                 do {
@@ -408,7 +411,7 @@ public final class PostgresFlowStore: FlowStateStore {
                 } catch {
                     let found = cells[index].bytes == nil ? "NULL" : "a value of type \(cells[index].dataType)"
                     if edited == nil {
-                        edited = EditedRow(flowID: id, column: cells[index].columnName, value: found, expected: expected, selector: selector)
+                        edited = EditedRow(flowID: id, column: cells[index].columnName, value: found, expected: expected, selector: selector())
                     }
                     return nil
                 }
@@ -421,11 +424,11 @@ public final class PostgresFlowStore: FlowStateStore {
                   let updated = cell(6, Double.self, expected: "a time (seconds since 1970)") else { continue }
             guard let known = FlowStatus(rawValue: status) else {
                 edited = EditedRow(flowID: id, column: "status", value: "'\(EditedRow.visible(status))'", expected: FlowStatus.expected,
-                                   selector: selector)
+                                   selector: selector())
                 continue
             }
             if let problem = FlowColumns.problem(version: version, revision: revision) {
-                edited = EditedRow(flowID: id, column: problem.column, value: problem.value, expected: problem.expected, selector: selector)
+                edited = EditedRow(flowID: id, column: problem.column, value: problem.value, expected: problem.expected, selector: selector())
                 continue
             }
             result.append(StoredFlow(id: id, flowName: name, message: Array(message.utf8), migrationVersion: version,

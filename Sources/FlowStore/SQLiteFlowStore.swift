@@ -574,27 +574,27 @@ public final class SQLiteFlowStore: FlowStateStore {
         // An id that is not UTF-8 text would come back repaired, and paging by id (`flow_id > ?`)
         // would start again before it forever.
         let idBytes = row.bytes(0)
-        let hex = idBytes.map { String(format: "%02X", $0) }.joined()
-        let hexSelector = "hex(flow_id) = '\(hex)'"
+        // Made only for a row that is refused: most rows are not.
+        func hex() -> String { idBytes.map { String(format: "%02X", $0) }.joined() }
         guard row.type(0) == SQLITE_TEXT, String(validating: idBytes, as: UTF8.self) != nil else {
-            throw EditedRow(flowID: id, column: "flow_id", value: row.type(0) == SQLITE_TEXT ? "X'\(hex)' (not UTF-8 text)" : row.quoted(0),
-                            expected: "text", selector: hexSelector)
+            throw EditedRow(flowID: id, column: "flow_id", value: row.type(0) == SQLITE_TEXT ? "X'\(hex())' (not UTF-8 text)" : row.quoted(0),
+                            expected: "text", selector: "hex(flow_id) = '\(hex())'")
         }
-        let selector = EditedRow.hasInvisibleCharacters(id) ? hexSelector : nil
+        func selector() -> String? { EditedRow.hasInvisibleCharacters(id) ? "hex(flow_id) = '\(hex())'" : nil }
         func expect(_ column: Int32, _ type: Int32, _ name: String, _ expected: String) throws {
             let found = row.type(column)
             guard found != type, !(type == SQLITE_FLOAT && found == SQLITE_INTEGER) else { return }
-            throw EditedRow(flowID: id, column: name, value: row.quoted(column), expected: expected, selector: selector)
+            throw EditedRow(flowID: id, column: name, value: row.quoted(column), expected: expected, selector: selector())
         }
         try expect(1, SQLITE_TEXT, "flow_name", "text")
         try expect(3, SQLITE_INTEGER, "migration_version", FlowColumns.expectedVersion)
         try expect(5, SQLITE_INTEGER, "revision", FlowColumns.expectedRevision)
         try expect(6, SQLITE_FLOAT, "updated_at", "a time (seconds since 1970)")
         guard row.type(4) == SQLITE_TEXT, let status = FlowStatus(rawValue: row.text(4)) else {
-            throw EditedRow(flowID: id, column: "status", value: row.quoted(4), expected: FlowStatus.expected, selector: selector)
+            throw EditedRow(flowID: id, column: "status", value: row.quoted(4), expected: FlowStatus.expected, selector: selector())
         }
         if let problem = FlowColumns.problem(version: row.integer(3), revision: row.integer(5)) {
-            throw EditedRow(flowID: id, column: problem.column, value: problem.value, expected: problem.expected, selector: selector)
+            throw EditedRow(flowID: id, column: problem.column, value: problem.value, expected: problem.expected, selector: selector())
         }
         return StoredFlow(id: id, flowName: row.text(1), message: row.bytes(2), migrationVersion: row.integer(3), status: status,
                           revision: row.integer(5), updatedAt: Date(timeIntervalSince1970: row.real(6)))
