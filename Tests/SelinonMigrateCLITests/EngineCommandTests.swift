@@ -35,17 +35,21 @@ struct EngineCommandTests {
         #expect(report.standardOutput.split(separator: "\n").count == 60)
     }
 
-    /// A flow that ends at once (its only start edge never fires) leaves nothing in flight; the
-    /// summary still names the flow asked for.
-    @Test func aFlowThatNeverRunsIsNamedWhenNothingIsSimulated() throws {
+    /// A flow that ends at once (its only start edge never fires) leaves nothing in flight: an
+    /// error naming the flow, and no file or store that would pass for a set of in-flight states.
+    @Test func aFlowThatNeverRunsIsAnErrorAndWritesNothing() throws {
         let directory = try TemporaryDirectory()
         let nodes = try directory.write("tasks: [{name: A, import: t}]\nflows: [f]\n", to: "nodes.yml")
         let flows = try directory.write("flow-definitions:\n  - {name: f, edges: [{from: , to: A, condition: {name: alwaysFalse}}]}\n",
                                         to: "flows.yml")
-        let result = try CommandRunner().run(["simulate", "--count", "3", "-n", nodes, "-f", flows])
-        #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.isEmpty)
-        #expect(result.standardError.hasSuffix("simulated 0 in-flight flows of f\n"), "\(result.standardError)")
+        for destination in [[], ["--output", directory.path("states.jsonl")], ["--store", "sqlite:" + directory.path("flows.sqlite")]] {
+            let result = try CommandRunner().run(["simulate", "--count", "3", "-n", nodes, "-f", flows] + destination)
+            #expect(result.status == 1, "\(result.standardError)")
+            #expect(result.standardOutput.isEmpty)
+            #expect(result.standardError == "error: no flow of f could be caught running in 60 attempts: each ended at once or never "
+                    + "started (do its starting edges' conditions never hold?); nothing was written\n", "\(result.standardError)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("")).sorted() == ["flows.yml", "nodes.yml"])
     }
 
     /// An invalid configuration stops `execute --format json` with the JSON document every

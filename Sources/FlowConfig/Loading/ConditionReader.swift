@@ -194,6 +194,14 @@ extension FileReader {
             guard let bound = call.node else {
                 if context.sourcesIncomplete { return nil }
                 let reason = context.sources.isEmpty ? "the edge has no source" : "the edge has several sources"
+                if let misplaced = call.arguments.first(where: { $0.key == "node" }) {
+                    let shown: String
+                    if case .string(let task) = misplaced.value { shown = task } else { shown = "<task>" }
+                    error(.predicateNode, "predicate '\(name)' reads a task result but names no node (its args has 'node', which "
+                          + "Selinon passes to the predicate as an argument), and \(reason)",
+                          at: nameNode, hint: "move node: \(shown) out of args, next to name: {name: \(name), node: \(shown), args: {…}}")
+                    return nil
+                }
                 error(.predicateNode, "predicate '\(name)' reads a task result but names no node, and \(reason)",
                       at: nameNode, hint: context.sources.isEmpty ? "test flow arguments instead (argsField…)"
                           : "add node: <one of \(context.sources.joined(separator: ", "))>")
@@ -237,8 +245,9 @@ extension FileReader {
         if !extra.isEmpty { parts.append("unexpected \(extra.map { "'\($0)'" }.joined(separator: ", "))") }
         let expected = signature.parameters.isEmpty ? "no args" : "args " + signature.parameters.joined(separator: ", ")
         let failing = inFailure ? " (Selinon loads it, and its dispatcher fails when the failure is to be handled)" : ""
+        let misplacedNode = extra.contains("node") ? "; 'node' belongs next to name and args, not inside args" : ""
         error(.predicateArguments, "predicate '\(call.name)' has wrong arguments: \(parts.joined(separator: "; "))\(failing)", at: node,
-              hint: "'\(call.name)' takes \(expected)")
+              hint: "'\(call.name)' takes \(expected)\(misplacedNode)")
     }
 
     /// Values of built-in predicates' arguments that Selinon accepts but that make the predicate

@@ -33,7 +33,8 @@ extension SelinonMigrate {
                       -f examples/package-analysis/v1/flows \\
                       --count 200 --store sqlite:.selinon/flows.sqlite
 
-                Exit codes: 0 written; 1 the configuration is invalid, a flow unknown, the store \
+                Exit codes: 0 written; 1 the configuration is invalid, a flow unknown, no flow could \
+                be caught running (nothing is written), the store \
                 already holds a flow id (with --skip-identical: with another message or status), or the store's location is unusable (a missing directory \
                 above it, something else there, a newer store); 2 the store or the output could not \
                 be written; 64 usage error.
@@ -129,15 +130,27 @@ extension SelinonMigrate {
                 }
                 return lines
             }
+            // A configuration in which no flow stays running writes nothing at all: an empty
+            // file or store would pass for a set of in-flight states.
+            var firstBatch: [[UInt8]]? = nextBatch()
+            if firstBatch?.isEmpty == true {
+                terminal.message("error: no flow of \(names.joined(separator: ", ")) could be caught running in \(attempts) attempts: "
+                    + "each ended at once or never started (do its starting edges' conditions never hold?); nothing was written")
+                throw ExitStatus.inputFailed
+            }
+            let batches = { () -> [[UInt8]] in
+                defer { firstBatch = nil }
+                return firstBatch ?? nextBatch()
+            }
             var skipped = 0
             if let store {
-                skipped = try await write(nextBatch, to: store, terminal: terminal)
+                skipped = try await write(batches, to: store, terminal: terminal)
             } else {
                 var sink: OutputSink?
                 do {
                     let opened = try OutputSink(path: output ?? "-")
                     sink = opened
-                    while case let lines = nextBatch(), !lines.isEmpty {
+                    while case let lines = batches(), !lines.isEmpty {
                         try opened.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
                     }
                     try opened.commit()
