@@ -102,8 +102,9 @@ struct SQLiteCheckpointTests {
             try await holding.value
             try reader.close()
             #expect(report.total(.migrated) + report.total(.retry) + report.total(.fail) > 35_000, "\(report.counts)")
-            // Alone, the sweep takes about 2 s (debug build), next to the other suites up to 30 s.
-            #expect(elapsed < .seconds(60), "the sweep waited for the reader")
+            // Alone, the sweep takes a few seconds (debug build), next to the other suites on a
+            // busy machine up to 65 s; waiting out the busy timeout at each restart adds two minutes.
+            #expect(elapsed < .seconds(100), "the sweep waited for the reader")
             await store.close()
             try await Self.expectEverythingInTheDatabaseFile(test, path: path, flows: messages.count)
         }
