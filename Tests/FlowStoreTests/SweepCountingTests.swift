@@ -6,9 +6,11 @@ import Testing
 /// A sweep whose count of the flows it had nothing to do for fails — its connection terminated
 /// while the batches were written — still returns what it did.
 struct SweepCountingTests {
-    /// A store whose counting fails once started, as when the server ends its connection.
-    struct CountingFails: FlowStateStore {
+    /// A store that forwards everything to `base` but the counting snapshot a sweep starts
+    /// with, which `snapshot` makes (to fail it, or to change rows once it is taken).
+    struct SnapshotHook: FlowStateStore {
         let base: any FlowStateStore
+        let snapshot: @Sendable (any FlowStateStore) async throws -> Task<FlowCounts, any Error>
 
         func prepare(createIfMissing: Bool) async throws(StoreError) { try await base.prepare(createIfMissing: createIfMissing) }
         func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
@@ -30,41 +32,7 @@ struct SweepCountingTests {
         }
         func statusCounts() async throws(StoreError) -> FlowCounts { try await base.statusCounts() }
         func statusCountsSnapshot() async throws(StoreError) -> Task<FlowCounts, any Error> {
-            Task { throw StoreError(.unavailable, "terminating connection due to administrator command") }
-        }
-        func events(flowID: String) async throws(StoreError) -> [MigrationEvent] { try await base.events(flowID: flowID) }
-        func close() async { await base.close() }
-    }
-
-    /// A store whose rows `damage` changes by hand right after the sweep's count is taken.
-    struct DamagedAfterTheCount: FlowStateStore {
-        let base: any FlowStateStore
-        let damage: @Sendable () async throws -> Void
-
-        func prepare(createIfMissing: Bool) async throws(StoreError) { try await base.prepare(createIfMissing: createIfMissing) }
-        func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
-            try await base.insert(flows, existing: existing)
-        }
-        func flow(id: String) async throws(StoreError) -> StoredFlow? { try await base.flow(id: id) }
-        func save(_ update: FlowUpdate) async throws(StoreError) -> Int? { try await base.save(update) }
-        func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
-            try await base.pending(belowVersion: version, after: cursor, limit: limit)
-        }
-        func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
-            try await base.commit(updates, events: events)
-        }
-        func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
-            try await base.flows(aboveVersion: version, limit: limit)
-        }
-        func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
-            try await base.forEachFlow(pageSize: pageSize, page)
-        }
-        func statusCounts() async throws(StoreError) -> FlowCounts { try await base.statusCounts() }
-        func statusCountsSnapshot() async throws(StoreError) -> Task<FlowCounts, any Error> {
-            let counting = try await base.statusCountsSnapshot()
-            _ = try? await counting.value
-            do { try await damage() } catch { throw StoreError(.database, "\(error)") }
-            return counting
+            do { return try await snapshot(base) } catch { throw StoreError(.database, "\(error)") }
         }
         func events(flowID: String) async throws(StoreError) -> [MigrationEvent] { try await base.events(flowID: flowID) }
         func close() async { await base.close() }
@@ -77,8 +45,12 @@ struct SweepCountingTests {
             let store = try await test.open()
             try await store.insert(try StoreContract.newFlows(InflightFlows.messages(count: 100)))
             try await test.execute("UPDATE flows SET status = 'weird' WHERE flow_id IN ('flow-0000010', 'flow-0000020', 'flow-0000030')")
-            let damaging = DamagedAfterTheCount(base: store) {
+            // Changed once the count is taken: the count has them as they were.
+            let damaging = SnapshotHook(base: store) { base in
+                let counting = try await base.statusCountsSnapshot()
+                _ = try await counting.value
                 try await test.execute("UPDATE flows SET status = 'weird' WHERE flow_id IN ('flow-0000060', 'flow-0000070')")
+                return counting
             }
             let report = try await MigrationSweep(store: damaging, migrator: try StoreContract.migrator(), batchSize: 16).run()
             #expect(report.total(.invalid) == 5, "\(report.counts)")
@@ -93,7 +65,9 @@ struct SweepCountingTests {
             let store = try await test.open()
             let messages = try InflightFlows.messages(count: 120)
             try await store.insert(try StoreContract.newFlows(messages))
-            let sweep = MigrationSweep(store: CountingFails(base: store), migrator: try StoreContract.migrator(), batchSize: 16)
+            // Counting fails once started, as when the server ends its connection.
+            let failing = SnapshotHook(base: store) { _ in Task { throw StoreError(.unavailable, "terminating connection due to administrator command") } }
+            let sweep = MigrationSweep(store: failing, migrator: try StoreContract.migrator(), batchSize: 16)
             let report = try await sweep.run()
             #expect(report.countingError == "terminating connection due to administrator command")
             let done = SweepReport.Outcome.allCases.filter { [.migrated, .retry, .fail].contains($0) }.reduce(0) { $0 + report.total($1) }
