@@ -199,7 +199,8 @@ struct PreCommitTests {
             try FileManager.default.removeItem(at: path)
             try FileManager.default.copyItem(at: v3.appendingPathComponent(file), to: path)
         }
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        // Generated with RETRY: a rebase that drops it keeps its strategy for the change it migrates again.
+        #expect(try runner.run(["generate", "-t", "RETRY"] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "main's change")
         try fixture.git("checkout", "-q", "feature")
@@ -214,6 +215,7 @@ struct PreCommitTests {
         let dropping = try runner.run(["rebase", "--onto", "HEAD", "--drop-merged", "--dry-run"] + Self.configuration, in: fixture.root)
         #expect(dropping.status == 0, "\(dropping.standardError)")
         #expect(dropping.standardError.contains("note: dropping 2.json of the branch being merged (--drop-merged)"))
+        #expect(dropping.standardOutput.contains("would write 4.json (RETRY)"), "\(dropping.standardOutput)")
         // The pre-commit hook's check --base HEAD names both.
         let check = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(check.status == 1)

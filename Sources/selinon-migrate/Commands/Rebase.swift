@@ -99,7 +99,9 @@ extension SelinonMigrate {
                 throw terminal.fail(error)
             }
             // During a merge, the merged branch's migrations may be deployed already: rebasing onto a
-            // revision that lacks them would drop them.
+            // revision that lacks them would drop them. With --drop-merged, their change is migrated
+            // again after REV's, and their strategies count like this branch's.
+            var droppedMergedStrategies: [TaintedFlowStrategy] = []
             if context.repository.isMerging, let mergeHead = try? context.repository.commit("MERGE_HEAD"),
                let mergedFiles = try? context.repository.migrationFiles(in: directoryPath, at: mergeHead) {
                 let lost = mergedFiles.filter { version, bytes in baseFiles[version].map(MigrationSum.hash) != MigrationSum.hash(bytes) }
@@ -114,6 +116,7 @@ extension SelinonMigrate {
                 }
                 if !lost.isEmpty {
                     terminal.message("note: dropping \(names) of the branch being merged (--drop-merged): its change is migrated after \(onto)'s")
+                    droppedMergedStrategies = lost.compactMap { try? Migration(selinonJSON: $0.value, file: "\($0.key).json").strategy }
                 }
             }
             let baseLatest = baseFiles.keys.max() ?? 0
@@ -149,7 +152,7 @@ extension SelinonMigrate {
                 branchFiles.compactMap { $0[version] }.filter { $0 != baseFiles[version] }
                     .compactMap { try? Migration(selinonJSON: $0, file: "\(version).json").strategy }
             }
-            let chosen = strategy ?? branchStrategies.max() ?? .ignore
+            let chosen = strategy ?? (branchStrategies + droppedMergedStrategies).max() ?? .ignore
             let plan = MigrationDiffer().plan(from: old, to: new, strategy: chosen)
             if !plan.warnings.isEmpty { terminal.message(MigrationWarning.describing(plan.warnings)) }
 
