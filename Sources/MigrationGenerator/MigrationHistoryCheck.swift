@@ -13,11 +13,15 @@ public enum MigrationHistoryCheck {
         public var configuration: Configuration
         /// The revision for a command (`1a2b3c4d`); nil for the working tree.
         public var revision: String?
+        /// What to do about a change to this state that no migration covers, when the caller
+        /// knows better than generating one (a merge that dropped the other side's migrations).
+        public var uncoveredHint: String?
 
-        public init(label: String, configuration: Configuration, revision: String? = nil) {
+        public init(label: String, configuration: Configuration, revision: String? = nil, uncoveredHint: String? = nil) {
             self.label = label
             self.configuration = configuration
             self.revision = revision
+            self.uncoveredHint = uncoveredHint
         }
     }
 
@@ -156,7 +160,9 @@ public enum MigrationHistoryCheck {
             // Migrations of later changes: the missing one must come before them (generate continues the latest).
             let later = intervals.filter { $0.from >= index }.map(\.version).sorted()
             let hint: String
-            if states[index].revision == nil && index == states.count - 1 {
+            if let known = states[index].uncoveredHint {
+                hint = known
+            } else if states[index].revision == nil && index == states.count - 1 {
                 hint = "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change"
             } else if let first = later.first {
                 let names = later.map { "\($0).json" }.joined(separator: ", ")

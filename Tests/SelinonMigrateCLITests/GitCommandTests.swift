@@ -138,6 +138,14 @@ struct GitCommandTests {
         #expect(pure.status == 0, "\(pure.standardError)")
         #expect(pure.standardOutput.contains("is not at deploy/config/nodes.yml in ") && pure.standardOutput.contains("nothing needs a migration"),
                 "\(pure.standardOutput)")
+        // verify --git reads the history at today's paths: the migration from before the move matches
+        // nothing there, which it says, and it never advises deleting a migration that may be deployed.
+        let verify = try runner.run(["verify", "--git"] + moved, in: fixture.root)
+        #expect(verify.status == 1)
+        let movedAt = try fixture.git("rev-parse", "--short=12", "HEAD")
+        #expect(verify.standardError.contains("the configuration is at its current paths only since \(movedAt) (move the configuration)"),
+                "\(verify.standardError)")
+        #expect(!verify.standardError.contains("delete it"), "\(verify.standardError)")
         // A change that needs no migration (a condition) after the move compares with the base's
         // configuration where it was, as without the move.
         try TeamWorkflowTests.edit(fixture, "deploy/config/flows/analysis.yml", "                value: UNKNOWN\n", "                value: UNLISTED\n")

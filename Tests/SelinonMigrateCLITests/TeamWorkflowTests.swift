@@ -378,6 +378,33 @@ struct TeamWorkflowTests {
         #expect(again.status == 0, "\(again.standardError)")
     }
 
+    @Test func aCommittedMergeThatKeptThisBranchsMigrationIsNotMigratedOnTop() throws {
+        // Resolved by keeping this branch's 1.json and committed: main's change is in the
+        // configuration without its migration. generate and verify --git must not advise a
+        // migration on top (main's change migrated twice where main's 1.json was deployed) but
+        // the rebase that keeps main's migrations, as check does.
+        let fixture = try Self.mergeResolvingMigrations(keeping: "--ours", commit: "merge main, keeping ours")
+        let runner = try CommandRunner()
+        let main = try fixture.git("rev-parse", "--short=12", "main")
+        let advice = "run selinon-migrate rebase --onto \(main) -n config/nodes.yml -f config/flows"
+        let generate = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generate.status == 0)
+        #expect(generate.standardError.contains("kept this side's 1.json over \(main)'s") && generate.standardError.contains(advice),
+                "\(generate.standardError)")
+        #expect(!generate.standardError.contains("--from"), "\(generate.standardError)")
+        let verify = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verify.status == 1)
+        #expect(verify.standardError.contains("the merge kept this side's 1.json over \(main)'s of the same number")
+                && verify.standardError.contains(advice), "\(verify.standardError)")
+        let rebased = try runner.run(["rebase", "--onto", main] + Self.configuration, in: fixture.root)
+        #expect(rebased.status == 0, "\(rebased.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "migrations after main's")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
     @Test func generateAfterAMergeThatTookTheOtherBranchsMigrationNamesTheChangeLeft() throws {
         // Resolved by taking main's 1.json and committed: this branch's change is migrated by
         // nothing. generate finds nothing since the merge, and its note names the command that

@@ -133,10 +133,10 @@ extension SelinonMigrate {
                 }
                 if let lastChange {
                     let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
-                    let command = "selinon-migrate generate\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
+                    let options = "\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
                         + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
                     terminal.noteUnmigratedLastChange(lastChange, configuration: oldConfiguration, loader: loader,
-                                                      migrationDirectory: noteDirectory, command: command)
+                                                      migrationDirectory: noteDirectory, options: options)
                 }
                 return
             }

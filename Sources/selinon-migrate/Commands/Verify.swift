@@ -101,9 +101,17 @@ extension SelinonMigrate {
 
             if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
                 let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
-                let (states, unloaded) = try history(source: source, current: current, loader: loader, terminal: terminal)
+                let (states, unloaded, movedAt) = try history(source: source, current: current, loader: loader,
+                                                              migrationDirectory: directoryPath, terminal: terminal)
                 var (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
-                if unloaded > 0 {
+                if let movedAt {
+                    // The first commit at these paths has commits before it: the files were elsewhere (or not yet made).
+                    for index in findings.indices where findings[index].kind == .unmatched {
+                        findings[index].hint = "the configuration is at its current paths only since \(movedAt) (moved or created "
+                            + "there), and verify --git reads the history at those paths only: this migration may come from before "
+                            + "— compare it by hand before changing anything (never delete a migration a deployment may have applied)"
+                    }
+                } else if unloaded > 0 {
                     // The history is read at today's paths: a migration from before a move matches nothing.
                     for index in findings.indices where findings[index].kind == .unmatched {
                         findings[index].hint = "the configuration could not be read at \(counted(unloaded, "earlier revision")) at its "
@@ -153,8 +161,11 @@ extension SelinonMigrate {
 
         /// The configuration at every commit that changed it (oldest first), and the working tree
         /// when it differs from the newest.
+        /// `movedAt` names the first commit with the configuration at its current paths when
+        /// commits come before it (the files were elsewhere, or not yet there).
         private func history(source: FileSystemConfigurationSource, current: Configuration, loader: ConfigurationLoader,
-                             terminal: Terminal) throws -> (states: [MigrationHistoryCheck.State], unloaded: Int) {
+                             migrationDirectory: String, terminal: Terminal)
+            throws -> (states: [MigrationHistoryCheck.State], unloaded: Int, movedAt: String?) {
             let context: GitContext
             let commits: [GitCommit]
             do {
@@ -184,12 +195,24 @@ extension SelinonMigrate {
                     unloaded += 1
                     continue
                 }
-                states.append(.init(label: label, configuration: configuration, revision: commit.id.short))
+                // A merge that kept this side's migrations over the other side's of the same numbers:
+                // its change is the other side's, whose migration was dropped, not one to generate.
+                var uncoveredHint: String?
+                if let first = commit.parents.first,
+                   let (other, replaced) = context.repository.migrationsReplaced(in: migrationDirectory, by: commit, keeping: first) {
+                    uncoveredHint = "the merge kept this side's \(replaced.map { "\($0).json" }.joined(separator: ", ")) over "
+                        + "\(other.id.short)'s of the same number\(replaced.count == 1 ? "" : "s"): do not generate a migration on top "
+                        + "(where \(other.id.short)'s file was deployed, its change would be migrated twice); if \(other.id.short) may be "
+                        + "deployed, run selinon-migrate rebase --onto \(other.id.short) -n NODES -f FLOWS, which keeps its migrations "
+                        + "and migrates this side's change after them"
+                }
+                states.append(.init(label: label, configuration: configuration, revision: commit.id.short, uncoveredHint: uncoveredHint))
             }
             if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
                 states.append(.init(label: "the working tree", configuration: current))
             }
-            return (states, unloaded)
+            let movedAt = commits.first.flatMap { $0.parents.isEmpty ? nil : "\($0.id.short) (\($0.summary))" }
+            return (states, unloaded, movedAt)
         }
     }
 }

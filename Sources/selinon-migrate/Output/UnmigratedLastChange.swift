@@ -11,9 +11,11 @@ extension Terminal {
     /// unless the commit added a migration or a migration's `_meta` digests name its change.
     /// For a merge, the change is the one from the parent whose configuration the newest
     /// migration leads to (the merged branch's, when the merge took its migrations), else from
-    /// the first parent. `configuration` is the one `source` holds, already loaded.
+    /// the first parent. `configuration` is the one `source` holds, already loaded. `options`
+    /// are the command's configuration options (` -n … -f … -m …`), for the commands it names.
     func noteUnmigratedLastChange(_ source: GitConfigurationSource, configuration new: Configuration, loader: ConfigurationLoader,
-                                  migrationDirectory: String?, command: String) {
+                                  migrationDirectory: String?, options: String) {
+        let command = "selinon-migrate generate" + options
         guard case .revision(let commit, _) = source.location, !commit.parents.isEmpty else { return }
         let migrations = migrationDirectory.map { MigrationsNow(directory: $0) }
         func configuration(at parentID: GitObjectID) -> (GitCommit, Configuration)? {
@@ -32,6 +34,20 @@ extension Terminal {
         if let migrationDirectory, let migrations {
             let added = (try? source.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]
             if !added.isEmpty || migrations.generated(from: old, to: new) != nil { return }
+            // A merge that kept this side's migrations over the other side's files of the same
+            // numbers: the other side's change is in the configuration, its migration is not — and
+            // a migration generated on top would migrate that change a second time wherever the
+            // other side's file was deployed.
+            if let (other, replaced) = source.repository.migrationsReplaced(in: migrationDirectory, by: commit, keeping: parent.id) {
+                let files = replaced.map { "\($0).json" }.joined(separator: ", ")
+                message("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), merged "
+                    + "\(other.id.short) (\(other.summary)) and kept this side's \(files) over \(other.id.short)'s: both sides added "
+                    + "\(replaced.count == 1 ? "that number" : "those numbers"), so \(other.id.short)'s change is in the configuration "
+                    + "without its migration; do not generate one on top (where \(other.id.short)'s file was deployed, its change "
+                    + "would be migrated twice): if \(other.id.short) may be deployed, run selinon-migrate rebase --onto "
+                    + "\(other.id.short)\(options), which keeps its migrations and migrates this side's change after them")
+                return
+            }
             // A revert of a commit with its migration removes the migration too: deployments may have
             // applied it, and the next number would be taken a second time.
             let removed = Self.migrationsRemoved(in: migrationDirectory, by: commit, parent: parent, repository: source.repository)
@@ -89,5 +105,21 @@ extension Terminal {
               let after = try? repository.migrationFiles(in: directory, at: commit) else { return [] }
         let now = Set((try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.map(\.version) ?? [])
         return before.keys.filter { after[$0] == nil && !now.contains($0) }.sorted()
+    }
+}
+
+extension GitRepository {
+    /// For a merge: a merged parent (not the first, the branch merged into; not `kept`) whose
+    /// migrations of `directory` the merge did not keep as they were (replaced by this side's of
+    /// the same number, or dropped), with their versions. (This branch's own migrations replaced
+    /// by the merged branch's are not: they were never deployed, and its change is to migrate.)
+    func migrationsReplaced(in directory: String, by commit: GitCommit, keeping kept: GitObjectID) -> (GitCommit, [Int])? {
+        guard commit.parents.count > 1, let merged = try? migrationFiles(in: directory, at: commit) else { return nil }
+        for otherID in commit.parents.dropFirst() where otherID != kept {
+            guard let other = try? self.commit(id: otherID), let theirs = try? migrationFiles(in: directory, at: other) else { continue }
+            let replaced = theirs.filter { version, bytes in merged[version].map(MigrationSum.hash) != MigrationSum.hash(bytes) }
+            if !replaced.isEmpty { return (other, replaced.keys.sorted()) }
+        }
+        return nil
     }
 }
