@@ -247,6 +247,42 @@ struct TeamWorkflowTests {
         #expect(try fixture.git("status", "--porcelain").isEmpty)
     }
 
+    /// A `git rebase` of a branch with two migration commits stops twice. At the second stop HEAD
+    /// holds the first commit's migration as rebased at the first stop: `check` advises the rebase
+    /// that keeps it (`--onto HEAD`), not one onto main that would rewrite a committed migration.
+    @Test func aGitRebaseOfTwoMigrationCommitsKeepsTheOneAlreadyReplayed() throws {
+        let fixture = try Self.conflictingBranches(second: Self.changeLicenceReview)
+        let runner = try CommandRunner()
+        try fixture.git("merge", "--abort")
+        try Self.removeNotification(fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "second: another change")
+        #expect(throws: GitFixtureError.self) { try fixture.git("rebase", "-q", "main") }
+        #expect(try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        #expect(throws: GitFixtureError.self) { try fixture.git("-c", "core.editor=true", "rebase", "--continue") }
+
+        let replayed = try fixture.git("show", "HEAD:migrations/2.json")
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains("selinon-migrate rebase --onto HEAD -n config/nodes.yml -f config/flows (a git rebase is under way"),
+                "\(check.standardError)")
+        let rebase = try runner.run(["rebase", "--onto", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 0, "\(rebase.standardError)")
+        #expect(rebase.standardOutput.contains("kept 1.json … 2.json from HEAD") && rebase.standardOutput.contains("wrote 3.json"),
+                "\(rebase.standardOutput)")
+        // The replayed commit's 2.json stays as committed.
+        #expect(try String(contentsOfFile: fixture.path("migrations/2.json"), encoding: .utf8).trimmingCharacters(in: .newlines)
+                == replayed.trimmingCharacters(in: .newlines))
+        try fixture.git("add", "-A")
+        #expect(try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("-c", "core.editor=true", "rebase", "--continue")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+        let verify = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verify.status == 0, "\(verify.standardError)")
+    }
+
     /// During the merge, `check --base REV` still finds REV's own next migration taken twice:
     /// the merged branch only takes the place of the base, not of the branch asked about.
     @Test func aMergeCheckedAgainstAnotherBranchStillFindsItsConflict() throws {

@@ -381,7 +381,14 @@ extension SelinonMigrate {
             }
             // The options of this run, for the commands the hints give.
             let configurationOptions = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+            let replaying = context.repository.rebasedBranchHead != nil
             func rebase(onto branch: String) -> String {
+                // In the middle of a `git rebase`, HEAD holds the base's migrations and those of the
+                // commits already replayed (rebased at their own stops): they stay as committed.
+                if replaying && branch != "MERGE_HEAD" {
+                    return "selinon-migrate rebase --onto HEAD\(configurationOptions) (a git rebase is under way: HEAD holds "
+                        + "\(branch)'s migrations and those of the commits already replayed, which stay as they are)"
+                }
                 // During a merge only the user knows which side's migrations may be deployed.
                 guard branch == "MERGE_HEAD" else { return "selinon-migrate rebase --onto \(shellWord(branch))\(configurationOptions)" }
                 return "selinon-migrate rebase --onto MERGE_HEAD\(configurationOptions) when the branch being merged may be deployed "
