@@ -1,7 +1,7 @@
-/// A flow row holding a value selinon-migrate never writes there — an unknown status, or in
-/// SQLite (which keeps any type in any column) a version, revision or time that is not a
-/// number — changed by hand. `apply` reports it as invalid and leaves it alone, and `status`
-/// names it, so that one such row stops neither for the other flows.
+/// A flow row holding a value selinon-migrate never writes there — an unknown status, a
+/// negative version, a revision out of range, or in SQLite (which keeps any type in any column)
+/// a value of another type — changed by hand. `apply` reports it as invalid and leaves it alone,
+/// and `status` names it: one such row holds up no other flow.
 public struct DamagedFlowRow: Sendable, Equatable {
     /// The row's `flow_id`.
     public var flowID: String
