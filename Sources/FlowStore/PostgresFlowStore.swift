@@ -220,9 +220,11 @@ public final class PostgresFlowStore: FlowStateStore {
         return PendingFlows(flows: rows.flows, damaged: damaged, lastID: rows.lastID)
     }
 
-    /// The SQL condition of a row that `rows` sets apart as changed by hand (but for a column
-    /// made nullable and set to NULL by hand): an unknown status, a version or revision out of range.
-    private static let damagedRow = "status NOT IN (\(FlowStatus.expected)) OR \(FlowColumns.outOfRange)"
+    /// The SQL condition of a row that `rows` sets apart as changed by hand: an unknown status, a
+    /// version or revision out of range, or NULL in a column it reads (made nullable by hand: a
+    /// NULL makes the other tests unknown, never true, so it is tested on its own).
+    private static let damagedRow = "flow_name IS NULL OR message IS NULL OR migration_version IS NULL OR status IS NULL "
+        + "OR revision IS NULL OR updated_at IS NULL OR status NOT IN (\(FlowStatus.expected)) OR \(FlowColumns.outOfRange)"
 
     private func damagedRow(_ edited: EditedRow, flowName: String?, migrationVersion: Int?) -> DamagedFlowRow {
         DamagedFlowRow(flowID: edited.flowID, flowName: flowName, migrationVersion: migrationVersion, problem: edited.problem,
@@ -347,7 +349,7 @@ public final class PostgresFlowStore: FlowStateStore {
         }
         var perFlowName: [String: Int] = [:]
         let damagedRows = try await connection.query("""
-            SELECT flow_name, COUNT(*) FROM flows WHERE \(unescaped: Self.damagedRow) GROUP BY flow_name
+            SELECT COALESCE(flow_name, \(DamagedFlowRow.unreadableFlowName)), COUNT(*) FROM flows WHERE \(unescaped: Self.damagedRow) GROUP BY 1
             """, logger: logger)
         for try await (name, count) in damagedRows.decode((String, Int).self) { perFlowName[name, default: 0] += count }
         var damaged: [DamagedFlowRow] = []

@@ -612,6 +612,16 @@ struct StoreContract {
                 let report = try await MigrationSweep(store: store, migrator: try Self.migrator()).run()
                 let invalid = report.examples.values.compactMap { $0[.invalid] }.joined()
                 #expect(invalid.map(\.flowID) == [last] && invalid.first?.error?.contains(expected) == true, "\(report.examples)")
+                #expect(try await store.statusCounts().damaged.map(\.problem) == invalid.compactMap(\.error))
+                // A NULL flow name too: counted apart, under a name that says so, not a decoding failure.
+                try await test.execute("ALTER TABLE flows ALTER COLUMN flow_name DROP NOT NULL")
+                try await test.execute("UPDATE flows SET message = '{}', flow_name = NULL WHERE flow_id = '\(last)'")
+                let counted = try await store.statusCounts()
+                #expect(counted.damagedPerFlowName == [DamagedFlowRow.unreadableFlowName: 1], "\(counted)")
+                #expect(counted.damaged.first?.problem.hasPrefix("flow '\(last)' has flow_name NULL") == true, "\(counted.damaged)")
+                let nameReport = try await MigrationSweep(store: store, migrator: try Self.migrator()).run()
+                #expect(nameReport.counts[DamagedFlowRow.unreadableFlowName]?[.invalid] == 1 && nameReport.countingError == nil,
+                        "\(nameReport.counts)")
                 try await test.execute("DELETE FROM flows WHERE flow_id = '\(last)'")
                 // A column type changed by hand stops every command at open, a dry run too.
                 try await test.execute("ALTER TABLE flows ALTER COLUMN message TYPE jsonb USING message::jsonb")

@@ -122,6 +122,15 @@ struct StoreCommands {
             #expect(repairedTotals["invalid"] == 0 && repairedTotals["up_to_date", default: 0] + repairedTotals["already_failed", default: 0] == 13,
                     "\(repairedTotals)")
             #expect(try run.run(["status", "--store", test.location]).status == 0)
+
+            // An id with a terminal escape sequence is shown escaped in every line of the report.
+            let line = #"{"dispatcher_id": "ctl\u001b[2K", "flow_name": "reporting_flow", "state": null}"# + "\n"
+            #expect(try run.run(["import", "--store", test.location, "--input", "-"], input: Data(line.utf8)).status == 0)
+            try await test.execute("UPDATE flows SET status = 'weird' WHERE flow_id LIKE 'ctl%'")
+            let escaped = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--quiet"])
+            #expect(escaped.status == 1)
+            #expect(escaped.standardOutput.contains("  ctl\\u{1B}[2K (version 0): flow 'ctl\\u{1B}[2K' has status"), "\(escaped.standardOutput)")
+            #expect(!escaped.standardOutput.contains("\u{1B}"), "\(escaped.standardOutput)")
         }
     }
 
