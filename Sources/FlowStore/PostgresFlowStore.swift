@@ -1,4 +1,5 @@
 import _ConnectionPoolModule
+import FlowMigration
 import Foundation
 import Logging
 import NIOCore
@@ -216,8 +217,7 @@ public final class PostgresFlowStore: FlowStateStore {
                 AND flow_id > \(after) ORDER BY flow_id LIMIT \(limit)
                 """, logger: logger))
         }
-        let damaged = rows.edited.map { damagedRow($0.0, flowName: $0.flowName, migrationVersion: $0.migrationVersion) }
-        return PendingFlows(flows: rows.flows, damaged: damaged, lastID: rows.lastID)
+        return PendingFlows(flows: rows.flows, damaged: rows.edited.map(damagedRow), lastID: rows.lastID)
     }
 
     /// The SQL condition of a row that `rows` sets apart as changed by hand: an unknown status, a
@@ -226,9 +226,10 @@ public final class PostgresFlowStore: FlowStateStore {
     private static let damagedRow = "flow_name IS NULL OR message IS NULL OR migration_version IS NULL OR status IS NULL "
         + "OR revision IS NULL OR updated_at IS NULL OR status NOT IN (\(FlowStatus.expected)) OR \(FlowColumns.outOfRange)"
 
-    private func damagedRow(_ edited: EditedRow, flowName: String?, migrationVersion: Int?) -> DamagedFlowRow {
-        DamagedFlowRow(flowID: edited.flowID, flowName: flowName, migrationVersion: migrationVersion, problem: edited.problem,
-                       error: edited.storeError(store: displayLocation))
+    /// The damaged row of an edited one that `rows` sets apart.
+    private func damagedRow(_ row: EditedRowRead) -> DamagedFlowRow {
+        DamagedFlowRow(flowID: row.edited.flowID, flowName: row.flowName, migrationVersion: row.migrationVersion, problem: row.edited.problem,
+                       error: row.edited.storeError(store: displayLocation))
     }
 
     public func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
@@ -356,7 +357,7 @@ public final class PostgresFlowStore: FlowStateStore {
         if !perFlowName.isEmpty {
             damaged = try await Self.rows(connection.query("""
                 \(unescaped: Self.columns) FROM flows WHERE \(unescaped: Self.damagedRow) ORDER BY flow_id LIMIT \(FlowCounts.listedDamagedRows)
-                """, logger: logger)).edited.map { damagedRow($0.0, flowName: $0.flowName, migrationVersion: $0.migrationVersion) }
+                """, logger: logger)).edited.map(damagedRow)
         }
         return FlowCounts(counts: counts, damaged: damaged, damagedPerFlowName: perFlowName)
     }
@@ -384,15 +385,17 @@ public final class PostgresFlowStore: FlowStateStore {
     private static func flows(_ rows: PostgresRowSequence) async throws -> [StoredFlow] {
         let read = try await Self.rows(rows)
         // Every row is read before an edited one is reported: the connection is left with no query running.
-        if let edited = read.edited.first?.0 { throw edited }
+        if let edited = read.edited.first?.edited { throw edited }
         return read.flows
     }
 
-    /// The flows of `rows`, and the rows changed by hand (with their flow names) apart.
-    private static func rows(_ rows: PostgresRowSequence) async throws
-        -> (flows: [StoredFlow], edited: [(EditedRow, flowName: String?, migrationVersion: Int?)], lastID: String?) {
+    /// A row changed by hand, with what could be read of its flow name and version.
+    private typealias EditedRowRead = (edited: EditedRow, flowName: String?, migrationVersion: Int?)
+
+    /// The flows of `rows`, and the rows changed by hand apart.
+    private static func rows(_ rows: PostgresRowSequence) async throws -> (flows: [StoredFlow], edited: [EditedRowRead], lastID: String?) {
         var result: [StoredFlow] = []
-        var editedRows: [(EditedRow, flowName: String?, migrationVersion: Int?)] = []
+        var editedRows: [EditedRowRead] = []
         var lastID: String?
         for try await row in rows {
             var edited: EditedRow?
@@ -403,7 +406,7 @@ public final class PostgresFlowStore: FlowStateStore {
             lastID = id
             // Made only for a row that is refused: most rows are not.
             func selector() -> String? {
-                guard EditedRow.hasInvisibleCharacters(id) else { return nil }
+                guard PrintableText.hasInvisibleCharacters(id) else { return nil }
                 return "flow_id = convert_from(decode('\(Array(id.utf8).map { String(format: "%02X", $0) }.joined())', 'hex'), 'UTF8')"
             }
             defer { if let edited { editedRows.append((edited, try? cells[1].decode(String.self), try? cells[3].decode(Int.self))) } }
@@ -425,7 +428,7 @@ public final class PostgresFlowStore: FlowStateStore {
                   let revision = cell(5, Int.self, expected: FlowColumns.expectedRevision),
                   let updated = cell(6, Double.self, expected: "a time (seconds since 1970)") else { continue }
             guard let known = FlowStatus(rawValue: status) else {
-                edited = EditedRow(flowID: id, column: "status", value: "'\(EditedRow.visible(status))'", expected: FlowStatus.expected,
+                edited = EditedRow(flowID: id, column: "status", value: "'\(PrintableText.escaped(status))'", expected: FlowStatus.expected,
                                    selector: selector())
                 continue
             }

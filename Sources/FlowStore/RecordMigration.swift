@@ -26,7 +26,7 @@ struct RecordMigration: Sendable {
             line.outcome = .invalid
             line.taints = []
             // SQL that selects the row as printed, unless its id holds characters shown escaped.
-            let fix = EditedRow.hasInvisibleCharacters(flow.id)
+            let fix = PrintableText.hasInvisibleCharacters(flow.id)
                 ? "correct the row (UPDATE its columns or message), or delete it and import its corrected line"
                 : "correct the row (UPDATE flows SET … WHERE \(Self.selecting(flow))), or delete it (DELETE FROM flows WHERE "
                     + "\(Self.selecting(flow))) and import its corrected line"
@@ -71,9 +71,9 @@ struct RecordMigration: Sendable {
         switch try? JSONParser().parse(Array(value)) {
         case .string(let text)?:
             guard text.idBytes != flow.id.idBytes else { return nil }
-            return "flow '\(shown(flow.id))' has the dispatcher_id '\(shown(text))' in its message"
+            return "flow '\(PrintableText.escaped(flow.id))' has the dispatcher_id '\(PrintableText.escaped(text))' in its message"
         case let other?:
-            return "flow '\(shown(flow.id))' has \(other.kindDescription) as the dispatcher_id of its message"
+            return "flow '\(PrintableText.escaped(flow.id))' has \(other.kindDescription) as the dispatcher_id of its message"
         case nil:
             return nil
         }
@@ -82,26 +82,23 @@ struct RecordMigration: Sendable {
     /// The SQL condition that selects `flow`'s row.
     private static func selecting(_ flow: StoredFlow) -> String { "flow_id = '\(flow.id.replacingOccurrences(of: "'", with: "''"))'" }
 
-    /// Text of a row or its message (an id, a flow name) for a message: control characters escaped.
-    private static func shown(_ text: String) -> String { EditedRow.visible(text) }
-
     /// How `flow`'s columns disagree with what its message says (`line`), if they do.
     private static func mismatch(of flow: StoredFlow, with line: LineReport) -> String? {
         if line.outcome == .invalid {
             // What could be read of an invalid message: its flow name, if any.
             guard let name = line.flowName, name != flow.flowName else { return nil }
-            return "flow '\(shown(flow.id))' is stored as a '\(shown(flow.flowName))' flow, and its message is of '\(shown(name))'"
+            return "flow '\(PrintableText.escaped(flow.id))' is stored as a '\(PrintableText.escaped(flow.flowName))' flow, and its message is of '\(PrintableText.escaped(name))'"
         }
         if line.outcome == .alreadyFailed {
-            return "flow '\(shown(flow.id))' has \(DispatcherMessageHeader.storeStatusKey) in its stored message (only lines that export writes "
+            return "flow '\(PrintableText.escaped(flow.id))' has \(DispatcherMessageHeader.storeStatusKey) in its stored message (only lines that export writes "
                 + "carry it; the store keeps the status in a column)"
         }
         if let name = line.flowName, name != flow.flowName {
-            return "flow '\(shown(flow.id))' is stored as a '\(shown(flow.flowName))' flow, and its message is of '\(shown(name))'"
+            return "flow '\(PrintableText.escaped(flow.id))' is stored as a '\(PrintableText.escaped(flow.flowName))' flow, and its message is of '\(PrintableText.escaped(name))'"
         }
         let version = line.fromVersion ?? 0
         if version != flow.migrationVersion {
-            return "flow '\(shown(flow.id))' is stored at migration version \(flow.migrationVersion), and its message is at \(version)"
+            return "flow '\(PrintableText.escaped(flow.id))' is stored at migration version \(flow.migrationVersion), and its message is at \(version)"
         }
         return nil
     }

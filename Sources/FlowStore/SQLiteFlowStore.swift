@@ -580,7 +580,7 @@ public final class SQLiteFlowStore: FlowStateStore {
             throw EditedRow(flowID: id, column: "flow_id", value: row.type(0) == SQLITE_TEXT ? "X'\(hex())' (not UTF-8 text)" : row.quoted(0),
                             expected: "text", selector: "hex(flow_id) = '\(hex())'")
         }
-        func selector() -> String? { EditedRow.hasInvisibleCharacters(id) ? "hex(flow_id) = '\(hex())'" : nil }
+        func selector() -> String? { PrintableText.hasInvisibleCharacters(id) ? "hex(flow_id) = '\(hex())'" : nil }
         func expect(_ column: Int32, _ type: Int32, _ name: String, _ expected: String) throws {
             let found = row.type(column)
             guard found != type, !(type == SQLITE_FLOAT && found == SQLITE_INTEGER) else { return }

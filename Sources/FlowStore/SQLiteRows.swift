@@ -1,3 +1,4 @@
+import FlowMigration
 import GRDB
 import GRDBSQLite
 
@@ -118,7 +119,7 @@ struct SQLiteRows {
             case SQLITE_FLOAT: return String(real(column))
             case SQLITE_TEXT:
                 let value = text(column)
-                return "'\(EditedRow.visible(value.count > 40 ? String(value.prefix(40)) + "…" : value))' (text)"
+                return "'\(PrintableText.escaped(value.count > 40 ? String(value.prefix(40)) + "…" : value))' (text)"
             default: return "a blob of \(sqlite3_column_bytes(handle, column)) bytes"
             }
         }

@@ -1,3 +1,4 @@
+import FlowMigration
 import Foundation
 
 /// Why a store operation failed. Nothing was written by a failed operation.
@@ -83,25 +84,7 @@ struct EditedRow: Error {
         return "correct it (UPDATE flows SET \(column) = <the right value> WHERE \(row)) or delete the row (DELETE FROM flows WHERE \(row))"
     }
 
-    private var shownID: String { Self.visible(flowID) }
-
-    /// `text` with control and format characters (line breaks, escape sequences, direction
-    /// marks) written as `\u{…}`, so that a message shows them instead of acting on them.
-    static func visible(_ text: String) -> String {
-        guard hasInvisibleCharacters(text) else { return text }
-        var shown = ""
-        for scalar in text.unicodeScalars {
-            if isInvisible(scalar) { shown += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" } else { shown.unicodeScalars.append(scalar) }
-        }
-        return shown
-    }
-
-    /// Whether `visible(_:)` changes `text`: its id then needs a `selector`.
-    static func hasInvisibleCharacters(_ text: String) -> Bool { text.unicodeScalars.contains(where: isInvisible) }
-
-    private static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
-        [.control, .format, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
-    }
+    private var shownID: String { PrintableText.escaped(flowID) }
 }
 
 /// Foundation's `localizedDescription` (what loggers and frameworks print) gives the same text as `description`.

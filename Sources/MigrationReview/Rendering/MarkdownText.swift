@@ -22,7 +22,7 @@ public enum MarkdownText {
     /// `text` with line breaks and other control characters written as Swift writes them in a
     /// string literal (`\n`, `\r`, `\t`, `\u{1B}`); other text unchanged.
     /// `keepingLineBreaks`: `\n` stays a line break (for text made of lines).
-    public static func visibleControls(_ text: String, keepingLineBreaks: Bool = false) -> String {
+    static func visibleControls(_ text: String, keepingLineBreaks: Bool = false) -> String {
         guard text.unicodeScalars.contains(where: { isControl($0) && !(keepingLineBreaks && $0 == "\n") }) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {

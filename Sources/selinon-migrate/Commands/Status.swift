@@ -62,8 +62,7 @@ extension SelinonMigrate {
                 terminal.message("error: \(error.message)")
                 throw ExitStatus.toolFailed
             }
-            let summary = StoreSummary(counts: counts.counts, damaged: counts.damaged, damagedTotal: counts.damagedTotal,
-                                       latestVersion: latest)
+            let summary = StoreSummary(store: counts, latestVersion: latest)
             switch format {
             case .text: terminal.output(summary.text(location: storeOptions.displayText))
             case .json: terminal.outputJSON(summary.jsonValue(location: storeOptions.displayText))
@@ -86,11 +85,13 @@ struct StoreSummary {
         var safeToSquash: Bool { live == 0 && version > 0 }
     }
 
-    let counts: [StatusCount]
-    /// Rows changed by hand, not in `counts`: the first few, and how many.
-    let damaged: [DamagedFlowRow]
-    let damagedTotal: Int
+    /// The counts, and the rows changed by hand that are in none of them.
+    let store: FlowCounts
     let latestVersion: Int?
+
+    var counts: [StatusCount] { store.counts }
+    var damaged: [DamagedFlowRow] { store.damaged }
+    var damagedTotal: Int { store.damagedTotal }
 
     var newerThanLatest: Int {
         guard let latestVersion else { return 0 }

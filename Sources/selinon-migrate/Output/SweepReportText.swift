@@ -17,7 +17,7 @@ struct SweepReportText {
         let flows = report.counts.keys.sorted()
         for flow in flows {
             // Names and ids come from the store's rows, which a hand edit may give control characters: shown escaped.
-            table.rows.append([MarkdownText.visibleControls(flow)] + outcomes.map { String(report.counts[flow]?[$0] ?? 0) }
+            table.rows.append([PrintableText.escaped(flow)] + outcomes.map { String(report.counts[flow]?[$0] ?? 0) }
                               + [String(report.tainted[flow] ?? 0)])
         }
         table.rows.append(["total"] + outcomes.map { String(report.total($0)) } + [String(report.tainted.values.reduce(0, +))])
@@ -46,10 +46,10 @@ struct SweepReportText {
                 let count = outcome == .migrated ? report.tainted[flow] ?? 0 : report.counts[flow]?[outcome] ?? 0
                 let label = outcome == .migrated ? "migrated with IGNORE taints" : outcome.rawValue
                 lines.append("")
-                lines.append("\(MarkdownText.visibleControls(flow)), \(label): \(count) flow\(count == 1 ? "" : "s")"
+                lines.append("\(PrintableText.escaped(flow)), \(label): \(count) flow\(count == 1 ? "" : "s")"
                     + (count > examples.count ? ", for example" : ""))
                 for example in examples {
-                    var line = "  \(MarkdownText.visibleControls(example.flowID))" + (example.fromVersion.map { " (version \($0))" } ?? "")
+                    var line = "  \(PrintableText.escaped(example.flowID))" + (example.fromVersion.map { " (version \($0))" } ?? "")
                     if let error = example.error { line += ": \(error)" }
                     lines.append(line)
                     lines += example.taints.map { "    " + Self.describe($0) }
