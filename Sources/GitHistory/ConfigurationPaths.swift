@@ -68,21 +68,104 @@ extension GitRepository {
 
     /// Every commit that changed the configuration, newest first, following first parents from
     /// `start` (a merge counts as one change when it changed the configuration relative to its
-    /// first parent). `limit` bounds the number returned.
+    /// first parent). `limit` bounds the number returned. The configuration is looked for at
+    /// `paths` in every commit: see ``configurationHistory(_:from:limit:)`` to follow moves.
     public func commitsChanging(_ paths: ConfigurationPaths, from start: GitObjectID, limit: Int = .max) throws(GitError) -> [GitCommit] {
-        var result: [GitCommit] = []
+        try changes(of: paths, from: start, limit: limit, followingMoves: false).map(\.commit)
+    }
+
+    /// Every commit that changed the configuration, newest first, like
+    /// ``commitsChanging(_:from:limit:)`` — but where a commit moved the configuration (the
+    /// nodes file or a flow path is new in it, and git's rename detection finds it renamed from
+    /// elsewhere, as `git log --follow` does), the walk goes on at the paths it had before, so
+    /// the history goes back past moves. Each revision says where the files were.
+    public func configurationHistory(_ paths: ConfigurationPaths, from start: GitObjectID,
+                                     limit: Int = .max) throws(GitError) -> [ConfigurationRevision] {
+        try changes(of: paths, from: start, limit: limit, followingMoves: true)
+    }
+
+    private func changes(of paths: ConfigurationPaths, from start: GitObjectID, limit: Int,
+                         followingMoves: Bool) throws(GitError) -> [ConfigurationRevision] {
+        var result: [ConfigurationRevision] = []
+        var paths = paths
         var current = try commit(id: start)
         var snapshot = try self.snapshot(of: paths, at: current.id)
         while result.count < limit {
             guard let parentID = current.parents.first else {
-                if snapshot.hasNodesFile || !snapshot.files.isEmpty { result.append(current) }
+                if snapshot.hasNodesFile || !snapshot.files.isEmpty { result.append(ConfigurationRevision(commit: current, paths: paths)) }
                 break
             }
-            let parentSnapshot = try self.snapshot(of: paths, at: parentID)
-            if parentSnapshot != snapshot { result.append(current) }
+            var parentSnapshot = try self.snapshot(of: paths, at: parentID)
+            if parentSnapshot != snapshot {
+                let before = followingMoves ? try pathsBeforeMove(of: paths, in: current) : nil
+                result.append(ConfigurationRevision(commit: current, paths: paths, movedFrom: before))
+                if let before {
+                    paths = before
+                    parentSnapshot = try self.snapshot(of: before, at: parentID)
+                }
+            }
             current = try commit(id: parentID)
             snapshot = parentSnapshot
         }
         return result
+    }
+
+    /// Where the configuration's files were before `commit` moved them, or `nil` when it moved
+    /// none: a nodes file or flow file that the commit's first parent lacks and git finds renamed
+    /// (``renamedFiles(in:)``) was at its old path; a flow directory the parent lacks was where
+    /// most of its renamed flow files came from (the same relative paths below another
+    /// directory). Paths the commit did not move stay as they are.
+    public func pathsBeforeMove(of paths: ConfigurationPaths, in commit: GitCommit) throws(GitError) -> ConfigurationPaths? {
+        guard let parentID = commit.parents.first else { return nil }
+        var renamed: [String: String]?
+        // Renames are detected only when something is missing from the parent.
+        func renames() throws(GitError) -> [String: String] {
+            if let renamed { return renamed }
+            let found = try renamedFiles(in: commit)
+            renamed = found
+            return found
+        }
+        var moved = paths
+        if try entry(at: paths.nodesFile, in: parentID) == nil, let old = try renames()[paths.nodesFile] {
+            moved.nodesFile = old
+        }
+        for (index, flowPath) in paths.flowPaths.enumerated() {
+            guard try entry(at: flowPath, in: parentID) == nil, let here = try entry(at: flowPath, in: commit.id) else { continue }
+            switch here.kind {
+            case .file:
+                if let old = try renames()[flowPath] { moved.flowPaths[index] = old }
+            case .directory:
+                var votes: [String: Int] = [:]
+                for (path, _) in try fileIDs(under: flowPath, in: commit.id, include: ConfigurationPaths.isFlowFileName) {
+                    guard let old = try renames()[path] else { continue }
+                    let relative = flowPath.isEmpty ? path : String(path.dropFirst(flowPath.count + 1))
+                    if old == relative {
+                        votes["", default: 0] += 1
+                    } else if old.hasSuffix("/" + relative) {
+                        votes[String(old.dropLast(relative.count + 1)), default: 0] += 1
+                    }
+                }
+                // The most votes; among equals, the first name (deterministic).
+                if let best = votes.min(by: { ($1.value, $0.key) < ($0.value, $1.key) }) { moved.flowPaths[index] = best.key }
+            case .submodule, .symbolicLink, .other:
+                continue
+            }
+        }
+        return moved == paths ? nil : moved
+    }
+}
+
+/// A commit that changed a configuration, and where the configuration's files were.
+public struct ConfigurationRevision: Sendable, Hashable {
+    public var commit: GitCommit
+    /// The configuration's paths at `commit`.
+    public var paths: ConfigurationPaths
+    /// The paths at the commit's first parent, when the commit moved the configuration's files.
+    public var movedFrom: ConfigurationPaths?
+
+    public init(commit: GitCommit, paths: ConfigurationPaths, movedFrom: ConfigurationPaths? = nil) {
+        self.commit = commit
+        self.paths = paths
+        self.movedFrom = movedFrom
     }
 }

@@ -580,6 +580,39 @@ public final class GitRepository: @unchecked Sendable {
         return GitCommit(id: GitObjectID(git_commit_id(commit).pointee), parents: parents, summary: summary, date: date)
     }
 
+    // MARK: - Renames
+
+    /// The files `commit` renamed, as git's rename detection finds them between its first
+    /// parent and itself (exact renames, and files at least half similar, as `git log --follow`
+    /// and `git diff -M` find them): new path → old path. Empty for a root commit.
+    public func renamedFiles(in commit: GitCommit) throws(GitError) -> [String: String] {
+        guard let parentID = commit.parents.first else { return [:] }
+        return try locked { () throws(GitError) -> [String: String] in
+            try withTree(parentID) { oldTree throws(GitError) -> [String: String] in
+                try withTree(commit.id) { newTree throws(GitError) -> [String: String] in
+                    var diff: OpaquePointer?
+                    var options = git_diff_options()
+                    git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+                    var status = git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options)
+                    guard status == 0, let diff else { throw GitError.last(status, operation: "compare \(commit.id.short) with its parent") }
+                    defer { git_diff_free(diff) }
+                    var find = git_diff_find_options()
+                    git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION))
+                    find.flags = GIT_DIFF_FIND_RENAMES.rawValue
+                    status = git_diff_find_similar(diff, &find)
+                    guard status == 0 else { throw GitError.last(status, operation: "find the files \(commit.id.short) renamed") }
+                    var renamed: [String: String] = [:]
+                    for index in 0..<git_diff_num_deltas(diff) {
+                        guard let delta = git_diff_get_delta(diff, index), delta.pointee.status == GIT_DELTA_RENAMED,
+                              let old = delta.pointee.old_file.path, let new = delta.pointee.new_file.path else { continue }
+                        renamed[String(cString: new)] = String(cString: old)
+                    }
+                    return renamed
+                }
+            }
+        }
+    }
+
     // MARK: - Files at a revision
 
     /// The object (blob or tree) at `path` in `commit`'s tree, or `nil` when there is none.

@@ -60,6 +60,33 @@ struct GitRepositoryTests {
         #expect(try !repository.snapshot(of: paths, at: repository.commit("HEAD~1").id).hasNodesFile)
     }
 
+    /// The history follows moves as `git log --follow` does — exact renames and renamed files
+    /// edited in the same commit — through several moves, each revision with its paths.
+    @Test func configurationHistoryFollowsMoves() throws {
+        let fixture = try GitFixture()
+        let edges = (0..<6).map { "      - {from: T\($0), to: T\($0 + 1)}\n" }.joined()
+        func flow(_ extra: String) -> String { "flow-definitions:\n  - name: main\n    edges:\n      - {from: , to: T0}\n" + edges + extra }
+        try fixture.commit("config", ["old/nodes.yml": Self.nodes, "old/flows/main.yml": flow("")])
+        try fixture.commit("edit", ["old/flows/main.yml": flow("      - {from: T6, to: T7}\n")])
+        try fixture.commit("move", ["old/nodes.yml": nil, "old/flows/main.yml": nil,
+                                    "new/nodes.yml": Self.nodes, "new/flows/main.yml": flow("      - {from: T6, to: T7}\n")])
+        try fixture.commit("rename the flow directory, with an edit", [
+            "new/flows/main.yml": nil, "new/pipelines/main.yml": flow("      - {from: T6, to: T7}\n      - {from: T7, to: T8}\n")])
+        try fixture.commit("docs", ["README.md": "hello"])
+        let repository = try GitRepository(containing: fixture.root.path)
+        let paths = ConfigurationPaths(nodesFile: "new/nodes.yml", flowPaths: ["new/pipelines"])
+        let head = try repository.commit("HEAD").id
+        let history = try repository.configurationHistory(paths, from: head)
+        #expect(history.map(\.commit.summary) == ["rename the flow directory, with an edit", "move", "edit", "config"])
+        let old = ConfigurationPaths(nodesFile: "old/nodes.yml", flowPaths: ["old/flows"])
+        let between = ConfigurationPaths(nodesFile: "new/nodes.yml", flowPaths: ["new/flows"])
+        #expect(history.map(\.paths) == [paths, between, old, old])
+        #expect(history.map(\.movedFrom) == [between, old, nil, nil])
+        // Without following moves, the history at today's paths ends where they appeared.
+        #expect(try repository.commitsChanging(paths, from: head).map(\.summary) == ["rename the flow directory, with an edit", "move"])
+        #expect(try repository.configurationHistory(paths, from: head, limit: 2).count == 2)
+    }
+
     @Test func followsFirstParentsThroughMerges() throws {
         let fixture = try GitFixture()
         try fixture.commit("config", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])

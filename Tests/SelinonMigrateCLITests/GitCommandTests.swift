@@ -138,14 +138,10 @@ struct GitCommandTests {
         #expect(pure.status == 0, "\(pure.standardError)")
         #expect(pure.standardOutput.contains("is not at deploy/config/nodes.yml in ") && pure.standardOutput.contains("nothing needs a migration"),
                 "\(pure.standardOutput)")
-        // verify --git reads the history at today's paths: the migration from before the move matches
-        // nothing there, which it says, and it never advises deleting a migration that may be deployed.
+        // verify --git follows the move back: the migration from before it matches its change there.
         let verify = try runner.run(["verify", "--git"] + moved, in: fixture.root)
-        #expect(verify.status == 1)
-        let movedAt = try fixture.git("rev-parse", "--short=12", "HEAD")
-        #expect(verify.standardError.contains("the configuration is at its current paths only since \(movedAt) (move the configuration)"),
-                "\(verify.standardError)")
-        #expect(!verify.standardError.contains("delete it"), "\(verify.standardError)")
+        #expect(verify.status == 0, "\(verify.standardError)")
+        #expect(verify.standardOutput.contains("1.json: "), "\(verify.standardOutput)")
         // A change that needs no migration (a condition) after the move compares with the base's
         // configuration where it was, as without the move.
         try TeamWorkflowTests.edit(fixture, "deploy/config/flows/analysis.yml", "                value: UNKNOWN\n", "                value: UNLISTED\n")
@@ -255,8 +251,7 @@ struct GitCommandTests {
     }
 
     /// Only the flow directory moved (the nodes file stayed): a moved configuration as well, not
-    /// one whose flows the base "never defines". verify --git, which reads the history at the
-    /// current paths, does not advise deleting the migration it cannot place.
+    /// one whose flows the base "never defines"; verify --git follows it back.
     @Test func aMovedFlowDirectoryIsAMovedConfiguration() throws {
         let fixture = try Self.branchMoving([("config/flows", "config/flowdefs")])
         try fixture.git("commit", "-q", "-m", "move the flows")
@@ -267,9 +262,32 @@ struct GitCommandTests {
         #expect(pure.standardOutput.contains("the configuration is not at config/flowdefs in ") && pure.standardOutput.contains("nothing needs a migration"),
                 "\(pure.standardOutput)")
         let verified = try runner.run(["verify", "--git"] + moved, in: fixture.root)
-        #expect(verified.status == 1)
-        #expect(verified.standardError.contains("could not be read at 2 earlier revisions at its current paths (moved or renamed since?)")
-                && verified.standardError.contains("compare it by hand before changing anything"), "\(verified.standardError)")
+        #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
+    /// Copies are not moves: the history of a configuration copied elsewhere (the original kept)
+    /// starts at the copy, so verify --git cannot place the migration from before it — and says
+    /// why, without advising to delete it.
+    @Test func verifyAfterACopyCannotPlaceEarlierMigrations() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try FileManager.default.createDirectory(atPath: fixture.path("deploy"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.path("config"), toPath: fixture.path("deploy/config"))
+        try FileManager.default.copyItem(atPath: fixture.path("config/flows"), toPath: fixture.path("config/flowdefs"))
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "copy the configuration")
+        let copiedAt = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let whole = try runner.run(["verify", "--git", "-n", "deploy/config/nodes.yml", "-f", "deploy/config/flows", "-m", "migrations"],
+                                   in: fixture.root)
+        #expect(whole.status == 1)
+        #expect(whole.standardError.contains("the configuration's history starts at \(copiedAt) (copy the configuration), which "
+            + "created its files (a copy, or a move that git does not find as a rename)"), "\(whole.standardError)")
+        #expect(!whole.standardError.contains("delete it"), "\(whole.standardError)")
+        // Only the flows copied: the nodes file's history goes back, without flows there.
+        let flows = try runner.run(["verify", "--git", "-n", "config/nodes.yml", "-f", "config/flowdefs"], in: fixture.root)
+        #expect(flows.status == 1)
+        #expect(flows.standardError.contains("could not be read at 2 earlier revisions (moved in a way git does not find as a rename?)")
+                && flows.standardError.contains("compare it by hand before changing anything"), "\(flows.standardError)")
     }
 
     /// Configuration and migration directory moved in one commit, with an edge change: the base's
@@ -1082,9 +1100,9 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 1)
     }
 
-    /// History reads the paths given: before the flow directory was renamed to them, the flow
-    /// files were elsewhere — said so, not "invalid configuration" and "every flow changed".
-    @Test func historyAfterTheFlowDirectoryMovedSaysWhereItWasNot() throws {
+    /// History follows a renamed flow directory back to where it was (as `git log --follow`
+    /// does): the rename changed nothing, and v1 is the initial configuration at its old paths.
+    @Test func historyFollowsARenamedFlowDirectory() throws {
         let fixture = try Self.repository(at: 1)
         try fixture.git("mv", "config/flows", "config/pipelines")
         try fixture.git("commit", "-q", "-m", "rename the flow directory")
@@ -1093,7 +1111,28 @@ struct GitCommandTests {
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.count == 2, "\(result.standardOutput)")
-        #expect(lines.first?.hasSuffix("rename the flow directory — the flow files are at these paths from here on (moved here?); "
+        #expect(lines.first?.hasSuffix("rename the flow directory — no edge changes (moved from config/nodes.yml, config/flows) — "
+            + "no migration needed") == true, "\(result.standardOutput)")
+        #expect(lines.last?.contains("v1 — ") == true && lines.last?.hasSuffix("— initial configuration") == true, "\(result.standardOutput)")
+        let json = try CommandRunner().run(arguments + ["--format", "json"], in: fixture.root)
+        #expect(json.standardOutput.contains("\"moved_from\": [\n      \"config/nodes.yml\",\n      \"config/flows\"\n    ]"),
+                "\(json.standardOutput)")
+    }
+
+    /// A flow directory copied (the old one kept) is not a move: history reads the paths given,
+    /// and before the copy the flow files were not there — said so, not "invalid configuration"
+    /// and "every flow changed".
+    @Test func historyBeforeACopiedFlowDirectorySaysItWasNotThere() throws {
+        let fixture = try Self.repository(at: 1)
+        try FileManager.default.copyItem(atPath: fixture.path("config/flows"), toPath: fixture.path("config/pipelines"))
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "copy the flow directory")
+        let arguments = ["history", "-n", "config/nodes.yml", "-f", "config/pipelines"]
+        let result = try CommandRunner().run(arguments, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(result.standardOutput)")
+        #expect(lines.first?.hasSuffix("copy the flow directory — the flow files are at these paths from here on (moved here?); "
             + "compare with the old paths by hand (diff -N/-F)") == true, "\(result.standardOutput)")
         #expect(lines.last?.hasSuffix("v1 — the flow files are not at these paths here (moved since?); history reads the paths given") == true,
                 "\(result.standardOutput)")

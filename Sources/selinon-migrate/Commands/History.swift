@@ -68,12 +68,13 @@ extension SelinonMigrate {
                         }
                     }
                 }
-                let commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id, limit: maxCount)
+                let revisions = try context.repository.configurationHistory(context.paths, from: context.repository.commit("HEAD").id,
+                                                                            limit: maxCount)
                 let now = directory.map(MigrationsNow.init(directory:)) ?? MigrationsNow()
                 // Each entry loads two configurations; entries are built on every core, in order.
                 let command = self
-                entries = try commits.concurrentMap { commit in
-                    Result { try command.entry(for: commit, context: context, loader: loader, directory: directory, now: now) }
+                entries = try revisions.concurrentMap { revision in
+                    Result { try command.entry(for: revision, context: context, loader: loader, directory: directory, now: now) }
                 }.map { try $0.get() }
             } catch let error as GitError {
                 throw terminal.fail(error)
@@ -107,23 +108,27 @@ extension SelinonMigrate {
             throw ExitStatus.inputFailed
         }
 
-        private func entry(for commit: GitCommit, context: GitContext, loader: ConfigurationLoader, directory: String?,
+        private func entry(for revision: ConfigurationRevision, context: GitContext, loader: ConfigurationLoader, directory: String?,
                            now: MigrationsNow) throws -> HistoryEntry {
-            func configuration(_ commit: GitCommit) throws(ConfigurationError) -> Configuration? {
-                try context.configuration(at: commit, loader: loader)
+            let commit = revision.commit
+            // Before a commit that moved the configuration, its files were at other paths.
+            let parentPaths = revision.movedFrom ?? revision.paths
+            func configuration(_ commit: GitCommit, at paths: ConfigurationPaths) throws(ConfigurationError) -> Configuration? {
+                try context.configuration(at: commit, paths: paths, loader: loader)
             }
             var entry = HistoryEntry(revision: commit.id.hex, date: Self.day(commit.date), subject: commit.summary)
+            entry.movedFrom = revision.movedFrom.map { [$0.nodesFile] + $0.flowPaths }
             let parent = try commit.parents.first.map { parentID throws(GitError) in try context.repository.commit(id: parentID) }
-            let after = try configuration(commit)
-            var before = try parent.flatMap { parentCommit throws(ConfigurationError) in try configuration(parentCommit) }
+            let after = try configuration(commit, at: revision.paths)
+            var before = try parent.flatMap { parentCommit throws(ConfigurationError) in try configuration(parentCommit, at: parentPaths) }
             // An invalid parent (workers could not start on it): the change is the one since the
             // last valid configuration before it, which is what was running.
-            if before == nil, let parent, (try? context.repository.hasConfiguration(context.paths, at: parent)) == true {
+            if before == nil, let parent, (try? context.repository.hasConfiguration(parentPaths, at: parent)) == true {
                 var ancestor = parent
                 for _ in 0..<Self.validSearchDepth {
                     guard let next = ancestor.parents.first.flatMap({ try? context.repository.commit(id: $0) }) else { break }
                     ancestor = next
-                    if let valid = try configuration(ancestor) {
+                    if let valid = try configuration(ancestor, at: parentPaths) {
                         before = valid
                         entry.comparedWith = ancestor.id.hex
                         break
@@ -142,16 +147,17 @@ extension SelinonMigrate {
             // History is read at the paths given: where a flow path is not in a commit, the
             // configuration was elsewhere then (renamed since), not invalid.
             guard let after else {
-                entry.status = context.flowPathsAbsent(at: commit) ? "not-at-these-paths" : "invalid-configuration"
+                entry.status = context.flowPathsAbsent(at: commit, paths: revision.paths) ? "not-at-these-paths" : "invalid-configuration"
                 return entry
             }
             guard let before else {
-                if let parent, context.flowPathsAbsent(at: parent), (try? context.repository.hasConfiguration(context.paths, at: parent)) == true {
+                if let parent, context.flowPathsAbsent(at: parent, paths: parentPaths),
+                   (try? context.repository.hasConfiguration(parentPaths, at: parent)) == true {
                     entry.status = "first-at-these-paths"
                     return entry
                 }
                 // A parent whose configuration cannot even be listed has one: it is invalid, not absent.
-                entry.status = parent == nil || (try? context.repository.hasConfiguration(context.paths, at: parent!)) == false
+                entry.status = parent == nil || (try? context.repository.hasConfiguration(parentPaths, at: parent!)) == false
                     ? "initial" : "previous-configuration-invalid"
                 entry.changedFlows = after.flowNames
                 return entry
@@ -256,6 +262,9 @@ struct HistoryEntry: Encodable {
     /// The last valid configuration's revision the change was taken from, when the parent's
     /// configuration is invalid.
     var comparedWith: String?
+    /// Where the configuration's files were before this commit moved them (the nodes file, then
+    /// the flow paths), as git's rename detection finds it.
+    var movedFrom: [String]?
 
     var line: String {
         var flows: [String] = changedFlows
@@ -280,6 +289,7 @@ struct HistoryEntry: Encodable {
         default: coverage = status.replacingOccurrences(of: "-", with: " ")
         }
         let compared = comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? ""
+            + (movedFrom.map { " (moved from \($0.joined(separator: ", ")))" } ?? "")
         // No change was compared where the flow files were elsewhere.
         if status == "not-at-these-paths" || status == "first-at-these-paths" { return "\(revision.prefix(12))  \(date)  \(subject) — \(coverage)" }
         return "\(revision.prefix(12))  \(date)  \(subject) — \(what)\(compared) — \(coverage)"

@@ -105,19 +105,20 @@ extension SelinonMigrate {
                                                               migrationDirectory: directoryPath, terminal: terminal)
                 var (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
                 if let movedAt {
-                    // The first commit at these paths has commits before it: the files were elsewhere (or not yet made).
+                    // The history starts at a commit with commits before it: the files were made there, or
+                    // came from elsewhere in a way rename detection does not find (a copy, a rewrite).
                     for index in findings.indices where findings[index].kind == .unmatched {
-                        findings[index].hint = "the configuration is at its current paths only since \(movedAt) (moved or created "
-                            + "there), and verify --git reads the history at those paths only: this migration may come from before "
-                            + "— compare it by hand before changing anything (never delete a migration a deployment may have applied)"
+                        findings[index].hint = "the configuration's history starts at \(movedAt), which created its files (a copy, "
+                            + "or a move that git does not find as a rename), and verify --git reads no further back: this migration "
+                            + "may come from before — compare it by hand before changing anything (never delete a migration a "
+                            + "deployment may have applied)"
                     }
                 } else if unloaded > 0 {
-                    // The history is read at today's paths: a migration from before a move matches nothing.
+                    // A migration from a revision that could not be loaded matches nothing.
                     for index in findings.indices where findings[index].kind == .unmatched {
-                        findings[index].hint = "the configuration could not be read at \(counted(unloaded, "earlier revision")) at its "
-                            + "current paths (moved or renamed since?), and verify --git reads the history at those paths only: this "
-                            + "migration may come from before the move — compare it by hand before changing anything; otherwise, "
-                            + findings[index].hint
+                        findings[index].hint = "the configuration could not be read at \(counted(unloaded, "earlier revision")) (moved "
+                            + "in a way git does not find as a rename?): this migration may come from there — compare it by hand "
+                            + "before changing anything; otherwise, " + findings[index].hint
                     }
                 }
                 report.matches = matches.map { VerifyReport.Match(file: "\($0.version).json", from: $0.from, to: $0.to) }
@@ -167,20 +168,23 @@ extension SelinonMigrate {
                              migrationDirectory: String, terminal: Terminal)
             throws -> (states: [MigrationHistoryCheck.State], unloaded: Int, movedAt: String?) {
             let context: GitContext
-            let commits: [GitCommit]
+            let revisions: [ConfigurationRevision]
             do {
                 context = try GitContext(workingTree: source)
-                commits = try context.repository.commitsChanging(context.paths, from: context.repository.commit("HEAD").id).reversed()
+                revisions = try context.repository.configurationHistory(context.paths, from: context.repository.commit("HEAD").id).reversed()
             } catch {
                 throw terminal.fail(error)
             }
             // Loaded on every core (the repository serialises the reads), reported in order.
-            let configurations = commits.concurrentMap { commit in
-                Result { () throws(ConfigurationError) -> Configuration? in try context.configuration(at: commit, loader: loader) }
+            let configurations = revisions.concurrentMap { revision in
+                Result { () throws(ConfigurationError) -> Configuration? in
+                    try context.configuration(at: revision.commit, paths: revision.paths, loader: loader)
+                }
             }
             var states: [MigrationHistoryCheck.State] = []
             var unloaded = 0
-            for (commit, loaded) in zip(commits, configurations) {
+            for (revision, loaded) in zip(revisions, configurations) {
+                let commit = revision.commit
                 let configuration: Configuration?
                 do {
                     configuration = try loaded.get()
@@ -211,7 +215,7 @@ extension SelinonMigrate {
             if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
                 states.append(.init(label: "the working tree", configuration: current))
             }
-            let movedAt = commits.first.flatMap { $0.parents.isEmpty ? nil : "\($0.id.short) (\($0.summary))" }
+            let movedAt = revisions.first.flatMap { $0.commit.parents.isEmpty ? nil : "\($0.commit.id.short) (\($0.commit.summary))" }
             return (states, unloaded, movedAt)
         }
     }

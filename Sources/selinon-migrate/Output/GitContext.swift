@@ -60,18 +60,20 @@ struct GitContext: Sendable {
         }
     }
 
-    /// The configuration at `commit`; `nil` when it is invalid there (history holds invalid
-    /// revisions too). A revision git cannot read (a corrupt or missing object) is an error,
-    /// not an invalid configuration.
-    /// Whether a flow path given (a file or directory) is not in `commit`: the configuration was
-    /// elsewhere then (moved since), not invalid.
-    func flowPathsAbsent(at commit: GitCommit) -> Bool {
-        !GitConfigurationSource(repository: repository, paths: paths, location: .revision(commit, label: commit.id.short))
+    /// Whether a flow path (a file or directory) is not in `commit`: the configuration was
+    /// elsewhere then (moved since), not invalid. `paths` defaults to the working tree's.
+    func flowPathsAbsent(at commit: GitCommit, paths: ConfigurationPaths? = nil) -> Bool {
+        !GitConfigurationSource(repository: repository, paths: paths ?? self.paths, location: .revision(commit, label: commit.id.short))
             .absentFlowPaths().isEmpty
     }
 
-    func configuration(at commit: GitCommit, loader: ConfigurationLoader) throws(ConfigurationError) -> Configuration? {
-        let source = GitConfigurationSource(repository: repository, paths: paths, location: .revision(commit, label: commit.id.short))
+    /// The configuration at `commit` (at `paths`, by default the working tree's); `nil` when it
+    /// is invalid there (history holds invalid revisions too). A revision git cannot read (a
+    /// corrupt or missing object) is an error, not an invalid configuration.
+    func configuration(at commit: GitCommit, paths: ConfigurationPaths? = nil,
+                       loader: ConfigurationLoader) throws(ConfigurationError) -> Configuration? {
+        let source = GitConfigurationSource(repository: repository, paths: paths ?? self.paths,
+                                            location: .revision(commit, label: commit.id.short))
         do {
             return loader.load(try source.read()).configuration
         } catch where error.isReadFailure || error.diagnostics.contains(where: { [.gitFilter, .gitSubmodule].contains($0.code) }) {
