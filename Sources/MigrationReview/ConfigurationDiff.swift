@@ -43,7 +43,7 @@ public struct ConfigurationDiff: Sendable, Equatable {
     public init(from old: Configuration, to new: Configuration) {
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
         let review = MigrationReviewer.review(version: 0, migration: plan.migration, old: MigrationReviewer.edges(of: old),
-                                              new: MigrationReviewer.edges(of: new))
+                                              new: MigrationReviewer.edges(of: new), oldConfiguration: old)
         flowsAdded = plan.addedFlows
         flowsRemoved = plan.removedFlows
         let oldTasks = Dictionary(old.tasks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

@@ -22,9 +22,13 @@ public enum MigrationReviewer {
     /// after it, when known; `limitations` are notes of the caller (why a side is missing).
     /// A side that was derived through migrations (``oldEdges(from:through:)``,
     /// ``newEdges(from:through:)``) carries the conditions of the configuration it was derived
-    /// from, so with `derived` set for it no edge is marked changed.
+    /// from, so with `derived` set for it no edge is marked changed. `oldConfiguration`, the
+    /// configuration `old` was taken from (when it was loaded, not derived), lets the review leave
+    /// out what flows started under it cannot meet: an added edge from a node it did not track
+    /// (`nowait`), an added edge that cannot start a removed edge's destinations instead.
     public static func review(version: Int, migration: Migration, old: FlowEdges?, new: FlowEdges?,
-                              derived: (old: Bool, new: Bool) = (false, false), limitations: [String] = []) -> ReviewedMigration {
+                              derived: (old: Bool, new: Bool) = (false, false), oldConfiguration: Configuration? = nil,
+                              limitations: [String] = []) -> ReviewedMigration {
         let meta = MigrationMetadataFacts(migration.metadata)
         var notes = limitations
         if old == nil && new == nil {
@@ -42,8 +46,12 @@ public enum MigrationReviewer {
         }
         var flows: [FlowReview] = []
         for name in migration.flows.keys.sorted() {
+            // The old flow's facts only for the edges they were taken from.
+            let oldFlow = oldConfiguration?.flows[name].flatMap { flow in
+                old?[name] == flow.edges.map(ReviewedEdge.init) ? OldFlowFacts(flow) : nil
+            }
             flows.append(flowReview(name, migration.flows[name]!, strategy: migration.strategy, counts: meta.edgeCounts?[name],
-                                    old: old?[name], new: new?[name], comparesConditions: comparesConditions,
+                                    old: old?[name], new: new?[name], oldFlow: oldFlow, comparesConditions: comparesConditions,
                                     removedFlows: Set(meta.removedFlows), notes: &notes))
         }
         // A flow the file leaves out kept its edges where they were; a condition, foreach or
@@ -162,7 +170,8 @@ public enum MigrationReviewer {
 
     private static func flowReview(_ name: String, _ entry: EdgeMigration, strategy: TaintedFlowStrategy,
                                    counts: (old: Int?, new: Int?)?, old givenOld: [ReviewedEdge]?, new givenNew: [ReviewedEdge]?,
-                                   comparesConditions: Bool, removedFlows: Set<String>, notes: inout [String]) -> FlowReview {
+                                   oldFlow givenOldFlow: OldFlowFacts?, comparesConditions: Bool, removedFlows: Set<String>,
+                                   notes: inout [String]) -> FlowReview {
         let claimed = claimedEdges(entry, counts: counts)
         guard claimed <= maximumEdgesPerFlow else {
             notes.append("flow '\(name)': the migration names \(claimed) edges (in _meta.edge_counts or its entries), more than "
@@ -171,9 +180,11 @@ public enum MigrationReviewer {
         }
         var old = givenOld, new = givenNew
         // A configuration whose edge count differs from the file's is not the one it was generated from.
+        var oldFlow = givenOldFlow
         if let count = counts?.old, let edges = old, edges.count != count {
             notes.append("flow '\(name)' has \(edges.count) edges in the old configuration given, the migration says \(count): not used")
             old = nil
+            oldFlow = nil
         }
         if let count = counts?.new, let edges = new, edges.count != count {
             notes.append("flow '\(name)' has \(edges.count) edges in the new configuration given, the migration says \(count): not used")
@@ -211,7 +222,8 @@ public enum MigrationReviewer {
             rows.append(EdgeRow(change: .removed, oldIndex: oldIndex, newIndex: nil, old: oldEdge, new: nil))
         }
         return FlowReview(flow: name, isRemoved: false, rows: rows,
-                          consequences: otherEdges + consequences(entry, rows: rows, strategy: strategy, removedFlows: removedFlows),
+                          consequences: otherEdges + consequences(entry, rows: rows, strategy: strategy, removedFlows: removedFlows,
+                                                                  oldFlow: oldFlow),
                           reachableStates: nil)
     }
 
@@ -235,8 +247,15 @@ public enum MigrationReviewer {
     }
 
     private static func consequences(_ entry: EdgeMigration, rows: [EdgeRow], strategy: TaintedFlowStrategy,
-                                     removedFlows: Set<String>) -> [Consequence] {
+                                     removedFlows: Set<String>, oldFlow: OldFlowFacts?) -> [Consequence] {
         var result: [Consequence] = []
+        // Computed once, and only when a sentence needs it.
+        var finishedBeforeStart: [String: Set<String>]?
+        func alwaysFinished(_ nodes: [String], _ later: [String]) -> Bool {
+            guard let oldFlow, !later.isEmpty else { return false }
+            if finishedBeforeStart == nil { finishedBeforeStart = oldFlow.finishedBeforeStart() }
+            return later.allSatisfy { node in finishedBeforeStart?[node].map { Set(nodes).isSubset(of: $0) } ?? false }
+        }
         let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
         if !renumbered.isEmpty {
             let pairs = Self.renumberingText(renumbered.map { ($0.oldIndex!, $0.newIndex!) })
@@ -266,16 +285,28 @@ public enum MigrationReviewer {
             // Waiting (some sources finished, not all: a starting edge never waits): dropped untainted.
             if let old = row.old, !old.from.isEmpty {
                 let destinations = old.to.map { $0.map(MarkdownText.codeSpan).joined(separator: ", ") } ?? "its destinations"
+                let waiting = "A flow waiting for \(shown) (old edge \(index): \(old.from.count == 1 ? "its source has not finished yet" : "not all of its sources have finished yet")) stops "
+                    + "waiting for it, untainted"
+                // A duplicate of the edge that stays: the destinations are still started, once.
+                let twin = old.to.flatMap { to in rows.first { row in
+                    row.change != .added && row.change != .removed
+                        && row.old.map { Set($0.from) == Set(old.from) && $0.to.map(Set.init) == Set(to) } == true
+                } }
+                if let twin, let kept = twin.new {
+                    result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil,
+                                              text: waiting + ": the same edge \(MarkdownText.codeSpan(kept.display)) stays as new edge "
+                                                + "\(twin.newIndex!) (old edge \(twin.oldIndex!)) and still starts \(destinations), once where the two "
+                                                + "edges started \(old.to!.count == 1 ? "it" : "them") twice."))
+                    continue
+                }
                 // An added edge to the same nodes starts them instead where one of its sources is
                 // yet to finish: Selinon arms an edge when one of its sources finishes.
                 let replacement = old.to.flatMap { to in rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) } }
-                let instead = replacement.flatMap { row in row.new.map { edge in
-                    "; the new edge \(MarkdownText.codeSpan(edge.display)) (new edge \(row.newIndex!)) starts \(destinations) instead once all "
-                        + "of its sources have finished, in flows where one of them is yet to finish (an edge is armed when one of its "
-                        + "sources finishes)" } } ?? ""
+                let instead = replacement.flatMap { row in
+                    row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old, alwaysFinished: alwaysFinished) }
+                } ?? ""
                 result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil,
-                                          text: "A flow waiting for \(shown) (old edge \(index): \(old.from.count == 1 ? "its source has not finished yet" : "not all of its sources have finished yet")) stops "
-                                            + "waiting for it, untainted: \(destinations) will not be started by it\(instead)."))
+                                          text: waiting + ": \(destinations) will not be started by it\(instead)."))
             }
             // A sub-flow this edge started, removed too: where it still runs, it fails, and the flow with it.
             for subflow in (row.old?.to ?? []).filter(removedFlows.contains) {
@@ -307,6 +338,16 @@ public enum MigrationReviewer {
             }
             let sources = nodes.map(MarkdownText.codeSpan).joined(separator: ", ")
             let edge = row.new.map { MarkdownText.codeSpan($0.display) } ?? "new edge \(index)"
+            // A source the old flow did not track (nowait) is never running or finished in its states.
+            if let oldFlow, case let untracked = nodes.filter(oldFlow.untracked.contains), !untracked.isEmpty {
+                let names = untracked.map(MarkdownText.codeSpan).joined(separator: ", ")
+                result.append(Consequence(kind: .untrackedSource, edge: index, strategy: nil,
+                                          text: "A flow that started \(names) before the deploy never runs the new edge \(edge) (new edge "
+                                            + "\(index)), and nothing taints it: \(names) \(untracked.count == 1 ? "was" : "were") `nowait` in "
+                                            + "the old flow, so its dispatcher does not know when \(untracked.count == 1 ? "it finishes" : "they finish"). "
+                                            + "Flows that start \(names) after the deploy run the edge."))
+                continue
+            }
             let all = nodes.count > 1 ? "all of " : ""
             result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
                                       text: "A flow in which \(all)\(sources) already finished will not run the new edge \(edge) (new edge \(index)); it is tainted \(outcome(strategy, continuing: "it continues without it"))."))
@@ -317,6 +358,27 @@ public enum MigrationReviewer {
                                         + (alwaysRuns ? "." : ", if its condition holds.")))
         }
         return result
+    }
+
+    /// What an added edge to a removed edge's destinations does for flows waiting for the removed
+    /// one: starts them instead where one of its sources is yet to finish (Selinon arms an edge
+    /// when one of its sources finishes) — unless its sources always finish before the removed
+    /// edge's start, or it is a starting edge, which flows already started never run.
+    private static func replacementClause(_ edge: ReviewedEdge, index: Int, destinations: String, removed: ReviewedEdge,
+                                          alwaysFinished: ([String], [String]) -> Bool) -> String {
+        let shown = "the new edge \(MarkdownText.codeSpan(edge.display)) (new edge \(index))"
+        if edge.from.isEmpty {
+            return "; \(shown) is a starting edge, which flows already started never run"
+        }
+        guard !alwaysFinished(edge.from, removed.from) else {
+            let sources = edge.from.map(MarkdownText.codeSpan).joined(separator: ", ")
+            let later = removed.from.map(MarkdownText.codeSpan).joined(separator: ", ")
+            let finish = edge.from.count == 1 ? "finishes" : "finish", start = removed.from.count == 1 ? "starts" : "start"
+            return "; \(shown) starts \(destinations) in none of these flows: \(sources) always \(finish) before \(later) \(start), "
+                + "so the new edge taints them instead (below)"
+        }
+        return "; \(shown) starts \(destinations) instead once all of its sources have finished, in flows where one of them is yet "
+            + "to finish (an edge is armed when one of its sources finishes)"
     }
 
     /// `and will be RETRIED (restarted from the beginning)`, `and will be FAILED`, `(IGNORE: …)`.

@@ -138,6 +138,9 @@ public struct Consequence: Sendable, Equatable {
         /// The file translates an old edge to a new edge with other sources or destinations
         /// (`generate` never does; a hand edit can): states take one edge for another.
         case translatedToOtherEdge = "translated-to-other-edge"
+        /// An added edge from a node the old flow did not track (`nowait`): flows that started the
+        /// node before the deploy never run it, and nothing taints them.
+        case untrackedSource = "untracked-source"
     }
 
     public var kind: Kind

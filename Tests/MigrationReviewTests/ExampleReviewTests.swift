@@ -212,6 +212,75 @@ struct ExampleReviewTests {
                             + "fired is not run again)."], "\(texts)")
     }
 
+    /// The flow `f` over tasks `T0…T9` and `N` with `edges`, and extra flow-level YAML.
+    static func flow(_ edges: [String], extra: String = "") throws -> Configuration {
+        let tasks = (0...9).map { "T\($0)" } + ["N"]
+        return try ConfigurationDiffTests.load(nodes: "tasks:\n" + tasks.map { "  - {name: \($0), import: t}\n" }.joined() + "flows: [f]\n",
+                                               flows: "flow-definitions:\n  - name: f\n" + extra + "    edges:\n"
+                                                + edges.map { "      - \($0)\n" }.joined())
+    }
+
+    static func consequences(from old: Configuration, to new: Configuration, strategy: TaintedFlowStrategy = .retry,
+                             knowingOld: Bool = true) throws -> [Consequence] {
+        let migration = MigrationDiffer().plan(from: old, to: new, strategy: strategy).migration
+        let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
+                                              new: MigrationReviewer.edges(of: new), oldConfiguration: knowingOld ? old : nil)
+        return try #require(review.flows.first).consequences
+    }
+
+    /// A node that stops being `nowait` and gains an edge: flows that started it before never
+    /// recorded it running or finished, so the edge neither taints nor is armed there.
+    @Test func anEdgeFromANodeTheOldFlowDidNotTrackNeverRunsInFlightAndTaintsNothing() throws {
+        let edges = ["{from: , to: T0}", "{from: T0, to: N}", "{from: T0, to: T1}", "{from: T1, to: T2}"]
+        let old = try Self.flow(edges, extra: "    nowait: N\n")
+        let new = try Self.flow(edges + ["{from: N, to: T2}"])
+        let consequences = try Self.consequences(from: old, to: new)
+        #expect(consequences.map(\.kind) == [.untrackedSource], "\(consequences.map(\.text))")
+        #expect(consequences.first?.strategy == nil)
+        #expect(consequences.first?.text == "A flow that started `N` before the deploy never runs the new edge `N → T2` (new edge 4), and "
+            + "nothing taints it: `N` was `nowait` in the old flow, so its dispatcher does not know when it finishes. Flows that start "
+            + "`N` after the deploy run the edge.")
+        // Without the old configuration (only edges), the review cannot know.
+        #expect(try Self.consequences(from: old, to: new, knowingOld: false).map(\.kind) == [.sourcesFinished, .edgeArmed])
+    }
+
+    /// A duplicate edge removed: the copy that stays still starts the destination.
+    @Test func aRemovedDuplicateEdgeIsSaidToLeaveItsTwinStartingTheDestination() throws {
+        let old = try Self.flow(["{from: , to: T0}", "{from: T0, to: [T1, T2]}", "{from: T0, to: N}", "{from: T0, to: N}"])
+        let new = try Self.flow(["{from: , to: T0}", "{from: T0, to: N}", "{from: T0, to: [T2, T1]}"])
+        let dropped = try Self.consequences(from: old, to: new).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(dropped == ["A flow waiting for `T0 → N` (old edge 3: its source has not finished yet) stops waiting for it, untainted: "
+            + "the same edge `T0 → N` stays as new edge 1 (old edge 2) and still starts `N`, once where the two edges started it twice."],
+                "\(dropped)")
+    }
+
+    /// A removed edge whose destination gains an edge from a node that always finished before the
+    /// removed edge's source started: that edge starts it in none of the waiting flows.
+    @Test func aReplacementFromAnEarlierNodeIsNotSaidToStartTheDestinationInstead() throws {
+        let chain = ["{from: , to: T0}"] + (0..<9).map { "{from: T\($0), to: T\($0 + 1)}" }
+        let old = try Self.flow(chain)
+        var edges = chain
+        edges.remove(at: 5)
+        edges.insert("{from: T0, to: T5}", at: 1)
+        let new = try Self.flow(edges)
+        let dropped = try Self.consequences(from: old, to: new).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(dropped == ["A flow waiting for `T4 → T5` (old edge 5: its source has not finished yet) stops waiting for it, untainted: "
+            + "`T5` will not be started by it; the new edge `T0 → T5` (new edge 1) starts `T5` in none of these flows: `T0` always "
+            + "finishes before `T4` starts, so the new edge taints them instead (below)."], "\(dropped)")
+        // From a node on another branch (T9 may still be running where T4 waits), it does start T5 instead.
+        let parallel = try Self.flow(["{from: , to: [T0, T9]}"] + (0..<4).map { "{from: T\($0), to: T\($0 + 1)}" } + ["{from: T4, to: T5}"])
+        let rejoined = try Self.flow(["{from: , to: [T0, T9]}"] + (0..<4).map { "{from: T\($0), to: T\($0 + 1)}" } + ["{from: T9, to: T5}"])
+        let instead = try Self.consequences(from: parallel, to: rejoined).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(instead.count == 1 && instead[0].hasSuffix("the new edge `T9 → T5` (new edge 5) starts `T5` instead once all of its "
+            + "sources have finished, in flows where one of them is yet to finish (an edge is armed when one of its sources finishes)."),
+                "\(instead)")
+        // A fallback starts its node after the failed nodes started, not finished.
+        let fallback = try Self.flow(chain, extra: "    failures:\n      - {nodes: [T1], fallback: [T4]}\n")
+        let fallbackNew = try Self.flow(edges, extra: "    failures:\n      - {nodes: [T1], fallback: [T4]}\n")
+        let viaFallback = try Self.consequences(from: fallback, to: fallbackNew).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(viaFallback.count == 1 && viaFallback[0].contains("`T0` always finishes before `T4` starts"), "\(viaFallback)")
+    }
+
     /// A running sub-flow the migration removes: what happens depends on the strategy.
     @Test(arguments: [(TaintedFlowStrategy.retry, "is tainted and will be RETRIED (restarted from the beginning)"),
                       (.fail, "is tainted and will be FAILED"),

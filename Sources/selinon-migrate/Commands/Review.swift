@@ -141,6 +141,7 @@ extension SelinonMigrate {
                 var review = MigrationReviewer.review(version: version, migration: directory.files[version - 1].migration,
                                                       old: configurations.edgesAfter[version - 1], new: configurations.edgesAfter[version],
                                                       derived: (configurations.derived.contains(version - 1), configurations.derived.contains(version)),
+                                                      oldConfiguration: configurations.configurationAfter[version - 1],
                                                       limitations: configurations.notes[version] ?? [])
                 // With the configuration the states were written against, every reachable state is tried.
                 if let before = configurations.configurationAfter[version - 1] {

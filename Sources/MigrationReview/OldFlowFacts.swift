@@ -1,0 +1,61 @@
+import FlowConfig
+
+/// What the review of a migration needs to know of an old flow beyond its edges, to say only
+/// what can happen to flows started under it: the nodes its dispatcher never tracks (`nowait`:
+/// never active, never finished in a state), and which nodes have always finished by the time
+/// another one starts.
+struct OldFlowFacts {
+    /// The flow's `nowait` nodes.
+    let untracked: Set<String>
+    private let edges: [Edge]
+    private let failures: [FailureDefinition]
+
+    init(_ flow: FlowDefinition) {
+        untracked = Set(flow.nowait)
+        edges = flow.edges
+        failures = flow.failures
+    }
+
+    /// For every node the flow can start, the nodes that have finished in every run by the time
+    /// it starts. A node starts when an edge to it fires — all of the edge's sources finished,
+    /// each after what it needed — or as a fallback, after its failed nodes started (they did not
+    /// finish). The greatest fixed point, so that cycles do not make a node its own prerequisite;
+    /// conditions only keep edges from firing, which takes nothing away. Edges from `nowait`
+    /// nodes never fire.
+    func finishedBeforeStart() -> [String: Set<String>] {
+        // nil: not yet bounded (every node).
+        var needed: [String: Set<String>?] = [:]
+        var ways: [(to: [String], after: ([String: Set<String>?]) -> Set<String>?)] = []
+        func union(_ sources: [String], including: Bool, _ needed: [String: Set<String>?]) -> Set<String>? {
+            var result: Set<String> = including ? Set(sources) : []
+            for source in sources {
+                guard case let known?? = needed[source] else { return nil }
+                result.formUnion(known)
+            }
+            return result
+        }
+        for edge in edges where !edge.from.contains(where: untracked.contains) {
+            ways.append((edge.to, { needed in edge.from.isEmpty ? [] : union(edge.from, including: true, needed) }))
+        }
+        for failure in failures {
+            ways.append((failure.fallback.nodes, { needed in union(failure.nodes, including: false, needed) }))
+        }
+        var changed = true
+        while changed {
+            changed = false
+            var next: [String: Set<String>?] = [:]
+            for way in ways {
+                guard let after = way.after(needed) else { continue }
+                for node in way.to {
+                    let current = next[node] ?? nil
+                    next[node] = .some(current.map { $0.intersection(after) } ?? after)
+                }
+            }
+            for (node, value) in next where needed[node] != value {
+                needed[node] = value
+                changed = true
+            }
+        }
+        return needed.compactMapValues { $0 }
+    }
+}
