@@ -581,6 +581,27 @@ struct TeamWorkflowTests {
         #expect(verified.status == 0, "\(verified.standardError)")
     }
 
+    /// A backport picked a second time: git stops with nothing to commit, and the migration it
+    /// would copy is the branch's own already — nothing to refuse.
+    @Test func aCommitPickedTwiceIsNotACopiedMigration() throws {
+        let fixture = try Self.committedV2WithItsMigration()
+        let runner = try CommandRunner()
+        try fixture.git("branch", "release")
+        try Self.changeLicenceStore(fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "licence store")
+        try fixture.git("checkout", "-q", "release")
+        try fixture.git("cherry-pick", "main")
+        #expect(throws: GitFixtureError.self) { try fixture.git("cherry-pick", "main") }
+        #expect(try fixture.git("status", "--porcelain").isEmpty)
+        for base in ["HEAD", "HEAD~1"] {
+            let check = try runner.run(["check", "--base", base] + Self.configuration, in: fixture.root)
+            #expect(check.status == 0, "\(base): \(check.standardError)")
+            #expect(!check.standardError.contains("the cherry-pick under way copies"), "\(check.standardError)")
+        }
+    }
+
     /// A merged feature reverted on main deletes its migration, which deployments may have
     /// applied. The fix generate advises — put it back with the sum, migrate the revert as a new
     /// migration — passes check against main, and verify proves the history.

@@ -14,7 +14,8 @@ import MigrationGenerator
 struct CherryPickedMigrations {
     /// The commit being cherry-picked (`CHERRY_PICK_HEAD`).
     let picked: GitCommit
-    /// Versions the picked commit adds or changes, relative to its first parent.
+    /// Versions the picked commit adds or changes, relative to its first parent, that HEAD does
+    /// not hold as the picked commit has them.
     let versions: [Int]
     /// Paths (as shown, under the directory) of those files that HEAD does not have.
     let addedPaths: [String]
@@ -34,7 +35,12 @@ struct CherryPickedMigrations {
               let pickedFiles = try? repository.migrationFiles(in: directory, at: picked),
               let parentFiles = try? repository.migrationFiles(in: directory, at: parent),
               let headFiles = try? repository.migrationFiles(in: directory, at: head) else { return nil }
-        let versions = pickedFiles.filter { parentFiles[$0.key].map(MigrationSum.hash) != MigrationSum.hash($0.value) }.keys.sorted()
+        // The files it changes that HEAD does not already hold as they are (a commit picked twice
+        // copies nothing: git stops with nothing to commit).
+        let versions = pickedFiles.filter { version, bytes in
+            let hash = MigrationSum.hash(bytes)
+            return parentFiles[version].map(MigrationSum.hash) != hash && headFiles[version].map(MigrationSum.hash) != hash
+        }.keys.sorted()
         func hashes(_ files: [Int: [UInt8]]) -> [Int: String] { files.mapValues(MigrationSum.hash) }
         guard !versions.isEmpty, hashes(headFiles) != hashes(parentFiles) else { return nil }
         let paths = versions.map { MigrationDirectory.filePath(version: $0, in: directory) }
