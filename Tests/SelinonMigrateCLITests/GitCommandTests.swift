@@ -1160,9 +1160,18 @@ struct GitCommandTests {
         #expect(lines[2].hasSuffix("— initial configuration"))
         let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
         #expect(json.standardOutput.contains("\"status\": \"needs-migration\""))
-        // The migration, committed afterwards, covers the change its _meta digests name.
+        // The migration, committed afterwards, covers the change its _meta digests name; before it
+        // is committed, history and verify --git say that it is not.
         let generated = try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(generated.status == 0, "\(generated.standardError)")
+        let uncommitted = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(uncommitted.standardOutput.split(separator: "\n").first?.hasSuffix("v3 forgot the migration — licence_analysis_flow, "
+            + "package_analysis_flow — covered by 2.json, which is not committed as it is (git add and commit it)") == true,
+                "\(uncommitted.standardOutput)")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+        #expect(verified.standardError.contains("note: 2.json is not committed as it is (HEAD does not have it): commit it with the "
+            + "change it migrates"), "\(verified.standardError)")
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "migration for v3")
         let later = try runner.run(["history"] + Self.configuration, in: fixture.root)

@@ -71,10 +71,15 @@ extension SelinonMigrate {
                 let revisions = try context.repository.configurationHistory(context.paths, from: context.repository.commit("HEAD").id,
                                                                             limit: maxCount)
                 let now = directory.map(MigrationsNow.init(directory:)) ?? MigrationsNow()
+                // The files as HEAD holds them: one only in the working tree covers no commit yet.
+                let head = try context.repository.commit("HEAD")
+                let committed = try directory.map { path throws(GitError) in try context.migrationFiles(in: path, at: head) }?
+                    .mapValues(MigrationSum.hash) ?? [:]
                 // Each entry loads two configurations; entries are built on every core, in order.
                 let command = self
                 entries = try revisions.concurrentMap { revision in
-                    Result { try command.entry(for: revision, context: context, loader: loader, directory: directory, now: now) }
+                    Result { try command.entry(for: revision, context: context, loader: loader, directory: directory, now: now,
+                                               committed: committed) }
                 }.map { try $0.get() }
             } catch let error as GitError {
                 throw terminal.fail(error)
@@ -109,7 +114,7 @@ extension SelinonMigrate {
         }
 
         private func entry(for revision: ConfigurationRevision, context: GitContext, loader: ConfigurationLoader, directory: String?,
-                           now: MigrationsNow) throws -> HistoryEntry {
+                           now: MigrationsNow, committed: [Int: String]) throws -> HistoryEntry {
             let commit = revision.commit
             // Before a commit that moved the configuration, its files were at other paths.
             let parentPaths = revision.movedFrom ?? revision.paths
@@ -184,7 +189,8 @@ extension SelinonMigrate {
                 if let first = candidates.min() {
                     // The commit's own files, edited (and rehashed) since: not another commit's.
                     let own = candidates.filter { entry.migrations.contains("\($0).json") }
-                    entry.status = own.isEmpty ? "covered-later" : "covered-edited"
+                    entry.status = own.isEmpty ? (committed[first] == now.hashes[first] ? "covered-later" : "covered-uncommitted")
+                        : "covered-edited"
                     entry.migrations = (own.isEmpty ? [first] : own).map { "\($0).json" }
                 } else if !replaced.isEmpty {
                     entry.status = "covered-by-replaced"
@@ -246,7 +252,8 @@ struct HistoryEntry: Encodable {
     var date: String
     var subject: String
     /// `covered`, `covered-later` (by a migration another commit added or renumbered: its
-    /// `_meta` digests name this change), `covered-edited` (by the migrations this commit added,
+    /// `_meta` digests name this change), `covered-uncommitted` (by a migration in the working tree
+    /// that HEAD does not hold as it is), `covered-edited` (by the migrations this commit added,
     /// edited since), `covered-by-replaced` (the commit added migrations
     /// that the directory no longer holds as they were, and no file of it names this change),
     /// `added-other` (the commit added migrations whose `_meta` digests name another change),
@@ -275,6 +282,8 @@ struct HistoryEntry: Encodable {
         switch status {
         case "covered": coverage = "covered by \(migrations.joined(separator: ", "))"
         case "covered-later": coverage = "covered by \(migrations.joined(separator: ", ")), added in another commit"
+        case "covered-uncommitted":
+            coverage = "covered by \(migrations.joined(separator: ", ")), which is not committed as it is (git add and commit it)"
         case "covered-edited": coverage = "covered by \(migrations.joined(separator: ", ")), edited since this commit added \(migrations.count == 1 ? "it" : "them")"
         case "covered-by-replaced":
             coverage = "added \(migrations.joined(separator: ", ")), which the directory no longer holds as it was (renumbered or replaced)"
