@@ -621,6 +621,23 @@ struct UnreachableStoreCommandTests {
         #expect(try String(contentsOfFile: directory.path("again.jsonl"), encoding: .utf8).split(separator: "\n").count == 3)
     }
 
+    /// A CRLF file's line endings are not part of its messages: export gives the messages back
+    /// with plain newlines, nothing else changed.
+    @Test func importOfCRLFLinesStoresTheMessagesWithoutTheCarriageReturn() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let lines = [#"{"dispatcher_id": "a", "flow_name": "f", "state": null}"#, #"{"dispatcher_id": "b", "flow_name": "f", "state": null}"#]
+        let crlf = lines.map { $0 + "\r\n" }.joined()
+        let imported = try runner.run(["import", "--input", "-", "--store", "sqlite:flows.sqlite"], in: directory.url, input: Data(crlf.utf8))
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let queue = try DatabaseQueue(path: directory.path("flows.sqlite"))
+        let stored = try queue.read { db in try String.fetchAll(db, sql: "SELECT message FROM flows ORDER BY flow_id") }
+        try queue.close()
+        #expect(stored == lines)
+        let exported = try runner.run(["export", "--store", "sqlite:flows.sqlite"], in: directory.url)
+        #expect(exported.standardOutput == lines.map { $0 + "\n" }.joined(), "\(exported.standardOutput)")
+    }
+
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")

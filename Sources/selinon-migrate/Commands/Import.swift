@@ -70,7 +70,8 @@ extension SelinonMigrate {
                 while let line = try reader.nextLine() {
                     lineNumber += 1
                     if line.isBlankLine { continue }
-                    batch.append((lineNumber, try importer.flow(line, at: lineNumber)))
+                    // A CRLF file's carriage return ends the line; it is not part of the message.
+                    batch.append((lineNumber, try importer.flow(line.last == 0x0D ? Array(line.dropLast()) : line, at: lineNumber)))
                     if batch.count == batchSize {
                         if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
                         try await importer.insert(batch, into: store!)
