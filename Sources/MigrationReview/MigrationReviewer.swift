@@ -292,21 +292,19 @@ public enum MigrationReviewer {
                     row.change != .added && row.change != .removed
                         && row.old.map { Set($0.from) == Set(old.from) && $0.to.map(Set.init) == Set(to) } == true
                 } }
+                let fate: String
                 if let twin, let kept = twin.new {
-                    result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil,
-                                              text: waiting + ": the same edge \(MarkdownText.codeSpan(kept.display)) stays as new edge "
-                                                + "\(twin.newIndex!) (old edge \(twin.oldIndex!)) and still starts \(destinations), once where the two "
-                                                + "edges started \(old.to!.count == 1 ? "it" : "them") twice."))
-                    continue
+                    fate = "the same edge \(MarkdownText.codeSpan(kept.display)) stays as new edge \(twin.newIndex!) (old edge "
+                        + "\(twin.oldIndex!)) and still starts \(destinations), once where the two edges started "
+                        + "\(old.to?.count == 1 ? "it" : "them") twice"
+                } else {
+                    // An added edge to the same nodes may start them instead.
+                    let replacement = old.to.flatMap { to in rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) } }
+                    fate = "\(destinations) will not be started by it" + (replacement.flatMap { row in
+                        row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old, alwaysFinished: alwaysFinished) }
+                    } ?? "")
                 }
-                // An added edge to the same nodes starts them instead where one of its sources is
-                // yet to finish: Selinon arms an edge when one of its sources finishes.
-                let replacement = old.to.flatMap { to in rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) } }
-                let instead = replacement.flatMap { row in
-                    row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old, alwaysFinished: alwaysFinished) }
-                } ?? ""
-                result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil,
-                                          text: waiting + ": \(destinations) will not be started by it\(instead)."))
+                result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil, text: waiting + ": " + fate + "."))
             }
             // A sub-flow this edge started, removed too: where it still runs, it fails, and the flow with it.
             for subflow in (row.old?.to ?? []).filter(removedFlows.contains) {
