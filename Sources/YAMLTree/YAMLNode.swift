@@ -25,6 +25,12 @@ public struct YAMLNode: Sendable {
 
     private var record: YAMLStorage.Record { storage.records[Int(index)] }
 
+    /// Which node of its document this is: an alias and its anchor — and a value a merge key
+    /// (`<<`) brings into a mapping and the value where it was written — are one node, as they are
+    /// one object to PyYAML. (Selinon's loader changes some mappings in place as it reads them,
+    /// so the second use of a shared one sees the change.)
+    public var identity: YAMLNodeIdentity { YAMLNodeIdentity(document: ObjectIdentifier(storage), index: index) }
+
     /// What the node holds.
     public var content: Content {
         let record = self.record
@@ -89,6 +95,12 @@ public struct YAMLNode: Sendable {
 }
 
 /// The items of a sequence node, in document order.
+/// A node's identity within the documents parsed (``YAMLNode/identity``).
+public struct YAMLNodeIdentity: Hashable, Sendable {
+    let document: ObjectIdentifier
+    let index: Int32
+}
+
 public struct YAMLSequence: RandomAccessCollection, Sendable {
     let storage: YAMLStorage
     let start: Int

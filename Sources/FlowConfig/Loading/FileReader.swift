@@ -14,6 +14,10 @@ struct FileReader {
     var unknownNodeSuggestions = 0
     /// The valid node names to suggest from, collected on the first unknown name.
     var suggestableNodeNames: [String]?
+    /// Mappings Selinon's loader changes in place as it reads them (a selective run's, a
+    /// selective run function), by what read each first: a second use of one (an alias, or a
+    /// value a merge key copied) sees what the first left.
+    var mappingsChangedInPlace: [YAMLNodeIdentity: String] = [:]
 
     init(file: String, budget: YAMLWalkBudget, environment: [String: String]) {
         self.file = file

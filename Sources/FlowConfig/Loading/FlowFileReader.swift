@@ -191,7 +191,15 @@ extension FileReader {
         if let foreachNode {
             if let foreach = readForeach(foreachNode, what: what()) { edge.foreach = foreach } else { valid = false }
         }
-        if let selectiveNode, selectiveNode.isPythonTruthy {
+        if let selectiveNode, selectiveNode.isPythonTruthy, selectiveNode.mapping != nil,
+           let first = mappingsChangedInPlace.updateValue(what(), forKey: selectiveNode.identity) {
+            // The first use renamed its 'tasks' to 'task_names', which the second refuses.
+            error(.selectiveRun, "'selective' of \(what()) is the very mapping of \(first) (an alias or a merge key shares it): Selinon's "
+                    + "loader renames its 'tasks' to 'task_names' when it reads \(first), and then refuses it here (\"Unknown configuration "
+                    + "options supplied for selective flow run\"), so workers do not start",
+                  at: node, hint: "give each edge its own mapping: write it out, or copy it with selective: {<<: *anchor}")
+            valid = false
+        } else if let selectiveNode, selectiveNode.isPythonTruthy {
             if let selective = readSelective(selectiveNode, what: what(), catalog: catalog) {
                 edge.selective = selective
             } else {

@@ -337,7 +337,14 @@ extension FileReader {
         }
         task.queue = queueName(node["queue"], owner: node, default: global.defaultTaskQueue, what: what) ?? task.queue
         if let throttling = node["throttling"] { task.throttling = self.throttling(throttling, what) }
-        if let function = node["selective_run_function"], !function.isNull, function.mapping?.isEmpty != true {
+        if let function = node["selective_run_function"], function.mapping?.isEmpty == false,
+           let first = mappingsChangedInPlace.updateValue(what, forKey: function.identity) {
+            // The first use took 'name' and 'import' out of it: the empty rest is the default.
+            warning(.selinonQuirk, "'selective_run_function' of \(what) is the very mapping of \(first) (an alias or a merge key shares "
+                        + "it): Selinon's loader takes 'name' and 'import' out of it when it reads \(first), so \(what) gets the default "
+                        + "function (always_run from selinon.routines)",
+                    at: node, hint: "give each task its own mapping: write it out, or copy it with selective_run_function: {<<: *anchor}")
+        } else if let function = node["selective_run_function"], !function.isNull, function.mapping?.isEmpty != true {
             if let pairs = mapping(function, "'selective_run_function' of \(what)") {
                 checkKeys(pairs, known: ["name", "import"], in: "'selective_run_function' of \(what)",
                           extraHint: ["function": "Selinon's documentation says 'function', but it only accepts 'name'"])
