@@ -145,6 +145,28 @@ public enum StoreSchema {
         return version != Self.version
     }
 
+    /// The columns of the store's tables, with the type each is added back with when it was
+    /// dropped (PostgreSQL's names; SQLite takes them too).
+    static let columns: [(table: String, columns: [(name: String, type: String)])] = [
+        ("flows", [("flow_id", "text"), ("flow_name", "text"), ("message", "text"), ("migration_version", "integer"),
+                   ("status", "text"), ("revision", "bigint"), ("created_at", "double precision"), ("updated_at", "double precision")]),
+        ("migration_events", [("id", "bigint"), ("flow_id", "text"), ("from_version", "integer"), ("to_version", "integer"),
+                              ("outcome", "text"), ("strategy", "text"), ("taints", "text"), ("recorded_at", "double precision")]),
+    ]
+
+    /// A store table missing a column (dropped by hand), given the columns each table has;
+    /// tables not in `found` are not judged.
+    static func missingColumnError(location: String, found: [String: Set<String>]) -> StoreError? {
+        for (table, expected) in columns {
+            guard let present = found[table], let missing = expected.first(where: { !present.contains($0.name) }) else { continue }
+            return StoreError(.damaged, "the table '\(table)' of \(location) was changed outside selinon-migrate: it has no column "
+                + "\(missing.name) (dropped by hand?); restore the store from a backup — or, if the column's values do not matter, add it "
+                + "back: ALTER TABLE \(table) ADD COLUMN \(missing.name) \(missing.type)"
+                + (missing.name == "strategy" ? "" : " NOT NULL DEFAULT \(missing.type == "text" ? "''" : "0")"))
+        }
+        return nil
+    }
+
     static func newerSchemaError(_ found: Int, location: String) -> StoreError {
         StoreError(.newerSchema, "the store at \(location) was created by a newer selinon-migrate (schema version \(found); this tool knows "
             + "up to \(version)); upgrade selinon-migrate before using this store")

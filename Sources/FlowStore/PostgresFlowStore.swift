@@ -111,10 +111,7 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     /// The type of each column of `flows`, as PostgreSQL names it (`format_type`).
-    private static let flowColumnTypes = [
-        "flow_id": "text", "flow_name": "text", "message": "text", "migration_version": "integer", "status": "text",
-        "revision": "bigint", "created_at": "double precision", "updated_at": "double precision",
-    ]
+    private static let flowColumnTypes = Dictionary(uniqueKeysWithValues: StoreSchema.columns.first { $0.table == "flows" }!.columns)
 
     /// Whether `prepare` has to create or upgrade the schema, from what the database holds.
     private static func needsWriting(_ connection: PostgresConnection, location: String, createIfMissing: Bool,
@@ -125,11 +122,28 @@ public final class PostgresFlowStore: FlowStateStore {
             logger: logger).decode((Bool, Bool, Bool).self) {
             (hasSchema, hasFlows, hasEvents) = (schema, flows, events)
         }
-        if hasFlows && !hasSchema && !hasEvents {
-            // A store's tables without the one that says their version are a damaged store; a
-            // lone `flows` table is another application's.
-            throw StoreError(.notAStore, "the database of \(location) has a table 'flows' of something else (no selinon_migrate_schema, "
-                + "no migration_events); give the store a database (or a search_path schema) of its own")
+        if !hasSchema && hasFlows != hasEvents {
+            // A store's tables without the one that says their version are a damaged store; one
+            // of them alone is another application's.
+            let (table, other) = hasFlows ? ("flows", "migration_events") : ("migration_events", "flows")
+            throw StoreError(.notAStore, "the database of \(location) has a table '\(table)' of something else (no selinon_migrate_schema, "
+                + "no \(other)); give the store a database (or a search_path schema) of its own")
+        }
+        // Each table's columns (a table of something else, or one changed by hand, is not read).
+        var columns: [String: [String: String]] = [:]
+        if hasSchema || hasFlows || hasEvents {
+            for try await (table, column, type) in try await connection.query("""
+                SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                JOIN pg_class c ON c.oid = a.attrelid
+                WHERE a.attrelid IN (to_regclass('selinon_migrate_schema'), to_regclass('flows'), to_regclass('migration_events'))
+                    AND a.attnum > 0 AND NOT a.attisdropped
+                """, logger: logger).decode((String, String, String).self) {
+                columns[table, default: [:]][column] = type
+            }
+        }
+        if hasSchema, !["integer", "bigint", "smallint"].contains(columns["selinon_migrate_schema"]?["version"] ?? "") {
+            throw StoreError(.notAStore, "the database of \(location) has a table 'selinon_migrate_schema' of something else (no integer "
+                + "column version); give the store a database (or a search_path schema) of its own")
         }
         var version: Int?
         if hasSchema {
@@ -138,12 +152,10 @@ public final class PostgresFlowStore: FlowStateStore {
                 version = found
             }
         }
-        if hasFlows && hasSchema {
-            // Column types changed by hand would fail the first write only (a dry run would pass).
-            for try await (column, type) in try await connection.query("""
-                SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
-                WHERE attrelid = 'flows'::regclass AND attnum > 0 AND NOT attisdropped
-                """, logger: logger).decode((String, String).self) {
+        if hasSchema && (version ?? 0) <= StoreSchema.version {
+            // (A newer tool's schema is said to be one.) Columns dropped or their types changed by hand would fail the first write only (a dry run would pass).
+            if let missing = StoreSchema.missingColumnError(location: location, found: columns.mapValues { Set($0.keys) }) { throw missing }
+            for (column, type) in columns["flows"] ?? [:] {
                 guard let expected = flowColumnTypes[column], expected != type else { continue }
                 throw StoreError(.damaged, "the table 'flows' of \(location) was changed outside selinon-migrate: column \(column) is "
                     + "\(type), not \(expected); change it back (ALTER TABLE flows ALTER COLUMN \(column) TYPE \(expected)), then run again")

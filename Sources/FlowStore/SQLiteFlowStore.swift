@@ -260,6 +260,10 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// value that is no integer (SQLite keeps whatever is written) is named as found, not read
     /// as 0.
     private static func schemaVersion(_ db: Database, location: String) throws -> Int? {
+        guard try db.columns(in: "selinon_migrate_schema").contains(where: { $0.name == "version" }) else {
+            throw StoreError(.notAStore, "\(location.dropFirst("sqlite:".count)) is a SQLite database of something else (its table "
+                + "selinon_migrate_schema has no column version); give the store a path of its own")
+        }
         var highest: Int?
         for row in try Row.fetchAll(db, sql: "SELECT version, typeof(version) AS type, quote(version) AS quoted FROM selinon_migrate_schema") {
             guard row["type"] as String == "integer" else {
@@ -277,9 +281,18 @@ public final class SQLiteFlowStore: FlowStateStore {
         let location = "sqlite:\(path)"
         @Sendable func needsWriting(_ db: Database) throws -> Bool {
             let hasSchema = try db.tableExists("selinon_migrate_schema")
+            let version = hasSchema ? try Self.schemaVersion(db, location: location) : nil
+            if hasSchema && (version ?? 0) <= StoreSchema.version {
+                // (A newer tool's schema is said to be one.) A column dropped by hand would fail the
+                // first write only (a dry run would pass).
+                var found: [String: Set<String>] = [:]
+                for (table, _) in StoreSchema.columns where try db.tableExists(table) {
+                    found[table] = Set(try db.columns(in: table).map(\.name))
+                }
+                if let missing = StoreSchema.missingColumnError(location: location, found: found) { throw missing }
+            }
             return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: db.tableExists("flows"),
-                                                version: hasSchema ? Self.schemaVersion(db, location: location) : nil,
-                                                createIfMissing: createIfMissing)
+                                                version: version, createIfMissing: createIfMissing)
         }
         guard try await read(needsWriting) else { return }
         try await write { db in

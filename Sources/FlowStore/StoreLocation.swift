@@ -135,20 +135,32 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                          database: database.isEmpty ? nil : database, socketDirectory: socket, tls: tls)
     }
 
-    /// `text` with the password of a URL's user information (`//user:password@`) or a
-    /// `password=` parameter replaced by `***`, for messages.
+    /// `text` with the password of a URL's user information (`//user:password@`) replaced by
+    /// `***`, and so is the value of every parameter but those that hold no secret (`host`,
+    /// `port`, `user`, `dbname`, `sslmode`, `sslrootcert`) — `password=`, and a parameter this
+    /// tool does not take, which may be one misspelt (`PASSWORD=`, `passwd=`) — and anything after
+    /// a `#`, for messages.
     static func withoutPassword(_ text: String) -> String {
         var shown = text
+        // (The user information first: a `#` in a password is not a fragment.)
         if let authority = shown.range(of: "://"), let at = shown[authority.upperBound...].lastIndex(of: "@"),
            let colon = shown[authority.upperBound..<at].firstIndex(of: ":") {
             shown.replaceSubrange(shown.index(after: colon)..<at, with: "***")
         }
-        if let parameter = shown.range(of: "password=") {
-            let end = shown[parameter.upperBound...].firstIndex(of: "&") ?? shown.endIndex
-            shown.replaceSubrange(parameter.upperBound..<end, with: "***")
+        if let fragment = shown.firstIndex(of: "#") { shown = String(shown[shown.startIndex..<fragment]) + "#***" }
+        guard let question = shown.firstIndex(of: "?") else { return shown }
+        let query = shown[shown.index(after: question)...]
+        let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { (item: Substring) -> String in
+            guard let equals = item.firstIndex(of: "="), !publicParameters.contains(String(item[item.startIndex..<equals])) else {
+                return String(item)
+            }
+            return String(item[item.startIndex...equals]) + "***"
         }
-        return shown
+        return String(shown[shown.startIndex...question]) + parameters.joined(separator: "&")
     }
+
+    /// The parameters whose values messages show.
+    private static let publicParameters: Set = ["host", "port", "user", "dbname", "sslmode", "sslrootcert"]
 
     /// `path` with a leading `~` (this user's home: `$HOME`, else the password database's) or
     /// `~user` (that user's home) replaced, as a shell would have done had the path stood alone:

@@ -1,3 +1,4 @@
+import FlowMigration
 import Foundation
 
 /// One in-flight flow in a store: its dispatcher message, kept as the exact JSON text it was
@@ -68,10 +69,20 @@ extension NewFlow {
     /// Rejects a batch that gives one flow id twice, ids and flow names that a store cannot
     /// keep (PostgreSQL text holds no U+0000, and SQLite's C strings would end there), and
     /// migration versions above ``maximumMigrationVersion``.
+    /// The longest flow id a store keeps, in UTF-8 bytes: PostgreSQL's index of ids refuses
+    /// entries above about 2,700 bytes, and both backends keep the same ids. (Selinon's dispatcher
+    /// ids are Celery task ids: 36 characters.)
+    public static let maximumIDBytes = 2_000
+
     static func checkInsertable(_ flows: [NewFlow]) throws(StoreError) {
         var seen = Set<[UInt8]>()
         for flow in flows {
             try checkStorable(migrationVersion: flow.migrationVersion, flowID: flow.id)
+            if flow.id.utf8.count > maximumIDBytes {
+                throw StoreError(.invalidState, "flow id '\(PrintableText.escaped(String(flow.id.prefix(40))))…' is \(flow.id.utf8.count) bytes long, more than a store keeps "
+                    + "(\(maximumIDBytes)); Selinon's dispatcher ids are 36 characters, so the message was made elsewhere: fix it",
+                                 flowID: flow.id)
+            }
             if flow.id.utf8.contains(0) || flow.flowName.utf8.contains(0) {
                 let (what, value) = flow.id.utf8.contains(0) ? ("flow id", flow.id) : ("flow name", flow.flowName)
                 throw StoreError(.invalidState, "\(what) '\(value.debugDescription.dropFirst().dropLast())' contains U+0000, which a "

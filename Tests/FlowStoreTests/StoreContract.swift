@@ -137,6 +137,38 @@ struct StoreContract {
         }
     }
 
+    /// Another application's `migration_events` or `selinon_migrate_schema` table is not a store
+    /// either (on PostgreSQL, a database shared with other applications, the store's tables were
+    /// made next to it, and apply then failed on it).
+    func anotherApplicationsEventsOrSchemaTableIsNotAStore() async throws {
+        for table in ["migration_events", "selinon_migrate_schema"] {
+            try await TestStore.with(backend) { test in
+                try await test.execute("CREATE TABLE \(table) (x INTEGER)")
+                for createIfMissing in [false, true] {
+                    let error = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: createIfMissing) }
+                    #expect(error?.kind == .notAStore, "\(table): \(error?.message ?? "")")
+                    #expect(error?.message.contains("something else") == true, "\(table): \(error?.message ?? "")")
+                }
+            }
+        }
+    }
+
+    /// A column of the store dropped by hand is named, with the way back, when the store is
+    /// opened — not a driver's error at the first write, after a dry run passed.
+    func aColumnDroppedByHandIsNamedAtOpen() async throws {
+        for (table, column) in [("flows", "updated_at"), ("migration_events", "taints")] {
+            try await TestStore.with(backend) { test in
+                let store = try await test.open()
+                await store.close()
+                try await test.execute("ALTER TABLE \(table) DROP COLUMN \(column)")
+                let error = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: false) }
+                #expect(error?.kind == .damaged, "\(error?.message ?? "")")
+                #expect(error?.message.contains("the table '\(table)' of \(test.location) was changed outside selinon-migrate: it has no "
+                    + "column \(column) (dropped by hand?); restore the store from a backup") == true, "\(error?.message ?? "")")
+            }
+        }
+    }
+
     /// Opens the store of `test` again and prepares it, then closes it.
     static func reopen(_ test: TestStore, createIfMissing: Bool) async throws {
         let store = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: createIfMissing)

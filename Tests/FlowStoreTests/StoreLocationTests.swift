@@ -48,7 +48,11 @@ struct StoreLocationTests {
         ("postgres://:S3cret@db/flows", "'postgres://:***@db/flows' names no user; write postgres://user@host/database"),
         ("postgres://alice@db/flows?sslmode=verfy-full&password=S3cret",
          "'postgres://alice@db/flows?sslmode=verfy-full&password=***' has sslmode=verfy-full, which is none of disable, allow, prefer, require, verify-ca, verify-full"),
-        ("postgres://alice:S3cret@db/flows?connect_timeout=5", "'postgres://alice:***@db/flows?connect_timeout=5' has the parameter 'connect_timeout', which this tool does not take (it takes host, port, user, password, dbname, sslmode, sslrootcert)"),
+        // A parameter this tool does not take may be a password spelt otherwise: its value is not shown.
+        ("postgres://alice:S3cret@db/flows?connect_timeout=5", "'postgres://alice:***@db/flows?connect_timeout=***' has the parameter 'connect_timeout', which this tool does not take (it takes host, port, user, password, dbname, sslmode, sslrootcert)"),
+        ("postgres://alice@db/flows?PASSWORD=S3cret", "'postgres://alice@db/flows?PASSWORD=***' has the parameter 'PASSWORD', which this tool does not take (it takes host, port, user, password, dbname, sslmode, sslrootcert)"),
+        ("postgres://alice@db/flows?=S3cret&sslmode=require", "'postgres://alice@db/flows?=***&sslmode=require' has the parameter '', which this tool does not take (it takes host, port, user, password, dbname, sslmode, sslrootcert)"),
+        ("postgres://alice@db/flows?password=a&password=S3cret&sslmode=on", "'postgres://alice@db/flows?password=***&password=***&sslmode=on' has sslmode=on, which is none of disable, allow, prefer, require, verify-ca, verify-full"),
         ("postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem",
          "'postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem' gives sslrootcert, which only sslmode=require (or verify-ca, verify-full) uses"),
     ])

@@ -196,6 +196,17 @@ struct StoreCommands {
             #expect(refusedVersion.standardError.hasPrefix("\(far):1: error: migration_version 2147483648 is more than a store keeps"),
                     "\(refusedVersion.standardError)")
 
+            // An id longer than a store keeps (PostgreSQL's index of ids has a limit) too, in the
+            // middle of its batch: the line is named, and nothing of the batch is stored.
+            let longID = String(repeating: "x", count: 2_001)
+            let long = try test.files.write(#"{"flow_name": "package_analysis_flow", "dispatcher_id": "short"}"# + "\n"
+                + #"{"flow_name": "package_analysis_flow", "dispatcher_id": ""# + longID + #""}"# + "\n", to: "long.jsonl")
+            let refusedID = try run.run(["import", "--store", test.location, "--input", long])
+            #expect(refusedID.status == 1)
+            #expect(refusedID.standardError.hasPrefix("\(long):2: error: flow id '\(longID.prefix(40))…' is 2001 bytes long, more than a "
+                + "store keeps (2000)"), "\(refusedID.standardError)")
+            #expect(try run.run(["export", "--store", test.location]).standardOutput.split(separator: "\n").count == 4)
+
             // A duplicate of a stored flow: its whole batch is refused.
             let again = try run.run(["import", "--store", test.location, "--input", input, "--batch-size", "2"])
             #expect(again.status == 1)
