@@ -649,6 +649,49 @@ struct UnreachableStoreCommandTests {
         #expect(exported.standardOutput == lines.map { $0 + "\n" }.joined(), "\(exported.standardOutput)")
     }
 
+    /// A store command ended by a signal says what stays done and how to go on — here while
+    /// `import` waits for input, and while `apply` waits for another process's lock.
+    @Test func aStoreCommandEndedByASignalSaysHowToGoOn() throws {
+        let directory = try TemporaryDirectory()
+        let executable = try CommandRunner().executable
+        func interrupted(_ arguments: [String], after seconds: Double, input: Data? = nil) throws -> String {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            process.currentDirectoryURL = directory.url
+            let standardInput = Pipe(), errors = Pipe()
+            process.standardInput = standardInput
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            if let input { standardInput.fileHandleForWriting.write(input) }
+            usleep(useconds_t(seconds * 1_000_000))
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+            try standardInput.fileHandleForWriting.close()
+            return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        let lines = try InflightFlows.messages(count: 3).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        let importing = try interrupted(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], after: 1, input: Data(lines.utf8))
+        #expect(importing.contains("interrupted: the batches stored so far stay (the one under way is rolled back); run the same "
+            + "import again with --skip-identical to import the rest"), "\(importing)")
+
+        let runner = try CommandRunner()
+        #expect(try runner.run(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], in: directory.url, input: Data(lines.utf8)).status == 0)
+        let lock = try DatabaseQueue(path: directory.path("flows.sqlite"))
+        let applying = try lock.inDatabase { db in
+            try db.execute(sql: "BEGIN EXCLUSIVE")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            return try interrupted(["apply", "-m", StoreCommands.migrations, "--store", "sqlite:flows.sqlite"], after: 2)
+        }
+        try lock.close()
+        #expect(applying.contains("interrupted: the batches committed so far stay migrated, each with its events (the one under way is "
+            + "rolled back); run the same command again to resume"), "\(applying)")
+        let resumed = try runner.run(["apply", "-m", StoreCommands.migrations, "--store", "sqlite:flows.sqlite", "--quiet"], in: directory.url)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+    }
+
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")

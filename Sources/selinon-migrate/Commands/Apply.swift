@@ -205,6 +205,10 @@ extension SelinonMigrate {
         }
 
         private func migrateStore(migrator: StreamMigrator, terminal: Terminal) async throws {
+            if !dryRun {
+                InterruptCleanup.say(onInterrupt: "interrupted: the batches committed so far stay migrated, each with its events (the one "
+                    + "under way is rolled back); run the same command again to resume")
+            }
             let store = try await storeOptions.open(terminal: terminal, readOnly: dryRun)
             let progress = ProgressDisplay(unit: "flows", quiet: quiet)
             let sweep = MigrationSweep(store: store, migrator: migrator, batchSize: batchSize ?? 500, dryRun: dryRun)

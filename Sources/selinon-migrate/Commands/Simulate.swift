@@ -186,6 +186,8 @@ extension SelinonMigrate {
             var options = StoreOptions()
             options.store = location
             options.storeTimeout = nil  // the default
+            InterruptCleanup.say(onInterrupt: "interrupted: the flows written so far stay in the store; run the same command again with "
+                + "--skip-identical to write the rest")
             let opened = try await options.open(terminal: terminal, createIfMissing: true)
             var written = 0, skipped = 0
             do {

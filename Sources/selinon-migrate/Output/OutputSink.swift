@@ -232,13 +232,26 @@ struct OutputSinkError: Error, CustomStringConvertible {
 }
 
 /// Removes the temporary files of unfinished outputs when the process is interrupted (SIGINT,
-/// SIGTERM, SIGHUP, SIGQUIT), then dies of the signal as it would have. Installed with the first file,
+/// SIGTERM, SIGHUP, SIGQUIT), says what a command asked to be said then, and dies of the signal
+/// as it would have. Installed with the first file,
 /// which also turns a closed pipe (SIGPIPE, `| head`) into a write error, so that the command
 /// removes its temporary files on the way out instead of dying with them.
 enum InterruptCleanup {
     private struct State {
         var paths: Set<String> = []
         var sources: [DispatchSourceSignal] = []
+        /// Said on standard error when a signal ends the process (what stays done, how to go on).
+        var note: String?
+    }
+
+    /// Has `note` said when a signal ends the process — a command whose work is committed in
+    /// steps (batches of a store) says what stays done and how to go on, instead of ending silently.
+    static func say(onInterrupt note: String) {
+        state.withLock { state in
+            installHandlers(&state)
+            // After the terminal's "^C", on a line of its own.
+            state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note + "\n"
+        }
     }
 
     private static let state = Mutex(State())
@@ -268,6 +281,7 @@ enum InterruptCleanup {
                 // after the removal (the wait is bounded, should the process survive it).
                 Self.state.withLock { state in
                     for path in state.paths { unlink(path) }
+                    if let note = state.note { Terminal.writeMessage(note) }
                     signal(number, SIG_DFL)
                     // To the process, not this thread: dispatch's threads block signals.
                     kill(getpid(), number)
