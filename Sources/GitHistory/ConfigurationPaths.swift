@@ -126,7 +126,8 @@ extension GitRepository {
             return found
         }
         var moved = paths
-        if try entry(at: paths.nodesFile, in: parentID) == nil, let old = try renames()[paths.nodesFile] {
+        if try entry(at: paths.nodesFile, in: parentID) == nil, try entry(at: paths.nodesFile, in: commit.id) != nil,
+           let old = try renames()[paths.nodesFile] {
             moved.nodesFile = old
         }
         for (index, flowPath) in paths.flowPaths.enumerated() {
@@ -152,6 +153,25 @@ extension GitRepository {
             }
         }
         return moved == paths ? nil : moved
+    }
+}
+
+extension GitRepository {
+    /// Where the configuration's files were at `target`: `paths` (where they are at `start`),
+    /// followed back along first parents through the commits that moved them
+    /// (``pathsBeforeMove(of:in:)``). `nil` when `target` is not `start` or one of its first
+    /// `limit` first-parent ancestors.
+    public func configurationPaths(_ paths: ConfigurationPaths, at target: GitObjectID, from start: GitObjectID,
+                                   limit: Int = 100_000) throws(GitError) -> ConfigurationPaths? {
+        var paths = paths
+        var current = try commit(id: start)
+        for _ in 0..<limit {
+            if current.id == target { return paths }
+            guard let parentID = current.parents.first else { return nil }
+            if let before = try pathsBeforeMove(of: paths, in: current) { paths = before }
+            current = try commit(id: parentID)
+        }
+        return nil
     }
 }
 

@@ -67,7 +67,7 @@ struct GitRepositoryTests {
         let edges = (0..<6).map { "      - {from: T\($0), to: T\($0 + 1)}\n" }.joined()
         func flow(_ extra: String) -> String { "flow-definitions:\n  - name: main\n    edges:\n      - {from: , to: T0}\n" + edges + extra }
         try fixture.commit("config", ["old/nodes.yml": Self.nodes, "old/flows/main.yml": flow("")])
-        try fixture.commit("edit", ["old/flows/main.yml": flow("      - {from: T6, to: T7}\n")])
+        let edit = try fixture.commit("edit", ["old/flows/main.yml": flow("      - {from: T6, to: T7}\n")])
         try fixture.commit("move", ["old/nodes.yml": nil, "old/flows/main.yml": nil,
                                     "new/nodes.yml": Self.nodes, "new/flows/main.yml": flow("      - {from: T6, to: T7}\n")])
         try fixture.commit("rename the flow directory, with an edit", [
@@ -85,6 +85,10 @@ struct GitRepositoryTests {
         // Without following moves, the history at today's paths ends where they appeared.
         #expect(try repository.commitsChanging(paths, from: head).map(\.summary) == ["rename the flow directory, with an edit", "move"])
         #expect(try repository.configurationHistory(paths, from: head, limit: 2).count == 2)
+        // Where the files were at one commit, and at one off the first-parent line (none).
+        #expect(try repository.configurationPaths(paths, at: repository.commit(edit).id, from: head) == old)
+        #expect(try repository.configurationPaths(paths, at: head, from: head) == paths)
+        #expect(try repository.configurationPaths(paths, at: repository.commit(edit).id, from: repository.commit("HEAD~4").id) == nil)
     }
 
     @Test func followsFirstParentsThroughMerges() throws {

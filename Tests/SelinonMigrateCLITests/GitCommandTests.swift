@@ -142,6 +142,12 @@ struct GitCommandTests {
         let verify = try runner.run(["verify", "--git"] + moved, in: fixture.root)
         #expect(verify.status == 0, "\(verify.standardError)")
         #expect(verify.standardOutput.contains("1.json: "), "\(verify.standardOutput)")
+        // review and analyze read the revisions _meta names where the configuration was then.
+        let analyzed = try runner.run(["analyze", "1", "--git"] + moved, in: fixture.root)
+        #expect(analyzed.status == 0, "\(analyzed.standardError)")
+        #expect(analyzed.standardOutput.contains("package_analysis_flow: "), "\(analyzed.standardOutput)")
+        let reviewed = try runner.run(["review", "1", "--git"] + moved, in: fixture.root)
+        #expect(reviewed.standardOutput.contains("every reachable state: "), "\(reviewed.standardOutput)")
         // A change that needs no migration (a condition) after the move compares with the base's
         // configuration where it was, as without the move.
         try TeamWorkflowTests.edit(fixture, "deploy/config/flows/analysis.yml", "                value: UNKNOWN\n", "                value: UNLISTED\n")

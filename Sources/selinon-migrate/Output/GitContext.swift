@@ -67,6 +67,13 @@ struct GitContext: Sendable {
             .absentFlowPaths().isEmpty
     }
 
+    /// Where the configuration's files were at `commit`: the working tree's paths, followed back
+    /// through the commits that moved them when `commit` is a first-parent ancestor of HEAD.
+    func paths(at commit: GitCommit) -> ConfigurationPaths {
+        guard let head = try? repository.commit("HEAD"), head.id != commit.id else { return paths }
+        return ((try? repository.configurationPaths(paths, at: commit.id, from: head.id)) ?? nil) ?? paths
+    }
+
     /// The configuration at `commit` (at `paths`, by default the working tree's); `nil` when it
     /// is invalid there (history holds invalid revisions too). A revision git cannot read (a
     /// corrupt or missing object) is an error, not an invalid configuration.

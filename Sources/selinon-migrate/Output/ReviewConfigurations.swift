@@ -101,13 +101,19 @@ struct ReviewConfigurations {
     private static func configuration(withDigest digest: String, in git: GitContext, loader: ConfigurationLoader) -> Configuration? {
         var commit = try? git.repository.commit("HEAD")
         var seen: ConfigurationSnapshot?
+        var paths = git.paths
         for _ in 0..<searchDepth {
-            guard let current = commit, let snapshot = try? git.repository.snapshot(of: git.paths, at: current.id) else { return nil }
-            if snapshot != seen, let configuration = (try? git.configuration(at: current, loader: loader)) ?? nil,
+            guard let current = commit, let snapshot = try? git.repository.snapshot(of: paths, at: current.id) else { return nil }
+            if snapshot != seen, let configuration = (try? git.configuration(at: current, paths: paths, loader: loader)) ?? nil,
                StructureDigest.digest(of: configuration) == digest {
                 return configuration
             }
             seen = snapshot
+            // Past a commit that moved the files, they are where they were before it.
+            if let before = (try? git.repository.pathsBeforeMove(of: paths, in: current)) ?? nil {
+                paths = before
+                seen = nil
+            }
             commit = current.parents.first.flatMap { try? git.repository.commit(id: $0) }
         }
         return nil
@@ -127,8 +133,9 @@ struct ReviewConfigurations {
             } else {
                 let revision = String(description.dropFirst(4).prefix { $0 != " " })
                 do {
-                    source = GitConfigurationSource(repository: git.repository, paths: git.paths,
-                                                    location: .revision(try git.repository.commit(revision), label: revision))
+                    let commit = try git.repository.commit(revision)
+                    source = GitConfigurationSource(repository: git.repository, paths: git.paths(at: commit),
+                                                    location: .revision(commit, label: revision))
                 } catch {
                     if let digest, let found = configuration(withDigest: digest, in: git, loader: loader) { return .success(found) }
                     return .failure(Unavailable(text: "revision \(revision) cannot be read (\(error.message)), and no configuration with its "
