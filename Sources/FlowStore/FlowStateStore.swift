@@ -145,8 +145,7 @@ public enum StoreSchema {
         return version != Self.version
     }
 
-    /// The columns of the store's tables, with the type each is added back with when it was
-    /// dropped (PostgreSQL's names; SQLite takes them too).
+    /// The columns of the store's tables, with their types as PostgreSQL names them.
     static let columns: [(table: String, columns: [(name: String, type: String)])] = [
         ("flows", [("flow_id", "text"), ("flow_name", "text"), ("message", "text"), ("migration_version", "integer"),
                    ("status", "text"), ("revision", "bigint"), ("created_at", "double precision"), ("updated_at", "double precision")]),
@@ -154,15 +153,23 @@ public enum StoreSchema {
                               ("outcome", "text"), ("strategy", "text"), ("taints", "text"), ("recorded_at", "double precision")]),
     ]
 
+    /// The columns whose values a store can do without, as they are added back (what a compare
+    /// and swap, a timestamp or the event log's detail holds); the others cannot be made up.
+    static let recreatableColumns = [
+        "flows.revision": "bigint NOT NULL DEFAULT 1", "flows.created_at": "double precision NOT NULL DEFAULT 0",
+        "flows.updated_at": "double precision NOT NULL DEFAULT 0", "migration_events.strategy": "text",
+        "migration_events.taints": "text NOT NULL DEFAULT '[]'", "migration_events.recorded_at": "double precision NOT NULL DEFAULT 0",
+    ]
+
     /// A store table missing a column (dropped by hand), given the columns each table has;
     /// tables not in `found` are not judged.
     static func missingColumnError(location: String, found: [String: Set<String>]) -> StoreError? {
         for (table, expected) in columns {
             guard let present = found[table], let missing = expected.first(where: { !present.contains($0.name) }) else { continue }
+            let way = recreatableColumns["\(table).\(missing.name)"].map { "restore the store from a backup, or add the column back "
+                + "(ALTER TABLE \(table) ADD COLUMN \(missing.name) \($0))" } ?? "restore the store from a backup: its values cannot be made up"
             return StoreError(.damaged, "the table '\(table)' of \(location) was changed outside selinon-migrate: it has no column "
-                + "\(missing.name) (dropped by hand?); restore the store from a backup — or, if the column's values do not matter, add it "
-                + "back: ALTER TABLE \(table) ADD COLUMN \(missing.name) \(missing.type)"
-                + (missing.name == "strategy" ? "" : " NOT NULL DEFAULT \(missing.type == "text" ? "''" : "0")"))
+                + "\(missing.name) (dropped by hand?); \(way)")
         }
         return nil
     }

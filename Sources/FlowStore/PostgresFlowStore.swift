@@ -153,7 +153,8 @@ public final class PostgresFlowStore: FlowStateStore {
             }
         }
         if hasSchema && (version ?? 0) <= StoreSchema.version {
-            // (A newer tool's schema is said to be one.) Columns dropped or their types changed by hand would fail the first write only (a dry run would pass).
+            // (A newer tool's schema is said to be one.) Columns dropped or their types changed by
+            // hand would fail the first write only (a dry run would pass).
             if let missing = StoreSchema.missingColumnError(location: location, found: columns.mapValues { Set($0.keys) }) { throw missing }
             for (column, type) in columns["flows"] ?? [:] {
                 guard let expected = flowColumnTypes[column], expected != type else { continue }

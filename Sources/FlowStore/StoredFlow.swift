@@ -66,14 +66,14 @@ extension NewFlow {
             + "made elsewhere: fix its migration_version", flowID: flowID)
     }
 
-    /// Rejects a batch that gives one flow id twice, ids and flow names that a store cannot
-    /// keep (PostgreSQL text holds no U+0000, and SQLite's C strings would end there), and
-    /// migration versions above ``maximumMigrationVersion``.
     /// The longest flow id a store keeps, in UTF-8 bytes: PostgreSQL's index of ids refuses
     /// entries above about 2,700 bytes, and both backends keep the same ids. (Selinon's dispatcher
     /// ids are Celery task ids: 36 characters.)
     public static let maximumIDBytes = 2_000
 
+    /// Rejects a batch that gives one flow id twice, ids and flow names that a store cannot
+    /// keep (PostgreSQL text holds no U+0000, and SQLite's C strings would end there; ids longer
+    /// than ``maximumIDBytes``), and migration versions above ``maximumMigrationVersion``.
     static func checkInsertable(_ flows: [NewFlow]) throws(StoreError) {
         var seen = Set<[UInt8]>()
         for flow in flows {
