@@ -201,29 +201,37 @@ public struct FlowDispatcher: Sendable {
     /// one run. A `nowait` fallback ends the search. Returns whether a tracked node started.
     private func handleFailures(_ work: inout Working, decisions: inout some FlowDecisions) -> Bool {
         var startedTracked = false
-        let names = work.state.failedNodes.keys.sorted()
-        for size in stride(from: names.count, through: 1, by: -1) {
-            for combination in Self.combinations(names, size) {
-                let covered = Set(combination)
-                let alternatives = flow.failures.indices.filter { Set(flow.failures[$0].nodes) == covered }
-                guard !alternatives.isEmpty else { continue }
-                while combination.allSatisfy({ work.state.failedNodes[$0] != nil }) {
-                    var handled = false, stop = false
-                    for entry in alternatives where decisions.failureCondition(flow.failures[entry], settled: settledFailureConditions[entry]) {
-                        let failure = flow.failures[entry]
-                        handled = true
-                        for node in failure.fallback.nodes {
-                            schedule(node, .fallback, work: &work, decisions: &decisions)
-                            if nowait.contains(node) { stop = true } else { startedTracked = true }
-                        }
+        // Only the combinations some entry covers can start anything: those, in Selinon's order
+        // (the largest first, then lexicographic), rather than all 2^n (a wide flow whose tasks
+        // all failed would take hours).
+        let failed = Set(work.state.failedNodes.keys)
+        var alternativesByCombination: [[String]: [Int]] = [:]
+        for (index, failure) in flow.failures.enumerated() {
+            let covered = Set(failure.nodes).sorted()
+            guard !covered.isEmpty, covered.allSatisfy(failed.contains) else { continue }
+            alternativesByCombination[covered, default: []].append(index)
+        }
+        let combinations = alternativesByCombination.keys.sorted {
+            $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1)
+        }
+        for combination in combinations {
+            let alternatives = alternativesByCombination[combination]!
+            while combination.allSatisfy({ work.state.failedNodes[$0] != nil }) {
+                var handled = false, stop = false
+                for entry in alternatives where decisions.failureCondition(flow.failures[entry], settled: settledFailureConditions[entry]) {
+                    let failure = flow.failures[entry]
+                    handled = true
+                    for node in failure.fallback.nodes {
+                        schedule(node, .fallback, work: &work, decisions: &decisions)
+                        if nowait.contains(node) { stop = true } else { startedTracked = true }
                     }
-                    guard handled else { break }
-                    for name in combination {
-                        work.state.failedNodes[name]?.removeFirst()
-                        if work.state.failedNodes[name]?.isEmpty == true { work.state.failedNodes[name] = nil }
-                    }
-                    if stop { return startedTracked }
                 }
+                guard handled else { break }
+                for name in combination {
+                    work.state.failedNodes[name]?.removeFirst()
+                    if work.state.failedNodes[name]?.isEmpty == true { work.state.failedNodes[name] = nil }
+                }
+                if stop { return startedTracked }
             }
         }
         return startedTracked
@@ -248,15 +256,6 @@ public struct FlowDispatcher: Sendable {
         }
     }
 
-    static func combinations(_ items: [String], _ size: Int) -> [[String]] {
-        guard size > 0 else { return [[]] }
-        guard items.count >= size else { return [] }
-        var result: [[String]] = []
-        for (position, item) in items.enumerated() {
-            for rest in combinations(Array(items[(position + 1)...]), size - 1) { result.append([item] + rest) }
-        }
-        return result
-    }
 }
 
 /// The engine cannot run what was asked.

@@ -222,6 +222,26 @@ struct EngineTests {
         #expect(run.state.failedNodes.isEmpty)
     }
 
+    /// The largest combination of failed nodes that an entry covers is handled first, then
+    /// smaller ones — and only combinations some entry names are looked at: 40 parallel tasks
+    /// that all fail have 2^40 combinations, which a search of every one would never finish.
+    @Test func fallbacksOfAWideFlowWhoseTasksAllFailAreFoundByTheEntries() throws {
+        let tasks = (0..<40).map { "T" + ($0 < 10 ? "0" : "") + String($0) }
+        let engine = try Self.flow(tasks: tasks + ["F1", "F2", "F3"], """
+                edges:
+                  - {from: , to: [\(tasks.joined(separator: ", "))]}
+                failures:
+                  - {nodes: T07, fallback: F1}
+                  - {nodes: [T03, T07], fallback: F2}
+                  - {nodes: [T01, T39], fallback: F3}
+            """)
+        var decisions = PredicateDecisions()
+        let run = Self.finish(engine.start(&decisions), engine, [], failing: tasks, &decisions)
+        // Size 2 first, in lexicographic order: [T01, T39] before [T03, T07]; T07 is then consumed.
+        #expect(run.state.activeNodes.map(\.name) == ["F3", "F2"], "\(run.state.activeNodes)")
+        #expect(run.state.failedNodes.count == 36)
+    }
+
     /// A `foreach` edge starts every destination for the first item, then for the next
     /// (Selinon's `_fire_edge`), so `active_nodes` interleaves them.
     @Test func foreachStartsTheDestinationsItemByItem() throws {

@@ -622,8 +622,16 @@ struct UnreachableStoreCommandTests {
                 "\(prettyLines)")
         #expect(try runner.run(["import", "--input", "pretty.jsonl", "--store", "sqlite:pretty.sqlite"], in: directory.url).status == 0)
 
+        // A failed flow's status is added to its message: a message that is no object (`}{`) is
+        // written as stored and named, not a crash.
+        let backwards = try DatabaseQueue(path: path)
+        try backwards.write { db in try db.execute(sql: #"UPDATE flows SET message = '}{', status = 'failed' WHERE flow_id = 'b'"#) }
+        try backwards.close()
+        let named = try runner.run(["export", "--store", "sqlite:" + path, "--output", "backwards.jsonl"], in: directory.url)
+        #expect(named.status == 1 && named.standardError.contains(#"error: flow "b": not valid JSON"#), "\(named.standardError)")
+
         let damaged = try DatabaseQueue(path: path)
-        try damaged.write { db in try db.execute(sql: #"UPDATE flows SET message = '[1, 2]' WHERE flow_id = 'b'"#) }
+        try damaged.write { db in try db.execute(sql: #"UPDATE flows SET message = '[1, 2]', status = 'running' WHERE flow_id = 'b'"#) }
         try damaged.close()
         let refused = try runner.run(["export", "--store", "sqlite:" + path, "--output", "again.jsonl"], in: directory.url)
         #expect(refused.status == 1)

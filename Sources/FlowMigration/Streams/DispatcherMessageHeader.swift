@@ -77,9 +77,10 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
     }
 
     /// `message` (a JSON object) with one more string member at its end, the rest byte for byte;
-    /// anything else unchanged.
+    /// anything else unchanged (a damaged message, `}{`, is left for its reader to name).
     public static func adding(_ key: String, string value: String, to message: [UInt8]) -> [UInt8] {
-        guard let close = message.lastIndex(of: UInt8(ascii: "}")), let open = message.firstIndex(of: UInt8(ascii: "{")) else {
+        guard let close = message.lastIndex(of: UInt8(ascii: "}")), let open = message.firstIndex(of: UInt8(ascii: "{")),
+              open < close else {
             return message
         }
         let isEmpty = message[(open + 1)..<close].allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
