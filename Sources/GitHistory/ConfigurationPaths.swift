@@ -1,3 +1,5 @@
+import Foundation
+
 /// The files that make up a Selinon configuration inside a repository: a nodes file and flow
 /// paths, each a file or a directory whose `*.yml`/`*.yaml` files are read, as repository paths.
 public struct ConfigurationPaths: Sendable, Hashable {
@@ -117,28 +119,60 @@ extension GitRepository {
     /// directory). Paths the commit did not move stay as they are.
     public func pathsBeforeMove(of paths: ConfigurationPaths, in commit: GitCommit) throws(GitError) -> ConfigurationPaths? {
         guard let parentID = commit.parents.first else { return nil }
+        return try pathsBefore(paths, existsBefore: { path throws(GitError) in try entry(at: path, in: parentID) != nil },
+                               kindAfter: { path throws(GitError) in try entry(at: path, in: commit.id)?.kind },
+                               flowFilesAfter: { directory throws(GitError) in
+                                   try fileIDs(under: directory, in: commit.id, include: ConfigurationPaths.isFlowFileName).map(\.path)
+                               },
+                               renames: { () throws(GitError) in try renamedFiles(in: commit) })
+    }
+
+    /// Where the configuration's files are at HEAD when the working tree moved them (renamed
+    /// there, staged or not, as `git status` finds renames), or `nil` when it moved none — as
+    /// ``pathsBeforeMove(of:in:)`` for the change not committed yet.
+    public func pathsBeforeUncommittedMove(of paths: ConfigurationPaths) throws(GitError) -> ConfigurationPaths? {
+        guard let root = workingDirectory, !isHeadUnborn else { return nil }
+        let head = try commit("HEAD").id
+        func absolute(_ path: String) -> String { path.isEmpty ? root : root + "/" + path }
+        return try pathsBefore(paths, existsBefore: { path throws(GitError) in try entry(at: path, in: head) != nil },
+                               kindAfter: { path in
+                                   var isDirectory: ObjCBool = false
+                                   guard FileManager.default.fileExists(atPath: absolute(path), isDirectory: &isDirectory) else { return nil }
+                                   return isDirectory.boolValue ? .directory : .file
+                               },
+                               flowFilesAfter: { directory in
+                                   let base = absolute(directory)
+                                   let found = FileManager.default.enumerator(atPath: base)?.compactMap { $0 as? String } ?? []
+                                   return found.filter { ConfigurationPaths.isFlowFileName(($0 as NSString).lastPathComponent) }
+                                       .map { directory.isEmpty ? $0 : directory + "/" + $0 }
+                               },
+                               renames: { () throws(GitError) in try renamedFilesSinceHead() })
+    }
+
+    /// The paths before a change, from what it holds after (`kindAfter`, `flowFilesAfter`),
+    /// what was there before (`existsBefore`) and its renames (asked only when a path is new).
+    private func pathsBefore(_ paths: ConfigurationPaths, existsBefore: (String) throws(GitError) -> Bool,
+                             kindAfter: (String) throws(GitError) -> GitTreeEntry.Kind?,
+                             flowFilesAfter: (String) throws(GitError) -> [String],
+                             renames: () throws(GitError) -> [String: String]) throws(GitError) -> ConfigurationPaths? {
         var renamed: [String: String]?
-        // Renames are detected only when something is missing from the parent.
-        func renames() throws(GitError) -> [String: String] {
-            if let renamed { return renamed }
-            let found = try renamedFiles(in: commit)
-            renamed = found
-            return found
+        func renamedFrom(_ path: String) throws(GitError) -> String? {
+            if renamed == nil { renamed = try renames() }
+            return renamed?[path]
         }
         var moved = paths
-        if try entry(at: paths.nodesFile, in: parentID) == nil, try entry(at: paths.nodesFile, in: commit.id) != nil,
-           let old = try renames()[paths.nodesFile] {
+        if try !existsBefore(paths.nodesFile), try kindAfter(paths.nodesFile) != nil, let old = try renamedFrom(paths.nodesFile) {
             moved.nodesFile = old
         }
         for (index, flowPath) in paths.flowPaths.enumerated() {
-            guard try entry(at: flowPath, in: parentID) == nil, let here = try entry(at: flowPath, in: commit.id) else { continue }
-            switch here.kind {
+            guard try !existsBefore(flowPath), let kind = try kindAfter(flowPath) else { continue }
+            switch kind {
             case .file:
-                if let old = try renames()[flowPath] { moved.flowPaths[index] = old }
+                if let old = try renamedFrom(flowPath) { moved.flowPaths[index] = old }
             case .directory:
                 var votes: [String: Int] = [:]
-                for (path, _) in try fileIDs(under: flowPath, in: commit.id, include: ConfigurationPaths.isFlowFileName) {
-                    guard let old = try renames()[path] else { continue }
+                for path in try flowFilesAfter(flowPath) {
+                    guard let old = try renamedFrom(path) else { continue }
                     let relative = flowPath.isEmpty ? path : String(path.dropFirst(flowPath.count + 1))
                     if old == relative {
                         votes["", default: 0] += 1

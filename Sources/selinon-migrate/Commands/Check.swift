@@ -91,12 +91,15 @@ extension SelinonMigrate {
                     terminal: terminal)
             }
             let baseCommit: BranchBase
+            let basePaths: ConfigurationPaths
             let baseHasConfiguration: Bool
             do {
                 baseCommit = try context.base(base)
-                // A flow path the base does not have (the flow directory moved) is a moved configuration too.
-                baseHasConfiguration = try context.repository.hasConfiguration(context.paths, at: baseCommit.commit)
-                    && GitConfigurationSource(repository: context.repository, paths: context.paths,
+                // Where the files were in the base, moves since followed; a flow path the base does
+                // not have even so (a move git does not see as one) is a moved configuration too.
+                basePaths = context.paths(at: baseCommit.commit)
+                baseHasConfiguration = try context.repository.hasConfiguration(basePaths, at: baseCommit.commit)
+                    && GitConfigurationSource(repository: context.repository, paths: basePaths,
                                               location: .revision(baseCommit.commit, label: baseCommit.label)).absentFlowPaths().isEmpty
             } catch {
                 throw terminal.fail(error)
@@ -110,7 +113,11 @@ extension SelinonMigrate {
                 let new = try terminal.loadConfiguration(workingTree, with: loader, role: "new")
                 return try finish(newConfigurationReport(new, base: baseCommit, context: context, loader: loader), terminal: terminal)
             }
-            let baseSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
+            if basePaths != context.paths {
+                terminal.message("note: the configuration was at \(([basePaths.nodesFile] + basePaths.flowPaths).joined(separator: ", ")) in "
+                    + "\(baseCommit.commit.id.short) (\(baseCommit.label)): moved since; it is compared with what was there")
+            }
+            let baseSource = GitConfigurationSource(repository: context.repository, paths: basePaths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))
             var (old, new) = try await terminal.loadConfigurations(old: baseSource, new: workingTree, with: loader, olderConfiguration: .base)
             let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? new.global.migrationDirectory
@@ -130,7 +137,7 @@ extension SelinonMigrate {
             if let directoryPath, let merged = mergedBranchBase(over: baseCommit, directoryPath: directoryPath, context: context) {
                 // The commit about to be made merges that branch: its migrations come first.
                 base = merged
-                let mergedSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
+                let mergedSource = GitConfigurationSource(repository: context.repository, paths: context.paths(at: merged.commit),
                                                           location: .revision(merged.commit, label: merged.label))
                 old = try terminal.loadConfiguration(mergedSource, with: loader, role: "old", olderConfiguration: .base)
             }

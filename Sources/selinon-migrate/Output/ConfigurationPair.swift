@@ -33,7 +33,7 @@ enum ConfigurationPair {
                     + "  hint: commit the current configuration first, or give the old one with -N/-F")
                 throw ExitStatus.inputFailed
             }
-            return (GitConfigurationSource(repository: context.repository, paths: context.paths,
+            return (GitConfigurationSource(repository: context.repository, paths: context.paths(at: commit),
                                            location: .revision(commit, label: "last change")), new)
         } catch let error as GitError {
             throw terminal.fail(error)
@@ -43,19 +43,19 @@ enum ConfigurationPair {
     /// The configuration the newest change at or before `revision` started from.
     private static func changeStart(of revision: GitCommit, label: String, in context: GitContext,
                                     terminal: Terminal) throws -> any ConfigurationSource {
-        guard let change = try context.repository.newestCommitChanging(context.paths, from: revision.id) else {
+        guard let change = try context.repository.newestCommitChanging(context.paths(at: revision), from: revision.id) else {
             terminal.message("error: \(context.paths.nodesFile) does not exist at \(label): there is no configuration to migrate to\n"
                 + "  hint: name a revision that has the configuration with --to")
             throw ExitStatus.inputFailed
         }
-        guard let parent = change.parents.first,
-              try context.repository.newestCommitChanging(context.paths, from: parent) != nil else {
+        guard let parentID = change.parents.first, case let parent = try context.repository.commit(id: parentID),
+              try context.repository.newestCommitChanging(context.paths(at: parent), from: parentID) != nil else {
             terminal.message("error: the configuration at \(label) was first committed in \(change.id.short) (\(change.summary)): "
                 + "there is no older configuration to migrate from\n"
                 + "  hint: give the old configuration with --from REV or -N/-F")
             throw ExitStatus.inputFailed
         }
-        return GitConfigurationSource(repository: context.repository, paths: context.paths,
-                                      location: .revision(try context.repository.commit(id: parent), label: "before \(change.id.short)"))
+        return GitConfigurationSource(repository: context.repository, paths: context.paths(at: parent),
+                                      location: .revision(parent, label: "before \(change.id.short)"))
     }
 }

@@ -9,6 +9,9 @@ import Synchronization
 struct GitContext: Sendable {
     let repository: GitRepository
     let paths: ConfigurationPaths
+    /// The configuration's paths at HEAD: `paths`, or where the files were before the working
+    /// tree moved them (an uncommitted `git mv`).
+    let headPaths: ConfigurationPaths
     /// The configuration in the working tree, as the user named it.
     let workingTree: FileSystemConfigurationSource
 
@@ -28,6 +31,7 @@ struct GitContext: Sendable {
         for path in workingTree.flowPaths { flowPaths.append(try repository.repositoryPath(of: path)) }
         self.repository = repository
         paths = ConfigurationPaths(nodesFile: try repository.repositoryPath(of: workingTree.nodesFile), flowPaths: flowPaths)
+        headPaths = try repository.pathsBeforeUncommittedMove(of: paths) ?? paths
         self.workingTree = workingTree
         if let note = Self.sparseCheckoutNote(shown: [workingTree.nodesFile] + workingTree.flowPaths,
                                               paths: [paths.nodesFile] + paths.flowPaths, repository: repository) {
@@ -56,7 +60,9 @@ struct GitContext: Sendable {
         switch specification {
         case "worktree", "working-tree": return workingTree
         case "index": return GitConfigurationSource(repository: repository, paths: paths, location: .index)
-        default: return GitConfigurationSource(repository: repository, paths: paths, location: .revision(try repository.commit(specification), label: specification))
+        default:
+            let commit = try repository.commit(specification)
+            return GitConfigurationSource(repository: repository, paths: paths(at: commit), location: .revision(commit, label: specification))
         }
     }
 
@@ -67,11 +73,11 @@ struct GitContext: Sendable {
             .absentFlowPaths().isEmpty
     }
 
-    /// Where the configuration's files were at `commit`: the working tree's paths, followed back
-    /// through the commits that moved them when `commit` is a first-parent ancestor of HEAD.
+    /// Where the configuration's files were at `commit`: HEAD's paths (``headPaths``), followed
+    /// back through the commits that moved them when `commit` is a first-parent ancestor of HEAD.
     func paths(at commit: GitCommit) -> ConfigurationPaths {
-        guard let head = try? repository.commit("HEAD"), head.id != commit.id else { return paths }
-        return ((try? repository.configurationPaths(paths, at: commit.id, from: head.id)) ?? nil) ?? paths
+        guard let head = try? repository.commit("HEAD") else { return headPaths }
+        return ((try? repository.configurationPaths(headPaths, at: commit.id, from: head.id)) ?? nil) ?? headPaths
     }
 
     /// The configuration at `commit` (at `paths`, by default the working tree's); `nil` when it
@@ -93,7 +99,7 @@ struct GitContext: Sendable {
 
     /// The newest commit reachable from HEAD (first parents) that changed the configuration.
     func newestChange() throws(GitError) -> GitCommit? {
-        try repository.newestCommitChanging(paths, from: repository.commit("HEAD").id)
+        try repository.newestCommitChanging(headPaths, from: repository.commit("HEAD").id)
     }
 
     /// The base of a branch for `check`: `revision` if given, else the merge base of HEAD and its
