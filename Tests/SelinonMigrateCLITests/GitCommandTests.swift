@@ -1007,6 +1007,8 @@ struct GitCommandTests {
         let head = try fixture.git("rev-parse", "--short=12", "HEAD")
         let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(forgot.status == 0)
+        #expect(forgot.standardOutput == "No migration file written: nothing changed since the last commit that changed the configuration, "
+            + "but that commit did without one (see the note)\n", "\(forgot.standardOutput)")
         #expect(forgot.standardError.contains("note: the last commit that changed the configuration, \(head) (v3 without its migration), "
             + "changed licence_analysis_flow, package_analysis_flow and added no migration for it"), "\(forgot.standardError)")
         let command = try #require(forgot.standardError.components(separatedBy: "run: selinon-migrate ").last?
@@ -1048,7 +1050,9 @@ struct GitCommandTests {
         try fixture.git("revert", "--no-edit", "HEAD")
         let head = try fixture.git("rev-parse", "--short=12", "HEAD")
         let reverted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
-        #expect(reverted.status == 0)
+        // Migration files deployments may have applied are gone: not a state to pass.
+        #expect(reverted.status == 1)
+        #expect(!reverted.standardOutput.contains("No flow changes need a migration"), "\(reverted.standardOutput)")
         #expect(reverted.standardError.contains("note: the last commit that changed the configuration, \(head) (Revert \"badge\"), changed "
             + "reporting_flow and removed migrations/2.json (a revert?), which deployments may have applied: restore it with the sum "
             + "(git checkout \(head)~1 -- migrations/2.json migrations/migrations.sum), then migrate the change with: selinon-migrate generate"),

@@ -112,8 +112,21 @@ extension SelinonMigrate {
                     try terminal.refuseMisplacedMigrationDirectory(noteDirectory, configuration: location.nodesDefinition
                         ?? environment["SELINON_NODES_DEFINITION"])
                 }
-                // A removal --no-meta cannot record needs a migration all the same: not "no changes".
-                let nothing = unrecordedRemoval == nil ? "No flow changes need a migration" : "No migration file written (see the warning)"
+                // The last commit itself may need the migration (committed before generating).
+                var lastChangeNote: (text: String, removedMigrations: Bool)?
+                if let lastChange {
+                    let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
+                    let options = "\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
+                        + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+                    lastChangeNote = terminal.unmigratedLastChangeNote(lastChange, configuration: oldConfiguration, loader: loader,
+                                                                       migrationDirectory: noteDirectory, options: options)
+                }
+                // A removal --no-meta cannot record needs a migration all the same: not "no changes";
+                // nor does a last commit that changed flows without its migration.
+                let nothing = unrecordedRemoval != nil ? "No migration file written (see the warning)"
+                    : lastChangeNote != nil ? "No migration file written: nothing changed since the last commit that changed the "
+                        + "configuration, but that commit did without one (see the note)"
+                    : "No flow changes need a migration"
                 if format == .json {
                     var report = GenerateReport(plan: plan, written: nil, migration: nil)
                     if unrecordedRemoval != nil {
@@ -131,12 +144,10 @@ extension SelinonMigrate {
                 } else {
                     terminal.output(nothing)
                 }
-                if let lastChange {
-                    let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
-                    let options = "\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
-                        + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
-                    terminal.noteUnmigratedLastChange(lastChange, configuration: oldConfiguration, loader: loader,
-                                                      migrationDirectory: noteDirectory, options: options)
+                if let lastChangeNote {
+                    terminal.message(lastChangeNote.text)
+                    // Migration files a deployment may have applied are gone: not a state to leave.
+                    if lastChangeNote.removedMigrations { throw ExitStatus.inputFailed }
                 }
                 return
             }

@@ -7,16 +7,18 @@ import MigrationGenerator
 extension Terminal {
     /// When `generate` finds nothing to migrate between the last commit that changed the
     /// configuration and the working tree, that commit itself may have changed flows without
-    /// its migration (committed before generating). Says so, with the command that generates it,
+    /// its migration (committed before generating). The note that says so, with the command that generates it,
     /// unless the commit added a migration or a migration's `_meta` digests name its change.
     /// For a merge, the change is the one from the parent whose configuration the newest
     /// migration leads to (the merged branch's, when the merge took its migrations), else from
     /// the first parent. `configuration` is the one `source` holds, already loaded. `options`
     /// are the command's configuration options (` -n … -f … -m …`), for the commands it names.
-    func noteUnmigratedLastChange(_ source: GitConfigurationSource, configuration new: Configuration, loader: ConfigurationLoader,
-                                  migrationDirectory: String?, options: String) {
+    /// - Returns: the note (`nil` when there is nothing to say), and whether the commit removed
+    ///   migration files (a revert), which leaves the directory short of what deployments ran.
+    func unmigratedLastChangeNote(_ source: GitConfigurationSource, configuration new: Configuration, loader: ConfigurationLoader,
+                                  migrationDirectory: String?, options: String) -> (text: String, removedMigrations: Bool)? {
         let command = "selinon-migrate generate" + options
-        guard case .revision(let commit, _) = source.location, !commit.parents.isEmpty else { return }
+        guard case .revision(let commit, _) = source.location, !commit.parents.isEmpty else { return nil }
         let migrations = migrationDirectory.map { MigrationsNow(directory: $0) }
         func configuration(at parentID: GitObjectID) -> (GitCommit, Configuration)? {
             guard let parent = try? source.repository.commit(id: parentID) else { return nil }
@@ -26,27 +28,26 @@ extension Terminal {
         let leadingToMigrations = commit.parents.count < 2 ? nil : migrations?.latestDestination.flatMap { destination in
             commit.parents.lazy.compactMap(configuration(at:)).first { StructureDigest.digest(of: $0.1) == destination }
         }
-        guard let (parent, old) = leadingToMigrations ?? configuration(at: commit.parents[0]) else { return }
+        guard let (parent, old) = leadingToMigrations ?? configuration(at: commit.parents[0]) else { return nil }
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
-        guard plan.isNeeded else { return }
+        guard plan.isNeeded else { return nil }
         let from = parent.id == commit.parents[0] ? "\(commit.id.short)~1" : parent.id.short
         let generate = "\(command) --from \(from) --to \(commit.id.short)"
         if let migrationDirectory, let migrations {
             let added = (try? source.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]
-            if !added.isEmpty || migrations.generated(from: old, to: new) != nil { return }
+            if !added.isEmpty || migrations.generated(from: old, to: new) != nil { return nil }
             // A merge that kept this side's migrations over the other side's files of the same
             // numbers: the other side's change is in the configuration, its migration is not — and
             // a migration generated on top would migrate that change a second time wherever the
             // other side's file was deployed.
             if let (other, replaced) = source.repository.migrationsReplaced(in: migrationDirectory, by: commit, keeping: parent.id) {
                 let files = replaced.map { "\($0).json" }.joined(separator: ", ")
-                message("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), merged "
+                return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), merged "
                     + "\(other.id.short) (\(other.summary)) and kept this side's \(files) over \(other.id.short)'s: both sides added "
                     + "\(replaced.count == 1 ? "that number" : "those numbers"), so \(other.id.short)'s change is in the configuration "
                     + "without its migration; do not generate one on top (where \(other.id.short)'s file was deployed, its change "
                     + "would be migrated twice): if \(other.id.short) may be deployed, run selinon-migrate rebase --onto "
-                    + "\(other.id.short)\(options), which keeps its migrations and migrates this side's change after them")
-                return
+                    + "\(other.id.short)\(options), which keeps its migrations and migrates this side's change after them", false)
             }
             // A revert of a commit with its migration removes the migration too: deployments may have
             // applied it, and the next number would be taken a second time.
@@ -54,11 +55,10 @@ extension Terminal {
             if !removed.isEmpty {
                 let files = removed.map { MigrationDirectory.filePath(version: $0, in: migrationDirectory) }
                 let sum = (migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName)
-                message("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
+                return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
                     + "\(plan.changedFlowNames.joined(separator: ", ")) and removed \(files.joined(separator: ", ")) (a revert?), which "
                     + "deployments may have applied: restore \(removed.count == 1 ? "it" : "them") with the sum (git checkout "
-                    + "\(from) -- \((files + [sum]).map(shellWord).joined(separator: " "))), then migrate the change with: \(generate)")
-                return
+                    + "\(from) -- \((files + [sum]).map(shellWord).joined(separator: " "))), then migrate the change with: \(generate)", true)
             }
         }
         // The commit before it may have gone without its migration too: then the change to migrate
@@ -83,14 +83,13 @@ extension Terminal {
         }
         if let start {
             let span = MigrationDiffer().plan(from: configuration(at: start.id)!.1, to: new, strategy: .ignore)
-            message("note: the commits from \(start.id.short) (\(start.summary)) to \(commit.id.short) (\(commit.summary)) changed "
+            return ("note: the commits from \(start.id.short) (\(start.summary)) to \(commit.id.short) (\(commit.summary)) changed "
                 + "\(span.changedFlowNames.joined(separator: ", ")) without adding a migration; if that needs one (no deployment ran "
-                + "them without), run: \(command) --from \(start.id.short) --to \(commit.id.short)")
-            return
+                + "them without), run: \(command) --from \(start.id.short) --to \(commit.id.short)", false)
         }
-        message("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
+        return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
             + "\(plan.changedFlowNames.joined(separator: ", ")) and added no migration for it; if it needs one (no deployment ran it "
-            + "without), run: \(generate)")
+            + "without), run: \(generate)", false)
     }
 
     /// How many commits that changed the configuration the note looks back for where the
