@@ -268,9 +268,15 @@ struct TeamWorkflowTests {
         #expect(check.status == 1)
         #expect(check.standardError.contains("selinon-migrate rebase --onto HEAD -n config/nodes.yml -f config/flows (a git rebase is under way"),
                 "\(check.standardError)")
+        // Without --base (a pre-commit hook, no upstream), the same advice, and why HEAD is detached.
+        let hook = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(hook.standardError.contains("a git rebase is under way (HEAD is the commit being replayed, detached)")
+                && hook.standardError.contains("selinon-migrate rebase --onto HEAD -n config/nodes.yml -f config/flows (a git rebase is under way")
+                && !hook.standardError.contains("<the branch you merged>"), "\(hook.standardError)")
         let rebase = try runner.run(["rebase", "--onto", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(rebase.status == 0, "\(rebase.standardError)")
-        #expect(rebase.standardOutput.contains("kept 1.json … 2.json from HEAD") && rebase.standardOutput.contains("wrote 3.json"),
+        // Only this stop's file is dropped (the first commit's 2.json, replayed, stays).
+        #expect(rebase.standardOutput.contains("kept 1.json … 2.json from HEAD\ndropped this branch's 2.json\nwrote 3.json"),
                 "\(rebase.standardOutput)")
         // The replayed commit's 2.json stays as committed.
         #expect(try String(contentsOfFile: fixture.path("migrations/2.json"), encoding: .utf8).trimmingCharacters(in: .newlines)

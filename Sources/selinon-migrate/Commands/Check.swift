@@ -420,8 +420,9 @@ extension SelinonMigrate {
             // its migrations.)
             let headID = try? context.repository.commit("HEAD").id
             let baseIsHead = base.target.map { $0.1.id == headID } ?? (base.commit.id == headID)
+            // (During a git rebase, the fix is the same whatever the base: rebase --onto HEAD.)
             let mergedBranch = context.repository.isMerging && baseIsHead ? "MERGE_HEAD"
-                : base.target.map(\.label) ?? (base.fallback == nil ? base.label : nil)
+                : base.target.map(\.label) ?? (base.fallback == nil ? base.label : replaying ? "the new base" : nil)
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
                     .init(kind: finding.kind, message: "\(finding.file)\(finding.line.map { ":\($0)" } ?? ""): \(finding.message)",

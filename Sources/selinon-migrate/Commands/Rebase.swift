@@ -179,7 +179,13 @@ extension SelinonMigrate {
                 return
             }
             var lines = ["kept \(kept) from \(onto)"]
-            if !dropped.isEmpty { lines.append("dropped this branch's \(dropped.map { "\($0).json" }.joined(separator: ", "))") }
+            // (Only the files here: in a git rebase, the later commits' files come with their own stops.)
+            let droppedHere = dropped.filter { version in
+                let base = baseFiles[version].map(MigrationSum.hash)
+                return workingFile(version).map { MigrationSum.hash($0) != base } ?? false
+                    || branchFiles[0][version].map { MigrationSum.hash($0) != base } ?? false
+            }
+            if !droppedHere.isEmpty { lines.append("dropped this branch's \(droppedHere.map { "\($0).json" }.joined(separator: ", "))") }
             lines.append(plan.isNeeded ? "\(dryRun ? "would write" : "wrote") \(baseLatest + 1).json (\(chosen.rawValue)): "
                          + plan.changeSummaries.joined(separator: "; ")
                          : "no migration needed after \(onto)")

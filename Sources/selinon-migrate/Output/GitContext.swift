@@ -167,6 +167,8 @@ extension GitRepository {
                                     + "(for example --base \(remote ?? "origin")/main)" : nil)
             }
             reason = "\(branch)'s upstream \(upstream) shares no history with HEAD"
+        } else if isHeadDetached && rebasedBranchHead != nil {
+            reason = "a git rebase is under way (HEAD is the commit being replayed, detached), so there is no upstream branch"
         } else if isHeadDetached {
             reason = "HEAD is detached (as in most CI checkouts), so there is no upstream branch"
         } else {
