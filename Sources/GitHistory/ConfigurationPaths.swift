@@ -119,12 +119,19 @@ extension GitRepository {
     /// directory). Paths the commit did not move stay as they are.
     public func pathsBeforeMove(of paths: ConfigurationPaths, in commit: GitCommit) throws(GitError) -> ConfigurationPaths? {
         guard let parentID = commit.parents.first else { return nil }
-        return try pathsBefore(paths, existsBefore: { path throws(GitError) in try entry(at: path, in: parentID) != nil },
-                               kindAfter: { path throws(GitError) in try entry(at: path, in: commit.id)?.kind },
-                               flowFilesAfter: { directory throws(GitError) in
-                                   try fileIDs(under: directory, in: commit.id, include: ConfigurationPaths.isFlowFileName).map(\.path)
-                               },
-                               renames: { () throws(GitError) in try renamedFiles(in: commit) })
+        return try pathsBeforeMove(of: paths, from: parentID, to: commit.id)
+    }
+
+    /// Where the configuration's files (at `paths` in `new`) were in `old`, any two commits —
+    /// as ``pathsBeforeMove(of:in:)`` with the renames git finds between the two trees (`git
+    /// diff -M OLD NEW`); `nil` when none of them moved.
+    public func pathsBeforeMove(of paths: ConfigurationPaths, from old: GitObjectID, to new: GitObjectID) throws(GitError) -> ConfigurationPaths? {
+        try pathsBefore(paths, existsBefore: { path throws(GitError) in try entry(at: path, in: old) != nil },
+                        kindAfter: { path throws(GitError) in try entry(at: path, in: new)?.kind },
+                        flowFilesAfter: { directory throws(GitError) in
+                            try fileIDs(under: directory, in: new, include: ConfigurationPaths.isFlowFileName).map(\.path)
+                        },
+                        renames: { () throws(GitError) in try renamedFiles(from: old, to: new) })
     }
 
     /// Where the configuration's files are at HEAD when the working tree moved them (renamed
@@ -186,6 +193,9 @@ extension GitRepository {
                 continue
             }
         }
+        // Two paths from one (a flow directory split in two) are that one, read once.
+        var seen = Set<String>()
+        moved.flowPaths = moved.flowPaths.filter { seen.insert($0).inserted }
         return moved == paths ? nil : moved
     }
 }
@@ -193,19 +203,20 @@ extension GitRepository {
 extension GitRepository {
     /// Where the configuration's files were at `target`: `paths` (where they are at `start`),
     /// followed back along first parents through the commits that moved them
-    /// (``pathsBeforeMove(of:in:)``). `nil` when `target` is not `start` or one of its first
-    /// `limit` first-parent ancestors.
+    /// (``pathsBeforeMove(of:in:)``) when `target` is `start` or one of its first `limit`
+    /// first-parent ancestors; else (a commit of another branch, `MERGE_HEAD`) from the renames
+    /// between the two commits' trees.
     public func configurationPaths(_ paths: ConfigurationPaths, at target: GitObjectID, from start: GitObjectID,
-                                   limit: Int = 100_000) throws(GitError) -> ConfigurationPaths? {
-        var paths = paths
+                                   limit: Int = 10_000) throws(GitError) -> ConfigurationPaths {
+        var moved = paths
         var current = try commit(id: start)
         for _ in 0..<limit {
-            if current.id == target { return paths }
-            guard let parentID = current.parents.first else { return nil }
-            if let before = try pathsBeforeMove(of: paths, in: current) { paths = before }
+            if current.id == target { return moved }
+            guard let parentID = current.parents.first else { break }
+            if let before = try pathsBeforeMove(of: moved, in: current) { moved = before }
             current = try commit(id: parentID)
         }
-        return nil
+        return try pathsBeforeMove(of: paths, from: target, to: start) ?? paths
     }
 }
 

@@ -587,20 +587,26 @@ public final class GitRepository: @unchecked Sendable {
     /// and `git diff -M` find them): new path → old path. Empty for a root commit.
     public func renamedFiles(in commit: GitCommit) throws(GitError) -> [String: String] {
         guard let parentID = commit.parents.first else { return [:] }
-        return try locked { () throws(GitError) -> [String: String] in
-            try withTree(parentID) { oldTree throws(GitError) -> [String: String] in
-                try withTree(commit.id) { newTree throws(GitError) -> [String: String] in
+        return try renamedFiles(from: parentID, to: commit.id)
+    }
+
+    /// The files renamed between two commits' trees, as `git diff -M OLD NEW` finds them: new
+    /// path → old path.
+    public func renamedFiles(from old: GitObjectID, to new: GitObjectID) throws(GitError) -> [String: String] {
+        try locked { () throws(GitError) -> [String: String] in
+            try withTree(old) { oldTree throws(GitError) -> [String: String] in
+                try withTree(new) { newTree throws(GitError) -> [String: String] in
                     var diff: OpaquePointer?
                     var options = git_diff_options()
                     git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
                     var status = git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options)
-                    guard status == 0, let diff else { throw GitError.last(status, operation: "compare \(commit.id.short) with its parent") }
+                    guard status == 0, let diff else { throw GitError.last(status, operation: "compare \(new.short) with \(old.short)") }
                     defer { git_diff_free(diff) }
                     var find = git_diff_find_options()
                     git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION))
                     find.flags = GIT_DIFF_FIND_RENAMES.rawValue
                     status = git_diff_find_similar(diff, &find)
-                    guard status == 0 else { throw GitError.last(status, operation: "find the files \(commit.id.short) renamed") }
+                    guard status == 0 else { throw GitError.last(status, operation: "find the files renamed since \(old.short)") }
                     return Self.renames(in: diff)
                 }
             }

@@ -323,6 +323,39 @@ struct GitCommandTests {
         #expect(!edited.standardOutput.isEmpty && edited.standardOutput == expected.standardOutput, "\(edited.standardError)")
     }
 
+    /// A flow directory split in two (half its files moved to another directory, both given with
+    /// -f) is read in the base as the one directory it was — not "given twice" — and an
+    /// uncommitted move leaves verify --git and history reading the history where HEAD has it.
+    @Test func aSplitFlowDirectoryAndAnUncommittedMoveAreFollowed() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try FileManager.default.createDirectory(atPath: fixture.path("config/more"), withIntermediateDirectories: true)
+        try fixture.git("mv", "config/flows/reporting.yml", "config/flows/ingest.yml", "config/more/")
+        let split = ["-n", "config/nodes.yml", "-f", "config/flows", "-f", "config/more"]
+        let pending = try runner.run(["generate", "--dry-run"] + split, in: fixture.root)
+        #expect(pending.status == 0 && pending.standardError.contains("No flow changes need a migration"), "\(pending.standardError)")
+        #expect(try runner.run(["verify", "--git"] + split, in: fixture.root).status == 0)
+        try fixture.git("commit", "-q", "-m", "split the flows")
+        for command in [["check", "--base", "HEAD~1"], ["verify", "--git"], ["generate", "--from", "HEAD~1", "--dry-run"]] {
+            let result = try runner.run(command + split, in: fixture.root)
+            #expect(result.status == 0, "\(command): \(result.standardError)")
+        }
+        let history = try runner.run(["history"] + split, in: fixture.root)
+        #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix(
+            "split the flows — no edge changes (moved from config/nodes.yml, config/flows) — no migration needed") == true, "\(history.standardOutput)")
+
+        // The whole configuration moved in the working tree, with an edit and its migration, not committed.
+        try fixture.git("mv", "config", "etc")
+        try TeamWorkflowTests.edit(fixture, "etc/more/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        let moved = ["-n", "etc/nodes.yml", "-f", "etc/flows", "-f", "etc/more"]
+        #expect(try runner.run(["generate"] + moved, in: fixture.root).status == 0)
+        let verified = try runner.run(["verify", "--git"] + moved, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+        #expect(verified.standardOutput.contains("2.json: ") && verified.standardOutput.contains("→ the working tree"), "\(verified.standardOutput)")
+        let listed = try runner.run(["history"] + moved, in: fixture.root)
+        #expect(listed.standardOutput.split(separator: "\n").count == 3, "\(listed.standardOutput)")
+    }
+
     /// A branch that renames the flow directory and changes edges without a migration fails
     /// check, also when the base has no migrations yet (it is not a new configuration: the
     /// nodes file is where it was, and the flows moved).

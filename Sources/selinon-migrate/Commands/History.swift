@@ -68,7 +68,8 @@ extension SelinonMigrate {
                         }
                     }
                 }
-                let revisions = try context.repository.configurationHistory(context.paths, from: context.repository.commit("HEAD").id,
+                // (From where HEAD has the files: the working tree may have moved them since.)
+                let revisions = try context.repository.configurationHistory(context.headPaths, from: context.repository.commit("HEAD").id,
                                                                             limit: maxCount)
                 let now = directory.map(MigrationsNow.init(directory:)) ?? MigrationsNow()
                 // The files as HEAD holds them: one only in the working tree covers no commit yet.

@@ -78,7 +78,8 @@ extension SelinonMigrate {
                 throw terminal.fail(error)
             }
             let loader = ConfigurationLoader(options: .init(environment: environment))
-            let ontoSource = GitConfigurationSource(repository: context.repository, paths: context.paths,
+            // (Where REV has the files: this branch may have moved them.)
+            let ontoSource = GitConfigurationSource(repository: context.repository, paths: context.paths(at: ontoCommit),
                                                     location: .revision(ontoCommit, label: onto))
             let (old, new) = try await terminal.loadConfigurations(old: ontoSource, new: workingTree, with: loader, olderConfiguration: .none)
             guard let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? existingDefaultMigrationDirectory else {

@@ -171,7 +171,8 @@ extension SelinonMigrate {
             let revisions: [ConfigurationRevision]
             do {
                 context = try GitContext(workingTree: source)
-                revisions = try context.repository.configurationHistory(context.paths, from: context.repository.commit("HEAD").id).reversed()
+                // (From where HEAD has the files: the working tree may have moved them since.)
+                revisions = try context.repository.configurationHistory(context.headPaths, from: context.repository.commit("HEAD").id).reversed()
             } catch {
                 throw terminal.fail(error)
             }

@@ -74,10 +74,11 @@ struct GitContext: Sendable {
     }
 
     /// Where the configuration's files were at `commit`: HEAD's paths (``headPaths``), followed
-    /// back through the commits that moved them when `commit` is a first-parent ancestor of HEAD.
+    /// back through the commits that moved them (or, for a commit of another branch, through the
+    /// renames between it and HEAD).
     func paths(at commit: GitCommit) -> ConfigurationPaths {
         guard let head = try? repository.commit("HEAD") else { return headPaths }
-        return ((try? repository.configurationPaths(headPaths, at: commit.id, from: head.id)) ?? nil) ?? headPaths
+        return (try? repository.configurationPaths(headPaths, at: commit.id, from: head.id)) ?? headPaths
     }
 
     /// The configuration at `commit` (at `paths`, by default the working tree's); `nil` when it
