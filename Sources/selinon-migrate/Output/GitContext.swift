@@ -31,7 +31,8 @@ struct GitContext: Sendable {
         for path in workingTree.flowPaths { flowPaths.append(try repository.repositoryPath(of: path)) }
         self.repository = repository
         paths = ConfigurationPaths(nodesFile: try repository.repositoryPath(of: workingTree.nodesFile), flowPaths: flowPaths)
-        headPaths = try repository.pathsBeforeUncommittedMove(of: paths) ?? paths
+        // (A working tree git cannot compare, an unreadable directory in it, only loses the move.)
+        headPaths = ((try? repository.pathsBeforeUncommittedMove(of: paths)) ?? nil) ?? paths
         self.workingTree = workingTree
         if let note = Self.sparseCheckoutNote(shown: [workingTree.nodesFile] + workingTree.flowPaths,
                                               paths: [paths.nodesFile] + paths.flowPaths, repository: repository) {
