@@ -72,15 +72,13 @@ extension SelinonMigrate {
                 let revisions = try context.repository.configurationHistory(context.headPaths, from: context.repository.commit("HEAD").id,
                                                                             limit: maxCount)
                 let now = directory.map(MigrationsNow.init(directory:)) ?? MigrationsNow()
-                // The files as HEAD holds them: one only in the working tree covers no commit yet.
-                let head = try context.repository.commit("HEAD")
-                let committed = try directory.map { path throws(GitError) in try context.migrationFiles(in: path, at: head) }?
-                    .mapValues(MigrationSum.hash) ?? [:]
+                // A file only in the working tree covers no commit yet.
+                let uncommitted = directory.map { context.migrationsNotCommitted(in: $0, now: now) } ?? []
                 // Each entry loads two configurations; entries are built on every core, in order.
                 let command = self
                 entries = try revisions.concurrentMap { revision in
                     Result { try command.entry(for: revision, context: context, loader: loader, directory: directory, now: now,
-                                               committed: committed) }
+                                               uncommitted: uncommitted) }
                 }.map { try $0.get() }
             } catch let error as GitError {
                 throw terminal.fail(error)
@@ -115,7 +113,7 @@ extension SelinonMigrate {
         }
 
         private func entry(for revision: ConfigurationRevision, context: GitContext, loader: ConfigurationLoader, directory: String?,
-                           now: MigrationsNow, committed: [Int: String]) throws -> HistoryEntry {
+                           now: MigrationsNow, uncommitted: Set<Int>) throws -> HistoryEntry {
             let commit = revision.commit
             // Before a commit that moved the configuration, its files were at other paths.
             let parentPaths = revision.movedFrom ?? revision.paths
@@ -190,8 +188,7 @@ extension SelinonMigrate {
                 if let first = candidates.min() {
                     // The commit's own files, edited (and rehashed) since: not another commit's.
                     let own = candidates.filter { entry.migrations.contains("\($0).json") }
-                    entry.status = own.isEmpty ? (committed[first] == now.hashes[first] ? "covered-later" : "covered-uncommitted")
-                        : "covered-edited"
+                    entry.status = !own.isEmpty ? "covered-edited" : uncommitted.contains(first) ? "covered-uncommitted" : "covered-later"
                     entry.migrations = (own.isEmpty ? [first] : own).map { "\($0).json" }
                 } else if !replaced.isEmpty {
                     entry.status = "covered-by-replaced"

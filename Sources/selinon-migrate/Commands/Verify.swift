@@ -217,17 +217,11 @@ extension SelinonMigrate {
                 states.append(.init(label: "the working tree", configuration: current))
             }
             // Files that match the history but that HEAD does not hold as they are: not deployed from git yet.
-            if let head = try? context.repository.commit("HEAD"),
-               let committed = try? context.migrationFiles(in: migrationDirectory, at: head) {
-                let now = MigrationsNow(directory: migrationDirectory)
-                let uncommitted = now.hashes.keys.sorted().filter { committed[$0].map(MigrationSum.hash) != now.hashes[$0] }
-                if !uncommitted.isEmpty {
-                    let names = uncommitted.map { "\($0).json" }.joined(separator: ", ")
-                    terminal.message("note: \(names) \(uncommitted.count == 1 ? "is" : "are") not committed as \(uncommitted.count == 1 ? "it is" : "they are") "
-                        + "(HEAD \(uncommitted.allSatisfy { committed[$0] == nil } ? "does not have \(uncommitted.count == 1 ? "it" : "them")" : "holds another version")): "
-                        + "commit \(uncommitted.count == 1 ? "it" : "them") with the change \(uncommitted.count == 1 ? "it migrates" : "they migrate"), "
-                        + "or what deploys from git will not have \(uncommitted.count == 1 ? "it" : "them")")
-                }
+            let uncommitted = context.migrationsNotCommitted(in: migrationDirectory, now: MigrationsNow(directory: migrationDirectory)).sorted()
+            if !uncommitted.isEmpty {
+                terminal.message("note: not committed as they are here (HEAD lacks them, or holds other bytes): "
+                    + "\(uncommitted.map { "\($0).json" }.joined(separator: ", ")); commit them with the changes they migrate, or what "
+                    + "deploys from git will not have them")
             }
             let movedAt = revisions.first.flatMap { $0.commit.parents.isEmpty ? nil : "\($0.commit.id.short) (\($0.commit.summary))" }
             return (states, unloaded, movedAt)

@@ -78,8 +78,17 @@ struct GitContext: Sendable {
     /// back through the commits that moved them (or, for a commit of another branch, through the
     /// renames between it and HEAD).
     func paths(at commit: GitCommit) -> ConfigurationPaths {
-        guard let head = try? repository.commit("HEAD") else { return headPaths }
+        // Most revisions hold every file where HEAD does: no walk, no diff.
+        let present = ([headPaths.nodesFile] + headPaths.flowPaths).allSatisfy { ((try? repository.entry(at: $0, in: commit.id)) ?? nil) != nil }
+        guard !present, let head = try? repository.commit("HEAD") else { return headPaths }
         return (try? repository.configurationPaths(headPaths, at: commit.id, from: head.id)) ?? headPaths
+    }
+
+    /// The migration files of `directory` (as `now` holds them) that HEAD does not hold as they
+    /// are: only in the working tree, or changed since — not deployed from git yet.
+    func migrationsNotCommitted(in directory: String, now: MigrationsNow) -> Set<Int> {
+        guard let head = try? repository.commit("HEAD"), let committed = try? migrationFiles(in: directory, at: head) else { return [] }
+        return Set(now.hashes.keys.filter { committed[$0].map(MigrationSum.hash) != now.hashes[$0] })
     }
 
     /// The configuration at `commit` (at `paths`, by default the working tree's); `nil` when it

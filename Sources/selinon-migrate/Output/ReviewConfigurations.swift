@@ -101,7 +101,7 @@ struct ReviewConfigurations {
     private static func configuration(withDigest digest: String, in git: GitContext, loader: ConfigurationLoader) -> Configuration? {
         var commit = try? git.repository.commit("HEAD")
         var seen: ConfigurationSnapshot?
-        var paths = git.paths
+        var paths = git.headPaths
         for _ in 0..<searchDepth {
             guard let current = commit, let snapshot = try? git.repository.snapshot(of: paths, at: current.id) else { return nil }
             if snapshot != seen, let configuration = (try? git.configuration(at: current, paths: paths, loader: loader)) ?? nil,
