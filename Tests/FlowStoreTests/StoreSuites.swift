@@ -12,7 +12,6 @@ struct SQLiteStoreTests {
     @Test func readersNeedNoWriteAccess() async throws { try await contract.readersNeedNoWriteAccess() }
     @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
     @Test func anotherApplicationsFlowsTableIsNotAStore() async throws { try await contract.anotherApplicationsFlowsTableIsNotAStore() }
-    @Test func anotherApplicationsEventsOrSchemaTableIsNotAStore() async throws { try await contract.anotherApplicationsEventsOrSchemaTableIsNotAStore() }
     @Test func aColumnDroppedByHandIsNamedAtOpen() async throws { try await contract.aColumnDroppedByHandIsNamedAtOpen() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
@@ -42,7 +41,6 @@ struct PostgresStoreTests {
     @Test func readersNeedNoWriteAccess() async throws { try await contract.readersNeedNoWriteAccess() }
     @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
     @Test func anotherApplicationsFlowsTableIsNotAStore() async throws { try await contract.anotherApplicationsFlowsTableIsNotAStore() }
-    @Test func anotherApplicationsEventsOrSchemaTableIsNotAStore() async throws { try await contract.anotherApplicationsEventsOrSchemaTableIsNotAStore() }
     @Test func aColumnDroppedByHandIsNamedAtOpen() async throws { try await contract.aColumnDroppedByHandIsNamedAtOpen() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }

@@ -53,6 +53,13 @@ struct TeamWorkflowTests {
     }
 
     /// A repository at v2 whose commit holds migration 1 (v1 → v2), generated as the README says.
+    /// Generates the migration of the working tree's change and commits both as `message`.
+    static func commitWithItsMigration(_ fixture: GitFixture, _ message: String) throws {
+        #expect(try CommandRunner().run(["generate"] + configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", message)
+    }
+
     static func committedV2WithItsMigration() throws -> GitFixture {
         let fixture = try GitCommandTests.repository(at: 1)
         try GitCommandTests.install(2, in: fixture)
@@ -255,9 +262,7 @@ struct TeamWorkflowTests {
         let runner = try CommandRunner()
         try fixture.git("merge", "--abort")
         try Self.removeNotification(fixture)
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "second: another change")
+        try Self.commitWithItsMigration(fixture, "second: another change")
         #expect(throws: GitFixtureError.self) { try fixture.git("rebase", "-q", "main") }
         #expect(try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
@@ -513,13 +518,10 @@ struct TeamWorkflowTests {
     /// notification) — the commit cherry-picked onto `release`, stopped at the sums' conflict.
     static func cherryPickingMainsLastCommitOntoRelease() throws -> (fixture: GitFixture, picked: String) {
         let fixture = try committedV2WithItsMigration()
-        let runner = try CommandRunner()
         try fixture.git("branch", "release")
         for (change, message) in [(changeLicenceStore, "licence store"), (removeNotification, "no notification")] {
             try change(fixture)
-            #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
-            try fixture.git("add", "-A")
-            try fixture.git("commit", "-q", "-m", message)
+            try commitWithItsMigration(fixture, message)
         }
         let picked = try fixture.git("rev-parse", "--short=12", "main")
         try fixture.git("checkout", "-q", "release")
@@ -594,9 +596,7 @@ struct TeamWorkflowTests {
         let runner = try CommandRunner()
         try fixture.git("branch", "release")
         try Self.changeLicenceStore(fixture)
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "licence store")
+        try Self.commitWithItsMigration(fixture, "licence store")
         try fixture.git("checkout", "-q", "release")
         try fixture.git("cherry-pick", "main")
         #expect(throws: GitFixtureError.self) { try fixture.git("cherry-pick", "main") }
