@@ -20,6 +20,13 @@ struct TextTableTests {
         #expect(table.text == "name          n\nZürich→Bern   1\na            22")
     }
 
+    /// A terminal gives East Asian wide characters and emoji two columns each; a combining
+    /// accent none.
+    @Test func wideCharactersTakeTwoColumns() {
+        let table = TextTable(header: ["flow", "n"], rows: [["解析フロー", "1"], ["🚀x", "2"], ["e\u{301}", "3"], ["❤️", "4"]])
+        #expect(table.text == "flow        n\n解析フロー  1\n🚀x         2\ne\u{301}           3\n❤️          4")
+    }
+
     @Test func aHeaderAloneIsOneLine() {
         #expect(TextTable(header: ["a", "b"]).text == "a  b")
     }

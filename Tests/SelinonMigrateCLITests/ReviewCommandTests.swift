@@ -332,7 +332,7 @@ struct ReviewCommandTests {
                             + #""tainted_flow_strategy": "IGNORE"}"# + "\n", to: "migrations/1.json")
         let result = try CommandRunner().run(["review", "-m", directory.path("migrations")], in: directory.url)
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("1 flow change: f (1 added)"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("1 flow changes: f (1 added)"), "\(result.standardOutput)")
         #expect(result.standardOutput.contains("edges 0 and 1 keep their index"), "\(result.standardOutput)")
         #expect(!result.standardOutput.contains("(start)"), "\(result.standardOutput)")
     }

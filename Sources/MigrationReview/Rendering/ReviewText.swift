@@ -5,7 +5,7 @@ public enum ReviewText {
         if review.flows.isEmpty {
             lines.append("no flow changes")
         } else {
-            lines.append("\(review.flows.count) flow\(review.flows.count == 1 ? "" : "s") change: "
+            lines.append("\(review.flows.count) flow\(review.flows.count == 1 ? " changes" : "s change"): "
                          + review.flowsBySeverity.map { "\($0.flow) (\($0.summary))" }.joined(separator: ", "))
         }
         for flow in review.flows {
