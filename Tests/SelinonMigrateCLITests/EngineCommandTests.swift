@@ -105,6 +105,34 @@ struct EngineCommandTests {
         }
     }
 
+    /// A run long enough to outlast a progress line's interval (5 s) says how far it is on
+    /// standard error; interrupted, it says so and leaves no file, whole or partial.
+    @Test func aLongSimulateShowsProgressAndAnInterruptLeavesNoFile() throws {
+        let directory = try TemporaryDirectory()
+        let process = Process()
+        process.executableURL = try CommandRunner().executable
+        process.arguments = ["simulate", "--count", "100000000", "--output", directory.path("flows.jsonl")] + Self.configuration
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "NO_COLOR": "1"]
+        let standardError = Pipe()
+        process.standardError = standardError
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var printed = ""
+        let deadline = Date().addingTimeInterval(300)
+        while !printed.contains("flows/s"), process.isRunning, Date() < deadline {
+            printed += String(decoding: standardError.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        printed += String(decoding: standardError.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.contains("/100000000 flows, "), "a line with how many of how many: \(printed)")
+        #expect(printed.contains(" flows/s, ETA "), "\(printed)")
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT, "it dies of the interrupt")
+        #expect(printed.hasSuffix("interrupted: nothing was written to \(directory.path("flows.jsonl")) (it is written whole or not at all)\n"),
+                "\(printed)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "no file and no temporary file")
+    }
+
     @Test func simulateNeverWritesOverTheConfigurationOrLeavesAHalfFile() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.copyItem(at: Self.v1, to: directory.url.appendingPathComponent("v1"))

@@ -68,6 +68,9 @@ extension SelinonMigrate {
                                    valueName: "file"))
         var output: String?
 
+        @Flag(help: "No progress display (shown on standard error for a run longer than a moment).")
+        var quiet = false
+
         func validate() throws {
             guard count > 0 else { throw ValidationError("--count must be at least 1.") }
             guard count <= Self.maxCount else { throw ValidationError("--count must be at most \(Self.maxCount) (100 million).") }
@@ -112,6 +115,8 @@ extension SelinonMigrate {
             var produced = 0
             var producedFlows = Set<String>()
             var attempts = 0
+            // Runs of a million flows take minutes: say how far they are, once a line's interval has passed.
+            let progress = ProgressDisplay(unit: "flows", quiet: quiet, alwaysSummarize: false)
             // The messages are made and written a batch at a time, so --count is not bounded by memory.
             let nextBatch = { () -> [[UInt8]] in
                 var lines: [[UInt8]] = []
@@ -128,12 +133,14 @@ extension SelinonMigrate {
                     produced += 1
                     producedFlows.insert(names[which])
                 }
+                progress.update(done: produced, total: count)
                 return lines
             }
             // A configuration in which no flow stays running writes nothing at all: an empty
             // file or store would pass for a set of in-flight states.
             var firstBatch: [[UInt8]]? = nextBatch()
             if firstBatch?.isEmpty == true {
+                progress.finish(stopped: true)
                 terminal.message("error: no flow of \(names.joined(separator: ", ")) could be caught running in \(attempts) attempts: "
                     + "each ended at once or never started (do its starting edges' conditions never hold?); nothing was written")
                 throw ExitStatus.inputFailed
@@ -144,22 +151,27 @@ extension SelinonMigrate {
             }
             var skipped = 0
             if let store {
-                skipped = try await write(batches, to: store, terminal: terminal)
+                skipped = try await write(batches, to: store, terminal: terminal, progress: progress)
             } else {
                 var sink: OutputSink?
                 do {
                     let opened = try OutputSink(path: output ?? "-")
                     sink = opened
+                    if let output, !opened.writesDirectly {
+                        InterruptCleanup.say(onInterrupt: "interrupted: nothing was written to \(output) (it is written whole or not at all)")
+                    }
                     while case let lines = batches(), !lines.isEmpty {
                         try opened.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
                     }
                     try opened.commit()
                 } catch {
                     sink?.discard()  // no half-written file left behind
+                    progress.finish(stopped: true)
                     terminal.message("error: \(error)" + OutputSinkError.hintLine(of: error))
                     throw ExitStatus.toolFailed
                 }
             }
+            progress.finish()
             if produced < count {
                 terminal.message("warning: only \(produced) of \(counted(count, "flow")) could be caught running (their flows end at once?)")
             }
@@ -181,14 +193,20 @@ extension SelinonMigrate {
         /// Inserts the batches into the store, one transaction each; a failure says how many
         /// flows the earlier batches had written. Returns how many flows were there already
         /// (with `--skip-identical`).
-        private func write(_ nextBatch: () -> [[UInt8]], to location: String, terminal: Terminal) async throws -> Int {
+        private func write(_ nextBatch: () -> [[UInt8]], to location: String, terminal: Terminal, progress: ProgressDisplay) async throws -> Int {
             // Not parsed: every option is set here.
             var options = StoreOptions()
             options.store = location
             options.storeTimeout = nil  // the default
             InterruptCleanup.say(onInterrupt: "interrupted: the flows written so far stay in the store; run the same command again with "
                 + "--skip-identical to write the rest")
-            let opened = try await options.open(terminal: terminal, createIfMissing: true)
+            let opened: any FlowStateStore
+            do {
+                opened = try await options.open(terminal: terminal, createIfMissing: true)
+            } catch {
+                progress.finish(stopped: true)
+                throw error
+            }
             var written = 0, skipped = 0
             do {
                 while case let lines = nextBatch(), !lines.isEmpty {
@@ -199,6 +217,7 @@ extension SelinonMigrate {
                 await terminal.close(opened)
                 return skipped
             } catch {
+                progress.finish(stopped: true)
                 await terminal.close(opened)
                 let before = written == 0 ? "nothing was written" : "the \(counted(written, "flow")) written before it stay in the store"
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)") (\(before))")

@@ -7,6 +7,7 @@ final class ProgressDisplay: Sendable {
     private struct State {
         var lastDraw: Double
         var drewBar = false
+        var wroteLine = false
         var done = 0
         var total: Int?
     }
@@ -17,13 +18,17 @@ final class ProgressDisplay: Sendable {
     private let start = Date().timeIntervalSinceReferenceDate
     /// Seconds between plain lines when standard error is not a terminal.
     private let lineInterval: Double
+    /// Whether ``finish(stopped:changedElsewhere:)`` writes its totals line also when no line
+    /// was written before (a job that ended within the first interval).
+    private let alwaysSummarize: Bool
     private let state: Mutex<State>
 
-    init(unit: String, quiet: Bool, lineInterval: Double = 5) {
+    init(unit: String, quiet: Bool, lineInterval: Double = 5, alwaysSummarize: Bool = true) {
         self.unit = unit
         isQuiet = quiet
         isTerminal = isatty(FileHandle.standardError.fileDescriptor) == 1
         self.lineInterval = lineInterval
+        self.alwaysSummarize = alwaysSummarize
         state = Mutex(State(lastDraw: start))
     }
 
@@ -37,6 +42,7 @@ final class ProgressDisplay: Sendable {
             guard now - state.lastDraw >= interval || (done == total && isTerminal) else { return nil }
             state.lastDraw = now
             state.drewBar = isTerminal
+            state.wroteLine = !isTerminal
             return isTerminal ? "\r\u{1B}[K" + bar(done: done, total: total, now: now) : line(done: done, total: total, now: now) + "\n"
         }
         if let text { Terminal.writeMessage(text) }
@@ -51,6 +57,7 @@ final class ProgressDisplay: Sendable {
         let now = Date().timeIntervalSinceReferenceDate
         let text = state.withLock { state in
             if isTerminal { return state.drewBar ? "\r\u{1B}[K" : "" }
+            if !alwaysSummarize && !state.wroteLine { return "" }
             var ending = stopped ? " — stopped" : " — done"
             if !stopped && changedElsewhere > 0 {
                 ending += " (\(changedElsewhere) \(unit) changed by another process meanwhile)"
