@@ -4,15 +4,23 @@ import Foundation
 /// Files written so that a crash leaves either the old state or the complete new one.
 enum DurableFile {
     /// Writes `bytes` to a new (temporary) file at `path` and flushes it to disk; errors name
-    /// `destination`, the file it is written for, and leave no temporary file behind.
+    /// `destination`, the file it is written for, and leave no temporary file behind. The file
+    /// gets the permissions the umask leaves, or — when `destination` exists, to be replaced —
+    /// its permissions and (where this user may give it) its owner.
     static func write(_ bytes: [UInt8], to path: String, for destination: String) throws(MigrationWriteError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         guard descriptor >= 0 else {
             let code = errno
             throw .io(path: destination, message: "cannot create a temporary file next to it: \(String(cString: strerror(code)))",
                       hint: FileSystemReason.writeHint(for: code))
         }
         defer { close(descriptor) }
+        var replaced = stat()
+        if stat(destination, &replaced) == 0 && (replaced.st_mode & S_IFMT) == S_IFREG {
+            // The owner first: giving a file away may clear its set-id bits.
+            _ = fchown(descriptor, replaced.st_uid, replaced.st_gid)
+            fchmod(descriptor, replaced.st_mode & 0o7777)
+        }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer in

@@ -133,10 +133,14 @@ public struct MigrationSum: Sendable, Equatable {
         return try MigrationSum(parsing: String(decoding: data, as: UTF8.self), path: path)
     }
 
-    /// Writes the sum into `directory` atomically (a temporary file renamed over the old one).
+    /// Writes the sum into `directory` atomically (a temporary file renamed over the old one,
+    /// which keeps the old one's permissions). A symbolic link is followed: the file it names is
+    /// replaced, the link stays.
     public func write(toDirectory directory: String) throws(MigrationWriteError) {
-        let path = (directory as NSString).appendingPathComponent(Self.fileName)
-        let temporary = (directory as NSString).appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let named = (directory as NSString).appendingPathComponent(Self.fileName)
+        let path = Self.linkTarget(of: named)
+        let temporary = ((path as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier).tmp")
         try DurableFile.write(Array(text.utf8), to: temporary, for: path)
         guard rename(temporary, path) == 0 else {
             let code = errno
@@ -144,7 +148,19 @@ public struct MigrationSum: Sendable, Equatable {
             throw .io(path: path, message: code == EISDIR ? "\(Self.fileName) is a directory: move it out of the way (the sum is a file)"
                 : "cannot replace \(Self.fileName): \(String(cString: strerror(code)))", hint: code == EISDIR ? nil : FileSystemReason.writeHint(for: code))
         }
-        DurableFile.syncDirectory(directory)
+        let parent = (path as NSString).deletingLastPathComponent
+        DurableFile.syncDirectory(parent.isEmpty ? "." : parent)
+    }
+
+    /// The file a symbolic link at `path` leads to (also through further links), else `path`.
+    private static func linkTarget(of path: String) -> String {
+        var current = path
+        for _ in 0..<40 {
+            guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
+            current = destination.hasPrefix("/") ? destination
+                : (((current as NSString).deletingLastPathComponent) as NSString).appendingPathComponent(destination)
+        }
+        return path
     }
 
     // MARK: - Checking a directory

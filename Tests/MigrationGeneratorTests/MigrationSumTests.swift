@@ -30,6 +30,33 @@ struct MigrationSumTests {
         #expect(sum.text == text)
     }
 
+    /// A rewritten sum keeps the permissions of the one it replaces, and a sum that is a symbolic
+    /// link stays one (the file it names is rewritten); new files get what the umask leaves.
+    @Test func theSumKeepsItsPermissionsAndItsLink() throws {
+        let directory = try TemporaryDirectory()
+        _ = try MigrationWriter().write(Self.first, toDirectory: directory.path("m"))
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+        }
+        // The process's umask, read without changing it (tests run side by side).
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let mask = try #require(status.split(separator: "\n").first { $0.hasPrefix("Umask:") }
+            .flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces), radix: 8) })
+        #expect(try mode(directory.path("m/1.json")) == 0o666 & ~mask)
+        #expect(try mode(directory.path("m/migrations.sum")) == 0o666 & ~mask)
+        chmod(directory.path("m/migrations.sum"), 0o600)
+        _ = try MigrationWriter().write(Self.second, toDirectory: directory.path("m"))
+        #expect(try mode(directory.path("m/migrations.sum")) == 0o600)
+
+        try FileManager.default.moveItem(atPath: directory.path("m/migrations.sum"), toPath: directory.path("kept.sum"))
+        try FileManager.default.createSymbolicLink(atPath: directory.path("m/migrations.sum"), withDestinationPath: "../kept.sum")
+        let sum = try #require(try MigrationSum.load(fromDirectory: directory.path("m")))
+        try sum.write(toDirectory: directory.path("m"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.path("m/migrations.sum")) == "../kept.sum")
+        #expect(try String(contentsOfFile: directory.path("kept.sum"), encoding: .utf8) == sum.text)
+        #expect(try mode(directory.path("kept.sum")) == 0o600)
+    }
+
     @Test func editedRemovedUnlistedAndRenumberedFilesAreNamed() throws {
         let directory = try Self.directory()
         let path = directory.path("m")

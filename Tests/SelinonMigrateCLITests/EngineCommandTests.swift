@@ -445,7 +445,7 @@ struct EngineCommandTests {
         #expect(missing.status == 1)
         #expect(missing.standardError == "error: cannot read the outcomes file \(directory.path("missing.json")): No such file or directory\n")
         let folder = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path(".")] + configuration)
-        #expect(folder.status == 2 && folder.standardError.hasSuffix(": Is a directory\n"), "\(folder.standardError)")
+        #expect(folder.status == 1 && folder.standardError.hasSuffix(": Is a directory\n"), "a wrong path, as a missing file: \(folder.standardError)")
         #expect(try runner.run(["execute", "security_analysis_flow", "--max-runs", "0"] + configuration).status == 64)
     }
 

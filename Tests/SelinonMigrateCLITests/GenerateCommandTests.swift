@@ -283,6 +283,46 @@ struct GenerateCommandTests {
         }
     }
 
+    /// A dry run says when the real run could not write (the directory, or the one it would be
+    /// created in, is read-only for this user), as the real run then fails.
+    @Test(.enabled(if: CommandRunner.canRunAsNobody)) func aDryRunSaysWhenARealRunCouldNotWrite() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        chmod(directory.url.path, 0o755)
+        let path = directory.path("migrations")
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", path])).status == 0)
+        chmod(path, 0o555)
+        let dryRun = try #require(try runner.runAsNobody(Self.arguments(2, 3, ["-m", path, "--dry-run"])))
+        #expect(dryRun.status == 0, "\(dryRun.standardError)")
+        #expect(dryRun.standardError.contains("warning: a real run could not write into \(path): Permission denied"), "\(dryRun.standardError)")
+        let real = try #require(try runner.runAsNobody(Self.arguments(2, 3, ["-m", path])))
+        #expect(real.status == 2, "\(real.standardError)")
+        let below = try #require(try runner.runAsNobody(Self.arguments(1, 2, ["-m", path + "/deeper", "--dry-run"])))
+        #expect(below.standardError.contains("warning: a real run could not write into \(path)/deeper: it would be created in \(path): "
+            + "Permission denied"), "\(below.standardError)")
+        let writable = try runner.run(Self.arguments(2, 3, ["-m", path, "--dry-run"]))
+        #expect(!writable.standardError.contains("could not write"), "root may write: \(writable.standardError)")
+    }
+
+    /// `-m` naming global.migration_dir's directory in other words (a trailing slash, `./`, its
+    /// absolute path) is no difference to warn about; another directory is.
+    @Test func aMigrationDirectoryNamedInOtherWordsIsTheConfiguredOne() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        try FileManager.default.copyItem(at: Self.root.appendingPathComponent("examples/package-analysis"), to: directory.url.appendingPathComponent("pa"))
+        func arguments(_ old: Int, _ new: Int, _ migrations: String) -> [String] {
+            ["generate", "-N", "pa/v\(old)/nodes.yml", "-F", "pa/v\(old)/flows", "-n", "pa/v\(new)/nodes.yml", "-f", "pa/v\(new)/flows", "-m", migrations]
+        }
+        let warning = "differs from global.migration_dir"
+        for (step, given) in ["migrations/", "./migrations", directory.path("migrations")].enumerated() {
+            let result = try runner.run(arguments(step + 1, step + 2, given), in: directory.url)
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(!result.standardError.contains(warning), "\(given): \(result.standardError)")
+        }
+        let elsewhere = try runner.run(arguments(1, 2, "other"), in: directory.url)
+        #expect(elsewhere.standardError.contains("warning: --migration-dir 'other' \(warning) 'migrations'"), "\(elsewhere.standardError)")
+    }
+
     @Test func aSecondMigrationFromTheSameOldConfigurationIsRefused() throws {
         // generate v1 → v2, then (more edits, not committed) generate again from v1: the second
         // file would be applied after 1.json to flows it already migrated.

@@ -284,20 +284,31 @@ struct ReviewCommandTests {
         try directory.write("notes\n", to: "out")
         let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("out")],
                                              in: Fixtures.repositoryRoot)
-        #expect(result.status == 2)
+        #expect(result.status == 1, "a wrong path, not a failed write")
         #expect(result.standardError == "error: --output-dir \(directory.path("out")) is a file, not a directory; give a directory (it is created if missing)\n")
         #expect(try String(contentsOfFile: directory.path("out"), encoding: .utf8) == "notes\n")
         let below = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--output-dir", directory.path("out/review")],
                                             in: Fixtures.repositoryRoot)
-        #expect(below.status == 2)
-        #expect(below.standardError == "error: cannot write into \(directory.path("out/review")): Not a directory\n")
+        #expect(below.status == 1)
+        #expect(below.standardError == "error: --output-dir \(directory.path("out/review")) cannot be created: \(directory.path("out")) is a file, "
+            + "not a directory; give another directory\n", "\(below.standardError)")
         // A document path taken by a directory is refused before any graph is written.
         try FileManager.default.createDirectory(atPath: directory.path("graphs/review.md"), withIntermediateDirectories: true)
         let taken = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("graphs")],
                                             in: Fixtures.repositoryRoot)
-        #expect(taken.status == 2)
+        #expect(taken.status == 1)
         #expect(taken.standardError == "error: cannot write \(directory.path("graphs/review.md")): it is a directory; remove it, or give another --output-dir\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("graphs")) == ["review.md"])
+        // The migration directory itself would take review.json for a migration: refused, nothing written.
+        let copy = directory.path("migrations")
+        try FileManager.default.copyItem(atPath: Self.migrations, toPath: copy)
+        for given in [copy, copy + "/", directory.path("./migrations")] {
+            let into = try CommandRunner().run(["review", "-m", copy, "--format", "json", "--output-dir", given])
+            #expect(into.status == 64, "\(into.standardError)")
+            #expect(into.standardError.contains("error: --output-dir \(given) is the migration directory \(copy), where every file is taken "
+                + "for a migration"), "\(into.standardError)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: copy).sorted() == ["1.json", "2.json", "3.json", "migrations.sum"])
     }
 
     @Test func editedMigrationsAreReviewedWithAWarning() throws {

@@ -39,7 +39,7 @@ extension SelinonMigrate {
                       -f examples/package-analysis/v4/flows --outcomes fetch-fails.json
 
                 Exit codes: 0 the flow ran to its end (whether it succeeded or failed); 1 the \
-                configuration or the outcomes file is invalid or missing, the flow is unknown, a \
+                configuration or the outcomes file is invalid or missing (or a directory), the flow is unknown, a \
                 condition or a foreach cannot be decided, or the flows do not end within --max-runs; \
                 2 the outcomes file cannot be read; 64 usage error.
                 """)

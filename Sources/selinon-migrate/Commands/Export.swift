@@ -26,7 +26,8 @@ extension SelinonMigrate {
                 Exit codes: 0 written; 1 there is no store at the location (or something else is \
                 there), it was written by a newer selinon-migrate, a row was changed outside \
                 selinon-migrate (named, with the fix; nothing is written), or a flow's line could \
-                not be imported back (the file is written all the same); 2 the store could not be \
+                not be imported back (the file is written all the same), or the output's \
+                directory does not exist; 2 the store could not be \
                 reached or read, or the output written; 64 usage error.
                 """)
 
@@ -46,7 +47,7 @@ extension SelinonMigrate {
                 sink = try OutputSink(path: output)
             } catch {
                 terminal.message("error: \(error)" + OutputSinkError.hintLine(of: error))
-                throw ExitStatus.toolFailed
+                throw OutputSinkError.exitStatus(of: error)
             }
             let store: any FlowStateStore
             do {

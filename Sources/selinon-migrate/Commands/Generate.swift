@@ -276,6 +276,9 @@ extension SelinonMigrate {
                         if error.isFileSystemFailure { throw ExitStatus.toolFailed }
                         throw ExitStatus.inputFailed
                     }
+                    if let reason = Self.whyNotWritable(directory) {
+                        terminal.message("warning: a real run could not write into \(directory): \(reason)")
+                    }
                 }
                 if format == .json {
                     var report = GenerateReport(plan: plan, written: nil, migration: migration)
@@ -568,7 +571,7 @@ extension SelinonMigrate {
                     + "make sure the earlier migrations are in '\(configured)'")
             }
             if let migrationDirectory {
-                if let configured, configured != migrationDirectory {
+                if let configured, !Self.sameDirectory(new.global.expandedMigrationDirectory ?? configured, migrationDirectory) {
                     terminal.message("warning: --migration-dir '\(migrationDirectory)' differs from global.migration_dir '\(configured)' "
                         + "of \(new.nodesFile); workers read the latter")
                 }
@@ -584,6 +587,34 @@ extension SelinonMigrate {
                 throw ExitStatus.inputFailed
             }
             return expanded
+        }
+
+        /// Why this user could not create files in `directory` (or, when it does not exist yet,
+        /// create it in the nearest directory above that does), or `nil` when it could.
+        static func whyNotWritable(_ directory: String) -> String? {
+            let given = URL(fileURLWithPath: directory).standardizedFileURL.path
+            var path = given
+            var status = stat()
+            while stat(path, &status) != 0 {
+                guard errno == ENOENT, path != "/" else { return String(cString: strerror(errno)) }
+                path = (path as NSString).deletingLastPathComponent
+            }
+            guard (status.st_mode & S_IFMT) == S_IFDIR else { return "\(path) is not a directory" }
+            guard access(path, W_OK | X_OK) == 0 else {
+                let reason = String(cString: strerror(errno))
+                return path == given ? reason : "it would be created in \(path): \(reason)"
+            }
+            return nil
+        }
+
+        /// Whether two paths name one directory: the same one on disk (links followed), or —
+        /// when either does not exist yet — the same path once `.`, `..` and `//` are resolved.
+        static func sameDirectory(_ first: String, _ second: String) -> Bool {
+            var one = stat(), other = stat()
+            if stat(first, &one) == 0 && stat(second, &other) == 0 {
+                return one.st_dev == other.st_dev && one.st_ino == other.st_ino
+            }
+            return URL(fileURLWithPath: first).standardizedFileURL.path == URL(fileURLWithPath: second).standardizedFileURL.path
         }
     }
 }

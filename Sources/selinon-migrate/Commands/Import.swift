@@ -32,7 +32,7 @@ extension SelinonMigrate {
                   selinon-migrate import --input inflight.jsonl --skip-identical
 
                 Exit codes: 0 every line imported (or skipped as identical); 1 a line was rejected, \
-                the input file does not exist, or the store's location holds something else or a \
+                the input file does not exist or is a directory, or the store's location holds something else or a \
                 newer store; 2 the input or the store could not be read or written; 64 usage error.
                 """)
 

@@ -48,7 +48,8 @@ extension SelinonMigrate {
                   selinon-migrate review --pending -m migrations --format markdown  # a PR's
 
                 Exit codes: 0 shown; 1 the migration directory is invalid, a version does not exist, \
-                or git cannot resolve the base; 2 a file could not be read or written; 64 usage error.
+                git cannot resolve the base, or --output-dir is a file; 2 a file could not be read \
+                or written; 64 usage error (also an --output-dir that is the migration directory).
                 """)
 
         @Argument(help: ArgumentHelp("Migration versions to review (default: the newest).", valueName: "version"))
@@ -114,6 +115,12 @@ extension SelinonMigrate {
             }
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: context?.workingTree.nodesFile)
+            // A review.json there would be read as a migration, by Selinon's workers and by every command.
+            if let outputDirectory, OutputSink.wouldWrite(into: directoryPath, writingTo: (outputDirectory as NSString).appendingPathComponent("review")) {
+                terminal.message("error: --output-dir \(outputDirectory) is the migration directory \(directoryPath), where every file "
+                    + "is taken for a migration (or for a mistake, by verify and generate): give the review another directory")
+                throw ExitCode.validationFailure
+            }
             // With --pending, a directory that does not exist yet holds no added migration.
             if pending && !FileManager.default.fileExists(atPath: directoryPath) {
                 terminal.message("note: there is no migration directory \(directoryPath), so no migration was added"
@@ -228,7 +235,7 @@ extension SelinonMigrate {
                         var isDirectory: ObjCBool = false
                         let path = (outputDirectory as NSString).appendingPathComponent(documentFile)
                         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                            throw OutputSinkError(path: path, reason: "it is a directory; remove it, or give another --output-dir")
+                            throw OutputSinkError(path: path, reason: "it is a directory; remove it, or give another --output-dir", isWrongPath: true)
                         }
                     }
                     if format == .dot || format == .markdown {
@@ -287,26 +294,40 @@ extension SelinonMigrate {
             } catch {
                 terminal.message(error is OutputSinkError || error is OutputDirectoryError ? "error: \(error)" + OutputSinkError.hintLine(of: error)
                     : "error: cannot write into \(outputDirectory ?? "-"): \(OutputSink.reason(error))")
-                throw ExitStatus.toolFailed
+                throw OutputSinkError.exitStatus(of: error)
             }
         }
 
-        /// Creates the output directory (and its parents) unless it exists; refuses a file.
+        /// Creates the output directory (and its parents) unless it exists; refuses a file there
+        /// or in the way above it.
         private static func prepare(_ directory: String) throws {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else { throw OutputDirectoryError(path: directory) }
                 return
             }
+            var above = (directory as NSString).deletingLastPathComponent
+            while !above.isEmpty && above != "/" && !FileManager.default.fileExists(atPath: above, isDirectory: &isDirectory) {
+                above = (above as NSString).deletingLastPathComponent
+            }
+            if !above.isEmpty && above != "/" && !isDirectory.boolValue { throw OutputDirectoryError(path: directory, fileInTheWay: above) }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
     }
 }
 
-/// `--output-dir` names something that is not a directory.
+/// `--output-dir` names something that is not a directory, or a path below a file.
 struct OutputDirectoryError: Error, CustomStringConvertible {
     var path: String
-    var description: String { "--output-dir \(path) is a file, not a directory; give a directory (it is created if missing)" }
+    /// The file above `path` that keeps it from being created.
+    var fileInTheWay: String?
+
+    var description: String {
+        if let fileInTheWay {
+            return "--output-dir \(path) cannot be created: \(fileInTheWay) is a file, not a directory; give another directory"
+        }
+        return "--output-dir \(path) is a file, not a directory; give a directory (it is created if missing)"
+    }
 }
 
 /// Writes flows' graphs as DOT and, when Graphviz's `dot` is installed, as SVG next to them,

@@ -36,7 +36,8 @@ extension SelinonMigrate {
                 Exit codes: 0 written; 1 the configuration is invalid, a flow unknown, no flow could \
                 be caught running (nothing is written), the store \
                 already holds a flow id (with --skip-identical: with another message or status), or the store's location is unusable (a missing directory \
-                above it, something else there, a newer store); 2 the store or the output could not \
+                above it, something else there, a newer store) or the output's directory does not \
+                exist; 2 the store or the output could not \
                 be written; 64 usage error.
                 """)
 
@@ -168,7 +169,7 @@ extension SelinonMigrate {
                     sink?.discard()  // no half-written file left behind
                     progress.finish(stopped: true)
                     terminal.message("error: \(error)" + OutputSinkError.hintLine(of: error))
-                    throw ExitStatus.toolFailed
+                    throw OutputSinkError.exitStatus(of: error)
                 }
             }
             progress.finish()

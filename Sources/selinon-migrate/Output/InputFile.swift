@@ -8,11 +8,12 @@ enum InputFile {
     struct Failure: Error {
         /// The system's words.
         var reason: String
-        /// The file does not exist: the user's mistake (exit 1) rather than the tool's (exit 2).
-        var isMissing = false
+        /// The path names no file to read — nothing is there, or a directory is: the user's
+        /// mistake (exit 1) rather than the tool's (exit 2).
+        var isWrongPath = false
 
-        /// The exit status for the failure: 1 for a missing file, 2 for one that cannot be read.
-        var exitStatus: ExitCode { isMissing ? ExitStatus.inputFailed : ExitStatus.toolFailed }
+        /// The exit status for the failure: 1 for a wrong path, 2 for a file that cannot be read.
+        var exitStatus: ExitCode { isWrongPath ? ExitStatus.inputFailed : ExitStatus.toolFailed }
     }
 
     /// A descriptor open for reading `path`, which must not be a directory; the caller closes it.
@@ -20,12 +21,12 @@ enum InputFile {
         let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno
-            throw Failure(reason: String(cString: strerror(code)), isMissing: code == ENOENT || code == ENOTDIR)
+            throw Failure(reason: String(cString: strerror(code)), isWrongPath: code == ENOENT || code == ENOTDIR || code == EISDIR)
         }
         var status = stat()
         if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
             close(descriptor)
-            throw Failure(reason: String(cString: strerror(EISDIR)))
+            throw Failure(reason: String(cString: strerror(EISDIR)), isWrongPath: true)
         }
         return descriptor
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import FlowMigration
 import Foundation
@@ -26,7 +27,7 @@ final class OutputSink {
 
     init(path: String) throws(OutputSinkError) {
         displayPath = path
-        guard !path.isEmpty else { throw OutputSinkError(path: path, reason: "no file name was given ('-' is standard output)") }
+        guard !path.isEmpty else { throw OutputSinkError(path: path, reason: "no file name was given ('-' is standard output)", isWrongPath: true) }
         guard !Self.isStandardOutput(path) else {
             handle = .standardOutput
             self.path = nil
@@ -36,7 +37,7 @@ final class OutputSink {
         var status = stat()
         let exists = stat(path, &status) == 0
         if exists && (status.st_mode & S_IFMT) != S_IFREG {
-            guard (status.st_mode & S_IFMT) != S_IFDIR else { throw OutputSinkError(path: path, reason: "it is a directory") }
+            guard (status.st_mode & S_IFMT) != S_IFDIR else { throw OutputSinkError(path: path, reason: "it is a directory", isWrongPath: true) }
             let descriptor = open(path, O_WRONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw OutputSinkError(path: path, errno: errno) }
             handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
@@ -65,9 +66,10 @@ final class OutputSink {
                 var directoryStatus = stat()
                 let shown = directory.isEmpty ? "." : directory
                 // /proc and its kind exist but take no new files.
-                throw OutputSinkError(path: path, reason: stat(shown, &directoryStatus) == 0
+                let directoryExists = stat(shown, &directoryStatus) == 0
+                throw OutputSinkError(path: path, reason: directoryExists
                     ? "cannot create a file in \(shown), where it would be written first: \(String(cString: strerror(code))); write the output elsewhere"
-                    : "the directory \(shown) does not exist")
+                    : "the directory \(shown) does not exist", isWrongPath: !directoryExists)
             }
             throw OutputSinkError(path: path, errno: code)
         }
@@ -205,11 +207,15 @@ struct OutputSinkError: Error, CustomStringConvertible {
     var path: String
     var reason: String
     var hint: String?
+    /// The path can take no file — its directory is missing, or it is a directory: the user's
+    /// mistake (exit 1), not a failed write (exit 2).
+    var isWrongPath = false
 
-    init(path: String, reason: String, hint: String? = nil) {
+    init(path: String, reason: String, hint: String? = nil, isWrongPath: Bool = false) {
         self.path = path
         self.reason = reason
         self.hint = hint
+        self.isWrongPath = isWrongPath
     }
 
     init(path: String, errno code: Int32) {
@@ -229,6 +235,12 @@ struct OutputSinkError: Error, CustomStringConvertible {
 
     /// The hint line of `error` when it is an output's error, else nothing.
     static func hintLine(of error: any Error) -> String { (error as? OutputSinkError)?.hintLine ?? "" }
+
+    /// The exit status for a failed output: 1 for a path that can take no file (also an
+    /// `--output-dir` that is a file), 2 for anything else (the write failed).
+    static func exitStatus(of error: any Error) -> ExitCode {
+        (error as? OutputSinkError)?.isWrongPath == true || error is OutputDirectoryError ? ExitStatus.inputFailed : ExitStatus.toolFailed
+    }
 }
 
 /// Removes the temporary files of unfinished outputs when the process is interrupted (SIGINT,
