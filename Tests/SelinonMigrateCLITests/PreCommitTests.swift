@@ -135,6 +135,17 @@ struct PreCommitTests {
         let json = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
         #expect(json.status == 0)
         #expect(json.standardOutput.contains("\"base\": null"), "\(json.standardOutput)")
+        // The other commands that read the history agree: no commits yet is no error, and every
+        // migration there is the branch's own.
+        let old = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v2").path
+        #expect(try runner.run(["generate", "-N", old + "/nodes.yml", "-F", old + "/flows"] + Self.configuration, in: fixture.root).status == 0)
+        for (command, says) in [(["review", "--pending"], "migration 1 (IGNORE)"), (["analyze", "--pending"], "migration 1:"),
+                                (["verify", "--git"], "ok: migrations matches migrations.sum\n"), (["history"], "no commits yet\n")] {
+            let result = try runner.run(command + Self.configuration, in: fixture.root)
+            #expect(result.status == 0, "\(command): \(result.standardError)")
+            #expect(result.standardOutput.contains(says), "\(command): \(result.standardOutput)")
+            #expect(command == ["history"] || result.standardError.contains("note: HEAD's branch has no commits yet"), "\(command): \(result.standardError)")
+        }
         // An invalid configuration still fails.
         try fixture.directory.write("tasks: [", to: "config/nodes.yml")
         #expect(try runner.run(["check"] + Self.configuration, in: fixture.root).status == 1)

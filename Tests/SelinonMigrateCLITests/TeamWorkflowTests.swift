@@ -719,7 +719,7 @@ struct TeamWorkflowTests {
         try directory.write("tasks: []\n", to: "nodes.yml")
         let file = try runner.run(["verify", "-m", "nodes.yml"], in: directory.url)
         #expect(file.status == 1)
-        #expect(file.standardError == "nodes.yml: error: the migration directory is a file\n  hint: point --migration-dir at a directory\n")
+        #expect(file.standardError == "nodes.yml: error: the migration directory is a file\n  hint: give the path of a directory\n")
         // A migration in upper case is read by nobody: named, not ignored.
         try directory.write("{}\n", to: "empty/1.JSON")
         let upper = try runner.run(["verify", "-m", "empty"], in: directory.url)

@@ -65,6 +65,8 @@ struct ValidateCommandTests {
         (["validate", "-n", "nodes.yml", "-f", "flows", "--max-file-size", "0"],
          "'0' is not a size: give a positive number of bytes, optionally with K, M or G (64M)"),
         (["validate", "-n", "nodes.yml", "-f", "flows", "--max-file-size=-5M"], "'-5M' is not a size"),
+        (["validate", "-n", "nodes.yml", "-f", "flows", "--max-file-size", "-5"], "'-5' is not a size"),
+        (["simulate", "-n", "nodes.yml", "-f", "flows", "--seed", "-1"], "'-1' is not a seed: give a whole number from 0 to 18446744073709551615"),
         (["validate", "-n", "nodes.yml", "-f", ""], "-f/--flow-definitions is empty"),
         (["generate", "-N", "", "-F", "old", "-n", "nodes.yml", "-f", "flows"], "-N/--old-nodes-definition is empty"),
         (["diff", "-N", "old.yml", "-F", "", "-n", "nodes.yml", "-f", "flows"], "-F/--old-flow-definitions is empty"),

@@ -46,11 +46,11 @@ public struct MigrationDirectory: Sendable {
         case ELOOP:
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory is a symbolic link that loops (it leads back to itself)",
-                hint: "point the link at the directory, or --migration-dir at the directory itself")])
+                hint: "point the link at the directory, or give the directory's own path")])
         case ENOTDIR:
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory cannot exist: a part of its path is a file, not a directory",
-                hint: "check --migration-dir (or global.migration_dir in the nodes file)")])
+                hint: "check the path given for the migration directory")])
         case EACCES:
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory cannot be reached: \(String(cString: strerror(reason)))",
@@ -62,7 +62,7 @@ public struct MigrationDirectory: Sendable {
             let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory is a symbolic link to \(target), which does not exist",
-                hint: "create or mount the directory it points to, or point --migration-dir elsewhere")])
+                hint: "create or mount the directory it points to, or give another path")])
         default:
             return
         }
@@ -79,11 +79,11 @@ public struct MigrationDirectory: Sendable {
             if allowMissing { return MigrationDirectory(path: path, files: []) }
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory does not exist",
-                hint: "check --migration-dir (or global.migration_dir in the nodes file)")])
+                hint: "check the path given for the migration directory")])
         }
         guard isDirectory.boolValue else {
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
-                file: path, message: "the migration directory is a file", hint: "point --migration-dir at a directory")])
+                file: path, message: "the migration directory is a file", hint: "give the path of a directory")])
         }
         let names: [String]
         do {

@@ -48,6 +48,7 @@ extension SelinonMigrate {
             let workingTree = try location.source(environment: environment)
             let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: false))
             var entries: [HistoryEntry] = []
+            var unborn = false
             do {
                 let context = try GitContext(workingTree: workingTree)
                 try refuseMissingPaths(context, terminal: terminal)
@@ -69,8 +70,9 @@ extension SelinonMigrate {
                     }
                 }
                 // (From where HEAD has the files: the working tree may have moved them since.)
-                let revisions = try context.repository.configurationHistory(context.headPaths, from: context.repository.commit("HEAD").id,
-                                                                            limit: maxCount)
+                unborn = context.repository.isHeadUnborn
+                let revisions = unborn ? []
+                    : try context.repository.configurationHistory(context.headPaths, from: context.repository.commit("HEAD").id, limit: maxCount)
                 let now = directory.map(MigrationsNow.init(directory:)) ?? MigrationsNow()
                 // A file only in the working tree covers no commit yet.
                 let uncommitted = directory.map { context.migrationsNotCommitted(in: $0, now: now) } ?? []
@@ -89,7 +91,7 @@ extension SelinonMigrate {
             }
             switch format {
             case .text:
-                if entries.isEmpty { terminal.output("no commit changed the configuration") }
+                if entries.isEmpty { terminal.output(unborn ? "no commits yet" : "no commit changed the configuration") }
                 for entry in entries { terminal.output(entry.line) }
             case .json:
                 terminal.output(try JSONReport.render(entries))
@@ -99,11 +101,11 @@ extension SelinonMigrate {
         /// Refuses a configuration path that is neither in the working tree nor at HEAD — a typo,
         /// which would otherwise list every commit as an invalid configuration.
         private func refuseMissingPaths(_ context: GitContext, terminal: Terminal) throws {
-            let snapshot = try context.repository.snapshot(of: context.paths, at: context.repository.commit("HEAD").id)
+            let snapshot = context.repository.isHeadUnborn ? nil : try context.repository.snapshot(of: context.paths, at: context.repository.commit("HEAD").id)
             let named = [(context.workingTree.nodesFile, context.paths.nodesFile)]
                 + Array(zip(context.workingTree.flowPaths, context.paths.flowPaths))
             let missing = named.filter { shown, path in
-                !FileManager.default.fileExists(atPath: shown) && !snapshot.files.keys.contains { $0 == path || $0.hasPrefix(path + "/") }
+                !FileManager.default.fileExists(atPath: shown) && !(snapshot?.files.keys.contains { $0 == path || $0.hasPrefix(path + "/") } ?? false)
             }
             guard !missing.isEmpty else { return }
             for (shown, _) in missing {

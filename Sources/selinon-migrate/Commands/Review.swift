@@ -107,11 +107,19 @@ extension SelinonMigrate {
             if location.nodesDefinition != nil || environment["SELINON_NODES_DEFINITION"] != nil {
                 let source = try location.source(environment: environment)
                 current = try terminal.loadConfiguration(source, with: loader, role: "current")
-                context = try? GitContext(workingTree: source)
-            }
-            if git && context == nil {
-                terminal.message("error: --git needs the configuration's paths inside a git repository: pass -n/-f from the working tree")
-                throw ExitStatus.inputFailed
+                if git {
+                    do {
+                        context = try GitContext(workingTree: source)
+                    } catch {
+                        throw terminal.fail(error)
+                    }
+                } else {
+                    context = try? GitContext(workingTree: source)
+                }
+            } else if git {
+                terminal.message("error: --git reads the configurations from the repository of the current one: pass it with -n/-f "
+                    + "(or $SELINON_NODES_DEFINITION)")
+                throw ExitCode.validationFailure
             }
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: context?.workingTree.nodesFile)

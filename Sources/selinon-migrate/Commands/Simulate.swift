@@ -49,7 +49,12 @@ extension SelinonMigrate {
         @Option(parsing: .unconditional, help: "How many in-flight flows to write.")
         var count = 100
 
-        @Option(parsing: .unconditional, help: "The seed of the random choices.")
+        @Option(parsing: .unconditional, help: "The seed of the random choices.", transform: { text in
+            guard let seed = UInt64(text) else {
+                throw ValidationError("'\(text)' is not a seed: give a whole number from 0 to \(UInt64.max)")
+            }
+            return seed
+        })
         var seed: UInt64 = 1
 
         @Option(name: .customLong("failure-rate"), parsing: .unconditional, help: "The chance that a node fails when it ends.")

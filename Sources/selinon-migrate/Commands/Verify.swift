@@ -99,7 +99,12 @@ extension SelinonMigrate {
                 for index in report.findings.indices { report.findings[index].hint += addition }
             }
 
-            if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
+            var checkedHistory = false
+            if git, let source, (try? GitContext(workingTree: source))?.repository.isHeadUnborn == true {
+                terminal.message("note: HEAD's branch has no commits yet: there is no history to check the migrations against "
+                    + "(the first commit starts it)")
+            } else if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
+                checkedHistory = true
                 let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
                 let (states, unloaded, movedAt) = try history(source: source, current: current, loader: loader,
                                                               migrationDirectory: directoryPath, terminal: terminal)
@@ -150,7 +155,7 @@ extension SelinonMigrate {
                     let isEmpty = !exists || (try? MigrationDirectory.load(from: directoryPath))?.files.isEmpty == true
                     var lines = [!exists ? "ok: \(directoryPath) does not exist yet: no migrations to verify"
                                  : isEmpty ? "ok: \(directoryPath) holds no migrations yet" : "ok: \(directoryPath) matches \(MigrationSum.fileName)"]
-                    if git { lines[0] += isEmpty ? ", and the configuration's history needs none" : " and the configuration's history" }
+                    if checkedHistory { lines[0] += isEmpty ? ", and the configuration's history needs none" : " and the configuration's history" }
                     lines += report.matches.map { "  \($0.file): \($0.from) → \($0.to)" }
                     terminal.output(lines.joined(separator: "\n"))
                 }

@@ -17,7 +17,7 @@ struct ConfigLocationOptions: ParsableArguments {
                                valueName: "path"))
     var flowDefinitions: [String] = []
 
-    @Option(name: .customLong("max-file-size"),
+    @Option(name: .customLong("max-file-size"), parsing: .unconditional,
             help: ArgumentHelp("Reject YAML files larger than this (bytes; suffixes K, M, G; default: 64M).", valueName: "size"),
             transform: ByteCount.parse)
     var maxFileSize: ByteCount = ByteCount(bytes: 64 << 20)

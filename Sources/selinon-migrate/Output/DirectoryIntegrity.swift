@@ -61,7 +61,7 @@ struct DirectoryIntegrity {
             }
             if requireSum {
                 findings.append(Finding(kind: "invalid", file: path, line: nil, message: "the migration directory does not exist",
-                                        hint: "check --migration-dir (or global.migration_dir in the nodes file)"))
+                                        hint: "check the path given for the migration directory"))
             }
             return
         }

@@ -50,6 +50,11 @@ extension Terminal {
     func migrationsSinceBase(_ directory: MigrationDirectory, at path: String, base: String?) throws -> PendingMigrations {
         do throws(GitError) {
             let repository = try GitRepository(containing: path)
+            // The first commit: no base, so every migration here is the branch's own (as check lets it through).
+            if (base == nil || base == "HEAD" || base == "@") && repository.isHeadUnborn {
+                message("note: HEAD's branch has no commits yet, so every migration here is added")
+                return PendingMigrations(added: directory.files.map(\.version), edited: [], removed: [])
+            }
             let branchBase = try repository.branchBase(base)
             if let note = branchBase.note { message(note) }
             var atBase = try repository.migrationFiles(in: path, at: branchBase.commit)
@@ -67,7 +72,7 @@ extension Terminal {
             let problem = error.kind == .outsideRepository ? "the migration directory \(path) is outside the git repository: \(error.message)"
                 : "the migration directory \(path)\(real.map { " (\($0))" } ?? "") is not in a git repository"
             message("error: \(problem); so no base revision tells which migrations were added\n  hint: keep the migrations in the "
-                + "repository of the configuration, or name the versions to review instead of --pending")
+                + "repository of the configuration, or name the migration versions instead of --pending")
             throw ExitStatus.inputFailed
         } catch {
             throw fail(error)
