@@ -176,7 +176,7 @@ public enum MigrationReviewer {
         guard claimed <= maximumEdgesPerFlow else {
             notes.append("flow '\(name)': the migration names \(claimed) edges (in _meta.edge_counts or its entries), more than "
                 + "a review shows (\(maximumEdgesPerFlow)): its edges are not shown; check the file (verify --git compares it with its change)")
-            return FlowReview(flow: name, isRemoved: false, rows: [], consequences: [], reachableStates: nil)
+            return FlowReview(flow: name, isRemoved: false, rows: [], consequences: [], reachableStates: nil, edgesNotShown: claimed)
         }
         var old = givenOld, new = givenNew
         // A configuration whose edge count differs from the file's is not the one it was generated from.

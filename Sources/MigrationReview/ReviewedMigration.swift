@@ -51,12 +51,16 @@ public struct FlowReview: Sendable, Equatable {
     /// The same analysis for tools (`reachable`, `bounded`, `stopped_at`, `counts`, `examples`),
     /// shown by the JSON rendering.
     public var reachableStateFacts: JSONValue? = nil
+    /// How many edges the migration names for the flow when they are more than a review shows
+    /// (``MigrationReviewer/maximumEdgesPerFlow``): no rows are built then.
+    public var edgesNotShown: Int? = nil
 
     /// `2 renumbered, 1 changed, 1 removed, 1 added` (the kinds present), or `flow removed`. An
     /// edge that moved and changed counts as renumbered and as changed, so the renumbered count
     /// is the one `generate` reports.
     public var summary: String {
         if isRemoved { return "flow removed" }
+        if let edgesNotShown { return "edges not shown: the file names \(edgesNotShown == .max ? "more than any flow has" : "\(edgesNotShown)")" }
         let renumbered: Int = rows.filter(\.isRenumbered).count
         func count(_ change: EdgeRow.Change) -> Int { rows.filter { $0.change == change }.count }
         let counts: [(String, Int)] = [("renumbered", renumbered), ("changed", count(.changed)), ("removed", count(.removed)),

@@ -363,6 +363,11 @@ struct ReviewCommandTests {
         let damaged = message.hasPrefix("beyond")
         #expect(result.status == (damaged ? 1 : 0), "\(result.standardError)")
         #expect((damaged ? result.standardError : result.standardOutput).contains(message), "\(result.standardOutput)\(result.standardError)")
+        // The summary says the edges are not shown; it never calls the flow unchanged.
+        if !damaged {
+            #expect(result.standardOutput.contains("1 flow changes: f (edges not shown: the file names 1000000)"), "\(result.standardOutput)")
+            #expect(!result.standardOutput.contains("no edge changes"), "\(result.standardOutput)")
+        }
     }
 
     @Test func aMissingVersionIsAnError() throws {
