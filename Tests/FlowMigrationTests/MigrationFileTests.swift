@@ -128,6 +128,21 @@ struct MigrationFileTests {
         try expectRejected(text, line, message)
     }
 
+    /// Selinon's generator writes the false `from` of a starting edge (`from: no`) as a source
+    /// (D-21): refused as any other non-name, with a hint that says where it comes from.
+    @Test(arguments: ["[false]", "[0]"]) func selinonsFalseSourceIsNamedAsSelinons(_ sources: String) throws {
+        let text = "{\"migration\": {\"f\": {\"translation\": {\"0\": null}, \"tainted_edges\": {\"0\": {\"from\": [], \"to\": [\"A\"], "
+            + "\"condition_str\": {\"name\": \"alwaysTrue\"}}}, \"tainting_nodes\": {\"0\": \(sources)}}}, \"tainted_flow_strategy\": \"RETRY\"}"
+        let error = #expect(throws: MigrationFileError.self) { try Migration(selinonJSON: Array(text.utf8), file: "1.json") }
+        #expect(error?.message == "tainting nodes of edge 0 in flow 'f' must be a non-empty list of node names")
+        #expect(error?.hint.hasPrefix("Selinon's own generator writes this for a starting edge whose `from` is a false value") == true,
+                "\(error?.hint ?? "")")
+        let named = #expect(throws: MigrationFileError.self) {
+            try Migration(selinonJSON: Array(text.replacingOccurrences(of: sources, with: "[true]").utf8), file: "1.json")
+        }
+        #expect(named?.hint == "regenerate the migration with selinon-migrate generate instead of editing it")
+    }
+
     /// A file whose flow entries and `_meta.edge_counts` are each well formed, with `edit` in
     /// the middle — `_meta` records 5 old and 4 new edges for flow 'f'.
     static func withCounts(translation: String = "\"2\": null, \"3\": 2, \"4\": 3", taintedEdges: String = "", taintingNodes: String = "",
@@ -293,6 +308,12 @@ struct MigrationDirectoryTests {
         // What loggers print (localizedDescription) is the description, not Foundation's placeholder.
         #expect(error?.localizedDescription == error?.description)
         #expect(error?.problems.last?.description.hasPrefix(directory.path("m/2.json") + ":1:2: error: not valid JSON") == true)
+        #expect(error?.problems.first?.hint == "migration files are named 1.json, 2.json, … without leading zeros or signs; rename it")
+        // Renaming `01.json` would replace `1.json`: the hint says so instead.
+        try directory.write(Self.empty, to: "m/01.json")
+        let taken = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("m")) }
+        #expect(taken?.problems.first?.hint == "migration files are named 1.json, 2.json, … without leading zeros or signs, and 1.json "
+            + "exists: remove 01.json unless it is to replace 1.json (a migration that may have been applied must not change)")
     }
 
     /// `2.JSON` is read by nobody (Selinon's workers take `*.json`): every command that reads the

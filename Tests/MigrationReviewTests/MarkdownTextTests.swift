@@ -51,6 +51,19 @@ struct MarkdownTextTests {
         #expect(text.contains(#"# Approved [x](http://e)\u{1B}[2K\r"#), "\(text)")
     }
 
+    /// A name with bidirectional overrides (`ab<RLO>dcba_flow` shows as `abab_flow`-like text
+    /// reversed) is shown with the overrides escaped, in the text and in the Markdown.
+    @Test func directionOverridesInANameAreShownEscaped() throws {
+        let json = #"{"migration": {"ab\u202Edcba_flow\u2066x\u200F": {"translation": {"0": null}, "tainted_edges": {"0": {"from": [], "#
+            + #""to": ["A"], "condition_str": {"name": "alwaysTrue"}}}, "tainting_nodes": {}}}, "tainted_flow_strategy": "IGNORE"}"#
+        let review = MigrationReviewer.review(version: 1, migration: try Migration(selinonJSON: Array(json.utf8), file: "1.json"), old: nil, new: nil)
+        for rendered in [ReviewText.render(review), ReviewMarkdown.render(review)] {
+            #expect(!rendered.unicodeScalars.contains { [0x202E, 0x2066, 0x200F].contains($0.value) }, "\(rendered)")
+            #expect(rendered.contains(#"ab\u{202E}dcba_flow\u{2066}x\u{200F}"#) || rendered.contains(#"ab\\u{202E}dcba\_flow\\u{2066}x\\u{200F}"#),
+                    "\(rendered)")
+        }
+    }
+
     @Test func plainReadsCodeSpansAndLeavesOtherTextAlone() {
         #expect(MarkdownText.plain("A flow that already ran `A → B` (old edge 3), ``c`d``, and a lone ` tick")
                 == "A flow that already ran A → B (old edge 3), c`d, and a lone ` tick")

@@ -106,7 +106,7 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         func escaped(_ scalar: Unicode.Scalar) -> Bool {
             switch scalar.value {
             case 0x0A, 0x09: return !keepingLineBreaks
-            case 0x00...0x1F, 0x7F...0x9F, 0x2028...0x202E, 0x2066...0x2069: return true
+            case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: return true
             default: return false
             }
         }

@@ -342,8 +342,22 @@ private struct MigrationFileReader {
         }
         for (key, value) in try indexObject(members["tainting_nodes"]!, path: path + ["tainting_nodes"]) {
             guard let nodes = names(value), !nodes.isEmpty else {
+                // Selinon's generator writes a starting edge's `from: no` (or `false`, `0`) as the source False (or 0).
+                let falseSource: Bool
+                if case .array(let items) = value {
+                    falseSource = !items.isEmpty && items.allSatisfy {
+                        if case .bool(false) = $0 { return true }
+                        if case .number(let number) = $0 { return number.text == "0" }
+                        return false
+                    }
+                } else {
+                    falseSource = false
+                }
                 throw error("tainting nodes of edge \(key) in flow '\(name)' must be a non-empty list of node names",
-                            at: path + ["tainting_nodes", String(key)])
+                            at: path + ["tainting_nodes", String(key)],
+                            hint: falseSource ? "Selinon's own generator writes this for a starting edge whose `from` is a false "
+                                + "value (`no`, `false`, `off`, `0`: D-21 in the README), which would taint every flow that started: "
+                                + "generate this migration again with selinon-migrate generate from the same two configurations" : "")
             }
             if let old = targets[key] {
                 throw error("new edge \(key) of flow '\(name)' is in tainting_nodes (an added edge), but translation also moves old "

@@ -108,11 +108,15 @@ public struct MigrationDirectory: Sendable {
             let stem = String(name.dropLast(5))
             guard let version = Int(stem), version > 0, String(version) == stem else {
                 let numeric = stem.allSatisfy { $0.isNumber || $0 == "+" || $0 == "-" } && !stem.isEmpty
+                // `01.json` next to `1.json`: renaming it would replace a migration.
+                let taken = Int(stem).map { "\($0).json" }.flatMap { names.contains($0) ? $0 : nil }
                 problems.append(MigrationFileError(
                     file: filePath,
                     message: numeric ? "'\(name)' is not a canonical migration file name" : "'\(name)' is not a migration file",
-                    hint: numeric ? "migration files are named 1.json, 2.json, … without leading zeros or signs; rename it"
-                        : "move it out of the migration directory: Selinon's workers reschedule flows forever over it"))
+                    hint: !numeric ? "move it out of the migration directory: Selinon's workers reschedule flows forever over it"
+                        : taken.map { "migration files are named 1.json, 2.json, … without leading zeros or signs, and \($0) exists: "
+                            + "remove \(name) unless it is to replace \($0) (a migration that may have been applied must not change)" }
+                        ?? "migration files are named 1.json, 2.json, … without leading zeros or signs; rename it"))
                 continue
             }
             byVersion[version] = filePath

@@ -38,9 +38,14 @@ public enum MarkdownText {
         return result
     }
 
-    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+    /// C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the marks,
+    /// embeddings, overrides and isolates of bidirectional text — which would show a name
+    /// reversed, or the rest of its line (a review posted as a pull-request comment) out of order.
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+        switch scalar.value {
+        case 0x00..<0x20, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
     }
 
     /// `text` as inline Markdown that shows exactly `text`: every character Markdown could read
