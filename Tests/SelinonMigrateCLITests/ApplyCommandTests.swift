@@ -13,6 +13,40 @@ struct ApplyCommandTests {
         try text.split(separator: "\n").map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
     }
 
+    /// Interrupted while it writes standard output, `apply` says that the output is cut short
+    /// and that no file was written (a file output appears whole or not at all).
+    @Test func anInterruptedStreamSaysWhatItLeft() throws {
+        let directory = try TemporaryDirectory()
+        let process = Process()
+        process.executableURL = try CommandRunner().executable
+        process.arguments = ["apply", "-m", Self.migrations, "--input", "-", "--report", directory.path("report.jsonl")]
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let input = Pipe(), standardError = Pipe()
+        #expect(FileManager.default.createFile(atPath: directory.path("out.jsonl"), contents: nil))
+        let output = try FileHandle(forWritingTo: directory.url.appendingPathComponent("out.jsonl"))
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = standardError
+        try process.run()
+        // Lines until the first migrated ones come out (a chunk per core), the input left open.
+        let lines = Data(try String(contentsOfFile: Self.states, encoding: .utf8).utf8)
+        var written = 0
+        while written < 500_000, (try FileManager.default.attributesOfItem(atPath: directory.path("out.jsonl"))[.size] as? Int ?? 0) == 0 {
+            for _ in 0..<100 { input.fileHandleForWriting.write(lines) }
+            written += 1_400
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: standardError.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+        #expect(said == "interrupted: nothing was written to \(directory.path("report.jsonl")) (files are written whole or not at all); "
+            + "standard output got only what was written before it, its last line perhaps cut short: run the command again for the "
+            + "whole result\n", "\(said)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("report.jsonl")))
+    }
+
     @Test func migratesEveryLineInOrderAndReportsEachOne() throws {
         let directory = try TemporaryDirectory()
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states,

@@ -128,7 +128,7 @@ struct EngineCommandTests {
         #expect(printed.contains("/100000000 flows, "), "a line with how many of how many: \(printed)")
         #expect(printed.contains(" flows/s, ETA "), "\(printed)")
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT, "it dies of the interrupt")
-        #expect(printed.hasSuffix("interrupted: nothing was written to \(directory.path("flows.jsonl")) (it is written whole or not at all)\n"),
+        #expect(printed.hasSuffix("interrupted: nothing was written to \(directory.path("flows.jsonl")) (files are written whole or not at all)\n"),
                 "\(printed)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "no file and no temporary file")
     }

@@ -622,6 +622,25 @@ struct UnreachableStoreCommandTests {
                 "\(prettyLines)")
         #expect(try runner.run(["import", "--input", "pretty.jsonl", "--store", "sqlite:pretty.sqlite"], in: directory.url).status == 0)
 
+        // A raw line break inside a string (an edit; not valid JSON) is no whitespace: written as
+        // `\n` (a space would change the text and pass for valid), and the flow is named.
+        let inString = try DatabaseQueue(path: path)
+        try inString.write { db in
+            try db.execute(sql: "UPDATE flows SET message = ? WHERE flow_id = 'c'",
+                           arguments: ["{\"dispatcher_id\": \"c\",\n\"flow_name\": \"f\", \"node_args\": {\"name\": \"req\nuests \\\"x\\\"\r\"},\n\"state\": null}"])
+        }
+        try inString.close()
+        let escaped = try runner.run(["export", "--store", "sqlite:" + path, "--output", "in-string.jsonl"], in: directory.url)
+        #expect(escaped.status == 1, "\(escaped.standardError)")
+        #expect(escaped.standardError.contains(#"error: flow "c": its message is not valid JSON: a string in it holds a raw line break"#),
+                "\(escaped.standardError)")
+        let escapedLines = try String(contentsOfFile: directory.path("in-string.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(escapedLines.count == 3 && escapedLines.last == #"{"dispatcher_id": "c", "flow_name": "f", "node_args": {"name": "req\nuests \"x\"\r"}, "state": null}"#,
+                "\(escapedLines)")
+        let mended = try DatabaseQueue(path: path)
+        try mended.write { db in try db.execute(sql: #"UPDATE flows SET message = '{"dispatcher_id": "c", "flow_name": "f", "state": null}' WHERE flow_id = 'c'"#) }
+        try mended.close()
+
         // A failed flow's status is added to its message: a message that is no object (`}{`) is
         // written as stored and named, not a crash.
         let backwards = try DatabaseQueue(path: path)

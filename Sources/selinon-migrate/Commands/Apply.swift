@@ -261,6 +261,7 @@ extension SelinonMigrate {
                 messages?.discard()
                 throw error
             }
+            InterruptCleanup.say(onInterrupt: OutputSink.interruptNote([messages, reports].compactMap { $0 }), ignoringClosedPipes: false)
 
             var summary = ApplySummary()
             let migration = ParallelLineMigration(migrator: migrator, writesReports: reports != nil)

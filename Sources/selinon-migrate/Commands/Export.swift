@@ -49,6 +49,7 @@ extension SelinonMigrate {
                 terminal.message("error: \(error)" + OutputSinkError.hintLine(of: error))
                 throw OutputSinkError.exitStatus(of: error)
             }
+            InterruptCleanup.say(onInterrupt: OutputSink.interruptNote([sink]), ignoringClosedPipes: false)
             let store: any FlowStateStore
             do {
                 store = try await storeOptions.open(terminal: terminal, readOnly: true)
@@ -88,8 +89,8 @@ extension SelinonMigrate {
             terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.displayText)")
             guard !unreadable.isEmpty else { return }
             for (id, problem) in unreadable.prefix(10) {
-                terminal.message("error: flow \(Self.quoted(id)): \(problem); its line is written as stored, and import would not "
-                    + "read it back as the same flow")
+                terminal.message("error: flow \(Self.quoted(id)): \(problem)" + (problem.contains("; its line is written") ? ""
+                    : "; its line is written as stored, and import would not read it back as the same flow"))
             }
             if unreadable.count > 10 { terminal.message("… and \(unreadable.count - 10) more") }
             terminal.message("""
@@ -108,17 +109,12 @@ extension SelinonMigrate {
         /// without `dispatcher_id` (one saved through the library API, which keys rows by flow
         /// id) gets the flow id as one, so the line can be imported.
         static func line(for flow: StoredFlow) -> (line: [UInt8], problem: String?) {
-            var line = flow.exportedLine
-            // A message stored with line breaks (pretty-printed, saved through the library API or
-            // edited by hand) would take several lines of the file. In JSON a raw line break can
-            // only be whitespace, so as spaces the message means the same; one that is not valid
-            // JSON is reported below, its breaks written as spaces too to keep one flow per line.
-            var brokeLines = false
-            for index in line.indices where line[index] == UInt8(ascii: "\n") || line[index] == UInt8(ascii: "\r") {
-                line[index] = UInt8(ascii: " ")
-                brokeLines = true
+            let (oneLine, breaksInStrings) = Self.onOneLine(flow.exportedLine)
+            var line = oneLine
+            if breaksInStrings {
+                return (line, "its message is not valid JSON: a string in it holds a raw line break; its line is written with "
+                    + "the break as \\n (or \\r), to keep one flow per line, so import would read the text the break was meant to be")
             }
-            let spaced = brokeLines ? " (its line breaks are written as spaces, to keep one flow per line)" : ""
             if let header = try? DispatcherMessageHeader(reading: line), header.dispatcherID == nil {
                 line = DispatcherMessageHeader.adding("dispatcher_id", string: flow.id, to: line)
             }
@@ -136,8 +132,46 @@ extension SelinonMigrate {
                 }
                 return (line, nil)
             } catch {
-                return (line, error.message + spaced)
+                return (line, error.message)
             }
+        }
+
+        /// `message` on one line. A message stored with line breaks (pretty-printed, saved
+        /// through the library API or edited by hand) would take several lines of the file: a
+        /// break between a message's values is whitespace, written as a space, which means the
+        /// same; one inside a string (not valid JSON, where a string's break is `\n`) is written
+        /// as that escape, and `breaksInStrings` says so — the text would change as a space.
+        static func onOneLine(_ message: [UInt8]) -> (line: [UInt8], breaksInStrings: Bool) {
+            guard message.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else { return (message, false) }
+            var line: [UInt8] = []
+            line.reserveCapacity(message.count + 8)
+            var inString = false, escaping = false, breaksInStrings = false
+            for byte in message {
+                let isBreak = byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+                if isBreak {
+                    if inString {
+                        breaksInStrings = true
+                        escaping = false
+                        line += [UInt8(ascii: "\\"), byte == UInt8(ascii: "\n") ? UInt8(ascii: "n") : UInt8(ascii: "r")]
+                    } else {
+                        line.append(UInt8(ascii: " "))
+                    }
+                    continue
+                }
+                if inString {
+                    if escaping {
+                        escaping = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaping = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                }
+                line.append(byte)
+            }
+            return (line, breaksInStrings)
         }
     }
 }

@@ -163,9 +163,7 @@ extension SelinonMigrate {
                 do {
                     let opened = try OutputSink(path: output ?? "-")
                     sink = opened
-                    if let output, !opened.writesDirectly {
-                        InterruptCleanup.say(onInterrupt: "interrupted: nothing was written to \(output) (it is written whole or not at all)")
-                    }
+                    InterruptCleanup.say(onInterrupt: OutputSink.interruptNote([opened]), ignoringClosedPipes: false)
                     while case let lines = batches(), !lines.isEmpty {
                         try opened.write(lines.flatMap { $0 + [UInt8(ascii: "\n")] })
                     }

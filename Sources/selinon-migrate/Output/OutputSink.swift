@@ -143,6 +143,21 @@ final class OutputSink {
         return (replaced as NSString).deletingLastPathComponent == resolved
     }
 
+    /// What an interrupt leaves of these outputs, to be said when it comes
+    /// (``InterruptCleanup/say(onInterrupt:ignoringClosedPipes:)``): a file is not written at
+    /// all; standard output, a pipe or a device got what was written before it.
+    static func interruptNote(_ sinks: [OutputSink]) -> String {
+        let files = sinks.filter { !$0.writesDirectly }.map(\.displayPath)
+        let direct = sinks.filter(\.writesDirectly).map { isStandardOutput($0.displayPath) ? "standard output" : $0.displayPath }
+        var parts: [String] = []
+        if !files.isEmpty { parts.append("nothing was written to \(files.joined(separator: " and ")) (files are written whole or not at all)") }
+        if !direct.isEmpty {
+            parts.append("\(direct.joined(separator: " and ")) got only what was written before it, its last line perhaps cut short: "
+                + "run the command again for the whole result")
+        }
+        return "interrupted: " + parts.joined(separator: "; ")
+    }
+
     /// Whether written bytes go out at once (standard output, a pipe, a device) rather than to a
     /// temporary file that only `commit` puts in place: what `discard` cannot take back.
     var writesDirectly: Bool { temporaryPath == nil }
@@ -258,9 +273,13 @@ enum InterruptCleanup {
 
     /// Has `note` said when a signal ends the process — a command whose work is committed in
     /// steps (batches of a store) says what stays done and how to go on, instead of ending silently.
-    static func say(onInterrupt note: String) {
+    /// `ignoringClosedPipes`: a closed pipe is a write error rather than the end of the process —
+    /// right for a store's command, which goes on when standard error's reader has gone; a filter
+    /// writing standard output (`apply --input … | head`) passes `false` and dies of it quietly.
+    static func say(onInterrupt note: String, ignoringClosedPipes: Bool = true) {
         state.withLock { state in
             installHandlers(&state)
+            if ignoringClosedPipes { signal(SIGPIPE, SIG_IGN) }
             // After the terminal's "^C", on a line of its own.
             state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note + "\n"
         }
@@ -275,6 +294,7 @@ enum InterruptCleanup {
     static func createRegistered(_ path: String) -> (descriptor: Int32, errno: Int32) {
         state.withLock { state in
             installHandlers(&state)
+            signal(SIGPIPE, SIG_IGN)
             let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             let code = errno
             if descriptor >= 0 { state.paths.insert(path) }
@@ -284,7 +304,6 @@ enum InterruptCleanup {
 
     private static func installHandlers(_ state: inout State) {
         guard state.sources.isEmpty else { return }
-        signal(SIGPIPE, SIG_IGN)
         for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
             signal(number, SIG_IGN)  // delivered to the source below instead
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -294,8 +313,15 @@ enum InterruptCleanup {
                 Self.state.withLock { state in
                     for path in state.paths { unlink(path) }
                     if let note = state.note { Terminal.writeMessage(note) }
+                    state.note = nil  // said once, should a second signal come before the end
                     signal(number, SIG_DFL)
-                    // To the process, not this thread: dispatch's threads block signals.
+                    // To this thread, unblocked for it (dispatch's threads block signals): the
+                    // process ends here, before this thread returns to the work.
+                    var signals = sigset_t()
+                    sigemptyset(&signals)
+                    sigaddset(&signals, number)
+                    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+                    raise(number)
                     kill(getpid(), number)
                     for _ in 0..<100 { usleep(10_000) }
                 }
