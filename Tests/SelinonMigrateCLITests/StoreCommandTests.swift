@@ -381,6 +381,16 @@ struct UnreachableStoreCommandTests {
             #expect(folder.standardError == "error: cannot read \(directory.url.path): Is a directory\n")
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path("s.sqlite")), "nothing created for an input that cannot be read")
+        // Nor for a line the store refuses (an id longer than a store keeps), found once the store is open:
+        // the new, empty store is removed again; one that existed stays.
+        let long = try directory.write(#"{"flow_name": "f", "dispatcher_id": ""# + String(repeating: "x", count: 2_001) + "\"}\n", to: "long.jsonl")
+        let refused = try runner.run(["import", "--store", "sqlite:" + directory.path("s.sqlite"), "--input", long])
+        #expect(refused.status == 1 && refused.standardError.contains("is 2001 bytes long"), "\(refused.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() == ["long.jsonl"])
+        let empty = try directory.write("", to: "empty.jsonl")
+        #expect(try runner.run(["import", "--store", "sqlite:" + directory.path("s.sqlite"), "--input", empty]).status == 0)
+        #expect(try runner.run(["import", "--store", "sqlite:" + directory.path("s.sqlite"), "--input", long]).status == 1)
+        #expect(FileManager.default.fileExists(atPath: directory.path("s.sqlite")), "a store that was there stays")
     }
 
     @Test(.enabled(if: CommandRunner.canRunAsNobody)) func aStoreTheUserMayNotWriteIsLeftAsItWas() throws {
