@@ -117,11 +117,11 @@ final class SQLiteCheckpointer: Sendable {
     /// first if no checkpoint did): call it after the pool has closed, so that this is the last
     /// connection of the process and, unless another process has the file open, SQLite copies the
     /// rest of the log into the database file and removes the log. Later commits start no checkpoint.
-    /// - Returns: SQLite's message when copying the log failed for another reason than another
+    /// - Returns: SQLite's primary result code and message when copying the log failed for another reason than another
     ///   connection using it (a full disk, an I/O error): the log then stays next to the file,
     ///   which holds only part of the store without it (nothing is lost while the two stay together).
     @discardableResult
-    func close() -> String? {
+    func close() -> (code: Int32, message: String)? {
         let first = pending.withLock { pending in
             defer { pending.closed = true }
             return !pending.closed
@@ -132,7 +132,8 @@ final class SQLiteCheckpointer: Sendable {
             guard let connection = connection ?? open() else { return nil }
             // The copy closing does, done first where its failure can be seen (close reports none).
             let status = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-            let problem = [SQLITE_OK, SQLITE_BUSY, SQLITE_LOCKED].contains(status & 0xFF) ? nil : String(cString: sqlite3_errmsg(connection))
+            let problem = [SQLITE_OK, SQLITE_BUSY, SQLITE_LOCKED].contains(status & 0xFF) ? nil
+                : (code: status & 0xFF, message: String(cString: sqlite3_errmsg(connection)))
             sqlite3_close_v2(connection)
             return problem
         }

@@ -9,6 +9,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     private let pool: DatabasePool
     private let checkpointer: SQLiteCheckpointer
     public let path: String
+    /// Opened for reading only (`status`, `export`): a log it may not copy as it closes is left
+    /// to a writer without a warning.
+    private let readOnly: Bool
 
     /// Opens the database at `path`; creates it when `createIfMissing`, and its directory (one
     /// level, as `.selinon/`: a directory above it that is missing is more likely a typo).
@@ -16,6 +19,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     ///   lock is ever taken, so a reader runs next to a writer that holds it, however long.
     public init(path: String, createIfMissing: Bool, readOnly: Bool = false) throws(StoreError) {
         self.path = path
+        self.readOnly = readOnly
         let checkpointer = SQLiteCheckpointer(path: path)
         self.checkpointer = checkpointer
         var status = stat()
@@ -48,6 +52,19 @@ public final class SQLiteFlowStore: FlowStateStore {
             }
             let logFilesWritable = ["-wal", "-shm"].allSatisfy { access(path + $0, R_OK | W_OK) == 0 }
             let readsLiveLog = readOnly && ["-wal", "-shm"].allSatisfy { access(path + $0, R_OK) == 0 }
+            // A log left by another user's process (a dispatcher, a killed run as root): SQLite
+            // must write it, and would only say "attempt to write a readonly database" at the first write.
+            if !readsLiveLog, let foreign = ["-wal", "-shm"].first(where: { suffix in
+                var status = stat()
+                return stat(path + suffix, &status) == 0 && access(path + suffix, W_OK) != 0 && errno == EACCES
+            }) {
+                var status = stat()
+                _ = stat(path + foreign, &status)
+                let owner = getpwuid(status.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "user \(status.st_uid)"
+                throw StoreError(.unavailable, "cannot open the SQLite store at \(path): \(path)\(foreign) belongs to \(owner) and may not be "
+                    + "written by this user (a process of \(owner) left it, and may still use the store) — SQLite writes it to use the store, "
+                    + "even to read it: run as \(owner), or let this user write \(path)-wal and \(path)-shm (chown or chmod them)")
+            }
             if !readsLiveLog && (access(path, W_OK) != 0 || (!logFilesWritable && access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0)) {
                 let readOnlyFileSystem = errno == EROFS
                 throw Self.permissionError(path, reason: String(cString: strerror(readOnlyFileSystem ? EROFS : EACCES)),
@@ -543,7 +560,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     ///   still has the store open, and copies it when it closes).
     public func closeReportingLog() async -> String? {
         try? pool.close()
-        guard let problem = checkpointer.close() else { return nil }
+        guard let (code, problem) = checkpointer.close() else { return nil }
+        // A reader that may not write the file leaves the copy to a writer (a dispatcher, apply).
+        if readOnly && (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN) { return nil }
         return "the SQLite store's write-ahead log could not be copied into \(path) as the store closed (\(problem)); nothing is "
             + "lost, it is in \(path)-wal: keep the two files together (do not delete \(path)-wal, do not copy \(path) alone), and "
             + "once there is room open the store again (selinon-migrate status --store sqlite:\(path)), which copies it"

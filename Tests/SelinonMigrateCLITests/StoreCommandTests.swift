@@ -485,10 +485,20 @@ struct UnreachableStoreCommandTests {
         #expect(chmod(directory.url.path, 0o755) == 0)
         let status = try runner.runAsNobody(["status", "--store", "sqlite:" + path])
         let export = try runner.runAsNobody(["export", "--store", "sqlite:" + path])
+        // A writer whose own file and directory are its user's, while the log is another's
+        // (root's writer here): named, with whose it is, before anything is tried.
+        #expect(chown(path, 65534, 65534) == 0 && chown(directory.url.path, 65534, 65534) == 0)
+        let apply = try runner.runAsNobody(["apply", "--store", "sqlite:" + path, "-m", StoreCommands.migrations])
         await writer.close()
-        let (reading, exporting) = (try #require(status), try #require(export))
+        let (reading, exporting, applying) = (try #require(status), try #require(export), try #require(apply))
         #expect(reading.status == 0, "\(reading.standardError)")
         #expect(reading.standardOutput.contains("14 flows"), "\(reading.standardOutput)")
+        // Closing, a reader that may not write leaves the log to the writer, without a warning about it.
+        for result in [reading, exporting] {
+            #expect(!result.standardError.contains("could not be copied"), "\(result.standardError)")
+        }
+        #expect(applying.status == 2, "\(applying.standardError)")
+        #expect(applying.standardError.contains("\(path)-wal belongs to root and may not be written by this user"), "\(applying.standardError)")
         #expect(exporting.status == 0, "\(exporting.standardError)")
         #expect(exporting.standardOutput.sortedLines == (try String(contentsOfFile: StoreCommands.examples, encoding: .utf8)).sortedLines)
     }
