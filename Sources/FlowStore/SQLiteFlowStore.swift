@@ -175,6 +175,21 @@ public final class SQLiteFlowStore: FlowStateStore {
         return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
     }
 
+    /// Whether the file at `path`, which SQLite does not take for a database, still looks like
+    /// one that was damaged: SQLite's log files are next to it, or its length is whole pages of
+    /// the page size its header gives (bytes 16–17, which survive an overwritten magic string).
+    static func looksLikeDamagedDatabase(_ path: String) -> Bool {
+        if ["-wal", "-shm"].contains(where: { FileManager.default.fileExists(atPath: path + $0) }) { return true }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 100), header.count == 100,
+              let size = try? handle.seekToEnd() else { return false }
+        let field = Int(header[header.startIndex + 16]) << 8 | Int(header[header.startIndex + 17])
+        let pageSize = field == 1 ? 65_536 : field
+        guard pageSize >= 512, pageSize <= 65_536, pageSize & (pageSize - 1) == 0 else { return false }
+        return size >= UInt64(pageSize) && size % UInt64(pageSize) == 0
+    }
+
     /// A damaged file, or a lock another process held past the busy timeout, in words.
     private static func damagedOrBusy(_ path: String, _ error: any Error) -> StoreError? {
         guard let error = error as? DatabaseError else { return nil }
@@ -235,6 +250,10 @@ public final class SQLiteFlowStore: FlowStateStore {
                 return (names, version)
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            // A file shaped like a database (its log next to it, or whole pages of the size its
+            // header gives) whose first bytes were overwritten is a damaged store, to restore —
+            // a new path would start an empty one.
+            if Self.looksLikeDamagedDatabase(path), let damaged = damagedOrBusy(path, error) { throw damaged }
             throw StoreError(.notAStore, "\(path) is not a SQLite database; give the store a path of its own")
         } catch {
             throw openFailure(path, error)

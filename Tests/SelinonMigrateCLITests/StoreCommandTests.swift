@@ -520,6 +520,19 @@ struct UnreachableStoreCommandTests {
         #expect(result.status == 2)
         #expect(result.standardError.contains("is damaged (database disk image is malformed): restore it from a backup"), "\(result.standardError)")
         #expect(!result.standardError.contains("run apply again"))
+        // Its first bytes overwritten, it is still a damaged store (whole pages of the size its
+        // header gives), not "not a SQLite database": a new path would start an empty store.
+        let header = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path("flows.sqlite")))
+        try header.write(contentsOf: Data("overwritten".utf8))
+        try header.close()
+        let overwritten = try runner.run(["status", "--store", store])
+        #expect(overwritten.status == 2, "\(overwritten.standardError)")
+        #expect(overwritten.standardError.contains("is damaged (file is not a database): restore it from a backup"), "\(overwritten.standardError)")
+        // A file of another kind stays one.
+        let other = try directory.write(String(repeating: "not a database\n", count: 600), to: "notes.txt")
+        let refused = try runner.run(["status", "--store", "sqlite:" + other])
+        #expect(refused.status == 1 && refused.standardError.contains("is not a SQLite database; give the store a path of its own"),
+                "\(refused.standardError)")
     }
 
     /// Whether this process may mount a small tmpfs (root with the capability, as in CI), for a
