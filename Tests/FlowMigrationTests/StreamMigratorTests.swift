@@ -203,6 +203,18 @@ struct StreamMigratorTests {
         var zeroOutput: [UInt8] = []
         let zeroReport = Array(zero.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &zeroOutput) }
         #expect(zeroReport.error == StateError(.malformed, "not valid JSON: migration_version is a number with a leading zero"), "\(String(describing: zeroReport.error))")
+        // The same in every other integer, and NaN or Infinity (which Python reads) named as what they are.
+        for (line, message) in [
+            (#"{"flow_name": "ingest", "retried_count": 01, "state": null}"#, "not valid JSON: retried_count is a number with a leading zero"),
+            (#"{"flow_name": "ingest", "state": {"waiting_edges": [01], "triggered_edges": [], "active_nodes": [], "finished_nodes": {}}}"#,
+             "not valid JSON: state.waiting_edges[0] is a number with a leading zero"),
+            (#"{"flow_name": "ingest", "retry": NaN, "state": null}"#, "retry must be a number or null, found NaN"),
+            (#"{"flow_name": "ingest", "retry": Infinity, "state": null}"#, "retry must be a number or null, found Infinity"),
+        ] {
+            var output: [UInt8] = []
+            let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+            #expect(report.outcome == .invalid && report.error?.message == message, "\(line): \(String(describing: report.error))")
+        }
         // Deeper than the parser reads: named as this tool's limit, not as invalid JSON.
         let deep = #"{"flow_name": "ingest", "node_args": "# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}"
         var deepOutput: [UInt8] = []

@@ -142,6 +142,10 @@ struct EdgeIndexText {
 
     func error(key: String, position: Int) -> StateError {
         guard isInteger else { return StateError(.wrongType, "state.\(key)[\(position)] must be an integer edge index, found a number") }
+        // (The scanner stops after a leading zero: the "0" of `01`; a valid 0 is never refused.)
+        if text == "0" || text == "-0" {
+            return StateError(.malformed, "not valid JSON: state.\(key)[\(position)] is a number with a leading zero")
+        }
         let shown = text.count > 40 ? String(text.prefix(20)) + "…" + String(text.suffix(10)) : text
         return StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(shown)"
             + (text.hasPrefix("-") ? "; edge indices are not negative" : ", beyond any edge index"))

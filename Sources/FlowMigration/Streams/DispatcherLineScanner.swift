@@ -438,6 +438,9 @@ struct DispatcherLineScanner {
         case UInt8(ascii: "["): return "an array"
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a boolean"
         case UInt8(ascii: "n"): return "null"
+        // Python's json reads these (as floats): named, as they are no number a dispatcher can use.
+        case UInt8(ascii: "N"): return "NaN"
+        case UInt8(ascii: "I"): return "Infinity"
         default: return "a number"
         }
     }

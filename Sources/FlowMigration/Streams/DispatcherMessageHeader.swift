@@ -26,7 +26,11 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
     /// Why a number cannot be `retried_count`: larger than `Int.max`, or not a non-negative integer.
     static func retriedCountError(_ numberText: String) -> StateError {
         let digitsOnly = !numberText.isEmpty && numberText.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-        if digitsOnly && !numberText.hasPrefix("0") {
+        // (The scanner stops after a leading zero: a valid "0" is never refused.)
+        if digitsOnly && numberText.hasPrefix("0") {
+            return StateError(.malformed, "not valid JSON: retried_count is a number with a leading zero")
+        }
+        if digitsOnly {
             return StateError(.invalidValue, "retried_count \(numberText) is larger than \(Int.max), the largest this tool reads "
                 + "(a signed 64-bit integer)")
         }
