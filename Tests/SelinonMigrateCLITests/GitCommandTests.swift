@@ -742,6 +742,20 @@ struct GitCommandTests {
             + "is this branch's own copy"), "\(checked.standardError)")
         #expect(checked.standardError.contains("(merge base with origin/main) without a migration: package_analysis_flow"),
                 "\(checked.standardError)")
+        // A shallow clone of the pushed branch (CI's checkout), once main has moved on, reaches no merge
+        // base with the default branch: compared with the default branch itself, and said so — never
+        // passed on the branch's own copy.
+        try fixture.git("checkout", "-q", "main")
+        try fixture.commit("docs on main", ["README.md": "main moved on"])
+        try fixture.git("push", "-q", "origin", "main")
+        try fixture.git("checkout", "-q", "feature")
+        try fixture.run(["clone", "-q", "--depth", "1", "--no-single-branch", "file://" + remote.url.path, "shallow"])
+        try fixture.run(["checkout", "-q", "feature"], in: "shallow")
+        let shallow = try runner.run(["check"] + Self.configuration, in: fixture.root.appendingPathComponent("shallow"))
+        #expect(shallow.status == 1, "\(shallow.standardOutput)\(shallow.standardError)")
+        #expect(shallow.standardError.contains("the repository is a shallow clone, so the merge base of HEAD and origin/main cannot be "
+            + "found: comparing with origin/main itself"), "\(shallow.standardError)")
+        #expect(shallow.standardError.contains("(origin/main) without a migration: package_analysis_flow"), "\(shallow.standardError)")
         // Without a recorded default branch: the upstream, and a note that says what that misses.
         try fixture.git("remote", "set-head", "origin", "-d")
         let unpushed = try runner.run(["check"] + Self.configuration, in: fixture.root)

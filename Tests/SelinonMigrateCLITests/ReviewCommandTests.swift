@@ -57,7 +57,12 @@ struct ReviewCommandTests {
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "migration 2")
         let file = fixture.root.appendingPathComponent("migrations/1.json")
-        let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
+        // Line endings alone (a CRLF checkout: core.autocrlf) are no edit, as for the sum and check.
+        let committed = try String(contentsOf: file, encoding: .utf8)
+        try committed.replacingOccurrences(of: "\n", with: "\r\n").write(to: file, atomically: true, encoding: .utf8)
+        let crlf = try runner.run(["review", "--pending", "--base", "HEAD"] + GitCommandTests.configuration, in: fixture.root)
+        #expect(crlf.status == 0 && !crlf.standardError.contains("also edits"), "\(crlf.standardError)")
+        let edited = committed.replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
         try edited.write(to: file, atomically: true, encoding: .utf8)
         #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
         let markdown = try runner.run(["review", "--pending", "--base", "HEAD", "--format", "markdown"] + GitCommandTests.configuration,

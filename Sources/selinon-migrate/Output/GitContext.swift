@@ -163,11 +163,22 @@ extension GitRepository {
             let remote = upstreamRemote(ofBranch: branch)
             let ownCopy = remote.map { upstream == "\($0)/\(branch)" } ?? false
             let remoteDefault = ownCopy ? remote.flatMap(defaultBranch(ofRemote:)) : nil
-            if let remote, let target = remoteDefault, target != upstream, let targetCommit = try? commit(target),
-               let base = try? mergeBase(head.id, targetCommit.id) {
-                return BranchBase(commit: try commit(id: base), label: "merge base with \(target)", target: (target, targetCommit),
-                                  ownCopyNote: "note: comparing with \(target), \(remote)'s default branch: \(upstream), the upstream, "
-                                    + "is this branch's own copy (pass --base to compare with another branch)")
+            if let remote, let target = remoteDefault, target != upstream, let targetCommit = try? commit(target) {
+                if let base = try? mergeBase(head.id, targetCommit.id) {
+                    return BranchBase(commit: try commit(id: base), label: "merge base with \(target)", target: (target, targetCommit),
+                                      ownCopyNote: "note: comparing with \(target), \(remote)'s default branch: \(upstream), the upstream, "
+                                        + "is this branch's own copy (pass --base to compare with another branch)")
+                }
+                // A shallow clone that does not reach the fork: the default branch itself, as for --base
+                // (the branch's own copy would let every pushed commit pass unseen).
+                if isShallow {
+                    return BranchBase(commit: targetCommit, label: target, target: (target, targetCommit),
+                                      shallowNote: "note: comparing with \(target), \(remote)'s default branch (\(upstream), the upstream, "
+                                        + "is this branch's own copy); the repository is a shallow clone, so the merge base of HEAD and "
+                                        + "\(target) cannot be found: comparing with \(target) itself; if this branch is behind it, its "
+                                        + "newer changes read as reverted (fetch the history, for example fetch-depth: 0, to compare with "
+                                        + "the merge base)")
+                }
             }
             if let upstreamCommit = try? commit(upstream), let base = try mergeBase(head.id, upstreamCommit.id) {
                 return BranchBase(commit: try commit(id: base), label: "merge base with \(upstream)", target: (upstream, upstreamCommit),

@@ -64,7 +64,10 @@ extension Terminal {
                 atBase = moved
             }
             return PendingMigrations(added: now.keys.filter { atBase[$0] == nil }.sorted(),
-                                     edited: now.filter { version, bytes in atBase[version].map { $0 != bytes } ?? false }.keys.sorted(),
+                                     // Line endings do not count, as in the sum (a CRLF checkout edits nothing).
+                                     edited: now.filter { version, bytes in
+                                         atBase[version].map { $0 != bytes && MigrationSum.hash($0) != MigrationSum.hash(bytes) } ?? false
+                                     }.keys.sorted(),
                                      removed: atBase.keys.filter { now[$0] == nil }.sorted())
         } catch where error.kind == .notARepository || error.kind == .outsideRepository {
             let real = resolvedPath(path)
