@@ -251,6 +251,21 @@ struct GitCommandTests {
                 && result.standardError.contains("(git sparse-checkout add config config/flows)"), "\(result.standardError)")
     }
 
+    /// A sparse checkout that leaves the migration directory out: every command that reads it
+    /// says so, with the directory to add, rather than take the migrations for removed.
+    @Test func aMigrationDirectoryOutsideTheSparseCheckoutIsNamed() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try fixture.git("sparse-checkout", "set", "config")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations")))
+        let runner = try CommandRunner()
+        for command in [["check"], ["verify", "--git"], ["history"], ["review", "--pending"], ["generate", "--dry-run"]] {
+            let result = try runner.run(command + Self.configuration, in: fixture.root)
+            #expect(result.status == 1, "\(command): \(result.standardError)")
+            #expect(result.standardError.contains("error: the migration directory migrations is outside this sparse checkout")
+                    && result.standardError.contains("(git sparse-checkout add migrations)"), "\(command): \(result.standardError)")
+        }
+    }
+
     /// Only the flow directory moved (the nodes file stayed): a moved configuration as well, not
     /// one whose flows the base "never defines"; verify --git follows it back.
     @Test func aMovedFlowDirectoryIsAMovedConfiguration() throws {

@@ -14,9 +14,21 @@ extension Terminal {
     ///
     /// Likewise from the other side: run from the root while the configuration (and its
     /// migrations) live in a subdirectory, the directory next to the nodes file, or in one of the
-    /// directories between it and the root, is named.
+    /// directories between it and the root, is named. A directory a sparse checkout leaves out
+    /// is refused with the `git sparse-checkout add` that brings it in.
     func refuseMisplacedMigrationDirectory(_ path: String, configuration: String?) throws {
         let existsHere = FileManager.default.fileExists(atPath: path)
+        // A sparse checkout that leaves the directory out: git has the migrations, the working
+        // tree does not, and every command would take them for removed (or start a new history).
+        if !existsHere, let repository = try? GitRepository(containing: configuration ?? FileManager.default.currentDirectoryPath),
+           let inRepository = try? repository.repositoryPath(of: path), repository.isOutsideSparseCheckout(inRepository) {
+            message("""
+                error: the migration directory \(path) is outside this sparse checkout: git has its migrations, the working tree \
+                does not, so they would read as removed
+                  hint: include it (git sparse-checkout add \(shellWord(inRepository))) and run again
+                """)
+            throw ExitStatus.inputFailed
+        }
         guard !path.hasPrefix("/"), !existsHere || MigrationSum.migrationFileNames(in: path).isEmpty,
               let root = (try? GitRepository(containing: configuration ?? FileManager.default.currentDirectoryPath))?.workingDirectory
         else { return }
