@@ -1144,6 +1144,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case linkLoop
         /// A path asked for is a submodule: its files are in another repository.
         case submodule
+        /// A file git holds is a Git LFS pointer, not the file itself.
+        case lfsPointer
         case libgit2
     }
 

@@ -266,6 +266,29 @@ struct GitCommandTests {
         }
     }
 
+    /// Migrations stored in Git LFS: git holds pointers, which say nothing of what a commit adds
+    /// or changes — named, with the fix, not taken for edits; a pointer checked out is named too.
+    @Test func migrationsInGitLFSAreNamedAsSuch() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let file = fixture.path("migrations/1.json")
+        let migration = try Data(contentsOf: URL(fileURLWithPath: file))
+        let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:\(String(repeating: "ab", count: 32))\nsize \(migration.count)\n"
+        try pointer.write(toFile: file, atomically: true, encoding: .utf8)
+        try fixture.git("commit", "-q", "-am", "migrations into LFS")
+        let runner = try CommandRunner()
+        let checkedOut = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(checkedOut.status == 1)
+        #expect(checkedOut.standardError.contains("1.json:1: is a Git LFS pointer, not the migration itself")
+                && checkedOut.standardError.contains("git lfs pull brings the file here"), "\(checkedOut.standardError)")
+        // What git lfs smudges into the working tree: the real file, next to git's pointer.
+        try migration.write(to: URL(fileURLWithPath: file))
+        let smudged = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(smudged.status == 1)
+        #expect(smudged.standardError.contains("migrations/1.json is stored in Git LFS at ") && smudged.standardError.contains("git lfs untrack"),
+                "\(smudged.standardError)")
+        #expect(!smudged.standardError.contains("must not change"), "\(smudged.standardError)")
+    }
+
     /// Only the flow directory moved (the nodes file stayed): a moved configuration as well, not
     /// one whose flows the base "never defines"; verify --git follows it back.
     @Test func aMovedFlowDirectoryIsAMovedConfiguration() throws {

@@ -30,6 +30,12 @@ extension Migration {
         do {
             root = try JSONParser(rejectsDuplicateKeys: true).parse(bytes)
         } catch {
+            if bytes.starts(with: Array("version https://git-lfs.github.com/spec/".utf8)) {
+                throw MigrationFileError(file: file, line: 1, column: 1, message: "is a Git LFS pointer, not the migration itself",
+                                         hint: "keep migrations out of Git LFS (Selinon's workers read the JSON as checked out, and "
+                                             + "selinon-migrate compares git's copies): git lfs pull brings the file here; git lfs "
+                                             + "untrack the path, and commit the real file, keeps it out")
+            }
             if let conflict = Self.conflictMarkerLine(bytes) {
                 throw MigrationFileError(file: file, line: conflict, column: 1, message: "has git merge conflict markers: two branches changed or added this migration",
                                          hint: "do not merge migration files by hand; take the other branch's version and run "
