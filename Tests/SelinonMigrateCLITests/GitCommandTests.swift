@@ -633,6 +633,19 @@ struct GitCommandTests {
         back.waitUntilExit()
     }
 
+    /// A repository owned by another user, which git reads only when trusted (safe.directory):
+    /// the repository cannot be read — exit 2, a CI gate must not take it for a missing
+    /// migration (exit 1) — and the message says how to trust it.
+    @Test(.enabled(if: CommandRunner.canRunAsNobody)) func anotherUsersRepositoryIsAReadFailure() throws {
+        let fixture = try Self.repository(at: 1)
+        let open = try Process.run(URL(fileURLWithPath: "/bin/chmod"), arguments: ["-R", "a+rX", fixture.root.path])
+        open.waitUntilExit()
+        let result = try #require(try CommandRunner().runAsNobody(["check"] + Self.configuration, in: fixture.root,
+                                                                  environment: ["HOME": "/tmp"]))
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.contains("safe.directory"), "\(result.standardError)")
+    }
+
     /// A flow directory that is a submodule: its files are in another repository, so the
     /// configuration at a revision cannot be read — said, rather than read as "no flows there".
     @Test func aFlowDirectoryThatIsASubmoduleIsNamed() throws {

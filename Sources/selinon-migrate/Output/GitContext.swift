@@ -270,7 +270,8 @@ struct BranchBase {
 
 extension Terminal {
     /// Reports a git failure and returns the exit status: 1 for what the user asked (a revision
-    /// that does not exist, a path outside any repository), 2 for libgit2 failures.
+    /// that does not exist, a path outside any repository), 2 for a repository that cannot be
+    /// read (libgit2 failures, a shallow history, another user's repository).
     func fail(_ error: GitError) -> Error {
         message("error: \(error.message)")
         if error.kind == .notARepository && !error.message.hasPrefix("GIT_DIR") {
@@ -278,9 +279,10 @@ extension Terminal {
                 + "working tree (git init, and commit the configuration, to start one)")
         }
         switch error.kind {
-        // A shallow clone without the history asked for: git could not be read, as for a libgit2
-        // failure (a gate in CI must not take it for a missing migration).
-        case .libgit2, .shallowHistory: return ExitStatus.toolFailed
+        // A shallow clone without the history asked for, or a repository git will not read for this
+        // user (safe.directory): git could not be read, as for a libgit2 failure (a gate in CI
+        // must not take it for a missing migration).
+        case .libgit2, .shallowHistory, .untrustedOwner: return ExitStatus.toolFailed
         default: return ExitStatus.inputFailed
         }
     }
