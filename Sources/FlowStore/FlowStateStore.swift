@@ -153,6 +153,20 @@ public enum StoreSchema {
                               ("outcome", "text"), ("strategy", "text"), ("taints", "text"), ("recorded_at", "double precision")]),
     ]
 
+    /// Tables named `flows` and `migration_events` without the schema table that are not a
+    /// store's (another application's: they lack the columns that make a store's), given the
+    /// columns each has — or `nil` when they are a store's, whose schema table was dropped.
+    static func foreignTablesError(location: String, found: [String: Set<String>]) -> StoreError? {
+        let identifying = ["flows": ["flow_id", "message", "migration_version"], "migration_events": ["flow_id", "to_version", "outcome"]]
+        for (table, names) in identifying.sorted(by: { $0.key < $1.key }) {
+            guard let present = found[table], let missing = names.first(where: { !present.contains($0) }) else { continue }
+            return StoreError(.notAStore, "the database of \(location) has tables 'flows' and 'migration_events' of something else "
+                + "(\(table) has no column \(missing), and there is no selinon_migrate_schema); give the store a database (or a "
+                + "search_path schema) of its own")
+        }
+        return nil
+    }
+
     /// The columns whose values a store can do without, as they are added back (what a compare
     /// and swap, a timestamp or the event log's detail holds); the others cannot be made up.
     static let recreatableColumns = [

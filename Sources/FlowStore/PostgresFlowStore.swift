@@ -27,6 +27,23 @@ public final class PostgresFlowStore: FlowStateStore {
     /// millions of flows or a wait for a row lock, short enough for a deploy step to notice.
     public static let defaultAnswerTimeout = Duration.seconds(300)
 
+    /// How often a batch that a deadlock or a serialization failure rolled back is tried.
+    static let transientFailureAttempts = 5
+
+    /// `statement`, run again (after a short, growing pause) when a deadlock (40P01) or a
+    /// serialization failure (40001) rolled it back — the server's way of saying "try again".
+    private static func retryingTransientFailures<T>(_ statement: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await statement()
+            } catch let error as PSQLError where attempt < transientFailureAttempts && ["40P01", "40001"].contains(error.serverInfo?[.sqlState]) {
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+                attempt += 1
+            }
+        }
+    }
+
     /// Connects to `configuration` (connections are opened lazily by the pool); `probe` is the
     /// same server for the first, direct connection that ``prepare(createIfMissing:)`` makes.
     /// An operation that hears nothing from the server for `answerTimeout` fails (`unavailable`).
@@ -140,6 +157,9 @@ public final class PostgresFlowStore: FlowStateStore {
                 """, logger: logger).decode((String, String, String).self) {
                 columns[table, default: [:]][column] = type
             }
+        }
+        if !hasSchema, let foreign = StoreSchema.foreignTablesError(location: location, found: columns.mapValues { Set($0.keys) }) {
+            throw foreign
         }
         if hasSchema, !["integer", "bigint", "smallint"].contains(columns["selinon_migrate_schema"]?["version"] ?? "") {
             throw StoreError(.notAStore, "the database of \(location) has a table 'selinon_migrate_schema' of something else (no integer "
@@ -256,9 +276,11 @@ public final class PostgresFlowStore: FlowStateStore {
         let recordedTimes = events.map(\.recordedAt.timeIntervalSince1970)
         // One statement, so one round trip and atomic by itself: the compare-and-swap update, then
         // the events of the flows it wrote (and of flows it was not asked to write).
-        let written = try await perform { client, logger in
+        // A deadlock with a dispatcher (or a serialization failure) rolls the statement back whole:
+        // it is tried again, as a dispatcher would, rather than stop the sweep.
+        let written = try await perform { [self] _, logger in try await Self.retryingTransientFailures { try await self.inTransaction("BEGIN") { connection in
             var written = Set<[UInt8]>()
-            let rows = try await client.query("""
+            let rows = try await connection.query("""
                 WITH input AS (
                     SELECT * FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[],
                                          \(statuses)::text[], \(times)::float8[])
@@ -282,7 +304,7 @@ public final class PostgresFlowStore: FlowStateStore {
                 """, logger: logger)
             for try await id in rows.decode(String.self) { written.insert(id.idBytes) }
             return written
-        }
+        } } }
         return ids.filter { !written.contains($0.idBytes) }
     }
 
@@ -473,7 +495,19 @@ public final class PostgresFlowStore: FlowStateStore {
         try await client.withConnection { connection in
             do {
                 _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
+                // The server ends a statement the tool has stopped waiting for: without it, a batch given
+                // up on (a lock held past --store-timeout) would go on waiting, holding its row locks, and
+                // commit after the tool had said it stopped. (For this transaction only: a pooler such as
+                // PgBouncer hands the connection on.)
+                let milliseconds = deadline.timeout.components.seconds * 1_000 + deadline.timeout.components.attoseconds / 1_000_000_000_000_000
+                _ = try await bounded { [logger] in
+                    try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(milliseconds)"), logger: logger)
+                }
                 let value = try await body(connection)
+                // Given up on meanwhile (the deadline of the whole operation passed while a statement
+                // waited, say for a lock that has just gone): rolled back, never committed after the
+                // caller was told it stopped.
+                try Task.checkCancellation()
                 _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
                 return value
             } catch {
@@ -511,6 +545,17 @@ public final class PostgresFlowStore: FlowStateStore {
             if error.serverInfo?[.sqlState] == "23505" {
                 return StoreError(.duplicateFlow, "a flow id is already in the store (\(error.serverInfo?[.detail] ?? "unique violation"))")
             }
+            if error.serverInfo?[.sqlState] == "42501" {
+                return StoreError(.database, "PostgreSQL store \(displayLocation): \(error.serverInfo?[.message] ?? "permission denied") — "
+                    + "the role needs SELECT, INSERT and UPDATE on flows and migration_events and USAGE on migration_events_id_seq "
+                    + "(GRANT them, or connect as the store's owner); the statement was rolled back whole")
+            }
+            // The server's statement_timeout, the same as the answer deadline: the statement was ended, nothing of it kept.
+            if error.serverInfo?[.sqlState] == "57014" {
+                return StoreError(.unavailable, "PostgreSQL store \(displayLocation): the server ended a statement that ran longer than "
+                    + "--store-timeout allows (a lock another session holds on the store's tables, a very large batch): it was rolled "
+                    + "back whole")
+            }
             if error.serverInfo?[.sqlState] == "3D000" {
                 return StoreError(.missingStore, "there is no store at \(displayLocation): \(error.serverInfo?[.message] ?? "no such database") "
                     + "on the server; check the location (import creates the tables of a store, not its database: CREATE DATABASE first)")
@@ -532,7 +577,8 @@ public final class PostgresFlowStore: FlowStateStore {
     /// What a postgres-nio error code means, when the error carries nothing more.
     private static func words(for code: PSQLError.Code) -> String {
         switch code {
-        case .serverClosedConnection: return "the server closed the connection (is it a PostgreSQL server, and reachable?)"
+        case .serverClosedConnection: return "the server closed the connection (it shut down or restarted; or, on a first "
+            + "connection, it is no PostgreSQL server)"
         case .clientClosedConnection: return "the connection was closed"
         case .unexpectedBackendMessage: return "the server's answer is not PostgreSQL's protocol (is the port right?)"
         case .sslUnsupported: return "the server does not offer TLS"

@@ -238,16 +238,21 @@ public final class SQLiteFlowStore: FlowStateStore {
         let location = "sqlite:\(path)"
         let tables: [String]
         var schemaVersion: Int?
+        var columns: [String: Set<String>] = [:]
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(TimeInterval(busyTimeoutSeconds))
             configuration.readonly = FileManager.default.fileExists(atPath: path + "-wal")
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
-            (tables, schemaVersion) = try queue.read { db in
+            (tables, schemaVersion, columns) = try queue.read { db in
                 let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 let version = names.contains("selinon_migrate_schema") ? try Self.schemaVersion(db, location: location) : nil
-                return (names, version)
+                var columns: [String: Set<String>] = [:]
+                for table in ["flows", "migration_events"] where names.contains(table) {
+                    columns[table] = Set(try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]))
+                }
+                return (names, version, columns)
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             // A file shaped like a database (its log next to it, or whole pages of the size its
@@ -260,8 +265,11 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion, location: location) }
         if !tables.contains("selinon_migrate_schema") {
-            // A store's tables without the one that says their version: dropped by hand, not another application's.
-            if tables.contains("flows") && tables.contains("migration_events") { throw StoreSchema.missingVersionError(location) }
+            // A store's tables without the one that says their version: dropped by hand — unless
+            // their columns are not a store's (another application's tables of the same names).
+            if tables.contains("flows") && tables.contains("migration_events") {
+                throw StoreSchema.foreignTablesError(location: location, found: columns) ?? StoreSchema.missingVersionError(location)
+            }
             if !tables.isEmpty {
                 throw StoreError(.notAStore, "\(path) is a SQLite database of something else (tables: \(tables.prefix(5).joined(separator: ", ")))"
                     + "; give the store a path of its own")

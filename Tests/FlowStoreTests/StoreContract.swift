@@ -129,8 +129,10 @@ struct StoreContract {
     /// tool's schema row into that application's database (and on PostgreSQL, a database shared
     /// with other applications, the store's tables must not be made next to it).
     func anotherApplicationsFlowsTableIsNotAStore() async throws {
+        // (Both `flows` and `migration_events`, with columns of their own: not this tool's tables.)
         for (table, columns) in [("flows", "(id TEXT PRIMARY KEY, name TEXT)"), ("migration_events", "(x INTEGER)"),
-                                 ("selinon_migrate_schema", "(x INTEGER)")] {
+                                 ("selinon_migrate_schema", "(x INTEGER)"),
+                                 ("flows", "(id TEXT PRIMARY KEY, name TEXT); CREATE TABLE migration_events (id INTEGER, flow_id TEXT)")] {
             try await TestStore.with(backend) { test in
                 try await test.execute("CREATE TABLE \(table) \(columns)")
                 for createIfMissing in [false, true] {

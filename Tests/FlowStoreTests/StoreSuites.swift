@@ -1,3 +1,4 @@
+import Foundation
 import FlowStore
 import Logging
 import StoreTestSupport
@@ -72,6 +73,35 @@ struct PostgresStoreTests {
             #expect(error?.kind == .unavailable)
             #expect(error?.message.contains("no answer from the server within 1 s: the connection may have dropped") == true, "\(error?.message ?? "")")
             #expect(clock.now - started < .seconds(20))
+            await store.close()
+        }
+    }
+
+    /// A batch given up on while it waits for a lock (longer than the answer deadline) is ended
+    /// by the server too: it does not wait on, holding its row locks, to commit once the lock
+    /// is gone — after the tool has said it stopped.
+    @Test func aBatchGivenUpOnIsEndedByTheServer() async throws {
+        try await TestStore.with(.postgres) { test in
+            let setup = try await test.open()
+            let message = try #require(try InflightFlows.messages(count: 1).first)
+            let new = try NewFlow(message: message)
+            try await setup.insert([new])
+            let flow = try #require(try await setup.flow(id: new.id))
+            await setup.close()
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       answerTimeout: .seconds(1))
+            let update = FlowUpdate(id: flow.id, expectedRevision: flow.revision, message: flow.message, migrationVersion: 1, status: .running)
+            let event = MigrationEvent(flowID: flow.id, fromVersion: 0, toVersion: 1, outcome: "migrated", strategy: nil, taints: Array("[]".utf8),
+                                       recordedAt: Date())
+            let error = try await test.whileFlowsAreLocked {
+                await #expect(throws: StoreError.self) { _ = try await store.commit([update], events: [event]) }
+            }
+            #expect(error?.kind == .unavailable)
+            try await Task.sleep(for: .seconds(2))  // time for a statement left waiting to commit
+            let after = try await test.open()
+            #expect(try await after.flow(id: flow.id)?.revision == flow.revision, "the batch was not written after all")
+            #expect(try await after.events(flowID: flow.id).isEmpty)
+            await after.close()
             await store.close()
         }
     }
