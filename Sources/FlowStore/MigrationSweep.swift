@@ -227,7 +227,11 @@ public struct MigrationSweep: Sendable {
         for _ in 0..<conflictAttempts {
             guard let flow = try await store.flow(id: flowID), flow.status != .failed else { return nil }
             let migration = RecordMigration(flow, migrator: migrator, now: Date())
-            guard let update = migration.update else { return migration }
+            guard let update = migration.update else {
+                // Brought up to date (or beyond) by another process while it sat in this batch:
+                // its change, counted apart (changed elsewhere), not this sweep's "up to date".
+                return [.upToDate, .skew].contains(migration.report.outcome) ? nil : migration
+            }
             if try await store.commit([update], events: migration.event.map { [$0] } ?? []).isEmpty { return migration }
         }
         throw StoreError(.conflict, "flow '\(flowID)' kept changing while it was migrated (\(conflictAttempts) attempts); run apply again")
@@ -339,7 +343,7 @@ public struct SweepReport: Sendable {
         addExample(.invalid, flowName: flowName, Example(flowID: row.flowID, fromVersion: row.migrationVersion, taints: [], error: row.problem))
     }
 
-    /// Counts `migration` of `flow` (nil: the flow vanished or failed meanwhile).
+    /// Counts `migration` of `flow` (nil: the flow vanished, failed or was brought up to date by another process meanwhile).
     mutating func record(_ migration: RecordMigration?, flow: StoredFlow) {
         guard let migration else { return }
         let line = migration.report

@@ -1,6 +1,7 @@
 import FlowMigration
 import FlowStore
 import StoreTestSupport
+import Synchronization
 import Testing
 
 /// A sweep whose count of the flows it had nothing to do for fails — its connection terminated
@@ -11,6 +12,8 @@ struct SweepCountingTests {
     struct SnapshotHook: FlowStateStore {
         let base: any FlowStateStore
         let snapshot: @Sendable (any FlowStateStore) async throws -> Task<FlowCounts, any Error>
+        /// Runs before each commit is forwarded (another process's writes in between).
+        var beforeCommit: @Sendable ([FlowUpdate]) async throws -> Void = { _ in }
 
         func prepare(createIfMissing: Bool) async throws(StoreError) { try await base.prepare(createIfMissing: createIfMissing) }
         func insert(_ flows: [NewFlow], existing: ExistingFlows) async throws(StoreError) -> Int {
@@ -22,7 +25,8 @@ struct SweepCountingTests {
             try await base.pending(belowVersion: version, after: cursor, limit: limit)
         }
         func commit(_ updates: [FlowUpdate], events: [MigrationEvent]) async throws(StoreError) -> [String] {
-            try await base.commit(updates, events: events)
+            do { try await beforeCommit(updates) } catch { throw StoreError(.database, "\(error)") }
+            return try await base.commit(updates, events: events)
         }
         func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
             try await base.flows(aboveVersion: version, limit: limit)
@@ -56,6 +60,27 @@ struct SweepCountingTests {
             #expect(report.total(.invalid) == 5, "\(report.counts)")
             #expect(report.changedElsewhere == 0)
             #expect(SweepReport.Outcome.allCases.map(report.total).reduce(0, +) == 100, "\(report.counts)")
+            await store.close()
+        }
+    }
+
+    /// Flows another process brings up to date between this sweep's read of a batch and its
+    /// commit (a new worker's dispatcher loading them) were changed elsewhere, not found up to date.
+    @Test func flowsMigratedByAnotherProcessMidBatchAreChangedElsewhere() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let store = try await test.open()
+            try await store.insert(try StoreContract.newFlows(InflightFlows.messages(count: 40)))
+            let dispatcher = DispatcherStore(store: store, migrator: try StoreContract.migrator())
+            let taken = Mutex(false)
+            var hook = SnapshotHook(base: store) { try await $0.statusCountsSnapshot() }
+            hook.beforeCommit = { updates in
+                guard !taken.withLock({ done in defer { done = true }; return done }) else { return }
+                for update in updates.prefix(3) { _ = try await dispatcher.load(flowID: update.id) }
+            }
+            let report = try await MigrationSweep(store: hook, migrator: try StoreContract.migrator(), batchSize: 16).run()
+            #expect(report.changedElsewhere == 3, "\(report.jsonValue)")
+            #expect(report.total(.upToDate) == 0, "\(report.counts)")
+            #expect(SweepReport.Outcome.allCases.map(report.total).reduce(0, +) + report.changedElsewhere == 40, "\(report.counts)")
             await store.close()
         }
     }
