@@ -274,37 +274,42 @@ public final class PostgresFlowStore: FlowStateStore {
         let outcomes = events.map(\.outcome), strategies = events.map { $0.strategy ?? "" }
         let taints = events.map { String(decoding: $0.taints, as: UTF8.self) }
         let recordedTimes = events.map(\.recordedAt.timeIntervalSince1970)
-        // One statement, so one round trip and atomic by itself: the compare-and-swap update, then
-        // the events of the flows it wrote (and of flows it was not asked to write).
-        // A deadlock with a dispatcher (or a serialization failure) rolls the statement back whole:
-        // it is tried again, as a dispatcher would, rather than stop the sweep.
-        let written = try await perform { [self] _, logger in try await Self.retryingTransientFailures { try await self.inTransaction("BEGIN") { connection in
-            var written = Set<[UInt8]>()
-            let rows = try await connection.query("""
-                WITH input AS (
-                    SELECT * FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[],
-                                         \(statuses)::text[], \(times)::float8[])
-                        AS input(id, revision, message, version, status, updated_at)
-                ), updated AS (
-                    UPDATE flows AS flow SET message = input.message, migration_version = input.version, status = input.status,
-                        revision = flow.revision + 1, updated_at = input.updated_at
-                    FROM input
-                    WHERE flow.flow_id = input.id AND flow.revision = input.revision
-                    RETURNING flow.flow_id
-                ), recorded AS (
-                    INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
-                    SELECT event.id, event.from_version, event.to_version, event.outcome, NULLIF(event.strategy, ''), event.taints,
-                           event.recorded_at
-                    FROM unnest(\(eventIDs)::text[], \(from)::int[], \(to)::int[], \(outcomes)::text[], \(strategies)::text[],
-                                \(taints)::text[], \(recordedTimes)::float8[])
-                        AS event(id, from_version, to_version, outcome, strategy, taints, recorded_at)
-                    WHERE event.id IN (SELECT flow_id FROM updated) OR event.id NOT IN (SELECT id FROM input)
-                )
-                SELECT flow_id FROM updated
-                """, logger: logger)
-            for try await id in rows.decode(String.self) { written.insert(id.idBytes) }
-            return written
-        } } }
+        // One statement: the compare-and-swap update, then the events of the flows it wrote (and of
+        // flows it was not asked to write) — in a transaction of its own, which bounds it on the
+        // server too (``inTransaction(_:_:)``) and is never committed once given up on. A deadlock
+        // with a dispatcher (or a serialization failure) rolls it back whole: it is tried again, as
+        // a dispatcher would, rather than stop the sweep.
+        let written = try await perform { [self] _, logger in
+            try await Self.retryingTransientFailures {
+                try await self.inTransaction("BEGIN") { connection in
+                    var written = Set<[UInt8]>()
+                    let rows = try await connection.query("""
+                        WITH input AS (
+                            SELECT * FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[],
+                                                 \(statuses)::text[], \(times)::float8[])
+                                AS input(id, revision, message, version, status, updated_at)
+                        ), updated AS (
+                            UPDATE flows AS flow SET message = input.message, migration_version = input.version, status = input.status,
+                                revision = flow.revision + 1, updated_at = input.updated_at
+                            FROM input
+                            WHERE flow.flow_id = input.id AND flow.revision = input.revision
+                            RETURNING flow.flow_id
+                        ), recorded AS (
+                            INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                            SELECT event.id, event.from_version, event.to_version, event.outcome, NULLIF(event.strategy, ''), event.taints,
+                                   event.recorded_at
+                            FROM unnest(\(eventIDs)::text[], \(from)::int[], \(to)::int[], \(outcomes)::text[], \(strategies)::text[],
+                                        \(taints)::text[], \(recordedTimes)::float8[])
+                                AS event(id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                            WHERE event.id IN (SELECT flow_id FROM updated) OR event.id NOT IN (SELECT id FROM input)
+                        )
+                        SELECT flow_id FROM updated
+                        """, logger: logger)
+                    for try await id in rows.decode(String.self) { written.insert(id.idBytes) }
+                    return written
+                }
+            }
+        }
         return ids.filter { !written.contains($0.idBytes) }
     }
 

@@ -95,6 +95,8 @@ struct MigrationCore {
                     }
                 }
             }
+            // The waiting edges as a set once an added edge is to be armed (a flow may add thousands).
+            var waitingIndices: Set<Int>?
             for added in entry.taintingNodes {
                 // Taints even when a source also runs again (a cycle, or several instances): its
                 // finished instances will never fire the new edge, so the flow cannot end as a
@@ -104,17 +106,24 @@ struct MigrationCore {
                                                reason: .sourcesAlreadyFinished(edgeIndex: added.index, nodes: added.sources),
                                                strategy: strategy))
                 }
-                if added.sources.allSatisfy(input.activeNames.contains), !result.waiting.contains(added.index) {
-                    result.waiting.append(added.index)
+                if added.sources.allSatisfy(input.activeNames.contains) {
+                    if waitingIndices == nil { waitingIndices = Set(result.waiting) }
+                    if waitingIndices!.insert(added.index).inserted { result.waiting.append(added.index) }
                 }
             }
         }
         return result
     }
 
-    /// The first index that appears a second time (the lists hold a few edges).
+    /// The first index that appears a second time. Most lists hold a few edges, scanned without
+    /// allocating; a long one (a fan-out flow's thousands of waiting edges) goes through a set,
+    /// so the check stays linear.
     private static func firstRepeat(_ edges: [Int]) -> Int? {
-        edges.enumerated().first { offset, index in edges[..<offset].contains(index) }?.element
+        guard edges.count > 16 else {
+            return edges.enumerated().first { offset, index in edges[..<offset].contains(index) }?.element
+        }
+        var seen = Set<Int>(minimumCapacity: edges.count)
+        return edges.first { !seen.insert($0).inserted }
     }
 
     private static func conflict(_ version: Int, key: String, index: Int, flow: String) -> StateError {
