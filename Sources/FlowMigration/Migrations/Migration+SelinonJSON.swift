@@ -30,7 +30,7 @@ extension Migration {
         do {
             root = try JSONParser(rejectsDuplicateKeys: true).parse(bytes)
         } catch {
-            if bytes.starts(with: Array("version https://git-lfs.github.com/spec/".utf8)) {
+            if Self.isGitLFSPointer(bytes) {
                 throw MigrationFileError(file: file, line: 1, column: 1, message: "is a Git LFS pointer, not the migration itself",
                                          hint: "keep migrations out of Git LFS (Selinon's workers read the JSON as checked out, and "
                                              + "selinon-migrate compares git's copies): git lfs pull brings the file here; git lfs "
@@ -47,6 +47,14 @@ extension Migration {
         var reader = MigrationFileReader(file: file, bytes: bytes)
         self = try reader.migration(root)
     }
+
+    /// Whether `bytes` are a Git LFS pointer (what git holds, or checks out without Git LFS, for
+    /// a file stored in LFS) rather than a migration file.
+    public static func isGitLFSPointer(_ bytes: [UInt8]) -> Bool {
+        bytes.starts(with: lfsPointerPrefix)
+    }
+
+    private static let lfsPointerPrefix = Array("version https://git-lfs.github.com/spec/".utf8)
 
     /// The file's bytes: sorted keys, sorted name lists, two-space indentation and a trailing
     /// newline, so the same migration always produces the same bytes — those of

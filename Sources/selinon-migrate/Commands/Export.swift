@@ -59,13 +59,13 @@ extension SelinonMigrate {
             }
             var exported = 0
             /// Flows whose line `import` would refuse (or read as another flow), with why.
-            var unreadable: [(id: String, problem: String)] = []
+            var unreadable: [(id: String, problem: String, escapedBreaks: Bool)] = []
             do {
                 var buffer: [UInt8] = []
                 try await store.forEachFlow(pageSize: 1000) { page in
                     for flow in page {
-                        let (line, problem) = Self.line(for: flow)
-                        if let problem { unreadable.append((flow.id, problem)) }
+                        let (line, problem, escapedBreaks) = Self.line(for: flow)
+                        if let problem { unreadable.append((flow.id, problem, escapedBreaks)) }
                         buffer += line
                         buffer.append(UInt8(ascii: "\n"))
                     }
@@ -88,8 +88,10 @@ extension SelinonMigrate {
             await terminal.close(store)
             terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.displayText)")
             guard !unreadable.isEmpty else { return }
-            for (id, problem) in unreadable.prefix(10) {
-                terminal.message("error: flow \(Self.quoted(id)): \(problem)" + (problem.contains("; its line is written") ? ""
+            for (id, problem, escapedBreaks) in unreadable.prefix(10) {
+                terminal.message("error: flow \(Self.quoted(id)): \(problem)" + (escapedBreaks
+                    ? "; its line is written with the break as \\n (or \\r), to keep one flow per line, so import would read the "
+                        + "text the break was meant to be"
                     : "; its line is written as stored, and import would not read it back as the same flow"))
             }
             if unreadable.count > 10 { terminal.message("… and \(unreadable.count - 10) more") }
@@ -107,13 +109,13 @@ extension SelinonMigrate {
 
         /// The flow's line, and why `import` would not read it back as this flow. A message
         /// without `dispatcher_id` (one saved through the library API, which keys rows by flow
-        /// id) gets the flow id as one, so the line can be imported.
-        static func line(for flow: StoredFlow) -> (line: [UInt8], problem: String?) {
+        /// id) gets the flow id as one, so the line can be imported. `escapedBreaks`: the line
+        /// holds raw line breaks of a string as escapes (``onOneLine(_:)``), not the stored bytes.
+        static func line(for flow: StoredFlow) -> (line: [UInt8], problem: String?, escapedBreaks: Bool) {
             let (oneLine, breaksInStrings) = Self.onOneLine(flow.exportedLine)
             var line = oneLine
             if breaksInStrings {
-                return (line, "its message is not valid JSON: a string in it holds a raw line break; its line is written with "
-                    + "the break as \\n (or \\r), to keep one flow per line, so import would read the text the break was meant to be")
+                return (line, "its message is not valid JSON: a string in it holds a raw line break", true)
             }
             if let header = try? DispatcherMessageHeader(reading: line), header.dispatcherID == nil {
                 line = DispatcherMessageHeader.adding("dispatcher_id", string: flow.id, to: line)
@@ -121,18 +123,18 @@ extension SelinonMigrate {
             do {
                 let readBack = try NewFlow(message: line)
                 guard readBack.id.utf8.elementsEqual(flow.id.utf8) else {
-                    return (line, "its message's dispatcher_id is \(quoted(readBack.id)), not the flow's id")
+                    return (line, "its message's dispatcher_id is \(quoted(readBack.id)), not the flow's id", false)
                 }
                 // Columns changed by hand: import would read the line back as another flow.
                 guard readBack.flowName == flow.flowName else {
-                    return (line, "its message is of flow \(quoted(readBack.flowName)), while the row says \(quoted(flow.flowName))")
+                    return (line, "its message is of flow \(quoted(readBack.flowName)), while the row says \(quoted(flow.flowName))", false)
                 }
                 guard readBack.migrationVersion == flow.migrationVersion else {
-                    return (line, "its message is at migration version \(readBack.migrationVersion), while the row says \(flow.migrationVersion)")
+                    return (line, "its message is at migration version \(readBack.migrationVersion), while the row says \(flow.migrationVersion)", false)
                 }
-                return (line, nil)
+                return (line, nil, false)
             } catch {
-                return (line, error.message)
+                return (line, error.message, false)
             }
         }
 

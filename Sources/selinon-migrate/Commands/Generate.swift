@@ -571,7 +571,7 @@ extension SelinonMigrate {
                     + "make sure the earlier migrations are in '\(configured)'")
             }
             if let migrationDirectory {
-                if let configured, !Self.sameDirectory(new.global.expandedMigrationDirectory ?? configured, migrationDirectory) {
+                if let configured, !sameDirectory(new.global.expandedMigrationDirectory ?? configured, migrationDirectory) {
                     terminal.message("warning: --migration-dir '\(migrationDirectory)' differs from global.migration_dir '\(configured)' "
                         + "of \(new.nodesFile); workers read the latter")
                 }
@@ -605,16 +605,6 @@ extension SelinonMigrate {
                 return path == given ? reason : "it would be created in \(path): \(reason)"
             }
             return nil
-        }
-
-        /// Whether two paths name one directory: the same one on disk (links followed), or —
-        /// when either does not exist yet — the same path once `.`, `..` and `//` are resolved.
-        static func sameDirectory(_ first: String, _ second: String) -> Bool {
-            var one = stat(), other = stat()
-            if stat(first, &one) == 0 && stat(second, &other) == 0 {
-                return one.st_dev == other.st_dev && one.st_ino == other.st_ino
-            }
-            return URL(fileURLWithPath: first).standardizedFileURL.path == URL(fileURLWithPath: second).standardizedFileURL.path
         }
     }
 }

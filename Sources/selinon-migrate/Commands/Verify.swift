@@ -48,12 +48,6 @@ extension SelinonMigrate {
             try validateMigrationDirectory(migrationDirectory)
         }
 
-        /// Whether two spellings name one directory (`migrations/`, `./migrations` and the
-        /// absolute path do), without requiring it to exist.
-        private static func samePath(_ first: String, _ second: String) -> Bool {
-            URL(fileURLWithPath: first).standardizedFileURL.path == URL(fileURLWithPath: second).standardizedFileURL.path
-        }
-
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
@@ -79,7 +73,7 @@ extension SelinonMigrate {
             let exists = lstat(directoryPath, &status) == 0 || errno != ENOENT
             let named: Bool
             if let current, let migrationDirectory {
-                named = current.global.expandedMigrationDirectory.map { Self.samePath(migrationDirectory, $0) } ?? false
+                named = current.global.expandedMigrationDirectory.map { sameDirectory(migrationDirectory, $0) } ?? false
             } else {
                 // The default `migrations` is not named by a configuration that names none.
                 named = current?.global.expandedMigrationDirectory != nil

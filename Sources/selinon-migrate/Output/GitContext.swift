@@ -1,4 +1,5 @@
 import FlowConfig
+import FlowMigration
 import Foundation
 import MigrationGenerator
 import GitHistory
@@ -235,7 +236,7 @@ extension GitRepository {
             let stem = String(name.dropLast(5))
             // Only direct children named like migrations.
             guard parentDirectory(of: file.path) == path, let version = Int(stem), String(version) == stem else { continue }
-            if file.bytes.starts(with: Array("version https://git-lfs.github.com/spec/".utf8)) {
+            if Migration.isGitLFSPointer(file.bytes) {
                 throw GitError(.lfsPointer, "\(file.path) is stored in Git LFS at \(commit.id.short): git holds a pointer, not the "
                     + "migration, so what a commit adds or changes cannot be compared; keep migrations out of Git LFS (Selinon's workers "
                     + "read the JSON): git lfs untrack the path, and commit the real files")

@@ -16,3 +16,14 @@ func resolvedPath(_ path: String) -> String? {
     defer { free(resolved) }
     return String(cString: resolved)
 }
+
+/// Whether two paths name one directory: the same one on disk (links followed), or — when
+/// either does not exist yet — the same path once `.`, `..` and `//` are resolved
+/// (`migrations/`, `./migrations` and the absolute path are one).
+func sameDirectory(_ first: String, _ second: String) -> Bool {
+    var one = stat(), other = stat()
+    if stat(first, &one) == 0 && stat(second, &other) == 0 {
+        return one.st_dev == other.st_dev && one.st_ino == other.st_ino
+    }
+    return URL(fileURLWithPath: first).standardizedFileURL.path == URL(fileURLWithPath: second).standardizedFileURL.path
+}
