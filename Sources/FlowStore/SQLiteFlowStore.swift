@@ -12,6 +12,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// Opened for reading only (`status`, `export`): a log it may not copy as it closes is left
     /// to a writer without a warning.
     private let readOnly: Bool
+    /// Whether opening this store created its directory as well as its file; nil when the file
+    /// was there. What ``closeRemovingIfCreatedEmpty()`` may remove.
+    private let createdDirectory: Bool?
 
     /// Opens the database at `path`; creates it when `createIfMissing`, and its directory (one
     /// level, as `.selinon/`: a directory above it that is missing is more likely a typo).
@@ -23,6 +26,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         let checkpointer = SQLiteCheckpointer(path: path)
         self.checkpointer = checkpointer
         var status = stat()
+        var createdDirectory: Bool?
         if stat(path, &status) == 0 {
             switch status.st_mode & S_IFMT {
             case S_IFREG:
@@ -72,7 +76,7 @@ public final class SQLiteFlowStore: FlowStateStore {
             }
             try Self.inspect(path, createIfMissing: createIfMissing)
         } else if createIfMissing {
-            try Self.makeOwnDirectory(of: path)
+            createdDirectory = try Self.makeOwnDirectory(of: path)
             let directory = parentDirectory(of: path)
             let shown = directory.isEmpty ? "." : directory
             if access(shown, W_OK | X_OK) != 0 {
@@ -93,8 +97,35 @@ public final class SQLiteFlowStore: FlowStateStore {
             }
             pool = try Self.openPool(path: path, configuration: configuration)
         } catch {
-            throw Self.openFailure(path, error)
+            // A store that could not even open (a full disk) leaves nothing of itself behind.
+            if let createdDirectory { Self.removeNewStore(path, directoryToo: createdDirectory) }
+            throw Self.openFailure(path, error, existed: createdDirectory == nil)
         }
+        self.createdDirectory = createdDirectory
+    }
+
+    /// Removes the files of a store this process created and the directory it made for it.
+    private static func removeNewStore(_ path: String, directoryToo: Bool) {
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+        if directoryToo { rmdir(parentDirectory(of: path)) }  // only when empty
+    }
+
+    /// When opening this store created its file and it holds no flow and no event (a command
+    /// stopped before storing anything, or the schema was never written), closes it and removes
+    /// the file, its logs and the directory made for it: a command that failed at once leaves no
+    /// empty store, which would pass for a real one (`status`: "0 flows") where a mistyped path
+    /// should be an error. A store another process stored a flow in meanwhile is kept.
+    /// - Returns: whether the store was closed and removed; when not, it is still open.
+    public func closeRemovingIfCreatedEmpty() async -> Bool {
+        guard let createdDirectory, let empty = try? await read({ db in
+            try ["flows", "migration_events"].allSatisfy { table in
+                try !db.tableExists(table) || Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") == 0
+            }
+        }), empty else { return false }
+        try? pool.close()
+        _ = checkpointer.close()
+        Self.removeNewStore(path, directoryToo: createdDirectory)
+        return true
     }
 
     /// Opens the pool, trying again while another process holds the lock that switching a new
@@ -120,15 +151,16 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     /// Creates the store's own directory when it is missing — one level, as `.selinon/`: a
     /// missing directory above it is more likely a typo — and names a file in its way.
-    private static func makeOwnDirectory(of path: String) throws(StoreError) {
+    /// - Returns: whether it created the directory.
+    private static func makeOwnDirectory(of path: String) throws(StoreError) -> Bool {
         let directory = parentDirectory(of: path)
-        guard !directory.isEmpty else { return }
+        guard !directory.isEmpty else { return false }
         func isDirectory() -> Bool? {
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) ? isDirectory.boolValue : nil
         }
         switch isDirectory() {
-        case true?: return
+        case true?: return false
         case false?: throw StoreError(.notAStore, "cannot create the SQLite store \(path): \(directory) is a file, not a directory; "
             + "check the path, or move that file out of the way")
         case nil: break
@@ -140,8 +172,10 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            return true
         } catch where isDirectory() == true {
             // Another process made it meanwhile.
+            return false
         } catch {
             throw StoreError(.unavailable, "cannot create the directory \(directory) for the SQLite store: \(FileSystemReason.describe(error))"
                 + (FileSystemReason.code(of: error).flatMap(FileSystemReason.writeHint(for:)).map { "; \($0)" } ?? ""))
@@ -166,12 +200,20 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
-    private static func openFailure(_ path: String, _ error: any Error) -> StoreError {
+    /// - Parameter existed: whether the file was there before (not created by this open).
+    private static func openFailure(_ path: String, _ error: any Error, existed: Bool = true) -> StoreError {
         if let error = error as? StoreError { return error }
+        // "unable to open database file" also means that no room was left for the file or its
+        // logs: not a permission problem (the checks before opening would have found one).
+        if let error = error as? DatabaseError, [.SQLITE_CANTOPEN, .SQLITE_IOERR].contains(error.resultCode), hasNoFreeSpace(near: path) {
+            return StoreError(.unavailable, "cannot open the SQLite store at \(path): the file system holding it is full (SQLite: "
+                + "\(error.message ?? "\(error.resultCode)")); " + (existed ? "what was committed stays; " : "") + "free space there — "
+                + "SQLite needs room for \(path)-wal and \(path)-shm even to read the store — then run again")
+        }
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             return permissionError(path, reason: error.message ?? "\(error.resultCode)")
         }
-        if let known = damagedOrBusy(path, error) { return known }
+        if let known = damagedOrBusy(path, error, committedBefore: existed) { return known }
         return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
     }
 
@@ -191,7 +233,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// A damaged file, or a lock another process held past the busy timeout, in words.
-    private static func damagedOrBusy(_ path: String, _ error: any Error) -> StoreError? {
+    /// - Parameter committedBefore: whether the store may hold what earlier runs committed (not
+    ///   one this run created).
+    private static func damagedOrBusy(_ path: String, _ error: any Error, committedBefore: Bool = true) -> StoreError? {
         guard let error = error as? DatabaseError else { return nil }
         if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
             return StoreError(.damaged, "the SQLite store \(path) is damaged (\(error.message ?? "database disk image is malformed")): "
@@ -202,7 +246,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         // file a reader maps cannot be made.
         if error.resultCode == .SQLITE_FULL || (error.resultCode == .SQLITE_IOERR && hasNoFreeSpace(near: path)) {
             return StoreError(.unavailable, "the file system holding the SQLite store \(path) is full (SQLite: \(error.message ?? "\(error.resultCode)")): "
-                + "what was committed stays; free space there — SQLite needs room for \(path)-wal and \(path)-shm even to read "
+                + (committedBefore ? "what was committed stays; " : "") + "free space there — SQLite needs room for \(path)-wal and \(path)-shm even to read "
                 + "the store — then run again")
         }
         if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
@@ -679,7 +723,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
-        if let known = Self.damagedOrBusy(path, error) { return known }
+        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil) { return known }
         return StoreError(.database, "SQLite store \(path): \(error)")
     }
 }

@@ -45,6 +45,12 @@ struct SelinonMigrate: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+        // Below a few dozen open files the runtime traps part way through a command; a limit the
+        // hard limit allows to raise is raised (as Go programs do), one that cannot be is refused.
+        if let limit = OpenFileLimit.raise(), limit < OpenFileLimit.minimum {
+            FileHandle.standardError.write(Data(OpenFileLimit.tooLow(limit).utf8))
+            exit(withError: ExitCode(2))
+        }
         do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -167,4 +167,31 @@ struct SQLiteStoreFileTests {
         let error = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: false) }
         #expect(error?.kind == .damaged && error?.message.contains("is damaged") == true, "\(error?.message ?? "")")
     }
+
+    /// A command that stops before storing anything removes the store it created (and the
+    /// directory it made for it); a store that was there, or one that holds a flow, stays.
+    @Test func onlyACreatedStoreThatHoldsNothingIsRemovedOnClose() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("own/flows.sqlite")
+        let created = try SQLiteFlowStore(path: path, createIfMissing: true)
+        try await created.prepare(createIfMissing: true)
+        #expect(await created.closeRemovingIfCreatedEmpty())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "file, logs and its directory removed")
+
+        let kept = try SQLiteFlowStore(path: path, createIfMissing: true)
+        try await kept.prepare(createIfMissing: true)
+        try await kept.insert(try InflightFlows.messages(count: 1).map { try NewFlow(message: $0) })
+        #expect(await !kept.closeRemovingIfCreatedEmpty(), "it holds a flow")
+        await kept.close()
+        #expect(FileManager.default.fileExists(atPath: path))
+
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try $0.execute(sql: "DELETE FROM flows") }
+        try queue.close()
+        let reopened = try SQLiteFlowStore(path: path, createIfMissing: true)
+        try await reopened.prepare(createIfMissing: true)
+        #expect(await !reopened.closeRemovingIfCreatedEmpty(), "an empty store that was there is not this store's to remove")
+        await reopened.close()
+        #expect(FileManager.default.fileExists(atPath: path))
+    }
 }

@@ -204,6 +204,79 @@ struct ReviewCommandTests {
         #expect(document == ["written": [directory.path("json/review.json")]], "\(json.standardOutput)")
     }
 
+    /// A directory holding a program named `dot` with `script` as its body, and the `PATH` that
+    /// finds it first.
+    private static func fakeDot(_ script: String, in directory: TemporaryDirectory) throws -> [String: String] {
+        let program = try directory.write(script, to: "bin/dot")
+        #expect(chmod(program, 0o755) == 0)
+        return ["PATH": directory.path("bin") + ":/usr/bin:/bin"]
+    }
+
+    /// dot's SVG comes through a pipe and is written by the tool, whole (dot itself exits 0 on a
+    /// full disk, leaving a cut file): a large SVG next to a lot of standard error, read at once,
+    /// does not block either side.
+    @Test func theSVGComesFromDotsOutputWhateverItsSize() throws {
+        let directory = try TemporaryDirectory()
+        let environment = try Self.fakeDot("""
+            #!/bin/sh
+            [ "$1" = -Tsvg ] && [ -f "$2" ] && [ $# = 2 ] || exit 3
+            head -c 200000 /dev/zero | tr '\\0' e >&2
+            printf '<svg>'; head -c 300000 /dev/zero | tr '\\0' x; printf '</svg>\\n'
+            """, in: directory)
+        let result = try CommandRunner().run(["review", "3", "-m", Self.migrations, "--format", "dot", "--output-dir", directory.path("out")],
+                                             in: Fixtures.repositoryRoot, environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.isEmpty, "\(result.standardError)")
+        let svg = try String(contentsOfFile: directory.path("out/migration-3-reporting_flow.svg"), encoding: .utf8)
+        #expect(svg == "<svg>" + String(repeating: "x", count: 300_000) + "</svg>\n")
+        #expect(result.standardOutput.split(separator: "\n").filter { $0.hasSuffix(".svg") }.count == 4, "\(result.standardOutput)")
+    }
+
+    /// A disk with room for the DOT file but not for its SVG: dot's own file writing would exit 0
+    /// with a cut file; written by the tool, the error names the SVG and no part of it is left.
+    @Test(.enabled(if: UnreachableStoreCommandTests.canMountTmpfs)) func anSVGThatDoesNotFitIsAnErrorNotACutFile() throws {
+        let directory = try TemporaryDirectory()
+        let environment = try Self.fakeDot("#!/bin/sh\nprintf '<svg>'; head -c 400000 /dev/zero | tr '\\0' x; printf '</svg>\\n'\n",
+                                           in: directory)
+        let disk = directory.path("disk")
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: false)
+        #expect(mount("tmpfs", disk, "tmpfs", 0, "size=256k") == 0)
+        defer { umount(disk) }
+        let result = try CommandRunner().run(["review", "3", "-m", Self.migrations, "--format", "dot", "--output-dir", disk + "/out"],
+                                             in: Fixtures.repositoryRoot, environment: environment)
+        #expect(result.status == 2)
+        #expect(result.standardError.hasPrefix("error: cannot write \(disk)/out/migration-3-bulk_analysis_flow.svg: No space left on device"),
+                "\(result.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk + "/out") == ["migration-3-bulk_analysis_flow.dot"])
+    }
+
+    /// dot refusing a graph, or writing nothing, is a warning: that flow gets its DOT file only.
+    /// dot that cannot start is said once, not once per flow; the Markdown links no SVG then.
+    @Test func aDotThatFailsOrCannotStartLeavesTheDOTFiles() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let arguments = ["review", "3", "-m", Self.migrations, "--format", "markdown"]
+        for (script, said) in [("#!/bin/sh\necho 'Error: syntax error in line 1' >&2\nexit 1\n", "Error: syntax error in line 1"),
+                               ("#!/bin/sh\nexit 0\n", "it wrote nothing")] {
+            let environment = try Self.fakeDot(script, in: directory)
+            let output = directory.path("out-\(said.count)")
+            let result = try runner.run(arguments + ["--output-dir", output], in: Fixtures.repositoryRoot, environment: environment)
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardError.contains("warning: dot could not draw \(output)/migration-3-reporting_flow.dot: \(said)\n"),
+                    "\(result.standardError)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: output).filter { $0.hasSuffix(".svg") }.isEmpty)
+        }
+        let environment = try Self.fakeDot("not a program, though executable\n", in: directory)
+        let result = try runner.run(arguments + ["--output-dir", directory.path("cannot")], in: Fixtures.repositoryRoot, environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError == "warning: cannot run \(directory.path("bin/dot")) to draw the graphs as SVG (Exec format error); "
+                + "only the .dot files are written\n", "\(result.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("cannot")).sorted() == [
+            "migration-3-bulk_analysis_flow.dot", "migration-3-notification_flow.dot", "migration-3-reporting_flow.dot",
+            "migration-3-security_analysis_flow.dot", "review.md"])
+        #expect(!(try String(contentsOfFile: directory.path("cannot/review.md"), encoding: .utf8)).contains(".svg"))
+    }
+
     @Test func nothingToReviewStillWritesTheFile() throws {
         let fixture = try Self.pullRequest()
         try fixture.git("add", "-A")

@@ -404,6 +404,30 @@ struct UnreachableStoreCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["flows.sqlite"], "no -shm or -wal left behind")
     }
 
+    /// Lines that went to standard output before a row stopped the export cannot be taken
+    /// back: the error says how many went, where a file would have been written whole or not at all.
+    @Test func anExportStoppedPartWaySaysWhatWentToStandardOutput() async throws {
+        let directory = try TemporaryDirectory()
+        let store = directory.path("flows.sqlite")
+        let runner = try CommandRunner()
+        let version = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1").path
+        let simulated = try runner.run(["simulate", "-n", version + "/nodes.yml", "-f", version + "/flows", "--count", "4000", "--seed", "1",
+                                        "--store", "sqlite:" + store, "--quiet"])
+        #expect(simulated.status == 0, "\(simulated.standardError)")
+        let queue = try DatabaseQueue(path: store)
+        try await queue.write { try $0.execute(sql: "UPDATE flows SET status = 'bogus' WHERE flow_id = (SELECT max(flow_id) FROM flows)") }
+        try queue.close()
+        let exported = try runner.run(["export", "--store", "sqlite:" + store])
+        #expect(exported.status == 1)
+        let lines = exported.standardOutput.split(separator: "\n").count
+        #expect(lines >= 1000 && lines < 4000, "a page or more went out before the last row: \(lines)")
+        #expect(exported.standardError.hasSuffix("then run again; lines 1–\(lines) went to standard output already, nothing after them\n"),
+                "\(exported.standardError)")
+        let toFile = try runner.run(["export", "--store", "sqlite:" + store, "--output", directory.path("flows.jsonl")])
+        #expect(toFile.status == 1 && toFile.standardError.hasSuffix("then run again; nothing was written\n"), "\(toFile.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("flows.jsonl")))
+    }
+
     @Test func anImportRejectedInItsFirstBatchCreatesNoStore() throws {
         let directory = try TemporaryDirectory()
         let input = try directory.write("flows:\n  - not a dispatcher message\n", to: "flows.yml")
@@ -579,6 +603,14 @@ struct UnreachableStoreCommandTests {
                 "\(applied.standardError)")
         let report = try JSONSerialization.jsonObject(with: Data(applied.standardOutput.utf8)) as? [String: Any]
         #expect(report?["stopped_by"] as? String != nil, "\(applied.standardOutput)")
+
+        // A new store cannot even be created there: nothing of it (nor its directory) is left
+        // behind, and the error does not speak of what was committed — nothing was.
+        let created = try runner.run(["import", "--input", flows, "--store", "sqlite:" + directory.path("full/new/flows.sqlite")])
+        #expect(created.status == 2)
+        #expect(created.standardError.contains("is full") && !created.standardError.contains("what was committed stays"),
+                "\(created.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("full/new")), "\(created.standardError)")
     }
 
     @Test func exportRefusesToWriteOverItsOwnStore() throws {

@@ -42,6 +42,38 @@ struct ValidateCommandTests {
         #expect(result.standardOutput.hasPrefix(fixture + (hasErrors ? ": invalid (" : ": valid — ")))
     }
 
+    /// Below a few dozen open files the Swift runtime traps part way through a command: a soft
+    /// limit is raised to the hard one, and a hard limit that is too low refused before anything
+    /// is done, with the fix.
+    @Test func aLowOpenFileLimitIsRaisedOrRefused() throws {
+        var limit = rlimit()
+        #expect(getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0)
+        let binary = try CommandRunner().executable.path
+        let version = try #require(Self.exampleVersions.first)
+        func validate(under limit: String) throws -> (status: Int32, standardError: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit \(limit) && exec \"$0\" \"$@\"", binary,
+                                 "validate", "-n", "\(version)/nodes.yml", "-f", "\(version)/flows"]
+            process.currentDirectoryURL = Self.root
+            let errors = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = errors
+            try process.run()
+            let said = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: said, as: UTF8.self))
+        }
+        let refused = try validate(under: "-n 40")
+        #expect(refused.status == 2)
+        #expect(refused.standardError == "error: the open-file limit is 40 (ulimit -n), and selinon-migrate needs at least 64 (threads, "
+                + "pipes, the store's files and connections); nothing was done\n  hint: raise it (ulimit -n 1024) and run again\n")
+        if limit.rlim_max >= 64 {
+            let raised = try validate(under: "-Sn 40")
+            #expect(raised.status == 0, "the soft limit is raised to the hard one: \(raised.standardError)")
+        }
+    }
+
     @Test func summaryCountsInTheRightNumber() throws {
         let directory = try TemporaryDirectory()
         try directory.write("""

@@ -298,13 +298,8 @@ extension SelinonMigrate {
                 reports?.discard()
                 // Output that goes out at once (standard output, a pipe) cannot be taken back. A
                 // write that failed may have sent part of its chunk (the pipe took what it could).
-                let direct = [messages, reports].compactMap { $0 }.filter(\.writesDirectly)
-                    .map { OutputSink.isStandardOutput($0.displayPath) ? "standard output" : $0.displayPath }.joined(separator: " and ")
-                let whole = lineNumber - 1, partly = error is OutputSinkError ? chunk.count : 0
-                let written = direct.isEmpty || whole + partly == 0 ? "nothing was written"
-                    : partly == 0 ? "lines 1–\(whole) went to \(direct) already, nothing after them"
-                    : whole == 0 ? "some of lines 1–\(partly) may have gone to \(direct)"
-                    : "lines 1–\(whole) went to \(direct) already, and some of lines \(whole + 1)–\(whole + partly) may have"
+                let written = OutputSink.whatWentOut([messages, reports].compactMap { $0 },
+                                                     whole: lineNumber - 1, partly: error is OutputSinkError ? chunk.count : 0)
                 if let error = error as? LineReader.LineTooLong {
                     terminal.message("error: \(input == "-" ? "<stdin>" : input):\(lineNumber + chunk.count): \(error); \(written)")
                     throw ExitStatus.inputFailed

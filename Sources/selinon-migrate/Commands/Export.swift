@@ -58,6 +58,9 @@ extension SelinonMigrate {
                 throw error
             }
             var exported = 0
+            /// Lines written out, and lines read but not yet written (those of a failed write may
+            /// have gone out in part).
+            var written = 0, buffered = 0
             /// Flows whose line `import` would refuse (or read as another flow), with why.
             var unreadable: [(id: String, problem: String, escapedBreaks: Bool)] = []
             do {
@@ -70,16 +73,20 @@ extension SelinonMigrate {
                         buffer.append(UInt8(ascii: "\n"))
                     }
                     exported += page.count
+                    buffered += page.count
                     if buffer.count >= 1 << 20 {
                         try sink.write(buffer)
                         buffer.removeAll(keepingCapacity: true)
+                        written += buffered
+                        buffered = 0
                     }
                 }
                 try sink.write(buffer)
                 try sink.commit()
             } catch {
                 sink.discard()
-                terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); nothing was written" + OutputSinkError.hintLine(of: error))
+                let wentOut = OutputSink.whatWentOut([sink], whole: written, partly: error is OutputSinkError ? buffered : 0)
+                terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); \(wentOut)" + OutputSinkError.hintLine(of: error))
                 await terminal.close(store)
                 // A row changed by hand is the input's fault; a damaged file or a failed read is not.
                 let editedRow = (error as? StoreError).map { $0.kind == .damaged && $0.flowID != nil } ?? false

@@ -67,12 +67,6 @@ extension SelinonMigrate {
             var lineNumber = 0
             // Opened once the first batch has been read: input rejected at once leaves no new, empty store behind.
             var store: (any FlowStateStore)?
-            // A SQLite store this import creates is removed again when it stops before storing a flow:
-            // an empty store would pass for a real one (status: "0 flows"), where a typo should be an error.
-            var created: String?
-            if case .sqlite(let path)? = try? StoreLocation(parsing: storeOptions.locationText), !FileManager.default.fileExists(atPath: path) {
-                created = path
-            }
             do {
                 var batch: [(line: Int, flow: NewFlow)] = []
                 while let line = try reader.nextLine() {
@@ -90,18 +84,18 @@ extension SelinonMigrate {
                 try await importer.insert(batch, into: store!)
             } catch let status as ExitCode {
                 // Opening the store failed, and said why.
-                await closeRemovingIfEmpty(store, created: created, imported: importer.imported, terminal: terminal)
+                await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
                 throw status
             } catch let error as LineReader.LineTooLong {
-                await closeRemovingIfEmpty(store, created: created, imported: importer.imported, terminal: terminal)
+                await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
                 terminal.message("\(name):\(lineNumber + 1): error: \(error)\n\(importer.progressNote(lineRejected: true))")
                 throw ExitStatus.inputFailed
             } catch let rejection as ImportRejection {
-                await closeRemovingIfEmpty(store, created: created, imported: importer.imported, terminal: terminal)
+                await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
                 terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure))")
                 throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
             } catch {
-                await closeRemovingIfEmpty(store, created: created, imported: importer.imported, terminal: terminal)
+                await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
                 terminal.message("error: cannot read \(name): \(OutputSink.reason(error))\n\(importer.progressNote(lineRejected: false))")
                 throw ExitStatus.toolFailed
             }
@@ -110,16 +104,12 @@ extension SelinonMigrate {
             terminal.message("imported \(counted(importer.imported, "flow")) into \(storeOptions.displayText)\(skipped)")
         }
 
-        /// Closes the store; when this run created its SQLite file (`created`) and stored no flow,
-        /// and the store still holds none (no other process wrote meanwhile), removes the file.
-        private func closeRemovingIfEmpty(_ store: (any FlowStateStore)?, created: String?, imported: Int, terminal: Terminal) async {
-            guard let store, let created, imported == 0, let counts = try? await store.statusCounts(),
-                  counts.counts.isEmpty && counts.damaged.isEmpty else {
-                await terminal.close(store)
-                return
-            }
+        /// Closes the store; a SQLite store this run created is removed again when it stopped
+        /// before storing a flow: an empty store would pass for a real one (status: "0 flows"),
+        /// where a typo should be an error.
+        private func closeRemovingIfEmpty(_ store: (any FlowStateStore)?, imported: Int, terminal: Terminal) async {
+            if imported == 0, await (store as? SQLiteFlowStore)?.closeRemovingIfCreatedEmpty() == true { return }
             await terminal.close(store)
-            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(created + suffix) }
         }
     }
 }

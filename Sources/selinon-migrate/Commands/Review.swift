@@ -6,6 +6,7 @@ import GitHistory
 import FlowEngine
 import MigrationGenerator
 import MigrationReview
+import Synchronization
 
 extension SelinonMigrate {
     /// `review`: what migrations do, for the people who approve them.
@@ -386,20 +387,98 @@ struct GraphFiles {
         let stem = stem(for: flow.flow, version: version)
         let dotPath = (directory as NSString).appendingPathComponent(stem + ".dot")
         try OutputSink.write(Array(ReviewGraph.dot(flow, version: version).utf8), to: dotPath)
-        guard let program = Self.dotProgram else { return ([dotPath], nil) }
-        let svgPath = (directory as NSString).appendingPathComponent(stem + ".svg")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["-Tsvg", dotPath, "-o", svgPath]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            terminal.message("warning: dot could not draw \(dotPath): \(String(decoding: message, as: UTF8.self))")
+        guard let program = Self.dotProgram, !dotCannotRun else { return ([dotPath], nil) }
+        let svg: [UInt8]
+        switch Self.drawSVG(of: dotPath, with: program) {
+        case .drawn(let bytes):
+            svg = bytes
+        case .refused(let message):
+            terminal.message("warning: dot could not draw \(dotPath): \(message)")
+            return ([dotPath], nil)
+        case .cannotRun(let reason):
+            // Once dot cannot start, it will not start for the next flow either: said once.
+            dotCannotRun = true
+            terminal.message("warning: cannot run \(program) to draw the graphs as SVG (\(reason)); "
+                + "only the .dot files are written")
             return ([dotPath], nil)
         }
+        // dot writes its SVG to a pipe, and the file is written here: dot ignores a full disk
+        // when it writes a file itself (it exits 0 and leaves an empty or cut file).
+        let svgPath = (directory as NSString).appendingPathComponent(stem + ".svg")
+        try OutputSink.write(svg, to: svgPath)
         return ([dotPath, svgPath], stem + ".svg")
+    }
+
+    /// Set once `dot` failed to start.
+    private var dotCannotRun = false
+
+    /// What running `dot -Tsvg` on a DOT file gave.
+    enum Drawing: Equatable {
+        /// The SVG, read from dot's standard output.
+        case drawn([UInt8])
+        /// dot ran and failed: what it said.
+        case refused(String)
+        /// dot did not start: why, in words.
+        case cannotRun(String)
+    }
+
+    /// Runs `program -Tsvg dotPath`, reading its standard output and standard error at once (a
+    /// large SVG fills a pipe that nobody reads, and dot would wait for ever).
+    static func drawSVG(of dotPath: String, with program: String) -> Drawing {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = ["-Tsvg", dotPath]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            return .cannotRun(reasonDotCannotRun(error))
+        }
+        let standardError = DrainedPipe(errors.fileHandleForReading)
+        let svg = output.fileHandleForReading.readDataToEndOfFile()
+        let complaint = String(decoding: standardError.wait(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let status = process.terminationReason == .exit
+                ? "exit status \(process.terminationStatus)" : "signal \(process.terminationStatus)"
+            return .refused(complaint.isEmpty ? status : complaint)
+        }
+        guard !svg.isEmpty else { return .refused(complaint.isEmpty ? "it wrote nothing" : complaint) }
+        return .drawn(Array(svg))
+    }
+
+    /// A pipe read to its end on a thread of its own, while the caller reads another one.
+    private final class DrainedPipe: Sendable {
+        private let bytes = Mutex(Data())
+        private let finished = DispatchSemaphore(value: 0)
+
+        init(_ handle: FileHandle) {
+            Thread { [self] in
+                let read = handle.readDataToEndOfFile()
+                bytes.withLock { $0 = read }
+                finished.signal()
+            }.start()
+        }
+
+        /// Everything read, once the writer closed the pipe.
+        func wait() -> Data {
+            finished.wait()
+            return bytes.withLock { $0 }
+        }
+    }
+
+    /// Why `dot` did not start; with the open-file limit when running out of descriptors is
+    /// the likely cause (starting a process needs a few, and Foundation refuses with "Bad file
+    /// descriptor" under a low limit).
+    private static func reasonDotCannotRun(_ error: any Error) -> String {
+        let reason = FileSystemReason.describe(error)
+        let code = (error as NSError).domain == NSPOSIXErrorDomain ? Int32((error as NSError).code) : 0
+        guard [EBADF, EMFILE, ENFILE].contains(code) else { return reason }
+        guard let limit = OpenFileLimit.current else { return reason }
+        return "\(reason); the open-file limit is \(limit): raise it, for example ulimit -n 1024"
     }
 }

@@ -81,7 +81,8 @@ struct StoreOptions: ParsableArguments {
         do {
             try await store.prepare(createIfMissing: createIfMissing)
         } catch {
-            await terminal.close(store)
+            // A store this run created and could not prepare (a full disk) is not left behind.
+            if await (store as? SQLiteFlowStore)?.closeRemovingIfCreatedEmpty() != true { await terminal.close(store) }
             terminal.message("error: \(error.message)")
             throw Self.exitStatus(error)
         }

@@ -158,6 +158,19 @@ final class OutputSink {
         return "interrupted: " + parts.joined(separator: "; ")
     }
 
+    /// What a command that stopped part way had already sent out, for its error message: files
+    /// are discarded whole, but standard output, a pipe or a device keep what they got — `whole`
+    /// lines for sure, and a write that failed may have sent part of its next `partly` lines
+    /// (the pipe took what it could).
+    static func whatWentOut(_ sinks: [OutputSink], whole: Int, partly: Int) -> String {
+        let direct = sinks.filter(\.writesDirectly)
+            .map { isStandardOutput($0.displayPath) ? "standard output" : $0.displayPath }.joined(separator: " and ")
+        return direct.isEmpty || whole + partly == 0 ? "nothing was written"
+            : partly == 0 ? "lines 1–\(whole) went to \(direct) already, nothing after them"
+            : whole == 0 ? "some of lines 1–\(partly) may have gone to \(direct)"
+            : "lines 1–\(whole) went to \(direct) already, and some of lines \(whole + 1)–\(whole + partly) may have"
+    }
+
     /// Whether written bytes go out at once (standard output, a pipe, a device) rather than to a
     /// temporary file that only `commit` puts in place: what `discard` cannot take back.
     var writesDirectly: Bool { temporaryPath == nil }
