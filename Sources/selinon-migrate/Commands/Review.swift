@@ -413,7 +413,7 @@ struct GraphFiles {
     private var dotCannotRun = false
 
     /// What running `dot -Tsvg` on a DOT file gave.
-    enum Drawing: Equatable {
+    enum Drawing {
         /// The SVG, read from dot's standard output.
         case drawn([UInt8])
         /// dot ran and failed: what it said.
