@@ -10,12 +10,20 @@ public struct DispatcherStore: Sendable {
     public struct LoadedFlow: Sendable, Equatable {
         /// The record as stored now (after the migration, if there was one).
         public var flow: StoredFlow
-        /// `up_to_date` (also for a flow that failed earlier: see `flow.status`), `migrated`,
-        /// `retry` (the state was reset: restart the flow), `fail` (fail the flow) or `skew`
-        /// (the state is newer than this worker's migrations: leave it to a newer worker).
+        /// `up_to_date`, `migrated`, `retry` (the state was reset: restart the flow), `fail`
+        /// (fail the flow), `already_failed` (a migration failed it before: it stays as it
+        /// was) or `skew` (the state is newer than this worker's migrations: leave it to a
+        /// newer worker).
         public var outcome: LineReport.Outcome
         /// The taints of the migration `load` just wrote (empty when it wrote none).
         public var taints: [Taint]
+
+        /// A loaded flow as `load` gives it — public for tests of code that uses `load`.
+        public init(flow: StoredFlow, outcome: LineReport.Outcome, taints: [Taint] = []) {
+            self.flow = flow
+            self.outcome = outcome
+            self.taints = taints
+        }
     }
 
     /// The store the flows live in.
@@ -49,7 +57,7 @@ public struct DispatcherStore: Sendable {
     public func load(flowID: String) async throws(StoreError) -> LoadedFlow? {
         for _ in 0..<conflictAttempts {
             guard let flow = try await store.flow(id: flowID) else { return nil }
-            guard flow.status != .failed else { return LoadedFlow(flow: flow, outcome: .upToDate, taints: []) }
+            guard flow.status != .failed else { return LoadedFlow(flow: flow, outcome: .alreadyFailed, taints: []) }
             let migration = RecordMigration(flow, migrator: migrator, now: Date())
             if migration.report.outcome == .invalid {
                 throw StoreError(.invalidState, "flow '\(flowID)': \(migration.report.error?.message ?? "the state cannot be read")", flowID: flowID)
@@ -70,13 +78,32 @@ public struct DispatcherStore: Sendable {
         throw StoreError(.conflict, "flow '\(flowID)' kept changing while it was loaded (\(conflictAttempts) attempts)", flowID: flowID)
     }
 
+    /// Removes `flow` (as loaded) once it has ended — finished, or failed for good — so that
+    /// sweeps and `status` count only flows in flight; its migration events stay.
+    /// - Throws: ``StoreError`` `conflict` when the flow changed (or was removed) since it was
+    ///   loaded: load it again and decide again.
+    public func finish(_ flow: StoredFlow) async throws(StoreError) {
+        guard try await store.remove(id: flow.id, expectedRevision: flow.revision) else {
+            throw StoreError(.conflict, "flow '\(flow.id)' changed since it was loaded (revision \(flow.revision)); load it again "
+                + "and decide again whether it has ended", flowID: flow.id)
+        }
+    }
+
     /// Writes `message` as the new state of `flow` (as loaded), with `status`.
+    /// - Parameter status: the flow's status from now on; by default `running` — except for a
+    ///   flow a migration failed, which is not run again unless `status` says so.
     /// - Returns: the record as stored now.
     /// - Throws: ``StoreError`` `conflict` when the flow changed since it was loaded — load it
     ///   again and redo the change; `invalidState` when `message` is not a dispatcher message of
     ///   this flow, or is at an older migration version than the flow as loaded (a message built
-    ///   before ``load(flowID:)`` migrated it: saving it would undo the migration).
-    public func save(_ flow: StoredFlow, message: [UInt8], status: FlowStatus = .running) async throws(StoreError) -> StoredFlow {
+    ///   before ``load(flowID:)`` migrated it: saving it would undo the migration), or when the
+    ///   flow is `failed` and no `status` was given (a step run on a state its migration failed).
+    public func save(_ flow: StoredFlow, message: [UInt8], status: FlowStatus? = nil) async throws(StoreError) -> StoredFlow {
+        if status == nil && flow.status == .failed {
+            throw StoreError(.invalidState, "flow '\(flow.id)' failed its migration and stays failed: a dispatcher step must not "
+                + "run on its state; to run it again anyway, save it with status: .running", flowID: flow.id)
+        }
+        let status = status ?? .running
         let header: DispatcherMessageHeader
         do {
             header = try DispatcherMessageHeader(reading: message)

@@ -29,6 +29,11 @@ public protocol FlowStateStore: Sendable {
     /// - Returns: the new revision, or `nil` when the flow changed (or vanished) meanwhile.
     func save(_ update: FlowUpdate) async throws(StoreError) -> Int?
 
+    /// Removes a flow that is no longer in flight (it ended) if it still has `expectedRevision`;
+    /// its migration events stay, as the record of what was done to it.
+    /// - Returns: whether it was removed; `false` when it changed (or vanished) meanwhile.
+    func remove(id: String, expectedRevision: Int) async throws(StoreError) -> Bool
+
     /// Up to `limit` rows after `cursor`, ordered by id: the flows below `version` that are not
     /// failed, and every row changed by hand (as a ``DamagedFlowRow``, whatever its version), so
     /// that one such row is reported and stops nothing.

@@ -27,8 +27,8 @@ public struct MigrationSweep: Sendable {
     /// How often a flow that keeps changing under the sweep is read again before giving up.
     public var conflictAttempts = 50
 
+    /// - Parameter batchSize: flows per transaction, at least 1 (``run(progress:)`` refuses less).
     public init(store: any FlowStateStore, migrator: StreamMigrator, batchSize: Int = 500, dryRun: Bool = false) {
-        precondition(batchSize > 0, "batch size must be positive")
         self.store = store
         self.migrator = migrator
         self.batchSize = batchSize
@@ -39,6 +39,7 @@ public struct MigrationSweep: Sendable {
     /// total was counted only after the last batch (or there was no batch).
     /// - Throws: ``StoreError``; every batch committed before the error stays committed.
     public func run(progress: @Sendable (Progress) -> Void = { _ in }) async throws(StoreError) -> SweepReport {
+        try StoreError.checkSize(batchSize, "batchSize")
         let latest = migrator.migrator.chain.latestVersion
         var report = SweepReport(latestVersion: latest, dryRun: dryRun)
         // The counts come from a snapshot taken before the first write, scanned while the

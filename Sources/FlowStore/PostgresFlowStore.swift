@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// A PostgreSQL store, for deployments where many machines share the in-flight flows. Batches
 /// are written with one statement each (`unnest` of arrays), compare-and-swap included.
@@ -22,6 +23,8 @@ public final class PostgresFlowStore: FlowStateStore {
     public let displayLocation: String
     /// Bounds every operation: a connection that drops mid-query must not leave it waiting for ever.
     private let deadline: AnswerDeadline
+    /// Set by `close`: what is asked afterwards is refused as ``StoreError/Kind/misuse``.
+    private let isClosed = Mutex(false)
 
     /// How long an operation may go without an answer by default: long enough for a count over
     /// millions of flows or a wait for a row lock, short enough for a deploy step to notice.
@@ -67,6 +70,7 @@ public final class PostgresFlowStore: FlowStateStore {
     /// Closes the connections; after a dropped connection, gives up waiting for them after a few
     /// seconds (postgres-nio may never finish closing one).
     public func close() async {
+        isClosed.withLock { $0 = true }
         runTask.cancel()
         _ = try? await AnswerDeadline(timeout: .seconds(5)).run { [runTask] in await runTask.value }
     }
@@ -241,7 +245,19 @@ public final class PostgresFlowStore: FlowStateStore {
         return conflicts.isEmpty ? update.expectedRevision + 1 : nil
     }
 
+    public func remove(id: String, expectedRevision: Int) async throws(StoreError) -> Bool {
+        try await perform { client, logger in
+            var removed = false
+            for try await _ in try await client.query(
+                "DELETE FROM flows WHERE flow_id = \(id) AND revision = \(expectedRevision) RETURNING flow_id", logger: logger) {
+                removed = true
+            }
+            return removed
+        }
+    }
+
     public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
+        try StoreError.checkSize(limit, "limit")
         let after = cursor ?? ""
         let rows = try await perform { client, logger in
             try await Self.rows(client.query("""
@@ -314,7 +330,8 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
-        try await perform { client, logger in
+        try StoreError.checkSize(limit, "limit")
+        return try await perform { client, logger in
             try await Self.flows(client.query("""
                 \(unescaped: Self.columns) FROM flows WHERE migration_version > \(version) ORDER BY flow_id LIMIT \(limit)
                 """, logger: logger))
@@ -323,6 +340,7 @@ public final class PostgresFlowStore: FlowStateStore {
 
     /// Pages of one repeatable-read, read-only transaction; each query is bounded by the deadline.
     public func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+        try StoreError.checkSize(pageSize, "pageSize")
         /// What `page` threw, told apart from the store's errors.
         struct PageError: Error { let error: any Error }
         do {
@@ -484,6 +502,7 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {
+        if isClosed.withLock({ $0 }) { throw StoreError.closed(displayLocation) }
         do {
             return try await deadline.run { [client, logger] in try await body(client, logger) }
         } catch {
@@ -497,7 +516,8 @@ public final class PostgresFlowStore: FlowStateStore {
     /// busy) connection: the connection is closed instead, so that the pool never hands out one
     /// still inside this transaction, and the server rolls the transaction back.
     private func inTransaction<T>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        if isClosed.withLock({ $0 }) { throw StoreError.closed(displayLocation) }
+        return try await client.withConnection { connection in
             do {
                 _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
                 // The server ends a statement the tool has stopped waiting for: without it, a batch given

@@ -2,6 +2,7 @@ import FlowMigration
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode through GRDB — nothing to install. Several
 /// processes may use the file at once (SQLite serialises writers; each write is one transaction).
@@ -15,6 +16,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// Whether opening this store created its directory as well as its file; nil when the file
     /// was there. What ``closeRemovingIfCreatedEmpty()`` may remove.
     private let createdDirectory: Bool?
+    /// Set by `close`: what is asked afterwards is refused as ``StoreError/Kind/misuse``.
+    private let isClosed = Mutex(false)
 
     /// Opens the database at `path`; creates it when `createIfMissing`, and its directory (one
     /// level, as `.selinon/`: a directory above it that is missing is more likely a typo).
@@ -122,6 +125,7 @@ public final class SQLiteFlowStore: FlowStateStore {
                 try !db.tableExists(table) || Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") == 0
             }
         }), empty else { return false }
+        isClosed.withLock { $0 = true }
         try? pool.close()
         _ = checkpointer.close()
         Self.removeNewStore(path, directoryToo: createdDirectory)
@@ -456,7 +460,15 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
+    public func remove(id: String, expectedRevision: Int) async throws(StoreError) -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM flows WHERE flow_id = ? AND revision = ?", arguments: [id, expectedRevision])
+            return db.changesCount == 1
+        }
+    }
+
     public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
+        try StoreError.checkSize(limit, "limit")
         let (flows, damaged, lastID) = try await read { db in
             var flows: [StoredFlow] = [], damaged: [DamagedFlowRow] = [], lastID: String?
             try SQLiteRows(Self.flowColumns + """
@@ -522,7 +534,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
-        try await read { db in
+        try StoreError.checkSize(limit, "limit")
+        return try await read { db in
             try Self.flows(db, "WHERE migration_version > ? ORDER BY flow_id LIMIT ?") {
                 try $0.integer(1, version)
                 try $0.integer(2, limit)
@@ -533,6 +546,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// Pages of a GRDB snapshot: a connection of its own whose read transaction stays open until
     /// the last page (the log is not checkpointed past it meanwhile).
     public func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+        try StoreError.checkSize(pageSize, "pageSize")
+        try checkOpen()
         let snapshot: DatabaseSnapshot
         do {
             snapshot = try pool.makeSnapshot()
@@ -630,6 +645,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// - Returns: a warning for people, or `nil` when the log was copied (or another process
     ///   still has the store open, and copies it when it closes).
     public func closeReportingLog() async -> String? {
+        isClosed.withLock { $0 = true }
         try? pool.close()
         guard let (code, problem) = checkpointer.close() else { return nil }
         // A reader that may not write the file leaves the copy to a writer (a dispatcher, apply).
@@ -704,6 +720,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
+        try checkOpen()
         do {
             return try await pool.read(body)
         } catch {
@@ -712,11 +729,16 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
+        try checkOpen()
         do {
             return try await pool.write(body)
         } catch {
             throw storeError(error)
         }
+    }
+
+    private func checkOpen() throws(StoreError) {
+        if isClosed.withLock({ $0 }) { throw StoreError.closed("sqlite:" + path) }
     }
 
     /// What a GRDB error means for the caller (a ``StoreError`` from inside passes through).

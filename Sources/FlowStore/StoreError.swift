@@ -26,6 +26,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case database
         /// The store's file is damaged (SQLite finds it malformed): running again will not help.
         case damaged
+        /// The store was used against its API: after ``FlowStateStore/close()``, or with a batch,
+        /// page or limit below 1. A mistake of the calling code, not of the data or the database.
+        case misuse
     }
 
     /// What kind of failure, to react to (retry a `conflict`, stop on `damaged`, …).
@@ -53,7 +56,18 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
 
     /// Whether the tool (not the input) failed: exit status 2 rather than 1.
-    public var isToolFailure: Bool { kind == .unavailable || kind == .database }
+    public var isToolFailure: Bool { kind == .unavailable || kind == .database || kind == .misuse }
+
+    /// The error for an operation on a store after its `close()`.
+    static func closed(_ location: String) -> StoreError {
+        StoreError(.misuse, "the store \(location) was closed: open it again (StoreLocation.open) to use it")
+    }
+
+    /// Refuses a batch, page or limit below 1 (SQLite reads a negative `LIMIT` as none at all,
+    /// and a page of 0 flows would end a read at once).
+    static func checkSize(_ value: Int, _ name: String) throws(StoreError) {
+        guard value >= 1 else { throw StoreError(.misuse, "\(name) must be at least 1, not \(value)") }
+    }
 }
 
 /// A flow row holding a value the tool never writes there (changed by hand), found while reading

@@ -40,6 +40,17 @@ struct MigratorTests {
         #expect(try Self.migrate(DispatcherMessage(flowName: "flow1"), []) == .upToDate)
     }
 
+    /// A message built in code gets the errors the JSON reader gives, not a trap.
+    @Test func aNegativeVersionOrEdgeBuiltInCodeIsAnError() throws {
+        let migrations = [Self.m2(.retry), Self.m3(.fail)]
+        let version = #expect(throws: StateError.self) { try Self.migrate(Self.message(version: -1, waiting: [0]), migrations) }
+        #expect(version?.kind == .wrongType && version?.message.contains("found -1") == true)
+        let waiting = #expect(throws: StateError.self) { try Self.migrate(Self.message(version: 1, waiting: [0, -1]), migrations) }
+        #expect(waiting?.kind == .edgeIndexOutOfRange && waiting?.message == "state.waiting_edges[1] is -1; edge indices are not negative")
+        let triggered = #expect(throws: StateError.self) { try Self.migrate(Self.message(version: 0, triggered: [-3]), migrations) }
+        #expect(triggered?.kind == .edgeIndexOutOfRange)
+    }
+
     @Test func oneMigration() throws {
         let migration = Migration(flows: ["flow1": EdgeMigration(
             translation: [1: 2], taintedEdges: [1: TaintedEdge(from: ["T1"], to: ["T2"], condition: Self.alwaysTrue)],

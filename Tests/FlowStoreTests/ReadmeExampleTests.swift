@@ -16,6 +16,7 @@ struct ReadmeExampleTests {
         func rescheduleForANewerWorker() {}
         func failTheFlow(_ taints: [Taint]) {}
         func restart(_ flow: StoredFlow) {}
+        func flowHasEnded(_ message: [UInt8]) -> Bool { false }
         // README begin
         let store = try StoreLocation(parsing: "postgres://selinon@db/flows").open(createIfMissing: true)  // logger: optional (swift-log)
         try await store.prepare(createIfMissing: true)
@@ -24,14 +25,15 @@ struct ReadmeExampleTests {
 
         if let loaded = try await flows.load(flowID: dispatcherID) {
             switch loaded.outcome {
-            case .skew: rescheduleForANewerWorker()                           // untouched
-            case .fail: failTheFlow(loaded.taints)                             // stored as failed
+            case .skew: return rescheduleForANewerWorker()                    // untouched
+            case .fail, .alreadyFailed: return failTheFlow(loaded.taints)     // stored as failed
             case .retry: restart(loaded.flow)                                  // state reset, retry_requested
             default: break
             }
             // … run the dispatcher step, then write its new message:
             do {
-                _ = try await flows.save(loaded.flow, message: newMessage)
+                let saved = try await flows.save(loaded.flow, message: newMessage)
+                if flowHasEnded(newMessage) { try await flows.finish(saved) }  // removed, compare-and-swap too
             } catch where error.kind == .conflict {
                 // someone changed the flow meanwhile: load it again and redo the step
             }

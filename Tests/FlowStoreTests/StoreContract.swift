@@ -682,6 +682,49 @@ struct StoreContract {
 
     // MARK: - Dispatcher API
 
+    /// A flow that ended is removed with compare-and-swap (its events stay); calls against the
+    /// API — a size below 1, any call after `close()` — are `misuse`, not database errors.
+    func finishedFlowsAreRemovedAndMisuseIsRefused() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let dispatcher = DispatcherStore(store: store, migrator: try Self.migrator())
+            let messages = try InflightFlows.messages(count: 3)
+            let created = try await dispatcher.create(message: messages[0])
+            let loaded = try #require(try await dispatcher.load(flowID: created.id))
+            try await dispatcher.finish(loaded.flow)
+            #expect(try await store.flow(id: created.id) == nil)
+            #expect(try await store.events(flowID: created.id).count == 1, "the record of its migration stays")
+            let gone = await #expect(throws: StoreError.self) { try await dispatcher.finish(loaded.flow) }
+            #expect(gone?.kind == .conflict && gone?.flowID == created.id)
+
+            // Changed since it was loaded: not removed.
+            let other = try await dispatcher.create(message: messages[1])
+            let first = try #require(try await dispatcher.load(flowID: other.id)).flow
+            _ = try await dispatcher.save(first, message: first.message, status: first.status)
+            let overtaken = await #expect(throws: StoreError.self) { try await dispatcher.finish(first) }
+            #expect(overtaken?.kind == .conflict)
+            #expect(try await store.flow(id: other.id) != nil)
+
+            let migrator = try Self.migrator()
+            for (name, call) in [("limit", { () async throws(StoreError) in _ = try await store.flows(aboveVersion: 0, limit: 0) }),
+                                 ("limit", { () async throws(StoreError) in _ = try await store.pending(belowVersion: 9, after: nil, limit: -1) }),
+                                 ("batchSize", { () async throws(StoreError) in
+                                     _ = try await MigrationSweep(store: store, migrator: migrator, batchSize: 0).run() })] {
+                let error = await #expect(throws: StoreError.self) { try await call() }
+                #expect(error?.kind == .misuse && error?.message.hasPrefix("\(name) must be at least 1") == true, "\(error?.message ?? "")")
+            }
+            let page = await #expect(throws: StoreError.self) { try await store.forEachFlow(pageSize: 0) { _ in } }
+            #expect(page?.kind == .misuse)
+
+            await store.close()
+            await store.close()
+            let closed = await #expect(throws: StoreError.self) { try await store.flow(id: other.id) }
+            #expect(closed?.kind == .misuse && closed?.message.contains("was closed") == true, "\(closed?.message ?? "")")
+            let insert = await #expect(throws: StoreError.self) { try await store.insert([try NewFlow(message: messages[2])]) }
+            #expect(insert?.kind == .misuse)
+        }
+    }
+
     func loadMigratesOnReadOnce() async throws {
         try await TestStore.with(backend) { test in
             let store = try await test.open()
@@ -695,8 +738,14 @@ struct StoreContract {
                 #expect(events.map(\.outcome) == [loaded.outcome.rawValue])
                 #expect(try await store.flow(id: created.id) == loaded.flow)
                 let again = try #require(try await dispatcher.load(flowID: created.id))
-                #expect(again.outcome == .upToDate)
+                #expect(again.outcome == (loaded.outcome == .fail ? .alreadyFailed : .upToDate))
                 #expect(again.flow == loaded.flow)
+                if loaded.outcome == .fail {
+                    // A step on a state its migration failed would run it again: only when asked.
+                    let revived = await #expect(throws: StoreError.self) { try await dispatcher.save(loaded.flow, message: loaded.flow.message) }
+                    #expect(revived?.kind == .invalidState && revived?.message.contains("save it with status: .running") == true)
+                    #expect(try await store.flow(id: created.id)?.status == .failed)
+                }
                 #expect(try await store.events(flowID: created.id).count == 1)
             }
             #expect(outcomes[.migrated, default: 0] > 0 && outcomes[.retry, default: 0] > 0 && outcomes[.fail, default: 0] > 0)

@@ -27,6 +27,7 @@ struct SQLiteStoreTests {
     @Test func aSweepThatStopsReportsWhatItCommitted() async throws { try await contract.aSweepThatStopsReportsWhatItCommitted() }
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
+    @Test func finishedFlowsAreRemovedAndMisuseIsRefused() async throws { try await contract.finishedFlowsAreRemovedAndMisuseIsRefused() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
@@ -56,6 +57,7 @@ struct PostgresStoreTests {
     @Test func aSweepThatStopsReportsWhatItCommitted() async throws { try await contract.aSweepThatStopsReportsWhatItCommitted() }
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
+    @Test func finishedFlowsAreRemovedAndMisuseIsRefused() async throws { try await contract.finishedFlowsAreRemovedAndMisuseIsRefused() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }

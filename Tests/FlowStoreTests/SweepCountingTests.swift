@@ -21,6 +21,9 @@ struct SweepCountingTests {
         }
         func flow(id: String) async throws(StoreError) -> StoredFlow? { try await base.flow(id: id) }
         func save(_ update: FlowUpdate) async throws(StoreError) -> Int? { try await base.save(update) }
+        func remove(id: String, expectedRevision: Int) async throws(StoreError) -> Bool {
+            try await base.remove(id: id, expectedRevision: expectedRevision)
+        }
         func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
             try await base.pending(belowVersion: version, after: cursor, limit: limit)
         }

@@ -25,8 +25,19 @@ public struct MigrationChain: Sendable {
         self.init(migrations: directory.migrations)
     }
 
-    /// Compiles migrations given in version order (`migrations[0]` is version 1).
+    /// Compiles migrations given in version order (`migrations[0]` is version 1). They must be
+    /// what ``MigrationDirectory`` loads: edge indices from 0 to 999,999 (a migration built in
+    /// code with others is a programming error, and stops the process with that message).
     public init(migrations: [Migration]) {
+        for (offset, migration) in migrations.enumerated() {
+            for (flow, entry) in migration.flows {
+                let indices = Array(entry.translation.keys) + entry.translation.values.compactMap { $0 }
+                    + Array(entry.taintedEdges.keys) + Array(entry.taintingNodes.keys)
+                if let wrong = indices.first(where: { !(0..<Migration.edgeLimit).contains($0) }) {
+                    preconditionFailure("migration \(offset + 1), flow '\(flow)': edge index \(wrong) is outside 0..<\(Migration.edgeLimit)")
+                }
+            }
+        }
         steps = migrations.enumerated().map { CompiledMigration($0.element, version: $0.offset + 1) }
         latestVersion = migrations.count
         var byFlow: [String: [FlowStep]] = [:]

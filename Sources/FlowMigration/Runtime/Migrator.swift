@@ -24,6 +24,15 @@ public struct Migrator: Sendable {
     public func migrate(_ message: DispatcherMessage) throws(StateError) -> MigrationOutcome {
         let latest = chain.latestVersion
         let version = message.migrationVersion ?? 0
+        // What the JSON reader refuses, for a message built in code.
+        guard version >= 0 else { throw StateError(.wrongType, "migration_version must be a non-negative integer or null, found \(version)") }
+        if let state = message.state {
+            for (key, edges) in [("waiting_edges", state.waitingEdges), ("triggered_edges", state.triggeredEdges)] {
+                if let position = edges.firstIndex(where: { $0 < 0 }) {
+                    throw StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(edges[position]); edge indices are not negative")
+                }
+            }
+        }
         // Newer than these migrations, with or without a state: a newer deployment's message is
         // left to it. (Selinon gives a state-less one this worker's older version, so old and new
         // workers of a rolling deploy would flip it back and forth.)
