@@ -18,6 +18,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     private let createdDirectory: Bool?
     /// Set by `close`: what is asked afterwards is refused as ``StoreError/Kind/misuse``.
     private let isClosed = Mutex(false)
+    /// Set by the first write this store committed: from then on, a store it created holds
+    /// something an error must not speak of as lost.
+    private let hasCommitted = Mutex(false)
 
     /// Opens the database at `path`; creates it when `createIfMissing`, and its directory (one
     /// level, as `.selinon/`: a directory above it that is missing is more likely a typo).
@@ -731,7 +734,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
         try checkOpen()
         do {
-            return try await pool.write(body)
+            let result = try await pool.write(body)
+            hasCommitted.withLock { $0 = true }
+            return result
         } catch {
             throw storeError(error)
         }
@@ -745,7 +750,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
-        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil) { return known }
+        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 }) {
+            return known
+        }
         return StoreError(.database, "SQLite store \(path): \(error)")
     }
 }
