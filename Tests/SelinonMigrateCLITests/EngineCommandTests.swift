@@ -239,7 +239,7 @@ struct EngineCommandTests {
         let gate = try runner.run(["analyze", "2", "-m", "migrations", "--fail-on", "retry"], in: Fixtures.repositoryRoot)
         #expect(gate.status == 1)
         #expect(gate.standardError.contains("come out RETRY or worse"))
-        // The nodes file in the environment alone does not make analyze load a current configuration.
+        // The nodes file in the environment alone (no flows) does not make analyze load a current configuration.
         let fromEnvironment = try runner.run(["analyze", "3"], in: Fixtures.repositoryRoot,
                                              environment: ["SELINON_NODES_DEFINITION": "examples/package-analysis/v4/nodes.yml"])
         #expect(fromEnvironment.status == 0, "\(fromEnvironment.standardError)")

@@ -252,6 +252,14 @@ struct TeamWorkflowTests {
         #expect(again.status == 0, "\(again.standardError)")
         #expect(again.standardOutput == "nothing to do: 2.json already follows 1.json from main\n", "\(again.standardOutput)")
         #expect(try fixture.git("status", "--porcelain").isEmpty)
+
+        // On main itself there is nothing of a branch to redo, and nothing to commit.
+        try fixture.git("checkout", "-q", "main")
+        let onMain = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(onMain.status == 0, "\(onMain.standardError)")
+        #expect(onMain.standardOutput == "nothing to do: the directory holds 1.json from main, and no migration is needed after it\n",
+                "\(onMain.standardOutput)")
+        #expect(try fixture.git("status", "--porcelain").isEmpty)
     }
 
     /// A `git rebase` of a branch with two migration commits stops twice. At the second stop HEAD

@@ -74,6 +74,29 @@ struct ValidateCommandTests {
         }
     }
 
+    /// `$SELINON_NODES_DEFINITION` names the configuration whose `global.migration_dir` is the
+    /// default `-m` of `verify`, `analyze` and `review` alike: a stale `./migrations` next to it
+    /// is not the directory checked.
+    @Test func theNodesFileOfTheEnvironmentNamesTheMigrationDirectoryForEveryCommand() throws {
+        let directory = try TemporaryDirectory()
+        let version = Self.root.appendingPathComponent("examples/package-analysis/v4")
+        let nodes = try String(contentsOf: version.appendingPathComponent("nodes.yml"), encoding: .utf8)
+        #expect(nodes.contains("  migration_dir: migrations\n"))
+        _ = try directory.write(nodes.replacingOccurrences(of: "  migration_dir: migrations\n", with: "  migration_dir: othermig\n"),
+                                to: "nodes.yml")
+        try FileManager.default.copyItem(atPath: version.appendingPathComponent("flows").path, toPath: directory.path("flows"))
+        try FileManager.default.copyItem(atPath: Self.root.appendingPathComponent("migrations").path, toPath: directory.path("othermig"))
+        try FileManager.default.createDirectory(atPath: directory.path("migrations"), withIntermediateDirectories: false)
+        let runner = try CommandRunner()
+        let environment = ["SELINON_NODES_DEFINITION": "nodes.yml", "SELINON_FLOW_DEFINITIONS": "flows"]
+        let verify = try runner.run(["verify"], in: directory.url, environment: environment)
+        #expect(verify.status == 0 && verify.standardOutput.contains("othermig"), "\(verify.standardOutput)\(verify.standardError)")
+        let old = Self.root.appendingPathComponent("examples/package-analysis/v3").path
+        let analyze = try runner.run(["analyze", "-N", old + "/nodes.yml", "-F", old + "/flows"], in: directory.url, environment: environment)
+        #expect(analyze.status == 0, "\(analyze.standardError)")
+        #expect(analyze.standardOutput.hasPrefix("migration 3:\n"), "the newest of othermig: \(analyze.standardOutput.prefix(300))")
+    }
+
     @Test func summaryCountsInTheRightNumber() throws {
         let directory = try TemporaryDirectory()
         try directory.write("""

@@ -48,7 +48,7 @@ extension SelinonMigrate {
         @Flag(help: "Analyse the migrations added since the base revision (merge base with upstream, else HEAD).")
         var pending = false
 
-        @Option(help: ArgumentHelp("With --pending: the branch to compare with, at its merge base with HEAD (default: the upstream branch, else HEAD).",
+        @Option(help: ArgumentHelp("With --pending: the branch to compare with, at its merge base with HEAD (default: the upstream branch — the remote's default branch when the upstream is this branch's own copy — else HEAD).",
                                    valueName: "revision"))
         var base: String?
 
@@ -199,11 +199,15 @@ extension SelinonMigrate {
             return flows.filter { $0.value["old"] != nil && $0.value["new"] == nil }.map(\.key)
         }
 
-        /// `-m`, else `global.migration_dir` of the nodes file given with `-n`, else `migrations`
-        /// (`$SELINON_NODES_DEFINITION` alone does not count: analyze needs no current configuration).
+        /// `-m`, else `global.migration_dir` of the configuration given with `-n` (or by both
+        /// `$SELINON_NODES_DEFINITION` and `$SELINON_FLOW_DEFINITIONS`, as for `verify`), else
+        /// `migrations` (analyze needs no current configuration: half of one in the environment
+        /// is not an error here).
         private func directoryPath(environment: [String: String], terminal: Terminal) throws -> String {
             if let migrationDirectory { return migrationDirectory }
-            guard location.nodesDefinition != nil else { return "migrations" }
+            guard location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment) else {
+                return "migrations"
+            }
             let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: false))
             let current = try terminal.loadConfiguration(try location.source(environment: environment), with: loader, role: "current")
             return current.global.expandedMigrationDirectory ?? "migrations"

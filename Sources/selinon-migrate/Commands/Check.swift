@@ -32,7 +32,8 @@ extension SelinonMigrate {
                   selinon-migrate check -n config/nodes.yml -f config/flows --base origin/main
 
                 Exit codes: 0 nothing missing; 1 a migration is missing, stale, extra, changed or \
-                conflicting, a file is not staged (--staged), or a configuration is invalid; 2 git or the file system failed; 64 usage.
+                conflicting, a file is not staged (--staged), a configuration is invalid, or git cannot resolve the base \
+                (a mistyped revision, or one a shallow clone lacks); 2 git or the file system failed; 64 usage.
                 """)
 
         @OptionGroup var location: ConfigLocationOptions
@@ -41,7 +42,7 @@ extension SelinonMigrate {
                 help: ArgumentHelp("The migration directory (default: global.migration_dir of the nodes file, else ./migrations if it exists).", valueName: "dir"))
         var migrationDirectory: String?
 
-        @Option(help: ArgumentHelp("The branch to compare with, at its merge base with HEAD (default: the upstream branch, else HEAD).",
+        @Option(help: ArgumentHelp("The branch to compare with, at its merge base with HEAD (default: the upstream branch — the remote's default branch when the upstream is this branch's own copy — else HEAD).",
                                    valueName: "revision"))
         var base: String?
 

@@ -28,8 +28,8 @@ extension SelinonMigrate {
                       -n examples/package-analysis/v2/nodes.yml \\
                       -f examples/package-analysis/v2/flows
 
-                Exit codes: 0 shown (whatever the change); 1 a configuration is invalid; 2 a file \
-                could not be read; 64 usage error.
+                Exit codes: 0 shown (whatever the change); 1 a configuration is invalid, or git \
+                cannot resolve --from or --to; 2 a file could not be read; 64 usage error.
                 """)
 
         @OptionGroup(title: "New configuration") var location: ConfigLocationOptions

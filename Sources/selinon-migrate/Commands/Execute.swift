@@ -25,7 +25,8 @@ extension SelinonMigrate {
                    "tasks": {"FetchMetadata": {"fails": true},
                              "ScanLicences": {"result": {"licences": ["MIT"]}},
                              "DownloadTarball": [{"fails": true}, {"result": null}]},
-                   "foreach": {"package_analysis.foreach.iter_bundled_libraries": [{"name": "a"}]}}
+                   "foreach": {"package_analysis.foreach.iter_bundled_libraries":
+                                 [{"name": "a"}]}}
 
                 A list gives the outcomes of a task's successive runs (retries included); the last \
                 repeats. Every foreach edge that fires needs its function's items (null: it returns None). Prints every \

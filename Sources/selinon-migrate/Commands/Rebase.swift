@@ -179,6 +179,13 @@ extension SelinonMigrate {
                 terminal.output("nothing to do: \(next).json already follows \(kept) from \(onto)")
                 return
             }
+            // Nothing of this branch to redo: the directory is REV's already, and needs no migration after it.
+            if !plan.isNeeded, Set(workingVersions) == Set(baseFiles.keys),
+               baseFiles.allSatisfy({ base in workingFile(base.key).map(MigrationSum.hash) == MigrationSum.hash(base.value) }),
+               DirectoryIntegrity(path: directoryPath, requireSum: !baseFiles.isEmpty).findings.isEmpty {
+                terminal.output("nothing to do: the directory holds \(kept) from \(onto), and no migration is needed after it")
+                return
+            }
             var lines = ["kept \(kept) from \(onto)"]
             // (Only the files here: in a git rebase, the later commits' files come with their own stops.)
             let droppedHere = dropped.filter { version in

@@ -59,7 +59,7 @@ extension SelinonMigrate {
         @Flag(help: "Review the migrations added since the base revision (what a pull request adds).")
         var pending = false
 
-        @Option(help: ArgumentHelp("With --pending: the branch to compare with, at its merge base with HEAD (default: the upstream branch, else HEAD).",
+        @Option(help: ArgumentHelp("With --pending: the branch to compare with, at its merge base with HEAD (default: the upstream branch — the remote's default branch when the upstream is this branch's own copy — else HEAD).",
                                    valueName: "revision"))
         var base: String?
 

@@ -49,7 +49,7 @@ extension SelinonMigrate {
         @Option(parsing: .unconditional, help: "How many in-flight flows to write.")
         var count = 100
 
-        @Option(parsing: .unconditional, help: "The seed of the random choices.", transform: { text in
+        @Option(parsing: .unconditional, help: "The seed of the random choices (default: 1): the same seed gives the same flows and flow ids.", transform: { text in
             guard let seed = UInt64(text) else {
                 throw ValidationError("'\(text)' is not a seed: give a whole number from 0 to \(UInt64.max)")
             }

@@ -54,7 +54,7 @@ extension SelinonMigrate {
             let loader = ConfigurationLoader(options: .init(environment: environment))
             var source: FileSystemConfigurationSource?
             var current: Configuration?
-            if git || location.nodesDefinition != nil {
+            if git || location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment) {
                 let given = try location.source(environment: environment)
                 source = given
                 // (Opening the repository first says when a sparse checkout leaves the configuration out.)

@@ -48,6 +48,13 @@ struct ConfigLocationOptions: ParsableArguments {
         }
         return FileSystemConfigurationSource(nodesFile: nodes, flowPaths: flows, maxFileBytes: maxFileSize.bytes)
     }
+
+    /// Whether the environment names a whole configuration (`$SELINON_NODES_DEFINITION` and
+    /// `$SELINON_FLOW_DEFINITIONS`), for commands that read one only when it is named.
+    static func environmentNamesConfiguration(_ environment: [String: String]) -> Bool {
+        environment["SELINON_NODES_DEFINITION"].map { !$0.isEmpty } == true
+            && environment["SELINON_FLOW_DEFINITIONS"].map { !$0.isEmpty } == true
+    }
 }
 
 /// A size given on the command line: `1048576`, `512K`, `64M`, `1G`.
