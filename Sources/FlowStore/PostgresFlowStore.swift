@@ -245,14 +245,21 @@ public final class PostgresFlowStore: FlowStateStore {
         return conflicts.isEmpty ? update.expectedRevision + 1 : nil
     }
 
+    /// In a transaction of its own, as ``commit(_:events:)``: bounded on the server too, so a
+    /// removal given up on (a lock held past the answer timeout) is rolled back, never done after
+    /// the caller was told it failed.
     public func remove(id: String, expectedRevision: Int) async throws(StoreError) -> Bool {
-        try await perform { client, logger in
-            var removed = false
-            for try await _ in try await client.query(
-                "DELETE FROM flows WHERE flow_id = \(id) AND revision = \(expectedRevision) RETURNING flow_id", logger: logger) {
-                removed = true
+        try await perform { [self] _, logger in
+            try await Self.retryingTransientFailures {
+                try await self.inTransaction("BEGIN") { connection in
+                    var removed = false
+                    for try await _ in try await connection.query(
+                        "DELETE FROM flows WHERE flow_id = \(id) AND revision = \(expectedRevision) RETURNING flow_id", logger: logger) {
+                        removed = true
+                    }
+                    return removed
+                }
             }
-            return removed
         }
     }
 

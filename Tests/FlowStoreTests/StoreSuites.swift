@@ -103,6 +103,13 @@ struct PostgresStoreTests {
             let after = try await test.open()
             #expect(try await after.flow(id: flow.id)?.revision == flow.revision, "the batch was not written after all")
             #expect(try await after.events(flowID: flow.id).isEmpty)
+            // Nor is a removal (a dispatcher's finish) done after it was reported failed.
+            let removal = try await test.whileFlowsAreLocked {
+                await #expect(throws: StoreError.self) { _ = try await store.remove(id: flow.id, expectedRevision: flow.revision) }
+            }
+            #expect(removal?.kind == .unavailable)
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await after.flow(id: flow.id) != nil, "the flow was not removed after all")
             await after.close()
             await store.close()
         }
