@@ -508,8 +508,12 @@ public final class PostgresFlowStore: FlowStateStore {
         return (result, editedRows, lastID)
     }
 
-    private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {
+    private func checkOpen() throws(StoreError) {
         if isClosed.withLock({ $0 }) { throw StoreError.closed(displayLocation) }
+    }
+
+    private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {
+        try checkOpen()
         do {
             return try await deadline.run { [client, logger] in try await body(client, logger) }
         } catch {
@@ -523,7 +527,7 @@ public final class PostgresFlowStore: FlowStateStore {
     /// busy) connection: the connection is closed instead, so that the pool never hands out one
     /// still inside this transaction, and the server rolls the transaction back.
     private func inTransaction<T>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        if isClosed.withLock({ $0 }) { throw StoreError.closed(displayLocation) }
+        try checkOpen()
         return try await client.withConnection { connection in
             do {
                 _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }

@@ -210,17 +210,12 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// - Parameter existed: whether the file was there before (not created by this open).
     private static func openFailure(_ path: String, _ error: any Error, existed: Bool = true) -> StoreError {
         if let error = error as? StoreError { return error }
-        // "unable to open database file" also means that no room was left for the file or its
-        // logs: not a permission problem (the checks before opening would have found one).
-        if let error = error as? DatabaseError, [.SQLITE_CANTOPEN, .SQLITE_IOERR].contains(error.resultCode), hasNoFreeSpace(near: path) {
-            return StoreError(.unavailable, "cannot open the SQLite store at \(path): the file system holding it is full (SQLite: "
-                + "\(error.message ?? "\(error.resultCode)")); " + (existed ? "what was committed stays; " : "") + "free space there — "
-                + "SQLite needs room for \(path)-wal and \(path)-shm even to read the store — then run again")
-        }
+        // (A full disk first: "unable to open database file" then means no room was left for the
+        // file or its logs, not a permission problem, which the checks before opening would have found.)
+        if let known = damagedOrBusy(path, error, committedBefore: existed) { return known }
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             return permissionError(path, reason: error.message ?? "\(error.resultCode)")
         }
-        if let known = damagedOrBusy(path, error, committedBefore: existed) { return known }
         return StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
     }
 
@@ -250,8 +245,9 @@ public final class SQLiteFlowStore: FlowStateStore {
                 + "replays the damaged log onto the backup; running again will not repair it")
         }
         // A full disk: SQLITE_FULL when a write needs room, a bare I/O error when even the -shm
-        // file a reader maps cannot be made.
-        if error.resultCode == .SQLITE_FULL || (error.resultCode == .SQLITE_IOERR && hasNoFreeSpace(near: path)) {
+        // file a reader maps cannot be made, "unable to open" when not even the file can.
+        if error.resultCode == .SQLITE_FULL
+            || ([.SQLITE_IOERR, .SQLITE_CANTOPEN].contains(error.resultCode) && hasNoFreeSpace(near: path)) {
             return StoreError(.unavailable, "the file system holding the SQLite store \(path) is full (SQLite: \(error.message ?? "\(error.resultCode)")): "
                 + (committedBefore ? "what was committed stays; " : "") + "free space there — SQLite needs room for \(path)-wal and \(path)-shm even to read "
                 + "the store — then run again")

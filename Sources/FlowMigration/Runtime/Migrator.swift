@@ -21,16 +21,21 @@ public struct Migrator: Sendable {
     /// - Throws: ``StateError`` when the state does not fit its flow (an edge index beyond the
     ///   flow's edges at the state's version, or a flow that configuration did not have, when
     ///   the migration files record edge counts).
+    private static func negativeEdge(_ key: String, _ position: Int, _ index: Int) -> StateError {
+        StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(index); edge indices are not negative")
+    }
+
     public func migrate(_ message: DispatcherMessage) throws(StateError) -> MigrationOutcome {
         let latest = chain.latestVersion
         let version = message.migrationVersion ?? 0
         // What the JSON reader refuses, for a message built in code.
         guard version >= 0 else { throw StateError(.wrongType, "migration_version must be a non-negative integer or null, found \(version)") }
         if let state = message.state {
-            for (key, edges) in [("waiting_edges", state.waitingEdges), ("triggered_edges", state.triggeredEdges)] {
-                if let position = edges.firstIndex(where: { $0 < 0 }) {
-                    throw StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(edges[position]); edge indices are not negative")
-                }
+            if let position = state.waitingEdges.firstIndex(where: { $0 < 0 }) {
+                throw Self.negativeEdge("waiting_edges", position, state.waitingEdges[position])
+            }
+            if let position = state.triggeredEdges.firstIndex(where: { $0 < 0 }) {
+                throw Self.negativeEdge("triggered_edges", position, state.triggeredEdges[position])
             }
         }
         // Newer than these migrations, with or without a state: a newer deployment's message is

@@ -169,9 +169,10 @@ extension SelinonMigrate {
             // Run again after a rebase: the directory is REV's migrations and the very migration this
             // would write (the same change, strategy and configurations; only the time differs).
             let next = baseLatest + 1
-            // (Bytes compared as the sum compares them: a checkout's line endings are no change; and the sum must agree.)
-            if plan.isNeeded, Set(workingVersions) == Set(1...next),
-               baseFiles.allSatisfy({ base in workingFile(base.key).map(MigrationSum.hash) == MigrationSum.hash(base.value) }),
+            // (Bytes compared as the sum compares them: a checkout's line endings are no change.)
+            let holdsBaseFiles = baseFiles.allSatisfy { base in workingFile(base.key).map(MigrationSum.hash) == MigrationSum.hash(base.value) }
+            // (And the sum must agree.)
+            if plan.isNeeded, Set(workingVersions) == Set(1...next), holdsBaseFiles,
                let written = workingFile(next).flatMap({ try? Migration(selinonJSON: $0, file: "\(next).json") }),
                written.flows == migration.flows, written.strategy == migration.strategy,
                written.metadata?["digests"] == migration.metadata?["digests"],
@@ -180,8 +181,7 @@ extension SelinonMigrate {
                 return
             }
             // Nothing of this branch to redo: the directory is REV's already, and needs no migration after it.
-            if !plan.isNeeded, Set(workingVersions) == Set(baseFiles.keys),
-               baseFiles.allSatisfy({ base in workingFile(base.key).map(MigrationSum.hash) == MigrationSum.hash(base.value) }),
+            if !plan.isNeeded, Set(workingVersions) == Set(baseFiles.keys), holdsBaseFiles,
                DirectoryIntegrity(path: directoryPath, requireSum: !baseFiles.isEmpty).findings.isEmpty {
                 terminal.output("nothing to do: the directory holds \(kept) from \(onto), and no migration is needed after it")
                 return
