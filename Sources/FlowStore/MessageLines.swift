@@ -23,7 +23,9 @@ extension NewFlow {
             throw StoreError(.invalidState, error.message)
         }
         guard let id = header.dispatcherID, !id.isEmpty else {
-            throw StoreError(.invalidState, "the message has no dispatcher_id (a non-empty string); stores key flows by it")
+            throw StoreError(.invalidState, "the message has no dispatcher_id (a non-empty string); stores key flows by it: give each "
+                + "line the id of its flow's dispatcher task (Celery's task id, which Selinon's own message does not carry) as "
+                + "\"dispatcher_id\"")
         }
         try NewFlow.checkStorable(migrationVersion: header.migrationVersion, flowID: nil)
         // Reading the header refused any status but a store's (a test holds both lists equal).

@@ -526,9 +526,9 @@ public final class PostgresFlowStore: FlowStateStore {
     /// a statement that got no answer, no ROLLBACK is sent — it would wait on the same dead (or
     /// busy) connection: the connection is closed instead, so that the pool never hands out one
     /// still inside this transaction, and the server rolls the transaction back.
-    private func inTransaction<T>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func inTransaction<T: Sendable>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try checkOpen()
-        return try await client.withConnection { connection in
+        return try await withPooledConnection { connection in
             do {
                 _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
                 // The server ends a statement the tool has stopped waiting for: without it, a batch given
@@ -558,6 +558,51 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
+    /// The pool handed out no connection within the deadline.
+    private struct NoPooledConnection: Error {
+        let timeout: Duration
+    }
+
+    /// Whether a connection has come from the pool; shared by ``withPooledConnection(_:)``'s two tasks.
+    private final class LeaseFlag: Sendable {
+        let isLeased = Mutex(false)
+    }
+
+    /// `body` on a connection from the pool, given up on (``NoPooledConnection``) when the pool
+    /// hands out none within the deadline: while the server is down, it goes on trying to open one
+    /// for up to a minute, and a read over the whole store is not inside a deadline of its own.
+    /// `body` itself is not bounded here — its statements are, one by one. It runs in a task of its
+    /// own while the caller waits, never concurrently with the caller, so it need not be `Sendable`.
+    private func withPooledConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let lease = LeaseFlag()
+        // The group waits for both of its tasks before it returns: `body` does not outlive the call.
+        return try await withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { [client] in
+                    try await client.withConnection { connection in
+                        lease.isLeased.withLock { $0 = true }
+                        return try await body(connection)
+                    }
+                }
+                group.addTask { [timeout = deadline.timeout] in
+                    try await Task.sleep(for: timeout)
+                    if !lease.isLeased.withLock({ $0 }) { throw NoPooledConnection(timeout: timeout) }
+                    return nil
+                }
+                // The first error ends the group, cancelling the other task (a lease still waited
+                // for is withdrawn from the pool); the watch returns nothing once a connection came.
+                while let finished = try await group.next() {
+                    if let value = finished {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                preconditionFailure("the task that runs the body returns a value or throws")
+            }
+        }
+    }
+
     /// One statement (or a few) under the store's deadline.
     private func bounded<T: Sendable>(_ statement: @escaping @Sendable () async throws -> T) async throws -> T {
         try await deadline.run(statement)
@@ -572,6 +617,11 @@ public final class PostgresFlowStore: FlowStateStore {
                 + "the connection may have dropped, or the work needs longer than --store-timeout allows (a lock another "
                 + "session holds on the store's tables, a very large batch); "
                 + "the server commits or rolls back a transaction whole, never in part")
+        }
+        if let error = error as? NoPooledConnection {
+            return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no connection to the server could be opened within "
+                + "\(error.timeout.components.seconds) s (is it down, or restarting? are the host and port right?); nothing was read "
+                + "or written: run again once it answers")
         }
         if let error = error as? PostgresTransactionError {
             if let inner = error.closureError ?? error.beginError ?? error.commitError { return storeError(inner) }
@@ -602,6 +652,10 @@ public final class PostgresFlowStore: FlowStateStore {
             let unreachable = [PSQLError.Code.connectionError, .serverClosedConnection, .clientClosedConnection, .unexpectedBackendMessage]
             let reason = error.underlying.map(Self.connectionFailure) ?? Self.words(for: error.code)
             return StoreError(unreachable.contains(error.code) ? .unavailable : .database, "PostgreSQL store \(displayLocation): \(reason)")
+        }
+        if let error = error as? ConnectionPoolError, error == .poolShutdown {
+            return StoreError(.misuse, "the store \(displayLocation) was closed while an operation on it was still running: close it "
+                + "only once its operations have finished (what committed before is kept; the operation was not done)")
         }
         if let error = error as? ConnectionPoolError, error == .connectionCreationCircuitBreakerTripped {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no connection to the server could be opened for a while "

@@ -113,7 +113,10 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// Removes the files of a store this process created and the directory it made for it.
     private static func removeNewStore(_ path: String, directoryToo: Bool) {
         for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
-        if directoryToo { rmdir(parentDirectory(of: path)) }  // only when empty
+        if directoryToo {
+            unlink((parentDirectory(of: path) as NSString).appendingPathComponent(".gitignore"))
+            rmdir(parentDirectory(of: path))  // only when empty
+        }
     }
 
     /// When opening this store created its file and it holds no flow and no event (a command
@@ -157,7 +160,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// Creates the store's own directory when it is missing — one level, as `.selinon/`: a
-    /// missing directory above it is more likely a typo — and names a file in its way.
+    /// missing directory above it is more likely a typo — and names a file in its way. The new
+    /// directory gets a `.gitignore` that ignores all of it: the default store lands in the
+    /// current directory, often a repository's, where `git add -A` would commit the database.
     /// - Returns: whether it created the directory.
     private static func makeOwnDirectory(of path: String) throws(StoreError) -> Bool {
         let directory = parentDirectory(of: path)
@@ -179,6 +184,9 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            // Best effort: a store without it works all the same.
+            try? Data("# Created by selinon-migrate with the flow store: in-flight flows are state, not source.\n*\n".utf8)
+                .write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(".gitignore")))
             return true
         } catch where isDirectory() == true {
             // Another process made it meanwhile.

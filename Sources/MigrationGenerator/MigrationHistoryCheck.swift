@@ -107,7 +107,10 @@ public enum MigrationHistoryCheck {
                 if interval == nil {
                     findings.append(Finding(kind: .unmatched, version: version,
                                             message: "\(version).json has no _meta digests and matches no configuration change after \(states.isEmpty ? "the start" : states[position].label)",
-                                            hint: "regenerate it with selinon-migrate generate --from/--to the revisions it is meant for"))
+                                            hint: "find the commit whose change it was meant to migrate (selinon-migrate history lists the changes) "
+                                                + "and compare it with what that change gives: selinon-migrate generate --dry-run --from REV~1 "
+                                                + "--to REV -n NODES -f FLOWS -m \"$(mktemp -d)\"; if no deployment applied \(version).json as it "
+                                                + "is, put that in its place and run selinon-migrate rehash"))
                     continue
                 }
             }
@@ -121,8 +124,8 @@ public enum MigrationHistoryCheck {
             let derived = MigrationDiffer().plan(from: states[from].configuration, to: states[to].configuration, strategy: migration.strategy)
             let presence = derived.presenceMismatch(with: [migration])
             if !derived.migration.hasSameEffect(as: migration) || presence != nil {
-                let flows = Set(derived.migration.flows.keys).union(migration.flows.keys).sorted()
-                    .filter { derived.migration.flows[$0] != migration.flows[$0] }
+                let derivedFlows = derived.migration.changedFlows, givenFlows = migration.changedFlows
+                let flows = Set(derivedFlows.keys).union(givenFlows.keys).sorted().filter { derivedFlows[$0] != givenFlows[$0] }
                 let what = [flows.isEmpty ? nil : "flows: \(flows.joined(separator: ", "))", presence].compactMap { $0 }.joined(separator: "; ")
                 findings.append(Finding(kind: .mismatch, version: version,
                                         message: "\(version).json does not match the change \(states[from].label) → \(states[to].label) it was generated for (\(what))",

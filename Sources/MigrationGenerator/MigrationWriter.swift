@@ -41,8 +41,7 @@ public struct MigrationWriter: Sendable {
             DurableFile.syncDirectory(path)
             throw error
         }
-        let duplicate = directory.files.last.map { migration.repeats($0.migration) } ?? false
-        return WrittenMigration(path: finalPath, version: version, bytes: bytes, repeatsPreviousMigration: duplicate)
+        return WrittenMigration(path: finalPath, version: version, bytes: bytes, repeatedVersion: Self.repeatedVersion(of: migration, in: directory))
     }
 }
 
@@ -99,12 +98,18 @@ extension MigrationWriter {
         try validated(path, creating: false).directory.latestVersion + 1
     }
 
-    /// Whether `migration`, written to the directory at `path` next, would change flows exactly as
-    /// the directory's latest migration does (``WrittenMigration/repeatsPreviousMigration``);
-    /// nothing is written.
+    /// The newest migration of the directory at `path` that `migration`, written there next,
+    /// would change flows exactly as (``WrittenMigration/repeatedVersion``); nothing is written.
     /// - Throws: ``MigrationWriteError``, as `write` would.
-    public func wouldRepeatLatest(_ migration: Migration, inDirectory path: String) throws(MigrationWriteError) -> Bool {
-        try validated(path, creating: false).directory.files.last.map { migration.repeats($0.migration) } ?? false
+    public func repeatedVersion(of migration: Migration, inDirectory path: String) throws(MigrationWriteError) -> Int? {
+        Self.repeatedVersion(of: migration, in: try validated(path, creating: false).directory)
+    }
+
+    /// The newest migration of `directory` whose effect `migration` repeats. Not only the latest:
+    /// a file without `_meta` digests (Selinon's own) cannot tell `generate` the configurations it
+    /// was generated between, so the same change generated again for an older file is found here.
+    private static func repeatedVersion(of migration: Migration, in directory: MigrationDirectory) -> Int? {
+        directory.files.last { migration.repeats($0.migration) }?.version
     }
 
     /// The directory at `path` and its sum, checked as a whole; created first when `creating`.
@@ -141,9 +146,9 @@ public struct WrittenMigration: Sendable {
     public var path: String
     public var version: Int
     public var bytes: [UInt8]
-    /// Whether it changes states exactly as the previous migration does ("the same migration
-    /// twice" — usually generated twice by mistake).
-    public var repeatsPreviousMigration: Bool
+    /// The newest earlier migration that changes states exactly as this one does ("the same
+    /// migration twice" — usually generated twice by mistake), if any.
+    public var repeatedVersion: Int?
 }
 
 /// Why a migration could not be written; nothing was written in any case.

@@ -44,20 +44,28 @@ public enum MigrationReviewer {
             notes.append("the file records no edge counts (_meta): a new starting edge reads as an edge that kept its place, "
                 + "and flows it removed, if any, are not shown")
         }
+        // Entries that change nothing (Selinon's generator writes them for unchanged flows) are
+        // flows without changes: left out, and said so.
+        let changedFlows = migration.changedFlows
+        let emptyEntries = migration.flows.keys.filter { changedFlows[$0] == nil }.sorted()
+        if !emptyEntries.isEmpty {
+            notes.append("the file has entries that change nothing for \(emptyEntries.count == 1 ? "flow" : "flows") "
+                + "\(emptyEntries.joined(separator: ", ")) (Selinon's generator writes them for flows it did not change): not shown")
+        }
         var flows: [FlowReview] = []
-        for name in migration.flows.keys.sorted() {
+        for name in changedFlows.keys.sorted() {
             // The old flow's facts only for the edges they were taken from.
             let oldFlow = oldConfiguration?.flows[name].flatMap { flow in
                 old?[name] == flow.edges.map(ReviewedEdge.init) ? OldFlowFacts(flow) : nil
             }
-            flows.append(flowReview(name, migration.flows[name]!, strategy: migration.strategy, counts: meta.edgeCounts?[name],
+            flows.append(flowReview(name, changedFlows[name]!, strategy: migration.strategy, counts: meta.edgeCounts?[name],
                                     old: old?[name], new: new?[name], oldFlow: oldFlow, comparesConditions: comparesConditions,
                                     removedFlows: Set(meta.removedFlows), notes: &notes))
         }
         // A flow the file leaves out kept its edges where they were; a condition, foreach or
         // selective run may still have changed, which in-flight flows meet on their next run.
         if comparesConditions, let old, let new {
-            for name in Set(old.keys).intersection(new.keys).sorted() where migration.flows[name] == nil {
+            for name in Set(old.keys).intersection(new.keys).sorted() where changedFlows[name] == nil {
                 guard let before = old[name], let after = new[name], before.count == after.count,
                       zip(before, after).contains(where: { !$0.isSameEdge(as: $1) && !$0.hasOtherEnds(than: $1) }) else { continue }
                 let rows = zip(before, after).enumerated().map { index, pair in
@@ -71,7 +79,7 @@ public enum MigrationReviewer {
                     reachableStates: nil))
             }
         }
-        for name in meta.removedFlows where migration.flows[name] == nil {
+        for name in meta.removedFlows where changedFlows[name] == nil {
             let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .removed, oldIndex: $0.offset, newIndex: nil, old: $0.element, new: nil) }
             flows.append(FlowReview(flow: name, isRemoved: true, rows: rows, consequences: [Consequence(
                 kind: .flowRemoved, edge: nil, strategy: .fail,

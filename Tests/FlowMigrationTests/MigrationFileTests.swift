@@ -140,7 +140,16 @@ struct MigrationFileTests {
         let named = #expect(throws: MigrationFileError.self) {
             try Migration(selinonJSON: Array(text.replacingOccurrences(of: sources, with: "[true]").utf8), file: "1.json")
         }
-        #expect(named?.hint == "regenerate the migration with selinon-migrate generate instead of editing it")
+        #expect(named?.hint.hasPrefix("a migration is generated, not edited: undo the edit, or generate it again — for the commit REV "
+            + "whose change it migrates, selinon-migrate generate --dry-run --from REV~1 --to REV") == true, "\(named?.hint ?? "")")
+    }
+
+    /// An empty legacy list has an obvious equivalent: the hint names it.
+    @Test func anEmptyLegacyListSaysWhatToWriteInstead() throws {
+        let text = "{\"migration\": {\"f\": {\"translation\": {\"0\": 1, \"1\": 0}, \"tainted_edges\": [], \"tainting_nodes\": {}}}, "
+            + "\"tainted_flow_strategy\": \"RETRY\"}"
+        let error = #expect(throws: MigrationFileError.self) { try Migration(selinonJSON: Array(text.utf8), file: "1.json") }
+        #expect(error?.hint == "write {} in place of [] (both say: none), then run selinon-migrate rehash")
     }
 
     /// A file whose flow entries and `_meta.edge_counts` are each well formed, with `edit` in

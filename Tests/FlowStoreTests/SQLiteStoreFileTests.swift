@@ -175,6 +175,9 @@ struct SQLiteStoreFileTests {
         let path = directory.path("own/flows.sqlite")
         let created = try SQLiteFlowStore(path: path, createIfMissing: true)
         try await created.prepare(createIfMissing: true)
+        // The directory made for the store keeps git from committing it.
+        let ignored = try String(contentsOfFile: directory.path("own/.gitignore"), encoding: .utf8)
+        #expect(ignored.split(separator: "\n").contains("*"), "\(ignored)")
         #expect(await created.closeRemovingIfCreatedEmpty())
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "file, logs and its directory removed")
 

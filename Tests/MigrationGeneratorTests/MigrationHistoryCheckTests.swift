@@ -166,4 +166,23 @@ struct MigrationHistoryCheckTests {
         #expect(findings.isEmpty, "\(findings)")
         #expect(matches.count == 3)
     }
+
+    /// Selinon's generator writes an empty entry for every flow after the first changed one (D-3):
+    /// files it wrote match their changes all the same, and an edit among them is still found.
+    @Test func selinonsEmptyEntriesChangeNothing() throws {
+        let configuration = try ExampleMigrationsTests.configuration(1)
+        var migrations = try Self.migrations().map { migration in
+            var selinons = migration
+            selinons.metadata = nil
+            for name in configuration.flows.keys where selinons.flows[name] == nil { selinons.flows[name] = EdgeMigration() }
+            return selinons
+        }
+        #expect(migrations[0].flows.count > migrations[0].changedFlows.count)
+        let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: migrations)
+        #expect(findings.isEmpty, "\(findings)")
+        #expect(matches.map { "\($0.version): \($0.from) → \($0.to)" } == ["1: v1 → v2", "2: v2 → v3", "3: v3 → v4"])
+        migrations[1].flows["licence_analysis_flow"]?.translation[3] = 4
+        let edited = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: migrations).findings
+        #expect(edited.first?.kind == .unmatched && edited.first?.version == 2, "\(edited)")
+    }
 }

@@ -16,12 +16,12 @@ struct MigrationWriterTests {
         let first = try MigrationWriter().write(Self.migration, toDirectory: directory.path("deep/migrations"))
         #expect(first.version == 1)
         #expect(first.path == directory.path("deep/migrations/1.json"))
-        #expect(!first.repeatsPreviousMigration)
+        #expect(first.repeatedVersion == nil)
         var second = Self.migration
         second.strategy = .fail
         let written = try MigrationWriter().write(second, toDirectory: directory.path("deep/migrations"))
         #expect(written.version == 2)
-        #expect(written.repeatsPreviousMigration, "same flow changes as 1.json")
+        #expect(written.repeatedVersion == 1, "same flow changes as 1.json")
         #expect(try contents(directory, "deep/migrations") == ["1.json", "2.json", "migrations.sum"], "no temporary file left behind")
         let reread = try MigrationDirectory.load(from: directory.path("deep/migrations"))
         #expect(reread.migrations.map(\.strategy) == [.ignore, .fail])

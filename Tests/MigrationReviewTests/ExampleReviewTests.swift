@@ -39,6 +39,20 @@ struct ExampleReviewTests {
         #expect(older != nil)
     }
 
+    /// Selinon's generator writes an empty entry for every flow after the first changed one (D-3):
+    /// they change nothing, so the review shows the same flows, and says what it left out.
+    @Test func selinonsEmptyEntriesAreNotShownAsChangedFlows() throws {
+        var selinons = try Self.migration(1)
+        let unchanged = try Self.configuration(1).flows.keys.filter { selinons.flows[$0] == nil }.sorted()
+        try #require(!unchanged.isEmpty)
+        for name in unchanged { selinons.flows[name] = EdgeMigration() }
+        let review = MigrationReviewer.review(version: 1, migration: selinons, old: MigrationReviewer.edges(of: try Self.configuration(1)),
+                                              new: MigrationReviewer.edges(of: try Self.configuration(2)))
+        #expect(review.flows.map(\.flow) == (try Self.review(1)).flows.map(\.flow))
+        #expect(review.limitations.contains { $0.hasPrefix("the file has entries that change nothing for flow") && $0.contains(unchanged[0]) },
+                "\(review.limitations)")
+    }
+
     @Test(arguments: [1, 2, 3])
     func reviewMatchesItsGoldens(_ version: Int) throws {
         let review = try Self.review(version)

@@ -183,7 +183,8 @@ struct StoreCommands {
             let run = try CommandRunner()
             let result = try run.run(["import", "--store", test.location, "--input", input, "--batch-size", "2"])
             #expect(result.status == 1)
-            #expect(result.standardError.contains("bad.jsonl:5: error: the message has no dispatcher_id"))
+            #expect(result.standardError.contains("bad.jsonl:5: error: the message has no dispatcher_id (a non-empty string); stores key "
+                + "flows by it: give each line the id of its flow's dispatcher task (Celery's task id"), "\(result.standardError)")
             #expect(result.standardError.contains("the flows up to line 4 are in the store, nothing after it"))
             #expect(result.standardError.contains("run the same import again with --skip-identical"))
             #expect(try run.run(["export", "--store", test.location]).standardOutput.split(separator: "\n").count == 4)

@@ -823,6 +823,10 @@ struct TeamWorkflowTests {
         #expect(unsummed.standardError.contains("there is no migrations.sum") && unsummed.standardError.contains("selinon-migrate rehash"),
                 "\(unsummed.standardError)")
         #expect(!FileManager.default.fileExists(atPath: output))
+        // A dry run writes nothing: it shows what the files would do, and what a real run would say.
+        let preview = try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--dry-run"])
+        #expect(preview.standardError.contains("warning: a real run would refuse these migrations") && !preview.standardError.contains("nothing was applied")
+                && preview.standardOutput.contains("\"outcome\""), "\(preview.standardError)")
 
         let rehash = try runner.run(["rehash", "-m", migrations])
         #expect(rehash.status == 0)

@@ -271,8 +271,8 @@ extension FileReader {
             return nil
         }
         guard let name = validNodeName(nameNode, kind: "task") else { return nil }
-        if PythonNames.keywords.contains(name) {
-            error(.workerStartup, "task name '\(name)' is a Python keyword; Selinon's workers cannot import a task class under it",
+        if let reason = PythonNames.unbindableReason(name) {
+            error(.workerStartup, "task name '\(name)' \(reason); Selinon's workers cannot import a task class under it",
                   at: nameNode, hint: "rename the task")
         }
         if let first = existing[name] {

@@ -17,6 +17,15 @@ package enum PythonNames {
         "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
         "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
     ]
+
+    /// Why Python cannot bind `name` (as the alias of an import, a class or a function name) —
+    /// a keyword, or `__debug__`, which is no keyword yet cannot be assigned (`SyntaxError:
+    /// cannot assign to __debug__`) — or `nil` when it can.
+    static func unbindableReason(_ name: String) -> String? {
+        if keywords.contains(name) { return "is a Python keyword" }
+        if name == "__debug__" { return "is Python's __debug__, which no import can bind" }
+        return nil
+    }
 }
 
 /// "Did you mean …?" for misspelled keys and names (and, in the command-line tool, commands).

@@ -64,11 +64,11 @@ enum StartupCode {
         // The common case, a plain ASCII name, without copies.
         if let first = text.utf8.first, first == UInt8(ascii: "_") || PythonNames.isASCIILetter(first),
            text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || PythonNames.isASCIILetter($0) || (0x30...0x39).contains($0) }) {
-            return PythonNames.keywords.contains(text) ? "is a Python keyword" : nil
+            return PythonNames.unbindableReason(text)
         }
         let trimmed = exact ? text : trimmed(text)
         guard let first = trimmed.unicodeScalars.first else { return "is empty" }
-        if PythonNames.keywords.contains(trimmed) { return "is a Python keyword" }
+        if let reason = PythonNames.unbindableReason(trimmed) { return reason }
         if !(first == "_" || first.properties.isXIDStart) {
             return "starts with \(Self.shown(first)), which a Python name cannot"
         }

@@ -169,8 +169,14 @@ private struct MigrationFileReader {
     func error(_ message: String, at path: [String], hint: String = "") -> MigrationFileError {
         let position = JSONKeyLine.position(of: path, in: bytes)
         return MigrationFileError(file: file, line: position?.line, column: position?.column, message: message,
-                           hint: hint.isEmpty ? "regenerate the migration with selinon-migrate generate instead of editing it" : hint)
+                           hint: hint.isEmpty ? Self.regenerateHint : hint)
     }
+
+    /// What to do about a file that no generator wrote as it is: the one before the latest cannot
+    /// simply be generated again in place, as `generate` writes only the next number.
+    static let regenerateHint = "a migration is generated, not edited: undo the edit, or generate it again — for the commit REV "
+        + "whose change it migrates, selinon-migrate generate --dry-run --from REV~1 --to REV -n NODES -f FLOWS -m \"$(mktemp -d)\" "
+        + "prints what it should be; put that in its place and run selinon-migrate rehash"
 
     mutating func migration(_ root: JSONValue) throws(MigrationFileError) -> Migration {
         guard case .object(let members) = root else {
@@ -390,8 +396,9 @@ private struct MigrationFileReader {
     private func indexObject(_ value: JSONValue, path: [String]) throws(MigrationFileError) -> [(Int, JSONValue)] {
         guard case .object(let members) = value else {
             let legacy = if case .array = value { " (Selinon's legacy list form, which its runtime cannot use)" } else { "" }
+            let isEmptyList = if case .array(let items) = value { items.isEmpty } else { false }
             throw error("'\(path.last!)' of flow '\(path[1])' must be an object keyed by edge index, found \(value.kindDescription)\(legacy)",
-                        at: path)
+                        at: path, hint: isEmptyList ? "write {} in place of [] (both say: none), then run selinon-migrate rehash" : "")
         }
         var result: [(Int, JSONValue)] = []
         for key in members.keys.sorted() {

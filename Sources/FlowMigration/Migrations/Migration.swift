@@ -24,9 +24,16 @@ public struct Migration: Sendable, Equatable {
     /// megabytes of YAML), and it bounds the lookup tables the runtime builds from the indices.
     public static let edgeLimit = 1_000_000
 
-    /// Whether two migrations change in-flight states the same way (metadata aside).
+    /// Whether two migrations change in-flight states the same way (metadata aside). An entry
+    /// that changes nothing — Selinon's generator writes one for every flow after the first
+    /// changed one (defect D-3) — counts as no entry.
     public func hasSameEffect(as other: Migration) -> Bool {
-        flows == other.flows
+        flows == other.flows || changedFlows == other.changedFlows
+    }
+
+    /// The entries of flows whose states the migration changes: ``flows`` without empty entries.
+    public var changedFlows: [String: EdgeMigration] {
+        flows.filter { !$0.value.isEmpty }
     }
 
     /// Whether this migration repeats `previous`: the same effect, and the same flows removed and

@@ -51,7 +51,8 @@ extension SelinonMigrate {
 
                 Before touching anything, the migration files are checked against migrations.sum: \
                 an edited, renumbered or hand-added file, or a directory of migrations without the \
-                sum (after review: selinon-migrate rehash), stops apply (exit 1) unless --force.
+                sum (after review: selinon-migrate rehash), stops apply (exit 1) unless --force; \
+                a --dry-run warns and shows what they would do.
 
                 Exit codes: 0 done (the store: every pending flow migrated, retried, failed or left \
                 as skew; a stream: every line migrated, up to date, reset for a retry, or already \
@@ -195,6 +196,15 @@ extension SelinonMigrate {
             if status == ExitStatus.toolFailed {
                 terminal.message("error: nothing was applied: the migrations could not be read")
                 throw status
+            }
+            // A dry run writes nothing: it shows what the migrations would do (the preview before
+            // adopting a directory Selinon wrote, say), and says what a real run would do.
+            if dryRun {
+                terminal.message(force
+                    ? "warning: --force: a real run would migrate in-flight flows with migrations that do not match \(MigrationSum.fileName)"
+                    : "warning: a real run would refuse these migrations (not the ones generated and reviewed: fix the directory, or pass "
+                        + "--force); this dry run shows what they would do")
+                return
             }
             guard force else {
                 terminal.message("error: nothing was applied: the migrations are not the ones generated and reviewed; fix the directory, "

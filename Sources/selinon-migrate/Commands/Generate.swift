@@ -266,11 +266,11 @@ extension SelinonMigrate {
             }
             if dryRun {
                 var version: Int?
-                var repeatsLatest = false
+                var repeated: Int?
                 if let directory, coveredBy == nil, refusal == nil {
                     do {
                         version = try MigrationWriter().nextVersion(inDirectory: directory)
-                        repeatsLatest = try MigrationWriter().wouldRepeatLatest(migration, inDirectory: directory)
+                        repeated = try MigrationWriter().repeatedVersion(of: migration, inDirectory: directory)
                     } catch {
                         terminal.message(error.description)
                         if error.isFileSystemFailure { throw ExitStatus.toolFailed }
@@ -285,14 +285,14 @@ extension SelinonMigrate {
                     report.version = version
                     report.coveredBy = coveredBy?.path
                     report.refused = refusal
-                    report.repeats = repeatsLatest ? version.map { $0 - 1 } : nil
+                    report.repeats = repeated
                     terminal.output(try report.json())
                 } else {
                     if let directory, let version {
                         terminal.message("would write \(MigrationDirectory.filePath(version: version, in: directory))")
-                        if repeatsLatest {
-                            terminal.message("warning: it would change flows exactly as migration \(version - 1) does; "
-                                + "make sure the same change is not migrated twice")
+                        if let repeated {
+                            terminal.message("warning: it would change flows exactly as \(repeated).json does; "
+                                + Self.repeatedMigrationAdvice)
                         }
                     }
                     if refusal != nil {
@@ -317,9 +317,8 @@ extension SelinonMigrate {
             if isNewDirectory {
                 terminal.message("note: created the migration directory \(directory) (a new migration history starts at 1.json)")
             }
-            if written.repeatsPreviousMigration {
-                terminal.message("warning: \(written.path) changes flows exactly as migration \(written.version - 1) does; "
-                    + "make sure the same change is not migrated twice")
+            if let repeated = written.repeatedVersion {
+                terminal.message("warning: \(written.path) changes flows exactly as \(repeated).json does; " + Self.repeatedMigrationAdvice)
             }
             switch format {
             case .text:
@@ -327,7 +326,7 @@ extension SelinonMigrate {
                 terminal.output(lines.joined(separator: "\n"))
             case .json:
                 var report = GenerateReport(plan: plan, written: written, migration: nil)
-                report.repeats = written.repeatsPreviousMigration ? written.version - 1 : nil
+                report.repeats = written.repeatedVersion
                 terminal.output(try report.json())
             }
         }
@@ -589,6 +588,10 @@ extension SelinonMigrate {
             return expanded
         }
 
+        /// What to do about a migration that repeats an earlier one's effect.
+        static let repeatedMigrationAdvice = "make sure the same change is not migrated twice: a state that goes through both has "
+            + "its edges moved twice (if it is, remove the new file and run selinon-migrate rehash)"
+
         /// Why this user could not create files in `directory` (or, when it does not exist yet,
         /// create it in the nearest directory above that does), or `nil` when it could.
         static func whyNotWritable(_ directory: String) -> String? {
@@ -634,7 +637,7 @@ struct GenerateReport: Encodable {
     /// the directory as it should); the dry run exits 1, as the real run would.
     var refused: String?
     var version: Int?
-    /// The previous migration, when this one changes flows exactly as it does (generated twice
+    /// The newest earlier migration that changes flows exactly as this one does (generated twice
     /// by mistake?).
     var repeats: Int?
     var flows: [Flow]
