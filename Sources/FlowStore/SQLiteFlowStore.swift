@@ -659,7 +659,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         if readOnly && (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN) { return nil }
         return "the SQLite store's write-ahead log could not be copied into \(path) as the store closed (\(problem)); nothing is "
             + "lost, it is in \(path)-wal: keep the two files together (do not delete \(path)-wal, do not copy \(path) alone), and "
-            + "once there is room open the store again (selinon-migrate status --store sqlite:\(path)), which copies it"
+            + "once there is room open the store again (selinon-migrate status with this --store will do), which copies it"
     }
 
     // MARK: - Helpers

@@ -197,7 +197,7 @@ public struct MigrationSum: Sendable, Equatable {
                 problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing"
                                                         + (lookAlike.map { " (there is \($0), which is not read as a migration: names end in .json, in lower case)" } ?? ""),
                                                     hint: lookAlike.map { "rename it: mv \(shellWord((directory as NSString).appendingPathComponent($0))) \(shellWord(path))" }
-                                                        ?? "restore it (git checkout HEAD -- \(shellWord(path)), or from the commit that still has it): "
+                                                        ?? "restore it (git checkout HEAD -- \(gitPathWord(path)), or from the commit that still has it): "
                                                         + "a migration that may have been applied must not disappear; if it was never committed nor "
                                                         + "deployed and was deleted on purpose: selinon-migrate rehash -m \(shellWord(directory))"))
             case (nil, let bytes?):
@@ -224,8 +224,8 @@ public struct MigrationSum: Sendable, Equatable {
                 }
             case (let hash?, let bytes?) where Self.hash(bytes) != hash:
                 problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",
-                                                    hint: "restore it as generated (git checkout HEAD -- \(shellWord(path)) while the edit is not "
-                                                        + "committed; once it is, from the commit before the edit: git log -- \(shellWord(path))) and put the change "
+                                                    hint: "restore it as generated (git checkout HEAD -- \(gitPathWord(path)) while the edit is not "
+                                                        + "committed; once it is, from the commit before the edit: git log -- \(gitPathWord(path))) and put the change "
                                                         + "in a new migration; after a deliberate, reviewed edit: selinon-migrate rehash -m \(shellWord(directory))"))
             default:
                 break

@@ -191,7 +191,7 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
             let path = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
             return "\(path): error: missing, but the directory holds \(files) migration file\(files == 1 ? "" : "s") it should vouch for\n"
                 + "  hint: restore it from version control; or, for files from before selinon-migrate (Selinon's own), review them and run: "
-                + "selinon-migrate rehash -m \(directory)\nnothing was written"
+                + "selinon-migrate rehash -m \(shellWord(directory))\nnothing was written"
         case .io(let path, let message, let hint):
             return "\(path): error: \(message)\n" + (hint.map { "  hint: \($0)\n" } ?? "") + "nothing was written"
         }

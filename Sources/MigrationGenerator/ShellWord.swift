@@ -9,3 +9,10 @@ public func shellWord(_ text: String) -> String {
     let path = text.hasPrefix("-") ? "./" + text : text
     return "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
+
+/// `path` as one word of a git command's paths (after `--`, for `git rm`): as ``shellWord(_:)``,
+/// and a leading `:`, which git reads as pathspec magic (`:mig/1.json` would match nothing),
+/// is named from the current directory.
+public func gitPathWord(_ path: String) -> String {
+    shellWord(path.hasPrefix(":") ? "./" + path : path)
+}

@@ -143,11 +143,13 @@ struct MigrationSumTests {
 
     @Test func aDirectoryWithFilesButNoSumIsRefusedUntilRehashed() throws {
         let directory = try Self.directory()
-        let path = directory.path("m")
+        // A name the shell would split: the command in the hint is quoted.
+        let path = directory.path("m; x")
+        try FileManager.default.moveItem(atPath: directory.path("m"), toPath: path)
         try FileManager.default.removeItem(atPath: "\(path)/migrations.sum")
         let error = #expect(throws: MigrationWriteError.self) { try MigrationWriter().write(Self.first, toDirectory: path) }
         #expect(error?.description.hasPrefix("\(path)/migrations.sum: error: missing, but the directory holds 2 migration files") == true)
-        #expect(error?.description.contains("selinon-migrate rehash -m \(path)") == true)
+        #expect(error?.description.contains("selinon-migrate rehash -m '\(path)'") == true, "\(error?.description ?? "")")
         #expect(try FileManager.default.contentsOfDirectory(atPath: path).sorted() == ["1.json", "2.json"], "nothing written")
 
         // What rehash does: a sum for the reviewed files; then the writer goes on.
@@ -175,5 +177,23 @@ struct MigrationSumTests {
         let edited = try String(contentsOfFile: "\(path)/1.json", encoding: .utf8).replacingOccurrences(of: "IGNORE", with: "FAIL")
         try edited.write(toFile: "\(path)/1.json", atomically: true, encoding: .utf8)
         #expect(crlfSum.problems(inDirectory: path).map(\.kind) == [.edited])
+    }
+}
+
+/// Words of the commands hints print, pasted into a shell as they are.
+struct ShellWordTests {
+    @Test func wordsAreQuotedOnlyWhenTheyMustBe() {
+        #expect(shellWord("migrations/1.json") == "migrations/1.json")
+        #expect(shellWord("db migrations;(x)") == "'db migrations;(x)'")
+        #expect(shellWord("it's") == "'it'\\''s'")
+        #expect(shellWord("-m") == "'./-m'")
+    }
+
+    /// Git reads a leading `:` of a path as pathspec magic: such a path is named from `./`.
+    @Test func gitPathsNeverStartWithPathspecMagic() {
+        #expect(gitPathWord(":mig/1.json") == "./:mig/1.json")
+        #expect(gitPathWord("mig/:1.json") == "mig/:1.json")
+        #expect(gitPathWord(":m ig") == "'./:m ig'")
+        #expect(gitPathWord("-mig") == "'./-mig'")
     }
 }

@@ -291,6 +291,28 @@ struct SQLiteStoreCommandTests {
         #expect(try CommandRunner().run(arguments).status == 64)
     }
 
+    /// Flow names come from messages anyone may have written: tables and messages show their
+    /// control characters escaped, one line per row, never acting on a terminal.
+    @Test func flowNamesFromMessagesAreShownEscaped() throws {
+        let directory = try TemporaryDirectory()
+        let names = ["\u{1B}[2Jpwned", "a\nb"]
+        var lines = ""
+        for (index, name) in names.enumerated() {
+            let quoted = String(decoding: try JSONSerialization.data(withJSONObject: name, options: .fragmentsAllowed), as: UTF8.self)
+            lines += #"{"dispatcher_id": "id-\#(index)", "flow_name": \#(quoted), "migration_version": 0, "state": null}"# + "\n"
+        }
+        try directory.write(lines, to: "odd.jsonl")
+        let runner = try CommandRunner()
+        let store = "sqlite:" + directory.path("s.sqlite")
+        #expect(try runner.run(["import", "--store", store, "--input", directory.path("odd.jsonl")]).status == 0)
+        let status = try runner.run(["status", "--store", store])
+        let apply = try runner.run(["apply", "-m", StoreCommands.migrations, "--input", directory.path("odd.jsonl"), "--output", "/dev/null"])
+        for output in [status.standardOutput, apply.standardError] {
+            #expect(!output.contains("\u{1B}") && !output.contains("a\nb"), "\(output)")
+            #expect(output.contains("\\u{1B}[2Jpwned") && output.contains("a\\u{A}b"), "\(output)")
+        }
+    }
+
     @Test func usageErrorsShowTheRightUsage() throws {
         let runner = try CommandRunner()
         let bare = try runner.run([])

@@ -790,6 +790,13 @@ struct TeamWorkflowTests {
         #expect(result.status == 1)
         #expect(result.standardError.contains("main is not merged into HEAD"))
         #expect(result.standardError.contains("git merge main"))
+        // The command to run again is whole: the options given, and a revision quoted for the shell.
+        #expect(result.standardError.contains("then run selinon-migrate rebase --onto main -n config/nodes.yml -f config/flows again"),
+                "\(result.standardError)")
+        try fixture.git("tag", "fix(ci)", "main")
+        let tagged = try CommandRunner().run(["rebase", "--onto", "fix(ci)"] + Self.configuration, in: fixture.root)
+        #expect(tagged.status == 1, "\(tagged.standardError)")
+        #expect(tagged.standardError.contains("hint: git merge 'fix(ci)' (or git rebase 'fix(ci)')"), "\(tagged.standardError)")
     }
 
     @Test func anEditedMigrationStopsVerifyAndApplyUntilRehashed() throws {

@@ -112,6 +112,12 @@ struct ValidateCommandTests {
             """, to: "config.yml")
         let result = try CommandRunner().run(["validate", "-n", "config.yml", "-f", "config.yml"], in: directory.url)
         #expect(result.standardOutput == "config.yml: valid — 1 task, 1 flow, 1 edge, 0 warnings\n", "\(result.standardError)")
+        // A file name with a line break stays on the summary's one line, as in its diagnostics.
+        let odd = "cfg\nnodes.yml:1:1: error: fake.yml"
+        try FileManager.default.copyItem(atPath: directory.path("config.yml"), toPath: directory.path(odd))
+        let escaped = try CommandRunner().run(["validate", "-n", odd, "-f", odd], in: directory.url)
+        #expect(escaped.standardOutput == "cfg\\u{A}nodes.yml:1:1: error: fake.yml: valid — 1 task, 1 flow, 1 edge, 0 warnings\n",
+                "\(escaped.standardOutput)\(escaped.standardError)")
     }
 
     @Test(arguments: [

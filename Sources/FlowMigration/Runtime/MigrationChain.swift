@@ -143,7 +143,7 @@ public struct MigrationChain: Sendable {
         guard recorded[flow] == nil else { return nil }
         let names = recorded.keys.sorted()
         let listed = names.prefix(10).joined(separator: ", ") + (names.count > 10 ? ", … (\(names.count) in all)" : "")
-        return StateError(.unknownFlow, "flow '\(flow)' is not in the configuration of version \(version) "
+        return StateError(.unknownFlow, "flow '\(PrintableText.escaped(flow))' is not in the configuration of version \(version) "
             + "(the migration files list its flows: \(listed))")
     }
 
@@ -152,7 +152,7 @@ public struct MigrationChain: Sendable {
     /// migration files record edge counts; `nil` when they fit or nothing is recorded.
     func edgeIndexError(flow: String, waiting: [Int], triggered: [Int], selectiveSubsets: [String: [Int]],
                         atVersion version: Int) -> StateError? {
-        func beyond(_ count: Int, _ flow: String) -> String { "flow '\(flow)' has \(count) edge\(count == 1 ? "" : "s") at version \(version)" }
+        func beyond(_ count: Int, _ flow: String) -> String { "flow '\(PrintableText.escaped(flow))' has \(count) edge\(count == 1 ? "" : "s") at version \(version)" }
         if let count = edgeCount(of: flow, atVersion: version) {
             for (key, edges) in [("waiting_edges", waiting), ("triggered_edges", triggered)] {
                 if let index = edges.first(where: { $0 >= count }) {

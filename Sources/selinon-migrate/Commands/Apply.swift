@@ -404,10 +404,10 @@ struct ApplySummary {
             case .invalid:
                 why = (report.error?.message ?? "not a dispatcher message") + " — \(kept): fix the line and apply it again"
             case .skew:
-                why = "flow \(report.flowName ?? "?") is at version \(report.fromVersion ?? 0), newer than the newest migration here "
+                why = "flow \(report.flowName.map(PrintableText.escaped) ?? "?") is at version \(report.fromVersion ?? 0), newer than the newest migration here "
                     + "(\(latestVersion)) — \(kept): migrate it with the migration directory that has that version"
             default:
-                why = "flow \(report.flowName ?? "?") fails: " + report.taints.filter { $0.strategy == .fail }.map(SweepReportText.describe)
+                why = "flow \(report.flowName.map(PrintableText.escaped) ?? "?") fails: " + report.taints.filter { $0.strategy == .fail }.map(SweepReportText.describe)
                     .joined(separator: "; ") + " — \(kept) for the dispatcher to fail"
             }
             return "\(input):\(line): \(report.outcome.rawValue): \(why)"
@@ -423,7 +423,7 @@ struct ApplySummary {
             outcome != .alreadyFailed || counts.values.contains { $0[outcome] != nil }
         }
         var table = TextTable(header: ["flow"] + outcomes.map(\.rawValue))
-        table.rows = counts.keys.sorted().map { flow in [flow] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
+        table.rows = counts.keys.sorted().map { flow in [PrintableText.escaped(flow)] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
         table.rows.append(["total"] + outcomes.map { outcome in String(counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }) })
         let changed = counts.values.contains { $0[.migrated, default: 0] + $0[.retry, default: 0] + $0[.fail, default: 0] > 0 }
         let heading = dryRun ? "dry run: no state was written; migrating to version \(latestVersion) would give"

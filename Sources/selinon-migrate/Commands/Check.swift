@@ -272,10 +272,10 @@ extension SelinonMigrate {
                     + "and \(lacking), so there is nothing to restore: "
                     + "\(after.count == 1 ? "the file after the gap" : "the files after the gap") came from another branch's history (a "
                     + "cherry-pick, or a copy), generated after migrations this branch does not have — or the missing ones were deleted earlier",
-                hint: "if they came from another branch: git rm -q \(after.map(shellWord).joined(separator: " ")), then selinon-migrate "
+                hint: "if they came from another branch: git rm -q \(after.map(gitPathWord).joined(separator: " ")), then selinon-migrate "
                     + "rehash -m \(shellWord(directoryPath)) and check again with --base set to the commit before the configuration change "
                     + "they came with (it names the migration this branch needs); if they were deleted: git log --diff-filter=D -- "
-                    + "\(shellWord(MigrationDirectory.filePath(version: firstMissing, in: directoryPath))) finds the commit, and git checkout "
+                    + "\(gitPathWord(MigrationDirectory.filePath(version: firstMissing, in: directoryPath))) finds the commit, and git checkout "
                     + "COMMIT^ -- restores them")
         }
 
@@ -449,7 +449,7 @@ extension SelinonMigrate {
                 // Without it, edits to the migrations go unseen — and apply refuses the directory.
                 report.problems.append(.init(
                     kind: "missing-sum", message: "\(sumPath) existed at \(baseName) but is gone: edits to the migrations cannot be detected",
-                    hint: "restore it: git checkout \(base.commit.id.short) -- \(shellWord(sumPath)) (then, if this branch added "
+                    hint: "restore it: git checkout \(base.commit.id.short) -- \(gitPathWord(sumPath)) (then, if this branch added "
                         + "migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))"))
             }
             // The directory moved since: the base's migrations are where the base's configuration
@@ -470,7 +470,7 @@ extension SelinonMigrate {
                 guard version <= directory.latestVersion else {
                     report.problems.append(.init(kind: "removed-migration", message: "\(path) existed at \(baseName) but is gone",
                                                  hint: "restore it, with the sum that lists it: git checkout \(base.commit.id.short) -- "
-                                                    + "\(shellWord(path)) \(shellWord(sumPath)) "
+                                                    + "\(gitPathWord(path)) \(gitPathWord(sumPath)) "
                                                     + "(then, if this branch added migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))"))
                     continue
                 }
@@ -489,7 +489,7 @@ extension SelinonMigrate {
                     }
                     report.problems.append(.init(
                         kind: "changed-migration", message: "\(path) changed since \(baseName); a migration that may have been applied must not change",
-                        hint: "restore it (git checkout \(base.commit.id.short) -- \(shellWord(path))) and put the change in a new migration"))
+                        hint: "restore it (git checkout \(base.commit.id.short) -- \(gitPathWord(path))) and put the change in a new migration"))
                 }
             }
             // Files the comparison with the base already named are not reported again from the sum.
@@ -577,7 +577,7 @@ extension SelinonMigrate {
                     kind: plan.isNeeded || presence != nil ? "stale-migration" : "extra-migration",
                     message: "\(versions) \(added.count == 1 ? "does" : "do") not match the configuration change"
                         + (presence.map { " (\($0))" } ?? "") + "; \(expected)",
-                    hint: "delete \(versions)" + (baseHasSum ? ", restore the sum (git checkout \(base.commit.id.short) -- \(shellWord(sumPath)))"
+                    hint: "delete \(versions)" + (baseHasSum ? ", restore the sum (git checkout \(base.commit.id.short) -- \(gitPathWord(sumPath)))"
                         : " and the sum, which \(baseName) does not have (rm \(shellWord(sumPath)))")
                         + (plan.isNeeded ? " and run: \(generate)" : "")
                         // Generated on a branch that is behind: regenerating there keeps it behind.

@@ -322,7 +322,7 @@ extension SelinonMigrate {
             }
             switch format {
             case .text:
-                let lines = ["Wrote \(written.path)"] + plan.changeSummaries.map { "  " + $0 }
+                let lines = ["Wrote \(ConfigDiagnostic.printable(written.path, limit: .max))"] + plan.changeSummaries.map { "  " + $0 }
                 terminal.output(lines.joined(separator: "\n"))
             case .json:
                 var report = GenerateReport(plan: plan, written: written, migration: nil)
@@ -406,7 +406,7 @@ extension SelinonMigrate {
                 error: \(path) already migrates from this old configuration (\(oldSource)), to another new one\(generatedTo); \
                 a second migration from the same configuration would be applied to flows \(name) has already migrated
                   hint: if \(name) is not deployed anywhere yet (for example generated before more edits, not committed): delete it, \
-                restore \(sum) (selinon-migrate rehash -m \(shellWord(directory)), or git checkout HEAD -- \(shellWord(sum)) once committed) and run generate again for one \
+                restore \(sum) (selinon-migrate rehash -m \(shellWord(directory)), or git checkout HEAD -- \(gitPathWord(sum)) once committed) and run generate again for one \
                 migration covering all the edits; otherwise give the configuration \(name) leads to as the old one (commit it, or -N/-F)
                 nothing was written
                 """)
@@ -426,7 +426,7 @@ extension SelinonMigrate {
                 error: the migration directory \(directory) is not in the working tree, but HEAD holds \(committed.count) migration\
                 \(committed.count == 1 ? "" : "s") there (a sparse checkout that leaves it out, or files deleted): a new history \
                 starting at 1.json would replace them
-                  hint: bring it back: git checkout HEAD -- \(shellWord(directory)) (in a sparse checkout: git sparse-checkout add \
+                  hint: bring it back: git checkout HEAD -- \(gitPathWord(directory)) (in a sparse checkout: git sparse-checkout add \
                 \(shellWord(directory))), then run generate again
                 nothing was written
                 """)

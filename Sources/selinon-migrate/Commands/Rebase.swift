@@ -70,8 +70,10 @@ extension SelinonMigrate {
                 var merged: [GitCommit] = [try context.repository.commit("HEAD")]
                 if let mergeHead = try? context.repository.commit("MERGE_HEAD") { merged.append(mergeHead) }
                 guard try merged.contains(where: { try context.repository.mergeBase($0.id, ontoCommit.id) == ontoCommit.id }) else {
+                    let options = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
                     terminal.message("error: \(onto) is not merged into HEAD: the working tree must hold its configuration changes too\n"
-                        + "  hint: git merge \(onto) (or git rebase \(onto)), resolve the YAML, then run selinon-migrate rebase --onto \(onto) again")
+                        + "  hint: git merge \(shellWord(onto)) (or git rebase \(shellWord(onto))), resolve the YAML, then run "
+                        + "selinon-migrate rebase --onto \(shellWord(onto))\(options) again")
                     throw ExitStatus.inputFailed
                 }
             } catch let error as GitError {

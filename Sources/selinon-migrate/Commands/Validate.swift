@@ -135,6 +135,8 @@ struct ValidationReport: Encodable {
 
     var summaryLine: String {
         let warnings = counted(summary.warnings, "warning")
+        // One line whatever the file is called, as its diagnostics are.
+        let nodesFile = ConfigDiagnostic.printable(self.nodesFile, limit: .max)
         guard valid || failedOnWarnings else {
             return "\(nodesFile): invalid (\(counted(summary.errors, "error")), \(warnings))"
         }

@@ -73,8 +73,8 @@ struct CherryPickedMigrations {
     /// The commands that take the configuration change without the copied migrations and
     /// generate this branch's own; `generate` is the generate command with this run's options.
     func hint(generate: String) -> String {
-        let remove = addedPaths.isEmpty ? [] : ["git rm -q -f " + addedPaths.map(shellWord).joined(separator: " ")]
-        let restore = restoredPaths.isEmpty ? [] : ["git checkout HEAD -- " + restoredPaths.map(shellWord).joined(separator: " ")]
+        let remove = addedPaths.isEmpty ? [] : ["git rm -q -f " + addedPaths.map(gitPathWord).joined(separator: " ")]
+        let restore = restoredPaths.isEmpty ? [] : ["git checkout HEAD -- " + restoredPaths.map(gitPathWord).joined(separator: " ")]
         return "keep the configuration change and drop the copied migrations: " + (remove + restore).joined(separator: "; ")
             + "; resolve the configuration's conflicts, if any; then run \(generate) (it migrates from HEAD's configuration), "
             + "git add the new migration and git cherry-pick --continue"

@@ -58,7 +58,7 @@ extension Terminal {
                 return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
                     + "\(plan.changedFlowNames.joined(separator: ", ")) and removed \(files.joined(separator: ", ")) (a revert?), which "
                     + "deployments may have applied: restore \(removed.count == 1 ? "it" : "them") with the sum (git checkout "
-                    + "\(from) -- \((files + [sum]).map(shellWord).joined(separator: " "))), then migrate the change with: \(generate)", true)
+                    + "\(from) -- \((files + [sum]).map(gitPathWord).joined(separator: " "))), then migrate the change with: \(generate)", true)
             }
         }
         // The commit before it may have gone without its migration too: then the change to migrate
