@@ -218,9 +218,12 @@ public struct MigrationSum: Sendable, Equatable {
                     problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName), and not named as a migration",
                                                         hint: "move it out of the migration directory: only migrations (1.json, 2.json, …) belong there"))
                 } else {
-                    problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName): added by hand, or from another branch",
-                                                        hint: "if it was generated and reviewed here, run selinon-migrate rehash -m \(shellWord(directory)); "
-                                                            + "after a merge, run selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS"))
+                    problems.append(MigrationSumProblem(kind: .unlisted, file: path, message: "\(name) is not in \(Self.fileName): added by hand, "
+                                                            + "from another branch, or by a generate that was interrupted",
+                                                        hint: "if a generate was interrupted, run it again: it lists the file once it has checked "
+                                                            + "that it is its own; if it was generated and reviewed here, run selinon-migrate rehash -m "
+                                                            + "\(shellWord(directory)); after a merge, run selinon-migrate rebase --onto <the branch you merged> "
+                                                            + "-n NODES -f FLOWS"))
                 }
             case (let hash?, let bytes?) where Self.hash(bytes) != hash:
                 problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",

@@ -1,5 +1,6 @@
 import FlowEngine
 import FlowMigration
+import Foundation
 import Testing
 
 /// The byte-level stream migrator must agree with the typed ``Migrator`` on every message:
@@ -166,6 +167,11 @@ struct StreamMigratorTests {
         _ = try DispatcherMessage(jsonBytes: Array(valid.utf8))
         let passed = Array(valid.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
         #expect(passed.outcome == .migrated)
+        // The same from an array or Data, as a service holds a message.
+        var fromArray: [UInt8] = [], fromData: [UInt8] = []
+        #expect(migrator.migrate(line: Array(valid.utf8), into: &fromArray).outcome == .migrated)
+        #expect(migrator.migrate(line: Data(valid.utf8), into: &fromData).outcome == .migrated)
+        #expect(fromArray == fromData && !fromArray.isEmpty)
     }
 
     @Test func aLineOfAFailedFlowIsLeftAsTheStoreLeavesIt() throws {

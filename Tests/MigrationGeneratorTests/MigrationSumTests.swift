@@ -71,7 +71,7 @@ struct MigrationSumTests {
         #expect(kinds == ["edited 1.json", "missing 2.json", "renumbered 3.json"])
 
         try "{}".write(toFile: "\(path)/4.json", atomically: true, encoding: .utf8)
-        #expect(sum.problems(inDirectory: path).last.map { "\($0.kind) \($0.message)" } == "unlisted 4.json is not in migrations.sum: added by hand, or from another branch")
+        #expect(sum.problems(inDirectory: path).last.map { "\($0.kind) \($0.message)" } == "unlisted 4.json is not in migrations.sum: added by hand, from another branch, or by a generate that was interrupted")
 
         // A file renamed with another case is no migration to anyone: the missing one names it.
         try FileManager.default.moveItem(atPath: "\(path)/3.json", toPath: "\(path)/2.JSON")
@@ -99,7 +99,9 @@ struct MigrationSumTests {
         let sum = try #require(try MigrationSum.load(fromDirectory: path))
         try "{}".write(toFile: "\(path)/2.json", atomically: true, encoding: .utf8)
         #expect(sum.problems(inDirectory: path).map(\.hint) == [
-            "if it was generated and reviewed here, run selinon-migrate rehash -m '\(path)'; after a merge, run selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS",
+            "if a generate was interrupted, run it again: it lists the file once it has checked that it is its own; if it was generated "
+                + "and reviewed here, run selinon-migrate rehash -m '\(path)'; after a merge, run selinon-migrate rebase --onto <the branch you "
+                + "merged> -n NODES -f FLOWS",
         ])
         try FileManager.default.moveItem(atPath: "\(path)/2.json", toPath: "\(path)/02.json")
         let unnamed = try #require(sum.problems(inDirectory: path).first)

@@ -532,3 +532,58 @@ struct GenerateCommandTests {
         #expect(kinds.contains("removal-not-recorded"), "\(json.standardOutput)")
     }
 }
+
+/// `generate` stopped by a signal while it writes: its hidden temporary file goes with it, and it
+/// says what is left. strace holds the process in its first `fsync` (the
+/// new file's, before it is linked in place) so that the signal lands mid-write.
+@Suite(.enabled(if: SystemCallDelay.isAvailable, Comment(rawValue: "needs strace, able to trace a child process")))
+struct InterruptedWriteTests {
+    @Test func aGenerateStoppedMidWriteLeavesNothingAndSaysSo() throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("m")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(SystemCallDelay.strace))
+        process.arguments = ["-f", "-o", "/dev/null", "-e", "trace=fsync", "-e", "inject=fsync:delay_enter=8000000:when=1",
+                             try CommandRunner().executable.path] + GenerateCommandTests.arguments(1, 2, ["-m", migrations])
+        let standardError = Pipe()
+        process.standardError = standardError
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The new file's temporary copy names the process: .1.json.PID.tmp.
+        var writer: pid_t?
+        let deadline = Date().addingTimeInterval(120)
+        while writer == nil && Date() < deadline && process.isRunning {
+            writer = ((try? FileManager.default.contentsOfDirectory(atPath: migrations)) ?? [])
+                .first { $0.hasPrefix(".1.json.") && $0.hasSuffix(".tmp") }
+                .flatMap { pid_t($0.dropFirst(".1.json.".count).dropLast(".tmp".count)) }
+            usleep(20_000)
+        }
+        let pid = try #require(writer, "no temporary file appeared")
+        kill(pid, SIGTERM)
+        process.waitUntilExit()
+        let said = String(decoding: standardError.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(said.contains("interrupted: no migration was written — unless the new file is in \(migrations) but not yet in "
+            + "migrations.sum (verify says so): then run the same generate again"), "\(said)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: migrations).isEmpty, "no temporary file, no migration, no sum")
+        // Run again, it writes the migration as if nothing had happened.
+        let again = try CommandRunner().run(GenerateCommandTests.arguments(1, 2, ["-m", migrations]))
+        #expect(again.status == 0 && again.standardOutput.hasPrefix("Wrote \(migrations)/1.json"), "\(again.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: migrations).sorted() == ["1.json", "migrations.sum"])
+    }
+}
+
+/// strace, when installed and allowed to trace (a container may forbid it), to delay a system call.
+enum SystemCallDelay {
+    static let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    static let isAvailable: Bool = {
+        guard let strace else { return false }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: strace)
+        probe.arguments = ["-f", "-o", "/dev/null", "-e", "trace=fsync", "-e", "inject=fsync:delay_enter=1000", "/bin/true"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }()
+}

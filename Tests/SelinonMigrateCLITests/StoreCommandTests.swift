@@ -56,6 +56,9 @@ struct StoreCommands {
             #expect(againTotals["up_to_date"] == 13 && againTotals["already_failed"] == 1 && againTotals["migrated"] == 0)
             let againText = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--quiet"])
             #expect(againText.standardOutput.hasPrefix("no flow was migrated; the latest migration is version 3\n"), "\(againText.standardOutput)")
+            // The failed flow keeps its last state, at its version, and is never migrated: not "still to migrate".
+            let afterText = try run.run(["status", "--store", test.location, "-m", Self.migrations])
+            #expect(afterText.standardOutput.contains("version 0: no flows to migrate; 1 failed flow stays at it\n"), "\(afterText.standardOutput)")
 
             let after = try run.run(["status", "--store", test.location, "-m", Self.migrations, "--format", "json"])
             #expect(after.standardOutput.hasSuffix("}\n") && !after.standardOutput.hasSuffix("\n\n"), "one line break after the document")

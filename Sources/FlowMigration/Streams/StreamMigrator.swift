@@ -1,3 +1,5 @@
+import Foundation
+
 /// Migrates dispatcher messages given as JSON text — one per line of a JSON-lines stream — at
 /// byte level: only the edge lists, the version and (for a restart) the state are rewritten;
 /// every other byte of the line is kept as it was. Same rules and outcomes as ``Migrator``,
@@ -10,10 +12,16 @@ public struct StreamMigrator: Sendable {
         self.migrator = migrator
     }
 
-    /// Migrates one message (a line without its newline), appending the resulting line to
+    /// Migrates one message (a line without its newline: `[UInt8]`, `Data`, …), appending the resulting line to
     /// `output`: the migrated or restarted message, or the line unchanged (up to date, fail,
     /// skew, invalid). A blank line holds no message and comes back `invalid`: readers of JSON
     /// lines skip blank lines before they get here, as `apply --input` and `import` do.
+    public func migrate(line: some ContiguousBytes, into output: inout [UInt8]) -> LineReport {
+        line.withUnsafeBytes { bytes in migrate(line: bytes.assumingMemoryBound(to: UInt8.self), into: &output) }
+    }
+
+    /// Migrates one message, as above, from bytes in memory the caller holds (a line of a larger
+    /// buffer), without a copy.
     public func migrate(line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> LineReport {
         let scan: DispatcherLineScanner.Scan
         do {

@@ -308,6 +308,9 @@ extension SelinonMigrate {
             let isNewDirectory = !FileManager.default.fileExists(atPath: directory)
             let written: WrittenMigration
             do {
+                InterruptCleanup.removeTemporaryFiles(in: directory, sayingOnInterrupt: "interrupted: no migration was written — unless the "
+                    + "new file is in \(shellWord(directory)) but not yet in \(MigrationSum.fileName) (verify says so): then run the same "
+                    + "generate again, which checks that the file is its own and lists it")
                 written = try MigrationWriter().write(migration, toDirectory: directory)
             } catch {
                 terminal.message(error.description)

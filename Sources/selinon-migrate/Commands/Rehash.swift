@@ -54,6 +54,8 @@ extension SelinonMigrate {
                 terminal.output("\(migrationDirectory)/\(MigrationSum.fileName) is up to date (\(counted(sum.entries.count, "file")))")
                 return
             }
+            InterruptCleanup.removeTemporaryFiles(in: migrationDirectory, sayingOnInterrupt: "interrupted: \(MigrationSum.fileName) is as it "
+                + "was (it is replaced whole or not at all); run rehash again")
             do {
                 try sum.write(toDirectory: migrationDirectory)
             } catch {

@@ -132,8 +132,9 @@ struct StoreSummary {
             }
             for use in oldVersions {
                 var line = "version \(use.version): "
-                line += use.live == 0 ? "no flows" : "\(use.live) flow\(use.live == 1 ? "" : "s") still to migrate"
-                if use.failed > 0 { line += " (\(use.failed) failed)" }
+                line += use.live > 0 ? "\(use.live) flow\(use.live == 1 ? "" : "s") still to migrate" : use.failed > 0 ? "no flows to migrate" : "no flows"
+                // Failed flows are never migrated: counted apart, not among those still to migrate.
+                if use.failed > 0 { line += "; \(use.failed) failed flow\(use.failed == 1 ? " stays" : "s stay") at it" }
                 if use.safeToSquash { line += ", safe to squash" }
                 lines.append(line)
             }

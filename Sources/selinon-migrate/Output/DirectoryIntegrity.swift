@@ -86,7 +86,9 @@ struct DirectoryIntegrity {
             } else if requireSum && isDirectory.boolValue && Self.holdsMigrations(path) {
                 findings.append(Finding(kind: "missing-sum", file: (path as NSString).appendingPathComponent(MigrationSum.fileName), line: nil,
                                         message: "there is no \(MigrationSum.fileName): edits to the migrations cannot be detected",
-                                        hint: "review the migrations, then run selinon-migrate rehash -m \(shellWord(path)) to start protecting them (generate keeps it up to date)"))
+                                        hint: "review the migrations, then run selinon-migrate rehash -m \(shellWord(path)) to start protecting them (generate keeps it up to date); "
+                                            + "if a generate that wrote the first migration was interrupted, run it again instead: it writes the sum once it has "
+                                            + "checked that the file is its own"))
             }
         } catch {
             hasSum = true

@@ -279,6 +279,9 @@ struct OutputSinkError: Error, CustomStringConvertible {
 enum InterruptCleanup {
     private struct State {
         var paths: Set<String> = []
+        /// Directories where this process's hidden temporary files (`.NAME.PID.tmp`, as
+        /// `DurableFile` names them) are removed: their names are known only once written.
+        var temporaryFileDirectories: Set<String> = []
         var sources: [DispatchSourceSignal] = []
         /// Said on standard error when a signal ends the process (what stays done, how to go on).
         var note: String?
@@ -325,6 +328,7 @@ enum InterruptCleanup {
                 // after the removal (the wait is bounded, should the process survive it).
                 Self.state.withLock { state in
                     for path in state.paths { unlink(path) }
+                    for directory in state.temporaryFileDirectories { removeOwnTemporaryFiles(in: directory) }
                     if let note = state.note { Terminal.writeMessage(note) }
                     state.note = nil  // said once, should a second signal come before the end
                     signal(number, SIG_DFL)
@@ -341,6 +345,22 @@ enum InterruptCleanup {
             }
             source.resume()
             state.sources.append(source)
+        }
+    }
+
+    /// Has the hidden temporary files this process writes into `directory` (a migration file,
+    /// `migrations.sum` being written) removed when a signal ends it, and `note` said.
+    static func removeTemporaryFiles(in directory: String, sayingOnInterrupt note: String) {
+        say(onInterrupt: note, ignoringClosedPipes: false)
+        _ = state.withLock { $0.temporaryFileDirectories.insert(directory) }
+    }
+
+    /// Removes `.NAME.PID.tmp` files of this process in `directory`.
+    private static func removeOwnTemporaryFiles(in directory: String) {
+        let suffix = ".\(getpid()).tmp"
+        let shown = directory.isEmpty ? "." : directory
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: shown)) ?? [] where entry.hasPrefix(".") && entry.hasSuffix(suffix) {
+            unlink((shown as NSString).appendingPathComponent(entry))
         }
     }
 
