@@ -1,5 +1,6 @@
 import FlowConfig
 import FlowMigration
+import Synchronization
 
 /// What a migration chain does to every state a flow can be in: the flow's reachable states
 /// (``ReachableStates``) under the configuration the states were written against, each migrated,
@@ -53,13 +54,22 @@ public struct MigrationAnalysis: Sendable {
     public private(set) var flows: [FlowResult] = []
 
     /// Analyses `flows` of `configuration` (the configuration of version `version`) against the
-    /// migrations after `version` in `chain`.
+    /// migrations after `version` in `chain`. `progress`, when given, is told how many of the
+    /// flows are done, and of how many, as each one is (from any thread): a flow of thousands of
+    /// edges takes seconds.
     public init(configuration: Configuration, flows names: [String], chain: MigrationChain, version: Int,
-                options: ReachableStates.Options = ReachableStates.Options()) {
+                options: ReachableStates.Options = ReachableStates.Options(),
+                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) {
         let migrator = Migrator(chain: chain)
         // Flows are independent: analyse them on every core, in name order.
         let definitions = names.sorted().compactMap { configuration.flows[$0] }
+        let finished = Atomic<Int>(0)
         flows = definitions.concurrentMap { flow in
+            defer {
+                if let progress {
+                    progress(finished.add(1, ordering: .relaxed).newValue, definitions.count)
+                }
+            }
             let reachable = ReachableStates(engine: FlowDispatcher(flow: flow, global: configuration.global), options: options)
             var result = FlowResult(flow: flow.name, reachable: reachable.states.count, bound: reachable.bound,
                                     counts: [:], examples: [:])

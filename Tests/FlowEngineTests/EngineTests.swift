@@ -1,6 +1,7 @@
 import FlowConfig
 import FlowEngine
 import FlowMigration
+import Synchronization
 import Testing
 import TestSupport
 
@@ -461,5 +462,20 @@ struct MigrationAnalysisTests {
         let reverted = MigrationAnalysis(configuration: configuration, flows: ["f"], chain: MigrationChain(migrations: [swap, swap]), version: 0)
         let revertedCounts = try #require(reverted.flows.first).counts
         #expect(revertedCounts[MigrationAnalysis.Outcome.renumbered] == nil, "\(revertedCounts)")
+    }
+
+    /// Each flow analysed is reported once, from whichever core analysed it, with the total.
+    @Test func progressCountsEveryFlowOnce() throws {
+        let configuration = try EngineTests.configuration(tasks: ["A", "B"], """
+                edges:
+                  - {from: , to: A}
+                  - {from: A, to: B}
+            """)
+        let reports = Mutex<[(Int, Int)]>([])
+        let flows = ["f", "missing"]  // a flow the configuration lacks is not analysed, nor counted
+        let reorder = Migration(flows: ["f": EdgeMigration(translation: [0: 1, 1: 0])], strategy: .ignore)
+        _ = MigrationAnalysis(configuration: configuration, flows: flows, chain: MigrationChain(migrations: [reorder]), version: 0,
+                              progress: { done, total in reports.withLock { $0.append((done, total)) } })
+        #expect(reports.withLock { $0.map { "\($0.0)/\($0.1)" } } == ["1/1"])
     }
 }

@@ -124,10 +124,12 @@ extension SelinonMigrate {
             }
             let before = try configurationBefore(directory.files[first - 1].migration, environment: environment, terminal: terminal)
             let touched = Set(directory.files[(first - 1)...].flatMap { file -> [String] in
-                Array(file.migration.flows.keys) + ((file.migration.metadata?["edge_counts"]).map(Self.removedFlows) ?? [])
+                Array(file.migration.changedFlows.keys) + ((file.migration.metadata?["edge_counts"]).map(Self.removedFlows) ?? [])
             })
+            let display = ProgressDisplay(unit: "flows", quiet: false, alwaysSummarize: false)
             let analysis = MigrationAnalysis(configuration: before, flows: Array(touched), chain: MigrationChain(directory: directory),
-                                             version: first - 1, options: .init(maxStates: maxStates))
+                                             version: first - 1, options: .init(maxStates: maxStates), progress: { display.update(done: $0, total: $1) })
+            display.finish()
             let range = first == directory.latestVersion ? "migration \(first)" : "migrations \(first)…\(directory.latestVersion)"
             switch format {
             case .text:

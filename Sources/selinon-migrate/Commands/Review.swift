@@ -161,9 +161,11 @@ extension SelinonMigrate {
                                                       limitations: configurations.notes[version] ?? [])
                 // With the configuration the states were written against, every reachable state is tried.
                 if let before = configurations.configurationAfter[version - 1] {
+                    let display = ProgressDisplay(unit: "flows", quiet: false, alwaysSummarize: false)
                     let analysis = MigrationAnalysis(configuration: before, flows: review.flows.map(\.flow),
                                                      chain: MigrationChain(migrations: [directory.files[version - 1].migration]), version: 0,
-                                                     options: .init(maxStates: 2_000))
+                                                     options: .init(maxStates: 2_000), progress: { display.update(done: $0, total: $1) })
+                    display.finish()
                     for result in analysis.flows {
                         if let position = review.flows.firstIndex(where: { $0.flow == result.flow }) {
                             review.flows[position].reachableStates = result.sentence
