@@ -81,6 +81,8 @@ public final class SQLiteFlowStore: FlowStateStore {
                                            readOnlyFileSystem: readOnlyFileSystem, writing: !readOnly)
             }
             try Self.inspect(path, createIfMissing: createIfMissing)
+        } else if let problem = Self.brokenLink(path, statError: errno) {
+            throw problem
         } else if createIfMissing {
             createdDirectory = try Self.makeOwnDirectory(of: path)
             let directory = parentDirectory(of: path)
@@ -110,9 +112,38 @@ public final class SQLiteFlowStore: FlowStateStore {
         self.createdDirectory = createdDirectory
     }
 
-    /// Removes the files of a store this process created and the directory it made for it.
+    /// A store path that is a symbolic link the store cannot be reached through — a loop, or a
+    /// link to a file whose directory does not exist (a volume not mounted yet) — as an error
+    /// that says so; `nil` for anything else. (`statError`: why `stat` of the path failed.)
+    private static func brokenLink(_ path: String, statError: Int32) -> StoreError? {
+        if statError == ELOOP {
+            return StoreError(.notAStore, "the SQLite store \(path) is a symbolic link that leads back to itself (a loop); fix the link")
+        }
+        var status = stat()
+        guard statError == ENOENT, lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK,
+              let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { return nil }
+        let resolved = target.hasPrefix("/") ? target : (parentDirectory(of: path).isEmpty ? target
+            : (parentDirectory(of: path) as NSString).appendingPathComponent(target))
+        let directory = parentDirectory(of: resolved)
+        guard !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) else { return nil }
+        return StoreError(.missingStore, "the SQLite store \(path) is a symbolic link to \(target), whose directory \(directory) does not "
+            + "exist (a volume not mounted yet?); nothing was created: mount it, or fix the link")
+    }
+
+    /// Removes the files of a store this process created and the directory it made for it. A
+    /// store path that is a symbolic link is the user's: the file created through it goes, the
+    /// link stays (SQLite keeps the logs next to the name it is given, the link's).
     private static func removeNewStore(_ path: String, directoryToo: Bool) {
-        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+        var status = stat()
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK {
+            if let target = realpath(path, nil) {
+                unlink(target)
+                free(target)
+            }
+        } else {
+            unlink(path)
+        }
+        for suffix in ["-wal", "-shm", "-journal"] { unlink(path + suffix) }
         if directoryToo {
             unlink((parentDirectory(of: path) as NSString).appendingPathComponent(".gitignore"))
             rmdir(parentDirectory(of: path))  // only when empty

@@ -126,6 +126,11 @@ public struct MigrationSum: Sendable, Equatable {
         if isDirectory.boolValue {
             throw MigrationSumError(path: path, line: nil, kind: .notAFile, message: "this is a directory; the sum is a file")
         }
+        var status = stat()
+        if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            let kind = status.st_mode & S_IFMT == S_IFIFO ? "a named pipe" : status.st_mode & S_IFMT == S_IFSOCK ? "a socket" : "a device"
+            throw MigrationSumError(path: path, line: nil, kind: .notAFile, message: "this is \(kind); the sum is a file")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             let why = FileManager.default.isReadableFile(atPath: path) ? "" : ": permission denied"
             throw MigrationSumError(path: path, line: nil, kind: .unreadable, message: "cannot read the file" + why)
@@ -134,11 +139,17 @@ public struct MigrationSum: Sendable, Equatable {
     }
 
     /// Writes the sum into `directory` atomically (a temporary file renamed over the old one,
-    /// which keeps the old one's permissions). A symbolic link is followed: the file it names is
-    /// replaced, the link stays.
+    /// which keeps the old one's permissions). A symbolic link is followed when the file it names
+    /// is in the directory (or below it): that file is replaced, the link stays. A link out of the
+    /// directory is refused — a cloned repository could point it at any file of the user's.
     public func write(toDirectory directory: String) throws(MigrationWriteError) {
         let named = (directory as NSString).appendingPathComponent(Self.fileName)
         let path = Self.linkTarget(of: named)
+        if path != named, !Self.isInside(path, directory: directory) {
+            throw .io(path: named, message: "\(Self.fileName) is a symbolic link to \(path), outside the migration directory: "
+                + "nothing is written there", hint: "replace the link with a file of its own: rm \(shellWord(named)), then run "
+                + "selinon-migrate rehash -m \(shellWord(directory)) after reviewing the migrations")
+        }
         let temporary = ((path as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier).tmp")
         try DurableFile.write(Array(text.utf8), to: temporary, for: path)
@@ -150,6 +161,18 @@ public struct MigrationSum: Sendable, Equatable {
         }
         let parent = (path as NSString).deletingLastPathComponent
         DurableFile.syncDirectory(parent.isEmpty ? "." : parent)
+    }
+
+    /// Whether `path` (a file that may not exist yet) is in `directory` or below it, both with
+    /// their symbolic links resolved.
+    private static func isInside(_ path: String, directory: String) -> Bool {
+        func resolved(_ path: String) -> String? {
+            guard let real = realpath(path.isEmpty ? "." : path, nil) else { return nil }
+            defer { free(real) }
+            return String(cString: real)
+        }
+        guard let root = resolved(directory), let parent = resolved((path as NSString).deletingLastPathComponent) else { return false }
+        return parent == root || parent.hasPrefix(root == "/" ? "/" : root + "/")
     }
 
     /// The file a symbolic link at `path` leads to (also through further links), else `path`.

@@ -170,6 +170,36 @@ struct SQLiteStoreFileTests {
 
     /// A command that stops before storing anything removes the store it created (and the
     /// directory it made for it); a store that was there, or one that holds a flow, stays.
+    /// A store path that is a symbolic link is the user's: a link that cannot be followed is named,
+    /// and a store created through a link and removed again (it stored nothing) leaves the link.
+    @Test func aSymbolicLinkToTheStoreIsNeverRemoved() async throws {
+        let directory = try TemporaryDirectory()
+        let unmounted = directory.path("unmounted.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: unmounted, withDestinationPath: directory.path("volume/flows.sqlite"))
+        let missing = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: unmounted, createIfMissing: true) }
+        #expect(missing?.kind == .missingStore && missing?.message.contains("is a symbolic link to \(directory.path("volume/flows.sqlite")), "
+            + "whose directory \(directory.path("volume")) does not exist (a volume not mounted yet?)") == true, "\(missing?.message ?? "")")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: unmounted)) != nil, "the link stays")
+
+        let loop = directory.path("loop.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: "loop.sqlite")
+        for create in [true, false] {
+            let looping = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: loop, createIfMissing: create) }
+            #expect(looping?.kind == .notAStore && looping?.message.contains("a symbolic link that leads back to itself") == true,
+                    "\(looping?.message ?? "")")
+        }
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: loop)) != nil, "the link stays")
+
+        let linked = directory.path("linked.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: "target.sqlite")
+        let store = try SQLiteFlowStore(path: linked, createIfMissing: true)
+        try await store.prepare(createIfMissing: true)
+        #expect(FileManager.default.fileExists(atPath: directory.path("target.sqlite")), "created through the link")
+        #expect(await store.closeRemovingIfCreatedEmpty())
+        #expect(!FileManager.default.fileExists(atPath: directory.path("target.sqlite")), "the file it created is removed")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: linked) == "target.sqlite", "the link stays")
+    }
+
     @Test func onlyACreatedStoreThatHoldsNothingIsRemovedOnClose() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("own/flows.sqlite")

@@ -48,13 +48,24 @@ struct MigrationSumTests {
         _ = try MigrationWriter().write(Self.second, toDirectory: directory.path("m"))
         #expect(try mode(directory.path("m/migrations.sum")) == 0o600)
 
-        try FileManager.default.moveItem(atPath: directory.path("m/migrations.sum"), toPath: directory.path("kept.sum"))
-        try FileManager.default.createSymbolicLink(atPath: directory.path("m/migrations.sum"), withDestinationPath: "../kept.sum")
+        // A link to a file in the directory is followed: the file is rewritten, the link stays.
+        try FileManager.default.createDirectory(atPath: directory.path("m/sums"), withIntermediateDirectories: false)
+        try FileManager.default.moveItem(atPath: directory.path("m/migrations.sum"), toPath: directory.path("m/sums/kept.sum"))
+        try FileManager.default.createSymbolicLink(atPath: directory.path("m/migrations.sum"), withDestinationPath: "sums/kept.sum")
         let sum = try #require(try MigrationSum.load(fromDirectory: directory.path("m")))
         try sum.write(toDirectory: directory.path("m"))
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.path("m/migrations.sum")) == "../kept.sum")
-        #expect(try String(contentsOfFile: directory.path("kept.sum"), encoding: .utf8) == sum.text)
-        #expect(try mode(directory.path("kept.sum")) == 0o600)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.path("m/migrations.sum")) == "sums/kept.sum")
+        #expect(try String(contentsOfFile: directory.path("m/sums/kept.sum"), encoding: .utf8) == sum.text)
+        #expect(try mode(directory.path("m/sums/kept.sum")) == 0o600)
+
+        // A link out of the directory (a cloned repository's, to any file of the user's) is refused.
+        try "a file of the user's\n".write(toFile: directory.path("victim.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: directory.path("m/migrations.sum"))
+        try FileManager.default.createSymbolicLink(atPath: directory.path("m/migrations.sum"), withDestinationPath: "../victim.txt")
+        let refused = #expect(throws: MigrationWriteError.self) { try sum.write(toDirectory: directory.path("m")) }
+        #expect(refused?.description.contains("migrations.sum is a symbolic link to \(directory.path("m"))/../victim.txt, outside the "
+            + "migration directory: nothing is written there") == true, "\(refused?.description ?? "")")
+        #expect(try String(contentsOfFile: directory.path("victim.txt"), encoding: .utf8) == "a file of the user's\n")
     }
 
     @Test func editedRemovedUnlistedAndRenumberedFilesAreNamed() throws {

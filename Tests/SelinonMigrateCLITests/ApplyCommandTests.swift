@@ -47,6 +47,24 @@ struct ApplyCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("report.jsonl")))
     }
 
+    /// The output goes to a file beside the one it replaces: a writable file in a directory this
+    /// user may not write is refused with the directory named, and kept as it was.
+    @Test(.enabled(if: CommandRunner.canRunAsNobody)) func aWritableOutputInAReadOnlyDirectoryNamesTheDirectory() throws {
+        let directory = try TemporaryDirectory()
+        chmod(directory.url.path, 0o755)
+        let closed = directory.path("closed")
+        try FileManager.default.createDirectory(atPath: closed, withIntermediateDirectories: false)
+        try "kept\n".write(toFile: closed + "/out.jsonl", atomically: false, encoding: .utf8)
+        chmod(closed + "/out.jsonl", 0o666)
+        chmod(closed, 0o555)
+        let result = try #require(try CommandRunner().runAsNobody(["apply", "-m", Self.migrations, "--input", Self.states,
+                                                                    "--output", closed + "/out.jsonl", "--report", "/dev/null"]))
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.contains("cannot create a file in \(closed), where the output is written first and then renamed over "
+            + "out.jsonl (so that it appears whole or not at all): Permission denied; let this user write \(closed)"), "\(result.standardError)")
+        #expect(try String(contentsOfFile: closed + "/out.jsonl", encoding: .utf8) == "kept\n")
+    }
+
     @Test func migratesEveryLineInOrderAndReportsEachOne() throws {
         let directory = try TemporaryDirectory()
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states,

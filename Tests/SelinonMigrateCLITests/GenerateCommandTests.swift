@@ -102,6 +102,12 @@ struct GenerateCommandTests {
         let verify = try runner.run(["verify", "-m", directory.path("m"), "--format", "json"])
         #expect(verify.status == 1 && verify.standardOutput.contains(#""kind": "not-a-file""#), "\(verify.standardOutput)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("m/2.json")))
+        // A named pipe likewise (it is never opened: nothing would write to it).
+        try FileManager.default.removeItem(atPath: directory.path("m/migrations.sum"))
+        #expect(mkfifo(directory.path("m/migrations.sum"), 0o644) == 0)
+        let pipe = try runner.run(["verify", "-m", directory.path("m")])
+        #expect(pipe.status == 1 && pipe.standardError.contains("migrations.sum: error: this is a named pipe; the sum is a file"),
+                "\(pipe.standardError)")
     }
 
     @Test func theSameChangeAfterAConditionOnlyRevertIsNoDuplicate() throws {

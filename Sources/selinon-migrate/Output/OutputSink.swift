@@ -71,6 +71,13 @@ final class OutputSink {
                     ? "cannot create a file in \(shown), where it would be written first: \(String(cString: strerror(code))); write the output elsewhere"
                     : "the directory \(shown) does not exist", isWrongPath: !directoryExists)
             }
+            if code == EACCES || code == EPERM {
+                // The file may be writable: what must be is its directory, where the whole output goes first.
+                let shown = directory.isEmpty ? "." : directory
+                throw OutputSinkError(path: path, reason: "cannot create a file in \(shown), where the output is written first and then "
+                    + "renamed over \((target as NSString).lastPathComponent) (so that it appears whole or not at all): "
+                    + "\(String(cString: strerror(code))); let this user write \(shown), or write the output elsewhere")
+            }
             throw OutputSinkError(path: path, errno: code)
         }
         // A replaced file keeps its owner (when this user may give it: root may, others only their
