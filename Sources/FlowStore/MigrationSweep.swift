@@ -283,7 +283,8 @@ public struct SweepReport: Sendable {
     public private(set) var examples: [String: [Outcome: [Example]]] = [:]
     /// Flows below the latest version when the sweep began that another process (another
     /// `apply`, a dispatcher) migrated, failed or removed before the sweep reached them; they
-    /// are in no other count.
+    /// are in no other count. Counted per flow name, net of flows created during the sweep that
+    /// it reached (those are in the other counts): the snapshot holds counts, not ids.
     public private(set) var changedElsewhere = 0
     /// Why the flows the sweep had nothing to do for (up to date, already failed, newer than the
     /// migrations, changed elsewhere) could not be counted, if they could not: those counts are

@@ -131,9 +131,18 @@ final class SQLiteCheckpointer: Sendable {
             defer { connection = nil }
             guard let connection = connection ?? open() else { return nil }
             // The copy closing does, done first where its failure can be seen (close reports none).
-            let status = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            var logFrames: Int32 = 0, copiedFrames: Int32 = 0
+            let status = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copiedFrames)
             let problem = [SQLITE_OK, SQLITE_BUSY, SQLITE_LOCKED].contains(status & 0xFF) ? nil
                 : (code: status & 0xFF, message: String(cString: sqlite3_errmsg(connection)))
+            // Another process keeping the store open (a dispatcher) keeps the log file too, at
+            // the largest size it reached — hundreds of megabytes after a sweep next to an export.
+            // All of it copied, the log is cut to nothing, waiting for readers and writers at most
+            // ``restartWait`` (SQLite reads and writes it from its start again afterwards).
+            if status == SQLITE_OK && logFrames > 0 && copiedFrames == logFrames {
+                sqlite3_busy_timeout(connection, Self.restartWait)
+                sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+            }
             sqlite3_close_v2(connection)
             return problem
         }

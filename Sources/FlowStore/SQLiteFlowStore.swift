@@ -274,9 +274,12 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// A damaged file, or a lock another process held past the busy timeout, in words.
-    /// - Parameter committedBefore: whether the store may hold what earlier runs committed (not
-    ///   one this run created).
-    private static func damagedOrBusy(_ path: String, _ error: any Error, committedBefore: Bool = true) -> StoreError? {
+    /// - Parameters:
+    ///   - committedBefore: whether the store may hold what earlier runs committed (not one this
+    ///     run created).
+    ///   - reading: the store is open read-only (status, export, a dry run): nothing of this run
+    ///     was to be committed.
+    private static func damagedOrBusy(_ path: String, _ error: any Error, committedBefore: Bool = true, reading: Bool = false) -> StoreError? {
         guard let error = error as? DatabaseError else { return nil }
         if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
             return StoreError(.damaged, "the SQLite store \(path) is damaged (\(error.message ?? "database disk image is malformed")): "
@@ -293,8 +296,10 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
             return StoreError(.unavailable, "the SQLite store \(path) is locked: another process has held it for longer than the "
-                + "\(busyTimeoutSeconds) s busy timeout (a long write, or a transaction left open); what this run committed before stays, and "
-                + "running again when that process is done continues")
+                + "\(busyTimeoutSeconds) s busy timeout (a long write, a transaction left open, or exclusive locking mode; lsof run on the file "
+                + "names the processes that have it open); "
+                + (reading ? "nothing was written: run again when that process is done"
+                    : "what this run committed before stays, and running again when that process is done continues"))
         }
         return nil
     }
@@ -785,7 +790,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
-        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 }) {
+        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 }, reading: readOnly) {
             return known
         }
         return StoreError(.database, "SQLite store \(path): \(error)")

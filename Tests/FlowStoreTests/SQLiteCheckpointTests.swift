@@ -123,6 +123,26 @@ struct SQLiteCheckpointTests {
         }
     }
 
+    /// Another process keeping the store open (a dispatcher) keeps the log file: closing the
+    /// store cuts it to nothing once all of it is copied, instead of leaving it at its peak size.
+    @Test func closingNextToAnotherConnectionCutsTheLog() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let path = String(test.location.dropFirst("sqlite:".count))
+            let store = try await test.open()
+            let dispatcher = try DatabaseQueue(path: path)  // open, idle, as a dispatcher between flows
+            try await dispatcher.read { db in _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM flows") }
+            let messages = try InflightFlows.messages(count: 6_000)
+            for start in stride(from: 0, to: messages.count, by: 500) {
+                try await store.insert(StoreContract.newFlows(Array(messages[start..<min(start + 500, messages.count)])))
+            }
+            #expect(try Self.size(of: path + "-wal") > 1_000_000)
+            await store.close()
+            #expect(try Self.size(of: path + "-wal") == 0, "the log was left at its size")
+            #expect(try await dispatcher.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM flows") } == messages.count)
+            try dispatcher.close()
+        }
+    }
+
     @Test func commitsCheckpointThemselvesWhenTheCheckpointingConnectionCannotOpen() async throws {
         try await TestStore.with(.sqlite) { test in
             let path = String(test.location.dropFirst("sqlite:".count))
