@@ -58,11 +58,13 @@ final class ProgressDisplay: Sendable {
         let text = state.withLock { state in
             if isTerminal { return state.drewBar ? "\r\u{1B}[K" : "" }
             if !alwaysSummarize && !state.wroteLine { return "" }
-            var ending = stopped ? " — stopped" : " — done"
             if !stopped && changedElsewhere > 0 {
-                ending += " (\(changedElsewhere) \(unit) changed by another process meanwhile)"
+                // The total counted the flows another process took: "22% … — done" would read as work left undone.
+                let rate = Int((Double(state.done) / max(now - start, 0.001)).rounded())
+                return "\(state.done) \(unit), \(rate) \(unit)/s — done (the other \(changedElsewhere) \(unit) were changed by another "
+                    + "process meanwhile)\n"
             }
-            return line(done: state.done, total: state.total, now: now, estimating: false) + ending + "\n"
+            return line(done: state.done, total: state.total, now: now, estimating: false) + (stopped ? " — stopped" : " — done") + "\n"
         }
         if !text.isEmpty { Terminal.writeMessage(text) }
     }
