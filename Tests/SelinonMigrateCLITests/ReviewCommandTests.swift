@@ -370,6 +370,13 @@ struct ReviewCommandTests {
         #expect(below.status == 1)
         #expect(below.standardError == "error: --output-dir \(directory.path("out/review")) cannot be created: \(directory.path("out")) is a file, "
             + "not a directory; give another directory\n", "\(below.standardError)")
+        // A symbolic link that leads nowhere (a loop here) is named, and stays.
+        try FileManager.default.createSymbolicLink(atPath: directory.path("loop"), withDestinationPath: "loop")
+        let loop = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--output-dir", directory.path("loop")], in: Fixtures.repositoryRoot)
+        #expect(loop.status == 1)
+        #expect(loop.standardError.contains("--output-dir \(directory.path("loop")) is a symbolic link to loop, which does not exist (or "
+            + "leads back to itself)"), "\(loop.standardError)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.path("loop")) == "loop")
         // A document path taken by a directory is refused before any graph is written.
         try FileManager.default.createDirectory(atPath: directory.path("graphs/review.md"), withIntermediateDirectories: true)
         let taken = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("graphs")],

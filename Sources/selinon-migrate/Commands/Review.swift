@@ -317,6 +317,10 @@ extension SelinonMigrate {
                 guard isDirectory.boolValue else { throw OutputDirectoryError(path: directory) }
                 return
             }
+            // A symbolic link that leads nowhere: not followed into being, nor replaced.
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory) {
+                throw OutputDirectoryError(path: directory, brokenLinkTarget: target)
+            }
             var above = (directory as NSString).deletingLastPathComponent
             while !above.isEmpty && above != "/" && !FileManager.default.fileExists(atPath: above, isDirectory: &isDirectory) {
                 above = (above as NSString).deletingLastPathComponent
@@ -332,8 +336,14 @@ struct OutputDirectoryError: Error, CustomStringConvertible {
     var path: String
     /// The file above `path` that keeps it from being created.
     var fileInTheWay: String?
+    /// What `path`, a symbolic link, names — nothing there, or a loop.
+    var brokenLinkTarget: String?
 
     var description: String {
+        if let brokenLinkTarget {
+            return "--output-dir \(path) is a symbolic link to \(brokenLinkTarget), which does not exist (or leads back to itself); "
+                + "create the directory it names, or give another one"
+        }
         if let fileInTheWay {
             return "--output-dir \(path) cannot be created: \(fileInTheWay) is a file, not a directory; give another directory"
         }
