@@ -371,7 +371,8 @@ public struct SweepReport: Sendable {
     /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome),
     /// `changed_elsewhere` (see ``changedElsewhere``), `counting_error` (see ``countingError``;
     /// only when there is one), `stopped_by` (see ``stoppedBy``; only when it stopped), and `flows`
-    /// (per flow name: `counts`, `tainted`, `examples` per outcome with `flow_id`,
+    /// (per flow name: `counts`, `tainted_flows` — migrated with IGNORE taints; a report line's
+    /// `tainted` is whether that one flow was — and `examples` per outcome with `flow_id`,
     /// `from_version` (null for a damaged row whose version is not a number), `taints` and `error`).
     public var jsonValue: JSONValue {
         func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
@@ -390,7 +391,7 @@ public struct SweepReport: Sendable {
             }
             flows[flowName] = .object([
                 "counts": .object(Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, number(outcomes[$0] ?? 0)) })),
-                "tainted": number(tainted[flowName] ?? 0),
+                "tainted_flows": number(tainted[flowName] ?? 0),
                 "examples": .object(exampleMembers),
             ])
         }

@@ -325,7 +325,7 @@ struct EngineCommandTests {
         let json = try CommandRunner().run(["analyze", "-m", "m", "--format", "json"], in: directory.url)
         #expect(json.status == 1)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
-        #expect(document["error"] as? String == "invalid-configuration" && document["configuration"] as? String == "old", "\(document)")
+        #expect(document["error"] as? String == "unavailable-configuration" && document["configuration"] as? String == "old", "\(document)")
         #expect((document["message"] as? String)?.contains("its files are not here") == true, "\(document)")
         let v3 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v3")
         let explicit = try CommandRunner().run(["analyze", "-m", "m", "-N", v3.appendingPathComponent("nodes.yml").path,

@@ -357,6 +357,30 @@ struct ReviewCommandTests {
         }
     }
 
+    /// A command with --format json that stops at an invalid migration directory says so as its
+    /// one JSON document, with each problem located, as it does for an invalid configuration.
+    @Test func anInvalidMigrationDirectoryIsAJSONDocumentToo() throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("m")
+        try FileManager.default.copyItem(atPath: Self.migrations, toPath: migrations)
+        try "{\n".write(toFile: migrations + "/2.json", atomically: false, encoding: .utf8)
+        let examples = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis").path
+        let store = "sqlite:" + directory.path("s.sqlite")
+        let runner = try CommandRunner()
+        #expect(try runner.run(["import", "--store", store, "--input", examples + "/inflight-v1.jsonl"]).status == 0)
+        for arguments in [["review", "-m", migrations], ["analyze", "-m", migrations, "-N", examples + "/v1/nodes.yml", "-F", examples + "/v1/flows"],
+                          ["apply", "-m", migrations, "--store", store, "--dry-run"], ["status", "-m", migrations, "--store", store]] {
+            let result = try runner.run(arguments + ["--format", "json"])
+            #expect(result.status == 1, "\(arguments): \(result.standardError)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any],
+                                        "\(arguments): \(result.standardOutput)")
+            #expect(document["error"] as? String == "invalid-migration-directory", "\(arguments): \(document)")
+            #expect(document["migration_directory"] as? String == migrations)
+            let problem = try #require((document["problems"] as? [[String: Any]])?.first, "\(arguments): \(document)")
+            #expect(problem["file"] as? String == migrations + "/2.json" && problem["line"] as? Int == 2, "\(arguments): \(problem)")
+        }
+    }
+
     @Test func outputDirectoryThatIsAFileIsRefusedInWords() throws {
         let directory = try TemporaryDirectory()
         try directory.write("notes\n", to: "out")

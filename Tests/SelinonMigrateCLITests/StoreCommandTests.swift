@@ -40,6 +40,9 @@ struct StoreCommands {
             #expect(dryReport["dry_run"] as? Bool == true)
             let totals = try #require(dryReport["totals"] as? [String: Int])
             #expect(totals["migrated"] == 11 && totals["retry"] == 2 && totals["fail"] == 1)
+            // Per flow, a count of the flows migrated with IGNORE taints (a report line's `tainted` is a flag).
+            let perFlow = try #require(dryReport["flows"] as? [String: [String: Any]])
+            #expect(perFlow.values.allSatisfy { $0["tainted_flows"] is Int && $0["tainted"] == nil }, "\(perFlow)")
             let unchanged = try run.run(["export", "--store", test.location])
             #expect(unchanged.standardOutput.sortedLines == (try String(contentsOfFile: Self.examples, encoding: .utf8)).sortedLines)
 

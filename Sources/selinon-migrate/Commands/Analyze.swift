@@ -266,7 +266,8 @@ extension SelinonMigrate {
                 terminal.message("error: the configuration before the migration (\(description)): \(reason.text)\n  hint: \(hint)")
                 if reason.isGitReadFailure { throw ExitStatus.toolFailed }
                 // The command's one JSON document, as for a configuration given with -N/-F that cannot be loaded.
-                terminal.reportInvalidConfiguration(role: "old", source: description, message: reason.text, hint: hint, diagnostics: [])
+                terminal.reportInvalidConfiguration(role: "old", source: description, message: reason.text, hint: hint, diagnostics: [],
+                                                    unavailable: true)
                 throw ExitStatus.inputFailed
             }
         }

@@ -154,7 +154,7 @@ extension SelinonMigrate {
         }
 
         func run() async throws {
-            let terminal = Terminal()
+            let terminal = Terminal(reportsInJSON: format == .json)
             try checkIntegrity(terminal: terminal)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             if directory.files.isEmpty {

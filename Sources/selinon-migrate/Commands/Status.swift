@@ -43,7 +43,7 @@ extension SelinonMigrate {
         }
 
         func run() async throws {
-            let terminal = Terminal()
+            let terminal = Terminal(reportsInJSON: format == .json)
             var latest: Int?
             if let migrationDirectory {
                 latest = try terminal.loadMigrationDirectory(migrationDirectory).latestVersion

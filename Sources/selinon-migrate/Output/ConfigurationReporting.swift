@@ -96,13 +96,15 @@ extension Terminal {
     }
 
     /// With `--format json`, the failure as the command's one JSON document: `error`
-    /// (`invalid-configuration`), which configuration (`old`, `new`, …), where it came from, the
-    /// message and hint printed on standard error, and the diagnostics as `validate` gives them.
+    /// (`invalid-configuration`, or `unavailable-configuration` for one that cannot be had at all:
+    /// a revision without the options to read it, files that are not there), which configuration
+    /// (`old`, `new`, …), where it came from, the message and hint printed on standard error, and
+    /// the diagnostics as `validate` gives them.
     func reportInvalidConfiguration(role: String, source: String, message: String, hint: String? = nil,
-                                    diagnostics: [ConfigDiagnostic]) {
+                                    diagnostics: [ConfigDiagnostic], unavailable: Bool = false) {
         guard reportsInJSON else { return }
         var document: [String: JSONValue] = [
-            "error": .string("invalid-configuration"),
+            "error": .string(unavailable ? "unavailable-configuration" : "invalid-configuration"),
             "configuration": .string(role),
             "source": .string(source),
             "message": .string(message),

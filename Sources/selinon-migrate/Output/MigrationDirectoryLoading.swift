@@ -8,7 +8,27 @@ extension Terminal {
             return try MigrationDirectory.load(from: path, allowMissing: allowMissing)
         } catch {
             message(error.description)
+            reportInvalidMigrationDirectory(error)
             throw error.isReadFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
         }
+    }
+
+    /// With `--format json`, the failure as the command's one JSON document, as
+    /// ``reportInvalidConfiguration(role:source:message:hint:diagnostics:)`` does for a
+    /// configuration: `error` (`invalid-migration-directory`, or `unreadable-migration-directory`
+    /// when a file could not be read), `migration_directory`, and each problem with its file,
+    /// line, column (when known), message and hint.
+    func reportInvalidMigrationDirectory(_ error: MigrationDirectoryError) {
+        guard reportsInJSON else { return }
+        outputJSON(.object([
+            "error": .string(error.isReadFailure ? "unreadable-migration-directory" : "invalid-migration-directory"),
+            "migration_directory": .string(error.path),
+            "problems": .array(error.problems.map { problem in
+                var entry: [String: JSONValue] = ["file": .string(problem.file), "message": .string(problem.message), "hint": .string(problem.hint)]
+                if let line = problem.line { entry["line"] = .number(JSONNumber(line)) }
+                if let column = problem.column { entry["column"] = .number(JSONNumber(column)) }
+                return .object(entry)
+            }),
+        ]))
     }
 }
