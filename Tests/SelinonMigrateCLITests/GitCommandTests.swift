@@ -825,6 +825,19 @@ struct GitCommandTests {
         let result = try runner.run(["check"] + Self.configuration, in: fixture.root)
         #expect(result.status == 1)
         #expect(result.standardError.contains("migrations/1.json changed since"))
+        // In JSON, the problems name their file, for annotations in CI; a broken file, its line too.
+        func problems() throws -> [[String: Any]] {
+            let json = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
+            #expect(json.status == 1)
+            return try #require((try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])?["problems"]
+                                as? [[String: Any]], "\(json.standardOutput)")
+        }
+        let changed = try problems()
+        #expect(changed.contains { $0["kind"] as? String == "changed-migration" && $0["file"] as? String == "migrations/1.json" }, "\(changed)")
+        try "{\n  \"migration\": [\n".write(to: path, atomically: true, encoding: .utf8)
+        let broken = try problems()
+        #expect(broken.contains { $0["kind"] as? String == "invalid" && $0["file"] as? String == "migrations/1.json" && $0["line"] as? Int != nil },
+                "\(broken)")
     }
 
     @Test func checkAcceptsMigrationsCheckedOutWithCRLF() throws {

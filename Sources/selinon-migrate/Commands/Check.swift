@@ -428,7 +428,8 @@ extension SelinonMigrate {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
                     .init(kind: finding.kind, message: "\(finding.file)\(finding.line.map { ":\($0)" } ?? ""): \(finding.message)",
                           hint: mergedBranch.map { finding.hint.replacingOccurrences(of: "selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS",
-                                                                                    with: rebase(onto: $0)) } ?? finding.hint)
+                                                                                    with: rebase(onto: $0)) } ?? finding.hint,
+                          file: finding.file, line: finding.line, column: finding.column)
                 }
             }
             if integrity.isUnreadable {
@@ -450,7 +451,7 @@ extension SelinonMigrate {
                 report.problems.append(.init(
                     kind: "missing-sum", message: "\(sumPath) existed at \(baseName) but is gone: edits to the migrations cannot be detected",
                     hint: "restore it: git checkout \(base.commit.id.short) -- \(gitPathWord(sumPath)) (then, if this branch added "
-                        + "migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))"))
+                        + "migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))", file: sumPath))
             }
             // The directory moved since: the base's migrations are where the base's configuration
             // kept them (global.migration_dir).
@@ -471,7 +472,8 @@ extension SelinonMigrate {
                     report.problems.append(.init(kind: "removed-migration", message: "\(path) existed at \(baseName) but is gone",
                                                  hint: "restore it, with the sum that lists it: git checkout \(base.commit.id.short) -- "
                                                     + "\(gitPathWord(path)) \(gitPathWord(sumPath)) "
-                                                    + "(then, if this branch added migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))"))
+                                                    + "(then, if this branch added migrations, selinon-migrate rehash -m \(shellWord(directoryPath)))",
+                                                 file: path))
                     continue
                 }
                 // Compared as the sum compares them: a checkout's CRLF line endings are no change.
@@ -489,7 +491,8 @@ extension SelinonMigrate {
                     }
                     report.problems.append(.init(
                         kind: "changed-migration", message: "\(path) changed since \(baseName); a migration that may have been applied must not change",
-                        hint: "restore it (git checkout \(base.commit.id.short) -- \(gitPathWord(path))) and put the change in a new migration"))
+                        hint: "restore it (git checkout \(base.commit.id.short) -- \(gitPathWord(path))) and put the change in a new migration",
+                        file: path))
                 }
             }
             // Files the comparison with the base already named are not reported again from the sum.
@@ -791,6 +794,11 @@ struct CheckReport: Encodable {
         var kind: String
         var message: String
         var hint: String
+        /// The file the problem is in, and where in it, when it is about one (for annotations in
+        /// CI); absent otherwise.
+        var file: String? = nil
+        var line: Int? = nil
+        var column: Int? = nil
     }
 
     /// The base commit; `nil` (written as `null`) in a repository with no commits yet.
