@@ -1,6 +1,10 @@
+import FlowMigration
+
 /// A table for a terminal: the first column left-aligned, the others right-aligned unless
 /// listed in `leftAligned`, two spaces between columns, trailing spaces trimmed. Widths are
-/// counted in terminal columns: East Asian wide characters and emoji take two.
+/// counted in terminal columns: East Asian wide characters and emoji take two. Cells show their
+/// control characters escaped (``PrintableText``): names from flow data may hold line breaks or
+/// terminal escape sequences, which would split a row or act on the terminal.
 public struct TextTable: Sendable {
     public var header: [String]
     public var rows: [[String]]
@@ -14,7 +18,7 @@ public struct TextTable: Sendable {
     }
 
     public var text: String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(PrintableText.escaped) }
         let lengths = all.map { row in row.map(Self.columns) }
         let widths = header.indices.map { column in lengths.map { $0[column] }.max() ?? 0 }
         var output = ""

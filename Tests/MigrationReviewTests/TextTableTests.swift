@@ -27,6 +27,13 @@ struct TextTableTests {
         #expect(table.text == "flow        n\n解析フロー  1\n🚀x         2\ne\u{301}           3\n❤️          4")
     }
 
+    /// A name with a line break or a terminal escape stays on its row, escaped, and the column is
+    /// as wide as what is shown.
+    @Test func controlCharactersInCellsAreShownEscaped() {
+        let table = TextTable(header: ["flow", "n"], rows: [["a\nb", "1"], ["\u{1B}[2J", "2"]])
+        #expect(table.text == "flow       n\na\\u{A}b    1\n\\u{1B}[2J  2")
+    }
+
     @Test func aHeaderAloneIsOneLine() {
         #expect(TextTable(header: ["a", "b"]).text == "a  b")
     }

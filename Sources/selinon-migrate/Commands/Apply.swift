@@ -423,7 +423,7 @@ struct ApplySummary {
             outcome != .alreadyFailed || counts.values.contains { $0[outcome] != nil }
         }
         var table = TextTable(header: ["flow"] + outcomes.map(\.rawValue))
-        table.rows = counts.keys.sorted().map { flow in [PrintableText.escaped(flow)] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
+        table.rows = counts.keys.sorted().map { flow in [flow] + outcomes.map { String(counts[flow]?[$0] ?? 0) } }
         table.rows.append(["total"] + outcomes.map { outcome in String(counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }) })
         let changed = counts.values.contains { $0[.migrated, default: 0] + $0[.retry, default: 0] + $0[.fail, default: 0] > 0 }
         let heading = dryRun ? "dry run: no state was written; migrating to version \(latestVersion) would give"

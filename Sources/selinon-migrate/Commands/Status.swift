@@ -113,7 +113,7 @@ struct StoreSummary {
                      + (damagedTotal > 0 ? " and \(counted(damagedTotal, "row")) changed outside selinon-migrate" : "")]
         if !counts.isEmpty {
             var table = TextTable(header: ["flow", "version", "status", "flows"])
-            table.rows = counts.map { [PrintableText.escaped($0.flowName), String($0.migrationVersion), $0.status.rawValue, String($0.count)] }
+            table.rows = counts.map { [$0.flowName, String($0.migrationVersion), $0.status.rawValue, String($0.count)] }
             lines.append(table.text)
         }
         if damagedTotal > 0 {

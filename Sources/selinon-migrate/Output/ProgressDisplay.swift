@@ -60,8 +60,7 @@ final class ProgressDisplay: Sendable {
             if !alwaysSummarize && !state.wroteLine { return "" }
             if !stopped && changedElsewhere > 0 {
                 // The total counted the flows another process took: "22% … — done" would read as work left undone.
-                let rate = Int((Double(state.done) / max(now - start, 0.001)).rounded())
-                return "\(state.done) \(unit), \(rate) \(unit)/s — done (the other \(changedElsewhere) \(unit) were changed by another "
+                return "\(state.done) \(unit), \(Int(rate(done: state.done, now: now).rounded())) \(unit)/s — done (the other \(changedElsewhere) \(unit) were changed by another "
                     + "process meanwhile)\n"
             }
             return line(done: state.done, total: state.total, now: now, estimating: false) + (stopped ? " — stopped" : " — done") + "\n"
@@ -80,15 +79,19 @@ final class ProgressDisplay: Sendable {
 
     /// `done` of `total` with the rate, and (`estimating`, while the work goes on) the time left.
     private func line(done: Int, total: Int?, now: Double, estimating: Bool = true) -> String {
-        let elapsed = max(now - start, 0.001)
-        let rate = Double(done) / elapsed
-        guard let total else { return "\(done) \(unit), \(Int(rate.rounded())) \(unit)/s (still counting the total)" }
+        let perSecond = rate(done: done, now: now)
+        guard let total else { return "\(done) \(unit), \(Int(perSecond.rounded())) \(unit)/s (still counting the total)" }
         let percent = total > 0 ? min(100, done * 100 / total) : 100
-        var text = "\(percent)% \(done)/\(total) \(unit), \(Int(rate.rounded())) \(unit)/s"
-        if estimating, rate > 0, done < total {
-            text += ", ETA \(Self.duration(Double(total - done) / rate))"
+        var text = "\(percent)% \(done)/\(total) \(unit), \(Int(perSecond.rounded())) \(unit)/s"
+        if estimating, perSecond > 0, done < total {
+            text += ", ETA \(Self.duration(Double(total - done) / perSecond))"
         }
         return text
+    }
+
+    /// Items per second since the display started.
+    private func rate(done: Int, now: Double) -> Double {
+        Double(done) / max(now - start, 0.001)
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -16,8 +16,7 @@ struct SweepReportText {
         var table = TextTable(header: ["flow"] + outcomes.map(\.rawValue) + ["tainted"])
         let flows = report.counts.keys.sorted()
         for flow in flows {
-            // Names and ids come from the store's rows, which a hand edit may give control characters: shown escaped.
-            table.rows.append([PrintableText.escaped(flow)] + outcomes.map { String(report.counts[flow]?[$0] ?? 0) }
+            table.rows.append([flow] + outcomes.map { String(report.counts[flow]?[$0] ?? 0) }
                               + [String(report.tainted[flow] ?? 0)])
         }
         table.rows.append(["total"] + outcomes.map { String(report.total($0)) } + [String(report.tainted.values.reduce(0, +))])
