@@ -100,13 +100,17 @@ public struct FlowDispatcher: Sendable {
         let broken = state.activeNodes.filter { failed.contains($0.id) && !finished.contains($0.id) }
         guard !done.isEmpty || !broken.isEmpty else { return Run(state: state, status: status(of: state), started: []) }
         var work = Working(state: state)
-        work.state.activeNodes.removeAll { finished.contains($0.id) || failed.contains($0.id) }
-        for node in broken {
-            work.state.failedNodes[node.name, default: []].append(node.id)
-            if eager.contains(node.name) {
-                return Run(state: work.state, status: .failed, started: [])
-            }
+        // An eager failure stops the run where Selinon meets it, going through the active nodes in
+        // order: the failures before it and it recorded, only it taken out of the active nodes —
+        // the others stay there, failed ones before it too (Selinon replaces the active nodes
+        // after the pass) and finished ones (recorded after it).
+        if let stop = broken.firstIndex(where: { eager.contains($0.name) }) {
+            for node in broken[...stop] { work.state.failedNodes[node.name, default: []].append(node.id) }
+            work.state.activeNodes.removeAll { $0.id == broken[stop].id }
+            return Run(state: work.state, status: .failed, started: [])
         }
+        work.state.activeNodes.removeAll { finished.contains($0.id) || failed.contains($0.id) }
+        for node in broken { work.state.failedNodes[node.name, default: []].append(node.id) }
         for node in done { arm(node.name, work: &work) }
         if flow.nodeArgsFromFirst && done.count == 1 && work.state.activeNodes.isEmpty && work.state.finishedNodes.isEmpty {
             decisions.nodeArgumentsFromFirst(done[0])

@@ -228,6 +228,12 @@ public final class GitRepository: @unchecked Sendable {
         return git_config_get_bool(&bare, config, "core.bare") == 0 && bare != 0
     }
 
+    /// The top of the working tree `directory` is in: the nearest directory at or above it with a
+    /// `.git` entry (a directory, or the file of a submodule or a linked worktree); nil outside one.
+    public static func workingTreeRoot(enclosing directory: String) -> String? {
+        enclosingWorkingTree(of: directory)
+    }
+
     /// The nearest directory at or above `directory` that has a `.git` entry.
     private static func enclosingWorkingTree(of directory: String) -> String? {
         var current = directory
@@ -454,12 +460,22 @@ public final class GitRepository: @unchecked Sendable {
                             + "stored there look missing; give the objects back to the repository's owner (a sudo git command "
                             + "leaves them root's: sudo chown -R $(id -u):$(id -g) \(gitDirectory))")
                     }
+                    if status == GIT_EAMBIGUOUS.rawValue {
+                        throw GitError(.unknownRevision, "'\(revision)' is ambiguous: more than one object starts with it; give more digits")
+                    }
+                    // A CI checkout fetches the commit it builds and little else: a missing branch of a
+                    // remote or a missing commit there is history not fetched — exit 2 for the caller,
+                    // as a shallow history is, so a gate does not take it for a missing migration.
                     let shallow = git_repository_is_shallow(handle) == 1
-                        ? " (this is a shallow clone, so older commits are missing: run git fetch --unshallow; in CI, "
-                            + "check out the full history, for example fetch-depth: 0)" : ""
-                    throw GitError(.unknownRevision, status == GIT_EAMBIGUOUS.rawValue
-                        ? "'\(revision)' is ambiguous: more than one object starts with it; give more digits"
-                        : "unknown revision '\(revision)'" + shallow)
+                    if let (remote, branch) = Self.remoteBranch(named: revision, in: handle) {
+                        throw GitError(shallow ? .shallowHistory : .unknownRevision, "unknown revision '\(revision)': branch \(branch) of the "
+                            + "remote \(remote) has not been fetched into this clone: git fetch \(remote) \(branch)"
+                            + (shallow ? " (this is a shallow clone: add --unshallow, or in CI check out the full history, for example "
+                                + "fetch-depth: 0)" : ""))
+                    }
+                    throw GitError(shallow ? .shallowHistory : .unknownRevision, "unknown revision '\(revision)'" + (shallow
+                        ? " (this is a shallow clone, so older commits and other branches may not have been fetched: run git fetch "
+                            + "--unshallow, or fetch the branch; in CI, check out the full history, for example fetch-depth: 0)" : ""))
                 }
                 if status == GIT_EINVALIDSPEC.rawValue || status == GIT_EBUFS.rawValue {
                     let detail = git_error_last().map { String(cString: $0.pointee.message) } ?? "not understood"
@@ -512,6 +528,19 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Whether this is a shallow clone (history before its cut-off was not fetched).
+    /// Whether `ancestor` is `start` or one of the commits reachable from it through the history
+    /// this clone holds (a shallow clone's missing parents end the walk there instead of failing
+    /// it, as `git_merge_base` does). Walks at most `limit` commits.
+    public func fetchedHistory(from start: GitObjectID, contains ancestor: GitObjectID, limit: Int = 10_000) -> Bool {
+        var queue = [start], seen: Set<GitObjectID> = [start]
+        while let next = queue.popLast(), seen.count <= limit {
+            if next == ancestor { return true }
+            guard let commit = try? commit(id: next) else { continue }
+            for parent in commit.parents where seen.insert(parent).inserted { queue.append(parent) }
+        }
+        return false
+    }
+
     public var isShallow: Bool {
         lock.lock()
         defer { lock.unlock() }
@@ -530,6 +559,21 @@ public final class GitRepository: @unchecked Sendable {
             defer { git_reference_free(upstream) }
             return (String(cString: git_reference_shorthand(head)), String(cString: git_reference_shorthand(upstream)))
         }
+    }
+
+    /// `REMOTE/BRANCH` (`origin/main`, `origin/release/1.x`) split where REMOTE is a configured
+    /// remote; nil for any other revision.
+    private static func remoteBranch(named revision: String, in handle: OpaquePointer) -> (remote: String, branch: String)? {
+        let text = revision.hasPrefix("refs/remotes/") ? String(revision.dropFirst("refs/remotes/".count)) : revision
+        var names = git_strarray()
+        guard git_remote_list(&names, handle) == 0 else { return nil }
+        defer { git_strarray_dispose(&names) }
+        let remotes = (0..<names.count).compactMap { names.strings[$0].map { String(cString: $0) } }
+        // The longest matching remote name first: `origin/x` and a remote named `origin/x` too.
+        for remote in remotes.sorted(by: { $0.count > $1.count }) where text.hasPrefix(remote + "/") && text.count > remote.count + 1 {
+            return (remote, String(text.dropFirst(remote.count + 1)))
+        }
+        return nil
     }
 
     /// The remote of `branch`'s upstream (`origin`), when it tracks a remote branch.
@@ -1142,7 +1186,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case unresolvedConflict
         /// Symbolic links lead to each other without end.
         case linkLoop
-        /// A path asked for is a submodule: its files are in another repository.
+        /// A path asked for is a submodule (or is in one, or in another repository nested in the
+        /// working tree): its files are in another repository.
         case submodule
         /// A file git holds is a Git LFS pointer, not the file itself.
         case lfsPointer

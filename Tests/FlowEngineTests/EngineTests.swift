@@ -286,6 +286,30 @@ struct EngineTests {
         #expect(run.status == .failed)
     }
 
+    /// The state an eager failure leaves is Selinon's at that moment: the failures met before it
+    /// (in the order of the active nodes) and it recorded, only it taken out of the active nodes —
+    /// a failure before it is in both lists, a node that finished and one that failed after it
+    /// stay active, as nothing recorded them yet.
+    @Test func anEagerFailureKeepsTheNodesItDidNotGetTo() throws {
+        let engine = try Self.flow(tasks: ["A", "B", "C", "D", "E"], """
+                eager_failures: [C]
+                edges:
+                  - {from: , to: [A, B, C, D]}
+                  - {from: A, to: E}
+                failures:
+                  - {nodes: B, fallback: E}
+            """)
+        var decisions = PredicateDecisions()
+        let started = engine.start(&decisions)
+        #expect(started.state.activeNodes.map(\.name) == ["A", "B", "C", "D"])
+        let run = Self.finish(started, engine, ["A"], failing: ["B", "C", "D"], &decisions)
+        #expect(run.status == .failed)
+        #expect(run.state.activeNodes.map(\.name) == ["A", "B", "D"])
+        #expect(run.state.failedNodes.mapValues(\.count) == ["B": 1, "C": 1])
+        #expect(run.state.finishedNodes.isEmpty)
+        #expect(run.state.waitingEdges == started.state.waitingEdges)
+    }
+
     @Test func anEdgeFiresOncePerCombinationOfSourceInstances() throws {
         let engine = try Self.flow(tasks: ["A", "B", "C"], """
                 edges:

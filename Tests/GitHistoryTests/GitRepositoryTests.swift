@@ -405,9 +405,16 @@ struct GitRepositoryTests {
         #expect(error?.kind == .shallowHistory)
         #expect(error?.message.contains("git fetch --unshallow") == true)
         // A revision named explicitly that the clone cut off gets the same advice.
+        // (History not fetched, as for the walk above: exit 2 for the CLI, not a typo's exit 1.)
         let named = #expect(throws: GitError.self) { try repository.commit("HEAD~1") }
-        #expect(named?.kind == .unknownRevision)
+        #expect(named?.kind == .shallowHistory)
         #expect(named?.message.hasPrefix("unknown revision 'HEAD~1' (this is a shallow clone") == true)
+        // A branch of the remote that the clone did not fetch (a CI checkout of one commit) is
+        // named with the fetch that brings it.
+        let branch = #expect(throws: GitError.self) { try repository.commit("origin/release") }
+        #expect(branch?.kind == .shallowHistory)
+        #expect(branch?.message.hasPrefix("unknown revision 'origin/release': branch release of the remote origin has not been "
+            + "fetched into this clone: git fetch origin release (this is a shallow clone") == true, "\(branch?.message ?? "")")
     }
 
     @Test(arguments: ["main..HEAD", "^HEAD", "HEAD^{nonsense}", String(repeating: "x", count: 300)])

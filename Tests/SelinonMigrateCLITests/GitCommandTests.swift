@@ -676,6 +676,49 @@ struct GitCommandTests {
         }
     }
 
+    /// A configuration in a submodule, checked from the superproject: HEAD and --base would be
+    /// the submodule's, not the superproject's the user means (a superproject commit that moves
+    /// the submodule to a change without a migration passed) — refused with where to run and how
+    /// to name the commit a superproject revision records. Reviewing named versions (commit ids
+    /// from _meta) still reads git.
+    @Test func aConfigurationInASubmoduleIsCheckedInsideIt() throws {
+        let configuration = try Self.repositoryWithMigration()
+        let pinned = try configuration.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        try Self.install(3, in: configuration)
+        try configuration.git("add", "-A")
+        try configuration.git("commit", "-q", "-m", "v3 without a migration")
+        try Data("docs\n".utf8).write(to: configuration.root.appendingPathComponent("README"))
+        try configuration.git("add", "-A")
+        try configuration.git("commit", "-q", "-m", "docs")
+        let superproject = try GitFixture()
+        try superproject.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", configuration.root.path, "cfg")
+        try superproject.git("-C", "cfg", "checkout", "-q", pinned)
+        try superproject.git("add", "-A")
+        try superproject.git("commit", "-q", "-m", "pin the configuration at v2")
+        try superproject.git("-C", "cfg", "checkout", "-q", "main")
+        try superproject.git("add", "-A")
+        try superproject.git("commit", "-q", "-m", "move the configuration to v3")
+        let nested = ["-n", "cfg/config/nodes.yml", "-f", "cfg/config/flows", "-m", "cfg/migrations"]
+        let runner = try CommandRunner()
+        for command in [["check", "--base", "HEAD~1"], ["check"], ["history"], ["review", "--pending", "--base", "HEAD~1"]] {
+            let refused = try runner.run(command + nested, in: superproject.root)
+            #expect(refused.status == 1, "\(command): \(refused.standardOutput)")
+            #expect(refused.standardError.contains("'cfg/config/nodes.yml' is in cfg, a repository of its own (a submodule?) inside the "
+                + "repository of the current directory") || refused.standardError.contains("'cfg/migrations' is in cfg"),
+                    "\(command): \(refused.standardError)")
+            #expect(refused.standardError.contains("--base \"$(git rev-parse REV:cfg)\""), "\(command): \(refused.standardError)")
+        }
+        // Inside the submodule, with the commit the superproject's base records: the change
+        // without a migration is found.
+        let base = try superproject.git("rev-parse", "HEAD~1:cfg").trimmingCharacters(in: .whitespacesAndNewlines)
+        let inside = try runner.run(["check", "--base", base] + Self.configuration, in: superproject.root.appendingPathComponent("cfg"))
+        #expect(inside.status == 1, "\(inside.standardError)")
+        #expect(inside.standardError.contains("without a migration"), "\(inside.standardError)")
+        let review = try runner.run(["review", "1"] + nested, in: superproject.root)
+        #expect(review.status == 0, "\(review.standardError)")
+        #expect(!review.standardError.contains("a repository of its own"), "\(review.standardError)")
+    }
+
     /// A migration the base has, removed on the branch: the hint restores it with the sum, and
     /// check passes again.
     @Test func aRemovedMigrationIsRestoredWithItsSum() throws {

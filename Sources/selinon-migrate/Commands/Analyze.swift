@@ -238,14 +238,14 @@ extension SelinonMigrate {
             var context: GitContext?
             if git {
                 do {
-                    context = try GitContext(workingTree: try location.source(environment: environment))
+                    context = try GitContext(workingTree: try location.source(environment: environment), resolvesRevisions: pending)
                 } catch let error as GitError {
                     throw terminal.fail(error)
                 }
             } else if location.nodesDefinition != nil {
                 // -n/-f name the configuration, whose repository (if any) may hold _meta's revisions;
                 // outside one, the revisions are not needed when _meta names files.
-                context = try? GitContext(workingTree: try location.source(environment: environment))
+                context = try? GitContext(workingTree: try location.source(environment: environment), resolvesRevisions: false)
             }
             guard let description = migration.metadata?["old"]?.stringValue else {
                 terminal.message("error: the migration records no old configuration (_meta); pass it with -N/-F")

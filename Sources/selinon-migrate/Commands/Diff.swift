@@ -14,7 +14,7 @@ extension SelinonMigrate {
                 Compares the loaded configurations, not their text: reformatting, comments, key \
                 order and anchors that expand to the same thing are no change. Shows flows and tasks \
                 added or removed, task definitions that changed, and per flow its edges (added, \
-                removed, renumbered, changed condition or foreach), failures and options — each flow \
+                removed, renumbered, changed condition, foreach or selective), failures and options — each flow \
                 saying whether in-flight flows need a migration for it.
 
                 The configurations are chosen as for generate: -N/-F and -n/-f, or from git \

@@ -31,9 +31,9 @@ extension SelinonMigrate {
                 Formats: text; markdown (GitHub-flavoured, for a pull-request comment); json; dot \
                 (one Graphviz graph per changed flow: added edges green, removed red and dashed, \
                 renumbered labelled old→new, tainting sources highlighted). With --output-dir the \
-                output goes to files there: review.md / review.txt / review.json, and \
-                migration-N-FLOW.dot per flow (plus .svg, linked from review.md, when Graphviz's dot \
-                is installed), and standard output names the files written (with --format json: \
+                output goes to files there: review.md / review.txt / review.json, and with markdown \
+                or dot migration-N-FLOW.dot per flow (plus .svg, linked from review.md, when \
+                Graphviz's dot is installed), and standard output names the files written (with --format json: \
                 {"written": [paths]}). review.md is written even when there is nothing to review, so \
                 a CI job can always post it.
 
@@ -110,12 +110,12 @@ extension SelinonMigrate {
                 current = try terminal.loadConfiguration(source, with: loader, role: "current")
                 if git {
                     do {
-                        context = try GitContext(workingTree: source)
+                        context = try GitContext(workingTree: source, resolvesRevisions: pending)
                     } catch {
                         throw terminal.fail(error)
                     }
                 } else {
-                    context = try? GitContext(workingTree: source)
+                    context = try? GitContext(workingTree: source, resolvesRevisions: false)
                 }
             } else if git {
                 terminal.message("error: --git reads the configurations from the repository of the current one: pass it with -n/-f "

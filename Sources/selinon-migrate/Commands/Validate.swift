@@ -102,7 +102,9 @@ struct ValidationReport: Encodable {
         let errors = diagnostics.filter { $0.severity == .error }.count
         valid = errors == 0 && configuration != nil
         nodesFile = source.nodesFile
-        flowFiles = configuration?.flowFiles ?? source.flowPaths
+        // The files read; when loading stopped early, the files the paths stand for (a directory
+        // listed as on success), and only when even that fails the paths as given.
+        flowFiles = configuration?.flowFiles ?? (try? source.flowFiles()) ?? source.flowPaths
         summary = Summary(
             tasks: configuration?.tasks.count ?? 0, flows: configuration?.flows.count ?? 0,
             edges: configuration?.flows.values.reduce(0) { $0 + $1.edges.count } ?? 0,

@@ -58,7 +58,7 @@ extension SelinonMigrate {
                 let given = try location.source(environment: environment)
                 source = given
                 // (Opening the repository first says when a sparse checkout leaves the configuration out.)
-                if git { _ = try? GitContext(workingTree: given) }
+                if git { _ = try? GitContext(workingTree: given, resolvesRevisions: false) }
                 current = try terminal.loadConfiguration(given, with: loader, role: "current")
             }
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
@@ -94,7 +94,7 @@ extension SelinonMigrate {
             }
 
             var checkedHistory = false
-            if git, let source, (try? GitContext(workingTree: source))?.repository.isHeadUnborn == true {
+            if git, let source, (try? GitContext(workingTree: source, resolvesRevisions: false))?.repository.isHeadUnborn == true {
                 terminal.message("note: HEAD's branch has no commits yet: there is no history to check the migrations against "
                     + "(the first commit starts it)")
             } else if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {

@@ -61,12 +61,12 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Opens the store and checks (or, with `createIfMissing`, creates) its schema; reports
-    /// failures on `terminal`. `readOnly` for commands that never write.
     /// The longest `--store-timeout` (a week): the deadline is a point in time, which a value near
     /// `Int.max` seconds would overflow.
     static let maximumStoreTimeout = 7 * 24 * 3600
 
+    /// Opens the store and checks (or, with `createIfMissing`, creates) its schema; reports
+    /// failures on `terminal`. `readOnly` for commands that never write.
     func open(terminal: Terminal, createIfMissing: Bool = false, readOnly: Bool = false) async throws -> any FlowStateStore {
         var logger = Logger(label: "selinon-migrate.store")
         logger.logLevel = .warning

@@ -19,9 +19,13 @@ struct GitContext: Sendable {
     /// Whether the warning about the user's unreadable git configuration was given.
     private static let warnedAboutConfiguration = Mutex(false)
 
-    /// Opens the repository containing the nodes file.
-    init(workingTree: FileSystemConfigurationSource) throws(GitError) {
+    /// Opens the repository containing the nodes file. `resolvesRevisions`: the command reads
+    /// revisions named relative to the repository (HEAD, a branch, the upstream), which are
+    /// ambiguous from the working tree of a repository around it (see ``nestedRepositoryError``);
+    /// commands that only read the commit ids `_meta` records pass false.
+    init(workingTree: FileSystemConfigurationSource, resolvesRevisions: Bool = true) throws(GitError) {
         let repository = try GitRepository(containing: workingTree.nodesFile)
+        if resolvesRevisions, let error = Self.nestedRepositoryError(repository, path: workingTree.nodesFile) { throw error }
         let unreadable = GitRepository.unreadableConfigurationFiles
         if !unreadable.isEmpty && !Self.warnedAboutConfiguration.withLock({ warned in defer { warned = true }; return warned }) {
             // git says the same ("unable to access … Permission denied") and goes on.
@@ -39,6 +43,25 @@ struct GitContext: Sendable {
                                               paths: [paths.nodesFile] + paths.flowPaths, repository: repository) {
             FileHandle.standardError.write(Data((note + "\n").utf8))
         }
+    }
+
+    /// A configuration in a repository nested in the working tree of the current directory's
+    /// repository (a submodule, a clone inside another): HEAD, `--base` and the upstream would be
+    /// read in the nested repository's history, while the user, standing in the outer one, means
+    /// its commits — whose change to the nested repository is only the commit id they record
+    /// there. `check` would compare the wrong commits and pass. Refused, with the directory to
+    /// run in and how to name the commit an outer revision records.
+    static func nestedRepositoryError(_ repository: GitRepository, path: String) -> GitError? {
+        func real(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+        guard let root = repository.workingDirectory.map(real),
+              let outer = GitRepository.workingTreeRoot(enclosing: FileManager.default.currentDirectoryPath).map(real),
+              outer != root, root.hasPrefix(outer.hasSuffix("/") ? outer : outer + "/") else { return nil }
+        let nested = String(root.dropFirst(outer.hasSuffix("/") ? outer.count : outer.count + 1))
+        return GitError(.submodule, "'\(path)' is in \(nested), a repository of its own (a submodule?) inside the repository "
+            + "of the current directory (\(outer)): revisions such as HEAD, --base and the upstream branch would be read in "
+            + "\(nested)'s history, not in this one's, whose commits record only a commit id there. Run selinon-migrate inside "
+            + "\(nested) (cd \(shellWord(nested))); to compare with the commit that a revision REV of this repository records "
+            + "there, pass it by id: --base \"$(git rev-parse REV:\(nested))\"")
     }
 
     /// A sparse checkout leaves paths out of the working tree: said before "not found" is, with
@@ -144,7 +167,11 @@ extension GitRepository {
             }
             guard let base = found else {
                 // A shallow clone (CI's default) may not reach the fork: compare with REV itself, as
-                // a pull request's merge checkout needs (REV is then HEAD's first parent), and say so.
+                // a pull request's merge checkout needs (REV is then HEAD's first parent), and say so
+                // unless the history fetched shows HEAD contains REV (REV is then the merge base).
+                if isShallow && fetchedHistory(from: head.id, contains: target.id) {
+                    return BranchBase(commit: target, label: revision, target: (revision, target))
+                }
                 if isShallow {
                     return BranchBase(commit: target, label: revision, target: (revision, target),
                                       shallowNote: "note: the repository is a shallow clone, so the merge base of HEAD and \(revision) "
@@ -165,7 +192,8 @@ extension GitRepository {
             let ownCopy = remote.map { upstream == "\($0)/\(branch)" } ?? false
             let remoteDefault = ownCopy ? remote.flatMap(defaultBranch(ofRemote:)) : nil
             if let remote, let target = remoteDefault, target != upstream, let targetCommit = try? commit(target) {
-                if let base = try? mergeBase(head.id, targetCommit.id) {
+                let contained = isShallow && fetchedHistory(from: head.id, contains: targetCommit.id)
+                if let base = contained ? targetCommit.id : try? mergeBase(head.id, targetCommit.id) {
                     return BranchBase(commit: try commit(id: base), label: "merge base with \(target)", target: (target, targetCommit),
                                       ownCopyNote: "note: comparing with \(target), \(remote)'s default branch: \(upstream), the upstream, "
                                         + "is this branch's own copy (pass --base to compare with another branch)")

@@ -50,6 +50,7 @@ extension Terminal {
     func migrationsSinceBase(_ directory: MigrationDirectory, at path: String, base: String?) throws -> PendingMigrations {
         do throws(GitError) {
             let repository = try GitRepository(containing: path)
+            if let error = GitContext.nestedRepositoryError(repository, path: path) { throw error }
             // The first commit: no base, so every migration here is the branch's own (as check lets it through).
             if (base == nil || base == "HEAD" || base == "@") && repository.isHeadUnborn {
                 message("note: HEAD's branch has no commits yet, so every migration here is added")
