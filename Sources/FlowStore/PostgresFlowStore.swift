@@ -185,6 +185,22 @@ public final class PostgresFlowStore: FlowStateStore {
                 throw StoreError(.damaged, "the table 'flows' of \(location) was changed outside selinon-migrate: column \(column) is "
                     + "\(type), not \(expected); change it back (ALTER TABLE flows ALTER COLUMN \(column) TYPE \(expected)), then run again")
             }
+            // Without its primary key a flow could be stored twice, and a sweep would migrate each copy.
+            if hasFlows {
+                var keyed = true
+                for try await found in try await connection.query("""
+                    SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                        WHERE i.indrelid = to_regclass('flows') AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
+                            AND i.indpred IS NULL AND a.attname = 'flow_id')
+                    """, logger: logger).decode(Bool.self) {
+                    keyed = found
+                }
+                guard keyed else {
+                    throw StoreError(.damaged, "the table 'flows' of \(location) was changed outside selinon-migrate: flow_id is no "
+                        + "longer its primary key, so a flow may be stored twice; keep one row of each id that is (SELECT flow_id FROM "
+                        + "flows GROUP BY flow_id HAVING COUNT(*) > 1), then ALTER TABLE flows ADD PRIMARY KEY (flow_id) and run again")
+                }
+            }
         }
         return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: hasFlows, version: version,
                                             createIfMissing: createIfMissing)
@@ -529,6 +545,7 @@ public final class PostgresFlowStore: FlowStateStore {
     private func inTransaction<T: Sendable>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try checkOpen()
         return try await withPooledConnection { connection in
+            var committing = false
             do {
                 _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
                 // The server ends a statement the tool has stopped waiting for: without it, a batch given
@@ -544,6 +561,7 @@ public final class PostgresFlowStore: FlowStateStore {
                 // waited, say for a lock that has just gone): rolled back, never committed after the
                 // caller was told it stopped.
                 try Task.checkCancellation()
+                committing = true
                 _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
                 return value
             } catch {
@@ -553,10 +571,38 @@ public final class PostgresFlowStore: FlowStateStore {
                 } else {
                     _ = try? await bounded { [logger] in try await connection.query("ROLLBACK", logger: logger) }
                 }
+                // A COMMIT sent and not answered (a server that froze, a network that stalled, a
+                // connection that dropped) may yet have been carried out: no one can tell the caller
+                // it was not. (An error the server answers the COMMIT with is an answer: rolled back.)
+                if committing, let doubt = UnansweredCommit(error) { throw doubt }
                 throw error
             }
         }
     }
+
+    /// A transaction's COMMIT got no answer (none within the deadline, or the connection was
+    /// lost): it is in doubt — the server carries it out or not on its own, whole either way.
+    private struct UnansweredCommit: Error {
+        /// Why no answer came, in words.
+        let reason: String
+
+        /// The doubt `error` leaves about a COMMIT sent; nil when the server answered it.
+        init?(_ error: any Error) {
+            if let error = error as? AnswerDeadline.NoAnswer {
+                reason = "got no answer from the server within \(error.timeout.components.seconds) s (the server stalled, or the "
+                    + "network did)"
+            } else if let error = error as? PSQLError, PostgresFlowStore.connectionLossCodes.contains(error.code) {
+                reason = "was sent, and then the connection was lost"
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// postgres-nio's codes for a connection that failed or was closed: the server's answer, if
+    /// any, never arrived.
+    static let connectionLossCodes: [PSQLError.Code] = [.connectionError, .serverClosedConnection, .clientClosedConnection,
+                                                         .unexpectedBackendMessage]
 
     /// The pool handed out no connection within the deadline.
     private struct NoPooledConnection: Error {
@@ -618,6 +664,13 @@ public final class PostgresFlowStore: FlowStateStore {
                 + "session holds on the store's tables, a very large batch); "
                 + "the server commits or rolls back a transaction whole, never in part")
         }
+        if let error = error as? UnansweredCommit {
+            return StoreError(.unavailable, "PostgreSQL store \(displayLocation): the last transaction's COMMIT \(error.reason): it is in "
+                + "doubt — "
+                + "the server may still carry it out, whole, or not at all; what is reported here leaves it out. Run the command "
+                + "again once the server answers: what that transaction wrote is then found in the store (flows it migrated are "
+                + "up to date, each with its migration event)")
+        }
         if let error = error as? NoPooledConnection {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no connection to the server could be opened within "
                 + "\(error.timeout.components.seconds) s (is it down, or restarting? are the host and port right?); nothing was read "
@@ -633,8 +686,9 @@ public final class PostgresFlowStore: FlowStateStore {
             }
             if error.serverInfo?[.sqlState] == "42501" {
                 return StoreError(.database, "PostgreSQL store \(displayLocation): \(error.serverInfo?[.message] ?? "permission denied") — "
-                    + "the role needs SELECT, INSERT and UPDATE on flows and migration_events and USAGE on migration_events_id_seq "
-                    + "(GRANT them, or connect as the store's owner); the statement was rolled back whole")
+                    + "every command needs SELECT on selinon_migrate_schema, flows and migration_events; apply and import also "
+                    + "INSERT and UPDATE on flows and migration_events and USAGE on migration_events_id_seq (GRANT them, or connect "
+                    + "as the store's owner); the statement was rolled back whole")
             }
             // The server's statement_timeout, the same as the answer deadline: the statement was ended, nothing of it kept.
             if error.serverInfo?[.sqlState] == "57014" {
@@ -649,9 +703,8 @@ public final class PostgresFlowStore: FlowStateStore {
             if let message = error.serverInfo?[.message] {
                 return StoreError(.database, "PostgreSQL store \(displayLocation): \(message)")
             }
-            let unreachable = [PSQLError.Code.connectionError, .serverClosedConnection, .clientClosedConnection, .unexpectedBackendMessage]
             let reason = error.underlying.map(Self.connectionFailure) ?? Self.words(for: error.code)
-            return StoreError(unreachable.contains(error.code) ? .unavailable : .database, "PostgreSQL store \(displayLocation): \(reason)")
+            return StoreError(Self.connectionLossCodes.contains(error.code) ? .unavailable : .database, "PostgreSQL store \(displayLocation): \(reason)")
         }
         if let error = error as? ConnectionPoolError, error == .poolShutdown {
             return StoreError(.misuse, "the store \(displayLocation) was closed while an operation on it was still running: close it "

@@ -100,17 +100,35 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                 throw StoreError(.invalidLocation, "'\(shown)' has the parameter '\(item.name)', which this tool does not take "
                     + "(it takes \(Self.postgresParameters.joined(separator: ", ")))")
             }
+            guard query[item.name] == nil else {
+                throw StoreError(.invalidLocation, "'\(shown)' gives the parameter '\(item.name)' more than once: give it once")
+            }
             query[item.name] = item.value ?? ""
         }
-        let database = query["dbname"] ?? String(components.path.drop { $0 == "/" })
-        let socket = query["host"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        // A `#` or a second `@` is a password (or user name) written without percent-encoding:
+        // read as a URL, part of it would become the host or the database, and be shown or looked up.
+        if components.fragment != nil {
+            throw StoreError(.invalidLocation, "'\(shown)' has a fragment ('#…'), which a store location does not take; a # in a "
+                + "password or user name is written %23")
+        }
+        let path = String(components.path.drop { $0 == "/" })
+        if path.contains("/") || components.percentEncodedPath.contains("@") {
+            // (Not shown: it may hold the end of the password.)
+            throw StoreError(.invalidLocation, "'\(shown)' has a / or @ after the host, which would be read as part of the database's "
+                + "name: characters such as @ : / ? # % in the user name or password must be percent-encoded (@ as %40, / as %2F)")
+        }
+        // As libpq: a parameter wins over the same part of the URL; a host that is a path (the
+        // URL's percent-encoded, %2Frun%2Fpostgresql, or ?host=/run/postgresql) is a unix socket's directory.
+        let database = query["dbname"] ?? path
         // An IPv6 address is bracketed in a URL ([::1]); the brackets are not part of the host.
         let bracketed = components.host.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
-        let host = bracketed.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"].flatMap { $0.hasPrefix("/") || $0.isEmpty ? nil : $0 }
-        guard let user = components.user ?? query["user"] ?? ProcessInfo.processInfo.environment["USER"], !user.isEmpty else {
+        let hostText = query["host"] ?? bracketed
+        let socket = hostText.flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let host = hostText.flatMap { $0.hasPrefix("/") || $0.isEmpty ? nil : $0 }
+        guard let user = query["user"] ?? components.user ?? ProcessInfo.processInfo.environment["USER"], !user.isEmpty else {
             throw StoreError(.invalidLocation, "'\(shown)' names no user; write postgres://user@host/database")
         }
-        let port = components.port ?? query["port"].map { Int($0) ?? -1 } ?? 5432
+        let port = query["port"].map { Int($0) ?? -1 } ?? components.port ?? 5432
         guard (1...65535).contains(port) else {
             throw StoreError(.invalidLocation, "the port in '\(shown)' is not a TCP port (1–65535)")
         }
@@ -131,7 +149,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             }
             tls.rootCertificates = roots
         }
-        self = .postgres(host: host, port: port, user: user, password: components.password ?? query["password"],
+        self = .postgres(host: host, port: port, user: user, password: query["password"] ?? components.password,
                          database: database.isEmpty ? nil : database, socketDirectory: socket, tls: tls)
     }
 

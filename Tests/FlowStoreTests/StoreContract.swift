@@ -657,6 +657,14 @@ struct StoreContract {
                 #expect(opened?.message.contains("column message is jsonb, not text; change it back (ALTER TABLE flows ALTER COLUMN "
                                                  + "message TYPE text)") == true, "\(opened?.message ?? "")")
                 try await test.execute("ALTER TABLE flows ALTER COLUMN message TYPE text")
+                // So does a primary key dropped by hand: a flow could be stored, and migrated, twice.
+                try await test.execute("ALTER TABLE flows DROP CONSTRAINT flows_pkey")
+                let unkeyed = await #expect(throws: StoreError.self) { let other = try await test.open(); await other.close() }
+                #expect(unkeyed?.kind == .damaged)
+                #expect(unkeyed?.message.contains("flow_id is no longer its primary key") == true, "\(unkeyed?.message ?? "")")
+                try await test.execute("ALTER TABLE flows ADD PRIMARY KEY (flow_id)")
+                let keyedAgain = try await test.open()
+                await keyedAgain.close()
             }
             if backend == .sqlite {
                 // An id that is not UTF-8 text (or not text) sorts last and read back repaired: paging

@@ -37,6 +37,14 @@ struct StoreLocationTests {
         let ipv6 = try StoreLocation(parsing: "postgres://u@[::1]:6543/flows")
         #expect(ipv6 == .postgres(host: "::1", port: 6543, user: "u", password: nil, database: "flows", socketDirectory: nil, tls: .disabled))
         #expect(ipv6.description == "postgres://u@[::1]:6543/flows")
+        // As libpq: a parameter wins over the same part of the URL, and a host that is a path,
+        // percent-encoded in the URL, is a unix socket's directory.
+        let overridden = try StoreLocation(parsing: "postgres://u:p@db:1/flows?port=6432&user=v&password=q&host=/run/pg")
+        #expect(overridden == .postgres(host: nil, port: 6432, user: "v", password: "q", database: "flows", socketDirectory: "/run/pg",
+                                        tls: .disabled))
+        let encodedSocket = try StoreLocation(parsing: "postgres://u@%2Frun%2Fpostgresql:5433/flows")
+        #expect(encodedSocket == .postgres(host: nil, port: 5433, user: "u", password: nil, database: "flows",
+                                           socketDirectory: "/run/postgresql", tls: .disabled))
         let privateAuthority = try StoreLocation(parsing: "postgres://u@db/flows?sslmode=verify-full&sslrootcert=/etc/ssl/ca.pem&dbname=other")
         #expect(privateAuthority == .postgres(host: "db", port: 5432, user: "u", password: nil, database: "other", socketDirectory: nil,
                                               tls: .init(mode: .verifyFull, rootCertificates: "/etc/ssl/ca.pem")))
@@ -52,7 +60,12 @@ struct StoreLocationTests {
         ("postgres://alice:S3cret@db/flows?connect_timeout=5", "'postgres://alice:***@db/flows?connect_timeout=***' has the parameter 'connect_timeout', which this tool does not take (it takes host, port, user, password, dbname, sslmode, sslrootcert)"),
         ("postgres://alice@db/flows?PASSWORD=S3cret", "'postgres://alice@db/flows?PASSWORD=***' has the parameter 'PASSWORD', which this tool does not take (it takes host, port, user, password, dbname, sslmode, sslrootcert)"),
         ("postgres://alice@db/flows?=S3cret&sslmode=require", "'postgres://alice@db/flows?=***&sslmode=require' has the parameter '', which this tool does not take (it takes host, port, user, password, dbname, sslmode, sslrootcert)"),
-        ("postgres://alice@db/flows?password=a&password=S3cret&sslmode=on", "'postgres://alice@db/flows?password=***&password=***&sslmode=on' has sslmode=on, which is none of disable, allow, prefer, require, verify-ca, verify-full"),
+        ("postgres://alice@db/flows?password=a&password=S3cret&sslmode=on", "'postgres://alice@db/flows?password=***&password=***&sslmode=on' gives the parameter 'password' more than once: give it once"),
+        ("postgres://alice@db/flows?sslmode=on&password=S3cret", "'postgres://alice@db/flows?sslmode=on&password=***' has sslmode=on, which is none of disable, allow, prefer, require, verify-ca, verify-full"),
+        // A password with an @ or / not percent-encoded: read as a URL, its end would be the host
+        // and the database (looked up, and shown); a # would start a fragment.
+        ("postgres://ro:S3cret@corp-db/x@127.0.0.1:5432/p1", "'postgres://ro:***@127.0.0.1:5432/p1' has a / or @ after the host, which would be read as part of the database's name: characters such as @ : / ? # % in the user name or password must be percent-encoded (@ as %40, / as %2F)"),
+        ("postgres://alice@db/flows#S3cret", "'postgres://alice@db/flows#***' has a fragment ('#…'), which a store location does not take; a # in a password or user name is written %23"),
         ("postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem",
          "'postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem' gives sslrootcert, which only sslmode=require (or verify-ca, verify-full) uses"),
     ])

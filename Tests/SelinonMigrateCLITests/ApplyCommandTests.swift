@@ -334,6 +334,14 @@ struct ApplyCommandTests {
         redirected.waitUntilExit()
         #expect(redirected.terminationStatus == 64)
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+        // Standard output that is the input file (`apply --input F >> F`) would read its own
+        // output back without end: refused, the file untouched.
+        for arguments in [["--input", input], ["--input", input, "--dry-run"]] {
+            let appended = try runner.run(["apply", "-m", Self.migrations] + arguments, standardOutput: input)
+            #expect(appended.status == 64, "\(arguments)")
+            #expect(appended.standardError.contains("Standard output is the input file"), "\(appended.standardError)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+        }
         for (output, reportPath) in [("-", "/dev/stdout"), ("/dev/stdout", "-")] {
             let aliased = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--output", output, "--report", reportPath])
             #expect(aliased.status == 64, "\(output) \(reportPath)")

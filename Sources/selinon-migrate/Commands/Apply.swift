@@ -138,6 +138,14 @@ extension SelinonMigrate {
                 if input == "-", let report, OutputSink.wouldReplaceStandardInput(writingTo: report) {
                     throw ValidationError("--report names the file standard input reads ('\(report)'); give the report a file of its own.")
                 }
+                let writesStandardOutput = (!dryRun && OutputSink.isStandardOutput(messagesOutput))
+                    || (report ?? (dryRun ? "-" : nil)).map(OutputSink.isStandardOutput) == true
+                if let input, writesStandardOutput, OutputSink.standardOutputIsFile(readBy: input) {
+                    let file = input == "-" ? "the file standard input reads" : "the input file ('\(input)')"
+                    throw ValidationError("Standard output is \(file): with >> the output would be read back as input without end, "
+                        + "and > has emptied it already. Send standard output to another file, or migrate in place with --output "
+                        + "\(input == "-" ? "FILE --input FILE" : shellWord(input)).")
+                }
                 // A stream's report is --report (JSON lines); its summary always goes to standard error.
                 let storeOnly = [(batchSize != nil, "--batch-size"), (format != nil, "--format"), (quiet, "--quiet"),
                                  (storeOptions.storeTimeout != nil, "--store-timeout")].filter(\.0).map(\.1)
