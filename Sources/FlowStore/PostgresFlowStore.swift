@@ -530,12 +530,34 @@ public final class PostgresFlowStore: FlowStateStore {
 
     private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {
         try checkOpen()
+        let commit = CommitInFlight()
         do {
-            return try await deadline.run { [client, logger] in try await body(client, logger) }
+            return try await Self.$commitInFlight.withValue(commit) {
+                try await deadline.run { [client, logger] in try await body(client, logger) }
+            }
         } catch {
-            throw storeError(error)
+            let failure = storeError(error)
+            // A COMMIT sent and not answered (no answer within the deadline, a connection lost) may yet
+            // have been carried out: no one can tell the caller it was not.
+            guard commit.isSent.withLock({ $0 }), failure.kind == .unavailable else { throw failure }
+            let why = (error as? AnswerDeadline.NoAnswer).map { "none within \($0.timeout.components.seconds) s: the server or the network stalled" }
+                ?? failure.message.replacingOccurrences(of: "PostgreSQL store \(displayLocation): ", with: "")
+            throw StoreError(.unavailable, "PostgreSQL store \(displayLocation): the last transaction's COMMIT was sent and got no "
+                + "answer (\(why)). It is in doubt: the server may still carry it out, whole, or not at all; what is reported here leaves it out. Run "
+                + "the command again once the server answers: what that transaction wrote is then found in the store (apply finds "
+                + "the flows it migrated up to date, each with its migration event; import with --skip-identical skips the flows "
+                + "it stored)")
         }
     }
+
+    /// Whether the operation's transaction has sent its COMMIT and not had an answer from the
+    /// server: set by ``inTransaction(_:_:)`` in the task of ``perform(_:)``, which reads it when the
+    /// operation fails.
+    private final class CommitInFlight: Sendable {
+        let isSent = Mutex(false)
+    }
+
+    @TaskLocal private static var commitInFlight: CommitInFlight?
 
     /// Runs `body` in a transaction of its own (`begin`: the BEGIN statement) on one connection,
     /// each statement under the store's deadline (``bounded(_:)``, which `body` uses too). After
@@ -545,7 +567,6 @@ public final class PostgresFlowStore: FlowStateStore {
     private func inTransaction<T: Sendable>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try checkOpen()
         return try await withPooledConnection { connection in
-            var committing = false
             do {
                 _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
                 // The server ends a statement the tool has stopped waiting for: without it, a batch given
@@ -561,8 +582,15 @@ public final class PostgresFlowStore: FlowStateStore {
                 // waited, say for a lock that has just gone): rolled back, never committed after the
                 // caller was told it stopped.
                 try Task.checkCancellation()
-                committing = true
-                _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
+                Self.commitInFlight?.isSent.withLock { $0 = true }
+                do {
+                    _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
+                } catch let error as PSQLError where error.serverInfo != nil {
+                    // The server's answer: the transaction was rolled back (a serialization failure).
+                    Self.commitInFlight?.isSent.withLock { $0 = false }
+                    throw error
+                }
+                Self.commitInFlight?.isSent.withLock { $0 = false }
                 return value
             } catch {
                 if error is AnswerDeadline.NoAnswer {
@@ -571,30 +599,7 @@ public final class PostgresFlowStore: FlowStateStore {
                 } else {
                     _ = try? await bounded { [logger] in try await connection.query("ROLLBACK", logger: logger) }
                 }
-                // A COMMIT sent and not answered (a server that froze, a network that stalled, a
-                // connection that dropped) may yet have been carried out: no one can tell the caller
-                // it was not. (An error the server answers the COMMIT with is an answer: rolled back.)
-                if committing, let doubt = UnansweredCommit(error) { throw doubt }
                 throw error
-            }
-        }
-    }
-
-    /// A transaction's COMMIT got no answer (none within the deadline, or the connection was
-    /// lost): it is in doubt — the server carries it out or not on its own, whole either way.
-    private struct UnansweredCommit: Error {
-        /// Why no answer came, in words.
-        let reason: String
-
-        /// The doubt `error` leaves about a COMMIT sent; nil when the server answered it.
-        init?(_ error: any Error) {
-            if let error = error as? AnswerDeadline.NoAnswer {
-                reason = "got no answer from the server within \(error.timeout.components.seconds) s (the server stalled, or the "
-                    + "network did)"
-            } else if let error = error as? PSQLError, PostgresFlowStore.connectionLossCodes.contains(error.code) {
-                reason = "was sent, and then the connection was lost"
-            } else {
-                return nil
             }
         }
     }
@@ -663,13 +668,6 @@ public final class PostgresFlowStore: FlowStateStore {
                 + "the connection may have dropped, or the work needs longer than --store-timeout allows (a lock another "
                 + "session holds on the store's tables, a very large batch); "
                 + "the server commits or rolls back a transaction whole, never in part")
-        }
-        if let error = error as? UnansweredCommit {
-            return StoreError(.unavailable, "PostgreSQL store \(displayLocation): the last transaction's COMMIT \(error.reason): it is in "
-                + "doubt — "
-                + "the server may still carry it out, whole, or not at all; what is reported here leaves it out. Run the command "
-                + "again once the server answers: what that transaction wrote is then found in the store (flows it migrated are "
-                + "up to date, each with its migration event)")
         }
         if let error = error as? NoPooledConnection {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no connection to the server could be opened within "

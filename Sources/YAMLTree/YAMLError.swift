@@ -56,9 +56,16 @@ public struct YAMLWarning: Sendable, Equatable, CustomStringConvertible {
         /// first wins here, as in PyYAML before 6.0.4; PyYAML 6.0.4 and later take the last for
         /// keys longer than one character (yaml/pyyaml#953), so readers may disagree.
         case mergeListConflict
+        /// Merge keys give the key a value that PyYAML 6.0.4 and later take from elsewhere than
+        /// earlier versions (and this parser) do: they drop a merged pair whose key is the same
+        /// Python object as one merged before — the same key node, or an empty or one-character
+        /// key, which CPython shares — where earlier versions let the later pair win (a mapping
+        /// merged twice, two `<<` keys, a merged mapping that merges or repeats a key itself).
+        /// `firstMark` is the key this parser takes the value from, `mark` the one newer PyYAML does.
+        case mergeVersionDifference
     }
 
-    /// A duplicate key, or a merge-list conflict.
+    /// A duplicate key, a merge-list conflict, or a merge that PyYAML versions read differently.
     public var kind: Kind
     /// The key.
     public var key: String
@@ -86,6 +93,9 @@ public struct YAMLWarning: Sendable, Equatable, CustomStringConvertible {
         case .mergeListConflict:
             return "\(mergeMark ?? mark): key '\(key)' merged from two mappings with different values, at lines \(firstMark.line) "
                 + "(which wins) and \(mark.line)"
+        case .mergeVersionDifference:
+            return "\(mergeMark ?? mark): key '\(key)' merged from line \(firstMark.line); PyYAML 6.0.4 and later take it from line "
+                + "\(mark.line)"
         }
     }
 }

@@ -169,6 +169,12 @@ private struct TreeBuilder {
     private var root: Int32?
     private var nodeCount = 0
     private var mergedPairCount = 0
+    /// The pairs of a mapping as PyYAML 6.0.4 and later keep them after flattening, where they
+    /// differ from the pairs kept here (by the mapping's record): merged pairs without those whose
+    /// key object was merged before, then every pair written, repeated keys included — what a
+    /// later merge of the mapping copies there (yaml/pyyaml#953). Only mappings with merge keys
+    /// or repeated keys have one.
+    private var newPyYAMLPairs: [Int32: [(key: Int32, value: Int32)]] = [:]
     private var documentCount = 0
     private var warnings: [YAMLWarning] = []
     /// Whether the source holds a tab, which PyYAML rejects in places libyaml accepts, or a byte
@@ -445,11 +451,83 @@ private struct TreeBuilder {
             try countNodes(merged.count, at: frame.mark)
         }
         let pairs = try collapseDuplicates(merged: merged, explicit: explicit)
+        if !frame.mergePairs.isEmpty || pairs.count != explicit.count {
+            comparePyYAMLVersions(frame, written: written, explicit: explicit, pairs: pairs,
+                                  warned: Set(conflicts.map(\.identity)))
+        }
         for pair in pairs {
             children.append(pair.key)
             children.append(pair.value)
         }
         return pairs.count
+    }
+
+    /// The Python object a key node's value is, as far as PyYAML 6.0.4's merge compares them
+    /// (`id`): each key node has a string of its own, but CPython shares the empty string and
+    /// every one-character string below U+0100.
+    private enum PythonKeyObject: Hashable {
+        case shared(String)
+        case node(Int32)
+    }
+
+    private func pythonKeyObject(_ key: Int32) -> PythonKeyObject {
+        let record = records[Int(key)]
+        guard record.kind == .scalar else { return .node(key) }
+        let text = scalars[Int(record.start)].text
+        var characters = text.unicodeScalars.makeIterator()
+        guard let first = characters.next() else { return .shared(text) }
+        return characters.next() == nil && first.value < 256 ? .shared(text) : .node(key)
+    }
+
+    /// Flattens the mapping being closed (its record will be the next) as PyYAML 6.0.4 and later
+    /// do, keeps their pairs where they differ from `pairs` (``newPyYAMLPairs``), and warns of each
+    /// merged key they give another value than `pairs` does — apart from keys already `warned` of
+    /// and keys written in the mapping itself, which win in every version.
+    private mutating func comparePyYAMLVersions(_ frame: Frame, written: ArraySlice<Int32>, explicit: [(key: Int32, value: Int32)],
+                                                pairs: [(key: Int32, value: Int32)], warned: Set<YAMLKeyIdentity>) {
+        var flattened: [(key: Int32, value: Int32)] = []
+        var mergedKeys: Set<PythonKeyObject> = []
+        for position in frame.mergePairs {
+            let value = records[Int(written[frame.pendingStart + 2 * position + 1])]
+            let sources = value.kind == .mapping ? [written[frame.pendingStart + 2 * position + 1]]
+                : (0..<Int(value.count)).map { children[Int(value.start) + $0] }
+            for source in sources {
+                for pair in newPyYAMLPairs[source] ?? self.pairs(of: records[Int(source)])
+                where mergedKeys.insert(pythonKeyObject(pair.key)).inserted {
+                    flattened.append(pair)
+                }
+            }
+        }
+        let mergedCount = flattened.count
+        flattened += explicit
+        let index = Int32(records.count)
+        if flattened.count != pairs.count || zip(flattened, pairs).contains(where: { $0.key != $1.key || $0.value != $1.value }) {
+            newPyYAMLPairs[index] = flattened
+        }
+        guard !frame.mergePairs.isEmpty else { return }
+        // What each version's dictionary holds: the last pair of each key.
+        var newer: [YAMLKeyIdentity: (key: Int32, value: Int32)] = [:]
+        for pair in flattened[..<mergedCount] {
+            let record = records[Int(pair.key)]
+            guard record.kind == .scalar else { continue }
+            newer[YAMLKeyIdentity(scalars[Int(record.start)], mark: record.mark)] = pair
+        }
+        var writtenKeys: Set<YAMLKeyIdentity> = []
+        for pair in explicit {
+            let record = records[Int(pair.key)]
+            if record.kind == .scalar { writtenKeys.insert(YAMLKeyIdentity(scalars[Int(record.start)], mark: record.mark)) }
+        }
+        let mergeMark = records[Int(written[frame.pendingStart + 2 * frame.mergePairs[0]])].mark
+        for pair in pairs {
+            let record = records[Int(pair.key)]
+            guard record.kind == .scalar else { continue }
+            let identity = YAMLKeyIdentity(scalars[Int(record.start)], mark: record.mark)
+            guard !writtenKeys.contains(identity), !warned.contains(identity), let other = newer[identity],
+                  !sameScalar(other.value, pair.value) else { continue }
+            warnings.append(YAMLWarning(.mergeVersionDifference, key: scalars[Int(record.start)].text,
+                                        firstMark: records[Int(pair.value)].mark, mark: records[Int(other.value)].mark,
+                                        mergeMark: mergeMark))
+        }
     }
 
     /// Whether every key is a string scalar and no two are equal. Keys are compared by a hash of

@@ -101,6 +101,32 @@ struct YAMLParserTests {
         #expect(differing.root?["t"]?["queue"]?.string == "q")
     }
 
+    /// Where PyYAML 6.0.4 and later read a merged key's value from elsewhere than earlier
+    /// versions do (yaml/pyyaml#953: a merged pair whose key is the same Python object as one
+    /// merged before is dropped — the same key node, or a one-character key CPython shares), it
+    /// is said; the value kept is earlier versions'. Each case checked against PyYAML 6.0.4.
+    @Test(arguments: [
+        // A merged mapping that overrides what it merges: 6.0.4 keeps the first 'x'.
+        ("a: &a {x: 1, yy: 1}\nb: &b {<<: *a, x: 2, yy: 2}\nt: {<<: *b}\n", "x", "2", ["x"]),
+        // Two merge keys: the later one wins before 6.0.4, the first (for 'x') after.
+        ("a: &a {x: 1, yy: 1}\nb: &b {x: 2, yy: 2}\nt: {<<: *a, <<: *b}\n", "x", "2", ["x"]),
+        // A repeated key inside the merged mapping.
+        ("t: {<<: {x: 1, x: 2, yy: 1, yy: 2}}\n", "x", "2", ["x"]),
+        ("t: {<<: {'': 1, '': 2}}\n", "", "2", [""]),
+        // The same key node merged twice: 6.0.4 drops the second, so b's override stays.
+        ("a: &a {key2: 1}\nb: &b {<<: *a, key2: 2}\nt: {<<: *b, <<: *a}\n", "key2", "1", ["key2"]),
+        // Layered defaults with longer keys read the same in every version: no warning.
+        ("a: &a {key2: 1, yy: 1}\nb: &b {<<: *a, key2: 2}\nt: {<<: *b}\n", "key2", "2", []),
+        ("a: &a {x: 1}\nb: &b {x: 2}\nt: {<<: *a, <<: *b, x: 3}\n", "x", "3", []),
+        ("a: &a {x: 1}\nt: {<<: *a, <<: *a}\n", "x", "1", []),
+    ])
+    func mergesThatPyYAMLVersionsReadDifferentlyAreSaid(_ text: String, _ key: String, _ value: String, _ warned: [String]) throws {
+        let document = try parse(text)
+        #expect(document.root?["t"]?[key]?.value == .int(.small(Int(value)!)))
+        let differences = document.warnings.filter { $0.kind == .mergeVersionDifference }
+        #expect(differences.map(\.key) == warned, "\(document.warnings)")
+    }
+
     @Test func quotedMergeKeyIsAnOrdinaryKey() throws {
         let document = try parse("'<<': {a: 1}\n")
         #expect(document.root?["<<"]?["a"]?.value == .int(.small(1)))

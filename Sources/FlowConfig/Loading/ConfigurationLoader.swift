@@ -267,6 +267,13 @@ public struct ConfigurationLoader: Sendable {
                         + "\(warning.firstMark.line) and \(warning.mark.line)); PyYAML before 6.0.4 (and selinon-migrate) take the first, "
                         + "PyYAML 6.0.4 and later the last for keys longer than one character, so Selinon's workers may read another value",
                     at: location, hint: "write '\(warning.key)' in the mapping itself, which wins over merged keys in every version"))
+            case .mergeVersionDifference:
+                diagnostics.append(ConfigDiagnostic(
+                    .warning, .yamlMergeConflict, "'<<' merges key '\(warning.key)' whose value PyYAML before 6.0.4 (and selinon-migrate) "
+                        + "take from \(Self.place(warning.firstMark, besides: warning.mark)), PyYAML 6.0.4 and later from "
+                        + "\(Self.place(warning.mark, besides: warning.firstMark)) (it drops a merged "
+                        + "key it has merged before: the same node, or a one-character key), so Selinon's workers may read another value",
+                    at: location, hint: "write '\(warning.key)' in the mapping itself, which wins over merged keys in every version"))
             }
         }
         guard let root = document.root, !root.isNull else {
@@ -302,6 +309,11 @@ public struct ConfigurationLoader: Sendable {
     private static let conflictMiddle = Array("=======".utf8)
 
     private static let lfsPointerPrefix = Array("version https://git-lfs.github.com/spec/".utf8)
+
+    /// `mark` as "line L", with its column when `other` is on the same line (flow style).
+    private static func place(_ mark: YAMLMark, besides other: YAMLMark) -> String {
+        mark.line == other.line ? "line \(mark.line), column \(mark.column)" : "line \(mark.line)"
+    }
 
     private static func hint(for error: YAMLError) -> String {
         switch error.kind {
