@@ -527,7 +527,6 @@ public final class GitRepository: @unchecked Sendable {
         return git_repository_head_detached(handle) == 1
     }
 
-    /// Whether this is a shallow clone (history before its cut-off was not fetched).
     /// Whether `ancestor` is `start` or one of the commits reachable from it through the history
     /// this clone holds (a shallow clone's missing parents end the walk there instead of failing
     /// it, as `git_merge_base` does). Walks at most `limit` commits.
@@ -541,6 +540,7 @@ public final class GitRepository: @unchecked Sendable {
         return false
     }
 
+    /// Whether this is a shallow clone (history before its cut-off was not fetched).
     public var isShallow: Bool {
         lock.lock()
         defer { lock.unlock() }

@@ -51,9 +51,10 @@ struct GitContext: Sendable {
     /// its commits — whose change to the nested repository is only the commit id they record
     /// there. `check` would compare the wrong commits and pass. Refused, with the directory to
     /// run in and how to name the commit an outer revision records.
+    /// (`GIT_DIR` names the repository itself: nothing is ambiguous then.)
     static func nestedRepositoryError(_ repository: GitRepository, path: String) -> GitError? {
         func real(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
-        guard let root = repository.workingDirectory.map(real),
+        guard ProcessInfo.processInfo.environment["GIT_DIR"]?.isEmpty ?? true, let root = repository.workingDirectory.map(real),
               let outer = GitRepository.workingTreeRoot(enclosing: FileManager.default.currentDirectoryPath).map(real),
               outer != root, root.hasPrefix(outer.hasSuffix("/") ? outer : outer + "/") else { return nil }
         let nested = String(root.dropFirst(outer.hasSuffix("/") ? outer.count : outer.count + 1))
@@ -61,7 +62,7 @@ struct GitContext: Sendable {
             + "of the current directory (\(outer)): revisions such as HEAD, --base and the upstream branch would be read in "
             + "\(nested)'s history, not in this one's, whose commits record only a commit id there. Run selinon-migrate inside "
             + "\(nested) (cd \(shellWord(nested))); to compare with the commit that a revision REV of this repository records "
-            + "there, pass it by id: --base \"$(git rev-parse REV:\(nested))\"")
+            + "there, pass it by id: --base \"$(git rev-parse \(shellWord("REV:" + nested)))\"")
     }
 
     /// A sparse checkout leaves paths out of the working tree: said before "not found" is, with
