@@ -676,6 +676,25 @@ struct GitCommandTests {
         }
     }
 
+    /// Right after generate, review and analyze without -n/-f: the files `_meta.new` names lead
+    /// to the repository, so the old configuration (a revision) is read too and the review is
+    /// whole — a changed condition shown, not an edge called "kept" with the new one.
+    @Test func reviewWithoutAConfigurationFindsTheRepositoryThroughTheRecordedFiles() throws {
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        let review = try runner.run(["review", "1"], in: fixture.root)
+        #expect(review.status == 0, "\(review.standardError)")
+        #expect(!review.standardOutput.contains("not shown"), "\(review.standardOutput)")
+        #expect(review.standardOutput.contains("every reachable state"), "\(review.standardOutput)")
+        let analyze = try runner.run(["analyze", "1"], in: fixture.root)
+        #expect(analyze.status == 0, "\(analyze.standardError)")
+        // From elsewhere the recorded paths lead nowhere: the review says what it cannot show.
+        let elsewhere = try runner.run(["review", "1", "-m", fixture.path("migrations")], in: fixture.root.appendingPathComponent("config"))
+        #expect(elsewhere.standardOutput.contains("not shown"), "\(elsewhere.standardOutput)")
+    }
+
     /// A configuration in a submodule, checked from the superproject: HEAD and --base would be
     /// the submodule's, not the superproject's the user means (a superproject commit that moves
     /// the submodule to a change without a migration passed) — refused with where to run and how

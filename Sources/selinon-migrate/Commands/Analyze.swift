@@ -246,6 +246,9 @@ extension SelinonMigrate {
                 // -n/-f name the configuration, whose repository (if any) may hold _meta's revisions;
                 // outside one, the revisions are not needed when _meta names files.
                 context = try? GitContext(workingTree: try location.source(environment: environment), resolvesRevisions: false)
+            } else {
+                // The files `_meta` names (after generate, the working tree) lead to the repository.
+                context = GitContext.fromRecordedPaths(of: [migration])
             }
             guard let description = migration.metadata?["old"]?.stringValue else {
                 terminal.message("error: the migration records no old configuration (_meta); pass it with -N/-F")

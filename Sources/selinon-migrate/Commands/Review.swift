@@ -147,6 +147,11 @@ extension SelinonMigrate {
                 return
             }
 
+            // Without -n/-f, the files `_meta` names (after generate, the working tree) lead to the
+            // repository that holds its revisions, so that the review is whole.
+            if context == nil && current == nil {
+                context = GitContext.fromRecordedPaths(of: directory.files.map(\.migration))
+            }
             let configurations = ReviewConfigurations(directory: directory, versions: selected, current: current, git: context, loader: loader)
             if git && !configurations.gitReadFailures.isEmpty {
                 for failure in configurations.gitReadFailures { terminal.message("error: \(failure)") }

@@ -45,6 +45,24 @@ struct GitContext: Sendable {
         }
     }
 
+    /// The repository to read the git revisions `_meta` names from when no configuration was
+    /// given: that of the configuration files the `_meta` of `migrations` names (newest first)
+    /// that exist here — the working tree `generate` compared with (run from where it ran), whose
+    /// paths are the configuration's paths at the revisions too. Nil when none does.
+    static func fromRecordedPaths(of migrations: [Migration]) -> GitContext? {
+        for migration in migrations.reversed() {
+            for side in ["new", "old"] {
+                guard let description = migration.metadata?[side]?.stringValue, !description.hasPrefix("git:"),
+                      description != "git index" else { continue }
+                let paths = description.components(separatedBy: " + ")
+                guard paths.count >= 2, paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { continue }
+                let source = FileSystemConfigurationSource(nodesFile: paths[0], flowPaths: Array(paths.dropFirst()))
+                if let context = try? GitContext(workingTree: source, resolvesRevisions: false) { return context }
+            }
+        }
+        return nil
+    }
+
     /// A configuration in a repository nested in the working tree of the current directory's
     /// repository (a submodule, a clone inside another): HEAD, `--base` and the upstream would be
     /// read in the nested repository's history, while the user, standing in the outer one, means
