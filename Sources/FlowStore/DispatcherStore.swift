@@ -30,7 +30,8 @@ public struct DispatcherStore: Sendable {
     public let store: any FlowStateStore
     /// The migrations `load` brings each flow up to (the worker's migration directory).
     public let migrator: StreamMigrator
-    /// How often `load` reads a flow again when a concurrent write beats its migration.
+    /// How often `load` reads a flow again when a concurrent write beats its migration (at
+    /// least 1: `load` throws `misuse` otherwise).
     public var conflictAttempts = 50
 
     /// Dispatcher access to `store` (prepared) that migrates with `migrator` on every load.
@@ -55,6 +56,7 @@ public struct DispatcherStore: Sendable {
     /// its event, before `load` returns); `nil` when there is no such flow.
     /// - Throws: ``StoreError`` `invalidState` when the stored state does not fit its flow.
     public func load(flowID: String) async throws(StoreError) -> LoadedFlow? {
+        try StoreError.checkSize(conflictAttempts, "conflictAttempts")
         for _ in 0..<conflictAttempts {
             guard let flow = try await store.flow(id: flowID) else { return nil }
             guard flow.status != .failed else { return LoadedFlow(flow: flow, outcome: .alreadyFailed, taints: []) }

@@ -24,7 +24,8 @@ public struct MigrationSweep: Sendable {
     public var batchSize: Int
     /// Compute the report without writing anything.
     public var dryRun: Bool
-    /// How often a flow that keeps changing under the sweep is read again before giving up.
+    /// How often a flow that keeps changing under the sweep is read again before giving up (at
+    /// least 1: ``run(progress:)`` refuses less).
     public var conflictAttempts = 50
 
     /// - Parameter batchSize: flows per transaction, at least 1 (``run(progress:)`` refuses less).
@@ -40,6 +41,7 @@ public struct MigrationSweep: Sendable {
     /// - Throws: ``StoreError``; every batch committed before the error stays committed.
     public func run(progress: @Sendable (Progress) -> Void = { _ in }) async throws(StoreError) -> SweepReport {
         try StoreError.checkSize(batchSize, "batchSize")
+        try StoreError.checkSize(conflictAttempts, "conflictAttempts")
         let latest = migrator.migrator.chain.latestVersion
         var report = SweepReport(latestVersion: latest, dryRun: dryRun)
         // The counts come from a snapshot taken before the first write, scanned while the

@@ -156,7 +156,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// empty store, which would pass for a real one (`status`: "0 flows") where a mistyped path
     /// should be an error. A store another process stored a flow in meanwhile is kept.
     /// - Returns: whether the store was closed and removed; when not, it is still open.
-    public func closeRemovingIfCreatedEmpty() async -> Bool {
+    package func closeRemovingIfCreatedEmpty() async -> Bool {
         guard let createdDirectory, let empty = try? await read({ db in
             try ["flows", "migration_events"].allSatisfy { table in
                 try !db.tableExists(table) || Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") == 0
@@ -687,7 +687,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// the file, but until a later open copies it the file alone is not the whole store.
     /// - Returns: a warning for people, or `nil` when the log was copied (or another process
     ///   still has the store open, and copies it when it closes).
-    public func closeReportingLog() async -> String? {
+    package func closeReportingLog() async -> String? {
         isClosed.withLock { $0 = true }
         try? pool.close()
         guard let (code, problem) = checkpointer.close() else { return nil }

@@ -56,7 +56,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
 
     /// Whether the tool (not the input) failed: exit status 2 rather than 1.
-    public var isToolFailure: Bool { kind == .unavailable || kind == .database || kind == .misuse }
+    package var isToolFailure: Bool { kind == .unavailable || kind == .database || kind == .misuse }
 
     /// The error for an operation on a store after its `close()`.
     static func closed(_ location: String) -> StoreError {

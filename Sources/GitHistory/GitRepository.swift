@@ -44,7 +44,7 @@ public final class GitRepository: @unchecked Sendable {
 
     /// The user's git configuration files that could not be looked at (permission denied) and
     /// are left out, as git leaves them out with a warning; known once a repository was opened.
-    public static var unreadableConfigurationFiles: [String] { skippedConfigurationFiles.withLock { $0 } }
+    package static var unreadableConfigurationFiles: [String] { skippedConfigurationFiles.withLock { $0 } }
 
     /// Opens the repository containing `path` (a file or directory), searching upward as git does
     /// — from the nearest directory that exists, so a path missing from the working tree (a

@@ -55,12 +55,12 @@ enum DurableFile {
 /// runs here **and** it has not changed for ``minimumAge``: a writer in another PID namespace (a
 /// container sharing the directory) finishes a migration file within seconds and keeps writing
 /// to an output while it runs.
-public enum LeftoverTemporaryFiles {
+package enum LeftoverTemporaryFiles {
     /// How long a temporary file must have gone unchanged to be taken for left over.
-    public static let minimumAge: TimeInterval = 600
+    package static let minimumAge: TimeInterval = 600
 
     /// How a writer names its temporary files after the name of the file it writes.
-    public enum Naming: Sendable {
+    package enum Naming: Sendable {
         /// `.NAME.PID.tmp`
         case processID
         /// `.NAME.PID.N.tmp`, N a random number.
@@ -70,12 +70,12 @@ public enum LeftoverTemporaryFiles {
     }
 
     /// Removes the leftover temporary files of `name` (a file name, no directory) in `directory`.
-    public static func remove(of name: String, in directory: String, naming: Naming) {
+    package static func remove(of name: String, in directory: String, naming: Naming) {
         remove(in: directory, naming: naming) { $0 == name }
     }
 
     /// Removes the leftover temporary files in `directory` of the files whose names `isTarget` accepts.
-    public static func remove(in directory: String, naming: Naming, where isTarget: (String) -> Bool) {
+    package static func remove(in directory: String, naming: Naming, where isTarget: (String) -> Bool) {
         let shown = directory.isEmpty ? "." : directory
         let now = Date().timeIntervalSince1970
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: shown)) ?? [] where entry.hasPrefix(".") && entry.hasSuffix(".tmp") {

@@ -5,19 +5,19 @@ import FlowMigration
 /// counted in terminal columns: East Asian wide characters and emoji take two. Cells show their
 /// control characters escaped (``PrintableText``): names from flow data may hold line breaks or
 /// terminal escape sequences, which would split a row or act on the terminal.
-public struct TextTable: Sendable {
-    public var header: [String]
-    public var rows: [[String]]
+package struct TextTable: Sendable {
+    package var header: [String]
+    package var rows: [[String]]
     /// Columns (besides the first) that are text rather than numbers.
-    public var leftAligned: Set<Int>
+    package var leftAligned: Set<Int>
 
-    public init(header: [String], rows: [[String]] = [], leftAligned: Set<Int> = []) {
+    package init(header: [String], rows: [[String]] = [], leftAligned: Set<Int> = []) {
         self.header = header
         self.rows = rows
         self.leftAligned = leftAligned
     }
 
-    public var text: String {
+    package var text: String {
         let all = ([header] + rows).map { $0.map(PrintableText.escaped) }
         let lengths = all.map { row in row.map(Self.columns) }
         let widths = header.indices.map { column in lengths.map { $0[column] }.max() ?? 0 }

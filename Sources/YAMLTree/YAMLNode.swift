@@ -94,13 +94,13 @@ public struct YAMLNode: Sendable {
     }
 }
 
-/// The items of a sequence node, in document order.
 /// A node's identity within the documents parsed (``YAMLNode/identity``).
 public struct YAMLNodeIdentity: Hashable, Sendable {
     let document: ObjectIdentifier
     let index: Int32
 }
 
+/// The items of a sequence node, in document order.
 public struct YAMLSequence: RandomAccessCollection, Sendable {
     let storage: YAMLStorage
     let start: Int

@@ -717,7 +717,16 @@ struct StoreContract {
             for (name, call) in [("limit", { () async throws(StoreError) in _ = try await store.flows(aboveVersion: 0, limit: 0) }),
                                  ("limit", { () async throws(StoreError) in _ = try await store.pending(belowVersion: 9, after: nil, limit: -1) }),
                                  ("batchSize", { () async throws(StoreError) in
-                                     _ = try await MigrationSweep(store: store, migrator: migrator, batchSize: 0).run() })] {
+                                     _ = try await MigrationSweep(store: store, migrator: migrator, batchSize: 0).run() }),
+                                 // (A negative count of attempts trapped on its range.)
+                                 ("conflictAttempts", { () async throws(StoreError) in
+                                     var sweep = MigrationSweep(store: store, migrator: migrator)
+                                     sweep.conflictAttempts = -1
+                                     _ = try await sweep.run() }),
+                                 ("conflictAttempts", { () async throws(StoreError) in
+                                     var loading = DispatcherStore(store: store, migrator: migrator)
+                                     loading.conflictAttempts = 0
+                                     _ = try await loading.load(flowID: other.id) })] {
                 let error = await #expect(throws: StoreError.self) { try await call() }
                 #expect(error?.kind == .misuse && error?.message.hasPrefix("\(name) must be at least 1") == true, "\(error?.message ?? "")")
             }

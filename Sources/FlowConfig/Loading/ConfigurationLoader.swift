@@ -338,11 +338,12 @@ public struct ConfigurationLoader: Sendable {
 /// warnings) sorted by file and line.
 public struct ConfigurationLoadResult: Sendable {
     /// The configuration; `nil` when any diagnostic is an error.
-    public var configuration: Configuration?
-    public var diagnostics: [ConfigDiagnostic]
+    public private(set) var configuration: Configuration?
+    /// Every error and warning, sorted by file and line.
+    public private(set) var diagnostics: [ConfigDiagnostic]
     /// Whether the files were read without errors and only Selinon's consistency check failed
     /// (so skipping the check, Selinon's `--no-check`, would give a configuration).
-    public var consistencyCheckFailed: Bool
+    public private(set) var consistencyCheckFailed: Bool
 
     public init(configuration: Configuration?, diagnostics: [ConfigDiagnostic], consistencyCheckFailed: Bool = false) {
         self.configuration = configuration

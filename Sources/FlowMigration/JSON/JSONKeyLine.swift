@@ -1,19 +1,19 @@
 /// Finds where a key of a JSON document is written, for messages that name a line: the parsed
 /// ``JSONValue`` keeps no positions, and only messages about bad input need them.
-public enum JSONKeyLine {
+package enum JSONKeyLine {
     /// The line (1-based) where the object key at the end of `path` is written in `bytes`: the
     /// member `path[0]` of the top-level object, then `path[1]` of the object that is its value,
     /// and so on (a key counts only as a key, at its own depth, never as a string value); 1 for
     /// an empty path; `nil` when the path is not there as written (a key with escapes in it, or
     /// text that is not JSON).
-    public static func line(of path: [String], in bytes: [UInt8]) -> Int? {
+    package static func line(of path: [String], in bytes: [UInt8]) -> Int? {
         position(of: path, in: bytes)?.line
     }
 
     /// The line and column (1-based, in characters) where the object key at the end of `path`
     /// starts (its opening quote), found as ``line(of:in:)`` finds the line; line 1, column 1
     /// for an empty path.
-    public static func position(of path: [String], in bytes: [UInt8]) -> (line: Int, column: Int)? {
+    package static func position(of path: [String], in bytes: [UInt8]) -> (line: Int, column: Int)? {
         guard !path.isEmpty else { return (1, 1) }
         let keys = path.map { Array($0.utf8) }
         var line = 1

@@ -3,10 +3,10 @@ import Foundation
 /// The system's words for a failed file operation ("Permission denied", "No space left on
 /// device") — for messages that tell people what to do, instead of Foundation's wrapper text
 /// ("The operation could not be completed").
-public enum FileSystemReason {
+package enum FileSystemReason {
     /// The reason `error` gives: the POSIX error inside Foundation's (which, on Linux, bridges
     /// only as `any Error`), else the error's own description.
-    public static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error {
             let posix = underlying as NSError
             if posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(posix.code))) }
@@ -17,7 +17,7 @@ public enum FileSystemReason {
 
     /// The POSIX error number inside `error` (Foundation's wrapper or a bare POSIX error), when
     /// it has one.
-    public static func code(of error: any Error) -> Int32? {
+    package static func code(of error: any Error) -> Int32? {
         if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error {
             let posix = underlying as NSError
             if posix.domain == NSPOSIXErrorDomain { return Int32(posix.code) }
@@ -28,7 +28,7 @@ public enum FileSystemReason {
 
     /// What to do when writing or creating a file failed with the POSIX error `code`, for the
     /// `hint:` line under the error; `nil` when there is no advice beyond the reason itself.
-    public static func writeHint(for code: Int32) -> String? {
+    package static func writeHint(for code: Int32) -> String? {
         switch code {
         case EACCES, EPERM: return "you may not write there: change the permissions (or the file's immutable flag), or write somewhere else"
         case EROFS: return "the file system is mounted read-only: write somewhere else"

@@ -17,14 +17,14 @@ public struct Migrator: Sendable {
         self.policy = policy
     }
 
-    /// Migrates one message.
-    /// - Throws: ``StateError`` when the state does not fit its flow (an edge index beyond the
-    ///   flow's edges at the state's version, or a flow that configuration did not have, when
-    ///   the migration files record edge counts).
     private static func negativeEdge(_ key: String, _ position: Int, _ index: Int) -> StateError {
         StateError(.edgeIndexOutOfRange, "state.\(key)[\(position)] is \(index); edge indices are not negative")
     }
 
+    /// Migrates one message.
+    /// - Throws: ``StateError`` when the state does not fit its flow (an edge index beyond the
+    ///   flow's edges at the state's version, or a flow that configuration did not have, when
+    ///   the migration files record edge counts).
     public func migrate(_ message: DispatcherMessage) throws(StateError) -> MigrationOutcome {
         let latest = chain.latestVersion
         let version = message.migrationVersion ?? 0

@@ -1,9 +1,9 @@
 /// Text from flow data (ids, flow names, stored values) shown in a message to people: control
 /// and format characters — line breaks, terminal escape sequences, direction marks — written as
 /// `\u{…}`, so that a message shows them instead of acting on them.
-public enum PrintableText {
+package enum PrintableText {
     /// `text` with its invisible characters written as `\u{…}`; other text unchanged.
-    public static func escaped(_ text: String) -> String {
+    package static func escaped(_ text: String) -> String {
         guard hasInvisibleCharacters(text) else { return text }
         var shown = ""
         for scalar in text.unicodeScalars {
@@ -17,7 +17,7 @@ public enum PrintableText {
     }
 
     /// Whether ``escaped(_:)`` changes `text`.
-    public static func hasInvisibleCharacters(_ text: String) -> Bool { text.unicodeScalars.contains(where: isInvisible) }
+    package static func hasInvisibleCharacters(_ text: String) -> Bool { text.unicodeScalars.contains(where: isInvisible) }
 
     private static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
         [.control, .format, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)

@@ -1,13 +1,13 @@
 /// Markdown for text of any content (node and flow names, condition values, paths): code spans
 /// whose fence is longer than any run of backticks inside them, inline text with Markdown's
 /// punctuation escaped, and the plain reading of text that holds code spans.
-public enum MarkdownText {
+package enum MarkdownText {
     /// `text` as one code span, shown exactly as it is: the fence is one backtick longer than
     /// the longest run of backticks in `text`, and padded with spaces where `text` starts or
     /// ends with a backtick (CommonMark strips one space at each end). Line breaks and other
     /// control characters are shown escaped (`\n`, `\u{1B}`): a blank line would end the span
     /// and let the rest be read as Markdown — text from a pull request's files must not.
-    public static func codeSpan(_ text: String) -> String {
+    package static func codeSpan(_ text: String) -> String {
         let text = visibleControls(text)
         var longest = 0, run = 0
         for character in text {
@@ -52,7 +52,7 @@ public enum MarkdownText {
     /// as markup (emphasis, code, links, HTML, entities, tables) is escaped with a backslash, and
     /// line breaks and other control characters are shown escaped (`\n`), so that the text stays
     /// on its line (in a table row, a list item).
-    public static func escaped(_ text: String) -> String {
+    package static func escaped(_ text: String) -> String {
         let text = visibleControls(text)
         var result = ""
         result.reserveCapacity(text.utf8.count)
@@ -67,7 +67,7 @@ public enum MarkdownText {
 
     /// `markdown` with its code spans reduced to their content (`` run `a`b` `` → ``run a`b``),
     /// for plain text; everything else is left as it is.
-    public static func plain(_ markdown: String) -> String {
+    package static func plain(_ markdown: String) -> String {
         let characters = Array(markdown)
         var result = ""
         var index = 0
