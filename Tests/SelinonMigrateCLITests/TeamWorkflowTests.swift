@@ -98,6 +98,8 @@ struct TeamWorkflowTests {
         let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
         #expect(rebase.status == 0, "\(rebase.standardError)")
         #expect(rebase.standardOutput.contains("kept 1.json from main\ndropped this branch's 1.json\nwrote 2.json (RETRY): "))
+        // In the merge, git holds the files as unmerged until they are added: the next step says so.
+        #expect(rebase.standardOutput.contains("then git add migrations, then conclude the merge (git commit)"), "\(rebase.standardOutput)")
         #expect(try String(contentsOf: fixture.root.appendingPathComponent("migrations/1.json"), encoding: .utf8)
                 == (try fixture.git("show", "main:migrations/1.json")) + "\n")
         // 2.json is this branch's change, recomputed against main's configuration.

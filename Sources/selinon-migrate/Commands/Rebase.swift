@@ -211,11 +211,14 @@ extension SelinonMigrate {
                 terminal.message("error: \(error)\nthe migration directory was left as it was")
                 throw ExitStatus.toolFailed
             }
+            // In a merge, git holds the migration files as unmerged until they are added.
+            let commit = context.repository.isMerging
+                ? "git add \(shellWord(directoryPath)), then conclude the merge (git commit)" : "commit \(directoryPath)"
             if plan.isNeeded {
                 lines.append("review it (selinon-migrate review \(baseLatest + 1) -m \(shellWord(directoryPath))\(location.shellArguments)), "
-                    + "then commit \(directoryPath)")
+                    + "then \(commit)")
             } else {
-                lines.append("commit \(directoryPath)")
+                lines.append(commit)
             }
             terminal.output(lines.joined(separator: "\n"))
         }

@@ -14,7 +14,8 @@ extension SelinonMigrate {
                 With -m, also the newest version of the migration directory, the flows newer than \
                 it (written by a newer deployment), and for every older version whether a flow that \
                 is not failed still needs the migrations after it ("version 1: no flows, safe to \
-                squash" — no running flow will ever be migrated from there). Never writes.
+                squash here" — no running flow of this store will ever be migrated from there; \
+                flows in other stores or streams may be). Never writes.
 
                 Example:
                   selinon-migrate status --store sqlite:.selinon/flows.sqlite -m migrations
@@ -135,7 +136,8 @@ struct StoreSummary {
                 line += use.live > 0 ? "\(use.live) flow\(use.live == 1 ? "" : "s") still to migrate" : use.failed > 0 ? "no flows to migrate" : "no flows"
                 // Failed flows are never migrated: counted apart, not among those still to migrate.
                 if use.failed > 0 { line += "; \(use.failed) failed flow\(use.failed == 1 ? " stays" : "s stay") at it" }
-                if use.safeToSquash { line += ", safe to squash" }
+                // (This store's flows only: another store, or a stream, may still hold flows there.)
+                if use.safeToSquash { line += ", safe to squash here" }
                 lines.append(line)
             }
         }
