@@ -292,6 +292,20 @@ struct ReviewCommandTests {
         #expect(json.standardOutput == "{\n  \"migrations\": []\n}\n")
     }
 
+    /// Without an upstream branch and without --base, the base is HEAD and a committed migration
+    /// is not "added": the output itself says so (a CI job posts it), not only standard error,
+    /// and the note names a branch this repository has.
+    @Test func aBaseThatFellBackToHeadIsSaidInTheOutput() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try TeamWorkflowTests.commitWithItsMigration({ try GitCommandTests.install(2, in: fixture); return fixture }(), "v2")
+        let review = try CommandRunner().run(["review", "--pending", "--format", "markdown"] + GitCommandTests.configuration, in: fixture.root)
+        #expect(review.status == 0, "\(review.standardError)")
+        #expect(review.standardOutput.contains("The base is HEAD — the branch has no upstream branch here"), "\(review.standardOutput)")
+        #expect(review.standardOutput.contains("No migrations were added since the base."), "\(review.standardOutput)")
+        #expect(review.standardError.contains("pass --base (for example --base main)"), "\(review.standardError)")
+    }
+
     @Test func aBranchOfARepositoryWithoutMigrationsYetHasNothingPending() throws {
         // The documented CI job runs review --pending before check: it must not fail first.
         let fixture = try GitCommandTests.repository(at: 1)

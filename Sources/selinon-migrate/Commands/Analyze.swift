@@ -103,8 +103,10 @@ extension SelinonMigrate {
             }
             let first: Int
             if pending {
-                guard let added = try terminal.migrationsSinceBase(directory, at: migrationDirectory, base: base).added.first else {
-                    outputNothingToAnalyze("no migrations were added since the base", terminal: terminal)
+                let since = try terminal.migrationsSinceBase(directory, at: migrationDirectory, base: base)
+                guard let added = since.added.first else {
+                    outputNothingToAnalyze("no migrations were added since the base" + (since.headFallback == nil ? ""
+                        : " (HEAD, so only migrations not committed yet count: pass --base)"), terminal: terminal)
                     return
                 }
                 first = added

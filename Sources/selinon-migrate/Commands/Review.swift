@@ -196,7 +196,7 @@ extension SelinonMigrate {
                 return (Array(Set(wanted)).sorted(), nil)
             }
             let pending = try terminal.migrationsSinceBase(directory, at: directoryPath, base: base)
-            if let warning = pending.warning { terminal.message("warning: " + warning) }
+            if let warning = pending.editWarning { terminal.message("warning: " + warning) }
             return (pending.added, pending.warning)
         }
 

@@ -244,7 +244,15 @@ extension GitRepository {
         } else {
             reason = "the branch has no upstream branch here (none configured, or not fetched)"
         }
-        return BranchBase(commit: head, label: "HEAD", fallback: reason)
+        return BranchBase(commit: head, label: "HEAD", fallback: reason, suggestedBase: suggestedBase(notAt: head))
+    }
+
+    /// A branch this repository has to name in the example of the HEAD fallback's note: the
+    /// default branch `origin` records, else `origin/main`, `origin/master`, `main` or `master`
+    /// that exists and is not at `head` (`origin/main` when none is).
+    private func suggestedBase(notAt head: GitCommit) -> String {
+        let candidates = [defaultBranch(ofRemote: "origin")].compactMap { $0 } + ["origin/main", "origin/master", "main", "master"]
+        return candidates.first { candidate in (try? commit(candidate)).map { $0.id != head.id } ?? false } ?? "origin/main"
     }
 
     /// Whether `file` (a working-tree path) holds `bytes` because a commit on HEAD's first-parent
@@ -302,6 +310,8 @@ struct BranchBase {
     /// have moved on since the fork: the place where the same migration number can be taken twice.
     var target: (label: String, commit: GitCommit)?
     var fallback: String?
+    /// With `fallback`: a branch to name in the note's example of `--base`.
+    var suggestedBase = "origin/main"
     /// Why the base is REV itself although HEAD may not contain it (a shallow clone).
     var shallowNote: String?
     /// Why the base is not the upstream (this branch's own copy on the remote) but the remote's
@@ -312,7 +322,7 @@ struct BranchBase {
     /// or to REV itself in a shallow clone.
     var note: String? {
         shallowNote ?? ownCopyNote ?? fallback.map { "note: comparing with HEAD, so only uncommitted changes count: \($0); "
-            + "to check this branch's commits, pass --base (for example --base origin/main)" }
+            + "to check this branch's commits, pass --base (for example --base \(shellWord(suggestedBase)))" }
     }
 }
 

@@ -12,9 +12,22 @@ struct PendingMigrations {
     var edited: [Int]
     /// Versions the base has and the directory no longer does.
     var removed: [Int]
+    /// Why the base is HEAD (no upstream branch, a detached HEAD), when it fell back to it: then
+    /// only uncommitted migrations count, which the reader of the output must be told.
+    var headFallback: String?
 
-    /// A warning for a pull request's reader when the branch edited or removed migrations.
+    /// A warning for a pull request's reader when the base fell back to HEAD, or the branch
+    /// edited or removed migrations.
     var warning: String? {
+        let fallback = headFallback.map { "The base is HEAD — \($0) — so only migrations not committed yet count: pass --base "
+            + "to name the branch this one will be merged into." }
+        guard let edits = editWarning else { return fallback }
+        return (fallback.map { $0 + " " } ?? "") + edits
+    }
+
+    /// The part of ``warning`` about migrations the branch edited or removed (standard error
+    /// has the rest already, as the base's note).
+    var editWarning: String? {
         guard !edited.isEmpty || !removed.isEmpty else { return nil }
         func files(_ versions: [Int]) -> String { versions.map { "\($0).json" }.joined(separator: ", ") }
         var parts: [String] = []
@@ -69,7 +82,7 @@ extension Terminal {
                                      edited: now.filter { version, bytes in
                                          atBase[version].map { $0 != bytes && MigrationSum.hash($0) != MigrationSum.hash(bytes) } ?? false
                                      }.keys.sorted(),
-                                     removed: atBase.keys.filter { now[$0] == nil }.sorted())
+                                     removed: atBase.keys.filter { now[$0] == nil }.sorted(), headFallback: branchBase.fallback)
         } catch where error.kind == .notARepository || error.kind == .outsideRepository {
             let real = resolvedPath(path)
             // A directory linked out of a working tree: the error names the link.
