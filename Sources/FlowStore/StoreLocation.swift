@@ -122,7 +122,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         let database = query["dbname"] ?? path
         // An IPv6 address is bracketed in a URL ([::1]); the brackets are not part of the host.
         let bracketed = components.host.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
-        let hostText = query["host"] ?? bracketed
+        let hostText = query["host"].flatMap { $0.isEmpty ? nil : $0 } ?? bracketed
         let socket = hostText.flatMap { $0.hasPrefix("/") ? $0 : nil }
         let host = hostText.flatMap { $0.hasPrefix("/") || $0.isEmpty ? nil : $0 }
         guard let user = query["user"] ?? components.user ?? ProcessInfo.processInfo.environment["USER"], !user.isEmpty else {
