@@ -70,6 +70,9 @@ struct GitCommandTests {
         let result = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput == "Wrote migrations/1.json\n  package_analysis_flow: 4 edges renumbered, 1 added\n")
+        // What comes next, on standard error: review it, commit it with its sum.
+        #expect(result.standardError.contains("next: review it (selinon-migrate review 1 -m migrations), then commit migrations/1.json "
+            + "and migrations/migrations.sum with the configuration change"), "\(result.standardError)")
         let written = try String(contentsOf: fixture.root.appendingPathComponent("migrations/1.json"), encoding: .utf8)
         let head = try fixture.git("rev-parse", "--short=12", "HEAD")
         #expect(written.contains("\"old\": \"git:\(head) (last change)\""))
