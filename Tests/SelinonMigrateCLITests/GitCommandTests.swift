@@ -679,6 +679,27 @@ struct GitCommandTests {
         }
     }
 
+    /// A warning the old and the new configuration share is said once, where it can be fixed:
+    /// at the working tree's file, not again at the revision's.
+    @Test func aWarningBothConfigurationsHaveIsSaidOnce() throws {
+        let unused = "  - name: NeverRun\n    import: package_analysis.tasks\n"
+        let fixture = try GitFixture()
+        for version in [1, 2] {
+            try Self.install(version, in: fixture)
+            let nodes = fixture.root.appendingPathComponent("config/nodes.yml")
+            let text = try String(contentsOf: nodes, encoding: .utf8)
+            try text.replacingOccurrences(of: "tasks:\n", with: "tasks:\n" + unused).write(to: nodes, atomically: true, encoding: .utf8)
+            if version == 1 {
+                try fixture.git("add", "-A")
+                try fixture.git("commit", "-q", "-m", "v1")
+            }
+        }
+        let generated = try CommandRunner().run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let warnings = generated.standardError.components(separatedBy: "\n").filter { $0.contains("task 'NeverRun' is never run") }
+        #expect(warnings.count == 1 && warnings.first?.hasPrefix("config/nodes.yml:") == true, "\(generated.standardError)")
+    }
+
     /// Right after generate, review and analyze without -n/-f: the files `_meta.new` names lead
     /// to the repository, so the old configuration (a revision) is read too and the review is
     /// whole — a changed condition shown, not an edge called "kept" with the new one.

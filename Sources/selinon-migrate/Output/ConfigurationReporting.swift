@@ -15,8 +15,10 @@ extension Terminal {
         async let oldResult = Self.read(old, with: loader)
         async let newResult = Self.read(new, with: loader)
         let (oldLoaded, newLoaded) = await (oldResult, newResult)
+        // A warning both have is said once, where it can be fixed: in the new configuration.
+        let newWarnings = Set(((try? newLoaded.get())?.diagnostics ?? []).filter { $0.severity == .warning }.map(Terminal.warningKey))
         let oldConfiguration = try check(oldLoaded, source: old, role: "old", loader: loader, offersNoCheck: offersNoCheck,
-                                         olderConfiguration: olderConfiguration)
+                                         olderConfiguration: olderConfiguration, omittingWarnings: newWarnings)
         let newConfiguration = try check(newLoaded, source: new, role: "new", loader: loader, offersNoCheck: offersNoCheck,
                                          olderConfiguration: olderConfiguration)
         return (oldConfiguration, newConfiguration)
@@ -42,7 +44,7 @@ extension Terminal {
 
     private func check(_ loaded: Result<ConfigurationLoadResult, ConfigurationError>, source: some ConfigurationSource,
                        role: String, loader: ConfigurationLoader, offersNoCheck: Bool = false,
-                       olderConfiguration: OlderConfigurationOption) throws -> Configuration {
+                       olderConfiguration: OlderConfigurationOption, omittingWarnings omitted: Set<String> = []) throws -> Configuration {
         let result: ConfigurationLoadResult
         switch loaded {
         case .success(let value):
@@ -56,7 +58,9 @@ extension Terminal {
             reportInvalidConfiguration(role: role, source: source.sourceDescription, message: problem, diagnostics: error.diagnostics)
             throw ExitStatus.inputFailed
         }
-        result.diagnostics.forEach(report)
+        for diagnostic in result.diagnostics where diagnostic.severity != .warning || !omitted.contains(Terminal.warningKey(diagnostic)) {
+            report(diagnostic)
+        }
         guard let configuration = result.configuration else {
             if let revision = source as? GitConfigurationSource {
                 for path in revision.absentFlowPaths() {

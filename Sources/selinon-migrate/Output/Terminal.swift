@@ -1,6 +1,7 @@
 import Foundation
 import FlowConfig
 import FlowMigration
+import Synchronization
 
 /// Writes to standard output and standard error; colours diagnostics only on a terminal and
 /// only when `NO_COLOR` is unset.
@@ -61,8 +62,33 @@ struct Terminal {
         try? FileHandle.standardError.write(contentsOf: Array(text.utf8))
     }
 
+    /// Warnings printed so far, by ``warningKey(_:)``, with the file (as shown) each was printed
+    /// for: a configuration read at several revisions (`generate`, `check`, `verify --git`)
+    /// says each of its warnings once, not once per revision.
+    private static let printedWarnings = Mutex<[String: String]>([:])
+
+    /// What makes two warnings the same across revisions: code, message, and file without the
+    /// revision's prefix (`1a2b3c4d5e6f:config/nodes.yml`, `:config/nodes.yml` for the index).
+    static func warningKey(_ diagnostic: ConfigDiagnostic) -> String {
+        var file = Substring(diagnostic.location.file)
+        if let colon = file.firstIndex(of: ":"), file[..<colon].allSatisfy(\.isHexDigit), [0, 12].contains(file.distance(from: file.startIndex, to: colon)) {
+            file = file[file.index(after: colon)...]
+        }
+        return "\(diagnostic.code.rawValue)\u{0}\(diagnostic.message)\u{0}\(file)"
+    }
+
     /// Writes a diagnostic, `path:line:column: error: message` and its hint, to standard error.
+    /// A warning already printed for the same file at another revision is not printed again.
     func report(_ diagnostic: ConfigDiagnostic) {
+        if diagnostic.severity == .warning {
+            let key = Self.warningKey(diagnostic), file = diagnostic.location.file
+            let printedElsewhere = Self.printedWarnings.withLock { printed -> Bool in
+                if let earlier = printed[key] { return earlier != file }
+                printed[key] = file
+                return false
+            }
+            if printedElsewhere { return }
+        }
         var text = Self.printable(diagnostic.description)
         if usesColor {
             let label = "\(diagnostic.severity.rawValue):"
