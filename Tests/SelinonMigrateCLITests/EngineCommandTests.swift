@@ -73,7 +73,7 @@ struct EngineCommandTests {
         // More than one batch of 500: the store gets them all, the same as the JSON lines.
         let simulated = try runner.run(["simulate", "--count", "1201", "--store", store] + Self.configuration)
         #expect(simulated.status == 0, "\(simulated.standardError)")
-        #expect(simulated.standardError == "simulated 1201 in-flight flows of 6 flows\n")
+        #expect(simulated.standardError == "simulated 1201 in-flight flows of 6 flows into \(store), at migration version 0\n")
         let status = try runner.run(["status", "--store", store])
         #expect(status.standardOutput.hasPrefix("store \(store): 1201 flows"))
         let lines = try runner.run(["simulate", "--count", "1201"] + Self.configuration).standardOutput.split(separator: "\n")
@@ -91,7 +91,8 @@ struct EngineCommandTests {
         #expect(try runner.run(["simulate", "--count", "700", "--store", partial] + Self.configuration).status == 0)
         let finished = try runner.run(["simulate", "--count", "1201", "--store", partial, "--skip-identical"] + Self.configuration)
         #expect(finished.status == 0, "\(finished.standardError)")
-        #expect(finished.standardError == "simulated 1201 in-flight flows of 6 flows (700 identical flows already in the store, skipped)\n",
+        #expect(finished.standardError == "simulated 1201 in-flight flows of 6 flows into \(partial), at migration version 0 (700 "
+                + "identical flows already in the store, skipped)\n",
                 "\(finished.standardError)")
         let finishedLines = try runner.run(["export", "--store", partial]).standardOutput.split(separator: "\n")
         #expect(Set(finishedLines.map { try! NewFlow(message: Array($0.utf8)).id }) == Set(exported.map { try! NewFlow(message: Array($0.utf8)).id }))

@@ -186,7 +186,11 @@ extension SelinonMigrate {
             if written.isEmpty { written = names.filter { named.insert($0).inserted } }
             let flowNames = written.count <= 5 ? written.joined(separator: ", ") : counted(written.count, "flow")
             let already = skipped == 0 ? "" : " (\(counted(skipped, "identical flow")) already in the store, skipped)"
-            terminal.message("simulated \(counted(produced, "in-flight flow")) of \(flowNames)\(already)")
+            // Where they went and at which version: what `apply` (or `import`) takes next.
+            let destination = store.map { " into " + ((try? StoreLocation(parsing: $0))?.description ?? "the store") }
+                ?? output.flatMap { OutputSink.isStandardOutput($0) ? nil : " into \($0)" } ?? ""
+            terminal.message("simulated \(counted(produced, "in-flight flow")) of \(flowNames)\(destination), at migration version "
+                + "\(migrationVersion)\(already)")
         }
 
         /// Messages made and written per batch (one store transaction each).
