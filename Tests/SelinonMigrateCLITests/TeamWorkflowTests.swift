@@ -80,6 +80,20 @@ struct TeamWorkflowTests {
         return fixture
     }
 
+    /// On the branch, once the merge is committed, its first parents see main's migration and
+    /// its own as one step: verify --git passes and says why both cover it, and where to run it.
+    @Test func verifyOnABranchThatMergedMainSaysWhereToRunIt() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "--no-edit")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+        #expect(verified.standardError.contains("note: 1.json and 2.json cover one step of the first-parent history"), "\(verified.standardError)")
+        #expect(verified.standardError.contains("run it on main for the deployed history"), "\(verified.standardError)")
+    }
+
     @Test(arguments: ["different flows", "the same flow"])
     func twoBranchesAddingMigrationOneAreRebasedAndVerified(_ scenario: String) throws {
         let fixture = try Self.conflictingBranches(second: scenario == "different flows" ? Self.removeNotification : Self.changeLicenceReview)
