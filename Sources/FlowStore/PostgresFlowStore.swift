@@ -582,7 +582,8 @@ public final class PostgresFlowStore: FlowStateStore {
                 // waited, say for a lock that has just gone): rolled back, never committed after the
                 // caller was told it stopped.
                 try Task.checkCancellation()
-                Self.commitInFlight?.isSent.withLock { $0 = true }
+                // (A read-only transaction's COMMIT in doubt changes nothing.)
+                if !begin.hasSuffix("READ ONLY") { Self.commitInFlight?.isSent.withLock { $0 = true } }
                 do {
                     _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
                 } catch let error as PSQLError where error.serverInfo != nil {
