@@ -29,7 +29,9 @@ struct PostgresInDoubtCommitTests {
             defer { proxy.stop() }
             components.host = "127.0.0.1"
             components.port = Int(proxy.port)
-            let store = try StoreLocation(parsing: components.string!).open(createIfMissing: false, answerTimeout: .seconds(2))
+            // The deadline bounds the whole write: long enough for its statements on a busy machine
+            // (the full suite runs beside it), so that what it waits for at the end is the COMMIT.
+            let store = try StoreLocation(parsing: components.string!).open(createIfMissing: false, answerTimeout: .seconds(15))
             try await store.prepare(createIfMissing: false)
             let update = FlowUpdate(id: created.id, expectedRevision: created.revision, message: created.message, migrationVersion: 7,
                                     status: .running)
