@@ -502,22 +502,30 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// The best common ancestor of two commits, if they have one.
+    /// In a shallow clone, where libgit2's walk stops at the missing history, one commit that
+    /// the other contains within the history fetched is still found (a pull request's merge
+    /// checkout: the base branch is HEAD's parent).
     public func mergeBase(_ first: GitObjectID, _ second: GitObjectID) throws(GitError) -> GitObjectID? {
-        try locked { () throws(GitError) -> GitObjectID? in
+        // (libgit2's error, read before anything else can replace it.)
+        let (status, base, failure) = try locked { () -> (Int32, GitObjectID?, GitError) in
             var base = git_oid()
             var left = first.oid, right = second.oid
             let status = git_merge_base(&base, handle, &left, &right)
-            if status == GIT_ENOTFOUND.rawValue { return nil }
-            guard status == 0 else {
-                // A shallow clone lacks the history the walk needs.
-                if git_repository_is_shallow(handle) == 1 {
-                    throw GitError(.shallowHistory, "cannot find the merge base: the repository is a shallow clone and the history "
-                        + "back to it was not fetched (\(GitError.last(status, operation: "walk").message))")
-                }
-                throw GitError.last(status, operation: "find the merge base")
-            }
-            return GitObjectID(base)
+            return (status, status == 0 ? GitObjectID(base) : nil, GitError.last(status, operation: "find the merge base"))
         }
+        if let base { return base }
+        if isShallow {
+            // (Outside the lock: the walk reads commits, which takes it.)
+            if fetchedHistory(from: first, contains: second) { return second }
+            if fetchedHistory(from: second, contains: first) { return first }
+        }
+        if status == GIT_ENOTFOUND.rawValue { return nil }
+        // A shallow clone lacks the history the walk needs.
+        if isShallow {
+            throw GitError(.shallowHistory, "cannot find the merge base: the repository is a shallow clone and the history "
+                + "back to it was not fetched (\(failure.message))")
+        }
+        throw failure
     }
 
     /// Whether HEAD names a commit directly rather than a branch.

@@ -79,6 +79,8 @@ extension SelinonMigrate {
 
         /// Where migrated messages go: standard output unless --output names a file.
         private var messagesOutput: String { output ?? "-" }
+        /// Where a stream's report goes: --report, else standard output for a dry run (nowhere otherwise).
+        private var reportOutput: String? { report ?? (dryRun ? "-" : nil) }
 
         @Option(help: ArgumentHelp("With --input: where the per-line report goes ('-' for standard output; with --dry-run, the default).", valueName: "file"))
         var report: String?
@@ -139,7 +141,7 @@ extension SelinonMigrate {
                     throw ValidationError("--report names the file standard input reads ('\(report)'); give the report a file of its own.")
                 }
                 let writesStandardOutput = (!dryRun && OutputSink.isStandardOutput(messagesOutput))
-                    || (report ?? (dryRun ? "-" : nil)).map(OutputSink.isStandardOutput) == true
+                    || reportOutput.map(OutputSink.isStandardOutput) == true
                 if let input, writesStandardOutput, OutputSink.standardOutputIsFile(readBy: input) {
                     let file = input == "-" ? "the file standard input reads" : "the input file ('\(input)')"
                     throw ValidationError("Standard output is \(file): with >> the output would be read back as input without end, "
@@ -274,7 +276,7 @@ extension SelinonMigrate {
             let messages = dryRun ? nil : try openSink(messagesOutput, terminal: terminal)
             let reports: OutputSink?
             do {
-                reports = try (report ?? (dryRun ? "-" : nil)).map { try openSink($0, terminal: terminal) }
+                reports = try reportOutput.map { try openSink($0, terminal: terminal) }
             } catch {
                 messages?.discard()
                 throw error

@@ -328,9 +328,8 @@ extension SelinonMigrate {
                 let lines = ["Wrote \(ConfigDiagnostic.printable(written.path, limit: .max))"] + plan.changeSummaries.map { "  " + $0 }
                 terminal.output(lines.joined(separator: "\n"))
                 // What to do next (review reads the configurations _meta names, from here).
-                let version = (written.path as NSString).lastPathComponent.replacingOccurrences(of: ".json", with: "")
-                let sum = ((written.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(MigrationSum.fileName)
-                terminal.message("next: review it (selinon-migrate review \(version) -m \(shellWord(directory)))"
+                let sum = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
+                terminal.message("next: review it (selinon-migrate review \(written.version) -m \(shellWord(directory)))"
                     + (oldSource is GitConfigurationSource && newSource is FileSystemConfigurationSource
                         ? ", then commit \(shellWord(written.path)) and \(shellWord(sum)) with the configuration change" : ""))
             case .json:

@@ -52,11 +52,8 @@ struct GitContext: Sendable {
     static func fromRecordedPaths(of migrations: [Migration]) -> GitContext? {
         for migration in migrations.reversed() {
             for side in ["new", "old"] {
-                guard let description = migration.metadata?[side]?.stringValue, !description.hasPrefix("git:"),
-                      description != "git index" else { continue }
-                let paths = description.components(separatedBy: " + ")
-                guard paths.count >= 2, paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { continue }
-                let source = FileSystemConfigurationSource(nodesFile: paths[0], flowPaths: Array(paths.dropFirst()))
+                guard let description = migration.metadata?[side]?.stringValue,
+                      let source = ReviewConfigurations.recordedFiles(description) else { continue }
                 if let context = try? GitContext(workingTree: source, resolvesRevisions: false) { return context }
             }
         }
@@ -186,11 +183,7 @@ extension GitRepository {
             }
             guard let base = found else {
                 // A shallow clone (CI's default) may not reach the fork: compare with REV itself, as
-                // a pull request's merge checkout needs (REV is then HEAD's first parent), and say so
-                // unless the history fetched shows HEAD contains REV (REV is then the merge base).
-                if isShallow && fetchedHistory(from: head.id, contains: target.id) {
-                    return BranchBase(commit: target, label: revision, target: (revision, target))
-                }
+                // a pull request's merge checkout needs (REV is then HEAD's first parent), and say so.
                 if isShallow {
                     return BranchBase(commit: target, label: revision, target: (revision, target),
                                       shallowNote: "note: the repository is a shallow clone, so the merge base of HEAD and \(revision) "
@@ -211,8 +204,7 @@ extension GitRepository {
             let ownCopy = remote.map { upstream == "\($0)/\(branch)" } ?? false
             let remoteDefault = ownCopy ? remote.flatMap(defaultBranch(ofRemote:)) : nil
             if let remote, let target = remoteDefault, target != upstream, let targetCommit = try? commit(target) {
-                let contained = isShallow && fetchedHistory(from: head.id, contains: targetCommit.id)
-                if let base = contained ? targetCommit.id : try? mergeBase(head.id, targetCommit.id) {
+                if let base = try? mergeBase(head.id, targetCommit.id) {
                     return BranchBase(commit: try commit(id: base), label: "merge base with \(target)", target: (target, targetCommit),
                                       ownCopyNote: "note: comparing with \(target), \(remote)'s default branch: \(upstream), the upstream, "
                                         + "is this branch's own copy (pass --base to compare with another branch)")

@@ -119,6 +119,15 @@ struct ReviewConfigurations {
         return nil
     }
 
+    /// The configuration files `_meta` describes as `description` (paths joined by ` + `), when
+    /// they all exist here; nil for a git source or files that are not here.
+    static func recordedFiles(_ description: String) -> FileSystemConfigurationSource? {
+        guard !description.hasPrefix("git:"), description != "git index" else { return nil }
+        let paths = description.components(separatedBy: " + ")
+        guard paths.count >= 2, paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return nil }
+        return FileSystemConfigurationSource(nodesFile: paths[0], flowPaths: Array(paths.dropFirst()))
+    }
+
     /// The configuration `_meta` describes as `description` (`git:<revision> …`, `git index`, or
     /// file paths joined by ` + `), accepted only when its digest is `digest`.
     static func load(_ description: String, digest: String?, git: GitContext?,
@@ -143,11 +152,8 @@ struct ReviewConfigurations {
                 }
             }
         } else {
-            let paths = description.components(separatedBy: " + ")
-            guard paths.count >= 2, paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
-                return .failure(Unavailable(text: "its files are not here"))
-            }
-            source = FileSystemConfigurationSource(nodesFile: paths[0], flowPaths: Array(paths.dropFirst()))
+            guard let files = recordedFiles(description) else { return .failure(Unavailable(text: "its files are not here")) }
+            source = files
         }
         let configuration: Configuration?
         do {
