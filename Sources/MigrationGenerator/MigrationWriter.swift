@@ -13,9 +13,32 @@ public struct MigrationWriter: Sendable {
     /// Writes `migration` as version `latest + 1` of the directory at `path` (created when it
     /// does not exist), then its line in ``MigrationSum`` (`migrations.sum`, created for the
     /// whole directory when missing). The directory is validated first, against its sum too;
-    /// nothing is written when it is invalid or a file does not match the sum.
+    /// nothing is written when it is invalid or a file does not match the sum, and directories
+    /// this call created are removed again when it fails.
     /// - Throws: ``MigrationWriteError``.
     public func write(_ migration: Migration, toDirectory path: String) throws(MigrationWriteError) -> WrittenMigration {
+        let created = Self.missingDirectories(on: path)
+        do {
+            return try writeNext(migration, toDirectory: path)
+        } catch {
+            // Deepest first; rmdir leaves a directory that is not empty (someone else's files) alone.
+            for directory in created { rmdir(directory) }
+            throw error
+        }
+    }
+
+    /// The directories on `path` that do not exist yet, deepest first.
+    private static func missingDirectories(on path: String) -> [String] {
+        var missing: [String] = []
+        var current = (path as NSString).standardizingPath
+        while !current.isEmpty, current != "/", current != ".", !FileManager.default.fileExists(atPath: current) {
+            missing.append(current)
+            current = (current as NSString).deletingLastPathComponent
+        }
+        return missing
+    }
+
+    private func writeNext(_ migration: Migration, toDirectory path: String) throws(MigrationWriteError) -> WrittenMigration {
         let (directory, sum) = try validated(path, creating: true)
         Self.removeLeftoverTemporaryFiles(in: path)
         let version = directory.latestVersion + 1

@@ -154,7 +154,9 @@ struct MigrationFileTests {
 
     /// A file whose flow entries and `_meta.edge_counts` are each well formed, with `edit` in
     /// the middle — `_meta` records 5 old and 4 new edges for flow 'f'.
-    static func withCounts(translation: String = "\"2\": null, \"3\": 2, \"4\": 3", taintedEdges: String = "", taintingNodes: String = "",
+    static func withCounts(translation: String = "\"2\": null, \"3\": 2, \"4\": 3",
+                           taintedEdges: String = "\"2\": {\"from\": [\"A\"], \"to\": [\"B\"], \"condition_str\": {\"name\": \"alwaysTrue\"}}",
+                           taintingNodes: String = "",
                            counts: String = "{\"f\": {\"old\": 5, \"new\": 4}, \"gone\": {\"old\": 2}}") -> String {
         """
         {"migration": {"f": {
@@ -193,7 +195,7 @@ struct MigrationFileTests {
              "the new edge count 1000001 of flow 'f' in _meta is beyond the 1000000 edges a flow may have: the file is damaged"),
             (Self.withCounts(taintingNodes: "\"4\": [\"A\"]"), 4,
              "tainting_nodes names new edge 4, but flow 'f' has 4 edges after this migration (_meta.edge_counts)"),
-            (Self.withCounts(translation: "\"3\": null"), 2,
+            (Self.withCounts(translation: "\"3\": null", taintedEdges: tainted.replacingOccurrences(of: "\"2\"", with: "\"3\"")), 2,
              "edge 4 keeps its index (it is not in translation), but flow 'f' has 4 edges after this migration (_meta.edge_counts)"),
             (Self.withCounts(counts: "{\"f\": {\"old\": \"5\", \"new\": 4}}"), 7,
              "the old edge count of flow 'f' in _meta must be a whole number of edges, found \"5\""),
@@ -218,7 +220,7 @@ struct MigrationFileTests {
         }
         // Without edge counts (Selinon's own files), the indices cannot be checked and are taken as they are.
         #expect(throws: Never.self) {
-            try Migration(selinonJSON: Array(Self.withCounts(translation: "\"3\": 1000").replacingOccurrences(of: "\"edge_counts\"", with: "\"user\"").utf8),
+            try Migration(selinonJSON: Array(Self.withCounts(translation: "\"3\": 1000", taintedEdges: "").replacingOccurrences(of: "\"edge_counts\"", with: "\"user\"").utf8),
                           file: "3.json")
         }
     }

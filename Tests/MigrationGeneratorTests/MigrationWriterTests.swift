@@ -37,6 +37,18 @@ struct MigrationWriterTests {
         #expect(try contents(directory, "m") == ["2.json"])
     }
 
+    /// "Nothing was written" holds for directories too: those the failed write created are gone.
+    @Test func aFailedWriteRemovesTheDirectoriesItCreated() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("kept", to: "old/file")
+        // The parents are created, then the last name is too long for the file system.
+        let path = directory.path("old/new/parent/" + String(repeating: "m", count: 300))
+        let error = #expect(throws: MigrationWriteError.self) { try MigrationWriter().write(Self.migration, toDirectory: path) }
+        #expect(error?.isFileSystemFailure == true)
+        #expect(error?.description.hasSuffix("nothing was written") == true, "\(error?.description ?? "")")
+        #expect(try contents(directory, "old") == ["file"], "the directories it created are removed, the one that was there kept")
+    }
+
     @Test func neverRewritesAnExistingVersion() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("m")

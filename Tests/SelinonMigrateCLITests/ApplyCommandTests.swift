@@ -399,6 +399,31 @@ struct ApplyCommandTests {
         #expect(result.standardError.contains("error: cannot write to standard output: No space left on device"))
     }
 
+    /// A closed pipe (`| head`) ends the stream as it ends any filter, quietly, of SIGPIPE — the
+    /// same whether or not a report file was being written too, which is not left behind.
+    @Test(arguments: [false, true])
+    func aClosedPipeEndsTheStreamQuietlyWhateverElseItWrites(_ writesReport: Bool) throws {
+        let directory = try TemporaryDirectory()
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        close(ends[0])  // the reader has gone before the first line is written
+        let process = Process()
+        process.executableURL = try CommandRunner().executable
+        process.arguments = ["apply", "-m", Self.migrations, "--input", Self.states]
+            + (writesReport ? ["--report", directory.path("report.jsonl")] : [])
+        process.standardOutput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: false)
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        close(ends[1])
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE,
+                "\(process.terminationReason) \(process.terminationStatus): \(message)")
+        #expect(message.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "no report, no temporary file")
+    }
+
     /// SIGQUIT (Ctrl-\\) too: no crash report, quits like any program.
     @Test(arguments: [SIGTERM, SIGQUIT])
     func anInterruptedRunLeavesNoTemporaryFiles(_ signal: Int32) throws {

@@ -360,6 +360,12 @@ private struct MigrationFileReader {
             throw error("tainted edge \(kept) of flow '\(name)' is not translated to null: a tainted edge is one the new "
                         + "configuration no longer has", at: path + ["tainted_edges", String(kept)])
         }
+        if let removed = entry.translation.filter({ $0.value == nil && entry.taintedEdges[$0.key] == nil }).keys.min() {
+            throw error("edge \(removed) of flow '\(name)' is translated to null (removed), but tainted_edges does not list it: "
+                        + "a flow that already ran it would go on untainted", at: path + ["translation", String(removed)],
+                        hint: "a removed edge is a tainted edge: generate the migration again, or list the edge in tainted_edges "
+                            + "(from, to, condition_str) and run selinon-migrate rehash")
+        }
         for (key, value) in try indexObject(members["tainting_nodes"]!, path: path + ["tainting_nodes"]) {
             guard let nodes = names(value), !nodes.isEmpty else {
                 // Selinon's generator writes a starting edge's `from: no` (or `false`, `0`) as the source False (or 0).

@@ -197,6 +197,7 @@ final class OutputSink {
         do {
             try handle.write(contentsOf: bytes)
         } catch {
+            InterruptCleanup.endIfClosedPipe(error)
             throw OutputSinkError(path: displayPath, failure: error)
         }
     }
@@ -302,6 +303,8 @@ enum InterruptCleanup {
         var sources: [DispatchSourceSignal] = []
         /// Said on standard error when a signal ends the process (what stays done, how to go on).
         var note: String?
+        /// A closed pipe ends the process, as it ends any filter (``endIfClosedPipe(_:)``).
+        var closedPipeEndsProcess = false
     }
 
     /// Has `note` said when a signal ends the process — a command whose work is committed in
@@ -312,7 +315,7 @@ enum InterruptCleanup {
     static func say(onInterrupt note: String, ignoringClosedPipes: Bool = true) {
         state.withLock { state in
             installHandlers(&state)
-            if ignoringClosedPipes { signal(SIGPIPE, SIG_IGN) }
+            if ignoringClosedPipes { signal(SIGPIPE, SIG_IGN) } else { state.closedPipeEndsProcess = true }
             // After the terminal's "^C", on a line of its own.
             state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note + "\n"
         }
@@ -383,6 +386,21 @@ enum InterruptCleanup {
 
     static func unregister(_ path: String) {
         _ = state.withLock { $0.paths.remove(path) }
+    }
+
+    /// For a filter (``say(onInterrupt:ignoringClosedPipes:)`` with `false`) whose write failed
+    /// because the pipe's reader has gone (`| head`): removes the unfinished files and ends the
+    /// process of SIGPIPE, as a write would have ended it had no temporary file made the
+    /// process ignore that signal — the same quiet end, whatever else the command writes.
+    static func endIfClosedPipe(_ error: any Error) {
+        guard FileSystemReason.code(of: error) == EPIPE, state.withLock({ $0.closedPipeEndsProcess }) else { return }
+        removeAll()
+        signal(SIGPIPE, SIG_DFL)
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)  // dispatch's threads block signals
+        raise(SIGPIPE)
     }
 
     /// Removes every unfinished output's temporary file (before an early exit).

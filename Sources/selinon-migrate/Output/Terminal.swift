@@ -45,6 +45,7 @@ struct Terminal {
         do {
             try FileHandle.standardOutput.write(contentsOf: bytes)
         } catch {
+            InterruptCleanup.endIfClosedPipe(error)
             writeMessage("error: cannot write to standard output: \(OutputSink.reason(error))\n")
             InterruptCleanup.removeAll()
             exit(ExitStatus.toolFailed.rawValue)
