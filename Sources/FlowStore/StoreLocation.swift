@@ -224,8 +224,15 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     ///     lock (PostgreSQL needs no such thing: a store that is ready is checked by reading).
     ///   - answerTimeout: PostgreSQL: how long an operation may go without an answer from the
     ///     server before it fails (a dropped connection).
+    ///   - maximumConnections: PostgreSQL: the most connections the store's pool opens at once
+    ///     (at least 1; the commands use the default, 4): a service whose dispatchers load and
+    ///     save many flows at a time gives more, within the server's `max_connections`.
     public func open(logger: Logger = Logger(label: "selinon-migrate.store"), createIfMissing: Bool, readOnly: Bool = false,
-                     answerTimeout: Duration = PostgresFlowStore.defaultAnswerTimeout) throws(StoreError) -> any FlowStateStore {
+                     answerTimeout: Duration = PostgresFlowStore.defaultAnswerTimeout,
+                     maximumConnections: Int = 4) throws(StoreError) -> any FlowStateStore {
+        guard maximumConnections >= 1 else {
+            throw StoreError(.misuse, "maximumConnections is \(maximumConnections): a store needs at least one connection")
+        }
         switch self {
         case .sqlite(let path):
             return try SQLiteFlowStore(path: path, createIfMissing: createIfMissing && !readOnly, readOnly: readOnly)
@@ -265,7 +272,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                     probe = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .require(context))
                 }
             }
-            client.options.maximumConnections = 4
+            client.options.maximumConnections = maximumConnections
             return PostgresFlowStore(configuration: client, probe: probe, displayLocation: description, logger: logger,
                                      answerTimeout: answerTimeout)
         }

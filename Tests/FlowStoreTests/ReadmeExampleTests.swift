@@ -18,7 +18,8 @@ struct ReadmeExampleTests {
         func restart(_ flow: StoredFlow) {}
         func flowHasEnded(_ message: [UInt8]) -> Bool { false }
         // README begin
-        let store = try StoreLocation(parsing: "postgres://selinon@db/flows").open(createIfMissing: true)  // logger: optional (swift-log)
+        let store = try StoreLocation(parsing: "postgres://selinon@db/flows")
+            .open(createIfMissing: true, maximumConnections: 16)  // optional: logger (swift-log); the pool's size (default 4)
         try await store.prepare(createIfMissing: true)
         let chain = MigrationChain(directory: try MigrationDirectory.load(from: "migrations"))
         let flows = DispatcherStore(store: store, migrator: StreamMigrator(migrator: Migrator(chain: chain)))

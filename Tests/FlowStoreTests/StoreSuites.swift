@@ -79,6 +79,40 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A store opened with `maximumConnections: 2` never holds more than two connections: six
+    /// reads at once while the table is locked make two sessions wait on the server, the other
+    /// reads wait in the pool, and all six finish once the lock is gone.
+    @Test func thePoolOpensAtMostTheConnectionsItIsGiven() async throws {
+        try await TestStore.with(.postgres) { test in
+            try await test.open().close()
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       maximumConnections: 2)
+            try await store.prepare(createIfMissing: false)
+            let (waiting, reads) = try await test.whileFlowsAreLocked {
+                let reads = Task {
+                    try await withThrowingTaskGroup(of: StoredFlow?.self) { group in
+                        for index in 0..<6 { group.addTask { try await store.flow(id: "flow-\(index)") } }
+                        return try await group.reduce(into: 0) { count, _ in count += 1 }
+                    }
+                }
+                var waiting = 0
+                for _ in 0..<100 where waiting < 2 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    waiting = try await test.sessionsWaitingForLocks()
+                }
+                try await Task.sleep(for: .milliseconds(500))  // time for more sessions, were the pool larger
+                return (try await test.sessionsWaitingForLocks(), reads)
+            }
+            #expect(waiting == 2)
+            #expect(try await reads.value == 6)
+            await store.close()
+            let error = #expect(throws: StoreError.self) {
+                _ = try StoreLocation(parsing: test.location).open(createIfMissing: false, maximumConnections: 0)
+            }
+            #expect(error?.kind == .misuse)
+        }
+    }
+
     /// A batch given up on while it waits for a lock (longer than the answer deadline) is ended
     /// by the server too: it does not wait on, holding its row locks, to commit once the lock
     /// is gone — after the tool has said it stopped.

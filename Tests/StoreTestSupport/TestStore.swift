@@ -179,6 +179,19 @@ extension TestStore {
         return events
     }
 
+    /// How many sessions on the store's PostgreSQL database wait for a lock now.
+    public func sessionsWaitingForLocks() async throws -> Int {
+        precondition(backend == .postgres, "sessions are PostgreSQL's")
+        return try await Self.withConnection(to: location) { connection in
+            var waiting = 0
+            let rows = try await connection.query("""
+                SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+                """, logger: Self.logger)
+            for try await count in rows.decode(Int.self) { waiting = count }
+            return waiting
+        }
+    }
+
     /// Waits until no other session uses the store's PostgreSQL database: a client killed while
     /// it committed leaves the server finishing that commit (or rolling back) after the client is
     /// gone, and a check reading the store meanwhile would see the flows before it and the events
