@@ -27,13 +27,19 @@ public struct MigrationWriter: Sendable {
         }
     }
 
-    /// The directories on `path` that do not exist yet, deepest first.
-    private static func missingDirectories(on path: String) -> [String] {
+    /// The directories on `path` that do not exist yet, deepest first (`a/b/c`, `a/b`, `a` when
+    /// none exists). Plain string steps: Foundation's `deletingLastPathComponent` traps on a
+    /// one-character path.
+    static func missingDirectories(on path: String) -> [String] {
         var missing: [String] = []
-        var current = (path as NSString).standardizingPath
-        while !current.isEmpty, current != "/", current != ".", !FileManager.default.fileExists(atPath: current) {
-            missing.append(current)
-            current = (current as NSString).deletingLastPathComponent
+        var current = Substring(path)
+        while true {
+            while current.count > 1, current.hasSuffix("/") { current = current.dropLast() }
+            guard !current.isEmpty, current != "/", current != ".", current != "..",
+                  !FileManager.default.fileExists(atPath: String(current)) else { break }
+            missing.append(String(current))
+            guard let slash = current.lastIndex(of: "/") else { break }
+            current = slash == current.startIndex ? "/" : current[..<slash]
         }
         return missing
     }

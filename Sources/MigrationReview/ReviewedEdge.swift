@@ -220,8 +220,10 @@ public enum ConditionText {
     }
 
     /// Python's `repr(str)`: single quotes unless the text holds a single quote and no double
-    /// one; backslashes, the quote, tabs and line breaks escaped, other control characters as
-    /// `\xNN`, `\uNNNN`.
+    /// one; backslashes, the quote, tabs and line breaks escaped, and every other character
+    /// Python's `str.isprintable()` rejects — controls, format characters such as a zero-width
+    /// space, separators other than the space (a no-break space), unassigned code points — as
+    /// `\xNN`, `\uNNNN` or `\UNNNNNNNN`: two values that differ always read differently.
     static func pythonRepr(_ text: String) -> String {
         let quote: Character = text.contains("'") && !text.contains("\"") ? "\"" : "'"
         var result = String(quote)
@@ -232,13 +234,26 @@ public enum ConditionText {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case _ where Character(scalar) == quote: result += "\\" + String(quote)
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result += "\\x" + hex(scalar.value, width: 2)
-            case _ where (0x80...0x9F).contains(scalar.value): result += "\\x" + hex(scalar.value, width: 2)
+            case _ where !isPythonPrintable(scalar):
+                let value = scalar.value
+                result += value < 0x100 ? "\\x" + hex(value, width: 2) : value < 0x10000 ? "\\u" + hex(value, width: 4) : "\\U" + hex(value, width: 8)
             default: result.unicodeScalars.append(scalar)
             }
         }
         result.append(quote)
         return result
+    }
+
+    /// Python's `str.isprintable()` for one character: not in the categories Other (controls,
+    /// format, surrogates, private use, unassigned) or Separator, but for the ASCII space.
+    private static func isPythonPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar == " " { return true }
+        switch scalar.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned, .spaceSeparator, .lineSeparator, .paragraphSeparator:
+            return false
+        default:
+            return true
+        }
     }
 
     private static func hex(_ value: UInt32, width: Int) -> String {

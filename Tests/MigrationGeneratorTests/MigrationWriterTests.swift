@@ -1,6 +1,6 @@
 import FlowMigration
 import Foundation
-import MigrationGenerator
+@testable import MigrationGenerator
 import Testing
 import TestSupport
 
@@ -47,6 +47,17 @@ struct MigrationWriterTests {
         #expect(error?.isFileSystemFailure == true)
         #expect(error?.description.hasSuffix("nothing was written") == true, "\(error?.description ?? "")")
         #expect(try contents(directory, "old") == ["file"], "the directories it created are removed, the one that was there kept")
+    }
+
+    @Test func theMissingDirectoriesOfAPathAreFoundDeepestFirst() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("kept", to: "old/file")
+        #expect(MigrationWriter.missingDirectories(on: directory.path("old/a/b/")) == [directory.path("old/a/b"), directory.path("old/a")])
+        #expect(MigrationWriter.missingDirectories(on: directory.path("old")).isEmpty)
+        for relative in ["m", "m/", "./m", "m/n"] {
+            let missing = MigrationWriter.missingDirectories(on: relative)
+            #expect(missing.last == (relative.hasPrefix("./") ? "./m" : "m"), "\(relative): \(missing)")
+        }
     }
 
     @Test func neverRewritesAnExistingVersion() throws {

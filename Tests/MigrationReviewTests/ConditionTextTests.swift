@@ -54,6 +54,12 @@ struct ConditionTextTests {
         ("{key: [a, '2017-01-01'], value: x}", "argsFieldEqual(a.'2017-01-01' == 'x')"),
         ("{key: [k], value: x}", "argsFieldEqual([k] == 'x')"),
         ("{key: k, value: x}", "argsFieldEqual(k == 'x')"),
+        // What Python's str.isprintable() rejects is escaped as repr escapes it: format characters
+        // (zero-width space, byte-order mark, a musical format character beyond the BMP), a
+        // no-break space, private use; other letters stay.
+        (#"{key: k, value: "ok\u200b"}"#, #"argsFieldEqual(k == 'ok\u200b')"#),
+        (#"{key: "a\u00a0b", value: "x\ufeffy"}"#, #"argsFieldEqual('a\xa0b' == 'x\ufeffy')"#),
+        (#"{key: k, value: "\ue000\U0001D173é"}"#, #"argsFieldEqual(k == '\ue000\U0001d173é')"#),
     ])
     func differentValuesReadDifferently(_ arguments: String, _ expected: String) throws {
         let configuration = try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: """

@@ -35,6 +35,22 @@ struct GraphTests {
         #expect(graph.contains("xlabel=\"+5\""))
         #expect(graph.contains("color=\"#2f9e44\", style=bold"))
         // The sources of the added edge that taint a flow which finished them are highlighted.
-        #expect(graph.contains("\"VerifySignature\" [label=\"VerifySignature\", style=\"rounded,filled\""))
+        #expect(graph.contains("\"node:VerifySignature\" [label=\"VerifySignature\", tooltip=\"VerifySignature\", style=\"rounded,filled\""))
+    }
+
+    /// Ids are prefixed by kind: a node named like an edge's point or the start (a migration file
+    /// may name anything) stays a node of its own, and control characters show as escapes.
+    @Test func namesNeverTakeTheIdOfAnotherPartOfTheGraph() throws {
+        var flow = try #require(ExampleReviewTests.review(2).flows.first { $0.flow == "package_analysis_flow" })
+        let row = try #require(flow.rows.firstIndex { $0.edge != nil })
+        for side in [\EdgeRow.old, \EdgeRow.new] where flow.rows[row][keyPath: side] != nil {
+            flow.rows[row][keyPath: side]?.from = ["edge:1", "start"]
+            flow.rows[row][keyPath: side]?.to = ["B\r\nC"]
+        }
+        let graph = ReviewGraph.dot(flow, version: 2)
+        #expect(graph.contains("\"node:edge:1\" [label=\"edge:1\""))
+        #expect(graph.contains("\"node:start\" -> \"edge:\(row)\" [arrowhead=none"))
+        #expect(graph.contains("\"node:B\\\\r\\\\nC\" [label=\"B\\\\r\\\\nC\""), "a line break shows as \\r\\n, not as a break")
+        #expect(!graph.contains("\r"))
     }
 }

@@ -20,6 +20,13 @@ struct MarkdownTextTests {
         #expect(MarkdownText.escaped("flow '__init__' <b>x</b> a|b &copy;") == #"flow '\_\_init\_\_' \<b\>x\</b\> a\|b \&copy;"#)
     }
 
+    /// What GitHub rewrites after Markdown, where a backslash does not help — mentions, links,
+    /// issue references, emoji, math — is shown in code spans, which GitHub leaves alone.
+    @Test func wordsGitHubWouldRewriteAreCodeSpans() {
+        #expect(MarkdownText.escaped("ping @octocat, see https://e.example/x and www.e.example, $x^2$ :+1: #12 repo#3 sampling: a_b")
+            == "ping `@octocat,` see `https://e.example/x` and `www.e.example,` `$x^2$` `:+1:` `#12` `repo#3` sampling: a\\_b")
+    }
+
     /// Text from a pull request's files (a migration's `_meta`) cannot end its code span with a
     /// blank line and go on as Markdown or HTML: line breaks and controls are shown escaped.
     @Test func lineBreaksAndControlsStayInsideTheirSpan() {

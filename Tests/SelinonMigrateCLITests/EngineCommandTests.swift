@@ -182,6 +182,45 @@ struct EngineCommandTests {
         #expect(result.standardOutput.hasPrefix("migrations 2…3:"), "\(result.standardOutput)")
     }
 
+    /// Node names are legal with underscores, which Markdown reads as emphasis: the sentence is
+    /// escaped as `review` escapes it.
+    @Test func analyzeInMarkdownShowsNamesAsWritten() throws {
+        let directory = try TemporaryDirectory()
+        let nodes = """
+            tasks:
+              - {name: _Fetch_, import: mytasks}
+              - {name: __Store__, import: mytasks}
+              - {name: Notify, import: mytasks}
+            flows: [main_flow]
+            """
+        try directory.write(nodes, to: "old/nodes.yml")
+        try directory.write(nodes, to: "new/nodes.yml")
+        try directory.write("""
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: _Fetch_}
+                  - {from: _Fetch_, to: __Store__}
+                  - {from: __Store__, to: Notify}
+            """, to: "old/flows.yml")
+        try directory.write("""
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: _Fetch_}
+                  - {from: _Fetch_, to: Notify}
+                  - {from: _Fetch_, to: __Store__}
+            """, to: "new/flows.yml")
+        let runner = try CommandRunner()
+        let generated = try runner.run(["generate", "-N", "old/nodes.yml", "-F", "old/flows.yml", "-n", "new/nodes.yml", "-f", "new/flows.yml",
+                                        "-m", "m", "--tainted-flows", "RETRY"], in: directory.url)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let result = try runner.run(["analyze", "1", "-m", "m", "-N", "old/nodes.yml", "-F", "old/flows.yml", "--format", "markdown"],
+                                    in: directory.url)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("(e.g. \\_Fetch\\_ finished; \\_\\_Store\\_\\_ running)"), "\(result.standardOutput)")
+    }
+
     /// Option values are read whatever their case, as strategies are.
     @Test func optionValuesIgnoreCase() throws {
         let result = try CommandRunner().run(["analyze", "2", "-m", "migrations", "--fail-on", "FAIL", "--format", "JSON"],

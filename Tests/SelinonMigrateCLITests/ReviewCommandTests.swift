@@ -194,7 +194,7 @@ struct ReviewCommandTests {
         #expect(written.contains(directory.path("out/migration-2-licence_analysis_flow.dot")))
         let markdown = try String(contentsOfFile: directory.path("out/review.md"), encoding: .utf8)
         let hasDot = FileManager.default.isExecutableFile(atPath: "/usr/bin/dot")
-        #expect(markdown.contains("![licence_analysis_flow](migration-2-licence_analysis_flow.svg)") == hasDot)
+        #expect(markdown.contains("![graph of licence\\_analysis\\_flow](migration-2-licence_analysis_flow.svg)") == hasDot)
         #expect(FileManager.default.fileExists(atPath: directory.path("out/migration-2-licence_analysis_flow.svg")) == hasDot)
         // With --format json, standard output is one JSON document naming the files.
         let json = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "json", "--output-dir", directory.path("json")],

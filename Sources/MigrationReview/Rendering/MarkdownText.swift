@@ -51,19 +51,45 @@ package enum MarkdownText {
     /// `text` as inline Markdown that shows exactly `text`: every character Markdown could read
     /// as markup (emphasis, code, links, HTML, entities, tables) is escaped with a backslash, and
     /// line breaks and other control characters are shown escaped (`\n`), so that the text stays
-    /// on its line (in a table row, a list item).
+    /// on its line (in a table row, a list item). A word GitHub would turn into something else
+    /// after Markdown — a mention (`@team`), a link (`https://…`, `www.…`), an issue reference
+    /// (`#12`), an emoji (`:+1:`), math (`$x$`) — which no backslash prevents, is a code span.
     package static func escaped(_ text: String) -> String {
         let text = visibleControls(text)
         var result = ""
         result.reserveCapacity(text.utf8.count)
-        for character in text {
-            if Self.markup.contains(character) { result.append("\\") }
-            result.append(character)
+        for (index, word) in text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { result.append(" ") }
+            if isRewrittenByGitHub(word) {
+                result += codeSpan(String(word))
+                continue
+            }
+            for character in word {
+                if Self.markup.contains(character) { result.append("\\") }
+                result.append(character)
+            }
         }
         return result
     }
 
     private static let markup: Set<Character> = ["\\", "`", "*", "_", "[", "]", "<", ">", "|", "~", "&", "#", "!"]
+
+    /// Whether GitHub's filters, which read the text after Markdown (outside code), would make
+    /// `word` a mention, a link, an issue reference, an emoji or math.
+    private static func isRewrittenByGitHub(_ word: Substring) -> Bool {
+        if word.contains("@") || word.contains("$") || word.contains("://") || word.lowercased().contains("www.") { return true }
+        let characters = Array(word)
+        for (index, character) in characters.enumerated() where index + 1 < characters.count {
+            let next = characters[index + 1]
+            // `#12`, `repo#12`, `#name` (GitHub's references), and `:name:` (an emoji).
+            if character == "#", next.isLetter || next.isNumber { return true }
+            if character == ":", next.isLetter || next.isNumber || next == "+" || next == "-" || next == "_",
+               characters[(index + 1)...].dropFirst().contains(":") {
+                return true
+            }
+        }
+        return false
+    }
 
     /// `markdown` with its code spans reduced to their content (`` run `a`b` `` → ``run a`b``),
     /// for plain text; everything else is left as it is.

@@ -2,7 +2,8 @@
 /// edge (which may join several sources to several destinations) is a small labelled point;
 /// added edges are green, removed ones red and dashed, renumbered ones labelled `old→new`,
 /// changed ones orange; the sources of added edges that taint a flow which already finished
-/// them are highlighted.
+/// them are highlighted. Graphviz ids are prefixed by kind (`node:`, `edge:`, `start`,
+/// `unknown:`), so no name — a migration file can hold any — is taken for another node or an edge.
 public enum ReviewGraph {
     public static func dot(_ flow: FlowReview, version: Int) -> String {
         var lines = ["digraph \(quoted("\(flow.flow) (migration \(version))")) {",
@@ -19,15 +20,15 @@ public enum ReviewGraph {
             edge.to?.forEach(note)
         }
         if flow.rows.contains(where: { $0.edge?.from.isEmpty == true }) {
-            lines.append("  \"(start)\" [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];")
+            lines.append("  \"start\" [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];")
         }
         for name in nodes {
             let highlight = tainting.contains(name) ? ", style=\"rounded,filled\", fillcolor=\"#ffd8a8\", penwidth=2" : ""
-            lines.append("  \(quoted(name)) [label=\(quoted(name))\(highlight)];")
+            lines.append("  \(nodeID(name)) [label=\(quoted(name)), tooltip=\(quoted(name))\(highlight)];")
         }
         for (position, row) in flow.rows.enumerated() {
             guard let edge = row.edge else { continue }
-            let id = quoted("edge \(position)")
+            let id = quoted("edge:\(position)")
             let (color, style) = appearance(row.change)
             let label: String
             switch row.change {
@@ -40,15 +41,15 @@ public enum ReviewGraph {
             let condition = ReviewText.conditionCell(row)
             let tooltip = condition.isEmpty ? edge.display : "\(edge.display) if \(condition)"
             lines.append("  \(id) [shape=point, width=0.08, color=\(color), xlabel=\(quoted(label)), tooltip=\(quoted(tooltip))];")
-            for source in edge.from.isEmpty ? ["(start)"] : edge.from {
-                lines.append("  \(quoted(source)) -> \(id) [arrowhead=none, color=\(color), style=\(style)];")
+            for source in edge.from.isEmpty ? ["\"start\""] : edge.from.map(nodeID) {
+                lines.append("  \(source) -> \(id) [arrowhead=none, color=\(color), style=\(style)];")
             }
             for destination in edge.to ?? [] {
-                lines.append("  \(id) -> \(quoted(destination)) [color=\(color), style=\(style)];")
+                lines.append("  \(id) -> \(nodeID(destination)) [color=\(color), style=\(style)];")
             }
             if edge.to == nil {
-                lines.append("  \(quoted("? \(position)")) [label=\"?\", shape=plaintext];")
-                lines.append("  \(id) -> \(quoted("? \(position)")) [color=\(color), style=\(style)];")
+                lines.append("  \(quoted("unknown:\(position)")) [label=\"?\", shape=plaintext];")
+                lines.append("  \(id) -> \(quoted("unknown:\(position)")) [color=\(color), style=\(style)];")
             }
         }
         lines.append("}")
@@ -65,9 +66,13 @@ public enum ReviewGraph {
         }
     }
 
-    /// A DOT string literal.
+    /// The Graphviz id of the node `name`.
+    private static func nodeID(_ name: String) -> String { quoted("node:" + name) }
+
+    /// A DOT string literal showing `text`: line breaks and other control characters as escapes
+    /// (`\n` as two characters, as the other formats show them), backslashes and quotes escaped.
     static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        "\"" + MarkdownText.visibleControls(text).replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

@@ -228,7 +228,7 @@ public enum ReviewMarkdown {
     private static func section(_ flow: FlowReview, graph: String?, detail: Detail) -> [String] {
         var lines = ["", "<details><summary><b>\(html(flow.flow))</b>: \(html(flow.summary))</summary>", ""]
         if let graph {
-            lines.append("![\(flow.flow)](\(graph))")
+            lines.append("![graph of \(MarkdownText.escaped(flow.flow))](\(graph))")
             lines.append("")
         }
         let (shown, keptUnseen) = ReviewText.tableRows(flow)

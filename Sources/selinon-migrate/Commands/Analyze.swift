@@ -5,6 +5,7 @@ import FlowMigration
 import Foundation
 import GitHistory
 import MigrationGenerator
+import MigrationReview
 
 extension SelinonMigrate {
     /// `analyze`: what a migration does to every state a flow can be in.
@@ -137,7 +138,7 @@ extension SelinonMigrate {
             case .text:
                 terminal.output(([range + ":"] + analysis.flows.map { "  \($0.flow): \($0.sentence)" }).joined(separator: "\n"))
             case .markdown:
-                terminal.output((["**Every reachable state, through \(range)**", ""] + analysis.flows.map { "- `\($0.flow)`: \($0.sentence)" })
+                terminal.output((["**Every reachable state, through \(range)**", ""] + analysis.flows.map { "- \(MarkdownText.codeSpan($0.flow)): \(MarkdownText.escaped($0.sentence))" })
                     .joined(separator: "\n"))
             case .json:
                 terminal.outputJSON(.object([
