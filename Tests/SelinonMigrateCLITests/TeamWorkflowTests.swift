@@ -243,6 +243,37 @@ struct TeamWorkflowTests {
         #expect(verify.standardOutput.contains("2.json: ") && verify.standardOutput.contains("(merge feature)"), "\(verify.standardOutput)")
     }
 
+    /// The branch removes an edge whose condition main changes meanwhile (a change that needs
+    /// no migration): the branch's migration describes the removed edge with the old condition,
+    /// and moves the same edges as one generated after main. `check` passes during the merge and
+    /// after it is committed, and `verify --git` on main — the same verdict throughout.
+    @Test func aMigrationRemovingAnEdgeWhoseConditionMainChangedStillCoversTheChange() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.edit(fixture, "config/flows/reporting.yml",
+                      "      - from: PublishReport\n        to: notification_flow\n        condition:\n          name: argsFieldExist\n"
+                        + "          args:\n            key: notify\n", "")
+        try Self.commitWithItsMigration(fixture, "feature: no notification")
+        try fixture.git("checkout", "-q", "main")
+        try Self.edit(fixture, "config/flows/reporting.yml", "key: notify\n", "key: notify_maintainers\n")
+        try fixture.git("commit", "-q", "-am", "main: a condition")
+        try fixture.git("checkout", "-q", "feature")
+        #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "main") }
+        try fixture.git("checkout", "--ours", "config/flows/reporting.yml")
+        try fixture.git("add", "-A")
+        let during = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(during.status == 0, "\(during.standardError)")
+        try fixture.git("commit", "-q", "-m", "merge main")
+        let after = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(after.status == 0, "\(after.standardError)")
+        #expect(after.standardOutput.contains("1.json covers the change since"), "\(after.standardOutput)")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+        let verify = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verify.status == 0, "\(verify.standardError)")
+    }
+
     /// `git rebase` instead of a merge: HEAD is main's side while the rebase stops, so this
     /// branch's migration (and its strategy) is read from the branch being replayed.
     @Test func aGitRebaseKeepsTheBranchsStrategyAndRunningAgainChangesNothing() throws {

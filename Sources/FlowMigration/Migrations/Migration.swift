@@ -26,12 +26,14 @@ public struct Migration: Sendable, Equatable {
 
     /// Whether two migrations change in-flight states the same way (metadata aside). An entry
     /// that changes nothing — Selinon's generator writes one for every flow after the first
-    /// changed one (defect D-3) — counts as no entry.
+    /// changed one (defect D-3) — counts as no entry, and the condition a removed edge is
+    /// described with does not count (``EdgeMigration/hasSameEffect(as:)``).
     public func hasSameEffect(as other: Migration) -> Bool {
         if flows == other.flows { return true }
         // Compared in place: history checks compare a file with many derived migrations.
-        return flows.allSatisfy { name, entry in entry.isEmpty ? (other.flows[name]?.isEmpty ?? true) : other.flows[name] == entry }
-            && other.flows.allSatisfy { name, entry in entry.isEmpty || flows[name] != nil }
+        return flows.allSatisfy { name, entry in
+            entry.isEmpty ? (other.flows[name]?.isEmpty ?? true) : other.flows[name].map(entry.hasSameEffect(as:)) ?? false
+        } && other.flows.allSatisfy { name, entry in entry.isEmpty || flows[name] != nil }
     }
 
     /// The entries of flows whose states the migration changes: ``flows`` without empty entries.
@@ -67,6 +69,18 @@ public struct EdgeMigration: Sendable, Equatable {
 
     /// Whether the entry changes nothing (Selinon writes such entries; see defect D-3).
     public var isEmpty: Bool { translation.isEmpty && taintedEdges.isEmpty && taintingNodes.isEmpty }
+
+    /// Whether the two entries change states the same way: equal but for the conditions their
+    /// removed edges are described with (`condition_str`, for traces). A condition changed
+    /// after a migration was generated — a change that needs no migration of its own, made on
+    /// another branch — leaves the migration right for flows started with either condition.
+    public func hasSameEffect(as other: EdgeMigration) -> Bool {
+        translation == other.translation && taintingNodes == other.taintingNodes
+            && taintedEdges.count == other.taintedEdges.count
+            && taintedEdges.allSatisfy { index, edge in
+                other.taintedEdges[index].map { $0.from == edge.from && $0.to == edge.to } ?? false
+            }
+    }
 }
 
 /// An old edge recorded in `tainted_edges`: what it was, for reports and tracing.

@@ -522,7 +522,7 @@ extension SelinonMigrate {
                 .map { "it starts from \(startCounts[$0]!) edges of '\($0)', which has \(old.flows[$0]!.edges.count) in \(baseName)" }
             let presence = [plan.presenceMismatch(with: added.map(\.migration)), otherStart].compactMap { $0 }.joined(separator: "; ")
                 .nilIfEmpty
-            let matches = composed == plan.migration.flows && presence == nil
+            let matches = Migration(flows: composed, strategy: .ignore).hasSameEffect(as: plan.migration) && presence == nil
             let changedFlows = plan.changeSummaries.joined(separator: "; ")
             let generate = "selinon-migrate generate\(configurationOptions) --from \(base.commit.id.short)"
             var coveredFrom: GitCommit?
@@ -779,9 +779,9 @@ extension SelinonMigrate {
                 // Only a change of the base's that needed a migration is caught up: one that needed
                 // none (a starting edge appended) ran at that version, and the files must start from it.
                 guard MigrationDiffer().plan(from: configuration, to: baseConfiguration, strategy: .ignore).isNeeded else { return nil }
-                let expected = MigrationDiffer().plan(from: configuration, to: new, strategy: .ignore).migration.flows
+                let expected = MigrationDiffer().plan(from: configuration, to: new, strategy: .ignore).migration
                 let composed = Migration.composedEffect(of: added.map(\.migration), edgeCounts: configuration.flows.mapValues(\.edges.count))
-                return composed == expected ? commit : nil
+                return Migration(flows: composed, strategy: .ignore).hasSameEffect(as: expected) ? commit : nil
             }
             return nil
         }
