@@ -926,6 +926,26 @@ struct GitCommandTests {
                 "\(broken)")
     }
 
+    /// An edited and rehashed migration: the hint restores the file with its sum, and that one
+    /// command, run as printed, is the whole fix.
+    @Test func theFixForAChangedAndRehashedMigrationRestoresTheSumToo() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        let path = fixture.root.appendingPathComponent("migrations/1.json")
+        let edited = try String(contentsOf: path, encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
+        try edited.write(to: path, atomically: true, encoding: .utf8)
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        let result = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        let marker = "hint: restore it, with the sum that lists it as it was: git "
+        let hint = try #require(result.standardError.components(separatedBy: "\n").first { $0.contains(marker) }, "\(result.standardError)")
+        let command = try #require(hint.components(separatedBy: marker).last?.components(separatedBy: " (then").first)
+        #expect(command.hasSuffix(" -- migrations/1.json migrations/migrations.sum"), "\(command)")
+        try fixture.run(command.split(separator: " ").map(String.init))
+        let fixed = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(fixed.status == 0, "\(fixed.standardError)")
+    }
+
     @Test func checkAcceptsMigrationsCheckedOutWithCRLF() throws {
         // core.autocrlf=true or eol=crlf: the working tree has CRLF, the commits LF.
         let fixture = try Self.repositoryWithMigration()

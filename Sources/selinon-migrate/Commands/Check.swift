@@ -491,7 +491,9 @@ extension SelinonMigrate {
                     }
                     report.problems.append(.init(
                         kind: "changed-migration", message: "\(path) changed since \(baseName); a migration that may have been applied must not change",
-                        hint: "restore it (git checkout \(base.commit.id.short) -- \(gitPathWord(path))) and put the change in a new migration",
+                        hint: "restore it, with the sum that lists it as it was: git checkout \(base.commit.id.short) -- \(gitPathWord(path)) "
+                            + "\(gitPathWord(sumPath)) (then, if this branch added migrations, selinon-migrate rehash -m \(shellWord(directoryPath))); "
+                            + "put the change in a new migration",
                         file: path))
                 }
             }
