@@ -372,6 +372,14 @@ public final class GitRepository: @unchecked Sendable {
         return git_repository_state(handle) == Int32(GIT_REPOSITORY_STATE_MERGE.rawValue)
     }
 
+    /// Whether a `git revert` is under way (stopped at conflicts, or not committed yet).
+    public var isReverting: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let state = git_repository_state(handle)
+        return state == Int32(GIT_REPOSITORY_STATE_REVERT.rawValue) || state == Int32(GIT_REPOSITORY_STATE_REVERT_SEQUENCE.rawValue)
+    }
+
     /// The commit a `git cherry-pick` under way (stopped at conflicts) copies: `CHERRY_PICK_HEAD`.
     /// Nil when no cherry-pick is under way.
     public var cherryPickedCommit: GitCommit? {

@@ -20,6 +20,9 @@ import Foundation
 public struct MigrationSum: Sendable, Equatable {
     /// The file's name inside the migration directory.
     public static let fileName = "migrations.sum"
+    /// The fix for migrations two branches both added, as hints give it where they cannot know the
+    /// branch or the configuration's paths; commands that know them put the real command in its place.
+    public static let placeholderRebaseCommand = "selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS"
 
     /// One migration file and its hash.
     public struct Entry: Sendable, Equatable {
@@ -245,8 +248,7 @@ public struct MigrationSum: Sendable, Equatable {
                                                             + "from another branch, or by a generate that was interrupted",
                                                         hint: "if a generate was interrupted, run it again: it lists the file once it has checked "
                                                             + "that it is its own; if it was generated and reviewed here, run selinon-migrate rehash -m "
-                                                            + "\(shellWord(directory)); after a merge, run selinon-migrate rebase --onto <the branch you merged> "
-                                                            + "-n NODES -f FLOWS"))
+                                                            + "\(shellWord(directory)); after a merge, run \(Self.placeholderRebaseCommand)"))
                 }
             case (let hash?, let bytes?) where Self.hash(bytes) != hash:
                 problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",
@@ -342,7 +344,7 @@ public struct MigrationSumError: Error, Sendable, Equatable, CustomStringConvert
     public var hint: String {
         switch kind {
         case .mergeConflict:
-            return "keep this branch's migrations out of the merge: run selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS"
+            return "keep this branch's migrations out of the merge: run \(MigrationSum.placeholderRebaseCommand)"
         case .totalMismatch, .malformed:
             return "restore it from version control; after a deliberate, reviewed change to the migrations: selinon-migrate rehash"
         case .unreadable:

@@ -693,6 +693,23 @@ struct TeamWorkflowTests {
         #expect(check.standardOutput.contains("and 3.json covers the change since"), "\(check.standardOutput)")
         let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(verified.status == 0, "\(verified.standardError)")
+
+        // Landing the feature again by reverting the revert: the sum conflicts, and check and
+        // generate name the fix for a revert under way — rebase onto HEAD — which works as printed.
+        #expect(throws: GitFixtureError.self) { try fixture.git("revert", "--no-edit", revert) }
+        let fix = "selinon-migrate rebase --onto HEAD -n config/nodes.yml -f config/flows"
+        let checked = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(checked.status == 1)
+        #expect(checked.standardError.contains("run \(fix) (a git revert is under way"), "\(checked.standardError)")
+        let generated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 1)
+        #expect(generated.standardError.contains("run \(fix)\n"), "\(generated.standardError)")
+        let rebased = try runner.run(["rebase", "--onto", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(rebased.status == 0, "\(rebased.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.run(["revert", "--continue"], environment: ["GIT_EDITOR": "true"])
+        let relanded = try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(relanded.status == 0, "\(relanded.standardError)")
     }
 
     @Test func checkStopsACommitThatDeletesTheSum() throws {

@@ -390,12 +390,18 @@ extension SelinonMigrate {
             // The options of this run, for the commands the hints give.
             let configurationOptions = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
             let replaying = context.repository.rebasedBranchHead != nil
+            let reverting = context.repository.isReverting
             func rebase(onto branch: String) -> String {
                 // In the middle of a `git rebase`, HEAD holds the base's migrations and those of the
                 // commits already replayed (rebased at their own stops): they stay as committed.
                 if replaying && branch != "MERGE_HEAD" {
                     return "selinon-migrate rebase --onto HEAD\(configurationOptions) (a git rebase is under way: HEAD holds "
                         + "\(branch)'s migrations and those of the commits already replayed, which stay as they are)"
+                }
+                // A `git revert` brings back files an earlier commit had; HEAD holds what is committed.
+                if reverting && branch != "MERGE_HEAD" {
+                    return "selinon-migrate rebase --onto HEAD\(configurationOptions) (a git revert is under way: HEAD holds the "
+                        + "migrations committed so far, which stay as they are)"
                 }
                 // During a merge only the user knows which side's migrations may be deployed.
                 guard branch == "MERGE_HEAD" else { return "selinon-migrate rebase --onto \(shellWord(branch))\(configurationOptions)" }
@@ -423,11 +429,11 @@ extension SelinonMigrate {
             let baseIsHead = base.target.map { $0.1.id == headID } ?? (base.commit.id == headID)
             // (During a git rebase, the fix is the same whatever the base: rebase --onto HEAD.)
             let mergedBranch = context.repository.isMerging && baseIsHead ? "MERGE_HEAD"
-                : base.target.map(\.label) ?? (base.fallback == nil ? base.label : replaying ? "the new base" : nil)
+                : base.target.map(\.label) ?? (base.fallback == nil ? base.label : replaying ? "the new base" : reverting ? "HEAD" : nil)
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
                     .init(kind: finding.kind, message: "\(finding.file)\(finding.line.map { ":\($0)" } ?? ""): \(finding.message)",
-                          hint: mergedBranch.map { finding.hint.replacingOccurrences(of: "selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS",
+                          hint: mergedBranch.map { finding.hint.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand,
                                                                                     with: rebase(onto: $0)) } ?? finding.hint,
                           file: finding.file, line: finding.line, column: finding.column)
                 }

@@ -272,7 +272,7 @@ extension SelinonMigrate {
                         version = try MigrationWriter().nextVersion(inDirectory: directory)
                         repeated = try MigrationWriter().repeatedVersion(of: migration, inDirectory: directory)
                     } catch {
-                        terminal.message(error.description)
+                        terminal.message(withConcreteRebase(error.description, sources: [oldSource, newSource]))
                         if error.isFileSystemFailure { throw ExitStatus.toolFailed }
                         throw ExitStatus.inputFailed
                     }
@@ -313,7 +313,7 @@ extension SelinonMigrate {
                     + "generate again, which checks that the file is its own and lists it")
                 written = try MigrationWriter().write(migration, toDirectory: directory)
             } catch {
-                terminal.message(error.description)
+                terminal.message(withConcreteRebase(error.description, sources: [oldSource, newSource]))
                 if error.isFileSystemFailure { throw ExitStatus.toolFailed }
                 throw ExitStatus.inputFailed
             }
@@ -506,6 +506,18 @@ extension SelinonMigrate {
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
+        }
+
+        /// `description` with the placeholder of the fix for migrations two branches both added made
+        /// the command to run, where git's state says onto what: HEAD during a `git rebase` or
+        /// `git revert` (it holds what is committed so far), MERGE_HEAD during a merge.
+        private func withConcreteRebase(_ description: String, sources: [any ConfigurationSource]) -> String {
+            guard description.contains(MigrationSum.placeholderRebaseCommand),
+                  let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first,
+                  let onto = repository.isMerging ? "MERGE_HEAD" : repository.rebasedBranchHead != nil || repository.isReverting ? "HEAD" : nil
+            else { return description }
+            let command = "selinon-migrate rebase --onto \(onto)" + location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+            return description.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand, with: command)
         }
 
         /// What keeps the covered file at `path` out of the directory's sum, if anything: no sum,

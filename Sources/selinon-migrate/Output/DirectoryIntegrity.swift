@@ -75,7 +75,7 @@ struct DirectoryIntegrity {
             conflicted.insert(file)
             findings.append(Finding(kind: "merge-conflict", file: file, line: line + 1,
                                     message: "\(name) has a git merge conflict: two branches added migration \(name.dropLast(5))",
-                                    hint: "run selinon-migrate rebase --onto <the branch you merged> -n NODES -f FLOWS: it keeps that branch's migrations and regenerates this branch's after them"))
+                                    hint: "run \(MigrationSum.placeholderRebaseCommand): it keeps that branch's migrations and regenerates this branch's after them"))
         }
         do {
             if let sum = try MigrationSum.load(fromDirectory: path) {
