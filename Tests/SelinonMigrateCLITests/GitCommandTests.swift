@@ -1212,6 +1212,31 @@ struct GitCommandTests {
         #expect(result.standardOutput == "No flow changes need a migration\n", "\(result.standardOutput)")
     }
 
+    /// A commit amended with further edits after its migration was generated: generate has
+    /// nothing new to compare, and says that the commit's migration leads elsewhere, naming the
+    /// check whose fix then works.
+    @Test func generateAfterAnAmendWithFurtherEditsSaysTheMigrationDoesNotFit() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        try Self.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "--amend", "--no-edit")
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let result = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("but that commit's change has no migration that fits it"), "\(result.standardOutput)")
+        #expect(result.standardError.contains("note: the last commit that changed the configuration, \(head) (v2), added 1.json, but 1.json "
+            + "leads to another configuration than the commit has (was the commit amended after generate?): run selinon-migrate check "
+            + "--base \(head)~1 -n config/nodes.yml -f config/flows, which says what to do"), "\(result.standardError)")
+        let check = try runner.run(["check", "--base", "\(head)~1"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains("1.json does not match the configuration change"), "\(check.standardError)")
+    }
+
     @Test func generateAfterCommittingWithoutTheMigrationSaysHowToGenerateIt() throws {
         let fixture = try Self.repositoryWithMigration()
         let runner = try CommandRunner()
@@ -1225,7 +1250,7 @@ struct GitCommandTests {
         let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(forgot.status == 0)
         #expect(forgot.standardOutput == "No migration file written: nothing changed since the last commit that changed the configuration, "
-            + "but that commit did without one (see the note)\n", "\(forgot.standardOutput)")
+            + "but that commit's change has no migration that fits it (see the note)\n", "\(forgot.standardOutput)")
         #expect(forgot.standardError.contains("note: the last commit that changed the configuration, \(head) (v3 without its migration), "
             + "changed licence_analysis_flow, package_analysis_flow and added no migration for it"), "\(forgot.standardError)")
         let command = try #require(forgot.standardError.components(separatedBy: "run: selinon-migrate ").last?

@@ -125,7 +125,7 @@ extension SelinonMigrate {
                 // nor does a last commit that changed flows without its migration.
                 let nothing = unrecordedRemoval != nil ? "No migration file written (see the warning)"
                     : lastChangeNote != nil ? "No migration file written: nothing changed since the last commit that changed the "
-                        + "configuration, but that commit did without one (see the note)"
+                        + "configuration, but that commit's change has no migration that fits it (see the note)"
                     : "No flow changes need a migration"
                 if format == .json {
                     var report = GenerateReport(plan: plan, written: nil, migration: nil)

@@ -35,7 +35,17 @@ extension Terminal {
         let generate = "\(command) --from \(from) --to \(commit.id.short)"
         if let migrationDirectory, let migrations {
             let added = (try? source.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]
-            if !added.isEmpty || migrations.generated(from: old, to: new) != nil { return nil }
+            if migrations.generated(from: old, to: new) != nil { return nil }
+            // The commit added its migration, but that leads to another configuration than the
+            // commit has: the configuration changed after generate (a commit amended with further
+            // edits). check compares the two and says what to do.
+            if let (version, bytes) = added.max(by: { $0.key < $1.key }) {
+                let leadsTo = (try? Migration(selinonJSON: bytes, file: ""))?.metadata?["digests"]?["new"]?.stringValue
+                guard let leadsTo, leadsTo != StructureDigest.digest(of: new) else { return nil }
+                return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), added "
+                    + "\(version).json, but \(version).json leads to another configuration than the commit has (was the commit "
+                    + "amended after generate?): run selinon-migrate check --base \(from)\(options), which says what to do", false)
+            }
             // A merge that kept this side's migrations over the other side's files of the same
             // numbers: the other side's change is in the configuration, its migration is not — and
             // a migration generated on top would migrate that change a second time wherever the
