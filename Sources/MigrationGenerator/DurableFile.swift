@@ -6,9 +6,13 @@ enum DurableFile {
     /// Writes `bytes` to a new (temporary) file at `path` and flushes it to disk; errors name
     /// `destination`, the file it is written for, and leave no temporary file behind. The file
     /// gets the permissions the umask leaves, or — when `destination` exists, to be replaced —
-    /// its permissions and (where this user may give it) its owner.
+    /// its permissions and (where this user may give it) its owner. Whatever has the temporary
+    /// name already — a file an earlier process of this id left, or a link someone planted to
+    /// have the write go elsewhere — is removed, never written through: the file is created
+    /// new (`O_EXCL`, `O_NOFOLLOW`).
     static func write(_ bytes: [UInt8], to path: String, for destination: String) throws(MigrationWriteError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
+        unlink(path)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
             let code = errno
             throw .io(path: destination, message: "cannot create a temporary file next to it: \(String(cString: strerror(code)))",

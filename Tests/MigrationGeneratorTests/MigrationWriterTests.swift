@@ -49,6 +49,26 @@ struct MigrationWriterTests {
         #expect(try contents(directory, "old") == ["file"], "the directories it created are removed, the one that was there kept")
     }
 
+    /// Links planted at the temporary names (`.N.json.PID.tmp`, `.migrations.sum.PID.tmp` — a
+    /// cloned repository can hold them for any id) are removed, never written through: the file
+    /// outside stays as it was, and the migration and the sum are files of their own.
+    @Test func linksPlantedAtTheTemporaryNamesAreNotFollowed() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("precious", to: "outside/victim")
+        try FileManager.default.createDirectory(atPath: directory.path("m"), withIntermediateDirectories: false)
+        let processID = ProcessInfo.processInfo.processIdentifier
+        for name in [".1.json.\(processID).tmp", ".migrations.sum.\(processID).tmp"] {
+            try FileManager.default.createSymbolicLink(atPath: directory.path("m/\(name)"), withDestinationPath: directory.path("outside/victim"))
+        }
+        _ = try MigrationWriter().write(Self.migration, toDirectory: directory.path("m"))
+        #expect(try String(contentsOfFile: directory.path("outside/victim"), encoding: .utf8) == "precious")
+        for name in ["1.json", "migrations.sum"] {
+            let type = try FileManager.default.attributesOfItem(atPath: directory.path("m/\(name)"))[.type] as? FileAttributeType
+            #expect(type == .typeRegular, "\(name) is a file of its own")
+        }
+        #expect(try contents(directory, "m") == ["1.json", "migrations.sum"])
+    }
+
     @Test func theMissingDirectoriesOfAPathAreFoundDeepestFirst() throws {
         let directory = try TemporaryDirectory()
         try directory.write("kept", to: "old/file")

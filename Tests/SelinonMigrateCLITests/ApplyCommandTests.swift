@@ -389,6 +389,14 @@ struct ApplyCommandTests {
             #expect(result.standardError.contains("--output and --report name the same file"))
         }
         #expect(try String(contentsOfFile: input, encoding: .utf8) == before)
+        // New files too: `s/..` is where the link s points, one up (a), not the directory holding s.
+        try FileManager.default.createDirectory(atPath: directory.path("a/b"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("s"), withDestinationPath: directory.path("a/b"))
+        let throughLink = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", input, "--output", directory.path("s/../o.jsonl"),
+                                                   "--report", directory.path("a/o.jsonl")])
+        #expect(throughLink.status == 64)
+        #expect(throughLink.standardError.contains("--output and --report name the same file"), "\(throughLink.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("a/o.jsonl")))
     }
 
     @Test func aFullStandardOutputIsAnErrorNotACrash() throws {

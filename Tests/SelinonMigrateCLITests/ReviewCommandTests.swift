@@ -425,13 +425,16 @@ struct ReviewCommandTests {
         // The migration directory itself would take review.json for a migration: refused, nothing written.
         let copy = directory.path("migrations")
         try FileManager.default.copyItem(atPath: Self.migrations, toPath: copy)
-        for given in [copy, copy + "/", directory.path("./migrations")] {
+        // `hidden/..` is the migration directory for the kernel (the link's target's parent).
+        try FileManager.default.createDirectory(atPath: copy + "/.hidden", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("hidden"), withDestinationPath: copy + "/.hidden")
+        for given in [copy, copy + "/", directory.path("./migrations"), directory.path("hidden/..")] {
             let into = try CommandRunner().run(["review", "-m", copy, "--format", "json", "--output-dir", given])
             #expect(into.status == 64, "\(into.standardError)")
             #expect(into.standardError.contains("error: --output-dir \(given) is the migration directory \(copy), where every file is taken "
                 + "for a migration"), "\(into.standardError)")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: copy).sorted() == ["1.json", "2.json", "3.json", "migrations.sum"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: copy).sorted() == [".hidden", "1.json", "2.json", "3.json", "migrations.sum"])
     }
 
     @Test func editedMigrationsAreReviewedWithAWarning() throws {

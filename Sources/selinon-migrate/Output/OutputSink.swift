@@ -118,9 +118,7 @@ final class OutputSink {
         guard !isStandardOutput(path), let target = try? target(of: path) else { return nil }
         var status = stat()
         if stat(target, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG { return nil }
-        let url = URL(fileURLWithPath: target).standardizedFileURL
-        let directory = url.deletingLastPathComponent().resolvingSymlinksInPath()
-        return directory.appendingPathComponent(url.lastPathComponent).path
+        return physicalPath(target)
     }
 
     /// Whether writing to `output` would replace the regular file standard input reads
@@ -156,8 +154,7 @@ final class OutputSink {
     /// Whether writing to `output` would put a file in `directory` (symbolic links resolved).
     static func wouldWrite(into directory: String, writingTo output: String) -> Bool {
         guard let replaced = replacedFile(of: output) else { return false }
-        let resolved = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
-        return (replaced as NSString).deletingLastPathComponent == resolved
+        return parentDirectory(of: replaced) == physicalPath(directory)
     }
 
     /// What an interrupt leaves of these outputs, to be said when it comes

@@ -17,6 +17,19 @@ func resolvedPath(_ path: String) -> String? {
     return String(cString: resolved)
 }
 
+/// `path` as the kernel resolves it — links and `..` in order, so `link/..` is the parent of the
+/// link's target, not the directory holding the link — for its longest part that exists, with
+/// the parts that do not exist yet appended as given; absolute.
+func physicalPath(_ path: String) -> String {
+    if let resolved = resolvedPath(path) { return resolved }
+    var trimmed = Substring(path)
+    while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+    let name = trimmed.lastIndex(of: "/").map { String(trimmed[trimmed.index(after: $0)...]) } ?? String(trimmed)
+    let parent = parentDirectory(of: path)
+    let base = parent.isEmpty ? resolvedPath(".") ?? FileManager.default.currentDirectoryPath : physicalPath(parent)
+    return base == "/" ? "/" + name : base + "/" + name
+}
+
 /// Whether two paths name one directory: the same one on disk (links followed), or — when
 /// either does not exist yet — the same path once `.`, `..` and `//` are resolved
 /// (`migrations/`, `./migrations` and the absolute path are one).
