@@ -235,6 +235,33 @@ struct StreamMigratorTests {
         #expect(Array(newer.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }.outcome == .skew)
     }
 
+    /// The nesting limit counts every level of the message, wherever the deep value is (a member
+    /// of the message, of its state, of an active node, of a selective run): 512 levels in all
+    /// pass, 513 do not — as the parser that reads whole messages decides.
+    @Test func theNestingLimitCountsEveryLevelWhereverTheValueIs() throws {
+        let migration = Migration(flows: ["ingest": EdgeMigration(translation: [2: 3])], strategy: .ignore)
+        let migrator = StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration])))
+        let state = #""waiting_edges": [], "triggered_edges": [], "finished_nodes": {}"#
+        let places: [(level: Int, template: String)] = [
+            (2, #"{"flow_name": "ingest", "node_args": X, "state": null}"#),
+            (3, #"{"flow_name": "ingest", "state": {"extra": X, "active_nodes": [], "# + state + "}}"),
+            (5, #"{"flow_name": "ingest", "state": {"active_nodes": [{"name": "A", "id": "1", "extra": X}], "# + state + "}}"),
+            (5, #"{"flow_name": "ingest", "state": null, "selective": {"waiting_edges_subset": {"ingest": {"0": X}}}}"#),
+        ]
+        for (level, template) in places {
+            for total in [512, 513] {
+                let arrays = total - level + 1
+                let line = template.replacingOccurrences(of: "X", with: String(repeating: "[", count: arrays) + String(repeating: "]", count: arrays))
+                var output: [UInt8] = []
+                let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
+                let refused = report.error?.message.hasPrefix("the JSON nests deeper than 512 levels") == true
+                #expect(refused == (total > 512), "level \(level), \(total) levels: \(String(describing: report.error))")
+                let parsed = (try? JSONParser().parse(Array(line.utf8))) != nil
+                #expect(parsed == !refused, "the parser and the scanner agree: level \(level), \(total) levels")
+            }
+        }
+    }
+
     /// The line is checked for UTF-8 eight bytes at a time: a byte outside ASCII is found at any
     /// offset, and valid text there passes.
     @Test func aByteThatIsNotUTF8IsFoundWhereverItIs() throws {

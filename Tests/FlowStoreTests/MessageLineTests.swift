@@ -28,6 +28,18 @@ struct MessageLineTests {
         #expect(imported.message == message)
     }
 
+    /// Whitespace before the closing brace stays where it is: the exported line imports back as
+    /// the very message stored (`import --skip-identical` of the store's own export).
+    @Test(arguments: [#"{"dispatcher_id": "x", "flow_name": "f", "state": null  }"#, "{\"dispatcher_id\": \"x\",\n \"flow_name\": \"f\"\t\n}",
+                      #"{"dispatcher_id":"x","flow_name":"f"}"#])
+    func aFailedFlowsExportImportsBackByteForByte(_ text: String) throws {
+        let message = Array(text.utf8)
+        let stored = StoredFlow(id: "x", flowName: "f", message: message, migrationVersion: 0, status: .failed, revision: 2, updatedAt: .now)
+        let imported = try NewFlow(message: stored.exportedLine)
+        #expect(imported.status == .failed)
+        #expect(imported.message == message, "\(String(decoding: stored.exportedLine, as: UTF8.self))")
+    }
+
     /// Messages are read (FlowMigration) with the statuses a store has (FlowStore).
     @Test func theStatusesReadAreTheStoresStatuses() {
         #expect(DispatcherMessageHeader.storeStatuses == FlowStatus.allCases.map(\.rawValue))

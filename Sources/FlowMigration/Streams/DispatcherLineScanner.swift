@@ -225,7 +225,7 @@ struct DispatcherLineScanner {
                         } else if key == "id", bytes[cursor.index] != UInt8(ascii: "\"") {
                             throw StateError(.wrongType, "state.active_nodes[\(position)].id must be a string")
                         } else {
-                            try skipValue(&cursor)
+                            try skipValue(&cursor, level: 5)  // message → state → active_nodes → node → this
                         }
                     }
                     guard let name else {
@@ -265,7 +265,7 @@ struct DispatcherLineScanner {
                     scan.triggeredSpan = valueStart..<cursor.index
                 }
             default:
-                try skipValue(&cursor)
+                try skipValue(&cursor, level: 3)  // message → state → this
             }
         }
     }
@@ -319,7 +319,7 @@ struct DispatcherLineScanner {
         }
         try forEachMember(&cursor) { key, cursor throws(StateError) in
             guard key == "waiting_edges_subset" else {
-                try skipValue(&cursor)
+                try skipValue(&cursor, level: 3)  // message → selective → this
                 return
             }
             let valueStart = cursor.index
@@ -341,7 +341,7 @@ struct DispatcherLineScanner {
                         throw StateError(.wrongType, "selective.waiting_edges_subset.\(flow) has the key '\(key)', which is not an edge index")
                     }
                     let start = cursor.index
-                    try skipValue(&cursor)
+                    try skipValue(&cursor, level: 5)  // message → selective → subsets → flow → this
                     edges.removeAll { $0.index == index }
                     edges.append((index, start..<cursor.index))
                 }
@@ -416,9 +416,11 @@ struct DispatcherLineScanner {
         }
     }
 
-    /// Skips one value of any kind, checking its syntax.
-    private static func skipValue(_ cursor: inout JSONParser.Scanner) throws(StateError) {
-        _ = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.skipValue(depth: 0) }
+    /// Skips one value of any kind, checking its syntax; `level` is how deep the value sits in
+    /// the message (a member of the message object: 2), so that a container nested deeper than
+    /// ``JSONParser/maxDepth`` in all is refused wherever it is, as ``JSONParser`` refuses it.
+    private static func skipValue(_ cursor: inout JSONParser.Scanner, level: Int = 2) throws(StateError) {
+        _ = try cursor.converting { scanner throws(JSONParser.Failure) in try scanner.skipValue(depth: level) }
     }
 
     /// Whether the value at the cursor is `null` (consumed if so).

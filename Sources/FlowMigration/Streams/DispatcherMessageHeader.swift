@@ -80,20 +80,23 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
         adding(storeStatusKey, string: status, to: message)
     }
 
-    /// `message` (a JSON object) with one more string member at its end, the rest byte for byte;
+    /// `message` (a JSON object) with one more string member at its end — right after the last
+    /// member's value, so that the whitespace before the closing brace stays where it was and
+    /// ``removingStoreStatus(from:)`` gives back the message byte for byte — the rest unchanged;
     /// anything else unchanged (a damaged message, `}{`, is left for its reader to name).
     public static func adding(_ key: String, string value: String, to message: [UInt8]) -> [UInt8] {
         guard let close = message.lastIndex(of: UInt8(ascii: "}")), let open = message.firstIndex(of: UInt8(ascii: "{")),
               open < close else {
             return message
         }
-        let isEmpty = message[(open + 1)..<close].allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
-        var result = Array(message[..<close])
-        if !isEmpty { result += Array(", ".utf8) }
+        let isWhitespace = { (byte: UInt8) in byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+        let lastValueEnd = message[(open + 1)..<close].lastIndex { !isWhitespace($0) }.map { $0 + 1 }
+        var result = Array(message[..<(lastValueEnd ?? close)])
+        if lastValueEnd != nil { result += Array(", ".utf8) }
         JSONWriter.writeString(key, into: &result)
         result += Array(": ".utf8)
         JSONWriter.writeString(value, into: &result)
-        result += message[close...]
+        result += message[(lastValueEnd ?? close)...]
         return result
     }
 }
