@@ -905,12 +905,18 @@ struct GitCommandTests {
         #expect(unpushed.standardError.contains("git remote set-head origin --auto"), "\(unpushed.standardError)")
     }
 
-    @Test func checkRejectsAChangedAppliedMigration() throws {
-        let fixture = try Self.repositoryWithMigration()
-        let runner = try CommandRunner()
+    /// Edits the committed 1.json of `fixture` (its strategy: FAIL); returns its URL.
+    static func editFirstMigration(_ fixture: GitFixture) throws -> URL {
         let path = fixture.root.appendingPathComponent("migrations/1.json")
         let edited = try String(contentsOf: path, encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
         try edited.write(to: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func checkRejectsAChangedAppliedMigration() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        let path = try Self.editFirstMigration(fixture)
         let result = try runner.run(["check"] + Self.configuration, in: fixture.root)
         #expect(result.status == 1)
         #expect(result.standardError.contains("migrations/1.json changed since"))
@@ -934,9 +940,7 @@ struct GitCommandTests {
     @Test func theFixForAChangedAndRehashedMigrationRestoresTheSumToo() throws {
         let fixture = try Self.repositoryWithMigration()
         let runner = try CommandRunner()
-        let path = fixture.root.appendingPathComponent("migrations/1.json")
-        let edited = try String(contentsOf: path, encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
-        try edited.write(to: path, atomically: true, encoding: .utf8)
+        _ = try Self.editFirstMigration(fixture)
         #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
         let result = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(result.status == 1)
