@@ -28,9 +28,11 @@ public struct MigrationWriter: Sendable {
     }
 
     /// The directories on `path` that do not exist yet, deepest first (`a/b/c`, `a/b`, `a` when
-    /// none exists). Plain string steps: Foundation's `deletingLastPathComponent` traps on a
-    /// one-character path.
+    /// none exists). None for a path with `..` in it: once the directories before it are made,
+    /// `new/../old` names `old`, which may have been there all along. Plain string steps:
+    /// Foundation's `deletingLastPathComponent` traps on a one-character path.
     static func missingDirectories(on path: String) -> [String] {
+        guard !path.split(separator: "/").contains("..") else { return [] }
         var missing: [String] = []
         var current = Substring(path)
         while true {

@@ -51,11 +51,22 @@ struct MarkdownTextTests {
         let review = MigrationReviewer.review(version: 1, migration: migration, old: nil, new: nil)
         let markdown = ReviewMarkdown.render(review)
         let summary = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("<details><summary>") })
-        #expect(summary.contains(#"evil&lt;/b&gt;&lt;/summary&gt;&lt;/details&gt;\n\n# Approved [x](http://e)\u{1B}[2K\r</b>"#), "\(summary)")
+        #expect(summary.contains(#"evil&lt;/b&gt;&lt;/summary&gt;&lt;/details&gt;\n\n# Approved <code>[x](http://e)\u{1B}[2K\r</code></b>"#), "\(summary)")
         #expect(!markdown.contains("\n# Approved"), "\(markdown)")
         let text = ReviewText.render(review)
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0 == "\r" }, "\(text)")
         #expect(text.contains(#"# Approved [x](http://e)\u{1B}[2K\r"#), "\(text)")
+    }
+
+    /// Inside the `<summary>` HTML too, GitHub would mention, link and decorate words: those are
+    /// `<code>`, which it leaves alone.
+    @Test func wordsGitHubWouldRewriteInTheSummaryAreCode() throws {
+        let json = #"{"migration": {"@octocat fixes #12 see https://e.example :+1: ok": {"translation": {"0": null}, "tainted_edges": {"0": "#
+            + #"{"from": [], "to": ["A"], "condition_str": {"name": "alwaysTrue"}}}, "tainting_nodes": {}}}, "tainted_flow_strategy": "IGNORE"}"#
+        let review = MigrationReviewer.review(version: 1, migration: try Migration(selinonJSON: Array(json.utf8), file: "1.json"), old: nil, new: nil)
+        let summary = try #require(ReviewMarkdown.render(review).split(separator: "\n").first { $0.hasPrefix("<details><summary>") })
+        #expect(summary.hasPrefix("<details><summary><b><code>@octocat</code> fixes <code>#12</code> see <code>https://e.example</code> "
+            + "<code>:+1:</code> ok</b>"), "\(summary)")
     }
 
     /// A name with bidirectional overrides (`ab<RLO>dcba_flow` shows as `abab_flow`-like text

@@ -76,7 +76,7 @@ package enum MarkdownText {
 
     /// Whether GitHub's filters, which read the text after Markdown (outside code), would make
     /// `word` a mention, a link, an issue reference, an emoji or math.
-    private static func isRewrittenByGitHub(_ word: Substring) -> Bool {
+    static func isRewrittenByGitHub(_ word: Substring) -> Bool {
         if word.contains("@") || word.contains("$") || word.contains("://") || word.lowercased().contains("www.") { return true }
         let characters = Array(word)
         for (index, character) in characters.enumerated() where index + 1 < characters.count {

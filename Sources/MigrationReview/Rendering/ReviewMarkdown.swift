@@ -263,10 +263,15 @@ public enum ReviewMarkdown {
     /// so they are escaped (and shown as pipes inside the span).
     static func cell(_ text: String) -> String { MarkdownText.codeSpan(text).replacingOccurrences(of: "|", with: "\\|") }
 
-    /// `text` inside HTML (`<summary>`): markup characters as entities, and line breaks and other
+    /// `text` inside HTML (`<summary>`): markup characters as entities, line breaks and other
     /// controls shown escaped — a blank line would end the HTML block and let the rest be read
-    /// as Markdown.
+    /// as Markdown — and the words GitHub would make mentions, links, references or emoji in
+    /// `<code>`, which it leaves alone (as ``MarkdownText/escaped(_:)`` does with code spans).
     static func html(_ text: String) -> String {
-        MarkdownText.visibleControls(text).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        MarkdownText.visibleControls(text).split(separator: " ", omittingEmptySubsequences: false).map { word in
+            let escaped = word.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
+            return MarkdownText.isRewrittenByGitHub(word) ? "<code>\(escaped)</code>" : escaped
+        }.joined(separator: " ")
     }
 }
