@@ -29,19 +29,15 @@ public struct MigrationWriter: Sendable {
 
     /// The directories on `path` that do not exist yet, deepest first (`a/b/c`, `a/b`, `a` when
     /// none exists). None for a path with `..` in it: once the directories before it are made,
-    /// `new/../old` names `old`, which may have been there all along. Plain string steps:
-    /// Foundation's `deletingLastPathComponent` traps on a one-character path.
+    /// `new/../old` names `old`, which may have been there all along.
     static func missingDirectories(on path: String) -> [String] {
         guard !path.split(separator: "/").contains("..") else { return [] }
         var missing: [String] = []
-        var current = Substring(path)
-        while true {
-            while current.count > 1, current.hasSuffix("/") { current = current.dropLast() }
-            guard !current.isEmpty, current != "/", current != ".", current != "..",
-                  !FileManager.default.fileExists(atPath: String(current)) else { break }
-            missing.append(String(current))
-            guard let slash = current.lastIndex(of: "/") else { break }
-            current = slash == current.startIndex ? "/" : current[..<slash]
+        var current = path
+        while current.count > 1, current.hasSuffix("/") { current.removeLast() }
+        while !current.isEmpty, current != "/", current != ".", !FileManager.default.fileExists(atPath: current) {
+            missing.append(current)
+            current = parentDirectory(of: current)
         }
         return missing
     }

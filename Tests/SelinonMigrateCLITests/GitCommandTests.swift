@@ -1223,12 +1223,8 @@ struct GitCommandTests {
     /// nothing new to compare, and says that the commit's migration leads elsewhere, naming the
     /// check whose fix then works.
     @Test func generateAfterAnAmendWithFurtherEditsSaysTheMigrationDoesNotFit() throws {
-        let fixture = try Self.repository(at: 1)
+        let fixture = try Self.repositoryWithMigration()
         let runner = try CommandRunner()
-        try Self.install(2, in: fixture)
-        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v2")
         try Self.install(3, in: fixture)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "--amend", "--no-edit")

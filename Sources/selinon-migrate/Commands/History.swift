@@ -146,16 +146,9 @@ extension SelinonMigrate {
             var replaced: [String] = []
             var added: [(key: Int, value: [UInt8])] = []
             if let directory {
-                added = try context.repository.migrationFilesAdded(in: directory, by: commit, after: parent).sorted { $0.key < $1.key }
-                // A merge that took the other side's file at a number this side had (main's 2.json,
-                // this branch's renumbered after it by rebase) brought that file as well.
-                if commit.parents.count > 1, let parent {
-                    let atParent = try context.migrationFiles(in: directory, at: parent)
-                    let taken = try context.migrationFiles(in: directory, at: commit).filter { version, bytes in
-                        atParent[version].map { MigrationSum.hash($0) != MigrationSum.hash(bytes) } ?? false
-                    }
-                    added = (added + taken.map { (key: $0.key, value: $0.value) }).sorted { $0.key < $1.key }
-                }
+                // A merge brought the other side's files, also where it took them over this side's.
+                added = try context.repository.migrationFilesAdded(in: directory, by: commit, after: parent, withMergedReplacements: true)
+                    .sorted { $0.key < $1.key }
                 entry.migrations = added.map { "\($0.key).json" }
                 replaced = added.filter { now.hashes[$0.key] != MigrationSum.hash($0.value) }.map { "\($0.key).json" }
             }

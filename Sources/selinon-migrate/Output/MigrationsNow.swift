@@ -45,10 +45,17 @@ struct MigrationsNow: Sendable {
 
 extension GitRepository {
     /// The migration files (`N.json` in `directory`) that `commit` added to those of `parent`.
-    func migrationFilesAdded(in directory: String, by commit: GitCommit, after parent: GitCommit?) throws(GitError) -> [Int: [UInt8]] {
+    /// `withMergedReplacements`: for a merge commit, also the files it holds at numbers `parent`
+    /// had with other content — the other side's file, taken where this side's was (main's
+    /// 2.json, this branch's renumbered after it by `rebase`).
+    func migrationFilesAdded(in directory: String, by commit: GitCommit, after parent: GitCommit?,
+                             withMergedReplacements: Bool = false) throws(GitError) -> [Int: [UInt8]] {
         let files = try migrationFiles(in: directory, at: commit)
         let previous = try parent.map { parentCommit throws(GitError) in try migrationFiles(in: directory, at: parentCommit) } ?? [:]
-        return files.filter { previous[$0.key] == nil }
+        let countsReplacements = withMergedReplacements && commit.parents.count > 1
+        return files.filter { version, bytes in
+            previous[version].map { countsReplacements && MigrationSum.hash($0) != MigrationSum.hash(bytes) } ?? true
+        }
     }
 }
 

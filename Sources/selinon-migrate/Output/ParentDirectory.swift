@@ -1,14 +1,5 @@
+import FlowMigration
 import Foundation
-
-/// The directory part of `path` ("" when it has none, "/" for a file at the root) — what
-/// `NSString.deletingLastPathComponent` gives, which crashes on a one-character path in the
-/// Foundation of Swift 6.3 on Linux.
-func parentDirectory(of path: String) -> String {
-    var path = Substring(path)
-    while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
-    guard let slash = path.lastIndex(of: "/") else { return "" }
-    return slash == path.startIndex ? "/" : String(path[..<slash])
-}
 
 /// `path` with every symbolic link, `.` and `..` resolved (`realpath(3)`); nil when it does not exist.
 func resolvedPath(_ path: String) -> String? {
@@ -22,10 +13,10 @@ func resolvedPath(_ path: String) -> String? {
 /// the parts that do not exist yet appended as given; absolute.
 func physicalPath(_ path: String) -> String {
     if let resolved = resolvedPath(path) { return resolved }
-    var trimmed = Substring(path)
-    while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-    let name = trimmed.lastIndex(of: "/").map { String(trimmed[trimmed.index(after: $0)...]) } ?? String(trimmed)
     let parent = parentDirectory(of: path)
+    var name = Substring(path)
+    while name.count > 1 && name.hasSuffix("/") { name = name.dropLast() }
+    if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
     let base = parent.isEmpty ? resolvedPath(".") ?? FileManager.default.currentDirectoryPath : physicalPath(parent)
     return base == "/" ? "/" + name : base + "/" + name
 }
