@@ -181,6 +181,8 @@ struct MigrationFileTests {
              "tainted edge 99 of flow 'f' is not translated to null: a tainted edge is one the new configuration no longer has"),
             (Self.withCounts(taintedEdges: tainted.replacingOccurrences(of: "\"2\"", with: "\"3\"")), 3,
              "tainted edge 3 of flow 'f' is not translated to null: a tainted edge is one the new configuration no longer has"),
+            (Self.withCounts(taintedEdges: ""), 2,
+             "edge 2 of flow 'f' is translated to null (removed), but tainted_edges does not list it: a flow that already ran it would go on untainted"),
             (Self.withCounts(translation: "\"2\": null, \"3\": 1, \"4\": 3"), 2,
              "edge 1 of flow 'f' keeps its index (it is not in translation), but translation also moves edge 3 there"),
             (Self.withCounts(taintingNodes: "\"2\": [\"A\"]"), 4,
