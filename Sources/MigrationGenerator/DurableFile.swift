@@ -73,9 +73,23 @@ package enum LeftoverTemporaryFiles {
         var numberCount: Int { self == .processID ? 1 : 2 }
     }
 
+    /// The part of a temporary file's name taken from `name`, the file it is written for: all of
+    /// it, or — for a name so long that the temporary name would pass the file system's limit
+    /// of 255 bytes (`NAME_MAX`) — the longest prefix of whole characters that leaves room for
+    /// the numbers and the dots.
+    package static func stem(of name: String, naming: Naming) -> String {
+        // ".", and per number "." and up to 10 digits, and ".tmp".
+        let room = 255 - 1 - naming.numberCount * 11 - 4
+        guard name.utf8.count > room else { return name }
+        var stem = Substring(name)
+        while stem.utf8.count > room { stem = stem.dropLast() }
+        return String(stem)
+    }
+
     /// Removes the leftover temporary files of `name` (a file name, no directory) in `directory`.
     package static func remove(of name: String, in directory: String, naming: Naming) {
-        remove(in: directory, naming: naming) { $0 == name }
+        let stem = stem(of: name, naming: naming)
+        remove(in: directory, naming: naming) { $0 == stem }
     }
 
     /// Removes the leftover temporary files in `directory` of the files whose names `isTarget` accepts.

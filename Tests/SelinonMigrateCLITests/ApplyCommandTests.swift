@@ -388,6 +388,17 @@ struct ApplyCommandTests {
             #expect(result.status == 64)
             #expect(result.standardError.contains("--output and --report name the same file"))
         }
+        // A hard link is the same file under another name.
+        try directory.write("an earlier report\n", to: "report.txt")
+        try FileManager.default.linkItem(atPath: directory.path("report.txt"), toPath: directory.path("hard.txt"))
+        let hardLinked = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", input, "--output", directory.path("report.txt"),
+                                                  "--report", directory.path("hard.txt")])
+        #expect(hardLinked.status == 64)
+        #expect(hardLinked.standardError.contains("--output and --report name the same file"), "\(hardLinked.standardError)")
+        try FileManager.default.linkItem(atPath: input, toPath: directory.path("input-link.jsonl"))
+        let reportOverInput = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", input, "--report", directory.path("input-link.jsonl")])
+        #expect(reportOverInput.status == 64)
+        #expect(reportOverInput.standardError.contains("--report names the input file"), "\(reportOverInput.standardError)")
         #expect(try String(contentsOfFile: input, encoding: .utf8) == before)
         // New files too: `s/..` is where the link s points, one up (a), not the directory holding s.
         try FileManager.default.createDirectory(atPath: directory.path("a/b"), withIntermediateDirectories: true)
@@ -397,6 +408,19 @@ struct ApplyCommandTests {
         #expect(throughLink.status == 64)
         #expect(throughLink.standardError.contains("--output and --report name the same file"), "\(throughLink.standardError)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("a/o.jsonl")))
+    }
+
+    /// A name near the file system's limit of 255 bytes still gets its hidden temporary file
+    /// (its name cut to fit) and appears whole.
+    @Test func anOutputWithTheLongestNameIsWritten() throws {
+        let directory = try TemporaryDirectory()
+        let name = String(repeating: "é", count: 120) + ".jsonl"
+        #expect(name.utf8.count == 246)
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--output", directory.path(name)])
+        #expect(result.status == 1, "the example has a FAIL taint: \(result.standardError)")
+        let written = try String(contentsOfFile: directory.path(name), encoding: .utf8)
+        #expect(written.split(separator: "\n").count == 14)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == [name])
     }
 
     @Test func aFullStandardOutputIsAnErrorNotACrash() throws {

@@ -184,6 +184,15 @@ struct ReviewCommandTests {
         #expect(check.standardError.contains("so git holds no history of it: move it into the repository"), "\(check.standardError)")
     }
 
+    /// The root directory is named as itself, not as an empty path.
+    @Test func theRootAsMigrationDirectoryIsNamed() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        try GitCommandTests.install(2, in: fixture)
+        let generated = try CommandRunner().run(["generate", "--dry-run", "-m", "/"] + GitCommandTests.configuration, in: fixture.root)
+        #expect(generated.standardError.contains("warning: the migration directory / is outside the git repository of the configuration "
+            + "(it resolves to /): "), "\(generated.standardError)")
+    }
+
     @Test func outputDirectoryHoldsTheMarkdownAndTheGraphs() throws {
         let directory = try TemporaryDirectory()
         let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("out")],

@@ -130,11 +130,11 @@ extension SelinonMigrate {
                         throw ValidationError("\(option) names a file in the migration directory ('\(path)'); write it elsewhere.")
                     }
                 }
-                if !dryRun, let report, let file = OutputSink.replacedFile(of: report), file == OutputSink.replacedFile(of: messagesOutput) {
+                if !dryRun, let report, OutputSink.wouldReplace(report, writingTo: messagesOutput) {
                     throw ValidationError("--output and --report name the same file ('\(messagesOutput)', '\(report)'); give the report a file of its own.")
                 }
                 // Replacing the input with the report would lose the flows (the output may replace it: in place).
-                if let input, let report, let file = OutputSink.replacedFile(of: input), file == OutputSink.replacedFile(of: report) {
+                if let input, let report, OutputSink.wouldReplace(input, writingTo: report) {
                     throw ValidationError("--report names the input file ('\(report)'); give the report a file of its own.")
                 }
                 if input == "-", let report, OutputSink.wouldReplaceStandardInput(writingTo: report) {

@@ -75,7 +75,7 @@ extension Terminal {
             probe.deleteLastPathComponent()
         }
         guard let existing = resolvedPath(probe.path) else { return }
-        let real = ([existing == "/" ? "" : existing] + missing).joined(separator: "/")
+        let real = existing == "/" ? "/" + missing.joined(separator: "/") : ([existing] + missing).joined(separator: "/")
         guard real != realRoot, !real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else { return }
         message("warning: the migration directory \(path) is outside the git repository of the configuration (it resolves to \(real)): "
             + "git does not hold its files, so check, review --pending and history cannot see the migrations a commit adds; "

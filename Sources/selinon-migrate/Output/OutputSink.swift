@@ -56,9 +56,10 @@ final class OutputSink {
         var descriptor: Int32 = -1
         var code: Int32 = 0
         var temporary = ""
+        let stem = LeftoverTemporaryFiles.stem(of: name, naming: .processIDAndNumber)
         repeat {
             // Unique per sink, so two outputs of one process never share a temporary file.
-            temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+            temporary = (directory.isEmpty ? "" : directory + "/") + ".\(stem).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
             (descriptor, code) = InterruptCleanup.createRegistered(temporary)
         } while descriptor < 0 && code == EEXIST
         guard descriptor >= 0 else {
