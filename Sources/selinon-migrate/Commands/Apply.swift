@@ -201,8 +201,10 @@ extension SelinonMigrate {
             let isInvalid = integrity.findings.contains { $0.kind == "invalid" }
             let sumFindings = integrity.findings.filter { $0.kind != "invalid" && !(isInvalid && $0.kind == "missing-sum") }
             if sumFindings.isEmpty { return }
-            sumFindings.forEach { terminal.message($0.description) }
             let status = DirectoryIntegrity.exitStatus(for: sumFindings)
+            // What does not stop this run (a dry run, --force) is a warning, not an error a log scanner takes for a failure.
+            let stops = status == ExitStatus.toolFailed || (!dryRun && !force)
+            sumFindings.forEach { terminal.message(stops ? $0.description : $0.described(as: "warning")) }
             if status == ExitStatus.toolFailed {
                 terminal.message("error: nothing was applied: the migrations could not be read")
                 throw status

@@ -33,7 +33,8 @@ extension SelinonMigrate {
 
                 Exit codes: 0 nothing missing; 1 a migration is missing, stale, extra, changed or \
                 conflicting, a file is not staged (--staged), a configuration is invalid, or git cannot resolve the base \
-                (a mistyped revision, or one a shallow clone lacks); 2 git or the file system failed; 64 usage.
+                (a mistyped revision); 2 git or the file system failed (also a base a shallow clone \
+                lacks: fetch more history rather than take it for a missing migration); 64 usage.
                 """)
 
         @OptionGroup var location: ConfigLocationOptions

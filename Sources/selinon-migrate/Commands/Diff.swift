@@ -29,7 +29,8 @@ extension SelinonMigrate {
                       -f examples/package-analysis/v2/flows
 
                 Exit codes: 0 shown (whatever the change); 1 a configuration is invalid, or git \
-                cannot resolve --from or --to; 2 a file could not be read; 64 usage error.
+                cannot resolve --from or --to; 2 a file or git could not be read (also a revision a shallow \
+                clone lacks); 64 usage error.
                 """)
 
         @OptionGroup(title: "New configuration") var location: ConfigLocationOptions

@@ -41,7 +41,8 @@ extension SelinonMigrate {
 
                 Exit codes: 0 written (or, for a dry run, would be), or no migration needed; 1 a \
                 configuration or the migration directory is invalid, the migration would not \
-                continue the latest one, or git cannot resolve --from or --to; 2 the file could not be written; 64 usage error.
+                continue the latest one, or git cannot resolve --from or --to; 2 the file could not be written, or git \
+                failed (also a revision a shallow clone lacks); 64 usage error.
                 """)
 
         @OptionGroup(title: "New configuration") var location: ConfigLocationOptions

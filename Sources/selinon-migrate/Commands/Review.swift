@@ -50,7 +50,7 @@ extension SelinonMigrate {
 
                 Exit codes: 0 shown; 1 the migration directory is invalid, a version does not exist, \
                 git cannot resolve the base, or --output-dir is a file; 2 a file could not be read \
-                or written; 64 usage error (also an --output-dir that is the migration directory).
+                or written, or git failed (also a base a shallow clone lacks); 64 usage error (also an --output-dir that is the migration directory).
                 """)
 
         @Argument(help: ArgumentHelp("Migration versions to review (default: the newest).", valueName: "version"))
