@@ -424,6 +424,11 @@ struct ReviewCommandTests {
         #expect(loop.standardError.contains("--output-dir \(directory.path("loop")) is a symbolic link to loop, which does not exist (or "
             + "leads back to itself)"), "\(loop.standardError)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.path("loop")) == "loop")
+        let belowLoop = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--output-dir", directory.path("loop/new/out")],
+                                                in: Fixtures.repositoryRoot)
+        #expect(belowLoop.status == 1)
+        #expect(belowLoop.standardError.contains("--output-dir \(directory.path("loop/new/out")) cannot be created: \(directory.path("loop")), "
+            + "above it, is a symbolic link to loop, which does not exist (or leads back to itself)"), "\(belowLoop.standardError)")
         // A document path taken by a directory is refused before any graph is written.
         try FileManager.default.createDirectory(atPath: directory.path("graphs/review.md"), withIntermediateDirectories: true)
         let taken = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir", directory.path("graphs")],

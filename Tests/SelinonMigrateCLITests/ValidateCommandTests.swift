@@ -140,6 +140,10 @@ struct ValidateCommandTests {
         (["check", "-m", ""], "-m/--migration-dir is empty"),
         (["history", "-m", ""], "-m/--migration-dir is empty"),
         (["rebase", "--onto", "main", "-m", ""], "-m/--migration-dir is empty"),
+        (["apply", "-m", "migrations", "--input", ""], "--input needs a file name ('-' for standard input)"),
+        (["import", "--input", "", "--store", "sqlite:flows.sqlite"], "--input needs a file name ('-' for standard input)"),
+        (["export", "--output", ""], "--output needs a file name ('-' for standard output)"),
+        (["review", "--output-dir", ""], "--output-dir needs a directory name"),
     ])
     func aBadPathOptionIsAUsageError(_ arguments: [String], _ message: String) throws {
         let result = try CommandRunner().run(arguments)

@@ -114,6 +114,7 @@ extension SelinonMigrate {
             if let twice = policy.map(\.flow).first(where: { !named.insert($0).inserted }) {
                 throw ValidationError("--policy names \(twice == "*" ? "'*' (every flow)" : "flow '\(twice)'") twice; give one strategy per flow.")
             }
+            if input?.isEmpty == true { throw ValidationError("--input needs a file name ('-' for standard input).") }
             if input != nil {
                 if storeOptions.store != nil { throw ValidationError("--input and --store exclude each other: migrate a stream or a store.") }
                 if dryRun && output != nil {

@@ -37,6 +37,7 @@ extension SelinonMigrate {
         var output: String = "-"
 
         func validate() throws {
+            if output.isEmpty { throw ValidationError("--output needs a file name ('-' for standard output).") }
             try storeOptions.refuseOutputOverStore(output)
         }
 

@@ -49,6 +49,7 @@ extension SelinonMigrate {
 
         func validate() throws {
             guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1.") }
+            if input.isEmpty { throw ValidationError("--input needs a file name ('-' for standard input).") }
         }
 
         func run() async throws {

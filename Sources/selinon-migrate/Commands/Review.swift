@@ -91,6 +91,7 @@ extension SelinonMigrate {
             if pending && !versions.isEmpty { throw ValidationError("Give versions or --pending, not both.") }
             if base != nil && !pending { throw ValidationError("--base goes with --pending.") }
             if versions.contains(where: { $0 < 1 }) { throw ValidationError("Migration versions start at 1.") }
+            if outputDirectory?.isEmpty == true { throw ValidationError("--output-dir needs a directory name ('.' for this one).") }
             if commentLimit != 0 && commentLimit < 1_000 {
                 throw ValidationError("--comment-limit must be 0 (no limit) or at least 1000 characters.")
             }
@@ -324,10 +325,14 @@ extension SelinonMigrate {
             }
             // A symbolic link that leads nowhere: not followed into being, nor replaced.
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory) {
-                throw OutputDirectoryError(path: directory, brokenLinkTarget: target)
+                throw OutputDirectoryError(path: directory, brokenLinkTarget: target, brokenLink: directory)
             }
             var above = (directory as NSString).deletingLastPathComponent
             while !above.isEmpty && above != "/" && !FileManager.default.fileExists(atPath: above, isDirectory: &isDirectory) {
+                // A link above it that leads nowhere would be in the way of creating the directories.
+                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: above) {
+                    throw OutputDirectoryError(path: directory, brokenLinkTarget: target, brokenLink: above)
+                }
                 above = (above as NSString).deletingLastPathComponent
             }
             if !above.isEmpty && above != "/" && !isDirectory.boolValue { throw OutputDirectoryError(path: directory, fileInTheWay: above) }
@@ -341,12 +346,15 @@ struct OutputDirectoryError: Error, CustomStringConvertible {
     var path: String
     /// The file above `path` that keeps it from being created.
     var fileInTheWay: String?
-    /// What `path`, a symbolic link, names — nothing there, or a loop.
+    /// What the symbolic link `brokenLink` (`path`, or a directory above it) names — nothing
+    /// there, or a loop.
     var brokenLinkTarget: String?
+    var brokenLink: String?
 
     var description: String {
         if let brokenLinkTarget {
-            return "--output-dir \(path) is a symbolic link to \(brokenLinkTarget), which does not exist (or leads back to itself); "
+            let link = brokenLink == nil || brokenLink == path ? "\(path) is" : "\(path) cannot be created: \(brokenLink!), above it, is"
+            return "--output-dir \(link) a symbolic link to \(brokenLinkTarget), which does not exist (or leads back to itself); "
                 + "create the directory it names, or give another one"
         }
         if let fileInTheWay {
