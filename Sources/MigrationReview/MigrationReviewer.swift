@@ -343,24 +343,25 @@ public enum MigrationReviewer {
                 continue
             }
             let sources = nodes.map(MarkdownText.codeSpan).joined(separator: ", ")
-            let edge = row.new.map { MarkdownText.codeSpan($0.display) } ?? "new edge \(index)"
+            // `the new edge `A → B` (new edge 3)`, or only its number where the new configuration is not at hand.
+            let edge = row.new.map { "the new edge \(MarkdownText.codeSpan($0.display)) (new edge \(index))" } ?? "new edge \(index)"
             // A source the old flow did not track (nowait) is never running or finished in its states.
             if let oldFlow, case let untracked = nodes.filter(oldFlow.untracked.contains), !untracked.isEmpty {
                 let names = untracked.map(MarkdownText.codeSpan).joined(separator: ", ")
                 result.append(Consequence(kind: .untrackedSource, edge: index, strategy: nil,
-                                          text: "A flow that started \(names) before the deploy never runs the new edge \(edge) (new edge "
-                                            + "\(index)), and nothing taints it: \(names) \(untracked.count == 1 ? "was" : "were") `nowait` in "
+                                          text: "A flow that started \(names) before the deploy never runs \(edge), and nothing "
+                                            + "taints it: \(names) \(untracked.count == 1 ? "was" : "were") `nowait` in "
                                             + "the old flow, so its dispatcher does not know when \(untracked.count == 1 ? "it finishes" : "they finish"). "
                                             + "Flows that start \(names) after the deploy run the edge."))
                 continue
             }
             let all = nodes.count > 1 ? "all of " : ""
             result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
-                                      text: "A flow in which \(all)\(sources) already finished will not run the new edge \(edge) (new edge \(index)); it is tainted \(outcome(strategy, continuing: "it continues without it"))."))
+                                      text: "A flow in which \(all)\(sources) already finished will not run \(edge); it is tainted \(outcome(strategy, continuing: "it continues without it"))."))
             // An edge known to have no condition always runs; one with a condition (or unknown) only if it holds.
             let alwaysRuns = row.new?.to != nil && row.new?.condition == Edge.alwaysTrueCondition.jsonValue
             result.append(Consequence(kind: .edgeArmed, edge: index, strategy: nil,
-                                      text: "A flow in which \(all)\(sources) \(nodes.count > 1 ? "are" : "is") running gets the new edge \(edge) armed: it runs when \(nodes.count > 1 ? "they finish" : "it finishes")"
+                                      text: "A flow in which \(all)\(sources) \(nodes.count > 1 ? "are" : "is") running gets \(edge) armed: it runs when \(nodes.count > 1 ? "they finish" : "it finishes")"
                                         + (alwaysRuns ? "." : ", if its condition holds.")))
         }
         return result

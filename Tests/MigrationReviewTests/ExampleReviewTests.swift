@@ -204,8 +204,9 @@ struct ExampleReviewTests {
         let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
                                               new: MigrationReviewer.edges(of: new))
         let armed = try #require(review.flows.first).consequences.filter { $0.kind == .edgeArmed }.map(\.text)
-        #expect(armed == ["A flow in which `A` is running gets the new edge `A → B` armed: it runs when it finishes, if its condition holds.",
-                          "A flow in which `A` is running gets the new edge `A → C` armed: it runs when it finishes."], "\(armed)")
+        #expect(armed == ["A flow in which `A` is running gets the new edge `A → B` (new edge 1) armed: it runs when it finishes, if its "
+                            + "condition holds.",
+                          "A flow in which `A` is running gets the new edge `A → C` (new edge 2) armed: it runs when it finishes."], "\(armed)")
     }
 
     /// Renumbered edges whose condition changed too: not "nothing else changes" — flows waiting
