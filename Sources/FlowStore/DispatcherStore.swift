@@ -10,10 +10,12 @@ public struct DispatcherStore: Sendable {
     public struct LoadedFlow: Sendable, Equatable {
         /// The record as stored now (after the migration, if there was one).
         public var flow: StoredFlow
-        /// `up_to_date`, `migrated`, `retry` (the state was reset: restart the flow), `fail`
-        /// (fail the flow), `already_failed` (a migration failed it before: it stays as it
-        /// was) or `skew` (the state is newer than this worker's migrations: leave it to a
-        /// newer worker).
+        /// `up_to_date`, `migrated`, `retry` (the state was reset: restart the flow — said of
+        /// every load of a flow whose status is `retry_requested`, not only of the load that
+        /// reset it: `apply` resets flows too, and a dispatcher may stop before it restarts
+        /// one), `fail` (fail the flow), `already_failed` (a migration failed it before: it
+        /// stays as it was) or `skew` (the state is newer than this worker's migrations: leave
+        /// it to a newer worker).
         public var outcome: LineReport.Outcome
         /// The taints of the migration `load` just wrote (empty when it wrote none).
         public var taints: [Taint]
@@ -64,8 +66,13 @@ public struct DispatcherStore: Sendable {
             if migration.report.outcome == .invalid {
                 throw StoreError(.invalidState, "flow '\(flowID)': \(migration.report.error?.message ?? "the state cannot be read")", flowID: flowID)
             }
+            // A flow reset earlier (by `apply`, or a load whose dispatcher stopped before the
+            // restart) waits for its restart still: its null state would simply start it.
+            func waitingForRestart(_ outcome: LineReport.Outcome, status: FlowStatus) -> LineReport.Outcome {
+                status == .retryRequested && (outcome == .upToDate || outcome == .migrated) ? .retry : outcome
+            }
             guard let update = migration.update else {
-                return LoadedFlow(flow: flow, outcome: migration.report.outcome, taints: [])
+                return LoadedFlow(flow: flow, outcome: waitingForRestart(migration.report.outcome, status: flow.status), taints: [])
             }
             if try await store.commit([update], events: migration.event.map { [$0] } ?? []).isEmpty {
                 var migrated = flow
@@ -74,7 +81,8 @@ public struct DispatcherStore: Sendable {
                 migrated.status = update.status
                 migrated.revision += 1
                 migrated.updatedAt = Date(timeIntervalSince1970: update.updatedAt.timeIntervalSince1970)  // as the store reads it
-                return LoadedFlow(flow: migrated, outcome: migration.report.outcome, taints: migration.report.taints)
+                return LoadedFlow(flow: migrated, outcome: waitingForRestart(migration.report.outcome, status: update.status),
+                                  taints: migration.report.taints)
             }
         }
         throw StoreError(.conflict, "flow '\(flowID)' kept changing while it was loaded (\(conflictAttempts) attempts)", flowID: flowID)

@@ -28,7 +28,7 @@ struct ReadmeExampleTests {
             switch loaded.outcome {
             case .skew: return rescheduleForANewerWorker()                    // untouched
             case .fail, .alreadyFailed: return failTheFlow(loaded.taints)     // stored as failed
-            case .retry: restart(loaded.flow)                                  // state reset, retry_requested
+            case .retry: restart(loaded.flow)                                  // state reset, retry_requested (until saved)
             default: break
             }
             // … run the dispatcher step, then write its new message:
