@@ -69,6 +69,18 @@ struct JSONParserTests {
 }
 
 struct JSONWriterTests {
+    /// What a service prints or logs is JSON, not Swift's dump of the enums.
+    @Test func valuesTaintsAndMessagesPrintAsJSON() throws {
+        let value = try JSONParser().parse(Array(#"{"b": [1.0, null, "x"], "a": true}"#.utf8))
+        #expect("\(value)" == #"{"a":true,"b":[1.0,null,"x"]}"#)
+        let taint = Taint(version: 2, reason: .firedRemovedEdge(index: 3, edge: TaintedEdge(from: ["A"], to: ["B"], condition: .null)),
+                          strategy: .retry)
+        #expect("\(taint)" == #"{"edge":3,"from":["A"],"kind":"edge","strategy":"RETRY","to":["B"],"version":2}"#)
+        let message = try DispatcherMessage(jsonBytes: Array(#"{"state": null, "flow_name": "f", "node_args": {"k": 1}}"#.utf8))
+        #expect(String(decoding: message.jsonBytes, as: UTF8.self) == #"{"flow_name":"f","migration_version":null,"node_args":{"k":1},"state":null}"#)
+        #expect(try DispatcherMessage(jsonBytes: message.jsonBytes) == message)
+    }
+
     @Test func escapesWhatYAMLReadersRejectOrFoldAndKeepsOtherText() throws {
         let text = "a\u{7F}b\u{80}c\u{85}d\u{2028}e\u{FFFE}fé😀"
         #expect(String(decoding: JSONWriter.compact(.string(text)), as: UTF8.self)

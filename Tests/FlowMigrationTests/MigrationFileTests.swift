@@ -360,6 +360,12 @@ struct MigrationDirectoryTests {
         #expect(try MigrationDirectory.load(from: directory.path("none"), allowMissing: true).latestVersion == 0)
         let error = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("none")) }
         #expect(error?.problems.first?.message == "the migration directory does not exist")
+        #expect(error?.isMissing == true && error?.isReadFailure == false)
+        // A link to nothing (an unmounted volume) is missing too; a file is not.
+        try FileManager.default.createSymbolicLink(atPath: directory.path("link"), withDestinationPath: directory.path("unmounted"))
+        #expect((#expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("link")) })?.isMissing == true)
+        try directory.write("", to: "file")
+        #expect((#expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("file")) })?.isMissing == false)
     }
 
     @Test func whatIsNamedLikeAMigrationButCannotBeReadSaysWhy() throws {

@@ -57,7 +57,7 @@ struct ReadmeExampleTests {
     }
 
     static func migratorExample(line: String) throws {
-        func persist(_ message: JSONValue) {}
+        func persist(_ message: [UInt8]) {}
         func markFailed(_ message: DispatcherMessage, _ taints: [Taint]) {}
         func leaveForANewerWorker(_ message: DispatcherMessage) {}
         // README begin
@@ -66,7 +66,7 @@ struct ReadmeExampleTests {
         let message = try DispatcherMessage(jsonBytes: Array(line.utf8))
         switch try migrator.migrate(message) {
         case .upToDate: break
-        case .migrated(let migrated, _, _, _), .retry(let migrated, _, _, _): persist(migrated.jsonValue)
+        case .migrated(let migrated, _, _, _), .retry(let migrated, _, _, _): persist(migrated.jsonBytes)
         case .fail(_, _, let taints): markFailed(message, taints)
         case .skew: leaveForANewerWorker(message)
         }

@@ -62,3 +62,8 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { text }
 }
+
+/// Printed (and logged) as compact JSON, keys sorted.
+extension JSONValue: CustomStringConvertible {
+    public var description: String { String(decoding: JSONWriter.compact(self), as: UTF8.self) }
+}

@@ -62,7 +62,7 @@ public struct MigrationDirectory: Sendable {
             let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory is a symbolic link to \(target), which does not exist",
-                hint: "create or mount the directory it points to, or give another path")])
+                hint: "create or mount the directory it points to, or give another path")], isMissing: true)
         default:
             return
         }
@@ -79,7 +79,7 @@ public struct MigrationDirectory: Sendable {
             if allowMissing { return MigrationDirectory(path: path, files: []) }
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
                 file: path, message: "the migration directory does not exist",
-                hint: "check the path given for the migration directory")])
+                hint: "check the path given for the migration directory")], isMissing: true)
         }
         guard isDirectory.boolValue else {
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
@@ -204,15 +204,21 @@ public struct MigrationDirectory: Sendable {
 
 /// A migration directory that cannot be used, with every problem in it.
 public struct MigrationDirectoryError: Error, Sendable, CustomStringConvertible {
+    /// The migration directory, as given.
     public var path: String
+    /// Every problem found, each naming its file (and line, where it has one).
     public var problems: [MigrationFileError]
     /// Whether the directory could not be read at all (an I/O failure rather than bad content).
     public var isReadFailure: Bool
+    /// Whether the directory is not there — nothing at its path, or a symbolic link to nothing:
+    /// the migrations were not deployed (or the path is wrong), rather than broken.
+    public var isMissing: Bool
 
-    public init(path: String, problems: [MigrationFileError], isReadFailure: Bool = false) {
+    public init(path: String, problems: [MigrationFileError], isReadFailure: Bool = false, isMissing: Bool = false) {
         self.path = path
         self.problems = problems
         self.isReadFailure = isReadFailure
+        self.isMissing = isMissing
     }
 
     public var description: String {

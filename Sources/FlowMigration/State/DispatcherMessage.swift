@@ -103,6 +103,9 @@ public struct DispatcherMessage: Sendable, Equatable {
         return .object(members)
     }
 
+    /// The message as compact JSON text (keys sorted), to store or send on.
+    public var jsonBytes: [UInt8] { JSONWriter.compact(jsonValue) }
+
     /// The `selective` run's edge subsets: flow name → edge index → node names (spec §3.6).
     public var selectiveSubsets: [String: [Int: JSONValue]]? {
         guard case .object(let selective)? = otherKeys["selective"],

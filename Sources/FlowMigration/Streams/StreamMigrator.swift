@@ -247,6 +247,11 @@ extension Taint {
     }
 }
 
+/// Printed (and logged) as its report JSON (``Taint/jsonValue``).
+extension Taint: CustomStringConvertible {
+    public var description: String { jsonValue.description }
+}
+
 /// Replacements of byte ranges of one line, applied in order.
 private struct Splice {
     let line: UnsafeBufferPointer<UInt8>

@@ -135,7 +135,7 @@ extension SelinonMigrate {
                         "node_args": .object([:]), "parent": .null, "retried_count": .number(JSONNumber(0)), "retry": .number(JSONNumber(2)),
                         "selective": .bool(false), "dispatcher_id": .string(ids.newID(for: names[which])),
                     ])
-                    lines.append(JSONWriter.compact(message.jsonValue))
+                    lines.append(message.jsonBytes)
                     produced += 1
                     producedFlows.insert(names[which])
                 }
