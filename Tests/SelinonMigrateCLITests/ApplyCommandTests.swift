@@ -1,5 +1,6 @@
 import FlowMigration
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -423,6 +424,45 @@ struct ApplyCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == [name])
     }
 
+    /// A stream that outlasts a progress line's interval (5 s) says how far it is on standard
+    /// error — the lines so far, a stream's total being unknown — and ends the count with its end.
+    @Test func aLongStreamShowsProgress() throws {
+        signal(SIGPIPE, SIG_IGN)  // a write to the child's closed input must throw, not end the tests
+        let lines = Data(try String(contentsOfFile: Self.states, encoding: .utf8).utf8)
+        let process = Process()
+        process.executableURL = try CommandRunner().executable
+        process.arguments = ["apply", "-m", Self.migrations, "--input", "-", "--dry-run", "--report", "/dev/null"]
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "NO_COLOR": "1"]
+        let input = Pipe(), standardError = Pipe()
+        process.standardInput = input
+        process.standardError = standardError
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Fed slowly, so that the run lasts as long as the test needs whatever the machine's speed.
+        let collected = Mutex("")
+        let reading = DispatchQueue(label: "stderr")
+        reading.async {
+            while case let data = standardError.fileHandleForReading.availableData, !data.isEmpty {
+                collected.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }
+        let deadline = Date().addingTimeInterval(120)
+        var fed = 0
+        while !collected.withLock({ $0.contains("lines/s") }), process.isRunning, Date() < deadline {
+            try input.fileHandleForWriting.write(contentsOf: lines)
+            fed += 14
+            usleep(50_000)
+        }
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        reading.sync {}
+        let printed = collected.withLock { $0 }
+        #expect(process.terminationStatus == 1, "the example has a FAIL taint: \(printed)")
+        #expect(printed.contains(" lines, ") && printed.contains(" lines/s\n"), "a line with how many so far: \(printed)")
+        #expect(!printed.contains("still counting"), "\(printed)")
+        #expect(printed.contains("\(fed) lines, ") && printed.contains(" lines/s — done\n"), "the last count is every line: \(printed)")
+    }
+
     @Test func aFullStandardOutputIsAnErrorNotACrash() throws {
         guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
         let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", Self.states, "--dry-run"],
@@ -525,7 +565,6 @@ struct ApplyCommandTests {
         (["--policy", "*=fail", "--policy", "*=retry"], "--policy names '*' (every flow) twice; give one strategy per flow."),
         (["--format", "json"], "--format goes with --store, not --input (a stream's per-line report is --report FILE)."),
         (["--batch-size", "10"], "--batch-size goes with --store, not --input."),
-        (["--quiet"], "--quiet goes with --store, not --input (a stream's per-line report is --report FILE)."),
         (["--store-timeout", "10"], "--store-timeout goes with --store, not --input."),
     ])
     func badOptionsAreUsageErrors(_ options: [String], _ message: String) throws {

@@ -102,7 +102,7 @@ extension SelinonMigrate {
         @Option(help: "Store: the report's format, text (the default) or json, to standard output.")
         var format: OutputFormat?
 
-        @Flag(help: "Store: no progress display.")
+        @Flag(help: "No progress display.")
         var quiet = false
 
         @Flag(help: "Apply even when the migration files do not match migrations.sum, or there is none (edited, renumbered, unreviewed). Loud.")
@@ -150,11 +150,11 @@ extension SelinonMigrate {
                         + "\(input == "-" ? "FILE --input FILE" : shellWord(input)).")
                 }
                 // A stream's report is --report (JSON lines); its summary always goes to standard error.
-                let storeOnly = [(batchSize != nil, "--batch-size"), (format != nil, "--format"), (quiet, "--quiet"),
+                let storeOnly = [(batchSize != nil, "--batch-size"), (format != nil, "--format"),
                                  (storeOptions.storeTimeout != nil, "--store-timeout")].filter(\.0).map(\.1)
                 if !storeOnly.isEmpty {
-                    // --format and --quiet shape a store's report and progress; a stream's are --report and its summary.
-                    let streamHint = format != nil || quiet ? " (a stream's per-line report is --report FILE)" : ""
+                    // --format shapes a store's report; a stream's are --report and its summary.
+                    let streamHint = format != nil ? " (a stream's per-line report is --report FILE)" : ""
                     throw ValidationError("\(storeOnly.joined(separator: ", ")) \(storeOnly.count == 1 ? "goes" : "go") with --store, not --input"
                         + streamHint + ".")
                 }
@@ -287,6 +287,8 @@ extension SelinonMigrate {
             InterruptCleanup.say(onInterrupt: OutputSink.interruptNote([messages, reports].compactMap { $0 }), ignoringClosedPipes: false)
 
             var summary = ApplySummary()
+            // Lines so far (a stream's total is not known before its end), on standard error.
+            let progress = ProgressDisplay(unit: "lines", quiet: quiet, alwaysSummarize: false, pendingTotalNote: nil)
             let migration = ParallelLineMigration(migrator: migrator, writesReports: reports != nil)
             var lineNumber = 1
             var chunk: [[UInt8]] = []
@@ -314,9 +316,12 @@ extension SelinonMigrate {
                     }
                     lineNumber += chunk.count
                     chunk.removeAll(keepingCapacity: true)  // written whole
+                    progress.update(done: lineNumber - 1, total: nil)
                 }
                 if heldNewline && reader.lastLineEndedWithNewline { try messages?.write([UInt8(ascii: "\n")]) }
+                progress.finish()
             } catch {
+                progress.finish(stopped: true)
                 messages?.discard()
                 reports?.discard()
                 // Output that goes out at once (standard output, a pipe) cannot be taken back. A

@@ -21,10 +21,15 @@ final class ProgressDisplay: Sendable {
     /// Whether ``finish(stopped:changedElsewhere:)`` writes its totals line also when no line
     /// was written before (a job that ended within the first interval).
     private let alwaysSummarize: Bool
+    /// Said after the count while the total is not known, in parentheses; `nil` for work whose
+    /// total is never known (a stream).
+    private let pendingTotalNote: String?
     private let state: Mutex<State>
 
-    init(unit: String, quiet: Bool, lineInterval: Double = 5, alwaysSummarize: Bool = true) {
+    init(unit: String, quiet: Bool, lineInterval: Double = 5, alwaysSummarize: Bool = true,
+         pendingTotalNote: String? = "still counting the total") {
         self.unit = unit
+        self.pendingTotalNote = pendingTotalNote
         isQuiet = quiet
         isTerminal = isatty(FileHandle.standardError.fileDescriptor) == 1
         self.lineInterval = lineInterval
@@ -80,7 +85,7 @@ final class ProgressDisplay: Sendable {
     /// `done` of `total` with the rate, and (`estimating`, while the work goes on) the time left.
     private func line(done: Int, total: Int?, now: Double, estimating: Bool = true) -> String {
         let perSecond = rate(done: done, now: now)
-        guard let total else { return "\(done) \(unit), \(Int(perSecond.rounded())) \(unit)/s (still counting the total)" }
+        guard let total else { return "\(done) \(unit), \(Int(perSecond.rounded())) \(unit)/s" + (pendingTotalNote.map { " (\($0))" } ?? "") }
         let percent = total > 0 ? min(100, done * 100 / total) : 100
         var text = "\(percent)% \(done)/\(total) \(unit), \(Int(perSecond.rounded())) \(unit)/s"
         if estimating, perSecond > 0, done < total {
