@@ -15,7 +15,8 @@ public struct DispatcherStore: Sendable {
         /// reset it: `apply` resets flows too, and a dispatcher may stop before it restarts
         /// one), `fail` (fail the flow), `already_failed` (a migration failed it before: it
         /// stays as it was) or `skew` (the state is newer than this worker's migrations: leave
-        /// it to a newer worker).
+        /// it to a newer worker). Never `invalid`: `load` throws ``StoreError`` `invalidState`
+        /// for a state that does not fit its flow.
         public var outcome: LineReport.Outcome
         /// The taints of the migration `load` just wrote (empty when it wrote none).
         public var taints: [Taint]
