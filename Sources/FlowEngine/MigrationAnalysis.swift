@@ -51,41 +51,67 @@ public struct MigrationAnalysis: Sendable {
         public var worst: Outcome? { counts.keys.max() }
     }
 
+    /// How far an analysis is, as ``init(configuration:flows:chain:version:options:progress:)``
+    /// reports it.
+    public struct Progress: Sendable, Equatable {
+        /// Flows whose analysis is complete, of ``flows``.
+        public var flowsDone: Int
+        public var flows: Int
+        /// States found and migrated so far, in all flows.
+        public var statesFound: Int
+
+        public init(flowsDone: Int, flows: Int, statesFound: Int) {
+            self.flowsDone = flowsDone
+            self.flows = flows
+            self.statesFound = statesFound
+        }
+    }
+
     public private(set) var flows: [FlowResult] = []
 
     /// Analyses `flows` of `configuration` (the configuration of version `version`) against the
-    /// migrations after `version` in `chain`. `progress`, when given, is told how many of the
-    /// flows are done, and of how many, as each one is (from any thread): a flow of thousands of
-    /// edges takes seconds.
+    /// migrations after `version` in `chain`. `progress`, when given, is told how far the
+    /// analysis is (from any thread) as each flow is done and every ``progressInterval`` states
+    /// analysed: a flow of thousands of edges takes many seconds on its own.
     public init(configuration: Configuration, flows names: [String], chain: MigrationChain, version: Int,
                 options: ReachableStates.Options = ReachableStates.Options(),
-                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) {
+                progress: (@Sendable (Progress) -> Void)? = nil) {
         let migrator = Migrator(chain: chain)
         // Flows are independent: analyse them on every core, in name order.
         let definitions = names.sorted().compactMap { configuration.flows[$0] }
         let finished = Atomic<Int>(0)
+        let analysed = Atomic<Int>(0)
+        @Sendable func report(flowsDone: Int) {
+            progress?(Progress(flowsDone: flowsDone, flows: definitions.count, statesFound: analysed.load(ordering: .relaxed)))
+        }
         flows = definitions.concurrentMap { flow in
             defer {
-                if let progress {
-                    progress(finished.add(1, ordering: .relaxed).newValue, definitions.count)
-                }
+                if progress != nil { report(flowsDone: finished.add(1, ordering: .relaxed).newValue) }
             }
-            let reachable = ReachableStates(engine: FlowDispatcher(flow: flow, global: configuration.global), options: options)
-            var result = FlowResult(flow: flow.name, reachable: reachable.states.count, bound: reachable.bound,
-                                    counts: [:], examples: [:])
-            for state in reachable.states {
+            var counts: [Outcome: Int] = [:]
+            var examples: [Outcome: DispatcherState] = [:]
+            // Each state is migrated as the search finds it, so that progress counts what is done.
+            let reachable = ReachableStates(engine: FlowDispatcher(flow: flow, global: configuration.global), options: options) { state in
                 var outcome = Self.outcome(of: state, flow: flow.name, version: version, migrator: migrator)
                 // A state that goes on (not restarted by RETRY, which leaves the sub-flow behind).
                 if outcome < .retry, Self.runsRemovedSubflowWithoutFallback(state, flow: flow, version: version, chain: chain) {
                     outcome = .fail
                 }
-                result.counts[outcome, default: 0] += 1
+                counts[outcome, default: 0] += 1
                 // States come fewest events first: the first of each outcome is the smallest.
-                if result.examples[outcome] == nil { result.examples[outcome] = state }
+                if examples[outcome] == nil { examples[outcome] = state }
+                if progress != nil, analysed.add(1, ordering: .relaxed).newValue % Self.progressInterval == 0 {
+                    report(flowsDone: finished.load(ordering: .relaxed))
+                }
             }
+            let result = FlowResult(flow: flow.name, reachable: reachable.states.count, bound: reachable.bound,
+                                    counts: counts, examples: examples)
             return result
         }
     }
+
+    /// How many states found between two progress reports.
+    public static let progressInterval = 64
 
     /// Whether `state` runs a sub-flow that the chain removes after `version` — its own dispatcher
     /// then fails on new workers — and no failure entry of `flow` names it (a fallback could

@@ -59,7 +59,10 @@ public struct ReachableStates: Sendable {
     /// Whether the search stopped at a bound before exhausting the flow.
     public var isBounded: Bool { bound != nil }
 
-    public init(engine: FlowDispatcher, options: Options = Options()) {
+    /// Searches `engine`'s flow within `options`' bounds; `found`, when given, gets each state
+    /// as it is found, in the order of ``states`` (to work on the states while the search goes
+    /// on: a flow of thousands of edges takes milliseconds per state).
+    public init(engine: FlowDispatcher, options: Options = Options(), found: ((DispatcherState) -> Void)? = nil) {
         var seen = Set<StateKey>()
         var queue: [(state: DispatcherState, ids: SequentialIDs)] = []
         var head = 0
@@ -81,6 +84,7 @@ public struct ReachableStates: Sendable {
                 return false
             }
             states.append(run.state)
+            found?(run.state)
             queue.append((run.state, ids))
             return true
         }

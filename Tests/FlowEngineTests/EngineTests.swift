@@ -488,18 +488,25 @@ struct MigrationAnalysisTests {
         #expect(revertedCounts[MigrationAnalysis.Outcome.renumbered] == nil, "\(revertedCounts)")
     }
 
-    /// Each flow analysed is reported once, from whichever core analysed it, with the total.
-    @Test func progressCountsEveryFlowOnce() throws {
-        let configuration = try EngineTests.configuration(tasks: ["A", "B"], """
+    /// Each flow analysed is reported once, from whichever core analysed it, with the total;
+    /// states are counted while a flow is searched, so one large flow does not look stuck.
+    @Test func progressCountsEveryFlowOnceAndTheStatesAsTheyAreFound() throws {
+        // Seven tasks started at once: 3^7 states (each running, finished or failed).
+        let tasks = (1...7).map { "T\($0)" }
+        let configuration = try EngineTests.configuration(tasks: tasks, """
                 edges:
-                  - {from: , to: A}
-                  - {from: A, to: B}
+                  - {from: , to: [\(tasks.joined(separator: ", "))]}
             """)
-        let reports = Mutex<[(Int, Int)]>([])
+        let reports = Mutex<[MigrationAnalysis.Progress]>([])
         let flows = ["f", "missing"]  // a flow the configuration lacks is not analysed, nor counted
-        let reorder = Migration(flows: ["f": EdgeMigration(translation: [0: 1, 1: 0])], strategy: .ignore)
-        _ = MigrationAnalysis(configuration: configuration, flows: flows, chain: MigrationChain(migrations: [reorder]), version: 0,
-                              progress: { done, total in reports.withLock { $0.append((done, total)) } })
-        #expect(reports.withLock { $0.map { "\($0.0)/\($0.1)" } } == ["1/1"])
+        let addition = Migration(flows: ["f": EdgeMigration(taintingNodes: [1: ["T1"]])], strategy: .ignore)
+        let analysis = MigrationAnalysis(configuration: configuration, flows: flows, chain: MigrationChain(migrations: [addition]), version: 0,
+                                         progress: { progress in reports.withLock { $0.append(progress) } })
+        let found = try #require(analysis.flows.first).reachable
+        #expect(found > 1_000)
+        let seen = reports.withLock { $0 }
+        #expect(seen.last == MigrationAnalysis.Progress(flowsDone: 1, flows: 1, statesFound: found))
+        #expect(seen.dropLast().map(\.statesFound) == Array(1...(found / MigrationAnalysis.progressInterval)).map { $0 * 64 })
+        #expect(seen.dropLast().allSatisfy { $0.flowsDone == 0 && $0.flows == 1 })
     }
 }

@@ -129,9 +129,12 @@ extension SelinonMigrate {
             let touched = Set(directory.files[(first - 1)...].flatMap { file -> [String] in
                 Array(file.migration.changedFlows.keys) + ((file.migration.metadata?["edge_counts"]).map(Self.removedFlows) ?? [])
             })
-            let display = ProgressDisplay(unit: "flows", quiet: false, alwaysSummarize: false)
+            // States found so far: one flow of thousands of edges takes minutes at a high --max-states.
+            let display = ProgressDisplay(unit: "states", quiet: false, alwaysSummarize: false)
             let analysis = MigrationAnalysis(configuration: before, flows: Array(touched), chain: MigrationChain(directory: directory),
-                                             version: first - 1, options: .init(maxStates: maxStates), progress: { display.update(done: $0, total: $1) })
+                                             version: first - 1, options: .init(maxStates: maxStates), progress: { progress in
+                display.update(done: progress.statesFound, total: nil, detail: "\(progress.flowsDone)/\(progress.flows) flows done")
+            })
             display.finish()
             let range = first == directory.latestVersion ? "migration \(first)" : "migrations \(first)…\(directory.latestVersion)"
             switch format {

@@ -170,7 +170,7 @@ extension SelinonMigrate {
                     let display = ProgressDisplay(unit: "flows", quiet: false, alwaysSummarize: false)
                     let analysis = MigrationAnalysis(configuration: before, flows: review.flows.map(\.flow),
                                                      chain: MigrationChain(migrations: [directory.files[version - 1].migration]), version: 0,
-                                                     options: .init(maxStates: 2_000), progress: { display.update(done: $0, total: $1) })
+                                                     options: .init(maxStates: 2_000), progress: { display.update(done: $0.flowsDone, total: $0.flows) })
                     display.finish()
                     for result in analysis.flows {
                         if let position = review.flows.firstIndex(where: { $0.flow == result.flow }) {

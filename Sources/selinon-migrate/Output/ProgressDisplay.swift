@@ -10,6 +10,7 @@ final class ProgressDisplay: Sendable {
         var wroteLine = false
         var done = 0
         var total: Int?
+        var detail: String?
     }
 
     private let unit: String
@@ -37,18 +38,20 @@ final class ProgressDisplay: Sendable {
         state = Mutex(State(lastDraw: start))
     }
 
-    /// Reports `done` of `total` (nil: not known yet).
-    func update(done: Int, total: Int?) {
+    /// Reports `done` of `total` (nil: not known yet); `detail`, said in parentheses while the
+    /// total is not known, in place of the pending-total note.
+    func update(done: Int, total: Int?, detail: String? = nil) {
         guard !isQuiet else { return }
         let now = Date().timeIntervalSinceReferenceDate
         let text: String? = state.withLock { state in
-            (state.done, state.total) = (done, total)
+            (state.done, state.total, state.detail) = (done, total, detail)
             let interval = isTerminal ? 0.1 : lineInterval
             guard now - state.lastDraw >= interval || (done == total && isTerminal) else { return nil }
             state.lastDraw = now
             state.drewBar = isTerminal
             state.wroteLine = !isTerminal
-            return isTerminal ? "\r\u{1B}[K" + bar(done: done, total: total, now: now) : line(done: done, total: total, now: now) + "\n"
+            return isTerminal ? "\r\u{1B}[K" + bar(done: done, total: total, detail: detail, now: now)
+                : line(done: done, total: total, detail: detail, now: now) + "\n"
         }
         if let text { Terminal.writeMessage(text) }
     }
@@ -68,13 +71,14 @@ final class ProgressDisplay: Sendable {
                 return "\(state.done) \(unit), \(Int(rate(done: state.done, now: now).rounded())) \(unit)/s — done (the other \(changedElsewhere) \(unit) were changed by another "
                     + "process meanwhile)\n"
             }
-            return line(done: state.done, total: state.total, now: now, estimating: false) + (stopped ? " — stopped" : " — done") + "\n"
+            return line(done: state.done, total: state.total, detail: state.detail, now: now, estimating: false)
+                + (stopped ? " — stopped" : " — done") + "\n"
         }
         if !text.isEmpty { Terminal.writeMessage(text) }
     }
 
-    private func bar(done: Int, total: Int?, now: Double) -> String {
-        guard let total else { return line(done: done, total: nil, now: now) }
+    private func bar(done: Int, total: Int?, detail: String?, now: Double) -> String {
+        guard let total else { return line(done: done, total: nil, detail: detail, now: now) }
         let width = 30
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
         let filled = Int(fraction * Double(width))
@@ -83,9 +87,9 @@ final class ProgressDisplay: Sendable {
     }
 
     /// `done` of `total` with the rate, and (`estimating`, while the work goes on) the time left.
-    private func line(done: Int, total: Int?, now: Double, estimating: Bool = true) -> String {
+    private func line(done: Int, total: Int?, detail: String? = nil, now: Double, estimating: Bool = true) -> String {
         let perSecond = rate(done: done, now: now)
-        guard let total else { return "\(done) \(unit), \(Int(perSecond.rounded())) \(unit)/s" + (pendingTotalNote.map { " (\($0))" } ?? "") }
+        guard let total else { return "\(done) \(unit), \(Int(perSecond.rounded())) \(unit)/s" + ((detail ?? pendingTotalNote).map { " (\($0))" } ?? "") }
         let percent = total > 0 ? min(100, done * 100 / total) : 100
         var text = "\(percent)% \(done)/\(total) \(unit), \(Int(perSecond.rounded())) \(unit)/s"
         if estimating, perSecond > 0, done < total {
