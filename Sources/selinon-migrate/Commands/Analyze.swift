@@ -216,14 +216,14 @@ extension SelinonMigrate {
             guard location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment) else {
                 return "migrations"
             }
-            let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: false))
+            let loader = location.loader(environment: environment, checksConsistency: false)
             let current = try terminal.loadConfiguration(try location.source(environment: environment), with: loader, role: "current")
             return current.global.expandedMigrationDirectory ?? "migrations"
         }
 
         /// The configuration the states of `migration` were written against.
         private func configurationBefore(_ migration: Migration, environment: [String: String], terminal: Terminal) throws -> Configuration {
-            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let loader = location.loader(environment: environment)
             if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) {
                 let configuration = try terminal.loadConfiguration(explicit, with: loader, role: "old")
                 // The states must be those of the configuration the migration starts from.

@@ -67,7 +67,7 @@ extension SelinonMigrate {
             } catch {
                 throw terminal.fail(error)
             }
-            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let loader = location.loader(environment: environment)
             // With unstaged files, what the working tree shows is not what the commit holds: only
             // they are reported (findings about the working tree would mislead) — before the
             // working tree's configuration is loaded, which may be broken where the index is not.
@@ -562,7 +562,7 @@ extension SelinonMigrate {
                             + "(\(replaced.joined(separator: ", "))), and the change it brings has no migration: \(changedFlows)",
                         hint: "run: \(rebase(onto: "MERGE_HEAD"))"))
                 } else {
-                    let loader = ConfigurationLoader(options: .init(environment: ProcessInfo.processInfo.environment))
+                    let loader = location.loader(environment: ProcessInfo.processInfo.environment)
                     if let (commit, parent, before) = context.repository.unmigratedChange(
                         madeBy: base.commit, paths: context.paths, configuration: old, migrations: directory.files, directory: directoryPath,
                         loader: loader) {
@@ -781,7 +781,7 @@ extension SelinonMigrate {
             guard let commits = try? context.repository.commitsChanging(context.paths, from: base.commit.id, limit: Self.catchUpDepth + 1) else {
                 return nil
             }
-            let loader = ConfigurationLoader(options: .init(environment: ProcessInfo.processInfo.environment, checksConsistency: false))
+            let loader = location.loader(environment: ProcessInfo.processInfo.environment, checksConsistency: false)
             for commit in commits.dropFirst() {
                 guard let configuration = try? context.configuration(at: commit, loader: loader),
                       StructureDigest.digest(of: configuration) == start else { continue }

@@ -51,7 +51,7 @@ extension SelinonMigrate {
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let (oldSource, newSource) = try ConfigurationPair.sources(location: location, old: old, git: gitOptions,
                                                                        environment: environment, terminal: terminal)
-            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let loader = location.loader(environment: environment)
             let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(old: oldSource, new: newSource, with: loader)
             let diff = ConfigurationDiff(from: oldConfiguration, to: newConfiguration)
             switch format {

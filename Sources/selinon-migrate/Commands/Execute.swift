@@ -68,7 +68,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
-                                                               with: ConfigurationLoader(options: .init(environment: environment)), role: "current")
+                                                               with: location.loader(environment: environment), role: "current")
             let given = try outcomes.map { try readOutcomes($0, terminal: terminal) } ?? (outcomes: NodeOutcomes(), bytes: [])
             // Named here with the outcomes file's line (the execution would name the task alone).
             if let path = outcomes, let task = given.outcomes.tasks.keys.sorted().first(where: { !configuration.isTask($0) }) {

@@ -80,7 +80,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let (oldSource, newSource) = try sources(environment: environment, terminal: terminal)
-            let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: !noCheck))
+            let loader = location.loader(environment: environment, checksConsistency: !noCheck)
             let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(
                 old: oldSource, new: newSource, with: loader, offersNoCheck: true)
 

@@ -46,7 +46,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let workingTree = try location.source(environment: environment)
-            let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: false))
+            let loader = location.loader(environment: environment, checksConsistency: false)
             var entries: [HistoryEntry] = []
             var unborn = false
             do {
@@ -301,8 +301,8 @@ struct HistoryEntry: Encodable {
         }
         let compared = comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? ""
             + (movedFrom.map { " (moved from \($0.joined(separator: ", ")))" } ?? "")
-        // No change was compared where the flow files were elsewhere.
-        if status == "not-at-these-paths" || status == "first-at-these-paths" { return "\(revision.prefix(12))  \(date)  \(subject) — \(coverage)" }
+        // No change was compared where the flow files were elsewhere, or where they could not be read.
+        if ["not-at-these-paths", "first-at-these-paths", "invalid-configuration"].contains(status) { return "\(revision.prefix(12))  \(date)  \(subject) — \(coverage)" }
         return "\(revision.prefix(12))  \(date)  \(subject) — \(what)\(compared) — \(coverage)"
     }
 }

@@ -79,7 +79,7 @@ extension SelinonMigrate {
             } catch let error as GitError {
                 throw terminal.fail(error)
             }
-            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let loader = location.loader(environment: environment)
             // (Where REV has the files: this branch may have moved them.)
             let ontoSource = GitConfigurationSource(repository: context.repository, paths: context.paths(at: ontoCommit),
                                                     location: .revision(ontoCommit, label: onto))

@@ -103,7 +103,7 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
-            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let loader = location.loader(environment: environment)
             var current: Configuration?
             var context: GitContext?
             if location.nodesDefinition != nil || environment["SELINON_NODES_DEFINITION"] != nil {

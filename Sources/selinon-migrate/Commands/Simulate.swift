@@ -101,7 +101,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment)
             let configuration = try terminal.loadConfiguration(try location.source(environment: environment),
-                                                               with: ConfigurationLoader(options: .init(environment: environment)), role: "current")
+                                                               with: location.loader(environment: environment), role: "current")
             if let output, let file = ([configuration.nodesFile] + configuration.flowFiles).first(where: {
                 OutputSink.wouldReplace($0, writingTo: output)
             }) {

@@ -38,7 +38,7 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let source = try location.source(environment: environment)
-            let loader = ConfigurationLoader(options: .init(environment: environment, checksConsistency: !noCheck))
+            let loader = location.loader(environment: environment, checksConsistency: !noCheck)
             let terminal = Terminal(environment: environment)
 
             let diagnostics: [ConfigDiagnostic]

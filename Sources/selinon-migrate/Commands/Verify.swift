@@ -51,7 +51,7 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
-            let loader = ConfigurationLoader(options: .init(environment: environment))
+            let loader = location.loader(environment: environment)
             var source: FileSystemConfigurationSource?
             var current: Configuration?
             if git || location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment) {

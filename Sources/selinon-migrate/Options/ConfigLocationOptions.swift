@@ -49,6 +49,14 @@ struct ConfigLocationOptions: ParsableArguments {
         return FileSystemConfigurationSource(nodesFile: nodes, flowPaths: flows, maxFileBytes: maxFileSize.bytes)
     }
 
+    /// A loader for every configuration the command reads — files on disk and at git
+    /// revisions — with `--max-file-size` as its limit on each file.
+    func loader(environment: [String: String], checksConsistency: Bool = true) -> ConfigurationLoader {
+        var options = ConfigurationLoader.Options(environment: environment, checksConsistency: checksConsistency)
+        options.yamlLimits.maxInputBytes = maxFileSize.bytes
+        return ConfigurationLoader(options: options)
+    }
+
     /// Whether the environment names a whole configuration (`$SELINON_NODES_DEFINITION` and
     /// `$SELINON_FLOW_DEFINITIONS`), for commands that read one only when it is named.
     static func environmentNamesConfiguration(_ environment: [String: String]) -> Bool {
