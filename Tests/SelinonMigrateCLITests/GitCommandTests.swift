@@ -1000,9 +1000,11 @@ struct GitCommandTests {
         try Self.install(2, in: fixture)
         let result = try CommandRunner().run(["generate", "--dry-run"] + Self.configuration, in: fixture.root)
         #expect(result.status == 1)
-        #expect(result.standardError.contains(":config/nodes.yml: error: git stores this file through the filter 'tpl' (.gitattributes)"),
-                "\(result.standardError)")
-        #expect(result.standardError.contains("hint: compare checked-out files instead"))
+        #expect(result.standardError.contains(":config/nodes.yml: error: git stores this file through the filter 'tpl' (.gitattributes, "
+            + "as they are now)"), "\(result.standardError)")
+        let commit = try fixture.git("rev-parse", "--short=12", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(result.standardError.contains("hint: compare checked-out files instead: check the revision out elsewhere (git worktree add "
+            + "/tmp/old \(commit)) and pass its files with -N/-F"), "\(result.standardError)")
         // The commands that walk history refuse it the same way (exit 1: the repository's setting).
         for command in [["history"], ["verify", "--git"]] {
             let walked = try CommandRunner().run(command + Self.configuration, in: fixture.root)
