@@ -469,6 +469,11 @@ public final class GitRepository: @unchecked Sendable {
                             + "leaves them root's: sudo chown -R $(id -u):$(id -g) \(gitDirectory))")
                     }
                     if status == GIT_EAMBIGUOUS.rawValue {
+                        // libgit2 takes no commit id shorter than 4 digits, and calls it ambiguous.
+                        if revision.count < 4, revision.allSatisfy(\.isHexDigit) {
+                            throw GitError(.unknownRevision, "unknown revision '\(revision)': no branch or tag has that name, and a "
+                                + "commit id needs at least 4 digits")
+                        }
                         throw GitError(.unknownRevision, "'\(revision)' is ambiguous: more than one object starts with it; give more digits")
                     }
                     // A CI checkout fetches the commit it builds and little else: a missing branch of a
@@ -493,6 +498,18 @@ public final class GitRepository: @unchecked Sendable {
                 throw GitError.last(status, operation: "resolve '\(revision)'")
             }
             defer { git_object_free(object) }
+            // A name two references share (a tag and a branch both called main): git picks one with a
+            // warning that CI logs hide; a migration compared with the wrong one is silently wrong.
+            let name = String(revision.prefix { !"~^@:".contains($0) })
+            let sharing = Self.referenceNames(for: name).filter { candidate in
+                var id = git_oid()
+                return git_reference_name_to_id(&id, handle, candidate) == 0
+            }
+            if sharing.count > 1 {
+                let rest = revision.dropFirst(name.count)
+                throw GitError(.unknownRevision, "'\(name)' is ambiguous: it names \(sharing.joined(separator: " and ")); give the "
+                    + "one meant in full (\(sharing.map { $0 + rest }.joined(separator: " or ")))")
+            }
             var peeled: OpaquePointer?
             guard git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0, let peeled else {
                 throw GitError(.unknownRevision, "'\(revision)' does not name a commit")
@@ -500,6 +517,12 @@ public final class GitRepository: @unchecked Sendable {
             defer { git_object_free(peeled) }
             return makeCommit(peeled)
         }
+    }
+
+    /// The references a short name may mean, in the order git tries them (`git help revisions`).
+    static func referenceNames(for name: String) -> [String] {
+        guard !name.isEmpty, !name.hasPrefix("refs/") else { return [] }
+        return ["refs/\(name)", "refs/tags/\(name)", "refs/heads/\(name)", "refs/remotes/\(name)", "refs/remotes/\(name)/HEAD"]
     }
 
     /// The commit with `id`.

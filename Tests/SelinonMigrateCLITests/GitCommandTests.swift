@@ -98,6 +98,20 @@ struct GitCommandTests {
         let unknown = try CommandRunner().run(["generate", "--from", "no-such-branch", "--dry-run"] + Self.configuration, in: fixture.root)
         #expect(unknown.status == 1)
         #expect(unknown.standardError.contains("error: unknown revision 'no-such-branch'"))
+        // A tag and a branch of one name: refused, naming both, rather than one picked silently.
+        try fixture.git("tag", "main", "HEAD~1")
+        let shared = try CommandRunner().run(["generate", "--from", "main~0", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(shared.status == 1)
+        #expect(shared.standardError.contains("error: 'main' is ambiguous: it names refs/tags/main and refs/heads/main; give the one meant "
+            + "in full (refs/tags/main~0 or refs/heads/main~0)"), "\(shared.standardError)")
+        let check = try CommandRunner().run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1 && check.standardError.contains("'main' is ambiguous"), "\(check.standardError)")
+        #expect(try CommandRunner().run(["check", "--base", "refs/heads/main"] + Self.configuration, in: fixture.root).status != 64)
+        // Too short for a commit id: not "ambiguous", which libgit2 says of it.
+        let short = try CommandRunner().run(["generate", "--from", "123", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(short.status == 1)
+        #expect(short.standardError.contains("error: unknown revision '123': no branch or tag has that name, and a commit id needs at "
+            + "least 4 digits"), "\(short.standardError)")
     }
 
     /// `--max-file-size` is the limit on files read from git revisions too, not only on those in
