@@ -480,7 +480,11 @@ struct ConfigurationLoaderTests {
         }
         let utf16LE: [UInt8] = [0xFF, 0xFE] + nodes.utf16.flatMap { unit -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
         let utf16BE: [UInt8] = [0xFE, 0xFF] + nodes.utf16.flatMap { unit -> [UInt8] in [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
-        for (bytes, encoding) in [(utf16LE, "UTF-16LE"), (utf16BE, "UTF-16BE")] {
+        // Without a mark (iconv -t UTF-16BE writes none), the zero bytes of the first character tell.
+        let utf32LE: [UInt8] = nodes.unicodeScalars.flatMap { scalar -> [UInt8] in [UInt8(scalar.value & 0xFF), 0, 0, 0] }
+        let utf32BE: [UInt8] = nodes.unicodeScalars.flatMap { scalar -> [UInt8] in [0, 0, 0, UInt8(scalar.value & 0xFF)] }
+        for (bytes, encoding) in [(utf16LE, "UTF-16LE"), (utf16BE, "UTF-16BE"), (Array(utf16LE.dropFirst(2)), "UTF-16LE"),
+                                  (Array(utf16BE.dropFirst(2)), "UTF-16BE"), (utf32LE, "UTF-32LE"), (utf32BE, "UTF-32BE")] {
             let diagnostics = load(bytes)
             #expect(diagnostics.map(\.code) == [.notUTF8])
             #expect(diagnostics.first?.message == "the nodes file is \(encoding); Selinon reads configuration files as UTF-8, so its workers cannot load it")

@@ -208,12 +208,17 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// The encoding a byte order mark names, when it is UTF-16 or UTF-32 (a UTF-8 mark is fine:
-    /// Python skips it too).
+    /// Python skips it too) — or, without a mark, the zero bytes of the first character show (as
+    /// the YAML specification detects encodings: no text file starts with a NUL character).
     static func wideEncoding(of bytes: [UInt8]) -> String? {
         if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return "UTF-32BE" }
         if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return "UTF-32LE" }
         if bytes.starts(with: [0xFE, 0xFF]) { return "UTF-16BE" }
         if bytes.starts(with: [0xFF, 0xFE]) { return "UTF-16LE" }
+        let first = Array(bytes.prefix(4).map { $0 == 0 })
+        if first == [true, true, true, false] { return "UTF-32BE" }
+        if first == [false, true, true, true] { return "UTF-32LE" }
+        if first.count >= 2, first[0] != first[1] { return first[0] ? "UTF-16BE" : "UTF-16LE" }
         return nil
     }
 
