@@ -695,6 +695,14 @@ public final class PostgresFlowStore: FlowStateStore {
                     + "--store-timeout allows (a lock another session holds on the store's tables, a very large batch): it was rolled "
                     + "back whole")
             }
+            // The server ended the session (an administrator, a shutdown, a crash of another backend)
+            // or the connection failed: whatever the transaction wrote was rolled back (a COMMIT already
+            // sent is in doubt: ``perform(_:)`` says so); run again later.
+            if let state = error.serverInfo?[.sqlState], state.hasPrefix("57P") || state == "08006" {
+                return StoreError(.unavailable, "PostgreSQL store \(displayLocation): \(error.serverInfo?[.message] ?? state) (the server "
+                    + "ended the session: it shut down or restarted, or an administrator ended it); the transaction under way was "
+                    + "rolled back whole")
+            }
             if error.serverInfo?[.sqlState] == "3D000" {
                 return StoreError(.missingStore, "there is no store at \(displayLocation): \(error.serverInfo?[.message] ?? "no such database") "
                     + "on the server; check the location (import creates the tables of a store, not its database: CREATE DATABASE first)")

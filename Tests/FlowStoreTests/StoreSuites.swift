@@ -113,6 +113,35 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A session the server ends (an administrator's pg_terminate_backend, a restart) fails the
+    /// operation waiting on it at once, as `unavailable` — run again once the server is back —
+    /// not as a `database` error, which reads as final.
+    @Test func aSessionTheServerEndsIsUnavailable() async throws {
+        try await TestStore.with(.postgres) { test in
+            try await test.open().close()
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       answerTimeout: .seconds(60))
+            try await store.prepare(createIfMissing: false)
+            let started = ContinuousClock.now
+            let outcome = try await test.whileFlowsAreLocked {
+                let read = Task { try await store.flow(id: "flow-0") }
+                for _ in 0..<100 where try await test.sessionsWaitingForLocks() < 1 { try await Task.sleep(for: .milliseconds(50)) }
+                try await test.execute("""
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    """)
+                return await read.result
+            }
+            let waited = ContinuousClock.now - started
+            let error = #expect(throws: StoreError.self) { try outcome.get() }
+            #expect(error?.kind == .unavailable, "\(String(describing: error))")
+            #expect(error?.message.contains("terminating connection due to administrator command (the server ended the session") == true,
+                    "\(String(describing: error))")
+            #expect(waited < .seconds(20), "waited \(waited)")
+            await store.close()
+        }
+    }
+
     /// A batch given up on while it waits for a lock (longer than the answer deadline) is ended
     /// by the server too: it does not wait on, holding its row locks, to commit once the lock
     /// is gone — after the tool has said it stopped.
