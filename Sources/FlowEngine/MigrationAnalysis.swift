@@ -56,6 +56,7 @@ public struct MigrationAnalysis: Sendable {
     public struct Progress: Sendable, Equatable {
         /// Flows whose analysis is complete, of ``flows``.
         public var flowsDone: Int
+        /// Flows to analyse.
         public var flows: Int
         /// States found and migrated so far, in all flows.
         public var statesFound: Int
@@ -110,7 +111,7 @@ public struct MigrationAnalysis: Sendable {
         }
     }
 
-    /// How many states found between two progress reports.
+    /// How many states are analysed between two progress reports.
     public static let progressInterval = 64
 
     /// Whether `state` runs a sub-flow that the chain removes after `version` — its own dispatcher

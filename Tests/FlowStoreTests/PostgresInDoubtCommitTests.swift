@@ -130,8 +130,10 @@ private final class FreezingProxy: Sendable {
             let bytes = buffer[..<count]
             if fromClient && armed.load(ordering: .sequentiallyConsistent) && !frozen.load(ordering: .sequentiallyConsistent)
                 && bytes.indices.contains(where: { bytes[$0...].starts(with: commit) }) {
-                send(bytes, to: destination)
+                // Frozen before the COMMIT goes out: set after, a busy machine let the server's answer
+                // through (its pump read it before this thread got to mark the freeze).
                 frozen.store(true, ordering: .sequentiallyConsistent)
+                send(bytes, to: destination)
                 continue
             }
             if !fromClient && frozen.load(ordering: .sequentiallyConsistent) { continue }

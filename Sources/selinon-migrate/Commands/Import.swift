@@ -200,8 +200,8 @@ struct IDFingerprint: Hashable {
     private let second: Int
 
     init(_ id: String) {
-        var bytes = id
-        (first, second) = bytes.withUTF8 { buffer in
+        var text = id
+        (first, second) = text.withUTF8 { buffer in
             var first = Hasher(), second = Hasher()
             first.combine(0 as UInt8)
             second.combine(1 as UInt8)
