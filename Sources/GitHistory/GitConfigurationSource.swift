@@ -83,17 +83,18 @@ public struct GitConfigurationSource: ConfigurationSource {
                 .filter { $0.1 != "lfs" }  // a Git LFS pointer is named as such by the loader
             guard filtered.isEmpty else {
                 // (The attributes are the repository's now: libgit2 cannot read them as a commit had them alone.)
-                let revision: String
+                let hint: String
                 switch location {
-                case .revision(let commit, _): revision = commit.id.short
-                case .index: revision = "REV"
+                case .revision(let commit, _):
+                    hint = "compare checked-out files instead: check the revision out elsewhere (git worktree add /tmp/old "
+                        + "\(commit.id.short)) and pass its files with -N/-F, and the new ones with -n/-f"
+                case .index:
+                    hint = "compare checked-out files instead: -N/-F for the old configuration and -n/-f for the new one"
                 }
                 throw ConfigurationError(diagnostics: filtered.map { path, filter in ConfigDiagnostic(
                     .error, .gitFilter, "git stores this file through the filter '\(filter)' (.gitattributes, as they are now), "
                         + "which selinon-migrate cannot run: \(sourceDescription) holds it cleaned, while workers read it as checked out",
-                    at: .wholeFile(pathPrefix + path),
-                    hint: "compare checked-out files instead: check the revision out elsewhere (git worktree add /tmp/old "
-                        + "\(revision)) and pass its files with -N/-F, and the new ones with -n/-f") })
+                    at: .wholeFile(pathPrefix + path), hint: hint) })
             }
             return ConfigurationFiles(nodes: .init(path: pathPrefix + paths.nodesFile, contents: nodes), flows: flows)
         } catch let error as ConfigurationError {

@@ -238,7 +238,8 @@ extension SelinonMigrate {
             let sweep = MigrationSweep(store: store, migrator: migrator, batchSize: batchSize ?? 500, dryRun: dryRun)
             let result: SweepReport
             do {
-                result = try await sweep.run { progress.update(done: $0.processed, total: $0.total) }
+                result = try await sweep.run { progress.update(done: $0.processed, total: $0.total,
+                                                               detail: $0.total == nil ? "still counting the total" : nil) }
                 progress.finish(changedElsewhere: result.changedElsewhere)
                 await terminal.close(store)
             } catch {
@@ -288,7 +289,7 @@ extension SelinonMigrate {
 
             var summary = ApplySummary()
             // Lines so far (a stream's total is not known before its end), on standard error.
-            let progress = ProgressDisplay(unit: "lines", quiet: quiet, alwaysSummarize: false, pendingTotalNote: nil)
+            let progress = ProgressDisplay(unit: "lines", quiet: quiet, alwaysSummarize: false)
             let migration = ParallelLineMigration(migrator: migrator, writesReports: reports != nil)
             var lineNumber = 1
             var chunk: [[UInt8]] = []

@@ -22,15 +22,10 @@ final class ProgressDisplay: Sendable {
     /// Whether ``finish(stopped:changedElsewhere:)`` writes its totals line also when no line
     /// was written before (a job that ended within the first interval).
     private let alwaysSummarize: Bool
-    /// Said after the count while the total is not known, in parentheses; `nil` for work whose
-    /// total is never known (a stream).
-    private let pendingTotalNote: String?
     private let state: Mutex<State>
 
-    init(unit: String, quiet: Bool, lineInterval: Double = 5, alwaysSummarize: Bool = true,
-         pendingTotalNote: String? = "still counting the total") {
+    init(unit: String, quiet: Bool, lineInterval: Double = 5, alwaysSummarize: Bool = true) {
         self.unit = unit
-        self.pendingTotalNote = pendingTotalNote
         isQuiet = quiet
         isTerminal = isatty(FileHandle.standardError.fileDescriptor) == 1
         self.lineInterval = lineInterval
@@ -38,8 +33,8 @@ final class ProgressDisplay: Sendable {
         state = Mutex(State(lastDraw: start))
     }
 
-    /// Reports `done` of `total` (nil: not known yet); `detail`, said in parentheses while the
-    /// total is not known, in place of the pending-total note.
+    /// Reports `done` of `total` (nil: not known, or not yet); `detail`, said in parentheses
+    /// while there is no total ("still counting the total", "2/5 flows done").
     func update(done: Int, total: Int?, detail: String? = nil) {
         guard !isQuiet else { return }
         let now = Date().timeIntervalSinceReferenceDate
@@ -89,7 +84,7 @@ final class ProgressDisplay: Sendable {
     /// `done` of `total` with the rate, and (`estimating`, while the work goes on) the time left.
     private func line(done: Int, total: Int?, detail: String? = nil, now: Double, estimating: Bool = true) -> String {
         let perSecond = rate(done: done, now: now)
-        guard let total else { return "\(done) \(unit), \(Int(perSecond.rounded())) \(unit)/s" + ((detail ?? pendingTotalNote).map { " (\($0))" } ?? "") }
+        guard let total else { return "\(done) \(unit), \(Int(perSecond.rounded())) \(unit)/s" + (detail.map { " (\($0))" } ?? "") }
         let percent = total > 0 ? min(100, done * 100 / total) : 100
         var text = "\(percent)% \(done)/\(total) \(unit), \(Int(perSecond.rounded())) \(unit)/s"
         if estimating, perSecond > 0, done < total {
