@@ -506,7 +506,7 @@ struct MigrationAnalysisTests {
         #expect(found > 1_000)
         let seen = reports.withLock { $0 }
         #expect(seen.last == MigrationAnalysis.Progress(flowsDone: 1, flows: 1, statesFound: found))
-        #expect(seen.dropLast().map(\.statesFound) == Array(1...(found / MigrationAnalysis.progressInterval)).map { $0 * 64 })
+        #expect(seen.dropLast().map(\.statesFound) == Array(1...(found / MigrationAnalysis.progressInterval)).map { $0 * MigrationAnalysis.progressInterval })
         #expect(seen.dropLast().allSatisfy { $0.flowsDone == 0 && $0.flows == 1 })
     }
 }
