@@ -338,9 +338,13 @@ enum InterruptCleanup {
 
     private static func installHandlers(_ state: inout State) {
         guard state.sources.isEmpty else { return }
+        // A queue of its own (a serial queue gets a thread of its own): on the shared pool the
+        // handler could wait behind work blocked in a read — apply reading a pipe that stays open
+        // ignored Ctrl-C while its only worker thread waited for input.
+        let queue = DispatchQueue(label: "selinon-migrate.signals")
         for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
             signal(number, SIG_IGN)  // delivered to the source below instead
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 // Under the lock until the signal has ended the process: no file is created
                 // after the removal (the wait is bounded, should the process survive it).
