@@ -6,7 +6,8 @@ import Synchronization
 /// A PostgreSQL connection that drops in the middle of a query can leave postgres-nio waiting
 /// for ever (seen with 1.33.2: an export, an import or an apply hung when the server ended the
 /// backend), so every PostgreSQL operation runs under one: when it has not finished within
-/// `timeout` it fails with ``NoAnswer`` instead, and is left to the process to end.
+/// `timeout` — or its connection is seen closed — it fails with ``NoAnswer`` (or
+/// ``ConnectionLost``) instead, and is left to the process to end.
 struct AnswerDeadline: Sendable {
     let timeout: Duration
 
@@ -15,9 +16,17 @@ struct AnswerDeadline: Sendable {
         let timeout: Duration
     }
 
-    /// The first of: `operation`'s result, or ``NoAnswer`` once it has run for `timeout`. A
-    /// timed-out operation is cancelled and not waited for.
-    func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// The operation's connection closed while the operation waited on it.
+    struct ConnectionLost: Error {}
+
+    /// How often `isLost` is asked.
+    static let lossCheckInterval = Duration.milliseconds(100)
+
+    /// The first of: `operation`'s result, ``NoAnswer`` once it has run for `timeout`, or
+    /// ``ConnectionLost`` as soon as `isLost` (asked every ``lossCheckInterval``) says the
+    /// connection it waits on has closed — postgres-nio 1.33.2 may never fail a query whose
+    /// connection the server ended. An operation given up on is cancelled and not waited for.
+    func run<T: Sendable>(isLost: (@Sendable () -> Bool)? = nil, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let race = Race<T>()
         return try await withCheckedThrowingContinuation { continuation in
             race.start(continuation)
@@ -28,7 +37,12 @@ struct AnswerDeadline: Sendable {
                         if race.finish(.failure(NoAnswer(timeout: timeout))) { race.cancelWork() }
                         return
                     }
-                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    if let isLost, isLost() {
+                        if race.finish(.failure(ConnectionLost())) { race.cancelWork() }
+                        return
+                    }
+                    let wake = isLost == nil ? deadline : min(deadline, ContinuousClock.now + Self.lossCheckInterval)
+                    try? await Task.sleep(until: wake, clock: .continuous)
                 }
             }
             race.setWork(Task {

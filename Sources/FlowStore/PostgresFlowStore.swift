@@ -211,8 +211,8 @@ public final class PostgresFlowStore: FlowStateStore {
         try NewFlow.checkInsertable(flows)
         guard !flows.isEmpty else { return 0 }
         let now = Date().timeIntervalSince1970
-        return try await perform { client, logger in
-            try await client.withTransaction(logger: logger) { connection in
+        return try await perform { [self] _, logger in
+            try await self.inTransaction("BEGIN") { connection in
                 var stored: [[UInt8]: StoredFlow] = [:]
                 for flow in try await Self.flows(connection.query(
                     "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(flows.map(\.id)))", logger: logger)) {
@@ -394,7 +394,9 @@ public final class PostgresFlowStore: FlowStateStore {
 
     public func statusCounts() async throws(StoreError) -> FlowCounts {
         try await perform { client, logger in
-            try await client.withConnection { connection in try await self.statusCounts(connection, logger: logger) }
+            try await client.withConnection { connection in
+                try await Self.watching(connection) { try await self.statusCounts(connection, logger: logger) }
+            }
         }
     }
 
@@ -531,9 +533,12 @@ public final class PostgresFlowStore: FlowStateStore {
     private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {
         try checkOpen()
         let commit = CommitInFlight()
+        let leases = LeasedConnections()
         do {
             return try await Self.$commitInFlight.withValue(commit) {
-                try await deadline.run { [client, logger] in try await body(client, logger) }
+                try await Self.$leasedConnections.withValue(leases) {
+                    try await deadline.run(isLost: leases.anyClosed) { [client, logger] in try await body(client, logger) }
+                }
             }
         } catch {
             let failure = storeError(error)
@@ -559,50 +564,96 @@ public final class PostgresFlowStore: FlowStateStore {
 
     @TaskLocal private static var commitInFlight: CommitInFlight?
 
+    /// The connections an operation holds from the pool (``watching(_:_:)`` adds them), which
+    /// ``perform(_:)`` watches: one the server ended mid-statement fails the operation at
+    /// once, where postgres-nio would wait for an answer that cannot come.
+    private final class LeasedConnections: Sendable {
+        private let connections = Mutex<[PostgresConnection]>([])
+
+        func add(_ connection: PostgresConnection) { connections.withLock { $0.append(connection) } }
+        func remove(_ connection: PostgresConnection) { connections.withLock { $0.removeAll { $0 === connection } } }
+        @Sendable func anyClosed() -> Bool { connections.withLock { $0.contains(where: \.isClosed) } }
+    }
+
+    @TaskLocal private static var leasedConnections: LeasedConnections?
+
     /// Runs `body` in a transaction of its own (`begin`: the BEGIN statement) on one connection,
-    /// each statement under the store's deadline (``bounded(_:)``, which `body` uses too). After
+    /// each statement under the store's deadline (``bounded(_:)``, which `body` uses too), the
+    /// connection watched for closing by ``perform(_:)``. After
     /// a statement that got no answer, no ROLLBACK is sent — it would wait on the same dead (or
     /// busy) connection: the connection is closed instead, so that the pool never hands out one
     /// still inside this transaction, and the server rolls the transaction back.
     private func inTransaction<T: Sendable>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try checkOpen()
         return try await withPooledConnection { connection in
-            do {
-                _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
-                // The server ends a statement the tool has stopped waiting for: without it, a batch given
-                // up on (a lock held past --store-timeout) would go on waiting, holding its row locks, and
-                // commit after the tool had said it stopped. (For this transaction only: a pooler such as
-                // PgBouncer hands the connection on.)
-                let milliseconds = deadline.timeout.components.seconds * 1_000 + deadline.timeout.components.attoseconds / 1_000_000_000_000_000
-                _ = try await bounded { [logger] in
-                    try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(milliseconds)"), logger: logger)
-                }
-                let value = try await body(connection)
-                // Given up on meanwhile (the deadline of the whole operation passed while a statement
-                // waited, say for a lock that has just gone): rolled back, never committed after the
-                // caller was told it stopped.
-                try Task.checkCancellation()
-                // (A read-only transaction's COMMIT in doubt changes nothing.)
-                if !begin.hasSuffix("READ ONLY") { Self.commitInFlight?.isSent.withLock { $0 = true } }
-                do {
-                    _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
-                } catch let error as PSQLError where error.serverInfo != nil {
-                    // The server's answer: the transaction was rolled back (a serialization failure).
-                    Self.commitInFlight?.isSent.withLock { $0 = false }
-                    throw error
-                }
-                Self.commitInFlight?.isSent.withLock { $0 = false }
-                return value
-            } catch {
-                if error is AnswerDeadline.NoAnswer {
-                    // Closing a dropped connection may never finish either: not waited for long.
-                    _ = try? await AnswerDeadline(timeout: .seconds(5)).run { try await connection.close() }
-                } else {
-                    _ = try? await bounded { [logger] in try await connection.query("ROLLBACK", logger: logger) }
-                }
-                throw error
-            }
+            try await Self.watching(connection) { try await transaction(begin, on: connection, body) }
         }
+    }
+
+    /// Whether `error` says the connection's session is over (ended by the server, or closed).
+    private static func isSessionEnd(_ error: any Error) -> Bool {
+        if error is AnswerDeadline.ConnectionLost { return true }
+        guard let error = error as? PSQLError else { return false }
+        if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("57P") || state == "08006" }
+        return connectionLossCodes.contains(error.code)
+    }
+
+    /// `body`, while ``perform(_:)`` watches `connection` for closing.
+    private static func watching<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+        let watched = leasedConnections
+        watched?.add(connection)
+        defer { watched?.remove(connection) }
+        return try await body()
+    }
+
+    /// The transaction of ``inTransaction(_:_:)`` on `connection`, rolled back on an error while
+    /// the connection is open and its session goes on.
+    private func transaction<T: Sendable>(_ begin: String, on connection: PostgresConnection,
+                                          _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
+            return try await transactionBegun(begin, on: connection, body)
+        } catch {
+            if error is AnswerDeadline.NoAnswer {
+                // Closing a dropped connection may never finish either: not waited for long.
+                _ = try? await AnswerDeadline(timeout: .seconds(5)).run { try await connection.close() }
+            } else if !Self.isSessionEnd(error) && !connection.isClosed {
+                // (Watched: a connection that closes meanwhile does not keep the caller waiting.)
+                _ = try? await deadline.run(isLost: { connection.isClosed }) { [logger] in
+                    try await connection.query("ROLLBACK", logger: logger)
+                }
+            }
+            throw error
+        }
+    }
+
+    /// The rest of ``transaction(_:on:_:)``, after its BEGIN: the bound, `body`, COMMIT.
+    private func transactionBegun<T: Sendable>(_ begin: String, on connection: PostgresConnection,
+                                               _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        // The server ends a statement the tool has stopped waiting for: without it, a batch given
+        // up on (a lock held past --store-timeout) would go on waiting, holding its row locks, and
+        // commit after the tool had said it stopped. (For this transaction only: a pooler such as
+        // PgBouncer hands the connection on.)
+        let milliseconds = deadline.timeout.components.seconds * 1_000 + deadline.timeout.components.attoseconds / 1_000_000_000_000_000
+        _ = try await bounded { [logger] in
+            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(milliseconds)"), logger: logger)
+        }
+        let value = try await body(connection)
+        // Given up on meanwhile (the deadline of the whole operation passed while a statement
+        // waited, say for a lock that has just gone): rolled back, never committed after the
+        // caller was told it stopped.
+        try Task.checkCancellation()
+        // (A read-only transaction's COMMIT in doubt changes nothing.)
+        if !begin.hasSuffix("READ ONLY") { Self.commitInFlight?.isSent.withLock { $0 = true } }
+        do {
+            _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
+        } catch let error as PSQLError where error.serverInfo != nil {
+            // The server's answer: the transaction was rolled back (a serialization failure).
+            Self.commitInFlight?.isSent.withLock { $0 = false }
+            throw error
+        }
+        Self.commitInFlight?.isSent.withLock { $0 = false }
+        return value
     }
 
     /// postgres-nio's codes for a connection that failed or was closed: the server's answer, if
@@ -664,6 +715,11 @@ public final class PostgresFlowStore: FlowStateStore {
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? EditedRow { return error.storeError(store: displayLocation) }
+        if error is AnswerDeadline.ConnectionLost {
+            return StoreError(.unavailable, "PostgreSQL store \(displayLocation): the connection to the server closed while a statement "
+                + "waited for its answer (the server ended the session — a restart, a failover, an administrator — or the network "
+                + "dropped it); the server rolls back a transaction it did not commit, whole")
+        }
         if let error = error as? AnswerDeadline.NoAnswer {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server within \(error.timeout.components.seconds) s: "
                 + "the connection may have dropped, or the work needs longer than --store-timeout allows (a lock another "

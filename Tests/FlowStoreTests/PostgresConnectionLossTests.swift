@@ -1,0 +1,87 @@
+import FlowEngine
+import FlowStore
+import Foundation
+import Logging
+import StoreTestSupport
+import Testing
+import TestSupport
+
+/// A PostgreSQL session the server ends (a restart, a failover, `pg_terminate_backend`) while
+/// the store uses it, or while it sits idle in the pool: postgres-nio 1.33.2 may never answer a
+/// statement whose connection closed, so the store watches its connections.
+@Suite(.enabled(if: PostgresTestServer.isConfigured, Comment(rawValue: PostgresTestServer.skipReason)))
+struct PostgresConnectionLossTests {
+    /// Batches written while every session of the store is ended, at random points: each fails
+    /// (or succeeds) at once, never after the answer deadline.
+    @Test func aConnectionEndedMidBatchFailsAtOnce() async throws {
+        try await TestStore.with(.postgres) { test in
+            let setup = try await test.open()
+            try await setup.insert(try InflightFlows.messages(count: 1_000).map { try NewFlow(message: $0) })
+            await setup.close()
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       answerTimeout: .seconds(120))
+            try await store.prepare(createIfMissing: false)
+            var generator = SeededGenerator(seed: 7)
+            var lost = 0
+            for _ in 0..<8 {
+                let flows = try await store.flows(aboveVersion: -1, limit: 1_000)
+                let pause = Int.random(in: 0..<30, using: &generator)
+                let ending = Task {
+                    try await Task.sleep(for: .milliseconds(pause))
+                    try await test.execute("""
+                        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                        WHERE datname = current_database() AND pid <> pg_backend_pid()
+                        """)
+                }
+                let started = ContinuousClock.now
+                for chunk in stride(from: 0, to: flows.count, by: 100) {
+                    let updates = flows[chunk..<min(chunk + 100, flows.count)].map {
+                        FlowUpdate(id: $0.id, expectedRevision: $0.revision, message: $0.message, migrationVersion: $0.migrationVersion,
+                                   status: .running)
+                    }
+                    do {
+                        _ = try await store.commit(updates, events: [])
+                    } catch let error as StoreError {
+                        #expect(error.kind == .unavailable, "\(error)")
+                        lost += 1
+                    }
+                }
+                try await ending.value
+                let took = ContinuousClock.now - started
+                #expect(took < .seconds(30), "the batches took \(took) (the deadline is 120 s)")
+            }
+            #expect(lost > 0, "no batch met an ended session: the test proved nothing")
+            await store.close()
+        }
+    }
+
+    /// After the server ended every session of the store (its pooled connections idle), the
+    /// next transaction runs on a new connection, and succeeds.
+    @Test func anIdleConnectionEndedByTheServerIsReplaced() async throws {
+        try await TestStore.with(.postgres) { test in
+            let setup = try await test.open()
+            let message = try #require(try InflightFlows.messages(count: 1).first)
+            let new = try NewFlow(message: message)
+            try await setup.insert([new])
+            await setup.close()
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       answerTimeout: .seconds(120))
+            try await store.prepare(createIfMissing: false)
+            for round in 0..<10 {
+                let flow = try #require(try await store.flow(id: new.id))
+                // (With a timeout, it returns once the sessions have ended, not only been signalled:
+                // the commit below must find them ended, before the pool has heard.)
+                try await test.execute("""
+                    SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    """)
+                let started = ContinuousClock.now
+                let update = FlowUpdate(id: flow.id, expectedRevision: flow.revision, message: flow.message, migrationVersion: round + 1,
+                                        status: .running)
+                #expect(try await store.commit([update], events: []).isEmpty, "round \(round)")
+                #expect(ContinuousClock.now - started < .seconds(30))
+            }
+            #expect(try await store.flow(id: new.id)?.migrationVersion == 10)
+            await store.close()
+        }
+    }
+}
