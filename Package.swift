@@ -79,10 +79,13 @@ let package = Package(
         ),
         // Configuration as it was at git revisions, and its history.
         .target(name: "GitHistory", dependencies: ["CLibGit2", "FlowConfig"]),
+        // Standard input, output and error held open from the start, even when they were closed.
+        .target(name: "CStandardStreams"),
         // The command line.
         .executableTarget(
             name: "selinon-migrate",
             dependencies: [
+                "CStandardStreams",
                 "FlowConfig",
                 "FlowMigration",
                 "MigrationGenerator",

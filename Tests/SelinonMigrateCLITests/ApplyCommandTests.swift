@@ -471,6 +471,38 @@ struct ApplyCommandTests {
         #expect(result.standardError.contains("error: cannot write to standard output: No space left on device"))
     }
 
+    /// Started with standard output closed (`>&-`), a command says so (exit 2) instead of writing
+    /// its report into whatever file took descriptor 1 (a store's database, an event descriptor);
+    /// with standard input closed, `--input -` is refused (exit 1), not read as an empty stream.
+    @Test func aClosedStandardStreamIsSaidNotUsed() throws {
+        let directory = try TemporaryDirectory()
+        let binary = try CommandRunner().executable.path
+        func run(_ redirection: String, _ arguments: [String]) throws -> (status: Int32, errors: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "exec \"$0\" \"$@\" \(redirection)", binary] + arguments
+            process.environment = ["NO_COLOR": "1", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let database = directory.path("flows.sqlite")
+        #expect(try CommandRunner().run(["import", "--store", "sqlite:" + database, "--input", Self.states]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+        let report = try run(">&-", ["apply", "-m", Self.migrations, "--store", "sqlite:" + database, "--dry-run", "--quiet"])
+        #expect(report.status == 2)
+        #expect(report.errors.contains("error: cannot write to standard output: standard output was closed when selinon-migrate started (>&-)"),
+                "\(report.errors)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before)
+        let stream = try run("<&-", ["apply", "-m", Self.migrations, "--input", "-", "--output", directory.path("out.jsonl")])
+        #expect(stream.status == 1)
+        #expect(stream.errors.contains("standard input was closed when selinon-migrate started (<&-)"), "\(stream.errors)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("out.jsonl")))
+    }
+
     /// A closed pipe (`| head`) ends the stream as it ends any filter, quietly, of SIGPIPE — the
     /// same whether or not a report file was being written too, which is not left behind.
     @Test(arguments: [false, true])

@@ -229,6 +229,40 @@ struct EngineCommandTests {
         #expect(result.standardOutput.hasPrefix("{"), "\(result.standardOutput)")
     }
 
+    /// The JSON carries the gate's verdict as the exit status gives it, and files that do not
+    /// match migrations.sum (analysed as they are), so that a tool reading it alone is not misled.
+    @Test func analyzeJSONSaysTheVerdictAndTheEditedFiles() throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("m")
+        try FileManager.default.copyItem(atPath: Fixtures.repositoryRoot.appendingPathComponent("migrations").path, toPath: migrations)
+        let runner = try CommandRunner()
+        // Migrations 2 and 3: RETRY in two flows, FAIL in two others (3 removes notification_flow).
+        for (threshold, failing) in [("retry", ["licence_analysis_flow", "notification_flow", "package_analysis_flow", "reporting_flow"]),
+                                     ("fail", ["notification_flow", "reporting_flow"])] {
+            let gate = try runner.run(["analyze", "2", "-m", migrations, "--fail-on", threshold, "--format", "json"])
+            #expect(gate.status == 1, "\(gate.standardError)")
+            let verdict = try JSONSerialization.jsonObject(with: Data(gate.standardOutput.utf8)) as? [String: Any]
+            #expect(verdict?["fail_on"] as? String == threshold && verdict?["failing_flows"] as? [String] == failing,
+                    "\(gate.standardOutput)")
+            #expect(verdict?["migration_directory_problems"] == nil)
+        }
+        let ungated = try runner.run(["analyze", "2", "-m", migrations, "--format", "json"])
+        #expect(ungated.status == 0, "\(ungated.standardError)")
+        #expect((try JSONSerialization.jsonObject(with: Data(ungated.standardOutput.utf8)) as? [String: Any])?["fail_on"] == nil)
+
+        var text = try String(contentsOfFile: "\(migrations)/2.json", encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"RETRY\"", with: "\"IGNORE\"")
+        try text.write(toFile: "\(migrations)/2.json", atomically: true, encoding: .utf8)
+        for command in ["analyze", "review"] {
+            let edited = try runner.run([command, "2", "-m", migrations, "--format", "json"])
+            #expect(edited.status == 0, "\(edited.standardError)")
+            let document = try JSONSerialization.jsonObject(with: Data(edited.standardOutput.utf8)) as? [String: Any]
+            let problems = document?["migration_directory_problems"] as? [[String: Any]]
+            #expect(problems?.count == 1 && problems?.first?["kind"] as? String == "edited"
+                    && problems?.first?["file"] as? String == "\(migrations)/2.json", "\(command): \(edited.standardOutput)")
+        }
+    }
+
     @Test func anEmptyMigrationDirectoryHasNothingToAnalyze() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path("m"), withIntermediateDirectories: false)

@@ -87,6 +87,24 @@ struct GenerateCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("m")))
     }
 
+    /// A report that cannot be printed (a full disk under standard output) is an error, but the
+    /// migration was written whole by then: the error says so, for a script that takes exit 2
+    /// for "nothing happened".
+    @Test func aLostReportSaysTheMigrationWasWrittenAllTheSame() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("m")
+        let runner = try CommandRunner()
+        for format in ["text", "json"] {
+            try? FileManager.default.removeItem(atPath: migrations)
+            let result = try runner.run(Self.arguments(1, 2, ["-m", migrations, "--format", format]), standardOutput: "/dev/full")
+            #expect(result.status == 2)
+            #expect(result.standardError.contains("error: cannot write to standard output: No space left on device; the migration was "
+                + "written all the same: \(migrations)/1.json, listed in migrations.sum"), "\(result.standardError)")
+            #expect(try runner.run(["verify", "-m", migrations]).status == 0)
+        }
+    }
+
     /// A directory in the sum's place is the migration directory's content (as one in a
     /// migration's place is): exit 1, like every other problem of the directory's files.
     @Test func aSumThatIsADirectoryIsNamedAndNothingIsWritten() throws {

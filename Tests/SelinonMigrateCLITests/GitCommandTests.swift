@@ -1429,6 +1429,39 @@ struct GitCommandTests {
         }
     }
 
+    @Test func aRevisionASquashMergeRewroteIsNamedAsSuchNotAsAShallowClone() throws {
+        // A branch of two migrations landed by squash merge, then deleted: the configuration
+        // between them (2.json's _meta.old, a commit of the branch) is in no commit any more.
+        let fixture = try Self.repository(at: 1)
+        try fixture.git("checkout", "-q", "-b", "feature")
+        for version in [2, 3] {
+            try Self.install(version, in: fixture)
+            let generated = try CommandRunner().run(["generate"] + Self.configuration, in: fixture.root)
+            #expect(generated.status == 0, "\(generated.standardError)")
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "v\(version)")
+        }
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--squash", "feature")
+        try fixture.git("commit", "-q", "-m", "feature, squashed")
+        try fixture.git("branch", "-q", "-D", "feature")
+        try fixture.git("reflog", "expire", "--expire=now", "--all")
+        try fixture.git("gc", "-q", "--prune=now")
+
+        // review shows what it can (the edges derived through the migrations) and says what it could not read.
+        let review = try CommandRunner().run(["review", "2", "--git"] + Self.configuration, in: fixture.root)
+        #expect(review.status == 0, "\(review.standardError)")
+        #expect(review.standardOutput.contains("is not in this repository (squashed, rebased or on a branch deleted since)"),
+                "\(review.standardOutput)")
+        // analyze needs that configuration: an input it must be given (1), with -N/-F, not a fetch.
+        let analyze = try CommandRunner().run(["analyze", "2", "--git", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(analyze.status == 1, "\(analyze.standardError)")
+        #expect(analyze.standardError.contains("is not in this repository") && analyze.standardError.contains("hint: pass it with -N/-F")
+                && !analyze.standardError.contains("unshallow"), "\(analyze.standardError)")
+        let document = try JSONSerialization.jsonObject(with: Data(analyze.standardOutput.utf8)) as? [String: Any]
+        #expect(document?["error"] as? String == "unavailable-configuration", "\(analyze.standardOutput)")
+    }
+
     @Test func aMigrationForAnotherChangeDoesNotCoverACommit() throws {
         // The commit brings v3 but adds the migration generated for v1 → v2 (its digests say so),
         // as a fast-forward landing can leave a branch's merge of main: not "covered".

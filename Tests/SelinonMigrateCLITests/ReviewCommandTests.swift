@@ -336,6 +336,20 @@ struct ReviewCommandTests {
         #expect(forgotten.standardOutput == "No migrations were added since the base, but the flows changed in a way that needs one: "
             + "package\\_analysis\\_flow: 4 edges renumbered, 1 added. `selinon-migrate check` fails until `selinon-migrate generate` "
             + "adds it.\n", "\(forgotten.standardOutput)")
+        // …and so does the JSON a bot reads, for review and for analyze.
+        for command in ["review", "analyze"] {
+            let json = try runner.run([command, "--pending", "--base", "HEAD", "-m", "migrations", "--format", "json"]
+                                      + GitCommandTests.configuration, in: fixture.root)
+            #expect(json.status == 0, "\(json.standardError)")
+            let document = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+            #expect(document?["unmigrated_changes"] as? [String] == ["package_analysis_flow: 4 edges renumbered, 1 added"],
+                    "\(command): \(json.standardOutput)")
+        }
+        let text = try runner.run(["analyze", "--pending", "--base", "HEAD", "-m", "migrations"] + GitCommandTests.configuration,
+                                  in: fixture.root)
+        #expect(text.standardOutput == "no migrations were added since the base, but the flows changed in a way that needs one: "
+            + "package_analysis_flow: 4 edges renumbered, 1 added; selinon-migrate check fails until selinon-migrate generate adds it\n",
+            "\(text.standardOutput)")
     }
 
     /// A branch that changed many flows and added no migration: the list of changes is cut to

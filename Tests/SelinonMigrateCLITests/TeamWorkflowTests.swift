@@ -885,6 +885,25 @@ struct TeamWorkflowTests {
         #expect(apply.status == 1)
         #expect(apply.standardError.contains("nothing was applied"))
         #expect(!FileManager.default.fileExists(atPath: output))
+        // With --format json the refusal is the command's document, as an invalid directory's is; a
+        // dry run's report names the problems it went on despite, and what a real run does.
+        let store = "sqlite:" + directory.path("flows.sqlite")
+        #expect(try runner.run(["import", "--store", store, "--input", ApplyCommandTests.states]).status == 0)
+        let refusedJSON = try runner.run(["apply", "-m", migrations, "--store", store, "--format", "json", "--quiet"])
+        #expect(refusedJSON.status == 1)
+        let refusal = try JSONSerialization.jsonObject(with: Data(refusedJSON.standardOutput.utf8)) as? [String: Any]
+        #expect(refusal?["error"] as? String == "invalid-migration-directory" && refusal?["migration_directory"] as? String == migrations,
+                "\(refusedJSON.standardOutput)")
+        let problems = refusal?["problems"] as? [[String: Any]]
+        #expect(problems?.count == 1 && problems?.first?["kind"] as? String == "edited"
+                && problems?.first?["file"] as? String == "\(migrations)/2.json", "\(refusedJSON.standardOutput)")
+        for (options, realRun) in [(["--dry-run"], "refused"), (["--dry-run", "--force"], "forced")] {
+            let preview = try runner.run(["apply", "-m", migrations, "--store", store, "--format", "json", "--quiet"] + options)
+            #expect(preview.status == 0, "\(preview.standardError)")
+            let report = try JSONSerialization.jsonObject(with: Data(preview.standardOutput.utf8)) as? [String: Any]
+            #expect(report?["real_run"] as? String == realRun && report?["dry_run"] as? Bool == true, "\(preview.standardOutput)")
+            #expect((report?["migration_directory_problems"] as? [[String: Any]])?.first?["kind"] as? String == "edited")
+        }
         let forced = try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--output", output, "--force"])
         #expect(forced.standardError.contains("WARNING: --force"))
         #expect(FileManager.default.fileExists(atPath: output))

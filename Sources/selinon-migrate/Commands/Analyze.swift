@@ -99,15 +99,18 @@ extension SelinonMigrate {
             }
             let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
             // The analysis proves what the files do as they are; say when they are not the ones generated.
-            for finding in DirectoryIntegrity(path: migrationDirectory, requireSum: true).findings where finding.kind != "invalid" {
-                terminal.message(finding.described(as: "warning"))
-            }
+            let problems = DirectoryIntegrity(path: migrationDirectory, requireSum: true).findings.filter { $0.kind != "invalid" }
+            for finding in problems { terminal.message(finding.described(as: "warning")) }
             let first: Int
             if pending {
                 let since = try terminal.migrationsSinceBase(directory, at: migrationDirectory, base: base)
                 guard let added = since.added.first else {
+                    let unmigrated = unmigratedChange(environment: environment)
                     outputNothingToAnalyze("no migrations were added since the base" + (since.headFallback == nil ? ""
-                        : " (HEAD, so only migrations not committed yet count: pass --base)"), terminal: terminal)
+                        : " (HEAD, so only migrations not committed yet count: pass --base)")
+                        + (unmigrated.map { ", but the flows changed in a way that needs one: \($0); selinon-migrate check fails until "
+                            + "selinon-migrate generate adds it" } ?? ""),
+                        unmigrated: unmigrated, problems: problems, terminal: terminal)
                     return
                 }
                 first = added
@@ -115,7 +118,8 @@ extension SelinonMigrate {
                 first = version
             } else {
                 guard directory.latestVersion > 0 else {
-                    outputNothingToAnalyze("there are no migrations in \(migrationDirectory) yet: nothing to analyze", terminal: terminal)
+                    outputNothingToAnalyze("there are no migrations in \(migrationDirectory) yet: nothing to analyze", unmigrated: nil,
+                                           problems: problems, terminal: terminal)
                     return
                 }
                 first = directory.latestVersion
@@ -137,6 +141,8 @@ extension SelinonMigrate {
             })
             display.finish()
             let range = first == directory.latestVersion ? "migration \(first)" : "migrations \(first)…\(directory.latestVersion)"
+            let threshold: MigrationAnalysis.Outcome? = failOn.map { $0 == .retry ? .retry : .fail }
+            let offending = threshold.map { threshold in analysis.flows.filter { ($0.worst ?? .unchanged) >= threshold } } ?? []
             switch format {
             case .text:
                 terminal.output(([range + ":"] + analysis.flows.map { "  \($0.flow): \($0.sentence)" }).joined(separator: "\n"))
@@ -144,16 +150,20 @@ extension SelinonMigrate {
                 terminal.output((["**Every reachable state, through \(range)**", ""] + analysis.flows.map { "- \(MarkdownText.codeSpan($0.flow)): \(MarkdownText.escaped($0.sentence))" })
                     .joined(separator: "\n"))
             case .json:
-                terminal.outputJSON(.object([
-                    "from_version": .number(JSONNumber(first - 1)), "to_version": .number(JSONNumber(directory.latestVersion)),
-                    "flows": .array(analysis.flows.map { flow in
-                        .object(["flow": .string(flow.flow)].merging(flow.facts) { first, _ in first })
-                    }),
-                ]))
+                var document = Self.problemFields(problems)
+                document["from_version"] = .number(JSONNumber(first - 1))
+                document["to_version"] = .number(JSONNumber(directory.latestVersion))
+                document["flows"] = .array(analysis.flows.map { flow in
+                    .object(["flow": .string(flow.flow)].merging(flow.facts) { first, _ in first })
+                })
+                // The gate's verdict, as the exit status gives it.
+                if let failOn {
+                    document["fail_on"] = .string(failOn.rawValue)
+                    document["failing_flows"] = .array(offending.map { .string($0.flow) })
+                }
+                terminal.outputJSON(.object(document))
             }
             if let failOn {
-                let threshold: MigrationAnalysis.Outcome = failOn == .retry ? .retry : .fail
-                let offending = analysis.flows.filter { ($0.worst ?? .unchanged) >= threshold }
                 if !offending.isEmpty {
                     terminal.message("error: reachable states of \(offending.map(\.flow).joined(separator: ", ")) come out \(failOn.rawValue.uppercased()) or worse")
                     throw ExitStatus.inputFailed
@@ -171,11 +181,34 @@ extension SelinonMigrate {
         }
 
         /// The report when there is no migration to analyze: the sentence, or (JSON) an empty list
-        /// of flows, with the sentence on standard error.
-        private func outputNothingToAnalyze(_ sentence: String, terminal: Terminal) {
+        /// of flows with the sentence as `note` (and on standard error), and the flow changes that
+        /// need a migration as `unmigrated_changes`.
+        private func outputNothingToAnalyze(_ sentence: String, unmigrated: String?, problems: [DirectoryIntegrity.Finding],
+                                            terminal: Terminal) {
             guard format == .json else { return terminal.output(sentence) }
             terminal.message("note: " + sentence)
-            terminal.outputJSON(.object(["flows": .array([])]))
+            var document = Self.problemFields(problems)
+            document["flows"] = .array([])
+            document["note"] = .string(sentence)
+            if let unmigrated { document["unmigrated_changes"] = .array(unmigrated.components(separatedBy: "; ").map(JSONValue.string)) }
+            terminal.outputJSON(.object(document))
+        }
+
+        /// The files that do not match `migrations.sum` (the analysis goes on with them as they are),
+        /// as the JSON document's `migration_directory_problems`.
+        private static func problemFields(_ problems: [DirectoryIntegrity.Finding]) -> [String: JSONValue] {
+            problems.isEmpty ? [:] : ["migration_directory_problems": .array(problems.map(\.jsonValue))]
+        }
+
+        /// The flow changes since the base that need a migration, when the current configuration
+        /// is given (-n/-f) inside a repository: a pull request that forgot its migration.
+        private func unmigratedChange(environment: [String: String]) -> String? {
+            guard location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment),
+                  let source = try? location.source(environment: environment) else { return nil }
+            let loader = location.loader(environment: environment, checksConsistency: false)
+            guard let current = loader.load(from: source).configuration else { return nil }
+            return Review.unmigratedChange(to: current, context: try? GitContext(workingTree: source, resolvesRevisions: true), base: base,
+                                           loader: loader)
         }
 
         /// Why `migration` cannot have been generated from `configuration`: a flow it changes that
@@ -271,7 +304,11 @@ extension SelinonMigrate {
                 return configuration
             case .failure(let reason):
                 let hint = context == nil ? "pass it with -N/-F, or --git with -n/-f inside the repository"
-                    : "pass it with -N/-F (a checkout of it: git worktree add DIR REV), or fetch the history (git fetch --unshallow)"
+                    : reason.isRewritten ? "pass it with -N/-F: the configuration in-flight flows started with (a checkout of a commit "
+                        + "that has it: git worktree add DIR REV)"
+                    : context!.repository.isShallow
+                        ? "pass it with -N/-F (a checkout of it: git worktree add DIR REV), or fetch the history (git fetch --unshallow)"
+                        : "pass it with -N/-F (a checkout of it: git worktree add DIR REV)"
                 terminal.message("error: the configuration before the migration (\(description)): \(reason.text)\n  hint: \(hint)")
                 if reason.isGitReadFailure { throw ExitStatus.toolFailed }
                 // The command's one JSON document, as for a configuration given with -N/-F that cannot be loaded.

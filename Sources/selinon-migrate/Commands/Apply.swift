@@ -166,7 +166,7 @@ extension SelinonMigrate {
 
         func run() async throws {
             let terminal = Terminal(reportsInJSON: format == .json)
-            try checkIntegrity(terminal: terminal)
+            let tolerated = try checkIntegrity(terminal: terminal)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
             if directory.files.isEmpty {
                 terminal.message("warning: \(migrationDirectory) holds no migrations: states without a version are up to date, and every "
@@ -188,26 +188,28 @@ extension SelinonMigrate {
             if let input {
                 try await migrateStream(input, migrator: migrator, terminal: terminal)
             } else {
-                try await migrateStore(migrator: migrator, terminal: terminal)
+                try await migrateStore(migrator: migrator, terminal: terminal, tolerated: tolerated)
             }
         }
 
         /// Before anything is touched, refuses migrations that do not match `migrations.sum` — and
         /// a directory of migrations without one, where edits cannot be detected (deleting the sum
         /// must not be a way round the check) — unless `--force`, which says so loudly. A missing
-        /// directory is reported when the chain is loaded.
-        private func checkIntegrity(terminal: Terminal) throws {
+        /// directory is reported when the chain is loaded. Returns the findings a dry run or
+        /// `--force` goes on despite, for the JSON report.
+        private func checkIntegrity(terminal: Terminal) throws -> [DirectoryIntegrity.Finding] {
             let integrity = DirectoryIntegrity(path: migrationDirectory, requireSum: true)
             // A directory that breaks its own rules is named by loading it; a missing sum would only hide that.
             let isInvalid = integrity.findings.contains { $0.kind == "invalid" }
             let sumFindings = integrity.findings.filter { $0.kind != "invalid" && !(isInvalid && $0.kind == "missing-sum") }
-            if sumFindings.isEmpty { return }
+            if sumFindings.isEmpty { return [] }
             let status = DirectoryIntegrity.exitStatus(for: sumFindings)
             // What does not stop this run (a dry run, --force) is a warning, not an error a log scanner takes for a failure.
             let stops = status == ExitStatus.toolFailed || (!dryRun && !force)
             sumFindings.forEach { terminal.message(stops ? $0.description : $0.described(as: "warning")) }
             if status == ExitStatus.toolFailed {
                 terminal.message("error: nothing was applied: the migrations could not be read")
+                terminal.reportRefusedMigrationDirectory(migrationDirectory, findings: sumFindings, unreadable: true)
                 throw status
             }
             // A dry run writes nothing: it shows what the migrations would do (the preview before
@@ -217,18 +219,31 @@ extension SelinonMigrate {
                     ? "warning: --force: a real run would migrate in-flight flows with migrations that do not match \(MigrationSum.fileName)"
                     : "warning: a real run would refuse these migrations (not the ones generated and reviewed: fix the directory, or pass "
                         + "--force); this dry run shows what they would do")
-                return
+                return sumFindings
             }
             guard force else {
                 terminal.message("error: nothing was applied: the migrations are not the ones generated and reviewed; fix the directory, "
                     + "or pass --force to apply them anyway")
+                terminal.reportRefusedMigrationDirectory(migrationDirectory, findings: sumFindings, unreadable: false)
                 throw status
             }
             terminal.message("WARNING: --force: applying migrations that do not match \(MigrationSum.fileName); in-flight flows are "
                 + "migrated with edited or unreviewed migrations")
+            return sumFindings
         }
 
-        private func migrateStore(migrator: StreamMigrator, terminal: Terminal) async throws {
+        /// The store's JSON report, with the migration files' problems that this run went on
+        /// despite (a dry run, `--force`): a tool that reads only the report must not take an
+        /// unreviewed directory for a clean one.
+        private func jsonReport(_ report: SweepReport, tolerated: [DirectoryIntegrity.Finding]) -> JSONValue {
+            guard !tolerated.isEmpty, case .object(var fields) = report.jsonValue else { return report.jsonValue }
+            fields["migration_directory_problems"] = .array(tolerated.map(\.jsonValue))
+            // What the same command without --dry-run does: refuses (exit 1), unless --force.
+            fields["real_run"] = .string(force ? "forced" : "refused")
+            return .object(fields)
+        }
+
+        private func migrateStore(migrator: StreamMigrator, terminal: Terminal, tolerated: [DirectoryIntegrity.Finding]) async throws {
             if !dryRun {
                 InterruptCleanup.say(onInterrupt: "interrupted: the batches committed so far stay migrated, each with its events (the one "
                     + "under way is rolled back); run the same command again to resume")
@@ -256,7 +271,7 @@ extension SelinonMigrate {
                 if let completed = error.completedSweep {
                     switch format ?? .text {
                     case .text: terminal.output(SweepReportText(completed).text)
-                    case .json: terminal.outputJSON(completed.jsonValue)
+                    case .json: terminal.outputJSON(jsonReport(completed, tolerated: tolerated))
                     }
                 }
                 terminal.message("error: \(error.message)\nEvery batch written before the error is complete" + resume)
@@ -264,7 +279,7 @@ extension SelinonMigrate {
             }
             switch format ?? .text {
             case .text: terminal.output(SweepReportText(result).text)
-            case .json: terminal.outputJSON(result.jsonValue)
+            case .json: terminal.outputJSON(jsonReport(result, tolerated: tolerated))
             }
             if result.total(.invalid) > 0 { throw ExitStatus.inputFailed }
         }

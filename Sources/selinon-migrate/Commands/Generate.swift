@@ -324,10 +324,13 @@ extension SelinonMigrate {
             if let repeated = written.repeatedVersion {
                 terminal.message("warning: \(written.path) changes flows exactly as \(repeated).json does; " + Self.repeatedMigrationAdvice)
             }
+            // The file is there whatever happens to the report of it.
+            let writtenAllTheSame = "the migration was written all the same: \(written.path), listed in \(MigrationSum.fileName) "
+                + "(selinon-migrate verify -m \(shellWord(directory)) shows it)"
             switch format {
             case .text:
                 let lines = ["Wrote \(ConfigDiagnostic.printable(written.path, limit: .max))"] + plan.changeSummaries.map { "  " + $0 }
-                terminal.output(lines.joined(separator: "\n"))
+                terminal.output(lines.joined(separator: "\n"), ifLost: writtenAllTheSame)
                 // What to do next (review reads the configurations _meta names, from here).
                 let sum = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
                 terminal.message("next: review it (selinon-migrate review \(written.version) -m \(shellWord(directory)))"
@@ -336,7 +339,7 @@ extension SelinonMigrate {
             case .json:
                 var report = GenerateReport(plan: plan, written: written, migration: nil)
                 report.repeats = written.repeatedVersion
-                terminal.output(try report.json())
+                terminal.output(try report.json(), ifLost: writtenAllTheSame)
             }
         }
 

@@ -138,13 +138,13 @@ extension SelinonMigrate {
             }
             let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: pending)
             // The review shows the files as they are; say when they are not the ones generated.
-            for finding in DirectoryIntegrity(path: directoryPath, requireSum: true).findings where finding.kind != "invalid" {
-                terminal.message(finding.described(as: "warning"))
-            }
+            let problems = DirectoryIntegrity(path: directoryPath, requireSum: true).findings.filter { $0.kind != "invalid" }
+            for finding in problems { terminal.message(finding.described(as: "warning")) }
             let (selected, warning) = try selectedVersions(directory, at: directoryPath, terminal: terminal)
             guard !selected.isEmpty else {
                 let unmigrated = pending ? Self.unmigratedChange(to: current, context: context, base: base, loader: loader) : nil
-                try writeNothingToReview(in: directoryPath, warning: warning, unmigrated: unmigrated, terminal: terminal)
+                try writeNothingToReview(in: directoryPath, notes: ReviewNotes(warning: warning, unmigrated: unmigrated, problems: problems),
+                                         terminal: terminal)
                 return
             }
 
@@ -156,7 +156,8 @@ extension SelinonMigrate {
             let configurations = ReviewConfigurations(directory: directory, versions: selected, current: current, git: context, loader: loader)
             if git && !configurations.gitReadFailures.isEmpty {
                 for failure in configurations.gitReadFailures { terminal.message("error: \(failure)") }
-                terminal.message("  hint: fetch the history (git fetch --unshallow), or review without --git (what cannot be read is named)")
+                terminal.message("  hint: " + (context?.repository.isShallow == true ? "fetch the history (git fetch --unshallow), or " : "")
+                    + "review without --git (what cannot be read is named)")
                 throw ExitStatus.toolFailed
             }
             let reviews = selected.map { version in
@@ -181,7 +182,26 @@ extension SelinonMigrate {
                 }
                 return review
             }
-            try write(reviews, directoryPath: directoryPath, warning: warning, terminal: terminal)
+            try write(reviews, directoryPath: directoryPath, notes: ReviewNotes(warning: warning, unmigrated: nil, problems: problems),
+                      terminal: terminal)
+        }
+
+        /// What the review says besides the migrations: `warning` (a base that fell back to HEAD,
+        /// a branch that edited migrations), `unmigrated` (flow changes since the base that need a
+        /// migration none was added for), `problems` (files that do not match `migrations.sum`).
+        struct ReviewNotes {
+            var warning: String?
+            var unmigrated: String?
+            var problems: [DirectoryIntegrity.Finding]
+
+            /// The notes as fields of the JSON document (none when there is nothing to say).
+            var jsonFields: [String: JSONValue] {
+                var fields: [String: JSONValue] = [:]
+                if let warning { fields["warning"] = .string(warning) }
+                if let unmigrated { fields["unmigrated_changes"] = .array(unmigrated.components(separatedBy: "; ").map(JSONValue.string)) }
+                if !problems.isEmpty { fields["migration_directory_problems"] = .array(problems.map(\.jsonValue)) }
+                return fields
+            }
         }
 
         /// The versions to review, and (with --pending) a warning for the reader when the branch
@@ -221,9 +241,9 @@ extension SelinonMigrate {
             return text(shown)
         }
 
-        private func writeNothingToReview(in directoryPath: String, warning: String?, unmigrated: String?, terminal: Terminal) throws {
-            if format == .dot { terminal.message("note: \(nothingToReview(in: directoryPath, unmigrated: unmigrated)) No graphs were written.") }
-            try write([], directoryPath: directoryPath, warning: warning, unmigrated: unmigrated, terminal: terminal)
+        private func writeNothingToReview(in directoryPath: String, notes: ReviewNotes, terminal: Terminal) throws {
+            if format == .dot { terminal.message("note: \(nothingToReview(in: directoryPath, unmigrated: notes.unmigrated)) No graphs were written.") }
+            try write([], directoryPath: directoryPath, notes: notes, terminal: terminal)
         }
 
         /// The flow changes since the branch's base that need a migration, when the configuration
@@ -238,10 +258,11 @@ extension SelinonMigrate {
             return plan.isNeeded ? plan.changeSummaries.joined(separator: "; ") : nil
         }
 
-        /// Writes the reviews to standard output, or as files into `--output-dir`; `warning` (a
-        /// branch that edited migrations) heads the documents for people, so a PR comment shows it.
-        private func write(_ reviews: [ReviewedMigration], directoryPath: String, warning: String?, unmigrated: String? = nil,
-                           terminal: Terminal) throws {
+        /// Writes the reviews to standard output, or as files into `--output-dir`; the notes' warning
+        /// (a branch that edited migrations) heads the documents for people, so a PR comment shows
+        /// it, and JSON has every note as fields of its own.
+        private func write(_ reviews: [ReviewedMigration], directoryPath: String, notes: ReviewNotes, terminal: Terminal) throws {
+            let warning = notes.warning, unmigrated = notes.unmigrated
             do {
                 var written: [String] = []
                 var graphs: [Int: [String: String]] = [:]
@@ -283,7 +304,7 @@ extension SelinonMigrate {
                     let nothing = nothingToReview(in: directoryPath, unmigrated: unmigrated, markdown: true, limit: limit)
                     document = (heading + (reviews.isEmpty ? nothing : rendered.text), format.documentFile!)
                 case .json:
-                    let json = JSONWriter.pretty(.object(["migrations": .array(reviews.map(\.jsonValue))]))
+                    let json = JSONWriter.pretty(.object(notes.jsonFields.merging(["migrations": .array(reviews.map(\.jsonValue))]) { _, new in new }))
                     // Both outputs add the final newline.
                     document = (String(decoding: json.last == UInt8(ascii: "\n") ? json.dropLast() : json[...], as: UTF8.self), format.documentFile!)
                 case .dot:
@@ -306,7 +327,7 @@ extension SelinonMigrate {
                     terminal.output(String(decoding: JSONWriter.pretty(.object(["written": .array(written.map(JSONValue.string))])),
                                            as: UTF8.self).trimmingCharacters(in: .newlines))
                 } else {
-                    written.forEach(terminal.output)
+                    written.forEach { terminal.output($0) }
                 }
             } catch {
                 terminal.message(error is OutputSinkError || error is OutputDirectoryError ? "error: \(error)" + OutputSinkError.hintLine(of: error)

@@ -31,4 +31,26 @@ extension Terminal {
             }),
         ]))
     }
+
+    /// With `--format json`, a directory refused for its integrity findings (files that do not
+    /// match `migrations.sum`, a missing sum) as the same document as an invalid one, each
+    /// problem with its `kind` too.
+    func reportRefusedMigrationDirectory(_ path: String, findings: [DirectoryIntegrity.Finding], unreadable: Bool) {
+        guard reportsInJSON else { return }
+        outputJSON(.object([
+            "error": .string(unreadable ? "unreadable-migration-directory" : "invalid-migration-directory"),
+            "migration_directory": .string(path),
+            "problems": .array(findings.map(\.jsonValue)),
+        ]))
+    }
+}
+
+extension DirectoryIntegrity.Finding {
+    /// The finding in JSON: `kind`, `file`, `line` and `column` when known, `message`, `hint`.
+    var jsonValue: JSONValue {
+        var entry: [String: JSONValue] = ["kind": .string(kind), "file": .string(file), "message": .string(message), "hint": .string(hint)]
+        if let line { entry["line"] = .number(JSONNumber(line)) }
+        if let column { entry["column"] = .number(JSONNumber(column)) }
+        return .object(entry)
+    }
 }

@@ -29,6 +29,7 @@ final class OutputSink {
         displayPath = path
         guard !path.isEmpty else { throw OutputSinkError(path: path, reason: "no file name was given ('-' is standard output)", isWrongPath: true) }
         guard !Self.isStandardOutput(path) else {
+            if ClosedStandardStreams.output { throw OutputSinkError(path: path, reason: ClosedStandardStreams.outputReason) }
             handle = .standardOutput
             self.path = nil
             temporaryPath = nil

@@ -88,8 +88,12 @@ struct ReviewConfigurations {
     /// Why a configuration named in `_meta` could not be used.
     struct Unavailable: Error {
         var text: String
-        /// Git could not read the revision (nor find the configuration elsewhere in the history).
+        /// Git could not read the revision (nor find the configuration elsewhere in the history):
+        /// the clone may lack it (shallow), or the repository could not be read.
         var isGitReadFailure = false
+        /// The revision is not in the repository, whose history is whole: it was rewritten, and
+        /// only the configuration itself, given on the command line, can stand in for it.
+        var isRewritten = false
     }
 
     /// How many commits back from HEAD a configuration named by a revision that is gone is looked for.
@@ -147,6 +151,13 @@ struct ReviewConfigurations {
                                                     location: .revision(commit, label: revision))
                 } catch {
                     if let digest, let found = configuration(withDigest: digest, in: git, loader: loader) { return .success(found) }
+                    // In a whole history, a revision that is not there was rewritten (a squash merge, a
+                    // rebase, a branch deleted since): nothing to fetch. A shallow clone may just lack it.
+                    if error.kind == .unknownRevision && !git.repository.isShallow {
+                        return .failure(Unavailable(text: "revision \(revision) is not in this repository (squashed, rebased or on a branch "
+                            + "deleted since), and no configuration with its digest is among the last \(searchDepth) commits",
+                            isRewritten: true))
+                    }
                     return .failure(Unavailable(text: "revision \(revision) cannot be read (\(error.message)), and no configuration with its "
                         + "digest is among the last \(searchDepth) commits", isGitReadFailure: true))
                 }

@@ -19,8 +19,8 @@ struct Terminal {
 
     /// Writes a result line to standard output (on a terminal, with control characters shown
     /// as escapes, as messages are).
-    func output(_ text: String) {
-        Self.writeOutput(Array(((Self.outputIsTerminal ? Self.printable(text) : text) + "\n").utf8))
+    func output(_ text: String, ifLost note: String? = nil) {
+        Self.writeOutput(Array(((Self.outputIsTerminal ? Self.printable(text) : text) + "\n").utf8), ifLost: note)
     }
 
     /// Writes `value` as pretty JSON to standard output, ending in one line break.
@@ -40,13 +40,20 @@ struct Terminal {
     }
 
     /// Writes bytes to standard output. When it cannot be written (a full disk, a closed pipe),
-    /// the result is lost: says so on standard error and exits with status 2.
-    static func writeOutput(_ bytes: [UInt8]) {
+    /// the result is lost: says so on standard error — with `note` (what was done all the same,
+    /// say a file written) — and exits with status 2.
+    static func writeOutput(_ bytes: [UInt8], ifLost note: String? = nil) {
+        let addition = note.map { "; \($0)" } ?? ""
+        if ClosedStandardStreams.output {
+            writeMessage("error: cannot write to standard output: \(ClosedStandardStreams.outputReason)\(addition)\n")
+            InterruptCleanup.removeAll()
+            exit(ExitStatus.toolFailed.rawValue)
+        }
         do {
             try FileHandle.standardOutput.write(contentsOf: bytes)
         } catch {
             InterruptCleanup.endIfClosedPipe(error)
-            writeMessage("error: cannot write to standard output: \(OutputSink.reason(error))\n")
+            writeMessage("error: cannot write to standard output: \(OutputSink.reason(error))\(addition)\n")
             InterruptCleanup.removeAll()
             exit(ExitStatus.toolFailed.rawValue)
         }
