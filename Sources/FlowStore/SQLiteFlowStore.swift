@@ -294,6 +294,12 @@ public final class SQLiteFlowStore: FlowStateStore {
                 + (committedBefore ? "what was committed stays; " : "") + "free space there — SQLite needs room for \(path)-wal and \(path)-shm even to read "
                 + "the store — then run again")
         }
+        // A write past the process's file-size limit fails with EFBIG, which SQLite reports as a bare I/O error.
+        if error.resultCode == .SQLITE_IOERR, let limit = fileSizeLimit() {
+            return StoreError(.unavailable, "the SQLite store \(path) could not be written (SQLite: \(error.message ?? "disk I/O error")), and "
+                + "this process may write no file larger than \(limit) bytes (ulimit -f): a file of the store may have reached it. "
+                + (committedBefore ? "What was committed stays; " : "") + "raise the limit (ulimit -f unlimited) and run again")
+        }
         if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
             return StoreError(.unavailable, "the SQLite store \(path) is locked: another process has held it for longer than the "
                 + "\(busyTimeoutSeconds) s busy timeout (a long write, a transaction left open, or exclusive locking mode; lsof run on the file "
@@ -304,11 +310,26 @@ public final class SQLiteFlowStore: FlowStateStore {
         return nil
     }
 
-    /// Whether the file system of `path`'s directory has no block left for this user.
+    /// Whether the file system of `path`'s directory has no block left for this user. (A file
+    /// system of no blocks at all — /proc, sysfs, some FUSE ones — is not full: it takes no files.)
     private static func hasNoFreeSpace(near path: String) -> Bool {
         var status = statvfs()
         let directory = parentDirectory(of: path)
-        return statvfs(directory.isEmpty ? "." : directory, &status) == 0 && status.f_bavail == 0
+        return statvfs(directory.isEmpty ? "." : directory, &status) == 0 && status.f_bavail == 0 && status.f_blocks > 0
+    }
+
+    /// The largest file this process may write, in bytes, when it is limited (`ulimit -f`).
+    private static func fileSizeLimit() -> UInt64? {
+        var limit = rlimit()
+        #if os(Linux)
+        let resource = Int32(RLIMIT_FSIZE.rawValue)
+        let unlimited = rlim_t.max  // RLIM_INFINITY, all bits set, does not import into Swift here
+        #else
+        let resource = RLIMIT_FSIZE
+        let unlimited = RLIM_INFINITY
+        #endif
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur != unlimited else { return nil }
+        return UInt64(limit.rlim_cur)
     }
 
     /// Looks at an existing file (reading only) before the store opens it as a pool (which would

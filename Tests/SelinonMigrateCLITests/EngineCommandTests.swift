@@ -270,10 +270,11 @@ struct EngineCommandTests {
         let nothing = try runner.run(["analyze", "-m", "m", "--fail-on", "retry"], in: directory.url)
         #expect(nothing.status == 0)
         #expect(nothing.standardOutput == "there are no migrations in m yet: nothing to analyze\n")
-        // For tools: still one JSON document (the sentence goes to standard error).
+        // For tools: still one JSON document (the sentence goes to standard error, and into it as `note`).
         let json = try runner.run(["analyze", "-m", "m", "--format", "json"], in: directory.url)
         #expect(json.status == 0)
-        #expect(json.standardOutput == "{\n  \"flows\": []\n}\n", "\(json.standardOutput)")
+        #expect(json.standardOutput == "{\n  \"flows\": [],\n  \"note\": \"there are no migrations in m yet: nothing to analyze\"\n}\n",
+                "\(json.standardOutput)")
         #expect(json.standardError == "note: there are no migrations in m yet: nothing to analyze\n")
         let named = try runner.run(["analyze", "2", "-m", "m"], in: directory.url)
         #expect(named.status == 1)

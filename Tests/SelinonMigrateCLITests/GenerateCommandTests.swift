@@ -105,6 +105,19 @@ struct GenerateCommandTests {
         }
     }
 
+    /// Writing where workers do not read (a `-m` other than `global.migration_dir`) is warned
+    /// about in the JSON report too, not only on standard error.
+    @Test func aDirectoryWorkersDoNotReadIsWarnedAboutInJSON() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(Self.arguments(1, 2, ["-m", directory.path("m"), "--format", "json"]))
+        #expect(result.status == 0, "\(result.standardError)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        let warnings = report?["migration_directory_warnings"] as? [String]
+        #expect(warnings?.count == 1 && warnings?.first?.hasPrefix("--migration-dir '\(directory.path("m"))' differs from "
+            + "global.migration_dir 'migrations'") == true, "\(result.standardOutput)")
+        #expect(result.standardError.contains("warning: --migration-dir '\(directory.path("m"))' differs"), "\(result.standardError)")
+    }
+
     /// A directory in the sum's place is the migration directory's content (as one in a
     /// migration's place is): exit 1, like every other problem of the directory's files.
     @Test func aSumThatIsADirectoryIsNamedAndNothingIsWritten() throws {
@@ -588,7 +601,8 @@ struct InterruptedWriteTests {
         let said = String(decoding: standardError.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(said.contains("interrupted: no migration was written — unless the new file is in \(migrations) but not yet in "
             + "migrations.sum (verify says so): then run the same generate again"), "\(said)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: migrations).isEmpty, "no temporary file, no migration, no sum")
+        // No temporary file, no migration, no sum — and no directory: the run created it, and leaves none.
+        #expect(!FileManager.default.fileExists(atPath: migrations), "\((try? FileManager.default.contentsOfDirectory(atPath: migrations)) ?? [])")
         // Run again, it writes the migration as if nothing had happened.
         let again = try CommandRunner().run(GenerateCommandTests.arguments(1, 2, ["-m", migrations]))
         #expect(again.status == 0 && again.standardOutput.hasPrefix("Wrote \(migrations)/1.json"), "\(again.standardError)")

@@ -883,6 +883,11 @@ struct GitCommandTests {
         // No upstream: only uncommitted changes are checked, and check says so.
         #expect(clean.standardError.contains("note: comparing with HEAD, so only uncommitted changes count: the branch has no upstream branch here"))
         #expect(clean.standardError.contains("pass --base (for example --base origin/main)"))
+        // …in JSON too, for a tool that reads only the report.
+        let cleanJSON = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
+        let note = (try JSONSerialization.jsonObject(with: Data(cleanJSON.standardOutput.utf8)) as? [String: Any])?["note"] as? String
+        #expect(note?.hasPrefix("comparing with HEAD, so only uncommitted changes count: the branch has no upstream branch here") == true,
+                "\(cleanJSON.standardOutput)")
         try Self.install(2, in: fixture)
         let missing = try runner.run(["check"] + Self.configuration, in: fixture.root)
         #expect(missing.status == 1)
@@ -1427,6 +1432,30 @@ struct GitCommandTests {
             #expect(result.status == 2, "\(command): \(result.standardError)")
             #expect(result.standardError.contains("git fetch --unshallow"), "\(command): \(result.standardError)")
         }
+    }
+
+    /// A merge that brought a change with its migration, reverted: the change's migration is
+    /// gone, and verify says to restore it (deployments may have applied it), not to generate
+    /// another in its place, as check and generate already said.
+    @Test func verifyAfterARevertThatDeletedAMigrationSaysToRestoreIt() throws {
+        let fixture = try Self.repository(at: 1)
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.install(2, in: fixture)
+        let generated = try CommandRunner().run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--no-ff", "feature", "-m", "Merge feature")
+        let merge = try fixture.git("rev-parse", "--short=12", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        try fixture.git("revert", "-m", "1", "--no-edit", "HEAD")
+        let verify = try CommandRunner().run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verify.status == 1, "\(verify.standardError)")
+        #expect(verify.standardError.contains("error: \(merge) (Merge feature) changed package_analysis_flow with no migration"),
+                "\(verify.standardError)")
+        #expect(verify.standardError.contains("this commit added 1.json, which the directory no longer holds (a revert deleted it?)"
+            + "; deployments may have applied it: restore, do not regenerate — git checkout \(merge) -- migrations/1.json "
+            + "migrations/migrations.sum"), "\(verify.standardError)")
     }
 
     @Test func aRevisionASquashMergeRewroteIsNamedAsSuchNotAsAShallowClone() throws {

@@ -315,6 +315,33 @@ struct ReviewCommandTests {
         #expect(review.standardError.contains("pass --base (for example --base main)"), "\(review.standardError)")
     }
 
+    /// A write that fails part way through `--output-dir` (here at a file-size limit) leaves the
+    /// files written before it, each whole: the error names them, so that no one publishes the
+    /// directory as a review.
+    @Test func aReviewStoppedPartWayNamesTheFilesItLeft() throws {
+        let directory = try TemporaryDirectory()
+        let output = directory.path("out")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 2,048 bytes in sh's units of 512: the first graph's .dot fits, what follows (its .svg, or the next .dot) does not.
+        process.arguments = ["-c", "ulimit -f 4; exec \"$0\" \"$@\"", try CommandRunner().executable.path,
+                             "review", "2", "-m", Fixtures.repositoryRoot.appendingPathComponent("migrations").path, "--format", "markdown",
+                             "--output-dir", output]
+        // (Away from the repository, whose configurations _meta names would draw larger graphs.)
+        process.currentDirectoryURL = directory.url
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2, "\(said)")
+        #expect(said.contains("File too large"), "\(said)")
+        #expect(said.contains("note: written before the error, each whole: \(output)/migration-2-licence_analysis_flow.dot"), "\(said)")
+        #expect(said.contains("the review is not complete without review.md"), "\(said)")
+        #expect(!FileManager.default.fileExists(atPath: output + "/review.md"))
+    }
+
     @Test func aBranchOfARepositoryWithoutMigrationsYetHasNothingPending() throws {
         // The documented CI job runs review --pending before check: it must not fail first.
         let fixture = try GitCommandTests.repository(at: 1)

@@ -297,6 +297,33 @@ struct SQLiteStoreCommandTests {
         #expect(try CommandRunner().run(arguments).status == 64)
     }
 
+    /// A store file that outgrows the process's file-size limit (`ulimit -f`) is named as the
+    /// cause, not left at SQLite's "disk I/O error"; and a place that takes no files (/proc) is
+    /// not called a full disk for reporting no free blocks.
+    @Test func aFileSizeLimitIsNamedAndAPseudoFileSystemIsNotFull() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let examples = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1").path
+        let simulated = try runner.run(["simulate", "-n", "\(examples)/nodes.yml", "-f", "\(examples)/flows", "--count", "3000",
+                                        "--output", directory.path("flows.jsonl"), "--quiet"])
+        #expect(simulated.status == 0, "\(simulated.standardError)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -f 200; exec \"$0\" \"$@\"", runner.executable.path,
+                             "import", "--store", "sqlite:" + directory.path("flows.sqlite"), "--input", directory.path("flows.jsonl")]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2, "\(said)")
+        #expect(said.contains("this process may write no file larger than ") && said.contains(" bytes (ulimit -f)"), "\(said)")
+        let proc = try runner.run(["import", "--store", "sqlite:/proc/selinon-migrate-test.sqlite", "--input", directory.path("flows.jsonl")])
+        #expect(proc.status == 2)
+        #expect(!proc.standardError.contains("is full"), "\(proc.standardError)")
+    }
+
     /// Flow names come from messages anyone may have written: tables and messages show their
     /// control characters escaped, one line per row, never acting on a terminal.
     @Test func flowNamesFromMessagesAreShownEscaped() throws {

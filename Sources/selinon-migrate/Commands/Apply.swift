@@ -59,7 +59,7 @@ extension SelinonMigrate {
                 failed); 1 a \
                 flow's state is unreadable or does not fit its flow (and, for a stream, a line came \
                 out fail or skew), the migration directory is invalid, the input file does not \
-                exist or is a directory, an output's directory does not exist, or there is no \
+                exist or is a directory, an output's directory does not exist (or is a file), or there is no \
                 store at the location; 2 a file or the store could not be read \
                 or written; 64 usage error.
                 """)

@@ -109,11 +109,12 @@ extension SelinonMigrate {
             if let note = baseCommit.note { terminal.message(note) }
             guard unstaged.isEmpty else {
                 return try finish(CheckReport(base: baseCommit.commit.id.hex, summary: "", problems: unstaged, addedMigrations: []),
-                                  terminal: terminal)
+                                  note: baseCommit.note, terminal: terminal)
             }
             guard baseHasConfiguration else {
                 let new = try terminal.loadConfiguration(workingTree, with: loader, role: "new")
-                return try finish(newConfigurationReport(new, base: baseCommit, context: context, loader: loader), terminal: terminal)
+                return try finish(newConfigurationReport(new, base: baseCommit, context: context, loader: loader), note: baseCommit.note,
+                                  terminal: terminal)
             }
             if basePaths != context.paths {
                 terminal.message("note: the configuration was at \(([basePaths.nodesFile] + basePaths.flowPaths).joined(separator: ", ")) in "
@@ -132,7 +133,7 @@ extension SelinonMigrate {
                 unstaged = try unstagedProblems(configuration: false, directoryPath: directoryPath, context: context, terminal: terminal)
                 guard unstaged.isEmpty else {
                     return try finish(CheckReport(base: baseCommit.commit.id.hex, summary: "", problems: unstaged, addedMigrations: []),
-                                      terminal: terminal)
+                                      note: baseCommit.note, terminal: terminal)
                 }
             }
             var base = baseCommit
@@ -144,7 +145,7 @@ extension SelinonMigrate {
                 old = try terminal.loadConfiguration(mergedSource, with: loader, role: "old", olderConfiguration: .base)
             }
             try finish(try findings(old: old, new: new, directoryPath: directoryPath, context: context, base: base, terminal: terminal),
-                       terminal: terminal)
+                       note: baseCommit.note, terminal: terminal)
         }
 
         /// The configuration is not at its paths in the base. Without migrations there, the branch
@@ -354,8 +355,11 @@ extension SelinonMigrate {
         }
 
         /// Prints `report` (its summary when it has no problems); exit 1 when it has.
-        private func finish(_ report: CheckReport, terminal: Terminal) throws {
+        /// Prints the report; `note` (the base fell back to HEAD, a shallow clone: standard error
+        /// has said it) goes into the JSON too, so that a tool reading it knows what was compared.
+        private func finish(_ report: CheckReport, note: String? = nil, terminal: Terminal) throws {
             var report = report
+            report.note = note.map { $0.hasPrefix("note: ") ? String($0.dropFirst("note: ".count)) : $0 }
             if !report.problems.isEmpty { report.summary = counted(report.problems.count, "problem") + " found" }
             switch format {
             case .text:
@@ -815,9 +819,11 @@ struct CheckReport: Encodable {
     var summary: String
     var problems: [Problem]
     var addedMigrations: [String]
+    /// What the comparison could not see (the base fell back to HEAD; a shallow clone), when so.
+    var note: String?
 
     private enum CodingKeys: String, CodingKey {
-        case base, summary, problems, addedMigrations
+        case base, summary, problems, addedMigrations, note
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -826,6 +832,7 @@ struct CheckReport: Encodable {
         try container.encode(summary, forKey: .summary)
         try container.encode(problems, forKey: .problems)
         try container.encode(addedMigrations, forKey: .addedMigrations)
+        try container.encodeIfPresent(note, forKey: .note)
     }
 }
 

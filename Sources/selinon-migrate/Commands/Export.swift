@@ -27,7 +27,7 @@ extension SelinonMigrate {
                 there), it was written by a newer selinon-migrate, a row was changed outside \
                 selinon-migrate (named, with the fix; nothing is written), or a flow's line could \
                 not be imported back (the file is written all the same), or the output's \
-                directory does not exist; 2 the store could not be \
+                directory does not exist (or is a file); 2 the store could not be \
                 reached or read, or the output written; 64 usage error.
                 """)
 

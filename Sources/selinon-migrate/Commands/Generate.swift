@@ -174,8 +174,10 @@ extension SelinonMigrate {
             }
             // A dry run checks the directory as the real run would (when there is one to check).
             let hasDirectory = migrationDirectory != nil || newConfiguration.global.migrationDirectory != nil
+            var directoryWarnings: [String] = []
             let directory = !dryRun || hasDirectory
-                ? try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment, terminal: terminal)
+                ? try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment, terminal: terminal,
+                                             warnings: &directoryWarnings)
                 : nil
             var coveredBy: (path: String, strategy: TaintedFlowStrategy)?
             /// Why a real run would refuse this migration (a dry run goes on to show it).
@@ -198,6 +200,7 @@ extension SelinonMigrate {
                     into: directory, latest: existing.last, lastChange: lastChange, newDigest: structureDigests().new, terminal: terminal) {
                     if format == .json {
                         var report = GenerateReport(plan: plan, written: nil, migration: nil)
+                        report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
                         report.coveredBy = leading
                         terminal.output(try report.json())
                     } else {
@@ -241,6 +244,7 @@ extension SelinonMigrate {
             if let refusal, !dryRun {
                 if format == .json {
                     var report = GenerateReport(plan: plan, written: nil, migration: nil)
+                    report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
                     report.refused = refusal
                     terminal.output(try report.json())
                 }
@@ -259,6 +263,7 @@ extension SelinonMigrate {
                 if !dryRun {
                     if format == .json {
                         var report = GenerateReport(plan: plan, written: nil, migration: nil)
+                        report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
                         report.coveredBy = coveredBy.path
                         terminal.output(try report.json())
                     }
@@ -283,6 +288,7 @@ extension SelinonMigrate {
                 }
                 if format == .json {
                     var report = GenerateReport(plan: plan, written: nil, migration: migration)
+                    report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
                     report.version = version
                     report.coveredBy = coveredBy?.path
                     report.refused = refusal
@@ -312,6 +318,7 @@ extension SelinonMigrate {
                 InterruptCleanup.removeTemporaryFiles(in: directory, sayingOnInterrupt: "interrupted: no migration was written — unless the "
                     + "new file is in \(shellWord(directory)) but not yet in \(MigrationSum.fileName) (verify says so): then run the same "
                     + "generate again, which checks that the file is its own and lists it")
+                if isNewDirectory { InterruptCleanup.removeIfLeftEmpty(directory) }
                 written = try MigrationWriter().write(migration, toDirectory: directory)
             } catch {
                 terminal.message(withConcreteRebase(error.description, sources: [oldSource, newSource]))
@@ -338,6 +345,7 @@ extension SelinonMigrate {
                         ? ", then commit \(shellWord(written.path)) and \(shellWord(sum)) with the configuration change" : ""))
             case .json:
                 var report = GenerateReport(plan: plan, written: written, migration: nil)
+                report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
                 report.repeats = written.repeatedVersion
                 terminal.output(try report.json(), ifLost: writtenAllTheSame)
             }
@@ -586,20 +594,21 @@ extension SelinonMigrate {
 
         /// `-m`, else the new nodes file's `migration_dir` (environment placeholders expanded as
         /// Selinon's workers expand them), relative to the current directory.
+        /// Says on standard error, and adds to `warnings` (for the JSON report), when the directory
+        /// is not the one workers read.
         private func migrationDirectoryPath(old: Configuration, new: Configuration, environment: [String: String],
-                                            terminal: Terminal) throws -> String {
+                                            terminal: Terminal, warnings: inout [String]) throws -> String {
             let configured = new.global.migrationDirectory
             if let oldDirectory = old.global.migrationDirectory, let configured, oldDirectory != configured {
-                terminal.message("warning: the old configuration's migration_dir is '\(oldDirectory)', the new one's '\(configured)'; "
+                warnings.append("the old configuration's migration_dir is '\(oldDirectory)', the new one's '\(configured)'; "
                     + "make sure the earlier migrations are in '\(configured)'")
             }
-            if let migrationDirectory {
-                if let configured, !sameDirectory(new.global.expandedMigrationDirectory ?? configured, migrationDirectory) {
-                    terminal.message("warning: --migration-dir '\(migrationDirectory)' differs from global.migration_dir '\(configured)' "
-                        + "of \(new.nodesFile); workers read the latter")
-                }
-                return migrationDirectory
+            if let migrationDirectory, let configured, !sameDirectory(new.global.expandedMigrationDirectory ?? configured, migrationDirectory) {
+                warnings.append("--migration-dir '\(migrationDirectory)' differs from global.migration_dir '\(configured)' "
+                    + "of \(new.nodesFile); workers read the latter")
             }
+            for warning in warnings { terminal.message("warning: " + warning) }
+            if let migrationDirectory { return migrationDirectory }
             guard configured != nil else {
                 terminal.message("error: no migration directory: \(new.nodesFile) sets no global.migration_dir\n"
                     + "  hint: pass -m/--migration-dir, or set global.migration_dir so workers find the migrations too")
@@ -664,6 +673,9 @@ struct GenerateReport: Encodable {
     /// The newest earlier migration that changes flows exactly as this one does (generated twice
     /// by mistake?).
     var repeats: Int?
+    /// The migration directory is not the one workers read (`-m` other than
+    /// `global.migration_dir`), or the configurations name different ones.
+    var migrationDirectoryWarnings: [String]?
     var flows: [Flow]
     var warnings: [Warning]
     var addedFlows: [String]

@@ -263,8 +263,8 @@ extension SelinonMigrate {
         /// it, and JSON has every note as fields of its own.
         private func write(_ reviews: [ReviewedMigration], directoryPath: String, notes: ReviewNotes, terminal: Terminal) throws {
             let warning = notes.warning, unmigrated = notes.unmigrated
+            var written: [String] = []
             do {
-                var written: [String] = []
                 var graphs: [Int: [String: String]] = [:]
                 if let outputDirectory {
                     try Self.prepare(outputDirectory)
@@ -280,9 +280,9 @@ extension SelinonMigrate {
                         var renderer = GraphFiles(directory: outputDirectory)
                         for review in reviews {
                             for flow in review.flows {
-                                let files = try renderer.write(flow, version: review.version, terminal: terminal)
-                                written += files.written
-                                if let svg = files.svg { graphs[review.version, default: [:]][flow.flow] = svg }
+                                if let svg = try renderer.write(flow, version: review.version, terminal: terminal, recordingIn: &written) {
+                                    graphs[review.version, default: [:]][flow.flow] = svg
+                                }
                             }
                         }
                     }
@@ -332,6 +332,12 @@ extension SelinonMigrate {
             } catch {
                 terminal.message(error is OutputSinkError || error is OutputDirectoryError ? "error: \(error)" + OutputSinkError.hintLine(of: error)
                     : "error: cannot write into \(outputDirectory ?? "-"): \(OutputSink.reason(error))")
+                // Each file is written whole, but the set is not: say which are this run's.
+                if !written.isEmpty {
+                    terminal.message("note: written before the error, each whole: \(written.joined(separator: ", ")); the review "
+                        + "is not complete without \(format.documentFile ?? "the rest") — run again once the error is fixed (a CI step "
+                        + "must not publish the directory as it is)")
+                }
                 throw OutputSinkError.exitStatus(of: error)
             }
         }
@@ -428,31 +434,34 @@ struct GraphFiles {
         return stem
     }
 
-    /// Writes `migration-N-FLOW.dot` (and `.svg`); returns the paths written and the SVG's file name.
-    mutating func write(_ flow: FlowReview, version: Int, terminal: Terminal) throws -> (written: [String], svg: String?) {
+    /// Writes `migration-N-FLOW.dot` (and `.svg`), each path added to `written` once its file is
+    /// (so that a failure part way knows what it left); returns the SVG's file name.
+    mutating func write(_ flow: FlowReview, version: Int, terminal: Terminal, recordingIn written: inout [String]) throws -> String? {
         let stem = stem(for: flow.flow, version: version)
         let dotPath = (directory as NSString).appendingPathComponent(stem + ".dot")
         try OutputSink.write(Array(ReviewGraph.dot(flow, version: version).utf8), to: dotPath)
-        guard let program = Self.dotProgram, !dotCannotRun else { return ([dotPath], nil) }
+        written.append(dotPath)
+        guard let program = Self.dotProgram, !dotCannotRun else { return nil }
         let svg: [UInt8]
         switch Self.drawSVG(of: dotPath, with: program) {
         case .drawn(let bytes):
             svg = bytes
         case .refused(let message):
             terminal.message("warning: dot could not draw \(dotPath): \(message)")
-            return ([dotPath], nil)
+            return nil
         case .cannotRun(let reason):
             // Once dot cannot start, it will not start for the next flow either: said once.
             dotCannotRun = true
             terminal.message("warning: cannot run \(program) to draw the graphs as SVG (\(reason)); "
                 + "only the .dot files are written")
-            return ([dotPath], nil)
+            return nil
         }
         // dot writes its SVG to a pipe, and the file is written here: dot ignores a full disk
         // when it writes a file itself (it exits 0 and leaves an empty or cut file).
         let svgPath = (directory as NSString).appendingPathComponent(stem + ".svg")
         try OutputSink.write(svg, to: svgPath)
-        return ([dotPath, svgPath], stem + ".svg")
+        written.append(svgPath)
+        return stem + ".svg"
     }
 
     /// Set once `dot` failed to start.

@@ -191,6 +191,7 @@ extension SelinonMigrate {
             }
             var states: [MigrationHistoryCheck.State] = []
             var unloaded = 0
+            let now = MigrationsNow(directory: migrationDirectory)
             for (revision, loaded) in zip(revisions, configurations) {
                 let commit = revision.commit
                 let configuration: Configuration?
@@ -218,13 +219,27 @@ extension SelinonMigrate {
                         + "deployed, run selinon-migrate rebase --onto \(other.id.short) -n NODES -f FLOWS, which keeps its migrations "
                         + "and migrates this side's change after them"
                 }
+                // The commit added a migration the directory no longer holds (a revert deleted it):
+                // deployments may have applied it, so it comes back rather than a new one in its place.
+                if uncoveredHint == nil,
+                   let added = try? context.repository.migrationFilesAdded(
+                       in: migrationDirectory, by: commit, after: commit.parents.first.flatMap { try? context.repository.commit(id: $0) }),
+                   case let gone = added.keys.filter({ now.hashes[$0] == nil }).sorted(), !gone.isEmpty {
+                    let paths = gone.map { gitPathWord(MigrationDirectory.filePath(version: $0, in: migrationDirectory)) }
+                    let sum = gitPathWord((migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName))
+                    uncoveredHint = "this commit added \(gone.map { "\($0).json" }.joined(separator: ", ")), which the directory no longer "
+                        + "holds (a revert deleted \(gone.count == 1 ? "it" : "them")?); deployments may have applied "
+                        + "\(gone.count == 1 ? "it" : "them"): restore, do not regenerate — git checkout \(commit.id.short) -- "
+                        + "\(paths.joined(separator: " ")) \(sum), then selinon-migrate rehash -m \(shellWord(migrationDirectory)) "
+                        + "if later migrations were added"
+                }
                 states.append(.init(label: label, configuration: configuration, revision: commit.id.short, uncoveredHint: uncoveredHint))
             }
             if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
                 states.append(.init(label: "the working tree", configuration: current))
             }
             // Files that match the history but that HEAD does not hold as they are: not deployed from git yet.
-            let uncommitted = context.migrationsNotCommitted(in: migrationDirectory, now: MigrationsNow(directory: migrationDirectory)).sorted()
+            let uncommitted = context.migrationsNotCommitted(in: migrationDirectory, now: now).sorted()
             if !uncommitted.isEmpty {
                 terminal.message("note: not committed as they are here (HEAD lacks them, or holds other bytes): "
                     + "\(uncommitted.map { "\($0).json" }.joined(separator: ", ")); commit them with the changes they migrate, or what "

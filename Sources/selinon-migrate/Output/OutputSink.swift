@@ -73,6 +73,12 @@ final class OutputSink {
                     ? "cannot create a file in \(shown), where it would be written first: \(String(cString: strerror(code))); write the output elsewhere"
                     : "the directory \(shown) does not exist", isWrongPath: !directoryExists)
             }
+            if code == ENOTDIR {
+                // A file where a directory of the path should be: the path is wrong, as a missing directory is.
+                var error = OutputSinkError(path: path, errno: code)
+                error.isWrongPath = true
+                throw error
+            }
             if code == EACCES || code == EPERM {
                 // The file may be writable: what must be is its directory, where the whole output goes first.
                 let shown = directory.isEmpty ? "." : directory
@@ -299,6 +305,8 @@ enum InterruptCleanup {
         /// Directories where this process's hidden temporary files (`.NAME.PID.tmp`, as
         /// `DurableFile` names them) are removed: their names are known only once written.
         var temporaryFileDirectories: Set<String> = []
+        /// Directories this command created, removed when a signal ends it while they are empty.
+        var createdDirectories: Set<String> = []
         var sources: [DispatchSourceSignal] = []
         /// Said on standard error when a signal ends the process (what stays done, how to go on).
         var note: String?
@@ -352,6 +360,7 @@ enum InterruptCleanup {
                 Self.state.withLock { state in
                     for path in state.paths { unlink(path) }
                     for directory in state.temporaryFileDirectories { removeOwnTemporaryFiles(in: directory) }
+                    for directory in state.createdDirectories { rmdir(directory) }  // (only an empty one goes)
                     if let note = state.note { Terminal.writeMessage(note) }
                     state.note = nil  // said once, should a second signal come before the end
                     signal(number, SIG_DFL)
@@ -376,6 +385,12 @@ enum InterruptCleanup {
     static func removeTemporaryFiles(in directory: String, sayingOnInterrupt note: String) {
         say(onInterrupt: note, ignoringClosedPipes: false)
         _ = state.withLock { $0.temporaryFileDirectories.insert(directory) }
+    }
+
+    /// Has `directory`, which the command is about to create, removed when a signal ends the
+    /// command while the directory is still empty.
+    static func removeIfLeftEmpty(_ directory: String) {
+        _ = state.withLock { $0.createdDirectories.insert(directory) }
     }
 
     /// Removes `.NAME.PID.tmp` files of this process in `directory`.
