@@ -476,18 +476,9 @@ struct ApplyCommandTests {
     /// with standard input closed, `--input -` is refused (exit 1), not read as an empty stream.
     @Test func aClosedStandardStreamIsSaidNotUsed() throws {
         let directory = try TemporaryDirectory()
-        let binary = try CommandRunner().executable.path
         func run(_ redirection: String, _ arguments: [String]) throws -> (status: Int32, errors: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "exec \"$0\" \"$@\" \(redirection)", binary] + arguments
-            process.environment = ["NO_COLOR": "1", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            let result = try CommandRunner().run(arguments, shellScript: "exec \"$0\" \"$@\" \(redirection)")
+            return (result.status, result.standardError)
         }
         let database = directory.path("flows.sqlite")
         #expect(try CommandRunner().run(["import", "--store", "sqlite:" + database, "--input", Self.states]).status == 0)

@@ -307,17 +307,10 @@ struct SQLiteStoreCommandTests {
         let simulated = try runner.run(["simulate", "-n", "\(examples)/nodes.yml", "-f", "\(examples)/flows", "--count", "3000",
                                         "--output", directory.path("flows.jsonl"), "--quiet"])
         #expect(simulated.status == 0, "\(simulated.standardError)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -f 200; exec \"$0\" \"$@\"", runner.executable.path,
-                             "import", "--store", "sqlite:" + directory.path("flows.sqlite"), "--input", directory.path("flows.jsonl")]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2, "\(said)")
+        let limited = try runner.run(["import", "--store", "sqlite:" + directory.path("flows.sqlite"), "--input", directory.path("flows.jsonl")],
+                                     shellScript: "ulimit -f 200; exec \"$0\" \"$@\"")
+        let said = limited.standardError
+        #expect(limited.status == 2, "\(said)")
         #expect(said.contains("this process may write no file larger than ") && said.contains(" bytes (ulimit -f)"), "\(said)")
         let proc = try runner.run(["import", "--store", "sqlite:/proc/selinon-migrate-test.sqlite", "--input", directory.path("flows.jsonl")])
         #expect(proc.status == 2)

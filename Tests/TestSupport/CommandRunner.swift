@@ -35,6 +35,12 @@ public struct CommandRunner: Sendable {
         try launch(executable, arguments, in: directory, environment: environment, input: input, standardOutput: standardOutput)
     }
 
+    /// Runs the binary with `arguments` through `sh -c script`, where the script runs it as
+    /// `exec "$0" "$@"` — after a `ulimit`, say, or with a stream closed (`exec "$0" "$@" >&-`).
+    public func run(_ arguments: [String], shellScript script: String, in directory: URL? = nil) throws -> Result {
+        try launch(URL(fileURLWithPath: "/bin/sh"), ["-c", script, executable.path] + arguments, in: directory)
+    }
+
     /// Whether ``runAsNobody(_:in:)`` can switch users: root with `setpriv`, as in CI. Tests of
     /// what permissions refuse are enabled on it (`@Test(.enabled(if: CommandRunner.canRunAsNobody))`).
     public static let canRunAsNobody = geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
