@@ -214,8 +214,9 @@ public final class PostgresFlowStore: FlowStateStore {
         return try await perform { [self] _, logger in
             try await self.inTransaction("BEGIN") { connection in
                 var stored: [[UInt8]: StoredFlow] = [:]
-                for flow in try await Self.flows(connection.query(
-                    "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(flows.map(\.id)))", logger: logger)) {
+                let ids = flows.map(\.id)
+                for flow in try await self.bounded({ try await Self.flows(connection.query(
+                    "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(ids))", logger: logger)) }) {
                     stored[flow.id.idBytes] = flow
                 }
                 for flow in flows where stored[flow.id.idBytes] != nil {
@@ -223,24 +224,28 @@ public final class PostgresFlowStore: FlowStateStore {
                 }
                 let added = flows.filter { stored[$0.id.idBytes] == nil }
                 guard !added.isEmpty else { return flows.count }
-                let ids = added.map(\.id), names = added.map(\.flowName)
+                let addedIDs = added.map(\.id), names = added.map(\.flowName)
                 let messages = added.map { String(decoding: $0.message, as: UTF8.self) }
                 let versions = added.map(\.migrationVersion), statuses = added.map(\.status.rawValue)
                 // A flow another transaction added since the look above is not inserted, and is judged as if it had been seen.
-                var inserted = Set<[UInt8]>()
-                for try await id in try await connection.query("""
-                    INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
-                    SELECT id, name, message, version, status, 1, \(now), \(now)
-                    FROM unnest(\(ids)::text[], \(names)::text[], \(messages)::text[], \(versions)::int[], \(statuses)::text[])
-                        AS input(id, name, message, version, status)
-                    ON CONFLICT (flow_id) DO NOTHING RETURNING flow_id
-                    """, logger: logger).decode(String.self) {
-                    inserted.insert(id.idBytes)
+                let inserted = try await self.bounded {
+                    var inserted = Set<[UInt8]>()
+                    for try await id in try await connection.query("""
+                        INSERT INTO flows (flow_id, flow_name, message, migration_version, status, revision, created_at, updated_at)
+                        SELECT id, name, message, version, status, 1, \(now), \(now)
+                        FROM unnest(\(addedIDs)::text[], \(names)::text[], \(messages)::text[], \(versions)::int[], \(statuses)::text[])
+                            AS input(id, name, message, version, status)
+                        ON CONFLICT (flow_id) DO NOTHING RETURNING flow_id
+                        """, logger: logger).decode(String.self) {
+                        inserted.insert(id.idBytes)
+                    }
+                    return inserted
                 }
                 let raced = added.filter { !inserted.contains($0.id.idBytes) }
                 if !raced.isEmpty {
-                    for flow in try await Self.flows(connection.query(
-                        "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(raced.map(\.id)))", logger: logger)) {
+                    let racedIDs = raced.map(\.id)
+                    for flow in try await self.bounded({ try await Self.flows(connection.query(
+                        "\(unescaped: Self.columns) FROM flows WHERE flow_id = ANY(\(racedIDs))", logger: logger)) }) {
                         stored[flow.id.idBytes] = flow
                     }
                     for flow in raced { try flow.checkSkippable(besides: stored[flow.id.idBytes], existing: existing) }
@@ -268,12 +273,14 @@ public final class PostgresFlowStore: FlowStateStore {
         try await perform { [self] _, logger in
             try await Self.retryingTransientFailures {
                 try await self.inTransaction("BEGIN") { connection in
-                    var removed = false
-                    for try await _ in try await connection.query(
-                        "DELETE FROM flows WHERE flow_id = \(id) AND revision = \(expectedRevision) RETURNING flow_id", logger: logger) {
-                        removed = true
+                    try await self.bounded {
+                        var removed = false
+                        for try await _ in try await connection.query(
+                            "DELETE FROM flows WHERE flow_id = \(id) AND revision = \(expectedRevision) RETURNING flow_id", logger: logger) {
+                            removed = true
+                        }
+                        return removed
                     }
-                    return removed
                 }
             }
         }
@@ -321,31 +328,33 @@ public final class PostgresFlowStore: FlowStateStore {
         let written = try await perform { [self] _, logger in
             try await Self.retryingTransientFailures {
                 try await self.inTransaction("BEGIN") { connection in
-                    var written = Set<[UInt8]>()
-                    let rows = try await connection.query("""
-                        WITH input AS (
-                            SELECT * FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[],
-                                                 \(statuses)::text[], \(times)::float8[])
-                                AS input(id, revision, message, version, status, updated_at)
-                        ), updated AS (
-                            UPDATE flows AS flow SET message = input.message, migration_version = input.version, status = input.status,
-                                revision = flow.revision + 1, updated_at = input.updated_at
-                            FROM input
-                            WHERE flow.flow_id = input.id AND flow.revision = input.revision
-                            RETURNING flow.flow_id
-                        ), recorded AS (
-                            INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
-                            SELECT event.id, event.from_version, event.to_version, event.outcome, NULLIF(event.strategy, ''), event.taints,
-                                   event.recorded_at
-                            FROM unnest(\(eventIDs)::text[], \(from)::int[], \(to)::int[], \(outcomes)::text[], \(strategies)::text[],
-                                        \(taints)::text[], \(recordedTimes)::float8[])
-                                AS event(id, from_version, to_version, outcome, strategy, taints, recorded_at)
-                            WHERE event.id IN (SELECT flow_id FROM updated) OR event.id NOT IN (SELECT id FROM input)
-                        )
-                        SELECT flow_id FROM updated
-                        """, logger: logger)
-                    for try await id in rows.decode(String.self) { written.insert(id.idBytes) }
-                    return written
+                    try await self.bounded {
+                        var written = Set<[UInt8]>()
+                        let rows = try await connection.query("""
+                            WITH input AS (
+                                SELECT * FROM unnest(\(ids)::text[], \(revisions)::bigint[], \(messages)::text[], \(versions)::int[],
+                                                     \(statuses)::text[], \(times)::float8[])
+                                    AS input(id, revision, message, version, status, updated_at)
+                            ), updated AS (
+                                UPDATE flows AS flow SET message = input.message, migration_version = input.version, status = input.status,
+                                    revision = flow.revision + 1, updated_at = input.updated_at
+                                FROM input
+                                WHERE flow.flow_id = input.id AND flow.revision = input.revision
+                                RETURNING flow.flow_id
+                            ), recorded AS (
+                                INSERT INTO migration_events (flow_id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                                SELECT event.id, event.from_version, event.to_version, event.outcome, NULLIF(event.strategy, ''), event.taints,
+                                       event.recorded_at
+                                FROM unnest(\(eventIDs)::text[], \(from)::int[], \(to)::int[], \(outcomes)::text[], \(strategies)::text[],
+                                            \(taints)::text[], \(recordedTimes)::float8[])
+                                    AS event(id, from_version, to_version, outcome, strategy, taints, recorded_at)
+                                WHERE event.id IN (SELECT flow_id FROM updated) OR event.id NOT IN (SELECT id FROM input)
+                            )
+                            SELECT flow_id FROM updated
+                            """, logger: logger)
+                        for try await id in rows.decode(String.self) { written.insert(id.idBytes) }
+                        return written
+                    }
                 }
             }
         }
@@ -585,8 +594,11 @@ public final class PostgresFlowStore: FlowStateStore {
     /// still inside this transaction, and the server rolls the transaction back.
     private func inTransaction<T: Sendable>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try checkOpen()
-        return try await withPooledConnection { connection in
-            try await Self.watching(connection) { try await transaction(begin, on: connection, body) }
+        // (Outside ``perform(_:)`` — an export's pages, a snapshot's counts — its statements are still watched.)
+        return try await Self.$leasedConnections.withValue(Self.leasedConnections ?? LeasedConnections()) {
+            try await withPooledConnection { connection in
+                try await Self.watching(connection) { try await transaction(begin, on: connection, body) }
+            }
         }
     }
 
@@ -706,9 +718,10 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
-    /// One statement (or a few) under the store's deadline.
+    /// One statement (or a few) under the store's deadline, failed at once when a connection
+    /// of the operation (``watching(_:_:)``) closes meanwhile.
     private func bounded<T: Sendable>(_ statement: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await deadline.run(statement)
+        try await deadline.run(isLost: Self.leasedConnections?.anyClosed, statement)
     }
 
     /// What a postgres-nio error means for the caller.

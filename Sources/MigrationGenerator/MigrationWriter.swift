@@ -30,7 +30,7 @@ public struct MigrationWriter: Sendable {
     /// The directories on `path` that do not exist yet, deepest first (`a/b/c`, `a/b`, `a` when
     /// none exists). None for a path with `..` in it: once the directories before it are made,
     /// `new/../old` names `old`, which may have been there all along.
-    static func missingDirectories(on path: String) -> [String] {
+    public static func missingDirectories(on path: String) -> [String] {
         guard !path.split(separator: "/").contains("..") else { return [] }
         var missing: [String] = []
         var current = path

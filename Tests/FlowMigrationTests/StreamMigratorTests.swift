@@ -216,11 +216,18 @@ struct StreamMigratorTests {
              "not valid JSON: state.waiting_edges[0] is a number with a leading zero"),
             (#"{"flow_name": "ingest", "retry": NaN, "state": null}"#, "retry must be a number or null, found NaN"),
             (#"{"flow_name": "ingest", "retry": Infinity, "state": null}"#, "retry must be a number or null, found Infinity"),
+            (#"{"flow_name": "ingest", "retry": -Infinity, "state": null}"#, "retry must be a number or null, found -Infinity"),
         ] {
             var output: [UInt8] = []
             let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
             #expect(report.outcome == .invalid && report.error?.message == message, "\(line): \(String(describing: report.error))")
         }
+        // Where any value may be, -Infinity (Python's json.dumps of float('-inf')) is one, kept as written.
+        let negative = #"{"flow_name": "ingest", "node_args": {"low": -Infinity, "high": Infinity}, "state": null}"#
+        var negativeOutput: [UInt8] = []
+        let negativeReport = Array(negative.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &negativeOutput) }
+        #expect(negativeReport.outcome != .invalid, "\(String(describing: negativeReport.error))")
+        #expect(String(decoding: negativeOutput, as: UTF8.self).contains(#""node_args": {"low": -Infinity, "high": Infinity}"#))
         // Deeper than the parser reads: named as this tool's limit, not as invalid JSON.
         let deep = #"{"flow_name": "ingest", "node_args": "# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}"
         var deepOutput: [UInt8] = []

@@ -492,6 +492,10 @@ struct ApplyCommandTests {
         #expect(stream.status == 1)
         #expect(stream.errors.contains("standard input was closed when selinon-migrate started (<&-)"), "\(stream.errors)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("out.jsonl")))
+        // Its device name is standard input too.
+        let device = try run("<&-", ["import", "--store", "sqlite:" + directory.path("other.sqlite"), "--input", "/dev/stdin"])
+        #expect(device.status == 1)
+        #expect(device.errors.contains("standard input was closed when selinon-migrate started (<&-)"), "\(device.errors)")
     }
 
     /// A closed pipe (`| head`) ends the stream as it ends any filter, quietly, of SIGPIPE — the

@@ -276,6 +276,10 @@ struct EngineCommandTests {
         #expect(json.standardOutput == "{\n  \"flows\": [],\n  \"note\": \"there are no migrations in m yet: nothing to analyze\"\n}\n",
                 "\(json.standardOutput)")
         #expect(json.standardError == "note: there are no migrations in m yet: nothing to analyze\n")
+        // A gate's verdict is there whatever there was to analyze.
+        let gated = try runner.run(["analyze", "-m", "m", "--format", "json", "--fail-on", "retry"], in: directory.url)
+        let verdict = try JSONSerialization.jsonObject(with: Data(gated.standardOutput.utf8)) as? [String: Any]
+        #expect(verdict?["fail_on"] as? String == "retry" && verdict?["failing_flows"] as? [String] == [], "\(gated.standardOutput)")
         let named = try runner.run(["analyze", "2", "-m", "m"], in: directory.url)
         #expect(named.status == 1)
         #expect(named.standardError == "error: there is no migration 2 in m (it holds no migrations yet)\n")

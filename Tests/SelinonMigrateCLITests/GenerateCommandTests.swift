@@ -608,6 +608,32 @@ struct InterruptedWriteTests {
         #expect(again.status == 0 && again.standardOutput.hasPrefix("Wrote \(migrations)/1.json"), "\(again.standardError)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: migrations).sorted() == ["1.json", "migrations.sum"])
     }
+
+    /// Only directories the run made go: `new/../old` creates `new`, and names `old`, which was
+    /// there before (and stays, with what it holds), however the path reads.
+    @Test func aGenerateStoppedMidWriteKeepsADirectoryItDidNotMake() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("old"), withIntermediateDirectories: false)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(SystemCallDelay.strace))
+        process.arguments = ["-f", "-o", "/dev/null", "-e", "trace=fsync", "-e", "inject=fsync:delay_enter=8000000:when=1",
+                             try CommandRunner().executable.path] + GenerateCommandTests.arguments(1, 2, ["-m", directory.path("new/../old")])
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var writer: pid_t?
+        let deadline = Date().addingTimeInterval(120)
+        while writer == nil && Date() < deadline && process.isRunning {
+            writer = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path("old"))) ?? [])
+                .first { $0.hasPrefix(".1.json.") && $0.hasSuffix(".tmp") }
+                .flatMap { pid_t($0.dropFirst(".1.json.".count).dropLast(".tmp".count)) }
+            usleep(20_000)
+        }
+        kill(try #require(writer, "no temporary file appeared"), SIGTERM)
+        process.waitUntilExit()
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: directory.path("old"), isDirectory: &isDirectory) && isDirectory.boolValue)
+    }
 }
 
 /// strace, when installed and allowed to trace (a container may forbid it), to delay a system call.

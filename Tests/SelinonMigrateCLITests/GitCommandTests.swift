@@ -1480,7 +1480,7 @@ struct GitCommandTests {
         // review shows what it can (the edges derived through the migrations) and says what it could not read.
         let review = try CommandRunner().run(["review", "2", "--git"] + Self.configuration, in: fixture.root)
         #expect(review.status == 0, "\(review.standardError)")
-        #expect(review.standardOutput.contains("is not in this repository (squashed, rebased or on a branch deleted since)"),
+        #expect(review.standardOutput.contains("is not in this repository (squashed or rebased since, or on a branch deleted since or not fetched here)"),
                 "\(review.standardOutput)")
         // analyze needs that configuration: an input it must be given (1), with -N/-F, not a fetch.
         let analyze = try CommandRunner().run(["analyze", "2", "--git", "--format", "json"] + Self.configuration, in: fixture.root)

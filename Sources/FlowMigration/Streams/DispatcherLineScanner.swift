@@ -151,7 +151,8 @@ struct DispatcherLineScanner {
                 case "retry":
                     let valueStart = cursor.index
                     // Selinon's dispatcher schedules itself with this countdown.
-                    guard bytes[cursor.index] == UInt8(ascii: "n") || bytes[cursor.index] == UInt8(ascii: "-")
+                    guard bytes[cursor.index] == UInt8(ascii: "n")
+                        || (bytes[cursor.index] == UInt8(ascii: "-") && !bytes[cursor.index...].starts(with: "-Infinity".utf8))
                         || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[cursor.index]) else {
                         throw StateError(.wrongType, "retry must be a number or null, found \(try valueKind(&cursor))")
                     }
@@ -433,7 +434,9 @@ struct DispatcherLineScanner {
     /// Skips the value at the cursor and names its kind for a message.
     private static func valueKind(_ cursor: inout JSONParser.Scanner) throws(StateError) -> String {
         let first = cursor.bytes[cursor.index]
+        let negativeInfinity = cursor.bytes[cursor.index...].starts(with: "-Infinity".utf8)
         try skipValue(&cursor)
+        if negativeInfinity { return "-Infinity" }
         switch first {
         case UInt8(ascii: "\""): return "a string"
         case UInt8(ascii: "{"): return "an object"
@@ -550,7 +553,12 @@ extension JSONParser.Scanner {
         let leadingZero = digits > 1 && bytes[start + (negative ? 1 : 0)] == UInt8(ascii: "0")
         if digits == 0 || leadingZero || !integral {
             index = start
-            _ = try number()
+            // Python's json writes float('-inf') as -Infinity (and reads it back): a value as NaN and Infinity are.
+            if digits == 0 && negative && bytes[(start + 1)...].starts(with: "Infinity".utf8) {
+                _ = try self.value(depth: 0)
+            } else {
+                _ = try number()
+            }
             return nil
         }
         return overflow ? nil : (negative ? -value : value)

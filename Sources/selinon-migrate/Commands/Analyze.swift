@@ -190,6 +190,10 @@ extension SelinonMigrate {
             var document = Self.problemFields(problems)
             document["flows"] = .array([])
             document["note"] = .string(sentence)
+            if let failOn {
+                document["fail_on"] = .string(failOn.rawValue)
+                document["failing_flows"] = .array([])
+            }
             if let unmigrated { document["unmigrated_changes"] = .array(unmigrated.components(separatedBy: "; ").map(JSONValue.string)) }
             terminal.outputJSON(.object(document))
         }
@@ -305,7 +309,7 @@ extension SelinonMigrate {
             case .failure(let reason):
                 let hint = context == nil ? "pass it with -N/-F, or --git with -n/-f inside the repository"
                     : reason.isRewritten ? "pass it with -N/-F: the configuration in-flight flows started with (a checkout of a commit "
-                        + "that has it: git worktree add DIR REV)"
+                        + "that has it: git worktree add DIR REV); if the revision is on a branch this clone did not fetch, git fetch it"
                     : context!.repository.isShallow
                         ? "pass it with -N/-F (a checkout of it: git worktree add DIR REV), or fetch the history (git fetch --unshallow)"
                         : "pass it with -N/-F (a checkout of it: git worktree add DIR REV)"

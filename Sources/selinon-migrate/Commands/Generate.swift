@@ -318,7 +318,8 @@ extension SelinonMigrate {
                 InterruptCleanup.removeTemporaryFiles(in: directory, sayingOnInterrupt: "interrupted: no migration was written — unless the "
                     + "new file is in \(shellWord(directory)) but not yet in \(MigrationSum.fileName) (verify says so): then run the same "
                     + "generate again, which checks that the file is its own and lists it")
-                if isNewDirectory { InterruptCleanup.removeIfLeftEmpty(directory) }
+                // (Those missing now: none for a path through `..`, which may lead to one that was there.)
+                InterruptCleanup.removeIfLeftEmpty(MigrationWriter.missingDirectories(on: directory))
                 written = try MigrationWriter().write(migration, toDirectory: directory)
             } catch {
                 terminal.message(withConcreteRebase(error.description, sources: [oldSource, newSource]))

@@ -9,6 +9,12 @@ enum ClosedStandardStreams {
     /// Whether standard output was closed when the process started.
     static var output: Bool { selinon_closed_standard_streams() & 2 != 0 }
 
+    /// Whether `path` names standard input (`-`, or one of its device names), which cannot be
+    /// read when ``input`` says it was closed.
+    static func isClosedInput(_ path: String) -> Bool {
+        input && ["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"].contains(path)
+    }
+
     /// Why standard output cannot be written.
     static let outputReason = "standard output was closed when selinon-migrate started (>&-): send it to a file, or to /dev/null"
     /// Why standard input cannot be read.

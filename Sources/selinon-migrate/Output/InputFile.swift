@@ -33,7 +33,7 @@ enum InputFile {
 
     /// The whole file (a small one, such as an outcomes file); `-` is standard input.
     static func read(_ path: String) throws(Failure) -> [UInt8] {
-        if path == "-" && ClosedStandardStreams.input { throw Failure(reason: ClosedStandardStreams.inputReason, isWrongPath: true) }
+        if ClosedStandardStreams.isClosedInput(path) { throw Failure(reason: ClosedStandardStreams.inputReason, isWrongPath: true) }
         let descriptor = path == "-" ? dup(STDIN_FILENO) : try open(path)
         guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }

@@ -29,7 +29,7 @@ final class LineReader {
 
     /// - Throws: ``InputFile/Failure`` when the file cannot be opened.
     init(path: String, maxLineBytes: Int = LineReader.defaultMaxLineBytes) throws(InputFile.Failure) {
-        if path == "-" && ClosedStandardStreams.input { throw InputFile.Failure(reason: ClosedStandardStreams.inputReason, isWrongPath: true) }
+        if ClosedStandardStreams.isClosedInput(path) { throw InputFile.Failure(reason: ClosedStandardStreams.inputReason, isWrongPath: true) }
         handle = path == "-" ? .standardInput : FileHandle(fileDescriptor: try InputFile.open(path), closeOnDealloc: true)
         self.maxLineBytes = maxLineBytes
     }

@@ -305,8 +305,9 @@ enum InterruptCleanup {
         /// Directories where this process's hidden temporary files (`.NAME.PID.tmp`, as
         /// `DurableFile` names them) are removed: their names are known only once written.
         var temporaryFileDirectories: Set<String> = []
-        /// Directories this command created, removed when a signal ends it while they are empty.
-        var createdDirectories: Set<String> = []
+        /// Directories this command creates, deepest first, removed when a signal ends it while
+        /// they are empty.
+        var createdDirectories: [String] = []
         var sources: [DispatchSourceSignal] = []
         /// Said on standard error when a signal ends the process (what stays done, how to go on).
         var note: String?
@@ -387,10 +388,11 @@ enum InterruptCleanup {
         _ = state.withLock { $0.temporaryFileDirectories.insert(directory) }
     }
 
-    /// Has `directory`, which the command is about to create, removed when a signal ends the
-    /// command while the directory is still empty.
-    static func removeIfLeftEmpty(_ directory: String) {
-        _ = state.withLock { $0.createdDirectories.insert(directory) }
+    /// Has `directories`, which the command is about to create (deepest first, as
+    /// `MigrationWriter.missingDirectories(on:)` gives them), removed when a signal ends the
+    /// command while they are still empty.
+    static func removeIfLeftEmpty(_ directories: [String]) {
+        state.withLock { $0.createdDirectories += directories }
     }
 
     /// Removes `.NAME.PID.tmp` files of this process in `directory`.

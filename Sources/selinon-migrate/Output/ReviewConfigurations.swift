@@ -91,8 +91,9 @@ struct ReviewConfigurations {
         /// Git could not read the revision (nor find the configuration elsewhere in the history):
         /// the clone may lack it (shallow), or the repository could not be read.
         var isGitReadFailure = false
-        /// The revision is not in the repository, whose history is whole: it was rewritten, and
-        /// only the configuration itself, given on the command line, can stand in for it.
+        /// The revision is not in the repository, which is no shallow clone: it was rewritten (or
+        /// is on a branch this clone did not fetch), and the configuration itself, given on the
+        /// command line, stands in for it.
         var isRewritten = false
     }
 
@@ -154,9 +155,9 @@ struct ReviewConfigurations {
                     // In a whole history, a revision that is not there was rewritten (a squash merge, a
                     // rebase, a branch deleted since): nothing to fetch. A shallow clone may just lack it.
                     if error.kind == .unknownRevision && !git.repository.isShallow {
-                        return .failure(Unavailable(text: "revision \(revision) is not in this repository (squashed, rebased or on a branch "
-                            + "deleted since), and no configuration with its digest is among the last \(searchDepth) commits",
-                            isRewritten: true))
+                        return .failure(Unavailable(text: "revision \(revision) is not in this repository (squashed or rebased since, or on "
+                            + "a branch deleted since or not fetched here), and no configuration with its digest is among the last "
+                            + "\(searchDepth) commits", isRewritten: true))
                     }
                     return .failure(Unavailable(text: "revision \(revision) cannot be read (\(error.message)), and no configuration with its "
                         + "digest is among the last \(searchDepth) commits", isGitReadFailure: true))
