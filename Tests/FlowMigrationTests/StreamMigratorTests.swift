@@ -222,6 +222,12 @@ struct StreamMigratorTests {
             let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
             #expect(report.outcome == .invalid && report.error?.message == message, "\(line): \(String(describing: report.error))")
         }
+        // Two messages in one line, with a carriage return between: lines ended by CR alone, said so.
+        let crOnly = #"{"flow_name": "ingest", "state": null}"# + "\r" + #"{"flow_name": "ingest", "state": null}"#
+        var crOutput: [UInt8] = []
+        let crReport = Array(crOnly.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &crOutput) }
+        #expect(crReport.outcome == .invalid && crReport.error?.message.contains("the lines end in CR alone (classic Mac OS)") == true,
+                "\(String(describing: crReport.error))")
         // Where any value may be, -Infinity (Python's json.dumps of float('-inf')) is one, kept as written.
         let negative = #"{"flow_name": "ingest", "node_args": {"low": -Infinity, "high": Infinity}, "state": null}"#
         var negativeOutput: [UInt8] = []

@@ -185,8 +185,16 @@ struct DispatcherLineScanner {
                 }
             }
             scan.objectSpan = start..<cursor.index
+            let end = cursor.index
             cursor.skipWhitespace()
-            guard cursor.index == bytes.count else { throw cursor.syntaxError("unexpected text after the JSON value") }
+            guard cursor.index == bytes.count else {
+                // Messages one after the other with a carriage return between: lines ended by CR alone.
+                if bytes[cursor.index] == UInt8(ascii: "{"), bytes[end..<cursor.index].contains(0x0D) {
+                    throw cursor.syntaxError("unexpected text after the JSON value: another message after a carriage return — the "
+                        + "lines end in CR alone (classic Mac OS), not LF or CRLF; convert them: tr '\\r' '\\n' < FILE > FILE.jsonl")
+                }
+                throw cursor.syntaxError("unexpected text after the JSON value")
+            }
         }
         guard scan.flowName != nil else { throw StateError(.missingKey, "flow_name is missing") }
         return scan
