@@ -105,10 +105,10 @@ extension SelinonMigrate {
             if pending {
                 let since = try terminal.migrationsSinceBase(directory, at: migrationDirectory, base: base)
                 guard let added = since.added.first else {
-                    let unmigrated = unmigratedChange(environment: environment)
+                    let unmigrated = unmigratedChanges(environment: environment)
                     outputNothingToAnalyze("no migrations were added since the base" + (since.headFallback == nil ? ""
                         : " (HEAD, so only migrations not committed yet count: pass --base)")
-                        + (unmigrated.map { ", but the flows changed in a way that needs one: \($0); selinon-migrate check fails until "
+                        + (unmigrated.map { ", but the flows changed in a way that needs one: \($0.joined(separator: "; ")); selinon-migrate check fails until "
                             + "selinon-migrate generate adds it" } ?? ""),
                         unmigrated: unmigrated, problems: problems, terminal: terminal)
                     return
@@ -183,7 +183,7 @@ extension SelinonMigrate {
         /// The report when there is no migration to analyze: the sentence, or (JSON) an empty list
         /// of flows with the sentence as `note` (and on standard error), and the flow changes that
         /// need a migration as `unmigrated_changes`.
-        private func outputNothingToAnalyze(_ sentence: String, unmigrated: String?, problems: [DirectoryIntegrity.Finding],
+        private func outputNothingToAnalyze(_ sentence: String, unmigrated: [String]?, problems: [DirectoryIntegrity.Finding],
                                             terminal: Terminal) {
             guard format == .json else { return terminal.output(sentence) }
             terminal.message("note: " + sentence)
@@ -194,7 +194,7 @@ extension SelinonMigrate {
                 document["fail_on"] = .string(failOn.rawValue)
                 document["failing_flows"] = .array([])
             }
-            if let unmigrated { document["unmigrated_changes"] = .array(unmigrated.components(separatedBy: "; ").map(JSONValue.string)) }
+            if let unmigrated { document["unmigrated_changes"] = .array(unmigrated.map(JSONValue.string)) }
             terminal.outputJSON(.object(document))
         }
 
@@ -206,12 +206,12 @@ extension SelinonMigrate {
 
         /// The flow changes since the base that need a migration, when the current configuration
         /// is given (-n/-f) inside a repository: a pull request that forgot its migration.
-        private func unmigratedChange(environment: [String: String]) -> String? {
+        private func unmigratedChanges(environment: [String: String]) -> [String]? {
             guard location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment),
                   let source = try? location.source(environment: environment) else { return nil }
             let loader = location.loader(environment: environment, checksConsistency: false)
             guard let current = loader.load(from: source).configuration else { return nil }
-            return Review.unmigratedChange(to: current, context: try? GitContext(workingTree: source, resolvesRevisions: true), base: base,
+            return Review.unmigratedChanges(to: current, context: try? GitContext(workingTree: source, resolvesRevisions: true), base: base,
                                            loader: loader)
         }
 

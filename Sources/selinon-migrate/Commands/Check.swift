@@ -109,11 +109,11 @@ extension SelinonMigrate {
             if let note = baseCommit.note { terminal.message(note) }
             guard unstaged.isEmpty else {
                 return try finish(CheckReport(base: baseCommit.commit.id.hex, summary: "", problems: unstaged, addedMigrations: []),
-                                  note: baseCommit.note, terminal: terminal)
+                                  note: baseCommit.explanation, terminal: terminal)
             }
             guard baseHasConfiguration else {
                 let new = try terminal.loadConfiguration(workingTree, with: loader, role: "new")
-                return try finish(newConfigurationReport(new, base: baseCommit, context: context, loader: loader), note: baseCommit.note,
+                return try finish(newConfigurationReport(new, base: baseCommit, context: context, loader: loader), note: baseCommit.explanation,
                                   terminal: terminal)
             }
             if basePaths != context.paths {
@@ -133,7 +133,7 @@ extension SelinonMigrate {
                 unstaged = try unstagedProblems(configuration: false, directoryPath: directoryPath, context: context, terminal: terminal)
                 guard unstaged.isEmpty else {
                     return try finish(CheckReport(base: baseCommit.commit.id.hex, summary: "", problems: unstaged, addedMigrations: []),
-                                      note: baseCommit.note, terminal: terminal)
+                                      note: baseCommit.explanation, terminal: terminal)
                 }
             }
             var base = baseCommit
@@ -145,7 +145,7 @@ extension SelinonMigrate {
                 old = try terminal.loadConfiguration(mergedSource, with: loader, role: "old", olderConfiguration: .base)
             }
             try finish(try findings(old: old, new: new, directoryPath: directoryPath, context: context, base: base, terminal: terminal),
-                       note: baseCommit.note, terminal: terminal)
+                       note: baseCommit.explanation, terminal: terminal)
         }
 
         /// The configuration is not at its paths in the base. Without migrations there, the branch
@@ -359,7 +359,7 @@ extension SelinonMigrate {
         /// has said it) goes into the JSON too, so that a tool reading it knows what was compared.
         private func finish(_ report: CheckReport, note: String? = nil, terminal: Terminal) throws {
             var report = report
-            report.note = note.map { $0.hasPrefix("note: ") ? String($0.dropFirst("note: ".count)) : $0 }
+            report.note = note
             if !report.problems.isEmpty { report.summary = counted(report.problems.count, "problem") + " found" }
             switch format {
             case .text:

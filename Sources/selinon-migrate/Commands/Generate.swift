@@ -179,6 +179,12 @@ extension SelinonMigrate {
                 ? try migrationDirectoryPath(old: oldConfiguration, new: newConfiguration, environment: environment, terminal: terminal,
                                              warnings: &directoryWarnings)
                 : nil
+            /// The JSON report from here on, with the directory's warnings.
+            func jsonReport(written: WrittenMigration? = nil, migration: Migration? = nil) -> GenerateReport {
+                var report = GenerateReport(plan: plan, written: written, migration: migration)
+                report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
+                return report
+            }
             var coveredBy: (path: String, strategy: TaintedFlowStrategy)?
             /// Why a real run would refuse this migration (a dry run goes on to show it).
             var refusal: String?
@@ -199,8 +205,7 @@ extension SelinonMigrate {
                 if let lastChange, let leading = try Self.refuseMergeBringingMigrations(
                     into: directory, latest: existing.last, lastChange: lastChange, newDigest: structureDigests().new, terminal: terminal) {
                     if format == .json {
-                        var report = GenerateReport(plan: plan, written: nil, migration: nil)
-                        report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
+                        var report = jsonReport()
                         report.coveredBy = leading
                         terminal.output(try report.json())
                     } else {
@@ -243,8 +248,7 @@ extension SelinonMigrate {
             // a dry run shows the migration first.
             if let refusal, !dryRun {
                 if format == .json {
-                    var report = GenerateReport(plan: plan, written: nil, migration: nil)
-                    report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
+                    var report = jsonReport()
                     report.refused = refusal
                     terminal.output(try report.json())
                 }
@@ -262,8 +266,7 @@ extension SelinonMigrate {
                 }
                 if !dryRun {
                     if format == .json {
-                        var report = GenerateReport(plan: plan, written: nil, migration: nil)
-                        report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
+                        var report = jsonReport()
                         report.coveredBy = coveredBy.path
                         terminal.output(try report.json())
                     }
@@ -287,8 +290,7 @@ extension SelinonMigrate {
                     }
                 }
                 if format == .json {
-                    var report = GenerateReport(plan: plan, written: nil, migration: migration)
-                    report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
+                    var report = jsonReport(migration: migration)
                     report.version = version
                     report.coveredBy = coveredBy?.path
                     report.refused = refusal
@@ -345,8 +347,7 @@ extension SelinonMigrate {
                     + (oldSource is GitConfigurationSource && newSource is FileSystemConfigurationSource
                         ? ", then commit \(shellWord(written.path)) and \(shellWord(sum)) with the configuration change" : ""))
             case .json:
-                var report = GenerateReport(plan: plan, written: written, migration: nil)
-                report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
+                var report = jsonReport(written: written)
                 report.repeats = written.repeatedVersion
                 terminal.output(try report.json(), ifLost: writtenAllTheSame)
             }

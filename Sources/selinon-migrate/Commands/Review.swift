@@ -142,7 +142,7 @@ extension SelinonMigrate {
             for finding in problems { terminal.message(finding.described(as: "warning")) }
             let (selected, warning) = try selectedVersions(directory, at: directoryPath, terminal: terminal)
             guard !selected.isEmpty else {
-                let unmigrated = pending ? Self.unmigratedChange(to: current, context: context, base: base, loader: loader) : nil
+                let unmigrated = pending ? Self.unmigratedChanges(to: current, context: context, base: base, loader: loader) : nil
                 try writeNothingToReview(in: directoryPath, notes: ReviewNotes(warning: warning, unmigrated: unmigrated, problems: problems),
                                          terminal: terminal)
                 return
@@ -191,14 +191,14 @@ extension SelinonMigrate {
         /// migration none was added for), `problems` (files that do not match `migrations.sum`).
         struct ReviewNotes {
             var warning: String?
-            var unmigrated: String?
+            var unmigrated: [String]?
             var problems: [DirectoryIntegrity.Finding]
 
             /// The notes as fields of the JSON document (none when there is nothing to say).
             var jsonFields: [String: JSONValue] {
                 var fields: [String: JSONValue] = [:]
                 if let warning { fields["warning"] = .string(warning) }
-                if let unmigrated { fields["unmigrated_changes"] = .array(unmigrated.components(separatedBy: "; ").map(JSONValue.string)) }
+                if let unmigrated { fields["unmigrated_changes"] = .array(unmigrated.map(JSONValue.string)) }
                 if !problems.isEmpty { fields["migration_directory_problems"] = .array(problems.map(\.jsonValue)) }
                 return fields
             }
@@ -225,11 +225,10 @@ extension SelinonMigrate {
         /// flow changes since the base that need one (a pull request that forgot it).
         /// `limit` (Markdown for a comment): the characters the text may take; the changes listed
         /// are cut to fit, and the text says how many were left out.
-        private func nothingToReview(in directoryPath: String, unmigrated: String? = nil, markdown: Bool = false, limit: Int? = nil) -> String {
+        private func nothingToReview(in directoryPath: String, unmigrated: [String]? = nil, markdown: Bool = false, limit: Int? = nil) -> String {
             guard pending else { return "There are no migrations in \(directoryPath)." }
-            guard let unmigrated else { return "No migrations were added since the base." }
+            guard let changes = unmigrated else { return "No migrations were added since the base." }
             let commands = markdown ? ("`selinon-migrate check`", "`selinon-migrate generate`") : ("selinon-migrate check", "selinon-migrate generate")
-            let changes = unmigrated.components(separatedBy: "; ")
             func text(_ shown: Int) -> String {
                 let listed = changes.prefix(shown).joined(separator: "; ")
                 let rest = shown < changes.count ? "; … and \(changes.count - shown) more (--comment-limit 0 gives all)" : ""
@@ -248,14 +247,14 @@ extension SelinonMigrate {
 
         /// The flow changes since the branch's base that need a migration, when the configuration
         /// is given inside a repository and the base's can be read; nil otherwise.
-        static func unmigratedChange(to current: Configuration?, context: GitContext?, base: String?,
-                                     loader: ConfigurationLoader) -> String? {
+        static func unmigratedChanges(to current: Configuration?, context: GitContext?, base: String?,
+                                      loader: ConfigurationLoader) -> [String]? {
             guard let current, let context, let branchBase = try? context.base(base) else { return nil }
             let source = GitConfigurationSource(repository: context.repository, paths: context.paths,
                                                 location: .revision(branchBase.commit, label: branchBase.label))
             guard let old = try? loader.load(source.read()).configuration else { return nil }
             let plan = MigrationDiffer().plan(from: old, to: current, strategy: .ignore)
-            return plan.isNeeded ? plan.changeSummaries.joined(separator: "; ") : nil
+            return plan.isNeeded ? plan.changeSummaries : nil
         }
 
         /// Writes the reviews to standard output, or as files into `--output-dir`; the notes' warning

@@ -221,10 +221,11 @@ extension SelinonMigrate {
                 }
                 // The commit added a migration the directory no longer holds (a revert deleted it):
                 // deployments may have applied it, so it comes back rather than a new one in its place.
-                if uncoveredHint == nil,
-                   let added = try? context.repository.migrationFilesAdded(
-                       in: migrationDirectory, by: commit, after: commit.parents.first.flatMap { try? context.repository.commit(id: $0) }),
-                   case let gone = added.keys.filter({ now.hashes[$0] == nil }).sorted(), !gone.isEmpty {
+                // (Versions from the trees alone: this runs for every revision.)
+                if uncoveredHint == nil, let versions = try? context.repository.migrationVersions(in: migrationDirectory, at: commit),
+                   case let parent = commit.parents.first.flatMap({ try? context.repository.commit(id: $0) }),
+                   case let before = parent.flatMap({ try? context.repository.migrationVersions(in: migrationDirectory, at: $0) }) ?? [],
+                   case let gone = versions.subtracting(before).filter({ now.hashes[$0] == nil }).sorted(), !gone.isEmpty {
                     let paths = gone.map { gitPathWord(MigrationDirectory.filePath(version: $0, in: migrationDirectory)) }
                     let sum = gitPathWord((migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName))
                     uncoveredHint = "this commit added \(gone.map { "\($0).json" }.joined(separator: ", ")), which the directory no longer "

@@ -186,7 +186,7 @@ extension GitRepository {
                 // a pull request's merge checkout needs (REV is then HEAD's first parent), and say so.
                 if isShallow {
                     return BranchBase(commit: target, label: revision, target: (revision, target),
-                                      shallowNote: "note: the repository is a shallow clone, so the merge base of HEAD and \(revision) "
+                                      shallowNote: "the repository is a shallow clone, so the merge base of HEAD and \(revision) "
                                         + "cannot be found: comparing with \(revision) itself; if this branch is behind it, its newer "
                                         + "changes read as reverted (fetch the history, for example fetch-depth: 0, to compare with the merge base)")
                 }
@@ -206,14 +206,14 @@ extension GitRepository {
             if let remote, let target = remoteDefault, target != upstream, let targetCommit = try? commit(target) {
                 if let base = try? mergeBase(head.id, targetCommit.id) {
                     return BranchBase(commit: try commit(id: base), label: "merge base with \(target)", target: (target, targetCommit),
-                                      ownCopyNote: "note: comparing with \(target), \(remote)'s default branch: \(upstream), the upstream, "
+                                      ownCopyNote: "comparing with \(target), \(remote)'s default branch: \(upstream), the upstream, "
                                         + "is this branch's own copy (pass --base to compare with another branch)")
                 }
                 // A shallow clone that does not reach the fork: the default branch itself, as for --base
                 // (the branch's own copy would let every pushed commit pass unseen).
                 if isShallow {
                     return BranchBase(commit: targetCommit, label: target, target: (target, targetCommit),
-                                      shallowNote: "note: comparing with \(target), \(remote)'s default branch (\(upstream), the upstream, "
+                                      shallowNote: "comparing with \(target), \(remote)'s default branch (\(upstream), the upstream, "
                                         + "is this branch's own copy); the repository is a shallow clone, so the merge base of HEAD and "
                                         + "\(target) cannot be found: comparing with \(target) itself; if this branch is behind it, its "
                                         + "newer changes read as reverted (fetch the history, for example fetch-depth: 0, to compare with "
@@ -223,7 +223,7 @@ extension GitRepository {
             if let upstreamCommit = try? commit(upstream), let base = try mergeBase(head.id, upstreamCommit.id) {
                 return BranchBase(commit: try commit(id: base), label: "merge base with \(upstream)", target: (upstream, upstreamCommit),
                                   // (`main` tracking `origin/main` is checked as it should be: its unpushed commits.)
-                                  ownCopyNote: ownCopy && remoteDefault == nil && !["main", "master"].contains(branch) ? "note: \(upstream), the upstream, is this branch's own copy on the remote, so "
+                                  ownCopyNote: ownCopy && remoteDefault == nil && !["main", "master"].contains(branch) ? "\(upstream), the upstream, is this branch's own copy on the remote, so "
                                     + "only commits not pushed there count, and \(remote ?? "the remote") records no default branch "
                                     + "(git remote set-head \(remote ?? "origin") --auto records it); to check the whole branch, pass --base "
                                     + "(for example --base \(remote ?? "origin")/main)" : nil)
@@ -278,11 +278,8 @@ extension GitRepository {
     func migrationFiles(in directory: String, at commit: GitCommit) throws(GitError) -> [Int: [UInt8]] {
         let path = try repositoryPath(of: directory)
         var result: [Int: [UInt8]] = [:]
-        for file in try files(under: path, in: commit.id, include: { $0.hasSuffix(".json") && !$0.hasPrefix(".") }) {
-            let name = (file.path as NSString).lastPathComponent
-            let stem = String(name.dropLast(5))
-            // Only direct children named like migrations.
-            guard parentDirectory(of: file.path) == path, let version = Int(stem), String(version) == stem else { continue }
+        for file in try files(under: path, in: commit.id, include: Self.mayBeMigration) {
+            guard let version = Self.migrationVersion(of: file.path, in: path) else { continue }
             if Migration.isGitLFSPointer(file.bytes) {
                 throw GitError(.lfsPointer, "\(file.path) is stored in Git LFS at \(commit.id.short): git holds a pointer, not the "
                     + "migration, so what a commit adds or changes cannot be compared; keep migrations out of Git LFS (Selinon's workers "
@@ -291,6 +288,24 @@ extension GitRepository {
             result[version] = file.bytes
         }
         return result
+    }
+
+    /// The versions of the migration files of `directory` at `commit`, from its tree alone (no
+    /// file is read).
+    func migrationVersions(in directory: String, at commit: GitCommit) throws(GitError) -> Set<Int> {
+        let path = try repositoryPath(of: directory)
+        return Set(try fileIDs(under: path, in: commit.id, include: Self.mayBeMigration).compactMap { Self.migrationVersion(of: $0.path, in: path) })
+    }
+
+    /// Whether a file name may be a migration's (`*.json`, not hidden).
+    private static func mayBeMigration(_ name: String) -> Bool { name.hasSuffix(".json") && !name.hasPrefix(".") }
+
+    /// The version of the migration at `file` (a repository path): a direct child of `directory`
+    /// named `N.json`; nil for any other file.
+    private static func migrationVersion(of file: String, in directory: String) -> Int? {
+        let stem = String((file as NSString).lastPathComponent.dropLast(5))
+        guard parentDirectory(of: file) == directory, let version = Int(stem), String(version) == stem else { return nil }
+        return version
     }
 }
 
@@ -310,12 +325,15 @@ struct BranchBase {
     /// default branch, or — when the remote records none — that only unpushed commits count.
     var ownCopyNote: String?
 
-    /// A note for standard error when the base fell back to HEAD (committed changes go unseen),
-    /// or to REV itself in a shallow clone.
-    var note: String? {
-        shallowNote ?? ownCopyNote ?? fallback.map { "note: comparing with HEAD, so only uncommitted changes count: \($0); "
+    /// What the comparison cannot see when the base fell back to HEAD (committed changes go
+    /// unseen), or to REV itself in a shallow clone (`check --format json` gives it as `note`).
+    var explanation: String? {
+        shallowNote ?? ownCopyNote ?? fallback.map { "comparing with HEAD, so only uncommitted changes count: \($0); "
             + "to check this branch's commits, pass --base (for example --base \(shellWord(suggestedBase)))" }
     }
+
+    /// ``explanation`` as a note for standard error.
+    var note: String? { explanation.map { "note: " + $0 } }
 }
 
 extension Terminal {

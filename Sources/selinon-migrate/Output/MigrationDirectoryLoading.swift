@@ -19,38 +19,42 @@ extension Terminal {
     /// when a file could not be read), `migration_directory`, and each problem with its file,
     /// line, column (when known), message and hint.
     func reportInvalidMigrationDirectory(_ error: MigrationDirectoryError) {
-        guard reportsInJSON else { return }
-        outputJSON(.object([
-            "error": .string(error.isReadFailure ? "unreadable-migration-directory" : "invalid-migration-directory"),
-            "migration_directory": .string(error.path),
-            "problems": .array(error.problems.map { problem in
-                var entry: [String: JSONValue] = ["file": .string(problem.file), "message": .string(problem.message), "hint": .string(problem.hint)]
-                if let line = problem.line { entry["line"] = .number(JSONNumber(line)) }
-                if let column = problem.column { entry["column"] = .number(JSONNumber(column)) }
-                return .object(entry)
-            }),
-        ]))
+        reportMigrationDirectory(error.path, unreadable: error.isReadFailure, problems: error.problems.map { problem in
+            Self.problemJSON(kind: nil, file: problem.file, line: problem.line, column: problem.column, message: problem.message,
+                             hint: problem.hint)
+        })
     }
 
     /// With `--format json`, a directory refused for its integrity findings (files that do not
     /// match `migrations.sum`, a missing sum) as the same document as an invalid one, each
     /// problem with its `kind` too.
     func reportRefusedMigrationDirectory(_ path: String, findings: [DirectoryIntegrity.Finding], unreadable: Bool) {
+        reportMigrationDirectory(path, unreadable: unreadable, problems: findings.map(\.jsonValue))
+    }
+
+    private func reportMigrationDirectory(_ path: String, unreadable: Bool, problems: [JSONValue]) {
         guard reportsInJSON else { return }
         outputJSON(.object([
             "error": .string(unreadable ? "unreadable-migration-directory" : "invalid-migration-directory"),
             "migration_directory": .string(path),
-            "problems": .array(findings.map(\.jsonValue)),
+            "problems": .array(problems),
         ]))
+    }
+
+    /// One problem of a migration directory in JSON: `kind` (when given), `file`, `line` and
+    /// `column` when known, `message`, `hint`.
+    static func problemJSON(kind: String?, file: String, line: Int?, column: Int?, message: String, hint: String) -> JSONValue {
+        var entry: [String: JSONValue] = ["file": .string(file), "message": .string(message), "hint": .string(hint)]
+        if let kind { entry["kind"] = .string(kind) }
+        if let line { entry["line"] = .number(JSONNumber(line)) }
+        if let column { entry["column"] = .number(JSONNumber(column)) }
+        return .object(entry)
     }
 }
 
 extension DirectoryIntegrity.Finding {
-    /// The finding in JSON: `kind`, `file`, `line` and `column` when known, `message`, `hint`.
+    /// The finding in JSON, as ``Terminal/problemJSON(kind:file:line:column:message:hint:)`` writes problems.
     var jsonValue: JSONValue {
-        var entry: [String: JSONValue] = ["kind": .string(kind), "file": .string(file), "message": .string(message), "hint": .string(hint)]
-        if let line { entry["line"] = .number(JSONNumber(line)) }
-        if let column { entry["column"] = .number(JSONNumber(column)) }
-        return .object(entry)
+        Terminal.problemJSON(kind: kind, file: file, line: line, column: column, message: message, hint: hint)
     }
 }
