@@ -25,6 +25,9 @@ public final class PostgresFlowStore: FlowStateStore {
     private let deadline: AnswerDeadline
     /// Set by `close`: what is asked afterwards is refused as ``StoreError/Kind/misuse``.
     private let isClosed = Mutex(false)
+    /// How many connections the pool may hold: after a restart or a failover, every one of them
+    /// may be over without the pool having heard (``onFreshSession(_:)``).
+    private let maximumConnections: Int
 
     /// How long an operation may go without an answer by default: long enough for a count over
     /// millions of flows or a wait for a row lock, short enough for a deploy step to notice.
@@ -59,6 +62,7 @@ public final class PostgresFlowStore: FlowStateStore {
         self.logger = logger
         self.probe = probe
         self.displayLocation = displayLocation
+        maximumConnections = configuration.options.maximumConnections
         deadline = AnswerDeadline(timeout: answerTimeout)
         runTask = Task { await client.run() }
     }
@@ -77,20 +81,20 @@ public final class PostgresFlowStore: FlowStateStore {
 
     public func prepare(createIfMissing: Bool) async throws(StoreError) {
         let location = displayLocation
-        try await perform { [probe] _, logger in
+        try await perform { [probe] logger in
             let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
             try await connection.close()
         }
         // A read-only look first: a store that is ready is used without writing, so that a role
         // that may only read (or a standby) can run status and export.
-        let readyAsItIs = try await perform { client, logger in
-            try await client.withConnection { connection in
+        let readyAsItIs = try await perform { [self] logger in
+            try await self.reading { connection in
                 !(try await Self.needsWriting(connection, location: location, createIfMissing: createIfMissing, logger: logger))
             }
         }
         if readyAsItIs { return }
-        try await perform { client, logger in
-            try await client.withTransaction(logger: logger) { connection in
+        try await perform { [self] logger in
+            try await self.inTransaction("BEGIN") { connection in try await self.bounded {
                 // One tool at a time creates or upgrades the schema.
                 try await connection.query("SELECT pg_advisory_xact_lock(734823914)", logger: logger)
                 guard try await Self.needsWriting(connection, location: location, createIfMissing: createIfMissing, logger: logger) else { return }
@@ -127,7 +131,7 @@ public final class PostgresFlowStore: FlowStateStore {
                         """, logger: logger)
                     try await connection.query("INSERT INTO selinon_migrate_schema (version) VALUES (1)", logger: logger)
                 }
-            }
+            } }
         }
     }
 
@@ -211,7 +215,7 @@ public final class PostgresFlowStore: FlowStateStore {
         try NewFlow.checkInsertable(flows)
         guard !flows.isEmpty else { return 0 }
         let now = Date().timeIntervalSince1970
-        return try await perform { [self] _, logger in
+        return try await perform { [self] logger in
             try await self.inTransaction("BEGIN") { connection in
                 var stored: [[UInt8]: StoredFlow] = [:]
                 let ids = flows.map(\.id)
@@ -256,8 +260,10 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     public func flow(id: String) async throws(StoreError) -> StoredFlow? {
-        try await perform { client, logger in
-            try await Self.flows(client.query("\(unescaped: Self.columns) FROM flows WHERE flow_id = \(id)", logger: logger)).first
+        try await perform { [self] logger in
+            try await self.reading { connection in
+                try await Self.flows(connection.query("\(unescaped: Self.columns) FROM flows WHERE flow_id = \(id)", logger: logger)).first
+            }
         }
     }
 
@@ -270,7 +276,7 @@ public final class PostgresFlowStore: FlowStateStore {
     /// removal given up on (a lock held past the answer timeout) is rolled back, never done after
     /// the caller was told it failed.
     public func remove(id: String, expectedRevision: Int) async throws(StoreError) -> Bool {
-        try await perform { [self] _, logger in
+        try await perform { [self] logger in
             try await Self.retryingTransientFailures {
                 try await self.inTransaction("BEGIN") { connection in
                     try await self.bounded {
@@ -289,12 +295,14 @@ public final class PostgresFlowStore: FlowStateStore {
     public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
         try StoreError.checkSize(limit, "limit")
         let after = cursor ?? ""
-        let rows = try await perform { client, logger in
-            try await Self.rows(client.query("""
-                \(unescaped: Self.columns) FROM flows
-                WHERE (migration_version < \(version) AND status <> 'failed' OR \(unescaped: Self.damagedRow))
-                AND flow_id > \(after) ORDER BY flow_id LIMIT \(limit)
-                """, logger: logger))
+        let rows = try await perform { [self] logger in
+            try await self.reading { connection in
+                try await Self.rows(connection.query("""
+                    \(unescaped: Self.columns) FROM flows
+                    WHERE (migration_version < \(version) AND status <> 'failed' OR \(unescaped: Self.damagedRow))
+                    AND flow_id > \(after) ORDER BY flow_id LIMIT \(limit)
+                    """, logger: logger))
+            }
         }
         return PendingFlows(flows: rows.flows, damaged: rows.edited.map(damagedRow), lastID: rows.lastID)
     }
@@ -325,7 +333,7 @@ public final class PostgresFlowStore: FlowStateStore {
         // server too (``inTransaction(_:_:)``) and is never committed once given up on. A deadlock
         // with a dispatcher (or a serialization failure) rolls it back whole: it is tried again, as
         // a dispatcher would, rather than stop the sweep.
-        let written = try await perform { [self] _, logger in
+        let written = try await perform { [self] logger in
             try await Self.retryingTransientFailures {
                 try await self.inTransaction("BEGIN") { connection in
                     try await self.bounded {
@@ -363,10 +371,12 @@ public final class PostgresFlowStore: FlowStateStore {
 
     public func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
         try StoreError.checkSize(limit, "limit")
-        return try await perform { client, logger in
-            try await Self.flows(client.query("""
-                \(unescaped: Self.columns) FROM flows WHERE migration_version > \(version) ORDER BY flow_id LIMIT \(limit)
-                """, logger: logger))
+        return try await perform { [self] logger in
+            try await self.reading { connection in
+                try await Self.flows(connection.query("""
+                    \(unescaped: Self.columns) FROM flows WHERE migration_version > \(version) ORDER BY flow_id LIMIT \(limit)
+                    """, logger: logger))
+            }
         }
     }
 
@@ -402,10 +412,8 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     public func statusCounts() async throws(StoreError) -> FlowCounts {
-        try await perform { client, logger in
-            try await client.withConnection { connection in
-                try await Self.watching(connection) { try await self.statusCounts(connection, logger: logger) }
-            }
+        try await perform { [self] logger in
+            try await self.reading { connection in try await self.statusCounts(connection, logger: logger) }
         }
     }
 
@@ -455,17 +463,19 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     public func events(flowID: String) async throws(StoreError) -> [MigrationEvent] {
-        try await perform { client, logger in
-            var events: [MigrationEvent] = []
-            let rows = try await client.query("""
-                SELECT flow_id, from_version, to_version, outcome, strategy, taints, recorded_at FROM migration_events
-                WHERE flow_id = \(flowID) ORDER BY id
-                """, logger: logger)
-            for try await (id, from, to, outcome, strategy, taints, time) in rows.decode((String, Int, Int, String, String?, String, Double).self) {
-                events.append(MigrationEvent(flowID: id, fromVersion: from, toVersion: to, outcome: outcome, strategy: strategy,
-                                             taints: Array(taints.utf8), recordedAt: Date(timeIntervalSince1970: time)))
+        try await perform { [self] logger in
+            try await self.reading { connection in
+                var events: [MigrationEvent] = []
+                let rows = try await connection.query("""
+                    SELECT flow_id, from_version, to_version, outcome, strategy, taints, recorded_at FROM migration_events
+                    WHERE flow_id = \(flowID) ORDER BY id
+                    """, logger: logger)
+                for try await (id, from, to, outcome, strategy, taints, time) in rows.decode((String, Int, Int, String, String?, String, Double).self) {
+                    events.append(MigrationEvent(flowID: id, fromVersion: from, toVersion: to, outcome: outcome, strategy: strategy,
+                                                 taints: Array(taints.utf8), recordedAt: Date(timeIntervalSince1970: time)))
+                }
+                return events
             }
-            return events
         }
     }
 
@@ -539,15 +549,13 @@ public final class PostgresFlowStore: FlowStateStore {
         if isClosed.withLock({ $0 }) { throw StoreError.closed(displayLocation) }
     }
 
-    private func perform<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws(StoreError) -> T {
+    private func perform<T: Sendable>(_ body: @escaping @Sendable (Logger) async throws -> T) async throws(StoreError) -> T {
         try checkOpen()
         let commit = CommitInFlight()
-        let leases = LeasedConnections()
         do {
+            // (Its statements are each watched for their connection closing: ``bounded(_:)``.)
             return try await Self.$commitInFlight.withValue(commit) {
-                try await Self.$leasedConnections.withValue(leases) {
-                    try await deadline.run(isLost: leases.anyClosed) { [client, logger] in try await body(client, logger) }
-                }
+                try await deadline.run { [logger] in try await body(logger) }
             }
         } catch {
             let failure = storeError(error)
@@ -573,63 +581,101 @@ public final class PostgresFlowStore: FlowStateStore {
 
     @TaskLocal private static var commitInFlight: CommitInFlight?
 
-    /// The connections an operation holds from the pool (``watching(_:_:)`` adds them), which
-    /// ``perform(_:)`` watches: one the server ended mid-statement fails the operation at
-    /// once, where postgres-nio would wait for an answer that cannot come.
-    private final class LeasedConnections: Sendable {
-        private let connections = Mutex<[PostgresConnection]>([])
+    /// The connection the running code holds from the pool (``onFreshSession(_:)`` sets it), which
+    /// ``bounded(_:)`` watches: one the server ended mid-statement fails the statement at once,
+    /// where postgres-nio would wait for an answer that cannot come.
+    @TaskLocal private static var leasedConnection: PostgresConnection?
 
-        func add(_ connection: PostgresConnection) { connections.withLock { $0.append(connection) } }
-        func remove(_ connection: PostgresConnection) { connections.withLock { $0.removeAll { $0 === connection } } }
-        @Sendable func anyClosed() -> Bool { connections.withLock { $0.contains(where: \.isClosed) } }
+    /// A connection from the pool was found closed, with no answer from the server, when its
+    /// first statement was sent: the server (or a network device between) ended it while it sat
+    /// idle — a restart, a failover, `pg_terminate_backend`, an idle timeout — and the pool had not
+    /// yet heard. Nothing was done in that session, so the work is tried again on another.
+    private struct EndedIdleSession: Error {
+        let error: any Error
     }
 
-    @TaskLocal private static var leasedConnections: LeasedConnections?
+    /// Whether `error` is a connection found closed with no answer from the server (a statement the
+    /// server answered with the end of its session — an administrator ending it while it ran, or
+    /// while it waited for a lock — is not: the work stops there).
+    private static func isUnansweredLoss(_ error: any Error) -> Bool {
+        if error is AnswerDeadline.ConnectionLost { return true }
+        guard let error = error as? PSQLError, error.serverInfo == nil else { return false }
+        return connectionLossCodes.contains(error.code)
+    }
+
+    /// `read` — statements that change nothing — on a connection from the pool (``onFreshSession(_:)``),
+    /// under the store's deadline and watched; a read whose connection is found closed with no
+    /// answer from the server is read again on another: repeating it is harmless.
+    private func reading<T: Sendable>(_ read: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await onFreshSession { connection in
+            do {
+                return try await bounded { try await read(connection) }
+            } catch where Self.isUnansweredLoss(error) {
+                throw EndedIdleSession(error: error)
+            }
+        }
+    }
 
     /// Runs `body` in a transaction of its own (`begin`: the BEGIN statement) on one connection,
-    /// each statement under the store's deadline (``bounded(_:)``, which `body` uses too), the
-    /// connection watched for closing by ``perform(_:)``. After
-    /// a statement that got no answer, no ROLLBACK is sent — it would wait on the same dead (or
-    /// busy) connection: the connection is closed instead, so that the pool never hands out one
-    /// still inside this transaction, and the server rolls the transaction back.
+    /// each statement under the store's deadline (``bounded(_:)``, which `body` uses too) and
+    /// watched for its connection closing. After a statement that got no answer, no ROLLBACK is
+    /// sent — it would wait on the same dead (or busy) connection: the connection is closed
+    /// instead (``onFreshSession(_:)``), and the server rolls the transaction back.
     private func inTransaction<T: Sendable>(_ begin: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try checkOpen()
-        // (Outside ``perform(_:)`` — an export's pages, a snapshot's counts — its statements are still watched.)
-        return try await Self.$leasedConnections.withValue(Self.leasedConnections ?? LeasedConnections()) {
-            try await withPooledConnection { connection in
-                try await Self.watching(connection) { try await transaction(begin, on: connection, body) }
+        return try await onFreshSession { connection in try await transaction(begin, on: connection, body) }
+    }
+
+    /// `body` on a connection from the pool, watched by ``bounded(_:)``; when `body` finds the
+    /// connection closed before anything was done on it (``EndedIdleSession``), on another
+    /// one — as often as the pool may hold connections that are over, plus one, with a short pause
+    /// that lets the pool hear of the ones closed. A connection on which a statement got no answer
+    /// is closed, so that the pool never hands it out still busy (or inside a transaction).
+    private func onFreshSession<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await withPooledConnection { connection in
+                    do {
+                        return try await Self.$leasedConnection.withValue(connection) { try await body(connection) }
+                    } catch let error as AnswerDeadline.NoAnswer {
+                        // Closing a dropped connection may never finish either: not waited for long.
+                        _ = try? await AnswerDeadline(timeout: .seconds(5)).run { try await connection.close() }
+                        throw error
+                    }
+                }
+            } catch let ended as EndedIdleSession {
+                guard attempt <= maximumConnections else { throw ended.error }
+                logger.debug("a pooled connection's session had ended; trying another", metadata: ["attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+                attempt += 1
             }
         }
     }
 
     /// Whether `error` says the connection's session is over (ended by the server, or closed).
     private static func isSessionEnd(_ error: any Error) -> Bool {
-        if error is AnswerDeadline.ConnectionLost { return true }
+        if error is AnswerDeadline.ConnectionLost || error is EndedIdleSession { return true }
         guard let error = error as? PSQLError else { return false }
         if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("57P") || state == "08006" }
         return connectionLossCodes.contains(error.code)
     }
 
-    /// `body`, while ``perform(_:)`` watches `connection` for closing.
-    private static func watching<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
-        let watched = leasedConnections
-        watched?.add(connection)
-        defer { watched?.remove(connection) }
-        return try await body()
-    }
-
     /// The transaction of ``inTransaction(_:_:)`` on `connection`, rolled back on an error while
-    /// the connection is open and its session goes on.
+    /// the connection is open and its session goes on; a BEGIN that finds the connection closed,
+    /// with no answer from the server, is ``EndedIdleSession``.
     private func transaction<T: Sendable>(_ begin: String, on connection: PostgresConnection,
                                           _ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
+            do {
+                _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
+            } catch where Self.isUnansweredLoss(error) {
+                throw EndedIdleSession(error: error)
+            }
             return try await transactionBegun(begin, on: connection, body)
         } catch {
-            if error is AnswerDeadline.NoAnswer {
-                // Closing a dropped connection may never finish either: not waited for long.
-                _ = try? await AnswerDeadline(timeout: .seconds(5)).run { try await connection.close() }
-            } else if !Self.isSessionEnd(error) && !connection.isClosed {
+            // (After a statement got no answer, ``onFreshSession(_:)`` closes the connection instead.)
+            if !(error is AnswerDeadline.NoAnswer) && !Self.isSessionEnd(error) && !connection.isClosed {
                 // (Watched: a connection that closes meanwhile does not keep the caller waiting.)
                 _ = try? await deadline.run(isLost: { connection.isClosed }) { [logger] in
                     try await connection.query("ROLLBACK", logger: logger)
@@ -718,16 +764,19 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
-    /// One statement (or a few) under the store's deadline, failed at once when a connection
-    /// of the operation (``watching(_:_:)``) closes meanwhile.
+    /// One statement (or a few) under the store's deadline, failed at once when the connection
+    /// it runs on (``onFreshSession(_:)``) closes meanwhile.
     private func bounded<T: Sendable>(_ statement: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await deadline.run(isLost: Self.leasedConnections?.anyClosed, statement)
+        var isLost: (@Sendable () -> Bool)?
+        if let connection = Self.leasedConnection { isLost = { connection.isClosed } }
+        return try await deadline.run(isLost: isLost, statement)
     }
 
     /// What a postgres-nio error means for the caller.
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? EditedRow { return error.storeError(store: displayLocation) }
+        if let error = error as? EndedIdleSession { return storeError(error.error) }
         if error is AnswerDeadline.ConnectionLost {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): the connection to the server closed while a statement "
                 + "waited for its answer (the server ended the session — a restart, a failover, an administrator — or the network "

@@ -55,6 +55,46 @@ struct PostgresConnectionLossTests {
         }
     }
 
+    /// After a restart or a failover, every connection in the pool may be over without the pool
+    /// having heard: each is found out on its first statement, and the read or write goes on on
+    /// another — however many of the pool's connections are stale, and without waiting.
+    @Test func sessionsEndedWhileIdleAreReplacedWithoutAFailure() async throws {
+        try await TestStore.with(.postgres) { test in
+            let setup = try await test.open()
+            let flows = try InflightFlows.messages(count: 4).map { try NewFlow(message: $0) }
+            try await setup.insert(flows)
+            await setup.close()
+            let proxy = try PostgresProxy(to: test)
+            defer { proxy.stop() }
+            let store = try StoreLocation(parsing: proxy.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                        answerTimeout: .seconds(120), maximumConnections: 4)
+            try await store.prepare(createIfMissing: false)
+            // The pool opens all four of its connections: four reads wait together behind a lock.
+            let reads = try await test.whileFlowsAreLocked {
+                let reads = flows.map { flow in Task { try await store.flow(id: flow.id) } }
+                let deadline = ContinuousClock.now + .seconds(60)
+                while try await test.sessionsWaitingForLocks() < 4 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                return reads
+            }
+            for read in reads { #expect(try await read.value != nil) }
+
+            proxy.endSessionsWhenNextUsed()
+            let started = ContinuousClock.now
+            let read = try await store.flow(id: flows[0].id)
+            #expect(read?.id == flows[0].id)
+            proxy.endSessionsWhenNextUsed()
+            let update = FlowUpdate(id: flows[1].id, expectedRevision: 1, message: flows[1].message, migrationVersion: 3, status: .running)
+            #expect(try await store.commit([update], events: []).isEmpty)
+            proxy.endSessionsWhenNextUsed()
+            #expect(try await store.pending(belowVersion: 100, after: nil, limit: 10).flows.count == 4)
+            #expect(ContinuousClock.now - started < .seconds(30))
+            #expect(try await store.flow(id: flows[1].id)?.migrationVersion == 3)
+            await store.close()
+        }
+    }
+
     /// After the server ended every session of the store (its pooled connections idle), the
     /// next transaction runs on a new connection, and succeeds.
     @Test func anIdleConnectionEndedByTheServerIsReplaced() async throws {
