@@ -586,32 +586,23 @@ public final class PostgresFlowStore: FlowStateStore {
     /// where postgres-nio would wait for an answer that cannot come.
     @TaskLocal private static var leasedConnection: PostgresConnection?
 
-    /// A connection from the pool was found closed, with no answer from the server, when its
-    /// first statement was sent: the server (or a network device between) ended it while it sat
-    /// idle — a restart, a failover, `pg_terminate_backend`, an idle timeout — and the pool had not
-    /// yet heard. Nothing was done in that session, so the work is tried again on another.
-    private struct EndedIdleSession: Error {
+    /// The session of a connection from the pool ended before the work on it changed anything: a
+    /// transaction's BEGIN, or a read, found it over. Most often the server (or a network device
+    /// between) ended it while it sat idle — a restart, a failover, `pg_terminate_backend`, an
+    /// idle timeout — and the pool had not yet heard; the work is tried again on another.
+    private struct EndedSession: Error {
         let error: any Error
     }
 
-    /// Whether `error` is a connection found closed with no answer from the server (a statement the
-    /// server answered with the end of its session — an administrator ending it while it ran, or
-    /// while it waited for a lock — is not: the work stops there).
-    private static func isUnansweredLoss(_ error: any Error) -> Bool {
-        if error is AnswerDeadline.ConnectionLost { return true }
-        guard let error = error as? PSQLError, error.serverInfo == nil else { return false }
-        return connectionLossCodes.contains(error.code)
-    }
-
     /// `read` — statements that change nothing — on a connection from the pool (``onFreshSession(_:)``),
-    /// under the store's deadline and watched; a read whose connection is found closed with no
-    /// answer from the server is read again on another: repeating it is harmless.
+    /// under the store's deadline and watched; a read whose session ends under it is read again on
+    /// another connection: repeating it is harmless.
     private func reading<T: Sendable>(_ read: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await onFreshSession { connection in
             do {
                 return try await bounded { try await read(connection) }
-            } catch where Self.isUnansweredLoss(error) {
-                throw EndedIdleSession(error: error)
+            } catch where Self.isSessionEnd(error) {
+                throw EndedSession(error: error)
             }
         }
     }
@@ -627,7 +618,7 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     /// `body` on a connection from the pool, watched by ``bounded(_:)``; when `body` finds the
-    /// connection closed before anything was done on it (``EndedIdleSession``), on another
+    /// session over before it changed anything (``EndedSession``), on another
     /// one — as often as the pool may hold connections that are over, plus one, with a short pause
     /// that lets the pool hear of the ones closed. A connection on which a statement got no answer
     /// is closed, so that the pool never hands it out still busy (or inside a transaction).
@@ -644,7 +635,7 @@ public final class PostgresFlowStore: FlowStateStore {
                         throw error
                     }
                 }
-            } catch let ended as EndedIdleSession {
+            } catch let ended as EndedSession {
                 guard attempt <= maximumConnections else { throw ended.error }
                 logger.debug("a pooled connection's session had ended; trying another", metadata: ["attempt": "\(attempt)"])
                 try await Task.sleep(for: .milliseconds(20 * attempt))
@@ -655,22 +646,22 @@ public final class PostgresFlowStore: FlowStateStore {
 
     /// Whether `error` says the connection's session is over (ended by the server, or closed).
     private static func isSessionEnd(_ error: any Error) -> Bool {
-        if error is AnswerDeadline.ConnectionLost || error is EndedIdleSession { return true }
+        if error is AnswerDeadline.ConnectionLost || error is EndedSession { return true }
         guard let error = error as? PSQLError else { return false }
         if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("57P") || state == "08006" }
         return connectionLossCodes.contains(error.code)
     }
 
     /// The transaction of ``inTransaction(_:_:)`` on `connection`, rolled back on an error while
-    /// the connection is open and its session goes on; a BEGIN that finds the connection closed,
-    /// with no answer from the server, is ``EndedIdleSession``.
+    /// the connection is open and its session goes on; a BEGIN that finds the session over is
+    /// ``EndedSession``.
     private func transaction<T: Sendable>(_ begin: String, on connection: PostgresConnection,
                                           _ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             do {
                 _ = try await bounded { [logger] in try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger) }
-            } catch where Self.isUnansweredLoss(error) {
-                throw EndedIdleSession(error: error)
+            } catch where Self.isSessionEnd(error) {
+                throw EndedSession(error: error)
             }
             return try await transactionBegun(begin, on: connection, body)
         } catch {
@@ -776,7 +767,7 @@ public final class PostgresFlowStore: FlowStateStore {
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? EditedRow { return error.storeError(store: displayLocation) }
-        if let error = error as? EndedIdleSession { return storeError(error.error) }
+        if let error = error as? EndedSession { return storeError(error.error) }
         if error is AnswerDeadline.ConnectionLost {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): the connection to the server closed while a statement "
                 + "waited for its answer (the server ended the session — a restart, a failover, an administrator — or the network "

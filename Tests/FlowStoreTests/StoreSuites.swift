@@ -114,30 +114,45 @@ struct PostgresStoreTests {
     }
 
     /// A session the server ends (an administrator's pg_terminate_backend, a restart) fails the
-    /// operation waiting on it at once, as `unavailable` — run again once the server is back —
-    /// not as a `database` error, which reads as final.
+    /// write waiting on it at once, as `unavailable` — run again once the server is back — not as
+    /// a `database` error, which reads as final. A read, which changes nothing, is read again on
+    /// another session.
     @Test func aSessionTheServerEndsIsUnavailable() async throws {
         try await TestStore.with(.postgres) { test in
-            try await test.open().close()
+            let setup = try await test.open()
+            let flow = try NewFlow(message: try #require(try InflightFlows.messages(count: 1).first))
+            try await setup.insert([flow])
+            await setup.close()
             let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
                                                                        answerTimeout: .seconds(180))
             try await store.prepare(createIfMissing: false)
-            let (outcome, waited) = try await test.whileFlowsAreLocked {
-                let read = Task { try await store.flow(id: "flow-0") }
+            /// Ends the session that waits for the lock, once there is one, and waits until it has ended.
+            func endWaitingSessions() async throws {
                 for _ in 0..<200 where try await test.sessionsWaitingForLocks() < 1 { try await Task.sleep(for: .milliseconds(50)) }
                 try await test.execute("""
-                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity
                     WHERE datname = current_database() AND wait_event_type = 'Lock'
                     """)
+            }
+            let (outcome, waited, read) = try await test.whileFlowsAreLocked {
+                let write = Task { try await store.remove(id: flow.id, expectedRevision: 1) }
+                try await endWaitingSessions()
                 let terminated = ContinuousClock.now
-                let result = await read.result
-                return (result, ContinuousClock.now - terminated)
+                let result = await write.result
+                let waited = ContinuousClock.now - terminated
+                let read = Task { try await store.flow(id: flow.id) }
+                try await endWaitingSessions()
+                // Read again, on another session: waiting for the lock again.
+                for _ in 0..<200 where try await test.sessionsWaitingForLocks() < 1 { try await Task.sleep(for: .milliseconds(50)) }
+                return (result, waited, read)
             }
             let error = #expect(throws: StoreError.self) { try outcome.get() }
             #expect(error?.kind == .unavailable, "\(String(describing: error))")
             #expect(error?.message.contains("terminating connection due to administrator command (the server ended the session") == true,
                     "\(String(describing: error))")
             #expect(waited < .seconds(90), "waited \(waited) (the deadline is 180 s)")
+            #expect(try await read.value?.id == flow.id)
+            #expect(try await store.flow(id: flow.id)?.revision == 1, "the write was rolled back")
             await store.close()
         }
     }
