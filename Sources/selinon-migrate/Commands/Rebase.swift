@@ -151,10 +151,17 @@ extension SelinonMigrate {
                 let versions = branchFiles.compactMap { $0[version] }
                 return versions.isEmpty ? workingFile(version) != baseFiles[version] : versions.contains { $0 != baseFiles[version] }
             }
-            let branchStrategies = dropped.flatMap { version in
-                branchFiles.compactMap { $0[version] }.filter { $0 != baseFiles[version] }
-                    .compactMap { try? Migration(selinonJSON: $0, file: "\(version).json").strategy }
-            }
+            // A stop of a `git rebase` migrates the commit being replayed only (the later commits' changes
+            // come with their own stops): the strategies of the files that commit added, where it added
+            // any, not the most severe of the whole branch.
+            let replayedFiles = context.repository.rebasedBranchHead == nil ? [:] : Self.migrationFilesAddedByReplayedCommit(
+                in: directoryPath, repository: context.repository).filter { $0.value != baseFiles[$0.key] }
+            let branchStrategies = replayedFiles.isEmpty
+                ? dropped.flatMap { version in
+                    branchFiles.compactMap { $0[version] }.filter { $0 != baseFiles[version] }
+                        .compactMap { try? Migration(selinonJSON: $0, file: "\(version).json").strategy }
+                }
+                : replayedFiles.compactMap { try? Migration(selinonJSON: $0.value, file: "\($0.key).json").strategy }
             let chosen = strategy ?? (branchStrategies + droppedMergedStrategies).max() ?? .ignore
             let plan = MigrationDiffer().plan(from: old, to: new, strategy: chosen)
             if !plan.warnings.isEmpty { terminal.message(MigrationWarning.describing(plan.warnings)) }
@@ -221,6 +228,15 @@ extension SelinonMigrate {
                 lines.append(commit)
             }
             terminal.output(lines.joined(separator: "\n"))
+        }
+
+        /// The migration files that the commit a stopped `git rebase` replays (`REBASE_HEAD`) added
+        /// to its parent's; none when git names no such commit (a rebase stopped to edit a commit
+        /// before git 2.17, say) or it cannot be read.
+        private static func migrationFilesAddedByReplayedCommit(in directory: String, repository: GitRepository) -> [Int: [UInt8]] {
+            guard let replayed = try? repository.commit("REBASE_HEAD") else { return [:] }
+            let parent = replayed.parents.first.flatMap { try? repository.commit(id: $0) }
+            return (try? repository.migrationFilesAdded(in: directory, by: replayed, after: parent)) ?? [:]
         }
     }
 }
