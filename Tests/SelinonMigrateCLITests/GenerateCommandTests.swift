@@ -418,6 +418,26 @@ struct GenerateCommandTests {
         #expect(try runner.run(Self.arguments(2, 3, ["-m", directory.path("m")])).status == 0)
     }
 
+    @Test func aMigrationToTheConfigurationTheLatestLeadsToIsRefused() throws {
+        // v1 → v2 → v3 in two files (a branch's two commits, merged): one from v1 to v3 would be
+        // applied to flows already at v3's edges.
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        #expect(try runner.run(Self.arguments(1, 2, ["-m", directory.path("m")])).status == 0)
+        #expect(try runner.run(Self.arguments(2, 3, ["-m", directory.path("m")])).status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path("m")).sorted()
+
+        let skipped = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m")]))
+        #expect(skipped.status == 1)
+        #expect(skipped.standardError.contains("error: \(directory.path("m/2.json")) already leads to the new configuration"),
+                "\(skipped.standardError)")
+        #expect(skipped.standardError.contains("nothing was written"))
+        let dry = try runner.run(Self.arguments(1, 3, ["-m", directory.path("m"), "--dry-run"]))
+        #expect(dry.standardError.contains("already leads to the new configuration") && dry.standardError.contains("a real run would refuse it"),
+                "\(dry.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")).sorted() == files)
+    }
+
     @Test func anOldConfigurationTheLatestMigrationCannotLeadToIsRefused() throws {
         // The directory ends at v4 (1.json … 3.json); generating v1 → v3 would be numbered
         // 4.json and move the edges of flows that are on v4's indices.

@@ -365,6 +365,8 @@ extension SelinonMigrate {
         ///   flows at that version use the other configuration's edge indices. (Only counts can
         ///   prove it: conditions may change, flows be added and starting edges appended without
         ///   a migration, so a different digest alone proves nothing.)
+        /// - A migration to the configuration the latest one already leads to, from another old
+        ///   one (the change came in several files), is refused too.
         ///
         /// A dry run warns of either; a real run says why it refuses as an error. Either returns why.
         /// - Returns: `covered` with the path of the latest migration when it already migrates
@@ -378,6 +380,25 @@ extension SelinonMigrate {
             let generatedTo = metadata["new"]?.stringValue.map { " (\($0) when it was generated)" } ?? ""
             guard let latestOld = metadata["digests"]?["old"]?.stringValue, oldDigest == latestOld else {
                 if metadata["digests"]?["new"]?.stringValue == oldDigest { return .continues }
+                // The latest migration leads to the new configuration already, from another one: the
+                // change came in several files (a branch's commits, rebased and merged). Flows at its
+                // version run the new configuration; a migration after it would move their edges again.
+                if metadata["digests"]?["new"]?.stringValue == digests().new {
+                    let reason = "\(path) already leads to the new configuration (from another old one than \(oldSource): the change "
+                        + "is migrated by the files before it)"
+                    if dryRun {
+                        terminal.message("warning: \(reason); a real run would refuse it")
+                        return .refused(reason)
+                    }
+                    terminal.message("""
+                        error: \(reason); flows in flight at version \(latest.version) run the new configuration, and a migration \
+                        after it would move their edges a second time
+                          hint: nothing is to be written for this change; selinon-migrate verify --git checks the directory against \
+                        the history
+                        nothing was written
+                        """)
+                    return .refused(reason)
+                }
                 // An earlier file between the same two configurations: this change is migrated already
                 // — unless the old configuration could be the one the latest file leads to, but for
                 // conditions (changed back without a migration): its edge counts are all the latest's.
