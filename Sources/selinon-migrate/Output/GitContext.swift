@@ -241,10 +241,10 @@ extension GitRepository {
 
     /// A branch this repository has to name in the example of the HEAD fallback's note: the
     /// default branch `origin` records, else `origin/main`, `origin/master`, `main` or `master`
-    /// that exists and is not at `head` (`origin/main` when none is).
-    private func suggestedBase(notAt head: GitCommit) -> String {
+    /// that exists and is not at `head`; nil when none is.
+    private func suggestedBase(notAt head: GitCommit) -> String? {
         let candidates = [defaultBranch(ofRemote: "origin")].compactMap { $0 } + ["origin/main", "origin/master", "main", "master"]
-        return candidates.first { candidate in (try? commit(candidate)).map { $0.id != head.id } ?? false } ?? "origin/main"
+        return candidates.first { candidate in (try? commit(candidate)).map { $0.id != head.id } ?? false }
     }
 
     /// Whether `file` (a working-tree path) holds `bytes` because a commit on HEAD's first-parent
@@ -317,8 +317,8 @@ struct BranchBase {
     /// have moved on since the fork: the place where the same migration number can be taken twice.
     var target: (label: String, commit: GitCommit)?
     var fallback: String?
-    /// With `fallback`: a branch to name in the note's example of `--base`.
-    var suggestedBase = "origin/main"
+    /// With `fallback`: a branch to name in the note's example of `--base`, if the repository has one.
+    var suggestedBase: String?
     /// Why the base is REV itself although HEAD may not contain it (a shallow clone).
     var shallowNote: String?
     /// Why the base is not the upstream (this branch's own copy on the remote) but the remote's
@@ -329,7 +329,8 @@ struct BranchBase {
     /// unseen), or to REV itself in a shallow clone (`check --format json` gives it as `note`).
     var explanation: String? {
         shallowNote ?? ownCopyNote ?? fallback.map { "comparing with HEAD, so only uncommitted changes count: \($0); "
-            + "to check this branch's commits, pass --base (for example --base \(shellWord(suggestedBase)))" }
+            + "to check this branch's commits, pass --base " + (suggestedBase.map { "(for example --base \(shellWord($0)))" }
+                ?? "with the revision they will be merged into (this repository has no origin, main or master elsewhere to name)") }
     }
 
     /// ``explanation`` as a note for standard error.
