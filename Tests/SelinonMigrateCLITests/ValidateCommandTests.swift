@@ -166,6 +166,8 @@ struct ValidateCommandTests {
         #expect(diagnostics.first?["column"] as? Int == 13)
         #expect(diagnostics.first?["hint"] as? String == "did you mean 'Parse'?")
         #expect((report["summary"] as? [String: Any])?["errors"] as? Int == 1)
+        // The configuration did not load: its counts are unknown, not zero.
+        #expect((report["summary"] as? [String: Any]).map { Set($0.keys) } == ["errors", "warnings"], "\(report)")
     }
 
     @Test func environmentVariablesNameTheConfiguration() throws {
@@ -218,6 +220,9 @@ struct ValidateCommandTests {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(strictJSON.standardOutput.utf8)) as? [String: Any])
         #expect(document["valid"] as? Bool == false && document["warnings_as_errors"] as? Bool == true, "\(document)")
         #expect(document["failed_on_warnings"] == nil)
+        // (It loaded: its counts are there.)
+        let summary = try #require(document["summary"] as? [String: Any])
+        #expect(summary["tasks"] as? Int ?? 0 > 0 && summary["flows"] as? Int ?? 0 > 0 && summary["edges"] as? Int ?? 0 > 0, "\(summary)")
     }
 
     @Test func everySubcommandNamesItself() throws {

@@ -31,7 +31,8 @@ extension SelinonMigrate {
                 A list gives the outcomes of a task's successive runs (retries included); the last \
                 repeats. Every foreach edge that fires needs its function's items (null: it returns None). Prints every \
                 task run and flow end in order, then the flow's status (--format json: flow, \
-                status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status).
+                status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status; \
+                a run that was stopped has status "stopped" and error, why).
 
                 Example: what happens to package_analysis_flow when FetchMetadata fails (the file \
                 above saved as fetch-fails.json):

@@ -72,9 +72,10 @@ extension SelinonMigrate {
 /// The result of `validate` in the shapes it is printed in.
 struct ValidationReport: Encodable {
     struct Summary: Encodable {
-        var tasks: Int
-        var flows: Int
-        var edges: Int
+        /// The configuration's counts; absent when it could not be loaded (not zero: unknown).
+        var tasks: Int?
+        var flows: Int?
+        var edges: Int?
         var errors: Int
         var warnings: Int
     }
@@ -106,8 +107,8 @@ struct ValidationReport: Encodable {
         // listed as on success), and only when even that fails the paths as given.
         flowFiles = configuration?.flowFiles ?? (try? source.flowFiles()) ?? source.flowPaths
         summary = Summary(
-            tasks: configuration?.tasks.count ?? 0, flows: configuration?.flows.count ?? 0,
-            edges: configuration?.flows.values.reduce(0) { $0 + $1.edges.count } ?? 0,
+            tasks: configuration?.tasks.count, flows: configuration?.flows.count,
+            edges: configuration?.flows.values.reduce(0) { $0 + $1.edges.count },
             errors: errors, warnings: diagnostics.count - errors)
         self.diagnostics = diagnostics.map {
             Diagnostic(severity: $0.severity.rawValue, code: $0.code.rawValue, message: $0.message, file: $0.location.file,
@@ -142,7 +143,9 @@ struct ValidationReport: Encodable {
         guard valid || failedOnWarnings else {
             return "\(nodesFile): invalid (\(counted(summary.errors, "error")), \(warnings))"
         }
-        return "\(nodesFile): valid — \(counted(summary.tasks, "task")), \(counted(summary.flows, "flow")), \(counted(summary.edges, "edge")), \(warnings)"
+        // (Valid, or failed on warnings only: the configuration loaded, and its counts are known.)
+        return "\(nodesFile): valid — \(counted(summary.tasks ?? 0, "task")), \(counted(summary.flows ?? 0, "flow")), "
+            + "\(counted(summary.edges ?? 0, "edge")), \(warnings)"
     }
 
     func json() throws -> String {
