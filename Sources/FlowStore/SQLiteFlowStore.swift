@@ -533,22 +533,31 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
         try StoreError.checkSize(limit, "limit")
+        /// The page ends before a row whose id cannot be read as text; the next page starts with it.
+        struct PageEndsBefore: Error {}
         let (flows, damaged, lastID) = try await read { db in
             var flows: [StoredFlow] = [], damaged: [DamagedFlowRow] = [], lastID: String?
-            try SQLiteRows(Self.flowColumns + """
-                WHERE (migration_version < ? AND status <> 'failed' OR \(Self.damagedRow)) AND flow_id > ? ORDER BY flow_id LIMIT ?
-                """, in: db).query(binding: {
-                    try $0.integer(1, version)
-                    try $0.text(2, cursor ?? "")
-                    try $0.integer(3, limit)
-                }) { row in
-                    do {
-                        flows.append(try Self.storedFlow(row))
-                    } catch let error as EditedRow where error.column != "flow_id" {
-                        damaged.append(self.damagedRow(error, row))
+            do {
+                try SQLiteRows(Self.flowColumns + """
+                    WHERE (migration_version < ? AND status <> 'failed' OR \(Self.damagedRow)) AND flow_id > ? ORDER BY flow_id LIMIT ?
+                    """, in: db).query(binding: {
+                        try $0.integer(1, version)
+                        try $0.text(2, cursor ?? "")
+                        try $0.integer(3, limit)
+                    }) { row in
+                        do {
+                            flows.append(try Self.storedFlow(row))
+                        } catch let error as EditedRow where error.column != "flow_id" {
+                            damaged.append(self.damagedRow(error, row))
+                        } catch is EditedRow where lastID != nil {
+                            // An id that is not UTF-8 text sorts after every text id, so no page can start
+                            // after it: it is named (thrown) only once the rows before it — this page's
+                            // so far — have been handed out, whatever the page size.
+                            throw PageEndsBefore()
+                        }
+                        lastID = row.text(0)
                     }
-                    lastID = row.text(0)
-                }
+            } catch is PageEndsBefore {}
             return (flows, damaged, lastID)
         }
         return PendingFlows(flows: flows, damaged: damaged, lastID: lastID)

@@ -34,6 +34,25 @@ struct SQLiteStoreFileTests {
         #expect(try bytes(path) == before)
     }
 
+    /// A row whose id is not UTF-8 text (a blob put there by hand) sorts after every text id and
+    /// stops the sweep: only after the flows before it are migrated, whatever the batch size.
+    @Test func anIdThatIsNoTextStopsTheSweepAfterTheFlowsBeforeIt() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let store = try await test.open()
+            let flows = try InflightFlows.messages(count: 9).map { try NewFlow(message: $0) }
+            try await store.insert(flows)
+            let blob = try #require(flows.last).id
+            try await test.execute("UPDATE flows SET flow_id = CAST(flow_id AS BLOB) WHERE flow_id = '\(blob)'")
+            let migrator = try StoreContract.migrator()
+            let error = await #expect(throws: StoreError.self) { _ = try await MigrationSweep(store: store, migrator: migrator).run() }
+            #expect(error?.kind == .damaged && error?.message.contains("WHERE hex(flow_id) = ") == true, "\(String(describing: error))")
+            for flow in flows.dropLast() {
+                #expect(try await store.flow(id: flow.id)?.migrationVersion == migrator.migrator.chain.latestVersion, "\(flow.id)")
+            }
+            await store.close()
+        }
+    }
+
     /// SQLite keeps any value in the schema table: one that is no integer is named as found.
     @Test func aSchemaVersionThatIsNoNumberIsNamed() async throws {
         let directory = try TemporaryDirectory()
