@@ -13,7 +13,9 @@ extension SelinonMigrate {
                 Reads one dispatcher message per line (the shape apply --input reads and export \
                 writes); the flow id is the message's dispatcher_id, the version its \
                 migration_version (0 when missing), the status running unless the line carries \
-                selinon_migrate_status (written by export). Each message is stored byte for byte. \
+                selinon_migrate_status (written by export; it is taken out of the message, and \
+                export appends it at the end of the line). Each message is otherwise stored byte \
+                for byte. \
                 Empty lines are skipped.
 
                 Lines are added in batches of --batch-size, one transaction each. A line that is not \
