@@ -562,7 +562,9 @@ public final class PostgresFlowStore: FlowStateStore {
             // A COMMIT sent and not answered (no answer within the deadline, a connection lost) may yet
             // have been carried out: no one can tell the caller it was not.
             guard commit.isSent.withLock({ $0 }), failure.kind == .unavailable else { throw failure }
+            let ended = (error as? PSQLError).flatMap { $0.serverInfo?[.message] }
             let why = (error as? AnswerDeadline.NoAnswer).map { "none within \($0.timeout.components.seconds) s: the server or the network stalled" }
+                ?? ended.map { "the server ended the session instead: \($0)" }
                 ?? failure.message.replacingOccurrences(of: "PostgreSQL store \(displayLocation): ", with: "")
             throw StoreError(.unavailable, "PostgreSQL store \(displayLocation): the last transaction's COMMIT was sent and got no "
                 + "answer (\(why)). It is in doubt: the server may still carry it out, whole, or not at all; what is reported "
@@ -696,8 +698,10 @@ public final class PostgresFlowStore: FlowStateStore {
         if !begin.hasSuffix("READ ONLY") { Self.commitInFlight?.isSent.withLock { $0 = true } }
         do {
             _ = try await bounded { [logger] in try await connection.query("COMMIT", logger: logger) }
-        } catch let error as PSQLError where error.serverInfo != nil {
-            // The server's answer: the transaction was rolled back (a serialization failure).
+        } catch let error as PSQLError where error.serverInfo != nil && !Self.isSessionEnd(error) {
+            // The server's answer: the transaction was rolled back (a serialization failure). (Not
+            // an answer that ends the session — an administrator, a shutdown: a COMMIT that waited for
+            // synchronous replication is answered so, having committed locally. It stays in doubt.)
             Self.commitInFlight?.isSent.withLock { $0 = false }
             throw error
         }

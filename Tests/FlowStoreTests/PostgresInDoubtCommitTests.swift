@@ -44,4 +44,28 @@ struct PostgresInDoubtCommitTests {
             await direct.close()
         }
     }
+
+    /// A COMMIT answered with the end of its session (FATAL: an administrator, a shutdown) is in
+    /// doubt too: one that waited for synchronous replication had committed locally.
+    @Test func aCommitAnsweredWithTheEndOfItsSessionIsInDoubt() async throws {
+        try await TestStore.with(.postgres) { test in
+            let prepared = try await test.open()
+            let dispatcher = DispatcherStore(store: prepared, migrator: try StoreContract.migrator())
+            let created = try await dispatcher.create(message: InflightFlows.messages(count: 1)[0])
+            await prepared.close()
+            let proxy = try PostgresProxy(to: test)
+            defer { proxy.stop() }
+            let store = try StoreLocation(parsing: proxy.location).open(createIfMissing: false, answerTimeout: .seconds(60))
+            try await store.prepare(createIfMissing: false)
+            let update = FlowUpdate(id: created.id, expectedRevision: created.revision, message: created.message, migrationVersion: 7,
+                                    status: .running)
+            proxy.endSessionAtNextCommit()
+            let error = await #expect(throws: StoreError.self) { _ = try await store.commit([update], events: []) }
+            #expect(error?.kind == .unavailable)
+            #expect(error?.message.contains("the last transaction's COMMIT was sent and got no answer") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("(the server ended the session instead: terminating connection due to administrator command)") == true,
+                    "\(error?.message ?? "")")
+            await store.close()
+        }
+    }
 }

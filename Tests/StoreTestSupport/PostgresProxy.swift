@@ -11,6 +11,7 @@ public final class PostgresProxy: Sendable {
     private let listener: Int32
     private let targetPort: Int
     private let freezesAtCommit = Atomic(false)
+    private let endsSessionAtCommit = Atomic(false)
     private let frozen = Atomic(false)
     /// The connections accepted before ``endSessionsWhenNextUsed()``: each is closed when its client next sends.
     private let endingConnections = Atomic(0)
@@ -43,6 +44,12 @@ public final class PostgresProxy: Sendable {
     /// From now on, the next client packet that holds `COMMIT` is passed on, and nothing the
     /// server sends after it reaches any client: a COMMIT whose answer is lost.
     public func freezeAtNextCommit() { freezesAtCommit.store(true, ordering: .sequentiallyConsistent) }
+
+    /// From now on, the next client packet that holds `COMMIT` is not passed on: the client gets the
+    /// answer the server gives a statement when an administrator ends its session (FATAL 57P01),
+    /// and the connection closes — as a COMMIT that waited for synchronous replication is answered
+    /// when its session is ended, although it committed locally.
+    public func endSessionAtNextCommit() { endsSessionAtCommit.store(true, ordering: .sequentiallyConsistent) }
 
     /// Every connection open now is closed, unanswered, when its client next sends something —
     /// a session the server ended while the connection sat idle, which the client learns only
@@ -104,8 +111,13 @@ public final class PostgresProxy: Sendable {
                 for socket in [source, destination] { shutdown(socket, Int32(SHUT_RDWR)) }
                 return
             }
-            if fromClient && freezesAtCommit.load(ordering: .sequentiallyConsistent) && !frozen.load(ordering: .sequentiallyConsistent)
-                && bytes.indices.contains(where: { bytes[$0...].starts(with: commit) }) {
+            let holdsCommit = fromClient && bytes.indices.contains(where: { bytes[$0...].starts(with: commit) })
+            if holdsCommit && endsSessionAtCommit.exchange(false, ordering: .sequentiallyConsistent) {
+                send(Self.sessionEndedByAdministrator[...], to: source)
+                for socket in [source, destination] { shutdown(socket, Int32(SHUT_RDWR)) }
+                return
+            }
+            if holdsCommit && freezesAtCommit.load(ordering: .sequentiallyConsistent) && !frozen.load(ordering: .sequentiallyConsistent) {
                 // Frozen before the COMMIT goes out: set after, a busy machine let the server's answer
                 // through (its pump read it before this thread got to mark the freeze).
                 frozen.store(true, ordering: .sequentiallyConsistent)
@@ -116,6 +128,17 @@ public final class PostgresProxy: Sendable {
             send(bytes, to: destination)
         }
     }
+
+    /// The ErrorResponse message of a session an administrator ended (`pg_terminate_backend`).
+    private static let sessionEndedByAdministrator: [UInt8] = {
+        var fields: [UInt8] = []
+        for (code, value) in [("S", "FATAL"), ("V", "FATAL"), ("C", "57P01"), ("M", "terminating connection due to administrator command")] {
+            fields += Array(code.utf8) + Array(value.utf8) + [0]
+        }
+        fields.append(0)
+        let length = UInt32(fields.count + 4)
+        return Array("E".utf8) + withUnsafeBytes(of: length.bigEndian) { Array($0) } + fields
+    }()
 
     private func send(_ bytes: ArraySlice<UInt8>, to destination: Int32) {
         var offset = bytes.startIndex
