@@ -71,11 +71,14 @@ public enum MigrationReviewer {
                 let rows = zip(before, after).enumerated().map { index, pair in
                     EdgeRow(change: pair.0.isSameEdge(as: pair.1) ? .kept : .changed, oldIndex: index, newIndex: index, old: pair.0, new: pair.1)
                 }
+                let changed = rows.filter { $0.change == .changed }.map { "edge \($0.newIndex!)" }
+                let one = changed.count == 1
                 flows.append(FlowReview(flow: name, isRemoved: false, rows: rows, consequences: [Consequence(
                     kind: .changedInPlace, edge: nil, strategy: nil,
-                    text: "No edge moves and no flow is tainted: in-flight flows meet the changed "
-                        + "\(rows.filter { $0.change == .changed }.map { "edge \($0.newIndex!)" }.joined(separator: ", ")) as it is now, "
-                        + "from their next dispatcher run (an edge that already fired is not run again).")],
+                    text: "No edge moves and no flow is tainted: in-flight flows meet the changed \(changed.joined(separator: ", ")) "
+                        + "as \(one ? "it is" : "they are") now when \(one ? "its" : "their") sources finish; a flow in which they "
+                        + "finished already judged \(one ? "it" : "them") by the old \(one ? "edge" : "edges") (fired, or a condition "
+                        + "was false) and does not judge \(one ? "it" : "them") again.")],
                     reachableStates: nil))
             }
         }
@@ -277,8 +280,10 @@ public enum MigrationReviewer {
             // (Without renumbering, the flow's section says this on its own.)
             result.append(Consequence(kind: .changedInPlace, edge: nil, strategy: nil,
                                       text: "In-flight flows meet the changed \(changed.map { "edge \($0)" }.joined(separator: ", ")) as "
-                                        + "\(changed.count == 1 ? "it is" : "they are") now, from their next dispatcher run (an edge that "
-                                        + "already fired is not run again)."))
+                                        + "\(changed.count == 1 ? "it is" : "they are") now when \(changed.count == 1 ? "its" : "their") "
+                                        + "sources finish; a flow in which they finished already judged \(changed.count == 1 ? "it" : "them") "
+                                        + "by the old \(changed.count == 1 ? "edge" : "edges") (fired, or a condition was false) and does "
+                                        + "not judge \(changed.count == 1 ? "it" : "them") again."))
         }
         for row in rows where row.change == .removed {
             let index = row.oldIndex!
@@ -293,8 +298,11 @@ public enum MigrationReviewer {
             // Waiting (some sources finished, not all: a starting edge never waits): dropped untainted.
             if let old = row.old, !old.from.isEmpty {
                 let destinations = old.to.map { $0.map(MarkdownText.codeSpan).joined(separator: ", ") } ?? "its destinations"
-                let waiting = "A flow waiting for \(shown) (old edge \(index): \(old.from.count == 1 ? "its source has not finished yet" : "not all of its sources have finished yet")) stops "
-                    + "waiting for it, untainted"
+                // (An edge whose condition was false when its sources finished stays waiting too.)
+                let conditional = old.condition.map { $0 != .object(["name": .string("alwaysTrue")]) } ?? true
+                let why = (old.from.count == 1 ? "its source has not finished yet" : "not all of its sources have finished yet")
+                    + (conditional ? ", or its condition was false when \(old.from.count == 1 ? "it" : "they") did" : "")
+                let waiting = "A flow waiting for \(shown) (old edge \(index): \(why)) stops waiting for it, untainted"
                 // A duplicate of the edge that stays: the destinations are still started, once.
                 let twin = old.to.flatMap { to in rows.first { row in
                     row.change != .added && row.change != .removed
@@ -317,6 +325,14 @@ public enum MigrationReviewer {
             // A sub-flow this edge started, removed too: where it still runs, it fails, and the flow with it.
             for subflow in (row.old?.to ?? []).filter(removedFlows.contains) {
                 let name = MarkdownText.codeSpan(subflow)
+                // A `nowait` sub-flow is never among the flow's active nodes: none is seen running.
+                if oldFlow?.untracked.contains(subflow) == true {
+                    result.append(Consequence(kind: .subflowRemoved, edge: index, strategy: nil,
+                                              text: "Sub-flow \(name) (started by old edge \(index)) was `nowait` in the old flow, so no "
+                                                + "flow tracks a running one: it taints none; it is removed, and a running one fails on "
+                                                + "the new workers on its own."))
+                    continue
+                }
                 let fate = switch strategy {
                 case .fail: "is tainted and will be FAILED"
                 case .retry: "is tainted and will be RETRIED (restarted from the beginning): the running \(name) is left behind, "

@@ -223,8 +223,9 @@ struct ExampleReviewTests {
                                               new: MigrationReviewer.edges(of: new))
         let texts = try #require(review.flows.first).consequences.map(\.text)
         #expect(texts == ["In-flight states are renumbered (1 → 2, 2 → 1).",
-                          "In-flight flows meet the changed edge 2 as it is now, from their next dispatcher run (an edge that already "
-                            + "fired is not run again)."], "\(texts)")
+                          "In-flight flows meet the changed edge 2 as it is now when its sources finish; a flow in which they "
+                            + "finished already judged it by the old edge (fired, or a condition was false) and does not judge it "
+                            + "again."], "\(texts)")
     }
 
     /// The flow `f` over tasks `T0…T9` and `N` with `edges`, and extra flow-level YAML.
@@ -257,6 +258,48 @@ struct ExampleReviewTests {
             + "`N` after the deploy run the edge.")
         // Without the old configuration (only edges), the review cannot know.
         #expect(try Self.consequences(from: old, to: new, knowingOld: false).map(\.kind) == [.sourcesFinished, .edgeArmed])
+    }
+
+    /// A removed sub-flow that the old flow started `nowait` is never among its active nodes: no
+    /// flow is said to be tainted by one still running.
+    @Test func aRemovedNowaitSubflowTaintsNoFlow() throws {
+        let nodes = "tasks:\n  - {name: T0, import: t}\n  - {name: T1, import: t}\nflows: [f, s]\n"
+        let old = try ConfigurationDiffTests.load(nodes: nodes, flows: """
+            flow-definitions:
+              - name: f
+                nowait: s
+                edges:
+                  - {from: , to: T0}
+                  - {from: T0, to: s}
+              - name: s
+                edges:
+                  - {from: , to: T1}
+            """)
+        let new = try ConfigurationDiffTests.load(nodes: nodes.replacingOccurrences(of: "[f, s]", with: "[f]"), flows: """
+            flow-definitions:
+              - name: f
+                edges:
+                  - {from: , to: T0}
+                  - {from: T0, to: T1}
+            """)
+        // (The removed flow is known from the file's _meta, as generate writes it.)
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .retry)
+        var migration = plan.migration
+        migration.metadata = MigrationMetadata(
+            toolVersion: "test", oldSource: "old", newSource: "new", oldDigest: StructureDigest.digest(of: old),
+            newDigest: StructureDigest.digest(of: new), warnings: plan.warnings, edgeCounts: MigrationMetadata.edgeCounts(old: old, new: new),
+            date: Date(timeIntervalSince1970: 0), host: "test", user: nil).jsonValue
+        func subflowConsequences(knowingOld: Bool) throws -> [Consequence] {
+            let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
+                                                  new: MigrationReviewer.edges(of: new), oldConfiguration: knowingOld ? old : nil)
+            return try #require(review.flows.first { $0.flow == "f" }).consequences.filter { $0.kind == .subflowRemoved }
+        }
+        let subflow = try subflowConsequences(knowingOld: true)
+        #expect(subflow.map(\.text) == ["Sub-flow `s` (started by old edge 1) was `nowait` in the old flow, so no flow tracks a running "
+            + "one: it taints none; it is removed, and a running one fails on the new workers on its own."], "\(subflow.map(\.text))")
+        #expect(subflow.first?.strategy == nil)
+        // Without the old configuration, the review cannot know it was `nowait`.
+        #expect(try subflowConsequences(knowingOld: false).first?.strategy == .retry)
     }
 
     /// A duplicate edge removed: the copy that stays still starts the destination.
