@@ -34,6 +34,10 @@ public struct ReviewedMigration: Sendable, Equatable {
     /// What the review could not show, and why (for example: no configuration to name the
     /// destinations of added edges).
     public var limitations: [String]
+    /// What changed in the flows besides their edges (`flow: change` — failures and fallbacks,
+    /// `nowait`, `propagate_*`, …), when both configurations are known (``ConfigurationDiff``):
+    /// no migration is needed for it, but the new workers run in-flight flows with it.
+    public var otherChanges: [String] = []
 }
 
 /// One flow of a ``ReviewedMigration``.

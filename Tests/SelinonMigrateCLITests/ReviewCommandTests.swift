@@ -33,6 +33,27 @@ struct ReviewCommandTests {
         #expect(!result.standardOutput.contains("**Not shown**"), "both configurations are known")
     }
 
+    /// Changes besides the edges (nowait, propagate_*, failures) need no migration, but the new
+    /// workers run in-flight flows with them: the review lists them, in every format.
+    @Test func changesBesidesTheEdgesAreListed() throws {
+        let fixture = try GitCommandTests.repository(at: 3)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(4, in: fixture)
+        #expect(try runner.run(["generate"] + GitCommandTests.configuration, in: fixture.root).status == 0)
+        let review = ["review", "--pending", "--base", "HEAD"] + GitCommandTests.configuration
+        let text = try runner.run(review, in: fixture.root)
+        #expect(text.standardOutput.contains("other changes (no migration needed; the new workers run in-flight flows with them):\n"
+            + "  - reporting_flow: propagate_node_args: true → false\n  - security_analysis_flow: nowait: [notification_flow] → []\n"),
+                "\(text.standardOutput)")
+        let markdown = try runner.run(review + ["--format", "markdown"], in: fixture.root)
+        #expect(markdown.standardOutput.contains("**Other changes** (no migration needed; the new workers run in-flight flows with them)"),
+                "\(markdown.standardOutput)")
+        let json = try runner.run(review + ["--format", "json"], in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let other = (document["migrations"] as? [[String: Any]])?.first?["other_changes"] as? [String]
+        #expect(other?.contains("security_analysis_flow: nowait: [notification_flow] → []") == true, "\(String(describing: other))")
+    }
+
     @Test func theJSONGivesTheReachableStatesAsCounts() throws {
         let fixture = try Self.pullRequest()
         let result = try CommandRunner().run(["review", "--pending", "--base", "HEAD", "--format", "json"] + GitCommandTests.configuration,

@@ -3,7 +3,7 @@ import FlowMigration
 extension ReviewedMigration {
     /// The review as JSON for tools: `version`, `strategy`, `old`, `new`, `flows` (each with
     /// `flow`, `removed`, `summary`, `edges` — see ``EdgeRow/jsonValue`` — and `in_flight` —
-    /// `kind`, `edge`, `strategy`, `text`), `warnings` and `not_shown`.
+    /// `kind`, `edge`, `strategy`, `text`), `warnings`, `other_changes` and `not_shown`.
     public var jsonValue: JSONValue {
         .object([
             "version": .number(JSONNumber(version)),
@@ -27,6 +27,7 @@ extension ReviewedMigration {
                 ])
             }),
             "warnings": .array(warnings.map(JSONValue.string)),
+            "other_changes": .array(otherChanges.map(JSONValue.string)),
             "not_shown": .array(limitations.map(JSONValue.string)),
         ])
     }

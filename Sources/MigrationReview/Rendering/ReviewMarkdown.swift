@@ -209,6 +209,12 @@ public enum ReviewMarkdown {
         if detail < .summary {
             for flow in review.flows { lines += section(flow, graph: graphs[flow.flow], detail: detail) }
         }
+        if !review.otherChanges.isEmpty {
+            lines.append("")
+            lines.append("**Other changes** (no migration needed; the new workers run in-flight flows with them)")
+            lines.append("")
+            lines += review.otherChanges.map { "- " + MarkdownText.escaped($0) }
+        }
         if !review.warnings.isEmpty {
             lines.append("")
             lines.append("**Warnings**")

@@ -27,6 +27,11 @@ public enum ReviewText {
                 if let reachable = flow.reachableStates { lines.append("  - every reachable state: " + reachable) }
             }
         }
+        if !review.otherChanges.isEmpty {
+            lines.append("")
+            lines.append("other changes (no migration needed; the new workers run in-flight flows with them):")
+            lines += review.otherChanges.map { "  - \($0)" }
+        }
         if !review.warnings.isEmpty {
             lines.append("")
             lines.append("warnings:")

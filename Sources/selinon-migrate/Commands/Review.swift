@@ -166,6 +166,13 @@ extension SelinonMigrate {
                                                       derived: (configurations.derived.contains(version - 1), configurations.derived.contains(version)),
                                                       oldConfiguration: configurations.configurationAfter[version - 1],
                                                       limitations: configurations.notes[version] ?? [])
+                // With both configurations as loaded, what changed besides the edges (failures, nowait, …).
+                if let before = configurations.configurationAfter[version - 1], let after = configurations.configurationAfter[version],
+                   !configurations.derived.contains(version - 1), !configurations.derived.contains(version) {
+                    review.otherChanges = ConfigurationDiff(from: before, to: after).flows.flatMap { flow in
+                        (flow.failures + flow.options).map { "\(flow.flow): \($0)" }
+                    }
+                }
                 // With the configuration the states were written against, every reachable state is tried.
                 if let before = configurations.configurationAfter[version - 1] {
                     let display = ProgressDisplay(unit: "flows", quiet: false, alwaysSummarize: false)
