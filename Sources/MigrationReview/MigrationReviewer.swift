@@ -71,14 +71,10 @@ public enum MigrationReviewer {
                 let rows = zip(before, after).enumerated().map { index, pair in
                     EdgeRow(change: pair.0.isSameEdge(as: pair.1) ? .kept : .changed, oldIndex: index, newIndex: index, old: pair.0, new: pair.1)
                 }
-                let changed = rows.filter { $0.change == .changed }.map { "edge \($0.newIndex!)" }
-                let one = changed.count == 1
                 flows.append(FlowReview(flow: name, isRemoved: false, rows: rows, consequences: [Consequence(
                     kind: .changedInPlace, edge: nil, strategy: nil,
-                    text: "No edge moves and no flow is tainted: in-flight flows meet the changed \(changed.joined(separator: ", ")) "
-                        + "as \(one ? "it is" : "they are") now when \(one ? "its" : "their") sources finish; a flow in which they "
-                        + "finished already judged \(one ? "it" : "them") by the old \(one ? "edge" : "edges") (fired, or a condition "
-                        + "was false) and does not judge \(one ? "it" : "them") again.")],
+                    text: "No edge moves and no flow is tainted: in-flight flows "
+                        + meetingChangedEdges(rows.filter { $0.change == .changed }.compactMap(\.newIndex)))],
                     reachableStates: nil))
             }
         }
@@ -93,6 +89,14 @@ public enum MigrationReviewer {
         flows.sort { $0.flow < $1.flow }
         return ReviewedMigration(version: version, strategy: migration.strategy, oldSource: meta.oldSource, newSource: meta.newSource,
                                flows: flows, warnings: meta.warnings, limitations: notes)
+    }
+
+    /// What in-flight flows do with the changed edges `indices` (new indices), after "in-flight flows ".
+    private static func meetingChangedEdges(_ indices: [Int]) -> String {
+        let one = indices.count == 1
+        return "meet the changed \(indices.map { "edge \($0)" }.joined(separator: ", ")) as \(one ? "it is" : "they are") now when "
+            + "\(one ? "its" : "their") sources finish; a flow in which they finished already judged \(one ? "it" : "them") by the old "
+            + "\(one ? "edge" : "edges") (fired, or a condition was false) and does not judge \(one ? "it" : "them") again."
     }
 
     /// Why `edges` cannot be the configuration `migration` leads to, judged by what the file
@@ -279,11 +283,7 @@ public enum MigrationReviewer {
         if !renumbered.isEmpty && !changed.isEmpty {
             // (Without renumbering, the flow's section says this on its own.)
             result.append(Consequence(kind: .changedInPlace, edge: nil, strategy: nil,
-                                      text: "In-flight flows meet the changed \(changed.map { "edge \($0)" }.joined(separator: ", ")) as "
-                                        + "\(changed.count == 1 ? "it is" : "they are") now when \(changed.count == 1 ? "its" : "their") "
-                                        + "sources finish; a flow in which they finished already judged \(changed.count == 1 ? "it" : "them") "
-                                        + "by the old \(changed.count == 1 ? "edge" : "edges") (fired, or a condition was false) and does "
-                                        + "not judge \(changed.count == 1 ? "it" : "them") again."))
+                                      text: "In-flight flows " + meetingChangedEdges(changed)))
         }
         for row in rows where row.change == .removed {
             let index = row.oldIndex!
