@@ -15,9 +15,7 @@ struct PostgresConnectionLossTests {
     /// (or succeeds) at once, never after the answer deadline.
     @Test func aConnectionEndedMidBatchFailsAtOnce() async throws {
         try await TestStore.with(.postgres) { test in
-            let setup = try await test.open()
-            try await setup.insert(try InflightFlows.messages(count: 1_000).map { try NewFlow(message: $0) })
-            await setup.close()
+            try await test.storeFlows(count: 1_000)
             let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
                                                                        answerTimeout: .seconds(120))
             try await store.prepare(createIfMissing: false)
@@ -60,10 +58,7 @@ struct PostgresConnectionLossTests {
     /// another — however many of the pool's connections are stale, and without waiting.
     @Test func sessionsEndedWhileIdleAreReplacedWithoutAFailure() async throws {
         try await TestStore.with(.postgres) { test in
-            let setup = try await test.open()
-            let flows = try InflightFlows.messages(count: 4).map { try NewFlow(message: $0) }
-            try await setup.insert(flows)
-            await setup.close()
+            let flows = try await test.storeFlows(count: 4)
             let proxy = try PostgresProxy(to: test)
             defer { proxy.stop() }
             let store = try StoreLocation(parsing: proxy.location).open(logger: Logger(label: "test"), createIfMissing: false,
@@ -99,11 +94,7 @@ struct PostgresConnectionLossTests {
     /// next transaction runs on a new connection, and succeeds.
     @Test func anIdleConnectionEndedByTheServerIsReplaced() async throws {
         try await TestStore.with(.postgres) { test in
-            let setup = try await test.open()
-            let message = try #require(try InflightFlows.messages(count: 1).first)
-            let new = try NewFlow(message: message)
-            try await setup.insert([new])
-            await setup.close()
+            let new = try #require(try await test.storeFlows(count: 1).first)
             let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
                                                                        answerTimeout: .seconds(120))
             try await store.prepare(createIfMissing: false)

@@ -119,10 +119,7 @@ struct PostgresStoreTests {
     /// another session.
     @Test func aSessionTheServerEndsIsUnavailable() async throws {
         try await TestStore.with(.postgres) { test in
-            let setup = try await test.open()
-            let flow = try NewFlow(message: try #require(try InflightFlows.messages(count: 1).first))
-            try await setup.insert([flow])
-            await setup.close()
+            let flow = try #require(try await test.storeFlows(count: 1).first)
             let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
                                                                        answerTimeout: .seconds(180))
             try await store.prepare(createIfMissing: false)

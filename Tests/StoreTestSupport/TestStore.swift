@@ -77,6 +77,21 @@ public final class TestStore: Sendable {
         return store
     }
 
+    /// Creates the store with `count` in-flight flows (``InflightFlows``), closes it, and returns them.
+    @discardableResult
+    public func storeFlows(count: Int) async throws -> [NewFlow] {
+        let flows = try InflightFlows.messages(count: count).map { try NewFlow(message: $0) }
+        let store = try await open()
+        do {
+            try await store.insert(flows)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+        return flows
+    }
+
     /// Runs `sql` on the store's database directly, bypassing the store.
     public func execute(_ sql: String) async throws {
         switch backend {
