@@ -57,8 +57,9 @@ struct StoreCommands {
             #expect(again.standardError.isEmpty)
             let againTotals = try #require(try Self.json(again.standardOutput)["totals"] as? [String: Int])
             #expect(againTotals["up_to_date"] == 13 && againTotals["already_failed"] == 1 && againTotals["migrated"] == 0)
-            let againText = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--quiet"])
+            let againText = try run.run(["apply", "-m", Self.migrations, "--store", test.location])
             #expect(againText.standardOutput.hasPrefix("no flow was migrated; the latest migration is version 3\n"), "\(againText.standardOutput)")
+            #expect(againText.standardError.isEmpty, "no progress line of 0/0 flows: \(againText.standardError)")
             // The failed flow keeps its last state, at its version, and is never migrated: not "still to migrate".
             let afterText = try run.run(["status", "--store", test.location, "-m", Self.migrations])
             #expect(afterText.standardOutput.contains("version 0: no flows to migrate; 1 failed flow stays at it\n"), "\(afterText.standardOutput)")

@@ -52,7 +52,8 @@ final class ProgressDisplay: Sendable {
     }
 
     /// Clears the bar on a terminal; elsewhere writes a last line with the totals, ending
-    /// "— done", or "— stopped" when the work ended with an error. `changedElsewhere`: how many
+    /// "— done", or "— stopped" when the work ended with an error (none when the total was 0
+    /// and the work ended: the command's report says there was nothing to do). `changedElsewhere`: how many
     /// of the counted items another process took meanwhile (another `apply` on the same store),
     /// said on the line, which would otherwise read "43% … — done".
     func finish(stopped: Bool = false, changedElsewhere: Int = 0) {
@@ -61,6 +62,8 @@ final class ProgressDisplay: Sendable {
         let text = state.withLock { state in
             if isTerminal { return state.drewBar ? "\r\u{1B}[K" : "" }
             if !alwaysSummarize && !state.wroteLine { return "" }
+            // Nothing was there to do ("100% 0/0 flows" would say nothing): the report says so.
+            if !stopped && state.total == 0 && state.done == 0 { return "" }
             if !stopped && changedElsewhere > 0 {
                 // The total counted the flows another process took: "22% … — done" would read as work left undone.
                 return "\(state.done) \(unit), \(Int(rate(done: state.done, now: now).rounded())) \(unit)/s — done (the other \(changedElsewhere) \(unit) were changed by another "
