@@ -370,7 +370,8 @@ public struct SweepReport: Sendable {
         }
     }
 
-    /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome),
+    /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome), `tainted_flows`
+    /// (of the migrated flows, how many carry IGNORE taints: the text table's total `tainted`),
     /// `changed_elsewhere` (see ``changedElsewhere``), `counting_error` (see ``countingError``;
     /// only when there is one), `stopped_by` (see ``stoppedBy``; only when it stopped), and `flows`
     /// (per flow name: `counts`, `tainted_flows` — migrated with IGNORE taints; a report line's
@@ -401,6 +402,7 @@ public struct SweepReport: Sendable {
             "latest_version": number(latestVersion),
             "dry_run": .bool(dryRun),
             "totals": .object(Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, number(total($0))) })),
+            "tainted_flows": number(tainted.values.reduce(0, +)),
             "changed_elsewhere": number(changedElsewhere),
             "flows": .object(flows),
         ]

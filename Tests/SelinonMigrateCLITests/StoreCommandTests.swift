@@ -43,6 +43,8 @@ struct StoreCommands {
             // Per flow, a count of the flows migrated with IGNORE taints (a report line's `tainted` is a flag).
             let perFlow = try #require(dryReport["flows"] as? [String: [String: Any]])
             #expect(perFlow.values.allSatisfy { $0["tainted_flows"] is Int && $0["tainted"] == nil }, "\(perFlow)")
+            // The table's total `tainted`: the flows migrated with IGNORE taints, over every flow name.
+            #expect(dryReport["tainted_flows"] as? Int == 3 && perFlow.values.compactMap { $0["tainted_flows"] as? Int }.reduce(0, +) == 3)
             let unchanged = try run.run(["export", "--store", test.location])
             #expect(unchanged.standardOutput.sortedLines == (try String(contentsOfFile: Self.examples, encoding: .utf8)).sortedLines)
 
