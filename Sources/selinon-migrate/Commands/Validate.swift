@@ -59,7 +59,7 @@ extension SelinonMigrate {
             switch format {
             case .text:
                 diagnostics.forEach(terminal.report)
-                terminal.output(report.summaryLine + (failsOnWarnings ? " (an error here: --warnings-as-errors)" : ""))
+                terminal.output(report.summaryLine)
             case .json:
                 terminal.output(try report.json())
             }
@@ -126,7 +126,7 @@ struct ValidationReport: Encodable {
     }
 
     /// The configuration loaded without errors, and only `--warnings-as-errors` made it fail
-    /// (the text says so after the counts).
+    /// (the text says so in place of "valid").
     private var failedOnWarnings = false
 
     private enum CodingKeys: String, CodingKey {
@@ -144,7 +144,8 @@ struct ValidationReport: Encodable {
             return "\(nodesFile): invalid (\(counted(summary.errors, "error")), \(warnings))"
         }
         // (Valid, or failed on warnings only: the configuration loaded, and its counts are known.)
-        return "\(nodesFile): valid — \(counted(summary.tasks ?? 0, "task")), \(counted(summary.flows ?? 0, "flow")), "
+        let verdict = failedOnWarnings ? "invalid under --warnings-as-errors" : "valid"
+        return "\(nodesFile): \(verdict) — \(counted(summary.tasks ?? 0, "task")), \(counted(summary.flows ?? 0, "flow")), "
             + "\(counted(summary.edges ?? 0, "edge")), \(warnings)"
     }
 
