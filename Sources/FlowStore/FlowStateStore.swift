@@ -136,14 +136,23 @@ public enum StoreSchema {
     /// What `prepare` has to do, from what a read-only look found: nothing, or create or
     /// upgrade the schema (which writes).
     /// - Throws: `newerSchema`, `missingStore` (a reader finds no store), `damaged` (flows
-    ///   without a schema version).
-    static func needsWriting(location: String, hasSchemaTable: Bool, hasFlowsTable: Bool, version: Int?,
-                             createIfMissing: Bool) throws(StoreError) -> Bool {
+    ///   without a schema version, a versioned store without one of its tables).
+    /// - Parameter eventsTableSQL: the statement that creates the backend's `migration_events`,
+    ///   given as the way back when that table was dropped.
+    static func needsWriting(location: String, hasSchemaTable: Bool, hasFlowsTable: Bool, hasEventsTable: Bool, version: Int?,
+                             createIfMissing: Bool, eventsTableSQL: String) throws(StoreError) -> Bool {
         if let version, version > Self.version { throw newerSchemaError(version, location: location) }
         if hasFlowsTable && (version ?? 0) < 1 { throw missingVersionError(location, found: version.map(String.init)) }
         if let version, version >= 1, !hasFlowsTable {
             throw StoreError(.damaged, "the store at \(location) has a schema version but no flows table (dropped by hand?): restore it "
                 + "from a backup; to start an empty store instead, remove it (its file, or the table selinon_migrate_schema)")
+        }
+        if let version, version >= 1, !hasEventsTable {
+            // Every migration writes its outcome there: a dry run would pass, the real run fail at its first batch.
+            let statement = eventsTableSQL.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            throw StoreError(.damaged, "the store at \(location) has no migration_events table (dropped by hand?): restore the store "
+                + "from a backup, or create the table again, empty — the record of earlier migration outcomes is lost, the flows are "
+                + "not: \(statement)")
         }
         // No flows and no version: an empty store for a writer to make; nothing for a reader.
         if !createIfMissing && (version ?? 0) < 1 { throw missingStoreError(location) }

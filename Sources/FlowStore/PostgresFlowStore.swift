@@ -117,23 +117,26 @@ public final class PostgresFlowStore: FlowStateStore {
                             updated_at DOUBLE PRECISION NOT NULL
                         )
                         """, logger: logger)
-                    try await connection.query("""
-                        CREATE TABLE IF NOT EXISTS migration_events (
-                            id BIGSERIAL PRIMARY KEY,
-                            flow_id TEXT NOT NULL,
-                            from_version INTEGER NOT NULL,
-                            to_version INTEGER NOT NULL,
-                            outcome TEXT NOT NULL,
-                            strategy TEXT,
-                            taints TEXT NOT NULL,
-                            recorded_at DOUBLE PRECISION NOT NULL
-                        )
-                        """, logger: logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: Self.createEventsTable), logger: logger)
                     try await connection.query("INSERT INTO selinon_migrate_schema (version) VALUES (1)", logger: logger)
                 }
             } }
         }
     }
+
+    /// The statement that creates the event log (also the way back when it was dropped by hand).
+    private static let createEventsTable = """
+        CREATE TABLE IF NOT EXISTS migration_events (
+            id BIGSERIAL PRIMARY KEY,
+            flow_id TEXT NOT NULL,
+            from_version INTEGER NOT NULL,
+            to_version INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            strategy TEXT,
+            taints TEXT NOT NULL,
+            recorded_at DOUBLE PRECISION NOT NULL
+        )
+        """
 
     /// The type of each column of `flows`, as PostgreSQL names it (`format_type`).
     private static let flowColumnTypes = Dictionary(uniqueKeysWithValues: StoreSchema.columns.first { $0.table == "flows" }!.columns)
@@ -206,8 +209,8 @@ public final class PostgresFlowStore: FlowStateStore {
                 }
             }
         }
-        return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: hasFlows, version: version,
-                                            createIfMissing: createIfMissing)
+        return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: hasFlows, hasEventsTable: hasEvents,
+                                            version: version, createIfMissing: createIfMissing, eventsTableSQL: Self.createEventsTable)
     }
 
     @discardableResult

@@ -446,9 +446,16 @@ public final class SQLiteFlowStore: FlowStateStore {
                     found[table] = Set(try db.columns(in: table).map(\.name))
                 }
                 if let missing = StoreSchema.missingColumnError(location: location, found: found) { throw missing }
+                // Without its key a flow could be stored twice, and import's ON CONFLICT (flow_id) fails.
+                if found["flows"] != nil, try !Self.flowIDIsKey(db) {
+                    throw StoreError(.damaged, "the table 'flows' of \(location) was changed outside selinon-migrate: flow_id is no longer "
+                        + "its primary key, so a flow may be stored twice; keep one row of each id that is (SELECT flow_id FROM flows "
+                        + "GROUP BY flow_id HAVING COUNT(*) > 1), then CREATE UNIQUE INDEX flows_flow_id ON flows (flow_id) and run again")
+                }
             }
             return try StoreSchema.needsWriting(location: location, hasSchemaTable: hasSchema, hasFlowsTable: db.tableExists("flows"),
-                                                version: version, createIfMissing: createIfMissing)
+                                                hasEventsTable: db.tableExists("migration_events"), version: version,
+                                                createIfMissing: createIfMissing, eventsTableSQL: Self.createEventsTable)
         }
         guard try await read(needsWriting) else { return }
         try await write { db in
@@ -467,20 +474,36 @@ public final class SQLiteFlowStore: FlowStateStore {
                         created_at REAL NOT NULL,
                         updated_at REAL NOT NULL
                     );
-                    CREATE TABLE IF NOT EXISTS migration_events (
-                        id INTEGER PRIMARY KEY,
-                        flow_id TEXT NOT NULL,
-                        from_version INTEGER NOT NULL,
-                        to_version INTEGER NOT NULL,
-                        outcome TEXT NOT NULL,
-                        strategy TEXT,
-                        taints TEXT NOT NULL,
-                        recorded_at REAL NOT NULL
-                    );
+                    \(Self.createEventsTable);
                     INSERT INTO selinon_migrate_schema (version) VALUES (1);
                     """)
             }
         }
+    }
+
+    /// The statement that creates the event log (also the way back when it was dropped by hand).
+    private static let createEventsTable = """
+        CREATE TABLE IF NOT EXISTS migration_events (
+            id INTEGER PRIMARY KEY,
+            flow_id TEXT NOT NULL,
+            from_version INTEGER NOT NULL,
+            to_version INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            strategy TEXT,
+            taints TEXT NOT NULL,
+            recorded_at REAL NOT NULL
+        )
+        """
+
+    /// Whether `flows` still has `flow_id` as its key: a unique index on that column alone, with
+    /// its own collation and no condition (what its PRIMARY KEY makes, or a unique index put back).
+    private static func flowIDIsKey(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM pragma_index_list('flows') AS l WHERE l."unique" = 1 AND l.partial = 0
+                AND (SELECT COUNT(*) FROM pragma_index_info(l.name)) = 1
+                AND (SELECT name FROM pragma_index_info(l.name)) = 'flow_id'
+                AND (SELECT coll FROM pragma_index_xinfo(l.name) WHERE key = 1) = 'BINARY')
+            """) ?? false
     }
 
     @discardableResult

@@ -161,6 +161,41 @@ struct StoreContract {
         }
     }
 
+    /// The event log or the key of `flows` dropped by hand is named at open, with SQL that puts it
+    /// back (and does): a dry run would otherwise pass, and the first write fail with the
+    /// database's own error (no migration_events; ON CONFLICT without its unique index).
+    func aTableOrKeyDroppedByHandIsNamedAtOpen() async throws {
+        try await TestStore.with(backend) { test in
+            _ = try await test.storeFlows(count: 2)
+            try await test.execute("DROP TABLE migration_events")
+            for createIfMissing in [false, true] {
+                let error = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: createIfMissing) }
+                #expect(error?.kind == .damaged, "\(error?.message ?? "")")
+                #expect(error?.message.hasPrefix("the store at \(test.location) has no migration_events table (dropped by hand?): restore the "
+                    + "store from a backup, or create the table again, empty") == true, "\(error?.message ?? "")")
+            }
+            let noEvents = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: false) }
+            let create = try #require(noEvents?.message.firstRange(of: "CREATE TABLE").map { noEvents!.message[$0.lowerBound...] })
+            try await test.execute(String(create))
+            let store = try await test.open()
+            #expect(try await MigrationSweep(store: store, migrator: try Self.migrator()).run().total(.migrated) == 2)
+            await store.close()
+
+            try await test.execute(backend == .sqlite
+                ? "CREATE TABLE copied AS SELECT * FROM flows; DROP TABLE flows; ALTER TABLE copied RENAME TO flows"
+                : "ALTER TABLE flows DROP CONSTRAINT flows_pkey")
+            let unkeyed = await #expect(throws: StoreError.self) { try await Self.reopen(test, createIfMissing: false) }
+            #expect(unkeyed?.kind == .damaged)
+            let message = unkeyed?.message ?? ""
+            #expect(message.contains("flow_id is no longer its primary key, so a flow may be stored twice"), "\(message)")
+            let fix = try #require(message.firstRange(of: "), then ").flatMap { start in
+                message.firstRange(of: " and run again").map { message[start.upperBound..<$0.lowerBound] }
+            })
+            try await test.execute(String(fix))
+            try await Self.reopen(test, createIfMissing: false)
+        }
+    }
+
     /// Opens the store of `test` again and prepares it, then closes it.
     static func reopen(_ test: TestStore, createIfMissing: Bool) async throws {
         let store = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: createIfMissing)

@@ -14,6 +14,7 @@ struct SQLiteStoreTests {
     @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
     @Test func anotherApplicationsFlowsTableIsNotAStore() async throws { try await contract.anotherApplicationsFlowsTableIsNotAStore() }
     @Test func aColumnDroppedByHandIsNamedAtOpen() async throws { try await contract.aColumnDroppedByHandIsNamedAtOpen() }
+    @Test func aTableOrKeyDroppedByHandIsNamedAtOpen() async throws { try await contract.aTableOrKeyDroppedByHandIsNamedAtOpen() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
     @Test func concurrentIdenticalImportsBothSucceed() async throws { try await contract.concurrentIdenticalImportsBothSucceed() }
@@ -44,6 +45,7 @@ struct PostgresStoreTests {
     @Test func aStoreWithoutItsSchemaVersionIsDamaged() async throws { try await contract.aStoreWithoutItsSchemaVersionIsDamaged() }
     @Test func anotherApplicationsFlowsTableIsNotAStore() async throws { try await contract.anotherApplicationsFlowsTableIsNotAStore() }
     @Test func aColumnDroppedByHandIsNamedAtOpen() async throws { try await contract.aColumnDroppedByHandIsNamedAtOpen() }
+    @Test func aTableOrKeyDroppedByHandIsNamedAtOpen() async throws { try await contract.aTableOrKeyDroppedByHandIsNamedAtOpen() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
     @Test func concurrentIdenticalImportsBothSucceed() async throws { try await contract.concurrentIdenticalImportsBothSucceed() }
