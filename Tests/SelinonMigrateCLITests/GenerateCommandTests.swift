@@ -331,6 +331,8 @@ struct GenerateCommandTests {
             (["apply", "-m", open + "/migrations", "--input", Self.root.appendingPathComponent("examples/package-analysis/inflight-v1.jsonl").path],
              "error: nothing was applied: the migrations could not be read"),
             (["verify", "-m", unlisted + "/migrations"], "error: cannot list the migration directory"),
+            (["review", "1", "-m", unlisted + "/migrations"], "error: cannot list the migration directory: Permission denied\n"
+                + "  hint: run as a user who may read and open the directory"),
         ] {
             let result = try #require(try runner.runAsNobody(arguments))
             #expect(result.status == 2, "\(arguments): \(result.standardError)")

@@ -89,8 +89,12 @@ public struct MigrationDirectory: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
+            let denied = [EACCES, EPERM].contains(FileSystemReason.code(of: error) ?? 0)
             throw MigrationDirectoryError(path: path, problems: [MigrationFileError(
-                file: path, message: "cannot list the migration directory: \(error.localizedDescription)")], isReadFailure: true)
+                file: path, message: "cannot list the migration directory: \(FileSystemReason.describe(error))",
+                hint: denied ? "run as a user who may read and open the directory (workers must read it too), or fix its permissions"
+                    : "check that the directory can be read (its file system, its disk), then run the command again")],
+                isReadFailure: true)
         }
         var problems: [MigrationFileError] = []
         var byVersion: [Int: String] = [:]
