@@ -193,6 +193,26 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
     /// The file system refused; `hint` says what to do, when there is more to say than the reason.
     case io(path: String, message: String, hint: String? = nil)
 
+    /// A problem of the directory: the file it is about, what is wrong, what to do.
+    public typealias DirectoryProblem = (file: String, message: String, hint: String)
+
+    /// The problem ``notADirectory(_:)`` stands for.
+    public static func notADirectoryProblem(_ path: String) -> DirectoryProblem {
+        (path, "this is a file, not a migration directory", "give the directory with -m/--migration-dir")
+    }
+
+    /// The problem ``sumMissing(directory:files:)`` stands for.
+    public static func sumMissingProblem(directory: String, files: Int) -> DirectoryProblem {
+        ((directory as NSString).appendingPathComponent(MigrationSum.fileName),
+         "missing, but the directory holds \(files) migration file\(files == 1 ? "" : "s") it should vouch for",
+         "restore it from version control; or, for files from before selinon-migrate (Selinon's own), review them and run: "
+            + "selinon-migrate rehash -m \(shellWord(directory))")
+    }
+
+    private static func described(_ problem: DirectoryProblem) -> String {
+        "\(problem.file): error: \(problem.message)\n  hint: \(problem.hint)\nnothing was written"
+    }
+
     /// Whether the file system failed (exit 2 in the CLI) rather than the directory's contents.
     public var isFileSystemFailure: Bool {
         switch self {
@@ -213,12 +233,9 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
         case .sumMismatch(let problems):
             return problems.map(\.description).joined(separator: "\n") + "\nnothing was written: the migration directory does not match \(MigrationSum.fileName)"
         case .notADirectory(let path):
-            return "\(path): error: this is a file, not a migration directory\n  hint: give the directory with -m/--migration-dir\nnothing was written"
+            return Self.described(Self.notADirectoryProblem(path))
         case .sumMissing(let directory, let files):
-            let path = (directory as NSString).appendingPathComponent(MigrationSum.fileName)
-            return "\(path): error: missing, but the directory holds \(files) migration file\(files == 1 ? "" : "s") it should vouch for\n"
-                + "  hint: restore it from version control; or, for files from before selinon-migrate (Selinon's own), review them and run: "
-                + "selinon-migrate rehash -m \(shellWord(directory))\nnothing was written"
+            return Self.described(Self.sumMissingProblem(directory: directory, files: files))
         case .io(let path, let message, let hint):
             return "\(path): error: \(message)\n" + (hint.map { "  hint: \($0)\n" } ?? "") + "nothing was written"
         }

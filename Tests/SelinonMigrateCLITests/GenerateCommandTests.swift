@@ -505,6 +505,22 @@ struct GenerateCommandTests {
         #expect(broken.status == 1)
         #expect(broken.standardError.contains("1.json was changed after it was generated"))
         #expect(broken.standardOutput.isEmpty)
+        // In JSON, the document every command prints for a directory it refuses, for a dry run and a real one.
+        for extra in [["--dry-run"], []] {
+            let refused = try runner.run(Self.arguments(2, 3, ["-m", directory.path("m"), "--format", "json"] + extra))
+            #expect(refused.status == 1)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(refused.standardOutput.utf8)) as? [String: Any])
+            #expect(document["error"] as? String == "invalid-migration-directory", "\(extra): \(refused.standardOutput)")
+            let problems = try #require(document["problems"] as? [[String: Any]])
+            #expect(problems.map { $0["kind"] as? String } == ["edited"] && problems.first?["file"] as? String == path, "\(problems)")
+        }
+        // The change 1.json covers generated again: nothing to write, but the edit is said.
+        let covered = try runner.run(Self.arguments(1, 2, ["-m", directory.path("m"), "--format", "json"]))
+        #expect(covered.status == 0, "\(covered.standardError)")
+        #expect(covered.standardError.contains("\(path): warning: 1.json was changed after it was generated"), "\(covered.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(covered.standardOutput.utf8)) as? [String: Any])
+        #expect((report["migration_directory_warnings"] as? [String])?.contains { $0.hasPrefix("\(path): warning: 1.json was changed") } == true,
+                "\(report)")
     }
 
     @Test func aFileGivenAsTheMigrationDirectoryIsBadInput() throws {
@@ -513,6 +529,12 @@ struct GenerateCommandTests {
         let result = try CommandRunner().run(Self.arguments(1, 2, ["-m", directory.path("m")]))
         #expect(result.status == 1)
         #expect(result.standardError.contains("\(directory.path("m")): error: this is a file, not a migration directory"))
+        let json = try CommandRunner().run(Self.arguments(1, 2, ["-m", directory.path("m"), "--format", "json"]))
+        #expect(json.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(document["error"] as? String == "invalid-migration-directory")
+        let problem = try #require((document["problems"] as? [[String: Any]])?.first)
+        #expect(problem["message"] as? String == "this is a file, not a migration directory" && problem["hint"] as? String != "", "\(problem)")
     }
 
     @Test func anInvalidMigrationDirectoryStopsBeforeWriting() throws {
@@ -521,6 +543,14 @@ struct GenerateCommandTests {
         let result = try CommandRunner().run(Self.arguments(1, 2, ["-m", directory.path("m")]))
         #expect(result.status == 1)
         #expect(result.standardError.contains("\(directory.path("m/1.json")):1:1: error: 'tainted_flow_strategy' is missing"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")) == ["1.json"])
+        let json = try CommandRunner().run(Self.arguments(1, 2, ["-m", directory.path("m"), "--format", "json"]))
+        #expect(json.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(document["error"] as? String == "invalid-migration-directory" && document["migration_directory"] as? String == directory.path("m"))
+        let problem = try #require((document["problems"] as? [[String: Any]])?.first)
+        #expect(problem["file"] as? String == directory.path("m/1.json") && problem["line"] as? Int == 1 && problem["column"] as? Int == 1,
+                "\(problem)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("m")) == ["1.json"])
     }
 

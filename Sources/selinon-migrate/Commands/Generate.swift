@@ -231,7 +231,9 @@ extension SelinonMigrate {
                 // A run killed between writing the file and listing it in the sum: finish it (a
                 // dry run says that a real run would).
                 if let finished = dryRun ? MigrationWriter().wouldFinishInterruptedWrite(of: migration, inDirectory: directory)
-                    : try Self.finishInterruptedWrite(of: migration, in: directory, terminal: terminal) {
+                    : try Self.finishInterruptedWrite(of: migration, in: directory, terminal: terminal, concrete: {
+                        withConcreteRebase($0, sources: [oldSource, newSource])
+                    }) {
                     terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
                         + "\(MigrationSum.fileName); " + (dryRun ? "a real run would list it" : "listed it now"))
                 } else if let unlisted = Self.unlistedInSum(coveredBy.path, directory: directory) {
@@ -242,6 +244,13 @@ extension SelinonMigrate {
                         is the migration that was reviewed: selinon-migrate rehash -m \(shellWord(directory))
                         """)
                     refusal = "\(coveredBy.path) already migrates this change, but \(unlisted)"
+                } else {
+                    // Nothing to write, but a directory a write would be refused into is said (verify names the rest).
+                    for finding in DirectoryIntegrity(path: directory, requireSum: true).findings {
+                        let warning = withConcreteRebase(finding.described(as: "warning"), sources: [oldSource, newSource])
+                        terminal.message(warning)
+                        directoryWarnings.append(warning)
+                    }
                 }
             }
             // A real run stops at a refusal (after saying why), with the report for --format json;
@@ -281,9 +290,7 @@ extension SelinonMigrate {
                         version = try MigrationWriter().nextVersion(inDirectory: directory)
                         repeated = try MigrationWriter().repeatedVersion(of: migration, inDirectory: directory)
                     } catch {
-                        terminal.message(withConcreteRebase(error.description, sources: [oldSource, newSource]))
-                        if error.isFileSystemFailure { throw ExitStatus.toolFailed }
-                        throw ExitStatus.inputFailed
+                        throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, sources: [oldSource, newSource]) }
                     }
                     if let reason = Self.whyNotWritable(directory) {
                         terminal.message("warning: a real run could not write into \(directory): \(reason)")
@@ -324,9 +331,7 @@ extension SelinonMigrate {
                 InterruptCleanup.removeIfLeftEmpty(MigrationWriter.missingDirectories(on: directory))
                 written = try MigrationWriter().write(migration, toDirectory: directory)
             } catch {
-                terminal.message(withConcreteRebase(error.description, sources: [oldSource, newSource]))
-                if error.isFileSystemFailure { throw ExitStatus.toolFailed }
-                throw ExitStatus.inputFailed
+                throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, sources: [oldSource, newSource]) }
             }
             if isNewDirectory {
                 terminal.message("note: created the migration directory \(directory) (a new migration history starts at 1.json)")
@@ -566,13 +571,30 @@ extension SelinonMigrate {
         }
 
         /// ``MigrationWriter/finishInterruptedWrite(of:inDirectory:)``, its failure reported.
-        private static func finishInterruptedWrite(of migration: Migration, in directory: String, terminal: Terminal) throws -> String? {
+        private static func finishInterruptedWrite(of migration: Migration, in directory: String, terminal: Terminal,
+                                                   concrete: (String) -> String) throws -> String? {
             do {
                 return try MigrationWriter().finishInterruptedWrite(of: migration, inDirectory: directory)
             } catch {
-                terminal.message(error.description)
-                throw error.isFileSystemFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+                throw report(error, directory: directory, terminal: terminal, concrete: concrete)
             }
+        }
+
+        /// Says why nothing was written into `directory` — on standard error and, with `--format
+        /// json`, as the document every command prints for a migration directory it refuses (a
+        /// file system failure leaves standard output empty) — and returns the exit status.
+        /// `concrete` puts the rebase command this checkout needs into advice that names one.
+        private static func report(_ error: MigrationWriteError, directory: String, terminal: Terminal,
+                                   concrete: (String) -> String) -> ExitCode {
+            terminal.message(concrete(error.description))
+            if let findings = error.findings(directory: directory) {
+                terminal.reportRefusedMigrationDirectory(directory, findings: findings.map { finding in
+                    var finding = finding
+                    finding.hint = concrete(finding.hint)
+                    return finding
+                }, unreadable: error.isFileSystemFailure)
+            }
+            return error.isFileSystemFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
         }
 
         /// Whether the new migration may follow the directory's latest one.

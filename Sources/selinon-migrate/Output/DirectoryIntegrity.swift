@@ -122,3 +122,31 @@ struct DirectoryIntegrity {
         }
     }
 }
+
+extension MigrationWriteError {
+    /// What is wrong with the migration directory at `directory`, as findings of the kinds
+    /// ``DirectoryIntegrity`` names; `nil` when the file system failed while writing (nothing
+    /// is wrong with the directory's contents).
+    func findings(directory: String) -> [DirectoryIntegrity.Finding]? {
+        typealias Finding = DirectoryIntegrity.Finding
+        switch self {
+        case .invalidDirectory(let error):
+            return error.problems.map {
+                Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, column: $0.column,
+                        message: $0.message, hint: $0.hint)
+            }
+        case .sum(let error):
+            return [Finding(kind: error.kind.rawValue, file: error.path, line: error.line, message: error.message, hint: error.hint)]
+        case .sumMismatch(let problems):
+            return problems.map { Finding(kind: $0.kind.rawValue, file: $0.file, line: nil, message: $0.message, hint: $0.hint) }
+        case .notADirectory(let path):
+            let problem = Self.notADirectoryProblem(path)
+            return [Finding(kind: "invalid", file: problem.file, line: nil, message: problem.message, hint: problem.hint)]
+        case .sumMissing(let directory, let files):
+            let problem = Self.sumMissingProblem(directory: directory, files: files)
+            return [Finding(kind: "missing-sum", file: problem.file, line: nil, message: problem.message, hint: problem.hint)]
+        case .io:
+            return nil
+        }
+    }
+}
