@@ -518,6 +518,15 @@ struct EngineCommandTests {
         #expect(misnamed.status == 1)
         #expect(misnamed.standardError == "\(typo):3: error: outcomes are given for 'ScanVulnerabilitie', which is not a task of the configuration\n"
             + "  hint: did you mean 'ScanVulnerabilities'?\n", "\(misnamed.standardError)")
+        // With --format json, each refusal is the command's one document: the file, where in it, what, and what to do.
+        for (file, line, column) in [(broken, 2, 8), (typo, 3, nil), (wrongForm, 2, nil)] as [(String, Int, Int?)] {
+            let json = try runner.run(["execute", "security_analysis_flow", "--outcomes", file, "--format", "json"] + configuration)
+            #expect(json.status == 1)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any], "\(file)")
+            #expect(document["error"] as? String == "invalid-outcomes" && document["file"] as? String == file, "\(document)")
+            #expect(document["line"] as? Int == line && document["column"] as? Int == column, "\(document)")
+            #expect((document["message"] as? String)?.isEmpty == false && (document["hint"] as? String)?.isEmpty == false, "\(document)")
+        }
         let unknown = try runner.run(["execute", "nope_flow"] + configuration)
         #expect(unknown.status == 1 && unknown.standardError.contains("there is no flow 'nope_flow'"))
         let missing = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path("missing.json")] + configuration)

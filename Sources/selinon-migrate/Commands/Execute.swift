@@ -32,7 +32,8 @@ extension SelinonMigrate {
                 repeats. Every foreach edge that fires needs its function's items (null: it returns None). Prints every \
                 task run and flow end in order, then the flow's status (--format json: flow, \
                 status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status; \
-                a run that was stopped has status "stopped" and error, why).
+                a run that was stopped has status "stopped" and error, why; an invalid outcomes \
+                file is the document error "invalid-outcomes", file, line, column, message, hint).
 
                 Example: what happens to package_analysis_flow when FetchMetadata fails (the file \
                 above saved as fetch-fails.json):
@@ -73,21 +74,21 @@ extension SelinonMigrate {
             let given = try outcomes.map { try readOutcomes($0, terminal: terminal) } ?? (outcomes: NodeOutcomes(), bytes: [])
             // Named here with the outcomes file's line (the execution would name the task alone).
             if let path = outcomes, let task = given.outcomes.tasks.keys.sorted().first(where: { !configuration.isTask($0) }) {
-                let line = JSONKeyLine.line(of: ["tasks", task], in: given.bytes).map { ":\($0)" } ?? ""
-                terminal.message("\(path)\(line): error: outcomes are given for '\(task)', which is "
-                    + (configuration.isFlow(task) ? "a flow: a flow's outcome follows from its nodes" : "not a task of the configuration")
-                    + "\n  hint: " + (configuration.taskName(closestTo: task).map { "did you mean '\($0)'?" } ?? "give outcomes for tasks only"))
-                throw ExitStatus.inputFailed
+                throw Self.refuseOutcomes(path, line: JSONKeyLine.line(of: ["tasks", task], in: given.bytes),
+                                          message: "outcomes are given for '\(task)', which is " + (configuration.isFlow(task)
+                                              ? "a flow: a flow's outcome follows from its nodes" : "not a task of the configuration"),
+                                          hint: configuration.taskName(closestTo: task).map { "did you mean '\($0)'?" } ?? "give outcomes for tasks only",
+                                          terminal: terminal)
             }
             // Items for a foreach function no edge calls would be ignored: a typo in its name.
             let functions = Set(configuration.flows.values.flatMap { $0.edges.compactMap(\.foreach) }
                 .map { "\($0.function.importPath).\($0.function.name)" })
             if let path = outcomes, let unknown = given.outcomes.foreachItems.keys.sorted().first(where: { !functions.contains($0) }) {
-                let line = JSONKeyLine.line(of: ["foreach", unknown], in: given.bytes).map { ":\($0)" } ?? ""
-                terminal.message("\(path)\(line): error: items are given for foreach '\(unknown)', which no edge of the configuration calls\n"
-                    + "  hint: " + (functions.isEmpty ? "the configuration has no foreach edge" : "its foreach functions: "
-                        + functions.sorted().joined(separator: ", ")))
-                throw ExitStatus.inputFailed
+                throw Self.refuseOutcomes(path, line: JSONKeyLine.line(of: ["foreach", unknown], in: given.bytes),
+                                          message: "items are given for foreach '\(unknown)', which no edge of the configuration calls",
+                                          hint: functions.isEmpty ? "the configuration has no foreach edge"
+                                              : "its foreach functions: " + functions.sorted().joined(separator: ", "),
+                                          terminal: terminal)
             }
             let report: FlowExecution.Report
             do {
@@ -139,22 +140,39 @@ extension SelinonMigrate {
                 terminal.message("error: cannot read the outcomes file \(path): \(error.reason)")
                 throw error.exitStatus
             }
+            let form = "see `selinon-migrate execute --help` for the outcomes file's form"
             do {
                 // A key given twice would silently keep only its last outcome: refused, as in migration files.
                 return (try NodeOutcomes(json: try JSONParser(rejectsDuplicateKeys: true).parse(bytes)), bytes)
             } catch let failure as JSONParser.Failure {
-                terminal.message("\(path):\(failure.line):\(failure.column): error: \(failure.message)\n  hint: the outcomes file is JSON")
+                throw Self.refuseOutcomes(path, line: failure.line, column: failure.column, message: failure.message,
+                                          hint: "the outcomes file is JSON", terminal: terminal)
             } catch let error as NodeOutcomesError {
                 // `tasks.Fetch[1]` → the keys tasks, Fetch; `foreach.module.function` → foreach, module.function
                 // (a foreach is keyed by a dotted name).
                 let keys = error.path.hasPrefix("foreach.") ? ["foreach", String(error.path.dropFirst("foreach.".count))]
                     : error.path.split(separator: ".").map { String($0.prefix { $0 != "[" }) }
-                let line = JSONKeyLine.line(of: keys, in: bytes).map { ":\($0)" } ?? ""
-                terminal.message("\(path)\(line): error: \(error)\n  hint: see `selinon-migrate execute --help` for the outcomes file's form")
+                throw Self.refuseOutcomes(path, line: JSONKeyLine.line(of: keys, in: bytes), message: "\(error)", hint: form, terminal: terminal)
             } catch {
-                terminal.message("\(path): error: \(error)\n  hint: see `selinon-migrate execute --help` for the outcomes file's form")
+                throw Self.refuseOutcomes(path, message: "\(error)", hint: form, terminal: terminal)
             }
-            throw ExitStatus.inputFailed
+        }
+
+        /// Says what is wrong with the outcomes file at `path` — on standard error and, with
+        /// `--format json`, as the command's document (`error`: `invalid-outcomes`, `file`,
+        /// `line` and `column` when known, `message`, `hint`) — and returns the exit status (1).
+        private static func refuseOutcomes(_ path: String, line: Int? = nil, column: Int? = nil, message: String, hint: String,
+                                           terminal: Terminal) -> ExitCode {
+            let place = line.map { ":\($0)" + (column.map { ":\($0)" } ?? "") } ?? ""
+            terminal.message("\(path)\(place): error: \(message)\n  hint: \(hint)")
+            if terminal.reportsInJSON {
+                var document: [String: JSONValue] = ["error": .string("invalid-outcomes"), "file": .string(path),
+                                                     "message": .string(message), "hint": .string(hint)]
+                if let line { document["line"] = .number(JSONNumber(line)) }
+                if let column { document["column"] = .number(JSONNumber(column)) }
+                terminal.outputJSON(.object(document))
+            }
+            return ExitStatus.inputFailed
         }
     }
 }
