@@ -885,7 +885,16 @@ struct TeamWorkflowTests {
         let output = directory.path("out.jsonl")
         let apply = try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--output", output])
         #expect(apply.status == 1)
-        #expect(apply.standardError.contains("nothing was applied"))
+        #expect(apply.standardError.contains("nothing was applied") && apply.standardError.contains("or pass --force to apply them anyway"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+        // An edit that leaves no JSON: named as such too, and --force (which cannot load it) is not advised.
+        try FileManager.default.copyItem(atPath: migrations, toPath: directory.path("garbled"))
+        try "garbled".write(toFile: directory.path("garbled/3.json"), atomically: true, encoding: .utf8)
+        let garbled = try runner.run(["apply", "-m", directory.path("garbled"), "--input", ApplyCommandTests.states, "--output", output])
+        #expect(garbled.status == 1)
+        #expect(garbled.standardError.contains("3.json: error: 3.json was changed after it was generated")
+                && garbled.standardError.contains("3.json:1:1: error: not valid JSON")
+                && garbled.standardError.contains("fix the directory (--force cannot apply files that do not load)"), "\(garbled.standardError)")
         #expect(!FileManager.default.fileExists(atPath: output))
         // With --format json the refusal is the command's document, as an invalid directory's is; a
         // dry run's report names the problems it went on despite, and what a real run does.
@@ -899,6 +908,9 @@ struct TeamWorkflowTests {
         let problems = refusal?["problems"] as? [[String: Any]]
         #expect(problems?.count == 1 && problems?.first?["kind"] as? String == "edited"
                 && problems?.first?["file"] as? String == "\(migrations)/2.json", "\(refusedJSON.standardOutput)")
+        let garbledJSON = try runner.run(["apply", "-m", directory.path("garbled"), "--store", store, "--format", "json", "--quiet"])
+        let garbledProblems = (try JSONSerialization.jsonObject(with: Data(garbledJSON.standardOutput.utf8)) as? [String: Any])?["problems"]
+        #expect((garbledProblems as? [[String: Any]])?.map { $0["kind"] as? String } == ["edited", "edited", "invalid"], "\(garbledJSON.standardOutput)")
         for (options, realRun) in [(["--dry-run"], "refused"), (["--dry-run", "--force"], "forced")] {
             let preview = try runner.run(["apply", "-m", migrations, "--store", store, "--format", "json", "--quiet"] + options)
             #expect(preview.status == 0, "\(preview.standardError)")

@@ -200,16 +200,18 @@ extension SelinonMigrate {
         private func checkIntegrity(terminal: Terminal) throws -> [DirectoryIntegrity.Finding] {
             let integrity = DirectoryIntegrity(path: migrationDirectory, requireSum: true)
             // A directory that breaks its own rules is named by loading it; a missing sum would only hide that.
-            let isInvalid = integrity.findings.contains { $0.kind == "invalid" }
-            let sumFindings = integrity.findings.filter { $0.kind != "invalid" && !(isInvalid && $0.kind == "missing-sum") }
+            let invalid = integrity.findings.filter { $0.kind == "invalid" }
+            let sumFindings = integrity.findings.filter { $0.kind != "invalid" && !(!invalid.isEmpty && $0.kind == "missing-sum") }
             if sumFindings.isEmpty { return [] }
             let status = DirectoryIntegrity.exitStatus(for: sumFindings)
             // What does not stop this run (a dry run, --force) is a warning, not an error a log scanner takes for a failure.
             let stops = status == ExitStatus.toolFailed || (!dryRun && !force)
             sumFindings.forEach { terminal.message(stops ? $0.description : $0.described(as: "warning")) }
+            // A run stopped here names the files that would not load either (otherwise said when the directory is loaded).
+            if stops { invalid.forEach { terminal.message($0.description) } }
             if status == ExitStatus.toolFailed {
                 terminal.message("error: nothing was applied: the migrations could not be read")
-                terminal.reportRefusedMigrationDirectory(migrationDirectory, findings: sumFindings, unreadable: true)
+                terminal.reportRefusedMigrationDirectory(migrationDirectory, findings: sumFindings + invalid, unreadable: true)
                 throw status
             }
             // A dry run writes nothing: it shows what the migrations would do (the preview before
@@ -222,9 +224,9 @@ extension SelinonMigrate {
                 return sumFindings
             }
             guard force else {
-                terminal.message("error: nothing was applied: the migrations are not the ones generated and reviewed; fix the directory, "
-                    + "or pass --force to apply them anyway")
-                terminal.reportRefusedMigrationDirectory(migrationDirectory, findings: sumFindings, unreadable: false)
+                terminal.message("error: nothing was applied: the migrations are not the ones generated and reviewed; fix the directory"
+                    + (invalid.isEmpty ? ", or pass --force to apply them anyway" : " (--force cannot apply files that do not load)"))
+                terminal.reportRefusedMigrationDirectory(migrationDirectory, findings: sumFindings + invalid, unreadable: false)
                 throw status
             }
             terminal.message("WARNING: --force: applying migrations that do not match \(MigrationSum.fileName); in-flight flows are "
