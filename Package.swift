@@ -78,7 +78,7 @@ let package = Package(
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         // Configuration as it was at git revisions, and its history.
-        .target(name: "GitHistory", dependencies: ["CLibGit2", "FlowConfig"]),
+        .target(name: "GitHistory", dependencies: ["CLibGit2", "FlowConfig", "YAMLTree"]),
         // Standard input, output and error held open from the start, even when they were closed.
         .target(name: "CStandardStreams"),
         // The command line.

@@ -1,4 +1,5 @@
 import Foundation
+import YAMLTree
 
 /// The files that make up a Selinon configuration inside a repository: a nodes file and flow
 /// paths, each a file or a directory whose `*.yml`/`*.yaml` files are read, as repository paths.
@@ -99,11 +100,12 @@ extension GitRepository {
             }
             var parentSnapshot = try self.snapshot(of: paths, at: parentID)
             if parentSnapshot != snapshot {
-                let before = followingMoves ? try pathsBeforeMove(of: paths, in: current) : nil
-                result.append(ConfigurationRevision(commit: current, paths: paths, movedFrom: before))
+                let before = followingMoves ? try changedPaths(paths, from: parentID, to: current.id) : nil
+                result.append(ConfigurationRevision(commit: current, paths: paths, movedFrom: before?.paths,
+                                                    deletedFlowFiles: before?.deletedFlowFiles ?? []))
                 if let before {
-                    paths = before
-                    parentSnapshot = try self.snapshot(of: before, at: parentID)
+                    paths = before.paths
+                    parentSnapshot = try self.snapshot(of: before.paths, at: parentID)
                 }
             }
             current = try commit(id: parentID)
@@ -116,7 +118,11 @@ extension GitRepository {
     /// none: a nodes file or flow file that the commit's first parent lacks and git finds renamed
     /// (``renamedFiles(in:)``) was at its old path; a flow directory the parent lacks was where
     /// most of its renamed flow files came from (the same relative paths below another
-    /// directory). Paths the commit did not move stay as they are.
+    /// directory). Paths the commit did not move stay as they are. A flow file the commit
+    /// deleted is added back when the configuration named its flow files one by one: one beside
+    /// them (in the directory of one) that defined a flow the parent's nodes file lists — `-f`
+    /// names the files of now, and without it the parent's configuration would list a flow it
+    /// does not define.
     public func pathsBeforeMove(of paths: ConfigurationPaths, in commit: GitCommit) throws(GitError) -> ConfigurationPaths? {
         guard let parentID = commit.parents.first else { return nil }
         return try pathsBeforeMove(of: paths, from: parentID, to: commit.id)
@@ -126,12 +132,24 @@ extension GitRepository {
     /// as ``pathsBeforeMove(of:in:)`` with the renames git finds between the two trees (`git
     /// diff -M OLD NEW`); `nil` when none of them moved.
     public func pathsBeforeMove(of paths: ConfigurationPaths, from old: GitObjectID, to new: GitObjectID) throws(GitError) -> ConfigurationPaths? {
+        try changedPaths(paths, from: old, to: new)?.paths
+    }
+
+    /// ``pathsBeforeMove(of:from:to:)``, with the flow files it added back as deleted.
+    private func changedPaths(_ paths: ConfigurationPaths, from old: GitObjectID,
+                              to new: GitObjectID) throws(GitError) -> (paths: ConfigurationPaths, deletedFlowFiles: [String])? {
         try pathsBefore(paths, existsBefore: { path throws(GitError) in try entry(at: path, in: old) != nil },
                         kindAfter: { path throws(GitError) in try entry(at: path, in: new)?.kind },
                         flowFilesAfter: { directory throws(GitError) in
                             try fileIDs(under: directory, in: new, include: ConfigurationPaths.isFlowFileName).map(\.path)
                         },
-                        renames: { () throws(GitError) in try renamedFiles(from: old, to: new) })
+                        renames: { () throws(GitError) in try renamedFiles(from: old, to: new) },
+                        deleted: DeletedFlowFiles(
+                            namesBefore: { directory throws(GitError) in
+                                try self.fileNames(directlyIn: directory, in: old, include: ConfigurationPaths.isFlowFileName)
+                            },
+                            kindBefore: { path throws(GitError) in try self.entry(at: path, in: old)?.kind },
+                            bytesBefore: { path throws(GitError) in try self.file(at: path, in: old) }))
     }
 
     /// Where the configuration's files are at HEAD when the working tree moved them (renamed
@@ -153,7 +171,47 @@ extension GitRepository {
                                    return found.filter { ConfigurationPaths.isFlowFileName(($0 as NSString).lastPathComponent) }
                                        .map { directory.isEmpty ? $0 : directory + "/" + $0 }
                                },
-                               renames: { () throws(GitError) in try renamedFilesSinceHead() })
+                               renames: { () throws(GitError) in try renamedFilesSinceHead() },
+                               deleted: DeletedFlowFiles(
+                                   namesBefore: { directory throws(GitError) in
+                                       try self.fileNames(directlyIn: directory, in: head, include: ConfigurationPaths.isFlowFileName)
+                                   },
+                                   kindBefore: { path throws(GitError) in try self.entry(at: path, in: head)?.kind },
+                                   bytesBefore: { path throws(GitError) in try self.file(at: path, in: head) }))?.paths
+    }
+
+    /// What the side before a change holds, to find the flow files the change deleted.
+    private struct DeletedFlowFiles {
+        /// The flow files' names directly in a directory.
+        var namesBefore: (String) throws(GitError) -> [String]
+        var kindBefore: (String) throws(GitError) -> GitTreeEntry.Kind?
+        var bytesBefore: (String) throws(GitError) -> [UInt8]?
+
+        /// The flow files (beside the flow files `paths` names one by one) that the side before
+        /// has and the side after lacks (`kindAfter` nil), and that define a flow the nodes file
+        /// before lists: files of the configuration then, whatever `-f` names now.
+        func find(in paths: ConfigurationPaths, kindAfter: (String) throws(GitError) -> GitTreeEntry.Kind?) throws(GitError) -> [String] {
+            var directories = Set<String>()
+            for path in paths.flowPaths where try kindBefore(path) == .file {
+                directories.insert((path as NSString).deletingLastPathComponent)
+            }
+            var candidates: [String] = []
+            for directory in directories.sorted() {
+                for name in try namesBefore(directory) {
+                    let path = directory.isEmpty ? name : directory + "/" + name
+                    if !paths.flowPaths.contains(path), try kindAfter(path) == nil { candidates.append(path) }
+                }
+            }
+            guard !candidates.isEmpty, let nodes = try bytesBefore(paths.nodesFile) else { return [] }
+            let listed = Set((try? YAMLParser().parse(nodes).root?["flows"]?.sequence?.compactMap(\.string)) ?? [])
+            var deleted: [String] = []
+            for path in candidates {
+                guard let bytes = try bytesBefore(path),
+                      let definitions = try? YAMLParser().parse(bytes).root?["flow-definitions"]?.sequence else { continue }
+                if definitions.contains(where: { $0["name"]?.string.map(listed.contains) == true }) { deleted.append(path) }
+            }
+            return deleted
+        }
     }
 
     /// The paths before a change, from what it holds after (`kindAfter`, `flowFilesAfter`),
@@ -161,7 +219,8 @@ extension GitRepository {
     private func pathsBefore(_ paths: ConfigurationPaths, existsBefore: (String) throws(GitError) -> Bool,
                              kindAfter: (String) throws(GitError) -> GitTreeEntry.Kind?,
                              flowFilesAfter: (String) throws(GitError) -> [String],
-                             renames: () throws(GitError) -> [String: String]) throws(GitError) -> ConfigurationPaths? {
+                             renames: () throws(GitError) -> [String: String],
+                             deleted: DeletedFlowFiles) throws(GitError) -> (paths: ConfigurationPaths, deletedFlowFiles: [String])? {
         var renamed: [String: String]?
         func renamedFrom(_ path: String) throws(GitError) -> String? {
             if renamed == nil { renamed = try renames() }
@@ -196,7 +255,9 @@ extension GitRepository {
         // Two paths from one (a flow directory split in two) are that one, read once.
         var seen = Set<String>()
         moved.flowPaths = moved.flowPaths.filter { seen.insert($0).inserted }
-        return moved == paths ? nil : moved
+        let deletedFiles = try deleted.find(in: moved, kindAfter: kindAfter)
+        moved.flowPaths += deletedFiles
+        return moved == paths ? nil : (moved, deletedFiles)
     }
 }
 
@@ -225,12 +286,17 @@ public struct ConfigurationRevision: Sendable, Hashable {
     public var commit: GitCommit
     /// The configuration's paths at `commit`.
     public var paths: ConfigurationPaths
-    /// The paths at the commit's first parent, when the commit moved the configuration's files.
+    /// The paths at the commit's first parent, when the commit moved the configuration's files
+    /// (or deleted flow files of it: ``deletedFlowFiles``, which they include).
     public var movedFrom: ConfigurationPaths?
+    /// The flow files of the configuration that the commit deleted (beside flow files named one
+    /// by one; see ``GitRepository/pathsBeforeMove(of:in:)``).
+    public var deletedFlowFiles: [String]
 
-    public init(commit: GitCommit, paths: ConfigurationPaths, movedFrom: ConfigurationPaths? = nil) {
+    public init(commit: GitCommit, paths: ConfigurationPaths, movedFrom: ConfigurationPaths? = nil, deletedFlowFiles: [String] = []) {
         self.commit = commit
         self.paths = paths
         self.movedFrom = movedFrom
+        self.deletedFlowFiles = deletedFlowFiles
     }
 }

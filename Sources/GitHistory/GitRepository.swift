@@ -783,6 +783,28 @@ public final class GitRepository: @unchecked Sendable {
         }
     }
 
+    /// The names of the files directly in `directory` (not below it; no links followed) in
+    /// `commit` that pass `include`, sorted. Empty when the directory does not exist.
+    public func fileNames(directlyIn directory: String, in commit: GitObjectID, include: (String) -> Bool) throws(GitError) -> [String] {
+        try locked { () throws(GitError) -> [String] in
+            try withTree(commit) { root throws(GitError) -> [String] in
+                guard let directoryEntry = try rawEntry(at: directory, in: root), directoryEntry.kind == .directory else { return [] }
+                var tree: OpaquePointer?
+                var oid = directoryEntry.id.oid
+                let status = git_tree_lookup(&tree, handle, &oid)
+                guard status == 0, let tree else { throw objectFailure(status, operation: "read tree \(directory)") }
+                defer { git_tree_free(tree) }
+                var names: [String] = []
+                for index in 0..<git_tree_entrycount(tree) {
+                    guard let raw = git_tree_entry_byindex(tree, index), GitTreeEntry(raw)?.kind == .file else { continue }
+                    let name = String(cString: git_tree_entry_name(raw))
+                    if include(name) { names.append(name) }
+                }
+                return names.sorted()
+            }
+        }
+    }
+
     private func withTree<T>(_ commit: GitObjectID, _ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
         try withCommit(commit) { commitHandle throws(GitError) -> T in
             var tree: OpaquePointer?

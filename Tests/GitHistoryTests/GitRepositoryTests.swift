@@ -92,6 +92,37 @@ struct GitRepositoryTests {
         #expect(try repository.configurationPaths(paths, at: repository.commit(edit).id, from: head, limit: 1) == old)
     }
 
+    /// Flow files named one by one: a flow file deleted since (its flow removed with it) is read
+    /// at the revisions that had it, or they would list a flow they do not define. A YAML file
+    /// beside them that defined no flow the nodes file listed (not part of the configuration)
+    /// is not, nor is one in another directory.
+    @Test func configurationPathsTakeBackAFlowFileDeletedSince() throws {
+        let fixture = try GitFixture()
+        let twoFlows = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [main, extra]\n"
+        let extra = "flow-definitions: [{name: extra, edges: [{from: , to: B}]}]\n"
+        let before = try fixture.commit("config", ["nodes.yml": twoFlows, "flows/main.yml": Self.flow("{from: , to: A}"),
+                                                   "flows/extra.yml": extra, "flows/notes.yml": "flow-definitions: [{name: draft}]\n",
+                                                   "other/more.yml": extra])
+        let removal = try fixture.commit("remove the extra flow", ["nodes.yml": Self.nodes, "flows/extra.yml": nil, "flows/notes.yml": nil,
+                                                                   "other/more.yml": nil])
+        let repository = try GitRepository(containing: fixture.root.path)
+        let paths = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows/main.yml"])
+        let then = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows/main.yml", "flows/extra.yml"])
+        let head = try repository.commit("HEAD").id
+        let history = try repository.configurationHistory(paths, from: head)
+        #expect(history.map(\.commit.id.hex) == [removal, before])
+        #expect(history.map(\.movedFrom) == [then, nil] && history.map(\.deletedFlowFiles) == [["flows/extra.yml"], []])
+        #expect(try repository.configurationPaths(paths, at: repository.commit(before).id, from: head) == then)
+        #expect(try repository.pathsBeforeMove(of: paths, from: repository.commit(before).id, to: head) == then)
+        // A flow directory lists its files as each revision had them: nothing to take back.
+        let directory = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows"])
+        #expect(try repository.configurationHistory(directory, from: head).map(\.movedFrom) == [nil, nil])
+        // Deleted in the working tree (not committed yet): HEAD's configuration had it.
+        try fixture.commit("back", ["nodes.yml": twoFlows, "flows/extra.yml": extra])
+        try FileManager.default.removeItem(atPath: fixture.path("flows/extra.yml"))
+        #expect(try GitRepository(containing: fixture.root.path).pathsBeforeUncommittedMove(of: paths) == then)
+    }
+
     @Test func followsFirstParentsThroughMerges() throws {
         let fixture = try GitFixture()
         try fixture.commit("config", ["nodes.yml": Self.nodes, "flows/main.yml": Self.flow("{from: , to: A}")])

@@ -436,6 +436,51 @@ struct GitCommandTests {
         #expect(listed.standardOutput.split(separator: "\n").count == 3, "\(listed.standardOutput)")
     }
 
+    /// Flow files named one by one, and a change that deletes one with its flow: every older
+    /// revision is read with that file (the configuration workers ran), not as invalid for
+    /// lacking it — in the working tree and once committed.
+    @Test func aFlowFileDeletedWithItsFlowIsReadWhereItWas() throws {
+        let fixture = try Self.repository(at: 3)
+        // notification_flow in a file of its own.
+        let reporting = try String(contentsOf: fixture.root.appendingPathComponent("config/flows/reporting.yml"), encoding: .utf8)
+        let split = try #require(reporting.range(of: "  - name: notification_flow\n"))
+        try fixture.directory.write(String(reporting[..<split.lowerBound]), to: "config/flows/reporting.yml")
+        try fixture.directory.write("flow-definitions:\n" + reporting[split.lowerBound...], to: "config/flows/notify.yml")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "notifications in a file of their own")
+        try Self.install(4, in: fixture)
+        try fixture.git("rm", "-q", "config/flows/notify.yml")
+        let files = ["-n", "config/nodes.yml", "-f", "config/flows/ingest.yml", "-f", "config/flows/analysis.yml", "-f", "config/flows/reporting.yml",
+                     "-m", "config/migrations"]
+        let runner = try CommandRunner()
+        let check = try runner.run(["check"] + files, in: fixture.root)
+        #expect(check.status == 1 && check.standardError.contains("notification_flow: removed"), "\(check.standardError)")
+        let generated = try runner.run(["generate"] + files, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        // The committed migration between the example's v3 and v4 (whose flows are in three files).
+        func withoutMeta(_ url: URL) throws -> NSDictionary {
+            var migration = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            migration["_meta"] = nil
+            return NSDictionary(dictionary: migration)
+        }
+        #expect(try withoutMeta(fixture.root.appendingPathComponent("config/migrations/1.json"))
+                == withoutMeta(Fixtures.repositoryRoot.appendingPathComponent("migrations/3.json")))
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v4")
+        for command in [["check", "--base", "HEAD~1"], ["verify", "--git"], ["generate", "--from", "HEAD~1", "--dry-run"]] {
+            let result = try runner.run(command + files, in: fixture.root)
+            #expect(result.status == 0, "\(command): \(result.standardError)")
+            #expect(!result.standardError.contains("never defined") && !result.standardError.contains("moved since"), "\(command): \(result.standardError)")
+        }
+        let base = try runner.run(["check", "--base", "HEAD~1"] + files, in: fixture.root)
+        #expect(base.standardError.contains("note: config/flows/notify.yml, deleted since, was a flow file of the configuration in "),
+                "\(base.standardError)")
+        let history = try runner.run(["history"] + files, in: fixture.root)
+        let lines = history.standardOutput.split(separator: "\n")
+        #expect(lines.first?.contains("-notification_flow (deleted flow file config/flows/notify.yml) — covered by 1.json") == true, "\(history.standardOutput)")
+        #expect(!history.standardOutput.contains("invalid"), "\(history.standardOutput)")
+    }
+
     /// A branch that renames the flow directory and changes edges without a migration fails
     /// check, also when the base has no migrations yet (it is not a new configuration: the
     /// nodes file is where it was, and the flows moved).

@@ -117,8 +117,14 @@ extension SelinonMigrate {
                                   terminal: terminal)
             }
             if basePaths != context.paths {
-                terminal.message("note: the configuration was at \(([basePaths.nodesFile] + basePaths.flowPaths).joined(separator: ", ")) in "
-                    + "\(baseCommit.commit.id.short) (\(baseCommit.label)): moved since; it is compared with what was there")
+                // Flow files named one by one and one deleted since (read there) is no move.
+                let deleted = basePaths.flowPaths.filter { !context.paths.flowPaths.contains($0) }
+                let kept = ConfigurationPaths(nodesFile: basePaths.nodesFile, flowPaths: basePaths.flowPaths.filter { !deleted.contains($0) })
+                terminal.message(kept == context.paths
+                    ? "note: \(deleted.joined(separator: ", ")), deleted since, \(deleted.count == 1 ? "was a flow file" : "were flow files") of the "
+                        + "configuration in \(baseCommit.commit.id.short) (\(baseCommit.label)): it is compared with \(deleted.count == 1 ? "it" : "them")"
+                    : "note: the configuration was at \(([basePaths.nodesFile] + basePaths.flowPaths).joined(separator: ", ")) in "
+                        + "\(baseCommit.commit.id.short) (\(baseCommit.label)): moved since; it is compared with what was there")
             }
             let baseSource = GitConfigurationSource(repository: context.repository, paths: basePaths,
                                                     location: .revision(baseCommit.commit, label: baseCommit.label))

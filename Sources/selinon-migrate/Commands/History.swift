@@ -123,8 +123,17 @@ extension SelinonMigrate {
                 try context.configuration(at: commit, paths: paths, loader: loader)
             }
             var entry = HistoryEntry(revision: commit.id.hex, date: Self.day(commit.date), subject: commit.summary)
-            entry.movedFrom = revision.movedFrom.map { [$0.nodesFile] + $0.flowPaths }
             let parent = try commit.parents.first.map { parentID throws(GitError) in try context.repository.commit(id: parentID) }
+            if let movedFrom = revision.movedFrom {
+                // A flow file deleted (read at the parent as one of the configuration's) is said as such, not as a move;
+                // paths the parent does not have either (one side of a file split in two) are no place it moved from.
+                let deleted = revision.deletedFlowFiles
+                let kept = ConfigurationPaths(nodesFile: movedFrom.nodesFile, flowPaths: movedFrom.flowPaths.filter { !deleted.contains($0) })
+                if kept != revision.paths, let parent {
+                    entry.movedFrom = ([kept.nodesFile] + kept.flowPaths).filter { ((try? context.repository.entry(at: $0, in: parent.id)) ?? nil) != nil }
+                }
+                entry.deletedFlowFiles = deleted.isEmpty ? nil : deleted
+            }
             let after = try configuration(commit, at: revision.paths)
             var before = try parent.flatMap { parentCommit throws(ConfigurationError) in try configuration(parentCommit, at: parentPaths) }
             // An invalid parent (workers could not start on it): the change is the one since the
@@ -274,6 +283,9 @@ struct HistoryEntry: Encodable {
     /// Where the configuration's files were before this commit moved them (the nodes file, then
     /// the flow paths), as git's rename detection finds it.
     var movedFrom: [String]?
+    /// The configuration's flow files this commit deleted (read at its parent: flow files named
+    /// one by one do not name them now).
+    var deletedFlowFiles: [String]?
 
     var line: String {
         var flows: [String] = changedFlows
@@ -299,8 +311,9 @@ struct HistoryEntry: Encodable {
         case "first-at-these-paths": coverage = "the flow files are at these paths from here on (moved here?); compare with the old paths by hand (diff -N/-F)"
         default: coverage = status.replacingOccurrences(of: "-", with: " ")
         }
-        let compared = comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? ""
+        let compared = (comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? "")
             + (movedFrom.map { " (moved from \($0.joined(separator: ", ")))" } ?? "")
+            + (deletedFlowFiles.map { " (deleted flow file\($0.count == 1 ? "" : "s") \($0.joined(separator: ", ")))" } ?? "")
         // No change was compared where the flow files were elsewhere, or where they could not be read.
         if ["not-at-these-paths", "first-at-these-paths", "invalid-configuration"].contains(status) { return "\(revision.prefix(12))  \(date)  \(subject) — \(coverage)" }
         return "\(revision.prefix(12))  \(date)  \(subject) — \(what)\(compared) — \(coverage)"

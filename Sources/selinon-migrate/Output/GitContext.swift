@@ -118,9 +118,11 @@ struct GitContext: Sendable {
     /// back through the commits that moved them (or, for a commit of another branch, through the
     /// renames between it and HEAD).
     func paths(at commit: GitCommit) -> ConfigurationPaths {
-        // Most revisions hold every file where HEAD does: no walk, no diff.
+        guard let head = try? repository.commit("HEAD") else { return headPaths }
+        // Most revisions hold every file where HEAD does, and no flow file HEAD lacks beside
+        // those named one by one: no walk, no rename detection.
         let present = ([headPaths.nodesFile] + headPaths.flowPaths).allSatisfy { ((try? repository.entry(at: $0, in: commit.id)) ?? nil) != nil }
-        guard !present, let head = try? repository.commit("HEAD") else { return headPaths }
+        if present, ((try? repository.pathsBeforeMove(of: headPaths, from: commit.id, to: head.id)) ?? nil) == nil { return headPaths }
         return (try? repository.configurationPaths(headPaths, at: commit.id, from: head.id)) ?? headPaths
     }
 
