@@ -199,7 +199,7 @@ extension GitRepository {
             for directory in directories.sorted() {
                 for name in try namesBefore(directory) {
                     let path = directory.isEmpty ? name : directory + "/" + name
-                    if !paths.flowPaths.contains(path), try kindAfter(path) == nil { candidates.append(path) }
+                    if path != paths.nodesFile, !paths.flowPaths.contains(path), try kindAfter(path) == nil { candidates.append(path) }
                 }
             }
             guard !candidates.isEmpty, let nodes = try bytesBefore(paths.nodesFile) else { return [] }

@@ -281,7 +281,7 @@ struct HistoryEntry: Encodable {
     /// configuration is invalid.
     var comparedWith: String?
     /// Where the configuration's files were before this commit moved them (the nodes file, then
-    /// the flow paths), as git's rename detection finds it.
+    /// the flow paths the parent has), as git's rename detection finds it.
     var movedFrom: [String]?
     /// The configuration's flow files this commit deleted (read at its parent: flow files named
     /// one by one do not name them now).
