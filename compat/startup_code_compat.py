@@ -7,7 +7,8 @@ escaping. A configuration Selinon loads can therefore still stop every worker. F
 placed in each place Selinon pastes (queues, schemas, imports, class names, storage and cache
 settings, sampling arguments, condition arguments), this script asks the real Selinon whether
 workers could start — it loads the files, writes the module, compiles it, executes it with
-every import stubbed, and calls every condition function — and asks `selinon-migrate validate`
+every import stubbed, and calls every condition function — with Selinon's own caches imported for real, so that each checks its
+`max_cache_size` — and asks `selinon-migrate validate`
 whether the configuration is valid. They must agree, except where the README says otherwise:
 
 * a bare YAML date as a setting (`since: 2001-12-14`): Selinon writes it unquoted, Python reads
@@ -127,7 +128,8 @@ class Stub:
 
 
 def stub_import(name, globals=None, locals=None, fromlist=(), level=0):
-    if name in ("functools", "datetime"):
+    # Selinon's own caches (pure Python) run as on a worker: each checks its max_cache_size.
+    if name in ("functools", "datetime", "selinon.caches"):
         return builtins.__import__(name, globals, locals, fromlist, level)
     module = types.ModuleType(name)
     module.__getattr__ = lambda attribute: Stub

@@ -355,6 +355,22 @@ struct FileReader {
         }
         guard case .mapping(let entries) = cache.configuration else { return }
         let given = entries.map(\.key)
+        if given == ["max_cache_size"], let size = entries.first?.value {
+            // Each class begins with `assert max_cache_size >= 0`: a negative number fails it, a value that is no number cannot be compared.
+            let failure: String? = switch size {
+            case .bool: nil
+            case .integer(.small(let value)): value < 0 ? "AssertionError" : nil
+            case .integer(.big(let digits)): digits.hasPrefix("-") ? "AssertionError" : nil
+            case .float(let value): value.isNaN ? nil : value < 0 ? "AssertionError" : nil
+            default: "TypeError"
+            }
+            guard let failure else { return }
+            let sizeNode = node["configuration"]?["max_cache_size"]
+            error(.invalidValue, "'max_cache_size' of cache class '\(cache.name)' is \(sizeNode.map(describe) ?? size.displayText), not a number "
+                    + "of 0 or more: Selinon's workers fail to start (\(failure))",
+                  at: sizeNode ?? node, hint: "configuration: {max_cache_size: 100}")
+            return
+        }
         guard given != ["max_cache_size"] else { return }
         let extra = given.filter { $0 != "max_cache_size" }
         error(.invalidValue, "cache class '\(cache.name)' of selinon.caches takes exactly 'max_cache_size'"

@@ -41,7 +41,7 @@ extension FileReader {
             }
         }
         if let global = root["global"] {
-            contents.global = readGlobal(global, storages: contents.declaredStorageNames)
+            contents.global = readGlobal(global, storages: contents.declaredStorageNames, defined: contents.storages)
         }
         if let tasks = root["tasks"], !tasks.isNull {
             if let items = sequence(tasks, "'tasks'") {
@@ -145,7 +145,8 @@ extension FileReader {
 
     /// - Parameter storages: every storage entry's name, including ones whose definition has
     ///   errors (reported there: a trace naming one is not "undefined").
-    private mutating func readGlobal(_ node: YAMLNode, storages: [String]) -> GlobalSettings {
+    ///   `defined`: the storages read without errors (a trace method is checked against Selinon's own adapters).
+    private mutating func readGlobal(_ node: YAMLNode, storages: [String], defined: [StorageDefinition]) -> GlobalSettings {
         var global = GlobalSettings()
         guard let pairs = mapping(node, "'global'") else { return global }
         let known = ["predicates_module", "default_task_queue", "default_dispatcher_queue", "migration_dir", "trace"]
@@ -179,11 +180,11 @@ extension FileReader {
             global.migrationDirectory = text
             global.expandedMigrationDirectory = expandEnvironment(text, at: directory, "'migration_dir'")
         }
-        if let trace = node["trace"] { global.trace = readTrace(trace, storages: storages) }
+        if let trace = node["trace"] { global.trace = readTrace(trace, storages: storages, defined: defined) }
         return global
     }
 
-    private mutating func readTrace(_ node: YAMLNode, storages: [String]) -> [TraceEntry] {
+    private mutating func readTrace(_ node: YAMLNode, storages: [String], defined: [StorageDefinition]) -> [TraceEntry] {
         if case .bool(false)? = node.value { return [] }
         let entries: [YAMLNode]
         switch node.content {
@@ -222,6 +223,16 @@ extension FileReader {
                     if let methodNode = storage["method"], let text = string(methodNode, "trace storage 'method'") {
                         method = text
                         checkPythonName(text, at: methodNode, "trace storage 'method'")
+                    }
+                    if let adapter = defined.first(where: { $0.name == name }),
+                       Self.builtinStorages[adapter.importPath]?.className == adapter.className,
+                       !Self.builtinStorageMethods.contains(method) {
+                        // The start-up code passes functools.partial(Class.method, storage) to trace_by_func.
+                        error(.invalidValue, "\(adapter.className) of \(adapter.importPath), Selinon's own adapter, has no method '\(method)' "
+                                + "to trace to: Selinon's workers fail to start (AttributeError)",
+                              at: storage["method"] ?? storage,
+                              hint: "trace to a storage class of your own that defines \(method)(self, event, msg_dict), or trace another way "
+                                + "(logging: true, function: …)")
                     }
                     entry.storage = TraceStorage(name: name, method: method)
                 } else if storage["name"] == nil {
@@ -435,6 +446,9 @@ extension FileReader {
         "selinon.storages.s3": ("S3", ["bucket"], ["location", "endpoint_url", "use_ssl", "aws_access_key_id",
                                                    "aws_secret_access_key", "region_name", "serialize_json"]),
     ]
+
+    /// The methods every adapter of ``builtinStorages`` has (none takes a trace event).
+    static let builtinStorageMethods: Set = ["connect", "delete", "disconnect", "is_connected", "retrieve", "store", "store_error"]
 
     /// A storage of Selinon's own adapters: the start-up code imports the class from the module
     /// and calls it with the configuration as keyword arguments, so a module or class that is not
