@@ -472,7 +472,10 @@ extension FileReader {
         let given = entries.map(\.key)
         let missing = adapter.required.filter { !given.contains($0) }
         let unexpected = given.filter { !adapter.required.contains($0) && !adapter.optional.contains($0) }
-        guard !missing.isEmpty || !unexpected.isEmpty else { return }
+        guard !missing.isEmpty || !unexpected.isEmpty else {
+            checkBuiltinStorageValues(entries, module: module, className: className, node: node)
+            return
+        }
         error(.invalidValue, "\(adapter.className) of \(module) "
                 + (missing.isEmpty ? "" : "needs \(missing.map { "'\($0)'" }.joined(separator: ", "))")
                 + (missing.isEmpty || unexpected.isEmpty ? "" : " and ")
@@ -481,6 +484,75 @@ extension FileReader {
               at: node["configuration"] ?? node,
               hint: "it takes " + (adapter.required + adapter.optional).joined(separator: ", ")
                 + (adapter.required.isEmpty ? "" : " (\(adapter.required.joined(separator: ", ")) required)"))
+    }
+
+    /// How the constructor of an adapter of ``builtinStorages`` uses an argument as workers start.
+    enum AdapterArgumentUse {
+        /// `value.format(**os.environ)`: a string.
+        case text
+        /// `value.format(**os.environ) if value else default`: a string, or false.
+        case textIfTrue
+        /// `int(value.format(**os.environ) if isinstance(value, str) else value)`: a number, or a string of one.
+        case integer
+        /// `int(value.format(**os.environ)) if isinstance(value, str) else value`: a string must hold a number.
+        case integerIfText
+    }
+
+    /// The arguments of Selinon 1.4's adapters that their constructors convert, by module (what
+    /// the others take is only used later, by the database client).
+    static let builtinStorageArgumentUses: [String: [String: AdapterArgumentUse]] = [
+        "selinon.storages.filesystem": ["path": .textIfTrue],
+        "selinon.storages.mongodb": ["db_name": .text, "collection_name": .text, "host": .textIfTrue, "port": .integer],
+        "selinon.storages.postgresql": ["connection_string": .text],
+        "selinon.storages.postgresql.adapter": ["connection_string": .text],
+        "selinon.storages.redis": ["host": .textIfTrue, "password": .textIfTrue, "port": .integerIfText, "db": .integer],
+        "selinon.storages.s3": ["bucket": .text, "location": .textIfTrue, "endpoint_url": .textIfTrue, "aws_access_key_id": .textIfTrue,
+                                "aws_secret_access_key": .textIfTrue, "region_name": .textIfTrue],
+    ]
+
+    /// The values of a Selinon adapter's arguments that its constructor cannot take as workers
+    /// start: a string method called on another type (AttributeError), `int()` of something that
+    /// is no number (TypeError, ValueError). A string with a `{VARIABLE}` is formatted with the
+    /// workers' environment first, which this check cannot know: it passes.
+    private mutating func checkBuiltinStorageValues(_ entries: [ConfigValue.MappingEntry], module: String, className: String,
+                                                    node: YAMLNode) {
+        let uses = Self.builtinStorageArgumentUses[module] ?? [:]
+        for entry in entries {
+            guard let use = uses[entry.key] else { continue }
+            let failure: String?
+            switch (use, entry.value) {
+            case (.text, .string), (.textIfTrue, .string), (.integer, .bool), (.integer, .integer):
+                failure = nil
+            case (.textIfTrue, let value):
+                failure = value.isTruthy ? "AttributeError: it calls format() on it" : nil
+            case (.text, _):
+                failure = "AttributeError: it calls format() on it"
+            case (.integer, .float(let value)):
+                failure = value.isFinite ? nil : "\(value.isNaN ? "ValueError" : "OverflowError"): it calls int() on it"
+            case (.integer, .string(let text)), (.integerIfText, .string(let text)):
+                failure = text.contains("{") || Self.isPythonIntegerLiteral(text) ? nil : "ValueError: it calls int() on it"
+            case (.integerIfText, _):
+                failure = nil
+            case (.integer, _):
+                failure = "TypeError: it calls int() on it"
+            }
+            guard let failure else { continue }
+            let valueNode = node["configuration"]?[entry.key]
+            error(.invalidValue, "'\(entry.key)' of \(className) (\(module)) is \(valueNode.map(describe) ?? entry.value.displayText): "
+                    + "Selinon's workers fail to start (\(failure))",
+                  at: valueNode ?? node,
+                  hint: use == .text || use == .textIfTrue ? "give a string (quote it)" : "give a whole number, such as 6379")
+        }
+    }
+
+    /// Whether Python's `int()` reads `text`: an optional sign and decimal digits (underscores
+    /// between them), spaces around.
+    static func isPythonIntegerLiteral(_ text: String) -> Bool {
+        var digits = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        if digits.first == "+" || digits.first == "-" { digits = digits.dropFirst() }
+        guard let first = digits.first, let last = digits.last, first.isASCII && first.isNumber, last.isASCII && last.isNumber,
+              !digits.contains("__") else { return false }
+        return digits.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == "_" }
     }
 
     /// Selinon's generated start-up code imports each task's class under the task's name
