@@ -569,11 +569,13 @@ public final class PostgresFlowStore: FlowStateStore {
             let why = (error as? AnswerDeadline.NoAnswer).map { "none within \($0.timeout.components.seconds) s: the server or the network stalled" }
                 ?? ended.map { "the server ended the session instead: \($0)" }
                 ?? failure.message.replacingOccurrences(of: "PostgreSQL store \(displayLocation): ", with: "")
-            throw StoreError(.unavailable, "PostgreSQL store \(displayLocation): the last transaction's COMMIT was sent and got no "
+            var inDoubt = StoreError(.unavailable, "PostgreSQL store \(displayLocation): the last transaction's COMMIT was sent and got no "
                 + "answer (\(why)). It is in doubt: the server may still carry it out, whole, or not at all; what is reported "
                 + "here leaves it out. Run the command again once the server answers: what that transaction wrote is then found "
                 + "in the store (apply finds the flows it migrated up to date, each with its migration event; import with "
                 + "--skip-identical skips the flows it stored)")
+            inDoubt.isCommitInDoubt = true
+            throw inDoubt
         }
     }
 

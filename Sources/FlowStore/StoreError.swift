@@ -37,6 +37,10 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The flow the error is about, when it is about one (a duplicate, a conflict).
     public var flowID: String?
+    /// Whether the failed operation's COMMIT was sent and never answered (PostgreSQL): what it
+    /// wrote may be in the store, whole, or not at all — a caller must not say either. Not part
+    /// of the error's equality.
+    public var isCommitInDoubt = false
     /// For a ``MigrationSweep`` that stopped: what the batches it had committed did (with
     /// ``SweepReport/stoppedBy`` set), so that the migrated, restarted and failed flows are
     /// reported all the same. Not part of the error's equality.

@@ -33,6 +33,7 @@ struct PostgresInDoubtCommitTests {
         #expect(error?.kind == .unavailable)
         #expect(error?.message.contains("the last transaction's COMMIT was sent and got no answer") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("It is in doubt") == true)
+        #expect(error?.isCommitInDoubt == true)
         return (error, created.id)
     }
 

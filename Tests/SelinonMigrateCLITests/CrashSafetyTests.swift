@@ -145,3 +145,33 @@ struct SQLiteCrashSafetyTests {
 struct PostgresCrashSafetyTests {
     @Test func killedApplyLosesNothing() async throws { try await CrashSafety(backend: .postgres).killedApplyLosesNothing() }
 }
+
+/// An import whose batch's COMMIT reaches the server and is answered with the end of its
+/// session: whether the batch is stored is not known, so the note after the error must not say
+/// where the rest starts (a `tail -n +N` from there would stop at the lines stored) — only that
+/// running the import again with --skip-identical finishes it, which it does.
+@Suite(.enabled(if: PostgresTestServer.isConfigured, Comment(rawValue: PostgresTestServer.skipReason)))
+struct PostgresInDoubtImportTests {
+    @Test func anImportWhoseCommitIsInDoubtSaysSoAndFinishesWithSkipIdentical() async throws {
+        try await TestStore.with(.postgres) { test in
+            let lines = try InflightFlows.messages(count: 6).map { String(decoding: $0, as: UTF8.self) }
+            try test.files.write(lines.joined(separator: "\n") + "\n", to: "flows.jsonl")
+            let input = test.files.path("flows.jsonl")
+            try await test.open().close()
+            let proxy = try PostgresProxy(to: test)
+            defer { proxy.stop() }
+            proxy.endSessionAtNextCommit()
+            let runner = try CommandRunner()
+            let stopped = try runner.run(["import", "--store", proxy.location, "--input", input, "--batch-size", "2"])
+            #expect(stopped.status == 2)
+            #expect(stopped.standardError.contains("It is in doubt"), "\(stopped.standardError)")
+            #expect(stopped.standardError.contains("lines 1–2 may be too (their batch's COMMIT is in doubt), nothing after them; to import the "
+                + "rest, run the same import again with --skip-identical"), "\(stopped.standardError)")
+            #expect(!stopped.standardError.contains("tail -n") && !stopped.standardError.contains("nothing was imported"), "\(stopped.standardError)")
+            let finished = try runner.run(["import", "--store", test.location, "--input", input, "--skip-identical"])
+            #expect(finished.status == 0, "\(finished.standardError)")
+            let exported = try runner.run(["export", "--store", test.location])
+            #expect(exported.standardOutput.split(separator: "\n").count == 6)
+        }
+    }
+}

@@ -143,6 +143,8 @@ struct BatchImport {
     private(set) var imported = 0
     private(set) var skipped = 0
     private var lastImportedLine = 0
+    /// The lines of the batch whose COMMIT was sent and never answered: stored, or not.
+    private var inDoubtLines: ClosedRange<Int>?
 
     init(inputName: String, existing: ExistingFlows) {
         self.inputName = inputName
@@ -178,6 +180,7 @@ struct BatchImport {
                     ? "; if an earlier import of these lines stopped, run again with --skip-identical; otherwise remove the line, or the stored flow"
                     : "; remove the line, or the stored flow, and import the rest"
             }
+            if error.isCommitInDoubt { inDoubtLines = first.line...batch.last!.line }
             throw ImportRejection(inputName: inputName, line: line, message: message, isToolFailure: error.isToolFailure)
         }
         lastImportedLine = batch.last!.line
@@ -186,6 +189,12 @@ struct BatchImport {
     /// What was stored before an import stopped, and how to finish it: after a rejected line,
     /// by fixing the line; after a failure of the store or the input, by fixing that.
     func progressNote(lineRejected: Bool) -> String {
+        if let inDoubtLines {
+            // Where the rest starts is not known: only --skip-identical finds it.
+            let before = lastImportedLine > 0 ? "the flows up to line \(lastImportedLine) are in the store; " : ""
+            return before + "those of lines \(inDoubtLines.lowerBound)–\(inDoubtLines.upperBound) may be too (their batch's COMMIT is in "
+                + "doubt), nothing after them; to import the rest, run the same import again with --skip-identical once the server answers"
+        }
         guard lastImportedLine > 0 else { return "nothing was imported" }
         let file = inputName == "<stdin>" ? "FILE" : shellWord(inputName)
         let skippedNote = skipped > 0 ? " (\(skipped) of them already there)" : ""

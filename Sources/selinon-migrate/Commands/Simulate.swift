@@ -227,13 +227,14 @@ extension SelinonMigrate {
             } catch {
                 progress.finish(stopped: true)
                 await terminal.close(opened)
-                let before = written == 0 ? "nothing was written" : "the \(counted(written, "flow")) written before it stay in the store"
+                var before = written == 0 ? "nothing was written" : "the \(counted(written, "flow")) written before it stay in the store"
+                if (error as? StoreError)?.isCommitInDoubt == true { before += "; those of the batch whose COMMIT is in doubt may be there too" }
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)") (\(before))")
                 if (error as? StoreError)?.kind == .duplicateFlow {
                     // The ids come from the seed: running again with the same one makes the same flows.
                     terminal.message("  hint: the flow ids follow from --seed (\(seed) here): if an earlier run of this command stopped "
                         + "part way, run it again with --skip-identical; to add flows, use another --seed, or another store")
-                } else if written > 0 {
+                } else if written > 0 || (error as? StoreError)?.isCommitInDoubt == true {
                     terminal.message("  hint: once the cause is fixed, run the same command with --skip-identical to write the rest")
                 }
                 throw (error as? StoreError)?.isToolFailure == false ? ExitStatus.inputFailed : ExitStatus.toolFailed
