@@ -414,9 +414,14 @@ public final class PostgresFlowStore: FlowStateStore {
         }
     }
 
+    /// In a read-only transaction, so that the server ends the count when the store gives up
+    /// on it (its statement_timeout): a count waiting for a lock (a table locked by hand) would
+    /// otherwise wait on after the command, holding a connection, one more for every `status`.
     public func statusCounts() async throws(StoreError) -> FlowCounts {
         try await perform { [self] logger in
-            try await self.reading { connection in try await self.statusCounts(connection, logger: logger) }
+            try await self.inTransaction("BEGIN READ ONLY") { connection in
+                try await self.bounded { try await self.statusCounts(connection, logger: logger) }
+            }
         }
     }
 
@@ -779,8 +784,9 @@ public final class PostgresFlowStore: FlowStateStore {
         if let error = error as? EndedSession { return storeError(error.error) }
         if error is AnswerDeadline.ConnectionLost {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): the connection to the server closed while a statement "
-                + "waited for its answer (the server ended the session — a restart, a failover, an administrator — or the network "
-                + "dropped it); the server rolls back a transaction it did not commit, whole")
+                + "waited for its answer (the server ended the session — a restart, a failover, an administrator, or its "
+                + "idle_in_transaction_session_timeout while the command waited on its reader, as an export into a slow pipe does — or "
+                + "the network dropped it; the server's log says which); the server rolls back a transaction it did not commit, whole")
         }
         if let error = error as? AnswerDeadline.NoAnswer {
             return StoreError(.unavailable, "PostgreSQL store \(displayLocation): no answer from the server within \(error.timeout.components.seconds) s: "
@@ -802,16 +808,24 @@ public final class PostgresFlowStore: FlowStateStore {
                 return StoreError(.duplicateFlow, "a flow id is already in the store (\(error.serverInfo?[.detail] ?? "unique violation"))")
             }
             if error.serverInfo?[.sqlState] == "42501" {
-                return StoreError(.database, "PostgreSQL store \(displayLocation): \(error.serverInfo?[.message] ?? "permission denied") — "
-                    + "every command needs SELECT on selinon_migrate_schema, flows and migration_events; apply and import also "
-                    + "INSERT and UPDATE on flows and migration_events and USAGE on migration_events_id_seq (GRANT them, or connect "
-                    + "as the store's owner); the statement was rolled back whole")
+                let message = error.serverInfo?[.message] ?? "permission denied"
+                // Creating the store's tables (its first import) needs the schema's CREATE, not the tables' grants.
+                let needed = message.contains("for schema")
+                    ? "creating the store's tables needs CREATE on the schema (GRANT CREATE ON SCHEMA … TO the role), or create the "
+                        + "store once as a role that has it and GRANT this one its tables"
+                    : "every command needs SELECT on selinon_migrate_schema, flows and migration_events; apply and import also "
+                        + "INSERT and UPDATE on flows and migration_events and USAGE on migration_events_id_seq (GRANT them, or connect "
+                        + "as the store's owner)"
+                return StoreError(.database, "PostgreSQL store \(displayLocation): \(message) — \(needed); the statement was rolled back whole")
             }
-            // The server's statement_timeout, the same as the answer deadline: the statement was ended, nothing of it kept.
+            // A statement_timeout: --store-timeout's within a transaction of this tool, the role's or database's own
+            // elsewhere (or a pg_cancel_backend): the statement was ended, nothing of it kept.
             if error.serverInfo?[.sqlState] == "57014" {
-                return StoreError(.unavailable, "PostgreSQL store \(displayLocation): the server ended a statement that ran longer than "
-                    + "--store-timeout allows (a lock another session holds on the store's tables, a very large batch): it was rolled "
-                    + "back whole")
+                return StoreError(.unavailable, "PostgreSQL store \(displayLocation): \(error.serverInfo?[.message] ?? "statement canceled") "
+                    + "— the server ended a statement that ran longer than its statement_timeout allows: --store-timeout's in this "
+                    + "tool's transactions, otherwise the one set for the role or database (SHOW statement_timeout; ALTER ROLE … SET "
+                    + "statement_timeout), which may be shorter (a lock another session holds on the store's tables, a very large "
+                    + "batch); it was rolled back whole")
             }
             // The server ended the session (an administrator, a shutdown, a crash of another backend)
             // or the connection failed: whatever the transaction wrote was rolled back (a COMMIT already

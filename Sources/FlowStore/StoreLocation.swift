@@ -5,7 +5,8 @@ import PostgresNIO
 /// Where a store is, written as a URL: `sqlite:PATH` (the default is
 /// `sqlite:.selinon/flows.sqlite`; `~/` starts a path in the home directory; `sqlite:///ABS`
 /// for an absolute path) or `postgres://user:password@host:port/database` (`?sslmode=require`
-/// for TLS — the certificate and host name are verified, as libpq's `verify-full` does —
+/// for TLS — the certificate and host name are verified, as libpq's `verify-full` does (SwiftNIO
+/// SSL also accepts an IP address entry that is the address the host name resolved to) —
 /// `&sslrootcert=CA.pem` for a private certificate authority, `?host=/run/postgresql&port=5432`
 /// for a unix socket; without a password in the URL, `PGPASSWORD` is used).
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {

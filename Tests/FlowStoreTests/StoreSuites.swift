@@ -81,6 +81,48 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A statement_timeout of the database (or role) shorter than --store-timeout is named as
+    /// the server's setting, not as --store-timeout, which cannot change it.
+    @Test func theServersOwnStatementTimeoutIsNamed() async throws {
+        try await TestStore.with(.postgres) { test in
+            _ = try await test.storeFlows(count: 1)
+            let database = try #require(URLComponents(string: test.location)?.path.dropFirst())
+            try await test.execute("ALTER DATABASE \"\(database)\" SET statement_timeout = 1")
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false)
+            // Opening may take 1 ms already; if not, a read outside a transaction of the tool's waits for a lock past it.
+            let error = await #expect(throws: StoreError.self) {
+                try await store.prepare(createIfMissing: false)
+                try await test.whileFlowsAreLocked { _ = try await store.flow(id: "any") }
+            }
+            #expect(error?.message.contains("canceling statement due to statement timeout — the server ended a statement that ran longer "
+                + "than its statement_timeout allows") == true && error?.message.contains("SHOW statement_timeout") == true,
+                    "\(error?.message ?? "")")
+            await store.close()
+        }
+    }
+
+    /// Counts the store gives up on (a table locked by hand) are ended by the server too: no
+    /// session goes on waiting for the lock after the caller was told the store did not answer.
+    @Test func countsGivenUpOnLeaveNoSessionWaiting() async throws {
+        try await TestStore.with(.postgres) { test in
+            try await test.open().close()
+            let store = try StoreLocation(parsing: test.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                       answerTimeout: .seconds(1))
+            try await store.prepare(createIfMissing: false)
+            let left = try await test.whileFlowsAreLocked {
+                await #expect(throws: StoreError.self) { _ = try await store.statusCounts() }
+                var waiting = try await test.sessionsWaitingForLocks()
+                for _ in 0..<40 where waiting > 0 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    waiting = try await test.sessionsWaitingForLocks()
+                }
+                return waiting
+            }
+            #expect(left == 0, "the count's session still waits for the lock")
+            await store.close()
+        }
+    }
+
     /// A store opened with `maximumConnections: 2` never holds more than two connections: six
     /// reads at once while the table is locked make two sessions wait on the server, the other
     /// reads wait in the pool, and all six finish once the lock is gone.
