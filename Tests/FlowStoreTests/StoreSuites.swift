@@ -101,6 +101,24 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A role that may not create tables in the schema is told that creating the store needs
+    /// CREATE there — not the grants of tables that do not exist yet.
+    @Test func aRoleThatMayNotCreateTheStoreIsToldWhatItNeeds() async throws {
+        try await TestStore.with(.postgres) { test in
+            let role = "selinon_test_nocreate_\(UInt32.random(in: 0...UInt32.max))"
+            var components = try #require(URLComponents(string: test.location))
+            components.user = role
+            let location = try #require(components.string)
+            try await test.execute("CREATE ROLE \(role) LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+            let store = try StoreLocation(parsing: location).open(logger: Logger(label: "test"), createIfMissing: true)
+            let error = await #expect(throws: StoreError.self) { try await store.prepare(createIfMissing: true) }
+            await store.close()
+            try await test.execute("DROP ROLE \(role)")
+            #expect(error?.message.contains("permission denied for schema public — creating the store's tables needs CREATE on the "
+                + "schema") == true, "\(error?.message ?? "")")
+        }
+    }
+
     /// Counts the store gives up on (a table locked by hand) are ended by the server too: no
     /// session goes on waiting for the lock after the caller was told the store did not answer.
     @Test func countsGivenUpOnLeaveNoSessionWaiting() async throws {
