@@ -551,6 +551,10 @@ struct ApplyCommandTests {
         }
         #expect(try entries().count == 2, "both temporary files exist while it runs")
         kill(process.processIdentifier, signal)
+        // A signal the process lost (ignored while its handler was being installed) is a failure, not a hang.
+        for _ in 0..<400 where process.isRunning { usleep(50_000) }
+        #expect(!process.isRunning, "the signal ended the process within 20 s")
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(process.terminationStatus == signal)

@@ -18,8 +18,8 @@ extension SelinonMigrate {
                 written only if nobody changed it since it was read (a row changed meanwhile is \
                 read and migrated again). RETRY resets the message (state null, newest version, \
                 status retry_requested), FAIL marks the flow failed and keeps its last state, \
-                IGNORE migrates and records the taints; every outcome is appended to the store's \
-                migration_events. Rows newer than these migrations (skew: a newer deployment wrote \
+                IGNORE migrates and records the taints; each of these changes is appended to the \
+                store's migration_events. Rows newer than these migrations (skew: a newer deployment wrote \
                 them) and failed flows are left untouched. After a crash, run it again: it resumes; \
                 running it twice changes nothing. The impact report (counts per flow and outcome, up \
                 to 5 example flow ids with their taints per outcome) goes to standard output; \

@@ -352,8 +352,11 @@ enum InterruptCleanup {
         // handler could wait behind work blocked in a read — apply reading a pipe that stays open
         // ignored Ctrl-C while its only worker thread waited for input.
         let queue = DispatchQueue(label: "selinon-migrate.signals")
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
-            signal(number, SIG_IGN)  // delivered to the source below instead
+        let numbers = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        for number in numbers {
+            // (Not ignored first: libdispatch installs its own handler when the manager thread
+            // registers the source, after `resume()`; a signal ignored meanwhile was lost — the
+            // process went on as if never told to stop.)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 // Under the lock until the signal has ended the process: no file is created
@@ -379,6 +382,18 @@ enum InterruptCleanup {
             source.resume()
             state.sources.append(source)
         }
+        // Until libdispatch's handlers are in place a signal has its default action — it ends the
+        // process before this returns and any file is registered, so nothing is left behind.
+        let deadline = Date().addingTimeInterval(2)
+        while !numbers.allSatisfy(hasHandler), Date() < deadline { usleep(1_000) }
+    }
+
+    /// Whether a handler (libdispatch's, forwarding `number` to its signal sources) is installed
+    /// for the signal, rather than the default action or none.
+    private static func hasHandler(_ number: Int32) -> Bool {
+        var action = sigaction()
+        guard sigaction(number, nil, &action) == 0, let handler = action.__sigaction_handler.sa_handler else { return false }
+        return unsafeBitCast(handler, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
     /// Has the hidden temporary files this process writes into `directory` (a migration file,
