@@ -309,10 +309,17 @@ public enum MigrationReviewer {
                         && row.old.map { Set($0.from) == Set(old.from) && $0.to.map(Set.init) == Set(to) } == true
                 } }
                 let fate: String
-                if let twin, let kept = twin.new {
+                if let twin, let kept = twin.new, let condition = old.condition, twin.old?.condition == condition, kept.condition == condition {
                     fate = "the same edge \(MarkdownText.codeSpan(kept.display)) stays as new edge \(twin.newIndex!) (old edge "
                         + "\(twin.oldIndex!)) and still starts \(destinations), once where the two edges started "
                         + "\(old.to?.count == 1 ? "it" : "them") twice"
+                } else if let twin, let kept = twin.new {
+                    // Between the same nodes, but not the same condition (or one not known here): it starts
+                    // the destinations where its own condition holds, which need not be where this one's did.
+                    let keptCondition = kept.conditionText.map { $0.isEmpty ? "none" : MarkdownText.codeSpan($0) } ?? "not known here"
+                    fate = "\(MarkdownText.codeSpan(kept.display)) stays as new edge \(twin.newIndex!) (old edge \(twin.oldIndex!)) with "
+                        + "its own condition (\(keptCondition)) and starts \(destinations) only where that holds: a flow in which only "
+                        + "this edge's condition would have held loses \(destinations), untainted"
                 } else {
                     // An added edge to the same nodes may start them instead.
                     let replacement = old.to.flatMap { to in rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) } }

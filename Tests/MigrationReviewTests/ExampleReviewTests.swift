@@ -312,6 +312,20 @@ struct ExampleReviewTests {
                 "\(dropped)")
     }
 
+    /// An edge between the same nodes that stays with another condition is no twin: it starts
+    /// the destination only where its own condition holds, and flows in which only the removed
+    /// edge's held lose the destination.
+    @Test func aRemovedEdgeBesideOneWithAnotherConditionIsNotSaidToBeCoveredByIt() throws {
+        func condition(_ value: String) -> String { "condition: {name: argsFieldEqual, args: {key: s, value: \(value)}}" }
+        let old = try Self.flow(["{from: , to: T0}", "{from: T0, to: N, \(condition("x"))}", "{from: T0, to: N, \(condition("y"))}"])
+        let new = try Self.flow(["{from: , to: T0}", "{from: T0, to: N, \(condition("y"))}"])
+        let dropped = try Self.consequences(from: old, to: new).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(dropped == ["A flow waiting for `T0 → N` (old edge 1: its source has not finished yet, or its condition was false when "
+            + "it did) stops waiting for it, untainted: `T0 → N` stays as new edge 1 (old edge 2) with its own condition "
+            + "(`argsFieldEqual(s == 'y')`) and starts `N` only where that holds: a flow in which only this edge's condition would "
+            + "have held loses `N`, untainted."], "\(dropped)")
+    }
+
     /// A removed edge whose destination gains an edge from a node that always finished before the
     /// removed edge's source started: that edge starts it in none of the waiting flows.
     @Test func aReplacementFromAnEarlierNodeIsNotSaidToStartTheDestinationInstead() throws {
