@@ -24,7 +24,7 @@ public struct MigrationAnalysis: Sendable {
         case retry
         /// Failed (FAIL, or the flow was removed), or bound to fail: it goes on (no RETRY restarts
         /// it) running a sub-flow that was removed, so that sub-flow's dispatcher fails, and the
-        /// flow has no failure entry for it.
+        /// new configuration has no failure entry for it.
         case fail
         /// The state does not fit the migration (should not happen for reachable states).
         case invalid
@@ -95,7 +95,7 @@ public struct MigrationAnalysis: Sendable {
             let reachable = ReachableStates(engine: FlowDispatcher(flow: flow, global: configuration.global), options: options) { state in
                 var outcome = Self.outcome(of: state, flow: flow.name, version: version, migrator: migrator)
                 // A state that goes on (not restarted by RETRY, which leaves the sub-flow behind).
-                if outcome < .retry, Self.runsRemovedSubflowWithoutFallback(state, flow: flow, version: version, chain: chain) {
+                if outcome < .retry, Self.runsRemovedSubflow(state, version: version, chain: chain) {
                     outcome = .fail
                 }
                 counts[outcome, default: 0] += 1
@@ -115,13 +115,11 @@ public struct MigrationAnalysis: Sendable {
     public static let progressInterval = 64
 
     /// Whether `state` runs a sub-flow that the chain removes after `version` — its own dispatcher
-    /// then fails on new workers — and no failure entry of `flow` names it (a fallback could
-    /// carry the flow on; without one, the flow fails when the sub-flow's failure reaches it).
-    static func runsRemovedSubflowWithoutFallback(_ state: DispatcherState, flow: FlowDefinition, version: Int,
-                                                  chain: MigrationChain) -> Bool {
-        state.activeNodes.contains { node in
-            chain.removal(of: node.name, after: version) != nil && !flow.failures.contains { $0.nodes.contains(node.name) }
-        }
+    /// then fails on new workers, and so does the flow when that failure reaches it: the failure
+    /// entries the new workers read are the new configuration's, which cannot name a flow it no
+    /// longer has (the old configuration's fallback for it is gone with it).
+    static func runsRemovedSubflow(_ state: DispatcherState, version: Int, chain: MigrationChain) -> Bool {
+        state.activeNodes.contains { node in chain.removal(of: node.name, after: version) != nil }
     }
 
     static func outcome(of state: DispatcherState, flow: String, version: Int, migrator: Migrator) -> Outcome {

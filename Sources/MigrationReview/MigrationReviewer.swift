@@ -345,7 +345,7 @@ public enum MigrationReviewer {
                 case .retry: "is tainted and will be RETRIED (restarted from the beginning): the running \(name) is left behind, "
                     + "and fails on the new workers"
                 case .ignore: "is tainted (IGNORE) and goes on, but \(name) is removed, so it fails on the new workers, and this "
-                    + "flow FAILS with it unless a fallback for \(name) runs"
+                    + "flow FAILS with it (the new configuration can have no failure entry for a flow it no longer has)"
                 }
                 // (IGNORE: what happens next, as analyze counts it.)
                 result.append(Consequence(kind: .subflowRemoved, edge: index, strategy: strategy == .retry ? .retry : .fail,
