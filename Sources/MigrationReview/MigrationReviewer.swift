@@ -25,10 +25,12 @@ public enum MigrationReviewer {
     /// from, so with `derived` set for it no edge is marked changed. `oldConfiguration`, the
     /// configuration `old` was taken from (when it was loaded, not derived), lets the review leave
     /// out what flows started under it cannot meet: an added edge from a node it did not track
-    /// (`nowait`), an added edge that cannot start a removed edge's destinations instead.
+    /// (`nowait`), an added edge that cannot start a removed edge's destinations instead; with
+    /// `newConfiguration` (the one `new` was taken from) too, an added edge from a node that only
+    /// new starting edges lead to, which none of those flows runs.
     public static func review(version: Int, migration: Migration, old: FlowEdges?, new: FlowEdges?,
                               derived: (old: Bool, new: Bool) = (false, false), oldConfiguration: Configuration? = nil,
-                              limitations: [String] = []) -> ReviewedMigration {
+                              newConfiguration: Configuration? = nil, limitations: [String] = []) -> ReviewedMigration {
         let meta = MigrationMetadataFacts(migration.metadata)
         var notes = limitations
         if old == nil && new == nil {
@@ -55,8 +57,9 @@ public enum MigrationReviewer {
         var flows: [FlowReview] = []
         for name in changedFlows.keys.sorted() {
             // The old flow's facts only for the edges they were taken from.
+            let newFlow = newConfiguration?.flows[name].flatMap { flow in new?[name] == flow.edges.map(ReviewedEdge.init) ? flow : nil }
             let oldFlow = oldConfiguration?.flows[name].flatMap { flow in
-                old?[name] == flow.edges.map(ReviewedEdge.init) ? OldFlowFacts(flow) : nil
+                old?[name] == flow.edges.map(ReviewedEdge.init) ? OldFlowFacts(flow, new: newFlow) : nil
             }
             flows.append(flowReview(name, changedFlows[name]!, strategy: migration.strategy, counts: meta.edgeCounts?[name],
                                     old: old?[name], new: new?[name], oldFlow: oldFlow, comparesConditions: comparesConditions,
@@ -324,7 +327,8 @@ public enum MigrationReviewer {
                     // An added edge to the same nodes may start them instead.
                     let replacement = old.to.flatMap { to in rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) } }
                     fate = "\(destinations) will not be started by it" + (replacement.flatMap { row in
-                        row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old, alwaysFinished: alwaysFinished) }
+                        row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old,
+                                                        neverRun: oldFlow?.neverRun ?? [], alwaysFinished: alwaysFinished) }
                     } ?? "")
                 }
                 result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil, text: waiting + ": " + fate + "."))
@@ -378,6 +382,14 @@ public enum MigrationReviewer {
                                             + "Flows that start \(names) after the deploy run the edge."))
                 continue
             }
+            // A source only new starting edges lead to: no flow started before runs it, so none runs the edge.
+            if let oldFlow, case let idle = nodes.filter(oldFlow.neverRun.contains), !idle.isEmpty {
+                let names = idle.map(MarkdownText.codeSpan).joined(separator: ", ")
+                result.append(Consequence(kind: .sourceNeverRuns, edge: index, strategy: nil,
+                                          text: "No flow started before the migration runs \(names) (only a new starting edge leads there), so "
+                                            + "none runs \(edge), and it taints none."))
+                continue
+            }
             let all = nodes.count > 1 ? "all of " : ""
             result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
                                       text: "A flow in which \(all)\(sources) already finished will not run \(edge); it is tainted \(outcome(strategy, continuing: "it continues without it"))."))
@@ -395,10 +407,14 @@ public enum MigrationReviewer {
     /// when one of its sources finishes) — unless its sources always finish before the removed
     /// edge's start, or it is a starting edge, which flows already started never run.
     private static func replacementClause(_ edge: ReviewedEdge, index: Int, destinations: String, removed: ReviewedEdge,
-                                          alwaysFinished: ([String], [String]) -> Bool) -> String {
+                                          neverRun: Set<String>, alwaysFinished: ([String], [String]) -> Bool) -> String {
         let shown = "the new edge \(MarkdownText.codeSpan(edge.display)) (new edge \(index))"
         if edge.from.isEmpty {
             return "; \(shown) is a starting edge, which flows already started never run"
+        }
+        if case let idle = edge.from.filter(neverRun.contains), !idle.isEmpty {
+            return "; \(shown) starts \(destinations) in none of these flows: no flow started before the migration runs "
+                + idle.map(MarkdownText.codeSpan).joined(separator: ", ")
         }
         guard !alwaysFinished(edge.from, removed.from) else {
             let sources = edge.from.map(MarkdownText.codeSpan).joined(separator: ", ")

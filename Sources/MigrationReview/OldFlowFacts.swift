@@ -7,13 +7,35 @@ import FlowConfig
 struct OldFlowFacts {
     /// The flow's `nowait` nodes.
     let untracked: Set<String>
+    /// The nodes of the new flow that no flow started under the old one ever runs (only a new
+    /// starting edge, which such flows never run, leads to them); empty when the new flow is not
+    /// known.
+    let neverRun: Set<String>
     private let edges: [Edge]
     private let failures: [FailureDefinition]
 
-    init(_ flow: FlowDefinition) {
+    init(_ flow: FlowDefinition, new: FlowDefinition? = nil) {
         untracked = Set(flow.nowait)
         edges = flow.edges
         failures = flow.failures
+        neverRun = new.map { Self.nodesNeverRun(old: flow, new: $0) } ?? []
+    }
+
+    /// The nodes of `new` outside what a flow started under `old` can run: the old flow's nodes,
+    /// and what the new edges (not starting ones) and fallbacks start from them, to a fixed point.
+    private static func nodesNeverRun(old: FlowDefinition, new: FlowDefinition) -> Set<String> {
+        var runs = Set(old.edges.flatMap(\.to)).union(old.failures.flatMap(\.fallback.nodes))
+        var grew = true
+        while grew {
+            grew = false
+            for edge in new.edges where !edge.from.isEmpty && edge.from.allSatisfy(runs.contains) {
+                for node in edge.to where runs.insert(node).inserted { grew = true }
+            }
+            for failure in new.failures where failure.nodes.allSatisfy(runs.contains) {
+                for node in failure.fallback.nodes where runs.insert(node).inserted { grew = true }
+            }
+        }
+        return Set(new.edges.flatMap { $0.from + $0.to }).subtracting(runs)
     }
 
     /// For every node the flow can start, the nodes that have finished in every run by the time

@@ -149,6 +149,9 @@ public struct Consequence: Sendable, Equatable {
         /// An added edge from a node the old flow did not track (`nowait`): flows that started the
         /// node before the deploy never run it, and nothing taints them.
         case untrackedSource = "untracked-source"
+        /// An added edge from a node that no flow started under the old configuration runs (only
+        /// new starting edges lead to it): it neither taints nor is armed in any of them.
+        case sourceNeverRuns = "source-never-runs"
     }
 
     public var kind: Kind

@@ -240,8 +240,24 @@ struct ExampleReviewTests {
                              knowingOld: Bool = true) throws -> [Consequence] {
         let migration = MigrationDiffer().plan(from: old, to: new, strategy: strategy).migration
         let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
-                                              new: MigrationReviewer.edges(of: new), oldConfiguration: knowingOld ? old : nil)
+                                              new: MigrationReviewer.edges(of: new), oldConfiguration: knowingOld ? old : nil,
+                                              newConfiguration: knowingOld ? new : nil)
         return try #require(review.flows.first).consequences
+    }
+
+    /// A new edge from a node that only a new starting edge leads to: no flow started before the
+    /// migration runs that node, so the edge neither starts a removed edge's destination
+    /// "instead" nor is armed or taints in any of them.
+    @Test func anEdgeFromANodeOnlyANewStartingEdgeLeadsToNeverRunsInFlight() throws {
+        let old = try Self.flow(["{from: , to: T0}", "{from: T0, to: T1}", "{from: T1, to: N}"])
+        let new = try Self.flow(["{from: , to: T0}", "{from: , to: T2}", "{from: T0, to: T1}", "{from: [T1, T2], to: N}"])
+        let said = try Self.consequences(from: old, to: new)
+        #expect(said.first { $0.kind == .waitingEdgeDropped }?.text.hasSuffix("the new edge `T1, T2 → N` (new edge 3) starts `N` in "
+            + "none of these flows: no flow started before the migration runs `T2`.") == true, "\(said.map(\.text))")
+        #expect(said.filter { $0.edge == 3 }.map(\.kind) == [.sourceNeverRuns], "\(said.map(\.text))")
+        // Without the configurations, the review cannot tell: it says what the file says.
+        let unknown = try Self.consequences(from: old, to: new, knowingOld: false)
+        #expect(unknown.filter { $0.edge == 3 }.map(\.kind) == [.sourcesFinished, .edgeArmed], "\(unknown.map(\.text))")
     }
 
     /// A node that stops being `nowait` and gains an edge: flows that started it before never

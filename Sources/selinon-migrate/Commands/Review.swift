@@ -165,6 +165,7 @@ extension SelinonMigrate {
                                                       old: configurations.edgesAfter[version - 1], new: configurations.edgesAfter[version],
                                                       derived: (configurations.derived.contains(version - 1), configurations.derived.contains(version)),
                                                       oldConfiguration: configurations.configurationAfter[version - 1],
+                                                      newConfiguration: configurations.configurationAfter[version],
                                                       limitations: configurations.notes[version] ?? [])
                 // With both configurations as loaded, what changed besides the edges (failures, nowait, …).
                 if let before = configurations.configurationAfter[version - 1], let after = configurations.configurationAfter[version],
