@@ -187,12 +187,15 @@ extension GitRepository {
         var kindBefore: (String) throws(GitError) -> GitTreeEntry.Kind?
         var bytesBefore: (String) throws(GitError) -> [UInt8]?
 
-        /// The flow files (beside the flow files `paths` names one by one) that the side before
-        /// has and the side after lacks (`kindAfter` nil), and that define a flow the nodes file
-        /// before lists: files of the configuration then, whatever `-f` names now.
+        /// The flow files (beside the flow files `paths` names one by one — every flow path a
+        /// file) that the side before has and the side after lacks (`kindAfter` nil), and that
+        /// define a flow the nodes file before lists and the files named do not define: files of
+        /// the configuration then, whatever `-f` names now. (A file of another configuration in
+        /// the same directory, or a copy of a named file, defines no such flow.)
         func find(in paths: ConfigurationPaths, kindAfter: (String) throws(GitError) -> GitTreeEntry.Kind?) throws(GitError) -> [String] {
             var directories = Set<String>()
-            for path in paths.flowPaths where try kindBefore(path) == .file {
+            for path in paths.flowPaths {
+                guard try kindBefore(path) == .file else { return [] }
                 directories.insert((path as NSString).deletingLastPathComponent)
             }
             var candidates: [String] = []
@@ -203,15 +206,33 @@ extension GitRepository {
                 }
             }
             guard !candidates.isEmpty, let nodes = try bytesBefore(paths.nodesFile) else { return [] }
-            let listed = Set((try? YAMLParser().parse(nodes).root?["flows"]?.sequence?.compactMap(\.string)) ?? [])
+            // The flows listed that no file named defines: what a deleted file must have defined.
+            var undefined = Set((try? YAMLParser().parse(nodes).root?["flows"]?.sequence?.compactMap(\.string)) ?? [])
+            for path in paths.flowPaths {
+                guard !undefined.isEmpty else { return [] }
+                if let bytes = try bytesBefore(path) { undefined.subtract(Self.flowsDefined(in: bytes)) }
+            }
             var deleted: [String] = []
-            for path in candidates {
-                guard let bytes = try bytesBefore(path),
-                      let definitions = try? YAMLParser().parse(bytes).root?["flow-definitions"]?.sequence else { continue }
-                if definitions.contains(where: { $0["name"]?.string.map(listed.contains) == true }) { deleted.append(path) }
+            for path in candidates where !undefined.isEmpty {
+                guard let bytes = try bytesBefore(path) else { continue }
+                let defined = Self.flowsDefined(in: bytes)
+                guard !defined.isDisjoint(with: undefined) else { continue }
+                deleted.append(path)
+                undefined.subtract(defined)
             }
             return deleted
         }
+
+        /// The names of the flows a flow file defines; none for a file that does not mention
+        /// `flow-definitions` (not parsed at all) or is larger than any flow file is read.
+        static func flowsDefined(in bytes: [UInt8]) -> Set<String> {
+            guard bytes.count <= largestFlowFile, bytes.firstRange(of: Array("flow-definitions".utf8)) != nil,
+                  let definitions = try? YAMLParser().parse(bytes).root?["flow-definitions"]?.sequence else { return [] }
+            return Set(definitions.compactMap { $0["name"]?.string })
+        }
+
+        /// The largest file taken for a deleted flow file (the loader's default limit).
+        static let largestFlowFile = 64 << 20
     }
 
     /// The paths before a change, from what it holds after (`kindAfter`, `flowFilesAfter`),

@@ -312,7 +312,9 @@ public enum MigrationReviewer {
                         && row.old.map { Set($0.from) == Set(old.from) && $0.to.map(Set.init) == Set(to) } == true
                 } }
                 let fate: String
-                if let twin, let kept = twin.new, let condition = old.condition, twin.old?.condition == condition, kept.condition == condition {
+                // (One that stays with no condition starts them wherever its source finished, whatever the removed one's was.)
+                if let twin, let kept = twin.new, let condition = old.condition,
+                   kept.condition == Edge.alwaysTrueCondition.jsonValue || (twin.old?.condition == condition && kept.condition == condition) {
                     fate = "the same edge \(MarkdownText.codeSpan(kept.display)) stays as new edge \(twin.newIndex!) (old edge "
                         + "\(twin.oldIndex!)) and still starts \(destinations), once where the two edges started "
                         + "\(old.to?.count == 1 ? "it" : "them") twice"

@@ -100,11 +100,12 @@ struct GitRepositoryTests {
         let fixture = try GitFixture()
         let twoFlows = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [main, extra]\n"
         let extra = "flow-definitions: [{name: extra, edges: [{from: , to: B}]}]\n"
+        // Beside them: a draft of a flow no nodes file lists, a copy of the named file (its flow is defined already).
         let before = try fixture.commit("config", ["nodes.yml": twoFlows, "flows/main.yml": Self.flow("{from: , to: A}"),
                                                    "flows/extra.yml": extra, "flows/notes.yml": "flow-definitions: [{name: draft}]\n",
-                                                   "other/more.yml": extra])
+                                                   "flows/main_copy.yml": Self.flow("{from: , to: A}"), "other/more.yml": extra])
         let removal = try fixture.commit("remove the extra flow", ["nodes.yml": Self.nodes, "flows/extra.yml": nil, "flows/notes.yml": nil,
-                                                                   "other/more.yml": nil])
+                                                                   "flows/main_copy.yml": nil, "other/more.yml": nil])
         let repository = try GitRepository(containing: fixture.root.path)
         let paths = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows/main.yml"])
         let then = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows/main.yml", "flows/extra.yml"])

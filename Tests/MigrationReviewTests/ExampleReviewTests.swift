@@ -255,6 +255,7 @@ struct ExampleReviewTests {
         #expect(said.first { $0.kind == .waitingEdgeDropped }?.text.hasSuffix("the new edge `T1, T2 → N` (new edge 3) starts `N` in "
             + "none of these flows: no flow started before the migration runs `T2`.") == true, "\(said.map(\.text))")
         #expect(said.filter { $0.edge == 3 }.map(\.kind) == [.sourceNeverRuns], "\(said.map(\.text))")
+        // (The dot graph and JSON name the kind; the rest of the review is as for any added edge.)
         // Without the configurations, the review cannot tell: it says what the file says.
         let unknown = try Self.consequences(from: old, to: new, knowingOld: false)
         #expect(unknown.filter { $0.edge == 3 }.map(\.kind) == [.sourcesFinished, .edgeArmed], "\(unknown.map(\.text))")
@@ -340,6 +341,12 @@ struct ExampleReviewTests {
             + "it did) stops waiting for it, untainted: `T0 → N` stays as new edge 1 (old edge 2) with its own condition "
             + "(`argsFieldEqual(s == 'y')`) and starts `N` only where that holds: a flow in which only this edge's condition would "
             + "have held loses `N`, untainted."], "\(dropped)")
+        // One that stays with no condition starts `N` wherever `T0` finished: nothing is lost.
+        let always = try Self.flow(["{from: , to: T0}", "{from: T0, to: N, \(condition("x"))}", "{from: T0, to: N}"])
+        let kept = try Self.flow(["{from: , to: T0}", "{from: T0, to: N}"])
+        let unconditional = try Self.consequences(from: always, to: kept).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(unconditional.first?.hasSuffix("the same edge `T0 → N` stays as new edge 1 (old edge 2) and still starts `N`, once where "
+            + "the two edges started it twice.") == true, "\(unconditional)")
     }
 
     /// A removed edge whose destination gains an edge from a node that always finished before the

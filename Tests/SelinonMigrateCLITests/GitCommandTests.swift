@@ -479,6 +479,14 @@ struct GitCommandTests {
         let lines = history.standardOutput.split(separator: "\n")
         #expect(lines.first?.contains("-notification_flow (deleted flow file config/flows/notify.yml) — covered by 1.json") == true, "\(history.standardOutput)")
         #expect(!history.standardOutput.contains("invalid"), "\(history.standardOutput)")
+        // The path used again, by a file of another configuration: the revisions before the deletion still read it as it was.
+        try fixture.directory.write("flow-definitions:\n  - name: other_flow\n    edges:\n      - {from: , to: FetchMetadata}\n",
+                                    to: "config/flows/notify.yml")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "another configuration's file at the old path")
+        let deletion = try runner.run(["diff", "--from", "HEAD~2", "--to", "HEAD~1"] + Array(files.dropLast(2)), in: fixture.root)
+        #expect(deletion.status == 0 && !deletion.standardError.contains("never defined"), "\(deletion.standardError)")
+        #expect(deletion.standardOutput.contains("notification_flow"), "the flow the deleted file defined is compared: \(deletion.standardOutput)")
     }
 
     /// A branch that renames the flow directory and changes edges without a migration fails

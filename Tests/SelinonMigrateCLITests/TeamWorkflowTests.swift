@@ -895,6 +895,9 @@ struct TeamWorkflowTests {
         #expect(garbled.standardError.contains("3.json: error: 3.json was changed after it was generated")
                 && garbled.standardError.contains("3.json:1:1: error: not valid JSON")
                 && garbled.standardError.contains("fix the directory (--force cannot apply files that do not load)"), "\(garbled.standardError)")
+        let garbledPreview = try runner.run(["apply", "-m", directory.path("garbled"), "--input", ApplyCommandTests.states, "--dry-run"])
+        #expect(garbledPreview.standardError.contains("fix the directory; --force cannot apply files that do not load)")
+                && !garbledPreview.standardError.contains("or pass --force"), "\(garbledPreview.standardError)")
         #expect(!FileManager.default.fileExists(atPath: output))
         // With --format json the refusal is the command's document, as an invalid directory's is; a
         // dry run's report names the problems it went on despite, and what a real run does.

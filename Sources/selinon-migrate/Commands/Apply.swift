@@ -219,8 +219,9 @@ extension SelinonMigrate {
             if dryRun {
                 terminal.message(force
                     ? "warning: --force: a real run would migrate in-flight flows with migrations that do not match \(MigrationSum.fileName)"
-                    : "warning: a real run would refuse these migrations (not the ones generated and reviewed: fix the directory, or pass "
-                        + "--force); this dry run shows what they would do")
+                    : "warning: a real run would refuse these migrations (not the ones generated and reviewed: fix the directory"
+                        + (invalid.isEmpty ? ", or pass --force" : "; --force cannot apply files that do not load") + "); this dry run shows "
+                        + "what they would do")
                 return sumFindings
             }
             guard force else {

@@ -119,10 +119,11 @@ struct GitContext: Sendable {
     /// renames between it and HEAD).
     func paths(at commit: GitCommit) -> ConfigurationPaths {
         guard let head = try? repository.commit("HEAD") else { return headPaths }
-        // Most revisions hold every file where HEAD does, and no flow file HEAD lacks beside
-        // those named one by one: no walk, no rename detection.
-        let present = ([headPaths.nodesFile] + headPaths.flowPaths).allSatisfy { ((try? repository.entry(at: $0, in: commit.id)) ?? nil) != nil }
-        if present, ((try? repository.pathsBeforeMove(of: headPaths, from: commit.id, to: head.id)) ?? nil) == nil { return headPaths }
+        // Most revisions hold every file where HEAD does: no walk, no rename detection — unless
+        // flow files are named one by one, where a flow file deleted since (its path perhaps
+        // used again) is found commit by commit, as `history` finds it.
+        let entries = ([headPaths.nodesFile] + headPaths.flowPaths).map { (try? repository.entry(at: $0, in: commit.id)) ?? nil }
+        if entries.allSatisfy({ $0 != nil }) && !entries.dropFirst().allSatisfy({ $0?.kind == .file }) { return headPaths }
         return (try? repository.configurationPaths(headPaths, at: commit.id, from: head.id)) ?? headPaths
     }
 
