@@ -159,6 +159,23 @@ public enum StoreSchema {
         return version != Self.version
     }
 
+    /// The statement that creates the event log, with the backend's types for its key (`id`, an
+    /// auto-incremented integer) and its time column.
+    static func createEventsTable(id: String, time: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS migration_events (
+            id \(id) PRIMARY KEY,
+            flow_id TEXT NOT NULL,
+            from_version INTEGER NOT NULL,
+            to_version INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            strategy TEXT,
+            taints TEXT NOT NULL,
+            recorded_at \(time) NOT NULL
+        )
+        """
+    }
+
     /// The columns of the store's tables, with their types as PostgreSQL names them.
     static let columns: [(table: String, columns: [(name: String, type: String)])] = [
         ("flows", [("flow_id", "text"), ("flow_name", "text"), ("message", "text"), ("migration_version", "integer"),

@@ -125,18 +125,7 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     /// The statement that creates the event log (also the way back when it was dropped by hand).
-    private static let createEventsTable = """
-        CREATE TABLE IF NOT EXISTS migration_events (
-            id BIGSERIAL PRIMARY KEY,
-            flow_id TEXT NOT NULL,
-            from_version INTEGER NOT NULL,
-            to_version INTEGER NOT NULL,
-            outcome TEXT NOT NULL,
-            strategy TEXT,
-            taints TEXT NOT NULL,
-            recorded_at DOUBLE PRECISION NOT NULL
-        )
-        """
+    private static let createEventsTable = StoreSchema.createEventsTable(id: "BIGSERIAL", time: "DOUBLE PRECISION")
 
     /// The type of each column of `flows`, as PostgreSQL names it (`format_type`).
     private static let flowColumnTypes = Dictionary(uniqueKeysWithValues: StoreSchema.columns.first { $0.table == "flows" }!.columns)

@@ -482,18 +482,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// The statement that creates the event log (also the way back when it was dropped by hand).
-    private static let createEventsTable = """
-        CREATE TABLE IF NOT EXISTS migration_events (
-            id INTEGER PRIMARY KEY,
-            flow_id TEXT NOT NULL,
-            from_version INTEGER NOT NULL,
-            to_version INTEGER NOT NULL,
-            outcome TEXT NOT NULL,
-            strategy TEXT,
-            taints TEXT NOT NULL,
-            recorded_at REAL NOT NULL
-        )
-        """
+    private static let createEventsTable = StoreSchema.createEventsTable(id: "INTEGER", time: "REAL")
 
     /// Whether `flows` still has `flow_id` as its key: a unique index on that column alone, with
     /// its own collation and no condition (what its PRIMARY KEY makes, or a unique index put back).
