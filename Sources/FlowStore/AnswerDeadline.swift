@@ -22,10 +22,15 @@ struct AnswerDeadline: Sendable {
     /// How often `isLost` is asked.
     static let lossCheckInterval = Duration.milliseconds(100)
 
+    /// How long a connection seen closed leaves the operation to fail on its own: its error (the
+    /// server's FATAL message, read just before the connection closed) says why, where
+    /// ``ConnectionLost`` cannot.
+    static let lossGrace = Duration.milliseconds(500)
+
     /// The first of: `operation`'s result, ``NoAnswer`` once it has run for `timeout`, or
-    /// ``ConnectionLost`` as soon as `isLost` (asked every ``lossCheckInterval``) says the
-    /// connection it waits on has closed — postgres-nio 1.33.2 may never fail a query whose
-    /// connection the server ended. An operation given up on is cancelled and not waited for.
+    /// ``ConnectionLost`` once `isLost` (asked every ``lossCheckInterval``) has said the
+    /// connection it waits on is closed and the operation has not failed on its own within
+    /// ``lossGrace`` — postgres-nio 1.33.2 may never fail a query whose connection the server ended. An operation given up on is cancelled and not waited for.
     func run<T: Sendable>(isLost: (@Sendable () -> Bool)? = nil, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let race = Race<T>()
         return try await withCheckedThrowingContinuation { continuation in
@@ -38,6 +43,7 @@ struct AnswerDeadline: Sendable {
                         return
                     }
                     if let isLost, isLost() {
+                        try? await Task.sleep(for: Self.lossGrace)
                         if race.finish(.failure(ConnectionLost())) { race.cancelWork() }
                         return
                     }
