@@ -54,9 +54,7 @@ struct DirectoryIntegrity {
             do {
                 try MigrationDirectory.refuseUnreachable(path)
             } catch {
-                findings += error.problems.map {
-                    Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: nil, message: $0.message, hint: $0.hint)
-                }
+                findings += error.findings
                 return
             }
             if requireSum {
@@ -80,9 +78,7 @@ struct DirectoryIntegrity {
         do {
             if let sum = try MigrationSum.load(fromDirectory: path) {
                 hasSum = true
-                findings += sum.problems(inDirectory: path).filter { !conflicted.contains($0.file) }.map {
-                    Finding(kind: $0.kind.rawValue, file: $0.file, line: nil, message: $0.message, hint: $0.hint)
-                }
+                findings += sum.problems(inDirectory: path).filter { !conflicted.contains($0.file) }.map(Finding.init)
             } else if requireSum && isDirectory.boolValue && Self.holdsMigrations(path) {
                 findings.append(Finding(kind: "missing-sum", file: (path as NSString).appendingPathComponent(MigrationSum.fileName), line: nil,
                                         message: "there is no \(MigrationSum.fileName): edits to the migrations cannot be detected",
@@ -92,7 +88,7 @@ struct DirectoryIntegrity {
             }
         } catch {
             hasSum = true
-            findings.append(Finding(kind: error.kind.rawValue, file: error.path, line: error.line, message: error.message, hint: error.hint))
+            findings.append(Finding(error))
         }
         // `3.JSON` is read by nobody (Selinon's workers take `*.json`), though it looks like a migration.
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
@@ -114,10 +110,7 @@ struct DirectoryIntegrity {
             } catch {
                 // A file the sum check already named as unreadable, or as misnamed, is not named twice.
                 let named = Set(findings.filter { ["unreadable", "not-a-file", "misnamed"].contains($0.kind) }.map(\.file))
-                findings += error.problems.filter { !named.contains($0.file) }.map {
-                    Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, column: $0.column,
-                            message: $0.message, hint: $0.hint)
-                }
+                findings += error.findings.filter { !named.contains($0.file) }
             }
         }
     }
@@ -131,14 +124,11 @@ extension MigrationWriteError {
         typealias Finding = DirectoryIntegrity.Finding
         switch self {
         case .invalidDirectory(let error):
-            return error.problems.map {
-                Finding(kind: error.isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, column: $0.column,
-                        message: $0.message, hint: $0.hint)
-            }
+            return error.findings
         case .sum(let error):
-            return [Finding(kind: error.kind.rawValue, file: error.path, line: error.line, message: error.message, hint: error.hint)]
+            return [Finding(error)]
         case .sumMismatch(let problems):
-            return problems.map { Finding(kind: $0.kind.rawValue, file: $0.file, line: nil, message: $0.message, hint: $0.hint) }
+            return problems.map(Finding.init)
         case .notADirectory(let path):
             let problem = Self.notADirectoryProblem(path)
             return [Finding(kind: "invalid", file: problem.file, line: nil, message: problem.message, hint: problem.hint)]
@@ -148,5 +138,28 @@ extension MigrationWriteError {
         case .io:
             return nil
         }
+    }
+}
+
+extension MigrationDirectoryError {
+    /// Each problem as a finding: `unreadable` when the directory or a file could not be read,
+    /// else `invalid`.
+    var findings: [DirectoryIntegrity.Finding] {
+        problems.map {
+            DirectoryIntegrity.Finding(kind: isReadFailure ? "unreadable" : "invalid", file: $0.file, line: $0.line, column: $0.column,
+                                       message: $0.message, hint: $0.hint)
+        }
+    }
+}
+
+extension DirectoryIntegrity.Finding {
+    /// A file that does not match `migrations.sum`, of the problem's kind.
+    init(_ problem: MigrationSumProblem) {
+        self.init(kind: problem.kind.rawValue, file: problem.file, line: nil, message: problem.message, hint: problem.hint)
+    }
+
+    /// A `migrations.sum` that cannot be read, of the error's kind.
+    init(_ error: MigrationSumError) {
+        self.init(kind: error.kind.rawValue, file: error.path, line: error.line, message: error.message, hint: error.hint)
     }
 }
