@@ -731,6 +731,29 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
     }
 
+    /// A branch that adds the first migration without its sum (not committed with it): apply
+    /// would refuse the directory on deploy, so check must not let it through.
+    @Test func checkStopsABranchWhoseFirstMigrationCameWithoutItsSum() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("reset", "-q", "--", "migrations/migrations.sum")
+        try fixture.git("commit", "-q", "-m", "v2 without the sum")
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("migrations/migrations.sum"))
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1, "\(check.standardOutput)")
+        #expect(check.standardError.contains("error: there is no migrations/migrations.sum, which lists the migrations this branch adds (1.json)"),
+                "\(check.standardError)")
+        #expect(check.standardError.contains("hint: commit the migrations.sum that generate wrote next to them (git add migrations/migrations.sum)"),
+                "\(check.standardError)")
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        let fixed = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(fixed.status == 0, "\(fixed.standardError)")
+    }
+
     @Test(.enabled(if: CommandRunner.canRunAsNobody), arguments: ["migration directory", "its parent"])
     func rebaseRefusesWhatItCouldNotReplaceWholeAndSaysWhy(_ readOnly: String) throws {
         let fixture = try Self.conflictingBranches(second: Self.removeNotification)

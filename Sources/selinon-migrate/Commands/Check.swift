@@ -463,7 +463,8 @@ extension SelinonMigrate {
             let sumPath = (directoryPath as NSString).appendingPathComponent(MigrationSum.fileName)
             let baseHasSum = (try? context.repository.repositoryPath(of: sumPath)).flatMap { path in
                 try? context.repository.file(at: path, in: base.commit.id) } != nil
-            if !integrity.hasSum && !directory.files.isEmpty && !baseFiles.isEmpty && baseHasSum {
+            let sumLostSinceBase = !integrity.hasSum && !directory.files.isEmpty && !baseFiles.isEmpty && baseHasSum
+            if sumLostSinceBase {
                 // Without it, edits to the migrations go unseen — and apply refuses the directory.
                 report.problems.append(.init(
                     kind: "missing-sum", message: "\(sumPath) existed at \(baseName) but is gone: edits to the migrations cannot be detected",
@@ -519,6 +520,18 @@ extension SelinonMigrate {
             report.problems += integrityProblems(except: report.problems.isEmpty ? [] : named)
             let added = directory.files.filter { $0.version > baseLatest }
             report.addedMigrations = added.map(\.path)
+            if !integrity.hasSum && !added.isEmpty && !sumLostSinceBase {
+                // The migrations came without their sum (not committed with them, or an interrupted
+                // generate): the deploy's apply would refuse the directory this check lets through.
+                report.problems.append(.init(
+                    kind: "missing-sum",
+                    message: "there is no \(sumPath), which lists the migrations this branch adds (\(added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", "))): "
+                        + "edits to them cannot be detected, and apply refuses a migration directory without it",
+                    hint: "commit the \(MigrationSum.fileName) that generate wrote next to them (git add \(gitPathWord(sumPath))); if there is none "
+                        + "(a generate that was interrupted), run the generate again, or review the migrations and run selinon-migrate rehash -m "
+                        + shellWord(directoryPath),
+                    file: sumPath))
+            }
             if let (upstream, upstreamCommit) = base.target, upstreamCommit.id != base.commit.id,
                let upstreamFiles = try? context.migrationFiles(in: directoryPath, at: upstreamCommit) {
                 // Rebase works on the merge in progress; otherwise the other branch is merged first.
