@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a YAML text could not be turned into a node tree, and where.
 public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The class of problem, for callers that react differently to each.
@@ -44,6 +46,10 @@ public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
         guard let mark else { return message }
         return "\(mark): \(message)"
     }
+}
+
+extension YAMLError: LocalizedError {
+    public var errorDescription: String? { description }
 }
 
 /// Something legal but suspicious in a YAML document, reported without stopping the parse.

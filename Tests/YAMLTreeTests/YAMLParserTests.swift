@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import YAMLTree
 
@@ -218,6 +219,8 @@ struct YAMLParserTests {
         #expect(error.kind == .syntax)
         #expect(error.mark == YAMLMark(line: 3, column: 4))
         #expect(error.description == "3:4: did not find expected '-' indicator (while parsing a block collection started at line 2, column 3)")
+        // What loggers print (localizedDescription) is the description, not Foundation's placeholder.
+        #expect((error as any Error).localizedDescription == error.description)
     }
 
     @Test func aKeyLongerThanYAMLAllowsIsNamedAsSuch() throws {
