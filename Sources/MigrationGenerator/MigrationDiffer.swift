@@ -253,6 +253,22 @@ extension MigrationPlan {
         if !extraAdditions.isEmpty { differences.append("it adds \(named(extraAdditions)), which this change does not add") }
         return differences.isEmpty ? nil : differences.joined(separator: "; ")
     }
+
+    /// Whether `migrations`, applied in order to flows of `old` (this plan's old configuration,
+    /// called `oldName` in words), migrate them as this plan's migration does: the same composed
+    /// effect, the same flows removed and added (``presenceMismatch(with:)``), and — as the first
+    /// file's `_meta.edge_counts` say — starting from `old`'s edges: a file generated from a
+    /// configuration with other edges (a branch behind its base) does not fit. `mismatch` says
+    /// what differs besides the effect, in words.
+    public func coverage(by migrations: [Migration], from old: Configuration, oldName: String) -> (matches: Bool, mismatch: String?) {
+        let composed = Migration.composedEffect(of: migrations, edgeCounts: old.flows.mapValues(\.edges.count))
+        let startCounts = migrations.first?.recordedEdgeCounts?.before ?? [:]
+        let otherStart = old.flows.keys.sorted().first { flow in startCounts[flow].map { $0 != old.flows[flow]!.edges.count } ?? false }
+            .map { "it starts from \(startCounts[$0]!) edges of '\($0)', which has \(old.flows[$0]!.edges.count) in \(oldName)" }
+        let differences = [presenceMismatch(with: migrations), otherStart].compactMap { $0 }
+        let mismatch = differences.isEmpty ? nil : differences.joined(separator: "; ")
+        return (Migration(flows: composed, strategy: .ignore).hasSameEffect(as: migration) && mismatch == nil, mismatch)
+    }
 }
 
 /// How one flow's edges changed.

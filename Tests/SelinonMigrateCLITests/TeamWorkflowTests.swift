@@ -277,6 +277,51 @@ struct TeamWorkflowTests {
         #expect(verify.status == 0, "\(verify.standardError)")
     }
 
+    /// Rebase puts REV's files in place: an edit of a committed migration and a file nobody
+    /// committed (nor generated) would be lost, so it refuses, changing nothing, as git does.
+    @Test func rebaseRefusesToLoseMigrationFilesGitDoesNotHold() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        let runner = try CommandRunner()
+        let first = fixture.root.appendingPathComponent("migrations/1.json"), loose = fixture.root.appendingPathComponent("migrations/2.json")
+        try fixture.git("checkout", "--theirs", "migrations/1.json", "migrations/migrations.sum")
+        let edited = try String(contentsOf: first, encoding: .utf8).replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
+        try edited.write(to: first, atomically: true, encoding: .utf8)
+        try "{\"translation\": {}}\n".write(to: loose, atomically: true, encoding: .utf8)
+        let refused = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("error: rebase would lose migrations/1.json (edited since it was committed), migrations/2.json "
+                                               + "(never committed, and not written by selinon-migrate)"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("hint: copy what is worth keeping elsewhere, restore the file git has (git checkout HEAD -- "
+                                               + "migrations/1.json) and remove migrations/2.json, then run rebase again"), "\(refused.standardError)")
+        #expect(try String(contentsOf: first, encoding: .utf8) == edited)
+        #expect(try String(contentsOf: loose, encoding: .utf8) == "{\"translation\": {}}\n")
+        // As the hint says: then it rebases.
+        try fixture.git("checkout", "HEAD", "--", "migrations/1.json")
+        try FileManager.default.removeItem(at: loose)
+        let rebased = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebased.status == 0, "\(rebased.standardError)")
+    }
+
+    /// A branch whose migration follows REV's and still migrates the change since REV (REV changed
+    /// only a condition): nothing collides, so nothing is regenerated — check agrees.
+    @Test func rebaseLeavesABranchsMigrationThatStillFitsAlone() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.changeLicenceStore(fixture)
+        try Self.commitWithItsMigration(fixture, "feature: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try Self.edit(fixture, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
+        try fixture.git("commit", "-q", "-a", "-m", "main: a condition")
+        try fixture.git("checkout", "-q", "feature")
+        try fixture.git("merge", "-q", "--no-edit", "main")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+        let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 0, "\(rebase.standardError)")
+        #expect(rebase.standardOutput == "nothing to do: 1.json migrates the change since main, which has no migrations\n", "\(rebase.standardOutput)")
+        #expect(try fixture.git("status", "--porcelain").isEmpty)
+    }
+
     /// `git rebase` instead of a merge: HEAD is main's side while the rebase stops, so this
     /// branch's migration (and its strategy) is read from the branch being replayed.
     @Test func aGitRebaseKeepsTheBranchsStrategyAndRunningAgainChangesNothing() throws {
@@ -289,7 +334,8 @@ struct TeamWorkflowTests {
         #expect(rebase.standardOutput.contains("kept 1.json from main\ndropped this branch's 1.json\nwrote 2.json (RETRY): "),
                 "\(rebase.standardOutput)")
         // The command it prints to review the migration shows it.
-        #expect(rebase.standardOutput.contains("review it (selinon-migrate review 2 -m migrations -n config/nodes.yml -f config/flows)"),
+        #expect(rebase.standardOutput.contains("review it (selinon-migrate review 2 -m migrations -n config/nodes.yml -f config/flows), "
+                                                + "then git add migrations, then go on with the rebase (git rebase --continue)"),
                 "\(rebase.standardOutput)")
         let review = try runner.run(["review", "2", "-m", "migrations"] + Self.configuration, in: fixture.root)
         #expect(review.status == 0 && review.standardOutput.contains("licence_analysis_flow"), "\(review.standardError)")

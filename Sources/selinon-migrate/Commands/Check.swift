@@ -543,18 +543,8 @@ extension SelinonMigrate {
                         hint: merge + "run: " + rebase(onto: upstream)))
                 }
             }
-            let composed = Migration.composedEffect(of: added.map(\.migration),
-                                                    edgeCounts: old.flows.mapValues(\.edges.count))
-            // The flows the added files remove or add (their _meta says) must be the change's too:
-            // a file generated from another configuration can remove a flow the base still has.
-            // So must the edge counts the first file starts from (its _meta.edge_counts): a file
-            // generated from a configuration with other edges (a branch behind its base) does not fit.
-            let startCounts = added.first?.migration.recordedEdgeCounts?.before ?? [:]
-            let otherStart = old.flows.keys.sorted().first { flow in startCounts[flow].map { $0 != old.flows[flow]!.edges.count } ?? false }
-                .map { "it starts from \(startCounts[$0]!) edges of '\($0)', which has \(old.flows[$0]!.edges.count) in \(baseName)" }
-            let presence = [plan.presenceMismatch(with: added.map(\.migration)), otherStart].compactMap { $0 }.joined(separator: "; ")
-                .nilIfEmpty
-            let matches = Migration(flows: composed, strategy: .ignore).hasSameEffect(as: plan.migration) && presence == nil
+            // (A file generated from another configuration can remove a flow the base still has.)
+            let (matches, presence) = plan.coverage(by: added.map(\.migration), from: old, oldName: baseName)
             let changedFlows = plan.changeSummaries.joined(separator: "; ")
             let generate = "selinon-migrate generate\(configurationOptions) --from \(base.commit.id.short)"
             var coveredFrom: GitCommit?
@@ -855,7 +845,3 @@ struct CheckReport: Encodable {
     }
 }
 
-private extension String {
-    /// `nil` for the empty string.
-    var nilIfEmpty: String? { isEmpty ? nil : self }
-}

@@ -105,8 +105,9 @@ extension SelinonMigrate {
             // revision that lacks them would drop them. With --drop-merged, their change is migrated
             // again after REV's, and their strategies count like this branch's.
             var droppedMergedStrategies: [TaintedFlowStrategy] = []
-            if context.repository.isMerging, let mergeHead = try? context.repository.commit("MERGE_HEAD"),
-               let mergedFiles = try? context.repository.migrationFiles(in: directoryPath, at: mergeHead) {
+            let mergedFiles = context.repository.isMerging ? (try? context.repository.commit("MERGE_HEAD")).flatMap { mergeHead in
+                try? context.repository.migrationFiles(in: directoryPath, at: mergeHead) } : nil
+            if let mergedFiles {
                 let lost = mergedFiles.filter { version, bytes in baseFiles[version].map(MigrationSum.hash) != MigrationSum.hash(bytes) }
                 let names = lost.keys.sorted().map { "\($0).json" }.joined(separator: ", ")
                 if !lost.isEmpty && !dropMerged {
@@ -146,6 +147,24 @@ extension SelinonMigrate {
             func workingFile(_ version: Int) -> [UInt8]? {
                 FileManager.default.contents(atPath: MigrationDirectory.filePath(version: version, in: directoryPath)).map { [UInt8]($0) }
             }
+            // Rebase puts REV's files in place and regenerates this branch's: a file git does not
+            // hold as it is here would be lost — refused, as git refuses to overwrite local changes.
+            let unsaved = Self.filesGitDoesNotHold(workingVersions.sorted(), workingFile: workingFile,
+                                                   committed: [baseFiles] + branchFiles + [mergedFiles].compactMap { $0 })
+            if !unsaved.isEmpty {
+                func path(_ version: Int) -> String { MigrationDirectory.filePath(version: version, in: directoryPath) }
+                let edited = unsaved.filter(\.wasCommitted).map { path($0.version) }, loose = unsaved.filter { !$0.wasCommitted }.map { path($0.version) }
+                let steps = (edited.isEmpty ? [] : ["restore \(edited.count == 1 ? "the file" : "the files") git has (git checkout HEAD -- "
+                                                    + "\(edited.map(gitPathWord).joined(separator: " ")))"])
+                    + (loose.isEmpty ? [] : ["remove \(loose.map(shellWord).joined(separator: " "))"])
+                terminal.message("error: rebase would lose "
+                    + unsaved.map { "\(path($0.version)) (\($0.wasCommitted ? "edited since it was committed" : "never committed, and not written by selinon-migrate"))" }
+                        .joined(separator: ", ")
+                    + ": it puts \(onto)'s migrations in place and regenerates this branch's, and git does not hold "
+                    + "\(unsaved.count == 1 ? "this file" : "these files") as \(unsaved.count == 1 ? "it is" : "they are")\n"
+                    + "  hint: copy what is worth keeping elsewhere, \(steps.joined(separator: " and ")), then run rebase again")
+                throw ExitStatus.inputFailed
+            }
             let committedVersions = branchFiles.reduce(Set<Int>()) { $0.union($1.keys) }
             let dropped = committedVersions.union(workingVersions).sorted().filter { version in
                 let versions = branchFiles.compactMap { $0[version] }
@@ -175,18 +194,21 @@ extension SelinonMigrate {
             ).jsonValue
 
             let kept = baseLatest == 0 ? "no migrations" : (baseLatest == 1 ? "1.json" : "1.json … \(baseLatest).json")
-            // Run again after a rebase: the directory is REV's migrations and the very migration this
-            // would write (the same change, strategy and configurations; only the time differs).
-            let next = baseLatest + 1
-            // (Bytes compared as the sum compares them: a checkout's line endings are no change.)
+            // Nothing collides: the directory is REV's migrations followed by files that migrate the
+            // change since REV (run again after a rebase, or REV added no migration) — regenerating
+            // them would only change their _meta, an edit of committed migrations. (Bytes compared as
+            // the sum compares them: a checkout's line endings are no change. And the sum must agree.)
             let holdsBaseFiles = baseFiles.allSatisfy { base in workingFile(base.key).map(MigrationSum.hash) == MigrationSum.hash(base.value) }
-            // (And the sum must agree.)
-            if plan.isNeeded, Set(workingVersions) == Set(1...next), holdsBaseFiles,
-               let written = workingFile(next).flatMap({ try? Migration(selinonJSON: $0, file: "\(next).json") }),
-               written.flows == migration.flows, written.strategy == migration.strategy,
-               written.metadata?["digests"] == migration.metadata?["digests"],
+            let following = workingVersions.filter { $0 > baseLatest }.sorted()
+            if plan.isNeeded, let last = following.last, Set(workingVersions) == Set(1...last), holdsBaseFiles,
+               let migrations = try? following.map({ version in try Migration(selinonJSON: workingFile(version) ?? [], file: "\(version).json") }),
+               strategy.map({ chosen in migrations.allSatisfy { $0.strategy == chosen } }) ?? true,
+               plan.coverage(by: migrations, from: old, oldName: onto).matches,
                DirectoryIntegrity(path: directoryPath, requireSum: true).findings.isEmpty {
-                terminal.output("nothing to do: \(next).json already follows \(kept) from \(onto)")
+                let names = following.map { "\($0).json" }, one = names.count == 1
+                terminal.output("nothing to do: \(names.joined(separator: ", ")) "
+                    + (baseLatest == 0 ? "migrate\(one ? "s" : "") the change since \(onto), which has no migrations"
+                        : "already follow\(one ? "s" : "") \(kept) from \(onto)" + (one ? "" : " and migrate the change since")))
                 return
             }
             // Nothing of this branch to redo: the directory is REV's already, and needs no migration after it.
@@ -218,9 +240,10 @@ extension SelinonMigrate {
                 terminal.message("error: \(error)\nthe migration directory was left as it was")
                 throw ExitStatus.toolFailed
             }
-            // In a merge, git holds the migration files as unmerged until they are added.
-            let commit = context.repository.isMerging
-                ? "git add \(shellWord(directoryPath)), then conclude the merge (git commit)" : "commit \(directoryPath)"
+            // In a merge (or a stop of a git rebase), git holds the migration files as unmerged until they are added.
+            let commit = context.repository.isMerging ? "git add \(shellWord(directoryPath)), then conclude the merge (git commit)"
+                : context.repository.rebasedBranchHead != nil ? "git add \(shellWord(directoryPath)), then go on with the rebase (git rebase --continue)"
+                : "commit \(directoryPath)"
             if plan.isNeeded {
                 lines.append("review it (selinon-migrate review \(baseLatest + 1) -m \(shellWord(directoryPath))\(location.shellArguments)), "
                     + "then \(commit)")
@@ -228,6 +251,30 @@ extension SelinonMigrate {
                 lines.append(commit)
             }
             terminal.output(lines.joined(separator: "\n"))
+        }
+
+        /// The migration files here (`versions`, read with `workingFile`) that git holds in none
+        /// of `committed` (REV's, this branch's, the merged branch's) as they are: edited since
+        /// committed (`wasCommitted`), or never committed and not a migration `generate` wrote
+        /// (which rebase regenerates). A file with git's conflict markers is the merge's, not an edit.
+        static func filesGitDoesNotHold(_ versions: [Int], workingFile: (Int) -> [UInt8]?,
+                                        committed: [[Int: [UInt8]]]) -> [(version: Int, wasCommitted: Bool)] {
+            versions.compactMap { version in
+                guard let bytes = workingFile(version) else { return nil }
+                let known = committed.compactMap { $0[version].map(MigrationSum.hash) }
+                if known.contains(MigrationSum.hash(bytes)) || hasConflictMarkers(bytes) { return nil }
+                if !known.isEmpty { return (version, true) }
+                let generated = (try? Migration(selinonJSON: bytes, file: "\(version).json"))?.metadata?["tool"] != nil
+                return generated ? nil : (version, false)
+            }
+        }
+
+        /// Whether `bytes` hold a line git's conflict markers begin (`<<<<<<< `).
+        private static func hasConflictMarkers(_ bytes: [UInt8]) -> Bool {
+            let marker = Array("<<<<<<< ".utf8)
+            return bytes.starts(with: marker) || bytes.indices.contains { index in
+                bytes[index] == UInt8(ascii: "\n") && bytes[(index + 1)...].starts(with: marker)
+            }
         }
 
         /// The migration files that the commit a stopped `git rebase` replays (`REBASE_HEAD`) added
