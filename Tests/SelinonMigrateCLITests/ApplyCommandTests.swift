@@ -343,6 +343,16 @@ struct ApplyCommandTests {
             #expect(appended.standardError.contains("Standard output is the input file"), "\(appended.standardError)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
         }
+        // Standard output redirected to the file the other stream replaces (`--report F > F`):
+        // the stream written to standard output would go with the replaced file. Refused.
+        let sharedFile = directory.path("shared.jsonl")
+        for (arguments, lost) in [(["--report", sharedFile], "the migrated messages"), (["--output", sharedFile, "--report", "-"], "the report")] {
+            try Data("kept\n".utf8).write(to: URL(fileURLWithPath: sharedFile))
+            let redirected = try runner.run(["apply", "-m", Self.migrations, "--input", input] + arguments, standardOutput: sharedFile)
+            #expect(redirected.status == 64, "\(arguments)")
+            #expect(redirected.standardError.contains("Standard output is the file \(arguments[0]) names ('\(sharedFile)'): replacing that "
+                                                      + "file would lose what goes to standard output (\(lost))"), "\(redirected.standardError)")
+        }
         for (output, reportPath) in [("-", "/dev/stdout"), ("/dev/stdout", "-")] {
             let aliased = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--output", output, "--report", reportPath])
             #expect(aliased.status == 64, "\(output) \(reportPath)")

@@ -143,6 +143,14 @@ extension SelinonMigrate {
                 }
                 let writesStandardOutput = (!dryRun && OutputSink.isStandardOutput(messagesOutput))
                     || reportOutput.map(OutputSink.isStandardOutput) == true
+                // The other stream's file is standard output's: replaced, it would take that stream with it.
+                for (option, path) in [("--output", dryRun ? nil : output), ("--report", report)] {
+                    if let path, writesStandardOutput, OutputSink.standardOutputIsFile(replacedBy: path) {
+                        throw ValidationError("Standard output is the file \(option) names ('\(path)'): replacing that file would lose "
+                            + "what goes to standard output (the \(option == "--output" ? "report" : "migrated messages")). "
+                            + "Send standard output to another file, or name both files: --output FILE --report FILE.")
+                    }
+                }
                 if let input, writesStandardOutput, OutputSink.standardOutputIsFile(readBy: input) {
                     let file = input == "-" ? "the file standard input reads" : "the input file ('\(input)')"
                     throw ValidationError("Standard output is \(file): with >> the output would be read back as input without end, "

@@ -148,6 +148,15 @@ final class OutputSink {
         return found == 0 && output.st_dev == read.st_dev && output.st_ino == read.st_ino
     }
 
+    /// Whether standard output is a regular file that writing to `path` replaces (`--report F > F`):
+    /// what goes to standard output would land in the replaced file, which no name leads to then.
+    static func standardOutputIsFile(replacedBy path: String) -> Bool {
+        var output = stat(), target = stat()
+        guard fstat(STDOUT_FILENO, &output) == 0, (output.st_mode & S_IFMT) == S_IFREG,
+              let replaced = replacedFile(of: path), stat(replaced, &target) == 0 else { return false }
+        return output.st_dev == target.st_dev && output.st_ino == target.st_ino
+    }
+
     /// Whether writing to `output` would replace the file at `path` — the same path, or a
     /// symbolic or hard link to it.
     static func wouldReplace(_ path: String, writingTo output: String) -> Bool {
