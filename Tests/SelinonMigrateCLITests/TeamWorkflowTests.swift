@@ -92,6 +92,38 @@ struct TeamWorkflowTests {
         #expect(verified.status == 0, "\(verified.standardError)")
         #expect(verified.standardError.contains("note: 1.json and 2.json cover one step of the first-parent history"), "\(verified.standardError)")
         #expect(verified.standardError.contains("run it on main for the deployed history"), "\(verified.standardError)")
+        // The JSON report gives the same note (on standard error), and its matches.
+        let json = try runner.run(["verify", "--git", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(json.status == 0, "\(json.standardError)")
+        #expect(json.standardError.contains("note: 1.json and 2.json cover one step of the first-parent history"), "\(json.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect((report["matches"] as? [[String: Any]])?.compactMap { $0["file"] as? String } == ["1.json", "2.json"], "\(json.standardOutput)")
+    }
+
+    /// A migration edited (and rehashed) so that it no longer does what its change needs: a
+    /// finding of verify --git, and not also among the JSON report's matches.
+    @Test func anEditedMigrationIsAFindingNotAMatch() throws {
+        let fixture = try GitCommandTests.repositoryWithBadge()
+        let runner = try CommandRunner()
+        let second = fixture.root.appendingPathComponent("migrations/2.json")
+        var migration = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: second)) as? [String: Any])
+        var flows = try #require(migration["migration"] as? [String: Any])
+        for (name, entry) in flows {
+            var flow = try #require(entry as? [String: Any])
+            flow["tainting_nodes"] = [String: Any]()
+            flows[name] = flow
+        }
+        migration["migration"] = flows
+        try JSONSerialization.data(withJSONObject: migration).write(to: second)
+        let rehashed = try runner.run(["rehash", "-m", "migrations"], in: fixture.root)
+        #expect(rehashed.status == 0, "\(rehashed.standardError)")
+        let verified = try runner.run(["verify", "--git", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1, "\(verified.standardOutput)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(verified.standardOutput.utf8)) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.compactMap { $0["kind"] as? String } == ["mismatch"], "\(verified.standardOutput)")
+        #expect(findings.compactMap { $0["file"] as? String } == ["migrations/2.json"], "\(verified.standardOutput)")
+        #expect((report["matches"] as? [[String: Any]])?.compactMap { $0["file"] as? String } == ["1.json"], "\(verified.standardOutput)")
     }
 
     @Test(arguments: ["different flows", "the same flow"])

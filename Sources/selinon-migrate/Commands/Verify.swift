@@ -120,7 +120,10 @@ extension SelinonMigrate {
                             + "before changing anything; otherwise, " + findings[index].hint
                     }
                 }
-                report.matches = matches.map { VerifyReport.Match(file: "\($0.version).json", from: $0.from, to: $0.to) }
+                // (A file located between two revisions but not matching them is a finding, not a match.)
+                let unmatched = Set(findings.compactMap(\.version))
+                report.matches = matches.filter { !unmatched.contains($0.version) }
+                    .map { VerifyReport.Match(file: "\($0.version).json", from: $0.from, to: $0.to) }
                 report.findings += findings.map { finding in
                     DirectoryIntegrity.Finding(kind: finding.kind.rawValue,
                                          file: finding.version.map { MigrationDirectory.filePath(version: $0, in: directoryPath) } ?? directoryPath,
@@ -152,17 +155,19 @@ extension SelinonMigrate {
                     if checkedHistory { lines[0] += isEmpty ? ", and the configuration's history needs none" : " and the configuration's history" }
                     lines += report.matches.map { "  \($0.file): \($0.from) → \($0.to)" }
                     terminal.output(lines.joined(separator: "\n"))
-                    // Several files over one step of the first-parent history: a merge brought them.
-                    let steps = Dictionary(grouping: report.matches) { "\($0.from) → \($0.to)" }.filter { $0.value.count > 1 }
-                    for (step, shared) in steps.sorted(by: { $0.value[0].file < $1.value[0].file }) {
-                        let files = shared.map(\.file)
-                        terminal.message("note: \(files.dropLast().joined(separator: ", ")) and \(files.last!) cover one step of the first-parent history "
-                            + "(\(step)): a merge brought migrations of another branch, which verify --git, following first parents, "
-                            + "sees as one change; on a branch that merged main, run it on main for the deployed history")
-                    }
                 }
             case .json:
                 terminal.output(try JSONReport.render(report))
+            }
+            if report.findings.isEmpty {
+                // Several files over one step of the first-parent history: a merge brought them.
+                let steps = Dictionary(grouping: report.matches) { "\($0.from) → \($0.to)" }.filter { $0.value.count > 1 }
+                for (step, shared) in steps.sorted(by: { $0.value[0].file < $1.value[0].file }) {
+                    let files = shared.map(\.file)
+                    terminal.message("note: \(files.dropLast().joined(separator: ", ")) and \(files.last!) cover one step of the first-parent history "
+                        + "(\(step)): a merge brought migrations of another branch, which verify --git, following first parents, "
+                        + "sees as one change; on a branch that merged main, run it on main for the deployed history")
+                }
             }
             if !report.findings.isEmpty { throw DirectoryIntegrity.exitStatus(for: report.findings) }
         }
