@@ -103,7 +103,8 @@ public struct ReviewedEdge: Sendable, Equatable {
 /// A comparison predicate (`fieldEqual`, `fieldGreater`, `argsFieldContain`, …) with a `key`
 /// and a `value` reads `name(node.key == value)` (`>`, `contains`, … as its name says; a key
 /// part that is not a plain name is quoted, so `"a.b"` reads `'a.b'`, `"1"` reads `'1'` next to
-/// the number `1`, and `[a, b]` reads `a.b`), a call with a single argument `name(value)`,
+/// the number `1`, and `[a, b]` reads `a.b`), a call with a single argument `name(value)` (a
+/// string bare when it reads as one name, as key parts are),
 /// anything else `name(node, a=1, b='x')`; `and`, `or` and `not` combine them, with parentheses
 /// where needed. `alwaysTrue` (an edge without a condition) is the empty string.
 ///
@@ -147,7 +148,10 @@ public enum ConditionText {
             return "\(name)(\(path) \(comparison.symbol) \(value(expected, configuredArguments?["value"])))"
         }
         if arguments.count == 1, let (argument, only) = arguments.first, node == nil {
-            return "\(name)(\(only.stringValue ?? value(only, configuredArguments?[argument])))"
+            // Bare when it reads as one name (`envExist(TESTING)`); else quoted, so that no string
+            // reads like more of the condition (`'a) or argsFieldExist(b'`).
+            let bare = only.stringValue.flatMap { isPlainName($0) && !isTimestamp(configuredArguments?[argument]) ? $0 : nil }
+            return "\(name)(\(bare ?? value(only, configuredArguments?[argument])))"
         }
         let listed = arguments.keys.sorted().map { "\($0)=\(value(arguments[$0]!, configuredArguments?[$0]))" }
         return "\(name)(" + ([node].compactMap { $0 } + listed).joined(separator: ", ") + ")"

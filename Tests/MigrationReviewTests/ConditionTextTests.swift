@@ -28,6 +28,12 @@ struct ConditionTextTests {
         (call("argsFieldContain", ["key": .string("tags"), "value": .string("x")]), "argsFieldContain(tags contains 'x')"),
         (call("fieldLenEqual", node: "T", ["key": .string("l"), "length": .number(JSONNumber(0))]), "fieldLenEqual(T, key='l', length=0)"),
         (call("isSomething", node: "T", [:]), "isSomething(T)"),
+        // A single string argument is bare only when it reads as one name: else it could read as
+        // more of the condition, or as another value.
+        (call("argsFieldExist", ["key": .string("a) or argsFieldExist(b")]), "argsFieldExist('a) or argsFieldExist(b')"),
+        (call("argsFieldExist", ["key": .string("1")]), "argsFieldExist('1')"),
+        (call("argsFieldExist", ["key": .number(JSONNumber(1))]), "argsFieldExist(1)"),
+        (call("argsFieldExist", ["key": .string("a.b")]), "argsFieldExist('a.b')"),
         (.object(["not": .object(["and": .array([call("a", [:]), call("b", [:])])])]), "not (a() and b())"),
         (.object(["and": .array([.object(["or": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "(a() or b()) and c()"),
     ])
