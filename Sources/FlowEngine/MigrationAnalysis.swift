@@ -46,6 +46,11 @@ public struct MigrationAnalysis: Sendable {
         public var counts: [Outcome: Int]
         /// The smallest state of each outcome.
         public var examples: [Outcome: DispatcherState]
+        /// The added edges (indices at the newest version) that tainted a state because all their
+        /// sources had finished (`tainting_nodes`), and those armed in a state because its
+        /// sources were running: an added edge in neither did nothing to any state counted.
+        public var taintingEdges: Set<Int> = []
+        public var armedEdges: Set<Int> = []
 
         /// The most severe outcome found.
         public var worst: Outcome? { counts.keys.max() }
@@ -91,9 +96,13 @@ public struct MigrationAnalysis: Sendable {
             }
             var counts: [Outcome: Int] = [:]
             var examples: [Outcome: DispatcherState] = [:]
+            var taintingEdges: Set<Int> = [], armedEdges: Set<Int> = []
             // Each state is migrated as the search finds it, so that progress counts what is done.
             let reachable = ReachableStates(engine: FlowDispatcher(flow: flow, global: configuration.global), options: options) { state in
-                var outcome = Self.outcome(of: state, flow: flow.name, version: version, migrator: migrator)
+                let migrated = Self.migrate(state, flow: flow.name, version: version, migrator: migrator)
+                taintingEdges.formUnion(migrated.taintingEdges)
+                armedEdges.formUnion(migrated.armedEdges)
+                var outcome = migrated.outcome
                 // A state that goes on (not restarted by RETRY, which leaves the sub-flow behind).
                 if outcome < .retry, Self.runsRemovedSubflow(state, version: version, chain: chain) {
                     outcome = .fail
@@ -105,9 +114,8 @@ public struct MigrationAnalysis: Sendable {
                     report(flowsDone: finished.load(ordering: .relaxed))
                 }
             }
-            let result = FlowResult(flow: flow.name, reachable: reachable.states.count, bound: reachable.bound,
-                                    counts: counts, examples: examples)
-            return result
+            return FlowResult(flow: flow.name, reachable: reachable.states.count, bound: reachable.bound,
+                              counts: counts, examples: examples, taintingEdges: taintingEdges, armedEdges: armedEdges)
         }
     }
 
@@ -122,25 +130,33 @@ public struct MigrationAnalysis: Sendable {
         state.activeNodes.contains { node in chain.removal(of: node.name, after: version) != nil }
     }
 
-    static func outcome(of state: DispatcherState, flow: String, version: Int, migrator: Migrator) -> Outcome {
+    /// What migrating `state` gives: its outcome, the added edges whose finished sources tainted
+    /// it, and the added edges armed in it (new waiting edges no old waiting edge became).
+    static func migrate(_ state: DispatcherState, flow: String, version: Int,
+                        migrator: Migrator) -> (outcome: Outcome, taintingEdges: [Int], armedEdges: [Int]) {
         let message = DispatcherMessage(flowName: flow, migrationVersion: version, state: state)
         let result: MigrationOutcome
         do {
             result = try migrator.migrate(message)
         } catch {
-            return .invalid
+            return (.invalid, [], [])
+        }
+        func tainting(_ taints: [Taint]) -> [Int] {
+            taints.compactMap { if case .sourcesAlreadyFinished(let edge, _) = $0.reason { edge } else { nil } }
         }
         switch result {
-        case .upToDate: return .unchanged
+        case .upToDate: return (.unchanged, [], [])
         case .migrated(let migrated, _, _, let taints):
-            if !taints.isEmpty { return .ignored }
+            let kept = Set(migrator.chain.translated(of: flow, state.waitingEdges, after: version).compactMap { $0 })
+            let armed = (migrated.state?.waitingEdges ?? []).filter { !kept.contains($0) }
+            if !taints.isEmpty { return (.ignored, tainting(taints), armed) }
             let changes = migrator.chain.edgeChanges(of: flow, state.waitingEdges + state.triggeredEdges, after: version)
-            if changes.moved { return .renumbered }
-            if changes.dropped { return .dropped }
-            return migrated.state.map { $0.waitingEdges.count > state.waitingEdges.count } == true ? .armed : .unchanged
-        case .retry: return .retry
-        case .fail: return .fail
-        case .skew: return .invalid
+            if changes.moved { return (.renumbered, [], armed) }
+            if changes.dropped { return (.dropped, [], armed) }
+            return (armed.isEmpty ? .unchanged : .armed, [], armed)
+        case .retry(_, _, _, let taints): return (.retry, tainting(taints), [])
+        case .fail(_, _, let taints): return (.fail, tainting(taints), [])
+        case .skew: return (.invalid, [], [])
         }
     }
 }

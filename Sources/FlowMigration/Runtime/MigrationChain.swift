@@ -115,12 +115,19 @@ public struct MigrationChain: Sendable {
     /// tells a renumbered state from one that only lost an edge, whose lists only look the same,
     /// or that only gained an armed edge.
     public func edgeChanges(of flow: String, _ indices: [Int], after version: Int) -> (moved: Bool, dropped: Bool) {
+        let current = translated(of: flow, indices, after: version)
+        let moved = zip(current, indices).contains { $0.0 != nil && $0.0 != $0.1 }
+        return (moved, current.contains(nil))
+    }
+
+    /// Where the migrations after `version` take `indices` (edges of `flow` as numbered at
+    /// `version`): each one's index at the newest version, `nil` for one a migration removed.
+    public func translated(of flow: String, _ indices: [Int], after version: Int) -> [Int?] {
         var current: [Int?] = indices
         for step in steps(of: flow, after: version) {
             current = current.map { $0.flatMap(step.entry.translate) }
         }
-        let moved = zip(current, indices).contains { $0.0 != nil && $0.0 != $0.1 }
-        return (moved, current.contains(nil))
+        return current
     }
 
     /// The migrations after `version` that change `flow`.

@@ -185,6 +185,10 @@ extension SelinonMigrate {
                         if let position = review.flows.firstIndex(where: { $0.flow == result.flow }) {
                             review.flows[position].reachableStates = result.sentence
                             review.flows[position].reachableStateFacts = .object(result.facts)
+                            // Every state was tried: what no state meets is said as such.
+                            if !result.isBounded {
+                                review.flows[position].settle(taintingEdges: result.taintingEdges, armedEdges: result.armedEdges)
+                            }
                         }
                     }
                 }
