@@ -819,7 +819,7 @@ struct UnreachableStoreCommandTests {
         let lines = try InflightFlows.messages(count: 3).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
         let importing = try interrupted(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], after: 1, input: Data(lines.utf8))
         #expect(importing.contains("interrupted: the batches stored so far stay (the one under way is rolled back); run the same "
-            + "import again with --skip-identical to import the rest"), "\(importing)")
+            + "import again with --skip-identical to import the rest; what was committed may still be in flows.sqlite-wal"), "\(importing)")
 
         let runner = try CommandRunner()
         #expect(try runner.run(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], in: directory.url, input: Data(lines.utf8)).status == 0)
@@ -831,7 +831,8 @@ struct UnreachableStoreCommandTests {
         }
         try lock.close()
         #expect(applying.contains("interrupted: the batches committed so far stay migrated, each with its events (the one under way is "
-            + "rolled back); run the same command again to resume"), "\(applying)")
+            + "rolled back); run the same command again to resume; what was committed may still be in flows.sqlite-wal, which the next "
+            + "command that opens the store copies into flows.sqlite: until then keep the two files together"), "\(applying)")
         let resumed = try runner.run(["apply", "-m", StoreCommands.migrations, "--store", "sqlite:flows.sqlite", "--quiet"], in: directory.url)
         #expect(resumed.status == 0, "\(resumed.standardError)")
     }

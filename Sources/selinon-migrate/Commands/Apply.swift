@@ -257,7 +257,7 @@ extension SelinonMigrate {
         private func migrateStore(migrator: StreamMigrator, terminal: Terminal, tolerated: [DirectoryIntegrity.Finding]) async throws {
             if !dryRun {
                 InterruptCleanup.say(onInterrupt: "interrupted: the batches committed so far stay migrated, each with its events (the one "
-                    + "under way is rolled back); run the same command again to resume")
+                    + "under way is rolled back); run the same command again to resume" + storeOptions.interruptedWriteNote)
             }
             let store = try await storeOptions.open(terminal: terminal, readOnly: dryRun)
             let progress = ProgressDisplay(unit: "flows", quiet: quiet)

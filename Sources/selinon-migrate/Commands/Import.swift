@@ -66,7 +66,7 @@ extension SelinonMigrate {
             let name = input == "-" ? "<stdin>" : input
             var importer = BatchImport(inputName: name, existing: skipIdentical ? .skipIdentical : .reject)
             InterruptCleanup.say(onInterrupt: "interrupted: the batches stored so far stay (the one under way is rolled back); run the "
-                + "same import again with --skip-identical to import the rest")
+                + "same import again with --skip-identical to import the rest" + storeOptions.interruptedWriteNote)
             var lineNumber = 0
             // Opened once the first batch has been read: input rejected at once leaves no new, empty store behind.
             var store: (any FlowStateStore)?

@@ -207,7 +207,7 @@ extension SelinonMigrate {
             options.store = location
             options.storeTimeout = nil  // the default
             InterruptCleanup.say(onInterrupt: "interrupted: the flows written so far stay in the store; run the same command again with "
-                + "--skip-identical to write the rest")
+                + "--skip-identical to write the rest" + options.interruptedWriteNote)
             let opened: any FlowStateStore
             do {
                 opened = try await options.open(terminal: terminal, createIfMissing: true)

@@ -61,6 +61,15 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// What an interrupted writer adds about an SQLite store: what it committed may be only in the
+    /// write-ahead log, which closing copies into the file and an interrupt does not. Empty for
+    /// PostgreSQL.
+    var interruptedWriteNote: String {
+        guard case .sqlite(let path)? = try? StoreLocation(parsing: locationText) else { return "" }
+        return "; what was committed may still be in \(path)-wal, which the next command that opens the store copies into "
+            + "\(path): until then keep the two files together (do not delete \(path)-wal, do not copy \(path) alone)"
+    }
+
     /// The longest `--store-timeout` (a week): the deadline is a point in time, which a value near
     /// `Int.max` seconds would overflow.
     static let maximumStoreTimeout = 7 * 24 * 3600
