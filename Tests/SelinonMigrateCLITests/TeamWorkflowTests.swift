@@ -240,6 +240,14 @@ struct TeamWorkflowTests {
         try manager.moveItem(atPath: migrations, toPath: backup)
         try manager.copyItem(atPath: backup, toPath: staging)
         try manager.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3_600)], ofItemAtPath: staging)
+        // What only reads the directory does not take it for one without migrations: it says where they are.
+        for command in [["verify"] + Self.configuration, ["check"] + Self.configuration, ["verify", "--git"] + Self.configuration] {
+            let refused = try runner.run(command, in: fixture.root)
+            #expect(refused.status == 1, "\(command)")
+            #expect(refused.standardError.contains("error: the migration directory migrations is missing: a rebase that was killed while it "
+                                                   + "replaced it left it at \(backup)"), "\(command): \(refused.standardError)")
+            #expect(refused.standardError.contains("hint: run selinon-migrate rehash -m migrations, which moves it back"), "\(refused.standardError)")
+        }
         let rehash = try runner.run(["rehash", "-m", "migrations"], in: fixture.root)
         #expect(rehash.status == 0, "\(rehash.standardError)")
         #expect(rehash.standardError.contains("had moved it aside as \(backup): moved it back"), "\(rehash.standardError)")

@@ -372,19 +372,10 @@ enum DirectoryReplacement {
     /// directory back.
     static func recoverInterruptedReplacement(of given: String) -> String? {
         let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
-        let parent = parentDirectory(of: path)
-        let listed = parent.isEmpty ? "." : parent
-        let prefix = ".\((path as NSString).lastPathComponent).rebase-"
         let manager = FileManager.default
         let now = Date().timeIntervalSince1970
         var note: String?
-        for entry in ((try? manager.contentsOfDirectory(atPath: listed)) ?? []).sorted() where entry.hasPrefix(prefix) {
-            let rest = entry.dropFirst(prefix.count)
-            let isBackup = rest.hasSuffix(".old")
-            guard let processID = pid_t(isBackup ? rest.dropLast(4) : rest), kill(processID, 0) != 0 && errno == ESRCH else { continue }
-            let leftover = (listed as NSString).appendingPathComponent(entry)
-            var status = stat()
-            guard lstat(leftover, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { continue }
+        for (leftover, isBackup, status) in leftovers(of: path) {
             if isBackup {
                 if manager.fileExists(atPath: path) {
                     try? manager.removeItem(atPath: leftover)
@@ -397,5 +388,31 @@ enum DirectoryReplacement {
             }
         }
         return note
+    }
+
+    /// Where a `rebase` killed while it replaced `given` (its process gone) left the directory
+    /// moved aside, when `given` is not there: what reads the directory would take it for one
+    /// without migrations. ``recoverInterruptedReplacement(of:)`` moves it back.
+    static func setAside(_ given: String) -> String? {
+        let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
+        guard !FileManager.default.fileExists(atPath: path) else { return nil }
+        return leftovers(of: path).first(where: \.isBackup)?.path
+    }
+
+    /// The staging and moved-aside directories next to `path` of `rebase` processes that are gone.
+    private static func leftovers(of path: String) -> [(path: String, isBackup: Bool, status: stat)] {
+        let parent = parentDirectory(of: path)
+        let listed = parent.isEmpty ? "." : parent
+        let prefix = ".\((path as NSString).lastPathComponent).rebase-"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: listed)) ?? []).sorted().compactMap { entry in
+            guard entry.hasPrefix(prefix) else { return nil }
+            let rest = entry.dropFirst(prefix.count)
+            let isBackup = rest.hasSuffix(".old")
+            guard let processID = pid_t(isBackup ? rest.dropLast(4) : rest), kill(processID, 0) != 0 && errno == ESRCH else { return nil }
+            let leftover = (listed as NSString).appendingPathComponent(entry)
+            var status = stat()
+            guard lstat(leftover, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return nil }
+            return (leftover, isBackup, status)
+        }
     }
 }

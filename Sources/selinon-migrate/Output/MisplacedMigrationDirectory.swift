@@ -15,9 +15,18 @@ extension Terminal {
     /// Likewise from the other side: run from the root while the configuration (and its
     /// migrations) live in a subdirectory, the directory next to the nodes file, or in one of the
     /// directories between it and the root, is named. A directory a sparse checkout leaves out
-    /// is refused with the `git sparse-checkout add` that brings it in.
+    /// is refused with the `git sparse-checkout add` that brings it in, and one that a `rebase`
+    /// killed while it swapped the directory left moved aside with how to put it back.
     func refuseMisplacedMigrationDirectory(_ path: String, configuration: String?) throws {
         let existsHere = FileManager.default.fileExists(atPath: path)
+        // A rebase killed while it swapped the directory: the migrations are next to it, not gone.
+        if !existsHere, let setAside = DirectoryReplacement.setAside(path) {
+            message("""
+                error: the migration directory \(path) is missing: a rebase that was killed while it replaced it left it at \(setAside)
+                  hint: run selinon-migrate rehash -m \(shellWord(path)), which moves it back (or move it back yourself: mv \(shellWord(setAside)) \(shellWord(path))), then run this again
+                """)
+            throw ExitStatus.inputFailed
+        }
         // A sparse checkout that leaves the directory out: git has the migrations, the working
         // tree does not, and every command would take them for removed (or start a new history).
         if !existsHere, let repository = try? GitRepository(containing: configuration ?? FileManager.default.currentDirectoryPath),
