@@ -342,6 +342,26 @@ struct TeamWorkflowTests {
         #expect(rebased.status == 0, "\(rebased.standardError)")
     }
 
+    /// Rebase replaces the directory as a whole, yet keeps what generate keeps: a sum that is a
+    /// link stays one (the file it names rewritten), and files keep their permissions.
+    @Test func rebaseKeepsALinkedSumAndPermissions() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        let manager = FileManager.default
+        try fixture.git("checkout", "--theirs", "migrations/1.json", "migrations/migrations.sum")
+        try manager.createDirectory(atPath: fixture.path("migrations/meta"), withIntermediateDirectories: false)
+        try manager.moveItem(atPath: fixture.path("migrations/migrations.sum"), toPath: fixture.path("migrations/meta/sum"))
+        try manager.createSymbolicLink(atPath: fixture.path("migrations/migrations.sum"), withDestinationPath: "meta/sum")
+        try manager.setAttributes([.posixPermissions: 0o444], ofItemAtPath: fixture.path("migrations/meta/sum"))
+        try manager.setAttributes([.posixPermissions: 0o640], ofItemAtPath: fixture.path("migrations/1.json"))
+        let rebase = try CommandRunner().run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 0, "\(rebase.standardError)")
+        #expect(try manager.destinationOfSymbolicLink(atPath: fixture.path("migrations/migrations.sum")) == "meta/sum")
+        #expect(try String(contentsOfFile: fixture.path("migrations/meta/sum"), encoding: .utf8).contains("2.json sha256:"))
+        #expect(try manager.attributesOfItem(atPath: fixture.path("migrations/meta/sum"))[.posixPermissions] as? Int == 0o444)
+        #expect(try manager.attributesOfItem(atPath: fixture.path("migrations/1.json"))[.posixPermissions] as? Int == 0o640)
+        #expect(try CommandRunner().run(["verify", "-m", "migrations"], in: fixture.root).status == 0)
+    }
+
     /// A branch whose migration follows REV's and still migrates the change since REV (REV changed
     /// only a condition): nothing collides, so nothing is regenerated — check agrees.
     @Test func rebaseLeavesABranchsMigrationThatStillFitsAlone() throws {

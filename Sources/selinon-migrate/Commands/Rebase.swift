@@ -320,10 +320,15 @@ enum DirectoryReplacement {
                     + "\(path) and swaps it in, so \(parent) must be writable)")
             }
             for version in base.keys.sorted() {
-                try Data(base[version]!).write(to: URL(fileURLWithPath: MigrationDirectory.filePath(version: version, in: staging)))
+                let file = MigrationDirectory.filePath(version: version, in: staging)
+                try Data(base[version]!).write(to: URL(fileURLWithPath: file))
+                // A file kept keeps its permissions.
+                var status = stat()
+                if stat(MigrationDirectory.filePath(version: version, in: path), &status) == 0 { chmod(file, status.st_mode & 0o7777) }
             }
-            for other in (try? manager.contentsOfDirectory(atPath: path)) ?? []
-            where !(other.hasSuffix(".json") && !other.hasPrefix(".")) && other != MigrationSum.fileName {
+            // Everything but the migration files is carried over, the sum too: rewritten below as
+            // generate rewrites it, it keeps its permissions, and a link stays a link.
+            for other in (try? manager.contentsOfDirectory(atPath: path)) ?? [] where !(other.hasSuffix(".json") && !other.hasPrefix(".")) {
                 try manager.copyItem(atPath: (path as NSString).appendingPathComponent(other), toPath: (staging as NSString).appendingPathComponent(other))
             }
             guard let directory = try? MigrationDirectory.load(from: staging) else {
@@ -331,6 +336,8 @@ enum DirectoryReplacement {
             }
             try MigrationSum(directory: directory).write(toDirectory: staging)
             if let migration { _ = try MigrationWriter().write(migration, toDirectory: staging) }
+            var status = stat()
+            if stat(path, &status) == 0 { chmod(staging, status.st_mode & 0o7777) }
         } catch let error as CocoaError {
             try? manager.removeItem(atPath: staging)
             throw Failure(description: "cannot write the new migration directory next to \(path): \(FileSystemReason.describe(error))")
