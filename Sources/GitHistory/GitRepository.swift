@@ -488,7 +488,9 @@ public final class GitRepository: @unchecked Sendable {
                     }
                     throw GitError(shallow ? .shallowHistory : .unknownRevision, "unknown revision '\(revision)'" + (shallow
                         ? " (this is a shallow clone, so older commits and other branches may not have been fetched: run git fetch "
-                            + "--unshallow, or fetch the branch; in CI, check out the full history, for example fetch-depth: 0)" : ""))
+                            + "--unshallow, or fetch the branch; in CI, check out the full history, for example fetch-depth: 0)"
+                        : ": no branch, tag or commit of this repository has that name (git branch -a and git tag list them; a "
+                            + "branch of another clone needs a git fetch first)"))
                 }
                 if status == GIT_EINVALIDSPEC.rawValue || status == GIT_EBUFS.rawValue {
                     let detail = git_error_last().map { String(cString: $0.pointee.message) } ?? "not understood"

@@ -97,7 +97,8 @@ struct GitCommandTests {
         #expect(result.standardOutput.contains("\"licence_analysis_flow\""))
         let unknown = try CommandRunner().run(["generate", "--from", "no-such-branch", "--dry-run"] + Self.configuration, in: fixture.root)
         #expect(unknown.status == 1)
-        #expect(unknown.standardError.contains("error: unknown revision 'no-such-branch'"))
+        #expect(unknown.standardError.contains("error: unknown revision 'no-such-branch': no branch, tag or commit of this repository has "
+                                               + "that name (git branch -a and git tag list them"), "\(unknown.standardError)")
         // A tag and a branch of one name: refused, naming both, rather than one picked silently.
         try fixture.git("tag", "main", "HEAD~1")
         let shared = try CommandRunner().run(["generate", "--from", "main~0", "--dry-run"] + Self.configuration, in: fixture.root)

@@ -237,7 +237,8 @@ extension SelinonMigrate {
                     terminal.message(warning)
                 }
             } catch {
-                terminal.message("error: \(error)\nthe migration directory was left as it was")
+                // (A write error names its file and says "error:" itself.)
+                terminal.message((error is MigrationWriteError ? "\(error)" : "error: \(error)") + "\nthe migration directory was left as it was")
                 throw ExitStatus.toolFailed
             }
             // In a merge (or a stop of a git rebase), git holds the migration files as unmerged until they are added.
