@@ -119,18 +119,20 @@ public struct MigrationDiffer: Sendable {
         }
         // A fallback is started by a failure, not by an edge: a flow running it fired no edge a
         // migration could find removed. Gone from the flow (renamed?), it arms nothing when it
-        // finishes, and no taint says so.
+        // finishes, and no taint says so — which matters where edges followed it (where none did,
+        // nothing followed it before either).
         let oldFallbacks = Set(old.failures.flatMap(\.fallback.nodes))
         if !oldFallbacks.isEmpty {
             let stillThere = Set(newEdges.flatMap { $0.from + $0.to } + new.failures.flatMap(\.fallback.nodes))
             for node in oldFallbacks.subtracting(stillThere).sorted() {
                 let following = oldEdges.indices.filter { oldEdges[$0].from.contains(node) }
+                guard !following.isEmpty else { continue }
                 warnings.append(MigrationWarning(
                     kind: .fallbackRemoved, flow: name, edge: nil,
                     message: "fallback node '\(node)' of flow '\(name)' is gone (renamed?): in-flight flows running it as a fallback "
-                        + "fired no edge that a migration could find removed, so no taint says that nothing follows it when it finishes"
-                        + (following.isEmpty ? "" : " (old edge\(following.count == 1 ? "" : "s") "
-                            + "\(following.map(String.init).joined(separator: ", ")) from it \(following.count == 1 ? "is" : "are") gone)"),
+                        + "fired no edge that a migration could find removed, so no taint says that nothing follows it when it finishes "
+                        + "(old edge\(following.count == 1 ? "" : "s") \(following.map(String.init).joined(separator: ", ")) from it "
+                        + "\(following.count == 1 ? "is" : "are") gone)",
                     hint: "let flows whose '\(node)' fallback is running finish before deploying, or restart them"))
             }
         }

@@ -188,6 +188,12 @@ struct DifferTests {
         var kept = new
         kept.flows["flow1"]!.failures = [FailureDefinition(nodes: ["A"], fallback: .nodes(["Mirror"]), location: new.flows["flow1"]!.location)]
         #expect(MigrationDiffer().plan(from: old, to: kept, strategy: .retry).warnings.isEmpty)
+        // A fallback that no edge followed: nothing followed it before either, nothing to say.
+        var alone = try TestConfiguration.make(["flow1": ["> A", "A > B"]], checks: false)
+        alone.flows["flow1"]!.failures = [FailureDefinition(nodes: ["A"], fallback: .nodes(["Mirror"]), location: alone.flows["flow1"]!.location)]
+        var toTrue = alone
+        toTrue.flows["flow1"]!.failures = [FailureDefinition(nodes: ["A"], fallback: .handled, location: alone.flows["flow1"]!.location)]
+        #expect(MigrationDiffer().plan(from: alone, to: toTrue, strategy: .retry).warnings.isEmpty)
     }
 
     @Test func renamedFlowIsReportedAsSuch() throws {
