@@ -353,6 +353,13 @@ struct ApplyCommandTests {
             #expect(redirected.standardError.contains("Standard output is the file \(arguments[0]) names ('\(sharedFile)'): replacing that "
                                                       + "file would lose what goes to standard output (\(lost))"), "\(redirected.standardError)")
         }
+        // An output that is a hard link to the input: replacing it would leave the input as it was.
+        let hardLink = directory.path("hard-link.jsonl")
+        #expect(link(input, hardLink) == 0)
+        let linked = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--output", hardLink])
+        #expect(linked.status == 64)
+        #expect(linked.standardError.contains("--output ('\(hardLink)') is a hard link to the input file ('\(input)')"), "\(linked.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
         for (output, reportPath) in [("-", "/dev/stdout"), ("/dev/stdout", "-")] {
             let aliased = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--output", output, "--report", reportPath])
             #expect(aliased.status == 64, "\(output) \(reportPath)")

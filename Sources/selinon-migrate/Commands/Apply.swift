@@ -134,6 +134,12 @@ extension SelinonMigrate {
                 if !dryRun, let report, OutputSink.wouldReplace(report, writingTo: messagesOutput) {
                     throw ValidationError("--output and --report name the same file ('\(messagesOutput)', '\(report)'); give the report a file of its own.")
                 }
+                // Another name (a hard link) of the input: replacing that name leaves the input as it was.
+                if !dryRun, let input, input != "-", let output, let replaced = OutputSink.replacedFile(of: output),
+                   OutputSink.wouldReplace(input, writingTo: output), replaced != OutputSink.replacedFile(of: input) {
+                    throw ValidationError("--output ('\(output)') is a hard link to the input file ('\(input)'): replacing it would break "
+                        + "the link and leave the input as it was. To migrate in place, give the input's own name: --output \(shellWord(input)).")
+                }
                 // Replacing the input with the report would lose the flows (the output may replace it: in place).
                 if let input, let report, OutputSink.wouldReplace(input, writingTo: report) {
                     throw ValidationError("--report names the input file ('\(report)'); give the report a file of its own.")
