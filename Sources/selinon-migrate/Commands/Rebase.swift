@@ -149,8 +149,12 @@ extension SelinonMigrate {
             }
             // Rebase puts REV's files in place and regenerates this branch's: a file git does not
             // hold as it is here would be lost — refused, as git refuses to overwrite local changes.
+            // (A stop of a git rebase holds the files of the commit it replays, which a later commit
+            // of the branch may have changed.)
+            let replayedCommitFiles = (try? context.repository.commit("REBASE_HEAD"))
+                .flatMap { try? context.repository.migrationFiles(in: directoryPath, at: $0) }
             let unsaved = Self.filesGitDoesNotHold(workingVersions.sorted(), workingFile: workingFile,
-                                                   committed: [baseFiles] + branchFiles + [mergedFiles].compactMap { $0 })
+                                                   committed: [baseFiles] + branchFiles + [mergedFiles, replayedCommitFiles].compactMap { $0 })
             if !unsaved.isEmpty {
                 func path(_ version: Int) -> String { MigrationDirectory.filePath(version: version, in: directoryPath) }
                 let edited = unsaved.filter(\.wasCommitted).map { path($0.version) }, loose = unsaved.filter { !$0.wasCommitted }.map { path($0.version) }
