@@ -117,9 +117,10 @@ public struct RandomDecisions: FlowDecisions, Sendable {
 
     public mutating func foreachCount(_ edge: Edge) -> Int { Int.random(in: 0...maxForeach, using: &generator) }
 
-    /// A UUID-shaped id, as Celery gives tasks (drawn from the seeded generator).
+    /// A random (version 4) UUID, as Celery gives tasks, drawn from the seeded generator.
     public mutating func newID(for node: String) -> String {
-        let high = generator.next(), low = generator.next()
+        let high = generator.next() & ~0xF000 | 0x4000  // the version: 4
+        let low = generator.next() & ~(0xC << 60) | (0x8 << 60)  // the variant: RFC 4122
         let hex = String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(16)
         let digits = Array(hex)
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(digits[$0]) }.joined(separator: "-")

@@ -29,6 +29,18 @@ struct EngineTests {
         return engine.advance(run.state, finished: ids(names), failed: ids(failing), &decisions)
     }
 
+    /// Ids are random UUIDs as Celery makes them (version 4, RFC 4122 variant), the same for a seed.
+    @Test func idsAreVersion4UUIDsDrawnFromTheSeed() throws {
+        var decisions = RandomDecisions(seed: 7), again = RandomDecisions(seed: 7)
+        for _ in 0..<200 {
+            let id = decisions.newID(for: "A")
+            #expect(id == again.newID(for: "A"))
+            let digits = Array(id)
+            #expect(digits.count == 36 && [8, 13, 18, 23].allSatisfy { digits[$0] == "-" }, "\(id)")
+            #expect(digits[14] == "4" && "89ab".contains(digits[19]), "\(id)")
+        }
+    }
+
     @Test func theSearchOfReachableStatesIsBoundedByStatesAndByRuns() throws {
         // Each A may start another A; once B finishes, the join's condition is decided once per
         // A instance, so one dispatcher run has 2^n outcomes, most of them the same state.
