@@ -112,6 +112,12 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             throw StoreError(.invalidLocation, "'\(shown)' has a fragment ('#…'), which a store location does not take; a # in a "
                 + "password or user name is written %23")
         }
+        // A % that starts no escape (%ZZ) would be read as itself: another URL would mean the same
+        // password. (Read from the text: URLComponents encodes such a % again.)
+        if Self.hasStrayPercent(String(text[text.range(of: "://")!.upperBound...])) {
+            throw StoreError(.invalidLocation, "'\(shown)' has a % that starts no escape (%XX, two hexadecimal digits): a % itself "
+                + "(in a password, say) is written %25")
+        }
         let path = String(components.path.drop { $0 == "/" })
         if path.contains("/") || components.percentEncodedPath.contains("@") {
             // (Not shown: it may hold the end of the password.)
@@ -150,7 +156,17 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             }
             tls.rootCertificates = roots
         }
-        self = .postgres(host: host, port: port, user: user, password: query["password"] ?? components.password,
+        let password = query["password"] ?? components.password
+        // The startup packet ends each value with U+0000, so none can hold it; a control character in
+        // a name is a typo that messages would print raw.
+        for (part, value, names) in [("user name", user, true), ("database name", database, true), ("host", hostText ?? "", true),
+                                     ("password", password ?? "", false)] {
+            if let control = value.unicodeScalars.first(where: { $0 == "\u{0}" || (names && $0.properties.generalCategory == .control) }) {
+                throw StoreError(.invalidLocation, "the \(part) in '\(shown)' holds the control character U+"
+                    + String(format: "%04X", control.value) + (control == "\u{0}" ? ", which PostgreSQL cannot take" : "") + ": remove it")
+            }
+        }
+        self = .postgres(host: host, port: port, user: user, password: password,
                          database: database.isEmpty ? nil : database, socketDirectory: socket, tls: tls)
     }
 
@@ -176,6 +192,15 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             return String(item[item.startIndex...equals]) + "***"
         }
         return String(shown[shown.startIndex...question]) + parameters.joined(separator: "&")
+    }
+
+    /// Whether percent-encoded `text` has a `%` not followed by two hexadecimal digits.
+    private static func hasStrayPercent(_ text: String) -> Bool {
+        let scalars = Array(text.unicodeScalars)
+        return scalars.indices.contains { index in
+            scalars[index] == "%" && !(index + 2 < scalars.count && scalars[index + 1].properties.isASCIIHexDigit
+                                       && scalars[index + 2].properties.isASCIIHexDigit)
+        }
     }
 
     /// The parameters whose values messages show.

@@ -68,6 +68,13 @@ struct StoreLocationTests {
         ("postgres://alice@db/flows#S3cret", "'postgres://alice@db/flows#***' has a fragment ('#…'), which a store location does not take; a # in a password or user name is written %23"),
         ("postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem",
          "'postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem' gives sslrootcert, which only sslmode=require (or verify-ca, verify-full) uses"),
+        // A % that starts no escape would be read as itself (two URLs, one password).
+        ("postgres://alice:S3cr%ZZ@db/flows", "'postgres://alice:***@db/flows' has a % that starts no escape (%XX, two hexadecimal digits): a % itself (in a password, say) is written %25"),
+        ("postgres://alice@db/flows?password=S3cr%2", "'postgres://alice@db/flows?password=***' has a % that starts no escape (%XX, two hexadecimal digits): a % itself (in a password, say) is written %25"),
+        // The startup packet cannot carry U+0000; a control character in a name is a typo that messages would print raw.
+        ("postgres://alice:S3cret@db/fl%00ows", "the database name in 'postgres://alice:***@db/fl%00ows' holds the control character U+0000, which PostgreSQL cannot take: remove it"),
+        ("postgres://alice:S3cret@db/flows?user=al%0Aice", "the user name in 'postgres://alice:***@db/flows?user=al%0Aice' holds the control character U+000A: remove it"),
+        ("postgres://alice:S3c%00ret@db/flows", "the password in 'postgres://alice:***@db/flows' holds the control character U+0000, which PostgreSQL cannot take: remove it"),
     ])
     func aPostgresLocationThatCannotBeUsedIsRefusedWithoutShowingThePassword(_ text: String, _ message: String) {
         let error = #expect(throws: StoreError.self) { try StoreLocation(parsing: text) }
