@@ -5,11 +5,15 @@ import FlowMigration
 /// random nodes finishing, some failing at `failureRate`, conditions and `foreach` decided at
 /// random — stopping while it still runs. Seeded: the same seed gives the same states.
 public struct FlowSimulator: Sendable {
+    /// The flow's dispatcher rules.
     public let engine: FlowDispatcher
+    /// The chance that a node that ends fails rather than finishes (0…1).
     public var failureRate: Double
-    /// The most runs a flow is advanced.
+    /// The most dispatcher runs a flow is advanced: each run, one or two running nodes end; a flow
+    /// gets a random number of runs from 0 to this.
     public var maxRuns: Int
 
+    /// A simulator of `engine`'s flow; see ``failureRate`` and ``maxRuns``.
     public init(engine: FlowDispatcher, failureRate: Double = 0.05, maxRuns: Int = 12) {
         self.engine = engine
         self.failureRate = failureRate

@@ -14,11 +14,15 @@ public struct MigrationSweep: Sendable {
     /// How far a sweep is: flows read so far, of the flows below the latest version at the start
     /// (`nil` until they are counted: the count runs alongside the first batches).
     public struct Progress: Sendable, Equatable {
+        /// Flows read so far.
         public var processed: Int
+        /// Flows below the latest version when the sweep started, once counted.
         public var total: Int?
     }
 
+    /// The store whose flows are migrated.
     public let store: any FlowStateStore
+    /// How each flow's message is migrated (chain and policy).
     public let migrator: StreamMigrator
     /// Flows read and written per transaction.
     public var batchSize: Int
@@ -265,17 +269,22 @@ public struct SweepReport: Sendable {
 
     /// One flow shown as an example of an outcome.
     public struct Example: Sendable, Equatable {
+        /// The flow's id (its dispatcher id).
         public var flowID: String
         /// `nil` for a damaged row whose version is not a number.
         public var fromVersion: Int?
+        /// Its taints (for a tainted outcome).
         public var taints: [Taint]
+        /// Why it is invalid (for `invalid`).
         public var error: String?
     }
 
     /// Examples kept per flow name and outcome.
     public static let examplesPerOutcome = 5
 
+    /// The version the sweep brought flows to.
     public let latestVersion: Int
+    /// Whether the sweep only counted what it would do.
     public let dryRun: Bool
     /// Flows per flow name and outcome.
     public private(set) var counts: [String: [Outcome: Int]] = [:]

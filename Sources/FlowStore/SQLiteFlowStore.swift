@@ -9,6 +9,7 @@ import Synchronization
 public final class SQLiteFlowStore: FlowStateStore {
     private let pool: DatabasePool
     private let checkpointer: SQLiteCheckpointer
+    /// The database file.
     public let path: String
     /// Opened for reading only (`status`, `export`): a log it may not copy as it closes is left
     /// to a writer without a warning.

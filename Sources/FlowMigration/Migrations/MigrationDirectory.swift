@@ -10,9 +10,11 @@ public struct MigrationDirectory: Sendable {
     public struct File: Sendable {
         /// The version the file brings a state to (N of `N.json`).
         public var version: Int
+        /// The file's path in the directory.
         public var path: String
         /// The file's bytes as read.
         public var bytes: [UInt8]
+        /// The file, read and checked.
         public var migration: Migration
     }
 

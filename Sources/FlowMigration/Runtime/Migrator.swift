@@ -8,7 +8,9 @@
 /// Taints of every migration in the chain are collected, and the most severe strategy among
 /// them decides — FAIL over RETRY over IGNORE (Selinon acts on the first non-IGNORE taint, D-2).
 public struct Migrator: Sendable {
+    /// The migrations, compiled: states are brought up to its latest version.
     public let chain: MigrationChain
+    /// Per-flow strategies that take the place of the files' (`apply --policy`).
     public var policy: TaintPolicy
 
     /// A migrator up to the chain's latest version; `policy` overrides the files' strategies per flow.

@@ -17,6 +17,7 @@ public struct Taint: Sendable, Equatable {
 
     /// The migration (version) that found it.
     public var version: Int
+    /// What was found: a removed edge fired, an added edge's sources finished, the flow removed.
     public var reason: Reason
     /// The strategy that applies: the file's, or the apply-time policy's.
     public var strategy: TaintedFlowStrategy
@@ -35,6 +36,7 @@ public struct TaintPolicy: Sendable, Equatable {
     /// Per-flow overrides; the key `*` applies to every flow without its own entry.
     public var overrides: [String: TaintedFlowStrategy]
 
+    /// A policy with `overrides` (none: every file's own strategy applies).
     public init(overrides: [String: TaintedFlowStrategy] = [:]) {
         self.overrides = overrides
     }

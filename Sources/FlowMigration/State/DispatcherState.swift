@@ -5,7 +5,9 @@
 public struct DispatcherState: Sendable, Equatable {
     /// A running node: its name and task (or sub-flow dispatcher) id.
     public struct ActiveNode: Sendable, Equatable {
+        /// The node (task or flow) name.
         public var name: String
+        /// The Celery task id (for a sub-flow, its dispatcher's).
         public var id: String
         /// Keys of the entry other than `name` and `id`, kept as read.
         public var otherKeys: [String: JSONValue]
@@ -17,6 +19,7 @@ public struct DispatcherState: Sendable, Equatable {
         }
     }
 
+    /// Running nodes, in the order they started.
     public var activeNodes: [ActiveNode]
     /// Node name → ids of the instances that finished, in completion order.
     public var finishedNodes: [String: [String]]

@@ -28,6 +28,7 @@ public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case inconsistentMigration = "inconsistent-migration"
     }
 
+    /// The class of problem, for callers that react differently to each.
     public var kind: Kind
     /// What is wrong, naming the key: "state.waiting_edges[2] is 41, but flow 'ingest' has 12 edges at version 3".
     public var message: String

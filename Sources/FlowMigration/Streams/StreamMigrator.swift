@@ -5,6 +5,7 @@ import Foundation
 /// every other byte of the line is kept as it was. Same rules and outcomes as ``Migrator``,
 /// through the same core.
 public struct StreamMigrator: Sendable {
+    /// The rules, chain and policy each line is migrated with.
     public let migrator: Migrator
 
     /// A stream migrator with the rules, chain and policy of `migrator`.
@@ -196,12 +197,16 @@ public struct LineReport: Sendable {
         case alreadyFailed = "already_failed"
     }
 
+    /// The line's `flow_name`, when it could be read.
     public var flowName: String?
     public var outcome: Outcome
+    /// The version the line had (0 for a state without one), when it could be read.
     public var fromVersion: Int?
+    /// The version the line has now; for `fail`, the version whose migrations failed the flow.
     public var toVersion: Int?
     /// Every taint the chain found for the line, whatever its strategy (IGNORE ones included).
     public var taints: [Taint]
+    /// Why an `invalid` line is not a message this migrator can take.
     public var error: StateError?
     /// Where the value of the line's `dispatcher_id` is, when the line could be read and has one
     /// (stores compare it with the row's id).
