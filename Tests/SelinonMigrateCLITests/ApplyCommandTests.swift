@@ -353,6 +353,17 @@ struct ApplyCommandTests {
             #expect(redirected.standardError.contains("Standard output is the file \(arguments[0]) names ('\(sharedFile)'): replacing that "
                                                       + "file would lose what goes to standard output (\(lost))"), "\(redirected.standardError)")
         }
+        // `--report /dev/stderr` with standard error appended to a log (`2>>log`, or `>>log 2>&1`):
+        // written to the descriptor, the log is kept, not replaced.
+        let log = directory.path("apply.log")
+        for redirection in ["2>>\(log)", ">>\(log) 2>&1"] {
+            try Data("an earlier line\n".utf8).write(to: URL(fileURLWithPath: log))
+            let logged = try runner.run(["apply", "-m", Self.migrations, "--input", input, "--output", directory.path("migrated.jsonl"),
+                                         "--report", "/dev/stderr"], shellScript: "exec \"$0\" \"$@\" \(redirection)")
+            #expect([0, 1].contains(logged.status), "\(redirection): \(logged.standardError)")  // 1: the states include failed flows
+            let text = try String(contentsOfFile: log, encoding: .utf8)
+            #expect(text.hasPrefix("an earlier line\n") && text.contains("\"outcome\":\"migrated\""), "\(redirection): \(text)")
+        }
         // An output that is a hard link to the input: replacing it would leave the input as it was.
         let hardLink = directory.path("hard-link.jsonl")
         #expect(link(input, hardLink) == 0)

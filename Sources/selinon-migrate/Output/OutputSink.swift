@@ -9,13 +9,24 @@ import Synchronization
 /// complete — bytes go to a hidden temporary file next to it, which is flushed and renamed on
 /// ``commit()``, so an interrupted run leaves the previous file (if any) untouched. A symbolic
 /// link is followed: the file it points to is replaced, the link stays. Anything that exists and
-/// is not a regular file (`/dev/stderr`, a pipe) is written to directly. `/dev/stdout` and its
-/// aliases are standard output, whatever it is redirected to (replacing the file behind them
-/// would drop what else goes to standard output).
+/// is not a regular file (a pipe, a device) is written to directly. `/dev/stdout` and its
+/// aliases are standard output, and `/dev/stderr`, `/dev/fd/N` and `/proc/self/fd/N` the open
+/// descriptor they name, whatever it is redirected to (replacing the file behind them would drop
+/// what else goes there: a log that standard error is appended to, say).
 final class OutputSink {
     /// Whether `path` names standard output: `-`, `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`.
     static func isStandardOutput(_ path: String) -> Bool {
         ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains(path)
+    }
+
+    /// The open descriptor `path` names other than standard output: 2 for `/dev/stderr`, N for
+    /// `/dev/fd/N` and `/proc/self/fd/N`.
+    static func namedDescriptor(_ path: String) -> Int32? {
+        if path == "/dev/stderr" { return STDERR_FILENO }
+        for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
+            if let descriptor = Int32(path.dropFirst(prefix.count)), descriptor >= 0 { return descriptor }
+        }
+        return nil
     }
 
     private let handle: FileHandle
@@ -31,6 +42,14 @@ final class OutputSink {
         guard !Self.isStandardOutput(path) else {
             if ClosedStandardStreams.output { throw OutputSinkError(path: path, reason: ClosedStandardStreams.outputReason) }
             handle = .standardOutput
+            self.path = nil
+            temporaryPath = nil
+            return
+        }
+        if let named = Self.namedDescriptor(path) {
+            let descriptor = fcntl(named, F_DUPFD_CLOEXEC, 3)
+            guard descriptor >= 0 else { throw OutputSinkError(path: path, reason: "no such open file descriptor (\(named))", isWrongPath: true) }
+            handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             self.path = nil
             temporaryPath = nil
             return
@@ -123,7 +142,7 @@ final class OutputSink {
     /// The regular file a path replaces, for telling two outputs apart; `nil` for `-` and for
     /// what is written directly (a terminal, a pipe), where two outputs simply interleave.
     static func replacedFile(of path: String) -> String? {
-        guard !isStandardOutput(path), let target = try? target(of: path) else { return nil }
+        guard !isStandardOutput(path), namedDescriptor(path) == nil, let target = try? target(of: path) else { return nil }
         var status = stat()
         if stat(target, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG { return nil }
         return physicalPath(target)
