@@ -395,15 +395,15 @@ public enum MigrationReviewer {
             let all = nodes.count > 1 ? "all of " : ""
             result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
                                       text: "A flow in which \(all)\(sources) already finished will not run \(edge); it is tainted \(outcome(strategy, continuing: "it continues without it")).",
-                                      unmet: "No flow in flight is tainted by \(edge): none of the states the old flow can be in has "
-                                        + "\(all)\(sources) finished (and not running again)."))
+                                      unreached: "(No state the old configuration reaches has \(all)\(sources) finished, and not "
+                                        + "running again: only a flow carried over from an earlier configuration can be in one.)"))
             // An edge known to have no condition always runs; one with a condition (or unknown) only if it holds.
             let alwaysRuns = row.new?.to != nil && row.new?.condition == Edge.alwaysTrueCondition.jsonValue
             result.append(Consequence(kind: .edgeArmed, edge: index, strategy: nil,
                                       text: "A flow in which \(all)\(sources) \(nodes.count > 1 ? "are" : "is") running gets \(edge) armed: it runs when \(nodes.count > 1 ? "they finish" : "it finishes")"
                                         + (alwaysRuns ? "." : ", if its condition holds."),
-                                      unmet: "No flow in flight gets \(edge) armed: in none of the states the old flow can be in "
-                                        + "\(nodes.count > 1 ? "are" : "is") \(all)\(sources) running."))
+                                      unreached: "(No state the old configuration reaches has \(all)\(sources) running"
+                                        + "\(nodes.count > 1 ? " together" : ""): only a flow carried over from an earlier configuration can be in one.)"))
         }
         return result
     }

@@ -59,18 +59,20 @@ public struct FlowReview: Sendable, Equatable {
     /// (``MigrationReviewer/maximumEdgesPerFlow``): no rows are built then.
     public var edgesNotShown: Int? = nil
 
-    /// Replaces what the review says added edges do to in-flight flows where every state the old
-    /// flow can reach was migrated and none met it: an edge whose finished sources tainted no
-    /// state (`taintingEdges` holds those that did), one armed in no state (`armedEdges`).
+    /// Says, of what the review says added edges do to in-flight flows, which states the old
+    /// configuration never reaches, once every state it reaches was migrated: an edge whose
+    /// finished sources tainted none (`taintingEdges` holds those that did), one armed in none
+    /// (`armedEdges`). Only a flow carried over from an earlier configuration (through an earlier
+    /// migration, or an edit that needed none) can be in such a state, so the consequence stays.
     public mutating func settle(taintingEdges: Set<Int>, armedEdges: Set<Int>) {
-        consequences = consequences.map { consequence in
-            guard let edge = consequence.edge, let unmet = consequence.unmet else { return consequence }
-            let met = switch consequence.kind {
+        for index in consequences.indices {
+            guard let edge = consequences[index].edge, let unreached = consequences[index].unreached else { continue }
+            let met = switch consequences[index].kind {
             case .sourcesFinished: taintingEdges.contains(edge)
             case .edgeArmed: armedEdges.contains(edge)
             default: true
             }
-            return met ? consequence : Consequence(kind: .noReachableState, edge: edge, strategy: nil, text: unmet)
+            if !met { consequences[index].text += " " + unreached }
         }
     }
 
@@ -167,10 +169,6 @@ public struct Consequence: Sendable, Equatable {
         /// An added edge from a node that no flow started under the old configuration runs (only
         /// new starting edges lead to it): it neither taints nor is armed in any of them.
         case sourceNeverRuns = "source-never-runs"
-        /// What an added edge would do to flows in a state that none of the states the old flow
-        /// can reach is in (all of them analysed): its sources finished, or running, together —
-        /// the flow ends first, say. It taints, or is armed in, no flow.
-        case noReachableState = "no-reachable-state"
     }
 
     public var kind: Kind
@@ -181,8 +179,8 @@ public struct Consequence: Sendable, Equatable {
     /// The sentence, as Markdown: names and edges are code spans (``MarkdownText/plain(_:)``
     /// reads it as plain text, as the text and JSON renderings show it).
     public var text: String
-    /// For a consequence of an added edge (``Kind/sourcesFinished``, ``Kind/edgeArmed``): the
-    /// sentence that replaces it when no state the old flow can reach meets it
+    /// For a consequence of an added edge (``Kind/sourcesFinished``, ``Kind/edgeArmed``): what
+    /// is added to it when no state the old configuration reaches meets it
     /// (``FlowReview/settle(taintingEdges:armedEdges:)``).
-    public var unmet: String? = nil
+    public var unreached: String? = nil
 }
