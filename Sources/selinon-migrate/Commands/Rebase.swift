@@ -206,7 +206,8 @@ extension SelinonMigrate {
             let following = workingVersions.filter { $0 > baseLatest }.sorted()
             if plan.isNeeded, let last = following.last, Set(workingVersions) == Set(1...last), holdsBaseFiles,
                let migrations = try? following.map({ version in try Migration(selinonJSON: workingFile(version) ?? [], file: "\(version).json") }),
-               strategy.map({ chosen in migrations.allSatisfy { $0.strategy == chosen } }) ?? true,
+               // (The strategy they bring is the one rebase would choose: the most severe of this branch's.)
+               migrations.map(\.strategy).max() == chosen,
                plan.coverage(by: migrations, from: old, oldName: onto).matches,
                DirectoryIntegrity(path: directoryPath, requireSum: true).findings.isEmpty {
                 let names = following.map { "\($0).json" }, one = names.count == 1
