@@ -187,14 +187,17 @@ public enum ConditionText {
     }
 
     /// Whether a string key part reads as one name: not empty, no character that separates or
-    /// quotes, not starting with a digit and not a number or `true`/`false`/`null` — which key
-    /// parts of those types (numbers, dates, …) read as bare.
+    /// quotes, not starting with a digit and not a number or a name that reads as a value
+    /// (`true`, `None`, `off`, … in any case) — which values of those types read as bare.
     private static func isPlainName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !("0"..."9").contains(first),
               !name.contains(where: { quotedKeyCharacters.contains($0) || $0.isWhitespace }),
-              !["true", "false", "null"].contains(name) else { return false }
+              !keywordLike.contains(name.lowercased()) else { return false }
         return Double(name) == nil
     }
+
+    /// Names that read as a value (JSON's, Python's and YAML 1.1's), in any case: quoted when strings.
+    private static let keywordLike: Set = ["true", "false", "null", "none", "yes", "no", "on", "off", "y", "n", "~"]
 
     /// Characters that would make a bare key part read as more than one name, or as a value.
     private static let quotedKeyCharacters: Set<Character> = [".", "'", "\"", "(", ")", "[", "]", "=", "<", ">", "!", ",", "`", "\\"]

@@ -34,6 +34,9 @@ struct ConditionTextTests {
         (call("argsFieldExist", ["key": .string("1")]), "argsFieldExist('1')"),
         (call("argsFieldExist", ["key": .number(JSONNumber(1))]), "argsFieldExist(1)"),
         (call("argsFieldExist", ["key": .string("a.b")]), "argsFieldExist('a.b')"),
+        (call("argsFieldExist", ["key": .string("True")]), "argsFieldExist('True')"),
+        (call("argsFieldExist", ["key": .string("None")]), "argsFieldExist('None')"),
+        (call("argsFieldExist", ["key": .bool(true)]), "argsFieldExist(true)"),
         (.object(["not": .object(["and": .array([call("a", [:]), call("b", [:])])])]), "not (a() and b())"),
         (.object(["and": .array([.object(["or": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "(a() or b()) and c()"),
     ])

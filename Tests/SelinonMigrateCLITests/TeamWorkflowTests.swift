@@ -241,7 +241,8 @@ struct TeamWorkflowTests {
         try manager.copyItem(atPath: backup, toPath: staging)
         try manager.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3_600)], ofItemAtPath: staging)
         // What only reads the directory does not take it for one without migrations: it says where they are.
-        for command in [["verify"] + Self.configuration, ["check"] + Self.configuration, ["verify", "--git"] + Self.configuration] {
+        for command in [["verify"] + Self.configuration, ["check"] + Self.configuration, ["verify", "--git"] + Self.configuration,
+                        ["apply", "-m", "migrations", "--input", "-", "--dry-run"]] {
             let refused = try runner.run(command, in: fixture.root)
             #expect(refused.status == 1, "\(command)")
             #expect(refused.standardError.contains("error: the migration directory migrations is missing: a rebase that was killed while it "
@@ -317,6 +318,32 @@ struct TeamWorkflowTests {
         #expect(verify.status == 0, "\(verify.standardError)")
     }
 
+    /// A directory that never had a sum (migrations written by other tools) gaining one more
+    /// migration: check fails as apply would refuse it, and says to rehash, not to commit a sum
+    /// generate never wrote.
+    @Test func checkOnADirectoryThatNeverHadASumSaysToRehash() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try GitCommandTests.install(2, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try FileManager.default.removeItem(atPath: fixture.path("migrations/migrations.sum"))
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2, its migration without a sum")
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try GitCommandTests.install(3, in: fixture)
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try FileManager.default.removeItem(atPath: fixture.path("migrations/migrations.sum"))
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3")
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1)
+        #expect(check.standardError.contains("there is no migrations/migrations.sum, which lists the migrations this branch adds (2.json)"),
+                "\(check.standardError)")
+        #expect(check.standardError.contains("has migrations but no migrations.sum either (written by other tools?): review the migrations, "
+                                             + "run selinon-migrate rehash -m migrations and commit migrations/migrations.sum"), "\(check.standardError)")
+    }
+
     /// Rebase puts REV's files in place: an edit of a committed migration and a file nobody
     /// committed (nor generated) would be lost, so it refuses, changing nothing, as git does.
     @Test func rebaseRefusesToLoseMigrationFilesGitDoesNotHold() throws {
@@ -375,6 +402,27 @@ struct TeamWorkflowTests {
         #expect(try manager.attributesOfItem(atPath: fixture.path("migrations/meta/sum"))[.posixPermissions] as? Int == 0o444)
         #expect(try manager.attributesOfItem(atPath: fixture.path("migrations/1.json"))[.posixPermissions] as? Int == 0o640)
         #expect(try CommandRunner().run(["verify", "-m", "migrations"], in: fixture.root).status == 0)
+    }
+
+    /// A sum linked out of the directory is not written through (generate refuses it too): rebase
+    /// names the directory's link, changes nothing, and works once the link is gone.
+    @Test func rebaseRefusesASumLinkedOutOfTheDirectory() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        let manager = FileManager.default
+        try fixture.git("checkout", "--theirs", "migrations/1.json", "migrations/migrations.sum")
+        try manager.createDirectory(atPath: fixture.path("sums"), withIntermediateDirectories: false)
+        try manager.moveItem(atPath: fixture.path("migrations/migrations.sum"), toPath: fixture.path("sums/migrations.sum"))
+        try manager.createSymbolicLink(atPath: fixture.path("migrations/migrations.sum"), withDestinationPath: "../sums/migrations.sum")
+        let runner = try CommandRunner()
+        let refused = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("error: migrations/migrations.sum is a symbolic link to ../sums/migrations.sum, outside the "
+                                               + "migration directory: nothing is written there (remove the link, rm migrations/migrations.sum, "
+                                               + "and run rebase again"), "\(refused.standardError)")
+        #expect(try manager.destinationOfSymbolicLink(atPath: fixture.path("migrations/migrations.sum")) == "../sums/migrations.sum")
+        try manager.removeItem(atPath: fixture.path("migrations/migrations.sum"))
+        let rebased = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebased.status == 0, "\(rebased.standardError)")
     }
 
     /// A branch whose migration follows REV's and still migrates the change since REV (REV changed

@@ -521,15 +521,19 @@ extension SelinonMigrate {
             let added = directory.files.filter { $0.version > baseLatest }
             report.addedMigrations = added.map(\.path)
             if !integrity.hasSum && !added.isEmpty && !sumLostSinceBase {
-                // The migrations came without their sum (not committed with them, or an interrupted
-                // generate): the deploy's apply would refuse the directory this check lets through.
+                // The migrations came without their sum (not committed with them, an interrupted
+                // generate, or a directory that never had one): the deploy's apply would refuse
+                // the directory this check lets through.
+                let rehash = "selinon-migrate rehash -m \(shellWord(directoryPath))"
                 report.problems.append(.init(
                     kind: "missing-sum",
                     message: "there is no \(sumPath), which lists the migrations this branch adds (\(added.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", "))): "
                         + "edits to them cannot be detected, and apply refuses a migration directory without it",
-                    hint: "commit the \(MigrationSum.fileName) that generate wrote next to them (git add \(gitPathWord(sumPath))); if there is none "
-                        + "(a generate that was interrupted), run the generate again, or review the migrations and run selinon-migrate rehash -m "
-                        + shellWord(directoryPath),
+                    hint: baseFiles.isEmpty
+                        ? "commit the \(MigrationSum.fileName) that generate wrote next to them (git add \(gitPathWord(sumPath))); if there is none "
+                            + "(a generate that was interrupted), run the generate again, or review the migrations and run \(rehash)"
+                        : "\(baseName) has migrations but no \(MigrationSum.fileName) either (written by other tools?): review the migrations, "
+                            + "run \(rehash) and commit \(gitPathWord(sumPath))",
                     file: sumPath))
             }
             if let (upstream, upstreamCommit) = base.target, upstreamCommit.id != base.commit.id,

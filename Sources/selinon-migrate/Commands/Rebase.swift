@@ -312,6 +312,15 @@ enum DirectoryReplacement {
         let manager = FileManager.default
         let parent = parentDirectory(of: path).isEmpty ? "." : parentDirectory(of: path)
         // Its files could be swapped out but not deleted: the old ones would stay behind.
+        // A sum linked out of the directory is not rewritten (generate refuses it too): said of the
+        // directory, not of the copy being built.
+        let sum = (path as NSString).appendingPathComponent(MigrationSum.fileName)
+        if let destination = try? manager.destinationOfSymbolicLink(atPath: sum),
+           case let target = URL(fileURLWithPath: sum).resolvingSymlinksInPath().path, !target.hasPrefix(path + "/") {
+            let shown = (given as NSString).appendingPathComponent(MigrationSum.fileName)
+            throw Failure(description: "\(shown) is a symbolic link to \(destination), outside the migration directory: nothing is "
+                + "written there (remove the link, rm \(shellWord(shown)), and run rebase again: it writes the sum as a file of its own)")
+        }
         if manager.fileExists(atPath: path) && access(path, W_OK) != 0 {
             throw Failure(description: "cannot replace \(path): \(String(cString: strerror(errno))) (rebase rewrites the migration "
                 + "directory; make it writable, for example chmod u+w \(shellWord(path)), and run it again)")

@@ -19,14 +19,7 @@ extension Terminal {
     /// killed while it swapped the directory left moved aside with how to put it back.
     func refuseMisplacedMigrationDirectory(_ path: String, configuration: String?) throws {
         let existsHere = FileManager.default.fileExists(atPath: path)
-        // A rebase killed while it swapped the directory: the migrations are next to it, not gone.
-        if !existsHere, let setAside = DirectoryReplacement.setAside(path) {
-            message("""
-                error: the migration directory \(path) is missing: a rebase that was killed while it replaced it left it at \(setAside)
-                  hint: run selinon-migrate rehash -m \(shellWord(path)), which moves it back (or move it back yourself: mv \(shellWord(setAside)) \(shellWord(path))), then run this again
-                """)
-            throw ExitStatus.inputFailed
-        }
+        try refuseMigrationDirectorySetAside(path)
         // A sparse checkout that leaves the directory out: git has the migrations, the working
         // tree does not, and every command would take them for removed (or start a new history).
         if !existsHere, let repository = try? GitRepository(containing: configuration ?? FileManager.default.currentDirectoryPath),
@@ -89,5 +82,16 @@ extension Terminal {
         message("warning: the migration directory \(path) is outside the git repository of the configuration (it resolves to \(real)): "
             + "git does not hold its files, so check, review --pending and history cannot see the migrations a commit adds; "
             + "move it into the repository")
+    }
+
+    /// Refuses a migration directory that is missing because a `rebase` killed while it swapped
+    /// the directory left it moved aside: the migrations are next to it, not gone.
+    func refuseMigrationDirectorySetAside(_ path: String) throws {
+        guard let setAside = DirectoryReplacement.setAside(path) else { return }
+        message("""
+            error: the migration directory \(path) is missing: a rebase that was killed while it replaced it left it at \(setAside)
+              hint: run selinon-migrate rehash -m \(shellWord(path)), which moves it back (or move it back yourself: mv \(shellWord(setAside)) \(shellWord(path))), then run this again
+            """)
+        throw ExitStatus.inputFailed
     }
 }
