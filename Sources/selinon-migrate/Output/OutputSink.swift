@@ -10,23 +10,20 @@ import Synchronization
 /// ``commit()``, so an interrupted run leaves the previous file (if any) untouched. A symbolic
 /// link is followed: the file it points to is replaced, the link stays. Anything that exists and
 /// is not a regular file (a pipe, a device) is written to directly. `/dev/stdout` and its
-/// aliases are standard output, and `/dev/stderr`, `/dev/fd/N` and `/proc/self/fd/N` the open
-/// descriptor they name, whatever it is redirected to (replacing the file behind them would drop
-/// what else goes there: a log that standard error is appended to, say).
+/// aliases are standard output, and `/dev/stderr` and its aliases standard error, whatever they
+/// are redirected to (replacing the file behind them would drop what else goes there: a log that
+/// standard error is appended to, say).
 final class OutputSink {
     /// Whether `path` names standard output: `-`, `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`.
     static func isStandardOutput(_ path: String) -> Bool {
         ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains(path)
     }
 
-    /// The open descriptor `path` names other than standard output: 2 for `/dev/stderr`, N for
-    /// `/dev/fd/N` and `/proc/self/fd/N`.
-    static func namedDescriptor(_ path: String) -> Int32? {
-        if path == "/dev/stderr" { return STDERR_FILENO }
-        for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
-            if let descriptor = Int32(path.dropFirst(prefix.count)), descriptor >= 0 { return descriptor }
-        }
-        return nil
+    /// Whether `path` names standard error: `/dev/stderr`, `/dev/fd/2`, `/proc/self/fd/2`. (Other
+    /// `/dev/fd/N` are opened as paths: this process has descriptors of its own the user's shell
+    /// does not know of.)
+    static func isStandardError(_ path: String) -> Bool {
+        ["/dev/stderr", "/dev/fd/2", "/proc/self/fd/2"].contains(path)
     }
 
     private let handle: FileHandle
@@ -46,9 +43,9 @@ final class OutputSink {
             temporaryPath = nil
             return
         }
-        if let named = Self.namedDescriptor(path) {
-            let descriptor = fcntl(named, F_DUPFD_CLOEXEC, 3)
-            guard descriptor >= 0 else { throw OutputSinkError(path: path, reason: "no such open file descriptor (\(named))", isWrongPath: true) }
+        if Self.isStandardError(path) {
+            let descriptor = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)
+            guard descriptor >= 0 else { throw OutputSinkError(path: path, reason: "standard error is closed") }
             handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             self.path = nil
             temporaryPath = nil
@@ -142,7 +139,7 @@ final class OutputSink {
     /// The regular file a path replaces, for telling two outputs apart; `nil` for `-` and for
     /// what is written directly (a terminal, a pipe), where two outputs simply interleave.
     static func replacedFile(of path: String) -> String? {
-        guard !isStandardOutput(path), namedDescriptor(path) == nil, let target = try? target(of: path) else { return nil }
+        guard !isStandardOutput(path), !isStandardError(path), let target = try? target(of: path) else { return nil }
         var status = stat()
         if stat(target, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG { return nil }
         return physicalPath(target)
