@@ -144,14 +144,14 @@ extension SelinonMigrate {
                 if let input, let report, OutputSink.wouldReplace(input, writingTo: report) {
                     throw ValidationError("--report names the input file ('\(report)'); give the report a file of its own.")
                 }
-                if input == "-", let report, OutputSink.wouldReplaceStandardInput(writingTo: report) {
+                if input == "-", let report, OutputSink.wouldReplaceFile(of: STDIN_FILENO, writingTo: report) {
                     throw ValidationError("--report names the file standard input reads ('\(report)'); give the report a file of its own.")
                 }
                 let writesStandardOutput = (!dryRun && OutputSink.isStandardOutput(messagesOutput))
                     || reportOutput.map(OutputSink.isStandardOutput) == true
                 // The other stream's file is standard output's: replaced, it would take that stream with it.
                 for (option, path) in [("--output", dryRun ? nil : output), ("--report", report)] {
-                    if let path, writesStandardOutput, OutputSink.standardOutputIsFile(replacedBy: path) {
+                    if let path, writesStandardOutput, OutputSink.wouldReplaceFile(of: STDOUT_FILENO, writingTo: path) {
                         throw ValidationError("Standard output is the file \(option) names ('\(path)'): replacing that file would lose "
                             + "what goes to standard output (the \(option == "--output" ? "report" : "migrated messages")). "
                             + "Send standard output to another file, or name both files: --output FILE --report FILE.")

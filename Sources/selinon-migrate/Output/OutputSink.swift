@@ -145,13 +145,15 @@ final class OutputSink {
         return physicalPath(target)
     }
 
-    /// Whether writing to `output` would replace the regular file standard input reads
-    /// (`--input -` redirected from it).
-    static func wouldReplaceStandardInput(writingTo output: String) -> Bool {
-        var input = stat(), target = stat()
-        guard fstat(STDIN_FILENO, &input) == 0, (input.st_mode & S_IFMT) == S_IFREG,
+    /// Whether writing to `output` would replace the regular file that open `descriptor` is:
+    /// standard input's (`--input -` redirected from it: the flows would be lost), or standard
+    /// output's (`--report F > F`: what goes to standard output would land in the replaced file,
+    /// which no name leads to then).
+    static func wouldReplaceFile(of descriptor: Int32, writingTo output: String) -> Bool {
+        var open = stat(), target = stat()
+        guard fstat(descriptor, &open) == 0, (open.st_mode & S_IFMT) == S_IFREG,
               let replaced = replacedFile(of: output), stat(replaced, &target) == 0 else { return false }
-        return input.st_dev == target.st_dev && input.st_ino == target.st_ino
+        return open.st_dev == target.st_dev && open.st_ino == target.st_ino
     }
 
     /// Whether standard output is a regular file that `input` also reads (`-`: standard input's
@@ -162,15 +164,6 @@ final class OutputSink {
         guard fstat(STDOUT_FILENO, &output) == 0, (output.st_mode & S_IFMT) == S_IFREG else { return false }
         let found = input == "-" ? fstat(STDIN_FILENO, &read) : stat(input, &read)
         return found == 0 && output.st_dev == read.st_dev && output.st_ino == read.st_ino
-    }
-
-    /// Whether standard output is a regular file that writing to `path` replaces (`--report F > F`):
-    /// what goes to standard output would land in the replaced file, which no name leads to then.
-    static func standardOutputIsFile(replacedBy path: String) -> Bool {
-        var output = stat(), target = stat()
-        guard fstat(STDOUT_FILENO, &output) == 0, (output.st_mode & S_IFMT) == S_IFREG,
-              let replaced = replacedFile(of: path), stat(replaced, &target) == 0 else { return false }
-        return output.st_dev == target.st_dev && output.st_ino == target.st_ino
     }
 
     /// Whether writing to `output` would replace the file at `path` — the same path, or a
