@@ -502,6 +502,34 @@ struct ReviewCommandTests {
         }
     }
 
+    /// Commands that only read a directory whose files no longer match `migrations.sum` go on,
+    /// but each warns, in text and in its JSON, that the files are not the ones generated.
+    @Test func readingCommandsWarnAboutAnEditedMigration() throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("m")
+        try FileManager.default.copyItem(atPath: Self.migrations, toPath: migrations)
+        let edited = try String(contentsOfFile: migrations + "/3.json", encoding: .utf8)
+        try edited.replacingOccurrences(of: #""tainted_flow_strategy": "IGNORE""#, with: #""tainted_flow_strategy": "RETRY""#)
+            .write(toFile: migrations + "/3.json", atomically: false, encoding: .utf8)
+        let examples = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis").path
+        let store = "sqlite:" + directory.path("s.sqlite")
+        let runner = try CommandRunner()
+        #expect(try runner.run(["import", "--store", store, "--input", examples + "/inflight-v1.jsonl"]).status == 0)
+        for arguments in [["review", "-m", migrations], ["analyze", "-m", migrations, "-N", examples + "/v3/nodes.yml", "-F", examples + "/v3/flows"],
+                          ["status", "-m", migrations, "--store", store]] {
+            let text = try runner.run(arguments)
+            #expect(text.status == 0, "\(arguments): \(text.standardError)")
+            #expect(text.standardError.contains("\(migrations)/3.json: warning: 3.json was changed after it was generated"),
+                    "\(arguments): \(text.standardError)")
+            let json = try runner.run(arguments + ["--format", "json"])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any],
+                                        "\(arguments): \(json.standardOutput)")
+            let problems = try #require(document["migration_directory_problems"] as? [[String: Any]], "\(arguments): \(document)")
+            #expect(problems.map { $0["kind"] as? String } == ["edited"] && problems.first?["file"] as? String == migrations + "/3.json",
+                    "\(arguments): \(problems)")
+        }
+    }
+
     @Test func outputDirectoryThatIsAFileIsRefusedInWords() throws {
         let directory = try TemporaryDirectory()
         try directory.write("notes\n", to: "out")

@@ -97,6 +97,20 @@ struct ValidateCommandTests {
         #expect(analyze.standardOutput.hasPrefix("migration 3:\n"), "the newest of othermig: \(analyze.standardOutput.prefix(300))")
     }
 
+    /// Colour only on a terminal (a pseudo-terminal from `script` here), not for `TERM=dumb`,
+    /// and not when `NO_COLOR` is set to anything but the empty string (no-color.org).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")),
+          arguments: [("", "xterm", true), ("1", "xterm", false), ("", "dumb", false)])
+    func diagnosticsAreColouredOnlyOnATerminalThatAllowsIt(noColor: String, term: String, coloured: Bool) throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(["validate", "-n", "missing.yml", "-f", "missing"],
+                                             shellScript: "NO_COLOR='\(noColor)' TERM=\(term) exec script -qec \"$0 $*\" /dev/null",
+                                             in: directory.url)
+        #expect(result.status == 1, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("missing.yml"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("\u{1B}[") == coloured, "\(result.standardOutput)")
+    }
+
     @Test func summaryCountsInTheRightNumber() throws {
         let directory = try TemporaryDirectory()
         try directory.write("""

@@ -46,8 +46,12 @@ extension SelinonMigrate {
         func run() async throws {
             let terminal = Terminal(reportsInJSON: format == .json)
             var latest: Int?
+            var directoryProblems: [DirectoryIntegrity.Finding] = []
             if let migrationDirectory {
                 latest = try terminal.loadMigrationDirectory(migrationDirectory).latestVersion
+                // The versions are counted against the files as they are: say when they are not the ones generated.
+                directoryProblems = DirectoryIntegrity(path: migrationDirectory, requireSum: true).findings.filter { $0.kind != "invalid" }
+                for finding in directoryProblems { terminal.message(finding.described(as: "warning")) }
                 if latest == 0 {
                     terminal.message("warning: \(migrationDirectory) holds no migrations, so every flow with a version above 0 "
                         + "counts as newer than it; check -m")
@@ -63,7 +67,7 @@ extension SelinonMigrate {
                 terminal.message("error: \(error.message)")
                 throw ExitStatus.toolFailed
             }
-            let summary = StoreSummary(store: counts, latestVersion: latest)
+            let summary = StoreSummary(store: counts, latestVersion: latest, directoryProblems: directoryProblems)
             switch format {
             case .text: terminal.output(summary.text(location: storeOptions.displayText))
             case .json: terminal.outputJSON(summary.jsonValue(location: storeOptions.displayText))
@@ -89,6 +93,8 @@ struct StoreSummary {
     /// The counts, and the rows changed by hand that are in none of them.
     let store: FlowCounts
     let latestVersion: Int?
+    /// What `migrations.sum` says of the directory's files (edited, unlisted, no sum): warnings.
+    var directoryProblems: [DirectoryIntegrity.Finding] = []
 
     var counts: [StatusCount] { store.counts }
     var damaged: [DamagedFlowRow] { store.damaged }
@@ -158,6 +164,7 @@ struct StoreSummary {
                          "problem": .string(row.problem)])
             }),
         ]
+        if !directoryProblems.isEmpty { members["migration_directory_problems"] = .array(directoryProblems.map(\.jsonValue)) }
         if let latestVersion {
             members["latest_version"] = number(latestVersion)
             members["newer_than_latest"] = number(newerThanLatest)

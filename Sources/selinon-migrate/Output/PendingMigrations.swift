@@ -87,7 +87,7 @@ extension Terminal {
             let real = resolvedPath(path)
             // A directory linked out of a working tree: the error names the link.
             let problem = error.kind == .outsideRepository ? "the migration directory \(path) is outside the git repository: \(error.message)"
-                : "the migration directory \(path)\(real.map { " (\($0))" } ?? "") is not in a git repository"
+                : "the migration directory \(path)\(real.flatMap { $0 == path ? nil : " (\($0))" } ?? "") is not in a git repository"
             message("error: \(problem); so no base revision tells which migrations were added\n  hint: keep the migrations in the "
                 + "repository of the configuration, or name the migration versions instead of --pending")
             throw ExitStatus.inputFailed

@@ -3,8 +3,8 @@ import FlowConfig
 import FlowMigration
 import Synchronization
 
-/// Writes to standard output and standard error; colours diagnostics only on a terminal and
-/// only when `NO_COLOR` is unset.
+/// Writes to standard output and standard error; colours diagnostics only on a terminal that
+/// is not `TERM=dumb`, and only when `NO_COLOR` is unset or empty (as no-color.org asks).
 struct Terminal {
     let usesColor: Bool
     /// The command prints its report as JSON (`--format json`): when it stops because a
@@ -13,7 +13,8 @@ struct Terminal {
     let reportsInJSON: Bool
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment, reportsInJSON: Bool = false) {
-        usesColor = environment["NO_COLOR"] == nil && isatty(FileHandle.standardError.fileDescriptor) == 1
+        usesColor = (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+            && isatty(FileHandle.standardError.fileDescriptor) == 1
         self.reportsInJSON = reportsInJSON
     }
 
