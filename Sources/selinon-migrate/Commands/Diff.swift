@@ -30,7 +30,8 @@ extension SelinonMigrate {
 
                 Exit codes: 0 shown (whatever the change); 1 a configuration is invalid, or git \
                 cannot resolve --from or --to; 2 a file or git could not be read (also a revision a shallow \
-                clone lacks); 64 usage error.
+                clone lacks); 64 usage error (also: no -N/-F, and the nodes \
+                file is in no git repository to read the old configuration from).
                 """)
 
         @OptionGroup(title: "New configuration") var location: ConfigLocationOptions

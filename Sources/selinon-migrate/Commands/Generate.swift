@@ -42,7 +42,8 @@ extension SelinonMigrate {
                 Exit codes: 0 written (or, for a dry run, would be), or no migration needed; 1 a \
                 configuration or the migration directory is invalid, the migration would not \
                 continue the latest one, or git cannot resolve --from or --to; 2 the file could not be written, or git \
-                failed (also a revision a shallow clone lacks); 64 usage error.
+                failed (also a revision a shallow clone lacks); 64 usage error (also: no -N/-F, and the nodes \
+                file is in no git repository to read the old configuration from).
                 """)
 
         @OptionGroup(title: "New configuration") var location: ConfigLocationOptions
