@@ -1448,6 +1448,10 @@ struct GitCommandTests {
         #expect(history.standardError.contains("migrations/2.json:1: warning: 2.json has a git merge conflict"), "\(history.standardError)")
         #expect(history.standardError.contains("note: the migration directory has problems"))
         #expect(history.status == 0)
+        let json = try CommandRunner().run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any], "\(json.standardOutput)")
+        let problems = try #require(document["migration_directory_problems"] as? [[String: Any]], "\(document)")
+        #expect(Set(problems.compactMap { ($0["file"] as? String).map { ($0 as NSString).lastPathComponent } }) == ["2.json", "notes.json"], "\(problems)")
     }
 
     @Test func historyWarnsAboutABrokenMigrationFile() throws {
@@ -1605,8 +1609,9 @@ struct GitCommandTests {
             + "no migration needed") == true, "\(result.standardOutput)")
         #expect(lines.last?.contains("v1 — ") == true && lines.last?.hasSuffix("— initial configuration") == true, "\(result.standardOutput)")
         let json = try CommandRunner().run(arguments + ["--format", "json"], in: fixture.root)
-        #expect(json.standardOutput.contains("\"moved_from\": [\n      \"config/nodes.yml\",\n      \"config/flows\"\n    ]"),
-                "\(json.standardOutput)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any], "\(json.standardOutput)")
+        let revisions = try #require(document["revisions"] as? [[String: Any]], "\(document)")
+        #expect(revisions.first?["moved_from"] as? [String] == ["config/nodes.yml", "config/flows"], "\(revisions)")
     }
 
     /// A flow directory copied (the old one kept) is not a move: history reads the paths given,
@@ -1649,7 +1654,10 @@ struct GitCommandTests {
         #expect(lines[1].hasSuffix("v2 with its migration — package_analysis_flow, +sbom_flow — covered by 1.json"))
         #expect(lines[2].hasSuffix("— initial configuration"))
         let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
-        #expect(json.standardOutput.contains("\"status\": \"needs-migration\""))
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any], "\(json.standardOutput)")
+        let revisions = try #require(document["revisions"] as? [[String: Any]], "\(document)")
+        #expect(revisions.map { $0["status"] as? String } == ["needs-migration", "covered", "initial"], "\(revisions)")
+        #expect(document["migration_directory"] as? String == "migrations" && document["migration_directory_problems"] == nil, "\(document)")
         // The migration, committed afterwards, covers the change its _meta digests name; before it
         // is committed, history and verify --git say that it is not.
         let generated = try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root)

@@ -49,21 +49,24 @@ extension SelinonMigrate {
             let loader = location.loader(environment: environment, checksConsistency: false)
             var entries: [HistoryEntry] = []
             var unborn = false
+            var listedDirectory: String?
+            var directoryProblems: [DirectoryIntegrity.Finding] = []
             do {
                 let context = try GitContext(workingTree: workingTree)
                 try refuseMissingPaths(context, terminal: terminal)
                 let current = loader.load(from: workingTree).configuration
                 let directory = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? current?.global.migrationDirectory
                     ?? existingDefaultMigrationDirectory
+                listedDirectory = directory
                 if let directory {
                     try terminal.refuseMisplacedMigrationDirectory(directory, configuration: workingTree.nodesFile)
                     if !FileManager.default.fileExists(atPath: directory) {
                         terminal.message("note: there is no migration directory \(directory) here, so no commit shows migrations")
                     } else {
                         // The listing goes on (it reads the files git holds), but a broken directory is said at once.
-                        let findings = DirectoryIntegrity(path: directory, requireSum: false).findings
-                        for finding in findings { terminal.message(finding.described(as: "warning")) }
-                        if !findings.isEmpty {
+                        directoryProblems = DirectoryIntegrity(path: directory, requireSum: false).findings
+                        for finding in directoryProblems { terminal.message(finding.described(as: "warning")) }
+                        if !directoryProblems.isEmpty {
                             terminal.message("note: the migration directory has problems (above; selinon-migrate verify checks it): "
                                 + "what this listing says about migrations now is in doubt")
                         }
@@ -94,7 +97,12 @@ extension SelinonMigrate {
                 if entries.isEmpty { terminal.output(unborn ? "no commits yet" : "no commit changed the configuration") }
                 for entry in entries { terminal.output(entry.line) }
             case .json:
-                terminal.output(try JSONReport.render(entries))
+                var report: [String: JSONValue] = [
+                    "revisions": try JSONParser().parse(Array(JSONReport.render(entries).utf8)),
+                    "migration_directory": listedDirectory.map(JSONValue.string) ?? .null,
+                ]
+                if !directoryProblems.isEmpty { report["migration_directory_problems"] = .array(directoryProblems.map(\.jsonValue)) }
+                terminal.outputJSON(.object(report))
             }
         }
 
