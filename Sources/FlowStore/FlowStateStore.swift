@@ -67,7 +67,10 @@ public protocol FlowStateStore: Sendable {
     /// The events of one flow, oldest first.
     func events(flowID: String) async throws(StoreError) -> [MigrationEvent]
 
-    /// Releases connections.
+    /// Releases connections. Calls made after it throw a ``StoreError`` of kind `misuse`; a call
+    /// running as it closes ends as it would have (SQLite waits for it) or with that same error
+    /// (PostgreSQL closes its connections under it; a COMMIT already sent is still reported as
+    /// in doubt).
     func close() async
 }
 

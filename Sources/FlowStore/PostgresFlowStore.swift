@@ -558,7 +558,13 @@ public final class PostgresFlowStore: FlowStateStore {
             let failure = storeError(error)
             // A COMMIT sent and not answered (no answer within the deadline, a connection lost) may yet
             // have been carried out: no one can tell the caller it was not.
-            guard commit.isSent.withLock({ $0 }), failure.kind == .unavailable else { throw failure }
+            guard commit.isSent.withLock({ $0 }), failure.kind == .unavailable else {
+                // Otherwise, connections closed under a running call: that, not a lost connection, is what happened.
+                if isClosed.withLock({ $0 }) && (failure.kind == .unavailable || failure.kind == .database) {
+                    throw StoreError.closed(displayLocation)
+                }
+                throw failure
+            }
             let ended = (error as? PSQLError).flatMap { $0.serverInfo?[.message] }
             let why = (error as? AnswerDeadline.NoAnswer).map { "none within \($0.timeout.components.seconds) s: the server or the network stalled" }
                 ?? ended.map { "the server ended the session instead: \($0)" }

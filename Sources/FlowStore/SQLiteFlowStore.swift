@@ -732,6 +732,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     ///   still has the store open, and copies it when it closes).
     package func closeReportingLog() async -> String? {
         isClosed.withLock { $0 = true }
+        // Calls already running end as they would have (new ones are refused): the barrier
+        // waits for every read and write in progress.
+        _ = try? await pool.barrierWriteWithoutTransaction { _ in }
         try? pool.close()
         guard let (code, problem) = checkpointer.close() else { return nil }
         // A reader that may not write the file leaves the copy to a writer (a dispatcher, apply).
@@ -832,6 +835,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// What a GRDB error means for the caller (a ``StoreError`` from inside passes through).
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
+        // A call that started as the store closed, and reached the database after it had gone.
+        if isClosed.withLock({ $0 }) { return StoreError.closed("sqlite:" + path) }
         if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
         if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 }, reading: readOnly) {
             return known

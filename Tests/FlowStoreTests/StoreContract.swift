@@ -782,6 +782,46 @@ struct StoreContract {
         }
     }
 
+    /// Closing a store under calls that are running: each ends as it would have, or as
+    /// `misuse` saying the store was closed — never as a database failure, which would send an
+    /// operator after a fault the shutdown made up.
+    func closingUnderRunningCallsSaysItWasClosed() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let dispatcher = DispatcherStore(store: store, migrator: try Self.migrator())
+            var ids: [String] = []
+            for message in try InflightFlows.messages(count: 4) { ids.append(try await dispatcher.create(message: message).id) }
+            let flowIDs = ids
+            let calls = Task {
+                await withTaskGroup(of: String.self) { group in
+                    for index in 0..<200 {
+                        group.addTask {
+                            do {
+                                _ = try await dispatcher.load(flowID: flowIDs[index % flowIDs.count])
+                                return "done"
+                            } catch let error as StoreError {
+                                return "\(error.kind): \(error.message)"
+                            } catch {
+                                return "not a StoreError: \(error)"
+                            }
+                        }
+                    }
+                    var outcomes: [String: Int] = [:]
+                    for await outcome in group { outcomes[outcome, default: 0] += 1 }
+                    return outcomes
+                }
+            }
+            try await Task.sleep(for: .milliseconds(5))
+            await store.close()
+            let outcomes = await calls.value
+            for (outcome, count) in outcomes {
+                #expect(outcome == "done" || (outcome.hasPrefix("misuse: the store ") && outcome.contains("was closed")),
+                        "\(count) × \(outcome)")
+            }
+            #expect(outcomes.values.reduce(0, +) == 200)
+        }
+    }
+
     func loadMigratesOnReadOnce() async throws {
         try await TestStore.with(backend) { test in
             let store = try await test.open()

@@ -29,6 +29,7 @@ struct SQLiteStoreTests {
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func finishedFlowsAreRemovedAndMisuseIsRefused() async throws { try await contract.finishedFlowsAreRemovedAndMisuseIsRefused() }
+    @Test func closingUnderRunningCallsSaysItWasClosed() async throws { try await contract.closingUnderRunningCallsSaysItWasClosed() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
@@ -60,6 +61,7 @@ struct PostgresStoreTests {
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func finishedFlowsAreRemovedAndMisuseIsRefused() async throws { try await contract.finishedFlowsAreRemovedAndMisuseIsRefused() }
+    @Test func closingUnderRunningCallsSaysItWasClosed() async throws { try await contract.closingUnderRunningCallsSaysItWasClosed() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
