@@ -52,8 +52,11 @@ public protocol FlowStateStore: Sendable {
     /// Every flow, ordered by id, read in one snapshot of the store (for export): a write that
     /// commits while the flows are read is not seen, so the flows are exactly those of one
     /// moment. `page` gets up to `pageSize` flows at a time; the next page is read after it returns.
+    /// The call runs on the caller's actor (`nonisolated(nonsending)`), so an actor — a
+    /// `@MainActor` service, say — can pass a closure that changes its own state; `page` is never
+    /// called concurrently with the caller nor with itself.
     /// - Throws: ``StoreError`` from the store, or what `page` throws.
-    func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws
+    nonisolated(nonsending) func forEachFlow(pageSize: Int, _ page: @escaping ([StoredFlow]) async throws -> Void) async throws
 
     /// Flows per flow name, version and status, and the rows changed by hand that could not be
     /// counted (named, not an error).

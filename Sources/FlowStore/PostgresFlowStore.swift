@@ -373,8 +373,16 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     /// Pages of one repeatable-read, read-only transaction; each query is bounded by the deadline.
-    public func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+    /// `page` is called from the task that holds the connection, one page at a time while the
+    /// caller waits (as ``withPooledConnection(_:)`` runs its body), never concurrently with the
+    /// caller: a closure isolated to the caller's actor runs there.
+    public nonisolated(nonsending) func forEachFlow(pageSize: Int, _ page: @escaping ([StoredFlow]) async throws -> Void) async throws {
         try StoreError.checkSize(pageSize, "pageSize")
+        nonisolated(unsafe) let page = page
+        try await forEachFlow(pageSize: pageSize, inTransactionCalling: page)
+    }
+
+    private func forEachFlow(pageSize: Int, inTransactionCalling page: @escaping ([StoredFlow]) async throws -> Void) async throws {
         /// What `page` threw, told apart from the store's errors.
         struct PageError: Error { let error: any Error }
         do {

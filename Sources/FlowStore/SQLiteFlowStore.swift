@@ -631,7 +631,7 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     /// Pages of a GRDB snapshot: a connection of its own whose read transaction stays open until
     /// the last page (the log is not checkpointed past it meanwhile).
-    public func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+    public nonisolated(nonsending) func forEachFlow(pageSize: Int, _ page: @escaping ([StoredFlow]) async throws -> Void) async throws {
         try StoreError.checkSize(pageSize, "pageSize")
         try checkOpen()
         let snapshot: DatabaseSnapshot

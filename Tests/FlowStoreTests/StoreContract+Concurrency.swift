@@ -6,7 +6,32 @@ import StoreTestSupport
 import Testing
 import TestSupport
 
+/// A caller isolated to an actor (a service's `@MainActor` dashboard), paging through a store
+/// into its own state: this compiles only while `forEachFlow` runs its closure on the caller's
+/// actor (`nonisolated(nonsending)`), not on the generic executor.
+@MainActor final class FlowTally {
+    private(set) var flowsByName: [String: Int] = [:]
+
+    func count(_ store: any FlowStateStore) async throws {
+        try await store.forEachFlow(pageSize: 5) { page in
+            for flow in page { self.flowsByName[flow.flowName, default: 0] += 1 }
+        }
+    }
+}
+
 extension StoreContract {
+    /// ``FlowTally`` counts every flow from the main actor.
+    func anActorCanPageThroughFlows() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            try await store.insert(try Self.newFlows(InflightFlows.messages(count: 14)))
+            let tally = await FlowTally()
+            try await tally.count(store)
+            let counted = await tally.flowsByName
+            #expect(counted.values.reduce(0, +) == 14 && counted.count > 1, "\(counted)")
+        }
+    }
+
     /// `message` with `retried_count` raised by one.
     static func incrementingRetriedCount(_ message: [UInt8]) throws -> (message: [UInt8], count: Int) {
         guard case .object(var members) = try JSONParser().parse(message) else { throw StoreError(.invalidState, "not an object") }

@@ -31,6 +31,7 @@ struct SQLiteStoreTests {
     @Test func finishedFlowsAreRemovedAndMisuseIsRefused() async throws { try await contract.finishedFlowsAreRemovedAndMisuseIsRefused() }
     @Test func closingUnderRunningCallsSaysItWasClosed() async throws { try await contract.closingUnderRunningCallsSaysItWasClosed() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
+    @Test func anActorCanPageThroughFlows() async throws { try await contract.anActorCanPageThroughFlows() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
 }
@@ -63,6 +64,7 @@ struct PostgresStoreTests {
     @Test func finishedFlowsAreRemovedAndMisuseIsRefused() async throws { try await contract.finishedFlowsAreRemovedAndMisuseIsRefused() }
     @Test func closingUnderRunningCallsSaysItWasClosed() async throws { try await contract.closingUnderRunningCallsSaysItWasClosed() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
+    @Test func anActorCanPageThroughFlows() async throws { try await contract.anActorCanPageThroughFlows() }
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
 

@@ -34,7 +34,7 @@ struct SweepCountingTests {
         func flows(aboveVersion version: Int, limit: Int) async throws(StoreError) -> [StoredFlow] {
             try await base.flows(aboveVersion: version, limit: limit)
         }
-        func forEachFlow(pageSize: Int, _ page: ([StoredFlow]) async throws -> Void) async throws {
+        nonisolated(nonsending) func forEachFlow(pageSize: Int, _ page: @escaping ([StoredFlow]) async throws -> Void) async throws {
             try await base.forEachFlow(pageSize: pageSize, page)
         }
         func statusCounts() async throws(StoreError) -> FlowCounts { try await base.statusCounts() }
