@@ -44,10 +44,24 @@ public struct DispatcherStore: Sendable {
     }
 
     /// Stores a new flow; its id is the message's `dispatcher_id`.
-    /// - Throws: ``StoreError`` `invalidState` for a message without `dispatcher_id`,
-    ///   `duplicateFlow` when the id exists.
+    /// - Throws: ``StoreError`` `invalidState` for a message without `dispatcher_id`, one whose
+    ///   state does not fit its flow at its migration version (an edge the flow does not have
+    ///   there: every later ``load(flowID:)`` would refuse it), or one at a migration version
+    ///   newer than the migrator's latest (a newer worker's message); `duplicateFlow` when the
+    ///   id exists.
     public func create(message: [UInt8]) async throws(StoreError) -> StoredFlow {
         let flow = try NewFlow(message: message)
+        var migrated: [UInt8] = []
+        let check = migrator.migrate(line: message, into: &migrated)
+        switch check.outcome {
+        case .invalid:
+            throw StoreError(.invalidState, "flow '\(flow.id)': \(check.error?.message ?? "the state cannot be read"); nothing was stored",
+                             flowID: flow.id)
+        case .skew:
+            throw StoreError(.invalidState, newerThanLatest(flow.id, version: flow.migrationVersion), flowID: flow.id)
+        default:
+            break
+        }
         try await store.insert([flow])
         guard let stored = try await store.flow(id: flow.id) else {
             throw StoreError(.conflict, "flow '\(flow.id)' vanished right after it was stored", flowID: flow.id)
@@ -100,6 +114,13 @@ public struct DispatcherStore: Sendable {
         }
     }
 
+    /// Refuses a message at a migration version this migrator does not know: a newer worker
+    /// wrote it (``load(flowID:)`` says `skew`), and only such a worker may run or store it.
+    private func newerThanLatest(_ id: String, version: Int) -> String {
+        "flow '\(id)': the message is at migration version \(version), newer than this migrator's latest "
+            + "(\(migrator.migrator.chain.latestVersion)); nothing was stored: a worker with the newer migrations must handle it"
+    }
+
     /// Writes `message` as the new state of `flow` (as loaded), with `status`.
     /// - Parameter status: the flow's status from now on; by default `running` — except for a
     ///   flow a migration failed, which is not run again unless `status` says so.
@@ -107,7 +128,8 @@ public struct DispatcherStore: Sendable {
     /// - Throws: ``StoreError`` `conflict` when the flow changed since it was loaded — load it
     ///   again and redo the change; `invalidState` when `message` is not a dispatcher message of
     ///   this flow, or is at an older migration version than the flow as loaded (a message built
-    ///   before ``load(flowID:)`` migrated it: saving it would undo the migration), or when the
+    ///   before ``load(flowID:)`` migrated it: saving it would undo the migration) or a newer one
+    ///   than the migrator's latest, or when the
     ///   flow is `failed` and no `status` was given (a step run on a state its migration failed).
     public func save(_ flow: StoredFlow, message: [UInt8], status: FlowStatus? = nil) async throws(StoreError) -> StoredFlow {
         if status == nil && flow.status == .failed {
@@ -128,6 +150,9 @@ public struct DispatcherStore: Sendable {
             throw StoreError(.invalidState, "flow '\(flow.id)': the message's dispatcher_id is '\(id)'", flowID: flow.id)
         }
         try NewFlow.checkStorable(migrationVersion: header.migrationVersion, flowID: flow.id)
+        guard header.migrationVersion <= migrator.migrator.chain.latestVersion else {
+            throw StoreError(.invalidState, newerThanLatest(flow.id, version: header.migrationVersion), flowID: flow.id)
+        }
         guard header.migrationVersion >= flow.migrationVersion else {
             throw StoreError(.invalidState, "flow '\(flow.id)': the message is at migration version \(header.migrationVersion), "
                 + "the flow at \(flow.migrationVersion) as loaded; saving it would undo the migration — "

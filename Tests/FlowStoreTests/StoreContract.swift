@@ -864,6 +864,25 @@ struct StoreContract {
             #expect(error?.kind == .invalidState)
             let noID = await #expect(throws: StoreError.self) { try await dispatcher.create(message: Array(#"{"flow_name": "x"}"#.utf8)) }
             #expect(noID?.kind == .invalidState)
+            // A state that does not fit its flow, or a version this migrator does not know, is not
+            // stored: every load would refuse the one, and the other only a newer worker may run.
+            let template = String(decoding: try InflightFlows.templates()[0], as: UTF8.self)
+            let unfit = try InflightFlows.withID("unfit", Array(template
+                .replacingOccurrences(of: #""waiting_edges": ["#, with: #""waiting_edges": [999, "#).utf8))
+            let refused = await #expect(throws: StoreError.self) { try await dispatcher.create(message: unfit) }
+            #expect(refused?.kind == .invalidState && refused?.message.contains("999") == true, "\(refused?.message ?? "")")
+            let future = try InflightFlows.withID("future", Array(template
+                .replacingOccurrences(of: #""migration_version": 0"#, with: #""migration_version": 40"#).utf8))
+            let newer = await #expect(throws: StoreError.self) { try await dispatcher.create(message: future) }
+            #expect(newer?.kind == .invalidState && newer?.message.contains("newer than this migrator's latest (3)") == true,
+                    "\(newer?.message ?? "")")
+            #expect(try await store.flow(id: "unfit") == nil)
+            #expect(try await store.flow(id: "future") == nil)
+            let current = try #require(try await dispatcher.load(flowID: "flow-0000000")).flow
+            let ahead = Array(String(decoding: current.message, as: UTF8.self)
+                .replacingOccurrences(of: #""migration_version": 3"#, with: #""migration_version": 2000000000"#).utf8)
+            let aheadRefused = await #expect(throws: StoreError.self) { try await dispatcher.save(current, message: ahead) }
+            #expect(aheadRefused?.kind == .invalidState && aheadRefused?.message.contains("newer than this migrator's latest") == true)
 
             // A message built before load migrated the flow would move it back: refused, the flow kept.
             let original = try InflightFlows.messages(count: 1)[0]
