@@ -430,6 +430,35 @@ struct ConfigurationLoaderTests {
         #expect(loop.diagnostics.map(\.message) == ["cannot read the nodes file: a symbolic link loop"])
     }
 
+    /// selinon-cli walks a directory once per path that reaches it: flow files under a linked
+    /// directory that is also reached directly, or under a link back up, are read twice (or
+    /// without end) and their flows defined again. Such links are errors naming both paths; a
+    /// linked directory reached once, or one that holds no flow file, is fine.
+    @Test func aDirectoryReachedTwiceBelowAFlowDirectoryIsAnError() throws {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
+        try directory.write(Self.mainFlow + "\n" + Self.sideFlow.replacingOccurrences(of: "flow-definitions:\n", with: ""), to: "flows/v2/all.yml")
+        try directory.write("notes\n", to: "flows/docs/README")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("flows/current"), withDestinationPath: "v2")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("flows/also-docs"), withDestinationPath: "docs")
+        let twice = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
+        #expect(twice.configuration == nil)
+        #expect(twice.diagnostics.map { "\($0.location.file): \($0.message)" } == [
+            "\(directory.path("flows/current")): the same directory as \(directory.path("flows/v2")): selinon-cli reads the flow files in it twice, "
+                + "so their flows are defined twice",
+        ], "\(twice.diagnostics.map(\.message))")
+        try FileManager.default.removeItem(atPath: directory.path("flows/current"))
+        try FileManager.default.createSymbolicLink(atPath: directory.path("flows/v2/up"), withDestinationPath: "..")
+        let loop = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
+        #expect(loop.diagnostics.map { "\($0.location.file): \($0.message)" } == [
+            "\(directory.path("flows/v2/up")): a link back to \(directory.path("flows")), which holds it: selinon-cli walks this loop again "
+                + "and again, reading the flow files in it each time, so their flows are defined many times",
+        ], "\(loop.diagnostics.map(\.message))")
+        try FileManager.default.removeItem(atPath: directory.path("flows/v2/up"))
+        let once = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
+        #expect(once.configuration != nil && once.diagnostics.isEmpty, "\(once.diagnostics.map(\.message))")
+    }
+
     @Test func theSizeLimitIsTheLinkedFilesAndMayBeRaised() throws {
         // 3 MB of YAML behind a link; the limit applies to the file read, not to the link.
         let directory = try TemporaryDirectory()

@@ -112,6 +112,10 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             for (file, reason, hint) in walk.unopenable {
                 diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, reason, at: .wholeFile(file), hint: hint))
             }
+            for (directory, reason) in walk.reachedTwice {
+                diagnostics.append(ConfigDiagnostic(.error, .flowDefinedTwice, reason, at: .wholeFile(directory),
+                                                    hint: "remove the link (workers would not start: \"Multiple definitions of flow\")"))
+            }
             for (directory, reason) in walk.unreadable {
                 diagnostics.append(ConfigDiagnostic(.error, .fileUnreadable, "cannot list the flow directory: \(reason)",
                                                     at: .wholeFile(directory),
@@ -154,18 +158,40 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
     }
 
     /// The flow files below `directory`; the paths named like one that cannot be read as one,
-    /// with why (broken links, link loops, pipes, sockets, names that are not UTF-8); and the directories that
-    /// cannot be listed, with the system's reason. Like `selinon-cli` (`os.walk` with
-    /// `followlinks=True`), the walk enters hidden directories and follows links to
-    /// directories — each directory once, so a link loop ends.
+    /// with why (broken links, link loops, pipes, sockets, names that are not UTF-8); the
+    /// directories that cannot be listed, with the system's reason; and the directories reached
+    /// twice, with why that matters. Like `selinon-cli` (`os.walk` with `followlinks=True`), the
+    /// walk enters hidden directories and follows links to directories. Unlike it, the walk
+    /// enters each directory once: selinon-cli reads a directory reached by two paths twice — its
+    /// flows then are defined twice — and walks a link back to a directory above until the path
+    /// grows too long; such a directory is named unless it holds no flow file and is no loop.
     static func yamlFiles(under directory: String)
-        -> (files: [String], unopenable: [(path: String, reason: String, hint: String)], unreadable: [(path: String, reason: String)]) {
+        -> (files: [String], unopenable: [(path: String, reason: String, hint: String)], unreadable: [(path: String, reason: String)],
+            reachedTwice: [(path: String, reason: String)]) {
         var files: [String] = []
         var unopenable: [(path: String, reason: String, hint: String)] = [], unreadable: [(path: String, reason: String)] = []
-        var visited = Set<[UInt64]>()
+        var reachedTwice: [(path: String, reason: String)] = []
+        var visited: [[UInt64]: String] = [:]
+        var ancestors = Set<[UInt64]>()
         func walk(_ path: String) {
             var status = stat()
-            guard stat(path, &status) == 0, visited.insert([UInt64(status.st_dev), UInt64(status.st_ino)]).inserted else { return }
+            guard stat(path, &status) == 0 else { return }
+            let identity = [UInt64(status.st_dev), UInt64(status.st_ino)]
+            if let first = visited[identity] {
+                if ancestors.contains(identity) {
+                    reachedTwice.append((path, "a link back to \(first), which holds it: selinon-cli walks this loop again and again, "
+                                         + "reading the flow files in it each time, so their flows are defined many times"))
+                } else if files.contains(where: { $0.hasPrefix(first + "/") }) {
+                    // Named at the link (the path that is one), whichever the listing gave first.
+                    let (link, other) = Self.isLink(path) || !Self.isLink(first) ? (path, first) : (first, path)
+                    reachedTwice.append((link, "the same directory as \(other): selinon-cli reads the flow files in it twice, "
+                                         + "so their flows are defined twice"))
+                }
+                return
+            }
+            visited[identity] = path
+            ancestors.insert(identity)
+            defer { ancestors.remove(identity) }
             let names: [String]
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: path)
@@ -201,7 +227,8 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             }
         }
         walk(directory)
-        return (files.sorted(), unopenable.sorted { $0.path < $1.path }, unreadable.sorted { $0.path < $1.path })
+        return (files.sorted(), unopenable.sorted { $0.path < $1.path }, unreadable.sorted { $0.path < $1.path },
+                reachedTwice.sorted { $0.path < $1.path })
     }
 
     /// Why a name in a flow directory that is not a file breaks Selinon.
