@@ -407,7 +407,7 @@ private struct TreeBuilder {
     private mutating func countNodes(_ nodes: Int, at mark: YAMLMark) throws(YAMLError) {
         nodeCount += nodes
         guard nodeCount <= limits.maxNodes, nodeCount < Int(Int32.max) else {
-            throw YAMLError(.expansionLimit, "the document builds more than \(min(limits.maxNodes, Int(Int32.max))) nodes (a merge-key bomb?)", at: mark)
+            throw YAMLError(.expansionLimit, "the document holds more than \(min(limits.maxNodes, Int(Int32.max))) YAML nodes (values, lists and mappings)", at: mark)
         }
     }
 

@@ -214,6 +214,14 @@ struct YAMLParserTests {
         #expect(error?.kind == .expansionLimit)
     }
 
+    /// A large file without a single alias: the limit names what it counts, not a bomb.
+    @Test func aPlainDocumentOverTheNodeLimitSaysWhatItHolds() throws {
+        let items = (0..<100).map { "v\($0)" }.joined(separator: ", ")
+        let error = parseError("junk: [\(items)]\n", limits: .init(maxNodes: 50))
+        #expect(error?.kind == .expansionLimit)
+        #expect(error?.message == "the document holds more than 50 YAML nodes (values, lists and mappings)", "\(String(describing: error))")
+    }
+
     @Test func syntaxErrorHasLibyamlLocation() throws {
         let error = try #require(parseError("tasks:\n  - name: A\n   import: b\n"))
         #expect(error.kind == .syntax)

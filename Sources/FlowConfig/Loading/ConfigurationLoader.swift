@@ -324,6 +324,13 @@ public struct ConfigurationLoader: Sendable {
         switch error.kind {
         case .syntax where error.message.contains("tab character") || error.message.hasSuffix("the character there is a tab"):
             return "indent with spaces: YAML does not allow tabs in indentation"
+        case .syntax where error.message.hasPrefix("found incompatible YAML document"):
+            return "write %YAML 1.1 or drop the %YAML line (libyaml reads YAML 1.1 and 1.2 only; PyYAML takes any 1.x with a warning)"
+        case .syntax where error.message.hasPrefix("found unknown directive name"):
+            return "remove the directive: libyaml knows only %YAML and %TAG (PyYAML ignores others)"
+        case .syntax where error.message.hasPrefix("found invalid Unicode character escape code"):
+            return "a \\uD800–\\uDFFF escape is half of a UTF-16 pair, not a character: write the character itself or \\U and its "
+                + "8 hex digits (\\U0001F600); Selinon's workers cannot start with such text either"
         case .syntax: return "fix the YAML syntax at this position"
         case .encoding: return "save the file as UTF-8"
         case .inputTooLarge: return "raise the limit with --max-file-size if the file is really meant to be this large"
@@ -334,6 +341,8 @@ public struct ConfigurationLoader: Sendable {
         case .invalidMerge: return "'<<' merges a mapping or a list of mappings into the mapping it appears in"
         case .valueIndicator: return "quote it ('=') for the text ="
         case .unhashableKey: return "use a plain string as the key"
+        case .expansionLimit where error.message.contains("YAML nodes"):
+            return "split the flow definitions into several files: the limit is per file (no real configuration comes near it)"
         case .expansionLimit: return "reduce the use of aliases"
         }
     }
