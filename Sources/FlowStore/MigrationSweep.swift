@@ -67,12 +67,14 @@ public struct MigrationSweep: Sendable {
             lastRead = read(following: lastRead)
             upcoming.append(prepare(lastRead))
         }
-        do {
+        do throws(StoreError) {
             while let batch = try await Self.value(of: upcoming.removeFirst()) {
                 lastRead = read(following: lastRead)
                 upcoming.append(prepare(lastRead))
                 var batchReport = batch.report
                 if !dryRun {
+                    // The count read a page the database says is damaged: no more writes into it.
+                    if let damage = pendingTotal.damage { throw damage }
                     let conflicts = Set(try await store.commit(batch.updates, events: batch.events).map(\.idBytes))
                     if !conflicts.isEmpty {
                         var migrations = batch.migrations
@@ -145,16 +147,25 @@ public struct MigrationSweep: Sendable {
         return report
     }
 
-    /// How many flows were below the latest version when the sweep started, once counted.
+    /// How many flows were below the latest version when the sweep started, once counted; and
+    /// the error when counting found the store damaged (a page SQLite cannot read), which stops
+    /// the sweep before its next write.
     private final class PendingTotal: Sendable {
         private let total = Mutex<Int?>(nil)
+        private let damageFound = Mutex<StoreError?>(nil)
 
         init(counting: Task<FlowCounts, any Error>, latestVersion: Int) {
             Task { [self] in
-                guard let counts = try? await counting.value.counts else { return }
-                total.withLock { $0 = Self.pending(in: counts, latestVersion: latestVersion) }
+                do {
+                    let counts = try await counting.value.counts
+                    total.withLock { $0 = Self.pending(in: counts, latestVersion: latestVersion) }
+                } catch let error as StoreError where error.kind == .damaged {
+                    damageFound.withLock { $0 = error }
+                } catch {}
             }
         }
+
+        var damage: StoreError? { damageFound.withLock { $0 } }
 
         static func pending(in counts: [StatusCount], latestVersion: Int) -> Int {
             counts.filter { $0.migrationVersion < latestVersion && $0.status != .failed }.reduce(0) { $0 + $1.count }
@@ -382,7 +393,9 @@ public struct SweepReport: Sendable {
     /// The report as JSON: `latest_version`, `dry_run`, `totals` (per outcome), `tainted_flows`
     /// (of the migrated flows, how many carry IGNORE taints: the text table's total `tainted`),
     /// `changed_elsewhere` (see ``changedElsewhere``), `counting_error` (see ``countingError``;
-    /// only when there is one), `stopped_by` (see ``stoppedBy``; only when it stopped), and `flows`
+    /// only when there is one), `stopped_by` (see ``stoppedBy``; only when it stopped),
+    /// `not_counted` (with either of those two: the outcomes whose totals are 0 because the
+    /// snapshot's count never came — `up_to_date`, `already_failed`, `skew`), and `flows`
     /// (per flow name: `counts`, `tainted_flows` — migrated with IGNORE taints; a report line's
     /// `tainted` is whether that one flow was — and `examples` per outcome with `flow_id`,
     /// `from_version` (null for a damaged row whose version is not a number), `taints` and `error`).
@@ -417,6 +430,10 @@ public struct SweepReport: Sendable {
         ]
         if let countingError { members["counting_error"] = .string(countingError) }
         if let stoppedBy { members["stopped_by"] = .string(stoppedBy) }
+        if countingError != nil || stoppedBy != nil {
+            // Their 0s mean "not counted", not "none": a tool that reads only the totals is told.
+            members["not_counted"] = .array([Outcome.upToDate, .alreadyFailed, .skew].map { .string($0.rawValue) })
+        }
         return .object(members)
     }
 }

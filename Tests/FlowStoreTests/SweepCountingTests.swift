@@ -88,6 +88,29 @@ struct SweepCountingTests {
         }
     }
 
+    /// A count that finds the store damaged (a page SQLite cannot read) stops the sweep before
+    /// its next write: nothing more goes into a damaged database.
+    @Test func aCountThatFindsTheStoreDamagedStopsTheWrites() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let store = try await test.open()
+            try await store.insert(try StoreContract.newFlows(InflightFlows.messages(count: 120)))
+            let commits = Mutex(0)
+            let damage = StoreError(.damaged, "the SQLite store is damaged (database disk image is malformed)")
+            var damaged = SnapshotHook(base: store) { _ in Task { throw damage } }
+            // (A first batch may be on its way before the failed count is seen: it waits here a little.)
+            damaged.beforeCommit = { _ in
+                commits.withLock { $0 += 1 }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let sweep = MigrationSweep(store: damaged, migrator: try StoreContract.migrator(), batchSize: 16)
+            let error = await #expect(throws: StoreError.self) { try await sweep.run() }
+            #expect(error?.kind == .damaged && error?.message == damage.message, "\(String(describing: error))")
+            #expect(commits.withLock { $0 } <= 1, "at most the batch already on its way")
+            #expect(error?.completedSweep?.jsonValue["stopped_by"] == .string(damage.message))
+            await store.close()
+        }
+    }
+
     @Test func theWorkDoneIsReportedWhenTheCountFails() async throws {
         try await TestStore.with(.sqlite) { test in
             let store = try await test.open()
@@ -101,6 +124,7 @@ struct SweepCountingTests {
             let done = SweepReport.Outcome.allCases.filter { [.migrated, .retry, .fail].contains($0) }.reduce(0) { $0 + report.total($1) }
             #expect(done > 0)
             #expect(report.jsonValue["counting_error"] == .string("terminating connection due to administrator command"))
+            #expect(report.jsonValue["not_counted"] == .array([.string("up_to_date"), .string("already_failed"), .string("skew")]))
             // Everything was committed: a second sweep finds nothing to do.
             let again = try await MigrationSweep(store: store, migrator: try StoreContract.migrator(), batchSize: 16).run()
             #expect(again.total(.migrated) + again.total(.retry) + again.total(.fail) == 0)

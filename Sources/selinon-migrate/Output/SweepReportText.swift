@@ -22,6 +22,8 @@ struct SweepReportText {
         table.rows.append(["total"] + outcomes.map { String(report.total($0)) } + [String(report.tainted.values.reduce(0, +))])
         let changed = report.total(.migrated) + report.total(.retry) + report.total(.fail) > 0
         var lines = [report.dryRun ? "dry run: nothing was written; migrating to version \(report.latestVersion) would give"
+                        : report.stoppedBy != nil ? "stopped before the end (see the note below): "
+                            + (changed ? "the flows below were migrated to version \(report.latestVersion)" : "no flow was migrated")
                         : changed ? "migrated to version \(report.latestVersion)"
                         : "no flow was migrated; the latest migration is version \(report.latestVersion)",
                      table.text]
