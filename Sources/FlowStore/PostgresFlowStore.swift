@@ -838,6 +838,13 @@ public final class PostgresFlowStore: FlowStateStore {
                     + "ended the session: it shut down or restarted, or an administrator ended it); the transaction under way was "
                     + "rolled back whole")
             }
+            // read_only_sql_transaction: a standby, or default_transaction_read_only set for the database or role.
+            if error.serverInfo?[.sqlState] == "25006" {
+                return StoreError(.database, "PostgreSQL store \(displayLocation): \(error.serverInfo?[.message] ?? "read-only transaction") "
+                    + "— the server takes only reads here: it is a standby (a replica; connect to the primary), or "
+                    + "default_transaction_read_only is on for the database or role (SHOW default_transaction_read_only; "
+                    + "ALTER DATABASE … SET default_transaction_read_only = off); nothing was written")
+            }
             if error.serverInfo?[.sqlState] == "3D000" {
                 return StoreError(.missingStore, "there is no store at \(displayLocation): \(error.serverInfo?[.message] ?? "no such database") "
                     + "on the server; check the location (import creates the tables of a store, not its database: CREATE DATABASE first)")

@@ -79,6 +79,15 @@ struct StoreContract {
             #expect(clock.now - started < .seconds(25), "no wait for the write lock")
             await reader.close()
             try holder?.inDatabase { try $0.execute(sql: "ROLLBACK") }
+            if backend == .postgres {
+                // A writer there is told why it may not write, and where to connect instead.
+                let writer = try StoreLocation(parsing: test.location).open(logger: .init(label: "test"), createIfMissing: false)
+                let refused = await #expect(throws: StoreError.self) {
+                    try await writer.insert(try Self.newFlows([InflightFlows.withID("late", InflightFlows.templates()[0])]))
+                }
+                #expect(refused?.message.contains("the server takes only reads here: it is a standby") == true, "\(refused?.message ?? "")")
+                await writer.close()
+            }
         }
     }
 
