@@ -852,7 +852,12 @@ public final class PostgresFlowStore: FlowStateStore {
             if let message = error.serverInfo?[.message] {
                 return StoreError(.database, "PostgreSQL store \(displayLocation): \(message)")
             }
-            let reason = error.underlying.map(Self.connectionFailure) ?? Self.words(for: error.code)
+            var reason = error.underlying.map(Self.connectionFailure) ?? Self.words(for: error.code)
+            // The socket's own path, which the location only implies (its directory and port).
+            if let socket = probe.unixSocketPath, error.underlying is IOError {
+                reason = "cannot connect to the socket \(socket): \(reason) (is the server running, with its socket in that directory "
+                    + "— unix_socket_directories — and on that port?)"
+            }
             return StoreError(Self.connectionLossCodes.contains(error.code) ? .unavailable : .database, "PostgreSQL store \(displayLocation): \(reason)")
         }
         if let error = error as? ConnectionPoolError, error == .poolShutdown {
