@@ -152,6 +152,15 @@ extension FileReader {
         } else if let scalar = fromNode.scalar, !fromNode.isPythonTruthy, scalar.value.isNumber {
             warning(.wrongType, "'from: \(scalar.text)' is the number zero, which Selinon takes as no source: \(what()) is a starting edge",
                     at: fromNode, hint: "write 'from:' (empty) for a starting edge, or name the source nodes")
+        } else if case .string("")? = fromNode.scalar?.value {
+            // D-21: the workers and selinon-migrate read no source; Selinon's own generator a node named ''.
+            warning(.wrongType, "'from: \"\"' is the empty string, which Selinon's workers take as no source (\(what()) "
+                + "is a starting edge) but selinon-cli migrate as a node named ''", at: fromNode,
+                    hint: "write 'from:' (empty) for a starting edge")
+        } else if case .mapping(let pairs) = fromNode.content, pairs.isEmpty {
+            warning(.wrongType, "'from: {}' is an empty mapping, which Selinon's workers take as no source (\(what()) is a starting edge); "
+                + "selinon-cli migrate fails on it (a mapping cannot be hashed)", at: fromNode,
+                    hint: "write 'from:' (empty) for a starting edge")
         }
         if fromNode.isPythonTruthy {
             let names = nodeNames(fromNode, "'from' of \(what())", catalog: catalog)
