@@ -334,7 +334,9 @@ public struct ConfigurationLoader: Sendable {
         case .syntax: return "fix the YAML syntax at this position"
         case .encoding: return "save the file as UTF-8"
         case .inputTooLarge: return "raise the limit with --max-file-size if the file is really meant to be this large"
-        case .nestingTooDeep: return "flatten the structure; real configurations nest a few levels"
+        case .nestingTooDeep:
+            return "flatten the structure (a condition of fewer nested 'not', 'and', 'or'); this is selinon-migrate's limit, which keeps "
+                + "it from running out of stack — Selinon has none, but real configurations nest a few levels"
         case .multipleDocuments: return "remove the '---' separator and the second document, or move it to its own file"
         case .anchor: return "define each anchor once, before the aliases that use it"
         case .unsupportedValue: return "remove the tag or quote the value"
