@@ -30,6 +30,17 @@ struct MigratorTests {
         try Migrator(chain: MigrationChain(migrations: migrations), policy: policy).migrate(message)
     }
 
+    /// Migrations built in code with an index no flow can have are refused, named, by
+    /// `init(checking:)` (the plain initializer takes them as a programming error).
+    @Test func aChainBuiltInCodeIsChecked() throws {
+        let good = Migration(flows: ["flow1": EdgeMigration(translation: [2: 3])], strategy: .ignore)
+        let bad = Migration(flows: ["flow2": EdgeMigration(translation: [5_000_000: 0])], strategy: .ignore)
+        #expect(try MigrationChain(checking: [good]).latestVersion == 1)
+        let error = #expect(throws: MigrationChainError.self) { try MigrationChain(checking: [good, bad]) }
+        #expect(error?.description == "migration 2, flow 'flow2': edge index 5000000 is outside 0..<1000000")
+        #expect(error?.localizedDescription == error?.description)
+    }
+
     @Test func noStateAdoptsTheLatestVersion() throws {
         let fresh = DispatcherMessage(flowName: "flow1", migrationVersion: 0)
         guard case .migrated(let adopted, 0, 2, let taints) = try Self.migrate(fresh, [Self.empty, Self.empty]) else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A migration directory loaded once, validated as a whole and compiled into per-flow lookup
 /// tables, so that migrating a state costs no file or JSON work beyond the state itself.
 ///
@@ -27,17 +29,10 @@ public struct MigrationChain: Sendable {
 
     /// Compiles migrations given in version order (`migrations[0]` is version 1). They must be
     /// what ``MigrationDirectory`` loads: edge indices from 0 to 999,999 (a migration built in
-    /// code with others is a programming error, and stops the process with that message).
+    /// code with others is a programming error, and stops the process with that message; build
+    /// with ``init(checking:)`` to have it thrown instead).
     public init(migrations: [Migration]) {
-        for (offset, migration) in migrations.enumerated() {
-            for (flow, entry) in migration.flows {
-                let indices = Array(entry.translation.keys) + entry.translation.values.compactMap { $0 }
-                    + Array(entry.taintedEdges.keys) + Array(entry.taintingNodes.keys)
-                if let wrong = indices.first(where: { !(0..<Migration.edgeLimit).contains($0) }) {
-                    preconditionFailure("migration \(offset + 1), flow '\(flow)': edge index \(wrong) is outside 0..<\(Migration.edgeLimit)")
-                }
-            }
-        }
+        if let problem = Self.indexOutOfRange(in: migrations) { preconditionFailure(problem.description) }
         steps = migrations.enumerated().map { CompiledMigration($0.element, version: $0.offset + 1) }
         latestVersion = migrations.count
         var byFlow: [String: [FlowStep]] = [:]
@@ -56,6 +51,30 @@ public struct MigrationChain: Sendable {
             for flow in presence.added { changes[flow, default: []].append(PresenceChange(version: step.version, isRemoval: false)) }
         }
         presenceChanges = changes
+    }
+
+    /// Compiles migrations built in code, in version order (`migrations[0]` is version 1), after
+    /// checking what ``MigrationDirectory`` checks of a file's indices.
+    /// - Throws: ``MigrationChainError`` for an edge index outside 0 to 999,999, naming the
+    ///   migration, the flow and the index.
+    public init(checking migrations: [Migration]) throws(MigrationChainError) {
+        if let problem = Self.indexOutOfRange(in: migrations) { throw problem }
+        self.init(migrations: migrations)
+    }
+
+    /// The first edge index of `migrations` that no flow can have.
+    private static func indexOutOfRange(in migrations: [Migration]) -> MigrationChainError? {
+        for (offset, migration) in migrations.enumerated() {
+            for (flow, entry) in migration.flows.sorted(by: { $0.key < $1.key }) {
+                let indices = Array(entry.translation.keys) + entry.translation.values.compactMap { $0 }
+                    + Array(entry.taintedEdges.keys) + Array(entry.taintingNodes.keys)
+                if let wrong = indices.first(where: { !(0..<Migration.edgeLimit).contains($0) }) {
+                    return MigrationChainError(version: offset + 1, flow: flow,
+                                               message: "edge index \(wrong) is outside 0..<\(Migration.edgeLimit)")
+                }
+            }
+        }
+        return nil
     }
 
     /// A migration that removed a flow, or added one (back): known from `_meta.edge_counts`.
@@ -243,4 +262,19 @@ struct CompiledFlowMigration: Sendable {
         case let new: return new
         }
     }
+}
+
+/// A migration built in code that no chain can hold (``MigrationChain/init(checking:)``).
+public struct MigrationChainError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    /// The migration's version (its position in the list, from 1).
+    public let version: Int
+    /// The flow whose entry is wrong.
+    public let flow: String
+    /// What is wrong with it.
+    public let message: String
+
+    /// "migration N, flow 'F': …".
+    public var description: String { "migration \(version), flow '\(flow)': \(message)" }
+    /// The same words as ``description``, for loggers that print `localizedDescription`.
+    public var errorDescription: String? { description }
 }
