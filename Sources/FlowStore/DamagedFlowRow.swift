@@ -30,6 +30,7 @@ public struct PendingFlows: Sendable {
     /// `nil` when the page is empty — there are no more flows.
     public var lastID: String?
 
+    /// A page of `flows` and `damaged` rows that ends at `lastID`.
     public init(flows: [StoredFlow], damaged: [DamagedFlowRow], lastID: String?) {
         self.flows = flows
         self.damaged = damaged
@@ -50,6 +51,7 @@ public struct FlowCounts: Sendable, Equatable {
     /// How many damaged rows a count lists.
     public static let listedDamagedRows = 20
 
+    /// Counts of readable flows, with the damaged rows listed and counted apart.
     public init(counts: [StatusCount], damaged: [DamagedFlowRow] = [], damagedPerFlowName: [String: Int] = [:]) {
         self.counts = counts
         self.damaged = damaged

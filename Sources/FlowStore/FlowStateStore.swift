@@ -124,6 +124,8 @@ enum SnapshotCounting {
 
 /// The schema version this tool writes and reads.
 public enum StoreSchema {
+    /// The schema version this tool writes (in `selinon_migrate_schema`), and the newest it reads: a
+    /// store with a higher one is refused (``StoreError/Kind-swift.enum/newerSchema``).
     public static let version = 1
 
     static func missingStoreError(_ location: String) -> StoreError {

@@ -46,6 +46,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// reported all the same. Not part of the error's equality.
     public var completedSweep: SweepReport?
 
+    /// An error of `kind`, with its `message` for people and the flow it is about, if any.
     public init(_ kind: Kind, _ message: String, flowID: String? = nil) {
         self.kind = kind
         self.message = message
@@ -54,6 +55,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// Equal when kind, message and flow id are: ``isCommitInDoubt`` and ``completedSweep`` are
+    /// not compared.
     public static func == (lhs: StoreError, rhs: StoreError) -> Bool {
         lhs.kind == rhs.kind && lhs.message == rhs.message && lhs.flowID == rhs.flowID
     }

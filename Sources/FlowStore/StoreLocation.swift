@@ -10,7 +10,11 @@ import PostgresNIO
 /// `&sslrootcert=CA.pem` for a private certificate authority, `?host=/run/postgresql&port=5432`
 /// for a unix socket; without a password in the URL, `PGPASSWORD` is used).
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
+    /// An embedded SQLite store: the database file's path (parsing expands a leading `~`).
     case sqlite(path: String)
+    /// A PostgreSQL store. `host` `nil` is `localhost`, unless `socketDirectory` names a unix
+    /// socket's directory; `password` `nil` takes `PGPASSWORD`; `database` `nil` is the server's
+    /// default (the user's name).
     case postgres(host: String?, port: Int, user: String, password: String?, database: String?, socketDirectory: String?, tls: PostgresTLS)
 
     /// How a PostgreSQL connection uses TLS: the URL's `sslmode` and `sslrootcert`.
@@ -27,10 +31,13 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             case verifyFull = "verify-full"
         }
 
+        /// Whether TLS is used and the server's certificate verified (`sslmode`).
         public var mode: Mode
         /// A PEM file of the certificate authorities to trust instead of the system's (`sslrootcert`).
         public var rootCertificates: String?
 
+        /// TLS in `mode`, trusting the certificate authorities of the PEM file `rootCertificates`
+        /// (`nil`: the system's).
         public init(mode: Mode, rootCertificates: String? = nil) {
             self.mode = mode
             self.rootCertificates = rootCertificates

@@ -12,12 +12,14 @@ public struct StoredFlow: Sendable, Equatable {
     public var message: [UInt8]
     /// The migration version the state conforms to.
     public var migrationVersion: Int
+    /// Where the flow stands for migrations (the `status` column, kept apart from the message).
     public var status: FlowStatus
     /// Incremented by every write; writes state the revision they read (compare-and-swap).
     public var revision: Int
     /// When the record was last written.
     public var updatedAt: Date
 
+    /// A record with every column given, as a store reads it back.
     public init(id: String, flowName: String, message: [UInt8], migrationVersion: Int, status: FlowStatus,
                 revision: Int, updatedAt: Date) {
         self.id = id
@@ -32,12 +34,20 @@ public struct StoredFlow: Sendable, Equatable {
 
 /// A new flow to add to a store (revision 1).
 public struct NewFlow: Sendable, Equatable {
+    /// The flow's id: the dispatcher task id (`dispatcher_id`), unique in the store and at most
+    /// ``maximumIDBytes`` UTF-8 bytes.
     public var id: String
+    /// `flow_name` of the message.
     public var flowName: String
+    /// The dispatcher message, JSON text, stored byte for byte (without `selinon_migrate_status`).
     public var message: [UInt8]
+    /// The message's `migration_version` (0 when it has none), from 0 to ``maximumMigrationVersion``.
     public var migrationVersion: Int
+    /// The status the flow starts with: `running`, unless an exported line's
+    /// `selinon_migrate_status` says otherwise.
     public var status: FlowStatus
 
+    /// A flow to add; it is `running` unless `status` says otherwise.
     public init(id: String, flowName: String, message: [UInt8], migrationVersion: Int, status: FlowStatus = .running) {
         self.id = id
         self.flowName = flowName
@@ -113,14 +123,20 @@ extension NewFlow {
 
 /// A write that succeeds only when the record still has `expectedRevision`.
 public struct FlowUpdate: Sendable, Equatable {
+    /// The id of the flow to write (`dispatcher_id`).
     public var id: String
+    /// The revision the writer read; the write is skipped (a conflict) when the record has another.
     public var expectedRevision: Int
+    /// The dispatcher message to store, JSON text, kept byte for byte.
     public var message: [UInt8]
+    /// The migration version `message` conforms to.
     public var migrationVersion: Int
+    /// The flow's status from this write on.
     public var status: FlowStatus
     /// The record's new `updatedAt`.
     public var updatedAt: Date
 
+    /// A write of flow `id` from `expectedRevision`, stamped `updatedAt` (by default, now).
     public init(id: String, expectedRevision: Int, message: [UInt8], migrationVersion: Int, status: FlowStatus,
                 updatedAt: Date = Date()) {
         self.id = id
@@ -134,8 +150,12 @@ public struct FlowUpdate: Sendable, Equatable {
 
 /// One row of the append-only `migration_events` table: what a migration did to a flow.
 public struct MigrationEvent: Sendable, Equatable {
+    /// The migrated flow's id (`flow_id`); the event stays when the flow is removed.
     public var flowID: String
+    /// The flow's migration version before the migration (`from_version`).
     public var fromVersion: Int
+    /// The chain's latest version, which the migration ran to (`to_version`); for `fail`, the
+    /// version whose migrations failed the flow (the flow itself keeps its version).
     public var toVersion: Int
     /// `migrated`, `retry` or `fail`.
     public var outcome: String
@@ -143,8 +163,10 @@ public struct MigrationEvent: Sendable, Equatable {
     public var strategy: String?
     /// The taints, as the JSON array `apply` reports.
     public var taints: [UInt8]
+    /// When the migration was made (`recorded_at`; one time for a whole batch of a sweep).
     public var recordedAt: Date
 
+    /// An event with every column given.
     public init(flowID: String, fromVersion: Int, toVersion: Int, outcome: String, strategy: String?, taints: [UInt8], recordedAt: Date) {
         self.flowID = flowID
         self.fromVersion = fromVersion
@@ -158,11 +180,16 @@ public struct MigrationEvent: Sendable, Equatable {
 
 /// Flows per flow name, migration version and status.
 public struct StatusCount: Sendable, Equatable {
+    /// The flows' `flow_name`.
     public var flowName: String
+    /// The migration version they are at.
     public var migrationVersion: Int
+    /// Their status.
     public var status: FlowStatus
+    /// How many flows have this flow name, version and status (at least 1).
     public var count: Int
 
+    /// A count of `count` flows of `flowName` at `migrationVersion` with `status`.
     public init(flowName: String, migrationVersion: Int, status: FlowStatus, count: Int) {
         self.flowName = flowName
         self.migrationVersion = migrationVersion

@@ -8,6 +8,7 @@ import Foundation
 public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertible, Codable {
     /// Whether the finding makes the configuration unusable.
     public enum Severity: String, Sendable, Hashable, Codable, Comparable {
+        /// `warning`: reported, the configuration still loads; `error`: the configuration cannot be used.
         case warning, error
 
         public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs == .warning && rhs == .error }
@@ -16,14 +17,22 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
     /// A stable identifier of the kind of finding, for tools and tests (`--format json`).
     public enum Code: String, Sendable, Hashable, Codable, CaseIterable {
         // Files and YAML.
+        /// A file or directory of the configuration is not there (or is a broken link); as a warning, a
+        /// flow directory without `*.yml` or `*.yaml` files.
         case fileNotFound = "file-not-found"
+        /// A file exists but cannot be read (permissions, an I/O error): the tool's failure, not the input's.
         case fileUnreadable = "file-unreadable"
+        /// A file is larger than the size limit (`--max-file-size`).
         case fileTooLarge = "file-too-large"
+        /// The file is not valid YAML.
         case yamlSyntax = "yaml-syntax"
+        /// A mapping gives one key twice; the later value replaces the earlier (a warning).
         case yamlDuplicateKey = "yaml-duplicate-key"
         /// Two mappings of one merge list give a key different values (PyYAML versions disagree).
         case yamlMergeConflict = "yaml-merge-conflict"
+        /// The YAML nests too deeply, or its aliases expand it past the limit (an alias bomb).
         case yamlLimit = "yaml-limit"
+        /// The nodes file or a flow file is empty (or holds only null).
         case emptyFile = "empty-file"
         /// The file is UTF-16 or UTF-32, which Selinon (reading UTF-8) cannot load.
         case notUTF8 = "not-utf-8"
@@ -40,38 +49,80 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         /// at every revision.
         case gitSubmodule = "git-submodule"
         // Shapes and keys.
+        /// A key holds the wrong type of value: a list for a name, a mapping for a list, ….
         case wrongType = "wrong-type"
+        /// A required key is missing (a flow definition's `name`, `flow-definitions`, …).
         case missingKey = "missing-key"
+        /// A key Selinon does not read (a typo, usually); the hint suggests the closest known key.
         case unknownKey = "unknown-key"
+        /// A value of the right type that Selinon does not accept (`eager_failures: true`, …).
         case invalidValue = "invalid-value"
+        /// A task or flow name that does not match Selinon's pattern (a letter or `_`, then letters,
+        /// digits and `_`).
         case invalidName = "invalid-name"
+        /// A value YAML 1.1 reads as a boolean where a string was meant (`no`, `off`, …), as Selinon's
+        /// PyYAML does.
         case yamlBoolean = "yaml-1.1-boolean"
         // Names and references.
+        /// A storage, task or flow defined (or listed) twice, or a name that is both a task and a flow.
         case duplicateName = "duplicate-name"
+        /// A node name that is neither a task nor a flow (in a selective run's `tasks`, one that is not
+        /// a task).
         case unknownNode = "unknown-node"
+        /// A task or `trace` names a storage that `storages` does not define.
         case unknownStorage = "unknown-storage"
+        /// A flow listed in the nodes file's `flows` has no definition.
         case flowNotDefined = "flow-not-defined"
+        /// A flow is defined but not listed in the nodes file's `flows`.
         case flowNotListed = "flow-not-listed"
+        /// A flow is defined twice, or a flow file or directory is given twice.
         case flowDefinedTwice = "flow-defined-twice"
+        /// A `{VAR}` placeholder (a queue name, `migration_dir`) names a variable that is not set, or
+        /// Selinon's second expansion of the default queue fails.
         case environmentVariable = "environment-variable"
         // Conditions.
+        /// A condition names a predicate that `selinon.predicates` lacks or that cannot be used; as a
+        /// warning, a custom `predicates_module` whose predicates cannot be checked.
         case unknownPredicate = "unknown-predicate"
+        /// A predicate's `args` do not fit its parameters (missing, unknown, reserved), or hold a value
+        /// of a type that makes the predicate always false, always true or raise (a warning).
         case predicateArguments = "predicate-arguments"
+        /// A predicate names a node that is not a source of its edge, or reads a task result it cannot
+        /// have (in a failure condition, or without a node).
         case predicateNode = "predicate-node"
+        /// A condition outside Selinon's grammar: not a mapping, empty, or with none of `name`, `and`,
+        /// `or`, `not`.
         case invalidCondition = "invalid-condition"
         // Flow structure (Selinon's consistency check).
+        /// A flow Selinon's consistency check refuses (no starting edge, a task nothing starts, a
+        /// `nowait` or eager-failure node that cannot work, …), or a structure it runs surprisingly.
         case flowStructure = "flow-structure"
+        /// A `failures` entry Selinon refuses: no `nodes` or `fallback`, a node named twice, a node that
+        /// falls back to itself or that the flow never starts, ….
         case failureDefinition = "failure-definition"
+        /// A `propagate_*` option names what it cannot: not a flow, a sub-flow the flow does not start
+        /// or depend on, one that two options cover.
         case propagation = "propagation"
+        /// A `selective` run Selinon refuses: no `tasks`, an edge without exactly one destination (a
+        /// flow), a mapping shared with another run, ….
         case selectiveRun = "selective-run"
+        /// A `foreach` without `function` or `import`, or one that propagates results to a node that
+        /// cannot take them.
         case foreachDefinition = "foreach"
+        /// A task no flow runs, or a storage no task uses (a warning).
         case unusedDefinition = "unused-definition"
+        /// A flow starts itself through its sub-flows (a warning).
         case subflowCycle = "subflow-cycle"
+        /// A value that passes Selinon's validation but keeps its workers from starting (or from
+        /// evaluating a condition): a name Python cannot import, `fallback: true`, ….
         case workerStartup = "breaks-worker-start-up"
+        /// Something Selinon 1.4 does other than the configuration seems to mean (a warning).
         case selinonQuirk = "selinon-quirk"
     }
 
+    /// Whether the finding makes the configuration unusable (`error`) or is only reported.
     public var severity: Severity
+    /// The kind of finding, by its stable identifier.
     public var code: Code
     /// What is wrong, in one sentence.
     public var message: String
@@ -80,6 +131,7 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
     /// The next thing the user should do; may be empty when the message says it all.
     public var hint: String
 
+    /// A finding of `code` at `location`; `hint` says what to do, or is empty.
     public init(_ severity: Severity, _ code: Code, _ message: String, at location: FileLocation, hint: String = "") {
         self.severity = severity
         self.code = code

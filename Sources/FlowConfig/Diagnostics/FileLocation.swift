@@ -7,6 +7,7 @@ public struct FileLocation: Sendable, Hashable, Comparable, CustomStringConverti
     /// The 1-based column; 0 when the location is the whole file.
     public var column: Int
 
+    /// A position in `file`; `line` and `column` are 1-based, or 0 for the whole file.
     public init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
@@ -18,6 +19,7 @@ public struct FileLocation: Sendable, Hashable, Comparable, CustomStringConverti
         FileLocation(file: file, line: 0, column: 0)
     }
 
+    /// By file, then line, then column: a whole-file location comes first in its file.
     public static func < (lhs: FileLocation, rhs: FileLocation) -> Bool {
         (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
     }

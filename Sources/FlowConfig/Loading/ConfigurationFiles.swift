@@ -5,15 +5,20 @@ import Foundation
 public struct ConfigurationFiles: Sendable, Equatable {
     /// One file's path (as shown in diagnostics) and contents.
     public struct File: Sendable, Equatable {
+        /// The path diagnostics name the file by: as given for a file on disk; for a git source,
+        /// `<commit>:path` (`:path` for the index).
         public var path: String
+        /// The file's bytes, as read (YAML, expected to be UTF-8).
         public var contents: [UInt8]
 
+        /// The file at `path` holding `contents`.
         public init(path: String, contents: [UInt8]) {
             self.path = path
             self.contents = contents
         }
     }
 
+    /// The nodes file: `tasks`, `flows`, `storages` and `global`.
     public var nodes: File
     /// Flow-definition files in reading order.
     public var flows: [File]
@@ -24,6 +29,7 @@ public struct ConfigurationFiles: Sendable, Equatable {
     /// checked one; the loader's parser then accepts files up to it.
     public var maxFileBytes: Int?
 
+    /// The files of a configuration; `warnings` and `maxFileBytes` as the source found and checked them.
     public init(nodes: File, flows: [File], warnings: [ConfigDiagnostic] = [], maxFileBytes: Int? = nil) {
         self.nodes = nodes
         self.flows = flows
@@ -45,9 +51,12 @@ public protocol ConfigurationSource: Sendable {
 
 /// A configuration already in memory (tests, generated configurations).
 public struct InMemoryConfigurationSource: ConfigurationSource {
+    /// The files ``read()`` returns.
     public var files: ConfigurationFiles
+    /// How migration metadata names the source (`memory` unless given).
     public var sourceDescription: String
 
+    /// A source of `files`, named `description` in migration metadata.
     public init(_ files: ConfigurationFiles, description: String = "memory") {
         self.files = files
         self.sourceDescription = description
@@ -59,7 +68,10 @@ public struct InMemoryConfigurationSource: ConfigurationSource {
 /// A configuration on disk, named the way `selinon-cli` names it: a nodes file and flow-definition
 /// paths, where a directory stands for every `*.yml`/`*.yaml` file below it.
 public struct FileSystemConfigurationSource: ConfigurationSource {
+    /// Path of the nodes file.
     public var nodesFile: String
+    /// Flow-definition files and directories, in the order given; a directory stands for every
+    /// `*.yml`/`*.yaml` file below it.
     public var flowPaths: [String]
     /// Files larger than this are rejected before reading (default 64 MiB).
     public var maxFileBytes: Int
@@ -343,8 +355,10 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
 
 /// A configuration that cannot be used, with every diagnostic found.
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// Every error and warning, sorted by file and line.
     public var diagnostics: [ConfigDiagnostic]
 
+    /// An error listing `diagnostics`, sorted by file and line (a diagnostic repeated exactly, once).
     public init(diagnostics: [ConfigDiagnostic]) {
         self.diagnostics = ConfigDiagnostic.sorted(diagnostics)
     }
@@ -355,6 +369,8 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
         diagnostics.contains { $0.code == .fileUnreadable && $0.severity == .error }
     }
 
+    /// Every diagnostic as ``ConfigDiagnostic/description`` gives it, one after the other, then the
+    /// number of errors (`2 errors`).
     public var description: String {
         let errors = diagnostics.filter { $0.severity == .error }.count
         return (diagnostics.map(\.description) + ["\(errors) error\(errors == 1 ? "" : "s")"]).joined(separator: "\n")

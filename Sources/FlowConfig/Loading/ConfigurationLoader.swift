@@ -28,6 +28,8 @@ public struct ConfigurationLoader: Sendable {
         /// file whose aliases expand enormously (an alias bomb) is stopped quickly.
         public var maxWalkBudget: Int
 
+        /// Options as Selinon loads: an empty environment, the consistency check on, the default
+        /// YAML limits and walk budget, unless given.
         public init(environment: [String: String] = [:], checksConsistency: Bool = true,
                     yamlLimits: YAMLParser.Limits = .init(), maxWalkBudget: Int = YAMLWalkBudget.defaultLimit) {
             self.environment = environment
@@ -37,6 +39,7 @@ public struct ConfigurationLoader: Sendable {
         }
     }
 
+    /// How this loader loads: environment for placeholders, consistency check, limits.
     public var options: Options
 
     /// A loader with `options` (environment for placeholders, consistency check, limits).
@@ -361,6 +364,7 @@ public struct ConfigurationLoadResult: Sendable {
     /// (so skipping the check, Selinon's `--no-check`, would give a configuration).
     public private(set) var consistencyCheckFailed: Bool
 
+    /// A result with `diagnostics` sorted by file and line (a diagnostic repeated exactly, once).
     public init(configuration: Configuration?, diagnostics: [ConfigDiagnostic], consistencyCheckFailed: Bool = false) {
         self.configuration = configuration
         self.diagnostics = ConfigDiagnostic.sorted(diagnostics)

@@ -1,8 +1,12 @@
 /// An edge or fallback condition: a tree of `and`/`or`/`not` over predicate calls.
 public indirect enum Condition: Sendable, Equatable {
+    /// A leaf: one predicate call (`name`, `node`, `args`).
     case predicate(PredicateCall)
+    /// `and: [...]`: holds when every child holds.
     case and([Condition])
+    /// `or: [...]`: holds when any child holds.
     case or([Condition])
+    /// `not: {...}`: holds when the child does not.
     case not(Condition)
 
     /// Every predicate call in the tree, left to right.
@@ -28,6 +32,7 @@ public struct PredicateCall: Sendable, Equatable {
     /// Where the leaf's mapping starts.
     public var location: FileLocation
 
+    /// A call of predicate `name` at `location`, reading `node`'s result if it names one.
     public init(name: String, node: String? = nil, isNodeExplicit: Bool = false,
                 arguments: [ConfigValue.MappingEntry] = [], location: FileLocation) {
         self.name = name

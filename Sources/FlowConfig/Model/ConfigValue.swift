@@ -7,23 +7,32 @@ import YAMLTree
 /// Mapping keys are strings; non-string keys (`1:`, `yes:`) are turned into the text Python's
 /// `json.dumps` would write for them (`"1"`, `"true"`), so values always fit JSON.
 public enum ConfigValue: Sendable, Hashable {
+    /// Python `None`: `null`, `~` or an empty value.
     case null
+    /// A boolean, as YAML 1.1 resolves it (`yes` and `off` included, as PyYAML reads them).
     case bool(Bool)
+    /// An integer, exact beyond 64 bits as in Python.
     case integer(YAMLInteger)
+    /// A float (Python `float`).
     case float(Double)
+    /// A string.
     case string(String)
     /// A YAML timestamp (Python `date`/`datetime`). JSON has no such type; Selinon's
     /// `json.dump` cannot write one.
     case timestamp(YAMLTimestamp)
+    /// A sequence, in document order.
     case list([ConfigValue])
     /// Pairs in document order (keys are unique).
     case mapping([MappingEntry])
 
     /// One key and value of a ``ConfigValue/mapping(_:)``.
     public struct MappingEntry: Sendable, Hashable {
+        /// The key as text (a key that is not a string as `json.dumps` writes it).
         public var key: String
+        /// The value under the key.
         public var value: ConfigValue
 
+        /// The entry `key`: `value`.
         public init(_ key: String, _ value: ConfigValue) {
             self.key = key
             self.value = value

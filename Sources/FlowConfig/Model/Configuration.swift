@@ -19,6 +19,7 @@ public struct Configuration: Sendable, Equatable {
     /// The flow definitions, by flow name.
     public var flows: [String: FlowDefinition]
 
+    /// A configuration with every part given (``ConfigurationLoader`` makes one from the files).
     public init(
         nodesFile: String, flowFiles: [String], tasks: [TaskDefinition], storages: [StorageDefinition],
         global: GlobalSettings, flowNames: [String], flows: [String: FlowDefinition]

@@ -20,6 +20,7 @@ public struct Edge: Sendable, Equatable {
     /// Where the edge's mapping starts.
     public var location: FileLocation
 
+    /// Edge `index` of its flow; without a `conditionValue` it records ``alwaysTrueCondition``.
     public init(
         index: Int, from: [String], to: [String], condition: Condition? = nil, conditionValue: ConfigValue? = nil,
         foreach: Foreach? = nil, selective: SelectiveRun? = nil, location: FileLocation
@@ -43,10 +44,12 @@ public struct Edge: Sendable, Equatable {
 
 /// An edge's `foreach`: a function whose result items each start the destinations once.
 public struct Foreach: Sendable, Hashable {
+    /// `function` and `import`: the function whose result items each start the destinations.
     public var function: FunctionReference
     /// `propagate_result`: each item becomes the started sub-flow's arguments.
     public var propagateResult: Bool
 
+    /// A `foreach` calling `function`, by default without `propagate_result`.
     public init(function: FunctionReference, propagateResult: Bool = false) {
         self.function = function
         self.propagateResult = propagateResult
@@ -64,10 +67,13 @@ public struct SelectiveRun: Sendable, Hashable {
 
     /// The two forms of `run_subsequent`.
     public enum RunSubsequent: Sendable, Hashable {
+        /// `true` or `false`.
         case flag(Bool)
+        /// A list of flow names (a set to Selinon: order and repeats do not matter).
         case flows([String])
     }
 
+    /// A selective run of `tasks`; by default neither `follow_subflows` nor `run_subsequent`.
     public init(tasks: [String], followSubflows: Bool = false, runSubsequent: RunSubsequent = .flag(false)) {
         self.tasks = tasks
         self.followSubflows = followSubflows

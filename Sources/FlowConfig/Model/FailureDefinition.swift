@@ -13,6 +13,7 @@ public struct FailureDefinition: Sendable, Equatable {
     /// Where the entry's mapping starts.
     public var location: FileLocation
 
+    /// An entry that starts `fallback` when exactly `nodes` failed (and `condition`, if any, holds).
     public init(nodes: [String], fallback: Fallback, condition: Condition? = nil, conditionValue: ConfigValue? = nil,
                 propagateFailure: Bool = false, location: FileLocation) {
         self.nodes = nodes

@@ -38,6 +38,8 @@ public struct FlowDefinition: Sendable, Equatable {
     /// Where the value of option `key` starts, else where the definition starts.
     public func location(of key: String) -> FileLocation { optionLocations[key] ?? location }
 
+    /// A flow with Selinon's defaults for every option not given (queue `celery`, no retries, no
+    /// propagation, the default sampling).
     public init(
         name: String, edges: [Edge], failures: [FailureDefinition] = [], nowait: [String] = [],
         eagerFailures: [String] = [], nodeArgsFromFirst: Bool = false,
@@ -81,8 +83,11 @@ public struct FlowDefinition: Sendable, Equatable {
 
 /// A `propagate_*` option: off, on for every sub-flow, or on for the listed sub-flows.
 public enum Propagation: Sendable, Hashable {
+    /// `false` or absent: no sub-flow.
     case disabled
+    /// `true`: every sub-flow.
     case allSubflows
+    /// A flow name or a list of them: only these sub-flows.
     case subflows([String])
 
     /// Whether the option applies to the sub-flow `name`.
@@ -103,23 +108,41 @@ public enum Propagation: Sendable, Hashable {
 
 /// The seven `propagate_*` options of a flow.
 public struct PropagationSettings: Sendable, Hashable {
+    /// `propagate_node_args`: the sub-flows that get this flow's arguments (`node_args`).
     public var nodeArgs: Propagation = .disabled
+    /// `propagate_parent`: the sub-flows that are given their parent nodes (the dispatcher message's
+    /// `parent`), to read their results.
     public var parent: Propagation = .disabled
+    /// `propagate_parent_failures`: the sub-flows meant to be given the failed nodes of their
+    /// parent (checked for naming flows and written into the start-up code; Selinon 1.4's
+    /// dispatcher never reads it).
     public var parentFailures: Propagation = .disabled
+    /// `propagate_finished`: the sub-flows whose finished nodes are passed on to the nodes that follow
+    /// them (through their `parent`, so only where `propagate_parent` covers those).
     public var finished: Propagation = .disabled
+    /// `propagate_compound_finished`: as `propagate_finished`, in Selinon's compound form; a
+    /// sub-flow is covered by one of the two, not both.
     public var compoundFinished: Propagation = .disabled
+    /// `propagate_failures`: the sub-flows whose failures are meant to reach this flow's fallbacks
+    /// (an entry of `failures` must list each; like the compound form, Selinon 1.4's dispatcher
+    /// never reads it).
     public var failures: Propagation = .disabled
+    /// `propagate_compound_failures`: as `propagate_failures`, in Selinon's compound form; a
+    /// sub-flow is covered by one of the two, not both.
     public var compoundFailures: Propagation = .disabled
 
+    /// Every option off, as Selinon's default.
     public init() {}
 }
 
 /// A flow's `sampling` strategy: the function that picks the dispatcher's next countdown.
 public struct SamplingStrategy: Sendable, Hashable {
+    /// `name` and `import`: the function that computes the next countdown.
     public var function: FunctionReference
     /// The strategy's `args`.
     public var arguments: ConfigValue
 
+    /// The strategy `function`, called with `arguments`.
     public init(function: FunctionReference, arguments: ConfigValue) {
         self.function = function
         self.arguments = arguments

@@ -13,6 +13,8 @@ public struct GlobalSettings: Sendable, Equatable {
     /// Tracing entries (`trace`); empty when tracing is off.
     public var trace: [TraceEntry]
 
+    /// Settings with Selinon's defaults for what is not given: its built-in predicates, queue
+    /// `celery`, no migration directory, no tracing.
     public init(
         predicatesModule: String = GlobalSettings.defaultPredicatesModule, defaultTaskQueue: String = "celery",
         defaultDispatcherQueue: String = "celery", migrationDirectory: String? = nil,
@@ -46,6 +48,7 @@ public struct TraceEntry: Sendable, Hashable {
     /// `sentry.dsn` — report failures to Sentry.
     public var sentryDSN: String?
 
+    /// An entry with only the given kinds of tracing.
     public init(logging: Bool = false, json: Bool? = nil, function: FunctionReference? = nil,
                 storage: TraceStorage? = nil, sentryDSN: String? = nil) {
         self.logging = logging
@@ -58,10 +61,12 @@ public struct TraceEntry: Sendable, Hashable {
 
 /// A `trace.storage` entry: a storage and the method called for each event.
 public struct TraceStorage: Sendable, Hashable {
+    /// The storage's name, one of the nodes file's `storages`.
     public var name: String
     /// The method (default `trace`).
     public var method: String
 
+    /// Trace events go to storage `name` through its `method`.
     public init(name: String, method: String = "trace") {
         self.name = name
         self.method = method

@@ -15,6 +15,7 @@ public struct StorageDefinition: Sendable, Equatable {
     /// Where the storage's mapping starts.
     public var location: FileLocation
 
+    /// A storage; `className` defaults to `name`, as in Selinon.
     public init(
         name: String, importPath: String, className: String? = nil, configuration: ConfigValue,
         cache: CacheSettings? = nil, location: FileLocation
@@ -37,6 +38,7 @@ public struct CacheSettings: Sendable, Hashable {
     /// Arguments for the cache (default `{max_cache_size: 0}`).
     public var configuration: ConfigValue
 
+    /// A cache with Selinon's defaults: `LRU` from `selinon.caches`, `max_cache_size: 0`.
     public init(name: String = "LRU", importPath: String = "selinon.caches",
                 configuration: ConfigValue = .mapping([.init("max_cache_size", .integer(.small(0)))])) {
         self.name = name

@@ -27,6 +27,8 @@ public struct TaskDefinition: Sendable, Equatable {
     /// Where the task's mapping starts.
     public var location: FileLocation
 
+    /// A task with Selinon's defaults for what is not given; `className` and `storageTaskName`
+    /// default to `name`.
     public init(
         name: String, importPath: String, className: String? = nil, storage: String? = nil,
         storageReadOnly: Bool = false, storageTaskName: String? = nil, outputSchema: String? = nil,
@@ -56,6 +58,7 @@ public struct FunctionReference: Sendable, Hashable {
     /// The module it is imported from.
     public var importPath: String
 
+    /// Function `name` of module `importPath`.
     public init(name: String, importPath: String) {
         self.name = name
         self.importPath = importPath
@@ -71,6 +74,7 @@ public struct Throttling: Sendable, Hashable {
     /// The total interval in seconds.
     public var seconds: Double
 
+    /// A minimum interval of `seconds` between two runs.
     public init(seconds: Double) {
         self.seconds = seconds
     }

@@ -8,6 +8,7 @@ public struct PredicateSignature: Sendable, Hashable {
     /// Whether the predicate reads the stored result of a node (its signature has `message`).
     public var readsResult: Bool
 
+    /// The signature of predicate `name`.
     public init(name: String, parameters: [String], readsResult: Bool) {
         self.name = name
         self.parameters = parameters

@@ -7,14 +7,19 @@ import Foundation
 public struct JSONParser: Sendable {
     /// Why a text is not JSON, and where.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// What is wrong, in words: "unexpected text after the JSON value".
         public var message: String
-        /// 1-based line and column.
+        /// The 1-based line.
         public var line: Int
+        /// The 1-based column, counted in characters (Unicode scalars), not bytes.
         public var column: Int
 
+        /// `line:column: message`.
         public var description: String { "\(line):\(column): \(message)" }
     }
 
+    /// The deepest nesting of arrays and objects read; a deeper document is a ``Failure`` (this
+    /// parser's limit, not a syntax error).
     public static let maxDepth = 512
     /// The message of the failure past ``maxDepth``: this parser's limit, not a syntax error.
     static let depthLimitMessage = "JSON nests deeper than \(maxDepth) levels"
@@ -23,6 +28,7 @@ public struct JSONParser: Sendable {
     /// means a hand edit) rather than the later value replacing the earlier one, as in Python.
     public var rejectsDuplicateKeys: Bool
 
+    /// A parser; `rejectsDuplicateKeys` makes a key repeated in one object an error.
     public init(rejectsDuplicateKeys: Bool = false) {
         self.rejectsDuplicateKeys = rejectsDuplicateKeys
     }

@@ -1,10 +1,15 @@
 /// A JSON value, kept losslessly: numbers keep their text (`1.0` stays `1.0`, a 30-digit
 /// integer stays exact), so a document read and written back means exactly the same.
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number, kept as its JSON text.
     case number(JSONNumber)
+    /// A string, escapes decoded.
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
     /// Keys are unique; a key given twice in the input keeps its last value, as in Python.
     case object([String: JSONValue])
@@ -50,6 +55,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         self.text = text
     }
 
+    /// The number `value`, written as a decimal integer.
     public init(_ value: Int) {
         self.text = String(value)
     }

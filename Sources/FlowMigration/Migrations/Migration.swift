@@ -13,6 +13,8 @@ public struct Migration: Sendable, Equatable {
     /// `_meta`: provenance (tool, revisions, digests, warnings); ignored at runtime.
     public var metadata: JSONValue?
 
+    /// A migration with the changes of `flows` (by flow name), the `strategy` for tainted flows and
+    /// the `_meta` object `metadata`.
     public init(flows: [String: EdgeMigration], strategy: TaintedFlowStrategy, metadata: JSONValue? = nil) {
         self.flows = flows
         self.strategy = strategy
@@ -61,6 +63,7 @@ public struct EdgeMigration: Sendable, Equatable {
     /// all of them already finished is tainted (the new edge will not fire for it).
     public var taintingNodes: [Int: [String]]
 
+    /// An entry with the given maps; by default empty (it changes nothing).
     public init(translation: [Int: Int?] = [:], taintedEdges: [Int: TaintedEdge] = [:], taintingNodes: [Int: [String]] = [:]) {
         self.translation = translation
         self.taintedEdges = taintedEdges
@@ -92,6 +95,7 @@ public struct TaintedEdge: Sendable, Equatable {
     /// The edge's condition as configured (`condition_str` in the file; a JSON object).
     public var condition: JSONValue
 
+    /// An old edge from nodes `from` to nodes `to`, with its configured `condition`.
     public init(from: [String], to: [String], condition: JSONValue) {
         self.from = from
         self.to = to

@@ -220,6 +220,7 @@ public struct MigrationDirectoryError: Error, Sendable, CustomStringConvertible 
     /// the migrations were not deployed (or the path is wrong), rather than broken.
     public var isMissing: Bool
 
+    /// The error for the directory at `path`, with its `problems`.
     public init(path: String, problems: [MigrationFileError], isReadFailure: Bool = false, isMissing: Bool = false) {
         self.path = path
         self.problems = problems
@@ -227,6 +228,7 @@ public struct MigrationDirectoryError: Error, Sendable, CustomStringConvertible 
         self.isMissing = isMissing
     }
 
+    /// Every problem as ``MigrationFileError/description`` gives it, one after the other.
     public var description: String {
         problems.map(\.description).joined(separator: "\n")
     }

@@ -14,6 +14,8 @@ public struct MigrationFileError: Error, Sendable, Equatable, CustomStringConver
     /// What to do about it.
     public var hint: String
 
+    /// An error in `file`, at `line` and `column` when known (a column without a line is dropped);
+    /// `hint` says what to do, or is empty.
     public init(file: String, line: Int? = nil, column: Int? = nil, message: String, hint: String = "") {
         self.file = file
         self.line = line
@@ -22,6 +24,8 @@ public struct MigrationFileError: Error, Sendable, Equatable, CustomStringConver
         self.hint = hint
     }
 
+    /// `file:line:column: error: message`, as compilers write it (without the parts not known), then
+    /// `hint: …` on a second, indented line when there is a hint.
     public var description: String {
         let location = line.map { "\(file):\($0)" + (column.map { ":\($0)" } ?? "") } ?? file
         return "\(location): error: \(message)" + (hint.isEmpty ? "" : "\n  hint: \(hint)")

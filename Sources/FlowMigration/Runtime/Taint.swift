@@ -22,6 +22,7 @@ public struct Taint: Sendable, Equatable {
     /// The strategy that applies: the file's, or the apply-time policy's.
     public var strategy: TaintedFlowStrategy
 
+    /// A taint found by migration `version` for `reason`, with the `strategy` that applies to it.
     public init(version: Int, reason: Reason, strategy: TaintedFlowStrategy) {
         self.version = version
         self.reason = reason

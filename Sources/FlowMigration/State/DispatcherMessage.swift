@@ -12,6 +12,7 @@ public struct DispatcherMessage: Sendable, Equatable {
     /// Every other key of the message, as read (`selective` included).
     public var otherKeys: [String: JSONValue]
 
+    /// A message of flow `flowName`; by default a fresh run: no version, no state, no other keys.
     public init(flowName: String, migrationVersion: Int? = nil, state: DispatcherState? = nil, otherKeys: [String: JSONValue] = [:]) {
         self.flowName = flowName
         self.migrationVersion = migrationVersion

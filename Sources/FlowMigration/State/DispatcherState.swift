@@ -12,6 +12,7 @@ public struct DispatcherState: Sendable, Equatable {
         /// Keys of the entry other than `name` and `id`, kept as read.
         public var otherKeys: [String: JSONValue]
 
+        /// A running node `name` whose task (or sub-flow dispatcher) has id `id`.
         public init(name: String, id: String, otherKeys: [String: JSONValue] = [:]) {
             self.name = name
             self.id = id
@@ -32,6 +33,7 @@ public struct DispatcherState: Sendable, Equatable {
     /// Keys of the state this type does not model.
     public var otherKeys: [String: JSONValue]
 
+    /// A state with the given nodes and edges; by default empty (nothing run, no edge armed or fired).
     public init(activeNodes: [ActiveNode] = [], finishedNodes: [String: [String]] = [:], failedNodes: [String: [String]] = [:],
                 waitingEdges: [Int] = [], triggeredEdges: [Int] = [], otherKeys: [String: JSONValue] = [:]) {
         self.activeNodes = activeNodes

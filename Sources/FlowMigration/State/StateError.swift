@@ -33,6 +33,7 @@ public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, naming the key: "state.waiting_edges[2] is 41, but flow 'ingest' has 12 edges at version 3".
     public var message: String
 
+    /// An error of `kind`; `message` names the key that is wrong and why.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message

@@ -186,11 +186,20 @@ public struct StreamMigrator: Sendable {
 public struct LineReport: Sendable {
     /// The line's outcome; `invalid` when it could not be read.
     public enum Outcome: String, Sendable, CaseIterable {
+        /// Already at the latest version: copied unchanged.
         case upToDate = "up_to_date"
+        /// Brought to the latest version: edge lists, selective run and version rewritten (IGNORE
+        /// taints, if any, are in ``LineReport/taints``).
         case migrated
+        /// A RETRY taint: `state` (and `retry`) set to null and the version to the latest, so that a
+        /// dispatcher starts the flow again from scratch.
         case retry
+        /// A FAIL taint (or a flow the migrations removed): copied unchanged; the flow must be failed.
         case fail
+        /// Newer than the migrations known here: copied unchanged, for a newer deployment.
         case skew
+        /// Not a dispatcher message, or one that does not fit its flow at its version
+        /// (``LineReport/error`` says why): copied unchanged.
         case invalid
         /// A line `export` wrote for a flow its store had marked failed (`"selinon_migrate_status":
         /// "failed"`): copied unchanged, as the store leaves such a flow.
@@ -199,6 +208,7 @@ public struct LineReport: Sendable {
 
     /// The line's `flow_name`, when it could be read.
     public var flowName: String?
+    /// What was done to the line (the report's `outcome`).
     public var outcome: Outcome
     /// The version the line had (0 for a state without one), when it could be read.
     public var fromVersion: Int?
