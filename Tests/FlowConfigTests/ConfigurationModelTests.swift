@@ -14,7 +14,9 @@ struct ConfigurationModelTests {
             nodesFile: directory.appendingPathComponent("nodes.yml").path,
             flowPaths: [directory.appendingPathComponent("flows").path])
         let result = ConfigurationLoader(options: .init(environment: environment)).load(try source.read())
-        #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
+        // The one warning: shipping.yml's `from: ''`, a starting edge that selinon-cli migrate reads otherwise.
+        #expect(result.diagnostics.map { $0.message.hasPrefix("'from: \"\"' is the empty string") } == [true],
+                "\(result.diagnostics.map(\.description))")
         return try result.get()
     }
 

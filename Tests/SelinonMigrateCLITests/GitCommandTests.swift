@@ -1413,6 +1413,38 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
     }
 
+    /// A change whose migration was committed on its own, both then reverted (`git revert
+    /// HEAD~1 HEAD`): the migration's removal is in a commit that changed no flow. The note still
+    /// says to restore it, and its command migrates back from the configuration it led to.
+    @Test func generateAfterRevertingAChangeAndItsSeparateMigrationSaysToRestoreIt() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.install(2, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2 without its migration")
+        let changed = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let generated = try runner.run(["generate"] + Self.configuration + ["--from", "\(changed)~1", "--to", changed], in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "its migration")
+        let migrated = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try fixture.git("revert", "--no-edit", "HEAD~1", "HEAD")
+        // (The change is reverted first: the last commit that changed the configuration is HEAD~1.)
+        let revertedChange = try fixture.git("rev-parse", "--short=12", "HEAD~1")
+        let reverted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(reverted.status == 1, "\(reverted.standardOutput)\(reverted.standardError)")
+        #expect(reverted.standardError.contains("note: migrations/1.json was in \(migrated) (its migration) and is gone since (a revert?); "
+            + "deployments may have applied it: restore it with the sum (git checkout \(migrated) -- migrations/1.json "
+            + "migrations/migrations.sum), then migrate from the configuration \(migrated) has: selinon-migrate generate"),
+                "\(reverted.standardError)")
+        try fixture.git("checkout", migrated, "--", "migrations/1.json", "migrations/migrations.sum")
+        let command = try #require(reverted.standardError.components(separatedBy: "\(migrated) has: selinon-migrate ").last?
+            .trimmingCharacters(in: .newlines).split(separator: " ").map(String.init))
+        #expect(command.suffix(4) == ["--from", migrated, "--to", revertedChange], "\(command)")
+        let back = try runner.run(command, in: fixture.root)
+        #expect(back.status == 0 && back.standardOutput.hasPrefix("Wrote migrations/2.json"), "\(back.standardOutput)\(back.standardError)")
+    }
+
     @Test func withoutMigrationDirInTheNodesFileAMigrationsDirectoryIsUsed() throws {
         // The nodes file names no migration directory; ./migrations is where generate -m put it.
         func dropMigrationDir(_ fixture: GitFixture) throws {

@@ -71,6 +71,18 @@ extension Terminal {
                     + "\(from) -- \((files + [sum]).map(gitPathWord).joined(separator: " "))), then migrate the change with: \(generate)", true)
             }
         }
+        // An earlier commit may have removed migrations — a revert of a migration committed on its
+        // own, before the revert of its change: the directory is short of what deployments ran,
+        // whatever the configuration did since.
+        if let migrationDirectory, let (holder, lost) = Self.migrationsLost(in: migrationDirectory, before: parent, repository: source.repository) {
+            let files = lost.map { MigrationDirectory.filePath(version: $0, in: migrationDirectory) }
+            let sum = (migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName)
+            let them = lost.count == 1 ? "it" : "them"
+            return ("note: \(files.joined(separator: ", ")) \(lost.count == 1 ? "was" : "were") in \(holder.id.short) (\(holder.summary)) and "
+                + "\(lost.count == 1 ? "is" : "are") gone since (a revert?); deployments may have applied \(them): restore \(them) with the "
+                + "sum (git checkout \(holder.id.short) -- \((files + [sum]).map(gitPathWord).joined(separator: " "))), then migrate from "
+                + "the configuration \(holder.id.short) has: \(command) --from \(holder.id.short) --to \(commit.id.short)", true)
+        }
         // The commit before it may have gone without its migration too: then the change to migrate
         // starts further back — where the migrations end (their newest `_meta` digest), or, with
         // none to say, at the first of the commits before it that each changed flows and added no
@@ -105,6 +117,23 @@ extension Terminal {
     /// How many commits that changed the configuration the note looks back for where the
     /// migrations end.
     static let unmigratedSearchDepth = 50
+
+    /// The newest commit from `start` back along first parents (up to ``unmigratedSearchDepth``
+    /// commits) whose migrations of `directory` include versions the working tree lacks, with
+    /// those versions; `nil` when every migration found there is still here.
+    private static func migrationsLost(in directory: String, before start: GitCommit, repository: GitRepository) -> (GitCommit, [Int])? {
+        let now = Set((try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.map(\.version) ?? [])
+        var commit = start
+        for _ in 0..<unmigratedSearchDepth {
+            if let files = try? repository.migrationFiles(in: directory, at: commit) {
+                let lost = files.keys.filter { !now.contains($0) }.sorted()
+                if !lost.isEmpty { return (commit, lost) }
+            }
+            guard let parentID = commit.parents.first, let parent = try? repository.commit(id: parentID) else { return nil }
+            commit = parent
+        }
+        return nil
+    }
 
     /// Versions of migrations `parent` has in `directory` that `commit` removed and the working
     /// tree does not hold again.
