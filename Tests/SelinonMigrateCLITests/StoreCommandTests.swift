@@ -421,6 +421,17 @@ struct SQLiteStoreCommandTests {
 
 /// Store locations that cannot be reached or used, with no database server needed.
 struct UnreachableStoreCommandTests {
+    /// A PostgreSQL Unix socket that is not there: the error names the socket file the location
+    /// stands for, not only the system's "No such file or directory". (Run as a process: the
+    /// failure comes at once, where a test process busy with other suites may not get to it in time.)
+    @Test func aMissingSocketIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(["status", "--store", "postgres://selinon@/flows?host=\(directory.path("none"))&port=5999"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("cannot connect to the socket \(directory.path("none"))/.s.PGSQL.5999: No such file or directory "
+            + "(is the server running"), "\(result.standardError)")
+    }
+
     @Test func aMissingInputIsAnInputErrorAndADirectoryIsNamed() throws {
         let directory = try TemporaryDirectory()
         let runner = try CommandRunner()
