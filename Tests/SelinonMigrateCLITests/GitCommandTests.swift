@@ -1445,6 +1445,30 @@ struct GitCommandTests {
         #expect(back.status == 0 && back.standardOutput.hasPrefix("Wrote migrations/2.json"), "\(back.standardOutput)\(back.standardError)")
     }
 
+    /// A migration directory a commit moved away (or deleted) is not a directory that never
+    /// existed: generate refuses to start a second history at 1.json there, names the commit and
+    /// where the files went; an empty directory made on purpose starts one.
+    @Test func generateRefusesToRestartAMigrationDirectoryACommitMovedAway() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try fixture.git("mv", "migrations", "db-migrations")
+        try fixture.git("commit", "-q", "-m", "move the migrations")
+        let mover = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try Self.install(3, in: fixture)
+        let refused = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.hasPrefix("error: the migration directory migrations does not exist, but \(mover) (move the "
+            + "migrations) moved its migration to db-migrations: deployments may have applied it, and a new history starting at "
+            + "1.json would take its number again\n  hint: give the directory it is in now: -m db-migrations"), "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("migrations").path))
+        try fixture.git("rm", "-rq", "db-migrations")
+        try fixture.git("commit", "-q", "-m", "drop them")
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 1, "the first removal is still named")
+        try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("migrations"), withIntermediateDirectories: true)
+        let restarted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(restarted.status == 0 && restarted.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(restarted.standardError)")
+    }
+
     @Test func withoutMigrationDirInTheNodesFileAMigrationsDirectoryIsUsed() throws {
         // The nodes file names no migration directory; ./migrations is where generate -m put it.
         func dropMigrationDir(_ fixture: GitFixture) throws {

@@ -469,8 +469,11 @@ extension SelinonMigrate {
                                                             terminal: Terminal) throws {
             guard !FileManager.default.fileExists(atPath: directory),
                   let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first,
-                  let head = try? repository.commit("HEAD"),
-                  let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty else { return }
+                  let head = try? repository.commit("HEAD") else { return }
+            guard let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty else {
+                try refuseDirectoryRemovedByACommit(directory, head: head, repository: repository, terminal: terminal)
+                return
+            }
             terminal.message("""
                 error: the migration directory \(directory) is not in the working tree, but HEAD holds \(committed.count) migration\
                 \(committed.count == 1 ? "" : "s") there (a sparse checkout that leaves it out, or files deleted): a new history \
@@ -481,6 +484,39 @@ extension SelinonMigrate {
                 """)
             throw ExitStatus.inputFailed
         }
+
+        /// A migration directory a commit removed or moved away (`git rm`, `git mv` without
+        /// changing `migration_dir`): its migrations may be deployed, and a new history starting at
+        /// 1.json would take their numbers again. Looked for along first parents, up to
+        /// ``removedDirectorySearchDepth`` commits back; an empty directory made on purpose
+        /// (`mkdir`) starts a new history.
+        private static func refuseDirectoryRemovedByACommit(_ directory: String, head: GitCommit, repository: GitRepository,
+                                                            terminal: Terminal) throws {
+            var remover = head
+            for _ in 0..<removedDirectorySearchDepth {
+                guard let parentID = remover.parents.first, let parent = try? repository.commit(id: parentID) else { return }
+                if let files = try? repository.migrationFiles(in: directory, at: parent), !files.isEmpty {
+                    let path = (try? repository.repositoryPath(of: directory)) ?? directory
+                    let movedTo = ((try? repository.renamedFiles(in: remover)) ?? [:])
+                        .filter { $0.value.hasPrefix(path + "/") }.map { ($0.key as NSString).deletingLastPathComponent }
+                    let destination = Set(movedTo).count == 1 ? movedTo.first : nil
+                    let migrations = files.count == 1 ? "its migration" : "its \(files.count) migrations"
+                    let them = files.count == 1 ? "it" : "them"
+                    let what = destination.map { "moved \(migrations) to \($0)" } ?? "removed \(migrations)"
+                    let instead = destination.map { "give the directory \(files.count == 1 ? "it is" : "they are") in now: -m \(shellWord($0)) (or set global.migration_dir to it); " } ?? ""
+                    terminal.message("error: the migration directory \(directory) does not exist, but \(remover.id.short) (\(remover.summary)) "
+                        + "\(what): deployments may have applied \(them), and a new history starting at 1.json would take "
+                        + "\(files.count == 1 ? "its number" : "their numbers") again\n  hint: \(instead)to bring \(them) back here: git checkout "
+                        + "\(parent.id.short) -- \(gitPathWord(directory)); to start a new history here on purpose (no deployment ever ran "
+                        + "\(them)), create the directory first: mkdir -p \(shellWord(directory))\nnothing was written")
+                    throw ExitStatus.inputFailed
+                }
+                remover = parent
+            }
+        }
+
+        /// How many commits back ``refuseDirectoryRemovedByACommit(_:head:repository:terminal:)`` looks.
+        static let removedDirectorySearchDepth = 200
 
         /// During a cherry-pick that copies migrations from a branch whose history this one does
         /// not share (``CherryPickedMigrations``), the directory has a gap or a conflicted sum
