@@ -995,6 +995,10 @@ struct GitCommandTests {
         #expect(shallow.standardError.contains("the repository is a shallow clone, so the merge base of HEAD and origin/main cannot be "
             + "found: comparing with origin/main itself"), "\(shallow.standardError)")
         #expect(shallow.standardError.contains("(origin/main) without a migration: package_analysis_flow"), "\(shallow.standardError)")
+        // Its hint does not send the branch straight to generating from the base branch itself.
+        #expect(shallow.standardError.contains("hint: the base is origin/main itself, not the merge base (a shallow clone): if this "
+            + "branch is behind origin/main, that change may be its newer commits read as reverted — fetch the history first"),
+                "\(shallow.standardError)")
         // Without a recorded default branch: the upstream, and a note that says what that misses.
         try fixture.git("remote", "set-head", "origin", "-d")
         let unpushed = try runner.run(["check"] + Self.configuration, in: fixture.root)

@@ -594,9 +594,14 @@ extension SelinonMigrate {
                             hint: "first migrate that commit's change: selinon-migrate generate\(configurationOptions) --from "
                                 + "\(parent.id.short) --to \(commit.id.short); then run: \(generate)"))
                     } else {
+                        // Compared with the base branch itself (a shallow clone without the merge base): its newer
+                        // changes may read as this branch's; generating from them would revert them.
+                        let unsure = base.shallowNote == nil ? "" : "the base is \(base.label) itself, not the merge base (a shallow clone): "
+                            + "if this branch is behind \(base.label), that change may be its newer commits read as reverted — fetch the "
+                            + "history first (git fetch --unshallow, or fetch-depth: 0 in CI) and check again; if not, "
                         report.problems.append(.init(
                             kind: "missing-migration", message: "the configuration changed since \(baseName) without a migration: \(changedFlows)",
-                            hint: "run: \(generate)"))
+                            hint: unsure + "run: \(generate)"))
                     }
                 }
             } else if !matches && coveredFrom == nil && !numberTakenTwice {
