@@ -147,7 +147,14 @@ public struct MigrationDiffer: Sendable {
         func label() -> String {
             "edge \(oldIndex == newIndex ? "\(newIndex)" : "\(oldIndex) → \(newIndex)") (\(edge.display)) of flow '\(flow)'"
         }
-        if conditionChanged {
+        if conditionChanged && new.edges[newIndex].from.isEmpty {
+            // A starting edge is judged once, when a flow starts: no in-flight flow waits for it.
+            warnings.append(MigrationWarning(
+                kind: .conditionChanged, flow: flow, edge: newIndex,
+                message: "the condition of \(label()) changed; it is a starting edge, judged when a flow starts: in-flight flows "
+                    + "keep what the old one decided, and only flows started after the deploy (or restarted by RETRY) meet the new one",
+                hint: "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"))
+        } else if conditionChanged {
             warnings.append(MigrationWarning(
                 kind: .conditionChanged, flow: flow, edge: newIndex,
                 message: "the condition of \(label()) changed; in-flight flows that already evaluated it keep what "

@@ -77,7 +77,7 @@ public enum MigrationReviewer {
                 flows.append(FlowReview(flow: name, isRemoved: false, rows: rows, consequences: [Consequence(
                     kind: .changedInPlace, edge: nil, strategy: nil,
                     text: "No edge moves and no flow is tainted: in-flight flows "
-                        + meetingChangedEdges(rows.filter { $0.change == .changed }.compactMap(\.newIndex)))],
+                        + meetingChangedEdges(rows.filter { $0.change == .changed }))],
                     reachableStates: nil))
             }
         }
@@ -94,12 +94,26 @@ public enum MigrationReviewer {
                                flows: flows, warnings: meta.warnings, limitations: notes)
     }
 
-    /// What in-flight flows do with the changed edges `indices` (new indices), after "in-flight flows ".
-    private static func meetingChangedEdges(_ indices: [Int]) -> String {
-        let one = indices.count == 1
-        return "meet the changed \(indices.map { "edge \($0)" }.joined(separator: ", ")) as \(one ? "it is" : "they are") now when "
-            + "\(one ? "its" : "their") sources finish; a flow in which they finished already judged \(one ? "it" : "them") by the old "
-            + "\(one ? "edge" : "edges") (fired, or a condition was false) and does not judge \(one ? "it" : "them") again."
+    /// What in-flight flows do with the changed edges of `rows`, after "in-flight flows ". A
+    /// starting edge is judged once, when a flow starts: no in-flight flow meets it again.
+    private static func meetingChangedEdges(_ rows: [EdgeRow]) -> String {
+        func named(_ indices: [Int]) -> String { indices.map { "edge \($0)" }.joined(separator: ", ") }
+        let starting = rows.filter { $0.new?.from.isEmpty == true }.compactMap(\.newIndex)
+        let others = rows.filter { $0.new?.from.isEmpty != true }.compactMap(\.newIndex)
+        var text = ""
+        if !others.isEmpty {
+            let one = others.count == 1
+            text = "meet the changed \(named(others)) as \(one ? "it is" : "they are") now when "
+                + "\(one ? "its" : "their") sources finish; a flow in which they finished already judged \(one ? "it" : "them") by the old "
+                + "\(one ? "edge" : "edges") (fired, or a condition was false) and does not judge \(one ? "it" : "them") again."
+        }
+        if !starting.isEmpty {
+            let one = starting.count == 1
+            let judged = "judged the changed starting \(named(starting)) by the old \(one ? "edge" : "edges") when they started and do not "
+                + "meet \(one ? "it" : "them") again: only flows started after the deploy (or restarted by RETRY) judge \(one ? "it" : "them") anew."
+            text += others.isEmpty ? judged : " They " + judged
+        }
+        return text
     }
 
     /// Why `edges` cannot be the configuration `migration` leads to, judged by what the file
@@ -282,7 +296,7 @@ public enum MigrationReviewer {
             result.append(Consequence(kind: .renumbered, edge: nil, strategy: nil,
                                       text: "In-flight states are renumbered (\(pairs))" + (onlyRenumbered ? "; nothing else changes for them." : ".")))
         }
-        let changed = rows.filter { $0.change == .changed }.compactMap(\.newIndex)
+        let changed = rows.filter { $0.change == .changed }
         if !renumbered.isEmpty && !changed.isEmpty {
             // (Without renumbering, the flow's section says this on its own.)
             result.append(Consequence(kind: .changedInPlace, edge: nil, strategy: nil,

@@ -228,6 +228,30 @@ struct ExampleReviewTests {
                             + "again."], "\(texts)")
     }
 
+    /// A starting edge is judged once, when a flow starts: no in-flight flow waits for it, so
+    /// its changed condition is said to reach only flows started (or restarted) after the deploy —
+    /// in the review and in generate's warning alike.
+    @Test func aChangedStartingEdgeReachesOnlyNewFlows() throws {
+        func configuration(_ edges: [String]) throws -> Configuration {
+            try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: "flow-definitions:\n  - name: f\n    edges:\n"
+                + edges.map { "      - \($0)\n" }.joined())
+        }
+        let old = try configuration(["{from: , to: A}", "{from: A, to: B}", "{from: A, to: C}",
+                                     "{from: , to: C, condition: {name: envExist, args: {env: X}}}"])
+        let new = try configuration(["{from: , to: A}", "{from: A, to: C}", "{from: A, to: B}",
+                                     "{from: , to: C, condition: {name: envExist, args: {env: Y}}}"])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        #expect(plan.warnings.map(\.message) == ["the condition of edge 3 ((start) → C) of flow 'f' changed; it is a starting edge, judged "
+            + "when a flow starts: in-flight flows keep what the old one decided, and only flows started after the deploy (or restarted "
+            + "by RETRY) meet the new one"], "\(plan.warnings.map(\.message))")
+        let review = MigrationReviewer.review(version: 1, migration: plan.migration, old: MigrationReviewer.edges(of: old),
+                                              new: MigrationReviewer.edges(of: new))
+        let texts = try #require(review.flows.first).consequences.map(\.text)
+        #expect(texts == ["In-flight states are renumbered (1 → 2, 2 → 1).",
+                          "In-flight flows judged the changed starting edge 3 by the old edge when they started and do not meet it "
+                            + "again: only flows started after the deploy (or restarted by RETRY) judge it anew."], "\(texts)")
+    }
+
     /// The flow `f` over tasks `T0…T9` and `N` with `edges`, and extra flow-level YAML.
     static func flow(_ edges: [String], extra: String = "") throws -> Configuration {
         let tasks = (0...9).map { "T\($0)" } + ["N"]
