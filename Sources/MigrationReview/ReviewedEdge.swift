@@ -196,8 +196,9 @@ public enum ConditionText {
         return Double(name) == nil
     }
 
-    /// Names that read as a value (JSON's, Python's and YAML 1.1's), in any case: quoted when strings.
-    private static let keywordLike: Set = ["true", "false", "null", "none", "yes", "no", "on", "off", "y", "n", "~"]
+    /// Names that read as a value (JSON's, Python's and YAML 1.1's as PyYAML resolves them — not
+    /// `y` and `n`, which it reads as strings), in any case: quoted when strings.
+    private static let keywordLike: Set = ["true", "false", "null", "none", "yes", "no", "on", "off", "~"]
 
     /// Characters that would make a bare key part read as more than one name, or as a value.
     private static let quotedKeyCharacters: Set<Character> = [".", "'", "\"", "(", ")", "[", "]", "=", "<", ">", "!", ",", "`", "\\"]

@@ -59,6 +59,9 @@ struct ConditionTextTests {
         ("{key: '1', value: x}", "argsFieldEqual('1' == 'x')"),
         ("{key: true, value: x}", "argsFieldEqual(true == 'x')"),
         ("{key: 'true', value: x}", "argsFieldEqual('true' == 'x')"),
+        // PyYAML reads y and n as strings (YAML 1.1's y/n booleans it leaves out): bare, as x is.
+        ("{key: y, value: x}", "argsFieldEqual(y == 'x')"),
+        ("{key: 'off', value: x}", "argsFieldEqual('off' == 'x')"),
         ("{key: [a, 2017-01-01], value: x}", "argsFieldEqual(a.2017-01-01 == 'x')"),
         ("{key: [a, '2017-01-01'], value: x}", "argsFieldEqual(a.'2017-01-01' == 'x')"),
         ("{key: [k], value: x}", "argsFieldEqual([k] == 'x')"),
