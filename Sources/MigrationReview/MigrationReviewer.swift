@@ -340,8 +340,12 @@ public enum MigrationReviewer {
                         + "its own condition (\(keptCondition)) and starts \(destinations) only where that holds: a flow in which only "
                         + "this edge's condition would have held loses \(destinations), untainted"
                 } else {
-                    // An added edge to the same nodes may start them instead.
-                    let replacement = old.to.flatMap { to in rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) } }
+                    // An added edge to the same nodes (else to them and others: `A → B` split off
+                    // into `A → B, C`) may start them instead.
+                    let replacement = old.to.flatMap { to in
+                        rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) }
+                            ?? rows.first { $0.change == .added && $0.new?.to.map { Set($0).isSuperset(of: to) } == true }
+                    }
                     fate = "\(destinations) will not be started by it" + (replacement.flatMap { row in
                         row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old,
                                                         neverRun: oldFlow?.neverRun ?? [], alwaysFinished: alwaysFinished) }

@@ -252,6 +252,17 @@ struct ExampleReviewTests {
                             + "again: only flows started after the deploy (or restarted by RETRY) judge it anew."], "\(texts)")
     }
 
+    /// A removed edge whose destinations an added edge starts along with others (`T0 → T1` and
+    /// `T0 → T2` merged into `T0 → T1, T2`): flows waiting for it are told that the new edge
+    /// starts them instead, as for an added edge to exactly its destinations.
+    @Test func anAddedEdgeToMoreDestinationsStartsThemInstead() throws {
+        let old = try Self.flow(["{from: , to: T0}", "{from: T0, to: T1}", "{from: T0, to: T2}"])
+        let new = try Self.flow(["{from: , to: T0}", "{from: T0, to: [T1, T2]}"])
+        let dropped = try Self.consequences(from: old, to: new).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(dropped.count == 2 && dropped.allSatisfy { $0.contains("; the new edge `T0 → T1, T2` (new edge 1) starts ") && $0.contains(" instead ") },
+                "\(dropped)")
+    }
+
     /// The flow `f` over tasks `T0…T9` and `N` with `edges`, and extra flow-level YAML.
     static func flow(_ edges: [String], extra: String = "") throws -> Configuration {
         let tasks = (0...9).map { "T\($0)" } + ["N"]
