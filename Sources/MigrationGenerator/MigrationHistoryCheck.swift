@@ -99,7 +99,9 @@ public enum MigrationHistoryCheck {
                 if interval == nil {
                     findings.append(Finding(kind: .unmatched, version: version,
                                             message: "\(version).json was generated between configurations that are not in the history (\(migration.metadata?["old"]?.stringValue ?? "?") → \(migration.metadata?["new"]?.stringValue ?? "?"))",
-                                            hint: "if it was generated from uncommitted edits that were committed differently, delete it and generate it again from the committed revisions"))
+                                            hint: "if it came with a merge of another branch (this walk follows first parents), it is that branch's, and may be "
+                                                + "deployed: run verify --git there, and keep it; if it was generated from uncommitted edits that were "
+                                                + "committed differently, delete it and generate it again from the committed revisions"))
                     continue
                 }
             } else {
