@@ -617,6 +617,16 @@ public final class GitRepository: @unchecked Sendable {
         return nil
     }
 
+    /// The names of the configured remotes (`origin`), sorted.
+    public var remoteNames: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        var names = git_strarray()
+        guard git_remote_list(&names, handle) == 0 else { return [] }
+        defer { git_strarray_dispose(&names) }
+        return (0..<names.count).compactMap { names.strings[$0].map { String(cString: $0) } }.sorted()
+    }
+
     /// The remote of `branch`'s upstream (`origin`), when it tracks a remote branch.
     public func upstreamRemote(ofBranch branch: String) -> String? {
         lock.lock()

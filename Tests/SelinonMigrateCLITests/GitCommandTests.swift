@@ -938,6 +938,13 @@ struct GitCommandTests {
         #expect(clean.standardError.contains("note: comparing with HEAD, so only uncommitted changes count: the branch has no upstream branch here"))
         #expect(clean.standardError.contains("pass --base with the revision they will be merged into (this repository has no origin, "
             + "main or master elsewhere to name)"), "\(clean.standardError)")
+        // A CI checkout of one ref: a remote, none of its branches fetched — the note says to fetch one.
+        try fixture.git("remote", "add", "origin", "https://example.com/repo.git")
+        let oneRef = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(oneRef.standardError.contains("pass --base with the branch they will be merged into, once fetched: this checkout has none "
+            + "of origin's branches (a CI checkout of one ref; for example git fetch origin main, then --base origin/main)"),
+                "\(oneRef.standardError)")
+        try fixture.git("remote", "remove", "origin")
         // …in JSON too, for a tool that reads only the report.
         let cleanJSON = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
         let note = (try JSONSerialization.jsonObject(with: Data(cleanJSON.standardOutput.utf8)) as? [String: Any])?["note"] as? String

@@ -239,7 +239,8 @@ extension GitRepository {
         } else {
             reason = "the branch has no upstream branch here (none configured, or not fetched)"
         }
-        return BranchBase(commit: head, label: "HEAD", fallback: reason, suggestedBase: suggestedBase(notAt: head))
+        return BranchBase(commit: head, label: "HEAD", fallback: reason, suggestedBase: suggestedBase(notAt: head),
+                          unfetchedRemote: remoteNames.contains("origin") ? "origin" : remoteNames.first)
     }
 
     /// A branch this repository has to name in the example of the HEAD fallback's note: the
@@ -322,6 +323,9 @@ struct BranchBase {
     var fallback: String?
     /// With `fallback`: a branch to name in the note's example of `--base`, if the repository has one.
     var suggestedBase: String?
+    /// With `fallback` and no `suggestedBase`: a configured remote none of whose usual branches
+    /// is fetched (a CI checkout of one ref), for the note's `git fetch`.
+    var unfetchedRemote: String?
     /// Why the base is REV itself although HEAD may not contain it (a shallow clone).
     var shallowNote: String?
     /// Why the base is not the upstream (this branch's own copy on the remote) but the remote's
@@ -331,9 +335,18 @@ struct BranchBase {
     /// What the comparison cannot see when the base fell back to HEAD (committed changes go
     /// unseen), or to REV itself in a shallow clone (`check --format json` gives it as `note`).
     var explanation: String? {
-        shallowNote ?? ownCopyNote ?? fallback.map { "comparing with HEAD, so only uncommitted changes count: \($0); "
-            + "to check this branch's commits, pass --base " + (suggestedBase.map { "(for example --base \(shellWord($0)))" }
-                ?? "with the revision they will be merged into (this repository has no origin, main or master elsewhere to name)") }
+        if let note = shallowNote ?? ownCopyNote { return note }
+        guard let fallback else { return nil }
+        let example: String
+        if let suggestedBase {
+            example = "(for example --base \(shellWord(suggestedBase)))"
+        } else if let remote = unfetchedRemote {
+            example = "with the branch they will be merged into, once fetched: this checkout has none of \(remote)'s branches (a CI "
+                + "checkout of one ref; for example git fetch \(shellWord(remote)) main, then --base \(shellWord(remote + "/main")))"
+        } else {
+            example = "with the revision they will be merged into (this repository has no origin, main or master elsewhere to name)"
+        }
+        return "comparing with HEAD, so only uncommitted changes count: \(fallback); to check this branch's commits, pass --base " + example
     }
 
     /// ``explanation`` as a note for standard error.
