@@ -160,13 +160,15 @@ extension SelinonMigrate {
                 terminal.output(try JSONReport.render(report))
             }
             if report.findings.isEmpty {
-                // Several files over one step of the first-parent history: a merge brought them.
+                // Several files over one step of the first-parent history: a merge brought them, or one
+                // commit carried several migrations (a squash merge, an amended commit).
                 let steps = Dictionary(grouping: report.matches) { "\($0.from) → \($0.to)" }.filter { $0.value.count > 1 }
                 for (step, shared) in steps.sorted(by: { $0.value[0].file < $1.value[0].file }) {
                     let files = shared.map(\.file)
                     terminal.message("note: \(files.dropLast().joined(separator: ", ")) and \(files.last!) cover one step of the first-parent history "
-                        + "(\(step)): a merge brought migrations of another branch, which verify --git, following first parents, "
-                        + "sees as one change; on a branch that merged main, run it on main for the deployed history")
+                        + "(\(step)): one commit brought several migrations — a merge of another branch's, a squash merge or an "
+                        + "amended commit — which verify --git, following first parents, sees as one change; on a branch that merged "
+                        + "main, run it on main for the deployed history")
                 }
             }
             if !report.findings.isEmpty { throw DirectoryIntegrity.exitStatus(for: report.findings) }
