@@ -15,7 +15,7 @@ struct ConfigurationModelTests {
             flowPaths: [directory.appendingPathComponent("flows").path])
         let result = ConfigurationLoader(options: .init(environment: environment)).load(try source.read())
         // The one warning: shipping.yml's `from: ''`, a starting edge that selinon-cli migrate reads otherwise.
-        #expect(result.diagnostics.map { $0.message.hasPrefix("'from: \"\"' is the empty string") } == [true],
+        #expect(result.diagnostics.map { $0.message.hasPrefix("'from' is the empty string") } == [true],
                 "\(result.diagnostics.map(\.description))")
         return try result.get()
     }

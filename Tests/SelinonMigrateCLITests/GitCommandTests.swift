@@ -1480,6 +1480,31 @@ struct GitCommandTests {
         #expect(restarted.status == 0 && restarted.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(restarted.standardError)")
     }
 
+    /// The same refusal run from a subdirectory names the new place as -m takes it there, and
+    /// applies to configurations given as files (-N/-F) too: the directory's repository tells.
+    @Test func theMovedDirectoryRefusalNamesThePathFromHereAndCoversFiles() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        let config = fixture.root.appendingPathComponent("config")
+        try Self.install(2, in: fixture)
+        let generated = try runner.run(["generate", "-n", "nodes.yml", "-f", "flows"], in: config)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2")
+        try fixture.git("mv", "config/migrations", "config/mig2")
+        try fixture.git("commit", "-q", "-m", "move")
+        try Self.install(3, in: fixture)
+        let refused = try runner.run(["generate", "-n", "nodes.yml", "-f", "flows"], in: config)
+        #expect(refused.status == 1 && refused.standardError.contains("moved its migration to mig2:")
+                && refused.standardError.contains("give the directory it is in now: -m mig2 "), "\(refused.standardError)")
+        let old = try TemporaryDirectory()
+        try FileManager.default.copyItem(at: Self.examples.appendingPathComponent("v2"), to: old.url.appendingPathComponent("v2"))
+        let files = try runner.run(["generate", "-N", old.path("v2/nodes.yml"), "-F", old.path("v2/flows"), "-n", "nodes.yml", "-f", "flows"],
+                                   in: config)
+        #expect(files.status == 1 && files.standardError.contains("moved its migration to mig2:"), "\(files.standardOutput)\(files.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: config.appendingPathComponent("migrations").path))
+    }
+
     @Test func withoutMigrationDirInTheNodesFileAMigrationsDirectoryIsUsed() throws {
         // The nodes file names no migration directory; ./migrations is where generate -m put it.
         func dropMigrationDir(_ fixture: GitFixture) throws {

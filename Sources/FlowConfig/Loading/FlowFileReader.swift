@@ -154,7 +154,7 @@ extension FileReader {
                     at: fromNode, hint: "write 'from:' (empty) for a starting edge, or name the source nodes")
         } else if case .string("")? = fromNode.scalar?.value {
             // D-21: the workers and selinon-migrate read no source; Selinon's own generator a node named ''.
-            warning(.wrongType, "'from: \"\"' is the empty string, which Selinon's workers take as no source (\(what()) "
+            warning(.wrongType, "'from' is the empty string, which Selinon's workers take as no source (\(what()) "
                 + "is a starting edge) but selinon-cli migrate as a node named ''", at: fromNode,
                     hint: "write 'from:' (empty) for a starting edge")
         } else if case .mapping(let pairs) = fromNode.content, pairs.isEmpty {

@@ -467,8 +467,10 @@ extension SelinonMigrate {
         /// 1.json would replace them.
         private static func refuseMissingCommittedDirectory(_ directory: String, sources: [any ConfigurationSource],
                                                             terminal: Terminal) throws {
+            // (The directory's own repository when the configurations are files: -N/-F, -n/-f.)
             guard !FileManager.default.fileExists(atPath: directory),
-                  let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first,
+                  let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first
+                    ?? (try? GitRepository(containing: directory)),
                   let head = try? repository.commit("HEAD") else { return }
             guard let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty else {
                 try refuseDirectoryRemovedByACommit(directory, head: head, repository: repository, terminal: terminal)
@@ -499,7 +501,8 @@ extension SelinonMigrate {
                     let path = (try? repository.repositoryPath(of: directory)) ?? directory
                     let movedTo = ((try? repository.renamedFiles(in: remover)) ?? [:])
                         .filter { $0.value.hasPrefix(path + "/") }.map { ($0.key as NSString).deletingLastPathComponent }
-                    let destination = Set(movedTo).count == 1 ? movedTo.first : nil
+                    // Named as -m takes it: from here, not from the repository's root.
+                    let destination = Set(movedTo).count == 1 ? movedTo.first.map { Self.pathFromHere(repositoryPath: $0, in: repository) } : nil
                     let migrations = files.count == 1 ? "its migration" : "its \(files.count) migrations"
                     let them = files.count == 1 ? "it" : "them"
                     let what = destination.map { "moved \(migrations) to \($0)" } ?? "removed \(migrations)"
@@ -513,6 +516,15 @@ extension SelinonMigrate {
                 }
                 remover = parent
             }
+        }
+
+        /// A path of `repository`'s working tree as a command run here names it: relative to the
+        /// current directory when below it, else absolute.
+        private static func pathFromHere(repositoryPath: String, in repository: GitRepository) -> String {
+            guard let root = repository.workingDirectory else { return repositoryPath }
+            let absolute = ((root as NSString).appendingPathComponent(repositoryPath) as NSString).resolvingSymlinksInPath
+            let here = (FileManager.default.currentDirectoryPath as NSString).resolvingSymlinksInPath
+            return absolute.hasPrefix(here + "/") ? String(absolute.dropFirst(here.count + 1)) : absolute
         }
 
         /// How many commits back ``refuseDirectoryRemovedByACommit(_:head:repository:terminal:)`` looks.
