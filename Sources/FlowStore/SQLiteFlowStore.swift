@@ -835,8 +835,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// What a GRDB error means for the caller (a ``StoreError`` from inside passes through).
     private func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
-        // A call that started as the store closed, and reached the database after it had gone.
-        if isClosed.withLock({ $0 }) { return StoreError.closed("sqlite:" + path) }
+        // A call that started as the store closed, and reached the database after it had gone
+        // (SQLite's "misuse": a closed connection); any other failure is reported as it is.
+        if isClosed.withLock({ $0 }), (error as? DatabaseError)?.resultCode == .SQLITE_MISUSE { return StoreError.closed("sqlite:" + path) }
         if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
         if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 }, reading: readOnly) {
             return known
