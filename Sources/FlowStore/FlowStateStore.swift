@@ -129,7 +129,8 @@ public enum StoreSchema {
     public static let version = 1
 
     static func missingStoreError(_ location: String) -> StoreError {
-        StoreError(.missingStore, "there is no store at \(location): nothing was imported there yet (import creates a store); check the location")
+        StoreError(.missingStore, "there is no store at \(location): nothing was stored there yet (selinon-migrate import creates a "
+            + "store, as a service's prepare(createIfMissing: true) does); check the location")
     }
 
     /// The tables of a store without the row that says their version (removed by hand).

@@ -225,7 +225,8 @@ struct StoreContract {
                 try await store.prepare(createIfMissing: false)
             }
             #expect(error?.kind == .missingStore)
-            #expect(error?.message.contains("import creates a store") == true)
+            #expect(error?.message.contains("selinon-migrate import creates a store, as a service's prepare(createIfMissing: true) does") == true,
+                    "\(error?.message ?? "")")
         }
     }
 
