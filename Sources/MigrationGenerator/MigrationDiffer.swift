@@ -147,18 +147,14 @@ public struct MigrationDiffer: Sendable {
         func label() -> String {
             "edge \(oldIndex == newIndex ? "\(newIndex)" : "\(oldIndex) → \(newIndex)") (\(edge.display)) of flow '\(flow)'"
         }
-        if conditionChanged && new.edges[newIndex].from.isEmpty {
+        if conditionChanged {
             // A starting edge is judged once, when a flow starts: no in-flight flow waits for it.
+            let meeting = new.edges[newIndex].from.isEmpty
+                ? "it is a starting edge, judged when a flow starts: in-flight flows keep what the old one decided, and only flows "
+                    + "started after the deploy (or restarted by RETRY) meet the new one"
+                : "in-flight flows that already evaluated it keep what the old one decided, those still waiting for the edge meet the new one"
             warnings.append(MigrationWarning(
-                kind: .conditionChanged, flow: flow, edge: newIndex,
-                message: "the condition of \(label()) changed; it is a starting edge, judged when a flow starts: in-flight flows "
-                    + "keep what the old one decided, and only flows started after the deploy (or restarted by RETRY) meet the new one",
-                hint: "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"))
-        } else if conditionChanged {
-            warnings.append(MigrationWarning(
-                kind: .conditionChanged, flow: flow, edge: newIndex,
-                message: "the condition of \(label()) changed; in-flight flows that already evaluated it keep what "
-                    + "the old one decided, those still waiting for the edge meet the new one",
+                kind: .conditionChanged, flow: flow, edge: newIndex, message: "the condition of \(label()) changed; " + meeting,
                 hint: "a changed condition needs no migration, but flows that already evaluated it are not re-evaluated"))
         }
         if old.edges[oldIndex].foreach != new.edges[newIndex].foreach {

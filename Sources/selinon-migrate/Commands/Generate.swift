@@ -494,28 +494,25 @@ extension SelinonMigrate {
         /// (`mkdir`) starts a new history.
         private static func refuseDirectoryRemovedByACommit(_ directory: String, head: GitCommit, repository: GitRepository,
                                                             terminal: Terminal) throws {
-            var remover = head
-            for _ in 0..<removedDirectorySearchDepth {
-                guard let parentID = remover.parents.first, let parent = try? repository.commit(id: parentID) else { return }
-                if let files = try? repository.migrationFiles(in: directory, at: parent), !files.isEmpty {
-                    let path = (try? repository.repositoryPath(of: directory)) ?? directory
-                    let movedTo = ((try? repository.renamedFiles(in: remover)) ?? [:])
-                        .filter { $0.value.hasPrefix(path + "/") }.map { ($0.key as NSString).deletingLastPathComponent }
-                    // Named as -m takes it: from here, not from the repository's root.
-                    let destination = Set(movedTo).count == 1 ? movedTo.first.map { Self.pathFromHere(repositoryPath: $0, in: repository) } : nil
-                    let migrations = files.count == 1 ? "its migration" : "its \(files.count) migrations"
-                    let them = files.count == 1 ? "it" : "them"
-                    let what = destination.map { "moved \(migrations) to \($0)" } ?? "removed \(migrations)"
-                    let instead = destination.map { "give the directory \(files.count == 1 ? "it is" : "they are") in now: -m \(shellWord($0)) (or set global.migration_dir to it); " } ?? ""
-                    terminal.message("error: the migration directory \(directory) does not exist, but \(remover.id.short) (\(remover.summary)) "
-                        + "\(what): deployments may have applied \(them), and a new history starting at 1.json would take "
-                        + "\(files.count == 1 ? "its number" : "their numbers") again\n  hint: \(instead)to bring \(them) back here: git checkout "
-                        + "\(parent.id.short) -- \(gitPathWord(directory)); to start a new history here on purpose (no deployment ever ran "
-                        + "\(them)), create the directory first: mkdir -p \(shellWord(directory))\nnothing was written")
-                    throw ExitStatus.inputFailed
-                }
-                remover = parent
-            }
+            // (HEAD holds none: the commit found is a parent, and the one the walk came from removed them.)
+            guard let (parent, files, child) = repository.newestMigrations(in: directory, from: head, limit: removedDirectorySearchDepth + 1,
+                                                                           where: { !$0.isEmpty }),
+                  let remover = child else { return }
+            let path = (try? repository.repositoryPath(of: directory)) ?? directory
+            let movedTo = ((try? repository.renamedFiles(in: remover)) ?? [:])
+                .filter { $0.value.hasPrefix(path + "/") }.map { ($0.key as NSString).deletingLastPathComponent }
+            // Named as -m takes it: from here, not from the repository's root.
+            let destination = Set(movedTo).count == 1 ? movedTo.first.map { Self.pathFromHere(repositoryPath: $0, in: repository) } : nil
+            let migrations = files.count == 1 ? "its migration" : "its \(files.count) migrations"
+            let them = files.count == 1 ? "it" : "them"
+            let what = destination.map { "moved \(migrations) to \($0)" } ?? "removed \(migrations)"
+            let instead = destination.map { "give the directory \(files.count == 1 ? "it is" : "they are") in now: -m \(shellWord($0)) (or set global.migration_dir to it); " } ?? ""
+            terminal.message("error: the migration directory \(directory) does not exist, but \(remover.id.short) (\(remover.summary)) "
+                + "\(what): deployments may have applied \(them), and a new history starting at 1.json would take "
+                + "\(files.count == 1 ? "its number" : "their numbers") again\n  hint: \(instead)to bring \(them) back here: git checkout "
+                + "\(parent.id.short) -- \(gitPathWord(directory)); to start a new history here on purpose (no deployment ever ran "
+                + "\(them)), create the directory first: mkdir -p \(shellWord(directory))\nnothing was written")
+            throw ExitStatus.inputFailed
         }
 
         /// A path of `repository`'s working tree as a command run here names it: relative to the

@@ -278,6 +278,20 @@ extension GitRepository {
         return false
     }
 
+    /// The newest commit from `start` back along first parents (`start` included, at most `limit`
+    /// commits) whose migrations of `directory` pass `test`, with those migrations and the commit
+    /// the walk reached it from (`nil` when it is `start`); `nil` when none does.
+    func newestMigrations(in directory: String, from start: GitCommit, limit: Int,
+                          where test: ([Int: [UInt8]]) -> Bool) -> (commit: GitCommit, files: [Int: [UInt8]], child: GitCommit?)? {
+        var commit = start, child: GitCommit?
+        for _ in 0..<limit {
+            if let files = try? migrationFiles(in: directory, at: commit), test(files) { return (commit, files, child) }
+            guard let parentID = commit.parents.first, let parent = try? self.commit(id: parentID) else { return nil }
+            (child, commit) = (commit, parent)
+        }
+        return nil
+    }
+
     /// The migration files (`N.json`) of `directory` (a working-tree path) at `commit`, by version.
     func migrationFiles(in directory: String, at commit: GitCommit) throws(GitError) -> [Int: [UInt8]] {
         let path = try repositoryPath(of: directory)

@@ -123,16 +123,8 @@ extension Terminal {
     /// those versions; `nil` when every migration found there is still here.
     private static func migrationsLost(in directory: String, before start: GitCommit, repository: GitRepository) -> (GitCommit, [Int])? {
         let now = Set((try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.map(\.version) ?? [])
-        var commit = start
-        for _ in 0..<unmigratedSearchDepth {
-            if let files = try? repository.migrationFiles(in: directory, at: commit) {
-                let lost = files.keys.filter { !now.contains($0) }.sorted()
-                if !lost.isEmpty { return (commit, lost) }
-            }
-            guard let parentID = commit.parents.first, let parent = try? repository.commit(id: parentID) else { return nil }
-            commit = parent
-        }
-        return nil
+        return repository.newestMigrations(in: directory, from: start, limit: unmigratedSearchDepth) { !$0.keys.allSatisfy(now.contains) }
+            .map { found in (found.commit, found.files.keys.filter { !now.contains($0) }.sorted()) }
     }
 
     /// Versions of migrations `parent` has in `directory` that `commit` removed and the working
