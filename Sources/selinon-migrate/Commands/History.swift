@@ -98,7 +98,7 @@ extension SelinonMigrate {
                 for entry in entries { terminal.output(entry.line) }
             case .json:
                 var report: [String: JSONValue] = [
-                    "revisions": try JSONParser().parse(Array(JSONReport.render(entries).utf8)),
+                    "revisions": try JSONReport.value(entries),
                     "migration_directory": listedDirectory.map(JSONValue.string) ?? .null,
                 ]
                 if !directoryProblems.isEmpty { report["migration_directory_problems"] = .array(directoryProblems.map(\.jsonValue)) }
