@@ -99,8 +99,7 @@ extension SelinonMigrate {
             }
             let directory = try terminal.loadMigrationDirectory(migrationDirectory, allowMissing: pending)
             // The analysis proves what the files do as they are; say when they are not the ones generated.
-            let problems = DirectoryIntegrity(path: migrationDirectory, requireSum: true).findings.filter { $0.kind != "invalid" }
-            for finding in problems { terminal.message(finding.described(as: "warning")) }
+            let problems = terminal.warnAboutIntegrity(of: migrationDirectory)
             let first: Int
             if pending {
                 let since = try terminal.migrationsSinceBase(directory, at: migrationDirectory, base: base)

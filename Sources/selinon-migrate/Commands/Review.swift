@@ -138,8 +138,7 @@ extension SelinonMigrate {
             }
             let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: pending)
             // The review shows the files as they are; say when they are not the ones generated.
-            let problems = DirectoryIntegrity(path: directoryPath, requireSum: true).findings.filter { $0.kind != "invalid" }
-            for finding in problems { terminal.message(finding.described(as: "warning")) }
+            let problems = terminal.warnAboutIntegrity(of: directoryPath)
             let (selected, warning) = try selectedVersions(directory, at: directoryPath, terminal: terminal)
             guard !selected.isEmpty else {
                 let unmigrated = pending ? Self.unmigratedChanges(to: current, context: context, base: base, loader: loader) : nil

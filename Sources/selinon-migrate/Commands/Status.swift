@@ -50,8 +50,7 @@ extension SelinonMigrate {
             if let migrationDirectory {
                 latest = try terminal.loadMigrationDirectory(migrationDirectory).latestVersion
                 // The versions are counted against the files as they are: say when they are not the ones generated.
-                directoryProblems = DirectoryIntegrity(path: migrationDirectory, requireSum: true).findings.filter { $0.kind != "invalid" }
-                for finding in directoryProblems { terminal.message(finding.described(as: "warning")) }
+                directoryProblems = terminal.warnAboutIntegrity(of: migrationDirectory)
                 if latest == 0 {
                     terminal.message("warning: \(migrationDirectory) holds no migrations, so every flow with a version above 0 "
                         + "counts as newer than it; check -m")

@@ -14,6 +14,16 @@ extension Terminal {
         }
     }
 
+    /// For a command that only reads the migrations (`review`, `analyze`, `status -m`): warns
+    /// about each file that does not match `migrations.sum` (or a missing sum), since what it
+    /// shows is then not what was generated, and returns those findings for its JSON
+    /// (`migration_directory_problems`). Invalid files are not among them: loading reported those.
+    func warnAboutIntegrity(of directory: String) -> [DirectoryIntegrity.Finding] {
+        let findings = DirectoryIntegrity(path: directory, requireSum: true).findings.filter { $0.kind != "invalid" }
+        for finding in findings { message(finding.described(as: "warning")) }
+        return findings
+    }
+
     /// With `--format json`, the failure as the command's one JSON document, as
     /// ``reportInvalidConfiguration(role:source:message:hint:diagnostics:)`` does for a
     /// configuration: `error` (`invalid-migration-directory`, or `unreadable-migration-directory`
