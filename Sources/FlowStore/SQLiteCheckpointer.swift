@@ -45,6 +45,8 @@ final class SQLiteCheckpointer: Sendable {
     static let restartWait: Int32 = 200
 
     private let path: String
+    /// The store's lock timeout, which a commit that ran a RESTART gives its connection back.
+    private let lockTimeoutMilliseconds: Int32
     private let queue = DispatchQueue(label: "selinon-migrate.sqlite-checkpoint")
     private let pending = Mutex(Pending())
     /// The checkpointing connection, opened on first use; touched only on `queue` (and in deinit).
@@ -67,8 +69,10 @@ final class SQLiteCheckpointer: Sendable {
     ///   change of the working directory does not send the checkpoints elsewhere — and only so:
     ///   this connection must open the very file the store's own connections open, which take
     ///   the path as it is (Foundation's URLs would expand a leading `~`).
-    init(path: String) {
+    /// - Parameter lockTimeoutMilliseconds: the busy timeout of the store's connections.
+    init(path: String, lockTimeoutMilliseconds: Int32) {
         self.path = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
     }
 
     deinit {
@@ -91,7 +95,7 @@ final class SQLiteCheckpointer: Sendable {
                 // holding on) loses nothing: the log goes on growing until a later try succeeds.
                 sqlite3_busy_timeout(connection, SQLiteCheckpointer.restartWait)
                 let status = sqlite3_wal_checkpoint_v2(connection, database, SQLITE_CHECKPOINT_RESTART, nil, nil)
-                sqlite3_busy_timeout(connection, SQLiteFlowStore.busyTimeoutSeconds * 1_000)
+                sqlite3_busy_timeout(connection, checkpointer.lockTimeoutMilliseconds)
                 checkpointer.restarted(status == SQLITE_OK, logPages: pages)
             case .none, .background:
                 break

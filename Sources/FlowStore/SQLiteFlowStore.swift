@@ -17,6 +17,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// Whether opening this store created its directory as well as its file; nil when the file
     /// was there. What ``closeRemovingIfCreatedEmpty()`` may remove.
     private let createdDirectory: Bool?
+    /// How long a connection waits for another process's lock before the store reports itself busy.
+    private let lockTimeout: TimeInterval
     /// Set by `close`: what is asked afterwards is refused as ``StoreError/Kind/misuse``.
     private let isClosed = Mutex(false)
     /// Set by the first write this store committed: from then on, a store it created holds
@@ -25,12 +27,22 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     /// Opens the database at `path`; creates it when `createIfMissing`, and its directory (one
     /// level, as `.selinon/`: a directory above it that is missing is more likely a typo).
-    /// - Parameter readOnly: open it for reading only (`status`, `export`, dry runs): no write
-    ///   lock is ever taken, so a reader runs next to a writer that holds it, however long.
-    public init(path: String, createIfMissing: Bool, readOnly: Bool = false) throws(StoreError) {
+    /// - Parameters:
+    ///   - readOnly: open it for reading only (`status`, `export`, dry runs): no write lock is
+    ///     ever taken, so a reader runs next to a writer that holds it, however long.
+    ///   - lockTimeout: how long to wait for a lock another process holds (a dispatcher's
+    ///     write) before giving up with ``StoreError/Kind-swift.enum/unavailable``: from a
+    ///     millisecond to 24 days; by default ``defaultLockTimeout``.
+    public init(path: String, createIfMissing: Bool, readOnly: Bool = false,
+                lockTimeout: Duration = SQLiteFlowStore.defaultLockTimeout) throws(StoreError) {
+        guard let lockMilliseconds = Self.milliseconds(lockTimeout) else {
+            throw StoreError(.misuse, "lockTimeout is \(lockTimeout): give one from 1 ms to \(Int32.max / 86_400_000) days")
+        }
         self.path = path
         self.readOnly = readOnly
-        let checkpointer = SQLiteCheckpointer(path: path)
+        let lockSeconds = TimeInterval(lockMilliseconds) / 1_000
+        self.lockTimeout = lockSeconds
+        let checkpointer = SQLiteCheckpointer(path: path, lockTimeoutMilliseconds: lockMilliseconds)
         self.checkpointer = checkpointer
         var status = stat()
         var createdDirectory: Bool?
@@ -81,7 +93,7 @@ public final class SQLiteFlowStore: FlowStateStore {
                 throw Self.permissionError(path, reason: String(cString: strerror(readOnlyFileSystem ? EROFS : EACCES)),
                                            readOnlyFileSystem: readOnlyFileSystem, writing: !readOnly)
             }
-            try Self.inspect(path, createIfMissing: createIfMissing)
+            try Self.inspect(path, createIfMissing: createIfMissing, lockTimeout: lockSeconds)
         } else if let problem = Self.brokenLink(path, statError: errno) {
             throw problem
         } else if createIfMissing {
@@ -98,17 +110,17 @@ public final class SQLiteFlowStore: FlowStateStore {
             throw StoreSchema.missingStoreError("sqlite:\(path)")
         }
         do {
-            var configuration = Self.configuration()
+            var configuration = Self.configuration(lockTimeout: lockTimeout)
             // GRDB's writer would make sure a write-ahead log exists, which takes the write lock.
             configuration.readonly = readOnly
             configuration.prepareDatabase { db in
                 if !db.configuration.readonly { checkpointer.observeCommits(of: db) }
             }
-            pool = try Self.openPool(path: path, configuration: configuration)
+            pool = try Self.openPool(path: path, configuration: configuration, lockTimeout: lockSeconds)
         } catch {
             // A store that could not even open (a full disk) leaves nothing of itself behind.
             if let createdDirectory { Self.removeNewStore(path, directoryToo: createdDirectory) }
-            throw Self.openFailure(path, error, existed: createdDirectory == nil)
+            throw Self.openFailure(path, error, existed: createdDirectory == nil, lockTimeout: lockSeconds)
         }
         self.createdDirectory = createdDirectory
     }
@@ -174,9 +186,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// file to WAL mode needs: SQLite answers `PRAGMA journal_mode = WAL` busy at once, without
     /// waiting as other statements do, so two commands that create (or first open) one store at
     /// the same moment would otherwise fail for no reason — nor when the other one closes the
-    /// store just as this one opens it. Gives up after the busy timeout.
-    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
-        let deadline = Date().addingTimeInterval(TimeInterval(busyTimeoutSeconds))
+    /// store just as this one opens it. Gives up after `lockTimeout` seconds.
+    private static func openPool(path: String, configuration: Configuration, lockTimeout: TimeInterval) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(lockTimeout)
         while true {
             do {
                 return try DatabasePool(path: path, configuration: configuration)
@@ -248,11 +260,11 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
     /// - Parameter existed: whether the file was there before (not created by this open).
-    private static func openFailure(_ path: String, _ error: any Error, existed: Bool = true) -> StoreError {
+    private static func openFailure(_ path: String, _ error: any Error, existed: Bool = true, lockTimeout: TimeInterval) -> StoreError {
         if let error = error as? StoreError { return error }
         // (A full disk first: "unable to open database file" then means no room was left for the
         // file or its logs, not a permission problem, which the checks before opening would have found.)
-        if let known = damagedOrBusy(path, error, committedBefore: existed) { return known }
+        if let known = damagedOrBusy(path, error, committedBefore: existed, lockTimeout: lockTimeout) { return known }
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             return permissionError(path, reason: error.message ?? "\(error.resultCode)")
         }
@@ -280,7 +292,8 @@ public final class SQLiteFlowStore: FlowStateStore {
     ///     run created).
     ///   - reading: the store is open read-only (status, export, a dry run): nothing of this run
     ///     was to be committed.
-    private static func damagedOrBusy(_ path: String, _ error: any Error, committedBefore: Bool = true, reading: Bool = false) -> StoreError? {
+    private static func damagedOrBusy(_ path: String, _ error: any Error, committedBefore: Bool = true, reading: Bool = false,
+                                      lockTimeout: TimeInterval) -> StoreError? {
         guard let error = error as? DatabaseError else { return nil }
         if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
             return StoreError(.damaged, "the SQLite store \(path) is damaged (\(error.message ?? "database disk image is malformed")): "
@@ -303,10 +316,11 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
         if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
             return StoreError(.unavailable, "the SQLite store \(path) is locked: another process has held it for longer than the "
-                + "\(busyTimeoutSeconds) s busy timeout (a long write, a transaction left open, or exclusive locking mode; lsof run on the file "
+                + "\(lockTimeout == lockTimeout.rounded() ? "\(Int(lockTimeout))" : "\(lockTimeout)") s lock timeout (a long write, a transaction left open, or exclusive locking mode; lsof run on the file "
                 + "names the processes that have it open); "
                 + (reading ? "nothing was written: run again when that process is done"
-                    : "what this run committed before stays, and running again when that process is done continues"))
+                    : "what this run committed before stays, and running again when that process is done continues")
+                + " (--store-timeout waits longer)")
         }
         return nil
     }
@@ -347,14 +361,14 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// SQLite reader does; a read-only connection could not read the file at all. The look waits
     /// for other processes' locks as long as the store does (one closing its store holds the
     /// file for a moment while it checkpoints).
-    private static func inspect(_ path: String, createIfMissing: Bool) throws(StoreError) {
+    private static func inspect(_ path: String, createIfMissing: Bool, lockTimeout: TimeInterval) throws(StoreError) {
         let location = "sqlite:\(path)"
         let tables: [String]
         var schemaVersion: Int?
         var columns: [String: Set<String>] = [:]
         do {
             var configuration = Configuration()
-            configuration.busyMode = .timeout(TimeInterval(busyTimeoutSeconds))
+            configuration.busyMode = .timeout(lockTimeout)
             configuration.readonly = FileManager.default.fileExists(atPath: path + "-wal")
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
@@ -371,10 +385,10 @@ public final class SQLiteFlowStore: FlowStateStore {
             // A file shaped like a database (its log next to it, or whole pages of the size its
             // header gives) whose first bytes were overwritten is a damaged store, to restore —
             // a new path would start an empty one.
-            if Self.looksLikeDamagedDatabase(path), let damaged = damagedOrBusy(path, error) { throw damaged }
+            if Self.looksLikeDamagedDatabase(path), let damaged = damagedOrBusy(path, error, lockTimeout: lockTimeout) { throw damaged }
             throw StoreError(.notAStore, "\(path) is not a SQLite database; give the store a path of its own")
         } catch {
-            throw openFailure(path, error)
+            throw openFailure(path, error, lockTimeout: lockTimeout)
         }
         if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion, location: location) }
         if !tables.contains("selinon_migrate_schema") {
@@ -396,15 +410,28 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// pages are read again after each checkpoint. Readers keep SQLite's default.
     public static let writerCacheKiB = 64 * 1024
 
-    /// How long a connection waits for another's lock before it reports the store busy.
-    static let busyTimeoutSeconds: Int32 = 30
+    /// How long a connection waits for another process's lock, unless the store is opened with
+    /// another `lockTimeout`: long enough for a dispatcher's write, short enough that a process
+    /// that holds the store for good is reported within a deploy step.
+    public static let defaultLockTimeout: Duration = .seconds(30)
 
-    /// The connection settings of every SQLite store: WAL (GRDB's default for a pool), a 30 s
-    /// busy timeout for concurrent writers, and ``writerCacheKiB`` for the writer. (A store also
-    /// moves its writer's checkpoints to a connection of their own; see `SQLiteCheckpointer`.)
-    public static func configuration() -> Configuration {
+    /// `duration` in whole milliseconds (rounded up), when SQLite's busy timeout can hold it: from
+    /// 1 ms to `Int32.max` ms; nil otherwise.
+    private static func milliseconds(_ duration: Duration) -> Int32? {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0, seconds < Int64(Int32.max) / 1_000 else { return nil }
+        let milliseconds = seconds * 1_000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return (1...Int64(Int32.max)).contains(milliseconds) ? Int32(milliseconds) : nil
+    }
+
+    /// The connection settings of every SQLite store: WAL (GRDB's default for a pool), a busy
+    /// timeout of `lockTimeout` for concurrent writers, and ``writerCacheKiB`` for the writer. (A
+    /// store also moves its writer's checkpoints to a connection of their own; see `SQLiteCheckpointer`.)
+    /// A `lockTimeout` outside SQLite's range (1 ms to 24 days) is taken as the nearest end of it.
+    public static func configuration(lockTimeout: Duration = defaultLockTimeout) -> Configuration {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(TimeInterval(busyTimeoutSeconds))
+        let milliseconds = milliseconds(lockTimeout) ?? (lockTimeout < .milliseconds(1) ? 1 : Int32.max)
+        configuration.busyMode = .timeout(TimeInterval(milliseconds) / 1_000)
         configuration.prepareDatabase { db in
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")
@@ -839,7 +866,8 @@ public final class SQLiteFlowStore: FlowStateStore {
         // (SQLite's "misuse": a closed connection); any other failure is reported as it is.
         if isClosed.withLock({ $0 }), (error as? DatabaseError)?.resultCode == .SQLITE_MISUSE { return StoreError.closed("sqlite:" + path) }
         if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
-        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 }, reading: readOnly) {
+        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 }, reading: readOnly,
+                                          lockTimeout: lockTimeout) {
             return known
         }
         return StoreError(.database, "SQLite store \(path): \(error)")

@@ -257,18 +257,21 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     ///     lock (PostgreSQL needs no such thing: a store that is ready is checked by reading).
     ///   - answerTimeout: PostgreSQL: how long an operation may go without an answer from the
     ///     server before it fails (a dropped connection).
+    ///   - lockTimeout: SQLite: how long to wait for a lock another process holds before the
+    ///     store reports itself busy (see ``SQLiteFlowStore/init(path:createIfMissing:readOnly:lockTimeout:)``).
     ///   - maximumConnections: PostgreSQL: the most connections the store's pool opens at once
     ///     (at least 1; the commands use the default, 4): a service whose dispatchers load and
     ///     save many flows at a time gives more, within the server's `max_connections`.
     public func open(logger: Logger = Logger(label: "selinon-migrate.store"), createIfMissing: Bool, readOnly: Bool = false,
                      answerTimeout: Duration = PostgresFlowStore.defaultAnswerTimeout,
+                     lockTimeout: Duration = SQLiteFlowStore.defaultLockTimeout,
                      maximumConnections: Int = 4) throws(StoreError) -> any FlowStateStore {
         guard maximumConnections >= 1 else {
             throw StoreError(.misuse, "maximumConnections is \(maximumConnections): a store needs at least one connection")
         }
         switch self {
         case .sqlite(let path):
-            return try SQLiteFlowStore(path: path, createIfMissing: createIfMissing && !readOnly, readOnly: readOnly)
+            return try SQLiteFlowStore(path: path, createIfMissing: createIfMissing && !readOnly, readOnly: readOnly, lockTimeout: lockTimeout)
         case .postgres(let host, let port, let user, let givenPassword, let database, let socket, let tls):
             let password = givenPassword ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
             var client: PostgresClient.Configuration

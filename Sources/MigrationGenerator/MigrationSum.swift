@@ -153,7 +153,7 @@ public struct MigrationSum: Sendable, Equatable {
                 + "nothing is written there", hint: "replace the link with a file of its own: rm \(shellWord(named)), then run "
                 + "selinon-migrate rehash -m \(shellWord(directory)) after reviewing the migrations")
         }
-        let temporary = ((path as NSString).deletingLastPathComponent as NSString)
+        let temporary = (parentDirectory(of: path) as NSString)
             .appendingPathComponent(".\(Self.fileName).\(ProcessInfo.processInfo.processIdentifier).tmp")
         try DurableFile.write(Array(text.utf8), to: temporary, for: path)
         guard rename(temporary, path) == 0 else {
@@ -162,7 +162,7 @@ public struct MigrationSum: Sendable, Equatable {
             throw .io(path: path, message: code == EISDIR ? "\(Self.fileName) is a directory: move it out of the way (the sum is a file)"
                 : "cannot replace \(Self.fileName): \(String(cString: strerror(code)))", hint: code == EISDIR ? nil : FileSystemReason.writeHint(for: code))
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentDirectory(of: path)
         DurableFile.syncDirectory(parent.isEmpty ? "." : parent)
     }
 
@@ -174,7 +174,7 @@ public struct MigrationSum: Sendable, Equatable {
             defer { free(real) }
             return String(cString: real)
         }
-        guard let root = resolved(directory), let parent = resolved((path as NSString).deletingLastPathComponent) else { return false }
+        guard let root = resolved(directory), let parent = resolved(parentDirectory(of: path)) else { return false }
         return parent == root || parent.hasPrefix(root == "/" ? "/" : root + "/")
     }
 
@@ -184,7 +184,7 @@ public struct MigrationSum: Sendable, Equatable {
         for _ in 0..<40 {
             guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
             current = destination.hasPrefix("/") ? destination
-                : (((current as NSString).deletingLastPathComponent) as NSString).appendingPathComponent(destination)
+                : (parentDirectory(of: current) as NSString).appendingPathComponent(destination)
         }
         return path
     }

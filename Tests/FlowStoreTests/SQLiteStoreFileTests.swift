@@ -110,6 +110,37 @@ struct SQLiteStoreFileTests {
         #expect(try bytes(path) == before)
     }
 
+    /// A write waits for another process's lock as long as the store's lock timeout, then reports
+    /// the store busy with that timeout; a timeout SQLite cannot hold is refused as misuse.
+    @Test func aWriteWaitsForAnotherProcesssLockAsLongAsTheLockTimeout() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("flows.sqlite")
+        let created = try SQLiteFlowStore(path: path, createIfMissing: true)
+        try await created.prepare(createIfMissing: true)
+        await created.close()
+        let lock = try DatabaseQueue(path: path)
+        try lock.inDatabase { try $0.execute(sql: "BEGIN EXCLUSIVE") }
+        let store = try SQLiteFlowStore(path: path, createIfMissing: false, lockTimeout: .milliseconds(300))
+        try await store.prepare(createIfMissing: false)
+        let error = await #expect(throws: StoreError.self) {
+            try await store.insert(try InflightFlows.messages(count: 1).map { try NewFlow(message: $0) })
+        }
+        #expect(error?.kind == .unavailable)
+        #expect(error?.message.contains("is locked: another process has held it for longer than the 0.3 s lock timeout") == true,
+                "\(error?.message ?? "")")
+        try lock.inDatabase { try $0.execute(sql: "ROLLBACK") }
+        let flow = try InflightFlows.messages(count: 1).map { try NewFlow(message: $0) }
+        try await store.insert(flow)
+        #expect(try await store.flow(id: flow[0].id) != nil)
+        await store.close()
+        try lock.close()
+
+        for timeout in [Duration.zero, .seconds(-1), .seconds(30 * 86_400)] {
+            let misuse = #expect(throws: StoreError.self) { try SQLiteFlowStore(path: path, createIfMissing: false, lockTimeout: timeout) }
+            #expect(misuse?.kind == .misuse && misuse?.message.hasSuffix("give one from 1 ms to 24 days") == true, "\(misuse?.message ?? "")")
+        }
+    }
+
     @Test func onlyTheStoresOwnDirectoryIsCreated() throws {
         let directory = try TemporaryDirectory()
         let deep = directory.path("typo/selinon/flows.sqlite")

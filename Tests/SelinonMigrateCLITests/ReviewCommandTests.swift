@@ -571,10 +571,35 @@ struct ReviewCommandTests {
         for given in [copy, copy + "/", directory.path("./migrations"), directory.path("hidden/..")] {
             let into = try CommandRunner().run(["review", "-m", copy, "--format", "json", "--output-dir", given])
             #expect(into.status == 64, "\(into.standardError)")
-            #expect(into.standardError.contains("error: --output-dir \(given) is the migration directory \(copy), where every file is taken "
+            #expect(into.standardError.hasPrefix("Error: --output-dir \(given) is the migration directory \(copy), where every file is taken "
                 + "for a migration"), "\(into.standardError)")
+            #expect(into.standardError.contains("Usage: selinon-migrate review"), "a usage error, shown as one")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: copy).sorted() == [".hidden", "1.json", "2.json", "3.json", "migrations.sum"])
+    }
+
+    /// The output directory is created one level deep, whatever its name — also one character
+    /// long, or starting with "-", which `dot` must not take for an option — and a missing
+    /// directory above it is refused as a typo, creating nothing.
+    @Test func outputDirectoryIsCreatedOneLevelDeep() throws {
+        let directory = try TemporaryDirectory()
+        for name in ["x", "y/", "-o"] {
+            let result = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--format", "markdown", "--output-dir=" + name],
+                                                 in: directory.url)
+            #expect(result.status == 0, "\(name): \(result.standardError)")
+            let written = try FileManager.default.contentsOfDirectory(atPath: directory.path(name)).sorted()
+            #expect(written.contains("review.md") && written.contains { $0.hasSuffix(".dot") }, "\(name): \(written)")
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
+                #expect(written.contains { $0.hasSuffix(".svg") }, "\(name): \(written), \(result.standardError)")
+                #expect(!result.standardError.contains("dot could not draw"), "\(result.standardError)")
+            }
+        }
+        let typo = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--output-dir", "reviwes/pr-12"], in: directory.url)
+        #expect(typo.status == 1)
+        #expect(typo.standardError == "error: --output-dir reviwes/pr-12 cannot be created: the directory reviwes does not exist (only the "
+            + "last directory of the path is created: a missing one above it is more likely a typo); create it first, or give another "
+            + "directory\n", "\(typo.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("reviwes")))
     }
 
     @Test func editedMigrationsAreReviewedWithAWarning() throws {

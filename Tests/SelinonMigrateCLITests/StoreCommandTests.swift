@@ -848,6 +848,29 @@ struct UnreachableStoreCommandTests {
         #expect(resumed.status == 0, "\(resumed.standardError)")
     }
 
+    /// --store-timeout is how long a SQLite store waits for another process's lock; the message
+    /// of a store still locked names it.
+    @Test func storeTimeoutIsHowLongSQLiteWaitsForALock() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let lines = try InflightFlows.messages(count: 3).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        #expect(try runner.run(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], in: directory.url, input: Data(lines.utf8)).status == 0)
+        let lock = try DatabaseQueue(path: directory.path("flows.sqlite"))
+        let locked = try lock.inDatabase { db in
+            try db.execute(sql: "BEGIN EXCLUSIVE")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            return try runner.run(["apply", "-m", StoreCommands.migrations, "--store", "sqlite:flows.sqlite", "--store-timeout", "1"],
+                                  in: directory.url)
+        }
+        try lock.close()
+        #expect(locked.status == 2)
+        #expect(locked.standardError.contains("error: the SQLite store flows.sqlite is locked: another process has held it for longer than "
+            + "the 1 s lock timeout"), "\(locked.standardError)")
+        #expect(locked.standardError.contains("(--store-timeout waits longer)"), "\(locked.standardError)")
+        let status = try runner.run(["status", "--store", "sqlite:flows.sqlite", "--format", "json"], in: directory.url)
+        #expect(status.status == 0 && status.standardOutput.contains("\"total\": 3"), "\(status.standardOutput)")
+    }
+
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")

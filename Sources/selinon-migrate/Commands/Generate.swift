@@ -500,7 +500,7 @@ extension SelinonMigrate {
                   let remover = child else { return }
             let path = (try? repository.repositoryPath(of: directory)) ?? directory
             let movedTo = ((try? repository.renamedFiles(in: remover)) ?? [:])
-                .filter { $0.value.hasPrefix(path + "/") }.map { ($0.key as NSString).deletingLastPathComponent }
+                .filter { $0.value.hasPrefix(path + "/") }.map { parentDirectory(of: $0.key) }
             // Named as -m takes it: from here, not from the repository's root.
             let destination = Set(movedTo).count == 1 ? movedTo.first.map { Self.pathFromHere(repositoryPath: $0, in: repository) } : nil
             let migrations = files.count == 1 ? "its migration" : "its \(files.count) migrations"
@@ -724,7 +724,7 @@ extension SelinonMigrate {
             var status = stat()
             while stat(path, &status) != 0 {
                 guard errno == ENOENT, path != "/" else { return String(cString: strerror(errno)) }
-                path = (path as NSString).deletingLastPathComponent
+                path = parentDirectory(of: path)
             }
             guard (status.st_mode & S_IFMT) == S_IFDIR else { return "\(path) is not a directory" }
             guard access(path, W_OK | X_OK) == 0 else {

@@ -75,7 +75,7 @@ extension SelinonMigrate {
         @Option(help: "Output format: text, markdown, json, or dot.")
         var format: ReviewFormat = .text
 
-        @Option(name: .customLong("output-dir"), help: ArgumentHelp("Write files into this directory instead of standard output.",
+        @Option(name: .customLong("output-dir"), help: ArgumentHelp("Write files into this directory (created if missing) instead of standard output.",
                                                                      valueName: "dir"))
         var outputDirectory: String?
 
@@ -127,9 +127,8 @@ extension SelinonMigrate {
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: context?.workingTree.nodesFile)
             // A review.json there would be read as a migration, by Selinon's workers and by every command.
             if let outputDirectory, OutputSink.wouldWrite(into: directoryPath, writingTo: (outputDirectory as NSString).appendingPathComponent("review")) {
-                terminal.message("error: --output-dir \(outputDirectory) is the migration directory \(directoryPath), where every file "
-                    + "is taken for a migration (or for a mistake, by verify and generate): give the review another directory")
-                throw ExitCode.validationFailure
+                throw ValidationError("--output-dir \(outputDirectory) is the migration directory \(directoryPath), where every file "
+                    + "is taken for a migration (or for a mistake, by verify and generate): give the review another directory.")
             }
             // With --pending, a directory that does not exist yet holds no added migration.
             if pending && !FileManager.default.fileExists(atPath: directoryPath) {
@@ -352,8 +351,9 @@ extension SelinonMigrate {
             }
         }
 
-        /// Creates the output directory (and its parents) unless it exists; refuses a file there
-        /// or in the way above it.
+        /// Creates the output directory unless it exists — one level, as every output of the tool:
+        /// a missing directory above it is more likely a typo; refuses a file there or in the way
+        /// above it.
         private static func prepare(_ directory: String) throws {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -364,25 +364,32 @@ extension SelinonMigrate {
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory) {
                 throw OutputDirectoryError(path: directory, brokenLinkTarget: target, brokenLink: directory)
             }
-            var above = (directory as NSString).deletingLastPathComponent
+            let parent = parentDirectory(of: directory)
+            var above = parent
+            isDirectory = true
             while !above.isEmpty && above != "/" && !FileManager.default.fileExists(atPath: above, isDirectory: &isDirectory) {
-                // A link above it that leads nowhere would be in the way of creating the directories.
+                // A link above it that leads nowhere would be in the way of creating the directory.
                 if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: above) {
                     throw OutputDirectoryError(path: directory, brokenLinkTarget: target, brokenLink: above)
                 }
-                above = (above as NSString).deletingLastPathComponent
+                above = parentDirectory(of: above)
+                isDirectory = true
             }
             if !above.isEmpty && above != "/" && !isDirectory.boolValue { throw OutputDirectoryError(path: directory, fileInTheWay: above) }
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if above != parent { throw OutputDirectoryError(path: directory, missingParent: parent) }
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         }
     }
 }
 
-/// `--output-dir` names something that is not a directory, or a path below a file.
+/// `--output-dir` names something that is not a directory, a path below a file, or one whose
+/// parent directory does not exist.
 struct OutputDirectoryError: Error, CustomStringConvertible {
     var path: String
     /// The file above `path` that keeps it from being created.
     var fileInTheWay: String?
+    /// The directory `path` would be created in, which does not exist.
+    var missingParent: String?
     /// What the symbolic link `brokenLink` (`path`, or a directory above it) names — nothing
     /// there, or a loop.
     var brokenLinkTarget: String?
@@ -396,6 +403,10 @@ struct OutputDirectoryError: Error, CustomStringConvertible {
         }
         if let fileInTheWay {
             return "--output-dir \(path) cannot be created: \(fileInTheWay) is a file, not a directory; give another directory"
+        }
+        if let missingParent {
+            return "--output-dir \(path) cannot be created: the directory \(missingParent) does not exist (only the last directory "
+                + "of the path is created: a missing one above it is more likely a typo); create it first, or give another directory"
         }
         return "--output-dir \(path) is a file, not a directory; give a directory (it is created if missing)"
     }
@@ -492,7 +503,8 @@ struct GraphFiles {
     static func drawSVG(of dotPath: String, with program: String) -> Drawing {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["-Tsvg", dotPath]
+        // A path that starts with "-" (an --output-dir given so) would be read as an option.
+        process.arguments = ["-Tsvg", dotPath.hasPrefix("-") ? "./" + dotPath : dotPath]
         let output = Pipe()
         let errors = Pipe()
         process.standardInput = FileHandle.nullDevice

@@ -16,12 +16,17 @@ struct StoreOptions: ParsableArguments {
     var store: String?
 
     @Option(name: .customLong("store-timeout"), parsing: .unconditional,
-            help: ArgumentHelp("PostgreSQL: give up on a batch, page or count that has not finished after this many seconds (a dropped connection; "
-                               + "default: \(Self.defaultStoreTimeout)).",
+            help: ArgumentHelp("How long to wait for the store before giving up, in seconds.",
+                               discussion: """
+                                   PostgreSQL: for a batch, page or count to finish (a dropped connection, a long lock wait; \
+                                   default: \(Self.defaultStoreTimeout)). SQLite: for a lock another process holds (a dispatcher's \
+                                   write; default: \(Self.defaultSQLiteLockTimeout)).
+                                   """,
                                valueName: "seconds"))
     var storeTimeout: Int?
 
     static let defaultStoreTimeout = Int(PostgresFlowStore.defaultAnswerTimeout.components.seconds)
+    static let defaultSQLiteLockTimeout = Int(SQLiteFlowStore.defaultLockTimeout.components.seconds)
 
     /// The location given, with the environment default applied.
     var locationText: String {
@@ -82,7 +87,8 @@ struct StoreOptions: ParsableArguments {
         let store: any FlowStateStore
         do {
             store = try StoreLocation(parsing: locationText).open(logger: logger, createIfMissing: createIfMissing, readOnly: readOnly,
-                                                                  answerTimeout: .seconds(storeTimeout ?? Self.defaultStoreTimeout))
+                                                                  answerTimeout: .seconds(storeTimeout ?? Self.defaultStoreTimeout),
+                                                                  lockTimeout: .seconds(storeTimeout ?? Self.defaultSQLiteLockTimeout))
         } catch {
             terminal.message("error: \(error.message)")
             throw Self.exitStatus(error)

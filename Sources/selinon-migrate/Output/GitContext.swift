@@ -88,7 +88,7 @@ struct GitContext: Sendable {
         }
         guard !left.isEmpty else { return nil }
         let directories = Set(left.map { _, path in
-            ConfigurationPaths.isFlowFileName((path as NSString).lastPathComponent) ? (path as NSString).deletingLastPathComponent : path
+            ConfigurationPaths.isFlowFileName((path as NSString).lastPathComponent) ? parentDirectory(of: path) : path
         }).map { $0.isEmpty ? "." : $0 }.sorted()
         return "note: \(left.map(\.0).joined(separator: ", ")) \(left.count == 1 ? "is" : "are") outside this sparse checkout: git has "
             + "\(left.count == 1 ? "it" : "them"), the working tree does not, so what reads the working tree cannot find "
