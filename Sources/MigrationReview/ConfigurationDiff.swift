@@ -132,7 +132,7 @@ public struct ConfigurationDiff: Sendable, Equatable {
         for (name, option) in Self.propagationOptions {
             compare(name, old.propagation[keyPath: option], new.propagation[keyPath: option], Self.describe)
         }
-        compare("queue", old.queue, new.queue) { "'\($0)'" }
+        compare("queue", old.queue, new.queue, ConditionText.pythonRepr)
         compare("max_retry", old.maxRetry, new.maxRetry)
         compare("retry_countdown", old.retryCountdown, new.retryCountdown)
         // Compared as shown (JSON with sorted keys): the order of keys in a mapping is no change.
@@ -150,15 +150,22 @@ public struct ConfigurationDiff: Sendable, Equatable {
         func compare<T: Equatable>(_ name: String, _ before: T, _ after: T) {
             if before != after { changes.append("\(name) \(String(describing: before)) → \(String(describing: after))") }
         }
-        compare("import", old.importPath, new.importPath)
-        compare("classname", old.className, new.className)
-        compare("storage", old.storage ?? "none", new.storage ?? "none")
+        // Text values as Python's repr, as conditions show them: a value cannot pass for "none"
+        // (no value), nor spell out further changes.
+        func compareText(_ name: String, _ before: String?, _ after: String?) {
+            if before != after {
+                changes.append("\(name) \(before.map(ConditionText.pythonRepr) ?? "none") → \(after.map(ConditionText.pythonRepr) ?? "none")")
+            }
+        }
+        compareText("import", old.importPath, new.importPath)
+        compareText("classname", old.className, new.className)
+        compareText("storage", old.storage, new.storage)
         compare("storage_readonly", old.storageReadOnly, new.storageReadOnly)
-        compare("storage_task_name", old.storageTaskName, new.storageTaskName)
-        compare("output_schema", old.outputSchema ?? "none", new.outputSchema ?? "none")
+        compareText("storage_task_name", old.storageTaskName, new.storageTaskName)
+        compareText("output_schema", old.outputSchema, new.outputSchema)
         compare("max_retry", old.maxRetry, new.maxRetry)
         compare("retry_countdown", old.retryCountdown, new.retryCountdown)
-        compare("queue", old.queue, new.queue)
+        compareText("queue", old.queue, new.queue)
         if old.throttling != new.throttling {
             changes.append("throttling \(describe(old.throttling)) → \(describe(new.throttling))")
         }

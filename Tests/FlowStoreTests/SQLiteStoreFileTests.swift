@@ -115,13 +115,13 @@ struct SQLiteStoreFileTests {
     @Test func aWriteWaitsForAnotherProcesssLockAsLongAsTheLockTimeout() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("flows.sqlite")
-        let created = try SQLiteFlowStore(path: path, createIfMissing: true)
-        try await created.prepare(createIfMissing: true)
-        await created.close()
-        let lock = try DatabaseQueue(path: path)
+        let store = try SQLiteFlowStore(path: path, createIfMissing: true, lockTimeout: .milliseconds(300))
+        try await store.prepare(createIfMissing: true)
+        // Another process's write, held open across this test's accesses.
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true
+        let lock = try DatabaseQueue(path: path, configuration: holding)
         try lock.inDatabase { try $0.execute(sql: "BEGIN EXCLUSIVE") }
-        let store = try SQLiteFlowStore(path: path, createIfMissing: false, lockTimeout: .milliseconds(300))
-        try await store.prepare(createIfMissing: false)
         let error = await #expect(throws: StoreError.self) {
             try await store.insert(try InflightFlows.messages(count: 1).map { try NewFlow(message: $0) })
         }

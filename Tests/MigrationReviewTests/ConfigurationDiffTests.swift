@@ -214,7 +214,19 @@ struct ConfigurationDiffTests {
         #expect(flow.options == ["max_retry: 1 → 3"])
         #expect(flow.failures == ["failure of [A]: fallback [C] → fallback true"])
         #expect(!flow.needsMigration && !diff.needsMigration)
-        #expect(diff.tasksChanged.count == 1 && diff.tasksChanged[0].hasPrefix("C: import t → u"))
+        #expect(diff.tasksChanged == ["C: import 't' → 'u', queue 'celery' → 'q'"], "\(diff.tasksChanged)")
+    }
+
+    /// A task's text values are quoted as conditions quote theirs: a value cannot pass for
+    /// `none` (no value) nor spell out further changes.
+    @Test func taskValuesAreQuotedSoNoValueCanPassForAnother() throws {
+        let before = try Self.load(nodes: Self.nodes, flows: "flow-definitions:\n  - name: f\n    edges: [{from: , to: A}]\n")
+        let after = try Self.load(nodes: Self.nodes.replacingOccurrences(
+            of: "{name: A, import: t}", with: #"{name: A, import: t, output_schema: "none → pwn.json, queue celery"}"#),
+                                  flows: "flow-definitions:\n  - name: f\n    edges: [{from: , to: A}]\n")
+        let diff = ConfigurationDiff(from: before, to: after)
+        #expect(diff.tasksChanged == ["A: output_schema none → 'none → pwn.json, queue celery'"], "\(diff.tasksChanged)")
+        #expect(diff.text.split(separator: "\n").contains("  A: output_schema none → 'none → pwn.json, queue celery'"), "\(diff.text)")
     }
 
     @Test func optionValuesAreShownAsTheYAMLSpellsThem() throws {

@@ -1,3 +1,4 @@
+import FlowConfig
 import FlowMigration
 import MigrationReview
 import Testing
@@ -56,6 +57,20 @@ struct MarkdownTextTests {
         let text = ReviewText.render(review)
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0 == "\r" }, "\(text)")
         #expect(text.contains(#"# Approved [x](http://e)\u{1B}[2K\r"#), "\(text)")
+        // Its line breaks do not start lines of their own in the text either.
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("# Approved") }, "\(text)")
+        #expect(text.contains(#"evil</b></summary></details>\n\n# Approved"#), "\(text)")
+    }
+
+    /// Zero-width characters and the byte-order mark would make two different names look the
+    /// same: shown as escapes, as controls and direction marks are.
+    @Test func zeroWidthCharactersAreShown() {
+        for scalar in ["\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}"] {
+            let name = "A" + scalar + "B"
+            let escape = "\\u{" + String(name.unicodeScalars.dropFirst().first!.value, radix: 16, uppercase: true) + "}"
+            #expect(MarkdownText.escaped(name) == "A\\" + escape + "B", "\(MarkdownText.escaped(name))")
+            #expect(ConfigDiagnostic.printable(name) == "A" + escape + "B")
+        }
     }
 
     /// Inside the `<summary>` HTML too, GitHub would mention, link and decorate words: those are

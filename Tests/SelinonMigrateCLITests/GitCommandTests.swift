@@ -1686,6 +1686,71 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 1)
     }
 
+    /// A change that needs no migration (a flow added) between two migrations moves the start
+    /// of the second away from where the first leads: the second still covers its own change,
+    /// generated from the configuration just before it — not "edited since it was added".
+    @Test func aChangeWithoutMigrationBetweenTwoMigrationsLeavesTheSecondCovered() throws {
+        let fixture = try GitFixture()
+        let runner = try CommandRunner()
+        let nodes = """
+            tasks:
+              - name: A
+                import: tasks
+              - name: B
+                import: tasks
+              - name: C
+                import: tasks
+            flows: [%@]
+            global:
+              migration_dir: migrations
+            """
+        func flow(_ name: String, _ edges: [(String, String)]) -> String {
+            "  - name: \(name)\n    edges:\n" + edges.map { "      - from: \($0.0)\n        to: \($0.1)\n" }.joined()
+        }
+        let inOrder = [("", "A"), ("A", "B"), ("B", "C")], reordered = [("", "A"), ("B", "C"), ("A", "B")]
+        func install(_ edges: [(String, String)], second: Bool) throws {
+            try fixture.directory.write(nodes.replacingOccurrences(of: "%@", with: second ? "f1, f2" : "f1"), to: "nodes.yml")
+            try fixture.directory.write("flow-definitions:\n" + flow("f1", edges) + (second ? flow("f2", inOrder) : ""), to: "flows.yml")
+        }
+        let configuration = ["-n", "nodes.yml", "-f", "flows.yml"]
+        try install(inOrder, second: false)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v1")
+        try install(reordered, second: false)
+        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "reorder")
+        try install(reordered, second: true)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "add f2")
+        try install(inOrder, second: true)
+        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "reorder back")
+        let history = try runner.run(["history"] + configuration, in: fixture.root)
+        #expect(history.status == 0, "\(history.standardError)")
+        let lines = history.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(history.standardOutput)")
+        #expect(lines.first?.hasSuffix("reorder back — f1 — covered by 2.json") == true, "\(history.standardOutput)")
+        #expect(lines.dropFirst().first?.hasSuffix("add f2 — +f2 — no migration needed") == true, "\(history.standardOutput)")
+        #expect(lines.dropFirst(2).first?.hasSuffix("reorder — f1 — covered by 1.json") == true, "\(history.standardOutput)")
+        #expect(try runner.run(["verify", "--git"] + configuration, in: fixture.root).status == 0)
+    }
+
+    /// A commit subject is anyone's text: its escape sequences and direction overrides are shown,
+    /// not sent — also when standard output is a file or a CI log, which act on them too.
+    @Test func historyShowsTheControlsOfACommitSubject() throws {
+        let fixture = try Self.repository(at: 1)
+        try fixture.commit("docs \u{1B}]0;title\u{07} \u{1B}[31mred\u{1B}[0m \u{202E}evil", ["README.md": "x"])
+        try Self.install(2, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2 \u{1B}[2K")
+        let result = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(!result.standardOutput.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E }, "\(result.standardOutput)")
+        #expect(result.standardOutput.contains(#"v2 \u{1B}[2K — "#), "\(result.standardOutput)")
+    }
+
     /// History follows a renamed flow directory back to where it was (as `git log --follow`
     /// does): the rename changed nothing, and v1 is the initial configuration at its old paths.
     @Test func historyFollowsARenamedFlowDirectory() throws {

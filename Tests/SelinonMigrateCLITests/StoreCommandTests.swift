@@ -867,8 +867,8 @@ struct UnreachableStoreCommandTests {
         #expect(locked.standardError.contains("error: the SQLite store flows.sqlite is locked: another process has held it for longer than "
             + "the 1 s lock timeout"), "\(locked.standardError)")
         #expect(locked.standardError.contains("(--store-timeout waits longer)"), "\(locked.standardError)")
-        let status = try runner.run(["status", "--store", "sqlite:flows.sqlite", "--format", "json"], in: directory.url)
-        #expect(status.status == 0 && status.standardOutput.contains("\"total\": 3"), "\(status.standardOutput)")
+        let exported = try runner.run(["export", "--store", "sqlite:flows.sqlite"], in: directory.url)
+        #expect(exported.status == 0 && exported.standardOutput.split(separator: "\n").count == 3, "\(exported.standardError)")
     }
 
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {

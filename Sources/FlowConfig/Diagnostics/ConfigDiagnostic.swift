@@ -150,17 +150,26 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         return hint.isEmpty ? head : head + "\n  hint: " + Self.printable(hint)
     }
 
-    /// `text` safe to print on one line of a terminal or a CI log: control characters, line
-    /// and paragraph separators and direction overrides as `\u{…}` escapes, and at most `limit`
-    /// characters (the first two thirds and the last third, around a note of what was left
-    /// out). `keepingLineBreaks`: line breaks and tabs stay (for text of several lines).
+    /// `text` safe to print on one line of a terminal or a CI log: the characters
+    /// ``actsOrHides(_:)`` names as `\u{…}` escapes, and at most `limit` characters (the first
+    /// two thirds and the last third, around a note of what was left out). `keepingLineBreaks`:
+    /// line breaks and tabs stay (for text of several lines).
+    /// Whether `scalar` acts on a terminal or hides itself instead of showing: C0 and C1
+    /// controls and DEL (escape sequences, carriage returns, backspaces), the Unicode line and
+    /// paragraph separators, the marks, embeddings, overrides and isolates of bidirectional text
+    /// (which show a name reversed, or the rest of its line out of order), and the zero-width
+    /// characters — spaces, joiners, the word joiner and invisible operators, the byte-order
+    /// mark — that make two different names look the same.
+    package static func actsOrHides(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF: return true
+        default: return false
+        }
+    }
+
     public static func printable(_ text: String, limit: Int = 1_000, keepingLineBreaks: Bool = false) -> String {
         func escaped(_ scalar: Unicode.Scalar) -> Bool {
-            switch scalar.value {
-            case 0x0A, 0x09: return !keepingLineBreaks
-            case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: return true
-            default: return false
-            }
+            keepingLineBreaks && (scalar == "\n" || scalar == "\t") ? false : actsOrHides(scalar)
         }
         if limit == .max && !text.unicodeScalars.contains(where: escaped) { return text }
         func append(_ scalars: some Sequence<Unicode.Scalar>, to result: inout String) {

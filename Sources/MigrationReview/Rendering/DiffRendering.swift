@@ -1,12 +1,14 @@
 import FlowMigration
 
 extension ConfigurationDiff {
-    /// The diff for a terminal.
+    /// The diff for a terminal (names and values from the configurations, which may hold line
+    /// breaks and escape sequences, kept to their lines as ``ReviewText`` keeps them).
     public var text: String {
         guard !isEmpty else { return "no structural change" }
+        let line = ReviewText.line
         var lines: [String] = []
         func list(_ label: String, _ names: [String]) {
-            if !names.isEmpty { lines.append("\(label): \(names.joined(separator: ", "))") }
+            if !names.isEmpty { lines.append(line("\(label): \(names.joined(separator: ", "))")) }
         }
         list("flows added", flowsAdded)
         list("flows removed (in-flight flows fail on new workers)", flowsRemoved)
@@ -14,26 +16,26 @@ extension ConfigurationDiff {
         list("tasks removed", tasksRemoved)
         if !tasksChanged.isEmpty {
             lines.append("tasks changed:")
-            lines += tasksChanged.map { "  \($0)" }
+            lines += tasksChanged.map { "  " + line($0) }
         }
         for flow in flows {
             lines.append("")
-            lines.append("\(flow.flow): \(flow.needsMigration ? "needs a migration" : "no migration needed")")
+            lines.append(line("\(flow.flow): \(flow.needsMigration ? "needs a migration" : "no migration needed")"))
             if !flow.edges.isEmpty {
                 var table = TextTable(header: ["  old", "new", "change", "edge", "condition"], leftAligned: [2, 3, 4])
                 table.rows = flow.edges.map { row in
                     ["  " + (row.oldIndex.map(String.init) ?? ""), row.newIndex.map(String.init) ?? "", row.change.rawValue,
-                     row.edgeText, ReviewText.conditionCell(row)]
+                     line(row.edgeText), line(ReviewText.conditionCell(row))]
                 }
                 lines.append(table.text)
             }
-            lines += flow.failures.map { "  \($0)" }
-            lines += flow.options.map { "  \($0)" }
+            lines += flow.failures.map { "  " + line($0) }
+            lines += flow.options.map { "  " + line($0) }
         }
         if !warnings.isEmpty {
             lines.append("")
             lines.append("warnings:")
-            lines += warnings.map { "  - \($0)" }
+            lines += warnings.map { "  - " + line($0) }
         }
         lines.append("")
         lines.append(needsMigration ? "the change needs a migration: selinon-migrate check says whether one covers it, generate writes it" : "no migration is needed")

@@ -1,3 +1,5 @@
+import FlowConfig
+
 /// Markdown for text of any content (node and flow names, condition values, paths): code spans
 /// whose fence is longer than any run of backticks inside them, inline text with Markdown's
 /// punctuation escaped, and the plain reading of text that holds code spans.
@@ -38,15 +40,10 @@ package enum MarkdownText {
         return result
     }
 
-    /// C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the marks,
-    /// embeddings, overrides and isolates of bidirectional text — which would show a name
-    /// reversed, or the rest of its line (a review posted as a pull-request comment) out of order.
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00..<0x20, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: return true
-        default: return false
-        }
-    }
+    /// The characters diagnostics show as escapes (``ConfigDiagnostic/actsOrHides(_:)``): in a
+    /// review posted as a pull-request comment they would show a name reversed, the rest of its
+    /// line out of order, or two different names alike.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { ConfigDiagnostic.actsOrHides(scalar) }
 
     /// `text` as inline Markdown that shows exactly `text`: every character Markdown could read
     /// as markup (emphasis, code, links, HTML, entities, tables) is escaped with a backslash, and

@@ -1,51 +1,54 @@
 /// A ``ReviewedMigration`` for a terminal.
 public enum ReviewText {
     public static func render(_ review: ReviewedMigration) -> String {
-        var lines = ["migration \(review.version) (\(review.strategy.rawValue))" + sources(review)]
+        var lines = [line("migration \(review.version) (\(review.strategy.rawValue))" + sources(review))]
         if review.flows.isEmpty {
             lines.append("no flow changes")
         } else {
-            lines.append("\(review.flows.count) flow\(review.flows.count == 1 ? " changes" : "s change"): "
-                         + review.flowsBySeverity.map { "\($0.flow) (\($0.summary))" }.joined(separator: ", "))
+            lines.append(line("\(review.flows.count) flow\(review.flows.count == 1 ? " changes" : "s change"): "
+                              + review.flowsBySeverity.map { "\($0.flow) (\($0.summary))" }.joined(separator: ", ")))
         }
         for flow in review.flows {
             lines.append("")
-            lines.append("\(flow.flow): \(flow.summary)")
+            lines.append(line("\(flow.flow): \(flow.summary)"))
             let (rows, keptUnseen) = tableRows(flow)
             if !rows.isEmpty {
                 var table = TextTable(header: ["  old", "new", "change", "edge", "condition"], leftAligned: [2, 3, 4])
                 table.rows = rows.map { row in
                     ["  " + (row.oldIndex.map(String.init) ?? ""), row.newIndex.map(String.init) ?? "", row.change.rawValue,
-                     row.edgeText, conditionCell(row)]
+                     line(row.edgeText), line(conditionCell(row))]
                 }
                 lines.append(table.text)
             }
             if let keptUnseen { lines.append("  " + keptUnseen) }
             if !flow.consequences.isEmpty || flow.reachableStates != nil {
                 lines.append("  in-flight flows:")
-                lines += flow.consequences.map { "  - " + MarkdownText.plain($0.text) }
-                if let reachable = flow.reachableStates { lines.append("  - every reachable state: " + reachable) }
+                lines += flow.consequences.map { "  - " + line(MarkdownText.plain($0.text)) }
+                if let reachable = flow.reachableStates { lines.append("  - every reachable state: " + line(reachable)) }
             }
         }
         if !review.otherChanges.isEmpty {
             lines.append("")
             lines.append("other changes (no migration needed; the new workers run in-flight flows with them):")
-            lines += review.otherChanges.map { "  - \($0)" }
+            lines += review.otherChanges.map { "  - " + line($0) }
         }
         if !review.warnings.isEmpty {
             lines.append("")
             lines.append("warnings:")
-            lines += review.warnings.map { "  - \($0)" }
+            lines += review.warnings.map { "  - " + line($0) }
         }
         if !review.limitations.isEmpty {
             lines.append("")
             lines.append("not shown:")
-            lines += review.limitations.map { "  - \($0)" }
+            lines += review.limitations.map { "  - " + line($0) }
         }
-        // Names from a migration file may hold anything: escape sequences must not reach the
-        // terminal or a CI log, where they rewrite or hide lines.
-        return MarkdownText.visibleControls(lines.joined(separator: "\n"), keepingLineBreaks: true)
+        return lines.joined(separator: "\n")
     }
+
+    /// `text` kept to one line: names, paths and messages from a migration file (a pull
+    /// request's own) may hold anything — line breaks that would start lines of their own, escape
+    /// sequences that rewrite or hide lines of a terminal or a CI log — all shown as escapes.
+    static func line(_ text: String) -> String { MarkdownText.visibleControls(text) }
 
     static func sources(_ review: ReviewedMigration) -> String {
         guard review.oldSource != nil || review.newSource != nil else { return "" }

@@ -377,7 +377,7 @@ extension SelinonMigrate {
                     }
                 }
             case .json:
-                terminal.output(try JSONReport.render(report))
+                terminal.outputJSON(text: try JSONReport.render(report))
             }
             if !report.problems.isEmpty { throw ExitStatus.inputFailed }
         }

@@ -140,7 +140,7 @@ extension SelinonMigrate {
                                 + "migration removed, cannot be recorded; no file is written, and apply will go on failing its new runs")
                         }
                     }
-                    terminal.output(try report.json())
+                    terminal.outputJSON(text: try report.json())
                 } else if dryRun {
                     terminal.message(nothing)
                 } else {
@@ -208,7 +208,7 @@ extension SelinonMigrate {
                     if format == .json {
                         var report = jsonReport()
                         report.coveredBy = leading
-                        terminal.output(try report.json())
+                        terminal.outputJSON(text: try report.json())
                     } else {
                         terminal.message("\(leading) already leads to this configuration (a merge is under way: its migrations follow the "
                             + "merged ones); nothing to generate — commit the merge")
@@ -260,7 +260,7 @@ extension SelinonMigrate {
                 if format == .json {
                     var report = jsonReport()
                     report.refused = refusal
-                    terminal.output(try report.json())
+                    terminal.outputJSON(text: try report.json())
                 }
                 throw ExitStatus.inputFailed
             }
@@ -278,7 +278,7 @@ extension SelinonMigrate {
                     if format == .json {
                         var report = jsonReport()
                         report.coveredBy = coveredBy.path
-                        terminal.output(try report.json())
+                        terminal.outputJSON(text: try report.json())
                     }
                     return
                 }
@@ -303,7 +303,7 @@ extension SelinonMigrate {
                     report.coveredBy = coveredBy?.path
                     report.refused = refusal
                     report.repeats = repeated
-                    terminal.output(try report.json())
+                    terminal.outputJSON(text: try report.json())
                 } else {
                     if let directory, let version {
                         terminal.message("would write \(MigrationDirectory.filePath(version: version, in: directory))")
@@ -355,7 +355,7 @@ extension SelinonMigrate {
             case .json:
                 var report = jsonReport(written: written)
                 report.repeats = written.repeatedVersion
-                terminal.output(try report.json(), ifLost: writtenAllTheSame)
+                terminal.outputJSON(text: try report.json(), ifLost: writtenAllTheSame)
             }
         }
 

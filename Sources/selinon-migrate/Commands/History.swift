@@ -196,7 +196,7 @@ extension SelinonMigrate {
             // merge that landed as a fast-forward): they do not cover this one.
             let addedOther = addedHere && plan.isNeeded
                 && !Self.mayCover(added, directory: directory.flatMap { try? context.migrationFiles(in: $0, at: commit) } ?? [:],
-                                  change: plan.migration, to: after)
+                                  change: plan.migration, from: before, to: after)
             entry.status = addedHere && !addedOther ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
             // A migration committed separately from the change it migrates, or renumbered since.
             if entry.status == "needs-migration" {
@@ -226,13 +226,15 @@ extension SelinonMigrate {
         /// Whether migration files a commit added may cover its change: one leads to the
         /// configuration after it by its `_meta` digests (from wherever an earlier, unmigrated
         /// commit left it), or changes flows exactly as the change does, or one records no digests
-        /// (Selinon's files, `--no-meta`): nothing says it does not. A file that starts elsewhere
-        /// than the migration before it in `directory` (the directory at the commit) leads to
-        /// (by their digests) was generated from the wrong base and covers nothing.
+        /// (Selinon's files, `--no-meta`): nothing says it does not. A file that starts (by its
+        /// digests) neither at `before` (the configuration the change was made to) nor where the
+        /// migration before it in `directory` (the directory at the commit) leads was generated
+        /// from the wrong base and covers nothing — a change between the two that needed no
+        /// migration (a flow added) moves the start away from the migration before.
         /// `verify --git` judges further.
         static func mayCover(_ files: [(key: Int, value: [UInt8])], directory: [Int: [UInt8]], change: Migration,
-                             to after: Configuration) -> Bool {
-            let afterDigest = StructureDigest.digest(of: after)
+                             from before: Configuration, to after: Configuration) -> Bool {
+            let beforeDigest = StructureDigest.digest(of: before), afterDigest = StructureDigest.digest(of: after)
             func digests(_ bytes: [UInt8]?) -> (migration: Migration, old: String?, new: String?)? {
                 guard let bytes, let migration = try? Migration(selinonJSON: bytes, file: "") else { return nil }
                 let recorded = migration.metadata?["digests"]
@@ -241,7 +243,7 @@ extension SelinonMigrate {
             return files.contains { version, bytes in
                 guard let file = digests(bytes) else { return false }
                 guard let new = file.new else { return true }
-                if let old = file.old, let previous = digests(directory[version - 1])?.new, previous != old { return false }
+                if let old = file.old, old != beforeDigest, let previous = digests(directory[version - 1])?.new, previous != old { return false }
                 return new == afterDigest || file.migration.hasSameEffect(as: change)
             }
         }
@@ -322,8 +324,10 @@ struct HistoryEntry: Encodable {
         let compared = (comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? "")
             + (movedFrom.map { " (moved from \($0.joined(separator: ", ")))" } ?? "")
             + (deletedFlowFiles.map { " (deleted flow file\($0.count == 1 ? "" : "s") \($0.joined(separator: ", ")))" } ?? "")
+        // The subject is anyone's text, and paths may hold anything: kept to the entry's line.
+        let subject = ConfigDiagnostic.printable(subject, limit: .max)
         // No change was compared where the flow files were elsewhere, or where they could not be read.
         if ["not-at-these-paths", "first-at-these-paths", "invalid-configuration"].contains(status) { return "\(revision.prefix(12))  \(date)  \(subject) — \(coverage)" }
-        return "\(revision.prefix(12))  \(date)  \(subject) — \(what)\(compared) — \(coverage)"
+        return ConfigDiagnostic.printable("\(revision.prefix(12))  \(date)  \(subject) — \(what)\(compared) — \(coverage)", limit: .max)
     }
 }

@@ -323,7 +323,7 @@ extension SelinonMigrate {
                     }
                 }
                 guard let outputDirectory else {
-                    if let document { terminal.output(document.text) }
+                    if let document { format == .json ? terminal.outputJSON(text: document.text) : terminal.output(document.text) }
                     return
                 }
                 if let document {
@@ -333,8 +333,7 @@ extension SelinonMigrate {
                 }
                 // Standard output names the files; in JSON as one document, as every JSON output is.
                 if format == .json {
-                    terminal.output(String(decoding: JSONWriter.pretty(.object(["written": .array(written.map(JSONValue.string))])),
-                                           as: UTF8.self).trimmingCharacters(in: .newlines))
+                    terminal.outputJSON(.object(["written": .array(written.map(JSONValue.string))]))
                 } else {
                     written.forEach { terminal.output($0) }
                 }

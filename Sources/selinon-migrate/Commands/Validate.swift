@@ -61,7 +61,7 @@ extension SelinonMigrate {
                 diagnostics.forEach(terminal.report)
                 terminal.output(report.summaryLine)
             case .json:
-                terminal.output(try report.json())
+                terminal.outputJSON(text: try report.json())
             }
             if readFailure { throw ExitStatus.toolFailed }
             if report.errorCount > 0 || failsOnWarnings { throw ExitStatus.inputFailed }

@@ -157,7 +157,7 @@ extension SelinonMigrate {
                     terminal.output(lines.joined(separator: "\n"))
                 }
             case .json:
-                terminal.output(try JSONReport.render(report))
+                terminal.outputJSON(text: try JSONReport.render(report))
             }
             if report.findings.isEmpty {
                 // Several files over one step of the first-parent history: a merge brought them, or one

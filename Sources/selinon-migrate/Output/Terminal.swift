@@ -18,10 +18,11 @@ struct Terminal {
         self.reportsInJSON = reportsInJSON
     }
 
-    /// Writes a result line to standard output (on a terminal, with control characters shown
-    /// as escapes, as messages are).
+    /// Writes a result line to standard output, with control characters shown as escapes, as
+    /// messages are: also a CI log or a file read with `less -R` or `cat` acts on escape
+    /// sequences.
     func output(_ text: String, ifLost note: String? = nil) {
-        Self.writeOutput(Array(((Self.outputIsTerminal ? Self.printable(text) : text) + "\n").utf8), ifLost: note)
+        Self.writeOutput(Array((Self.printable(text) + "\n").utf8), ifLost: note)
     }
 
     /// Writes `value` as pretty JSON to standard output, ending in one line break.
@@ -29,7 +30,12 @@ struct Terminal {
         Self.writeOutput(JSONWriter.pretty(value))
     }
 
-    private static let outputIsTerminal = isatty(FileHandle.standardOutput.fileDescriptor) == 1
+    /// Writes a JSON document (its control characters escaped by JSON itself) to standard
+    /// output as it is, ending in one line break: escapes of ``printable(_:)`` would make it
+    /// invalid JSON.
+    func outputJSON(text: String, ifLost note: String? = nil) {
+        Self.writeOutput(Array((text + "\n").utf8), ifLost: note)
+    }
 
     /// `text` with the characters that would act on a terminal instead of showing — escape
     /// sequences, carriage returns, backspaces, NUL, C1 controls, line separators and direction
