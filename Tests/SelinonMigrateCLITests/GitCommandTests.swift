@@ -1737,6 +1737,38 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + configuration, in: fixture.root).status == 0)
     }
 
+    /// A configuration that was never valid before a commit leaves nothing to compare it with:
+    /// the line says so, and still names the migration the commit added; the invalid commits
+    /// before it are searched for a valid one once, not once per later commit.
+    @Test func historyNamesTheMigrationOfACommitAfterAnInvalidConfiguration() throws {
+        let fixture = try GitFixture()
+        let runner = try CommandRunner()
+        let nodes = "tasks:\n  - name: A\n    import: tasks\n  - name: B\n    import: tasks\nflows: [f]\nglobal:\n  migration_dir: migrations\n"
+        let edges = "flow-definitions:\n  - name: f\n    edges:\n      - from:\n        to: A\n      - from: A\n        to: B\n"
+        try fixture.directory.write(nodes.replacingOccurrences(of: "flows: [f]", with: "flows: [f, g]"), to: "nodes.yml")
+        try fixture.directory.write(edges, to: "flows.yml")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "broken: g is listed, not defined")
+        try fixture.commit("still broken", ["notes.txt": "x"])
+        let old = try TemporaryDirectory()
+        try old.write(nodes, to: "nodes.yml")
+        try old.write(edges, to: "flows.yml")
+        try fixture.directory.write(nodes, to: "nodes.yml")
+        let reordered = "flow-definitions:\n  - name: f\n    edges:\n      - from: A\n        to: B\n      - from:\n        to: A\n"
+        try fixture.directory.write(reordered, to: "flows.yml")
+        let generated = try runner.run(["generate", "-N", old.path("nodes.yml"), "-F", old.path("flows.yml"), "-n", "nodes.yml", "-f", "flows.yml"],
+                                       in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "fixed, with its migration")
+        let history = try runner.run(["history", "-n", "nodes.yml", "-f", "flows.yml"], in: fixture.root)
+        #expect(history.status == 0, "\(history.standardError)")
+        let lines = history.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasSuffix("fixed, with its migration — f — previous configuration invalid (added 1.json)") == true,
+                "\(history.standardOutput)")
+        #expect(lines.last?.hasSuffix("broken: g is listed, not defined — invalid configuration") == true, "\(history.standardOutput)")
+    }
+
     /// A commit subject is anyone's text: its escape sequences and direction overrides are shown,
     /// not sent — also when standard output is a file or a CI log, which act on them too.
     @Test func historyShowsTheControlsOfACommitSubject() throws {

@@ -4,6 +4,7 @@ import FlowMigration
 import Foundation
 import GitHistory
 import MigrationGenerator
+import Synchronization
 
 extension SelinonMigrate {
     /// `history`: the revisions that changed the configuration and how each is migrated.
@@ -81,9 +82,10 @@ extension SelinonMigrate {
                 let uncommitted = directory.map { context.migrationsNotCommitted(in: $0, now: now) } ?? []
                 // Each entry loads two configurations; entries are built on every core, in order.
                 let command = self
+                let invalid = InvalidConfigurations()
                 entries = try revisions.concurrentMap { revision in
                     Result { try command.entry(for: revision, context: context, loader: loader, directory: directory, now: now,
-                                               uncommitted: uncommitted) }
+                                               uncommitted: uncommitted, invalid: invalid) }
                 }.map { try $0.get() }
             } catch let error as GitError {
                 throw terminal.fail(error)
@@ -123,12 +125,15 @@ extension SelinonMigrate {
         }
 
         private func entry(for revision: ConfigurationRevision, context: GitContext, loader: ConfigurationLoader, directory: String?,
-                           now: MigrationsNow, uncommitted: Set<Int>) throws -> HistoryEntry {
+                           now: MigrationsNow, uncommitted: Set<Int>, invalid: InvalidConfigurations) throws -> HistoryEntry {
             let commit = revision.commit
             // Before a commit that moved the configuration, its files were at other paths.
             let parentPaths = revision.movedFrom ?? revision.paths
             func configuration(_ commit: GitCommit, at paths: ConfigurationPaths) throws(ConfigurationError) -> Configuration? {
-                try context.configuration(at: commit, paths: paths, loader: loader)
+                guard !invalid.contains(commit, paths) else { return nil }
+                let configuration = try context.configuration(at: commit, paths: paths, loader: loader)
+                if configuration == nil { invalid.insert(commit, paths) }
+                return configuration
             }
             var entry = HistoryEntry(revision: commit.id.hex, date: Self.day(commit.date), subject: commit.summary)
             let parent = try commit.parents.first.map { parentID throws(GitError) in try context.repository.commit(id: parentID) }
@@ -258,6 +263,27 @@ extension SelinonMigrate {
     }
 }
 
+/// The commits whose configuration (at given paths) did not load, for the entries of one
+/// `history`: a run of invalid revisions looks for the last valid configuration before each,
+/// through the same ancestors — loaded once each, not once per revision. (Only the invalid ones
+/// are kept: a search stops at the first valid configuration, and a large configuration's model
+/// for every commit would not fit in memory.)
+final class InvalidConfigurations: Sendable {
+    private struct Key: Hashable {
+        var commit: String
+        var paths: ConfigurationPaths
+    }
+    private let keys = Mutex<Set<Key>>([])
+
+    func contains(_ commit: GitCommit, _ paths: ConfigurationPaths) -> Bool {
+        keys.withLock { $0.contains(Key(commit: commit.id.hex, paths: paths)) }
+    }
+
+    func insert(_ commit: GitCommit, _ paths: ConfigurationPaths) {
+        _ = keys.withLock { $0.insert(Key(commit: commit.id.hex, paths: paths)) }
+    }
+}
+
 extension GitRepository {
     /// Whether `commit` has the configuration's nodes file.
     /// - Throws: ``GitError`` when the configuration's files cannot be read there (a flow file
@@ -302,7 +328,7 @@ struct HistoryEntry: Encodable {
         flows += addedFlows.map { "+\($0)" }
         flows += removedFlows.map { "-\($0)" }
         let what = flows.isEmpty ? "no edge changes" : flows.joined(separator: ", ")
-        let coverage: String
+        var coverage: String
         switch status {
         case "covered": coverage = "covered by \(migrations.joined(separator: ", "))"
         case "covered-later": coverage = "covered by \(migrations.joined(separator: ", ")), added in another commit"
@@ -321,6 +347,10 @@ struct HistoryEntry: Encodable {
         case "first-at-these-paths": coverage = "the flow files are at these paths from here on (moved here?); compare with the old paths by hand (diff -N/-F)"
         default: coverage = status.replacingOccurrences(of: "-", with: " ")
         }
+        // Files the commit added that the verdict does not speak of (a commit whose previous
+        // configuration was invalid, or that needed no migration itself) are still named.
+        let speaksOfFiles = ["covered", "covered-later", "covered-uncommitted", "covered-edited", "covered-by-replaced", "added-other"]
+        if !speaksOfFiles.contains(status) && !migrations.isEmpty { coverage += " (added \(migrations.joined(separator: ", ")))" }
         let compared = (comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? "")
             + (movedFrom.map { " (moved from \($0.joined(separator: ", ")))" } ?? "")
             + (deletedFlowFiles.map { " (deleted flow file\($0.count == 1 ? "" : "s") \($0.joined(separator: ", ")))" } ?? "")
