@@ -287,6 +287,30 @@ struct ConfigurationLoaderTests {
         #expect(messages == ["storage 'S' needs a non-empty 'configuration'"], "\(messages)")
     }
 
+    /// The forms of `trace` earlier Selinon versions took (`trace: true`, a function named beside
+    /// its module) are errors for Selinon 1.4, with a hint at its form; with `checksTrace` off
+    /// (`generate --no-check`) they are warnings and the configuration loads.
+    @Test func earlierFormsOfTraceAreWarningsWhenTraceIsNotChecked() throws {
+        for trace in ["trace: true", "trace: {import: app.tracing, function: trace_func}"] {
+            let nodes = Self.nodes + "\nglobal:\n  \(trace)\n"
+            let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                           flows: [.init(path: "flows.yml", contents: Array((Self.mainFlow + "\n" + String(Self.sideFlow.dropFirst(18))).utf8))])
+            let strict = ConfigurationLoader().load(files)
+            #expect(strict.configuration == nil && !strict.diagnostics.filter { $0.severity == .error }.isEmpty, "\(trace)")
+            if trace.contains("import") {
+                #expect(strict.diagnostics.contains { $0.message == "unknown key 'import' in 'trace'"
+                    && $0.hint.hasSuffix("Selinon 1.4 writes function: {import: MODULE, name: FUNCTION}") }, "\(strict.diagnostics)")
+            }
+            var options = ConfigurationLoader.Options()
+            options.checksTrace = false
+            let lenient = ConfigurationLoader(options: options).load(files)
+            #expect(lenient.configuration != nil, "\(trace): \(lenient.diagnostics)")
+            #expect(lenient.diagnostics.filter { $0.severity == .warning }.count >= strict.diagnostics.filter { $0.severity == .error }.count)
+            #expect(lenient.diagnostics.allSatisfy { $0.severity == .warning && $0.message.hasSuffix("workers of Selinon 1.4 do not start on it)") },
+                    "\(lenient.diagnostics)")
+        }
+    }
+
     /// Names Selinon writes into Python code follow Python's rule beyond ASCII too (the first
     /// character XID_Start, the others XID_Continue), and a combining mark after a dot does not
     /// hide the dot.

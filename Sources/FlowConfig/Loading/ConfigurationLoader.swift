@@ -21,6 +21,11 @@ public struct ConfigurationLoader: Sendable {
         public var environment: [String: String]
         /// Run Selinon's consistency check (off = Selinon's `--no-check`).
         public var checksConsistency: Bool
+        /// Reject the `global.trace` settings Selinon 1.4 rejects. Off, their errors are warnings:
+        /// tracing configures the workers only, never a flow's edges, and earlier Selinon versions
+        /// took other forms of it (`trace: true`) — so that configurations workers ran can still
+        /// be compared (`generate --no-check`).
+        public var checksTrace: Bool = true
         /// Limits on each YAML file.
         public var yamlLimits: YAMLParser.Limits
         /// Node visits allowed while expanding conditions and values of one file: a million plus
@@ -65,6 +70,7 @@ public struct ConfigurationLoader: Sendable {
         }
         var nodesReader = FileReader(file: files.nodes.path, budget: walkBudget(for: files.nodes),
                                      environment: options.environment)
+        nodesReader.checksTrace = options.checksTrace
         let contents = nodesReader.readNodesFile(nodesRoot)
         diagnostics += nodesReader.diagnostics
 

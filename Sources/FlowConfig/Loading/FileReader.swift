@@ -18,6 +18,8 @@ struct FileReader {
     /// selective run function), by what read each first: a second use of one (an alias, or a
     /// value a merge key copied) sees what the first left.
     var mappingsChangedInPlace: [YAMLNodeIdentity: String] = [:]
+    /// Whether errors in `global.trace` are errors (see ``ConfigurationLoader/Options/checksTrace``).
+    var checksTrace = true
 
     init(file: String, budget: YAMLWalkBudget, environment: [String: String]) {
         self.file = file

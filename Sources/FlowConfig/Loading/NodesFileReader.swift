@@ -180,7 +180,17 @@ extension FileReader {
             global.migrationDirectory = text
             global.expandedMigrationDirectory = expandEnvironment(text, at: directory, "'migration_dir'")
         }
-        if let trace = node["trace"] { global.trace = readTrace(trace, storages: storages, defined: defined) }
+        if let trace = node["trace"] {
+            let before = diagnostics.count
+            global.trace = readTrace(trace, storages: storages, defined: defined)
+            if !checksTrace {
+                for index in diagnostics.indices[before...] where diagnostics[index].severity == .error {
+                    diagnostics[index].severity = .warning
+                    diagnostics[index].message += " (taken as a warning: tracing changes no flow's edges; workers of Selinon 1.4 "
+                        + "do not start on it)"
+                }
+            }
+        }
         return global
     }
 
@@ -198,7 +208,11 @@ extension FileReader {
         var result: [TraceEntry] = []
         for entryNode in entries {
             guard let pairs = mapping(entryNode, "each 'trace' entry") else { continue }
-            checkKeys(pairs, known: ["logging", "json", "function", "storage", "sentry"], in: "'trace'")
+            // Earlier Selinon versions named the function beside it: {import: MODULE, function: NAME}.
+            let earlierForm = "earlier Selinon versions wrote the function's module beside it; Selinon 1.4 writes "
+                + "function: {import: MODULE, name: FUNCTION}"
+            checkKeys(pairs, known: ["logging", "json", "function", "storage", "sentry"], in: "'trace'",
+                      extraHint: entryNode["function"]?.string != nil ? ["import": earlierForm] : [:])
             var entry = TraceEntry()
             if let logging = entryNode["logging"] {
                 if case .bool(true)? = logging.value {

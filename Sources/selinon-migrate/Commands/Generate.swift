@@ -64,7 +64,10 @@ extension SelinonMigrate {
         @Flag(name: .customLong("dry-run"), help: "Print the file's bytes to standard output instead of writing it.")
         var dryRun = false
 
-        @Flag(name: .customLong("no-check"), help: "Skip Selinon's consistency check of both configurations.")
+        @Flag(name: .customLong("no-check"), help: ArgumentHelp(
+            "Skip Selinon's consistency check of both configurations, and take errors in global.trace as warnings.",
+            discussion: "A migration depends on the flows' edges alone: tracing changes none, and earlier Selinon versions took other "
+                + "forms of it (trace: true), which workers of Selinon 1.4 do not start on."))
         var noCheck = false
 
         @Option(help: "Output format: text, or json (a report; with --dry-run it includes the migration).")
@@ -81,7 +84,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let (oldSource, newSource) = try sources(environment: environment, terminal: terminal)
-            let loader = location.loader(environment: environment, checksConsistency: !noCheck)
+            let loader = location.loader(environment: environment, checksConsistency: !noCheck, checksTrace: !noCheck)
             let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(
                 old: oldSource, new: newSource, with: loader, offersNoCheck: true)
 

@@ -50,9 +50,11 @@ struct ConfigLocationOptions: ParsableArguments {
     }
 
     /// A loader for every configuration the command reads — files on disk and at git
-    /// revisions — with `--max-file-size` as its limit on each file.
-    func loader(environment: [String: String], checksConsistency: Bool = true) -> ConfigurationLoader {
+    /// revisions — with `--max-file-size` as its limit on each file. `checksTrace`: see
+    /// ``ConfigurationLoader/Options/checksTrace``.
+    func loader(environment: [String: String], checksConsistency: Bool = true, checksTrace: Bool = true) -> ConfigurationLoader {
         var options = ConfigurationLoader.Options(environment: environment, checksConsistency: checksConsistency)
+        options.checksTrace = checksTrace
         options.yamlLimits.maxInputBytes = maxFileSize.bytes
         return ConfigurationLoader(options: options)
     }

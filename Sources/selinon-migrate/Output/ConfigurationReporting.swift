@@ -42,6 +42,16 @@ extension Terminal {
         }
     }
 
+    /// Whether `source` loads with neither the consistency check nor the checks of
+    /// `global.trace` (what `--no-check` turns off).
+    private static func loadsUnchecked(_ source: some ConfigurationSource, like loader: ConfigurationLoader) -> Bool {
+        guard loader.options.checksConsistency || loader.options.checksTrace, let files = try? source.read() else { return false }
+        var options = loader.options
+        options.checksConsistency = false
+        options.checksTrace = false
+        return ConfigurationLoader(options: options).load(files).configuration != nil
+    }
+
     private func check(_ loaded: Result<ConfigurationLoadResult, ConfigurationError>, source: some ConfigurationSource,
                        role: String, loader: ConfigurationLoader, offersNoCheck: Bool = false,
                        olderConfiguration: OlderConfigurationOption, omittingWarnings omitted: Set<String> = []) throws -> Configuration {
@@ -69,10 +79,14 @@ extension Terminal {
                 }
             }
             let errors = result.diagnostics.filter { $0.severity == .error }.count
-            let noCheck = offersNoCheck && result.consistencyCheckFailed
+            // What --no-check would let through: the consistency check's errors, or global.trace's.
+            let noCheck: String? = !offersNoCheck ? nil
+                : result.consistencyCheckFailed ? "to skip Selinon's consistency check (they all come from it)"
+                : Self.loadsUnchecked(source, like: loader) ? "to take them as warnings (they are all in global.trace, which changes no flow's edges)"
+                : nil
             guard role == "old", let revision = source as? GitConfigurationSource, case .revision(let commit, _) = revision.location else {
                 let problem = "the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
-                    + (noCheck ? "fix them, or pass --no-check to skip Selinon's consistency check (they all come from it)" : "fix them")
+                    + (noCheck.map { "fix them, or pass --no-check " + $0 } ?? "fix them")
                 message("error: " + problem)
                 reportInvalidConfiguration(role: role, source: source.sourceDescription, message: problem, diagnostics: result.diagnostics)
                 throw ExitStatus.inputFailed
@@ -81,7 +95,7 @@ extension Terminal {
             let problem = "the old configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)): "
                 + "a commit cannot be fixed, and workers do not start on an invalid configuration"
             message("error: " + problem)
-            let orNoCheck = noCheck ? " (or pass --no-check: the errors all come from Selinon's consistency check)" : ""
+            let orNoCheck = noCheck.map { " (or pass --no-check \($0))" } ?? ""
             let hint: String
             if let option = olderConfiguration.revisionOption {
                 let lastValid = Self.lastValidConfiguration(before: commit, in: revision, loader: loader)
