@@ -145,7 +145,7 @@ public struct MigrationDiffer: Sendable {
                               edge: NormalizedEdge, conditionChanged: Bool, kindChanged: Set<String>,
                               into warnings: inout [MigrationWarning]) {
         func label() -> String {
-            "edge \(oldIndex == newIndex ? "\(newIndex)" : "\(oldIndex) → \(newIndex)") (\(edge.display)) of flow '\(flow)'"
+            "edge \(oldIndex) (\(edge.display)\(oldIndex == newIndex ? "" : ", now edge \(newIndex)")) of flow '\(flow)'"
         }
         if conditionChanged {
             // A starting edge is judged once, when a flow starts: no in-flight flow waits for it.

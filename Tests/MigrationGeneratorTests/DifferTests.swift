@@ -120,6 +120,16 @@ struct DifferTests {
             + "what the old one decided, those still waiting for the edge meet the new one")
     }
 
+    /// A renumbered edge is named by its old index with its new one after it — "edge 1 (A → B,
+    /// now edge 2)", not "edge 1 → 2 (A → B)", where the arrow would mean two things.
+    @Test func aRenumberedEdgeIsNamedByItsOldIndexAndItsNewOne() throws {
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:x"]])
+        let new = try TestConfiguration.make(["flow1": ["> A", "> C", "A > B | argsFieldExist:y"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        let message = try #require(plan.warnings.first { $0.kind == .conditionChanged }?.message, "\(plan.warnings)")
+        #expect(message.hasPrefix("the condition of edge 1 (A → B, now edge 2) of flow 'flow1' changed"), "\(message)")
+    }
+
     @Test func warningsSharingAHintPrintItOnce() throws {
         let old = try TestConfiguration.make([
             "flow1": ["> A", "A > B | argsFieldExist:x", "A > C | argsFieldExist:x"], "flow2": ["> A", "A > B | argsFieldExist:x"],
