@@ -89,7 +89,8 @@ struct EngineCommandTests {
         // command with --skip-identical: the flows there are kept, the rest written.
         let partial = "sqlite:" + directory.path("partial.sqlite")
         #expect(try runner.run(["simulate", "--count", "700", "--store", partial] + Self.configuration).status == 0)
-        let finished = try runner.run(["simulate", "--count", "1201", "--store", partial, "--skip-identical"] + Self.configuration)
+        let finished = try runner.run(["simulate", "--count", "1201", "--store", partial, "--skip-identical", "--store-timeout", "60"]
+                                      + Self.configuration)
         #expect(finished.status == 0, "\(finished.standardError)")
         #expect(finished.standardError == "simulated 1201 in-flight flows of 6 flows into \(partial), at migration version 0 (700 "
                 + "identical flows already in the store, skipped)\n",
@@ -98,6 +99,16 @@ struct EngineCommandTests {
         #expect(Set(finishedLines.map { try! NewFlow(message: Array($0.utf8)).id }) == Set(exported.map { try! NewFlow(message: Array($0.utf8)).id }))
         let withoutStore = try runner.run(["simulate", "--skip-identical"] + Self.configuration)
         #expect(withoutStore.status == 64 && withoutStore.standardError.contains("--skip-identical needs --store"), "\(withoutStore.standardError)")
+        let timeoutWithoutStore = try runner.run(["simulate", "--store-timeout", "5"] + Self.configuration)
+        #expect(timeoutWithoutStore.status == 64 && timeoutWithoutStore.standardError.contains("--store-timeout needs --store"),
+                "\(timeoutWithoutStore.standardError)")
+        let noTimeout = try runner.run(["simulate", "--store", partial, "--store-timeout", "0"] + Self.configuration)
+        #expect(noTimeout.status == 64 && noTimeout.standardError.contains("--store-timeout must be at least 1 second"), "\(noTimeout.standardError)")
+        // $SELINON_MIGRATE_STORE names a real store: simulate never writes there unless --store names it.
+        let real = directory.path("real.sqlite")
+        let unnamed = try runner.run(["simulate", "--count", "2"] + Self.configuration, environment: ["SELINON_MIGRATE_STORE": "sqlite:" + real])
+        #expect(unnamed.status == 0 && unnamed.standardOutput.split(separator: "\n").count == 2, "\(unnamed.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: real))
         // Both destinations at once, standard output included, is a usage error, not a silent choice.
         for output in ["-", directory.path("flows.jsonl")] {
             let both = try runner.run(["simulate", "--store", store, "--output", output] + Self.configuration)

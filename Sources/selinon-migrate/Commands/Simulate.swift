@@ -63,8 +63,16 @@ extension SelinonMigrate {
         @Option(name: .customLong("migration-version"), parsing: .unconditional, help: "The migration_version the states are written for.")
         var migrationVersion = 0
 
-        @Option(help: ArgumentHelp("Write to a store (sqlite:PATH or postgres://…) instead of --output.", valueName: "url"))
+        @Option(help: ArgumentHelp("Write to a store (sqlite:PATH or postgres://…) instead of --output.",
+                                   discussion: "Only the store named here: never $SELINON_MIGRATE_STORE, which names a real one.",
+                                   valueName: "url"))
         var store: String?
+
+        @Option(name: .customLong("store-timeout"), parsing: .unconditional,
+                help: ArgumentHelp("With --store: how long to wait for the store before giving up, in seconds, as for import "
+                                   + "(PostgreSQL: a batch, default \(StoreOptions.defaultStoreTimeout); SQLite: another process's lock, "
+                                   + "default \(StoreOptions.defaultSQLiteLockTimeout)).", valueName: "seconds"))
+        var storeTimeout: Int?
 
         @Flag(name: .customLong("skip-identical"),
               help: "With --store: skip flows the store holds already with the same message (to finish a run that stopped part way).")
@@ -87,12 +95,12 @@ extension SelinonMigrate {
             }
             if store != nil && output != nil { throw ValidationError("--store and --output exclude each other.") }
             if skipIdentical && store == nil { throw ValidationError("--skip-identical needs --store (a JSON-lines file is written whole or not at all).") }
-            if let store {
-                do {
-                    _ = try StoreLocation(parsing: store)
-                } catch {
-                    throw ValidationError("--store: \(error.message)")
-                }
+            if storeTimeout != nil && store == nil { throw ValidationError("--store-timeout needs --store.") }
+            if store != nil {
+                var options = StoreOptions()
+                options.store = store
+                options.storeTimeout = storeTimeout
+                try options.validate()
             }
             if output?.isEmpty == true { throw ValidationError("--output needs a file name ('-' for standard output).") }
         }
@@ -205,7 +213,7 @@ extension SelinonMigrate {
             // Not parsed: every option is set here.
             var options = StoreOptions()
             options.store = location
-            options.storeTimeout = nil  // the default
+            options.storeTimeout = storeTimeout
             InterruptCleanup.say(onInterrupt: "interrupted: the flows written so far stay in the store; run the same command again with "
                 + "--skip-identical to write the rest" + options.interruptedWriteNote)
             let opened: any FlowStateStore
