@@ -11,6 +11,12 @@ extension SelinonMigrate {
         static let configuration = CommandConfiguration(
             commandName: "simulate",
             abstract: "Start flows of a configuration and stop them at random points: in-flight states for a store or JSON lines.",
+            // Written out: past 12 options the parser would shorten it to "simulate <options>".
+            usage: """
+                selinon-migrate simulate [--nodes-definition <file>] [--flow-definitions <path> ...] [--max-file-size <size>] \
+                [--flows <flow> ...] [--count <count>] [--seed <seed>] [--failure-rate <failure-rate>] \
+                [--migration-version <migration-version>] [--store <url> [--skip-identical] [--store-timeout <seconds>] | --output <file>] [--quiet]
+                """,
             discussion: """
                 Each flow is started and advanced a random number of dispatcher runs by Selinon's \
                 rules (the flow engine): random nodes finish, some fail (--failure-rate), conditions \
