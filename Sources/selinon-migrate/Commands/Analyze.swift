@@ -13,6 +13,12 @@ extension SelinonMigrate {
         static let configuration = CommandConfiguration(
             commandName: "analyze",
             abstract: "Run a migration on every dispatcher state its flows can reach, and count the outcomes.",
+            // Written out: past 12 options the parser would shorten it to "analyze [<options>] [<version>]".
+            usage: """
+                selinon-migrate analyze [<version> | --pending [--base <revision>]] [-m <dir>] \
+                [-N <file> -F <path> ... | --git -n <file> -f <path> ...] [--max-states <max-states>] \
+                [--fail-on <retry|fail>] [--format <format>] [--max-file-size <size>]
+                """,
             discussion: """
                 For migration VERSION (default: the newest), takes the configuration in-flight \
                 states were written against — the one before it: -N/-F, else the one its _meta \

@@ -11,6 +11,13 @@ extension SelinonMigrate {
         static let configuration = CommandConfiguration(
             commandName: "generate",
             abstract: "Write the next numbered migration file for a change of the flow configuration.",
+            // Written out: past 12 options the parser would shorten it to "generate <options>".
+            usage: """
+                selinon-migrate generate -N <file> -F <path> ... -n <file> -f <path> ... [-m <dir>] [-t <tainted-flows>] \
+                [--no-meta] [--dry-run] [--no-check] [--format <format>] [--max-file-size <size>]
+                selinon-migrate generate -n <file> -f <path> ... [--git] [--from <revision>] [--to <revision>] [-m <dir>] \
+                [-t <tainted-flows>] [--no-meta] [--dry-run] [--no-check] [--format <format>] [--max-file-size <size>]
+                """,
             discussion: """
                 Compares the old configuration (-N/-F, the one in-flight flows started with) with \
                 the new one (-n/-f), and writes N.json — how each old edge index maps to the new \
