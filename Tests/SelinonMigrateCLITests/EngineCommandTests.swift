@@ -191,6 +191,12 @@ struct EngineCommandTests {
                                               "-f", "examples/package-analysis/v4/flows"], in: directory.url)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.hasPrefix("migrations 2…3:"), "\(result.standardOutput)")
+        // --quiet (no progress display) changes nothing else, here and in review.
+        let quiet = try CommandRunner().run(["analyze", "2", "-m", "migrations", "-n", "examples/package-analysis/v4/nodes.yml",
+                                             "-f", "examples/package-analysis/v4/flows", "--quiet"], in: directory.url)
+        #expect(quiet.status == 0 && quiet.standardOutput == result.standardOutput, "\(quiet.standardError)")
+        let review = try CommandRunner().run(["review", "2", "-m", "migrations", "--quiet"], in: directory.url)
+        #expect(review.status == 0 && review.standardOutput.hasPrefix("migration 2"), "\(review.standardError)")
     }
 
     /// Node names are legal with underscores, which Markdown reads as emphasis: the sentence is

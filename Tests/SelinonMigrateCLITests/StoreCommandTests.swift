@@ -848,6 +848,21 @@ struct UnreachableStoreCommandTests {
         #expect(resumed.status == 0, "\(resumed.standardError)")
     }
 
+    /// On a terminal the progress is a bar redrawn in place; a terminal of TERM=dumb (an editor's
+    /// shell, some CI runners) cannot redraw, and gets the plain lines a log gets.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")), arguments: [("xterm", true), ("dumb", false)])
+    func progressIsRedrawnOnlyOnATerminalThatCan(term: String, redrawn: Bool) throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let lines = try InflightFlows.messages(count: 3).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        #expect(try runner.run(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], in: directory.url, input: Data(lines.utf8)).status == 0)
+        let result = try runner.run(["apply", "-m", StoreCommands.migrations, "--store", "sqlite:flows.sqlite"],
+                                    shellScript: "TERM=\(term) exec script -qec \"$0 $*\" /dev/null", in: directory.url)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("\u{1B}[K") == redrawn, "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("— done") == !redrawn, "\(result.standardOutput)")
+    }
+
     /// --store-timeout is how long a SQLite store waits for another process's lock; the message
     /// of a store still locked names it.
     @Test func storeTimeoutIsHowLongSQLiteWaitsForALock() throws {

@@ -17,7 +17,7 @@ extension SelinonMigrate {
             usage: """
                 selinon-migrate analyze [<version> | --pending [--base <revision>]] [-m <dir>] \
                 [-N <file> -F <path> ... | --git -n <file> -f <path> ...] [--max-states <max-states>] \
-                [--fail-on <retry|fail>] [--format <format>] [--max-file-size <size>]
+                [--fail-on <retry|fail>] [--format <format>] [--max-file-size <size>] [--quiet]
                 """,
             discussion: """
                 For migration VERSION (default: the newest), takes the configuration in-flight \
@@ -77,6 +77,9 @@ extension SelinonMigrate {
 
         @Option(help: "Output format: text, markdown, or json.")
         var format: ReportFormat = .text
+
+        @Flag(help: "No progress display (shown on standard error while reachable states are explored for longer than a moment).")
+        var quiet = false
 
         enum FailOn: String, CaseInsensitiveArgument, CaseIterable {
             case retry, fail
@@ -139,7 +142,7 @@ extension SelinonMigrate {
                 Array(file.migration.changedFlows.keys) + ((file.migration.metadata?["edge_counts"]).map(Self.removedFlows) ?? [])
             })
             // States found so far: one flow of thousands of edges takes minutes at a high --max-states.
-            let display = ProgressDisplay(unit: "states", quiet: false, alwaysSummarize: false)
+            let display = ProgressDisplay(unit: "states", quiet: quiet, alwaysSummarize: false)
             let analysis = MigrationAnalysis(configuration: before, flows: Array(touched), chain: MigrationChain(directory: directory),
                                              version: first - 1, options: .init(maxStates: maxStates), progress: { progress in
                 display.update(done: progress.statesFound, total: nil, detail: "\(progress.flowsDone)/\(progress.flows) flows done")

@@ -86,6 +86,9 @@ extension SelinonMigrate {
 
         private var commentLimit: Int { givenCommentLimit ?? ReviewMarkdown.commentLimit }
 
+        @Flag(help: "No progress display (shown on standard error while reachable states are explored for longer than a moment).")
+        var quiet = false
+
         func validate() throws {
             try validateMigrationDirectory(migrationDirectory)
             if pending && !versions.isEmpty { throw ValidationError("Give versions or --pending, not both.") }
@@ -174,7 +177,7 @@ extension SelinonMigrate {
                 }
                 // With the configuration the states were written against, every reachable state is tried.
                 if let before = configurations.configurationAfter[version - 1] {
-                    let display = ProgressDisplay(unit: "flows", quiet: false, alwaysSummarize: false)
+                    let display = ProgressDisplay(unit: "flows", quiet: quiet, alwaysSummarize: false)
                     let analysis = MigrationAnalysis(configuration: before, flows: review.flows.map(\.flow),
                                                      chain: MigrationChain(migrations: [directory.files[version - 1].migration]), version: 0,
                                                      options: .init(maxStates: 2_000), progress: { display.update(done: $0.flowsDone, total: $0.flows) })

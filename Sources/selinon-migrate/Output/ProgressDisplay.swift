@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// Shows how far a long job is on standard error: a redrawn bar with rate and ETA on a
-/// terminal, a plain line every few seconds otherwise (logs, CI), nothing when quiet.
+/// terminal, a plain line every few seconds otherwise (logs, CI, and a terminal of `TERM=dumb`,
+/// which cannot redraw a line), nothing when quiet.
 final class ProgressDisplay: Sendable {
     private struct State {
         var lastDraw: Double
@@ -27,7 +28,7 @@ final class ProgressDisplay: Sendable {
     init(unit: String, quiet: Bool, lineInterval: Double = 5, alwaysSummarize: Bool = true) {
         self.unit = unit
         isQuiet = quiet
-        isTerminal = isatty(FileHandle.standardError.fileDescriptor) == 1
+        isTerminal = isatty(FileHandle.standardError.fileDescriptor) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
         self.lineInterval = lineInterval
         self.alwaysSummarize = alwaysSummarize
         state = Mutex(State(lastDraw: start))
