@@ -71,7 +71,7 @@ public final class SQLiteFlowStore: FlowStateStore {
             let directory = parentDirectory(of: path)
             if access(path, R_OK) != 0 {
                 throw StoreError(.unavailable, "cannot read the SQLite store at \(path): \(String(cString: strerror(errno))); "
-                    + "run as a user who may read and write it")
+                    + "run as a user who may read \(readOnly ? "it" : "and write it")")
             }
             let logFilesWritable = ["-wal", "-shm"].allSatisfy { access(path + $0, R_OK | W_OK) == 0 }
             let readsLiveLog = readOnly && ["-wal", "-shm"].allSatisfy { access(path + $0, R_OK) == 0 }

@@ -191,6 +191,18 @@ public struct MigrationSum: Sendable, Equatable {
 
     // MARK: - Checking a directory
 
+    /// Whether `directory` (which may not exist) is in a git working tree: a `.git` in it or in
+    /// a directory above it.
+    private static func isInGitWorkingTree(_ directory: String) -> Bool {
+        var path = URL(fileURLWithPath: directory).standardizedFileURL.path
+        while true {
+            if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(".git")) { return true }
+            let parent = parentDirectory(of: path)
+            if parent.isEmpty || parent == path { return false }
+            path = parent
+        }
+    }
+
     /// What differs between this sum and the migration files (`N.json`) in `directory`, listed
     /// without validating them otherwise (so a gap or a broken file is still named here).
     public func problems(inDirectory directory: String) -> [MigrationSumProblem] {
@@ -199,6 +211,8 @@ public struct MigrationSum: Sendable, Equatable {
                                         hint: "run as a user who may read and open the directory (workers must read it too)")]
         }
         var problems: [MigrationSumProblem] = []
+        // Hints that restore a file from git, where there is git to restore it from.
+        let inGit = Self.isInGitWorkingTree(directory)
         let listed = Dictionary(entries.map { ($0.name, $0.hash) }, uniquingKeysWith: { first, _ in first })
         let nameOfHash = Dictionary(entries.map { ($0.hash, $0.name) }, uniquingKeysWith: { first, _ in first })
         for name in Set(entries.map(\.name)).union(files.keys).sorted(by: Self.versionOrder) {
@@ -223,7 +237,8 @@ public struct MigrationSum: Sendable, Equatable {
                 problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing"
                                                         + (lookAlike.map { " (there is \($0), which is not read as a migration: names end in .json, in lower case)" } ?? ""),
                                                     hint: lookAlike.map { "rename it: mv \(shellWord((directory as NSString).appendingPathComponent($0))) \(shellWord(path))" }
-                                                        ?? "restore it (git checkout HEAD -- \(gitPathWord(path)), or from the commit that still has it): "
+                                                        ?? (inGit ? "restore it (git checkout HEAD -- \(gitPathWord(path)), or from the commit that still has it): "
+                                                            : "restore it from the copy it came from (the directory is in no git repository): ")
                                                         + "a migration that may have been applied must not disappear; if it was never committed nor "
                                                         + "deployed and was deleted on purpose: selinon-migrate rehash -m \(shellWord(directory))"))
             case (nil, let bytes?):
@@ -252,9 +267,12 @@ public struct MigrationSum: Sendable, Equatable {
                 }
             case (let hash?, let bytes?) where Self.hash(bytes) != hash:
                 problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",
-                                                    hint: "restore it as generated (git checkout HEAD -- \(gitPathWord(path)) while the edit is not "
-                                                        + "committed; once it is, from the commit before the edit: git log -- \(gitPathWord(path))) and put the change "
-                                                        + "in a new migration; after a deliberate, reviewed edit: selinon-migrate rehash -m \(shellWord(directory))"))
+                                                    hint: "restore it as generated "
+                                                        + (inGit ? "(git checkout HEAD -- \(gitPathWord(path)) while the edit is not committed; once it is, from the "
+                                                            + "commit before the edit: git log -- \(gitPathWord(path)))"
+                                                            : "(from the copy it came from: the directory is in no git repository)")
+                                                        + " and put the change in a new migration; after a deliberate, reviewed edit: "
+                                                        + "selinon-migrate rehash -m \(shellWord(directory))"))
             default:
                 break
             }

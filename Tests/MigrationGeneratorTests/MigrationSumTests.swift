@@ -76,6 +76,13 @@ struct MigrationSumTests {
         edited = edited.replacingOccurrences(of: "\"IGNORE\"", with: "\"FAIL\"")
         try edited.write(toFile: "\(path)/1.json", atomically: true, encoding: .utf8)
         #expect(sum.problems(inDirectory: path).map(\.kind) == [.edited])
+        // Restored from git where there is git; this directory is in none (a temporary one).
+        let hint = try #require(sum.problems(inDirectory: path).first?.hint)
+        #expect(hint.hasPrefix("restore it as generated (from the copy it came from: the directory is in no git repository) and put "
+            + "the change in a new migration"), "\(hint)")
+        try FileManager.default.createDirectory(atPath: directory.path(".git"), withIntermediateDirectories: false)
+        #expect(sum.problems(inDirectory: path).first?.hint.hasPrefix("restore it as generated (git checkout HEAD -- ") == true)
+        try FileManager.default.removeItem(atPath: directory.path(".git"))
 
         try FileManager.default.moveItem(atPath: "\(path)/2.json", toPath: "\(path)/3.json")
         let kinds = sum.problems(inDirectory: path).map { "\($0.kind.rawValue) \(($0.file as NSString).lastPathComponent)" }

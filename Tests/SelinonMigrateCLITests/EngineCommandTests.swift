@@ -548,9 +548,12 @@ struct EngineCommandTests {
         #expect(unknown.status == 1 && unknown.standardError.contains("there is no flow 'nope_flow'"))
         let missing = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path("missing.json")] + configuration)
         #expect(missing.status == 1)
-        #expect(missing.standardError == "error: cannot read the outcomes file \(directory.path("missing.json")): No such file or directory\n")
+        #expect(missing.standardError == "error: cannot read the outcomes file \(directory.path("missing.json")): No such file or directory\n"
+            + "  hint: --outcomes names a JSON file of task outcomes ('-' reads standard input); check the path\n")
         let folder = try runner.run(["execute", "security_analysis_flow", "--outcomes", directory.path(".")] + configuration)
-        #expect(folder.status == 1 && folder.standardError.hasSuffix(": Is a directory\n"), "a wrong path, as a missing file: \(folder.standardError)")
+        #expect(folder.status == 1 && folder.standardError.hasSuffix(": Is a directory\n"
+            + "  hint: --outcomes names a JSON file of task outcomes ('-' reads standard input); check the path\n"),
+                "a wrong path, as a missing file: \(folder.standardError)")
         #expect(try runner.run(["execute", "security_analysis_flow", "--max-runs", "0"] + configuration).status == 64)
     }
 

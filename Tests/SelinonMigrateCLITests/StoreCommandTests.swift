@@ -438,10 +438,11 @@ struct UnreachableStoreCommandTests {
         for command in [["apply", "-m", StoreCommands.migrations], ["import", "--store", "sqlite:" + directory.path("s.sqlite")]] {
             let missing = try runner.run(command + ["--input", directory.path("none.jsonl")])
             #expect(missing.status == 1, "\(command)")
-            #expect(missing.standardError == "error: cannot read \(directory.path("none.jsonl")): No such file or directory\n")
+            #expect(missing.standardError == "error: cannot read \(directory.path("none.jsonl")): No such file or directory\n"
+                + "  hint: --input names a file of dispatcher messages, one JSON object per line ('-' reads standard input); check the path\n")
             let folder = try runner.run(command + ["--input", directory.url.path])
             #expect(folder.status == 1, "a wrong path, as a missing file")
-            #expect(folder.standardError == "error: cannot read \(directory.url.path): Is a directory\n")
+            #expect(folder.standardError == "error: cannot read \(directory.url.path): Is a directory\n" + "  hint: --input names a file of dispatcher messages, one JSON object per line ('-' reads standard input); check the path\n")
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path("s.sqlite")), "nothing created for an input that cannot be read")
         // Nor for a line the store refuses (an id longer than a store keeps), found once the store is open:
@@ -465,6 +466,15 @@ struct UnreachableStoreCommandTests {
         #expect(result.status == 2)
         #expect(result.standardError.contains("run as a user who may write the file and its directory"), "\(result.standardError)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["flows.sqlite"], "no -shm or -wal left behind")
+        // A store the user may not even read: the commands that only read ask for reading, the others for writing too.
+        #expect(chmod(directory.path("flows.sqlite"), 0o600) == 0)
+        for (arguments, asked) in [(["status"], "who may read it"), (["export"], "who may read it"),
+                                   (["apply", "-m", StoreCommands.migrations], "who may read and write it")] {
+            let unreadable = try #require(try runner.runAsNobody(arguments + ["--store", "sqlite:" + directory.path("flows.sqlite")]))
+            #expect(unreadable.status == 2)
+            #expect(unreadable.standardError.contains("cannot read the SQLite store at \(directory.path("flows.sqlite")): Permission denied; "
+                + "run as a user \(asked)\n"), "\(arguments): \(unreadable.standardError)")
+        }
     }
 
     /// Lines that went to standard output before a row stopped the export cannot be taken

@@ -137,7 +137,8 @@ extension SelinonMigrate {
             do {
                 bytes = try InputFile.read(path)
             } catch {
-                terminal.message("error: cannot read the outcomes file \(path): \(error.reason)")
+                terminal.message("error: cannot read the outcomes file \(path): \(error.reason)"
+                    + error.hintLine(option: "--outcomes", reads: "a JSON file of task outcomes"))
                 throw error.exitStatus
             }
             let form = "see `selinon-migrate execute --help` for the outcomes file's form"

@@ -60,7 +60,8 @@ extension SelinonMigrate {
             do {
                 reader = try LineReader(path: input)
             } catch {
-                terminal.message("error: cannot read \(input): \(error.reason)")
+                terminal.message("error: cannot read \(input): \(error.reason)"
+                    + error.hintLine(option: "--input", reads: "a file of dispatcher messages, one JSON object per line"))
                 throw error.exitStatus
             }
             let name = input == "-" ? "<stdin>" : input

@@ -14,6 +14,13 @@ enum InputFile {
 
         /// The exit status for the failure: 1 for a wrong path, 2 for a file that cannot be read.
         var exitStatus: ExitCode { isWrongPath ? ExitStatus.inputFailed : ExitStatus.toolFailed }
+
+        /// A hint line (with its line break) for an input that `option` names: check a wrong
+        /// path, or read the file as a user who may.
+        func hintLine(option: String, reads what: String) -> String {
+            isWrongPath ? "\n  hint: \(option) names \(what) ('-' reads standard input); check the path"
+                : "\n  hint: run as a user who may read it"
+        }
     }
 
     /// A descriptor open for reading `path`, which must not be a directory; the caller closes it.
