@@ -56,6 +56,10 @@ struct GenerateCommandTests {
         #expect(real.standardError.contains("changes flows exactly as 1.json does"), "\(real.standardError)")
         let written = try #require(try JSONSerialization.jsonObject(with: Data(real.standardOutput.utf8)) as? [String: Any])
         #expect(written["repeats"] as? Int == 1 && written["version"] as? Int == 2, "\(written)")
+        // Each flow's changes under `flow`, as every command names a flow; `needs_migration` as diff says it.
+        let flows = try #require(written["flows"] as? [[String: Any]], "\(written)")
+        #expect(!flows.isEmpty && flows.allSatisfy { $0["flow"] is String && $0["name"] == nil }, "\(flows)")
+        #expect(written["needs_migration"] as? Bool == true, "\(written)")
     }
 
     /// Files without digests (Selinon's own, or `--no-meta`) cannot say which change they cover:
@@ -628,7 +632,7 @@ struct GenerateCommandTests {
                                    "-n", base.appendingPathComponent("v4/nodes.yml").path, "-f", base.appendingPathComponent("v4/flows").path,
                                    "-m", directory.path("m2"), "--no-meta", "--format", "json"])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
-        #expect(report["needed"] as? Bool == true && report["written"] == nil)
+        #expect(report["needs_migration"] as? Bool == true && report["written"] == nil)
         let kinds = (report["warnings"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
         #expect(kinds.contains("removal-not-recorded"), "\(json.standardOutput)")
     }

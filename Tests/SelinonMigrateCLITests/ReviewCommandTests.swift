@@ -675,6 +675,14 @@ struct ReviewCommandTests {
         #expect(result.standardOutput.contains("package_analysis_flow: needs a migration"))
         #expect(result.standardOutput.contains("security_analysis_flow: no migration needed"))
         #expect(result.standardOutput.hasSuffix("the change needs a migration: selinon-migrate check says whether one covers it, generate writes it\n"))
+        // JSON names its facts as generate and history name theirs.
+        let json = try CommandRunner().run(["diff", "-N", v1.appendingPathComponent("nodes.yml").path, "-F", v1.appendingPathComponent("flows").path,
+                                            "-n", v2.appendingPathComponent("nodes.yml").path, "-f", v2.appendingPathComponent("flows").path,
+                                            "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any], "\(json.standardOutput)")
+        #expect(Set(document.keys).isSuperset(of: ["needs_migration", "added_flows", "removed_flows", "added_tasks", "removed_tasks", "changed_tasks",
+                                                   "flows"]), "\(document.keys)")
+        #expect(document["needs_migration"] as? Bool == true && document["added_flows"] as? [String] == ["sbom_flow"], "\(json.standardOutput)")
     }
 
     @Test(arguments: ["review", "diff"])

@@ -97,7 +97,10 @@ struct TeamWorkflowTests {
         #expect(json.status == 0, "\(json.standardError)")
         #expect(json.standardError.contains("note: 1.json and 2.json cover one step of the first-parent history"), "\(json.standardError)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
-        #expect((report["matches"] as? [[String: Any]])?.compactMap { $0["file"] as? String } == ["1.json", "2.json"], "\(json.standardOutput)")
+        #expect((report["matches"] as? [[String: Any]])?.compactMap { $0["file"] as? String } == ["migrations/1.json", "migrations/2.json"],
+                "\(json.standardOutput)")
+        #expect((report["matches"] as? [[String: Any]])?.compactMap { $0["version"] as? Int } == [1, 2], "\(json.standardOutput)")
+        #expect(report["migration_directory"] as? String == "migrations", "as every command names it: \(json.standardOutput)")
     }
 
     /// A migration edited (and rehashed) so that it no longer does what its change needs: a
@@ -123,7 +126,7 @@ struct TeamWorkflowTests {
         let findings = try #require(report["findings"] as? [[String: Any]])
         #expect(findings.compactMap { $0["kind"] as? String } == ["mismatch"], "\(verified.standardOutput)")
         #expect(findings.compactMap { $0["file"] as? String } == ["migrations/2.json"], "\(verified.standardOutput)")
-        #expect((report["matches"] as? [[String: Any]])?.compactMap { $0["file"] as? String } == ["1.json"], "\(verified.standardOutput)")
+        #expect((report["matches"] as? [[String: Any]])?.compactMap { $0["file"] as? String } == ["migrations/1.json"], "\(verified.standardOutput)")
     }
 
     @Test(arguments: ["different flows", "the same flow"])

@@ -79,18 +79,18 @@ extension ConfigurationDiff {
         return lines.joined(separator: "\n")
     }
 
-    /// The diff as JSON: `needs_migration`, `flows_added`, `flows_removed`, `tasks_added`,
-    /// `tasks_removed`, `tasks_changed`, `flows` (each `flow`, `needs_migration`, `edges` as in
+    /// The diff as JSON: `needs_migration`, `added_flows`, `removed_flows`, `added_tasks`,
+    /// `removed_tasks`, `changed_tasks` (named as `generate` and `history` name them), `flows` (each `flow`, `needs_migration`, `edges` as in
     /// a review, `failures`, `options`) and `warnings`.
     public var jsonValue: JSONValue {
         func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
         return .object([
             "needs_migration": .bool(needsMigration),
-            "flows_added": strings(flowsAdded),
-            "flows_removed": strings(flowsRemoved),
-            "tasks_added": strings(tasksAdded),
-            "tasks_removed": strings(tasksRemoved),
-            "tasks_changed": strings(tasksChanged),
+            "added_flows": strings(flowsAdded),
+            "removed_flows": strings(flowsRemoved),
+            "added_tasks": strings(tasksAdded),
+            "removed_tasks": strings(tasksRemoved),
+            "changed_tasks": strings(tasksChanged),
             "flows": .array(flows.map { flow in
                 .object(["flow": .string(flow.flow), "needs_migration": .bool(flow.needsMigration), "edges": .array(flow.edges.map(\.jsonValue)),
                          "failures": strings(flow.failures), "options": strings(flow.options)])

@@ -749,7 +749,7 @@ extension SelinonMigrate {
 /// `generate --format json`.
 struct GenerateReport: Encodable {
     struct Flow: Encodable {
-        var name: String
+        var flow: String
         var renumbered: [[Int]]
         var removed: [Int]
         var added: [Int]
@@ -762,7 +762,7 @@ struct GenerateReport: Encodable {
         var message: String
     }
 
-    var needed: Bool
+    var needsMigration: Bool
     var written: String?
     /// The migration file that already migrates this change (generated between the same
     /// configurations), when nothing is written for that reason.
@@ -787,11 +787,11 @@ struct GenerateReport: Encodable {
     var migration: JSONValueEncodable?
 
     init(plan: MigrationPlan, written: WrittenMigration?, migration: Migration?) {
-        needed = plan.isNeeded
+        needsMigration = plan.isNeeded
         self.written = written?.path
         version = written?.version
         flows = plan.flowChanges.map {
-            Flow(name: $0.flow, renumbered: $0.renumbered.map { [$0.old, $0.new] }, removed: $0.removed, added: $0.added)
+            Flow(flow: $0.flow, renumbered: $0.renumbered.map { [$0.old, $0.new] }, removed: $0.removed, added: $0.added)
         }
         warnings = plan.warnings.map { Warning(kind: $0.kind.rawValue, flow: $0.flow, edge: $0.edge, message: $0.message) }
         addedFlows = plan.addedFlows

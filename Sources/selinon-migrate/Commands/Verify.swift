@@ -80,7 +80,7 @@ extension SelinonMigrate {
             }
             if !exists && named { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: exists || !named)
-            var report = VerifyReport(directory: directoryPath, findings: integrity.findings, matches: [])
+            var report = VerifyReport(migrationDirectory: directoryPath, findings: integrity.findings, matches: [])
             if !exists && !named {
                 let addition = current == nil
                     ? "; if no migration was generated yet, give the configuration too (-n/-f): a directory it names may be missing "
@@ -123,7 +123,8 @@ extension SelinonMigrate {
                 // (A file located between two revisions but not matching them is a finding, not a match.)
                 let unmatched = Set(findings.compactMap(\.version))
                 report.matches = matches.filter { !unmatched.contains($0.version) }
-                    .map { VerifyReport.Match(file: "\($0.version).json", from: $0.from, to: $0.to) }
+                    .map { VerifyReport.Match(file: (directoryPath as NSString).appendingPathComponent("\($0.version).json"),
+                                              version: $0.version, from: $0.from, to: $0.to) }
                 report.findings += findings.map { finding in
                     DirectoryIntegrity.Finding(kind: finding.kind.rawValue,
                                          file: finding.version.map { MigrationDirectory.filePath(version: $0, in: directoryPath) } ?? directoryPath,
@@ -153,7 +154,7 @@ extension SelinonMigrate {
                     var lines = [!exists ? "ok: \(directoryPath) does not exist yet: no migrations to verify"
                                  : isEmpty ? "ok: \(directoryPath) holds no migrations yet" : "ok: \(directoryPath) matches \(MigrationSum.fileName)"]
                     if checkedHistory { lines[0] += isEmpty ? ", and the configuration's history needs none" : " and the configuration's history" }
-                    lines += report.matches.map { "  \($0.file): \($0.from) → \($0.to)" }
+                    lines += report.matches.map { "  \($0.name): \($0.from) → \($0.to)" }
                     terminal.output(lines.joined(separator: "\n"))
                 }
             case .json:
@@ -163,8 +164,8 @@ extension SelinonMigrate {
                 // Several files over one step of the first-parent history: a merge brought them, or one
                 // commit carried several migrations (a squash merge, an amended commit).
                 let steps = Dictionary(grouping: report.matches) { "\($0.from) → \($0.to)" }.filter { $0.value.count > 1 }
-                for (step, shared) in steps.sorted(by: { $0.value[0].file < $1.value[0].file }) {
-                    let files = shared.map(\.file)
+                for (step, shared) in steps.sorted(by: { $0.value[0].version < $1.value[0].version }) {
+                    let files = shared.map(\.name)
                     terminal.message("note: \(files.dropLast().joined(separator: ", ")) and \(files.last!) cover one step of the first-parent history "
                         + "(\(step)): one commit brought several migrations — a merge of another branch's, a squash merge or an "
                         + "amended commit — which verify --git, following first parents, sees as one change; on a branch that merged "
@@ -261,13 +262,20 @@ extension SelinonMigrate {
 
 /// `verify --format json`.
 struct VerifyReport: Encodable {
+    /// A migration file proven to match the history: its path (as `findings` give theirs), its
+    /// version, and the revisions it migrates between.
     struct Match: Encodable {
         var file: String
+        var version: Int
         var from: String
         var to: String
+
+        /// The file's name (`3.json`), for text.
+        var name: String { "\(version).json" }
     }
 
-    var directory: String
+    /// Named `migration_directory` in JSON, as every command names it.
+    var migrationDirectory: String
     var findings: [DirectoryIntegrity.Finding]
     var matches: [Match]
 }
