@@ -590,6 +590,22 @@ struct GenerateCommandTests {
         #expect(unchecked.standardError.contains("\(nodes):3:17: warning: 'trace' must be a mapping"), "\(unchecked.standardError)")
     }
 
+    /// A warning both configurations have is said once, for the new one where it can be fixed —
+    /// also when the old files given with -N/-F lie in another directory.
+    @Test func aWarningBothConfigurationsHaveIsSaidOnceForTheNewOne() throws {
+        let directory = try TemporaryDirectory()
+        let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\nstorages: [{name: Unused, import: s, classname: S, configuration: {host: h}}]\n"
+        try directory.write(nodes, to: "old/nodes.yml")
+        try directory.write("flow-definitions: [{name: f, edges: [{from: , to: A}, {from: A, to: B}]}]\n", to: "old/flows.yml")
+        try directory.write(nodes, to: "new/nodes.yml")
+        try directory.write("flow-definitions: [{name: f, edges: [{from: A, to: B}, {from: , to: A}]}]\n", to: "new/flows.yml")
+        let result = try CommandRunner().run(["generate", "-N", "old/nodes.yml", "-F", "old/flows.yml", "-n", "new/nodes.yml", "-f", "new/flows.yml",
+                                              "-m", "m", "--dry-run"], in: directory.url)
+        #expect(result.status == 0, "\(result.standardError)")
+        let warnings = result.standardError.split(separator: "\n").filter { $0.contains("storage 'Unused' is not used by any task") }
+        #expect(warnings.count == 1 && warnings.first?.hasPrefix("new/nodes.yml:") == true, "\(result.standardError)")
+    }
+
     @Test func oldNodesWithoutOldFlowsIsAUsageError() throws {
         let result = try CommandRunner().run(["generate", "-N", "nodes.yml", "-n", "a.yml", "-f", "b"])
         #expect(result.status == 64)

@@ -16,7 +16,7 @@ extension Terminal {
         async let newResult = Self.read(new, with: loader)
         let (oldLoaded, newLoaded) = await (oldResult, newResult)
         // A warning both have is said once, where it can be fixed: in the new configuration.
-        let newWarnings = Set(((try? newLoaded.get())?.diagnostics ?? []).filter { $0.severity == .warning }.map(Terminal.warningKey))
+        let newWarnings = Set(((try? newLoaded.get())?.diagnostics ?? []).filter { $0.severity == .warning }.map(Terminal.comparisonKey))
         let oldConfiguration = try check(oldLoaded, source: old, role: "old", loader: loader, offersNoCheck: offersNoCheck,
                                          olderConfiguration: olderConfiguration, omittingWarnings: newWarnings)
         let newConfiguration = try check(newLoaded, source: new, role: "new", loader: loader, offersNoCheck: offersNoCheck,
@@ -68,7 +68,7 @@ extension Terminal {
             reportInvalidConfiguration(role: role, source: source.sourceDescription, message: problem, diagnostics: error.diagnostics)
             throw ExitStatus.inputFailed
         }
-        for diagnostic in result.diagnostics where diagnostic.severity != .warning || !omitted.contains(Terminal.warningKey(diagnostic)) {
+        for diagnostic in result.diagnostics where diagnostic.severity != .warning || !omitted.contains(Terminal.comparisonKey(diagnostic)) {
             report(diagnostic)
         }
         guard let configuration = result.configuration else {

@@ -92,6 +92,13 @@ struct Terminal {
         return "\(diagnostic.code.rawValue)\u{0}\(diagnostic.message)\u{0}\(file)"
     }
 
+    /// What makes a warning of an old configuration the same as one of the new configuration
+    /// it is compared with: as ``warningKey(_:)``, but the file known by its name alone — the old
+    /// files given with -N/-F lie elsewhere (`v1/nodes.yml`, `v2/nodes.yml`).
+    static func comparisonKey(_ diagnostic: ConfigDiagnostic) -> String {
+        "\(diagnostic.code.rawValue)\u{0}\(diagnostic.message)\u{0}\((diagnostic.location.file as NSString).lastPathComponent)"
+    }
+
     /// Writes a diagnostic, `path:line:column: error: message` and its hint, to standard error.
     /// A warning already printed for the same file at another revision is not printed again.
     func report(_ diagnostic: ConfigDiagnostic) {
