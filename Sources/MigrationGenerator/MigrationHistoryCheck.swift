@@ -158,6 +158,9 @@ public enum MigrationHistoryCheck {
             matches.append(Match(version: version, from: states[from].label, to: states[to].label))
             position = max(position, to)
         }
+        // The later migrations whose move the last hint spelled out: a change after it with the
+        // same ones after it gets a short hint instead of the same steps again.
+        var explained: [Int]?
         for index in states.indices.dropFirst() where !intervals.contains(where: { $0.from < index && index <= $0.to }) {
             let plan = MigrationDiffer().plan(from: states[index - 1].configuration, to: states[index].configuration, strategy: .ignore)
             guard plan.isNeeded else { continue }
@@ -169,7 +172,11 @@ public enum MigrationHistoryCheck {
                 hint = known
             } else if states[index].revision == nil && index == states.count - 1 {
                 hint = "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change"
+            } else if !later.isEmpty, explained == later {
+                hint = "not migrated either: in the same steps as above, generate its migration right after that one, before "
+                    + "the files moved out (\(generate))"
             } else if let first = later.first {
+                explained = later
                 let names = later.map { "\($0).json" }.joined(separator: ", ")
                 hint = "flows in flight across that change were not migrated; if that deployment is still running and \(names) "
                     + "\(later.count == 1 ? "is" : "are") deployed nowhere yet, the missing migration goes before \(later.count == 1 ? "it" : "them"): "

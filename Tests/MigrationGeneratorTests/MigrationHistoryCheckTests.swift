@@ -58,6 +58,12 @@ struct MigrationHistoryCheckTests {
         #expect(before.first?.hint.contains("move 1.json out of the directory, run selinon-migrate rehash, run selinon-migrate generate "
             + "--from rev1 --to rev2 -n NODES -f FLOWS (it becomes 1.json), move the files back numbered after it (1.json as 2.json, …)") == true,
                 "\(before)")
+        // Two changes missing before the same migration: the steps once, then what the second needs.
+        let twoBefore = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: [migrations[2]]).findings
+        #expect(twoBefore.map(\.kind) == [.uncovered, .uncovered], "\(twoBefore)")
+        #expect(twoBefore.first?.hint.contains("move 1.json out of the directory") == true, "\(twoBefore)")
+        #expect(twoBefore.last?.hint == "not migrated either: in the same steps as above, generate its migration right after that one, "
+            + "before the files moved out (selinon-migrate generate --from rev2 --to rev3 -n NODES -f FLOWS)", "\(twoBefore)")
         let uncommitted = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3], workingTree: true), migrations: [migrations[0]]).findings
         #expect(uncommitted.first?.hint == "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change", "\(uncommitted)")
     }

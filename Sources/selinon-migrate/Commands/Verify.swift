@@ -51,7 +51,9 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
-            let loader = location.loader(environment: environment)
+            // Revisions workers of an earlier Selinon ran may hold its forms of global.trace, which
+            // change no edges: read as generate --no-check reads them.
+            let loader = location.loader(environment: environment, checksTrace: false)
             var source: FileSystemConfigurationSource?
             var current: Configuration?
             if git || location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment) {
