@@ -1769,6 +1769,30 @@ struct GitCommandTests {
         #expect(lines.last?.hasSuffix("broken: g is listed, not defined — invalid configuration") == true, "\(history.standardOutput)")
     }
 
+    /// A configuration an earlier Selinon ran, with its form of `trace`: `generate --no-check`
+    /// migrates its change, and `history` and `verify --git` read its revisions as generate did.
+    @Test func anEarlierSelinonsTraceFormIsReadAsGenerateNoCheckReadsIt() throws {
+        let fixture = try GitFixture()
+        let runner = try CommandRunner()
+        let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\nglobal: {trace: true, migration_dir: migrations}\n"
+        try fixture.directory.write(nodes, to: "nodes.yml")
+        try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: , to: A}, {from: A, to: B}]}]\n", to: "flows.yml")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v1")
+        try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: A, to: B}, {from: , to: A}]}]\n", to: "flows.yml")
+        let configuration = ["-n", "nodes.yml", "-f", "flows.yml"]
+        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 1, "without --no-check: refused")
+        let generated = try runner.run(["generate", "--no-check"] + configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "reorder")
+        let verified = try runner.run(["verify", "--git"] + configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+        #expect(!verified.standardError.contains("cannot be loaded"), "\(verified.standardError)")
+        let history = try runner.run(["history"] + configuration, in: fixture.root)
+        #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix("reorder — f — covered by 1.json") == true, "\(history.standardOutput)")
+    }
+
     /// A commit subject is anyone's text: its escape sequences and direction overrides are shown,
     /// not sent — also when standard output is a file or a CI log, which act on them too.
     @Test func historyShowsTheControlsOfACommitSubject() throws {
