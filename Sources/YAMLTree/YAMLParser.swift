@@ -605,9 +605,13 @@ private struct TreeBuilder {
     private func conflicts(inMergeList list: YAMLStorage.Record, at mergeMark: YAMLMark) -> [(identity: YAMLKeyIdentity, warning: YAMLWarning)] {
         var result: [(identity: YAMLKeyIdentity, warning: YAMLWarning)] = []
         var first: [YAMLKeyIdentity: (value: Int32, mark: YAMLMark)] = [:]
+        // The key nodes the mappings before hold as PyYAML 6.0.4 flattens them: it skips a key node
+        // merged already (`<<: [*b, *a]` where b merges a), so that pair cannot make the versions differ.
+        var earlierKeyNodes: Set<PythonKeyObject> = []
         for position in 0..<Int(list.count) {
-            let item = records[Int(children[Int(list.start) + position])]
-            for pair in pairs(of: item) {
+            let index = children[Int(list.start) + position]
+            let item = records[Int(index)]
+            for pair in pairs(of: item) where !earlierKeyNodes.contains(pythonKeyObject(pair.key)) {
                 let keyRecord = records[Int(pair.key)]
                 guard keyRecord.kind == .scalar else { continue }  // refused later, as an unhashable key
                 let keyText = scalars[Int(keyRecord.start)].text
@@ -623,6 +627,7 @@ private struct TreeBuilder {
                                                          firstMark: earlier.mark, mark: keyRecord.mark, mergeMark: mergeMark)))
                 }
             }
+            earlierKeyNodes.formUnion((newPyYAMLPairs[index] ?? pairs(of: item)).map { pythonKeyObject($0.key) })
         }
         return result
     }

@@ -100,6 +100,12 @@ struct YAMLParserTests {
         let differing = try parse("a: &a {queue: q}\nb: &b {queue: r}\nt: {<<: [*a, *b]}\n")
         #expect(differing.warnings.map(\.kind) == [.mergeListConflict])
         #expect(differing.root?["t"]?["queue"]?.string == "q")
+        // The later mapping's key node merged already by the earlier one (b merges a and
+        // overrides it): PyYAML 6.0.4 skips it, so every version reads b's value (checked with 6.0.3
+        // and 6.0.4: max_retry 2) — no warning.
+        let mergedAlready = try parse("a: &a {import: t, max_retry: 1}\nb: &b {<<: *a, max_retry: 2}\nt: {<<: [*b, *a]}\n")
+        #expect(mergedAlready.warnings.isEmpty, "\(mergedAlready.warnings)")
+        #expect(mergedAlready.root?["t"]?["max_retry"]?.value == .int(.small(2)))
     }
 
     /// Where PyYAML 6.0.4 and later read a merged key's value from elsewhere than earlier
