@@ -93,7 +93,7 @@ public final class SQLiteFlowStore: FlowStateStore {
                 throw Self.permissionError(path, reason: String(cString: strerror(readOnlyFileSystem ? EROFS : EACCES)),
                                            readOnlyFileSystem: readOnlyFileSystem, writing: !readOnly)
             }
-            try Self.inspect(path, createIfMissing: createIfMissing, lockTimeout: lockSeconds)
+            try Self.inspect(path, createIfMissing: createIfMissing, reading: readOnly, lockTimeout: lockSeconds)
         } else if let problem = Self.brokenLink(path, statError: errno) {
             throw problem
         } else if createIfMissing {
@@ -120,7 +120,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         } catch {
             // A store that could not even open (a full disk) leaves nothing of itself behind.
             if let createdDirectory { Self.removeNewStore(path, directoryToo: createdDirectory) }
-            throw Self.openFailure(path, error, existed: createdDirectory == nil, lockTimeout: lockSeconds)
+            throw Self.openFailure(path, error, existed: createdDirectory == nil, reading: readOnly, lockTimeout: lockSeconds)
         }
         self.createdDirectory = createdDirectory
     }
@@ -259,12 +259,15 @@ public final class SQLiteFlowStore: FlowStateStore {
     }
 
     /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
-    /// - Parameter existed: whether the file was there before (not created by this open).
-    private static func openFailure(_ path: String, _ error: any Error, existed: Bool = true, lockTimeout: TimeInterval) -> StoreError {
+    /// - Parameters:
+    ///   - existed: whether the file was there before (not created by this open).
+    ///   - reading: the store is opened read-only: nothing was to be written.
+    private static func openFailure(_ path: String, _ error: any Error, existed: Bool = true, reading: Bool,
+                                    lockTimeout: TimeInterval) -> StoreError {
         if let error = error as? StoreError { return error }
         // (A full disk first: "unable to open database file" then means no room was left for the
         // file or its logs, not a permission problem, which the checks before opening would have found.)
-        if let known = damagedOrBusy(path, error, committedBefore: existed, lockTimeout: lockTimeout) { return known }
+        if let known = damagedOrBusy(path, error, committedBefore: existed, reading: reading, lockTimeout: lockTimeout) { return known }
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             return permissionError(path, reason: error.message ?? "\(error.resultCode)")
         }
@@ -361,7 +364,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// SQLite reader does; a read-only connection could not read the file at all. The look waits
     /// for other processes' locks as long as the store does (one closing its store holds the
     /// file for a moment while it checkpoints).
-    private static func inspect(_ path: String, createIfMissing: Bool, lockTimeout: TimeInterval) throws(StoreError) {
+    private static func inspect(_ path: String, createIfMissing: Bool, reading: Bool, lockTimeout: TimeInterval) throws(StoreError) {
         let location = "sqlite:\(path)"
         let tables: [String]
         var schemaVersion: Int?
@@ -385,10 +388,10 @@ public final class SQLiteFlowStore: FlowStateStore {
             // A file shaped like a database (its log next to it, or whole pages of the size its
             // header gives) whose first bytes were overwritten is a damaged store, to restore —
             // a new path would start an empty one.
-            if Self.looksLikeDamagedDatabase(path), let damaged = damagedOrBusy(path, error, lockTimeout: lockTimeout) { throw damaged }
+            if Self.looksLikeDamagedDatabase(path), let damaged = damagedOrBusy(path, error, reading: reading, lockTimeout: lockTimeout) { throw damaged }
             throw StoreError(.notAStore, "\(path) is not a SQLite database; give the store a path of its own")
         } catch {
-            throw openFailure(path, error, lockTimeout: lockTimeout)
+            throw openFailure(path, error, reading: reading, lockTimeout: lockTimeout)
         }
         if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion, location: location) }
         if !tables.contains("selinon_migrate_schema") {

@@ -1480,6 +1480,35 @@ struct GitCommandTests {
         #expect(restarted.status == 0 && restarted.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(restarted.standardError)")
     }
 
+    /// A directory kept by a placeholder file (`.gitkeep`) after a commit removed its migrations
+    /// was not made for a new history either: refused, naming the commit and the file to remove
+    /// to start one on purpose; a directory whose migrations are deleted in the working tree only
+    /// is refused as well.
+    @Test func aDirectoryKeptByAPlaceholderAfterItsMigrationsWereRemovedIsNoNewHistory() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try fixture.directory.write("", to: "migrations/.gitkeep")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "keep the directory")
+        try fixture.git("rm", "-q", "migrations/1.json", "migrations/migrations.sum")
+        try Self.install(3, in: fixture)
+        let deleted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(deleted.status == 1 && deleted.standardError.contains("error: the migration directory migrations holds no migration, but "
+            + "HEAD holds 1 there (files deleted)"), "\(deleted.standardError)")
+        try fixture.git("commit", "-q", "-m", "drop the migration", "--", "migrations")
+        let remover = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let refused = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.hasPrefix("error: the migration directory migrations holds no migration (only .gitkeep), but "
+            + "\(remover) (drop the migration) removed its migration: deployments may have applied it"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("to start a new history here on purpose (no deployment ever ran it), remove that file "
+            + "first (rm migrations/.gitkeep)"), "\(refused.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.path("migrations")) == [".gitkeep"])
+        try FileManager.default.removeItem(atPath: fixture.path("migrations/.gitkeep"))
+        let restarted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(restarted.status == 0 && restarted.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(restarted.standardError)")
+    }
+
     /// The same refusal run from a subdirectory names the new place as -m takes it there, and
     /// applies to configurations given as files (-N/-F) too: the directory's repository tells.
     @Test func theMovedDirectoryRefusalNamesThePathFromHereAndCoversFiles() throws {
@@ -1769,9 +1798,11 @@ struct GitCommandTests {
         #expect(lines.last?.hasSuffix("broken: g is listed, not defined — invalid configuration") == true, "\(history.standardOutput)")
     }
 
-    /// A configuration an earlier Selinon ran, with its form of `trace`: `generate --no-check`
-    /// migrates its change, and `history` and `verify --git` read its revisions as generate did.
-    @Test func anEarlierSelinonsTraceFormIsReadAsGenerateNoCheckReadsIt() throws {
+    /// A configuration an earlier Selinon ran, with its form of `trace`, is read as an old
+    /// configuration (a warning): a change that also brings the configuration to Selinon 1.4 is
+    /// migrated, and `history` and `verify --git` read the earlier revision the same way; the
+    /// configuration being deployed must suit Selinon 1.4 (`--no-check` lets generate through).
+    @Test func anEarlierSelinonsTraceFormIsReadAsAnOldConfiguration() throws {
         let fixture = try GitFixture()
         let runner = try CommandRunner()
         let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\nglobal: {trace: true, migration_dir: migrations}\n"
@@ -1781,9 +1812,13 @@ struct GitCommandTests {
         try fixture.git("commit", "-q", "-m", "v1")
         try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: A, to: B}, {from: , to: A}]}]\n", to: "flows.yml")
         let configuration = ["-n", "nodes.yml", "-f", "flows.yml"]
-        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 1, "without --no-check: refused")
-        let generated = try runner.run(["generate", "--no-check"] + configuration, in: fixture.root)
+        let stillOld = try runner.run(["generate", "--dry-run"] + configuration, in: fixture.root)
+        #expect(stillOld.status == 1 && stillOld.standardError.contains("or pass --no-check to take them as warnings"), "\(stillOld.standardError)")
+        #expect(try runner.run(["generate", "--dry-run", "--no-check"] + configuration, in: fixture.root).status == 0)
+        try fixture.directory.write(nodes.replacingOccurrences(of: "trace: true", with: "trace: false"), to: "nodes.yml")
+        let generated = try runner.run(["generate"] + configuration, in: fixture.root)
         #expect(generated.status == 0, "\(generated.standardError)")
+        #expect(generated.standardError.contains("warning: 'trace' must be a mapping"), "the old one's, as a warning: \(generated.standardError)")
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "reorder")
         let verified = try runner.run(["verify", "--git"] + configuration, in: fixture.root)
@@ -1791,6 +1826,9 @@ struct GitCommandTests {
         #expect(!verified.standardError.contains("cannot be loaded"), "\(verified.standardError)")
         let history = try runner.run(["history"] + configuration, in: fixture.root)
         #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix("reorder — f — covered by 1.json") == true, "\(history.standardOutput)")
+        // The configuration to deploy with Selinon 1.4's form refused again: verify says so.
+        try fixture.directory.write(nodes, to: "nodes.yml")
+        #expect(try runner.run(["verify", "--git"] + configuration, in: fixture.root).status == 1)
     }
 
     /// A commit subject is anyone's text: its escape sequences and direction overrides are shown,

@@ -550,6 +550,9 @@ struct ReviewCommandTests {
         #expect(loop.standardError.contains("--output-dir \(directory.path("loop")) is a symbolic link to loop, which does not exist (or "
             + "leads back to itself)"), "\(loop.standardError)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.path("loop")) == "loop")
+        // Named with a trailing slash, the same link.
+        let slashed = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--output-dir", directory.path("loop/")], in: Fixtures.repositoryRoot)
+        #expect(slashed.status == 1 && slashed.standardError.contains("is a symbolic link to loop, which does not exist"), "\(slashed.standardError)")
         let belowLoop = try CommandRunner().run(["review", "2", "-m", Self.migrations, "--output-dir", directory.path("loop/new/out")],
                                                 in: Fixtures.repositoryRoot)
         #expect(belowLoop.status == 1)

@@ -894,6 +894,23 @@ struct UnreachableStoreCommandTests {
         #expect(locked.standardError.contains("(--store-timeout waits longer)"), "\(locked.standardError)")
         let exported = try runner.run(["export", "--store", "sqlite:flows.sqlite"], in: directory.url)
         #expect(exported.status == 0 && exported.standardOutput.split(separator: "\n").count == 3, "\(exported.standardError)")
+        // A lock that keeps even readers out (exclusive locking mode): a reader says it wrote nothing.
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true
+        let exclusive = try DatabaseQueue(path: directory.path("flows.sqlite"), configuration: holding)
+        try exclusive.inDatabase { db in
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
+            try db.execute(sql: "BEGIN EXCLUSIVE")
+            try db.execute(sql: "UPDATE flows SET revision = revision")
+        }
+        for command in [["status"], ["export"]] {
+            let reader = try runner.run(command + ["--store", "sqlite:flows.sqlite", "--store-timeout", "1"], in: directory.url)
+            #expect(reader.status == 2, "\(command): \(reader.standardError)")
+            #expect(reader.standardError.contains("lock timeout") && reader.standardError.contains("nothing was written: run again when that "
+                + "process is done"), "\(command): \(reader.standardError)")
+        }
+        try exclusive.inDatabase { try $0.execute(sql: "ROLLBACK") }
+        try exclusive.close()
     }
 
     @Test func aStoreOfANewerToolIsAnInputErrorForEveryCommand() throws {

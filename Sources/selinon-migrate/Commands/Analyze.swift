@@ -268,7 +268,7 @@ extension SelinonMigrate {
 
         /// The configuration the states of `migration` were written against.
         private func configurationBefore(_ migration: Migration, environment: [String: String], terminal: Terminal) throws -> Configuration {
-            let loader = location.loader(environment: environment)
+            let loader = location.loader(environment: environment).readingOldConfigurations
             if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) {
                 let configuration = try terminal.loadConfiguration(explicit, with: loader, role: "old")
                 // The states must be those of the configuration the migration starts from.

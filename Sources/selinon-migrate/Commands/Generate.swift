@@ -72,9 +72,10 @@ extension SelinonMigrate {
         var dryRun = false
 
         @Flag(name: .customLong("no-check"), help: ArgumentHelp(
-            "Skip Selinon's consistency check of both configurations, and take errors in global.trace as warnings.",
-            discussion: "A migration depends on the flows' edges alone: tracing changes none, and earlier Selinon versions took other "
-                + "forms of it (trace: true), which workers of Selinon 1.4 do not start on."))
+            "Skip Selinon's consistency check of both configurations, and take errors in the new one's global.trace as warnings.",
+            discussion: "A migration depends on the flows' edges alone: tracing changes none. The old configuration's global.trace "
+                + "is always read so (an earlier Selinon may have run it with its own forms, such as trace: true); the new one must "
+                + "suit Selinon 1.4's workers, which do not start on those."))
         var noCheck = false
 
         @Option(help: "Output format: text, or json (a report; with --dry-run it includes the migration).")
@@ -474,16 +475,34 @@ extension SelinonMigrate {
 
         /// A migration directory missing from the working tree while HEAD holds migrations there (a
         /// sparse checkout that leaves it out, files deleted by mistake): a new history starting at
-        /// 1.json would replace them.
+        /// 1.json would replace them. Also a directory that holds no migration, only files kept
+        /// there to keep it (`.gitkeep`, `EMPTY`), after a commit removed its migrations (a `git
+        /// revert` of the change that added them): it was not made for a new history.
         private static func refuseMissingCommittedDirectory(_ directory: String, sources: [any ConfigurationSource],
                                                             terminal: Terminal) throws {
+            let placeholders = Self.placeholderFiles(in: directory)
             // (The directory's own repository when the configurations are files: -N/-F, -n/-f.)
-            guard !FileManager.default.fileExists(atPath: directory),
+            guard !FileManager.default.fileExists(atPath: directory) || placeholders?.isEmpty == false,
                   let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first
                     ?? (try? GitRepository(containing: directory)),
                   let head = try? repository.commit("HEAD") else { return }
+            if let placeholders {
+                // HEAD's migrations there are deleted in the working tree: said below as for a missing directory.
+                if let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty {
+                    terminal.message("""
+                        error: the migration directory \(directory) holds no migration, but HEAD holds \(committed.count) there \
+                        (files deleted): a new history starting at 1.json would replace them
+                          hint: bring them back: git checkout HEAD -- \(gitPathWord(directory)), then run generate again
+                        nothing was written
+                        """)
+                    throw ExitStatus.inputFailed
+                }
+                try refuseDirectoryRemovedByACommit(directory, head: head, repository: repository, terminal: terminal,
+                                                    keptFiles: placeholders)
+                return
+            }
             guard let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty else {
-                try refuseDirectoryRemovedByACommit(directory, head: head, repository: repository, terminal: terminal)
+                try refuseDirectoryRemovedByACommit(directory, head: head, repository: repository, terminal: terminal, keptFiles: nil)
                 return
             }
             terminal.message("""
@@ -502,8 +521,9 @@ extension SelinonMigrate {
         /// 1.json would take their numbers again. Looked for along first parents, up to
         /// ``removedDirectorySearchDepth`` commits back; an empty directory made on purpose
         /// (`mkdir`) starts a new history.
+        /// `keptFiles`: the files the directory still holds (it was kept, not removed).
         private static func refuseDirectoryRemovedByACommit(_ directory: String, head: GitCommit, repository: GitRepository,
-                                                            terminal: Terminal) throws {
+                                                            terminal: Terminal, keptFiles: [String]?) throws {
             // (HEAD holds none: the commit found is a parent, and the one the walk came from removed them.)
             guard let (parent, files, child) = repository.newestMigrations(in: directory, from: head, limit: removedDirectorySearchDepth + 1,
                                                                            where: { !$0.isEmpty }),
@@ -517,12 +537,26 @@ extension SelinonMigrate {
             let them = files.count == 1 ? "it" : "them"
             let what = destination.map { "moved \(migrations) to \($0)" } ?? "removed \(migrations)"
             let instead = destination.map { "give the directory \(files.count == 1 ? "it is" : "they are") in now: -m \(shellWord($0)) (or set global.migration_dir to it); " } ?? ""
-            terminal.message("error: the migration directory \(directory) does not exist, but \(remover.id.short) (\(remover.summary)) "
+            let state = keptFiles.map { "holds no migration (only \($0.joined(separator: ", ")))" } ?? "does not exist"
+            let onPurpose = keptFiles.map { kept in
+                "remove \(kept.count == 1 ? "that file" : "those files") first (rm \(kept.map { shellWord((directory as NSString).appendingPathComponent($0)) }.joined(separator: " ")))"
+            } ?? "create the directory first: mkdir -p \(shellWord(directory))"
+            terminal.message("error: the migration directory \(directory) \(state), but \(remover.id.short) (\(remover.summary)) "
                 + "\(what): deployments may have applied \(them), and a new history starting at 1.json would take "
                 + "\(files.count == 1 ? "its number" : "their numbers") again\n  hint: \(instead)to bring \(them) back here: git checkout "
                 + "\(parent.id.short) -- \(gitPathWord(directory)); to start a new history here on purpose (no deployment ever ran "
-                + "\(them)), create the directory first: mkdir -p \(shellWord(directory))\nnothing was written")
+                + "\(them)), \(onPurpose)\nnothing was written")
             throw ExitStatus.inputFailed
+        }
+
+        /// The files of `directory` when it holds no migration (`N.json`) and no `migrations.sum`
+        /// — files that keep an otherwise empty directory in git (`.gitkeep`, `EMPTY`): empty when
+        /// the directory is empty; nil when it does not exist, cannot be listed, or holds either.
+        private static func placeholderFiles(in directory: String) -> [String]? {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory),
+                  !entries.contains(where: { (!$0.hasPrefix(".") && $0.lowercased().hasSuffix(".json")) || $0 == MigrationSum.fileName })
+            else { return nil }
+            return entries.sorted()
         }
 
         /// A path of `repository`'s working tree as a command run here names it: relative to the

@@ -47,7 +47,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let workingTree = try location.source(environment: environment)
-            let loader = location.loader(environment: environment, checksConsistency: false, checksTrace: false)
+            let loader = location.loader(environment: environment, checksConsistency: false).readingOldConfigurations
             var entries: [HistoryEntry] = []
             var unborn = false
             var listedDirectory: String?

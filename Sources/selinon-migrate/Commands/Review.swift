@@ -106,7 +106,8 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
-            let loader = location.loader(environment: environment)
+            // Configurations of migrations, shown: read as the old ones of a comparison are.
+            let loader = location.loader(environment: environment).readingOldConfigurations
             var current: Configuration?
             var context: GitContext?
             if location.nodesDefinition != nil || environment["SELINON_NODES_DEFINITION"] != nil {
@@ -362,8 +363,11 @@ extension SelinonMigrate {
                 guard isDirectory.boolValue else { throw OutputDirectoryError(path: directory) }
                 return
             }
-            // A symbolic link that leads nowhere: not followed into being, nor replaced.
-            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory) {
+            // A symbolic link that leads nowhere: not followed into being, nor replaced (also
+            // named with a trailing slash, which readlink does not take).
+            var link = Substring(directory)
+            while link.count > 1 && link.hasSuffix("/") { link = link.dropLast() }
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: String(link)) {
                 throw OutputDirectoryError(path: directory, brokenLinkTarget: target, brokenLink: directory)
             }
             let parent = parentDirectory(of: directory)

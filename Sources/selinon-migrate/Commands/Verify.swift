@@ -51,9 +51,7 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
-            // Revisions workers of an earlier Selinon ran may hold its forms of global.trace, which
-            // change no edges: read as generate --no-check reads them.
-            let loader = location.loader(environment: environment, checksTrace: false)
+            let loader = location.loader(environment: environment)
             var source: FileSystemConfigurationSource?
             var current: Configuration?
             if git || location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment) {
@@ -102,7 +100,7 @@ extension SelinonMigrate {
             } else if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
                 checkedHistory = true
                 let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
-                let (states, unloaded, movedAt) = try history(source: source, current: current, loader: loader,
+                let (states, unloaded, movedAt) = try history(source: source, current: current, loader: loader.readingOldConfigurations,
                                                               migrationDirectory: directoryPath, terminal: terminal)
                 var (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
                 if let movedAt {

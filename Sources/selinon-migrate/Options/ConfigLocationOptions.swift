@@ -92,3 +92,15 @@ struct ByteCount {
         return ByteCount(bytes: product)
     }
 }
+
+extension ConfigurationLoader {
+    /// This loader for configurations in-flight flows were started with — an old one to compare
+    /// with, revisions of the history: errors in `global.trace` are warnings. Tracing changes no
+    /// flow's edges, and an earlier Selinon may have run the configuration with its own forms of
+    /// it (`trace: true`); the configuration being deployed is read strictly.
+    var readingOldConfigurations: ConfigurationLoader {
+        var options = options
+        options.checksTrace = false
+        return ConfigurationLoader(options: options)
+    }
+}

@@ -8,16 +8,18 @@ extension Terminal {
     /// them until the process exits.
     /// `offersNoCheck`: the command has `--no-check`, so a failed consistency check mentions it.
     /// `olderConfiguration`: how the command takes another old configuration, for the hint when
-    /// the old one is a commit's and invalid.
+    /// the old one is a commit's and invalid. The old configuration's `global.trace` is read as
+    /// ``ConfigurationLoader/readingOldConfigurations`` reads it.
     func loadConfigurations(old: some ConfigurationSource, new: some ConfigurationSource,
                             with loader: ConfigurationLoader, offersNoCheck: Bool = false,
                             olderConfiguration: OlderConfigurationOption = .fromOrFiles) async throws -> (old: Configuration, new: Configuration) {
-        async let oldResult = Self.read(old, with: loader)
+        let oldLoader = loader.readingOldConfigurations
+        async let oldResult = Self.read(old, with: oldLoader)
         async let newResult = Self.read(new, with: loader)
         let (oldLoaded, newLoaded) = await (oldResult, newResult)
         // A warning both have is said once, where it can be fixed: in the new configuration.
         let newWarnings = Set(((try? newLoaded.get())?.diagnostics ?? []).filter { $0.severity == .warning }.map(Terminal.comparisonKey))
-        let oldConfiguration = try check(oldLoaded, source: old, role: "old", loader: loader, offersNoCheck: offersNoCheck,
+        let oldConfiguration = try check(oldLoaded, source: old, role: "old", loader: oldLoader, offersNoCheck: offersNoCheck,
                                          olderConfiguration: olderConfiguration, omittingWarnings: newWarnings)
         let newConfiguration = try check(newLoaded, source: new, role: "new", loader: loader, offersNoCheck: offersNoCheck,
                                          olderConfiguration: olderConfiguration)
@@ -81,8 +83,8 @@ extension Terminal {
             let errors = result.diagnostics.filter { $0.severity == .error }.count
             // What --no-check would let through: the consistency check's errors, or global.trace's.
             let noCheck: String? = !offersNoCheck ? nil
-                : result.consistencyCheckFailed ? "to skip Selinon's consistency check (they all come from it)"
-                : Self.loadsUnchecked(source, like: loader) ? "to take them as warnings (they are all in global.trace, which changes no flow's edges)"
+                : result.consistencyCheckFailed ? "to skip Selinon's consistency check, where they all come from"
+                : Self.loadsUnchecked(source, like: loader) ? "to take them as warnings: they are all in global.trace, which changes no flow's edges"
                 : nil
             guard role == "old", let revision = source as? GitConfigurationSource, case .revision(let commit, _) = revision.location else {
                 let problem = "the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
