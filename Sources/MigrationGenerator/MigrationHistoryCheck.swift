@@ -253,10 +253,14 @@ public enum MigrationHistoryCheck {
     /// The first interval from `position` to a later state that `migration` migrates exactly.
     private static func intervalWithSameEffect(as migration: Migration, after position: Int, in states: [State]) -> (from: Int, to: Int)? {
         guard position + 1 < states.count else { return nil }
-        return (position + 1..<states.count).first { end in
-            MigrationDiffer().plan(from: states[position].configuration, to: states[end].configuration, strategy: migration.strategy)
+        func matches(_ from: Int, _ to: Int) -> Bool {
+            MigrationDiffer().plan(from: states[from].configuration, to: states[to].configuration, strategy: migration.strategy)
                 .migration.hasSameEffect(as: migration)
-        }.map { (position, $0) }
+        }
+        if let end = (position + 1..<states.count).first(where: { matches(position, $0) }) { return (position, end) }
+        // A change after one that no migration covered (reported as such): the file migrates one
+        // commit's change from the configuration just before it.
+        return (position + 1..<states.count - 1).lazy.first { matches($0, $0 + 1) }.map { ($0, $0 + 1) }
     }
 
     /// The first interval (a, b), a ≥ `start`, a < b, whose states have the digests `old` and `new`.

@@ -68,6 +68,17 @@ struct MigrationHistoryCheckTests {
         #expect(uncommitted.first?.hint == "run selinon-migrate generate -n NODES -f FLOWS to migrate the working tree's change", "\(uncommitted)")
     }
 
+    /// A file without digests (Selinon's own) for a change that follows one no migration covered
+    /// is found by its effect from the configuration just before its change, not only from where
+    /// the migrations before it lead.
+    @Test func aFileWithoutDigestsAfterAnUncoveredChangeIsFoundByItsEffect() throws {
+        var second = try Self.migrations()[1]
+        second.metadata = nil
+        let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3]), migrations: [second])
+        #expect(matches.map { "\($0.version): \($0.from) → \($0.to)" } == ["1: v2 → v3"], "\(findings)")
+        #expect(findings.map(\.kind) == [.uncovered] && findings.first?.message.hasPrefix("v2 changed") == true, "\(findings)")
+    }
+
     @Test func aChangeWithoutMigrationAndAMigrationGeneratedTwice() throws {
         let migrations = try Self.migrations()
         let (_, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: [migrations[0], migrations[0], migrations[2]])
