@@ -1831,6 +1831,32 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + configuration, in: fixture.root).status == 1)
     }
 
+    /// A migration committed with its change in a commit whose configuration was invalid (an
+    /// unrelated error, fixed in the next commit): the fix's change since the last valid
+    /// configuration is covered by it, added in another commit — not "needs migration".
+    @Test func aMigrationAddedWithAnInvalidConfigurationCoversTheFixedChange() throws {
+        let fixture = try GitFixture()
+        let runner = try CommandRunner()
+        let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\nglobal: {migration_dir: migrations}\n"
+        try fixture.directory.write(nodes, to: "nodes.yml")
+        try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: , to: A}, {from: A, to: B}]}]\n", to: "flows.yml")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v1")
+        try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: A, to: B}, {from: , to: A}]}]\n", to: "flows.yml")
+        let configuration = ["-n", "nodes.yml", "-f", "flows.yml"]
+        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
+        try fixture.directory.write(nodes.replacingOccurrences(of: "flows: [f]", with: "flows: [f, g]"), to: "nodes.yml")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "reorder, with an error")
+        try fixture.directory.write(nodes, to: "nodes.yml")
+        try fixture.git("commit", "-qam", "fix the error")
+        let history = try runner.run(["history"] + configuration, in: fixture.root)
+        let lines = history.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("fix the error — f (since ") == true
+                && lines.first?.hasSuffix("— covered by 1.json, added in another commit") == true, "\(history.standardOutput)")
+        #expect(try runner.run(["verify", "--git"] + configuration, in: fixture.root).status == 0)
+    }
+
     /// A commit subject is anyone's text: its escape sequences and direction overrides are shown,
     /// not sent — also when standard output is a file or a CI log, which act on them too.
     @Test func historyShowsTheControlsOfACommitSubject() throws {

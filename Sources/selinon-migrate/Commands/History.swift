@@ -149,6 +149,8 @@ extension SelinonMigrate {
             }
             let after = try configuration(commit, at: revision.paths)
             var before = try parent.flatMap { parentCommit throws(ConfigurationError) in try configuration(parentCommit, at: parentPaths) }
+            // The commit whose configuration `before` is: the parent, or the last valid one before it.
+            var beforeCommit = parent
             // An invalid parent (workers could not start on it): the change is the one since the
             // last valid configuration before it, which is what was running.
             if before == nil, let parent, (try? context.repository.hasConfiguration(parentPaths, at: parent)) == true {
@@ -159,6 +161,7 @@ extension SelinonMigrate {
                     if let valid = try configuration(ancestor, at: parentPaths) {
                         before = valid
                         entry.comparedWith = ancestor.id.hex
+                        beforeCommit = ancestor
                         break
                     }
                 }
@@ -208,7 +211,8 @@ extension SelinonMigrate {
                 // Among the files generated for this very change (the same change may happen
                 // twice), a file the parent already held as it is now migrated an earlier one; of
                 // the rest, the first (files are generated in history order).
-                let atParent = directory.flatMap { path in parent.flatMap { try? context.migrationFiles(in: path, at: $0) } } ?? [:]
+                // (Held at the configuration compared with: files an invalid parent added may migrate this very change.)
+                let atParent = directory.flatMap { path in beforeCommit.flatMap { try? context.migrationFiles(in: path, at: $0) } } ?? [:]
                 let candidates = (now.generated(from: before, to: after) ?? [])
                     .filter { version in atParent[version].map(MigrationSum.hash) != now.hashes[version] }
                 if let first = candidates.min() {
