@@ -1857,6 +1857,25 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + configuration, in: fixture.root).status == 0)
     }
 
+    /// A change that drops `migration_dir` and the migrations the base kept there (a revert of
+    /// the commit that added them): check names the base's migrations, not "no migration
+    /// directory is configured" (whose hint would start a second history).
+    @Test func checkNamesTheBasesMigrationsAChangeDrops() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try fixture.git("rm", "-rq", "migrations")
+        try Self.install(3, in: fixture)
+        let nodes = fixture.root.appendingPathComponent("config/nodes.yml")
+        let text = try String(contentsOf: nodes, encoding: .utf8)
+        #expect(text.contains("  migration_dir: migrations\n"))
+        try text.replacingOccurrences(of: "  migration_dir: migrations\n", with: "").write(to: nodes, atomically: true, encoding: .utf8)
+        let result = try CommandRunner().run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("sets global.migration_dir to migrations, which holds 1 migration there, and this "
+            + "configuration sets none while "), "\(result.standardError)")
+        #expect(result.standardError.contains("git checkout "), "\(result.standardError)")
+        #expect(!result.standardError.contains("no migration directory is configured"), "\(result.standardError)")
+    }
+
     /// A commit subject is anyone's text: its escape sequences and direction overrides are shown,
     /// not sent — also when standard output is a file or a CI log, which act on them too.
     @Test func historyShowsTheControlsOfACommitSubject() throws {
