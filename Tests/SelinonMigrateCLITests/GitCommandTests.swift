@@ -1742,20 +1742,16 @@ struct GitCommandTests {
             try fixture.directory.write("flow-definitions:\n" + flow("f1", edges) + (second ? flow("f2", inOrder) : ""), to: "flows.yml")
         }
         let configuration = ["-n", "nodes.yml", "-f", "flows.yml"]
-        try install(inOrder, second: false)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v1")
-        try install(reordered, second: false)
-        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "reorder")
-        try install(reordered, second: true)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "add f2")
-        try install(inOrder, second: true)
-        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "reorder back")
+        func commit(_ message: String, _ edges: [(String, String)], second: Bool, generating: Bool) throws {
+            try install(edges, second: second)
+            if generating { #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0, "\(message)") }
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", message)
+        }
+        try commit("v1", inOrder, second: false, generating: false)
+        try commit("reorder", reordered, second: false, generating: true)
+        try commit("add f2", reordered, second: true, generating: false)
+        try commit("reorder back", inOrder, second: true, generating: true)
         let history = try runner.run(["history"] + configuration, in: fixture.root)
         #expect(history.status == 0, "\(history.standardError)")
         let lines = history.standardOutput.split(separator: "\n").map(String.init)
@@ -1798,20 +1794,30 @@ struct GitCommandTests {
         #expect(lines.last?.hasSuffix("broken: g is listed, not defined — invalid configuration") == true, "\(history.standardOutput)")
     }
 
-    /// A configuration an earlier Selinon ran, with its form of `trace`, is read as an old
-    /// configuration (a warning): a change that also brings the configuration to Selinon 1.4 is
-    /// migrated, and `history` and `verify --git` read the earlier revision the same way; the
-    /// configuration being deployed must suit Selinon 1.4 (`--no-check` lets generate through).
-    @Test func anEarlierSelinonsTraceFormIsReadAsAnOldConfiguration() throws {
+    /// A repository whose commit "v1" holds a flow `f` of two edges (∅ → A, A → B) in
+    /// `nodes.yml` and `flows.yml`, with `global` as given, and whose working tree has the edges
+    /// swapped: a change that needs a migration. Returns the nodes file's text too.
+    static func reorderedTwoEdgeFlow(global: String) throws -> (GitFixture, nodes: String) {
         let fixture = try GitFixture()
-        let runner = try CommandRunner()
-        let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\nglobal: {trace: true, migration_dir: migrations}\n"
+        let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\nglobal: \(global)\n"
         try fixture.directory.write(nodes, to: "nodes.yml")
         try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: , to: A}, {from: A, to: B}]}]\n", to: "flows.yml")
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "v1")
         try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: A, to: B}, {from: , to: A}]}]\n", to: "flows.yml")
-        let configuration = ["-n", "nodes.yml", "-f", "flows.yml"]
+        return (fixture, nodes)
+    }
+
+    static let twoEdgeConfiguration = ["-n", "nodes.yml", "-f", "flows.yml"]
+
+    /// A configuration an earlier Selinon ran, with its form of `trace`, is read as an old
+    /// configuration (a warning): a change that also brings the configuration to Selinon 1.4 is
+    /// migrated, and `history` and `verify --git` read the earlier revision the same way; the
+    /// configuration being deployed must suit Selinon 1.4 (`--no-check` lets generate through).
+    @Test func anEarlierSelinonsTraceFormIsReadAsAnOldConfiguration() throws {
+        let (fixture, nodes) = try Self.reorderedTwoEdgeFlow(global: "{trace: true, migration_dir: migrations}")
+        let runner = try CommandRunner()
+        let configuration = Self.twoEdgeConfiguration
         let stillOld = try runner.run(["generate", "--dry-run"] + configuration, in: fixture.root)
         #expect(stillOld.status == 1 && stillOld.standardError.contains("or pass --no-check to take them as warnings"), "\(stillOld.standardError)")
         #expect(try runner.run(["generate", "--dry-run", "--no-check"] + configuration, in: fixture.root).status == 0)
@@ -1835,15 +1841,9 @@ struct GitCommandTests {
     /// unrelated error, fixed in the next commit): the fix's change since the last valid
     /// configuration is covered by it, added in another commit — not "needs migration".
     @Test func aMigrationAddedWithAnInvalidConfigurationCoversTheFixedChange() throws {
-        let fixture = try GitFixture()
+        let (fixture, nodes) = try Self.reorderedTwoEdgeFlow(global: "{migration_dir: migrations}")
         let runner = try CommandRunner()
-        let nodes = "tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\nglobal: {migration_dir: migrations}\n"
-        try fixture.directory.write(nodes, to: "nodes.yml")
-        try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: , to: A}, {from: A, to: B}]}]\n", to: "flows.yml")
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v1")
-        try fixture.directory.write("flow-definitions: [{name: f, edges: [{from: A, to: B}, {from: , to: A}]}]\n", to: "flows.yml")
-        let configuration = ["-n", "nodes.yml", "-f", "flows.yml"]
+        let configuration = Self.twoEdgeConfiguration
         #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
         try fixture.directory.write(nodes.replacingOccurrences(of: "flows: [f]", with: "flows: [f, g]"), to: "nodes.yml")
         try fixture.git("add", "-A")
