@@ -873,6 +873,47 @@ struct UnreachableStoreCommandTests {
         #expect(result.standardOutput.contains("— done") == !redrawn, "\(result.standardOutput)")
     }
 
+    /// A sweep ended by a signal after some batches says how many flows its committed batches
+    /// took at least — the flows the store has events of afterwards, but for a batch committed
+    /// as the signal came.
+    @Test func anInterruptedSweepSaysHowManyFlowsItsCommittedBatchesMigrated() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let v1 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1").path
+        let simulated = try runner.run(["simulate", "-n", v1 + "/nodes.yml", "-f", v1 + "/flows", "--count", "20000",
+                                        "--store", "sqlite:flows.sqlite", "--quiet"], in: directory.url)
+        #expect(simulated.status == 0, "\(simulated.standardError)")
+        let process = Process()
+        process.executableURL = runner.executable
+        process.arguments = ["apply", "-m", StoreCommands.migrations, "--store", "sqlite:flows.sqlite", "--batch-size", "2", "--quiet"]
+        process.currentDirectoryURL = directory.url
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Until two batches are committed (a reader sees their events: the first one's count is
+        // then said), then stopped as Ctrl-C stops it.
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let reader = try DatabaseQueue(path: directory.path("flows.sqlite"), configuration: readOnly)
+        let deadline = Date().addingTimeInterval(60)
+        while try reader.read({ try Int.fetchOne($0, sql: "SELECT count(DISTINCT flow_id) FROM migration_events") ?? 0 }) < 3 && Date() < deadline {
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        try reader.close()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT, "\(message)")
+        let said = try #require(message.firstMatch(of: /stay migrated \(at least (\d+) flows?, as the policy took each/)?.1, "\(message)")
+        // Each flow a committed batch took has its event.
+        let store = try DatabaseQueue(path: directory.path("flows.sqlite"))
+        let taken = try store.read { try Int.fetchOne($0, sql: "SELECT count(DISTINCT flow_id) FROM migration_events") ?? 0 }
+        try store.close()
+        // (A batch committed just before the signal may not be counted yet: at least, by at most one batch.)
+        #expect(taken > 0 && Int(said)! <= taken && taken - Int(said)! <= 2, "\(message), \(taken) taken")
+    }
+
     /// --store-timeout is how long a SQLite store waits for another process's lock; the message
     /// of a store still locked names it.
     @Test func storeTimeoutIsHowLongSQLiteWaitsForALock() throws {

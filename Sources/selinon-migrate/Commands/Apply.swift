@@ -261,17 +261,24 @@ extension SelinonMigrate {
         }
 
         private func migrateStore(migrator: StreamMigrator, terminal: Terminal, tolerated: [DirectoryIntegrity.Finding]) async throws {
-            if !dryRun {
-                InterruptCleanup.say(onInterrupt: "interrupted: the batches committed so far stay migrated, each with its events (the one "
-                    + "under way is rolled back); run the same command again to resume" + storeOptions.interruptedWriteNote)
+            // Said when a signal ends the sweep, with the flows of the batches committed by then.
+            let logNote = storeOptions.interruptedWriteNote
+            @Sendable func interruptNote(committed: Int) -> String {
+                "interrupted: the batches committed so far stay migrated"
+                    + (committed > 0 ? " (at least \(counted(committed, "flow")), as the policy took each: migrated, restarted or failed)" : "")
+                    + ", each with its events (the one under way is rolled back); run the same command again to resume" + logNote
             }
+            if !dryRun { InterruptCleanup.say(onInterrupt: interruptNote(committed: 0)) }
             let store = try await storeOptions.open(terminal: terminal, readOnly: dryRun)
             let progress = ProgressDisplay(unit: "flows", quiet: quiet)
             let sweep = MigrationSweep(store: store, migrator: migrator, batchSize: batchSize ?? 500, dryRun: dryRun)
             let result: SweepReport
             do {
-                result = try await sweep.run { progress.update(done: $0.processed, total: $0.total,
-                                                               detail: $0.total == nil ? "still counting the total" : nil) }
+                let writesNothing = dryRun
+                result = try await sweep.run { step in
+                    progress.update(done: step.processed, total: step.total, detail: step.total == nil ? "still counting the total" : nil)
+                    if !writesNothing { InterruptCleanup.say(onInterrupt: interruptNote(committed: step.processed)) }
+                }
                 progress.finish(changedElsewhere: result.changedElsewhere)
                 await terminal.close(store)
             } catch {
