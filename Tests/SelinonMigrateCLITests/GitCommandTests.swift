@@ -1876,6 +1876,22 @@ struct GitCommandTests {
         #expect(!result.standardError.contains("no migration directory is configured"), "\(result.standardError)")
     }
 
+    /// A revert of the commit that added a migration removes the file with the change: history
+    /// says so, as deployments may have applied it.
+    @Test func historyNamesTheMigrationsACommitRemoved() throws {
+        let fixture = try Self.repositoryWithMigration()
+        try fixture.git("revert", "--no-edit", "HEAD")
+        let history = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.status == 0, "\(history.standardError)")
+        #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix("— removed 1.json, which deployments may have applied") == true,
+                "\(history.standardOutput)")
+        let json = try CommandRunner().run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let revisions = try #require(document["revisions"] as? [[String: Any]])
+        #expect(revisions.first?["removed_migrations"] as? [String] == ["1.json"], "\(revisions)")
+        #expect(revisions.dropFirst().allSatisfy { $0["removed_migrations"] == nil })
+    }
+
     /// A commit subject is anyone's text: its escape sequences and direction overrides are shown,
     /// not sent — also when standard output is a file or a CI log, which act on them too.
     @Test func historyShowsTheControlsOfACommitSubject() throws {

@@ -176,6 +176,12 @@ extension SelinonMigrate {
                     .sorted { $0.key < $1.key }
                 entry.migrations = added.map { "\($0.key).json" }
                 replaced = added.filter { now.hashes[$0.key] != MigrationSum.hash($0.value) }.map { "\($0.key).json" }
+                // Files the parent held that this commit removed (a revert of the commit that added them).
+                if let parent, let before = try? context.repository.migrationVersions(in: directory, at: parent),
+                   let kept = try? context.repository.migrationVersions(in: directory, at: commit) {
+                    let removed = before.subtracting(kept).sorted().map { "\($0).json" }
+                    entry.removedMigrations = removed.isEmpty ? nil : removed
+                }
             }
             // History is read at the paths given: where a flow path is not in a commit, the
             // configuration was elsewhere then (renamed since), not invalid.
@@ -326,6 +332,8 @@ struct HistoryEntry: Encodable {
     /// The configuration's flow files this commit deleted (read at its parent: flow files named
     /// one by one do not name them now).
     var deletedFlowFiles: [String]?
+    /// The migration files this commit removed (deployments may have applied them).
+    var removedMigrations: [String]?
 
     var line: String {
         var flows: [String] = changedFlows
@@ -355,6 +363,9 @@ struct HistoryEntry: Encodable {
         // configuration was invalid, or that needed no migration itself) are still named.
         let speaksOfFiles = ["covered", "covered-later", "covered-uncommitted", "covered-edited", "covered-by-replaced", "added-other"]
         if !speaksOfFiles.contains(status) && !migrations.isEmpty { coverage += " (added \(migrations.joined(separator: ", ")))" }
+        if let removedMigrations {
+            coverage += " — removed \(removedMigrations.joined(separator: ", ")), which deployments may have applied"
+        }
         let compared = (comparedWith.map { " (since \($0.prefix(12)), the last valid configuration before it)" } ?? "")
             + (movedFrom.map { " (moved from \($0.joined(separator: ", ")))" } ?? "")
             + (deletedFlowFiles.map { " (deleted flow file\($0.count == 1 ? "" : "s") \($0.joined(separator: ", ")))" } ?? "")
