@@ -18,6 +18,9 @@ public struct MigrationSweep: Sendable {
         public var processed: Int
         /// Flows below the latest version when the sweep started, once counted.
         public var total: Int?
+        /// Of the flows read, those the committed batches changed — migrated, restarted or failed
+        /// as the policy took each, each with its event (not the damaged or invalid rows left alone).
+        public var changed: Int = 0
     }
 
     /// The store whose flows are migrated.
@@ -89,7 +92,8 @@ public struct MigrationSweep: Sendable {
                 for row in batch.damaged { damagedMet[row.reportedFlowName, default: 0] += 1 }
                 processed += batch.flows.count + batch.damaged.count
                 lastTotal = pendingTotal.value.map { max($0, processed) }
-                progress(Progress(processed: processed, total: lastTotal))
+                progress(Progress(processed: processed, total: lastTotal,
+                                  changed: [.migrated, .retry, .fail].reduce(0) { $0 + report.total($1) }))
             }
         } catch {
             // Nothing keeps reading after the sweep returns.
@@ -116,7 +120,8 @@ public struct MigrationSweep: Sendable {
         if lastTotal == nil {
             // The sweep was faster than the count (or had nothing to do): the last step again,
             // with its total.
-            progress(Progress(processed: processed, total: max(PendingTotal.pending(in: counts, latestVersion: latest), processed)))
+            progress(Progress(processed: processed, total: max(PendingTotal.pending(in: counts, latestVersion: latest), processed),
+                              changed: [.migrated, .retry, .fail].reduce(0) { $0 + report.total($1) }))
         }
         // Flows pending at the snapshot that no batch of this sweep met were changed by another
         // process first (another apply, a dispatcher): counted apart, so the totals add up.

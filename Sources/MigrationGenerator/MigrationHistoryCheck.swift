@@ -259,8 +259,11 @@ public enum MigrationHistoryCheck {
         }
         if let end = (position + 1..<states.count).first(where: { matches(position, $0) }) { return (position, end) }
         // A change after one that no migration covered (reported as such): the file migrates one
-        // commit's change from the configuration just before it.
-        return (position + 1..<states.count - 1).lazy.first { matches($0, $0 + 1) }.map { ($0, $0 + 1) }
+        // commit's change from the configuration just before it — when only one change has its
+        // effect (a change reverted and made again would match twice, and the wrong one is worse
+        // than none).
+        let candidates = (position + 1..<states.count - 1).filter { matches($0, $0 + 1) }
+        return candidates.count == 1 ? (candidates[0], candidates[0] + 1) : nil
     }
 
     /// The first interval (a, b), a ≥ `start`, a < b, whose states have the digests `old` and `new`.

@@ -79,6 +79,18 @@ struct MigrationHistoryCheckTests {
         #expect(findings.map(\.kind) == [.uncovered] && findings.first?.message.hasPrefix("v2 changed") == true, "\(findings)")
     }
 
+    /// Found by its effect only where one change has it: a change reverted and made again (v3 → v4
+    /// twice, the first without a migration) leaves the file unmatched rather than matched to
+    /// the wrong commit (whose hint would have a copy of it generated).
+    @Test func aFileWithoutDigestsMatchingTwoChangesIsNotGuessed() throws {
+        var (first, third) = (try Self.migrations()[0], try Self.migrations()[2])
+        first.metadata = nil
+        third.metadata = nil
+        let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4, 3, 4]), migrations: [first, third])
+        #expect(matches.map { "\($0.version): \($0.from) → \($0.to)" } == ["1: v1 → v2"], "\(findings)")
+        #expect(findings.first?.kind == .unmatched && findings.first?.version == 2, "\(findings)")
+    }
+
     @Test func aChangeWithoutMigrationAndAMigrationGeneratedTwice() throws {
         let migrations = try Self.migrations()
         let (_, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: [migrations[0], migrations[0], migrations[2]])

@@ -1502,9 +1502,14 @@ struct GitCommandTests {
         #expect(refused.standardError.hasPrefix("error: the migration directory migrations holds no migration (only .gitkeep), but "
             + "\(remover) (drop the migration) removed its migration: deployments may have applied it"), "\(refused.standardError)")
         #expect(refused.standardError.contains("to start a new history here on purpose (no deployment ever ran it), remove that file "
-            + "first (rm migrations/.gitkeep)"), "\(refused.standardError)")
+            + "first (rm -r migrations/.gitkeep)"), "\(refused.standardError)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.path("migrations")) == [".gitkeep"])
+        // A sum rehashed after the deletion keeps the directory as well.
         try FileManager.default.removeItem(atPath: fixture.path("migrations/.gitkeep"))
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        let rehashed = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(rehashed.status == 1 && rehashed.standardError.contains("holds no migration (only migrations.sum)"), "\(rehashed.standardError)")
+        try FileManager.default.removeItem(atPath: fixture.path("migrations/migrations.sum"))
         let restarted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(restarted.status == 0 && restarted.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(restarted.standardError)")
     }
@@ -1874,6 +1879,11 @@ struct GitCommandTests {
             + "configuration sets none while "), "\(result.standardError)")
         #expect(result.standardError.contains("git checkout "), "\(result.standardError)")
         #expect(!result.standardError.contains("no migration directory is configured"), "\(result.standardError)")
+        // The setting dropped, the directory kept (and a migration for the change added there): still named.
+        try fixture.git("checkout", "HEAD", "--", "migrations")
+        #expect(try CommandRunner().run(["generate", "-m", "migrations"] + Self.configuration, in: fixture.root).status == 0)
+        let kept = try CommandRunner().run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(kept.status == 1 && kept.standardError.contains("and this configuration sets none while "), "\(kept.standardOutput)\(kept.standardError)")
     }
 
     /// A revert of the commit that added a migration removes the file with the change: history

@@ -220,7 +220,7 @@ extension SelinonMigrate {
             let loader = location.loader(environment: environment, checksConsistency: false)
             guard let current = loader.load(from: source).configuration else { return nil }
             return Review.unmigratedChanges(to: current, context: try? GitContext(workingTree: source, resolvesRevisions: true), base: base,
-                                           loader: loader)
+                                           loader: loader.readingOldConfigurations)
         }
 
         /// Why `migration` cannot have been generated from `configuration`: a flow it changes that

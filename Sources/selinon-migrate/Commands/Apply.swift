@@ -277,7 +277,7 @@ extension SelinonMigrate {
                 let writesNothing = dryRun
                 result = try await sweep.run { step in
                     progress.update(done: step.processed, total: step.total, detail: step.total == nil ? "still counting the total" : nil)
-                    if !writesNothing { InterruptCleanup.say(onInterrupt: interruptNote(committed: step.processed)) }
+                    if !writesNothing { InterruptCleanup.say(onInterrupt: interruptNote(committed: step.changed)) }
                 }
                 progress.finish(changedElsewhere: result.changedElsewhere)
                 await terminal.close(store)

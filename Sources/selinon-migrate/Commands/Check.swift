@@ -387,20 +387,23 @@ extension SelinonMigrate {
             let baseName = "\(base.commit.id.short) (\(base.label))"
             var plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
             var report = CheckReport(base: base.commit.id.hex, summary: "", problems: [], addedMigrations: [])
+            // The base kept migrations where its configuration said, and this configuration says
+            // nowhere (a revert of the commit that set it): workers would run no migration.
+            if migrationDirectory == nil, new.global.migrationDirectory == nil, let baseDirectory = old.global.expandedMigrationDirectory,
+               let baseMigrations = try? context.migrationFiles(in: baseDirectory, at: base.commit), !baseMigrations.isEmpty {
+                let count = baseMigrations.count
+                report.problems.append(.init(
+                    kind: "missing-migration",
+                    message: "\(baseName) sets global.migration_dir to \(baseDirectory), which holds \(count) migration\(count == 1 ? "" : "s") "
+                        + "there, and this configuration sets none\(plan.isNeeded ? " while \(plan.changedFlowNames.joined(separator: ", ")) changed" : "")"
+                        + ": deployments may have applied \(count == 1 ? "it" : "them"), and workers without the setting run no migration",
+                    hint: "keep the setting (global.migration_dir: \(old.global.migrationDirectory ?? baseDirectory)) and the directory "
+                        + "(git checkout \(base.commit.id.short) -- \(gitPathWord(baseDirectory)))"
+                        + (plan.isNeeded ? ", then run selinon-migrate generate --from \(base.commit.id.short) for the change" : "")))
+                if directoryPath == nil { return report }
+            }
             guard let directoryPath else {
-                // The base kept migrations where its configuration said: this change drops the setting (a revert?).
-                let baseDirectory = old.global.expandedMigrationDirectory
-                let baseMigrations = baseDirectory.flatMap { try? context.migrationFiles(in: $0, at: base.commit) } ?? [:]
-                if let baseDirectory, !baseMigrations.isEmpty {
-                    let count = baseMigrations.count
-                    report.problems.append(.init(
-                        kind: "missing-migration",
-                        message: "\(baseName) sets global.migration_dir to \(baseDirectory), which holds \(count) migration\(count == 1 ? "" : "s") "
-                            + "there, and this configuration sets none\(plan.isNeeded ? " while \(plan.changedFlowNames.joined(separator: ", ")) changed" : "")"
-                            + ": deployments may have applied \(count == 1 ? "it" : "them"), and workers without the setting run no migration",
-                        hint: "keep the setting and the directory (git checkout \(base.commit.id.short) -- \(gitPathWord(baseDirectory))), "
-                            + "then run selinon-migrate generate --from \(base.commit.id.short) for the change"))
-                } else if plan.isNeeded {
+                if plan.isNeeded {
                     report.problems.append(.init(
                         kind: "missing-migration",
                         message: "\(plan.changedFlowNames.joined(separator: ", ")) changed since \(baseName), and no migration directory is configured",

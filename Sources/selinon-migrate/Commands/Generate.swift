@@ -491,8 +491,8 @@ extension SelinonMigrate {
                 if let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty {
                     terminal.message("""
                         error: the migration directory \(directory) holds no migration, but HEAD holds \(committed.count) there \
-                        (files deleted): a new history starting at 1.json would replace them
-                          hint: bring them back: git checkout HEAD -- \(gitPathWord(directory)), then run generate again
+                        (files deleted): a new history starting at 1.json would replace \(committed.count == 1 ? "it" : "them")
+                          hint: bring \(committed.count == 1 ? "it" : "them") back: git checkout HEAD -- \(gitPathWord(directory)), then run generate again
                         nothing was written
                         """)
                     throw ExitStatus.inputFailed
@@ -539,7 +539,7 @@ extension SelinonMigrate {
             let instead = destination.map { "give the directory \(files.count == 1 ? "it is" : "they are") in now: -m \(shellWord($0)) (or set global.migration_dir to it); " } ?? ""
             let state = keptFiles.map { "holds no migration (only \($0.joined(separator: ", ")))" } ?? "does not exist"
             let onPurpose = keptFiles.map { kept in
-                "remove \(kept.count == 1 ? "that file" : "those files") first (rm \(kept.map { shellWord((directory as NSString).appendingPathComponent($0)) }.joined(separator: " ")))"
+                "remove \(kept.count == 1 ? "that file" : "those files") first (rm -r \(kept.map { shellWord((directory as NSString).appendingPathComponent($0)) }.joined(separator: " ")))"
             } ?? "create the directory first: mkdir -p \(shellWord(directory))"
             terminal.message("error: the migration directory \(directory) \(state), but \(remover.id.short) (\(remover.summary)) "
                 + "\(what): deployments may have applied \(them), and a new history starting at 1.json would take "
@@ -549,13 +549,13 @@ extension SelinonMigrate {
             throw ExitStatus.inputFailed
         }
 
-        /// The files of `directory` when it holds no migration (`N.json`) and no `migrations.sum`
-        /// — files that keep an otherwise empty directory in git (`.gitkeep`, `EMPTY`): empty when
-        /// the directory is empty; nil when it does not exist, cannot be listed, or holds either.
+        /// The files of `directory` when it holds no migration (`N.json`) — files that keep an
+        /// otherwise empty directory in git (`.gitkeep`, `EMPTY`), or a `migrations.sum` rehashed
+        /// after its migrations were deleted: empty when the directory is empty; nil when it does
+        /// not exist, cannot be listed, or holds a migration.
         private static func placeholderFiles(in directory: String) -> [String]? {
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory),
-                  !entries.contains(where: { (!$0.hasPrefix(".") && $0.lowercased().hasSuffix(".json")) || $0 == MigrationSum.fileName })
-            else { return nil }
+                  !entries.contains(where: { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".json") }) else { return nil }
             return entries.sorted()
         }
 

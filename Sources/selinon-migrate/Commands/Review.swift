@@ -106,8 +106,9 @@ extension SelinonMigrate {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
-            // Configurations of migrations, shown: read as the old ones of a comparison are.
-            let loader = location.loader(environment: environment).readingOldConfigurations
+            let loader = location.loader(environment: environment)
+            // Configurations at the migrations' revisions: read as the old ones of a comparison are.
+            let revisionLoader = loader.readingOldConfigurations
             var current: Configuration?
             var context: GitContext?
             if location.nodesDefinition != nil || environment["SELINON_NODES_DEFINITION"] != nil {
@@ -144,7 +145,7 @@ extension SelinonMigrate {
             let problems = terminal.warnAboutIntegrity(of: directoryPath)
             let (selected, warning) = try selectedVersions(directory, at: directoryPath, terminal: terminal)
             guard !selected.isEmpty else {
-                let unmigrated = pending ? Self.unmigratedChanges(to: current, context: context, base: base, loader: loader) : nil
+                let unmigrated = pending ? Self.unmigratedChanges(to: current, context: context, base: base, loader: revisionLoader) : nil
                 try writeNothingToReview(in: directoryPath, notes: ReviewNotes(warning: warning, unmigrated: unmigrated, problems: problems),
                                          terminal: terminal)
                 return
@@ -155,7 +156,7 @@ extension SelinonMigrate {
             if context == nil && current == nil {
                 context = GitContext.fromRecordedPaths(of: directory.files.map(\.migration))
             }
-            let configurations = ReviewConfigurations(directory: directory, versions: selected, current: current, git: context, loader: loader)
+            let configurations = ReviewConfigurations(directory: directory, versions: selected, current: current, git: context, loader: revisionLoader)
             if git && !configurations.gitReadFailures.isEmpty {
                 for failure in configurations.gitReadFailures { terminal.message("error: \(failure)") }
                 terminal.message("  hint: " + (context?.repository.isShallow == true ? "fetch the history (git fetch --unshallow), or " : "")
