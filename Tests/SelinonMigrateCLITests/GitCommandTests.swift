@@ -1494,7 +1494,7 @@ struct GitCommandTests {
         try Self.install(3, in: fixture)
         let deleted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(deleted.status == 1 && deleted.standardError.contains("error: the migration directory migrations holds no migration, but "
-            + "HEAD holds 1 there (files deleted)"), "\(deleted.standardError)")
+            + "HEAD holds 1 migration there (files deleted)"), "\(deleted.standardError)")
         try fixture.git("commit", "-q", "-m", "drop the migration", "--", "migrations")
         let remover = try fixture.git("rev-parse", "--short=12", "HEAD")
         let refused = try runner.run(["generate"] + Self.configuration, in: fixture.root)

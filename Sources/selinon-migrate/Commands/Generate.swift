@@ -490,7 +490,7 @@ extension SelinonMigrate {
                 // HEAD's migrations there are deleted in the working tree: said below as for a missing directory.
                 if let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty {
                     terminal.message("""
-                        error: the migration directory \(directory) holds no migration, but HEAD holds \(committed.count) there \
+                        error: the migration directory \(directory) holds no migration, but HEAD holds \(counted(committed.count, "migration")) there \
                         (files deleted): a new history starting at 1.json would replace \(committed.count == 1 ? "it" : "them")
                           hint: bring \(committed.count == 1 ? "it" : "them") back: git checkout HEAD -- \(gitPathWord(directory)), then run generate again
                         nothing was written
