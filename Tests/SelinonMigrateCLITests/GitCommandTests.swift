@@ -1844,12 +1844,14 @@ struct GitCommandTests {
 
     /// A migration committed with its change in a commit whose configuration was invalid (an
     /// unrelated error, fixed in the next commit): the fix's change since the last valid
-    /// configuration is covered by it, added in another commit — not "needs migration".
-    @Test func aMigrationAddedWithAnInvalidConfigurationCoversTheFixedChange() throws {
+    /// configuration is covered by it, added in another commit — not "needs migration"; a file
+    /// without `_meta` (`--no-meta`, Selinon's own) by its effect.
+    @Test(arguments: [[], ["--no-meta"]])
+    func aMigrationAddedWithAnInvalidConfigurationCoversTheFixedChange(_ options: [String]) throws {
         let (fixture, nodes) = try Self.reorderedTwoEdgeFlow(global: "{migration_dir: migrations}")
         let runner = try CommandRunner()
         let configuration = Self.twoEdgeConfiguration
-        #expect(try runner.run(["generate"] + configuration, in: fixture.root).status == 0)
+        #expect(try runner.run(["generate"] + options + configuration, in: fixture.root).status == 0)
         try fixture.directory.write(nodes.replacingOccurrences(of: "flows: [f]", with: "flows: [f, g]"), to: "nodes.yml")
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "reorder, with an error")

@@ -219,7 +219,7 @@ extension SelinonMigrate {
                 // the rest, the first (files are generated in history order).
                 // (Held at the configuration compared with: files an invalid parent added may migrate this very change.)
                 let atParent = directory.flatMap { path in beforeCommit.flatMap { try? context.migrationFiles(in: path, at: $0) } } ?? [:]
-                let candidates = (now.generated(from: before, to: after) ?? [])
+                let candidates = (now.generated(from: before, to: after, change: plan.migration) ?? [])
                     .filter { version in atParent[version].map(MigrationSum.hash) != now.hashes[version] }
                 if let first = candidates.min() {
                     // The commit's own files, edited (and rehashed) since: not another commit's.

@@ -14,6 +14,8 @@ struct MigrationsNow: Sendable {
     var hashes: [Int: String] = [:]
     /// The structure digest of the configuration each file leads to (`_meta.digests.new`).
     private var destinations: [Int: String] = [:]
+    /// The files that record no digests (Selinon's own, `--no-meta`), known by their effect only.
+    private var withoutDigests: [Int: Migration] = [:]
 
     /// The structure digest of the configuration the newest migration leads to, when its
     /// `_meta` records it.
@@ -30,16 +32,23 @@ struct MigrationsNow: Sendable {
                   let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) else { continue }
             let bytes = [UInt8](data)
             hashes[version] = MigrationSum.hash(bytes)
-            guard let digests = (try? Migration(selinonJSON: bytes, file: name))?.metadata?["digests"],
-                  let old = digests["old"]?.stringValue, let new = digests["new"]?.stringValue else { continue }
+            guard let migration = try? Migration(selinonJSON: bytes, file: name) else { continue }
+            guard let digests = migration.metadata?["digests"],
+                  let old = digests["old"]?.stringValue, let new = digests["new"]?.stringValue else {
+                withoutDigests[version] = migration
+                continue
+            }
             byDigests["\(old) \(new)", default: []].append(version)
             destinations[version] = new
         }
     }
 
-    /// The versions generated for the change `before` → `after`, if any.
-    func generated(from before: Configuration, to after: Configuration) -> [Int]? {
-        byDigests["\(StructureDigest.digest(of: before)) \(StructureDigest.digest(of: after))"]
+    /// The versions generated for the change `before` → `after` (whose migration is `change`),
+    /// if any: by their digests, else the files without digests that have its effect.
+    func generated(from before: Configuration, to after: Configuration, change: Migration) -> [Int]? {
+        if let versions = byDigests["\(StructureDigest.digest(of: before)) \(StructureDigest.digest(of: after))"] { return versions }
+        let matching = withoutDigests.filter { $0.value.hasSameEffect(as: change) }.keys.sorted()
+        return matching.isEmpty ? nil : matching
     }
 }
 

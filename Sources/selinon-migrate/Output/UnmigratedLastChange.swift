@@ -35,7 +35,7 @@ extension Terminal {
         let generate = "\(command) --from \(from) --to \(commit.id.short)"
         if let migrationDirectory, let migrations {
             let added = (try? source.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]
-            if migrations.generated(from: old, to: new) != nil { return nil }
+            if migrations.generated(from: old, to: new, change: plan.migration) != nil { return nil }
             // The commit added its migration, but that leads to another configuration than the
             // commit has: the configuration changed after generate (a commit amended with further
             // edits). check compares the two and says what to do.
