@@ -93,7 +93,7 @@ public final class SQLiteFlowStore: FlowStateStore {
                 throw Self.permissionError(path, reason: String(cString: strerror(readOnlyFileSystem ? EROFS : EACCES)),
                                            readOnlyFileSystem: readOnlyFileSystem, writing: !readOnly)
             }
-            try Self.inspect(path, createIfMissing: createIfMissing, reading: readOnly, lockTimeout: lockSeconds)
+            try Self.inspect(path, createIfMissing: createIfMissing, lockTimeout: lockSeconds)
         } else if let problem = Self.brokenLink(path, statError: errno) {
             throw problem
         } else if createIfMissing {
@@ -120,7 +120,7 @@ public final class SQLiteFlowStore: FlowStateStore {
         } catch {
             // A store that could not even open (a full disk) leaves nothing of itself behind.
             if let createdDirectory { Self.removeNewStore(path, directoryToo: createdDirectory) }
-            throw Self.openFailure(path, error, existed: createdDirectory == nil, reading: readOnly, lockTimeout: lockSeconds)
+            throw Self.openFailure(path, error, existed: createdDirectory == nil, lockTimeout: lockSeconds)
         }
         self.createdDirectory = createdDirectory
     }
@@ -261,13 +261,13 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// Why the store at `path` could not be opened; a permission problem says what SQLite needs.
     /// - Parameters:
     ///   - existed: whether the file was there before (not created by this open).
-    ///   - reading: the store is opened read-only: nothing was to be written.
-    private static func openFailure(_ path: String, _ error: any Error, existed: Bool = true, reading: Bool,
+    /// (Nothing of this run was written yet: a store that is locked says so.)
+    private static func openFailure(_ path: String, _ error: any Error, existed: Bool = true,
                                     lockTimeout: TimeInterval) -> StoreError {
         if let error = error as? StoreError { return error }
         // (A full disk first: "unable to open database file" then means no room was left for the
         // file or its logs, not a permission problem, which the checks before opening would have found.)
-        if let known = damagedOrBusy(path, error, committedBefore: existed, reading: reading, lockTimeout: lockTimeout) { return known }
+        if let known = damagedOrBusy(path, error, committedBefore: existed, wroteNothing: true, lockTimeout: lockTimeout) { return known }
         if let error = error as? DatabaseError, [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             return permissionError(path, reason: error.message ?? "\(error.resultCode)")
         }
@@ -293,9 +293,9 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// - Parameters:
     ///   - committedBefore: whether the store may hold what earlier runs committed (not one this
     ///     run created).
-    ///   - reading: the store is open read-only (status, export, a dry run): nothing of this run
-    ///     was to be committed.
-    private static func damagedOrBusy(_ path: String, _ error: any Error, committedBefore: Bool = true, reading: Bool = false,
+    ///   - wroteNothing: nothing of this run was committed — the store is open read-only
+    ///     (status, export, a dry run), still opening, or has not committed yet.
+    private static func damagedOrBusy(_ path: String, _ error: any Error, committedBefore: Bool = true, wroteNothing: Bool = false,
                                       lockTimeout: TimeInterval) -> StoreError? {
         guard let error = error as? DatabaseError else { return nil }
         if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
@@ -321,7 +321,7 @@ public final class SQLiteFlowStore: FlowStateStore {
             return StoreError(.unavailable, "the SQLite store \(path) is locked: another process has held it for longer than the "
                 + "\(lockTimeout == lockTimeout.rounded() ? "\(Int(lockTimeout))" : "\(lockTimeout)") s lock timeout (a long write, a transaction left open, or exclusive locking mode; lsof run on the file "
                 + "names the processes that have it open); "
-                + (reading ? "nothing was written: run again when that process is done"
+                + (wroteNothing ? "nothing was written: run again when that process is done"
                     : "what this run committed before stays, and running again when that process is done continues")
                 + " (--store-timeout waits longer)")
         }
@@ -364,7 +364,7 @@ public final class SQLiteFlowStore: FlowStateStore {
     /// SQLite reader does; a read-only connection could not read the file at all. The look waits
     /// for other processes' locks as long as the store does (one closing its store holds the
     /// file for a moment while it checkpoints).
-    private static func inspect(_ path: String, createIfMissing: Bool, reading: Bool, lockTimeout: TimeInterval) throws(StoreError) {
+    private static func inspect(_ path: String, createIfMissing: Bool, lockTimeout: TimeInterval) throws(StoreError) {
         let location = "sqlite:\(path)"
         let tables: [String]
         var schemaVersion: Int?
@@ -388,10 +388,10 @@ public final class SQLiteFlowStore: FlowStateStore {
             // A file shaped like a database (its log next to it, or whole pages of the size its
             // header gives) whose first bytes were overwritten is a damaged store, to restore —
             // a new path would start an empty one.
-            if Self.looksLikeDamagedDatabase(path), let damaged = damagedOrBusy(path, error, reading: reading, lockTimeout: lockTimeout) { throw damaged }
+            if Self.looksLikeDamagedDatabase(path), let damaged = damagedOrBusy(path, error, wroteNothing: true, lockTimeout: lockTimeout) { throw damaged }
             throw StoreError(.notAStore, "\(path) is not a SQLite database; give the store a path of its own")
         } catch {
-            throw openFailure(path, error, reading: reading, lockTimeout: lockTimeout)
+            throw openFailure(path, error, lockTimeout: lockTimeout)
         }
         if let schemaVersion, schemaVersion > StoreSchema.version { throw StoreSchema.newerSchemaError(schemaVersion, location: location) }
         if !tables.contains("selinon_migrate_schema") {
@@ -869,7 +869,8 @@ public final class SQLiteFlowStore: FlowStateStore {
         // (SQLite's "misuse": a closed connection); any other failure is reported as it is.
         if isClosed.withLock({ $0 }), (error as? DatabaseError)?.resultCode == .SQLITE_MISUSE { return StoreError.closed("sqlite:" + path) }
         if let error = error as? EditedRow { return error.storeError(store: "sqlite:" + path) }
-        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 }, reading: readOnly,
+        if let known = Self.damagedOrBusy(path, error, committedBefore: createdDirectory == nil || hasCommitted.withLock { $0 },
+                                          wroteNothing: readOnly || !hasCommitted.withLock { $0 },
                                           lockTimeout: lockTimeout) {
             return known
         }

@@ -937,6 +937,7 @@ struct UnreachableStoreCommandTests {
         #expect(locked.standardError.contains("error: the SQLite store flows.sqlite is locked: another process has held it for longer than "
             + "the 1 s lock timeout"), "\(locked.standardError)")
         #expect(locked.standardError.contains("(--store-timeout waits longer)"), "\(locked.standardError)")
+        #expect(locked.standardError.contains("nothing was written: run again when that process is done"), "it committed nothing: \(locked.standardError)")
         let exported = try runner.run(["export", "--store", "sqlite:flows.sqlite"], in: directory.url)
         #expect(exported.status == 0 && exported.standardOutput.split(separator: "\n").count == 3, "\(exported.standardError)")
         // A lock that keeps even readers out (exclusive locking mode): a reader says it wrote nothing.
