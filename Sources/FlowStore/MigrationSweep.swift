@@ -92,8 +92,7 @@ public struct MigrationSweep: Sendable {
                 for row in batch.damaged { damagedMet[row.reportedFlowName, default: 0] += 1 }
                 processed += batch.flows.count + batch.damaged.count
                 lastTotal = pendingTotal.value.map { max($0, processed) }
-                progress(Progress(processed: processed, total: lastTotal,
-                                  changed: [.migrated, .retry, .fail].reduce(0) { $0 + report.total($1) }))
+                progress(Progress(processed: processed, total: lastTotal, changed: report.changedFlows))
             }
         } catch {
             // Nothing keeps reading after the sweep returns.
@@ -121,7 +120,7 @@ public struct MigrationSweep: Sendable {
             // The sweep was faster than the count (or had nothing to do): the last step again,
             // with its total.
             progress(Progress(processed: processed, total: max(PendingTotal.pending(in: counts, latestVersion: latest), processed),
-                              changed: [.migrated, .retry, .fail].reduce(0) { $0 + report.total($1) }))
+                              changed: report.changedFlows))
         }
         // Flows pending at the snapshot that no batch of this sweep met were changed by another
         // process first (another apply, a dispatcher): counted apart, so the totals add up.
@@ -330,6 +329,9 @@ public struct SweepReport: Sendable {
     public func total(_ outcome: Outcome) -> Int {
         counts.values.reduce(0) { $0 + ($1[outcome] ?? 0) }
     }
+
+    /// Flows the sweep changed, each with its event: migrated, restarted or failed by policy.
+    public var changedFlows: Int { total(.migrated) + total(.retry) + total(.fail) }
 
     /// Adds the counts and examples of `other`, a report of later flows.
     mutating func merge(_ other: SweepReport) {

@@ -211,8 +211,15 @@ public struct MigrationSum: Sendable, Equatable {
                                         hint: "run as a user who may read and open the directory (workers must read it too)")]
         }
         var problems: [MigrationSumProblem] = []
-        // Hints that restore a file from git, where there is git to restore it from.
-        let inGit = Self.isInGitWorkingTree(directory)
+        // Hints that restore a file from git, where there is git to restore it from (looked up
+        // once, when a hint needs it).
+        var gitWorkingTree: Bool?
+        func inGit() -> Bool {
+            if let gitWorkingTree { return gitWorkingTree }
+            let found = Self.isInGitWorkingTree(directory)
+            gitWorkingTree = found
+            return found
+        }
         let listed = Dictionary(entries.map { ($0.name, $0.hash) }, uniquingKeysWith: { first, _ in first })
         let nameOfHash = Dictionary(entries.map { ($0.hash, $0.name) }, uniquingKeysWith: { first, _ in first })
         for name in Set(entries.map(\.name)).union(files.keys).sorted(by: Self.versionOrder) {
@@ -237,7 +244,7 @@ public struct MigrationSum: Sendable, Equatable {
                 problems.append(MigrationSumProblem(kind: .missing, file: path, message: "\(name) is listed in \(Self.fileName) but missing"
                                                         + (lookAlike.map { " (there is \($0), which is not read as a migration: names end in .json, in lower case)" } ?? ""),
                                                     hint: lookAlike.map { "rename it: mv \(shellWord((directory as NSString).appendingPathComponent($0))) \(shellWord(path))" }
-                                                        ?? (inGit ? "restore it (git checkout HEAD -- \(gitPathWord(path)), or from the commit that still has it): "
+                                                        ?? (inGit() ? "restore it (git checkout HEAD -- \(gitPathWord(path)), or from the commit that still has it): "
                                                             : "restore it from the copy it came from (the directory is in no git repository): ")
                                                         + "a migration that may have been applied must not disappear; if it was never committed nor "
                                                         + "deployed and was deleted on purpose: selinon-migrate rehash -m \(shellWord(directory))"))
@@ -268,7 +275,7 @@ public struct MigrationSum: Sendable, Equatable {
             case (let hash?, let bytes?) where Self.hash(bytes) != hash:
                 problems.append(MigrationSumProblem(kind: .edited, file: path, message: "\(name) was changed after it was generated (its SHA-256 differs from \(Self.fileName))",
                                                     hint: "restore it as generated "
-                                                        + (inGit ? "(git checkout HEAD -- \(gitPathWord(path)) while the edit is not committed; once it is, from the "
+                                                        + (inGit() ? "(git checkout HEAD -- \(gitPathWord(path)) while the edit is not committed; once it is, from the "
                                                             + "commit before the edit: git log -- \(gitPathWord(path)))"
                                                             : "(from the copy it came from: the directory is in no git repository)")
                                                         + " and put the change in a new migration; after a deliberate, reviewed edit: "

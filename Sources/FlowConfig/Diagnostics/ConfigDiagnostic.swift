@@ -150,10 +150,6 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         return hint.isEmpty ? head : head + "\n  hint: " + Self.printable(hint)
     }
 
-    /// `text` safe to print on one line of a terminal or a CI log: the characters
-    /// ``actsOrHides(_:)`` names as `\u{…}` escapes, and at most `limit` characters (the first
-    /// two thirds and the last third, around a note of what was left out). `keepingLineBreaks`:
-    /// line breaks and tabs stay (for text of several lines).
     /// Whether `scalar` acts on a terminal or hides itself instead of showing: C0 and C1
     /// controls and DEL (escape sequences, carriage returns, backspaces), the Unicode line and
     /// paragraph separators, the marks, embeddings, overrides and isolates of bidirectional text
@@ -167,6 +163,10 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
         }
     }
 
+    /// `text` safe to print on one line of a terminal or a CI log: the characters
+    /// ``actsOrHides(_:)`` names as `\u{…}` escapes, and at most `limit` characters (the first
+    /// two thirds and the last third, around a note of what was left out). `keepingLineBreaks`:
+    /// line breaks and tabs stay (for text of several lines).
     public static func printable(_ text: String, limit: Int = 1_000, keepingLineBreaks: Bool = false) -> String {
         func escaped(_ scalar: Unicode.Scalar) -> Bool {
             keepingLineBreaks && (scalar == "\n" || scalar == "\t") ? false : actsOrHides(scalar)

@@ -24,7 +24,7 @@ public struct ConfigurationLoader: Sendable {
         /// Reject the `global.trace` settings Selinon 1.4 rejects. Off, their errors are warnings:
         /// tracing configures the workers only, never a flow's edges, and earlier Selinon versions
         /// took other forms of it (`trace: true`) — so that configurations workers ran can still
-        /// be compared (`generate --no-check`).
+        /// be compared (old configurations, and the new one with `generate --no-check`).
         public var checksTrace: Bool = true
         /// Limits on each YAML file.
         public var yamlLimits: YAMLParser.Limits

@@ -220,7 +220,7 @@ extension SelinonMigrate {
             let loader = location.loader(environment: environment, checksConsistency: false)
             guard let current = loader.load(from: source).configuration else { return nil }
             return Review.unmigratedChanges(to: current, context: try? GitContext(workingTree: source, resolvesRevisions: true), base: base,
-                                           loader: loader.readingOldConfigurations)
+                                           loader: loader.toleratingTraceErrors)
         }
 
         /// Why `migration` cannot have been generated from `configuration`: a flow it changes that
@@ -268,7 +268,7 @@ extension SelinonMigrate {
 
         /// The configuration the states of `migration` were written against.
         private func configurationBefore(_ migration: Migration, environment: [String: String], terminal: Terminal) throws -> Configuration {
-            let loader = location.loader(environment: environment).readingOldConfigurations
+            let loader = location.loader(environment: environment).toleratingTraceErrors
             if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) {
                 let configuration = try terminal.loadConfiguration(explicit, with: loader, role: "old")
                 // The states must be those of the configuration the migration starts from.

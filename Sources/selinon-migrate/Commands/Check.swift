@@ -148,7 +148,7 @@ extension SelinonMigrate {
                 base = merged
                 let mergedSource = GitConfigurationSource(repository: context.repository, paths: context.paths(at: merged.commit),
                                                           location: .revision(merged.commit, label: merged.label))
-                old = try terminal.loadConfiguration(mergedSource, with: loader.readingOldConfigurations, role: "old", olderConfiguration: .base)
+                old = try terminal.loadConfiguration(mergedSource, with: loader.toleratingTraceErrors, role: "old", olderConfiguration: .base)
             }
             try finish(try findings(old: old, new: new, directoryPath: directoryPath, context: context, base: base, terminal: terminal),
                        note: baseCommit.explanation, terminal: terminal)
@@ -594,7 +594,7 @@ extension SelinonMigrate {
                             + "(\(replaced.joined(separator: ", "))), and the change it brings has no migration: \(changedFlows)",
                         hint: "run: \(rebase(onto: "MERGE_HEAD"))"))
                 } else {
-                    let loader = location.loader(environment: ProcessInfo.processInfo.environment).readingOldConfigurations
+                    let loader = location.loader(environment: ProcessInfo.processInfo.environment).toleratingTraceErrors
                     if let (commit, parent, before) = context.repository.unmigratedChange(
                         madeBy: base.commit, paths: context.paths, configuration: old, migrations: directory.files, directory: directoryPath,
                         loader: loader) {
@@ -818,7 +818,7 @@ extension SelinonMigrate {
             guard let commits = try? context.repository.commitsChanging(context.paths, from: base.commit.id, limit: Self.catchUpDepth + 1) else {
                 return nil
             }
-            let loader = location.loader(environment: ProcessInfo.processInfo.environment, checksConsistency: false).readingOldConfigurations
+            let loader = location.loader(environment: ProcessInfo.processInfo.environment, checksConsistency: false).toleratingTraceErrors
             for commit in commits.dropFirst() {
                 guard let configuration = try? context.configuration(at: commit, loader: loader),
                       StructureDigest.digest(of: configuration) == start else { continue }

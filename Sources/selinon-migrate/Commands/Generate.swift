@@ -92,7 +92,8 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let (oldSource, newSource) = try sources(environment: environment, terminal: terminal)
-            let loader = location.loader(environment: environment, checksConsistency: !noCheck, checksTrace: !noCheck)
+            let checking = location.loader(environment: environment, checksConsistency: !noCheck)
+            let loader = noCheck ? checking.toleratingTraceErrors : checking
             let (oldConfiguration, newConfiguration) = try await terminal.loadConfigurations(
                 old: oldSource, new: newSource, with: loader, offersNoCheck: true)
 

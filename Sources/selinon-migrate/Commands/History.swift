@@ -47,7 +47,7 @@ extension SelinonMigrate {
             let environment = ProcessInfo.processInfo.environment
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let workingTree = try location.source(environment: environment)
-            let loader = location.loader(environment: environment, checksConsistency: false).readingOldConfigurations
+            let loader = location.loader(environment: environment, checksConsistency: false).toleratingTraceErrors
             var entries: [HistoryEntry] = []
             var unborn = false
             var listedDirectory: String?

@@ -108,7 +108,7 @@ extension SelinonMigrate {
             let terminal = Terminal(environment: environment, reportsInJSON: format == .json)
             let loader = location.loader(environment: environment)
             // Configurations at the migrations' revisions: read as the old ones of a comparison are.
-            let revisionLoader = loader.readingOldConfigurations
+            let revisionLoader = loader.toleratingTraceErrors
             var current: Configuration?
             var context: GitContext?
             if location.nodesDefinition != nil || environment["SELINON_NODES_DEFINITION"] != nil {

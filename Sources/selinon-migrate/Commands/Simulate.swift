@@ -91,6 +91,16 @@ extension SelinonMigrate {
         @Flag(help: "No progress display (shown on standard error for a run longer than a moment).")
         var quiet = false
 
+        /// `--store` and `--store-timeout` as the store commands take them (not parsed: set here);
+        /// nil without `--store` — never `$SELINON_MIGRATE_STORE`.
+        private var storeOptions: StoreOptions? {
+            guard let store else { return nil }
+            var options = StoreOptions()
+            options.store = store
+            options.storeTimeout = storeTimeout
+            return options
+        }
+
         func validate() throws {
             guard count > 0 else { throw ValidationError("--count must be at least 1.") }
             guard count <= Self.maxCount else { throw ValidationError("--count must be at most \(Self.maxCount) (100 million).") }
@@ -102,12 +112,7 @@ extension SelinonMigrate {
             if store != nil && output != nil { throw ValidationError("--store and --output exclude each other.") }
             if skipIdentical && store == nil { throw ValidationError("--skip-identical needs --store (a JSON-lines file is written whole or not at all).") }
             if storeTimeout != nil && store == nil { throw ValidationError("--store-timeout needs --store.") }
-            if store != nil {
-                var options = StoreOptions()
-                options.store = store
-                options.storeTimeout = storeTimeout
-                try options.validate()
-            }
+            try storeOptions?.validate()
             if output?.isEmpty == true { throw ValidationError("--output needs a file name ('-' for standard output).") }
         }
 
@@ -170,8 +175,8 @@ extension SelinonMigrate {
                 return firstBatch ?? nextBatch()
             }
             var skipped = 0
-            if let store {
-                skipped = try await write(batches, to: store, terminal: terminal, progress: progress)
+            if let storeOptions {
+                skipped = try await write(batches, to: storeOptions, terminal: terminal, progress: progress)
             } else {
                 var sink: OutputSink?
                 do {
@@ -215,11 +220,7 @@ extension SelinonMigrate {
         /// Inserts the batches into the store, one transaction each; a failure says how many
         /// flows the earlier batches had written. Returns how many flows were there already
         /// (with `--skip-identical`).
-        private func write(_ nextBatch: () -> [[UInt8]], to location: String, terminal: Terminal, progress: ProgressDisplay) async throws -> Int {
-            // Not parsed: every option is set here.
-            var options = StoreOptions()
-            options.store = location
-            options.storeTimeout = storeTimeout
+        private func write(_ nextBatch: () -> [[UInt8]], to options: StoreOptions, terminal: Terminal, progress: ProgressDisplay) async throws -> Int {
             InterruptCleanup.say(onInterrupt: "interrupted: the flows written so far stay in the store; run the same command again with "
                 + "--skip-identical to write the rest" + options.interruptedWriteNote)
             let opened: any FlowStateStore

@@ -100,7 +100,7 @@ extension SelinonMigrate {
             } else if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
                 checkedHistory = true
                 let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
-                let (states, unloaded, movedAt) = try history(source: source, current: current, loader: loader.readingOldConfigurations,
+                let (states, unloaded, movedAt) = try history(source: source, current: current, loader: loader.toleratingTraceErrors,
                                                               migrationDirectory: directoryPath, terminal: terminal)
                 var (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
                 if let movedAt {

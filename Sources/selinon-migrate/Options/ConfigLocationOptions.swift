@@ -50,11 +50,9 @@ struct ConfigLocationOptions: ParsableArguments {
     }
 
     /// A loader for every configuration the command reads — files on disk and at git
-    /// revisions — with `--max-file-size` as its limit on each file. `checksTrace`: see
-    /// ``ConfigurationLoader/Options/checksTrace``.
-    func loader(environment: [String: String], checksConsistency: Bool = true, checksTrace: Bool = true) -> ConfigurationLoader {
+    /// revisions — with `--max-file-size` as its limit on each file.
+    func loader(environment: [String: String], checksConsistency: Bool = true) -> ConfigurationLoader {
         var options = ConfigurationLoader.Options(environment: environment, checksConsistency: checksConsistency)
-        options.checksTrace = checksTrace
         options.yamlLimits.maxInputBytes = maxFileSize.bytes
         return ConfigurationLoader(options: options)
     }
@@ -94,11 +92,13 @@ struct ByteCount {
 }
 
 extension ConfigurationLoader {
-    /// This loader for configurations in-flight flows were started with — an old one to compare
-    /// with, revisions of the history: errors in `global.trace` are warnings. Tracing changes no
-    /// flow's edges, and an earlier Selinon may have run the configuration with its own forms of
-    /// it (`trace: true`); the configuration being deployed is read strictly.
-    var readingOldConfigurations: ConfigurationLoader {
+    /// This loader with errors in `global.trace` taken as warnings
+    /// (``ConfigurationLoader/Options/checksTrace`` off): for configurations in-flight flows were
+    /// started with — an old one to compare with, revisions of the history — which an earlier
+    /// Selinon may have run with its own forms of it (`trace: true`), and for the new one under
+    /// `generate --no-check`. Tracing changes no flow's edges; the configuration being deployed
+    /// is otherwise read strictly.
+    var toleratingTraceErrors: ConfigurationLoader {
         var options = options
         options.checksTrace = false
         return ConfigurationLoader(options: options)

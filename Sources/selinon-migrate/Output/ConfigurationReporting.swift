@@ -9,11 +9,11 @@ extension Terminal {
     /// `offersNoCheck`: the command has `--no-check`, so a failed consistency check mentions it.
     /// `olderConfiguration`: how the command takes another old configuration, for the hint when
     /// the old one is a commit's and invalid. The old configuration's `global.trace` is read as
-    /// ``ConfigurationLoader/readingOldConfigurations`` reads it.
+    /// ``ConfigurationLoader/toleratingTraceErrors`` reads it.
     func loadConfigurations(old: some ConfigurationSource, new: some ConfigurationSource,
                             with loader: ConfigurationLoader, offersNoCheck: Bool = false,
                             olderConfiguration: OlderConfigurationOption = .fromOrFiles) async throws -> (old: Configuration, new: Configuration) {
-        let oldLoader = loader.readingOldConfigurations
+        let oldLoader = loader.toleratingTraceErrors
         async let oldResult = Self.read(old, with: oldLoader)
         async let newResult = Self.read(new, with: loader)
         let (oldLoaded, newLoaded) = await (oldResult, newResult)
