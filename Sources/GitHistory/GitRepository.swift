@@ -672,7 +672,8 @@ public final class GitRepository: @unchecked Sendable {
         let parents = (0..<git_commit_parentcount(commit)).map { GitObjectID(git_commit_parent_id(commit, $0).pointee) }
         let summary = git_commit_summary(commit).map { String(cString: $0) } ?? ""
         let date = Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit)))
-        return GitCommit(id: GitObjectID(git_commit_id(commit).pointee), parents: parents, summary: summary, date: date)
+        return GitCommit(id: GitObjectID(git_commit_id(commit).pointee), parents: parents, summary: summary, date: date,
+                         dateOffsetSeconds: Int(git_commit_time_offset(commit)) * 60)
     }
 
     // MARK: - Renames
@@ -1215,6 +1216,9 @@ public struct GitCommit: Sendable, Hashable {
     public var summary: String
     /// The committer date.
     public var date: Date
+    /// The committer's offset from UTC when committing, in seconds (`+0545`: 20,700), for the
+    /// date as `git log` shows it.
+    public var dateOffsetSeconds: Int
 }
 
 /// An entry of a tree: a file (blob), a directory (tree) or a symbolic link.

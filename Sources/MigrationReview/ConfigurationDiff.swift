@@ -153,7 +153,8 @@ public struct ConfigurationDiff: Sendable, Equatable {
         // Text values as Python's repr, as conditions show them: a value cannot pass for "none"
         // (no value), nor spell out further changes.
         func compareText(_ name: String, _ before: String?, _ after: String?) {
-            if before != after {
+            // By code point, as Python compares them (`==` equates canonically equivalent text).
+            if before.map({ Array($0.unicodeScalars) }) != after.map({ Array($0.unicodeScalars) }) {
                 changes.append("\(name) \(before.map(ConditionText.pythonRepr) ?? "none") → \(after.map(ConditionText.pythonRepr) ?? "none")")
             }
         }

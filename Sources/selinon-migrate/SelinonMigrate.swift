@@ -45,6 +45,10 @@ struct SelinonMigrate: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+        if let refusal = StartupRefusal.reason() {
+            FileHandle.standardError.write(Data(refusal.message.utf8))
+            exit(withError: refusal.status)
+        }
         // Below a few dozen open files the runtime traps part way through a command; a limit the
         // hard limit allows to raise is raised (as Go programs do), one that cannot be is refused.
         if let limit = OpenFileLimit.raise(), limit < OpenFileLimit.minimum {

@@ -287,6 +287,30 @@ struct ConfigurationLoaderTests {
         #expect(messages == ["storage 'S' needs a non-empty 'configuration'"], "\(messages)")
     }
 
+    /// Storage names may hold any text, and Selinon compares them code point by code point: a
+    /// task naming its storage with a decomposed accent ("o" and U+0308) where the storage is
+    /// defined precomposed ("ö") names no storage — Swift's `==` would call the two equal.
+    @Test func storageNamesCompareByCodePointAsInPython() throws {
+        let composed = "P\u{F6}stgres", decomposed = "Po\u{308}stgres"
+        #expect(composed == decomposed)  // (what the check must not rely on)
+        func errors(storages: [String], used: String) -> [ConfigDiagnostic] {
+            let nodes = Self.nodes.replacingOccurrences(of: "  - {name: Fetch, import: app.tasks}",
+                                                        with: "  - {name: Fetch, import: app.tasks, storage: \(used)}")
+                + "\nstorages:\n" + storages.map { "  - {name: \($0), import: app.storages, classname: S, configuration: {a: 1}}\n" }.joined()
+            #expect(nodes.contains("storage: \(used)"))
+            let files = ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                           flows: [.init(path: "flows.yml", contents: Array((Self.mainFlow + "\n" + String(Self.sideFlow.dropFirst(18))).utf8))])
+            return ConfigurationLoader().load(files).diagnostics.filter { $0.severity == .error || $0.code == .unusedDefinition }
+        }
+        let mismatch = errors(storages: [composed], used: decomposed)
+        #expect(mismatch.map(\.code) == [.unknownStorage], "\(mismatch)")
+        #expect(mismatch.first?.hint.hasPrefix("it differs from '\(composed)' only in how an accented letter is encoded") == true, "\(mismatch)")
+        // Both spellings defined: two storages to Python, each used or unused on its own.
+        let both = errors(storages: [composed, decomposed], used: decomposed)
+        #expect(both.map(\.message) == ["storage '\(composed)' is not used by any task"], "\(both)")
+        #expect(errors(storages: [composed], used: composed).isEmpty)
+    }
+
     /// The forms of `trace` earlier Selinon versions took (`trace: true`, a function named beside
     /// its module) are errors for Selinon 1.4, with a hint at its form; with `checksTrace` off
     /// (`generate --no-check`) they are warnings and the configuration loads.

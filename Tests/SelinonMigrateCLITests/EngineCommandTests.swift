@@ -181,6 +181,39 @@ struct EngineCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "nothing written under another name")
     }
 
+    /// The environment is read as UTF-8 too: a store or a `{VARIABLE}` of `migration_dir` in
+    /// other bytes is refused, not replaced by a path of U+FFFD that workers would never read.
+    @Test func anEnvironmentVariableThatIsNotUTF8IsRefusedNotReplaced() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let store = try runner.run(["status"], shellScript: #"SELINON_MIGRATE_STORE="sqlite:$(printf 's\377.sqlite')" exec "$0" "$@""#, in: directory.url)
+        #expect(store.status == 64, "\(store.standardError)")
+        #expect(store.standardError.hasPrefix("Error: environment variable SELINON_MIGRATE_STORE (\"sqlite:s\u{FFFD}.sqlite\") is not valid UTF-8"),
+                "\(store.standardError)")
+        let examples = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis")
+        let nodes = try String(contentsOf: examples.appendingPathComponent("v2/nodes.yml"), encoding: .utf8)
+        #expect(nodes.contains("  migration_dir: migrations\n"))
+        try directory.write(nodes.replacingOccurrences(of: "  migration_dir: migrations\n", with: "  migration_dir: \"{MD}/migrations\"\n"), to: "nodes.yml")
+        let generate = try runner.run(["generate", "-N", examples.appendingPathComponent("v1/nodes.yml").path, "-F", examples.appendingPathComponent("v1/flows").path,
+                                       "-n", "nodes.yml", "-f", examples.appendingPathComponent("v2/flows").path],
+                                      shellScript: #"MD="$(printf 'd\377')" exec "$0" "$@""#, in: directory.url)
+        #expect(generate.status == 1, "\(generate.standardError)")
+        #expect(generate.standardError.contains("error: cannot expand 'migration_dir' '{MD}/migrations': environment variable 'MD' holds bytes "
+            + "that are not valid UTF-8"), "\(generate.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["nodes.yml"], "nothing written")
+    }
+
+    /// In a directory removed after the shell entered it, every relative path would fail for a
+    /// misleading reason ("no such store", "cannot create the directory"): the command says so.
+    @Test func aCurrentDirectoryThatNoLongerExistsIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandRunner().run(["validate"] + Self.configuration, shellScript: #"mkdir gone && cd gone && rmdir ../gone && exec "$0" "$@""#,
+                                             in: directory.url)
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.hasPrefix("error: the current directory no longer exists"), "\(result.standardError)")
+        #expect(result.standardOutput.isEmpty)
+    }
+
     /// `-n/-f` without `--git` outside a repository: the configuration before the migration
     /// comes from the files `_meta` names, as without `-n/-f` (no git needed).
     @Test func analyzeWithTheConfigurationOutsideARepositoryNeedsNoGit() throws {

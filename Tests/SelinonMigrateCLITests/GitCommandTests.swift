@@ -140,6 +140,19 @@ struct GitCommandTests {
         #expect(raised.status == 0, "\(raised.standardError)")
     }
 
+    /// `history` dates a commit by the committer's day where the commit was made, as `git log
+    /// --date=short` does: ten past midnight in Kathmandu is the evening before in UTC.
+    @Test func historyDatesACommitInItsCommittersTimeZone() throws {
+        let fixture = try Self.repository(at: 1)
+        try Self.install(2, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.run(["commit", "-q", "-m", "v2 in Kathmandu"], environment: ["GIT_COMMITTER_DATE": "2026-12-01T00:10:00+0545"])
+        #expect(try fixture.git("log", "-1", "--format=%cd", "--date=short") == "2026-12-01")
+        let history = try CommandRunner().run(["history", "--format", "json"] + Self.configuration, in: fixture.root, environment: ["TZ": "UTC"])
+        #expect(history.status == 0, "\(history.standardError)")
+        #expect(history.standardOutput.contains("\"2026-12-01\"") && !history.standardOutput.contains("2026-11-30"), "\(history.standardOutput)")
+    }
+
     /// `--to REV` alone migrates the change REV brought (from the commit before it), also when
     /// later commits followed — never from a later change back to REV.
     @Test func toARevisionAloneMigratesTheChangeThatRevisionBrought() throws {

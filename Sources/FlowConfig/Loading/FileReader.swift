@@ -270,9 +270,13 @@ struct FileReader {
         case .success(let value):
             return value
         case .failure(let failure):
-            let code: ConfigDiagnostic.Code = if case .missingVariable = failure { .environmentVariable } else { .invalidValue }
-            error(code, "cannot expand \(what()) '\(template)': \(failure.message)", at: node,
-                  hint: "set the variable in the environment of every worker, or write the value literally")
+            let code: ConfigDiagnostic.Code = switch failure {
+            case .missingVariable, .notUTF8: .environmentVariable
+            default: .invalidValue
+            }
+            let hint = if case .notUTF8 = failure { "give the variable a UTF-8 value (rename the directory it names), or write the value literally" }
+                else { "set the variable in the environment of every worker, or write the value literally" }
+            error(code, "cannot expand \(what()) '\(template)': \(failure.message)", at: node, hint: hint)
             return nil
         }
     }

@@ -95,7 +95,7 @@ extension FileReader {
         }
         let what = "storage '\(name)'"
         checkKeys(pairs, known: ["name", "import", "configuration", "classname", "cache"], in: what)
-        if let first = existing.first(where: { $0.name == name }) {
+        if let first = existing.first(where: { PythonNames.same($0.name, name) }) {
             error(.duplicateName, "storage '\(name)' is defined twice", at: nameNode,
                   hint: "the first definition is at \(first.location); rename or remove one")
         }
@@ -229,7 +229,7 @@ extension FileReader {
             if let storage = entryNode["storage"], let storagePairs = mapping(storage, "trace 'storage'") {
                 checkKeys(storagePairs, known: ["name", "method"], in: "trace 'storage'")
                 if let nameNode = storage["name"], let name = string(nameNode, "trace storage 'name'") {
-                    if !storages.contains(name) {
+                    if !storages.contains(where: { PythonNames.same($0, name) }) {
                         error(.unknownStorage, "trace storage '\(name)' is not defined in 'storages'", at: nameNode,
                               hint: NameSuggestion.hint(for: name, in: storages))
                     }
@@ -238,7 +238,7 @@ extension FileReader {
                         method = text
                         checkPythonName(text, at: methodNode, "trace storage 'method'")
                     }
-                    if let adapter = defined.first(where: { $0.name == name }),
+                    if let adapter = defined.first(where: { PythonNames.same($0.name, name) }),
                        Self.builtinStorages[adapter.importPath]?.className == adapter.className,
                        !Self.builtinStorageMethods.contains(method) {
                         // The start-up code passes functools.partial(Class.method, storage) to trace_by_func.
@@ -323,7 +323,7 @@ extension FileReader {
         }
         if let storageNode = node["storage"] {
             if let storage = string(storageNode, "'storage' of \(what)") {
-                if storages.contains(storage) {
+                if storages.contains(where: { PythonNames.same($0, storage) }) {
                     task.storage = storage
                 } else {
                     error(.unknownStorage, "\(what) uses storage '\(storage)', which is not defined in 'storages'",

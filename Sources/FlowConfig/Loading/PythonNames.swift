@@ -7,6 +7,14 @@ package enum PythonNames {
         return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isASCIILetter($0) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 
+    /// Whether Python holds the two names equal: it compares strings code point by code point,
+    /// while Swift's `==` also equates canonically equivalent ones ("ö" as one code point, and
+    /// "o" followed by a combining diaeresis). Names that may hold any text (storages) are
+    /// compared with this, so that a configuration Selinon rejects is not called valid.
+    package static func same(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.unicodeScalars.elementsEqual(rhs.unicodeScalars)
+    }
+
     static func isASCIILetter(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
     }
@@ -104,6 +112,10 @@ package enum NameSuggestion {
 
     /// `did you mean 'x'?` or an empty string.
     static func hint(for name: String, in candidates: some Sequence<String>) -> String {
-        closest(to: name, in: candidates).map { "did you mean '\($0)'?" } ?? ""
+        if let twin = candidates.first(where: { $0 == name && !PythonNames.same($0, name) }) {
+            return "it differs from '\(twin)' only in how an accented letter is encoded (one code point, or a letter and a "
+                + "combining mark): Selinon compares names code point by code point, so type both the same way"
+        }
+        return closest(to: name, in: candidates).map { "did you mean '\($0)'?" } ?? ""
     }
 }

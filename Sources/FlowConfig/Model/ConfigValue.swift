@@ -145,7 +145,7 @@ extension ConfigValue {
         }
         // Python compares strings by code points; Swift's `==` is canonical equivalence ("café"
         // precomposed equals decomposed), so strings and keys compare by their scalars.
-        func same(_ left: String, _ right: String) -> Bool { left.unicodeScalars.elementsEqual(right.unicodeScalars) }
+        let same = PythonNames.same
         switch (self, other) {
         case (.float(let left), .float(let right)) where left.isNaN && right.isNaN:
             return true

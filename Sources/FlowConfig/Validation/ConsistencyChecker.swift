@@ -260,8 +260,9 @@ struct ConsistencyChecker {
             warning(.unusedDefinition, "task '\(task.name)' is never run in any flow", at: task.location,
                     hint: "start it from a flow, or remove it")
         }
-        let storagesInUse = Set(configuration.tasks.compactMap(\.storage))
-        for storage in configuration.storages where !storagesInUse.contains(storage.name) {
+        // By code point, as Python compares names (a set of strings would equate canonically equivalent ones).
+        let storagesInUse = Set(configuration.tasks.compactMap { $0.storage.map { Array($0.unicodeScalars) } })
+        for storage in configuration.storages where !storagesInUse.contains(Array(storage.name.unicodeScalars)) {
             warning(.unusedDefinition, "storage '\(storage.name)' is not used by any task", at: storage.location, hint: "give a task storage: \(storage.name), or remove the storage")
         }
     }

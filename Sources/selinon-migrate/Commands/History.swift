@@ -135,7 +135,7 @@ extension SelinonMigrate {
                 if configuration == nil { invalid.insert(commit, paths) }
                 return configuration
             }
-            var entry = HistoryEntry(revision: commit.id.hex, date: Self.day(commit.date), subject: commit.summary)
+            var entry = HistoryEntry(revision: commit.id.hex, date: Self.day(of: commit), subject: commit.summary)
             let parent = try commit.parents.first.map { parentID throws(GitError) in try context.repository.commit(id: parentID) }
             if let movedFrom = revision.movedFrom {
                 // A flow file deleted (read at the parent as one of the configuration's) is said as such, not as a move;
@@ -263,12 +263,13 @@ extension SelinonMigrate {
             }
         }
 
-        static func day(_ date: Date) -> String {
+        /// The day of the commit in the committer's time zone, as `git log --date=short` gives it.
+        static func day(of commit: GitCommit) -> String {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.timeZone = TimeZone(secondsFromGMT: commit.dateOffsetSeconds) ?? TimeZone(identifier: "UTC")
             formatter.dateFormat = "yyyy-MM-dd"
-            return formatter.string(from: date)
+            return formatter.string(from: commit.date)
         }
     }
 }
