@@ -452,17 +452,28 @@ struct ConfigurationLoaderTests {
         let directory = try TemporaryDirectory()
         let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
         try directory.write(Self.mainFlow + "\n" + Self.sideFlow.replacingOccurrences(of: "flow-definitions:\n", with: ""), to: "flows/all.yml")
-        // "\xff.yml": Python (and so Selinon) reads it; Foundation lists it as "\u{FFFD}.yml", which opens nothing.
+        // "\xff.yml": Python (and so Selinon) reads it; Foundation would list it as "\u{FFFD}.yml", which opens nothing.
         let raw = Array((directory.path("flows") + "/").utf8) + [0xFF] + Array(".yml".utf8) + [0]
         let descriptor = raw.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
         }
         #expect(descriptor >= 0)
         close(descriptor)
+        // A directory of such a name holds flow files workers read, too; another file is no flow file.
+        for name in [Array("old".utf8) + [0xE9], Array("notes".utf8) + [0xFF] + Array(".txt".utf8)] {
+            let path = Array((directory.path("flows") + "/").utf8) + name + [0]
+            let made = path.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { name.last == 0xE9 ? mkdir($0.baseAddress!, 0o755) : open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+            }
+            #expect(made >= 0)
+            if name.last != 0xE9 { close(made) }
+        }
         let result = ConfigurationLoader().load(from: FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [directory.path("flows")]))
-        #expect(result.diagnostics.map { "\($0.location.file): \($0.message)" } == [
-            "\(directory.path("flows/\u{FFFD}.yml")): its name is not valid UTF-8, so selinon-migrate cannot open it (Selinon's workers read it)",
-        ])
+        #expect(result.diagnostics.map { "\($0.location.file) \($0.code.rawValue): \($0.message)" } == [
+            "\(directory.path("flows/\\xFF.yml")) file-unreadable: its name is not valid UTF-8, so selinon-migrate cannot open it (Selinon's workers read it)",
+            "\(directory.path("flows/old\\xE9")) file-unreadable: a directory whose name is not valid UTF-8, so selinon-migrate cannot read the flow "
+                + "files below it (Selinon's workers read them)",
+        ], "\(result.diagnostics)")
     }
 
     @Test func filesThatAreNotFilesAreNamedForWhatTheyAre() throws {

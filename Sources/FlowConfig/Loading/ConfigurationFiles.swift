@@ -121,8 +121,8 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             givenDirectories[FileIdentity(status)] = path
             let walk = Self.yamlFiles(under: path)
             // selinon-cli opens every such name and stops (or, at a pipe, waits): workers would not start.
-            for (file, reason, hint) in walk.unopenable {
-                diagnostics.append(ConfigDiagnostic(.error, .fileNotFound, reason, at: .wholeFile(file), hint: hint))
+            for (file, reason, hint, code) in walk.unopenable {
+                diagnostics.append(ConfigDiagnostic(.error, code, reason, at: .wholeFile(file), hint: hint))
             }
             for (directory, reason) in walk.reachedTwice {
                 diagnostics.append(ConfigDiagnostic(.error, .flowDefinedTwice, reason, at: .wholeFile(directory),
@@ -178,10 +178,10 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
     /// flows then are defined twice — and walks a link back to a directory above until the path
     /// grows too long; such a directory is named unless it holds no flow file and is no loop.
     static func yamlFiles(under directory: String)
-        -> (files: [String], unopenable: [(path: String, reason: String, hint: String)], unreadable: [(path: String, reason: String)],
+        -> (files: [String], unopenable: [(path: String, reason: String, hint: String, code: ConfigDiagnostic.Code)], unreadable: [(path: String, reason: String)],
             reachedTwice: [(path: String, reason: String)]) {
         var files: [String] = []
-        var unopenable: [(path: String, reason: String, hint: String)] = [], unreadable: [(path: String, reason: String)] = []
+        var unopenable: [(path: String, reason: String, hint: String, code: ConfigDiagnostic.Code)] = [], unreadable: [(path: String, reason: String)] = []
         var reachedTwice: [(path: String, reason: String)] = []
         var visited: [[UInt64]: String] = [:]
         var ancestors = Set<[UInt64]>()
@@ -205,12 +205,23 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
             ancestors.insert(identity)
             defer { ancestors.remove(identity) }
             let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: path)
-            } catch {
-                let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
-                unreadable.append((path, posix.map { String(cString: strerror(Int32($0.code))) } ?? "cannot list it"))
+            switch Self.names(in: path) {
+            case .failure(let failure):
+                unreadable.append((path, String(cString: strerror(failure.code.rawValue))))
                 return
+            case .success(let listing):
+                names = listing.names
+                // Selinon's workers (Python) open such names; this process could only open another name.
+                for other in listing.notUTF8 {
+                    let child = (path as NSString).appendingPathComponent(other.shown)
+                    if other.isDirectory {
+                        unopenable.append((child, "a directory whose name is not valid UTF-8, so selinon-migrate cannot read the flow "
+                                           + "files below it (Selinon's workers read them)", "rename it", .fileUnreadable))
+                    } else if !other.shown.hasPrefix("."), other.shown.hasSuffix(".yml") || other.shown.hasSuffix(".yaml") {
+                        unopenable.append((child, "its name is not valid UTF-8, so selinon-migrate cannot open it (Selinon's workers read it)",
+                                           "rename it", .fileUnreadable))
+                    }
+                }
             }
             for name in names {
                 let child = (path as NSString).appendingPathComponent(name)
@@ -223,24 +234,58 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
                 }
                 guard !name.hasPrefix("."), name.hasSuffix(".yml") || name.hasSuffix(".yaml") else { continue }
                 if !resolved {
-                    // Foundation lists names as UTF-8, replacing other bytes: such a name opens nothing.
-                    if failure == ENOENT && name.contains("\u{FFFD}") {
-                        unopenable.append((child, "its name is not valid UTF-8, so selinon-migrate cannot open it (Selinon's workers read it)",
-                                           "rename it"))
-                    } else {
-                        unopenable.append((child, (failure == ELOOP ? "a symbolic link loop" : "a broken symbolic link") + Self.notAFlowFile,
-                                           "fix or remove it"))
-                    }
+                    unopenable.append((child, (failure == ELOOP ? "a symbolic link loop" : "a broken symbolic link") + Self.notAFlowFile,
+                                       "fix or remove it", .fileNotFound))
                 } else if (childStatus.st_mode & S_IFMT) == S_IFREG {
                     files.append(child)
                 } else {
-                    unopenable.append((child, Self.kind(of: childStatus.st_mode) + Self.notAFlowFile, "fix or remove it"))
+                    unopenable.append((child, Self.kind(of: childStatus.st_mode) + Self.notAFlowFile, "fix or remove it", .fileNotFound))
                 }
             }
         }
         walk(directory)
         return (files.sorted(), unopenable.sorted { $0.path < $1.path }, unreadable.sorted { $0.path < $1.path },
                 reachedTwice.sorted { $0.path < $1.path })
+    }
+
+    /// The names in a directory as the file system holds them: those that are UTF-8, and the
+    /// others, each shown with `\xHH` for every byte that is not, and whether it is a directory
+    /// (following links) — known only here, where its bytes are. (Foundation's listing writes
+    /// U+FFFD for such bytes: a name that opens nothing, or another file.)
+    static func names(in path: String) -> Result<(names: [String], notUTF8: [(shown: String, isDirectory: Bool)]), POSIXError> {
+        guard let directory = opendir(path) else { return .failure(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)) }
+        defer { closedir(directory) }
+        var names: [String] = [], others: [(shown: String, isDirectory: Bool)] = []
+        while let entry = readdir(directory) {
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            guard bytes != Array(".".utf8), bytes != Array("..".utf8) else { continue }
+            if let name = String(validating: bytes, as: UTF8.self) {
+                names.append(name)
+                continue
+            }
+            var status = stat()
+            let isDirectory = (bytes + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { fstatat(dirfd(directory), $0.baseAddress!, &status, 0) == 0 }
+            } && (status.st_mode & S_IFMT) == S_IFDIR
+            others.append((escapingInvalidUTF8(bytes), isDirectory))
+        }
+        return .success((names, others))
+    }
+
+    /// `bytes` as text, each byte that is not part of a UTF-8 character written `\xHH`.
+    static func escapingInvalidUTF8(_ bytes: [UInt8]) -> String {
+        var text = "", start = 0
+        while start < bytes.count {
+            // The longest UTF-8 character (1–4 bytes) that starts here, else the byte escaped.
+            if let length = (1...4).first(where: { start + $0 <= bytes.count && String(validating: bytes[start..<start + $0], as: UTF8.self) != nil }) {
+                text += String(decoding: bytes[start..<start + length], as: UTF8.self)
+                start += length
+            } else {
+                text += "\\x" + String(bytes[start], radix: 16, uppercase: true)  // (0x80 or above: two digits)
+                start += 1
+            }
+        }
+        return text
     }
 
     /// Why a name in a flow directory that is not a file breaks Selinon.
