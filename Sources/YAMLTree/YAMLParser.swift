@@ -81,8 +81,20 @@ public struct YAMLParser: Sendable {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
         switch parser.error {
         case YAML_READER_ERROR:
-            let mark = Self.mark(ofByteOffset: parser.problem_offset, in: source)
-            return YAMLError(.encoding, "the file is not valid text: \(problem)", at: mark)
+            // libyaml points at the byte after the character that goes wrong; PyYAML, and a
+            // reader looking for the Latin-1 letter, at the byte that starts it.
+            var offset = min(parser.problem_offset, source.count)
+            if problem == "invalid trailing UTF-8 octet", offset > 0 {
+                offset -= 1
+                while offset > 0 && source[offset] & 0xC0 == 0x80 { offset -= 1 }
+            }
+            var message = "the file is not valid text: \(problem)"
+            if offset < source.count, source[offset] >= 0x80, problem.contains("UTF-8 octet") {
+                let byte = source[offset]
+                message += " — byte 0x\(String(byte, radix: 16, uppercase: true)) starts no UTF-8 character here"
+                    + (byte >= 0xA0 ? " ('\(Character(Unicode.Scalar(byte)))' in Latin-1?)" : "")
+            }
+            return YAMLError(.encoding, message, at: Self.mark(ofByteOffset: offset, in: source))
         case YAML_MEMORY_ERROR:
             return YAMLError(.syntax, "libyaml ran out of memory", at: nil)
         default:
