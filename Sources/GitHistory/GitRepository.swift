@@ -89,10 +89,13 @@ public final class GitRepository: @unchecked Sendable {
             // libgit2 skips a repository of another user while searching upward and reports none.
             if status == GIT_EOWNER.rawValue || status == GIT_ENOTFOUND.rawValue,
                let root = Self.enclosingWorkingTree(of: start), Self.isOwnedByAnotherUser(root) {
+                // The trust may be in a file this user cannot read (sudo without -H keeps HOME).
+                let unread = Self.unreadableConfigurationFiles
                 throw GitError(.untrustedOwner, """
                     '\(path)' is in the git repository at \(root), which belongs to another user: like git, selinon-migrate \
                     does not read it until you trust it: git config --global --add safe.directory \(root)
-                    """)
+                    """ + (unread.isEmpty ? "" : " (\(unread.joined(separator: " and ")) could not be read — permission denied — so "
+                        + "a safe.directory entry there was not seen: is HOME another user's?)"))
             }
             if status == GIT_ENOTFOUND.rawValue {
                 // git searches from where links lead: a directory linked out of a working tree

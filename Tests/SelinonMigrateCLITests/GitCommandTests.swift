@@ -756,6 +756,16 @@ struct GitCommandTests {
                                                                   environment: ["HOME": "/tmp"]))
         #expect(result.status == 2, "\(result.standardError)")
         #expect(result.standardError.contains("safe.directory"), "\(result.standardError)")
+        #expect(!result.standardError.contains("could not be read"), "\(result.standardError)")
+        // HOME another user's (sudo without -H): the trust may be in the file that cannot be read.
+        let home = try TemporaryDirectory()
+        try home.write("[safe]\n\tdirectory = *\n", to: ".gitconfig")
+        #expect(chmod(home.url.path, 0o700) == 0)
+        let sudo = try #require(try CommandRunner().runAsNobody(["check"] + Self.configuration, in: fixture.root,
+                                                                environment: ["HOME": home.url.path]))
+        #expect(sudo.status == 2, "\(sudo.standardError)")
+        #expect(sudo.standardError.contains("(\(home.url.path)/.gitconfig and \(home.url.path)/.config/git/config could not be read — permission "
+            + "denied — so a safe.directory entry there was not seen: is HOME another user's?)"), "\(sudo.standardError)")
     }
 
     /// A flow directory that is a submodule: its files are in another repository, so the
