@@ -178,6 +178,43 @@ struct MigratorTests {
         #expect(migrated.otherKeys["selective"]?["task_names"] == .array([.string("T2")]))
     }
 
+    /// A selective run's subset for a sub-flow holds that sub-flow's edge indices: each is
+    /// translated by its own flow's migrations, not by those of the flow the message is for.
+    @Test func aSubFlowsSelectiveSubsetIsTranslatedByTheSubFlowsMigrations() throws {
+        let migration = Migration(flows: ["sub": EdgeMigration(translation: [1: 2]), "flow1": EdgeMigration(translation: [1: 5])], strategy: .ignore)
+        let line = #"{"flow_name": "flow1", "migration_version": 0, "state": {"active_nodes": [{"name": "sub", "id": "s"}], "#
+            + #""finished_nodes": {}, "waiting_edges": [0], "triggered_edges": []}, "selective": {"task_names": ["X"], "#
+            + #""waiting_edges_subset": {"flow1": {"1": ["sub"]}, "sub": {"1": ["X"]}}}}"#
+        let (outcome, report, output) = try Self.both(line, [migration])
+        guard case .migrated(let migrated, 0, 1, []) = outcome else {
+            Issue.record("unexpected \(outcome)")
+            return
+        }
+        let expected: JSONValue = .object(["flow1": .object(["5": .array([.string("sub")])]), "sub": .object(["2": .array([.string("X")])])])
+        #expect(migrated.otherKeys["selective"]?["waiting_edges_subset"] == expected)
+        #expect(report.outcome == .migrated)
+        #expect(try JSONParser().parse(Array(output.utf8))["selective"]?["waiting_edges_subset"] == expected, "\(output)")
+    }
+
+    /// An edge added from several nodes taints a flow only when all of them finished, and is
+    /// armed only when all of them run (Selinon's rules; one source is not enough for either).
+    @Test func anEdgeAddedFromSeveralSourcesNeedsAllOfThem() throws {
+        let migration = Migration(flows: ["flow1": EdgeMigration(taintingNodes: [2: ["A", "B"]])], strategy: .ignore)
+        for (active, finished, waiting, taints) in [
+            (["A"], ["B"], [0], [] as [Taint.Reason]),
+            (["A", "B"], [], [0, 2], []),
+            ([], ["A", "B"], [0], [.sourcesAlreadyFinished(edgeIndex: 2, nodes: ["A", "B"])]),
+        ] {
+            let outcome = try Self.migrate(Self.message(version: 0, active: active, finished: finished, waiting: [0], triggered: [1]), [migration])
+            guard case .migrated(let migrated, 0, 1, let found) = outcome else {
+                Issue.record("unexpected \(outcome)")
+                continue
+            }
+            #expect(migrated.state?.waitingEdges == waiting, "active \(active), finished \(finished)")
+            #expect(found.map(\.reason) == taints, "active \(active), finished \(finished)")
+        }
+    }
+
     @Test func aRestartedSelectiveRunGetsTheLatestIndicesToo() throws {
         // D-8 on RETRY: the restart runs the latest configuration, so its subset must use its indices.
         let migration = Migration(flows: ["flow1": EdgeMigration(translation: [1: 2], taintingNodes: [1: ["A"]])], strategy: .retry)
@@ -249,6 +286,21 @@ struct MigratorTests {
         #expect(output == Array(line.utf8))
         // A state that does not hold both edges migrates.
         #expect(try Self.both(line.replacingOccurrences(of: "[1, 2, 3]", with: "[1, 3]"), [edited]).2.contains(#""waiting_edges": [1, 2]"#))
+        // Fired edges too: the same refusal for triggered_edges.
+        let fired = line.replacingOccurrences(of: #""waiting_edges": [1, 2, 3], "triggered_edges": []"#, with: #""waiting_edges": [], "triggered_edges": [2, 3]"#)
+        let (firedOutcome, firedReport, firedOutput) = try Self.both(fired.replacingOccurrences(of: "[2, 3]", with: "[3]"), [edited])
+        #expect(firedOutcome.name == "migrated" && firedReport.outcome == .migrated && firedOutput.contains(#""triggered_edges": [2]"#))
+        let firedMessage = message.replacingOccurrences(of: "state.waiting_edges", with: "state.triggered_edges")
+        let firedError = #expect(throws: StateError.self) {
+            try Migrator(chain: MigrationChain(migrations: [edited])).migrate(try DispatcherMessage(json: try JSONParser().parse(Array(fired.utf8))))
+        }
+        #expect(firedError == StateError(.inconsistentMigration, firedMessage))
+        var firedCopy: [UInt8] = []
+        let firedStreamed = Array(fired.utf8).withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [edited]))).migrate(line: $0, into: &firedCopy)
+        }
+        #expect(firedStreamed.outcome == .invalid && firedStreamed.error == StateError(.inconsistentMigration, firedMessage))
+        #expect(firedCopy == Array(fired.utf8))
         // A selective run naming both edges, with a state or before it started: the same refusal.
         // (Without a state, a restarted run at version 1 is translated by migration 2; a run at
         // version 0 is written for the newest configuration and not translated.)
@@ -342,6 +394,28 @@ struct MigratorTests {
         // Removed for good, sub is never started again: its entries are dead, and the run goes on (as in Selinon).
         let (stays, staysReport, _) = try Self.both(line, [kept, removal])
         #expect(stays.name == "migrated" && staysReport.outcome == .migrated, "\(stays)")
+    }
+
+    /// Of several removals that end a flow, the earliest is the one reported: the migration a
+    /// reviewer must look at.
+    @Test func theEarliestRemovalThatEndsAFlowIsReported() throws {
+        func counts(_ flows: [String: (old: Int?, new: Int?)]) -> Migration {
+            var migration = Self.empty
+            migration.metadata = .object(["edge_counts": .object(flows.mapValues { counts in
+                .object([("old", counts.old), ("new", counts.new)].reduce(into: [String: JSONValue]()) { object, item in
+                    if let value = item.1 { object[item.0] = .number(JSONNumber(value)) }
+                })
+            })])
+            return migration
+        }
+        // 1 removes sub, 2 adds it back, 3 removes flow1: flow1's selective run names the old sub's edges.
+        let chain = [counts(["flow1": (3, 3), "sub": (2, nil)]), counts(["flow1": (3, 3), "sub": (nil, 4)]), counts(["flow1": (3, nil), "sub": (4, 4)])]
+        let line = #"{"flow_name": "flow1", "migration_version": 0, "selective": {"task_names": ["X"], "waiting_edges_subset": "#
+            + #"{"sub": {"1": ["X"]}}}, "state": {"active_nodes": [{"name": "sub", "id": "s"}], "#
+            + #""finished_nodes": {}, "failed_nodes": {}, "waiting_edges": [], "triggered_edges": [0]}}"#
+        let (outcome, report, _) = try Self.both(line, chain)
+        #expect(outcome == .fail(fromVersion: 0, toVersion: 3, taints: [Taint(version: 1, reason: .flowRemoved(flow: "sub"), strategy: .fail)]))
+        #expect(report.outcome == .fail && report.taints == [Taint(version: 1, reason: .flowRemoved(flow: "sub"), strategy: .fail)])
     }
 
     @Test func aRestartedSelectiveRunOfARemovedFlowFailsAndANewRunIsCheckedAgainstTheNewestFlow() throws {

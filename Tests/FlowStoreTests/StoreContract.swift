@@ -398,6 +398,7 @@ struct StoreContract {
             #expect(flows.count == messages.count)
             var expectedTotals: [String: Int] = [:]
             var expectedRetryExamples: [String: [String]] = [:]
+            var mixedStrategies = 0
             let byID = try Self.newFlows(messages).sorted { $0.id < $1.id }
             for flow in byID {
                 let (id, message) = (flow.id, flow.message)
@@ -429,7 +430,12 @@ struct StoreContract {
                 #expect(events.map(\.outcome) == [line.outcome.rawValue])
                 #expect(events.first.map { ($0.fromVersion, $0.toVersion) } ?? (-1, -1) == (0, 3))
                 #expect(events.first?.taints == JSONWriter.compact(.array(line.taints.map(\.jsonValue))))
+                // The event names the strategy that decided: the most severe, not the first taint's.
+                let strongest: String? = line.taints.map(\.strategy).max()?.rawValue
+                #expect(events.first?.strategy == strongest)
+                if line.taints.first?.strategy.rawValue != strongest { mixedStrategies += 1 }
             }
+            #expect(mixedStrategies > 0, "flows whose first taint is not the most severe")
             for outcome in [SweepReport.Outcome.migrated, .retry, .fail] {
                 #expect(report.total(outcome) == expectedTotals[outcome.rawValue, default: 0])
             }

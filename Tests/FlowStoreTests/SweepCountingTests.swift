@@ -88,6 +88,39 @@ struct SweepCountingTests {
         }
     }
 
+    /// A flow another process fails while it sits in a batch stays failed: the sweep, its write
+    /// refused, reads the flow again and leaves it alone — no event, not migrated after all.
+    @Test func aFlowFailedElsewhereWhileInABatchStaysFailed() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let store = try await test.open()
+            try await store.insert(try StoreContract.newFlows(InflightFlows.messages(count: 40)))
+            let failedElsewhere = Mutex<[String]>([])
+            var hook = SnapshotHook(base: store) { try await $0.statusCountsSnapshot() }
+            hook.beforeCommit = { updates in
+                guard failedElsewhere.withLock({ $0.isEmpty }) else { return }
+                let ids = updates.prefix(3).map(\.id)
+                failedElsewhere.withLock { $0 = ids }
+                for id in ids {
+                    let flow = try #require(try await store.flow(id: id))
+                    let saved = try await store.save(FlowUpdate(id: id, expectedRevision: flow.revision, message: flow.message,
+                                                                migrationVersion: flow.migrationVersion, status: .failed))
+                    #expect(saved != nil)
+                }
+            }
+            let report = try await MigrationSweep(store: hook, migrator: try StoreContract.migrator(), batchSize: 16).run()
+            let ids = failedElsewhere.withLock { $0 }
+            #expect(ids.count == 3)
+            for id in ids {
+                let flow = try #require(try await store.flow(id: id))
+                #expect(flow.status == .failed && flow.migrationVersion == 0, "\(id)")
+                #expect(try await store.events(flowID: id).isEmpty, "\(id)")
+            }
+            #expect(report.changedElsewhere == 3, "\(report.jsonValue)")
+            #expect(SweepReport.Outcome.allCases.map(report.total).reduce(0, +) + report.changedElsewhere == 40, "\(report.counts)")
+            await store.close()
+        }
+    }
+
     /// A count that finds the store damaged (a page SQLite cannot read) stops the sweep before
     /// its next write: nothing more goes into a damaged database.
     @Test func aCountThatFindsTheStoreDamagedStopsTheWrites() async throws {
