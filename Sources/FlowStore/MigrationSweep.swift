@@ -64,7 +64,8 @@ public struct MigrationSweep: Sendable {
         var lastTotal: Int?
         // Per flow name (as reported): damaged rows met, which the counts below leave out.
         var damagedMet: [String: Int] = [:]
-        var lastRead = read(after: nil)
+        // The first batch small: nothing says yet how large the states are.
+        var lastRead = read(after: nil, limit: min(batchSize, Self.firstBatchSize))
         var upcoming = [prepare(lastRead)]
         while upcoming.count < Self.prefetchDepth {
             lastRead = read(following: lastRead)
@@ -181,6 +182,16 @@ public struct MigrationSweep: Sendable {
     /// How many batches are read and migrated ahead of the one being written.
     static let prefetchDepth = 2
 
+    /// About how many bytes of messages a batch after the first holds at most: of large states
+    /// (a fan-out flow's, 150 KB each) `batchSize` flows per batch, three batches in memory, came
+    /// to three quarters of a gigabyte. A batch reads fewer flows when the one before it says that
+    /// they are that large.
+    static let batchBytes = 4 << 20
+
+    /// At most this many flows in the first batch, read before any batch says how large the
+    /// states are.
+    static let firstBatchSize = 64
+
     /// A batch read and migrated, not yet written.
     private struct PreparedBatch: Sendable {
         var flows: [StoredFlow]
@@ -195,18 +206,21 @@ public struct MigrationSweep: Sendable {
     }
 
     /// Starts reading the batch after `cursor` (nil: from the start; nil result: no flows left).
-    private func read(after cursor: String?) -> Task<PendingFlows?, any Error> {
+    private func read(after cursor: String?, limit: Int? = nil) -> Task<PendingFlows?, any Error> {
         Task {
-            let page = try await store.pending(belowVersion: migrator.migrator.chain.latestVersion, after: cursor, limit: batchSize)
+            let page = try await store.pending(belowVersion: migrator.migrator.chain.latestVersion, after: cursor, limit: limit ?? batchSize)
             return page.lastID == nil ? nil : page
         }
     }
 
-    /// Starts reading the batch after the one `previous` reads.
+    /// Starts reading the batch after the one `previous` reads: `batchSize` flows, or fewer when
+    /// those of `previous` average more than ``batchBytes`` per batch.
     private func read(following previous: Task<PendingFlows?, any Error>) -> Task<PendingFlows?, any Error> {
         Task {
             guard let before = try await previous.value, let lastID = before.lastID else { return nil }
-            return try await read(after: lastID).value
+            let bytes = before.flows.reduce(0) { $0 + $1.message.count }
+            let limit = bytes == 0 ? batchSize : max(1, min(batchSize, Self.batchBytes / max(1, bytes / before.flows.count)))
+            return try await read(after: lastID, limit: limit).value
         }
     }
 

@@ -121,6 +121,26 @@ struct SweepCountingTests {
         }
     }
 
+    /// Batches hold about `batchBytes` of messages: large states (200 KB each) are read a few
+    /// per batch, whatever `batchSize`, and the first batch, read before any says how large the
+    /// states are, is small; Selinon-sized states go `batchSize` at a time.
+    @Test func largeStatesAreReadFewerPerBatch() async throws {
+        for (padding, count, expected) in [(200_000, 100, [64, 84, 100]), (0, 1_200, [64, 564, 1_064, 1_200])] {
+            try await TestStore.with(.sqlite) { test in
+                let store = try await test.open()
+                let pad = Array(#"{"padding": ""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: padding) + Array(#"", "#.utf8)
+                let messages = try InflightFlows.messages(count: count).map { padding == 0 ? $0 : pad + $0.dropFirst() }
+                try await store.insert(try StoreContract.newFlows(messages))
+                let progress = ProgressLog()
+                _ = try await MigrationSweep(store: store, migrator: try StoreContract.migrator(), batchSize: 500).run(progress: progress.append)
+                var steps = progress.steps.map(\.processed)
+                if steps.count > 1 && steps[steps.count - 1] == steps[steps.count - 2] { steps.removeLast() }
+                #expect(steps == expected, "\(padding)-byte padding")
+                await store.close()
+            }
+        }
+    }
+
     /// A count that finds the store damaged (a page SQLite cannot read) stops the sweep before
     /// its next write: nothing more goes into a damaged database.
     @Test func aCountThatFindsTheStoreDamagedStopsTheWrites() async throws {

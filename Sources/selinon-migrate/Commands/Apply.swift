@@ -339,12 +339,14 @@ extension SelinonMigrate {
                 var atEnd = false
                 while !atEnd {
                     chunk.removeAll(keepingCapacity: true)
-                    while chunk.count < migration.chunkSize {
+                    var chunkBytes = 0
+                    while chunk.count < migration.chunkSize && chunkBytes < migration.chunkBytes {
                         guard let line = try reader.nextLine() else {
                             atEnd = true
                             break
                         }
                         chunk.append(line)
+                        chunkBytes += line.count
                     }
                     for share in await migration.migrate(chunk, firstLineNumber: lineNumber) {
                         for (result, line) in zip(share.results, share.lineNumbers) { summary.add(result, line: line) }

@@ -35,6 +35,11 @@ struct ParallelLineMigration: Sendable {
     /// enough to keep memory flat (about 1 MB per worker for Selinon-sized messages).
     var chunkSize: Int { 1_024 * workers }
 
+    /// How many bytes of lines to read at most before migrating them (a line that starts below
+    /// it is taken whole): large messages — a fan-out flow's state of thousands of edges, 150 KB
+    /// each — would otherwise hold a thousand lines per worker, hundreds of megabytes.
+    var chunkBytes: Int { (4 << 20) * workers }
+
     /// Migrates `lines`, the first of which is line `firstLineNumber` of the input; returns the
     /// shares in input order.
     func migrate(_ lines: [[UInt8]], firstLineNumber: Int) async -> [Share] {
