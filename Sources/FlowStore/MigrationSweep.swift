@@ -27,7 +27,8 @@ public struct MigrationSweep: Sendable {
     public let store: any FlowStateStore
     /// How each flow's message is migrated (chain and policy).
     public let migrator: StreamMigrator
-    /// Flows read and written per transaction.
+    /// Flows read and written per transaction at most: fewer in the first batch (64) and when
+    /// the states are large (about 4 MiB of messages per batch).
     public var batchSize: Int
     /// Compute the report without writing anything.
     public var dryRun: Bool
@@ -35,7 +36,8 @@ public struct MigrationSweep: Sendable {
     /// least 1: ``run(progress:)`` refuses less).
     public var conflictAttempts = 50
 
-    /// - Parameter batchSize: flows per transaction, at least 1 (``run(progress:)`` refuses less).
+    /// - Parameter batchSize: flows per transaction at most (see ``batchSize``), at least 1
+    ///   (``run(progress:)`` refuses less).
     public init(store: any FlowStateStore, migrator: StreamMigrator, batchSize: Int = 500, dryRun: Bool = false) {
         self.store = store
         self.migrator = migrator

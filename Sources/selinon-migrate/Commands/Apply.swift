@@ -96,7 +96,7 @@ extension SelinonMigrate {
         var dryRun = false
 
         @Option(name: .customLong("batch-size"), parsing: .unconditional,
-                help: ArgumentHelp("Store: flows per transaction. (default: 500)", valueName: "n"))
+                help: ArgumentHelp("Store: flows per transaction at most (fewer when the states are large). (default: 500)", valueName: "n"))
         var batchSize: Int?
 
         @Option(help: "Store: the report's format, text (the default) or json, to standard output.")
