@@ -873,6 +873,26 @@ struct UnreachableStoreCommandTests {
         #expect(result.standardOutput.contains("— done") == !redrawn, "\(result.standardOutput)")
     }
 
+    /// `import` and `export` show how far they are on a terminal (20,000 flows: seconds of a
+    /// debug build), and nothing with `--quiet`; their one-line summary either way.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")), arguments: [false, true])
+    func importAndExportShowProgressUnlessQuiet(quiet: Bool) throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let lines = try InflightFlows.messages(count: 20_000).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        try directory.write(lines, to: "in.jsonl")
+        let flag = quiet ? " --quiet" : ""
+        for (command, unit) in [("import --store sqlite:flows.sqlite --input in.jsonl --batch-size 5", "lines"),
+                                ("export --store sqlite:flows.sqlite --output out.jsonl", "flows")] {
+            let result = try runner.run([], shellScript: "TERM=xterm exec script -qec \"$0 \(command)\(flag)\" /dev/null", in: directory.url)
+            #expect(result.status == 0, "\(command): \(result.standardOutput)\(result.standardError)")
+            #expect(result.standardOutput.contains("\u{1B}[K") == !quiet, "\(command): \(result.standardOutput)")
+            #expect(result.standardOutput.contains(" \(unit)/s") == !quiet, "\(command): \(result.standardOutput)")
+            #expect(result.standardOutput.contains(unit == "lines" ? "imported 20000 flows" : "exported 20000 flows"), "\(result.standardOutput)")
+        }
+        #expect(try String(contentsOfFile: directory.path("out.jsonl"), encoding: .utf8).split(separator: "\n").count == 20_000)
+    }
+
     /// A sweep ended by a signal after some batches says how many flows its committed batches
     /// took at least — the flows the store has events of afterwards, but for a batch committed
     /// as the signal came.

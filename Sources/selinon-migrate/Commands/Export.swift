@@ -36,6 +36,9 @@ extension SelinonMigrate {
         @Option(help: ArgumentHelp("Where the messages go ('-' for standard output).", valueName: "file"))
         var output: String = "-"
 
+        @Flag(help: "No progress display.")
+        var quiet = false
+
         func validate() throws {
             if output.isEmpty { throw ValidationError("--output needs a file name ('-' for standard output).") }
             try storeOptions.refuseOutputOverStore(output)
@@ -64,6 +67,8 @@ extension SelinonMigrate {
             var written = 0, buffered = 0
             /// Flows whose line `import` would refuse (or read as another flow), with why.
             var unreadable: [(id: String, problem: String, escapedBreaks: Bool)] = []
+            // Flows so far (the snapshot's total is not counted first), on standard error.
+            let progress = ProgressDisplay(unit: "flows", quiet: quiet, alwaysSummarize: false)
             do {
                 var buffer: [UInt8] = []
                 try await store.forEachFlow(pageSize: 1000) { page in
@@ -75,6 +80,7 @@ extension SelinonMigrate {
                     }
                     exported += page.count
                     buffered += page.count
+                    progress.update(done: exported, total: nil)
                     if buffer.count >= 1 << 20 {
                         try sink.write(buffer)
                         buffer.removeAll(keepingCapacity: true)
@@ -85,6 +91,7 @@ extension SelinonMigrate {
                 try sink.write(buffer)
                 try sink.commit()
             } catch {
+                progress.finish(stopped: true)
                 sink.discard()
                 let wentOut = OutputSink.whatWentOut([sink], whole: written, partly: error is OutputSinkError ? buffered : 0)
                 terminal.message("error: \((error as? StoreError)?.message ?? "\(error)"); \(wentOut)" + OutputSinkError.hintLine(of: error))
@@ -93,6 +100,7 @@ extension SelinonMigrate {
                 let editedRow = (error as? StoreError).map { $0.kind == .damaged && $0.flowID != nil } ?? false
                 throw editedRow ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
+            progress.finish()
             await terminal.close(store)
             terminal.message("exported \(exported) flow\(exported == 1 ? "" : "s") from \(storeOptions.displayText)")
             guard !unreadable.isEmpty else { return }

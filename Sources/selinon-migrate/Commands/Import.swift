@@ -49,6 +49,9 @@ extension SelinonMigrate {
         @Flag(name: .customLong("skip-identical"), help: "Skip flows the store holds already with the same message and status (to rerun an interrupted import).")
         var skipIdentical = false
 
+        @Flag(help: "No progress display.")
+        var quiet = false
+
         func validate() throws {
             guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1.") }
             if input.isEmpty { throw ValidationError("--input needs a file name ('-' for standard input).") }
@@ -71,6 +74,8 @@ extension SelinonMigrate {
             var lineNumber = 0
             // Opened once the first batch has been read: input rejected at once leaves no new, empty store behind.
             var store: (any FlowStateStore)?
+            // Lines so far (the input's total is not known before its end), on standard error.
+            let progress = ProgressDisplay(unit: "lines", quiet: quiet, alwaysSummarize: false)
             do {
                 var batch: [(line: Int, flow: NewFlow)] = []
                 while let line = try reader.nextLine() {
@@ -82,27 +87,29 @@ extension SelinonMigrate {
                         if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
                         try await importer.insert(batch, into: store!)
                         batch.removeAll(keepingCapacity: true)
+                        progress.update(done: lineNumber, total: nil)
                     }
                 }
                 if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
                 try await importer.insert(batch, into: store!)
-            } catch let status as ExitCode {
-                // Opening the store failed, and said why.
-                await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
-                throw status
-            } catch let error as LineReader.LineTooLong {
-                await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
-                terminal.message("\(name):\(lineNumber + 1): error: \(error)\n\(importer.progressNote(lineRejected: true))")
-                throw ExitStatus.inputFailed
-            } catch let rejection as ImportRejection {
-                await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
-                terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure))")
-                throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
             } catch {
+                progress.finish(stopped: true)
                 await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
-                terminal.message("error: cannot read \(name): \(OutputSink.reason(error))\n\(importer.progressNote(lineRejected: false))")
-                throw ExitStatus.toolFailed
+                switch error {
+                case let status as ExitCode:
+                    throw status  // opening the store failed, and said why
+                case let error as LineReader.LineTooLong:
+                    terminal.message("\(name):\(lineNumber + 1): error: \(error)\n\(importer.progressNote(lineRejected: true))")
+                    throw ExitStatus.inputFailed
+                case let rejection as ImportRejection:
+                    terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure))")
+                    throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
+                default:
+                    terminal.message("error: cannot read \(name): \(OutputSink.reason(error))\n\(importer.progressNote(lineRejected: false))")
+                    throw ExitStatus.toolFailed
+                }
             }
+            progress.finish()
             await terminal.close(store)
             let skipped = importer.skipped > 0 ? " (\(counted(importer.skipped, "identical flow")) already there, skipped)" : ""
             terminal.message("imported \(counted(importer.imported, "flow")) into \(storeOptions.displayText)\(skipped)")
