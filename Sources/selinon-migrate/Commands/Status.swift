@@ -136,7 +136,20 @@ struct StoreSummary {
                 lines.append("\(counted(newerThanLatest, "flow")) \(newerThanLatest == 1 ? "is" : "are") newer than version \(latestVersion): "
                     + "a newer deployment wrote \(newerThanLatest == 1 ? "it" : "them"); this migration directory is behind")
             }
+            // A run of versions without flows is one line (a directory of hundreds of migrations).
+            var empty: ClosedRange<Int>?
+            func sayEmpty() {
+                guard let range = empty else { return }
+                lines.append((range.count == 1 ? "version \(range.lowerBound)" : "versions \(range.lowerBound)–\(range.upperBound)")
+                    + ": no flows, safe to squash here")
+                empty = nil
+            }
             for use in oldVersions {
+                if use.live == 0 && use.failed == 0 && use.safeToSquash {
+                    empty = empty.map { $0.lowerBound...use.version } ?? use.version...use.version
+                    continue
+                }
+                sayEmpty()
                 var line = "version \(use.version): "
                 line += use.live > 0 ? "\(use.live) flow\(use.live == 1 ? "" : "s") still to migrate" : use.failed > 0 ? "no flows to migrate" : "no flows"
                 // Failed flows are never migrated: counted apart, not among those still to migrate.
@@ -145,6 +158,7 @@ struct StoreSummary {
                 if use.safeToSquash { line += ", safe to squash here" }
                 lines.append(line)
             }
+            sayEmpty()
         }
         return lines.joined(separator: "\n")
     }
