@@ -311,6 +311,30 @@ struct ConfigurationLoaderTests {
         #expect(errors(storages: [composed], used: composed).isEmpty)
     }
 
+    /// A predicate bound to a task whose storage is read-only is an error only when the condition
+    /// reads task results (`fieldExist`, …): one reading the flow's arguments alone is valid, as
+    /// in Selinon (the fixture `predicate-read-only-storage` is the other side).
+    @Test func aReadOnlyStorageTaskMayBeBoundToAPredicateOfArgumentsOnly() throws {
+        let nodes = """
+            storages:
+              - {name: Results, import: app.storage, configuration: {url: "postgres://db"}}
+            tasks:
+              - {name: Fetch, import: app.tasks, storage: Results}
+              - {name: Audit, import: app.tasks, storage: Results, storage_readonly: true}
+              - {name: Parse, import: app.tasks}
+            flows: [main_flow]
+            """
+        func diagnostics(_ condition: String) -> [ConfigDiagnostic] {
+            let flow = "flow-definitions:\n  - name: main_flow\n    edges:\n      - {from: , to: [Fetch, Audit]}\n"
+                + "      - {from: [Fetch, Audit], to: Parse, condition: \(condition)}\n"
+            return ConfigurationLoader().load(ConfigurationFiles(nodes: .init(path: "nodes.yml", contents: Array(nodes.utf8)),
+                                                                 flows: [.init(path: "flows.yml", contents: Array(flow.utf8))])).diagnostics
+        }
+        #expect(diagnostics("{name: argsFieldExist, node: Audit, args: {key: audit}}").isEmpty)
+        #expect(diagnostics("{name: fieldExist, node: Audit, args: {key: audit}}").map(\.code) == [.predicateNode],
+                "\(diagnostics("{name: fieldExist, node: Audit, args: {key: audit}}"))")
+    }
+
     /// The forms of `trace` earlier Selinon versions took (`trace: true`, a function named beside
     /// its module) are errors for Selinon 1.4, with a hint at its form; with `checksTrace` off
     /// (`generate --no-check`) they are warnings and the configuration loads.

@@ -89,6 +89,25 @@ struct URLPredicateTests {
         #expect(holds("fieldEqual", [.init("key", .list([date])), .init("value", .string("x"))], result: .object(["2001-12-14": .string("x")])) == false)
     }
 
+    /// A key path indexes lists and strings as Python does, negative indices from the end, and
+    /// a boolean is an int to `fieldInt` (`isinstance(True, int)`), not to `fieldFloat`.
+    @Test func keyPathsIndexAsPythonDoesAndBooleansAreInts() {
+        let location = FileLocation(file: "flows.yml", line: 1, column: 1)
+        func holds(_ name: String, _ arguments: [ConfigValue.MappingEntry], result: JSONValue) -> Bool? {
+            SelinonPredicates(results: ["A": result], singleSource: "A", nodeArguments: .null, environment: [:])
+                .evaluate(.predicate(PredicateCall(name: name, arguments: arguments, location: location)))
+        }
+        let result: JSONValue = .object(["s": .string("abc"), "l": .array([.string("x"), .string("y")]), "b": .bool(true)])
+        func path(_ parts: ConfigValue...) -> ConfigValue.MappingEntry { .init("key", .list(parts)) }
+        #expect(holds("fieldEqual", [path(.string("s"), .integer(.small(-1))), .init("value", .string("c"))], result: result) == true)
+        #expect(holds("fieldEqual", [path(.string("s"), .integer(.small(0))), .init("value", .string("a"))], result: result) == true)
+        #expect(holds("fieldExist", [path(.string("s"), .integer(.small(-4)))], result: result) == false)
+        #expect(holds("fieldEqual", [path(.string("l"), .integer(.small(-2))), .init("value", .string("x"))], result: result) == true)
+        #expect(holds("fieldExist", [path(.string("l"), .integer(.small(2)))], result: result) == false)
+        #expect(holds("fieldInt", [.init("key", .string("b"))], result: result) == true)
+        #expect(holds("fieldFloat", [.init("key", .string("b"))], result: result) == false)
+    }
+
     @Test func nonStringsNeverMatchAndBracketedHostsAreLeftUndecided() {
         // urlparse(None) gives bytes (b'' is not ''); urlparse(5) raises: both false.
         for value: JSONValue in [.null, .number(JSONNumber(5)), .array([]), .object([:])] {

@@ -35,6 +35,21 @@ struct GitRepositoryTests {
         #expect(try repository.commitsChanging(paths, from: repository.commit("HEAD").id).map(\.summary) == ["change", "config"])
     }
 
+    /// A root commit that adds part of the configuration (the flow files, the nodes file to
+    /// come) changed it, as one that adds the nodes file alone does.
+    @Test func aRootCommitWithPartOfTheConfigurationChangedIt() throws {
+        let paths = ConfigurationPaths(nodesFile: "conf/nodes.yml", flowPaths: ["conf/flows"])
+        for (first, second) in [(["conf/flows/main.yml": Self.flow("{from: , to: A}")], ["conf/nodes.yml": Self.nodes]),
+                                (["conf/nodes.yml": Self.nodes], ["conf/flows/main.yml": Self.flow("{from: , to: A}")])] {
+            let fixture = try GitFixture()
+            try fixture.commit("first part", first.mapValues { $0 })
+            try fixture.commit("second part", second.mapValues { $0 })
+            let repository = try GitRepository(containing: fixture.root.path)
+            #expect(try repository.commitsChanging(paths, from: repository.commit("HEAD").id).map(\.summary) == ["second part", "first part"],
+                    "\(first.keys)")
+        }
+    }
+
     @Test func flowDirectoriesAreListedAsTheyWereAtEachRevision() throws {
         let fixture = try GitFixture()
         try fixture.commit("one", ["nodes.yml": Self.nodes, "flows/a.yml": "a", "flows/sub/b.yaml": "b", "flows/.hidden.yml": "h"])

@@ -84,6 +84,12 @@ struct DifferTests {
         #expect(plan.warnings.map(\.kind) == [.destinationRepeatsChanged])
         #expect(plan.warnings.first?.message.hasPrefix("'to' of edge 1 (A → D) of flow 'flow1' lists a destination another number of times "
             + "([D, D] ⇒ [D])") == true, "\(plan.warnings)")
+        // As many destinations as before, one of them now repeated instead of another.
+        let swapped = try TestConfiguration.make(["flow1": ["> A", "A > D, D, C", "A > B, C"]])
+        let swappedPlan = MigrationDiffer().plan(from: swapped, to: try TestConfiguration.make(["flow1": ["> A", "A > D, C, C", "A > B, C"]]),
+                                                 strategy: .ignore)
+        #expect(!swappedPlan.isNeeded)
+        #expect(swappedPlan.warnings.map(\.kind) == [.destinationRepeatsChanged], "\(swappedPlan.warnings)")
     }
 
     /// A selective run's task list is a set to Selinon: reordering it is no change.

@@ -39,6 +39,18 @@ struct ExampleReviewTests {
         #expect(older != nil)
     }
 
+    /// An edge index one past a flow's last edge does not fit it, in a translation or as an added
+    /// edge (whose sources would otherwise be read beyond the flow's edges).
+    @Test func anEdgeIndexOnePastTheLastEdgeDoesNotFit() throws {
+        let edges = MigrationReviewer.edges(of: try Self.configuration(2))
+        let (name, flow) = try #require(edges.min { $0.key < $1.key })
+        let expected = "flow '\(name)' has \(flow.count) edges, and the migration names edge \(flow.count)"
+        let translated = Migration(flows: [name: EdgeMigration(translation: [0: flow.count])], strategy: .ignore)
+        #expect(MigrationReviewer.misfit(edges, after: translated) == expected)
+        let added = Migration(flows: [name: EdgeMigration(taintingNodes: [flow.count: ["Fetch"]])], strategy: .ignore)
+        #expect(MigrationReviewer.misfit(edges, after: added) == expected)
+    }
+
     /// Selinon's generator writes an empty entry for every flow after the first changed one (D-3):
     /// they change nothing, so the review shows the same flows, and says what it left out.
     @Test func selinonsEmptyEntriesAreNotShownAsChangedFlows() throws {

@@ -229,8 +229,10 @@ struct ConsistencyChecker {
         ] {
             let overlap: [String]
             switch (plain, compound) {
-            case (.allSubflows, .allSubflows), (.allSubflows, .subflows), (.subflows, .allSubflows):
+            case (.allSubflows, .allSubflows):
                 overlap = ["every sub-flow"]
+            case (.allSubflows, .subflows(let listed)), (.subflows(let listed), .allSubflows):
+                overlap = listed
             case (.subflows(let left), .subflows(let right)):
                 overlap = left.filter(right.contains)
             default:
