@@ -157,6 +157,8 @@ public struct YAMLParser: Sendable {
 private struct TreeBuilder {
     private struct Frame {
         var isMapping: Bool
+        /// Written in flow style (`[…]`, `{…}`), where everything inside is flow style too.
+        var isFlow: Bool
         var mark: YAMLMark
         var anchor: String?
         /// Where this collection's children start in `pending`.
@@ -245,10 +247,12 @@ private struct TreeBuilder {
             try scalar(event, mark: mark)
         case YAML_SEQUENCE_START_EVENT:
             try checkCollectionTag(event.data.sequence_start.tag, expected: "seq", mark: mark)
-            try open(isMapping: false, anchor: event.data.sequence_start.anchor, mark: mark)
+            try open(isMapping: false, isFlow: event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE,
+                     anchor: event.data.sequence_start.anchor, mark: mark)
         case YAML_MAPPING_START_EVENT:
             try checkCollectionTag(event.data.mapping_start.tag, expected: "map", mark: mark)
-            try open(isMapping: true, anchor: event.data.mapping_start.anchor, mark: mark)
+            try open(isMapping: true, isFlow: event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE,
+                     anchor: event.data.mapping_start.anchor, mark: mark)
         case YAML_SEQUENCE_END_EVENT:
             let frame = frames.removeLast()
             let start = children.count
@@ -280,6 +284,12 @@ private struct TreeBuilder {
         case YAML_LITERAL_SCALAR_STYLE: style = .literal
         case YAML_FOLDED_SCALAR_STYLE: style = .folded
         default: style = .plain
+        }
+        // libyaml 0.2.5 reads on past a '?' in a plain scalar in a flow collection (as YAML 1.2
+        // does); PyYAML ends the scalar there and then fails on the '?'.
+        if style == .plain, frames.last?.isFlow == true, text.utf8.contains(UInt8(ascii: "?")) {
+            throw YAMLError(.syntax, "'\(text.count > 40 ? text.prefix(40) + "…" : text)' holds a '?' inside a flow collection ([…] or {…}): "
+                + "PyYAML, which Selinon uses, ends the value at the '?' and cannot read the file; quote the value", at: mark)
         }
         let resolution: YAMLScalarResolver.Resolution
         do {
@@ -381,13 +391,13 @@ private struct TreeBuilder {
             + YAMLScalarResolver.unsupportedTagReason(tag), at: mark)
     }
 
-    private mutating func open(isMapping: Bool, anchor: UnsafeMutablePointer<yaml_char_t>?, mark: YAMLMark) throws(YAMLError) {
+    private mutating func open(isMapping: Bool, isFlow: Bool, anchor: UnsafeMutablePointer<yaml_char_t>?, mark: YAMLMark) throws(YAMLError) {
         guard frames.count < limits.maxDepth else {
             throw YAMLError(.nestingTooDeep, "lists and mappings nest deeper than \(limits.maxDepth) levels", at: mark)
         }
         let name = anchor.map { String(cString: $0) }
         if let name { try checkNewAnchor(name, mark: mark) }
-        frames.append(Frame(isMapping: isMapping, mark: mark, anchor: name, pendingStart: pending.count))
+        frames.append(Frame(isMapping: isMapping, isFlow: isFlow, mark: mark, anchor: name, pendingStart: pending.count))
     }
 
     private func checkNewAnchor(_ name: String, mark: YAMLMark) throws(YAMLError) {

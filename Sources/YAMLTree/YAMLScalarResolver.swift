@@ -213,10 +213,14 @@ enum YAMLScalarResolver {
                 throw Failure(message: "'\(text.count > 40 ? text.prefix(40) + "…" : text)' has \(parts.count) sexagesimal groups: PyYAML, "
                     + "which Selinon reads it with, fails on it (int too large to convert to float)")
             }
+            // As PyYAML adds them, from the last group: each times its power of 60, then summed
+            // (another order rounds differently in the last bit: 1:10:40.297).
             var total = 0.0
-            for part in parts {
+            base = 1
+            for part in parts.reversed() {
                 guard let number = pythonFloat(part) else { throw invalid }
-                total = total * 60 + number
+                total += number * base
+                base *= 60
             }
             return sign * total
         }

@@ -264,6 +264,19 @@ struct YAMLParserTests {
         #expect(YAMLParser.character(at: YAMLMark(line: 4, column: 1), in: Array("a\nb\n".utf8)) == nil)
     }
 
+    /// A '?' inside a plain value of a flow collection: libyaml reads on, PyYAML (Selinon) stops
+    /// the value there and fails on the '?' — an error, as in Selinon. Quoted, or in block
+    /// style, it is text to both.
+    @Test func aQuestionMarkInAPlainValueOfAFlowCollectionIsAnError() throws {
+        for text in ["k: [a?]\n", "j: {url: http://x/?q=1}\n", "{a?b: 1}\n"] {
+            let error = try #require(parseError(text), "\(text)")
+            #expect(error.kind == .syntax && error.message.contains("holds a '?' inside a flow collection"), "\(text): \(error)")
+        }
+        let fine = try YAMLParser().parse(Array("a: [\"x?\", 'y?']\nb: http://x/?q=1\nc:\n  - d?e\n".utf8))
+        #expect(fine.root?["a"]?.sequence?.map(\.string) == ["x?", "y?"])
+        #expect(fine.root?["b"]?.string == "http://x/?q=1" && fine.root?["c"]?.sequence?.first?.string == "d?e")
+    }
+
     @Test func unterminatedQuoteNamesWhereItStarted() throws {
         let error = try #require(parseError("a: 'open\nb: 1\n"))
         #expect(error.kind == .syntax)
