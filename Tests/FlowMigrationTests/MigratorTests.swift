@@ -323,6 +323,31 @@ struct MigratorTests {
         }
     }
 
+    /// A key given twice is its last copy, as Python's `json` reads it: an earlier copy of the
+    /// wrong type does not make the message invalid (for either migrator), a last one does.
+    @Test func theLastCopyOfARepeatedKeyIsTheOneRead() throws {
+        let state = #"{"active_nodes": [{"name": "T1", "id": 1, "id": "a"}], "finished_nodes": {"T0": 1, "T0": ["b"]}, "#
+            + #""waiting_edges": [1], "triggered_edges": "x", "triggered_edges": [0, 2]}"#
+        for line in [#"{"flow_name": 1, "flow_name": "flow1", "migration_version": 0, "state": \#(state)}"#,
+                     #"{"flow_name": "flow1", "migration_version": [], "migration_version": 0, "state": "x", "state": \#(state)}"#] {
+            let (outcome, report, output) = try Self.both(line, [Self.m2(.ignore)])
+            guard case .migrated(let migrated, 0, 1, _) = outcome else {
+                Issue.record("unexpected \(outcome) for \(line)")
+                continue
+            }
+            #expect(migrated.state?.triggeredEdges == [0, 3] && migrated.state?.waitingEdges == [1])
+            #expect(report.outcome == .migrated, "\(line): \(String(describing: report.error))")
+            #expect(output.hasSuffix(#""triggered_edges": "x", "triggered_edges": [0, 3]}}"#), "\(output)")
+        }
+        let last = #"{"flow_name": "flow1", "flow_name": 1, "migration_version": 0, "state": null}"#
+        #expect(throws: StateError.self) { try DispatcherMessage(json: try JSONParser().parse(Array(last.utf8))) }
+        var copied: [UInt8] = []
+        let report = Array(last.utf8).withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [Self.m2(.ignore)]))).migrate(line: $0, into: &copied)
+        }
+        #expect(report.outcome == .invalid && report.error?.message == "flow_name must be a string", "\(String(describing: report.error))")
+    }
+
     @Test func aFlowRemovedAndAddedBackStartsAsTheNewFlow() throws {
         // 1 removes flow1, 2 adds it back: a run not started yet is a run of the new flow; a state of the old one still fails.
         var removal = Self.empty

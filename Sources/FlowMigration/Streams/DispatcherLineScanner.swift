@@ -64,7 +64,7 @@ struct DispatcherLineScanner {
             let start = cursor.index
             // Where the previous member's value ended: a member is cut from there to its own end.
             var previousValueEnd: Int?
-            try forEachMember(&cursor) { key, cursor throws(StateError) in
+            try forEachMember(&cursor, level: 2) { key, cursor throws(StateError) in
                 defer { previousValueEnd = cursor.index }
                 switch key {
                 case "dispatcher_id":
@@ -135,6 +135,8 @@ struct DispatcherLineScanner {
                     if bytes[cursor.index] == UInt8(ascii: "n") {
                         try skipValue(&cursor)
                         scan.hasState = false
+                        scan.activeNames = []
+                        scan.finishedNames = []
                         scan.waiting = []
                         scan.triggered = []
                         scan.waitingSpan = nil
@@ -211,7 +213,7 @@ struct DispatcherLineScanner {
         scan.triggered = []
         scan.waitingSpan = nil
         scan.triggeredSpan = nil
-        try forEachMember(&cursor) { key, cursor throws(StateError) in
+        try forEachMember(&cursor, level: 3) { key, cursor throws(StateError) in
             switch key {
             case "active_nodes":
                 if try isNull(&cursor) { return }
@@ -225,7 +227,7 @@ struct DispatcherLineScanner {
                         throw StateError(.wrongType, "state.active_nodes[\(position)] must be an object with a string 'name'")
                     }
                     var name: String?
-                    try forEachMember(&cursor) { key, cursor throws(StateError) in
+                    try forEachMember(&cursor, level: 5) { key, cursor throws(StateError) in
                         if key == "name", bytes[cursor.index] == UInt8(ascii: "\"") {
                             name = try cursor.stringOrStateError()
                         } else if key == "name" {
@@ -249,7 +251,7 @@ struct DispatcherLineScanner {
                     try skipValue(&cursor)
                     throw StateError(.wrongType, "state.\(key) must be an object")
                 }
-                try forEachMember(&cursor) { name, cursor throws(StateError) in
+                try forEachMember(&cursor, level: 4) { name, cursor throws(StateError) in
                     guard bytes[cursor.index] == UInt8(ascii: "[") else {
                         throw StateError(.wrongType, "state.\(key).\(name) must be an array of ids")
                     }
@@ -326,7 +328,7 @@ struct DispatcherLineScanner {
             try skipValue(&cursor)
             throw StateError(.wrongType, "selective must be false or an object")
         }
-        try forEachMember(&cursor) { key, cursor throws(StateError) in
+        try forEachMember(&cursor, level: 3) { key, cursor throws(StateError) in
             guard key == "waiting_edges_subset" else {
                 try skipValue(&cursor, level: 3)  // message → selective → this
                 return
@@ -338,13 +340,13 @@ struct DispatcherLineScanner {
                 throw StateError(.wrongType, "selective.waiting_edges_subset must be an object")
             }
             var subsets: [(flow: String, edges: [(index: Int, valueSpan: Span)])] = []
-            try forEachMember(&cursor) { flowKey, cursor throws(StateError) in
+            try forEachMember(&cursor, level: 4) { flowKey, cursor throws(StateError) in
                 let flow = try flowKey.string()
                 guard bytes[cursor.index] == UInt8(ascii: "{") else {
                     throw StateError(.wrongType, "selective.waiting_edges_subset.\(flow) must be an object keyed by edge index")
                 }
                 var edges: [(index: Int, valueSpan: Span)] = []
-                try forEachMember(&cursor) { indexKey, cursor throws(StateError) in
+                try forEachMember(&cursor, level: 5) { indexKey, cursor throws(StateError) in
                     let key = try indexKey.string()
                     guard let index = Int(key), index >= 0, String(index) == key else {
                         throw StateError(.wrongType, "selective.waiting_edges_subset.\(flow) has the key '\(key)', which is not an edge index")
@@ -366,7 +368,13 @@ struct DispatcherLineScanner {
 
     /// Calls `body` for each member of the object at the cursor, with the cursor on the value;
     /// `body` must consume the value.
-    private static func forEachMember(_ cursor: inout JSONParser.Scanner,
+    /// `level`: how deep the members' values sit (the message's own members: 2), for the depth
+    /// limit of the values skipped.
+    ///
+    /// A value `body` finds wrong does not count when the object gives its key again later:
+    /// Python's `json` keeps the last of repeated keys, so an earlier copy is no part of the
+    /// message (and the later one replaces whatever the earlier one set).
+    private static func forEachMember(_ cursor: inout JSONParser.Scanner, level: Int,
                                       _ body: (MemberKey, inout JSONParser.Scanner) throws(StateError) -> Void) throws(StateError) {
         let bytes = cursor.bytes
         cursor.index += 1
@@ -384,7 +392,14 @@ struct DispatcherLineScanner {
             cursor.index += 1
             cursor.skipWhitespace()
             guard cursor.index < bytes.count else { throw cursor.syntaxError("unexpected end of the JSON text") }
-            try body(key, &cursor)
+            let valueStart = cursor.index
+            do {
+                try body(key, &cursor)
+            } catch {
+                // (A value that is no JSON, or a key after it that is none, keeps the error found.)
+                cursor.index = valueStart
+                guard (try? skipValue(&cursor, level: level)) != nil, (try? isRepeated(key, after: cursor)) == true else { throw error }
+            }
             cursor.skipWhitespace()
             guard cursor.index < bytes.count else { throw cursor.syntaxError("unexpected end of the JSON text inside an object") }
             if bytes[cursor.index] == UInt8(ascii: ",") {
@@ -395,6 +410,28 @@ struct DispatcherLineScanner {
             } else {
                 throw cursor.syntaxError("expected ',' or '}' in an object")
             }
+        }
+    }
+
+    /// Whether a later member of the object, whose members go on after the value the cursor
+    /// has just passed, has `key` (compared code point by code point, as Python compares keys).
+    private static func isRepeated(_ key: MemberKey, after position: JSONParser.Scanner) throws(StateError) -> Bool {
+        let bytes = position.bytes
+        var cursor = position
+        let name = Array(try key.string().unicodeScalars)
+        while true {
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: ",") else { return false }
+            cursor.index += 1
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "\"") else { return false }
+            if Array(try MemberKey(at: &cursor).string().unicodeScalars) == name { return true }
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: ":") else { return false }
+            cursor.index += 1
+            cursor.skipWhitespace()
+            guard cursor.index < bytes.count else { return false }
+            try skipValue(&cursor)
         }
     }
 
