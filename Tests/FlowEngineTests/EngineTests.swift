@@ -60,6 +60,30 @@ struct EngineTests {
         #expect(!chain.isBounded && chain.states.count == 2)
     }
 
+    /// The search explores failures: the state where X failed while Y runs is found beside the
+    /// one where X never started.
+    @Test func aFailedNodeMakesAStateOfItsOwn() throws {
+        let engine = try Self.flow(tasks: ["Start", "X", "Y"], """
+                edges:
+                  - {from: , to: Start}
+                  - {from: Start, to: X, condition: {name: fieldExist, args: {key: go}}}
+                  - {from: Start, to: Y}
+            """)
+        let states = ReachableStates(engine: engine).states
+        #expect(states.contains { $0.activeNodes.map(\.name) == ["Y"] && $0.failedNodes.keys.sorted() == ["X"] })
+        #expect(states.contains { $0.activeNodes.map(\.name) == ["Y"] && $0.failedNodes.isEmpty && $0.finishedNodes.keys.sorted() == ["Start"] })
+    }
+
+    /// The simulator writes flows in flight: a run that ends (every node done) is caught at its
+    /// last running state, never after it.
+    @Test func simulatedStatesAreOfRunningFlows() throws {
+        let simulator = FlowSimulator(engine: try Self.flow(tasks: ["A", "B"], "    edges:\n      - {from: , to: A}\n      - {from: A, to: B}\n"),
+                                      failureRate: 0)
+        let states = (0..<200).compactMap { simulator.state(seed: $0) }
+        #expect(states.count == 200)
+        #expect(states.allSatisfy { !$0.activeNodes.isEmpty })
+    }
+
     @Test func alwaysTrueAndAlwaysFalseAreNotGuessed() throws {
         // The search decides conditions both ways, but not these: Selinon cannot reach a state
         // where A finished and the alwaysTrue edge did not fire, or where the alwaysFalse one did.

@@ -86,6 +86,8 @@ struct JSONWriterTests {
         #expect(String(decoding: JSONWriter.compact(.string(text)), as: UTF8.self)
                 == #""a\u007fb\u0080c\u0085d\u2028e\ufffefé😀""#)
         #expect(try JSONParser().parse(JSONWriter.compact(.string(text))) == .string(text))
+        // The fast path for ASCII text escapes DEL too.
+        #expect(String(decoding: JSONWriter.compact(.string("a\u{7F}")), as: UTF8.self) == #""a\u007f""#)
     }
 
     @Test func prettyOutputIsSortedIndentedAndEndsWithANewline() {

@@ -322,6 +322,12 @@ struct MigrationDirectoryTests {
         #expect(error?.localizedDescription == error?.description)
         #expect(error?.problems.last?.description.hasPrefix(directory.path("m/2.json") + ":1:2: error: not valid JSON") == true)
         #expect(error?.problems.first?.hint == "migration files are named 1.json, 2.json, … without leading zeros or signs; rename it")
+        // Numbering starts at 1: a 0.json is no migration (with it, the directory would skip a version).
+        let zero = try TemporaryDirectory()
+        try zero.write(Self.empty, to: "m/0.json")
+        try zero.write(Self.empty, to: "m/1.json")
+        let zeroError = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: zero.path("m")) }
+        #expect(zeroError?.problems.map(\.file) == [zero.path("m/0.json")], "\(String(describing: zeroError))")
         // Renaming `01.json` would replace `1.json`: the hint says so instead.
         try directory.write(Self.empty, to: "m/01.json")
         let taken = #expect(throws: MigrationDirectoryError.self) { try MigrationDirectory.load(from: directory.path("m")) }

@@ -136,6 +136,20 @@ struct StreamMigratorTests {
                 == #"{"flow_name":"ingest","node_args":{"b": 2.50, "a":"\u00e9"}, "migration_version":1,"state":{"waiting_edges":[3],"triggered_edges":[0, 1, 3],"active_nodes":[],"finished_nodes":{}}}"#)
     }
 
+    /// A state without `waiting_edges` gets none written when nothing is armed: the line changes
+    /// only where the typed migrator's message does.
+    @Test func aMissingWaitingListIsNotAdded() throws {
+        let migration = Migration(flows: ["f": EdgeMigration(translation: [0: 1, 1: 0])], strategy: .ignore)
+        let line = #"{"flow_name":"f","migration_version":0,"state":{"active_nodes":[{"name":"B","id":"1"}],"finished_nodes":{"A":["0"]},"triggered_edges":[0]}}"#
+        var output: [UInt8] = []
+        let report = Array(line.utf8).withUnsafeBufferPointer {
+            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [migration]))).migrate(line: $0, into: &output)
+        }
+        #expect(report.outcome == .migrated)
+        #expect(String(decoding: output, as: UTF8.self)
+                == #"{"flow_name":"f","migration_version":1,"state":{"active_nodes":[{"name":"B","id":"1"}],"finished_nodes":{"A":["0"]},"triggered_edges":[1]}}"#)
+    }
+
     /// A line `export` wrote for a flow its store failed stays as it is, as the store leaves the
     /// flow; one the store asked to retry is an ordinary message.
     /// Members Selinon's dispatcher reads with a type it cannot use make the line invalid on the

@@ -872,6 +872,13 @@ struct StoreContract {
             }
             #expect(outcomes[.migrated, default: 0] > 0 && outcomes[.retry, default: 0] > 0 && outcomes[.fail, default: 0] > 0)
             #expect(try await dispatcher.load(flowID: "no-such-flow") == nil)
+            // Reset for a restart at an older version (an older deployment's apply): migrated on
+            // load, and still a flow to restart.
+            let reset = #"{"dispatcher_id": "reset-1", "flow_name": "reporting_flow", "migration_version": 1, "state": null, "#
+                + #""selinon_migrate_status": "retry_requested"}"#
+            try await store.insert([try NewFlow(message: Array(reset.utf8))])
+            let restartable = try #require(try await dispatcher.load(flowID: "reset-1"))
+            #expect(restartable.outcome == .retry && restartable.flow.migrationVersion == 3, "\(restartable)")
 
             let flow = try #require(try await dispatcher.load(flowID: "flow-0000000")).flow
             let wrongFlow = Array(String(decoding: flow.message, as: UTF8.self)
