@@ -26,6 +26,10 @@ struct MigrationWriterTests {
         let reread = try MigrationDirectory.load(from: directory.path("deep/migrations"))
         #expect(reread.migrations.map(\.strategy) == [.ignore, .fail])
         #expect(reread.files[1].bytes == written.bytes)
+        // Another change, then the first again: the repeat named is the latest file that has it.
+        let other = Migration(flows: ["ingest": EdgeMigration(translation: [0: 1, 1: 0])], strategy: .ignore)
+        #expect(try MigrationWriter().write(other, toDirectory: directory.path("deep/migrations")).repeatedVersion == nil)
+        #expect(try MigrationWriter().write(Self.migration, toDirectory: directory.path("deep/migrations")).repeatedVersion == 2)
     }
 
     @Test func writesNothingIntoAnInvalidDirectory() throws {

@@ -387,6 +387,32 @@ struct TeamWorkflowTests {
         #expect(try String(contentsOfFile: fixture.path("migrations/2.json"), encoding: .utf8).contains("\"tainted_flow_strategy\": \"RETRY\""))
     }
 
+    /// The branch's migrations that rebase drops and regenerates as one keep the most severe of
+    /// their strategies: RETRY then IGNORE is RETRY, whatever their order.
+    @Test func rebaseKeepsTheMostSevereStrategyOfTheMigrationsItJoins() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "first")
+        try Self.changeLicenceStore(fixture)
+        try Self.commitWithItsMigration(fixture, "first: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--ff-only", "first")
+        try fixture.git("checkout", "-q", "-b", "second", "HEAD~1")
+        try Self.changeLicenceReview(fixture)
+        #expect(try runner.run(["generate", "-t", "RETRY"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "second: licence review (RETRY)")
+        try Self.removeNotification(fixture)
+        try Self.commitWithItsMigration(fixture, "second: notification removed (IGNORE)")
+        // Main merged: its 1.json and the sum taken, this branch's 2.json left to be joined.
+        #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "main") }
+        try fixture.git("checkout", "--theirs", "migrations/1.json", "migrations/migrations.sum")
+        let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 0, "\(rebase.standardError)")
+        #expect(rebase.standardOutput.contains("wrote 2.json (RETRY)"), "\(rebase.standardOutput)")
+        #expect(try String(contentsOfFile: fixture.path("migrations/2.json"), encoding: .utf8).contains("\"tainted_flow_strategy\": \"RETRY\""))
+    }
+
     /// Rebase replaces the directory as a whole, yet keeps what generate keeps: a sum that is a
     /// link stays one (the file it names rewritten), and files keep their permissions.
     @Test func rebaseKeepsALinkedSumAndPermissions() throws {
