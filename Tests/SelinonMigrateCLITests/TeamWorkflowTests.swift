@@ -387,6 +387,29 @@ struct TeamWorkflowTests {
         #expect(try String(contentsOfFile: fixture.path("migrations/2.json"), encoding: .utf8).contains("\"tainted_flow_strategy\": \"RETRY\""))
     }
 
+    /// A flow the base's migrations removed, brought back by the branch as it was is no new
+    /// flow: runs of the old one may be in flight, and new workers must not take them for runs
+    /// of the new one. `check` asks for the migration, as `generate` writes one.
+    @Test func checkAsksForAMigrationWhenAFlowTheBaseRemovedComesBack() throws {
+        let fixture = try GitCommandTests.repository(at: 3)
+        let runner = try CommandRunner()
+        let nodes = try String(contentsOfFile: fixture.path("config/nodes.yml"), encoding: .utf8)
+        let analysis = try String(contentsOfFile: fixture.path("config/flows/analysis.yml"), encoding: .utf8)
+        let definition = try #require(analysis.range(of: "\n  # Added in v2: SBOM generation"))
+        #expect(nodes.contains("  - sbom_flow\n"))
+        try (String(analysis[..<definition.lowerBound]) + "\n").write(toFile: fixture.path("config/flows/analysis.yml"), atomically: true, encoding: .utf8)
+        try nodes.replacingOccurrences(of: "  - sbom_flow\n", with: "").write(toFile: fixture.path("config/nodes.yml"), atomically: true, encoding: .utf8)
+        try Self.commitWithItsMigration(fixture, "sbom_flow removed")
+        try analysis.write(toFile: fixture.path("config/flows/analysis.yml"), atomically: true, encoding: .utf8)
+        try nodes.write(toFile: fixture.path("config/nodes.yml"), atomically: true, encoding: .utf8)
+        try fixture.git("commit", "-qam", "sbom_flow back")
+        let check = try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1, "\(check.standardOutput)\(check.standardError)")
+        #expect(check.standardError.contains("sbom_flow"), "\(check.standardError)")
+        let generate = try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(generate.status == 0 && generate.standardOutput.contains("sbom_flow"), "\(generate.standardOutput)\(generate.standardError)")
+    }
+
     /// The branch's migrations that rebase drops and regenerates as one keep the most severe of
     /// their strategies: RETRY then IGNORE is RETRY, whatever their order.
     @Test func rebaseKeepsTheMostSevereStrategyOfTheMigrationsItJoins() throws {
