@@ -441,6 +441,20 @@ struct EngineCommandTests {
         let reporting = try #require((object["flows"] as? [[String: Any]])?.first { $0["flow"] as? String == "reporting_flow" })
         #expect((reporting["counts"] as? [String: Int])?["fail"] == 4, "\(reporting)")
         #expect((reporting["examples"] as? [String: String])?["fail"]?.hasSuffix("notification_flow running") == true, "\(reporting)")
+        // Under RETRY those flows restart and leave the sub-flow behind: counted as RETRY, as apply reports them.
+        let directory = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: Fixtures.repositoryRoot.appendingPathComponent("migrations").path, toPath: directory.path("m"))
+        let third = try String(contentsOfFile: directory.path("m/3.json"), encoding: .utf8)
+        #expect(third.contains(#""tainted_flow_strategy": "IGNORE""#))
+        try third.replacingOccurrences(of: #""tainted_flow_strategy": "IGNORE""#, with: #""tainted_flow_strategy": "RETRY""#)
+            .write(toFile: directory.path("m/3.json"), atomically: true, encoding: .utf8)
+        let retried = try CommandRunner().run(["analyze", "3", "-m", directory.path("m"), "--format", "json",
+                                               "-N", v3.appendingPathComponent("nodes.yml").path, "-F", v3.appendingPathComponent("flows").path])
+        #expect(retried.status == 0, "\(retried.standardError)")
+        let restarted = try #require(try JSONSerialization.jsonObject(with: Data(retried.standardOutput.utf8)) as? [String: Any])
+        let flow = try #require((restarted["flows"] as? [[String: Any]])?.first { $0["flow"] as? String == "reporting_flow" })
+        #expect((flow["counts"] as? [String: Int])?["fail"] == nil && (flow["counts"] as? [String: Int])?["retry"] == 6, "\(flow)")
+        #expect((flow["examples"] as? [String: String])?["retry"]?.hasSuffix("notification_flow running") == true, "\(flow)")
     }
 
     @Test func analyzeSaysWhereTheOldConfigurationIsMissing() throws {
