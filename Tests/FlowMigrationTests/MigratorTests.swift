@@ -274,33 +274,27 @@ struct MigratorTests {
             + #""waiting_edges": [1, 2, 3], "triggered_edges": []}}"#
         let message = "migration 1 gives state.waiting_edges edge 2 twice: its file moves an edge of flow 'flow1' to 2 while "
             + "another keeps that index (an edited file?); the state is left as it was: regenerate the migration"
-        let error = #expect(throws: StateError.self) {
-            try Migrator(chain: MigrationChain(migrations: [edited])).migrate(try DispatcherMessage(json: try JSONParser().parse(Array(line.utf8))))
+        /// Both migrators refuse `line` with `message`, the stream's copy unchanged.
+        func expectRefused(_ line: String, _ message: String) {
+            let error = #expect(throws: StateError.self) {
+                try Migrator(chain: MigrationChain(migrations: [edited])).migrate(try DispatcherMessage(json: try JSONParser().parse(Array(line.utf8))))
+            }
+            #expect(error == StateError(.inconsistentMigration, message))
+            var output: [UInt8] = []
+            let report = Array(line.utf8).withUnsafeBufferPointer {
+                StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [edited]))).migrate(line: $0, into: &output)
+            }
+            #expect(report.outcome == .invalid && report.error == StateError(.inconsistentMigration, message))
+            #expect(output == Array(line.utf8))
         }
-        #expect(error == StateError(.inconsistentMigration, message))
-        var output: [UInt8] = []
-        let report = Array(line.utf8).withUnsafeBufferPointer {
-            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [edited]))).migrate(line: $0, into: &output)
-        }
-        #expect(report.outcome == .invalid && report.error == StateError(.inconsistentMigration, message))
-        #expect(output == Array(line.utf8))
+        expectRefused(line, message)
         // A state that does not hold both edges migrates.
         #expect(try Self.both(line.replacingOccurrences(of: "[1, 2, 3]", with: "[1, 3]"), [edited]).2.contains(#""waiting_edges": [1, 2]"#))
         // Fired edges too: the same refusal for triggered_edges.
         let fired = line.replacingOccurrences(of: #""waiting_edges": [1, 2, 3], "triggered_edges": []"#, with: #""waiting_edges": [], "triggered_edges": [2, 3]"#)
         let (firedOutcome, firedReport, firedOutput) = try Self.both(fired.replacingOccurrences(of: "[2, 3]", with: "[3]"), [edited])
         #expect(firedOutcome.name == "migrated" && firedReport.outcome == .migrated && firedOutput.contains(#""triggered_edges": [2]"#))
-        let firedMessage = message.replacingOccurrences(of: "state.waiting_edges", with: "state.triggered_edges")
-        let firedError = #expect(throws: StateError.self) {
-            try Migrator(chain: MigrationChain(migrations: [edited])).migrate(try DispatcherMessage(json: try JSONParser().parse(Array(fired.utf8))))
-        }
-        #expect(firedError == StateError(.inconsistentMigration, firedMessage))
-        var firedCopy: [UInt8] = []
-        let firedStreamed = Array(fired.utf8).withUnsafeBufferPointer {
-            StreamMigrator(migrator: Migrator(chain: MigrationChain(migrations: [edited]))).migrate(line: $0, into: &firedCopy)
-        }
-        #expect(firedStreamed.outcome == .invalid && firedStreamed.error == StateError(.inconsistentMigration, firedMessage))
-        #expect(firedCopy == Array(fired.utf8))
+        expectRefused(fired, message.replacingOccurrences(of: "state.waiting_edges", with: "state.triggered_edges"))
         // A selective run naming both edges, with a state or before it started: the same refusal.
         // (Without a state, a restarted run at version 1 is translated by migration 2; a run at
         // version 0 is written for the newest configuration and not translated.)

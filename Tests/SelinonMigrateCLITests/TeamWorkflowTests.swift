@@ -30,8 +30,10 @@ struct TeamWorkflowTests {
     }
 
     /// `main` at v1, branch `first` merged into it with its migration, and `second` branched
-    /// from v1 with its own migration 1.json, then merging main: the migrations conflict.
-    static func conflictingBranches(second secondChange: (GitFixture) throws -> Void) throws -> GitFixture {
+    /// from v1 with its own migration 1.json (and whatever `then` commits after it), then
+    /// merging main: the migrations conflict.
+    static func conflictingBranches(second secondChange: (GitFixture) throws -> Void,
+                                    then: (GitFixture) throws -> Void = { _ in }) throws -> GitFixture {
         let fixture = try GitCommandTests.repository(at: 1)
         let runner = try CommandRunner()
         try fixture.git("checkout", "-q", "-b", "first")
@@ -45,6 +47,7 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["generate", "-t", "RETRY"] + configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "second: its change")
+        try then(fixture)
         try fixture.git("checkout", "-q", "main")
         try fixture.git("merge", "-q", "--ff-only", "first")
         try fixture.git("checkout", "-q", "second")
@@ -413,22 +416,12 @@ struct TeamWorkflowTests {
     /// The branch's migrations that rebase drops and regenerates as one keep the most severe of
     /// their strategies: RETRY then IGNORE is RETRY, whatever their order.
     @Test func rebaseKeepsTheMostSevereStrategyOfTheMigrationsItJoins() throws {
-        let fixture = try GitCommandTests.repository(at: 1)
+        // The branch's 1.json RETRY, then 2.json IGNORE; main's 1.json and the sum taken in the merge.
+        let fixture = try Self.conflictingBranches(second: Self.changeLicenceReview) { fixture in
+            try Self.removeNotification(fixture)
+            try Self.commitWithItsMigration(fixture, "second: notification removed (IGNORE)")
+        }
         let runner = try CommandRunner()
-        try fixture.git("checkout", "-q", "-b", "first")
-        try Self.changeLicenceStore(fixture)
-        try Self.commitWithItsMigration(fixture, "first: licence store")
-        try fixture.git("checkout", "-q", "main")
-        try fixture.git("merge", "-q", "--ff-only", "first")
-        try fixture.git("checkout", "-q", "-b", "second", "HEAD~1")
-        try Self.changeLicenceReview(fixture)
-        #expect(try runner.run(["generate", "-t", "RETRY"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "second: licence review (RETRY)")
-        try Self.removeNotification(fixture)
-        try Self.commitWithItsMigration(fixture, "second: notification removed (IGNORE)")
-        // Main merged: its 1.json and the sum taken, this branch's 2.json left to be joined.
-        #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "main") }
         try fixture.git("checkout", "--theirs", "migrations/1.json", "migrations/migrations.sum")
         let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
         #expect(rebase.status == 0, "\(rebase.standardError)")
