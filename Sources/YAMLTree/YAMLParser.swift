@@ -92,7 +92,7 @@ public struct YAMLParser: Sendable {
             if offset < source.count, source[offset] >= 0x80, problem.contains("UTF-8 octet") {
                 let byte = source[offset]
                 message += " — byte 0x\(String(byte, radix: 16, uppercase: true)) starts no UTF-8 character here"
-                    + (byte >= 0xA0 ? " ('\(Character(Unicode.Scalar(byte)))' in Latin-1?)" : "")
+                    + (byte > 0xA0 && byte != 0xAD ? " ('\(Character(Unicode.Scalar(byte)))' in Latin-1?)" : "")  // (a letter one sees)
             }
             return YAMLError(.encoding, message, at: Self.mark(ofByteOffset: offset, in: source))
         case YAML_MEMORY_ERROR:
