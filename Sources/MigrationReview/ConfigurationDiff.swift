@@ -155,7 +155,8 @@ public struct ConfigurationDiff: Sendable, Equatable {
         func compareText(_ name: String, _ before: String?, _ after: String?) {
             // By code point, as Python compares them (`==` equates canonically equivalent text).
             if before.map({ Array($0.unicodeScalars) }) != after.map({ Array($0.unicodeScalars) }) {
-                changes.append("\(name) \(before.map(ConditionText.pythonRepr) ?? "none") → \(after.map(ConditionText.pythonRepr) ?? "none")")
+                changes.append("\(name) \(before.map(ConditionText.pythonRepr) ?? "none") → \(after.map(ConditionText.pythonRepr) ?? "none")"
+                    + (before == after ? " (the same letters, encoded otherwise: an accent as one code point or as a combining mark)" : ""))
             }
         }
         compareText("import", old.importPath, new.importPath)

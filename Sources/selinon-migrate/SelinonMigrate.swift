@@ -45,7 +45,7 @@ struct SelinonMigrate: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
-        if let refusal = StartupRefusal.reason() {
+        if let refusal = StartupRefusal.reason(for: command) {
             FileHandle.standardError.write(Data(refusal.message.utf8))
             exit(withError: refusal.status)
         }

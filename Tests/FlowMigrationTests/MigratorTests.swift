@@ -333,6 +333,14 @@ struct MigratorTests {
             #expect(report.outcome == .migrated, "\(line): \(String(describing: report.error))")
             #expect(output.hasSuffix(#""triggered_edges": "x", "triggered_edges": [0, 3]}}"#), "\(output)")
         }
+        // A later copy replaces the names and subsets an earlier one gave, also with null.
+        let replaced = #"{"flow_name": "flow1", "migration_version": 0, "selective": {"waiting_edges_subset": {"flow1": {"9": ["x"]}}, "#
+            + #""waiting_edges_subset": null}, "state": {"finished_nodes": {"T2": ["b"]}, "finished_nodes": {"T1": ["a"]}, "#
+            + #""active_nodes": [{"name": "T2", "id": "c"}], "active_nodes": null, "waiting_edges": [1], "triggered_edges": [0]}}"#
+        let (replacedOutcome, replacedReport, _) = try Self.both(replaced, [Self.m2(.ignore)])
+        #expect(replacedOutcome.taints.isEmpty && replacedReport.outcome == .migrated && replacedReport.taints.isEmpty, "\(replacedOutcome)")
+        guard case .migrated(let armedNot, _, _, _) = replacedOutcome else { return }
+        #expect(armedNot.state?.waitingEdges == [1], "T2 is neither finished nor running in the last copies")
         let last = #"{"flow_name": "flow1", "flow_name": 1, "migration_version": 0, "state": null}"#
         #expect(throws: StateError.self) { try DispatcherMessage(json: try JSONParser().parse(Array(last.utf8))) }
         var copied: [UInt8] = []

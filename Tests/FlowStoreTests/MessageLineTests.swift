@@ -58,6 +58,15 @@ struct MessageLineTests {
         }
     }
 
+    /// The status member is cut where it is, also after an earlier copy of another key that is
+    /// not read (the last copy counts): the rest of the message stays valid JSON.
+    @Test func theStatusIsCutAfterARepeatedKeysEarlierCopy() throws {
+        let line = #"{"dispatcher_id": "a1", "state": {"waiting_edges": "x"}, "selinon_migrate_status": "failed", "state": null, "flow_name": "f"}"#
+        let flow = try NewFlow(message: Array(line.utf8))
+        #expect(flow.status == .failed)
+        #expect(String(decoding: flow.message, as: UTF8.self) == #"{"dispatcher_id": "a1", "state": {"waiting_edges": "x"}, "state": null, "flow_name": "f"}"#)
+    }
+
     @Test func linesThatCannotBeStoredAreRejected() throws {
         let cases = [
             (#"{"flow_name": "f"}"#, "no dispatcher_id"),
@@ -65,6 +74,9 @@ struct MessageLineTests {
             (#"{"flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": "paused"}"#, "'paused'"),
             // Only one copy could be taken out of the message: the other would come back on export.
             (#"{"flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": "failed", "selinon_migrate_status": "running"}"#,
+             "selinon_migrate_status is given twice; keep one"),
+            // Also when the first copy is no status (the last copy of other keys counts).
+            (#"{"flow_name": "f", "dispatcher_id": "a", "selinon_migrate_status": 5, "selinon_migrate_status": "failed"}"#,
              "selinon_migrate_status is given twice; keep one"),
             (#"{"dispatcher_id": "a"}"#, "flow_name is missing"),
             (#"[1, 2]"#, "must be a JSON object"),

@@ -273,7 +273,7 @@ public struct FileSystemConfigurationSource: ConfigurationSource {
     }
 
     /// `bytes` as text, each byte that is not part of a UTF-8 character written `\xHH`.
-    static func escapingInvalidUTF8(_ bytes: [UInt8]) -> String {
+    package static func escapingInvalidUTF8(_ bytes: [UInt8]) -> String {
         var text = "", start = 0
         while start < bytes.count {
             // The longest UTF-8 character (1–4 bytes) that starts here, else the byte escaped.

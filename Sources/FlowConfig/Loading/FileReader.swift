@@ -274,7 +274,7 @@ struct FileReader {
             case .missingVariable, .notUTF8: .environmentVariable
             default: .invalidValue
             }
-            let hint = if case .notUTF8 = failure { "give the variable a UTF-8 value (rename the directory it names), or write the value literally" }
+            let hint = if case .notUTF8 = failure { "give the variable a UTF-8 value in the environment of every worker, or write the value literally" }
                 else { "set the variable in the environment of every worker, or write the value literally" }
             error(code, "cannot expand \(what()) '\(template)': \(failure.message)", at: node, hint: hint)
             return nil

@@ -64,8 +64,10 @@ struct DispatcherLineScanner {
             let start = cursor.index
             // Where the previous member's value ended: a member is cut from there to its own end.
             var previousValueEnd: Int?
-            try forEachMember(&cursor, level: 2) { key, cursor throws(StateError) in
-                defer { previousValueEnd = cursor.index }
+            // The store's status given twice, whatever the first copy holds: only one copy could be
+            // taken out of the message, and the other would come back on export.
+            var statusSeen = false, statusRepeated = false
+            try forEachMember(&cursor, level: 2, memberEnded: { previousValueEnd = $0 }) { key, cursor throws(StateError) in
                 switch key {
                 case "dispatcher_id":
                     let valueStart = cursor.index
@@ -80,14 +82,11 @@ struct DispatcherLineScanner {
                     }
                     scan.dispatcherIDSpan = valueStart..<cursor.index
                 case _ where key.matches(DispatcherMessageHeader.storeStatusKey):
+                    if statusSeen { statusRepeated = true }
+                    statusSeen = true
                     guard bytes[cursor.index] == UInt8(ascii: "\"") else {
                         try skipValue(&cursor)
                         throw StateError(.wrongType, "\(key) must be a string")
-                    }
-                    // Twice, only one copy could be taken out of the message, and the other would come back on export.
-                    guard scan.storeStatus == nil else {
-                        try skipValue(&cursor)
-                        throw StateError(.duplicateEntry, "\(key) is given twice; keep one")
                     }
                     let status = try cursor.stringOrStateError()
                     guard DispatcherMessageHeader.storeStatuses.contains(status) else {
@@ -186,6 +185,9 @@ struct DispatcherLineScanner {
                     try skipValue(&cursor)
                 }
             }
+            if statusRepeated {
+                throw StateError(.duplicateEntry, "\(DispatcherMessageHeader.storeStatusKey) is given twice; keep one")
+            }
             scan.objectSpan = start..<cursor.index
             let end = cursor.index
             cursor.skipWhitespace()
@@ -216,6 +218,7 @@ struct DispatcherLineScanner {
         try forEachMember(&cursor, level: 3) { key, cursor throws(StateError) in
             switch key {
             case "active_nodes":
+                scan.activeNames = []  // (a later copy of the key replaces an earlier one)
                 if try isNull(&cursor) { return }
                 guard bytes[cursor.index] == UInt8(ascii: "[") else {
                     try skipValue(&cursor)
@@ -246,6 +249,7 @@ struct DispatcherLineScanner {
                     position += 1
                 }
             case "finished_nodes", "failed_nodes":
+                if key == "finished_nodes" { scan.finishedNames = [] }  // (a later copy of the key replaces an earlier one)
                 if try isNull(&cursor) { return }
                 guard bytes[cursor.index] == UInt8(ascii: "{") else {
                     try skipValue(&cursor)
@@ -334,7 +338,10 @@ struct DispatcherLineScanner {
                 return
             }
             let valueStart = cursor.index
-            if try isNull(&cursor) { return }
+            if try isNull(&cursor) {
+                (scan.subsets, scan.subsetsSpan) = ([], nil)  // (a later null replaces an earlier subset)
+                return
+            }
             guard bytes[cursor.index] == UInt8(ascii: "{") else {
                 try skipValue(&cursor)
                 throw StateError(.wrongType, "selective.waiting_edges_subset must be an object")
@@ -374,7 +381,8 @@ struct DispatcherLineScanner {
     /// A value `body` finds wrong does not count when the object gives its key again later:
     /// Python's `json` keeps the last of repeated keys, so an earlier copy is no part of the
     /// message (and the later one replaces whatever the earlier one set).
-    private static func forEachMember(_ cursor: inout JSONParser.Scanner, level: Int,
+    /// `memberEnded` gets the position after each member's value, read or skipped.
+    private static func forEachMember(_ cursor: inout JSONParser.Scanner, level: Int, memberEnded: (Int) -> Void = { _ in },
                                       _ body: (MemberKey, inout JSONParser.Scanner) throws(StateError) -> Void) throws(StateError) {
         let bytes = cursor.bytes
         cursor.index += 1
@@ -400,6 +408,7 @@ struct DispatcherLineScanner {
                 cursor.index = valueStart
                 guard (try? skipValue(&cursor, level: level)) != nil, (try? isRepeated(key, after: cursor)) == true else { throw error }
             }
+            memberEnded(cursor.index)
             cursor.skipWhitespace()
             guard cursor.index < bytes.count else { throw cursor.syntaxError("unexpected end of the JSON text inside an object") }
             if bytes[cursor.index] == UInt8(ascii: ",") {

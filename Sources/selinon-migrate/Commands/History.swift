@@ -263,13 +263,15 @@ extension SelinonMigrate {
             }
         }
 
-        /// The day of the commit in the committer's time zone, as `git log --date=short` gives it.
+        /// The committer's day of the commit where it was made, as `git log --format=%cd
+        /// --date=short` gives it (shifted by the recorded offset, whatever it is: git records
+        /// offsets no time zone has, such as +2300).
         static func day(of commit: GitCommit) -> String {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(secondsFromGMT: commit.dateOffsetSeconds) ?? TimeZone(identifier: "UTC")
+            formatter.timeZone = TimeZone(identifier: "UTC")
             formatter.dateFormat = "yyyy-MM-dd"
-            return formatter.string(from: commit.date)
+            return formatter.string(from: commit.date.addingTimeInterval(TimeInterval(commit.dateOffsetSeconds)))
         }
     }
 }

@@ -36,6 +36,8 @@ struct ConfigLocationOptions: ParsableArguments {
     /// The source, with environment defaults applied.
     /// - Throws: `ValidationError` when no nodes file or no flow definitions are given.
     func source(environment: [String: String]) throws -> FileSystemConfigurationSource {
+        if nodesDefinition == nil, let error = StartupRefusal.environmentError("SELINON_NODES_DEFINITION") { throw error }
+        if flowDefinitions.isEmpty, let error = StartupRefusal.environmentError("SELINON_FLOW_DEFINITIONS") { throw error }
         guard let nodes = nodesDefinition ?? environment["SELINON_NODES_DEFINITION"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw ValidationError("Missing the nodes file: pass -n/--nodes-definition or set SELINON_NODES_DEFINITION.")
         }

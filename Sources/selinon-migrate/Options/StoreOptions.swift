@@ -45,6 +45,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     func validate() throws {
+        if store == nil, let error = StartupRefusal.environmentError("SELINON_MIGRATE_STORE") { throw error }
         if let storeTimeout, storeTimeout < 1 { throw ValidationError("--store-timeout must be at least 1 second.") }
         if let storeTimeout, storeTimeout > Self.maximumStoreTimeout {
             throw ValidationError("--store-timeout must be at most \(Self.maximumStoreTimeout) seconds (a week).")
