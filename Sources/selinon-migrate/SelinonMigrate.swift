@@ -31,7 +31,7 @@ struct SelinonMigrate: AsyncParsableCommand {
         for index in 1..<Int(CommandLine.argc) {
             guard let argument = CommandLine.unsafeArgv[index],
                   String(validatingCString: argument) == nil else { continue }
-            FileHandle.standardError.write(Data(("Error: argument \(index) (\(CommandLine.arguments[index].debugDescription)) is not valid "
+            FileHandle.standardError.write(Data(("Error: argument \(index) (\"\(StartupRefusal.shown(argument))\") is not valid "
                 + "UTF-8; selinon-migrate reads paths and names as UTF-8: rename the file, or reach it through a link with a UTF-8 name\n").utf8))
             exit(withError: ExitCode.validationFailure)
         }

@@ -177,7 +177,7 @@ struct EngineCommandTests {
         let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 64, "\(message)")
-        #expect(message.contains("is not valid UTF-8; selinon-migrate reads paths and names as UTF-8"), "\(message)")
+        #expect(message.contains("(\"o\\xFF.jsonl\") is not valid UTF-8; selinon-migrate reads paths and names as UTF-8"), "\(message)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "nothing written under another name")
     }
 

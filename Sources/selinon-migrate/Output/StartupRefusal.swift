@@ -25,8 +25,13 @@ enum StartupRefusal {
     /// unset or UTF-8. Checked where a command takes the variable, not before every command.
     static func environmentError(_ name: String) -> ValidationError? {
         guard let raw = getenv(name), String(validatingCString: raw) == nil else { return nil }
-        let shown = FileSystemConfigurationSource.escapingInvalidUTF8(Array(UnsafeBufferPointer(start: raw, count: strlen(raw))).map { UInt8(bitPattern: $0) })
-        return ValidationError("environment variable \(name) (\"\(shown)\") is not valid UTF-8; selinon-migrate reads paths and names as "
+        return ValidationError("environment variable \(name) (\"\(shown(raw))\") is not valid UTF-8; selinon-migrate reads paths and names as "
             + "UTF-8: rename the file, or reach it through a link with a UTF-8 name (or give the path as an option).")
+    }
+
+    /// A C string that is not UTF-8 as text, each byte that is not written `\xHH` (U+FFFD, as
+    /// Swift would read it, loses the byte).
+    static func shown(_ text: UnsafePointer<CChar>) -> String {
+        FileSystemConfigurationSource.escapingInvalidUTF8(UnsafeBufferPointer(start: text, count: strlen(text)).map { UInt8(bitPattern: $0) })
     }
 }
