@@ -36,6 +36,12 @@ struct DispatcherLineScanner {
         /// their values.
         var subsetsSpan: Span?
         var subsets: [(flow: String, edges: [(index: Int, valueSpan: Span)])] = []
+
+        /// Forgets what a `state` read before gave: a later `state` key replaces an earlier one
+        /// entirely (the last copy counts, as in Python).
+        mutating func forgetState() {
+            (activeNames, finishedNames, waiting, triggered, waitingSpan, triggeredSpan) = ([], [], [], [], nil, nil)
+        }
     }
 
     /// Scans one message. `readingIdentity` decodes `dispatcher_id` (stores need it; migration
@@ -134,12 +140,7 @@ struct DispatcherLineScanner {
                     if bytes[cursor.index] == UInt8(ascii: "n") {
                         try skipValue(&cursor)
                         scan.hasState = false
-                        scan.activeNames = []
-                        scan.finishedNames = []
-                        scan.waiting = []
-                        scan.triggered = []
-                        scan.waitingSpan = nil
-                        scan.triggeredSpan = nil
+                        scan.forgetState()
                     } else {
                         guard bytes[cursor.index] == UInt8(ascii: "{") else {
                             let kind = try valueKind(&cursor)
@@ -208,13 +209,7 @@ struct DispatcherLineScanner {
 
     private static func scanState(_ cursor: inout JSONParser.Scanner, into scan: inout Scan) throws(StateError) {
         let bytes = cursor.bytes
-        // A later `state` key replaces an earlier one entirely (last key wins, as in Python).
-        scan.activeNames = []
-        scan.finishedNames = []
-        scan.waiting = []
-        scan.triggered = []
-        scan.waitingSpan = nil
-        scan.triggeredSpan = nil
+        scan.forgetState()
         try forEachMember(&cursor, level: 3) { key, cursor throws(StateError) in
             switch key {
             case "active_nodes":
