@@ -895,6 +895,30 @@ struct UnreachableStoreCommandTests {
         #expect(try String(contentsOfFile: directory.path("out.jsonl"), encoding: .utf8).split(separator: "\n").count == 20_000)
     }
 
+    /// Output that goes to the terminal itself (`export`, `apply --input`, `simulate` writing to
+    /// standard output) is not interleaved with a progress bar: the bar would land between its lines.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func noProgressBarBetweenLinesWrittenToTheTerminal() throws {
+        let directory = try TemporaryDirectory()
+        let runner = try CommandRunner()
+        let lines = try InflightFlows.messages(count: 20_000).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        try directory.write(lines, to: "in.jsonl")
+        #expect(try runner.run(["import", "--store", "sqlite:flows.sqlite", "--input", "in.jsonl", "--quiet"], in: directory.url).status == 0)
+        let v1 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1").path
+        for command in ["export --store sqlite:flows.sqlite", "apply -m \(StoreCommands.migrations) --input in.jsonl",
+                        "simulate -n \(v1)/nodes.yml -f \(v1)/flows --count 20000"] {
+            let result = try runner.run([], shellScript: "TERM=xterm exec script -qec \"$0 \(command)\" /dev/null", in: directory.url)
+            // (apply: exit 1, because the migrations fail the flows of a removed flow.)
+            #expect(result.status == (command.hasPrefix("apply") ? 1 : 0), "\(command): \(result.standardOutput.suffix(800))")
+            #expect(!result.standardOutput.contains("\u{1B}[K") && !result.standardOutput.contains(" flows/s") && !result.standardOutput.contains(" lines/s"), "\(command): a progress bar among the lines")
+            #expect(result.standardOutput.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("{") }.count == 20_000, "\(command)")
+        }
+        // Written to a file, the same export shows its bar.
+        let toFile = try runner.run([], shellScript: "TERM=xterm exec script -qec \"$0 export --store sqlite:flows.sqlite --output out.jsonl\" /dev/null",
+                                    in: directory.url)
+        #expect(toFile.standardOutput.contains("\u{1B}[K"), "\(toFile.standardOutput)")
+    }
+
     /// A sweep ended by a signal after some batches says how many flows its committed batches
     /// took at least — the flows the store has events of afterwards, but for a batch committed
     /// as the signal came.

@@ -329,7 +329,8 @@ extension SelinonMigrate {
 
             var summary = ApplySummary()
             // Lines so far (a stream's total is not known before its end), on standard error.
-            let progress = ProgressDisplay(unit: "lines", quiet: quiet, alwaysSummarize: false)
+            let progress = ProgressDisplay(unit: "lines", quiet: quiet, alwaysSummarize: false,
+                                           besideOutputs: (dryRun ? [] : [messagesOutput]) + (reportOutput.map { [$0] } ?? []))
             let migration = ParallelLineMigration(migrator: migrator, writesReports: reports != nil)
             var lineNumber = 1
             var chunk: [[UInt8]] = []

@@ -68,7 +68,7 @@ extension SelinonMigrate {
             /// Flows whose line `import` would refuse (or read as another flow), with why.
             var unreadable: [(id: String, problem: String, escapedBreaks: Bool)] = []
             // Flows so far (the snapshot's total is not counted first), on standard error.
-            let progress = ProgressDisplay(unit: "flows", quiet: quiet, alwaysSummarize: false)
+            let progress = ProgressDisplay(unit: "flows", quiet: quiet, alwaysSummarize: false, besideOutputs: [output])
             do {
                 var buffer: [UInt8] = []
                 try await store.forEachFlow(pageSize: 1000) { page in

@@ -141,7 +141,7 @@ extension SelinonMigrate {
             var producedFlows = Set<String>()
             var attempts = 0
             // Runs of a million flows take minutes: say how far they are, once a line's interval has passed.
-            let progress = ProgressDisplay(unit: "flows", quiet: quiet, alwaysSummarize: false)
+            let progress = ProgressDisplay(unit: "flows", quiet: quiet, alwaysSummarize: false, besideOutputs: storeOptions == nil ? [output ?? "-"] : [])
             // The messages are made and written a batch at a time, so --count is not bounded by memory.
             let nextBatch = { () -> [[UInt8]] in
                 var lines: [[UInt8]] = []

@@ -3,7 +3,9 @@ import Synchronization
 
 /// Shows how far a long job is on standard error: a redrawn bar with rate and ETA on a
 /// terminal, a plain line every few seconds otherwise (logs, CI, and a terminal of `TERM=dumb`,
-/// which cannot redraw a line), nothing when quiet.
+/// which cannot redraw a line), nothing when quiet — or when the command's own output goes to
+/// the same screen or stream, where the bar would land between its lines (as curl hides its
+/// meter when the download goes to the terminal).
 final class ProgressDisplay: Sendable {
     private struct State {
         var lastDraw: Double
@@ -25,9 +27,11 @@ final class ProgressDisplay: Sendable {
     private let alwaysSummarize: Bool
     private let state: Mutex<State>
 
-    init(unit: String, quiet: Bool, lineInterval: Double = 5, alwaysSummarize: Bool = true) {
+    /// `outputs`: where the command writes what it makes while the display runs (paths as
+    /// ``OutputSink`` takes them); standard output on a terminal, or standard error, silences it.
+    init(unit: String, quiet: Bool, lineInterval: Double = 5, alwaysSummarize: Bool = true, besideOutputs outputs: [String] = []) {
         self.unit = unit
-        isQuiet = quiet
+        isQuiet = quiet || outputs.contains { OutputSink.isStandardError($0) || (OutputSink.isStandardOutput($0) && isatty(STDOUT_FILENO) == 1) }
         isTerminal = isatty(FileHandle.standardError.fileDescriptor) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
         self.lineInterval = lineInterval
         self.alwaysSummarize = alwaysSummarize
