@@ -1365,7 +1365,7 @@ struct GitCommandTests {
         try fixture.git("commit", "-q", "--amend", "--no-edit")
         let head = try fixture.git("rev-parse", "--short=12", "HEAD")
         let result = try runner.run(["generate"] + Self.configuration, in: fixture.root)
-        #expect(result.status == 0)
+        #expect(result.status == 1, "the repository lacks a migration it needs")
         #expect(result.standardOutput.contains("but that commit's change has no migration that fits it"), "\(result.standardOutput)")
         #expect(result.standardError.contains("note: the last commit that changed the configuration, \(head) (v2), added 1.json, but 1.json "
             + "leads to another configuration than the commit has (was the commit amended after generate?): run selinon-migrate check "
@@ -1386,7 +1386,7 @@ struct GitCommandTests {
         try fixture.git("commit", "-q", "-m", "v3 without its migration")
         let head = try fixture.git("rev-parse", "--short=12", "HEAD")
         let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
-        #expect(forgot.status == 0)
+        #expect(forgot.status == 1, "`generate && git commit` must not go on")
         #expect(forgot.standardOutput == "No migration file written: nothing changed since the last commit that changed the configuration, "
             + "but that commit's change has no migration that fits it (see the note)\n", "\(forgot.standardOutput)")
         #expect(forgot.standardError.contains("note: the last commit that changed the configuration, \(head) (v3 without its migration), "
@@ -1394,6 +1394,12 @@ struct GitCommandTests {
         let command = try #require(forgot.standardError.components(separatedBy: "run: selinon-migrate ").last?
             .trimmingCharacters(in: .newlines).split(separator: " ").map(String.init))
         #expect(command == ["generate"] + Self.configuration + ["--from", "\(head)~1", "--to", head])
+        // A tool reading JSON gets the note in the document, and the same exit status.
+        let json = try runner.run(["generate", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(json.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect((document["last_change_note"] as? String)?.hasSuffix("run: " + (["selinon-migrate"] + command).joined(separator: " ")) == true,
+                "\(json.standardOutput)")
         #expect(try runner.run(command, in: fixture.root).status == 0)
         let after = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(!after.standardError.contains("note:"), "2.json's digests name the change: \(after.standardError)")

@@ -127,7 +127,7 @@ extension SelinonMigrate {
                         ?? environment["SELINON_NODES_DEFINITION"])
                 }
                 // The last commit itself may need the migration (committed before generating).
-                var lastChangeNote: (text: String, removedMigrations: Bool)?
+                var lastChangeNote: String?
                 if let lastChange {
                     let flowOptions = location.flowDefinitions.map { " -f " + shellWord($0) }.joined()
                     let options = "\(location.nodesDefinition.map { " -n " + shellWord($0) } ?? "")\(flowOptions)"
@@ -143,6 +143,7 @@ extension SelinonMigrate {
                     : "No flow changes need a migration"
                 if format == .json {
                     var report = GenerateReport(plan: plan, written: nil, migration: nil)
+                    report.lastChangeNote = lastChangeNote
                     if unrecordedRemoval != nil {
                         report.warnings += plan.removedFlows.map { flow in
                             .init(kind: "removal-not-recorded", flow: flow, edge: nil, message: "with --no-meta the removal of \(flow) cannot be "
@@ -159,9 +160,10 @@ extension SelinonMigrate {
                     terminal.output(nothing)
                 }
                 if let lastChangeNote {
-                    terminal.message(lastChangeNote.text)
-                    // Migration files a deployment may have applied are gone: not a state to leave.
-                    if lastChangeNote.removedMigrations { throw ExitStatus.inputFailed }
+                    terminal.message(lastChangeNote)
+                    // The repository lacks a migration its configuration needs (and may have lost
+                    // files deployments applied): `generate && git commit` must not go on.
+                    throw ExitStatus.inputFailed
                 }
                 return
             }
@@ -818,6 +820,9 @@ struct GenerateReport: Encodable {
     var removedFlows: [String]
     /// Added flows that an earlier migration removed: the migration records their return.
     var readdedFlows: [String]
+    /// Nothing changed since the last commit that changed the configuration, but that commit's
+    /// change has no migration that fits it: what happened and the command that fixes it.
+    var lastChangeNote: String?
     /// The migration file's content, for `--dry-run`.
     var migration: JSONValueEncodable?
 

@@ -13,10 +13,9 @@ extension Terminal {
     /// migration leads to (the merged branch's, when the merge took its migrations), else from
     /// the first parent. `configuration` is the one `source` holds, already loaded. `options`
     /// are the command's configuration options (` -n … -f … -m …`), for the commands it names.
-    /// - Returns: the note (`nil` when there is nothing to say), and whether the commit removed
-    ///   migration files (a revert), which leaves the directory short of what deployments ran.
+    /// - Returns: the note, `nil` when there is nothing to say.
     func unmigratedLastChangeNote(_ source: GitConfigurationSource, configuration new: Configuration, loader: ConfigurationLoader,
-                                  migrationDirectory: String?, options: String) -> (text: String, removedMigrations: Bool)? {
+                                  migrationDirectory: String?, options: String) -> String? {
         let command = "selinon-migrate generate" + options
         guard case .revision(let commit, _) = source.location, !commit.parents.isEmpty else { return nil }
         let migrations = migrationDirectory.map { MigrationsNow(directory: $0) }
@@ -42,9 +41,9 @@ extension Terminal {
             if let (version, bytes) = added.max(by: { $0.key < $1.key }) {
                 let leadsTo = (try? Migration(selinonJSON: bytes, file: ""))?.metadata?["digests"]?["new"]?.stringValue
                 guard let leadsTo, leadsTo != StructureDigest.digest(of: new) else { return nil }
-                return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), added "
+                return "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), added "
                     + "\(version).json, but \(version).json leads to another configuration than the commit has (was the commit "
-                    + "amended after generate?): run selinon-migrate check --base \(from)\(options), which says what to do", false)
+                    + "amended after generate?): run selinon-migrate check --base \(from)\(options), which says what to do"
             }
             // A merge that kept this side's migrations over the other side's files of the same
             // numbers: the other side's change is in the configuration, its migration is not — and
@@ -52,12 +51,12 @@ extension Terminal {
             // other side's file was deployed.
             if let (other, replaced) = source.repository.migrationsReplaced(in: migrationDirectory, by: commit, keeping: parent.id) {
                 let files = replaced.map { "\($0).json" }.joined(separator: ", ")
-                return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), merged "
+                return "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), merged "
                     + "\(other.id.short) (\(other.summary)) and kept this side's \(files) over \(other.id.short)'s: both sides added "
                     + "\(replaced.count == 1 ? "that number" : "those numbers"), so \(other.id.short)'s change is in the configuration "
                     + "without its migration; do not generate one on top (where \(other.id.short)'s file was deployed, its change "
                     + "would be migrated twice): if \(other.id.short) may be deployed, run selinon-migrate rebase --onto "
-                    + "\(other.id.short)\(options), which keeps its migrations and migrates this side's change after them", false)
+                    + "\(other.id.short)\(options), which keeps its migrations and migrates this side's change after them"
             }
             // A revert of a commit with its migration removes the migration too: deployments may have
             // applied it, and the next number would be taken a second time.
@@ -65,10 +64,10 @@ extension Terminal {
             if !removed.isEmpty {
                 let files = removed.map { MigrationDirectory.filePath(version: $0, in: migrationDirectory) }
                 let sum = (migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName)
-                return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
+                return "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
                     + "\(plan.changedFlowNames.joined(separator: ", ")) and removed \(files.joined(separator: ", ")) (a revert?), which "
                     + "deployments may have applied: restore \(removed.count == 1 ? "it" : "them") with the sum (git checkout "
-                    + "\(from) -- \((files + [sum]).map(gitPathWord).joined(separator: " "))), then migrate the change with: \(generate)", true)
+                    + "\(from) -- \((files + [sum]).map(gitPathWord).joined(separator: " "))), then migrate the change with: \(generate)"
             }
         }
         // An earlier commit may have removed migrations — a revert of a migration committed on its
@@ -78,10 +77,10 @@ extension Terminal {
             let files = lost.map { MigrationDirectory.filePath(version: $0, in: migrationDirectory) }
             let sum = (migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName)
             let them = lost.count == 1 ? "it" : "them"
-            return ("note: \(files.joined(separator: ", ")) \(lost.count == 1 ? "was" : "were") in \(holder.id.short) (\(holder.summary)) and "
+            return "note: \(files.joined(separator: ", ")) \(lost.count == 1 ? "was" : "were") in \(holder.id.short) (\(holder.summary)) and "
                 + "\(lost.count == 1 ? "is" : "are") gone since (a revert?); deployments may have applied \(them): restore \(them) with the "
                 + "sum (git checkout \(holder.id.short) -- \((files + [sum]).map(gitPathWord).joined(separator: " "))), then migrate from "
-                + "the configuration \(holder.id.short) has: \(command) --from \(holder.id.short) --to \(commit.id.short)", true)
+                + "the configuration \(holder.id.short) has: \(command) --from \(holder.id.short) --to \(commit.id.short)"
         }
         // The commit before it may have gone without its migration too: then the change to migrate
         // starts further back — where the migrations end (their newest `_meta` digest), or, with
@@ -105,13 +104,13 @@ extension Terminal {
         }
         if let start {
             let span = MigrationDiffer().plan(from: configuration(at: start.id)!.1, to: new, strategy: .ignore)
-            return ("note: the commits from \(start.id.short) (\(start.summary)) to \(commit.id.short) (\(commit.summary)) changed "
+            return "note: the commits from \(start.id.short) (\(start.summary)) to \(commit.id.short) (\(commit.summary)) changed "
                 + "\(span.changedFlowNames.joined(separator: ", ")) without adding a migration; if that needs one (no deployment ran "
-                + "them without), run: \(command) --from \(start.id.short) --to \(commit.id.short)", false)
+                + "them without), run: \(command) --from \(start.id.short) --to \(commit.id.short)"
         }
-        return ("note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
+        return "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
             + "\(plan.changedFlowNames.joined(separator: ", ")) and added no migration for it; if it needs one (no deployment ran it "
-            + "without), run: \(generate)", false)
+            + "without), run: \(generate)"
     }
 
     /// How many commits that changed the configuration the note looks back for where the
