@@ -1375,6 +1375,62 @@ struct GitCommandTests {
         #expect(check.standardError.contains("1.json does not match the configuration change"), "\(check.standardError)")
     }
 
+    /// A migration (or the whole directory) replaced by a symbolic link out of the repository
+    /// reads fine here, but git commits only the link: check and verify --git fail, naming the
+    /// link and the copy that fixes it; a link inside the repository is committed with its target.
+    @Test func migrationsLinkedOutOfTheRepositoryFailCheckAndVerify() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        let outside = try TemporaryDirectory()
+        let file = fixture.root.appendingPathComponent("migrations/1.json")
+        try FileManager.default.copyItem(at: file, to: outside.url.appendingPathComponent("1.json"))
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: outside.path("1.json"))
+        try fixture.git("add", "-A")
+        let fix = "replace the link with the file: cp --remove-destination \(resolvedOutside(outside, "1.json")) migrations/1.json, "
+            + "then git add migrations/1.json"
+        let staged = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(staged.status == 1)
+        #expect(staged.standardError.contains("error: migrations/1.json: 1.json is a symbolic link to \(outside.path("1.json")), outside the "
+            + "repository: git commits the link, not the migration, so a clone (CI, a deployment from git) lacks it\n  hint: \(fix)"),
+                "\(staged.standardError)")
+        try fixture.git("commit", "-q", "-m", "1.json linked")
+        #expect(try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root).status == 1)
+        let verified = try runner.run(["verify", "--git", "--format", "json"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(verified.standardOutput.utf8)) as? [String: Any])
+        let findings = try #require(document["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["kind"] as? String } == ["linked-outside-repository"] && findings[0]["file"] as? String == "migrations/1.json",
+                "\(findings)")
+        // Following the hint fixes it.
+        #expect(try fixture.git("ls-files", "-s", "migrations/1.json").hasPrefix("120000"))
+        let steps = String(fix.split(separator: ": ", maxSplits: 1)[1]).replacingOccurrences(of: ", then ", with: " && ")
+        let followed = try Process.run(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "cd '\(fixture.root.path)' && " + steps])
+        followed.waitUntilExit()
+        #expect(followed.terminationStatus == 0)
+        #expect(try fixture.git("ls-files", "-s", "migrations/1.json").hasPrefix("100644"))
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+        // The whole directory linked out of the repository.
+        try FileManager.default.moveItem(at: fixture.root.appendingPathComponent("migrations"), to: outside.url.appendingPathComponent("migrations"))
+        try FileManager.default.createSymbolicLink(atPath: fixture.root.appendingPathComponent("migrations").path,
+                                                   withDestinationPath: outside.path("migrations"))
+        let linkedDirectory = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(linkedDirectory.status == 1)
+        #expect(linkedDirectory.standardError.contains("migrations: error: migrations is a symbolic link to \(outside.path("migrations")), "
+            + "outside the repository: git commits the link, not the migrations"), "\(linkedDirectory.standardError)")
+        // A link inside the repository is committed with what it leads to.
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("migrations"))
+        try FileManager.default.moveItem(at: outside.url.appendingPathComponent("migrations"), to: fixture.root.appendingPathComponent("kept"))
+        try FileManager.default.createSymbolicLink(atPath: fixture.root.appendingPathComponent("migrations").path, withDestinationPath: "kept")
+        let inside = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(inside.status == 0, "\(inside.standardError)")
+    }
+
+    /// `name` in `directory` with links resolved (a temporary directory may be under a link).
+    private func resolvedOutside(_ directory: TemporaryDirectory, _ name: String) -> String {
+        URL(fileURLWithPath: directory.path(name)).resolvingSymlinksInPath().path
+    }
+
     @Test func generateAfterCommittingWithoutTheMigrationSaysHowToGenerateIt() throws {
         let fixture = try Self.repositoryWithMigration()
         let runner = try CommandRunner()

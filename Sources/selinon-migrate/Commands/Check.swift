@@ -413,6 +413,10 @@ extension SelinonMigrate {
                 }
                 return report
             }
+            // What the working tree reads through a link out of the repository, no commit holds.
+            report.problems += context.migrationLinksLeavingRepository(in: directoryPath).map {
+                .init(kind: $0.kind, message: "\($0.file): \($0.message)", hint: $0.hint, file: $0.file)
+            }
             // The options of this run, for the commands the hints give.
             let configurationOptions = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
             let replaying = context.repository.rebasedBranchHead != nil

@@ -54,11 +54,12 @@ extension SelinonMigrate {
             let loader = location.loader(environment: environment)
             var source: FileSystemConfigurationSource?
             var current: Configuration?
+            var context: GitContext?
             if git || location.nodesDefinition != nil || ConfigLocationOptions.environmentNamesConfiguration(environment) {
                 let given = try location.source(environment: environment)
                 source = given
                 // (Opening the repository first says when a sparse checkout leaves the configuration out.)
-                if git { _ = try? GitContext(workingTree: given, resolvesRevisions: false) }
+                if git { context = try? GitContext(workingTree: given, resolvesRevisions: false) }
                 current = try terminal.loadConfiguration(given, with: loader, role: "current")
             }
             let directoryPath = migrationDirectory ?? current?.global.expandedMigrationDirectory ?? "migrations"
@@ -81,6 +82,10 @@ extension SelinonMigrate {
             if !exists && named { terminal.message("note: \(directoryPath) does not exist: there are no migrations yet") }
             let integrity = DirectoryIntegrity(path: directoryPath, requireSum: exists || !named)
             var report = VerifyReport(migrationDirectory: directoryPath, findings: integrity.findings, matches: [])
+            if let context {
+                // What the working tree reads through a link out of the repository, no commit holds.
+                report.findings += context.migrationLinksLeavingRepository(in: directoryPath)
+            }
             if !exists && !named {
                 let addition = current == nil
                     ? "; if no migration was generated yet, give the configuration too (-n/-f): a directory it names may be missing "
@@ -94,10 +99,11 @@ extension SelinonMigrate {
             }
 
             var checkedHistory = false
-            if git, let source, (try? GitContext(workingTree: source, resolvesRevisions: false))?.repository.isHeadUnborn == true {
+            if context?.repository.isHeadUnborn == true {
                 terminal.message("note: HEAD's branch has no commits yet: there is no history to check the migrations against "
                     + "(the first commit starts it)")
-            } else if git, let source, let current, integrity.findings.allSatisfy({ $0.kind == "missing-sum" || $0.kind == "unlisted" }) {
+            } else if git, let source, let current,
+                      report.findings.allSatisfy({ ["missing-sum", "unlisted", "linked-outside-repository"].contains($0.kind) }) {
                 checkedHistory = true
                 let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
                 let (states, unloaded, movedAt) = try history(source: source, current: current, loader: loader.toleratingTraceErrors,

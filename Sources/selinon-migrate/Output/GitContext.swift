@@ -127,6 +127,49 @@ struct GitContext: Sendable {
         return (try? repository.configurationPaths(headPaths, at: commit.id, from: head.id)) ?? headPaths
     }
 
+    /// The migration directory's entries in the working tree — the directory itself, else its
+    /// `N.json` files and its sum — that are symbolic links leading out of the repository: git
+    /// commits the link, not what it leads to, so every clone (CI, a deployment from git) lacks
+    /// the migrations while this working tree reads them through the link. Links inside the
+    /// repository are committed with their targets, and are fine.
+    func migrationLinksLeavingRepository(in directory: String) -> [DirectoryIntegrity.Finding] {
+        guard let root = repository.workingDirectory.flatMap(resolvedPath) else { return [] }
+        /// The link's target as written, when `path` is a symbolic link to something outside the repository.
+        func outsideTarget(of path: String) -> String? {
+            var status = stat()
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK,
+                  let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path),
+                  let resolved = resolvedPath(path) else { return nil }  // (a dangling link: unreadable, said elsewhere)
+            return resolved == root || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") ? nil : target
+        }
+        let trimmed = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        if let target = outsideTarget(of: trimmed) {
+            return [.init(kind: "linked-outside-repository", file: directory, line: nil,
+                          message: "\(directory) is a symbolic link to \(target), outside the repository: git commits the link, not the "
+                              + "migrations, so a clone (CI, a deployment from git) has none of them",
+                          hint: "keep the migrations in the repository: rm \(shellWord(trimmed)) && cp -R \(shellWord(resolvedPath(trimmed) ?? target)) "
+                              + "\(shellWord(trimmed)), then git add \(gitPathWord(trimmed)) (and point whatever used the other directory here)")]
+        }
+        /// The version of a migration file's name (`3.json`), 0 for the sum, nil for other names.
+        func order(_ name: String) -> Int? {
+            if name == MigrationSum.fileName { return 0 }
+            guard name.hasSuffix(".json"), case let stem = String(name.dropLast(5)), let version = Int(stem), version > 0,
+                  String(version) == stem else { return nil }
+            return version
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { order($0) != nil }
+        return names.sorted { order($0)! < order($1)! }
+            .compactMap { name in
+                let path = (directory as NSString).appendingPathComponent(name)
+                guard let target = outsideTarget(of: path) else { return nil }
+                return .init(kind: "linked-outside-repository", file: path, line: nil,
+                             message: "\(name) is a symbolic link to \(target), outside the repository: git commits the link, not the "
+                                 + "\(name == MigrationSum.fileName ? "sum" : "migration"), so a clone (CI, a deployment from git) lacks it",
+                             hint: "replace the link with the file: cp --remove-destination \(shellWord(resolvedPath(path) ?? target)) "
+                                 + "\(shellWord(path)), then git add \(gitPathWord(path))")
+            }
+    }
+
     /// The migration files of `directory` (as `now` holds them) that HEAD does not hold as they
     /// are: only in the working tree, or changed since — not deployed from git yet.
     func migrationsNotCommitted(in directory: String, now: MigrationsNow) -> Set<Int> {
