@@ -16,7 +16,8 @@ import Foundation
 ///
 /// Line endings do not count: a file checked out with CRLF line endings (git's `core.autocrlf`,
 /// the default of Git for Windows) has the hash of its LF original, and the sum file itself may
-/// have either, so the sum is the same on every platform.
+/// have either, so the sum is the same on every platform. Nor do blanks at the end of the sum's
+/// lines and blank lines at its end.
 public struct MigrationSum: Sendable, Equatable {
     /// The file's name inside the migration directory.
     public static let fileName = "migrations.sum"
@@ -83,9 +84,12 @@ public struct MigrationSum: Sendable, Equatable {
     /// Reads `text` (the contents of `path`).
     /// - Throws: ``MigrationSumError`` naming the line; a git merge conflict is recognised.
     public init(parsing text: String, path: String) throws(MigrationSumError) {
-        // "\r\n" is one Character in Swift: both line endings split.
-        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
-        if lines.last == "" { lines.removeLast() }
+        // "\r\n" is one Character in Swift: both line endings split. Blanks an editor or a merge
+        // tool leaves — at the end of a line, blank lines at the end — do not count either.
+        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map { line in
+            String(line[..<(line.lastIndex { $0 != " " && $0 != "\t" && $0 != "\r" }.map(line.index(after:)) ?? line.startIndex)])
+        }
+        while lines.last == "" { lines.removeLast() }
         if let conflict = lines.firstIndex(where: { $0.hasPrefix("<<<<<<<") || $0.hasPrefix(">>>>>>>") || $0 == "=======" }) {
             throw MigrationSumError(path: path, line: conflict + 1, kind: .mergeConflict,
                                     message: "\(Self.fileName) has a git merge conflict: two branches added migrations")

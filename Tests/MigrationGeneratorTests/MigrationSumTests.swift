@@ -198,6 +198,21 @@ struct MigrationSumTests {
         try edited.write(toFile: "\(path)/1.json", atomically: true, encoding: .utf8)
         #expect(crlfSum.problems(inDirectory: path).map(\.kind) == [.edited])
     }
+
+    /// What editors and merge tools leave — blanks at the ends of lines, blank lines at the end —
+    /// is not an edit of the sum; a blank line inside the list still is.
+    @Test func trailingBlanksDoNotCount() throws {
+        let directory = try Self.directory()
+        let path = directory.path("m")
+        let text = try String(contentsOfFile: "\(path)/migrations.sum", encoding: .utf8)
+        let sum = try MigrationSum(parsing: text, path: "m/migrations.sum")
+        let padded = text.split(separator: "\n").map { $0 + " \t" }.joined(separator: "\r\n") + "\n\n \n\r\n"
+        #expect(try MigrationSum(parsing: padded, path: "m/migrations.sum") == sum)
+        let lines = text.split(separator: "\n")
+        let gap = ([lines[0], lines[1], ""] + lines.dropFirst(2)).joined(separator: "\n") + "\n"
+        let error = #expect(throws: MigrationSumError.self) { try MigrationSum(parsing: gap, path: "m/migrations.sum") }
+        #expect(error?.line == 3 && error?.kind == .malformed)
+    }
 }
 
 /// Words of the commands hints print, pasted into a shell as they are.
