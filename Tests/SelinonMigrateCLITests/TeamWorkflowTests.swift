@@ -269,6 +269,10 @@ struct TeamWorkflowTests {
         #expect(generate.status == 0, "\(generate.standardError)")
         #expect(generate.standardOutput.hasPrefix("Wrote migrations/2.json"), "\(generate.standardOutput)")
         #expect(!manager.fileExists(atPath: backup) && manager.fileExists(atPath: staging))
+        // The recent staging directory is kept, but named, so that `git add -A` does not take it in unseen.
+        #expect(generate.standardError.contains("note: \(staging) is a staging directory of a rebase whose process is gone (killed?), "
+            + "removed once ten minutes old; unless a rebase runs in a container that shares this directory, remove it now (rm -rf "
+            + "\(staging)), and do not commit it"), "\(generate.standardError)")
         #expect(try runner.run(["verify", "-m", "migrations"], in: fixture.root).status == 0)
     }
 

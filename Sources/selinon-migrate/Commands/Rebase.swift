@@ -390,26 +390,36 @@ enum DirectoryReplacement {
     /// its process is gone: a directory moved aside when the new one was not yet in its place is
     /// moved back (the replacement never happened), a moved-aside directory next to a directory
     /// in place is removed (the replacement happened), and a staging directory unchanged for
-    /// ``LeftoverTemporaryFiles/minimumAge`` is removed. Returns a note when it moved a
-    /// directory back.
+    /// ``LeftoverTemporaryFiles/minimumAge`` is removed (younger, it may be a rebase's in a
+    /// container, whose process this one cannot see: it is named, so that it is not committed).
+    /// Returns the notes to give: a directory moved back, staging directories left.
     static func recoverInterruptedReplacement(of given: String) -> String? {
         let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
         let manager = FileManager.default
         let now = Date().timeIntervalSince1970
-        var note: String?
+        var notes: [String] = []
+        var young: [String] = []
         for (leftover, isBackup, status) in leftovers(of: path) {
             if isBackup {
                 if manager.fileExists(atPath: path) {
                     try? manager.removeItem(atPath: leftover)
                 } else if rename(leftover, path) == 0 {
-                    note = "note: a rebase killed while it replaced \(given) had moved it aside as \(leftover): moved it back "
-                        + "(the rebase did not happen; run it again)"
+                    notes.append("note: a rebase killed while it replaced \(given) had moved it aside as \(leftover): moved it back "
+                        + "(the rebase did not happen; run it again)")
                 }
             } else if now - TimeInterval(status.st_mtim.tv_sec) >= LeftoverTemporaryFiles.minimumAge {
                 try? manager.removeItem(atPath: leftover)
+            } else {
+                young.append(leftover)
             }
         }
-        return note
+        if !young.isEmpty {
+            let them = young.count == 1 ? "it" : "them"
+            notes.append("note: \(young.joined(separator: ", ")) \(young.count == 1 ? "is a staging directory" : "are staging directories") of "
+                + "a rebase whose process is gone (killed?), removed once ten minutes old; unless a rebase runs in a container that "
+                + "shares this directory, remove \(them) now (rm -rf \(young.map(shellWord).joined(separator: " "))), and do not commit \(them)")
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: "\n")
     }
 
     /// Where a `rebase` killed while it replaced `given` (its process gone) left the directory
