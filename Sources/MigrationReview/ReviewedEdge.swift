@@ -1,4 +1,5 @@
 import FlowConfig
+import Foundation
 import FlowMigration
 import MigrationGenerator
 
@@ -178,7 +179,12 @@ public enum ConditionText {
         }
         let names = parts.enumerated().map { index, part in
             let configuredPart = configuredParts.flatMap { index < $0.count ? $0[index] : nil }
-            guard let name = part.stringValue, isPlainName(name), !isTimestamp(configuredPart) else { return value(part, configuredPart) }
+            guard let name = part.stringValue, isPlainName(name), !isTimestamp(configuredPart) else {
+                let text = value(part, configuredPart)
+                // A number with a point would read as two parts: the key 1.1 is not the path [1, 1].
+                if case .number = part, text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return "(\(text))" }
+                return text
+            }
             return name
         }
         // A path of one key reads as a list, unlike that key alone (`[k]`, `k`).
@@ -190,7 +196,7 @@ public enum ConditionText {
     /// quotes, not starting with a digit and not a number or a name that reads as a value
     /// (`true`, `None`, `off`, … in any case) — which values of those types read as bare.
     private static func isPlainName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first),
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first), isNFC(name),
               !name.contains(where: { quotedKeyCharacters.contains($0) || $0.isWhitespace }),
               !keywordLike.contains(name.lowercased()) else { return false }
         return Double(name) == nil
@@ -232,8 +238,13 @@ public enum ConditionText {
     /// Python's `str.isprintable()` rejects — controls, format characters such as a zero-width
     /// space, separators other than the space (a no-break space), unassigned code points — as
     /// `\xNN`, `\uNNNN` or `\UNNNNNNNN`: two values that differ always read differently.
+    ///
+    /// Canonically equivalent spellings look alike (`é`, and `e` followed by U+0301): in a string
+    /// that is not in NFC, every character beyond ASCII is escaped too, so the two read
+    /// `'é'` and `'e\u0301'`.
     static func pythonRepr(_ text: String) -> String {
         let quote: Character = text.contains("'") && !text.contains("\"") ? "\"" : "'"
+        let escapesNonASCII = !isNFC(text)
         var result = String(quote)
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -242,7 +253,7 @@ public enum ConditionText {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case _ where Character(scalar) == quote: result += "\\" + String(quote)
-            case _ where !isPythonPrintable(scalar):
+            case _ where !isPythonPrintable(scalar) || (escapesNonASCII && !scalar.isASCII):
                 let value = scalar.value
                 result += value < 0x100 ? "\\x" + hex(value, width: 2) : value < 0x10000 ? "\\u" + hex(value, width: 4) : "\\U" + hex(value, width: 8)
             default: result.unicodeScalars.append(scalar)
@@ -250,6 +261,12 @@ public enum ConditionText {
         }
         result.append(quote)
         return result
+    }
+
+    /// Whether `text` is in Unicode normalization form C, scalar for scalar (Swift's `==` finds
+    /// canonically equivalent strings equal, whatever their form).
+    private static func isNFC(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy(\.isASCII) || text.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(text.unicodeScalars)
     }
 
     /// Python's `str.isprintable()` for one character: not in the categories Other (controls,

@@ -72,6 +72,18 @@ struct ConditionTextTests {
         (#"{key: k, value: "ok\u200b"}"#, #"argsFieldEqual(k == 'ok\u200b')"#),
         (#"{key: "a\u00a0b", value: "x\ufeffy"}"#, #"argsFieldEqual('a\xa0b' == 'x\ufeffy')"#),
         (#"{key: k, value: "\ue000\U0001D173é"}"#, #"argsFieldEqual(k == '\ue000\U0001d173é')"#),
+        // Canonically equivalent spellings look alike: a string not in NFC has its non-ASCII
+        // characters escaped (also as a key part, which is quoted for it).
+        (#"{key: k, value: "e\u0301"}"#, #"argsFieldEqual(k == 'e\u0301')"#),
+        (#"{key: k, value: "\u00e9"}"#, #"argsFieldEqual(k == 'é')"#),
+        (#"{key: "caf\u0065\u0301", value: x}"#, #"argsFieldEqual('cafe\u0301' == 'x')"#),
+        (#"{key: "\u212b", value: x}"#, #"argsFieldEqual('\u212b' == 'x')"#),
+        // A number with a point is one key, not a path of two.
+        ("{key: 1.1, value: x}", "argsFieldEqual((1.1) == 'x')"),
+        ("{key: [1, 1], value: x}", "argsFieldEqual(1.1 == 'x')"),
+        ("{key: [1.5, 2], value: x}", "argsFieldEqual((1.5).2 == 'x')"),
+        ("{key: [1, 5, 2], value: x}", "argsFieldEqual(1.5.2 == 'x')"),
+        ("{key: [a, 2.5], value: x}", "argsFieldEqual(a.(2.5) == 'x')"),
     ])
     func differentValuesReadDifferently(_ arguments: String, _ expected: String) throws {
         let configuration = try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: """
