@@ -28,6 +28,34 @@ struct GraphTests {
         }
     }
 
+    /// Names and conditions that differ have different tooltips in the SVG: `&lt;` is not `<`,
+    /// and `a\b` is not `a\\b` (drawn `a⧵b` and `a⧵⧵b`: Graphviz unescapes tooltips twice).
+    @Test(.enabled(if: dot != nil, "Graphviz's dot is not installed (apt-get install graphviz)"))
+    func differentNamesHaveDifferentTooltips() throws {
+        var flow = try #require(ExampleReviewTests.review(2).flows.first { $0.flow == "package_analysis_flow" })
+        let names = ["x&lt;y", "x<y", "p\\q", "p\\\\q"]
+        let rows = flow.rows.indices.filter { flow.rows[$0].edge != nil }.prefix(names.count)
+        for (row, name) in zip(rows, names) {
+            for side in [\EdgeRow.old, \EdgeRow.new] where flow.rows[row][keyPath: side] != nil {
+                flow.rows[row][keyPath: side]?.from = [name]
+            }
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.dot!)
+        process.arguments = ["-Tsvg"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(ReviewGraph.dot(flow, version: 2).utf8))
+        try input.fileHandleForWriting.close()
+        let svg = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        for title in ["x&amp;lt;y", "x&lt;y", "p⧵q", "p⧵⧵q"] {
+            #expect(svg.contains("xlink:title=\"\(title)\""), "\(title) in \(svg)")
+        }
+    }
+
     @Test func removedEdgesAreRedAndDashedAndAddedOnesGreen() throws {
         let graph = ReviewGraph.dot(try #require(ExampleReviewTests.review(2).flows.first { $0.flow == "package_analysis_flow" }), version: 2)
         #expect(graph.contains("xlabel=\"5→✕\""))

@@ -24,7 +24,7 @@ public enum ReviewGraph {
         }
         for name in nodes {
             let highlight = tainting.contains(name) ? ", style=\"rounded,filled\", fillcolor=\"#ffd8a8\", penwidth=2" : ""
-            lines.append("  \(nodeID(name)) [label=\(quoted(name)), tooltip=\(quoted(name))\(highlight)];")
+            lines.append("  \(nodeID(name)) [label=\(quoted(name)), tooltip=\(quoted(name, tooltip: true))\(highlight)];")
         }
         for (position, row) in flow.rows.enumerated() {
             guard let edge = row.edge else { continue }
@@ -40,7 +40,7 @@ public enum ReviewGraph {
             }
             let condition = ReviewText.conditionCell(row)
             let tooltip = condition.isEmpty ? edge.display : "\(edge.display) if \(condition)"
-            lines.append("  \(id) [shape=point, width=0.08, color=\(color), xlabel=\(quoted(label)), tooltip=\(quoted(tooltip))];")
+            lines.append("  \(id) [shape=point, width=0.08, color=\(color), xlabel=\(quoted(label)), tooltip=\(quoted(tooltip, tooltip: true))];")
             for source in edge.from.isEmpty ? ["\"start\""] : edge.from.map(nodeID) {
                 lines.append("  \(source) -> \(id) [arrowhead=none, color=\(color), style=\(style)];")
             }
@@ -70,9 +70,13 @@ public enum ReviewGraph {
     private static func nodeID(_ name: String) -> String { quoted("node:" + name) }
 
     /// A DOT string literal showing `text`: line breaks and other control characters as escapes
-    /// (`\n` as two characters, as the other formats show them), backslashes and quotes escaped.
-    static func quoted(_ text: String) -> String {
-        "\"" + MarkdownText.visibleControls(text).replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    /// (`\n` as two characters, as the other formats show them), backslashes and quotes escaped,
+    /// and `&` as `&amp;` (Graphviz reads `&lt;` as `<`, so `'&lt;'` would show as `'<'`).
+    /// In a tooltip a backslash is drawn as `⧵`: Graphviz unescapes tooltips twice in some
+    /// versions (2.43: `\\` and `\\\\` both show one), so no escaping reads the same everywhere.
+    static func quoted(_ text: String, tooltip: Bool = false) -> String {
+        let shown = MarkdownText.visibleControls(text)
+        return "\"" + (tooltip ? shown.replacingOccurrences(of: "\\", with: "⧵") : shown.replacingOccurrences(of: "\\", with: "\\\\"))
+            .replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
