@@ -118,10 +118,17 @@ public struct EdgeRow: Sendable, Equatable {
     /// The edge shown for the row: the new one, else the old one.
     public var edge: ReviewedEdge? { new ?? old }
 
+    /// The old edge, when it is translated to a new one with other sources or destinations (a
+    /// translation edited by hand): not the row's ``edge``, and not to be passed off as it.
+    public var replacedEdge: ReviewedEdge? {
+        guard let old, let new, old.hasOtherEnds(than: new) else { return nil }
+        return old
+    }
+
     /// The row's edge for a table cell (`A → B`, `?` when unknown); both edges (`B → D ⇒ A → B`)
     /// when the old one is translated to a new one with other sources or destinations.
     public var edgeText: String {
-        if let old, let new, old.hasOtherEnds(than: new) { return old.display + " ⇒ " + new.display }
+        if let replaced = replacedEdge, let new { return replaced.display + " ⇒ " + new.display }
         return edge?.display ?? "?"
     }
 

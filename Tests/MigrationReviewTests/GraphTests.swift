@@ -56,6 +56,24 @@ struct GraphTests {
         }
     }
 
+    /// An old edge translated to a new edge between other nodes (a translation edited by hand)
+    /// is drawn too, as replaced — not left out, as if the row were a renumbering.
+    @Test func anEdgeReplacedByOneBetweenOtherNodesIsDrawnToo() throws {
+        var flow = try #require(ExampleReviewTests.review(2).flows.first { $0.flow == "package_analysis_flow" })
+        let row = try #require(flow.rows.firstIndex { $0.old != nil && $0.new != nil && $0.oldIndex != nil && $0.newIndex != nil })
+        flow.rows[row].change = .changed
+        flow.rows[row].old?.from = ["Before"]
+        let graph = ReviewGraph.dot(flow, version: 2)
+        let (old, new) = (flow.rows[row].oldIndex!, flow.rows[row].newIndex!)
+        #expect(graph.contains("\"replaced:\(row)\" [shape=point, width=0.08, color=\"#e03131\", xlabel=\"\(old)⇒\(new)\""), "\(graph)")
+        #expect(graph.contains("\"node:Before\" -> \"replaced:\(row)\" [arrowhead=none, color=\"#e03131\", style=dashed];"), "\(graph)")
+        #expect(graph.contains("\"node:Before\" [label=\"Before\""))
+        // One point, a line from its source and one to each destination; rows whose edge keeps
+        // its ends have no second drawing.
+        let destinations = flow.rows[row].old?.to?.count ?? 0
+        #expect(graph.components(separatedBy: "\"replaced:").count - 1 == 2 + destinations, "\(graph)")
+    }
+
     @Test func removedEdgesAreRedAndDashedAndAddedOnesGreen() throws {
         let graph = ReviewGraph.dot(try #require(ExampleReviewTests.review(2).flows.first { $0.flow == "package_analysis_flow" }), version: 2)
         #expect(graph.contains("xlabel=\"5→✕\""))

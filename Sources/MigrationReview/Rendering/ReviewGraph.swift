@@ -15,9 +15,10 @@ public enum ReviewGraph {
         var nodes: [String] = []
         func note(_ name: String) { if !nodes.contains(name) { nodes.append(name) } }
         for row in flow.rows {
-            guard let edge = row.edge else { continue }
-            edge.from.forEach(note)
-            edge.to?.forEach(note)
+            for edge in [row.edge, row.replacedEdge].compactMap({ $0 }) {
+                edge.from.forEach(note)
+                edge.to?.forEach(note)
+            }
         }
         if flow.rows.contains(where: { $0.edge?.from.isEmpty == true }) {
             lines.append("  \"start\" [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];")
@@ -40,20 +41,33 @@ public enum ReviewGraph {
             }
             let condition = ReviewText.conditionCell(row)
             let tooltip = condition.isEmpty ? edge.display : "\(edge.display) if \(condition)"
-            lines.append("  \(id) [shape=point, width=0.08, color=\(color), xlabel=\(quoted(label)), tooltip=\(quoted(tooltip, tooltip: true))];")
-            for source in edge.from.isEmpty ? ["\"start\""] : edge.from.map(nodeID) {
-                lines.append("  \(source) -> \(id) [arrowhead=none, color=\(color), style=\(style)];")
-            }
-            for destination in edge.to ?? [] {
-                lines.append("  \(id) -> \(nodeID(destination)) [color=\(color), style=\(style)];")
-            }
-            if edge.to == nil {
-                lines.append("  \(quoted("unknown:\(position)")) [label=\"?\", shape=plaintext];")
-                lines.append("  \(id) -> \(quoted("unknown:\(position)")) [color=\(color), style=\(style)];")
+            draw(edge, id: id, unknown: "unknown:\(position)", color: color, style: style, label: label, tooltip: tooltip, into: &lines)
+            // A changed edge that now joins other nodes (a translation edited by hand): the old
+            // one is drawn too, as removed, so the graph does not pass it off as a renumbering.
+            if let replaced = row.replacedEdge {
+                let (color, style) = appearance(.removed)
+                draw(replaced, id: quoted("replaced:\(position)"), unknown: "replaced-unknown:\(position)", color: color, style: style,
+                     label: "\(row.oldIndex!)⇒\(row.newIndex!)", tooltip: "\(replaced.display), replaced by \(edge.display)", into: &lines)
             }
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One edge: its point, with a line from each source and to each destination.
+    private static func draw(_ edge: ReviewedEdge, id: String, unknown: String, color: String, style: String, label: String, tooltip: String,
+                             into lines: inout [String]) {
+        lines.append("  \(id) [shape=point, width=0.08, color=\(color), xlabel=\(quoted(label)), tooltip=\(quoted(tooltip, tooltip: true))];")
+        for source in edge.from.isEmpty ? ["\"start\""] : edge.from.map(nodeID) {
+            lines.append("  \(source) -> \(id) [arrowhead=none, color=\(color), style=\(style)];")
+        }
+        for destination in edge.to ?? [] {
+            lines.append("  \(id) -> \(nodeID(destination)) [color=\(color), style=\(style)];")
+        }
+        if edge.to == nil {
+            lines.append("  \(quoted(unknown)) [label=\"?\", shape=plaintext];")
+            lines.append("  \(id) -> \(quoted(unknown)) [color=\(color), style=\(style)];")
+        }
     }
 
     private static func appearance(_ change: EdgeRow.Change) -> (color: String, style: String) {
