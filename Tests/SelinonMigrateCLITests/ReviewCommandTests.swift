@@ -686,6 +686,12 @@ struct ReviewCommandTests {
         #expect(Set(document.keys).isSuperset(of: ["needs_migration", "added_flows", "removed_flows", "added_tasks", "removed_tasks", "changed_tasks",
                                                    "flows"]), "\(document.keys)")
         #expect(document["needs_migration"] as? Bool == true && document["added_flows"] as? [String] == ["sbom_flow"], "\(json.standardOutput)")
+        // Markdown, pasted into a pull request, says what it compares, as text does.
+        let markdown = try CommandRunner().run(["diff", "-N", v1.appendingPathComponent("nodes.yml").path, "-F", v1.appendingPathComponent("flows").path,
+                                                "-n", v2.appendingPathComponent("nodes.yml").path, "-f", v2.appendingPathComponent("flows").path,
+                                                "--format", "markdown"])
+        #expect(markdown.standardOutput.hasPrefix("From `\(v1.path)/nodes.yml + \(v1.path)/flows` to `\(v2.path)/nodes.yml + \(v2.path)/flows`."
+            + "\n\n**A migration is needed.**\n"), "\(markdown.standardOutput)")
     }
 
     @Test(arguments: ["review", "diff"])

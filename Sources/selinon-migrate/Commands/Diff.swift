@@ -57,7 +57,10 @@ extension SelinonMigrate {
             let diff = ConfigurationDiff(from: oldConfiguration, to: newConfiguration)
             switch format {
             case .text: terminal.output("\(oldSource.sourceDescription) → \(newSource.sourceDescription)\n" + diff.text)
-            case .markdown: terminal.output(diff.markdown)
+            case .markdown:
+                // Pasted into a pull request, the diff says which configurations it compares.
+                terminal.output("From \(MarkdownText.codeSpan(oldSource.sourceDescription)) to \(MarkdownText.codeSpan(newSource.sourceDescription)).\n\n"
+                    + diff.markdown)
             case .json:
                 var members: [String: JSONValue] = ["old": .string(oldSource.sourceDescription), "new": .string(newSource.sourceDescription)]
                 if case .object(let facts) = diff.jsonValue { members.merge(facts) { first, _ in first } }
