@@ -901,7 +901,8 @@ public final class PostgresFlowStore: FlowStateStore {
                 return "the TLS handshake failed: the server's certificate is not for the host name in the URL (\(error))"
             }
             if let error = error as? ChannelError, case .connectTimeout(let timeout) = error {
-                return "no answer within \(timeout.nanoseconds / 1_000_000_000) s"
+                return "no answer within \(timeout.nanoseconds / 1_000_000_000) s (is the port right? a firewall may drop the packets, "
+                    + "or the server may be too busy to accept; --store-timeout sets how long to wait)"
             }
             // A PSQLError's own description hides everything ("Generic description to prevent accidental leakage").
             if let error = error as? PSQLError {

@@ -309,6 +309,11 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                 }
             }
             client.options.maximumConnections = maximumConnections
+            // Connecting waits as long as any other answer (postgres-nio's own default is 10 s).
+            client.options.connectTimeout = answerTimeout
+            let (seconds, attoseconds) = answerTimeout.components
+            probe.options.connectTimeout = .nanoseconds(seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+                ? .max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
             return PostgresFlowStore(configuration: client, probe: probe, displayLocation: description, logger: logger,
                                      answerTimeout: answerTimeout)
         }
