@@ -62,8 +62,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
 
-    /// Whether the tool (not the input) failed: exit status 2 rather than 1.
-    package var isToolFailure: Bool { kind == .unavailable || kind == .database || kind == .misuse }
+    /// Whether the tool (not the input) failed: exit status 2 rather than 1 — also for a
+    /// damaged database file (not a row changed by hand, which names its flow).
+    package var isToolFailure: Bool { kind == .unavailable || kind == .database || kind == .misuse || (kind == .damaged && flowID == nil) }
 
     /// The error for an operation on a store after its `close()`.
     static func closed(_ location: String) -> StoreError {

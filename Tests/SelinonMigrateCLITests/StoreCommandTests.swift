@@ -619,6 +619,12 @@ struct UnreachableStoreCommandTests {
         #expect(result.status == 2)
         #expect(result.standardError.contains("is damaged (database disk image is malformed): restore it from a backup"), "\(result.standardError)")
         #expect(!result.standardError.contains("run apply again"))
+        // An import that meets the damage says it of the store, not of the line it was storing.
+        let lines = try InflightFlows.messages(count: 600).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        let imported = try runner.run(["import", "--store", store, "--input", "-"], in: directory.url, input: Data(lines.utf8))
+        #expect(imported.status == 2, "\(imported.standardError)")
+        #expect(imported.standardError.hasPrefix("error: the SQLite store") && imported.standardError.contains("is damaged")
+                && imported.standardError.contains("(while storing the batch that starts at <stdin> line "), "\(imported.standardError)")
         // Its first bytes overwritten, it is still a damaged store (whole pages of the size its
         // header gives), not "not a SQLite database": a new path would start an empty store.
         let header = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path("flows.sqlite")))

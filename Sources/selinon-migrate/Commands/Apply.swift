@@ -298,7 +298,9 @@ extension SelinonMigrate {
                     case .json: terminal.outputJSON(jsonReport(completed, tolerated: tolerated))
                     }
                 }
-                terminal.message("error: \(error.message)\nEvery batch written before the error is complete" + resume)
+                // (No report: the sweep stopped before its first batch — at its count, say.)
+                terminal.message("error: \(error.message)\n" + (error.completedSweep == nil || dryRun
+                    ? "Nothing was written" : "Every batch written before the error is complete") + resume)
                 throw error.kind == .conflict ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
             switch format ?? .text {
