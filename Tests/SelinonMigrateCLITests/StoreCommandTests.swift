@@ -287,6 +287,21 @@ struct SQLiteStoreCommandTests {
     @Test func aRowChangedByHandStopsNoOtherFlow() async throws { try await commands.aRowChangedByHandStopsNoOtherFlow() }
     @Test func readersRefuseAMissingStore() async throws { try await commands.readersRefuseAMissingStore() }
 
+    /// A SQLite id set by hand to bytes that are not UTF-8 stops apply and export at its row,
+    /// named in hexadecimal, with exit 1 from both: the store's content is at fault, not the tool.
+    @Test func anIdThatIsNotUTF8StopsApplyAndExportAlike() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let run = try CommandRunner()
+            #expect(try run.run(["import", "--store", test.location, "--input", StoreCommands.examples]).status == 0)
+            try await test.execute("UPDATE flows SET flow_id = CAST(X'FF41' AS TEXT) WHERE rowid = (SELECT min(rowid) FROM flows)")
+            for command in [["apply", "-m", StoreCommands.migrations, "--quiet"], ["export", "--output", test.files.path("out.jsonl")]] {
+                let result = try run.run(command + ["--store", test.location])
+                #expect(result.status == 1, "\(command): \(result.standardError)")
+                #expect(result.standardError.contains("X'FF41' (not UTF-8 text)"), "\(command): \(result.standardError)")
+            }
+        }
+    }
+
     @Test(arguments: [
         ["apply", "-m", StoreCommands.migrations, "--input", "-", "--store", "sqlite:x.sqlite"],
         ["apply", "-m", StoreCommands.migrations, "--report", "r.jsonl"],

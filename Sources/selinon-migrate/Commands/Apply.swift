@@ -301,7 +301,9 @@ extension SelinonMigrate {
                 // (No report: the sweep stopped before its first batch — at its count, say.)
                 terminal.message("error: \(error.message)\n" + (error.completedSweep == nil || dryRun
                     ? "Nothing was written" : "Every batch written before the error is complete") + resume)
-                throw error.kind == .conflict ? ExitStatus.inputFailed : ExitStatus.toolFailed
+                // A row changed by hand that stops the sweep (an id that is not UTF-8) is the
+                // store's content at fault, as export says too: 1, not the tool's failure.
+                throw error.kind == .conflict || (error.kind == .damaged && error.flowID != nil) ? ExitStatus.inputFailed : ExitStatus.toolFailed
             }
             switch format ?? .text {
             case .text: terminal.output(SweepReportText(result).text)
