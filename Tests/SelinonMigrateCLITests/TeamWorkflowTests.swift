@@ -695,6 +695,12 @@ struct TeamWorkflowTests {
         #expect(hook.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f config/flows when the branch "
             + "being merged may be deployed") && hook.standardError.contains("--drop-merged"), "\(hook.standardError)")
         #expect(!hook.standardError.contains("selinon-migrate generate"), "\(hook.standardError)")
+        // verify --git sends the merge to check as well, not to a migration generated on top.
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1)
+        #expect(verified.standardError.contains("hint: a merge is under way: run selinon-migrate check -n config/nodes.yml -f config/flows, "
+            + "which compares the merge with both sides"), "\(verified.standardError)")
+        #expect(!verified.standardError.contains("selinon-migrate generate -n"), "\(verified.standardError)")
         // The second fix, chosen when main's migrations were never deployed, passes the hook.
         let dropped = try runner.run(["rebase", "--onto", "HEAD", "--drop-merged"] + Self.configuration, in: fixture.root)
         #expect(dropped.status == 0, "\(dropped.standardError)")

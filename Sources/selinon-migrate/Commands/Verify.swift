@@ -251,7 +251,15 @@ extension SelinonMigrate {
                 states.append(.init(label: label, configuration: configuration, revision: commit.id.short, uncoveredHint: uncoveredHint))
             }
             if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
-                states.append(.init(label: "the working tree", configuration: current))
+                // In the middle of a merge the working tree holds both sides' changes: the fix is
+                // the one check gives for the merge (a rebase onto MERGE_HEAD when both sides added
+                // migrations), not a migration generated on top, which generate refuses there.
+                let merging = context.repository.isMerging
+                    ? "a merge is under way: run selinon-migrate check -n NODES -f FLOWS, which compares the merge with both sides and "
+                        + "gives its fix (selinon-migrate rebase --onto MERGE_HEAD when both added migrations); generate for further edits "
+                        + "once the merge is committed"
+                    : nil
+                states.append(.init(label: "the working tree", configuration: current, uncoveredHint: merging))
             }
             // Files that match the history but that HEAD does not hold as they are: not deployed from git yet.
             let uncommitted = context.migrationsNotCommitted(in: migrationDirectory, now: now).sorted()
