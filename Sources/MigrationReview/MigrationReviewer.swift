@@ -37,11 +37,17 @@ public enum MigrationReviewer {
             notes.append("no configuration was available: destinations of added edges and edges that kept their place cannot be named")
         }
         let comparesConditions = old != nil && new != nil && !derived.old && !derived.new
-        if (old != nil && derived.old) || (new != nil && derived.new) {
-            notes.append("the configuration \(derived.old ? "before" : "after") the migration was derived from another one through the "
-                + "migrations: conditions and foreach are shown as that one has them, and a change to them is not shown "
-                + "(the warnings name those the migration records)")
+        let derivedSides = [old != nil && derived.old ? "before" : nil, new != nil && derived.new ? "after" : nil].compactMap { $0 }
+        if !derivedSides.isEmpty {
+            let both = derivedSides.count == 2
+            notes.append("the configuration\(both ? "s" : "") \(derivedSides.joined(separator: " and ")) the migration \(both ? "were" : "was") "
+                + "derived from another one through the migrations: \(both ? "their" : "its") conditions, foreach and selective are not "
+                + "known (shown from the other side, or as ?), and a change to them is not shown (the warnings name those the migration records)")
         }
+        // A derived side's edges carry the conditions of the configuration they were derived
+        // from, which may not be the ones at this migration: unknown rather than shown wrong.
+        let old = derived.old ? old.map(Self.withUnknownConditions) : old
+        let new = derived.new ? new.map(Self.withUnknownConditions) : new
         if meta.edgeCounts == nil {
             notes.append("the file records no edge counts (_meta): a new starting edge reads as an edge that kept its place, "
                 + "and flows it removed, if any, are not shown")
@@ -92,6 +98,11 @@ public enum MigrationReviewer {
         flows.sort { $0.flow < $1.flow }
         return ReviewedMigration(version: version, strategy: migration.strategy, oldSource: meta.oldSource, newSource: meta.newSource,
                                flows: flows, warnings: meta.warnings, limitations: notes)
+    }
+
+    /// `edges` with their conditions, `foreach` and `selective` unknown.
+    private static func withUnknownConditions(_ edges: FlowEdges) -> FlowEdges {
+        edges.mapValues { $0.map { ReviewedEdge(from: $0.from, to: $0.to, condition: nil) } }
     }
 
     /// What in-flight flows do with the changed edges of `rows`, after "in-flight flows ". A
@@ -250,7 +261,10 @@ public enum MigrationReviewer {
             }
         }
         for oldIndex in 0..<shape.oldCount where shape.newIndexForOld[oldIndex] == nil {
-            let oldEdge = old.flatMap { oldIndex < $0.count ? $0[oldIndex] : nil } ?? entry.taintedEdges[oldIndex].map(ReviewedEdge.init)
+            // (The file's record of a removed edge names its condition where the old edges do not know it.)
+            let recorded = entry.taintedEdges[oldIndex].map(ReviewedEdge.init)
+            let known = old.flatMap { oldIndex < $0.count ? $0[oldIndex] : nil }
+            let oldEdge = known?.condition != nil ? known : recorded ?? known
             rows.append(EdgeRow(change: .removed, oldIndex: oldIndex, newIndex: nil, old: oldEdge, new: nil))
         }
         return FlowReview(flow: name, isRemoved: false, rows: rows,

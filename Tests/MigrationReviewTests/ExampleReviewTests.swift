@@ -446,3 +446,35 @@ struct ExampleReviewTests {
         #expect(ignore.contains { $0.kind == .flowRemoved && $0.strategy == .fail })
     }
 }
+
+/// A side derived through later migrations carries a later configuration's conditions: they are
+/// unknown in the review, which shows the other side's (the one it knows) instead.
+struct DerivedSideTests {
+    static func flow(_ edges: String) throws -> Configuration {
+        try ConfigurationDiffTests.load(nodes: ConfigurationDiffTests.nodes, flows: "flow-definitions:\n  - name: f\n    edges:\n" + edges)
+    }
+
+    @Test func aDerivedSideShowsNoConditionItDoesNotKnow() throws {
+        let start = "      - {from: , to: A}\n"
+        let v1 = try Self.flow(start + "      - {from: A, to: B, condition: {name: argsFieldExist, args: {key: old_cond}}}\n")
+        let v2 = try Self.flow(start + "      - {from: A, to: C}\n      - {from: A, to: B, condition: {name: argsFieldExist, args: {key: mid_cond}}}\n")
+        let v3 = try Self.flow(start + "      - {from: A, to: C}\n      - {from: C, to: B}\n      - {from: A, to: B}\n")
+        let first = MigrationDiffer().plan(from: v1, to: v2, strategy: .ignore).migration
+        let second = MigrationDiffer().plan(from: v2, to: v3, strategy: .ignore).migration
+        let after = MigrationReviewer.oldEdges(from: MigrationReviewer.edges(of: v3), through: second)
+        let review = MigrationReviewer.review(version: 1, migration: first, old: MigrationReviewer.edges(of: v1), new: after,
+                                              derived: (old: false, new: true))
+        let row = try #require(review.flows.first?.rows.first { $0.oldIndex == 1 })
+        #expect(row.newIndex == 2 && row.new?.condition == nil, "v3's condition is not the one after migration 1: \(row)")
+        let text = ReviewText.render(review)
+        #expect(text.contains("renumbered  A → B        argsFieldExist(old_cond)\n"), "\(text)")
+        #expect(review.limitations.contains { $0.hasPrefix("the configuration after the migration was derived") }, "\(review.limitations)")
+        // Both sides derived: nothing known, and said of both.
+        let both = MigrationReviewer.review(version: 1, migration: first, old: MigrationReviewer.oldEdges(from: after, through: first),
+                                            new: after, derived: (old: true, new: true))
+        let unknown = try #require(both.flows.first?.rows.first { $0.oldIndex == 1 })
+        #expect(unknown.old?.condition == nil && unknown.new?.condition == nil)
+        #expect(ReviewText.render(both).contains("renumbered  A → B        ?\n"), "\(ReviewText.render(both))")
+        #expect(both.limitations.contains { $0.hasPrefix("the configurations before and after the migration were derived") }, "\(both.limitations)")
+    }
+}
