@@ -852,6 +852,9 @@ public final class PostgresFlowStore: FlowStateStore {
             if let message = error.serverInfo?[.message] {
                 return StoreError(.database, "PostgreSQL store \(displayLocation): \(message)")
             }
+            // The server's own error, wrapped as the cause of a closed connection (a session an
+            // administrator ended while it sat in the pool): read as that error.
+            if let inner = error.underlying as? PSQLError, inner.serverInfo != nil { return storeError(inner) }
             var reason = error.underlying.map(Self.connectionFailure) ?? Self.words(for: error.code)
             // The socket's own path, which the location only implies (its directory and port).
             if let socket = probe.unixSocketPath, error.underlying is IOError {
