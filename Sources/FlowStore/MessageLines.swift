@@ -7,7 +7,7 @@ extension NewFlow {
     /// from the stored message; everything else is kept byte for byte.
     /// - Throws: ``StoreError`` `invalidState` when the line is not UTF-8 (JSON text is; a
     ///   PostgreSQL store would refuse it), not a dispatcher message with a string
-    ///   `dispatcher_id`, names an unknown status, or has a `migration_version` above
+    ///   `dispatcher_id` and a non-empty `flow_name`, names an unknown status, or has a `migration_version` above
     ///   ``NewFlow/maximumMigrationVersion``.
     public init(message line: [UInt8]) throws(StoreError) {
         guard String(validating: line, as: UTF8.self) != nil else {
@@ -26,6 +26,10 @@ extension NewFlow {
             throw StoreError(.invalidState, "the message has no dispatcher_id (a non-empty string); stores key flows by it: give each "
                 + "line the id of its flow's dispatcher task (Celery's task id, which Selinon's own message does not carry) as "
                 + "\"dispatcher_id\"")
+        }
+        // No flow of Selinon's is named "": apply would call the flow invalid at every run.
+        guard !header.flowName.isEmpty else {
+            throw StoreError(.invalidState, "flow_name is empty; every message names its flow (the name in the nodes file's flows)")
         }
         try NewFlow.checkStorable(migrationVersion: header.migrationVersion, flowID: nil)
         // Reading the header refused any status but a store's (a test holds both lists equal).

@@ -208,6 +208,12 @@ struct StoreCommands {
             #expect(refusedVersion.standardError.hasPrefix("\(far):1: error: migration_version 2147483648 is more than a store keeps"),
                     "\(refusedVersion.standardError)")
 
+            // A message that names no flow is named at its line: apply would call it invalid at every run.
+            let unnamed = try test.files.write(#"{"flow_name": "", "dispatcher_id": "unnamed"}"# + "\n", to: "unnamed.jsonl")
+            let refusedName = try run.run(["import", "--store", test.location, "--input", unnamed])
+            #expect(refusedName.status == 1)
+            #expect(refusedName.standardError.hasPrefix("\(unnamed):1: error: flow_name is empty"), "\(refusedName.standardError)")
+
             // An id longer than a store keeps (PostgreSQL's index of ids has a limit) too, in the
             // middle of its batch: the line is named, and nothing of the batch is stored.
             let longID = String(repeating: "x", count: 2_001)
