@@ -128,6 +128,35 @@ struct MigrationHistoryCheckTests {
         #expect(matches.map { "\($0.from) → \($0.to)" } == ["base → merge"])
     }
 
+    /// Two branch migrations matched together by their composed effect (main changed a condition
+    /// meanwhile): the added edges they record count too, so a file whose `tainting_nodes` was
+    /// edited does not pass for the branch's change.
+    @Test func aGroupMatchedByItsEffectComparesItsAddedEdgesToo() throws {
+        func make(_ edges: [String]) throws -> Configuration { try TestConfiguration.make(["flow1": edges]) }
+        let base = try make(["> A", "A > B | argsFieldExist:x"])
+        let first = try make(["> C", "> A", "A > B | argsFieldExist:x"])
+        let second = try make(["> C", "> A", "A > B | argsFieldExist:x", "B > D"])
+        let conditionChanged = try make(["> A", "A > B | argsFieldExist:y"])
+        let merged = try make(["> C", "> A", "A > B | argsFieldExist:y", "B > D"])
+        func migration(_ old: Configuration, _ new: Configuration) -> Migration {
+            var migration = MigrationDiffer().plan(from: old, to: new, strategy: .ignore).migration
+            migration.metadata = .object(["digests": .object(["old": .string(StructureDigest.digest(of: old)),
+                                                              "new": .string(StructureDigest.digest(of: new))])])
+            return migration
+        }
+        let states: [MigrationHistoryCheck.State] = [.init(label: "base", configuration: base),
+                                                     .init(label: "condition", configuration: conditionChanged),
+                                                     .init(label: "merge", configuration: merged)]
+        let migrations = [migration(base, first), migration(first, second)]
+        #expect(!migrations[1].flows["flow1"]!.taintingNodes.isEmpty)
+        let (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: migrations)
+        #expect(findings.isEmpty, "\(findings)")
+        #expect(matches.map { "\($0.version): \($0.from) → \($0.to)" } == ["1: base → merge", "2: base → merge"])
+        var edited = migrations
+        edited[1].flows["flow1"]?.taintingNodes = [:]
+        #expect(!MigrationHistoryCheck.check(states: states, migrations: edited).findings.isEmpty, "an edit of tainting_nodes is found")
+    }
+
     /// main appended a starting edge (no migration needed) while a branch inserted an edge with its
     /// migration from before that: in-flight flows of main's configuration hold the appended
     /// edge, which the branch's file does not move. Found, with the migration it should be.
