@@ -700,6 +700,35 @@ struct InterruptedWriteTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: migrations).sorted() == ["1.json", "migrations.sum"])
     }
 
+    /// A written migration survives a power cut: the new file is synced before it is linked in
+    /// place, and the directory after the link and after the sum's rename (a rename or a link is
+    /// durable only once its directory is synced).
+    @Test func theNewFileAndTheSumAreMadeDurableWithTheirDirectory() throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.path("m")
+        let trace = directory.path("trace.txt")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(SystemCallDelay.strace))
+        process.arguments = ["-f", "-y", "-o", trace, "-e", "trace=fsync,link,linkat,rename,renameat,renameat2",
+                             try CommandRunner().executable.path] + GenerateCommandTests.arguments(1, 2, ["-m", migrations])
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+            .filter { $0.contains("fsync(") || $0.contains("link") || $0.contains("rename") }
+        let realDirectory = URL(fileURLWithPath: migrations).resolvingSymlinksInPath().path
+        func directorySync(after index: Int) -> Bool {
+            calls[(index + 1)...].prefix { !$0.contains("link") && !$0.contains("rename") }.contains { $0.contains("fsync(") && $0.contains("<\(realDirectory)>)") }
+        }
+        let link = try #require(calls.firstIndex { $0.contains("link") && $0.contains("1.json\")") }, "\(calls)")
+        #expect(calls[..<link].contains { $0.contains("fsync(") && $0.contains(".1.json.") }, "the file before its link: \(calls)")
+        #expect(directorySync(after: link), "the directory after the link: \(calls)")
+        let rename = try #require(calls.firstIndex { $0.contains("rename") && $0.contains("migrations.sum\")") }, "\(calls)")
+        #expect(directorySync(after: rename), "the directory after the sum's rename: \(calls)")
+    }
+
     /// Only directories the run made go: `new/../old` creates `new`, and names `old`, which was
     /// there before (and stays, with what it holds), however the path reads.
     @Test func aGenerateStoppedMidWriteKeepsADirectoryItDidNotMake() throws {
