@@ -1122,6 +1122,27 @@ struct GitCommandTests {
         }
     }
 
+    /// A configuration tracked by Git LFS is named as such — git holds a pointer, not the file —
+    /// rather than as a filter the tool cannot run, which would send the user looking for one.
+    @Test func configurationInGitLFSIsNamedAsAPointer() throws {
+        let fixture = try GitFixture()
+        try fixture.directory.write("config/nodes.yml filter=lfs diff=lfs merge=lfs -text\n", to: ".gitattributes")
+        try Self.install(1, in: fixture)
+        let nodes = fixture.root.appendingPathComponent("config/nodes.yml")
+        let size = try Data(contentsOf: nodes).count
+        // What git lfs's clean filter stores, committed as it is (git-lfs itself is not needed).
+        try ("version https://git-lfs.github.com/spec/v1\noid sha256:" + String(repeating: "ab", count: 32) + "\nsize \(size)\n")
+            .write(to: nodes, atomically: true, encoding: .utf8)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v1 in LFS")
+        try Self.install(2, in: fixture)
+        let result = try CommandRunner().run(["generate", "--dry-run", "--from", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("config/nodes.yml: error: the nodes file is a Git LFS pointer, not the file itself"),
+                "\(result.standardError)")
+        #expect(!result.standardError.contains("through the filter 'lfs'"), "\(result.standardError)")
+    }
+
     @Test func aMigrationHistoryNextToTheConfigurationIsNamedFromTheRoot() throws {
         // The configuration and its migrations live in config/ (workers start there); run from
         // the root, global.migration_dir names ./migrations, which would start a second history.
