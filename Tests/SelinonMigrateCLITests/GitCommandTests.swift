@@ -1620,6 +1620,23 @@ struct GitCommandTests {
         #expect(restarted.status == 0 && restarted.standardOutput.hasPrefix("Wrote migrations/1.json"), "\(restarted.standardError)")
     }
 
+    /// A move of the directory merged with `--no-ff`: the merge commit is the one that took the
+    /// migrations away on the first-parent history, and the move is found against its first
+    /// parent (against the merged branch, which made the move, nothing moved).
+    @Test func aDirectoryMovedOnAMergedBranchIsNamedAsMoved() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "move")
+        try fixture.git("mv", "migrations", "mig2")
+        try fixture.git("commit", "-q", "-m", "move the migrations")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge move", "move")
+        try Self.install(3, in: fixture)
+        let refused = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("(merge move) moved its migration to mig2:"), "\(refused.standardError)")
+    }
+
     /// The same refusal run from a subdirectory names the new place as -m takes it there, and
     /// applies to configurations given as files (-N/-F) too: the directory's repository tells.
     @Test func theMovedDirectoryRefusalNamesThePathFromHereAndCoversFiles() throws {
