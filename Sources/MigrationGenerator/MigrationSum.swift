@@ -99,6 +99,13 @@ public struct MigrationSum: Sendable, Equatable {
         }
         var entries: [Entry] = []
         for (offset, line) in lines.dropFirst().enumerated() {
+            // A second first line: both sides' sums kept when a merge conflict on it was resolved
+            // (or git's union merge): the same two-branches case as the conflict itself.
+            if Self.isHash(line) {
+                throw MigrationSumError(path: path, line: offset + 2, kind: .mergeConflict,
+                                        message: "\(Self.fileName) holds a second list from this line: two branches' sums were joined "
+                                            + "(a merge conflict resolved by keeping both sides): two branches added migrations")
+            }
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, parts[0].hasSuffix(".json"), Self.isHash(String(parts[1])) else {
                 throw MigrationSumError(path: path, line: offset + 2, kind: .malformed, message: "expected 'N.json sha256:…', found '\(line)'")

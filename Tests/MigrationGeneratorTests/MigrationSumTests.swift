@@ -142,6 +142,8 @@ struct MigrationSumTests {
         (MigrationSumTests.sumText(["1.json", "2.json", "2.json"]), .malformed, 4),
         (MigrationSumTests.sumText(["2.json", "1.json"]), .malformed, 3),
         (MigrationSumTests.sumText([".4.json"]), .malformed, 2),
+        // Both sides of a merge kept: a second list, the two-branches case.
+        (MigrationSumTests.sumText(["1.json", "2.json"]) + MigrationSumTests.sumText(["1.json", "2.json"]), .mergeConflict, 4),
     ])
     func aBrokenSumIsRejectedWithItsLine(_ text: String, _ kind: MigrationSumError.Kind, _ line: Int) {
         let error = #expect(throws: MigrationSumError.self) { try MigrationSum(parsing: text, path: "m/migrations.sum") }
