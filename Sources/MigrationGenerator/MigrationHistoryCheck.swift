@@ -58,6 +58,19 @@ public enum MigrationHistoryCheck {
 
     /// Checks `migrations` (in version order) against `states` (oldest first).
     public static func check(states: [State], migrations: [Migration]) -> (matches: [Match], findings: [Finding]) {
+        // Two files swapped (renamed into each other's numbers, then rehashed): each starts where
+        // the other ends. Said as such, first — what the walk below makes of them (a change
+        // without a migration, a file out of order) would send the user to generate and renumber.
+        let swapped = swappedPairs(migrations)
+        if !swapped.isEmpty {
+            return ([], swapped.map { first in
+                Finding(kind: .outOfOrder, version: first + 1,
+                        message: "\(first + 1).json and \(first + 2).json are swapped: \(first + 2).json migrates to the configuration "
+                            + "\(first + 1).json starts from (their _meta digests), so each would move edges of flows it does not fit",
+                        hint: "put them back in order: restore both and the sum from version control (git checkout HEAD -- the two files "
+                            + "and migrations.sum), or rename them back and run selinon-migrate rehash; then run verify --git again")
+            })
+        }
         let digests = states.map { StructureDigest.digest(of: $0.configuration) }
         var matches: [Match] = [], findings: [Finding] = []
         var intervals: [(version: Int, from: Int, to: Int)] = []
@@ -191,6 +204,17 @@ public enum MigrationHistoryCheck {
                                     hint: hint))
         }
         return (matches, findings)
+    }
+
+    /// The offsets `i` of adjacent migrations `i`, `i + 1` that are in each other's place: the
+    /// second ends where the first starts, and the first does not continue the second's start.
+    private static func swappedPairs(_ migrations: [Migration]) -> [Int] {
+        func digest(_ migration: Migration, _ side: String) -> String? { migration.metadata?["digests"]?[side]?.stringValue }
+        return migrations.indices.dropLast().filter { index in
+            guard let firstOld = digest(migrations[index], "old"), let firstNew = digest(migrations[index], "new"),
+                  let secondOld = digest(migrations[index + 1], "old"), let secondNew = digest(migrations[index + 1], "new") else { return false }
+            return secondNew == firstOld && firstNew != secondOld && firstOld != firstNew
+        }
     }
 
     /// The most migrations matched together as one group.
