@@ -1,5 +1,6 @@
 import FlowConfig
 import FlowMigration
+import Foundation
 import MigrationGenerator
 import Testing
 
@@ -367,5 +368,42 @@ struct ConditionEqualityTests {
         #expect(!plan.isNeeded && plan.warnings.isEmpty)
         let other = try configuration(keys.reversed()) { $0 == 49 ? "50" : "\($0)" }
         #expect(MigrationDiffer().plan(from: old, to: other, strategy: .ignore).warnings.map(\.kind) == [.conditionChanged])
+    }
+}
+
+/// The `_meta` object a generated migration records.
+struct MigrationMetadataTests {
+    static func metadata(_ plan: MigrationPlan, date: Date = Date(timeIntervalSince1970: 0)) -> JSONValue {
+        MigrationMetadata(toolVersion: "test", oldSource: "HEAD", newSource: "working tree", oldDigest: "sha256:old", newDigest: "sha256:new",
+                          warnings: plan.warnings, edgeCounts: ["flow1": (old: 3, new: 3)], date: date, host: "build-host", user: "ci")
+            .jsonValue
+    }
+
+    /// `datetime` has the shape of Selinon's own `str(datetime.utcnow())`: UTC, and microseconds
+    /// (six digits), not milliseconds.
+    @Test func theDatetimeIsSelinonsWithMicroseconds() throws {
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > B", "A > C"]])
+        let new = try TestConfiguration.make(["flow1": ["> A", "A > C", "A > B"]])
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        // 2023-11-14 22:13:20 UTC and 1/64 of a second (exact in binary): 15625 microseconds.
+        let meta = Self.metadata(plan, date: Date(timeIntervalSince1970: 1_700_000_000.015625))
+        #expect(meta["datetime"] == .string("2023-11-14 22:13:20.015625"))
+        #expect(Self.metadata(plan)["datetime"] == .string("1970-01-01 00:00:00.000000"))
+    }
+
+    /// A change the differ has no warning about records no `warnings` key at all (not an empty
+    /// list); one with warnings records their messages.
+    @Test func warningsAreRecordedOnlyWhenThereAreAny() throws {
+        let old = try TestConfiguration.make(["flow1": ["> A", "A > B", "A > C"]])
+        let reordered = MigrationDiffer().plan(from: old, to: try TestConfiguration.make(["flow1": ["> A", "A > C", "A > B"]]), strategy: .ignore)
+        #expect(reordered.warnings.isEmpty)
+        let meta = Self.metadata(reordered)
+        #expect(meta["datetime"] != nil && meta["edge_counts"] != nil, "\(meta)")
+        #expect(meta["warnings"] == nil, "\(meta)")
+
+        let conditioned = MigrationDiffer().plan(from: old, to: try TestConfiguration.make(["flow1": ["> A", "A > B | argsFieldExist:x", "A > C"]]),
+                                                 strategy: .ignore)
+        #expect(conditioned.warnings.map(\.kind) == [.conditionChanged])
+        #expect(Self.metadata(conditioned)["warnings"] == .array(conditioned.warnings.map { .string($0.message) }))
     }
 }

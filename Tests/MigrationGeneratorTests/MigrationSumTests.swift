@@ -215,6 +215,69 @@ struct MigrationSumTests {
         let error = #expect(throws: MigrationSumError.self) { try MigrationSum(parsing: gap, path: "m/migrations.sum") }
         #expect(error?.line == 3 && error?.kind == .malformed)
     }
+    /// A sum that is a symbolic link to `../m2/migrations.sum` leads out of `m`, though `m2`'s
+    /// name starts with `m`'s: the directory is compared by whole path components. Generating
+    /// into `m` is refused, and the neighbour's sum is left as it was.
+    @Test func aLinkIntoANeighbourWhoseNameStartsWithTheDirectorysIsOutside() throws {
+        let directory = try Self.directory()
+        let path = directory.path("m")
+        try FileManager.default.createDirectory(atPath: directory.path("m2"), withIntermediateDirectories: false)
+        try FileManager.default.moveItem(atPath: "\(path)/migrations.sum", toPath: directory.path("m2/migrations.sum"))
+        try FileManager.default.createSymbolicLink(atPath: "\(path)/migrations.sum", withDestinationPath: "../m2/migrations.sum")
+        let neighbour = try String(contentsOfFile: directory.path("m2/migrations.sum"), encoding: .utf8)
+        // The link is followed to read the sum: it is m's, and it matches m's files.
+        #expect(try MigrationSum.load(fromDirectory: path)?.problems(inDirectory: path).isEmpty == true)
+
+        let error = #expect(throws: MigrationWriteError.self) { try MigrationWriter().write(Self.first, toDirectory: path) }
+        #expect(error?.description.contains("migrations.sum is a symbolic link to \(path)/../m2/migrations.sum, outside the "
+            + "migration directory: nothing is written there") == true, "\(error?.description ?? "")")
+        #expect(try String(contentsOfFile: directory.path("m2/migrations.sum"), encoding: .utf8) == neighbour)
+    }
+
+    /// `0.json` is no migration's name (versions start at 1): a sum listing it is malformed at
+    /// its line, even when its first line hashes the list correctly.
+    @Test func aSumListingVersionZeroIsMalformed() throws {
+        let bytes = Array("{\"migration\": {}, \"tainted_flow_strategy\": \"IGNORE\"}\n".utf8)
+        // Its first line hashes the list below it, as the writer computes it.
+        let text = MigrationSum(files: [("0.json", bytes), ("1.json", bytes)]).text
+        let error = #expect(throws: MigrationSumError.self) { try MigrationSum(parsing: text, path: "m/migrations.sum") }
+        #expect(error?.kind == .malformed)
+        #expect(error?.line == 2)
+        #expect(error?.description.hasPrefix("m/migrations.sum:2: error: '0.json' is not a migration file name (1.json, 2.json, …)") == true,
+                "\(error?.description ?? "")")
+    }
+
+    /// An unlisted copy of a listed file that is still there under its own number is unlisted,
+    /// not "renumbered": renumbering is said only of a listed file whose number is gone.
+    @Test func anUnlistedCopyOfAFileStillThereIsUnlistedNotRenumbered() throws {
+        let directory = try Self.directory()
+        let path = directory.path("m")
+        let sum = try #require(try MigrationSum.load(fromDirectory: path))
+        try FileManager.default.copyItem(atPath: "\(path)/1.json", toPath: "\(path)/3.json")
+        let problems = sum.problems(inDirectory: path)
+        #expect(problems.map { "\($0.kind.rawValue) \(($0.file as NSString).lastPathComponent)" } == ["unlisted 3.json"])
+        #expect(problems.first?.message == "3.json is not in migrations.sum: added by hand, from another branch, or by a generate that was interrupted")
+    }
+
+    /// The set-group-ID bit (and the other bits above the permissions) of a sum survives its
+    /// rewrite, as its permissions do.
+    @Test func theSumKeepsItsSetGroupIDBit() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("m")
+        _ = try MigrationWriter().write(Self.first, toDirectory: path)
+        // All twelve mode bits (FileManager's posixPermissions may leave out those above 0o777).
+        func mode(_ path: String) -> mode_t {
+            var status = stat()
+            return stat(path, &status) == 0 ? status.st_mode & 0o7777 : 0
+        }
+        chmod("\(path)/migrations.sum", 0o2644)
+        // A file the user owns, in a group of the user's: the bit sticks.
+        try #require(mode("\(path)/migrations.sum") == 0o2644)
+        _ = try MigrationWriter().write(Self.second, toDirectory: path)
+        #expect(try MigrationSum.load(fromDirectory: path)?.entries.map(\.name) == ["1.json", "2.json"], "the sum was rewritten")
+        #expect(mode("\(path)/migrations.sum") == 0o2644)
+    }
+
 }
 
 /// Words of the commands hints print, pasted into a shell as they are.

@@ -73,6 +73,47 @@ struct MigrationWriterTests {
         #expect(try contents(directory, "m") == ["1.json", "migrations.sum"])
     }
 
+    /// When the sum cannot be updated after the new file was linked in place — here it is a
+    /// symbolic link out of the directory, readable but refused for writing — the new file is
+    /// taken back: the directory is as it was, and still matches its sum.
+    @Test func aSumThatCannotBeUpdatedTakesTheNewFileBack() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("m")
+        _ = try MigrationWriter().write(Self.migration, toDirectory: path)
+        try FileManager.default.createDirectory(atPath: directory.path("sums"), withIntermediateDirectories: false)
+        try FileManager.default.moveItem(atPath: "\(path)/migrations.sum", toPath: directory.path("sums/migrations.sum"))
+        try FileManager.default.createSymbolicLink(atPath: "\(path)/migrations.sum", withDestinationPath: "../sums/migrations.sum")
+        let sumBefore = try String(contentsOfFile: directory.path("sums/migrations.sum"), encoding: .utf8)
+
+        var second = Self.migration
+        second.strategy = .retry
+        let error = #expect(throws: MigrationWriteError.self) { try MigrationWriter().write(second, toDirectory: path) }
+        #expect(error?.description.contains("outside the migration directory: nothing is written there") == true, "\(error?.description ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: "\(path)/2.json"), "2.json is taken back")
+        #expect(try contents(directory, "m") == ["1.json", "migrations.sum"], "no temporary file left behind either")
+        #expect(try String(contentsOfFile: directory.path("sums/migrations.sum"), encoding: .utf8) == sumBefore)
+        #expect(try MigrationSum.load(fromDirectory: path)?.problems(inDirectory: path).isEmpty == true)
+    }
+
+    /// A temporary file is left over only when no process of its id runs: one of a live process
+    /// (this one) stays however old it is; one of a process that has exited goes once it is old.
+    @Test func leftoverTemporaryFilesOfALiveProcessAreKept() throws {
+        let directory = try TemporaryDirectory()
+        let exited = Process()
+        exited.executableURL = URL(fileURLWithPath: "/bin/true")
+        try exited.run()
+        exited.waitUntilExit()
+        let live = ".out.json.\(getpid()).123.tmp", dead = ".out.json.\(exited.processIdentifier).456.tmp"
+        let hourAgo = Date(timeIntervalSinceNow: -3600)
+        for name in [live, dead] {
+            try directory.write("partial output", to: name)
+            try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: directory.path(name))
+        }
+        LeftoverTemporaryFiles.remove(of: "out.json", in: directory.url.path, naming: .processIDAndNumber)
+        #expect(FileManager.default.fileExists(atPath: directory.path(live)), "this process still writes it")
+        #expect(!FileManager.default.fileExists(atPath: directory.path(dead)), "its writer has exited")
+    }
+
     @Test func theMissingDirectoriesOfAPathAreFoundDeepestFirst() throws {
         let directory = try TemporaryDirectory()
         try directory.write("kept", to: "old/file")
