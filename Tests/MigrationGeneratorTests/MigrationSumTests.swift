@@ -215,6 +215,7 @@ struct MigrationSumTests {
         let error = #expect(throws: MigrationSumError.self) { try MigrationSum(parsing: gap, path: "m/migrations.sum") }
         #expect(error?.line == 3 && error?.kind == .malformed)
     }
+
     /// A sum that is a symbolic link to `../m2/migrations.sum` leads out of `m`, though `m2`'s
     /// name starts with `m`'s: the directory is compared by whole path components. Generating
     /// into `m` is refused, and the neighbour's sum is left as it was.
@@ -277,7 +278,6 @@ struct MigrationSumTests {
         #expect(try MigrationSum.load(fromDirectory: path)?.entries.map(\.name) == ["1.json", "2.json"], "the sum was rewritten")
         #expect(mode("\(path)/migrations.sum") == 0o2644)
     }
-
 }
 
 /// Words of the commands hints print, pasted into a shell as they are.
