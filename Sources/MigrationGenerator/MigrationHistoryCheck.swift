@@ -67,8 +67,8 @@ public enum MigrationHistoryCheck {
                 Finding(kind: .outOfOrder, version: first + 1,
                         message: "\(first + 1).json and \(first + 2).json are swapped: \(first + 2).json migrates to the configuration "
                             + "\(first + 1).json starts from (their _meta digests), so each would move edges of flows it does not fit",
-                        hint: "put them back in order: restore both and the sum from version control (git checkout HEAD -- the two files "
-                            + "and migrations.sum), or rename them back and run selinon-migrate rehash; then run verify --git again")
+                        hint: "put them back in order: rename them back and run selinon-migrate rehash, or restore both and the sum "
+                            + "from a commit that has them in order (git log -- the migration directory finds it); then run verify --git again")
             })
         }
         let digests = states.map { StructureDigest.digest(of: $0.configuration) }

@@ -1,6 +1,6 @@
 import FlowConfig
-import Foundation
 import FlowMigration
+import Foundation
 import MigrationGenerator
 
 /// An edge as a reviewer sees it: sources, destinations and the condition, from a
