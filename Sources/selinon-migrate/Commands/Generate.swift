@@ -48,7 +48,9 @@ extension SelinonMigrate {
 
                 Exit codes: 0 written (or, for a dry run, would be), or no migration needed; 1 a \
                 configuration or the migration directory is invalid, the migration would not \
-                continue the latest one, or git cannot resolve --from or --to; 2 the file could not be written, or git \
+                continue the latest one, the last commit that changed the configuration has no \
+                migration that fits it (the note says how to generate it), or git cannot resolve --from \
+                or --to; 2 the file could not be written, or git \
                 failed (also a revision a shallow clone lacks); 64 usage error (also: no -N/-F, and the nodes \
                 file is in no git repository to read the old configuration from).
                 """)
