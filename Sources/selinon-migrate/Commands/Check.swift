@@ -22,7 +22,8 @@ extension SelinonMigrate {
                 advises). Fails, naming the flows and the command to run, when a \
                 migration is missing, stale or extra; when a migration that existed at the base was \
                 changed or removed; when a migration file does not match migrations.sum or carries \
-                git conflict markers; or when that branch (REV or the upstream) added a migration \
+                git conflict markers; when a migration file, the sum or the directory is a symbolic \
+                link out of the repository (git commits only the link); or when that branch (REV or the upstream) added a migration \
                 with the same number (fix: selinon-migrate rebase --onto REV). With --staged (for \
                 pre-commit hooks), first fails when a configuration or migration file is not staged \
                 as the working tree shows it. In a repository with no commits yet, passes. Never \
