@@ -50,6 +50,18 @@ struct EngineCommandTests {
                     + "started (do its starting edges' conditions never hold?); nothing was written\n", "\(result.standardError)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("")).sorted() == ["flows.yml", "nodes.yml"])
+        // Asked for with another flow that does run, it is named in a warning (its states are not
+        // among those written), not left out in silence; a flow merely unlucky in a small count is not.
+        let both = try directory.write("flow-definitions:\n  - {name: f, edges: [{from: , to: A, condition: {name: alwaysFalse}}]}\n"
+            + "  - {name: g, edges: [{from: , to: A}]}\n", to: "both.yml")
+        let twoFlows = try directory.write("tasks: [{name: A, import: t}]\nflows: [f, g]\n", to: "both-nodes.yml")
+        let mixed = try CommandRunner().run(["simulate", "--count", "100", "-n", twoFlows, "-f", both, "--flows", "f", "g",
+                                             "--output", directory.path("mixed.jsonl")])
+        #expect(mixed.status == 0, "\(mixed.standardError)")
+        #expect(mixed.standardError.contains("warning: no flow of f could be caught running in "), "\(mixed.standardError)")
+        #expect(mixed.standardError.contains("so the states written have none of it"), "\(mixed.standardError)")
+        let small = try CommandRunner().run(["simulate", "--count", "2", "-n", twoFlows, "-f", both, "--output", directory.path("small.jsonl")])
+        #expect(!small.standardError.contains("no flow of f could be caught"), "\(small.standardError)")
     }
 
     /// An invalid configuration stops `execute --format json` with the JSON document every
@@ -490,6 +502,14 @@ struct EngineCommandTests {
         #expect(wrong.status == 1)
         #expect(wrong.standardError.contains("is not the configuration this migration was generated from"))
         #expect(wrong.standardOutput.isEmpty)
+        // With --format json, the refusal is the command's one document, as for any configuration it cannot use.
+        let wrongJSON = try CommandRunner().run(["analyze", "-m", "m", "--format", "json", "-N", v4.appendingPathComponent("nodes.yml").path,
+                                                 "-F", v4.appendingPathComponent("flows").path], in: directory.url)
+        #expect(wrongJSON.status == 1)
+        let refusal = try #require(try JSONSerialization.jsonObject(with: Data(wrongJSON.standardOutput.utf8)) as? [String: Any],
+                                   "\(wrongJSON.standardOutput)")
+        #expect(refusal["error"] as? String == "mismatched-configuration" && refusal["configuration"] as? String == "old", "\(refusal)")
+        #expect((refusal["message"] as? String)?.contains("is not the configuration this migration was generated from") == true, "\(refusal)")
     }
 
     @Test func executeShowsWhatRanBeforeAFlowThatDoesNotEndWasStopped() throws {

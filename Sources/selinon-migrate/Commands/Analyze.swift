@@ -272,18 +272,20 @@ extension SelinonMigrate {
             if let explicit = old.source(maxFileBytes: location.maxFileSize.bytes) {
                 let configuration = try terminal.loadConfiguration(explicit, with: loader, role: "old")
                 // The states must be those of the configuration the migration starts from.
+                let hint = "give the configuration in-flight flows started with, the one before the migration, with -N/-F"
+                /// Refuses the configuration: on standard error, and as the JSON document.
+                func refuse(_ problem: String) -> ExitCode {
+                    let message = "\(explicit.sourceDescription) is not the configuration this migration was generated from\(problem)"
+                    terminal.message("error: \(message)\n  hint: \(hint)")
+                    terminal.reportInvalidConfiguration(role: "old", source: explicit.sourceDescription, message: message, hint: hint,
+                                                        diagnostics: [], mismatched: true)
+                    return ExitStatus.inputFailed
+                }
                 if let recorded = migration.metadata?["digests"]?["old"]?.stringValue, recorded != StructureDigest.digest(of: configuration) {
-                    terminal.message("error: \(explicit.sourceDescription) is not the configuration this migration was generated from "
-                        + "(\(migration.metadata?["old"]?.stringValue ?? "see its _meta.old")): its flows' edges differ\n"
-                        + "  hint: give the configuration in-flight flows started with, the one before the migration, with -N/-F")
-                    throw ExitStatus.inputFailed
+                    throw refuse(" (\(migration.metadata?["old"]?.stringValue ?? "see its _meta.old")): its flows' edges differ")
                 }
                 // Without digests (--no-meta), the file's flows and edge indices must at least fit.
-                if let mismatch = Self.mismatch(of: migration, with: configuration) {
-                    terminal.message("error: \(explicit.sourceDescription) is not the configuration this migration was generated from: "
-                        + "\(mismatch)\n  hint: give the configuration in-flight flows started with, the one before the migration, with -N/-F")
-                    throw ExitStatus.inputFailed
-                }
+                if let mismatch = Self.mismatch(of: migration, with: configuration) { throw refuse(": \(mismatch)") }
                 return configuration
             }
             var context: GitContext?

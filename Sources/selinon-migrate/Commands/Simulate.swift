@@ -140,6 +140,8 @@ extension SelinonMigrate {
             var produced = 0
             var producedFlows = Set<String>()
             var attempts = 0
+            /// Attempts per flow (by position in `names`): one never caught in many is said.
+            var attemptsOf = [Int](repeating: 0, count: names.count)
             // Runs of a million flows take minutes: say how far they are, once a line's interval has passed.
             let progress = ProgressDisplay(unit: "flows", quiet: quiet, alwaysSummarize: false, besideOutputs: storeOptions == nil ? [output ?? "-"] : [])
             // The messages are made and written a batch at a time, so --count is not bounded by memory.
@@ -148,6 +150,7 @@ extension SelinonMigrate {
                 while lines.count < Self.batchSize && produced < count && attempts < count * 20 {
                     attempts += 1
                     let which = Int.random(in: 0..<simulators.count, using: &random)
+                    attemptsOf[which] += 1
                     guard let state = simulators[which].state(seed: random.next()) else { continue }
                     var ids = RandomDecisions(seed: random.next())
                     let message = DispatcherMessage(flowName: names[which], migrationVersion: migrationVersion, state: state, otherKeys: [
@@ -198,6 +201,16 @@ extension SelinonMigrate {
             if produced < count {
                 terminal.message("warning: only \(produced) of \(counted(count, "flow")) could be caught running (their flows end at once?)")
             }
+            // A flow never caught running in many attempts (not merely unlucky in a small --count)
+            // has no states among those written: said, or a deploy test would take it for covered.
+            let neverCaught = names.indices.filter { attemptsOf[$0] >= Self.attemptsBeforeSayingNever && !producedFlows.contains(names[$0]) }
+            if !neverCaught.isEmpty {
+                let flows = neverCaught.map { names[$0] }
+                terminal.message("warning: no flow of \(flows.joined(separator: ", ")) could be caught running in "
+                    + "\(neverCaught.map { attemptsOf[$0] }.min()!) attempts or more: \(flows.count == 1 ? "it ends" : "they end") at once or never "
+                    + "\(flows.count == 1 ? "starts" : "start") (do the starting edges' conditions never hold?), so the states written have none of "
+                    + "\(flows.count == 1 ? "it" : "them")")
+            }
             // The flows written, once each (a flow whose start never runs has none); with none
             // written, the flows asked for.
             var named = Set<String>()
@@ -214,6 +227,8 @@ extension SelinonMigrate {
 
         /// Messages made and written per batch (one store transaction each).
         private static let batchSize = 500
+        /// How many attempts at a flow, none caught running, make a warning that it never is.
+        private static let attemptsBeforeSayingNever = 20
         /// The most flows one run makes: more is a typo, not a test store.
         static let maxCount = 100_000_000
 

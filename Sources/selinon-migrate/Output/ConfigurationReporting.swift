@@ -116,15 +116,16 @@ extension Terminal {
     }
 
     /// With `--format json`, the failure as the command's one JSON document: `error`
-    /// (`invalid-configuration`, or `unavailable-configuration` for one that cannot be had at all:
-    /// a revision without the options to read it, files that are not there), which configuration
-    /// (`old`, `new`, …), where it came from, the message and hint printed on standard error, and
-    /// the diagnostics as `validate` gives them.
+    /// (`invalid-configuration`, `unavailable-configuration` for one that cannot be had at all:
+    /// a revision without the options to read it, files that are not there, or
+    /// `mismatched-configuration` for a valid one that is not the one asked for), which
+    /// configuration (`old`, `new`, …), where it came from, the message and hint printed on
+    /// standard error, and the diagnostics as `validate` gives them.
     func reportInvalidConfiguration(role: String, source: String, message: String, hint: String? = nil,
-                                    diagnostics: [ConfigDiagnostic], unavailable: Bool = false) {
+                                    diagnostics: [ConfigDiagnostic], unavailable: Bool = false, mismatched: Bool = false) {
         guard reportsInJSON else { return }
         var document: [String: JSONValue] = [
-            "error": .string(unavailable ? "unavailable-configuration" : "invalid-configuration"),
+            "error": .string(mismatched ? "mismatched-configuration" : unavailable ? "unavailable-configuration" : "invalid-configuration"),
             "configuration": .string(role),
             "source": .string(source),
             "message": .string(message),
