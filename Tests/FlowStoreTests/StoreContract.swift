@@ -297,6 +297,23 @@ struct StoreContract {
         }
     }
 
+    /// One id given twice in the same batch is refused, and nothing of the batch is written —
+    /// also when identical flows already in the store would be skipped (a rerun of an import):
+    /// the second copy is a mistake in the batch, not a flow stored before.
+    func aFlowGivenTwiceInOneBatchIsRefusedWhenSkippingIdenticalFlows() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let flows = try Self.newFlows(InflightFlows.messages(count: 2))
+            let twice = await #expect(throws: StoreError.self) {
+                try await store.insert([flows[0], flows[1], flows[0]], existing: .skipIdentical)
+            }
+            #expect(twice?.kind == .duplicateFlow && twice?.flowID == flows[0].id)
+            #expect(twice?.message == "flow id '\(flows[0].id)' appears twice", "\(twice?.message ?? "")")
+            #expect(try await Self.snapshot(store).isEmpty)
+            await store.close()
+        }
+    }
+
     /// Two imports of the same lines at once: every flow is added once, and neither fails.
     func concurrentIdenticalImportsBothSucceed() async throws {
         try await TestStore.with(backend) { test in
@@ -465,6 +482,27 @@ struct StoreContract {
         }
     }
 
+    /// Flows an earlier sweep failed are below the latest version but not pending: the next
+    /// sweep counts them as already failed, and not also as changed by another process.
+    func flowsAnEarlierSweepFailedAreNotChangedElsewhere() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let messages = try InflightFlows.messages(count: 14)
+            try await store.insert(try Self.newFlows(messages))
+            let migrator = try Self.migrator()
+            let first = try await MigrationSweep(store: store, migrator: migrator, batchSize: 5).run()
+            #expect(first.total(.fail) == 1 && first.changedElsewhere == 0, "\(first.jsonValue)")
+            let failed = try await Self.snapshot(store).values.filter { $0.status == .failed }
+            #expect(failed.count == 1 && failed.allSatisfy { $0.migrationVersion == 0 })
+
+            let again = try await MigrationSweep(store: store, migrator: migrator, batchSize: 5).run()
+            #expect(again.changedElsewhere == 0, "\(again.jsonValue)")
+            #expect(again.total(.alreadyFailed) == 1 && again.total(.upToDate) == messages.count - 1, "\(again.counts)")
+            #expect(SweepReport.Outcome.allCases.map(again.total).reduce(0, +) + again.changedElsewhere == messages.count)
+            await store.close()
+        }
+    }
+
     func countsComeFromTheSnapshot() async throws {
         try await TestStore.with(backend) { test in
             let store = try await test.open()
@@ -520,6 +558,28 @@ struct StoreContract {
             #expect(try await dispatcher.load(flowID: "newer")?.outcome == .skew)
             let error = await #expect(throws: StoreError.self) { try await dispatcher.load(flowID: "invalid") }
             #expect(error?.kind == .invalidState)
+            #expect(try await Self.snapshot(store) == before)
+            await store.close()
+        }
+    }
+
+    /// A failed flow above the latest version (imported from a deployment with newer migrations,
+    /// which failed it) is skew — only that deployment knows its migrations — not already failed.
+    func aFailedFlowNewerThanTheMigrationsIsSkew() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let migrator = try Self.migrator()
+            let latest = migrator.migrator.chain.latestVersion
+            let text = String(decoding: try InflightFlows.templates()[0], as: UTF8.self)
+            let newer = Array(text.replacingOccurrences(of: #""migration_version": 0"#, with: #""migration_version": \#(latest + 1)"#).utf8)
+            var failed = try NewFlow(message: InflightFlows.withID("failed-newer", newer))
+            failed.status = .failed
+            #expect(failed.migrationVersion == latest + 1)
+            try await store.insert([failed])
+            let before = try await Self.snapshot(store)
+            let report = try await MigrationSweep(store: store, migrator: migrator).run()
+            #expect(report.total(.skew) == 1 && report.total(.alreadyFailed) == 0, "\(report.counts)")
+            #expect(report.examples["package_analysis_flow"]?[.skew]?.map(\.flowID) == ["failed-newer"])
             #expect(try await Self.snapshot(store) == before)
             await store.close()
         }
@@ -795,6 +855,27 @@ struct StoreContract {
             #expect(closed?.kind == .misuse && closed?.message.contains("was closed") == true, "\(closed?.message ?? "")")
             let insert = await #expect(throws: StoreError.self) { try await store.insert([try NewFlow(message: messages[2])]) }
             #expect(insert?.kind == .misuse)
+        }
+    }
+
+    /// A dispatcher saves a flow's state only under that flow's id: a message whose
+    /// dispatcher_id is another flow's (a state mixed up between two flows) is refused, naming
+    /// that id, and the stored flow stays as it was.
+    func aMessageOfAnotherFlowIsNotSavedUnderThisOne() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let dispatcher = DispatcherStore(store: store, migrator: try Self.migrator())
+            let template = try InflightFlows.templates()[0]
+            let created = try await dispatcher.create(message: InflightFlows.withID("flow-a", template))
+            let loaded = try #require(try await dispatcher.load(flowID: created.id)).flow
+            let otherFlows = try InflightFlows.withID("flow-b", loaded.message)
+            let error = await #expect(throws: StoreError.self) { try await dispatcher.save(loaded, message: otherFlows) }
+            #expect(error?.kind == .invalidState && error?.flowID == "flow-a")
+            #expect(error?.message == "flow 'flow-a': the message's dispatcher_id is 'flow-b'", "\(error?.message ?? "")")
+            let stored = try #require(try await store.flow(id: "flow-a"))
+            #expect(stored == loaded && stored.revision == loaded.revision && stored.message == loaded.message)
+            #expect(try await store.flow(id: "flow-b") == nil)
+            await store.close()
         }
     }
 

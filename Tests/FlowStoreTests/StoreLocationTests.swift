@@ -53,6 +53,9 @@ struct StoreLocationTests {
     @Test(arguments: [
         ("postgres://alice:S3cr#t@db/flows", "'postgres://alice:***@db/flows' is not a valid URL; characters such as @ : / ? # % in the user name or password must be percent-encoded (# as %23)"),
         ("postgres://alice:S3cret@db:99999/flows", "the port in 'postgres://alice:***@db:99999/flows' is not a TCP port (1–65535)"),
+        // Port 0 (the kernel's "any port") is no server's port, in the URL or as a parameter.
+        ("postgres://alice:S3cret@db:0/flows", "the port in 'postgres://alice:***@db:0/flows' is not a TCP port (1–65535)"),
+        ("postgres://alice@db/flows?port=0&password=S3cret", "the port in 'postgres://alice@db/flows?port=0&password=***' is not a TCP port (1–65535)"),
         ("postgres://:S3cret@db/flows", "'postgres://:***@db/flows' names no user; write postgres://user@host/database"),
         ("postgres://alice@db/flows?sslmode=verfy-full&password=S3cret",
          "'postgres://alice@db/flows?sslmode=verfy-full&password=***' has sslmode=verfy-full, which is none of disable, allow, prefer, require, verify-ca, verify-full"),
@@ -65,6 +68,9 @@ struct StoreLocationTests {
         // A password with an @ or / not percent-encoded: read as a URL, its end would be the host
         // and the database (looked up, and shown); a # would start a fragment.
         ("postgres://ro:S3cret@corp-db/x@127.0.0.1:5432/p1", "'postgres://ro:***@127.0.0.1:5432/p1' has a / or @ after the host, which would be read as part of the database's name: characters such as @ : / ? # % in the user name or password must be percent-encoded (@ as %40, / as %2F)"),
+        // An @ alone after the host (no /): read as a URL, it would be part of the database's name.
+        // (Shown hidden up to the last @, which may end the password.)
+        ("postgres://alice:S3cret@db/fl@ws", "'postgres://alice:***@ws' has a / or @ after the host, which would be read as part of the database's name: characters such as @ : / ? # % in the user name or password must be percent-encoded (@ as %40, / as %2F)"),
         ("postgres://alice@db/flows#S3cret", "'postgres://alice@db/flows#***' has a fragment ('#…'), which a store location does not take; a # in a password or user name is written %23"),
         ("postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem",
          "'postgres://alice@db/flows?sslmode=prefer&sslrootcert=ca.pem' gives sslrootcert, which only sslmode=require (or verify-ca, verify-full) uses"),

@@ -17,18 +17,22 @@ struct SQLiteStoreTests {
     @Test func aTableOrKeyDroppedByHandIsNamedAtOpen() async throws { try await contract.aTableOrKeyDroppedByHandIsNamedAtOpen() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
+    @Test func aFlowGivenTwiceInOneBatchIsRefusedWhenSkippingIdenticalFlows() async throws { try await contract.aFlowGivenTwiceInOneBatchIsRefusedWhenSkippingIdenticalFlows() }
     @Test func concurrentIdenticalImportsBothSucceed() async throws { try await contract.concurrentIdenticalImportsBothSucceed() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
     @Test func everyFlowComesFromOneSnapshot() async throws { try await contract.everyFlowComesFromOneSnapshot() }
     @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
+    @Test func flowsAnEarlierSweepFailedAreNotChangedElsewhere() async throws { try await contract.flowsAnEarlierSweepFailedAreNotChangedElsewhere() }
     @Test func countsComeFromTheSnapshot() async throws { try await contract.countsComeFromTheSnapshot() }
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
+    @Test func aFailedFlowNewerThanTheMigrationsIsSkew() async throws { try await contract.aFailedFlowNewerThanTheMigrationsIsSkew() }
     @Test func rowsChangedByHandAreNamedAndLeftAlone() async throws { try await contract.rowsChangedByHandAreNamedAndLeftAlone() }
     @Test func aSweepThatStopsReportsWhatItCommitted() async throws { try await contract.aSweepThatStopsReportsWhatItCommitted() }
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func finishedFlowsAreRemovedAndMisuseIsRefused() async throws { try await contract.finishedFlowsAreRemovedAndMisuseIsRefused() }
+    @Test func aMessageOfAnotherFlowIsNotSavedUnderThisOne() async throws { try await contract.aMessageOfAnotherFlowIsNotSavedUnderThisOne() }
     @Test func closingUnderRunningCallsSaysItWasClosed() async throws { try await contract.closingUnderRunningCallsSaysItWasClosed() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func anActorCanPageThroughFlows() async throws { try await contract.anActorCanPageThroughFlows() }
@@ -50,18 +54,22 @@ struct PostgresStoreTests {
     @Test func aTableOrKeyDroppedByHandIsNamedAtOpen() async throws { try await contract.aTableOrKeyDroppedByHandIsNamedAtOpen() }
     @Test func insertIsAllOrNothing() async throws { try await contract.insertIsAllOrNothing() }
     @Test func insertCanSkipIdenticalFlows() async throws { try await contract.insertCanSkipIdenticalFlows() }
+    @Test func aFlowGivenTwiceInOneBatchIsRefusedWhenSkippingIdenticalFlows() async throws { try await contract.aFlowGivenTwiceInOneBatchIsRefusedWhenSkippingIdenticalFlows() }
     @Test func concurrentIdenticalImportsBothSucceed() async throws { try await contract.concurrentIdenticalImportsBothSucceed() }
     @Test func writesAreCompareAndSwap() async throws { try await contract.writesAreCompareAndSwap() }
     @Test func everyFlowComesFromOneSnapshot() async throws { try await contract.everyFlowComesFromOneSnapshot() }
     @Test func sweepGivesWhatTheStreamMigratorGives() async throws { try await contract.sweepGivesWhatTheStreamMigratorGives() }
+    @Test func flowsAnEarlierSweepFailedAreNotChangedElsewhere() async throws { try await contract.flowsAnEarlierSweepFailedAreNotChangedElsewhere() }
     @Test func countsComeFromTheSnapshot() async throws { try await contract.countsComeFromTheSnapshot() }
     @Test func dryRunReportsWithoutWriting() async throws { try await contract.dryRunReportsWithoutWriting() }
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
+    @Test func aFailedFlowNewerThanTheMigrationsIsSkew() async throws { try await contract.aFailedFlowNewerThanTheMigrationsIsSkew() }
     @Test func rowsChangedByHandAreNamedAndLeftAlone() async throws { try await contract.rowsChangedByHandAreNamedAndLeftAlone() }
     @Test func aSweepThatStopsReportsWhatItCommitted() async throws { try await contract.aSweepThatStopsReportsWhatItCommitted() }
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
     @Test func finishedFlowsAreRemovedAndMisuseIsRefused() async throws { try await contract.finishedFlowsAreRemovedAndMisuseIsRefused() }
+    @Test func aMessageOfAnotherFlowIsNotSavedUnderThisOne() async throws { try await contract.aMessageOfAnotherFlowIsNotSavedUnderThisOne() }
     @Test func closingUnderRunningCallsSaysItWasClosed() async throws { try await contract.closingUnderRunningCallsSaysItWasClosed() }
     @Test func concurrentWritersLoseNothing() async throws { try await contract.concurrentWritersLoseNothing() }
     @Test func anActorCanPageThroughFlows() async throws { try await contract.anActorCanPageThroughFlows() }

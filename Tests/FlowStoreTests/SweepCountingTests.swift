@@ -88,6 +88,31 @@ struct SweepCountingTests {
         }
     }
 
+    /// A row changed by hand in a batch whose writes conflicted (flows another process migrated
+    /// meanwhile) is still reported as invalid when the batch's report is made again after its
+    /// conflicts are migrated anew: the totals still account for every flow.
+    @Test func aDamagedRowInABatchThatConflictedIsStillInvalid() async throws {
+        try await TestStore.with(.sqlite) { test in
+            let store = try await test.open()
+            try await store.insert(try StoreContract.newFlows(InflightFlows.messages(count: 40)))
+            try await test.execute("UPDATE flows SET status = 'bogus' WHERE flow_id = 'flow-0000005'")
+            let dispatcher = DispatcherStore(store: store, migrator: try StoreContract.migrator())
+            let taken = Mutex(false)
+            var hook = SnapshotHook(base: store) { try await $0.statusCountsSnapshot() }
+            hook.beforeCommit = { updates in
+                guard !taken.withLock({ done in defer { done = true }; return done }) else { return }
+                for update in updates.prefix(3) { _ = try await dispatcher.load(flowID: update.id) }
+            }
+            let report = try await MigrationSweep(store: hook, migrator: try StoreContract.migrator(), batchSize: 16).run()
+            #expect(report.changedElsewhere == 3, "\(report.jsonValue)")
+            let invalid = report.examples.values.compactMap { $0[.invalid] }.joined()
+            #expect(report.total(.invalid) == 1 && invalid.map(\.flowID) == ["flow-0000005"], "\(report.counts)")
+            #expect(invalid.first?.error?.hasPrefix("flow 'flow-0000005' has status 'bogus'") == true, "\(invalid.first?.error ?? "")")
+            #expect(SweepReport.Outcome.allCases.map(report.total).reduce(0, +) + report.changedElsewhere == 40, "\(report.counts)")
+            await store.close()
+        }
+    }
+
     /// A flow another process fails while it sits in a batch stays failed: the sweep, its write
     /// refused, reads the flow again and leaves it alone — no event, not migrated after all.
     @Test func aFlowFailedElsewhereWhileInABatchStaysFailed() async throws {
