@@ -25,7 +25,7 @@ extension StoreContract {
         try await TestStore.with(backend) { test in
             let store = try await test.open()
             try await store.insert(try Self.newFlows(InflightFlows.messages(count: 14)))
-            let tally = await FlowTally()
+            let tally = FlowTally()
             try await tally.count(store)
             let counted = await tally.flowsByName
             #expect(counted.values.reduce(0, +) == 14 && counted.count > 1, "\(counted)")
