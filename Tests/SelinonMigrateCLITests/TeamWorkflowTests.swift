@@ -1194,6 +1194,18 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["apply", "-m", migrations, "--input", ApplyCommandTests.states, "--output", output]).status == 1,
                 "applied, with the example's one failed flow")
         #expect(FileManager.default.fileExists(atPath: output))
+
+        // A sum whose first line was edited is replaced; its list is unknown, not empty: no file
+        // is called "added".
+        let sum = try String(contentsOfFile: "\(migrations)/migrations.sum", encoding: .utf8)
+        try ("sha256:" + String(repeating: "0", count: 64) + "\n" + sum.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n")
+            .write(toFile: "\(migrations)/migrations.sum", atomically: true, encoding: .utf8)
+        let replaced = try runner.run(["rehash", "-m", migrations])
+        #expect(replaced.status == 0)
+        #expect(replaced.standardOutput == "wrote \(migrations)/migrations.sum (3 files); the one it replaced could not be read (line 1: the "
+            + "first line does not match the list below it: migrations.sum was edited by hand or merged wrongly), so no file was compared "
+            + "with it\n", "\(replaced.standardOutput)")
+        #expect(try String(contentsOfFile: "\(migrations)/migrations.sum", encoding: .utf8) == sum)
     }
 
     /// A sum rehash cannot read might list an edit it would otherwise report: it stops (exit 2)

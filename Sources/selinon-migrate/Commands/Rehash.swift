@@ -40,6 +40,8 @@ extension SelinonMigrate {
             // A sum that cannot be parsed is what rehash replaces; one that cannot be read might
             // hide an edit (rehash would report every file as added), so it stops here.
             let previous: MigrationSum?
+            /// Why the sum there could not be parsed (it is replaced; no file is compared with it).
+            var unparsed: MigrationSumError?
             do {
                 previous = try MigrationSum.load(fromDirectory: migrationDirectory)
             } catch {
@@ -48,6 +50,7 @@ extension SelinonMigrate {
                     throw error.kind == .unreadable ? ExitStatus.toolFailed : ExitStatus.inputFailed
                 }
                 previous = nil
+                unparsed = error
             }
             let sum = MigrationSum(directory: directory)
             if previous == sum {
@@ -61,6 +64,12 @@ extension SelinonMigrate {
             } catch {
                 terminal.message(error.description)
                 throw ExitStatus.toolFailed
+            }
+            if let unparsed {
+                // Every file would read as "added": the old list is unknown, not empty.
+                terminal.output("wrote \(migrationDirectory)/\(MigrationSum.fileName) (\(counted(sum.entries.count, "file"))); the one it "
+                    + "replaced could not be read\(unparsed.line.map { " (line \($0): " } ?? " (")\(unparsed.message)), so no file was compared with it")
+                return
             }
             let before = Dictionary((previous?.entries ?? []).map { ($0.name, $0.hash) }, uniquingKeysWith: { first, _ in first })
             var changes: [String] = []
