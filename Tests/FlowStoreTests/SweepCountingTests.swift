@@ -73,19 +73,25 @@ struct SweepCountingTests {
         try await TestStore.with(.sqlite) { test in
             let store = try await test.open()
             try await store.insert(try StoreContract.newFlows(InflightFlows.messages(count: 40)))
-            let dispatcher = DispatcherStore(store: store, migrator: try StoreContract.migrator())
-            let taken = Mutex(false)
-            var hook = SnapshotHook(base: store) { try await $0.statusCountsSnapshot() }
-            hook.beforeCommit = { updates in
-                guard !taken.withLock({ done in defer { done = true }; return done }) else { return }
-                for update in updates.prefix(3) { _ = try await dispatcher.load(flowID: update.id) }
-            }
-            let report = try await MigrationSweep(store: hook, migrator: try StoreContract.migrator(), batchSize: 16).run()
+            let report = try await Self.sweepWhileAnotherProcessLoadsThreeFlowsOfTheFirstBatch(store)
             #expect(report.changedElsewhere == 3, "\(report.jsonValue)")
             #expect(report.total(.upToDate) == 0, "\(report.counts)")
             #expect(SweepReport.Outcome.allCases.map(report.total).reduce(0, +) + report.changedElsewhere == 40, "\(report.counts)")
             await store.close()
         }
+    }
+
+    /// A sweep (batches of 16) during which a dispatcher loads — and so migrates — three flows of
+    /// the first batch between its read and its commit.
+    private static func sweepWhileAnotherProcessLoadsThreeFlowsOfTheFirstBatch(_ store: any FlowStateStore) async throws -> SweepReport {
+        let dispatcher = DispatcherStore(store: store, migrator: try StoreContract.migrator())
+        let taken = Mutex(false)
+        var hook = SnapshotHook(base: store) { try await $0.statusCountsSnapshot() }
+        hook.beforeCommit = { updates in
+            guard !taken.withLock({ done in defer { done = true }; return done }) else { return }
+            for update in updates.prefix(3) { _ = try await dispatcher.load(flowID: update.id) }
+        }
+        return try await MigrationSweep(store: hook, migrator: try StoreContract.migrator(), batchSize: 16).run()
     }
 
     /// A row changed by hand in a batch whose writes conflicted (flows another process migrated
@@ -96,14 +102,7 @@ struct SweepCountingTests {
             let store = try await test.open()
             try await store.insert(try StoreContract.newFlows(InflightFlows.messages(count: 40)))
             try await test.execute("UPDATE flows SET status = 'bogus' WHERE flow_id = 'flow-0000005'")
-            let dispatcher = DispatcherStore(store: store, migrator: try StoreContract.migrator())
-            let taken = Mutex(false)
-            var hook = SnapshotHook(base: store) { try await $0.statusCountsSnapshot() }
-            hook.beforeCommit = { updates in
-                guard !taken.withLock({ done in defer { done = true }; return done }) else { return }
-                for update in updates.prefix(3) { _ = try await dispatcher.load(flowID: update.id) }
-            }
-            let report = try await MigrationSweep(store: hook, migrator: try StoreContract.migrator(), batchSize: 16).run()
+            let report = try await Self.sweepWhileAnotherProcessLoadsThreeFlowsOfTheFirstBatch(store)
             #expect(report.changedElsewhere == 3, "\(report.jsonValue)")
             let invalid = report.examples.values.compactMap { $0[.invalid] }.joined()
             #expect(report.total(.invalid) == 1 && invalid.map(\.flowID) == ["flow-0000005"], "\(report.counts)")
