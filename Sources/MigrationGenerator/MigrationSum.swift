@@ -111,8 +111,8 @@ public struct MigrationSum: Sendable, Equatable {
                 throw MigrationSumError(path: path, line: offset + 2, kind: .malformed, message: "expected 'N.json sha256:…', found '\(line)'")
             }
             // The list is generated: one line per migration, in version order.
-            let name = String(parts[0]), stem = name.dropLast(5)
-            guard let version = Int(stem), version > 0, String(version) == stem else {
+            let name = String(parts[0])
+            guard let version = MigrationDirectory.version(ofFileName: name) else {
                 throw MigrationSumError(path: path, line: offset + 2, kind: .malformed, message: "'\(name)' is not a migration file name (1.json, 2.json, …)")
             }
             if let previous = entries.last, let previousVersion = Int(previous.name.dropLast(5)), previousVersion >= version {

@@ -387,6 +387,14 @@ struct MigrationDirectoryTests {
         #expect(error?.isReadFailure == false, "what is in the directory, not a failure to read it")
         #expect(error?.problems.allSatisfy { !$0.hint.isEmpty } == true)
     }
+
+    /// Only canonical names give a version: what `filePath(version:in:)` writes, and what every
+    /// reader of a directory, a sum or a git tree counts as a migration.
+    @Test(arguments: [("1.json", 1), ("12.json", 12), ("0.json", nil), ("01.json", nil), ("+1.json", nil), ("-1.json", nil),
+                      ("1.JSON", nil), ("notes.json", nil), ("1.json.tmp", nil), (".json", nil)] as [(String, Int?)])
+    func versionsComeFromCanonicalNamesOnly(_ name: String, _ version: Int?) {
+        #expect(MigrationDirectory.version(ofFileName: name) == version)
+    }
 }
 
 struct MigrationFileConflictTests {

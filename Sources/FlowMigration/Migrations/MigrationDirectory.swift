@@ -37,6 +37,15 @@ public struct MigrationDirectory: Sendable {
         (directory as NSString).appendingPathComponent("\(version).json")
     }
 
+    /// The version a migration file's name gives (`3.json` → 3), for canonical names only — from
+    /// 1, without a sign or leading zeros, as ``filePath(version:in:)`` writes them; nil for any
+    /// other name (`03.json`, `0.json`, `notes.json`, `3.JSON`).
+    public static func version(ofFileName name: String) -> Int? {
+        guard name.hasSuffix(".json"), case let stem = name.dropLast(5), let version = Int(stem), version > 0,
+              String(version) == stem else { return nil }
+        return version
+    }
+
     /// Refuses a path where no directory can be, saying why: a symbolic link that loops, a file
     /// on the way, a directory on the way this user may not open. A path that simply does not
     /// exist yet passes (it can be created).
@@ -111,8 +120,8 @@ public struct MigrationDirectory: Sendable {
                         + "otherwise move it out of the directory"))
                 continue
             }
-            let stem = String(name.dropLast(5))
-            guard let version = Int(stem), version > 0, String(version) == stem else {
+            guard let version = Self.version(ofFileName: name) else {
+                let stem = String(name.dropLast(5))
                 let numeric = stem.allSatisfy { $0.isNumber || $0 == "+" || $0 == "-" } && !stem.isEmpty
                 // `01.json` next to `1.json`: renaming it would replace a migration.
                 let taken = Int(stem).map { "\($0).json" }.flatMap { names.contains($0) ? $0 : nil }

@@ -259,12 +259,8 @@ extension SelinonMigrate {
         /// (loading the directory reports it), and for a far-numbered stray file.
         static func gapNeitherSideHad(in directoryPath: String, base: BranchBase, baseName: String,
                                       context: GitContext) -> CheckReport.Problem? {
-            let present = Set(((try? FileManager.default.contentsOfDirectory(atPath: directoryPath)) ?? []).compactMap { name -> Int? in
-                guard name.hasSuffix(".json") else { return nil }
-                let stem = String(name.dropLast(5))
-                guard let version = Int(stem), version > 0, String(version) == stem else { return nil }
-                return version
-            })
+            let present = Set(((try? FileManager.default.contentsOfDirectory(atPath: directoryPath)) ?? [])
+                .compactMap(MigrationDirectory.version(ofFileName:)))
             guard let latest = present.max(), latest - present.count <= 100 else { return nil }
             let missing = (1...latest).filter { !present.contains($0) }
             guard let firstMissing = missing.first, let head = try? context.repository.commit("HEAD"),

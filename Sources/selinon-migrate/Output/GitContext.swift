@@ -151,12 +151,7 @@ struct GitContext: Sendable {
                               + "\(shellWord(trimmed)), then git add \(gitPathWord(trimmed)) (and point whatever used the other directory here)")]
         }
         /// The version of a migration file's name (`3.json`), 0 for the sum, nil for other names.
-        func order(_ name: String) -> Int? {
-            if name == MigrationSum.fileName { return 0 }
-            guard name.hasSuffix(".json"), case let stem = String(name.dropLast(5)), let version = Int(stem), version > 0,
-                  String(version) == stem else { return nil }
-            return version
-        }
+        func order(_ name: String) -> Int? { name == MigrationSum.fileName ? 0 : MigrationDirectory.version(ofFileName: name) }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { order($0) != nil }
         return names.sorted { order($0)! < order($1)! }
             .compactMap { name in
@@ -364,9 +359,8 @@ extension GitRepository {
     /// The version of the migration at `file` (a repository path): a direct child of `directory`
     /// named `N.json`; nil for any other file.
     private static func migrationVersion(of file: String, in directory: String) -> Int? {
-        let stem = String((file as NSString).lastPathComponent.dropLast(5))
-        guard parentDirectory(of: file) == directory, let version = Int(stem), String(version) == stem else { return nil }
-        return version
+        guard parentDirectory(of: file) == directory else { return nil }
+        return MigrationDirectory.version(ofFileName: (file as NSString).lastPathComponent)
     }
 }
 

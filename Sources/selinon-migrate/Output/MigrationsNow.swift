@@ -27,8 +27,7 @@ struct MigrationsNow: Sendable {
     /// `notes.json`) leaves the others' verdicts alone.
     init(directory: String) {
         for name in MigrationSum.migrationFileNames(in: directory) {
-            let stem = name.dropLast(5)
-            guard let version = Int(stem), String(version) == stem, version >= 1,
+            guard let version = MigrationDirectory.version(ofFileName: name),
                   let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) else { continue }
             let bytes = [UInt8](data)
             hashes[version] = MigrationSum.hash(bytes)
