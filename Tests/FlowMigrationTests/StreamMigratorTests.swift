@@ -231,10 +231,26 @@ struct StreamMigratorTests {
             (#"{"flow_name": "ingest", "retry": NaN, "state": null}"#, "retry must be a number or null, found NaN"),
             (#"{"flow_name": "ingest", "retry": Infinity, "state": null}"#, "retry must be a number or null, found Infinity"),
             (#"{"flow_name": "ingest", "retry": -Infinity, "state": null}"#, "retry must be a number or null, found -Infinity"),
+            // A number beyond a float's range, which Python reads as infinity.
+            (#"{"flow_name": "ingest", "retry": 1E400, "state": null}"#,
+             "retry 1E400 is beyond the range of a 64-bit floating-point number (Python reads it as infinity)"),
+            (#"{"flow_name": "ingest", "retry": -2e999, "state": null}"#,
+             "retry -2e999 is beyond the range of a 64-bit floating-point number (Python reads it as infinity)"),
         ] {
             var output: [UInt8] = []
             let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }
             #expect(report.outcome == .invalid && report.error?.message == message, "\(line): \(String(describing: report.error))")
+            // The typed decoder agrees about retry.
+            guard message.hasPrefix("retry") else { continue }
+            let decoded = #expect(throws: StateError.self) { try DispatcherMessage(jsonBytes: Array(line.utf8)) }
+            #expect(decoded?.message == message, "\(line): \(String(describing: decoded))")
+        }
+        // The largest float and the smallest subnormal are numbers like any other.
+        for retry in ["1.7976931348623157e308", "4.9e-324", "1e-400"] {
+            let line = #"{"flow_name": "ingest", "retry": "# + retry + #", "state": null}"#
+            var output: [UInt8] = []
+            #expect(Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }.outcome != .invalid, "\(retry)")
+            _ = try DispatcherMessage(jsonBytes: Array(line.utf8))
         }
         // Two messages in one line, with a carriage return between: lines ended by CR alone, said so.
         let crOnly = #"{"flow_name": "ingest", "state": null}"# + "\r" + #"{"flow_name": "ingest", "state": null}"#

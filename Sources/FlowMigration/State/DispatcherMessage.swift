@@ -62,7 +62,8 @@ public struct DispatcherMessage: Sendable, Equatable {
         case let other?: throw StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(other.kindDescription)")
         }
         switch members["retry"] {
-        case nil, .null?, .number?: break
+        case nil, .null?: break
+        case .number(let number)?: if let error = DispatcherMessageHeader.retryError(number.text) { throw error }
         case let other?: throw StateError(.wrongType, "retry must be a number or null, found \(other.kindDescription)")
         }
     }

@@ -159,6 +159,10 @@ struct DispatcherLineScanner {
                         throw StateError(.wrongType, "retry must be a number or null, found \(try valueKind(&cursor))")
                     }
                     try skipValue(&cursor)
+                    if bytes[valueStart] != UInt8(ascii: "n"),
+                       let error = DispatcherMessageHeader.retryError(String(decoding: bytes[valueStart..<cursor.index], as: UTF8.self)) {
+                        throw error
+                    }
                     scan.retrySpan = valueStart..<cursor.index
                 case "retried_count":
                     // Compared with the flow's max_retry by Selinon's dispatcher.

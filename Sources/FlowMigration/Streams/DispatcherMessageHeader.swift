@@ -37,6 +37,18 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
         return StateError(.wrongType, "retried_count must be a non-negative integer or null, found \(numberText)")
     }
 
+    /// Why a number cannot be `retry`, if it cannot: Python's `NaN` or `Infinity`, or one beyond the
+    /// range of a 64-bit float (such as `1E400`), which Python's `json` reads as infinity — no
+    /// countdown the dispatcher can schedule.
+    static func retryError(_ numberText: String) -> StateError? {
+        if ["NaN", "Infinity", "-Infinity"].contains(numberText) {
+            return StateError(.wrongType, "retry must be a number or null, found \(numberText)")
+        }
+        guard Double(numberText)?.isInfinite == true else { return nil }
+        return StateError(.invalidValue, "retry \(numberText) is beyond the range of a 64-bit floating-point number "
+            + "(Python reads it as infinity)")
+    }
+
     /// `flow_name`.
     public var flowName: String
     /// `dispatcher_id`, when the message has one (a string).
