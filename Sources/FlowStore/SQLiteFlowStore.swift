@@ -439,6 +439,7 @@ public final class SQLiteFlowStore: FlowStateStore {
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")
             }
+            db.add(function: isUTF8Function)
         }
         return configuration
     }
@@ -615,6 +616,20 @@ public final class SQLiteFlowStore: FlowStateStore {
         OR typeof(updated_at) NOT IN ('real', 'integer') OR \(FlowColumns.outOfRange)
         """
 
+    /// ``damagedRow`` or a text id that is not UTF-8 — a row `pending` stops at rather than
+    /// returning it — for the counts, which must name every row a sweep cannot migrate.
+    private static let damagedRowOrUnreadableID =
+        "\(damagedRow) OR (typeof(flow_id) = 'text' AND NOT selinon_migrate_is_utf8(CAST(flow_id AS BLOB)))"
+
+    /// `selinon_migrate_is_utf8(bytes)`: whether a blob is UTF-8 text (SQL has no such test); any
+    /// other value is.
+    private static var isUTF8Function: DatabaseFunction {
+        DatabaseFunction("selinon_migrate_is_utf8", argumentCount: 1, pure: true) { values in
+            guard case .blob(let bytes) = values[0].storage else { return true }
+            return String(validating: bytes, as: UTF8.self) != nil
+        }
+    }
+
     /// The damaged row `edited` names, read from `row`.
     private func damagedRow(_ edited: EditedRow, _ row: SQLiteRows.RowReader) -> DamagedFlowRow {
         DamagedFlowRow(flowID: edited.flowID, flowName: row.type(1) == SQLITE_TEXT ? row.text(1) : nil,
@@ -706,12 +721,12 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
-    /// The counts leave out exactly the rows `pending` returns as damaged, so that a sweep
-    /// counts each row once.
+    /// The counts leave out exactly the rows `pending` returns as damaged or stops at, so that a
+    /// sweep counts each row once.
     private func statusCounts(_ db: Database) throws -> FlowCounts {
         var counts: [StatusCount] = []
         try SQLiteRows("""
-            SELECT flow_name, migration_version, status, COUNT(*) FROM flows WHERE NOT (\(Self.damagedRow))
+            SELECT flow_name, migration_version, status, COUNT(*) FROM flows WHERE NOT (\(Self.damagedRowOrUnreadableID))
             GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
             """, in: db).query(binding: { _ in }) { row in
             // The condition leaves only known statuses.
@@ -719,14 +734,14 @@ public final class SQLiteFlowStore: FlowStateStore {
             counts.append(StatusCount(flowName: row.text(0), migrationVersion: row.integer(1), status: status, count: row.integer(3)))
         }
         var perFlowName: [String: Int] = [:]
-        try SQLiteRows("SELECT flow_name, COUNT(*) FROM flows WHERE \(Self.damagedRow) GROUP BY flow_name", in: db)
+        try SQLiteRows("SELECT flow_name, COUNT(*) FROM flows WHERE \(Self.damagedRowOrUnreadableID) GROUP BY flow_name", in: db)
             .query(binding: { _ in }) { row in
                 let name = row.type(0) == SQLITE_TEXT ? row.text(0) : DamagedFlowRow.unreadableFlowName
                 perFlowName[name, default: 0] += row.integer(1)
             }
         var damaged: [DamagedFlowRow] = []
         if !perFlowName.isEmpty {
-            try SQLiteRows(Self.flowColumns + "WHERE \(Self.damagedRow) ORDER BY flow_id LIMIT \(FlowCounts.listedDamagedRows)", in: db)
+            try SQLiteRows(Self.flowColumns + "WHERE \(Self.damagedRowOrUnreadableID) ORDER BY flow_id LIMIT \(FlowCounts.listedDamagedRows)", in: db)
                 .query(binding: { _ in }) { row in
                     do {
                         _ = try Self.storedFlow(row)

@@ -295,16 +295,21 @@ struct SQLiteStoreCommandTests {
 
     /// A SQLite id set by hand to bytes that are not UTF-8 stops apply and export at its row,
     /// named in hexadecimal, with exit 1 from both: the store's content is at fault, not the tool.
+    /// `status` names it too, and leaves it out of the counts.
     @Test func anIdThatIsNotUTF8StopsApplyAndExportAlike() async throws {
         try await TestStore.with(.sqlite) { test in
             let run = try CommandRunner()
             #expect(try run.run(["import", "--store", test.location, "--input", StoreCommands.examples]).status == 0)
             try await test.execute("UPDATE flows SET flow_id = CAST(X'FF41' AS TEXT) WHERE rowid = (SELECT min(rowid) FROM flows)")
-            for command in [["apply", "-m", StoreCommands.migrations, "--quiet"], ["export", "--output", test.files.path("out.jsonl")]] {
+            let before = try run.run(["status", "--store", test.location, "--format", "json"])
+            for command in [["status"], ["apply", "-m", StoreCommands.migrations, "--quiet"], ["export", "--output", test.files.path("out.jsonl")]] {
                 let result = try run.run(command + ["--store", test.location])
                 #expect(result.status == 1, "\(command): \(result.standardError)")
-                #expect(result.standardError.contains("X'FF41' (not UTF-8 text)"), "\(command): \(result.standardError)")
+                #expect((result.standardError + result.standardOutput).contains("X'FF41' (not UTF-8 text)"),
+                        "\(command): \(result.standardError)")
             }
+            let counted = try JSONSerialization.jsonObject(with: Data(before.standardOutput.utf8)) as? [String: Any]
+            #expect(before.status == 1 && counted?["damaged_rows"] as? Int == 1, "\(before.standardOutput)")
         }
     }
 
