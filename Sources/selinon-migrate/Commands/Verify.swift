@@ -21,7 +21,7 @@ extension SelinonMigrate {
                 change it was generated for — by the digests in its _meta, else by its effect — and \
                 re-derived from the configurations at those revisions; it reports migrations that \
                 do not match, migrations whose configurations are not in the history, migrations \
-                generated twice, and changes that needed a migration and got none ("1a2b3c4d \
+                generated twice, and changes that needed a migration and got none ("1a2b3c4d5e6f \
                 (message) changed ingest with no migration").
 
                 Examples:
