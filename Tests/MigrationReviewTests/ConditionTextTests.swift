@@ -39,6 +39,10 @@ struct ConditionTextTests {
         (call("argsFieldExist", ["key": .bool(true)]), "argsFieldExist(true)"),
         (.object(["not": .object(["and": .array([call("a", [:]), call("b", [:])])])]), "not (a() and b())"),
         (.object(["and": .array([.object(["or": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "(a() or b()) and c()"),
+        // The same combinator inside needs no parentheses.
+        (.object(["and": .array([.object(["and": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "a() and b() and c()"),
+        // alwaysTrue with arguments is not the edge without a condition: it is shown.
+        (call("alwaysTrue", ["x": .number(JSONNumber(1))]), "alwaysTrue(1)"),
     ])
     func rendersPredicatesAndCombinators(_ condition: JSONValue, _ expected: String) {
         #expect(ConditionText.describe(condition) == expected)
@@ -53,6 +57,8 @@ struct ConditionTextTests {
         (#"{key: k, value: "a\tb"}"#, #"argsFieldEqual(k == 'a\tb')"#),
         (#"{key: k, value: 'a\qb'}"#, #"argsFieldEqual(k == 'a\\qb')"#),
         (#"{key: k, value: "it's"}"#, #"argsFieldEqual(k == "it's")"#),
+        // Both quotes: single-quoted, as Python's repr quotes it, with the single quote escaped.
+        (#"{key: k, value: "it's \"x\""}"#, #"argsFieldEqual(k == 'it\'s "x"')"#),
         (#"{key: k, value: 'back\\'}"#, #"argsFieldEqual(k == 'back\\\\')"#),
         (#"{key: k, value: {"a'": 1}}"#, #"argsFieldEqual(k == {"a'": 1})"#),
         ("{key: 1, value: x}", "argsFieldEqual(1 == 'x')"),
@@ -62,6 +68,7 @@ struct ConditionTextTests {
         // PyYAML reads y and n as strings (YAML 1.1's y/n booleans it leaves out): bare, as x is.
         ("{key: y, value: x}", "argsFieldEqual(y == 'x')"),
         ("{key: 'off', value: x}", "argsFieldEqual('off' == 'x')"),
+        ("{key: 'on', value: x}", "argsFieldEqual('on' == 'x')"),
         ("{key: [a, 2017-01-01], value: x}", "argsFieldEqual(a.2017-01-01 == 'x')"),
         ("{key: [a, '2017-01-01'], value: x}", "argsFieldEqual(a.'2017-01-01' == 'x')"),
         ("{key: [k], value: x}", "argsFieldEqual([k] == 'x')"),

@@ -217,6 +217,28 @@ struct ConfigurationDiffTests {
         #expect(diff.tasksChanged == ["C: import 't' → 'u', queue 'celery' → 'q'"], "\(diff.tasksChanged)")
     }
 
+    @Test func aFailureThatNowPropagatesIsShown() throws {
+        func configuration(_ failure: String) throws -> Configuration {
+            try Self.load(nodes: Self.nodes, flows: "flow-definitions:\n  - name: f\n    edges: [{from: , to: A}, {from: A, to: B}]\n"
+                + "    failures: [\(failure)]\n")
+        }
+        let diff = ConfigurationDiff(from: try configuration("{nodes: [A], fallback: [C]}"),
+                                     to: try configuration("{nodes: [A], fallback: [C], propagate_failure: true}"))
+        #expect(diff.flows.first?.failures == ["failure of [A]: fallback [C] → fallback [C], propagate_failure"], "\(diff.flows)")
+    }
+
+    /// The same letters encoded otherwise (an accent as one code point, or as a combining mark)
+    /// are a change to Python, and said to be one.
+    @Test func aTaskValueEncodedOtherwiseIsSaidToBe() throws {
+        let flows = "flow-definitions:\n  - name: f\n    edges: [{from: , to: A}]\n"
+        let before = try Self.load(nodes: Self.nodes.replacingOccurrences(of: "{name: A, import: t}", with: #"{name: A, import: t, queue: "caf\u00e9"}"#),
+                                   flows: flows)
+        let after = try Self.load(nodes: Self.nodes.replacingOccurrences(of: "{name: A, import: t}", with: #"{name: A, import: t, queue: "cafe\u0301"}"#),
+                                  flows: flows)
+        #expect(ConfigurationDiff(from: before, to: after).tasksChanged == [#"A: queue 'café' → 'cafe\u0301' (the same letters, encoded otherwise: "#
+            + "an accent as one code point or as a combining mark)"])
+    }
+
     /// A task's text values are quoted as conditions quote theirs: a value cannot pass for
     /// `none` (no value) nor spell out further changes.
     @Test func taskValuesAreQuotedSoNoValueCanPassForAnother() throws {

@@ -63,6 +63,8 @@ struct ExampleReviewTests {
         #expect(review.flows.map(\.flow) == (try Self.review(1)).flows.map(\.flow))
         #expect(review.limitations.contains { $0.hasPrefix("the file has entries that change nothing for flow") && $0.contains(unchanged[0]) },
                 "\(review.limitations)")
+        let listed = "the file has entries that change nothing for \(unchanged.count == 1 ? "flow" : "flows") \(unchanged.joined(separator: ", ")) ("
+        #expect(review.limitations.contains { $0.hasPrefix(listed) }, "\(review.limitations)")
     }
 
     @Test(arguments: [1, 2, 3])
@@ -421,6 +423,73 @@ struct ExampleReviewTests {
         let fallbackNew = try Self.flow(edges, extra: "    failures:\n      - {nodes: [T1], fallback: [T4]}\n")
         let viaFallback = try Self.consequences(from: fallback, to: fallbackNew).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
         #expect(viaFallback.count == 1 && viaFallback[0].contains("`T0` always finishes before `T4` starts"), "\(viaFallback)")
+    }
+
+    /// A node that two edges start has finished, before it starts, only what both ways finished:
+    /// an added edge from one way may still start a removed edge's destination instead.
+    @Test func aNodeStartedTwoWaysHasFinishedOnlyWhatBothWaysFinished() throws {
+        let old = try Self.flow(["{from: , to: [T0, T1]}", "{from: T0, to: T2}", "{from: T1, to: T2}", "{from: T2, to: T3}"])
+        let new = try Self.flow(["{from: , to: [T0, T1]}", "{from: T0, to: T2}", "{from: T1, to: T2}", "{from: T0, to: T3}"])
+        let dropped = try Self.consequences(from: old, to: new).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(dropped.count == 1 && dropped[0].hasSuffix("the new edge `T0 → T3` (new edge 3) starts `T3` instead once all of its "
+            + "sources have finished, in flows where one of them is yet to finish (an edge is armed when one of its sources finishes)."),
+                "\(dropped)")
+    }
+
+    /// A removed edge whose condition is not known may have been waiting on a condition that was false.
+    @Test func aRemovedEdgeWithAnUnknownConditionMayHaveHadAFalseOne() throws {
+        let migration = Migration(flows: ["f": EdgeMigration(translation: [1: nil])], strategy: .ignore)
+        let old = ["f": [ReviewedEdge(from: [], to: ["A"], condition: nil), ReviewedEdge(from: ["A"], to: ["B"], condition: nil)]]
+        let review = MigrationReviewer.review(version: 1, migration: migration, old: old, new: nil)
+        let waiting = try #require(review.flows.first).consequences.filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(waiting.count == 1 && waiting[0].hasPrefix("A flow waiting for `A → B` (old edge 1: its source has not finished yet, "
+            + "or its condition was false when it did) stops waiting for it"), "\(waiting)")
+    }
+
+    /// With one configuration known the review does not say that none was available.
+    @Test func oneKnownSideIsNotReportedAsNoConfiguration() throws {
+        let migration = try Self.migration(2)
+        let old = MigrationReviewer.edges(of: try Self.configuration(2)), new = MigrationReviewer.edges(of: try Self.configuration(3))
+        let none = "no configuration was available"
+        for (old, new) in [(old, nil), (nil, new)] as [(MigrationReviewer.FlowEdges?, MigrationReviewer.FlowEdges?)] {
+            let review = MigrationReviewer.review(version: 2, migration: migration, old: old, new: new)
+            #expect(!review.limitations.contains { $0.hasPrefix(none) }, "\(review.limitations)")
+        }
+        #expect(MigrationReviewer.review(version: 2, migration: migration, old: nil, new: nil).limitations.contains { $0.hasPrefix(none) })
+    }
+
+    /// A side whose edge count differs from the one the file records is not the configuration it
+    /// was generated from: said, and not used.
+    @Test func aSideWithAnotherEdgeCountIsNotUsed() throws {
+        let counts = try JSONParser().parse(Array(#"{"edge_counts": {"f": {"old": 3, "new": 3}}}"#.utf8))
+        let migration = Migration(flows: ["f": EdgeMigration(translation: [1: 2, 2: 1])], strategy: .ignore, metadata: counts)
+        let two = ["f": [ReviewedEdge(from: [], to: ["A"], condition: nil), ReviewedEdge(from: ["A"], to: ["B"], condition: nil)]]
+        for (side, old, new) in [("old", two, nil), ("new", nil, two)] as [(String, MigrationReviewer.FlowEdges?, MigrationReviewer.FlowEdges?)] {
+            let review = MigrationReviewer.review(version: 1, migration: migration, old: old, new: new)
+            #expect(review.limitations.contains("flow 'f' has 2 edges in the \(side) configuration given, the migration says 3: not used"),
+                    "\(review.limitations)")
+            #expect(review.flows.first?.rows.allSatisfy { $0.edge == nil } == true)
+        }
+    }
+
+    /// A review shows a flow of `maximumEdgesPerFlow` edges, not one more; an index of `Int.max`
+    /// claims more than any flow has.
+    @Test func theEdgeLimitOfAReviewIsInclusive() throws {
+        let limit = MigrationReviewer.maximumEdgesPerFlow
+        let migration = Migration(flows: ["at": EdgeMigration(translation: [limit - 1: nil]), "over": EdgeMigration(translation: [limit: nil]),
+                                          "most": EdgeMigration(translation: [Int.max: nil])], strategy: .ignore)
+        let flows = Dictionary(uniqueKeysWithValues: MigrationReviewer.review(version: 1, migration: migration, old: nil, new: nil).flows.map { ($0.flow, $0) })
+        #expect(flows["at"]?.edgesNotShown == nil && flows["at"]?.rows.count == limit)
+        #expect(flows["over"]?.summary == "edges not shown: the file names \(limit + 1)")
+        #expect(flows["most"]?.summary == "edges not shown: the file names more than any flow has")
+    }
+
+    /// `renumbered` in the JSON says whether the index moved, also for an edge that changed.
+    @Test func aChangedEdgeThatMovedIsRenumberedInTheJSON() throws {
+        var row = try #require(try Self.review(2).flows.flatMap(\.rows).first { $0.change == .renumbered })
+        row.change = .changed
+        #expect(row.jsonValue["change"] == .string("changed"))
+        #expect(row.jsonValue["renumbered"] == .bool(true))
     }
 
     /// A running sub-flow the migration removes: what happens depends on the strategy.

@@ -100,6 +100,13 @@ struct ReviewMarkdownLimitTests {
         }
     }
 
+    /// The taint warning names five flows per strategy and counts the rest.
+    @Test func theTaintWarningNamesFiveFlowsAndCountsTheRest() throws {
+        let text = ReviewMarkdown.render(try Self.review(flowCount: 6, length: 2, addAtStart: false))
+        let named = (0..<5).map { "`analysis_flow_\($0)`" }.joined(separator: ", ")
+        #expect(text.contains("taint in-flight flows (RETRY in \(named) and 1 more); see each flow below."), "\(text)")
+    }
+
     @Test func everyMigrationKeepsItsHeadingAndTaintWarningWhenCut() throws {
         var reviews: [ReviewedMigration] = []
         for (version, strategy) in [(4, TaintedFlowStrategy.ignore), (5, .retry), (6, .fail)] {
@@ -130,5 +137,11 @@ struct ReviewMarkdownLimitTests {
         #expect(cut.omission?.hasSuffix("left out entirely: \(40 - kept) migrations, \(kept + 1) to 40") == true, "\(cut.omission ?? "")")
         let twoLeft = ReviewMarkdown.render(Array(many[..<(kept + 2)]), characterLimit: 1_000)
         #expect(twoLeft.omission?.hasSuffix("left out entirely: migrations \(kept + 1), \(kept + 2)") == true, "\(twoLeft.omission ?? "")")
+        // Five left out are still named one by one, six as a span.
+        let fiveLeft = ReviewMarkdown.render(Array(many[..<(kept + 5)]), characterLimit: 1_000)
+        let five = ((kept + 1)...(kept + 5)).map(String.init).joined(separator: ", ")
+        #expect(fiveLeft.omission?.hasSuffix("left out entirely: migrations \(five)") == true, "\(fiveLeft.omission ?? "")")
+        let sixLeft = ReviewMarkdown.render(Array(many[..<(kept + 6)]), characterLimit: 1_000)
+        #expect(sixLeft.omission?.hasSuffix("left out entirely: 6 migrations, \(kept + 1) to \(kept + 6)") == true, "\(sixLeft.omission ?? "")")
     }
 }

@@ -376,6 +376,8 @@ struct YAMLParserTests {
         ("a: *missing\n", "alias '*missing' refers to an anchor that is not defined before it"),
         ("a: &x 1\nb: &x 2\n", "anchor '&x' is defined a second time (first at line 1); PyYAML rejects duplicate anchors"),
         ("a: &x [1, *x]\n", "alias '*x' refers to the collection that contains it"),
+        // Anchored again inside the collection it names (PyYAML registers the anchor as the collection starts).
+        ("a: &x [&x 1]\n", "anchor '&x' is defined a second time (first at line 1); PyYAML rejects duplicate anchors"),
     ])
     func anchorProblems(_ text: String, _ message: String) throws {
         let error = try #require(parseError(text))
@@ -433,6 +435,57 @@ struct YAMLParserTests {
         let error = try #require(parseError("a: 1\nb: 2\t\n"))
         #expect(error.mark == YAMLMark(line: 2, column: 5))
         #expect(error.message.contains("replace the tab with spaces"))
+    }
+
+    /// Each limit allows exactly its value: a document at the limit loads, one past it does not.
+    @Test func limitsAllowExactlyTheirValue() throws {
+        // 103 nodes: the mapping, its key, the list and its 100 items.
+        let text = "junk: [" + (0..<100).map { "v\($0)" }.joined(separator: ", ") + "]\n"
+        #expect(parseError(text, limits: .init(maxNodes: 103)) == nil)
+        #expect(parseError(text, limits: .init(maxNodes: 102))?.kind == .expansionLimit)
+        let size = text.utf8.count
+        #expect(parseError(text, limits: .init(maxInputBytes: size)) == nil)
+        #expect(parseError(text, limits: .init(maxInputBytes: size - 1))?.kind == .inputTooLarge)
+        // m1 … m44 each merge the one before: 1 + 2 + … + 44 = 990 pairs copied.
+        var chain = "m0: &m0 {k0: 0}\n"
+        for level in 1..<45 { chain += "m\(level): &m\(level) {<<: *m\(level - 1), k\(level): \(level)}\n" }
+        #expect(parseError(chain, limits: .init(maxMergedPairs: 990)) == nil)
+        #expect(parseError(chain, limits: .init(maxMergedPairs: 989))?.kind == .expansionLimit)
+    }
+
+    @Test func aWalkBudgetAllowsExactlyItsLimit() throws {
+        let root = try #require(try parse("a: &a [1, 2]\nb: [*a, *a]\n").root)
+        var exact = YAMLWalkBudget(limit: 11)
+        #expect(try walk(root, &exact) == 11)
+        #expect(exact.remaining == 0)
+        var short = YAMLWalkBudget(limit: 10)
+        #expect(throws: YAMLError.self) { try walk(root, &short) }
+    }
+
+    /// PyYAML skips only spaces between tokens: a tab right after a quoted value is an error
+    /// there (PyYAML 6.0.3: "found character '\t' that cannot start any token", line 1, column 7),
+    /// while a tab in a comment is text, also in a comment that starts a line.
+    @Test func aTabRightAfterAQuotedValueIsRejectedButNotInACommentLine() throws {
+        let error = try #require(parseError("a: \"x\"\t\n"))
+        #expect(error.mark == YAMLMark(line: 1, column: 7))
+        #expect(error.message.contains("replace the tab with spaces"), "\(error.message)")
+        #expect(parseError("# a\tcomment\nk: 1\n") == nil)
+        #expect(parseError("k: 1\n# a\tcomment\n") == nil)
+    }
+
+    /// An encoding error is placed at the first byte of the broken character, its column counted
+    /// in characters as libyaml counts the others (a two-byte 'é' takes one column).
+    @Test func anEncodingErrorIsPlacedInCharacters() throws {
+        func mark(_ bytes: [UInt8]) -> YAMLMark? {
+            do {
+                _ = try YAMLParser().parse(bytes)
+                return nil
+            } catch {
+                return error.kind == .encoding ? error.mark : nil
+            }
+        }
+        #expect(mark(Array("a: 1\nb: ".utf8) + [0xC3, 0x28]) == YAMLMark(line: 2, column: 4))
+        #expect(mark(Array("k: éé".utf8) + [0xFF, 0x0A]) == YAMLMark(line: 1, column: 6))
     }
 
     @Test func bigIntegersStayExact() throws {
