@@ -148,9 +148,12 @@ public enum ConditionText {
             let path = ([node].compactMap { $0 } + keyPath(key, configuredArguments?["key"])).joined(separator: ".")
             return "\(name)(\(path) \(comparison.symbol) \(value(expected, configuredArguments?["value"])))"
         }
-        if arguments.count == 1, let (argument, only) = arguments.first, node == nil {
-            // Bare when it reads as one name (`envExist(TESTING)`); else quoted, so that no string
-            // reads like more of the condition (`'a) or argsFieldExist(b'`).
+        if arguments.count == 1, let (argument, only) = arguments.first, node == nil,
+           PredicateCatalog.builtins[name]?.parameters == [argument] {
+            // A built-in's only argument goes without its name. Bare when it reads as one name
+            // (`envExist(TESTING)`); else quoted, so that no string reads like more of the
+            // condition (`'a) or argsFieldExist(b'`). Any other predicate's argument keeps its
+            // name: `check(key=a)` and `check(path=a)` are different conditions.
             let bare = only.stringValue.flatMap { isPlainName($0) && !isTimestamp(configuredArguments?[argument]) ? $0 : nil }
             return "\(name)(\(bare ?? value(only, configuredArguments?[argument])))"
         }

@@ -42,7 +42,12 @@ struct ConditionTextTests {
         // The same combinator inside needs no parentheses.
         (.object(["and": .array([.object(["and": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "a() and b() and c()"),
         // alwaysTrue with arguments is not the edge without a condition: it is shown.
-        (call("alwaysTrue", ["x": .number(JSONNumber(1))]), "alwaysTrue(1)"),
+        (call("alwaysTrue", ["x": .number(JSONNumber(1))]), "alwaysTrue(x=1)"),
+        // Only a built-in's only argument goes without its name: another predicate's argument
+        // names tell conditions apart, as does an argument a built-in does not take.
+        (call("check", ["key": .string("a")]), "check(key='a')"),
+        (call("check", ["path": .string("a")]), "check(path='a')"),
+        (call("envExist", ["name": .string("TESTING")]), "envExist(name='TESTING')"),
     ])
     func rendersPredicatesAndCombinators(_ condition: JSONValue, _ expected: String) {
         #expect(ConditionText.describe(condition) == expected)
