@@ -708,7 +708,8 @@ private struct TreeBuilder {
 }
 
 /// Equality of mapping keys as Python's `dict` sees it: `1`, `1.0` and `true` are the same key,
-/// strings compare by code points (not by Unicode canonical equivalence), and NaN never matches.
+/// strings compare by code points (not by Unicode canonical equivalence), and NaN matches only
+/// itself: every `.nan` is PyYAML's one shared NaN, each `!!float nan` a NaN of its own.
 struct YAMLKeyIdentity: Hashable {
     private enum Storage: Hashable {
         case null
@@ -728,7 +729,7 @@ struct YAMLKeyIdentity: Hashable {
         case .int(let integer): storage = .integer(integer)
         case .float(let double):
             if double.isNaN {
-                storage = .unique(mark)
+                storage = double.bitPattern == YAMLScalarResolver.sharedNaN.bitPattern ? .float(double.bitPattern) : .unique(mark)
             } else if let integer = Int(exactly: double) {
                 storage = .integer(.small(integer))
             } else {

@@ -193,6 +193,12 @@ enum YAMLScalarResolver {
         return .small(negative ? -total : total)
     }
 
+    /// The NaN that `.nan` stands for. PyYAML returns one and the same float object for every
+    /// `.nan` (its constructor's `nan_value`), so that, as keys of one mapping, they are one key
+    /// (a Python `dict` matches a key by identity before equality), while each `!!float nan` is a
+    /// new `float('nan')`, equal to no key. This payload marks the shared one.
+    static let sharedNaN = Double(nan: 0x5E1, signaling: false)
+
     /// `construct_yaml_float`: drop `_`, lower-case, sign, `.inf`/`.nan`, sexagesimal, then
     /// Python's `float()`.
     static func constructFloat(_ text: String) throws(Failure) -> Double {
@@ -202,7 +208,7 @@ enum YAMLScalarResolver {
         let sign: Double = first == "-" ? -1 : 1
         if first == "-" || first == "+" { value = value.dropFirst() }
         if value == ".inf" { return sign * .infinity }
-        if value == ".nan" { return .nan }
+        if value == ".nan" { return sharedNaN }
         if value.contains(":") {
             let parts = value.split(separator: ":", omittingEmptySubsequences: false)
             // PyYAML multiplies each group by 60**k, a Python int that it cannot turn into a float

@@ -181,6 +181,18 @@ struct YAMLParserTests {
         #expect(document.warnings.count == 2)
     }
 
+    /// PyYAML gives every `.nan` (any case, `!!float -.nan` too) one shared float object, so
+    /// they are one key of a dict; each `!!float nan` is a new `float('nan')`, a key of its own.
+    @Test func everyDotNaNIsOneKeyAndEachFloatNaNItsOwn() throws {
+        let shared = try parse(".nan: a\n.NaN: b\n!!float -.nan: c\n")
+        #expect(shared.root?.mapping?.count == 1)
+        #expect(shared.root?.mapping?.first?.value.string == "c")
+        #expect(shared.warnings.count == 2)
+        let fresh = try parse("!!float nan: a\n!!float nan: b\n.nan: c\n")
+        #expect(fresh.root?.mapping?.count == 3)
+        #expect(fresh.warnings.isEmpty)
+    }
+
     @Test func largeMappingsDetectDuplicatesToo() throws {
         let keys = (0..<20).map { "k\($0): \($0)" }.joined(separator: "\n")
         let document = try parse(keys + "\nk3: again\n")
