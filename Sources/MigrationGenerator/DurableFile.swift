@@ -58,7 +58,8 @@ enum DurableFile {
 /// `.NAME.PID.N.tmp` (outputs). A file is taken for left over only when no process of that id
 /// runs here **and** it has not changed for ``minimumAge``: a writer in another PID namespace (a
 /// container sharing the directory) finishes a migration file within seconds and keeps writing
-/// to an output while it runs.
+/// to an output while it runs. A caller that holds the directory's ``MigrationDirectoryLock``
+/// knows that no other writer is at work there: every such file but its own is left over.
 package enum LeftoverTemporaryFiles {
     /// How long a temporary file must have gone unchanged to be taken for left over.
     package static let minimumAge: TimeInterval = 600
@@ -92,8 +93,9 @@ package enum LeftoverTemporaryFiles {
         remove(in: directory, naming: naming) { $0 == stem }
     }
 
-    /// Removes the leftover temporary files in `directory` of the files whose names `isTarget` accepts.
-    package static func remove(in directory: String, naming: Naming, where isTarget: (String) -> Bool) {
+    /// Removes the leftover temporary files in `directory` of the files whose names `isTarget`
+    /// accepts; `exclusive`: no other process writes there now (the caller holds its lock).
+    package static func remove(in directory: String, naming: Naming, exclusive: Bool = false, where isTarget: (String) -> Bool) {
         let shown = directory.isEmpty ? "." : directory
         let now = Date().timeIntervalSince1970
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: shown)) ?? [] where entry.hasPrefix(".") && entry.hasSuffix(".tmp") {
@@ -103,8 +105,9 @@ package enum LeftoverTemporaryFiles {
                   isTarget(parts.dropLast(count).joined(separator: ".")), let pid = pid_t(parts[parts.count - count]) else { continue }
             let path = (shown as NSString).appendingPathComponent(entry)
             var status = stat()
-            guard kill(pid, 0) != 0 && errno == ESRCH, lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
-                  now - TimeInterval(status.st_mtim.tv_sec) >= minimumAge else { continue }
+            let gone = exclusive ? pid != getpid() : kill(pid, 0) != 0 && errno == ESRCH
+            guard gone, lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+                  exclusive || now - TimeInterval(status.st_mtim.tv_sec) >= minimumAge else { continue }
             unlink(path)
         }
     }

@@ -8,7 +8,14 @@ import Foundation
 /// is replaced after it (a crash in between leaves the new file unlisted, which `verify` names
 /// and ``finishInterruptedWrite(of:inDirectory:)`` — the same `generate` run again — fixes).
 public struct MigrationWriter: Sendable {
-    public init() {}
+    /// The lock of the directory written, when the caller holds it: leftover temporary files
+    /// are then removed whatever their age (no other writer can be at work).
+    private let lock: MigrationDirectoryLock?
+
+    /// A writer; pass the ``MigrationDirectoryLock`` of the directory when you hold it.
+    public init(holding lock: MigrationDirectoryLock? = nil) {
+        self.lock = lock
+    }
 
     /// Writes `migration` as version `latest + 1` of the directory at `path` (created when it
     /// does not exist), then its line in ``MigrationSum`` (`migrations.sum`, created for the
@@ -44,7 +51,7 @@ public struct MigrationWriter: Sendable {
 
     private func writeNext(_ migration: Migration, toDirectory path: String) throws(MigrationWriteError) -> WrittenMigration {
         let (directory, sum) = try validated(path, creating: true)
-        Self.removeLeftoverTemporaryFiles(in: path)
+        Self.removeLeftoverTemporaryFiles(in: path, exclusive: lock != nil)
         let version = directory.latestVersion + 1
         let finalPath = MigrationDirectory.filePath(version: version, in: path)
         let temporaryPath = (path as NSString).appendingPathComponent(".\(version).json.\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -81,7 +88,7 @@ extension MigrationWriter {
     /// `verify` to report. Leftover temporary files of killed writers are removed either way.
     /// - Returns: the name of the file added to the sum, or `nil` when there was nothing to finish.
     public func finishInterruptedWrite(of migration: Migration, inDirectory path: String) throws(MigrationWriteError) -> String? {
-        Self.removeLeftoverTemporaryFiles(in: path)
+        Self.removeLeftoverTemporaryFiles(in: path, exclusive: lock != nil)
         guard let (name, finished) = interruptedWrite(of: migration, inDirectory: path) else { return nil }
         try finished.write(toDirectory: path)
         return name
@@ -111,9 +118,10 @@ extension MigrationWriter {
     }
 
     /// Removes what killed writers left in a migration directory: `.N.json.PID.tmp` and
-    /// `.migrations.sum.PID.tmp`.
-    public static func removeLeftoverTemporaryFiles(in path: String) {
-        LeftoverTemporaryFiles.remove(in: path, naming: .processID) { name in
+    /// `.migrations.sum.PID.tmp`; `exclusive`: the caller holds the directory's
+    /// ``MigrationDirectoryLock``, so every such file of another process is left over, however young.
+    public static func removeLeftoverTemporaryFiles(in path: String, exclusive: Bool = false) {
+        LeftoverTemporaryFiles.remove(in: path, naming: .processID, exclusive: exclusive) { name in
             name == MigrationSum.fileName || (name.hasSuffix(".json") && Int(name.dropLast(5)).map { "\($0).json" == name && $0 > 0 } == true)
         }
     }
@@ -192,6 +200,8 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
     case sumMissing(directory: String, files: Int)
     /// The file system refused; `hint` says what to do, when there is more to say than the reason.
     case io(path: String, message: String, hint: String? = nil)
+    /// Another process holds the ``MigrationDirectoryLock`` of this directory.
+    case busy(directory: String)
 
     /// A problem of the directory: the file it is about, what is wrong, what to do.
     public typealias DirectoryProblem = (file: String, message: String, hint: String)
@@ -238,6 +248,10 @@ public enum MigrationWriteError: Error, Sendable, CustomStringConvertible {
             return Self.described(Self.sumMissingProblem(directory: directory, files: files))
         case .io(let path, let message, let hint):
             return "\(path): error: \(message)\n" + (hint.map { "  hint: \($0)\n" } ?? "") + "nothing was written"
+        case .busy(let directory):
+            return "\(directory): error: another selinon-migrate command (generate, rehash or rebase) is writing this migration "
+                + "directory now\n  hint: let it finish, then run this command again: it reads the directory as that one leaves it\n"
+                + "nothing was written"
         }
     }
 }

@@ -11,6 +11,26 @@ struct MigrationWriterTests {
         try FileManager.default.contentsOfDirectory(atPath: directory.path(name)).sorted()
     }
 
+    /// The lock is on the directory that holds the migration directory (its nearest existing
+    /// ancestor while it has none), held until released: one holder at a time.
+    @Test func oneHolderOfADirectorysLockAtATime() throws {
+        let directory = try TemporaryDirectory()
+        var first: MigrationDirectoryLock? = try MigrationDirectoryLock(for: directory.path("m"))
+        for other in ["m/", "not/yet/there", "sibling"] {
+            let refused = #expect(throws: MigrationWriteError.self) { try MigrationDirectoryLock(for: directory.path(other)) }
+            #expect(refused?.description == "\(directory.path(other)): error: another selinon-migrate command (generate, rehash or "
+                + "rebase) is writing this migration directory now\n  hint: let it finish, then run this command again: it reads the "
+                + "directory as that one leaves it\nnothing was written")
+        }
+        withExtendedLifetime(first) {}
+        first = nil
+        let second = try MigrationDirectoryLock(for: directory.path("m"))
+        // Another parent is another lock.
+        try FileManager.default.createDirectory(atPath: directory.path("a"), withIntermediateDirectories: true)
+        _ = try MigrationDirectoryLock(for: directory.path("a/m"))
+        withExtendedLifetime(second) {}
+    }
+
     @Test func writesTheNextVersionAndCreatesTheDirectory() throws {
         let directory = try TemporaryDirectory()
         let first = try MigrationWriter().write(Self.migration, toDirectory: directory.path("deep/migrations"))

@@ -202,6 +202,10 @@ extension SelinonMigrate {
                 report.migrationDirectoryWarnings = directoryWarnings.isEmpty ? nil : directoryWarnings
                 return report
             }
+            // Held from before the directory is read until the process ends: another generate,
+            // rehash or rebase is refused meanwhile, and this one is refused while one runs.
+            let directoryLock = dryRun ? nil : try directory.map(terminal.lockMigrationDirectory)
+            defer { withExtendedLifetime(directoryLock) {} }
             var coveredBy: (path: String, strategy: TaintedFlowStrategy)?
             /// Why a real run would refuse this migration (a dry run goes on to show it).
             var refusal: String?
@@ -248,7 +252,7 @@ extension SelinonMigrate {
                 // A run killed between writing the file and listing it in the sum: finish it (a
                 // dry run says that a real run would).
                 if let finished = dryRun ? MigrationWriter().wouldFinishInterruptedWrite(of: migration, inDirectory: directory)
-                    : try Self.finishInterruptedWrite(of: migration, in: directory, terminal: terminal, concrete: {
+                    : try Self.finishInterruptedWrite(of: migration, in: directory, holding: directoryLock, terminal: terminal, concrete: {
                         withConcreteRebase($0, sources: [oldSource, newSource])
                     }) {
                     terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
@@ -346,7 +350,7 @@ extension SelinonMigrate {
                     + "generate again, which checks that the file is its own and lists it")
                 // (Those missing now: none for a path through `..`, which may lead to one that was there.)
                 InterruptCleanup.removeIfLeftEmpty(MigrationWriter.missingDirectories(on: directory))
-                written = try MigrationWriter().write(migration, toDirectory: directory)
+                written = try MigrationWriter(holding: directoryLock).write(migration, toDirectory: directory)
             } catch {
                 throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, sources: [oldSource, newSource]) }
             }
@@ -666,10 +670,10 @@ extension SelinonMigrate {
         }
 
         /// ``MigrationWriter/finishInterruptedWrite(of:inDirectory:)``, its failure reported.
-        private static func finishInterruptedWrite(of migration: Migration, in directory: String, terminal: Terminal,
-                                                   concrete: (String) -> String) throws -> String? {
+        private static func finishInterruptedWrite(of migration: Migration, in directory: String, holding lock: MigrationDirectoryLock?,
+                                                   terminal: Terminal, concrete: (String) -> String) throws -> String? {
             do {
-                return try MigrationWriter().finishInterruptedWrite(of: migration, inDirectory: directory)
+                return try MigrationWriter(holding: lock).finishInterruptedWrite(of: migration, inDirectory: directory)
             } catch {
                 throw report(error, directory: directory, terminal: terminal, concrete: concrete)
             }

@@ -88,6 +88,9 @@ extension SelinonMigrate {
                 terminal.message("error: no migration directory: pass -m, or set global.migration_dir in the nodes file")
                 throw ExitStatus.inputFailed
             }
+            // Held from before the directory is read until the process ends (another writer is refused).
+            let directoryLock = dryRun ? nil : try terminal.lockMigrationDirectory(directoryPath)
+            defer { withExtendedLifetime(directoryLock) {} }
             if let note = DirectoryReplacement.recoverInterruptedReplacement(of: directoryPath) { terminal.message(note) }
             try terminal.refuseMisplacedMigrationDirectory(directoryPath, configuration: workingTree.nodesFile)
 

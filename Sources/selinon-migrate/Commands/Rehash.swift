@@ -33,10 +33,13 @@ extension SelinonMigrate {
 
         func run() throws {
             let terminal = Terminal()
+            // Held from before the directory is read until the process ends (another writer is refused).
+            let directoryLock = try terminal.lockMigrationDirectory(migrationDirectory)
+            defer { withExtendedLifetime(directoryLock) {} }
             if let note = DirectoryReplacement.recoverInterruptedReplacement(of: migrationDirectory) { terminal.message(note) }
             try terminal.refuseMisplacedMigrationDirectory(migrationDirectory, configuration: nil)
             let directory = try terminal.loadMigrationDirectory(migrationDirectory)
-            MigrationWriter.removeLeftoverTemporaryFiles(in: migrationDirectory)
+            MigrationWriter.removeLeftoverTemporaryFiles(in: migrationDirectory, exclusive: true)
             // A sum that cannot be parsed is what rehash replaces; one that cannot be read might
             // hide an edit (rehash would report every file as added), so it stops here.
             let previous: MigrationSum?

@@ -135,7 +135,7 @@ extension MigrationWriteError {
         case .sumMissing(let directory, let files):
             let problem = Self.sumMissingProblem(directory: directory, files: files)
             return [Finding(kind: "missing-sum", file: problem.file, line: nil, message: problem.message, hint: problem.hint)]
-        case .io:
+        case .io, .busy:
             return nil
         }
     }

@@ -1,6 +1,18 @@
 import FlowMigration
+import MigrationGenerator
 
 extension Terminal {
+    /// Takes the ``MigrationDirectoryLock`` of `path` for a command that writes the directory,
+    /// held until the process ends; when another command holds it, says so and throws exit 1.
+    func lockMigrationDirectory(_ path: String) throws -> MigrationDirectoryLock {
+        do throws(MigrationWriteError) {
+            return try MigrationDirectoryLock(for: path)
+        } catch {
+            message(error.description)
+            throw ExitStatus.inputFailed
+        }
+    }
+
     /// Loads the migration directory at `path` for a command that needs a valid one: prints
     /// every problem and throws the exit status — 1 for bad content, 2 when it cannot be read.
     func loadMigrationDirectory(_ path: String, allowMissing: Bool = false) throws -> MigrationDirectory {
