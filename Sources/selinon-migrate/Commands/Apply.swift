@@ -386,18 +386,22 @@ extension SelinonMigrate {
                 terminal.message("error: \(what); \(written)" + OutputSinkError.hintLine(of: error))
                 throw ExitStatus.toolFailed
             }
+            // The report first: once the messages replace the input (--output naming it), a run
+            // again finds them up to date, and what this run did — which flows it restarted or
+            // failed — would be nowhere if the report were lost. A report without its messages
+            // leaves the input as it was, for the same run again.
             do {
-                try messages?.commit()
+                try reports?.commit()
             } catch {
-                reports?.discard()
+                messages?.discard()
                 terminal.message("error: \(error); nothing was written" + OutputSinkError.hintLine(of: error))
                 throw ExitStatus.toolFailed
             }
             do {
-                try reports?.commit()
+                try messages?.commit()
             } catch {
-                terminal.message("error: \(error)\(OutputSinkError.hintLine(of: error))\nthe migrated messages were written to \(messagesOutput); only the report is missing: "
-                    + "run apply again with --dry-run --report to produce it")
+                terminal.message("error: \(error)\(OutputSinkError.hintLine(of: error))\nthe report was written to \(report ?? "-"), but not the "
+                    + "migrated messages: \(messagesOutput) is as it was; run apply again (the report is written again)")
                 throw ExitStatus.toolFailed
             }
             terminal.message(summary.table(latestVersion: migrator.migrator.chain.latestVersion, dryRun: dryRun))
