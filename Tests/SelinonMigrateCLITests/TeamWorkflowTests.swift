@@ -229,6 +229,46 @@ struct TeamWorkflowTests {
     /// What a rebase killed while it swapped the migration directory leaves behind is cleaned up
     /// by the next run once its process is gone: the directory moved aside comes back when the new
     /// one was not in place, is removed when it was, and an old staging directory goes.
+    /// Ctrl-C or SIGTERM at any moment of a rebase: the directory is as it was (said so, nothing
+    /// left beside it) or rebased (said so, valid), never half built or missing.
+    @Test func aRebaseInterruptedAtAnyMomentLeavesTheOldDirectoryOrTheNewOne() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        let runner = try CommandRunner()
+        let manager = FileManager.default
+        let keep = try TemporaryDirectory()
+        let migrations = fixture.path("migrations"), saved = keep.path("migrations")
+        try manager.copyItem(atPath: migrations, toPath: saved)
+        func contents(_ directory: String) throws -> [String: Data] {
+            try Dictionary(uniqueKeysWithValues: manager.contentsOfDirectory(atPath: directory).map {
+                ($0, try Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0)))
+            })
+        }
+        let before = try contents(saved)
+        var seen: Set<String> = []
+        for attempt in 0..<24 {
+            try? manager.removeItem(atPath: migrations)
+            try manager.copyItem(atPath: saved, toPath: migrations)
+            let delay = Double(attempt) * 0.012
+            let signal = attempt % 2 == 0 ? "INT" : "TERM"
+            let run = try runner.run(["rebase", "--onto", "main"] + Self.configuration,
+                                     shellScript: "\"$0\" \"$@\" & child=$!; sleep \(delay); kill -\(signal) $child 2>/dev/null; wait $child",
+                                     in: fixture.root)
+            let leftBeside = try manager.contentsOfDirectory(atPath: fixture.root.path).filter { $0.hasPrefix(".migrations.rebase-") }
+            #expect(leftBeside.isEmpty, "\(attempt): \(leftBeside)")
+            let outcome = run.standardError.contains("nothing rebased") ? "as it was"
+                : run.standardError.contains("was rebased (the new migrations are in place)") || run.status == 0 ? "rebased" : "ended before it began"
+            seen.insert(outcome)
+            if outcome == "rebased" {
+                #expect(try contents(migrations) != before, "\(attempt)")
+                #expect(manager.fileExists(atPath: migrations + "/2.json"), "\(attempt)")
+                #expect(try runner.run(["verify", "-m", "migrations"], in: fixture.root).status == 0, "\(attempt)")
+            } else {
+                #expect(try contents(migrations) == before, "\(attempt): \(outcome): \(run.standardError)")
+            }
+        }
+        #expect(seen.contains("rebased"), "the last runs have time to finish: \(seen)")
+    }
+
     @Test func aRebaseKilledWhileSwappingTheDirectoryIsCleanedUpAfter() throws {
         let fixture = try GitCommandTests.repositoryWithMigration()
         let runner = try CommandRunner()

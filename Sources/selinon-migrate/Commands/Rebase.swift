@@ -328,59 +328,75 @@ enum DirectoryReplacement {
             throw Failure(description: "cannot replace \(path): \(String(cString: strerror(errno))) (rebase rewrites the migration "
                 + "directory; make it writable, for example chmod u+w \(shellWord(path)), and run it again)")
         }
-        try? manager.removeItem(atPath: staging)
-        do {
+        // Built and swapped in with signals held off: Ctrl-C or SIGTERM meanwhile takes effect once
+        // the new directory is in place (or the old one is back), never between the two renames,
+        // and never while the new one is half built beside it (which a handler could not remove
+        // while this thread goes on writing into it).
+        InterruptCleanup.say(onInterrupt: "interrupted: \(given) is as it was, nothing rebased; run the same rebase again")
+        /// Builds the new directory, swaps it in and removes the old one; returns a warning when
+        /// the old one, moved aside, could not be removed.
+        func buildAndSwap() throws -> String? {
+            try? manager.removeItem(atPath: staging)
             do {
-                try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
-            } catch {
-                let reason = access(parent, W_OK) != 0 ? String(cString: strerror(errno)) : FileSystemReason.describe(error)
-                throw Failure(description: "cannot create \(staging): \(reason) (rebase builds the new migration directory next to "
-                    + "\(path) and swaps it in, so \(parent) must be writable)")
-            }
-            for version in base.keys.sorted() {
-                let file = MigrationDirectory.filePath(version: version, in: staging)
-                try Data(base[version]!).write(to: URL(fileURLWithPath: file))
-                // A file kept keeps its permissions.
+                do {
+                    try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+                } catch {
+                    let reason = access(parent, W_OK) != 0 ? String(cString: strerror(errno)) : FileSystemReason.describe(error)
+                    throw Failure(description: "cannot create \(staging): \(reason) (rebase builds the new migration directory next to "
+                        + "\(path) and swaps it in, so \(parent) must be writable)")
+                }
+                for version in base.keys.sorted() {
+                    let file = MigrationDirectory.filePath(version: version, in: staging)
+                    try Data(base[version]!).write(to: URL(fileURLWithPath: file))
+                    // A file kept keeps its permissions.
+                    var status = stat()
+                    if stat(MigrationDirectory.filePath(version: version, in: path), &status) == 0 { chmod(file, status.st_mode & 0o7777) }
+                }
+                // Everything but the migration files is carried over, the sum too: rewritten below as
+                // generate rewrites it, it keeps its permissions, and a link stays a link.
+                for other in (try? manager.contentsOfDirectory(atPath: path)) ?? [] where !(other.hasSuffix(".json") && !other.hasPrefix(".")) {
+                    try manager.copyItem(atPath: (path as NSString).appendingPathComponent(other), toPath: (staging as NSString).appendingPathComponent(other))
+                }
+                guard let directory = try? MigrationDirectory.load(from: staging) else {
+                    throw Failure(description: "the migrations taken from the base revision are not a valid directory")
+                }
+                try MigrationSum(directory: directory).write(toDirectory: staging)
+                if let migration { _ = try MigrationWriter().write(migration, toDirectory: staging) }
                 var status = stat()
-                if stat(MigrationDirectory.filePath(version: version, in: path), &status) == 0 { chmod(file, status.st_mode & 0o7777) }
+                if stat(path, &status) == 0 { chmod(staging, status.st_mode & 0o7777) }
+            } catch let error as CocoaError {
+                try? manager.removeItem(atPath: staging)
+                throw Failure(description: "cannot write the new migration directory next to \(path): \(FileSystemReason.describe(error))")
+            } catch {
+                try? manager.removeItem(atPath: staging)
+                throw error
             }
-            // Everything but the migration files is carried over, the sum too: rewritten below as
-            // generate rewrites it, it keeps its permissions, and a link stays a link.
-            for other in (try? manager.contentsOfDirectory(atPath: path)) ?? [] where !(other.hasSuffix(".json") && !other.hasPrefix(".")) {
-                try manager.copyItem(atPath: (path as NSString).appendingPathComponent(other), toPath: (staging as NSString).appendingPathComponent(other))
+            let exists = manager.fileExists(atPath: path)
+            if exists && rename(path, backup) != 0 {
+                let code = errno
+                try? manager.removeItem(atPath: staging)
+                // A mount point (a bind mount, a container volume) cannot be renamed.
+                let hint = code == EBUSY ? " (a mount point, such as a container volume, cannot be moved: rebase replaces the "
+                    + "directory as a whole, so run it where the directory is an ordinary one, or copy its result in)" : ""
+                throw Failure(description: "cannot move \(path) aside: \(String(cString: strerror(code)))\(hint)")
             }
-            guard let directory = try? MigrationDirectory.load(from: staging) else {
-                throw Failure(description: "the migrations taken from the base revision are not a valid directory")
+            guard rename(staging, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                if exists { rename(backup, path) }
+                try? manager.removeItem(atPath: staging)
+                throw Failure(description: "cannot move the new directory into place: \(reason)")
             }
-            try MigrationSum(directory: directory).write(toDirectory: staging)
-            if let migration { _ = try MigrationWriter().write(migration, toDirectory: staging) }
-            var status = stat()
-            if stat(path, &status) == 0 { chmod(staging, status.st_mode & 0o7777) }
-        } catch let error as CocoaError {
-            try? manager.removeItem(atPath: staging)
-            throw Failure(description: "cannot write the new migration directory next to \(path): \(FileSystemReason.describe(error))")
-        } catch {
-            try? manager.removeItem(atPath: staging)
-            throw error
+            guard exists, (try? manager.removeItem(atPath: backup)) == nil else { return nil }
+            return "warning: the replaced migration directory, moved aside as \(backup), could not be removed: delete it "
+                + "(rm -rf \(shellWord(backup))) and do not commit it"
         }
-        let exists = manager.fileExists(atPath: path)
-        if exists && rename(path, backup) != 0 {
-            let code = errno
-            try? manager.removeItem(atPath: staging)
-            // A mount point (a bind mount, a container volume) cannot be renamed.
-            let hint = code == EBUSY ? " (a mount point, such as a container volume, cannot be moved: rebase replaces the "
-                + "directory as a whole, so run it where the directory is an ordinary one, or copy its result in)" : ""
-            throw Failure(description: "cannot move \(path) aside: \(String(cString: strerror(code)))\(hint)")
+        var outcome: Result<String?, any Error> = .failure(Failure(description: "not run"))
+        InterruptCleanup.holdingSignals(thenSaying: "interrupted: \(given) was rebased (the new migrations are in place); check it "
+                                            + "with selinon-migrate verify -m \(shellWord(given))") {
+            outcome = Result { try buildAndSwap() }
+            if case .success = outcome { return true } else { return false }
         }
-        guard rename(staging, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if exists { rename(backup, path) }
-            try? manager.removeItem(atPath: staging)
-            throw Failure(description: "cannot move the new directory into place: \(reason)")
-        }
-        guard exists, (try? manager.removeItem(atPath: backup)) == nil else { return nil }
-        return "warning: the replaced migration directory, moved aside as \(backup), could not be removed: delete it "
-            + "(rm -rf \(shellWord(backup))) and do not commit it"
+        return try outcome.get()
     }
 
     /// `.NAME.rebase-PID` next to the directory `path` (symbolic links resolved).

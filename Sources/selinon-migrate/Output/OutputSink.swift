@@ -421,6 +421,18 @@ enum InterruptCleanup {
         _ = state.withLock { $0.temporaryFileDirectories.insert(directory) }
     }
 
+    /// Runs `body` with this process's signal handling held off: a signal that arrives meanwhile
+    /// ends the process once `body` has returned, so that work which must not be left half done
+    /// (a directory built and swapped in) is never parted by the cleanup; `body` should take
+    /// moments, not minutes. When it returns true, `note` is what a signal from then on says.
+    /// (SIGKILL still parts it: the next command mends that.)
+    static func holdingSignals(thenSaying note: String, _ body: () -> Bool) {
+        state.withLock { state in
+            installHandlers(&state)
+            if body() { state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note + "\n" }
+        }
+    }
+
     /// Has `directories`, which the command is about to create (deepest first, as
     /// `MigrationWriter.missingDirectories(on:)` gives them), removed when a signal ends the
     /// command while they are still empty.
