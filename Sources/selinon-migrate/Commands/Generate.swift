@@ -351,6 +351,8 @@ extension SelinonMigrate {
                 // (Those missing now: none for a path through `..`, which may lead to one that was there.)
                 InterruptCleanup.removeIfLeftEmpty(MigrationWriter.missingDirectories(on: directory))
                 written = try MigrationWriter(holding: directoryLock).write(migration, toDirectory: directory)
+                InterruptCleanup.say(onInterrupt: "interrupted: \(written.path) was written and listed in \(MigrationSum.fileName) "
+                    + "(selinon-migrate verify -m \(shellWord(directory)) shows it)", ignoringClosedPipes: false)
             } catch {
                 throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, sources: [oldSource, newSource]) }
             }

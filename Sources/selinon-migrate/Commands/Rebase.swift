@@ -391,10 +391,10 @@ enum DirectoryReplacement {
                 + "(rm -rf \(shellWord(backup))) and do not commit it"
         }
         var outcome: Result<String?, any Error> = .failure(Failure(description: "not run"))
-        InterruptCleanup.holdingSignals(thenSaying: "interrupted: \(given) was rebased (the new migrations are in place); check it "
-                                            + "with selinon-migrate verify -m \(shellWord(given))") {
+        InterruptCleanup.holdingSignals {
             outcome = Result { try buildAndSwap() }
-            if case .success = outcome { return true } else { return false }
+            guard case .success = outcome else { return nil }
+            return "interrupted: \(given) was rebased (the new migrations are in place); check it with selinon-migrate verify -m \(shellWord(given))"
         }
         return try outcome.get()
     }

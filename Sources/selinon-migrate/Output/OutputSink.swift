@@ -423,13 +423,14 @@ enum InterruptCleanup {
 
     /// Runs `body` with this process's signal handling held off: a signal that arrives meanwhile
     /// ends the process once `body` has returned, so that work which must not be left half done
-    /// (a directory built and swapped in) is never parted by the cleanup; `body` should take
-    /// moments, not minutes. When it returns true, `note` is what a signal from then on says.
-    /// (SIGKILL still parts it: the next command mends that.)
-    static func holdingSignals(thenSaying note: String, _ body: () -> Bool) {
+    /// (a file written and listed, a directory built and swapped in) is never parted by the
+    /// cleanup; `body` should take moments, not minutes. The note it returns, if any, is what a
+    /// signal from then on says (what is done by then). (SIGKILL still parts the work: the next
+    /// command mends that.)
+    static func holdingSignals(_ body: () -> String?) {
         state.withLock { state in
             installHandlers(&state)
-            if body() { state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note + "\n" }
+            if let note = body() { state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note + "\n" }
         }
     }
 
