@@ -872,12 +872,21 @@ struct UnreachableStoreCommandTests {
             return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         }
         let lines = try InflightFlows.messages(count: 3).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
-        let importing = try interrupted(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], after: 1, input: Data(lines.utf8))
+        // Three lines of a batch of 500: nothing stored yet, and said so.
+        let waiting = try interrupted(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], after: 1, input: Data(lines.utf8))
+        #expect(waiting.contains("interrupted before any batch was stored: nothing was imported (a store this run created stays, "
+            + "empty); run the same import again"), "\(waiting)")
+        try? FileManager.default.removeItem(atPath: directory.path("flows.sqlite"))
+        // Batches stored, the last lines (the reader waits for more) not yet.
+        let many = try InflightFlows.messages(count: 3_000).map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        let importing = try interrupted(["import", "--store", "sqlite:flows.sqlite", "--input", "-", "--batch-size", "100"], after: 2,
+                                        input: Data(many.utf8))
         #expect(importing.contains("interrupted: the batches stored so far stay (the one under way is rolled back); run the same "
             + "import again with --skip-identical to import the rest; what was committed may still be in flows.sqlite-wal"), "\(importing)")
 
         let runner = try CommandRunner()
-        #expect(try runner.run(["import", "--store", "sqlite:flows.sqlite", "--input", "-"], in: directory.url, input: Data(lines.utf8)).status == 0)
+        #expect(try runner.run(["import", "--store", "sqlite:flows.sqlite", "--input", "-", "--skip-identical"], in: directory.url,
+                               input: Data(lines.utf8)).status == 0)
         let lock = try DatabaseQueue(path: directory.path("flows.sqlite"))
         let applying = try lock.inDatabase { db in
             try db.execute(sql: "BEGIN EXCLUSIVE")

@@ -69,9 +69,13 @@ extension SelinonMigrate {
             }
             let name = input == "-" ? "<stdin>" : input
             var importer = BatchImport(inputName: name, existing: skipIdentical ? .skipIdentical : .reject)
-            InterruptCleanup.say(onInterrupt: "interrupted: the batches stored so far stay (the one under way is rolled back); run the "
-                + "same import again with --skip-identical to import the rest" + storeOptions.interruptedWriteNote)
+            InterruptCleanup.say(onInterrupt: "interrupted before any batch was stored: nothing was imported (a store this run created "
+                + "stays, empty); run the same import again")
+            /// Said from the first batch stored on.
+            let storedNote = "interrupted: the batches stored so far stay (the one under way is rolled back); run the same import "
+                + "again with --skip-identical to import the rest" + storeOptions.interruptedWriteNote
             var lineNumber = 0
+            var storedABatch = false
             // Opened once the first batch has been read: input rejected at once leaves no new, empty store behind.
             var store: (any FlowStateStore)?
             // Lines so far (the input's total is not known before its end), on standard error.
@@ -86,12 +90,15 @@ extension SelinonMigrate {
                     if batch.count == batchSize {
                         if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
                         try await importer.insert(batch, into: store!)
+                        if !storedABatch { InterruptCleanup.say(onInterrupt: storedNote) }
+                        storedABatch = true
                         batch.removeAll(keepingCapacity: true)
                         progress.update(done: lineNumber, total: nil)
                     }
                 }
                 if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
                 try await importer.insert(batch, into: store!)
+                InterruptCleanup.say(onInterrupt: storedNote)
             } catch {
                 progress.finish(stopped: true)
                 await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
