@@ -136,6 +136,7 @@ struct ExecutionTests {
         (#"{"tasks": {"A": {"fail": true}}}"#, #"tasks.A: expected {"result": …} or {"fails": true}"#),
         (#"{"tasks": {"A": []}}"#, "tasks.A: an empty list: give at least one outcome"),
         (#"{"tasks": {"A": [{"result": 1}, {"fails": false}]}}"#, #"tasks.A[1]: expected {"result": …} or {"fails": true}"#),
+        (#"{"tasks": {"A": {"result": 1, "fails": true}}}"#, #"tasks.A: expected {"result": …} or {"fails": true}"#),
         (#"{"foreach": {"m.items": 3}}"#, "foreach.m.items: expected the list of items the function returns"),
         (#"{"node_arguments": {}}"#, "node_arguments: unknown key (expected node_args, tasks, foreach)"),
         ("[]", "expected an object, found an array"),

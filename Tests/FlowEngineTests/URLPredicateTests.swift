@@ -40,6 +40,11 @@ struct URLPredicateTests {
         ("tel:+1;ext=2", ("tel", "", "+1")),
         ("http://x/a;b/c", ("http", "x", "/a;b/c")),
         ("path;only", ("", "", "path")),
+        // Carriage returns go as tabs and line feeds do; sftp paths carry ;params; a network
+        // location is checked for NFKC delimiters without its '@' and ':' (fullwidth x is plain x).
+        ("http://x/a\rb", ("http", "x", "/ab")),
+        ("sftp://h/a;b", ("sftp", "h", "/a")),
+        ("http://u@\u{FF58}.com:80/p", ("http", "u@\u{FF58}.com:80", "/p")),
     ]
 
     static func evaluate(_ predicate: String, _ argument: String, _ expected: ConfigValue, on value: JSONValue) -> Bool? {
