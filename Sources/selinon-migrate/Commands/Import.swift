@@ -98,7 +98,7 @@ extension SelinonMigrate {
                 }
                 if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
                 try await importer.insert(batch, into: store!)
-                InterruptCleanup.say(onInterrupt: storedNote)
+                if !batch.isEmpty { InterruptCleanup.say(onInterrupt: storedNote) }
             } catch {
                 progress.finish(stopped: true)
                 await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)

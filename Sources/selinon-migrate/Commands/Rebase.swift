@@ -390,13 +390,9 @@ enum DirectoryReplacement {
             return "warning: the replaced migration directory, moved aside as \(backup), could not be removed: delete it "
                 + "(rm -rf \(shellWord(backup))) and do not commit it"
         }
-        var outcome: Result<String?, any Error> = .failure(Failure(description: "not run"))
-        InterruptCleanup.holdingSignals {
-            outcome = Result { try buildAndSwap() }
-            guard case .success = outcome else { return nil }
-            return "interrupted: \(given) was rebased (the new migrations are in place); check it with selinon-migrate verify -m \(shellWord(given))"
+        return try InterruptCleanup.holdingSignals(buildAndSwap) { _ in
+            "interrupted: \(given) was rebased (the new migrations are in place); check it with selinon-migrate verify -m \(shellWord(given))"
         }
-        return try outcome.get()
     }
 
     /// `.NAME.rebase-PID` next to the directory `path` (symbolic links resolved).

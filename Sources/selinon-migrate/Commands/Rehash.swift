@@ -62,15 +62,11 @@ extension SelinonMigrate {
             }
             InterruptCleanup.removeTemporaryFiles(in: migrationDirectory, sayingOnInterrupt: "interrupted: \(MigrationSum.fileName) is as it "
                 + "was (it is replaced whole or not at all); run rehash again")
-            // Replaced with signals held off, so that an interruption says which sum is there.
-            var outcome: Result<Void, MigrationWriteError> = .success(())
-            InterruptCleanup.holdingSignals {
-                outcome = Result { () throws(MigrationWriteError) in try sum.write(toDirectory: migrationDirectory) }
-                guard case .success = outcome else { return nil }
-                return "interrupted: \(MigrationSum.fileName) was rewritten"
-            }
             do {
-                try outcome.get()
+                // Replaced with signals held off, so that an interruption says which sum is there.
+                try InterruptCleanup.holdingSignals({ () throws(MigrationWriteError) in try sum.write(toDirectory: migrationDirectory) }) {
+                    "interrupted: \(MigrationSum.fileName) was rewritten"
+                }
             } catch {
                 terminal.message(error.description)
                 throw ExitStatus.toolFailed

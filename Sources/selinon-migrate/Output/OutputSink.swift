@@ -424,13 +424,15 @@ enum InterruptCleanup {
     /// Runs `body` with this process's signal handling held off: a signal that arrives meanwhile
     /// ends the process once `body` has returned, so that work which must not be left half done
     /// (a file written and listed, a directory built and swapped in) is never parted by the
-    /// cleanup; `body` should take moments, not minutes. The note it returns, if any, is what a
-    /// signal from then on says (what is done by then). (SIGKILL still parts the work: the next
-    /// command mends that.)
-    static func holdingSignals(_ body: () -> String?) {
-        state.withLock { state in
+    /// cleanup; `body` should take moments, not minutes. When it returns, `note(result)` is what
+    /// a signal from then on says (what is done by then); when it throws, the note stays. (SIGKILL
+    /// still parts the work: the next command mends that.)
+    static func holdingSignals<T: Sendable, E: Error>(_ body: () throws(E) -> T, thenSaying note: (T) -> String) throws(E) -> T {
+        try state.withLock { state throws(E) in
             installHandlers(&state)
-            if let note = body() { state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note + "\n" }
+            let result = try body()
+            state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note(result) + "\n"
+            return result
         }
     }
 
