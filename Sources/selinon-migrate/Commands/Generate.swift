@@ -345,14 +345,16 @@ extension SelinonMigrate {
             let isNewDirectory = !FileManager.default.fileExists(atPath: directory)
             let written: WrittenMigration
             do {
-                InterruptCleanup.removeTemporaryFiles(in: directory, sayingOnInterrupt: "interrupted: no migration was written — unless the "
-                    + "new file is in \(shellWord(directory)) but not yet in \(MigrationSum.fileName) (verify says so): then run the same "
-                    + "generate again, which checks that the file is its own and lists it")
-                // (Those missing now: none for a path through `..`, which may lead to one that was there.)
-                InterruptCleanup.removeIfLeftEmpty(MigrationWriter.missingDirectories(on: directory))
-                written = try MigrationWriter(holding: directoryLock).write(migration, toDirectory: directory)
-                InterruptCleanup.say(onInterrupt: "interrupted: \(written.path) was written and listed in \(MigrationSum.fileName) "
-                    + "(selinon-migrate verify -m \(shellWord(directory)) shows it)", ignoringClosedPipes: false)
+                InterruptCleanup.say(onInterrupt: "interrupted: no migration was written", ignoringClosedPipes: false)
+                // With signals held off: the file and its line in the sum are written (moments) or
+                // nothing is — no temporary file left behind, no file without its line.
+                let writer = MigrationWriter(holding: directoryLock)
+                written = try InterruptCleanup.holdingSignals({ () throws(MigrationWriteError) in
+                    try writer.write(migration, toDirectory: directory)
+                }) { written in
+                    "interrupted: \(written.path) was written and listed in \(MigrationSum.fileName) "
+                        + "(selinon-migrate verify -m \(shellWord(directory)) shows it)"
+                }
             } catch {
                 throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, sources: [oldSource, newSource]) }
             }

@@ -60,8 +60,8 @@ extension SelinonMigrate {
                 terminal.output("\(migrationDirectory)/\(MigrationSum.fileName) is up to date (\(counted(sum.entries.count, "file")))")
                 return
             }
-            InterruptCleanup.removeTemporaryFiles(in: migrationDirectory, sayingOnInterrupt: "interrupted: \(MigrationSum.fileName) is as it "
-                + "was (it is replaced whole or not at all); run rehash again")
+            InterruptCleanup.say(onInterrupt: "interrupted: \(MigrationSum.fileName) is as it was (it is replaced whole or not at all); "
+                + "run rehash again", ignoringClosedPipes: false)
             do {
                 // Replaced with signals held off, so that an interruption says which sum is there.
                 try InterruptCleanup.holdingSignals({ () throws(MigrationWriteError) in try sum.write(toDirectory: migrationDirectory) }) {

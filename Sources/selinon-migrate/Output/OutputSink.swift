@@ -320,12 +320,6 @@ struct OutputSinkError: Error, CustomStringConvertible {
 enum InterruptCleanup {
     private struct State {
         var paths: Set<String> = []
-        /// Directories where this process's hidden temporary files (`.NAME.PID.tmp`, as
-        /// `DurableFile` names them) are removed: their names are known only once written.
-        var temporaryFileDirectories: Set<String> = []
-        /// Directories this command creates, deepest first, removed when a signal ends it while
-        /// they are empty.
-        var createdDirectories: [String] = []
         var sources: [DispatchSourceSignal] = []
         /// Said on standard error when a signal ends the process (what stays done, how to go on).
         var note: String?
@@ -381,8 +375,6 @@ enum InterruptCleanup {
                 // after the removal (the wait is bounded, should the process survive it).
                 Self.state.withLock { state in
                     for path in state.paths { unlink(path) }
-                    for directory in state.temporaryFileDirectories { removeOwnTemporaryFiles(in: directory) }
-                    for directory in state.createdDirectories { rmdir(directory) }  // (only an empty one goes)
                     if let note = state.note { Terminal.writeMessage(note) }
                     state.note = nil  // said once, should a second signal come before the end
                     signal(number, SIG_DFL)
@@ -414,13 +406,6 @@ enum InterruptCleanup {
         return unsafeBitCast(handler, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
-    /// Has the hidden temporary files this process writes into `directory` (a migration file,
-    /// `migrations.sum` being written) removed when a signal ends it, and `note` said.
-    static func removeTemporaryFiles(in directory: String, sayingOnInterrupt note: String) {
-        say(onInterrupt: note, ignoringClosedPipes: false)
-        _ = state.withLock { $0.temporaryFileDirectories.insert(directory) }
-    }
-
     /// Runs `body` with this process's signal handling held off: a signal that arrives meanwhile
     /// ends the process once `body` has returned, so that work which must not be left half done
     /// (a file written and listed, a directory built and swapped in) is never parted by the
@@ -433,22 +418,6 @@ enum InterruptCleanup {
             let result = try body()
             state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note(result) + "\n"
             return result
-        }
-    }
-
-    /// Has `directories`, which the command is about to create (deepest first, as
-    /// `MigrationWriter.missingDirectories(on:)` gives them), removed when a signal ends the
-    /// command while they are still empty.
-    static func removeIfLeftEmpty(_ directories: [String]) {
-        state.withLock { $0.createdDirectories += directories }
-    }
-
-    /// Removes `.NAME.PID.tmp` files of this process in `directory`.
-    private static func removeOwnTemporaryFiles(in directory: String) {
-        let suffix = ".\(getpid()).tmp"
-        let shown = directory.isEmpty ? "." : directory
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: shown)) ?? [] where entry.hasPrefix(".") && entry.hasSuffix(suffix) {
-            unlink((shown as NSString).appendingPathComponent(entry))
         }
     }
 
