@@ -38,7 +38,8 @@ edges (Cartesian firing over several instances), conditions of Selinon's built-i
 results (bound implicitly or with ``node``) and on ``node_args``, with ``and``/``or``/``not``;
 ``foreach`` (also ``propagate_result`` into sub-flows), sub-flows (``propagate_node_args``),
 ``nowait``, ``eager_failures``, failures with fallbacks (several nodes; several entries for the same
-nodes, with conditions on ``node_args``), ``node_args_from_first``, and task and flow
+nodes, with conditions on ``node_args``), ``node_args_from_first``, tasks with ``storage_readonly`` (none
+that a condition reads; often the first task of a ``node_args_from_first`` flow), and task and flow
 ``max_retry``. Random tables fail tasks, sometimes only on some runs.
 
 URL predicates (``fieldUrlScheme``, ``fieldUrlNetloc``, ``fieldUrlPath`` and their ``args`` forms):
@@ -406,6 +407,7 @@ class RandomConfiguration:
         self.flow_names = set(names)
         for position, name in enumerate(names):
             self.flows.append(self.random_flow(rng, name, names[position + 1:]))
+        self.read_only = self.random_read_only_tasks()
 
     def task(self, rng, name):
         self.tasks.append(name)
@@ -486,10 +488,23 @@ class RandomConfiguration:
             flow["max_retry"] = 1
         return flow
 
+    def random_read_only_tasks(self):
+        """Tasks given ``storage_readonly`` (their results are never stored): some of those no condition
+        reads (Selinon rejects a result-reading condition bound to one), the first task of a
+        ``node_args_from_first`` flow most often. Drawn from a generator seeded with the flows, so that the
+        case's other draws stay as they were."""
+        rng = random.Random(json.dumps(self.flows, sort_keys=True))
+        conditioned = {source for flow in self.flows for edge in flow["edges"] if "condition" in edge
+                       for source in as_list(edge["from"] or [])}
+        first_tasks = {flow["edges"][0]["to"][0] for flow in self.flows if flow.get("node_args_from_first")}
+        return {task for task in self.tasks if task not in conditioned
+                and rng.random() < (0.5 if task in first_tasks else 0.1)}
+
     def documents(self):
         nodes = {
             "tasks": [dict({"name": name, "import": "gen.tasks", "storage": "Results"},
-                           **({"max_retry": self.max_retry[name]} if name in self.max_retry else {}))
+                           **({"max_retry": self.max_retry[name]} if name in self.max_retry else {}),
+                           **({"storage_readonly": True} if name in self.read_only else {}))
                       for name in self.tasks],
             "storages": [{"name": "Results", "import": "selinon.storages.memory", "classname": "InMemoryStorage",
                           "configuration": {"echo": False}}],
