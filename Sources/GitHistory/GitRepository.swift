@@ -591,6 +591,17 @@ public final class GitRepository: @unchecked Sendable {
         return git_repository_is_shallow(handle) == 1
     }
 
+    /// The branch HEAD points at (`feature`, `release/1.x`); nil when HEAD is detached or its
+    /// branch has no commit yet.
+    public var headBranch: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        var head: OpaquePointer?
+        guard git_repository_head(&head, handle) == 0, let head else { return nil }
+        defer { git_reference_free(head) }
+        return git_reference_is_branch(head) == 1 ? String(cString: git_reference_shorthand(head)) : nil
+    }
+
     /// The branch HEAD points at, and its upstream (`origin/main`), when both exist.
     public func upstream() throws(GitError) -> (branch: String, upstream: String)? {
         try locked { () throws(GitError) -> (branch: String, upstream: String)? in

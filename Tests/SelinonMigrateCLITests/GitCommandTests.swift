@@ -961,6 +961,11 @@ struct GitCommandTests {
         #expect(clean.standardError.contains("note: comparing with HEAD, so only uncommitted changes count: the branch has no upstream branch here"))
         #expect(clean.standardError.contains("pass --base with the revision they will be merged into (this repository has no origin, "
             + "main or master elsewhere to name)"), "\(clean.standardError)")
+        // A branch just made from main, at the same commit: main is what it will be merged into.
+        try fixture.git("checkout", "-q", "-b", "feature")
+        let fresh = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(fresh.standardError.contains("pass --base (for example --base main)"), "\(fresh.standardError)")
+        try fixture.git("checkout", "-q", "main")
         // A CI checkout of one ref: a remote, none of its branches fetched — the note says to fetch one.
         try fixture.git("remote", "add", "origin", "https://example.com/repo.git")
         let oneRef = try runner.run(["check"] + Self.configuration, in: fixture.root)

@@ -283,10 +283,16 @@ extension GitRepository {
 
     /// A branch this repository has to name in the example of the HEAD fallback's note: the
     /// default branch `origin` records, else `origin/main`, `origin/master`, `main` or `master`
-    /// that exists and is not at `head`; nil when none is.
+    /// that exists and is not the branch checked out — one at the same commit is named (a branch
+    /// just made from it will be merged back into it) — or, with HEAD detached, not at `head`;
+    /// nil when none is.
     private func suggestedBase(notAt head: GitCommit) -> String? {
+        let checkedOut = headBranch
         let candidates = [defaultBranch(ofRemote: "origin")].compactMap { $0 } + ["origin/main", "origin/master", "main", "master"]
-        return candidates.first { candidate in (try? commit(candidate)).map { $0.id != head.id } ?? false }
+        return candidates.first { candidate in
+            guard let found = try? commit(candidate) else { return false }
+            return checkedOut.map { candidate != $0 } ?? (found.id != head.id)
+        }
     }
 
     /// Whether `file` (a working-tree path) holds `bytes` because a commit on HEAD's first-parent
