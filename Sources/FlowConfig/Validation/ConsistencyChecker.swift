@@ -181,12 +181,85 @@ struct ConsistencyChecker {
                       at: edge.location, hint: "remove '\(name)' from propagate_node_args or drop propagate_result")
             }
         }
-        if edge.selective != nil {
+        if let selective = edge.selective {
             if edge.to.count != 1 || !isFlow(edge.to[0]) {
                 error(.selectiveRun, "\(what) has a selective run, so it must have exactly one destination, a flow",
                       at: edge.location, hint: "split the edge: one edge to the sub-flow with 'selective', others without")
+            } else {
+                checkPaths(of: selective, into: edge.to[0], what: what, in: flow, at: edge.location)
             }
         }
+    }
+
+    /// Selinon computes an edge's selective run when the edge fires (`compute_selective_run`) and
+    /// fails the flow of the edge when it cannot (the dispatcher's exception): a selected task
+    /// that no path reaches in the sub-flow — or, with `follow_subflows`, in the sub-flows it
+    /// starts, transitively — or a `run_subsequent` flow among neither in which an edge follows
+    /// the selected tasks. Selinon loads such a
+    /// configuration, so these are warnings.
+    private mutating func checkPaths(of run: SelectiveRun, into target: String, what: String, in flow: FlowDefinition,
+                                     at location: FileLocation) {
+        let searched = run.followSubflows ? [target] + subflows(startedFrom: target).filter { $0 != target } : [target]
+        let reached = searched.map { configuration.flows[$0].map(Self.nodesWithAPath) ?? [] }
+        let followed = run.followSubflows ? "nor in the sub-flows it starts" : "(its sub-flows are not searched: follow_subflows is false)"
+        for task in run.tasks where (configuration.isTask(task) || isFlow(task)) && !reached.contains(where: { $0.contains(task) }) {
+            warning(.selectiveRun, "\(what) runs flow '\(target)' selectively for '\(task)', which no path of edges from a starting "
+                    + "edge reaches in '\(target)' \(followed); Selinon's dispatcher fails flow '\(flow.name)' whenever the edge fires "
+                    + "(SelectiveNoPathError)", at: location,
+                    hint: run.followSubflows ? "remove '\(task)' from the selective run's tasks, or start it in '\(target)' or one of its sub-flows"
+                        : "remove '\(task)' from the selective run's tasks, start it in '\(target)', or set follow_subflows: true when a sub-flow runs it")
+        }
+        if case .flows(let names) = run.runSubsequent {
+            // Selinon looks the flow up only to add the edges that follow the selected tasks there:
+            // one whose sources are all among them.
+            let selected = Set(run.tasks)
+            for name in Set(names).sorted() where !searched.contains(name)
+                && configuration.flows[name]?.edges.contains(where: { !$0.from.isEmpty && $0.from.allSatisfy(selected.contains) }) == true {
+                warning(.selectiveRun, "\(what) names flow '\(name)' in run_subsequent, where edges follow the selected tasks, but "
+                        + "its selective run covers only '\(target)'" + (run.followSubflows ? " and the sub-flows it starts" : "")
+                        + "; Selinon's dispatcher fails flow "
+                        + "'\(flow.name)' whenever the edge fires (KeyError)", at: location,
+                        hint: run.followSubflows ? "remove '\(name)' from run_subsequent"
+                            : "remove '\(name)' from run_subsequent, or set follow_subflows: true if '\(target)' starts it")
+            }
+        }
+    }
+
+    /// The flows that `name`'s edges start, and theirs, transitively (fallbacks aside, as
+    /// Selinon's selective run looks only at edges); `name` itself too when a cycle leads back.
+    private func subflows(startedFrom name: String) -> [String] {
+        var found: [String] = [], queue = [name], seen: Set<String> = []
+        while let next = queue.popLast() {
+            for edge in configuration.flows[next]?.edges ?? [] {
+                for destination in edge.to where isFlow(destination) && seen.insert(destination).inserted {
+                    found.append(destination)
+                    queue.append(destination)
+                }
+            }
+        }
+        return found
+    }
+
+    /// The nodes of `flow` that Selinon's selective run finds a path to: those in a set where every
+    /// node is a destination of an edge whose sources are all in the set too (a starting edge
+    /// has none) — the largest such set, found by dropping unsupported nodes until none is.
+    /// (Selinon searches the paths back from the node one by one; a path exists exactly when the
+    /// node is in such a set. Like Selinon's, it may be a cycle that no starting edge enters.)
+    private static func nodesWithAPath(_ flow: FlowDefinition) -> Set<String> {
+        var edgesTo: [String: [Int]] = [:]
+        for index in flow.edges.indices {
+            for name in Set(flow.edges[index].to) { edgesTo[name, default: []].append(index) }
+        }
+        var nodes = Set(edgesTo.keys)
+        var changed = true
+        while changed {
+            changed = false
+            for node in nodes where !edgesTo[node, default: []].contains(where: { flow.edges[$0].from.allSatisfy(nodes.contains) }) {
+                nodes.remove(node)
+                changed = true
+            }
+        }
+        return nodes
     }
 
     private mutating func checkPropagation(_ flow: FlowDefinition, sources: Set<String>, destinations: Set<String>,
