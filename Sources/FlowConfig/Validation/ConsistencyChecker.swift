@@ -195,8 +195,7 @@ struct ConsistencyChecker {
     /// fails the flow of the edge when it cannot (the dispatcher's exception): a selected task
     /// that no path reaches in the sub-flow — or, with `follow_subflows`, in the sub-flows it
     /// starts, transitively — or a `run_subsequent` flow among neither in which an edge follows
-    /// the selected tasks. Selinon loads such a
-    /// configuration, so these are warnings.
+    /// the selected tasks. Selinon loads such a configuration, so these are warnings.
     private mutating func checkPaths(of run: SelectiveRun, into target: String, what: String, in flow: FlowDefinition,
                                      at location: FileLocation) {
         let searched = run.followSubflows ? [target] + subflows(startedFrom: target).filter { $0 != target } : [target]
