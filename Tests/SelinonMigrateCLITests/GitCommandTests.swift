@@ -334,7 +334,7 @@ struct GitCommandTests {
         let runner = try CommandRunner()
         let checkedOut = try runner.run(["check", "--base", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(checkedOut.status == 1)
-        #expect(checkedOut.standardError.contains("1.json:1: is a Git LFS pointer, not the migration itself")
+        #expect(checkedOut.standardError.contains("migrations/1.json:1:1: error: is a Git LFS pointer, not the migration itself")
                 && checkedOut.standardError.contains("git lfs pull brings the file here"), "\(checkedOut.standardError)")
         // What git lfs smudges into the working tree: the real file, next to git's pointer.
         try migration.write(to: URL(fileURLWithPath: file))
@@ -1319,7 +1319,13 @@ struct GitCommandTests {
         _ = try runner.run(["generate", "-t", "RETRY"] + Self.configuration, in: fixture.root)
         let result = try runner.run(["check"] + Self.configuration, in: fixture.root)
         #expect(result.status == 1)
-        #expect(result.standardError.contains("both this branch and main add migrations/1.json"))
+        // Located as every diagnostic about one file is, and in JSON with its `file` (a CI annotation).
+        #expect(result.standardError.contains("migrations/1.json: error: both this branch and main add migrations/1.json"),
+                "\(result.standardError)")
+        let json = try runner.run(["check", "--format", "json"] + Self.configuration, in: fixture.root)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let conflict = (report["problems"] as? [[String: Any]])?.first { $0["kind"] as? String == "conflicting-migration" }
+        #expect(conflict?["file"] as? String == "migrations/1.json", "\(json.standardOutput)")
     }
 
     @Test func checkWithAnExplicitBaseComparesWithTheMergeBase() throws {
@@ -1417,7 +1423,7 @@ struct GitCommandTests {
             + "then git add migrations/1.json"
         let staged = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
         #expect(staged.status == 1)
-        #expect(staged.standardError.contains("error: migrations/1.json: 1.json is a symbolic link to \(outside.path("1.json")), outside the "
+        #expect(staged.standardError.contains("migrations/1.json: error: 1.json is a symbolic link to \(outside.path("1.json")), outside the "
             + "repository: git commits the link, not the migration, so a clone (CI, a deployment from git) lacks it\n  hint: \(fix)"),
                 "\(staged.standardError)")
         try fixture.git("commit", "-q", "-m", "1.json linked")

@@ -58,6 +58,9 @@ struct PreCommitTests {
         #expect(ahead.status == 1)
         #expect(ahead.standardOutput.contains("\"kind\": \"unstaged-change\""))
         #expect(ahead.standardOutput.contains("config/nodes.yml has changes that are not staged"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(ahead.standardOutput.utf8)) as? [String: Any])
+        let files = (report["problems"] as? [[String: Any]])?.compactMap { $0["kind"] as? String == "unstaged-change" ? $0["file"] as? String : nil }
+        #expect(files?.contains("config/nodes.yml") == true, "\(ahead.standardOutput)")
         // The working tree's own findings (a stale 1.json) would judge what the commit does not hold.
         #expect(!ahead.standardOutput.contains("stale-migration"))
         // A deleted flow file whose deletion is not staged is named with its fix.

@@ -370,7 +370,11 @@ extension SelinonMigrate {
                     terminal.output("ok: \(report.summary)")
                 } else {
                     for problem in report.problems {
-                        terminal.message("error: \(problem.message)" + (problem.hint.isEmpty ? "" : "\n  hint: \(problem.hint)"))
+                        // `FILE:LINE:COLUMN: error: …`, as every command's diagnostics about one file.
+                        let location = problem.file.map { file in
+                            file + (problem.line.map { ":\($0)" + (problem.column.map { ":\($0)" } ?? "") } ?? "") + ": "
+                        } ?? ""
+                        terminal.message("\(location)error: \(problem.message)" + (problem.hint.isEmpty ? "" : "\n  hint: \(problem.hint)"))
                     }
                 }
             case .json:
@@ -412,7 +416,7 @@ extension SelinonMigrate {
             }
             // What the working tree reads through a link out of the repository, no commit holds.
             report.problems += context.migrationLinksLeavingRepository(in: directoryPath).map {
-                .init(kind: $0.kind, message: "\($0.file): \($0.message)", hint: $0.hint, file: $0.file)
+                .init(kind: $0.kind, message: $0.message, hint: $0.hint, file: $0.file)
             }
             // The options of this run, for the commands the hints give.
             let configurationOptions = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
@@ -459,7 +463,7 @@ extension SelinonMigrate {
                 : base.target.map(\.label) ?? (base.fallback == nil ? base.label : replaying ? "the new base" : reverting ? "HEAD" : nil)
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
-                    .init(kind: finding.kind, message: "\(finding.file)\(finding.line.map { ":\($0)" } ?? ""): \(finding.message)",
+                    .init(kind: finding.kind, message: finding.message,
                           hint: mergedBranch.map { finding.hint.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand,
                                                                                     with: rebase(onto: $0)) } ?? finding.hint,
                           file: finding.file, line: finding.line, column: finding.column)
@@ -520,7 +524,8 @@ extension SelinonMigrate {
                         report.problems.append(.init(
                             kind: "conflicting-migration",
                             message: "both this branch and \(baseName) add \(path) (this branch's file is not the one \(baseName) has)",
-                            hint: "run: \(rebase(onto: other)) (it keeps \(baseName)'s migrations and regenerates this branch's after them)"))
+                            hint: "run: \(rebase(onto: other)) (it keeps \(baseName)'s migrations and regenerates this branch's after them)",
+                            file: path))
                         continue
                     }
                     report.problems.append(.init(
@@ -560,7 +565,7 @@ extension SelinonMigrate {
                     report.problems.append(.init(
                         kind: "conflicting-migration",
                         message: "both this branch and \(upstream) add \(file.path)",
-                        hint: merge + "run: " + rebase(onto: upstream)))
+                        hint: merge + "run: " + rebase(onto: upstream), file: file.path))
                 }
             }
             // (A file generated from another configuration can remove a flow the base still has.)
@@ -684,7 +689,8 @@ extension SelinonMigrate {
                 let read = change.path == context.paths.nodesFile || context.paths.flowPaths.contains(change.path)
                     || (inMigrations ? migrationFile : ConfigurationPaths.isFlowFileName(name))
                 guard read else { return nil }
-                let shown = shellWord(relativePath(root + "/" + change.path))
+                let path = relativePath(root + "/" + change.path)
+                let shown = shellWord(path)
                 let what: String
                 switch change.kind {
                 case .modified: what = "has changes that are not staged"
@@ -694,7 +700,8 @@ extension SelinonMigrate {
                 }
                 return .init(kind: "unstaged-change", message: "\(shown) \(what): the commit would not hold what was checked",
                              hint: change.kind == .deleted ? "stage the deletion (git rm \(shown)), or restore the file"
-                                : "stage it (git add \(shown)), or set unstaged changes aside (git stash --keep-index --include-untracked) and check again")
+                                : "stage it (git add \(shown)), or set unstaged changes aside (git stash --keep-index --include-untracked) and check again",
+                             file: path)
             }
         }
 
