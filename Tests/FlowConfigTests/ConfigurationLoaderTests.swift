@@ -86,6 +86,46 @@ struct ConfigurationLoaderTests {
         #expect(error?.diagnostics.first?.message == "the file is 104857600 bytes, more than the limit of 67108864 bytes")
     }
 
+    @Test func aFileOfExactlyTheSizeLimitIsRead() throws {
+        let directory = try TemporaryDirectory()
+        let nodesPath = try directory.write(Self.nodes, to: "nodes.yml")
+        let flowPath = try directory.write(Self.mainFlow + "\n" + Self.sideFlow.replacingOccurrences(of: "flow-definitions:\n", with: ""),
+                                           to: "flows.yml")
+        let limit = max(Self.nodes.utf8.count, try FileManager.default.attributesOfItem(atPath: flowPath)[.size] as! Int)
+        let files = try FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [flowPath], maxFileBytes: limit).read()
+        #expect(try ConfigurationLoader().load(files).get().flows.count == 2)
+        let error = #expect(throws: ConfigurationError.self) {
+            try FileSystemConfigurationSource(nodesFile: nodesPath, flowPaths: [flowPath], maxFileBytes: limit - 1).read()
+        }
+        #expect(error?.diagnostics.map(\.code) == [.fileTooLarge])
+    }
+
+    @Test func aNodesFileThatIsADirectoryOrABrokenLinkIsNamedAsSuch() throws {
+        let directory = try TemporaryDirectory()
+        let flowPath = try directory.write(Self.mainFlow, to: "flows.yml")
+        try FileManager.default.createDirectory(atPath: directory.path("config"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("nodes.yml"), withDestinationPath: "moved/nodes.yml")
+        for (path, message) in [(directory.path("config"), "the nodes file is a directory, not a file"),
+                                (directory.path("nodes.yml"), "nodes file not found: a broken symbolic link")] {
+            let error = #expect(throws: ConfigurationError.self) {
+                try FileSystemConfigurationSource(nodesFile: path, flowPaths: [flowPath]).read()
+            }
+            #expect(error?.diagnostics.map { "\($0.location.file): \($0.code): \($0.message)" } == ["\(path): fileNotFound: \(message)"])
+        }
+    }
+
+    @Test func aConfigurationErrorEndsWithItsNumberOfErrors() {
+        let warning = ConfigDiagnostic(.warning, .unusedDefinition, "task 'Parse' is never run in any flow",
+                                       at: FileLocation(file: "nodes.yml", line: 4, column: 5))
+        let error = ConfigDiagnostic(.error, .unknownNode, "'Prase' in 'to' of edge 1 of flow 'main_flow' is neither a task nor a flow",
+                                     at: FileLocation(file: "flows.yml", line: 5, column: 13))
+        #expect(ConfigurationError(diagnostics: [warning, error]).description.hasSuffix("\n1 error"))
+        #expect(ConfigurationError(diagnostics: [warning]).description.hasSuffix("\n0 errors"))
+        let second = ConfigDiagnostic(.error, .unknownNode, "'Fecth' in 'to' of edge 0 of flow 'main_flow' is neither a task nor a flow",
+                                      at: FileLocation(file: "flows.yml", line: 4, column: 13))
+        #expect(ConfigurationError(diagnostics: [error, second]).description.hasSuffix("\n2 errors"))
+    }
+
     @Test func aFlowFileMayBeAListOfFlowDefinitionSections() throws {
         let flows = """
             - flow-definitions:
