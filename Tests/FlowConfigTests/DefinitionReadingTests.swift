@@ -237,6 +237,15 @@ struct DefinitionReadingTests {
                 """
         }
         #expect(Self.diagnostics(text(port: "6_379")) == [])
+        // Python's int() reads the decimal digits of every script, and strips Unicode's white space.
+        for port in ["６３７９", "٦٣٧٩", "\u{A0}+6379\u{3000}"] {
+            #expect(Self.diagnostics(text(port: port)) == [], "\(port)")
+        }
+        // (`\x1C`, a YAML escape: Python's isspace() takes it for space, but int() does not.)
+        for port in ["6379_", "+ 6379", "6379\\x1C", "Ⅵ"] {
+            let found = Self.diagnostics(text(port: port))
+            #expect(found.count == 1 && found[0].contains("(ValueError: it calls int() on it)"), "\(port): \(found)")
+        }
         #expect(Self.diagnostics(text(port: "63__79")) == [
             "config.yml:13:40: error: 'port' of Redis (selinon.storages.redis) is the string '63__79': Selinon's workers fail to start "
                 + "(ValueError: it calls int() on it)\n  hint: give a whole number, such as 6379",

@@ -559,14 +559,28 @@ extension FileReader {
         }
     }
 
-    /// Whether Python's `int()` reads `text`: an optional sign and decimal digits (underscores
-    /// between them), spaces around.
+    /// Whether Python's `int()` reads `text`: an optional sign and decimal digits — of any script,
+    /// as Python reads `６３７９` or `٣` (Unicode's decimal digits) — with single underscores between
+    /// them, and white space (Unicode's White_Space) around.
     static func isPythonIntegerLiteral(_ text: String) -> Bool {
-        var digits = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        if digits.first == "+" || digits.first == "-" { digits = digits.dropFirst() }
-        guard let first = digits.first, let last = digits.last, first.isASCII && first.isNumber, last.isASCII && last.isNumber,
-              !digits.contains("__") else { return false }
-        return digits.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == "_" }
+        var scalars = Substring(text).unicodeScalars[...]
+        while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
+        if scalars.first == "+" || scalars.first == "-" { scalars.removeFirst() }
+        func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.numericType == .decimal }
+        guard let first = scalars.first, let last = scalars.last, isDigit(first), isDigit(last) else { return false }
+        var afterUnderscore = false
+        for scalar in scalars {
+            if scalar == "_" {
+                if afterUnderscore { return false }
+                afterUnderscore = true
+            } else if isDigit(scalar) {
+                afterUnderscore = false
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// Selinon's generated start-up code imports each task's class under the task's name
