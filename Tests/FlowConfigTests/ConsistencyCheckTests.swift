@@ -202,6 +202,16 @@ struct ConsistencyCheckTests {
         let covered = text.replacingOccurrences(of: "    propagate_finished: [scan_flow]\n",
                                                 with: "    propagate_finished: [scan_flow]\n    propagate_parent: [report_flow]\n")
         #expect(Self.diagnostics(covered) == [])
+        // An edge to two sub-flows: each one propagate_parent leaves out misses them (Selinon warns
+        // only for an edge to one).
+        let two = covered.replacingOccurrences(of: "    to: report_flow\n", with: "    to: [report_flow, audit_flow]\n")
+            .replacingOccurrences(of: "  - report_flow\n", with: "  - report_flow\n  - audit_flow\n")
+            + "\n  - name: audit_flow\n    edges:\n      - from:\n        to: Report\n"
+        #expect(Self.diagnostics(two) == [
+            "config.yml:18:9: warning: propagate_finished of flow 'main_flow' names 'scan_flow', but its finished nodes never reach "
+                + "sub-flow 'audit_flow' because propagate_parent does not cover it\n"
+                + "  hint: add 'audit_flow' to propagate_parent",
+        ])
     }
 
     @Test func propagateFailuresNamesOnlySubflowsTheFlowDependsOn() {

@@ -272,12 +272,12 @@ struct ConsistencyChecker {
                           at: flow.location(of: key), hint: "finished nodes are propagated to what follows '\(name)'; add an edge from it")
                     continue
                 }
+                // (Selinon warns only for an edge to one sub-flow; each of several misses them as much.)
                 for edge in flow.edges where edge.from.contains(name) {
-                    let subflows = edge.to.filter(isFlow)
-                    if subflows.count == 1, !settings.parent.covers(subflows[0]) {
+                    for subflow in edge.to where isFlow(subflow) && !settings.parent.covers(subflow) {
                         warning(.propagation,
-                                "\(key) of \(what) names '\(name)', but its finished nodes never reach sub-flow '\(subflows[0])' because propagate_parent does not cover it",
-                                at: edge.location, hint: "add '\(subflows[0])' to propagate_parent")
+                                "\(key) of \(what) names '\(name)', but its finished nodes never reach sub-flow '\(subflow)' because propagate_parent does not cover it",
+                                at: edge.location, hint: "add '\(subflow)' to propagate_parent")
                     }
                 }
             }
