@@ -133,11 +133,20 @@ public final class PostgresFlowStore: FlowStateStore {
     /// Whether `prepare` has to create or upgrade the schema, from what the database holds.
     private static func needsWriting(_ connection: PostgresConnection, location: String, createIfMissing: Bool,
                                      logger: Logger) async throws -> Bool {
+        // The tables as the statement's snapshot has them, from pg_class itself: `to_regclass` looks
+        // each name up in the session's catalog cache, which can hold one table of a creation that
+        // commits meanwhile and not the next (or, after the schema lock, still miss tables another
+        // writer made since this transaction began) — a store being made read as a damaged one.
         var hasSchema = false, hasFlows = false, hasEvents = false
-        for try await (schema, flows, events) in try await connection.query(
-            "SELECT to_regclass('selinon_migrate_schema') IS NOT NULL, to_regclass('flows') IS NOT NULL, to_regclass('migration_events') IS NOT NULL",
-            logger: logger).decode((Bool, Bool, Bool).self) {
-            (hasSchema, hasFlows, hasEvents) = (schema, flows, events)
+        for try await name in try await connection.query("""
+            SELECT c.relname::text FROM pg_class c
+            WHERE c.relname IN ('selinon_migrate_schema', 'flows', 'migration_events') AND pg_table_is_visible(c.oid)
+            """, logger: logger).decode(String.self) {
+            switch name {
+            case "selinon_migrate_schema": hasSchema = true
+            case "flows": hasFlows = true
+            default: hasEvents = true
+            }
         }
         if !hasSchema && hasFlows != hasEvents {
             // A store's tables without the one that says their version are a damaged store; one
@@ -152,7 +161,7 @@ public final class PostgresFlowStore: FlowStateStore {
             for try await (table, column, type) in try await connection.query("""
                 SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
                 JOIN pg_class c ON c.oid = a.attrelid
-                WHERE a.attrelid IN (to_regclass('selinon_migrate_schema'), to_regclass('flows'), to_regclass('migration_events'))
+                WHERE c.relname IN ('selinon_migrate_schema', 'flows', 'migration_events') AND pg_table_is_visible(c.oid)
                     AND a.attnum > 0 AND NOT a.attisdropped
                 """, logger: logger).decode((String, String, String).self) {
                 columns[table, default: [:]][column] = type
@@ -186,7 +195,8 @@ public final class PostgresFlowStore: FlowStateStore {
                 var keyed = true
                 for try await found in try await connection.query("""
                     SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-                        WHERE i.indrelid = to_regclass('flows') AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
+                        WHERE i.indrelid = (SELECT c.oid FROM pg_class c WHERE c.relname = 'flows' AND pg_table_is_visible(c.oid))
+                            AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
                             AND i.indpred IS NULL AND a.attname = 'flow_id')
                     """, logger: logger).decode(Bool.self) {
                     keyed = found

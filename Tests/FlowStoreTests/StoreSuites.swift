@@ -76,6 +76,34 @@ struct PostgresStoreTests {
     @Test func concurrentSweepsAccountForEveryFlow() async throws { try await contract.concurrentSweepsAccountForEveryFlow() }
     @Test func rollingDeployConverges() async throws { try await contract.rollingDeployConverges() }
 
+    /// Writers that start together on an empty database (services each creating the store) all
+    /// succeed: the first look, before the schema lock, can see some tables of a creation that
+    /// commits meanwhile (PostgreSQL reads each table's existence afresh), which must not read as a
+    /// damaged store ("flows but no schema version").
+    @Test func writersCreatingTheStoreTogetherAllSucceed() async throws {
+        try await TestStore.with(.postgres) { test in
+            let location = test.location
+            for round in 0..<30 {
+                if round > 0 { try await test.execute("DROP TABLE flows, migration_events, selinon_migrate_schema") }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            let store = try StoreLocation(parsing: location).open(logger: Logger(label: "test"), createIfMissing: true)
+                            do {
+                                try await store.prepare(createIfMissing: true)
+                            } catch {
+                                await store.close()
+                                throw error
+                            }
+                            await store.close()
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        }
+    }
+
     @Test func aServerThatDoesNotAnswerIsGivenUpOn() async throws {
         try await TestStore.with(.postgres) { test in
             try await test.open().close()  // the schema, made without a hurry
