@@ -48,6 +48,37 @@ struct ApplyCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("report.jsonl")))
     }
 
+    /// A signal the caller ignores stays ignored (`nohup`; a script's background job, whose Ctrl-C
+    /// the shell keeps from it): SIGINT leaves the run going, SIGTERM still ends it.
+    @Test func anIgnoredInterruptStaysIgnored() throws {
+        let directory = try TemporaryDirectory()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "trap '' INT; exec \"$0\" apply -m \"$1\" --input - --report \"$2\"",
+                             try CommandRunner().executable.path, Self.migrations, directory.path("report.jsonl")]
+        let input = Pipe()
+        #expect(FileManager.default.createFile(atPath: directory.path("out.jsonl"), contents: nil))
+        process.standardInput = input
+        process.standardOutput = try FileHandle(forWritingTo: directory.url.appendingPathComponent("out.jsonl"))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Migrated lines come out once the run (and its signal handling) is under way.
+        let lines = Data(try String(contentsOfFile: Self.states, encoding: .utf8).utf8)
+        var written = 0
+        while written < 500_000, (try FileManager.default.attributesOfItem(atPath: directory.path("out.jsonl"))[.size] as? Int ?? 0) == 0 {
+            for _ in 0..<100 { input.fileHandleForWriting.write(lines) }
+            written += 1_400
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        usleep(300_000)
+        #expect(process.isRunning, "SIGINT ended a run that had it ignored")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        try input.fileHandleForWriting.close()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+    }
+
     /// The output goes to a file beside the one it replaces: a writable file in a directory this
     /// user may not write is refused with the directory named, and kept as it was.
     @Test(.enabled(if: CommandRunner.canRunAsNobody)) func aWritableOutputInAReadOnlyDirectoryNamesTheDirectory() throws {

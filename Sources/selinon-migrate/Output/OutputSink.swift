@@ -364,7 +364,9 @@ enum InterruptCleanup {
         // handler could wait behind work blocked in a read — apply reading a pipe that stays open
         // ignored Ctrl-C while its only worker thread waited for input.
         let queue = DispatchQueue(label: "selinon-migrate.signals")
-        let numbers = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        // A signal the caller had ignored stays ignored, as a command run with `nohup`, or in the
+        // background of a script (whose Ctrl-C the shell keeps from it), expects.
+        let numbers = [SIGINT, SIGTERM, SIGHUP, SIGQUIT].filter { !isIgnored($0) }
         for number in numbers {
             // (Not ignored first: libdispatch installs its own handler when the manager thread
             // registers the source, after `resume()`; a signal ignored meanwhile was lost — the
@@ -396,6 +398,14 @@ enum InterruptCleanup {
         // process before this returns and any file is registered, so nothing is left behind.
         let deadline = Date().addingTimeInterval(2)
         while !numbers.allSatisfy(hasHandler), Date() < deadline { usleep(1_000) }
+    }
+
+    /// Whether the signal's action is to ignore it (as the process was started, when no handler
+    /// was installed yet).
+    private static func isIgnored(_ number: Int32) -> Bool {
+        var action = sigaction()
+        guard sigaction(number, nil, &action) == 0, let handler = action.__sigaction_handler.sa_handler else { return false }
+        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
     /// Whether a handler (libdispatch's, forwarding `number` to its signal sources) is installed
