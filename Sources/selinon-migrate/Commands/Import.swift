@@ -102,17 +102,18 @@ extension SelinonMigrate {
             } catch {
                 progress.finish(stopped: true)
                 await closeRemovingIfEmpty(store, imported: importer.imported, terminal: terminal)
+                let location = shellWord(storeOptions.displayText)
                 switch error {
                 case let status as ExitCode:
                     throw status  // opening the store failed, and said why
                 case let error as LineReader.LineTooLong:
-                    terminal.message("\(name):\(lineNumber + 1): error: \(error)\n\(importer.progressNote(lineRejected: true))")
+                    terminal.message("\(name):\(lineNumber + 1): error: \(error)\n\(importer.progressNote(lineRejected: true, store: location))")
                     throw ExitStatus.inputFailed
                 case let rejection as ImportRejection:
-                    terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure))")
+                    terminal.message("\(rejection.description)\n\(importer.progressNote(lineRejected: !rejection.isToolFailure, store: location))")
                     throw rejection.isToolFailure ? ExitStatus.toolFailed : ExitStatus.inputFailed
                 default:
-                    terminal.message("error: cannot read \(name): \(OutputSink.reason(error))\n\(importer.progressNote(lineRejected: false))")
+                    terminal.message("error: cannot read \(name): \(OutputSink.reason(error))\n\(importer.progressNote(lineRejected: false, store: location))")
                     throw ExitStatus.toolFailed
                 }
             }
@@ -202,8 +203,9 @@ struct BatchImport {
     }
 
     /// What was stored before an import stopped, and how to finish it: after a rejected line,
-    /// by fixing the line; after a failure of the store or the input, by fixing that.
-    func progressNote(lineRejected: Bool) -> String {
+    /// by fixing the line; after a failure of the store or the input, once that is dealt with.
+    /// `store`: the store's location as the command to finish it gives it.
+    func progressNote(lineRejected: Bool, store: String) -> String {
         if let inDoubtLines {
             // Where the rest starts is not known: only --skip-identical finds it.
             let before = lastImportedLine > 0 ? "the flows up to line \(lastImportedLine) are in the store; " : ""
@@ -214,8 +216,9 @@ struct BatchImport {
         let file = inputName == "<stdin>" ? "FILE" : shellWord(inputName)
         let skippedNote = skipped > 0 ? " (\(skipped) of them already there)" : ""
         return "the flows up to line \(lastImportedLine) are in the store\(skippedNote), nothing after it; "
-            + "to import the rest, \(lineRejected ? "fix the line" : "fix what the error names") and run the same import again with --skip-identical, "
-            + "or: tail -n +\(lastImportedLine + 1) \(file) | selinon-migrate import --input - …"
+            + "to import the rest, \(lineRejected ? "fix the line and" : "once the error is dealt with (the store answering, the input readable),") "
+            + "run the same import again with --skip-identical, "
+            + "or: tail -n +\(lastImportedLine + 1) \(file) | selinon-migrate import --input - --store \(store) (and this run's other options)"
     }
 }
 
