@@ -870,6 +870,10 @@ public final class PostgresFlowStore: FlowStateStore {
             if let socket = probe.unixSocketPath, error.underlying is IOError {
                 reason = "cannot connect to the socket \(socket): \(reason) (is the server running, with its socket in that directory "
                     + "— unix_socket_directories — and on that port?)"
+            } else if let failure = error.underlying as? IOError, [ECONNRESET, EPIPE, ETIMEDOUT].contains(failure.errnoCode) {
+                // An open connection that broke (a server stopped at once, a network fault): the bare errno says nothing of it.
+                reason += " (the connection to the server broke: it shut down or restarted, or the network dropped the connection); "
+                    + "the transaction under way was rolled back, what earlier ones wrote is kept: run again once the server answers"
             }
             return StoreError(Self.connectionLossCodes.contains(error.code) ? .unavailable : .database, "PostgreSQL store \(displayLocation): \(reason)")
         }

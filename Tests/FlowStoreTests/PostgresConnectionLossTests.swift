@@ -90,6 +90,27 @@ struct PostgresConnectionLossTests {
         }
     }
 
+    /// A connection reset mid-transaction (a server stopped at once, a network fault) fails the
+    /// write as `unavailable`, saying what the bare "Connection reset by peer" means.
+    @Test func aConnectionResetMidTransactionIsExplained() async throws {
+        try await TestStore.with(.postgres) { test in
+            let flow = try #require(try await test.storeFlows(count: 1).first)
+            let proxy = try PostgresProxy(to: test)
+            defer { proxy.stop() }
+            let store = try StoreLocation(parsing: proxy.location).open(logger: Logger(label: "test"), createIfMissing: false,
+                                                                        answerTimeout: .seconds(120))
+            try await store.prepare(createIfMissing: false)
+            proxy.resetAtNextUpdate()
+            let update = FlowUpdate(id: flow.id, expectedRevision: 1, message: flow.message, migrationVersion: 3, status: .running)
+            let error = await #expect(throws: StoreError.self) { try await store.commit([update], events: []) }
+            #expect(error?.kind == .unavailable, "\(String(describing: error))")
+            #expect(error?.message.contains("Connection reset by peer (the connection to the server broke: it shut down or restarted, "
+                + "or the network dropped the connection)") == true, "\(String(describing: error))")
+            #expect(try await store.flow(id: flow.id)?.revision == 1, "the write was rolled back")
+            await store.close()
+        }
+    }
+
     /// After the server ended every session of the store (its pooled connections idle), the
     /// next transaction runs on a new connection, and succeeds.
     @Test func anIdleConnectionEndedByTheServerIsReplaced() async throws {

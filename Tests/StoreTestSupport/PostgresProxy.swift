@@ -12,6 +12,7 @@ public final class PostgresProxy: Sendable {
     private let targetPort: Int
     private let freezesAtCommit = Atomic(false)
     private let endsSessionAtCommit = Atomic(false)
+    private let resetsAtUpdate = Atomic(false)
     private let frozen = Atomic(false)
     /// The connections accepted before ``endSessionsWhenNextUsed()``: each is closed when its client next sends.
     private let endingConnections = Atomic(0)
@@ -51,6 +52,11 @@ public final class PostgresProxy: Sendable {
     /// when its session is ended, although it committed locally.
     public func endSessionAtNextCommit() { endsSessionAtCommit.store(true, ordering: .sequentiallyConsistent) }
 
+    /// From now on, the next client packet that holds `UPDATE` is not passed on, and the client's
+    /// connection is reset (`ECONNRESET`): what a client sees mid-transaction of a server stopped
+    /// at once, or of a network fault. The server's session is closed too.
+    public func resetAtNextUpdate() { resetsAtUpdate.store(true, ordering: .sequentiallyConsistent) }
+
     /// Every connection open now is closed, unanswered, when its client next sends something —
     /// a session the server ended while the connection sat idle, which the client learns only
     /// when it uses the connection. Connections made afterwards pass.
@@ -63,7 +69,7 @@ public final class PostgresProxy: Sendable {
     public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        for socket in sockets.withLock({ $0 }) {
+        for socket in sockets.withLock({ $0 }) where socket >= 0 {
             shutdown(socket, Int32(SHUT_RDWR))
             close(socket)
         }
@@ -101,7 +107,7 @@ public final class PostgresProxy: Sendable {
 
     private func pump(from source: Int32, to destination: Int32, fromClient: Bool, connection: Int) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        let commit = Array("COMMIT".utf8)
+        let commit = Array("COMMIT".utf8), update = Array("UPDATE".utf8)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
             guard count > 0 else { return }
@@ -109,6 +115,18 @@ public final class PostgresProxy: Sendable {
             if fromClient && connection < endingConnections.load(ordering: .sequentiallyConsistent) {
                 // Both ends closed, the packet dropped: the server never sees it, the client hears the end.
                 for socket in [source, destination] { shutdown(socket, Int32(SHUT_RDWR)) }
+                return
+            }
+            if fromClient && bytes.indices.contains(where: { bytes[$0...].starts(with: update) })
+                && resetsAtUpdate.exchange(false, ordering: .sequentiallyConsistent) {
+                shutdown(destination, Int32(SHUT_RDWR))
+                // No linger time: closing sends a reset instead of an end of stream. Forgotten first,
+                // so that stop() does not close the number again (the other direction's pump ends
+                // with the server's side shut down).
+                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                setsockopt(source, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                sockets.withLock { $0[2 * connection] = -1 }
+                close(source)
                 return
             }
             let holdsCommit = fromClient && bytes.indices.contains(where: { bytes[$0...].starts(with: commit) })
