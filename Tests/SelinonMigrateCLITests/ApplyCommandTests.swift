@@ -30,13 +30,7 @@ struct ApplyCommandTests {
         process.standardError = standardError
         try process.run()
         // Lines until the first migrated ones come out (a chunk per core), the input left open.
-        let lines = Data(try String(contentsOfFile: Self.states, encoding: .utf8).utf8)
-        var written = 0
-        while written < 500_000, (try FileManager.default.attributesOfItem(atPath: directory.path("out.jsonl"))[.size] as? Int ?? 0) == 0 {
-            for _ in 0..<100 { input.fileHandleForWriting.write(lines) }
-            written += 1_400
-            usleep(20_000)
-        }
+        try Self.feed(input, untilOutputIn: directory.path("out.jsonl"))
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         try input.fileHandleForWriting.close()
@@ -46,6 +40,18 @@ struct ApplyCommandTests {
             + "standard output got only what was written before it, its last line perhaps cut short: run the command again for the "
             + "whole result\n", "\(said)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("report.jsonl")))
+    }
+
+    /// Writes the example's messages into `input` over and over, leaving it open, until the run
+    /// writing `output` has put migrated lines there (a chunk per core).
+    static func feed(_ input: Pipe, untilOutputIn output: String) throws {
+        let lines = Data(try String(contentsOfFile: states, encoding: .utf8).utf8)
+        var written = 0
+        while written < 500_000, (try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int ?? 0) == 0 {
+            for _ in 0..<100 { input.fileHandleForWriting.write(lines) }
+            written += 1_400
+            usleep(20_000)
+        }
     }
 
     /// A signal the caller ignores stays ignored (`nohup`; a script's background job, whose Ctrl-C
@@ -63,13 +69,7 @@ struct ApplyCommandTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Migrated lines come out once the run (and its signal handling) is under way.
-        let lines = Data(try String(contentsOfFile: Self.states, encoding: .utf8).utf8)
-        var written = 0
-        while written < 500_000, (try FileManager.default.attributesOfItem(atPath: directory.path("out.jsonl"))[.size] as? Int ?? 0) == 0 {
-            for _ in 0..<100 { input.fileHandleForWriting.write(lines) }
-            written += 1_400
-            usleep(20_000)
-        }
+        try Self.feed(input, untilOutputIn: directory.path("out.jsonl"))
         kill(process.processIdentifier, SIGINT)
         usleep(300_000)
         #expect(process.isRunning, "SIGINT ended a run that had it ignored")
