@@ -102,6 +102,11 @@ public struct GitConfigurationSource: ConfigurationSource {
         } catch let error as GitError where error.kind == .unresolvedConflict {
             throw ConfigurationError(diagnostics: [ConfigDiagnostic(
                 .error, .gitConflict, error.message, at: .wholeFile(pathPrefix + paths.nodesFile))])
+        } catch let error as GitError where error.kind == .directoryReachedTwice {
+            // As the file system's walk of a flow directory names it.
+            throw ConfigurationError(diagnostics: [ConfigDiagnostic(
+                .error, .flowDefinedTwice, error.message, at: .wholeFile(pathPrefix + (error.path ?? paths.nodesFile)),
+                hint: "remove the link (workers would not start: \"Multiple definitions of flow\")")])
         } catch let error as GitError where error.kind == .outsideRepository || error.kind == .linkLoop || error.kind == .submodule {
             // What the repository holds, not a failure to read it.
             throw ConfigurationError(diagnostics: [ConfigDiagnostic(
@@ -137,8 +142,10 @@ public struct GitConfigurationSource: ConfigurationSource {
 
     private func directory(_ path: String) throws -> [(path: String, bytes: [UInt8])] {
         switch location {
-        case .revision(let commit, _): return try repository.files(under: path, in: commit.id, include: ConfigurationPaths.isFlowFileName)
-        case .index: return try repository.indexFiles(under: path, include: ConfigurationPaths.isFlowFileName)
+        case .revision(let commit, _):
+            return try repository.files(under: path, in: commit.id, include: ConfigurationPaths.isFlowFileName, refusingDirectoriesReachedTwice: true)
+        case .index:
+            return try repository.indexFiles(under: path, include: ConfigurationPaths.isFlowFileName, refusingDirectoriesReachedTwice: true)
         }
     }
 }

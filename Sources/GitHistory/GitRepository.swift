@@ -779,8 +779,12 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Every file below `directory` in `commit` whose name passes `include`, as (path, bytes),
-    /// sorted by path. Empty when the directory does not exist.
-    public func files(under directory: String, in commit: GitObjectID, include: (String) -> Bool) throws(GitError) -> [(path: String, bytes: [UInt8])] {
+    /// sorted by path. Empty when the directory does not exist. `refusingDirectoriesReachedTwice`:
+    /// a directory the walk reaches again through a link — holding files already read, or above
+    /// the link — throws ``GitError/Kind-swift.enum/directoryReachedTwice`` rather than being
+    /// skipped (`selinon-cli` reads flow files there twice, or walks the loop without end).
+    public func files(under directory: String, in commit: GitObjectID, include: (String) -> Bool,
+                      refusingDirectoriesReachedTwice: Bool = false) throws(GitError) -> [(path: String, bytes: [UInt8])] {
         try locked { () throws(GitError) -> [(path: String, bytes: [UInt8])] in
             try withTree(commit) { tree throws(GitError) -> [(path: String, bytes: [UInt8])] in
                 guard let (entry, realPath) = try directoryEntry(at: directory, in: tree) else {
@@ -790,8 +794,15 @@ public final class GitRepository: @unchecked Sendable {
                     }
                     return []
                 }
+                var found: [(String, GitObjectID)] = []
+                let repeats = try walk(tree: entry.id, prefix: directory, realPrefix: realPath, root: tree, include: include) {
+                    found.append(($0, $1))
+                }
+                if refusingDirectoriesReachedTwice, let first = repeats.first {
+                    throw GitError(.directoryReachedTwice, first.reason, path: first.path)
+                }
                 var result: [(path: String, bytes: [UInt8])] = []
-                try collect(tree: entry.id, prefix: directory, realPrefix: realPath, root: tree, include: include, into: &result)
+                for (path, blobID) in found { result.append((path, try blob(blobID))) }
                 return result.sorted { $0.path < $1.path }
             }
         }
@@ -804,7 +815,7 @@ public final class GitRepository: @unchecked Sendable {
             try withTree(commit) { tree throws(GitError) -> [(path: String, id: GitObjectID)] in
                 guard let (entry, realPath) = try directoryEntry(at: directory, in: tree) else { return [] }
                 var result: [(path: String, id: GitObjectID)] = []
-                try walk(tree: entry.id, prefix: directory, realPrefix: realPath, root: tree, include: include) { result.append(($0, $1)) }
+                _ = try walk(tree: entry.id, prefix: directory, realPrefix: realPath, root: tree, include: include) { result.append(($0, $1)) }
                 return result.sorted { $0.path < $1.path }
             }
         }
@@ -947,19 +958,58 @@ public final class GitRepository: @unchecked Sendable {
     /// file inside the repository is that file, and a link to a directory inside it is entered
     /// (each directory once, so a loop ends). `prefix` is the directory as the caller named it,
     /// `realPrefix` the same without links (where relative link targets start).
+    /// - Returns: the directories reached a second time, with why that matters, as the file
+    ///   system's walk of flow directories names them: a link back to a directory above it, and
+    ///   a directory whose files were visited by another path (named at the link); sorted by path.
     private func walk(tree id: GitObjectID, prefix: String, realPrefix: String, root: OpaquePointer, include: (String) -> Bool,
-                      _ visit: (String, GitObjectID) throws(GitError) -> Void) throws(GitError) {
-        var entered: Set<String> = [realPrefix]
-        try walk(tree: id, prefix: prefix, realPrefix: realPrefix, root: root, include: include, entered: &entered, visit)
+                      _ visit: (String, GitObjectID) throws(GitError) -> Void) throws(GitError) -> [(path: String, reason: String)] {
+        var state = TreeWalk(entered: [realPrefix: (prefix, false)], ancestors: [realPrefix])
+        try walk(tree: id, prefix: prefix, realPrefix: realPrefix, root: root, include: include, state: &state, visit)
+        return state.reachedTwice.sorted { $0.path < $1.path }
+    }
+
+    /// What a tree walk has seen: each directory entered (by its path without links) with the path
+    /// it was first reached by and whether that was a link, the directories being walked, and the
+    /// files visited.
+    private struct TreeWalk {
+        var entered: [String: (shown: String, viaLink: Bool)]
+        var ancestors: Set<String>
+        var visitedFiles: [String] = []
+        var reachedTwice: [(path: String, reason: String)] = []
+
+        /// Records the directory `realPath`, reached again by `shown`; whether it matters as
+        /// ``ConfigurationFiles``' walk of the file system judges it.
+        mutating func reachedAgain(_ realPath: String, as shown: String, viaLink: Bool) {
+            guard let first = entered[realPath] else { return }
+            if ancestors.contains(realPath) {
+                reachedTwice.append((shown, "a link back to \(first.shown), which holds it: selinon-cli walks this loop again and again, "
+                                     + "reading the flow files in it each time, so their flows are defined many times"))
+            } else if visitedFiles.contains(where: { $0.hasPrefix(first.shown + "/") }) {
+                let (link, other) = viaLink || !first.viaLink ? (shown, first.shown) : (first.shown, shown)
+                reachedTwice.append((link, "the same directory as \(other): selinon-cli reads the flow files in it twice, "
+                                     + "so their flows are defined twice"))
+            }
+        }
     }
 
     private func walk(tree id: GitObjectID, prefix: String, realPrefix: String, root: OpaquePointer, include: (String) -> Bool,
-                      entered: inout Set<String>, _ visit: (String, GitObjectID) throws(GitError) -> Void) throws(GitError) {
+                      state: inout TreeWalk, _ visit: (String, GitObjectID) throws(GitError) -> Void) throws(GitError) {
         var tree: OpaquePointer?
         var oid = id.oid
         let status = git_tree_lookup(&tree, handle, &oid)
         guard status == 0, let tree else { throw objectFailure(status, operation: "read tree \(prefix)") }
         defer { git_tree_free(tree) }
+        /// Walks the directory `realPath` (its tree `id`) as `shown`, unless it was entered already.
+        func enter(_ id: GitObjectID, shown: String, realPath: String, viaLink: Bool, state: inout TreeWalk) throws(GitError) {
+            guard state.entered[realPath] == nil else {
+                state.reachedAgain(realPath, as: shown, viaLink: viaLink)
+                return
+            }
+            state.entered[realPath] = (shown, viaLink)
+            state.ancestors.insert(realPath)
+            defer { state.ancestors.remove(realPath) }
+            try walk(tree: id, prefix: shown, realPrefix: realPath, root: root, include: include, state: &state, visit)
+        }
         for index in 0..<git_tree_entrycount(tree) {
             guard let raw = git_tree_entry_byindex(tree, index), let entry = GitTreeEntry(raw) else { continue }
             let name = String(cString: git_tree_entry_name(raw))
@@ -967,9 +1017,10 @@ public final class GitRepository: @unchecked Sendable {
             let realPath = realPrefix.isEmpty ? name : realPrefix + "/" + name
             switch entry.kind {
             case .directory:
-                guard entered.insert(realPath).inserted else { continue }
-                try walk(tree: entry.id, prefix: path, realPrefix: realPath, root: root, include: include, entered: &entered, visit)
-            case .file where include(name): try visit(path, entry.id)
+                try enter(entry.id, shown: path, realPath: realPath, viaLink: false, state: &state)
+            case .file where include(name):
+                state.visitedFiles.append(path)
+                try visit(path, entry.id)
             case .symbolicLink:
                 let target: (entry: GitTreeEntry?, path: String)?
                 do {
@@ -978,21 +1029,15 @@ public final class GitRepository: @unchecked Sendable {
                     continue  // skipped, as a walk of the checkout skips it
                 }
                 guard let target, let found = target.entry else { continue }
-                if found.kind == .directory, entered.insert(target.path).inserted {
-                    try walk(tree: found.id, prefix: path, realPrefix: target.path, root: root, include: include, entered: &entered, visit)
+                if found.kind == .directory {
+                    try enter(found.id, shown: path, realPath: target.path, viaLink: true, state: &state)
                 } else if found.kind == .file && include(name) {
+                    state.visitedFiles.append(path)
                     try visit(path, found.id)
                 }
             default: break
             }
         }
-    }
-
-    private func collect(tree id: GitObjectID, prefix: String, realPrefix: String, root: OpaquePointer, include: (String) -> Bool,
-                         into result: inout [(path: String, bytes: [UInt8])]) throws(GitError) {
-        var found: [(String, GitObjectID)] = []
-        try walk(tree: id, prefix: prefix, realPrefix: realPrefix, root: root, include: include) { found.append(($0, $1)) }
-        for (path, blobID) in found { result.append((path, try blob(blobID))) }
     }
 
     /// The `filter` attribute `.gitattributes` gives `path` (a clean/smudge driver such as
@@ -1025,7 +1070,8 @@ public final class GitRepository: @unchecked Sendable {
 
     /// Every staged file below `directory` whose name passes `include`, sorted by path; links
     /// are followed as ``walk`` follows them in a commit's tree.
-    public func indexFiles(under directory: String, include: (String) -> Bool) throws(GitError) -> [(path: String, bytes: [UInt8])] {
+    public func indexFiles(under directory: String, include: (String) -> Bool,
+                           refusingDirectoriesReachedTwice: Bool = false) throws(GitError) -> [(path: String, bytes: [UInt8])] {
         try locked { () throws(GitError) -> [(path: String, bytes: [UInt8])] in
             try withIndex { index throws(GitError) -> [(path: String, bytes: [UInt8])] in
                 // The directory without links in its path (the index lists only files and links).
@@ -1033,17 +1079,25 @@ public final class GitRepository: @unchecked Sendable {
                     indexEntry(at: candidate, in: index)
                 }), found == nil else { return [] }
                 var result: [(path: String, bytes: [UInt8])] = []
-                var entered: Set<String> = [realDirectory]
+                var entered: [String: String] = [realDirectory: directory]
+                var reachedTwice: [(path: String, reason: String)] = []
                 try collectIndex(index, realDirectory: realDirectory, shownDirectory: directory, include: include,
-                                 entered: &entered, into: &result)
+                                 entered: &entered, reachedTwice: &reachedTwice, into: &result)
+                if refusingDirectoriesReachedTwice, let first = reachedTwice.min(by: { $0.path < $1.path }) {
+                    throw GitError(.directoryReachedTwice, first.reason, path: first.path)
+                }
                 return result.sorted { $0.path < $1.path }
             }
         }
     }
 
     /// The staged files below `realDirectory` (a path without links), named below `shownDirectory`.
+    /// `entered`: the directories collected (paths without links), each with the path it is shown
+    /// by; a link to one of them, or into one, is not followed again but added to `reachedTwice`
+    /// when it matters (``files(under:in:include:refusingDirectoriesReachedTwice:)``).
     private func collectIndex(_ index: OpaquePointer, realDirectory: String, shownDirectory: String, include: (String) -> Bool,
-                              entered: inout Set<String>, into result: inout [(path: String, bytes: [UInt8])]) throws(GitError) {
+                              entered: inout [String: String], reachedTwice: inout [(path: String, reason: String)],
+                              into result: inout [(path: String, bytes: [UInt8])]) throws(GitError) {
         let prefix = realDirectory.isEmpty ? "" : realDirectory + "/"
         for position in 0..<git_index_entrycount(index) {
             guard let entry = git_index_get_byindex(index, position), !Self.isIntentToAdd(entry) else { continue }
@@ -1069,11 +1123,33 @@ public final class GitRepository: @unchecked Sendable {
             guard let target else { continue }
             if let file = target.entry {
                 if file.kind == .file && include(name) { result.append((shown, try blob(file.id))) }
-            } else if !entered.contains(where: { target.path == $0 || target.path.hasPrefix($0.isEmpty ? "" : $0 + "/") }) {
-                // (A directory inside one being collected is listed already: the index is flat.)
-                entered.insert(target.path)
-                try collectIndex(index, realDirectory: target.path, shownDirectory: shown, include: include, entered: &entered, into: &result)
+            } else if let (real, shownAs) = entered.first(where: { target.path == $0.key || target.path.hasPrefix($0.key.isEmpty ? "" : $0.key + "/") }) {
+                // A directory inside one being collected is listed already (the index is flat): a
+                // link back above itself is a loop; one to a directory with files, a second reading.
+                let other = shownAs + target.path.dropFirst(real.count)
+                if path.hasPrefix(target.path.isEmpty ? "" : target.path + "/") {
+                    reachedTwice.append((shown, "a link back to \(other), which holds it: selinon-cli walks this loop again and again, "
+                                         + "reading the flow files in it each time, so their flows are defined many times"))
+                } else if result.contains(where: { $0.path.hasPrefix(other + "/") }) || holdsFiles(index, under: target.path, include: include) {
+                    reachedTwice.append((shown, "the same directory as \(other): selinon-cli reads the flow files in it twice, "
+                                         + "so their flows are defined twice"))
+                }
+            } else {
+                entered[target.path] = shown
+                try collectIndex(index, realDirectory: target.path, shownDirectory: shown, include: include, entered: &entered,
+                                 reachedTwice: &reachedTwice, into: &result)
             }
+        }
+    }
+
+    /// Whether the index holds a file below `directory` (a path without links) whose name passes `include`.
+    private func holdsFiles(_ index: OpaquePointer, under directory: String, include: (String) -> Bool) -> Bool {
+        let prefix = directory.isEmpty ? "" : directory + "/"
+        return (0..<git_index_entrycount(index)).contains { position in
+            guard let entry = git_index_get_byindex(index, position) else { return false }
+            let path = String(cString: entry.pointee.path)
+            return path.hasPrefix(prefix) && entry.pointee.mode != UInt32(GIT_FILEMODE_LINK.rawValue)
+                && include((path as NSString).lastPathComponent)
         }
     }
 
@@ -1282,15 +1358,21 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case submodule
         /// A file git holds is a Git LFS pointer, not the file itself.
         case lfsPointer
+        /// A flow directory holds a link to a directory the walk reaches another way too (or to
+        /// one above it), whose flow files `selinon-cli` would read twice (``GitError/path``).
+        case directoryReachedTwice
         case libgit2
     }
 
     public var kind: Kind
     public var message: String
+    /// The path the error is about, when it is one path of a tree (``Kind/directoryReachedTwice``).
+    public var path: String?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, path: String? = nil) {
         self.kind = kind
         self.message = message
+        self.path = path
     }
 
     static func last(_ status: Int32, operation: String) -> GitError {

@@ -198,6 +198,49 @@ struct GitRepositoryEdgeCaseTests {
         #expect(error?.diagnostics.map(\.location.file) == [":nodes.yml"])
     }
 
+    /// A flow directory holding a link to a directory inside it, or back to itself: a revision
+    /// and the index refuse it at the link as the working tree's files are refused (selinon-cli
+    /// reads those flows twice, or walks the loop without end), instead of reading each once.
+    @Test func aFlowDirectoryReachedTwiceThroughALinkIsRefusedAsOnDisk() throws {
+        let fixture = try GitFixture()
+        try fixture.commit("config", ["nodes.yml": Self.nodes, "flows/sub/main.yml": Self.flow("{from: , to: A}")])
+        let paths = ConfigurationPaths(nodesFile: "nodes.yml", flowPaths: ["flows"])
+        func diagnostics(_ source: some ConfigurationSource) -> [String] {
+            do {
+                _ = try source.read()
+                return []
+            } catch {
+                return error.diagnostics.map(\.description)
+            }
+        }
+        for (link, target, expected) in [
+            ("flows/alias", "sub", "flows/alias: error: the same directory as flows/sub: selinon-cli reads the flow files in it twice, "
+                + "so their flows are defined twice"),
+            ("flows/sub/up", "..", "flows/sub/up: error: a link back to flows, which holds it: selinon-cli walks this loop again and "
+                + "again, reading the flow files in it each time, so their flows are defined many times"),
+        ] {
+            try FileManager.default.createSymbolicLink(atPath: fixture.path(link), withDestinationPath: target)
+            try fixture.commit("link \(link)", [:])
+            let repository = try GitRepository(containing: fixture.root.path, environment: [:])
+            // On disk, the same error at the same link (its paths absolute there).
+            let onDisk = diagnostics(FileSystemConfigurationSource(nodesFile: fixture.path("nodes.yml"), flowPaths: [fixture.path("flows")]))
+            let why = String(expected[expected.range(of: ": selinon-cli")!.lowerBound...])
+            #expect(onDisk.count == 1 && onDisk[0].hasPrefix(fixture.path(link) + ": error: ") && onDisk[0].contains(why), "\(onDisk)")
+            let head = try repository.commit("HEAD")
+            let revision = diagnostics(GitConfigurationSource(repository: repository, paths: paths, location: .revision(head, label: "HEAD")))
+            #expect(revision.first?.hasPrefix(head.id.short + ":" + expected) == true, "\(revision)")
+            let index = diagnostics(GitConfigurationSource(repository: repository, paths: paths, location: .index))
+            #expect(index.first?.hasPrefix(":" + expected) == true, "\(index)")
+            try FileManager.default.removeItem(atPath: fixture.path(link))
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "no link")
+        }
+        // Without a link, each is read as before.
+        let repository = try GitRepository(containing: fixture.root.path, environment: [:])
+        #expect(try repository.files(under: "flows", in: repository.commit("HEAD").id, include: ConfigurationPaths.isFlowFileName,
+                                     refusingDirectoriesReachedTwice: true).map(\.path) == ["flows/sub/main.yml"])
+    }
+
     @Test func aFileReplacedByALinkIsOneChange() throws {
         let fixture = try GitFixture()
         try fixture.commit("config", ["nodes.yml": Self.nodes, "flows/a.yml": Self.flow("{from: , to: A}"),
