@@ -6,7 +6,10 @@ edge fires, in the dispatcher of the edge's flow, and fails that flow when the c
 ``SelectiveNoPathError`` for a selected task that no path reaches (in the sub-flow, and with
 ``follow_subflows`` in the sub-flows it starts), ``KeyError`` for a ``run_subsequent`` flow the run
 does not cover in which an edge follows the selected tasks. ``selinon-migrate validate`` warns about
-both (code ``selective-run``) without searching paths one by one as Selinon does.
+both (code ``selective-run``) without searching paths one by one as Selinon does. A run computed
+without ``follow_subflows`` has a part for its flow alone, yet the flow hands it on to every sub-flow it
+starts (through an edge without a selective run of its own): that sub-flow's dispatcher looks its part
+up and fails (``KeyError``); ``validate`` warns about those too.
 
 For each of ``--configs`` (default 300) seeded random configurations - a few flows sharing a pool of
 tasks, edges with one or two sources in any direction (so cycles, also cycles that no starting edge
@@ -14,8 +17,9 @@ enters), sub-flows (also in cycles, and as sources that the flow never starts, w
 this script adds a flow ``probe`` whose starting edges each run
 one flow selectively (random tasks, ``follow_subflows``, ``run_subsequent`` as a flag or a list),
 then compares, per probe edge, whether Selinon's ``compute_selective_run`` raises with whether
-``validate --format json`` warns about that edge, and that the task Selinon names is among those
-our warnings name. Any difference is printed with the configuration, and the script exits 1.
+``validate --format json`` warns about that edge, that the task Selinon names is among those our
+warnings name, and, when it computes the run, the sub-flows it is handed on to without a part with
+those our warnings name. Any difference is printed with the configuration, and the script exits 1.
 
 Usage (from the repository root, with the Selinon venv's python):
     python compat/selective_compat.py --binary .build/debug/selinon-migrate [--configs N] [--seed S]
@@ -99,14 +103,30 @@ def random_configuration(rng):
     return nodes, {"flow-definitions": [probe] + definitions}
 
 
+def handed_on(flow, run):
+    """The sub-flows a computed selective run of `flow` starts, through edges without a selective run of
+    their own, that have no part in it: each one's dispatcher looks its part up and fails (KeyError)."""
+    subset = run["waiting_edges_subset"]
+    names = set()
+    for index, nodes in subset[flow].items():
+        edge = Config.edge_table[flow][index]
+        if edge.get("selective"):
+            continue
+        for name in (nodes or edge["to"]):  # (an empty list starts every destination)
+            if Config.is_flow(name) and name not in subset:
+                names.add(name)
+    return names
+
+
 def selinon_failures(nodes_file, flows_file):
-    """Per probe edge: None when Selinon computes its selective run, else (exception name, message)."""
+    """Per probe edge: the sub-flows the computed run is handed on to without a part (a set) when Selinon
+    computes its selective run, else (exception name, message)."""
     Config.set_config_yaml(nodes_file, [flows_file])
     failures = {}
     for index, edge in enumerate(Config.edge_table["probe"]):
         try:
-            compute_selective_run(edge["to"][0], **edge["selective"])
-            failures[index] = None
+            run = compute_selective_run(edge["to"][0], **edge["selective"])
+            failures[index] = handed_on(edge["to"][0], run)
         except SelectiveNoPathError as error:
             failures[index] = ("SelectiveNoPathError", str(error))
         except KeyError as error:
@@ -125,13 +145,15 @@ def our_warnings(binary, nodes_file, flows_file):
     for diagnostic in document["diagnostics"]:
         if diagnostic.get("code") != "selective-run":
             continue
-        match = re.match(r"edge (\d+) of flow 'probe' (?:runs flow '[^']+' selectively for '([^']+)'|names flow)",
-                         diagnostic["message"])
+        match = re.match(r"edge (\d+) of flow 'probe' (?:runs flow '[^']+' selectively for '([^']+)'|names flow|runs flow '[^']+' "
+                         r"selectively without follow_subflows, and the run starts sub-flow '([^']+)')", diagnostic["message"])
         if not match:
             raise RuntimeError("unexpected warning: %s" % diagnostic["message"])
-        tasks, subsequent = warned.setdefault(int(match.group(1)), (set(), [False]))
+        tasks, subsequent, handed = warned.setdefault(int(match.group(1)), (set(), [False], set()))
         if match.group(2):
             tasks.add(match.group(2))
+        elif match.group(3):
+            handed.add(match.group(3))
         else:
             subsequent[0] = True
     return warned
@@ -148,7 +170,7 @@ def main():
     sys.modules["gen.tasks"] = _TaskModule("gen.tasks")
     rng = random.Random(args.seed)
     edges = differences = 0
-    failing = {"SelectiveNoPathError": 0, "KeyError": 0}
+    failing = {"SelectiveNoPathError": 0, "KeyError": 0, "handed on": 0}
     with tempfile.TemporaryDirectory() as directory:
         for number in range(args.configs):
             nodes, flows = random_configuration(rng)
@@ -161,24 +183,26 @@ def main():
             ours = our_warnings(args.binary, nodes_file, flows_file)
             for index, failure in sorted(theirs.items()):
                 edges += 1
-                if failure is not None:
-                    failing[failure[0]] += 1
-                tasks, subsequent = ours.get(index, (set(), [False]))
-                if failure is None:
-                    agree = not tasks and not subsequent[0]
+                tasks, subsequent, handed = ours.get(index, (set(), [False], set()))
+                if isinstance(failure, set):
+                    failing["handed on"] += bool(failure)
+                    agree = not tasks and not subsequent[0] and handed == failure
                 elif failure[0] == "SelectiveNoPathError":
+                    failing[failure[0]] += 1
                     named = re.search(r"node '([^']+)'", failure[1]).group(1)
                     agree = named in tasks
                 else:
+                    failing[failure[0]] += 1
                     agree = not tasks and subsequent[0]
                 if not agree:
                     differences += 1
                     print("DIFFERENCE in configuration %d, probe edge %d: Selinon %s, ours %s" % (
-                        number, index, failure or "computes the run", (sorted(tasks), subsequent[0])))
+                        number, index, failure, (sorted(tasks), subsequent[0], sorted(handed))))
                     print(yaml.safe_dump(flows, sort_keys=False))
     print("selective_compat: %d configurations, %d selective edges (Selinon cannot compute %d: %d SelectiveNoPathError, "
-          "%d KeyError); %d differences" % (args.configs, edges, sum(failing.values()), failing["SelectiveNoPathError"],
-                                            failing["KeyError"], differences))
+          "%d KeyError; %d more hand the run on to sub-flows that have no part in it); %d differences"
+          % (args.configs, edges, failing["SelectiveNoPathError"] + failing["KeyError"], failing["SelectiveNoPathError"],
+             failing["KeyError"], failing["handed on"], differences))
     return 1 if differences else 0
 
 

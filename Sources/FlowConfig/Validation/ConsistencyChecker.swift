@@ -198,6 +198,7 @@ struct ConsistencyChecker {
     /// the selected tasks. Selinon loads such a configuration, so these are warnings.
     private mutating func checkPaths(of run: SelectiveRun, into target: String, what: String, in flow: FlowDefinition,
                                      at location: FileLocation) {
+        let warningsBefore = diagnostics.count
         let searched = run.followSubflows ? [target] + subflows(startedFrom: target).filter { $0 != target } : [target]
         let reached = searched.map { configuration.flows[$0].map(Self.nodesWithAPath) ?? [] }
         let followed = run.followSubflows ? "nor in the sub-flows it starts" : "(its sub-flows are not searched: follow_subflows is false)"
@@ -222,6 +223,57 @@ struct ConsistencyChecker {
                             : "remove '\(name)' from run_subsequent, or set follow_subflows: true if '\(target)' starts it")
             }
         }
+        // The run is computed; without follow_subflows it has a part for the target alone, yet the
+        // target passes it on to the sub-flows it starts, whose dispatchers look their part up.
+        guard !run.followSubflows, diagnostics.count == warningsBefore, let definition = configuration.flows[target] else { return }
+        for (index, subflow) in Self.subflowsStarted(by: run, in: definition, isFlow: isFlow) {
+            warning(.selectiveRun, "\(what) runs flow '\(target)' selectively without follow_subflows, and the run starts sub-flow "
+                    + "'\(subflow)' (edge \(index) of '\(target)'), which is handed the run but has no part in it: Selinon's dispatcher "
+                    + "fails '\(subflow)' (KeyError), and '\(target)' with it unless a fallback handles that", at: location,
+                    hint: "set follow_subflows: true, or give edge \(index) of '\(target)' a selective run of its own")
+        }
+    }
+
+    /// The sub-flows (other than the flow itself) that a selective `run` of `flow` starts through
+    /// edges without a selective run of their own, each with the edge: those on a path to a
+    /// selected task — as Selinon's `compute_selective_run` finds the paths: every edge whose
+    /// sources all have a path, for each node from which a selected task is reached back through
+    /// such edges — and, with `run_subsequent`, those on the edges that follow the selected tasks.
+    private static func subflowsStarted(by run: SelectiveRun, in flow: FlowDefinition, isFlow: (String) -> Bool) -> [(edge: Int, subflow: String)] {
+        let supported = nodesWithAPath(flow)
+        let edges = flow.edges
+        var onPath = Set(run.tasks), queue = run.tasks
+        while let node = queue.popLast() {
+            for edge in edges where edge.to.contains(node) && edge.from.allSatisfy(supported.contains) {
+                for source in edge.from where onPath.insert(source).inserted { queue.append(source) }
+            }
+        }
+        var started: [(edge: Int, subflow: String)] = []
+        for index in edges.indices where edges[index].selective == nil && edges[index].from.allSatisfy(supported.contains) {
+            for name in edges[index].to where onPath.contains(name) && isFlow(name) && name != flow.name { started.append((index, name)) }
+        }
+        let subsequent: Bool
+        switch run.runSubsequent {
+        case .flag(let flag): subsequent = flag
+        case .flows(let names): subsequent = names.contains(flow.name)
+        }
+        guard subsequent else { return started }
+        // Selinon's `_compute_subsequent_edges`: edges whose sources were all selected or started by one found before.
+        var desired = Set(run.tasks), following = Set<Int>(), changed = true
+        while changed {
+            changed = false
+            for index in edges.indices where !edges[index].from.isEmpty && !following.contains(index) && edges[index].from.allSatisfy(desired.contains) {
+                following.insert(index)
+                desired.formUnion(edges[index].to)
+                changed = true
+            }
+        }
+        for index in following.sorted() where edges[index].selective == nil {
+            for name in edges[index].to where isFlow(name) && name != flow.name && !started.contains(where: { $0 == (index, name) }) {
+                started.append((index, name))
+            }
+        }
+        return started.sorted { ($0.edge, $0.subflow) < ($1.edge, $1.subflow) }
     }
 
     /// The flows that `name`'s edges start, and theirs, transitively (fallbacks aside, as
