@@ -4,12 +4,6 @@ import Testing
 /// The consistency check's rules that no diagnostics fixture reaches: each with a configuration
 /// that breaks it, and where it matters one that only comes close.
 struct ConsistencyCheckTests {
-    /// The diagnostics of a combined nodes-and-flows file, as `validate` prints them.
-    static func diagnostics(_ text: String) -> [String] {
-        let file = ConfigurationFiles.File(path: "config.yml", contents: Array(text.utf8))
-        return ConfigurationLoader().load(ConfigurationFiles(nodes: file, flows: [file])).diagnostics.map(\.description)
-    }
-
     @Test func nodeArgsFromFirstWithTwoStartingEdgesStartsSeveralNodes() {
         let text = """
             tasks:
@@ -28,7 +22,7 @@ struct ConsistencyCheckTests {
                   - from:
                     to: Parse
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:9:5: error: flow 'main_flow' sets node_args_from_first but starts several nodes\n"
                 + "  hint: node arguments can only come from a single starting task",
         ])
@@ -53,7 +47,7 @@ struct ConsistencyCheckTests {
                   - from:
                     to: Fetch
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:8:5: error: flow 'main_flow' sets node_args_from_first but its starting node 'fetch_flow' is a sub-flow\n"
                 + "  hint: node arguments can only come from a task's result",
         ])
@@ -75,7 +69,7 @@ struct ConsistencyCheckTests {
                   - from:
                     to: Fetch
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:4:5: warning: task 'Notify' is never run in any flow\n  hint: start it from a flow, or remove it",
             "config.yml:10:13: error: 'Notify' is marked nowait in flow 'main_flow', but no edge or fallback starts it\n"
                 + "  hint: remove it from nowait, or start it from an edge",
@@ -107,7 +101,7 @@ struct ConsistencyCheckTests {
                   - nodes: Fetch
                     fallback: Recover
             """
-        #expect(Self.diagnostics(text) == [])
+        #expect(DefinitionReadingTests.diagnostics(text) == [])
     }
 
     @Test func anEagerFailureNodeThatIsAlsoNowaitIsAnError() {
@@ -129,7 +123,7 @@ struct ConsistencyCheckTests {
                   - from: Fetch
                     to: Notify
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:11:21: error: 'Notify' is an eager-failure node of flow 'main_flow' and also nowait, so its failure is never seen\n"
                 + "  hint: remove it from eager_failures or from nowait",
         ])
@@ -159,7 +153,7 @@ struct ConsistencyCheckTests {
                   - from:
                     to: Parse
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:15:9: error: edge 1 of flow 'main_flow' propagates foreach results to 'item_flow', but flow 'main_flow' "
                 + "also propagates its node arguments to it\n"
                 + "  hint: remove 'item_flow' from propagate_node_args or drop propagate_result",
@@ -194,20 +188,20 @@ struct ConsistencyCheckTests {
                   - from:
                     to: Report
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:16:9: warning: propagate_finished of flow 'main_flow' names 'scan_flow', but its finished nodes never reach "
                 + "sub-flow 'report_flow' because propagate_parent does not cover it\n"
                 + "  hint: add 'report_flow' to propagate_parent",
         ])
         let covered = text.replacingOccurrences(of: "    propagate_finished: [scan_flow]\n",
                                                 with: "    propagate_finished: [scan_flow]\n    propagate_parent: [report_flow]\n")
-        #expect(Self.diagnostics(covered) == [])
+        #expect(DefinitionReadingTests.diagnostics(covered) == [])
         // An edge to two sub-flows: each one propagate_parent leaves out misses them (Selinon warns
         // only for an edge to one).
         let two = covered.replacingOccurrences(of: "    to: report_flow\n", with: "    to: [report_flow, audit_flow]\n")
             .replacingOccurrences(of: "  - report_flow\n", with: "  - report_flow\n  - audit_flow\n")
             + "\n  - name: audit_flow\n    edges:\n      - from:\n        to: Report\n"
-        #expect(Self.diagnostics(two) == [
+        #expect(DefinitionReadingTests.diagnostics(two) == [
             "config.yml:18:9: warning: propagate_finished of flow 'main_flow' names 'scan_flow', but its finished nodes never reach "
                 + "sub-flow 'audit_flow' because propagate_parent does not cover it\n"
                 + "  hint: add 'audit_flow' to propagate_parent",
@@ -235,7 +229,7 @@ struct ConsistencyCheckTests {
                   - from:
                     to: Fetch
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:9:25: error: propagate_failures of flow 'main_flow' names 'scan_flow', which the flow does not depend on\n"
                 + "  hint: name only sub-flows this flow starts, or write true",
         ])
@@ -262,7 +256,7 @@ struct ConsistencyCheckTests {
                   - from:
                     to: Parse
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:11:23: error: propagate_parent of flow 'main_flow' names 'scan_flow', which the flow never starts\n"
                 + "  hint: name only sub-flows this flow starts",
         ])
@@ -292,7 +286,7 @@ struct ConsistencyCheckTests {
                   - from:
                     to: Parse
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:12:34: error: propagate_finished and propagate_compound_finished of flow 'main_flow' both cover every sub-flow\n"
                 + "  hint: a sub-flow's results are propagated either flat or compound, not both",
         ])
@@ -325,7 +319,7 @@ struct ConsistencyCheckTests {
                   - from:
                     to: [FetchPage, FetchFeed, FetchArchive]
             """
-        #expect(Self.diagnostics(text) == [
+        #expect(DefinitionReadingTests.diagnostics(text) == [
             "config.yml:7:5: warning: tasks 'FetchPage' and 'FetchFeed' share class 'Fetch' but have different output_schema\n"
                 + "  hint: Selinon keeps one output_schema per class: give them the same one",
             "config.yml:7:5: warning: tasks 'FetchPage' and 'FetchFeed' share class 'Fetch' but have different max_retry\n"

@@ -226,7 +226,7 @@ struct ConsistencyChecker {
         // The run is computed; without follow_subflows it has a part for the target alone, yet the
         // target passes it on to the sub-flows it starts, whose dispatchers look their part up.
         guard !run.followSubflows, diagnostics.count == warningsBefore, let definition = configuration.flows[target] else { return }
-        for (index, subflow) in Self.subflowsStarted(by: run, in: definition, isFlow: isFlow) {
+        for (index, subflow) in Self.subflowsStarted(by: run, in: definition, supported: reached[0], isFlow: isFlow) {
             warning(.selectiveRun, "\(what) runs flow '\(target)' selectively without follow_subflows, and the run starts sub-flow "
                     + "'\(subflow)' (edge \(index) of '\(target)'), which is handed the run but has no part in it: Selinon's dispatcher "
                     + "fails '\(subflow)' (KeyError), and '\(target)' with it unless a fallback handles that", at: location,
@@ -239,8 +239,9 @@ struct ConsistencyChecker {
     /// selected task — as Selinon's `compute_selective_run` finds the paths: every edge whose
     /// sources all have a path, for each node from which a selected task is reached back through
     /// such edges — and, with `run_subsequent`, those on the edges that follow the selected tasks.
-    private static func subflowsStarted(by run: SelectiveRun, in flow: FlowDefinition, isFlow: (String) -> Bool) -> [(edge: Int, subflow: String)] {
-        let supported = nodesWithAPath(flow)
+    /// `supported`: the flow's ``nodesWithAPath(_:)``.
+    private static func subflowsStarted(by run: SelectiveRun, in flow: FlowDefinition, supported: Set<String>,
+                                        isFlow: (String) -> Bool) -> [(edge: Int, subflow: String)] {
         let edges = flow.edges
         var onPath = Set(run.tasks), queue = run.tasks
         while let node = queue.popLast() {

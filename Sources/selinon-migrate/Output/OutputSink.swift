@@ -400,20 +400,24 @@ enum InterruptCleanup {
         while !numbers.allSatisfy(hasHandler), Date() < deadline { usleep(1_000) }
     }
 
+    /// The signal's handler as an address: 0 for the default action (or when it cannot be read),
+    /// `SIG_IGN`'s for ignoring it, else a handler's (libdispatch's, forwarding it to its sources).
+    private static func handlerAddress(_ number: Int32) -> Int {
+        var action = sigaction()
+        guard sigaction(number, nil, &action) == 0, let handler = action.__sigaction_handler.sa_handler else { return 0 }
+        return unsafeBitCast(handler, to: Int.self)
+    }
+
     /// Whether the signal's action is to ignore it (as the process was started, when no handler
     /// was installed yet).
     private static func isIgnored(_ number: Int32) -> Bool {
-        var action = sigaction()
-        guard sigaction(number, nil, &action) == 0, let handler = action.__sigaction_handler.sa_handler else { return false }
-        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+        handlerAddress(number) == unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
-    /// Whether a handler (libdispatch's, forwarding `number` to its signal sources) is installed
-    /// for the signal, rather than the default action or none.
+    /// Whether a handler is installed for the signal, rather than the default action or none.
     private static func hasHandler(_ number: Int32) -> Bool {
-        var action = sigaction()
-        guard sigaction(number, nil, &action) == 0, let handler = action.__sigaction_handler.sa_handler else { return false }
-        return unsafeBitCast(handler, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self)
+        let address = handlerAddress(number)
+        return address != 0 && address != unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
     /// Runs `body` with this process's signal handling held off: a signal that arrives meanwhile
