@@ -343,6 +343,11 @@ enum InterruptCleanup {
 
     private static let state = Mutex(State())
 
+    /// Where the signals' handlers run: a queue of its own (a serial queue gets a thread of its
+    /// own) — on the shared pool a handler could wait behind work blocked in a read: apply
+    /// reading a pipe that stays open ignored Ctrl-C while its only worker thread waited for input.
+    private static let signalQueue = DispatchQueue(label: "selinon-migrate.signals")
+
     /// Creates the new file `path` (exclusively, for writing) and registers it in one step:
     /// the signal handlers are in place before the file exists, and a signal that arrives
     /// meanwhile waits for the registration, so no file is ever created but not removed.
@@ -360,10 +365,6 @@ enum InterruptCleanup {
 
     private static func installHandlers(_ state: inout State) {
         guard state.sources.isEmpty else { return }
-        // A queue of its own (a serial queue gets a thread of its own): on the shared pool the
-        // handler could wait behind work blocked in a read — apply reading a pipe that stays open
-        // ignored Ctrl-C while its only worker thread waited for input.
-        let queue = DispatchQueue(label: "selinon-migrate.signals")
         // A signal the caller had ignored stays ignored, as a command run with `nohup`, or in the
         // background of a script (whose Ctrl-C the shell keeps from it), expects.
         let numbers = [SIGINT, SIGTERM, SIGHUP, SIGQUIT].filter { !isIgnored($0) }
@@ -371,7 +372,7 @@ enum InterruptCleanup {
             // (Not ignored first: libdispatch installs its own handler when the manager thread
             // registers the source, after `resume()`; a signal ignored meanwhile was lost — the
             // process went on as if never told to stop.)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
             source.setEventHandler {
                 // Under the lock until the signal has ended the process: no file is created
                 // after the removal (the wait is bounded, should the process survive it).
@@ -427,7 +428,11 @@ enum InterruptCleanup {
     /// a signal from then on says (what is done by then); when it throws, the note stays. (SIGKILL
     /// still parts the work: the next command mends that.)
     static func holdingSignals<T: Sendable, E: Error>(_ body: () throws(E) -> T, thenSaying note: (T) -> String) throws(E) -> T {
-        try state.withLock { state throws(E) in
+        // A signal that came meanwhile has its handler queued, waiting for the lock: it ends the
+        // process before this returns — else the caller could go on to its normal end first,
+        // as if never told to stop.
+        defer { signalQueue.sync {} }
+        return try state.withLock { state throws(E) in
             installHandlers(&state)
             let result = try body()
             state.note = (isatty(STDERR_FILENO) == 1 ? "\n" : "") + note(result) + "\n"
