@@ -163,6 +163,9 @@ public final class SQLiteFlowStore: FlowStateStore {
         }
     }
 
+    /// Whether opening this store created its file (and perhaps its directory).
+    package var createdItsFile: Bool { createdDirectory != nil }
+
     /// When opening this store created its file and it holds no flow and no event (a command
     /// stopped before storing anything, or the schema was never written), closes it and removes
     /// the file, its logs and the directory made for it: a command that failed at once leaves no

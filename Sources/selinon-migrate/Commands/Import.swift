@@ -69,8 +69,7 @@ extension SelinonMigrate {
             }
             let name = input == "-" ? "<stdin>" : input
             var importer = BatchImport(inputName: name, existing: skipIdentical ? .skipIdentical : .reject)
-            InterruptCleanup.say(onInterrupt: "interrupted before any batch was stored: nothing was imported (a store this run created "
-                + "stays, empty); run the same import again")
+            InterruptCleanup.say(onInterrupt: "interrupted before any batch was stored: nothing was imported; run the same import again")
             /// Said from the first batch stored on.
             let storedNote = "interrupted: the batches stored so far stay (the one under way is rolled back); run the same import "
                 + "again with --skip-identical to import the rest" + storeOptions.interruptedWriteNote
@@ -88,7 +87,7 @@ extension SelinonMigrate {
                     // A CRLF file's carriage return ends the line; it is not part of the message.
                     batch.append((lineNumber, try importer.flow(line.last == 0x0D ? Array(line.dropLast()) : line, at: lineNumber)))
                     if batch.count == batchSize {
-                        if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
+                        if store == nil { store = try await openSayingWhatAnInterruptLeaves(terminal) }
                         try await importer.insert(batch, into: store!)
                         if !storedABatch { InterruptCleanup.say(onInterrupt: storedNote) }
                         storedABatch = true
@@ -96,7 +95,7 @@ extension SelinonMigrate {
                         progress.update(done: lineNumber, total: nil)
                     }
                 }
-                if store == nil { store = try await storeOptions.open(terminal: terminal, createIfMissing: true) }
+                if store == nil { store = try await openSayingWhatAnInterruptLeaves(terminal) }
                 try await importer.insert(batch, into: store!)
                 if !batch.isEmpty { InterruptCleanup.say(onInterrupt: storedNote) }
             } catch {
@@ -121,6 +120,17 @@ extension SelinonMigrate {
             await terminal.close(store)
             let skipped = importer.skipped > 0 ? " (\(counted(importer.skipped, "identical flow")) already there, skipped)" : ""
             terminal.message("imported \(counted(importer.imported, "flow")) into \(storeOptions.displayText)\(skipped)")
+        }
+
+        /// Opens the store, creating it when it is missing; a signal before the first batch is
+        /// stored then also says that the SQLite store this run created stays, empty.
+        private func openSayingWhatAnInterruptLeaves(_ terminal: Terminal) async throws -> any FlowStateStore {
+            let store = try await storeOptions.open(terminal: terminal, createIfMissing: true)
+            if (store as? SQLiteFlowStore)?.createdItsFile == true {
+                InterruptCleanup.say(onInterrupt: "interrupted before any batch was stored: nothing was imported (the store this run "
+                    + "created, \(storeOptions.displayText), stays, empty); run the same import again")
+            }
+            return store
         }
 
         /// Closes the store; a SQLite store this run created is removed again when it stopped
