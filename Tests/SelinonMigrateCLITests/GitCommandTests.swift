@@ -2093,6 +2093,45 @@ struct GitCommandTests {
         #expect(json.standardOutput.contains("\"status\": \"first-at-these-paths\"") && json.standardOutput.contains("\"status\": \"not-at-these-paths\""))
     }
 
+    /// One migration generated over two commits' changes (`generate --from HEAD~2 --to HEAD`)
+    /// covers both, as verify --git and check find — history said both needed a migration.
+    @Test func historyCreditsAMigrationGeneratedOverSeveralCommits() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        for version in [2, 3] {
+            try Self.install(version, in: fixture)
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "v\(version) without its migration")
+        }
+        let generated = try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "one migration for v2 and v3")
+        let ids = try fixture.git("rev-list", "--max-count=3", "HEAD~1").split(separator: "\n").map(String.init)
+        let history = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        let lines = history.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(history.standardOutput)")
+        #expect(lines.first?.hasSuffix("v3 without its migration — licence_analysis_flow, package_analysis_flow — covered by 1.json "
+            + "(one migration for this change and that of \(ids[1].prefix(12))), added in another commit") == true, "\(history.standardOutput)")
+        #expect(lines.dropFirst().first?.hasSuffix("v2 without its migration — package_analysis_flow, +sbom_flow — covered by 1.json "
+            + "(one migration for this change and that of \(ids[0].prefix(12))), added in another commit") == true, "\(history.standardOutput)")
+        let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let revisions = try #require(document["revisions"] as? [[String: Any]])
+        #expect(revisions.map { $0["status"] as? String } == ["covered-together", "covered-together", "initial"], "\(revisions)")
+        #expect(revisions.map { $0["covered_together_with"] as? [String] } == [[ids[1]], [ids[0]], nil], "\(revisions)")
+        // verify --git agrees: the file leads from v1 to v3.
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+        // A migration of the newest change alone does not cover the one before it.
+        try fixture.git("reset", "-q", "--hard", "HEAD~1")
+        _ = try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        let partial = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        let partialLines = partial.standardOutput.split(separator: "\n").map(String.init)
+        #expect(partialLines.count == 3 && partialLines[0].hasSuffix("covered by 1.json, which is not committed as it is (git add and commit it)")
+            && partialLines[1].hasSuffix("— needs migration"), "\(partial.standardOutput)")
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()

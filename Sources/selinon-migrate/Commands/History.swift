@@ -83,10 +83,12 @@ extension SelinonMigrate {
                 // Each entry loads two configurations; entries are built on every core, in order.
                 let command = self
                 let invalid = InvalidConfigurations()
-                entries = try revisions.concurrentMap { revision in
+                let listed = try revisions.concurrentMap { revision in
                     Result { try command.entry(for: revision, context: context, loader: loader, directory: directory, now: now,
                                                uncommitted: uncommitted, invalid: invalid) }
                 }.map { try $0.get() }
+                entries = listed.map(\.entry)
+                Self.creditMigrationsSpanningCommits(&entries, changes: listed.map(\.change), now: now, uncommitted: uncommitted)
             } catch let error as GitError {
                 throw terminal.fail(error)
             } catch let error as ConfigurationError {
@@ -124,8 +126,15 @@ extension SelinonMigrate {
             throw ExitStatus.inputFailed
         }
 
+        /// A commit's entry, and the change it made — the structure digests of the
+        /// configuration before it (the last valid one) and after it — when both are valid.
+        private struct ListedChange: Sendable {
+            var entry: HistoryEntry
+            var change: (before: String, after: String)?
+        }
+
         private func entry(for revision: ConfigurationRevision, context: GitContext, loader: ConfigurationLoader, directory: String?,
-                           now: MigrationsNow, uncommitted: Set<Int>, invalid: InvalidConfigurations) throws -> HistoryEntry {
+                           now: MigrationsNow, uncommitted: Set<Int>, invalid: InvalidConfigurations) throws -> ListedChange {
             let commit = revision.commit
             // Before a commit that moved the configuration, its files were at other paths.
             let parentPaths = revision.movedFrom ?? revision.paths
@@ -187,19 +196,19 @@ extension SelinonMigrate {
             // configuration was elsewhere then (renamed since), not invalid.
             guard let after else {
                 entry.status = context.flowPathsAbsent(at: commit, paths: revision.paths) ? "not-at-these-paths" : "invalid-configuration"
-                return entry
+                return ListedChange(entry: entry)
             }
             guard let before else {
                 if let parent, context.flowPathsAbsent(at: parent, paths: parentPaths),
                    (try? context.repository.hasConfiguration(parentPaths, at: parent)) == true {
                     entry.status = "first-at-these-paths"
-                    return entry
+                    return ListedChange(entry: entry)
                 }
                 // A parent whose configuration cannot even be listed has one: it is invalid, not absent.
                 entry.status = parent == nil || (try? context.repository.hasConfiguration(parentPaths, at: parent!)) == false
                     ? "initial" : "previous-configuration-invalid"
                 entry.changedFlows = after.flowNames
-                return entry
+                return ListedChange(entry: entry)
             }
             let plan = MigrationDiffer().plan(from: before, to: after, strategy: .ignore)
             entry.changedFlows = plan.flowChanges.map(\.flow)
@@ -232,7 +241,46 @@ extension SelinonMigrate {
                     entry.status = "added-other"
                 }
             }
-            return entry
+            return ListedChange(entry: entry, change: (StructureDigest.digest(of: before), StructureDigest.digest(of: after)))
+        }
+
+        /// Credits a migration generated over several commits at once (`generate --from A --to B`
+        /// with commits that changed the configuration between A and B, or a span over an invalid
+        /// configuration): by its `_meta` digests it leads from the configuration before the
+        /// oldest of them to the one after the newest, through each of their changes, so each
+        /// one is covered — as `verify --git` and `check` find. `entries` are newest first, and
+        /// `changes` are theirs.
+        static func creditMigrationsSpanningCommits(_ entries: inout [HistoryEntry], changes: [(before: String, after: String)?],
+                                                    now: MigrationsNow, uncommitted: Set<Int>) {
+            let covering: Set<String> = ["covered", "covered-later", "covered-edited", "covered-uncommitted", "needs-migration"]
+            for (version, recorded) in now.recordedChanges.sorted(by: { $0.key < $1.key }) {
+                for newest in changes.indices where changes[newest]?.after == recorded.new {
+                    // Older changes chained to it: each one leads to the configuration the newer one started from.
+                    var span = [newest]
+                    var start = changes[newest]!.before
+                    var index = newest + 1
+                    while start != recorded.old, index < changes.count {
+                        if let change = changes[index] {
+                            guard change.after == start else { break }
+                            span.append(index)
+                            start = change.before
+                        } else if entries[index].status != "invalid-configuration" {
+                            break  // (the change after an invalid configuration starts from the last valid one)
+                        }
+                        index += 1
+                    }
+                    guard start == recorded.old, span.count > 1 else { continue }
+                    let name = "\(version).json"
+                    for position in span where covering.contains(entries[position].status) {
+                        if entries[position].status == "needs-migration" {
+                            entries[position].status = uncommitted.contains(version) ? "covered-uncommitted" : "covered-together"
+                            entries[position].migrations = [name]
+                        }
+                        guard entries[position].migrations.contains(name) else { continue }
+                        entries[position].coveredTogetherWith = span.filter { $0 != position }.map { entries[$0].revision }
+                    }
+                }
+            }
         }
 
         /// How many commits back from an invalid configuration the last valid one is looked for.
@@ -312,7 +360,8 @@ struct HistoryEntry: Encodable {
     var date: String
     var subject: String
     /// `covered`, `covered-later` (by a migration another commit added or renumbered: its
-    /// `_meta` digests name this change), `covered-uncommitted` (by a migration in the working tree
+    /// `_meta` digests name this change), `covered-together` (by a migration generated over
+    /// this commit's change and others': ``coveredTogetherWith``), `covered-uncommitted` (by a migration in the working tree
     /// that HEAD does not hold as it is), `covered-edited` (by the migrations this commit added,
     /// edited since), `covered-by-replaced` (the commit added migrations
     /// that the directory no longer holds as they were, and no file of it names this change),
@@ -337,6 +386,9 @@ struct HistoryEntry: Encodable {
     var deletedFlowFiles: [String]?
     /// The migration files this commit removed (deployments may have applied them).
     var removedMigrations: [String]?
+    /// The other commits whose changes the migration covering this one migrates with it (one
+    /// migration generated over several commits).
+    var coveredTogetherWith: [String]?
 
     var line: String {
         var flows: [String] = changedFlows
@@ -344,12 +396,16 @@ struct HistoryEntry: Encodable {
         flows += removedFlows.map { "-\($0)" }
         let what = flows.isEmpty ? "no edge changes" : flows.joined(separator: ", ")
         var coverage: String
+        // A migration generated over several commits' changes names the others.
+        let coveredBy = "covered by \(migrations.joined(separator: ", "))" + (coveredTogetherWith.map { others in
+            " (one migration for this change and \(others.count == 1 ? "that" : "those") of "
+                + others.map { String($0.prefix(12)) }.joined(separator: ", ") + ")"
+        } ?? "")
         switch status {
-        case "covered": coverage = "covered by \(migrations.joined(separator: ", "))"
-        case "covered-later": coverage = "covered by \(migrations.joined(separator: ", ")), added in another commit"
-        case "covered-uncommitted":
-            coverage = "covered by \(migrations.joined(separator: ", ")), which is not committed as it is (git add and commit it)"
-        case "covered-edited": coverage = "covered by \(migrations.joined(separator: ", ")), edited since this commit added \(migrations.count == 1 ? "it" : "them")"
+        case "covered": coverage = coveredBy
+        case "covered-later", "covered-together": coverage = "\(coveredBy), added in another commit"
+        case "covered-uncommitted": coverage = "\(coveredBy), which is not committed as it is (git add and commit it)"
+        case "covered-edited": coverage = "\(coveredBy), edited since this commit added \(migrations.count == 1 ? "it" : "them")"
         case "covered-by-replaced":
             coverage = "added \(migrations.joined(separator: ", ")), which the directory no longer holds as it was (renumbered or replaced)"
         case "added-other":
@@ -364,7 +420,7 @@ struct HistoryEntry: Encodable {
         }
         // Files the commit added that the verdict does not speak of (a commit whose previous
         // configuration was invalid, or that needed no migration itself) are still named.
-        let speaksOfFiles = ["covered", "covered-later", "covered-uncommitted", "covered-edited", "covered-by-replaced", "added-other"]
+        let speaksOfFiles = ["covered", "covered-together", "covered-later", "covered-uncommitted", "covered-edited", "covered-by-replaced", "added-other"]
         if !speaksOfFiles.contains(status) && !migrations.isEmpty { coverage += " (added \(migrations.joined(separator: ", ")))" }
         if let removedMigrations {
             coverage += " — removed \(removedMigrations.joined(separator: ", ")), which deployments may have applied"

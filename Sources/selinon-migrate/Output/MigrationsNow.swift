@@ -16,6 +16,9 @@ struct MigrationsNow: Sendable {
     private var destinations: [Int: String] = [:]
     /// The files that record no digests (Selinon's own, `--no-meta`), known by their effect only.
     private var withoutDigests: [Int: Migration] = [:]
+    /// The files that record their digests: the configurations (structure digests) each leads
+    /// from and to, by version.
+    private(set) var recordedChanges: [Int: (old: String, new: String)] = [:]
 
     /// The structure digest of the configuration the newest migration leads to, when its
     /// `_meta` records it.
@@ -38,6 +41,7 @@ struct MigrationsNow: Sendable {
                 continue
             }
             byDigests["\(old) \(new)", default: []].append(version)
+            recordedChanges[version] = (old, new)
             destinations[version] = new
         }
     }
