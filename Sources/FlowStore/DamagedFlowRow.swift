@@ -78,4 +78,19 @@ enum FlowColumns {
         if revision < 1 || revision == Int.max { return ("revision", String(revision), expectedRevision) }
         return nil
     }
+
+    static let expectedMessage = "a dispatcher message (a JSON object)"
+
+    /// Whether a stored message is empty or white space only — no message at all, and a line
+    /// `import` skips, so an export of it would lose the flow on its way back.
+    static func isBlank(_ message: [UInt8]) -> Bool {
+        message.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    /// The SQL condition of a blank message (``isBlank(_:)``): `trim` is `trim` (SQLite) or
+    /// `btrim` (PostgreSQL), `whiteSpace` the characters as an SQL string. The first characters
+    /// are tested first: a message of any length is copied whole only when they are blank.
+    static func blankMessage(trim: String, whiteSpace: String) -> String {
+        "(CASE WHEN \(trim)(substr(message, 1, 16), \(whiteSpace)) = '' THEN \(trim)(message, \(whiteSpace)) = '' ELSE 1 = 0 END)"
+    }
 }

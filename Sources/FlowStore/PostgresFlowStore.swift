@@ -310,10 +310,11 @@ public final class PostgresFlowStore: FlowStateStore {
     }
 
     /// The SQL condition of a row that `rows` sets apart as changed by hand: an unknown status, a
-    /// version or revision out of range, or NULL in a column it reads (made nullable by hand: a
-    /// NULL makes the other tests unknown, never true, so it is tested on its own).
+    /// version or revision out of range, a blank message, or NULL in a column it reads (made
+    /// nullable by hand: a NULL makes the other tests unknown, never true, so it is tested on its own).
     private static let damagedRow = "flow_name IS NULL OR message IS NULL OR migration_version IS NULL OR status IS NULL "
-        + "OR revision IS NULL OR updated_at IS NULL OR status NOT IN (\(FlowStatus.expected)) OR \(FlowColumns.outOfRange)"
+        + "OR revision IS NULL OR updated_at IS NULL OR status NOT IN (\(FlowStatus.expected)) OR \(FlowColumns.outOfRange) "
+        + "OR \(FlowColumns.blankMessage(trim: "btrim", whiteSpace: "E' \\t\\n\\r'"))"
 
     /// The damaged row of an edited one that `rows` sets apart.
     private func damagedRow(_ row: EditedRowRead) -> DamagedFlowRow {
@@ -553,7 +554,13 @@ public final class PostgresFlowStore: FlowStateStore {
                 edited = EditedRow(flowID: id, column: problem.column, value: problem.value, expected: problem.expected, selector: selector())
                 continue
             }
-            result.append(StoredFlow(id: id, flowName: name, message: Array(message.utf8), migrationVersion: version,
+            let bytes = Array(message.utf8)
+            if FlowColumns.isBlank(bytes) {
+                edited = EditedRow(flowID: id, column: "message", value: "'\(PrintableText.escaped(message))'", expected: FlowColumns.expectedMessage,
+                                   selector: selector())
+                continue
+            }
+            result.append(StoredFlow(id: id, flowName: name, message: bytes, migrationVersion: version,
                                      status: known, revision: revision,
                                      updatedAt: Date(timeIntervalSince1970: updated)))
         }

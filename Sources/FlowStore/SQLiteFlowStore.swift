@@ -612,11 +612,12 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     /// The SQL condition of a row that ``storedFlow(_:)`` refuses (but for an id of text that is
     /// not UTF-8): a column holding another type than the tool writes there, an unknown status,
-    /// a version or revision out of range.
+    /// a version or revision out of range, a blank message.
     private static let damagedRow = """
         typeof(flow_id) <> 'text' OR typeof(flow_name) <> 'text' OR typeof(migration_version) <> 'integer' \
         OR typeof(status) <> 'text' OR status NOT IN (\(FlowStatus.expected)) OR typeof(revision) <> 'integer' \
-        OR typeof(updated_at) NOT IN ('real', 'integer') OR \(FlowColumns.outOfRange)
+        OR typeof(updated_at) NOT IN ('real', 'integer') OR \(FlowColumns.outOfRange) OR typeof(message) <> 'text' \
+        OR \(FlowColumns.blankMessage(trim: "trim", whiteSpace: "' ' || char(9) || char(10) || char(13)"))
         """
 
     /// ``damagedRow`` or a text id that is not UTF-8 — a row `pending` stops at rather than
@@ -852,7 +853,11 @@ public final class SQLiteFlowStore: FlowStateStore {
         if let problem = FlowColumns.problem(version: row.integer(3), revision: row.integer(5)) {
             throw EditedRow(flowID: id, column: problem.column, value: problem.value, expected: problem.expected, selector: selector())
         }
-        return StoredFlow(id: id, flowName: row.text(1), message: row.bytes(2), migrationVersion: row.integer(3), status: status,
+        let message = row.bytes(2)
+        guard row.type(2) == SQLITE_TEXT, !FlowColumns.isBlank(message) else {
+            throw EditedRow(flowID: id, column: "message", value: row.quoted(2), expected: FlowColumns.expectedMessage, selector: selector())
+        }
+        return StoredFlow(id: id, flowName: row.text(1), message: message, migrationVersion: row.integer(3), status: status,
                           revision: row.integer(5), updatedAt: Date(timeIntervalSince1970: row.real(6)))
     }
 

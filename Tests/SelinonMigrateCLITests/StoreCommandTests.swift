@@ -112,8 +112,12 @@ struct StoreCommands {
             #expect(status.standardOutput.contains(": 13 flows and 1 row changed outside selinon-migrate"), "\(status.standardOutput)")
             #expect(status.standardOutput.contains("version 0: 13 flows still to migrate"), "\(status.standardOutput)")
             #expect(status.standardOutput.contains(named), "\(status.standardOutput)")
-            let statusJSON = try Self.json(try run.run(["status", "--store", test.location, "--format", "json"]).standardOutput)
+            // The row may be at any version (once fixed it migrates from its own): none is safe to squash.
+            #expect(status.standardOutput.contains("versions 1–2: no flows counted, but the 1 row changed outside selinon-migrate "
+                + "may be at them: not safe to squash until it is fixed"), "\(status.standardOutput)")
+            let statusJSON = try Self.json(try run.run(["status", "--store", test.location, "--format", "json", "-m", Self.migrations]).standardOutput)
             #expect(statusJSON["damaged_rows"] as? Int == 1)
+            #expect((statusJSON["versions"] as? [[String: Any]])?.map { $0["safe_to_squash"] as? Bool } == [false, false, false], "\(statusJSON)")
             #expect((statusJSON["damaged"] as? [[String: Any]])?.first?["flow_id"] as? String == id)
 
             let applied = try run.run(["apply", "-m", Self.migrations, "--store", test.location, "--format", "json", "--quiet"])

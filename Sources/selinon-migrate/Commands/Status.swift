@@ -84,9 +84,12 @@ struct StoreSummary {
         /// Flows at this version that are not failed (they need the migrations after it).
         var live: Int
         var failed: Int
+        /// Rows changed outside selinon-migrate are in no count: any of them may be at this version.
+        var damagedRowsMayBeHere: Bool
         /// No flow will be migrated from this version, so the migrations before and after it can
-        /// be squashed into one. (Version 0, before any migration, is never squashed away.)
-        var safeToSquash: Bool { live == 0 && version > 0 }
+        /// be squashed into one. (Version 0, before any migration, is never squashed away; nor is
+        /// any version while rows changed by hand are unread: once fixed, they migrate from theirs.)
+        var safeToSquash: Bool { live == 0 && version > 0 && !damagedRowsMayBeHere }
     }
 
     /// The counts, and the rows changed by hand that are in none of them.
@@ -109,7 +112,8 @@ struct StoreSummary {
         return (0..<latestVersion).map { version in
             let here = counts.filter { $0.migrationVersion == version }
             let failed = here.filter { $0.status == .failed }.reduce(0) { $0 + $1.count }
-            return VersionUse(version: version, live: here.reduce(0) { $0 + $1.count } - failed, failed: failed)
+            return VersionUse(version: version, live: here.reduce(0) { $0 + $1.count } - failed, failed: failed,
+                              damagedRowsMayBeHere: damagedTotal > 0)
         }
     }
 
@@ -141,11 +145,13 @@ struct StoreSummary {
             func sayEmpty() {
                 guard let range = empty else { return }
                 lines.append((range.count == 1 ? "version \(range.lowerBound)" : "versions \(range.lowerBound)–\(range.upperBound)")
-                    + ": no flows, safe to squash here")
+                    + (damagedTotal > 0 ? ": no flows counted, but the \(counted(damagedTotal, "row")) changed outside selinon-migrate "
+                        + "may be at \(range.count == 1 ? "it" : "them"): not safe to squash until "
+                        + "\(damagedTotal == 1 ? "it is" : "they are") fixed" : ": no flows, safe to squash here"))
                 empty = nil
             }
             for use in oldVersions {
-                if use.live == 0 && use.failed == 0 && use.safeToSquash {
+                if use.live == 0 && use.failed == 0 && use.version > 0 {
                     empty = empty.map { $0.lowerBound...use.version } ?? use.version...use.version
                     continue
                 }
