@@ -81,27 +81,33 @@ extension NewFlow {
     /// ids are Celery task ids: 36 characters.)
     public static let maximumIDBytes = 2_000
 
-    /// Rejects a batch that gives one flow id twice, ids and flow names that a store cannot
-    /// keep (PostgreSQL text holds no U+0000, and SQLite's C strings would end there; ids longer
-    /// than ``maximumIDBytes``), and migration versions above ``maximumMigrationVersion``.
+    /// Rejects a batch that gives one flow id twice, or a flow ``checkStorable()`` refuses.
     static func checkInsertable(_ flows: [NewFlow]) throws(StoreError) {
         var seen = Set<[UInt8]>()
         for flow in flows {
-            try checkStorable(migrationVersion: flow.migrationVersion, flowID: flow.id)
-            if flow.id.utf8.count > maximumIDBytes {
-                throw StoreError(.invalidState, "flow id '\(PrintableText.escaped(String(flow.id.prefix(40))))…' is \(flow.id.utf8.count) bytes long, more than a store keeps "
-                    + "(\(maximumIDBytes)); Selinon's dispatcher ids are 36 characters, so the message was made elsewhere: fix it",
-                                 flowID: flow.id)
-            }
-            if flow.id.utf8.contains(0) || flow.flowName.utf8.contains(0) {
-                let (what, value) = flow.id.utf8.contains(0) ? ("flow id", flow.id) : ("flow name", flow.flowName)
-                throw StoreError(.invalidState, "\(what) '\(value.debugDescription.dropFirst().dropLast())' contains U+0000, which a "
-                    + "store cannot keep; Selinon's dispatcher ids and flow names never do, so the message was made elsewhere: fix it",
-                                 flowID: flow.id)
-            }
+            try flow.checkStorable()
             if !seen.insert(flow.id.idBytes).inserted {
-                throw StoreError(.duplicateFlow, "flow id '\(flow.id)' appears twice", flowID: flow.id)
+                throw StoreError(.duplicateFlow, "flow id '\(PrintableText.escaped(flow.id))' appears twice", flowID: flow.id)
             }
+        }
+    }
+
+    /// Rejects an id or flow name that a store cannot keep (PostgreSQL text holds no U+0000,
+    /// and SQLite's C strings would end there; ids longer than ``maximumIDBytes``), and a
+    /// migration version above ``maximumMigrationVersion`` — what any store refuses, so that a
+    /// caller can refuse it before it opens (or creates) one.
+    package func checkStorable() throws(StoreError) {
+        try Self.checkStorable(migrationVersion: migrationVersion, flowID: id)
+        if id.utf8.count > Self.maximumIDBytes {
+            throw StoreError(.invalidState, "flow id '\(PrintableText.escaped(String(id.prefix(40))))…' is \(id.utf8.count) bytes long, more than a store keeps "
+                + "(\(Self.maximumIDBytes)); Selinon's dispatcher ids are 36 characters, so the message was made elsewhere: fix it",
+                             flowID: id)
+        }
+        if id.utf8.contains(0) || flowName.utf8.contains(0) {
+            let (what, value) = id.utf8.contains(0) ? ("flow id", id) : ("flow name", flowName)
+            throw StoreError(.invalidState, "\(what) '\(value.debugDescription.dropFirst().dropLast())' contains U+0000, which a "
+                + "store cannot keep; Selinon's dispatcher ids and flow names never do, so the message was made elsewhere: fix it",
+                             flowID: id)
         }
     }
 
@@ -109,7 +115,7 @@ extension NewFlow {
     /// - Throws: ``StoreError`` `duplicateFlow` unless `existing` is
     ///   ``ExistingFlows/skipIdentical`` and `stored` has this flow's message and status.
     func checkSkippable(besides stored: StoredFlow?, existing: ExistingFlows) throws(StoreError) {
-        var reason = "flow id '\(id)' is already in the store"
+        var reason = "flow id '\(PrintableText.escaped(id))' is already in the store"
         if existing == .skipIdentical, let stored {
             if stored.message == message && stored.status == status { return }
             reason += stored.message == message

@@ -268,6 +268,19 @@ struct StoreCommands {
                 #expect(result.status == 1)
                 #expect(result.standardError.contains("repeated.jsonl:3: error: flow id 'flow-0000000' was already given on line 1"))
                 #expect(result.standardError.contains("nothing was imported"))
+                // An id with a line break and a tab is named on one line, escaped.
+                let broken = lines[0].replacingOccurrences(of: "\"flow-0000000\"", with: #""flow\n0\t0""#)
+                let twice = try test.files.write(broken + "\n" + broken + "\n", to: "twice.jsonl")
+                let named = try run.run(["import", "--store", fresh.location, "--input", twice])
+                #expect(named.status == 1 && named.standardError.contains(#"twice.jsonl:2: error: flow id 'flow\u{A}0\u{9}0' was already given on line 1"#),
+                        "\(named.standardError)")
+                // A line no store can keep is refused before a store is created for it: none is left behind.
+                let nul = try test.files.write(lines[0].replacingOccurrences(of: "\"flow-0000000\"", with: #""a\u0000b""#) + "\n", to: "nul.jsonl")
+                let refused = try run.run(["import", "--store", fresh.location, "--input", nul])
+                #expect(refused.status == 1 && refused.standardError.contains("nul.jsonl:1: error: flow id 'a\\0b' contains U+0000"),
+                        "\(refused.standardError)")
+                let status = try run.run(["status", "--store", fresh.location])
+                #expect(status.status == 1 && status.standardError.contains("there is no store at"), "\(status.standardOutput)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowMigration
 import FlowStore
 import Foundation
 import MigrationGenerator
@@ -185,8 +186,15 @@ struct BatchImport {
         } catch {
             throw ImportRejection(inputName: inputName, line: number, message: error.message)
         }
+        do {
+            // Refused before any store is opened (or created) for it.
+            try flow.checkStorable()
+        } catch {
+            throw ImportRejection(inputName: inputName, line: number, message: error.message)
+        }
         if let earlier = lineOfID.updateValue(number, forKey: IDFingerprint(flow.id)) {
-            throw ImportRejection(inputName: inputName, line: number, message: "flow id '\(flow.id)' was already given on line \(earlier)")
+            throw ImportRejection(inputName: inputName, line: number,
+                                  message: "flow id '\(PrintableText.escaped(flow.id))' was already given on line \(earlier)")
         }
         return flow
     }
