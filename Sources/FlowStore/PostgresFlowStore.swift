@@ -457,7 +457,7 @@ public final class PostgresFlowStore: FlowStateStore {
         var counts: [StatusCount] = []
         let rows = try await connection.query("""
             SELECT flow_name, migration_version, status, COUNT(*) FROM flows WHERE NOT (\(unescaped: Self.damagedRow))
-            GROUP BY flow_name, migration_version, status ORDER BY flow_name, migration_version, status
+            GROUP BY flow_name, migration_version, status ORDER BY flow_name COLLATE "C", migration_version, status COLLATE "C"
             """, logger: logger)
         for try await (name, version, status, count) in rows.decode((String, Int, String, Int).self) {
             // The condition leaves only known statuses.

@@ -670,6 +670,32 @@ struct StoreContract {
         }
     }
 
+    /// The counts come in the order of the names' code points on both backends, whatever the
+    /// database's collation (a PostgreSQL database made with an ICU locale sorts `_under` before
+    /// `a_b` and `beta` before `Beta`), so that `status` prints the same on both.
+    func countsAreInCodePointOrderWhateverTheCollation() async throws {
+        try await TestStore.with(backend) { test in
+            let store = try await test.open()
+            let names = ["Zeta_flow", "alpha_flow", "_under", "Beta", "beta", "a-b", "a_b", "ab", "é_flow"]
+            let template = try InflightFlows.templates()[0]
+            let name = try NewFlow(message: template).flowName
+            try await store.insert(try names.enumerated().map { index, flowName in
+                let message = String(decoding: try InflightFlows.withID("flow-\(index)", template), as: UTF8.self)
+                    .replacingOccurrences(of: "\"\(name)\"", with: "\"\(flowName)\"")
+                return try NewFlow(message: Array(message.utf8))
+            })
+            if backend == .postgres {
+                // A language's collation on the column, as a database created with one gives it.
+                let found = try await test.firstValue("SELECT collname::text FROM pg_collation WHERE collname IN ('en-x-icu', 'en_US.utf8', 'en_US') "
+                    + "ORDER BY collname LIMIT 1")
+                let collation = try #require(found, "no language collation in this PostgreSQL")
+                try await test.execute("ALTER TABLE flows ALTER COLUMN flow_name TYPE text COLLATE \"\(collation)\"")
+            }
+            let counted = try await store.statusCounts().counts.map(\.flowName)
+            #expect(counted == names.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }, "\(counted)")
+        }
+    }
+
     /// A row changed outside the tool (SQLite keeps any type in any column; any backend keeps an
     /// unknown status) is never read as zeros (a text revision would make every compare-and-swap
     /// fail) or as `running`: reading it is an error that names it, and the counts and the sweep

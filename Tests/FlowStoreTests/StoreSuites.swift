@@ -28,6 +28,7 @@ struct SQLiteStoreTests {
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
     @Test func aFailedFlowNewerThanTheMigrationsIsSkew() async throws { try await contract.aFailedFlowNewerThanTheMigrationsIsSkew() }
     @Test func rowsChangedByHandAreNamedAndLeftAlone() async throws { try await contract.rowsChangedByHandAreNamedAndLeftAlone() }
+    @Test func countsAreInCodePointOrderWhateverTheCollation() async throws { try await contract.countsAreInCodePointOrderWhateverTheCollation() }
     @Test func aSweepThatStopsReportsWhatItCommitted() async throws { try await contract.aSweepThatStopsReportsWhatItCommitted() }
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }
@@ -65,6 +66,7 @@ struct PostgresStoreTests {
     @Test func skewAndInvalidFlowsAreLeftAlone() async throws { try await contract.skewAndInvalidFlowsAreLeftAlone() }
     @Test func aFailedFlowNewerThanTheMigrationsIsSkew() async throws { try await contract.aFailedFlowNewerThanTheMigrationsIsSkew() }
     @Test func rowsChangedByHandAreNamedAndLeftAlone() async throws { try await contract.rowsChangedByHandAreNamedAndLeftAlone() }
+    @Test func countsAreInCodePointOrderWhateverTheCollation() async throws { try await contract.countsAreInCodePointOrderWhateverTheCollation() }
     @Test func aSweepThatStopsReportsWhatItCommitted() async throws { try await contract.aSweepThatStopsReportsWhatItCommitted() }
     @Test func columnsThatDisagreeWithTheMessageAreInvalid() async throws { try await contract.columnsThatDisagreeWithTheMessageAreInvalid() }
     @Test func loadMigratesOnReadOnce() async throws { try await contract.loadMigratesOnReadOnce() }

@@ -104,6 +104,18 @@ public final class TestStore: Sendable {
         }
     }
 
+    /// The first column of the first row `sql` gives on the PostgreSQL store's database, as
+    /// text; `nil` when it gives no row.
+    public func firstValue(_ sql: String) async throws -> String? {
+        precondition(backend == .postgres, "a PostgreSQL query")
+        return try await Self.withConnection(to: location) { connection in
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).decode(String.self) {
+                return value
+            }
+            return nil
+        }
+    }
+
     /// Runs `body` while a connection of its own holds an exclusive lock on the PostgreSQL store's
     /// `flows` table, so that every query of the store on it waits.
     public func whileFlowsAreLocked<T>(_ body: () async throws -> T) async throws -> T {
