@@ -131,7 +131,9 @@ public enum ConditionText {
                 let joined = children.enumerated().map { index, child in
                     text(child, configuredChildren.flatMap { index < $0.count ? $0[index] : nil }, parent: combinator)
                 }.joined(separator: " \(combinator) ")
-                return parent == nil || parent == combinator ? joined : "(\(joined))"
+                // Nested, also in its own kind: `(a or b) or c` is another condition than
+                // `a or (b or c)` (a change of grouping alone is a change), so it reads as another.
+                return parent == nil ? joined : "(\(joined))"
             }
         }
         if let child = members["not"] {

@@ -39,8 +39,10 @@ struct ConditionTextTests {
         (call("argsFieldExist", ["key": .bool(true)]), "argsFieldExist(true)"),
         (.object(["not": .object(["and": .array([call("a", [:]), call("b", [:])])])]), "not (a() and b())"),
         (.object(["and": .array([.object(["or": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "(a() or b()) and c()"),
-        // The same combinator inside needs no parentheses.
-        (.object(["and": .array([.object(["and": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "a() and b() and c()"),
+        // The same combinator inside keeps its parentheses: a grouping is part of the condition,
+        // so `(a and b) and c` and `a and (b and c)` — different conditions — read differently.
+        (.object(["and": .array([.object(["and": .array([call("a", [:]), call("b", [:])])]), call("c", [:])])]), "(a() and b()) and c()"),
+        (.object(["or": .array([call("a", [:]), .object(["or": .array([call("b", [:]), call("c", [:])])])])]), "a() or (b() or c())"),
         // alwaysTrue with arguments is not the edge without a condition: it is shown.
         (call("alwaysTrue", ["x": .number(JSONNumber(1))]), "alwaysTrue(x=1)"),
         // Only a built-in's only argument goes without its name: another predicate's argument

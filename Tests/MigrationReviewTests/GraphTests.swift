@@ -1,3 +1,4 @@
+import FlowMigration
 import Foundation
 import MigrationReview
 import Testing
@@ -54,6 +55,34 @@ struct GraphTests {
         for title in ["x&amp;lt;y", "x&lt;y", "p⧵q", "p⧵⧵q"] {
             #expect(svg.contains("xlink:title=\"\(title)\""), "\(title) in \(svg)")
         }
+    }
+
+    /// A condition listing thousands of values (a block list) is cut short in its tooltip:
+    /// Graphviz refuses a quoted string longer than 16,384 bytes, and the graph with it.
+    @Test func aLongConditionIsCutShortInItsTooltip() throws {
+        var flow = try #require(ExampleReviewTests.review(2).flows.first { $0.flow == "package_analysis_flow" })
+        let row = try #require(flow.rows.firstIndex { $0.new != nil })
+        let blocked = JSONValue.array((0..<2_500).map { .string(String(format: "pkg-%05d", $0)) })
+        flow.rows[row].new?.condition = .object(["name": .string("argsFieldContain"),
+                                                 "args": .object(["key": .string("blocked"), "value": blocked])])
+        let graph = ReviewGraph.dot(flow, version: 2)
+        #expect(graph.contains("argsFieldContain(blocked contains ['pkg-00000', "), "\(graph.prefix(2_000))")
+        #expect(graph.contains("…\"];"))
+        let longest = graph.split(separator: "\n").map(\.utf8.count).max() ?? 0
+        #expect(longest < 16_384, "a line of \(longest) bytes")
+        guard let dot = Self.dot else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dot)
+        process.arguments = ["-Tsvg", "-o", "/dev/null"]
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(graph.utf8))
+        try input.fileHandleForWriting.close()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(message)")
     }
 
     /// An old edge translated to a new edge between other nodes (a translation edited by hand)
