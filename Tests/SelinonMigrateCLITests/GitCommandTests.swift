@@ -2036,6 +2036,14 @@ struct GitCommandTests {
         let revisions = try #require(document["revisions"] as? [[String: Any]])
         #expect(revisions.first?["removed_migrations"] as? [String] == ["1.json"], "\(revisions)")
         #expect(revisions.dropFirst().allSatisfy { $0["removed_migrations"] == nil })
+        // The commit that added it: removed since, not "renumbered or replaced"; and the note on
+        // the directory, gone with its only file, does not deny the files the lines name.
+        #expect(revisions.dropFirst().first?["status"] as? String == "covered-by-removed", "\(revisions)")
+        let lines = history.standardOutput.split(separator: "\n")
+        #expect(lines.dropFirst().first?.hasSuffix("v2 — package_analysis_flow, security_analysis_flow (condition changed), +sbom_flow — added 1.json, which the directory no longer holds "
+            + "(removed since)") == true, "\(history.standardOutput)")
+        #expect(history.standardError == "note: there is no migration directory migrations here now, so no change is covered by a migration "
+            + "that is still there\n", "\(history.standardError)")
     }
 
     /// A commit subject is anyone's text: its escape sequences and direction overrides are shown,
@@ -2113,7 +2121,7 @@ struct GitCommandTests {
         #expect(lines.count == 3, "\(history.standardOutput)")
         #expect(lines.first?.hasSuffix("v3 without its migration — licence_analysis_flow, package_analysis_flow — covered by 1.json "
             + "(one migration for this change and that of \(ids[1].prefix(12))), added in another commit") == true, "\(history.standardOutput)")
-        #expect(lines.dropFirst().first?.hasSuffix("v2 without its migration — package_analysis_flow, +sbom_flow — covered by 1.json "
+        #expect(lines.dropFirst().first?.hasSuffix("v2 without its migration — package_analysis_flow, security_analysis_flow (condition changed), +sbom_flow — covered by 1.json "
             + "(one migration for this change and that of \(ids[0].prefix(12))), added in another commit") == true, "\(history.standardOutput)")
         let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
@@ -2132,6 +2140,23 @@ struct GitCommandTests {
             && partialLines[1].hasSuffix("— needs migration"), "\(partial.standardOutput)")
     }
 
+    /// A commit that changed a condition changed an edge — in place, needing no migration —
+    /// and its line says which flow and what, not "no edge changes".
+    @Test func historySaysWhichEdgesChangedInPlace() throws {
+        let fixture = try Self.repository(at: 1)
+        try TeamWorkflowTests.edit(fixture, "config/flows/analysis.yml", "            key: licences\n            length: 0",
+                                   "            key: licences\n            length: 5")
+        try fixture.git("commit", "-q", "-a", "-m", "five licences")
+        let history = try CommandRunner().run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardOutput.split(separator: "\n").first?.hasSuffix(
+            "five licences — licence_analysis_flow (condition changed) — no migration needed") == true, "\(history.standardOutput)")
+        let json = try CommandRunner().run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let first = try #require((document["revisions"] as? [[String: Any]])?.first)
+        #expect(first["changed_in_place"] as? [String: [String]] == ["licence_analysis_flow": ["condition"]], "\(first)")
+        #expect(first["changed_flows"] as? [String] == [] && first["status"] as? String == "not-needed", "\(first)")
+    }
+
     @Test func historyListsEachChangeAndItsMigration() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()
@@ -2148,7 +2173,7 @@ struct GitCommandTests {
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines[0].hasSuffix("v3 forgot the migration — licence_analysis_flow, package_analysis_flow — needs migration"))
-        #expect(lines[1].hasSuffix("v2 with its migration — package_analysis_flow, +sbom_flow — covered by 1.json"))
+        #expect(lines[1].hasSuffix("v2 with its migration — package_analysis_flow, security_analysis_flow (condition changed), +sbom_flow — covered by 1.json"))
         #expect(lines[2].hasSuffix("— initial configuration"))
         let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any], "\(json.standardOutput)")
@@ -2181,7 +2206,7 @@ struct GitCommandTests {
         #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
         try fixture.git("commit", "-q", "-a", "-m", "fail instead")
         let edited = try runner.run(["history"] + Self.configuration, in: fixture.root)
-        #expect(edited.standardOutput.contains("v2 with its migration — package_analysis_flow, +sbom_flow — "
+        #expect(edited.standardOutput.contains("v2 with its migration — package_analysis_flow, security_analysis_flow (condition changed), +sbom_flow — "
             + "covered by 1.json, edited since this commit added it\n"), "\(edited.standardOutput)")
     }
 }

@@ -62,7 +62,8 @@ extension SelinonMigrate {
                 if let directory {
                     try terminal.refuseMisplacedMigrationDirectory(directory, configuration: workingTree.nodesFile)
                     if !FileManager.default.fileExists(atPath: directory) {
-                        terminal.message("note: there is no migration directory \(directory) here, so no commit shows migrations")
+                        terminal.message("note: there is no migration directory \(directory) here now, so no change is covered by a "
+                            + "migration that is still there")
                     } else {
                         // The listing goes on (it reads the files git holds), but a broken directory is said at once.
                         directoryProblems = DirectoryIntegrity(path: directory, requireSum: false).findings
@@ -212,6 +213,7 @@ extension SelinonMigrate {
             }
             let plan = MigrationDiffer().plan(from: before, to: after, strategy: .ignore)
             entry.changedFlows = plan.flowChanges.map(\.flow)
+            entry.changedInPlace = HistoryEntry.changesInPlace(plan.warnings, besides: entry.changedFlows)
             entry.addedFlows = plan.addedFlows
             entry.removedFlows = plan.removedFlows
             let addedHere = !entry.migrations.isEmpty && replaced.count < entry.migrations.count
@@ -236,7 +238,9 @@ extension SelinonMigrate {
                     entry.status = !own.isEmpty ? "covered-edited" : uncommitted.contains(first) ? "covered-uncommitted" : "covered-later"
                     entry.migrations = (own.isEmpty ? [first] : own).map { "\($0).json" }
                 } else if !replaced.isEmpty {
-                    entry.status = "covered-by-replaced"
+                    // Gone from the directory (a revert, a deletion), or another file at the number.
+                    let removed = replaced.allSatisfy { name in MigrationDirectory.version(ofFileName: name).map { now.hashes[$0] == nil } ?? false }
+                    entry.status = removed ? "covered-by-removed" : "covered-by-replaced"
                 } else if addedOther {
                     entry.status = "added-other"
                 }
@@ -363,7 +367,8 @@ struct HistoryEntry: Encodable {
     /// `_meta` digests name this change), `covered-together` (by a migration generated over
     /// this commit's change and others': ``coveredTogetherWith``), `covered-uncommitted` (by a migration in the working tree
     /// that HEAD does not hold as it is), `covered-edited` (by the migrations this commit added,
-    /// edited since), `covered-by-replaced` (the commit added migrations
+    /// edited since), `covered-by-removed` (the commit added migrations that the directory holds
+    /// no more, removed since — by a revert, say), `covered-by-replaced` (the commit added migrations
     /// that the directory no longer holds as they were, and no file of it names this change),
     /// `added-other` (the commit added migrations whose `_meta` digests name another change),
     /// `needs-migration`, `not-needed`, `initial`, `invalid-configuration`,
@@ -372,6 +377,9 @@ struct HistoryEntry: Encodable {
     /// with every flow path given, after commits with the nodes file only: moved here).
     var status = ""
     var changedFlows: [String] = []
+    /// Flows whose edges changed in place — a condition, `foreach`, … — which needs no migration
+    /// (`generate` warns of it), besides ``changedFlows``: flow → what changed.
+    var changedInPlace: [String: [String]] = [:]
     var addedFlows: [String] = []
     var removedFlows: [String] = []
     var migrations: [String] = []
@@ -390,8 +398,29 @@ struct HistoryEntry: Encodable {
     /// migration generated over several commits).
     var coveredTogetherWith: [String]?
 
+    /// What changed in place per flow, from the warnings of the change's migration plan.
+    static func changesInPlace(_ warnings: [MigrationWarning], besides changedFlows: [String]) -> [String: [String]] {
+        var changes: [String: [String]] = [:]
+        for warning in warnings where !changedFlows.contains(warning.flow) {
+            let what: String
+            switch warning.kind {
+            case .conditionChanged: what = "condition"
+            case .foreachChanged: what = "foreach"
+            case .destinationRepeatsChanged: what = "repeated destination"
+            case .nowaitChanged: what = "nowait"
+            case .selectiveChanged: what = "selective"
+            case .destinationKindChanged: what = "destination kind"
+            case .fallbackRemoved: what = "fallback"
+            case .newStartingEdge, .flowRemoved, .flowRenamed: continue
+            }
+            if !changes[warning.flow, default: []].contains(what) { changes[warning.flow, default: []].append(what) }
+        }
+        return changes
+    }
+
     var line: String {
         var flows: [String] = changedFlows
+        flows += changedInPlace.keys.sorted().map { "\($0) (\(changedInPlace[$0]!.joined(separator: ", ")) changed)" }
         flows += addedFlows.map { "+\($0)" }
         flows += removedFlows.map { "-\($0)" }
         let what = flows.isEmpty ? "no edge changes" : flows.joined(separator: ", ")
@@ -406,6 +435,8 @@ struct HistoryEntry: Encodable {
         case "covered-later", "covered-together": coverage = "\(coveredBy), added in another commit"
         case "covered-uncommitted": coverage = "\(coveredBy), which is not committed as it is (git add and commit it)"
         case "covered-edited": coverage = "\(coveredBy), edited since this commit added \(migrations.count == 1 ? "it" : "them")"
+        case "covered-by-removed":
+            coverage = "added \(migrations.joined(separator: ", ")), which the directory no longer holds (removed since)"
         case "covered-by-replaced":
             coverage = "added \(migrations.joined(separator: ", ")), which the directory no longer holds as it was (renumbered or replaced)"
         case "added-other":
@@ -420,7 +451,7 @@ struct HistoryEntry: Encodable {
         }
         // Files the commit added that the verdict does not speak of (a commit whose previous
         // configuration was invalid, or that needed no migration itself) are still named.
-        let speaksOfFiles = ["covered", "covered-together", "covered-later", "covered-uncommitted", "covered-edited", "covered-by-replaced", "added-other"]
+        let speaksOfFiles = ["covered", "covered-together", "covered-later", "covered-uncommitted", "covered-edited", "covered-by-replaced", "covered-by-removed", "added-other"]
         if !speaksOfFiles.contains(status) && !migrations.isEmpty { coverage += " (added \(migrations.joined(separator: ", ")))" }
         if let removedMigrations {
             coverage += " — removed \(removedMigrations.joined(separator: ", ")), which deployments may have applied"
