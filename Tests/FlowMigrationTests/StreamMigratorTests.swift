@@ -233,9 +233,13 @@ struct StreamMigratorTests {
             (#"{"flow_name": "ingest", "retry": -Infinity, "state": null}"#, "retry must be a number or null, found -Infinity"),
             // A number beyond a float's range, which Python reads as infinity.
             (#"{"flow_name": "ingest", "retry": 1E400, "state": null}"#,
-             "retry 1E400 is beyond the range of a 64-bit floating-point number (Python reads it as infinity)"),
+             "retry 1E400 is beyond the range of a 64-bit floating-point number (Python reads it as infinity): give the countdown in seconds, or null"),
             (#"{"flow_name": "ingest", "retry": -2e999, "state": null}"#,
-             "retry -2e999 is beyond the range of a 64-bit floating-point number (Python reads it as infinity)"),
+             "retry -2e999 is beyond the range of a 64-bit floating-point number (Python reads it as infinity): give the countdown in seconds, or null"),
+            // An integer that long Python reads as an int — too large a countdown all the same.
+            (#"{"flow_name": "ingest", "retry": 1"# + String(repeating: "0", count: 400) + #", "state": null}"#,
+             "retry 1" + String(repeating: "0", count: 400) + " is beyond the range of a 64-bit floating-point number "
+                + "(no countdown the dispatcher can schedule): give the countdown in seconds, or null"),
         ] {
             var output: [UInt8] = []
             let report = Array(line.utf8).withUnsafeBufferPointer { migrator.migrate(line: $0, into: &output) }

@@ -81,6 +81,9 @@ struct MessageLineTests {
             (#"{"dispatcher_id": "a"}"#, "flow_name is missing"),
             (#"[1, 2]"#, "must be a JSON object"),
             (#"{"flow_name": "f", "dispatcher_id": "a""#, "not valid JSON"),
+            // Python reads half a character into a string; an id or a flow name cannot be one.
+            (#"{"flow_name": "f", "dispatcher_id": "a\ud800"}"#, "dispatcher_id holds an unpaired UTF-16 surrogate"),
+            (#"{"flow_name": "\udc00", "dispatcher_id": "a"}"#, "flow_name holds an unpaired UTF-16 surrogate"),
             // PostgreSQL's column is 32-bit; SQLite is held to the same bound, so flows move between them.
             (#"{"flow_name": "f", "dispatcher_id": "a", "migration_version": 2147483648}"#,
              "migration_version 2147483648 is more than a store keeps (at most 2147483647)"),
@@ -92,6 +95,9 @@ struct MessageLineTests {
         }
         #expect(try NewFlow(message: Array(#"{"flow_name": "f", "dispatcher_id": "a", "migration_version": 2147483647}"#.utf8))
             .migrationVersion == 2_147_483_647)
+        // Elsewhere in the message it is passed through unread, byte for byte.
+        let halfCharacter = Array(#"{"flow_name": "f", "dispatcher_id": "a", "node_args": "\ud800"}"#.utf8)
+        #expect(try NewFlow(message: halfCharacter).message == halfCharacter)
         // Bytes that are not UTF-8 inside a string: JSON text is UTF-8, and PostgreSQL refuses it.
         let invalid = Array(#"{"flow_name": "f", "dispatcher_id": "a", "node_args": ""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
         let error = #expect(throws: StoreError.self) { try NewFlow(message: invalid) }

@@ -81,7 +81,7 @@ struct DispatcherLineScanner {
                         throw StateError(.wrongType, "dispatcher_id must be a string, found \(try valueKind(&cursor))")
                     }
                     if readingIdentity {
-                        scan.dispatcherID = try cursor.stringOrStateError()
+                        scan.dispatcherID = try cursor.stringOrStateError("dispatcher_id")
                     } else {
                         try skipValue(&cursor)
                         scan.dispatcherID = nil
@@ -94,7 +94,7 @@ struct DispatcherLineScanner {
                         try skipValue(&cursor)
                         throw StateError(.wrongType, "\(key) must be a string")
                     }
-                    let status = try cursor.stringOrStateError()
+                    let status = try cursor.stringOrStateError(DispatcherMessageHeader.storeStatusKey)
                     guard DispatcherMessageHeader.storeStatuses.contains(status) else {
                         throw StateError(.invalidValue, "\(key) is '\(status)'; expected one of "
                             + DispatcherMessageHeader.storeStatuses.joined(separator: ", "))
@@ -117,7 +117,7 @@ struct DispatcherLineScanner {
                         try skipValue(&cursor)
                         throw StateError(.wrongType, "flow_name must be a string")
                     }
-                    scan.flowName = try cursor.stringOrStateError()
+                    scan.flowName = try cursor.stringOrStateError("flow_name")
                 case "migration_version":
                     let valueStart = cursor.index
                     switch bytes[cursor.index] {
@@ -231,7 +231,7 @@ struct DispatcherLineScanner {
                     var name: String?
                     try forEachMember(&cursor, level: 5) { key, cursor throws(StateError) in
                         if key == "name", bytes[cursor.index] == UInt8(ascii: "\"") {
-                            name = try cursor.stringOrStateError()
+                            name = try cursor.stringOrStateError("state.active_nodes[\(position)].name")
                         } else if key == "name" {
                             try skipValue(&cursor)
                             name = nil
@@ -617,8 +617,18 @@ extension JSONParser.Scanner {
         return overflow ? nil : (negative ? -value : value)
     }
 
-    mutating func stringOrStateError() throws(StateError) -> String {
-        try converting { scanner throws(JSONParser.Failure) in try scanner.string() }
+    /// `what`: the value the string is (`dispatcher_id`), named when it cannot be text: Python
+    /// reads an unpaired surrogate (`\ud800`) into a string, but no store, terminal or
+    /// comparison of names takes it for text.
+    mutating func stringOrStateError(_ what: String = "a key") throws(StateError) -> String {
+        do throws(JSONParser.Failure) {
+            return try string()
+        } catch where error.message.contains("unpaired UTF-16 surrogate") {
+            throw StateError(.invalidValue, "\(what) holds an unpaired UTF-16 surrogate (a \\u escape of half a character, column "
+                + "\(error.column)), which is no text; Selinon never writes one there, so the message was made elsewhere: fix it")
+        } catch {
+            throw StateError(.malformed, error.messageProblem)
+        }
     }
 
     /// Runs a scanning step, turning a JSON syntax failure into a ``StateError``.

@@ -38,15 +38,18 @@ public struct DispatcherMessageHeader: Sendable, Equatable {
     }
 
     /// Why a number cannot be `retry`, if it cannot: Python's `NaN` or `Infinity`, or one beyond the
-    /// range of a 64-bit float (such as `1E400`), which Python's `json` reads as infinity — no
+    /// range of a 64-bit float — a fraction or exponent (`1E400`), which Python's `json` reads as
+    /// infinity, or an integer of hundreds of digits, which no time can be counted down from: no
     /// countdown the dispatcher can schedule.
     static func retryError(_ numberText: String) -> StateError? {
         if ["NaN", "Infinity", "-Infinity"].contains(numberText) {
             return StateError(.wrongType, "retry must be a number or null, found \(numberText)")
         }
         guard Double(numberText)?.isInfinite == true else { return nil }
+        let isInteger = !numberText.contains { $0 == "." || $0 == "e" || $0 == "E" }
         return StateError(.invalidValue, "retry \(numberText) is beyond the range of a 64-bit floating-point number "
-            + "(Python reads it as infinity)")
+            + (isInteger ? "(no countdown the dispatcher can schedule)" : "(Python reads it as infinity)")
+            + ": give the countdown in seconds, or null")
     }
 
     /// `flow_name`.
