@@ -611,6 +611,16 @@ struct GenerateCommandTests {
         #expect(checked.status == 1)
         #expect(checked.standardError.contains("depends on task 'C', which no edge or fallback of the flow starts"))
         #expect(checked.standardError.contains("or pass --no-check to skip Selinon's consistency check"))
+        // Also for a check made while the flows are read (a condition reading a result no
+        // storage keeps): its errors are not global.trace's.
+        try directory.write("tasks: [{name: A, import: t}, {name: B, import: t}]\nflows: [f]\n", to: "nodes.yml")
+        try directory.write("flow-definitions: [{name: f, edges: [{from: , to: A}, {from: A, to: B, "
+            + "condition: {name: fieldExist, args: {key: x}}}]}]\n", to: "flows.yml")
+        let predicate = try CommandRunner().run(["generate", "-N", nodes, "-F", flows, "-n", "\(base)/nodes.yml", "-f", "\(base)/flows", "--dry-run"])
+        #expect(predicate.status == 1)
+        #expect(predicate.standardError.contains("reads the result of task 'A', which has no storage"), "\(predicate.standardError)")
+        #expect(predicate.standardError.contains("or pass --no-check to skip Selinon's consistency check, where they all come from"),
+                "\(predicate.standardError)")
 
         // An earlier Selinon's form of trace (workers ran it): in the old configuration, a warning;
         // in the new one (which Selinon 1.4's workers must start on) an error, which --no-check takes as a warning.

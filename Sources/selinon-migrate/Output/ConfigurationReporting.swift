@@ -44,15 +44,28 @@ extension Terminal {
         }
     }
 
-    /// Whether `source` loads with neither the consistency check nor the checks of
-    /// `global.trace` (what `--no-check` turns off).
-    private static func loadsUnchecked(_ source: some ConfigurationSource, like loader: ConfigurationLoader) -> Bool {
-        guard loader.options.checksConsistency || loader.options.checksTrace, let files = try? source.read() else { return false }
-        var options = loader.options
-        options.checksConsistency = false
-        options.checksTrace = false
-        return ConfigurationLoader(options: options).load(files).configuration != nil
+    /// What `--no-check` (which turns off the consistency check and the checks of
+    /// `global.trace`) would do for an invalid configuration, in words — the checks its errors
+    /// all come from — or `nil` when it would not let it through.
+    private static func noCheckEffect(_ source: some ConfigurationSource, like loader: ConfigurationLoader) -> String? {
+        guard loader.options.checksConsistency || loader.options.checksTrace, let files = try? source.read() else { return nil }
+        func loads(checkingConsistency: Bool, checkingTrace: Bool) -> Bool {
+            var options = loader.options
+            options.checksConsistency = options.checksConsistency && checkingConsistency
+            options.checksTrace = options.checksTrace && checkingTrace
+            return ConfigurationLoader(options: options).load(files).configuration != nil
+        }
+        if loads(checkingConsistency: true, checkingTrace: false) {
+            return "to take them as warnings: they are all in global.trace, which changes no flow's edges"
+        }
+        if loads(checkingConsistency: false, checkingTrace: true) { return Self.skipsConsistencyCheck }
+        if loads(checkingConsistency: false, checkingTrace: false) {
+            return "to skip Selinon's consistency check and take global.trace's errors as warnings, where they all come from"
+        }
+        return nil
     }
+
+    private static let skipsConsistencyCheck = "to skip Selinon's consistency check, where they all come from"
 
     private func check(_ loaded: Result<ConfigurationLoadResult, ConfigurationError>, source: some ConfigurationSource,
                        role: String, loader: ConfigurationLoader, offersNoCheck: Bool = false,
@@ -83,9 +96,8 @@ extension Terminal {
             let errors = result.diagnostics.filter { $0.severity == .error }.count
             // What --no-check would let through: the consistency check's errors, or global.trace's.
             let noCheck: String? = !offersNoCheck ? nil
-                : result.consistencyCheckFailed ? "to skip Selinon's consistency check, where they all come from"
-                : Self.loadsUnchecked(source, like: loader) ? "to take them as warnings: they are all in global.trace, which changes no flow's edges"
-                : nil
+                : result.consistencyCheckFailed ? Self.skipsConsistencyCheck
+                : Self.noCheckEffect(source, like: loader)
             guard role == "old", let revision = source as? GitConfigurationSource, case .revision(let commit, _) = revision.location else {
                 let problem = "the \(role) configuration has \(errors) error\(errors == 1 ? "" : "s") (\(source.sourceDescription)); "
                     + (noCheck.map { "fix them, or pass --no-check " + $0 } ?? "fix them")
