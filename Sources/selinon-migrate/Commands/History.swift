@@ -212,6 +212,7 @@ extension SelinonMigrate {
                 return ListedChange(entry: entry)
             }
             let plan = MigrationDiffer().plan(from: before, to: after, strategy: .ignore)
+            let digests = (before: StructureDigest.digest(of: before), after: StructureDigest.digest(of: after))
             entry.changedFlows = plan.flowChanges.map(\.flow)
             entry.changedInPlace = HistoryEntry.changesInPlace(plan.warnings, besides: entry.changedFlows)
             entry.addedFlows = plan.addedFlows
@@ -221,7 +222,7 @@ extension SelinonMigrate {
             // merge that landed as a fast-forward): they do not cover this one.
             let addedOther = addedHere && plan.isNeeded
                 && !Self.mayCover(added, directory: directory.flatMap { try? context.migrationFiles(in: $0, at: commit) } ?? [:],
-                                  change: plan.migration, from: before, to: after)
+                                  change: plan.migration, from: digests.before, to: digests.after)
             entry.status = addedHere && !addedOther ? "covered" : plan.isNeeded ? "needs-migration" : "not-needed"
             // A migration committed separately from the change it migrates, or renumbered since.
             if entry.status == "needs-migration" {
@@ -230,7 +231,7 @@ extension SelinonMigrate {
                 // the rest, the first (files are generated in history order).
                 // (Held at the configuration compared with: files an invalid parent added may migrate this very change.)
                 let atParent = directory.flatMap { path in beforeCommit.flatMap { try? context.migrationFiles(in: path, at: $0) } } ?? [:]
-                let candidates = (now.generated(from: before, to: after, change: plan.migration) ?? [])
+                let candidates = (now.generated(from: digests.before, to: digests.after, change: plan.migration) ?? [])
                     .filter { version in atParent[version].map(MigrationSum.hash) != now.hashes[version] }
                 if let first = candidates.min() {
                     // The commit's own files, edited (and rehashed) since: not another commit's.
@@ -245,7 +246,7 @@ extension SelinonMigrate {
                     entry.status = "added-other"
                 }
             }
-            return ListedChange(entry: entry, change: (StructureDigest.digest(of: before), StructureDigest.digest(of: after)))
+            return ListedChange(entry: entry, change: digests)
         }
 
         /// Credits a migration generated over several commits at once (`generate --from A --to B`
@@ -298,10 +299,10 @@ extension SelinonMigrate {
         /// migration before it in `directory` (the directory at the commit) leads was generated
         /// from the wrong base and covers nothing — a change between the two that needed no
         /// migration (a flow added) moves the start away from the migration before.
-        /// `verify --git` judges further.
+        /// `verify --git` judges further. `beforeDigest` and `afterDigest`: the structure digests
+        /// of the configurations before and after the change.
         static func mayCover(_ files: [(key: Int, value: [UInt8])], directory: [Int: [UInt8]], change: Migration,
-                             from before: Configuration, to after: Configuration) -> Bool {
-            let beforeDigest = StructureDigest.digest(of: before), afterDigest = StructureDigest.digest(of: after)
+                             from beforeDigest: String, to afterDigest: String) -> Bool {
             func digests(_ bytes: [UInt8]?) -> (migration: Migration, old: String?, new: String?)? {
                 guard let bytes, let migration = try? Migration(selinonJSON: bytes, file: "") else { return nil }
                 let recorded = migration.metadata?["digests"]

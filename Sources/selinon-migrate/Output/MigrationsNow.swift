@@ -49,7 +49,12 @@ struct MigrationsNow: Sendable {
     /// The versions generated for the change `before` → `after` (whose migration is `change`),
     /// if any: by their digests, else the files without digests that have its effect.
     func generated(from before: Configuration, to after: Configuration, change: Migration) -> [Int]? {
-        if let versions = byDigests["\(StructureDigest.digest(of: before)) \(StructureDigest.digest(of: after))"] { return versions }
+        generated(from: StructureDigest.digest(of: before), to: StructureDigest.digest(of: after), change: change)
+    }
+
+    /// ``generated(from:to:change:)`` for the configurations of these structure digests.
+    func generated(from before: String, to after: String, change: Migration) -> [Int]? {
+        if let versions = byDigests["\(before) \(after)"] { return versions }
         let matching = withoutDigests.filter { $0.value.hasSameEffect(as: change) }.keys.sorted()
         return matching.isEmpty ? nil : matching
     }
