@@ -6,9 +6,11 @@ import FlowEngine
 enum AnalyzeBenchmark {
     static func run(tasks: Int, maxStates: Int, repetitions: Int) {
         let flow = syntheticFlow(tasks: tasks)
-        var result = ReachableStates(engine: FlowDispatcher(flow: flow, global: GlobalSettings()), options: .init(maxStates: maxStates))
+        let configuration = Configuration(nodesFile: "benchmark.yml", flowFiles: [], tasks: [], storages: [], global: GlobalSettings(),
+                                          flowNames: [flow.name], flows: [flow.name: flow])
+        var result = ReachableStates(engine: FlowDispatcher(flow: flow, of: configuration), options: .init(maxStates: maxStates))
         let time = Measurement.median(repetitions) {
-            result = ReachableStates(engine: FlowDispatcher(flow: flow, global: GlobalSettings()), options: .init(maxStates: maxStates))
+            result = ReachableStates(engine: FlowDispatcher(flow: flow, of: configuration), options: .init(maxStates: maxStates))
         }
         let rate = Double(result.states.count) / Measurement.seconds(time)
         print("\(tasks) tasks, \(flow.edges.count) edges: \(result.states.count) reachable states\(result.isBounded ? " (bounded)" : "") "

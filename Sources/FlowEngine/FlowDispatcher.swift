@@ -35,6 +35,10 @@ public struct FlowDispatcher: Sendable {
         public var fired: [Int] = []
         /// Why each instance of `started` was scheduled, in the same order.
         public var origins: [Origin] = []
+        /// The first node of a flow with `node_args_from_first` whose result no storage keeps:
+        /// Selinon's dispatcher cannot read the flow's arguments from it and fails the flow
+        /// (`status` is `failed`).
+        public var unreadFirstResult: String?
     }
 
     /// Why an instance was scheduled.
@@ -54,19 +58,24 @@ public struct FlowDispatcher: Sendable {
     /// Per edge, and per failure entry: the condition's value when no run can change it.
     private let settledEdgeConditions: [Bool?]
     private let settledFailureConditions: [Bool?]
+    /// The tasks whose results a storage keeps (not read-only): what `node_args_from_first`
+    /// can read.
+    private let storedTasks: Set<String>
 
     /// The engine for flow `name` of `configuration`.
     /// - Throws: ``FlowEngineError`` when the flow does not exist.
     public init(configuration: Configuration, flow name: String) throws(FlowEngineError) {
         guard let flow = configuration.flows[name] else { throw FlowEngineError(message: "there is no flow '\(name)'") }
-        self.init(flow: flow, global: configuration.global)
+        self.init(flow: flow, of: configuration)
     }
 
-    /// The engine for `flow`; `global` tells whether its predicates are Selinon's built-in ones
-    /// (only then `alwaysTrue` and `alwaysFalse` are known to be constant).
-    public init(flow: FlowDefinition, global: GlobalSettings) {
+    /// The engine for `flow` of `configuration`, which tells whether its predicates are
+    /// Selinon's built-in ones (only then `alwaysTrue` and `alwaysFalse` are known to be
+    /// constant) and which tasks' results a storage keeps.
+    public init(flow: FlowDefinition, of configuration: Configuration) {
         self.flow = flow
-        let builtin = global.usesBuiltinPredicates
+        storedTasks = Set(configuration.tasks.filter { $0.storage != nil && !$0.storageReadOnly }.map(\.name))
+        let builtin = configuration.global.usesBuiltinPredicates
         settledEdgeConditions = flow.edges.map { SelinonPredicates.settledValue(of: $0.condition, builtinPredicates: builtin) }
         settledFailureConditions = flow.failures.map { SelinonPredicates.settledValue(of: $0.condition, builtinPredicates: builtin) }
         nowait = Set(flow.nowait)
@@ -113,6 +122,12 @@ public struct FlowDispatcher: Sendable {
         for node in broken { work.state.failedNodes[node.name, default: []].append(node.id) }
         for node in done { arm(node.name, work: &work) }
         if flow.nodeArgsFromFirst && done.count == 1 && work.state.activeNodes.isEmpty && work.state.finishedNodes.isEmpty {
+            guard storedTasks.contains(done[0].name) else {
+                // Selinon's StoragePool.retrieve raises: the dispatcher fails the flow at once.
+                var failed = work.run(status: .failed)
+                failed.unreadFirstResult = done[0].name
+                return failed
+            }
             decisions.nodeArgumentsFromFirst(done[0])
         }
         // The edges each finished node may fire, in the order they wait (arming is over, so the

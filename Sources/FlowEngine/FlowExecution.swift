@@ -141,12 +141,9 @@ public struct FlowExecution: Sendable {
         var combinationsLeft = 0
         var dispatcherErrors: [String] = []
         var status = FlowDispatcher.Status.running
-        /// Tasks whose results a storage keeps (what `node_args_from_first` can read).
-        let storedTasks: Set<String>
 
         init(execution: FlowExecution) {
             self.execution = execution
-            storedTasks = Set(execution.configuration.tasks.filter { $0.storage != nil && !$0.storageReadOnly }.map(\.name))
         }
 
         mutating func run() throws(FlowEngineError) -> Report {
@@ -162,7 +159,7 @@ public struct FlowExecution: Sendable {
 
         private mutating func runQueue() throws(FlowEngineError) -> Report {
             let top = execution.configuration.flows[execution.flow]!
-            instances.append(FlowInstance(engine: FlowDispatcher(flow: top, global: execution.configuration.global), nodeArguments: execution.outcomes.nodeArguments))
+            instances.append(FlowInstance(engine: FlowDispatcher(flow: top, of: execution.configuration), nodeArguments: execution.outcomes.nodeArguments))
             queue.append(.dispatcher(0))
             let (product, overflow) = execution.maxDispatcherRuns.multipliedReportingOverflow(by: FlowExecution.taskRunsPerDispatcherRun)
             let maxTaskRuns = overflow ? Int.max : product
@@ -227,7 +224,7 @@ public struct FlowExecution: Sendable {
             let flow = instance.engine.flow
             let argumentsBefore = instance.nodeArguments
             var decisions = ExecutionDecisions(results: results, nodeArguments: instance.nodeArguments, environment: execution.environment,
-                                               foreachItems: execution.outcomes.foreachItems, storedTasks: storedTasks, ids: ids,
+                                               foreachItems: execution.outcomes.foreachItems, ids: ids,
                                                combinationsLeft: combinationsLeft)
             let run: FlowDispatcher.Run
             if let active = instance.state?.activeNodes {
@@ -257,7 +254,7 @@ public struct FlowExecution: Sendable {
                     + "such conditions both ways and `simulate` decides them at random, or run the flow with selinon-cli execute")
             }
             ids = decisions.ids
-            if let unstored = decisions.unstoredFirstNode {
+            if let unstored = run.unreadFirstResult {
                 // Selinon's StoragePool.retrieve raises; the dispatcher fails the flow at once.
                 dispatcherErrors.append("\(flow.name): node_args_from_first reads the result of \(unstored), which no storage keeps, "
                     + "so Selinon's dispatcher fails the flow")
@@ -277,7 +274,7 @@ public struct FlowExecution: Sendable {
                 } else if flow.propagation.nodeArgs.covers(node.name) {
                     arguments = instance.nodeArguments
                 }
-                instances.append(FlowInstance(engine: FlowDispatcher(flow: child, global: execution.configuration.global), nodeArguments: arguments, parent: (flow.name, node.id)))
+                instances.append(FlowInstance(engine: FlowDispatcher(flow: child, of: execution.configuration), nodeArguments: arguments, parent: (flow.name, node.id)))
                 queue.append(.dispatcher(instances.count - 1))
             }
             switch run.status {
@@ -312,14 +309,11 @@ private struct ExecutionDecisions: FlowDecisions {
     var nodeArguments: JSONValue
     var environment: [String: String]
     var foreachItems: [String: [JSONValue]]
-    var storedTasks: Set<String>
     var ids: SequentialIDs
     /// The first condition that could not be decided, for the error.
     var undecided: String?
     /// The first `foreach` edge that fired with no items for its function in the outcomes.
     var foreachWithoutItems: (edge: Edge, function: String)?
-    /// The node whose result `node_args_from_first` wanted, when no storage keeps it.
-    var unstoredFirstNode: String?
     /// Combinations of a join's source instances the execution may still judge.
     var combinationsLeft: Int
     /// A join needed one more combination judged than the budget allowed.
@@ -366,10 +360,6 @@ private struct ExecutionDecisions: FlowDecisions {
     mutating func newID(for node: String) -> String { ids.next(for: node) }
 
     mutating func nodeArgumentsFromFirst(_ node: DispatcherState.ActiveNode) {
-        guard storedTasks.contains(node.name) else {
-            unstoredFirstNode = node.name
-            return
-        }
         nodeArguments = results[node.id] ?? .null
     }
 }

@@ -98,7 +98,7 @@ public struct MigrationAnalysis: Sendable {
             var examples: [Outcome: DispatcherState] = [:]
             var taintingEdges: Set<Int> = [], armedEdges: Set<Int> = []
             // Each state is migrated as the search finds it, so that progress counts what is done.
-            let reachable = ReachableStates(engine: FlowDispatcher(flow: flow, global: configuration.global), options: options) { state in
+            let reachable = ReachableStates(engine: FlowDispatcher(flow: flow, of: configuration), options: options) { state in
                 let migrated = Self.migrate(state, flow: flow.name, version: version, migrator: migrator)
                 taintingEdges.formUnion(migrated.taintingEdges)
                 armedEdges.formUnion(migrated.armedEdges)

@@ -168,5 +168,16 @@ struct ExecutionRuleTests {
         let report = try Self.run(configuration)
         #expect(ExecutionTests.trace(report) == ["f/A succeeded", "f failed"])
         #expect(report.dispatcherErrors.count == 1)
+        // The engine itself fails the flow, so that the reachable states and the simulated
+        // ones hold no flow with A finished, which no dispatcher keeps in flight.
+        let engine = try FlowDispatcher(configuration: configuration, flow: "f")
+        let reachable = ReachableStates(engine: engine)
+        #expect(reachable.states.count == 1 && reachable.states.allSatisfy { $0.finishedNodes.isEmpty }, "\(reachable.states)")
+        let simulator = FlowSimulator(engine: engine, failureRate: 0)
+        #expect((0..<50).compactMap { simulator.state(seed: $0) }.allSatisfy { $0.finishedNodes.isEmpty })
+        var decisions = PredicateDecisions()
+        let started = engine.start(&decisions)
+        let ended = engine.advance(started.state, finished: Set(started.state.activeNodes.map(\.id)), failed: [], &decisions)
+        #expect(ended.status == .failed && ended.unreadFirstResult == "A" && ended.started.isEmpty, "\(ended)")
     }
 }

@@ -124,7 +124,7 @@ struct OracleTests {
 
     static func verdict(_ example: Case) -> Verdict {
         let old = configuration(example.old), new = configuration(example.new)
-        let oldEngine = FlowDispatcher(flow: old.flows["f"]!, global: old.global), newEngine = FlowDispatcher(flow: new.flows["f"]!, global: new.global)
+        let oldEngine = FlowDispatcher(flow: old.flows["f"]!, of: old), newEngine = FlowDispatcher(flow: new.flows["f"]!, of: new)
         var decisions = PredicateDecisions()
         var continued = Trace()
         var run = oldEngine.start(&decisions)

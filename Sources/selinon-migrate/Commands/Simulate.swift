@@ -135,7 +135,7 @@ extension SelinonMigrate {
                 terminal.message("error: there is no flow '\(unknown)' (flows: \(configuration.flows.keys.sorted().joined(separator: ", ")))")
                 throw ExitStatus.inputFailed
             }
-            let simulators = names.map { FlowSimulator(engine: FlowDispatcher(flow: configuration.flows[$0]!, global: configuration.global), failureRate: failureRate) }
+            let simulators = names.map { FlowSimulator(engine: FlowDispatcher(flow: configuration.flows[$0]!, of: configuration), failureRate: failureRate) }
             var random = SeededGenerator(seed: seed)
             var produced = 0
             var producedFlows = Set<String>()
