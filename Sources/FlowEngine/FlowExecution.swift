@@ -54,6 +54,10 @@ public struct FlowExecution: Sendable {
     public let flow: String
     /// What the tasks do.
     public let outcomes: NodeOutcomes
+    /// The tasks `outcomes` gives that neither the flow nor any sub-flow it can reach starts
+    /// (by an edge or a fallback), sorted: their outcomes change nothing in this run (a task of
+    /// another flow, given by mistake).
+    public let tasksNeverStarted: [String]
     /// What `envExist`/`envEqual` read.
     public var environment: [String: String]
     /// Stop with an error after this many dispatcher runs (a flow that loops forever), or after
@@ -81,7 +85,7 @@ public struct FlowExecution: Sendable {
                 ? "outcomes are given for '\(task)', which is a flow: a flow's outcome follows from its nodes"
                 : "outcomes are given for '\(task)', which is not a task of the configuration")
         }
-        var reachable = [flow], seen: Set<String> = [flow]
+        var reachable = [flow], seen: Set<String> = [flow], startedTasks: Set<String> = []
         while let name = reachable.popLast() {
             let definition = configuration.flows[name]!
             for edge in definition.edges {
@@ -91,7 +95,9 @@ public struct FlowExecution: Sendable {
             }
             let started = definition.edges.flatMap(\.to) + definition.failures.flatMap(\.fallback.nodes)
             for child in started where configuration.flows[child] != nil && seen.insert(child).inserted { reachable.append(child) }
+            startedTasks.formUnion(started)
         }
+        tasksNeverStarted = outcomes.tasks.keys.filter { !startedTasks.contains($0) }.sorted()
         self.configuration = configuration
         self.flow = flow
         self.outcomes = outcomes

@@ -577,6 +577,19 @@ struct EngineCommandTests {
         let piped = try runner.run(["execute", "security_analysis_flow", "--outcomes", "-"] + configuration,
                                    input: try Data(contentsOf: URL(fileURLWithPath: outcomes)))
         #expect(piped.status == 0 && piped.standardOutput == text.standardOutput, "\(piped.standardError)")
+        #expect(text.standardError.isEmpty, "\(text.standardError)")
+
+        // Outcomes for a task of another flow change nothing here: said, with the flow that runs it.
+        let elsewhere = try directory.write(#"{"tasks": {"ScanVulnerabilities": {"fails": true},"# + "\n" + #" "FetchMetadata": {"fails": true}}}"#,
+                                            to: "elsewhere.json")
+        let unused = try runner.run(["execute", "security_analysis_flow", "--outcomes", elsewhere] + configuration)
+        #expect(unused.status == 0)
+        #expect(unused.standardError == "\(elsewhere):2: warning: outcomes are given for 'FetchMetadata', which flow 'security_analysis_flow' and "
+            + "its sub-flows never start: they change nothing in this run\n  hint: it is started by 'package_analysis_flow' — execute that "
+            + "flow, or remove the entry\n", "\(unused.standardError)")
+        let unusedJSON = try runner.run(["execute", "security_analysis_flow", "--outcomes", elsewhere, "--format", "json"] + configuration)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(unusedJSON.standardOutput.utf8)) as? [String: Any])
+        #expect(document["unused_outcomes"] as? [String] == ["FetchMetadata"], "\(document)")
 
         let broken = try directory.write("{\"tasks\": {\n  \"A\": }", to: "broken.json")
         let invalid = try runner.run(["execute", "security_analysis_flow", "--outcomes", broken] + configuration)

@@ -31,7 +31,8 @@ extension SelinonMigrate {
                 A list gives the outcomes of a task's successive runs (retries included); the last \
                 repeats. Every foreach edge that fires needs its function's items (null: it returns None). Prints every \
                 task run and flow end in order, then the flow's status (--format json: flow, \
-                status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status; \
+                status, dispatcher_runs, dispatcher_errors, nodes with flow, node, kind, status, \
+                unused_outcomes for the tasks the outcomes give that the flow never starts; \
                 a run that was stopped has status "stopped" and error, why; an invalid outcomes \
                 file is the document error "invalid-outcomes", file, line, column, message, hint).
 
@@ -91,21 +92,40 @@ extension SelinonMigrate {
                                           terminal: terminal)
             }
             let report: FlowExecution.Report
+            var unused: [String] = []
             do {
-                report = try FlowExecution(configuration: configuration, flow: flow, outcomes: given.outcomes, environment: environment,
-                                           maxDispatcherRuns: maxRuns).run()
+                let execution = try FlowExecution(configuration: configuration, flow: flow, outcomes: given.outcomes, environment: environment,
+                                                  maxDispatcherRuns: maxRuns)
+                unused = execution.tasksNeverStarted
+                if let path = outcomes { warnOfUnusedOutcomes(unused, in: path, bytes: given.bytes, configuration: configuration, terminal: terminal) }
+                report = try execution.run()
             } catch {
                 // What ran until the stop shows the loop (or the path to the undecidable condition).
-                if let stopped = error.stoppedExecution { show(stopped, stoppedBy: error.message, terminal: terminal) }
+                if let stopped = error.stoppedExecution { show(stopped, stoppedBy: error.message, unusedOutcomes: unused, terminal: terminal) }
                 terminal.message("error: \(error)")
                 throw ExitStatus.inputFailed
             }
-            show(report, stoppedBy: nil, terminal: terminal)
+            show(report, stoppedBy: nil, unusedOutcomes: unused, terminal: terminal)
+        }
+
+        /// Warns of outcomes given for tasks the flow never starts, naming the flows that do.
+        private func warnOfUnusedOutcomes(_ tasks: [String], in path: String, bytes: [UInt8], configuration: Configuration, terminal: Terminal) {
+            for task in tasks {
+                let line = JSONKeyLine.line(of: ["tasks", task], in: bytes).map { ":\($0)" } ?? ""
+                let starters = configuration.flowNames.filter { name in
+                    guard let definition = configuration.flows[name] else { return false }
+                    return definition.edges.contains { $0.to.contains(task) } || definition.failures.contains { $0.fallback.nodes.contains(task) }
+                }
+                terminal.message("\(path)\(line): warning: outcomes are given for '\(task)', which flow '\(flow)' and its sub-flows never "
+                    + "start: they change nothing in this run\n  hint: "
+                    + (starters.isEmpty ? "no flow starts it" : "it is started by " + starters.map { "'\($0)'" }.joined(separator: ", ")
+                        + " — execute that flow, or remove the entry"))
+            }
         }
 
         /// Prints the node runs of `report` and how the flow ended, or (`stoppedBy`) why the
         /// execution stopped before it ended.
-        private func show(_ report: FlowExecution.Report, stoppedBy reason: String?, terminal: Terminal) {
+        private func show(_ report: FlowExecution.Report, stoppedBy reason: String?, unusedOutcomes: [String] = [], terminal: Terminal) {
             switch format {
             case .text:
                 let width = report.nodes.map { ($0.flow ?? "").count + 1 + $0.node.count }.max() ?? 0
@@ -128,6 +148,7 @@ extension SelinonMigrate {
                     }),
                 ]
                 if let reason { object["error"] = .string(reason) }
+                if !unusedOutcomes.isEmpty { object["unused_outcomes"] = .array(unusedOutcomes.map(JSONValue.string)) }
                 terminal.outputJSON(.object(object))
             }
         }
