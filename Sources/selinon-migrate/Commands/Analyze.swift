@@ -179,11 +179,14 @@ extension SelinonMigrate {
                 // A search that stopped early cannot show that no state comes out worse: say so where CI logs show it.
                 let unfinished = analysis.flows.filter(\.isBounded)
                 if !unfinished.isEmpty {
-                    // Raising --max-states helps only where that bound stopped the search.
-                    let remedy = unfinished.contains { $0.bound == .states } ? "raise --max-states to judge more" : "judge such flows by review"
-                    let stops = unfinished.map { "\($0.flow) \($0.bound!.reason)" }.joined(separator: "; ")
-                    terminal.message("warning: the search stopped before it covered every state (\(stops)): --fail-on judged the "
-                        + "\(unfinished.map { String($0.reachable) }.joined(separator: ", ")) states found; " + remedy)
+                    // Per flow: the states judged, why the search stopped, and whether raising
+                    // --max-states helps there (only where that bound stopped it).
+                    let stops = unfinished.map { "\($0.flow): \(counted($0.reachable, "state")) found, stopped \($0.bound!.reason)" }
+                    let remedy = unfinished.allSatisfy { $0.bound == .states } ? "raise --max-states to judge more"
+                        : unfinished.contains { $0.bound == .states } ? "raise --max-states for the flows it stopped; judge the others by review"
+                        : "judge such flows by review"
+                    terminal.message("warning: the search stopped before it covered every state, so --fail-on judged only the states "
+                        + "found (\(stops.joined(separator: "; ")))\n  hint: \(remedy)")
                 }
             }
         }
