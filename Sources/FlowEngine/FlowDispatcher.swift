@@ -89,6 +89,16 @@ public struct FlowDispatcher: Sendable {
 
     /// The first run of a flow: starting edges fire (in index order, when their condition holds),
     /// then the edges of every node started are armed.
+    /// Whether no start of the flow leaves a node running, whatever is decided: every starting
+    /// edge has a condition that never holds (`alwaysFalse` among Selinon's built-in predicates)
+    /// or starts `nowait` nodes only — the flow ends as it starts, and is never in flight.
+    public var neverRuns: Bool {
+        flow.edges.indices.allSatisfy { index in
+            let edge = flow.edges[index]
+            return !edge.from.isEmpty || settledEdgeConditions[index] == false || edge.to.allSatisfy(nowait.contains)
+        }
+    }
+
     public func start(_ decisions: inout some FlowDecisions) -> Run {
         var work = Working(state: DispatcherState())
         for (index, edge) in flow.edges.enumerated()

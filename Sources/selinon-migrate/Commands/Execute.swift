@@ -167,8 +167,11 @@ extension SelinonMigrate {
                 // A key given twice would silently keep only its last outcome: refused, as in migration files.
                 return (try NodeOutcomes(json: try JSONParser(rejectsDuplicateKeys: true).parse(bytes)), bytes)
             } catch let failure as JSONParser.Failure {
+                let hint = failure.message.contains("appears twice")
+                    ? "keep one of the two: only the last would count, and which outcome was meant is not clear"
+                    : "the outcomes file is one JSON object: fix it there (\(form))"
                 throw Self.refuseOutcomes(path, line: failure.line, column: failure.column, message: failure.message,
-                                          hint: "the outcomes file is JSON", terminal: terminal)
+                                          hint: hint, terminal: terminal)
             } catch let error as NodeOutcomesError {
                 // `tasks.Fetch[1]` → the keys tasks, Fetch; `foreach.module.function` → foreach, module.function
                 // (a foreach is keyed by a dotted name).

@@ -203,7 +203,17 @@ extension SelinonMigrate {
             }
             // A flow never caught running in many attempts (not merely unlucky in a small --count)
             // has no states among those written: said, or a deploy test would take it for covered.
-            let neverCaught = names.indices.filter { attemptsOf[$0] >= Self.attemptsBeforeSayingNever && !producedFlows.contains(names[$0]) }
+            // A flow that cannot run at all is said whatever the count.
+            let neverRun = names.indices.filter { simulators[$0].engine.neverRuns }
+            if !neverRun.isEmpty {
+                let flows = neverRun.map { names[$0] }
+                terminal.message("warning: \(flows.count == 1 ? "flow" : "flows") \(flows.joined(separator: ", ")) never "
+                    + "\(flows.count == 1 ? "runs" : "run"): every starting edge has a condition that never holds (alwaysFalse) or starts "
+                    + "nowait nodes only, so the states written have none of \(flows.count == 1 ? "it" : "them")")
+            }
+            let neverCaught = names.indices.filter {
+                attemptsOf[$0] >= Self.attemptsBeforeSayingNever && !producedFlows.contains(names[$0]) && !simulators[$0].engine.neverRuns
+            }
             if !neverCaught.isEmpty {
                 let flows = neverCaught.map { names[$0] }
                 terminal.message("warning: no flow of \(flows.joined(separator: ", ")) could be caught running in "
