@@ -2140,6 +2140,58 @@ struct GitCommandTests {
             && partialLines[1].hasSuffix("— needs migration"), "\(partial.standardOutput)")
     }
 
+    /// Commits the example at each version in turn, one commit per version.
+    static func commit(_ versions: [Int], in fixture: GitFixture, as message: (Int) -> String) throws {
+        for version in versions {
+            try install(version, in: fixture)
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", message(version))
+        }
+    }
+
+    /// A migration generated over two commits covers those two, not a revert and re-apply of
+    /// the newer one after it, though they lead back to the same configurations: migrations are
+    /// matched to the history in order, each from where the one before it ended, as verify --git
+    /// matches them.
+    @Test func historyDoesNotCreditASpanningMigrationToARevertAfterIt() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.commit([2, 3], in: fixture) { "v\($0) without its migration" }
+        let generated = try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "one migration for v2 and v3")
+        try Self.commit([2, 3], in: fixture) { "back to v\($0)" }
+        let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let revisions = try #require(document["revisions"] as? [[String: Any]])
+        #expect(revisions.map { $0["status"] as? String }
+                == ["needs-migration", "needs-migration", "covered-together", "covered-together", "initial"], "\(revisions)")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1, "\(verified.standardOutput)")
+    }
+
+    /// A change and its revert inside a span are covered by the migration over the span, as
+    /// verify --git finds: the file leads from the configuration before them to the one after
+    /// (the last change, from the reverted configuration, is that migration on its own).
+    @Test func historyCreditsASpanningMigrationToARevertInsideIt() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.commit([2, 1, 4], in: fixture) { "to v\($0)" }
+        let generated = try runner.run(["generate", "--from", "HEAD~3", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "one migration from v1 to v4")
+        let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let revisions = try #require(document["revisions"] as? [[String: Any]])
+        #expect(revisions.map { $0["status"] as? String }
+                == ["covered-later", "covered-together", "covered-together", "initial"], "\(revisions)")
+        #expect(revisions.map { ($0["covered_together_with"] as? [String])?.count } == [2, 2, 2, nil], "\(revisions)")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardOutput)\(verified.standardError)")
+    }
+
     /// A commit that changed a condition changed an edge — in place, needing no migration —
     /// and its line says which flow and what, not "no edge changes".
     @Test func historySaysWhichEdgesChangedInPlace() throws {

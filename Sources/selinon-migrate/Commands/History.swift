@@ -251,39 +251,42 @@ extension SelinonMigrate {
 
         /// Credits a migration generated over several commits at once (`generate --from A --to B`
         /// with commits that changed the configuration between A and B, or a span over an invalid
-        /// configuration): by its `_meta` digests it leads from the configuration before the
-        /// oldest of them to the one after the newest, through each of their changes, so each
-        /// one is covered — as `verify --git` and `check` find. `entries` are newest first, and
-        /// `changes` are theirs.
+        /// configuration) to each of their changes, matching the migrations to the history as
+        /// `verify --git` does: in version order, each from where the one before it ended, from
+        /// the first configuration its `_meta` digests start from to the first after it that they
+        /// lead to. `entries` are newest first, and `changes` are theirs.
         static func creditMigrationsSpanningCommits(_ entries: inout [HistoryEntry], changes: [(before: String, after: String)?],
                                                     now: MigrationsNow, uncommitted: Set<Int>) {
+            // The configurations in history order, oldest first, each with the entry whose change led to it
+            // (an invalid configuration leaves the one that ran before it, which the next change starts from).
+            var states: [(digest: String, entry: Int?)] = []
+            for index in changes.indices.reversed() {
+                guard let change = changes[index] else { continue }
+                if states.last?.digest != change.before { states.append((change.before, nil)) }
+                states.append((change.after, index))
+            }
             let covering: Set<String> = ["covered", "covered-later", "covered-edited", "covered-uncommitted", "needs-migration"]
+            var position = 0
             for (version, recorded) in now.recordedChanges.sorted(by: { $0.key < $1.key }) {
-                for newest in changes.indices where changes[newest]?.after == recorded.new {
-                    // Older changes chained to it: each one leads to the configuration the newer one started from.
-                    var span = [newest]
-                    var start = changes[newest]!.before
-                    var index = newest + 1
-                    while start != recorded.old, index < changes.count {
-                        if let change = changes[index] {
-                            guard change.after == start else { break }
-                            span.append(index)
-                            start = change.before
-                        } else if entries[index].status != "invalid-configuration" {
-                            break  // (the change after an invalid configuration starts from the last valid one)
-                        }
-                        index += 1
+                var interval: (from: Int, to: Int)?
+                for from in states.indices where from >= position && states[from].digest == recorded.old {
+                    if let to = states.indices.first(where: { $0 > from && states[$0].digest == recorded.new }) {
+                        interval = (from, to)
+                        break
                     }
-                    guard start == recorded.old, span.count > 1 else { continue }
-                    let name = "\(version).json"
-                    for position in span where covering.contains(entries[position].status) {
-                        if entries[position].status == "needs-migration" {
-                            entries[position].status = uncommitted.contains(version) ? "covered-uncommitted" : "covered-together"
-                            entries[position].migrations = [name]
-                        }
-                        guard entries[position].migrations.contains(name) else { continue }
-                        entries[position].coveredTogetherWith = span.filter { $0 != position }.map { entries[$0].revision }
+                }
+                guard let (from, to) = interval else { continue }
+                position = max(position, to)
+                let span = states[(from + 1)...to].compactMap(\.entry)
+                guard span.count > 1 else { continue }
+                let name = "\(version).json"
+                for position in span where covering.contains(entries[position].status) {
+                    if entries[position].status == "needs-migration" {
+                        entries[position].status = uncommitted.contains(version) ? "covered-uncommitted" : "covered-together"
+                        entries[position].migrations = [name]
                     }
+                    guard entries[position].migrations.contains(name) else { continue }
+                    entries[position].coveredTogetherWith = span.filter { $0 != position }.map { entries[$0].revision }
                 }
             }
         }
