@@ -83,19 +83,23 @@ public enum ReviewGraph {
     /// The Graphviz id of the node `name` (whole: ids must stay apart).
     private static func nodeID(_ name: String) -> String { quoted("node:" + name, shortened: false) }
 
-    /// How many characters of a label or tooltip are shown: Graphviz (2.43) refuses a quoted
-    /// string longer than 16,384 bytes, and a condition listing thousands of values is longer.
-    static let shownCharacters = 2_000
+    /// How many Unicode scalars of a label or tooltip are shown: Graphviz (2.43) refuses a
+    /// quoted string longer than 16,384 bytes, and a condition listing thousands of values is
+    /// longer. Scalars, not characters: one character can carry any number of combining marks.
+    /// Escaped, a scalar takes at most 5 bytes (`&amp;`), so what is shown stays under 10,010.
+    static let shownScalars = 2_000
 
     /// A DOT string literal showing `text`: line breaks and other control characters as escapes
     /// (`\n` as two characters, as the other formats show them), backslashes and quotes escaped,
     /// and `&` as `&amp;` (Graphviz reads `&lt;` as `<`, so `'&lt;'` would show as `'<'`).
     /// In a tooltip a backslash is drawn as `⧵`: Graphviz unescapes tooltips twice in some
     /// versions (2.43: `\\` and `\\\\` both show one), so no escaping reads the same everywhere.
-    /// `shortened`: text past ``shownCharacters`` is cut, with `…` (a label or tooltip, not an id).
+    /// `shortened`: text past ``shownScalars`` is cut, with `…` (a label or tooltip, not an id).
     static func quoted(_ text: String, tooltip: Bool = false, shortened: Bool = true) -> String {
         var shown = MarkdownText.visibleControls(text)
-        if shortened && shown.count > shownCharacters { shown = String(shown.prefix(shownCharacters)) + "…" }
+        if shortened && shown.unicodeScalars.count > shownScalars {
+            shown = String(String.UnicodeScalarView(shown.unicodeScalars.prefix(shownScalars))) + "…"
+        }
         return "\"" + (tooltip ? shown.replacingOccurrences(of: "\\", with: "⧵") : shown.replacingOccurrences(of: "\\", with: "\\\\"))
             .replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
