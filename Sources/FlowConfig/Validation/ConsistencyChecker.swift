@@ -71,25 +71,37 @@ struct ConsistencyChecker {
     private mutating func checkFirstResults(of flow: FlowDefinition, startingTask: String) {
         let what = "flow '\(flow.name)'"
         if !storesItsResult(startingTask) {
-            warning(.flowStructure, "\(what) sets node_args_from_first, but its starting task '\(startingTask)' stores no result; "
+            let readOnly = isReadOnly(startingTask)
+            warning(.flowStructure, "\(what) sets node_args_from_first, but its starting task '\(startingTask)' stores no result"
+                    + (readOnly ? " (its storage is storage_readonly)" : "") + "; "
                     + "Selinon's dispatcher fails every run of the flow when it finishes",
-                    at: flow.location, hint: "give '\(startingTask)' a storage (storage: NAME), or remove node_args_from_first")
+                    at: flow.location, hint: readOnly ? "remove storage_readonly from '\(startingTask)', or remove node_args_from_first"
+                        : "give '\(startingTask)' a storage (storage: NAME), or remove node_args_from_first")
         }
         for failure in flow.failures where failure.nodes == [startingTask] {
             for fallback in failure.fallback.nodes where !storesItsResult(fallback) {
-                let kind = isFlow(fallback) ? "a sub-flow" : "a task without a storage"
+                let readOnly = isReadOnly(fallback)
+                let kind = isFlow(fallback) ? "a sub-flow" : readOnly ? "a task whose storage is storage_readonly" : "a task without a storage"
                 warning(.flowStructure, "\(what) sets node_args_from_first, and when '\(startingTask)' fails its fallback "
                         + "'\(fallback)' (\(kind)) can finish first; Selinon's dispatcher then fails the flow instead of "
                         + "continuing it", at: failure.location,
-                        hint: "give '\(fallback)' a storage, or remove node_args_from_first")
+                        hint: readOnly ? "remove storage_readonly from '\(fallback)', or remove node_args_from_first"
+                            : "give '\(fallback)' a storage, or remove node_args_from_first")
             }
         }
     }
 
-    /// Whether Selinon can look a node's result up: a task with a storage (a sub-flow has none).
+    /// Whether Selinon can look a node's result up: a task that writes a storage (a sub-flow has
+    /// none, and a `storage_readonly` task only reads its storage).
     private func storesItsResult(_ name: String) -> Bool {
         guard !isFlow(name), let task = configuration.task(named: name) else { return false }
-        return task.storage != nil
+        return task.storage != nil && !task.storageReadOnly
+    }
+
+    /// Whether `name` is a task with a storage it only reads (`storage_readonly`).
+    private func isReadOnly(_ name: String) -> Bool {
+        guard !isFlow(name), let task = configuration.task(named: name) else { return false }
+        return task.storage != nil && task.storageReadOnly
     }
 
     private mutating func check(_ flow: FlowDefinition) {
