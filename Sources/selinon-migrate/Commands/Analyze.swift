@@ -182,8 +182,8 @@ extension SelinonMigrate {
                     // Per flow: the states judged, why the search stopped, and whether raising
                     // --max-states helps there (only where that bound stopped it).
                     let stops = unfinished.map { "\($0.flow): \(counted($0.reachable, "state")) found, stopped \($0.bound!.reason)" }
-                    let remedy = unfinished.allSatisfy { $0.bound == .states } ? "raise --max-states to judge more"
-                        : unfinished.contains { $0.bound == .states } ? "raise --max-states for the flows it stopped; judge the others by review"
+                    let remedy = unfinished.allSatisfy { $0.bound!.isRaisedByMaxStates } ? "raise --max-states to judge more"
+                        : unfinished.contains { $0.bound!.isRaisedByMaxStates } ? "raise --max-states for the flows it stopped; judge the others by review"
                         : "judge such flows by review"
                     terminal.message("warning: the search stopped before it covered every state, so --fail-on judged only the states "
                         + "found (\(stops.joined(separator: "; ")))\n  hint: \(remedy)")

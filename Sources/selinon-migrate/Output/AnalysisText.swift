@@ -30,14 +30,18 @@ extension MigrationAnalysis.FlowResult {
 }
 
 extension ReachableStates.Bound {
-    /// Why the search stopped, and whether raising `--max-states` would take it further.
+    /// Whether raising `--max-states` lets a search stopped here go further.
+    var isRaisedByMaxStates: Bool { self != .nodes }
+
+    /// Why the search stopped, and whether raising `--max-states` would take it further (it
+    /// raises the runs allowed too, not the node instances kept).
     var reason: String {
         switch self {
         case .states: return "at --max-states; raise it to count more"
         case .nodes: return "once the states held \(ReachableStates.Options().maxNodes) node instances in all, as many as a search keeps; "
             + "raising --max-states does not help"
-        case .runs: return "after \(ReachableStates.Options().runsPerState) dispatcher runs from one state, a loop that may not end; "
-            + "raising --max-states does not help"
+        case .runs: return "after \(ReachableStates.Options().runsPerState) dispatcher runs per state --max-states allows, most of them "
+            + "ending in states found before (a run with very many outcomes); raising --max-states allows more runs"
         }
     }
 }
