@@ -697,6 +697,38 @@ struct TeamWorkflowTests {
         #expect(stale.status == 1 && stale.standardError.contains(copied), "\(stale.standardError)")
     }
 
+    /// The same fix where the base has no migrations yet: the first migration of the history
+    /// may start from any configuration of it — before committing (`check --staged`, as a
+    /// pre-commit hook runs it) and on a branch. A file for another change is still refused.
+    @Test func checkAcceptsTheFirstMigrationForAChangeTheBaseMadeWithoutOne() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        try fixture.git("branch", "-q", "-M", "main")
+        try GitCommandTests.install(2, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2 without migration")
+        let runner = try CommandRunner()
+        let generated = try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        let staged = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(staged.status == 0, "\(staged.standardError)")
+        #expect(staged.standardOutput.contains("1.json covers the change since ") && staged.standardOutput.contains("(v1) as the first migration of "),
+                "\(staged.standardOutput)")
+        try fixture.git("checkout", "-q", "-b", "fix")
+        try fixture.git("commit", "-q", "-m", "add the missing migration")
+        let check = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 0, "\(check.standardError)")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+        // main moves on to v3 without a migration: 1.json (v1 → v2) does not cover v1 → v3.
+        try fixture.git("checkout", "-q", "main")
+        try GitCommandTests.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 without migration")
+        try fixture.git("checkout", "-q", "fix", "--", "migrations")
+        let other = try runner.run(["check", "--staged", "--base", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(other.status == 1 && other.standardError.contains("1.json does not match the configuration change"), "\(other.standardError)")
+    }
+
     @Test func aMergeThatKeptThisBranchsMigrationIsAConflictWithTheRebaseFix() throws {
         // The conflict resolved by keeping this branch's 1.json and committed: check names the
         // collision and rebase (as it advises) fixes it — not "restore it", which generate refuses.

@@ -650,8 +650,9 @@ extension SelinonMigrate {
                         + "cover\(added.count - restored.count == 1 ? "s" : "") the change since \(coveredFrom.id.short) (\(coveredFrom.summary)), "
                         + "where \(restored.count == 1 ? "it leads" : "they lead")"
                 } else if let coveredFrom {
-                    report.summary = "\(names) \(covers) the change since \(coveredFrom.id.short) (\(coveredFrom.summary)), where the "
-                        + "migrations of \(baseName) end; \(baseName) changed the configuration since without a migration"
+                    report.summary = "\(names) \(covers) the change since \(coveredFrom.id.short) (\(coveredFrom.summary))"
+                        + (baseFiles.isEmpty ? " as the first migration of \(baseName)'s history" : ", where the migrations of \(baseName) end")
+                        + "; \(baseName) changed the configuration since without a migration"
                 } else {
                     report.summary = added.isEmpty ? "no flow change since \(baseName) needs a migration" : "\(names) \(covers) the change since \(baseName)"
                 }
@@ -783,11 +784,6 @@ extension SelinonMigrate {
         /// How many of the base's configuration changes `catchUpStart` looks back through.
         static let catchUpDepth = 50
 
-        /// The revision the added migrations start from when they catch up with changes the base
-        /// made without a migration (generated with `--from` that revision, as `generate` advises):
-        /// the first added migration starts from the configuration the base's newest migration
-        /// leads to (their `_meta` digests), that configuration is in the base's history, and the
-        /// added migrations, composed, are what `generate` writes from it to the working tree.
         /// How far back ``restoredMigrations(_:in:base:context:)`` looks for a deleted file.
         static let restoredSearchDepth = 200
 
@@ -817,11 +813,19 @@ extension SelinonMigrate {
             return restored
         }
 
+        /// The revision the added migrations start from when they catch up with changes the base
+        /// made without a migration (generated with `--from` that revision, as `generate` advises):
+        /// the first added migration starts from the configuration the base's newest migration
+        /// leads to (their `_meta` digests) — any, when the base has no migrations yet
+        /// (`baseNewest` nil) —, that configuration is in the base's history, and the added
+        /// migrations, composed, are what `generate` writes from it to the working tree.
         private func catchUpStart(of added: [MigrationDirectory.File], after baseNewest: [UInt8]?, to new: Configuration,
                                   baseConfiguration: Configuration, context: GitContext, base: BranchBase) -> GitCommit? {
-            guard let start = added.first?.migration.metadata?["digests"]?["old"]?.stringValue,
-                  let baseNewest, let newest = try? Migration(selinonJSON: baseNewest, file: "-"),
-                  newest.metadata?["digests"]?["new"]?.stringValue == start else { return nil }
+            guard let start = added.first?.migration.metadata?["digests"]?["old"]?.stringValue else { return nil }
+            if let baseNewest {
+                guard let newest = try? Migration(selinonJSON: baseNewest, file: "-"),
+                      newest.metadata?["digests"]?["new"]?.stringValue == start else { return nil }
+            }
             // The first is the base's own configuration.
             guard let commits = try? context.repository.commitsChanging(context.paths, from: base.commit.id, limit: Self.catchUpDepth + 1) else {
                 return nil
