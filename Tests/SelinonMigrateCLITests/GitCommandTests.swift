@@ -1493,6 +1493,30 @@ struct GitCommandTests {
         #expect(!after.standardError.contains("note:"), "2.json's digests name the change: \(after.standardError)")
     }
 
+    /// A change reverted with its migration, then made again without one: the first migration's
+    /// digests name the change, but the migrations end before it — generate says so, as verify
+    /// --git, check and history do, and following the note gives the migration they accept.
+    @Test func generateAfterAChangeMadeAgainWithoutItsMigrationSaysHowToGenerateIt() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try Self.install(1, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "back to v1")
+        try Self.install(2, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v2 again")
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(forgot.status == 1, "\(forgot.standardOutput)")
+        #expect(forgot.standardError.contains("note: the last commit that changed the configuration, \(head) (v2 again), "), "\(forgot.standardError)")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 1)
+        #expect(try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        let after = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(after.status == 0 && !after.standardError.contains("note:"), "3.json migrates it: \(after.standardError)")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// Two commits in a row without their migration: the note names the change from where the
     /// migrations end, so following it gives the migration check accepts.
     @Test func generateAfterTwoCommitsWithoutMigrationsNamesTheWholeChange() throws {

@@ -8,7 +8,8 @@ extension Terminal {
     /// When `generate` finds nothing to migrate between the last commit that changed the
     /// configuration and the working tree, that commit itself may have changed flows without
     /// its migration (committed before generating). The note that says so, with the command that generates it,
-    /// unless the commit added a migration or a migration's `_meta` digests name its change.
+    /// unless the commit added a migration or a migration's `_meta` digests name its change (and
+    /// the newest migration leads to the commit's configuration).
     /// For a merge, the change is the one from the parent whose configuration the newest
     /// migration leads to (the merged branch's, when the merge took its migrations), else from
     /// the first parent. `configuration` is the one `source` holds, already loaded. `options`
@@ -34,7 +35,11 @@ extension Terminal {
         let generate = "\(command) --from \(from) --to \(commit.id.short)"
         if let migrationDirectory, let migrations {
             let added = (try? source.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]
-            if migrations.generated(from: old, to: new, change: plan.migration) != nil { return nil }
+            // A migration of the same change counts where the migrations end at this commit's
+            // configuration: one that ends elsewhere covers an earlier pass of it (a change
+            // reverted with its migration, then made again without one).
+            if migrations.generated(from: old, to: new, change: plan.migration) != nil,
+               migrations.latestDestination.map({ $0 == StructureDigest.digest(of: new) }) ?? true { return nil }
             // The commit added its migration, but that leads to another configuration than the
             // commit has: the configuration changed after generate (a commit amended with further
             // edits). check compares the two and says what to do.
