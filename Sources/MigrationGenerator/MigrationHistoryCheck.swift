@@ -72,6 +72,7 @@ public enum MigrationHistoryCheck {
             })
         }
         let digests = states.map { StructureDigest.digest(of: $0.configuration) }
+        let revisions = states.map(\.revision)
         var matches: [Match] = [], findings: [Finding] = []
         var intervals: [(version: Int, from: Int, to: Int)] = []
         var position = 0
@@ -92,7 +93,8 @@ public enum MigrationHistoryCheck {
             }
             var interval: (from: Int, to: Int)?
             if let old = migration.metadata?["digests"]?["old"]?.stringValue, let new = migration.metadata?["digests"]?["new"]?.stringValue {
-                interval = find(old: old, new: new, in: digests, from: position)
+                interval = find(old: old, new: new, in: digests, from: position, revisions: revisions,
+                                base: RecordedChange(version: version, migration: migration)?.base)
                 if interval == nil, let earlier = find(old: old, new: new, in: digests, from: 0) {
                     guard intervals.contains(where: { $0.from == earlier.from && $0.to == earlier.to }) else {
                         findings.append(Finding(
@@ -288,6 +290,67 @@ public enum MigrationHistoryCheck {
         // than none).
         let candidates = (position + 1..<states.count - 1).filter { matches($0, $0 + 1) }
         return candidates.count == 1 ? (candidates[0], candidates[0] + 1) : nil
+    }
+
+    /// What a migration file records of the change it was generated for (`_meta`): the structure
+    /// digests of the configurations before and after it, and the commit it was generated from.
+    public struct RecordedChange: Sendable, Equatable {
+        public var version: Int
+        /// `_meta.digests.old` and `.new`.
+        public var old: String
+        public var new: String
+        /// The abbreviated commit id `_meta.old` names (`git:1a2b3c4d5e6f …`); nil when the
+        /// migration was generated from files or the index.
+        public var base: String?
+
+        /// What `migration` (version `version`) records; nil when its `_meta` has no digests.
+        public init?(version: Int, migration: Migration) {
+            guard let old = migration.metadata?["digests"]?["old"]?.stringValue,
+                  let new = migration.metadata?["digests"]?["new"]?.stringValue else { return nil }
+            self.version = version
+            self.old = old
+            self.new = new
+            if let source = migration.metadata?["old"]?.stringValue, source.hasPrefix("git:") {
+                let revision = source.dropFirst(4).prefix { $0 != " " }
+                base = revision.isEmpty ? nil : String(revision)
+            }
+        }
+    }
+
+    /// The changes of a history that migrations were generated for, matched by what they record
+    /// as ``check(states:migrations:)`` matches them: in version order, each from where the one
+    /// before it ended, from the state of the commit it records as its base when the history
+    /// holds it there, else from the first with its old digest, to the first after it with its
+    /// new one. `digests` and `revisions` are the states' (oldest first; a revision is a commit
+    /// id, a prefix of one, or nil). A migration that matches no change from where the ones
+    /// before it ended is left out (`verify --git` reports it).
+    /// - Returns: by version, the indices of the states it migrates from and to.
+    public static func recordedIntervals(of recorded: [RecordedChange], digests: [String],
+                                         revisions: [String?]) -> [Int: (from: Int, to: Int)] {
+        var intervals: [Int: (from: Int, to: Int)] = [:]
+        var position = 0
+        for change in recorded.sorted(by: { $0.version < $1.version }) {
+            guard let interval = find(old: change.old, new: change.new, in: digests, from: position, revisions: revisions,
+                                      base: change.base) else { continue }
+            intervals[change.version] = interval
+            position = max(position, interval.to)
+        }
+        return intervals
+    }
+
+    /// ``find(old:new:in:from:)``, from the state of commit `base` when the history holds it at
+    /// `start` or later with the digest `old` and a later state has `new`: the same change made
+    /// twice (reverted, then made again) is the one the migration was generated from.
+    private static func find(old: String, new: String, in digests: [String], from start: Int, revisions: [String?],
+                             base: String?) -> (from: Int, to: Int)? {
+        if let base, let from = digests.indices.first(where: { index in
+               index >= start && digests[index] == old
+                   && revisions[index].map { $0.hasPrefix(base) || base.hasPrefix($0) } == true
+           }),
+           let to = digests.indices.first(where: { $0 > from && digests[$0] == new }) {
+            return (from, to)
+        }
+        return find(old: old, new: new, in: digests, from: start)
     }
 
     /// The first interval (a, b), a ≥ `start`, a < b, whose states have the digests `old` and `new`.

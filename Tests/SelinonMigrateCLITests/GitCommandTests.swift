@@ -2195,6 +2195,56 @@ struct GitCommandTests {
         #expect(verified.status == 1, "\(verified.standardOutput)")
     }
 
+    /// The same change made twice — inside a span, and again after a revert — with a migration
+    /// each time: the later migration covers the later change only, though its digests name the
+    /// earlier too, as verify --git matches them.
+    @Test func historyCreditsAChangeMadeTwiceWithTheMigrationOfEach() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.commit([2, 3], in: fixture) { "v\($0) without its migration" }
+        #expect(try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "one migration for v2 and v3")
+        for version in [2, 3] {
+            try Self.install(version, in: fixture)
+            #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "back to v\(version)")
+        }
+        let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let revisions = try #require(document["revisions"] as? [[String: Any]])
+        #expect(revisions.map { $0["status"] as? String } == ["covered", "covered", "covered-together", "covered-together", "initial"], "\(revisions)")
+        #expect(revisions.map { $0["migrations"] as? [String] } == [["3.json"], ["2.json"], ["1.json"], ["1.json"], []], "\(revisions)")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
+    /// A change made, reverted and made again, all without migrations, then the last one
+    /// migrated: the migration covers the change it was generated from (`_meta.old` names the
+    /// revert), not the first with the same digests — verify --git and history agree, and both
+    /// name the earlier changes as needing migrations.
+    @Test func aMigrationCoversTheChangeItsMetaNamesWhenTheSameChangeWasMadeTwice() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.commit([2, 3, 2], in: fixture) { "to v\($0)" }
+        try Self.install(3, in: fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "v3 again, with its migration")
+        let ids = try fixture.git("rev-list", "--max-count=5", "HEAD").split(separator: "\n").map { String($0.prefix(12)) }
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1)
+        for (id, subject) in [(ids[3], "to v2"), (ids[2], "to v3"), (ids[1], "to v2")] {
+            #expect(verified.standardError.contains("error: \(id) (\(subject)) changed "), "\(verified.standardError)")
+        }
+        #expect(!verified.standardError.contains("\(ids[0]) (v3 again"), "\(verified.standardError)")
+        let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let revisions = try #require(document["revisions"] as? [[String: Any]])
+        #expect(revisions.map { $0["status"] as? String }
+                == ["covered", "needs-migration", "needs-migration", "needs-migration", "initial"], "\(revisions)")
+    }
+
     /// A change and its revert inside a span are covered by the migration over the span, as
     /// verify --git finds: the file leads from the configuration before them to the one after
     /// (the last change, from the reverted configuration, is that migration on its own).

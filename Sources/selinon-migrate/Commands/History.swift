@@ -89,7 +89,7 @@ extension SelinonMigrate {
                                                uncommitted: uncommitted, invalid: invalid) }
                 }.map { try $0.get() }
                 entries = listed.map(\.entry)
-                Self.creditMigrationsSpanningCommits(&entries, changes: listed.map(\.change), now: now, uncommitted: uncommitted)
+                Self.creditMigrations(&entries, changes: listed.map(\.change), now: now, uncommitted: uncommitted)
             } catch let error as GitError {
                 throw terminal.fail(error)
             } catch let error as ConfigurationError {
@@ -131,7 +131,15 @@ extension SelinonMigrate {
         /// configuration before it (the last valid one) and after it — when both are valid.
         private struct ListedChange: Sendable {
             var entry: HistoryEntry
-            var change: (before: String, after: String)?
+            var change: Change?
+        }
+
+        /// The structure digests of the configuration before a commit (the last valid one) and
+        /// after it, and the commit the one before is from.
+        struct Change: Sendable {
+            var before: String
+            var after: String
+            var beforeRevision: String?
         }
 
         private func entry(for revision: ConfigurationRevision, context: GitContext, loader: ConfigurationLoader, directory: String?,
@@ -246,39 +254,46 @@ extension SelinonMigrate {
                     entry.status = "added-other"
                 }
             }
-            return ListedChange(entry: entry, change: digests)
+            return ListedChange(entry: entry, change: Change(before: digests.before, after: digests.after, beforeRevision: beforeCommit?.id.hex))
         }
 
-        /// Credits a migration generated over several commits at once (`generate --from A --to B`
-        /// with commits that changed the configuration between A and B, or a span over an invalid
-        /// configuration) to each of their changes, matching the migrations to the history as
-        /// `verify --git` does: in version order, each from where the one before it ended, from
-        /// the first configuration its `_meta` digests start from to the first after it that they
-        /// lead to. `entries` are newest first, and `changes` are theirs.
-        static func creditMigrationsSpanningCommits(_ entries: inout [HistoryEntry], changes: [(before: String, after: String)?],
-                                                    now: MigrationsNow, uncommitted: Set<Int>) {
+        /// Credits the migrations to the changes they were generated for, as `verify --git`
+        /// matches them (in version order, each from where the one before it ended, from the
+        /// commit its `_meta` records as its base where the history holds it): a migration
+        /// generated over several commits at once (`generate --from A --to B` with commits that
+        /// changed the configuration between A and B, or a span over an invalid configuration)
+        /// covers each of their changes; a migration another commit's line was credited with by
+        /// its digests alone covers that change only when the matching says so (the same change
+        /// made twice, reverted in between, has the migration of one of them). `entries` are
+        /// newest first, and `changes` are theirs.
+        static func creditMigrations(_ entries: inout [HistoryEntry], changes: [Change?], now: MigrationsNow, uncommitted: Set<Int>) {
             // The configurations in history order, oldest first, each with the entry whose change led to it
             // (an invalid configuration leaves the one that ran before it, which the next change starts from).
-            var states: [(digest: String, entry: Int?)] = []
+            var states: [(digest: String, entry: Int?, revision: String?)] = []
             for index in changes.indices.reversed() {
                 guard let change = changes[index] else { continue }
-                if states.last?.digest != change.before { states.append((change.before, nil)) }
-                states.append((change.after, index))
+                if states.last?.digest != change.before { states.append((change.before, nil, change.beforeRevision)) }
+                states.append((change.after, index, entries[index].revision))
+            }
+            let intervals = MigrationHistoryCheck.recordedIntervals(of: now.recordedChanges, digests: states.map(\.digest),
+                                                                    revisions: states.map(\.revision))
+            let spans = intervals.mapValues { states[($0.from + 1)...$0.to].compactMap(\.entry) }
+            // Another commit's migration credited by its digests alone, where the matching puts it elsewhere.
+            let matched = Set(now.recordedChanges.map(\.version))
+            for position in entries.indices where ["covered-later", "covered-uncommitted"].contains(entries[position].status) {
+                let credited = entries[position].migrations.compactMap(MigrationDirectory.version(ofFileName:))
+                guard !credited.isEmpty, credited.allSatisfy(matched.contains),
+                      !credited.contains(where: { spans[$0]?.contains(position) == true }) else { continue }
+                if let other = spans.filter({ $0.value == [position] }).keys.min() {
+                    entries[position].status = uncommitted.contains(other) ? "covered-uncommitted" : "covered-later"
+                    entries[position].migrations = ["\(other).json"]
+                } else {
+                    entries[position].status = "needs-migration"
+                    entries[position].migrations = []
+                }
             }
             let covering: Set<String> = ["covered", "covered-later", "covered-edited", "covered-uncommitted", "needs-migration"]
-            var position = 0
-            for (version, recorded) in now.recordedChanges.sorted(by: { $0.key < $1.key }) {
-                var interval: (from: Int, to: Int)?
-                for from in states.indices where from >= position && states[from].digest == recorded.old {
-                    if let to = states.indices.first(where: { $0 > from && states[$0].digest == recorded.new }) {
-                        interval = (from, to)
-                        break
-                    }
-                }
-                guard let (from, to) = interval else { continue }
-                position = max(position, to)
-                let span = states[(from + 1)...to].compactMap(\.entry)
-                guard span.count > 1 else { continue }
+            for (version, span) in spans.sorted(by: { $0.key < $1.key }) where span.count > 1 {
                 let name = "\(version).json"
                 for position in span where covering.contains(entries[position].status) {
                     if entries[position].status == "needs-migration" {

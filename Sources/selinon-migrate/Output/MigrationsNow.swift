@@ -16,9 +16,8 @@ struct MigrationsNow: Sendable {
     private var destinations: [Int: String] = [:]
     /// The files that record no digests (Selinon's own, `--no-meta`), known by their effect only.
     private var withoutDigests: [Int: Migration] = [:]
-    /// The files that record their digests: the configurations (structure digests) each leads
-    /// from and to, by version.
-    private(set) var recordedChanges: [Int: (old: String, new: String)] = [:]
+    /// What the files that record their digests record of the change each was generated for.
+    private(set) var recordedChanges: [MigrationHistoryCheck.RecordedChange] = []
 
     /// The structure digest of the configuration the newest migration leads to, when its
     /// `_meta` records it.
@@ -41,7 +40,7 @@ struct MigrationsNow: Sendable {
                 continue
             }
             byDigests["\(old) \(new)", default: []].append(version)
-            recordedChanges[version] = (old, new)
+            recordedChanges += MigrationHistoryCheck.RecordedChange(version: version, migration: migration).map { [$0] } ?? []
             destinations[version] = new
         }
     }
