@@ -190,6 +190,22 @@ public enum MigrationHistoryCheck {
             } else if !later.isEmpty, explained == later {
                 hint = "not migrated either: in the same steps as above, generate its migration right after that one, before "
                     + "the files moved out (\(generate))"
+            } else if let first = later.first,
+                      let stale = intervals.filter({ $0.from >= index }).first(where: { interval in
+                          // (Matched by its effect: its digests name the configuration before the missing change.)
+                          RecordedChange(version: interval.version, migration: migrations[interval.version - 1])
+                              .map { $0.old != digests[interval.from] } ?? false
+                      }) {
+                explained = later
+                let names = later.map { "\($0).json" }.joined(separator: ", ")
+                let end = intervals.filter { $0.from >= index }.map(\.to).max()!
+                hint = "flows in flight across that change were not migrated; if that deployment is still running and \(names) "
+                    + "\(later.count == 1 ? "is" : "are") deployed nowhere yet, the missing migration goes before \(later.count == 1 ? "it" : "them"), "
+                    + "and \(later.count == 1 ? "it" : "they") must be generated again after it: \(stale.version).json was generated from the "
+                    + "configuration before that change, as the missing one will be, so moved back it would not continue it. Move "
+                    + "\(names) out of the directory, run selinon-migrate rehash, run \(generate) (it becomes \(first).json), then "
+                    + "selinon-migrate generate \(Self.revisions(states[index], states[end])) -n NODES -f FLOWS (it becomes \(first + 1).json), "
+                    + "and compare the new files with the old before deleting them"
             } else if let first = later.first {
                 explained = later
                 let names = later.map { "\($0).json" }.joined(separator: ", ")

@@ -106,6 +106,39 @@ struct TeamWorkflowTests {
         #expect(report["migration_directory"] as? String == "migrations", "as every command names it: \(json.standardOutput)")
     }
 
+    /// main changed a flow without a migration while a branch, made before, migrated its own
+    /// change; merged, the branch's file starts from the configuration before main's change, as
+    /// main's missing one will: verify's hint has it generated again after that one (moved back,
+    /// it would not continue it, and rehash refuses two files from one configuration) — and
+    /// following the hint gives a directory verify --git accepts.
+    @Test func verifyHasABranchsMigrationGeneratedAgainAfterTheOneMainLacks() throws {
+        let fixture = try GitCommandTests.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.changeLicenceStore(fixture)
+        try Self.commitWithItsMigration(fixture, "feature: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try Self.removeNotification(fixture)
+        try fixture.git("commit", "-q", "-a", "-m", "main: no notification, no migration")
+        try fixture.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+        let ids = try fixture.git("rev-list", "--first-parent", "--max-count=3", "HEAD").split(separator: "\n").map { String($0.prefix(12)) }
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1)
+        #expect(verified.standardError.contains("the missing migration goes before it, and it must be generated again after it: 2.json was "
+            + "generated from the configuration before that change"), "\(verified.standardError)")
+        let steps = ["generate", "--from", ids[2], "--to", ids[1]], again = ["generate", "--from", ids[1], "--to", ids[0]]
+        for step in [steps, again] {
+            #expect(verified.standardError.contains("selinon-migrate " + (step + Self.configuration).joined(separator: " ")), "\(verified.standardError)")
+        }
+        // The hint's steps.
+        let aside = try TemporaryDirectory()
+        try FileManager.default.moveItem(atPath: fixture.path("migrations/2.json"), toPath: aside.path("2.json"))
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        for step in [steps, again] { #expect(try runner.run(step + Self.configuration, in: fixture.root).status == 0) }
+        let fixed = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(fixed.status == 0, "\(fixed.standardError)")
+    }
+
     /// A migration edited (and rehashed) so that it no longer does what its change needs: a
     /// finding of verify --git, and not also among the JSON report's matches.
     @Test func anEditedMigrationIsAFindingNotAMatch() throws {
