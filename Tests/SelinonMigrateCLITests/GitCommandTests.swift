@@ -2245,6 +2245,27 @@ struct GitCommandTests {
                 == ["covered", "needs-migration", "needs-migration", "needs-migration", "initial"], "\(revisions)")
     }
 
+    /// A migration generated over a commit that needed none (a condition changed) and one that
+    /// needed it covers that one change: "covered by 1.json", not "one migration for this
+    /// change and that of" a commit that needed none.
+    @Test func aSpanOverACommitThatNeededNoMigrationCoversTheOtherAlone() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try TeamWorkflowTests.edit(fixture, "config/flows/analysis.yml", "            key: licences\n            length: 0",
+                                   "            key: licences\n            length: 5")
+        try fixture.git("commit", "-q", "-a", "-m", "five licences")
+        try Self.commit([2], in: fixture) { "v\($0) without its migration" }
+        #expect(try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "the migration")
+        let json = try runner.run(["history", "--format", "json"] + Self.configuration, in: fixture.root)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let revisions = try #require(document["revisions"] as? [[String: Any]])
+        #expect(revisions.map { $0["status"] as? String } == ["covered-later", "not-needed", "initial"], "\(revisions)")
+        #expect(revisions.allSatisfy { $0["covered_together_with"] == nil }, "\(revisions)")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// A change and its revert inside a span are covered by the migration over the span, as
     /// verify --git finds: the file leads from the configuration before them to the one after
     /// (the last change, from the reverted configuration, is that migration on its own).

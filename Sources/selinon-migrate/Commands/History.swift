@@ -292,16 +292,19 @@ extension SelinonMigrate {
                     entries[position].migrations = []
                 }
             }
+            // (Commits in a span that needed no migration — a condition changed — are not among its changes.)
             let covering: Set<String> = ["covered", "covered-later", "covered-edited", "covered-uncommitted", "needs-migration"]
             for (version, span) in spans.sorted(by: { $0.key < $1.key }) where span.count > 1 {
                 let name = "\(version).json"
-                for position in span where covering.contains(entries[position].status) {
+                let changes = span.filter { covering.contains(entries[$0].status) }
+                for position in changes {
                     if entries[position].status == "needs-migration" {
-                        entries[position].status = uncommitted.contains(version) ? "covered-uncommitted" : "covered-together"
+                        entries[position].status = uncommitted.contains(version) ? "covered-uncommitted"
+                            : changes.count > 1 ? "covered-together" : "covered-later"
                         entries[position].migrations = [name]
                     }
-                    guard entries[position].migrations.contains(name) else { continue }
-                    entries[position].coveredTogetherWith = span.filter { $0 != position }.map { entries[$0].revision }
+                    guard entries[position].migrations.contains(name), changes.count > 1 else { continue }
+                    entries[position].coveredTogetherWith = changes.filter { $0 != position }.map { entries[$0].revision }
                 }
             }
         }
