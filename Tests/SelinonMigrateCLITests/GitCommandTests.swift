@@ -1517,6 +1517,37 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
     }
 
+    /// generate's note judges the last change as verify --git does: covered by a migration over
+    /// several commits (no note), and not covered by a migration whose digests name it but that
+    /// verify matches to an earlier pass of the same change — where the configuration went back
+    /// and forth, one command per commit, which followed in order give what verify accepts.
+    @Test func generatesNoteJudgesTheLastChangeAsVerifyDoes() throws {
+        let spanned = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.commit([2, 3], in: spanned) { "v\($0) without its migration" }
+        #expect(try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD"] + Self.configuration, in: spanned.root).status == 0)
+        try spanned.git("add", "-A")
+        try spanned.git("commit", "-q", "-m", "one migration for v2 and v3")
+        let covered = try runner.run(["generate"] + Self.configuration, in: spanned.root)
+        #expect(covered.status == 0 && !covered.standardError.contains("note:"), "\(covered.standardError)")
+
+        let fixture = try Self.repositoryWithMigration()
+        try Self.commit([1, 2], in: fixture) { "back to v\($0) without its migration" }
+        let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(forgot.status == 1, "\(forgot.standardOutput)")
+        #expect(forgot.standardError.contains("on the way the configuration went back to one it had before, so no one migration fits them all"),
+                "\(forgot.standardError)")
+        let commands = try #require(forgot.standardError.components(separatedBy: "in this order: ").last?
+            .trimmingCharacters(in: .newlines).components(separatedBy: "; "))
+        #expect(commands.count == 2, "\(commands)")
+        for command in commands {
+            let arguments = command.split(separator: " ").dropFirst().map(String.init)
+            #expect(try runner.run(arguments, in: fixture.root).status == 0, "\(command)")
+        }
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
     /// Two commits in a row without their migration: the note names the change from where the
     /// migrations end, so following it gives the migration check accepts.
     @Test func generateAfterTwoCommitsWithoutMigrationsNamesTheWholeChange() throws {
@@ -1530,7 +1561,7 @@ struct GitCommandTests {
         try fixture.git("commit", "-q", "-m", "v3 without its migration")
         let head = try fixture.git("rev-parse", "--short=12", "HEAD")
         let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
-        #expect(forgot.standardError.contains("note: the commits from \(migrated) (v2) to \(head) (v3 without its migration) changed "),
+        #expect(forgot.standardError.contains("note: the commits after \(migrated) (v2) to \(head) (v3 without its migration) changed "),
                 "\(forgot.standardError)")
         let command = try #require(forgot.standardError.components(separatedBy: "run: selinon-migrate ").last?
             .trimmingCharacters(in: .newlines).split(separator: " ").map(String.init))
@@ -2268,7 +2299,8 @@ struct GitCommandTests {
 
     /// A change and its revert inside a span are covered by the migration over the span, as
     /// verify --git finds: the file leads from the configuration before them to the one after
-    /// (the last change, from the reverted configuration, is that migration on its own).
+    /// (the last change, from the reverted configuration, has its digests, and is covered with
+    /// the others all the same).
     @Test func historyCreditsASpanningMigrationToARevertInsideIt() throws {
         let fixture = try Self.repository(at: 1)
         let runner = try CommandRunner()
@@ -2281,7 +2313,7 @@ struct GitCommandTests {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
         let revisions = try #require(document["revisions"] as? [[String: Any]])
         #expect(revisions.map { $0["status"] as? String }
-                == ["covered-later", "covered-together", "covered-together", "initial"], "\(revisions)")
+                == ["covered-together", "covered-together", "covered-together", "initial"], "\(revisions)")
         #expect(revisions.map { ($0["covered_together_with"] as? [String])?.count } == [2, 2, 2, nil], "\(revisions)")
         let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(verified.status == 0, "\(verified.standardOutput)\(verified.standardError)")

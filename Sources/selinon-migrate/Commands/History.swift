@@ -278,11 +278,12 @@ extension SelinonMigrate {
             let intervals = MigrationHistoryCheck.recordedIntervals(of: now.recordedChanges, digests: states.map(\.digest),
                                                                     revisions: states.map(\.revision))
             let spans = intervals.mapValues { states[($0.from + 1)...$0.to].compactMap(\.entry) }
-            // Another commit's migration credited by its digests alone, where the matching puts it elsewhere.
-            let matched = Set(now.recordedChanges.map(\.version))
+            // Another commit's migration credited by its digests alone, where the matching puts it elsewhere
+            // (or nowhere: verify --git then reports the file, and the change as not migrated).
+            let recorded = Set(now.recordedChanges.map(\.version))
             for position in entries.indices where ["covered-later", "covered-uncommitted"].contains(entries[position].status) {
                 let credited = entries[position].migrations.compactMap(MigrationDirectory.version(ofFileName:))
-                guard !credited.isEmpty, credited.allSatisfy(matched.contains),
+                guard !credited.isEmpty, credited.allSatisfy(recorded.contains),
                       !credited.contains(where: { spans[$0]?.contains(position) == true }) else { continue }
                 if let other = spans.filter({ $0.value == [position] }).keys.min() {
                     entries[position].status = uncommitted.contains(other) ? "covered-uncommitted" : "covered-later"
@@ -304,6 +305,8 @@ extension SelinonMigrate {
                         entries[position].migrations = [name]
                     }
                     guard entries[position].migrations.contains(name), changes.count > 1 else { continue }
+                    // (Its digests may name this change alone: the same configurations, the change in between reverted.)
+                    if entries[position].status == "covered-later" { entries[position].status = "covered-together" }
                     entries[position].coveredTogetherWith = changes.filter { $0 != position }.map { entries[$0].revision }
                 }
             }

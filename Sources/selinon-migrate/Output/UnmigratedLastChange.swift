@@ -20,10 +20,14 @@ extension Terminal {
         let command = "selinon-migrate generate" + options
         guard case .revision(let commit, _) = source.location, !commit.parents.isEmpty else { return nil }
         let migrations = migrationDirectory.map { MigrationsNow(directory: $0) }
+        var loaded: [GitObjectID: (GitCommit, Configuration)?] = [:]
         func configuration(at parentID: GitObjectID) -> (GitCommit, Configuration)? {
+            if let known = loaded[parentID] { return known }
             guard let parent = try? source.repository.commit(id: parentID) else { return nil }
             let before = GitConfigurationSource(repository: source.repository, paths: source.paths, location: .revision(parent, label: parent.id.short))
-            return (try? loader.load(before.read()).configuration).map { (parent, $0) }
+            let result = (try? loader.load(before.read()).configuration).map { (parent, $0) }
+            loaded[parentID] = result
+            return result
         }
         let leadingToMigrations = commit.parents.count < 2 ? nil : migrations?.latestDestination.flatMap { destination in
             commit.parents.lazy.compactMap(configuration(at:)).first { StructureDigest.digest(of: $0.1) == destination }
@@ -33,12 +37,16 @@ extension Terminal {
         guard plan.isNeeded else { return nil }
         let from = parent.id == commit.parents[0] ? "\(commit.id.short)~1" : parent.id.short
         let generate = "\(command) --from \(from) --to \(commit.id.short)"
+        // Where the newest migration ends among the last changes, matched as verify --git matches
+        // it (not for a merge, whose change is judged against the parent the migrations lead to).
+        let newest = commit.parents.count == 1 ? migrations.flatMap { Self.newestMigrationSpan($0, commit: commit, source: source, configuration: configuration(at:)) } : nil
+        if let newest, newest.end == newest.window.count - 1 { return nil }
         if let migrationDirectory, let migrations {
             let added = (try? source.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]
             // A migration of the same change counts where the migrations end at this commit's
             // configuration: one that ends elsewhere covers an earlier pass of it (a change
             // reverted with its migration, then made again without one).
-            if migrations.generated(from: old, to: new, change: plan.migration) != nil,
+            if newest == nil, migrations.generated(from: old, to: new, change: plan.migration) != nil,
                migrations.latestDestination.map({ $0 == StructureDigest.digest(of: new) }) ?? true { return nil }
             // The commit added its migration, but that leads to another configuration than the
             // commit has: the configuration changed after generate (a commit amended with further
@@ -91,6 +99,10 @@ extension Terminal {
         // starts further back — where the migrations end (their newest `_meta` digest), or, with
         // none to say, at the first of the commits before it that each changed flows and added no
         // migration.
+        if let newest {
+            let stretch = Array(newest.window[newest.end...])
+            return stretch.count > 2 ? stretchNote(stretch) : defaultNote(plan)
+        }
         let earlier = (try? source.repository.commitsChanging(source.paths, from: parent.id, limit: Self.unmigratedSearchDepth)) ?? []
         var start: GitCommit?
         if let destination = migrations?.latestDestination {
@@ -107,15 +119,75 @@ extension Terminal {
             }
             if newest > 0 { start = earlier[newest] }
         }
-        if let start {
-            let span = MigrationDiffer().plan(from: configuration(at: start.id)!.1, to: new, strategy: .ignore)
-            return "note: the commits from \(start.id.short) (\(start.summary)) to \(commit.id.short) (\(commit.summary)) changed "
-                + "\(span.changedFlowNames.joined(separator: ", ")) without adding a migration; if that needs one (no deployment ran "
-                + "them without), run: \(command) --from \(start.id.short) --to \(commit.id.short)"
+        if let start, let position = earlier.firstIndex(where: { $0.id == start.id }) {
+            let stretch = (earlier[...position].reversed() + [commit]).compactMap { changing in
+                configuration(at: changing.id).map { (commit: changing, digest: StructureDigest.digest(of: $0.1)) }
+            }
+            return stretchNote(stretch)
         }
-        return "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
-            + "\(plan.changedFlowNames.joined(separator: ", ")) and added no migration for it; if it needs one (no deployment ran it "
-            + "without), run: \(generate)"
+        return defaultNote(plan)
+
+        /// The note for the changes after the first commit of `stretch` (oldest first, with their
+        /// configurations' digests) up to the last, none of which added a migration: one
+        /// migration over them, or — where the configuration went back on the way to the last
+        /// one's, or to where it started, which `verify --git` would match such a migration to
+        /// first — one per commit.
+        func stretchNote(_ stretch: [(commit: GitCommit, digest: String)]) -> String {
+            let start = stretch.first!.commit
+            let span = MigrationDiffer().plan(from: configuration(at: start.id)!.1, to: new, strategy: .ignore)
+            let what = "the commits after \(start.id.short) (\(start.summary)) to \(commit.id.short) (\(commit.summary)) changed"
+            if span.isNeeded && !stretch.dropLast().contains(where: { $0.digest == stretch.last!.digest }) {
+                return "note: \(what) \(span.changedFlowNames.joined(separator: ", ")) without adding a migration; if that needs one (no "
+                    + "deployment ran them without), run: \(command) --from \(start.id.short) --to \(commit.id.short)"
+            }
+            let steps = zip(stretch.dropLast(), stretch.dropFirst()).filter { before, after in
+                MigrationDiffer().plan(from: configuration(at: before.commit.id)!.1, to: configuration(at: after.commit.id)!.1,
+                                       strategy: .ignore).isNeeded
+            }
+            let commands = steps.prefix(Self.listedSteps).map { "\(command) --from \($0.0.commit.id.short) --to \($0.1.commit.id.short)" }
+            let more = steps.count > Self.listedSteps ? "; and so on, one per commit up to \(commit.id.short)" : ""
+            return "note: \(what) the flows without adding migrations, and on the way the configuration went back to one it had "
+                + "before, so no one migration fits them all; if they need migrations (no deployment ran them without), generate "
+                + "one per commit, in this order: \(commands.joined(separator: "; "))\(more)"
+        }
+
+        func defaultNote(_ plan: MigrationPlan) -> String {
+            "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), changed "
+                + "\(plan.changedFlowNames.joined(separator: ", ")) and added no migration for it; if it needs one (no deployment ran it "
+                + "without), run: \(generate)"
+        }
+    }
+
+    /// How many `generate` commands a note lists, one per commit.
+    static let listedSteps = 10
+
+    /// The last changes of the configuration up to `commit` (oldest first: each commit that
+    /// changed it, with the structure digest of its configuration; invalid ones left out, as
+    /// `verify --git` does), from the one the directory's newest migration starts from — the
+    /// commit its `_meta.old` names, else the newest with its old digest — and `end`, the index
+    /// of the first one after it with its new digest: where the migrations end. `nil` when the
+    /// newest migration records no digests, or its start or end is not among the last
+    /// ``unmigratedSearchDepth`` changes.
+    private static func newestMigrationSpan(_ migrations: MigrationsNow, commit: GitCommit, source: GitConfigurationSource,
+                                            configuration: (GitObjectID) -> (GitCommit, Configuration)?)
+        -> (window: [(commit: GitCommit, digest: String)], end: Int)? {
+        guard let newest = migrations.hashes.keys.max(), let recorded = migrations.recordedChanges.first(where: { $0.version == newest }),
+              let changes = try? source.repository.commitsChanging(source.paths, from: commit.id, limit: unmigratedSearchDepth + 1) else {
+            return nil
+        }
+        var window: [(commit: GitCommit, digest: String)] = []
+        for changing in changes {
+            guard let (_, loaded) = configuration(changing.id) else { continue }
+            window.insert((changing, StructureDigest.digest(of: loaded)), at: 0)
+            guard changing.id != commit.id else { continue }
+            let isStart = recorded.base.map { changing.id.hex.hasPrefix($0) } ?? (window[0].digest == recorded.old)
+            if isStart {
+                guard window[0].digest == recorded.old,
+                      let end = window.indices.first(where: { $0 > 0 && window[$0].digest == recorded.new }) else { return nil }
+                return (window, end)
+            }
+        }
+        return nil
     }
 
     /// How many commits that changed the configuration the note looks back for where the
