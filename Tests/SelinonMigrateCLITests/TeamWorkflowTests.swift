@@ -762,6 +762,21 @@ struct TeamWorkflowTests {
         #expect(other.status == 1 && other.standardError.contains("1.json does not match the configuration change"), "\(other.standardError)")
     }
 
+    /// One migration over changes that went back and forth (v2, v1, v2 again, none migrated):
+    /// verify --git matches it to the first change to v2 and finds the others uncovered, so check
+    /// does not accept it as catching up with them either.
+    @Test func checkDoesNotAcceptAMigrationOverChangesThatWentBackAndForth() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        try GitCommandTests.commit([2, 1, 2], in: fixture) { "to v\($0)" }
+        let runner = try CommandRunner()
+        #expect(try runner.run(["generate", "--from", "HEAD~3", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "one migration for all")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 1)
+        let check = try runner.run(["check", "--base", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(check.status == 1 && check.standardError.contains("1.json does not match the configuration change"), "\(check.standardError)")
+    }
+
     @Test func aMergeThatKeptThisBranchsMigrationIsAConflictWithTheRebaseFix() throws {
         // The conflict resolved by keeping this branch's 1.json and committed: check names the
         // collision and rebase (as it advises) fixes it — not "restore it", which generate refuses.

@@ -817,7 +817,9 @@ extension SelinonMigrate {
         /// made without a migration (generated with `--from` that revision, as `generate` advises):
         /// the first added migration starts from the configuration the base's newest migration
         /// leads to (their `_meta` digests) — any, when the base has no migrations yet
-        /// (`baseNewest` nil) —, that configuration is in the base's history, and the added
+        /// (`baseNewest` nil) —, that configuration is in the base's history (at the commit the
+        /// first file's `_meta.old` names, else the newest with it) and the history does not
+        /// reach the configuration the files lead to on the way from there, and the added
         /// migrations, composed, are what `generate` writes from it to the working tree.
         private func catchUpStart(of added: [MigrationDirectory.File], after baseNewest: [UInt8]?, to new: Configuration,
                                   baseConfiguration: Configuration, context: GitContext, base: BranchBase) -> GitCommit? {
@@ -831,17 +833,31 @@ extension SelinonMigrate {
                 return nil
             }
             let loader = location.loader(environment: ProcessInfo.processInfo.environment, checksConsistency: false).toleratingTraceErrors
+            // The start as verify --git matches it: the commit the first file's _meta.old names, else the newest with its digest.
+            let recordedBase = MigrationHistoryCheck.RecordedChange(version: 1, migration: added[0].migration)?.base
+            let newDigest = StructureDigest.digest(of: new)
+            // The digests of the configurations after the start, newest first (the base's own only when the files lead past it).
+            var passed = newDigest == StructureDigest.digest(of: baseConfiguration) ? [] : [StructureDigest.digest(of: baseConfiguration)]
+            var candidate: (commit: GitCommit, configuration: Configuration, passed: [String])?
             for commit in commits.dropFirst() {
-                guard let configuration = try? context.configuration(at: commit, loader: loader),
-                      StructureDigest.digest(of: configuration) == start else { continue }
-                // Only a change of the base's that needed a migration is caught up: one that needed
-                // none (a starting edge appended) ran at that version, and the files must start from it.
-                guard MigrationDiffer().plan(from: configuration, to: baseConfiguration, strategy: .ignore).isNeeded else { return nil }
-                let expected = MigrationDiffer().plan(from: configuration, to: new, strategy: .ignore).migration
-                let composed = Migration.composedEffect(of: added.map(\.migration), edgeCounts: configuration.flows.mapValues(\.edges.count))
-                return Migration(flows: composed, strategy: .ignore).hasSameEffect(as: expected) ? commit : nil
+                guard let configuration = try? context.configuration(at: commit, loader: loader) else { continue }
+                let digest = StructureDigest.digest(of: configuration)
+                if digest == start {
+                    let isRecorded = recordedBase.map { commit.id.hex.hasPrefix($0) } ?? true
+                    if candidate == nil || isRecorded { candidate = (commit, configuration, passed) }
+                    if isRecorded { break }
+                }
+                passed.append(digest)
             }
-            return nil
+            guard let (commit, configuration, between) = candidate,
+                  // Through the configuration the files lead to on the way, verify --git would match them to end there.
+                  !between.contains(newDigest),
+                  // Only a change of the base's that needed a migration is caught up: one that needed
+                  // none (a starting edge appended) ran at that version, and the files must start from it.
+                  MigrationDiffer().plan(from: configuration, to: baseConfiguration, strategy: .ignore).isNeeded else { return nil }
+            let expected = MigrationDiffer().plan(from: configuration, to: new, strategy: .ignore).migration
+            let composed = Migration.composedEffect(of: added.map(\.migration), edgeCounts: configuration.flows.mapValues(\.edges.count))
+            return Migration(flows: composed, strategy: .ignore).hasSameEffect(as: expected) ? commit : nil
         }
     }
 }
