@@ -110,10 +110,14 @@ struct TeamWorkflowTests {
     /// change; merged, the branch's file starts from the configuration before main's change, as
     /// main's missing one will: verify's hint has it generated again after that one (moved back,
     /// it would not continue it, and rehash refuses two files from one configuration) — and
-    /// following the hint gives a directory verify --git accepts.
-    @Test func verifyHasABranchsMigrationGeneratedAgainAfterTheOneMainLacks() throws {
-        let fixture = try GitCommandTests.repositoryWithMigration()
+    /// following the hint gives a directory verify --git accepts, also where the branch's file
+    /// is the first of the history (moved out, the directory holds none, its sum rehashed to say
+    /// so: generate starts it again at 1.json).
+    @Test(arguments: [true, false])
+    func verifyHasABranchsMigrationGeneratedAgainAfterTheOneMainLacks(afterAnEarlierMigration: Bool) throws {
+        let fixture = afterAnEarlierMigration ? try GitCommandTests.repositoryWithMigration() : try GitCommandTests.repository(at: 1)
         let runner = try CommandRunner()
+        let version = afterAnEarlierMigration ? 2 : 1
         try fixture.git("checkout", "-q", "-b", "feature")
         try Self.changeLicenceStore(fixture)
         try Self.commitWithItsMigration(fixture, "feature: licence store")
@@ -124,7 +128,7 @@ struct TeamWorkflowTests {
         let ids = try fixture.git("rev-list", "--first-parent", "--max-count=3", "HEAD").split(separator: "\n").map { String($0.prefix(12)) }
         let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(verified.status == 1)
-        #expect(verified.standardError.contains("the missing migration goes before it, and it must be generated again after it: 2.json was "
+        #expect(verified.standardError.contains("the missing migration goes before it, and it must be generated again after it: \(version).json was "
             + "generated from the configuration before that change"), "\(verified.standardError)")
         let steps = ["generate", "--from", ids[2], "--to", ids[1]], again = ["generate", "--from", ids[1], "--to", ids[0]]
         for step in [steps, again] {
@@ -132,7 +136,7 @@ struct TeamWorkflowTests {
         }
         // The hint's steps.
         let aside = try TemporaryDirectory()
-        try FileManager.default.moveItem(atPath: fixture.path("migrations/2.json"), toPath: aside.path("2.json"))
+        try FileManager.default.moveItem(atPath: fixture.path("migrations/\(version).json"), toPath: aside.path("\(version).json"))
         #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
         for step in [steps, again] { #expect(try runner.run(step + Self.configuration, in: fixture.root).status == 0) }
         let fixed = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)

@@ -490,7 +490,8 @@ extension SelinonMigrate {
         /// sparse checkout that leaves it out, files deleted by mistake): a new history starting at
         /// 1.json would replace them. Also a directory that holds no migration, only files kept
         /// there to keep it (`.gitkeep`, `EMPTY`), after a commit removed its migrations (a `git
-        /// revert` of the change that added them): it was not made for a new history.
+        /// revert` of the change that added them): it was not made for a new history — unless its
+        /// sum, rewritten by `rehash`, lists no migration: emptied on purpose.
         private static func refuseMissingCommittedDirectory(_ directory: String, sources: [any ConfigurationSource],
                                                             terminal: Terminal) throws {
             let placeholders = Self.placeholderFiles(in: directory)
@@ -502,10 +503,19 @@ extension SelinonMigrate {
             if let placeholders {
                 // HEAD's migrations there are deleted in the working tree: said below as for a missing directory.
                 if let committed = try? repository.migrationFiles(in: directory, at: head), !committed.isEmpty {
+                    // Emptied on purpose: the sum rewritten to list none (rehash), as when the files are moved
+                    // out to put a missing migration before them.
+                    if placeholders.contains(MigrationSum.fileName), (try? MigrationSum.load(fromDirectory: directory))?.entries.isEmpty == true {
+                        terminal.message("note: \(directory) holds no migration and its \(MigrationSum.fileName) lists none (rewritten by "
+                            + "rehash), though HEAD holds \(counted(committed.count, "migration")) there: the new migration is 1.json")
+                        return
+                    }
                     terminal.message("""
                         error: the migration directory \(directory) holds no migration, but HEAD holds \(counted(committed.count, "migration")) there \
                         (files deleted): a new history starting at 1.json would replace \(committed.count == 1 ? "it" : "them")
-                          hint: bring \(committed.count == 1 ? "it" : "them") back: git checkout HEAD -- \(gitPathWord(directory)), then run generate again
+                          hint: bring \(committed.count == 1 ? "it" : "them") back: git checkout HEAD -- \(gitPathWord(directory)), then run generate \
+                        again (to put a migration before \(committed.count == 1 ? "it" : "them") on purpose, as verify --git advises: run \
+                        selinon-migrate rehash -m \(shellWord(directory)) first, so that the sum lists none)
                         nothing was written
                         """)
                     throw ExitStatus.inputFailed
