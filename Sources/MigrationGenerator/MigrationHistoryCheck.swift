@@ -176,12 +176,19 @@ public enum MigrationHistoryCheck {
         // The later migrations whose move the last hint spelled out: a change after it with the
         // same ones after it gets a short hint instead of the same steps again.
         var explained: [Int]?
-        for index in states.indices.dropFirst() where !intervals.contains(where: { $0.from < index && index <= $0.to }) {
-            let plan = MigrationDiffer().plan(from: states[index - 1].configuration, to: states[index].configuration, strategy: .ignore)
-            guard plan.isNeeded else { continue }
+        let uncovered = states.indices.dropFirst().filter { index in !intervals.contains(where: { $0.from < index && index <= $0.to }) }
+            .compactMap { index in
+                let plan = MigrationDiffer().plan(from: states[index - 1].configuration, to: states[index].configuration, strategy: .ignore)
+                return plan.isNeeded ? (index: index, plan: plan) : nil
+            }
+        // Migrations of later changes: a missing one must come before them (generate continues the latest).
+        func laterMigrations(_ index: Int) -> [Int] { intervals.filter { $0.from >= index }.map(\.version).sorted() }
+        for (index, plan) in uncovered {
             let generate = "selinon-migrate generate \(Self.revisions(states[index - 1], states[index])) -n NODES -f FLOWS"
-            // Migrations of later changes: the missing one must come before them (generate continues the latest).
-            let later = intervals.filter { $0.from >= index }.map(\.version).sorted()
+            let later = laterMigrations(index)
+            // The missing ones that go before the same files, this one first.
+            let inserted = uncovered.filter { $0.index >= index && laterMigrations($0.index) == later }
+            let others = inserted.count > 1 ? " and the other missing ones below, in order" : ""
             let hint: String
             if let known = states[index].uncoveredHint {
                 hint = known
@@ -203,16 +210,17 @@ public enum MigrationHistoryCheck {
                     + "\(later.count == 1 ? "is" : "are") deployed nowhere yet, the missing migration goes before \(later.count == 1 ? "it" : "them"), "
                     + "and \(later.count == 1 ? "it" : "they") must be generated again after it: \(stale.version).json was generated from the "
                     + "configuration before that change, as the missing one will be, so moved back it would not continue it. Move "
-                    + "\(names) out of the directory, run selinon-migrate rehash, run \(generate) (it becomes \(first).json), then "
-                    + "selinon-migrate generate \(Self.revisions(states[index], states[end])) -n NODES -f FLOWS (it becomes \(first + 1).json), "
-                    + "and compare the new files with the old before deleting them"
+                    + "\(names) out of the directory, run selinon-migrate rehash, run \(generate) (it becomes \(first).json)\(others), then "
+                    + "selinon-migrate generate \(Self.revisions(states[inserted.last!.index], states[end])) -n NODES -f FLOWS (it becomes "
+                    + "\(first + inserted.count).json), and compare the new files with the old before deleting them"
             } else if let first = later.first {
                 explained = later
                 let names = later.map { "\($0).json" }.joined(separator: ", ")
                 hint = "flows in flight across that change were not migrated; if that deployment is still running and \(names) "
                     + "\(later.count == 1 ? "is" : "are") deployed nowhere yet, the missing migration goes before \(later.count == 1 ? "it" : "them"): "
-                    + "move \(names) out of the directory, run selinon-migrate rehash, run \(generate) (it becomes \(first).json), "
-                    + "move the files back numbered after it (\(first).json as \(first + 1).json, …) and run selinon-migrate rehash"
+                    + "move \(names) out of the directory, run selinon-migrate rehash, run \(generate) (it becomes \(first).json)\(others), "
+                    + "move the files back numbered after \(inserted.count == 1 ? "it" : "them") (\(first).json as \(first + inserted.count).json, …) "
+                    + "and run selinon-migrate rehash"
             } else {
                 hint = "flows in flight across that change were not migrated; if that deployment is still running, generate the "
                     + "migration for it: \(generate)"

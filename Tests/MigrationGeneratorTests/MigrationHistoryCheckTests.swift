@@ -74,6 +74,9 @@ struct MigrationHistoryCheckTests {
         let twoBefore = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3, 4]), migrations: [migrations[2]]).findings
         #expect(twoBefore.map(\.kind) == [.uncovered, .uncovered], "\(twoBefore)")
         #expect(twoBefore.first?.hint.contains("move 1.json out of the directory") == true, "\(twoBefore)")
+        // Two go before it: it moves back two numbers up.
+        #expect(twoBefore.first?.hint.contains("(it becomes 1.json) and the other missing ones below, in order, move the files back "
+            + "numbered after them (1.json as 3.json, …)") == true, "\(twoBefore)")
         #expect(twoBefore.last?.hint == "not migrated either: in the same steps as above, generate its migration right after that one, "
             + "before the files moved out (selinon-migrate generate --from rev2 --to rev3 -n NODES -f FLOWS)", "\(twoBefore)")
         let uncommitted = MigrationHistoryCheck.check(states: try Self.states([1, 2, 3], workingTree: true), migrations: [migrations[0]]).findings
