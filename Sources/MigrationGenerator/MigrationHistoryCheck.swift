@@ -93,8 +93,8 @@ public enum MigrationHistoryCheck {
             }
             var interval: (from: Int, to: Int)?
             if let old = migration.metadata?["digests"]?["old"]?.stringValue, let new = migration.metadata?["digests"]?["new"]?.stringValue {
-                interval = find(old: old, new: new, in: digests, from: position, revisions: revisions,
-                                base: RecordedChange(version: version, migration: migration)?.base)
+                let base = RecordedChange(version: version, migration: migration)?.base
+                interval = find(old: old, new: new, in: digests, from: position, revisions: revisions, base: base)
                 if interval == nil, let earlier = find(old: old, new: new, in: digests, from: 0) {
                     guard intervals.contains(where: { $0.from == earlier.from && $0.to == earlier.to }) else {
                         findings.append(Finding(
@@ -106,7 +106,15 @@ public enum MigrationHistoryCheck {
                                 + "\(states[position].label) (after merging a branch: selinon-migrate rebase --onto that branch -n NODES -f FLOWS)"))
                         continue
                     }
-                    interval = earlier  // the same change as an earlier migration: reported below as a duplicate
+                    // The same change as an earlier migration: reported below as a duplicate — unless it was
+                    // generated from a later commit of this history, whose next change led elsewhere (amended, or
+                    // committed otherwise after generate): that change is the one it was made for, and the
+                    // comparison below says it does not match.
+                    if let start = pinnedStart(base, old: old, in: digests, revisions: revisions, from: position), start + 1 < states.count {
+                        interval = (start, start + 1)
+                    } else {
+                        interval = earlier
+                    }
                 }
                 // Generated on a branch whose changes reached this history through a merge that
                 // also brought others (a changed condition): the same effect is the same migration.
@@ -367,14 +375,20 @@ public enum MigrationHistoryCheck {
     /// twice (reverted, then made again) is the one the migration was generated from.
     private static func find(old: String, new: String, in digests: [String], from start: Int, revisions: [String?],
                              base: String?) -> (from: Int, to: Int)? {
-        if let base, let from = digests.indices.first(where: { index in
-               index >= start && digests[index] == old
-                   && revisions[index].map { $0.hasPrefix(base) || base.hasPrefix($0) } == true
-           }),
+        if let from = pinnedStart(base, old: old, in: digests, revisions: revisions, from: start),
            let to = digests.indices.first(where: { $0 > from && digests[$0] == new }) {
             return (from, to)
         }
         return find(old: old, new: new, in: digests, from: start)
+    }
+
+    /// The index of the state of commit `base` (an abbreviated id), at `start` or later, when
+    /// its digest is `old`.
+    private static func pinnedStart(_ base: String?, old: String, in digests: [String], revisions: [String?], from start: Int) -> Int? {
+        guard let base else { return nil }
+        return digests.indices.first { index in
+            index >= start && digests[index] == old && revisions[index].map { $0.hasPrefix(base) || base.hasPrefix($0) } == true
+        }
     }
 
     /// The first interval (a, b), a ≥ `start`, a < b, whose states have the digests `old` and `new`.

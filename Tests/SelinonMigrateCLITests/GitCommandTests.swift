@@ -2297,6 +2297,28 @@ struct GitCommandTests {
         #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
     }
 
+    /// A change made again with its migration, then amended to go further: verify --git names
+    /// the file as not matching the change it was generated for (its `_meta.old` commit's), not
+    /// as a copy of the first pass's migration to delete.
+    @Test func anAmendedChangeMadeAgainDoesNotMatchItsMigration() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        for version in [1, 2] {
+            try Self.install(version, in: fixture)
+            #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "to v\(version) with its migration")
+        }
+        try Self.install(3, in: fixture)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "--amend", "-m", "to v3, amended")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1)
+        #expect(verified.standardError.contains("error: 3.json does not match the change ") && verified.standardError.contains("(to v3, amended) it was generated for"),
+                "\(verified.standardError)")
+        #expect(!verified.standardError.contains("generated twice"), "\(verified.standardError)")
+    }
+
     /// A change and its revert inside a span are covered by the migration over the span, as
     /// verify --git finds: the file leads from the configuration before them to the one after
     /// (the last change, from the reverted configuration, has its digests, and is covered with
