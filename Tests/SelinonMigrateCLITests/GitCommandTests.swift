@@ -1503,9 +1503,7 @@ struct GitCommandTests {
         #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "back to v1")
-        try Self.install(2, in: fixture)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "v2 again")
+        try Self.commit([2], in: fixture) { _ in "v2 again" }
         let head = try fixture.git("rev-parse", "--short=12", "HEAD")
         let forgot = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(forgot.status == 1, "\(forgot.standardOutput)")
