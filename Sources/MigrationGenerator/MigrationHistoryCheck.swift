@@ -16,12 +16,17 @@ public enum MigrationHistoryCheck {
         /// What to do about a change to this state that no migration covers, when the caller
         /// knows better than generating one (a merge that dropped the other side's migrations).
         public var uncoveredHint: String?
+        /// Whether the commit added migration files (since renumbered or replaced, perhaps: a
+        /// branch's own, regenerated after the main branch's it merged).
+        public var addedMigrations: Bool
 
-        public init(label: String, configuration: Configuration, revision: String? = nil, uncoveredHint: String? = nil) {
+        public init(label: String, configuration: Configuration, revision: String? = nil, uncoveredHint: String? = nil,
+                    addedMigrations: Bool = false) {
             self.label = label
             self.configuration = configuration
             self.revision = revision
             self.uncoveredHint = uncoveredHint
+            self.addedMigrations = addedMigrations
         }
     }
 
@@ -82,7 +87,14 @@ public enum MigrationHistoryCheck {
             let version = offset + 1
             // Generated one by one on a branch that reached this history as one commit (a merge
             // with --no-ff, a squash): together they cover that commit's change.
-            if let group = Self.group(startingAt: offset, of: migrations, digests: digests, states: states, after: position) {
+            // (Not over a change of this history in between that needed a migration and got none: flows ran
+            // it, and the branch's files would move their edges as if they ran the configuration before it.
+            // One that added its migration is a branch's own, regenerated after the merged branch's.)
+            if let group = Self.group(startingAt: offset, of: migrations, digests: digests, states: states, after: position),
+               ((group.from + 1)..<group.to).allSatisfy({ middle in
+                   states[middle].addedMigrations
+                       || !MigrationDiffer().plan(from: states[group.from].configuration, to: states[middle].configuration, strategy: .ignore).isNeeded
+               }) {
                 for member in offset...group.last {
                     intervals.append((member + 1, group.from, group.to))
                     matches.append(Match(version: member + 1, from: states[group.from].label, to: states[group.to].label))

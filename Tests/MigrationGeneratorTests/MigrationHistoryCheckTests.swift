@@ -36,6 +36,16 @@ struct MigrationHistoryCheckTests {
         #expect(!elsewhere.isEmpty)
     }
 
+    /// Not where the history holds a change in between that needed a migration (main changed
+    /// a flow while the branch was open): flows ran it, and the branch's files would move their
+    /// edges as if they ran the configuration before it.
+    @Test func migrationsOfABranchDoNotCoverAChangeMadeInBetween() throws {
+        let migrations = try Self.migrations()
+        let (matches, findings) = MigrationHistoryCheck.check(states: try Self.states([1, 4, 3]), migrations: Array(migrations[0...1]))
+        #expect(!matches.contains { $0.from == "v1" && $0.to == "v3" }, "\(matches)")
+        #expect(findings.contains { $0.kind == .uncovered && $0.message.hasPrefix("v4 changed") }, "\(findings)")
+    }
+
     /// Two files renamed into each other's numbers (and rehashed): named as swapped, with the
     /// restore that fixes it — not as a change without a migration to generate and renumber.
     @Test func swappedMigrationsAreNamedAsSwapped() throws {

@@ -143,6 +143,31 @@ struct TeamWorkflowTests {
         #expect(fixed.status == 0, "\(fixed.standardError)")
     }
 
+    /// The same merge, then the merge's change migrated on top of the branch's file: the two
+    /// files chain from before main's change to the merge, but main ran its change without a
+    /// migration in between — verify --git says so, as history does, rather than taking the
+    /// files for a branch that landed as one commit.
+    @Test func branchMigrationsDoNotCoverAChangeMainMadeWithoutOneInBetween() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.changeLicenceStore(fixture)
+        try Self.commitWithItsMigration(fixture, "feature: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try Self.removeNotification(fixture)
+        try fixture.git("commit", "-q", "-a", "-m", "main: no notification, no migration")
+        try fixture.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+        #expect(try runner.run(["generate", "--from", "feature", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "the merge's migration")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1)
+        #expect(verified.standardError.contains("(main: no notification, no migration) changed reporting_flow with no migration"),
+                "\(verified.standardError)")
+        let history = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(history.standardOutput.contains("main: no notification, no migration — reporting_flow — needs migration"), "\(history.standardOutput)")
+    }
+
     /// A migration edited (and rehashed) so that it no longer does what its change needs: a
     /// finding of verify --git, and not also among the JSON report's matches.
     @Test func anEditedMigrationIsAFindingNotAMatch() throws {

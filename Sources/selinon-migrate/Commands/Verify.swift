@@ -248,7 +248,11 @@ extension SelinonMigrate {
                         + "\(paths.joined(separator: " ")) \(sum), then selinon-migrate rehash -m \(shellWord(migrationDirectory)) "
                         + "if later migrations were added"
                 }
-                states.append(.init(label: label, configuration: configuration, revision: commit.id.short, uncoveredHint: uncoveredHint))
+                let addedMigrations = commit.parents.first.flatMap { try? context.repository.commit(id: $0) }.map { parent in
+                    ((try? context.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]).isEmpty == false
+                } ?? false
+                states.append(.init(label: label, configuration: configuration, revision: commit.id.short, uncoveredHint: uncoveredHint,
+                                    addedMigrations: addedMigrations))
             }
             if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
                 // In the middle of a merge the working tree holds both sides' changes: the fix is
