@@ -464,8 +464,11 @@ extension SelinonMigrate {
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
                     .init(kind: finding.kind, message: finding.message,
-                          hint: mergedBranch.map { finding.hint.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand,
-                                                                                    with: rebase(onto: $0)) } ?? finding.hint,
+                          hint: mergedBranch.map { branch in
+                              // (During a merge the command names both choices and what each keeps.)
+                              let placeholder = MigrationSum.placeholderRebaseCommand + (branch == "MERGE_HEAD" ? DirectoryIntegrity.rebaseEffect : "")
+                              return finding.hint.replacingOccurrences(of: placeholder, with: rebase(onto: branch))
+                          } ?? finding.hint,
                           file: finding.file, line: finding.line, column: finding.column)
                 }
             }

@@ -7,6 +7,10 @@ import MigrationGenerator
 /// markers left by a merge, and the directory's own rules (names, gaps, well-formed files) —
 /// every finding at once, each with the fix.
 struct DirectoryIntegrity {
+    /// What the rebase of the merge-conflict hint does, after its command: where the command
+    /// named gives a choice of its own (during a merge), this is left out.
+    static let rebaseEffect = ": it keeps that branch's migrations and regenerates this branch's after them"
+
     /// The exit status for findings: 2 when a file or the directory could not be read (the
     /// tool could not check it), else 1.
     static func exitStatus(for findings: [Finding]) -> ExitCode {
@@ -73,7 +77,7 @@ struct DirectoryIntegrity {
             conflicted.insert(file)
             findings.append(Finding(kind: "merge-conflict", file: file, line: line + 1,
                                     message: "\(name) has a git merge conflict: two branches added migration \(name.dropLast(5))",
-                                    hint: "run \(MigrationSum.placeholderRebaseCommand): it keeps that branch's migrations and regenerates this branch's after them"))
+                                    hint: "run \(MigrationSum.placeholderRebaseCommand)\(Self.rebaseEffect)"))
         }
         do {
             if let sum = try MigrationSum.load(fromDirectory: path) {
