@@ -1863,6 +1863,25 @@ struct GitCommandTests {
         #expect(document?["error"] as? String == "unavailable-configuration", "\(analyze.standardOutput)")
     }
 
+    /// A `_meta.old` edited to name another commit of the history (rehashed): the configuration
+    /// its digest records is found in the history, as for a revision no longer there, not
+    /// refused as "changed since the migration was generated".
+    @Test func aMigrationWhoseMetaNamesAnotherCommitIsReadByItsDigest() throws {
+        let fixture = try Self.repositoryWithBadge()
+        let runner = try CommandRunner()
+        let first = try fixture.git("rev-list", "--max-parents=0", "HEAD").prefix(12)
+        let path = fixture.path("migrations/2.json")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let edited = text.replacingOccurrences(of: #""old": "git:[0-9a-f]{12}"#, with: "\"old\": \"git:\(first)", options: .regularExpression)
+        #expect(edited != text)
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        let analyze = try runner.run(["analyze", "2", "--git"] + Self.configuration, in: fixture.root)
+        #expect(analyze.status == 0 && analyze.standardOutput.contains("reporting_flow: "), "\(analyze.standardError)")
+        let review = try runner.run(["review", "2", "--git"] + Self.configuration, in: fixture.root)
+        #expect(review.status == 0 && !review.standardOutput.contains("changed since the migration was generated"), "\(review.standardOutput)")
+    }
+
     @Test func aMigrationForAnotherChangeDoesNotCoverACommit() throws {
         // The commit brings v3 but adds the migration generated for v1 → v2 (its digests say so),
         // as a fast-forward landing can leave a branch's merge of main: not "covered".
