@@ -168,6 +168,32 @@ struct TeamWorkflowTests {
         #expect(history.standardOutput.contains("main: no notification, no migration — reporting_flow — needs migration"), "\(history.standardOutput)")
     }
 
+    /// A file of REV that is no migration (its `_meta` edited to null): rebase,
+    /// which keeps REV's files as they are, names it as git names a file at a revision, with
+    /// what is wrong, and changes nothing (exit 1, as for any directory at REV it cannot use).
+    @Test func rebaseNamesAFileOfTheBaseThatIsNoMigration() throws {
+        let fixture = try GitCommandTests.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try GitCommandTests.install(3, in: fixture)
+        try Self.commitWithItsMigration(fixture, "feature: v3")
+        try fixture.git("checkout", "-q", "main")
+        // (rehash refuses such a file: committed with the sum as it was.)
+        let file = URL(fileURLWithPath: fixture.path("migrations/1.json"))
+        var migration = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        migration["_meta"] = NSNull()
+        try JSONSerialization.data(withJSONObject: migration, options: [.prettyPrinted, .sortedKeys]).write(to: file)
+        try fixture.git("commit", "-q", "-am", "1.json edited")
+        try fixture.git("checkout", "-q", "feature")
+        try fixture.git("merge", "-q", "--no-edit", "main")
+        let before = try String(contentsOfFile: fixture.path("migrations/migrations.sum"), encoding: .utf8)
+        let rebase = try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root)
+        #expect(rebase.status == 1)
+        #expect(rebase.standardError.hasPrefix("main:migrations/1.json:2:3: error: '_meta' must be an object, found null"), "\(rebase.standardError)")
+        #expect(rebase.standardError.contains("fix the file there") && rebase.standardError.contains("nothing was changed"), "\(rebase.standardError)")
+        #expect(try String(contentsOfFile: fixture.path("migrations/migrations.sum"), encoding: .utf8) == before)
+    }
+
     /// A migration edited (and rehashed) so that it no longer does what its change needs: a
     /// finding of verify --git, and not also among the JSON report's matches.
     @Test func anEditedMigrationIsAFindingNotAMatch() throws {

@@ -131,6 +131,18 @@ extension SelinonMigrate {
                 terminal.message("error: the migration directory at \(onto) has gaps; fix it there first")
                 throw ExitStatus.inputFailed
             }
+            // The files kept as they are must be migrations: said of the file at REV, before anything is built.
+            for version in baseFiles.keys.sorted() {
+                // (As git names a file at a revision: REV:PATH.)
+                let name = "\(onto):\(MigrationDirectory.filePath(version: version, in: directoryPath))"
+                do {
+                    _ = try Migration(selinonJSON: baseFiles[version]!, file: name)
+                } catch {
+                    terminal.message("\(error)\n  hint: rebase keeps \(onto)'s migrations as they are: fix the file there "
+                        + "(selinon-migrate verify on \(onto) names what is wrong), then run rebase again; nothing was changed")
+                    throw ExitStatus.inputFailed
+                }
+            }
             // This branch's migrations: the versions whose file (as committed on the branch, else in
             // the working tree) is not REV's.
             // Rebase replaces every N.json of the directory: anything else named like one (a
@@ -357,6 +369,7 @@ enum DirectoryReplacement {
                 for other in (try? manager.contentsOfDirectory(atPath: path)) ?? [] where !(other.hasSuffix(".json") && !other.hasPrefix(".")) {
                     try manager.copyItem(atPath: (path as NSString).appendingPathComponent(other), toPath: (staging as NSString).appendingPathComponent(other))
                 }
+                // (The base's files were checked before: a file here that is not a migration was written wrong.)
                 guard let directory = try? MigrationDirectory.load(from: staging) else {
                     throw Failure(description: "the migrations taken from the base revision are not a valid directory")
                 }
