@@ -1863,9 +1863,9 @@ struct GitCommandTests {
         #expect(document?["error"] as? String == "unavailable-configuration", "\(analyze.standardOutput)")
     }
 
-    /// A `_meta.old` edited to name another commit of the history (rehashed): the configuration
-    /// its digest records is found in the history, as for a revision no longer there, not
-    /// refused as "changed since the migration was generated".
+    /// A `_meta.old` edited to name another commit of the history (rehashed), or removed: the
+    /// configuration its digest records is found in the history, as for a revision no longer
+    /// there, not refused as "changed since the migration was generated" or as not recorded.
     @Test func aMigrationWhoseMetaNamesAnotherCommitIsReadByItsDigest() throws {
         let fixture = try Self.repositoryWithBadge()
         let runner = try CommandRunner()
@@ -1880,6 +1880,13 @@ struct GitCommandTests {
         #expect(analyze.status == 0 && analyze.standardOutput.contains("reporting_flow: "), "\(analyze.standardError)")
         let review = try runner.run(["review", "2", "--git"] + Self.configuration, in: fixture.root)
         #expect(review.status == 0 && !review.standardOutput.contains("changed since the migration was generated"), "\(review.standardOutput)")
+        // No `_meta.old` at all: analyze finds it by its digest all the same.
+        let unnamed = edited.replacingOccurrences(of: #""old": "git:[0-9a-f]{12}[^"]*","#, with: "", options: .regularExpression)
+        #expect(unnamed != edited)
+        try unnamed.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try runner.run(["rehash", "-m", "migrations"], in: fixture.root).status == 0)
+        let withoutOld = try runner.run(["analyze", "2", "--git"] + Self.configuration, in: fixture.root)
+        #expect(withoutOld.status == 0 && withoutOld.standardOutput.contains("reporting_flow: "), "\(withoutOld.standardError)")
     }
 
     @Test func aMigrationForAnotherChangeDoesNotCoverACommit() throws {

@@ -307,7 +307,16 @@ extension SelinonMigrate {
                 context = GitContext.fromRecordedPaths(of: [migration])
             }
             guard let description = migration.metadata?["old"]?.stringValue else {
-                terminal.message("error: the migration records no old configuration (_meta); pass it with -N/-F")
+                // Its digest still names the configuration: the history may hold it.
+                if let digest = migration.metadata?["digests"]?["old"]?.stringValue, let context,
+                   let configuration = ReviewConfigurations.configuration(withDigest: digest, in: context, loader: loader) {
+                    return configuration
+                }
+                let recorded = migration.metadata?["old"] == nil ? "records no old configuration (_meta.old)"
+                    : "records its old configuration as no text (_meta.old is not a string)"
+                let searched = context == nil ? "; pass it with -N/-F, or --git with -n/-f inside the repository (found there by its digest)"
+                    : ", and no configuration of the last \(ReviewConfigurations.searchDepth) commits has its digest; pass it with -N/-F"
+                terminal.message("error: the migration \(recorded)\(searched)")
                 throw ExitStatus.inputFailed
             }
             switch ReviewConfigurations.load(description, digest: migration.metadata?["digests"]?["old"]?.stringValue, git: context, loader: loader) {

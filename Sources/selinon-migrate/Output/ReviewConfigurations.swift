@@ -103,7 +103,7 @@ struct ReviewConfigurations {
     /// The configuration of HEAD or of one of its `searchDepth` first-parent ancestors whose
     /// digest is `digest`: a revision `_meta` names may be gone (history rewritten, a shallow
     /// clone) while its configuration is still in the history, as `verify --git` finds it.
-    private static func configuration(withDigest digest: String, in git: GitContext, loader: ConfigurationLoader) -> Configuration? {
+    static func configuration(withDigest digest: String, in git: GitContext, loader: ConfigurationLoader) -> Configuration? {
         var commit = try? git.repository.commit("HEAD")
         var seen: ConfigurationSnapshot?
         var paths = git.headPaths
