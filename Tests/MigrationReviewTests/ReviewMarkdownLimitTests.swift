@@ -71,6 +71,17 @@ struct ReviewMarkdownLimitTests {
         #expect(ReviewMarkdown.render([review], characterLimit: nil).omission == nil)
     }
 
+    /// A description of the configurations edited to a megabyte is cut in what people read
+    /// (the per-flow sections stay within the limit), and kept whole in the JSON.
+    @Test func anOverlongSourceDescriptionIsCutNotTheSections() throws {
+        var review = try Self.review(flowCount: 2, length: 3, addAtStart: false)
+        review.oldSource = "git:" + String(repeating: "x", count: 1_000_000)
+        let document = ReviewMarkdown.render([review], characterLimit: 65_000)
+        #expect(document.omission == nil && document.text.contains("<details>"), "\(document.text.prefix(300))")
+        #expect(document.text.contains("x…"))
+        #expect(ReviewText.render(review).utf8.count < 10_000)
+    }
+
     @Test func severalMigrationsAreSeparatedByRules() throws {
         let review = try Self.review(flowCount: 2, length: 3, addAtStart: false)
         let document = ReviewMarkdown.render([review, review])

@@ -183,7 +183,7 @@ public enum ReviewMarkdown {
         var lines = ["### Migration \(review.version) · strategy `\(review.strategy.rawValue)`"]
         if review.oldSource != nil || review.newSource != nil {
             lines.append("")
-            lines.append("From \(MarkdownText.codeSpan(review.oldSource ?? "?")) to \(MarkdownText.codeSpan(review.newSource ?? "?")).")
+            lines.append("From \(MarkdownText.codeSpan(ReviewText.source(review.oldSource))) to \(MarkdownText.codeSpan(ReviewText.source(review.newSource))).")
         }
         lines.append("")
         if review.flows.isEmpty {

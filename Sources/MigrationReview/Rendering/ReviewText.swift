@@ -52,7 +52,18 @@ public enum ReviewText {
 
     static func sources(_ review: ReviewedMigration) -> String {
         guard review.oldSource != nil || review.newSource != nil else { return "" }
-        return ": \(review.oldSource ?? "?") → \(review.newSource ?? "?")"
+        return ": \(source(review.oldSource)) → \(source(review.newSource))"
+    }
+
+    /// How many Unicode scalars of a configuration's description (`_meta.old`, `_meta.new`) a
+    /// review shows: a revision or a few paths; more is an edit, and the JSON keeps it whole.
+    static let shownSourceScalars = 500
+
+    /// A configuration's description as a review shows it: `?` when not recorded, cut with `…`.
+    static func source(_ description: String?) -> String {
+        guard let description else { return "?" }
+        guard description.unicodeScalars.count > shownSourceScalars else { return description }
+        return String(String.UnicodeScalarView(description.unicodeScalars.prefix(shownSourceScalars))) + "…"
     }
 
     /// The rows worth a line of the table, and a sentence for the rest: edges that kept their
