@@ -106,6 +106,18 @@ struct TeamWorkflowTests {
         #expect(report["migration_directory"] as? String == "migrations", "as every command names it: \(json.standardOutput)")
     }
 
+    /// On main: a branch "feature" that migrated its change (licence store), made before main
+    /// committed a change without a migration (no notification), merged with `--no-ff`.
+    static func mergeBranchAfterAnUnmigratedChangeOnMain(_ fixture: GitFixture) throws {
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.changeLicenceStore(fixture)
+        try Self.commitWithItsMigration(fixture, "feature: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try Self.removeNotification(fixture)
+        try fixture.git("commit", "-q", "-a", "-m", "main: no notification, no migration")
+        try fixture.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+    }
+
     /// main changed a flow without a migration while a branch, made before, migrated its own
     /// change; merged, the branch's file starts from the configuration before main's change, as
     /// main's missing one will: verify's hint has it generated again after that one (moved back,
@@ -118,13 +130,7 @@ struct TeamWorkflowTests {
         let fixture = afterAnEarlierMigration ? try GitCommandTests.repositoryWithMigration() : try GitCommandTests.repository(at: 1)
         let runner = try CommandRunner()
         let version = afterAnEarlierMigration ? 2 : 1
-        try fixture.git("checkout", "-q", "-b", "feature")
-        try Self.changeLicenceStore(fixture)
-        try Self.commitWithItsMigration(fixture, "feature: licence store")
-        try fixture.git("checkout", "-q", "main")
-        try Self.removeNotification(fixture)
-        try fixture.git("commit", "-q", "-a", "-m", "main: no notification, no migration")
-        try fixture.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+        try Self.mergeBranchAfterAnUnmigratedChangeOnMain(fixture)
         let ids = try fixture.git("rev-list", "--first-parent", "--max-count=3", "HEAD").split(separator: "\n").map { String($0.prefix(12)) }
         let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(verified.status == 1)
@@ -150,13 +156,7 @@ struct TeamWorkflowTests {
     @Test func branchMigrationsDoNotCoverAChangeMainMadeWithoutOneInBetween() throws {
         let fixture = try GitCommandTests.repository(at: 1)
         let runner = try CommandRunner()
-        try fixture.git("checkout", "-q", "-b", "feature")
-        try Self.changeLicenceStore(fixture)
-        try Self.commitWithItsMigration(fixture, "feature: licence store")
-        try fixture.git("checkout", "-q", "main")
-        try Self.removeNotification(fixture)
-        try fixture.git("commit", "-q", "-a", "-m", "main: no notification, no migration")
-        try fixture.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+        try Self.mergeBranchAfterAnUnmigratedChangeOnMain(fixture)
         #expect(try runner.run(["generate", "--from", "feature", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "the merge's migration")
