@@ -175,12 +175,18 @@ extension Terminal {
               let changes = try? source.repository.commitsChanging(source.paths, from: commit.id, limit: unmigratedSearchDepth + 1) else {
             return nil
         }
+        // The commit that made the configuration of the one `_meta.old` names (`--from` may name one
+        // that changed nothing in it).
+        let base = recorded.base.map { base in
+            (try? source.repository.commit(base)).flatMap { try? source.repository.commitsChanging(source.paths, from: $0.id, limit: 1).first }?
+                .id.hex ?? base
+        }
         var window: [(commit: GitCommit, digest: String)] = []
         for changing in changes {
             guard let (_, loaded) = configuration(changing.id) else { continue }
             window.insert((changing, StructureDigest.digest(of: loaded)), at: 0)
             guard changing.id != commit.id else { continue }
-            let isStart = recorded.base.map { changing.id.hex.hasPrefix($0) } ?? (window[0].digest == recorded.old)
+            let isStart = base.map { changing.id.hex.hasPrefix($0) } ?? (window[0].digest == recorded.old)
             if isStart {
                 guard window[0].digest == recorded.old,
                       let end = window.indices.first(where: { $0 > 0 && window[$0].digest == recorded.new }) else { return nil }
