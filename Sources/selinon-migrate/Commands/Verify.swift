@@ -236,10 +236,12 @@ extension SelinonMigrate {
                 // The commit added a migration the directory no longer holds (a revert deleted it):
                 // deployments may have applied it, so it comes back rather than a new one in its place.
                 // (Versions from the trees alone: this runs for every revision.)
-                if uncoveredHint == nil, let versions = try? context.repository.migrationVersions(in: migrationDirectory, at: commit),
-                   case let parent = commit.parents.first.flatMap({ try? context.repository.commit(id: $0) }),
-                   case let before = parent.flatMap({ try? context.repository.migrationVersions(in: migrationDirectory, at: $0) }) ?? [],
-                   case let gone = versions.subtracting(before).filter({ now.hashes[$0] == nil }).sorted(), !gone.isEmpty {
+                let versions = try? context.repository.migrationVersions(in: migrationDirectory, at: commit)
+                let parent = commit.parents.first.flatMap { try? context.repository.commit(id: $0) }
+                let added = versions.map { versions in
+                    versions.subtracting(parent.flatMap { try? context.repository.migrationVersions(in: migrationDirectory, at: $0) } ?? [])
+                } ?? []
+                if uncoveredHint == nil, case let gone = added.filter({ now.hashes[$0] == nil }).sorted(), !gone.isEmpty {
                     let paths = gone.map { gitPathWord(MigrationDirectory.filePath(version: $0, in: migrationDirectory)) }
                     let sum = gitPathWord((migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName))
                     uncoveredHint = "this commit added \(gone.map { "\($0).json" }.joined(separator: ", ")), which the directory no longer "
@@ -248,11 +250,8 @@ extension SelinonMigrate {
                         + "\(paths.joined(separator: " ")) \(sum), then selinon-migrate rehash -m \(shellWord(migrationDirectory)) "
                         + "if later migrations were added"
                 }
-                let addedMigrations = commit.parents.first.flatMap { try? context.repository.commit(id: $0) }.map { parent in
-                    ((try? context.repository.migrationFilesAdded(in: migrationDirectory, by: commit, after: parent)) ?? [:]).isEmpty == false
-                } ?? false
                 states.append(.init(label: label, configuration: configuration, revision: commit.id.short, uncoveredHint: uncoveredHint,
-                                    addedMigrations: addedMigrations))
+                                    addedMigrations: !added.isEmpty))
             }
             if states.last.map({ StructureDigest.digest(of: $0.configuration) }) != StructureDigest.digest(of: current) {
                 // In the middle of a merge the working tree holds both sides' changes: the fix is
