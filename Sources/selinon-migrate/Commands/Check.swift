@@ -836,11 +836,10 @@ extension SelinonMigrate {
                 return nil
             }
             let loader = location.loader(environment: ProcessInfo.processInfo.environment, checksConsistency: false).toleratingTraceErrors
-            // The start as verify --git matches it: the commit the first file's _meta.old names (or, where that one
-            // changed nothing in the configuration, the commit that made its configuration), else the newest with its digest.
+            // The start as verify --git matches it: the commit that made the configuration the first file's _meta.old
+            // names, else the newest with its digest.
             let recordedBase = MigrationHistoryCheck.RecordedChange(version: 1, migration: added[0].migration)?.base.map { base in
-                (try? context.repository.commit(base)).flatMap { try? context.repository.commitsChanging(context.paths, from: $0.id, limit: 1).first }?
-                    .id.hex ?? base
+                context.repository.commitMakingConfiguration(at: base, paths: context.paths)?.id.hex ?? base
             }
             let newDigest = StructureDigest.digest(of: new)
             // The digests of the configurations after the start, newest first (the base's own only when the files lead past it).

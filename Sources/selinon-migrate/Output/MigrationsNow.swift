@@ -60,6 +60,14 @@ struct MigrationsNow: Sendable {
 }
 
 extension GitRepository {
+    /// The commit that made the configuration the commit `revision` has: that one, or the newest
+    /// before it that changed the configuration (`generate --from` may name a commit that changed
+    /// nothing in it), as a history of configuration changes holds it; `nil` when `revision`
+    /// names no commit here.
+    func commitMakingConfiguration(at revision: String, paths: ConfigurationPaths) -> GitCommit? {
+        (try? commit(revision)).flatMap { try? commitsChanging(paths, from: $0.id, limit: 1).first }
+    }
+
     /// The migration files (`N.json` in `directory`) that `commit` added to those of `parent`.
     /// `withMergedReplacements`: for a merge commit, also the files it holds at numbers `parent`
     /// had with other content — the other side's file, taken where this side's was (main's

@@ -175,12 +175,7 @@ extension Terminal {
               let changes = try? source.repository.commitsChanging(source.paths, from: commit.id, limit: unmigratedSearchDepth + 1) else {
             return nil
         }
-        // The commit that made the configuration of the one `_meta.old` names (`--from` may name one
-        // that changed nothing in it).
-        let base = recorded.base.map { base in
-            (try? source.repository.commit(base)).flatMap { try? source.repository.commitsChanging(source.paths, from: $0.id, limit: 1).first }?
-                .id.hex ?? base
-        }
+        let base = recorded.base.map { source.repository.commitMakingConfiguration(at: $0, paths: source.paths)?.id.hex ?? $0 }
         var window: [(commit: GitCommit, digest: String)] = []
         for changing in changes {
             guard let (_, loaded) = configuration(changing.id) else { continue }
