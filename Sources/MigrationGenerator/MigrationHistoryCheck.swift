@@ -354,10 +354,15 @@ public enum MigrationHistoryCheck {
             self.version = version
             self.old = old
             self.new = new
-            if let source = migration.metadata?["old"]?.stringValue, source.hasPrefix("git:") {
-                let revision = source.dropFirst(4).prefix { $0 != " " }
-                base = revision.isEmpty ? nil : String(revision)
-            }
+            base = migration.metadata?["old"]?.stringValue.flatMap(Self.revision(recordedAs:))
+        }
+
+        /// The revision a configuration's description in `_meta` names (`git:1a2b3c4d5e6f
+        /// (HEAD~1)` → `1a2b3c4d5e6f`); nil for files, the index, or no revision.
+        public static func revision(recordedAs description: String) -> String? {
+            guard description.hasPrefix("git:") else { return nil }
+            let revision = description.dropFirst(4).prefix { $0 != " " }
+            return revision.isEmpty ? nil : String(revision)
         }
     }
 

@@ -145,7 +145,7 @@ struct ReviewConfigurations {
             if description == "git index" {
                 source = GitConfigurationSource(repository: git.repository, paths: git.paths, location: .index)
             } else {
-                let revision = String(description.dropFirst(4).prefix { $0 != " " })
+                let revision = MigrationHistoryCheck.RecordedChange.revision(recordedAs: description) ?? ""
                 do {
                     let commit = try git.repository.commit(revision)
                     source = GitConfigurationSource(repository: git.repository, paths: git.paths(at: commit),
