@@ -21,6 +21,13 @@ package enum MarkdownText {
         return fence + padded + fence
     }
 
+    /// `text` cut after `limit` Unicode scalars, with `…` — by scalars, not characters: one
+    /// character can carry any number of combining marks.
+    static func cut(_ text: String, afterScalars limit: Int) -> String {
+        guard text.unicodeScalars.count > limit else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit))) + "…"
+    }
+
     /// `text` with line breaks and other control characters written as Swift writes them in a
     /// string literal (`\n`, `\r`, `\t`, `\u{1B}`); other text unchanged.
     /// `keepingLineBreaks`: `\n` stays a line break (for text made of lines).

@@ -96,10 +96,8 @@ public enum ReviewGraph {
     /// versions (2.43: `\\` and `\\\\` both show one), so no escaping reads the same everywhere.
     /// `shortened`: text past ``shownScalars`` is cut, with `…` (a label or tooltip, not an id).
     static func quoted(_ text: String, tooltip: Bool = false, shortened: Bool = true) -> String {
-        var shown = MarkdownText.visibleControls(text)
-        if shortened && shown.unicodeScalars.count > shownScalars {
-            shown = String(String.UnicodeScalarView(shown.unicodeScalars.prefix(shownScalars))) + "…"
-        }
+        let visible = MarkdownText.visibleControls(text)
+        let shown = shortened ? MarkdownText.cut(visible, afterScalars: shownScalars) : visible
         return "\"" + (tooltip ? shown.replacingOccurrences(of: "\\", with: "⧵") : shown.replacingOccurrences(of: "\\", with: "\\\\"))
             .replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }

@@ -61,9 +61,7 @@ public enum ReviewText {
 
     /// A configuration's description as a review shows it: `?` when not recorded, cut with `…`.
     static func source(_ description: String?) -> String {
-        guard let description else { return "?" }
-        guard description.unicodeScalars.count > shownSourceScalars else { return description }
-        return String(String.UnicodeScalarView(description.unicodeScalars.prefix(shownSourceScalars))) + "…"
+        description.map { MarkdownText.cut($0, afterScalars: shownSourceScalars) } ?? "?"
     }
 
     /// The rows worth a line of the table, and a sentence for the rest: edges that kept their
