@@ -649,6 +649,44 @@ struct GitCommandTests {
         #expect(last.status == 0 && last.standardOutput.hasPrefix("Wrote migrations/3.json"), "\(last.standardError)")
     }
 
+    /// `--from` a commit before the one that made the configuration the latest migration leads
+    /// to, when the counts of edges alone cannot tell (each change replaces an edge's targets):
+    /// the comparison would take in the change that migration made already, or — with `--to`
+    /// before that commit — migrate an earlier change after it. Both are refused with what to do.
+    @Test func generateFromBeforeTheLatestMigrationsConfigurationIsRefused() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try TeamWorkflowTests.changeLicenceStore(fixture)
+        try fixture.git("commit", "-q", "-am", "licence store, no migration")
+        try TeamWorkflowTests.changeLicenceReview(fixture)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "licence review")
+        try TeamWorkflowTests.removeNotification(fixture)
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+
+        let overlapping = try runner.run(["generate", "--from", "HEAD~2"] + Self.configuration, in: fixture.root)
+        #expect(overlapping.status == 1)
+        #expect(overlapping.standardError.contains("error: the old configuration (git:\(try fixture.git("rev-parse", "--short=12", "HEAD~2")) "
+            + "(HEAD~2)) comes before \(head) (licence review), which made the configuration migrations/1.json leads to: flows in "
+            + "flight at version 1 run that configuration"), "\(overlapping.standardError)")
+        #expect(overlapping.standardError.contains("hint: compare from the commit that has the configuration 1.json leads to: "
+            + "selinon-migrate generate -n config/nodes.yml -f config/flows --from \(head)\n"), "\(overlapping.standardError)")
+        let dryRun = try runner.run(["generate", "--from", "HEAD~2", "--dry-run"] + Self.configuration, in: fixture.root)
+        #expect(dryRun.status == 1 && dryRun.standardError.contains("comes before \(head) (licence review), which made the configuration "
+            + "migrations/1.json leads to; a real run would refuse it"), "\(dryRun.standardError)")
+        let earlier = try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(earlier.status == 1 && earlier.standardError.contains("comes before \(head) (licence review), which made the "
+            + "configuration migrations/1.json leads to: flows in flight at version 1 run that later configuration"), "\(earlier.standardError)")
+        #expect(earlier.standardError.contains("hint: a migration of that change goes before 1.json, not after it; selinon-migrate "
+            + "verify --git -n config/nodes.yml -f config/flows says"), "\(earlier.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
+
+        // The hint's command continues the history.
+        let continued = try runner.run(["generate", "--from", head] + Self.configuration, in: fixture.root)
+        #expect(continued.status == 0 && continued.standardOutput.hasPrefix("Wrote migrations/2.json"), "\(continued.standardError)")
+    }
+
     /// The last commit came with its migration; an uncommitted migration undoes it, and
     /// generate runs again after more edits: the refusal is the one for a second migration
     /// from the same configuration (delete the uncommitted one), not a claim that the commit

@@ -242,7 +242,12 @@ extension SelinonMigrate {
                 }
                 switch try checkContinuity(in: directory, files: existing, old: oldConfiguration, digests: structureDigests,
                                            oldSource: oldSource.sourceDescription, terminal: terminal) {
-                case .continues: break
+                case .continues:
+                    if let committed = oldSource as? GitConfigurationSource, let latest = existing.last {
+                        refusal = try refuseSpanTakingInLatest(latest, in: directory, old: committed, configuration: oldConfiguration,
+                                                               oldDigest: structureDigests().old, new: newSource, loader: loader,
+                                                               terminal: terminal)
+                    }
                 case .covered(let path, let strategy): coveredBy = (path, strategy)
                 case .refused(let reason): refusal = reason
                 }
@@ -484,6 +489,54 @@ extension SelinonMigrate {
                 nothing was written
                 """)
             return .refused("\(path) already migrates from this old configuration, to another new one")
+        }
+
+        /// The old configuration is a committed one from before the commit that made the
+        /// configuration the directory's latest migration leads to (`--from` named too early a
+        /// revision): flows at that migration's version run the later configuration, and a
+        /// migration from the old one would move their edges by indices they no longer have —
+        /// whether the comparison takes in the change that migration made (`--to` after it, or
+        /// the working tree) or ends before it (`--to` an earlier commit: that change's migration
+        /// goes before the latest, where `verify --git` says how). Refused (a dry run warns) when
+        /// the two configurations differ in edges. Returns why, for a dry run to show the
+        /// migration all the same.
+        private func refuseSpanTakingInLatest(_ latest: MigrationDirectory.File, in directory: String, old: GitConfigurationSource,
+                                              configuration: Configuration, oldDigest: String, new: any ConfigurationSource,
+                                              loader: ConfigurationLoader, terminal: Terminal) throws -> String? {
+            guard case .revision(let from, _) = old.location,
+                  let leadsTo = latest.migration.metadata?["digests"]?["new"]?.stringValue, leadsTo != oldDigest else { return nil }
+            let repository = old.repository
+            let head = repository.isHeadUnborn ? nil : try? repository.commit("HEAD")
+            // The new configuration's commit, when it is one; the history is walked from HEAD when it holds that commit.
+            var to: GitCommit?
+            if let newCommit = new as? GitConfigurationSource, case .revision(let commit, _) = newCommit.location { to = commit }
+            let start = to.map { to in head.flatMap { repository.fetchedHistory(from: $0.id, contains: to.id) ? $0 : nil } ?? to } ?? head
+            guard let start, let later = repository.commitMaking(digest: leadsTo, from: start, after: from, paths: old.paths, loader: loader),
+                  MigrationDiffer().plan(from: configuration, to: later.configuration, strategy: .ignore).isNeeded else { return nil }
+            let name = "\(latest.version).json"
+            let path = (directory as NSString).appendingPathComponent(name)
+            let madeBy = "\(later.commit.id.short) (\(later.commit.summary)), which made the configuration \(path) leads to"
+            let endsBefore = to.map { !repository.fetchedHistory(from: $0.id, contains: later.commit.id) } ?? false
+            let reason = endsBefore ? "the change from \(old.sourceDescription) to \(new.sourceDescription) comes before \(madeBy)"
+                : "the old configuration (\(old.sourceDescription)) comes before \(madeBy)"
+            if dryRun {
+                terminal.message("warning: \(reason); a real run would refuse it")
+                return reason
+            }
+            let command = "selinon-migrate generate" + location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+            let consequence = endsBefore
+                ? "flows in flight at version \(latest.version) run that later configuration, so a migration of an earlier change after \(name) would move their edges by indices they no longer have"
+                : "flows in flight at version \(latest.version) run that configuration, so a migration from the old one would take in the change \(name) migrated already and move their edges by indices they no longer have"
+            let hint = endsBefore
+                ? "a migration of that change goes before \(name), not after it; selinon-migrate verify --git\(location.shellArguments) says whether one is missing there and how to put it in"
+                : "compare from the commit that has the configuration \(name) leads to: \(command) --from \(later.commit.id.short)"
+                    + (git.to.map { " --to " + shellWord($0) } ?? "")
+            terminal.message("""
+                error: \(reason): \(consequence)
+                  hint: \(hint)
+                nothing was written
+                """)
+            return reason
         }
 
         /// A migration directory missing from the working tree while HEAD holds migrations there (a

@@ -68,6 +68,28 @@ extension GitRepository {
         (try? commit(revision)).flatMap { try? commitsChanging(paths, from: $0.id, limit: 1).first }
     }
 
+    /// The newest commit that made a configuration of structure digest `digest`, with that
+    /// configuration, among the commits that changed the configuration after `oldest` up to
+    /// `start` (first parents, walked back one change at a time); `nil` when none did, or
+    /// `oldest`'s configuration is not in that history (another branch). Reads at most `limit`
+    /// configurations.
+    func commitMaking(digest: String, from start: GitCommit, after oldest: GitCommit, paths: ConfigurationPaths,
+                      loader: ConfigurationLoader, limit: Int = 200) -> (commit: GitCommit, configuration: Configuration)? {
+        guard let stop = commitMakingConfiguration(at: oldest.id.hex, paths: paths),
+              var change = (try? newestCommitChanging(paths, from: start.id)) ?? nil,
+              change.id != stop.id, fetchedHistory(from: start.id, contains: stop.id) else { return nil }
+        for _ in 0..<limit {
+            let source = GitConfigurationSource(repository: self, paths: paths, location: .revision(change, label: change.id.short))
+            if let configuration = try? loader.load(source.read()).configuration, StructureDigest.digest(of: configuration) == digest {
+                return (change, configuration)
+            }
+            guard let parentID = change.parents.first, let parent = try? commit(id: parentID),
+                  let next = (try? newestCommitChanging(paths, from: parent.id)) ?? nil, next.id != stop.id else { return nil }
+            change = next
+        }
+        return nil
+    }
+
     /// The migration files (`N.json` in `directory`) that `commit` added to those of `parent`.
     /// `withMergedReplacements`: for a merge commit, also the files it holds at numbers `parent`
     /// had with other content — the other side's file, taken where this side's was (main's
