@@ -375,6 +375,13 @@ public final class GitRepository: @unchecked Sendable {
         return git_repository_state(handle) == Int32(GIT_REPOSITORY_STATE_MERGE.rawValue)
     }
 
+    /// Whether a `git merge --squash` is under way (stopped at conflicts, or not committed yet):
+    /// git records no MERGE_HEAD for it, only the message it keeps in SQUASH_MSG until the commit
+    /// (or a `git reset`).
+    public var isSquashMerging: Bool {
+        !isMerging && FileManager.default.fileExists(atPath: (repositoryDirectory as NSString).appendingPathComponent("SQUASH_MSG"))
+    }
+
     /// Whether a `git revert` is under way (stopped at conflicts, or not committed yet).
     public var isReverting: Bool {
         lock.lock()

@@ -83,6 +83,76 @@ struct TeamWorkflowTests {
         return fixture
     }
 
+    /// `main` at v1 and a branch `feature` (licence store) with its migration; `main` then
+    /// changes `mainChange` (with its migration when `migrated`), and squashes the branch in:
+    /// `git merge --squash feature`, whose result is staged, not committed, and has no MERGE_HEAD.
+    static func squashingFeatureIntoMain(after mainChange: (GitFixture) throws -> Void, migrated: Bool) throws -> GitFixture {
+        let fixture = try GitCommandTests.repository(at: 1)
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try changeLicenceStore(fixture)
+        try commitWithItsMigration(fixture, "feature: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try mainChange(fixture)
+        if migrated {
+            try commitWithItsMigration(fixture, "main: its change")
+            // Both added 1.json: git stops at the conflicts.
+            #expect(throws: GitFixtureError.self) { try fixture.git("merge", "--squash", "feature") }
+        } else {
+            try fixture.git("commit", "-q", "-a", "-m", "main: its change, which needs no migration")
+            try fixture.git("merge", "--squash", "feature")
+        }
+        return fixture
+    }
+
+    /// A squash whose migrations collide with main's: no MERGE_HEAD names the branch, so the
+    /// hints give `rebase --onto HEAD` (main's migrations stay, the squashed change is migrated
+    /// after them) — and following them gives a history `verify --git` accepts.
+    @Test func aConflictedSquashMergeIsFixedByRebasingOntoHead() throws {
+        let fixture = try Self.squashingFeatureIntoMain(after: Self.changeLicenceReview, migrated: true)
+        let runner = try CommandRunner()
+        let fix = "run selinon-migrate rebase --onto HEAD -n config/nodes.yml -f config/flows: a git merge --squash is under way, and it "
+            + "keeps HEAD's migrations and migrates the squashed change after them"
+        let checked = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(checked.status == 1 && checked.standardError.contains("1.json has a git merge conflict"), "\(checked.standardError)")
+        #expect(checked.standardError.contains("hint: " + fix), "\(checked.standardError)")
+        #expect(!checked.standardError.contains("<the branch you merged>"), "\(checked.standardError)")
+        let generated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 1 && generated.standardError.contains("hint: finish the squash first — selinon-migrate check says "
+            + "whether the migrations need `selinon-migrate rebase --onto HEAD`"), "\(generated.standardError)")
+
+        let mainsMigration = try fixture.git("show", "HEAD:migrations/1.json")
+        let rebased = try runner.run(["rebase", "--onto", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(rebased.status == 0, "\(rebased.standardError)")
+        #expect(try String(contentsOfFile: fixture.path("migrations/1.json"), encoding: .utf8) == mainsMigration + "\n")
+        let covered = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(covered.status == 0 && covered.standardError.contains("migrations/2.json already leads to this configuration (a git merge "
+            + "--squash is under way); nothing to generate — commit the merge"), "\(covered.standardError)")
+        try fixture.git("add", "-A")
+        #expect(try runner.run(["check"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("commit", "-q", "-m", "squashed feature")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
+    /// A squash that brings a migration covering its change (main's own change needed none):
+    /// check approves it, and generate — whose old configuration, HEAD's, is not the one the
+    /// squashed migration starts from — refuses to migrate the change a second time.
+    @Test func generateDuringASquashMergeThatBringsItsMigrationRefusesASecondOne() throws {
+        let fixture = try Self.squashingFeatureIntoMain(after: { fixture in
+            try Self.edit(fixture, "config/flows/reporting.yml", "          name: fieldExist\n", "          name: fieldLenGreater\n")
+            try Self.edit(fixture, "config/flows/reporting.yml", "            key: results\n", "            key: results\n            length: 0\n")
+        }, migrated: false)
+        let runner = try CommandRunner()
+        let checked = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(checked.status == 0 && checked.standardOutput.contains("1.json covers the change"), "\(checked.standardOutput)\(checked.standardError)")
+        let generated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 1, "\(generated.standardOutput)")
+        #expect(generated.standardError.contains("error: a git merge --squash is under way and brings 1.json, which HEAD does not have"),
+                "\(generated.standardError)")
+        #expect(generated.standardError.contains("hint: finish the squash first"), "\(generated.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
+    }
+
     /// On the branch, once the merge is committed, its first parents see main's migration and
     /// its own as one step: verify --git passes and says why both cover it, and where to run it.
     @Test func verifyOnABranchThatMergedMainSaysWhereToRunIt() throws {

@@ -461,10 +461,12 @@ extension SelinonMigrate {
             // (During a git rebase, the fix is the same whatever the base: rebase --onto HEAD.)
             let mergedBranch = context.repository.isMerging && baseIsHead ? "MERGE_HEAD"
                 : base.target.map(\.label) ?? (base.fallback == nil ? base.label : replaying ? "the new base" : reverting ? "HEAD" : nil)
+            let squashing = context.repository.isSquashMerging
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
                     .init(kind: finding.kind, message: finding.message,
-                          hint: mergedBranch.map { branch in
+                          hint: squashing ? DirectoryIntegrity.duringSquash(finding.hint, command: "selinon-migrate rebase --onto HEAD\(configurationOptions)")
+                            : mergedBranch.map { branch in
                               // (During a merge the command names both choices and what each keeps.)
                               let placeholder = MigrationSum.placeholderRebaseCommand + (branch == "MERGE_HEAD" ? DirectoryIntegrity.rebaseEffect : "")
                               return finding.hint.replacingOccurrences(of: placeholder, with: rebase(onto: branch))

@@ -230,8 +230,9 @@ extension SelinonMigrate {
                         report.coveredBy = leading
                         terminal.outputJSON(text: try report.json())
                     } else {
-                        terminal.message("\(leading) already leads to this configuration (a merge is under way: its migrations follow the "
-                            + "merged ones); nothing to generate — commit the merge")
+                        let merge = lastChange.repository.isSquashMerging ? "a git merge --squash is under way"
+                            : "a merge is under way: its migrations follow the merged ones"
+                        terminal.message("\(leading) already leads to this configuration (\(merge)); nothing to generate — commit the merge")
                     }
                     return
                 }
@@ -664,29 +665,48 @@ extension SelinonMigrate {
         }
 
         /// During a merge whose other side (`MERGE_HEAD`) brings migrations this side's HEAD does
-        /// not have, the newest commit that changed the configuration (on this side) is not the
+        /// not have — or a `git merge --squash`, which has no MERGE_HEAD, whose working tree holds
+        /// them — the newest commit that changed the configuration (on this side) is not the
         /// configuration the directory's latest migration leads to: a migration from it would
         /// repeat, or undo, what the merged migrations already did to in-flight flows' edges. No
         /// edge count can reveal that (a reordering keeps them), so it is refused outright.
         /// - Returns: the path of the directory's latest migration when there is nothing to
-        ///   generate: it (as `rebase --onto MERGE_HEAD` leaves it) leads to the new configuration already.
+        ///   generate: it (as `rebase --onto MERGE_HEAD`, or `--onto HEAD` for a squash, leaves it)
+        ///   leads to the new configuration already.
         private static func refuseMergeBringingMigrations(into directory: String, latest: MigrationDirectory.File?,
                                                           lastChange: GitConfigurationSource, newDigest: String,
                                                           terminal: Terminal) throws -> String? {
             let repository = lastChange.repository
-            guard repository.isMerging, let mergeHead = try? repository.commit("MERGE_HEAD"), let head = try? repository.commit("HEAD"),
-                  let merged = try? repository.migrationFiles(in: directory, at: mergeHead),
+            let squashing = repository.isSquashMerging
+            guard repository.isMerging || squashing, let head = try? repository.commit("HEAD"),
                   let ours = try? repository.migrationFiles(in: directory, at: head) else { return nil }
+            let merged: [Int: [UInt8]]
+            if squashing {
+                merged = Dictionary(uniqueKeysWithValues: MigrationSum.migrationFileNames(in: directory).compactMap { name in
+                    MigrationDirectory.version(ofFileName: name).flatMap { version in
+                        FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)).map { (version, [UInt8]($0)) }
+                    }
+                })
+            } else {
+                guard let mergeHead = try? repository.commit("MERGE_HEAD"),
+                      let files = try? repository.migrationFiles(in: directory, at: mergeHead) else { return nil }
+                merged = files
+            }
             let brought = merged.filter { ours[$0.key].map(MigrationSum.hash) != MigrationSum.hash($0.value) }.keys.sorted()
             guard !brought.isEmpty else { return nil }
             if let latest, latest.migration.metadata?["digests"]?["new"]?.stringValue == newDigest { return latest.path }
+            let names = brought.map { "\($0).json" }.joined(separator: ", ")
+            let theyAre = brought.count == 1 ? "it is" : "they are"
+            let bringing = squashing ? "a git merge --squash is under way and brings \(names), which HEAD does not have as \(theyAre)"
+                : "a merge is under way and MERGE_HEAD brings \(names), which HEAD does not have as \(theyAre)"
+            let finish = squashing ? "finish the squash first — selinon-migrate check says whether the migrations need "
+                + "`selinon-migrate rebase --onto HEAD`; commit it" : "finish the merge first — selinon-migrate check says whether this "
+                + "branch's migrations need `selinon-migrate rebase --onto MERGE_HEAD`; commit the merge"
             terminal.message("""
-                error: a merge is under way and MERGE_HEAD brings \(brought.map { "\($0).json" }.joined(separator: ", ")), which HEAD \
-                does not have as \(brought.count == 1 ? "it is" : "they are"): the configuration of HEAD's newest change (\(lastChange.sourceDescription)) is not the one the merged \
-                migrations lead to, so a migration from it would move in-flight flows' edges a second time
-                  hint: finish the merge first — selinon-migrate check says whether this branch's migrations need \
-                `selinon-migrate rebase --onto MERGE_HEAD`; commit the merge; then generate for any further edits \
-                (or give the configuration the latest migration leads to with --from REV or -N/-F)
+                error: \(bringing): the configuration of HEAD's newest change (\(lastChange.sourceDescription)) is not the one the \
+                merged migrations lead to, so a migration from it would move in-flight flows' edges a second time
+                  hint: \(finish); then generate for any further edits (or give the configuration the latest migration leads to with \
+                --from REV or -N/-F)
                 nothing was written
                 """)
             throw ExitStatus.inputFailed
@@ -716,14 +736,18 @@ extension SelinonMigrate {
 
         /// `description` with the placeholder of the fix for migrations two branches both added made
         /// the command to run, where git's state says onto what: HEAD during a `git rebase` or
-        /// `git revert` (it holds what is committed so far), MERGE_HEAD during a merge.
+        /// `git revert` (it holds what is committed so far) or a `git merge --squash` (its
+        /// migrations stay, the squashed change is migrated after them), MERGE_HEAD during a merge.
         private func withConcreteRebase(_ description: String, sources: [any ConfigurationSource]) -> String {
             guard description.contains(MigrationSum.placeholderRebaseCommand),
-                  let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first,
-                  let onto = repository.isMerging ? "MERGE_HEAD" : repository.rebasedBranchHead != nil || repository.isReverting ? "HEAD" : nil
+                  let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first else { return description }
+            let options = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+            if repository.isSquashMerging {
+                return DirectoryIntegrity.duringSquash(description, command: "selinon-migrate rebase --onto HEAD" + options)
+            }
+            guard let onto = repository.isMerging ? "MERGE_HEAD" : repository.rebasedBranchHead != nil || repository.isReverting ? "HEAD" : nil
             else { return description }
-            let command = "selinon-migrate rebase --onto \(onto)" + location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
-            return description.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand, with: command)
+            return description.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand, with: "selinon-migrate rebase --onto \(onto)" + options)
         }
 
         /// What keeps the covered file at `path` out of the directory's sum, if anything: no sum,

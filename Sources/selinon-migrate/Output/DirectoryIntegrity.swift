@@ -11,6 +11,19 @@ struct DirectoryIntegrity {
     /// named gives a choice of its own (during a merge), this is left out.
     static let rebaseEffect = ": it keeps that branch's migrations and regenerates this branch's after them"
 
+    /// `text` (a hint, or a finding described) with the fix for migrations two branches both
+    /// added as it reads while a `git merge --squash` is under way: no MERGE_HEAD names the
+    /// squashed branch, and `command` — `rebase --onto HEAD` — keeps HEAD's migrations and
+    /// migrates the squashed change after them.
+    static func duringSquash(_ text: String, command: String) -> String {
+        let placeholder = MigrationSum.placeholderRebaseCommand
+        let fix = "run \(command): a git merge --squash is under way, and it keeps HEAD's migrations and migrates the squashed "
+            + "change after them (then git add the migration directory)"
+        return text.replacingOccurrences(of: "keep this branch's migrations out of the merge: run \(placeholder)", with: fix)
+            .replacingOccurrences(of: "run \(placeholder)\(rebaseEffect)", with: fix)
+            .replacingOccurrences(of: placeholder, with: command)
+    }
+
     /// The exit status for findings: 2 when a file or the directory could not be read (the
     /// tool could not check it), else 1.
     static func exitStatus(for findings: [Finding]) -> ExitCode {
