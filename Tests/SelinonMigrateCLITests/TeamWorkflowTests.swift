@@ -153,6 +153,44 @@ struct TeamWorkflowTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
     }
 
+    /// A merge committed with the conflict markers still in the migration directory: no git
+    /// operation names the sides any more, so check, verify and generate name them from the
+    /// commit that recorded the markers — and the rebase onto main's side mends the history.
+    @Test func conflictMarkersCommittedByAMergeNameBothSidesOfIt() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        let runner = try CommandRunner()
+        // During the merge, verify gives the choice check gives.
+        let merging = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(merging.status == 1 && merging.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f "
+            + "config/flows when the branch being merged may be deployed"), "\(merging.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "--no-edit")
+        let (merge, ours, theirs) = (try fixture.git("rev-parse", "--short=12", "HEAD"), try fixture.git("rev-parse", "--short=12", "HEAD^1"),
+                                     try fixture.git("rev-parse", "--short=12", "HEAD^2"))
+        let fix = "migrations/1.json was committed with git's conflict markers by \(merge) (Merge branch 'main' into second), a merge "
+            + "of \(theirs) (first: licence store) into \(ours) (second: its change): keep the migrations of the side that may be "
+            + "deployed and migrate the other's change after them — selinon-migrate rebase --onto \(ours) -n config/nodes.yml -f "
+            + "config/flows keeps \(ours)'s (the side merged into), selinon-migrate rebase --onto \(theirs) -n config/nodes.yml -f "
+            + "config/flows keeps \(theirs)'s (the side merged); then commit the result"
+        for command in [["check"], ["verify", "--git"]] {
+            let result = try runner.run(command + Self.configuration, in: fixture.root)
+            #expect(result.status == 1 && result.standardError.contains("1.json has a git merge conflict"), "\(command): \(result.standardError)")
+            #expect(result.standardError.contains("hint: " + fix), "\(command): \(result.standardError)")
+            #expect(!result.standardError.contains("<the branch you merged>"), "\(command): \(result.standardError)")
+        }
+        let generated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 1 && generated.standardError.contains("note: the migration directory holds no valid history: " + fix),
+                "\(generated.standardError)")
+
+        #expect(try runner.run(["rebase", "--onto", theirs] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "migrations mended")
+        #expect(try fixture.git("show", "HEAD:migrations/1.json") == (try fixture.git("show", "main:migrations/1.json")))
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
     /// On the branch, once the merge is committed, its first parents see main's migration and
     /// its own as one step: verify --git passes and says why both cover it, and where to run it.
     @Test func verifyOnABranchThatMergedMainSaysWhereToRunIt() throws {

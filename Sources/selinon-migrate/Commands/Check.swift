@@ -436,9 +436,7 @@ extension SelinonMigrate {
                 }
                 // During a merge only the user knows which side's migrations may be deployed.
                 guard branch == "MERGE_HEAD" else { return "selinon-migrate rebase --onto \(shellWord(branch))\(configurationOptions)" }
-                return "selinon-migrate rebase --onto MERGE_HEAD\(configurationOptions) when the branch being merged may be deployed "
-                    + "(main merged into a feature branch), or selinon-migrate rebase --onto HEAD --drop-merged\(configurationOptions) "
-                    + "when only this branch's migrations may be"
+                return DirectoryIntegrity.mergeChoices(options: configurationOptions)
             }
             if let picked = CherryPickedMigrations.find(in: directoryPath, repository: context.repository) {
                 // The gap and the sum's conflict it leaves have one cause, and one fix.
@@ -462,11 +460,15 @@ extension SelinonMigrate {
             let mergedBranch = context.repository.isMerging && baseIsHead ? "MERGE_HEAD"
                 : base.target.map(\.label) ?? (base.fallback == nil ? base.label : replaying ? "the new base" : reverting ? "HEAD" : nil)
             let squashing = context.repository.isSquashMerging
+            // Markers a commit recorded: no git operation under way names the sides, that commit does.
+            let committedConflict = integrity.findings.contains { $0.hint.contains(MigrationSum.placeholderRebaseCommand) }
+                ? CommittedConflict.find(in: directoryPath, repository: context.repository) : nil
             func integrityProblems(except files: Set<String>) -> [CheckReport.Problem] {
                 integrity.findings.filter { !files.contains($0.file) }.map { finding in
                     .init(kind: finding.kind, message: finding.message,
                           hint: squashing ? DirectoryIntegrity.duringSquash(finding.hint, command: "selinon-migrate rebase --onto HEAD\(configurationOptions)")
-                            : mergedBranch.map { branch in
+                            : committedConflict.map { DirectoryIntegrity.afterCommitted($0, finding.hint, options: configurationOptions) }
+                            ?? mergedBranch.map { branch in
                               // (During a merge the command names both choices and what each keeps.)
                               let placeholder = MigrationSum.placeholderRebaseCommand + (branch == "MERGE_HEAD" ? DirectoryIntegrity.rebaseEffect : "")
                               return finding.hint.replacingOccurrences(of: placeholder, with: rebase(onto: branch))

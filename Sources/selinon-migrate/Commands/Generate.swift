@@ -259,7 +259,7 @@ extension SelinonMigrate {
                 // dry run says that a real run would).
                 if let finished = dryRun ? MigrationWriter().wouldFinishInterruptedWrite(of: migration, inDirectory: directory)
                     : try Self.finishInterruptedWrite(of: migration, in: directory, holding: directoryLock, terminal: terminal, concrete: {
-                        withConcreteRebase($0, sources: [oldSource, newSource])
+                        withConcreteRebase($0, in: directory, sources: [oldSource, newSource])
                     }) {
                     terminal.message("note: \(finished) was written by a generate that was interrupted before it listed the file in "
                         + "\(MigrationSum.fileName); " + (dryRun ? "a real run would list it" : "listed it now"))
@@ -274,7 +274,7 @@ extension SelinonMigrate {
                 } else {
                     // Nothing to write, but a directory a write would be refused into is said (verify names the rest).
                     for finding in DirectoryIntegrity(path: directory, requireSum: true).findings {
-                        let warning = withConcreteRebase(finding.described(as: "warning"), sources: [oldSource, newSource])
+                        let warning = withConcreteRebase(finding.described(as: "warning"), in: directory, sources: [oldSource, newSource])
                         terminal.message(warning)
                         directoryWarnings.append(warning)
                     }
@@ -317,7 +317,7 @@ extension SelinonMigrate {
                         version = try MigrationWriter().nextVersion(inDirectory: directory)
                         repeated = try MigrationWriter().repeatedVersion(of: migration, inDirectory: directory)
                     } catch {
-                        throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, sources: [oldSource, newSource]) }
+                        throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, in: directory, sources: [oldSource, newSource]) }
                     }
                     if let reason = Self.whyNotWritable(directory) {
                         terminal.message("warning: a real run could not write into \(directory): \(reason)")
@@ -362,7 +362,7 @@ extension SelinonMigrate {
                         + "(selinon-migrate verify -m \(shellWord(directory)) shows it)"
                 }
             } catch {
-                throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, sources: [oldSource, newSource]) }
+                throw Self.report(error, directory: directory, terminal: terminal) { withConcreteRebase($0, in: directory, sources: [oldSource, newSource]) }
             }
             if isNewDirectory {
                 terminal.message("note: created the migration directory \(directory) (a new migration history starts at 1.json)")
@@ -735,19 +735,12 @@ extension SelinonMigrate {
         }
 
         /// `description` with the placeholder of the fix for migrations two branches both added made
-        /// the command to run, where git's state says onto what: HEAD during a `git rebase` or
-        /// `git revert` (it holds what is committed so far) or a `git merge --squash` (its
-        /// migrations stay, the squashed change is migrated after them), MERGE_HEAD during a merge.
-        private func withConcreteRebase(_ description: String, sources: [any ConfigurationSource]) -> String {
-            guard description.contains(MigrationSum.placeholderRebaseCommand),
-                  let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first else { return description }
-            let options = location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
-            if repository.isSquashMerging {
-                return DirectoryIntegrity.duringSquash(description, command: "selinon-migrate rebase --onto HEAD" + options)
-            }
-            guard let onto = repository.isMerging ? "MERGE_HEAD" : repository.rebasedBranchHead != nil || repository.isReverting ? "HEAD" : nil
-            else { return description }
-            return description.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand, with: "selinon-migrate rebase --onto \(onto)" + options)
+        /// the command to run, where git's state says
+        /// (``GitRepository/withConcreteRebaseFix(_:directory:options:)``).
+        private func withConcreteRebase(_ description: String, in directory: String, sources: [any ConfigurationSource]) -> String {
+            guard let repository = sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.repository }).first else { return description }
+            return repository.withConcreteRebaseFix(description, directory: directory,
+                                                    options: location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? ""))
         }
 
         /// What keeps the covered file at `path` out of the directory's sum, if anything: no sum,

@@ -85,6 +85,11 @@ extension SelinonMigrate {
             if let context {
                 // What the working tree reads through a link out of the repository, no commit holds.
                 report.findings += context.migrationLinksLeavingRepository(in: directoryPath)
+                // The fix for two branches' migrations, onto what git's state says (the options follow below).
+                for index in report.findings.indices {
+                    report.findings[index].hint = context.repository.withConcreteRebaseFix(report.findings[index].hint, directory: directoryPath,
+                                                                                           options: " -n NODES -f FLOWS")
+                }
             }
             if !exists && !named {
                 let addition = current == nil

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowMigration
 import Foundation
+import GitHistory
 import MigrationGenerator
 
 /// Whether a migration directory is intact: its files against `migrations.sum`, git conflict
@@ -12,16 +13,34 @@ struct DirectoryIntegrity {
     static let rebaseEffect = ": it keeps that branch's migrations and regenerates this branch's after them"
 
     /// `text` (a hint, or a finding described) with the fix for migrations two branches both
-    /// added as it reads while a `git merge --squash` is under way: no MERGE_HEAD names the
-    /// squashed branch, and `command` — `rebase --onto HEAD` — keeps HEAD's migrations and
-    /// migrates the squashed change after them.
-    static func duringSquash(_ text: String, command: String) -> String {
+    /// added made `fix` (the whole advice, for a state of git that says what to do) and, where
+    /// a hint only names the command, `command`.
+    static func withRebaseFix(_ text: String, fix: String, command: String) -> String {
         let placeholder = MigrationSum.placeholderRebaseCommand
-        let fix = "run \(command): a git merge --squash is under way, and it keeps HEAD's migrations and migrates the squashed "
-            + "change after them (then git add the migration directory)"
         return text.replacingOccurrences(of: "keep this branch's migrations out of the merge: run \(placeholder)", with: fix)
             .replacingOccurrences(of: "run \(placeholder)\(rebaseEffect)", with: fix)
             .replacingOccurrences(of: placeholder, with: command)
+    }
+
+    /// The fix during a merge (MERGE_HEAD), which only the user can choose: whichever side's
+    /// migrations may be deployed stay. `options` are the command's configuration options.
+    static func mergeChoices(options: String) -> String {
+        "selinon-migrate rebase --onto MERGE_HEAD\(options) when the branch being merged may be deployed (main merged into a feature "
+            + "branch), or selinon-migrate rebase --onto HEAD --drop-merged\(options) when only this branch's migrations may be"
+    }
+
+    /// ``withRebaseFix(_:fix:command:)`` while a `git merge --squash` is under way: no
+    /// MERGE_HEAD names the squashed branch, and `command` — `rebase --onto HEAD` — keeps HEAD's
+    /// migrations and migrates the squashed change after them.
+    static func duringSquash(_ text: String, command: String) -> String {
+        withRebaseFix(text, fix: "run \(command): a git merge --squash is under way, and it keeps HEAD's migrations and migrates "
+            + "the squashed change after them (then git add the migration directory)", command: command)
+    }
+
+    /// ``withRebaseFix(_:fix:command:)`` for conflict markers a commit recorded: `conflict`'s
+    /// fix, with the command's configuration `options`.
+    static func afterCommitted(_ conflict: CommittedConflict, _ text: String, options: String) -> String {
+        withRebaseFix(text, fix: conflict.fix(options: options), command: "selinon-migrate rebase --onto \(conflict.parents.first?.id.short ?? "HEAD~1")" + options)
     }
 
     /// The exit status for findings: 2 when a file or the directory could not be read (the
@@ -178,5 +197,29 @@ extension DirectoryIntegrity.Finding {
     /// A `migrations.sum` that cannot be read, of the error's kind.
     init(_ error: MigrationSumError) {
         self.init(kind: error.kind.rawValue, file: error.path, line: error.line, message: error.message, hint: error.hint)
+    }
+}
+
+extension GitRepository {
+    /// `text` (a hint, or a finding described) with the placeholder of the fix for migrations
+    /// two branches both added made the command to run, where git's state says onto what: HEAD
+    /// during a `git rebase` or `git revert` (it holds what is committed so far) or a `git merge
+    /// --squash` (its migrations stay, the squashed change is migrated after them), MERGE_HEAD
+    /// or HEAD during a merge (``DirectoryIntegrity/mergeChoices(options:)``); with none under way, either side of the commit that recorded conflict
+    /// markers in `directory` (``CommittedConflict``). Unchanged otherwise. `options` are the
+    /// command's configuration options (` -n … -f … -m …`).
+    func withConcreteRebaseFix(_ text: String, directory: String, options: String) -> String {
+        guard text.contains(MigrationSum.placeholderRebaseCommand) else { return text }
+        if isSquashMerging { return DirectoryIntegrity.duringSquash(text, command: "selinon-migrate rebase --onto HEAD" + options) }
+        if let committed = CommittedConflict.find(in: directory, repository: self) {
+            return DirectoryIntegrity.afterCommitted(committed, text, options: options)
+        }
+        if isMerging {
+            let choices = DirectoryIntegrity.mergeChoices(options: options)
+            return text.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand + DirectoryIntegrity.rebaseEffect, with: choices)
+                .replacingOccurrences(of: MigrationSum.placeholderRebaseCommand, with: choices)
+        }
+        guard let onto = rebasedBranchHead != nil || isReverting ? "HEAD" : nil else { return text }
+        return text.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand, with: "selinon-migrate rebase --onto \(onto)" + options)
     }
 }

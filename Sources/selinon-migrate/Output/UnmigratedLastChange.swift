@@ -19,6 +19,10 @@ extension Terminal {
                                   migrationDirectory: String?, options: String) -> String? {
         let command = "selinon-migrate generate" + options
         guard case .revision(let commit, _) = source.location, !commit.parents.isEmpty else { return nil }
+        // A directory holding conflict markers a commit recorded is no migration history: that is what to fix.
+        if let migrationDirectory, let conflict = CommittedConflict.find(in: migrationDirectory, repository: source.repository) {
+            return "note: the migration directory holds no valid history: " + conflict.fix(options: options)
+        }
         let migrations = migrationDirectory.map { MigrationsNow(directory: $0) }
         var loaded: [GitObjectID: (GitCommit, Configuration)?] = [:]
         func configuration(at parentID: GitObjectID) -> (GitCommit, Configuration)? {
