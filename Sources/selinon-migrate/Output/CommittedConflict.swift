@@ -3,8 +3,9 @@ import Foundation
 import GitHistory
 import MigrationGenerator
 
-/// A migration file (or `migrations.sum`) that a commit recorded with git's conflict markers —
-/// a merge committed before its conflicts in the migration directory were resolved.
+/// A migration file that a commit recorded with git's conflict markers — a merge committed
+/// before its conflicts in the migration directory were resolved. (Markers in `migrations.sum`
+/// alone leave the migrations readable to Selinon's workers, which ignore the sum.)
 ///
 /// No git operation is under way to say which branches met there, so the fix the hints give
 /// for two branches that added the same number names the sides of that commit: `rebase --onto`
@@ -20,7 +21,7 @@ struct CommittedConflict {
     /// Its parents (for a merge, this side's first, then the merged one's).
     let parents: [GitCommit]
 
-    /// The first file in `directory` (migrations in order, then the sum) whose working copy has
+    /// The first migration file in `directory` (in order) whose working copy has
     /// conflict markers that HEAD holds as they are; nil when there is none, when a git
     /// operation under way explains them (merge, squash, rebase, revert, cherry-pick — its own
     /// hints apply), or when git cannot tell.
@@ -29,7 +30,7 @@ struct CommittedConflict {
               repository.cherryPickedCommit == nil, let head = try? repository.commit("HEAD") else { return nil }
         let names = MigrationSum.migrationFileNames(in: directory).sorted {
             (MigrationDirectory.version(ofFileName: $0) ?? .max, $0) < (MigrationDirectory.version(ofFileName: $1) ?? .max, $1)
-        } + [MigrationSum.fileName]
+        }
         for name in names {
             let file = (directory as NSString).appendingPathComponent(name)
             guard let working = FileManager.default.contents(atPath: file).map({ [UInt8]($0) }), hasMarkers(working),
