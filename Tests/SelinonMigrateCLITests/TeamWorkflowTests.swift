@@ -191,6 +191,47 @@ struct TeamWorkflowTests {
         #expect(verified.status == 0, "\(verified.standardError)")
     }
 
+    /// On main, merging a feature whose 1.json collides with main's and resolving it the way
+    /// round meant for a feature branch (`--onto MERGE_HEAD`) rewrites main's committed 1.json:
+    /// verify --git on main names the merge and the rebase that restores main's file; the same
+    /// history seen from another branch is only a note.
+    @Test func verifyOnMainFindsAMergeThatReplacedMainsCommittedMigration() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try Self.changeLicenceStore(fixture)
+        try Self.commitWithItsMigration(fixture, "feature: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try Self.removeNotification(fixture)
+        try Self.commitWithItsMigration(fixture, "main: no notification")
+        let mainsMigration = try fixture.git("show", "HEAD:migrations/1.json")
+        let kept = try fixture.git("rev-parse", "--short=12", "HEAD")
+        #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "feature") }
+        #expect(try runner.run(["rebase", "--onto", "MERGE_HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "--no-edit")
+        let merge = try fixture.git("rev-parse", "--short=12", "HEAD")
+
+        let onMain = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(onMain.status == 1)
+        #expect(onMain.standardError.contains("migrations/1.json: error: \(merge) (Merge branch 'feature') took the merged branch's 1.json "
+            + "over the one main had committed (\(kept)): deployments of main may have applied the replaced file"), "\(onMain.standardError)")
+        #expect(onMain.standardError.contains("hint: if no deployment has run \(merge) or a later commit yet: selinon-migrate rebase --onto "
+            + "\(kept) -n config/nodes.yml -f config/flows keeps main's migrations"), "\(onMain.standardError)")
+        try fixture.git("checkout", "-q", "-b", "elsewhere")
+        let elsewhere = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(elsewhere.status == 0 && elsewhere.standardError.contains("note: \(merge) (Merge branch 'feature') took the merged "
+            + "branch's migrations/1.json over what \(kept) had committed"), "\(elsewhere.standardError)")
+
+        try fixture.git("checkout", "-q", "main")
+        #expect(try runner.run(["rebase", "--onto", kept] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "main's 1.json restored")
+        #expect(try fixture.git("show", "HEAD:migrations/1.json") == mainsMigration)
+        let mended = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(mended.status == 0, "\(mended.standardError)")
+    }
+
     /// On the branch, once the merge is committed, its first parents see main's migration and
     /// its own as one step: verify --git passes and says why both cover it, and where to run it.
     @Test func verifyOnABranchThatMergedMainSaysWhereToRunIt() throws {

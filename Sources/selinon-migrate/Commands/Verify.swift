@@ -144,6 +144,17 @@ extension SelinonMigrate {
             } else if git {
                 terminal.message("note: the history was not checked: fix the directory first")
             }
+            // Merges that replaced migrations the first-parent line had committed: on the deployed
+            // branch, applied migrations rewritten; elsewhere, what rebase --onto MERGE_HEAD does.
+            var replacedNotes: [String] = []
+            if checkedHistory, let repository = context?.repository {
+                let replaced = MergeReplacedMigrations.find(in: directoryPath, repository: repository, hashes: MigrationsNow(directory: directoryPath).hashes)
+                if repository.isOnMainLine, let branch = repository.headBranch {
+                    report.findings += replaced.map { $0.finding(in: directoryPath, branch: branch) }
+                } else {
+                    replacedNotes = replaced.map { $0.note(in: directoryPath) }
+                }
+            }
 
             // Hints name this run's configuration options instead of placeholders, to be pasted.
             if !location.shellArguments.isEmpty {
@@ -182,6 +193,7 @@ extension SelinonMigrate {
                         + "amended commit — which verify --git, following first parents, sees as one change; on a branch that merged "
                         + "main, run it on main for the deployed history")
                 }
+                for note in replacedNotes { terminal.message(note) }
             }
             if !report.findings.isEmpty { throw DirectoryIntegrity.exitStatus(for: report.findings) }
         }
