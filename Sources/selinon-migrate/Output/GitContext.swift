@@ -355,8 +355,18 @@ extension GitRepository {
     /// The versions of the migration files of `directory` at `commit`, from its tree alone (no
     /// file is read).
     func migrationVersions(in directory: String, at commit: GitCommit) throws(GitError) -> Set<Int> {
+        Set(try migrationFileIDs(in: directory, at: commit).keys)
+    }
+
+    /// The blob ids of the migration files of `directory` at `commit`, by version, from its tree
+    /// alone (no file is read): equal ids, equal contents.
+    func migrationFileIDs(in directory: String, at commit: GitCommit) throws(GitError) -> [Int: GitObjectID] {
         let path = try repositoryPath(of: directory)
-        return Set(try fileIDs(under: path, in: commit.id, include: Self.mayBeMigration).compactMap { Self.migrationVersion(of: $0.path, in: path) })
+        var result: [Int: GitObjectID] = [:]
+        for file in try fileIDs(under: path, in: commit.id, include: Self.mayBeMigration) {
+            if let version = Self.migrationVersion(of: file.path, in: path) { result[version] = file.id }
+        }
+        return result
     }
 
     /// Whether a file name may be a migration's (`*.json`, not hidden).

@@ -29,15 +29,18 @@ struct MergeReplacedMigrations {
         var found: [MergeReplacedMigrations] = []
         for _ in 0..<limit {
             let parents = commit.parents.compactMap { try? repository.commit(id: $0) }
+            // (Blob ids from the trees: a file is read only where a merge took another side's.)
             if parents.count >= 2, parents.count == commit.parents.count,
-               let ours = try? repository.migrationFiles(in: directory, at: parents[0]),
-               let merged = try? repository.migrationFiles(in: directory, at: commit) {
-                let theirs = parents.dropFirst().compactMap { try? repository.migrationFiles(in: directory, at: $0) }
-                let versions = ours.keys.filter { version in
-                    guard let taken = merged[version].map(MigrationSum.hash), taken != MigrationSum.hash(ours[version]!),
-                          hashes[version] == taken else { return false }
-                    return theirs.contains { $0[version].map(MigrationSum.hash) == taken }
-                }.sorted()
+               let ours = try? repository.migrationFileIDs(in: directory, at: parents[0]),
+               let merged = try? repository.migrationFileIDs(in: directory, at: commit) {
+                let theirs = parents.dropFirst().compactMap { try? repository.migrationFileIDs(in: directory, at: $0) }
+                let candidates = ours.filter { version, id in
+                    guard let taken = merged[version], taken != id else { return false }
+                    return theirs.contains { $0[version] == taken }
+                }.keys.sorted()
+                // Still in the working tree as the merge took them.
+                let files = candidates.isEmpty ? [:] : (try? repository.migrationFiles(in: directory, at: commit)) ?? [:]
+                let versions = candidates.filter { version in files[version].map(MigrationSum.hash).map { hashes[version] == $0 } ?? false }
                 if !versions.isEmpty { found.append(MergeReplacedMigrations(merge: commit, kept: parents[0], versions: versions)) }
             }
             guard let first = parents.first else { break }
