@@ -83,15 +83,22 @@ struct TeamWorkflowTests {
         return fixture
     }
 
-    /// `main` at v1 and a branch `feature` (licence store) with its migration; `main` then
-    /// changes `mainChange` (with its migration when `migrated`), and squashes the branch in:
-    /// `git merge --squash feature`, whose result is staged, not committed, and has no MERGE_HEAD.
-    static func squashingFeatureIntoMain(after mainChange: (GitFixture) throws -> Void, migrated: Bool) throws -> GitFixture {
+    /// `main` at v1, checked out, and a branch `feature` made from it that changed the licence
+    /// store with its migration (1.json).
+    static func mainWithFeatureBranch() throws -> GitFixture {
         let fixture = try GitCommandTests.repository(at: 1)
         try fixture.git("checkout", "-q", "-b", "feature")
         try changeLicenceStore(fixture)
         try commitWithItsMigration(fixture, "feature: licence store")
         try fixture.git("checkout", "-q", "main")
+        return fixture
+    }
+
+    /// `main` at v1 and a branch `feature` (licence store) with its migration; `main` then
+    /// changes `mainChange` (with its migration when `migrated`), and squashes the branch in:
+    /// `git merge --squash feature`, whose result is staged, not committed, and has no MERGE_HEAD.
+    static func squashingFeatureIntoMain(after mainChange: (GitFixture) throws -> Void, migrated: Bool) throws -> GitFixture {
+        let fixture = try mainWithFeatureBranch()
         try mainChange(fixture)
         if migrated {
             try commitWithItsMigration(fixture, "main: its change")
@@ -196,12 +203,8 @@ struct TeamWorkflowTests {
     /// verify --git on main names the merge and the rebase that restores main's file; the same
     /// history seen from another branch is only a note.
     @Test func verifyOnMainFindsAMergeThatReplacedMainsCommittedMigration() throws {
-        let fixture = try GitCommandTests.repository(at: 1)
+        let fixture = try Self.mainWithFeatureBranch()
         let runner = try CommandRunner()
-        try fixture.git("checkout", "-q", "-b", "feature")
-        try Self.changeLicenceStore(fixture)
-        try Self.commitWithItsMigration(fixture, "feature: licence store")
-        try fixture.git("checkout", "-q", "main")
         try Self.removeNotification(fixture)
         try Self.commitWithItsMigration(fixture, "main: no notification")
         let mainsMigration = try fixture.git("show", "HEAD:migrations/1.json")
@@ -754,12 +757,8 @@ struct TeamWorkflowTests {
     /// A branch whose migration follows REV's and still migrates the change since REV (REV changed
     /// only a condition): nothing collides, so nothing is regenerated — check agrees.
     @Test func rebaseLeavesABranchsMigrationThatStillFitsAlone() throws {
-        let fixture = try GitCommandTests.repository(at: 1)
+        let fixture = try Self.mainWithFeatureBranch()
         let runner = try CommandRunner()
-        try fixture.git("checkout", "-q", "-b", "feature")
-        try Self.changeLicenceStore(fixture)
-        try Self.commitWithItsMigration(fixture, "feature: licence store")
-        try fixture.git("checkout", "-q", "main")
         try Self.edit(fixture, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
         try fixture.git("commit", "-q", "-a", "-m", "main: a condition")
         try fixture.git("checkout", "-q", "feature")
