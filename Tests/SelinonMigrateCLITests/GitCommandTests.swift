@@ -668,16 +668,16 @@ struct GitCommandTests {
         let overlapping = try runner.run(["generate", "--from", "HEAD~2"] + Self.configuration, in: fixture.root)
         #expect(overlapping.status == 1)
         #expect(overlapping.standardError.contains("error: the old configuration (git:\(try fixture.git("rev-parse", "--short=12", "HEAD~2")) "
-            + "(HEAD~2)) comes before \(head) (licence review), which made the configuration migrations/1.json leads to: flows in "
-            + "flight at version 1 run that configuration"), "\(overlapping.standardError)")
-        #expect(overlapping.standardError.contains("hint: compare from the commit that has the configuration 1.json leads to: "
-            + "selinon-migrate generate -n config/nodes.yml -f config/flows --from \(head)\n"), "\(overlapping.standardError)")
+            + "(HEAD~2)) comes before \(head) (licence review), which added migrations/1.json: flows in flight at version 1 run "
+            + "that commit's configuration"), "\(overlapping.standardError)")
+        #expect(overlapping.standardError.contains("hint: compare from the commit that added 1.json: selinon-migrate generate -n "
+            + "config/nodes.yml -f config/flows --from \(head)\n"), "\(overlapping.standardError)")
         let dryRun = try runner.run(["generate", "--from", "HEAD~2", "--dry-run"] + Self.configuration, in: fixture.root)
-        #expect(dryRun.status == 1 && dryRun.standardError.contains("comes before \(head) (licence review), which made the configuration "
-            + "migrations/1.json leads to; a real run would refuse it"), "\(dryRun.standardError)")
+        #expect(dryRun.status == 1 && dryRun.standardError.contains("comes before \(head) (licence review), which added "
+            + "migrations/1.json; a real run would refuse it"), "\(dryRun.standardError)")
         let earlier = try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD~1"] + Self.configuration, in: fixture.root)
-        #expect(earlier.status == 1 && earlier.standardError.contains("comes before \(head) (licence review), which made the "
-            + "configuration migrations/1.json leads to: flows in flight at version 1 run that later configuration"), "\(earlier.standardError)")
+        #expect(earlier.status == 1 && earlier.standardError.contains("comes before \(head) (licence review), which added "
+            + "migrations/1.json: flows in flight at version 1 run a later configuration"), "\(earlier.standardError)")
         #expect(earlier.standardError.contains("hint: a migration of that change goes before 1.json, not after it; selinon-migrate "
             + "verify --git -n config/nodes.yml -f config/flows says"), "\(earlier.standardError)")
         #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
@@ -685,6 +685,46 @@ struct GitCommandTests {
         // The hint's command continues the history.
         let continued = try runner.run(["generate", "--from", head] + Self.configuration, in: fixture.root)
         #expect(continued.status == 0 && continued.standardOutput.hasPrefix("Wrote migrations/2.json"), "\(continued.standardError)")
+    }
+
+    /// The latest migration came with a merge (a branch's, main having changed a condition
+    /// meanwhile, so no commit has the configuration it leads to): `--from` the commit before the
+    /// merge is refused, naming the merge. `--from` a commit on the merged side — main, merged
+    /// into a feature branch — is not on this line, and is not refused.
+    @Test func generateFromBeforeAMergeThatBroughtTheLatestMigrationIsRefused() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try TeamWorkflowTests.changeLicenceStore(fixture)
+        try TeamWorkflowTests.commitWithItsMigration(fixture, "feature: licence store")
+        try fixture.git("checkout", "-q", "main")
+        try TeamWorkflowTests.edit(fixture, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
+        try fixture.git("commit", "-q", "-a", "-m", "main: a condition")
+        try fixture.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+        try TeamWorkflowTests.removeNotification(fixture)
+        let merge = try fixture.git("rev-parse", "--short=12", "HEAD")
+
+        let refused = try runner.run(["generate", "--from", "HEAD~1"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1 && refused.standardError.contains("comes before \(merge) (Merge branch 'feature'), which added "
+            + "migrations/1.json"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("--from \(merge)\n"), "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
+
+        // On a feature branch that merged main, main's commit is on the merged side.
+        let other = try Self.repository(at: 1)
+        try TeamWorkflowTests.changeLicenceStore(other)
+        try TeamWorkflowTests.commitWithItsMigration(other, "main: licence store")
+        try other.git("checkout", "-q", "-b", "feature")
+        try TeamWorkflowTests.removeNotification(other)
+        try other.git("commit", "-q", "-a", "-m", "feature: no notification, no migration yet")
+        try other.git("checkout", "-q", "main")
+        try TeamWorkflowTests.edit(other, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
+        try other.git("commit", "-q", "-a", "-m", "main: a condition")
+        try other.git("checkout", "-q", "feature")
+        try other.git("merge", "-q", "--no-edit", "main")
+        let fromMain = try runner.run(["generate", "--from", "main"] + Self.configuration, in: other.root)
+        #expect(fromMain.status == 0 && fromMain.standardOutput.hasPrefix("Wrote migrations/2.json"), "\(fromMain.standardError)")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: other.root).status == 0)
     }
 
     /// The last commit came with its migration; an uncommitted migration undoes it, and
@@ -1579,6 +1619,41 @@ struct GitCommandTests {
         for command in commands {
             let arguments = command.split(separator: " ").dropFirst().map(String.init)
             #expect(try runner.run(arguments, in: fixture.root).status == 0, "\(command)")
+        }
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
+    /// The configuration went back to the one the latest migration leads to, after a commit that
+    /// only added a flow (nothing to migrate) and one that changed edges: the note's commands —
+    /// the first from the commit that added the flow — are not refused as comparing from before
+    /// the latest migration's configuration, and give what verify --git accepts.
+    @Test func theNotesCommandsAfterAnAddedFlowAndABackAndForthAreAccepted() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try TeamWorkflowTests.changeLicenceStore(fixture)
+        try TeamWorkflowTests.commitWithItsMigration(fixture, "licence store")
+        // The SBOM flow of v2, added on its own.
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("config/nodes.yml"))
+        try FileManager.default.copyItem(at: Self.examples.appendingPathComponent("v2/nodes.yml"), to: fixture.root.appendingPathComponent("config/nodes.yml"))
+        let v2Analysis = try String(contentsOf: Self.examples.appendingPathComponent("v2/flows/analysis.yml"), encoding: .utf8)
+        let sbom = try #require(v2Analysis.range(of: "  # Added in v2: SBOM")).lowerBound
+        let analysis = fixture.root.appendingPathComponent("config/flows/analysis.yml")
+        try (String(contentsOf: analysis, encoding: .utf8) + String(v2Analysis[sbom...])).write(to: analysis, atomically: true, encoding: .utf8)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "sbom flow")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        try fixture.git("commit", "-q", "-am", "badge without its migration")
+        try fixture.git("checkout", "-q", "HEAD~2", "--", "config")
+        try fixture.git("commit", "-q", "-am", "back to the licence store alone")
+
+        let note = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        let commands = try #require(note.standardError.components(separatedBy: "in this order: ").last?
+            .trimmingCharacters(in: .newlines).components(separatedBy: "; "))
+        #expect(commands.count == 2, "\(note.standardError)")
+        for command in commands {
+            let result = try runner.run(command.split(separator: " ").dropFirst().map(String.init), in: fixture.root)
+            #expect(result.status == 0, "\(command): \(result.standardError)")
         }
         let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(verified.status == 0, "\(verified.standardError)")

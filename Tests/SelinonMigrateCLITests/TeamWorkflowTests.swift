@@ -198,15 +198,29 @@ struct TeamWorkflowTests {
         #expect(verified.status == 0, "\(verified.standardError)")
     }
 
-    /// On main, merging a feature whose 1.json collides with main's and resolving it the way
-    /// round meant for a feature branch (`--onto MERGE_HEAD`) rewrites main's committed 1.json:
-    /// verify --git on main names the merge and the rebase that restores main's file; the same
-    /// history seen from another branch is only a note.
-    @Test func verifyOnMainFindsAMergeThatReplacedMainsCommittedMigration() throws {
+    /// A bare repository holding `fixture`'s main as `origin` (its default branch recorded as
+    /// `origin/HEAD`), main tracking it.
+    static func pushToNewOrigin(_ fixture: GitFixture) throws -> TemporaryDirectory {
+        let remote = try TemporaryDirectory()
+        try fixture.git("clone", "-q", "--bare", ".", remote.url.path)
+        try fixture.git("remote", "add", "origin", remote.url.path)
+        try fixture.git("fetch", "-q", "origin")
+        try fixture.git("remote", "set-head", "origin", "main")
+        try fixture.git("branch", "-q", "-u", "origin/main", "main")
+        return remote
+    }
+
+    /// On main, merging a feature whose 1.json collides with main's pushed one and resolving it
+    /// the way round meant for a feature branch (`--onto MERGE_HEAD`) rewrites an applied
+    /// migration: before the merge is pushed, verify --git names it with the rebase that
+    /// restores main's file; once pushed, git cannot tell it from a `git pull` that kept the
+    /// remote's files, and it is a note.
+    @Test func verifyFindsAnUnpushedMergeThatReplacedAPushedMigration() throws {
         let fixture = try Self.mainWithFeatureBranch()
         let runner = try CommandRunner()
         try Self.removeNotification(fixture)
         try Self.commitWithItsMigration(fixture, "main: no notification")
+        let remote = try Self.pushToNewOrigin(fixture)
         let mainsMigration = try fixture.git("show", "HEAD:migrations/1.json")
         let kept = try fixture.git("rev-parse", "--short=12", "HEAD")
         #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "feature") }
@@ -215,24 +229,52 @@ struct TeamWorkflowTests {
         try fixture.git("commit", "-q", "--no-edit")
         let merge = try fixture.git("rev-parse", "--short=12", "HEAD")
 
-        let onMain = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
-        #expect(onMain.status == 1)
-        #expect(onMain.standardError.contains("migrations/1.json: error: \(merge) (Merge branch 'feature') took the merged branch's 1.json "
-            + "over the one main had committed (\(kept)): deployments of main may have applied the replaced file"), "\(onMain.standardError)")
-        #expect(onMain.standardError.contains("hint: if no deployment has run \(merge) or a later commit yet: selinon-migrate rebase --onto "
-            + "\(kept) -n config/nodes.yml -f config/flows keeps main's migrations"), "\(onMain.standardError)")
-        try fixture.git("checkout", "-q", "-b", "elsewhere")
-        let elsewhere = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
-        #expect(elsewhere.status == 0 && elsewhere.standardError.contains("note: \(merge) (Merge branch 'feature') took the merged "
-            + "branch's migrations/1.json over what \(kept) had committed"), "\(elsewhere.standardError)")
+        let unpushed = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(unpushed.status == 1)
+        #expect(unpushed.standardError.contains("migrations/1.json: error: \(merge) (Merge branch 'feature'), not pushed yet, replaced "
+            + "1.json as \(kept) had it — already on origin/main — with the merged branch's"), "\(unpushed.standardError)")
+        #expect(unpushed.standardError.contains("hint: selinon-migrate rebase --onto \(kept) -n config/nodes.yml -f config/flows keeps the "
+            + "migrations as \(kept) had them"), "\(unpushed.standardError)")
+        try fixture.git("push", "-q", "origin", "main")
+        let pushed = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(pushed.status == 0 && pushed.standardError.contains("note: after \(merge) (Merge branch 'feature') the directory holds "
+            + "the merged branch's migrations/1.json over what \(kept) had committed"), "\(pushed.standardError)")
 
-        try fixture.git("checkout", "-q", "main")
         #expect(try runner.run(["rebase", "--onto", kept] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "main's 1.json restored")
         #expect(try fixture.git("show", "HEAD:migrations/1.json") == mainsMigration)
         let mended = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
-        #expect(mended.status == 0, "\(mended.standardError)")
+        #expect(mended.status == 0 && !mended.standardError.contains("over what"), "\(mended.standardError)")
+        withExtendedLifetime(remote) {}
+    }
+
+    /// A `git pull` on main whose merge keeps the remote's 1.json over an unpushed one (as
+    /// check's `rebase --onto origin/main` resolves it): the replaced file was never pushed, so verify --git passes
+    /// (with a note), and does not hint at restoring it.
+    @Test func verifyAfterAPullThatKeptTheRemotesMigrationPasses() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        let remote = try Self.pushToNewOrigin(fixture)
+        let bob = try GitFixture()
+        try bob.git("remote", "add", "origin", remote.url.path)
+        try bob.git("fetch", "-q", "origin")
+        try bob.git("reset", "-q", "--hard", "origin/main")
+        try bob.git("remote", "set-head", "origin", "main")
+        try bob.git("branch", "-q", "-u", "origin/main", "main")
+        try Self.changeLicenceStore(fixture)
+        try Self.commitWithItsMigration(fixture, "alice: licence store")
+        try fixture.git("push", "-q", "origin", "main")
+        try Self.removeNotification(bob)
+        try Self.commitWithItsMigration(bob, "bob: no notification (unpushed)")
+        #expect(throws: GitFixtureError.self) { try bob.git("pull", "-q", "--no-rebase", "origin", "main") }
+        let checked = try runner.run(["check"] + Self.configuration, in: bob.root)
+        #expect(checked.status == 1 && checked.standardError.contains("run selinon-migrate rebase --onto origin/main"), "\(checked.standardError)")
+        #expect(try runner.run(["rebase", "--onto", "origin/main"] + Self.configuration, in: bob.root).status == 0)
+        try bob.git("add", "-A")
+        try bob.git("commit", "-q", "--no-edit")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: bob.root)
+        #expect(verified.status == 0 && verified.standardError.contains("or a git pull whose merge kept the remote's"), "\(verified.standardError)")
     }
 
     /// On the branch, once the merge is committed, its first parents see main's migration and

@@ -144,15 +144,19 @@ extension SelinonMigrate {
             } else if git {
                 terminal.message("note: the history was not checked: fix the directory first")
             }
-            // Merges that replaced migrations the first-parent line had committed: on the deployed
-            // branch, applied migrations rewritten; elsewhere, what rebase --onto MERGE_HEAD does.
+            // Merges after which the directory holds the merged side's migrations over the first
+            // parent's: an applied migration rewritten, or what rebase --onto MERGE_HEAD does.
             var replacedNotes: [String] = []
             if checkedHistory, let repository = context?.repository {
-                let replaced = MergeReplacedMigrations.find(in: directoryPath, repository: repository, hashes: MigrationsNow(directory: directoryPath).hashes)
-                if repository.isOnMainLine, let branch = repository.headBranch {
-                    report.findings += replaced.map { $0.finding(in: directoryPath, branch: branch) }
-                } else {
-                    replacedNotes = replaced.map { $0.note(in: directoryPath) }
+                let options = location.shellArguments.isEmpty ? " -n NODES -f FLOWS"
+                    : location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+                for replaced in MergeReplacedMigrations.find(in: directoryPath, repository: repository,
+                                                             hashes: MigrationsNow(directory: directoryPath).hashes) {
+                    if let deployed = replaced.provenRewrite(in: repository) {
+                        report.findings.append(replaced.finding(in: directoryPath, deployed: deployed))
+                    } else {
+                        replacedNotes.append(replaced.note(in: directoryPath, options: options))
+                    }
                 }
             }
 

@@ -3,15 +3,17 @@ import Foundation
 import GitHistory
 import MigrationGenerator
 
-/// A merge on HEAD's first-parent line that took the merged branch's migration files at
-/// numbers its first parent had already committed with other content — files the directory
-/// still holds as the merge took them.
+/// A merge on HEAD's first-parent line where the working tree now holds, at numbers the merge's
+/// first parent had committed, the merged branch's migration files instead — taken by the
+/// merge, or by a later commit that resolved conflict markers the merge left.
 ///
 /// On a feature branch that merged main, that is `rebase --onto MERGE_HEAD` doing its job (the
-/// branch's own, never deployed, files give way to main's). On the branch deployments run, it is
-/// an applied migration rewritten: flows that went through the original are at its version, and
-/// what follows no longer continues what they ran. Which of the two only the branch tells
-/// (``GitRepository/isOnMainLine``).
+/// branch's own, never deployed, files give way to main's); after a `git pull` whose merge kept
+/// the remote's files over unpushed ones, too. On the branch deployments run, it is an applied
+/// migration rewritten: flows that went through the original are at its version, and what
+/// follows no longer continues what they ran. Git tells the two apart only before the merge is
+/// pushed — the first parent's files were on the remote's default branch, the merge is not yet
+/// (``provenRewrite(in:)``); otherwise it is a note naming both readings.
 struct MergeReplacedMigrations {
     /// The merge commit.
     let merge: GitCommit
@@ -20,27 +22,27 @@ struct MergeReplacedMigrations {
     /// The versions replaced.
     let versions: [Int]
 
-    /// The merges back from HEAD along first parents (at most `limit` commits) that replaced
-    /// files of `directory` which the working tree (`hashes`, by version, as the sum hashes
-    /// them) still holds as the merge took them from its merged side; oldest last.
+    /// The merges back from HEAD along first parents (at most `limit` commits) after which the
+    /// working tree (`hashes`, by version, as the sum hashes them) holds a merged side's file
+    /// at a number the first parent had committed with other content; newest first.
     static func find(in directory: String, repository: GitRepository, hashes: [Int: String],
                      limit: Int = 2_000) -> [MergeReplacedMigrations] {
-        guard var commit = try? repository.commit("HEAD") else { return [] }
+        guard var commit = try? repository.commit("HEAD"), let path = try? repository.repositoryPath(of: directory) else { return [] }
         var found: [MergeReplacedMigrations] = []
         for _ in 0..<limit {
             let parents = commit.parents.compactMap { try? repository.commit(id: $0) }
-            // (Blob ids from the trees: a file is read only where a merge took another side's.)
+            // (Blob ids from the trees: a file is read only where the sides' ids differ.)
             if parents.count >= 2, parents.count == commit.parents.count,
-               let ours = try? repository.migrationFileIDs(in: directory, at: parents[0]),
-               let merged = try? repository.migrationFileIDs(in: directory, at: commit) {
-                let theirs = parents.dropFirst().compactMap { try? repository.migrationFileIDs(in: directory, at: $0) }
-                let candidates = ours.filter { version, id in
-                    guard let taken = merged[version], taken != id else { return false }
-                    return theirs.contains { $0[version] == taken }
-                }.keys.sorted()
-                // Still in the working tree as the merge took them.
-                let files = candidates.isEmpty ? [:] : (try? repository.migrationFiles(in: directory, at: commit)) ?? [:]
-                let versions = candidates.filter { version in files[version].map(MigrationSum.hash).map { hashes[version] == $0 } ?? false }
+               let ours = try? repository.migrationFileIDs(in: directory, at: parents[0]) {
+                let theirs = parents.dropFirst().map { ($0, (try? repository.migrationFileIDs(in: directory, at: $0)) ?? [:]) }
+                let versions = ours.keys.sorted().filter { version in
+                    theirs.contains { side, files in
+                        guard let id = files[version], id != ours[version], let now = hashes[version],
+                              let bytes = try? repository.file(at: (path as NSString).appendingPathComponent("\(version).json"), in: side.id)
+                        else { return false }
+                        return MigrationSum.hash(bytes) == now
+                    }
+                }
                 if !versions.isEmpty { found.append(MergeReplacedMigrations(merge: commit, kept: parents[0], versions: versions)) }
             }
             guard let first = parents.first else { break }
@@ -49,43 +51,44 @@ struct MergeReplacedMigrations {
         return found
     }
 
+    /// Whether the replaced files were, provably, on the branch deployments run: the remote's
+    /// default branch (of HEAD's branch's remote, else `origin`) holds the merge's first parent
+    /// but not the merge itself — the merge is about to be pushed over files already pushed.
+    /// (Once pushed, a `git pull` merge that rightly kept the remote's files looks the same.)
+    /// - Returns: that branch (`origin/main`) when it is so, else nil.
+    func provenRewrite(in repository: GitRepository) -> String? {
+        let remote = repository.headBranch.flatMap(repository.upstreamRemote(ofBranch:)) ?? (repository.remoteNames.contains("origin") ? "origin" : nil)
+        guard let remote, let target = repository.defaultBranch(ofRemote: remote), let deployed = try? repository.commit(target),
+              repository.fetchedHistory(from: deployed.id, contains: kept.id),
+              !repository.fetchedHistory(from: deployed.id, contains: merge.id) else { return nil }
+        return target
+    }
+
     /// The files, named under `directory`.
     func files(in directory: String) -> String {
         versions.map { MigrationDirectory.filePath(version: $0, in: directory) }.joined(separator: ", ")
     }
 
-    /// The replaced files as a finding, on the branch deployments run (`branch`).
-    func finding(in directory: String, branch: String) -> DirectoryIntegrity.Finding {
+    /// The replaced files as a finding, where ``provenRewrite(in:)`` names the remote's default
+    /// branch, `deployed`.
+    func finding(in directory: String, deployed: String) -> DirectoryIntegrity.Finding {
         let names = versions.map { "\($0).json" }.joined(separator: ", ")
         return DirectoryIntegrity.Finding(
             kind: "replaced-by-merge", file: MigrationDirectory.filePath(version: versions[0], in: directory), line: nil,
-            message: "\(merge.id.short) (\(merge.summary)) took the merged branch's \(names) over the \(versions.count == 1 ? "one" : "ones") "
-                + "\(branch) had committed (\(kept.id.short)): deployments of \(branch) may have applied \(versions.count == 1 ? "the replaced file" : "the replaced files"), "
-                + "and flows \(versions.count == 1 ? "it" : "they") migrated would be moved again by the files that now follow",
-            hint: "if no deployment has run \(merge.id.short) or a later commit yet: selinon-migrate rebase --onto \(kept.id.short) -n NODES -f FLOWS "
-                + "keeps \(branch)'s migrations as \(kept.id.short) had them and migrates the merged change after them; commit the result. "
-                + "Otherwise compare the files by hand before changing anything (never delete a migration a deployment may have applied)")
+            message: "\(merge.id.short) (\(merge.summary)), not pushed yet, replaced \(names) as \(kept.id.short) had \(versions.count == 1 ? "it" : "them") "
+                + "— already on \(deployed) — with the merged branch's: deployments may have applied the replaced "
+                + "\(versions.count == 1 ? "file" : "files"), and flows \(versions.count == 1 ? "it" : "they") migrated would be moved again by the files that now follow",
+            hint: "selinon-migrate rebase --onto \(kept.id.short) -n NODES -f FLOWS keeps the migrations as \(kept.id.short) had them and "
+                + "migrates the merged change after them; commit the result before pushing")
     }
 
-    /// The replaced files as a note, off the branch deployments run: expected where this branch
-    /// merged the deployed one.
-    func note(in directory: String) -> String {
-        "note: \(merge.id.short) (\(merge.summary)) took the merged branch's \(files(in: directory)) over what \(kept.id.short) had "
-            + "committed — as rebase --onto MERGE_HEAD does where this branch merged the deployed one; were \(kept.id.short)'s side the "
-            + "deployed branch, an applied migration was replaced (verify --git on that branch reports it)"
-    }
-}
-
-extension GitRepository {
-    /// Whether HEAD's branch is the line deployments run: the default branch of its upstream's
-    /// remote (or of `origin`) as the clone recorded it (`origin/HEAD`), or — where no remote
-    /// records one — a branch named `main` or `master`.
-    var isOnMainLine: Bool {
-        guard let branch = headBranch else { return false }
-        if let remote = upstreamRemote(ofBranch: branch) ?? (remoteNames.contains("origin") ? "origin" : nil),
-           let target = defaultBranch(ofRemote: remote) {
-            return target == "\(remote)/\(branch)"
-        }
-        return ["main", "master"].contains(branch)
+    /// The replaced files as a note, where git cannot tell which side was deployed. `options`
+    /// are the command's configuration options, for the command it names.
+    func note(in directory: String, options: String) -> String {
+        "note: after \(merge.id.short) (\(merge.summary)) the directory holds the merged branch's \(files(in: directory)) over what "
+            + "\(kept.id.short) had committed — as rebase --onto MERGE_HEAD leaves it where this branch merged the deployed one, or "
+            + "a git pull whose merge kept the remote's; had \(kept.id.short)'s \(versions.count == 1 ? "file" : "files") been deployed "
+            + "instead, an applied migration was replaced: selinon-migrate rebase --onto \(kept.id.short)\(options) would restore "
+            + "\(versions.count == 1 ? "it" : "them") (where nothing after \(merge.id.short) was deployed)"
     }
 }

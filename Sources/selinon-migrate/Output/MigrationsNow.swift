@@ -68,24 +68,30 @@ extension GitRepository {
         (try? commit(revision)).flatMap { try? commitsChanging(paths, from: $0.id, limit: 1).first }
     }
 
-    /// The newest commit that made a configuration of structure digest `digest`, with that
-    /// configuration, among the commits that changed the configuration after `oldest` up to
-    /// `start` (first parents, walked back one change at a time); `nil` when none did, or
-    /// `oldest`'s configuration is not in that history (another branch). Reads at most `limit`
-    /// configurations.
-    func commitMaking(digest: String, from start: GitCommit, after oldest: GitCommit, paths: ConfigurationPaths,
-                      loader: ConfigurationLoader, limit: Int = 200) -> (commit: GitCommit, configuration: Configuration)? {
-        guard let stop = commitMakingConfiguration(at: oldest.id.hex, paths: paths),
-              var change = (try? newestCommitChanging(paths, from: start.id)) ?? nil,
-              change.id != stop.id, fetchedHistory(from: start.id, contains: stop.id) else { return nil }
-        for _ in 0..<limit {
-            let source = GitConfigurationSource(repository: self, paths: paths, location: .revision(change, label: change.id.short))
-            if let configuration = try? loader.load(source.read()).configuration, StructureDigest.digest(of: configuration) == digest {
-                return (change, configuration)
-            }
-            guard let parentID = change.parents.first, let parent = try? commit(id: parentID),
-                  let next = (try? newestCommitChanging(paths, from: parent.id)) ?? nil, next.id != stop.id else { return nil }
-            change = next
+    /// The commit that brought migration `version` of `directory`, as the working tree holds it
+    /// (`hash`, as the sum hashes it), to the first-parent line from `start` back to `oldest`
+    /// (excluded) — the commit that added it, or the merge that took it from another branch —
+    /// with that commit's configuration; `nil` when none did, or `oldest` is not on that line
+    /// within `limit` commits (a commit of a merged branch).
+    func commitAddingMigration(_ version: Int, hash: String, in directory: String, from start: GitCommit, after oldest: GitCommit,
+                               paths: ConfigurationPaths, loader: ConfigurationLoader,
+                               limit: Int = 10_000) -> (commit: GitCommit, configuration: Configuration)? {
+        var line: [GitCommit] = []
+        var commit = start
+        while commit.id != oldest.id {
+            guard line.count < limit, let parentID = commit.parents.first, let parent = try? self.commit(id: parentID) else { return nil }
+            line.append(commit)
+            commit = parent
+        }
+        guard let file = try? repositoryPath(of: (directory as NSString).appendingPathComponent("\(version).json")) else { return nil }
+        // (Blob ids from the trees: the file is read only where the line changed it.)
+        var below = try? migrationFileIDs(in: directory, at: oldest)[version]
+        for commit in line.reversed() {
+            let here = try? migrationFileIDs(in: directory, at: commit)[version]
+            defer { below = here }
+            guard let here, here != below, let bytes = try? self.file(at: file, in: commit.id), MigrationSum.hash(bytes) == hash else { continue }
+            let source = GitConfigurationSource(repository: self, paths: paths, location: .revision(commit, label: commit.id.short))
+            return (try? loader.load(source.read()).configuration).map { (commit, $0) }
         }
         return nil
     }
