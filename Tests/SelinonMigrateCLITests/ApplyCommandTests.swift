@@ -530,6 +530,26 @@ struct ApplyCommandTests {
         #expect(result.standardError.contains("error: cannot write to standard output: No space left on device"))
     }
 
+    /// Standard error appended to the input (`2>>F`, with the report or the messages sent to
+    /// /dev/stderr, or only the messages): what goes there would be read back without end, so
+    /// it is refused before a line is read — the input keeps its lines, and only the refusal is
+    /// appended, once.
+    @Test(arguments: [["--output", "/dev/null", "--report", "/dev/stderr"], ["--output", "/dev/stderr"], ["--output", "/dev/null"]])
+    func standardErrorAppendedToTheInputIsRefused(_ options: [String]) throws {
+        let directory = try TemporaryDirectory()
+        let input = directory.path("in.jsonl")
+        let original = try Data(contentsOf: URL(fileURLWithPath: Self.states))
+        try original.write(to: URL(fileURLWithPath: input))
+        let result = try CommandRunner().run(["apply", "-m", Self.migrations, "--input", input, "--quiet"] + options,
+                                             shellScript: "exec \"$0\" \"$@\" 2>>\(input)")
+        #expect(result.status == 64)
+        let after = try Data(contentsOf: URL(fileURLWithPath: input))
+        #expect(after.prefix(original.count) == original)
+        let appended = String(decoding: after.dropFirst(original.count), as: UTF8.self)
+        #expect(appended.hasPrefix("Error: Standard error is the input file ('\(input)'): what goes there"), "\(appended)")
+        #expect(appended.components(separatedBy: "Standard error is the input file").count == 2, "\(appended)")
+    }
+
     /// Started with standard output closed (`>&-`), a command says so (exit 2) instead of writing
     /// its report into whatever file took descriptor 1 (a store's database, an event descriptor);
     /// with standard input closed, `--input -` is refused (exit 1), not read as an empty stream.
@@ -650,6 +670,7 @@ struct ApplyCommandTests {
         (["--policy", "=retry"], "'=retry' names no flow before '='"),
         (["--policy", "a_flow=fail,b_flow=fail"], "'a_flow=fail,b_flow' in 'a_flow=fail,b_flow=fail' is not a flow name"),
         (["--output", "-", "--report", "-"], "--output and --report cannot both be standard output."),
+        (["--output", "/dev/stderr", "--report", "/dev/fd/2"], "--output and --report cannot both be standard error"),
         (["--dry-run", "--output", "migrated.jsonl"], "--dry-run writes no messages, so --output has nothing to write: drop it"),
         (["--policy", "a=fail", "--policy", "a=retry"], "--policy names flow 'a' twice; give one strategy per flow."),
         (["--policy", "*=fail", "--policy", "*=retry"], "--policy names '*' (every flow) twice; give one strategy per flow."),

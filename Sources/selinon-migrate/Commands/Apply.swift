@@ -124,6 +124,9 @@ extension SelinonMigrate {
                 if !dryRun && OutputSink.isStandardOutput(messagesOutput) && report.map(OutputSink.isStandardOutput) == true {
                     throw ValidationError("--output and --report cannot both be standard output.")
                 }
+                if !dryRun && OutputSink.isStandardError(messagesOutput) && report.map(OutputSink.isStandardError) == true {
+                    throw ValidationError("--output and --report cannot both be standard error: their lines would run into each other.")
+                }
                 if output?.isEmpty == true || report?.isEmpty == true { throw ValidationError("--output and --report need a file name ('-' for standard output).") }
                 // The next apply would refuse the directory (or, for a sum, take the file for an edit).
                 for (option, path) in [("--output", output), ("--report", report)] {
@@ -149,6 +152,8 @@ extension SelinonMigrate {
                 }
                 let writesStandardOutput = (!dryRun && OutputSink.isStandardOutput(messagesOutput))
                     || reportOutput.map(OutputSink.isStandardOutput) == true
+                let writesStandardError = (!dryRun && OutputSink.isStandardError(messagesOutput))
+                    || reportOutput.map(OutputSink.isStandardError) == true
                 // The other stream's file is standard output's: replaced, it would take that stream with it.
                 for (option, path) in [("--output", dryRun ? nil : output), ("--report", report)] {
                     if let path, writesStandardOutput, OutputSink.wouldReplaceFile(of: STDOUT_FILENO, writingTo: path) {
@@ -156,6 +161,13 @@ extension SelinonMigrate {
                             + "what goes to standard output (the \(option == "--output" ? "report" : "migrated messages")). "
                             + "Send standard output to another file, or name both files: --output FILE --report FILE.")
                     }
+                }
+                // Standard error (messages, and --output or --report /dev/stderr) appended to the input: read back without end.
+                if let input, OutputSink.standardOutputIsFile(readBy: input, descriptor: STDERR_FILENO) {
+                    let file = input == "-" ? "the file standard input reads" : "the input file ('\(input)')"
+                    let what = writesStandardError ? "messages, and the lines --output or --report sends there" : "messages"
+                    throw ValidationError("Standard error is \(file): what goes there (\(what)) would be read back as input without "
+                        + "end. Send standard error to another file.")
                 }
                 if let input, writesStandardOutput, OutputSink.standardOutputIsFile(readBy: input) {
                     let file = input == "-" ? "the file standard input reads" : "the input file ('\(input)')"

@@ -156,12 +156,13 @@ final class OutputSink {
         return open.st_dev == target.st_dev && open.st_ino == target.st_ino
     }
 
-    /// Whether standard output is a regular file that `input` also reads (`-`: standard input's
-    /// file): `apply --input F >> F` would read its own output back, growing F until the disk is
-    /// full, and `> F` has emptied F before the command starts.
-    static func standardOutputIsFile(readBy input: String) -> Bool {
+    /// Whether standard output (or another open `descriptor`: standard error) is a regular file
+    /// that `input` also reads (`-`: standard input's file): `apply --input F >> F` would read its
+    /// own output back, growing F until the disk is full, and `> F` has emptied F before the
+    /// command starts.
+    static func standardOutputIsFile(readBy input: String, descriptor: Int32 = STDOUT_FILENO) -> Bool {
         var output = stat(), read = stat()
-        guard fstat(STDOUT_FILENO, &output) == 0, (output.st_mode & S_IFMT) == S_IFREG else { return false }
+        guard fstat(descriptor, &output) == 0, (output.st_mode & S_IFMT) == S_IFREG else { return false }
         let found = input == "-" ? fstat(STDIN_FILENO, &read) : stat(input, &read)
         return found == 0 && output.st_dev == read.st_dev && output.st_ino == read.st_ino
     }
