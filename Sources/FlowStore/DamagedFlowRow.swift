@@ -27,7 +27,7 @@ public struct PendingFlows: Sendable {
     /// Rows changed by hand, whatever their version and status.
     public var damaged: [DamagedFlowRow]
     /// The last id the page read (of a flow or a damaged row): where the next page starts.
-    /// `nil` when the page is empty — there are no more flows.
+    /// `nil` when the page read no row to continue after — there are no more flows.
     public var lastID: String?
 
     /// A page of `flows` and `damaged` rows that ends at `lastID`.

@@ -36,9 +36,10 @@ public protocol FlowStateStore: Sendable {
 
     /// Up to `limit` rows after `cursor`, ordered by id: the flows below `version` that are not
     /// failed, and every row changed by hand (as a ``DamagedFlowRow``, whatever its version), so
-    /// that one such row is reported and stops nothing.
-    /// - Throws: ``StoreError``; `damaged` only for a row whose id is not text (no page could
-    ///   start after it).
+    /// that one such row is reported and stops nothing. A row whose id does not read back as the
+    /// text it is, which no page could start after (SQLite keeps any bytes), is named in the page
+    /// that reads past it — an id that is not text at all with the first page (`cursor` nil),
+    /// beyond `limit`.
     func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows
 
     /// Writes `updates` and `events` in one transaction. An update whose flow changed since it

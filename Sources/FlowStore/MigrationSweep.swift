@@ -211,7 +211,8 @@ public struct MigrationSweep: Sendable {
     private func read(after cursor: String?, limit: Int? = nil) -> Task<PendingFlows?, any Error> {
         Task {
             let page = try await store.pending(belowVersion: migrator.migrator.chain.latestVersion, after: cursor, limit: limit ?? batchSize)
-            return page.lastID == nil ? nil : page
+            // (A first page may hold only rows whose id is not UTF-8 text: nothing to continue after, but named.)
+            return page.lastID == nil && page.damaged.isEmpty && page.flows.isEmpty ? nil : page
         }
     }
 

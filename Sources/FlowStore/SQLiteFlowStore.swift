@@ -580,31 +580,53 @@ public final class SQLiteFlowStore: FlowStateStore {
 
     public func pending(belowVersion version: Int, after cursor: String?, limit: Int) async throws(StoreError) -> PendingFlows {
         try StoreError.checkSize(limit, "limit")
-        /// The page ends before a row whose id cannot be read as text; the next page starts with it.
-        struct PageEndsBefore: Error {}
         let (flows, damaged, lastID) = try await read { db in
             var flows: [StoredFlow] = [], damaged: [DamagedFlowRow] = [], lastID: String?
-            do {
-                try SQLiteRows(Self.flowColumns + """
-                    WHERE (migration_version < ? AND status <> 'failed' OR \(Self.damagedRow)) AND flow_id > ? ORDER BY flow_id LIMIT ?
-                    """, in: db).query(binding: {
-                        try $0.integer(1, version)
-                        try $0.text(2, cursor ?? "")
-                        try $0.integer(3, limit)
-                    }) { row in
-                        do {
-                            flows.append(try Self.storedFlow(row))
-                        } catch let error as EditedRow where error.column != "flow_id" {
-                            damaged.append(self.damagedRow(error, row))
-                        } catch is EditedRow where lastID != nil {
-                            // An id that is not UTF-8 text sorts after every text id, so no page can start
-                            // after it: it is named (thrown) only once the rows before it — this page's
-                            // so far — have been handed out, whatever the page size.
-                            throw PageEndsBefore()
-                        }
-                        lastID = row.text(0)
+            // Paged by the ids' bytes. An id of text that is not UTF-8 reads back repaired, so no
+            // page can start after it: it is named where the rows after it are read in the same
+            // page — ahead of the page's first readable row, or between two — and one at the end
+            // of a page is left for the next, which starts before it.
+            var after = Array((cursor ?? "").utf8)
+            var unreadableSinceLast: [DamagedFlowRow] = []
+            let statement = try SQLiteRows(Self.flowColumns + """
+                WHERE (migration_version < ? AND status <> 'failed' OR \(Self.damagedRow)) AND typeof(flow_id) = 'text' \
+                AND flow_id > ? ORDER BY flow_id LIMIT ?
+                """, in: db)
+            while true {
+                var read = 0
+                try statement.query(binding: {
+                    try $0.integer(1, version)
+                    try $0.bytes(2, after)
+                    try $0.integer(3, limit)
+                }) { row in
+                    read += 1
+                    after = row.bytes(0)
+                    do {
+                        flows.append(try Self.storedFlow(row))
+                    } catch let error as EditedRow where error.column == "flow_id" {
+                        if lastID == nil { damaged.append(self.damagedRow(error, row)) } else { unreadableSinceLast.append(self.damagedRow(error, row)) }
+                        return
+                    } catch let error as EditedRow {
+                        damaged.append(self.damagedRow(error, row))
                     }
-            } catch is PageEndsBefore {}
+                    damaged += unreadableSinceLast
+                    unreadableSinceLast = []
+                    lastID = row.text(0)
+                }
+                // A full page of such ids alone: read on past them, to a row a page can start after.
+                guard lastID == nil && read == limit else { break }
+            }
+            // Ids that are not text at all sort apart from text (numbers before, blobs after): they
+            // come with the first page, named, and left alone like any row changed by hand.
+            if cursor == nil {
+                try SQLiteRows(Self.flowColumns + "WHERE typeof(flow_id) <> 'text' ORDER BY flow_id", in: db).query(binding: { _ in }) { row in
+                    do {
+                        flows.append(try Self.storedFlow(row))
+                    } catch let error as EditedRow {
+                        damaged.append(self.damagedRow(error, row))
+                    }
+                }
+            }
             return (flows, damaged, lastID)
         }
         return PendingFlows(flows: flows, damaged: damaged, lastID: lastID)

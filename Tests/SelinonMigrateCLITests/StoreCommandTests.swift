@@ -314,10 +314,11 @@ struct SQLiteStoreCommandTests {
     @Test func aRowChangedByHandStopsNoOtherFlow() async throws { try await commands.aRowChangedByHandStopsNoOtherFlow() }
     @Test func readersRefuseAMissingStore() async throws { try await commands.readersRefuseAMissingStore() }
 
-    /// A SQLite id set by hand to bytes that are not UTF-8 stops apply and export at its row,
-    /// named in hexadecimal, with exit 1 from both: the store's content is at fault, not the tool.
-    /// `status` names it too, and leaves it out of the counts.
-    @Test func anIdThatIsNotUTF8StopsApplyAndExportAlike() async throws {
+    /// A SQLite id set by hand to bytes that are not UTF-8 is named in hexadecimal by apply
+    /// (which migrates every other flow) and stops export at its row, with exit 1 from both: the
+    /// store's content is at fault, not the tool. `status` names it too, and leaves it out of the
+    /// counts.
+    @Test func anIdThatIsNotUTF8IsNamedByApplyAndStopsExport() async throws {
         try await TestStore.with(.sqlite) { test in
             let run = try CommandRunner()
             #expect(try run.run(["import", "--store", test.location, "--input", StoreCommands.examples]).status == 0)
