@@ -71,7 +71,9 @@ final class ProgressDisplay: Sendable {
             if !stopped && state.total == 0 && state.done == 0 { return "" }
             if !stopped && changedElsewhere > 0 {
                 // The total counted the flows another process took: "22% … — done" would read as work left undone.
-                return "\(state.done) \(unit), \(Int(rate(done: state.done, now: now).rounded())) \(unit)/s — done (the other \(changedElsewhere) \(unit) were changed by another "
+                // (Those it read before the other process took them are among the other process's, not this one's.)
+                let own = state.total.map { max(0, $0 - changedElsewhere) } ?? state.done
+                return "\(own) \(unit), \(Int(rate(done: state.done, now: now).rounded())) \(unit)/s — done (the other \(changedElsewhere) \(unit) were changed by another "
                     + "process meanwhile)\n"
             }
             return line(done: state.done, total: state.total, detail: state.detail, now: now, estimating: false)
