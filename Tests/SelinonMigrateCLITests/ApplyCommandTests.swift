@@ -530,6 +530,24 @@ struct ApplyCommandTests {
         #expect(result.standardError.contains("error: cannot write to standard output: No space left on device"))
     }
 
+    /// A file-size limit (`ulimit -f`) reached while writing: exit 2, no file left, and the
+    /// message says nothing was written and how to raise the limit — for apply's and simulate's
+    /// outputs alike.
+    @Test func aFileSizeLimitSaysNothingWasWrittenAndWhatToDo() throws {
+        let directory = try TemporaryDirectory()
+        let v1 = Fixtures.repositoryRoot.appendingPathComponent("examples/package-analysis/v1").path
+        for (arguments, output) in [
+            (["apply", "-m", Self.migrations, "--input", Self.states, "--output", directory.path("out.jsonl"), "--quiet"], "out.jsonl"),
+            (["simulate", "-n", v1 + "/nodes.yml", "-f", v1 + "/flows", "--count", "500", "--output", directory.path("sim.jsonl"), "--quiet"], "sim.jsonl"),
+        ] {
+            let result = try CommandRunner().run(arguments, shellScript: "ulimit -f 4; exec \"$0\" \"$@\"")
+            #expect(result.status == 2, "\(arguments[0]): \(result.standardError)")
+            #expect(result.standardError.contains("File too large; nothing was written"), "\(arguments[0]): \(result.standardError)")
+            #expect(result.standardError.contains("raise the limit (ulimit -f unlimited)"), "\(arguments[0]): \(result.standardError)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("")).filter { $0.contains(output) }.isEmpty)
+        }
+    }
+
     /// Standard error appended to the input (`2>>F`, with the report or the messages sent to
     /// /dev/stderr, or only the messages): what goes there would be read back without end, so
     /// it is refused before a line is read — the input keeps its lines, and only the refusal is

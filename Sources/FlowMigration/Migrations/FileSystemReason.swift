@@ -34,6 +34,8 @@ package enum FileSystemReason {
         case EROFS: return "the file system is mounted read-only: write somewhere else"
         case ENOTDIR: return "a part of the path is a file, not a directory: check the path"
         case ENOSPC, EDQUOT: return "the disk (or your quota) is full: free some space and run the command again"
+        case EFBIG: return "the file would outgrow the largest file this process may write (ulimit -f, or the file system's "
+            + "limit): raise the limit (ulimit -f unlimited) or write somewhere else, and run the command again"
         case ENAMETOOLONG: return "the path is too long: choose a shorter one"
         case EEXIST: return "something else already has that name: move it out of the way"
         default: return nil

@@ -193,7 +193,9 @@ extension SelinonMigrate {
                 } catch {
                     sink?.discard()  // no half-written file left behind
                     progress.finish(stopped: true)
-                    terminal.message("error: \(error)" + OutputSinkError.hintLine(of: error))
+                    // (Standard output or a pipe keeps what it got; a file is not written at all.)
+                    let kept = sink?.writesDirectly == true ? "" : "; nothing was written"
+                    terminal.message("error: \(error)\(kept)" + OutputSinkError.hintLine(of: error))
                     throw OutputSinkError.exitStatus(of: error)
                 }
             }
