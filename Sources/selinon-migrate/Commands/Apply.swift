@@ -382,6 +382,9 @@ extension SelinonMigrate {
                 progress.finish()
             } catch {
                 progress.finish(stopped: true)
+                // The lines that went out at once end as the input's did: a line followed them. (A
+                // failed write leaves nothing to finish.)
+                if heldNewline && !(error is OutputSinkError) { try? messages?.write([UInt8(ascii: "\n")]) }
                 messages?.discard()
                 reports?.discard()
                 // Output that goes out at once (standard output, a pipe) cannot be taken back. A
