@@ -668,16 +668,16 @@ struct GitCommandTests {
         let overlapping = try runner.run(["generate", "--from", "HEAD~2"] + Self.configuration, in: fixture.root)
         #expect(overlapping.status == 1)
         #expect(overlapping.standardError.contains("error: the old configuration (git:\(try fixture.git("rev-parse", "--short=12", "HEAD~2")) "
-            + "(HEAD~2)) comes before \(head) (licence review), which added migrations/1.json: flows in flight at version 1 run "
-            + "that commit's configuration"), "\(overlapping.standardError)")
-        #expect(overlapping.standardError.contains("hint: compare from the commit that added 1.json: selinon-migrate generate -n "
+            + "(HEAD~2)) comes before \(head) (licence review), which made the configuration migrations/1.json leads to: flows in "
+            + "flight at version 1 run that commit's configuration"), "\(overlapping.standardError)")
+        #expect(overlapping.standardError.contains("hint: compare from that commit: selinon-migrate generate -n "
             + "config/nodes.yml -f config/flows --from \(head)\n"), "\(overlapping.standardError)")
         let dryRun = try runner.run(["generate", "--from", "HEAD~2", "--dry-run"] + Self.configuration, in: fixture.root)
-        #expect(dryRun.status == 1 && dryRun.standardError.contains("comes before \(head) (licence review), which added "
-            + "migrations/1.json; a real run would refuse it"), "\(dryRun.standardError)")
+        #expect(dryRun.status == 1 && dryRun.standardError.contains("comes before \(head) (licence review), which made the "
+            + "configuration migrations/1.json leads to; a real run would refuse it"), "\(dryRun.standardError)")
         let earlier = try runner.run(["generate", "--from", "HEAD~2", "--to", "HEAD~1"] + Self.configuration, in: fixture.root)
-        #expect(earlier.status == 1 && earlier.standardError.contains("comes before \(head) (licence review), which added "
-            + "migrations/1.json: flows in flight at version 1 run a later configuration"), "\(earlier.standardError)")
+        #expect(earlier.status == 1 && earlier.standardError.contains("comes before \(head) (licence review), which made the "
+            + "configuration migrations/1.json leads to: flows in flight at version 1 run a later configuration"), "\(earlier.standardError)")
         #expect(earlier.standardError.contains("hint: a migration of that change goes before 1.json, not after it; selinon-migrate "
             + "verify --git -n config/nodes.yml -f config/flows says"), "\(earlier.standardError)")
         #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
@@ -706,7 +706,7 @@ struct GitCommandTests {
 
         let refused = try runner.run(["generate", "--from", "HEAD~1"] + Self.configuration, in: fixture.root)
         #expect(refused.status == 1 && refused.standardError.contains("comes before \(merge) (Merge branch 'feature'), which added "
-            + "migrations/1.json"), "\(refused.standardError)")
+            + "migrations/1.json with its change"), "\(refused.standardError)")
         #expect(refused.standardError.contains("--from \(merge)\n"), "\(refused.standardError)")
         #expect(!FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
 
@@ -1657,6 +1657,38 @@ struct GitCommandTests {
         }
         let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(verified.status == 0, "\(verified.standardError)")
+    }
+
+    /// A migration committed after its change, with a condition changed and an unmigrated
+    /// change between: verify --git's hint compares from the condition's commit — a
+    /// configuration the migration's flows run, as far as edges go — and generate does not
+    /// refuse it as coming before the commit that added the file.
+    @Test(arguments: [false, true])
+    func verifysHintAfterAMigrationCommittedLaterIsAccepted(withoutMeta: Bool) throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        let start = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try TeamWorkflowTests.changeLicenceStore(fixture)
+        try fixture.git("commit", "-q", "-am", "licence store")
+        let changed = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try TeamWorkflowTests.edit(fixture, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
+        try fixture.git("commit", "-q", "-am", "a condition")
+        try TeamWorkflowTests.removeNotification(fixture)
+        try fixture.git("commit", "-q", "-am", "no notification, no migration")
+        let generated = try runner.run(["generate", "--from", start, "--to", changed] + (withoutMeta ? ["--no-meta"] : []) + Self.configuration,
+                                       in: fixture.root)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "the licence store's migration")
+
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        let hint = try #require(verified.standardError.range(of: "selinon-migrate generate --from [0-9a-f]+ --to [0-9a-f]+", options: .regularExpression),
+                                "\(verified.standardError)")
+        let followed = try runner.run(String(verified.standardError[hint]).split(separator: " ").dropFirst().map(String.init) + Self.configuration,
+                                      in: fixture.root)
+        #expect(followed.status == 0, "\(followed.standardError)")
+        let again = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(again.status == 0, "\(again.standardError)")
     }
 
     /// Two commits in a row without their migration: the note names the change from where the

@@ -492,21 +492,23 @@ extension SelinonMigrate {
             return .refused("\(path) already migrates from this old configuration, to another new one")
         }
 
-        /// The old configuration is a committed one from before the commit that brought the
-        /// directory's latest migration to this first-parent line (it added the file, or merged
-        /// it from another branch): `--from` named too early a revision. Flows at that migration's
-        /// version run that commit's configuration, and a migration from the old one would move
-        /// their edges by indices they no longer have — whether the comparison takes in the
-        /// change that migration made (`--to` after that commit, or the working tree) or ends
-        /// before it (`--to` an earlier commit: that change's migration goes before the latest,
-        /// where `verify --git` says how). Refused (a dry run warns) when the two configurations
-        /// differ in the edges of a flow both have (flows added since need nothing). Returns why,
-        /// for a dry run to show the migration all the same.
+        /// The old configuration is a committed one from before the commit, on HEAD's first-parent
+        /// line, that made the configuration the directory's latest migration leads to — or, where
+        /// that is on no commit of the line (a merge brought the migration with changes of this
+        /// line's own), the commit that brought the migration (`--from` named too early a
+        /// revision). Flows at that migration's version run that commit's configuration, and a
+        /// migration from the old one would move their edges by indices they no longer have —
+        /// whether the comparison takes in the change that migration made (`--to` after that
+        /// commit, or the working tree) or ends before it (`--to` an earlier commit: that change's
+        /// migration goes before the latest, where `verify --git` says how). Refused (a dry run
+        /// warns) when the two configurations differ in the edges of a flow both have (flows added
+        /// since, conditions changed, need nothing). Returns why, for a dry run to show the
+        /// migration all the same.
         private func refuseSpanTakingInLatest(_ latest: MigrationDirectory.File, in directory: String, old: GitConfigurationSource,
                                               configuration: Configuration, oldDigest: String, new: any ConfigurationSource,
                                               loader: ConfigurationLoader, terminal: Terminal) throws -> String? {
-            guard case .revision(let from, _) = old.location,
-                  latest.migration.metadata?["digests"]?["new"]?.stringValue != oldDigest else { return nil }
+            let leadsTo = latest.migration.metadata?["digests"]?["new"]?.stringValue
+            guard case .revision(let from, _) = old.location, leadsTo != oldDigest else { return nil }
             let repository = old.repository
             let head = repository.isHeadUnborn ? nil : try? repository.commit("HEAD")
             // The new configuration's commit, when it is one; the line is walked from HEAD when it holds that commit.
@@ -514,13 +516,14 @@ extension SelinonMigrate {
             if let newCommit = new as? GitConfigurationSource, case .revision(let commit, _) = newCommit.location { to = commit }
             let start = to.map { to in head.flatMap { repository.fetchedHistory(from: $0.id, contains: to.id) ? $0 : nil } ?? to } ?? head
             guard let start,
-                  let later = repository.commitAddingMigration(latest.version, hash: MigrationSum.hash(latest.bytes), in: directory,
-                                                               from: start, after: from, paths: old.paths, loader: loader),
+                  let later = repository.migrationDestination(latest.version, hash: MigrationSum.hash(latest.bytes), leadsTo: leadsTo,
+                                                              in: directory, from: start, after: from, paths: old.paths, loader: loader),
                   !MigrationDiffer().plan(from: configuration, to: later.configuration, strategy: .ignore).migration.flows.isEmpty
             else { return nil }
             let name = "\(latest.version).json"
             let path = (directory as NSString).appendingPathComponent(name)
-            let addedBy = "\(later.commit.id.short) (\(later.commit.summary)), which added \(path)"
+            let addedBy = "\(later.commit.id.short) (\(later.commit.summary)), which "
+                + (later.madeDestination ? "made the configuration \(path) leads to" : "added \(path) with its change")
             let endsBefore = to.map { !repository.fetchedHistory(from: $0.id, contains: later.commit.id) } ?? false
             let reason = endsBefore ? "the change from \(old.sourceDescription) to \(new.sourceDescription) comes before \(addedBy)"
                 : "the old configuration (\(old.sourceDescription)) comes before \(addedBy)"
@@ -534,7 +537,7 @@ extension SelinonMigrate {
                 : "flows in flight at version \(latest.version) run that commit's configuration, so a migration from the old one would take in the change \(name) migrated already and move their edges by indices they no longer have"
             let hint = endsBefore
                 ? "a migration of that change goes before \(name), not after it; selinon-migrate verify --git\(location.shellArguments) says whether one is missing there and how to put it in"
-                : "compare from the commit that added \(name): \(command) --from \(later.commit.id.short)"
+                : "compare from that commit: \(command) --from \(later.commit.id.short)"
                     + (git.to.map { " --to " + shellWord($0) } ?? "")
             terminal.message("""
                 error: \(reason): \(consequence)

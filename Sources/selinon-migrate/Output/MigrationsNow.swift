@@ -68,14 +68,19 @@ extension GitRepository {
         (try? commit(revision)).flatMap { try? commitsChanging(paths, from: $0.id, limit: 1).first }
     }
 
-    /// The commit that brought migration `version` of `directory`, as the working tree holds it
-    /// (`hash`, as the sum hashes it), to the first-parent line from `start` back to `oldest`
-    /// (excluded) — the commit that added it, or the merge that took it from another branch —
-    /// with that commit's configuration; `nil` when none did, or `oldest` is not on that line
-    /// within `limit` commits (a commit of a merged branch).
-    func commitAddingMigration(_ version: Int, hash: String, in directory: String, from start: GitCommit, after oldest: GitCommit,
-                               paths: ConfigurationPaths, loader: ConfigurationLoader,
-                               limit: Int = 10_000) -> (commit: GitCommit, configuration: Configuration)? {
+    /// Where migration `version` of `directory` — as the working tree holds it (`hash`, as the
+    /// sum hashes it), leading to the configuration of structure digest `leadsTo` when its
+    /// `_meta` records one — stands on the first-parent line from `start` back to `oldest`
+    /// (excluded): the commit that made the configuration it leads to, at or before the commit
+    /// that brought the file to the line (`madeDestination`); else, where that configuration is
+    /// on no commit of the line (a merge brought the migration with changes of its own line) or
+    /// is not recorded, the commit that brought the file, when it also changed the configuration.
+    /// With that commit's configuration — the one flows at `version` run. `nil` when neither is
+    /// on that part of the line, or `oldest` is not on the line within `limit` commits (a commit
+    /// of a merged branch).
+    func migrationDestination(_ version: Int, hash: String, leadsTo: String?, in directory: String, from start: GitCommit,
+                              after oldest: GitCommit, paths: ConfigurationPaths, loader: ConfigurationLoader,
+                              limit: Int = 10_000) -> (commit: GitCommit, configuration: Configuration, madeDestination: Bool)? {
         var line: [GitCommit] = []
         var commit = start
         while commit.id != oldest.id {
@@ -84,16 +89,37 @@ extension GitRepository {
             commit = parent
         }
         guard let file = try? repositoryPath(of: (directory as NSString).appendingPathComponent("\(version).json")) else { return nil }
-        // (Blob ids from the trees: the file is read only where the line changed it.)
+        // The commit that brought the file as it is: where its blob changed to these bytes (blob ids
+        // from the trees: the file is read only there).
         var below = try? migrationFileIDs(in: directory, at: oldest)[version]
-        for commit in line.reversed() {
+        var arrival: Int?
+        for (index, commit) in line.enumerated().reversed() {
             let here = try? migrationFileIDs(in: directory, at: commit)[version]
             defer { below = here }
             guard let here, here != below, let bytes = try? self.file(at: file, in: commit.id), MigrationSum.hash(bytes) == hash else { continue }
-            let source = GitConfigurationSource(repository: self, paths: paths, location: .revision(commit, label: commit.id.short))
-            return (try? loader.load(source.read()).configuration).map { (commit, $0) }
+            arrival = index
+            break
         }
-        return nil
+        guard let arrival else { return nil }
+        func configuration(at commit: GitCommit) -> Configuration? {
+            let source = GitConfigurationSource(repository: self, paths: paths, location: .revision(commit, label: commit.id.short))
+            return try? loader.load(source.read()).configuration
+        }
+        let onLine = Set(line[arrival...].map(\.id))
+        // The configuration it leads to, made at or before its arrival: walked back change by change.
+        if let leadsTo {
+            var at = line[arrival]
+            while let made = (try? newestCommitChanging(paths, from: at.id)) ?? nil, onLine.contains(made.id) {
+                if let configuration = configuration(at: made), StructureDigest.digest(of: configuration) == leadsTo {
+                    return (made, configuration, true)
+                }
+                guard let parentID = made.parents.first, let parent = try? self.commit(id: parentID) else { break }
+                at = parent
+            }
+        }
+        let brought = line[arrival]
+        guard (try? newestCommitChanging(paths, from: brought.id))??.id == brought.id, let configuration = configuration(at: brought) else { return nil }
+        return (brought, configuration, false)
     }
 
     /// The migration files (`N.json` in `directory`) that `commit` added to those of `parent`.
