@@ -212,7 +212,8 @@ struct TeamWorkflowTests {
 
     /// On main, merging a feature whose 1.json collides with main's pushed one and resolving it
     /// the way round meant for a feature branch (`--onto MERGE_HEAD`) rewrites an applied
-    /// migration: before the merge is pushed, verify --git names it with the rebase that
+    /// migration: before the merge is pushed (with or without commits of its own before it),
+    /// verify --git names it with the rebase that
     /// restores main's file; once pushed, git cannot tell it from a `git pull` that kept the
     /// remote's files, and it is a note.
     @Test func verifyFindsAnUnpushedMergeThatReplacedAPushedMigration() throws {
@@ -222,6 +223,8 @@ struct TeamWorkflowTests {
         try Self.commitWithItsMigration(fixture, "main: no notification")
         let remote = try Self.pushToNewOrigin(fixture)
         let mainsMigration = try fixture.git("show", "HEAD:migrations/1.json")
+        // A commit not pushed yet between them: the pushed file is what counts.
+        try fixture.commit("notes", ["NOTES.md": "notes\n"])
         let kept = try fixture.git("rev-parse", "--short=12", "HEAD")
         #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "feature") }
         #expect(try runner.run(["rebase", "--onto", "MERGE_HEAD"] + Self.configuration, in: fixture.root).status == 0)

@@ -152,10 +152,10 @@ extension SelinonMigrate {
                     : location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
                 for replaced in MergeReplacedMigrations.find(in: directoryPath, repository: repository,
                                                              hashes: MigrationsNow(directory: directoryPath).hashes) {
-                    if let deployed = replaced.provenRewrite(in: repository) {
+                    if let deployed = replaced.provenRewrite(in: repository, directory: directoryPath) {
                         report.findings.append(replaced.finding(in: directoryPath, deployed: deployed))
                     } else {
-                        replacedNotes.append(replaced.note(in: directoryPath, options: options))
+                        replacedNotes.append(replaced.note(in: directoryPath, options: options, repository: repository))
                     }
                 }
             }
