@@ -727,6 +727,34 @@ struct GitCommandTests {
         #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: other.root).status == 0)
     }
 
+    /// A feature branch with a change but no migration merges main, which has a migration: the
+    /// merge's configuration is main's and the branch's change. Generating the next edit from it
+    /// would leave the branch's change unmigrated, so generate names the step from main first;
+    /// the two steps satisfy check.
+    @Test func generateAfterMergingMainNamesTheBranchsUnmigratedChangeFirst() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "feature")
+        try TeamWorkflowTests.removeNotification(fixture)
+        try fixture.git("commit", "-q", "-am", "feature: no notification, no migration")
+        try fixture.git("checkout", "-q", "main")
+        try TeamWorkflowTests.changeLicenceStore(fixture)
+        try TeamWorkflowTests.commitWithItsMigration(fixture, "main: licence store")
+        try fixture.git("checkout", "-q", "feature")
+        try fixture.git("merge", "-q", "--no-edit", "main")
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        let (merge, main) = (try fixture.git("rev-parse", "--short=12", "HEAD"), try fixture.git("rev-parse", "--short=12", "main"))
+
+        let refused = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(refused.status == 1 && !FileManager.default.fileExists(atPath: fixture.path("migrations/2.json")))
+        #expect(refused.standardError.contains("hint: first migrate that commit's change: selinon-migrate generate -n config/nodes.yml "
+            + "-f config/flows --from \(main) --to \(merge); then run"), "\(refused.standardError)")
+        #expect(try runner.run(["generate", "--from", main, "--to", merge] + Self.configuration, in: fixture.root).status == 0)
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        let checked = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(checked.status == 0, "\(checked.standardError)")
+    }
+
     /// The last commit came with its migration; an uncommitted migration undoes it, and
     /// generate runs again after more edits: the refusal is the one for a second migration
     /// from the same configuration (delete the uncommitted one), not a claim that the commit

@@ -1142,11 +1142,18 @@ struct TeamWorkflowTests {
         #expect(fixed.status == 0, "\(fixed.standardError)")
     }
 
-    @Test func checkNamesBothStepsWhenItsBaseChangedFlowsWithoutAMigration() throws {
-        // v3 committed past the hook (no migration), v4 in the working tree: generate --from the
-        // base refuses, so check's hint migrates v3's change first.
+    /// v3 committed past the hook (no migration), v4 in the working tree: generate --from the
+    /// base refuses, so check's hint migrates v3's change first — also where a commit that
+    /// changed only a condition came between v2's migration and v3 (the first step then starts
+    /// from it, and check accepts it as where the migrations end, edges and all).
+    @Test(arguments: [false, true])
+    func checkNamesBothStepsWhenItsBaseChangedFlowsWithoutAMigration(afterACondition: Bool) throws {
         let fixture = try Self.committedV2WithItsMigration()
         let runner = try CommandRunner()
+        if afterACondition {
+            try Self.edit(fixture, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
+            try fixture.git("commit", "-q", "-am", "a condition")
+        }
         try GitCommandTests.install(3, in: fixture)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "v3 without migration")

@@ -823,17 +823,21 @@ extension SelinonMigrate {
         /// The revision the added migrations start from when they catch up with changes the base
         /// made without a migration (generated with `--from` that revision, as `generate` advises):
         /// the first added migration starts from the configuration the base's newest migration
-        /// leads to (their `_meta` digests) — any, when the base has no migrations yet
-        /// (`baseNewest` nil) —, that configuration is in the base's history (at the commit the
+        /// leads to (their `_meta` digests), or from a later one with the same edges (a condition
+        /// changed since) — any, when the base has no migrations yet (`baseNewest` nil) —, that configuration is in the base's history (at the commit the
         /// first file's `_meta.old` names, else the newest with it) and the history does not
         /// reach the configuration the files lead to on the way from there, and the added
         /// migrations, composed, are what `generate` writes from it to the working tree.
         private func catchUpStart(of added: [MigrationDirectory.File], after baseNewest: [UInt8]?, to new: Configuration,
                                   baseConfiguration: Configuration, context: GitContext, base: BranchBase) -> GitCommit? {
             guard let start = added.first?.migration.metadata?["digests"]?["old"]?.stringValue else { return nil }
+            // Where the base's migrations lead: the start, or a configuration with the same edges
+            // (a condition changed since, a flow added), checked below.
+            var leadsTo: String?
             if let baseNewest {
                 guard let newest = try? Migration(selinonJSON: baseNewest, file: "-"),
-                      newest.metadata?["digests"]?["new"]?.stringValue == start else { return nil }
+                      let destination = newest.metadata?["digests"]?["new"]?.stringValue else { return nil }
+                leadsTo = destination
             }
             // The first is the base's own configuration.
             guard let commits = try? context.repository.commitsChanging(context.paths, from: base.commit.id, limit: Self.catchUpDepth + 1) else {
@@ -849,17 +853,25 @@ extension SelinonMigrate {
             // The digests of the configurations after the start, newest first (the base's own only when the files lead past it).
             var passed = newDigest == StructureDigest.digest(of: baseConfiguration) ? [] : [StructureDigest.digest(of: baseConfiguration)]
             var candidate: (commit: GitCommit, configuration: Configuration, passed: [String])?
+            var destination: Configuration?
+            var settled = false
             for commit in commits.dropFirst() {
                 guard let configuration = try? context.configuration(at: commit, loader: loader) else { continue }
                 let digest = StructureDigest.digest(of: configuration)
-                if digest == start {
+                if digest == start && !settled {
                     let isRecorded = recordedBase.map { commit.id.hex.hasPrefix($0) } ?? true
                     if candidate == nil || isRecorded { candidate = (commit, configuration, passed) }
-                    if isRecorded { break }
+                    settled = isRecorded
                 }
+                // (At the start or before it: where the base's migrations end.)
+                if digest == leadsTo && candidate != nil && destination == nil { destination = configuration }
+                if settled && (leadsTo == nil || destination != nil) { break }
                 passed.append(digest)
             }
             guard let (commit, configuration, between) = candidate,
+                  // The base's migrations end at the start, or where in-flight flows have its edges.
+                  leadsTo == nil || leadsTo == start
+                    || destination.map({ !MigrationDiffer().plan(from: $0, to: configuration, strategy: .ignore).isNeeded }) == true,
                   // Through the configuration the files lead to on the way, verify --git would match them to end there.
                   !between.contains(newDigest),
                   // Only a change of the base's that needed a migration is caught up: one that needed

@@ -138,13 +138,16 @@ extension GitRepository {
 }
 
 extension GitRepository {
-    /// The commit that made `configuration` (the configuration at `revision`), with its parent
-    /// and the parent's configuration, when that commit changed edges without a migration and the directory's latest migration
-    /// leads to the configuration before it: in-flight flows run that one, so a migration from
-    /// `configuration` would move the wrong edges. `nil` otherwise — also for a commit that
-    /// changed only what needs no migration (a condition), or whose change a migration covers
-    /// (the commit added one, or one's `_meta` digests name the change; the latest may then undo
-    /// it, which `generate`'s continuity check judges).
+    /// The commit that made `configuration` (the configuration at `revision`), with the parent
+    /// and the parent's configuration it changed from, when that commit changed edges without a
+    /// migration and the directory's latest migration leads to the configuration of that parent
+    /// — or to one it differs from only in what needs no migration (a condition changed, a flow
+    /// added since): in-flight flows run that one, so a migration from `configuration` would
+    /// move the wrong edges. For a merge, the parent is the one whose configuration the
+    /// migrations lead to (the merged branch brought changes without their migration). `nil`
+    /// otherwise — also for a commit that changed only what needs no migration, or whose change
+    /// a migration covers (the commit added one, or one's `_meta` digests name the change; the
+    /// latest may then undo it, which `generate`'s continuity check judges).
     func unmigratedChange(madeBy revision: GitCommit, paths: ConfigurationPaths, configuration: Configuration,
                           migrations: [MigrationDirectory.File], directory: String,
                           loader: ConfigurationLoader) -> (commit: GitCommit, parent: GitCommit, before: Configuration)? {
@@ -152,16 +155,32 @@ extension GitRepository {
             let recorded = file.migration.metadata?["digests"]
             return (recorded?["old"]?.stringValue, recorded?["new"]?.stringValue)
         }
+        func load(_ commit: GitCommit) -> Configuration? {
+            try? loader.load(GitConfigurationSource(repository: self, paths: paths,
+                                                    location: .revision(commit, label: commit.id.short)).read()).configuration
+        }
         let digest = StructureDigest.digest(of: configuration)
         guard let latest = migrations.last, let leadsTo = digests(latest).new, leadsTo != digest,
-              let commit = (try? newestCommitChanging(paths, from: revision.id)) ?? nil,
-              let parentID = commit.parents.first, let parent = try? self.commit(id: parentID),
-              let before = try? loader.load(GitConfigurationSource(repository: self, paths: paths,
-                                                                  location: .revision(parent, label: parent.id.short)).read()).configuration,
-              StructureDigest.digest(of: before) == leadsTo,
-              !migrations.contains(where: { digests($0) == (leadsTo, digest) }),
-              ((try? migrationFilesAdded(in: directory, by: commit, after: parent)) ?? [:]).isEmpty,
-              MigrationDiffer().plan(from: before, to: configuration, strategy: .ignore).isNeeded else { return nil }
-        return (commit, parent, before)
+              let commit = (try? newestCommitChanging(paths, from: revision.id)) ?? nil else { return nil }
+        for parentID in commit.parents {
+            guard let parent = try? self.commit(id: parentID), let before = load(parent) else { continue }
+            let beforeDigest = StructureDigest.digest(of: before)
+            // Where the migrations lead, or the same edges: found back along the parent's line.
+            if beforeDigest != leadsTo {
+                var at = parent, reached: Configuration?
+                for _ in 0..<20 {
+                    guard let made = (try? newestCommitChanging(paths, from: at.id)) ?? nil, let made = made.parents.first.flatMap({ try? self.commit(id: $0) }),
+                          let earlier = load(made) else { break }
+                    if StructureDigest.digest(of: earlier) == leadsTo { reached = earlier; break }
+                    at = made
+                }
+                guard let reached, !MigrationDiffer().plan(from: reached, to: before, strategy: .ignore).isNeeded else { continue }
+            }
+            guard !migrations.contains(where: { digests($0) == (leadsTo, digest) || digests($0) == (beforeDigest, digest) }),
+                  ((try? migrationFilesAdded(in: directory, by: commit, after: parent)) ?? [:]).isEmpty,
+                  MigrationDiffer().plan(from: before, to: configuration, strategy: .ignore).isNeeded else { return nil }
+            return (commit, parent, before)
+        }
+        return nil
     }
 }
