@@ -302,6 +302,15 @@ public enum MigrationReviewer {
             if finishedBeforeStart == nil { finishedBeforeStart = oldFlow.finishedBeforeStart() }
             return later.allSatisfy { node in finishedBeforeStart?[node].map { Set(nodes).isSubset(of: $0) } ?? false }
         }
+        /// The added edges that alone start `node` — new to the flow, no fallback of the new flow —
+        /// when each has sources that always finish before `removed`'s start: in a flow waiting
+        /// for `removed` they taint instead of firing, so nothing starts `node` there. `nil` when
+        /// something else may start it.
+        func startedOnlyByTaintingEdges(_ node: String, before removed: ReviewedEdge) -> [ReviewedEdge]? {
+            guard let oldFlow, !oldFlow.started.contains(node), oldFlow.newFallbacks?.contains(node) == false else { return nil }
+            let ways = rows.filter { $0.change == .added }.compactMap(\.new).filter { $0.to?.contains(node) == true && !$0.from.isEmpty }
+            return !ways.isEmpty && ways.allSatisfy({ alwaysFinished($0.from, removed.from) }) ? ways : nil
+        }
         let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
         if !renumbered.isEmpty {
             let pairs = Self.renumberingText(renumbered.map { ($0.oldIndex!, $0.newIndex!) })
@@ -362,7 +371,8 @@ public enum MigrationReviewer {
                     }
                     fate = "\(destinations) will not be started by it" + (replacement.flatMap { row in
                         row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old,
-                                                        neverRun: oldFlow?.neverRun ?? [], alwaysFinished: alwaysFinished) }
+                                                        neverRun: oldFlow?.neverRun ?? [], alwaysFinished: alwaysFinished,
+                                                        startedOnlyByTaintingEdges: { startedOnlyByTaintingEdges($0, before: old) }) }
                     } ?? "")
                 }
                 result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil, text: waiting + ": " + fate + "."))
@@ -445,7 +455,8 @@ public enum MigrationReviewer {
     /// when one of its sources finishes) — unless its sources always finish before the removed
     /// edge's start, or it is a starting edge, which flows already started never run.
     private static func replacementClause(_ edge: ReviewedEdge, index: Int, destinations: String, removed: ReviewedEdge,
-                                          neverRun: Set<String>, alwaysFinished: ([String], [String]) -> Bool) -> String {
+                                          neverRun: Set<String>, alwaysFinished: ([String], [String]) -> Bool,
+                                          startedOnlyByTaintingEdges: (String) -> [ReviewedEdge]?) -> String {
         let shown = "the new edge \(MarkdownText.codeSpan(edge.display)) (new edge \(index))"
         if edge.from.isEmpty {
             return "; \(shown) is a starting edge, which flows already started never run"
@@ -460,6 +471,14 @@ public enum MigrationReviewer {
             let finish = edge.from.count == 1 ? "finishes" : "finish", start = removed.from.count == 1 ? "starts" : "start"
             return "; \(shown) starts \(destinations) in none of these flows: \(sources) always \(finish) before \(later) \(start), "
                 + "so the new edge taints them instead (below)"
+        }
+        // A source only new edges start, from nodes that always finished before: they taint instead of firing.
+        if let (source, ways) = edge.from.compactMap({ source in startedOnlyByTaintingEdges(source).map { (source, $0) } }).first {
+            let by = ways.map { MarkdownText.codeSpan($0.display) }.joined(separator: ", ")
+            return "; \(shown) starts \(destinations) in none of these flows: only \(by) \(ways.count == 1 ? "starts" : "start") "
+                + "\(MarkdownText.codeSpan(source)), and \(ways.count == 1 ? "its sources have" : "their sources have") always finished "
+                + "before \(removed.from.map(MarkdownText.codeSpan).joined(separator: ", ")) \(removed.from.count == 1 ? "starts" : "start"), "
+                + "so \(ways.count == 1 ? "it taints" : "they taint") these flows instead (below)"
         }
         return "; \(shown) starts \(destinations) instead once all of its sources have finished, in flows where one of them is yet "
             + "to finish (an edge is armed when one of its sources finishes)"

@@ -11,6 +11,10 @@ struct OldFlowFacts {
     /// starting edge, which such flows never run, leads to them); empty when the new flow is not
     /// known.
     let neverRun: Set<String>
+    /// The nodes the old flow's edges and fallbacks start.
+    let started: Set<String>
+    /// The nodes the new flow's fallbacks start; `nil` when the new flow is not known.
+    let newFallbacks: Set<String>?
     private let edges: [Edge]
     private let failures: [FailureDefinition]
 
@@ -18,13 +22,15 @@ struct OldFlowFacts {
         untracked = Set(flow.nowait)
         edges = flow.edges
         failures = flow.failures
+        started = Set(flow.edges.flatMap(\.to)).union(flow.failures.flatMap(\.fallback.nodes))
+        newFallbacks = new.map { Set($0.failures.flatMap(\.fallback.nodes)) }
         neverRun = new.map { Self.nodesNeverRun(old: flow, new: $0) } ?? []
     }
 
     /// The nodes of `new` outside what a flow started under `old` can run: the old flow's nodes,
     /// and what the new edges (not starting ones) and fallbacks start from them, to a fixed point.
     private static func nodesNeverRun(old: FlowDefinition, new: FlowDefinition) -> Set<String> {
-        var runs = Set(old.edges.flatMap(\.to)).union(old.failures.flatMap(\.fallback.nodes))
+        var runs = Set(old.edges.flatMap(\.to)).union(old.failures.flatMap(\.fallback.nodes))  // (``started``)
         var grew = true
         while grew {
             grew = false

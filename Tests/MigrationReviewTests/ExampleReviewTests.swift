@@ -398,6 +398,23 @@ struct ExampleReviewTests {
             + "the two edges started it twice.") == true, "\(unconditional)")
     }
 
+    /// A removed edge's destination gains an edge from a node new to the flow, which only an added
+    /// edge from an earlier node starts: in a flow waiting for the removed edge that added edge
+    /// taints instead of firing, so the new node never runs and the replacement starts nothing.
+    @Test func aReplacementThroughANodeOnlyATaintingEdgeStartsIsNotSaidToStartTheDestination() throws {
+        let old = try Self.flow(["{from: , to: T0}", "{from: T0, to: T1}", "{from: T1, to: T3}"])
+        let edges = ["{from: , to: T0}", "{from: T0, to: T1}", "{from: T0, to: T5}", "{from: [T1, T5], to: T3}"]
+        let dropped = try Self.consequences(from: old, to: Self.flow(edges)).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(dropped == ["A flow waiting for `T1 → T3` (old edge 2: its source has not finished yet) stops waiting for it, untainted: "
+            + "`T3` will not be started by it; the new edge `T1, T5 → T3` (new edge 3) starts `T3` in none of these flows: only "
+            + "`T0 → T5` starts `T5`, and its sources have always finished before `T1` starts, so it taints these flows instead (below)."],
+                "\(dropped)")
+        // Where the new flow also starts T5 another way (a fallback), the replacement may start T3.
+        let rescued = try Self.flow(edges, extra: "    failures:\n      - {nodes: T1, fallback: T5}\n")
+        let instead = try Self.consequences(from: old, to: rescued).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+        #expect(instead.count == 1 && instead[0].contains("starts `T3` instead once all of its sources have finished"), "\(instead)")
+    }
+
     /// A removed edge whose destination gains an edge from a node that always finished before the
     /// removed edge's source started: that edge starts it in none of the waiting flows.
     @Test func aReplacementFromAnEarlierNodeIsNotSaidToStartTheDestinationInstead() throws {
