@@ -60,6 +60,10 @@ public enum MigrationReviewer {
             notes.append("the file has entries that change nothing for \(emptyEntries.count == 1 ? "flow" : "flows") "
                 + "\(emptyEntries.joined(separator: ", ")) (Selinon's generator writes them for flows it did not change): not shown")
         }
+        /// What the old flow's fallbacks that start a removed flow do to its in-flight flows.
+        func removedFallbacks(_ name: String) -> [Consequence] {
+            Self.removedFallbacks(of: oldConfiguration?.flows[name], removedFlows: Set(meta.removedFlows))
+        }
         var flows: [FlowReview] = []
         for name in changedFlows.keys.sorted() {
             // The old flow's facts only for the edges they were taken from.
@@ -69,23 +73,37 @@ public enum MigrationReviewer {
             }
             flows.append(flowReview(name, changedFlows[name]!, strategy: migration.strategy, counts: meta.edgeCounts?[name],
                                     old: old?[name], new: new?[name], oldFlow: oldFlow, comparesConditions: comparesConditions,
-                                    removedFlows: Set(meta.removedFlows), notes: &notes))
+                                    removedFlows: Set(meta.removedFlows), fallbacks: removedFallbacks(name), notes: &notes))
         }
         // A flow the file leaves out kept its edges where they were; a condition, foreach or
         // selective run may still have changed, which in-flight flows meet on their next run.
+        // (New starting edges appended need no migration either: they may come with such a change.)
         if comparesConditions, let old, let new {
             for name in Set(old.keys).intersection(new.keys).sorted() where changedFlows[name] == nil {
-                guard let before = old[name], let after = new[name], before.count == after.count,
+                guard let before = old[name], let after = new[name], before.count <= after.count,
+                      after[before.count...].allSatisfy({ $0.from.isEmpty }),
                       zip(before, after).contains(where: { !$0.isSameEdge(as: $1) && !$0.hasOtherEnds(than: $1) }) else { continue }
-                let rows = zip(before, after).enumerated().map { index, pair in
+                var rows = zip(before, after).enumerated().map { index, pair in
                     EdgeRow(change: pair.0.isSameEdge(as: pair.1) ? .kept : .changed, oldIndex: index, newIndex: index, old: pair.0, new: pair.1)
                 }
-                flows.append(FlowReview(flow: name, isRemoved: false, rows: rows, consequences: [Consequence(
-                    kind: .changedInPlace, edge: nil, strategy: nil,
-                    text: "No edge moves and no flow is tainted: in-flight flows "
-                        + meetingChangedEdges(rows.filter { $0.change == .changed }))],
-                    reachableStates: nil))
+                var consequences = [Consequence(kind: .changedInPlace, edge: nil, strategy: nil,
+                                                text: "No edge moves and no flow is tainted: in-flight flows "
+                                                    + meetingChangedEdges(rows.filter { $0.change == .changed }))]
+                for (index, edge) in after.enumerated().dropFirst(before.count) {
+                    rows.append(EdgeRow(change: .added, oldIndex: nil, newIndex: index, old: nil, new: edge))
+                    consequences.append(newStartingEdge(edge, index: index))
+                }
+                flows.append(FlowReview(flow: name, isRemoved: false, rows: rows, consequences: consequences + removedFallbacks(name),
+                                        reachableStates: nil))
             }
+        }
+        // A flow the file leaves out, whose fallback starts a removed flow: its flows running that fallback fail.
+        for name in (oldConfiguration?.flows.keys.sorted() ?? []) where changedFlows[name] == nil && !meta.removedFlows.contains(name)
+            && !flows.contains(where: { $0.flow == name }) {
+            let fallbacks = removedFallbacks(name)
+            guard !fallbacks.isEmpty else { continue }
+            let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .kept, oldIndex: $0.offset, newIndex: $0.offset, old: $0.element, new: $0.element) }
+            flows.append(FlowReview(flow: name, isRemoved: false, rows: rows, consequences: fallbacks, reachableStates: nil))
         }
         for name in meta.removedFlows where changedFlows[name] == nil {
             let rows = (old?[name] ?? []).enumerated().map { EdgeRow(change: .removed, oldIndex: $0.offset, newIndex: nil, old: $0.element, new: nil) }
@@ -214,7 +232,7 @@ public enum MigrationReviewer {
     private static func flowReview(_ name: String, _ entry: EdgeMigration, strategy: TaintedFlowStrategy,
                                    counts: (old: Int?, new: Int?)?, old givenOld: [ReviewedEdge]?, new givenNew: [ReviewedEdge]?,
                                    oldFlow givenOldFlow: OldFlowFacts?, comparesConditions: Bool, removedFlows: Set<String>,
-                                   notes: inout [String]) -> FlowReview {
+                                   fallbacks: [Consequence], notes: inout [String]) -> FlowReview {
         let claimed = claimedEdges(entry, counts: counts)
         guard claimed <= maximumEdgesPerFlow else {
             notes.append("flow '\(name)': the migration names \(claimed) edges (in _meta.edge_counts or its entries), more than "
@@ -269,7 +287,7 @@ public enum MigrationReviewer {
         }
         return FlowReview(flow: name, isRemoved: false, rows: rows,
                           consequences: otherEdges + consequences(entry, rows: rows, strategy: strategy, removedFlows: removedFlows,
-                                                                  oldFlow: oldFlow),
+                                                                  oldFlow: oldFlow, fallbacks: fallbacks),
                           reachableStates: nil)
     }
 
@@ -293,7 +311,7 @@ public enum MigrationReviewer {
     }
 
     private static func consequences(_ entry: EdgeMigration, rows: [EdgeRow], strategy: TaintedFlowStrategy,
-                                     removedFlows: Set<String>, oldFlow: OldFlowFacts?) -> [Consequence] {
+                                     removedFlows: Set<String>, oldFlow: OldFlowFacts?, fallbacks: [Consequence]) -> [Consequence] {
         var result: [Consequence] = []
         // Computed once, and only when a sentence needs it.
         var finishedBeforeStart: [String: Set<String>]?
@@ -315,7 +333,7 @@ public enum MigrationReviewer {
         if !renumbered.isEmpty {
             let pairs = Self.renumberingText(renumbered.map { ($0.oldIndex!, $0.newIndex!) })
             // "Nothing else" only when no edge was removed, added or changed (what those do follows).
-            let onlyRenumbered = entry.taintedEdges.isEmpty && !rows.contains { [.added, .removed, .changed].contains($0.change) }
+            let onlyRenumbered = entry.taintedEdges.isEmpty && fallbacks.isEmpty && !rows.contains { [.added, .removed, .changed].contains($0.change) }
             result.append(Consequence(kind: .renumbered, edge: nil, strategy: nil,
                                       text: "In-flight states are renumbered (\(pairs))" + (onlyRenumbered ? "; nothing else changes for them." : ".")))
         }
@@ -404,13 +422,7 @@ public enum MigrationReviewer {
             let index = row.newIndex!
             guard let nodes = entry.taintingNodes[index], !nodes.isEmpty else {
                 // Selinon records no tainting nodes for a new starting edge (generate warns about it).
-                if row.new?.from.isEmpty == true, let edge = row.new {
-                    result.append(Consequence(kind: .newStartingEdge, edge: index, strategy: nil,
-                                              text: "A flow that already started will never run the new starting edge "
-                                                + "\(MarkdownText.codeSpan(edge.display)) (new edge \(index)); the edge taints no flow, so "
-                                                + "a flow no other change taints continues without it. Restarted flows (RETRY) and flows started "
-                                                + "after the deploy run it."))
-                }
+                if row.new?.from.isEmpty == true, let edge = row.new { result.append(newStartingEdge(edge, index: index)) }
                 continue
             }
             let sources = nodes.map(MarkdownText.codeSpan).joined(separator: ", ")
@@ -447,7 +459,33 @@ public enum MigrationReviewer {
                                       unreached: "(No state the old configuration reaches has \(all)\(sources) running"
                                         + "\(nodes.count > 1 ? " together" : ""): only a flow carried over from an earlier configuration can be in one.)"))
         }
-        return result
+        return result + fallbacks
+    }
+
+    /// What a new starting edge (new edge `index`) does to flows already started: nothing.
+    private static func newStartingEdge(_ edge: ReviewedEdge, index: Int) -> Consequence {
+        Consequence(kind: .newStartingEdge, edge: index, strategy: nil,
+                    text: "A flow that already started will never run the new starting edge \(MarkdownText.codeSpan(edge.display)) "
+                        + "(new edge \(index)); the edge taints no flow, so a flow no other change taints continues without it. "
+                        + "Restarted flows (RETRY) and flows started after the deploy run it.")
+    }
+
+    /// For each fallback of `flow` (the old definition) that starts a flow in `removedFlows`: a
+    /// flow in which it is still running fails with it, whatever the strategy — the new
+    /// configuration can have no failure entry for a flow it no longer has. (A `nowait` one is
+    /// never seen running.)
+    private static func removedFallbacks(of flow: FlowDefinition?, removedFlows: Set<String>) -> [Consequence] {
+        guard let flow, !removedFlows.isEmpty else { return [] }
+        return flow.failures.flatMap { failure in
+            failure.fallback.nodes.filter { removedFlows.contains($0) && !flow.nowait.contains($0) }.map { name in
+                let failed = failure.nodes.map(MarkdownText.codeSpan).joined(separator: ", ")
+                return Consequence(kind: .fallbackRemoved, edge: nil, strategy: .fail,
+                                   text: "A flow in which fallback \(MarkdownText.codeSpan(name)) (started when \(failed) failed) is still "
+                                    + "running FAILS, whatever the strategy: \(MarkdownText.codeSpan(name)) is removed, so it fails on the "
+                                    + "new workers, and this flow with it (the new configuration can have no failure entry for a flow it no "
+                                    + "longer has); nothing taints it.")
+            }
+        }
     }
 
     /// What an added edge to a removed edge's destinations does for flows waiting for the removed

@@ -176,6 +176,9 @@ public struct Consequence: Sendable, Equatable {
         /// An added edge from a node that no flow started under the old configuration runs (only
         /// new starting edges lead to it): it neither taints nor is armed in any of them.
         case sourceNeverRuns = "source-never-runs"
+        /// A fallback of the old flow starts a flow the migration removes: a flow in which that
+        /// fallback is still running fails with it, whatever the strategy (nothing taints it).
+        case fallbackRemoved = "fallback-removed"
     }
 
     public var kind: Kind

@@ -368,6 +368,68 @@ struct ExampleReviewTests {
         #expect(try subflowConsequences(knowingOld: false).first?.strategy == .retry)
     }
 
+    /// The review of the migration `generate` writes from `old` to `new`, with its `_meta` (the
+    /// removed flows and edge counts come from there) and both configurations known.
+    static func review(from old: Configuration, to new: Configuration) -> ReviewedMigration {
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        var migration = plan.migration
+        migration.metadata = MigrationMetadata(
+            toolVersion: "test", oldSource: "old", newSource: "new", oldDigest: StructureDigest.digest(of: old),
+            newDigest: StructureDigest.digest(of: new), warnings: plan.warnings, edgeCounts: MigrationMetadata.edgeCounts(old: old, new: new),
+            date: Date(timeIntervalSince1970: 0), host: "test", user: nil).jsonValue
+        return MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
+                                        new: MigrationReviewer.edges(of: new), oldConfiguration: old, newConfiguration: new)
+    }
+
+    /// A removed flow that was a fallback of another: where that fallback is still running, the
+    /// flow fails with it — said in the flow's section, which no longer claims that nothing but
+    /// the renumbering changes, and in a section of its own when its edges did not change.
+    @Test(arguments: [false, true])
+    func aRemovedFallbackFlowFailsTheFlowsRunningIt(reordered: Bool) throws {
+        let nodes = "tasks:\n  - {name: T0, import: t}\n  - {name: T1, import: t}\n  - {name: T2, import: t}\nflows: [f, rescue]\n"
+        let old = try ConfigurationDiffTests.load(nodes: nodes, flows: """
+            flow-definitions:
+              - name: f
+                edges:
+                  - {from: , to: T0}
+                  - {from: T0, to: T1}
+                  - {from: T0, to: T2}
+                failures:
+                  - {nodes: T0, fallback: rescue}
+              - name: rescue
+                edges:
+                  - {from: , to: T2}
+            """)
+        let edges = reordered ? "      - {from: T0, to: T2}\n      - {from: T0, to: T1}\n" : "      - {from: T0, to: T1}\n      - {from: T0, to: T2}\n"
+        let new = try ConfigurationDiffTests.load(nodes: nodes.replacingOccurrences(of: "[f, rescue]", with: "[f]"), flows: """
+            flow-definitions:
+              - name: f
+                edges:
+                  - {from: , to: T0}
+            \(edges)    failures:
+                  - {nodes: T0, fallback: T1}
+            """)
+        let section = try #require(Self.review(from: old, to: new).flows.first { $0.flow == "f" })
+        let fallback = section.consequences.filter { $0.kind == .fallbackRemoved }
+        #expect(fallback.map(\.text) == ["A flow in which fallback `rescue` (started when `T0` failed) is still running FAILS, whatever "
+            + "the strategy: `rescue` is removed, so it fails on the new workers, and this flow with it (the new configuration can have "
+            + "no failure entry for a flow it no longer has); nothing taints it."], "\(section.consequences.map(\.text))")
+        #expect(fallback.first?.strategy == .fail)
+        #expect(!section.consequences.contains { $0.text.contains("nothing else changes") }, "\(section.consequences.map(\.text))")
+        #expect(section.rows.count == 3)
+    }
+
+    /// A flow the file leaves out whose condition changed in place, and which also gained a
+    /// starting edge at its end (which needs no migration either): it has its section.
+    @Test func aConditionChangedBesideANewStartingEdgeIsShown() throws {
+        let old = try Self.flow(["{from: , to: T0}", "{from: T0, to: T1, condition: {name: argsFieldExist, args: {key: a}}}"])
+        let new = try Self.flow(["{from: , to: T0}", "{from: T0, to: T1, condition: {name: argsFieldExist, args: {key: b}}}",
+                                 "{from: , to: T2}"])
+        let section = try #require(Self.review(from: old, to: new).flows.first { $0.flow == "f" })
+        #expect(section.rows.map(\.change) == [.kept, .changed, .added], "\(section.rows)")
+        #expect(section.consequences.map(\.kind) == [.changedInPlace, .newStartingEdge], "\(section.consequences.map(\.text))")
+    }
+
     /// A duplicate edge removed: the copy that stays still starts the destination.
     @Test func aRemovedDuplicateEdgeIsSaidToLeaveItsTwinStartingTheDestination() throws {
         let old = try Self.flow(["{from: , to: T0}", "{from: T0, to: [T1, T2]}", "{from: T0, to: N}", "{from: T0, to: N}"])

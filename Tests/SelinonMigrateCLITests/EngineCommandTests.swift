@@ -298,6 +298,46 @@ struct EngineCommandTests {
         #expect(result.standardOutput.contains("(e.g. \\_Fetch\\_ finished; \\_\\_Store\\_\\_ running)"), "\(result.standardOutput)")
     }
 
+    /// A migration that removes a flow another one falls back to, leaving that one's edges as
+    /// they were: analyze counts it too — a state running the fallback fails — as review does.
+    @Test func analyzeCountsAFlowWhoseFallbackIsRemoved() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("tasks:\n  - {name: T0, import: t}\n  - {name: T1, import: t}\nflows: [main_flow, rescue_flow]\n", to: "old/nodes.yml")
+        try directory.write("tasks:\n  - {name: T0, import: t}\n  - {name: T1, import: t}\nflows: [main_flow]\n", to: "new/nodes.yml")
+        try directory.write("""
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: T0}
+                  - {from: T0, to: T1}
+                failures:
+                  - {nodes: T0, fallback: rescue_flow}
+              - name: rescue_flow
+                edges:
+                  - {from: , to: T1}
+            """, to: "old/flows.yml")
+        try directory.write("""
+            flow-definitions:
+              - name: main_flow
+                edges:
+                  - {from: , to: T0}
+                  - {from: T0, to: T1}
+                failures:
+                  - {nodes: T0, fallback: T1}
+            """, to: "new/flows.yml")
+        let runner = try CommandRunner()
+        let generated = try runner.run(["generate", "-N", "old/nodes.yml", "-F", "old/flows.yml", "-n", "new/nodes.yml", "-f", "new/flows.yml",
+                                        "-m", "m"], in: directory.url)
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let analyzed = try runner.run(["analyze", "1", "-m", "m", "-N", "old/nodes.yml", "-F", "old/flows.yml"], in: directory.url)
+        #expect(analyzed.status == 0, "\(analyzed.standardError)")
+        #expect(analyzed.standardOutput.contains("  main_flow: ") && analyzed.standardOutput.contains("1 FAIL (e.g. rescue_flow running)"),
+                "\(analyzed.standardOutput)")
+        let reviewed = try runner.run(["review", "-m", "m", "-n", "new/nodes.yml", "-f", "new/flows.yml"], in: directory.url)
+        #expect(reviewed.standardOutput.contains("A flow in which fallback rescue_flow (started when T0 failed) is still running FAILS"),
+                "\(reviewed.standardOutput)")
+    }
+
     /// Option values are read whatever their case, as strategies are.
     @Test func optionValuesIgnoreCase() throws {
         let result = try CommandRunner().run(["analyze", "2", "-m", "migrations", "--fail-on", "FAIL", "--format", "JSON"],

@@ -138,9 +138,10 @@ extension SelinonMigrate {
                 throw ExitStatus.inputFailed
             }
             let before = try configurationBefore(directory.files[first - 1].migration, environment: environment, terminal: terminal)
-            let touched = Set(directory.files[(first - 1)...].flatMap { file -> [String] in
-                Array(file.migration.changedFlows.keys) + ((file.migration.metadata?["edge_counts"]).map(Self.removedFlows) ?? [])
-            })
+            let removed = Set(directory.files[(first - 1)...].flatMap { file in (file.migration.metadata?["edge_counts"]).map(Self.removedFlows) ?? [] })
+            // Flows the files change or remove, and flows with a fallback that starts a removed one (running, it fails).
+            let touched = Set(directory.files[(first - 1)...].flatMap { Array($0.migration.changedFlows.keys) }).union(removed)
+                .union(before.flows.filter { $0.value.failures.contains { $0.fallback.nodes.contains(where: removed.contains) } }.keys)
             // States found so far: one flow of thousands of edges takes minutes at a high --max-states.
             let display = ProgressDisplay(unit: "states", quiet: quiet, alwaysSummarize: false)
             let analysis = MigrationAnalysis(configuration: before, flows: Array(touched), chain: MigrationChain(directory: directory),
