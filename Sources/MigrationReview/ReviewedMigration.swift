@@ -179,10 +179,21 @@ public struct Consequence: Sendable, Equatable {
         /// A fallback of the old flow starts a flow the migration removes: a flow in which that
         /// fallback is still running fails with it, whatever the strategy (nothing taints it).
         case fallbackRemoved = "fallback-removed"
+
+        /// Whether a consequence of this kind names its edge by the old index (what a removed or
+        /// translated edge does) rather than the new one (what an added edge does).
+        public var numbersOldEdges: Bool {
+            switch self {
+            case .firedRemovedEdge, .waitingEdgeDropped, .subflowRemoved, .translatedToOtherEdge: true
+            case .sourcesFinished, .edgeArmed, .newStartingEdge, .untrackedSource, .sourceNeverRuns, .renumbered, .flowRemoved,
+                 .changedInPlace, .fallbackRemoved: false
+            }
+        }
     }
 
     public var kind: Kind
-    /// The edge concerned: the old index for a removed edge, the new one for an added edge.
+    /// The edge concerned: the old index for a removed edge, the new one for an added edge
+    /// (``Kind/numbersOldEdges``).
     public var edge: Int?
     /// The strategy that applies to the tainted flows (nil when no flow is tainted).
     public var strategy: TaintedFlowStrategy?

@@ -3,7 +3,10 @@ import FlowMigration
 extension ReviewedMigration {
     /// The review as JSON for tools: `version`, `strategy`, `old`, `new`, `flows` (each with
     /// `flow`, `removed`, `summary`, `edges` — see ``EdgeRow/jsonValue`` — and `in_flight` —
-    /// `kind`, `edge`, `strategy`, `text`), `warnings`, `other_changes` and `not_shown`.
+    /// `kind`, `edge`, `strategy`, `text`), `warnings`, `other_changes` and `not_shown`. An
+    /// `in_flight` entry's `edge` is the old index for what a removed (or translated) edge does
+    /// and the new index for what an added edge does, as its `kind` says (`edge_index` names which:
+    /// `old` or `new`).
     public var jsonValue: JSONValue {
         .object([
             "version": .number(JSONNumber(version)),
@@ -21,6 +24,7 @@ extension ReviewedMigration {
                     "in_flight": .array(flow.consequences.map { consequence in
                         .object(["kind": .string(consequence.kind.rawValue),
                                  "edge": consequence.edge.map { .number(JSONNumber($0)) } ?? .null,
+                                 "edge_index": consequence.edge == nil ? .null : .string(consequence.kind.numbersOldEdges ? "old" : "new"),
                                  "strategy": consequence.strategy.map { .string($0.rawValue) } ?? .null,
                                  "text": .string(MarkdownText.plain(consequence.text))])
                     }),
