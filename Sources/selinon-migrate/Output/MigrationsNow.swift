@@ -21,7 +21,10 @@ struct MigrationsNow: Sendable {
 
     /// The structure digest of the configuration the newest migration leads to, when its
     /// `_meta` records it.
-    var latestDestination: String? { hashes.keys.max().flatMap { destinations[$0] } }
+    var latestDestination: String? { hashes.keys.max().flatMap { destination(of: $0) } }
+
+    /// The structure digest of the configuration migration `version` leads to, when its `_meta` records it.
+    func destination(of version: Int) -> String? { destinations[version] }
 
     init() {}
 
