@@ -307,6 +307,33 @@ struct TeamWorkflowTests {
         #expect(mended.status == 0, "\(mended.standardError)")
     }
 
+    /// A change, its migration committed apart, and a revert of both: verify --git says first to
+    /// restore the migration deployments may have applied (not to generate the change's again),
+    /// and with it restored and the revert's migration generated, the history passes.
+    @Test func verifyAfterRevertingAMigrationCommittedApartSaysToRestoreIt() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.changeLicenceStore(fixture)
+        try fixture.git("commit", "-q", "-am", "licence store")
+        #expect(try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "its migration")
+        let holder = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try fixture.git("revert", "--no-edit", "HEAD", "HEAD~1")
+
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1)
+        #expect(verified.standardError.contains("migrations/1.json: error: migrations/1.json was in \(holder) (its migration) and is gone "
+            + "since (a revert?); deployments may have applied it\n  hint: restore it with the sum, do not regenerate: git checkout "
+            + "\(holder) -- migrations/1.json migrations/migrations.sum"), "\(verified.standardError)")
+        try fixture.git("checkout", holder, "--", "migrations/1.json", "migrations/migrations.sum")
+        #expect(try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "restored, and the revert's migration")
+        let mended = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(mended.status == 0, "\(mended.standardError)")
+    }
+
     /// On the branch, once the merge is committed, its first parents see main's migration and
     /// its own as one step: verify --git passes and says why both cover it, and where to run it.
     @Test func verifyOnABranchThatMergedMainSaysWhereToRunIt() throws {

@@ -136,6 +136,20 @@ extension SelinonMigrate {
                 report.matches = matches.filter { !unmatched.contains($0.version) }
                     .map { VerifyReport.Match(file: (directoryPath as NSString).appendingPathComponent("\($0.version).json"),
                                               version: $0.version, from: $0.from, to: $0.to) }
+                // Migrations a commit before HEAD had and the directory lacks (a revert of a
+                // migration committed apart from its change): restored, not regenerated.
+                if findings.contains(where: { $0.kind == .uncovered }), let head = try? context?.repository.commit("HEAD"), let repository = context?.repository,
+                   let (holder, lost) = Terminal.migrationsLost(in: directoryPath, before: head, repository: repository) {
+                    let files = lost.map { MigrationDirectory.filePath(version: $0, in: directoryPath) }
+                    let sum = (directoryPath as NSString).appendingPathComponent(MigrationSum.fileName)
+                    let them = lost.count == 1 ? "it" : "them"
+                    report.findings.append(DirectoryIntegrity.Finding(
+                        kind: "removed-migration", file: files[0], line: nil,
+                        message: "\(files.joined(separator: ", ")) \(lost.count == 1 ? "was" : "were") in \(holder.id.short) (\(holder.summary)) "
+                            + "and \(lost.count == 1 ? "is" : "are") gone since (a revert?); deployments may have applied \(them)",
+                        hint: "restore \(them) with the sum, do not regenerate: git checkout \(holder.id.short) -- "
+                            + (files + [sum]).map(gitPathWord).joined(separator: " ") + "; then run verify --git again"))
+                }
                 report.findings += findings.map { finding in
                     DirectoryIntegrity.Finding(kind: finding.kind.rawValue,
                                          file: finding.version.map { MigrationDirectory.filePath(version: $0, in: directoryPath) } ?? directoryPath,

@@ -202,7 +202,7 @@ extension Terminal {
     /// The newest commit from `start` back along first parents (up to ``unmigratedSearchDepth``
     /// commits) whose migrations of `directory` include versions the working tree lacks, with
     /// those versions; `nil` when every migration found there is still here.
-    private static func migrationsLost(in directory: String, before start: GitCommit, repository: GitRepository) -> (GitCommit, [Int])? {
+    static func migrationsLost(in directory: String, before start: GitCommit, repository: GitRepository) -> (GitCommit, [Int])? {
         let now = Set((try? MigrationDirectory.load(from: directory, allowMissing: true))?.files.map(\.version) ?? [])
         return repository.newestMigrations(in: directory, from: start, limit: unmigratedSearchDepth) { !$0.keys.allSatisfy(now.contains) }
             .map { found in (found.commit, found.files.keys.filter { !now.contains($0) }.sorted()) }
