@@ -131,7 +131,8 @@ public struct MigrationAnalysis: Sendable {
     }
 
     /// What migrating `state` gives: its outcome, the added edges whose finished sources tainted
-    /// it, and the added edges armed in it (new waiting edges no old waiting edge became).
+    /// it, and the added edges armed in it (new waiting edges no old waiting edge became; for a
+    /// flow the strategy restarts or fails, those it would arm going on).
     static func migrate(_ state: DispatcherState, flow: String, version: Int,
                         migrator: Migrator) -> (outcome: Outcome, taintingEdges: [Int], armedEdges: [Int]) {
         let message = DispatcherMessage(flowName: flow, migrationVersion: version, state: state)
@@ -144,18 +145,28 @@ public struct MigrationAnalysis: Sendable {
         func tainting(_ taints: [Taint]) -> [Int] {
             taints.compactMap { if case .sourcesAlreadyFinished(let edge, _) = $0.reason { edge } else { nil } }
         }
+        func armed(in migrated: DispatcherState?) -> [Int] {
+            let kept = Set(migrator.chain.translated(of: flow, state.waitingEdges, after: version).compactMap { $0 })
+            return (migrated?.waitingEdges ?? []).filter { !kept.contains($0) }
+        }
+        /// The added edges the migration arms in the state had the flow gone on, where the
+        /// strategy restarts or fails it instead: the state reaches them all the same.
+        func armedGoingOn() -> [Int] {
+            let goingOn = Migrator(chain: migrator.chain, policy: TaintPolicy(overrides: ["*": .ignore]))
+            guard case .migrated(let migrated, _, _, _)? = try? goingOn.migrate(message) else { return [] }
+            return armed(in: migrated.state)
+        }
         switch result {
         case .upToDate: return (.unchanged, [], [])
         case .migrated(let migrated, _, _, let taints):
-            let kept = Set(migrator.chain.translated(of: flow, state.waitingEdges, after: version).compactMap { $0 })
-            let armed = (migrated.state?.waitingEdges ?? []).filter { !kept.contains($0) }
+            let armed = armed(in: migrated.state)
             if !taints.isEmpty { return (.ignored, tainting(taints), armed) }
             let changes = migrator.chain.edgeChanges(of: flow, state.waitingEdges + state.triggeredEdges, after: version)
             if changes.moved { return (.renumbered, [], armed) }
             if changes.dropped { return (.dropped, [], armed) }
             return (armed.isEmpty ? .unchanged : .armed, [], armed)
-        case .retry(_, _, _, let taints): return (.retry, tainting(taints), [])
-        case .fail(_, _, let taints): return (.fail, tainting(taints), [])
+        case .retry(_, _, _, let taints): return (.retry, tainting(taints), armedGoingOn())
+        case .fail(_, _, let taints): return (.fail, tainting(taints), armedGoingOn())
         case .skew: return (.invalid, [], [])
         }
     }

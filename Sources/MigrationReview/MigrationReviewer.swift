@@ -315,19 +315,39 @@ public enum MigrationReviewer {
         var result: [Consequence] = []
         // Computed once, and only when a sentence needs it.
         var finishedBeforeStart: [String: Set<String>]?
+        var runningOnce: Set<String>?
+        /// Whether every run of `later` starts after `nodes` finished, and they do not run again.
         func alwaysFinished(_ nodes: [String], _ later: [String]) -> Bool {
             guard let oldFlow, !later.isEmpty else { return false }
             if finishedBeforeStart == nil { finishedBeforeStart = oldFlow.finishedBeforeStart() }
-            return later.allSatisfy { node in finishedBeforeStart?[node].map { Set(nodes).isSubset(of: $0) } ?? false }
+            if runningOnce == nil { runningOnce = oldFlow.runningOnce() }
+            return nodes.allSatisfy { runningOnce?.contains($0) == true }
+                && later.allSatisfy { node in finishedBeforeStart?[node].map { Set(nodes).isSubset(of: $0) } ?? false }
+        }
+        /// Whether a node of `nodes` that the old flow runs may run again after it finished (a
+        /// cycle, a second edge to it).
+        func mayRunAgain(_ nodes: [String]) -> Bool {
+            guard let oldFlow else { return false }
+            if runningOnce == nil { runningOnce = oldFlow.runningOnce() }
+            return nodes.contains { oldFlow.started.contains($0) && runningOnce?.contains($0) != true }
         }
         /// The added edges that alone start `node` — new to the flow, no fallback of the new flow —
         /// when each has sources that always finish before `removed`'s start: in a flow waiting
         /// for `removed` they taint instead of firing, so nothing starts `node` there. `nil` when
         /// something else may start it.
         func startedOnlyByTaintingEdges(_ node: String, before removed: ReviewedEdge) -> [ReviewedEdge]? {
-            guard let oldFlow, !oldFlow.started.contains(node), oldFlow.newFallbacks?.contains(node) == false else { return nil }
-            let ways = rows.filter { $0.change == .added }.compactMap(\.new).filter { $0.to?.contains(node) == true && !$0.from.isEmpty }
-            return !ways.isEmpty && ways.allSatisfy({ alwaysFinished($0.from, removed.from) }) ? ways : nil
+            var visiting: Set<String> = []
+            func neverStarted(_ node: String) -> [ReviewedEdge]? {
+                guard let oldFlow, !oldFlow.started.contains(node), oldFlow.newFallbacks?.contains(node) == false,
+                      visiting.insert(node).inserted else { return nil }
+                defer { visiting.remove(node) }
+                let ways = rows.filter { $0.change == .added }.compactMap(\.new).filter { $0.to?.contains(node) == true && !$0.from.isEmpty }
+                // Each way taints these flows rather than fires, or starts from a node nothing starts in them.
+                return !ways.isEmpty && ways.allSatisfy({ way in
+                    alwaysFinished(way.from, removed.from) || way.from.contains { neverStarted($0) != nil }
+                }) ? ways : nil
+            }
+            return neverStarted(node)
         }
         let renumbered = rows.filter { $0.oldIndex != nil && $0.newIndex != nil && $0.oldIndex != $0.newIndex }
         if !renumbered.isEmpty {
@@ -335,7 +355,7 @@ public enum MigrationReviewer {
             // "Nothing else" only when no edge was removed, added or changed (what those do follows).
             let onlyRenumbered = entry.taintedEdges.isEmpty && fallbacks.isEmpty && !rows.contains { [.added, .removed, .changed].contains($0.change) }
             result.append(Consequence(kind: .renumbered, edge: nil, strategy: nil,
-                                      text: "In-flight states are renumbered (\(pairs))" + (onlyRenumbered ? "; nothing else changes for them." : ".")))
+                                      text: "In-flight states are renumbered (\(pairs))" + (onlyRenumbered ? "; the migration does nothing else to them." : ".")))
         }
         let changed = rows.filter { $0.change == .changed }
         if !renumbered.isEmpty && !changed.isEmpty {
@@ -389,7 +409,8 @@ public enum MigrationReviewer {
                     }
                     fate = "\(destinations) will not be started by it" + (replacement.flatMap { row in
                         row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old,
-                                                        neverRun: oldFlow?.neverRun ?? [], alwaysFinished: alwaysFinished,
+                                                        neverRun: oldFlow?.neverRun ?? [], untracked: oldFlow?.untracked ?? [],
+                                                        alwaysFinished: alwaysFinished,
                                                         startedOnlyByTaintingEdges: { startedOnlyByTaintingEdges($0, before: old) }) }
                     } ?? "")
                 }
@@ -448,7 +469,8 @@ public enum MigrationReviewer {
             }
             let all = nodes.count > 1 ? "all of " : ""
             result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
-                                      text: "A flow in which \(all)\(sources) already finished will not run \(edge); it is tainted \(outcome(strategy, continuing: "it continues without it")).",
+                                      text: "A flow in which \(all)\(sources) already finished\(mayRunAgain(nodes) ? " (and \(nodes.count > 1 ? "are" : "is") not running again)" : "") "
+                                        + "will not run \(edge); it is tainted \(outcome(strategy, continuing: "it continues without it")).",
                                       unreached: "(No state the old configuration reaches has \(all)\(sources) finished, and not "
                                         + "running again: only a flow carried over from an earlier configuration can be in one.)"))
             // An edge known to have no condition always runs; one with a condition (or unknown) only if it holds.
@@ -481,9 +503,10 @@ public enum MigrationReviewer {
                 let failed = failure.nodes.map(MarkdownText.codeSpan).joined(separator: ", ")
                 return Consequence(kind: .fallbackRemoved, edge: nil, strategy: .fail,
                                    text: "A flow in which fallback \(MarkdownText.codeSpan(name)) (started when \(failed) failed) is still "
-                                    + "running FAILS, whatever the strategy: \(MarkdownText.codeSpan(name)) is removed, so it fails on the "
-                                    + "new workers, and this flow with it (the new configuration can have no failure entry for a flow it no "
-                                    + "longer has); nothing taints it.")
+                                    + "running FAILS unless this migration taints it otherwise (then its strategy applies: RETRY restarts it "
+                                    + "and leaves the fallback behind): \(MarkdownText.codeSpan(name)) is removed, so it fails on the new "
+                                    + "workers, and this flow with it (the new configuration can have no failure entry for a flow it no "
+                                    + "longer has); the fallback itself taints nothing.")
             }
         }
     }
@@ -493,11 +516,17 @@ public enum MigrationReviewer {
     /// when one of its sources finishes) — unless its sources always finish before the removed
     /// edge's start, or it is a starting edge, which flows already started never run.
     private static func replacementClause(_ edge: ReviewedEdge, index: Int, destinations: String, removed: ReviewedEdge,
-                                          neverRun: Set<String>, alwaysFinished: ([String], [String]) -> Bool,
+                                          neverRun: Set<String>, untracked: Set<String>, alwaysFinished: ([String], [String]) -> Bool,
                                           startedOnlyByTaintingEdges: (String) -> [ReviewedEdge]?) -> String {
         let shown = "the new edge \(MarkdownText.codeSpan(edge.display)) (new edge \(index))"
         if edge.from.isEmpty {
             return "; \(shown) is a starting edge, which flows already started never run"
+        }
+        // A source the old flow did not track (`nowait`): its dispatcher never sees it finish.
+        if case let quiet = edge.from.filter(untracked.contains), !quiet.isEmpty {
+            return "; \(shown) starts \(destinations) in none of these flows: \(quiet.map(MarkdownText.codeSpan).joined(separator: ", ")) "
+                + "\(quiet.count == 1 ? "was" : "were") `nowait` in the old flow, so its dispatcher does not know when "
+                + "\(quiet.count == 1 ? "it finishes" : "they finish")"
         }
         if case let idle = edge.from.filter(neverRun.contains), !idle.isEmpty {
             return "; \(shown) starts \(destinations) in none of these flows: no flow started before the migration runs "
@@ -513,10 +542,15 @@ public enum MigrationReviewer {
         // A source only new edges start, from nodes that always finished before: they taint instead of firing.
         if let (source, ways) = edge.from.compactMap({ source in startedOnlyByTaintingEdges(source).map { (source, $0) } }).first {
             let by = ways.map { MarkdownText.codeSpan($0.display) }.joined(separator: ", ")
+            let start = "\(removed.from.map(MarkdownText.codeSpan).joined(separator: ", ")) \(removed.from.count == 1 ? "starts" : "start")"
+            if ways.allSatisfy({ alwaysFinished($0.from, removed.from) }) {
+                return "; \(shown) starts \(destinations) in none of these flows: only \(by) \(ways.count == 1 ? "starts" : "start") "
+                    + "\(MarkdownText.codeSpan(source)), and \(ways.count == 1 ? "its sources have" : "their sources have") always finished "
+                    + "before \(start), so \(ways.count == 1 ? "it taints" : "they taint") these flows instead (below)"
+            }
             return "; \(shown) starts \(destinations) in none of these flows: only \(by) \(ways.count == 1 ? "starts" : "start") "
-                + "\(MarkdownText.codeSpan(source)), and \(ways.count == 1 ? "its sources have" : "their sources have") always finished "
-                + "before \(removed.from.map(MarkdownText.codeSpan).joined(separator: ", ")) \(removed.from.count == 1 ? "starts" : "start"), "
-                + "so \(ways.count == 1 ? "it taints" : "they taint") these flows instead (below)"
+                + "\(MarkdownText.codeSpan(source)), which is new to the flow, and none of the added edges on the way to it fires in them "
+                + "(their sources always finished before \(start), so they taint instead, or nothing starts those sources there)"
         }
         return "; \(shown) starts \(destinations) instead once all of its sources have finished, in flows where one of them is yet "
             + "to finish (an edge is armed when one of its sources finishes)"

@@ -44,6 +44,29 @@ struct OldFlowFacts {
         return Set(new.edges.flatMap { $0.from + $0.to }).subtracting(runs)
     }
 
+    /// The nodes that run at most once in a flow: started one way only (one edge, or one
+    /// fallback) from nodes that run at most once themselves — not on a cycle, not started again
+    /// by a second edge. Only of these can "finished before" hold for every run.
+    func runningOnce() -> Set<String> {
+        var ways: [String: [[String]]] = [:]
+        for edge in edges where !edge.from.contains(where: untracked.contains) {
+            for node in edge.to { ways[node, default: []].append(edge.from) }
+        }
+        for failure in failures {
+            for node in failure.fallback.nodes { ways[node, default: []].append(failure.nodes) }
+        }
+        var once = Set<String>()
+        var grew = true
+        while grew {
+            grew = false
+            for (node, starts) in ways where !once.contains(node) && starts.count == 1 && starts[0].allSatisfy(once.contains) {
+                once.insert(node)
+                grew = true
+            }
+        }
+        return once
+    }
+
     /// For every node the flow can start, the nodes that have finished in every run by the time
     /// it starts. A node starts when an edge to it fires — all of the edge's sources finished,
     /// each after what it needed — or as a fallback, after its failed nodes started (they did not

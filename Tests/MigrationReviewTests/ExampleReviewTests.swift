@@ -411,11 +411,12 @@ struct ExampleReviewTests {
             """)
         let section = try #require(Self.review(from: old, to: new).flows.first { $0.flow == "f" })
         let fallback = section.consequences.filter { $0.kind == .fallbackRemoved }
-        #expect(fallback.map(\.text) == ["A flow in which fallback `rescue` (started when `T0` failed) is still running FAILS, whatever "
-            + "the strategy: `rescue` is removed, so it fails on the new workers, and this flow with it (the new configuration can have "
-            + "no failure entry for a flow it no longer has); nothing taints it."], "\(section.consequences.map(\.text))")
+        #expect(fallback.map(\.text) == ["A flow in which fallback `rescue` (started when `T0` failed) is still running FAILS unless "
+            + "this migration taints it otherwise (then its strategy applies: RETRY restarts it and leaves the fallback behind): `rescue` "
+            + "is removed, so it fails on the new workers, and this flow with it (the new configuration can have no failure entry for a "
+            + "flow it no longer has); the fallback itself taints nothing."], "\(section.consequences.map(\.text))")
         #expect(fallback.first?.strategy == .fail)
-        #expect(!section.consequences.contains { $0.text.contains("nothing else changes") }, "\(section.consequences.map(\.text))")
+        #expect(!section.consequences.contains { $0.text.contains("does nothing else") }, "\(section.consequences.map(\.text))")
         #expect(section.rows.count == 3)
     }
 
@@ -475,6 +476,34 @@ struct ExampleReviewTests {
         let rescued = try Self.flow(edges, extra: "    failures:\n      - {nodes: T1, fallback: T5}\n")
         let instead = try Self.consequences(from: old, to: rescued).filter { $0.kind == .waitingEdgeDropped }.map(\.text)
         #expect(instead.count == 1 && instead[0].contains("starts `T3` instead once all of its sources have finished"), "\(instead)")
+    }
+
+    /// The "none of these flows" claims hold only where they hold for every run: a source that
+    /// runs again (a second edge starts it) may arm the added edge after all; a chain of new
+    /// nodes from an earlier node never starts; a source the old flow did not track never fires.
+    @Test func replacementClaimsFollowEveryRun() throws {
+        let condition = "condition: {name: argsFieldExist, args: {key: d}}"
+        func dropped(_ old: [String], _ new: [String], oldExtra: String = "") throws -> String {
+            let texts = try Self.consequences(from: Self.flow(old, extra: oldExtra), to: Self.flow(new), strategy: .ignore)
+                .filter { $0.kind == .waitingEdgeDropped }.map(\.text)
+            return try #require(texts.first, "\(texts)")
+        }
+        // T0 runs twice (the starting edge and T1 → T0): T0 → T4 may still be armed where T2 waits.
+        let again = try dropped(["{from: , to: [T0, T1]}", "{from: T1, to: T0}", "{from: T0, to: T2}", "{from: T2, to: T3, \(condition)}"],
+                                ["{from: , to: [T0, T1]}", "{from: T1, to: T0}", "{from: T0, to: T2}", "{from: T0, to: T4}", "{from: T4, to: T3}"])
+        #expect(again.hasSuffix("the new edge `T4 → T3` (new edge 4) starts `T3` instead once all of its sources have finished, in "
+            + "flows where one of them is yet to finish (an edge is armed when one of its sources finishes)."), "\(again)")
+        // T0 → T5 → T4 → T3: T5 and T4 are new, T0 always finished before T2 starts.
+        let chain = try dropped(["{from: , to: [T0, T9]}", "{from: T0, to: T2}", "{from: T2, to: T3, \(condition)}"],
+                                ["{from: , to: [T0, T9]}", "{from: T0, to: T2}", "{from: T0, to: T5}", "{from: T5, to: T4}", "{from: T4, to: T3}"])
+        #expect(chain.hasSuffix("the new edge `T4 → T3` (new edge 4) starts `T3` in none of these flows: only `T5 → T4` starts `T4`, which "
+            + "is new to the flow, and none of the added edges on the way to it fires in them (their sources always finished before `T2` "
+            + "starts, so they taint instead, or nothing starts those sources there)."), "\(chain)")
+        // N was nowait (and is no longer): its dispatcher never saw it finish.
+        let quiet = try dropped(["{from: , to: [T0, N, T9]}", "{from: T0, to: T2}", "{from: T2, to: T3, \(condition)}"],
+                                ["{from: , to: [T0, N, T9]}", "{from: T0, to: T2}", "{from: N, to: T3}"], oldExtra: "    nowait: N\n")
+        #expect(quiet.hasSuffix("the new edge `N → T3` (new edge 2) starts `T3` in none of these flows: `N` was `nowait` in the old flow, "
+            + "so its dispatcher does not know when it finishes."), "\(quiet)")
     }
 
     /// A removed edge whose destination gains an edge from a node that always finished before the
