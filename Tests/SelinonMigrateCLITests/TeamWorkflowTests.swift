@@ -166,10 +166,17 @@ struct TeamWorkflowTests {
     @Test func conflictMarkersCommittedByAMergeNameBothSidesOfIt() throws {
         let fixture = try Self.conflictingBranches(second: Self.removeNotification)
         let runner = try CommandRunner()
-        // During the merge, verify gives the choice check gives.
+        // During the merge, verify gives the choice check gives — for the sum's conflict too, with or without --base.
         let merging = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
         #expect(merging.status == 1 && merging.standardError.contains("selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f "
             + "config/flows when the branch being merged may be deployed"), "\(merging.standardError)")
+        for command in [["verify", "--git"], ["check"], ["check", "--base", "second"]] {
+            let result = try runner.run(command + Self.configuration, in: fixture.root)
+            #expect(result.standardError.contains("migrations.sum has a git merge conflict: two branches added migrations\n  hint: run "
+                + "selinon-migrate rebase --onto MERGE_HEAD -n config/nodes.yml -f config/flows when the branch being merged may be deployed"),
+                    "\(command): \(result.standardError)")
+            #expect(!result.standardError.contains("<the branch you merged>"), "\(command): \(result.standardError)")
+        }
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "--no-edit")
         let (merge, ours, theirs) = (try fixture.git("rev-parse", "--short=12", "HEAD"), try fixture.git("rev-parse", "--short=12", "HEAD^1"),
@@ -188,6 +195,8 @@ struct TeamWorkflowTests {
         let generated = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(generated.status == 1 && generated.standardError.contains("note: the migration directory holds no valid history: " + fix),
                 "\(generated.standardError)")
+        let listed = try runner.run(["history"] + Self.configuration, in: fixture.root)
+        #expect(listed.standardError.contains("hint: " + fix) && !listed.standardError.contains("<the branch you merged>"), "\(listed.standardError)")
 
         #expect(try runner.run(["rebase", "--onto", theirs] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")

@@ -469,9 +469,11 @@ extension SelinonMigrate {
                           hint: squashing ? DirectoryIntegrity.duringSquash(finding.hint, command: "selinon-migrate rebase --onto HEAD\(configurationOptions)")
                             : committedConflict.map { DirectoryIntegrity.afterCommitted($0, finding.hint, options: configurationOptions) }
                             ?? mergedBranch.map { branch in
-                              // (During a merge the command names both choices and what each keeps.)
-                              let placeholder = MigrationSum.placeholderRebaseCommand + (branch == "MERGE_HEAD" ? DirectoryIntegrity.rebaseEffect : "")
-                              return finding.hint.replacingOccurrences(of: placeholder, with: rebase(onto: branch))
+                              // (During a merge the command names both choices and what each keeps, in place of
+                              // the hint's own account of what it keeps.)
+                              let placeholder = MigrationSum.placeholderRebaseCommand
+                              guard branch == "MERGE_HEAD" else { return finding.hint.replacingOccurrences(of: placeholder, with: rebase(onto: branch)) }
+                              return DirectoryIntegrity.withRebaseFix(finding.hint, fix: "run " + rebase(onto: branch), command: rebase(onto: branch))
                           } ?? finding.hint,
                           file: finding.file, line: finding.line, column: finding.column)
                 }

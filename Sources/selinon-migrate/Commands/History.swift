@@ -67,6 +67,13 @@ extension SelinonMigrate {
                     } else {
                         // The listing goes on (it reads the files git holds), but a broken directory is said at once.
                         directoryProblems = DirectoryIntegrity(path: directory, requireSum: false).findings
+                        // (The fix for two branches' migrations, onto what git's state says.)
+                        let options = (location.shellArguments.isEmpty ? " -n NODES -f FLOWS" : location.shellArguments)
+                            + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
+                        for index in directoryProblems.indices {
+                            directoryProblems[index].hint = context.repository.withConcreteRebaseFix(directoryProblems[index].hint,
+                                                                                                    directory: directory, options: options)
+                        }
                         for finding in directoryProblems { terminal.message(finding.described(as: "warning")) }
                         if !directoryProblems.isEmpty {
                             terminal.message("note: the migration directory has problems (above; selinon-migrate verify checks it): "

@@ -216,8 +216,7 @@ extension GitRepository {
         }
         if isMerging {
             let choices = DirectoryIntegrity.mergeChoices(options: options)
-            return text.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand + DirectoryIntegrity.rebaseEffect, with: choices)
-                .replacingOccurrences(of: MigrationSum.placeholderRebaseCommand, with: choices)
+            return DirectoryIntegrity.withRebaseFix(text, fix: "run " + choices, command: choices)
         }
         guard let onto = rebasedBranchHead != nil || isReverting ? "HEAD" : nil else { return text }
         return text.replacingOccurrences(of: MigrationSum.placeholderRebaseCommand, with: "selinon-migrate rebase --onto \(onto)" + options)
