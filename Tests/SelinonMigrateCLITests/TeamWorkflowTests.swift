@@ -343,6 +343,30 @@ struct TeamWorkflowTests {
         #expect(mended.status == 0, "\(mended.standardError)")
     }
 
+    /// A migration committed after its change, then reverted on its own: generate's note says to
+    /// restore it (it migrates up to the configuration as it is), not to generate it again.
+    @Test func generateAfterRevertingOnlyAMigrationSaysToRestoreIt() throws {
+        let fixture = try GitCommandTests.repository(at: 1)
+        let runner = try CommandRunner()
+        try Self.changeLicenceStore(fixture)
+        try fixture.git("commit", "-q", "-am", "licence store")
+        #expect(try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "its migration")
+        let holder = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try fixture.git("revert", "--no-edit", "HEAD")
+
+        let noted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(noted.status == 1)
+        #expect(noted.standardError.contains("note: migrations/1.json was in \(holder) (its migration) and is gone since (a revert?); "
+            + "deployments may have applied it: restore it with the sum (git checkout \(holder) -- migrations/1.json "
+            + "migrations/migrations.sum), which migrates up to this configuration\n"), "\(noted.standardError)")
+        try fixture.git("checkout", holder, "--", "migrations/1.json", "migrations/migrations.sum")
+        try fixture.git("commit", "-q", "-m", "restored")
+        #expect(try runner.run(["generate"] + Self.configuration, in: fixture.root).status == 0)
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// On the branch, once the merge is committed, its first parents see main's migration and
     /// its own as one step: verify --git passes and says why both cover it, and where to run it.
     @Test func verifyOnABranchThatMergedMainSaysWhereToRunIt() throws {

@@ -90,14 +90,19 @@ extension Terminal {
         // An earlier commit may have removed migrations — a revert of a migration committed on its
         // own, before the revert of its change: the directory is short of what deployments ran,
         // whatever the configuration did since.
-        if let migrationDirectory, let (holder, lost) = Self.migrationsLost(in: migrationDirectory, before: parent, repository: source.repository) {
+        // (Searched from HEAD: a migration committed after the change, reverted on its own, counts too.)
+        let head = (try? source.repository.commit("HEAD")) ?? parent
+        if let migrationDirectory, let (holder, lost) = Self.migrationsLost(in: migrationDirectory, before: head, repository: source.repository) {
             let files = lost.map { MigrationDirectory.filePath(version: $0, in: migrationDirectory) }
             let sum = (migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName)
             let them = lost.count == 1 ? "it" : "them"
+            // A holder after the change has its configuration: restored, the files migrate up to it.
+            let after = holder.id != commit.id && source.repository.fetchedHistory(from: holder.id, contains: commit.id)
             return "note: \(files.joined(separator: ", ")) \(lost.count == 1 ? "was" : "were") in \(holder.id.short) (\(holder.summary)) and "
                 + "\(lost.count == 1 ? "is" : "are") gone since (a revert?); deployments may have applied \(them): restore \(them) with the "
-                + "sum (git checkout \(holder.id.short) -- \((files + [sum]).map(gitPathWord).joined(separator: " "))), then migrate from "
-                + "the configuration \(holder.id.short) has: \(command) --from \(holder.id.short) --to \(commit.id.short)"
+                + "sum (git checkout \(holder.id.short) -- \((files + [sum]).map(gitPathWord).joined(separator: " ")))"
+                + (after ? ", which migrate\(lost.count == 1 ? "s" : "") up to this configuration" : ", then migrate from "
+                    + "the configuration \(holder.id.short) has: \(command) --from \(holder.id.short) --to \(commit.id.short)")
         }
         // The commit before it may have gone without its migration too: then the change to migrate
         // starts further back — where the migrations end (their newest `_meta` digest), or, with
