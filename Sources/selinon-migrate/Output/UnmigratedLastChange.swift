@@ -90,9 +90,9 @@ extension Terminal {
         // An earlier commit may have removed migrations — a revert of a migration committed on its
         // own, before the revert of its change: the directory is short of what deployments ran,
         // whatever the configuration did since.
-        // (Searched from HEAD: a migration committed after the change, reverted on its own, counts too.)
-        let head = (try? source.repository.commit("HEAD")) ?? parent
-        if let migrationDirectory, let (holder, lost) = Self.migrationsLost(in: migrationDirectory, before: head, repository: source.repository) {
+        // (Else searched from HEAD: a migration committed after the change, reverted on its own, counts too.)
+        if let migrationDirectory, let (holder, lost) = Self.migrationsLost(in: migrationDirectory, before: parent, repository: source.repository)
+            ?? (try? source.repository.commit("HEAD")).flatMap({ Self.migrationsLost(in: migrationDirectory, before: $0, repository: source.repository) }) {
             let files = lost.map { MigrationDirectory.filePath(version: $0, in: migrationDirectory) }
             let sum = (migrationDirectory as NSString).appendingPathComponent(MigrationSum.fileName)
             let them = lost.count == 1 ? "it" : "them"
