@@ -980,6 +980,34 @@ struct TeamWorkflowTests {
         #expect(verify.status == 0, "\(verify.standardError)")
     }
 
+    /// A branch whose migration is committed apart from its change: `git rebase main` replays the
+    /// change first (no migration), then stops at the migration's commit. `rebase --onto HEAD`
+    /// there migrates from where HEAD's migrations end — main's — so the replayed change is not
+    /// left without one.
+    @Test func aGitRebaseStopAtAMigrationCommittedApartMigratesTheReplayedChange() throws {
+        let fixture = try Self.mainWithFeatureBranch()
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "-b", "apart", "main")
+        try Self.changeLicenceReview(fixture)
+        try fixture.git("commit", "-q", "-am", "apart: licence review")
+        #expect(try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "apart: its migration")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.git("merge", "-q", "--ff-only", "feature")
+        try fixture.git("checkout", "-q", "apart")
+        #expect(throws: GitFixtureError.self) { try fixture.git("rebase", "-q", "main") }
+
+        let rebased = try runner.run(["rebase", "--onto", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(rebased.status == 0 && rebased.standardOutput.contains("wrote 2.json (IGNORE): licence_analysis_flow"),
+                "\(rebased.standardOutput)\(rebased.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("-c", "core.editor=true", "rebase", "--continue")
+        let checked = try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root)
+        #expect(checked.status == 0, "\(checked.standardError)")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// During the merge, `check --base REV` still finds REV's own next migration taken twice:
     /// the merged branch only takes the place of the base, not of the branch asked about.
     @Test func aMergeCheckedAgainstAnotherBranchStillFindsItsConflict() throws {

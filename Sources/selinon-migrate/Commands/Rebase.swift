@@ -83,7 +83,8 @@ extension SelinonMigrate {
             // (Where REV has the files: this branch may have moved them.)
             let ontoSource = GitConfigurationSource(repository: context.repository, paths: context.paths(at: ontoCommit),
                                                     location: .revision(ontoCommit, label: onto))
-            let (old, new) = try await terminal.loadConfigurations(old: ontoSource, new: workingTree, with: loader, olderConfiguration: .none)
+            var (old, new) = try await terminal.loadConfigurations(old: ontoSource, new: workingTree, with: loader, olderConfiguration: .none)
+            var oldSource: any ConfigurationSource = ontoSource
             guard let directoryPath = migrationDirectory ?? new.global.expandedMigrationDirectory ?? existingDefaultMigrationDirectory else {
                 terminal.message("error: no migration directory: pass -m, or set global.migration_dir in the nodes file")
                 throw ExitStatus.inputFailed
@@ -200,13 +201,21 @@ extension SelinonMigrate {
                         .compactMap { try? Migration(selinonJSON: $0, file: "\(version).json").strategy }
                 }
                 : replayedFiles.compactMap { try? Migration(selinonJSON: $0.value, file: "\($0.key).json").strategy }
+            // At a stop of a `git rebase`, HEAD holds the commits replayed so far — this branch's,
+            // some perhaps without their migration (committed apart, in the commit being replayed):
+            // the change to migrate starts where HEAD's migrations end, not at HEAD.
+            if context.repository.rebasedBranchHead != nil, let head = try? context.repository.commit("HEAD"), head.id == ontoCommit.id,
+               let start = Self.whereMigrationsEnd(baseFiles, before: head, old: old, paths: context.paths(at: head),
+                                                   repository: context.repository, loader: loader) {
+                (old, oldSource) = start
+            }
             let chosen = strategy ?? (branchStrategies + droppedMergedStrategies).max() ?? .ignore
             let plan = MigrationDiffer().plan(from: old, to: new, strategy: chosen)
             if !plan.warnings.isEmpty { terminal.message(MigrationWarning.describing(plan.warnings)) }
 
             var migration = plan.migration
             migration.metadata = MigrationMetadata(
-                toolVersion: ToolVersion.current, oldSource: ontoSource.sourceDescription, newSource: workingTree.sourceDescription,
+                toolVersion: ToolVersion.current, oldSource: oldSource.sourceDescription, newSource: workingTree.sourceDescription,
                 oldDigest: StructureDigest.digest(of: old), newDigest: StructureDigest.digest(of: new), warnings: plan.warnings,
                 edgeCounts: MigrationMetadata.edgeCounts(old: old, new: new), date: Date(), host: ProcessInfo.processInfo.hostName,
                 user: userName(environment: environment)
@@ -296,6 +305,25 @@ extension SelinonMigrate {
             return bytes.starts(with: marker) || bytes.indices.contains { index in
                 bytes[index] == UInt8(ascii: "\n") && bytes[(index + 1)...].starts(with: marker)
             }
+        }
+
+        /// The configuration the newest of `files` (`_meta.digests.new`) leads to, with its source,
+        /// when that is not `old` (the configuration of `head`) but one of the last configuration
+        /// changes before it from which `old` needs a migration; `nil` otherwise.
+        private static func whereMigrationsEnd(_ files: [Int: [UInt8]], before head: GitCommit, old: Configuration, paths: ConfigurationPaths,
+                                               repository: GitRepository, loader: ConfigurationLoader)
+            -> (configuration: Configuration, source: any ConfigurationSource)? {
+            guard let newest = files.keys.max(), let bytes = files[newest],
+                  let leadsTo = (try? Migration(selinonJSON: bytes, file: "\(newest).json"))?.metadata?["digests"]?["new"]?.stringValue,
+                  leadsTo != StructureDigest.digest(of: old),
+                  let changes = try? repository.commitsChanging(paths, from: head.id, limit: 50) else { return nil }
+            for commit in changes.dropFirst() {
+                let source = GitConfigurationSource(repository: repository, paths: paths, location: .revision(commit, label: commit.id.short))
+                guard let configuration = try? loader.load(source.read()).configuration,
+                      StructureDigest.digest(of: configuration) == leadsTo else { continue }
+                return MigrationDiffer().plan(from: configuration, to: old, strategy: .ignore).isNeeded ? (configuration, source) : nil
+            }
+            return nil
         }
 
         /// The migration files that the commit a stopped `git rebase` replays (`REBASE_HEAD`) added
