@@ -1719,6 +1719,33 @@ struct GitCommandTests {
         #expect(again.status == 0, "\(again.standardError)")
     }
 
+    /// A change committed without its migration, then a commit that changed only a condition:
+    /// generate (nothing to migrate since the condition) does not say that nothing needs a
+    /// migration — its note names the change before the condition, whose command verify accepts.
+    @Test func generateNamesAnUnmigratedChangeBeforeAConditionOnlyCommit() throws {
+        let fixture = try Self.repositoryWithMigration()
+        let runner = try CommandRunner()
+        try TeamWorkflowTests.edit(fixture, "config/flows/reporting.yml", Self.reportingEdge, Self.reportingEdges)
+        try fixture.git("commit", "-q", "-am", "badge without its migration")
+        let badge = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try TeamWorkflowTests.edit(fixture, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
+        try fixture.git("commit", "-q", "-am", "a condition")
+        let condition = try fixture.git("rev-parse", "--short=12", "HEAD")
+
+        let noted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(noted.status == 1, "\(noted.standardOutput)")
+        #expect(noted.standardError.contains("note: \(condition) (a condition), the last commit that changed the configuration, changed only "
+            + "what needs no migration; the one that changed flows before it, \(badge) (badge without its migration), changed reporting_flow "
+            + "and added no migration for it; if it needs one (no deployment ran it without), run: selinon-migrate generate -n "
+            + "config/nodes.yml -f config/flows --from \(badge)~1 --to \(badge)"), "\(noted.standardError)")
+        #expect(try runner.run(["generate", "--from", "\(badge)~1", "--to", badge] + Self.configuration, in: fixture.root).status == 0)
+        let after = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(after.status == 0 && after.standardOutput.contains("No flow changes need a migration"), "\(after.standardOutput)\(after.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "the badge's migration")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// Two commits in a row without their migration: the note names the change from where the
     /// migrations end, so following it gives the migration check accepts.
     @Test func generateAfterTwoCommitsWithoutMigrationsNamesTheWholeChange() throws {

@@ -16,7 +16,7 @@ extension Terminal {
     /// are the command's configuration options (` -n … -f … -m …`), for the commands it names.
     /// - Returns: the note, `nil` when there is nothing to say.
     func unmigratedLastChangeNote(_ source: GitConfigurationSource, configuration new: Configuration, loader: ConfigurationLoader,
-                                  migrationDirectory: String?, options: String) -> String? {
+                                  migrationDirectory: String?, options: String, depth: Int = 0) -> String? {
         let command = "selinon-migrate generate" + options
         guard case .revision(let commit, _) = source.location, !commit.parents.isEmpty else { return nil }
         // A directory holding conflict markers a commit recorded is no migration history: that is what to fix.
@@ -38,7 +38,21 @@ extension Terminal {
         }
         guard let (parent, old) = leadingToMigrations ?? configuration(at: commit.parents[0]) else { return nil }
         let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
-        guard plan.isNeeded else { return nil }
+        guard plan.isNeeded else {
+            // Only what needs no migration (a condition, a flow added): the change before it may lack
+            // its migration all the same — unless the migrations lead to this configuration.
+            guard commit.parents.count == 1, depth < 20, migrations?.latestDestination != StructureDigest.digest(of: new),
+                  let earlier = (try? source.repository.newestCommitChanging(source.paths, from: parent.id)) ?? nil,
+                  let (_, configuration) = configuration(at: earlier.id),
+                  let note = unmigratedLastChangeNote(GitConfigurationSource(repository: source.repository, paths: source.paths,
+                                                                            location: .revision(earlier, label: earlier.id.short)),
+                                                      configuration: configuration, loader: loader, migrationDirectory: migrationDirectory,
+                                                      options: options, depth: depth + 1) else { return nil }
+            let lead = "note: the last commit that changed the configuration, "
+            guard depth == 0, note.hasPrefix(lead) else { return note }
+            return "note: \(commit.id.short) (\(commit.summary)), the last commit that changed the configuration, changed only what needs "
+                + "no migration; the one that changed flows before it, " + note.dropFirst(lead.count)
+        }
         let from = parent.id == commit.parents[0] ? "\(commit.id.short)~1" : parent.id.short
         let generate = "\(command) --from \(from) --to \(commit.id.short)"
         // Where the newest migration ends among the last changes, matched as verify --git matches
