@@ -1008,6 +1008,23 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
     }
 
+    /// A merge of main, resolved with rebase and committed, then amended with a further edit: the
+    /// migration it added no longer leads to its configuration, and generate's note sends to
+    /// check against main (the branch merged), not against the branch's own commit before it.
+    @Test func generateAfterAnAmendedMergeChecksAgainstTheMergedBranch() throws {
+        let fixture = try Self.conflictingBranches(second: Self.removeNotification)
+        let runner = try CommandRunner()
+        #expect(try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "--no-edit")
+        try Self.changeLicenceReview(fixture)
+        try fixture.git("commit", "-q", "--amend", "-a", "--no-edit")
+        let main = try fixture.git("rev-parse", "--short=12", "main")
+        let noted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(noted.status == 1 && noted.standardError.contains("(was the commit amended after generate?): run selinon-migrate check "
+            + "--base \(main) -n config/nodes.yml -f config/flows, which says what to do"), "\(noted.standardError)")
+    }
+
     /// During the merge, `check --base REV` still finds REV's own next migration taken twice:
     /// the merged branch only takes the place of the base, not of the branch asked about.
     @Test func aMergeCheckedAgainstAnotherBranchStillFindsItsConflict() throws {

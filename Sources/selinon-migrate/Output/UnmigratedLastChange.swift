@@ -72,9 +72,11 @@ extension Terminal {
             if let (version, bytes) = added.max(by: { $0.key < $1.key }) {
                 let leadsTo = (try? Migration(selinonJSON: bytes, file: ""))?.metadata?["digests"]?["new"]?.stringValue
                 guard let leadsTo, leadsTo != StructureDigest.digest(of: new) else { return nil }
+                // (For a merge, against the branch it merged — main, merged into a feature branch.)
+                let base = commit.parents.count > 1 ? commit.parents[1].short : from
                 return "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), added "
                     + "\(version).json, but \(version).json leads to another configuration than the commit has (was the commit "
-                    + "amended after generate?): run selinon-migrate check --base \(from)\(options), which says what to do"
+                    + "amended after generate?): run selinon-migrate check --base \(base)\(options), which says what to do"
             }
             // A merge that kept this side's migrations over the other side's files of the same
             // numbers: the other side's change is in the configuration, its migration is not — and
