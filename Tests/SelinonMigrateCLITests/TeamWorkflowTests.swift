@@ -1305,6 +1305,35 @@ struct TeamWorkflowTests {
         #expect(fixed.status == 0, "\(fixed.standardError)")
     }
 
+    /// A change and its migration committed apart on main, both cherry-picked onto a release
+    /// branch whose migrations went their own way: the stop is at the migration's commit, which
+    /// changes no configuration, so the hint migrates HEAD's newest change (`--to HEAD`) — which
+    /// generate accepts and verify then passes.
+    @Test func cherryPickingAMigrationCommittedApartMigratesTheChangePickedBefore() throws {
+        let fixture = try Self.committedV2WithItsMigration()
+        let runner = try CommandRunner()
+        try fixture.git("branch", "release")
+        try Self.changeLicenceStore(fixture)
+        try fixture.git("commit", "-q", "-am", "licence store")
+        #expect(try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "its migration")
+        try fixture.git("checkout", "-q", "release")
+        try Self.removeNotification(fixture)
+        try Self.commitWithItsMigration(fixture, "release: no notification")
+        #expect(throws: GitFixtureError.self) { try fixture.git("cherry-pick", "main~1", "main") }
+
+        let checked = try runner.run(["check"] + Self.configuration, in: fixture.root)
+        #expect(checked.standardError.contains("then run selinon-migrate generate -n config/nodes.yml -f config/flows --to HEAD (the picked "
+            + "commit changes no configuration"), "\(checked.standardError)")
+        try fixture.git("checkout", "HEAD", "--", "migrations/2.json", "migrations/migrations.sum")
+        let generated = try runner.run(["generate", "--to", "HEAD"] + Self.configuration, in: fixture.root)
+        #expect(generated.status == 0 && generated.standardOutput.hasPrefix("Wrote migrations/3.json"), "\(generated.standardError)")
+        try fixture.git("add", "-A")
+        try fixture.git("-c", "core.editor=true", "cherry-pick", "--continue")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// `release` at v2 with migration 1; `main` adds migration 2 (licence store), then 3 (no
     /// notification) — the commit cherry-picked onto `release`, stopped at the sums' conflict.
     static func cherryPickingMainsLastCommitOntoRelease() throws -> (fixture: GitFixture, picked: String) {

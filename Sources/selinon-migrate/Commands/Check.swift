@@ -441,7 +441,8 @@ extension SelinonMigrate {
             if let picked = CherryPickedMigrations.find(in: directoryPath, repository: context.repository) {
                 // The gap and the sum's conflict it leaves have one cause, and one fix.
                 report.problems.append(.init(kind: "cherry-picked-migration", message: picked.message,
-                                             hint: picked.hint(generate: "selinon-migrate generate\(configurationOptions)")))
+                                             hint: picked.hint(generate: "selinon-migrate generate\(configurationOptions)",
+                                                               paths: context.paths, repository: context.repository)))
                 return report
             }
             // Its findings (the gap, a sum listing what is gone) would all say "restore".

@@ -665,7 +665,8 @@ extension SelinonMigrate {
                   let picked = CherryPickedMigrations.find(in: directory, repository: repository) else { return }
             terminal.message("""
                 error: \(picked.message)
-                  hint: \(picked.hint(generate: command))
+                  hint: \(picked.hint(generate: command, paths: sources.lazy.compactMap({ ($0 as? GitConfigurationSource)?.paths }).first,
+                                        repository: repository))
                 nothing was written
                 """)
             throw ExitStatus.inputFailed

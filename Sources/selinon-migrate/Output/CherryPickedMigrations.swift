@@ -72,11 +72,20 @@ struct CherryPickedMigrations {
 
     /// The commands that take the configuration change without the copied migrations and
     /// generate this branch's own; `generate` is the generate command with this run's options.
-    func hint(generate: String) -> String {
+    /// Where the picked commit changes no configuration at `paths` (a migration committed apart
+    /// from its change, which an earlier pick brought), the generate migrates HEAD's newest
+    /// change instead (`--to HEAD`).
+    func hint(generate: String, paths: ConfigurationPaths?, repository: GitRepository) -> String {
         let remove = addedPaths.isEmpty ? [] : ["git rm -q -f " + addedPaths.map(gitPathWord).joined(separator: " ")]
         let restore = restoredPaths.isEmpty ? [] : ["git checkout HEAD -- " + restoredPaths.map(gitPathWord).joined(separator: " ")]
+        let changesNothing = paths.flatMap { paths in picked.parents.first.map { parent in
+            (try? repository.snapshot(of: paths, at: picked.id)) == (try? repository.snapshot(of: paths, at: parent))
+        } } ?? false
+        let run = changesNothing
+            ? "\(generate) --to HEAD (the picked commit changes no configuration: its migration was for a change an earlier pick "
+                + "brought, HEAD's newest, which this migrates)"
+            : "\(generate) (it migrates from HEAD's configuration)"
         return "keep the configuration change and drop the copied migrations: " + (remove + restore).joined(separator: "; ")
-            + "; resolve the configuration's conflicts, if any; then run \(generate) (it migrates from HEAD's configuration), "
-            + "git add the new migration and git cherry-pick --continue"
+            + "; resolve the configuration's conflicts, if any; then run \(run), git add the new migration and git cherry-pick --continue"
     }
 }
