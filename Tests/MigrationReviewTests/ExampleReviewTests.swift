@@ -349,12 +349,7 @@ struct ExampleReviewTests {
                   - {from: T0, to: T1}
             """)
         // (The removed flow is known from the file's _meta, as generate writes it.)
-        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .retry)
-        var migration = plan.migration
-        migration.metadata = MigrationMetadata(
-            toolVersion: "test", oldSource: "old", newSource: "new", oldDigest: StructureDigest.digest(of: old),
-            newDigest: StructureDigest.digest(of: new), warnings: plan.warnings, edgeCounts: MigrationMetadata.edgeCounts(old: old, new: new),
-            date: Date(timeIntervalSince1970: 0), host: "test", user: nil).jsonValue
+        let migration = Self.migrationWithMeta(from: old, to: new, strategy: .retry)
         func subflowConsequences(knowingOld: Bool) throws -> [Consequence] {
             let review = MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
                                                   new: MigrationReviewer.edges(of: new), oldConfiguration: knowingOld ? old : nil)
@@ -371,14 +366,20 @@ struct ExampleReviewTests {
     /// The review of the migration `generate` writes from `old` to `new`, with its `_meta` (the
     /// removed flows and edge counts come from there) and both configurations known.
     static func review(from old: Configuration, to new: Configuration) -> ReviewedMigration {
-        let plan = MigrationDiffer().plan(from: old, to: new, strategy: .ignore)
+        MigrationReviewer.review(version: 1, migration: migrationWithMeta(from: old, to: new, strategy: .ignore),
+                                 old: MigrationReviewer.edges(of: old), new: MigrationReviewer.edges(of: new),
+                                 oldConfiguration: old, newConfiguration: new)
+    }
+
+    /// The migration `generate` writes from `old` to `new`, with its `_meta`.
+    static func migrationWithMeta(from old: Configuration, to new: Configuration, strategy: TaintedFlowStrategy) -> Migration {
+        let plan = MigrationDiffer().plan(from: old, to: new, strategy: strategy)
         var migration = plan.migration
         migration.metadata = MigrationMetadata(
             toolVersion: "test", oldSource: "old", newSource: "new", oldDigest: StructureDigest.digest(of: old),
             newDigest: StructureDigest.digest(of: new), warnings: plan.warnings, edgeCounts: MigrationMetadata.edgeCounts(old: old, new: new),
             date: Date(timeIntervalSince1970: 0), host: "test", user: nil).jsonValue
-        return MigrationReviewer.review(version: 1, migration: migration, old: MigrationReviewer.edges(of: old),
-                                        new: MigrationReviewer.edges(of: new), oldConfiguration: old, newConfiguration: new)
+        return migration
     }
 
     /// A removed flow that was a fallback of another: where that fallback is still running, the

@@ -316,18 +316,24 @@ struct TeamWorkflowTests {
         #expect(mended.status == 0, "\(mended.standardError)")
     }
 
+    /// A repository at v1 with a commit "licence store" and, after it, "its migration" (generated
+    /// for that commit, committed on its own); the id of the latter.
+    static func changeWithItsMigrationCommittedApart() throws -> (GitFixture, holder: String) {
+        let fixture = try GitCommandTests.repository(at: 1)
+        try changeLicenceStore(fixture)
+        try fixture.git("commit", "-q", "-am", "licence store")
+        #expect(try CommandRunner().run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "its migration")
+        return (fixture, try fixture.git("rev-parse", "--short=12", "HEAD"))
+    }
+
     /// A change, its migration committed apart, and a revert of both: verify --git says first to
     /// restore the migration deployments may have applied (not to generate the change's again),
     /// and with it restored and the revert's migration generated, the history passes.
     @Test func verifyAfterRevertingAMigrationCommittedApartSaysToRestoreIt() throws {
-        let fixture = try GitCommandTests.repository(at: 1)
+        let (fixture, holder) = try Self.changeWithItsMigrationCommittedApart()
         let runner = try CommandRunner()
-        try Self.changeLicenceStore(fixture)
-        try fixture.git("commit", "-q", "-am", "licence store")
-        #expect(try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "its migration")
-        let holder = try fixture.git("rev-parse", "--short=12", "HEAD")
         try fixture.git("revert", "--no-edit", "HEAD", "HEAD~1")
 
         let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
@@ -346,14 +352,8 @@ struct TeamWorkflowTests {
     /// A migration committed after its change, then reverted on its own: generate's note says to
     /// restore it (it migrates up to the configuration as it is), not to generate it again.
     @Test func generateAfterRevertingOnlyAMigrationSaysToRestoreIt() throws {
-        let fixture = try GitCommandTests.repository(at: 1)
+        let (fixture, holder) = try Self.changeWithItsMigrationCommittedApart()
         let runner = try CommandRunner()
-        try Self.changeLicenceStore(fixture)
-        try fixture.git("commit", "-q", "-am", "licence store")
-        #expect(try runner.run(["generate", "--from", "HEAD~1", "--to", "HEAD"] + Self.configuration, in: fixture.root).status == 0)
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "-m", "its migration")
-        let holder = try fixture.git("rev-parse", "--short=12", "HEAD")
         try fixture.git("revert", "--no-edit", "HEAD")
 
         let noted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
