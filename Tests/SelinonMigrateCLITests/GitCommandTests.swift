@@ -1738,6 +1738,13 @@ struct GitCommandTests {
             + "what needs no migration; the one that changed flows before it, \(badge) (badge without its migration), changed reporting_flow "
             + "and added no migration for it; if it needs one (no deployment ran it without), run: selinon-migrate generate -n "
             + "config/nodes.yml -f config/flows --from \(badge)~1 --to \(badge)"), "\(noted.standardError)")
+        // With a further edit, generate does not write its migration on top: the badge's comes first.
+        try TeamWorkflowTests.removeNotification(fixture)
+        let edited = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        let beforeBadge = try fixture.git("rev-parse", "--short=12", "\(badge)~1")
+        #expect(edited.status == 1 && edited.standardError.contains("hint: first migrate that commit's change: selinon-migrate generate -n "
+            + "config/nodes.yml -f config/flows --from \(beforeBadge) --to \(badge)"), "\(edited.standardError)")
+        try fixture.git("checkout", "--", "config")
         #expect(try runner.run(["generate", "--from", "\(badge)~1", "--to", badge] + Self.configuration, in: fixture.root).status == 0)
         let after = try runner.run(["generate"] + Self.configuration, in: fixture.root)
         #expect(after.status == 0 && after.standardOutput.contains("No flow changes need a migration"), "\(after.standardOutput)\(after.standardError)")

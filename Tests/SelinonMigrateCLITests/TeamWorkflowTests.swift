@@ -309,6 +309,11 @@ struct TeamWorkflowTests {
         #expect(verified.standardError.contains("hint: this merge brought 1.json, which leads to the configuration of \(migrated) (feature: "
             + "licence store) on the merged branch; migrate the rest of the change from there: selinon-migrate generate --from "
             + "\(migrated) --to \(merge) -n config/nodes.yml -f config/flows"), "\(verified.standardError)")
+        // generate's note gives the same start.
+        let noted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(noted.status == 1 && noted.standardError.contains("brought 1.json, which leads to the configuration of \(migrated) (feature: "
+            + "licence store) on the merged branch; migrate the rest of the change from there: selinon-migrate generate -n "
+            + "config/nodes.yml -f config/flows --from \(migrated) --to \(merge)"), "\(noted.standardError)")
         #expect(try runner.run(["generate", "--from", migrated, "--to", merge] + Self.configuration, in: fixture.root).status == 0)
         try fixture.git("add", "-A")
         try fixture.git("commit", "-q", "-m", "the branch's missing migration")

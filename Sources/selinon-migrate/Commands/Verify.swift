@@ -216,19 +216,6 @@ extension SelinonMigrate {
             if !report.findings.isEmpty { throw DirectoryIntegrity.exitStatus(for: report.findings) }
         }
 
-        /// The newest commit among the last configuration changes of `merge`'s merged parents (their
-        /// first-parent lines) whose configuration has structure digest `digest`.
-        private static func commit(withDigest digest: String, onMergedSidesOf merge: GitCommit, paths: ConfigurationPaths,
-                                   context: GitContext, loader: ConfigurationLoader) -> GitCommit? {
-            for parent in merge.parents.dropFirst() {
-                for commit in (try? context.repository.commitsChanging(paths, from: parent, limit: 50)) ?? [] {
-                    if let configuration = try? context.configuration(at: commit, paths: paths, loader: loader),
-                       StructureDigest.digest(of: configuration) == digest { return commit }
-                }
-            }
-            return nil
-        }
-
         /// The configuration at every commit that changed it (oldest first), and the working tree
         /// when it differs from the newest.
         /// `movedAt` names the first commit with the configuration at its current paths when
@@ -303,7 +290,7 @@ extension SelinonMigrate {
                 // change, it would migrate the branch's migrated change a second time).
                 if uncoveredHint == nil, commit.parents.count > 1, let newest = added.max(), let leadsTo = now.destination(of: newest),
                    leadsTo != StructureDigest.digest(of: configuration),
-                   let start = Self.commit(withDigest: leadsTo, onMergedSidesOf: commit, paths: revision.paths, context: context, loader: loader) {
+                   let start = context.repository.commit(withDigest: leadsTo, onMergedSidesOf: commit, paths: revision.paths, loader: loader) {
                     uncoveredHint = "this merge brought \(newest).json, which leads to the configuration of \(start.id.short) (\(start.summary)) "
                         + "on the merged branch; migrate the rest of the change from there: selinon-migrate generate --from "
                         + "\(start.id.short) --to \(commit.id.short) -n NODES -f FLOWS"

@@ -125,6 +125,31 @@ extension GitRepository {
         return (brought, configuration, false)
     }
 
+    /// The newest commit among the last configuration changes of `merge`'s merged parents (their
+    /// first-parent lines) whose configuration has structure digest `digest`.
+    func commit(withDigest digest: String, onMergedSidesOf merge: GitCommit, paths: ConfigurationPaths,
+                loader: ConfigurationLoader) -> GitCommit? {
+        for parent in merge.parents.dropFirst() {
+            for commit in (try? commitsChanging(paths, from: parent, limit: 50)) ?? [] {
+                let source = GitConfigurationSource(repository: self, paths: paths, location: .revision(commit, label: commit.id.short))
+                if let configuration = try? loader.load(source.read()).configuration, StructureDigest.digest(of: configuration) == digest {
+                    return commit
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The parent of merge `commit` whose migrations of `directory` the merge holds as they were
+    /// — the side it kept, deployed perhaps — the first one where both qualify; nil when none does.
+    func parentKeepingMigrations(of commit: GitCommit, in directory: String) -> GitObjectID? {
+        guard let merged = try? migrationFileIDs(in: directory, at: commit) else { return nil }
+        return commit.parents.first { parentID in
+            guard let parent = try? self.commit(id: parentID), let files = try? migrationFileIDs(in: directory, at: parent) else { return false }
+            return files.allSatisfy { merged[$0.key] == $0.value }
+        }
+    }
+
     /// The migration files (`N.json` in `directory`) that `commit` added to those of `parent`.
     /// `withMergedReplacements`: for a merge commit, also the files it holds at numbers `parent`
     /// had with other content — the other side's file, taken where this side's was (main's
@@ -150,7 +175,8 @@ extension GitRepository {
     /// migrations lead to (the merged branch brought changes without their migration). `nil`
     /// otherwise — also for a commit that changed only what needs no migration, or whose change
     /// a migration covers (the commit added one, or one's `_meta` digests name the change; the
-    /// latest may then undo it, which `generate`'s continuity check judges).
+    /// latest may then undo it, which `generate`'s continuity check judges). Commits after that
+    /// one that changed only what needs no migration are looked past.
     func unmigratedChange(madeBy revision: GitCommit, paths: ConfigurationPaths, configuration: Configuration,
                           migrations: [MigrationDirectory.File], directory: String,
                           loader: ConfigurationLoader) -> (commit: GitCommit, parent: GitCommit, before: Configuration)? {
@@ -162,9 +188,19 @@ extension GitRepository {
             try? loader.load(GitConfigurationSource(repository: self, paths: paths,
                                                     location: .revision(commit, label: commit.id.short)).read()).configuration
         }
+        guard let latest = migrations.last, let leadsTo = digests(latest).new, leadsTo != StructureDigest.digest(of: configuration),
+              var commit = (try? newestCommitChanging(paths, from: revision.id)) ?? nil else { return nil }
+        // A commit that changed only what needs no migration (a condition, a flow added): the
+        // change before it may be the one without its migration.
+        var configuration = configuration
+        for _ in 0..<20 {
+            guard commit.parents.count == 1, let parent = try? self.commit(id: commit.parents[0]), let before = load(parent),
+                  StructureDigest.digest(of: before) != leadsTo,
+                  !MigrationDiffer().plan(from: before, to: configuration, strategy: .ignore).isNeeded,
+                  let earlier = (try? newestCommitChanging(paths, from: parent.id)) ?? nil else { break }
+            (commit, configuration) = (earlier, before)
+        }
         let digest = StructureDigest.digest(of: configuration)
-        guard let latest = migrations.last, let leadsTo = digests(latest).new, leadsTo != digest,
-              let commit = (try? newestCommitChanging(paths, from: revision.id)) ?? nil else { return nil }
         for parentID in commit.parents {
             guard let parent = try? self.commit(id: parentID), let before = load(parent) else { continue }
             let beforeDigest = StructureDigest.digest(of: before)

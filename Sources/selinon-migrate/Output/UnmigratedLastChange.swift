@@ -72,8 +72,16 @@ extension Terminal {
             if let (version, bytes) = added.max(by: { $0.key < $1.key }) {
                 let leadsTo = (try? Migration(selinonJSON: bytes, file: ""))?.metadata?["digests"]?["new"]?.stringValue
                 guard let leadsTo, leadsTo != StructureDigest.digest(of: new) else { return nil }
-                // (For a merge, against the branch it merged — main, merged into a feature branch.)
-                let base = commit.parents.count > 1 ? commit.parents[1].short : from
+                // A merge that brought a branch's migration leading to a configuration of that branch,
+                // short of the merge's (the branch's last change had none): the rest starts there.
+                if commit.parents.count > 1,
+                   let start = source.repository.commit(withDigest: leadsTo, onMergedSidesOf: commit, paths: source.paths, loader: loader) {
+                    return "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), brought "
+                        + "\(version).json, which leads to the configuration of \(start.id.short) (\(start.summary)) on the merged branch; "
+                        + "migrate the rest of the change from there: \(command) --from \(start.id.short) --to \(commit.id.short)"
+                }
+                // (For a merge, against the side whose migrations it holds as they were — the deployed one.)
+                let base = commit.parents.count > 1 ? source.repository.parentKeepingMigrations(of: commit, in: migrationDirectory)?.short ?? from : from
                 return "note: the last commit that changed the configuration, \(commit.id.short) (\(commit.summary)), added "
                     + "\(version).json, but \(version).json leads to another configuration than the commit has (was the commit "
                     + "amended after generate?): run selinon-migrate check --base \(base)\(options), which says what to do"
