@@ -344,7 +344,8 @@ public enum MigrationReviewer {
                 let ways = rows.filter { $0.change == .added }.compactMap(\.new).filter { $0.to?.contains(node) == true && !$0.from.isEmpty }
                 // Each way taints these flows rather than fires, or starts from a node nothing starts in them.
                 return !ways.isEmpty && ways.allSatisfy({ way in
-                    alwaysFinished(way.from, removed.from) || way.from.contains { neverStarted($0) != nil }
+                    alwaysFinished(way.from, removed.from)
+                        || way.from.contains { oldFlow.untracked.contains($0) || neverStarted($0) != nil }
                 }) ? ways : nil
             }
             return neverStarted(node)
@@ -403,16 +404,17 @@ public enum MigrationReviewer {
                 } else {
                     // An added edge to the same nodes (else to them and others: `A → B` split off
                     // into `A → B, C`) may start them instead.
-                    let replacement = old.to.flatMap { to in
-                        rows.first { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) }
-                            ?? rows.first { $0.change == .added && $0.new?.to.map { Set($0).isSuperset(of: to) } == true }
-                    }
-                    fate = "\(destinations) will not be started by it" + (replacement.flatMap { row in
+                    // (Each of them: one may start them where another cannot.)
+                    let replacements: [EdgeRow] = old.to.map { to in
+                        let exact = rows.filter { $0.change == .added && $0.new?.to.map(Set.init) == Set(to) }
+                        return exact.isEmpty ? rows.filter { $0.change == .added && $0.new?.to.map { Set($0).isSuperset(of: to) } == true } : exact
+                    } ?? []
+                    fate = "\(destinations) will not be started by it" + replacements.compactMap { row in
                         row.new.map { replacementClause($0, index: row.newIndex!, destinations: destinations, removed: old,
                                                         neverRun: oldFlow?.neverRun ?? [], untracked: oldFlow?.untracked ?? [],
                                                         alwaysFinished: alwaysFinished,
                                                         startedOnlyByTaintingEdges: { startedOnlyByTaintingEdges($0, before: old) }) }
-                    } ?? "")
+                    }.joined()
                 }
                 result.append(Consequence(kind: .waitingEdgeDropped, edge: index, strategy: nil, text: waiting + ": " + fate + "."))
             }
@@ -469,15 +471,19 @@ public enum MigrationReviewer {
             }
             let all = nodes.count > 1 ? "all of " : ""
             result.append(Consequence(kind: .sourcesFinished, edge: index, strategy: strategy,
-                                      text: "A flow in which \(all)\(sources) already finished\(mayRunAgain(nodes) ? " (and \(nodes.count > 1 ? "are" : "is") not running again)" : "") "
-                                        + "will not run \(edge); it is tainted \(outcome(strategy, continuing: "it continues without it")).",
+                                      text: "A flow in which \(all)\(sources) already finished will not run \(edge); it is tainted "
+                                        + outcome(strategy, continuing: mayRunAgain(nodes)
+                                            ? "it continues without it — unless \(nodes.count > 1 ? "they run" : "it runs") again, and the "
+                                                + "edge, armed then, fires when \(nodes.count > 1 ? "they finish" : "it finishes")"
+                                            : "it continues without it") + ".",
                                       unreached: "(No state the old configuration reaches has \(all)\(sources) finished, and not "
                                         + "running again: only a flow carried over from an earlier configuration can be in one.)"))
             // An edge known to have no condition always runs; one with a condition (or unknown) only if it holds.
             let alwaysRuns = row.new?.to != nil && row.new?.condition == Edge.alwaysTrueCondition.jsonValue
             result.append(Consequence(kind: .edgeArmed, edge: index, strategy: nil,
                                       text: "A flow in which \(all)\(sources) \(nodes.count > 1 ? "are" : "is") running gets \(edge) armed: it runs when \(nodes.count > 1 ? "they finish" : "it finishes")"
-                                        + (alwaysRuns ? "." : ", if its condition holds."),
+                                        + (alwaysRuns ? "" : ", if its condition holds")
+                                        + (mayRunAgain(nodes) ? " (one that finished before, too, is also tainted, as above)." : "."),
                                       unreached: "(No state the old configuration reaches has \(all)\(sources) running"
                                         + "\(nodes.count > 1 ? " together" : ""): only a flow carried over from an earlier configuration can be in one.)"))
         }
@@ -503,10 +509,10 @@ public enum MigrationReviewer {
                 let failed = failure.nodes.map(MarkdownText.codeSpan).joined(separator: ", ")
                 return Consequence(kind: .fallbackRemoved, edge: nil, strategy: .fail,
                                    text: "A flow in which fallback \(MarkdownText.codeSpan(name)) (started when \(failed) failed) is still "
-                                    + "running FAILS unless this migration taints it otherwise (then its strategy applies: RETRY restarts it "
-                                    + "and leaves the fallback behind): \(MarkdownText.codeSpan(name)) is removed, so it fails on the new "
-                                    + "workers, and this flow with it (the new configuration can have no failure entry for a flow it no "
-                                    + "longer has); the fallback itself taints nothing.")
+                                    + "running FAILS — unless another change of this migration taints it under RETRY, which restarts it and "
+                                    + "leaves the fallback behind: \(MarkdownText.codeSpan(name)) is removed, so it fails on the new workers, "
+                                    + "and this flow with it (the new configuration can have no failure entry for a flow it no longer has); "
+                                    + "the fallback itself taints nothing.")
             }
         }
     }
@@ -550,7 +556,8 @@ public enum MigrationReviewer {
             }
             return "; \(shown) starts \(destinations) in none of these flows: only \(by) \(ways.count == 1 ? "starts" : "start") "
                 + "\(MarkdownText.codeSpan(source)), which is new to the flow, and none of the added edges on the way to it fires in them "
-                + "(their sources always finished before \(start), so they taint instead, or nothing starts those sources there)"
+                + "(their sources always finished before \(start), so they taint instead, were `nowait` in the old flow, or are started "
+                + "by nothing there)"
         }
         return "; \(shown) starts \(destinations) instead once all of its sources have finished, in flows where one of them is yet "
             + "to finish (an edge is armed when one of its sources finishes)"

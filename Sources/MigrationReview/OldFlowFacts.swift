@@ -50,7 +50,8 @@ struct OldFlowFacts {
     func runningOnce() -> Set<String> {
         var ways: [String: [[String]]] = [:]
         for edge in edges where !edge.from.contains(where: untracked.contains) {
-            for node in edge.to { ways[node, default: []].append(edge.from) }
+            // (A `foreach` edge starts its destinations once per item: several instances.)
+            for node in edge.to { ways[node, default: []] += edge.foreach == nil ? [edge.from] : [edge.from, edge.from] }
         }
         for failure in failures {
             for node in failure.fallback.nodes { ways[node, default: []].append(failure.nodes) }

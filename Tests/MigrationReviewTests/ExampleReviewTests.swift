@@ -412,10 +412,10 @@ struct ExampleReviewTests {
             """)
         let section = try #require(Self.review(from: old, to: new).flows.first { $0.flow == "f" })
         let fallback = section.consequences.filter { $0.kind == .fallbackRemoved }
-        #expect(fallback.map(\.text) == ["A flow in which fallback `rescue` (started when `T0` failed) is still running FAILS unless "
-            + "this migration taints it otherwise (then its strategy applies: RETRY restarts it and leaves the fallback behind): `rescue` "
-            + "is removed, so it fails on the new workers, and this flow with it (the new configuration can have no failure entry for a "
-            + "flow it no longer has); the fallback itself taints nothing."], "\(section.consequences.map(\.text))")
+        #expect(fallback.map(\.text) == ["A flow in which fallback `rescue` (started when `T0` failed) is still running FAILS — unless "
+            + "another change of this migration taints it under RETRY, which restarts it and leaves the fallback behind: `rescue` is "
+            + "removed, so it fails on the new workers, and this flow with it (the new configuration can have no failure entry for a flow "
+            + "it no longer has); the fallback itself taints nothing."], "\(section.consequences.map(\.text))")
         #expect(fallback.first?.strategy == .fail)
         #expect(!section.consequences.contains { $0.text.contains("does nothing else") }, "\(section.consequences.map(\.text))")
         #expect(section.rows.count == 3)
@@ -499,12 +499,37 @@ struct ExampleReviewTests {
                                 ["{from: , to: [T0, T9]}", "{from: T0, to: T2}", "{from: T0, to: T5}", "{from: T5, to: T4}", "{from: T4, to: T3}"])
         #expect(chain.hasSuffix("the new edge `T4 → T3` (new edge 4) starts `T3` in none of these flows: only `T5 → T4` starts `T4`, which "
             + "is new to the flow, and none of the added edges on the way to it fires in them (their sources always finished before `T2` "
-            + "starts, so they taint instead, or nothing starts those sources there)."), "\(chain)")
+            + "starts, so they taint instead, were `nowait` in the old flow, or are started by nothing there)."), "\(chain)")
         // N was nowait (and is no longer): its dispatcher never saw it finish.
         let quiet = try dropped(["{from: , to: [T0, N, T9]}", "{from: T0, to: T2}", "{from: T2, to: T3, \(condition)}"],
                                 ["{from: , to: [T0, N, T9]}", "{from: T0, to: T2}", "{from: N, to: T3}"], oldExtra: "    nowait: N\n")
         #expect(quiet.hasSuffix("the new edge `N → T3` (new edge 2) starts `T3` in none of these flows: `N` was `nowait` in the old flow, "
             + "so its dispatcher does not know when it finishes."), "\(quiet)")
+        // A chain from a node that was nowait: nothing on the way fires.
+        let quietChain = try dropped(["{from: , to: [T0, N, T9]}", "{from: T0, to: T2}", "{from: T2, to: T3, \(condition)}"],
+                                     ["{from: , to: [T0, N, T9]}", "{from: T0, to: T2}", "{from: N, to: T5}", "{from: T5, to: T3}"],
+                                     oldExtra: "    nowait: N\n")
+        #expect(quietChain.contains("the new edge `T5 → T3` (new edge 3) starts `T3` in none of these flows"), "\(quietChain)")
+        // T0 started per item of a foreach runs several times: T0 → T3 may still fire where T2 waits.
+        let perItem = try dropped(["{from: , to: T9}", "{from: T9, to: T0, foreach: {function: it, import: m}}", "{from: T0, to: T2}",
+                                   "{from: T2, to: T3, \(condition)}"],
+                                  ["{from: , to: T9}", "{from: T9, to: T0, foreach: {function: it, import: m}}", "{from: T0, to: T2}",
+                                   "{from: T0, to: T3}"])
+        #expect(perItem.contains("the new edge `T0 → T3` (new edge 3) starts `T3` instead"), "\(perItem)")
+        // Two new edges to the destination: each is said (one starts it where the other cannot).
+        let both = try dropped(["{from: , to: [T0, N, T9]}", "{from: T0, to: T2}", "{from: T2, to: T3, \(condition)}"],
+                               ["{from: , to: [T0, N, T9]}", "{from: T0, to: T2}", "{from: N, to: T3}", "{from: T9, to: T3}"],
+                               oldExtra: "    nowait: N\n")
+        #expect(both.contains("the new edge `N → T3` (new edge 2) starts `T3` in none of these flows")
+                && both.contains("; the new edge `T9 → T3` (new edge 3) starts `T3` instead"), "\(both)")
+        // A source that runs again: the flow is tainted all the same, and its next run fires the edge.
+        let twice = try Self.consequences(from: Self.flow(["{from: , to: [T0, T1]}", "{from: T1, to: T0}", "{from: T0, to: T2}"]),
+                                          to: Self.flow(["{from: , to: [T0, T1]}", "{from: T1, to: T0}", "{from: T0, to: T2}", "{from: T0, to: T3}"]),
+                                          strategy: .ignore)
+        #expect(twice.map(\.text).contains("A flow in which `T0` already finished will not run the new edge `T0 → T3` (new edge 3); it is "
+            + "tainted (IGNORE: it continues without it — unless it runs again, and the edge, armed then, fires when it finishes)."),
+                "\(twice.map(\.text))")
+        #expect(twice.map(\.text).contains { $0.hasSuffix("(one that finished before, too, is also tainted, as above).") }, "\(twice.map(\.text))")
     }
 
     /// A removed edge whose destination gains an edge from a node that always finished before the

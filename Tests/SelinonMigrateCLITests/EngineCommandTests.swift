@@ -353,7 +353,7 @@ struct EngineCommandTests {
         #expect(analyzed.standardOutput.contains("  main_flow: ") && analyzed.standardOutput.contains("1 FAIL (e.g. rescue_flow running)"),
                 "\(analyzed.standardOutput)")
         let reviewed = try runner.run(["review", "-m", "m", "-n", "new/nodes.yml", "-f", "new/flows.yml"], in: directory.url)
-        #expect(reviewed.standardOutput.contains("A flow in which fallback rescue_flow (started when T0 failed) is still running FAILS unless"),
+        #expect(reviewed.standardOutput.contains("A flow in which fallback rescue_flow (started when T0 failed) is still running FAILS — unless"),
                 "\(reviewed.standardOutput)")
     }
 
