@@ -62,7 +62,11 @@ public enum MigrationHistoryCheck {
     }
 
     /// Checks `migrations` (in version order) against `states` (oldest first).
-    public static func check(states: [State], migrations: [Migration]) -> (matches: [Match], findings: [Finding]) {
+    /// `continuities` are pairs of structure digests ("A B") of configurations that differ only in
+    /// what needs no migration (a condition changed, a flow added between two migrations of a
+    /// branch): a migration that starts at B continues one that ends at A, in a group.
+    public static func check(states: [State], migrations: [Migration],
+                             continuities: Set<String> = []) -> (matches: [Match], findings: [Finding]) {
         // Two files swapped (renamed into each other's numbers, then rehashed): each starts where
         // the other ends. Said as such, first — what the walk below makes of them (a change
         // without a migration, a file out of order) would send the user to generate and renumber.
@@ -90,7 +94,8 @@ public enum MigrationHistoryCheck {
             // (Not over a change of this history in between that needed a migration and got none: flows ran
             // it, and the branch's files would move their edges as if they ran the configuration before it.
             // One that added its migration is a branch's own, regenerated after the merged branch's.)
-            if let group = Self.group(startingAt: offset, of: migrations, digests: digests, states: states, after: position),
+            if let group = Self.group(startingAt: offset, of: migrations, digests: digests, states: states, after: position,
+                                      continuities: continuities),
                ((group.from + 1)..<group.to).allSatisfy({ middle in
                    states[middle].addedMigrations
                        || !MigrationDiffer().plan(from: states[group.from].configuration, to: states[middle].configuration, strategy: .ignore).isNeeded
@@ -269,24 +274,26 @@ public enum MigrationHistoryCheck {
     /// Migrations `start`, `start + 1`, … `last` (at least two) that were generated one after the
     /// other between configurations the history does not hold in between, and together migrate
     /// one change of it, `from` → `to` (`from` ≥ `position`): the first starts where the history
-    /// holds a state (by its `_meta` digests) and each continues the one before; the last ends
+    /// holds a state (by its `_meta` digests) and each continues the one before (or starts at a
+    /// configuration `continuities` pairs with the one it ends at); the last ends
     /// where the history holds a later state (by its digest), or — when the history's state
     /// differs from it in what needs no migration (a condition changed on the other branch) —
     /// their composed effect moves the same edges as the change to a later state does. `nil`
     /// when `migrations[start]` matches on its own, or no such group exists.
     private static func group(startingAt start: Int, of migrations: [Migration], digests: [String], states: [State],
-                              after position: Int) -> (last: Int, from: Int, to: Int)? {
+                              after position: Int, continuities: Set<String>) -> (last: Int, from: Int, to: Int)? {
         func digest(_ migration: Migration, _ side: String) -> String? { migration.metadata?["digests"]?[side]?.stringValue }
         guard let old = digest(migrations[start], "old"), let firstNew = digest(migrations[start], "new"),
               find(old: old, new: firstNew, in: digests, from: position) == nil, !digests.contains(firstNew) else { return nil }
-        // The chain: each migration starts where the one before ends.
+        // The chain: each migration starts where the one before ends (or at a configuration with its edges).
         var last = start, previousNew = firstNew
-        while last + 1 < min(migrations.count, start + maximumGroup), digest(migrations[last + 1], "old") == previousNew,
+        while last + 1 < min(migrations.count, start + maximumGroup), let next = digest(migrations[last + 1], "old"),
+              next == previousNew || continuities.contains("\(previousNew) \(next)"),
               let new = digest(migrations[last + 1], "new") {
             last += 1
             previousNew = new
         }
-        guard last > start else { return nil }
+        guard last > start else { return looseGroup(startingAt: start, of: migrations, digests: digests, states: states, after: position) }
         for from in digests.indices where from >= position && digests[from] == old {
             for end in (start + 1)...last {
                 if let to = digests.indices.first(where: { $0 > from && digests[$0] == digest(migrations[end], "new") }) {
@@ -300,6 +307,29 @@ public enum MigrationHistoryCheck {
                                                                    strategy: .ignore).migration.flows)
             }) {
                 return (last, from, to)
+            }
+        }
+        return looseGroup(startingAt: start, of: migrations, digests: digests, states: states, after: position)
+    }
+
+    /// Migrations `start` … `last` that do not continue each other by their digests where the
+    /// history cannot tell why (a squash merge of a branch that changed a condition between two
+    /// of them, its commits gone): the first starts at a state, the last ends at a later one (by
+    /// their digests), and together they move the same edges as the change between the two.
+    private static func looseGroup(startingAt start: Int, of migrations: [Migration], digests: [String], states: [State],
+                                   after position: Int) -> (last: Int, from: Int, to: Int)? {
+        func digest(_ migration: Migration, _ side: String) -> String? { migration.metadata?["digests"]?[side]?.stringValue }
+        guard let old = digest(migrations[start], "old") else { return nil }
+        for from in digests.indices where from >= position && digests[from] == old {
+            for last in (start + 1)..<min(migrations.count, start + maximumGroup) {
+                guard let new = digest(migrations[last], "new"),
+                      let to = digests.indices.first(where: { $0 > from && digests[$0] == new }) else { continue }
+                let composed = Migration.composedEffect(of: Array(migrations[start...last]),
+                                                        edgeCounts: states[from].configuration.flows.mapValues(\.edges.count))
+                if movesTheSameEdges(composed, MigrationDiffer().plan(from: states[from].configuration, to: states[to].configuration,
+                                                                      strategy: .ignore).migration.flows) {
+                    return (last, from, to)
+                }
             }
         }
         return nil

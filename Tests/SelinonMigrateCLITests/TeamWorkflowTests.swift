@@ -372,6 +372,30 @@ struct TeamWorkflowTests {
         #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
     }
 
+    /// A branch with two migrations and a commit that changed only a condition between them:
+    /// the second starts where the first does not end. Merged into main (no-ff) or squashed,
+    /// verify --git still matches the two to the one step that brought them.
+    @Test(arguments: [false, true])
+    func verifyMatchesABranchsMigrationsWithAConditionBetweenThem(squashed: Bool) throws {
+        let fixture = try Self.mainWithFeatureBranch()
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "feature")
+        try Self.edit(fixture, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
+        try fixture.git("commit", "-q", "-am", "feature: a condition")
+        try Self.removeNotification(fixture)
+        try Self.commitWithItsMigration(fixture, "feature: no notification")
+        try fixture.git("checkout", "-q", "main")
+        if squashed {
+            try fixture.git("merge", "-q", "--squash", "feature")
+            try fixture.git("commit", "-q", "-m", "feature, squashed")
+        } else {
+            try fixture.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+        }
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 0, "\(verified.standardError)")
+        #expect(verified.standardError.contains("note: 1.json and 2.json cover one step of the first-parent history"), "\(verified.standardError)")
+    }
+
     /// On the branch, once the merge is committed, its first parents see main's migration and
     /// its own as one step: verify --git passes and says why both cover it, and where to run it.
     @Test func verifyOnABranchThatMergedMainSaysWhereToRunIt() throws {

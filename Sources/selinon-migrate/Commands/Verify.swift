@@ -113,7 +113,8 @@ extension SelinonMigrate {
                 let directory = try terminal.loadMigrationDirectory(directoryPath, allowMissing: true)
                 let (states, unloaded, movedAt) = try history(source: source, current: current, loader: loader.toleratingTraceErrors,
                                                               migrationDirectory: directoryPath, terminal: terminal)
-                var (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations)
+                let continuities = Self.continuities(of: directory.migrations, context: context, loader: loader.toleratingTraceErrors)
+                var (matches, findings) = MigrationHistoryCheck.check(states: states, migrations: directory.migrations, continuities: continuities)
                 if let movedAt {
                     // The history starts at a commit with commits before it: the files were made there, or
                     // came from elsewhere in a way rename detection does not find (a copy, a rewrite).
@@ -214,6 +215,38 @@ extension SelinonMigrate {
                 for note in replacedNotes { terminal.message(note) }
             }
             if !report.findings.isEmpty { throw DirectoryIntegrity.exitStatus(for: report.findings) }
+        }
+
+        /// Where one migration ends and the next starts at another configuration (a branch that
+        /// changed a condition, or added a flow, between two of its migrations): the pair of their
+        /// digests ("end start") when both configurations are on a side a merge of HEAD's line
+        /// brought, and differ only in what needs no migration.
+        private static func continuities(of migrations: [Migration], context: GitContext?, loader: ConfigurationLoader) -> Set<String> {
+            func digest(_ migration: Migration, _ side: String) -> String? { migration.metadata?["digests"]?[side]?.stringValue }
+            let gaps = zip(migrations, migrations.dropFirst()).compactMap { first, second -> (String, String)? in
+                guard let end = digest(first, "new"), let start = digest(second, "old"), end != start else { return nil }
+                return (end, start)
+            }
+            guard !gaps.isEmpty, let context, let head = try? context.repository.commit("HEAD") else { return [] }
+            // The merges of HEAD's first-parent line (the last 2,000 commits), whose merged sides hold the branches' configurations.
+            var merges: [GitCommit] = [], commit: GitCommit? = head
+            for _ in 0..<2_000 {
+                guard let current = commit else { break }
+                if current.parents.count > 1 { merges.append(current) }
+                commit = current.parents.first.flatMap { try? context.repository.commit(id: $0) }
+            }
+            var found: Set<String> = []
+            for (end, start) in gaps {
+                for merge in merges {
+                    guard let first = context.repository.commit(withDigest: end, onMergedSidesOf: merge, paths: context.paths, loader: loader),
+                          let second = context.repository.commit(withDigest: start, onMergedSidesOf: merge, paths: context.paths, loader: loader),
+                          let before = try? context.configuration(at: first, paths: context.paths, loader: loader),
+                          let after = try? context.configuration(at: second, paths: context.paths, loader: loader) else { continue }
+                    if !MigrationDiffer().plan(from: before, to: after, strategy: .ignore).isNeeded { found.insert("\(end) \(start)") }
+                    break
+                }
+            }
+            return found
         }
 
         /// The configuration at every commit that changed it (oldest first), and the working tree
