@@ -1719,6 +1719,27 @@ struct GitCommandTests {
         #expect(again.status == 0, "\(again.standardError)")
     }
 
+    /// No migration yet, and two changes without one with a condition-only commit between them:
+    /// the note's one migration starts before the first change, not after the condition.
+    @Test func generatesFirstNoteSpansPastAConditionOnlyCommit() throws {
+        let fixture = try Self.repository(at: 1)
+        let runner = try CommandRunner()
+        let start = try fixture.git("rev-parse", "--short=12", "HEAD")
+        try TeamWorkflowTests.changeLicenceStore(fixture)
+        try fixture.git("commit", "-q", "-am", "licence store")
+        try TeamWorkflowTests.edit(fixture, "config/flows/ingest.yml", "            key: releases\n", "            key: published_releases\n")
+        try fixture.git("commit", "-q", "-am", "a condition")
+        try TeamWorkflowTests.removeNotification(fixture)
+        try fixture.git("commit", "-q", "-am", "no notification")
+        let head = try fixture.git("rev-parse", "--short=12", "HEAD")
+        let noted = try runner.run(["generate"] + Self.configuration, in: fixture.root)
+        #expect(noted.status == 1 && noted.standardError.contains("--from \(start) --to \(head)\n"), "\(noted.standardError)")
+        #expect(try runner.run(["generate", "--from", start, "--to", head] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "-m", "one migration for both")
+        #expect(try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// A change committed without its migration, then a commit that changed only a condition:
     /// generate (nothing to migrate since the condition) does not say that nothing needs a
     /// migration — its note names the change before the condition, whose command verify accepts.

@@ -130,8 +130,8 @@ extension Terminal {
         }
         // The commit before it may have gone without its migration too: then the change to migrate
         // starts further back — where the migrations end (their newest `_meta` digest), or, with
-        // none to say, at the first of the commits before it that each changed flows and added no
-        // migration.
+        // none to say, before the oldest of the commits before it that added no migration and
+        // changed flows (past those that changed only what needs none).
         if let newest {
             let stretch = Array(newest.window[newest.end...])
             return stretch.count > 2 ? stretchNote(stretch) : defaultNote(plan)
@@ -143,14 +143,15 @@ extension Terminal {
                 start = earlier.first { configuration(at: $0.id).map { StructureDigest.digest(of: $0.1) } == destination }
             }
         } else if let migrationDirectory {
-            var newest = 0
+            // (Past commits that changed only what needs no migration, to before the oldest that needed one.)
+            var newest = 0, needed = 0
             while newest + 1 < earlier.count, let after = configuration(at: earlier[newest].id)?.1,
                   let before = configuration(at: earlier[newest + 1].id)?.1,
-                  MigrationDiffer().plan(from: before, to: after, strategy: .ignore).isNeeded,
                   ((try? source.repository.migrationFilesAdded(in: migrationDirectory, by: earlier[newest], after: earlier[newest + 1])) ?? [:]).isEmpty {
                 newest += 1
+                if MigrationDiffer().plan(from: before, to: after, strategy: .ignore).isNeeded { needed = newest }
             }
-            if newest > 0 { start = earlier[newest] }
+            if needed > 0 { start = earlier[needed] }
         }
         if let start, let position = earlier.firstIndex(where: { $0.id == start.id }) {
             let stretch = (earlier[...position].reversed() + [commit]).compactMap { changing in
