@@ -14,6 +14,8 @@ extension Terminal {
     /// migration leads to (the merged branch's, when the merge took its migrations), else from
     /// the first parent. `configuration` is the one `source` holds, already loaded. `options`
     /// are the command's configuration options (` -n … -f … -m …`), for the commands it names.
+    /// When that commit changed only what needs no migration (a condition, a flow added), the
+    /// change before it is judged so instead (`depth`: how many such commits were passed).
     /// - Returns: the note, `nil` when there is nothing to say.
     func unmigratedLastChangeNote(_ source: GitConfigurationSource, configuration new: Configuration, loader: ConfigurationLoader,
                                   migrationDirectory: String?, options: String, depth: Int = 0) -> String? {
