@@ -396,6 +396,32 @@ struct TeamWorkflowTests {
         #expect(verified.standardError.contains("note: 1.json and 2.json cover one step of the first-parent history"), "\(verified.standardError)")
     }
 
+    /// On a feature branch that merged main (rebase --onto main) after a commit of its own without
+    /// a migration, verify --git fails — its first parents cannot place main's 1.json — and says
+    /// first that the file came with the merge, not to move or regenerate it there.
+    @Test func verifyOnABranchThatMergedMainSaysWhichFilesCameWithTheMerge() throws {
+        let fixture = try Self.mainWithFeatureBranch()
+        let runner = try CommandRunner()
+        try fixture.git("checkout", "-q", "feature")
+        try Self.removeNotification(fixture)
+        try fixture.git("commit", "-q", "-am", "feature: no notification, no migration")
+        try fixture.git("checkout", "-q", "main")
+        try Self.changeLicenceReview(fixture)
+        try Self.commitWithItsMigration(fixture, "main: licence review")
+        let main = try fixture.git("rev-parse", "--short=12", "main")
+        try fixture.git("checkout", "-q", "feature")
+        #expect(throws: GitFixtureError.self) { try fixture.git("merge", "-q", "main") }
+        #expect(try runner.run(["rebase", "--onto", "main"] + Self.configuration, in: fixture.root).status == 0)
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "-q", "--no-edit")
+        let verified = try runner.run(["verify", "--git"] + Self.configuration, in: fixture.root)
+        #expect(verified.status == 1)
+        #expect(verified.standardError.contains("note: 1.json came with "), "\(verified.standardError)")
+        #expect(verified.standardError.contains("as \(main) (main: licence review) on the merged branch has it: this branch's first "
+            + "parents cannot place it, so what follows may be about that; do not move or regenerate it here"), "\(verified.standardError)")
+        #expect(try runner.run(["check", "--base", "main"] + Self.configuration, in: fixture.root).status == 0)
+    }
+
     /// On the branch, once the merge is committed, its first parents see main's migration and
     /// its own as one step: verify --git passes and says why both cover it, and where to run it.
     @Test func verifyOnABranchThatMergedMainSaysWhereToRunIt() throws {

@@ -187,6 +187,18 @@ extension SelinonMigrate {
                     report.findings[index].hint = hint.replacingOccurrences(of: " -n NODES -f FLOWS", with: options)
                 }
             }
+            // Files a merge of another branch brought, as that branch has them: this branch's first
+            // parents cannot place them, and moving or regenerating them here would rewrite that
+            // branch's (deployed, perhaps) migrations.
+            if checkedHistory, !report.findings.isEmpty, let repository = context?.repository, !Self.isDeployedBranch(repository),
+               let (merge, side, versions) = Self.migrationsBroughtByMerge(in: directoryPath, repository: repository) {
+                let names = versions.map { "\($0).json" }.joined(separator: ", ")
+                terminal.message("note: \(names) came with \(merge.id.short) (\(merge.summary)), as \(side.id.short) (\(side.summary)) on the "
+                    + "merged branch has \(versions.count == 1 ? "it" : "them"): this branch's first parents cannot place "
+                    + "\(versions.count == 1 ? "it" : "them"), so what follows may be about that; do not move or regenerate "
+                    + "\(versions.count == 1 ? "it" : "them") here — run verify --git on the merged branch, and check --base "
+                    + "\(side.id.short) for this branch's own migrations")
+            }
             switch format {
             case .text:
                 for finding in report.findings { terminal.message(finding.description) }
@@ -247,6 +259,42 @@ extension SelinonMigrate {
                 }
             }
             return found
+        }
+
+        /// Whether HEAD's branch is the one deployments run: the default branch its remote records
+        /// (`origin/HEAD`), or — where none is recorded — a branch named `main` or `master`.
+        private static func isDeployedBranch(_ repository: GitRepository) -> Bool {
+            guard let branch = repository.headBranch else { return false }
+            if let remote = MergeReplacedMigrations.remote(of: repository), let target = repository.defaultBranch(ofRemote: remote) {
+                return target == "\(remote)/\(branch)"
+            }
+            return ["main", "master"].contains(branch)
+        }
+
+        /// The newest merge on HEAD's first-parent line (within its last 2,000 commits) that brought
+        /// migration files of `directory` from its merged side which its first parent did not hold
+        /// as they are and the working tree does: the merge, that side, and the versions.
+        private static func migrationsBroughtByMerge(in directory: String, repository: GitRepository)
+            -> (merge: GitCommit, side: GitCommit, versions: [Int])? {
+            let now = MigrationsNow(directory: directory).hashes
+            guard !now.isEmpty, var commit = try? repository.commit("HEAD"),
+                  let path = try? repository.repositoryPath(of: directory) else { return nil }
+            for _ in 0..<2_000 {
+                let parents = commit.parents.compactMap { try? repository.commit(id: $0) }
+                if parents.count > 1, let ours = try? repository.migrationFileIDs(in: directory, at: parents[0]) {
+                    for side in parents.dropFirst() {
+                        guard let theirs = try? repository.migrationFileIDs(in: directory, at: side) else { continue }
+                        let versions = theirs.filter { version, id in
+                            ours[version] != id && (try? repository.file(at: (path as NSString).appendingPathComponent("\(version).json"),
+                                                                         in: side.id)).map(MigrationSum.hash) == now[version]
+                        }.keys.sorted()
+                        if !versions.isEmpty { return (commit, side, versions) }
+                    }
+                }
+                guard let first = parents.first else { return nil }
+                commit = first
+            }
+            return nil
         }
 
         /// The configuration at every commit that changed it (oldest first), and the working tree
