@@ -162,11 +162,13 @@ extension SelinonMigrate {
             // Merges after which the directory holds the merged side's migrations over the first
             // parent's: an applied migration rewritten, or what rebase --onto MERGE_HEAD does.
             var replacedNotes: [String] = []
+            // The files' hashes, read once for both walks over the merges below (only with the history checked).
+            let hashesNow = checkedHistory ? MigrationsNow(directory: directoryPath).hashes : [:]
             if checkedHistory, let repository = context?.repository {
                 let options = location.shellArguments.isEmpty ? " -n NODES -f FLOWS"
                     : location.shellArguments + (migrationDirectory.map { " -m " + shellWord($0) } ?? "")
                 for replaced in MergeReplacedMigrations.find(in: directoryPath, repository: repository,
-                                                             hashes: MigrationsNow(directory: directoryPath).hashes) {
+                                                             hashes: hashesNow) {
                     if let deployed = replaced.provenRewrite(in: repository, directory: directoryPath) {
                         report.findings.append(replaced.finding(in: directoryPath, deployed: deployed))
                     } else {
@@ -191,7 +193,8 @@ extension SelinonMigrate {
             // parents cannot place them, and moving or regenerating them here would rewrite that
             // branch's (deployed, perhaps) migrations.
             if checkedHistory, !report.findings.isEmpty, let repository = context?.repository, !Self.isDeployedBranch(repository),
-               let (merge, side, versions) = Self.migrationsBroughtByMerge(in: directoryPath, repository: repository) {
+               let (merge, _, side, versions, _) = repository.migrationsTakenFromMergedSides(
+                   in: directoryPath, hashes: hashesNow).first {
                 let names = versions.map { "\($0).json" }.joined(separator: ", ")
                 terminal.message("note: \(names) came with \(merge.id.short) (\(merge.summary)), as \(side.id.short) (\(side.summary)) on the "
                     + "merged branch has \(versions.count == 1 ? "it" : "them"): this branch's first parents cannot place "
@@ -239,14 +242,9 @@ extension SelinonMigrate {
                 guard let end = digest(first, "new"), let start = digest(second, "old"), end != start else { return nil }
                 return (end, start)
             }
-            guard !gaps.isEmpty, let context, let head = try? context.repository.commit("HEAD") else { return [] }
-            // The merges of HEAD's first-parent line (the last 2,000 commits), whose merged sides hold the branches' configurations.
-            var merges: [GitCommit] = [], commit: GitCommit? = head
-            for _ in 0..<2_000 {
-                guard let current = commit else { break }
-                if current.parents.count > 1 { merges.append(current) }
-                commit = current.parents.first.flatMap { try? context.repository.commit(id: $0) }
-            }
+            guard !gaps.isEmpty, let context else { return [] }
+            // (The merged sides of HEAD's first-parent line hold the branches' configurations.)
+            let merges = context.repository.firstParentMerges()
             var found: Set<String> = []
             for (end, start) in gaps {
                 for merge in merges {
@@ -269,32 +267,6 @@ extension SelinonMigrate {
                 return target == "\(remote)/\(branch)"
             }
             return ["main", "master"].contains(branch)
-        }
-
-        /// The newest merge on HEAD's first-parent line (within its last 2,000 commits) that brought
-        /// migration files of `directory` from its merged side which its first parent did not hold
-        /// as they are and the working tree does: the merge, that side, and the versions.
-        private static func migrationsBroughtByMerge(in directory: String, repository: GitRepository)
-            -> (merge: GitCommit, side: GitCommit, versions: [Int])? {
-            let now = MigrationsNow(directory: directory).hashes
-            guard !now.isEmpty, var commit = try? repository.commit("HEAD"),
-                  let path = try? repository.repositoryPath(of: directory) else { return nil }
-            for _ in 0..<2_000 {
-                let parents = commit.parents.compactMap { try? repository.commit(id: $0) }
-                if parents.count > 1, let ours = try? repository.migrationFileIDs(in: directory, at: parents[0]) {
-                    for side in parents.dropFirst() {
-                        guard let theirs = try? repository.migrationFileIDs(in: directory, at: side) else { continue }
-                        let versions = theirs.filter { version, id in
-                            ours[version] != id && (try? repository.file(at: (path as NSString).appendingPathComponent("\(version).json"),
-                                                                         in: side.id)).map(MigrationSum.hash) == now[version]
-                        }.keys.sorted()
-                        if !versions.isEmpty { return (commit, side, versions) }
-                    }
-                }
-                guard let first = parents.first else { return nil }
-                commit = first
-            }
-            return nil
         }
 
         /// The configuration at every commit that changed it (oldest first), and the working tree

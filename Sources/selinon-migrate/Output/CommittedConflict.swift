@@ -50,10 +50,9 @@ struct CommittedConflict {
         return nil
     }
 
-    /// Whether `bytes` hold a line git starts a conflict with.
+    /// Whether `bytes` hold a line git starts a conflict with (as the directory's check reads them).
     private static func hasMarkers(_ bytes: [UInt8]) -> Bool {
-        let text = String(decoding: bytes, as: UTF8.self)
-        return text.hasPrefix("<<<<<<< ") || text.contains("\n<<<<<<< ")
+        DirectoryIntegrity.conflictMarkerLine(in: String(decoding: bytes, as: UTF8.self)) != nil
     }
 
     /// What to run: for a merge, `rebase --onto` either side, whichever may be deployed; for

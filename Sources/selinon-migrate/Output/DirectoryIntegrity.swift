@@ -43,6 +43,13 @@ struct DirectoryIntegrity {
         withRebaseFix(text, fix: conflict.fix(options: options), command: "selinon-migrate rebase --onto \(conflict.parents.first?.id.short ?? "HEAD~1")" + options)
     }
 
+    /// The line (from 1) where `text` has git's conflict markers (`<<<<<<<`), if it has them.
+    static func conflictMarkerLine(in text: String) -> Int? {
+        // "\r\n" is one Character in Swift: both line endings split (files checked out with eol=crlf).
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .firstIndex(where: { $0.hasPrefix("<<<<<<<") }).map { $0 + 1 }
+    }
+
     /// The exit status for findings: 2 when a file or the directory could not be read (the
     /// tool could not check it), else 1.
     static func exitStatus(for findings: [Finding]) -> ExitCode {
@@ -103,11 +110,9 @@ struct DirectoryIntegrity {
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
             let file = (path as NSString).appendingPathComponent(name)
             guard let text = FileManager.default.contents(atPath: file).map({ String(decoding: $0, as: UTF8.self) }),
-                  // "\r\n" is one Character in Swift: both line endings split (files checked out with eol=crlf).
-                  let line = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-                      .firstIndex(where: { $0.hasPrefix("<<<<<<<") }) else { continue }
+                  let line = Self.conflictMarkerLine(in: text) else { continue }
             conflicted.insert(file)
-            findings.append(Finding(kind: "merge-conflict", file: file, line: line + 1,
+            findings.append(Finding(kind: "merge-conflict", file: file, line: line,
                                     message: "\(name) has a git merge conflict: two branches added migration \(name.dropLast(5))",
                                     hint: "run \(MigrationSum.placeholderRebaseCommand)\(Self.rebaseEffect)"))
         }

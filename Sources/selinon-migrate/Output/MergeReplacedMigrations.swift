@@ -22,31 +22,19 @@ struct MergeReplacedMigrations {
     /// The versions replaced.
     let versions: [Int]
 
-    /// The merges back from HEAD along first parents (at most `limit` commits) after which the
-    /// working tree (`hashes`, by version, as the sum hashes them) holds a merged side's file
-    /// at a number the first parent had committed with other content; newest first.
-    static func find(in directory: String, repository: GitRepository, hashes: [Int: String],
-                     limit: Int = 2_000) -> [MergeReplacedMigrations] {
-        guard var commit = try? repository.commit("HEAD"), let path = try? repository.repositoryPath(of: directory) else { return [] }
+    /// The merges back from HEAD along first parents after which the working tree (`hashes`, by
+    /// version, as the sum hashes them) holds a merged side's file at a number the first parent
+    /// had committed with other content; newest first.
+    static func find(in directory: String, repository: GitRepository, hashes: [Int: String]) -> [MergeReplacedMigrations] {
         var found: [MergeReplacedMigrations] = []
-        for _ in 0..<limit {
-            let parents = commit.parents.compactMap { try? repository.commit(id: $0) }
-            // (Blob ids from the trees: a file is read only where the sides' ids differ.)
-            if parents.count >= 2, parents.count == commit.parents.count,
-               let ours = try? repository.migrationFileIDs(in: directory, at: parents[0]) {
-                let theirs = parents.dropFirst().map { ($0, (try? repository.migrationFileIDs(in: directory, at: $0)) ?? [:]) }
-                let versions = ours.keys.sorted().filter { version in
-                    theirs.contains { side, files in
-                        guard let id = files[version], id != ours[version], let now = hashes[version],
-                              let bytes = try? repository.file(at: (path as NSString).appendingPathComponent("\(version).json"), in: side.id)
-                        else { return false }
-                        return MigrationSum.hash(bytes) == now
-                    }
-                }
-                if !versions.isEmpty { found.append(MergeReplacedMigrations(merge: commit, kept: parents[0], versions: versions)) }
+        for taken in repository.migrationsTakenFromMergedSides(in: directory, hashes: hashes) where !taken.replaced.isEmpty {
+            // (One entry per merge, whichever of its sides the files came from.)
+            if let last = found.last, last.merge.id == taken.merge.id {
+                found[found.count - 1] = MergeReplacedMigrations(merge: last.merge, kept: last.kept,
+                                                                 versions: Array(Set(last.versions + taken.replaced)).sorted())
+            } else {
+                found.append(MergeReplacedMigrations(merge: taken.merge, kept: taken.kept, versions: taken.replaced))
             }
-            guard let first = parents.first else { break }
-            commit = first
         }
         return found
     }

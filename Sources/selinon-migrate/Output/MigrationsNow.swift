@@ -140,6 +140,39 @@ extension GitRepository {
         return nil
     }
 
+    /// The merge commits of the first-parent line back from HEAD (its last `limit` commits), newest first.
+    func firstParentMerges(limit: Int = 2_000) -> [GitCommit] {
+        var merges: [GitCommit] = [], commit = try? self.commit("HEAD")
+        for _ in 0..<limit {
+            guard let current = commit else { break }
+            if current.parents.count > 1 { merges.append(current) }
+            commit = current.parents.first.flatMap { try? self.commit(id: $0) }
+        }
+        return merges
+    }
+
+    /// For each merge of ``firstParentMerges(limit:)`` and each merged side: the migrations of
+    /// `directory` the working tree (`hashes`, by version, as the sum hashes them) holds as that
+    /// side has them and the merge's first parent does not — newest merge first. (Blob ids from
+    /// the trees: a file is read only where the sides' ids differ.)
+    func migrationsTakenFromMergedSides(in directory: String, hashes: [Int: String])
+        -> [(merge: GitCommit, kept: GitCommit, side: GitCommit, versions: [Int], replaced: [Int])] {
+        guard !hashes.isEmpty, let path = try? repositoryPath(of: directory) else { return [] }
+        return firstParentMerges().flatMap { merge -> [(merge: GitCommit, kept: GitCommit, side: GitCommit, versions: [Int], replaced: [Int])] in
+            let parents = merge.parents.compactMap { try? commit(id: $0) }
+            guard parents.count == merge.parents.count, let ours = try? migrationFileIDs(in: directory, at: parents[0]) else { return [] }
+            return parents.dropFirst().compactMap { side in
+                guard let theirs = try? migrationFileIDs(in: directory, at: side) else { return nil }
+                let versions = theirs.filter { version, id in
+                    guard id != ours[version], let now = hashes[version],
+                          let bytes = try? file(at: (path as NSString).appendingPathComponent("\(version).json"), in: side.id) else { return false }
+                    return MigrationSum.hash(bytes) == now
+                }.keys.sorted()
+                return versions.isEmpty ? nil : (merge, parents[0], side, versions, versions.filter { ours[$0] != nil })
+            }
+        }
+    }
+
     /// The parent of merge `commit` whose migrations of `directory` the merge holds as they were
     /// — the side it kept, deployed perhaps — the first one where both qualify; nil when none does.
     func parentKeepingMigrations(of commit: GitCommit, in directory: String) -> GitObjectID? {
