@@ -94,6 +94,17 @@ struct TeamWorkflowTests {
         return fixture
     }
 
+    /// ``mainWithFeatureBranch()`` whose `feature` then commits a change without its migration
+    /// (no notification); main checked out.
+    static func mainWithFeatureMissingItsLastMigration() throws -> GitFixture {
+        let fixture = try mainWithFeatureBranch()
+        try fixture.git("checkout", "-q", "feature")
+        try removeNotification(fixture)
+        try fixture.git("commit", "-q", "-am", "feature: no notification, no migration")
+        try fixture.git("checkout", "-q", "main")
+        return fixture
+    }
+
     /// `main` at v1 and a branch `feature` (licence store) with its migration; `main` then
     /// changes `mainChange` (with its migration when `migrated`), and squashes the branch in:
     /// `git merge --squash feature`, whose result is staged, not committed, and has no MERGE_HEAD.
@@ -294,12 +305,8 @@ struct TeamWorkflowTests {
     /// main's last change it would migrate the branch's first change a second time), and
     /// following it gives a history verify accepts.
     @Test func verifyAfterMergingABranchMissingItsLastMigrationStartsWhereItsMigrationsEnd() throws {
-        let fixture = try Self.mainWithFeatureBranch()
+        let fixture = try Self.mainWithFeatureMissingItsLastMigration()
         let runner = try CommandRunner()
-        try fixture.git("checkout", "-q", "feature")
-        try Self.removeNotification(fixture)
-        try fixture.git("commit", "-q", "-am", "feature: no notification, no migration")
-        try fixture.git("checkout", "-q", "main")
         try fixture.commit("notes", ["NOTES.md": "notes\n"])
         try fixture.git("merge", "-q", "--no-ff", "--no-edit", "feature")
         let (merge, migrated) = (try fixture.git("rev-parse", "--short=12", "HEAD"), try fixture.git("rev-parse", "--short=12", "feature~1"))
@@ -400,12 +407,8 @@ struct TeamWorkflowTests {
     /// a migration, verify --git fails — its first parents cannot place main's 1.json — and says
     /// first that the file came with the merge, not to move or regenerate it there.
     @Test func verifyOnABranchThatMergedMainSaysWhichFilesCameWithTheMerge() throws {
-        let fixture = try Self.mainWithFeatureBranch()
+        let fixture = try Self.mainWithFeatureMissingItsLastMigration()
         let runner = try CommandRunner()
-        try fixture.git("checkout", "-q", "feature")
-        try Self.removeNotification(fixture)
-        try fixture.git("commit", "-q", "-am", "feature: no notification, no migration")
-        try fixture.git("checkout", "-q", "main")
         try Self.changeLicenceReview(fixture)
         try Self.commitWithItsMigration(fixture, "main: licence review")
         let main = try fixture.git("rev-parse", "--short=12", "main")
